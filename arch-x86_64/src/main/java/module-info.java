@@ -1,0 +1,6 @@
+/** The x86-64 backend of the Kiln compiler. */
+module dev.kiln.arch.x86_64 {
+    requires dev.kiln.compiler;
+
+    exports dev.kiln.arch.x86_64;
+}
