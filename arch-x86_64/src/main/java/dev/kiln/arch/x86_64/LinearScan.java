@@ -1,0 +1,468 @@
+package dev.kiln.arch.x86_64;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * Register allocation by linear scan over live intervals with lifetime holes, after Wimmer and
+ * Mössenböck, "Optimized Interval Splitting in a Linear Scan Register Allocator" (VEE 2005) and
+ * Wimmer and Franz, "Linear Scan Register Allocation on SSA Form" (CGO 2010), without interval
+ * splitting yet: an interval that cannot keep one register over its whole lifetime is spilled
+ * whole, choosing between it and the intervals blocking it the one that ends furthest away
+ * (Poletto and Sarkar's heuristic).
+ *
+ * <p>Positions: instruction number {@code i} (over all blocks in layout order) reads its uses at
+ * {@code 2i} and writes its defs at {@code 2i+1}, so a value dying at an instruction may share a
+ * register with the value it defines. Physical registers named by instructions (argument registers,
+ * {@code rax}/{@code rdx} of a division, registers a call clobbers) form fixed intervals; a
+ * physical register written by an instruction is blocked from {@code 2i}, so it never holds one of
+ * that instruction's own operands. Liveness is computed by iterative data flow over the MIR
+ * control-flow graph, so loops need no special treatment.
+ *
+ * <p>Allocatable: {@code rax rcx rdx rsi rdi r8 r9} (preferred: caller-saved, no save needed) then
+ * {@code rbx r12 r13 r15 rbp}. Reserved: {@code rsp}; {@code r14} (the VMContext); {@code r10}
+ * and {@code r11} (scratch for spill reloads and parallel-move cycles). Not thread-safe.
+ */
+final class LinearScan {
+    static final Gpr[] ALLOCATION_ORDER = {
+        Gpr.RAX, Gpr.RCX, Gpr.RDX, Gpr.RSI, Gpr.RDI, Gpr.R8, Gpr.R9,
+        Gpr.RBX, Gpr.R12, Gpr.R13, Gpr.R15, Gpr.RBP,
+    };
+
+    /** A live interval: sorted, disjoint half-open ranges {@code [from, to)}. */
+    static final class Interval {
+        final int reg;
+        int[] from = new int[4];
+        int[] to = new int[4];
+        int count;
+        int assigned = -1;   // physical register, or -1
+        int spillSlot = -1;  // stack slot, or -1
+        int hintPreg = -1;
+        int hintVreg = -1;
+
+        Interval(int reg) {
+            this.reg = reg;
+        }
+
+        void add(int f, int t) {
+            if (count == from.length) {
+                from = Arrays.copyOf(from, count * 2);
+                to = Arrays.copyOf(to, count * 2);
+            }
+            from[count] = f;
+            to[count] = t;
+            count++;
+        }
+
+        /** Sorts and merges overlapping or adjacent ranges. */
+        void normalize() {
+            if (count <= 1) {
+                return;
+            }
+            Integer[] idx = new Integer[count];
+            for (int i = 0; i < count; i++) {
+                idx[i] = i;
+            }
+            Arrays.sort(idx, (a, b) -> Integer.compare(from[a], from[b]));
+            int[] nf = new int[count];
+            int[] nt = new int[count];
+            int n = 0;
+            for (Integer i : idx) {
+                if (n > 0 && from[i] <= nt[n - 1]) {
+                    nt[n - 1] = Math.max(nt[n - 1], to[i]);
+                } else {
+                    nf[n] = from[i];
+                    nt[n] = to[i];
+                    n++;
+                }
+            }
+            from = nf;
+            to = nt;
+            count = n;
+        }
+
+        int start() {
+            return from[0];
+        }
+
+        int end() {
+            return to[count - 1];
+        }
+
+        boolean covers(int pos) {
+            for (int i = 0; i < count; i++) {
+                if (pos < from[i]) {
+                    return false;
+                }
+                if (pos < to[i]) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** First position covered by both, or -1. */
+        int firstIntersection(Interval o) {
+            int i = 0;
+            int j = 0;
+            while (i < count && j < o.count) {
+                int lo = Math.max(from[i], o.from[j]);
+                int hi = Math.min(to[i], o.to[j]);
+                if (lo < hi) {
+                    return lo;
+                }
+                if (to[i] <= o.to[j]) {
+                    i++;
+                } else {
+                    j++;
+                }
+            }
+            return -1;
+        }
+    }
+
+    private final List<MBlock> blocks;
+    private final int vregLimit;
+    private final Interval[] vintervals;
+    private final Interval[] fixed = new Interval[16];
+    private int spillSlots;
+
+    LinearScan(List<MBlock> blocks, int vregLimit) {
+        this.blocks = blocks;
+        this.vregLimit = vregLimit;
+        this.vintervals = new Interval[vregLimit - MInst.VREG_BASE];
+    }
+
+    /** Number of 8-byte spill slots used. */
+    int spillSlots() {
+        return spillSlots;
+    }
+
+    /** The interval of virtual register {@code vreg}, or {@code null} if it is never live. */
+    Interval interval(int vreg) {
+        return vintervals[vreg - MInst.VREG_BASE];
+    }
+
+    void run() {
+        buildIntervals();
+        allocate();
+    }
+
+    // ---- liveness and intervals -----------------------------------------------------------------
+
+    private void buildIntervals() {
+        int pos = 0;
+        for (MBlock b : blocks) {
+            b.firstInst = pos;
+            pos += b.insts.size();
+            b.endInst = pos;
+        }
+        int nv = vintervals.length;
+        int nb = blocks.size();
+        BitSet[] gen = new BitSet[nb];
+        BitSet[] kill = new BitSet[nb];
+        for (MBlock b : blocks) {
+            BitSet g = new BitSet(nv);
+            BitSet k = new BitSet(nv);
+            for (MInst m : b.insts) {
+                for (int u : m.uses) {
+                    if (MInst.isVirtual(u) && !k.get(u - MInst.VREG_BASE)) {
+                        g.set(u - MInst.VREG_BASE);
+                    }
+                }
+                for (int d : m.defs) {
+                    if (MInst.isVirtual(d)) {
+                        k.set(d - MInst.VREG_BASE);
+                    }
+                }
+            }
+            gen[b.index] = g;
+            kill[b.index] = k;
+        }
+        BitSet[] liveIn = new BitSet[nb];
+        BitSet[] liveOut = new BitSet[nb];
+        for (int i = 0; i < nb; i++) {
+            liveIn[i] = new BitSet(nv);
+            liveOut[i] = new BitSet(nv);
+        }
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int i = nb - 1; i >= 0; i--) {
+                MBlock b = blocks.get(i);
+                BitSet out = new BitSet(nv);
+                for (MBlock s : b.succs) {
+                    out.or(liveIn[s.index]);
+                }
+                BitSet in = (BitSet) out.clone();
+                in.andNot(kill[i]);
+                in.or(gen[i]);
+                if (!in.equals(liveIn[i]) || !out.equals(liveOut[i])) {
+                    liveIn[i] = in;
+                    liveOut[i] = out;
+                    changed = true;
+                }
+            }
+        }
+
+        int[] lastRangeStart = new int[nv];
+        for (MBlock b : blocks) {
+            int blockFrom = 2 * b.firstInst;
+            int blockTo = 2 * b.endInst;
+            Arrays.fill(lastRangeStart, -1);
+            BitSet out = liveOut[b.index];
+            for (int v = out.nextSetBit(0); v >= 0; v = out.nextSetBit(v + 1)) {
+                vinterval(v).add(blockFrom, blockTo);
+                lastRangeStart[v] = vinterval(v).count - 1;
+            }
+            // fixed registers: live from their def (or the block start) to their last use
+            int[] fixedUseEnd = new int[16];
+            Arrays.fill(fixedUseEnd, -1);
+            for (int i = b.insts.size() - 1; i >= 0; i--) {
+                MInst m = b.insts.get(i);
+                int usePos = 2 * (b.firstInst + i);
+                int defPos = usePos + 1;
+                for (int d : m.defs) {
+                    if (MInst.isVirtual(d)) {
+                        int v = d - MInst.VREG_BASE;
+                        Interval it = vinterval(v);
+                        if (lastRangeStart[v] >= 0) {
+                            it.from[lastRangeStart[v]] = defPos;
+                            lastRangeStart[v] = -1;
+                        } else {
+                            it.add(defPos, defPos + 1); // dead def: still needs a register there
+                        }
+                    } else {
+                        int end = fixedUseEnd[d] >= 0 ? fixedUseEnd[d] : defPos + 1;
+                        fixed(d).add(usePos, end);
+                        fixedUseEnd[d] = -1;
+                    }
+                }
+                for (int u : m.uses) {
+                    if (MInst.isVirtual(u)) {
+                        int v = u - MInst.VREG_BASE;
+                        Interval it = vinterval(v);
+                        if (lastRangeStart[v] < 0) {
+                            it.add(blockFrom, usePos + 1);
+                            lastRangeStart[v] = it.count - 1;
+                        }
+                    } else if (fixedUseEnd[u] < 0) {
+                        fixedUseEnd[u] = usePos + 1;
+                    }
+                }
+                recordHints(m);
+            }
+            for (int r = 0; r < 16; r++) {
+                if (fixedUseEnd[r] >= 0) {
+                    // used before any def in this block: live from the block start (entry parameters)
+                    fixed(r).add(blockFrom, fixedUseEnd[r]);
+                }
+            }
+        }
+        for (Interval it : vintervals) {
+            if (it != null) {
+                it.normalize();
+            }
+        }
+        for (Interval it : fixed) {
+            if (it != null) {
+                it.normalize();
+            }
+        }
+    }
+
+    private void recordHints(MInst m) {
+        if (m.op == MOp.MOV_RR) {
+            if (MInst.isVirtual(m.dst)) {
+                Interval d = vinterval(m.dst - MInst.VREG_BASE);
+                if (MInst.isVirtual(m.src)) {
+                    d.hintVreg = m.src;
+                } else {
+                    d.hintPreg = m.src;
+                }
+            } else if (MInst.isVirtual(m.src)) {
+                Interval s = vinterval(m.src - MInst.VREG_BASE);
+                if (s.hintPreg < 0) {
+                    s.hintPreg = m.dst;
+                }
+            }
+        } else if (m.op == MOp.PMOVE) {
+            for (int i = 0; i < m.pdst.length; i++) {
+                if (m.psrc[i] != MInst.NONE) {
+                    Interval d = vinterval(m.pdst[i] - MInst.VREG_BASE);
+                    if (d.hintVreg < 0) {
+                        d.hintVreg = m.psrc[i];
+                    }
+                }
+            }
+        }
+    }
+
+    private Interval vinterval(int v) {
+        Interval it = vintervals[v];
+        if (it == null) {
+            it = new Interval(v + MInst.VREG_BASE);
+            vintervals[v] = it;
+        }
+        return it;
+    }
+
+    private Interval fixed(int preg) {
+        Interval it = fixed[preg];
+        if (it == null) {
+            it = new Interval(preg);
+            fixed[preg] = it;
+        }
+        return it;
+    }
+
+    // ---- the scan -----------------------------------------------------------------------------
+
+    private void allocate() {
+        PriorityQueue<Interval> unhandled = new PriorityQueue<>((a, b) -> a.start() != b.start()
+                ? Integer.compare(a.start(), b.start()) : Integer.compare(a.reg, b.reg));
+        for (Interval it : vintervals) {
+            if (it != null && it.count > 0) {
+                unhandled.add(it);
+            }
+        }
+        List<Interval> active = new ArrayList<>();
+        List<Interval> inactive = new ArrayList<>();
+        while (!unhandled.isEmpty()) {
+            Interval cur = unhandled.poll();
+            int pos = cur.start();
+            for (int i = active.size() - 1; i >= 0; i--) {
+                Interval it = active.get(i);
+                if (it.end() <= pos) {
+                    active.remove(i);
+                } else if (!it.covers(pos)) {
+                    active.remove(i);
+                    inactive.add(it);
+                }
+            }
+            for (int i = inactive.size() - 1; i >= 0; i--) {
+                Interval it = inactive.get(i);
+                if (it.end() <= pos) {
+                    inactive.remove(i);
+                } else if (it.covers(pos)) {
+                    inactive.remove(i);
+                    active.add(it);
+                }
+            }
+            int reg = tryAllocateFree(cur, active, inactive);
+            if (reg >= 0) {
+                cur.assigned = reg;
+                active.add(cur);
+                continue;
+            }
+            allocateBlocked(cur, active, inactive);
+            if (cur.assigned >= 0) {
+                active.add(cur);
+            }
+        }
+    }
+
+    private boolean fixedConflict(int preg, Interval cur) {
+        Interval f = fixed[preg];
+        return f != null && f.firstIntersection(cur) >= 0;
+    }
+
+    private boolean isFree(int preg, Interval cur, List<Interval> active, List<Interval> inactive) {
+        if (fixedConflict(preg, cur)) {
+            return false;
+        }
+        for (Interval it : active) {
+            if (it.assigned == preg) {
+                return false;
+            }
+        }
+        for (Interval it : inactive) {
+            if (it.assigned == preg && it.firstIntersection(cur) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private int tryAllocateFree(Interval cur, List<Interval> active, List<Interval> inactive) {
+        int hint = cur.hintPreg;
+        if (hint < 0 && cur.hintVreg >= 0) {
+            Interval h = vintervals[cur.hintVreg - MInst.VREG_BASE];
+            if (h != null) {
+                hint = h.assigned;
+            }
+        }
+        if (hint >= 0 && isAllocatable(hint) && isFree(hint, cur, active, inactive)) {
+            return hint;
+        }
+        for (Gpr g : ALLOCATION_ORDER) {
+            if (isFree(g.encoding(), cur, active, inactive)) {
+                return g.encoding();
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isAllocatable(int preg) {
+        for (Gpr g : ALLOCATION_ORDER) {
+            if (g.encoding() == preg) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void allocateBlocked(Interval cur, List<Interval> active, List<Interval> inactive) {
+        // Pick the register whose blockers end furthest away; spill them if that is past cur's end.
+        int bestReg = -1;
+        int bestEnd = -1;
+        for (Gpr g : ALLOCATION_ORDER) {
+            int r = g.encoding();
+            if (fixedConflict(r, cur)) {
+                continue;
+            }
+            int minEnd = Integer.MAX_VALUE;
+            for (Interval it : active) {
+                if (it.assigned == r) {
+                    minEnd = Math.min(minEnd, it.end());
+                }
+            }
+            for (Interval it : inactive) {
+                if (it.assigned == r && it.firstIntersection(cur) >= 0) {
+                    minEnd = Math.min(minEnd, it.end());
+                }
+            }
+            if (minEnd > bestEnd) {
+                bestEnd = minEnd;
+                bestReg = r;
+            }
+        }
+        if (bestReg < 0 || bestEnd <= cur.end()) {
+            spill(cur);
+            return;
+        }
+        for (int i = active.size() - 1; i >= 0; i--) {
+            Interval it = active.get(i);
+            if (it.assigned == bestReg) {
+                active.remove(i);
+                spill(it);
+            }
+        }
+        for (int i = inactive.size() - 1; i >= 0; i--) {
+            Interval it = inactive.get(i);
+            if (it.assigned == bestReg && it.firstIntersection(cur) >= 0) {
+                inactive.remove(i);
+                spill(it);
+            }
+        }
+        cur.assigned = bestReg;
+    }
+
+    private void spill(Interval it) {
+        it.assigned = -1;
+        it.spillSlot = spillSlots++;
+    }
+}

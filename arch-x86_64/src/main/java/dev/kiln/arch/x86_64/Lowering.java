@@ -1,0 +1,628 @@
+package dev.kiln.arch.x86_64;
+
+import dev.kiln.abi.CompileException;
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.ValType;
+import dev.kiln.compiler.FunctionEnvironment;
+import dev.kiln.compiler.ir.Block;
+import dev.kiln.compiler.ir.BlockCall;
+import dev.kiln.compiler.ir.Inst;
+import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.ir.IrType;
+import dev.kiln.compiler.ir.Op;
+import dev.kiln.compiler.ir.Value;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Instruction selection (DESIGN §2 step 5): IR blocks to MIR blocks over virtual registers, by
+ * patterns over the IR:
+ * <ul>
+ * <li>constants are not materialized where defined but folded into the using instruction as an
+ *     immediate when it has an immediate form, else rematerialized right before the use (a
+ *     {@code mov r, imm} is cheaper than keeping a register or a spill slot for it);</li>
+ * <li>a comparison whose only use is the {@code brif} or {@code select} of its own block is fused
+ *     with it ({@code cmp} + {@code jcc} / {@code cmov}, no {@code setcc});</li>
+ * <li>block arguments become parallel moves at the end of the predecessor; an edge that carries
+ *     arguments out of a block with several successors gets a block of its own (critical edge split);</li>
+ * <li>two-address x86 forms are {@code mov dst, a; op dst, b}; the allocator's move hints make the
+ *     {@code mov} disappear when {@code a} dies there.</li>
+ * </ul>
+ * Calls follow Kiln's internal convention ({@link X86_64Backend}). Not thread-safe: one instance per function.
+ */
+final class Lowering {
+    /** Integer argument registers of the internal convention, in order. */
+    static final Gpr[] ARG_REGS = {Gpr.RDI, Gpr.RSI, Gpr.RDX, Gpr.RCX, Gpr.R8, Gpr.R9};
+    /** Registers a call may clobber (System V caller-saved integer registers). */
+    static final Gpr[] CALLER_SAVED = {Gpr.RAX, Gpr.RCX, Gpr.RDX, Gpr.RSI, Gpr.RDI, Gpr.R8, Gpr.R9, Gpr.R10, Gpr.R11};
+
+    private final IrFunction f;
+    private final FunctionEnvironment env;
+    private final List<MBlock> layout = new ArrayList<>();
+    private final Map<Block, MBlock> blockMap = new HashMap<>();
+    private final int[] vregOf;
+    private final int[] useCount;
+    private int nextVreg = MInst.VREG_BASE;
+    private int maxOutgoingStackArgs;
+    private MBlock cur;
+    private Block curIr;
+
+    Lowering(IrFunction f, FunctionEnvironment env) {
+        this.f = f;
+        this.env = env;
+        this.vregOf = new int[f.valueCount()];
+        java.util.Arrays.fill(vregOf, MInst.NONE);
+        this.useCount = new int[f.valueCount()];
+    }
+
+    /** Number of virtual registers created (their numbers are below {@code VREG_BASE + count}). */
+    int vregLimit() {
+        return nextVreg;
+    }
+
+    /** Most stack-passed arguments of any call in the function. */
+    int maxOutgoingStackArgs() {
+        return maxOutgoingStackArgs;
+    }
+
+    List<MBlock> lower() {
+        for (Block b : f.blocks()) {
+            for (Inst inst : b.insts()) {
+                for (int i = 0; i < inst.args().size(); i++) {
+                    useCount[inst.arg(i).id()]++;
+                }
+                for (BlockCall bc : inst.targets()) {
+                    for (Value v : bc.args()) {
+                        useCount[v.resolve().id()]++;
+                    }
+                }
+            }
+        }
+        for (Block b : f.blocks()) {
+            MBlock mb = new MBlock(blockMap.size(), new Label());
+            blockMap.put(b, mb);
+        }
+        for (Block b : f.blocks()) {
+            cur = blockMap.get(b);
+            curIr = b;
+            layout.add(cur);
+            if (b == f.entry()) {
+                lowerParams(b);
+            }
+            for (Inst inst : b.insts()) {
+                lowerInst(inst);
+            }
+        }
+        for (int i = 0; i < layout.size(); i++) {
+            layout.get(i).index = i; // renumber in layout order (edge blocks were inserted)
+        }
+        return layout;
+    }
+
+    private int newVreg() {
+        return nextVreg++;
+    }
+
+    private int vreg(Value v) {
+        int id = v.id();
+        if (vregOf[id] == MInst.NONE) {
+            vregOf[id] = newVreg();
+        }
+        return vregOf[id];
+    }
+
+    private static Size sizeOf(IrType t) {
+        return switch (t) {
+            case I32 -> Size.S32;
+            case I64 -> Size.S64;
+            default -> throw new CompileException("values of type " + t + " are not supported by the x86-64 backend yet");
+        };
+    }
+
+    private static boolean isConst(Value v) {
+        Inst d = v.definingInst();
+        return d != null && d.op() == Op.ICONST;
+    }
+
+    private static boolean fitsImm32(Value v) {
+        if (!isConst(v)) {
+            return false;
+        }
+        long c = v.definingInst().imm();
+        return v.type() == IrType.I32 || c == (int) c;
+    }
+
+    private static int imm32(Value v) {
+        return (int) v.definingInst().imm();
+    }
+
+    private MInst emit(MInst m) {
+        return cur.add(m);
+    }
+
+    /** The register holding {@code v} here; constants are rematerialized into a fresh register. */
+    private int use(Value v) {
+        if (isConst(v)) {
+            int r = newVreg();
+            MInst m = new MInst(MOp.MOV_RI);
+            m.size = sizeOf(v.type());
+            m.dst = r;
+            m.imm = v.definingInst().imm();
+            emit(m.defs(r));
+            return r;
+        }
+        return vreg(v);
+    }
+
+    private void lowerParams(Block entry) {
+        List<Value> params = entry.params();
+        int intIndex = 0;
+        int stackIndex = 0;
+        for (Value p : params) {
+            Size s = sizeOf(p.type());
+            int dst = vreg(p);
+            if (intIndex < ARG_REGS.length) {
+                int preg = ARG_REGS[intIndex++].encoding();
+                MInst m = new MInst(MOp.MOV_RR);
+                m.size = Size.S64;
+                m.dst = dst;
+                m.src = preg;
+                emit(m.uses(preg).defs(dst));
+            } else {
+                MInst m = new MInst(MOp.LOAD_STACK_PARAM);
+                m.size = s;
+                m.dst = dst;
+                m.imm = stackIndex++;
+                emit(m.defs(dst));
+            }
+        }
+    }
+
+    private boolean fusible(Value cond, Inst user) {
+        Inst d = cond.definingInst();
+        return d != null && d.op() == Op.ICMP && d.block() == curIr && useCount[cond.id()] == 1
+                && (user.op() == Op.BRIF || user.op() == Op.SELECT);
+    }
+
+    /** Emits the comparison for a (fused) ICMP and returns the x86 condition that holds when it is true. */
+    private Cond emitCompare(Inst icmp) {
+        Value a = icmp.arg(0);
+        Value b = icmp.arg(1);
+        dev.kiln.compiler.ir.Cond c = icmp.cond();
+        if (fitsImm32(a) && !fitsImm32(b)) {
+            Value t = a;
+            a = b;
+            b = t;
+            c = c.swap();
+        }
+        Size s = sizeOf(a.type());
+        if (fitsImm32(b)) {
+            int ra = use(a);
+            MInst m = new MInst(MOp.CMP_RI);
+            m.size = s;
+            m.dst = ra;
+            m.imm = imm32(b);
+            emit(m.uses(ra));
+        } else {
+            int ra = use(a);
+            int rb = use(b);
+            MInst m = new MInst(MOp.CMP_RR);
+            m.size = s;
+            m.dst = ra;
+            m.src = rb;
+            emit(m.uses(ra, rb));
+        }
+        return x86(c);
+    }
+
+    static Cond x86(dev.kiln.compiler.ir.Cond c) {
+        return switch (c) {
+            case EQ -> Cond.E;
+            case NE -> Cond.NE;
+            case SLT -> Cond.L;
+            case ULT -> Cond.B;
+            case SGT -> Cond.G;
+            case UGT -> Cond.A;
+            case SLE -> Cond.LE;
+            case ULE -> Cond.BE;
+            case SGE -> Cond.GE;
+            case UGE -> Cond.AE;
+        };
+    }
+
+    private void mov(Size s, int dst, int src) {
+        MInst m = new MInst(MOp.MOV_RR);
+        m.size = s;
+        m.dst = dst;
+        m.src = src;
+        emit(m.uses(src).defs(dst));
+    }
+
+    private void lowerInst(Inst inst) {
+        switch (inst.op()) {
+            case ICONST -> {
+                // materialized at each use (see use())
+            }
+            case IADD -> alu(inst, AluOp.ADD, true);
+            case ISUB -> alu(inst, AluOp.SUB, false);
+            case BAND -> alu(inst, AluOp.AND, true);
+            case BOR -> alu(inst, AluOp.OR, true);
+            case BXOR -> alu(inst, AluOp.XOR, true);
+            case IMUL -> {
+                Value a = inst.arg(0);
+                Value b = inst.arg(1);
+                if (fitsImm32(a) && !fitsImm32(b)) {
+                    Value t = a;
+                    a = b;
+                    b = t;
+                }
+                Size s = sizeOf(inst.result().type());
+                int dst = vreg(inst.result());
+                if (fitsImm32(b)) {
+                    int ra = use(a);
+                    MInst m = new MInst(MOp.IMUL_RRI);
+                    m.size = s;
+                    m.dst = dst;
+                    m.src = ra;
+                    m.imm = imm32(b);
+                    emit(m.uses(ra).defs(dst));
+                } else {
+                    int ra = use(a);
+                    int rb = use(b);
+                    mov(s, dst, ra);
+                    MInst m = new MInst(MOp.IMUL_RR);
+                    m.size = s;
+                    m.dst = dst;
+                    m.src = rb;
+                    emit(m.uses(dst, rb).defs(dst));
+                }
+            }
+            case ISHL -> shift(inst, ShiftOp.SHL);
+            case SSHR -> shift(inst, ShiftOp.SAR);
+            case USHR -> shift(inst, ShiftOp.SHR);
+            case ROTL -> shift(inst, ShiftOp.ROL);
+            case ROTR -> shift(inst, ShiftOp.ROR);
+            case SDIV -> divrem(inst, true, false);
+            case UDIV -> divrem(inst, false, false);
+            case SREM -> divrem(inst, true, true);
+            case UREM -> divrem(inst, false, true);
+            case ICMP -> {
+                if (useCount[inst.result().id()] == 1 && singleUseIsFusible(inst)) {
+                    return; // emitted at its use
+                }
+                Cond c = emitCompare(inst);
+                int dst = vreg(inst.result());
+                MInst m = new MInst(MOp.SETCC);
+                m.size = Size.S32;
+                m.cond = c;
+                m.dst = dst;
+                emit(m.defs(dst));
+            }
+            case SELECT -> {
+                Value c = inst.arg(0);
+                Size s = sizeOf(inst.result().type());
+                int dst = vreg(inst.result());
+                int ra;
+                int rb = use(inst.arg(2));
+                Cond takeB;
+                if (fusible(c, inst)) {
+                    ra = isConst(inst.arg(1)) ? MInst.NONE : use(inst.arg(1));
+                    takeB = emitCompare(c.definingInst()).negate();
+                } else {
+                    ra = isConst(inst.arg(1)) ? MInst.NONE : use(inst.arg(1));
+                    int rc = use(c);
+                    MInst t = new MInst(MOp.TEST_RR);
+                    t.size = Size.S32;
+                    t.dst = rc;
+                    t.src = rc;
+                    emit(t.uses(rc, rc));
+                    takeB = Cond.E;
+                }
+                if (ra == MInst.NONE) {
+                    MInst m = new MInst(MOp.MOV_RI); // mov imm does not touch the flags
+                    m.size = s;
+                    m.dst = dst;
+                    m.imm = inst.arg(1).definingInst().imm();
+                    emit(m.defs(dst));
+                } else {
+                    mov(s, dst, ra);
+                }
+                MInst m = new MInst(MOp.CMOV);
+                m.size = s;
+                m.cond = takeB;
+                m.dst = dst;
+                m.src = rb;
+                emit(m.uses(dst, rb).defs(dst));
+            }
+            case IREDUCE -> mov(Size.S32, vreg(inst.result()), use(inst.arg(0)));
+            case UEXTEND -> {
+                int dst = vreg(inst.result());
+                int ra = use(inst.arg(0));
+                MInst m = new MInst(MOp.ZEXT32);
+                m.size = Size.S32;
+                m.dst = dst;
+                m.src = ra;
+                emit(m.uses(ra).defs(dst));
+            }
+            case SEXTEND -> {
+                int dst = vreg(inst.result());
+                int ra = use(inst.arg(0));
+                MInst m = new MInst(MOp.MOVSX);
+                m.size = Size.S64;
+                m.imm = 32;
+                m.dst = dst;
+                m.src = ra;
+                emit(m.uses(ra).defs(dst));
+            }
+            case SEXTEND_LOW -> {
+                int dst = vreg(inst.result());
+                int ra = use(inst.arg(0));
+                MInst m = new MInst(MOp.MOVSX);
+                m.size = sizeOf(inst.result().type());
+                m.imm = inst.imm();
+                m.dst = dst;
+                m.src = ra;
+                emit(m.uses(ra).defs(dst));
+            }
+            case CALL -> call(inst);
+            case JUMP -> {
+                BlockCall bc = inst.targets().get(0);
+                parallelMove(bc);
+                jmp(blockMap.get(bc.target()));
+            }
+            case BRIF -> brif(inst);
+            case BR_TABLE -> brTable(inst);
+            case RETURN -> {
+                List<Value> rets = inst.args();
+                if (rets.size() > 1) {
+                    throw new CompileException("multi-value returns are not supported by the x86-64 backend yet (function "
+                            + f.funcIndex() + ")");
+                }
+                MInst ret = new MInst(MOp.RET);
+                if (rets.size() == 1) {
+                    int rax = Gpr.RAX.encoding();
+                    mov(sizeOf(rets.get(0).type()), rax, use(inst.arg(0)));
+                    ret.uses(rax);
+                }
+                emit(ret);
+            }
+            case TRAP -> {
+                MInst m = new MInst(MOp.TRAP);
+                m.imm = inst.imm();
+                emit(m);
+            }
+        }
+    }
+
+    private boolean singleUseIsFusible(Inst icmp) {
+        // the single use must be the brif/select of this block (searched from the end: it is late)
+        Value r = icmp.result();
+        List<Inst> insts = curIr.insts();
+        for (int i = insts.size() - 1; i >= 0; i--) {
+            Inst u = insts.get(i);
+            if (u == icmp) {
+                return false;
+            }
+            if ((u.op() == Op.BRIF || u.op() == Op.SELECT) && u.arg(0) == r) {
+                // the comparison's operands are read at the use: fine in SSA. Other uses don't exist.
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void alu(Inst inst, AluOp op, boolean commutative) {
+        Value a = inst.arg(0);
+        Value b = inst.arg(1);
+        if (commutative && fitsImm32(a) && !fitsImm32(b)) {
+            Value t = a;
+            a = b;
+            b = t;
+        }
+        Size s = sizeOf(inst.result().type());
+        int dst = vreg(inst.result());
+        if (fitsImm32(b)) {
+            mov(s, dst, use(a));
+            MInst m = new MInst(MOp.ALU_RI);
+            m.size = s;
+            m.alu = op;
+            m.dst = dst;
+            m.imm = imm32(b);
+            emit(m.uses(dst).defs(dst));
+        } else {
+            int ra = use(a);
+            int rb = use(b);
+            mov(s, dst, ra);
+            MInst m = new MInst(MOp.ALU_RR);
+            m.size = s;
+            m.alu = op;
+            m.dst = dst;
+            m.src = rb;
+            emit(m.uses(dst, rb).defs(dst));
+        }
+    }
+
+    private void shift(Inst inst, ShiftOp op) {
+        Size s = sizeOf(inst.result().type());
+        int dst = vreg(inst.result());
+        Value b = inst.arg(1);
+        if (isConst(b)) {
+            mov(s, dst, use(inst.arg(0)));
+            MInst m = new MInst(MOp.SHIFT_RI);
+            m.size = s;
+            m.shift = op;
+            m.dst = dst;
+            m.imm = b.definingInst().imm() & (s == Size.S32 ? 31 : 63);
+            emit(m.uses(dst).defs(dst));
+            return;
+        }
+        int rcx = Gpr.RCX.encoding();
+        int rb = use(b);
+        int ra = use(inst.arg(0));
+        mov(Size.S32, rcx, rb);
+        mov(s, dst, ra);
+        MInst m = new MInst(MOp.SHIFT_CL);
+        m.size = s;
+        m.shift = op;
+        m.dst = dst;
+        emit(m.uses(dst, rcx).defs(dst));
+    }
+
+    private void divrem(Inst inst, boolean signed, boolean remainder) {
+        Size s = sizeOf(inst.result().type());
+        int rax = Gpr.RAX.encoding();
+        int rdx = Gpr.RDX.encoding();
+        int ra = use(inst.arg(0));
+        int rb = use(inst.arg(1));
+        mov(s, rax, ra);
+        MInst m = new MInst(MOp.DIVREM);
+        m.size = s;
+        m.signed = signed;
+        m.remainder = remainder;
+        m.src = rb;
+        emit(m.uses(rax, rb).defs(rax, rdx));
+        mov(s, vreg(inst.result()), remainder ? rdx : rax);
+    }
+
+    private void call(Inst inst) {
+        int callee = (int) inst.imm();
+        FuncType ct = env.functionType(callee);
+        if (ct.results().size() > 1) {
+            throw new CompileException("calls returning several values are not supported by the x86-64 backend yet"
+                    + " (function " + f.funcIndex() + " calls function " + callee + ")");
+        }
+        for (ValType t : ct.params()) {
+            if (!t.isInteger()) {
+                throw new CompileException("calls with " + t + " parameters are not supported by the x86-64 backend yet"
+                        + " (function " + f.funcIndex() + " calls function " + callee + ")");
+            }
+        }
+        List<Value> args = inst.args();
+        int n = args.size();
+        int[] argRegs = new int[n];
+        for (int i = 0; i < n; i++) {
+            argRegs[i] = use(inst.arg(i));
+        }
+        int stackArgs = Math.max(0, n - ARG_REGS.length);
+        maxOutgoingStackArgs = Math.max(maxOutgoingStackArgs, stackArgs);
+        for (int i = ARG_REGS.length; i < n; i++) {
+            MInst m = new MInst(MOp.STORE_STACK_ARG);
+            m.size = Size.S64;
+            m.src = argRegs[i];
+            m.imm = i - ARG_REGS.length;
+            emit(m.uses(argRegs[i]));
+        }
+        int inRegs = Math.min(n, ARG_REGS.length);
+        int[] callUses = new int[inRegs];
+        for (int i = 0; i < inRegs; i++) {
+            int preg = ARG_REGS[i].encoding();
+            mov(Size.S64, preg, argRegs[i]);
+            callUses[i] = preg;
+        }
+        int[] clobbers = new int[CALLER_SAVED.length];
+        for (int i = 0; i < CALLER_SAVED.length; i++) {
+            clobbers[i] = CALLER_SAVED[i].encoding();
+        }
+        MInst m = new MInst(MOp.CALL);
+        m.imm = callee;
+        emit(m.uses(callUses).defs(clobbers));
+        if (!inst.results().isEmpty()) {
+            Value r = inst.results().get(0);
+            mov(sizeOf(r.type()), vreg(r), Gpr.RAX.encoding());
+        }
+    }
+
+    private void parallelMove(BlockCall bc) {
+        List<Value> params = bc.target().params();
+        int n = params.size();
+        if (n == 0) {
+            return;
+        }
+        MInst m = new MInst(MOp.PMOVE);
+        m.pdst = new int[n];
+        m.psrc = new int[n];
+        m.pconst = new long[n];
+        m.psize = new Size[n];
+        List<Integer> uses = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Value a = bc.args().get(i).resolve();
+            m.pdst[i] = vreg(params.get(i));
+            m.psize[i] = sizeOf(a.type());
+            if (isConst(a)) {
+                m.psrc[i] = MInst.NONE;
+                m.pconst[i] = a.definingInst().imm();
+            } else {
+                m.psrc[i] = vreg(a);
+                uses.add(m.psrc[i]);
+            }
+        }
+        m.uses(uses.stream().mapToInt(Integer::intValue).toArray()).defs(m.pdst.clone());
+        emit(m);
+    }
+
+    private void jmp(MBlock target) {
+        MInst m = new MInst(MOp.JMP);
+        m.target = target;
+        emit(m);
+        cur.succs.add(target);
+    }
+
+    /** The block to branch to for {@code bc}: the target itself, or a new edge block doing the moves. */
+    private MBlock edge(BlockCall bc) {
+        MBlock target = blockMap.get(bc.target());
+        if (bc.target().params().isEmpty()) {
+            return target;
+        }
+        MBlock saved = cur;
+        MBlock e = new MBlock(-1, new Label());
+        layout.add(e);
+        cur = e;
+        parallelMove(bc);
+        jmp(target);
+        cur = saved;
+        return e;
+    }
+
+    private void brif(Inst inst) {
+        Value c = inst.arg(0);
+        Cond cond;
+        if (fusible(c, inst)) {
+            cond = emitCompare(c.definingInst());
+        } else {
+            int rc = use(c);
+            MInst t = new MInst(MOp.TEST_RR);
+            t.size = Size.S32;
+            t.dst = rc;
+            t.src = rc;
+            emit(t.uses(rc, rc));
+            cond = Cond.NE;
+        }
+        MInst m = new MInst(MOp.JCC);
+        m.cond = cond;
+        emit(m);
+        m.target = edge(inst.targets().get(0));
+        m.target2 = edge(inst.targets().get(1));
+        cur.succs.add(m.target);
+        cur.succs.add(m.target2);
+    }
+
+    private void brTable(Inst inst) {
+        int idx = use(inst.arg(0));
+        MInst m = new MInst(MOp.BR_TABLE);
+        m.src = idx;
+        m.size = Size.S32;
+        emit(m.uses(idx));
+        Map<BlockCall, MBlock> edges = new HashMap<>();
+        List<MBlock> targets = new ArrayList<>();
+        for (BlockCall bc : inst.targets()) {
+            MBlock t = edges.computeIfAbsent(bc, this::edge);
+            targets.add(t);
+            if (!cur.succs.contains(t)) {
+                cur.succs.add(t);
+            }
+        }
+        m.tableTargets = targets;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.kiln.arch.x86_64;
+
+import java.util.List;
+
+/**
+ * One MIR instruction. Registers are ints: {@code 0..15} are physical general-purpose registers
+ * ({@link Gpr#encoding()}), values {@code >= }{@link #VREG_BASE} are virtual registers. {@link #uses}
+ * and {@link #defs} list every register read and written (physical ones included) for liveness and
+ * register allocation; the remaining fields are the operands the emitter needs.
+ */
+final class MInst {
+    /** First virtual register number. */
+    static final int VREG_BASE = 32;
+    static final int NONE = -1;
+
+    final MOp op;
+    Size size = Size.S64;
+    int dst = NONE;
+    int src = NONE;
+    long imm;
+    Cond cond;
+    AluOp alu;
+    ShiftOp shift;
+    boolean signed;
+    boolean remainder;
+    MBlock target;
+    MBlock target2;
+    List<MBlock> tableTargets;
+    int[] pdst;
+    int[] psrc;      // NONE where the source is the constant pconst[i]
+    long[] pconst;
+    Size[] psize;
+    int[] uses = new int[0];
+    int[] defs = new int[0];
+
+    MInst(MOp op) {
+        this.op = op;
+    }
+
+    static boolean isVirtual(int reg) {
+        return reg >= VREG_BASE;
+    }
+
+    MInst uses(int... regs) {
+        this.uses = regs;
+        return this;
+    }
+
+    MInst defs(int... regs) {
+        this.defs = regs;
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(op.name().toLowerCase());
+        if (alu != null) {
+            sb.append('.').append(alu.name().toLowerCase());
+        }
+        if (shift != null) {
+            sb.append('.').append(shift.name().toLowerCase());
+        }
+        if (cond != null) {
+            sb.append('.').append(cond.name().toLowerCase());
+        }
+        sb.append(' ').append(size);
+        if (dst != NONE) {
+            sb.append(" dst=").append(name(dst));
+        }
+        if (src != NONE) {
+            sb.append(" src=").append(name(src));
+        }
+        sb.append(" imm=").append(imm);
+        if (target != null) {
+            sb.append(" -> ").append(target);
+        }
+        if (target2 != null) {
+            sb.append(", ").append(target2);
+        }
+        return sb.toString();
+    }
+
+    static String name(int reg) {
+        return isVirtual(reg) ? "%" + (reg - VREG_BASE) : Gpr.of(reg).name().toLowerCase();
+    }
+}

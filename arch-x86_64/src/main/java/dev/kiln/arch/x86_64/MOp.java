@@ -1,0 +1,58 @@
+package dev.kiln.arch.x86_64;
+
+/**
+ * Machine instruction kinds of the x86-64 backend's MIR (instructions over virtual and physical
+ * registers, before register allocation). See {@link MInst} for the operand conventions.
+ */
+enum MOp {
+    /** dst = src (size S32 zero-extends into the full register). */
+    MOV_RR,
+    /** dst = imm. */
+    MOV_RI,
+    /** dst = zero-extend the low 32 bits of src (never elided, unlike a 32-bit {@link #MOV_RR}). */
+    ZEXT32,
+    /** dst op= src (two-address: dst is used and defined). */
+    ALU_RR,
+    /** dst op= imm (imm fits in a sign-extended 32 bits). */
+    ALU_RI,
+    /** flags = dst - src (dst is only read). */
+    CMP_RR,
+    /** flags = dst - imm. */
+    CMP_RI,
+    /** flags = dst &amp; src. */
+    TEST_RR,
+    /** dst *= src. */
+    IMUL_RR,
+    /** dst = src * imm. */
+    IMUL_RRI,
+    /** dst shift= cl (the count is in physical rcx). */
+    SHIFT_CL,
+    /** dst shift= imm. */
+    SHIFT_RI,
+    /** dst = cond ? 1 : 0 (setcc + movzx). */
+    SETCC,
+    /** if cond: dst = src (dst is used and defined). */
+    CMOV,
+    /** dst = sign-extend the low imm bits (8, 16, 32) of src. */
+    MOVSX,
+    /** Division or remainder of rax by src; result in rax (quotient) or rdx (remainder); traps. */
+    DIVREM,
+    /** Direct call of funcidx imm; argument registers are physical uses, caller-saved registers defs. */
+    CALL,
+    /** Return (uses rax when the function has a result). */
+    RET,
+    /** Unconditional jump to target. */
+    JMP,
+    /** if cond goto target else goto target2. */
+    JCC,
+    /** Jump table on src over tableTargets (the last is the default). */
+    BR_TABLE,
+    /** Parallel move into block parameters: pdst[i] = psrc[i] (or the constant pconst[i]). */
+    PMOVE,
+    /** dst = incoming stack parameter number imm (0 = first stack-passed parameter). */
+    LOAD_STACK_PARAM,
+    /** outgoing stack argument number imm = src. */
+    STORE_STACK_ARG,
+    /** Unconditional trap with trap code imm. */
+    TRAP
+}

@@ -1,0 +1,44 @@
+package dev.kiln.compiler;
+
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.Target;
+import dev.kiln.abi.VMContextLayout;
+import dev.kiln.compiler.ir.IrFunction;
+
+/**
+ * A code generator for one instruction set: lowers IR functions to machine code and emits the
+ * entry trampolines and runtime stubs that the loader calls. Found through {@link java.util.ServiceLoader}
+ * (each {@code arch-*} module provides one).
+ *
+ * <p>Code produced here is position independent; references between pieces of code are
+ * {@link Relocation}s that the driver resolves when it lays out {@code .text}. Implementations are
+ * stateless and thread-safe: the driver compiles functions in parallel.
+ */
+public interface Backend {
+    /** The instruction set this backend generates. */
+    Target target();
+
+    /**
+     * Compiles one function.
+     *
+     * @param function verified SSA IR; the backend may modify it (edge splitting)
+     * @param env      what the function can see of its module
+     * @throws dev.kiln.abi.CompileException if the function uses something the backend cannot lower yet
+     */
+    CompiledCode compileFunction(IrFunction function, FunctionEnvironment env);
+
+    /**
+     * Compiles the entry trampoline for calling function {@code funcIndex} of type {@code type} from
+     * the host: a function of the platform's C calling convention taking {@code (vmctx, params...)}
+     * and returning the Wasm result, which links a trap-unwind record into the VMContext, sets the
+     * stack limit on the outermost entry, and restores both on the way out.
+     */
+    CompiledCode compileEntryTrampoline(int funcIndex, FuncType type, VMContextLayout layout);
+
+    /**
+     * Compiles the shared trap-unwind stub (symbol {@link Relocation#UNWIND_STUB}): entered by a jump
+     * from a trap site once the trap code is stored, it returns to the host caller of the innermost
+     * entry trampoline of the VMContext.
+     */
+    CompiledCode compileUnwindStub(VMContextLayout layout);
+}

@@ -1,0 +1,17 @@
+package dev.kiln.compiler;
+
+import java.util.List;
+
+/**
+ * Machine code for one function, trampoline or stub, before layout.
+ *
+ * @param code        the bytes; relocated fields hold zero
+ * @param relocations 32-bit PC-relative fields to patch once every symbol has an address
+ * @param trapSites   code offsets (relative to {@code code}) of instructions that trap, with their kind
+ */
+public record CompiledCode(byte[] code, List<Relocation> relocations, List<TrapSite> trapSites) {
+    public CompiledCode {
+        relocations = List.copyOf(relocations);
+        trapSites = List.copyOf(trapSites);
+    }
+}

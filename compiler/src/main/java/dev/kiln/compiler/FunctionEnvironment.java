@@ -1,0 +1,16 @@
+package dev.kiln.compiler;
+
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.VMContextLayout;
+
+/**
+ * What a function being compiled can see of its module. Implementations are immutable and
+ * thread-safe (functions compile in parallel).
+ */
+public interface FunctionEnvironment {
+    /** The type of function {@code funcIndex} (imports included). */
+    FuncType functionType(int funcIndex);
+
+    /** The VMContext layout of the module. */
+    VMContextLayout vmctx();
+}

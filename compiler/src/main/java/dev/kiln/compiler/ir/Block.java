@@ -1,0 +1,110 @@
+package dev.kiln.compiler.ir;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A basic block: parameters (the SSA merge points, instead of phi nodes), straight-line
+ * instructions and exactly one terminator at the end once complete. Not thread-safe.
+ */
+public final class Block {
+    private final int id;
+    private final IrFunction function;
+    private final List<Value> params = new ArrayList<>();
+    private final List<Inst> insts = new ArrayList<>();
+
+    Block(int id, IrFunction function) {
+        this.id = id;
+        this.function = function;
+    }
+
+    /** The block's number within its function ({@code block3}). */
+    public int id() {
+        return id;
+    }
+
+    /** The function owning the block. */
+    public IrFunction function() {
+        return function;
+    }
+
+    /** The block parameters, in order. */
+    public List<Value> params() {
+        return params;
+    }
+
+    /** Appends a new parameter of type {@code type} and returns it. */
+    public Value addParam(IrType type) {
+        Value v = function.newValue(type);
+        v.setParamBlock(this);
+        params.add(v);
+        return v;
+    }
+
+    /** Removes parameter {@code index}; the caller removes the matching argument of every branch here. */
+    public void removeParam(int index) {
+        params.remove(index);
+    }
+
+    /** The instructions, terminator last (mutable for passes). */
+    public List<Inst> insts() {
+        return insts;
+    }
+
+    /** The terminator, or {@code null} while the block is still open. */
+    public Inst terminator() {
+        if (insts.isEmpty()) {
+            return null;
+        }
+        Inst last = insts.get(insts.size() - 1);
+        return last.op().isTerminator() ? last : null;
+    }
+
+    /** Successor blocks, in target order (may repeat a block). */
+    public List<Block> successors() {
+        Inst t = terminator();
+        if (t == null) {
+            return List.of();
+        }
+        List<Block> s = new ArrayList<>(t.targets().size());
+        for (BlockCall bc : t.targets()) {
+            s.add(bc.target());
+        }
+        return s;
+    }
+
+    /**
+     * Appends an instruction.
+     *
+     * @param resultTypes types of the results to create
+     * @throws IllegalStateException if the block is already terminated
+     */
+    public Inst append(Op op, List<Value> args, long imm, Cond cond, List<BlockCall> targets, List<IrType> resultTypes) {
+        if (terminator() != null) {
+            throw new IllegalStateException(this + " is already terminated");
+        }
+        Inst inst = new Inst(op, args, imm, cond, targets);
+        inst.setBlock(this);
+        for (IrType t : resultTypes) {
+            inst.addResult(function.newValue(t));
+        }
+        insts.add(inst);
+        return inst;
+    }
+
+    /** Appends an instruction with one result of type {@code type} and returns the result. */
+    public Value append1(Op op, IrType type, long imm, Value... args) {
+        return append(op, List.of(args), imm, null, null, List.of(type)).result();
+    }
+
+    /** Inserts an existing instruction (moved from another block) before {@code index}. */
+    public void insert(int index, Inst inst) {
+        inst.setBlock(this);
+        insts.add(index, inst);
+    }
+
+    @Override
+    public String toString() {
+        return "block" + id;
+    }
+}

@@ -1,0 +1,151 @@
+package dev.kiln.compiler.ir;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Dominators of a function's blocks, computed with the iterative algorithm of Cooper, Harvey and
+ * Kennedy ("A Simple, Fast Dominance Algorithm", 2001) over a reverse postorder. Blocks unreachable
+ * from the entry have no dominator and dominate nothing. Immutable once built; thread-safe to read.
+ */
+public final class DominatorTree {
+    private final int[] idom;       // by block id; -1 = unreachable, entry maps to itself
+    private final int[] rpoNumber;  // by block id; -1 = unreachable
+    private final List<Block> rpo;
+
+    private DominatorTree(int[] idom, int[] rpoNumber, List<Block> rpo) {
+        this.idom = idom;
+        this.rpoNumber = rpoNumber;
+        this.rpo = rpo;
+    }
+
+    /** Computes the dominator tree of {@code f} as it is now. */
+    public static DominatorTree compute(IrFunction f) {
+        int n = f.blockIdBound();
+        List<Block> rpo = reversePostorder(f);
+        int[] rpoNumber = new int[n];
+        Arrays.fill(rpoNumber, -1);
+        for (int i = 0; i < rpo.size(); i++) {
+            rpoNumber[rpo.get(i).id()] = i;
+        }
+        List<List<Block>> preds = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            preds.add(new ArrayList<>(2));
+        }
+        for (Block b : rpo) {
+            for (Block s : b.successors()) {
+                preds.get(s.id()).add(b);
+            }
+        }
+        int[] idom = new int[n];
+        Arrays.fill(idom, -1);
+        Block entry = f.entry();
+        idom[entry.id()] = entry.id();
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int i = 1; i < rpo.size(); i++) {
+                Block b = rpo.get(i);
+                int newIdom = -1;
+                for (Block p : preds.get(b.id())) {
+                    if (idom[p.id()] == -1) {
+                        continue;
+                    }
+                    newIdom = newIdom == -1 ? p.id() : intersect(p.id(), newIdom, idom, rpoNumber);
+                }
+                if (newIdom != -1 && idom[b.id()] != newIdom) {
+                    idom[b.id()] = newIdom;
+                    changed = true;
+                }
+            }
+        }
+        return new DominatorTree(idom, rpoNumber, rpo);
+    }
+
+    private static int intersect(int a, int b, int[] idom, int[] rpoNumber) {
+        while (a != b) {
+            while (rpoNumber[a] > rpoNumber[b]) {
+                a = idom[a];
+            }
+            while (rpoNumber[b] > rpoNumber[a]) {
+                b = idom[b];
+            }
+        }
+        return a;
+    }
+
+    /** Blocks reachable from the entry, in reverse postorder of a depth-first search. */
+    public static List<Block> reversePostorder(IrFunction f) {
+        int n = f.blockIdBound();
+        boolean[] visited = new boolean[n];
+        List<Block> post = new ArrayList<>();
+        // iterative DFS: stack of (block, next successor index)
+        List<Block> stack = new ArrayList<>();
+        List<Integer> next = new ArrayList<>();
+        stack.add(f.entry());
+        next.add(0);
+        visited[f.entry().id()] = true;
+        while (!stack.isEmpty()) {
+            int top = stack.size() - 1;
+            Block b = stack.get(top);
+            List<Block> succ = b.successors();
+            int i = next.get(top);
+            if (i < succ.size()) {
+                next.set(top, i + 1);
+                Block s = succ.get(i);
+                if (!visited[s.id()]) {
+                    visited[s.id()] = true;
+                    stack.add(s);
+                    next.add(0);
+                }
+            } else {
+                post.add(b);
+                stack.remove(top);
+                next.remove(top);
+            }
+        }
+        List<Block> rpo = new ArrayList<>(post.size());
+        for (int i = post.size() - 1; i >= 0; i--) {
+            rpo.add(post.get(i));
+        }
+        return rpo;
+    }
+
+    /** Whether {@code b} is reachable from the entry. */
+    public boolean isReachable(Block b) {
+        return b.id() < rpoNumber.length && rpoNumber[b.id()] >= 0;
+    }
+
+    /** The immediate dominator of {@code b}, or {@code null} for the entry and unreachable blocks. */
+    public Block idom(Block b) {
+        if (!isReachable(b) || rpoNumber[b.id()] == 0) {
+            return null;
+        }
+        int d = idom[b.id()];
+        return rpo.get(rpoNumber[d]);
+    }
+
+    /** Whether {@code a} dominates {@code b} (every block dominates itself). */
+    public boolean dominates(Block a, Block b) {
+        if (!isReachable(a) || !isReachable(b)) {
+            return false;
+        }
+        int x = b.id();
+        while (true) {
+            if (x == a.id()) {
+                return true;
+            }
+            int d = idom[x];
+            if (d == x) {
+                return false;
+            }
+            x = d;
+        }
+    }
+
+    /** Reachable blocks in reverse postorder. */
+    public List<Block> reversePostorder() {
+        return rpo;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.kiln.compiler.ir;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One IR instruction: an {@link Op}, operand values, result values, immediates and (for
+ * terminators) branch targets. Created through {@link IrFunction} / {@link Block} helpers.
+ * Not thread-safe.
+ */
+public final class Inst {
+    private final Op op;
+    private final List<Value> args;
+    private final List<Value> results = new ArrayList<>(1);
+    private final List<BlockCall> targets;
+    private final long imm;
+    private final Cond cond;
+    private Block block;
+
+    Inst(Op op, List<Value> args, long imm, Cond cond, List<BlockCall> targets) {
+        this.op = op;
+        this.args = new ArrayList<>(args);
+        this.imm = imm;
+        this.cond = cond;
+        this.targets = targets == null ? List.of() : new ArrayList<>(targets);
+    }
+
+    /** The opcode. */
+    public Op op() {
+        return op;
+    }
+
+    /** Operands (mutable list; entries may be aliases: use {@link #arg(int)} for the resolved value). */
+    public List<Value> args() {
+        return args;
+    }
+
+    /** Operand {@code i}, with aliases resolved. */
+    public Value arg(int i) {
+        return args.get(i).resolve();
+    }
+
+    /** Result values (usually zero or one; calls may have several). */
+    public List<Value> results() {
+        return results;
+    }
+
+    /** The single result. @throws IllegalStateException if there is not exactly one */
+    public Value result() {
+        if (results.size() != 1) {
+            throw new IllegalStateException(op + " has " + results.size() + " results");
+        }
+        return results.get(0);
+    }
+
+    /** The immediate: constant bits for {@link Op#ICONST}, funcidx for {@link Op#CALL}, trap code for traps. */
+    public long imm() {
+        return imm;
+    }
+
+    /** The comparison condition of {@link Op#ICMP}, else {@code null}. */
+    public Cond cond() {
+        return cond;
+    }
+
+    /** Branch targets of a terminator (empty otherwise). */
+    public List<BlockCall> targets() {
+        return targets;
+    }
+
+    /** The block containing this instruction. */
+    public Block block() {
+        return block;
+    }
+
+    void setBlock(Block block) {
+        this.block = block;
+    }
+
+    void addResult(Value v) {
+        results.add(v);
+        v.setDefiningInst(this);
+    }
+
+    @Override
+    public String toString() {
+        return IrPrinter.format(this);
+    }
+}

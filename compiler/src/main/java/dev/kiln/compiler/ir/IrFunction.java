@@ -1,0 +1,84 @@
+package dev.kiln.compiler.ir;
+
+import dev.kiln.abi.FuncType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A function in SSA form: its Wasm signature, and blocks whose first ({@link #entry()}) has one
+ * parameter per Wasm parameter. {@link #blocks()} is the layout order the backend follows.
+ * Not thread-safe: one function is built and compiled by one thread.
+ */
+public final class IrFunction {
+    private final int funcIndex;
+    private final String name;
+    private final FuncType signature;
+    private final List<Block> blocks = new ArrayList<>();
+    private int nextValue;
+    private int nextBlock;
+
+    /**
+     * @param funcIndex the Wasm funcidx (imports included)
+     * @param name      a display name such as {@code wasm[3]::fac}
+     * @param signature the Wasm function type
+     */
+    public IrFunction(int funcIndex, String name, FuncType signature) {
+        this.funcIndex = funcIndex;
+        this.name = name;
+        this.signature = signature;
+    }
+
+    /** The Wasm funcidx. */
+    public int funcIndex() {
+        return funcIndex;
+    }
+
+    /** The display name. */
+    public String name() {
+        return name;
+    }
+
+    /** The Wasm signature. */
+    public FuncType signature() {
+        return signature;
+    }
+
+    /** Blocks in layout order; the first is the entry. Mutable for passes. */
+    public List<Block> blocks() {
+        return blocks;
+    }
+
+    /** The entry block. */
+    public Block entry() {
+        return blocks.get(0);
+    }
+
+    /** Creates a block; it is placed in the layout only by {@link #place(Block)}. */
+    public Block newBlock() {
+        return new Block(nextBlock++, this);
+    }
+
+    /** Appends {@code b} to the layout order. */
+    public void place(Block b) {
+        blocks.add(b);
+    }
+
+    /** Number of values created so far (value ids are below this). */
+    public int valueCount() {
+        return nextValue;
+    }
+
+    /** Number of blocks created so far (block ids are below this). */
+    public int blockIdBound() {
+        return nextBlock;
+    }
+
+    Value newValue(IrType type) {
+        return new Value(nextValue++, type);
+    }
+
+    @Override
+    public String toString() {
+        return IrPrinter.print(this);
+    }
+}

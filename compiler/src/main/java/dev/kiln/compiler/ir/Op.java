@@ -1,0 +1,101 @@
+package dev.kiln.compiler.ir;
+
+/**
+ * IR opcodes. Integer operations work on {@link IrType#I32} or {@link IrType#I64} values and wrap
+ * modulo 2^N like Wasm; shift and rotate counts are taken modulo the width. Operations marked
+ * "traps" check their Wasm trap conditions themselves (the backend emits the check).
+ *
+ * <p>Operands are {@link Inst#args()}; immediates are {@link Inst#imm()} (a constant, a funcidx, a
+ * trap code) and {@link Inst#cond()}; branch targets are {@link Inst#targets()}.
+ */
+public enum Op {
+    /** {@code v = iconst.T imm}: an integer constant (imm holds the bits, sign-extended for i32). */
+    ICONST(Flags.PURE),
+    /** {@code v = iadd a, b}. */
+    IADD(Flags.PURE),
+    /** {@code v = isub a, b}. */
+    ISUB(Flags.PURE),
+    /** {@code v = imul a, b}. */
+    IMUL(Flags.PURE),
+    /** {@code v = band a, b}. */
+    BAND(Flags.PURE),
+    /** {@code v = bor a, b}. */
+    BOR(Flags.PURE),
+    /** {@code v = bxor a, b}. */
+    BXOR(Flags.PURE),
+    /** {@code v = ishl a, b}: shift left by {@code b mod bits}. */
+    ISHL(Flags.PURE),
+    /** {@code v = sshr a, b}: arithmetic shift right by {@code b mod bits}. */
+    SSHR(Flags.PURE),
+    /** {@code v = ushr a, b}: logical shift right by {@code b mod bits}. */
+    USHR(Flags.PURE),
+    /** {@code v = rotl a, b}. */
+    ROTL(Flags.PURE),
+    /** {@code v = rotr a, b}. */
+    ROTR(Flags.PURE),
+    /** {@code v = sdiv a, b}: signed division; traps on {@code b == 0} and on {@code MIN / -1}. */
+    SDIV(Flags.TRAPS),
+    /** {@code v = udiv a, b}: unsigned division; traps on {@code b == 0}. */
+    UDIV(Flags.TRAPS),
+    /** {@code v = srem a, b}: signed remainder (sign of a); traps on {@code b == 0}; {@code MIN rem -1 = 0}. */
+    SREM(Flags.TRAPS),
+    /** {@code v = urem a, b}: unsigned remainder; traps on {@code b == 0}. */
+    UREM(Flags.TRAPS),
+    /** {@code v = icmp.cond a, b}: 1 if the condition holds, else 0; the result is i32. */
+    ICMP(Flags.PURE),
+    /** {@code v = select c, a, b}: {@code c != 0 ? a : b} ({@code c} is i32). */
+    SELECT(Flags.PURE),
+    /** {@code v = uextend a}: zero-extend i32 to i64. */
+    UEXTEND(Flags.PURE),
+    /** {@code v = sextend a}: sign-extend i32 to i64. */
+    SEXTEND(Flags.PURE),
+    /** {@code v = ireduce a}: the low 32 bits of an i64. */
+    IREDUCE(Flags.PURE),
+    /** {@code v = sextend_low.T a, imm}: sign-extend the low {@code imm} (8, 16, 32) bits of a within T. */
+    SEXTEND_LOW(Flags.PURE),
+    /** {@code r0, r1, ... = call funcidx(args...)}: a direct call to the function with funcidx imm. */
+    CALL(Flags.EFFECT),
+    /** {@code jump block(args)}: terminator. */
+    JUMP(Flags.TERMINATOR),
+    /** {@code brif c, then(args), else(args)}: branch on {@code c != 0} (i32); terminator. */
+    BRIF(Flags.TERMINATOR),
+    /** {@code br_table i, [t0, t1, ..., default]}: targets[i] if i is in range, else the last; terminator. */
+    BR_TABLE(Flags.TERMINATOR),
+    /** {@code return args...}: terminator. */
+    RETURN(Flags.TERMINATOR),
+    /** {@code trap code}: always traps with trap code imm; terminator. */
+    TRAP(Flags.TERMINATOR);
+
+    private final int flags;
+
+    Op(int flags) {
+        this.flags = flags;
+    }
+
+    /** Whether the instruction ends a block. */
+    public boolean isTerminator() {
+        return (flags & Flags.TERMINATOR) != 0;
+    }
+
+    /** Whether removing or reordering an unused instance could change behaviour (calls, traps). */
+    public boolean hasSideEffects() {
+        return (flags & (Flags.EFFECT | Flags.TRAPS | Flags.TERMINATOR)) != 0;
+    }
+
+    /** Whether the instruction may trap. */
+    public boolean canTrap() {
+        return (flags & Flags.TRAPS) != 0;
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static final class Flags {
+        static final int PURE = 0;
+        static final int TERMINATOR = 1;
+        static final int EFFECT = 2;
+        static final int TRAPS = 4;
+    }
+}

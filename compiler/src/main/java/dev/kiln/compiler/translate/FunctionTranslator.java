@@ -1,0 +1,434 @@
+package dev.kiln.compiler.translate;
+
+import dev.kiln.abi.CompileException;
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.TrapCode;
+import dev.kiln.abi.ValType;
+import dev.kiln.compiler.ir.Block;
+import dev.kiln.compiler.ir.BlockCall;
+import dev.kiln.compiler.ir.Cond;
+import dev.kiln.compiler.ir.Inst;
+import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.ir.IrType;
+import dev.kiln.compiler.ir.Op;
+import dev.kiln.compiler.ir.Value;
+import dev.kiln.compiler.wasm.CodeReader;
+import dev.kiln.compiler.wasm.FunctionBody;
+import dev.kiln.compiler.wasm.Opcode;
+import dev.kiln.compiler.wasm.WasmModule;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Translates one validated Wasm function body into SSA IR (DESIGN §2 step 3).
+ *
+ * <p>Wasm's structured control maps onto blocks directly: a {@code block} or {@code if} gets a
+ * continuation block whose parameters are the block's results; a {@code loop} gets a header block
+ * whose parameters are the loop's parameters; branches pass the operand-stack values as block
+ * arguments. Locals go through {@link SsaBuilder} (Braun et al. 2013): each block is sealed as soon
+ * as all its predecessors are known (a loop header at the loop's {@code end}). Code after an
+ * unconditional branch is skipped. Operations that may trap in Wasm become IR operations that trap
+ * ({@link Op#SDIV}, ...) or an explicit {@link Op#TRAP}.
+ *
+ * <p>The input must already be valid: the translator trusts the validator for types and stack
+ * heights. Instructions the backend does not handle yet fail with a {@link CompileException} naming
+ * the function index, byte offset and instruction. Not thread-safe; use one instance per function.
+ */
+public final class FunctionTranslator {
+    private final WasmModule module;
+    private final byte[] bytes;
+    private final int funcIndex;
+    private final FuncType type;
+    private final IrFunction function;
+    private final List<Value> stack = new ArrayList<>();
+    private final List<Frame> frames = new ArrayList<>();
+    private SsaBuilder ssa;
+    private Block cur;
+
+    /** A Wasm control frame (spec §3.3.5 "Control Instructions", validation algorithm ctrl frame). */
+    private static final class Frame {
+        final Opcode kind; // BLOCK, LOOP, IF, ELSE; null for the function body
+        final FuncType blockType;
+        final int height;
+        final Block label;  // where br goes: the loop header, else the continuation
+        final Block end;    // the continuation; null for a loop (it falls through)
+        final boolean reachable;
+        Block elseBlock;
+        List<Value> ifParams;
+        boolean sawElse;
+
+        Frame(Opcode kind, FuncType blockType, int height, Block label, Block end, boolean reachable) {
+            this.kind = kind;
+            this.blockType = blockType;
+            this.height = height;
+            this.label = label;
+            this.end = end;
+            this.reachable = reachable;
+        }
+
+        int branchArity() {
+            return kind == Opcode.LOOP ? blockType.params().size() : blockType.results().size();
+        }
+    }
+
+    private FunctionTranslator(WasmModule module, byte[] bytes, int funcIndex, String name) {
+        this.module = module;
+        this.bytes = bytes;
+        this.funcIndex = funcIndex;
+        this.type = module.functionType(funcIndex);
+        this.function = new IrFunction(funcIndex, name, type);
+    }
+
+    /**
+     * Translates defined function {@code funcIndex} (a funcidx of the whole index space, so imports
+     * come first) of {@code module}, whose binary is {@code bytes}.
+     *
+     * @param name display name for the IR function, e.g. {@code wasm[3]::fac}
+     * @throws CompileException if the body uses an instruction not supported yet
+     */
+    public static IrFunction translate(WasmModule module, byte[] bytes, int funcIndex, String name) {
+        FunctionTranslator t = new FunctionTranslator(module, bytes, funcIndex, name);
+        t.run();
+        return t.function;
+    }
+
+    private CompileException unsupported(Opcode op, int offset) {
+        return new CompileException("instruction " + op.mnemonic() + " is not supported yet (in function "
+                + funcIndex + ", at byte offset " + offset + ")");
+    }
+
+    private void run() {
+        FunctionBody body = module.code().get(funcIndex - module.importedFunctionCount());
+        List<IrType> varTypes = new ArrayList<>();
+        for (ValType p : type.params()) {
+            varTypes.add(IrType.of(p));
+        }
+        for (FunctionBody.LocalDecl decl : body.localDecls()) {
+            for (long i = 0; i < decl.count(); i++) {
+                varTypes.add(IrType.of(decl.type()));
+            }
+        }
+        ssa = new SsaBuilder(function, varTypes.toArray(new IrType[0]));
+
+        Block entry = function.newBlock();
+        function.place(entry);
+        for (ValType p : type.params()) {
+            entry.addParam(IrType.of(p));
+        }
+        ssa.declareBlock(entry);
+        ssa.seal(entry);
+        for (int i = 0; i < type.params().size(); i++) {
+            ssa.write(i, entry, entry.params().get(i));
+        }
+        for (int i = type.params().size(); i < varTypes.size(); i++) {
+            ssa.write(i, entry, SsaBuilder.zero(entry, varTypes.get(i)));
+        }
+        cur = entry;
+
+        Block ret = function.newBlock();
+        for (ValType r : type.results()) {
+            ret.addParam(IrType.of(r));
+        }
+        ssa.declareBlock(ret);
+        frames.add(new Frame(null, new FuncType(List.of(), type.results()), 0, ret, ret, true));
+
+        CodeReader r = new CodeReader(bytes, body.codeStart(), body.codeEnd());
+        while (r.hasNext()) {
+            int offset = r.offset();
+            Opcode op = r.next();
+            if (cur == null) {
+                skipUnreachable(op, r);
+            } else {
+                translate(op, r, offset);
+            }
+            if (frames.isEmpty()) {
+                break;
+            }
+        }
+        ssa.finish();
+    }
+
+    // ---- control ------------------------------------------------------------------------------
+
+    private FuncType blockType(CodeReader r) {
+        int bt = r.blockType();
+        if (bt == -64) {
+            return new FuncType(List.of(), List.of());
+        }
+        if (bt < 0) {
+            return new FuncType(List.of(), List.of(CodeReader.blockValType(bt)));
+        }
+        return module.types().get(bt);
+    }
+
+    private Block newBlockWithParams(List<ValType> types) {
+        Block b = function.newBlock();
+        for (ValType t : types) {
+            b.addParam(IrType.of(t));
+        }
+        ssa.declareBlock(b);
+        return b;
+    }
+
+    private List<Value> popN(int n) {
+        List<Value> top = new ArrayList<>(stack.subList(stack.size() - n, stack.size()));
+        stack.subList(stack.size() - n, stack.size()).clear();
+        return top;
+    }
+
+    private List<Value> peekN(int n) {
+        return new ArrayList<>(stack.subList(stack.size() - n, stack.size()));
+    }
+
+    private Frame frameAt(int depth) {
+        return frames.get(frames.size() - 1 - depth);
+    }
+
+    private void jump(Block target, List<Value> args) {
+        BlockCall bc = ssa.branch(cur, target, args);
+        cur.append(Op.JUMP, List.of(), 0, null, List.of(bc), List.of());
+    }
+
+    private void skipUnreachable(Opcode op, CodeReader r) {
+        switch (op) {
+            case BLOCK, LOOP, IF -> frames.add(new Frame(op, blockType(r), stack.size(), null, null, false));
+            case ELSE -> {
+                Frame f = frameAt(0);
+                if (f.reachable && f.kind == Opcode.IF) {
+                    enterElse(f);
+                }
+            }
+            case END -> endFrame();
+            default -> {
+            }
+        }
+    }
+
+    private void enterElse(Frame f) {
+        f.sawElse = true;
+        stack.subList(f.height, stack.size()).clear();
+        stack.addAll(f.ifParams);
+        cur = f.elseBlock;
+        function.place(cur);
+    }
+
+    private void endFrame() {
+        Frame f = frames.remove(frames.size() - 1);
+        if (!f.reachable) {
+            return; // the whole construct was dead code: cur stays null
+        }
+        if (f.kind == Opcode.LOOP) {
+            ssa.seal(f.label);
+            if (cur != null) {
+                return; // falls through with the results on the stack
+            }
+            stack.subList(Math.min(f.height, stack.size()), stack.size()).clear();
+            return;
+        }
+        if (cur != null) {
+            jump(f.end, popN(f.blockType.results().size()));
+        }
+        if (f.kind == Opcode.IF && !f.sawElse) {
+            // An if without else passes its parameters through as results (validation ensures the types match).
+            cur = f.elseBlock;
+            function.place(cur);
+            jump(f.end, f.ifParams);
+        }
+        stack.subList(Math.min(f.height, stack.size()), stack.size()).clear();
+        ssa.seal(f.end);
+        if (f.kind == null) {
+            // The function body: the continuation returns its parameters.
+            if (ssa.predecessorCount(f.end) > 0) {
+                function.place(f.end);
+                f.end.append(Op.RETURN, new ArrayList<>(f.end.params()), 0, null, null, List.of());
+            }
+            cur = null;
+            return;
+        }
+        if (ssa.predecessorCount(f.end) == 0) {
+            cur = null;
+            return;
+        }
+        cur = f.end;
+        function.place(cur);
+        stack.addAll(cur.params().subList(0, f.blockType.results().size()));
+    }
+
+    private void translate(Opcode op, CodeReader r, int offset) {
+        switch (op) {
+            case NOP -> {
+            }
+            case UNREACHABLE -> {
+                cur.append(Op.TRAP, List.of(), TrapCode.UNREACHABLE.code(), null, null, List.of());
+                cur = null;
+            }
+            case BLOCK -> {
+                FuncType bt = blockType(r);
+                int height = stack.size() - bt.params().size();
+                Block end = newBlockWithParams(bt.results());
+                frames.add(new Frame(op, bt, height, end, end, true));
+            }
+            case LOOP -> {
+                FuncType bt = blockType(r);
+                int n = bt.params().size();
+                int height = stack.size() - n;
+                Block header = newBlockWithParams(bt.params());
+                jump(header, popN(n));
+                cur = header;
+                function.place(cur);
+                stack.addAll(header.params());
+                frames.add(new Frame(op, bt, height, header, null, true));
+            }
+            case IF -> {
+                FuncType bt = blockType(r);
+                Value c = pop();
+                int n = bt.params().size();
+                int height = stack.size() - n;
+                Block end = newBlockWithParams(bt.results());
+                Block thenBlock = newBlockWithParams(List.of());
+                Block elseBlock = newBlockWithParams(List.of());
+                BlockCall t = ssa.branch(cur, thenBlock, List.of());
+                BlockCall e = ssa.branch(cur, elseBlock, List.of());
+                cur.append(Op.BRIF, List.of(c), 0, null, List.of(t, e), List.of());
+                ssa.seal(thenBlock);
+                ssa.seal(elseBlock);
+                Frame f = new Frame(op, bt, height, end, end, true);
+                f.elseBlock = elseBlock;
+                f.ifParams = peekN(n);
+                frames.add(f);
+                cur = thenBlock;
+                function.place(cur);
+            }
+            case ELSE -> {
+                Frame f = frameAt(0);
+                jump(f.end, popN(f.blockType.results().size()));
+                enterElse(f);
+            }
+            case END -> endFrame();
+            case BR -> {
+                Frame f = frameAt(r.index());
+                jump(f.label, popN(f.branchArity()));
+                cur = null;
+            }
+            case BR_IF -> {
+                Value c = pop();
+                Frame f = frameAt(r.index());
+                Block cont = newBlockWithParams(List.of());
+                BlockCall taken = ssa.branch(cur, f.label, peekN(f.branchArity()));
+                BlockCall fall = ssa.branch(cur, cont, List.of());
+                cur.append(Op.BRIF, List.of(c), 0, null, List.of(taken, fall), List.of());
+                ssa.seal(cont);
+                cur = cont;
+                function.place(cur);
+            }
+            case BR_TABLE -> {
+                Value index = pop();
+                int[] labels = new int[r.targetCount() + 1];
+                for (int i = 0; i < r.targetCount(); i++) {
+                    labels[i] = r.target(i);
+                }
+                labels[labels.length - 1] = r.defaultTarget();
+                List<BlockCall> targets = new ArrayList<>(labels.length);
+                for (int depth : labels) {
+                    Frame f = frameAt(depth);
+                    targets.add(ssa.branch(cur, f.label, peekN(f.branchArity())));
+                }
+                cur.append(Op.BR_TABLE, List.of(index), 0, null, targets, List.of());
+                cur = null;
+            }
+            case RETURN -> {
+                cur.append(Op.RETURN, popN(type.results().size()), 0, null, null, List.of());
+                cur = null;
+            }
+            case CALL -> {
+                int callee = r.index();
+                FuncType ct = module.functionType(callee);
+                List<Value> args = popN(ct.params().size());
+                List<IrType> results = new ArrayList<>();
+                for (ValType t : ct.results()) {
+                    results.add(IrType.of(t));
+                }
+                Inst call = cur.append(Op.CALL, args, callee, null, null, results);
+                stack.addAll(call.results());
+            }
+            case DROP -> pop();
+            case SELECT, SELECT_T -> {
+                Value c = pop();
+                Value b = pop();
+                Value a = pop();
+                push(cur.append1(Op.SELECT, a.type(), 0, c, a, b));
+            }
+            case LOCAL_GET -> push(ssa.read(r.index(), cur));
+            case LOCAL_SET -> ssa.write(r.index(), cur, pop());
+            case LOCAL_TEE -> ssa.write(r.index(), cur, stack.get(stack.size() - 1));
+            case I32_CONST -> push(cur.append1(Op.ICONST, IrType.I32, (int) r.i64()));
+            case I64_CONST -> push(cur.append1(Op.ICONST, IrType.I64, r.i64()));
+
+            case I32_EQZ -> compareWithZero(IrType.I32);
+            case I64_EQZ -> compareWithZero(IrType.I64);
+            case I32_EQ, I64_EQ -> compare(Cond.EQ);
+            case I32_NE, I64_NE -> compare(Cond.NE);
+            case I32_LT_S, I64_LT_S -> compare(Cond.SLT);
+            case I32_LT_U, I64_LT_U -> compare(Cond.ULT);
+            case I32_GT_S, I64_GT_S -> compare(Cond.SGT);
+            case I32_GT_U, I64_GT_U -> compare(Cond.UGT);
+            case I32_LE_S, I64_LE_S -> compare(Cond.SLE);
+            case I32_LE_U, I64_LE_U -> compare(Cond.ULE);
+            case I32_GE_S, I64_GE_S -> compare(Cond.SGE);
+            case I32_GE_U, I64_GE_U -> compare(Cond.UGE);
+
+            case I32_ADD, I64_ADD -> binary(Op.IADD);
+            case I32_SUB, I64_SUB -> binary(Op.ISUB);
+            case I32_MUL, I64_MUL -> binary(Op.IMUL);
+            case I32_DIV_S, I64_DIV_S -> binary(Op.SDIV);
+            case I32_DIV_U, I64_DIV_U -> binary(Op.UDIV);
+            case I32_REM_S, I64_REM_S -> binary(Op.SREM);
+            case I32_REM_U, I64_REM_U -> binary(Op.UREM);
+            case I32_AND, I64_AND -> binary(Op.BAND);
+            case I32_OR, I64_OR -> binary(Op.BOR);
+            case I32_XOR, I64_XOR -> binary(Op.BXOR);
+            case I32_SHL, I64_SHL -> binary(Op.ISHL);
+            case I32_SHR_S, I64_SHR_S -> binary(Op.SSHR);
+            case I32_SHR_U, I64_SHR_U -> binary(Op.USHR);
+            case I32_ROTL, I64_ROTL -> binary(Op.ROTL);
+            case I32_ROTR, I64_ROTR -> binary(Op.ROTR);
+
+            case I32_WRAP_I64 -> push(cur.append1(Op.IREDUCE, IrType.I32, 0, pop()));
+            case I64_EXTEND_I32_S -> push(cur.append1(Op.SEXTEND, IrType.I64, 0, pop()));
+            case I64_EXTEND_I32_U -> push(cur.append1(Op.UEXTEND, IrType.I64, 0, pop()));
+            case I32_EXTEND8_S -> push(cur.append1(Op.SEXTEND_LOW, IrType.I32, 8, pop()));
+            case I32_EXTEND16_S -> push(cur.append1(Op.SEXTEND_LOW, IrType.I32, 16, pop()));
+            case I64_EXTEND8_S -> push(cur.append1(Op.SEXTEND_LOW, IrType.I64, 8, pop()));
+            case I64_EXTEND16_S -> push(cur.append1(Op.SEXTEND_LOW, IrType.I64, 16, pop()));
+            case I64_EXTEND32_S -> push(cur.append1(Op.SEXTEND_LOW, IrType.I64, 32, pop()));
+
+            default -> throw unsupported(op, offset);
+        }
+    }
+
+    private Value pop() {
+        return stack.remove(stack.size() - 1);
+    }
+
+    private void push(Value v) {
+        stack.add(v);
+    }
+
+    private void binary(Op op) {
+        Value b = pop();
+        Value a = pop();
+        push(cur.append1(op, a.type(), 0, a, b));
+    }
+
+    private void compare(Cond cond) {
+        Value b = pop();
+        Value a = pop();
+        push(cur.append(Op.ICMP, List.of(a, b), 0, cond, null, List.of(IrType.I32)).result());
+    }
+
+    private void compareWithZero(IrType t) {
+        Value a = pop();
+        Value zero = cur.append1(Op.ICONST, t, 0);
+        push(cur.append(Op.ICMP, List.of(a, zero), 0, Cond.EQ, null, List.of(IrType.I32)).result());
+    }
+}

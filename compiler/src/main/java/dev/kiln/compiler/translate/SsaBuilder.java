@@ -1,0 +1,218 @@
+package dev.kiln.compiler.translate;
+
+import dev.kiln.compiler.ir.Block;
+import dev.kiln.compiler.ir.BlockCall;
+import dev.kiln.compiler.ir.Inst;
+import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.ir.IrType;
+import dev.kiln.compiler.ir.Op;
+import dev.kiln.compiler.ir.Value;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * SSA construction for mutable variables (Wasm locals) following Braun, Buchwald, Hack, Leißa,
+ * Mallon and Zwinkau, "Simple and Efficient Construction of Static Single Assignment Form" (CC 2013),
+ * with block parameters in place of phi nodes.
+ *
+ * <p>The translator reports every control-flow edge through {@link #branch}, seals a block once all
+ * its predecessors are known, and reads and writes variables through {@link #read}/{@link #write}.
+ * A variable read in a block that does not define it becomes a block parameter when the block is
+ * unsealed or has several predecessors; every incoming edge then passes the variable's value as the
+ * matching argument. {@link #finish} removes the parameters that turn out trivial (all incoming
+ * arguments are one value or the parameter itself), iterating to a fixed point, which gives the same
+ * result as the paper's recursive removal. Not thread-safe.
+ */
+public final class SsaBuilder {
+    /** An incoming edge: the branch in {@code source} whose {@link BlockCall} targets the block. */
+    private record Edge(Block source, BlockCall call) {
+    }
+
+    private final IrFunction function;
+    private final IrType[] varTypes;
+    private Value[][] defs = new Value[16][];
+    private boolean[] sealed = new boolean[16];
+    private List<List<Edge>> edges = new ArrayList<>();
+    /** Per block: which variable each parameter (after the fixed ones) stands for; -1 = not a variable. */
+    private List<List<Integer>> paramVars = new ArrayList<>();
+
+    /**
+     * @param function the function being built
+     * @param varTypes the type of each variable (Wasm local), by local index
+     */
+    public SsaBuilder(IrFunction function, IrType[] varTypes) {
+        this.function = function;
+        this.varTypes = varTypes;
+    }
+
+    private void ensure(Block b) {
+        int id = b.id();
+        if (id >= defs.length) {
+            int n = Math.max(id + 1, defs.length * 2);
+            defs = Arrays.copyOf(defs, n);
+            sealed = Arrays.copyOf(sealed, n);
+        }
+        while (edges.size() <= id) {
+            edges.add(new ArrayList<>(2));
+            paramVars.add(new ArrayList<>(2));
+        }
+        if (defs[id] == null) {
+            defs[id] = new Value[varTypes.length];
+        }
+    }
+
+    /**
+     * Registers the parameters {@code b} already has (block results, loop parameters): they are not
+     * variables. Call once right after creating the block and adding them.
+     */
+    public void declareBlock(Block b) {
+        ensure(b);
+        List<Integer> pv = paramVars.get(b.id());
+        while (pv.size() < b.params().size()) {
+            pv.add(-1);
+        }
+    }
+
+    /** Sets variable {@code var} to {@code value} at the current end of {@code b}. */
+    public void write(int var, Block b, Value value) {
+        ensure(b);
+        defs[b.id()][var] = value;
+    }
+
+    /** The value of variable {@code var} at the current end of {@code b}. */
+    public Value read(int var, Block b) {
+        ensure(b);
+        Value v = defs[b.id()][var];
+        if (v != null) {
+            return v;
+        }
+        List<Edge> in = edges.get(b.id());
+        if (sealed[b.id()] && in.size() == 1) {
+            v = read(var, in.get(0).source());
+        } else if (sealed[b.id()] && in.isEmpty()) {
+            throw new IllegalStateException("variable " + var + " read in " + b + " which has no predecessors");
+        } else {
+            v = addVariableParam(b, var);
+        }
+        defs[b.id()][var] = v;
+        return v;
+    }
+
+    private Value addVariableParam(Block b, int var) {
+        Value p = b.addParam(varTypes[var]);
+        int index = b.params().size() - 1;
+        paramVars.get(b.id()).add(var);
+        defs[b.id()][var] = p; // breaks cycles through loops
+        List<Edge> in = edges.get(b.id());
+        // Reserve the argument slot on every edge first: reads below may add further parameters.
+        for (Edge e : in) {
+            e.call().args().add(null);
+        }
+        for (Edge e : in) {
+            e.call().args().set(index, read(var, e.source()));
+        }
+        return p;
+    }
+
+    /**
+     * Creates the branch target {@code target(fixedArgs..., variables...)} for an edge from
+     * {@code source}; the caller puts it in the terminator it appends to {@code source}. The arguments
+     * for the target's variable parameters are read in {@code source}.
+     */
+    public BlockCall branch(Block source, Block target, List<Value> fixedArgs) {
+        ensure(target);
+        List<Value> args = new ArrayList<>(fixedArgs);
+        List<Integer> pv = paramVars.get(target.id());
+        for (int i = args.size(); i < pv.size(); i++) {
+            int var = pv.get(i);
+            if (var < 0) {
+                throw new IllegalStateException(target + " param " + i + " is neither passed nor a variable");
+            }
+            args.add(read(var, source));
+        }
+        BlockCall bc = new BlockCall(target, args);
+        edges.get(target.id()).add(new Edge(source, bc));
+        return bc;
+    }
+
+    /** Declares that every predecessor of {@code b} is now known. */
+    public void seal(Block b) {
+        ensure(b);
+        sealed[b.id()] = true;
+    }
+
+    /** Number of incoming edges registered for {@code b} so far. */
+    public int predecessorCount(Block b) {
+        ensure(b);
+        return edges.get(b.id()).size();
+    }
+
+    /**
+     * Removes trivial variable parameters to a fixed point and rewrites every operand and branch
+     * argument to its resolved value. Call once the function is complete.
+     */
+    public void finish() {
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (Block b : function.blocks()) {
+                if (b.id() >= paramVars.size()) {
+                    continue;
+                }
+                List<Integer> pv = paramVars.get(b.id());
+                for (int i = b.params().size() - 1; i >= 0; i--) {
+                    if (i >= pv.size() || pv.get(i) < 0) {
+                        continue;
+                    }
+                    Value p = b.params().get(i);
+                    Value same = null;
+                    boolean trivial = true;
+                    for (Edge e : edges.get(b.id())) {
+                        Value a = e.call().args().get(i).resolve();
+                        if (a == p || a == same) {
+                            continue;
+                        }
+                        if (same != null) {
+                            trivial = false;
+                            break;
+                        }
+                        same = a;
+                    }
+                    if (!trivial || same == null) {
+                        continue;
+                    }
+                    p.aliasTo(same);
+                    b.removeParam(i);
+                    pv.remove(i);
+                    for (Edge e : edges.get(b.id())) {
+                        e.call().args().remove(i);
+                    }
+                    changed = true;
+                }
+            }
+        }
+        for (Block b : function.blocks()) {
+            for (Inst inst : b.insts()) {
+                List<Value> args = inst.args();
+                for (int i = 0; i < args.size(); i++) {
+                    args.set(i, args.get(i).resolve());
+                }
+                for (BlockCall bc : inst.targets()) {
+                    List<Value> a = bc.args();
+                    for (int i = 0; i < a.size(); i++) {
+                        a.set(i, a.get(i).resolve());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Appends {@code iconst 0} of type {@code t} to {@code b}: the initial value of a declared local. */
+    public static Value zero(Block b, IrType t) {
+        if (!t.isInt()) {
+            throw new UnsupportedOperationException("locals of type " + t + " are not supported yet");
+        }
+        return b.append1(Op.ICONST, t, 0);
+    }
+}
