@@ -5,4 +5,5 @@
  */
 module dev.kiln.abi {
     exports dev.kiln.abi;
+    exports dev.kiln.abi.elf;
 }
