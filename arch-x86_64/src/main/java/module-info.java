@@ -3,4 +3,6 @@ module dev.kiln.arch.x86_64 {
     requires dev.kiln.compiler;
 
     exports dev.kiln.arch.x86_64;
+
+    provides dev.kiln.compiler.Backend with dev.kiln.arch.x86_64.X86_64Backend;
 }

@@ -1,0 +1,315 @@
+package dev.kiln.abi;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the loader needs to know about a compiled module, stored in the artifact's {@code .kiln.meta}
+ * section: the format version, target and required CPU features, the compile options, a SHA-256 of
+ * the input, the function types, where each function's code is in {@code .text}, the exports with
+ * their entry trampolines, the VMContext size, the unwind stub and the trap sites.
+ *
+ * <p>Encoding: little-endian; the magic {@code "KILNMETA"}, a u32 {@link #FORMAT_VERSION}, then the
+ * fields in declaration order; strings and byte arrays are a u32 length and the bytes (UTF-8 for
+ * strings, length {@code 0xFFFFFFFF} for {@code null}); lists are a u32 count and the elements.
+ * {@link #decode} checks every length against the remaining bytes and throws
+ * {@link ArtifactFormatException} with the offset, whatever the input.
+ *
+ * @param target            the instruction set of the code
+ * @param cpuFeatures       bit set of CPU features the code requires (0: baseline x86-64)
+ * @param options           the options the code was compiled with
+ * @param inputHash         SHA-256 of the input module's bytes (32 bytes)
+ * @param types             the module's function types, by typeidx
+ * @param importedFunctions how many functions are imported (their funcidx come first)
+ * @param functions         the defined functions, by funcidx minus {@code importedFunctions}
+ * @param exports           the exports, in module order
+ * @param vmctxSize         size in bytes of the VMContext
+ * @param unwindStubOffset  offset in {@code .text} of the trap-unwind stub
+ * @param trapSites         every trap site, by ascending text offset
+ */
+public record ArtifactMetadata(
+        Target target,
+        long cpuFeatures,
+        CompileOptions options,
+        byte[] inputHash,
+        List<FuncType> types,
+        int importedFunctions,
+        List<FunctionInfo> functions,
+        List<ExportInfo> exports,
+        int vmctxSize,
+        int unwindStubOffset,
+        List<TrapSiteInfo> trapSites) {
+
+    /** Version of this encoding; a loader rejects any other. */
+    public static final int FORMAT_VERSION = 1;
+    /** Name of the ELF section holding the metadata. */
+    public static final String SECTION = ".kiln.meta";
+    private static final byte[] MAGIC = "KILNMETA".getBytes(StandardCharsets.US_ASCII);
+
+    public ArtifactMetadata {
+        types = List.copyOf(types);
+        functions = List.copyOf(functions);
+        exports = List.copyOf(exports);
+        trapSites = List.copyOf(trapSites);
+        inputHash = inputHash.clone();
+    }
+
+    /**
+     * A defined function.
+     *
+     * @param typeIndex  its typeidx
+     * @param name       its name from the name section, or {@code null}
+     * @param textOffset offset of its code in {@code .text}
+     * @param size       size of its code in bytes
+     */
+    public record FunctionInfo(int typeIndex, String name, int textOffset, int size) {
+    }
+
+    /**
+     * An export.
+     *
+     * @param name             the export name
+     * @param kind             0 function, 1 table, 2 memory, 3 global (the binary format's externtype byte)
+     * @param index            the exported entity's index in its index space
+     * @param trampolineOffset for a function: offset in {@code .text} of its entry trampoline; else -1
+     */
+    public record ExportInfo(String name, int kind, int index, int trampolineOffset) {
+        /** Export kind of a function. */
+        public static final int FUNC = 0;
+    }
+
+    /**
+     * A trap site.
+     *
+     * @param textOffset offset in {@code .text} of the trapping instruction or branch
+     * @param trapCode   the {@link TrapCode#code()}
+     */
+    public record TrapSiteInfo(int textOffset, int trapCode) {
+    }
+
+    /** The type of function {@code funcIndex} (imports included). */
+    public FuncType functionType(int funcIndex) {
+        if (funcIndex < importedFunctions) {
+            throw new IllegalArgumentException("imported functions are not supported yet");
+        }
+        return types.get(functions.get(funcIndex - importedFunctions).typeIndex());
+    }
+
+    /** The trap of the site at {@code textOffset}, or {@code null}. */
+    public TrapCode trapAt(int textOffset) {
+        int lo = 0;
+        int hi = trapSites.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int off = trapSites.get(mid).textOffset();
+            if (off < textOffset) {
+                lo = mid + 1;
+            } else if (off > textOffset) {
+                hi = mid - 1;
+            } else {
+                return TrapCode.fromCode(trapSites.get(mid).trapCode());
+            }
+        }
+        return null;
+    }
+
+    // ---- encoding -----------------------------------------------------------------------------
+
+    /** The encoded section contents. */
+    public byte[] encode() {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            Out out = new Out(new DataOutputStream(bytes));
+            out.raw(MAGIC);
+            out.u32(FORMAT_VERSION);
+            out.u32(target.elfMachine());
+            out.u64(cpuFeatures);
+            out.u32(options.verifyIr() ? 1 : 0);
+            out.u32(options.parallelism());
+            out.bytes(inputHash);
+            out.u32(types.size());
+            for (FuncType t : types) {
+                out.u32(t.params().size());
+                for (ValType v : t.params()) {
+                    out.u32(v.code());
+                }
+                out.u32(t.results().size());
+                for (ValType v : t.results()) {
+                    out.u32(v.code());
+                }
+            }
+            out.u32(importedFunctions);
+            out.u32(functions.size());
+            for (FunctionInfo f : functions) {
+                out.u32(f.typeIndex());
+                out.string(f.name());
+                out.u32(f.textOffset());
+                out.u32(f.size());
+            }
+            out.u32(exports.size());
+            for (ExportInfo e : exports) {
+                out.string(e.name());
+                out.u32(e.kind());
+                out.u32(e.index());
+                out.u32(e.trampolineOffset());
+            }
+            out.u32(vmctxSize);
+            out.u32(unwindStubOffset);
+            out.u32(trapSites.size());
+            for (TrapSiteInfo t : trapSites) {
+                out.u32(t.textOffset());
+                out.u32(t.trapCode());
+            }
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private record Out(DataOutputStream out) {
+        void raw(byte[] b) throws IOException {
+            out.write(b);
+        }
+
+        void u32(int v) throws IOException {
+            out.writeInt(Integer.reverseBytes(v));
+        }
+
+        void u64(long v) throws IOException {
+            out.writeLong(Long.reverseBytes(v));
+        }
+
+        void bytes(byte[] b) throws IOException {
+            u32(b.length);
+            out.write(b);
+        }
+
+        void string(String s) throws IOException {
+            if (s == null) {
+                u32(-1);
+            } else {
+                bytes(s.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    /**
+     * Decodes section contents written by {@link #encode()}.
+     *
+     * @param source a name for error messages (the artifact file), or {@code null}
+     * @throws ArtifactFormatException if the bytes are truncated, have the wrong magic or version, or
+     *                                 hold an out-of-range value; the message gives the offset within the section
+     */
+    public static ArtifactMetadata decode(byte[] section, String source) {
+        ByteBuffer in = ByteBuffer.wrap(section).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            byte[] magic = new byte[MAGIC.length];
+            in.get(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC)) {
+                throw new ArtifactFormatException(source, 0, SECTION + " does not start with KILNMETA");
+            }
+            int version = in.getInt();
+            if (version != FORMAT_VERSION) {
+                throw new ArtifactFormatException(source, 8, SECTION + " format version " + version
+                        + " is not the supported version " + FORMAT_VERSION + "; recompile the module with this Kiln");
+            }
+            int machine = in.getInt();
+            Target target = Target.fromElfMachine(machine);
+            if (target == null) {
+                throw new ArtifactFormatException(source, 12, "unknown target machine " + machine);
+            }
+            long features = in.getLong();
+            boolean verify = in.getInt() != 0;
+            int parallelism = count(in, source, Integer.MAX_VALUE);
+            byte[] hash = bytes(in, source);
+            int nTypes = count(in, source, 4);
+            List<FuncType> types = new ArrayList<>(nTypes);
+            for (int i = 0; i < nTypes; i++) {
+                types.add(new FuncType(valTypes(in, source), valTypes(in, source)));
+            }
+            int imported = count(in, source, Integer.MAX_VALUE);
+            int nFuncs = count(in, source, 16);
+            List<FunctionInfo> funcs = new ArrayList<>(nFuncs);
+            for (int i = 0; i < nFuncs; i++) {
+                int pos = in.position();
+                int typeIndex = in.getInt();
+                if (typeIndex < 0 || typeIndex >= nTypes) {
+                    throw new ArtifactFormatException(source, pos, "function " + i + " has type index " + typeIndex
+                            + " of " + nTypes);
+                }
+                funcs.add(new FunctionInfo(typeIndex, string(in, source), count(in, source, Integer.MAX_VALUE),
+                        count(in, source, Integer.MAX_VALUE)));
+            }
+            int nExports = count(in, source, 16);
+            List<ExportInfo> exports = new ArrayList<>(nExports);
+            for (int i = 0; i < nExports; i++) {
+                exports.add(new ExportInfo(string(in, source), in.getInt(), in.getInt(), in.getInt()));
+            }
+            int vmctxSize = count(in, source, Integer.MAX_VALUE);
+            int unwind = count(in, source, Integer.MAX_VALUE);
+            int nTraps = count(in, source, 8);
+            List<TrapSiteInfo> traps = new ArrayList<>(nTraps);
+            for (int i = 0; i < nTraps; i++) {
+                traps.add(new TrapSiteInfo(in.getInt(), in.getInt()));
+            }
+            if (in.hasRemaining()) {
+                throw new ArtifactFormatException(source, in.position(), in.remaining() + " unexpected bytes at the end of "
+                        + SECTION);
+            }
+            return new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism), hash, types, imported,
+                    funcs, exports, vmctxSize, unwind, traps);
+        } catch (BufferUnderflowException e) {
+            throw new ArtifactFormatException(source, in.position(), SECTION + " is truncated");
+        }
+    }
+
+    /** A non-negative u32 count; each element needs at least {@code minBytesEach} more bytes. */
+    private static int count(ByteBuffer in, String source, int minBytesEach) {
+        int pos = in.position();
+        int n = in.getInt();
+        if (n < 0 || (minBytesEach != Integer.MAX_VALUE && (long) n * minBytesEach > in.remaining())) {
+            throw new ArtifactFormatException(source, pos, "count " + Integer.toUnsignedString(n)
+                    + " exceeds the remaining " + in.remaining() + " bytes of " + SECTION);
+        }
+        return n;
+    }
+
+    private static byte[] bytes(ByteBuffer in, String source) {
+        int n = count(in, source, 1);
+        byte[] b = new byte[n];
+        in.get(b);
+        return b;
+    }
+
+    private static String string(ByteBuffer in, String source) {
+        int pos = in.position();
+        int n = in.getInt();
+        if (n == -1) {
+            return null;
+        }
+        in.position(pos);
+        return new String(bytes(in, source), StandardCharsets.UTF_8);
+    }
+
+    private static List<ValType> valTypes(ByteBuffer in, String source) {
+        int n = count(in, source, 4);
+        List<ValType> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int pos = in.position();
+            ValType t = ValType.fromCode(in.getInt());
+            if (t == null) {
+                throw new ArtifactFormatException(source, pos, "unknown value type");
+            }
+            out.add(t);
+        }
+        return out;
+    }
+}

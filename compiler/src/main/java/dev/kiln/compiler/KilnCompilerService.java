@@ -1,0 +1,48 @@
+package dev.kiln.compiler;
+
+import dev.kiln.abi.CompileException;
+import dev.kiln.abi.CompileOptions;
+import dev.kiln.abi.CompilerService;
+import dev.kiln.abi.Target;
+import java.util.ServiceLoader;
+
+/**
+ * The {@link CompilerService} of this module: compiles for the host's instruction set with the
+ * {@link Backend} found through {@link ServiceLoader}. Thread-safe.
+ */
+public final class KilnCompilerService implements CompilerService {
+    private final ModuleCompiler compiler;
+    private final Target target;
+
+    /**
+     * Finds the backend for the host.
+     *
+     * @throws IllegalStateException if no backend for the host's instruction set is on the class or module path
+     */
+    public KilnCompilerService() {
+        Target host = Target.host();
+        Backend found = null;
+        for (Backend b : ServiceLoader.load(Backend.class, KilnCompilerService.class.getClassLoader())) {
+            if (b.target() == host) {
+                found = b;
+                break;
+            }
+        }
+        if (found == null) {
+            throw new IllegalStateException("no Kiln backend for " + host + " is on the class or module path (add kiln-arch-"
+                    + host + ")");
+        }
+        this.target = host;
+        this.compiler = new ModuleCompiler(found);
+    }
+
+    @Override
+    public Target target() {
+        return target;
+    }
+
+    @Override
+    public byte[] compile(byte[] input, String inputName, CompileOptions options) throws CompileException {
+        return compiler.compile(input, inputName, options);
+    }
+}

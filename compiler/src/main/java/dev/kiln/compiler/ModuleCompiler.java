@@ -1,0 +1,261 @@
+package dev.kiln.compiler;
+
+import dev.kiln.abi.ArtifactMetadata;
+import dev.kiln.abi.CompileException;
+import dev.kiln.abi.CompileOptions;
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.VMContextLayout;
+import dev.kiln.abi.elf.ElfWriter;
+import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.ir.Verifier;
+import dev.kiln.compiler.opt.DeadCodeElimination;
+import dev.kiln.compiler.text.Wat;
+import dev.kiln.compiler.translate.FunctionTranslator;
+import dev.kiln.compiler.wasm.Export;
+import dev.kiln.compiler.wasm.ExternKind;
+import dev.kiln.compiler.wasm.ModuleDecoder;
+import dev.kiln.compiler.wasm.Validator;
+import dev.kiln.compiler.wasm.WasmModule;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
+
+/**
+ * The target-independent compiler driver (DESIGN §2 steps 1 to 8): decode, validate, translate each
+ * function to SSA IR, optimize, hand it to the {@link Backend}, lay out {@code .text}, resolve
+ * relocations, and package everything as an ELF artifact with its {@link ArtifactMetadata}.
+ *
+ * <p>Functions compile in parallel (a {@link ForkJoinPool} of {@link CompileOptions#parallelism()}
+ * workers); the output is deterministic: the same input and options give the same bytes.
+ *
+ * <p>{@code .text} layout: the unwind stub, then every defined function in funcidx order, then one
+ * entry trampoline per exported function, each 16-byte aligned. Symbols: {@code wasm[N]} or
+ * {@code wasm[N]::name}, {@code trampoline[N]}, {@code kiln_unwind}. Thread-safe.
+ */
+public final class ModuleCompiler {
+    private final Backend backend;
+
+    /** @param backend the code generator for the target */
+    public ModuleCompiler(Backend backend) {
+        this.backend = backend;
+    }
+
+    /**
+     * Compiles {@code input} (binary or text) to an artifact.
+     *
+     * @param inputName for error messages, or {@code null}
+     * @throws CompileException if the module is malformed, invalid or unsupported; the message is
+     *                          prefixed with {@code inputName}
+     */
+    public byte[] compile(byte[] input, String inputName, CompileOptions options) {
+        try {
+            return compileUnnamed(input, options);
+        } catch (CompileException e) {
+            if (inputName == null) {
+                throw e;
+            }
+            throw new CompileException(inputName + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isBinary(byte[] input) {
+        return input.length >= 4 && input[0] == 0 && input[1] == 'a' && input[2] == 's' && input[3] == 'm';
+    }
+
+    private byte[] compileUnnamed(byte[] input, CompileOptions options) {
+        byte[] bytes = isBinary(input) ? input : Wat.parseModule(new String(input, StandardCharsets.UTF_8));
+        WasmModule module = ModuleDecoder.decode(bytes);
+        Validator.validate(module);
+        if (module.importedFunctionCount() > 0 || !module.imports().isEmpty()) {
+            var imp = module.imports().get(0);
+            throw new CompileException("imports are not supported yet (import \"" + imp.module() + "\" \""
+                    + imp.name() + "\")");
+        }
+        VMContextLayout layout = VMContextLayout.forModule();
+        FunctionEnvironment env = new FunctionEnvironment() {
+            @Override
+            public FuncType functionType(int funcIndex) {
+                return module.functionType(funcIndex);
+            }
+
+            @Override
+            public VMContextLayout vmctx() {
+                return layout;
+            }
+        };
+
+        int imported = module.importedFunctionCount();
+        int defined = module.code().size();
+        List<CompiledCode> code = compileFunctions(module, bytes, env, options, imported, defined);
+
+        List<Export> funcExports = new ArrayList<>();
+        for (Export e : module.exports()) {
+            if (e.kind() == ExternKind.FUNC) {
+                funcExports.add(e);
+            }
+        }
+        List<Integer> trampolineFuncs = funcExports.stream().map(Export::index).distinct().sorted().toList();
+
+        // ---- layout ----
+        Linker linker = new Linker();
+        int unwind = linker.place("kiln_unwind", backend.compileUnwindStub(layout));
+        int[] funcOffset = new int[imported + defined];
+        for (int i = 0; i < defined; i++) {
+            int funcIndex = imported + i;
+            String name = module.functionName(funcIndex);
+            funcOffset[funcIndex] = linker.place(symbolName(funcIndex, name), code.get(i));
+        }
+        int[] trampolineOffset = new int[imported + defined];
+        for (int funcIndex : trampolineFuncs) {
+            CompiledCode t = backend.compileEntryTrampoline(funcIndex, module.functionType(funcIndex), layout);
+            trampolineOffset[funcIndex] = linker.place("trampoline[" + funcIndex + "]", t);
+        }
+        byte[] text = linker.link(symbol -> symbol == Relocation.UNWIND_STUB ? unwind : funcOffset[symbol]);
+
+        List<ArtifactMetadata.FunctionInfo> funcs = new ArrayList<>();
+        for (int i = 0; i < defined; i++) {
+            int funcIndex = imported + i;
+            funcs.add(new ArtifactMetadata.FunctionInfo(module.functionTypeIndex(funcIndex), module.functionName(funcIndex),
+                    funcOffset[funcIndex], code.get(i).code().length));
+        }
+        List<ArtifactMetadata.ExportInfo> exports = new ArrayList<>();
+        for (Export e : module.exports()) {
+            boolean func = e.kind() == ExternKind.FUNC;
+            exports.add(new ArtifactMetadata.ExportInfo(e.name(), e.kind().ordinal(), e.index(),
+                    func ? trampolineOffset[e.index()] : -1));
+        }
+        ArtifactMetadata meta = new ArtifactMetadata(backend.target(), 0, options, sha256(input), module.types(),
+                imported, funcs, exports, layout.size(), unwind, linker.trapSites());
+
+        ElfWriter elf = new ElfWriter(backend.target()).setText(text);
+        for (Linker.Placed p : linker.placed()) {
+            elf.addFunctionSymbol(p.name(), p.offset(), p.code().code().length);
+        }
+        elf.addSection(ArtifactMetadata.SECTION, meta.encode());
+        return elf.toByteArray();
+    }
+
+    private List<CompiledCode> compileFunctions(WasmModule module, byte[] bytes, FunctionEnvironment env,
+            CompileOptions options, int imported, int defined) {
+        int parallelism = options.parallelism() == 0 ? Runtime.getRuntime().availableProcessors() : options.parallelism();
+        if (parallelism <= 1 || defined <= 1) {
+            List<CompiledCode> out = new ArrayList<>(defined);
+            for (int i = 0; i < defined; i++) {
+                out.add(compileFunction(module, bytes, env, options, imported + i));
+            }
+            return out;
+        }
+        ForkJoinPool pool = new ForkJoinPool(parallelism);
+        try {
+            List<Future<CompiledCode>> futures = new ArrayList<>(defined);
+            for (int i = 0; i < defined; i++) {
+                int funcIndex = imported + i;
+                futures.add(pool.submit(() -> compileFunction(module, bytes, env, options, funcIndex)));
+            }
+            List<CompiledCode> out = new ArrayList<>(defined);
+            for (Future<CompiledCode> f : futures) {
+                out.add(f.get());
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompileException("compilation interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new CompileException("compilation failed: " + c, c);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private CompiledCode compileFunction(WasmModule module, byte[] bytes, FunctionEnvironment env,
+            CompileOptions options, int funcIndex) {
+        String name = symbolName(funcIndex, module.functionName(funcIndex));
+        IrFunction ir = FunctionTranslator.translate(module, bytes, funcIndex, name);
+        if (options.verifyIr()) {
+            Verifier.verify(ir);
+        }
+        DeadCodeElimination.run(ir);
+        if (options.verifyIr()) {
+            Verifier.verify(ir);
+        }
+        return backend.compileFunction(ir, env);
+    }
+
+    /** The symbol of function {@code funcIndex}: {@code wasm[N]::name} or {@code wasm[N]}. */
+    public static String symbolName(int funcIndex, String name) {
+        return name == null ? "wasm[" + funcIndex + "]" : "wasm[" + funcIndex + "]::" + name;
+    }
+
+    private static byte[] sha256(byte[] input) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(input);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /** Lays pieces of code out in {@code .text} and resolves their relocations. */
+    private static final class Linker {
+        record Placed(String name, int offset, CompiledCode code) {
+        }
+
+        private final List<Placed> placed = new ArrayList<>();
+        private int size;
+
+        int place(String name, CompiledCode code) {
+            size = (size + 15) & ~15;
+            int offset = size;
+            placed.add(new Placed(name, offset, code));
+            size += code.code().length;
+            return offset;
+        }
+
+        List<Placed> placed() {
+            return placed;
+        }
+
+        List<ArtifactMetadata.TrapSiteInfo> trapSites() {
+            List<ArtifactMetadata.TrapSiteInfo> out = new ArrayList<>();
+            for (Placed p : placed) {
+                for (TrapSite t : p.code().trapSites()) {
+                    out.add(new ArtifactMetadata.TrapSiteInfo(p.offset() + t.offset(), t.code().code()));
+                }
+            }
+            out.sort(Comparator.comparingInt(ArtifactMetadata.TrapSiteInfo::textOffset));
+            return out;
+        }
+
+        byte[] link(java.util.function.IntUnaryOperator symbolOffset) {
+            byte[] text = new byte[size];
+            // pad with int3 so stray jumps between functions trap in a debugger
+            java.util.Arrays.fill(text, (byte) 0xCC);
+            for (Placed p : placed) {
+                byte[] c = p.code().code();
+                System.arraycopy(c, 0, text, p.offset(), c.length);
+                for (Relocation r : p.code().relocations()) {
+                    int field = p.offset() + r.offset();
+                    int value = symbolOffset.applyAsInt(r.symbol()) + r.addend() - field;
+                    text[field] = (byte) value;
+                    text[field + 1] = (byte) (value >> 8);
+                    text[field + 2] = (byte) (value >> 16);
+                    text[field + 3] = (byte) (value >> 24);
+                }
+            }
+            return text;
+        }
+    }
+
+}
