@@ -6,4 +6,6 @@ module dev.kiln {
     requires transitive dev.kiln.abi;
 
     exports dev.kiln;
+
+    uses dev.kiln.abi.CompilerService;
 }

@@ -1,0 +1,223 @@
+package dev.kiln;
+
+import dev.kiln.abi.ArtifactFormatException;
+import dev.kiln.abi.ArtifactMetadata;
+import dev.kiln.abi.CompileException;
+import dev.kiln.abi.CompilerService;
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.Target;
+import dev.kiln.abi.elf.ElfFile;
+import dev.kiln.abi.elf.ElfReader;
+import dev.kiln.loader.CodeImage;
+import java.io.IOException;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.ref.Cleaner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A compiled WebAssembly module: machine code mapped read+execute and the metadata needed to
+ * instantiate it. Create one by compiling Wasm ({@link #compile}) or by loading a precompiled
+ * artifact ({@link #load}, {@link #fromArtifact}); loading needs no compiler.
+ *
+ * <pre>{@code
+ * Module module = Module.compile(engine, Files.readAllBytes(Path.of("fib.wasm")));
+ * Files.write(Path.of("fib.kiln"), module.serialize());      // ahead of time
+ * Module again = Module.load(engine, Path.of("fib.kiln"));    // later, without the compiler
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe: one module may be instantiated in many stores at once. The code
+ * mapping is released when the module and every instance of it are unreachable.
+ */
+public final class Module {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final Engine engine;
+    private final ArtifactMetadata metadata;
+    private final CodeImage code;
+    private final byte[] artifact;   // null when mapped from a file
+    private final Path file;         // null when mapped from bytes
+    private final ConcurrentHashMap<Integer, MethodHandle> entryHandles = new ConcurrentHashMap<>();
+
+    private Module(Engine engine, ArtifactMetadata metadata, CodeImage code, byte[] artifact, Path file) {
+        this.engine = engine;
+        this.metadata = metadata;
+        this.code = code;
+        this.artifact = artifact;
+        this.file = file;
+        CLEANER.register(this, code::close);
+    }
+
+    /**
+     * Compiles a module from its binary ({@code \0asm...}) or text (WAT) form.
+     *
+     * @throws CompileException      if the module is malformed, invalid or not supported yet
+     * @throws IllegalStateException if no compiler is on the class or module path
+     */
+    public static Module compile(Engine engine, byte[] wasmOrWat) {
+        return compile(engine, wasmOrWat, null);
+    }
+
+    /**
+     * Compiles the module in {@code file} ({@code .wasm} or {@code .wat}).
+     *
+     * @throws IOException if the file cannot be read
+     * @throws CompileException if the module is malformed, invalid or not supported yet; the message names the file
+     */
+    public static Module compile(Engine engine, Path file) throws IOException {
+        return compile(engine, Files.readAllBytes(file), file.toString());
+    }
+
+    private static Module compile(Engine engine, byte[] input, String name) {
+        byte[] artifact = compiler().compile(input, name, engine.compileOptions());
+        return fromArtifact(engine, artifact, name);
+    }
+
+    private static CompilerService compiler() {
+        Target host = Target.host();
+        for (CompilerService s : ServiceLoader.load(CompilerService.class, Module.class.getClassLoader())) {
+            if (s.target() == host) {
+                return s;
+            }
+        }
+        throw new IllegalStateException("Module.compile needs the Kiln compiler, and none for " + host
+                + " is on the class or module path: add kiln-compiler and kiln-arch-" + host
+                + ", or load a precompiled artifact with Module.load");
+    }
+
+    /**
+     * Loads a precompiled artifact from memory (as written by {@link #serialize()}).
+     *
+     * @throws ArtifactFormatException if the bytes are not a Kiln artifact for this machine
+     */
+    public static Module fromArtifact(Engine engine, byte[] artifact) {
+        return fromArtifact(engine, artifact, null);
+    }
+
+    private static Module fromArtifact(Engine engine, byte[] artifact, String name) {
+        byte[] copy = artifact.clone();
+        ElfFile elf = ElfReader.parse(copy, name);
+        ArtifactMetadata meta = checkedMetadata(elf, copy, name);
+        return new Module(engine, meta, CodeImage.map(copy, elf), copy, null);
+    }
+
+    /**
+     * Loads a precompiled artifact file, mapping its code straight from the file.
+     *
+     * @throws IOException             if the file cannot be read or mapped
+     * @throws ArtifactFormatException if it is not a Kiln artifact for this machine
+     */
+    public static Module load(Engine engine, Path file) throws IOException {
+        ElfFile elf = ElfReader.read(file);
+        ArtifactMetadata meta = checkedMetadata(elf, null, file.toString());
+        return new Module(engine, meta, CodeImage.map(file, elf), null, file);
+    }
+
+    private static ArtifactMetadata checkedMetadata(ElfFile elf, byte[] bytes, String name) {
+        Target host = Target.host();
+        if (elf.target() != host) {
+            throw new ArtifactFormatException(name, 18, "artifact is compiled for " + elf.target() + ", this machine is "
+                    + host + "; compile the module again for " + host);
+        }
+        byte[] section = elf.sectionBytes(ArtifactMetadata.SECTION);
+        if (section == null) {
+            throw new ArtifactFormatException(name, -1, "no " + ArtifactMetadata.SECTION + " section: not a Kiln artifact");
+        }
+        ArtifactMetadata meta = ArtifactMetadata.decode(section, name);
+        if (meta.target() != host) {
+            throw new ArtifactFormatException(name, -1, "metadata is for " + meta.target() + ", this machine is " + host);
+        }
+        if (meta.cpuFeatures() != 0) {
+            throw new ArtifactFormatException(name, -1, "artifact requires CPU features 0x"
+                    + Long.toHexString(meta.cpuFeatures()) + " that this Kiln does not know");
+        }
+        long textSize = elf.text().size();
+        for (ArtifactMetadata.ExportInfo e : meta.exports()) {
+            if (e.kind() == ArtifactMetadata.ExportInfo.FUNC
+                    && (e.trampolineOffset() < 0 || e.trampolineOffset() >= textSize)) {
+                throw new ArtifactFormatException(name, -1, "export \"" + e.name() + "\" has its entry outside .text");
+            }
+        }
+        if (meta.unwindStubOffset() < 0 || meta.unwindStubOffset() >= textSize) {
+            throw new ArtifactFormatException(name, -1, "unwind stub outside .text");
+        }
+        return meta;
+    }
+
+    /**
+     * The artifact's bytes: an ELF file that {@link #load} and {@link #fromArtifact} accept, and that
+     * {@code objdump -d} disassembles.
+     *
+     * @throws IOException if the module was loaded from a file that can no longer be read
+     */
+    public byte[] serialize() throws IOException {
+        return artifact != null ? artifact.clone() : Files.readAllBytes(file);
+    }
+
+    /** The engine the module belongs to. */
+    public Engine engine() {
+        return engine;
+    }
+
+    /**
+     * An export of the module.
+     *
+     * @param name the export name
+     * @param type for a function, its type; else {@code null}
+     */
+    public record ExportType(String name, FuncType type) {
+    }
+
+    /** The module's exported functions, in module order. */
+    public List<ExportType> exports() {
+        List<ExportType> out = new ArrayList<>();
+        for (ArtifactMetadata.ExportInfo e : metadata.exports()) {
+            if (e.kind() == ArtifactMetadata.ExportInfo.FUNC) {
+                out.add(new ExportType(e.name(), metadata.functionType(e.index())));
+            }
+        }
+        return out;
+    }
+
+    ArtifactMetadata metadata() {
+        return metadata;
+    }
+
+    CodeImage code() {
+        return code;
+    }
+
+    /** The downcall handle of the entry trampoline of function {@code funcIndex}: {@code (vmctx, params...) -> result}. */
+    MethodHandle entryHandle(int funcIndex, int trampolineOffset) {
+        return entryHandles.computeIfAbsent(funcIndex, i -> {
+            FuncType t = metadata.functionType(i);
+            List<MemoryLayout> args = new ArrayList<>();
+            args.add(ValueLayout.ADDRESS);
+            for (var p : t.params()) {
+                args.add(layout(p));
+            }
+            FunctionDescriptor fd = t.results().isEmpty()
+                    ? FunctionDescriptor.ofVoid(args.toArray(new MemoryLayout[0]))
+                    : FunctionDescriptor.of(layout(t.results().get(0)), args.toArray(new MemoryLayout[0]));
+            return Linker.nativeLinker().downcallHandle(code.address(trampolineOffset), fd);
+        });
+    }
+
+    private static MemoryLayout layout(dev.kiln.abi.ValType t) {
+        return switch (t) {
+            case I32 -> ValueLayout.JAVA_INT;
+            case I64 -> ValueLayout.JAVA_LONG;
+            case F32 -> ValueLayout.JAVA_FLOAT;
+            case F64 -> ValueLayout.JAVA_DOUBLE;
+            default -> throw new UnsupportedOperationException(t + " values cannot cross the host boundary yet");
+        };
+    }
+}

@@ -1,0 +1,61 @@
+package dev.kiln;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Owns instances and all the native memory they use (VMContexts, and later memories and tables).
+ * Closing the store frees all of it; calls into its instances then throw
+ * {@link IllegalStateException}.
+ *
+ * <pre>{@code
+ * try (Store store = new Store(engine)) {
+ *     Instance instance = Instance.create(store, module);
+ *     int r = instance.func("fib").call(Val.i32(20))[0].i32();
+ * }
+ * }</pre>
+ *
+ * <p>Not thread-safe: use a store from one thread at a time (separate stores may run on separate
+ * threads concurrently). Do not close a store while one of its calls is running.
+ */
+public final class Store implements AutoCloseable {
+    private final Engine engine;
+    private final Arena arena = Arena.ofShared();
+    private volatile boolean closed;
+
+    /** A new, empty store. */
+    public Store(Engine engine) {
+        this.engine = engine;
+    }
+
+    /** The engine of the store. */
+    public Engine engine() {
+        return engine;
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the store is closed");
+        }
+    }
+
+    /** Allocates zeroed native memory owned by the store. */
+    MemorySegment allocate(long bytes, long alignment) {
+        ensureOpen();
+        return arena.allocate(bytes, alignment);
+    }
+
+    /** Frees every instance's native memory. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            arena.close();
+        }
+    }
+}

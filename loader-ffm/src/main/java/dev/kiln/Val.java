@@ -1,0 +1,50 @@
+package dev.kiln;
+
+import dev.kiln.abi.ValType;
+
+/**
+ * A WebAssembly value passed to or returned from a {@link Func}: its type and its bits.
+ * {@code i32} values hold their 32 bits sign-extended in {@link #bits()}; floats hold their IEEE
+ * 754 bit pattern. Immutable and thread-safe.
+ *
+ * @param type the value type
+ * @param bits the raw bits
+ */
+public record Val(ValType type, long bits) {
+    /** An {@code i32} value. */
+    public static Val i32(int v) {
+        return new Val(ValType.I32, v);
+    }
+
+    /** An {@code i64} value. */
+    public static Val i64(long v) {
+        return new Val(ValType.I64, v);
+    }
+
+    /** The value as an {@code i32}. @throws IllegalStateException if it is not one */
+    public int i32() {
+        expect(ValType.I32);
+        return (int) bits;
+    }
+
+    /** The value as an {@code i64}. @throws IllegalStateException if it is not one */
+    public long i64() {
+        expect(ValType.I64);
+        return bits;
+    }
+
+    private void expect(ValType t) {
+        if (type != t) {
+            throw new IllegalStateException("value is " + type + ", not " + t);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return switch (type) {
+            case I32 -> "i32:" + (int) bits;
+            case I64 -> "i64:" + bits;
+            default -> type + ":0x" + Long.toHexString(bits);
+        };
+    }
+}
