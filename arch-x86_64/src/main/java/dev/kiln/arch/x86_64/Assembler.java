@@ -1,0 +1,973 @@
+package dev.kiln.arch.x86_64;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An x86-64 machine-code encoder writing into a growable byte buffer, following the instruction
+ * formats of the Intel 64 and IA-32 Architectures Software Developer's Manual, Vol. 2 (legacy
+ * prefixes, REX, opcode, ModRM, SIB, displacement, immediate; §2.1-§2.2 and the instruction pages).
+ *
+ * <p>Each method appends exactly one instruction (or the named data) at {@link #position()}. The
+ * shortest correct form is chosen automatically (disp8 vs disp32, imm8 vs imm16/32, rel8 vs rel32 for
+ * backward jumps) and, wherever two encodings are equivalent, the one GNU {@code as} 2.40 picks
+ * without {@code -O} (e.g. the store form {@code 89 /r} for register moves, the accumulator short
+ * forms of ALU/test/xchg, {@code D1 /n} for shifts by 1), so the output compares byte for byte with
+ * it. Exceptions to that rule: {@link #movImm(Size, Gpr, long)} with {@link Size#S64} uses
+ * {@code mov r32, imm32} for values in 0..2^32-1 (GNU as needs {@code -O} for that).
+ *
+ * <p>Positions are byte offsets from the start of the buffer. There is no branch relaxation:
+ * {@link #position()} after an instruction is final; jumps to labels bound earlier use rel8 when the
+ * displacement fits, jumps to labels not bound yet always use rel32 and are patched by
+ * {@link #finish()}.
+ *
+ * <p>Operand conventions: the destination comes first, as in Intel syntax. Register operands of
+ * {@link Size#S8} name the low byte registers (al, cl, ..., spl, bpl, sil, dil, r8b..r15b; a REX
+ * prefix is emitted when spl/bpl/sil/dil are used); the legacy high-byte registers ah..bh are never
+ * produced. Immediates are signed ints unless said otherwise; for 8/16-bit operations they must lie
+ * in the signed or unsigned range of that size.
+ *
+ * <p>Errors: operand combinations the hardware cannot encode throw {@link IllegalArgumentException}
+ * naming the instruction; null operands throw {@link NullPointerException}. Not thread-safe: one
+ * assembler is used by one thread at a time.
+ */
+public final class Assembler {
+
+    private static final int REX_W = 8;
+
+    private byte[] buf;
+    private int pos;
+    private int labelCount;
+    private final List<Fixup> fixups = new ArrayList<>();
+    private final List<Reloc> relocs = new ArrayList<>();
+
+    /** A pending label reference: rel8/rel32 relative to {@code pcBase}, or a 32-bit label difference. */
+    private record Fixup(int offset, Label target, int kind, int pcBase, Label base, int addend) {
+        static final int REL32 = 0;
+        static final int DIFF32 = 1;
+    }
+
+    /** Creates an empty assembler with a small initial buffer. */
+    public Assembler() {
+        this(256);
+    }
+
+    /** Creates an empty assembler whose buffer starts with room for {@code capacity} bytes (grows as needed). */
+    public Assembler(int capacity) {
+        buf = new byte[Math.max(16, capacity)];
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Buffer, labels, finishing
+
+    /** Number of bytes emitted so far, i.e. the offset at which the next instruction starts. */
+    public int position() {
+        return pos;
+    }
+
+    /** A new unbound label of this assembler, named {@code L<id>} in diagnostics. */
+    public Label newLabel() {
+        return new Label(this, labelCount++, null);
+    }
+
+    /** A new unbound label with a name used in diagnostics (e.g. {@code "block3"}). */
+    public Label newLabel(String name) {
+        return new Label(this, labelCount++, Objects.requireNonNull(name, "name"));
+    }
+
+    /**
+     * Binds {@code label} to the current position.
+     *
+     * @throws IllegalStateException if the label is already bound
+     * @throws IllegalArgumentException if the label belongs to another assembler
+     */
+    public void bind(Label label) {
+        checkOwner(label);
+        if (label.position >= 0) {
+            throw new IllegalStateException("label " + label.name() + " is already bound at " + label.position);
+        }
+        label.position = pos;
+    }
+
+    /**
+     * Resolves all label references and returns a copy of the code bytes {@code [0, position())}.
+     * May be called more than once (later calls see later instructions). External symbol references
+     * are not resolved; see {@link #relocations()}.
+     *
+     * @throws IllegalStateException if an instruction or datum refers to a label that is not bound,
+     *     naming the label and the offset of the reference
+     */
+    public byte[] finish() {
+        for (Fixup f : fixups) {
+            if (f.target.position < 0) {
+                throw new IllegalStateException("label " + f.target.name()
+                        + " is used at offset " + f.offset + " but never bound");
+            }
+            long value;
+            if (f.kind == Fixup.DIFF32) {
+                if (f.base.position < 0) {
+                    throw new IllegalStateException("label " + f.base.name()
+                            + " is used at offset " + f.offset + " but never bound");
+                }
+                value = (long) f.target.position - f.base.position + f.addend;
+            } else {
+                value = (long) f.target.position - f.pcBase + f.addend;
+            }
+            putInt32(f.offset, (int) value);
+        }
+        return Arrays.copyOf(buf, pos);
+    }
+
+    /** The external-symbol relocations recorded so far, in emission order (an unmodifiable view). */
+    public List<Reloc> relocations() {
+        return java.util.Collections.unmodifiableList(relocs);
+    }
+
+    /**
+     * Overwrites the 4 bytes at {@code offset} with {@code value} (little-endian), e.g. to patch a
+     * frame size emitted as an imm32 placeholder.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= offset && offset + 4 <= position()}
+     */
+    public void patchInt32(int offset, int value) {
+        if (offset < 0 || offset > pos - 4) {
+            throw new IllegalArgumentException("patch offset " + offset + " outside [0, " + (pos - 4) + "]");
+        }
+        putInt32(offset, value);
+    }
+
+    /** Appends the bytes of {@code bytes} verbatim (constant pools, jump tables). */
+    public void emitBytes(byte[] bytes) {
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, buf, pos, bytes.length);
+        pos += bytes.length;
+    }
+
+    /** Appends one byte (the low 8 bits of {@code value}). */
+    public void emitInt8(int value) {
+        emit(value);
+    }
+
+    /** Appends a little-endian 32-bit value. */
+    public void emitInt32(int value) {
+        emit32(value);
+    }
+
+    /** Appends a little-endian 64-bit value. */
+    public void emitInt64(long value) {
+        emit32((int) value);
+        emit32((int) (value >>> 32));
+    }
+
+    /**
+     * Appends the 32-bit signed difference {@code target - base} of two label positions (a relative
+     * jump-table entry), resolved by {@link #finish()}.
+     */
+    public void emitLabelOffset32(Label target, Label base) {
+        checkOwner(target);
+        checkOwner(base);
+        fixups.add(new Fixup(pos, target, Fixup.DIFF32, 0, base, 0));
+        emit32(0);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Data movement
+
+    /** {@code mov dst, src} (88/89 /r, store form as GNU as). */
+    public void mov(Size size, Gpr dst, Gpr src) {
+        rr(size, 0, size == Size.S8 ? 0x88 : 0x89, src.encoding(), dst.encoding(), byteRex(size, src, dst));
+    }
+
+    /** {@code mov dst, [mem]} (8A/8B /r): a load of {@code size} bytes; 32-bit loads zero-extend. */
+    public void mov(Size size, Gpr dst, Mem src) {
+        rm(size, 0, size == Size.S8 ? 0x8A : 0x8B, dst.encoding(), src, byteRex(size, dst), 0);
+    }
+
+    /** {@code mov [mem], src} (88/89 /r): a store of the low {@code size} bytes of {@code src}. */
+    public void mov(Size size, Mem dst, Gpr src) {
+        rm(size, 0, size == Size.S8 ? 0x88 : 0x89, src.encoding(), dst, byteRex(size, src), 0);
+    }
+
+    /**
+     * {@code mov dst, imm}, shortest correct form: S8 {@code B0+r ib}; S16 {@code 66 B8+r iw};
+     * S32 {@code B8+r id}; S64: {@code B8+r id} (32-bit move, zero-extends) when {@code 0 <= imm <
+     * 2^32}, else {@code REX.W C7 /0 id} (sign-extended) when it fits in an int, else
+     * {@code REX.W B8+r io} ({@code movabs}). Never changes flags (see {@link #zero(Gpr)}).
+     *
+     * @throws IllegalArgumentException if {@code imm} is outside the signed/unsigned range of {@code size}
+     */
+    public void movImm(Size size, Gpr dst, long imm) {
+        int r = dst.encoding();
+        switch (size) {
+            case S8 -> {
+                checkImm(size, imm, "mov");
+                rex(false, 0, 0, r, byteRex(size, dst));
+                emit(0xB0 + (r & 7));
+                emit((int) imm);
+            }
+            case S16 -> {
+                checkImm(size, imm, "mov");
+                emit(0x66);
+                rex(false, 0, 0, r, false);
+                emit(0xB8 + (r & 7));
+                emit16((int) imm);
+            }
+            case S32 -> {
+                checkImm(size, imm, "mov");
+                rex(false, 0, 0, r, false);
+                emit(0xB8 + (r & 7));
+                emit32((int) imm);
+            }
+            case S64 -> {
+                if (imm >= 0 && imm <= 0xFFFF_FFFFL) {
+                    rex(false, 0, 0, r, false);
+                    emit(0xB8 + (r & 7));
+                    emit32((int) imm);
+                } else if (imm == (int) imm) {
+                    rr(Size.S64, 0, 0xC7, 0, r, false);
+                    emit32((int) imm);
+                } else {
+                    rex(true, 0, 0, r, false);
+                    emit(0xB8 + (r & 7));
+                    emitInt64(imm);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code mov [mem], imm} (C6 /0 ib, 66 C7 /0 iw, C7 /0 id, REX.W C7 /0 id sign-extended to 64 bits).
+     *
+     * @throws IllegalArgumentException if {@code imm} is outside the range of an 8/16-bit {@code size}
+     */
+    public void movImm(Size size, Mem dst, int imm) {
+        checkImm(size, imm, "mov");
+        rm(size, 0, size == Size.S8 ? 0xC6 : 0xC7, 0, dst, false, immBytes(size, false));
+        emitImm(size, imm);
+    }
+
+    /** {@code xor r32, r32} (31 /r): sets {@code reg} to 0 (all 64 bits) and <em>clobbers the flags</em>. */
+    public void zero(Gpr reg) {
+        rr(Size.S32, 0, 0x31, reg.encoding(), reg.encoding(), false);
+    }
+
+    /**
+     * {@code lea dst, [mem]} (8D /r): the effective address truncated to {@code size} (S16, S32, S64).
+     *
+     * @throws IllegalArgumentException for {@link Size#S8}
+     */
+    public void lea(Size size, Gpr dst, Mem src) {
+        notByte(size, "lea");
+        rm(size, 0, 0x8D, dst.encoding(), src, false, 0);
+    }
+
+    /**
+     * {@code movzx dst, src} (0F B6 / 0F B7 /r): zero-extends the low {@code srcSize} bytes of
+     * {@code src} to {@code dstSize}. For a 32-to-64-bit zero extension use {@code mov(S32, ...)}.
+     *
+     * @throws IllegalArgumentException unless {@code srcSize} is S8 or S16 and narrower than {@code dstSize}
+     */
+    public void movzx(Size dstSize, Gpr dst, Size srcSize, Gpr src) {
+        checkExtend(dstSize, srcSize, "movzx");
+        rr(dstSize, 0, srcSize == Size.S8 ? 0x0FB6 : 0x0FB7, dst.encoding(), src.encoding(), byteRex(srcSize, src));
+    }
+
+    /** {@code movzx dst, byte/word [mem]}; see {@link #movzx(Size, Gpr, Size, Gpr)}. */
+    public void movzx(Size dstSize, Gpr dst, Size srcSize, Mem src) {
+        checkExtend(dstSize, srcSize, "movzx");
+        rm(dstSize, 0, srcSize == Size.S8 ? 0x0FB6 : 0x0FB7, dst.encoding(), src, false, 0);
+    }
+
+    /**
+     * {@code movsx dst, src} (0F BE / 0F BF /r): sign-extends the low {@code srcSize} bytes. For 32 to
+     * 64 bits use {@link #movsxd(Gpr, Gpr)}.
+     *
+     * @throws IllegalArgumentException unless {@code srcSize} is S8 or S16 and narrower than {@code dstSize}
+     */
+    public void movsx(Size dstSize, Gpr dst, Size srcSize, Gpr src) {
+        checkExtend(dstSize, srcSize, "movsx");
+        rr(dstSize, 0, srcSize == Size.S8 ? 0x0FBE : 0x0FBF, dst.encoding(), src.encoding(), byteRex(srcSize, src));
+    }
+
+    /** {@code movsx dst, byte/word [mem]}; see {@link #movsx(Size, Gpr, Size, Gpr)}. */
+    public void movsx(Size dstSize, Gpr dst, Size srcSize, Mem src) {
+        checkExtend(dstSize, srcSize, "movsx");
+        rm(dstSize, 0, srcSize == Size.S8 ? 0x0FBE : 0x0FBF, dst.encoding(), src, false, 0);
+    }
+
+    /** {@code movsxd r64, r32} (REX.W 63 /r): sign-extends the low 32 bits of {@code src}. */
+    public void movsxd(Gpr dst, Gpr src) {
+        rr(Size.S64, 0, 0x63, dst.encoding(), src.encoding(), false);
+    }
+
+    /** {@code movsxd r64, dword [mem]} (REX.W 63 /r). */
+    public void movsxd(Gpr dst, Mem src) {
+        rm(Size.S64, 0, 0x63, dst.encoding(), src, false, 0);
+    }
+
+    /**
+     * {@code xchg a, b}: {@code 90+r} when one operand is the accumulator (except {@code xchg eax,eax},
+     * which must zero-extend and uses {@code 87 C0}; {@code xchg rax,rax} / {@code ax,ax} are the
+     * plain NOPs {@code 90} / {@code 66 90}), else {@code 86/87 /r} with {@code b} in ModRM.reg.
+     */
+    public void xchg(Size size, Gpr a, Gpr b) {
+        if (size != Size.S8 && (a == Gpr.RAX || b == Gpr.RAX)) {
+            Gpr other = a == Gpr.RAX ? b : a;
+            if (other == Gpr.RAX) {
+                if (size == Size.S32) {
+                    rr(size, 0, 0x87, 0, 0, false);
+                    return;
+                }
+                if (size == Size.S16) {
+                    emit(0x66);
+                }
+                emit(0x90);
+                return;
+            }
+            if (size == Size.S16) {
+                emit(0x66);
+            }
+            rex(size == Size.S64, 0, 0, other.encoding(), false);
+            emit(0x90 + other.low3());
+            return;
+        }
+        rr(size, 0, size == Size.S8 ? 0x86 : 0x87, b.encoding(), a.encoding(), byteRex(size, a, b));
+    }
+
+    /** {@code push r64} (50+r). */
+    public void push(Gpr reg) {
+        rex(false, 0, 0, reg.encoding(), false);
+        emit(0x50 + reg.low3());
+    }
+
+    /** {@code pop r64} (58+r). */
+    public void pop(Gpr reg) {
+        rex(false, 0, 0, reg.encoding(), false);
+        emit(0x58 + reg.low3());
+    }
+
+    /** {@code push imm} (6A ib or 68 id), pushing the value sign-extended to 64 bits. */
+    public void pushImm(int imm) {
+        if (fits8(imm)) {
+            emit(0x6A);
+            emit(imm);
+        } else {
+            emit(0x68);
+            emit32(imm);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Integer arithmetic
+
+    /** {@code op dst, src} (opcode {@code op*8 + 0/1}, store form as GNU as). */
+    public void alu(AluOp op, Size size, Gpr dst, Gpr src) {
+        rr(size, 0, op.code() * 8 + (size == Size.S8 ? 0 : 1), src.encoding(), dst.encoding(), byteRex(size, src, dst));
+    }
+
+    /** {@code op dst, [mem]} (opcode {@code op*8 + 2/3}). */
+    public void alu(AluOp op, Size size, Gpr dst, Mem src) {
+        rm(size, 0, op.code() * 8 + (size == Size.S8 ? 2 : 3), dst.encoding(), src, byteRex(size, dst), 0);
+    }
+
+    /** {@code op [mem], src} (opcode {@code op*8 + 0/1}). */
+    public void alu(AluOp op, Size size, Mem dst, Gpr src) {
+        rm(size, 0, op.code() * 8 + (size == Size.S8 ? 0 : 1), src.encoding(), dst, byteRex(size, src), 0);
+    }
+
+    /**
+     * {@code op dst, imm}: {@code 83 /op ib} when the immediate fits in a sign-extended byte, else the
+     * accumulator short form ({@code op*8 + 4/5}) for al/ax/eax/rax, else {@code 80/81 /op}. For S64
+     * the int is sign-extended to 64 bits.
+     *
+     * @throws IllegalArgumentException if {@code imm} is outside the range of an 8/16-bit {@code size}
+     */
+    public void aluImm(AluOp op, Size size, Gpr dst, int imm) {
+        checkImm(size, imm, op.mnemonic());
+        if (size == Size.S8) {
+            if (dst == Gpr.RAX) {
+                emit(op.code() * 8 + 4);
+            } else {
+                rr(size, 0, 0x80, op.code(), dst.encoding(), byteRex(size, dst));
+            }
+            emit(imm);
+        } else if (fits8(size == Size.S16 ? (short) imm : imm)) {
+            rr(size, 0, 0x83, op.code(), dst.encoding(), false);
+            emit(imm);
+        } else {
+            if (dst == Gpr.RAX) {
+                prefixes(size, 0);
+                rex(size == Size.S64, 0, 0, 0, false);
+                emit(op.code() * 8 + 5);
+            } else {
+                rr(size, 0, 0x81, op.code(), dst.encoding(), false);
+            }
+            emitImm(size, imm);
+        }
+    }
+
+    /** {@code op size [mem], imm} (80 /op ib, 83 /op ib, 81 /op iw/id); see {@link #aluImm(AluOp, Size, Gpr, int)}. */
+    public void aluImm(AluOp op, Size size, Mem dst, int imm) {
+        checkImm(size, imm, op.mnemonic());
+        if (size == Size.S8) {
+            rm(size, 0, 0x80, op.code(), dst, false, 1);
+            emit(imm);
+        } else if (fits8(size == Size.S16 ? (short) imm : imm)) {
+            rm(size, 0, 0x83, op.code(), dst, false, 1);
+            emit(imm);
+        } else {
+            rm(size, 0, 0x81, op.code(), dst, false, immBytes(size, false));
+            emitImm(size, imm);
+        }
+    }
+
+    /** {@code test a, b} (84/85 /r, {@code b} in ModRM.reg): flags of {@code a & b}. */
+    public void test(Size size, Gpr a, Gpr b) {
+        rr(size, 0, size == Size.S8 ? 0x84 : 0x85, b.encoding(), a.encoding(), byteRex(size, a, b));
+    }
+
+    /** {@code test [mem], b} (84/85 /r). */
+    public void test(Size size, Mem a, Gpr b) {
+        rm(size, 0, size == Size.S8 ? 0x84 : 0x85, b.encoding(), a, byteRex(size, b), 0);
+    }
+
+    /**
+     * {@code test a, imm}: A8/A9 for the accumulator, else F6/F7 /0; there is no imm8 form for wider
+     * sizes (S64 sign-extends an imm32).
+     *
+     * @throws IllegalArgumentException if {@code imm} is outside the range of an 8/16-bit {@code size}
+     */
+    public void testImm(Size size, Gpr a, int imm) {
+        checkImm(size, imm, "test");
+        if (a == Gpr.RAX) {
+            prefixes(size, 0);
+            rex(size == Size.S64, 0, 0, 0, false);
+            emit(size == Size.S8 ? 0xA8 : 0xA9);
+        } else {
+            rr(size, 0, size == Size.S8 ? 0xF6 : 0xF7, 0, a.encoding(), byteRex(size, a));
+        }
+        emitImm(size, imm);
+    }
+
+    /** {@code test size [mem], imm} (F6/F7 /0). */
+    public void testImm(Size size, Mem a, int imm) {
+        checkImm(size, imm, "test");
+        rm(size, 0, size == Size.S8 ? 0xF6 : 0xF7, 0, a, false, immBytes(size, false));
+        emitImm(size, imm);
+    }
+
+    /** {@code imul dst, src} (0F AF /r): truncated signed = unsigned product; S16, S32, S64. */
+    public void imul(Size size, Gpr dst, Gpr src) {
+        notByte(size, "imul");
+        rr(size, 0, 0x0FAF, dst.encoding(), src.encoding(), false);
+    }
+
+    /** {@code imul dst, [mem]} (0F AF /r). */
+    public void imul(Size size, Gpr dst, Mem src) {
+        notByte(size, "imul");
+        rm(size, 0, 0x0FAF, dst.encoding(), src, false, 0);
+    }
+
+    /** {@code imul dst, src, imm} (6B /r ib or 69 /r iw/id); S16, S32, S64. */
+    public void imulImm(Size size, Gpr dst, Gpr src, int imm) {
+        notByte(size, "imul");
+        checkImm(size, imm, "imul");
+        boolean short8 = fits8(size == Size.S16 ? (short) imm : imm);
+        rr(size, 0, short8 ? 0x6B : 0x69, dst.encoding(), src.encoding(), false);
+        if (short8) {
+            emit(imm);
+        } else {
+            emitImm(size, imm);
+        }
+    }
+
+    /** {@code imul dst, [mem], imm} (6B /r ib or 69 /r iw/id). */
+    public void imulImm(Size size, Gpr dst, Mem src, int imm) {
+        notByte(size, "imul");
+        checkImm(size, imm, "imul");
+        boolean short8 = fits8(size == Size.S16 ? (short) imm : imm);
+        rm(size, 0, short8 ? 0x6B : 0x69, dst.encoding(), src, false, short8 ? 1 : immBytes(size, false));
+        if (short8) {
+            emit(imm);
+        } else {
+            emitImm(size, imm);
+        }
+    }
+
+    /** {@code op reg, cl} (D2/D3 /op): shift or rotate by the count in cl (masked to 5 or 6 bits). */
+    public void shift(ShiftOp op, Size size, Gpr reg) {
+        rr(size, 0, size == Size.S8 ? 0xD2 : 0xD3, op.code(), reg.encoding(), byteRex(size, reg));
+    }
+
+    /**
+     * {@code op reg, count}: D0/D1 /op for a count of 1 (as GNU as), else C0/C1 /op ib.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= count <= 255}
+     */
+    public void shiftImm(ShiftOp op, Size size, Gpr reg, int count) {
+        if (count < 0 || count > 255) {
+            throw new IllegalArgumentException(op.mnemonic() + ": shift count must be 0..255, got " + count);
+        }
+        boolean s8 = size == Size.S8;
+        if (count == 1) {
+            rr(size, 0, s8 ? 0xD0 : 0xD1, op.code(), reg.encoding(), byteRex(size, reg));
+        } else {
+            rr(size, 0, s8 ? 0xC0 : 0xC1, op.code(), reg.encoding(), byteRex(size, reg));
+            emit(count);
+        }
+    }
+
+    /** {@code not reg} (F6/F7 /2). */
+    public void not(Size size, Gpr reg) {
+        group3(size, 2, reg);
+    }
+
+    /** {@code neg reg} (F6/F7 /3). */
+    public void neg(Size size, Gpr reg) {
+        group3(size, 3, reg);
+    }
+
+    /** {@code mul reg} (F6/F7 /4): unsigned rdx:rax = rax * reg (ax = al * reg for S8). */
+    public void mul(Size size, Gpr reg) {
+        group3(size, 4, reg);
+    }
+
+    /** One-operand {@code imul reg} (F6/F7 /5): signed rdx:rax = rax * reg. */
+    public void imulWide(Size size, Gpr reg) {
+        group3(size, 5, reg);
+    }
+
+    /** {@code div reg} (F6/F7 /6): unsigned rdx:rax / reg; raises #DE on a zero divisor or overflow. */
+    public void div(Size size, Gpr reg) {
+        group3(size, 6, reg);
+    }
+
+    /** {@code idiv reg} (F6/F7 /7): signed rdx:rax / reg; raises #DE on zero or on MIN / -1. */
+    public void idiv(Size size, Gpr reg) {
+        group3(size, 7, reg);
+    }
+
+    /** {@code div size [mem]} (F6/F7 /6). */
+    public void div(Size size, Mem m) {
+        rm(size, 0, size == Size.S8 ? 0xF6 : 0xF7, 6, m, false, 0);
+    }
+
+    /** {@code idiv size [mem]} (F6/F7 /7). */
+    public void idiv(Size size, Mem m) {
+        rm(size, 0, size == Size.S8 ? 0xF6 : 0xF7, 7, m, false, 0);
+    }
+
+    /** {@code cdq} (99): sign-extends eax into edx:eax. */
+    public void cdq() {
+        emit(0x99);
+    }
+
+    /** {@code cqo} (REX.W 99): sign-extends rax into rdx:rax. */
+    public void cqo() {
+        emit(0x48);
+        emit(0x99);
+    }
+
+    /** {@code cdqe} (REX.W 98): sign-extends eax into rax. */
+    public void cdqe() {
+        emit(0x48);
+        emit(0x98);
+    }
+
+    /** {@code set<cc> reg8} (0F 90+cc /0): the low byte of {@code reg} becomes 1 or 0; upper bits unchanged. */
+    public void setcc(Cond cond, Gpr reg) {
+        rr(Size.S32, 0, 0x0F90 + cond.code(), 0, reg.encoding(), byteRex(Size.S8, reg));
+    }
+
+    /** {@code cmov<cc> dst, src} (0F 40+cc /r); S16, S32 (zero-extends even when not taken), S64. */
+    public void cmov(Cond cond, Size size, Gpr dst, Gpr src) {
+        notByte(size, "cmov");
+        rr(size, 0, 0x0F40 + cond.code(), dst.encoding(), src.encoding(), false);
+    }
+
+    /** {@code cmov<cc> dst, [mem]} (0F 40+cc /r); the load happens (and may fault) either way. */
+    public void cmov(Cond cond, Size size, Gpr dst, Mem src) {
+        notByte(size, "cmov");
+        rm(size, 0, 0x0F40 + cond.code(), dst.encoding(), src, false, 0);
+    }
+
+    /** {@code lzcnt dst, src} (F3 0F BD /r, requires the LZCNT/ABM feature); S16, S32, S64. */
+    public void lzcnt(Size size, Gpr dst, Gpr src) {
+        bitScan(size, 0xF3, 0x0FBD, dst, src, "lzcnt");
+    }
+
+    /** {@code tzcnt dst, src} (F3 0F BC /r, requires BMI1); S16, S32, S64. */
+    public void tzcnt(Size size, Gpr dst, Gpr src) {
+        bitScan(size, 0xF3, 0x0FBC, dst, src, "tzcnt");
+    }
+
+    /** {@code popcnt dst, src} (F3 0F B8 /r, requires POPCNT); S16, S32, S64. */
+    public void popcnt(Size size, Gpr dst, Gpr src) {
+        bitScan(size, 0xF3, 0x0FB8, dst, src, "popcnt");
+    }
+
+    /** {@code bsr dst, src} (0F BD /r): index of the highest set bit; dst undefined and ZF=1 if src is 0. */
+    public void bsr(Size size, Gpr dst, Gpr src) {
+        bitScan(size, 0, 0x0FBD, dst, src, "bsr");
+    }
+
+    /** {@code bsf dst, src} (0F BC /r): index of the lowest set bit; dst undefined and ZF=1 if src is 0. */
+    public void bsf(Size size, Gpr dst, Gpr src) {
+        bitScan(size, 0, 0x0FBC, dst, src, "bsf");
+    }
+
+    /**
+     * {@code bswap reg} (0F C8+r): reverses the byte order; S32 or S64.
+     *
+     * @throws IllegalArgumentException for S8 or S16 (undefined in hardware)
+     */
+    public void bswap(Size size, Gpr reg) {
+        if (size != Size.S32 && size != Size.S64) {
+            throw new IllegalArgumentException("bswap: size must be S32 or S64, got " + size);
+        }
+        rex(size == Size.S64, 0, 0, reg.encoding(), false);
+        emit(0x0F);
+        emit(0xC8 + reg.low3());
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Control flow
+
+    /** {@code ret} (C3). */
+    public void ret() {
+        emit(0xC3);
+    }
+
+    /** {@code call rel32} (E8) to a label of this assembler. */
+    public void call(Label target) {
+        emit(0xE8);
+        rel32(target);
+    }
+
+    /** {@code call reg} (FF /2), an indirect call through a register. */
+    public void call(Gpr target) {
+        rr(Size.S32, 0, 0xFF, 2, target.encoding(), false);
+    }
+
+    /** {@code call qword [mem]} (FF /2). */
+    public void call(Mem target) {
+        rm(Size.S32, 0, 0xFF, 2, target, false, 0);
+    }
+
+    /**
+     * {@code call rel32} (E8) to an external symbol: emits a zero displacement and records
+     * {@code Reloc(offset of the field, symbol, -4)}.
+     */
+    public void callRel32(int symbol) {
+        emit(0xE8);
+        relocs.add(new Reloc(pos, symbol, -4));
+        emit32(0);
+    }
+
+    /** {@code jmp rel32} (E9) to an external symbol (a tail call); records a relocation like {@link #callRel32(int)}. */
+    public void jmpRel32(int symbol) {
+        emit(0xE9);
+        relocs.add(new Reloc(pos, symbol, -4));
+        emit32(0);
+    }
+
+    /** {@code jmp target}: EB rel8 for a bound label within reach, else E9 rel32. */
+    public void jmp(Label target) {
+        checkOwner(target);
+        if (target.position >= 0 && fits8(target.position - (pos + 2))) {
+            emit(0xEB);
+            emit(target.position - pos - 1);
+        } else {
+            emit(0xE9);
+            rel32(target);
+        }
+    }
+
+    /** {@code jmp reg} (FF /4). */
+    public void jmp(Gpr target) {
+        rr(Size.S32, 0, 0xFF, 4, target.encoding(), false);
+    }
+
+    /** {@code jmp qword [mem]} (FF /4). */
+    public void jmp(Mem target) {
+        rm(Size.S32, 0, 0xFF, 4, target, false, 0);
+    }
+
+    /** {@code j<cc> target}: 70+cc rel8 for a bound label within reach, else 0F 80+cc rel32. */
+    public void jcc(Cond cond, Label target) {
+        checkOwner(target);
+        if (target.position >= 0 && fits8(target.position - (pos + 2))) {
+            emit(0x70 + cond.code());
+            emit(target.position - pos - 1);
+        } else {
+            emit(0x0F);
+            emit(0x80 + cond.code());
+            rel32(target);
+        }
+    }
+
+    /** {@code ud2} (0F 0B): raises #UD (an invalid-opcode trap). */
+    public void ud2() {
+        emit(0x0F);
+        emit(0x0B);
+    }
+
+    /** {@code int3} (CC): a breakpoint trap. */
+    public void int3() {
+        emit(0xCC);
+    }
+
+    /**
+     * Emits {@code bytes} bytes of NOPs using the recommended multi-byte NOP sequences (Intel SDM
+     * Vol. 2, NOP, Table 4-12): 9-byte NOPs followed by one shorter NOP for the rest (the same bytes
+     * as GNU as {@code .nops n, 9} for short runs; GNU as jumps over long runs, this never does).
+     *
+     * @throws IllegalArgumentException if {@code bytes < 0}
+     */
+    public void nop(int bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("nop: byte count must be >= 0, got " + bytes);
+        }
+        while (bytes > 0) {
+            int n = Math.min(bytes, 9);
+            emitBytes(NOPS[n]);
+            bytes -= n;
+        }
+    }
+
+    /**
+     * Pads with NOPs (see {@link #nop(int)}) until {@link #position()} is a multiple of {@code alignment}.
+     *
+     * @throws IllegalArgumentException unless {@code alignment} is a positive power of two
+     */
+    public void align(int alignment) {
+        if (alignment <= 0 || Integer.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException("alignment must be a positive power of two, got " + alignment);
+        }
+        nop((alignment - (pos & (alignment - 1))) & (alignment - 1));
+    }
+
+    private static final byte[][] NOPS = {
+        {},
+        {(byte) 0x90},
+        {0x66, (byte) 0x90},
+        {0x0F, 0x1F, 0x00},
+        {0x0F, 0x1F, 0x40, 0x00},
+        {0x0F, 0x1F, 0x44, 0x00, 0x00},
+        {0x66, 0x0F, 0x1F, 0x44, 0x00, 0x00},
+        {0x0F, 0x1F, (byte) 0x80, 0x00, 0x00, 0x00, 0x00},
+        {0x0F, 0x1F, (byte) 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+        {0x66, 0x0F, 0x1F, (byte) 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+    };
+
+    // ------------------------------------------------------------------------------------------
+    // Encoding helpers
+
+    private void group3(Size size, int digit, Gpr reg) {
+        rr(size, 0, size == Size.S8 ? 0xF6 : 0xF7, digit, reg.encoding(), byteRex(size, reg));
+    }
+
+    private void bitScan(Size size, int mandatory, int opcode, Gpr dst, Gpr src, String name) {
+        notByte(size, name);
+        rr(size, mandatory, opcode, dst.encoding(), src.encoding(), false);
+    }
+
+    /** Operand-size prefix for S16, then the mandatory prefix (66/F2/F3) if any. */
+    private void prefixes(Size size, int mandatory) {
+        if (size == Size.S16) {
+            emit(0x66);
+        }
+        if (mandatory != 0) {
+            emit(mandatory);
+        }
+    }
+
+    private void rex(boolean w, int reg, int index, int base, boolean force) {
+        int v = (w ? REX_W : 0) | ((reg >> 3) & 1) << 2 | ((index >> 3) & 1) << 1 | ((base >> 3) & 1);
+        if (v != 0 || force) {
+            emit(0x40 | v);
+        }
+    }
+
+    private void opcode(int opcode) {
+        if (opcode > 0xFFFF) {
+            emit(opcode >> 16);
+        }
+        if (opcode > 0xFF) {
+            emit(opcode >> 8);
+        }
+        emit(opcode);
+    }
+
+    /** Register-direct form: prefixes, REX, opcode, ModRM(mod=11, reg, rm). */
+    private void rr(Size size, int mandatory, int opcode, int reg, int rm, boolean forceRex) {
+        prefixes(size, mandatory);
+        rex(size == Size.S64, reg, 0, rm, forceRex);
+        opcode(opcode);
+        emit(0xC0 | (reg & 7) << 3 | (rm & 7));
+    }
+
+    /**
+     * Memory form: prefixes, REX, opcode, ModRM, SIB, displacement. {@code immBytes} is the number of
+     * immediate bytes the caller emits afterwards (needed for RIP-relative displacements, which are
+     * relative to the end of the instruction).
+     */
+    private void rm(Size size, int mandatory, int opcode, int reg, Mem m, boolean forceRex, int immBytes) {
+        Objects.requireNonNull(m, "memory operand");
+        prefixes(size, mandatory);
+        int base = m.base() == null ? 0 : m.base().encoding();
+        int index = m.index() == null ? 0 : m.index().encoding();
+        rex(size == Size.S64, reg, index, base, forceRex);
+        opcode(opcode);
+        modrmMem(reg, m, immBytes);
+    }
+
+    private void modrmMem(int reg, Mem m, int immBytes) {
+        int r = (reg & 7) << 3;
+        int disp = m.disp();
+        if (m.ripTarget() != null) {
+            Label target = m.ripTarget();
+            checkOwner(target);
+            emit(0x05 | r);
+            int field = pos;
+            int pcBase = field + 4 + immBytes;
+            if (target.position >= 0) {
+                emit32((int) ((long) target.position - pcBase + disp));
+            } else {
+                fixups.add(new Fixup(field, target, Fixup.REL32, pcBase, null, disp));
+                emit32(0);
+            }
+            return;
+        }
+        Gpr base = m.base();
+        Gpr index = m.index();
+        int ss = Integer.numberOfTrailingZeros(m.scale());
+        if (base == null) {
+            emit(0x04 | r);
+            emit(ss << 6 | (index == null ? 4 : index.low3()) << 3 | 5);
+            emit32(disp);
+            return;
+        }
+        int mod = disp == 0 && base.low3() != 5 ? 0 : fits8(disp) ? 1 : 2;
+        if (index != null || base.low3() == 4) {
+            emit(mod << 6 | r | 4);
+            emit(ss << 6 | (index == null ? 4 : index.low3()) << 3 | base.low3());
+        } else {
+            emit(mod << 6 | r | base.low3());
+        }
+        if (mod == 1) {
+            emit(disp);
+        } else if (mod == 2) {
+            emit32(disp);
+        }
+    }
+
+    private void rel32(Label target) {
+        checkOwner(target);
+        int field = pos;
+        if (target.position >= 0) {
+            emit32(target.position - (field + 4));
+        } else {
+            fixups.add(new Fixup(field, target, Fixup.REL32, field + 4, null, 0));
+            emit32(0);
+        }
+    }
+
+    /** Whether an 8-bit operation on these registers needs a REX prefix to mean spl/bpl/sil/dil. */
+    private static boolean byteRex(Size size, Gpr a) {
+        return size == Size.S8 && a.encoding() >= 4 && a.encoding() <= 7;
+    }
+
+    private static boolean byteRex(Size size, Gpr a, Gpr b) {
+        return byteRex(size, a) || byteRex(size, b);
+    }
+
+    private static int immBytes(Size size, boolean imm8) {
+        if (imm8) {
+            return 1;
+        }
+        return switch (size) {
+            case S8 -> 1;
+            case S16 -> 2;
+            default -> 4;
+        };
+    }
+
+    private void emitImm(Size size, int imm) {
+        switch (size) {
+            case S8 -> emit(imm);
+            case S16 -> emit16(imm);
+            default -> emit32(imm);
+        }
+    }
+
+    private static void checkImm(Size size, long imm, String name) {
+        long lo;
+        long hi;
+        switch (size) {
+            case S8 -> { lo = -0x80; hi = 0xFF; }
+            case S16 -> { lo = -0x8000; hi = 0xFFFF; }
+            case S32 -> { lo = Integer.MIN_VALUE; hi = 0xFFFF_FFFFL; }
+            default -> { return; }
+        }
+        if (imm < lo || imm > hi) {
+            throw new IllegalArgumentException(name + ": immediate " + imm + " does not fit in " + size.bits() + " bits");
+        }
+    }
+
+    private static void notByte(Size size, String name) {
+        if (size == Size.S8) {
+            throw new IllegalArgumentException(name + ": 8-bit operand size is not encodable");
+        }
+    }
+
+    private static void checkExtend(Size dstSize, Size srcSize, String name) {
+        if ((srcSize != Size.S8 && srcSize != Size.S16) || dstSize.bytes() <= srcSize.bytes()) {
+            throw new IllegalArgumentException(name + ": cannot extend " + srcSize + " to " + dstSize
+                    + " (source must be S8 or S16 and narrower than the destination)");
+        }
+    }
+
+    private void checkOwner(Label label) {
+        if (label.owner != this) {
+            throw new IllegalArgumentException("label " + label.name() + " belongs to another assembler");
+        }
+    }
+
+    private static boolean fits8(long v) {
+        return v >= -128 && v <= 127;
+    }
+
+    private void ensure(int n) {
+        if (pos + n > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+        }
+    }
+
+    private void emit(int b) {
+        if (pos == buf.length) {
+            buf = Arrays.copyOf(buf, buf.length * 2);
+        }
+        buf[pos++] = (byte) b;
+    }
+
+    private void emit16(int v) {
+        emit(v);
+        emit(v >> 8);
+    }
+
+    private void emit32(int v) {
+        ensure(4);
+        putInt32(pos, v);
+        pos += 4;
+    }
+
+    private void putInt32(int at, int v) {
+        buf[at] = (byte) v;
+        buf[at + 1] = (byte) (v >> 8);
+        buf[at + 2] = (byte) (v >> 16);
+        buf[at + 3] = (byte) (v >> 24);
+    }
+}
