@@ -6,4 +6,5 @@ module dev.kiln.compiler {
     requires transitive dev.kiln.abi;
 
     exports dev.kiln.compiler.wasm;
+    exports dev.kiln.compiler.text;
 }
