@@ -763,6 +763,473 @@ public final class Assembler {
     };
 
     // ------------------------------------------------------------------------------------------
+    // SSE/SSE2/SSE4.1 scalar floating point (Intel SDM Vol. 2 instruction pages; legacy SSE
+    // encodings, no VEX). Scalar forms write only the low lane of the destination; packed
+    // bitwise forms with a memory operand need a 16-byte aligned operand (else #GP).
+
+    /** {@code movss dst, src} (F3 0F 10 /r): copies the low 32 bits, upper lanes of dst unchanged. */
+    public void movss(Xmm dst, Xmm src) {
+        sse(0xF3, 0x0F10, dst, src);
+    }
+
+    /** {@code movss dst, dword [mem]} (F3 0F 10 /r): loads an f32 and zeroes the upper lanes. */
+    public void movss(Xmm dst, Mem src) {
+        sse(0xF3, 0x0F10, dst, src);
+    }
+
+    /** {@code movss dword [mem], src} (F3 0F 11 /r): stores the low f32. */
+    public void movss(Mem dst, Xmm src) {
+        sse(0xF3, 0x0F11, src, dst);
+    }
+
+    /** {@code movsd dst, src} (F2 0F 10 /r): copies the low 64 bits, upper lane of dst unchanged. */
+    public void movsd(Xmm dst, Xmm src) {
+        sse(0xF2, 0x0F10, dst, src);
+    }
+
+    /** {@code movsd dst, qword [mem]} (F2 0F 10 /r): loads an f64 and zeroes the upper lane. */
+    public void movsd(Xmm dst, Mem src) {
+        sse(0xF2, 0x0F10, dst, src);
+    }
+
+    /** {@code movsd qword [mem], src} (F2 0F 11 /r): stores the low f64. */
+    public void movsd(Mem dst, Xmm src) {
+        sse(0xF2, 0x0F11, src, dst);
+    }
+
+    /** {@code movaps dst, src} (0F 28 /r): copies all 128 bits (the preferred register-to-register move). */
+    public void movaps(Xmm dst, Xmm src) {
+        sse(0, 0x0F28, dst, src);
+    }
+
+    /** {@code movapd dst, src} (66 0F 28 /r): copies all 128 bits. */
+    public void movapd(Xmm dst, Xmm src) {
+        sse(0x66, 0x0F28, dst, src);
+    }
+
+    /** {@code movups dst, xmmword [mem]} (0F 10 /r): unaligned 128-bit load. */
+    public void movups(Xmm dst, Mem src) {
+        sse(0, 0x0F10, dst, src);
+    }
+
+    /** {@code movups xmmword [mem], src} (0F 11 /r): unaligned 128-bit store. */
+    public void movups(Mem dst, Xmm src) {
+        sse(0, 0x0F11, src, dst);
+    }
+
+    /** {@code movd dst, src32} (66 0F 6E /r): moves 32 bits from a GPR, zeroing the upper lanes. */
+    public void movd(Xmm dst, Gpr src) {
+        rr(Size.S32, 0x66, 0x0F6E, dst.encoding(), src.encoding(), false);
+    }
+
+    /** {@code movd dst32, src} (66 0F 7E /r): the low 32 bits of {@code src}, zero-extended into the GPR. */
+    public void movd(Gpr dst, Xmm src) {
+        rr(Size.S32, 0x66, 0x0F7E, src.encoding(), dst.encoding(), false);
+    }
+
+    /** {@code movq dst, src64} (66 REX.W 0F 6E /r): moves 64 bits from a GPR, zeroing the upper lane. */
+    public void movq(Xmm dst, Gpr src) {
+        rr(Size.S64, 0x66, 0x0F6E, dst.encoding(), src.encoding(), false);
+    }
+
+    /** {@code movq dst64, src} (66 REX.W 0F 7E /r): the low 64 bits of {@code src}. */
+    public void movq(Gpr dst, Xmm src) {
+        rr(Size.S64, 0x66, 0x0F7E, src.encoding(), dst.encoding(), false);
+    }
+
+    /** {@code addss dst, src} (F3 0F 58 /r). */
+    public void addss(Xmm dst, Xmm src) {
+        sse(0xF3, 0x0F58, dst, src);
+    }
+
+    /** {@code addss dst, dword [mem]} (F3 0F 58 /r). */
+    public void addss(Xmm dst, Mem src) {
+        sse(0xF3, 0x0F58, dst, src);
+    }
+
+    /** {@code addsd dst, src} (F2 0F 58 /r). */
+    public void addsd(Xmm dst, Xmm src) {
+        sse(0xF2, 0x0F58, dst, src);
+    }
+
+    /** {@code addsd dst, qword [mem]} (F2 0F 58 /r). */
+    public void addsd(Xmm dst, Mem src) {
+        sse(0xF2, 0x0F58, dst, src);
+    }
+
+    /** {@code subss dst, src} (F3 0F 5C /r): dst = dst - src. */
+    public void subss(Xmm dst, Xmm src) {
+        sse(0xF3, 0x0F5C, dst, src);
+    }
+
+    /** {@code subss dst, dword [mem]} (F3 0F 5C /r). */
+    public void subss(Xmm dst, Mem src) {
+        sse(0xF3, 0x0F5C, dst, src);
+    }
+
+    /** {@code subsd dst, src} (F2 0F 5C /r): dst = dst - src. */
+    public void subsd(Xmm dst, Xmm src) {
+        sse(0xF2, 0x0F5C, dst, src);
+    }
+
+    /** {@code subsd dst, qword [mem]} (F2 0F 5C /r). */
+    public void subsd(Xmm dst, Mem src) {
+        sse(0xF2, 0x0F5C, dst, src);
+    }
+
+    /** {@code mulss dst, src} (F3 0F 59 /r). */
+    public void mulss(Xmm dst, Xmm src) {
+        sse(0xF3, 0x0F59, dst, src);
+    }
+
+    /** {@code mulss dst, dword [mem]} (F3 0F 59 /r). */
+    public void mulss(Xmm dst, Mem src) {
+        sse(0xF3, 0x0F59, dst, src);
+    }
+
+    /** {@code mulsd dst, src} (F2 0F 59 /r). */
+    public void mulsd(Xmm dst, Xmm src) {
+        sse(0xF2, 0x0F59, dst, src);
+    }
+
+    /** {@code mulsd dst, qword [mem]} (F2 0F 59 /r). */
+    public void mulsd(Xmm dst, Mem src) {
+        sse(0xF2, 0x0F59, dst, src);
+    }
+
+    /** {@code divss dst, src} (F3 0F 5E /r): dst = dst / src. */
+    public void divss(Xmm dst, Xmm src) {
+        sse(0xF3, 0x0F5E, dst, src);
+    }
+
+    /** {@code divss dst, dword [mem]} (F3 0F 5E /r). */
+    public void divss(Xmm dst, Mem src) {
+        sse(0xF3, 0x0F5E, dst, src);
+    }
+
+    /** {@code divsd dst, src} (F2 0F 5E /r): dst = dst / src. */
+    public void divsd(Xmm dst, Xmm src) {
+        sse(0xF2, 0x0F5E, dst, src);
+    }
+
+    /** {@code divsd dst, qword [mem]} (F2 0F 5E /r). */
+    public void divsd(Xmm dst, Mem src) {
+        sse(0xF2, 0x0F5E, dst, src);
+    }
+
+    /** {@code sqrtss dst, src} (F3 0F 51 /r). */
+    public void sqrtss(Xmm dst, Xmm src) {
+        sse(0xF3, 0x0F51, dst, src);
+    }
+
+    /** {@code sqrtss dst, dword [mem]} (F3 0F 51 /r). */
+    public void sqrtss(Xmm dst, Mem src) {
+        sse(0xF3, 0x0F51, dst, src);
+    }
+
+    /** {@code sqrtsd dst, src} (F2 0F 51 /r). */
+    public void sqrtsd(Xmm dst, Xmm src) {
+        sse(0xF2, 0x0F51, dst, src);
+    }
+
+    /** {@code sqrtsd dst, qword [mem]} (F2 0F 51 /r). */
+    public void sqrtsd(Xmm dst, Mem src) {
+        sse(0xF2, 0x0F51, dst, src);
+    }
+
+    /**
+     * {@code minss dst, src} (F3 0F 5D /r): not IEEE/Wasm {@code fmin}: returns {@code src} when either
+     * is NaN or both are zeros of any sign.
+     */
+    public void minss(Xmm dst, Xmm src) {
+        sse(0xF3, 0x0F5D, dst, src);
+    }
+
+    /** {@code minss dst, dword [mem]} (F3 0F 5D /r). */
+    public void minss(Xmm dst, Mem src) {
+        sse(0xF3, 0x0F5D, dst, src);
+    }
+
+    /** {@code minsd dst, src} (F2 0F 5D /r); same NaN/zero caveat as {@link #minss(Xmm, Xmm)}. */
+    public void minsd(Xmm dst, Xmm src) {
+        sse(0xF2, 0x0F5D, dst, src);
+    }
+
+    /** {@code minsd dst, qword [mem]} (F2 0F 5D /r). */
+    public void minsd(Xmm dst, Mem src) {
+        sse(0xF2, 0x0F5D, dst, src);
+    }
+
+    /** {@code maxss dst, src} (F3 0F 5F /r); same NaN/zero caveat as {@link #minss(Xmm, Xmm)}. */
+    public void maxss(Xmm dst, Xmm src) {
+        sse(0xF3, 0x0F5F, dst, src);
+    }
+
+    /** {@code maxss dst, dword [mem]} (F3 0F 5F /r). */
+    public void maxss(Xmm dst, Mem src) {
+        sse(0xF3, 0x0F5F, dst, src);
+    }
+
+    /** {@code maxsd dst, src} (F2 0F 5F /r). */
+    public void maxsd(Xmm dst, Xmm src) {
+        sse(0xF2, 0x0F5F, dst, src);
+    }
+
+    /** {@code maxsd dst, qword [mem]} (F2 0F 5F /r). */
+    public void maxsd(Xmm dst, Mem src) {
+        sse(0xF2, 0x0F5F, dst, src);
+    }
+
+    /**
+     * {@code ucomiss a, b} (0F 2E /r): compares f32 and sets ZF/PF/CF like an unsigned compare
+     * ({@link Cond#B}, {@link Cond#A}, ...); unordered (NaN) sets ZF=PF=CF=1. Quiet on QNaN.
+     */
+    public void ucomiss(Xmm a, Xmm b) {
+        sse(0, 0x0F2E, a, b);
+    }
+
+    /** {@code ucomiss a, dword [mem]} (0F 2E /r). */
+    public void ucomiss(Xmm a, Mem b) {
+        sse(0, 0x0F2E, a, b);
+    }
+
+    /** {@code ucomisd a, b} (66 0F 2E /r); see {@link #ucomiss(Xmm, Xmm)}. */
+    public void ucomisd(Xmm a, Xmm b) {
+        sse(0x66, 0x0F2E, a, b);
+    }
+
+    /** {@code ucomisd a, qword [mem]} (66 0F 2E /r). */
+    public void ucomisd(Xmm a, Mem b) {
+        sse(0x66, 0x0F2E, a, b);
+    }
+
+    /** {@code comiss a, b} (0F 2F /r): like {@link #ucomiss(Xmm, Xmm)} but signals invalid on QNaN too. */
+    public void comiss(Xmm a, Xmm b) {
+        sse(0, 0x0F2F, a, b);
+    }
+
+    /** {@code comiss a, dword [mem]} (0F 2F /r). */
+    public void comiss(Xmm a, Mem b) {
+        sse(0, 0x0F2F, a, b);
+    }
+
+    /** {@code comisd a, b} (66 0F 2F /r). */
+    public void comisd(Xmm a, Xmm b) {
+        sse(0x66, 0x0F2F, a, b);
+    }
+
+    /** {@code comisd a, qword [mem]} (66 0F 2F /r). */
+    public void comisd(Xmm a, Mem b) {
+        sse(0x66, 0x0F2F, a, b);
+    }
+
+    /** {@code andps dst, src} (0F 54 /r): 128-bit bitwise and. */
+    public void andps(Xmm dst, Xmm src) {
+        sse(0, 0x0F54, dst, src);
+    }
+
+    /** {@code andps dst, xmmword [mem]} (0F 54 /r); mem must be 16-byte aligned. */
+    public void andps(Xmm dst, Mem src) {
+        sse(0, 0x0F54, dst, src);
+    }
+
+    /** {@code andpd dst, src} (66 0F 54 /r). */
+    public void andpd(Xmm dst, Xmm src) {
+        sse(0x66, 0x0F54, dst, src);
+    }
+
+    /** {@code andpd dst, xmmword [mem]} (66 0F 54 /r); mem must be 16-byte aligned. */
+    public void andpd(Xmm dst, Mem src) {
+        sse(0x66, 0x0F54, dst, src);
+    }
+
+    /** {@code andnps dst, src} (0F 55 /r): dst = ~dst &amp; src. */
+    public void andnps(Xmm dst, Xmm src) {
+        sse(0, 0x0F55, dst, src);
+    }
+
+    /** {@code andnps dst, xmmword [mem]} (0F 55 /r); mem must be 16-byte aligned. */
+    public void andnps(Xmm dst, Mem src) {
+        sse(0, 0x0F55, dst, src);
+    }
+
+    /** {@code andnpd dst, src} (66 0F 55 /r): dst = ~dst &amp; src. */
+    public void andnpd(Xmm dst, Xmm src) {
+        sse(0x66, 0x0F55, dst, src);
+    }
+
+    /** {@code andnpd dst, xmmword [mem]} (66 0F 55 /r); mem must be 16-byte aligned. */
+    public void andnpd(Xmm dst, Mem src) {
+        sse(0x66, 0x0F55, dst, src);
+    }
+
+    /** {@code orps dst, src} (0F 56 /r). */
+    public void orps(Xmm dst, Xmm src) {
+        sse(0, 0x0F56, dst, src);
+    }
+
+    /** {@code orps dst, xmmword [mem]} (0F 56 /r); mem must be 16-byte aligned. */
+    public void orps(Xmm dst, Mem src) {
+        sse(0, 0x0F56, dst, src);
+    }
+
+    /** {@code orpd dst, src} (66 0F 56 /r). */
+    public void orpd(Xmm dst, Xmm src) {
+        sse(0x66, 0x0F56, dst, src);
+    }
+
+    /** {@code orpd dst, xmmword [mem]} (66 0F 56 /r); mem must be 16-byte aligned. */
+    public void orpd(Xmm dst, Mem src) {
+        sse(0x66, 0x0F56, dst, src);
+    }
+
+    /** {@code xorps dst, src} (0F 57 /r); {@code xorps x, x} zeroes x. */
+    public void xorps(Xmm dst, Xmm src) {
+        sse(0, 0x0F57, dst, src);
+    }
+
+    /** {@code xorps dst, xmmword [mem]} (0F 57 /r); mem must be 16-byte aligned. */
+    public void xorps(Xmm dst, Mem src) {
+        sse(0, 0x0F57, dst, src);
+    }
+
+    /** {@code xorpd dst, src} (66 0F 57 /r). */
+    public void xorpd(Xmm dst, Xmm src) {
+        sse(0x66, 0x0F57, dst, src);
+    }
+
+    /** {@code xorpd dst, xmmword [mem]} (66 0F 57 /r); mem must be 16-byte aligned. */
+    public void xorpd(Xmm dst, Mem src) {
+        sse(0x66, 0x0F57, dst, src);
+    }
+
+    /**
+     * {@code cvtsi2ss dst, src} (F3 [REX.W] 0F 2A /r): converts the signed S32 or S64 integer to f32
+     * (rounding per MXCSR); only the low lane of dst is written (a false dependency on dst).
+     *
+     * @throws IllegalArgumentException unless {@code srcSize} is S32 or S64
+     */
+    public void cvtsi2ss(Size srcSize, Xmm dst, Gpr src) {
+        rr(sizeW(srcSize, "cvtsi2ss"), 0xF3, 0x0F2A, dst.encoding(), src.encoding(), false);
+    }
+
+    /** {@code cvtsi2ss dst, dword/qword [mem]}; see {@link #cvtsi2ss(Size, Xmm, Gpr)}. */
+    public void cvtsi2ss(Size srcSize, Xmm dst, Mem src) {
+        rm(sizeW(srcSize, "cvtsi2ss"), 0xF3, 0x0F2A, dst.encoding(), src, false, 0);
+    }
+
+    /** {@code cvtsi2sd dst, src} (F2 [REX.W] 0F 2A /r): signed S32/S64 integer to f64. */
+    public void cvtsi2sd(Size srcSize, Xmm dst, Gpr src) {
+        rr(sizeW(srcSize, "cvtsi2sd"), 0xF2, 0x0F2A, dst.encoding(), src.encoding(), false);
+    }
+
+    /** {@code cvtsi2sd dst, dword/qword [mem]}; see {@link #cvtsi2sd(Size, Xmm, Gpr)}. */
+    public void cvtsi2sd(Size srcSize, Xmm dst, Mem src) {
+        rm(sizeW(srcSize, "cvtsi2sd"), 0xF2, 0x0F2A, dst.encoding(), src, false, 0);
+    }
+
+    /**
+     * {@code cvttss2si dst, src} (F3 [REX.W] 0F 2C /r): f32 to signed S32/S64 integer, truncating;
+     * NaN and out-of-range values give the "integer indefinite" value {@code MIN_VALUE}.
+     *
+     * @throws IllegalArgumentException unless {@code dstSize} is S32 or S64
+     */
+    public void cvttss2si(Size dstSize, Gpr dst, Xmm src) {
+        rr(sizeW(dstSize, "cvttss2si"), 0xF3, 0x0F2C, dst.encoding(), src.encoding(), false);
+    }
+
+    /** {@code cvttss2si dst, dword [mem]}. */
+    public void cvttss2si(Size dstSize, Gpr dst, Mem src) {
+        rm(sizeW(dstSize, "cvttss2si"), 0xF3, 0x0F2C, dst.encoding(), src, false, 0);
+    }
+
+    /** {@code cvttsd2si dst, src} (F2 [REX.W] 0F 2C /r): f64 to signed integer, truncating; see {@link #cvttss2si}. */
+    public void cvttsd2si(Size dstSize, Gpr dst, Xmm src) {
+        rr(sizeW(dstSize, "cvttsd2si"), 0xF2, 0x0F2C, dst.encoding(), src.encoding(), false);
+    }
+
+    /** {@code cvttsd2si dst, qword [mem]}. */
+    public void cvttsd2si(Size dstSize, Gpr dst, Mem src) {
+        rm(sizeW(dstSize, "cvttsd2si"), 0xF2, 0x0F2C, dst.encoding(), src, false, 0);
+    }
+
+    /** {@code cvtss2sd dst, src} (F3 0F 5A /r): f32 to f64 (exact). */
+    public void cvtss2sd(Xmm dst, Xmm src) {
+        sse(0xF3, 0x0F5A, dst, src);
+    }
+
+    /** {@code cvtss2sd dst, dword [mem]} (F3 0F 5A /r). */
+    public void cvtss2sd(Xmm dst, Mem src) {
+        sse(0xF3, 0x0F5A, dst, src);
+    }
+
+    /** {@code cvtsd2ss dst, src} (F2 0F 5A /r): f64 to f32, rounding per MXCSR. */
+    public void cvtsd2ss(Xmm dst, Xmm src) {
+        sse(0xF2, 0x0F5A, dst, src);
+    }
+
+    /** {@code cvtsd2ss dst, qword [mem]} (F2 0F 5A /r). */
+    public void cvtsd2ss(Xmm dst, Mem src) {
+        sse(0xF2, 0x0F5A, dst, src);
+    }
+
+    /**
+     * {@code roundss dst, src, mode} (66 0F 3A 0A /r ib, SSE4.1). {@code mode} bits 1..0: 0 nearest
+     * even, 1 down (floor), 2 up (ceil), 3 toward zero (trunc); bit 2: use MXCSR instead; bit 3:
+     * suppress the precision exception. Wasm's {@code f32.nearest} is mode 8, {@code floor} 9,
+     * {@code ceil} 10, {@code trunc} 11.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= mode <= 255}
+     */
+    public void roundss(Xmm dst, Xmm src, int mode) {
+        checkRoundMode(mode);
+        sse(0x66, 0x0F3A0A, dst, src);
+        emit(mode);
+    }
+
+    /** {@code roundss dst, dword [mem], mode}; see {@link #roundss(Xmm, Xmm, int)}. */
+    public void roundss(Xmm dst, Mem src, int mode) {
+        checkRoundMode(mode);
+        rm(Size.S32, 0x66, 0x0F3A0A, dst.encoding(), src, false, 1);
+        emit(mode);
+    }
+
+    /** {@code roundsd dst, src, mode} (66 0F 3A 0B /r ib, SSE4.1); modes as {@link #roundss(Xmm, Xmm, int)}. */
+    public void roundsd(Xmm dst, Xmm src, int mode) {
+        checkRoundMode(mode);
+        sse(0x66, 0x0F3A0B, dst, src);
+        emit(mode);
+    }
+
+    /** {@code roundsd dst, qword [mem], mode}; see {@link #roundss(Xmm, Xmm, int)}. */
+    public void roundsd(Xmm dst, Mem src, int mode) {
+        checkRoundMode(mode);
+        rm(Size.S32, 0x66, 0x0F3A0B, dst.encoding(), src, false, 1);
+        emit(mode);
+    }
+
+    private void sse(int mandatory, int opcode, Xmm reg, Xmm rm) {
+        rr(Size.S32, mandatory, opcode, reg.encoding(), rm.encoding(), false);
+    }
+
+    private void sse(int mandatory, int opcode, Xmm reg, Mem rm) {
+        rm(Size.S32, mandatory, opcode, reg.encoding(), rm, false, 0);
+    }
+
+    private static Size sizeW(Size size, String name) {
+        if (size != Size.S32 && size != Size.S64) {
+            throw new IllegalArgumentException(name + ": integer size must be S32 or S64, got " + size);
+        }
+        return size;
+    }
+
+    private static void checkRoundMode(int mode) {
+        if (mode < 0 || mode > 255) {
+            throw new IllegalArgumentException("round: mode must be an imm8 0..255, got " + mode);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
     // Encoding helpers
 
     private void group3(Size size, int digit, Gpr reg) {
