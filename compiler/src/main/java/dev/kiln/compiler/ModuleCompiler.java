@@ -71,7 +71,7 @@ public final class ModuleCompiler {
     private byte[] compileUnnamed(byte[] input, CompileOptions options) {
         byte[] bytes = isBinary(input) ? input : Wat.parseModule(new String(input, StandardCharsets.UTF_8));
         WasmModule module = ModuleDecoder.decode(bytes);
-        Validator.validate(module);
+        Validator.validate(module, bytes);
         if (module.importedFunctionCount() > 0 || !module.imports().isEmpty()) {
             var imp = module.imports().get(0);
             throw new CompileException("imports are not supported yet (import \"" + imp.module() + "\" \""

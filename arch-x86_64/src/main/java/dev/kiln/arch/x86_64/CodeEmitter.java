@@ -48,6 +48,9 @@ final class CodeEmitter {
     }
 
     CompiledCode emit() {
+        for (MBlock b : blocks) {
+            b.label = a.newLabel(b.toString());
+        }
         layoutFrame();
         prologue();
         for (int i = 0; i < blocks.size(); i++) {
@@ -101,8 +104,9 @@ final class CodeEmitter {
             }
         }
         int bytes = 8 * (outArgs + alloc.spillSlots());
-        // at entry rsp = 8 mod 16; after the pushes and the frame it must be 0 mod 16
-        if ((8 + 8 * savedRegs.size() + bytes) % 16 != 0) {
+        boolean makesCalls = blocks.stream().anyMatch(b -> b.insts.stream().anyMatch(m -> m.op == MOp.CALL));
+        // at entry rsp = 8 mod 16; where the function calls, rsp must be 0 mod 16 after the pushes and the frame
+        if (makesCalls && (8 + 8 * savedRegs.size() + bytes) % 16 != 0) {
             bytes += 8;
         }
         frameSize = bytes;

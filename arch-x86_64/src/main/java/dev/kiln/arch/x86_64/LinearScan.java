@@ -18,8 +18,9 @@ import java.util.PriorityQueue;
  * {@code 2i} and writes its defs at {@code 2i+1}, so a value dying at an instruction may share a
  * register with the value it defines. Physical registers named by instructions (argument registers,
  * {@code rax}/{@code rdx} of a division, registers a call clobbers) form fixed intervals; a
- * physical register written by an instruction is blocked from {@code 2i}, so it never holds one of
- * that instruction's own operands. Liveness is computed by iterative data flow over the MIR
+ * physical register written by an early-clobber instruction (a division writes {@code rdx} before
+ * it reads its divisor) is blocked from {@code 2i}, so it never holds one of that instruction's own
+ * operands. Liveness is computed by iterative data flow over the MIR
  * control-flow graph, so loops need no special treatment.
  *
  * <p>Allocatable: {@code rax rcx rdx rsi rdi r8 r9} (preferred: caller-saved, no save needed) then
@@ -237,7 +238,7 @@ final class LinearScan {
                         }
                     } else {
                         int end = fixedUseEnd[d] >= 0 ? fixedUseEnd[d] : defPos + 1;
-                        fixed(d).add(usePos, end);
+                        fixed(d).add(m.earlyClobber ? usePos : defPos, end);
                         fixedUseEnd[d] = -1;
                     }
                 }

@@ -81,7 +81,7 @@ final class Lowering {
             }
         }
         for (Block b : f.blocks()) {
-            MBlock mb = new MBlock(blockMap.size(), new Label());
+            MBlock mb = new MBlock(blockMap.size());
             blockMap.put(b, mb);
         }
         for (Block b : f.blocks()) {
@@ -482,6 +482,7 @@ final class Lowering {
         m.signed = signed;
         m.remainder = remainder;
         m.src = rb;
+        m.earlyClobber = true; // cdq/cqo writes rdx before idiv reads the divisor
         emit(m.uses(rax, rb).defs(rax, rdx));
         mov(s, vreg(inst.result()), remainder ? rdx : rax);
     }
@@ -576,7 +577,7 @@ final class Lowering {
             return target;
         }
         MBlock saved = cur;
-        MBlock e = new MBlock(-1, new Label());
+        MBlock e = new MBlock(-1);
         layout.add(e);
         cur = e;
         parallelMove(bc);

@@ -8,14 +8,14 @@ final class MBlock {
     int index;
     final List<MInst> insts = new ArrayList<>();
     final List<MBlock> succs = new ArrayList<>(2);
-    final Label label;
+    /** Bound by the emitter (labels belong to one assembler). */
+    Label label;
     /** Instruction positions (see {@link LinearScan}): first instruction number and one past the last. */
     int firstInst;
     int endInst;
 
-    MBlock(int index, Label label) {
+    MBlock(int index) {
         this.index = index;
-        this.label = label;
     }
 
     MInst add(MInst inst) {

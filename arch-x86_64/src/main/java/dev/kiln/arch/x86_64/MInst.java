@@ -30,6 +30,8 @@ final class MInst {
     int[] psrc;      // NONE where the source is the constant pconst[i]
     long[] pconst;
     Size[] psize;
+    /** Whether physical registers this instruction defines are written before all its operands are read. */
+    boolean earlyClobber;
     int[] uses = new int[0];
     int[] defs = new int[0];
 
