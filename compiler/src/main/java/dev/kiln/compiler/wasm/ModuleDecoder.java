@@ -1,0 +1,669 @@
+package dev.kiln.compiler.wasm;
+
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.ValType;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decodes the WebAssembly 2.0 binary format (spec chapter 5) into a {@link WasmModule}.
+ *
+ * <p>Everything the binary format constrains is checked here, including every instruction of every
+ * function body and constant expression (opcodes, immediates, {@code else}/{@code end} nesting), so
+ * that a module that decodes is well formed and only {@link Validator} errors remain. Error wording
+ * follows the reference interpreter, i.e. the spec testsuite's {@code assert_malformed} texts:
+ * {@code magic header not detected}, {@code unknown binary version}, {@code unexpected end},
+ * {@code unexpected end of section or function}, {@code section size mismatch},
+ * {@code malformed section id}, {@code unexpected content after last section},
+ * {@code integer representation too long}, {@code integer too large}, {@code length out of bounds},
+ * {@code too many locals}, {@code function and code section have inconsistent lengths},
+ * {@code data count and data section have inconsistent lengths}, {@code data count section required},
+ * {@code malformed import kind}, {@code malformed export kind}, {@code malformed mutability},
+ * {@code malformed UTF-8 encoding}, {@code malformed value type}, {@code malformed reference type},
+ * {@code malformed function type}, {@code malformed elements segment kind},
+ * {@code malformed element kind}, {@code malformed data segment kind}, {@code malformed memop flags},
+ * {@code zero byte expected}, {@code illegal opcode}, {@code END opcode expected}. Like the reference
+ * interpreter, reads inside a section are bounded by the end of the module, not of the section, and
+ * the section size is checked afterwards; the testsuite matches these texts by prefix.
+ *
+ * <p>The {@code name} custom section (spec §7.4.1) is decoded into module, function and local names;
+ * a malformed {@code name} section is ignored, as custom sections must not make a module malformed.
+ *
+ * <p>Thread-safe: each call works on its own state. The input array is not copied; the returned
+ * module points into it.
+ */
+public final class ModuleDecoder extends BinaryInput {
+    private static final int MAGIC = 0x6D736100;
+
+    private final WasmModule module;
+    private final CodeReader scanner;
+    private boolean inSection;
+    private byte[] nesting = new byte[16];
+
+    private ModuleDecoder(byte[] bytes) {
+        super(bytes, 0, bytes.length);
+        this.module = new WasmModule(bytes);
+        this.scanner = new CodeReader(bytes, 0, bytes.length);
+    }
+
+    /**
+     * Decodes a binary module.
+     *
+     * @param bytes the module's bytes (not copied; must not change afterwards)
+     * @return the decoded module, well formed but not yet validated
+     * @throws MalformedModuleException with the reference interpreter's wording and the byte offset
+     *                                  when the bytes are not a well-formed Wasm 2.0 module
+     */
+    public static WasmModule decode(byte[] bytes) {
+        ModuleDecoder d = new ModuleDecoder(bytes);
+        d.decodeModule();
+        return d.module;
+    }
+
+    @Override
+    String eosMessage() {
+        return inSection ? "unexpected end of section or function" : "unexpected end";
+    }
+
+    // Section ids in the order they must appear (spec §5.5.2); the data count section (12) sits
+    // between the element (9) and code (10) sections.
+    private static int rank(int id) {
+        return switch (id) {
+            case 12 -> 10;
+            case 10 -> 11;
+            case 11 -> 12;
+            default -> id;
+        };
+    }
+
+    private void decodeModule() {
+        if (readFixed32() != MAGIC) {
+            throw malformed("magic header not detected", 0);
+        }
+        if (readFixed32() != 1) {
+            throw malformed("unknown binary version", 4);
+        }
+        List<CustomSection> customs = new ArrayList<>();
+        int lastRank = 0;
+        int functionCount = 0;
+        while (pos < bytes.length) {
+            inSection = false;
+            int idPos = pos;
+            int id = readByte();
+            if (id > 12) {
+                throw malformed("malformed section id", idPos);
+            }
+            int size = readLength();
+            int start = pos;
+            int sectionEnd = start + size;
+            if (id != 0) {
+                int r = rank(id);
+                if (r <= lastRank) {
+                    throw malformed("unexpected content after last section", idPos);
+                }
+                lastRank = r;
+            }
+            inSection = true;
+            switch (id) {
+                case 0 -> customs.add(customSection(sectionEnd));
+                case 1 -> typeSection();
+                case 2 -> importSection();
+                case 3 -> {
+                    functionSection();
+                    functionCount = module.functions.length;
+                }
+                case 4 -> tableSection();
+                case 5 -> memorySection();
+                case 6 -> globalSection();
+                case 7 -> exportSection();
+                case 8 -> {
+                    module.startOffset = pos;
+                    module.start = readU32();
+                }
+                case 9 -> elementSection();
+                case 12 -> module.dataCount = readU32();
+                case 10 -> codeSection();
+                case 11 -> dataSection();
+                default -> throw new AssertionError(id);
+            }
+            if (pos != sectionEnd) {
+                throw malformed("section size mismatch", sectionEnd);
+            }
+        }
+        inSection = false;
+        if (module.code.size() != functionCount) {
+            throw malformed("function and code section have inconsistent lengths", bytes.length);
+        }
+        if (module.dataCount >= 0 && module.dataCount != module.data.size()) {
+            throw malformed("data count and data section have inconsistent lengths", bytes.length);
+        }
+        module.customSections = WasmModule.freeze(customs);
+    }
+
+    // ---- sections -------------------------------------------------------------------------------
+
+    private CustomSection customSection(int sectionEnd) {
+        String name = name();
+        if (pos > sectionEnd) {
+            throw malformed("unexpected end", sectionEnd);
+        }
+        if (sectionEnd > bytes.length) {
+            pos = bytes.length;
+            throw eos();
+        }
+        CustomSection cs = new CustomSection(name, pos, sectionEnd);
+        if (name.equals("name")) {
+            NameSectionParser.parse(bytes, pos, sectionEnd, module);
+        }
+        pos = sectionEnd;
+        return cs;
+    }
+
+    private void typeSection() {
+        int n = readLength();
+        List<FuncType> types = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+            int at = pos;
+            if (typeByte() != 0x60) {
+                throw malformed("malformed function type", at);
+            }
+            List<ValType> params = valTypes();
+            List<ValType> results = valTypes();
+            types.add(new FuncType(params, results));
+        }
+        module.types = WasmModule.freeze(types);
+    }
+
+    private List<ValType> valTypes() {
+        int n = readLength();
+        if (n == 0) {
+            return List.of();
+        }
+        ValType[] ts = new ValType[n];
+        for (int i = 0; i < n; i++) {
+            ts[i] = valType();
+        }
+        return List.of(ts);
+    }
+
+    /**
+     * A type constructor byte. The reference interpreter reads these as {@code s7} LEB128, so a byte
+     * with the continuation bit is {@code integer representation too long}.
+     */
+    private int typeByte() {
+        int at = pos;
+        int b = readByte();
+        if (b >= 0x80) {
+            throw malformed("integer representation too long", at);
+        }
+        return b;
+    }
+
+    private ValType valType() {
+        int at = pos;
+        ValType t = ValType.fromCode(typeByte());
+        if (t == null) {
+            throw malformed("malformed value type", at);
+        }
+        return t;
+    }
+
+    private ValType refType() {
+        int at = pos;
+        ValType t = ValType.fromCode(typeByte());
+        if (t == null || !t.isReference()) {
+            throw malformed("malformed reference type", at);
+        }
+        return t;
+    }
+
+    private Limits limits() {
+        long flags = readUnsigned(1);
+        long min = readU32AsLong();
+        long max = flags == 1 ? readU32AsLong() : -1;
+        return new Limits(min, max);
+    }
+
+    private TableType tableType() {
+        ValType t = refType();
+        return new TableType(t, limits());
+    }
+
+    private GlobalType globalType() {
+        ValType t = valType();
+        int at = pos;
+        int m = readByte();
+        if (m > 1) {
+            throw malformed("malformed mutability", at);
+        }
+        return new GlobalType(t, m == 1);
+    }
+
+    private void importSection() {
+        int n = readLength();
+        List<Import> imports = new ArrayList<>(Math.min(n, 1024));
+        int[] funcTypes = new int[Math.min(n, 1024)];
+        int funcs = 0;
+        for (int i = 0; i < n; i++) {
+            int at = pos;
+            String moduleName = name();
+            String fieldName = name();
+            int kindAt = pos;
+            int kind = readByte();
+            ImportDesc desc = switch (kind) {
+                case 0 -> new ImportDesc.Func(readU32());
+                case 1 -> tableType();
+                case 2 -> new MemoryType(limits());
+                case 3 -> globalType();
+                default -> throw malformed("malformed import kind", kindAt);
+            };
+            switch (desc) {
+                case ImportDesc.Func f -> {
+                    if (funcs == funcTypes.length) {
+                        funcTypes = java.util.Arrays.copyOf(funcTypes, funcs * 2 + 1);
+                    }
+                    funcTypes[funcs++] = f.typeIndex();
+                }
+                case TableType t -> module.importedTables++;
+                case MemoryType m -> module.importedMemories++;
+                case GlobalType g -> module.importedGlobals++;
+            }
+            imports.add(new Import(moduleName, fieldName, desc, at));
+        }
+        module.importedFunctions = funcs;
+        module.importedFunctionTypes = java.util.Arrays.copyOf(funcTypes, funcs);
+        module.imports = WasmModule.freeze(imports);
+    }
+
+    private void functionSection() {
+        int n = readLength();
+        int[] fs = new int[n];
+        for (int i = 0; i < n; i++) {
+            fs[i] = readU32();
+        }
+        module.functions = fs;
+    }
+
+    private void tableSection() {
+        int n = readLength();
+        List<TableType> ts = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+            ts.add(tableType());
+        }
+        module.tables = WasmModule.freeze(ts);
+    }
+
+    private void memorySection() {
+        int n = readLength();
+        List<MemoryType> ms = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+            ms.add(new MemoryType(limits()));
+        }
+        module.memories = WasmModule.freeze(ms);
+    }
+
+    private void globalSection() {
+        int n = readLength();
+        List<Global> gs = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+            GlobalType t = globalType();
+            gs.add(new Global(t, constExpr()));
+        }
+        module.globals = WasmModule.freeze(gs);
+    }
+
+    private void exportSection() {
+        int n = readLength();
+        List<Export> es = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+            int at = pos;
+            String name = name();
+            int kindAt = pos;
+            ExternKind kind = ExternKind.fromCode(readByte());
+            if (kind == null) {
+                throw malformed("malformed export kind", kindAt);
+            }
+            es.add(new Export(name, kind, readU32(), at));
+        }
+        module.exports = WasmModule.freeze(es);
+    }
+
+    private void elementSection() {
+        int n = readLength();
+        List<ElementSegment> segs = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+            int at = pos;
+            long flags = readU32AsLong();
+            if (flags > 7) {
+                throw malformed("malformed elements segment kind", at);
+            }
+            int f = (int) flags;
+            ElementSegment.Mode mode;
+            if ((f & 1) == 0) {
+                mode = ElementSegment.Mode.ACTIVE;
+            } else {
+                mode = (f & 2) == 0 ? ElementSegment.Mode.PASSIVE : ElementSegment.Mode.DECLARATIVE;
+            }
+            int table = -1;
+            ConstExpr offset = null;
+            if (mode == ElementSegment.Mode.ACTIVE) {
+                table = (f & 2) != 0 ? readU32() : 0;
+                offset = constExpr();
+            }
+            boolean exprs = (f & 4) != 0;
+            ValType elemType = ValType.FUNCREF;
+            if (f != 0 && f != 4) {
+                if (exprs) {
+                    elemType = refType();
+                } else {
+                    int kindAt = pos;
+                    if (readByte() != 0x00) {
+                        throw malformed("malformed element kind", kindAt);
+                    }
+                }
+            }
+            int count = readLength();
+            if (exprs) {
+                List<ConstExpr> init = new ArrayList<>(Math.min(count, 1024));
+                for (int k = 0; k < count; k++) {
+                    init.add(constExpr());
+                }
+                segs.add(new ElementSegment(mode, table, offset, elemType, null,
+                        WasmModule.freeze(init), at));
+            } else {
+                int[] funcs = new int[count];
+                for (int k = 0; k < count; k++) {
+                    funcs[k] = readU32();
+                }
+                segs.add(new ElementSegment(mode, table, offset, elemType, funcs, null, at));
+            }
+        }
+        module.elements = WasmModule.freeze(segs);
+    }
+
+    private void codeSection() {
+        int n = readLength();
+        List<FunctionBody> bodies = new ArrayList<>(Math.min(n, 4096));
+        List<FunctionBody.LocalDecl> decls = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int size = readLength();
+            int bodyStart = pos;
+            int declCount = readLength();
+            decls.clear();
+            long total = 0;
+            for (int k = 0; k < declCount; k++) {
+                long count = readU32AsLong();
+                total += count;
+                ValType t = valType();
+                decls.add(new FunctionBody.LocalDecl(count, t));
+            }
+            if (total >= 0x1_0000_0000L) {
+                throw malformed("too many locals", bodyStart);
+            }
+            int codeStart = pos;
+            int codeEnd = scanExpression(codeStart, true);
+            if (codeEnd != bodyStart + size) {
+                throw malformed("section size mismatch", bodyStart + size);
+            }
+            pos = codeEnd;
+            bodies.add(new FunctionBody(bodyStart, codeStart, codeEnd, decls, total));
+        }
+        module.code = WasmModule.freeze(bodies);
+    }
+
+    private void dataSection() {
+        int n = readLength();
+        List<DataSegment> segs = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+            int at = pos;
+            long flags = readU32AsLong();
+            boolean active;
+            int memory = -1;
+            ConstExpr offset = null;
+            if (flags == 0) {
+                active = true;
+                memory = 0;
+                offset = constExpr();
+            } else if (flags == 1) {
+                active = false;
+            } else if (flags == 2) {
+                active = true;
+                memory = readU32();
+                offset = constExpr();
+            } else {
+                throw malformed("malformed data segment kind", at);
+            }
+            int len = readLength();
+            int dataStart = pos;
+            skip(len);
+            segs.add(new DataSegment(active, memory, offset, dataStart, len, at));
+        }
+        module.data = WasmModule.freeze(segs);
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    private void skip(int n) {
+        if (end - pos < n) {
+            pos = end;
+            throw eos();
+        }
+        pos += n;
+    }
+
+    private String name() {
+        int n = readLength();
+        int start = pos;
+        skip(n);
+        String s = Utf8.decode(bytes, start, n);
+        if (s == null) {
+            throw malformed("malformed UTF-8 encoding", start);
+        }
+        return s;
+    }
+
+    private ConstExpr constExpr() {
+        int start = pos;
+        scanner.reset(start, bytes.length);
+        // Fast path: one instruction then end.
+        Opcode op = scanner.next();
+        long value = 0;
+        ValType refType = null;
+        byte[] v128 = null;
+        switch (op) {
+            case I32_CONST, I64_CONST, F32_CONST, F64_CONST -> value = scanner.i64();
+            case GLOBAL_GET, REF_FUNC -> value = Integer.toUnsignedLong(scanner.index());
+            case REF_NULL -> refType = scanner.refType();
+            case V128_CONST -> v128 = scanner.v128().clone();
+            default -> {
+            }
+        }
+        if (op != Opcode.END && op != Opcode.BLOCK && op != Opcode.LOOP && op != Opcode.IF
+                && op != Opcode.ELSE && scanner.hasNext() && bytes[scanner.position()] == 0x0B) {
+            int endPos = scanner.position() + 1;
+            pos = endPos;
+            return new ConstExpr(start, endPos, op, value, refType, v128);
+        }
+        int endPos = scanExpression(start, false);
+        pos = endPos;
+        return new ConstExpr(start, endPos, null, 0, null, null);
+    }
+
+    /**
+     * Scans an instruction sequence from {@code start} up to and including its final {@code end},
+     * checking each instruction's encoding and the block/if/else/end nesting the way the reference
+     * interpreter parses it. Reads are bounded by the end of the module only.
+     *
+     * @return the offset just after the final {@code end}
+     */
+    private int scanExpression(int start, boolean functionBody) {
+        CodeReader r = scanner;
+        r.reset(start, bytes.length);
+        int depth = 0;
+        byte[] kinds = nesting;
+        while (true) {
+            Opcode op = r.next();
+            switch (op) {
+                case BLOCK, LOOP, IF -> {
+                    if (depth == kinds.length) {
+                        kinds = nesting = java.util.Arrays.copyOf(kinds, depth * 2);
+                    }
+                    kinds[depth++] = (byte) (op == Opcode.IF ? 1 : 0);
+                }
+                case ELSE -> {
+                    if (depth == 0 || kinds[depth - 1] != 1) {
+                        throw malformed("END opcode expected", r.offset());
+                    }
+                    kinds[depth - 1] = 2;
+                }
+                case END -> {
+                    if (depth == 0) {
+                        return r.position();
+                    }
+                    depth--;
+                }
+                case MEMORY_INIT, DATA_DROP -> {
+                    if (functionBody && module.dataCount < 0) {
+                        throw malformed("data count section required", r.offset());
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+    }
+
+    /** Parser of the {@code name} custom section (spec §7.4); leaves the module untouched on errors. */
+    private static final class NameSectionParser extends BinaryInput {
+        private NameSectionParser(byte[] bytes, int start, int end) {
+            super(bytes, start, end);
+        }
+
+        static void parse(byte[] bytes, int start, int end, WasmModule module) {
+            NameSectionParser p = new NameSectionParser(bytes, start, end);
+            try {
+                p.parseInto(module);
+            } catch (MalformedModuleException ignored) {
+                // A malformed name section is ignored (spec §7.4: custom sections are not validated).
+            }
+        }
+
+        private void parseInto(WasmModule module) {
+            String moduleName = null;
+            Map<Integer, String> functions = new HashMap<>();
+            Map<Integer, Map<Integer, String>> locals = new HashMap<>();
+            int lastId = -1;
+            while (pos < end) {
+                int id = readByte();
+                int size = readLength();
+                int subEnd = pos + size;
+                if (id <= lastId) {
+                    throw malformed("malformed name section", pos);
+                }
+                lastId = id;
+                switch (id) {
+                    case 0 -> moduleName = name();
+                    case 1 -> functions = nameMap();
+                    case 2 -> {
+                        int n = readLength();
+                        for (int i = 0; i < n; i++) {
+                            int f = readU32();
+                            locals.put(f, nameMap());
+                        }
+                    }
+                    default -> pos = subEnd;
+                }
+                if (pos != subEnd) {
+                    throw malformed("malformed name section", pos);
+                }
+            }
+            Map<Integer, Map<Integer, String>> frozenLocals = new LinkedHashMap<>();
+            locals.forEach((k, v) -> frozenLocals.put(k, Collections.unmodifiableMap(v)));
+            module.moduleName = moduleName;
+            module.functionNames = Collections.unmodifiableMap(functions);
+            module.localNames = Collections.unmodifiableMap(frozenLocals);
+        }
+
+        private Map<Integer, String> nameMap() {
+            int n = readLength();
+            Map<Integer, String> m = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                int idx = readU32();
+                m.put(idx, name());
+            }
+            return m;
+        }
+
+        private String name() {
+            int n = readLength();
+            if (end - pos < n) {
+                throw eos();
+            }
+            String s = Utf8.decode(bytes, pos, n);
+            if (s == null) {
+                throw malformed("malformed UTF-8 encoding", pos);
+            }
+            pos += n;
+            return s;
+        }
+    }
+
+    /** Strict UTF-8 (spec §5.2.4): no overlong forms, no surrogates, nothing above U+10FFFF. */
+    static final class Utf8 {
+        private Utf8() {
+        }
+
+        /** Decodes {@code bytes[start, start+len)}, or returns {@code null} if it is not valid UTF-8. */
+        static String decode(byte[] bytes, int start, int len) {
+            int i = start;
+            int end = start + len;
+            boolean ascii = true;
+            while (i < end) {
+                int b = bytes[i] & 0xFF;
+                if (b < 0x80) {
+                    i++;
+                    continue;
+                }
+                ascii = false;
+                int need;
+                int min;
+                int cp;
+                if (b >= 0xC2 && b <= 0xDF) {
+                    need = 1;
+                    min = 0x80;
+                    cp = b & 0x1F;
+                } else if (b >= 0xE0 && b <= 0xEF) {
+                    need = 2;
+                    min = 0x800;
+                    cp = b & 0x0F;
+                } else if (b >= 0xF0 && b <= 0xF4) {
+                    need = 3;
+                    min = 0x10000;
+                    cp = b & 0x07;
+                } else {
+                    return null;
+                }
+                if (end - i - 1 < need) {
+                    return null;
+                }
+                for (int k = 1; k <= need; k++) {
+                    int c = bytes[i + k] & 0xFF;
+                    if ((c & 0xC0) != 0x80) {
+                        return null;
+                    }
+                    cp = cp << 6 | (c & 0x3F);
+                }
+                if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+                    return null;
+                }
+                i += need + 1;
+            }
+            return new String(bytes, start, len, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package dev.kiln.compiler.wasm;
+
+import dev.kiln.abi.FuncType;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A decoded WebAssembly 2.0 module (spec §2.5 "Modules"), as produced by
+ * {@link ModuleDecoder#decode(byte[])}. Function bodies, const expressions, data bytes and custom
+ * sections are byte ranges into {@link #bytes()}. Index spaces (funcidx, tableidx, memidx, globalidx)
+ * count imports first, as in the spec; the per-kind lists ({@link #functions()}, {@link #tables()},
+ * ...) hold only the entities the module defines.
+ *
+ * <p>The decoder guarantees well-formedness only; call {@link Validator#validate} before trusting
+ * indices and types. Immutable after construction (lists are unmodifiable) and thread-safe, as long
+ * as nobody mutates the byte array.
+ */
+public final class WasmModule {
+    final byte[] bytes;
+    List<FuncType> types = List.of();
+    List<Import> imports = List.of();
+    int[] functions = new int[0];
+    List<TableType> tables = List.of();
+    List<MemoryType> memories = List.of();
+    List<Global> globals = List.of();
+    List<Export> exports = List.of();
+    int start = -1;
+    int startOffset = -1;
+    List<ElementSegment> elements = List.of();
+    int dataCount = -1;
+    List<DataSegment> data = List.of();
+    List<FunctionBody> code = List.of();
+    List<CustomSection> customSections = List.of();
+    String moduleName;
+    Map<Integer, String> functionNames = Map.of();
+    Map<Integer, Map<Integer, String>> localNames = Map.of();
+    int importedFunctions;
+    int importedTables;
+    int importedMemories;
+    int importedGlobals;
+    int[] importedFunctionTypes = new int[0];
+
+    WasmModule(byte[] bytes) {
+        this.bytes = bytes;
+    }
+
+    /** The module bytes this model points into (not a copy: do not modify). */
+    public byte[] bytes() {
+        return bytes;
+    }
+
+    /** The type section: function types, indexed by typeidx. */
+    public List<FuncType> types() {
+        return types;
+    }
+
+    /** The imports, in order. */
+    public List<Import> imports() {
+        return imports;
+    }
+
+    /** The function section: the typeidx of each defined function (not including imports). Copy. */
+    public int[] functions() {
+        return functions.clone();
+    }
+
+    /** Number of functions defined by the module (the function section's length). */
+    public int definedFunctionCount() {
+        return functions.length;
+    }
+
+    /** The typeidx of the {@code i}-th defined function (0 = first non-imported). */
+    public int definedFunctionTypeIndex(int i) {
+        return functions[i];
+    }
+
+    /** The tables defined by the module (imports not included). */
+    public List<TableType> tables() {
+        return tables;
+    }
+
+    /** The memories defined by the module (imports not included). */
+    public List<MemoryType> memories() {
+        return memories;
+    }
+
+    /** The globals defined by the module (imports not included). */
+    public List<Global> globals() {
+        return globals;
+    }
+
+    /** The exports, in order. */
+    public List<Export> exports() {
+        return exports;
+    }
+
+    /** The start function's funcidx, or -1 if there is no start section. */
+    public int start() {
+        return start;
+    }
+
+    /** Byte offset of the start section's funcidx, or -1. */
+    public int startOffset() {
+        return startOffset;
+    }
+
+    /** The element segments, indexed by elemidx. */
+    public List<ElementSegment> elements() {
+        return elements;
+    }
+
+    /** The data count section's value, or -1 if the section is absent. */
+    public int dataCount() {
+        return dataCount;
+    }
+
+    /** The data segments, indexed by dataidx. */
+    public List<DataSegment> data() {
+        return data;
+    }
+
+    /** The code section: one body per defined function, in the order of {@link #functions()}. */
+    public List<FunctionBody> code() {
+        return code;
+    }
+
+    /** All custom sections, in order of appearance (the {@code name} section included). */
+    public List<CustomSection> customSections() {
+        return customSections;
+    }
+
+    /** The module name from the {@code name} section, or {@code null}. */
+    public String moduleName() {
+        return moduleName;
+    }
+
+    /** Function names from the {@code name} section, by funcidx (unmodifiable; empty if none). */
+    public Map<Integer, String> functionNames() {
+        return functionNames;
+    }
+
+    /** Local names from the {@code name} section: funcidx -> (localidx -> name). Unmodifiable. */
+    public Map<Integer, Map<Integer, String>> localNames() {
+        return localNames;
+    }
+
+    /** Number of imported functions (the first funcidx of a defined function). */
+    public int importedFunctionCount() {
+        return importedFunctions;
+    }
+
+    /** Number of imported tables. */
+    public int importedTableCount() {
+        return importedTables;
+    }
+
+    /** Number of imported memories. */
+    public int importedMemoryCount() {
+        return importedMemories;
+    }
+
+    /** Number of imported globals. */
+    public int importedGlobalCount() {
+        return importedGlobals;
+    }
+
+    /** Size of the function index space (imports + defined). */
+    public int functionCount() {
+        return importedFunctions + functions.length;
+    }
+
+    /** Size of the table index space. */
+    public int tableCount() {
+        return importedTables + tables.size();
+    }
+
+    /** Size of the memory index space. */
+    public int memoryCount() {
+        return importedMemories + memories.size();
+    }
+
+    /** Size of the global index space. */
+    public int globalCount() {
+        return importedGlobals + globals.size();
+    }
+
+    /**
+     * The typeidx of function {@code funcidx} over the whole function index space.
+     *
+     * @throws IndexOutOfBoundsException if {@code funcidx} is not below {@link #functionCount()}
+     */
+    public int functionTypeIndex(int funcidx) {
+        if (funcidx < 0 || funcidx >= functionCount()) {
+            throw new IndexOutOfBoundsException("funcidx " + funcidx);
+        }
+        return funcidx < importedFunctions ? importedFunctionTypes[funcidx]
+                : functions[funcidx - importedFunctions];
+    }
+
+    /**
+     * The type of function {@code funcidx} over the whole function index space, or {@code null} if
+     * its typeidx is out of range (only possible before validation).
+     *
+     * @throws IndexOutOfBoundsException if {@code funcidx} is not below {@link #functionCount()}
+     */
+    public FuncType functionType(int funcidx) {
+        int t = functionTypeIndex(funcidx);
+        return t >= 0 && t < types.size() ? types.get(t) : null;
+    }
+
+    /** The body of function {@code funcidx}, or {@code null} for an imported function or bad index. */
+    public FunctionBody functionBody(int funcidx) {
+        int i = funcidx - importedFunctions;
+        return i >= 0 && i < code.size() ? code.get(i) : null;
+    }
+
+    /** The name of function {@code funcidx} from the {@code name} section, or {@code null}. */
+    public String functionName(int funcidx) {
+        return functionNames.get(funcidx);
+    }
+
+    /**
+     * The type of global {@code globalidx} over the whole global index space (imports first).
+     *
+     * @throws IndexOutOfBoundsException if out of range
+     */
+    public GlobalType globalType(int globalidx) {
+        if (globalidx < 0 || globalidx >= globalCount()) {
+            throw new IndexOutOfBoundsException("globalidx " + globalidx);
+        }
+        if (globalidx >= importedGlobals) {
+            return globals.get(globalidx - importedGlobals).type();
+        }
+        return (GlobalType) nthImport(ExternKind.GLOBAL, globalidx).desc();
+    }
+
+    /**
+     * The type of table {@code tableidx} over the whole table index space (imports first).
+     *
+     * @throws IndexOutOfBoundsException if out of range
+     */
+    public TableType tableType(int tableidx) {
+        if (tableidx < 0 || tableidx >= tableCount()) {
+            throw new IndexOutOfBoundsException("tableidx " + tableidx);
+        }
+        if (tableidx >= importedTables) {
+            return tables.get(tableidx - importedTables);
+        }
+        return (TableType) nthImport(ExternKind.TABLE, tableidx).desc();
+    }
+
+    /**
+     * The type of memory {@code memidx} over the whole memory index space (imports first).
+     *
+     * @throws IndexOutOfBoundsException if out of range
+     */
+    public MemoryType memoryType(int memidx) {
+        if (memidx < 0 || memidx >= memoryCount()) {
+            throw new IndexOutOfBoundsException("memidx " + memidx);
+        }
+        if (memidx >= importedMemories) {
+            return memories.get(memidx - importedMemories);
+        }
+        return (MemoryType) nthImport(ExternKind.MEMORY, memidx).desc();
+    }
+
+    /**
+     * The {@code n}-th import of the given kind (0-based), which is entity {@code n} of that index
+     * space.
+     *
+     * @throws IndexOutOfBoundsException if there are not that many imports of the kind
+     */
+    public Import nthImport(ExternKind kind, int n) {
+        int seen = 0;
+        for (Import imp : imports) {
+            if (imp.kind() == kind && seen++ == n) {
+                return imp;
+            }
+        }
+        throw new IndexOutOfBoundsException(kind + " import " + n);
+    }
+
+    static <T> List<T> freeze(List<T> list) {
+        return Collections.unmodifiableList(list);
+    }
+}
