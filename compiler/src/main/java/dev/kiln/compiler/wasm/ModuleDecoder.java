@@ -152,6 +152,10 @@ public final class ModuleDecoder extends BinaryInput {
         if (pos > sectionEnd) {
             throw malformed("unexpected end", sectionEnd);
         }
+        if (sectionEnd > bytes.length) {
+            pos = bytes.length;
+            throw eos();
+        }
         CustomSection cs = new CustomSection(name, pos, sectionEnd);
         if (name.equals("name")) {
             NameSectionParser.parse(bytes, pos, sectionEnd, module);
