@@ -170,21 +170,22 @@ public final class Literals {
         if (num.signum() == 0) {
             return sign;
         }
-        // value = num * radix^(exp - fracDigits)
-        BigInteger scale = exp.subtract(BigInteger.valueOf(fracDigits));
+        // decimal: value = num * 10^(exp - fracDigits); hex: value = num * 2^(exp - 4 * fracDigits)
+        BigInteger scale = hex ? exp.subtract(BigInteger.valueOf(4L * fracDigits))
+                : exp.subtract(BigInteger.valueOf(fracDigits));
         int bias = (1 << (expBits - 1)) - 1;
-        // magnitude bounds: num < radix^digits
-        long maxMag = (long) bias + 2;          // 2^maxMag overflows for sure
-        long minMag = -((long) bias + mantBits + 2); // below 2^minMag rounds to zero for sure
-        double log2Radix = hex ? 4 : Math.log(10) / Math.log(2);
-        if (scale.compareTo(BigInteger.valueOf(100_000)) > 0) {
+        long maxMag = (long) bias + 2;               // values >= 2^maxMag overflow for sure
+        long minMag = -((long) bias + mantBits + 2); // values < 2^minMag round to zero for sure
+        double log2Base = hex ? 1 : Math.log(10) / Math.log(2);
+        long limit = 4L * digits.length() + 100_000;
+        if (scale.compareTo(BigInteger.valueOf(limit)) > 0) {
             throw outOfRange();
         }
-        if (scale.compareTo(BigInteger.valueOf(-100_000 - digits.length())) < 0) {
+        if (scale.compareTo(BigInteger.valueOf(-limit)) < 0) {
             return sign;
         }
         long sc = scale.longValue();
-        double approxLog2 = (num.bitLength() - 1) + sc * log2Radix;
+        double approxLog2 = num.bitLength() + sc * log2Base;
         if (approxLog2 > maxMag + 8) {
             throw outOfRange();
         }
@@ -195,9 +196,9 @@ public final class Literals {
         BigInteger d = BigInteger.ONE;
         if (hex) {
             if (sc >= 0) {
-                n = n.shiftLeft((int) (4 * sc));
+                n = n.shiftLeft((int) sc);
             } else {
-                d = d.shiftLeft((int) (-4 * sc));
+                d = d.shiftLeft((int) -sc);
             }
         } else {
             if (sc >= 0) {

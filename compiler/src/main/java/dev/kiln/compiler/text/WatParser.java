@@ -50,6 +50,10 @@ final class WatParser {
         return p;
     }
 
+    void p(int pos) {
+        p = pos;
+    }
+
     // ---------------------------------------------------------------- entry points
 
     /** Parses a whole text: one {@code (module ...)} or a bare list of module fields. */
@@ -447,6 +451,9 @@ final class WatParser {
                 results.add(valType());
             }
             expect(Token.Kind.RPAREN);
+        }
+        if (atLParenKw("param")) {
+            throw unexpected(peek(1)); // params must precede results
         }
         return any;
     }
@@ -1462,9 +1469,11 @@ final class WatParser {
         return next();
     }
 
+    /** A lane index immediate: a nat (no sign, no fraction), below 256. */
     private int laneIndex() {
         Token t = peek();
-        if (t.kind() != Token.Kind.NUMBER) {
+        String s = t.text();
+        if (t.kind() != Token.Kind.NUMBER || s.startsWith("+") || s.startsWith("-") || !Literals.isInteger(s)) {
             throw unexpected(t);
         }
         next();
@@ -1498,16 +1507,20 @@ final class WatParser {
             case "f64x2" -> { lanes = 2; bits = 64; isFloat = true; }
             default -> throw unexpected(shape);
         }
-        ByteWriter out = new ByteWriter();
-        for (int i = 0; i < lanes; i++) {
+        List<Token> literals = new ArrayList<>();
+        while (w.peek().kind() == Token.Kind.NUMBER) {
+            literals.add(w.next());
+        }
+        if (literals.size() != lanes) {
             Token t = w.peek();
-            if (t.kind() != Token.Kind.NUMBER) {
-                if (t.kind() == Token.Kind.RESERVED || t.kind() == Token.Kind.KEYWORD && !isKnownKeyword(t.text())) {
-                    throw unexpected(t);
-                }
-                throw err(t, "wrong number of lane literals");
+            if (literals.size() < lanes && (t.kind() == Token.Kind.RESERVED
+                    || t.kind() == Token.Kind.KEYWORD && !isKnownKeyword(t.text()))) {
+                throw unexpected(t);
             }
-            w.next();
+            throw err(literals.isEmpty() ? t : literals.get(0), "wrong number of lane literals");
+        }
+        ByteWriter out = new ByteWriter();
+        for (Token t : literals) {
             long v;
             if (isFloat) {
                 v = bits == 32 ? lit(t, () -> (long) Literals.parseF32Bits(t.text()))
@@ -1519,9 +1532,6 @@ final class WatParser {
             for (int k = 0; k < bits / 8; k++) {
                 out.u8((int) (v >>> (8 * k)));
             }
-        }
-        if (w.peek().kind() == Token.Kind.NUMBER) {
-            throw err(w.peek(), "wrong number of lane literals");
         }
         return out.toByteArray();
     }
