@@ -1,5 +1,7 @@
-/** Nothing here yet: the harness for the official WebAssembly spec testsuite arrives with the full front end. */
+/** Runs the official WebAssembly spec testsuite ({@code .wast} scripts) through Kiln. */
 module dev.kiln.spec {
     requires dev.kiln;
     requires dev.kiln.compiler;
+
+    exports dev.kiln.spec;
 }
