@@ -22,7 +22,8 @@ import java.util.List;
  * unsealed or has several predecessors; every incoming edge then passes the variable's value as the
  * matching argument. {@link #finish} removes the parameters that turn out trivial (all incoming
  * arguments are one value or the parameter itself), iterating to a fixed point, which gives the same
- * result as the paper's recursive removal. Not thread-safe.
+ * result as the paper's recursive removal; this covers the parameters that carry Wasm block results
+ * too (a block left by one branch needs no merge). Not thread-safe.
  */
 public final class SsaBuilder {
     /** An incoming edge: the branch in {@code source} whose {@link BlockCall} targets the block. */
@@ -162,7 +163,7 @@ public final class SsaBuilder {
                 }
                 List<Integer> pv = paramVars.get(b.id());
                 for (int i = b.params().size() - 1; i >= 0; i--) {
-                    if (i >= pv.size() || pv.get(i) < 0) {
+                    if (i >= pv.size()) {
                         continue;
                     }
                     Value p = b.params().get(i);
