@@ -1,11 +1,827 @@
 package dev.kiln.compiler.wasm;
 
-/** Placeholder: the validator is being written. */
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.ValType;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Validates a decoded WebAssembly 2.0 module (spec chapter 3, "Validation"), function bodies with
+ * the algorithm of the spec's appendix "Validation Algorithm": an operand stack and a control stack,
+ * with the polymorphic (unknown-typed) stack after {@code unreachable}, {@code br}, {@code br_table}
+ * and {@code return}.
+ *
+ * <p>Errors are {@link InvalidModuleException}s whose {@link InvalidModuleException#reason() reason}
+ * starts with the reference interpreter's wording (what the spec testsuite's {@code assert_invalid}
+ * texts are prefixes of): {@code type mismatch}, {@code unknown local N}, {@code unknown global N},
+ * {@code unknown function N}, {@code unknown table N}, {@code unknown memory N}, {@code unknown type N},
+ * {@code unknown label N}, {@code unknown elem segment N}, {@code unknown data segment N},
+ * {@code global is immutable}, {@code constant expression required},
+ * {@code alignment must not be larger than natural}, {@code invalid lane index},
+ * {@code invalid result arity}, {@code undeclared function reference},
+ * {@code size minimum must not be greater than maximum},
+ * {@code memory size must be at most 65536 pages (4GiB)}, {@code multiple memories},
+ * {@code duplicate export name}, {@code start function}. Details may follow after a colon
+ * (e.g. {@code type mismatch: expected i32 but got f64}). The exception carries the funcidx (or -1)
+ * and the byte offset of the offending instruction or entry.
+ *
+ * <p>Thread-safe: each call works on its own state.
+ */
 public final class Validator {
-    private Validator() {
+    private static final ValType[] TYPES = ValType.values();
+    /** Operand-stack code of the unknown type (the polymorphic stack's bottom). */
+    private static final int UNKNOWN = 0;
+    private static final int I32 = code(ValType.I32);
+    private static final int I64 = code(ValType.I64);
+    private static final int F32 = code(ValType.F32);
+    private static final int F64 = code(ValType.F64);
+    private static final int V128 = code(ValType.V128);
+    private static final int FUNCREF = code(ValType.FUNCREF);
+    private static final int EXTERNREF = code(ValType.EXTERNREF);
+    private static final int[] NONE = new int[0];
+    private static final int[][] SINGLE = new int[TYPES.length + 1][];
+
+    static {
+        for (ValType t : TYPES) {
+            SINGLE[code(t)] = new int[] {code(t)};
+        }
     }
 
-    /** Not yet implemented: accepts everything. */
+    private static final int MAX_PAGES = 65536;
+
+    private final WasmModule module;
+    private final byte[] bytes;
+    private final int[][] typeParams;
+    private final int[][] typeResults;
+    private final BitSet declaredRefs = new BitSet();
+
+    private Validator(WasmModule module, byte[] bytes) {
+        this.module = module;
+        this.bytes = bytes;
+        List<FuncType> types = module.types();
+        typeParams = new int[types.size()][];
+        typeResults = new int[types.size()][];
+        for (int i = 0; i < types.size(); i++) {
+            typeParams[i] = codes(types.get(i).params());
+            typeResults[i] = codes(types.get(i).results());
+        }
+    }
+
+    /**
+     * Validates {@code module}, which must have been decoded from {@code bytes}.
+     *
+     * @param module the decoded module
+     * @param bytes  the bytes it was decoded from (function bodies and expressions are read there)
+     * @throws InvalidModuleException   on the first validation error found
+     * @throws MalformedModuleException only if {@code bytes} is not what {@code module} was decoded from
+     */
     public static void validate(WasmModule module, byte[] bytes) {
+        new Validator(module, bytes).validateModule();
+    }
+
+    /** Validates a module decoded by {@link ModuleDecoder}, reading its own {@link WasmModule#bytes()}. */
+    public static void validate(WasmModule module) {
+        validate(module, module.bytes());
+    }
+
+    private static int code(ValType t) {
+        return t.ordinal() + 1;
+    }
+
+    private static ValType type(int code) {
+        return code == UNKNOWN ? null : TYPES[code - 1];
+    }
+
+    private static String name(int code) {
+        return code == UNKNOWN ? "unknown" : TYPES[code - 1].toString();
+    }
+
+    private static int[] codes(List<ValType> ts) {
+        if (ts.isEmpty()) {
+            return NONE;
+        }
+        int[] r = new int[ts.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = code(ts.get(i));
+        }
+        return r;
+    }
+
+    private static InvalidModuleException invalid(String reason, int func, long offset) {
+        return new InvalidModuleException(reason, func, offset);
+    }
+
+    // ---- module level ---------------------------------------------------------------------------
+
+    private void validateModule() {
+        for (Import imp : module.imports()) {
+            switch (imp.desc()) {
+                case ImportDesc.Func f -> checkTypeIndex(f.typeIndex(), imp.offset());
+                case TableType t -> checkTableLimits(t.limits(), imp.offset());
+                case MemoryType m -> checkMemoryLimits(m.limits(), imp.offset());
+                case GlobalType g -> {
+                }
+            }
+        }
+        for (int i = 0; i < module.definedFunctionCount(); i++) {
+            int off = i < module.code().size() ? module.code().get(i).bodyStart() : -1;
+            checkTypeIndex(module.definedFunctionTypeIndex(i), off);
+        }
+        for (TableType t : module.tables()) {
+            checkTableLimits(t.limits(), -1);
+        }
+        for (MemoryType m : module.memories()) {
+            checkMemoryLimits(m.limits(), -1);
+        }
+        if (module.memoryCount() > 1) {
+            throw invalid("multiple memories", -1, -1);
+        }
+        collectDeclaredRefs();
+        int importedGlobals = module.importedGlobalCount();
+        for (Global g : module.globals()) {
+            checkConstExpr(g.init(), code(g.type().valType()), importedGlobals);
+        }
+        for (ElementSegment e : module.elements()) {
+            validateElement(e, importedGlobals);
+        }
+        for (DataSegment d : module.data()) {
+            if (d.active()) {
+                checkMemory(d.memoryIndex(), -1, d.offsetInModule());
+                checkConstExpr(d.offset(), I32, importedGlobals);
+            }
+        }
+        if (module.start() >= 0 || module.startOffset() >= 0) {
+            int f = module.start();
+            checkFunction(f, -1, module.startOffset());
+            FuncType ft = module.functionType(f);
+            if (!ft.params().isEmpty() || !ft.results().isEmpty()) {
+                throw invalid("start function", -1, module.startOffset());
+            }
+        }
+        Set<String> names = new HashSet<>();
+        for (Export e : module.exports()) {
+            switch (e.kind()) {
+                case FUNC -> checkFunction(e.index(), -1, e.offset());
+                case TABLE -> checkTable(e.index(), -1, e.offset());
+                case MEMORY -> checkMemory(e.index(), -1, e.offset());
+                case GLOBAL -> checkGlobal(e.index(), -1, e.offset());
+            }
+            if (!names.add(e.name())) {
+                throw invalid("duplicate export name", -1, e.offset());
+            }
+        }
+        FunctionValidator fv = new FunctionValidator();
+        for (int i = 0; i < module.code().size(); i++) {
+            fv.validate(module.importedFunctionCount() + i, module.code().get(i));
+        }
+    }
+
+    private void collectDeclaredRefs() {
+        for (Global g : module.globals()) {
+            noteRefs(g.init());
+        }
+        for (ElementSegment e : module.elements()) {
+            if (e.funcIndices() != null) {
+                for (int f : e.funcIndices()) {
+                    if (f >= 0) {
+                        declaredRefs.set(f);
+                    }
+                }
+            } else {
+                for (ConstExpr c : e.initExprs()) {
+                    noteRefs(c);
+                }
+            }
+        }
+        for (Export e : module.exports()) {
+            if (e.kind() == ExternKind.FUNC && e.index() >= 0) {
+                declaredRefs.set(e.index());
+            }
+        }
+    }
+
+    private void noteRefs(ConstExpr c) {
+        CodeReader r = new CodeReader(bytes, c.start(), c.end());
+        while (r.hasNext()) {
+            if (r.next() == Opcode.REF_FUNC && r.index() >= 0) {
+                declaredRefs.set(r.index());
+            }
+        }
+    }
+
+    private void validateElement(ElementSegment e, int importedGlobals) {
+        int elemType = code(e.elemType());
+        if (e.mode() == ElementSegment.Mode.ACTIVE) {
+            checkTable(e.tableIndex(), -1, e.offsetInModule());
+            if (module.tableType(e.tableIndex()).elemType() != e.elemType()) {
+                throw invalid("type mismatch: element segment of " + e.elemType() + " for a table of "
+                        + module.tableType(e.tableIndex()).elemType(), -1, e.offsetInModule());
+            }
+            checkConstExpr(e.offset(), I32, importedGlobals);
+        }
+        if (e.funcIndices() != null) {
+            for (int f : e.funcIndices()) {
+                checkFunction(f, -1, e.offsetInModule());
+            }
+        } else {
+            for (ConstExpr c : e.initExprs()) {
+                checkConstExpr(c, elemType, importedGlobals);
+            }
+        }
+    }
+
+    private void checkTypeIndex(int t, long offset) {
+        if (t < 0 || t >= typeParams.length) {
+            throw invalid("unknown type " + Integer.toUnsignedString(t), -1, offset);
+        }
+    }
+
+    private void checkFunction(int f, int func, long offset) {
+        if (f < 0 || f >= module.functionCount()) {
+            throw invalid("unknown function " + Integer.toUnsignedString(f), func, offset);
+        }
+    }
+
+    private void checkTable(int t, int func, long offset) {
+        if (t < 0 || t >= module.tableCount()) {
+            throw invalid("unknown table " + Integer.toUnsignedString(t), func, offset);
+        }
+    }
+
+    private void checkMemory(int m, int func, long offset) {
+        if (m < 0 || m >= module.memoryCount()) {
+            throw invalid("unknown memory " + Integer.toUnsignedString(m), func, offset);
+        }
+    }
+
+    private void checkGlobal(int g, int func, long offset) {
+        if (g < 0 || g >= module.globalCount()) {
+            throw invalid("unknown global " + Integer.toUnsignedString(g), func, offset);
+        }
+    }
+
+    private static void checkTableLimits(Limits l, long offset) {
+        if (l.hasMax() && l.min() > l.max()) {
+            throw invalid("size minimum must not be greater than maximum", -1, offset);
+        }
+    }
+
+    private static void checkMemoryLimits(Limits l, long offset) {
+        if (l.min() > MAX_PAGES || (l.hasMax() && l.max() > MAX_PAGES)) {
+            throw invalid("memory size must be at most 65536 pages (4GiB)", -1, offset);
+        }
+        if (l.hasMax() && l.min() > l.max()) {
+            throw invalid("size minimum must not be greater than maximum", -1, offset);
+        }
+    }
+
+    /**
+     * A constant expression (spec §3.3.10) of result type {@code expected}: only {@code t.const},
+     * {@code ref.null}, {@code ref.func} and {@code global.get} of an imported immutable global.
+     */
+    private void checkConstExpr(ConstExpr c, int expected, int visibleGlobals) {
+        CodeReader r = new CodeReader(bytes, c.start(), c.end());
+        int[] stack = new int[4];
+        int sp = 0;
+        while (r.hasNext()) {
+            Opcode op = r.next();
+            int t;
+            switch (op) {
+                case I32_CONST -> t = I32;
+                case I64_CONST -> t = I64;
+                case F32_CONST -> t = F32;
+                case F64_CONST -> t = F64;
+                case V128_CONST -> t = V128;
+                case REF_NULL -> t = code(r.refType());
+                case REF_FUNC -> {
+                    checkFunction(r.index(), -1, r.offset());
+                    t = FUNCREF;
+                }
+                case GLOBAL_GET -> {
+                    int g = r.index();
+                    if (g < 0 || g >= visibleGlobals) {
+                        throw invalid("unknown global " + Integer.toUnsignedString(g), -1, r.offset());
+                    }
+                    GlobalType gt = module.globalType(g);
+                    if (gt.mutable()) {
+                        throw invalid("constant expression required", -1, r.offset());
+                    }
+                    t = code(gt.valType());
+                }
+                case END -> {
+                    if (sp != 1 || stack[0] != expected) {
+                        throw invalid("type mismatch: constant expression of type "
+                                + (sp == 1 ? name(stack[0]) : sp + " values") + " where " + name(expected)
+                                + " is expected", -1, r.offset());
+                    }
+                    return;
+                }
+                default -> throw invalid("constant expression required", -1, r.offset());
+            }
+            if (sp == stack.length) {
+                stack = Arrays.copyOf(stack, sp * 2);
+            }
+            stack[sp++] = t;
+        }
+    }
+
+    // ---- function bodies ------------------------------------------------------------------------
+
+    /** Kinds of control frames. */
+    private static final int BLOCK = 0;
+    private static final int LOOP = 1;
+    private static final int IF = 2;
+    private static final int ELSE = 3;
+
+    /** The appendix algorithm over one function body; reused across functions. */
+    private final class FunctionValidator {
+        private int func;
+        private CodeReader reader;
+        private int[] vals = new int[64];
+        private int vsp;
+        private int[] ctlKind = new int[16];
+        private int[][] ctlParams = new int[16][];
+        private int[][] ctlResults = new int[16][];
+        private int[] ctlHeight = new int[16];
+        private boolean[] ctlUnreachable = new boolean[16];
+        private int csp;
+        private int paramCount;
+        private int[] params;
+        private long[] runEnds = new long[8];
+        private int[] runTypes = new int[8];
+        private int runs;
+
+        void validate(int funcidx, FunctionBody body) {
+            func = funcidx;
+            int typeIndex = module.functionTypeIndex(funcidx);
+            params = typeParams[typeIndex];
+            paramCount = params.length;
+            runs = 0;
+            long total = paramCount;
+            for (FunctionBody.LocalDecl d : body.localDecls()) {
+                if (d.count() == 0) {
+                    continue;
+                }
+                if (runs == runEnds.length) {
+                    runEnds = Arrays.copyOf(runEnds, runs * 2);
+                    runTypes = Arrays.copyOf(runTypes, runs * 2);
+                }
+                total += d.count();
+                runEnds[runs] = total;
+                runTypes[runs] = code(d.type());
+                runs++;
+            }
+            if (reader == null) {
+                reader = new CodeReader(bytes, body.codeStart(), body.codeEnd());
+            } else {
+                reader.reset(body.codeStart(), body.codeEnd());
+            }
+            vsp = 0;
+            csp = 0;
+            pushCtrl(BLOCK, NONE, typeResults[typeIndex]);
+            while (reader.hasNext()) {
+                instruction(reader.next());
+                if (csp == 0) {
+                    break;
+                }
+            }
+            if (csp != 0 || reader.hasNext()) {
+                // The decoder guarantees the final end is the body's last byte.
+                throw invalid("END opcode expected", func, reader.position());
+            }
+        }
+
+        private InvalidModuleException error(String reason) {
+            return invalid(reason, func, reader.offset());
+        }
+
+        private InvalidModuleException mismatch(int expected, int actual) {
+            return error("type mismatch: expected " + name(expected) + " but got " + name(actual));
+        }
+
+        private long localCount() {
+            return runs == 0 ? paramCount : runEnds[runs - 1];
+        }
+
+        private int localType(int index) {
+            long i = Integer.toUnsignedLong(index);
+            if (i < paramCount) {
+                return params[(int) i];
+            }
+            if (i >= localCount()) {
+                throw error("unknown local " + i);
+            }
+            int lo = 0;
+            int hi = runs - 1;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (i < runEnds[mid]) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            return runTypes[lo];
+        }
+
+        private void push(int t) {
+            if (vsp == vals.length) {
+                vals = Arrays.copyOf(vals, vsp * 2);
+            }
+            vals[vsp++] = t;
+        }
+
+        private int pop() {
+            if (vsp == ctlHeight[csp - 1]) {
+                if (ctlUnreachable[csp - 1]) {
+                    return UNKNOWN;
+                }
+                throw error("type mismatch: instruction requires an operand but the stack is empty");
+            }
+            return vals[--vsp];
+        }
+
+        private int pop(int expected) {
+            if (vsp == ctlHeight[csp - 1]) {
+                if (ctlUnreachable[csp - 1]) {
+                    return expected;
+                }
+                throw error("type mismatch: expected " + name(expected) + " but the stack is empty");
+            }
+            int actual = vals[--vsp];
+            if (actual != expected && actual != UNKNOWN && expected != UNKNOWN) {
+                throw mismatch(expected, actual);
+            }
+            return actual == UNKNOWN ? expected : actual;
+        }
+
+        private void popVals(int[] ts) {
+            for (int i = ts.length - 1; i >= 0; i--) {
+                pop(ts[i]);
+            }
+        }
+
+        private void pushVals(int[] ts) {
+            for (int t : ts) {
+                push(t);
+            }
+        }
+
+        private void pushCtrl(int kind, int[] in, int[] out) {
+            if (csp == ctlKind.length) {
+                int n = csp * 2;
+                ctlKind = Arrays.copyOf(ctlKind, n);
+                ctlParams = Arrays.copyOf(ctlParams, n);
+                ctlResults = Arrays.copyOf(ctlResults, n);
+                ctlHeight = Arrays.copyOf(ctlHeight, n);
+                ctlUnreachable = Arrays.copyOf(ctlUnreachable, n);
+            }
+            ctlKind[csp] = kind;
+            ctlParams[csp] = in;
+            ctlResults[csp] = out;
+            ctlHeight[csp] = vsp;
+            ctlUnreachable[csp] = false;
+            csp++;
+            pushVals(in);
+        }
+
+        private void popCtrl() {
+            int f = csp - 1;
+            popVals(ctlResults[f]);
+            if (vsp != ctlHeight[f]) {
+                throw error("type mismatch: " + (vsp - ctlHeight[f]) + " value(s) left on the stack at the end of a block");
+            }
+            csp--;
+        }
+
+        private int[] labelTypes(int frame) {
+            return ctlKind[frame] == LOOP ? ctlParams[frame] : ctlResults[frame];
+        }
+
+        private int label(int depth) {
+            if (depth < 0 || depth >= csp) {
+                throw error("unknown label " + Integer.toUnsignedString(depth));
+            }
+            return csp - 1 - depth;
+        }
+
+        private void unreachable() {
+            vsp = ctlHeight[csp - 1];
+            ctlUnreachable[csp - 1] = true;
+        }
+
+        private int[] blockParams(int bt) {
+            if (bt < 0) {
+                return NONE;
+            }
+            checkTypeIndex(bt);
+            return typeParams[bt];
+        }
+
+        private int[] blockResults(int bt) {
+            if (bt == -64) {
+                return NONE;
+            }
+            if (bt < 0) {
+                return SINGLE[code(CodeReader.blockValType(bt))];
+            }
+            checkTypeIndex(bt);
+            return typeResults[bt];
+        }
+
+        private void checkTypeIndex(int t) {
+            if (t < 0 || t >= typeParams.length) {
+                throw error("unknown type " + Integer.toUnsignedString(t));
+            }
+        }
+
+        private void checkMemory0() {
+            if (module.memoryCount() == 0) {
+                throw error("unknown memory 0");
+            }
+        }
+
+        private void memarg(Opcode op) {
+            checkMemory0();
+            if (reader.memAlign() > op.naturalAlignment()) {
+                throw error("alignment must not be larger than natural");
+            }
+        }
+
+        private int tableElem(int t) {
+            if (t < 0 || t >= module.tableCount()) {
+                throw error("unknown table " + Integer.toUnsignedString(t));
+            }
+            return code(module.tableType(t).elemType());
+        }
+
+        private int elemSegmentType(int e) {
+            if (e < 0 || e >= module.elements().size()) {
+                throw error("unknown elem segment " + Integer.toUnsignedString(e));
+            }
+            return code(module.elements().get(e).elemType());
+        }
+
+        private void checkData(int d) {
+            if (module.dataCount() < 0 || d < 0 || d >= module.dataCount()) {
+                throw error("unknown data segment " + Integer.toUnsignedString(d));
+            }
+        }
+
+        private int global(int g) {
+            if (g < 0 || g >= module.globalCount()) {
+                throw error("unknown global " + Integer.toUnsignedString(g));
+            }
+            return g;
+        }
+
+        private void instruction(Opcode op) {
+            CodeReader r = reader;
+            List<ValType> fixedIn = op.operandTypes();
+            if (fixedIn != null) {
+                switch (op.immediate()) {
+                    case MEMARG -> memarg(op);
+                    case MEMARG_LANE -> {
+                        memarg(op);
+                        if (r.lane() >= op.laneCount()) {
+                            throw error("invalid lane index");
+                        }
+                    }
+                    case LANE -> {
+                        if (r.lane() >= op.laneCount()) {
+                            throw error("invalid lane index");
+                        }
+                    }
+                    case SHUFFLE -> {
+                        for (byte b : r.v128()) {
+                            if ((b & 0xFF) >= 32) {
+                                throw error("invalid lane index");
+                            }
+                        }
+                    }
+                    case MEMIDX, MEMORY_COPY, MEMORY_FILL -> checkMemory0();
+                    case MEMORY_INIT -> {
+                        checkMemory0();
+                        checkData(r.index());
+                    }
+                    case DATAIDX -> checkData(r.index());
+                    case ELEMIDX -> elemSegmentType(r.index());
+                    case TABLE_INIT -> {
+                        int tt = tableElem(r.index2());
+                        int et = elemSegmentType(r.index());
+                        if (tt != et) {
+                            throw mismatch(tt, et);
+                        }
+                    }
+                    case TABLE_COPY -> {
+                        int dst = tableElem(r.index());
+                        int src = tableElem(r.index2());
+                        if (dst != src) {
+                            throw mismatch(dst, src);
+                        }
+                    }
+                    case TABLEIDX -> tableElem(r.index());
+                    default -> {
+                    }
+                }
+                for (int i = fixedIn.size() - 1; i >= 0; i--) {
+                    pop(code(fixedIn.get(i)));
+                }
+                for (ValType t : op.resultTypes()) {
+                    push(code(t));
+                }
+                return;
+            }
+            switch (op) {
+                case UNREACHABLE -> unreachable();
+                case BLOCK, LOOP -> {
+                    int bt = r.blockType();
+                    int[] in = blockParams(bt);
+                    int[] out = blockResults(bt);
+                    popVals(in);
+                    pushCtrl(op == Opcode.BLOCK ? BLOCK : LOOP, in, out);
+                }
+                case IF -> {
+                    int bt = r.blockType();
+                    int[] in = blockParams(bt);
+                    int[] out = blockResults(bt);
+                    pop(I32);
+                    popVals(in);
+                    pushCtrl(IF, in, out);
+                }
+                case ELSE -> {
+                    int f = csp - 1;
+                    if (ctlKind[f] != IF) {
+                        throw error("END opcode expected");
+                    }
+                    int[] in = ctlParams[f];
+                    int[] out = ctlResults[f];
+                    popCtrl();
+                    pushCtrl(ELSE, in, out);
+                }
+                case END -> {
+                    int f = csp - 1;
+                    int kind = ctlKind[f];
+                    int[] in = ctlParams[f];
+                    int[] out = ctlResults[f];
+                    popCtrl();
+                    if (kind == IF && !Arrays.equals(in, out)) {
+                        throw error("type mismatch: if without else must have matching parameter and result types");
+                    }
+                    if (csp > 0) {
+                        pushVals(out);
+                    }
+                }
+                case BR -> {
+                    popVals(labelTypes(label(r.index())));
+                    unreachable();
+                }
+                case BR_IF -> {
+                    int l = label(r.index());
+                    pop(I32);
+                    int[] ts = labelTypes(l);
+                    popVals(ts);
+                    pushVals(ts);
+                }
+                case BR_TABLE -> {
+                    pop(I32);
+                    int[] def = labelTypes(label(r.defaultTarget()));
+                    int arity = def.length;
+                    for (int i = 0; i < r.targetCount(); i++) {
+                        int[] ts = labelTypes(label(r.target(i)));
+                        if (ts.length != arity) {
+                            throw error("type mismatch: br_table targets have different arities");
+                        }
+                        // push_vals(pop_vals(label_types)): check the operands without consuming them.
+                        int height = ctlHeight[csp - 1];
+                        for (int k = ts.length - 1; k >= 0; k--) {
+                            int at = vsp - (ts.length - k);
+                            if (at < height) {
+                                if (!ctlUnreachable[csp - 1]) {
+                                    throw error("type mismatch: expected " + name(ts[k]) + " but the stack is empty");
+                                }
+                                break;
+                            }
+                            int actual = vals[at];
+                            if (actual != ts[k] && actual != UNKNOWN) {
+                                throw mismatch(ts[k], actual);
+                            }
+                        }
+                    }
+                    popVals(def);
+                    unreachable();
+                }
+                case RETURN -> {
+                    popVals(ctlResults[0]);
+                    unreachable();
+                }
+                case CALL -> {
+                    int f = r.index();
+                    if (f < 0 || f >= module.functionCount()) {
+                        throw error("unknown function " + Integer.toUnsignedString(f));
+                    }
+                    int t = module.functionTypeIndex(f);
+                    popVals(typeParams[t]);
+                    pushVals(typeResults[t]);
+                }
+                case CALL_INDIRECT -> {
+                    int et = tableElem(r.index2());
+                    if (et != FUNCREF) {
+                        throw error("type mismatch: call_indirect on a table of " + name(et));
+                    }
+                    int t = r.index();
+                    checkTypeIndex(t);
+                    pop(I32);
+                    popVals(typeParams[t]);
+                    pushVals(typeResults[t]);
+                }
+                case DROP -> pop();
+                case SELECT -> {
+                    pop(I32);
+                    int t1 = pop();
+                    int t2 = pop();
+                    if (isRef(t1) || isRef(t2)) {
+                        throw error("type mismatch: select without type on reference operands");
+                    }
+                    if (t1 != t2 && t1 != UNKNOWN && t2 != UNKNOWN) {
+                        throw mismatch(t1, t2);
+                    }
+                    push(t1 == UNKNOWN ? t2 : t1);
+                }
+                case SELECT_T -> {
+                    if (r.selectTypeCount() != 1) {
+                        throw error("invalid result arity");
+                    }
+                    int t = code(r.selectType(0));
+                    pop(I32);
+                    pop(t);
+                    pop(t);
+                    push(t);
+                }
+                case LOCAL_GET -> push(localType(r.index()));
+                case LOCAL_SET -> pop(localType(r.index()));
+                case LOCAL_TEE -> {
+                    int t = localType(r.index());
+                    pop(t);
+                    push(t);
+                }
+                case GLOBAL_GET -> push(code(module.globalType(global(r.index())).valType()));
+                case GLOBAL_SET -> {
+                    GlobalType gt = module.globalType(global(r.index()));
+                    if (!gt.mutable()) {
+                        throw error("global is immutable");
+                    }
+                    pop(code(gt.valType()));
+                }
+                case TABLE_GET -> {
+                    int et = tableElem(r.index());
+                    pop(I32);
+                    push(et);
+                }
+                case TABLE_SET -> {
+                    int et = tableElem(r.index());
+                    pop(et);
+                    pop(I32);
+                }
+                case TABLE_GROW -> {
+                    int et = tableElem(r.index());
+                    pop(I32);
+                    pop(et);
+                    push(I32);
+                }
+                case TABLE_FILL -> {
+                    int et = tableElem(r.index());
+                    pop(I32);
+                    pop(et);
+                    pop(I32);
+                }
+                case REF_NULL -> push(code(r.refType()));
+                case REF_IS_NULL -> {
+                    int t = pop();
+                    if (t != UNKNOWN && !isRef(t)) {
+                        throw error("type mismatch: ref.is_null on " + name(t));
+                    }
+                    push(I32);
+                }
+                case REF_FUNC -> {
+                    int f = r.index();
+                    if (f < 0 || f >= module.functionCount()) {
+                        throw error("unknown function " + Integer.toUnsignedString(f));
+                    }
+                    if (!declaredRefs.get(f)) {
+                        throw error("undeclared function reference");
+                    }
+                    push(FUNCREF);
+                }
+                default -> throw new AssertionError("unhandled " + op);
+            }
+        }
+    }
+
+    private static boolean isRef(int t) {
+        return t == FUNCREF || t == EXTERNREF;
     }
 }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * {@code assert_invalid} ones must decode and then fail validation likewise.
  */
 class SpecBinaryTest {
-    static final boolean VALIDATE = false;
+    static final boolean VALIDATE = true;
 
     @Test
     void binaryModulesOfTheTestsuite() throws IOException {
