@@ -19,7 +19,8 @@ import java.util.List;
 /**
  * Runs the commands of one spec testsuite script ({@code .wast}) through Kiln's front end: every
  * {@code module} must decode and validate, every {@code assert_malformed} must be rejected by the text
- * parser or the decoder, every {@code assert_invalid} by the validator. Commands that need execution
+ * parser or the decoder, every {@code assert_invalid} by the validator, each with a reason that
+ * starts with the script's expected message (the reference interpreter's wording). Commands that need execution
  * (actions, {@code assert_return}, {@code assert_trap}, linking and instantiation) are reported as
  * skipped with that reason, never as passed.
  *
@@ -111,6 +112,10 @@ public final class SpecRunner {
             return new CommandResult(a.line(), "assert_malformed", Outcome.FAILED,
                     "accepted, expected malformed: " + a.message());
         } catch (MalformedModuleException e) {
+            if (!e.reason().startsWith(a.message())) {
+                return new CommandResult(a.line(), "assert_malformed", Outcome.FAILED,
+                        "rejected with \"" + e.reason() + "\", expected \"" + a.message() + "\"");
+            }
             return new CommandResult(a.line(), "assert_malformed", Outcome.PASSED, "");
         } catch (RuntimeException e) {
             return new CommandResult(a.line(), "assert_malformed", Outcome.FAILED,
@@ -132,6 +137,10 @@ public final class SpecRunner {
             Validator.validate(m, bytes);
             return new CommandResult(a.line(), "assert_invalid", Outcome.FAILED, "accepted, expected invalid: " + a.message());
         } catch (InvalidModuleException e) {
+            if (!e.reason().startsWith(a.message())) {
+                return new CommandResult(a.line(), "assert_invalid", Outcome.FAILED,
+                        "rejected with \"" + e.reason() + "\", expected \"" + a.message() + "\"");
+            }
             return new CommandResult(a.line(), "assert_invalid", Outcome.PASSED, "");
         } catch (RuntimeException e) {
             return new CommandResult(a.line(), "assert_invalid", Outcome.FAILED,

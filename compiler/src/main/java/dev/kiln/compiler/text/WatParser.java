@@ -626,7 +626,7 @@ final class WatParser {
                     funcNames.put(fi, id.text().substring(1));
                 }
                 w.u8(0);
-                w.u32(typeUse(null, true));
+                w.u32(Integer.toUnsignedLong(typeUse(null, true)));
             }
             case "table" -> {
                 tableCount++;
@@ -708,7 +708,7 @@ final class WatParser {
             ByteWriter w = new ByteWriter();
             w.bytes(imp);
             w.u8(0);
-            w.u32(typeUse(null, true));
+            w.u32(Integer.toUnsignedLong(typeUse(null, true)));
             expect(Token.Kind.RPAREN);
             importEntries.add(w.toByteArray());
             importedFuncs++;
@@ -1368,7 +1368,7 @@ final class WatParser {
             case TABLEIDX -> out.u32(atIndex() ? index(tables) : 0);
             case CALL_INDIRECT -> {
                 long table = atIndex() ? index(tables) : 0;
-                out.u32(typeUse(null, false));
+                out.u32(Integer.toUnsignedLong(typeUse(null, false)));
                 out.u32(table);
             }
             case MEMARG -> memarg(out, op);
