@@ -269,14 +269,7 @@ final class Lowering {
                     m.imm = imm32(b);
                     emit(m.uses(ra).defs(dst));
                 } else {
-                    int ra = use(a);
-                    int rb = use(b);
-                    mov(s, dst, ra);
-                    MInst m = new MInst(MOp.IMUL_RR);
-                    m.size = s;
-                    m.dst = dst;
-                    m.src = rb;
-                    emit(m.uses(dst, rb).defs(dst));
+                    twoAddress(MOp.IMUL_RR, null, s, dst, a, b);
                 }
             }
             case ISHL -> shift(inst, ShiftOp.SHL);
@@ -432,16 +425,21 @@ final class Lowering {
             m.imm = imm32(b);
             emit(m.uses(dst).defs(dst));
         } else {
-            int ra = use(a);
-            int rb = use(b);
-            mov(s, dst, ra);
-            MInst m = new MInst(MOp.ALU_RR);
-            m.size = s;
-            m.alu = op;
-            m.dst = dst;
-            m.src = rb;
-            emit(m.uses(dst, rb).defs(dst));
+            twoAddress(MOp.ALU_RR, op, s, dst, a, b);
         }
+    }
+
+    /** {@code mov dst, a; op dst, b}: the x86 two-address form of {@code dst = a op b}. */
+    private void twoAddress(MOp op, AluOp alu, Size s, int dst, Value a, Value b) {
+        int ra = use(a);
+        int rb = use(b);
+        mov(s, dst, ra);
+        MInst m = new MInst(op);
+        m.size = s;
+        m.alu = alu;
+        m.dst = dst;
+        m.src = rb;
+        emit(m.uses(dst, rb).defs(dst));
     }
 
     private void shift(Inst inst, ShiftOp op) {
