@@ -177,4 +177,17 @@ abstract class BinaryInput {
         }
         return (int) n;
     }
+
+    /**
+     * A type constructor byte. The reference interpreter reads these as {@code s7} LEB128, so a byte
+     * with the continuation bit set is {@code integer representation too long}.
+     */
+    int typeByte() {
+        int at = pos;
+        int b = readByte();
+        if (b >= 0x80) {
+            throw malformed("integer representation too long", at);
+        }
+        return b;
+    }
 }

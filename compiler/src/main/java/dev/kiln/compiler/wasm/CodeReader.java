@@ -184,15 +184,6 @@ public final class CodeReader extends BinaryInput {
         return op;
     }
 
-    /** A type byte; the reference interpreter reads it as s7, so 0x80 and up is too long. */
-    private int typeByte() {
-        int at = pos;
-        int b = readByte();
-        if (b >= 0x80) {
-            throw malformed("integer representation too long", at);
-        }
-        return b;
-    }
 
     private void zeroByte() {
         int at = pos;

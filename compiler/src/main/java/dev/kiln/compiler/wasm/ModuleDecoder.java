@@ -191,18 +191,6 @@ public final class ModuleDecoder extends BinaryInput {
         return List.of(ts);
     }
 
-    /**
-     * A type constructor byte. The reference interpreter reads these as {@code s7} LEB128, so a byte
-     * with the continuation bit is {@code integer representation too long}.
-     */
-    private int typeByte() {
-        int at = pos;
-        int b = readByte();
-        if (b >= 0x80) {
-            throw malformed("integer representation too long", at);
-        }
-        return b;
-    }
 
     private ValType valType() {
         int at = pos;
