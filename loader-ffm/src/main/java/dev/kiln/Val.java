@@ -5,7 +5,7 @@ import dev.kiln.abi.ValType;
 /**
  * A WebAssembly value passed to or returned from a {@link Func}: its type and its bits.
  * {@code i32} values hold their 32 bits sign-extended in {@link #bits()}; floats hold their IEEE
- * 754 bit pattern. Immutable and thread-safe.
+ * 754 bit pattern ({@code f32} zero-extended). Immutable and thread-safe.
  *
  * @param type the value type
  * @param bits the raw bits
@@ -19,6 +19,28 @@ public record Val(ValType type, long bits) {
     /** An {@code i64} value. */
     public static Val i64(long v) {
         return new Val(ValType.I64, v);
+    }
+
+    /** An {@code f32} value (its exact bits, NaN payloads included). */
+    public static Val f32(float v) {
+        return new Val(ValType.F32, Float.floatToRawIntBits(v) & 0xFFFF_FFFFL);
+    }
+
+    /** An {@code f64} value (its exact bits, NaN payloads included). */
+    public static Val f64(double v) {
+        return new Val(ValType.F64, Double.doubleToRawLongBits(v));
+    }
+
+    /** The value as an {@code f32}. @throws IllegalStateException if it is not one */
+    public float f32() {
+        expect(ValType.F32);
+        return Float.intBitsToFloat((int) bits);
+    }
+
+    /** The value as an {@code f64}. @throws IllegalStateException if it is not one */
+    public double f64() {
+        expect(ValType.F64);
+        return Double.longBitsToDouble(bits);
     }
 
     /** The value as an {@code i32}. @throws IllegalStateException if it is not one */
@@ -44,6 +66,8 @@ public record Val(ValType type, long bits) {
         return switch (type) {
             case I32 -> "i32:" + (int) bits;
             case I64 -> "i64:" + bits;
+            case F32 -> "f32:" + f32();
+            case F64 -> "f64:" + f64();
             default -> type + ":0x" + Long.toHexString(bits);
         };
     }

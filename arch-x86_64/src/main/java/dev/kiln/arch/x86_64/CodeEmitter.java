@@ -23,6 +23,8 @@ import java.util.Map;
 final class CodeEmitter {
     private static final Gpr SCRATCH0 = Gpr.R10;
     private static final Gpr SCRATCH1 = Gpr.R11;
+    private static final Xmm XSCRATCH0 = Xmm.XMM14;
+    private static final Xmm XSCRATCH1 = Xmm.XMM15;
     static final Gpr VMCTX = Gpr.R14;
 
     private final List<MBlock> blocks;
@@ -37,9 +39,14 @@ final class CodeEmitter {
     private int frameSize;     // bytes below the saved registers
     private int nextBlockIndex;
 
-    // per-instruction scratch assignment for spilled virtual registers
+    // per-instruction scratch assignment for spilled virtual registers, per register class
     private final int[] scratchVreg = new int[2];
     private int scratchUsed;
+    private final int[] xscratchVreg = new int[2];
+    private int xscratchUsed;
+    // float constants: (size, bits) -> label of a 16-byte aligned pool entry after the code
+    private final Map<String, Label> constants = new java.util.LinkedHashMap<>();
+    private final Map<String, Long> constantBits = new java.util.HashMap<>();
 
     CodeEmitter(List<MBlock> blocks, LinearScan alloc, int outgoingStackArgs) {
         this.blocks = blocks;
@@ -66,6 +73,14 @@ final class CodeEmitter {
             a.movImm(Size.S32, Mem.of(VMCTX, VMContextLayout.TRAP_CODE), e.getKey().code());
             a.jmpRel32(Relocation.UNWIND_STUB);
         }
+        if (!constants.isEmpty()) {
+            a.align(16);
+            for (Map.Entry<String, Label> c : constants.entrySet()) {
+                a.bind(c.getValue());
+                a.emitInt64(constantBits.get(c.getKey()));
+                a.emitInt64(0);
+            }
+        }
         for (int t = 0; t < tables.size(); t++) {
             a.align(4);
             Label table = tableLabels.get(t);
@@ -91,7 +106,7 @@ final class CodeEmitter {
                 for (int d : m.defs) {
                     if (MInst.isVirtual(d)) {
                         LinearScan.Interval it = alloc.interval(d);
-                        if (it != null && it.assigned >= 0) {
+                        if (it != null && it.assigned >= 0 && it.assigned < 16) {
                             used[it.assigned] = true;
                         }
                     }
@@ -160,23 +175,89 @@ final class CodeEmitter {
             return;
         }
         scratchUsed = 0;
+        xscratchUsed = 0;
         for (int u : m.uses) {
-            if (isSpilled(u) && scratchIndex(u) < 0) {
-                Gpr s = takeScratch(u);
-                a.mov(Size.S64, s, slot(alloc.interval(u).spillSlot));
+            if (isSpilled(u) && !hasScratch(u)) {
+                if (alloc.isXmm(u)) {
+                    a.movsd(takeXmmScratch(u), slot(alloc.interval(u).spillSlot));
+                } else {
+                    a.mov(Size.S64, takeScratch(u), slot(alloc.interval(u).spillSlot));
+                }
             }
         }
         for (int d : m.defs) {
-            if (isSpilled(d) && scratchIndex(d) < 0) {
-                takeScratch(d);
+            if (isSpilled(d) && !hasScratch(d)) {
+                if (alloc.isXmm(d)) {
+                    takeXmmScratch(d);
+                } else {
+                    takeScratch(d);
+                }
             }
         }
         emitInst(m);
         for (int d : m.defs) {
             if (isSpilled(d)) {
-                a.mov(Size.S64, slot(alloc.interval(d).spillSlot), reg(d));
+                if (alloc.isXmm(d)) {
+                    a.movsd(slot(alloc.interval(d).spillSlot), xmm(d));
+                } else {
+                    a.mov(Size.S64, slot(alloc.interval(d).spillSlot), reg(d));
+                }
             }
         }
+    }
+
+    private boolean hasScratch(int vreg) {
+        for (int i = 0; i < scratchUsed; i++) {
+            if (scratchVreg[i] == vreg) {
+                return true;
+            }
+        }
+        for (int i = 0; i < xscratchUsed; i++) {
+            if (xscratchVreg[i] == vreg) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Xmm takeXmmScratch(int vreg) {
+        if (xscratchUsed == 2) {
+            throw new IllegalStateException("more than two spilled xmm operands in one instruction");
+        }
+        xscratchVreg[xscratchUsed] = vreg;
+        return xscratchUsed++ == 0 ? XSCRATCH0 : XSCRATCH1;
+    }
+
+    /** The xmm register holding {@code r} in the current instruction. */
+    private Xmm xmm(int r) {
+        if (!MInst.isVirtual(r)) {
+            return Xmm.of(r - MInst.XMM_BASE);
+        }
+        LinearScan.Interval it = alloc.interval(r);
+        if (it != null && it.assigned >= 0) {
+            return Xmm.of(it.assigned - MInst.XMM_BASE);
+        }
+        for (int i = 0; i < xscratchUsed; i++) {
+            if (xscratchVreg[i] == r) {
+                return i == 0 ? XSCRATCH0 : XSCRATCH1;
+            }
+        }
+        if (it == null) {
+            return XSCRATCH0; // never live (a dead definition)
+        }
+        throw new IllegalStateException("spilled " + MInst.name(r) + " has no scratch register");
+    }
+
+    private Label constant(Size size, long bits) {
+        String key = size + ":" + bits;
+        constantBits.put(key, bits);
+        return constants.computeIfAbsent(key, k -> a.newLabel("const"));
+    }
+
+    private Mem floatConst(int floatBits, double value) {
+        return floatBits == 32
+                ? Mem.rip(constant(Size.S32, Float.floatToRawIntBits((float) value) & 0xFFFF_FFFFL))
+                : Mem.rip(constant(Size.S64, Double.doubleToRawLongBits(value)));
     }
 
     private boolean isSpilled(int r) {
@@ -283,9 +364,95 @@ final class CodeEmitter {
             case BR_TABLE -> brTable(m);
             case LOAD_STACK_PARAM -> {
                 int above = frameSize + 8 * savedRegs.size() + 8; // frame, saved registers, return address
-                a.mov(Size.S64, reg(m.dst), Mem.of(Gpr.RSP, above + 8 * (int) m.imm));
+                Mem at = Mem.of(Gpr.RSP, above + 8 * (int) m.imm);
+                if (alloc.isXmm(m.dst)) {
+                    a.movsd(xmm(m.dst), at);
+                } else {
+                    a.mov(Size.S64, reg(m.dst), at);
+                }
             }
-            case STORE_STACK_ARG -> a.mov(Size.S64, Mem.of(Gpr.RSP, 8 * (int) m.imm), reg(m.src));
+            case STORE_STACK_ARG -> {
+                Mem at = Mem.of(Gpr.RSP, 8 * (int) m.imm);
+                if (MInst.isVirtual(m.src) && alloc.isXmm(m.src)) {
+                    a.movsd(at, xmm(m.src));
+                } else {
+                    a.mov(Size.S64, at, reg(m.src));
+                }
+            }
+            case XMOV -> {
+                Xmm d = xmm(m.dst);
+                Xmm s = xmm(m.src);
+                if (d != s) {
+                    a.movaps(d, s);
+                }
+            }
+            case XCONST -> {
+                Xmm d = xmm(m.dst);
+                if (m.imm == 0) {
+                    a.xorps(d, d);
+                } else if (m.size == Size.S32) {
+                    a.movImm(Size.S32, SCRATCH1, (int) m.imm);
+                    a.movd(d, SCRATCH1);
+                } else {
+                    a.movImm(Size.S64, SCRATCH1, m.imm);
+                    a.movq(d, SCRATCH1);
+                }
+            }
+            case FALU -> falu(m.fop, m.size == Size.S32, xmm(m.dst), xmm(m.src));
+            case FALU_CONST -> {
+                Mem c = Mem.rip(constant(m.size, m.imm));
+                if (m.fop == MInst.FloatOp.AND) {
+                    a.andps(xmm(m.dst), c);
+                } else {
+                    a.xorps(xmm(m.dst), c);
+                }
+            }
+            case FMINMAX -> minmax(m.imm == 1, m.size == Size.S32, xmm(m.dst), xmm(m.src));
+            case FSQRT -> {
+                if (m.size == Size.S32) {
+                    a.sqrtss(xmm(m.dst), xmm(m.src));
+                } else {
+                    a.sqrtsd(xmm(m.dst), xmm(m.src));
+                }
+            }
+            case FROUND -> {
+                if (m.size == Size.S32) {
+                    a.roundss(xmm(m.dst), xmm(m.src), (int) m.imm);
+                } else {
+                    a.roundsd(xmm(m.dst), xmm(m.src), (int) m.imm);
+                }
+            }
+            case FCVT -> {
+                if (m.size == Size.S64) {
+                    a.cvtss2sd(xmm(m.dst), xmm(m.src));
+                } else {
+                    a.cvtsd2ss(xmm(m.dst), xmm(m.src));
+                }
+            }
+            case FCMP_SET -> fcmpSet(m);
+            case FCMP_FLAGS -> ucomis(m.size == Size.S32, xmm(m.dst), xmm(m.src));
+            case XCMOV -> {
+                Label skip = a.newLabel();
+                a.jcc(m.cond.negate(), skip);
+                a.movaps(xmm(m.dst), xmm(m.src));
+                a.bind(skip);
+            }
+            case CVT_I2F -> convertToFloat(m);
+            case CVT_F2I -> convertToInt(m);
+            case BITCAST_I2F -> {
+                if (m.size == Size.S32) {
+                    a.movd(xmm(m.dst), reg(m.src));
+                } else {
+                    a.movq(xmm(m.dst), reg(m.src));
+                }
+            }
+            case BITCAST_F2I -> {
+                if (m.size == Size.S32) {
+                    a.movd(reg(m.dst), xmm(m.src));
+                } else {
+                    a.movq(reg(m.dst), xmm(m.src));
+                }
+            }
             case TRAP -> {
                 TrapCode code = TrapCode.fromCode((int) m.imm);
                 trapSites.add(new TrapSite(a.position(), code));
@@ -293,6 +460,266 @@ final class CodeEmitter {
             }
             case PMOVE -> throw new IllegalStateException("handled by parallelMove");
         }
+    }
+
+    private void falu(MInst.FloatOp op, boolean single, Xmm d, Xmm s) {
+        switch (op) {
+            case ADD -> {
+                if (single) {
+                    a.addss(d, s);
+                } else {
+                    a.addsd(d, s);
+                }
+            }
+            case SUB -> {
+                if (single) {
+                    a.subss(d, s);
+                } else {
+                    a.subsd(d, s);
+                }
+            }
+            case MUL -> {
+                if (single) {
+                    a.mulss(d, s);
+                } else {
+                    a.mulsd(d, s);
+                }
+            }
+            case DIV -> {
+                if (single) {
+                    a.divss(d, s);
+                } else {
+                    a.divsd(d, s);
+                }
+            }
+            case AND -> a.andps(d, s);
+            case OR -> a.orps(d, s);
+            case XOR -> a.xorps(d, s);
+        }
+    }
+
+    private void ucomis(boolean single, Xmm x, Xmm y) {
+        if (single) {
+            a.ucomiss(x, y);
+        } else {
+            a.ucomisd(x, y);
+        }
+    }
+
+    private void ucomis(boolean single, Xmm x, Mem y) {
+        if (single) {
+            a.ucomiss(x, y);
+        } else {
+            a.ucomisd(x, y);
+        }
+    }
+
+    /**
+     * Wasm {@code min}/{@code max} (spec §4.3.3 fmin/fmax): minss/maxss alone get NaNs and signed zeros
+     * wrong, so equal operands (which includes -0 vs +0) are combined bitwise (or for min: -0 wins;
+     * and for max: +0 wins) and unordered ones are added, which yields a quiet NaN.
+     */
+    private void minmax(boolean max, boolean single, Xmm d, Xmm s) {
+        Label nan = a.newLabel();
+        Label notEqual = a.newLabel();
+        Label done = a.newLabel();
+        ucomis(single, d, s);
+        a.jcc(Cond.P, nan);
+        a.jcc(Cond.NE, notEqual);
+        if (max) {
+            a.andps(d, s);
+        } else {
+            a.orps(d, s);
+        }
+        a.jmp(done);
+        a.bind(notEqual);
+        if (max) {
+            if (single) {
+                a.maxss(d, s);
+            } else {
+                a.maxsd(d, s);
+            }
+        } else {
+            if (single) {
+                a.minss(d, s);
+            } else {
+                a.minsd(d, s);
+            }
+        }
+        a.jmp(done);
+        a.bind(nan);
+        falu(MInst.FloatOp.ADD, single, d, s);
+        a.bind(done);
+    }
+
+    private void fcmpSet(MInst m) {
+        boolean single = m.size == Size.S32;
+        Gpr d = reg(m.dst);
+        Xmm x = xmm(m.src);
+        Xmm y = xmm(m.src2);
+        switch (dev.kiln.compiler.ir.FloatCond.values()[(int) m.imm]) {
+            case EQ -> {
+                ucomis(single, x, y);
+                a.setcc(Cond.NP, SCRATCH1);
+                a.setcc(Cond.E, d);
+                a.alu(AluOp.AND, Size.S8, d, SCRATCH1);
+            }
+            case NE -> {
+                ucomis(single, x, y);
+                a.setcc(Cond.P, SCRATCH1);
+                a.setcc(Cond.NE, d);
+                a.alu(AluOp.OR, Size.S8, d, SCRATCH1);
+            }
+            case LT -> {
+                ucomis(single, y, x);
+                a.setcc(Cond.A, d);
+            }
+            case GT -> {
+                ucomis(single, x, y);
+                a.setcc(Cond.A, d);
+            }
+            case LE -> {
+                ucomis(single, y, x);
+                a.setcc(Cond.AE, d);
+            }
+            case GE -> {
+                ucomis(single, x, y);
+                a.setcc(Cond.AE, d);
+            }
+        }
+        a.movzx(Size.S32, d, Size.S8, d);
+    }
+
+    private void cvtsi2s(boolean single, Size intSize, Xmm d, Gpr g) {
+        if (single) {
+            a.cvtsi2ss(intSize, d, g);
+        } else {
+            a.cvtsi2sd(intSize, d, g);
+        }
+    }
+
+    private void cvtts2si(int floatBits, Size intSize, Gpr d, Xmm x) {
+        if (floatBits == 32) {
+            a.cvttss2si(intSize, d, x);
+        } else {
+            a.cvttsd2si(intSize, d, x);
+        }
+    }
+
+    private void convertToFloat(MInst m) {
+        boolean single = m.size == Size.S32;
+        Xmm d = xmm(m.dst);
+        Gpr g = reg(m.src);
+        a.xorps(d, d); // cvtsi2s* only writes the low lane: break the dependency on d's old value
+        if (m.signed) {
+            cvtsi2s(single, m.imm == 32 ? Size.S32 : Size.S64, d, g);
+        } else if (m.imm == 32) {
+            a.mov(Size.S32, SCRATCH1, g); // zero-extends: the u32 is a non-negative i64
+            cvtsi2s(single, Size.S64, d, SCRATCH1);
+        } else {
+            // u64 >= 2^63: halve with the lost bit kept as a sticky bit (round to odd), convert, double
+            Label big = a.newLabel();
+            Label done = a.newLabel();
+            a.test(Size.S64, g, g);
+            a.jcc(Cond.S, big);
+            cvtsi2s(single, Size.S64, d, g);
+            a.jmp(done);
+            a.bind(big);
+            Label even = a.newLabel();
+            a.mov(Size.S64, SCRATCH1, g);
+            a.shiftImm(ShiftOp.SHR, Size.S64, SCRATCH1, 1);
+            a.jcc(Cond.AE, even);
+            a.aluImm(AluOp.OR, Size.S64, SCRATCH1, 1);
+            a.bind(even);
+            cvtsi2s(single, Size.S64, d, SCRATCH1);
+            falu(MInst.FloatOp.ADD, single, d, d);
+            a.bind(done);
+        }
+    }
+
+    /** Float to integer truncation, trapping (spec §4.3.3 trunc) or saturating (trunc_sat). */
+    private void convertToInt(MInst m) {
+        int fb = (int) m.imm;
+        boolean single = fb == 32;
+        Size is = m.size;
+        Gpr d = reg(m.dst);
+        Xmm x = xmm(m.src);
+        Label done = a.newLabel();
+        if (m.signed) {
+            cvtts2si(fb, is, d, x);
+            a.aluImm(AluOp.CMP, is, d, 1); // overflows only for the "integer indefinite" MIN result
+            a.jcc(Cond.NO, done);
+            if (!m.saturating) {
+                ucomis(single, x, x);
+                jccTrap(Cond.P, TrapCode.INVALID_CONVERSION_TO_INTEGER);
+                if (fb == 64 && is == Size.S32) {
+                    // MIN is right for (-2^31 - 1, -2^31]
+                    ucomis(false, x, floatConst(64, -2147483649.0));
+                    jccTrap(Cond.BE, TrapCode.INTEGER_OVERFLOW);
+                    ucomis(false, x, floatConst(64, -2147483648.0));
+                    jccTrap(Cond.A, TrapCode.INTEGER_OVERFLOW);
+                } else {
+                    // the only float that truncates to MIN is -2^(N-1) itself
+                    ucomis(single, x, floatConst(fb, is == Size.S32 ? -2147483648.0 : -9223372036854775808.0));
+                    jccTrap(Cond.NE, TrapCode.INTEGER_OVERFLOW);
+                }
+            } else {
+                Label nan = a.newLabel();
+                ucomis(single, x, x);
+                a.jcc(Cond.P, nan);
+                ucomis(single, x, floatConst(fb, 0.0));
+                a.jcc(Cond.BE, done); // negative overflow: MIN is the saturated value
+                a.movImm(is, d, is == Size.S32 ? Integer.MAX_VALUE : Long.MAX_VALUE);
+                a.jmp(done);
+                a.bind(nan);
+                a.alu(AluOp.XOR, Size.S32, d, d);
+            }
+            a.bind(done);
+            return;
+        }
+        Label zero = a.newLabel();
+        Label max = a.newLabel();
+        if (!m.saturating) {
+            ucomis(single, x, x);
+            jccTrap(Cond.P, TrapCode.INVALID_CONVERSION_TO_INTEGER);
+            ucomis(single, x, floatConst(fb, -1.0));
+            jccTrap(Cond.BE, TrapCode.INTEGER_OVERFLOW);
+            ucomis(single, x, floatConst(fb, is == Size.S32 ? 4294967296.0 : 18446744073709551616.0));
+            jccTrap(Cond.AE, TrapCode.INTEGER_OVERFLOW);
+        } else {
+            ucomis(single, x, floatConst(fb, -1.0));
+            a.jcc(Cond.BE, zero); // also taken for NaN (unordered sets CF and ZF)
+            ucomis(single, x, floatConst(fb, is == Size.S32 ? 4294967296.0 : 18446744073709551616.0));
+            a.jcc(Cond.AE, max);
+        }
+        if (is == Size.S32) {
+            cvtts2si(fb, Size.S64, d, x); // in [0, 2^32): exact in 64 bits
+        } else {
+            Label big = a.newLabel();
+            ucomis(single, x, floatConst(fb, 9223372036854775808.0));
+            a.jcc(Cond.AE, big);
+            cvtts2si(fb, Size.S64, d, x);
+            a.jmp(done);
+            a.bind(big);
+            a.movaps(XSCRATCH1, x);
+            if (single) {
+                a.subss(XSCRATCH1, floatConst(32, 9223372036854775808.0));
+            } else {
+                a.subsd(XSCRATCH1, floatConst(64, 9223372036854775808.0));
+            }
+            cvtts2si(fb, Size.S64, d, XSCRATCH1);
+            a.movImm(Size.S64, SCRATCH1, Long.MIN_VALUE);
+            a.alu(AluOp.XOR, Size.S64, d, SCRATCH1);
+        }
+        a.jmp(done);
+        if (m.saturating) {
+            a.bind(max);
+            a.movImm(is, d, -1);
+            a.jmp(done);
+            a.bind(zero);
+            a.alu(AluOp.XOR, Size.S32, d, d);
+        }
+        a.bind(done);
     }
 
     private void divrem(MInst m) {
@@ -399,13 +826,15 @@ final class CodeEmitter {
                 moveLoc(mv[0], mv[1]);
                 continue;
             }
-            // a cycle: park the value of one destination in r11 and redirect its readers there
+            // a cycle: park the value of one destination in a scratch register of its class and
+            // redirect its readers there
             int[] mv = moves.get(0);
             int parked = mv[0];
-            moveLoc(SCRATCH1.encoding(), parked);
+            int park = isXmmMove(mv) ? MInst.XMM_BASE + XSCRATCH1.encoding() : SCRATCH1.encoding();
+            moveLoc(park, parked);
             for (int[] o : moves) {
                 if (o[1] == parked) {
-                    o[1] = SCRATCH1.encoding();
+                    o[1] = park;
                 }
             }
         }
@@ -419,12 +848,24 @@ final class CodeEmitter {
                     a.movImm(Size.S64, SCRATCH0, c[1]);
                     a.mov(Size.S64, slot, SCRATCH0);
                 }
+            } else if (dst >= MInst.XMM_BASE) {
+                a.movImm(Size.S64, SCRATCH0, c[1]);
+                a.movq(Xmm.of(dst - MInst.XMM_BASE), SCRATCH0);
             } else {
                 a.movImm(Size.S64, Gpr.of(dst), c[1]);
             }
         }
     }
 
+    private static boolean isXmmLoc(int loc) {
+        return loc >= MInst.XMM_BASE && loc < SLOT_BASE;
+    }
+
+    private static boolean isXmmMove(int[] mv) {
+        return isXmmLoc(mv[0]) || isXmmLoc(mv[1]);
+    }
+
+    /** Copies 8 bytes between registers of one class and spill slots (a float's bits are its value). */
     private void moveLoc(int dst, int src) {
         if (dst == src) {
             return;
@@ -435,9 +876,19 @@ final class CodeEmitter {
             a.mov(Size.S64, SCRATCH0, slot(src - SLOT_BASE));
             a.mov(Size.S64, slot(dst - SLOT_BASE), SCRATCH0);
         } else if (dSlot) {
-            a.mov(Size.S64, slot(dst - SLOT_BASE), Gpr.of(src));
+            if (isXmmLoc(src)) {
+                a.movsd(slot(dst - SLOT_BASE), Xmm.of(src - MInst.XMM_BASE));
+            } else {
+                a.mov(Size.S64, slot(dst - SLOT_BASE), Gpr.of(src));
+            }
         } else if (sSlot) {
-            a.mov(Size.S64, Gpr.of(dst), slot(src - SLOT_BASE));
+            if (isXmmLoc(dst)) {
+                a.movsd(Xmm.of(dst - MInst.XMM_BASE), slot(src - SLOT_BASE));
+            } else {
+                a.mov(Size.S64, Gpr.of(dst), slot(src - SLOT_BASE));
+            }
+        } else if (isXmmLoc(dst)) {
+            a.movaps(Xmm.of(dst - MInst.XMM_BASE), Xmm.of(src - MInst.XMM_BASE));
         } else {
             a.mov(Size.S64, Gpr.of(dst), Gpr.of(src));
         }

@@ -23,14 +23,21 @@ import java.util.PriorityQueue;
  * operands. Liveness is computed by iterative data flow over the MIR
  * control-flow graph, so loops need no special treatment.
  *
- * <p>Allocatable: {@code rax rcx rdx rsi rdi r8 r9} (preferred: caller-saved, no save needed) then
- * {@code rbx r12 r13 r15 rbp}. Reserved: {@code rsp}; {@code r14} (the VMContext); {@code r10}
- * and {@code r11} (scratch for spill reloads and parallel-move cycles). Not thread-safe.
+ * <p>Two register classes: general-purpose and xmm. Allocatable general-purpose registers:
+ * {@code rax rcx rdx rsi rdi r8 r9} (preferred: caller-saved, no save needed) then
+ * {@code rbx r12 r13 r15 rbp}; xmm: {@code xmm0..xmm13}. Reserved: {@code rsp}; {@code r14} (the
+ * VMContext); {@code r10}, {@code r11}, {@code xmm14} and {@code xmm15} (scratch for spill reloads,
+ * parallel-move cycles and multi-instruction sequences). Not thread-safe.
  */
 final class LinearScan {
-    static final Gpr[] ALLOCATION_ORDER = {
-        Gpr.RAX, Gpr.RCX, Gpr.RDX, Gpr.RSI, Gpr.RDI, Gpr.R8, Gpr.R9,
-        Gpr.RBX, Gpr.R12, Gpr.R13, Gpr.R15, Gpr.RBP,
+    static final int[] GPR_ORDER = {
+        Gpr.RAX.encoding(), Gpr.RCX.encoding(), Gpr.RDX.encoding(), Gpr.RSI.encoding(), Gpr.RDI.encoding(),
+        Gpr.R8.encoding(), Gpr.R9.encoding(),
+        Gpr.RBX.encoding(), Gpr.R12.encoding(), Gpr.R13.encoding(), Gpr.R15.encoding(), Gpr.RBP.encoding(),
+    };
+    /** xmm0..xmm13; xmm14 and xmm15 are scratch. All xmm registers are caller-saved in System V. */
+    static final int[] XMM_ORDER = {
+        16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
     };
 
     /** A live interval: sorted, disjoint half-open ranges {@code [from, to)}. */
@@ -128,13 +135,27 @@ final class LinearScan {
     private final List<MBlock> blocks;
     private final int vregLimit;
     private final Interval[] vintervals;
-    private final Interval[] fixed = new Interval[16];
+    private final Interval[] fixed = new Interval[32];
+    private final BitSet xmmVregs;
     private int spillSlots;
 
-    LinearScan(List<MBlock> blocks, int vregLimit) {
+    /**
+     * @param xmmVregs the virtual registers (numbered from 0 = {@code VREG_BASE}) of the xmm class
+     */
+    LinearScan(List<MBlock> blocks, int vregLimit, BitSet xmmVregs) {
         this.blocks = blocks;
         this.vregLimit = vregLimit;
         this.vintervals = new Interval[vregLimit - MInst.VREG_BASE];
+        this.xmmVregs = xmmVregs;
+    }
+
+    /** Whether virtual register {@code vreg} holds floats (xmm class). */
+    boolean isXmm(int vreg) {
+        return xmmVregs.get(vreg - MInst.VREG_BASE);
+    }
+
+    private int[] order(Interval it) {
+        return isXmm(it.reg) ? XMM_ORDER : GPR_ORDER;
     }
 
     /** Number of 8-byte spill slots used. */
@@ -220,7 +241,7 @@ final class LinearScan {
                 lastRangeStart[v] = vinterval(v).count - 1;
             }
             // fixed registers: live from their def (or the block start) to their last use
-            int[] fixedUseEnd = new int[16];
+            int[] fixedUseEnd = new int[32];
             Arrays.fill(fixedUseEnd, -1);
             for (int i = b.insts.size() - 1; i >= 0; i--) {
                 MInst m = b.insts.get(i);
@@ -256,7 +277,7 @@ final class LinearScan {
                 }
                 recordHints(m);
             }
-            for (int r = 0; r < 16; r++) {
+            for (int r = 0; r < 32; r++) {
                 if (fixedUseEnd[r] >= 0) {
                     // used before any def in this block: live from the block start (entry parameters)
                     fixed(r).add(blockFrom, fixedUseEnd[r]);
@@ -396,20 +417,21 @@ final class LinearScan {
                 hint = h.assigned;
             }
         }
-        if (hint >= 0 && isAllocatable(hint) && isFree(hint, cur, active, inactive)) {
+        int[] order = order(cur);
+        if (hint >= 0 && contains(order, hint) && isFree(hint, cur, active, inactive)) {
             return hint;
         }
-        for (Gpr g : ALLOCATION_ORDER) {
-            if (isFree(g.encoding(), cur, active, inactive)) {
-                return g.encoding();
+        for (int r : order) {
+            if (isFree(r, cur, active, inactive)) {
+                return r;
             }
         }
         return -1;
     }
 
-    private static boolean isAllocatable(int preg) {
-        for (Gpr g : ALLOCATION_ORDER) {
-            if (g.encoding() == preg) {
+    private static boolean contains(int[] order, int preg) {
+        for (int r : order) {
+            if (r == preg) {
                 return true;
             }
         }
@@ -420,8 +442,7 @@ final class LinearScan {
         // Pick the register whose blockers end furthest away; spill them if that is past cur's end.
         int bestReg = -1;
         int bestEnd = -1;
-        for (Gpr g : ALLOCATION_ORDER) {
-            int r = g.encoding();
+        for (int r : order(cur)) {
             if (fixedConflict(r, cur)) {
                 continue;
             }

@@ -6,6 +6,7 @@ import dev.kiln.abi.ValType;
 import dev.kiln.compiler.FunctionEnvironment;
 import dev.kiln.compiler.ir.Block;
 import dev.kiln.compiler.ir.BlockCall;
+import dev.kiln.compiler.ir.FloatCond;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
@@ -35,8 +36,10 @@ import java.util.Map;
 final class Lowering {
     /** Integer argument registers of the internal convention, in order. */
     static final Gpr[] ARG_REGS = {Gpr.RDI, Gpr.RSI, Gpr.RDX, Gpr.RCX, Gpr.R8, Gpr.R9};
-    /** Registers a call may clobber (System V caller-saved integer registers). */
+    /** Registers a call may clobber (System V caller-saved integer registers; every xmm register is too). */
     static final Gpr[] CALLER_SAVED = {Gpr.RAX, Gpr.RCX, Gpr.RDX, Gpr.RSI, Gpr.RDI, Gpr.R8, Gpr.R9, Gpr.R10, Gpr.R11};
+    /** Float argument registers of the internal convention (and of System V): xmm0..xmm7. */
+    static final int FLOAT_ARG_REGS = 8;
 
     private final IrFunction f;
     private final FunctionEnvironment env;
@@ -45,6 +48,7 @@ final class Lowering {
     private final int[] vregOf;
     private final int[] useCount;
     private int nextVreg = MInst.VREG_BASE;
+    private final java.util.BitSet xmmVregs = new java.util.BitSet();
     private int maxOutgoingStackArgs;
     private MBlock cur;
     private Block curIr;
@@ -101,29 +105,50 @@ final class Lowering {
         return layout;
     }
 
+    /** Virtual registers of the xmm class (the others are general-purpose). */
+    java.util.BitSet xmmVregs() {
+        return xmmVregs;
+    }
+
     private int newVreg() {
         return nextVreg++;
+    }
+
+    private int newXmmVreg() {
+        xmmVregs.set(nextVreg - MInst.VREG_BASE);
+        return nextVreg++;
+    }
+
+    private static boolean isFloat(IrType t) {
+        return t == IrType.F32 || t == IrType.F64;
     }
 
     private int vreg(Value v) {
         int id = v.id();
         if (vregOf[id] == MInst.NONE) {
-            vregOf[id] = newVreg();
+            vregOf[id] = isFloat(v.type()) ? newXmmVreg() : newVreg();
         }
         return vregOf[id];
     }
 
     private static Size sizeOf(IrType t) {
         return switch (t) {
-            case I32 -> Size.S32;
-            case I64 -> Size.S64;
+            case I32, F32 -> Size.S32;
+            case I64, F64 -> Size.S64;
             default -> throw new CompileException("values of type " + t + " are not supported by the x86-64 backend yet");
         };
     }
 
+    /** An integer constant (folded into immediates or rematerialized at each use). */
     private static boolean isConst(Value v) {
         Inst d = v.definingInst();
         return d != null && d.op() == Op.ICONST;
+    }
+
+    /** An integer or float constant (rematerialized at each use). */
+    private static boolean isAnyConst(Value v) {
+        Inst d = v.definingInst();
+        return d != null && (d.op() == Op.ICONST || d.op() == Op.FCONST);
     }
 
     private static boolean fitsImm32(Value v) {
@@ -144,6 +169,15 @@ final class Lowering {
 
     /** The register holding {@code v} here; constants are rematerialized into a fresh register. */
     private int use(Value v) {
+        if (isAnyConst(v) && isFloat(v.type())) {
+            int r = newXmmVreg();
+            MInst m = new MInst(MOp.XCONST);
+            m.size = sizeOf(v.type());
+            m.dst = r;
+            m.imm = v.definingInst().imm();
+            emit(m.defs(r));
+            return r;
+        }
         if (isConst(v)) {
             int r = newVreg();
             MInst m = new MInst(MOp.MOV_RI);
@@ -159,14 +193,23 @@ final class Lowering {
     private void lowerParams(Block entry) {
         List<Value> params = entry.params();
         int intIndex = 0;
+        int floatIndex = 0;
         int stackIndex = 0;
         for (Value p : params) {
             Size s = sizeOf(p.type());
             int dst = vreg(p);
-            if (intIndex < ARG_REGS.length) {
+            boolean fp = isFloat(p.type());
+            if (!fp && intIndex < ARG_REGS.length) {
                 int preg = ARG_REGS[intIndex++].encoding();
                 MInst m = new MInst(MOp.MOV_RR);
                 m.size = Size.S64;
+                m.dst = dst;
+                m.src = preg;
+                emit(m.uses(preg).defs(dst));
+            } else if (fp && floatIndex < FLOAT_ARG_REGS) {
+                int preg = MInst.XMM_BASE + floatIndex++;
+                MInst m = new MInst(MOp.XMOV);
+                m.size = s;
                 m.dst = dst;
                 m.src = preg;
                 emit(m.uses(preg).defs(dst));
@@ -178,6 +221,30 @@ final class Lowering {
                 emit(m.defs(dst));
             }
         }
+    }
+
+    /** A float comparison that maps to one x86 condition (not eq/ne, which need the parity flag too). */
+    private boolean fusibleFloat(Value cond, Inst user) {
+        Inst d = cond.definingInst();
+        if (d == null || d.op() != Op.FCMP || d.block() != curIr || useCount[cond.id()] != 1 || user.op() != Op.BRIF) {
+            return false;
+        }
+        FloatCond fc = FloatCond.values()[(int) d.imm()];
+        return fc != FloatCond.EQ && fc != FloatCond.NE;
+    }
+
+    /** ucomis for a fused lt/gt/le/ge; returns the condition (unordered is false: CF=ZF=PF=1). */
+    private Cond emitFloatCompare(Inst fcmp) {
+        FloatCond fc = FloatCond.values()[(int) fcmp.imm()];
+        boolean swap = fc == FloatCond.LT || fc == FloatCond.LE;
+        int a = use(fcmp.arg(swap ? 1 : 0));
+        int b = use(fcmp.arg(swap ? 0 : 1));
+        MInst m = new MInst(MOp.FCMP_FLAGS);
+        m.size = sizeOf(fcmp.arg(0).type());
+        m.dst = a;
+        m.src = b;
+        emit(m.uses(a, b));
+        return fc == FloatCond.GT || fc == FloatCond.LT ? Cond.A : Cond.AE;
     }
 
     private boolean fusible(Value cond, Inst user) {
@@ -232,8 +299,12 @@ final class Lowering {
         };
     }
 
+    private boolean isXmm(int reg) {
+        return MInst.isVirtual(reg) ? xmmVregs.get(reg - MInst.VREG_BASE) : reg >= MInst.XMM_BASE;
+    }
+
     private void mov(Size s, int dst, int src) {
-        MInst m = new MInst(MOp.MOV_RR);
+        MInst m = new MInst(isXmm(dst) ? MOp.XMOV : MOp.MOV_RR);
         m.size = s;
         m.dst = dst;
         m.src = src;
@@ -313,6 +384,9 @@ final class Lowering {
                     emit(t.uses(rc, rc));
                     takeB = Cond.E;
                 }
+                if (ra == MInst.NONE && isFloat(inst.result().type())) {
+                    ra = use(inst.arg(1)); // never reached: float constants are not isConst
+                }
                 if (ra == MInst.NONE) {
                     MInst m = new MInst(MOp.MOV_RI); // mov imm does not touch the flags
                     m.size = s;
@@ -322,7 +396,7 @@ final class Lowering {
                 } else {
                     mov(s, dst, ra);
                 }
-                MInst m = new MInst(MOp.CMOV);
+                MInst m = new MInst(isFloat(inst.result().type()) ? MOp.XCMOV : MOp.CMOV);
                 m.size = s;
                 m.cond = takeB;
                 m.dst = dst;
@@ -359,6 +433,103 @@ final class Lowering {
                 m.src = ra;
                 emit(m.uses(ra).defs(dst));
             }
+            case FCONST -> {
+                // materialized at each use (see use())
+            }
+            case FADD -> floatBinary(inst, MInst.FloatOp.ADD);
+            case FSUB -> floatBinary(inst, MInst.FloatOp.SUB);
+            case FMUL -> floatBinary(inst, MInst.FloatOp.MUL);
+            case FDIV -> floatBinary(inst, MInst.FloatOp.DIV);
+            case FMIN, FMAX -> {
+                Size s = sizeOf(inst.result().type());
+                int dst = vreg(inst.result());
+                int ra = use(inst.arg(0));
+                int rb = use(inst.arg(1));
+                mov(s, dst, ra);
+                MInst m = new MInst(MOp.FMINMAX);
+                m.size = s;
+                m.dst = dst;
+                m.src = rb;
+                m.imm = inst.op() == Op.FMAX ? 1 : 0;
+                emit(m.uses(dst, rb).defs(dst));
+            }
+            case FABS, FNEG -> {
+                Size s = sizeOf(inst.result().type());
+                int dst = vreg(inst.result());
+                mov(s, dst, use(inst.arg(0)));
+                boolean abs = inst.op() == Op.FABS;
+                floatMask(dst, s, abs ? MInst.FloatOp.AND : MInst.FloatOp.XOR, abs ? ~signBit(s) : signBit(s));
+            }
+            case FCOPYSIGN -> {
+                Size s = sizeOf(inst.result().type());
+                int dst = vreg(inst.result());
+                int ra = use(inst.arg(0));
+                int rb = use(inst.arg(1));
+                int sign = newXmmVreg();
+                mov(s, sign, rb);
+                floatMask(sign, s, MInst.FloatOp.AND, signBit(s));
+                mov(s, dst, ra);
+                floatMask(dst, s, MInst.FloatOp.AND, ~signBit(s));
+                MInst m = new MInst(MOp.FALU);
+                m.size = s;
+                m.fop = MInst.FloatOp.OR;
+                m.dst = dst;
+                m.src = sign;
+                emit(m.uses(dst, sign).defs(dst));
+            }
+            case FSQRT -> floatUnary(inst, MOp.FSQRT, 0);
+            case FNEAREST -> floatUnary(inst, MOp.FROUND, 0);
+            case FFLOOR -> floatUnary(inst, MOp.FROUND, 1);
+            case FCEIL -> floatUnary(inst, MOp.FROUND, 2);
+            case FTRUNC -> floatUnary(inst, MOp.FROUND, 3);
+            case FPROMOTE, FDEMOTE -> floatUnary(inst, MOp.FCVT, 0);
+            case FCMP -> {
+                if (useCount[inst.result().id()] == 1 && singleUseIsFusibleFloat(inst)) {
+                    return; // emitted at its use
+                }
+                int ra = use(inst.arg(0));
+                int rb = use(inst.arg(1));
+                int dst = vreg(inst.result());
+                MInst m = new MInst(MOp.FCMP_SET);
+                m.size = sizeOf(inst.arg(0).type());
+                m.dst = dst;
+                m.src = ra;
+                m.src2 = rb;
+                m.imm = inst.imm();
+                emit(m.uses(ra, rb).defs(dst));
+            }
+            case FCVT_FROM_SINT, FCVT_FROM_UINT -> {
+                int dst = vreg(inst.result());
+                int ra = use(inst.arg(0));
+                MInst m = new MInst(MOp.CVT_I2F);
+                m.size = sizeOf(inst.result().type());
+                m.signed = inst.op() == Op.FCVT_FROM_SINT;
+                m.imm = inst.arg(0).type().bits();
+                m.dst = dst;
+                m.src = ra;
+                emit(m.uses(ra).defs(dst));
+            }
+            case FCVT_TO_SINT, FCVT_TO_UINT, FCVT_TO_SINT_SAT, FCVT_TO_UINT_SAT -> {
+                int dst = vreg(inst.result());
+                int ra = use(inst.arg(0));
+                MInst m = new MInst(MOp.CVT_F2I);
+                m.size = sizeOf(inst.result().type());
+                m.signed = inst.op() == Op.FCVT_TO_SINT || inst.op() == Op.FCVT_TO_SINT_SAT;
+                m.saturating = inst.op() == Op.FCVT_TO_SINT_SAT || inst.op() == Op.FCVT_TO_UINT_SAT;
+                m.imm = inst.arg(0).type().bits();
+                m.dst = dst;
+                m.src = ra;
+                emit(m.uses(ra).defs(dst));
+            }
+            case BITCAST -> {
+                int dst = vreg(inst.result());
+                int ra = use(inst.arg(0));
+                MInst m = new MInst(isFloat(inst.result().type()) ? MOp.BITCAST_I2F : MOp.BITCAST_F2I);
+                m.size = sizeOf(inst.result().type());
+                m.dst = dst;
+                m.src = ra;
+                emit(m.uses(ra).defs(dst));
+            }
             case CALL -> call(inst);
             case JUMP -> {
                 BlockCall bc = inst.targets().get(0);
@@ -375,9 +546,9 @@ final class Lowering {
                 }
                 MInst ret = new MInst(MOp.RET);
                 if (rets.size() == 1) {
-                    int rax = Gpr.RAX.encoding();
-                    mov(sizeOf(rets.get(0).type()), rax, use(inst.arg(0)));
-                    ret.uses(rax);
+                    int out = isFloat(rets.get(0).type()) ? MInst.XMM_BASE : Gpr.RAX.encoding();
+                    mov(sizeOf(rets.get(0).type()), out, use(inst.arg(0)));
+                    ret.uses(out);
                 }
                 emit(ret);
             }
@@ -387,6 +558,56 @@ final class Lowering {
                 emit(m);
             }
         }
+    }
+
+    private boolean singleUseIsFusibleFloat(Inst fcmp) {
+        Value r = fcmp.result();
+        Inst t = curIr.terminator();
+        if (t == null || t.op() != Op.BRIF || t.arg(0) != r) {
+            return false;
+        }
+        FloatCond fc = FloatCond.values()[(int) fcmp.imm()];
+        return fc != FloatCond.EQ && fc != FloatCond.NE;
+    }
+
+    private static long signBit(Size s) {
+        return s == Size.S32 ? 0x8000_0000L : Long.MIN_VALUE;
+    }
+
+    private void floatMask(int dst, Size s, MInst.FloatOp op, long mask) {
+        MInst m = new MInst(MOp.FALU_CONST);
+        m.size = s;
+        m.fop = op;
+        m.dst = dst;
+        m.imm = s == Size.S32 ? mask & 0xFFFF_FFFFL : mask;
+        emit(m.uses(dst).defs(dst));
+    }
+
+    private void floatBinary(Inst inst, MInst.FloatOp op) {
+        twoAddressFloat(op, sizeOf(inst.result().type()), vreg(inst.result()), inst.arg(0), inst.arg(1));
+    }
+
+    private void twoAddressFloat(MInst.FloatOp op, Size s, int dst, Value a, Value b) {
+        int ra = use(a);
+        int rb = use(b);
+        mov(s, dst, ra);
+        MInst m = new MInst(MOp.FALU);
+        m.size = s;
+        m.fop = op;
+        m.dst = dst;
+        m.src = rb;
+        emit(m.uses(dst, rb).defs(dst));
+    }
+
+    private void floatUnary(Inst inst, MOp op, int mode) {
+        int dst = vreg(inst.result());
+        int ra = use(inst.arg(0));
+        MInst m = new MInst(op);
+        m.size = sizeOf(inst.result().type());
+        m.dst = dst;
+        m.src = ra;
+        m.imm = mode;
+        emit(m.uses(ra).defs(dst));
     }
 
     private boolean singleUseIsFusible(Inst icmp) {
@@ -493,7 +714,7 @@ final class Lowering {
                     + " (function " + f.funcIndex() + " calls function " + callee + ")");
         }
         for (ValType t : ct.params()) {
-            if (!t.isInteger()) {
+            if (t == ValType.V128) {
                 throw new CompileException("calls with " + t + " parameters are not supported by the x86-64 backend yet"
                         + " (function " + f.funcIndex() + " calls function " + callee + ")");
             }
@@ -504,32 +725,47 @@ final class Lowering {
         for (int i = 0; i < n; i++) {
             argRegs[i] = use(inst.arg(i));
         }
-        int stackArgs = Math.max(0, n - ARG_REGS.length);
-        maxOutgoingStackArgs = Math.max(maxOutgoingStackArgs, stackArgs);
-        for (int i = ARG_REGS.length; i < n; i++) {
-            MInst m = new MInst(MOp.STORE_STACK_ARG);
-            m.size = Size.S64;
-            m.src = argRegs[i];
-            m.imm = i - ARG_REGS.length;
-            emit(m.uses(argRegs[i]));
+        // assign argument locations as the callee's lowerParams does
+        int[] argPreg = new int[n];
+        int intIndex = 0;
+        int floatIndex = 0;
+        int stackIndex = 0;
+        for (int i = 0; i < n; i++) {
+            boolean fp = isFloat(inst.arg(i).type());
+            if (!fp && intIndex < ARG_REGS.length) {
+                argPreg[i] = ARG_REGS[intIndex++].encoding();
+            } else if (fp && floatIndex < FLOAT_ARG_REGS) {
+                argPreg[i] = MInst.XMM_BASE + floatIndex++;
+            } else {
+                argPreg[i] = MInst.NONE;
+                MInst m = new MInst(MOp.STORE_STACK_ARG);
+                m.size = fp ? sizeOf(inst.arg(i).type()) : Size.S64;
+                m.src = argRegs[i];
+                m.imm = stackIndex++;
+                emit(m.uses(argRegs[i]));
+            }
         }
-        int inRegs = Math.min(n, ARG_REGS.length);
-        int[] callUses = new int[inRegs];
-        for (int i = 0; i < inRegs; i++) {
-            int preg = ARG_REGS[i].encoding();
-            mov(Size.S64, preg, argRegs[i]);
-            callUses[i] = preg;
+        maxOutgoingStackArgs = Math.max(maxOutgoingStackArgs, stackIndex);
+        List<Integer> callUses = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (argPreg[i] != MInst.NONE) {
+                mov(sizeOf(inst.arg(i).type()), argPreg[i], argRegs[i]);
+                callUses.add(argPreg[i]);
+            }
         }
-        int[] clobbers = new int[CALLER_SAVED.length];
+        int[] clobbers = new int[CALLER_SAVED.length + 16];
         for (int i = 0; i < CALLER_SAVED.length; i++) {
             clobbers[i] = CALLER_SAVED[i].encoding();
         }
+        for (int i = 0; i < 16; i++) {
+            clobbers[CALLER_SAVED.length + i] = MInst.XMM_BASE + i;
+        }
         MInst m = new MInst(MOp.CALL);
         m.imm = callee;
-        emit(m.uses(callUses).defs(clobbers));
+        emit(m.uses(callUses.stream().mapToInt(Integer::intValue).toArray()).defs(clobbers));
         if (!inst.results().isEmpty()) {
             Value r = inst.results().get(0);
-            mov(sizeOf(r.type()), vreg(r), Gpr.RAX.encoding());
+            mov(sizeOf(r.type()), vreg(r), isFloat(r.type()) ? MInst.XMM_BASE : Gpr.RAX.encoding());
         }
     }
 
@@ -549,7 +785,7 @@ final class Lowering {
             Value a = bc.args().get(i).resolve();
             m.pdst[i] = vreg(params.get(i));
             m.psize[i] = sizeOf(a.type());
-            if (isConst(a)) {
+            if (isAnyConst(a)) {
                 m.psrc[i] = MInst.NONE;
                 m.pconst[i] = a.definingInst().imm();
             } else {
@@ -589,6 +825,8 @@ final class Lowering {
         Cond cond;
         if (fusible(c, inst)) {
             cond = emitCompare(c.definingInst());
+        } else if (fusibleFloat(c, inst)) {
+            cond = emitFloatCompare(c.definingInst());
         } else {
             int rc = use(c);
             MInst t = new MInst(MOp.TEST_RR);

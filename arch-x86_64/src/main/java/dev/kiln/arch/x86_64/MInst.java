@@ -11,18 +11,24 @@ import java.util.List;
 final class MInst {
     /** First virtual register number. */
     static final int VREG_BASE = 32;
+    /** Register number of xmm0; xmm0..xmm15 are 16..31. */
+    static final int XMM_BASE = 16;
     static final int NONE = -1;
 
     final MOp op;
     Size size = Size.S64;
     int dst = NONE;
     int src = NONE;
+    /** A second source operand where an instruction has three register operands ({@link MOp#FCMP_SET}). */
+    int src2 = NONE;
     long imm;
     Cond cond;
     AluOp alu;
     ShiftOp shift;
     boolean signed;
     boolean remainder;
+    boolean saturating;
+    FloatOp fop;
     MBlock target;
     MBlock target2;
     List<MBlock> tableTargets;
@@ -83,6 +89,12 @@ final class MInst {
     }
 
     static String name(int reg) {
-        return isVirtual(reg) ? "%" + (reg - VREG_BASE) : Gpr.of(reg).name().toLowerCase();
+        if (isVirtual(reg)) {
+            return "%" + (reg - VREG_BASE);
+        }
+        return reg >= XMM_BASE ? Xmm.of(reg - XMM_BASE).name().toLowerCase() : Gpr.of(reg).name().toLowerCase();
     }
+
+    /** Binary float operations of {@link MOp#FALU}. */
+    enum FloatOp { ADD, SUB, MUL, DIV, AND, OR, XOR }
 }

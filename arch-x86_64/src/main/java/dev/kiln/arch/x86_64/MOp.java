@@ -54,5 +54,37 @@ enum MOp {
     /** outgoing stack argument number imm = src. */
     STORE_STACK_ARG,
     /** Unconditional trap with trap code imm. */
-    TRAP
+    TRAP,
+
+    // ---- floats (size S32: single precision, S64: double precision) ----
+    /** xmm dst = xmm src. */
+    XMOV,
+    /** xmm dst = the float whose bits are imm. */
+    XCONST,
+    /** dst fop= src, {@link MInst#fop} one of add, sub, mul, div, and, or, xor (dst is used and defined). */
+    FALU,
+    /** dst fop= [constant imm] (and/xor with a sign mask). */
+    FALU_CONST,
+    /** dst = Wasm min (imm 0) or max (imm 1) of dst and src (dst is used and defined). */
+    FMINMAX,
+    /** dst = sqrt(src). */
+    FSQRT,
+    /** dst = round(src) with SSE4.1 rounding mode imm. */
+    FROUND,
+    /** gpr dst = (a cond b) ? 1 : 0 for the {@code FloatCond} ordinal imm. */
+    FCMP_SET,
+    /** flags = ucomis(a=dst, b=src) for a fused branch. */
+    FCMP_FLAGS,
+    /** if cond: xmm dst = xmm src (dst is used and defined). */
+    XCMOV,
+    /** dst = src converted between single and double precision (size is the destination's). */
+    FCVT,
+    /** xmm dst = gpr src converted (signed or unsigned; imm is the integer width 32 or 64). */
+    CVT_I2F,
+    /** gpr dst = xmm src truncated (signed or unsigned, trapping or saturating; imm is the float width). */
+    CVT_F2I,
+    /** xmm dst = the bits of gpr src (movd/movq by size). */
+    BITCAST_I2F,
+    /** gpr dst = the bits of xmm src. */
+    BITCAST_F2I
 }

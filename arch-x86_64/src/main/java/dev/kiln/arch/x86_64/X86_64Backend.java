@@ -21,11 +21,12 @@ import java.util.List;
  * <ul>
  * <li>{@code r14} holds the callee's VMContext on entry and is preserved (it is callee-saved in
  *     System V, so host code called from Wasm preserves it too). Generated code never allocates it.</li>
- * <li>Integer parameters (i32, i64) in {@code rdi, rsi, rdx, rcx, r8, r9}, further ones on the
- *     stack in 8-byte slots at {@code [rsp+8]}, {@code [rsp+16]}, ... at entry (the caller's
- *     outgoing area); i32 values leave the upper 32 bits of their register undefined.</li>
- * <li>The result in {@code rax}. Callee-saved: {@code rbx rbp r12 r13 r14 r15}, as in System V;
- *     {@code r10}/{@code r11} are scratch. {@code rsp} is 16-byte aligned at the call.</li>
+ * <li>Integer parameters (i32, i64) in {@code rdi, rsi, rdx, rcx, r8, r9}, float parameters (f32,
+ *     f64) in {@code xmm0..xmm7}; the rest, in parameter order, on the stack in 8-byte slots at
+ *     {@code [rsp+8]}, {@code [rsp+16]}, ... at entry (the caller's outgoing area); i32 and f32
+ *     values leave the upper bits of their register undefined.</li>
+ * <li>The result in {@code rax} (integers) or {@code xmm0} (floats). Callee-saved: {@code rbx rbp r12 r13 r14 r15}, as in System V (every xmm
+ *     register is caller-saved); {@code r10}/{@code r11} are scratch. {@code rsp} is 16-byte aligned at the call.</li>
  * <li>Every function starts by comparing its lowest stack address with the VMContext stack limit and
  *     traps with {@code call stack exhausted} when it would cross it.</li>
  * </ul>
@@ -40,6 +41,9 @@ import java.util.List;
  * <p>Stateless and thread-safe.
  */
 public final class X86_64Backend implements Backend {
+    /** System V integer argument registers of the host call, vmctx first. */
+    private static final Gpr[] HOST_INT_REGS = {Gpr.RDI, Gpr.RSI, Gpr.RDX, Gpr.RCX, Gpr.R8, Gpr.R9};
+
     /** Bytes between the entry frame pointer and the stack pointer after the trampoline's saves. */
     private static final int ENTRY_SAVE_AREA = 56;
 
@@ -55,14 +59,14 @@ public final class X86_64Backend implements Backend {
     @Override
     public CompiledCode compileFunction(IrFunction function, FunctionEnvironment env) {
         for (ValType t : function.signature().params()) {
-            if (!t.isInteger()) {
+            if (!t.isInteger() && !t.isFloat()) {
                 throw new CompileException("function " + function.funcIndex() + " has a " + t
-                        + " parameter; the x86-64 backend supports only i32 and i64 parameters yet");
+                        + " parameter; the x86-64 backend does not support it yet");
             }
         }
         Lowering lowering = new Lowering(function, env);
         List<MBlock> blocks = lowering.lower();
-        LinearScan alloc = new LinearScan(blocks, lowering.vregLimit());
+        LinearScan alloc = new LinearScan(blocks, lowering.vregLimit(), lowering.xmmVregs());
         alloc.run();
         return new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackArgs()).emit();
     }
@@ -70,14 +74,15 @@ public final class X86_64Backend implements Backend {
     @Override
     public CompiledCode compileEntryTrampoline(int funcIndex, FuncType type, VMContextLayout layout) {
         for (ValType t : type.params()) {
-            if (!t.isInteger()) {
+            if (!t.isInteger() && !t.isFloat()) {
                 throw new CompileException("function " + funcIndex + " has a " + t
-                        + " parameter; entry trampolines support only i32 and i64 parameters yet");
+                        + " parameter; entry trampolines support only i32, i64, f32 and f64 parameters yet");
             }
         }
-        if (type.results().size() > 1 || (type.results().size() == 1 && !type.results().get(0).isInteger())) {
+        if (type.results().size() > 1
+                || (type.results().size() == 1 && !type.results().get(0).isInteger() && !type.results().get(0).isFloat())) {
             throw new CompileException("function " + funcIndex + " returns " + type.results()
-                    + "; entry trampolines support at most one i32 or i64 result yet");
+                    + "; entry trampolines support at most one i32, i64, f32 or f64 result yet");
         }
         Assembler a = new Assembler();
         Gpr vmctx = CodeEmitter.VMCTX;
@@ -103,28 +108,86 @@ public final class X86_64Backend implements Backend {
         a.bind(haveLimit);
         a.mov(Size.S64, Mem.of(vmctx, VMContextLayout.ENTRY_FRAME), Gpr.RBP);
 
+        // Where each parameter is on the host side (System V with vmctx as the first integer argument)
+        // and inside (the internal convention): an integer or xmm register index, or a stack slot.
         int n = type.params().size();
-        int stackArgs = Math.max(0, n - Lowering.ARG_REGS.length);
-        int reserve = 8 * stackArgs;
+        int[] hostSlot = new int[n];     // -1: in a register
+        int[] hostReg = new int[n];
+        int[] innerSlot = new int[n];
+        int[] innerReg = new int[n];
+        int hostInt = 1;
+        int hostFloat = 0;
+        int hostStack = 0;
+        int innerInt = 0;
+        int innerFloat = 0;
+        int innerStack = 0;
+        for (int k = 0; k < n; k++) {
+            boolean fp = type.params().get(k).isFloat();
+            hostSlot[k] = -1;
+            innerSlot[k] = -1;
+            if (fp) {
+                if (hostFloat < Lowering.FLOAT_ARG_REGS) {
+                    hostReg[k] = hostFloat++;
+                } else {
+                    hostSlot[k] = hostStack++;
+                }
+                if (innerFloat < Lowering.FLOAT_ARG_REGS) {
+                    innerReg[k] = innerFloat++;
+                } else {
+                    innerSlot[k] = innerStack++;
+                }
+            } else {
+                if (hostInt < HOST_INT_REGS.length) {
+                    hostReg[k] = hostInt++;
+                } else {
+                    hostSlot[k] = hostStack++;
+                }
+                if (innerInt < Lowering.ARG_REGS.length) {
+                    innerReg[k] = innerInt++;
+                } else {
+                    innerSlot[k] = innerStack++;
+                }
+            }
+        }
+        int reserve = 8 * innerStack;
         if ((ENTRY_SAVE_AREA + reserve) % 16 != 0) {
             reserve += 8;
         }
         if (reserve > 0) {
             a.aluImm(AluOp.SUB, Size.S64, Gpr.RSP, reserve);
         }
-        // Host parameter k+1 (k >= 6) is on the host stack at [rbp + 16 + 8*(k-5)]; internally it is
-        // stack argument k-6 at [rsp + 8*(k-6)].
-        for (int k = Lowering.ARG_REGS.length; k < n; k++) {
-            a.mov(Size.S64, Gpr.R11, Mem.of(Gpr.RBP, 16 + 8 * (k - 5)));
-            a.mov(Size.S64, Mem.of(Gpr.RSP, 8 * (k - 6)), Gpr.R11);
-        }
-        // Host registers hold (vmctx, p0..p4); internal registers take p0..p5.
-        Gpr[] hostRegs = {Gpr.RDI, Gpr.RSI, Gpr.RDX, Gpr.RCX, Gpr.R8, Gpr.R9};
-        for (int k = 0; k < Math.min(n, 6); k++) {
-            if (k + 1 < hostRegs.length) {
-                a.mov(Size.S64, Lowering.ARG_REGS[k], hostRegs[k + 1]);
+        // 1. stack-passed inner arguments, while every host register is intact; host stack
+        //    argument j is at [rbp + 16 + 8j]
+        for (int k = 0; k < n; k++) {
+            if (innerSlot[k] < 0) {
+                continue;
+            }
+            Mem to = Mem.of(Gpr.RSP, 8 * innerSlot[k]);
+            if (hostSlot[k] >= 0) {
+                a.mov(Size.S64, Gpr.R11, Mem.of(Gpr.RBP, 16 + 8 * hostSlot[k]));
+                a.mov(Size.S64, to, Gpr.R11);
+            } else if (type.params().get(k).isFloat()) {
+                a.movsd(to, Xmm.of(hostReg[k]));
             } else {
-                a.mov(Size.S64, Lowering.ARG_REGS[k], Mem.of(Gpr.RBP, 16));
+                a.mov(Size.S64, to, HOST_INT_REGS[hostReg[k]]);
+            }
+        }
+        // 2. integer registers shift down by one (host register i+1 -> inner register i, in order, so
+        //    each destination has already been read); float registers coincide
+        for (int k = 0; k < n; k++) {
+            if (innerSlot[k] >= 0) {
+                continue;
+            }
+            if (type.params().get(k).isFloat()) {
+                if (hostSlot[k] >= 0) {
+                    a.movsd(Xmm.of(innerReg[k]), Mem.of(Gpr.RBP, 16 + 8 * hostSlot[k]));
+                } else if (hostReg[k] != innerReg[k]) {
+                    a.movaps(Xmm.of(innerReg[k]), Xmm.of(hostReg[k]));
+                }
+            } else if (hostSlot[k] >= 0) {
+                a.mov(Size.S64, Lowering.ARG_REGS[innerReg[k]], Mem.of(Gpr.RBP, 16 + 8 * hostSlot[k]));
+            } else {
+                a.mov(Size.S64, Lowering.ARG_REGS[innerReg[k]], HOST_INT_REGS[hostReg[k]]);
             }
         }
         a.callRel32(funcIndex);

@@ -65,7 +65,7 @@ public final class IrPrinter {
         if (inst.cond() != null) {
             sb.append('.').append(inst.cond());
         }
-        if (!results.isEmpty() && inst.op() != Op.CALL && inst.op() != Op.ICMP) {
+        if (!results.isEmpty() && inst.op() != Op.CALL && inst.op() != Op.ICMP && inst.op() != Op.FCMP) {
             sb.append('.').append(results.get(0).type());
         }
         boolean first = true;
@@ -74,6 +74,15 @@ public final class IrPrinter {
                 sb.append(' ').append(results.get(0).type() == IrType.I32 ? Integer.toString((int) inst.imm())
                         : Long.toString(inst.imm()));
                 first = false;
+            }
+            case FCONST -> {
+                sb.append(' ').append(results.get(0).type() == IrType.F32
+                        ? Float.toString(Float.intBitsToFloat((int) inst.imm()))
+                        : Double.toString(Double.longBitsToDouble(inst.imm())));
+                first = false;
+            }
+            case FCMP -> {
+                sb.append('.').append(FloatCond.values()[(int) inst.imm()]);
             }
             case CALL -> {
                 sb.append(" func").append(inst.imm());

@@ -53,6 +53,56 @@ public enum Op {
     IREDUCE(Flags.PURE),
     /** {@code v = sextend_low.T a, imm}: sign-extend the low {@code imm} (8, 16, 32) bits of a within T. */
     SEXTEND_LOW(Flags.PURE),
+    /** {@code v = fconst.T imm}: a float constant; imm holds the IEEE 754 bits (f32 in the low 32). */
+    FCONST(Flags.PURE),
+    /** {@code v = fadd a, b} (IEEE 754 round to nearest even; NaN results are arithmetic NaNs). */
+    FADD(Flags.PURE),
+    /** {@code v = fsub a, b}. */
+    FSUB(Flags.PURE),
+    /** {@code v = fmul a, b}. */
+    FMUL(Flags.PURE),
+    /** {@code v = fdiv a, b}. */
+    FDIV(Flags.PURE),
+    /** {@code v = fmin a, b}: Wasm {@code min}: NaN if either is NaN, -0 below +0. */
+    FMIN(Flags.PURE),
+    /** {@code v = fmax a, b}: Wasm {@code max}: NaN if either is NaN, +0 above -0. */
+    FMAX(Flags.PURE),
+    /** {@code v = fcopysign a, b}: a's magnitude with b's sign bit. */
+    FCOPYSIGN(Flags.PURE),
+    /** {@code v = fsqrt a}. */
+    FSQRT(Flags.PURE),
+    /** {@code v = fabs a}: clears the sign bit (NaNs included). */
+    FABS(Flags.PURE),
+    /** {@code v = fneg a}: flips the sign bit (NaNs included). */
+    FNEG(Flags.PURE),
+    /** {@code v = fceil a}. */
+    FCEIL(Flags.PURE),
+    /** {@code v = ffloor a}. */
+    FFLOOR(Flags.PURE),
+    /** {@code v = ftrunc a}: round toward zero. */
+    FTRUNC(Flags.PURE),
+    /** {@code v = fnearest a}: round to nearest, ties to even. */
+    FNEAREST(Flags.PURE),
+    /** {@code v = fcmp.cond a, b}: 1 if the comparison holds (false when unordered, except {@code ne}); i32. imm is the {@link FloatCond} ordinal. */
+    FCMP(Flags.PURE),
+    /** {@code v = fpromote a}: f32 to f64. */
+    FPROMOTE(Flags.PURE),
+    /** {@code v = fdemote a}: f64 to f32, round to nearest even. */
+    FDEMOTE(Flags.PURE),
+    /** {@code v = fcvt_from_sint a}: signed integer (i32 or i64) to float. */
+    FCVT_FROM_SINT(Flags.PURE),
+    /** {@code v = fcvt_from_uint a}: unsigned integer (i32 or i64) to float. */
+    FCVT_FROM_UINT(Flags.PURE),
+    /** {@code v = fcvt_to_sint a}: float to signed integer, toward zero; traps on NaN and out of range. */
+    FCVT_TO_SINT(Flags.TRAPS),
+    /** {@code v = fcvt_to_uint a}: float to unsigned integer, toward zero; traps on NaN and out of range. */
+    FCVT_TO_UINT(Flags.TRAPS),
+    /** {@code v = fcvt_to_sint_sat a}: saturating: NaN gives 0, out of range the nearest bound. */
+    FCVT_TO_SINT_SAT(Flags.PURE),
+    /** {@code v = fcvt_to_uint_sat a}: saturating unsigned conversion. */
+    FCVT_TO_UINT_SAT(Flags.PURE),
+    /** {@code v = bitcast a}: reinterprets the bits between i32 and f32 or i64 and f64. */
+    BITCAST(Flags.PURE),
     /** {@code r0, r1, ... = call funcidx(args...)}: a direct call to the function with funcidx imm. */
     CALL(Flags.EFFECT),
     /** {@code jump block(args)}: terminator. */

@@ -169,6 +169,7 @@ public final class Verifier {
                 }
                 case SELECT -> {
                     expectArgs(b, inst, 3);
+                    // any value type: integers and floats
                     if (inst.arg(0).type() != IrType.I32 || inst.arg(1).type() != inst.result().type()
                             || inst.arg(2).type() != inst.result().type()) {
                         throw fail(b, inst, "select takes an i32 condition and two values of the result type");
@@ -220,9 +221,77 @@ public final class Verifier {
                         }
                     }
                 }
+                case FCONST -> {
+                    expectArgs(b, inst, 0);
+                    floatResult(b, inst);
+                }
+                case FADD, FSUB, FMUL, FDIV, FMIN, FMAX, FCOPYSIGN -> {
+                    expectArgs(b, inst, 2);
+                    IrType t = floatResult(b, inst);
+                    if (inst.arg(0).type() != t || inst.arg(1).type() != t) {
+                        throw fail(b, inst, "operand types differ from the result type " + t);
+                    }
+                }
+                case FSQRT, FABS, FNEG, FCEIL, FFLOOR, FTRUNC, FNEAREST -> {
+                    expectArgs(b, inst, 1);
+                    IrType t = floatResult(b, inst);
+                    if (inst.arg(0).type() != t) {
+                        throw fail(b, inst, "operand type differs from the result type " + t);
+                    }
+                }
+                case FCMP -> {
+                    expectArgs(b, inst, 2);
+                    if (inst.result().type() != IrType.I32 || !isFloat(inst.arg(0).type())
+                            || inst.arg(0).type() != inst.arg(1).type() || inst.imm() < 0
+                            || inst.imm() >= FloatCond.values().length) {
+                        throw fail(b, inst, "fcmp takes two floats of one type and a condition, and gives i32");
+                    }
+                }
+                case FPROMOTE, FDEMOTE -> {
+                    expectArgs(b, inst, 1);
+                    IrType from = inst.op() == Op.FPROMOTE ? IrType.F32 : IrType.F64;
+                    IrType to = inst.op() == Op.FPROMOTE ? IrType.F64 : IrType.F32;
+                    if (inst.arg(0).type() != from || inst.result().type() != to) {
+                        throw fail(b, inst, inst.op() + " converts " + from + " to " + to);
+                    }
+                }
+                case FCVT_FROM_SINT, FCVT_FROM_UINT -> {
+                    expectArgs(b, inst, 1);
+                    floatResult(b, inst);
+                    if (!inst.arg(0).type().isInt()) {
+                        throw fail(b, inst, "converts an integer");
+                    }
+                }
+                case FCVT_TO_SINT, FCVT_TO_UINT, FCVT_TO_SINT_SAT, FCVT_TO_UINT_SAT -> {
+                    expectArgs(b, inst, 1);
+                    intResult(b, inst);
+                    if (!isFloat(inst.arg(0).type())) {
+                        throw fail(b, inst, "converts a float");
+                    }
+                }
+                case BITCAST -> {
+                    expectArgs(b, inst, 1);
+                    IrType from = inst.arg(0).type();
+                    IrType to = inst.result().type();
+                    if (from.bits() != to.bits() || from.isInt() == to.isInt()) {
+                        throw fail(b, inst, "bitcast changes between an integer and a float of the same width");
+                    }
+                }
                 case TRAP, CALL -> {
                 }
             }
+        }
+
+        private static boolean isFloat(IrType t) {
+            return t == IrType.F32 || t == IrType.F64;
+        }
+
+        private IrType floatResult(Block b, Inst inst) {
+            IrType t = inst.result().type();
+            if (!isFloat(t)) {
+                throw fail(b, inst, "needs a float result type");
+            }
+            return t;
         }
 
         private IrType intResult(Block b, Inst inst) {

@@ -7,6 +7,7 @@ import dev.kiln.abi.ValType;
 import dev.kiln.compiler.ir.Block;
 import dev.kiln.compiler.ir.BlockCall;
 import dev.kiln.compiler.ir.Cond;
+import dev.kiln.compiler.ir.FloatCond;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
@@ -402,6 +403,47 @@ public final class FunctionTranslator {
             case I64_EXTEND16_S -> push(cur.append1(Op.SEXTEND_LOW, IrType.I64, 16, pop()));
             case I64_EXTEND32_S -> push(cur.append1(Op.SEXTEND_LOW, IrType.I64, 32, pop()));
 
+            case F32_CONST -> push(cur.append1(Op.FCONST, IrType.F32, r.i64() & 0xFFFF_FFFFL));
+            case F64_CONST -> push(cur.append1(Op.FCONST, IrType.F64, r.i64()));
+            case F32_ADD, F64_ADD -> binary(Op.FADD);
+            case F32_SUB, F64_SUB -> binary(Op.FSUB);
+            case F32_MUL, F64_MUL -> binary(Op.FMUL);
+            case F32_DIV, F64_DIV -> binary(Op.FDIV);
+            case F32_MIN, F64_MIN -> binary(Op.FMIN);
+            case F32_MAX, F64_MAX -> binary(Op.FMAX);
+            case F32_COPYSIGN, F64_COPYSIGN -> binary(Op.FCOPYSIGN);
+            case F32_SQRT, F64_SQRT -> unary(Op.FSQRT);
+            case F32_ABS, F64_ABS -> unary(Op.FABS);
+            case F32_NEG, F64_NEG -> unary(Op.FNEG);
+            case F32_CEIL, F64_CEIL -> unary(Op.FCEIL);
+            case F32_FLOOR, F64_FLOOR -> unary(Op.FFLOOR);
+            case F32_TRUNC, F64_TRUNC -> unary(Op.FTRUNC);
+            case F32_NEAREST, F64_NEAREST -> unary(Op.FNEAREST);
+            case F32_EQ, F64_EQ -> floatCompare(FloatCond.EQ);
+            case F32_NE, F64_NE -> floatCompare(FloatCond.NE);
+            case F32_LT, F64_LT -> floatCompare(FloatCond.LT);
+            case F32_GT, F64_GT -> floatCompare(FloatCond.GT);
+            case F32_LE, F64_LE -> floatCompare(FloatCond.LE);
+            case F32_GE, F64_GE -> floatCompare(FloatCond.GE);
+            case F64_PROMOTE_F32 -> convert(Op.FPROMOTE, IrType.F64);
+            case F32_DEMOTE_F64 -> convert(Op.FDEMOTE, IrType.F32);
+            case F32_CONVERT_I32_S, F32_CONVERT_I64_S -> convert(Op.FCVT_FROM_SINT, IrType.F32);
+            case F64_CONVERT_I32_S, F64_CONVERT_I64_S -> convert(Op.FCVT_FROM_SINT, IrType.F64);
+            case F32_CONVERT_I32_U, F32_CONVERT_I64_U -> convert(Op.FCVT_FROM_UINT, IrType.F32);
+            case F64_CONVERT_I32_U, F64_CONVERT_I64_U -> convert(Op.FCVT_FROM_UINT, IrType.F64);
+            case I32_TRUNC_F32_S, I32_TRUNC_F64_S -> convert(Op.FCVT_TO_SINT, IrType.I32);
+            case I64_TRUNC_F32_S, I64_TRUNC_F64_S -> convert(Op.FCVT_TO_SINT, IrType.I64);
+            case I32_TRUNC_F32_U, I32_TRUNC_F64_U -> convert(Op.FCVT_TO_UINT, IrType.I32);
+            case I64_TRUNC_F32_U, I64_TRUNC_F64_U -> convert(Op.FCVT_TO_UINT, IrType.I64);
+            case I32_TRUNC_SAT_F32_S, I32_TRUNC_SAT_F64_S -> convert(Op.FCVT_TO_SINT_SAT, IrType.I32);
+            case I64_TRUNC_SAT_F32_S, I64_TRUNC_SAT_F64_S -> convert(Op.FCVT_TO_SINT_SAT, IrType.I64);
+            case I32_TRUNC_SAT_F32_U, I32_TRUNC_SAT_F64_U -> convert(Op.FCVT_TO_UINT_SAT, IrType.I32);
+            case I64_TRUNC_SAT_F32_U, I64_TRUNC_SAT_F64_U -> convert(Op.FCVT_TO_UINT_SAT, IrType.I64);
+            case I32_REINTERPRET_F32 -> convert(Op.BITCAST, IrType.I32);
+            case I64_REINTERPRET_F64 -> convert(Op.BITCAST, IrType.I64);
+            case F32_REINTERPRET_I32 -> convert(Op.BITCAST, IrType.F32);
+            case F64_REINTERPRET_I64 -> convert(Op.BITCAST, IrType.F64);
+
             default -> throw unsupported(op, offset);
         }
     }
@@ -418,6 +460,21 @@ public final class FunctionTranslator {
         Value b = pop();
         Value a = pop();
         push(cur.append1(op, a.type(), 0, a, b));
+    }
+
+    private void unary(Op op) {
+        Value a = pop();
+        push(cur.append1(op, a.type(), 0, a));
+    }
+
+    private void convert(Op op, IrType to) {
+        push(cur.append1(op, to, 0, pop()));
+    }
+
+    private void floatCompare(FloatCond cond) {
+        Value b = pop();
+        Value a = pop();
+        push(cur.append1(Op.FCMP, IrType.I32, cond.ordinal(), a, b));
     }
 
     private void compare(Cond cond) {

@@ -209,11 +209,12 @@ public final class SsaBuilder {
         }
     }
 
-    /** Appends {@code iconst 0} of type {@code t} to {@code b}: the initial value of a declared local. */
+    /** Appends a zero of type {@code t} to {@code b}: the initial value of a declared local. */
     public static Value zero(Block b, IrType t) {
-        if (!t.isInt()) {
-            throw new UnsupportedOperationException("locals of type " + t + " are not supported yet");
-        }
-        return b.append1(Op.ICONST, t, 0);
+        return switch (t) {
+            case I32, I64 -> b.append1(Op.ICONST, t, 0);
+            case F32, F64 -> b.append1(Op.FCONST, t, 0);
+            case V128 -> throw new dev.kiln.abi.CompileException("v128 locals are not supported yet");
+        };
     }
 }
