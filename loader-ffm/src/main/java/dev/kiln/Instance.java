@@ -1,7 +1,10 @@
 package dev.kiln;
 
 import dev.kiln.abi.ArtifactMetadata;
+import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMContextLayout;
+import dev.kiln.loader.LinearMemoryReservation;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.LinkedHashMap;
@@ -19,24 +22,116 @@ public final class Instance {
     private final Module module;
     private final MemorySegment vmctx;
     private final Map<String, Func> funcs = new LinkedHashMap<>();
+    private final Map<String, Memory> memoryExports = new LinkedHashMap<>();
+    private final Map<String, Global> globalExports = new LinkedHashMap<>();
+    private final Memory[] memories;
+
+    private static final MemorySegment MPROTECT = Linker.nativeLinker().defaultLookup().find("mprotect")
+            .orElseThrow(() -> new IllegalStateException("libc has no mprotect"));
 
     private Instance(Store store, Module module) {
         this.store = store;
         this.module = module;
         ArtifactMetadata meta = module.metadata();
+        VMContextLayout layout = meta.layout();
         this.vmctx = store.allocate(meta.vmctxSize(), 16);
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.STACK_BUDGET, store.engine().stackBudget());
+        vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.LIBC_MPROTECT, MPROTECT.address());
+
+        // memories: a reservation that never moves, the initial pages committed
+        memories = new Memory[meta.memories().size()];
+        for (int i = 0; i < memories.length; i++) {
+            ArtifactMetadata.MemoryInfo mi = meta.memories().get(i);
+            long maxPages = mi.maxPages() < 0 ? 65536 : Math.min(mi.maxPages(), 65536);
+            LinearMemoryReservation r = LinearMemoryReservation.forMemory32(mi.minPages());
+            store.own(r);
+            vmctx.set(ValueLayout.JAVA_LONG, layout.memoryBase(i), r.base());
+            vmctx.set(ValueLayout.JAVA_LONG, layout.memoryLength(i), mi.minPages() * Memory.PAGE_SIZE);
+            vmctx.set(ValueLayout.JAVA_LONG, layout.memoryMaxLength(i), maxPages * Memory.PAGE_SIZE);
+            memories[i] = new Memory(store, vmctx, layout, i, r, maxPages);
+        }
+        // globals (spec §4.5.4 step: evaluate the initializers)
+        for (int i = 0; i < meta.globals().size(); i++) {
+            ArtifactMetadata.GlobalInfo g = meta.globals().get(i);
+            long bits = switch (g.initKind()) {
+                case ArtifactMetadata.GlobalInfo.INIT_CONST -> g.init();
+                case ArtifactMetadata.GlobalInfo.INIT_REF_NULL -> 0;
+                default -> throw new UnsupportedOperationException("global initializers of kind " + g.initKind()
+                        + " need imports, which are not supported yet");
+            };
+            Global.write(vmctx, layout.global(i), new Val(g.type(), bits));
+        }
+        // data segments: every segment's bytes are in the mapped .rodata; active ones are copied in
+        // order and then dropped (spec §4.5.4, Wasm 2.0 semantics)
+        long rodata = module.rodataAddress();
+        for (int i = 0; i < meta.data().size(); i++) {
+            ArtifactMetadata.DataInfo d = meta.data().get(i);
+            vmctx.set(ValueLayout.JAVA_LONG, layout.dataSegmentBase(i), rodata + d.rodataOffset());
+            vmctx.set(ValueLayout.JAVA_LONG, layout.dataSegmentLength(i), d.active() ? 0 : d.length());
+        }
+        for (ArtifactMetadata.DataInfo d : meta.data()) {
+            if (!d.active()) {
+                continue;
+            }
+            if (d.offsetKind() != ArtifactMetadata.GlobalInfo.INIT_CONST) {
+                throw new UnsupportedOperationException("data segment offsets from imported globals are not supported yet");
+            }
+            long offset = d.offset() & 0xFFFF_FFFFL;
+            MemorySegment mem = memories[d.memoryIndex()].segment();
+            if (offset + d.length() > mem.byteSize()) {
+                throw new Trap(TrapCode.MEMORY_OUT_OF_BOUNDS);
+            }
+            MemorySegment.copy(MemorySegment.ofAddress(rodata + d.rodataOffset()).reinterpret(d.length()), 0, mem, offset,
+                    d.length());
+        }
         for (ArtifactMetadata.ExportInfo e : meta.exports()) {
-            if (e.kind() == ArtifactMetadata.ExportInfo.FUNC) {
-                funcs.put(e.name(), new Func(this, e.name(), meta.functionType(e.index()),
-                        module.entryHandle(e.index(), e.trampolineOffset())));
+            switch (e.kind()) {
+                case ArtifactMetadata.ExportInfo.FUNC -> funcs.put(e.name(), new Func(this, e.name(),
+                        meta.functionType(e.index()), module.entryHandle(e.index(), e.trampolineOffset())));
+                case 2 -> memoryExports.put(e.name(), memories[e.index()]);
+                case 3 -> {
+                    ArtifactMetadata.GlobalInfo g = meta.globals().get(e.index());
+                    globalExports.put(e.name(), new Global(store, vmctx, layout.global(e.index()), g.type(), g.mutable()));
+                }
+                default -> {
+                    // tables: not yet
+                }
             }
         }
     }
 
     /**
-     * Instantiates {@code module} in {@code store}.
+     * The exported memory {@code name}.
      *
+     * @throws IllegalArgumentException if the module exports no memory of that name
+     */
+    public Memory memory(String name) {
+        Memory m = memoryExports.get(name);
+        if (m == null) {
+            throw new IllegalArgumentException("the module exports no memory named \"" + name + "\"");
+        }
+        return m;
+    }
+
+    /**
+     * The exported global {@code name}.
+     *
+     * @throws IllegalArgumentException if the module exports no global of that name
+     */
+    public Global global(String name) {
+        Global g = globalExports.get(name);
+        if (g == null) {
+            throw new IllegalArgumentException("the module exports no global named \"" + name + "\"");
+        }
+        return g;
+    }
+
+    /**
+     * Instantiates {@code module} in {@code store}: allocates its VMContext and memories, evaluates
+     * global initializers and copies active data segments (spec §4.5.4).
+     *
+     * @throws Trap                  if an active data segment does not fit its memory
+     *                               ({@code out of bounds memory access})
      * @throws IllegalStateException if the store is closed
      */
     public static Instance create(Store store, Module module) {

@@ -195,6 +195,11 @@ public final class Module {
         return code;
     }
 
+    /** Address of the mapped {@code .rodata} (data segment bytes), or 0 if the artifact has none. */
+    long rodataAddress() {
+        return code.elf().section(".rodata").map(sec -> code.image().address() + sec.addr()).orElse(0L);
+    }
+
     /** The downcall handle of the entry trampoline of function {@code funcIndex}: {@code (vmctx, params...) -> result}. */
     MethodHandle entryHandle(int funcIndex, int trampolineOffset) {
         return entryHandles.computeIfAbsent(funcIndex, i -> {

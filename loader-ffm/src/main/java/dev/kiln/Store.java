@@ -21,6 +21,7 @@ import java.lang.foreign.MemorySegment;
 public final class Store implements AutoCloseable {
     private final Engine engine;
     private final Arena arena = Arena.ofShared();
+    private final java.util.List<AutoCloseable> resources = new java.util.ArrayList<>();
     private volatile boolean closed;
 
     /** A new, empty store. */
@@ -50,12 +51,26 @@ public final class Store implements AutoCloseable {
         return arena.allocate(bytes, alignment);
     }
 
-    /** Frees every instance's native memory. Idempotent. */
+    /** Registers native memory (a linear memory reservation) to release when the store closes. */
+    void own(AutoCloseable resource) {
+        ensureOpen();
+        resources.add(resource);
+    }
+
+    /** Frees every instance's native memory: VMContexts and linear memories. Idempotent. */
     @Override
     public void close() {
         if (!closed) {
             closed = true;
             arena.close();
+            for (AutoCloseable r : resources) {
+                try {
+                    r.close();
+                } catch (Exception e) {
+                    // unmapping failed: the address space stays reserved; nothing else depends on it
+                }
+            }
+            resources.clear();
         }
     }
 }

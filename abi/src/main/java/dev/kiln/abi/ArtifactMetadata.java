@@ -15,7 +15,8 @@ import java.util.List;
  * What the loader needs to know about a compiled module, stored in the artifact's {@code .kiln.meta}
  * section: the format version, target and required CPU features, the compile options, a SHA-256 of
  * the input, the function types, where each function's code is in {@code .text}, the exports with
- * their entry trampolines, the VMContext size, the unwind stub and the trap sites.
+ * their entry trampolines, the memories, globals and data segments (whose bytes are in
+ * {@code .rodata}), the VMContext size, the unwind stub and the trap sites.
  *
  * <p>Encoding: little-endian; the magic {@code "KILNMETA"}, a u32 {@link #FORMAT_VERSION}, then the
  * fields in declaration order; strings and byte arrays are a u32 length and the bytes (UTF-8 for
@@ -31,6 +32,9 @@ import java.util.List;
  * @param importedFunctions how many functions are imported (their funcidx come first)
  * @param functions         the defined functions, by funcidx minus {@code importedFunctions}
  * @param exports           the exports, in module order
+ * @param memories          the memories (Wasm 2.0: at most one)
+ * @param globals           the defined globals, by defined-global index
+ * @param data              the data segments, by dataidx
  * @param vmctxSize         size in bytes of the VMContext
  * @param unwindStubOffset  offset in {@code .text} of the trap-unwind stub
  * @param trapSites         every trap site, by ascending text offset
@@ -44,12 +48,15 @@ public record ArtifactMetadata(
         int importedFunctions,
         List<FunctionInfo> functions,
         List<ExportInfo> exports,
+        List<MemoryInfo> memories,
+        List<GlobalInfo> globals,
+        List<DataInfo> data,
         int vmctxSize,
         int unwindStubOffset,
         List<TrapSiteInfo> trapSites) {
 
     /** Version of this encoding; a loader rejects any other. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
     private static final byte[] MAGIC = "KILNMETA".getBytes(StandardCharsets.US_ASCII);
@@ -58,6 +65,9 @@ public record ArtifactMetadata(
         types = List.copyOf(types);
         functions = List.copyOf(functions);
         exports = List.copyOf(exports);
+        memories = List.copyOf(memories);
+        globals = List.copyOf(globals);
+        data = List.copyOf(data);
         trapSites = List.copyOf(trapSites);
         inputHash = inputHash.clone();
     }
@@ -84,6 +94,58 @@ public record ArtifactMetadata(
     public record ExportInfo(String name, int kind, int index, int trampolineOffset) {
         /** Export kind of a function. */
         public static final int FUNC = 0;
+    }
+
+    /**
+     * A memory.
+     *
+     * @param minPages initial size in 64 KiB pages
+     * @param maxPages maximum size in pages, or -1 for none (then 65536, 4 GiB)
+     */
+    public record MemoryInfo(long minPages, long maxPages) {
+    }
+
+    /**
+     * A defined global and its initializer (a constant expression, spec §3.3.10).
+     *
+     * @param type     its value type
+     * @param mutable  whether {@code global.set} may change it
+     * @param initKind how it is initialized: {@link #INIT_CONST}, {@link #INIT_GLOBAL},
+     *                 {@link #INIT_REF_NULL} or {@link #INIT_REF_FUNC}
+     * @param init     the constant's bits (i32 sign-extended, f32 in the low 32 bits), a globalidx or a funcidx
+     */
+    public record GlobalInfo(ValType type, boolean mutable, int initKind, long init) {
+        /** Initialized by a {@code t.const}. */
+        public static final int INIT_CONST = 0;
+        /** Initialized by {@code global.get} of an imported global. */
+        public static final int INIT_GLOBAL = 1;
+        /** Initialized by {@code ref.null}. */
+        public static final int INIT_REF_NULL = 2;
+        /** Initialized by {@code ref.func}. */
+        public static final int INIT_REF_FUNC = 3;
+    }
+
+    /**
+     * A data segment.
+     *
+     * @param active        whether it is copied into a memory at instantiation
+     * @param memoryIndex   for an active segment, the memidx
+     * @param offsetKind    for an active segment, {@link GlobalInfo#INIT_CONST} (offset is the i32) or
+     *                      {@link GlobalInfo#INIT_GLOBAL} (offset is the globalidx holding it)
+     * @param offset        see {@code offsetKind}
+     * @param rodataOffset  where its bytes are in {@code .rodata}
+     * @param length        its length in bytes
+     */
+    public record DataInfo(boolean active, int memoryIndex, int offsetKind, long offset, int rodataOffset, int length) {
+    }
+
+    /** The VMContext layout of this module, computed from its shape as the compiler did. */
+    public VMContextLayout layout() {
+        List<ValType> g = new ArrayList<>(globals.size());
+        for (GlobalInfo gi : globals) {
+            g.add(gi.type());
+        }
+        return VMContextLayout.forModule(memories.size(), g, data.size());
     }
 
     /**
@@ -160,6 +222,27 @@ public record ArtifactMetadata(
                 out.u32(e.kind());
                 out.u32(e.index());
                 out.u32(e.trampolineOffset());
+            }
+            out.u32(memories.size());
+            for (MemoryInfo m : memories) {
+                out.u64(m.minPages());
+                out.u64(m.maxPages());
+            }
+            out.u32(globals.size());
+            for (GlobalInfo g : globals) {
+                out.u32(g.type().code());
+                out.u32(g.mutable() ? 1 : 0);
+                out.u32(g.initKind());
+                out.u64(g.init());
+            }
+            out.u32(data.size());
+            for (DataInfo d : data) {
+                out.u32(d.active() ? 1 : 0);
+                out.u32(d.memoryIndex());
+                out.u32(d.offsetKind());
+                out.u64(d.offset());
+                out.u32(d.rodataOffset());
+                out.u32(d.length());
             }
             out.u32(vmctxSize);
             out.u32(unwindStubOffset);
@@ -253,6 +336,27 @@ public record ArtifactMetadata(
             for (int i = 0; i < nExports; i++) {
                 exports.add(new ExportInfo(string(in, source), in.getInt(), in.getInt(), in.getInt()));
             }
+            int nMem = count(in, source, 16);
+            List<MemoryInfo> memories = new ArrayList<>(nMem);
+            for (int i = 0; i < nMem; i++) {
+                memories.add(new MemoryInfo(in.getLong(), in.getLong()));
+            }
+            int nGlobals = count(in, source, 20);
+            List<GlobalInfo> globals = new ArrayList<>(nGlobals);
+            for (int i = 0; i < nGlobals; i++) {
+                int pos = in.position();
+                ValType t = ValType.fromCode(in.getInt());
+                if (t == null) {
+                    throw new ArtifactFormatException(source, pos, "global " + i + " has an unknown value type");
+                }
+                globals.add(new GlobalInfo(t, in.getInt() != 0, in.getInt(), in.getLong()));
+            }
+            int nData = count(in, source, 28);
+            List<DataInfo> data = new ArrayList<>(nData);
+            for (int i = 0; i < nData; i++) {
+                data.add(new DataInfo(in.getInt() != 0, in.getInt(), in.getInt(), in.getLong(),
+                        count(in, source, Integer.MAX_VALUE), count(in, source, Integer.MAX_VALUE)));
+            }
             int vmctxSize = count(in, source, Integer.MAX_VALUE);
             int unwind = count(in, source, Integer.MAX_VALUE);
             int nTraps = count(in, source, 8);
@@ -264,8 +368,13 @@ public record ArtifactMetadata(
                 throw new ArtifactFormatException(source, in.position(), in.remaining() + " unexpected bytes at the end of "
                         + SECTION);
             }
-            return new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism), hash, types, imported,
-                    funcs, exports, vmctxSize, unwind, traps);
+            ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism), hash,
+                    types, imported, funcs, exports, memories, globals, data, vmctxSize, unwind, traps);
+            if (meta.layout().size() != vmctxSize) {
+                throw new ArtifactFormatException(source, -1, "VMContext size " + vmctxSize
+                        + " does not match the module's shape (" + meta.layout().size() + ")");
+            }
+            return meta;
         } catch (BufferUnderflowException e) {
             throw new ArtifactFormatException(source, in.position(), SECTION + " is truncated");
         }

@@ -1,5 +1,7 @@
 package dev.kiln.abi;
 
+import java.util.List;
+
 /**
  * The layout of an instance's VMContext: the native struct that generated code reaches through its
  * VMContext register (x86-64: {@code r14}) and that the loader reads and writes through
@@ -17,9 +19,17 @@ package dev.kiln.abi;
  * <tr><td>16</td><td>u64 stack limit</td><td>lowest stack pointer Wasm code may use; every function
  *     prologue compares {@code rsp} with it; set by the outermost entry, 0 when no call is active</td></tr>
  * <tr><td>24</td><td>u64 stack budget</td><td>bytes of native stack a call from the host may use</td></tr>
+ * <tr><td>32</td><td>u64 mprotect</td><td>address of libc's {@code mprotect}, called by
+ *     {@code memory.grow} to commit pages of a reserved memory</td></tr>
  * </table>
- * Per-module fields (memories, globals, tables, imported functions) follow the header as later
- * features need them; the layout is computed per module and recorded in the artifact.
+ * Then, computed per module from its shape:
+ * <ul>
+ * <li>for each memory (Wasm 2.0: at most one): u64 base address, u64 current length in bytes,
+ *     u64 maximum length in bytes ({@code memory.grow} fails beyond it);</li>
+ * <li>for each defined global: its value in an 8-byte slot (16 for v128), the low bytes used for
+ *     i32/f32;</li>
+ * <li>for each data segment: u64 address and u64 length of its bytes (length 0 once dropped).</li>
+ * </ul>
  *
  * <p>Immutable and thread-safe.
  */
@@ -32,35 +42,104 @@ public final class VMContextLayout {
     public static final int STACK_LIMIT = 16;
     /** Offset of the u64 stack budget in bytes. */
     public static final int STACK_BUDGET = 24;
+    /** Offset of the u64 address of libc's mprotect. */
+    public static final int LIBC_MPROTECT = 32;
     /** Size of the fixed header in bytes. */
-    public static final int HEADER_SIZE = 32;
+    public static final int HEADER_SIZE = 40;
 
+    private final int memories;
+    private final int memoriesOffset;
+    private final int[] globalOffsets;
+    private final int dataSegments;
+    private final int dataOffset;
     private final int size;
 
-    private VMContextLayout(int size) {
-        this.size = size;
-    }
-
-    /** The layout of a module's VMContext (for now the fixed header). */
-    public static VMContextLayout forModule() {
-        return new VMContextLayout(HEADER_SIZE);
+    private VMContextLayout(int memories, List<ValType> globals, int dataSegments) {
+        this.memories = memories;
+        int off = HEADER_SIZE;
+        this.memoriesOffset = off;
+        off += 24 * memories;
+        this.globalOffsets = new int[globals.size()];
+        for (int i = 0; i < globals.size(); i++) {
+            int bytes = globals.get(i) == ValType.V128 ? 16 : 8;
+            off = (off + bytes - 1) & -bytes;
+            globalOffsets[i] = off;
+            off += bytes;
+        }
+        this.dataSegments = dataSegments;
+        this.dataOffset = off;
+        off += 16 * dataSegments;
+        this.size = (off + 15) & -16;
     }
 
     /**
-     * The layout recorded in an artifact.
+     * The layout for a module's shape.
      *
-     * @param size total size in bytes, at least {@link #HEADER_SIZE}
-     * @throws IllegalArgumentException if {@code size} is smaller than the header or not 8-aligned
+     * @param memories     number of memories (0 or 1 in Wasm 2.0)
+     * @param globals      the types of the module's defined globals, by defined-global index
+     * @param dataSegments number of data segments
      */
-    public static VMContextLayout ofSize(int size) {
-        if (size < HEADER_SIZE || size % 8 != 0) {
-            throw new IllegalArgumentException("VMContext size " + size + " is not a valid layout");
-        }
-        return new VMContextLayout(size);
+    public static VMContextLayout forModule(int memories, List<ValType> globals, int dataSegments) {
+        return new VMContextLayout(memories, globals, dataSegments);
     }
 
-    /** Total size of the struct in bytes (a multiple of 8). */
+    /** Total size of the struct in bytes (a multiple of 16). */
     public int size() {
         return size;
+    }
+
+    /** Number of memories. */
+    public int memories() {
+        return memories;
+    }
+
+    private void checkMemory(int memidx) {
+        if (memidx < 0 || memidx >= memories) {
+            throw new IndexOutOfBoundsException("memory " + memidx + " of " + memories);
+        }
+    }
+
+    /** Offset of memory {@code memidx}'s u64 base address. */
+    public int memoryBase(int memidx) {
+        checkMemory(memidx);
+        return memoriesOffset + 24 * memidx;
+    }
+
+    /** Offset of memory {@code memidx}'s u64 current length in bytes. */
+    public int memoryLength(int memidx) {
+        return memoryBase(memidx) + 8;
+    }
+
+    /** Offset of memory {@code memidx}'s u64 maximum length in bytes. */
+    public int memoryMaxLength(int memidx) {
+        return memoryBase(memidx) + 16;
+    }
+
+    /** Number of defined globals. */
+    public int globals() {
+        return globalOffsets.length;
+    }
+
+    /** Offset of defined global {@code i}'s value slot. */
+    public int global(int i) {
+        return globalOffsets[i];
+    }
+
+    /** Number of data segments. */
+    public int dataSegments() {
+        return dataSegments;
+    }
+
+    /** Offset of data segment {@code i}'s u64 address. */
+    public int dataSegmentBase(int i) {
+        if (i < 0 || i >= dataSegments) {
+            throw new IndexOutOfBoundsException("data segment " + i + " of " + dataSegments);
+        }
+        return dataOffset + 16 * i;
+    }
+
+    /** Offset of data segment {@code i}'s u64 length (0 once dropped). */
+    public int dataSegmentLength(int i) {
+        return dataSegmentBase(i) + 8;
     }
 }

@@ -77,7 +77,11 @@ public final class ModuleCompiler {
             throw new CompileException("imports are not supported yet (import \"" + imp.module() + "\" \""
                     + imp.name() + "\")");
         }
-        VMContextLayout layout = VMContextLayout.forModule();
+        List<dev.kiln.abi.ValType> globalTypes = new ArrayList<>();
+        for (var g : module.globals()) {
+            globalTypes.add(g.type().valType());
+        }
+        VMContextLayout layout = VMContextLayout.forModule(module.memories().size(), globalTypes, module.data().size());
         FunctionEnvironment env = new FunctionEnvironment() {
             @Override
             public FuncType functionType(int funcIndex) {
@@ -130,10 +134,35 @@ public final class ModuleCompiler {
             exports.add(new ArtifactMetadata.ExportInfo(e.name(), e.kind().ordinal(), e.index(),
                     func ? trampolineOffset[e.index()] : -1));
         }
+        List<ArtifactMetadata.MemoryInfo> memories = new ArrayList<>();
+        for (var m : module.memories()) {
+            memories.add(new ArtifactMetadata.MemoryInfo(m.limits().min(), m.limits().max()));
+        }
+        List<ArtifactMetadata.GlobalInfo> globals = new ArrayList<>();
+        for (var g : module.globals()) {
+            globals.add(globalInfo(g.type().valType(), g.type().mutable(), g.init()));
+        }
+        java.io.ByteArrayOutputStream rodata = new java.io.ByteArrayOutputStream();
+        List<ArtifactMetadata.DataInfo> data = new ArrayList<>();
+        for (var d : module.data()) {
+            int at = rodata.size();
+            rodata.write(bytes, d.dataStart(), d.dataLength());
+            int offsetKind = 0;
+            long offset = 0;
+            if (d.active()) {
+                ArtifactMetadata.GlobalInfo o = globalInfo(dev.kiln.abi.ValType.I32, false, d.offset());
+                offsetKind = o.initKind();
+                offset = o.init();
+            }
+            data.add(new ArtifactMetadata.DataInfo(d.active(), d.memoryIndex(), offsetKind, offset, at, d.dataLength()));
+        }
         ArtifactMetadata meta = new ArtifactMetadata(backend.target(), 0, options, sha256(input), module.types(),
-                imported, funcs, exports, layout.size(), unwind, linker.trapSites());
+                imported, funcs, exports, memories, globals, data, layout.size(), unwind, linker.trapSites());
 
         ElfWriter elf = new ElfWriter(backend.target()).setText(text);
+        if (rodata.size() > 0) {
+            elf.setRodata(rodata.toByteArray());
+        }
         for (Linker.Placed p : linker.placed()) {
             elf.addFunctionSymbol(p.name(), p.offset(), p.code().code().length);
         }
@@ -183,7 +212,7 @@ public final class ModuleCompiler {
     private CompiledCode compileFunction(WasmModule module, byte[] bytes, FunctionEnvironment env,
             CompileOptions options, int funcIndex) {
         String name = symbolName(funcIndex, module.functionName(funcIndex));
-        IrFunction ir = FunctionTranslator.translate(module, bytes, funcIndex, name);
+        IrFunction ir = FunctionTranslator.translate(module, bytes, funcIndex, name, env.vmctx());
         if (options.verifyIr()) {
             Verifier.verify(ir);
         }
@@ -192,6 +221,21 @@ public final class ModuleCompiler {
             Verifier.verify(ir);
         }
         return backend.compileFunction(ir, env);
+    }
+
+    private static ArtifactMetadata.GlobalInfo globalInfo(dev.kiln.abi.ValType type, boolean mutable,
+            dev.kiln.compiler.wasm.ConstExpr init) {
+        return switch (init.opcode()) {
+            case I32_CONST, I64_CONST, F32_CONST, F64_CONST -> new ArtifactMetadata.GlobalInfo(type, mutable,
+                    ArtifactMetadata.GlobalInfo.INIT_CONST, init.value());
+            case GLOBAL_GET -> new ArtifactMetadata.GlobalInfo(type, mutable, ArtifactMetadata.GlobalInfo.INIT_GLOBAL,
+                    init.value());
+            case REF_NULL -> new ArtifactMetadata.GlobalInfo(type, mutable, ArtifactMetadata.GlobalInfo.INIT_REF_NULL, 0);
+            case REF_FUNC -> new ArtifactMetadata.GlobalInfo(type, mutable, ArtifactMetadata.GlobalInfo.INIT_REF_FUNC,
+                    init.value());
+            default -> throw new CompileException("constant expression " + init.opcode().mnemonic()
+                    + " is not supported yet (at byte offset " + init.start() + ")");
+        };
     }
 
     /** The symbol of function {@code funcIndex}: {@code wasm[N]::name} or {@code wasm[N]}. */

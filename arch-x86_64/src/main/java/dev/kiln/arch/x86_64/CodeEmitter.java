@@ -48,10 +48,13 @@ final class CodeEmitter {
     private final Map<String, Label> constants = new java.util.LinkedHashMap<>();
     private final Map<String, Long> constantBits = new java.util.HashMap<>();
 
-    CodeEmitter(List<MBlock> blocks, LinearScan alloc, int outgoingStackArgs) {
+    private final VMContextLayout layout;
+
+    CodeEmitter(List<MBlock> blocks, LinearScan alloc, int outgoingStackArgs, VMContextLayout layout) {
         this.blocks = blocks;
         this.alloc = alloc;
         this.outArgs = outgoingStackArgs;
+        this.layout = layout;
     }
 
     CompiledCode emit() {
@@ -119,7 +122,8 @@ final class CodeEmitter {
             }
         }
         int bytes = 8 * (outArgs + alloc.spillSlots());
-        boolean makesCalls = blocks.stream().anyMatch(b -> b.insts.stream().anyMatch(m -> m.op == MOp.CALL));
+        boolean makesCalls = blocks.stream().anyMatch(b -> b.insts.stream()
+                .anyMatch(m -> m.op == MOp.CALL || m.op == MOp.MEMORY_GROW));
         // at entry rsp = 8 mod 16; where the function calls, rsp must be 0 mod 16 after the pushes and the frame
         if (makesCalls && (8 + 8 * savedRegs.size() + bytes) % 16 != 0) {
             bytes += 8;
@@ -172,6 +176,10 @@ final class CodeEmitter {
     private void emitWithSpills(MInst m) {
         if (m.op == MOp.PMOVE) {
             parallelMove(m);
+            return;
+        }
+        if (m.op == MOp.HEAP_LOAD || m.op == MOp.HEAP_STORE) {
+            heapAccess(m);
             return;
         }
         scratchUsed = 0;
@@ -458,8 +466,208 @@ final class CodeEmitter {
                 trapSites.add(new TrapSite(a.position(), code));
                 a.jmp(trapStub(code));
             }
-            case PMOVE -> throw new IllegalStateException("handled by parallelMove");
+            case PMOVE, HEAP_LOAD, HEAP_STORE -> throw new IllegalStateException("handled before emitInst");
+            case TRAP_IF -> jccTrap(m.cond, TrapCode.fromCode((int) m.imm));
+            case VMCTX_LOAD -> {
+                Mem at = Mem.of(VMCTX, (int) m.imm);
+                if (alloc.isXmm(m.dst)) {
+                    if (m.size == Size.S32) {
+                        a.movss(xmm(m.dst), at);
+                    } else {
+                        a.movsd(xmm(m.dst), at);
+                    }
+                } else {
+                    a.mov(m.size, reg(m.dst), at);
+                }
+            }
+            case VMCTX_STORE -> {
+                Mem at = Mem.of(VMCTX, (int) m.imm);
+                if (MInst.isVirtual(m.src) && alloc.isXmm(m.src)) {
+                    if (m.size == Size.S32) {
+                        a.movss(at, xmm(m.src));
+                    } else {
+                        a.movsd(at, xmm(m.src));
+                    }
+                } else {
+                    a.mov(m.size, at, reg(m.src));
+                }
+            }
+            case MEMORY_GROW -> memoryGrow();
+            case MEMORY_FILL -> {
+                boundsCheck(Gpr.RDI, Gpr.RCX, layout.memoryLength(0));
+                a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Mem.of(VMCTX, layout.memoryBase(0)));
+                a.emitBytes(new byte[] {(byte) 0xF3, (byte) 0xAA}); // rep stosb
+            }
+            case MEMORY_COPY -> {
+                int len = layout.memoryLength(0);
+                boundsCheck(Gpr.RDI, Gpr.RCX, len);
+                boundsCheck(Gpr.RSI, Gpr.RCX, len);
+                a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, layout.memoryBase(0)));
+                a.alu(AluOp.ADD, Size.S64, Gpr.RDI, SCRATCH1);
+                a.alu(AluOp.ADD, Size.S64, Gpr.RSI, SCRATCH1);
+                Label forward = a.newLabel();
+                Label done = a.newLabel();
+                a.alu(AluOp.CMP, Size.S64, Gpr.RDI, Gpr.RSI);
+                a.jcc(Cond.BE, forward);
+                // destination above the source: copy from the end down so overlapping bytes are read first
+                a.lea(Size.S64, Gpr.RDI, Mem.of(Gpr.RDI, Gpr.RCX, 1, -1));
+                a.lea(Size.S64, Gpr.RSI, Mem.of(Gpr.RSI, Gpr.RCX, 1, -1));
+                a.emitBytes(new byte[] {(byte) 0xFD, (byte) 0xF3, (byte) 0xA4, (byte) 0xFC}); // std; rep movsb; cld
+                a.jmp(done);
+                a.bind(forward);
+                a.emitBytes(new byte[] {(byte) 0xF3, (byte) 0xA4}); // rep movsb
+                a.bind(done);
+            }
+            case MEMORY_INIT -> {
+                int seg = (int) m.imm;
+                boundsCheck(Gpr.RSI, Gpr.RCX, dataLength(seg));
+                boundsCheck(Gpr.RDI, Gpr.RCX, layout.memoryLength(0));
+                a.alu(AluOp.ADD, Size.S64, Gpr.RSI, Mem.of(VMCTX, dataLength(seg) - 8));
+                a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Mem.of(VMCTX, layout.memoryBase(0)));
+                a.emitBytes(new byte[] {(byte) 0xF3, (byte) 0xA4}); // rep movsb
+            }
         }
+    }
+
+    /** VMContext offset of data segment {@code seg}'s length (its address is 8 bytes below). */
+    private int dataLength(int seg) {
+        return layout.dataSegmentLength(seg);
+    }
+
+    /** Traps unless {@code start + len <= [vmctx + lengthOffset]} (64-bit: cannot overflow for u32 operands). */
+    private void boundsCheck(Gpr start, Gpr len, int lengthOffset) {
+        a.lea(Size.S64, SCRATCH1, Mem.of(start, len, 1, 0));
+        a.alu(AluOp.CMP, Size.S64, SCRATCH1, Mem.of(VMCTX, lengthOffset));
+        jccTrap(Cond.A, TrapCode.MEMORY_OUT_OF_BOUNDS);
+    }
+
+    /**
+     * memory.grow of memory 0: {@code edi} pages. The memory is a reservation whose pages past the
+     * current length are PROT_NONE; growing commits them with libc's mprotect (address in the
+     * VMContext) and then publishes the new length. Result in {@code eax}: the old size in pages, or
+     * -1 if the maximum would be exceeded or mprotect failed.
+     */
+    private void memoryGrow() {
+        int base = layout.memoryBase(0);
+        int length = layout.memoryLength(0);
+        int max = layout.memoryMaxLength(0);
+        Label fail = a.newLabel();
+        Label commit = a.newLabel();
+        Label done = a.newLabel();
+        a.mov(Size.S32, Gpr.RCX, Gpr.RDI);
+        a.shiftImm(ShiftOp.SHL, Size.S64, Gpr.RCX, 16);                 // delta in bytes
+        a.mov(Size.S64, Gpr.R8, Mem.of(VMCTX, length));                 // old length
+        a.lea(Size.S64, Gpr.R9, Mem.of(Gpr.R8, Gpr.RCX, 1, 0));         // new length
+        a.alu(AluOp.CMP, Size.S64, Gpr.R9, Mem.of(VMCTX, max));
+        a.jcc(Cond.A, fail);
+        a.test(Size.S64, Gpr.RCX, Gpr.RCX);
+        a.jcc(Cond.NE, commit);
+        a.jmp(done);
+        a.bind(commit);
+        a.mov(Size.S64, Gpr.RDI, Mem.of(VMCTX, base));
+        a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Gpr.R8);                     // first new byte
+        a.mov(Size.S64, Gpr.RSI, Gpr.RCX);
+        a.movImm(Size.S32, Gpr.RDX, 3);                                  // PROT_READ | PROT_WRITE
+        a.push(Gpr.R8);
+        a.push(Gpr.R9);
+        a.call(Mem.of(VMCTX, VMContextLayout.LIBC_MPROTECT));
+        a.pop(Gpr.R9);
+        a.pop(Gpr.R8);
+        a.test(Size.S32, Gpr.RAX, Gpr.RAX);
+        a.jcc(Cond.NE, fail);
+        a.mov(Size.S64, Mem.of(VMCTX, length), Gpr.R9);
+        a.bind(done);
+        a.mov(Size.S64, Gpr.RAX, Gpr.R8);
+        a.shiftImm(ShiftOp.SHR, Size.S64, Gpr.RAX, 16);
+        Label out = a.newLabel();
+        a.jmp(out);
+        a.bind(fail);
+        a.movImm(Size.S32, Gpr.RAX, -1);
+        a.bind(out);
+    }
+
+    /**
+     * A heap load or store: the address {@code base + index + disp} with at most one scratch
+     * register for spilled base/index ({@code add r10, [slot]} when both are), the value in the other.
+     */
+    private void heapAccess(MInst m) {
+        Mem addr;
+        boolean bSpilled = isSpilled(m.src);
+        boolean iSpilled = isSpilled(m.src2);
+        Gpr base = bSpilled ? null : reg(m.src);
+        Gpr index = iSpilled ? null : reg(m.src2);
+        if (bSpilled && iSpilled) {
+            a.mov(Size.S64, SCRATCH0, slot(alloc.interval(m.src).spillSlot));
+            a.alu(AluOp.ADD, Size.S64, SCRATCH0, slot(alloc.interval(m.src2).spillSlot));
+            addr = Mem.of(SCRATCH0, (int) m.imm);
+        } else {
+            if (bSpilled) {
+                a.mov(Size.S64, SCRATCH0, slot(alloc.interval(m.src).spillSlot));
+                base = SCRATCH0;
+            } else if (iSpilled) {
+                a.mov(Size.S64, SCRATCH0, slot(alloc.interval(m.src2).spillSlot));
+                index = SCRATCH0;
+            }
+            addr = Mem.of(base, index, 1, (int) m.imm);
+        }
+        boolean fp = alloc.isXmmOperand(m.op == MOp.HEAP_LOAD ? m.dst : m.src3);
+        if (m.op == MOp.HEAP_LOAD) {
+            boolean dSpilled = isSpilled(m.dst);
+            if (fp) {
+                Xmm d = dSpilled ? XSCRATCH0 : xmmOf(m.dst);
+                if (m.width == 4) {
+                    a.movss(d, addr);
+                } else {
+                    a.movsd(d, addr);
+                }
+                if (dSpilled) {
+                    a.movsd(slot(alloc.interval(m.dst).spillSlot), d);
+                }
+            } else {
+                Gpr d = dSpilled ? SCRATCH1 : reg(m.dst);
+                if (m.width == 8 || (m.width == 4 && !m.signed)) {
+                    a.mov(m.width == 8 ? Size.S64 : Size.S32, d, addr);
+                } else if (m.width == 4) {
+                    a.movsxd(d, addr);
+                } else if (m.signed) {
+                    a.movsx(m.size, d, m.width == 1 ? Size.S8 : Size.S16, addr);
+                } else {
+                    a.movzx(Size.S32, d, m.width == 1 ? Size.S8 : Size.S16, addr);
+                }
+                if (dSpilled) {
+                    a.mov(Size.S64, slot(alloc.interval(m.dst).spillSlot), d);
+                }
+            }
+            return;
+        }
+        boolean vSpilled = isSpilled(m.src3);
+        if (fp) {
+            Xmm v = vSpilled ? XSCRATCH0 : xmmOf(m.src3);
+            if (vSpilled) {
+                a.movsd(v, slot(alloc.interval(m.src3).spillSlot));
+            }
+            if (m.width == 4) {
+                a.movss(addr, v);
+            } else {
+                a.movsd(addr, v);
+            }
+        } else {
+            Gpr v = vSpilled ? SCRATCH1 : reg(m.src3);
+            if (vSpilled) {
+                a.mov(Size.S64, v, slot(alloc.interval(m.src3).spillSlot));
+            }
+            Size w = switch (m.width) {
+                case 1 -> Size.S8;
+                case 2 -> Size.S16;
+                case 4 -> Size.S32;
+                default -> Size.S64;
+            };
+            a.mov(w, addr, v);
+        }
+    }
+
+    private Xmm xmmOf(int r) {
+        return xmm(r);
     }
 
     private void falu(MInst.FloatOp op, boolean single, Xmm d, Xmm s) {

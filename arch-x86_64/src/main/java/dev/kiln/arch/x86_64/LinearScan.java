@@ -149,6 +149,11 @@ final class LinearScan {
         this.xmmVregs = xmmVregs;
     }
 
+    /** Whether register {@code r} (virtual or physical) is of the xmm class. */
+    boolean isXmmOperand(int r) {
+        return MInst.isVirtual(r) ? isXmm(r) : r >= MInst.XMM_BASE;
+    }
+
     /** Whether virtual register {@code vreg} holds floats (xmm class). */
     boolean isXmm(int vreg) {
         return xmmVregs.get(vreg - MInst.VREG_BASE);

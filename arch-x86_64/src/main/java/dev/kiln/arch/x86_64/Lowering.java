@@ -255,33 +255,7 @@ final class Lowering {
 
     /** Emits the comparison for a (fused) ICMP and returns the x86 condition that holds when it is true. */
     private Cond emitCompare(Inst icmp) {
-        Value a = icmp.arg(0);
-        Value b = icmp.arg(1);
-        dev.kiln.compiler.ir.Cond c = icmp.cond();
-        if (fitsImm32(a) && !fitsImm32(b)) {
-            Value t = a;
-            a = b;
-            b = t;
-            c = c.swap();
-        }
-        Size s = sizeOf(a.type());
-        if (fitsImm32(b)) {
-            int ra = use(a);
-            MInst m = new MInst(MOp.CMP_RI);
-            m.size = s;
-            m.dst = ra;
-            m.imm = imm32(b);
-            emit(m.uses(ra));
-        } else {
-            int ra = use(a);
-            int rb = use(b);
-            MInst m = new MInst(MOp.CMP_RR);
-            m.size = s;
-            m.dst = ra;
-            m.src = rb;
-            emit(m.uses(ra, rb));
-        }
-        return x86(c);
+        return compare(icmp.arg(0), icmp.arg(1), icmp.cond());
     }
 
     static Cond x86(dev.kiln.compiler.ir.Cond c) {
@@ -530,6 +504,80 @@ final class Lowering {
                 m.src = ra;
                 emit(m.uses(ra).defs(dst));
             }
+            case VMCTX_LOAD -> {
+                int dst = vreg(inst.result());
+                MInst m = new MInst(MOp.VMCTX_LOAD);
+                m.size = sizeOf(inst.result().type());
+                m.dst = dst;
+                m.imm = inst.imm();
+                emit(m.defs(dst));
+            }
+            case VMCTX_STORE -> {
+                int v = use(inst.arg(0));
+                MInst m = new MInst(MOp.VMCTX_STORE);
+                m.size = sizeOf(inst.arg(0).type());
+                m.src = v;
+                m.imm = inst.imm();
+                emit(m.uses(v));
+            }
+            case LOAD -> {
+                int dst = vreg(inst.result());
+                int[] addr = heapAddress(inst);
+                MInst m = new MInst(MOp.HEAP_LOAD);
+                m.size = sizeOf(inst.result().type());
+                m.width = inst.aux() & 0xF;
+                m.signed = (inst.aux() & 16) != 0;
+                m.dst = dst;
+                m.src = addr[0];
+                m.src2 = addr[1];
+                m.imm = addr[2];
+                emit(m.uses(addr[0], addr[1]).defs(dst));
+            }
+            case STORE -> {
+                int[] addr = heapAddress(inst);
+                int v = use(inst.arg(2));
+                MInst m = new MInst(MOp.HEAP_STORE);
+                m.size = sizeOf(inst.arg(2).type());
+                m.width = inst.aux() & 0xF;
+                m.src = addr[0];
+                m.src2 = addr[1];
+                m.src3 = v;
+                m.imm = addr[2];
+                emit(m.uses(addr[0], addr[1], v));
+            }
+            case TRAPIF -> {
+                Cond c = compare(inst.arg(0), inst.arg(1), inst.cond());
+                MInst m = new MInst(MOp.TRAP_IF);
+                m.cond = c;
+                m.imm = inst.imm();
+                emit(m);
+            }
+            case MEMORY_GROW -> {
+                int rdi = Gpr.RDI.encoding();
+                zext32(rdi, use(inst.arg(0)));
+                MInst m = new MInst(MOp.MEMORY_GROW);
+                m.imm = 0;
+                emit(m.uses(rdi).defs(callClobbers()));
+                mov(Size.S32, vreg(inst.result()), Gpr.RAX.encoding());
+            }
+            case MEMORY_FILL, MEMORY_COPY, MEMORY_INIT -> {
+                int a0 = use(inst.arg(0));
+                int a1 = use(inst.arg(1));
+                int a2 = use(inst.arg(2));
+                int rdi = Gpr.RDI.encoding();
+                int second = inst.op() == Op.MEMORY_FILL ? Gpr.RAX.encoding() : Gpr.RSI.encoding();
+                int rcx = Gpr.RCX.encoding();
+                zext32(rdi, a0);
+                zext32(second, a1);
+                zext32(rcx, a2);
+                MInst m = new MInst(switch (inst.op()) {
+                    case MEMORY_FILL -> MOp.MEMORY_FILL;
+                    case MEMORY_COPY -> MOp.MEMORY_COPY;
+                    default -> MOp.MEMORY_INIT;
+                });
+                m.imm = inst.imm();
+                emit(m.uses(rdi, second, rcx).defs(rdi, second, rcx, Gpr.R11.encoding()));
+            }
             case CALL -> call(inst);
             case JUMP -> {
                 BlockCall bc = inst.targets().get(0);
@@ -753,6 +801,24 @@ final class Lowering {
                 callUses.add(argPreg[i]);
             }
         }
+        MInst m = new MInst(MOp.CALL);
+        m.imm = callee;
+        emit(m.uses(callUses.stream().mapToInt(Integer::intValue).toArray()).defs(callClobbers()));
+        if (!inst.results().isEmpty()) {
+            Value r = inst.results().get(0);
+            mov(sizeOf(r.type()), vreg(r), isFloat(r.type()) ? MInst.XMM_BASE : Gpr.RAX.encoding());
+        }
+    }
+
+    private void zext32(int dst, int src) {
+        MInst m = new MInst(MOp.ZEXT32);
+        m.size = Size.S32;
+        m.dst = dst;
+        m.src = src;
+        emit(m.uses(src).defs(dst));
+    }
+
+    private static int[] callClobbers() {
         int[] clobbers = new int[CALLER_SAVED.length + 16];
         for (int i = 0; i < CALLER_SAVED.length; i++) {
             clobbers[i] = CALLER_SAVED[i].encoding();
@@ -760,13 +826,59 @@ final class Lowering {
         for (int i = 0; i < 16; i++) {
             clobbers[CALLER_SAVED.length + i] = MInst.XMM_BASE + i;
         }
-        MInst m = new MInst(MOp.CALL);
-        m.imm = callee;
-        emit(m.uses(callUses.stream().mapToInt(Integer::intValue).toArray()).defs(clobbers));
-        if (!inst.results().isEmpty()) {
-            Value r = inst.results().get(0);
-            mov(sizeOf(r.type()), vreg(r), isFloat(r.type()) ? MInst.XMM_BASE : Gpr.RAX.encoding());
+        return clobbers;
+    }
+
+    /** {@code {base, index, disp}} of a LOAD/STORE; a static offset beyond a 32-bit displacement is added to the index. */
+    private int[] heapAddress(Inst inst) {
+        int base = use(inst.arg(0));
+        int index = use(inst.arg(1));
+        long off = inst.imm();
+        if (off != (int) off) {
+            int sum = newVreg();
+            mov(Size.S64, sum, index);
+            MInst add = new MInst(MOp.MOV_RI);
+            int k = newVreg();
+            add.size = Size.S64;
+            add.dst = k;
+            add.imm = off;
+            emit(add.defs(k));
+            MInst m = new MInst(MOp.ALU_RR);
+            m.size = Size.S64;
+            m.alu = AluOp.ADD;
+            m.dst = sum;
+            m.src = k;
+            emit(m.uses(sum, k).defs(sum));
+            return new int[] {base, sum, 0};
         }
+        return new int[] {base, index, (int) off};
+    }
+
+    /** Emits {@code cmp a, b} (or with an immediate) and returns the x86 condition for {@code a cond b}. */
+    private Cond compare(Value a, Value b, dev.kiln.compiler.ir.Cond c) {
+        if (fitsImm32(a) && !fitsImm32(b)) {
+            Value t = a;
+            a = b;
+            b = t;
+            c = c.swap();
+        }
+        Size s = sizeOf(a.type());
+        int ra = use(a);
+        if (fitsImm32(b)) {
+            MInst m = new MInst(MOp.CMP_RI);
+            m.size = s;
+            m.dst = ra;
+            m.imm = imm32(b);
+            emit(m.uses(ra));
+        } else {
+            int rb = use(b);
+            MInst m = new MInst(MOp.CMP_RR);
+            m.size = s;
+            m.dst = ra;
+            m.src = rb;
+            emit(m.uses(ra, rb));
+        }
+        return x86(c);
     }
 
     private void parallelMove(BlockCall bc) {

@@ -21,6 +21,10 @@ final class MInst {
     int src = NONE;
     /** A second source operand where an instruction has three register operands ({@link MOp#FCMP_SET}). */
     int src2 = NONE;
+    /** A third source operand (the value of {@link MOp#HEAP_STORE}). */
+    int src3 = NONE;
+    /** Access width in bytes of heap loads and stores. */
+    int width;
     long imm;
     Cond cond;
     AluOp alu;

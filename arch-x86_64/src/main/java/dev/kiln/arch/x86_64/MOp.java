@@ -55,6 +55,24 @@ enum MOp {
     STORE_STACK_ARG,
     /** Unconditional trap with trap code imm. */
     TRAP,
+    /** Trap with trap code imm if cond holds (after a compare). */
+    TRAP_IF,
+    /** dst = the value at VMContext offset imm (size: integer width or float precision by class). */
+    VMCTX_LOAD,
+    /** VMContext offset imm = src. */
+    VMCTX_STORE,
+    /** dst = the {@link MInst#width} bytes at [src + src2 + imm] (sign-extended if signed). */
+    HEAP_LOAD,
+    /** [src + src2 + imm] = the low {@link MInst#width} bytes of src3. */
+    HEAP_STORE,
+    /** eax = memory.grow(edi pages) for memory 0: commits pages with libc mprotect; clobbers like a call. */
+    MEMORY_GROW,
+    /** memory.fill: rdi = destination, eax = byte, rcx = length (all zero-extended i32); bounds-checked. */
+    MEMORY_FILL,
+    /** memory.copy: rdi = destination, rsi = source, rcx = length; bounds-checked, overlap-correct. */
+    MEMORY_COPY,
+    /** memory.init from data segment imm: rdi = destination, rsi = source offset, rcx = length. */
+    MEMORY_INIT,
 
     // ---- floats (size S32: single precision, S64: double precision) ----
     /** xmm dst = xmm src. */

@@ -15,6 +15,7 @@ public final class Inst {
     private final List<BlockCall> targets;
     private final long imm;
     private final Cond cond;
+    private int aux;
     private Block block;
 
     Inst(Op op, List<Value> args, long imm, Cond cond, List<BlockCall> targets) {
@@ -58,7 +59,18 @@ public final class Inst {
         return imm;
     }
 
-    /** The comparison condition of {@link Op#ICMP}, else {@code null}. */
+    /** A second immediate: the access width and signedness of {@link Op#LOAD}/{@link Op#STORE}. */
+    public int aux() {
+        return aux;
+    }
+
+    /** Sets {@link #aux()}; returns this instruction. */
+    public Inst withAux(int aux) {
+        this.aux = aux;
+        return this;
+    }
+
+    /** The comparison condition of {@link Op#ICMP}/{@link Op#TRAPIF}, else {@code null}. */
     public Cond cond() {
         return cond;
     }

@@ -92,12 +92,31 @@ public final class IrPrinter {
                 sb.append(' ').append(trapName(inst.imm()));
                 first = false;
             }
+            case VMCTX_LOAD -> {
+                sb.append(" vmctx+").append(inst.imm());
+                first = false;
+            }
+            case LOAD, STORE -> {
+                sb.append(inst.aux() >= 16 ? " s" : " u").append((inst.aux() & 0xF) * 8).append(" +").append(inst.imm());
+                first = false;
+            }
+            case TRAPIF -> {
+                sb.append(' ').append(trapName(inst.imm()));
+                first = false;
+            }
+            case MEMORY_INIT -> {
+                sb.append(" data").append(inst.imm());
+                first = false;
+            }
             case SEXTEND_LOW -> {
                 sb.append(' ').append(inst.imm());
                 first = false;
             }
             default -> {
             }
+        }
+        if (inst.op() == Op.VMCTX_STORE) {
+            return sb.append(' ').append(inst.arg(0)).append(", vmctx+").append(inst.imm()).toString();
         }
         if (inst.op() == Op.CALL) {
             sb.append('(');

@@ -103,6 +103,28 @@ public enum Op {
     FCVT_TO_UINT_SAT(Flags.PURE),
     /** {@code v = bitcast a}: reinterprets the bits between i32 and f32 or i64 and f64. */
     BITCAST(Flags.PURE),
+    /** {@code v = vmctx_load.T imm}: loads a T from the VMContext at byte offset imm. */
+    VMCTX_LOAD(Flags.PURE_READ),
+    /** {@code vmctx_store v, imm}: stores v into the VMContext at byte offset imm. */
+    VMCTX_STORE(Flags.EFFECT),
+    /**
+     * {@code v = load.T base, index, imm}: reads {@link Inst#aux()} bytes (1, 2, 4, 8; bit 4 set:
+     * sign-extend) at host address {@code base + index + imm} (both i64) and widens them to T. The
+     * caller has checked the bounds.
+     */
+    LOAD(Flags.PURE_READ),
+    /** {@code store base, index, value, imm}: writes the low {@link Inst#aux()} bytes of value at {@code base + index + imm}. */
+    STORE(Flags.EFFECT),
+    /** {@code trapif.cond a, b, code}: traps with trap code imm when the integer comparison holds. */
+    TRAPIF(Flags.TRAPS),
+    /** {@code v = memory_grow delta}: Wasm memory.grow of memory 0 (i32 pages in, old size or -1 out). */
+    MEMORY_GROW(Flags.EFFECT),
+    /** {@code memory_fill dst, value, len}: Wasm memory.fill of memory 0 (all i32); traps out of bounds. */
+    MEMORY_FILL(Flags.TRAPS | Flags.EFFECT),
+    /** {@code memory_copy dst, src, len}: Wasm memory.copy within memory 0 (overlap-correct); traps out of bounds. */
+    MEMORY_COPY(Flags.TRAPS | Flags.EFFECT),
+    /** {@code memory_init dst, src, len}: Wasm memory.init from data segment imm; traps out of bounds. */
+    MEMORY_INIT(Flags.TRAPS | Flags.EFFECT),
     /** {@code r0, r1, ... = call funcidx(args...)}: a direct call to the function with funcidx imm. */
     CALL(Flags.EFFECT),
     /** {@code jump block(args)}: terminator. */
@@ -132,6 +154,11 @@ public enum Op {
         return (flags & (Flags.EFFECT | Flags.TRAPS | Flags.TERMINATOR)) != 0;
     }
 
+    /** Whether the result depends on memory that stores or calls may change (loads). */
+    public boolean readsMemory() {
+        return (flags & Flags.PURE_READ) != 0;
+    }
+
     /** Whether the instruction may trap. */
     public boolean canTrap() {
         return (flags & Flags.TRAPS) != 0;
@@ -147,5 +174,7 @@ public enum Op {
         static final int TERMINATOR = 1;
         static final int EFFECT = 2;
         static final int TRAPS = 4;
+        /** No side effect, but reads state that effects may change: not freely movable across them. */
+        static final int PURE_READ = 8;
     }
 }

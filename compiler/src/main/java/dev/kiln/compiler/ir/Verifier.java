@@ -277,8 +277,55 @@ public final class Verifier {
                         throw fail(b, inst, "bitcast changes between an integer and a float of the same width");
                     }
                 }
+                case VMCTX_LOAD -> expectArgs(b, inst, 0);
+                case VMCTX_STORE -> expectArgs(b, inst, 1);
+                case LOAD -> {
+                    expectArgs(b, inst, 2);
+                    checkAddress(b, inst);
+                    int width = inst.aux() & 0xF;
+                    if (width * 8 > inst.result().type().bits()) {
+                        throw fail(b, inst, "loads " + width + " bytes into a " + inst.result().type());
+                    }
+                }
+                case STORE -> {
+                    expectArgs(b, inst, 3);
+                    checkAddress(b, inst);
+                    if ((inst.aux() & 0xF) * 8 > inst.arg(2).type().bits()) {
+                        throw fail(b, inst, "stores more bytes than the value has");
+                    }
+                }
+                case TRAPIF -> {
+                    expectArgs(b, inst, 2);
+                    if (inst.cond() == null || !inst.arg(0).type().isInt() || inst.arg(0).type() != inst.arg(1).type()) {
+                        throw fail(b, inst, "trapif compares two integers of one type");
+                    }
+                }
+                case MEMORY_GROW -> {
+                    expectArgs(b, inst, 1);
+                    if (inst.arg(0).type() != IrType.I32 || inst.result().type() != IrType.I32) {
+                        throw fail(b, inst, "memory_grow takes and gives i32");
+                    }
+                }
+                case MEMORY_FILL, MEMORY_COPY, MEMORY_INIT -> {
+                    expectArgs(b, inst, 3);
+                    for (int i = 0; i < 3; i++) {
+                        if (inst.arg(i).type() != IrType.I32) {
+                            throw fail(b, inst, "bulk memory operands are i32");
+                        }
+                    }
+                }
                 case TRAP, CALL -> {
                 }
+            }
+        }
+
+        private void checkAddress(Block b, Inst inst) {
+            if (inst.arg(0).type() != IrType.I64 || inst.arg(1).type() != IrType.I64) {
+                throw fail(b, inst, "base and index of a memory access are i64");
+            }
+            int width = inst.aux() & 0xF;
+            if (width != 1 && width != 2 && width != 4 && width != 8) {
+                throw fail(b, inst, "access width must be 1, 2, 4 or 8 bytes");
             }
         }
 

@@ -3,6 +3,7 @@ package dev.kiln.compiler.translate;
 import dev.kiln.abi.CompileException;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.TrapCode;
+import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.ValType;
 import dev.kiln.compiler.ir.Block;
 import dev.kiln.compiler.ir.BlockCall;
@@ -41,6 +42,7 @@ public final class FunctionTranslator {
     private final int funcIndex;
     private final FuncType type;
     private final IrFunction function;
+    private final VMContextLayout layout;
     private final List<Value> stack = new ArrayList<>();
     private final List<Frame> frames = new ArrayList<>();
     private SsaBuilder ssa;
@@ -72,8 +74,9 @@ public final class FunctionTranslator {
         }
     }
 
-    private FunctionTranslator(WasmModule module, byte[] bytes, int funcIndex, String name) {
+    private FunctionTranslator(WasmModule module, byte[] bytes, int funcIndex, String name, VMContextLayout layout) {
         this.module = module;
+        this.layout = layout;
         this.bytes = bytes;
         this.funcIndex = funcIndex;
         this.type = module.functionType(funcIndex);
@@ -84,11 +87,13 @@ public final class FunctionTranslator {
      * Translates defined function {@code funcIndex} (a funcidx of the whole index space, so imports
      * come first) of {@code module}, whose binary is {@code bytes}.
      *
-     * @param name display name for the IR function, e.g. {@code wasm[3]::fac}
+     * @param name   display name for the IR function, e.g. {@code wasm[3]::fac}
+     * @param layout the module's VMContext layout (where memories, globals and data segments are)
      * @throws CompileException if the body uses an instruction not supported yet
      */
-    public static IrFunction translate(WasmModule module, byte[] bytes, int funcIndex, String name) {
-        FunctionTranslator t = new FunctionTranslator(module, bytes, funcIndex, name);
+    public static IrFunction translate(WasmModule module, byte[] bytes, int funcIndex, String name,
+            VMContextLayout layout) {
+        FunctionTranslator t = new FunctionTranslator(module, bytes, funcIndex, name, layout);
         t.run();
         return t.function;
     }
@@ -444,8 +449,97 @@ public final class FunctionTranslator {
             case F32_REINTERPRET_I32 -> convert(Op.BITCAST, IrType.F32);
             case F64_REINTERPRET_I64 -> convert(Op.BITCAST, IrType.F64);
 
+            case GLOBAL_GET -> {
+                int g = definedGlobal(r.index(), op, offset);
+                IrType t = IrType.of(module.globalType(r.index()).valType());
+                push(cur.append1(Op.VMCTX_LOAD, t, layout.global(g)));
+            }
+            case GLOBAL_SET -> {
+                int g = definedGlobal(r.index(), op, offset);
+                cur.append(Op.VMCTX_STORE, List.of(pop()), layout.global(g), null, null, List.of());
+            }
+            case I32_LOAD, I64_LOAD, F32_LOAD, F64_LOAD, I32_LOAD8_S, I32_LOAD8_U, I32_LOAD16_S, I32_LOAD16_U,
+                    I64_LOAD8_S, I64_LOAD8_U, I64_LOAD16_S, I64_LOAD16_U, I64_LOAD32_S, I64_LOAD32_U -> {
+                int width = op.memoryAccessBytes();
+                boolean signed = op.mnemonic().endsWith("_s");
+                IrType t = IrType.of(op.resultTypes().get(0));
+                Value index = pop();
+                Value[] addr = checkedAddress(index, r.memOffset(), width, op, offset);
+                push(cur.append(Op.LOAD, List.of(addr[0], addr[1]), r.memOffset(), null, null, List.of(t))
+                        .withAux(width | (signed ? 16 : 0)).result());
+            }
+            case I32_STORE, I64_STORE, F32_STORE, F64_STORE, I32_STORE8, I32_STORE16, I64_STORE8, I64_STORE16,
+                    I64_STORE32 -> {
+                int width = op.memoryAccessBytes();
+                Value value = pop();
+                Value index = pop();
+                Value[] addr = checkedAddress(index, r.memOffset(), width, op, offset);
+                cur.append(Op.STORE, List.of(addr[0], addr[1], value), r.memOffset(), null, null, List.of())
+                        .withAux(width);
+            }
+            case MEMORY_SIZE -> {
+                requireMemory(op, offset);
+                Value len = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryLength(0));
+                Value pages = cur.append1(Op.USHR, IrType.I64, 0, len, cur.append1(Op.ICONST, IrType.I64, 16));
+                push(cur.append1(Op.IREDUCE, IrType.I32, 0, pages));
+            }
+            case MEMORY_GROW -> {
+                requireMemory(op, offset);
+                push(cur.append1(Op.MEMORY_GROW, IrType.I32, 0, pop()));
+            }
+            case MEMORY_FILL, MEMORY_COPY -> {
+                requireMemory(op, offset);
+                Value n = pop();
+                Value b = pop();
+                Value a = pop();
+                cur.append(op == Opcode.MEMORY_FILL ? Op.MEMORY_FILL : Op.MEMORY_COPY, List.of(a, b, n), 0, null, null,
+                        List.of());
+            }
+            case MEMORY_INIT -> {
+                requireMemory(op, offset);
+                Value n = pop();
+                Value src = pop();
+                Value dst = pop();
+                cur.append(Op.MEMORY_INIT, List.of(dst, src, n), r.index(), null, null, List.of());
+            }
+            case DATA_DROP -> {
+                Value zero = cur.append1(Op.ICONST, IrType.I64, 0);
+                cur.append(Op.VMCTX_STORE, List.of(zero), layout.dataSegmentLength(r.index()), null, null, List.of());
+            }
+
             default -> throw unsupported(op, offset);
         }
+    }
+
+    private int definedGlobal(int globalIndex, Opcode op, int offset) {
+        int imported = module.importedGlobalCount();
+        if (globalIndex < imported) {
+            throw new CompileException(op.mnemonic() + " of an imported global is not supported yet (in function "
+                    + funcIndex + ", at byte offset " + offset + ")");
+        }
+        return globalIndex - imported;
+    }
+
+    private void requireMemory(Opcode op, int offset) {
+        if (module.importedMemoryCount() > 0 || layout.memories() == 0) {
+            throw new CompileException(op.mnemonic() + " on an imported memory is not supported yet (in function "
+                    + funcIndex + ", at byte offset " + offset + ")");
+        }
+    }
+
+    /**
+     * The explicit bounds check of a memory access (DESIGN §3): in 64-bit arithmetic, which cannot
+     * overflow for a 32-bit index and offset, {@code zext(index) + offset + width} must not exceed the
+     * memory's current length. Returns {@code {base, zext(index)}}.
+     */
+    private Value[] checkedAddress(Value index, long memOffset, int width, Opcode op, int offset) {
+        requireMemory(op, offset);
+        Value idx = cur.append1(Op.UEXTEND, IrType.I64, 0, index);
+        Value len = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryLength(0));
+        Value end = cur.append1(Op.IADD, IrType.I64, 0, idx, cur.append1(Op.ICONST, IrType.I64, memOffset + width));
+        cur.append(Op.TRAPIF, List.of(end, len), TrapCode.MEMORY_OUT_OF_BOUNDS.code(), Cond.UGT, null, List.of());
+        Value base = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryBase(0));
+        return new Value[] {base, idx};
     }
 
     private Value pop() {

@@ -20,7 +20,8 @@ class IrTest {
     private static IrFunction translate(String wat, int funcIndex) {
         byte[] bytes = Wat.parseModule(wat);
         WasmModule m = ModuleDecoder.decode(bytes);
-        IrFunction f = FunctionTranslator.translate(m, bytes, funcIndex, "f");
+        IrFunction f = FunctionTranslator.translate(m, bytes, funcIndex, "f",
+                dev.kiln.abi.VMContextLayout.forModule(m.memories().size(), java.util.List.of(), m.data().size()));
         Verifier.verify(f);
         return f;
     }

@@ -1,0 +1,78 @@
+package dev.kiln;
+
+import dev.kiln.abi.ValType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A WebAssembly global (spec §2.5.6): one value of a fixed type, mutable or not, stored in the
+ * instance's VMContext where Wasm code reads it directly.
+ *
+ * <pre>{@code
+ * Global counter = instance.global("counter");
+ * counter.set(Val.i32(counter.get().i32() + 1));
+ * }</pre>
+ *
+ * <p>Belongs to its store and follows its thread-safety rules.
+ */
+public final class Global {
+    private final Store store;
+    private final MemorySegment vmctx;
+    private final long offset;
+    private final ValType type;
+    private final boolean mutable;
+
+    Global(Store store, MemorySegment vmctx, long offset, ValType type, boolean mutable) {
+        this.store = store;
+        this.vmctx = vmctx;
+        this.offset = offset;
+        this.type = type;
+        this.mutable = mutable;
+    }
+
+    /** The value type. */
+    public ValType type() {
+        return type;
+    }
+
+    /** Whether {@link #set} is allowed. */
+    public boolean isMutable() {
+        return mutable;
+    }
+
+    /** The current value. @throws IllegalStateException if the store is closed */
+    public Val get() {
+        store.ensureOpen();
+        return switch (type) {
+            case I32 -> Val.i32(vmctx.get(ValueLayout.JAVA_INT, offset));
+            case F32 -> new Val(ValType.F32, vmctx.get(ValueLayout.JAVA_INT, offset) & 0xFFFF_FFFFL);
+            case I64, F64 -> new Val(type, vmctx.get(ValueLayout.JAVA_LONG, offset));
+            default -> throw new UnsupportedOperationException(type + " globals are not supported yet");
+        };
+    }
+
+    /**
+     * Sets the value.
+     *
+     * @throws IllegalStateException    if the global is immutable or the store is closed
+     * @throws IllegalArgumentException if {@code v} has another type
+     */
+    public void set(Val v) {
+        store.ensureOpen();
+        if (!mutable) {
+            throw new IllegalStateException("global is immutable");
+        }
+        if (v.type() != type) {
+            throw new IllegalArgumentException("global is " + type + ", value is " + v.type());
+        }
+        write(vmctx, offset, v);
+    }
+
+    static void write(MemorySegment vmctx, long offset, Val v) {
+        switch (v.type()) {
+            case I32, F32 -> vmctx.set(ValueLayout.JAVA_INT, offset, (int) v.bits());
+            case I64, F64 -> vmctx.set(ValueLayout.JAVA_LONG, offset, v.bits());
+            default -> throw new UnsupportedOperationException(v.type() + " globals are not supported yet");
+        }
+    }
+}
