@@ -95,7 +95,7 @@ public final class Func {
         long bits = switch (rt) {
             case I32 -> (Integer) result;
             case I64 -> (Long) result;
-            case F32 -> Float.floatToRawIntBits((Float) result);
+            case F32 -> Float.floatToRawIntBits((Float) result) & 0xFFFF_FFFFL;
             case F64 -> Double.doubleToRawLongBits((Double) result);
             default -> throw new IllegalStateException(rt + " results are not supported yet");
         };

@@ -84,6 +84,11 @@ public final class Instance {
             MemorySegment.copy(MemorySegment.ofAddress(rodata + d.rodataOffset()).reinterpret(d.length()), 0, mem, offset,
                     d.length());
         }
+        // the start function (spec §4.5.4 step 16): a trap makes instantiation fail with it
+        if (meta.startFunction() >= 0) {
+            new Func(this, "start", meta.functionType(meta.startFunction()),
+                    module.entryHandle(meta.startFunction(), meta.startTrampoline())).call();
+        }
         for (ArtifactMetadata.ExportInfo e : meta.exports()) {
             switch (e.kind()) {
                 case ArtifactMetadata.ExportInfo.FUNC -> funcs.put(e.name(), new Func(this, e.name(),
@@ -131,7 +136,7 @@ public final class Instance {
      * global initializers and copies active data segments (spec §4.5.4).
      *
      * @throws Trap                  if an active data segment does not fit its memory
-     *                               ({@code out of bounds memory access})
+     *                               ({@code out of bounds memory access}) or the start function traps
      * @throws IllegalStateException if the store is closed
      */
     public static Instance create(Store store, Module module) {

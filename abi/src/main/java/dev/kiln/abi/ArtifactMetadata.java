@@ -35,6 +35,8 @@ import java.util.List;
  * @param memories          the memories (Wasm 2.0: at most one)
  * @param globals           the defined globals, by defined-global index
  * @param data              the data segments, by dataidx
+ * @param startFunction     the start function's funcidx (spec §2.5.9), or -1
+ * @param startTrampoline   offset in {@code .text} of the start function's entry trampoline, or -1
  * @param vmctxSize         size in bytes of the VMContext
  * @param unwindStubOffset  offset in {@code .text} of the trap-unwind stub
  * @param trapSites         every trap site, by ascending text offset
@@ -51,6 +53,8 @@ public record ArtifactMetadata(
         List<MemoryInfo> memories,
         List<GlobalInfo> globals,
         List<DataInfo> data,
+        int startFunction,
+        int startTrampoline,
         int vmctxSize,
         int unwindStubOffset,
         List<TrapSiteInfo> trapSites) {
@@ -244,6 +248,8 @@ public record ArtifactMetadata(
                 out.u32(d.rodataOffset());
                 out.u32(d.length());
             }
+            out.u32(startFunction);
+            out.u32(startTrampoline);
             out.u32(vmctxSize);
             out.u32(unwindStubOffset);
             out.u32(trapSites.size());
@@ -357,6 +363,8 @@ public record ArtifactMetadata(
                 data.add(new DataInfo(in.getInt() != 0, in.getInt(), in.getInt(), in.getLong(),
                         count(in, source, Integer.MAX_VALUE), count(in, source, Integer.MAX_VALUE)));
             }
+            int startFunction = in.getInt();
+            int startTrampoline = in.getInt();
             int vmctxSize = count(in, source, Integer.MAX_VALUE);
             int unwind = count(in, source, Integer.MAX_VALUE);
             int nTraps = count(in, source, 8);
@@ -369,7 +377,8 @@ public record ArtifactMetadata(
                         + SECTION);
             }
             ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism), hash,
-                    types, imported, funcs, exports, memories, globals, data, vmctxSize, unwind, traps);
+                    types, imported, funcs, exports, memories, globals, data, startFunction, startTrampoline, vmctxSize,
+                    unwind, traps);
             if (meta.layout().size() != vmctxSize) {
                 throw new ArtifactFormatException(source, -1, "VMContext size " + vmctxSize
                         + " does not match the module's shape (" + meta.layout().size() + ")");

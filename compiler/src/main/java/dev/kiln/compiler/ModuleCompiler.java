@@ -72,6 +72,9 @@ public final class ModuleCompiler {
         byte[] bytes = isBinary(input) ? input : Wat.parseModule(new String(input, StandardCharsets.UTF_8));
         WasmModule module = ModuleDecoder.decode(bytes);
         Validator.validate(module, bytes);
+        if (!module.tables().isEmpty() || !module.elements().isEmpty()) {
+            throw new CompileException("tables and element segments are not supported yet");
+        }
         if (module.importedFunctionCount() > 0 || !module.imports().isEmpty()) {
             var imp = module.imports().get(0);
             throw new CompileException("imports are not supported yet (import \"" + imp.module() + "\" \""
@@ -104,7 +107,11 @@ public final class ModuleCompiler {
                 funcExports.add(e);
             }
         }
-        List<Integer> trampolineFuncs = funcExports.stream().map(Export::index).distinct().sorted().toList();
+        List<Integer> entryFuncs = new ArrayList<>(funcExports.stream().map(Export::index).toList());
+        if (module.start() >= 0) {
+            entryFuncs.add(module.start());
+        }
+        List<Integer> trampolineFuncs = entryFuncs.stream().distinct().sorted().toList();
 
         // ---- layout ----
         Linker linker = new Linker();
@@ -157,7 +164,8 @@ public final class ModuleCompiler {
             data.add(new ArtifactMetadata.DataInfo(d.active(), d.memoryIndex(), offsetKind, offset, at, d.dataLength()));
         }
         ArtifactMetadata meta = new ArtifactMetadata(backend.target(), 0, options, sha256(input), module.types(),
-                imported, funcs, exports, memories, globals, data, layout.size(), unwind, linker.trapSites());
+                imported, funcs, exports, memories, globals, data, module.start(),
+                module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, linker.trapSites());
 
         ElfWriter elf = new ElfWriter(backend.target()).setText(text);
         if (rodata.size() > 0) {

@@ -17,14 +17,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs the commands of one spec testsuite script ({@code .wast}) through Kiln's front end: every
- * {@code module} must decode and validate, every {@code assert_malformed} must be rejected by the text
- * parser or the decoder, every {@code assert_invalid} by the validator, each with a reason that
- * starts with the script's expected message (the reference interpreter's wording). Commands that need execution
- * (actions, {@code assert_return}, {@code assert_trap}, linking and instantiation) are reported as
- * skipped with that reason, never as passed.
+ * Runs the commands of one spec testsuite script ({@code .wast}) through Kiln, end to end.
  *
- * <p>Stateless; {@link #run} is thread-safe.
+ * <ul>
+ * <li>Every {@code module} must decode and validate, every {@code assert_malformed} must be rejected
+ *     by the text parser or the decoder, every {@code assert_invalid} by the validator, each with a
+ *     reason that starts with the script's expected message (the reference interpreter's wording).</li>
+ * <li>Each valid module is then compiled to native code, loaded and instantiated; actions
+ *     ({@code invoke}, {@code get}), {@code assert_return} (floats by exact bits, {@code nan:canonical}
+ *     and {@code nan:arithmetic} by their definitions), {@code assert_trap} (the trap's message must
+ *     start with the expected text), {@code assert_exhaustion} and {@code assert_uninstantiable}
+ *     run against it.</li>
+ * <li>What Kiln cannot execute yet (a module using an instruction the backend rejects, imports,
+ *     {@code register}, v128 and reference values at the boundary) is reported as skipped with the
+ *     reason, never as passed.</li>
+ * </ul>
+ *
+ * <p>{@link #run} is thread-safe: each call uses its own store.
  */
 public final class SpecRunner {
     private SpecRunner() {
@@ -60,6 +69,16 @@ public final class SpecRunner {
 
     /** Parses and runs the script at {@code file}; never throws for a bad script, it reports it. */
     public static FileResult run(Path file) {
+        return run(file, false);
+    }
+
+    /**
+     * Parses and runs the script at {@code file}.
+     *
+     * @param aot when set, every module goes through {@code serialize} -> a file on disk -> {@code load}
+     *            (the ahead-of-time path) instead of being used straight from memory
+     */
+    public static FileResult run(Path file, boolean aot) {
         String name = file.getFileName().toString();
         Script script;
         try {
@@ -68,24 +87,29 @@ public final class SpecRunner {
             return new FileResult(name, List.of(), "could not parse the script: " + e.getMessage());
         }
         List<CommandResult> results = new ArrayList<>();
-        for (Command c : script.commands()) {
-            results.add(run(c));
+        try (Executor exec = new Executor(aot)) {
+            for (Command c : script.commands()) {
+                results.add(run(c, exec));
+            }
         }
         return new FileResult(name, results, null);
     }
 
-    private static CommandResult run(Command c) {
+    private static CommandResult run(Command c, Executor exec) {
         return switch (c) {
-            case Command.Module m -> expectValid(m.line(), "module", m.module());
+            case Command.Module m -> {
+                CommandResult r = expectValid(m.line(), "module", m.module());
+                yield r.outcome() == Outcome.PASSED ? exec.instantiate(m) : r;
+            }
             case Command.AssertMalformed a -> expectMalformed(a);
             case Command.AssertInvalid a -> expectInvalid(a);
-            case Command.AssertUnlinkable a -> skipped(a.line(), "assert_unlinkable", "needs linking");
-            case Command.AssertUninstantiable a -> skipped(a.line(), "assert_uninstantiable", "needs instantiation");
-            case Command.AssertTrap a -> skipped(a.line(), "assert_trap", "needs execution");
-            case Command.AssertExhaustion a -> skipped(a.line(), "assert_exhaustion", "needs execution");
-            case Command.AssertReturn a -> skipped(a.line(), "assert_return", "needs execution");
-            case Command.Perform a -> skipped(a.line(), "action", "needs execution");
-            case Command.Register a -> skipped(a.line(), "register", "needs instantiation");
+            case Command.AssertUnlinkable a -> skipped(a.line(), "assert_unlinkable", "needs imports and linking");
+            case Command.AssertUninstantiable a -> exec.assertUninstantiable(a);
+            case Command.AssertTrap a -> exec.assertTrap(a);
+            case Command.AssertExhaustion a -> exec.assertExhaustion(a);
+            case Command.AssertReturn a -> exec.assertReturn(a);
+            case Command.Perform a -> exec.perform(a);
+            case Command.Register a -> skipped(a.line(), "register", "needs imports and linking");
         };
     }
 

@@ -61,7 +61,7 @@ public final class X86_64Backend implements Backend {
         for (ValType t : function.signature().params()) {
             if (!t.isInteger() && !t.isFloat()) {
                 throw new CompileException("function " + function.funcIndex() + " has a " + t
-                        + " parameter; the x86-64 backend does not support it yet");
+                        + " parameter: " + t + " parameters are not supported by the x86-64 backend yet");
             }
         }
         Lowering lowering = new Lowering(function, env);
@@ -76,13 +76,13 @@ public final class X86_64Backend implements Backend {
         for (ValType t : type.params()) {
             if (!t.isInteger() && !t.isFloat()) {
                 throw new CompileException("function " + funcIndex + " has a " + t
-                        + " parameter; entry trampolines support only i32, i64, f32 and f64 parameters yet");
+                        + " parameter: " + t + " parameters of exported functions are not supported yet");
             }
         }
         if (type.results().size() > 1
                 || (type.results().size() == 1 && !type.results().get(0).isInteger() && !type.results().get(0).isFloat())) {
             throw new CompileException("function " + funcIndex + " returns " + type.results()
-                    + "; entry trampolines support at most one i32, i64, f32 or f64 result yet");
+                    + ": exported functions with these results are not supported yet");
         }
         Assembler a = new Assembler();
         Gpr vmctx = CodeEmitter.VMCTX;

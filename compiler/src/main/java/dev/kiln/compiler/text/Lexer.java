@@ -87,7 +87,7 @@ public final class Lexer {
                 line++;
                 lineStart = pos;
             } else if (ch == ';' && pos + 1 < src.length() && src.charAt(pos + 1) == ';') {
-                while (pos < src.length() && src.charAt(pos) != '\n') {
+                while (pos < src.length() && src.charAt(pos) != '\n' && src.charAt(pos) != '\r') {
                     pos++;
                 }
             } else if (ch == '(' && pos + 1 < src.length() && src.charAt(pos + 1) == ';') {

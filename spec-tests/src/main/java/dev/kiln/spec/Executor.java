@@ -1,0 +1,309 @@
+package dev.kiln.spec;
+
+import dev.kiln.Engine;
+import dev.kiln.Func;
+import dev.kiln.Instance;
+import dev.kiln.Module;
+import dev.kiln.Store;
+import dev.kiln.Trap;
+import dev.kiln.Val;
+import dev.kiln.abi.CompileException;
+import dev.kiln.abi.CompileOptions;
+import dev.kiln.abi.ValType;
+import dev.kiln.compiler.text.Action;
+import dev.kiln.compiler.text.Command;
+import dev.kiln.compiler.text.Expected;
+import dev.kiln.compiler.text.Value;
+import dev.kiln.compiler.text.WastModule;
+import dev.kiln.spec.SpecRunner.CommandResult;
+import dev.kiln.spec.SpecRunner.Outcome;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The executing half of a script run: compiles and instantiates modules in one {@link Store} and
+ * performs actions on them. Not thread-safe: one per script run.
+ */
+final class Executor implements AutoCloseable {
+    private static final Engine ENGINE = Engine.builder()
+            .compileOptions(CompileOptions.defaults().withVerifyIr(true))
+            .stackBudget(256 * 1024)
+            .build();
+
+    /** Raised when a command cannot run yet; the command is reported as skipped with the reason. */
+    private static final class Unsupported extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Unsupported(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    private final boolean aot;
+    private final Store store = new Store(ENGINE);
+    private final Map<String, Object> named = new HashMap<>();
+    /** The current module's instance, or a String saying why there is none. */
+    private Object current = "no module yet";
+    /** Instances created before a skipped module that imports may have had their shared state changed by it. */
+    private final Map<Instance, Integer> epochs = new java.util.IdentityHashMap<>();
+    private int epoch;
+    private int taintedBefore = -1;
+    private String taint;
+
+    Executor(boolean aot) {
+        this.aot = aot;
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+
+    private Module compile(WastModule m) {
+        try {
+            Module module = Module.compile(ENGINE, m.binary());
+            if (!aot) {
+                return module;
+            }
+            Path file = Files.createTempFile("kiln-spec", ".kiln");
+            try {
+                Files.write(file, module.serialize());
+                return Module.load(ENGINE, file);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (CompileException e) {
+            String msg = e.getMessage();
+            if (msg.contains("not supported")) {
+                throw new Unsupported(msg);
+            }
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (UnsupportedOperationException e) {
+            throw new Unsupported(e.getMessage());
+        }
+    }
+
+    private Instance newInstance(Module module) {
+        try {
+            Instance i = Instance.create(store, module);
+            epochs.put(i, epoch);
+            return i;
+        } catch (UnsupportedOperationException e) {
+            throw new Unsupported(e.getMessage());
+        }
+    }
+
+    /**
+     * A module that could not run but imports from other modules might have changed their shared
+     * memories, tables or globals (data segments, start functions): results of instances that existed
+     * before it are no longer predictable, so their later commands are skipped.
+     */
+    private void taintIfImporting(WastModule m, String reason) {
+        try {
+            byte[] bytes = m.binary();
+            if (!dev.kiln.compiler.wasm.ModuleDecoder.decode(bytes).imports().isEmpty()) {
+                taintedBefore = ++epoch;
+                taint = "an earlier module that imports from it could not run (" + reason + ")";
+            }
+        } catch (RuntimeException e) {
+            // not decodable: it cannot have run anywhere
+        }
+    }
+
+    CommandResult instantiate(Command.Module c) {
+        Object result;
+        CommandResult r;
+        try {
+            result = newInstance(compile(c.module()));
+            r = new CommandResult(c.line(), "module", Outcome.PASSED, "");
+        } catch (Unsupported e) {
+            result = "module at line " + c.line() + " is not executable yet: " + e.getMessage();
+            r = new CommandResult(c.line(), "module", Outcome.PASSED, "");
+            taintIfImporting(c.module(), e.getMessage());
+        } catch (RuntimeException e) {
+            result = "module at line " + c.line() + " failed: " + e;
+            r = new CommandResult(c.line(), "module", Outcome.FAILED, "compile or instantiate: " + e);
+        }
+        current = result;
+        if (c.module().id() != null) {
+            named.put(c.module().id(), result);
+        }
+        return r;
+    }
+
+    private Instance instance(String moduleId) {
+        Object o = moduleId == null ? current : named.get(moduleId);
+        if (o == null) {
+            throw new Unsupported("module " + moduleId + " is not available (registered or not instantiated)");
+        }
+        if (o instanceof Instance i) {
+            if (taint != null && epochs.getOrDefault(i, 0) < taintedBefore) {
+                throw new Unsupported(taint);
+            }
+            return i;
+        }
+        throw new Unsupported((String) o);
+    }
+
+    private static Val toVal(Value v) {
+        return switch (v) {
+            case Value.Num n -> switch (n.type()) {
+                case I32 -> Val.i32((int) n.bits());
+                case F32 -> new Val(ValType.F32, n.bits() & 0xFFFF_FFFFL);
+                default -> new Val(n.type(), n.bits());
+            };
+            default -> throw new Unsupported(v + " arguments are not supported yet");
+        };
+    }
+
+    private Val[] perform(Action action) {
+        Instance inst = instance(action.moduleId());
+        switch (action) {
+            case Action.Invoke inv -> {
+                Func f = inst.getFunc(inv.name()).orElseThrow(() -> new IllegalStateException("no export " + inv.name()));
+                Val[] args = new Val[inv.args().size()];
+                for (int i = 0; i < args.length; i++) {
+                    args[i] = toVal(inv.args().get(i));
+                }
+                return f.call(args);
+            }
+            case Action.Get get -> {
+                return new Val[] {inst.global(get.name()).get()};
+            }
+        }
+    }
+
+    CommandResult perform(Command.Perform c) {
+        return run(c.line(), "action", () -> {
+            perform(c.action());
+            return null;
+        });
+    }
+
+    CommandResult assertReturn(Command.AssertReturn c) {
+        return run(c.line(), "assert_return", () -> {
+            for (Expected e : c.expected()) {
+                if (!(e instanceof Expected.Exact || e instanceof Expected.CanonicalNan || e instanceof Expected.ArithmeticNan)
+                        || e instanceof Expected.Exact x && !(x.value() instanceof Value.Num)) {
+                    throw new Unsupported("expected " + e + " results are not supported yet");
+                }
+            }
+            Val[] got = perform(c.action());
+            if (got.length != c.expected().size()) {
+                return "got " + got.length + " results, expected " + c.expected().size();
+            }
+            for (int i = 0; i < got.length; i++) {
+                String why = mismatch(c.expected().get(i), got[i]);
+                if (why != null) {
+                    return "result " + i + ": " + why;
+                }
+            }
+            return null;
+        });
+    }
+
+    private static String mismatch(Expected e, Val got) {
+        switch (e) {
+            case Expected.Exact x -> {
+                Value.Num n = (Value.Num) x.value();
+                long want = n.type() == ValType.I32 ? (int) n.bits() : n.type() == ValType.F32 ? n.bits() & 0xFFFF_FFFFL : n.bits();
+                if (got.type() != n.type() || got.bits() != want) {
+                    return "got " + got + " (0x" + Long.toHexString(got.bits()) + "), expected " + n;
+                }
+                return null;
+            }
+            case Expected.CanonicalNan c -> {
+                boolean ok = c.type() == ValType.F32 ? (got.bits() & 0x7FFF_FFFFL) == 0x7FC0_0000L
+                        : (got.bits() & Long.MAX_VALUE) == 0x7FF8_0000_0000_0000L;
+                return ok && got.type() == c.type() ? null : "got " + got + ", expected nan:canonical";
+            }
+            case Expected.ArithmeticNan a -> {
+                boolean ok = a.type() == ValType.F32
+                        ? (got.bits() & 0x7FC0_0000L) == 0x7FC0_0000L
+                        : (got.bits() & 0x7FF8_0000_0000_0000L) == 0x7FF8_0000_0000_0000L;
+                return ok && got.type() == a.type() ? null : "got " + got + ", expected nan:arithmetic";
+            }
+            default -> throw new Unsupported("expected " + e + " is not supported yet");
+        }
+    }
+
+    CommandResult assertTrap(Command.AssertTrap c) {
+        if (c.module() != null) {
+            return runModuleCheck(c.line(), "assert_trap", c.module(), () -> {
+                Module m = compile(c.module());
+                try {
+                    current = newInstance(m);
+                    return "instantiated, expected a trap: " + c.message();
+                } catch (Trap t) {
+                    return t.getMessage().startsWith(c.message()) ? null
+                            : "trapped with \"" + t.getMessage() + "\", expected \"" + c.message() + "\"";
+                }
+            });
+        }
+        return run(c.line(), "assert_trap", () -> {
+            try {
+                perform(c.action());
+                return "returned, expected a trap: " + c.message();
+            } catch (Trap t) {
+                return t.getMessage().startsWith(c.message()) ? null
+                        : "trapped with \"" + t.getMessage() + "\", expected \"" + c.message() + "\"";
+            }
+        });
+    }
+
+    CommandResult assertExhaustion(Command.AssertExhaustion c) {
+        return run(c.line(), "assert_exhaustion", () -> {
+            try {
+                perform(c.action());
+                return "returned, expected stack exhaustion";
+            } catch (Trap t) {
+                return t.getMessage().startsWith(c.message()) ? null
+                        : "trapped with \"" + t.getMessage() + "\", expected \"" + c.message() + "\"";
+            }
+        });
+    }
+
+    CommandResult assertUninstantiable(Command.AssertUninstantiable c) {
+        return runModuleCheck(c.line(), "assert_uninstantiable", c.module(), () -> {
+            Module m = compile(c.module());
+            try {
+                newInstance(m);
+                return "instantiated, expected a failure: " + c.message();
+            } catch (Trap t) {
+                return t.getMessage().startsWith(c.message()) ? null
+                        : "failed with \"" + t.getMessage() + "\", expected \"" + c.message() + "\"";
+            }
+        });
+    }
+
+    private interface Check {
+        /** @return null when the command passed, else why it failed */
+        String run();
+    }
+
+    private CommandResult runModuleCheck(int line, String kind, WastModule m, Check check) {
+        CommandResult r = run(line, kind, check);
+        if (r.outcome() == Outcome.SKIPPED) {
+            taintIfImporting(m, r.detail());
+        }
+        return r;
+    }
+
+    private static CommandResult run(int line, String kind, Check check) {
+        try {
+            String failure = check.run();
+            return failure == null ? new CommandResult(line, kind, Outcome.PASSED, "")
+                    : new CommandResult(line, kind, Outcome.FAILED, failure);
+        } catch (Unsupported e) {
+            return new CommandResult(line, kind, Outcome.SKIPPED, e.getMessage());
+        } catch (RuntimeException e) {
+            return new CommandResult(line, kind, Outcome.FAILED, "unexpected " + e);
+        }
+    }
+}
