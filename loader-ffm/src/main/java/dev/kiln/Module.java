@@ -135,9 +135,16 @@ public final class Module {
         if (meta.target() != host) {
             throw new ArtifactFormatException(name, -1, "metadata is for " + meta.target() + ", this machine is " + host);
         }
-        if (meta.cpuFeatures() != 0) {
+        long known = dev.kiln.abi.CpuFeature.mask(java.util.EnumSet.allOf(dev.kiln.abi.CpuFeature.class));
+        if ((meta.cpuFeatures() & ~known) != 0) {
             throw new ArtifactFormatException(name, -1, "artifact requires CPU features 0x"
-                    + Long.toHexString(meta.cpuFeatures()) + " that this Kiln does not know");
+                    + Long.toHexString(meta.cpuFeatures() & ~known) + " that this Kiln does not know; use a newer Kiln");
+        }
+        java.util.Set<dev.kiln.abi.CpuFeature> missing = dev.kiln.abi.CpuFeature.fromMask(meta.cpuFeatures());
+        missing.removeAll(dev.kiln.abi.CpuFeature.host());
+        if (!missing.isEmpty()) {
+            throw new ArtifactFormatException(name, -1, "artifact was compiled for a CPU with " + missing
+                    + ", which this machine lacks; compile the module again here");
         }
         long textSize = elf.text().size();
         for (ArtifactMetadata.ExportInfo e : meta.exports()) {

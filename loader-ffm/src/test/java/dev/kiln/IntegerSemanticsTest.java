@@ -121,6 +121,39 @@ class IntegerSemanticsTest {
     }
 
     @Test
+    void bitCountsWithAndWithoutTheOptionalInstructions() {
+        String wat = """
+                (module
+                  (func (export "i32.clz") (param i32) (result i32) (i32.clz (local.get 0)))
+                  (func (export "i32.ctz") (param i32) (result i32) (i32.ctz (local.get 0)))
+                  (func (export "i64.clz") (param i64) (result i64) (i64.clz (local.get 0)))
+                  (func (export "i64.ctz") (param i64) (result i64) (i64.ctz (local.get 0)))
+                  (func (export "i64.popcnt") (param i64) (result i64) (i64.popcnt (local.get 0)))
+                  (func (export "i32.popcnt") (param i32) (result i32) (i32.popcnt (local.get 0))))
+                """;
+        java.util.Set<dev.kiln.abi.CpuFeature> host = dev.kiln.abi.CpuFeature.host();
+        java.util.Set<dev.kiln.abi.CpuFeature> popcntOnly = java.util.EnumSet.noneOf(dev.kiln.abi.CpuFeature.class);
+        if (host.contains(dev.kiln.abi.CpuFeature.POPCNT)) {
+            popcntOnly.add(dev.kiln.abi.CpuFeature.POPCNT);
+        }
+        for (java.util.Set<dev.kiln.abi.CpuFeature> features : List.of(host, popcntOnly)) {
+            Engine e = Engine.builder().compileOptions(CompileOptions.defaults().withVerifyIr(true).withCpuFeatures(features)).build();
+            Instance inst = Instance.create(store, Module.compile(e, wat.getBytes(StandardCharsets.UTF_8)));
+            for (long x : EDGES) {
+                int lo = (int) x;
+                assertEquals(Integer.numberOfLeadingZeros(lo), inst.func("i32.clz").call(Val.i32(lo))[0].i32(), features + " clz " + lo);
+                assertEquals(Integer.numberOfTrailingZeros(lo), inst.func("i32.ctz").call(Val.i32(lo))[0].i32(), features + " ctz " + lo);
+                assertEquals(Long.numberOfLeadingZeros(x), inst.func("i64.clz").call(Val.i64(x))[0].i64(), features + " clz " + x);
+                assertEquals(Long.numberOfTrailingZeros(x), inst.func("i64.ctz").call(Val.i64(x))[0].i64(), features + " ctz " + x);
+                if (features.contains(dev.kiln.abi.CpuFeature.POPCNT)) {
+                    assertEquals(Long.bitCount(x), inst.func("i64.popcnt").call(Val.i64(x))[0].i64());
+                    assertEquals(Integer.bitCount(lo), inst.func("i32.popcnt").call(Val.i32(lo))[0].i32());
+                }
+            }
+        }
+    }
+
+    @Test
     void conversionsAndSignExtension() {
         Instance inst = Instance.create(store, Module.compile(engine, """
                 (module

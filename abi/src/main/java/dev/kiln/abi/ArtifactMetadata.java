@@ -200,6 +200,7 @@ public record ArtifactMetadata(
             out.u64(cpuFeatures);
             out.u32(options.verifyIr() ? 1 : 0);
             out.u32(options.parallelism());
+            out.u64(options.cpuFeatures());
             out.bytes(inputHash);
             out.u32(types.size());
             for (FuncType t : types) {
@@ -318,6 +319,7 @@ public record ArtifactMetadata(
             long features = in.getLong();
             boolean verify = in.getInt() != 0;
             int parallelism = count(in, source, Integer.MAX_VALUE);
+            long allowedFeatures = in.getLong();
             byte[] hash = bytes(in, source);
             int nTypes = count(in, source, 4);
             List<FuncType> types = new ArrayList<>(nTypes);
@@ -376,7 +378,7 @@ public record ArtifactMetadata(
                 throw new ArtifactFormatException(source, in.position(), in.remaining() + " unexpected bytes at the end of "
                         + SECTION);
             }
-            ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism), hash,
+            ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism, allowedFeatures), hash,
                     types, imported, funcs, exports, memories, globals, data, startFunction, startTrampoline, vmctxSize,
                     unwind, traps);
             if (meta.layout().size() != vmctxSize) {

@@ -8,10 +8,16 @@ import java.util.List;
  * @param code        the bytes; relocated fields hold zero
  * @param relocations 32-bit PC-relative fields to patch once every symbol has an address
  * @param trapSites   code offsets (relative to {@code code}) of instructions that trap, with their kind
+ * @param cpuFeatures mask of the {@link dev.kiln.abi.CpuFeature}s the code uses
  */
-public record CompiledCode(byte[] code, List<Relocation> relocations, List<TrapSite> trapSites) {
+public record CompiledCode(byte[] code, List<Relocation> relocations, List<TrapSite> trapSites, long cpuFeatures) {
     public CompiledCode {
         relocations = List.copyOf(relocations);
         trapSites = List.copyOf(trapSites);
+    }
+
+    /** Code that needs no optional CPU feature. */
+    public CompiledCode(byte[] code, List<Relocation> relocations, List<TrapSite> trapSites) {
+        this(code, relocations, trapSites, 0);
     }
 }

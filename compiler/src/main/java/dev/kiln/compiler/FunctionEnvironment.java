@@ -13,4 +13,7 @@ public interface FunctionEnvironment {
 
     /** The VMContext layout of the module. */
     VMContextLayout vmctx();
+
+    /** The optional CPU features the generated code may use (the target machine's). */
+    java.util.Set<dev.kiln.abi.CpuFeature> cpuFeatures();
 }

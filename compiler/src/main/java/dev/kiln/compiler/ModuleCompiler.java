@@ -95,6 +95,11 @@ public final class ModuleCompiler {
             public VMContextLayout vmctx() {
                 return layout;
             }
+
+            @Override
+            public java.util.Set<dev.kiln.abi.CpuFeature> cpuFeatures() {
+                return options.resolvedCpuFeatures();
+            }
         };
 
         int imported = module.importedFunctionCount();
@@ -163,7 +168,11 @@ public final class ModuleCompiler {
             }
             data.add(new ArtifactMetadata.DataInfo(d.active(), d.memoryIndex(), offsetKind, offset, at, d.dataLength()));
         }
-        ArtifactMetadata meta = new ArtifactMetadata(backend.target(), 0, options, sha256(input), module.types(),
+        long features = 0;
+        for (CompiledCode c : code) {
+            features |= c.cpuFeatures();
+        }
+        ArtifactMetadata meta = new ArtifactMetadata(backend.target(), features, options, sha256(input), module.types(),
                 imported, funcs, exports, memories, globals, data, module.start(),
                 module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, linker.trapSites());
 

@@ -158,7 +158,8 @@ final class Executor implements AutoCloseable {
                 case F32 -> new Val(ValType.F32, n.bits() & 0xFFFF_FFFFL);
                 default -> new Val(n.type(), n.bits());
             };
-            default -> throw new Unsupported(v + " arguments are not supported yet");
+            case Value.V128 x -> throw new Unsupported("v128 arguments are not supported yet");
+            default -> throw new Unsupported("reference arguments are not supported yet");
         };
     }
 
@@ -191,7 +192,7 @@ final class Executor implements AutoCloseable {
             for (Expected e : c.expected()) {
                 if (!(e instanceof Expected.Exact || e instanceof Expected.CanonicalNan || e instanceof Expected.ArithmeticNan)
                         || e instanceof Expected.Exact x && !(x.value() instanceof Value.Num)) {
-                    throw new Unsupported("expected " + e + " results are not supported yet");
+                    throw new Unsupported(describe(e) + " results are not supported yet");
                 }
             }
             Val[] got = perform(c.action());
@@ -206,6 +207,17 @@ final class Executor implements AutoCloseable {
             }
             return null;
         });
+    }
+
+    private static String describe(Expected e) {
+        return switch (e) {
+            case Expected.Exact x -> x.value() instanceof Value.V128 ? "v128" : "reference";
+            case Expected.V128Lanes l -> "v128";
+            case Expected.AnyRefFunc f -> "funcref";
+            case Expected.AnyRefExtern x -> "externref";
+            case Expected.Either x -> "alternative";
+            default -> e.toString();
+        };
     }
 
     private static String mismatch(Expected e, Val got) {

@@ -35,7 +35,30 @@ public final class SpecReport {
         }
         sb.append("| **total** (").append(results.size()).append(" files) | **").append(p).append("** | **").append(f)
                 .append("** | **").append(s).append("** |\n");
+        java.util.Map<String, Long> reasons = new java.util.TreeMap<>();
+        for (SpecRunner.FileResult r : results) {
+            for (SpecRunner.CommandResult c : r.commands()) {
+                if (c.outcome() == SpecRunner.Outcome.SKIPPED) {
+                    reasons.merge(reasonKey(c.detail()), 1L, Long::sum);
+                }
+            }
+        }
+        if (!reasons.isEmpty()) {
+            sb.append("\n## Why commands were skipped\n\n| commands | reason |\n|---:|---|\n");
+            reasons.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                    .forEach(e -> sb.append("| ").append(e.getValue()).append(" | ").append(e.getKey()).append(" |\n"));
+        }
         return sb.toString();
+    }
+
+    /** A skip reason without the details that vary per command (lines, function indices, offsets). */
+    static String reasonKey(String detail) {
+        String d = detail.replaceAll("module at line \\d+ is not executable yet: ", "")
+                .replaceAll("\\(in function \\d+, at byte offset \\d+\\)", "")
+                .replaceAll("function \\d+", "function N")
+                .replaceAll("line \\d+", "line N")
+                .replace("|", "/");
+        return d.length() > 120 ? d.substring(0, 120) + "..." : d;
     }
 
     /** Writes {@link #render} to {@code file}, creating its directory. */

@@ -1,5 +1,6 @@
 package dev.kiln.arch.x86_64;
 
+import dev.kiln.abi.CpuFeature;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMContextLayout;
 import dev.kiln.compiler.CompiledCode;
@@ -49,12 +50,16 @@ final class CodeEmitter {
     private final Map<String, Long> constantBits = new java.util.HashMap<>();
 
     private final VMContextLayout layout;
+    private final java.util.Set<CpuFeature> features;
+    private long used;
 
-    CodeEmitter(List<MBlock> blocks, LinearScan alloc, int outgoingStackArgs, VMContextLayout layout) {
+    CodeEmitter(List<MBlock> blocks, LinearScan alloc, int outgoingStackArgs, VMContextLayout layout,
+            java.util.Set<CpuFeature> features) {
         this.blocks = blocks;
         this.alloc = alloc;
         this.outArgs = outgoingStackArgs;
         this.layout = layout;
+        this.features = features;
     }
 
     CompiledCode emit() {
@@ -97,7 +102,7 @@ final class CodeEmitter {
         for (Reloc r : a.relocations()) {
             relocs.add(new Relocation(r.offset(), r.symbol(), r.addend()));
         }
-        return new CompiledCode(code, relocs, trapSites);
+        return new CompiledCode(code, relocs, trapSites, used);
     }
 
     // ---- frame --------------------------------------------------------------------------------
@@ -352,6 +357,7 @@ final class CodeEmitter {
                 }
             }
             case DIVREM -> divrem(m);
+            case BITCOUNT -> bitCount(m);
             case CALL -> a.callRel32((int) m.imm);
             case RET -> epilogue();
             case JMP -> {
@@ -424,6 +430,7 @@ final class CodeEmitter {
                 }
             }
             case FROUND -> {
+                require(CpuFeature.SSE4_1, "ceil/floor/trunc/nearest");
                 if (m.size == Size.S32) {
                     a.roundss(xmm(m.dst), xmm(m.src), (int) m.imm);
                 } else {
@@ -928,6 +935,52 @@ final class CodeEmitter {
             a.alu(AluOp.XOR, Size.S32, d, d);
         }
         a.bind(done);
+    }
+
+    private void require(CpuFeature f, String what) {
+        if (!features.contains(f)) {
+            throw new dev.kiln.abi.CompileException(what + " needs a CPU with " + f
+                    + ", which this machine does not report; compiling without it is not supported yet");
+        }
+        used |= f.bit();
+    }
+
+    /**
+     * clz/ctz/popcnt: lzcnt/tzcnt/popcnt when the CPU has them (recorded in the artifact), else
+     * bsr/bsf, which leave the destination undefined for 0: that case is patched with a cmov.
+     */
+    private void bitCount(MInst m) {
+        Size s = m.size;
+        Gpr d = reg(m.dst);
+        Gpr x = reg(m.src);
+        int bits = s == Size.S32 ? 32 : 64;
+        switch ((int) m.imm) {
+            case 0 -> {
+                if (features.contains(CpuFeature.LZCNT)) {
+                    used |= CpuFeature.LZCNT.bit();
+                    a.lzcnt(s, d, x);
+                } else {
+                    a.bsr(s, d, x);
+                    a.movImm(Size.S32, SCRATCH1, 2 * bits - 1);
+                    a.cmov(Cond.E, s, d, SCRATCH1);
+                    a.aluImm(AluOp.XOR, s, d, bits - 1);
+                }
+            }
+            case 1 -> {
+                if (features.contains(CpuFeature.BMI1)) {
+                    used |= CpuFeature.BMI1.bit();
+                    a.tzcnt(s, d, x);
+                } else {
+                    a.bsf(s, d, x);
+                    a.movImm(Size.S32, SCRATCH1, bits);
+                    a.cmov(Cond.E, s, d, SCRATCH1);
+                }
+            }
+            default -> {
+                require(CpuFeature.POPCNT, "popcnt");
+                a.popcnt(s, d, x);
+            }
+        }
     }
 
     private void divrem(MInst m) {

@@ -377,6 +377,16 @@ final class Lowering {
                 m.src = rb;
                 emit(m.uses(dst, rb).defs(dst));
             }
+            case CLZ, CTZ, POPCNT -> {
+                int dst = vreg(inst.result());
+                int ra = use(inst.arg(0));
+                MInst m = new MInst(MOp.BITCOUNT);
+                m.size = sizeOf(inst.result().type());
+                m.imm = inst.op() == Op.CLZ ? 0 : inst.op() == Op.CTZ ? 1 : 2;
+                m.dst = dst;
+                m.src = ra;
+                emit(m.uses(ra).defs(dst));
+            }
             case IREDUCE -> mov(Size.S32, vreg(inst.result()), use(inst.arg(0)));
             case UEXTEND -> {
                 int dst = vreg(inst.result());

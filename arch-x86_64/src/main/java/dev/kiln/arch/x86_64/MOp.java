@@ -33,6 +33,8 @@ enum MOp {
     SETCC,
     /** if cond: dst = src (dst is used and defined). */
     CMOV,
+    /** dst = count of src's bits: imm 0 leading zeros, 1 trailing zeros, 2 ones. */
+    BITCOUNT,
     /** dst = sign-extend the low imm bits (8, 16, 32) of src. */
     MOVSX,
     /** Division or remainder of rax by src; result in rax (quotient) or rdx (remainder); traps. */

@@ -68,7 +68,7 @@ public final class X86_64Backend implements Backend {
         List<MBlock> blocks = lowering.lower();
         LinearScan alloc = new LinearScan(blocks, lowering.vregLimit(), lowering.xmmVregs());
         alloc.run();
-        return new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackArgs(), env.vmctx()).emit();
+        return new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackArgs(), env.vmctx(), env.cpuFeatures()).emit();
     }
 
     @Override

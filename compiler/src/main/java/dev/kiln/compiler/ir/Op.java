@@ -41,6 +41,12 @@ public enum Op {
     SREM(Flags.TRAPS),
     /** {@code v = urem a, b}: unsigned remainder; traps on {@code b == 0}. */
     UREM(Flags.TRAPS),
+    /** {@code v = clz a}: number of leading zero bits (the width for 0). */
+    CLZ(Flags.PURE),
+    /** {@code v = ctz a}: number of trailing zero bits (the width for 0). */
+    CTZ(Flags.PURE),
+    /** {@code v = popcnt a}: number of one bits. */
+    POPCNT(Flags.PURE),
     /** {@code v = icmp.cond a, b}: 1 if the condition holds, else 0; the result is i32. */
     ICMP(Flags.PURE),
     /** {@code v = select c, a, b}: {@code c != 0 ? a : b} ({@code c} is i32). */

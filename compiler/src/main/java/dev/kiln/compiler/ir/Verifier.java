@@ -175,6 +175,13 @@ public final class Verifier {
                         throw fail(b, inst, "select takes an i32 condition and two values of the result type");
                     }
                 }
+                case CLZ, CTZ, POPCNT -> {
+                    expectArgs(b, inst, 1);
+                    IrType t = intResult(b, inst);
+                    if (inst.arg(0).type() != t) {
+                        throw fail(b, inst, "operand type differs from the result type " + t);
+                    }
+                }
                 case UEXTEND, SEXTEND -> {
                     expectArgs(b, inst, 1);
                     if (inst.arg(0).type() != IrType.I32 || inst.result().type() != IrType.I64) {

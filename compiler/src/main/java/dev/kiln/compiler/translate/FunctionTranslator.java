@@ -399,6 +399,9 @@ public final class FunctionTranslator {
             case I32_ROTL, I64_ROTL -> binary(Op.ROTL);
             case I32_ROTR, I64_ROTR -> binary(Op.ROTR);
 
+            case I32_CLZ, I64_CLZ -> unary(Op.CLZ);
+            case I32_CTZ, I64_CTZ -> unary(Op.CTZ);
+            case I32_POPCNT, I64_POPCNT -> unary(Op.POPCNT);
             case I32_WRAP_I64 -> push(cur.append1(Op.IREDUCE, IrType.I32, 0, pop()));
             case I64_EXTEND_I32_S -> push(cur.append1(Op.SEXTEND, IrType.I64, 0, pop()));
             case I64_EXTEND_I32_U -> push(cur.append1(Op.UEXTEND, IrType.I64, 0, pop()));
