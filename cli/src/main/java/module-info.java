@@ -10,8 +10,7 @@ module dev.kiln.cli {
     requires dev.kiln.wasi;
     requires info.picocli;
 
-    exports dev.kiln.cli;
-
-    // Picocli reads and writes the annotated fields of the commands reflectively.
+    // An application, not a library: nothing is exported. Picocli reads and writes the annotated
+    // fields of the commands reflectively.
     opens dev.kiln.cli to info.picocli;
 }

@@ -94,6 +94,7 @@ record Input(Path path, byte[] bytes, Kind kind) {
      * @throws dev.kiln.abi.ArtifactFormatException if the artifact is malformed or for another machine
      * @throws IOException                          if the artifact cannot be mapped
      */
+    @SuppressWarnings("try") // the progress line lives as long as the block
     Module module(Engine engine, PrintWriter err) throws IOException {
         if (kind == Kind.ARTIFACT) {
             return Module.load(engine, path);

@@ -61,7 +61,7 @@ public final class Main implements Runnable {
     /** {@code kiln} without a subcommand: prints the usage to stderr, which Picocli turns into exit status 2. */
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: say what kiln should do");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: say what kiln should do (compile, run, inspect, objdump or wast)");
     }
 
     /**

@@ -42,6 +42,7 @@ class CommandLineTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void progressLineAppearsAfterASecondAndIsErased() throws InterruptedException {
         StringWriter sw = new StringWriter();
         PrintWriter err = new PrintWriter(sw);
