@@ -1,5 +1,16 @@
-/** Nothing here yet: the kiln command (Picocli) arrives with WASI. */
+/**
+ * The {@code kiln} command line (Picocli): {@code compile}, {@code run}, {@code inspect},
+ * {@code objdump} and {@code wast}. Entry point: {@link dev.kiln.cli.Main}. Runs on the class path
+ * with {@code --enable-native-access=ALL-UNNAMED} (see the {@code ./kiln} launcher).
+ */
 module dev.kiln.cli {
     requires dev.kiln;
+    requires dev.kiln.compiler;
+    requires dev.kiln.spec;
     requires dev.kiln.wasi;
+    requires info.picocli;
+
+    // An application, not a library: nothing is exported. Picocli reads and writes the annotated
+    // fields of the commands reflectively.
+    opens dev.kiln.cli to info.picocli;
 }

@@ -1,0 +1,109 @@
+package dev.kiln.cli;
+
+import dev.kiln.Engine;
+import dev.kiln.Module;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * An input file of the {@code kiln} command and what its content says it is: a WebAssembly binary
+ * (starts with {@code \0asm}), a Kiln artifact (starts with the ELF magic {@code \x7fELF}), or else
+ * WebAssembly text. The file's name and extension play no part.
+ *
+ * @param path  the file as given on the command line
+ * @param bytes its content
+ * @param kind  what the content is
+ */
+record Input(Path path, byte[] bytes, Kind kind) {
+    /** What an input file holds. */
+    enum Kind {
+        /** A WebAssembly binary module (spec §5). */
+        WASM("WebAssembly binary module"),
+        /** WebAssembly text (spec §6), WAT. */
+        WAT("WebAssembly text module"),
+        /** A Kiln artifact: an ELF64 file with a {@code .kiln.meta} section. */
+        ARTIFACT("Kiln artifact (ELF)");
+
+        final String description;
+
+        Kind(String description) {
+            this.description = description;
+        }
+    }
+
+    /**
+     * Reads {@code path} and classifies it.
+     *
+     * @throws java.nio.file.NoSuchFileException if it does not exist
+     * @throws KilnException                     if it is a directory
+     * @throws IOException                       if it cannot be read
+     */
+    static Input read(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            throw KilnException.error(path + " is a directory; give a .wasm, .wat or .kiln file");
+        }
+        byte[] bytes = Files.readAllBytes(path);
+        return new Input(path, bytes, kindOf(bytes));
+    }
+
+    /** The kind of a file from its first bytes. */
+    static Kind kindOf(byte[] b) {
+        if (b.length >= 4 && b[0] == 0 && b[1] == 'a' && b[2] == 's' && b[3] == 'm') {
+            return Kind.WASM;
+        }
+        if (b.length >= 4 && b[0] == 0x7F && b[1] == 'E' && b[2] == 'L' && b[3] == 'F') {
+            return Kind.ARTIFACT;
+        }
+        return Kind.WAT;
+    }
+
+    /** The name used in messages: the path as given. */
+    String name() {
+        return path.toString();
+    }
+
+    /**
+     * The text of a {@link Kind#WAT} input.
+     *
+     * @throws KilnException if the bytes are not UTF-8 (so neither text nor one of the binary kinds)
+     */
+    String text() {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw KilnException.error(name() + ": neither a WebAssembly binary (no \\0asm header), nor a Kiln artifact"
+                    + " (no ELF header), nor WebAssembly text (not UTF-8)");
+        }
+    }
+
+    /**
+     * The module of this input: a {@link Kind#ARTIFACT} is loaded (mapped from the file, no
+     * compiler involved), a binary or text module is compiled in memory, showing progress on
+     * {@code err} when that takes over a second on a terminal.
+     *
+     * @throws dev.kiln.abi.CompileException        if the module is malformed, invalid or unsupported
+     * @throws dev.kiln.abi.ArtifactFormatException if the artifact is malformed or for another machine
+     * @throws IOException                          if the artifact cannot be mapped
+     */
+    @SuppressWarnings("try") // the progress line lives as long as the block
+    Module module(Engine engine, PrintWriter err) throws IOException {
+        if (kind == Kind.ARTIFACT) {
+            return Module.load(engine, path);
+        }
+        if (kind == Kind.WAT) {
+            text(); // a clear message for files that are not text at all
+        }
+        try (Progress p = Progress.start("compiling " + name(), err)) {
+            return Module.compile(engine, path);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package dev.kiln.cli;
+
+import dev.kiln.abi.ArtifactMetadata;
+import dev.kiln.abi.CompileException;
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.elf.ElfFile;
+import dev.kiln.abi.elf.ElfReader;
+import dev.kiln.abi.elf.Section;
+import dev.kiln.compiler.text.Wat;
+import dev.kiln.compiler.wasm.Export;
+import dev.kiln.compiler.wasm.ExternKind;
+import dev.kiln.compiler.wasm.FunctionBody;
+import dev.kiln.compiler.wasm.GlobalType;
+import dev.kiln.compiler.wasm.Import;
+import dev.kiln.compiler.wasm.ImportDesc;
+import dev.kiln.compiler.wasm.MemoryType;
+import dev.kiln.compiler.wasm.ModuleDecoder;
+import dev.kiln.compiler.wasm.TableType;
+import dev.kiln.compiler.wasm.Validator;
+import dev.kiln.compiler.wasm.WasmModule;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code kiln inspect FILE}: describes a module without running it.
+ *
+ * <p>For a WebAssembly binary or text module (text is first converted to binary by
+ * {@link Wat#parseModule}, and offsets refer to that binary): imports, exports with their types,
+ * functions with their types and body sizes, the sections (id, name, content offset, size), the
+ * total code size and whether the module validates. For a Kiln artifact: what its
+ * {@code .kiln.meta} section records (target, compile options, input hash, exports, functions with
+ * their place in {@code .text}, trap sites, VMContext size) and its ELF sections.
+ *
+ * <p>Output is for people (its layout may change), on stdout. A malformed module is an error
+ * (exit 1, the message names the byte offset); an invalid one is reported and still exits 0.
+ */
+@Command(name = "inspect",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Shows a module's imports, exports, functions and sections, or what a Kiln artifact's metadata says.")
+final class InspectCommand extends KilnCommand {
+    @Parameters(index = "0", paramLabel = "FILE", description = "A .wasm or .wat module, or a Kiln artifact.")
+    Path file;
+
+    @Override
+    int execute() throws Exception {
+        Input input = Input.read(file);
+        PrintWriter out = out();
+        if (input.kind() == Input.Kind.ARTIFACT) {
+            inspectArtifact(input, out);
+        } else {
+            inspectModule(input, out);
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private void inspectModule(Input input, PrintWriter out) {
+        byte[] bytes;
+        WasmModule m;
+        try {
+            bytes = input.kind() == Input.Kind.WASM ? input.bytes() : Wat.parseModule(input.text());
+            m = ModuleDecoder.decode(bytes);
+        } catch (CompileException e) {
+            throw new CompileException(input.name() + ": " + e.getMessage(), e);
+        }
+        if (input.kind() == Input.Kind.WASM) {
+            out.printf("%s: %s, %d bytes%n", input.name(), input.kind().description, bytes.length);
+        } else {
+            out.printf("%s: %s (%d bytes of text; %d bytes as a binary module, to which the offsets below refer)%n",
+                    input.name(), input.kind().description, input.bytes().length, bytes.length);
+        }
+        if (m.moduleName() != null) {
+            out.printf("module name: %s%n", m.moduleName());
+        }
+
+        out.printf("imports (%d)%s%n", m.imports().size(), m.imports().isEmpty() ? "" : ":");
+        for (Import imp : m.imports()) {
+            out.printf("  %s \"%s\" \"%s\": %s%n", imp.kind(), imp.module(), imp.name(), describe(m, imp.desc()));
+        }
+
+        out.printf("exports (%d)%s%n", m.exports().size(), m.exports().isEmpty() ? "" : ":");
+        for (Export e : m.exports()) {
+            out.printf("  %s \"%s\" %s%n", e.kind(), e.name(), describe(m, e));
+        }
+
+        out.printf("functions: %d (%d imported, %d defined)%n", m.functionCount(), m.importedFunctionCount(),
+                m.definedFunctionCount());
+        long codeBytes = 0;
+        for (int i = 0; i < m.code().size(); i++) {
+            int funcidx = m.importedFunctionCount() + i;
+            FunctionBody body = m.code().get(i);
+            int size = body.codeEnd() - body.bodyStart();
+            codeBytes += size;
+            String name = m.functionName(funcidx);
+            out.printf("  funcidx %d%s: %s, body %d bytes at offset 0x%x, %d locals%n", funcidx,
+                    name == null ? "" : " " + name, typeOf(m, funcidx), size, body.bodyStart(), body.localCount());
+        }
+        out.printf("code size: %d bytes in %d function bodies%n", codeBytes, m.code().size());
+
+        List<WasmSections.Section> sections = WasmSections.of(bytes);
+        out.printf("sections (%d):%n", sections.size());
+        out.printf("  %3s  %-24s %10s %10s%n", "id", "name", "offset", "size");
+        for (WasmSections.Section s : sections) {
+            out.printf("  %3d  %-24s %#10x %10d%n", s.id(), s.name(), s.contentOffset(), s.size());
+        }
+
+        try {
+            Validator.validate(m, bytes);
+            out.println("valid: yes");
+        } catch (CompileException e) {
+            out.println("valid: no: " + e.getMessage());
+        }
+    }
+
+    private static String typeOf(WasmModule m, int funcidx) {
+        FuncType t = m.functionType(funcidx);
+        return t == null ? "type index " + m.functionTypeIndex(funcidx) + " (out of range)" : t.toString();
+    }
+
+    private static String describe(WasmModule m, ImportDesc desc) {
+        return switch (desc) {
+            case ImportDesc.Func f -> f.typeIndex() < m.types().size() ? m.types().get(f.typeIndex()).toString()
+                    : "type index " + f.typeIndex() + " (out of range)";
+            case TableType t -> t.elemType() + " " + t.limits();
+            case MemoryType mem -> mem.limits() + " (64 KiB pages)";
+            case GlobalType g -> g.toString();
+        };
+    }
+
+    private static String describe(WasmModule m, Export e) {
+        int count = switch (e.kind()) {
+            case FUNC -> m.functionCount();
+            case TABLE -> m.tableCount();
+            case MEMORY -> m.memoryCount();
+            case GLOBAL -> m.globalCount();
+        };
+        String index = e.kind() + "idx " + e.index();
+        if (e.index() < 0 || e.index() >= count) {
+            return index + " (out of range)";
+        }
+        return index + ": " + switch (e.kind()) {
+            case FUNC -> typeOf(m, e.index());
+            case TABLE -> describe(m, m.tableType(e.index()));
+            case MEMORY -> describe(m, m.memoryType(e.index()));
+            case GLOBAL -> m.globalType(e.index()).toString();
+        };
+    }
+
+    private void inspectArtifact(Input input, PrintWriter out) throws java.io.IOException {
+        ElfFile elf = ElfReader.read(input.path());
+        byte[] metaBytes = elf.sectionBytes(ArtifactMetadata.SECTION);
+        if (metaBytes == null) {
+            throw KilnException.error(input.name() + " is an ELF file without a " + ArtifactMetadata.SECTION
+                    + " section: not a Kiln artifact");
+        }
+        ArtifactMetadata meta = ArtifactMetadata.decode(metaBytes, input.name());
+        out.printf("%s: %s, %d bytes%n", input.name(), input.kind().description, input.bytes().length);
+        out.printf("target: %s, CPU features: %s%n", meta.target(),
+                meta.cpuFeatures() == 0 ? "baseline" : "0x" + Long.toHexString(meta.cpuFeatures()));
+        out.printf("compiled with: verify IR %s, parallelism %s%n", meta.options().verifyIr() ? "on" : "off",
+                meta.options().parallelism() == 0 ? "one per processor" : Integer.toString(meta.options().parallelism()));
+        out.printf("input SHA-256: %s%n", HexFormat.of().formatHex(meta.inputHash()));
+
+        out.printf("exports (%d)%s%n", meta.exports().size(), meta.exports().isEmpty() ? "" : ":");
+        for (ArtifactMetadata.ExportInfo e : meta.exports()) {
+            ExternKind kind = ExternKind.fromCode(e.kind());
+            String k = kind == null ? "kind " + e.kind() : kind.toString();
+            if (e.kind() == ArtifactMetadata.ExportInfo.FUNC) {
+                out.printf("  %s \"%s\" funcidx %d: %s, entry trampoline at .text+0x%x%n", k, e.name(), e.index(),
+                        artifactType(meta, e.index()), e.trampolineOffset());
+            } else {
+                out.printf("  %s \"%s\" %sidx %d%n", k, e.name(), k, e.index());
+            }
+        }
+
+        out.printf("functions: %d (%d imported, %d defined)%n", meta.importedFunctions() + meta.functions().size(),
+                meta.importedFunctions(), meta.functions().size());
+        long code = 0;
+        for (int i = 0; i < meta.functions().size(); i++) {
+            ArtifactMetadata.FunctionInfo f = meta.functions().get(i);
+            int funcidx = meta.importedFunctions() + i;
+            code += f.size();
+            out.printf("  funcidx %d%s: %s, .text+0x%x, %d bytes%n", funcidx, f.name() == null ? "" : " " + f.name(),
+                    artifactType(meta, funcidx), f.textOffset(), f.size());
+        }
+        out.printf("code size: %d bytes of functions, %d bytes of .text in all%n", code, elf.text().size());
+        out.printf("trap sites: %d%n", meta.trapSites().size());
+        out.printf("VMContext size: %d bytes%n", meta.vmctxSize());
+
+        List<Section> sections = elf.sections();
+        out.printf("ELF sections (%d):%n", sections.size());
+        out.printf("  %-16s %10s %10s%n", "name", "offset", "size");
+        for (Section s : sections) {
+            if (s.type() == Section.SHT_NULL) {
+                continue;
+            }
+            out.printf("  %-16s %#10x %10d%n", s.name(), s.fileOffset(), s.size());
+        }
+    }
+
+    private static String artifactType(ArtifactMetadata meta, int funcidx) {
+        if (funcidx < meta.importedFunctions()) {
+            return "(imported)";
+        }
+        int i = funcidx - meta.importedFunctions();
+        if (i >= meta.functions().size()) {
+            return "(funcidx out of range)";
+        }
+        int t = meta.functions().get(i).typeIndex();
+        return t >= 0 && t < meta.types().size() ? meta.types().get(t).toString() : "type index " + t + " (out of range)";
+    }
+}

@@ -1,0 +1,98 @@
+package dev.kiln.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code kiln} command: the entry point of the command line, with one subcommand per task, in
+ * the manner of Wasmtime's CLI ({@code wasmtime compile}, {@code wasmtime run --invoke}, ...).
+ *
+ * <pre>{@code
+ * kiln compile fib.wat                 # writes fib.kiln (an ELF artifact)
+ * kiln run --invoke fib fib.kiln 20    # prints 6765
+ * kiln inspect fib.wasm                # imports, exports, sections, code size
+ * kiln objdump --function fib fib.wat  # disassembly through binutils' objdump
+ * kiln wast i32.wast                   # spec scripts through the front end
+ * }</pre>
+ *
+ * <p>Exit status (see {@link ExitCodes}): 0 on success, 1 for an error (unreadable file, malformed
+ * or invalid module, malformed artifact), 2 for a usage error, 134 when the guest traps.
+ *
+ * <p>Run it in process with {@code new CommandLine(new Main()).execute(args)}; every subcommand
+ * writes to the {@link CommandLine#getOut()}/{@link CommandLine#getErr()} writers, so tests can
+ * capture them. A {@code Main} instance holds parsed options: use each one for one execution, from
+ * one thread.
+ */
+@Command(name = "kiln",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Kiln: an ahead-of-time WebAssembly compiler and runtime for the JVM.",
+        subcommands = {
+            CompileCommand.class,
+            RunCommand.class,
+            InspectCommand.class,
+            ObjdumpCommand.class,
+            WastCommand.class,
+            CommandLine.HelpCommand.class,
+        },
+        footer = {"", "Run 'kiln help COMMAND' or 'kiln COMMAND --help' for a command's options."})
+public final class Main implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    /** Creates the top-level command (Picocli instantiates the subcommands). */
+    public Main() {
+    }
+
+    /**
+     * Runs {@code kiln} with {@code args} and exits the JVM with the command's exit status.
+     *
+     * @param args the command line, e.g. {@code ["run", "--invoke", "fac", "fac.wat", "20"]}
+     */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    /** {@code kiln} without a subcommand: prints the usage to stderr, which Picocli turns into exit status 2. */
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: say what kiln should do (compile, run, inspect, objdump or wast)");
+    }
+
+    /**
+     * Supplies {@code --version}: the Maven project version (from {@code version.properties}, filtered
+     * at build time) and the JVM it runs on.
+     */
+    public static final class Version implements CommandLine.IVersionProvider {
+        /** Creates the provider (Picocli instantiates it). */
+        public Version() {
+        }
+
+        /** The version of this Kiln build, e.g. {@code 0.1.0-SNAPSHOT}, or {@code unknown}. */
+        public static String kilnVersion() {
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in == null) {
+                    return "unknown";
+                }
+                Properties p = new Properties();
+                p.load(in);
+                return p.getProperty("version", "unknown");
+            } catch (IOException e) {
+                return "unknown";
+            }
+        }
+
+        @Override
+        public String[] getVersion() {
+            return new String[] {
+                "kiln " + kilnVersion(),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")",
+            };
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package dev.kiln.cli;
+
+import dev.kiln.Func;
+import dev.kiln.Instance;
+import dev.kiln.Module;
+import dev.kiln.Store;
+import dev.kiln.Val;
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.ValType;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code kiln run [--invoke NAME] FILE [ARGS...]}: runs a WebAssembly module ({@code .wasm},
+ * {@code .wat}) or a precompiled Kiln artifact, told apart by content.
+ *
+ * <p>With {@code --invoke NAME} it calls the exported function NAME with ARGS parsed by its
+ * parameter types and prints each result on its own line, as {@code wasmtime run --invoke} does:
+ * {@code i32}/{@code i64} in signed decimal, {@code f32}/{@code f64} as decimal floats. Integer
+ * arguments are decimal or {@code 0x} hexadecimal, signed or (up to 2^32-1 / 2^64-1) unsigned.
+ * Without {@code --invoke} it calls the {@code _start} export ({@code [] -> []}).
+ *
+ * <p>As in Wasmtime, options come before FILE: everything after FILE is an argument
+ * (Picocli's stop-at-positional mode). Kiln has no WASI yet, so program arguments, {@code --dir}
+ * and {@code --env} are not accepted; modules that import anything cannot be run yet.
+ *
+ * <p>Guest code runs on the large-stack thread of {@link KilnCommand}; a trap exits with 134.
+ */
+@Command(name = "run",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        modelTransformer = RunCommand.StopAtFile.class,
+        description = {
+            "Runs a WebAssembly module (.wasm, .wat) or a compiled Kiln artifact.",
+            "With --invoke NAME, calls the exported function NAME with ARGS and prints its results, one per line;"
+                + " otherwise calls the _start export.",
+            "Options go before FILE: everything after FILE is passed to the guest.",
+        })
+final class RunCommand extends KilnCommand {
+    @Option(names = "--invoke", paramLabel = "NAME",
+            description = "The exported function to call (default: _start). ARGS are parsed by its parameter types.")
+    String invoke;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "A .wasm or .wat module, or a Kiln artifact from 'kiln compile'.")
+    Path file;
+
+    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments of the function called with --invoke.")
+    List<String> args = new ArrayList<>();
+
+    /** Makes the parser treat everything after FILE as ARGS, options included (Wasmtime's habit). */
+    static final class StopAtFile implements CommandLine.IModelTransformer {
+        /** Created by Picocli. */
+        StopAtFile() {
+        }
+
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            spec.parser().stopAtPositional(true);
+            return spec;
+        }
+    }
+
+    @Override
+    int execute() throws Exception {
+        Input input = Input.read(file);
+        Module module = input.module(engine(), err());
+        if (invoke == null && !args.isEmpty()) {
+            if (args.get(0).startsWith("--")) {
+                throw KilnException.usage("options go before FILE (everything after FILE is passed to the guest): kiln run "
+                        + args.get(0) + " ... " + file + " ...");
+            }
+            throw KilnException.usage("arguments after FILE are for a function called with --invoke NAME (given before FILE);"
+                    + " program arguments for _start need WASI, which Kiln does not support yet");
+        }
+        String name = invoke != null ? invoke : "_start";
+        Module.ExportType export = module.exports().stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
+        if (export == null) {
+            if (invoke == null) {
+                throw KilnException.error(file + " has no _start export; use --invoke NAME to call one of its exported"
+                        + " functions" + exportList(module));
+            }
+            throw KilnException.error(file + " exports no function named \"" + name + "\"" + exportList(module));
+        }
+        FuncType type = export.type();
+        Val[] values = parseArgs(name, type, args);
+        try (Store store = new Store(module.engine())) {
+            Instance instance = Instance.create(store, module);
+            Func func = instance.func(name);
+            Val[] results = func.call(values);
+            PrintWriter out = out();
+            for (Val v : results) {
+                out.println(format(v));
+            }
+            out.flush();
+        }
+        return ExitCodes.OK;
+    }
+
+    private static String exportList(Module module) {
+        List<Module.ExportType> exports = module.exports();
+        if (exports.isEmpty()) {
+            return " (it exports no functions)";
+        }
+        return " (exported functions: " + exports.stream().map(e -> e.name() + " " + e.type())
+                .collect(Collectors.joining(", ")) + ")";
+    }
+
+    /**
+     * Parses {@code args} as the parameters of {@code type}.
+     *
+     * @throws KilnException (usage) when the count is wrong or an argument does not parse, naming
+     *                       the parameter, its type and the value
+     */
+    static Val[] parseArgs(String func, FuncType type, List<String> args) {
+        List<ValType> params = type.params();
+        if (args.size() != params.size()) {
+            throw KilnException.usage(func + " " + type + " takes " + params.size() + " argument"
+                    + (params.size() == 1 ? "" : "s") + ", got " + args.size()
+                    + (args.isEmpty() ? "" : " (" + String.join(" ", args) + ")"));
+        }
+        Val[] values = new Val[args.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = parse(params.get(i), args.get(i), func, i);
+        }
+        return values;
+    }
+
+    private static Val parse(ValType t, String s, String func, int index) {
+        try {
+            return switch (t) {
+                case I32 -> {
+                    long v = parseInteger(s, 32);
+                    yield Val.i32((int) v);
+                }
+                case I64 -> Val.i64(parseInteger(s, 64));
+                case F32 -> new Val(ValType.F32, Float.floatToRawIntBits(parseFloat(s)));
+                case F64 -> new Val(ValType.F64, Double.doubleToRawLongBits(parseDouble(s)));
+                default -> throw KilnException.usage(func + " takes a " + t + " as argument " + index
+                        + "; kiln run --invoke supports only i32, i64, f32 and f64 arguments");
+            };
+        } catch (NumberFormatException e) {
+            throw KilnException.usage("argument " + index + " of " + func + " must be " + describe(t) + ", got '" + s + "'");
+        }
+    }
+
+    private static String describe(ValType t) {
+        return switch (t) {
+            case I32 -> "an i32 (decimal or 0x hex, -2147483648..4294967295)";
+            case I64 -> "an i64 (decimal or 0x hex, -2^63..2^64-1)";
+            case F32 -> "an f32 (e.g. 1.5, -0.0, inf, nan)";
+            default -> "an f64 (e.g. 1.5, -0.0, inf, nan)";
+        };
+    }
+
+    /**
+     * Parses a decimal or {@code 0x} hexadecimal integer of {@code bits} bits, signed or unsigned
+     * (so {@code -1} and {@code 4294967295} are the same i32), with optional {@code _} separators
+     * as in the text format.
+     *
+     * @return the value's bits, in the low {@code bits} bits
+     * @throws NumberFormatException if it does not parse or does not fit
+     */
+    static long parseInteger(String s, int bits) {
+        String t = s.replace("_", "");
+        boolean negative = t.startsWith("-");
+        if (negative || t.startsWith("+")) {
+            t = t.substring(1);
+        }
+        if (t.isEmpty() || t.startsWith("-") || t.startsWith("+")) {
+            throw new NumberFormatException(s);
+        }
+        int radix = 10;
+        if (t.startsWith("0x") || t.startsWith("0X")) {
+            radix = 16;
+            t = t.substring(2);
+        }
+        long magnitude = Long.parseUnsignedLong(t, radix);
+        if (bits == 32) {
+            if (negative ? magnitude > (1L << 31) : Long.compareUnsigned(magnitude, 0xFFFF_FFFFL) > 0) {
+                throw new NumberFormatException(s);
+            }
+        } else if (negative && Long.compareUnsigned(magnitude, Long.MIN_VALUE) > 0) {
+            throw new NumberFormatException(s);
+        }
+        return negative ? -magnitude : magnitude;
+    }
+
+    private static float parseFloat(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "inf", "+inf" -> Float.POSITIVE_INFINITY;
+            case "-inf" -> Float.NEGATIVE_INFINITY;
+            case "nan", "+nan" -> Float.NaN;
+            case "-nan" -> -Float.NaN;
+            default -> Float.parseFloat(s);
+        };
+    }
+
+    private static double parseDouble(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "inf", "+inf" -> Double.POSITIVE_INFINITY;
+            case "-inf" -> Double.NEGATIVE_INFINITY;
+            case "nan", "+nan" -> Double.NaN;
+            case "-nan" -> -Double.NaN;
+            default -> Double.parseDouble(s);
+        };
+    }
+
+    /** A result as Wasmtime prints it: integers in signed decimal, floats in decimal. */
+    static String format(Val v) {
+        return switch (v.type()) {
+            case I32 -> Integer.toString(v.i32());
+            case I64 -> Long.toString(v.i64());
+            case F32 -> Float.toString(Float.intBitsToFloat((int) v.bits()));
+            case F64 -> Double.toString(Double.longBitsToDouble(v.bits()));
+            default -> v.toString();
+        };
+    }
+}

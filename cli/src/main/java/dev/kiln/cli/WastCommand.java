@@ -1,0 +1,68 @@
+package dev.kiln.cli;
+
+import dev.kiln.spec.SpecRunner;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code kiln wast FILE...}: runs WebAssembly spec scripts ({@code .wast}) through
+ * {@link SpecRunner#run(java.nio.file.Path)}: modules must decode and validate,
+ * {@code assert_malformed}/{@code assert_invalid} must be rejected with the reference interpreter's
+ * wording; commands that need execution are counted as skipped (the harness does not execute yet).
+ *
+ * <p>Prints, per file, {@code FILE: N passed, N failed, N skipped} and each failure with its line;
+ * with several files, a total line. Exits 1 if any command failed or a script could not be read or
+ * parsed.
+ */
+@Command(name = "wast",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {
+            "Runs WebAssembly spec test scripts (.wast) through Kiln's decoder and validator.",
+            "Commands that need execution (assert_return, assert_trap, ...) are reported as skipped for now.",
+        })
+final class WastCommand extends KilnCommand {
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Spec scripts to run.")
+    List<Path> files;
+
+    @Option(names = {"-v", "--verbose"}, description = "Also list the skipped commands and why.")
+    boolean verbose;
+
+    @Override
+    int execute() {
+        PrintWriter out = out();
+        long passed = 0;
+        long failed = 0;
+        long skipped = 0;
+        for (Path file : files) {
+            SpecRunner.FileResult r = SpecRunner.run(file);
+            long p = r.count(SpecRunner.Outcome.PASSED);
+            long f = r.count(SpecRunner.Outcome.FAILED) + (r.error() != null ? 1 : 0);
+            long s = r.count(SpecRunner.Outcome.SKIPPED);
+            passed += p;
+            failed += f;
+            skipped += s;
+            out.printf("%s: %d passed, %d failed, %d skipped%n", file, p, f, s);
+            if (r.error() != null) {
+                out.printf("  %s%n", r.error());
+            }
+            for (SpecRunner.CommandResult c : r.commands()) {
+                if (c.outcome() == SpecRunner.Outcome.FAILED
+                        || (verbose && c.outcome() == SpecRunner.Outcome.SKIPPED)) {
+                    out.printf("  %s:%d: %s %s: %s%n", file, c.line(), c.kind(),
+                            c.outcome().name().toLowerCase(java.util.Locale.ROOT), c.detail());
+                }
+            }
+            out.flush();
+        }
+        if (files.size() > 1) {
+            out.printf("total (%d files): %d passed, %d failed, %d skipped%n", files.size(), passed, failed, skipped);
+        }
+        out.flush();
+        return failed > 0 ? ExitCodes.ERROR : ExitCodes.OK;
+    }
+}

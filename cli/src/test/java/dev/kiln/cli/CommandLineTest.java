@@ -1,0 +1,68 @@
+package dev.kiln.cli;
+
+import static dev.kiln.cli.Cli.kiln;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** Help, version, usage errors and the progress line. */
+class CommandLineTest {
+    @Test
+    void helpAndVersionEverywhere() {
+        for (String cmd : new String[] {"compile", "run", "inspect", "objdump", "wast"}) {
+            Cli.Result help = kiln(cmd, "--help");
+            assertEquals(0, help.exit(), cmd);
+            assertTrue(help.out().startsWith("Usage: kiln " + cmd + " "), help.out());
+            Cli.Result version = kiln(cmd, "--version");
+            assertEquals(0, version.exit(), cmd);
+            assertTrue(version.out().startsWith("kiln " + Main.Version.kilnVersion() + "\n"), version.out());
+        }
+        Cli.Result top = kiln("--help");
+        assertEquals(0, top.exit());
+        for (String cmd : new String[] {"compile", "run", "inspect", "objdump", "wast"}) {
+            assertTrue(top.out().contains("\n  " + cmd + " "), top.out());
+        }
+        assertTrue(kiln("-V").out().startsWith("kiln 0."), "the version comes from the pom");
+    }
+
+    @Test
+    void usageErrorsExit2() {
+        Cli.Result none = kiln();
+        assertEquals(2, none.exit());
+        assertTrue(none.err().contains("Usage: kiln"), none::toString);
+        assertEquals(2, kiln("frobnicate").exit());
+        assertEquals(2, kiln("run").exit());
+        Cli.Result unknown = kiln("compile", "--frob", "x.wat");
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err().contains("Unknown option: '--frob'"), unknown::toString);
+        assertEquals(2, kiln("wast").exit());
+    }
+
+    @Test
+    @SuppressWarnings("try")
+    void progressLineAppearsAfterASecondAndIsErased() throws InterruptedException {
+        StringWriter sw = new StringWriter();
+        PrintWriter err = new PrintWriter(sw);
+        try (Progress p = Progress.start("compiling big.wasm", err, true)) {
+            Thread.sleep(1300);
+        }
+        String s = sw.toString();
+        assertTrue(s.startsWith("\r"), s);
+        assertTrue(s.contains("compiling big.wasm... 1."), s);
+        assertTrue(s.endsWith("\r\u001b[2K"), s);
+
+        StringWriter quick = new StringWriter();
+        try (Progress p = Progress.start("compiling small.wasm", new PrintWriter(quick), true)) {
+            Thread.sleep(10);
+        }
+        assertEquals("", quick.toString());
+        StringWriter off = new StringWriter();
+        try (Progress p = Progress.start("x", new PrintWriter(off), false)) {
+            Thread.sleep(1200);
+        }
+        assertEquals("", off.toString());
+    }
+}

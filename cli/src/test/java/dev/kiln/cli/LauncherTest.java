@@ -1,0 +1,64 @@
+package dev.kiln.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code ./kiln} script end to end in a subprocess: finds a JDK, passes the arguments, and
+ * returns the command's exit status. The build step is skipped through {@code KILN_CLASSPATH} (the
+ * class path of this test run), so no Maven runs inside Maven.
+ */
+class LauncherTest {
+    private static final Path SCRIPT = Path.of("..", "kiln");
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run launch(String... args) throws IOException, InterruptedException {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> command = new java.util.ArrayList<>(List.of("bash", SCRIPT.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("KILN_CLASSPATH", cp);
+        File errFile = File.createTempFile("kiln-launcher", ".err");
+        try {
+            pb.redirectError(errFile);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(true, p.waitFor(60, TimeUnit.SECONDS), "./kiln did not finish");
+            return new Run(p.exitValue(), out, Files.readString(errFile.toPath()));
+        } finally {
+            errFile.delete();
+        }
+    }
+
+    @Test
+    void theScriptRunsTheCommandAndReturnsItsExitStatus() throws Exception {
+        assumeTrue(Files.isExecutable(SCRIPT), "no ./kiln at " + SCRIPT.toAbsolutePath());
+        Run ok = launch("run", "--invoke", "fac", "../examples/fac.wat", "20");
+        assertEquals(0, ok.exit(), ok::toString);
+        assertEquals(LongStream.rangeClosed(1, 20).reduce(1, (a, b) -> a * b) + "\n", ok.out());
+        assertEquals("", ok.err());
+
+        Path trap = Files.createTempFile("kiln-trap", ".wat");
+        try {
+            Files.writeString(trap, "(module (func (export \"_start\") unreachable))");
+            Run t = launch("run", trap.toString());
+            assertEquals(134, t.exit(), t::toString);
+            assertEquals("Error: wasm trap: unreachable\n", t.err());
+        } finally {
+            Files.delete(trap);
+        }
+        assertEquals(2, launch("run").exit());
+    }
+}

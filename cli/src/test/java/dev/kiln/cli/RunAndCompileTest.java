@@ -1,0 +1,278 @@
+package dev.kiln.cli;
+
+import static dev.kiln.cli.Cli.kiln;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.compiler.text.Wat;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code kiln compile} and {@code kiln run}: results, exit statuses and error messages. */
+class RunAndCompileTest {
+    static final String FAC = """
+            (module
+              (func $fac (export "fac") (param $n i64) (result i64)
+                (if (result i64) (i64.le_s (local.get $n) (i64.const 1))
+                  (then (i64.const 1))
+                  (else (i64.mul (local.get $n) (call $fac (i64.sub (local.get $n) (i64.const 1))))))))
+            """;
+
+    static final String MISC = """
+            (module
+              (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+              (func (export "id32") (param i32) (result i32) (local.get 0))
+              (func (export "id64") (param i64) (result i64) (local.get 0))
+              (func (export "nothing"))
+              (func $forever (export "forever") (param i64) (result i64)
+                (i64.add (i64.const 1) (call $forever (local.get 0))))
+              (func $sum (export "sum") (param $n i64) (result i64)
+                (if (result i64) (i64.eqz (local.get $n))
+                  (then (i64.const 0))
+                  (else (i64.add (local.get $n) (call $sum (i64.sub (local.get $n) (i64.const 1))))))))
+            """;
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    private static long factorial(int n) {
+        return LongStream.rangeClosed(1, n).reduce(1, (a, b) -> a * b);
+    }
+
+    @Test
+    void compileWritesAnElfArtifactNextToTheInputThatRunLoads() throws IOException {
+        Path wat = write("fac.wat", FAC);
+        Cli.Result compiled = kiln("compile", wat.toString());
+        assertEquals(0, compiled.exit(), compiled::toString);
+        assertEquals("", compiled.out());
+        Path artifact = dir.resolve("fac.kiln");
+        byte[] head = Arrays.copyOf(Files.readAllBytes(artifact), 4);
+        assertArrayEquals(new byte[] {0x7F, 'E', 'L', 'F'}, head);
+
+        Cli.Result r = kiln("run", "--invoke", "fac", artifact.toString(), "20");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(factorial(20) + "\n", r.out());
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void compileHonoursDashOAndTheBinaryFormat() throws IOException {
+        Path wasm = dir.resolve("fac.wasm");
+        Files.write(wasm, Wat.parseModule(FAC));
+        Path out = dir.resolve("elsewhere.bin");
+        Cli.Result c = kiln("compile", wasm.toString(), "-o", out.toString());
+        assertEquals(0, c.exit(), c::toString);
+        assertFalse(Files.exists(dir.resolve("fac.kiln")));
+        Cli.Result r = kiln("run", "--invoke", "fac", out.toString(), "10");
+        assertEquals(factorial(10) + "\n", r.out(), r::toString);
+    }
+
+    @Test
+    void defaultOutputReplacesTheExtension() {
+        assertEquals(Path.of("a/b/fib.kiln"), CompileCommand.defaultOutput(Path.of("a/b/fib.wat")));
+        assertEquals(Path.of("fib.kiln"), CompileCommand.defaultOutput(Path.of("fib")));
+        assertEquals(Path.of("x.y.kiln"), CompileCommand.defaultOutput(Path.of("x.y.wasm")));
+    }
+
+    @Test
+    void compilingAnArtifactOrForAnotherTargetIsRefused() throws IOException {
+        Path wat = write("fac.wat", FAC);
+        assertEquals(0, kiln("compile", wat.toString()).exit());
+        Cli.Result again = kiln("compile", dir.resolve("fac.kiln").toString());
+        assertEquals(1, again.exit());
+        assertTrue(again.err().contains("already a compiled Kiln artifact"), again::toString);
+
+        Cli.Result arm = kiln("compile", "--target", "aarch64", wat.toString());
+        assertEquals(2, arm.exit());
+        assertTrue(arm.err().contains("not supported yet"), arm::toString);
+        Cli.Result bogus = kiln("compile", "--target", "z80", wat.toString());
+        assertEquals(2, bogus.exit());
+        assertTrue(bogus.err().contains("unknown --target 'z80'"), bogus::toString);
+    }
+
+    @Test
+    void runsTextDirectlyAndTheShippedExamples() {
+        Path examples = Path.of("..", "examples");
+        Cli.Result fac = kiln("run", "--invoke", "fac", examples.resolve("fac.wat").toString(), "20");
+        assertEquals(factorial(20) + "\n", fac.out(), fac::toString);
+
+        long a = 0;
+        long b = 1;
+        for (int i = 0; i < 90; i++) {
+            long t = a + b;
+            a = b;
+            b = t;
+        }
+        Cli.Result iter = kiln("run", "--invoke", "fib_iter", examples.resolve("fib.wat").toString(), "90");
+        assertEquals(a + "\n", iter.out(), iter::toString);
+
+        int[] fib = new int[31];
+        fib[1] = 1;
+        for (int i = 2; i <= 30; i++) {
+            fib[i] = fib[i - 1] + fib[i - 2];
+        }
+        Cli.Result rec = kiln("run", "--invoke", "fib", examples.resolve("fib.wat").toString(), "30");
+        assertEquals(fib[30] + "\n", rec.out(), rec::toString);
+    }
+
+    @Test
+    void integerArgumentsAreSignedOrUnsignedDecimalOrHex() throws IOException {
+        Path wat = write("misc.wat", MISC);
+        assertEquals("-1\n", kiln("run", "--invoke", "id32", wat.toString(), "4294967295").out());
+        assertEquals("-1\n", kiln("run", "--invoke", "id32", wat.toString(), "0xffffffff").out());
+        assertEquals(Integer.MIN_VALUE + "\n", kiln("run", "--invoke", "id32", wat.toString(), "-2147483648").out());
+        assertEquals("-1\n", kiln("run", "--invoke", "id64", wat.toString(), "18446744073709551615").out());
+        assertEquals(Long.MIN_VALUE + "\n", kiln("run", "--invoke", "id64", wat.toString(), "-9223372036854775808").out());
+        assertEquals((-7 / 2) + "\n", kiln("run", "--invoke", "div", wat.toString(), "-7", "2").out());
+        Cli.Result none = kiln("run", "--invoke", "nothing", wat.toString());
+        assertEquals(0, none.exit(), none::toString);
+        assertEquals("", none.out());
+
+        Cli.Result tooBig = kiln("run", "--invoke", "id32", wat.toString(), "4294967296");
+        assertEquals(2, tooBig.exit());
+        assertTrue(tooBig.err().startsWith("Error: argument 0 of id32 must be an i32"), tooBig::toString);
+        Cli.Result word = kiln("run", "--invoke", "id64", wat.toString(), "twelve");
+        assertEquals(2, word.exit());
+        assertTrue(word.err().contains("got 'twelve'"), word::toString);
+        Cli.Result count = kiln("run", "--invoke", "div", wat.toString(), "1");
+        assertEquals(2, count.exit());
+        assertTrue(count.err().contains("div [i32 i32] -> [i32] takes 2 arguments, got 1"), count::toString);
+    }
+
+    @Test
+    void parseIntegerRanges() {
+        assertEquals(0xFFFF_FFFFL, RunCommand.parseInteger("4294967295", 32));
+        assertEquals(-(1L << 31), RunCommand.parseInteger("-2147483648", 32));
+        assertEquals(1_000_000L, RunCommand.parseInteger("1_000_000", 64));
+        for (String bad : new String[] {"-2147483649", "4294967296", "", "-", "--1", "0x", "1.5"}) {
+            org.junit.jupiter.api.Assertions.assertThrows(NumberFormatException.class,
+                    () -> RunCommand.parseInteger(bad, 32), bad);
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(NumberFormatException.class,
+                () -> RunCommand.parseInteger("-9223372036854775809", 64));
+    }
+
+    @Test
+    void aTrapPrintsItsMessageAndExits134() throws IOException {
+        Path wat = write("misc.wat", MISC);
+        Cli.Result r = kiln("run", "--invoke", "div", wat.toString(), "7", "0");
+        assertEquals(134, r.exit(), r::toString);
+        assertEquals("", r.out());
+        assertEquals("Error: wasm trap: integer divide by zero\n", r.err());
+
+        Cli.Result overflow = kiln("run", "--invoke", "div", wat.toString(), "-2147483648", "-1");
+        assertEquals(134, overflow.exit());
+        assertEquals("Error: wasm trap: integer overflow\n", overflow.err());
+
+        Cli.Result start = kiln("run", write("start.wat", "(module (func (export \"_start\") unreachable))").toString());
+        assertEquals(134, start.exit());
+        assertEquals("Error: wasm trap: unreachable\n", start.err());
+    }
+
+    @Test
+    void guestsGetALargeStackAndUnboundedRecursionTraps() throws IOException {
+        Path wat = write("misc.wat", MISC);
+        // A million nested calls need far more than the test thread's 16 MiB of stack.
+        long n = 1_000_000;
+        Cli.Result deep = kiln("run", "--invoke", "sum", wat.toString(), Long.toString(n));
+        assertEquals(0, deep.exit(), deep::toString);
+        assertEquals(n * (n + 1) / 2 + "\n", deep.out());
+
+        Cli.Result forever = kiln("run", "--invoke", "forever", wat.toString(), "0");
+        assertEquals(134, forever.exit(), forever::toString);
+        assertEquals("Error: wasm trap: call stack exhausted\n", forever.err());
+    }
+
+    @Test
+    void runsStartWhenThereIsNoInvoke() throws IOException {
+        Path wat = write("ok.wat", "(module (func (export \"_start\")))");
+        Cli.Result r = kiln("run", wat.toString());
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("", r.out() + r.err());
+    }
+
+    @Test
+    void missingStartOrExportSaysWhatToDo() throws IOException {
+        Path wat = write("fac.wat", FAC);
+        Cli.Result r = kiln("run", wat.toString());
+        assertEquals(1, r.exit());
+        assertEquals("Error: " + wat + " has no _start export; use --invoke NAME to call one of its exported functions"
+                + " (exported functions: fac [i64] -> [i64])\n", r.err());
+
+        Cli.Result wrong = kiln("run", "--invoke", "fact", wat.toString(), "3");
+        assertEquals(1, wrong.exit());
+        assertTrue(wrong.err().contains("exports no function named \"fact\""), wrong::toString);
+
+        Cli.Result late = kiln("run", wat.toString(), "--invoke", "fac", "3");
+        assertEquals(2, late.exit());
+        assertTrue(late.err().contains("options go before FILE"), late::toString);
+
+        Cli.Result args = kiln("run", write("s.wat", "(module (func (export \"_start\")))").toString(), "a", "b");
+        assertEquals(2, args.exit());
+        assertTrue(args.err().contains("need WASI"), args::toString);
+    }
+
+    @Test
+    void badInputIsAnErrorWithTheFileAndTheOffset() throws IOException {
+        Path missing = dir.resolve("nope.wasm");
+        for (String cmd : new String[] {"run", "compile", "inspect", "objdump"}) {
+            Cli.Result r = kiln(cmd, missing.toString());
+            assertEquals(1, r.exit(), cmd);
+            assertEquals("Error: " + missing + ": no such file\n", r.err(), cmd);
+        }
+
+        // A type section that claims 5 bytes when the module ends after 1 of them.
+        Path truncated = dir.resolve("bad.wasm");
+        Files.write(truncated, new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 1});
+        for (String cmd : new String[] {"run", "compile", "inspect"}) {
+            Cli.Result r = kiln(cmd, truncated.toString());
+            assertEquals(1, r.exit(), cmd);
+            assertTrue(r.err().startsWith("Error: " + truncated + ": "), r::toString);
+            assertTrue(r.err().contains("byte offset"), r::toString);
+            assertEquals(1, r.err().lines().count(), r::toString);
+        }
+
+        Path version2 = dir.resolve("v2.wasm");
+        Files.write(version2, new byte[] {0, 'a', 's', 'm', 2, 0, 0, 0});
+        Cli.Result v = kiln("run", version2.toString());
+        assertEquals(1, v.exit());
+        assertTrue(v.err().contains("unknown binary version"), v::toString);
+
+        Path syntax = write("bad.wat", "(module\n  (func (result i32) (i32.const))\n)");
+        Cli.Result s = kiln("run", syntax.toString());
+        assertEquals(1, s.exit());
+        assertTrue(s.err().matches("(?s)Error: .*bad\\.wat: .* at 2:\\d+\\n"), s::toString);
+
+        Path invalid = write("invalid.wat", "(module (func (export \"f\") (result i32) (i64.const 1)))");
+        Cli.Result i = kiln("run", "--invoke", "f", invalid.toString());
+        assertEquals(1, i.exit());
+        assertTrue(i.err().contains("type mismatch"), i::toString);
+
+        Path elf = dir.resolve("junk.kiln");
+        Files.write(elf, new byte[] {0x7F, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0});
+        Cli.Result e = kiln("run", elf.toString());
+        assertEquals(1, e.exit());
+        assertTrue(e.err().startsWith("Error: " + elf + ": malformed artifact"), e::toString);
+
+        Path binary = dir.resolve("random.bin");
+        Files.write(binary, new byte[] {(byte) 0xC3, 0x28, 0x00, (byte) 0xFF});
+        Cli.Result b = kiln("run", binary.toString());
+        assertEquals(1, b.exit());
+        assertTrue(b.err().contains("not UTF-8"), b::toString);
+
+        Cli.Result d = kiln("run", dir.toString());
+        assertEquals(1, d.exit());
+        assertTrue(d.err().contains("is a directory"), d::toString);
+    }
+}
