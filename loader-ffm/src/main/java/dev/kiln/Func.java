@@ -2,17 +2,22 @@ package dev.kiln;
 
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.TrapCode;
-import dev.kiln.abi.VMContextLayout;
+import dev.kiln.abi.VMStoreContext;
 import dev.kiln.abi.ValType;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An exported WebAssembly function of an {@link Instance}, called through a downcall handle on its
- * entry trampoline.
+ * A WebAssembly function: an export of an {@link Instance} (native code called through a downcall
+ * handle on its entry trampoline), or a host function written in Java ({@link #wrap}) that modules
+ * import.
  *
  * <pre>{@code
  * Func fac = instance.func("fac");
@@ -21,17 +26,50 @@ import java.util.List;
  *
  * <p>Belongs to its store and follows its thread-safety rules.
  */
-public final class Func {
-    private final Instance instance;
+public final class Func implements Extern {
+    private final Store store;
     private final String name;
     private final FuncType type;
+    // a Wasm function: its instance, funcidx and entry downcall
+    private final Instance instance;
+    private final int funcIndex;
     private final MethodHandle handle;
+    // a host function: the Java code and its upcall stub
+    private final HostFunction host;
+    private final MemorySegment upcall;
 
-    Func(Instance instance, String name, FuncType type, MethodHandle handle) {
-        this.instance = instance;
+    Func(Instance instance, String name, FuncType type, int funcIndex, MethodHandle handle) {
+        this.store = instance.store();
         this.name = name;
         this.type = type;
+        this.instance = instance;
+        this.funcIndex = funcIndex;
         this.handle = handle;
+        this.host = null;
+        this.upcall = null;
+    }
+
+    private Func(Store store, FuncType type, HostFunction host) {
+        this.store = store;
+        this.name = "host function";
+        this.type = type;
+        this.instance = null;
+        this.funcIndex = -1;
+        this.handle = null;
+        this.host = host;
+        this.upcall = makeUpcall();
+    }
+
+    /**
+     * A host function of type {@code type} implemented by {@code fn}, for modules instantiated in
+     * {@code store} to import. Its upcall stub lives as long as the store.
+     *
+     * @throws IllegalArgumentException if the type has parameters or results Kiln cannot pass to Java
+     *                                  yet (v128, references)
+     */
+    public static Func wrap(Store store, FuncType type, HostFunction fn) {
+        store.ensureOpen();
+        return new Func(store, type, fn);
     }
 
     /** The function's type. */
@@ -39,9 +77,30 @@ public final class Func {
         return type;
     }
 
-    /** The export name. */
+    /** The export name, or "host function". */
     public String name() {
         return name;
+    }
+
+    Store store() {
+        return store;
+    }
+
+    /** The instance of a Wasm function, or null for a host function. */
+    Instance instance() {
+        return instance;
+    }
+
+    int funcIndex() {
+        return funcIndex;
+    }
+
+    MemorySegment upcall() {
+        return upcall;
+    }
+
+    boolean isHost() {
+        return host != null;
     }
 
     /**
@@ -52,28 +111,31 @@ public final class Func {
      * @throws Trap                     if execution traps; the instance stays usable
      * @throws IllegalArgumentException if the arguments do not match the function type
      * @throws IllegalStateException    if the store is closed
+     * @throws RuntimeException         or any other exception a host function threw, unchanged
      */
     public Val[] call(Val... args) {
-        instance.store().ensureOpen();
+        store.ensureOpen();
         List<ValType> params = type.params();
         if (args.length != params.size()) {
             throw new IllegalArgumentException(name + " takes " + params.size() + " arguments " + type + ", got " + args.length);
         }
-        List<Object> javaArgs = new ArrayList<>(args.length + 1);
-        MemorySegment vmctx = instance.vmctx();
-        javaArgs.add(vmctx);
         for (int i = 0; i < args.length; i++) {
             if (args[i].type() != params.get(i)) {
                 throw new IllegalArgumentException(name + " argument " + i + " must be " + params.get(i) + ", got "
                         + args[i].type());
             }
-            javaArgs.add(switch (params.get(i)) {
-                case I32 -> (int) args[i].bits();
-                case I64 -> args[i].bits();
-                case F32 -> Float.intBitsToFloat((int) args[i].bits());
-                case F64 -> Double.longBitsToDouble(args[i].bits());
-                default -> throw new IllegalArgumentException(params.get(i) + " arguments are not supported yet");
-            });
+        }
+        if (host != null) {
+            try {
+                return host.call(args.clone());
+            } catch (Exception e) {
+                throw Func.<RuntimeException>sneaky(e);
+            }
+        }
+        List<Object> javaArgs = new ArrayList<>(args.length + 1);
+        javaArgs.add(instance.vmctx());
+        for (int i = 0; i < args.length; i++) {
+            javaArgs.add(toJava(args[i]));
         }
         Object result;
         try {
@@ -83,23 +145,132 @@ public final class Func {
         } catch (Throwable t) {
             throw new IllegalStateException("downcall failed", t);
         }
-        int trap = vmctx.get(ValueLayout.JAVA_INT, VMContextLayout.TRAP_CODE);
+        MemorySegment ctx = store.storeContext();
+        int trap = ctx.get(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE);
         if (trap != 0) {
-            vmctx.set(ValueLayout.JAVA_INT, VMContextLayout.TRAP_CODE, 0);
+            ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, 0);
+            if (trap == TrapCode.HOST_EXCEPTION.code()) {
+                Throwable t = store.takePendingException();
+                throw Func.<RuntimeException>sneaky(t != null ? t : new IllegalStateException("host function failed"));
+            }
             throw new Trap(TrapCode.fromCode(trap));
         }
         if (type.results().isEmpty()) {
             return new Val[0];
         }
-        ValType rt = type.results().get(0);
-        long bits = switch (rt) {
-            case I32 -> (Integer) result;
-            case I64 -> (Long) result;
-            case F32 -> Float.floatToRawIntBits((Float) result) & 0xFFFF_FFFFL;
-            case F64 -> Double.doubleToRawLongBits((Double) result);
-            default -> throw new IllegalStateException(rt + " results are not supported yet");
+        return new Val[] {fromJava(type.results().get(0), result)};
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> T sneaky(Throwable t) throws T {
+        throw (T) t;
+    }
+
+    private static Object toJava(Val v) {
+        return switch (v.type()) {
+            case I32 -> (int) v.bits();
+            case I64 -> v.bits();
+            case F32 -> Float.intBitsToFloat((int) v.bits());
+            case F64 -> Double.longBitsToDouble(v.bits());
+            default -> throw new IllegalArgumentException(v.type() + " values are not supported yet");
         };
-        return new Val[] {new Val(rt, bits)};
+    }
+
+    private static Val fromJava(ValType t, Object o) {
+        return switch (t) {
+            case I32 -> Val.i32((Integer) o);
+            case I64 -> Val.i64((Long) o);
+            case F32 -> new Val(ValType.F32, Float.floatToRawIntBits((Float) o) & 0xFFFF_FFFFL);
+            case F64 -> new Val(ValType.F64, Double.doubleToRawLongBits((Double) o));
+            default -> throw new IllegalStateException(t + " values are not supported yet");
+        };
+    }
+
+    static MemoryLayout layout(ValType t) {
+        return switch (t) {
+            case I32 -> ValueLayout.JAVA_INT;
+            case I64 -> ValueLayout.JAVA_LONG;
+            case F32 -> ValueLayout.JAVA_FLOAT;
+            case F64 -> ValueLayout.JAVA_DOUBLE;
+            default -> throw new IllegalArgumentException(t + " values cannot cross the host boundary yet");
+        };
+    }
+
+    private static Class<?> carrier(ValType t) {
+        return switch (t) {
+            case I32 -> int.class;
+            case I64 -> long.class;
+            case F32 -> float.class;
+            case F64 -> double.class;
+            default -> throw new IllegalArgumentException(t + " values cannot cross the host boundary yet");
+        };
+    }
+
+    // ---- host functions: the upcall ------------------------------------------------------------
+
+    private static final MethodHandle DISPATCH;
+
+    static {
+        try {
+            DISPATCH = MethodHandles.lookup().findVirtual(Func.class, "dispatch",
+                    MethodType.methodType(Object.class, MemorySegment.class, Object[].class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Builds the upcall stub {@code (vmctx, params...) -> result} that runs this host function. */
+    private MemorySegment makeUpcall() {
+        List<ValType> params = type.params();
+        if (type.results().size() > 1) {
+            throw new IllegalArgumentException("host functions with several results are not supported yet: " + type);
+        }
+        MemoryLayout[] argLayouts = new MemoryLayout[params.size() + 1];
+        Class<?>[] argTypes = new Class<?>[params.size() + 1];
+        argLayouts[0] = ValueLayout.ADDRESS;
+        argTypes[0] = MemorySegment.class;
+        for (int i = 0; i < params.size(); i++) {
+            argLayouts[i + 1] = layout(params.get(i));
+            argTypes[i + 1] = carrier(params.get(i));
+        }
+        FunctionDescriptor fd = type.results().isEmpty() ? FunctionDescriptor.ofVoid(argLayouts)
+                : FunctionDescriptor.of(layout(type.results().get(0)), argLayouts);
+        Class<?> ret = type.results().isEmpty() ? void.class : carrier(type.results().get(0));
+        MethodHandle mh = DISPATCH.bindTo(this)
+                .asCollector(Object[].class, params.size())
+                .asType(MethodType.methodType(ret, argTypes));
+        return java.lang.foreign.Linker.nativeLinker().upcallStub(mh, fd, store.arena());
+    }
+
+    /**
+     * Runs in the upcall: never lets anything escape into native code. A throwable is parked in the
+     * store and the store context gets {@link TrapCode#HOST_EXCEPTION}; the import adapter then
+     * unwinds to the entry, where {@link #call} rethrows it.
+     */
+    @SuppressWarnings("unused")
+    private Object dispatch(MemorySegment vmctx, Object[] raw) {
+        try {
+            Val[] args = new Val[raw.length];
+            for (int i = 0; i < raw.length; i++) {
+                args[i] = fromJava(type.params().get(i), raw[i]);
+            }
+            Val[] results = host.call(args);
+            if (type.results().isEmpty()) {
+                return null;
+            }
+            if (results == null || results.length != 1 || results[0].type() != type.results().get(0)) {
+                throw new IllegalStateException("host function returned " + java.util.Arrays.toString(results)
+                        + ", its type is " + type);
+            }
+            return toJava(results[0]);
+        } catch (Throwable t) {
+            store.setPendingException(t);
+            store.storeContext().set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.HOST_EXCEPTION.code());
+            if (type.results().isEmpty()) {
+                return null;
+            }
+            return toJava(new Val(type.results().get(0), 0));
+        }
     }
 
     @Override

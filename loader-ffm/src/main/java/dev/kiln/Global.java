@@ -15,7 +15,7 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>Belongs to its store and follows its thread-safety rules.
  */
-public final class Global {
+public final class Global implements Extern {
     private final Store store;
     private final MemorySegment vmctx;
     private final long offset;

@@ -29,14 +29,65 @@ public final class Instance {
     private static final MemorySegment MPROTECT = Linker.nativeLinker().defaultLookup().find("mprotect")
             .orElseThrow(() -> new IllegalStateException("libc has no mprotect"));
 
-    private Instance(Store store, Module module) {
+    private Instance(Store store, Module module, Extern[] imports) {
         this.store = store;
         this.module = module;
         ArtifactMetadata meta = module.metadata();
         VMContextLayout layout = meta.layout();
         this.vmctx = store.allocate(meta.vmctxSize(), 16);
-        vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.STACK_BUDGET, store.engine().stackBudget());
+        vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.STORE_CONTEXT, store.storeContext().address());
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.LIBC_MPROTECT, MPROTECT.address());
+
+        // imports (spec §4.5.4 steps 1-4: match each import against the value provided)
+        if (imports.length != meta.imports().size()) {
+            throw new LinkException("the module has " + meta.imports().size() + " imports, " + imports.length
+                    + " were provided");
+        }
+        int funcImport = 0;
+        for (int i = 0; i < imports.length; i++) {
+            ArtifactMetadata.ImportInfo imp = meta.imports().get(i);
+            String what = "\"" + imp.module() + "\" \"" + imp.name() + "\"";
+            if (imp.kind() != ArtifactMetadata.ExportInfo.FUNC) {
+                throw new LinkException("imports of this kind are not supported yet: " + what);
+            }
+            if (!(imports[i] instanceof Func f)) {
+                throw new LinkException("incompatible import type for " + what + ": a function is required");
+            }
+            if (!f.type().equals(meta.types().get((int) imp.a()))) {
+                throw new LinkException("incompatible import type for " + what + ": expected "
+                        + meta.types().get((int) imp.a()) + ", got " + f.type());
+            }
+            if (f.store() != store) {
+                throw new LinkException("import " + what + " belongs to another store");
+            }
+            long code;
+            long callee;
+            long upcall = 0;
+            if (f.isHost()) {
+                code = module.code().textAddress() + imp.c();
+                callee = vmctx.address();
+                upcall = f.upcall().address();
+            } else {
+                Instance owner = f.instance();
+                int idx = f.funcIndex();
+                ArtifactMetadata om = owner.module.metadata();
+                if (idx < om.importedFunctions()) {
+                    // a re-exported import: call what the owner calls
+                    VMContextLayout ol = om.layout();
+                    code = owner.vmctx.get(ValueLayout.JAVA_LONG, ol.importCode(idx));
+                    callee = owner.vmctx.get(ValueLayout.JAVA_LONG, ol.importVmctx(idx));
+                    upcall = owner.vmctx.get(ValueLayout.JAVA_LONG, ol.importUpcall(idx));
+                } else {
+                    code = owner.module.code().textAddress()
+                            + om.functions().get(idx - om.importedFunctions()).textOffset();
+                    callee = owner.vmctx.address();
+                }
+            }
+            vmctx.set(ValueLayout.JAVA_LONG, layout.importCode(funcImport), code);
+            vmctx.set(ValueLayout.JAVA_LONG, layout.importVmctx(funcImport), callee);
+            vmctx.set(ValueLayout.JAVA_LONG, layout.importUpcall(funcImport), upcall);
+            funcImport++;
+        }
 
         // memories: a reservation that never moves, the initial pages committed
         memories = new Memory[meta.memories().size()];
@@ -86,13 +137,13 @@ public final class Instance {
         }
         // the start function (spec §4.5.4 step 16): a trap makes instantiation fail with it
         if (meta.startFunction() >= 0) {
-            new Func(this, "start", meta.functionType(meta.startFunction()),
+            new Func(this, "start", meta.functionType(meta.startFunction()), meta.startFunction(),
                     module.entryHandle(meta.startFunction(), meta.startTrampoline())).call();
         }
         for (ArtifactMetadata.ExportInfo e : meta.exports()) {
             switch (e.kind()) {
                 case ArtifactMetadata.ExportInfo.FUNC -> funcs.put(e.name(), new Func(this, e.name(),
-                        meta.functionType(e.index()), module.entryHandle(e.index(), e.trampolineOffset())));
+                        meta.functionType(e.index()), e.index(), module.entryHandle(e.index(), e.trampolineOffset())));
                 case 2 -> memoryExports.put(e.name(), memories[e.index()]);
                 case 3 -> {
                     ArtifactMetadata.GlobalInfo g = meta.globals().get(e.index());
@@ -140,7 +191,31 @@ public final class Instance {
      * @throws IllegalStateException if the store is closed
      */
     public static Instance create(Store store, Module module) {
-        return new Instance(store, module);
+        return new Instance(store, module, new Extern[0]);
+    }
+
+    /**
+     * Instantiates {@code module} in {@code store} with {@code imports}, one per import of the module
+     * in its order (see {@link Module#imports()}; {@link Linker} finds them by name).
+     *
+     * @throws LinkException if an import has the wrong kind or type, or belongs to another store
+     * @throws Trap          if an active data segment does not fit its memory or the start function traps
+     */
+    public static Instance create(Store store, Module module, Extern... imports) {
+        return new Instance(store, module, imports);
+    }
+
+    /** Every export of the instance by name, in module order (functions, memories, globals). */
+    public Map<String, Extern> exports() {
+        Map<String, Extern> out = new LinkedHashMap<>();
+        for (ArtifactMetadata.ExportInfo e : module.metadata().exports()) {
+            Extern x = funcs.containsKey(e.name()) ? funcs.get(e.name())
+                    : memoryExports.containsKey(e.name()) ? memoryExports.get(e.name()) : globalExports.get(e.name());
+            if (x != null) {
+                out.put(e.name(), x);
+            }
+        }
+        return out;
     }
 
     /** The exported function {@code name}, if there is one. */

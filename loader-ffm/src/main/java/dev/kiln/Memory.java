@@ -19,7 +19,7 @@ import java.lang.foreign.ValueLayout;
  * <p>Belongs to its store and follows its thread-safety rules. A segment obtained before a
  * {@code grow} stays valid but does not cover the new pages: ask again.
  */
-public final class Memory {
+public final class Memory implements Extern {
     /** Bytes in a Wasm page (64 KiB). */
     public static final long PAGE_SIZE = 65536;
 

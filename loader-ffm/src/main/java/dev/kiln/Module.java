@@ -183,6 +183,26 @@ public final class Module {
     public record ExportType(String name, FuncType type) {
     }
 
+    /**
+     * An import of the module.
+     *
+     * @param module the module name
+     * @param name   the field name
+     * @param type   for a function, its type; else {@code null}
+     */
+    public record ImportType(String module, String name, FuncType type) {
+    }
+
+    /** The module's imports, in module order. */
+    public List<ImportType> imports() {
+        List<ImportType> out = new ArrayList<>();
+        for (ArtifactMetadata.ImportInfo i : metadata.imports()) {
+            out.add(new ImportType(i.module(), i.name(),
+                    i.kind() == ArtifactMetadata.ExportInfo.FUNC ? metadata.types().get((int) i.a()) : null));
+        }
+        return out;
+    }
+
     /** The module's exported functions, in module order. */
     public List<ExportType> exports() {
         List<ExportType> out = new ArrayList<>();

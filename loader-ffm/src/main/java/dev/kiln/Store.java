@@ -24,9 +24,34 @@ public final class Store implements AutoCloseable {
     private final java.util.List<AutoCloseable> resources = new java.util.ArrayList<>();
     private volatile boolean closed;
 
+    private final MemorySegment storeContext;
+    private Throwable pendingException;
+
     /** A new, empty store. */
     public Store(Engine engine) {
         this.engine = engine;
+        this.storeContext = arena.allocate(dev.kiln.abi.VMStoreContext.SIZE, 16);
+        storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.STACK_BUDGET,
+                engine.stackBudget());
+    }
+
+    /** The store's VMStoreContext (trap code, unwind record, stack limit), shared by its instances. */
+    MemorySegment storeContext() {
+        return storeContext;
+    }
+
+    Arena arena() {
+        return arena;
+    }
+
+    void setPendingException(Throwable t) {
+        pendingException = t;
+    }
+
+    Throwable takePendingException() {
+        Throwable t = pendingException;
+        pendingException = null;
+        return t;
     }
 
     /** The engine of the store. */

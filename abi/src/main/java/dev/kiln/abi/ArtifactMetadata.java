@@ -29,6 +29,7 @@ import java.util.List;
  * @param options           the options the code was compiled with
  * @param inputHash         SHA-256 of the input module's bytes (32 bytes)
  * @param types             the module's function types, by typeidx
+ * @param imports           the imports, in module order
  * @param importedFunctions how many functions are imported (their funcidx come first)
  * @param functions         the defined functions, by funcidx minus {@code importedFunctions}
  * @param exports           the exports, in module order
@@ -47,6 +48,7 @@ public record ArtifactMetadata(
         CompileOptions options,
         byte[] inputHash,
         List<FuncType> types,
+        List<ImportInfo> imports,
         int importedFunctions,
         List<FunctionInfo> functions,
         List<ExportInfo> exports,
@@ -67,6 +69,7 @@ public record ArtifactMetadata(
 
     public ArtifactMetadata {
         types = List.copyOf(types);
+        imports = List.copyOf(imports);
         functions = List.copyOf(functions);
         exports = List.copyOf(exports);
         memories = List.copyOf(memories);
@@ -74,6 +77,19 @@ public record ArtifactMetadata(
         data = List.copyOf(data);
         trapSites = List.copyOf(trapSites);
         inputHash = inputHash.clone();
+    }
+
+    /**
+     * An import (spec §2.5.11).
+     *
+     * @param module the module name
+     * @param name   the field name
+     * @param kind   {@link ExportInfo#FUNC}, 1 table, 2 memory, 3 global
+     * @param a      function: typeidx; global: value type code; memory: minimum pages; table: element type code
+     * @param b      global: 1 if mutable; memory: maximum pages or -1; table: minimum size
+     * @param c      function: offset in {@code .text} of the import adapter for its signature; table: maximum size or -1
+     */
+    public record ImportInfo(String module, String name, int kind, long a, long b, long c) {
     }
 
     /**
@@ -149,7 +165,7 @@ public record ArtifactMetadata(
         for (GlobalInfo gi : globals) {
             g.add(gi.type());
         }
-        return VMContextLayout.forModule(memories.size(), g, data.size());
+        return VMContextLayout.forModule(importedFunctions, memories.size(), g, data.size());
     }
 
     /**
@@ -164,7 +180,13 @@ public record ArtifactMetadata(
     /** The type of function {@code funcIndex} (imports included). */
     public FuncType functionType(int funcIndex) {
         if (funcIndex < importedFunctions) {
-            throw new IllegalArgumentException("imported functions are not supported yet");
+            int seen = 0;
+            for (ImportInfo i : imports) {
+                if (i.kind() == ExportInfo.FUNC && seen++ == funcIndex) {
+                    return types.get((int) i.a());
+                }
+            }
+            throw new IllegalStateException("no imported function " + funcIndex);
         }
         return types.get(functions.get(funcIndex - importedFunctions).typeIndex());
     }
@@ -212,6 +234,15 @@ public record ArtifactMetadata(
                 for (ValType v : t.results()) {
                     out.u32(v.code());
                 }
+            }
+            out.u32(imports.size());
+            for (ImportInfo i : imports) {
+                out.string(i.module());
+                out.string(i.name());
+                out.u32(i.kind());
+                out.u64(i.a());
+                out.u64(i.b());
+                out.u64(i.c());
             }
             out.u32(importedFunctions);
             out.u32(functions.size());
@@ -326,6 +357,12 @@ public record ArtifactMetadata(
             for (int i = 0; i < nTypes; i++) {
                 types.add(new FuncType(valTypes(in, source), valTypes(in, source)));
             }
+            int nImports = count(in, source, 36);
+            List<ImportInfo> imports = new ArrayList<>(nImports);
+            for (int i = 0; i < nImports; i++) {
+                imports.add(new ImportInfo(string(in, source), string(in, source), in.getInt(), in.getLong(), in.getLong(),
+                        in.getLong()));
+            }
             int imported = count(in, source, Integer.MAX_VALUE);
             int nFuncs = count(in, source, 16);
             List<FunctionInfo> funcs = new ArrayList<>(nFuncs);
@@ -379,7 +416,7 @@ public record ArtifactMetadata(
                         + SECTION);
             }
             ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism, allowedFeatures), hash,
-                    types, imported, funcs, exports, memories, globals, data, startFunction, startTrampoline, vmctxSize,
+                    types, imports, imported, funcs, exports, memories, globals, data, startFunction, startTrampoline, vmctxSize,
                     unwind, traps);
             if (meta.layout().size() != vmctxSize) {
                 throw new ArtifactFormatException(source, -1, "VMContext size " + vmctxSize

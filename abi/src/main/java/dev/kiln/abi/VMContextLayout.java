@@ -12,18 +12,16 @@ import java.util.List;
  * <table>
  * <caption>VMContext header</caption>
  * <tr><th>offset</th><th>field</th><th>meaning</th></tr>
- * <tr><td>0</td><td>u32 trap code</td><td>0, or the {@link TrapCode#code()} of the trap that unwound
- *     the innermost call; the host reads and clears it after every call</td></tr>
- * <tr><td>8</td><td>u64 entry frame</td><td>frame pointer of the innermost entry trampoline's
- *     frame (the trap-unwind record); 0 when no call is active</td></tr>
- * <tr><td>16</td><td>u64 stack limit</td><td>lowest stack pointer Wasm code may use; every function
- *     prologue compares {@code rsp} with it; set by the outermost entry, 0 when no call is active</td></tr>
- * <tr><td>24</td><td>u64 stack budget</td><td>bytes of native stack a call from the host may use</td></tr>
- * <tr><td>32</td><td>u64 mprotect</td><td>address of libc's {@code mprotect}, called by
+ * <tr><td>0</td><td>u64 store context</td><td>address of the store's {@link VMStoreContext} (trap
+ *     code, unwind record, stack limit), shared by all instances of the store</td></tr>
+ * <tr><td>8</td><td>u64 mprotect</td><td>address of libc's {@code mprotect}, called by
  *     {@code memory.grow} to commit pages of a reserved memory</td></tr>
  * </table>
  * Then, computed per module from its shape:
  * <ul>
+ * <li>for each imported function: u64 code address, u64 VMContext to call it with, u64 host upcall
+ *     address (a Wasm callee ignores it; for a host function the code is the module's import adapter
+ *     for the signature, which calls the upcall);</li>
  * <li>for each memory (Wasm 2.0: at most one): u64 base address, u64 current length in bytes,
  *     u64 maximum length in bytes ({@code memory.grow} fails beyond it);</li>
  * <li>for each defined global: its value in an 8-byte slot (16 for v128), the low bytes used for
@@ -34,19 +32,16 @@ import java.util.List;
  * <p>Immutable and thread-safe.
  */
 public final class VMContextLayout {
-    /** Offset of the u32 trap code. */
-    public static final int TRAP_CODE = 0;
-    /** Offset of the u64 entry frame pointer (the trap-unwind record). */
-    public static final int ENTRY_FRAME = 8;
-    /** Offset of the u64 stack limit. */
-    public static final int STACK_LIMIT = 16;
-    /** Offset of the u64 stack budget in bytes. */
-    public static final int STACK_BUDGET = 24;
+    /** Offset of the u64 address of the store's {@link VMStoreContext}. */
+    public static final int STORE_CONTEXT = 0;
     /** Offset of the u64 address of libc's mprotect. */
-    public static final int LIBC_MPROTECT = 32;
+    public static final int LIBC_MPROTECT = 8;
     /** Size of the fixed header in bytes. */
-    public static final int HEADER_SIZE = 40;
+    public static final int HEADER_SIZE = 16;
+    /** Size of an imported-function record. */
+    public static final int IMPORT_SIZE = 24;
 
+    private final int importedFunctions;
     private final int memories;
     private final int memoriesOffset;
     private final int[] globalOffsets;
@@ -54,9 +49,10 @@ public final class VMContextLayout {
     private final int dataOffset;
     private final int size;
 
-    private VMContextLayout(int memories, List<ValType> globals, int dataSegments) {
+    private VMContextLayout(int importedFunctions, int memories, List<ValType> globals, int dataSegments) {
+        this.importedFunctions = importedFunctions;
         this.memories = memories;
-        int off = HEADER_SIZE;
+        int off = HEADER_SIZE + IMPORT_SIZE * importedFunctions;
         this.memoriesOffset = off;
         off += 24 * memories;
         this.globalOffsets = new int[globals.size()];
@@ -75,12 +71,42 @@ public final class VMContextLayout {
     /**
      * The layout for a module's shape.
      *
-     * @param memories     number of memories (0 or 1 in Wasm 2.0)
-     * @param globals      the types of the module's defined globals, by defined-global index
-     * @param dataSegments number of data segments
+     * @param importedFunctions number of imported functions
+     * @param memories          number of memories (0 or 1 in Wasm 2.0)
+     * @param globals           the types of the module's defined globals, by defined-global index
+     * @param dataSegments      number of data segments
      */
+    public static VMContextLayout forModule(int importedFunctions, int memories, List<ValType> globals,
+            int dataSegments) {
+        return new VMContextLayout(importedFunctions, memories, globals, dataSegments);
+    }
+
+    /** The layout of a module without imported functions (see the full overload). */
     public static VMContextLayout forModule(int memories, List<ValType> globals, int dataSegments) {
-        return new VMContextLayout(memories, globals, dataSegments);
+        return new VMContextLayout(0, memories, globals, dataSegments);
+    }
+
+    /** Number of imported functions. */
+    public int importedFunctions() {
+        return importedFunctions;
+    }
+
+    /** Offset of imported function {@code i}'s u64 code address. */
+    public int importCode(int i) {
+        if (i < 0 || i >= importedFunctions) {
+            throw new IndexOutOfBoundsException("imported function " + i + " of " + importedFunctions);
+        }
+        return HEADER_SIZE + IMPORT_SIZE * i;
+    }
+
+    /** Offset of imported function {@code i}'s u64 callee VMContext. */
+    public int importVmctx(int i) {
+        return importCode(i) + 8;
+    }
+
+    /** Offset of imported function {@code i}'s u64 host upcall address. */
+    public int importUpcall(int i) {
+        return importCode(i) + 16;
     }
 
     /** Total size of the struct in bytes (a multiple of 16). */

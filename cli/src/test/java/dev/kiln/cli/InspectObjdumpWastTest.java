@@ -157,7 +157,7 @@ class InspectObjdumpWastTest {
                 (assert_return (invoke "f") (i32.const 1))
                 (assert_invalid (module (func (result i32) (i64.const 1))) "type mismatch")
                 (assert_malformed (module quote "(func (i32.const))") "unexpected token")
-                (register "m")
+                (module (func (export "v") (result v128) (v128.const i64x2 1 2)))
                 """);
         Cli.Result r = kiln("wast", ok.toString());
         assertEquals(0, r.exit(), r::toString);
@@ -176,7 +176,7 @@ class InspectObjdumpWastTest {
         assertTrue(f.out().endsWith("total (2 files): 5 passed, 1 failed, 1 skipped\n"), f.out());
 
         Cli.Result v = kiln("wast", "--verbose", ok.toString());
-        assertTrue(v.out().contains(ok + ":5: register skipped: "), v.out());
+        assertTrue(v.out().contains(ok + ":5: module skipped: "), v.out());
 
         Cli.Result missing = kiln("wast", dir.resolve("missing.wast").toString());
         assertEquals(1, missing.exit());

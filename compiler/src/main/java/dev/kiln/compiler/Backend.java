@@ -36,6 +36,16 @@ public interface Backend {
     CompiledCode compileEntryTrampoline(int funcIndex, FuncType type, VMContextLayout layout);
 
     /**
+     * Compiles the import adapter for imported functions of type {@code type}: called like a Wasm
+     * function (internal convention) with the host upcall's address in a scratch register, it calls
+     * the upcall with the platform's C convention, {@code (vmctx, params...) -> result}, and unwinds
+     * to the entry if the host left a trap code in the store context.
+     *
+     * @throws dev.kiln.abi.CompileException if the signature is not supported yet
+     */
+    CompiledCode compileImportAdapter(FuncType type, VMContextLayout layout);
+
+    /**
      * Compiles the shared trap-unwind stub (symbol {@link Relocation#UNWIND_STUB}): entered by a jump
      * from a trap site once the trap code is stored, it returns to the host caller of the innermost
      * entry trampoline of the VMContext.

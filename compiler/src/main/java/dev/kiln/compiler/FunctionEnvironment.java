@@ -11,6 +11,11 @@ public interface FunctionEnvironment {
     /** The type of function {@code funcIndex} (imports included). */
     FuncType functionType(int funcIndex);
 
+    /** How many functions are imported (funcidx below this are called through their VMContext record). */
+    default int importedFunctionCount() {
+        return vmctx().importedFunctions();
+    }
+
     /** The VMContext layout of the module. */
     VMContextLayout vmctx();
 

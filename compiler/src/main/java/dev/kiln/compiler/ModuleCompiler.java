@@ -75,16 +75,21 @@ public final class ModuleCompiler {
         if (!module.tables().isEmpty() || !module.elements().isEmpty()) {
             throw new CompileException("tables and element segments are not supported yet");
         }
-        if (module.importedFunctionCount() > 0 || !module.imports().isEmpty()) {
-            var imp = module.imports().get(0);
-            throw new CompileException("imports are not supported yet (import \"" + imp.module() + "\" \""
-                    + imp.name() + "\")");
+        List<ArtifactMetadata.ImportInfo> imports = new ArrayList<>();
+        for (var imp : module.imports()) {
+            if (!(imp.desc() instanceof dev.kiln.compiler.wasm.ImportDesc.Func f)) {
+                throw new CompileException("imports of " + imp.desc().kind().toString().toLowerCase(java.util.Locale.ROOT)
+                        + "s are not supported yet (import \"" + imp.module() + "\" \"" + imp.name() + "\")");
+            }
+            imports.add(new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), ArtifactMetadata.ExportInfo.FUNC,
+                    f.typeIndex(), 0, -1));
         }
         List<dev.kiln.abi.ValType> globalTypes = new ArrayList<>();
         for (var g : module.globals()) {
             globalTypes.add(g.type().valType());
         }
-        VMContextLayout layout = VMContextLayout.forModule(module.memories().size(), globalTypes, module.data().size());
+        VMContextLayout layout = VMContextLayout.forModule(module.importedFunctionCount(), module.memories().size(),
+                globalTypes, module.data().size());
         FunctionEnvironment env = new FunctionEnvironment() {
             @Override
             public FuncType functionType(int funcIndex) {
@@ -132,6 +137,17 @@ public final class ModuleCompiler {
             CompiledCode t = backend.compileEntryTrampoline(funcIndex, module.functionType(funcIndex), layout);
             trampolineOffset[funcIndex] = linker.place("trampoline[" + funcIndex + "]", t);
         }
+        // one import adapter per signature of an imported function; its offset goes into the import's record
+        java.util.Map<Integer, Integer> adapterOffset = new java.util.TreeMap<>();
+        for (ArtifactMetadata.ImportInfo imp : imports) {
+            adapterOffset.computeIfAbsent((int) imp.a(), t -> linker.place("import_adapter[" + t + "]",
+                    backend.compileImportAdapter(module.types().get(t), layout)));
+        }
+        for (int i = 0; i < imports.size(); i++) {
+            ArtifactMetadata.ImportInfo imp = imports.get(i);
+            imports.set(i, new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), imp.kind(), imp.a(), imp.b(),
+                    adapterOffset.get((int) imp.a())));
+        }
         byte[] text = linker.link(symbol -> symbol == Relocation.UNWIND_STUB ? unwind : funcOffset[symbol]);
 
         List<ArtifactMetadata.FunctionInfo> funcs = new ArrayList<>();
@@ -173,7 +189,7 @@ public final class ModuleCompiler {
             features |= c.cpuFeatures();
         }
         ArtifactMetadata meta = new ArtifactMetadata(backend.target(), features, options, sha256(input), module.types(),
-                imported, funcs, exports, memories, globals, data, module.start(),
+                imports, imported, funcs, exports, memories, globals, data, module.start(),
                 module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, linker.trapSites());
 
         ElfWriter elf = new ElfWriter(backend.target()).setText(text);

@@ -103,13 +103,13 @@ public final class SpecRunner {
             }
             case Command.AssertMalformed a -> expectMalformed(a);
             case Command.AssertInvalid a -> expectInvalid(a);
-            case Command.AssertUnlinkable a -> skipped(a.line(), "assert_unlinkable", "needs imports and linking");
+            case Command.AssertUnlinkable a -> exec.assertUnlinkable(a);
             case Command.AssertUninstantiable a -> exec.assertUninstantiable(a);
             case Command.AssertTrap a -> exec.assertTrap(a);
             case Command.AssertExhaustion a -> exec.assertExhaustion(a);
             case Command.AssertReturn a -> exec.assertReturn(a);
             case Command.Perform a -> exec.perform(a);
-            case Command.Register a -> skipped(a.line(), "register", "needs imports and linking");
+            case Command.Register a -> exec.register(a);
         };
     }
 

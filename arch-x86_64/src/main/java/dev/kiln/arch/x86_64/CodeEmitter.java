@@ -3,6 +3,7 @@ package dev.kiln.arch.x86_64;
 import dev.kiln.abi.CpuFeature;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMContextLayout;
+import dev.kiln.abi.VMStoreContext;
 import dev.kiln.compiler.CompiledCode;
 import dev.kiln.compiler.Relocation;
 import dev.kiln.compiler.TrapSite;
@@ -38,6 +39,7 @@ final class CodeEmitter {
     private final List<Gpr> savedRegs = new ArrayList<>();
     private final int outArgs;
     private int frameSize;     // bytes below the saved registers
+    private int vmctxSaveSlot = -1;
     private int nextBlockIndex;
 
     // per-instruction scratch assignment for spilled virtual registers, per register class
@@ -78,7 +80,8 @@ final class CodeEmitter {
         }
         for (Map.Entry<TrapCode, Label> e : trapStubs.entrySet()) {
             a.bind(e.getValue());
-            a.movImm(Size.S32, Mem.of(VMCTX, VMContextLayout.TRAP_CODE), e.getKey().code());
+            a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
+            a.movImm(Size.S32, Mem.of(SCRATCH1, VMStoreContext.TRAP_CODE), e.getKey().code());
             a.jmpRel32(Relocation.UNWIND_STUB);
         }
         if (!constants.isEmpty()) {
@@ -126,9 +129,12 @@ final class CodeEmitter {
                 savedRegs.add(g);
             }
         }
-        int bytes = 8 * (outArgs + alloc.spillSlots());
+        boolean importCalls = blocks.stream().anyMatch(b -> b.insts.stream().anyMatch(m -> m.op == MOp.CALL_IMPORT));
+        // one more slot keeps r14 across calls into other instances and the host
+        vmctxSaveSlot = importCalls ? alloc.spillSlots() : -1;
+        int bytes = 8 * (outArgs + alloc.spillSlots() + (importCalls ? 1 : 0));
         boolean makesCalls = blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(m -> m.op == MOp.CALL || m.op == MOp.MEMORY_GROW));
+                .anyMatch(m -> m.op == MOp.CALL || m.op == MOp.CALL_IMPORT || m.op == MOp.MEMORY_GROW));
         // at entry rsp = 8 mod 16; where the function calls, rsp must be 0 mod 16 after the pushes and the frame
         if (makesCalls && (8 + 8 * savedRegs.size() + bytes) % 16 != 0) {
             bytes += 8;
@@ -151,11 +157,12 @@ final class CodeEmitter {
 
     private void prologue() {
         int total = frameSize + 8 * savedRegs.size();
+        a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
         if (total == 0) {
-            a.alu(AluOp.CMP, Size.S64, Gpr.RSP, Mem.of(VMCTX, VMContextLayout.STACK_LIMIT));
+            a.alu(AluOp.CMP, Size.S64, Gpr.RSP, Mem.of(SCRATCH1, VMStoreContext.STACK_LIMIT));
         } else {
-            a.lea(Size.S64, SCRATCH1, Mem.of(Gpr.RSP, -total));
-            a.alu(AluOp.CMP, Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STACK_LIMIT));
+            a.lea(Size.S64, SCRATCH0, Mem.of(Gpr.RSP, -total));
+            a.alu(AluOp.CMP, Size.S64, SCRATCH0, Mem.of(SCRATCH1, VMStoreContext.STACK_LIMIT));
         }
         jccTrap(Cond.B, TrapCode.STACK_OVERFLOW);
         for (Gpr g : savedRegs) {
@@ -359,6 +366,12 @@ final class CodeEmitter {
             case DIVREM -> divrem(m);
             case BITCOUNT -> bitCount(m);
             case CALL -> a.callRel32((int) m.imm);
+            case CALL_IMPORT -> {
+                int k = (int) m.imm;
+                a.mov(Size.S64, slot(vmctxSaveSlot), VMCTX);
+                X86_64Backend.callImport(a, layout, k);
+                a.mov(Size.S64, VMCTX, slot(vmctxSaveSlot));
+            }
             case RET -> epilogue();
             case JMP -> {
                 if (!isNext(m.target)) {

@@ -811,7 +811,7 @@ final class Lowering {
                 callUses.add(argPreg[i]);
             }
         }
-        MInst m = new MInst(MOp.CALL);
+        MInst m = new MInst(callee < env.importedFunctionCount() ? MOp.CALL_IMPORT : MOp.CALL);
         m.imm = callee;
         emit(m.uses(callUses.stream().mapToInt(Integer::intValue).toArray()).defs(callClobbers()));
         if (!inst.results().isEmpty()) {

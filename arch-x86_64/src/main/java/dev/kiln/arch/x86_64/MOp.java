@@ -41,6 +41,8 @@ enum MOp {
     DIVREM,
     /** Direct call of funcidx imm; argument registers are physical uses, caller-saved registers defs. */
     CALL,
+    /** Call of imported function imm through its VMContext record (code, callee VMContext, upcall). */
+    CALL_IMPORT,
     /** Return (uses rax when the function has a result). */
     RET,
     /** Unconditional jump to target. */

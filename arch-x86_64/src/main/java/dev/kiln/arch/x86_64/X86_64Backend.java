@@ -4,6 +4,7 @@ import dev.kiln.abi.CompileException;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.Target;
 import dev.kiln.abi.VMContextLayout;
+import dev.kiln.abi.VMStoreContext;
 import dev.kiln.abi.ValType;
 import dev.kiln.compiler.Backend;
 import dev.kiln.compiler.CompiledCode;
@@ -30,6 +31,13 @@ import java.util.List;
  * <li>Every function starts by comparing its lowest stack address with the VMContext stack limit and
  *     traps with {@code call stack exhausted} when it would cross it.</li>
  * </ul>
+ *
+ * <p><b>Calls to imported functions</b> go through the function's VMContext record: its code is
+ * called with the internal convention and r14 set to the record's VMContext (the caller saves and
+ * restores its own). A Wasm function of another instance is called directly; a host function's
+ * record points to the module's <b>import adapter</b> for the signature, which passes
+ * {@code (vmctx, params...)} to the host upcall (address in r10) with the C convention and unwinds
+ * if the host left a trap code (a Java exception or trap).
  *
  * <p><b>Entry trampolines</b> adapt the System V C convention used by the Java downcall,
  * {@code (vmctx, params...) -> result}, to the internal one, save every callee-saved register, and
@@ -94,19 +102,21 @@ public final class X86_64Backend implements Backend {
         a.push(Gpr.R14);
         a.push(Gpr.R15);
         a.mov(Size.S64, vmctx, Gpr.RDI);
-        a.mov(Size.S64, Gpr.R11, Mem.of(vmctx, VMContextLayout.ENTRY_FRAME));
+        Gpr store = Gpr.R10;
+        a.mov(Size.S64, store, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
+        a.mov(Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.ENTRY_FRAME));
         a.push(Gpr.R11);
-        a.mov(Size.S64, Gpr.R11, Mem.of(vmctx, VMContextLayout.STACK_LIMIT));
+        a.mov(Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_LIMIT));
         a.push(Gpr.R11);
         // The outermost entry sets the stack limit from the current stack pointer and the budget.
         Label haveLimit = a.newLabel();
         a.test(Size.S64, Gpr.R11, Gpr.R11);
         a.jcc(Cond.NE, haveLimit);
         a.mov(Size.S64, Gpr.R11, Gpr.RSP);
-        a.alu(AluOp.SUB, Size.S64, Gpr.R11, Mem.of(vmctx, VMContextLayout.STACK_BUDGET));
-        a.mov(Size.S64, Mem.of(vmctx, VMContextLayout.STACK_LIMIT), Gpr.R11);
+        a.alu(AluOp.SUB, Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_BUDGET));
+        a.mov(Size.S64, Mem.of(store, VMStoreContext.STACK_LIMIT), Gpr.R11);
         a.bind(haveLimit);
-        a.mov(Size.S64, Mem.of(vmctx, VMContextLayout.ENTRY_FRAME), Gpr.RBP);
+        a.mov(Size.S64, Mem.of(store, VMStoreContext.ENTRY_FRAME), Gpr.RBP);
 
         // Where each parameter is on the host side (System V with vmctx as the first integer argument)
         // and inside (the internal convention): an integer or xmm register index, or a stack slot.
@@ -190,17 +200,78 @@ public final class X86_64Backend implements Backend {
                 a.mov(Size.S64, Lowering.ARG_REGS[innerReg[k]], HOST_INT_REGS[hostReg[k]]);
             }
         }
-        a.callRel32(funcIndex);
+        if (funcIndex < layout.importedFunctions()) {
+            callImport(a, layout, funcIndex);
+        } else {
+            a.callRel32(funcIndex);
+        }
         entryEpilogue(a, vmctx);
+        return new CompiledCode(a.finish(), relocations(a), List.of());
+    }
+
+    /**
+     * Calls imported function {@code k} through its VMContext record: code in r11, the host upcall in
+     * r10 (read by import adapters, ignored by Wasm callees), the callee's VMContext in r14. The
+     * caller restores its own r14 afterwards.
+     */
+    static void callImport(Assembler a, VMContextLayout layout, int k) {
+        Gpr vmctx = CodeEmitter.VMCTX;
+        a.mov(Size.S64, Gpr.R11, Mem.of(vmctx, layout.importCode(k)));
+        a.mov(Size.S64, Gpr.R10, Mem.of(vmctx, layout.importUpcall(k)));
+        a.mov(Size.S64, vmctx, Mem.of(vmctx, layout.importVmctx(k)));
+        a.call(Gpr.R11);
+    }
+
+    @Override
+    public CompiledCode compileImportAdapter(FuncType type, VMContextLayout layout) {
+        int ints = 0;
+        int floats = 0;
+        for (ValType t : type.params()) {
+            if (t.isInteger()) {
+                ints++;
+            } else if (t.isFloat()) {
+                floats++;
+            } else {
+                throw new CompileException("imported functions with " + t + " parameters are not supported yet");
+            }
+        }
+        if (ints > HOST_INT_REGS.length - 1 || floats > Lowering.FLOAT_ARG_REGS) {
+            throw new CompileException("imported functions with more than " + (HOST_INT_REGS.length - 1)
+                    + " integer or " + Lowering.FLOAT_ARG_REGS + " float parameters are not supported yet (" + type + ")");
+        }
+        if (type.results().size() > 1
+                || (type.results().size() == 1 && !type.results().get(0).isInteger() && !type.results().get(0).isFloat())) {
+            throw new CompileException("imported functions returning " + type.results() + " are not supported yet");
+        }
+        Assembler a = new Assembler();
+        a.push(Gpr.RBP);
+        a.mov(Size.S64, Gpr.RBP, Gpr.RSP);
+        // internal integer argument i -> host integer argument i+1 (the host's first is the VMContext);
+        // from the last so that no register is overwritten before it is read
+        for (int i = ints - 1; i >= 0; i--) {
+            a.mov(Size.S64, HOST_INT_REGS[i + 1], Lowering.ARG_REGS[i]);
+        }
+        a.mov(Size.S64, Gpr.RDI, CodeEmitter.VMCTX);
+        a.call(Gpr.R10);
+        // a host function that threw (or trapped) left a trap code: unwind to the entry
+        Label ok = a.newLabel();
+        a.mov(Size.S64, Gpr.R11, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.aluImm(AluOp.CMP, Size.S32, Mem.of(Gpr.R11, VMStoreContext.TRAP_CODE), 0);
+        a.jcc(Cond.E, ok);
+        a.jmpRel32(Relocation.UNWIND_STUB);
+        a.bind(ok);
+        a.pop(Gpr.RBP);
+        a.ret();
         return new CompiledCode(a.finish(), relocations(a), List.of());
     }
 
     private static void entryEpilogue(Assembler a, Gpr vmctx) {
         a.lea(Size.S64, Gpr.RSP, Mem.of(Gpr.RBP, -ENTRY_SAVE_AREA));
+        a.mov(Size.S64, Gpr.R10, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
         a.pop(Gpr.R11);
-        a.mov(Size.S64, Mem.of(vmctx, VMContextLayout.STACK_LIMIT), Gpr.R11);
+        a.mov(Size.S64, Mem.of(Gpr.R10, VMStoreContext.STACK_LIMIT), Gpr.R11);
         a.pop(Gpr.R11);
-        a.mov(Size.S64, Mem.of(vmctx, VMContextLayout.ENTRY_FRAME), Gpr.R11);
+        a.mov(Size.S64, Mem.of(Gpr.R10, VMStoreContext.ENTRY_FRAME), Gpr.R11);
         a.pop(Gpr.R15);
         a.pop(Gpr.R14);
         a.pop(Gpr.R13);
@@ -213,7 +284,8 @@ public final class X86_64Backend implements Backend {
     @Override
     public CompiledCode compileUnwindStub(VMContextLayout layout) {
         Assembler a = new Assembler();
-        a.mov(Size.S64, Gpr.RBP, Mem.of(CodeEmitter.VMCTX, VMContextLayout.ENTRY_FRAME));
+        a.mov(Size.S64, Gpr.R10, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.mov(Size.S64, Gpr.RBP, Mem.of(Gpr.R10, VMStoreContext.ENTRY_FRAME));
         entryEpilogue(a, CodeEmitter.VMCTX);
         return new CompiledCode(a.finish(), relocations(a), List.of());
     }

@@ -1,0 +1,36 @@
+package dev.kiln.abi;
+
+/**
+ * The layout of a store's VMStoreContext: the native struct shared by every instance of one store
+ * (each VMContext points to it at {@link VMContextLayout#STORE_CONTEXT}). It holds what must be
+ * common to all instances a call may pass through: the trap code, the trap-unwind record and the
+ * stack limit. Offsets are bytes from the start of the struct; fields are naturally aligned and
+ * little-endian. Constants only; thread-safe.
+ *
+ * <table>
+ * <caption>VMStoreContext</caption>
+ * <tr><th>offset</th><th>field</th><th>meaning</th></tr>
+ * <tr><td>0</td><td>u32 trap code</td><td>0, or the {@link TrapCode#code()} of the trap that unwound
+ *     the innermost call; the host reads and clears it after every call</td></tr>
+ * <tr><td>8</td><td>u64 entry frame</td><td>frame pointer of the innermost entry trampoline's frame
+ *     (the trap-unwind record); 0 when no call is active</td></tr>
+ * <tr><td>16</td><td>u64 stack limit</td><td>lowest stack pointer Wasm code may use; every function
+ *     prologue compares with it; set by the outermost entry, 0 when no call is active</td></tr>
+ * <tr><td>24</td><td>u64 stack budget</td><td>bytes of native stack a call from the host may use</td></tr>
+ * </table>
+ */
+public final class VMStoreContext {
+    private VMStoreContext() {
+    }
+
+    /** Offset of the u32 trap code. */
+    public static final int TRAP_CODE = 0;
+    /** Offset of the u64 entry frame pointer (the trap-unwind record). */
+    public static final int ENTRY_FRAME = 8;
+    /** Offset of the u64 stack limit. */
+    public static final int STACK_LIMIT = 16;
+    /** Offset of the u64 stack budget in bytes. */
+    public static final int STACK_BUDGET = 24;
+    /** Size of the struct in bytes. */
+    public static final int SIZE = 32;
+}

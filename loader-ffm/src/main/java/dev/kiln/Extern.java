@@ -1,0 +1,8 @@
+package dev.kiln;
+
+/**
+ * Something a module can import or export (spec §4.2.12 external values): a {@link Func}, a
+ * {@link Memory} or a {@link Global}.
+ */
+public sealed interface Extern permits Func, Memory, Global {
+}
