@@ -141,7 +141,7 @@ class GoldenDisassemblyTest {
                 out.add("");
             }
             out.add(s.name() + ":");
-            out.addAll(Objdump.normalise(s, listings.get(s.name()), symbols));
+            out.addAll(Objdump.normalise(s, listings.get(s.name()), symbols, elf.sectionBytes(".text")));
         }
         return out;
     }

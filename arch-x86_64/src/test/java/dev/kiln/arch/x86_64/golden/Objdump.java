@@ -97,7 +97,7 @@ final class Objdump {
             if (!m.matches()) {
                 continue;
             }
-            long addr = Long.parseLong(m.group(1), 16) - textAddr;
+            long addr = Long.parseUnsignedLong(m.group(1), 16) - textAddr;
             String rest = m.group(2).strip();
             String comment = "";
             int hash = rest.indexOf('#');
@@ -119,7 +119,7 @@ final class Objdump {
             }
             Matcher d = DIRECT_TARGET.matcher(operands);
             if (d.matches()) { // make the printed target relative to .text like the addresses
-                operands = Long.toHexString(Long.parseLong(d.group(1), 16) - textAddr) + " <" + d.group(2) + ">";
+                operands = Long.toHexString(Long.parseUnsignedLong(d.group(1), 16) - textAddr) + " <" + d.group(2) + ">";
             }
             all.put(addr, new Insn(addr, mnemonic, operands, comment));
         }
@@ -151,36 +151,70 @@ final class Objdump {
 
     /**
      * The normalised listing of one function (see the class comment): one line per instruction,
-     * indented by two spaces, labels unindented; no trailing newline.
+     * indented by two spaces, labels unindented.
      *
-     * @param symbol      the function's symbol (start and size within {@code .text})
-     * @param insns       its instructions from {@link #disassemble}
-     * @param symbolNames the names of all symbols, to describe targets outside the function
+     * <p>Read-only data the backend places after a function's code (constant pools, jump tables) is
+     * recognised as the bytes from the lowest RIP-relative target inside the function to its end;
+     * objdump's decoding of those bytes is discarded and they are printed as data instead: a
+     * table whose address is taken by {@code lea} as {@code .long} entries relative to the table
+     * ({@code .long .L3-.L7}, the form the backend's {@code movsxd}/{@code add} dispatch reads), other
+     * constants in units of the width of the operand that reads them ({@code .quad}, {@code .long}).
+     *
+     * @param symbol  the function's symbol (start and size within {@code .text})
+     * @param insns   its instructions from {@link #disassemble}
+     * @param symbols all function symbols, to describe targets outside the function
+     * @param text    the bytes of {@code .text}
      */
-    static List<String> normalise(FunctionSymbol symbol, List<Insn> insns, List<FunctionSymbol> symbolNames) {
+    static List<String> normalise(FunctionSymbol symbol, List<Insn> insns, List<FunctionSymbol> symbols, byte[] text) {
         long start = symbol.textOffset();
         long end = start + symbol.size();
-        // first pass: resolve targets
-        List<Long> targets = new ArrayList<>(insns.size());
-        TreeMap<Long, String> labels = new TreeMap<>();
+        long dataStart = end;
+        List<Long> targets = new ArrayList<>();
+        TreeMap<Long, Integer> dataWidth = new TreeMap<>(); // data label -> unit width; 0 = jump table
+        int codeCount = 0;
         for (int i = 0; i < insns.size(); i++) {
             Insn in = insns.get(i);
+            if (in.address() >= dataStart) {
+                break;
+            }
+            codeCount++;
             long target = -1;
             Matcher d = DIRECT_TARGET.matcher(in.operands());
             Matcher r = RIP.matcher(in.operands());
             if (d.matches() && (in.mnemonic().startsWith("j") || in.mnemonic().startsWith("call")
                     || in.mnemonic().startsWith("loop"))) {
-                target = Long.parseLong(d.group(1), 16);
+                target = Long.parseUnsignedLong(d.group(1), 16);
             } else if (r.find()) {
                 long next = i + 1 < insns.size() ? insns.get(i + 1).address() : end;
                 target = next + Long.decode(r.group(1).replace("+", ""));
+                if (target > in.address() && target < end) {
+                    dataStart = Math.min(dataStart, target);
+                    int width = in.mnemonic().equals("lea") ? 0 : widthOf(in.operands());
+                    dataWidth.merge(target, width, Math::min);
+                }
             }
             targets.add(target);
         }
-        for (int i = 0; i < insns.size(); i++) {
-            long t = targets.get(i);
+        List<Insn> code = insns.subList(0, codeCount);
+        java.util.Set<Long> boundaries = new java.util.HashSet<>();
+        for (Insn in : code) {
+            boundaries.add(in.address());
+        }
+        TreeMap<Long, String> labels = new TreeMap<>();
+        for (long t : targets) {
             if (t >= start && t < end) {
                 labels.put(t, null);
+            }
+        }
+        for (Map.Entry<Long, Integer> e : dataWidth.entrySet()) {
+            if (e.getValue() == 0) { // jump table entries: signed 32-bit offsets from the table
+                long chunkEnd = chunkEnd(e.getKey(), dataWidth, end);
+                for (long at = e.getKey(); at + 4 <= chunkEnd; at += 4) {
+                    long t = e.getKey() + readInt(text, at);
+                    if (boundaries.contains(t)) {
+                        labels.put(t, null);
+                    }
+                }
             }
         }
         int n = 0;
@@ -188,8 +222,8 @@ final class Objdump {
             e.setValue(".L" + n++);
         }
         List<String> out = new ArrayList<>();
-        for (int i = 0; i < insns.size(); i++) {
-            Insn in = insns.get(i);
+        for (int i = 0; i < code.size(); i++) {
+            Insn in = code.get(i);
             String label = labels.get(in.address());
             if (label != null) {
                 out.add(label + ":");
@@ -197,24 +231,79 @@ final class Objdump {
             long t = targets.get(i);
             String operands = in.operands();
             if (t >= 0) {
-                String name = describe(t, start, end, labels, symbolNames);
+                String name = describe(t, start, end, labels, symbols);
                 if (DIRECT_TARGET.matcher(operands).matches()) {
                     operands = name;
                 } else {
                     operands = RIP.matcher(operands).replaceFirst(Matcher.quoteReplacement("[rip+" + name + "]"));
                 }
             }
-            String text = operands.isEmpty() ? in.mnemonic() : String.format("%-6s %s", in.mnemonic(), operands);
-            out.add("  " + text.stripTrailing());
+            String line = operands.isEmpty() ? in.mnemonic() : String.format("%-6s %s", in.mnemonic(), operands);
+            out.add("  " + line.stripTrailing());
+        }
+        for (Map.Entry<Long, Integer> e : dataWidth.entrySet()) {
+            long at = e.getKey();
+            long chunkEnd = chunkEnd(at, dataWidth, end);
+            out.add(labels.get(at) + ":");
+            int width = e.getValue();
+            if (width == 0) {
+                for (; at + 4 <= chunkEnd; at += 4) {
+                    int v = readInt(text, at);
+                    String l = labels.get(e.getKey() + v);
+                    out.add("  .long  " + (l != null && boundaries.contains(e.getKey() + v)
+                            ? l + "-" + labels.get(e.getKey()) : "0x" + Integer.toHexString(v)));
+                }
+            } else {
+                for (; at + width <= chunkEnd; at += width) {
+                    long v = 0;
+                    for (int b = width - 1; b >= 0; b--) {
+                        v = (v << 8) | (text[(int) (at + b)] & 0xff);
+                    }
+                    String directive = switch (width) {
+                        case 8 -> ".quad ";
+                        case 4 -> ".long ";
+                        case 2 -> ".word ";
+                        default -> ".byte ";
+                    };
+                    out.add("  " + directive + " 0x" + Long.toHexString(v));
+                }
+            }
+            for (; at < chunkEnd; at++) {
+                out.add("  .byte   0x" + Integer.toHexString(text[(int) at] & 0xff));
+            }
         }
         for (Map.Entry<Long, String> e : labels.entrySet()) {
-            if (insns.stream().noneMatch(in -> in.address() == e.getKey())) {
-                // a target in the middle of an instruction or past the last one: say so, never hide it
+            if (!boundaries.contains(e.getKey()) && !dataWidth.containsKey(e.getKey())) {
+                // a target in the middle of an instruction: say so, never hide it
                 out.add(e.getValue() + ": (offset 0x" + Long.toHexString(e.getKey() - start)
                         + ", not at an instruction boundary)");
             }
         }
         return out;
+    }
+
+    private static long chunkEnd(long at, TreeMap<Long, Integer> dataLabels, long end) {
+        Long next = dataLabels.higherKey(at);
+        return next == null ? end : next;
+    }
+
+    private static int readInt(byte[] text, long at) {
+        int i = (int) at;
+        return (text[i] & 0xff) | (text[i + 1] & 0xff) << 8 | (text[i + 2] & 0xff) << 16 | (text[i + 3] & 0xff) << 24;
+    }
+
+    /** Unit width in bytes of the memory operand in Intel syntax ({@code QWORD PTR} and wider print as 8). */
+    private static int widthOf(String operands) {
+        if (operands.contains("XMMWORD PTR") || operands.contains("QWORD PTR")) {
+            return 8;
+        }
+        if (operands.contains("DWORD PTR")) {
+            return 4;
+        }
+        if (operands.contains("WORD PTR")) {
+            return 2;
+        }
+        return 1;
     }
 
     private static String describe(long target, long start, long end, Map<Long, String> labels,
