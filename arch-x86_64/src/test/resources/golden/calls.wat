@@ -45,34 +45,33 @@
 
 ;; ---- expected ----
 ;; wasm[0]::fib:
-;; .L0:
 ;;   lea    r11,[rsp-0x18]
 ;;   cmp    r11,QWORD PTR [r14+0x10]
-;;   jb     .L3
+;;   jb     .L2
 ;;   push   rbx
 ;;   push   r12
 ;;   sub    rsp,0x8
 ;;   mov    rbx,rdi
 ;;   cmp    ebx,0x2
-;;   jae    .L1
+;;   jae    .L0
 ;;   mov    rax,rbx
-;;   jmp    .L2
-;; .L1:
+;;   jmp    .L1
+;; .L0:
 ;;   mov    edi,ebx
 ;;   sub    edi,0x1
-;;   call   .L0
+;;   call   wasm[0]::fib
 ;;   mov    r12d,eax
 ;;   mov    edi,ebx
 ;;   sub    edi,0x2
-;;   call   .L0
+;;   call   wasm[0]::fib
 ;;   add    r12d,eax
 ;;   mov    rax,r12
-;; .L2:
+;; .L1:
 ;;   add    rsp,0x8
 ;;   pop    r12
 ;;   pop    rbx
 ;;   ret
-;; .L3:
+;; .L2:
 ;;   mov    DWORD PTR [r14],0xa
 ;;   jmp    kiln_unwind
 ;;

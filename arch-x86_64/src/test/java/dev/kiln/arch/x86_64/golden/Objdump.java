@@ -201,8 +201,9 @@ final class Objdump {
             boundaries.add(in.address());
         }
         TreeMap<Long, String> labels = new TreeMap<>();
-        for (long t : targets) {
-            if (t >= start && t < end) {
+        for (int i = 0; i < targets.size(); i++) {
+            long t = targets.get(i);
+            if (t >= start && t < end && !isSelfCall(code.get(i), t, start)) {
                 labels.put(t, null);
             }
         }
@@ -231,7 +232,7 @@ final class Objdump {
             long t = targets.get(i);
             String operands = in.operands();
             if (t >= 0) {
-                String name = describe(t, start, end, labels, symbols);
+                String name = isSelfCall(in, t, start) ? symbol.name() : describe(t, start, end, labels, symbols);
                 if (DIRECT_TARGET.matcher(operands).matches()) {
                     operands = name;
                 } else {
@@ -280,6 +281,11 @@ final class Objdump {
             }
         }
         return out;
+    }
+
+    /** A recursive call: printed with the function's own name rather than a label. */
+    private static boolean isSelfCall(Insn in, long target, long start) {
+        return target == start && in.mnemonic().startsWith("call");
     }
 
     private static long chunkEnd(long at, TreeMap<Long, Integer> dataLabels, long end) {
