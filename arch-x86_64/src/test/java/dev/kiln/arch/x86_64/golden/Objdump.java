@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  *     separated by the padding objdump uses (mnemonic left-aligned in 7 columns).</li>
  * </ul>
  * So an expectation only changes when the instructions of that function change, not when another
- * function grows. Not thread-safe (one instance per artifact); stateless static methods are.
+ * function grows. Stateless; thread-safe apart from the temporary file each call creates.
  */
 final class Objdump {
     private Objdump() {
