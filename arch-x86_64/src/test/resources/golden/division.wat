@@ -1,0 +1,140 @@
+;; Integer division and remainder with their traps: division by zero, signed overflow
+;; (INT_MIN / -1 traps for div_s, while INT_MIN rem -1 is 0 and must not fault in idiv), and
+;; division by a constant (no zero check is needed; a strength reduction to a multiply is possible).
+(module
+  (func $div_s (export "div_s") (param $a i32) (param $b i32) (result i32)
+    (i32.div_s (local.get $a) (local.get $b)))
+  (func $div_u (export "div_u") (param $a i32) (param $b i32) (result i32)
+    (i32.div_u (local.get $a) (local.get $b)))
+  (func $rem_s (export "rem_s") (param $a i64) (param $b i64) (result i64)
+    (i64.rem_s (local.get $a) (local.get $b)))
+  (func $rem_u (export "rem_u") (param $a i64) (param $b i64) (result i64)
+    (i64.rem_u (local.get $a) (local.get $b)))
+  (func $div_by_10 (export "div_by_10") (param $a i32) (result i32)
+    (i32.div_u (local.get $a) (i32.const 10)))
+  (func $div_by_8 (export "div_by_8") (param $a i32) (result i32)
+    (i32.div_s (local.get $a) (i32.const 8)))
+)
+
+;; ---- expected ----
+;; wasm[0]::div_s:
+;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   jb     .L3
+;;   mov    eax,edi
+;;   test   esi,esi
+;;   je     .L1
+;;   cmp    esi,0xffffffff
+;;   jne    .L0
+;;   cmp    eax,0x80000000
+;;   je     .L2
+;; .L0:
+;;   cdq
+;;   idiv   esi
+;;   ret
+;; .L1:
+;;   mov    DWORD PTR [r14],0x2
+;;   jmp    kiln_unwind
+;; .L2:
+;;   mov    DWORD PTR [r14],0x3
+;;   jmp    kiln_unwind
+;; .L3:
+;;   mov    DWORD PTR [r14],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[1]::div_u:
+;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   jb     .L1
+;;   mov    eax,edi
+;;   test   esi,esi
+;;   je     .L0
+;;   xor    edx,edx
+;;   div    esi
+;;   ret
+;; .L0:
+;;   mov    DWORD PTR [r14],0x2
+;;   jmp    kiln_unwind
+;; .L1:
+;;   mov    DWORD PTR [r14],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[2]::rem_s:
+;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   jb     .L3
+;;   mov    rax,rdi
+;;   test   rsi,rsi
+;;   je     .L2
+;;   cmp    rsi,0xffffffffffffffff
+;;   jne    .L0
+;;   xor    edx,edx
+;;   jmp    .L1
+;; .L0:
+;;   cqo
+;;   idiv   rsi
+;; .L1:
+;;   mov    rax,rdx
+;;   ret
+;; .L2:
+;;   mov    DWORD PTR [r14],0x2
+;;   jmp    kiln_unwind
+;; .L3:
+;;   mov    DWORD PTR [r14],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[3]::rem_u:
+;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   jb     .L1
+;;   mov    rax,rdi
+;;   test   rsi,rsi
+;;   je     .L0
+;;   xor    edx,edx
+;;   div    rsi
+;;   mov    rax,rdx
+;;   ret
+;; .L0:
+;;   mov    DWORD PTR [r14],0x2
+;;   jmp    kiln_unwind
+;; .L1:
+;;   mov    DWORD PTR [r14],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[4]::div_by_10:
+;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   jb     .L1
+;;   mov    ecx,0xa
+;;   mov    eax,edi
+;;   test   ecx,ecx
+;;   je     .L0
+;;   xor    edx,edx
+;;   div    ecx
+;;   ret
+;; .L0:
+;;   mov    DWORD PTR [r14],0x2
+;;   jmp    kiln_unwind
+;; .L1:
+;;   mov    DWORD PTR [r14],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[5]::div_by_8:
+;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   jb     .L3
+;;   mov    ecx,0x8
+;;   mov    eax,edi
+;;   test   ecx,ecx
+;;   je     .L1
+;;   cmp    ecx,0xffffffff
+;;   jne    .L0
+;;   cmp    eax,0x80000000
+;;   je     .L2
+;; .L0:
+;;   cdq
+;;   idiv   ecx
+;;   ret
+;; .L1:
+;;   mov    DWORD PTR [r14],0x2
+;;   jmp    kiln_unwind
+;; .L2:
+;;   mov    DWORD PTR [r14],0x3
+;;   jmp    kiln_unwind
+;; .L3:
+;;   mov    DWORD PTR [r14],0xa
+;;   jmp    kiln_unwind

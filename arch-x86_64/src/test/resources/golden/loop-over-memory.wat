@@ -1,0 +1,99 @@
+;; A loop over linear memory: the sum of the bytes buffer[0 .. len), the kind of loop a C compiler
+;; emits for `for (i = 0; i < len; i++) sum += buf[i];`. Pins down the bounds check of each load,
+;; the addressing mode of the load (heap base + index + offset), the loop-closing compare and
+;; branch, and how the induction variable and the accumulator are kept in registers.
+(module
+  (memory 1)
+  (func $sum_bytes (export "sum_bytes") (param $buf i32) (param $len i32) (result i32)
+    (local $i i32) (local $sum i32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $len)))
+      (loop $next
+        (local.set $sum
+          (i32.add (local.get $sum)
+                   (i32.load8_u (i32.add (local.get $buf) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $next (i32.lt_u (local.get $i) (local.get $len)))))
+    (local.get $sum))
+
+  ;; The same over 32-bit words with a constant offset in the memarg: the offset and the scale
+  ;; should fold into the addressing mode.
+  (func $sum_words (export "sum_words") (param $buf i32) (param $n i32) (result i32)
+    (local $sum i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (local.set $sum
+          (i32.add (local.get $sum)
+                   (i32.load offset=16 (i32.add (local.get $buf) (i32.shl (local.get $n) (i32.const 2))))))
+        (br $next)))
+    (local.get $sum))
+)
+
+;; ---- expected ----
+;; wasm[0]::sum_bytes:
+;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   jb     .L4
+;;   cmp    esi,0x0
+;;   jne    .L0
+;;   mov    eax,0x0
+;;   jmp    .L2
+;; .L0:
+;;   mov    eax,0x0
+;;   mov    ecx,0x0
+;; .L1:
+;;   mov    edx,edi
+;;   add    edx,ecx
+;;   mov    edx,edx
+;;   mov    r8,QWORD PTR [r14+0x30]
+;;   mov    r9,rdx
+;;   add    r9,0x1
+;;   cmp    r9,r8
+;;   ja     .L3
+;;   mov    r8,QWORD PTR [r14+0x28]
+;;   movzx  edx,BYTE PTR [r8+rdx*1]
+;;   add    eax,edx
+;;   add    ecx,0x1
+;;   cmp    ecx,esi
+;;   jae    .L2
+;;   jmp    .L1
+;; .L2:
+;;   ret
+;; .L3:
+;;   mov    DWORD PTR [r14],0x5
+;;   jmp    kiln_unwind
+;; .L4:
+;;   mov    DWORD PTR [r14],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[1]::sum_words:
+;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   jb     .L3
+;;   mov    eax,0x0
+;; .L0:
+;;   cmp    esi,0x0
+;;   je     .L1
+;;   sub    esi,0x1
+;;   mov    ecx,esi
+;;   shl    ecx,0x2
+;;   mov    edx,edi
+;;   add    edx,ecx
+;;   mov    ecx,edx
+;;   mov    rdx,QWORD PTR [r14+0x30]
+;;   mov    r8,rcx
+;;   add    r8,0x14
+;;   cmp    r8,rdx
+;;   ja     .L2
+;;   mov    rdx,QWORD PTR [r14+0x28]
+;;   mov    ecx,DWORD PTR [rdx+rcx*1+0x10]
+;;   add    eax,ecx
+;;   jmp    .L0
+;; .L1:
+;;   ret
+;; .L2:
+;;   mov    DWORD PTR [r14],0x5
+;;   jmp    kiln_unwind
+;; .L3:
+;;   mov    DWORD PTR [r14],0xa
+;;   jmp    kiln_unwind

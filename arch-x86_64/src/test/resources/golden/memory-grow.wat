@@ -1,0 +1,113 @@
+;; memory.size and memory.grow (a libcall into the runtime, which changes the memory length the
+;; bounds checks read), a store and load around it, and a global counter in the VMContext.
+(module
+  (memory 1 16)
+  (global $grows (mut i32) (i32.const 0))
+  (func $grow_and_store (export "grow_and_store") (param $pages i32) (param $v i64) (result i32)
+    (local $old i32)
+    (local.set $old (memory.grow (local.get $pages)))
+    (if (i32.ne (local.get $old) (i32.const -1))
+      (then
+        (global.set $grows (i32.add (global.get $grows) (i32.const 1)))
+        (i64.store offset=8 (i32.shl (local.get $old) (i32.const 16)) (local.get $v))))
+    (i32.add (local.get $old) (memory.size)))
+
+  ;; Two accesses to the same address: the second bounds check is dominated by the first.
+  (func $swap_halves (export "swap_halves") (param $p i32)
+    (i64.store (local.get $p)
+      (i64.rotl (i64.load (local.get $p)) (i64.const 32))))
+)
+
+;; ---- expected ----
+;; wasm[0]::grow_and_store:
+;;   lea    r11,[rsp-0x8]
+;;   cmp    r11,QWORD PTR [r14+0x10]
+;;   jb     .L6
+;;   push   rbx
+;;   mov    rbx,rsi
+;;   mov    edi,edi
+;;   mov    ecx,edi
+;;   shl    rcx,0x10
+;;   mov    r8,QWORD PTR [r14+0x30]
+;;   lea    r9,[r8+rcx*1]
+;;   cmp    r9,QWORD PTR [r14+0x38]
+;;   ja     .L2
+;;   test   rcx,rcx
+;;   jne    .L0
+;;   jmp    .L1
+;; .L0:
+;;   mov    rdi,QWORD PTR [r14+0x28]
+;;   add    rdi,r8
+;;   mov    rsi,rcx
+;;   mov    edx,0x3
+;;   push   r8
+;;   push   r9
+;;   call   QWORD PTR [r14+0x20]
+;;   pop    r9
+;;   pop    r8
+;;   test   eax,eax
+;;   jne    .L2
+;;   mov    QWORD PTR [r14+0x30],r9
+;; .L1:
+;;   mov    rax,r8
+;;   shr    rax,0x10
+;;   jmp    .L3
+;; .L2:
+;;   mov    eax,0xffffffff
+;; .L3:
+;;   cmp    eax,0xffffffff
+;;   je     .L4
+;;   mov    ecx,DWORD PTR [r14+0x40]
+;;   add    ecx,0x1
+;;   mov    DWORD PTR [r14+0x40],ecx
+;;   mov    ecx,eax
+;;   shl    ecx,0x10
+;;   mov    ecx,ecx
+;;   mov    rdx,QWORD PTR [r14+0x30]
+;;   mov    rsi,rcx
+;;   add    rsi,0x10
+;;   cmp    rsi,rdx
+;;   ja     .L5
+;;   mov    rdx,QWORD PTR [r14+0x28]
+;;   mov    QWORD PTR [rdx+rcx*1+0x8],rbx
+;;   jmp    .L4
+;; .L4:
+;;   mov    rcx,QWORD PTR [r14+0x30]
+;;   shr    rcx,0x10
+;;   add    eax,ecx
+;;   pop    rbx
+;;   ret
+;; .L5:
+;;   mov    DWORD PTR [r14],0x5
+;;   jmp    kiln_unwind
+;; .L6:
+;;   mov    DWORD PTR [r14],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[1]::swap_halves:
+;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   jb     .L1
+;;   mov    eax,edi
+;;   mov    rcx,QWORD PTR [r14+0x30]
+;;   mov    rdx,rax
+;;   add    rdx,0x8
+;;   cmp    rdx,rcx
+;;   ja     .L0
+;;   mov    rcx,QWORD PTR [r14+0x28]
+;;   mov    rax,QWORD PTR [rcx+rax*1]
+;;   rol    rax,0x20
+;;   mov    ecx,edi
+;;   mov    rdx,QWORD PTR [r14+0x30]
+;;   mov    rsi,rcx
+;;   add    rsi,0x8
+;;   cmp    rsi,rdx
+;;   ja     .L0
+;;   mov    rdx,QWORD PTR [r14+0x28]
+;;   mov    QWORD PTR [rdx+rcx*1],rax
+;;   ret
+;; .L0:
+;;   mov    DWORD PTR [r14],0x5
+;;   jmp    kiln_unwind
+;; .L1:
+;;   mov    DWORD PTR [r14],0xa
+;;   jmp    kiln_unwind
