@@ -27,7 +27,8 @@
 
 ;; ---- expected ----
 ;; wasm[0]::switch:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L5
 ;;   mov    r11d,edi
 ;;   cmp    r11d,0x4
@@ -53,9 +54,9 @@
 ;;   mov    eax,0xffffffff
 ;;   ret
 ;; .L5:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   xchg   ax,ax
 ;; .L6:
 ;;   .long  .L0-.L6
 ;;   .long  .L1-.L6
@@ -63,7 +64,8 @@
 ;;   .long  .L3-.L6
 ;;
 ;; wasm[1]::pick:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
 ;;   add    esi,0x1
 ;;   mov    r11d,edi
@@ -81,9 +83,10 @@
 ;; .L2:
 ;;   ret
 ;; .L3:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop
+;;   nop    DWORD PTR [rax]
 ;; .L4:
 ;;   .long  .L1-.L4
 ;;   .long  .L0-.L4

@@ -45,8 +45,9 @@
 
 ;; ---- expected ----
 ;; wasm[0]::fib:
-;;   lea    r11,[rsp-0x18]
-;;   cmp    r11,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   lea    r10,[rsp-0x18]
+;;   cmp    r10,QWORD PTR [r11+0x10]
 ;;   jb     .L2
 ;;   push   rbx
 ;;   push   r12
@@ -72,12 +73,14 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L2:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::sum9:
-;;   lea    r11,[rsp-0x10]
-;;   cmp    r11,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   lea    r10,[rsp-0x10]
+;;   cmp    r10,QWORD PTR [r11+0x10]
 ;;   jb     .L3
 ;;   push   rbx
 ;;   push   r12
@@ -114,22 +117,27 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L1:
-;;   mov    DWORD PTR [r14],0x3
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x3
 ;;   jmp    kiln_unwind
 ;; .L2:
-;;   mov    DWORD PTR [r14],0x4
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x4
 ;;   jmp    kiln_unwind
 ;; .L3:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L4:
 ;;   .quad  0xc3e0000000000000
 ;;   .quad  0x0
 ;;
 ;; wasm[2]::many_args:
-;;   lea    r11,[rsp-0x28]
-;;   cmp    r11,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   lea    r10,[rsp-0x28]
+;;   cmp    r10,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   push   rbx
 ;;   push   r12
@@ -159,21 +167,25 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L0:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[3]::leaf:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   imul   eax,edi,0x3
 ;;   ret
 ;; .L0:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[4]::three_calls:
-;;   lea    r11,[rsp-0x18]
-;;   cmp    r11,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   lea    r10,[rsp-0x18]
+;;   cmp    r10,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   push   rbx
 ;;   push   r12
@@ -199,5 +211,6 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L0:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -18,7 +18,8 @@
 
 ;; ---- expected ----
 ;; wasm[0]::div_s:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
 ;;   mov    eax,edi
 ;;   test   esi,esi
@@ -32,17 +33,21 @@
 ;;   idiv   esi
 ;;   ret
 ;; .L1:
-;;   mov    DWORD PTR [r14],0x2
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
 ;; .L2:
-;;   mov    DWORD PTR [r14],0x3
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x3
 ;;   jmp    kiln_unwind
 ;; .L3:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::div_u:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
 ;;   mov    eax,edi
 ;;   test   esi,esi
@@ -51,14 +56,17 @@
 ;;   div    esi
 ;;   ret
 ;; .L0:
-;;   mov    DWORD PTR [r14],0x2
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
 ;; .L1:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[2]::rem_s:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
 ;;   mov    rax,rdi
 ;;   test   rsi,rsi
@@ -74,14 +82,17 @@
 ;;   mov    rax,rdx
 ;;   ret
 ;; .L2:
-;;   mov    DWORD PTR [r14],0x2
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
 ;; .L3:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[3]::rem_u:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
 ;;   mov    rax,rdi
 ;;   test   rsi,rsi
@@ -91,14 +102,17 @@
 ;;   mov    rax,rdx
 ;;   ret
 ;; .L0:
-;;   mov    DWORD PTR [r14],0x2
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
 ;; .L1:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[4]::div_by_10:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
 ;;   mov    ecx,0xa
 ;;   mov    eax,edi
@@ -108,14 +122,17 @@
 ;;   div    ecx
 ;;   ret
 ;; .L0:
-;;   mov    DWORD PTR [r14],0x2
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
 ;; .L1:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[5]::div_by_8:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
 ;;   mov    ecx,0x8
 ;;   mov    eax,edi
@@ -130,11 +147,14 @@
 ;;   idiv   ecx
 ;;   ret
 ;; .L1:
-;;   mov    DWORD PTR [r14],0x2
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
 ;; .L2:
-;;   mov    DWORD PTR [r14],0x3
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x3
 ;;   jmp    kiln_unwind
 ;; .L3:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

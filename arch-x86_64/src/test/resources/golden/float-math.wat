@@ -35,7 +35,8 @@
 
 ;; ---- expected ----
 ;; wasm[0]::poly:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   movabs r11,0xbfc0000000000000
 ;;   movq   xmm1,r11
@@ -56,11 +57,13 @@
 ;;   movaps xmm0,xmm1
 ;;   ret
 ;; .L0:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::clamp:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L6
 ;;   ucomiss xmm0,xmm1
 ;;   jp     .L1
@@ -86,11 +89,13 @@
 ;; .L5:
 ;;   ret
 ;; .L6:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[2]::convert:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L6
 ;;   xorps  xmm1,xmm1
 ;;   cvtsi2sd xmm1,edi
@@ -124,15 +129,18 @@
 ;; .L3:
 ;;   ret
 ;; .L4:
-;;   mov    DWORD PTR [r14],0x3
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x3
 ;;   jmp    kiln_unwind
 ;; .L5:
-;;   mov    DWORD PTR [r14],0x4
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x4
 ;;   jmp    kiln_unwind
 ;; .L6:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L7:
 ;;   .quad  0x7fffffffffffffff
 ;;   .quad  0x0
@@ -144,7 +152,8 @@
 ;;   .quad  0x0
 ;;
 ;; wasm[3]::sat:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L4
 ;;   ucomiss xmm0,DWORD PTR [rip+.L5]
 ;;   jbe    .L2
@@ -169,9 +178,9 @@
 ;; .L3:
 ;;   ret
 ;; .L4:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L5:
 ;;   .long  0xbf800000
 ;;   .long  0x0
@@ -189,7 +198,8 @@
 ;;   .long  0x0
 ;;
 ;; wasm[4]::rounding:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   roundsd xmm1,xmm0,0x1
 ;;   roundsd xmm2,xmm0,0x0
@@ -203,9 +213,11 @@
 ;;   addsd  xmm0,xmm2
 ;;   ret
 ;; .L0:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   xchg   ax,ax
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax]
 ;; .L1:
 ;;   .quad  0x8000000000000000
 ;;   .quad  0x0
@@ -214,7 +226,8 @@
 ;;   .quad  0x0
 ;;
 ;; wasm[5]::fcmp:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L2
 ;;   ucomisd xmm1,xmm0
 ;;   jbe    .L0
@@ -225,5 +238,6 @@
 ;; .L1:
 ;;   ret
 ;; .L2:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

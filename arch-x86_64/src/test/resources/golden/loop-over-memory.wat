@@ -33,7 +33,8 @@
 
 ;; ---- expected ----
 ;; wasm[0]::sum_bytes:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L4
 ;;   cmp    esi,0x0
 ;;   jne    .L0
@@ -46,12 +47,12 @@
 ;;   mov    edx,edi
 ;;   add    edx,ecx
 ;;   mov    edx,edx
-;;   mov    r8,QWORD PTR [r14+0x30]
+;;   mov    r8,QWORD PTR [r14+0x18]
 ;;   mov    r9,rdx
 ;;   add    r9,0x1
 ;;   cmp    r9,r8
 ;;   ja     .L3
-;;   mov    r8,QWORD PTR [r14+0x28]
+;;   mov    r8,QWORD PTR [r14+0x10]
 ;;   movzx  edx,BYTE PTR [r8+rdx*1]
 ;;   add    eax,edx
 ;;   add    ecx,0x1
@@ -61,14 +62,17 @@
 ;; .L2:
 ;;   ret
 ;; .L3:
-;;   mov    DWORD PTR [r14],0x5
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
 ;; .L4:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::sum_words:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
 ;;   mov    eax,0x0
 ;; .L0:
@@ -80,20 +84,22 @@
 ;;   mov    edx,edi
 ;;   add    edx,ecx
 ;;   mov    ecx,edx
-;;   mov    rdx,QWORD PTR [r14+0x30]
+;;   mov    rdx,QWORD PTR [r14+0x18]
 ;;   mov    r8,rcx
 ;;   add    r8,0x14
 ;;   cmp    r8,rdx
 ;;   ja     .L2
-;;   mov    rdx,QWORD PTR [r14+0x28]
+;;   mov    rdx,QWORD PTR [r14+0x10]
 ;;   mov    ecx,DWORD PTR [rdx+rcx*1+0x10]
 ;;   add    eax,ecx
 ;;   jmp    .L0
 ;; .L1:
 ;;   ret
 ;; .L2:
-;;   mov    DWORD PTR [r14],0x5
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
 ;; .L3:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -20,34 +20,35 @@
 
 ;; ---- expected ----
 ;; wasm[0]::grow_and_store:
-;;   lea    r11,[rsp-0x8]
-;;   cmp    r11,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   lea    r10,[rsp-0x8]
+;;   cmp    r10,QWORD PTR [r11+0x10]
 ;;   jb     .L6
 ;;   push   rbx
 ;;   mov    rbx,rsi
 ;;   mov    edi,edi
 ;;   mov    ecx,edi
 ;;   shl    rcx,0x10
-;;   mov    r8,QWORD PTR [r14+0x30]
+;;   mov    r8,QWORD PTR [r14+0x18]
 ;;   lea    r9,[r8+rcx*1]
-;;   cmp    r9,QWORD PTR [r14+0x38]
+;;   cmp    r9,QWORD PTR [r14+0x20]
 ;;   ja     .L2
 ;;   test   rcx,rcx
 ;;   jne    .L0
 ;;   jmp    .L1
 ;; .L0:
-;;   mov    rdi,QWORD PTR [r14+0x28]
+;;   mov    rdi,QWORD PTR [r14+0x10]
 ;;   add    rdi,r8
 ;;   mov    rsi,rcx
 ;;   mov    edx,0x3
 ;;   push   r8
 ;;   push   r9
-;;   call   QWORD PTR [r14+0x20]
+;;   call   QWORD PTR [r14+0x8]
 ;;   pop    r9
 ;;   pop    r8
 ;;   test   eax,eax
 ;;   jne    .L2
-;;   mov    QWORD PTR [r14+0x30],r9
+;;   mov    QWORD PTR [r14+0x18],r9
 ;; .L1:
 ;;   mov    rax,r8
 ;;   shr    rax,0x10
@@ -57,57 +58,62 @@
 ;; .L3:
 ;;   cmp    eax,0xffffffff
 ;;   je     .L4
-;;   mov    ecx,DWORD PTR [r14+0x40]
+;;   mov    ecx,DWORD PTR [r14+0x28]
 ;;   add    ecx,0x1
-;;   mov    DWORD PTR [r14+0x40],ecx
+;;   mov    DWORD PTR [r14+0x28],ecx
 ;;   mov    ecx,eax
 ;;   shl    ecx,0x10
 ;;   mov    ecx,ecx
-;;   mov    rdx,QWORD PTR [r14+0x30]
+;;   mov    rdx,QWORD PTR [r14+0x18]
 ;;   mov    rsi,rcx
 ;;   add    rsi,0x10
 ;;   cmp    rsi,rdx
 ;;   ja     .L5
-;;   mov    rdx,QWORD PTR [r14+0x28]
+;;   mov    rdx,QWORD PTR [r14+0x10]
 ;;   mov    QWORD PTR [rdx+rcx*1+0x8],rbx
 ;;   jmp    .L4
 ;; .L4:
-;;   mov    rcx,QWORD PTR [r14+0x30]
+;;   mov    rcx,QWORD PTR [r14+0x18]
 ;;   shr    rcx,0x10
 ;;   add    eax,ecx
 ;;   pop    rbx
 ;;   ret
 ;; .L5:
-;;   mov    DWORD PTR [r14],0x5
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
 ;; .L6:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::swap_halves:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
 ;;   mov    eax,edi
-;;   mov    rcx,QWORD PTR [r14+0x30]
+;;   mov    rcx,QWORD PTR [r14+0x18]
 ;;   mov    rdx,rax
 ;;   add    rdx,0x8
 ;;   cmp    rdx,rcx
 ;;   ja     .L0
-;;   mov    rcx,QWORD PTR [r14+0x28]
+;;   mov    rcx,QWORD PTR [r14+0x10]
 ;;   mov    rax,QWORD PTR [rcx+rax*1]
 ;;   rol    rax,0x20
 ;;   mov    ecx,edi
-;;   mov    rdx,QWORD PTR [r14+0x30]
+;;   mov    rdx,QWORD PTR [r14+0x18]
 ;;   mov    rsi,rcx
 ;;   add    rsi,0x8
 ;;   cmp    rsi,rdx
 ;;   ja     .L0
-;;   mov    rdx,QWORD PTR [r14+0x28]
+;;   mov    rdx,QWORD PTR [r14+0x10]
 ;;   mov    QWORD PTR [rdx+rcx*1],rax
 ;;   ret
 ;; .L0:
-;;   mov    DWORD PTR [r14],0x5
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
 ;; .L1:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -19,29 +19,34 @@
 
 ;; ---- expected ----
 ;; wasm[0]::max_s:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   cmp    edi,esi
 ;;   mov    eax,edi
 ;;   cmovle eax,esi
 ;;   ret
 ;; .L0:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::select_i64:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   test   edx,edx
 ;;   mov    rax,rdi
 ;;   cmove  rax,rsi
 ;;   ret
 ;; .L0:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[2]::select_f64:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
 ;;   test   edi,edi
 ;;   jne    .L0
@@ -49,27 +54,32 @@
 ;; .L0:
 ;;   ret
 ;; .L1:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[3]::is_lt_u:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   cmp    rdi,rsi
 ;;   setb   al
 ;;   movzx  eax,al
 ;;   ret
 ;; .L0:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[4]::bits:
-;;   cmp    rsp,QWORD PTR [r14+0x10]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   popcnt eax,edi
 ;;   rol    edi,0x5
 ;;   add    eax,edi
 ;;   ret
 ;; .L0:
-;;   mov    DWORD PTR [r14],0xa
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
