@@ -137,6 +137,12 @@ public final class Func implements Extern {
         for (int i = 0; i < args.length; i++) {
             javaArgs.add(toJava(args[i]));
         }
+        int nResults = type.results().size();
+        MemorySegment resultBuffer = null;
+        if (nResults > 1) {
+            resultBuffer = store.resultBuffer(nResults);
+            store.storeContext().set(ValueLayout.JAVA_LONG, VMStoreContext.RESULTS, resultBuffer.address());
+        }
         Object result;
         try {
             result = handle.invokeWithArguments(javaArgs);
@@ -155,10 +161,26 @@ public final class Func implements Extern {
             }
             throw new Trap(TrapCode.fromCode(trap));
         }
-        if (type.results().isEmpty()) {
+        if (nResults == 0) {
             return new Val[0];
         }
-        return new Val[] {fromJava(type.results().get(0), result)};
+        if (nResults == 1) {
+            return new Val[] {fromJava(type.results().get(0), result)};
+        }
+        // the buffer the trampoline wrote to (a nested call may have replaced the store's buffer)
+        resultBuffer = MemorySegment.ofAddress(store.storeContext().get(ValueLayout.JAVA_LONG, VMStoreContext.RESULTS))
+                .reinterpret(8L * nResults);
+        Val[] out = new Val[nResults];
+        for (int k = 0; k < nResults; k++) {
+            ValType t = type.results().get(k);
+            long bits = resultBuffer.get(ValueLayout.JAVA_LONG, 8L * k);
+            out[k] = switch (t) {
+                case I32 -> Val.i32((int) bits);
+                case F32 -> new Val(ValType.F32, bits & 0xFFFF_FFFFL);
+                default -> new Val(t, bits);
+            };
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")

@@ -236,7 +236,7 @@ public final class Module {
             for (var p : t.params()) {
                 args.add(layout(p));
             }
-            FunctionDescriptor fd = t.results().isEmpty()
+            FunctionDescriptor fd = t.results().size() != 1
                     ? FunctionDescriptor.ofVoid(args.toArray(new MemoryLayout[0]))
                     : FunctionDescriptor.of(layout(t.results().get(0)), args.toArray(new MemoryLayout[0]));
             return Linker.nativeLinker().downcallHandle(code.address(trampolineOffset), fd);

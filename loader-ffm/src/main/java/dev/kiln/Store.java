@@ -44,6 +44,16 @@ public final class Store implements AutoCloseable {
         return arena;
     }
 
+    private MemorySegment results;
+
+    /** A buffer of at least {@code count} 8-byte slots for the results of a multi-value call. */
+    MemorySegment resultBuffer(int count) {
+        if (results == null || results.byteSize() < 8L * count) {
+            results = arena.allocate(8L * Math.max(count, 16), 16);
+        }
+        return results;
+    }
+
     void setPendingException(Throwable t) {
         pendingException = t;
     }

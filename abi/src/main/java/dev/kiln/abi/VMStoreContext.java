@@ -17,6 +17,8 @@ package dev.kiln.abi;
  * <tr><td>16</td><td>u64 stack limit</td><td>lowest stack pointer Wasm code may use; every function
  *     prologue compares with it; set by the outermost entry, 0 when no call is active</td></tr>
  * <tr><td>24</td><td>u64 stack budget</td><td>bytes of native stack a call from the host may use</td></tr>
+ * <tr><td>32</td><td>u64 results</td><td>address of the host's buffer where an entry trampoline copies
+ *     the results of a function returning several values (8 bytes each)</td></tr>
  * </table>
  */
 public final class VMStoreContext {
@@ -31,6 +33,8 @@ public final class VMStoreContext {
     public static final int STACK_LIMIT = 16;
     /** Offset of the u64 stack budget in bytes. */
     public static final int STACK_BUDGET = 24;
+    /** Offset of the u64 address of the multi-value results buffer. */
+    public static final int RESULTS = 32;
     /** Size of the struct in bytes. */
-    public static final int SIZE = 32;
+    public static final int SIZE = 40;
 }

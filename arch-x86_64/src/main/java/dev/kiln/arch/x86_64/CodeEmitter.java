@@ -398,6 +398,23 @@ final class CodeEmitter {
                     a.mov(Size.S64, reg(m.dst), at);
                 }
             }
+            case STORE_RESULT -> {
+                int above = frameSize + 8 * savedRegs.size() + 8;
+                Mem at = Mem.of(Gpr.RSP, above + 8 * (int) m.imm);
+                if (MInst.isVirtual(m.src) && alloc.isXmm(m.src)) {
+                    a.movsd(at, xmm(m.src));
+                } else {
+                    a.mov(Size.S64, at, reg(m.src));
+                }
+            }
+            case LOAD_RESULT -> {
+                Mem at = Mem.of(Gpr.RSP, 8 * (int) m.imm);
+                if (alloc.isXmm(m.dst)) {
+                    a.movsd(xmm(m.dst), at);
+                } else {
+                    a.mov(Size.S64, reg(m.dst), at);
+                }
+            }
             case STORE_STACK_ARG -> {
                 Mem at = Mem.of(Gpr.RSP, 8 * (int) m.imm);
                 if (MInst.isVirtual(m.src) && alloc.isXmm(m.src)) {

@@ -50,6 +50,8 @@ final class Lowering {
     private int nextVreg = MInst.VREG_BASE;
     private final java.util.BitSet xmmVregs = new java.util.BitSet();
     private int maxOutgoingStackArgs;
+    /** How many of this function's parameters arrive on the stack (its results, if several, follow them). */
+    private int incomingStackParams;
     private MBlock cur;
     private Block curIr;
 
@@ -221,6 +223,7 @@ final class Lowering {
                 emit(m.defs(dst));
             }
         }
+        incomingStackParams = stackIndex;
     }
 
     /** A float comparison that maps to one x86 condition (not eq/ne, which need the parity flag too). */
@@ -598,11 +601,20 @@ final class Lowering {
             case BR_TABLE -> brTable(inst);
             case RETURN -> {
                 List<Value> rets = inst.args();
-                if (rets.size() > 1) {
-                    throw new CompileException("multi-value returns are not supported by the x86-64 backend yet (function "
-                            + f.funcIndex() + ")");
-                }
                 MInst ret = new MInst(MOp.RET);
+                if (rets.size() > 1) {
+                    // several results: into the caller's outgoing area, after its stack arguments
+                    for (int k = 0; k < rets.size(); k++) {
+                        int v = use(inst.arg(k));
+                        MInst st = new MInst(MOp.STORE_RESULT);
+                        st.size = sizeOf(rets.get(k).type());
+                        st.src = v;
+                        st.imm = incomingStackParams + k;
+                        emit(st.uses(v));
+                    }
+                    emit(ret);
+                    return;
+                }
                 if (rets.size() == 1) {
                     int out = isFloat(rets.get(0).type()) ? MInst.XMM_BASE : Gpr.RAX.encoding();
                     mov(sizeOf(rets.get(0).type()), out, use(inst.arg(0)));
@@ -767,10 +779,6 @@ final class Lowering {
     private void call(Inst inst) {
         int callee = (int) inst.imm();
         FuncType ct = env.functionType(callee);
-        if (ct.results().size() > 1) {
-            throw new CompileException("calls returning several values are not supported by the x86-64 backend yet"
-                    + " (function " + f.funcIndex() + " calls function " + callee + ")");
-        }
         for (ValType t : ct.params()) {
             if (t == ValType.V128) {
                 throw new CompileException("calls with " + t + " parameters are not supported by the x86-64 backend yet"
@@ -803,7 +811,8 @@ final class Lowering {
                 emit(m.uses(argRegs[i]));
             }
         }
-        maxOutgoingStackArgs = Math.max(maxOutgoingStackArgs, stackIndex);
+        int results = ct.results().size();
+        maxOutgoingStackArgs = Math.max(maxOutgoingStackArgs, stackIndex + (results > 1 ? results : 0));
         List<Integer> callUses = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             if (argPreg[i] != MInst.NONE) {
@@ -814,9 +823,19 @@ final class Lowering {
         MInst m = new MInst(callee < env.importedFunctionCount() ? MOp.CALL_IMPORT : MOp.CALL);
         m.imm = callee;
         emit(m.uses(callUses.stream().mapToInt(Integer::intValue).toArray()).defs(callClobbers()));
-        if (!inst.results().isEmpty()) {
+        if (inst.results().size() == 1) {
             Value r = inst.results().get(0);
             mov(sizeOf(r.type()), vreg(r), isFloat(r.type()) ? MInst.XMM_BASE : Gpr.RAX.encoding());
+        } else {
+            for (int k = 0; k < inst.results().size(); k++) {
+                Value r = inst.results().get(k);
+                int dst = vreg(r);
+                MInst ld = new MInst(MOp.LOAD_RESULT);
+                ld.size = sizeOf(r.type());
+                ld.dst = dst;
+                ld.imm = stackIndex + k;
+                emit(ld.defs(dst));
+            }
         }
     }
 

@@ -57,6 +57,10 @@ enum MOp {
     LOAD_STACK_PARAM,
     /** outgoing stack argument number imm = src. */
     STORE_STACK_ARG,
+    /** Result number imm of several: into the caller's outgoing area at incoming slot imm. */
+    STORE_RESULT,
+    /** dst = result read back from outgoing slot imm after a call returning several values. */
+    LOAD_RESULT,
     /** Unconditional trap with trap code imm. */
     TRAP,
     /** Trap with trap code imm if cond holds (after a compare). */

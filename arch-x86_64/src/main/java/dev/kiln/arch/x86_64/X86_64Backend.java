@@ -87,10 +87,11 @@ public final class X86_64Backend implements Backend {
                         + " parameter: " + t + " parameters of exported functions are not supported yet");
             }
         }
-        if (type.results().size() > 1
-                || (type.results().size() == 1 && !type.results().get(0).isInteger() && !type.results().get(0).isFloat())) {
-            throw new CompileException("function " + funcIndex + " returns " + type.results()
-                    + ": exported functions with these results are not supported yet");
+        for (ValType t : type.results()) {
+            if (!t.isInteger() && !t.isFloat()) {
+                throw new CompileException("function " + funcIndex + " returns " + type.results()
+                        + ": exported functions with " + t + " results are not supported yet");
+            }
         }
         Assembler a = new Assembler();
         Gpr vmctx = CodeEmitter.VMCTX;
@@ -159,7 +160,9 @@ public final class X86_64Backend implements Backend {
                 }
             }
         }
-        int reserve = 8 * innerStack;
+        int nResults = type.results().size();
+        int resultSlots = nResults > 1 ? nResults : 0;
+        int reserve = 8 * (innerStack + resultSlots);
         if ((ENTRY_SAVE_AREA + reserve) % 16 != 0) {
             reserve += 8;
         }
@@ -204,6 +207,15 @@ public final class X86_64Backend implements Backend {
             callImport(a, layout, funcIndex);
         } else {
             a.callRel32(funcIndex);
+        }
+        if (resultSlots > 0) {
+            // several results: copy them from the outgoing area to the host's buffer
+            a.mov(Size.S64, Gpr.R10, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
+            a.mov(Size.S64, Gpr.R10, Mem.of(Gpr.R10, VMStoreContext.RESULTS));
+            for (int k = 0; k < nResults; k++) {
+                a.mov(Size.S64, Gpr.R11, Mem.of(Gpr.RSP, 8 * (innerStack + k)));
+                a.mov(Size.S64, Mem.of(Gpr.R10, 8 * k), Gpr.R11);
+            }
         }
         entryEpilogue(a, vmctx);
         return new CompiledCode(a.finish(), relocations(a), List.of());
