@@ -47,12 +47,12 @@
 ;;   mov    edx,edi
 ;;   add    edx,ecx
 ;;   mov    edx,edx
-;;   mov    r8,QWORD PTR [r14+0x18]
+;;   mov    r8,QWORD PTR [r14+0x88]
 ;;   mov    r9,rdx
 ;;   add    r9,0x1
 ;;   cmp    r9,r8
 ;;   ja     .L3
-;;   mov    r8,QWORD PTR [r14+0x10]
+;;   mov    r8,QWORD PTR [r14+0x80]
 ;;   movzx  edx,BYTE PTR [r8+rdx*1]
 ;;   add    eax,edx
 ;;   add    ecx,0x1
@@ -84,12 +84,12 @@
 ;;   mov    edx,edi
 ;;   add    edx,ecx
 ;;   mov    ecx,edx
-;;   mov    rdx,QWORD PTR [r14+0x18]
+;;   mov    rdx,QWORD PTR [r14+0x88]
 ;;   mov    r8,rcx
 ;;   add    r8,0x14
 ;;   cmp    r8,rdx
 ;;   ja     .L2
-;;   mov    rdx,QWORD PTR [r14+0x10]
+;;   mov    rdx,QWORD PTR [r14+0x80]
 ;;   mov    ecx,DWORD PTR [rdx+rcx*1+0x10]
 ;;   add    eax,ecx
 ;;   jmp    .L0

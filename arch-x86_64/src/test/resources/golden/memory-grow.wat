@@ -29,15 +29,15 @@
 ;;   mov    edi,edi
 ;;   mov    ecx,edi
 ;;   shl    rcx,0x10
-;;   mov    r8,QWORD PTR [r14+0x18]
+;;   mov    r8,QWORD PTR [r14+0x88]
 ;;   lea    r9,[r8+rcx*1]
-;;   cmp    r9,QWORD PTR [r14+0x20]
+;;   cmp    r9,QWORD PTR [r14+0x90]
 ;;   ja     .L2
 ;;   test   rcx,rcx
 ;;   jne    .L0
 ;;   jmp    .L1
 ;; .L0:
-;;   mov    rdi,QWORD PTR [r14+0x10]
+;;   mov    rdi,QWORD PTR [r14+0x80]
 ;;   add    rdi,r8
 ;;   mov    rsi,rcx
 ;;   mov    edx,0x3
@@ -48,7 +48,7 @@
 ;;   pop    r8
 ;;   test   eax,eax
 ;;   jne    .L2
-;;   mov    QWORD PTR [r14+0x18],r9
+;;   mov    QWORD PTR [r14+0x88],r9
 ;; .L1:
 ;;   mov    rax,r8
 ;;   shr    rax,0x10
@@ -58,22 +58,22 @@
 ;; .L3:
 ;;   cmp    eax,0xffffffff
 ;;   je     .L4
-;;   mov    ecx,DWORD PTR [r14+0x28]
+;;   mov    ecx,DWORD PTR [r14+0x98]
 ;;   add    ecx,0x1
-;;   mov    DWORD PTR [r14+0x28],ecx
+;;   mov    DWORD PTR [r14+0x98],ecx
 ;;   mov    ecx,eax
 ;;   shl    ecx,0x10
 ;;   mov    ecx,ecx
-;;   mov    rdx,QWORD PTR [r14+0x18]
+;;   mov    rdx,QWORD PTR [r14+0x88]
 ;;   mov    rsi,rcx
 ;;   add    rsi,0x10
 ;;   cmp    rsi,rdx
 ;;   ja     .L5
-;;   mov    rdx,QWORD PTR [r14+0x10]
+;;   mov    rdx,QWORD PTR [r14+0x80]
 ;;   mov    QWORD PTR [rdx+rcx*1+0x8],rbx
 ;;   jmp    .L4
 ;; .L4:
-;;   mov    rcx,QWORD PTR [r14+0x18]
+;;   mov    rcx,QWORD PTR [r14+0x88]
 ;;   shr    rcx,0x10
 ;;   add    eax,ecx
 ;;   pop    rbx
@@ -92,21 +92,21 @@
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
 ;;   mov    eax,edi
-;;   mov    rcx,QWORD PTR [r14+0x18]
+;;   mov    rcx,QWORD PTR [r14+0x88]
 ;;   mov    rdx,rax
 ;;   add    rdx,0x8
 ;;   cmp    rdx,rcx
 ;;   ja     .L0
-;;   mov    rcx,QWORD PTR [r14+0x10]
+;;   mov    rcx,QWORD PTR [r14+0x80]
 ;;   mov    rax,QWORD PTR [rcx+rax*1]
 ;;   rol    rax,0x20
 ;;   mov    ecx,edi
-;;   mov    rdx,QWORD PTR [r14+0x18]
+;;   mov    rdx,QWORD PTR [r14+0x88]
 ;;   mov    rsi,rcx
 ;;   add    rsi,0x8
 ;;   cmp    rsi,rdx
 ;;   ja     .L0
-;;   mov    rdx,QWORD PTR [r14+0x10]
+;;   mov    rdx,QWORD PTR [r14+0x80]
 ;;   mov    QWORD PTR [rdx+rcx*1],rax
 ;;   ret
 ;; .L0:

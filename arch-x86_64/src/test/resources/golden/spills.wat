@@ -51,139 +51,139 @@
 ;;   push   r15
 ;;   sub    rsp,0x40
 ;;   mov    eax,edi
-;;   mov    rcx,QWORD PTR [r14+0x18]
+;;   mov    rcx,QWORD PTR [r14+0x68]
 ;;   mov    rdx,rax
 ;;   add    rdx,0x4
 ;;   cmp    rdx,rcx
 ;;   ja     .L0
-;;   mov    rcx,QWORD PTR [r14+0x10]
+;;   mov    rcx,QWORD PTR [r14+0x60]
 ;;   mov    eax,DWORD PTR [rcx+rax*1]
 ;;   mov    ecx,edi
-;;   mov    rdx,QWORD PTR [r14+0x18]
+;;   mov    rdx,QWORD PTR [r14+0x68]
 ;;   mov    rsi,rcx
 ;;   add    rsi,0x8
 ;;   cmp    rsi,rdx
 ;;   ja     .L0
-;;   mov    rdx,QWORD PTR [r14+0x10]
+;;   mov    rdx,QWORD PTR [r14+0x60]
 ;;   mov    ecx,DWORD PTR [rdx+rcx*1+0x4]
 ;;   mov    edx,edi
-;;   mov    rsi,QWORD PTR [r14+0x18]
+;;   mov    rsi,QWORD PTR [r14+0x68]
 ;;   mov    r8,rdx
 ;;   add    r8,0xc
 ;;   cmp    r8,rsi
 ;;   ja     .L0
-;;   mov    rsi,QWORD PTR [r14+0x10]
+;;   mov    rsi,QWORD PTR [r14+0x60]
 ;;   mov    edx,DWORD PTR [rsi+rdx*1+0x8]
 ;;   mov    esi,edi
-;;   mov    r8,QWORD PTR [r14+0x18]
+;;   mov    r8,QWORD PTR [r14+0x68]
 ;;   mov    r9,rsi
 ;;   add    r9,0x10
 ;;   cmp    r9,r8
 ;;   ja     .L0
-;;   mov    r8,QWORD PTR [r14+0x10]
+;;   mov    r8,QWORD PTR [r14+0x60]
 ;;   mov    esi,DWORD PTR [r8+rsi*1+0xc]
 ;;   mov    r8d,edi
-;;   mov    r9,QWORD PTR [r14+0x18]
+;;   mov    r9,QWORD PTR [r14+0x68]
 ;;   mov    rbx,r8
 ;;   add    rbx,0x14
 ;;   cmp    rbx,r9
 ;;   ja     .L0
-;;   mov    r9,QWORD PTR [r14+0x10]
+;;   mov    r9,QWORD PTR [r14+0x60]
 ;;   mov    r8d,DWORD PTR [r9+r8*1+0x10]
 ;;   mov    r9d,edi
-;;   mov    rbx,QWORD PTR [r14+0x18]
+;;   mov    rbx,QWORD PTR [r14+0x68]
 ;;   mov    r12,r9
 ;;   add    r12,0x18
 ;;   cmp    r12,rbx
 ;;   ja     .L0
-;;   mov    rbx,QWORD PTR [r14+0x10]
+;;   mov    rbx,QWORD PTR [r14+0x60]
 ;;   mov    r9d,DWORD PTR [rbx+r9*1+0x14]
 ;;   mov    ebx,edi
-;;   mov    r12,QWORD PTR [r14+0x18]
+;;   mov    r12,QWORD PTR [r14+0x68]
 ;;   mov    r13,rbx
 ;;   add    r13,0x1c
 ;;   cmp    r13,r12
 ;;   ja     .L0
-;;   mov    r12,QWORD PTR [r14+0x10]
+;;   mov    r12,QWORD PTR [r14+0x60]
 ;;   mov    ebx,DWORD PTR [r12+rbx*1+0x18]
 ;;   mov    r12d,edi
-;;   mov    r13,QWORD PTR [r14+0x18]
+;;   mov    r13,QWORD PTR [r14+0x68]
 ;;   mov    r15,r12
 ;;   add    r15,0x20
 ;;   cmp    r15,r13
 ;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x10]
+;;   mov    r13,QWORD PTR [r14+0x60]
 ;;   mov    r12d,DWORD PTR [r13+r12*1+0x1c]
 ;;   mov    r13d,edi
-;;   mov    r15,QWORD PTR [r14+0x18]
+;;   mov    r15,QWORD PTR [r14+0x68]
 ;;   mov    rbp,r13
 ;;   add    rbp,0x24
 ;;   cmp    rbp,r15
 ;;   ja     .L0
-;;   mov    r15,QWORD PTR [r14+0x10]
+;;   mov    r15,QWORD PTR [r14+0x60]
 ;;   mov    r11d,DWORD PTR [r15+r13*1+0x20]
 ;;   mov    QWORD PTR [rsp],r11
 ;;   mov    r15d,edi
-;;   mov    rbp,QWORD PTR [r14+0x18]
+;;   mov    rbp,QWORD PTR [r14+0x68]
 ;;   mov    r13,r15
 ;;   add    r13,0x28
 ;;   cmp    r13,rbp
 ;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x10]
+;;   mov    r13,QWORD PTR [r14+0x60]
 ;;   mov    r11d,DWORD PTR [r13+r15*1+0x24]
 ;;   mov    QWORD PTR [rsp+0x8],r11
 ;;   mov    r15d,edi
-;;   mov    rbp,QWORD PTR [r14+0x18]
+;;   mov    rbp,QWORD PTR [r14+0x68]
 ;;   mov    r13,r15
 ;;   add    r13,0x2c
 ;;   cmp    r13,rbp
 ;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x10]
+;;   mov    r13,QWORD PTR [r14+0x60]
 ;;   mov    r11d,DWORD PTR [r13+r15*1+0x28]
 ;;   mov    QWORD PTR [rsp+0x10],r11
 ;;   mov    r15d,edi
-;;   mov    rbp,QWORD PTR [r14+0x18]
+;;   mov    rbp,QWORD PTR [r14+0x68]
 ;;   mov    r13,r15
 ;;   add    r13,0x30
 ;;   cmp    r13,rbp
 ;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x10]
+;;   mov    r13,QWORD PTR [r14+0x60]
 ;;   mov    r11d,DWORD PTR [r13+r15*1+0x2c]
 ;;   mov    QWORD PTR [rsp+0x18],r11
 ;;   mov    r15d,edi
-;;   mov    rbp,QWORD PTR [r14+0x18]
+;;   mov    rbp,QWORD PTR [r14+0x68]
 ;;   mov    r13,r15
 ;;   add    r13,0x34
 ;;   cmp    r13,rbp
 ;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x10]
+;;   mov    r13,QWORD PTR [r14+0x60]
 ;;   mov    r11d,DWORD PTR [r13+r15*1+0x30]
 ;;   mov    QWORD PTR [rsp+0x20],r11
 ;;   mov    r15d,edi
-;;   mov    rbp,QWORD PTR [r14+0x18]
+;;   mov    rbp,QWORD PTR [r14+0x68]
 ;;   mov    r13,r15
 ;;   add    r13,0x38
 ;;   cmp    r13,rbp
 ;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x10]
+;;   mov    r13,QWORD PTR [r14+0x60]
 ;;   mov    r11d,DWORD PTR [r13+r15*1+0x34]
 ;;   mov    QWORD PTR [rsp+0x28],r11
 ;;   mov    r15d,edi
-;;   mov    rbp,QWORD PTR [r14+0x18]
+;;   mov    rbp,QWORD PTR [r14+0x68]
 ;;   mov    r13,r15
 ;;   add    r13,0x3c
 ;;   cmp    r13,rbp
 ;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x10]
+;;   mov    r13,QWORD PTR [r14+0x60]
 ;;   mov    r11d,DWORD PTR [r13+r15*1+0x38]
 ;;   mov    QWORD PTR [rsp+0x38],r11
 ;;   mov    edi,edi
-;;   mov    r15,QWORD PTR [r14+0x18]
+;;   mov    r15,QWORD PTR [r14+0x68]
 ;;   mov    rbp,rdi
 ;;   add    rbp,0x40
 ;;   cmp    rbp,r15
 ;;   ja     .L0
-;;   mov    r15,QWORD PTR [r14+0x10]
+;;   mov    r15,QWORD PTR [r14+0x60]
 ;;   mov    r11d,DWORD PTR [r15+rdi*1+0x3c]
 ;;   mov    QWORD PTR [rsp+0x30],r11
 ;;   mov    r15d,eax

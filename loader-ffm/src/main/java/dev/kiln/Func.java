@@ -173,12 +173,7 @@ public final class Func implements Extern {
         Val[] out = new Val[nResults];
         for (int k = 0; k < nResults; k++) {
             ValType t = type.results().get(k);
-            long bits = resultBuffer.get(ValueLayout.JAVA_LONG, 8L * k);
-            out[k] = switch (t) {
-                case I32 -> Val.i32((int) bits);
-                case F32 -> new Val(ValType.F32, bits & 0xFFFF_FFFFL);
-                default -> new Val(t, bits);
-            };
+            out[k] = store.fromBits(t, resultBuffer.get(ValueLayout.JAVA_LONG, 8L * k));
         }
         return out;
     }
@@ -188,20 +183,23 @@ public final class Func implements Extern {
         throw (T) t;
     }
 
-    private static Object toJava(Val v) {
+    private Object toJava(Val v) {
         return switch (v.type()) {
             case I32 -> (int) v.bits();
-            case I64 -> v.bits();
+            case I64, FUNCREF -> v.bits();
+            case EXTERNREF -> store.externHandle(v.ref());
             case F32 -> Float.intBitsToFloat((int) v.bits());
             case F64 -> Double.longBitsToDouble(v.bits());
             default -> throw new IllegalArgumentException(v.type() + " values are not supported yet");
         };
     }
 
-    private static Val fromJava(ValType t, Object o) {
+    private Val fromJava(ValType t, Object o) {
         return switch (t) {
             case I32 -> Val.i32((Integer) o);
             case I64 -> Val.i64((Long) o);
+            case FUNCREF -> new Val(t, (Long) o);
+            case EXTERNREF -> store.fromBits(t, (Long) o);
             case F32 -> new Val(ValType.F32, Float.floatToRawIntBits((Float) o) & 0xFFFF_FFFFL);
             case F64 -> new Val(ValType.F64, Double.doubleToRawLongBits((Double) o));
             default -> throw new IllegalStateException(t + " values are not supported yet");
@@ -211,7 +209,7 @@ public final class Func implements Extern {
     static MemoryLayout layout(ValType t) {
         return switch (t) {
             case I32 -> ValueLayout.JAVA_INT;
-            case I64 -> ValueLayout.JAVA_LONG;
+            case I64, FUNCREF, EXTERNREF -> ValueLayout.JAVA_LONG;
             case F32 -> ValueLayout.JAVA_FLOAT;
             case F64 -> ValueLayout.JAVA_DOUBLE;
             default -> throw new IllegalArgumentException(t + " values cannot cross the host boundary yet");
@@ -221,7 +219,7 @@ public final class Func implements Extern {
     private static Class<?> carrier(ValType t) {
         return switch (t) {
             case I32 -> int.class;
-            case I64 -> long.class;
+            case I64, FUNCREF, EXTERNREF -> long.class;
             case F32 -> float.class;
             case F64 -> double.class;
             default -> throw new IllegalArgumentException(t + " values cannot cross the host boundary yet");

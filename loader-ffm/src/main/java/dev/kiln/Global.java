@@ -23,6 +23,7 @@ public final class Global implements Extern {
     private final boolean mutable;
 
     Global(Store store, MemorySegment vmctx, long offset, ValType type, boolean mutable) {
+        // vmctx: the segment holding the value (an instance's VMContext)
         this.store = store;
         this.vmctx = vmctx;
         this.offset = offset;
@@ -46,7 +47,7 @@ public final class Global implements Extern {
         return switch (type) {
             case I32 -> Val.i32(vmctx.get(ValueLayout.JAVA_INT, offset));
             case F32 -> new Val(ValType.F32, vmctx.get(ValueLayout.JAVA_INT, offset) & 0xFFFF_FFFFL);
-            case I64, F64 -> new Val(type, vmctx.get(ValueLayout.JAVA_LONG, offset));
+            case I64, F64, FUNCREF, EXTERNREF -> store.fromBits(type, vmctx.get(ValueLayout.JAVA_LONG, offset));
             default -> throw new UnsupportedOperationException(type + " globals are not supported yet");
         };
     }
@@ -65,13 +66,13 @@ public final class Global implements Extern {
         if (v.type() != type) {
             throw new IllegalArgumentException("global is " + type + ", value is " + v.type());
         }
-        write(vmctx, offset, v);
+        write(vmctx, offset, new Val(v.type(), store.toBits(v)));
     }
 
     static void write(MemorySegment vmctx, long offset, Val v) {
         switch (v.type()) {
             case I32, F32 -> vmctx.set(ValueLayout.JAVA_INT, offset, (int) v.bits());
-            case I64, F64 -> vmctx.set(ValueLayout.JAVA_LONG, offset, v.bits());
+            case I64, F64, FUNCREF, EXTERNREF -> vmctx.set(ValueLayout.JAVA_LONG, offset, v.bits());
             default -> throw new UnsupportedOperationException(v.type() + " globals are not supported yet");
         }
     }

@@ -1,19 +1,26 @@
 package dev.kiln;
 
 import dev.kiln.abi.ArtifactMetadata;
+import dev.kiln.abi.FuncType;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMContextLayout;
+import dev.kiln.abi.VMStoreContext;
 import dev.kiln.loader.LinearMemoryReservation;
-import java.lang.foreign.Linker;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An instantiated module (spec §4.5.4 "Instantiation"): its VMContext in native memory owned by a
- * {@link Store}, and its exports.
+ * {@link Store}, its tables and memories, and its exports.
  *
  * <p>Belongs to its store and follows its thread-safety rules.
  */
@@ -24,10 +31,26 @@ public final class Instance {
     private final Map<String, Func> funcs = new LinkedHashMap<>();
     private final Map<String, Memory> memoryExports = new LinkedHashMap<>();
     private final Map<String, Global> globalExports = new LinkedHashMap<>();
+    private final Map<String, Table> tableExports = new LinkedHashMap<>();
     private final Memory[] memories;
+    private final Table[] tables;
+    /** Per element segment: its items as native reference bits; null once dropped. */
+    private final long[][] elements;
 
-    private static final MemorySegment MPROTECT = Linker.nativeLinker().defaultLookup().find("mprotect")
-            .orElseThrow(() -> new IllegalStateException("libc has no mprotect"));
+    private static final MemorySegment MPROTECT = java.lang.foreign.Linker.nativeLinker().defaultLookup()
+            .find("mprotect").orElseThrow(() -> new IllegalStateException("libc has no mprotect"));
+
+    /** Canonical function type ids, shared by every module of the process (call_indirect compares them). */
+    private static final Map<FuncType, Integer> TYPE_IDS = new ConcurrentHashMap<>();
+
+    /** Live instances by VMContext address, for the libcalls. */
+    private static final Map<Long, Instance> BY_VMCTX = new ConcurrentHashMap<>();
+
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT_TYPE_ID = new java.util.concurrent.atomic.AtomicInteger(1);
+
+    private static int typeId(FuncType t) {
+        return TYPE_IDS.computeIfAbsent(t, k -> NEXT_TYPE_ID.getAndIncrement());
+    }
 
     private Instance(Store store, Module module, Extern[] imports) {
         this.store = store;
@@ -37,6 +60,12 @@ public final class Instance {
         this.vmctx = store.allocate(meta.vmctxSize(), 16);
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.STORE_CONTEXT, store.storeContext().address());
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.LIBC_MPROTECT, MPROTECT.address());
+        for (int id = 0; id < VMContextLayout.LIBCALLS; id++) {
+            vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(id), Libcalls.STUBS[id].address());
+        }
+        for (int t = 0; t < meta.types().size(); t++) {
+            vmctx.set(ValueLayout.JAVA_INT, layout.typeId(t), typeId(meta.types().get(t)));
+        }
 
         // imports (spec §4.5.4 steps 1-4: match each import against the value provided)
         if (imports.length != meta.imports().size()) {
@@ -53,42 +82,37 @@ public final class Instance {
             if (!(imports[i] instanceof Func f)) {
                 throw new LinkException("incompatible import type for " + what + ": a function is required");
             }
-            if (!f.type().equals(meta.types().get((int) imp.a()))) {
-                throw new LinkException("incompatible import type for " + what + ": expected "
-                        + meta.types().get((int) imp.a()) + ", got " + f.type());
+            FuncType want = meta.types().get((int) imp.a());
+            if (!f.type().equals(want)) {
+                throw new LinkException("incompatible import type for " + what + ": expected " + want + ", got " + f.type());
             }
             if (f.store() != store) {
                 throw new LinkException("import " + what + " belongs to another store");
             }
-            long code;
-            long callee;
-            long upcall = 0;
+            int rec = layout.functionRecord(funcImport);
             if (f.isHost()) {
-                code = module.code().textAddress() + imp.c();
-                callee = vmctx.address();
-                upcall = f.upcall().address();
+                writeRecord(rec, module.code().textAddress() + imp.c(), vmctx.address(), f.upcall().address(), want);
             } else {
-                Instance owner = f.instance();
-                int idx = f.funcIndex();
-                ArtifactMetadata om = owner.module.metadata();
-                if (idx < om.importedFunctions()) {
-                    // a re-exported import: call what the owner calls
-                    VMContextLayout ol = om.layout();
-                    code = owner.vmctx.get(ValueLayout.JAVA_LONG, ol.importCode(idx));
-                    callee = owner.vmctx.get(ValueLayout.JAVA_LONG, ol.importVmctx(idx));
-                    upcall = owner.vmctx.get(ValueLayout.JAVA_LONG, ol.importUpcall(idx));
-                } else {
-                    code = owner.module.code().textAddress()
-                            + om.functions().get(idx - om.importedFunctions()).textOffset();
-                    callee = owner.vmctx.address();
-                }
+                MemorySegment.copy(f.instance().vmctx, f.instance().recordOffset(f.funcIndex()), vmctx, rec,
+                        VMContextLayout.FUNCTION_RECORD_SIZE);
             }
-            vmctx.set(ValueLayout.JAVA_LONG, layout.importCode(funcImport), code);
-            vmctx.set(ValueLayout.JAVA_LONG, layout.importVmctx(funcImport), callee);
-            vmctx.set(ValueLayout.JAVA_LONG, layout.importUpcall(funcImport), upcall);
             funcImport++;
         }
+        // records of the defined functions: what ref.func, tables and importers use
+        for (int k = 0; k < meta.functions().size(); k++) {
+            int f = meta.importedFunctions() + k;
+            writeRecord(layout.functionRecord(f), module.code().textAddress() + meta.functions().get(k).textOffset(),
+                    vmctx.address(), 0, meta.types().get(meta.functions().get(k).typeIndex()));
+        }
+        BY_VMCTX.put(vmctx.address(), this);
 
+        // tables
+        tables = new Table[meta.tables().size()];
+        for (int t = 0; t < tables.length; t++) {
+            ArtifactMetadata.TableInfo ti = meta.tables().get(t);
+            tables[t] = new Table(store, ti.elemType(), ti.min(), ti.max());
+            vmctx.set(ValueLayout.JAVA_LONG, layout.table(t), tables[t].definition().address());
+        }
         // memories: a reservation that never moves, the initial pages committed
         memories = new Memory[meta.memories().size()];
         for (int i = 0; i < memories.length; i++) {
@@ -101,33 +125,51 @@ public final class Instance {
             vmctx.set(ValueLayout.JAVA_LONG, layout.memoryMaxLength(i), maxPages * Memory.PAGE_SIZE);
             memories[i] = new Memory(store, vmctx, layout, i, r, maxPages);
         }
-        // globals (spec §4.5.4 step: evaluate the initializers)
+        // globals (spec §4.5.4: evaluate the initializers)
         for (int i = 0; i < meta.globals().size(); i++) {
             ArtifactMetadata.GlobalInfo g = meta.globals().get(i);
             long bits = switch (g.initKind()) {
                 case ArtifactMetadata.GlobalInfo.INIT_CONST -> g.init();
                 case ArtifactMetadata.GlobalInfo.INIT_REF_NULL -> 0;
+                case ArtifactMetadata.GlobalInfo.INIT_REF_FUNC -> funcRef((int) g.init());
                 default -> throw new UnsupportedOperationException("global initializers of kind " + g.initKind()
-                        + " need imports, which are not supported yet");
+                        + " need imported globals, which are not supported yet");
             };
             Global.write(vmctx, layout.global(i), new Val(g.type(), bits));
         }
-        // data segments: every segment's bytes are in the mapped .rodata; active ones are copied in
-        // order and then dropped (spec §4.5.4, Wasm 2.0 semantics)
+        // element segments: resolved to reference bits; active ones copied in order, then dropped with
+        // the declarative ones (spec §4.5.4, Wasm 2.0 semantics: earlier segments stay written on a trap)
+        elements = new long[meta.elements().size()][];
+        for (int e = 0; e < elements.length; e++) {
+            long[] items = meta.elements().get(e).items();
+            long[] bits = new long[items.length];
+            for (int k = 0; k < items.length; k++) {
+                bits[k] = items[k] < 0 ? 0 : funcRef((int) items[k]);
+            }
+            elements[e] = bits;
+        }
+        // data segments: every segment's bytes are in the mapped .rodata
         long rodata = module.rodataAddress();
         for (int i = 0; i < meta.data().size(); i++) {
             ArtifactMetadata.DataInfo d = meta.data().get(i);
             vmctx.set(ValueLayout.JAVA_LONG, layout.dataSegmentBase(i), rodata + d.rodataOffset());
             vmctx.set(ValueLayout.JAVA_LONG, layout.dataSegmentLength(i), d.active() ? 0 : d.length());
         }
+        for (int e = 0; e < elements.length; e++) {
+            ArtifactMetadata.ElementInfo ei = meta.elements().get(e);
+            if (ei.mode() == ArtifactMetadata.ElementInfo.ACTIVE) {
+                long offset = constOffset(ei.offsetKind(), ei.offset());
+                tableInit(ei.tableIndex(), e, offset, 0, elements[e].length);
+            }
+            if (ei.mode() != ArtifactMetadata.ElementInfo.PASSIVE) {
+                elements[e] = null;
+            }
+        }
         for (ArtifactMetadata.DataInfo d : meta.data()) {
             if (!d.active()) {
                 continue;
             }
-            if (d.offsetKind() != ArtifactMetadata.GlobalInfo.INIT_CONST) {
-                throw new UnsupportedOperationException("data segment offsets from imported globals are not supported yet");
-            }
-            long offset = d.offset() & 0xFFFF_FFFFL;
+            long offset = constOffset(d.offsetKind(), d.offset());
             MemorySegment mem = memories[d.memoryIndex()].segment();
             if (offset + d.length() > mem.byteSize()) {
                 throw new Trap(TrapCode.MEMORY_OUT_OF_BOUNDS);
@@ -144,16 +186,100 @@ public final class Instance {
             switch (e.kind()) {
                 case ArtifactMetadata.ExportInfo.FUNC -> funcs.put(e.name(), new Func(this, e.name(),
                         meta.functionType(e.index()), e.index(), module.entryHandle(e.index(), e.trampolineOffset())));
+                case 1 -> tableExports.put(e.name(), tables[e.index()]);
                 case 2 -> memoryExports.put(e.name(), memories[e.index()]);
                 case 3 -> {
                     ArtifactMetadata.GlobalInfo g = meta.globals().get(e.index());
                     globalExports.put(e.name(), new Global(store, vmctx, layout.global(e.index()), g.type(), g.mutable()));
                 }
-                default -> {
-                    // tables: not yet
-                }
+                default -> throw new IllegalStateException("export kind " + e.kind());
             }
         }
+    }
+
+    private static long constOffset(int kind, long value) {
+        if (kind != ArtifactMetadata.GlobalInfo.INIT_CONST) {
+            throw new UnsupportedOperationException("segment offsets from imported globals are not supported yet");
+        }
+        return value & 0xFFFF_FFFFL;
+    }
+
+    private void writeRecord(int offset, long code, long callee, long upcall, FuncType type) {
+        vmctx.set(ValueLayout.JAVA_LONG, offset, code);
+        vmctx.set(ValueLayout.JAVA_LONG, offset + 8, callee);
+        vmctx.set(ValueLayout.JAVA_LONG, offset + 16, upcall);
+        vmctx.set(ValueLayout.JAVA_INT, offset + 24, typeId(type));
+    }
+
+    int recordOffset(int funcIndex) {
+        return module.metadata().layout().functionRecord(funcIndex);
+    }
+
+    /** The funcref of function {@code funcIndex}: the address of its record in this VMContext. */
+    long funcRef(int funcIndex) {
+        return vmctx.address() + recordOffset(funcIndex);
+    }
+
+    static void unregister(Store store) {
+        BY_VMCTX.values().removeIf(i -> i.store == store);
+    }
+
+    /**
+     * Instantiates {@code module} in {@code store}.
+     *
+     * @throws Trap                  if an active segment does not fit its table or memory
+     *                               ({@code out of bounds table access}, {@code out of bounds memory access})
+     *                               or the start function traps
+     * @throws LinkException         if the module has imports (use {@link Linker} or the other overload)
+     * @throws IllegalStateException if the store is closed
+     */
+    public static Instance create(Store store, Module module) {
+        return new Instance(store, module, new Extern[0]);
+    }
+
+    /**
+     * Instantiates {@code module} in {@code store} with {@code imports}, one per import of the module
+     * in its order (see {@link Module#imports()}; {@link Linker} finds them by name).
+     *
+     * @throws LinkException if an import has the wrong kind or type, or belongs to another store
+     * @throws Trap          if an active segment does not fit or the start function traps
+     */
+    public static Instance create(Store store, Module module, Extern... imports) {
+        return new Instance(store, module, imports);
+    }
+
+    /** Every export of the instance by name, in module order. */
+    public Map<String, Extern> exports() {
+        Map<String, Extern> out = new LinkedHashMap<>();
+        for (ArtifactMetadata.ExportInfo e : module.metadata().exports()) {
+            Extern x = switch (e.kind()) {
+                case ArtifactMetadata.ExportInfo.FUNC -> funcs.get(e.name());
+                case 1 -> tableExports.get(e.name());
+                case 2 -> memoryExports.get(e.name());
+                default -> globalExports.get(e.name());
+            };
+            out.put(e.name(), x);
+        }
+        return out;
+    }
+
+    /** The exported function {@code name}, if there is one. */
+    public Optional<Func> getFunc(String name) {
+        return Optional.ofNullable(funcs.get(name));
+    }
+
+    /**
+     * The exported function {@code name}.
+     *
+     * @throws IllegalArgumentException if the module exports no function of that name
+     */
+    public Func func(String name) {
+        Func f = funcs.get(name);
+        if (f == null) {
+            throw new IllegalArgumentException("the module exports no function named \"" + name + "\" (exports: "
+                    + funcs.keySet() + ")");
+        }
+        return f;
     }
 
     /**
@@ -183,58 +309,16 @@ public final class Instance {
     }
 
     /**
-     * Instantiates {@code module} in {@code store}: allocates its VMContext and memories, evaluates
-     * global initializers and copies active data segments (spec §4.5.4).
+     * The exported table {@code name}.
      *
-     * @throws Trap                  if an active data segment does not fit its memory
-     *                               ({@code out of bounds memory access}) or the start function traps
-     * @throws IllegalStateException if the store is closed
+     * @throws IllegalArgumentException if the module exports no table of that name
      */
-    public static Instance create(Store store, Module module) {
-        return new Instance(store, module, new Extern[0]);
-    }
-
-    /**
-     * Instantiates {@code module} in {@code store} with {@code imports}, one per import of the module
-     * in its order (see {@link Module#imports()}; {@link Linker} finds them by name).
-     *
-     * @throws LinkException if an import has the wrong kind or type, or belongs to another store
-     * @throws Trap          if an active data segment does not fit its memory or the start function traps
-     */
-    public static Instance create(Store store, Module module, Extern... imports) {
-        return new Instance(store, module, imports);
-    }
-
-    /** Every export of the instance by name, in module order (functions, memories, globals). */
-    public Map<String, Extern> exports() {
-        Map<String, Extern> out = new LinkedHashMap<>();
-        for (ArtifactMetadata.ExportInfo e : module.metadata().exports()) {
-            Extern x = funcs.containsKey(e.name()) ? funcs.get(e.name())
-                    : memoryExports.containsKey(e.name()) ? memoryExports.get(e.name()) : globalExports.get(e.name());
-            if (x != null) {
-                out.put(e.name(), x);
-            }
+    public Table table(String name) {
+        Table t = tableExports.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("the module exports no table named \"" + name + "\"");
         }
-        return out;
-    }
-
-    /** The exported function {@code name}, if there is one. */
-    public Optional<Func> getFunc(String name) {
-        return Optional.ofNullable(funcs.get(name));
-    }
-
-    /**
-     * The exported function {@code name}.
-     *
-     * @throws IllegalArgumentException if the module exports no function of that name
-     */
-    public Func func(String name) {
-        Func f = funcs.get(name);
-        if (f == null) {
-            throw new IllegalArgumentException("the module exports no function named \"" + name + "\" (exports: "
-                    + funcs.keySet() + ")");
-        }
-        return f;
+        return t;
     }
 
     /** The module this is an instance of. */
@@ -248,5 +332,151 @@ public final class Instance {
 
     MemorySegment vmctx() {
         return vmctx;
+    }
+
+    // ---- table operations (also the libcalls) ------------------------------------------------------
+
+    /** table.init of table {@code t} from segment {@code e} (spec §4.4.6.6); traps out of bounds. */
+    void tableInit(int t, int e, long dst, long src, long len) {
+        long[] items = elements[e] == null ? new long[0] : elements[e];
+        Table table = tables[t];
+        if (src + len > items.length || dst + len > table.size()) {
+            throw new Trap(TrapCode.TABLE_OUT_OF_BOUNDS);
+        }
+        for (long i = 0; i < len; i++) {
+            table.setRaw(dst + i, items[(int) (src + i)]);
+        }
+    }
+
+    void tableFill(int t, long i, long ref, long n) {
+        Table table = tables[t];
+        if (i + n > table.size()) {
+            throw new Trap(TrapCode.TABLE_OUT_OF_BOUNDS);
+        }
+        for (long k = 0; k < n; k++) {
+            table.setRaw(i + k, ref);
+        }
+    }
+
+    void tableCopy(int dt, int st, long d, long s, long n) {
+        Table dst = tables[dt];
+        Table src = tables[st];
+        if (s + n > src.size() || d + n > dst.size()) {
+            throw new Trap(TrapCode.TABLE_OUT_OF_BOUNDS);
+        }
+        if (d <= s) {
+            for (long k = 0; k < n; k++) {
+                dst.setRaw(d + k, src.raw(s + k));
+            }
+        } else {
+            for (long k = n - 1; k >= 0; k--) {
+                dst.setRaw(d + k, src.raw(s + k));
+            }
+        }
+    }
+
+    /** The entry points generated code calls for the rare table operations (C convention, upcalls). */
+    static final class Libcalls {
+        static final MemorySegment[] STUBS = new MemorySegment[VMContextLayout.LIBCALLS];
+
+        static {
+            try {
+                MethodHandles.Lookup l = MethodHandles.lookup();
+                ValueLayout a = ValueLayout.ADDRESS;
+                ValueLayout i = ValueLayout.JAVA_INT;
+                ValueLayout j = ValueLayout.JAVA_LONG;
+                STUBS[VMContextLayout.LIBCALL_TABLE_GROW] = stub(l, "tableGrow",
+                        MethodType.methodType(int.class, MemorySegment.class, int.class, int.class, long.class),
+                        FunctionDescriptor.of(i, a, i, i, j));
+                STUBS[VMContextLayout.LIBCALL_TABLE_FILL] = stub(l, "tableFill",
+                        MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, long.class, int.class),
+                        FunctionDescriptor.ofVoid(a, i, i, j, i));
+                STUBS[VMContextLayout.LIBCALL_TABLE_COPY] = stub(l, "tableCopy",
+                        MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, int.class, int.class,
+                                int.class),
+                        FunctionDescriptor.ofVoid(a, i, i, i, i, i));
+                STUBS[VMContextLayout.LIBCALL_TABLE_INIT] = stub(l, "tableInit",
+                        MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, int.class, int.class,
+                                int.class),
+                        FunctionDescriptor.ofVoid(a, i, i, i, i, i));
+                STUBS[VMContextLayout.LIBCALL_ELEM_DROP] = stub(l, "elemDrop",
+                        MethodType.methodType(void.class, MemorySegment.class, int.class), FunctionDescriptor.ofVoid(a, i));
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private static MemorySegment stub(MethodHandles.Lookup l, String name, MethodType type, FunctionDescriptor fd)
+                throws ReflectiveOperationException {
+            MethodHandle mh = l.findStatic(Libcalls.class, name, type);
+            return java.lang.foreign.Linker.nativeLinker().upcallStub(mh, fd, Arena.global());
+        }
+
+        private static Instance of(MemorySegment vmctx) {
+            Instance inst = BY_VMCTX.get(vmctx.address());
+            if (inst == null) {
+                throw new IllegalStateException("no instance for VMContext 0x" + Long.toHexString(vmctx.address()));
+            }
+            return inst;
+        }
+
+        /** Records a failure for the generated code to unwind on; nothing escapes the upcall. */
+        private static void fail(MemorySegment vmctx, Throwable t) {
+            Instance inst = BY_VMCTX.get(vmctx.address());
+            if (inst == null) {
+                return; // cannot happen for a live instance; nothing safe to do
+            }
+            int code;
+            if (t instanceof Trap trap) {
+                code = trap.kind().code();
+            } else {
+                inst.store.setPendingException(t);
+                code = TrapCode.HOST_EXCEPTION.code();
+            }
+            inst.store.storeContext().set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, code);
+        }
+
+        static int tableGrow(MemorySegment vmctx, int t, int delta, long init) {
+            try {
+                return (int) of(vmctx).tables[t].growRaw(delta & 0xFFFF_FFFFL, init);
+            } catch (Throwable e) {
+                return -1;
+            }
+        }
+
+        static void tableFill(MemorySegment vmctx, int t, int i, long ref, int n) {
+            try {
+                of(vmctx).tableFill(t, i & 0xFFFF_FFFFL, ref, n & 0xFFFF_FFFFL);
+            } catch (Throwable e) {
+                fail(vmctx, e);
+            }
+        }
+
+        static void tableCopy(MemorySegment vmctx, int dt, int st, int d, int s, int n) {
+            try {
+                of(vmctx).tableCopy(dt, st, d & 0xFFFF_FFFFL, s & 0xFFFF_FFFFL, n & 0xFFFF_FFFFL);
+            } catch (Throwable e) {
+                fail(vmctx, e);
+            }
+        }
+
+        static void tableInit(MemorySegment vmctx, int t, int e, int d, int s, int n) {
+            try {
+                of(vmctx).tableInit(t, e, d & 0xFFFF_FFFFL, s & 0xFFFF_FFFFL, n & 0xFFFF_FFFFL);
+            } catch (Throwable x) {
+                fail(vmctx, x);
+            }
+        }
+
+        static void elemDrop(MemorySegment vmctx, int e) {
+            try {
+                of(vmctx).elements[e] = null;
+            } catch (Throwable x) {
+                fail(vmctx, x);
+            }
+        }
+
+        private Libcalls() {
+        }
     }
 }

@@ -246,7 +246,7 @@ public final class Module {
     private static MemoryLayout layout(dev.kiln.abi.ValType t) {
         return switch (t) {
             case I32 -> ValueLayout.JAVA_INT;
-            case I64 -> ValueLayout.JAVA_LONG;
+            case I64, FUNCREF, EXTERNREF -> ValueLayout.JAVA_LONG;
             case F32 -> ValueLayout.JAVA_FLOAT;
             case F64 -> ValueLayout.JAVA_DOUBLE;
             default -> throw new UnsupportedOperationException(t + " values cannot cross the host boundary yet");

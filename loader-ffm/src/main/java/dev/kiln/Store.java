@@ -86,6 +86,43 @@ public final class Store implements AutoCloseable {
         return arena.allocate(bytes, alignment);
     }
 
+    private final java.util.List<Object> externs = new java.util.ArrayList<>();
+    private final java.util.IdentityHashMap<Object, Long> externHandles = new java.util.IdentityHashMap<>();
+
+    /** The handle of an externref to {@code o} (0 for null); the store keeps {@code o} alive until it closes. */
+    long externHandle(Object o) {
+        if (o == null) {
+            return 0;
+        }
+        Long h = externHandles.get(o);
+        if (h == null) {
+            externs.add(o);
+            h = (long) externs.size();
+            externHandles.put(o, h);
+        }
+        return h;
+    }
+
+    /** The object of externref handle {@code h} (null for 0). */
+    Object externObject(long h) {
+        return h == 0 ? null : externs.get((int) (h - 1));
+    }
+
+    /** The bits a value has in native memory: an externref becomes its handle. */
+    long toBits(Val v) {
+        return v.type() == dev.kiln.abi.ValType.EXTERNREF ? externHandle(v.ref()) : v.bits();
+    }
+
+    /** A value from its native bits: an externref handle becomes its object. */
+    Val fromBits(dev.kiln.abi.ValType t, long bits) {
+        return switch (t) {
+            case I32 -> Val.i32((int) bits);
+            case F32 -> new Val(t, bits & 0xFFFF_FFFFL);
+            case EXTERNREF -> new Val(t, bits, externObject(bits));
+            default -> new Val(t, bits);
+        };
+    }
+
     /** Registers native memory (a linear memory reservation) to release when the store closes. */
     void own(AutoCloseable resource) {
         ensureOpen();
@@ -97,6 +134,7 @@ public final class Store implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
+            Instance.unregister(this);
             arena.close();
             for (AutoCloseable r : resources) {
                 try {

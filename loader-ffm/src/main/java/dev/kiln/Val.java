@@ -7,10 +7,38 @@ import dev.kiln.abi.ValType;
  * {@code i32} values hold their 32 bits sign-extended in {@link #bits()}; floats hold their IEEE
  * 754 bit pattern ({@code f32} zero-extended). Immutable and thread-safe.
  *
+ * <p>References: a {@code funcref} holds the address of a function record in {@link #bits()} (0 for
+ * null); an {@code externref} holds the Java object in {@link #ref()} ({@code null} for null), and the
+ * bits of its handle in the store when it came out of Wasm.
+ *
  * @param type the value type
  * @param bits the raw bits
+ * @param ref  for an externref, the Java object (or null); otherwise null
  */
-public record Val(ValType type, long bits) {
+public record Val(ValType type, long bits, Object ref) {
+    /** A value of a number type, or a funcref, from its bits. */
+    public Val(ValType type, long bits) {
+        this(type, bits, null);
+    }
+
+    /** An {@code externref} to {@code object} ({@code null} is the null reference). */
+    public static Val externref(Object object) {
+        return new Val(ValType.EXTERNREF, 0, object);
+    }
+
+    /** The null reference of {@code type} ({@code funcref} or {@code externref}). */
+    public static Val nullRef(ValType type) {
+        if (!type.isReference()) {
+            throw new IllegalArgumentException(type + " is not a reference type");
+        }
+        return new Val(type, 0, null);
+    }
+
+    /** Whether this is a null reference. */
+    public boolean isNull() {
+        return type.isReference() && (type == ValType.EXTERNREF ? ref == null : bits == 0);
+    }
+
     /** An {@code i32} value. */
     public static Val i32(int v) {
         return new Val(ValType.I32, v);
@@ -68,6 +96,7 @@ public record Val(ValType type, long bits) {
             case I64 -> "i64:" + bits;
             case F32 -> "f32:" + f32();
             case F64 -> "f64:" + f64();
+            case EXTERNREF -> "externref:" + ref;
             default -> type + ":0x" + Long.toHexString(bits);
         };
     }

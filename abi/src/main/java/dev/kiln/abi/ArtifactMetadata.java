@@ -33,6 +33,8 @@ import java.util.List;
  * @param importedFunctions how many functions are imported (their funcidx come first)
  * @param functions         the defined functions, by funcidx minus {@code importedFunctions}
  * @param exports           the exports, in module order
+ * @param tables            the defined tables
+ * @param elements          the element segments, by elemidx
  * @param memories          the memories (Wasm 2.0: at most one)
  * @param globals           the defined globals, by defined-global index
  * @param data              the data segments, by dataidx
@@ -52,6 +54,8 @@ public record ArtifactMetadata(
         int importedFunctions,
         List<FunctionInfo> functions,
         List<ExportInfo> exports,
+        List<TableInfo> tables,
+        List<ElementInfo> elements,
         List<MemoryInfo> memories,
         List<GlobalInfo> globals,
         List<DataInfo> data,
@@ -72,6 +76,8 @@ public record ArtifactMetadata(
         imports = List.copyOf(imports);
         functions = List.copyOf(functions);
         exports = List.copyOf(exports);
+        tables = List.copyOf(tables);
+        elements = List.copyOf(elements);
         memories = List.copyOf(memories);
         globals = List.copyOf(globals);
         data = List.copyOf(data);
@@ -114,6 +120,39 @@ public record ArtifactMetadata(
     public record ExportInfo(String name, int kind, int index, int trampolineOffset) {
         /** Export kind of a function. */
         public static final int FUNC = 0;
+    }
+
+    /**
+     * A table.
+     *
+     * @param elemType {@link ValType#FUNCREF} or {@link ValType#EXTERNREF}
+     * @param min      initial size in entries
+     * @param max      maximum size in entries, or -1 for none
+     */
+    public record TableInfo(ValType elemType, long min, long max) {
+    }
+
+    /**
+     * An element segment.
+     *
+     * @param mode       {@link #ACTIVE}, {@link #PASSIVE} or {@link #DECLARATIVE}
+     * @param tableIndex for an active segment, the tableidx
+     * @param offsetKind for an active segment, {@link GlobalInfo#INIT_CONST} or {@link GlobalInfo#INIT_GLOBAL}
+     * @param offset     the i32 offset or the globalidx holding it
+     * @param elemType   the reference type of the items
+     * @param items      per item a funcidx, or -1 for {@code ref.null}
+     */
+    public record ElementInfo(int mode, int tableIndex, int offsetKind, long offset, ValType elemType, long[] items) {
+        /** Copied into a table at instantiation, then dropped. */
+        public static final int ACTIVE = 0;
+        /** Used by {@code table.init} until {@code elem.drop}. */
+        public static final int PASSIVE = 1;
+        /** Only declares the functions {@code ref.func} may name; dropped at instantiation. */
+        public static final int DECLARATIVE = 2;
+
+        public ElementInfo {
+            items = items.clone();
+        }
     }
 
     /**
@@ -165,7 +204,8 @@ public record ArtifactMetadata(
         for (GlobalInfo gi : globals) {
             g.add(gi.type());
         }
-        return VMContextLayout.forModule(importedFunctions, memories.size(), g, data.size());
+        return VMContextLayout.forModule(importedFunctions, importedFunctions + functions.size(), types.size(),
+                tables.size(), memories.size(), g, data.size());
     }
 
     /**
@@ -258,6 +298,24 @@ public record ArtifactMetadata(
                 out.u32(e.kind());
                 out.u32(e.index());
                 out.u32(e.trampolineOffset());
+            }
+            out.u32(tables.size());
+            for (TableInfo t : tables) {
+                out.u32(t.elemType().code());
+                out.u64(t.min());
+                out.u64(t.max());
+            }
+            out.u32(elements.size());
+            for (ElementInfo e : elements) {
+                out.u32(e.mode());
+                out.u32(e.tableIndex());
+                out.u32(e.offsetKind());
+                out.u64(e.offset());
+                out.u32(e.elemType().code());
+                out.u32(e.items().length);
+                for (long item : e.items()) {
+                    out.u64(item);
+                }
             }
             out.u32(memories.size());
             for (MemoryInfo m : memories) {
@@ -381,6 +439,26 @@ public record ArtifactMetadata(
             for (int i = 0; i < nExports; i++) {
                 exports.add(new ExportInfo(string(in, source), in.getInt(), in.getInt(), in.getInt()));
             }
+            int nTables = count(in, source, 20);
+            List<TableInfo> tables = new ArrayList<>(nTables);
+            for (int i = 0; i < nTables; i++) {
+                tables.add(new TableInfo(refType(in, source), in.getLong(), in.getLong()));
+            }
+            int nElems = count(in, source, 28);
+            List<ElementInfo> elements = new ArrayList<>(nElems);
+            for (int i = 0; i < nElems; i++) {
+                int mode = in.getInt();
+                int table = in.getInt();
+                int offsetKind = in.getInt();
+                long offset = in.getLong();
+                ValType t = refType(in, source);
+                int n = count(in, source, 8);
+                long[] items = new long[n];
+                for (int k = 0; k < n; k++) {
+                    items[k] = in.getLong();
+                }
+                elements.add(new ElementInfo(mode, table, offsetKind, offset, t, items));
+            }
             int nMem = count(in, source, 16);
             List<MemoryInfo> memories = new ArrayList<>(nMem);
             for (int i = 0; i < nMem; i++) {
@@ -416,7 +494,7 @@ public record ArtifactMetadata(
                         + SECTION);
             }
             ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism, allowedFeatures), hash,
-                    types, imports, imported, funcs, exports, memories, globals, data, startFunction, startTrampoline, vmctxSize,
+                    types, imports, imported, funcs, exports, tables, elements, memories, globals, data, startFunction, startTrampoline, vmctxSize,
                     unwind, traps);
             if (meta.layout().size() != vmctxSize) {
                 throw new ArtifactFormatException(source, -1, "VMContext size " + vmctxSize
@@ -454,6 +532,15 @@ public record ArtifactMetadata(
         }
         in.position(pos);
         return new String(bytes(in, source), StandardCharsets.UTF_8);
+    }
+
+    private static ValType refType(ByteBuffer in, String source) {
+        int pos = in.position();
+        ValType t = ValType.fromCode(in.getInt());
+        if (t == null || !t.isReference()) {
+            throw new ArtifactFormatException(source, pos, "not a reference type");
+        }
+        return t;
     }
 
     private static List<ValType> valTypes(ByteBuffer in, String source) {

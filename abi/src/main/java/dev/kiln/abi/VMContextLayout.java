@@ -16,12 +16,19 @@ import java.util.List;
  *     code, unwind record, stack limit), shared by all instances of the store</td></tr>
  * <tr><td>8</td><td>u64 mprotect</td><td>address of libc's {@code mprotect}, called by
  *     {@code memory.grow} to commit pages of a reserved memory</td></tr>
+ * <tr><td>16</td><td>u64 libcalls[{@link #LIBCALLS}]</td><td>addresses of the runtime's C-convention
+ *     entry points {@code (vmctx, args...)} for the rare table operations ({@link #LIBCALL_TABLE_GROW}, ...);
+ *     a libcall that traps leaves the trap code in the store context</td></tr>
  * </table>
  * Then, computed per module from its shape:
  * <ul>
- * <li>for each imported function: u64 code address, u64 VMContext to call it with, u64 host upcall
- *     address (a Wasm callee ignores it; for a host function the code is the module's import adapter
- *     for the signature, which calls the upcall);</li>
+ * <li>for each function, imported ones first (a <b>function record</b>, also what a funcref points
+ *     to): u64 code address, u64 VMContext to call it with, u64 host upcall address (a Wasm callee
+ *     ignores it; for a host function the code is the module's import adapter for the signature,
+ *     which calls the upcall), u32 type id (the canonical id of its function type, for
+ *     {@code call_indirect}), 4 bytes padding;</li>
+ * <li>for each function type: u32 canonical type id;</li>
+ * <li>for each table, imported ones first: u64 address of its {@link VMTableDefinition};</li>
  * <li>for each memory (Wasm 2.0: at most one): u64 base address, u64 current length in bytes,
  *     u64 maximum length in bytes ({@code memory.grow} fails beyond it);</li>
  * <li>for each defined global: its value in an 8-byte slot (16 for v128), the low bytes used for
@@ -36,12 +43,28 @@ public final class VMContextLayout {
     public static final int STORE_CONTEXT = 0;
     /** Offset of the u64 address of libc's mprotect. */
     public static final int LIBC_MPROTECT = 8;
+    /** Libcall {@code table.grow(vmctx, tableidx u32, delta u32, init ref u64) -> old size or -1 (i32)}. */
+    public static final int LIBCALL_TABLE_GROW = 0;
+    /** Libcall {@code table.fill(vmctx, tableidx, dst, ref, len)}; traps out of bounds. */
+    public static final int LIBCALL_TABLE_FILL = 1;
+    /** Libcall {@code table.copy(vmctx, dst tableidx, src tableidx, dst, src, len)}; traps out of bounds. */
+    public static final int LIBCALL_TABLE_COPY = 2;
+    /** Libcall {@code table.init(vmctx, tableidx, elemidx, dst, src, len)}; traps out of bounds. */
+    public static final int LIBCALL_TABLE_INIT = 3;
+    /** Libcall {@code elem.drop(vmctx, elemidx)}. */
+    public static final int LIBCALL_ELEM_DROP = 4;
+    /** Number of libcall slots. */
+    public static final int LIBCALLS = 5;
     /** Size of the fixed header in bytes. */
-    public static final int HEADER_SIZE = 16;
-    /** Size of an imported-function record. */
-    public static final int IMPORT_SIZE = 24;
+    public static final int HEADER_SIZE = 16 + 8 * LIBCALLS;
+    /** Size of a function record. */
+    public static final int FUNCTION_RECORD_SIZE = 32;
 
     private final int importedFunctions;
+    private final int functions;
+    private final int typeIdsOffset;
+    private final int tables;
+    private final int tablesOffset;
     private final int memories;
     private final int memoriesOffset;
     private final int[] globalOffsets;
@@ -49,10 +72,18 @@ public final class VMContextLayout {
     private final int dataOffset;
     private final int size;
 
-    private VMContextLayout(int importedFunctions, int memories, List<ValType> globals, int dataSegments) {
+    private VMContextLayout(int importedFunctions, int functions, int types, int tables, int memories,
+            List<ValType> globals, int dataSegments) {
         this.importedFunctions = importedFunctions;
+        this.functions = functions;
         this.memories = memories;
-        int off = HEADER_SIZE + IMPORT_SIZE * importedFunctions;
+        int off = HEADER_SIZE + FUNCTION_RECORD_SIZE * functions;
+        this.typeIdsOffset = off;
+        off += 4 * types;
+        off = (off + 7) & -8;
+        this.tables = tables;
+        this.tablesOffset = off;
+        off += 8 * tables;
         this.memoriesOffset = off;
         off += 24 * memories;
         this.globalOffsets = new int[globals.size()];
@@ -78,12 +109,67 @@ public final class VMContextLayout {
      */
     public static VMContextLayout forModule(int importedFunctions, int memories, List<ValType> globals,
             int dataSegments) {
-        return new VMContextLayout(importedFunctions, memories, globals, dataSegments);
+        return new VMContextLayout(importedFunctions, importedFunctions, 0, 0, memories, globals, dataSegments);
+    }
+
+    /**
+     * The layout for a module's full shape.
+     *
+     * @param importedFunctions number of imported functions
+     * @param functions         number of functions, imported ones included
+     * @param types             number of function types
+     * @param tables            number of tables, imported ones included
+     * @param memories          number of memories
+     * @param globals           the types of the defined globals
+     * @param dataSegments      number of data segments
+     */
+    public static VMContextLayout forModule(int importedFunctions, int functions, int types, int tables, int memories,
+            List<ValType> globals, int dataSegments) {
+        return new VMContextLayout(importedFunctions, functions, types, tables, memories, globals, dataSegments);
+    }
+
+    /** Offset of the u64 address of libcall {@code id} ({@link #LIBCALL_TABLE_GROW}, ...). */
+    public static int libcall(int id) {
+        if (id < 0 || id >= LIBCALLS) {
+            throw new IndexOutOfBoundsException("libcall " + id);
+        }
+        return 16 + 8 * id;
+    }
+
+    /** Number of functions (imported ones included). */
+    public int functions() {
+        return functions;
+    }
+
+    /** Offset of function {@code f}'s record (its u64 code address; a funcref points here). */
+    public int functionRecord(int f) {
+        if (f < 0 || f >= functions) {
+            throw new IndexOutOfBoundsException("function " + f + " of " + functions);
+        }
+        return HEADER_SIZE + FUNCTION_RECORD_SIZE * f;
+    }
+
+    /** Offset of type {@code t}'s u32 canonical id. */
+    public int typeId(int t) {
+        return typeIdsOffset + 4 * t;
+    }
+
+    /** Number of tables. */
+    public int tables() {
+        return tables;
+    }
+
+    /** Offset of table {@code t}'s u64 {@link VMTableDefinition} address. */
+    public int table(int t) {
+        if (t < 0 || t >= tables) {
+            throw new IndexOutOfBoundsException("table " + t + " of " + tables);
+        }
+        return tablesOffset + 8 * t;
     }
 
     /** The layout of a module without imported functions (see the full overload). */
     public static VMContextLayout forModule(int memories, List<ValType> globals, int dataSegments) {
-        return new VMContextLayout(0, memories, globals, dataSegments);
+        return new VMContextLayout(0, 0, 0, 0, memories, globals, dataSegments);
     }
 
     /** Number of imported functions. */
@@ -91,12 +177,12 @@ public final class VMContextLayout {
         return importedFunctions;
     }
 
-    /** Offset of imported function {@code i}'s u64 code address. */
+    /** Offset of imported function {@code i}'s u64 code address (the start of its function record). */
     public int importCode(int i) {
         if (i < 0 || i >= importedFunctions) {
             throw new IndexOutOfBoundsException("imported function " + i + " of " + importedFunctions);
         }
-        return HEADER_SIZE + IMPORT_SIZE * i;
+        return functionRecord(i);
     }
 
     /** Offset of imported function {@code i}'s u64 callee VMContext. */

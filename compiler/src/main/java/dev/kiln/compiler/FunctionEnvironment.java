@@ -16,6 +16,9 @@ public interface FunctionEnvironment {
         return vmctx().importedFunctions();
     }
 
+    /** Function type {@code typeIndex} of the module. */
+    FuncType type(int typeIndex);
+
     /** The VMContext layout of the module. */
     VMContextLayout vmctx();
 

@@ -72,9 +72,6 @@ public final class ModuleCompiler {
         byte[] bytes = isBinary(input) ? input : Wat.parseModule(new String(input, StandardCharsets.UTF_8));
         WasmModule module = ModuleDecoder.decode(bytes);
         Validator.validate(module, bytes);
-        if (!module.tables().isEmpty() || !module.elements().isEmpty()) {
-            throw new CompileException("tables and element segments are not supported yet");
-        }
         List<ArtifactMetadata.ImportInfo> imports = new ArrayList<>();
         for (var imp : module.imports()) {
             if (!(imp.desc() instanceof dev.kiln.compiler.wasm.ImportDesc.Func f)) {
@@ -88,12 +85,17 @@ public final class ModuleCompiler {
         for (var g : module.globals()) {
             globalTypes.add(g.type().valType());
         }
-        VMContextLayout layout = VMContextLayout.forModule(module.importedFunctionCount(), module.memories().size(),
-                globalTypes, module.data().size());
+        VMContextLayout layout = VMContextLayout.forModule(module.importedFunctionCount(), module.functionCount(),
+                module.types().size(), module.tableCount(), module.memories().size(), globalTypes, module.data().size());
         FunctionEnvironment env = new FunctionEnvironment() {
             @Override
             public FuncType functionType(int funcIndex) {
                 return module.functionType(funcIndex);
+            }
+
+            @Override
+            public FuncType type(int typeIndex) {
+                return module.types().get(typeIndex);
             }
 
             @Override
@@ -162,6 +164,40 @@ public final class ModuleCompiler {
             exports.add(new ArtifactMetadata.ExportInfo(e.name(), e.kind().ordinal(), e.index(),
                     func ? trampolineOffset[e.index()] : -1));
         }
+        List<ArtifactMetadata.TableInfo> tables = new ArrayList<>();
+        for (var t : module.tables()) {
+            tables.add(new ArtifactMetadata.TableInfo(t.elemType(), t.limits().min(), t.limits().max()));
+        }
+        List<ArtifactMetadata.ElementInfo> elements = new ArrayList<>();
+        for (var e : module.elements()) {
+            long[] items = new long[e.size()];
+            for (int k = 0; k < items.length; k++) {
+                if (e.funcIndices() != null) {
+                    items[k] = e.funcIndices()[k];
+                } else {
+                    var x = e.initExprs().get(k);
+                    items[k] = switch (x.opcode()) {
+                        case REF_FUNC -> x.value();
+                        case REF_NULL -> -1;
+                        default -> throw new CompileException("element expressions " + x.opcode().mnemonic()
+                                + " are not supported yet (at byte offset " + x.start() + ")");
+                    };
+                }
+            }
+            int mode = switch (e.mode()) {
+                case ACTIVE -> ArtifactMetadata.ElementInfo.ACTIVE;
+                case PASSIVE -> ArtifactMetadata.ElementInfo.PASSIVE;
+                case DECLARATIVE -> ArtifactMetadata.ElementInfo.DECLARATIVE;
+            };
+            int offsetKind = 0;
+            long offset = 0;
+            if (e.mode() == dev.kiln.compiler.wasm.ElementSegment.Mode.ACTIVE) {
+                ArtifactMetadata.GlobalInfo o = globalInfo(dev.kiln.abi.ValType.I32, false, e.offset());
+                offsetKind = o.initKind();
+                offset = o.init();
+            }
+            elements.add(new ArtifactMetadata.ElementInfo(mode, e.tableIndex(), offsetKind, offset, e.elemType(), items));
+        }
         List<ArtifactMetadata.MemoryInfo> memories = new ArrayList<>();
         for (var m : module.memories()) {
             memories.add(new ArtifactMetadata.MemoryInfo(m.limits().min(), m.limits().max()));
@@ -189,7 +225,7 @@ public final class ModuleCompiler {
             features |= c.cpuFeatures();
         }
         ArtifactMetadata meta = new ArtifactMetadata(backend.target(), features, options, sha256(input), module.types(),
-                imports, imported, funcs, exports, memories, globals, data, module.start(),
+                imports, imported, funcs, exports, tables, elements, memories, globals, data, module.start(),
                 module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, linker.trapSites());
 
         ElfWriter elf = new ElfWriter(backend.target()).setText(text);

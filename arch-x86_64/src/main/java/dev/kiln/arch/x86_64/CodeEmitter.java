@@ -4,6 +4,7 @@ import dev.kiln.abi.CpuFeature;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.VMStoreContext;
+import dev.kiln.abi.VMTableDefinition;
 import dev.kiln.compiler.CompiledCode;
 import dev.kiln.compiler.Relocation;
 import dev.kiln.compiler.TrapSite;
@@ -129,12 +130,14 @@ final class CodeEmitter {
                 savedRegs.add(g);
             }
         }
-        boolean importCalls = blocks.stream().anyMatch(b -> b.insts.stream().anyMatch(m -> m.op == MOp.CALL_IMPORT));
+        boolean importCalls = blocks.stream().anyMatch(b -> b.insts.stream()
+                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_INDIRECT));
         // one more slot keeps r14 across calls into other instances and the host
         vmctxSaveSlot = importCalls ? alloc.spillSlots() : -1;
         int bytes = 8 * (outArgs + alloc.spillSlots() + (importCalls ? 1 : 0));
         boolean makesCalls = blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(m -> m.op == MOp.CALL || m.op == MOp.CALL_IMPORT || m.op == MOp.MEMORY_GROW));
+                .anyMatch(m -> m.op == MOp.CALL || m.op == MOp.CALL_IMPORT || m.op == MOp.MEMORY_GROW
+                        || m.op == MOp.CALL_INDIRECT || m.op == MOp.LIBCALL));
         // at entry rsp = 8 mod 16; where the function calls, rsp must be 0 mod 16 after the pushes and the frame
         if (makesCalls && (8 + 8 * savedRegs.size() + bytes) % 16 != 0) {
             bytes += 8;
@@ -366,6 +369,47 @@ final class CodeEmitter {
             case DIVREM -> divrem(m);
             case BITCOUNT -> bitCount(m);
             case CALL -> a.callRel32((int) m.imm);
+            case CALL_INDIRECT -> {
+                int tableOff = layout.table(m.width);
+                a.mov(Size.S64, SCRATCH1, reg(m.src));
+                a.mov(Size.S64, SCRATCH0, Mem.of(VMCTX, tableOff));
+                a.alu(AluOp.CMP, Size.S64, SCRATCH1, Mem.of(SCRATCH0, VMTableDefinition.SIZE));
+                jccTrap(Cond.AE, TrapCode.UNDEFINED_ELEMENT);
+                a.mov(Size.S64, SCRATCH0, Mem.of(SCRATCH0, VMTableDefinition.BASE));
+                a.mov(Size.S64, SCRATCH1, Mem.of(SCRATCH0, SCRATCH1, 8, 0));
+                a.test(Size.S64, SCRATCH1, SCRATCH1);
+                jccTrap(Cond.E, TrapCode.UNINITIALIZED_ELEMENT);
+                a.mov(Size.S32, Gpr.RAX, Mem.of(VMCTX, layout.typeId((int) m.imm)));
+                a.alu(AluOp.CMP, Size.S32, Gpr.RAX, Mem.of(SCRATCH1, 24));
+                jccTrap(Cond.NE, TrapCode.INDIRECT_CALL_TYPE_MISMATCH);
+                a.mov(Size.S64, slot(vmctxSaveSlot), VMCTX);
+                a.mov(Size.S64, SCRATCH0, Mem.of(SCRATCH1, 16));
+                a.mov(Size.S64, VMCTX, Mem.of(SCRATCH1, 8));
+                a.call(Mem.of(SCRATCH1, 0));
+                a.mov(Size.S64, VMCTX, slot(vmctxSaveSlot));
+            }
+            case VMCTX_ADDR -> a.lea(Size.S64, reg(m.dst), Mem.of(VMCTX, (int) m.imm));
+            case TABLE_ENTRY_ADDR -> {
+                a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, layout.table((int) m.imm)));
+                a.alu(AluOp.CMP, Size.S64, reg(m.src), Mem.of(SCRATCH1, VMTableDefinition.SIZE));
+                jccTrap(Cond.AE, TrapCode.TABLE_OUT_OF_BOUNDS);
+                a.mov(Size.S64, SCRATCH1, Mem.of(SCRATCH1, VMTableDefinition.BASE));
+                a.lea(Size.S64, reg(m.dst), Mem.of(SCRATCH1, reg(m.src), 8, 0));
+            }
+            case TABLE_SIZE -> {
+                a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, layout.table((int) m.imm)));
+                a.mov(Size.S32, reg(m.dst), Mem.of(SCRATCH1, VMTableDefinition.SIZE));
+            }
+            case LIBCALL -> {
+                a.mov(Size.S64, Gpr.RDI, VMCTX);
+                a.call(Mem.of(VMCTX, VMContextLayout.libcall((int) m.imm)));
+                Label ok = a.newLabel();
+                a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
+                a.aluImm(AluOp.CMP, Size.S32, Mem.of(SCRATCH1, VMStoreContext.TRAP_CODE), 0);
+                a.jcc(Cond.E, ok);
+                a.jmpRel32(Relocation.UNWIND_STUB);
+                a.bind(ok);
+            }
             case CALL_IMPORT -> {
                 int k = (int) m.imm;
                 a.mov(Size.S64, slot(vmctxSaveSlot), VMCTX);

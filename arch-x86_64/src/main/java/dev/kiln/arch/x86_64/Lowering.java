@@ -592,6 +592,80 @@ final class Lowering {
                 emit(m.uses(rdi, second, rcx).defs(rdi, second, rcx, Gpr.R11.encoding()));
             }
             case CALL -> call(inst);
+            case CALL_INDIRECT -> {
+                dev.kiln.compiler.ir.Value index = inst.arg(inst.args().size() - 1);
+                int idx = newVreg();
+                zext32(idx, use(index));
+                MInst m = new MInst(MOp.CALL_INDIRECT);
+                m.imm = inst.imm();
+                m.width = (int) inst.aux();
+                m.src = idx;
+                callWith(inst, env.type((int) inst.imm()), inst.args().size() - 1, m, idx);
+            }
+            case VMCTX_ADDR -> {
+                int dst = vreg(inst.result());
+                MInst m = new MInst(MOp.VMCTX_ADDR);
+                m.dst = dst;
+                m.imm = inst.imm();
+                emit(m.defs(dst));
+            }
+            case TABLE_GET, TABLE_SET -> {
+                int idx = newVreg();
+                zext32(idx, use(inst.arg(0)));
+                int addr = newVreg();
+                MInst m = new MInst(MOp.TABLE_ENTRY_ADDR);
+                m.dst = addr;
+                m.src = idx;
+                m.imm = inst.imm();
+                emit(m.uses(idx).defs(addr));
+                if (inst.op() == Op.TABLE_GET) {
+                    int dst = vreg(inst.result());
+                    MInst ld = new MInst(MOp.HEAP_LOAD);
+                    ld.size = Size.S64;
+                    ld.width = 8;
+                    ld.dst = dst;
+                    ld.src = addr;
+                    ld.src2 = zeroIndex();
+                    emit(ld.uses(addr, ld.src2).defs(dst));
+                } else {
+                    int v = use(inst.arg(1));
+                    MInst st = new MInst(MOp.HEAP_STORE);
+                    st.size = Size.S64;
+                    st.width = 8;
+                    st.src = addr;
+                    st.src2 = zeroIndex();
+                    st.src3 = v;
+                    emit(st.uses(addr, st.src2, v));
+                }
+            }
+            case TABLE_SIZE -> {
+                int dst = vreg(inst.result());
+                MInst m = new MInst(MOp.TABLE_SIZE);
+                m.dst = dst;
+                m.imm = inst.imm();
+                emit(m.defs(dst));
+            }
+            case LIBCALL -> {
+                int n = inst.args().size();
+                if (n > ARG_REGS.length - 1) {
+                    throw new CompileException("libcall with " + n + " arguments");
+                }
+                int[] vals = new int[n];
+                for (int i = 0; i < n; i++) {
+                    vals[i] = use(inst.arg(i));
+                }
+                int[] pregs = new int[n];
+                for (int i = 0; i < n; i++) {
+                    pregs[i] = ARG_REGS[i + 1].encoding(); // rdi carries the VMContext
+                    mov(Size.S64, pregs[i], vals[i]);
+                }
+                MInst m = new MInst(MOp.LIBCALL);
+                m.imm = inst.imm();
+                emit(m.uses(pregs).defs(callClobbers()));
+                if (!inst.results().isEmpty()) {
+                    mov(Size.S32, vreg(inst.result()), Gpr.RAX.encoding());
+                }
+            }
             case JUMP -> {
                 BlockCall bc = inst.targets().get(0);
                 parallelMove(bc);
@@ -779,14 +853,23 @@ final class Lowering {
     private void call(Inst inst) {
         int callee = (int) inst.imm();
         FuncType ct = env.functionType(callee);
+        MInst m = new MInst(callee < env.importedFunctionCount() ? MOp.CALL_IMPORT : MOp.CALL);
+        m.imm = callee;
+        callWith(inst, ct, inst.args().size(), m, MInst.NONE);
+    }
+
+    /**
+     * A call of type {@code ct} passing the first {@code n} operands of {@code inst}; {@code m} is the
+     * call instruction itself and {@code extraUse} a virtual register it reads besides the arguments
+     * (the table index of call_indirect), or NONE.
+     */
+    private void callWith(Inst inst, FuncType ct, int n, MInst m, int extraUse) {
         for (ValType t : ct.params()) {
             if (t == ValType.V128) {
                 throw new CompileException("calls with " + t + " parameters are not supported by the x86-64 backend yet"
-                        + " (function " + f.funcIndex() + " calls function " + callee + ")");
+                        + " (in function " + f.funcIndex() + ")");
             }
         }
-        List<Value> args = inst.args();
-        int n = args.size();
         int[] argRegs = new int[n];
         for (int i = 0; i < n; i++) {
             argRegs[i] = use(inst.arg(i));
@@ -804,11 +887,11 @@ final class Lowering {
                 argPreg[i] = MInst.XMM_BASE + floatIndex++;
             } else {
                 argPreg[i] = MInst.NONE;
-                MInst m = new MInst(MOp.STORE_STACK_ARG);
-                m.size = fp ? sizeOf(inst.arg(i).type()) : Size.S64;
-                m.src = argRegs[i];
-                m.imm = stackIndex++;
-                emit(m.uses(argRegs[i]));
+                MInst st = new MInst(MOp.STORE_STACK_ARG);
+                st.size = fp ? sizeOf(inst.arg(i).type()) : Size.S64;
+                st.src = argRegs[i];
+                st.imm = stackIndex++;
+                emit(st.uses(argRegs[i]));
             }
         }
         int results = ct.results().size();
@@ -820,8 +903,9 @@ final class Lowering {
                 callUses.add(argPreg[i]);
             }
         }
-        MInst m = new MInst(callee < env.importedFunctionCount() ? MOp.CALL_IMPORT : MOp.CALL);
-        m.imm = callee;
+        if (extraUse != MInst.NONE) {
+            callUses.add(extraUse);
+        }
         emit(m.uses(callUses.stream().mapToInt(Integer::intValue).toArray()).defs(callClobbers()));
         if (inst.results().size() == 1) {
             Value r = inst.results().get(0);
@@ -837,6 +921,17 @@ final class Lowering {
                 emit(ld.defs(dst));
             }
         }
+    }
+
+    /** A register holding 0, for [base + 0] heap accesses through a computed address. */
+    private int zeroIndex() {
+        int r = newVreg();
+        MInst m = new MInst(MOp.MOV_RI);
+        m.size = Size.S32;
+        m.dst = r;
+        m.imm = 0;
+        emit(m.defs(r));
+        return r;
     }
 
     private void zext32(int dst, int src) {

@@ -43,6 +43,19 @@ enum MOp {
     CALL,
     /** Call of imported function imm through its VMContext record (code, callee VMContext, upcall). */
     CALL_IMPORT,
+    /**
+     * call_indirect of type imm through table {@link MInst#width} at the zero-extended index in src:
+     * checks the index, null and the type id, then calls the function record like an import.
+     */
+    CALL_INDIRECT,
+    /** dst = VMContext + imm. */
+    VMCTX_ADDR,
+    /** dst = the address of entry src (zero-extended index) of the table whose definition pointer is at VMContext + imm; traps out of bounds. */
+    TABLE_ENTRY_ADDR,
+    /** dst = the current size of the table whose definition pointer is at VMContext + imm. */
+    TABLE_SIZE,
+    /** Calls libcall imm with (vmctx, rsi, rdx, rcx, r8, r9); unwinds if it left a trap code. */
+    LIBCALL,
     /** Return (uses rax when the function has a result). */
     RET,
     /** Unconditional jump to target. */

@@ -67,7 +67,7 @@ public final class X86_64Backend implements Backend {
     @Override
     public CompiledCode compileFunction(IrFunction function, FunctionEnvironment env) {
         for (ValType t : function.signature().params()) {
-            if (!t.isInteger() && !t.isFloat()) {
+            if (t == ValType.V128) {
                 throw new CompileException("function " + function.funcIndex() + " has a " + t
                         + " parameter: " + t + " parameters are not supported by the x86-64 backend yet");
             }
@@ -82,13 +82,13 @@ public final class X86_64Backend implements Backend {
     @Override
     public CompiledCode compileEntryTrampoline(int funcIndex, FuncType type, VMContextLayout layout) {
         for (ValType t : type.params()) {
-            if (!t.isInteger() && !t.isFloat()) {
+            if (t == ValType.V128) {
                 throw new CompileException("function " + funcIndex + " has a " + t
                         + " parameter: " + t + " parameters of exported functions are not supported yet");
             }
         }
         for (ValType t : type.results()) {
-            if (!t.isInteger() && !t.isFloat()) {
+            if (t == ValType.V128) {
                 throw new CompileException("function " + funcIndex + " returns " + type.results()
                         + ": exported functions with " + t + " results are not supported yet");
             }
@@ -239,7 +239,7 @@ public final class X86_64Backend implements Backend {
         int ints = 0;
         int floats = 0;
         for (ValType t : type.params()) {
-            if (t.isInteger()) {
+            if (t.isInteger() || t.isReference()) {
                 ints++;
             } else if (t.isFloat()) {
                 floats++;
@@ -251,8 +251,7 @@ public final class X86_64Backend implements Backend {
             throw new CompileException("imported functions with more than " + (HOST_INT_REGS.length - 1)
                     + " integer or " + Lowering.FLOAT_ARG_REGS + " float parameters are not supported yet (" + type + ")");
         }
-        if (type.results().size() > 1
-                || (type.results().size() == 1 && !type.results().get(0).isInteger() && !type.results().get(0).isFloat())) {
+        if (type.results().size() > 1 || (type.results().size() == 1 && type.results().get(0) == ValType.V128)) {
             throw new CompileException("imported functions returning " + type.results() + " are not supported yet");
         }
         Assembler a = new Assembler();

@@ -104,6 +104,22 @@ public final class IrPrinter {
                 sb.append(' ').append(trapName(inst.imm()));
                 first = false;
             }
+            case VMCTX_ADDR -> {
+                sb.append(" vmctx+").append(inst.imm());
+                first = false;
+            }
+            case CALL_INDIRECT -> {
+                sb.append(" type").append(inst.imm()).append(" table").append(inst.aux());
+                first = false;
+            }
+            case TABLE_GET, TABLE_SET, TABLE_SIZE -> {
+                sb.append(" table").append(inst.imm());
+                first = false;
+            }
+            case LIBCALL -> {
+                sb.append(" libcall").append(inst.imm());
+                first = false;
+            }
             case MEMORY_INIT -> {
                 sb.append(" data").append(inst.imm());
                 first = false;

@@ -131,6 +131,25 @@ public enum Op {
     MEMORY_COPY(Flags.TRAPS | Flags.EFFECT),
     /** {@code memory_init dst, src, len}: Wasm memory.init from data segment imm; traps out of bounds. */
     MEMORY_INIT(Flags.TRAPS | Flags.EFFECT),
+    /** {@code v = vmctx_addr imm}: the address of the VMContext plus imm (a function record: a funcref). */
+    VMCTX_ADDR(Flags.PURE),
+    /**
+     * {@code r... = call_indirect typeidx(args..., index)}: calls the funcref at {@code index} of table
+     * {@link Inst#aux()}; traps when the index is out of range, the entry null, or its type is not
+     * type imm.
+     */
+    CALL_INDIRECT(Flags.EFFECT | Flags.TRAPS),
+    /** {@code v = table_get index}: entry {@code index} of table imm; traps out of bounds. */
+    TABLE_GET(Flags.TRAPS),
+    /** {@code table_set index, ref}: sets entry {@code index} of table imm; traps out of bounds. */
+    TABLE_SET(Flags.EFFECT | Flags.TRAPS),
+    /** {@code v = table_size}: the current size of table imm (i32). */
+    TABLE_SIZE(Flags.PURE_READ),
+    /**
+     * {@code [v =] libcall args...}: calls runtime libcall imm ({@code VMContextLayout.LIBCALL_*}) with
+     * {@code (vmctx, args...)}; traps if the libcall leaves a trap code.
+     */
+    LIBCALL(Flags.EFFECT | Flags.TRAPS),
     /** {@code r0, r1, ... = call funcidx(args...)}: a direct call to the function with funcidx imm. */
     CALL(Flags.EFFECT),
     /** {@code jump block(args)}: terminator. */

@@ -321,7 +321,31 @@ public final class Verifier {
                         }
                     }
                 }
-                case TRAP, CALL -> {
+                case VMCTX_ADDR -> {
+                    expectArgs(b, inst, 0);
+                    if (inst.result().type() != IrType.I64) {
+                        throw fail(b, inst, "vmctx_addr gives an i64 address");
+                    }
+                }
+                case TABLE_GET -> {
+                    expectArgs(b, inst, 1);
+                    if (inst.arg(0).type() != IrType.I32 || inst.result().type() != IrType.I64) {
+                        throw fail(b, inst, "table_get takes an i32 index and gives an i64 reference");
+                    }
+                }
+                case TABLE_SET -> {
+                    expectArgs(b, inst, 2);
+                    if (inst.arg(0).type() != IrType.I32 || inst.arg(1).type() != IrType.I64) {
+                        throw fail(b, inst, "table_set takes an i32 index and an i64 reference");
+                    }
+                }
+                case TABLE_SIZE -> expectArgs(b, inst, 0);
+                case CALL_INDIRECT -> {
+                    if (inst.args().isEmpty() || inst.arg(inst.args().size() - 1).type() != IrType.I32) {
+                        throw fail(b, inst, "call_indirect's last operand is the i32 table index");
+                    }
+                }
+                case TRAP, CALL, LIBCALL -> {
                 }
             }
         }

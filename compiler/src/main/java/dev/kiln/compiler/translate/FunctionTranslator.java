@@ -510,8 +510,68 @@ public final class FunctionTranslator {
                 cur.append(Op.VMCTX_STORE, List.of(zero), layout.dataSegmentLength(r.index()), null, null, List.of());
             }
 
+            case REF_NULL -> push(cur.append1(Op.ICONST, IrType.I64, 0));
+            case REF_IS_NULL -> {
+                Value ref = pop();
+                Value zero = cur.append1(Op.ICONST, IrType.I64, 0);
+                push(cur.append(Op.ICMP, List.of(ref, zero), 0, Cond.EQ, null, List.of(IrType.I32)).result());
+            }
+            case REF_FUNC -> push(cur.append1(Op.VMCTX_ADDR, IrType.I64, layout.functionRecord(r.index())));
+            case CALL_INDIRECT -> {
+                FuncType ct = module.types().get(r.index());
+                Value index = pop();
+                List<Value> args = popN(ct.params().size());
+                args.add(index);
+                List<IrType> results = new ArrayList<>();
+                for (ValType t : ct.results()) {
+                    results.add(IrType.of(t));
+                }
+                Inst call = cur.append(Op.CALL_INDIRECT, args, r.index(), null, null, results).withAux(r.index2());
+                stack.addAll(call.results());
+            }
+            case TABLE_GET -> push(cur.append1(Op.TABLE_GET, IrType.I64, r.index(), pop()));
+            case TABLE_SET -> {
+                Value ref = pop();
+                Value index = pop();
+                cur.append(Op.TABLE_SET, List.of(index, ref), r.index(), null, null, List.of());
+            }
+            case TABLE_SIZE -> push(cur.append1(Op.TABLE_SIZE, IrType.I32, r.index()));
+            case TABLE_GROW -> {
+                Value n = pop();
+                Value init = pop();
+                push(libcall(VMContextLayout.LIBCALL_TABLE_GROW, true, iconst32(r.index()), n, init));
+            }
+            case TABLE_FILL -> {
+                Value n = pop();
+                Value ref = pop();
+                Value i = pop();
+                libcall(VMContextLayout.LIBCALL_TABLE_FILL, false, iconst32(r.index()), i, ref, n);
+            }
+            case TABLE_COPY -> {
+                Value n = pop();
+                Value s = pop();
+                Value d = pop();
+                libcall(VMContextLayout.LIBCALL_TABLE_COPY, false, iconst32(r.index()), iconst32(r.index2()), d, s, n);
+            }
+            case TABLE_INIT -> {
+                Value n = pop();
+                Value s = pop();
+                Value d = pop();
+                libcall(VMContextLayout.LIBCALL_TABLE_INIT, false, iconst32(r.index2()), iconst32(r.index()), d, s, n);
+            }
+            case ELEM_DROP -> libcall(VMContextLayout.LIBCALL_ELEM_DROP, false, iconst32(r.index()));
+
             default -> throw unsupported(op, offset);
         }
+    }
+
+    private Value iconst32(int v) {
+        return cur.append1(Op.ICONST, IrType.I32, v);
+    }
+
+    private Value libcall(int id, boolean result, Value... args) {
+        Inst call = cur.append(Op.LIBCALL, List.of(args), id, null, null, result ? List.of(IrType.I32) : List.of());
+        return result ? call.result() : null;
     }
 
     private int definedGlobal(int globalIndex, Opcode op, int offset) {

@@ -1,0 +1,131 @@
+package dev.kiln;
+
+import dev.kiln.abi.TrapCode;
+import dev.kiln.abi.VMTableDefinition;
+import dev.kiln.abi.ValType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A WebAssembly table (spec §2.5.4): a growable array of references, {@code funcref} or
+ * {@code externref}, that {@code call_indirect} and the table instructions use. Its entries live in
+ * native memory owned by the store (a {@link VMTableDefinition} and an entry array that is replaced
+ * when the table grows beyond its capacity).
+ *
+ * <pre>{@code
+ * Table t = instance.table("callbacks");
+ * t.set(0, Val.nullRef(ValType.FUNCREF));
+ * }</pre>
+ *
+ * <p>Belongs to its store and follows its thread-safety rules.
+ */
+public final class Table implements Extern {
+    /** Largest number of entries a table may have (2^32 - 1, the limit of a 32-bit index). */
+    public static final long MAX_ENTRIES = 0xFFFF_FFFFL;
+    /** Entries a table can hold without reallocating, at most. */
+    private static final long MAX_RESERVE = 1 << 16;
+
+    private final Store store;
+    private final ValType elemType;
+    private final MemorySegment def;
+    private final long max;
+    private MemorySegment entries;
+
+    Table(Store store, ValType elemType, long min, long max) {
+        this.store = store;
+        this.elemType = elemType;
+        this.max = max < 0 ? MAX_ENTRIES : max;
+        this.def = store.allocate(VMTableDefinition.BYTES, 8);
+        long capacity = Math.max(min, Math.min(this.max, MAX_RESERVE));
+        this.entries = store.allocate(Math.max(8, 8 * capacity), 8);
+        def.set(ValueLayout.JAVA_LONG, VMTableDefinition.BASE, entries.address());
+        def.set(ValueLayout.JAVA_LONG, VMTableDefinition.SIZE, min);
+        def.set(ValueLayout.JAVA_LONG, VMTableDefinition.MAX, this.max);
+    }
+
+    /** The element type: {@code funcref} or {@code externref}. */
+    public ValType elementType() {
+        return elemType;
+    }
+
+    /** The current size in entries. */
+    public long size() {
+        store.ensureOpen();
+        return def.get(ValueLayout.JAVA_LONG, VMTableDefinition.SIZE);
+    }
+
+    /** The maximum size in entries. */
+    public long maxSize() {
+        return max;
+    }
+
+    MemorySegment definition() {
+        return def;
+    }
+
+    long raw(long index) {
+        return entries.get(ValueLayout.JAVA_LONG, 8 * index);
+    }
+
+    void setRaw(long index, long value) {
+        entries.set(ValueLayout.JAVA_LONG, 8 * index, value);
+    }
+
+    /**
+     * Entry {@code index}.
+     *
+     * @throws Trap if {@code index} is out of bounds ({@code out of bounds table access})
+     */
+    public Val get(long index) {
+        if (index < 0 || index >= size()) {
+            throw new Trap(TrapCode.TABLE_OUT_OF_BOUNDS);
+        }
+        long bits = raw(index);
+        return elemType == ValType.EXTERNREF ? new Val(elemType, bits, store.externObject(bits)) : new Val(elemType, bits);
+    }
+
+    /**
+     * Sets entry {@code index} to {@code value}.
+     *
+     * @throws Trap                     if {@code index} is out of bounds
+     * @throws IllegalArgumentException if {@code value} is not of the element type
+     */
+    public void set(long index, Val value) {
+        if (value.type() != elemType) {
+            throw new IllegalArgumentException("table holds " + elemType + ", value is " + value.type());
+        }
+        if (index < 0 || index >= size()) {
+            throw new Trap(TrapCode.TABLE_OUT_OF_BOUNDS);
+        }
+        setRaw(index, store.toBits(value));
+    }
+
+    /**
+     * Grows the table by {@code delta} entries set to {@code init} (spec §4.5.3.5 grow).
+     *
+     * @return the previous size, or -1 if the maximum would be exceeded
+     */
+    public long grow(long delta, Val init) {
+        return growRaw(delta, store.toBits(init));
+    }
+
+    long growRaw(long delta, long initBits) {
+        long old = size();
+        if (delta < 0 || delta > max - old) {
+            return -1;
+        }
+        long size = old + delta;
+        if (8 * size > entries.byteSize()) {
+            long capacity = Math.min(max, Math.max(size, 2 * (entries.byteSize() / 8)));
+            MemorySegment bigger = store.allocate(8 * capacity, 8);
+            MemorySegment.copy(entries, 0, bigger, 0, 8 * old);
+            entries = bigger;
+            def.set(ValueLayout.JAVA_LONG, VMTableDefinition.BASE, bigger.address());
+        }
+        for (long i = old; i < size; i++) {
+            setRaw(i, initBits);
+        }
+        def.set(ValueLayout.JAVA_LONG, VMTableDefinition.SIZE, size);
+        return old;
+    }
+}
