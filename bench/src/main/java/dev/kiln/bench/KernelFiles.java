@@ -91,6 +91,22 @@ public final class KernelFiles {
         }
     }
 
+    /**
+     * The directory holding the kernel files, when they are on the class path as plain files (as in a
+     * build tree), for tools outside the JVM (node).
+     */
+    public static Optional<Path> directory() {
+        var url = KernelFiles.class.getClassLoader().getResource(DIR + "KERNELS");
+        if (url == null || !"file".equals(url.getProtocol())) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Path.of(url.toURI()).getParent());
+        } catch (java.net.URISyntaxException e) {
+            return Optional.empty();
+        }
+    }
+
     private static InputStream open(String file) {
         InputStream in = KernelFiles.class.getClassLoader().getResourceAsStream(DIR + file);
         if (in == null) {

@@ -77,4 +77,9 @@ public final class GraalWasmEngine implements WasmEngine {
             throw new NotAvailableException(NotAvailableException.reasonOf(e), e);
         }
     }
+
+    /** Prints {@link #runtimeName()}: {@code bench/report} runs this with the benchmark's JVM flags. */
+    public static void main(String[] args) {
+        System.out.println(runtimeName());
+    }
 }
