@@ -22,6 +22,9 @@ cc="${KILN_CLANG:-}"
 if [ -z "$cc" ]; then
   for c in clang-16 clang; do command -v "$c" >/dev/null 2>&1 && { cc="$c"; break; }; done
 fi
+if [ -n "$cc" ] && ! command -v "$cc" >/dev/null 2>&1; then
+  unavailable "clang \"$cc\" (from KILN_CLANG) is not installed"
+fi
 [ -n "$cc" ] || unavailable "no clang found (install Debian's clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32, or set KILN_CLANG)"
 sysroot="${KILN_WASI_SYSROOT:-/usr}"
 
