@@ -73,7 +73,7 @@ public final class Report {
         Path out = Path.of("bench/results");
         Path graalDir = Path.of("bench/target/graal-compiler");
         Path log = Path.of("bench/target/report-jmh.log");
-        int warmup = 4;
+        int warmup = 6;
         int iterations = 5;
         double time = 1;
         boolean node = true;
