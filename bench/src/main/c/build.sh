@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Compiles every kernel (*.c beside this script) twice with the same clang:
+#   <out>/<kernel>.wasm      wasm32-wasi reactor module without WASI imports, exporting run(i32)->i32
+#   <out>/lib<kernel>.so     native x86-64 shared library exporting run, the baseline (called through FFM)
+# Usage: build.sh OUT_DIR. Looks for clang-16 (Debian's), or $KILN_CLANG. When there is no usable
+# clang, writes OUT_DIR/UNAVAILABLE with the reason and exits 0, so the build goes on and the
+# benchmarks and tests that need the kernels skip with that message.
+# Install on Debian 12: apt-get install -y clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32
+set -uo pipefail
+src="$(cd "$(dirname "$0")" && pwd)"
+out="${1:?usage: build.sh OUT_DIR}"
+mkdir -p "$out"
+rm -f "$out/UNAVAILABLE"
+
+unavailable() {
+  echo "kiln-bench: kernels not built: $*" >&2
+  printf '%s\n' "$*" > "$out/UNAVAILABLE"
+  exit 0
+}
+
+cc="${KILN_CLANG:-}"
+if [ -z "$cc" ]; then
+  for c in clang-16 clang; do command -v "$c" >/dev/null 2>&1 && { cc="$c"; break; }; done
+fi
+if [ -n "$cc" ] && ! command -v "$cc" >/dev/null 2>&1; then
+  unavailable "clang \"$cc\" (from KILN_CLANG) is not installed"
+fi
+[ -n "$cc" ] || unavailable "no clang found (install Debian's clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32, or set KILN_CLANG)"
+sysroot="${KILN_WASI_SYSROOT:-/usr}"
+
+wasm_flags=(--target=wasm32-wasi --sysroot="$sysroot" -O2 -nostartfiles
+            -Wl,--no-entry -Wl,--export=run -Wl,--strip-all)
+native_flags=(-O2 -fPIC -shared)
+
+probe="$out/.probe.c"
+echo 'int run(int n) { return n; }' > "$probe"
+if ! err=$("$cc" "${wasm_flags[@]}" -o "$out/.probe.wasm" "$probe" 2>&1); then
+  unavailable "$cc cannot build wasm32-wasi modules (need lld-16, wasi-libc, libclang-rt-16-dev-wasm32): $(echo "$err" | head -3)"
+fi
+rm -f "$probe" "$out/.probe.wasm"
+
+failed=0
+for c in "$src"/*.c; do
+  k=$(basename "$c" .c)
+  if [ "$c" -nt "$out/$k.wasm" ] || [ "$src/kernel.h" -nt "$out/$k.wasm" ] || [ "$0" -nt "$out/$k.wasm" ]; then
+    "$cc" "${wasm_flags[@]}" -o "$out/$k.wasm" "$c" || { echo "kiln-bench: $k.wasm failed" >&2; failed=1; }
+  fi
+  if [ "$c" -nt "$out/lib$k.so" ] || [ "$src/kernel.h" -nt "$out/lib$k.so" ] || [ "$0" -nt "$out/lib$k.so" ]; then
+    "$cc" "${native_flags[@]}" -o "$out/lib$k.so" "$c" -lm || { echo "kiln-bench: lib$k.so failed" >&2; failed=1; }
+  fi
+done
+[ "$failed" = 0 ] || { echo "kiln-bench: some kernels failed to compile" >&2; exit 1; }
+"$cc" --version | head -1 > "$out/COMPILER"
+ls "$src"/*.c | xargs -n1 basename | sed 's/\.c$//' > "$out/KERNELS"

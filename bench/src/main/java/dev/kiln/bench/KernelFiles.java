@@ -1,0 +1,130 @@
+package dev.kiln.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/**
+ * The compiled kernels, found as class path resources under {@code kernels/}: {@code <name>.wasm} and
+ * {@code lib<name>.so}, written by {@code src/main/c/build.sh} during the build. When the build had no
+ * clang, {@code kernels/UNAVAILABLE} holds the reason instead and {@link #unavailableReason()} returns it.
+ *
+ * <p>Thread-safe.
+ */
+public final class KernelFiles {
+    private static final String DIR = "kernels/";
+    private static Path nativeDir;
+
+    private KernelFiles() {
+    }
+
+    /**
+     * Why the kernels cannot be used (no clang at build time, or the build step did not run), or empty
+     * when they are there.
+     */
+    public static Optional<String> unavailableReason() {
+        String reason = text("UNAVAILABLE");
+        if (reason != null) {
+            return Optional.of(reason.strip());
+        }
+        if (KernelFiles.class.getClassLoader().getResource(DIR + "KERNELS") == null) {
+            return Optional.of("the kernels were not built (bench/src/main/c/build.sh did not run: was the build "
+                    + "run with -DskipKernels?)");
+        }
+        return Optional.empty();
+    }
+
+    /** The clang that built the kernels (its {@code --version} line), or {@code "unknown"}. */
+    public static String compiler() {
+        String v = text("COMPILER");
+        return v == null ? "unknown" : v.strip();
+    }
+
+    /**
+     * The Wasm binary of kernel {@code name}.
+     *
+     * @throws IllegalStateException if it was not built
+     */
+    public static byte[] wasm(String name) {
+        try (InputStream in = open(name + ".wasm")) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A file holding the native shared library of kernel {@code name}: the build output itself when the
+     * class path is a directory, else a copy in a temporary directory (deleted at exit).
+     *
+     * @throws IllegalStateException if it was not built
+     */
+    public static synchronized Path nativeLibrary(String name) {
+        String file = "lib" + name + ".so";
+        var url = KernelFiles.class.getClassLoader().getResource(DIR + file);
+        if (url == null) {
+            throw missing(file);
+        }
+        try {
+            if ("file".equals(url.getProtocol())) {
+                return Path.of(url.toURI());
+            }
+            if (nativeDir == null) {
+                nativeDir = Files.createTempDirectory("kiln-bench-kernels");
+                nativeDir.toFile().deleteOnExit();
+            }
+            Path target = nativeDir.resolve(file);
+            try (InputStream in = url.openStream()) {
+                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            target.toFile().deleteOnExit();
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The directory holding the kernel files, when they are on the class path as plain files (as in a
+     * build tree), for tools outside the JVM (node).
+     */
+    public static Optional<Path> directory() {
+        var url = KernelFiles.class.getClassLoader().getResource(DIR + "KERNELS");
+        if (url == null || !"file".equals(url.getProtocol())) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Path.of(url.toURI()).getParent());
+        } catch (java.net.URISyntaxException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static InputStream open(String file) {
+        InputStream in = KernelFiles.class.getClassLoader().getResourceAsStream(DIR + file);
+        if (in == null) {
+            throw missing(file);
+        }
+        return in;
+    }
+
+    private static IllegalStateException missing(String file) {
+        return new IllegalStateException("kernel file " + DIR + file + " is not on the class path: "
+                + unavailableReason().orElse("rebuild the bench module"));
+    }
+
+    private static String text(String file) {
+        try (InputStream in = KernelFiles.class.getClassLoader().getResourceAsStream(DIR + file)) {
+            return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.kiln.bench.engines;
+
+import dev.kiln.Engine;
+import dev.kiln.Func;
+import dev.kiln.Instance;
+import dev.kiln.Module;
+import dev.kiln.Store;
+import dev.kiln.Val;
+import dev.kiln.abi.CompileException;
+
+/**
+ * Kiln: the module compiled ahead of time to x86-64 by Kiln's compiler at load time (not measured),
+ * then called through Kiln's FFM entry trampolines. Whatever Kiln cannot compile yet comes back as
+ * {@link NotAvailableException} carrying Kiln's own message, so the report shows it and the numbers
+ * appear by themselves once Kiln supports the kernel.
+ */
+public final class KilnEngine implements WasmEngine {
+    @Override
+    public String id() {
+        return "kiln";
+    }
+
+    @Override
+    public String description() {
+        return "Kiln (this repository), AOT x86-64, FFM downcalls";
+    }
+
+    @Override
+    public LoadedKernel load(String name, byte[] wasm) throws NotAvailableException {
+        Engine engine = Engine.create();
+        Module module;
+        try {
+            module = Module.compile(engine, wasm);
+        } catch (CompileException e) {
+            throw new NotAvailableException(NotAvailableException.reasonOf(e), e);
+        } catch (RuntimeException e) {
+            throw new NotAvailableException("Kiln failed: " + NotAvailableException.reasonOf(e), e);
+        }
+        Store store = new Store(engine);
+        try {
+            Func run = Instance.create(store, module).func("run");
+            return new LoadedKernel() {
+                @Override
+                public int run(int n) {
+                    return run.call(Val.i32(n))[0].i32();
+                }
+
+                @Override
+                public void close() {
+                    store.close();
+                }
+            };
+        } catch (RuntimeException e) {
+            store.close();
+            throw new NotAvailableException("Kiln failed to instantiate: " + NotAvailableException.reasonOf(e), e);
+        }
+    }
+}
