@@ -29,7 +29,8 @@ import java.util.List;
  * <li>control: {@code brif} on a constant or to one target with equal arguments becomes a
  * {@code jump}, {@code br_table} on a constant a {@code jump}, a {@code trapif} on constants is
  * removed or becomes a {@code trap}; blocks left unreachable are removed with
- * {@link DeadCodeElimination}.</li>
+ * {@link DeadCodeElimination}; a block whose only predecessor ends in a {@code jump} to it is merged
+ * into that predecessor (its parameters become the jump's arguments).</li>
  * </ul>
  * Replaced results are aliased to their replacement and every operand is resolved at the end.
  * Stateless and thread-safe; mutates the function given.
@@ -64,6 +65,7 @@ public final class Simplifier {
             if (cfg) {
                 DeadCodeElimination.run(f);
             }
+            any |= mergeBlocks(f);
             OptUtil.resolveAll(f);
             if (!any) {
                 break;
@@ -408,6 +410,54 @@ public final class Simplifier {
                 return KEEP;
             }
         }
+    }
+
+    /** Merges each block into its predecessor when that is its only one and ends in a {@code jump}. */
+    private static boolean mergeBlocks(IrFunction f) {
+        List<List<Block>> preds = OptUtil.predecessors(f);
+        java.util.Set<Block> removed = new java.util.HashSet<>();
+        boolean changed = false;
+        for (Block b : f.blocks()) {
+            if (removed.contains(b)) {
+                continue;
+            }
+            while (true) {
+                Inst t = b.terminator();
+                if (t == null || t.op() != Op.JUMP) {
+                    break;
+                }
+                BlockCall bc = t.targets().get(0);
+                Block c = bc.target();
+                if (c == b || c == f.entry() || preds.get(c.id()).size() != 1) {
+                    break;
+                }
+                for (int i = 0; i < c.params().size(); i++) {
+                    c.params().get(i).aliasTo(bc.args().get(i).resolve());
+                }
+                while (!c.params().isEmpty()) {
+                    c.removeParam(c.params().size() - 1);
+                }
+                b.insts().remove(b.insts().size() - 1);
+                for (Inst inst : List.copyOf(c.insts())) {
+                    b.insert(b.insts().size(), inst);
+                }
+                c.insts().clear();
+                for (Block s : b.successors()) {
+                    List<Block> ps = preds.get(s.id());
+                    for (int i = 0; i < ps.size(); i++) {
+                        if (ps.get(i) == c) {
+                            ps.set(i, b);
+                        }
+                    }
+                }
+                removed.add(c);
+                changed = true;
+            }
+        }
+        if (changed) {
+            f.blocks().removeIf(removed::contains);
+        }
+        return changed;
     }
 
     private static boolean sameArgs(BlockCall a, BlockCall b) {
