@@ -285,10 +285,23 @@ public final class ModuleCompiler {
         if (options.verifyIr()) {
             Verifier.verify(ir);
         }
-        DeadCodeElimination.run(ir);
-        if (options.verifyIr()) {
-            Verifier.verify(ir);
-        }
+        // small leaf callees are translated again here (cheap, and private to this thread) for inlining
+        java.util.Map<Integer, IrFunction> callees = new java.util.HashMap<>();
+        dev.kiln.compiler.opt.Pipeline.optimize(ir, callee -> callees.computeIfAbsent(callee, c -> {
+            int imported = module.importedFunctionCount();
+            if (c < imported || module.code().get(c - imported).codeEnd() - module.code().get(c - imported).codeStart() > 96) {
+                return null;
+            }
+            IrFunction g;
+            try {
+                g = FunctionTranslator.translate(module, bytes, c, symbolName(c, module.functionName(c)), env.vmctx());
+            } catch (CompileException e) {
+                return null; // reported when that function itself is compiled
+            }
+            dev.kiln.compiler.opt.Simplifier.run(g);
+            DeadCodeElimination.run(g);
+            return g;
+        }), options.verifyIr());
         return backend.compileFunction(ir, env);
     }
 

@@ -1,0 +1,187 @@
+package dev.kiln.compiler.opt;
+
+import dev.kiln.compiler.ir.Block;
+import dev.kiln.compiler.ir.Cond;
+import dev.kiln.compiler.ir.DominatorTree;
+import dev.kiln.compiler.ir.Inst;
+import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.ir.IrType;
+import dev.kiln.compiler.ir.Op;
+import dev.kiln.compiler.ir.Value;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Redundant bounds-check elimination for the checks the translator emits before memory accesses
+ * ({@code trapif.ugt end, len} with {@code end = iadd idx, const}, DESIGN §3).
+ *
+ * <p>A check's end is read as {@code base + c} with a constant {@code c}: {@code iadd base, iconst c}
+ * where {@code base} is a {@code uextend} (below 2^32, so with {@code 0 <= c < 2^62} the sum cannot
+ * wrap), a bare {@code uextend} ({@code c = 0}), or a constant ({@code base} absent). Two steps:
+ * <ol>
+ * <li>Widening inside a block: a check followed in the same block by checks of the same base, the
+ * same {@code len} value and trap code but a larger {@code c}, with nothing between them that has a
+ * side effect other than traps with that same code, is made to check the largest {@code c} at once.
+ * Only the point where the same trap fires moves, and nothing observable happens in between.</li>
+ * <li>Elimination over the dominator tree: a check is removed when a dominating check of the same
+ * base, {@code len} value and trap code had a {@code c} at least as large: having passed it,
+ * {@code base + c <= base + c_dominating <= len}. {@code len} must be the same SSA value, so
+ * {@link GlobalValueNumbering} should run first to merge the {@code vmctx_load}s of the length.</li>
+ * </ol>
+ * Loop-invariant checks are hoisted by {@link LoopInvariantCodeMotion} (only from the loop header).
+ * Stateless and thread-safe; mutates the function given.
+ */
+public final class BoundsCheckElimination {
+    private BoundsCheckElimination() {
+    }
+
+    /** A check read as {@code base + c > len}; {@code base} null for a constant end. */
+    private record Check(Value base, long c, Value len, long code) {
+    }
+
+    private record Key(int base, int len, long code) {
+    }
+
+    private static final long MAX_OFFSET = 1L << 62;
+
+    private static Check decompose(Inst inst) {
+        if (inst.op() != Op.TRAPIF || inst.cond() != Cond.UGT || inst.arg(0).type() != IrType.I64) {
+            return null;
+        }
+        Value end = inst.arg(0);
+        Value len = inst.arg(1);
+        if (OptUtil.isIconst(end)) {
+            return new Check(null, OptUtil.iconst(end), len, inst.imm());
+        }
+        Inst d = end.definingInst();
+        if (d == null) {
+            return null;
+        }
+        if (d.op() == Op.UEXTEND) {
+            return new Check(end, 0, len, inst.imm());
+        }
+        if (d.op() == Op.IADD && OptUtil.isIconst(d.arg(1))) {
+            Value base = d.arg(0);
+            long c = OptUtil.iconst(d.arg(1));
+            Inst bd = base.definingInst();
+            if (bd != null && bd.op() == Op.UEXTEND && c >= 0 && c < MAX_OFFSET) {
+                return new Check(base, c, len, inst.imm());
+            }
+        }
+        return null;
+    }
+
+    private static Key key(Check c) {
+        return new Key(c.base() == null ? -1 : c.base().id(), c.len().id(), c.code());
+    }
+
+    /** Runs the pass on {@code f}; returns whether a check was removed or widened. */
+    public static boolean run(IrFunction f) {
+        boolean changed = false;
+        for (Block b : f.blocks()) {
+            changed |= widen(b);
+        }
+        changed |= eliminate(f);
+        if (changed) {
+            OptUtil.resolveAll(f);
+        }
+        return changed;
+    }
+
+    private static boolean widen(Block b) {
+        boolean changed = false;
+        List<Inst> insts = b.insts();
+        for (int i = 0; i < insts.size(); i++) {
+            Check c1 = decompose(insts.get(i));
+            if (c1 == null) {
+                continue;
+            }
+            Key k1 = key(c1);
+            long max = c1.c();
+            for (int j = i + 1; j < insts.size(); j++) {
+                Inst inst = insts.get(j);
+                Check c2 = decompose(inst);
+                if (c2 != null && c2.code() == c1.code()) {
+                    if (key(c2).equals(k1) && Long.compareUnsigned(c2.c(), max) > 0) {
+                        max = c2.c();
+                    }
+                    continue; // a check with the same trap code: firing earlier is not observable
+                }
+                if (inst.op().hasSideEffects()) {
+                    break;
+                }
+            }
+            if (max == c1.c()) {
+                continue;
+            }
+            Inst check = insts.get(i);
+            Value end;
+            if (c1.base() == null) {
+                end = OptUtil.insertIconst(b, i, IrType.I64, max);
+                i += 1;
+            } else {
+                Value k = OptUtil.insertIconst(b, i, IrType.I64, max);
+                end = OptUtil.insert(b, i + 1, Op.IADD, List.of(c1.base(), k), 0, null, IrType.I64).result();
+                i += 2;
+            }
+            check.args().set(0, end);
+            changed = true;
+        }
+        return changed;
+    }
+
+    private static boolean eliminate(IrFunction f) {
+        DominatorTree dom = DominatorTree.compute(f);
+        List<List<Block>> children = OptUtil.domChildren(f, dom);
+        Map<Key, Long> facts = new HashMap<>();
+        record Undo(Key key, Long previous) {
+        }
+        boolean changed = false;
+        Deque<Object> stack = new ArrayDeque<>();
+        stack.push(f.entry());
+        while (!stack.isEmpty()) {
+            Object top = stack.pop();
+            if (top instanceof List<?> undo) {
+                for (int i = undo.size() - 1; i >= 0; i--) {
+                    Undo u = (Undo) undo.get(i);
+                    if (u.previous() == null) {
+                        facts.remove(u.key());
+                    } else {
+                        facts.put(u.key(), u.previous());
+                    }
+                }
+                continue;
+            }
+            Block b = (Block) top;
+            List<Undo> undo = new ArrayList<>();
+            List<Inst> insts = b.insts();
+            for (int i = 0; i < insts.size(); ) {
+                Check c = decompose(insts.get(i));
+                if (c == null) {
+                    i++;
+                    continue;
+                }
+                Key k = key(c);
+                Long known = facts.get(k);
+                if (known != null && Long.compareUnsigned(known, c.c()) >= 0) {
+                    insts.remove(i);
+                    changed = true;
+                    continue;
+                }
+                facts.put(k, c.c());
+                undo.add(new Undo(k, known));
+                i++;
+            }
+            stack.push(undo);
+            List<Block> ch = children.get(b.id());
+            for (int j = ch.size() - 1; j >= 0; j--) {
+                stack.push(ch.get(j));
+            }
+        }
+        return changed;
+    }
+}

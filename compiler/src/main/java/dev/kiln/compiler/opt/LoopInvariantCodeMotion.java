@@ -1,0 +1,241 @@
+package dev.kiln.compiler.opt;
+
+import dev.kiln.compiler.ir.Block;
+import dev.kiln.compiler.ir.BlockCall;
+import dev.kiln.compiler.ir.DominatorTree;
+import dev.kiln.compiler.ir.Inst;
+import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.ir.Op;
+import dev.kiln.compiler.ir.Value;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Loop-invariant code motion. Natural loops are found from back edges (an edge to a block that
+ * dominates its source, the header; loops sharing a header are merged) and processed innermost
+ * first. An instruction of the loop whose operands are all defined outside the loop (or were hoisted
+ * already) moves to the end of the loop's preheader when:
+ * <ul>
+ * <li>it is pure and cannot trap (divisions by a constant other than 0, and -1 for {@code sdiv},
+ * count as pure);</li>
+ * <li>or it is a {@code vmctx_load} and no instruction in the loop may write what it reads
+ * ({@link OptUtil#clobbers}); {@code load}s never move, since their bounds check stays in the
+ * loop;</li>
+ * <li>or it may only trap ({@code trapif}, trapping divisions and float-to-int conversions), lies in
+ * the loop header, and nothing with a side effect precedes it in the header: the header runs every
+ * time the loop is entered, so the trap would have happened on the first iteration before anything
+ * observable, exactly as it now does in the preheader. Traps elsewhere in the loop are not hoisted,
+ * since the loop body might not reach them.</li>
+ * </ul>
+ * The preheader is the header's only outside predecessor when that ends in a {@code jump}; otherwise
+ * a new block with the header's parameter types receives every outside edge and jumps to the header
+ * passing its parameters. Stateless and thread-safe; mutates the function given.
+ */
+public final class LoopInvariantCodeMotion {
+    private LoopInvariantCodeMotion() {
+    }
+
+    /** A natural loop: its header and body blocks (header included) in reverse postorder. */
+    private static final class Loop {
+        final Block header;
+        final List<Block> blocks;
+        final BitSet body;
+
+        Loop(Block header, List<Block> blocks, BitSet body) {
+            this.header = header;
+            this.blocks = blocks;
+            this.body = body;
+        }
+    }
+
+    /** Runs the pass on {@code f}; returns whether an instruction moved. */
+    public static boolean run(IrFunction f) {
+        DominatorTree dom = DominatorTree.compute(f);
+        List<List<Block>> preds = OptUtil.predecessors(f);
+        List<Block> rpo = dom.reversePostorder();
+        List<Loop> loops = findLoops(f, dom, preds, rpo);
+        boolean changed = false;
+        for (Loop loop : loops) {
+            changed |= hoist(f, loop, loops, preds);
+        }
+        return changed;
+    }
+
+    private static List<Loop> findLoops(IrFunction f, DominatorTree dom, List<List<Block>> preds, List<Block> rpo) {
+        int[] rpoIndex = new int[f.blockIdBound()];
+        for (int i = 0; i < rpo.size(); i++) {
+            rpoIndex[rpo.get(i).id()] = i;
+        }
+        List<Loop> loops = new ArrayList<>();
+        for (Block h : rpo) {
+            BitSet body = new BitSet(f.blockIdBound());
+            Deque<Block> work = new ArrayDeque<>();
+            for (Block p : preds.get(h.id())) {
+                if (dom.dominates(h, p)) {
+                    work.add(p);
+                }
+            }
+            if (work.isEmpty()) {
+                continue;
+            }
+            body.set(h.id());
+            while (!work.isEmpty()) {
+                Block x = work.poll();
+                if (body.get(x.id()) || !dom.isReachable(x)) {
+                    continue;
+                }
+                body.set(x.id());
+                work.addAll(preds.get(x.id()));
+            }
+            List<Block> blocks = new ArrayList<>();
+            for (Block b : rpo) {
+                if (body.get(b.id())) {
+                    blocks.add(b);
+                }
+            }
+            loops.add(new Loop(h, blocks, body));
+        }
+        // innermost first: a loop nested in another has strictly fewer blocks
+        loops.sort(Comparator.<Loop>comparingInt(l -> l.blocks.size()).thenComparingInt(l -> rpoIndex[l.header.id()]));
+        return loops;
+    }
+
+    private static Block definingBlock(Value v) {
+        v = v.resolve();
+        return v.definingInst() != null ? v.definingInst().block() : v.paramBlock();
+    }
+
+    private static boolean trapsOnlyOnOperands(Op op) {
+        return switch (op) {
+            case SDIV, UDIV, SREM, UREM, FCVT_TO_SINT, FCVT_TO_UINT, TRAPIF -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean hoist(IrFunction f, Loop loop, List<Loop> loops, List<List<Block>> preds) {
+        if (loop.header == f.entry()) {
+            return false; // no outside edge to give a preheader
+        }
+        List<Inst> writers = new ArrayList<>();
+        for (Block b : loop.blocks) {
+            for (Inst inst : b.insts()) {
+                if (OptUtil.writesState(inst)) {
+                    writers.add(inst);
+                }
+            }
+        }
+        Block preheader = null;
+        boolean changed = false;
+        for (Block b : List.copyOf(loop.blocks)) {
+            boolean isHeader = b == loop.header;
+            boolean sawEffect = false;
+            List<Inst> insts = b.insts();
+            for (int i = 0; i < insts.size(); ) {
+                Inst inst = insts.get(i);
+                if (inst.op().isTerminator() || !invariantOperands(inst, loop) || !movable(inst, writers, isHeader, sawEffect)) {
+                    if (inst.op().hasSideEffects()) {
+                        sawEffect = true;
+                    }
+                    i++;
+                    continue;
+                }
+                if (preheader == null) {
+                    preheader = preheader(f, loop, loops, preds);
+                }
+                insts.remove(i);
+                preheader.insert(preheader.insts().size() - 1, inst);
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    private static boolean invariantOperands(Inst inst, Loop loop) {
+        for (int a = 0; a < inst.args().size(); a++) {
+            Block d = definingBlock(inst.arg(a));
+            if (d == null || loop.body.get(d.id())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean movable(Inst inst, List<Inst> writers, boolean isHeader, boolean sawEffect) {
+        Op op = inst.op();
+        if (inst.results().size() > 1) {
+            return false;
+        }
+        if (op == Op.LOAD) {
+            return false;
+        }
+        if (op == Op.VMCTX_LOAD) {
+            for (Inst w : writers) {
+                if (OptUtil.clobbers(w, inst)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (!op.hasSideEffects()) {
+            return true;
+        }
+        if (!trapsOnlyOnOperands(op)) {
+            return false;
+        }
+        if (!OptUtil.mayTrap(inst)) {
+            return true;
+        }
+        return isHeader && !sawEffect;
+    }
+
+    /** The loop's preheader, created if needed (and then added to the enclosing loops' bodies). */
+    private static Block preheader(IrFunction f, Loop loop, List<Loop> loops, List<List<Block>> preds) {
+        Block h = loop.header;
+        List<Block> outside = new ArrayList<>();
+        for (Block p : preds.get(h.id())) {
+            if (!loop.body.get(p.id())) {
+                outside.add(p);
+            }
+        }
+        if (outside.size() == 1) {
+            Block p = outside.get(0);
+            Inst t = p.terminator();
+            if (t.op() == Op.JUMP) {
+                return p;
+            }
+        }
+        Block ph = f.newBlock();
+        List<Value> params = new ArrayList<>();
+        for (Value p : h.params()) {
+            params.add(ph.addParam(p.type()));
+        }
+        for (Block p : outside) {
+            for (BlockCall bc : p.terminator().targets()) {
+                if (bc.target() == h) {
+                    bc.setTarget(ph);
+                }
+            }
+        }
+        ph.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(h, params)), List.of());
+        f.blocks().add(f.blocks().indexOf(h), ph);
+        // keep the predecessor lists current for the loops still to come
+        while (preds.size() < f.blockIdBound()) {
+            preds.add(new ArrayList<>(2));
+        }
+        List<Block> hp = preds.get(h.id());
+        hp.removeIf(p -> !loop.body.get(p.id()));
+        hp.add(ph);
+        preds.get(ph.id()).addAll(outside);
+        for (Loop other : loops) {
+            if (other != loop && other.body.get(h.id())) {
+                other.body.set(ph.id());
+                other.blocks.add(other.blocks.indexOf(h), ph);
+            }
+        }
+        return ph;
+    }
+}

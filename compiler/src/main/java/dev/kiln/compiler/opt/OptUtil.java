@@ -1,0 +1,217 @@
+package dev.kiln.compiler.opt;
+
+import dev.kiln.compiler.ir.Block;
+import dev.kiln.compiler.ir.BlockCall;
+import dev.kiln.compiler.ir.Cond;
+import dev.kiln.compiler.ir.DominatorTree;
+import dev.kiln.compiler.ir.Inst;
+import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.ir.IrType;
+import dev.kiln.compiler.ir.Op;
+import dev.kiln.compiler.ir.Value;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Helpers shared by the passes: inserting instructions in the middle of a block, rewriting operands
+ * through {@link Value#resolve()}, reading constants, memory effects, and predecessor and dominator
+ * tree children lists. Stateless and thread-safe (each call mutates only the function given).
+ */
+public final class OptUtil {
+    private OptUtil() {
+    }
+
+    /**
+     * Creates an instruction and places it at {@code index} of {@code b} (0 = first; the terminator,
+     * if any, stays last and {@code index} must not be past it).
+     *
+     * @param type the single result type, or {@code null} for no result
+     * @return the new instruction
+     */
+    public static Inst insert(Block b, int index, Op op, List<Value> args, long imm, Cond cond, IrType type) {
+        List<Inst> insts = b.insts();
+        Inst term = b.terminator();
+        if (term != null) {
+            insts.remove(insts.size() - 1);
+        }
+        Inst inst = b.append(op, args, imm, cond, null, type == null ? List.of() : List.of(type));
+        insts.remove(insts.size() - 1);
+        insts.add(index, inst);
+        if (term != null) {
+            insts.add(term);
+        }
+        return inst;
+    }
+
+    /** Inserts {@code iconst.type value} (canonicalized) at {@code index} of {@code b}; returns the value. */
+    public static Value insertIconst(Block b, int index, IrType type, long value) {
+        return insert(b, index, Op.ICONST, List.of(), canon(type, value), null, type).result();
+    }
+
+    /** Replaces the terminator of {@code b} (if any) by a new one; returns it. */
+    public static Inst setTerminator(Block b, Op op, List<Value> args, long imm, List<BlockCall> targets) {
+        if (b.terminator() != null) {
+            b.insts().remove(b.insts().size() - 1);
+        }
+        return b.append(op, args, imm, null, targets, List.of());
+    }
+
+    /** An integer constant's bits as stored in {@link Inst#imm()}: sign-extended from 32 bits for i32. */
+    public static long canon(IrType type, long value) {
+        return type == IrType.I32 ? (long) (int) value : value;
+    }
+
+    /** Whether {@code v} is the result of an {@link Op#ICONST}. */
+    public static boolean isIconst(Value v) {
+        Inst d = v.resolve().definingInst();
+        return d != null && d.op() == Op.ICONST;
+    }
+
+    /** The value of an {@link Op#ICONST} result (sign-extended for i32). @throws IllegalStateException otherwise */
+    public static long iconst(Value v) {
+        Inst d = v.resolve().definingInst();
+        if (d == null || d.op() != Op.ICONST) {
+            throw new IllegalStateException(v + " is not an integer constant");
+        }
+        return d.imm();
+    }
+
+    /** Whether {@code v} is the result of an {@link Op#FCONST}. */
+    public static boolean isFconst(Value v) {
+        Inst d = v.resolve().definingInst();
+        return d != null && d.op() == Op.FCONST;
+    }
+
+    /** Rewrites every instruction operand and branch argument of {@code f} to its resolved value. */
+    public static void resolveAll(IrFunction f) {
+        for (Block b : f.blocks()) {
+            for (Inst inst : b.insts()) {
+                List<Value> args = inst.args();
+                for (int i = 0; i < args.size(); i++) {
+                    args.set(i, args.get(i).resolve());
+                }
+                for (BlockCall bc : inst.targets()) {
+                    List<Value> a = bc.args();
+                    for (int i = 0; i < a.size(); i++) {
+                        a.set(i, a.get(i).resolve());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Predecessor lists by block id (one entry per edge, so a block may repeat), over the layout's blocks. */
+    public static List<List<Block>> predecessors(IrFunction f) {
+        List<List<Block>> preds = new ArrayList<>(f.blockIdBound());
+        for (int i = 0; i < f.blockIdBound(); i++) {
+            preds.add(new ArrayList<>(2));
+        }
+        for (Block b : f.blocks()) {
+            for (Block s : b.successors()) {
+                preds.get(s.id()).add(b);
+            }
+        }
+        return preds;
+    }
+
+    /** Dominator tree children by block id, each list in reverse postorder. */
+    public static List<List<Block>> domChildren(IrFunction f, DominatorTree dom) {
+        List<List<Block>> children = new ArrayList<>(f.blockIdBound());
+        for (int i = 0; i < f.blockIdBound(); i++) {
+            children.add(new ArrayList<>(2));
+        }
+        for (Block b : dom.reversePostorder()) {
+            Block d = dom.idom(b);
+            if (d != null) {
+                children.get(d.id()).add(b);
+            }
+        }
+        return children;
+    }
+
+    /** Reachable blocks in a preorder of the dominator tree (every block after its dominators). */
+    public static List<Block> domPreorder(IrFunction f, DominatorTree dom) {
+        List<List<Block>> children = domChildren(f, dom);
+        List<Block> out = new ArrayList<>();
+        List<Block> stack = new ArrayList<>();
+        stack.add(f.entry());
+        while (!stack.isEmpty()) {
+            Block b = stack.remove(stack.size() - 1);
+            out.add(b);
+            List<Block> c = children.get(b.id());
+            for (int i = c.size() - 1; i >= 0; i--) {
+                stack.add(c.get(i));
+            }
+        }
+        return out;
+    }
+
+    // ---- memory effects -----------------------------------------------------------------------
+
+    /**
+     * Whether executing {@code writer} may change what {@code reader} (an {@link Op#LOAD} or
+     * {@link Op#VMCTX_LOAD}) reads. Linear memory and the VMContext are disjoint: a {@link Op#STORE}
+     * or bulk memory operation never changes a {@code vmctx_load}, and a {@link Op#VMCTX_STORE} (at
+     * byte offset imm, as wide as its operand's type) changes only the VMContext loads it overlaps.
+     * Calls, {@code memory_grow} and side-effecting operations not known here change everything.
+     */
+    public static boolean clobbers(Inst writer, Inst reader) {
+        Op w = writer.op();
+        if (!w.hasSideEffects()) {
+            return false;
+        }
+        switch (w) {
+            case TRAPIF, TRAP, JUMP, BRIF, BR_TABLE, RETURN, SDIV, UDIV, SREM, UREM, FCVT_TO_SINT, FCVT_TO_UINT -> {
+                return false;
+            }
+            case STORE, MEMORY_FILL, MEMORY_COPY, MEMORY_INIT -> {
+                return reader.op() == Op.LOAD;
+            }
+            case VMCTX_STORE -> {
+                if (reader.op() != Op.VMCTX_LOAD) {
+                    return false;
+                }
+                long ws = writer.imm();
+                long we = ws + writer.arg(0).type().bits() / 8;
+                long rs = reader.imm();
+                long re = rs + reader.result().type().bits() / 8;
+                return ws < re && rs < we;
+            }
+            default -> {
+                return true; // CALL, MEMORY_GROW and anything unknown
+            }
+        }
+    }
+
+    /** Whether {@code inst} may write memory or the VMContext (see {@link #clobbers}). */
+    public static boolean writesState(Inst inst) {
+        Op w = inst.op();
+        if (!w.hasSideEffects()) {
+            return false;
+        }
+        return switch (w) {
+            case TRAPIF, TRAP, JUMP, BRIF, BR_TABLE, RETURN, SDIV, UDIV, SREM, UREM, FCVT_TO_SINT, FCVT_TO_UINT -> false;
+            default -> true;
+        };
+    }
+
+    /**
+     * Whether {@code inst} (which must have operands that cannot make it trap, see below) may trap:
+     * {@link Op#canTrap()}, except divisions by a constant that cannot trap (non-zero, and not -1
+     * for the signed ones).
+     */
+    public static boolean mayTrap(Inst inst) {
+        Op op = inst.op();
+        if (!op.canTrap()) {
+            return false;
+        }
+        if ((op == Op.SDIV || op == Op.UDIV || op == Op.SREM || op == Op.UREM) && isIconst(inst.arg(1))) {
+            long d = iconst(inst.arg(1));
+            if (d == 0) {
+                return true;
+            }
+            return d == -1 && (op == Op.SDIV);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,59 @@
+package dev.kiln.compiler.opt;
+
+import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.ir.Verifier;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * The optimization pipeline (DESIGN §2 step 4), in this order: {@link Inliner} (only when callee IR
+ * is supplied), {@link Simplifier}, {@link GlobalValueNumbering}, {@link LoopInvariantCodeMotion},
+ * {@link BoundsCheckElimination}, {@link Simplifier} again, {@link DeadCodeElimination}. With
+ * {@code verify} set, the IR {@link Verifier} runs after every pass and a failure names the pass.
+ * Stateless and thread-safe; mutates the function given.
+ */
+public final class Pipeline {
+    private Pipeline() {
+    }
+
+    /** What one pass did: its name and whether it changed the function. */
+    public record PassResult(String pass, boolean changed) {
+    }
+
+    /**
+     * Optimizes {@code f}.
+     *
+     * @param calleeIr the IR of a function by funcidx for inlining (see {@link Inliner#run}), or
+     *                 {@code null} to skip inlining
+     * @param verify   run the verifier after each pass
+     * @return the passes run, in order
+     * @throws IllegalStateException if {@code verify} is set and a pass broke the IR; the message
+     *                               starts with {@code "after <pass>: "} and the cause is the
+     *                               {@link Verifier.VerifyException}
+     */
+    public static List<PassResult> optimize(IrFunction f, IntFunction<IrFunction> calleeIr, boolean verify) {
+        List<PassResult> out = new ArrayList<>();
+        if (calleeIr != null) {
+            out.add(step("inline", Inliner.run(f, calleeIr), f, verify));
+        }
+        out.add(step("simplify", Simplifier.run(f), f, verify));
+        out.add(step("gvn", GlobalValueNumbering.run(f), f, verify));
+        out.add(step("licm", LoopInvariantCodeMotion.run(f), f, verify));
+        out.add(step("bce", BoundsCheckElimination.run(f), f, verify));
+        out.add(step("simplify", Simplifier.run(f), f, verify));
+        out.add(step("dce", DeadCodeElimination.run(f), f, verify));
+        return out;
+    }
+
+    private static PassResult step(String name, boolean changed, IrFunction f, boolean verify) {
+        if (verify) {
+            try {
+                Verifier.verify(f);
+            } catch (Verifier.VerifyException e) {
+                throw new IllegalStateException("after " + name + ": " + e.getMessage(), e);
+            }
+        }
+        return new PassResult(name, changed);
+    }
+}

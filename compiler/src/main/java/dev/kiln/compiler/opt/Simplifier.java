@@ -1,0 +1,474 @@
+package dev.kiln.compiler.opt;
+
+import dev.kiln.compiler.ir.Block;
+import dev.kiln.compiler.ir.BlockCall;
+import dev.kiln.compiler.ir.Cond;
+import dev.kiln.compiler.ir.DominatorTree;
+import dev.kiln.compiler.ir.FloatCond;
+import dev.kiln.compiler.ir.Inst;
+import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.ir.IrType;
+import dev.kiln.compiler.ir.Op;
+import dev.kiln.compiler.ir.Value;
+import java.util.List;
+
+/**
+ * Constant folding and algebraic simplification (a peephole pass over every instruction, repeated
+ * to a fixed point):
+ * <ul>
+ * <li>every pure integer operation on {@code iconst} operands, with Wasm's wraparound, shift counts
+ * modulo the width, rotates, comparisons, extensions, {@code clz ctz popcnt}; divisions and remainders
+ * only when they cannot trap; float operations only when the result is bit-exact and not NaN (see
+ * {@link Fold}); conversions and {@code bitcast};</li>
+ * <li>identities: {@code x+0 x-0 x*1 x&-1 x|0 x^0 x<<0 x/1 -> x}, {@code x*0 x&0 -> 0},
+ * {@code x-x x^x -> 0}, {@code x&x x|x -> x}, {@code x|-1 -> -1}, {@code icmp x, x} to a constant,
+ * {@code select} with a constant condition or two equal arms, {@code eqz(icmp.c a, b) -> icmp.!c a, b},
+ * {@code icmp.ne(icmp, 0) -> icmp}; constants of commutative operations move to the right;</li>
+ * <li>strength reduction: {@code x * 2^k -> x << k}, {@code udiv x, 2^k -> x >> k},
+ * {@code urem x, 2^k -> x & (2^k - 1)};</li>
+ * <li>control: {@code brif} on a constant or to one target with equal arguments becomes a
+ * {@code jump}, {@code br_table} on a constant a {@code jump}, a {@code trapif} on constants is
+ * removed or becomes a {@code trap}; blocks left unreachable are removed with
+ * {@link DeadCodeElimination}; a block whose only predecessor ends in a {@code jump} to it is merged
+ * into that predecessor (its parameters become the jump's arguments).</li>
+ * </ul>
+ * Replaced results are aliased to their replacement and every operand is resolved at the end.
+ * Stateless and thread-safe; mutates the function given.
+ */
+public final class Simplifier {
+    private Simplifier() {
+    }
+
+    /** Runs the pass on {@code f} to a fixed point; returns whether anything changed. */
+    public static boolean run(IrFunction f) {
+        boolean changed = false;
+        for (int round = 0; round < 8; round++) {
+            boolean cfg = false;
+            boolean any = false;
+            for (Block b : DominatorTree.reversePostorder(f)) {
+                List<Inst> insts = b.insts();
+                for (int i = 0; i < insts.size(); ) {
+                    Inst inst = insts.get(i);
+                    int r = inst.op().isTerminator() ? simplifyTerminator(b, inst) : simplify(b, i, inst);
+                    if (r == KEEP) {
+                        i++;
+                    } else {
+                        any = true;
+                        if (r == CFG) {
+                            cfg = true;
+                            break;
+                        }
+                        // REMOVED: inst is gone and i is the next one; REPLACED: a new instruction is at i
+                    }
+                }
+            }
+            if (cfg) {
+                DeadCodeElimination.run(f);
+            }
+            any |= mergeBlocks(f);
+            OptUtil.resolveAll(f);
+            if (!any) {
+                break;
+            }
+            changed = true;
+        }
+        return changed;
+    }
+
+    private static final int KEEP = 0;
+    private static final int REMOVED = 1;
+    private static final int REPLACED = 2;
+    private static final int CFG = 3;
+
+    /** Removes {@code inst} (at {@code i} of {@code b}) and makes its result mean {@code v}. */
+    private static int replaceWith(Block b, int i, Inst inst, Value v) {
+        inst.result().aliasTo(v);
+        b.insts().remove(i);
+        return REMOVED;
+    }
+
+    private static int replaceWithIconst(Block b, int i, Inst inst, long c) {
+        Value k = OptUtil.insertIconst(b, i, inst.result().type(), c);
+        inst.result().aliasTo(k);
+        b.insts().remove(i + 1);
+        return REPLACED;
+    }
+
+    private static int replaceWithFconst(Block b, int i, Inst inst, long bits) {
+        Value k = OptUtil.insert(b, i, Op.FCONST, List.of(), bits, null, inst.result().type()).result();
+        inst.result().aliasTo(k);
+        b.insts().remove(i + 1);
+        return REPLACED;
+    }
+
+    /** Replaces {@code inst} by a new instruction {@code op args} (inserted at i); returns REPLACED. */
+    private static int replaceWithInst(Block b, int i, Inst inst, Op op, List<Value> args, long imm, Cond cond) {
+        Inst n = OptUtil.insert(b, i, op, args, imm, cond, inst.result().type());
+        inst.result().aliasTo(n.result());
+        b.insts().remove(i + 1);
+        return REPLACED;
+    }
+
+    private static boolean isPowerOfTwo(long c, IrType t) {
+        long u = t == IrType.I32 ? c & 0xFFFF_FFFFL : c;
+        return u != 0 && (u & (u - 1)) == 0;
+    }
+
+    private static int log2(long c, IrType t) {
+        long u = t == IrType.I32 ? c & 0xFFFF_FFFFL : c;
+        return Long.numberOfTrailingZeros(u);
+    }
+
+    private static int simplify(Block b, int i, Inst inst) {
+        Op op = inst.op();
+        if (inst.results().size() != 1) {
+            if (op == Op.TRAPIF) {
+                return simplifyTrapif(b, i, inst);
+            }
+            return KEEP;
+        }
+        IrType t = inst.result().type();
+        switch (op) {
+            case IADD, ISUB, IMUL, BAND, BOR, BXOR, ISHL, SSHR, USHR, ROTL, ROTR, SDIV, UDIV, SREM, UREM -> {
+                return simplifyIntBinary(b, i, inst, op, t);
+            }
+            case CLZ, CTZ, POPCNT, UEXTEND, SEXTEND, IREDUCE, SEXTEND_LOW -> {
+                Value a = inst.arg(0);
+                if (OptUtil.isIconst(a)) {
+                    Long r = Fold.intUnary(op, t, OptUtil.iconst(a), inst.imm());
+                    if (r != null) {
+                        return replaceWithIconst(b, i, inst, r);
+                    }
+                }
+                if (op == Op.IREDUCE) {
+                    // ireduce(uextend x) = ireduce(sextend x) = x
+                    Inst d = a.definingInst();
+                    if (d != null && (d.op() == Op.UEXTEND || d.op() == Op.SEXTEND)) {
+                        return replaceWith(b, i, inst, d.arg(0));
+                    }
+                }
+                return KEEP;
+            }
+            case ICMP -> {
+                return simplifyIcmp(b, i, inst);
+            }
+            case SELECT -> {
+                Value c = inst.arg(0);
+                if (OptUtil.isIconst(c)) {
+                    return replaceWith(b, i, inst, OptUtil.iconst(c) != 0 ? inst.arg(1) : inst.arg(2));
+                }
+                if (inst.arg(1) == inst.arg(2)) {
+                    return replaceWith(b, i, inst, inst.arg(1));
+                }
+                return KEEP;
+            }
+            case FADD, FSUB, FMUL, FDIV, FMIN, FMAX, FCOPYSIGN -> {
+                if (OptUtil.isFconst(inst.arg(0)) && OptUtil.isFconst(inst.arg(1))) {
+                    Long r = Fold.floatOp(op, t, inst.arg(0).definingInst().imm(), inst.arg(1).definingInst().imm());
+                    if (r != null) {
+                        return replaceWithFconst(b, i, inst, r);
+                    }
+                }
+                return KEEP;
+            }
+            case FSQRT, FABS, FNEG, FCEIL, FFLOOR, FTRUNC, FNEAREST -> {
+                if (OptUtil.isFconst(inst.arg(0))) {
+                    Long r = Fold.floatOp(op, t, inst.arg(0).definingInst().imm(), 0);
+                    if (r != null) {
+                        return replaceWithFconst(b, i, inst, r);
+                    }
+                }
+                if (op == Op.FNEG) {
+                    Inst d = inst.arg(0).definingInst();
+                    if (d != null && d.op() == Op.FNEG) {
+                        return replaceWith(b, i, inst, d.arg(0)); // sign flips are exact, NaNs included
+                    }
+                }
+                return KEEP;
+            }
+            case FCMP -> {
+                if (OptUtil.isFconst(inst.arg(0)) && OptUtil.isFconst(inst.arg(1))) {
+                    return replaceWithIconst(b, i, inst, Fold.fcmp(FloatCond.values()[(int) inst.imm()],
+                            inst.arg(0).type(), inst.arg(0).definingInst().imm(), inst.arg(1).definingInst().imm()));
+                }
+                return KEEP;
+            }
+            case FPROMOTE, FDEMOTE, FCVT_FROM_SINT, FCVT_FROM_UINT, FCVT_TO_SINT, FCVT_TO_UINT, FCVT_TO_SINT_SAT,
+                    FCVT_TO_UINT_SAT, BITCAST -> {
+                Value a = inst.arg(0);
+                if (OptUtil.isIconst(a) || OptUtil.isFconst(a)) {
+                    Long r = Fold.convert(op, a.type(), t, a.definingInst().imm());
+                    if (r != null) {
+                        return t.isInt() ? replaceWithIconst(b, i, inst, r) : replaceWithFconst(b, i, inst, r);
+                    }
+                }
+                return KEEP;
+            }
+            default -> {
+                return KEEP;
+            }
+        }
+    }
+
+    private static boolean commutative(Op op) {
+        return op == Op.IADD || op == Op.IMUL || op == Op.BAND || op == Op.BOR || op == Op.BXOR;
+    }
+
+    private static int simplifyIntBinary(Block b, int i, Inst inst, Op op, IrType t) {
+        Value x = inst.arg(0);
+        Value y = inst.arg(1);
+        boolean cx = OptUtil.isIconst(x);
+        boolean cy = OptUtil.isIconst(y);
+        if (cx && cy) {
+            Long r = Fold.intBinary(op, t, OptUtil.iconst(x), OptUtil.iconst(y));
+            if (r != null) {
+                return replaceWithIconst(b, i, inst, r);
+            }
+            return KEEP; // a division that traps: left to run time
+        }
+        if (cx && commutative(op)) {
+            // constants to the right: one canonical form for GVN and the patterns below
+            inst.args().set(0, y);
+            inst.args().set(1, x);
+            Value tmp = x;
+            x = y;
+            y = tmp;
+            cx = false;
+            cy = true;
+        }
+        long allOnes = OptUtil.canon(t, -1);
+        if (cy) {
+            long c = OptUtil.iconst(y);
+            int bits = t.bits();
+            switch (op) {
+                case IADD, ISUB, BOR, BXOR -> {
+                    if (c == 0) {
+                        return replaceWith(b, i, inst, x);
+                    }
+                    if (op == Op.BOR && c == allOnes) {
+                        return replaceWith(b, i, inst, y);
+                    }
+                }
+                case ISHL, SSHR, USHR, ROTL, ROTR -> {
+                    if ((c & (bits - 1)) == 0) {
+                        return replaceWith(b, i, inst, x);
+                    }
+                }
+                case IMUL -> {
+                    if (c == 0) {
+                        return replaceWith(b, i, inst, y);
+                    }
+                    if (c == 1) {
+                        return replaceWith(b, i, inst, x);
+                    }
+                    if (isPowerOfTwo(c, t)) {
+                        Value k = OptUtil.insertIconst(b, i, t, log2(c, t));
+                        return replaceWithInst(b, i + 1, inst, Op.ISHL, List.of(x, k), 0, null);
+                    }
+                }
+                case BAND -> {
+                    if (c == 0) {
+                        return replaceWith(b, i, inst, y);
+                    }
+                    if (c == allOnes) {
+                        return replaceWith(b, i, inst, x);
+                    }
+                }
+                case SDIV, UDIV -> {
+                    if (c == 1) {
+                        return replaceWith(b, i, inst, x);
+                    }
+                    if (op == Op.UDIV && isPowerOfTwo(c, t)) {
+                        Value k = OptUtil.insertIconst(b, i, t, log2(c, t));
+                        return replaceWithInst(b, i + 1, inst, Op.USHR, List.of(x, k), 0, null);
+                    }
+                }
+                case UREM -> {
+                    if (isPowerOfTwo(c, t)) {
+                        Value k = OptUtil.insertIconst(b, i, t, c - 1);
+                        return replaceWithInst(b, i + 1, inst, Op.BAND, List.of(x, k), 0, null);
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        if (cx && (op == Op.ISHL || op == Op.SSHR || op == Op.USHR || op == Op.ROTL || op == Op.ROTR)) {
+            long c = OptUtil.iconst(x);
+            if (c == 0 || (c == allOnes && op != Op.ISHL && op != Op.USHR)) {
+                return replaceWith(b, i, inst, x); // 0 and -1 shift (arithmetically) and rotate to themselves
+            }
+        }
+        if (x == y) {
+            switch (op) {
+                case ISUB, BXOR -> {
+                    return replaceWithIconst(b, i, inst, 0);
+                }
+                case BAND, BOR -> {
+                    return replaceWith(b, i, inst, x);
+                }
+                default -> {
+                }
+            }
+        }
+        return KEEP;
+    }
+
+    private static int simplifyIcmp(Block b, int i, Inst inst) {
+        Value x = inst.arg(0);
+        Value y = inst.arg(1);
+        IrType t = x.type();
+        Cond cond = inst.cond();
+        boolean cx = OptUtil.isIconst(x);
+        boolean cy = OptUtil.isIconst(y);
+        if (cx && cy) {
+            return replaceWithIconst(b, i, inst, Fold.icmp(cond, t, OptUtil.iconst(x), OptUtil.iconst(y)));
+        }
+        if (x == y) {
+            return replaceWithIconst(b, i, inst, cond.eval(0, 0, t.bits()) ? 1 : 0);
+        }
+        if (cx) {
+            return replaceWithInst(b, i, inst, Op.ICMP, List.of(y, x), 0, cond.swap());
+        }
+        if (cy && OptUtil.iconst(y) == 0 && t == IrType.I32 && (cond == Cond.EQ || cond == Cond.NE)) {
+            Inst d = x.definingInst();
+            if (d != null && d.op() == Op.ICMP) {
+                if (cond == Cond.NE) {
+                    return replaceWith(b, i, inst, x); // a comparison result is already 0 or 1
+                }
+                return replaceWithInst(b, i, inst, Op.ICMP, List.of(d.arg(0), d.arg(1)), 0, d.cond().negate());
+            }
+        }
+        if (cy && (cond == Cond.ULT || cond == Cond.UGE) && OptUtil.iconst(y) == 0) {
+            return replaceWithIconst(b, i, inst, cond == Cond.UGE ? 1 : 0); // x <u 0 never, x >=u 0 always
+        }
+        return KEEP;
+    }
+
+    private static int simplifyTrapif(Block b, int i, Inst inst) {
+        Value x = inst.arg(0);
+        Value y = inst.arg(1);
+        Boolean fires = null;
+        if (x == y) {
+            fires = inst.cond().eval(0, 0, x.type().bits());
+        } else if (OptUtil.isIconst(x) && OptUtil.isIconst(y)) {
+            fires = inst.cond().eval(OptUtil.iconst(x), OptUtil.iconst(y), x.type().bits());
+        }
+        if (fires == null) {
+            return KEEP;
+        }
+        if (!fires) {
+            b.insts().remove(i);
+            return REMOVED;
+        }
+        // always traps: the rest of the block is dead
+        while (b.insts().size() > i) {
+            b.insts().remove(b.insts().size() - 1);
+        }
+        b.append(Op.TRAP, List.of(), inst.imm(), null, null, List.of());
+        return CFG;
+    }
+
+    private static int simplifyTerminator(Block b, Inst inst) {
+        switch (inst.op()) {
+            case BRIF -> {
+                Value c = inst.arg(0);
+                BlockCall taken = inst.targets().get(0);
+                BlockCall notTaken = inst.targets().get(1);
+                BlockCall only = null;
+                if (OptUtil.isIconst(c)) {
+                    only = OptUtil.iconst(c) != 0 ? taken : notTaken;
+                } else if (taken.target() == notTaken.target() && sameArgs(taken, notTaken)) {
+                    only = taken;
+                }
+                if (only != null) {
+                    OptUtil.setTerminator(b, Op.JUMP, List.of(), 0, List.of(new BlockCall(only.target(), only.args())));
+                    return CFG;
+                }
+                Inst d = c.definingInst();
+                if (d != null && d.op() == Op.ICMP && d.arg(0).type() == IrType.I32 && OptUtil.isIconst(d.arg(1))
+                        && OptUtil.iconst(d.arg(1)) == 0 && (d.cond() == Cond.NE || d.cond() == Cond.EQ)) {
+                    // brif (x != 0) -> brif x; brif (x == 0), T, F -> brif x, F, T
+                    List<BlockCall> targets = d.cond() == Cond.NE ? List.of(taken, notTaken) : List.of(notTaken, taken);
+                    OptUtil.setTerminator(b, Op.BRIF, List.of(d.arg(0)), 0, targets);
+                    return REPLACED;
+                }
+                return KEEP;
+            }
+            case BR_TABLE -> {
+                Value c = inst.arg(0);
+                if (!OptUtil.isIconst(c)) {
+                    return KEEP;
+                }
+                long index = OptUtil.iconst(c) & 0xFFFF_FFFFL;
+                List<BlockCall> targets = inst.targets();
+                BlockCall bc = index < targets.size() - 1 ? targets.get((int) index) : targets.get(targets.size() - 1);
+                OptUtil.setTerminator(b, Op.JUMP, List.of(), 0, List.of(new BlockCall(bc.target(), bc.args())));
+                return CFG;
+            }
+            default -> {
+                return KEEP;
+            }
+        }
+    }
+
+    /** Merges each block into its predecessor when that is its only one and ends in a {@code jump}. */
+    private static boolean mergeBlocks(IrFunction f) {
+        List<List<Block>> preds = OptUtil.predecessors(f);
+        java.util.Set<Block> removed = new java.util.HashSet<>();
+        boolean changed = false;
+        for (Block b : f.blocks()) {
+            if (removed.contains(b)) {
+                continue;
+            }
+            while (true) {
+                Inst t = b.terminator();
+                if (t == null || t.op() != Op.JUMP) {
+                    break;
+                }
+                BlockCall bc = t.targets().get(0);
+                Block c = bc.target();
+                if (c == b || c == f.entry() || preds.get(c.id()).size() != 1) {
+                    break;
+                }
+                for (int i = 0; i < c.params().size(); i++) {
+                    c.params().get(i).aliasTo(bc.args().get(i).resolve());
+                }
+                while (!c.params().isEmpty()) {
+                    c.removeParam(c.params().size() - 1);
+                }
+                b.insts().remove(b.insts().size() - 1);
+                for (Inst inst : List.copyOf(c.insts())) {
+                    b.insert(b.insts().size(), inst);
+                }
+                c.insts().clear();
+                for (Block s : b.successors()) {
+                    List<Block> ps = preds.get(s.id());
+                    for (int i = 0; i < ps.size(); i++) {
+                        if (ps.get(i) == c) {
+                            ps.set(i, b);
+                        }
+                    }
+                }
+                removed.add(c);
+                changed = true;
+            }
+        }
+        if (changed) {
+            f.blocks().removeIf(removed::contains);
+        }
+        return changed;
+    }
+
+    private static boolean sameArgs(BlockCall a, BlockCall b) {
+        if (a.args().size() != b.args().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.args().size(); i++) {
+            if (a.args().get(i).resolve() != b.args().get(i).resolve()) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
