@@ -136,40 +136,46 @@
 ;;
 ;; wasm[2]::many_args:
 ;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x28]
-;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L0
-;;   push   rbx
-;;   push   r12
-;;   sub    rsp,0x18
-;;   mov    rax,rdi
-;;   mov    edi,eax
-;;   xorps  xmm2,xmm2
-;;   cvtsi2sd xmm2,rax
-;;   mov    edx,0x3
-;;   mov    ecx,0x4
-;;   mov    r8d,0x5
-;;   mov    r9d,0x6
-;;   mov    esi,0x7
-;;   mov    ebx,0x8
-;;   mov    r12d,0x9
-;;   movabs r11,0x3ff8000000000000
-;;   movq   xmm0,r11
-;;   mov    r11d,0x40200000
-;;   movd   xmm1,r11d
-;;   mov    QWORD PTR [rsp],rsi
-;;   mov    QWORD PTR [rsp+0x8],rbx
-;;   mov    QWORD PTR [rsp+0x10],r12
-;;   mov    rsi,rax
-;;   call   wasm[1]::sum9
-;;   add    rsp,0x18
-;;   pop    r12
-;;   pop    rbx
-;;   ret
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L3
+;;   mov    eax,edi
+;;   xorps  xmm0,xmm0
+;;   cvtsi2sd xmm0,rdi
+;;   mov    eax,eax
+;;   add    rax,rdi
+;;   add    rax,0x7
+;;   movabs r11,0x4010000000000000
+;;   movq   xmm1,r11
+;;   addsd  xmm1,xmm0
+;;   cvttsd2si rcx,xmm1
+;;   cmp    rcx,0x1
+;;   jno    .L0
+;;   ucomisd xmm1,xmm1
+;;   jp     .L2
+;;   ucomisd xmm1,QWORD PTR [rip+.L4]
+;;   jne    .L1
 ;; .L0:
+;;   add    rcx,0x9
+;;   add    rcx,0x1a
+;;   add    rax,rcx
+;;   ret
+;; .L1:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x3
+;;   jmp    kiln_unwind
+;; .L2:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x4
+;;   jmp    kiln_unwind
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+0x0]
+;; .L4:
+;;   .quad  0xc3e0000000000000
+;;   .quad  0x0
 ;;
 ;; wasm[3]::leaf:
 ;;   mov    r11,QWORD PTR [r14]
@@ -184,31 +190,18 @@
 ;;
 ;; wasm[4]::three_calls:
 ;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x18]
-;;   cmp    r10,QWORD PTR [r11+0x10]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
-;;   push   rbx
-;;   push   r12
-;;   push   r13
-;;   mov    rbx,rdi
-;;   mov    edi,ebx
-;;   call   wasm[3]::leaf
-;;   mov    r12d,eax
-;;   mov    edi,ebx
-;;   add    edi,0x1
-;;   call   wasm[3]::leaf
-;;   mov    r13d,eax
-;;   mov    edi,ebx
-;;   add    edi,0x2
-;;   call   wasm[3]::leaf
-;;   add    r12d,r13d
-;;   add    eax,ebx
-;;   mov    ecx,r12d
-;;   add    ecx,eax
-;;   mov    eax,ecx
-;;   pop    r13
-;;   pop    r12
-;;   pop    rbx
+;;   imul   eax,edi,0x3
+;;   mov    ecx,edi
+;;   add    ecx,0x1
+;;   imul   ecx,ecx,0x3
+;;   mov    edx,edi
+;;   add    edx,0x2
+;;   imul   edx,edx,0x3
+;;   add    eax,ecx
+;;   add    edx,edi
+;;   add    eax,edx
 ;;   ret
 ;; .L0:
 ;;   mov    r11,QWORD PTR [r14]

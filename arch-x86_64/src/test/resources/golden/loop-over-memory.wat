@@ -34,38 +34,43 @@
 ;; ---- expected ----
 ;; wasm[0]::sum_bytes:
 ;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L4
-;;   cmp    esi,0x0
+;;   lea    r10,[rsp-0x8]
+;;   cmp    r10,QWORD PTR [r11+0x10]
+;;   jb     .L5
+;;   push   rbx
+;;   test   esi,esi
 ;;   jne    .L0
 ;;   mov    eax,0x0
-;;   jmp    .L2
+;;   jmp    .L3
 ;; .L0:
-;;   mov    eax,0x0
-;;   mov    ecx,0x0
+;;   mov    rax,QWORD PTR [r14+0x88]
+;;   mov    rcx,QWORD PTR [r14+0x80]
+;;   mov    edx,0x0
+;;   mov    r8d,0x0
 ;; .L1:
-;;   mov    edx,edi
-;;   add    edx,ecx
-;;   mov    edx,edx
-;;   mov    r8,QWORD PTR [r14+0x88]
-;;   mov    r9,rdx
-;;   add    r9,0x1
-;;   cmp    r9,r8
-;;   ja     .L3
-;;   mov    r8,QWORD PTR [r14+0x80]
-;;   movzx  edx,BYTE PTR [r8+rdx*1]
-;;   add    eax,edx
-;;   add    ecx,0x1
-;;   cmp    ecx,esi
+;;   mov    r9d,edi
+;;   add    r9d,r8d
+;;   mov    r9d,r9d
+;;   mov    rbx,r9
+;;   add    rbx,0x1
+;;   cmp    rbx,rax
+;;   ja     .L4
+;;   movzx  r9d,BYTE PTR [rcx+r9*1]
+;;   add    edx,r9d
+;;   add    r8d,0x1
+;;   cmp    r8d,esi
 ;;   jae    .L2
 ;;   jmp    .L1
 ;; .L2:
-;;   ret
+;;   mov    rax,rdx
 ;; .L3:
+;;   pop    rbx
+;;   ret
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L4:
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -74,26 +79,27 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
-;;   mov    eax,0x0
+;;   mov    rax,QWORD PTR [r14+0x88]
+;;   mov    rcx,QWORD PTR [r14+0x80]
+;;   mov    edx,0x0
 ;; .L0:
-;;   cmp    esi,0x0
+;;   test   esi,esi
 ;;   je     .L1
 ;;   sub    esi,0x1
-;;   mov    ecx,esi
-;;   shl    ecx,0x2
-;;   mov    edx,edi
-;;   add    edx,ecx
-;;   mov    ecx,edx
-;;   mov    rdx,QWORD PTR [r14+0x88]
-;;   mov    r8,rcx
-;;   add    r8,0x14
-;;   cmp    r8,rdx
+;;   mov    r8d,esi
+;;   shl    r8d,0x2
+;;   mov    r9d,edi
+;;   add    r9d,r8d
+;;   mov    r8d,r9d
+;;   mov    r9,r8
+;;   add    r9,0x14
+;;   cmp    r9,rax
 ;;   ja     .L2
-;;   mov    rdx,QWORD PTR [r14+0x80]
-;;   mov    ecx,DWORD PTR [rdx+rcx*1+0x10]
-;;   add    eax,ecx
+;;   mov    r8d,DWORD PTR [rcx+r8*1+0x10]
+;;   add    edx,r8d
 ;;   jmp    .L0
 ;; .L1:
+;;   mov    eax,edx
 ;;   ret
 ;; .L2:
 ;;   mov    r11,QWORD PTR [r14]

@@ -98,16 +98,9 @@
 ;;   cmp    rdx,rcx
 ;;   ja     .L0
 ;;   mov    rcx,QWORD PTR [r14+0x80]
-;;   mov    rax,QWORD PTR [rcx+rax*1]
-;;   rol    rax,0x20
-;;   mov    ecx,edi
-;;   mov    rdx,QWORD PTR [r14+0x88]
-;;   mov    rsi,rcx
-;;   add    rsi,0x8
-;;   cmp    rsi,rdx
-;;   ja     .L0
-;;   mov    rdx,QWORD PTR [r14+0x80]
-;;   mov    QWORD PTR [rdx+rcx*1],rax
+;;   mov    rdx,QWORD PTR [rcx+rax*1]
+;;   rol    rdx,0x20
+;;   mov    QWORD PTR [rcx+rax*1],rdx
 ;;   ret
 ;; .L0:
 ;;   mov    r11,QWORD PTR [r14]

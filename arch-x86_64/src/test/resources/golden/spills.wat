@@ -53,200 +53,94 @@
 ;;   mov    eax,edi
 ;;   mov    rcx,QWORD PTR [r14+0x68]
 ;;   mov    rdx,rax
-;;   add    rdx,0x4
+;;   add    rdx,0x40
 ;;   cmp    rdx,rcx
 ;;   ja     .L0
 ;;   mov    rcx,QWORD PTR [r14+0x60]
-;;   mov    eax,DWORD PTR [rcx+rax*1]
-;;   mov    ecx,edi
-;;   mov    rdx,QWORD PTR [r14+0x68]
-;;   mov    rsi,rcx
-;;   add    rsi,0x8
-;;   cmp    rsi,rdx
-;;   ja     .L0
-;;   mov    rdx,QWORD PTR [r14+0x60]
-;;   mov    ecx,DWORD PTR [rdx+rcx*1+0x4]
-;;   mov    edx,edi
-;;   mov    rsi,QWORD PTR [r14+0x68]
-;;   mov    r8,rdx
-;;   add    r8,0xc
-;;   cmp    r8,rsi
-;;   ja     .L0
-;;   mov    rsi,QWORD PTR [r14+0x60]
-;;   mov    edx,DWORD PTR [rsi+rdx*1+0x8]
-;;   mov    esi,edi
-;;   mov    r8,QWORD PTR [r14+0x68]
-;;   mov    r9,rsi
-;;   add    r9,0x10
-;;   cmp    r9,r8
-;;   ja     .L0
-;;   mov    r8,QWORD PTR [r14+0x60]
-;;   mov    esi,DWORD PTR [r8+rsi*1+0xc]
-;;   mov    r8d,edi
-;;   mov    r9,QWORD PTR [r14+0x68]
-;;   mov    rbx,r8
-;;   add    rbx,0x14
-;;   cmp    rbx,r9
-;;   ja     .L0
-;;   mov    r9,QWORD PTR [r14+0x60]
-;;   mov    r8d,DWORD PTR [r9+r8*1+0x10]
-;;   mov    r9d,edi
-;;   mov    rbx,QWORD PTR [r14+0x68]
-;;   mov    r12,r9
-;;   add    r12,0x18
-;;   cmp    r12,rbx
-;;   ja     .L0
-;;   mov    rbx,QWORD PTR [r14+0x60]
-;;   mov    r9d,DWORD PTR [rbx+r9*1+0x14]
-;;   mov    ebx,edi
-;;   mov    r12,QWORD PTR [r14+0x68]
-;;   mov    r13,rbx
-;;   add    r13,0x1c
-;;   cmp    r13,r12
-;;   ja     .L0
-;;   mov    r12,QWORD PTR [r14+0x60]
-;;   mov    ebx,DWORD PTR [r12+rbx*1+0x18]
-;;   mov    r12d,edi
-;;   mov    r13,QWORD PTR [r14+0x68]
-;;   mov    r15,r12
-;;   add    r15,0x20
-;;   cmp    r15,r13
-;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x60]
-;;   mov    r12d,DWORD PTR [r13+r12*1+0x1c]
-;;   mov    r13d,edi
-;;   mov    r15,QWORD PTR [r14+0x68]
-;;   mov    rbp,r13
-;;   add    rbp,0x24
-;;   cmp    rbp,r15
-;;   ja     .L0
-;;   mov    r15,QWORD PTR [r14+0x60]
-;;   mov    r11d,DWORD PTR [r15+r13*1+0x20]
-;;   mov    QWORD PTR [rsp],r11
-;;   mov    r15d,edi
-;;   mov    rbp,QWORD PTR [r14+0x68]
-;;   mov    r13,r15
-;;   add    r13,0x28
-;;   cmp    r13,rbp
-;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x60]
-;;   mov    r11d,DWORD PTR [r13+r15*1+0x24]
-;;   mov    QWORD PTR [rsp+0x8],r11
-;;   mov    r15d,edi
-;;   mov    rbp,QWORD PTR [r14+0x68]
-;;   mov    r13,r15
-;;   add    r13,0x2c
-;;   cmp    r13,rbp
-;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x60]
-;;   mov    r11d,DWORD PTR [r13+r15*1+0x28]
-;;   mov    QWORD PTR [rsp+0x10],r11
-;;   mov    r15d,edi
-;;   mov    rbp,QWORD PTR [r14+0x68]
-;;   mov    r13,r15
-;;   add    r13,0x30
-;;   cmp    r13,rbp
-;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x60]
-;;   mov    r11d,DWORD PTR [r13+r15*1+0x2c]
-;;   mov    QWORD PTR [rsp+0x18],r11
-;;   mov    r15d,edi
-;;   mov    rbp,QWORD PTR [r14+0x68]
-;;   mov    r13,r15
-;;   add    r13,0x34
-;;   cmp    r13,rbp
-;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x60]
-;;   mov    r11d,DWORD PTR [r13+r15*1+0x30]
-;;   mov    QWORD PTR [rsp+0x20],r11
-;;   mov    r15d,edi
-;;   mov    rbp,QWORD PTR [r14+0x68]
-;;   mov    r13,r15
-;;   add    r13,0x38
-;;   cmp    r13,rbp
-;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x60]
-;;   mov    r11d,DWORD PTR [r13+r15*1+0x34]
-;;   mov    QWORD PTR [rsp+0x28],r11
-;;   mov    r15d,edi
-;;   mov    rbp,QWORD PTR [r14+0x68]
-;;   mov    r13,r15
-;;   add    r13,0x3c
-;;   cmp    r13,rbp
-;;   ja     .L0
-;;   mov    r13,QWORD PTR [r14+0x60]
-;;   mov    r11d,DWORD PTR [r13+r15*1+0x38]
+;;   mov    edx,DWORD PTR [rcx+rax*1]
+;;   mov    esi,DWORD PTR [rcx+rax*1+0x4]
+;;   mov    edi,DWORD PTR [rcx+rax*1+0x8]
+;;   mov    r8d,DWORD PTR [rcx+rax*1+0xc]
+;;   mov    r9d,DWORD PTR [rcx+rax*1+0x10]
+;;   mov    ebx,DWORD PTR [rcx+rax*1+0x14]
+;;   mov    r12d,DWORD PTR [rcx+rax*1+0x18]
+;;   mov    r13d,DWORD PTR [rcx+rax*1+0x1c]
+;;   mov    r11d,DWORD PTR [rcx+rax*1+0x20]
 ;;   mov    QWORD PTR [rsp+0x38],r11
-;;   mov    edi,edi
-;;   mov    r15,QWORD PTR [r14+0x68]
-;;   mov    rbp,rdi
-;;   add    rbp,0x40
-;;   cmp    rbp,r15
-;;   ja     .L0
-;;   mov    r15,QWORD PTR [r14+0x60]
-;;   mov    r11d,DWORD PTR [r15+rdi*1+0x3c]
+;;   mov    r11d,DWORD PTR [rcx+rax*1+0x24]
 ;;   mov    QWORD PTR [rsp+0x30],r11
-;;   mov    r15d,eax
-;;   add    r15d,ecx
-;;   mov    ebp,edx
-;;   add    ebp,esi
-;;   add    r15d,ebp
-;;   mov    ebp,r8d
-;;   add    ebp,r9d
-;;   mov    edi,ebx
-;;   add    edi,r12d
-;;   add    ebp,edi
-;;   add    r15d,ebp
-;;   mov    r10,QWORD PTR [rsp]
-;;   mov    edi,r10d
-;;   mov    r10,QWORD PTR [rsp+0x8]
-;;   add    edi,r10d
-;;   mov    r10,QWORD PTR [rsp+0x10]
-;;   mov    ebp,r10d
-;;   mov    r10,QWORD PTR [rsp+0x18]
-;;   add    ebp,r10d
-;;   add    edi,ebp
-;;   mov    r10,QWORD PTR [rsp+0x20]
-;;   mov    ebp,r10d
-;;   mov    r10,QWORD PTR [rsp+0x28]
-;;   add    ebp,r10d
-;;   mov    r10,QWORD PTR [rsp+0x38]
-;;   mov    r13d,r10d
-;;   mov    r10,QWORD PTR [rsp+0x30]
-;;   add    r13d,r10d
-;;   add    ebp,r13d
-;;   add    edi,ebp
-;;   xor    r15d,edi
-;;   sub    eax,ecx
-;;   sub    edx,esi
-;;   sub    eax,edx
-;;   sub    r8d,r9d
-;;   sub    ebx,r12d
-;;   sub    r8d,ebx
-;;   sub    eax,r8d
-;;   mov    r10,QWORD PTR [rsp]
-;;   mov    ecx,r10d
-;;   mov    r10,QWORD PTR [rsp+0x8]
-;;   sub    ecx,r10d
-;;   mov    r10,QWORD PTR [rsp+0x10]
-;;   mov    edx,r10d
-;;   mov    r10,QWORD PTR [rsp+0x18]
-;;   sub    edx,r10d
-;;   sub    ecx,edx
-;;   mov    r10,QWORD PTR [rsp+0x20]
-;;   mov    edx,r10d
-;;   mov    r10,QWORD PTR [rsp+0x28]
-;;   sub    edx,r10d
-;;   mov    r10,QWORD PTR [rsp+0x38]
-;;   mov    esi,r10d
-;;   mov    r10,QWORD PTR [rsp+0x30]
-;;   sub    esi,r10d
-;;   sub    edx,esi
-;;   sub    ecx,edx
-;;   imul   eax,ecx
-;;   mov    ecx,r15d
+;;   mov    r11d,DWORD PTR [rcx+rax*1+0x28]
+;;   mov    QWORD PTR [rsp],r11
+;;   mov    r11d,DWORD PTR [rcx+rax*1+0x2c]
+;;   mov    QWORD PTR [rsp+0x8],r11
+;;   mov    r11d,DWORD PTR [rcx+rax*1+0x30]
+;;   mov    QWORD PTR [rsp+0x10],r11
+;;   mov    r11d,DWORD PTR [rcx+rax*1+0x34]
+;;   mov    QWORD PTR [rsp+0x18],r11
+;;   mov    r11d,DWORD PTR [rcx+rax*1+0x38]
+;;   mov    QWORD PTR [rsp+0x20],r11
+;;   mov    r11d,DWORD PTR [rcx+rax*1+0x3c]
+;;   mov    QWORD PTR [rsp+0x28],r11
+;;   mov    ecx,edx
+;;   add    ecx,esi
+;;   mov    eax,edi
+;;   add    eax,r8d
 ;;   add    ecx,eax
+;;   mov    eax,r9d
+;;   add    eax,ebx
+;;   mov    ebp,r12d
+;;   add    ebp,r13d
+;;   add    eax,ebp
+;;   add    ecx,eax
+;;   mov    r10,QWORD PTR [rsp+0x38]
+;;   mov    eax,r10d
+;;   mov    r10,QWORD PTR [rsp+0x30]
+;;   add    eax,r10d
+;;   mov    r10,QWORD PTR [rsp]
+;;   mov    ebp,r10d
+;;   mov    r10,QWORD PTR [rsp+0x8]
+;;   add    ebp,r10d
+;;   add    eax,ebp
+;;   mov    r10,QWORD PTR [rsp+0x10]
+;;   mov    ebp,r10d
+;;   mov    r10,QWORD PTR [rsp+0x18]
+;;   add    ebp,r10d
+;;   mov    r10,QWORD PTR [rsp+0x20]
+;;   mov    r15d,r10d
+;;   mov    r10,QWORD PTR [rsp+0x28]
+;;   add    r15d,r10d
+;;   add    ebp,r15d
+;;   add    eax,ebp
+;;   xor    ecx,eax
+;;   sub    edx,esi
+;;   sub    edi,r8d
+;;   sub    edx,edi
+;;   sub    r9d,ebx
+;;   sub    r12d,r13d
+;;   sub    r9d,r12d
+;;   sub    edx,r9d
+;;   mov    r10,QWORD PTR [rsp+0x38]
+;;   mov    eax,r10d
+;;   mov    r10,QWORD PTR [rsp+0x30]
+;;   sub    eax,r10d
+;;   mov    r10,QWORD PTR [rsp]
+;;   mov    esi,r10d
+;;   mov    r10,QWORD PTR [rsp+0x8]
+;;   sub    esi,r10d
+;;   sub    eax,esi
+;;   mov    r10,QWORD PTR [rsp+0x10]
+;;   mov    esi,r10d
+;;   mov    r10,QWORD PTR [rsp+0x18]
+;;   sub    esi,r10d
+;;   mov    r10,QWORD PTR [rsp+0x20]
+;;   mov    edi,r10d
+;;   mov    r10,QWORD PTR [rsp+0x28]
+;;   sub    edi,r10d
+;;   sub    esi,edi
+;;   sub    eax,esi
+;;   imul   edx,eax
 ;;   mov    eax,ecx
+;;   add    eax,edx
 ;;   add    rsp,0x40
 ;;   pop    r15
 ;;   pop    r13
