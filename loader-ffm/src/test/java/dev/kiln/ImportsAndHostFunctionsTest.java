@@ -53,6 +53,43 @@ class ImportsAndHostFunctionsTest {
         assertEquals(List.of("3 -5000000000 0.5 0.25 7"), log);
     }
 
+    @Test
+    void hostFunctionsWithStackPassedParameters() {
+        // 7 integers and 10 floats: the sixth integer and the ninth and tenth floats go on the stack
+        List<ValType> params = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            params.add(i % 2 == 0 ? ValType.I64 : ValType.I32);
+        }
+        for (int i = 0; i < 10; i++) {
+            params.add(i % 2 == 0 ? ValType.F64 : ValType.F32);
+        }
+        Func weigh = Func.wrap(store, FuncType.of(params, List.of(ValType.F64)), args -> {
+            double sum = 0;
+            for (int i = 0; i < args.length; i++) {
+                double v = switch (args[i].type()) {
+                    case I32 -> args[i].i32();
+                    case I64 -> args[i].i64();
+                    case F32 -> args[i].f32();
+                    default -> args[i].f64();
+                };
+                sum += v * (i + 1);
+            }
+            return new Val[] {Val.f64(sum)};
+        });
+        StringBuilder sig = new StringBuilder();
+        StringBuilder call = new StringBuilder();
+        double want = 0;
+        for (int i = 0; i < params.size(); i++) {
+            sig.append(' ').append(params.get(i));
+            call.append(" (").append(params.get(i)).append(".const ").append(i + 1).append(')');
+            want += (double) (i + 1) * (i + 1);
+        }
+        Module m = compile("(module (import \"env\" \"weigh\" (func $w (param" + sig + ") (result f64)))"
+                + " (func (export \"run\") (result f64) (call $w" + call + ")))");
+        Instance i = new Linker().define("env", "weigh", weigh).instantiate(store, m);
+        assertEquals(want, i.func("run").call()[0].f64());
+    }
+
     static final class Boom extends Exception {
         private static final long serialVersionUID = 1L;
 

@@ -236,31 +236,90 @@ public final class X86_64Backend implements Backend {
 
     @Override
     public CompiledCode compileImportAdapter(FuncType type, VMContextLayout layout) {
-        int ints = 0;
-        int floats = 0;
         for (ValType t : type.params()) {
-            if (t.isInteger() || t.isReference()) {
-                ints++;
-            } else if (t.isFloat()) {
-                floats++;
-            } else {
+            if (t == ValType.V128) {
                 throw new CompileException("imported functions with " + t + " parameters are not supported yet");
             }
-        }
-        if (ints > HOST_INT_REGS.length - 1 || floats > Lowering.FLOAT_ARG_REGS) {
-            throw new CompileException("imported functions with more than " + (HOST_INT_REGS.length - 1)
-                    + " integer or " + Lowering.FLOAT_ARG_REGS + " float parameters are not supported yet (" + type + ")");
         }
         if (type.results().size() > 1 || (type.results().size() == 1 && type.results().get(0) == ValType.V128)) {
             throw new CompileException("imported functions returning " + type.results() + " are not supported yet");
         }
+        // where each parameter is inside (internal convention) and on the host side (System V with the
+        // VMContext as the first integer argument)
+        int n = type.params().size();
+        int[] innerReg = new int[n];
+        int[] innerSlot = new int[n];
+        int[] hostReg = new int[n];
+        int[] hostSlot = new int[n];
+        int innerInt = 0;
+        int innerFloat = 0;
+        int innerStack = 0;
+        int hostInt = 1;
+        int hostFloat = 0;
+        int hostStack = 0;
+        for (int k = 0; k < n; k++) {
+            boolean fp = type.params().get(k).isFloat();
+            innerSlot[k] = -1;
+            hostSlot[k] = -1;
+            if (fp) {
+                if (innerFloat < Lowering.FLOAT_ARG_REGS) {
+                    innerReg[k] = innerFloat++;
+                } else {
+                    innerSlot[k] = innerStack++;
+                }
+                if (hostFloat < Lowering.FLOAT_ARG_REGS) {
+                    hostReg[k] = hostFloat++;
+                } else {
+                    hostSlot[k] = hostStack++;
+                }
+            } else {
+                if (innerInt < Lowering.ARG_REGS.length) {
+                    innerReg[k] = innerInt++;
+                } else {
+                    innerSlot[k] = innerStack++;
+                }
+                if (hostInt < HOST_INT_REGS.length) {
+                    hostReg[k] = hostInt++;
+                } else {
+                    hostSlot[k] = hostStack++;
+                }
+            }
+        }
         Assembler a = new Assembler();
         a.push(Gpr.RBP);
         a.mov(Size.S64, Gpr.RBP, Gpr.RSP);
-        // internal integer argument i -> host integer argument i+1 (the host's first is the VMContext);
-        // from the last so that no register is overwritten before it is read
-        for (int i = ints - 1; i >= 0; i--) {
-            a.mov(Size.S64, HOST_INT_REGS[i + 1], Lowering.ARG_REGS[i]);
+        int reserve = (8 * hostStack + 15) & -16;
+        if (reserve > 0) {
+            a.aluImm(AluOp.SUB, Size.S64, Gpr.RSP, reserve);
+        }
+        // 1. host stack arguments first, while every inner register is intact; inner stack argument j
+        //    is at [rbp + 16 + 8j]
+        for (int k = 0; k < n; k++) {
+            if (hostSlot[k] < 0) {
+                continue;
+            }
+            Mem to = Mem.of(Gpr.RSP, 8 * hostSlot[k]);
+            if (innerSlot[k] >= 0) {
+                a.mov(Size.S64, Gpr.R11, Mem.of(Gpr.RBP, 16 + 8 * innerSlot[k]));
+                a.mov(Size.S64, to, Gpr.R11);
+            } else if (type.params().get(k).isFloat()) {
+                a.movsd(to, Xmm.of(innerReg[k]));
+            } else {
+                a.mov(Size.S64, to, Lowering.ARG_REGS[innerReg[k]]);
+            }
+        }
+        // 2. integer registers shift up by one (inner register i -> host register i+1), from the last so
+        //    that nothing is overwritten before it is read; float registers coincide
+        for (int k = n - 1; k >= 0; k--) {
+            if (hostSlot[k] >= 0 || type.params().get(k).isFloat()) {
+                continue;
+            }
+            a.mov(Size.S64, HOST_INT_REGS[hostReg[k]], Lowering.ARG_REGS[innerReg[k]]);
+        }
+        for (int k = 0; k < n; k++) {
+            if (hostSlot[k] < 0 && type.params().get(k).isFloat() && innerSlot[k] >= 0) {
+                a.movsd(Xmm.of(hostReg[k]), Mem.of(Gpr.RBP, 16 + 8 * innerSlot[k]));
+            }
         }
         a.mov(Size.S64, Gpr.RDI, CodeEmitter.VMCTX);
         a.call(Gpr.R10);
@@ -271,6 +330,7 @@ public final class X86_64Backend implements Backend {
         a.jcc(Cond.E, ok);
         a.jmpRel32(Relocation.UNWIND_STUB);
         a.bind(ok);
+        a.mov(Size.S64, Gpr.RSP, Gpr.RBP);
         a.pop(Gpr.RBP);
         a.ret();
         return new CompiledCode(a.finish(), relocations(a), List.of());
