@@ -29,26 +29,31 @@
 ;;   mov    edi,edi
 ;;   mov    ecx,edi
 ;;   shl    rcx,0x10
-;;   mov    r8,QWORD PTR [r14+0x88]
+;;   lea    rax,[r14+0x80]
+;;   mov    r8,QWORD PTR [rax+0x8]
 ;;   lea    r9,[r8+rcx*1]
-;;   cmp    r9,QWORD PTR [r14+0x90]
+;;   cmp    r9,QWORD PTR [rax+0x10]
 ;;   ja     .L2
 ;;   test   rcx,rcx
 ;;   jne    .L0
 ;;   jmp    .L1
 ;; .L0:
-;;   mov    rdi,QWORD PTR [r14+0x80]
+;;   mov    rdi,QWORD PTR [rax]
 ;;   add    rdi,r8
 ;;   mov    rsi,rcx
 ;;   mov    edx,0x3
+;;   push   rax
 ;;   push   r8
+;;   push   r9
 ;;   push   r9
 ;;   call   QWORD PTR [r14+0x8]
 ;;   pop    r9
+;;   pop    r9
 ;;   pop    r8
+;;   pop    r10
 ;;   test   eax,eax
 ;;   jne    .L2
-;;   mov    QWORD PTR [r14+0x88],r9
+;;   mov    QWORD PTR [r10+0x8],r9
 ;; .L1:
 ;;   mov    rax,r8
 ;;   shr    rax,0x10

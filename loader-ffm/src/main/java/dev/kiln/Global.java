@@ -31,6 +31,29 @@ public final class Global implements Extern {
         this.mutable = mutable;
     }
 
+    /**
+     * A global created by the host, for modules to import (like the spec's {@code spectest.global_i32}).
+     *
+     * @throws IllegalArgumentException if {@code init} is not of type {@code type}
+     */
+    public static Global create(Store store, ValType type, boolean mutable, Val init) {
+        if (init.type() != type) {
+            throw new IllegalArgumentException("initial value is " + init.type() + ", the global is " + type);
+        }
+        MemorySegment slot = store.allocate(16, 16);
+        write(slot, 0, new Val(type, store.toBits(init)));
+        return new Global(store, slot, 0, type, mutable);
+    }
+
+    Store store() {
+        return store;
+    }
+
+    /** The address of the value slot (what importers point to). */
+    long address() {
+        return vmctx.address() + offset;
+    }
+
     /** The value type. */
     public ValType type() {
         return type;

@@ -5,7 +5,8 @@ import dev.kiln.abi.FuncType;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.VMStoreContext;
-import dev.kiln.loader.LinearMemoryReservation;
+import dev.kiln.abi.VMMemoryDefinition;
+import dev.kiln.abi.ValType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
@@ -34,6 +35,7 @@ public final class Instance {
     private final Map<String, Table> tableExports = new LinkedHashMap<>();
     private final Memory[] memories;
     private final Table[] tables;
+    private final Global[] importedGlobals;
     /** Per element segment: its items as native reference bits; null once dropped. */
     private final long[][] elements;
 
@@ -73,11 +75,47 @@ public final class Instance {
                     + " were provided");
         }
         int funcImport = 0;
+        java.util.List<Table> tableList = new java.util.ArrayList<>();
+        java.util.List<Memory> memoryList = new java.util.ArrayList<>();
+        java.util.List<Global> globalList = new java.util.ArrayList<>();
         for (int i = 0; i < imports.length; i++) {
             ArtifactMetadata.ImportInfo imp = meta.imports().get(i);
             String what = "\"" + imp.module() + "\" \"" + imp.name() + "\"";
-            if (imp.kind() != ArtifactMetadata.ExportInfo.FUNC) {
-                throw new LinkException("imports of this kind are not supported yet: " + what);
+            switch (imp.kind()) {
+                case 1 -> {
+                    if (!(imports[i] instanceof Table t) || t.elementType().code() != imp.a()
+                            || !limitsMatch(t.size(), t.hasMax() ? t.maxSize() : -1, imp.b(), imp.c())) {
+                        throw new LinkException("incompatible import type for " + what + ": a table " + imp.b() + ".."
+                                + imp.c() + " is required");
+                    }
+                    checkStore(t.store(), what);
+                    vmctx.set(ValueLayout.JAVA_LONG, layout.table(tableList.size()), t.definition().address());
+                    tableList.add(t);
+                    continue;
+                }
+                case 2 -> {
+                    if (!(imports[i] instanceof Memory m)
+                            || !limitsMatch(m.size(), m.hasMax() ? m.maxSize() : -1, imp.a(), imp.b())) {
+                        throw new LinkException("incompatible import type for " + what + ": a memory " + imp.a() + ".."
+                                + imp.b() + " is required");
+                    }
+                    checkStore(m.store(), what);
+                    vmctx.set(ValueLayout.JAVA_LONG, layout.memoryImport(memoryList.size()), m.definition().address());
+                    memoryList.add(m);
+                    continue;
+                }
+                case 3 -> {
+                    if (!(imports[i] instanceof Global g) || g.type().code() != imp.a() || g.isMutable() != (imp.b() != 0)) {
+                        throw new LinkException("incompatible import type for " + what + ": a "
+                                + (imp.b() != 0 ? "mutable " : "") + ValType.fromCode((int) imp.a()) + " global is required");
+                    }
+                    checkStore(g.store(), what);
+                    vmctx.set(ValueLayout.JAVA_LONG, layout.globalImport(globalList.size()), g.address());
+                    globalList.add(g);
+                    continue;
+                }
+                default -> {
+                }
             }
             if (!(imports[i] instanceof Func f)) {
                 throw new LinkException("incompatible import type for " + what + ": a function is required");
@@ -106,34 +144,33 @@ public final class Instance {
         }
         BY_VMCTX.put(vmctx.address(), this);
 
-        // tables
-        tables = new Table[meta.tables().size()];
-        for (int t = 0; t < tables.length; t++) {
+        // tables, imported ones first
+        int importedTables = tableList.size();
+        for (int t = 0; t < meta.tables().size(); t++) {
             ArtifactMetadata.TableInfo ti = meta.tables().get(t);
-            tables[t] = new Table(store, ti.elemType(), ti.min(), ti.max());
-            vmctx.set(ValueLayout.JAVA_LONG, layout.table(t), tables[t].definition().address());
+            Table table = new Table(store, ti.elemType(), ti.min(), ti.max());
+            vmctx.set(ValueLayout.JAVA_LONG, layout.table(importedTables + t), table.definition().address());
+            tableList.add(table);
         }
+        tables = tableList.toArray(new Table[0]);
         // memories: a reservation that never moves, the initial pages committed
-        memories = new Memory[meta.memories().size()];
-        for (int i = 0; i < memories.length; i++) {
+        int importedMemories = memoryList.size();
+        for (int i = 0; i < meta.memories().size(); i++) {
             ArtifactMetadata.MemoryInfo mi = meta.memories().get(i);
-            long maxPages = mi.maxPages() < 0 ? 65536 : Math.min(mi.maxPages(), 65536);
-            LinearMemoryReservation r = LinearMemoryReservation.forMemory32(mi.minPages());
-            store.own(r);
-            vmctx.set(ValueLayout.JAVA_LONG, layout.memoryBase(i), r.base());
-            vmctx.set(ValueLayout.JAVA_LONG, layout.memoryLength(i), mi.minPages() * Memory.PAGE_SIZE);
-            vmctx.set(ValueLayout.JAVA_LONG, layout.memoryMaxLength(i), maxPages * Memory.PAGE_SIZE);
-            memories[i] = new Memory(store, vmctx, layout, i, r, maxPages);
+            int memidx = importedMemories + i;
+            memoryList.add(new Memory(store, vmctx.asSlice(layout.memoryBase(memidx), VMMemoryDefinition.BYTES),
+                    mi.minPages(), mi.maxPages()));
         }
+        memories = memoryList.toArray(new Memory[0]);
         // globals (spec §4.5.4: evaluate the initializers)
+        importedGlobals = globalList.toArray(new Global[0]);
         for (int i = 0; i < meta.globals().size(); i++) {
             ArtifactMetadata.GlobalInfo g = meta.globals().get(i);
             long bits = switch (g.initKind()) {
                 case ArtifactMetadata.GlobalInfo.INIT_CONST -> g.init();
                 case ArtifactMetadata.GlobalInfo.INIT_REF_NULL -> 0;
                 case ArtifactMetadata.GlobalInfo.INIT_REF_FUNC -> funcRef((int) g.init());
-                default -> throw new UnsupportedOperationException("global initializers of kind " + g.initKind()
-                        + " need imported globals, which are not supported yet");
+                default -> store.toBits(importedGlobals[(int) g.init()].get());
             };
             Global.write(vmctx, layout.global(i), new Val(g.type(), bits));
         }
@@ -144,7 +181,8 @@ public final class Instance {
             long[] items = meta.elements().get(e).items();
             long[] bits = new long[items.length];
             for (int k = 0; k < items.length; k++) {
-                bits[k] = items[k] < 0 ? 0 : funcRef((int) items[k]);
+                bits[k] = items[k] >= 0 ? funcRef((int) items[k])
+                        : items[k] == -1 ? 0 : store.toBits(importedGlobals[(int) (-2 - items[k])].get());
             }
             elements[e] = bits;
         }
@@ -158,7 +196,7 @@ public final class Instance {
         for (int e = 0; e < elements.length; e++) {
             ArtifactMetadata.ElementInfo ei = meta.elements().get(e);
             if (ei.mode() == ArtifactMetadata.ElementInfo.ACTIVE) {
-                long offset = constOffset(ei.offsetKind(), ei.offset());
+                long offset = segmentOffset(ei.offsetKind(), ei.offset());
                 tableInit(ei.tableIndex(), e, offset, 0, elements[e].length);
             }
             if (ei.mode() != ArtifactMetadata.ElementInfo.PASSIVE) {
@@ -169,7 +207,7 @@ public final class Instance {
             if (!d.active()) {
                 continue;
             }
-            long offset = constOffset(d.offsetKind(), d.offset());
+            long offset = segmentOffset(d.offsetKind(), d.offset());
             MemorySegment mem = memories[d.memoryIndex()].segment();
             if (offset + d.length() > mem.byteSize()) {
                 throw new Trap(TrapCode.MEMORY_OUT_OF_BOUNDS);
@@ -189,19 +227,42 @@ public final class Instance {
                 case 1 -> tableExports.put(e.name(), tables[e.index()]);
                 case 2 -> memoryExports.put(e.name(), memories[e.index()]);
                 case 3 -> {
-                    ArtifactMetadata.GlobalInfo g = meta.globals().get(e.index());
-                    globalExports.put(e.name(), new Global(store, vmctx, layout.global(e.index()), g.type(), g.mutable()));
+                    if (e.index() < importedGlobals.length) {
+                        globalExports.put(e.name(), importedGlobals[e.index()]);
+                    } else {
+                        int d = e.index() - importedGlobals.length;
+                        ArtifactMetadata.GlobalInfo g = meta.globals().get(d);
+                        globalExports.put(e.name(), new Global(store, vmctx, layout.global(d), g.type(), g.mutable()));
+                    }
                 }
                 default -> throw new IllegalStateException("export kind " + e.kind());
             }
         }
     }
 
-    private static long constOffset(int kind, long value) {
+    /** A segment's i32 offset: a constant or the value of an imported global. */
+    private long segmentOffset(int kind, long value) {
         if (kind != ArtifactMetadata.GlobalInfo.INIT_CONST) {
-            throw new UnsupportedOperationException("segment offsets from imported globals are not supported yet");
+            return importedGlobals[(int) value].get().i32() & 0xFFFF_FFFFL;
         }
         return value & 0xFFFF_FFFFL;
+    }
+
+    private void checkStore(Store owner, String what) {
+        if (owner != store) {
+            throw new LinkException("import " + what + " belongs to another store");
+        }
+    }
+
+    /**
+     * Limits subtyping (spec §4.5.2, import matching): the provided size must be at least the required
+     * minimum, and if a maximum is required the provided one must exist and not exceed it.
+     */
+    private static boolean limitsMatch(long size, long max, long requiredMin, long requiredMax) {
+        if (size < requiredMin) {
+            return false;
+        }
+        return requiredMax < 0 || (max >= 0 && max <= requiredMax);
     }
 
     private void writeRecord(int offset, long code, long callee, long upcall, FuncType type) {

@@ -1,6 +1,6 @@
 package dev.kiln;
 
-import dev.kiln.abi.VMContextLayout;
+import dev.kiln.abi.VMMemoryDefinition;
 import dev.kiln.loader.LinearMemoryReservation;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -24,26 +24,59 @@ public final class Memory implements Extern {
     public static final long PAGE_SIZE = 65536;
 
     private final Store store;
-    private final MemorySegment vmctx;
-    private final VMContextLayout layout;
-    private final int memidx;
+    private final MemorySegment def;
     private final LinearMemoryReservation reservation;
     private final long maxPages;
+    private final boolean hasMax;
 
-    Memory(Store store, MemorySegment vmctx, VMContextLayout layout, int memidx, LinearMemoryReservation reservation,
-            long maxPages) {
+    /**
+     * @param def the memory's {@link VMMemoryDefinition} (in a VMContext or in store memory), which this
+     *            method fills in
+     */
+    Memory(Store store, MemorySegment def, long minPages, long declaredMaxPages) {
         this.store = store;
-        this.vmctx = vmctx;
-        this.layout = layout;
-        this.memidx = memidx;
-        this.reservation = reservation;
-        this.maxPages = maxPages;
+        this.def = def;
+        this.hasMax = declaredMaxPages >= 0;
+        this.maxPages = declaredMaxPages < 0 ? 65536 : Math.min(declaredMaxPages, 65536);
+        this.reservation = LinearMemoryReservation.forMemory32(minPages);
+        store.own(reservation);
+        def.set(ValueLayout.JAVA_LONG, VMMemoryDefinition.BASE, reservation.base());
+        def.set(ValueLayout.JAVA_LONG, VMMemoryDefinition.LENGTH, minPages * PAGE_SIZE);
+        def.set(ValueLayout.JAVA_LONG, VMMemoryDefinition.MAX_LENGTH, maxPages * PAGE_SIZE);
+    }
+
+    /**
+     * A memory created by the host, for modules to import (like the spec's {@code spectest.memory}).
+     *
+     * @param minPages initial size in 64 KiB pages
+     * @param maxPages maximum size in pages, or -1 for none (then 65536, 4 GiB)
+     * @throws IllegalArgumentException if the limits are invalid
+     */
+    public static Memory create(Store store, long minPages, long maxPages) {
+        if (minPages < 0 || minPages > 65536 || (maxPages >= 0 && (maxPages < minPages || maxPages > 65536))) {
+            throw new IllegalArgumentException("invalid memory limits " + minPages + ".." + maxPages);
+        }
+        return new Memory(store, store.allocate(VMMemoryDefinition.BYTES, 8), minPages, maxPages);
+    }
+
+    /** The address of the memory's {@link VMMemoryDefinition} (what importers point to). */
+    MemorySegment definition() {
+        return def;
+    }
+
+    Store store() {
+        return store;
+    }
+
+    /** Whether the memory was declared with a maximum. */
+    boolean hasMax() {
+        return hasMax;
     }
 
     /** The current length in bytes (a multiple of {@link #PAGE_SIZE}). */
     public long byteSize() {
         store.ensureOpen();
-        return vmctx.get(ValueLayout.JAVA_LONG, layout.memoryLength(memidx));
+        return def.get(ValueLayout.JAVA_LONG, VMMemoryDefinition.LENGTH);
     }
 
     /** The current size in 64 KiB pages. */
@@ -86,7 +119,7 @@ public final class Memory implements Extern {
         } catch (RuntimeException e) {
             return -1;
         }
-        vmctx.set(ValueLayout.JAVA_LONG, layout.memoryLength(memidx), newBytes);
+        def.set(ValueLayout.JAVA_LONG, VMMemoryDefinition.LENGTH, newBytes);
         return old;
     }
 }

@@ -29,11 +29,28 @@ public final class Table implements Extern {
     private final ValType elemType;
     private final MemorySegment def;
     private final long max;
+    private final boolean hasMax;
     private MemorySegment entries;
+
+    /**
+     * A table created by the host, for modules to import (like the spec's {@code spectest.table}).
+     *
+     * @param elemType {@code funcref} or {@code externref}
+     * @param min      initial size in entries
+     * @param max      maximum size in entries, or -1 for none
+     * @throws IllegalArgumentException if the type or limits are invalid
+     */
+    public static Table create(Store store, ValType elemType, long min, long max) {
+        if (!elemType.isReference() || min < 0 || min > MAX_ENTRIES || (max >= 0 && (max < min || max > MAX_ENTRIES))) {
+            throw new IllegalArgumentException("invalid table " + elemType + " " + min + ".." + max);
+        }
+        return new Table(store, elemType, min, max);
+    }
 
     Table(Store store, ValType elemType, long min, long max) {
         this.store = store;
         this.elemType = elemType;
+        this.hasMax = max >= 0;
         this.max = max < 0 ? MAX_ENTRIES : max;
         this.def = store.allocate(VMTableDefinition.BYTES, 8);
         long capacity = Math.max(min, Math.min(this.max, MAX_RESERVE));
@@ -61,6 +78,14 @@ public final class Table implements Extern {
 
     MemorySegment definition() {
         return def;
+    }
+
+    boolean hasMax() {
+        return hasMax;
+    }
+
+    Store store() {
+        return store;
     }
 
     long raw(long index) {

@@ -33,9 +33,9 @@ import java.util.List;
  * @param importedFunctions how many functions are imported (their funcidx come first)
  * @param functions         the defined functions, by funcidx minus {@code importedFunctions}
  * @param exports           the exports, in module order
- * @param tables            the defined tables
+ * @param tables            the defined tables (imported ones are in {@code imports})
  * @param elements          the element segments, by elemidx
- * @param memories          the memories (Wasm 2.0: at most one)
+ * @param memories          the defined memories (Wasm 2.0: at most one memory in all)
  * @param globals           the defined globals, by defined-global index
  * @param data              the data segments, by dataidx
  * @param startFunction     the start function's funcidx (spec §2.5.9), or -1
@@ -140,7 +140,8 @@ public record ArtifactMetadata(
      * @param offsetKind for an active segment, {@link GlobalInfo#INIT_CONST} or {@link GlobalInfo#INIT_GLOBAL}
      * @param offset     the i32 offset or the globalidx holding it
      * @param elemType   the reference type of the items
-     * @param items      per item a funcidx, or -1 for {@code ref.null}
+     * @param items      per item a funcidx, -1 for {@code ref.null}, or {@code -2 - globalidx} for
+     *                   {@code global.get} of an (imported) global
      */
     public record ElementInfo(int mode, int tableIndex, int offsetKind, long offset, ValType elemType, long[] items) {
         /** Copied into a table at instantiation, then dropped. */
@@ -204,8 +205,21 @@ public record ArtifactMetadata(
         for (GlobalInfo gi : globals) {
             g.add(gi.type());
         }
+        int importedTables = 0;
+        int importedMemories = 0;
+        int importedGlobals = 0;
+        for (ImportInfo i : imports) {
+            switch (i.kind()) {
+                case 1 -> importedTables++;
+                case 2 -> importedMemories++;
+                case 3 -> importedGlobals++;
+                default -> {
+                }
+            }
+        }
         return VMContextLayout.forModule(importedFunctions, importedFunctions + functions.size(), types.size(),
-                tables.size(), memories.size(), g, data.size());
+                importedTables + tables.size(), importedMemories, importedMemories + memories.size(), importedGlobals, g,
+                data.size());
     }
 
     /**

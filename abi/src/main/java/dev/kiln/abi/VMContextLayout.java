@@ -29,10 +29,11 @@ import java.util.List;
  *     {@code call_indirect}), 4 bytes padding;</li>
  * <li>for each function type: u32 canonical type id;</li>
  * <li>for each table, imported ones first: u64 address of its {@link VMTableDefinition};</li>
- * <li>for each memory (Wasm 2.0: at most one): u64 base address, u64 current length in bytes,
- *     u64 maximum length in bytes ({@code memory.grow} fails beyond it);</li>
- * <li>for each defined global: its value in an 8-byte slot (16 for v128), the low bytes used for
- *     i32/f32;</li>
+ * <li>for each imported memory: u64 address of the exporter's memory definition; for each defined
+ *     memory (Wasm 2.0: at most one memory in all), its definition inline: u64 base address, u64
+ *     current length in bytes, u64 maximum length in bytes ({@code memory.grow} fails beyond it);</li>
+ * <li>for each imported global: u64 address of the exporter's value slot; for each defined global:
+ *     its value in an 8-byte slot (16 for v128), the low bytes used for i32/f32;</li>
  * <li>for each data segment: u64 address and u64 length of its bytes (length 0 once dropped).</li>
  * </ul>
  *
@@ -65,18 +66,23 @@ public final class VMContextLayout {
     private final int typeIdsOffset;
     private final int tables;
     private final int tablesOffset;
+    private final int importedMemories;
     private final int memories;
     private final int memoriesOffset;
+    private final int importedGlobals;
+    private final int globalImportsOffset;
     private final int[] globalOffsets;
     private final int dataSegments;
     private final int dataOffset;
     private final int size;
 
-    private VMContextLayout(int importedFunctions, int functions, int types, int tables, int memories,
-            List<ValType> globals, int dataSegments) {
+    private VMContextLayout(int importedFunctions, int functions, int types, int tables, int importedMemories,
+            int memories, int importedGlobals, List<ValType> globals, int dataSegments) {
         this.importedFunctions = importedFunctions;
         this.functions = functions;
+        this.importedMemories = importedMemories;
         this.memories = memories;
+        this.importedGlobals = importedGlobals;
         int off = HEADER_SIZE + FUNCTION_RECORD_SIZE * functions;
         this.typeIdsOffset = off;
         off += 4 * types;
@@ -85,7 +91,9 @@ public final class VMContextLayout {
         this.tablesOffset = off;
         off += 8 * tables;
         this.memoriesOffset = off;
-        off += 24 * memories;
+        off += 8 * importedMemories + 24 * (memories - importedMemories);
+        this.globalImportsOffset = off;
+        off += 8 * importedGlobals;
         this.globalOffsets = new int[globals.size()];
         for (int i = 0; i < globals.size(); i++) {
             int bytes = globals.get(i) == ValType.V128 ? 16 : 8;
@@ -109,7 +117,7 @@ public final class VMContextLayout {
      */
     public static VMContextLayout forModule(int importedFunctions, int memories, List<ValType> globals,
             int dataSegments) {
-        return new VMContextLayout(importedFunctions, importedFunctions, 0, 0, memories, globals, dataSegments);
+        return new VMContextLayout(importedFunctions, importedFunctions, 0, 0, 0, memories, 0, globals, dataSegments);
     }
 
     /**
@@ -125,7 +133,53 @@ public final class VMContextLayout {
      */
     public static VMContextLayout forModule(int importedFunctions, int functions, int types, int tables, int memories,
             List<ValType> globals, int dataSegments) {
-        return new VMContextLayout(importedFunctions, functions, types, tables, memories, globals, dataSegments);
+        return new VMContextLayout(importedFunctions, functions, types, tables, 0, memories, 0, globals, dataSegments);
+    }
+
+    /**
+     * The layout for a module's full shape, imports of every kind included.
+     *
+     * @param importedFunctions number of imported functions
+     * @param functions         number of functions, imported ones included
+     * @param types             number of function types
+     * @param tables            number of tables, imported ones included
+     * @param importedMemories  number of imported memories
+     * @param memories          number of memories, imported ones included
+     * @param importedGlobals   number of imported globals
+     * @param definedGlobals    the types of the defined globals
+     * @param dataSegments      number of data segments
+     */
+    public static VMContextLayout forModule(int importedFunctions, int functions, int types, int tables,
+            int importedMemories, int memories, int importedGlobals, List<ValType> definedGlobals, int dataSegments) {
+        return new VMContextLayout(importedFunctions, functions, types, tables, importedMemories, memories,
+                importedGlobals, definedGlobals, dataSegments);
+    }
+
+    /** Whether memory {@code memidx} is imported (reached through a pointer to its definition). */
+    public boolean memoryImported(int memidx) {
+        checkMemory(memidx);
+        return memidx < importedMemories;
+    }
+
+    /** Offset of imported memory {@code memidx}'s u64 address of the exporter's definition. */
+    public int memoryImport(int memidx) {
+        if (!memoryImported(memidx)) {
+            throw new IllegalArgumentException("memory " + memidx + " is defined, not imported");
+        }
+        return memoriesOffset + 8 * memidx;
+    }
+
+    /** Number of imported globals. */
+    public int importedGlobals() {
+        return importedGlobals;
+    }
+
+    /** Offset of imported global {@code i}'s u64 address of the exporter's value slot. */
+    public int globalImport(int i) {
+        if (i < 0 || i >= importedGlobals) {
+            throw new IndexOutOfBoundsException("imported global " + i + " of " + importedGlobals);
+        }
+        return globalImportsOffset + 8 * i;
     }
 
     /** Offset of the u64 address of libcall {@code id} ({@link #LIBCALL_TABLE_GROW}, ...). */
@@ -169,7 +223,7 @@ public final class VMContextLayout {
 
     /** The layout of a module without imported functions (see the full overload). */
     public static VMContextLayout forModule(int memories, List<ValType> globals, int dataSegments) {
-        return new VMContextLayout(0, 0, 0, 0, memories, globals, dataSegments);
+        return new VMContextLayout(0, 0, 0, 0, 0, memories, 0, globals, dataSegments);
     }
 
     /** Number of imported functions. */
@@ -211,10 +265,13 @@ public final class VMContextLayout {
         }
     }
 
-    /** Offset of memory {@code memidx}'s u64 base address. */
+    /** Offset of defined memory {@code memidx}'s inline definition (its u64 base address). */
     public int memoryBase(int memidx) {
         checkMemory(memidx);
-        return memoriesOffset + 24 * memidx;
+        if (memidx < importedMemories) {
+            throw new IllegalArgumentException("memory " + memidx + " is imported: its definition is behind a pointer");
+        }
+        return memoriesOffset + 8 * importedMemories + 24 * (memidx - importedMemories);
     }
 
     /** Offset of memory {@code memidx}'s u64 current length in bytes. */

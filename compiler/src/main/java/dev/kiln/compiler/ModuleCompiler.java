@@ -74,19 +74,25 @@ public final class ModuleCompiler {
         Validator.validate(module, bytes);
         List<ArtifactMetadata.ImportInfo> imports = new ArrayList<>();
         for (var imp : module.imports()) {
-            if (!(imp.desc() instanceof dev.kiln.compiler.wasm.ImportDesc.Func f)) {
-                throw new CompileException("imports of " + imp.desc().kind().toString().toLowerCase(java.util.Locale.ROOT)
-                        + "s are not supported yet (import \"" + imp.module() + "\" \"" + imp.name() + "\")");
-            }
-            imports.add(new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), ArtifactMetadata.ExportInfo.FUNC,
-                    f.typeIndex(), 0, -1));
+            ArtifactMetadata.ImportInfo info = switch (imp.desc()) {
+                case dev.kiln.compiler.wasm.ImportDesc.Func f -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(),
+                        ArtifactMetadata.ExportInfo.FUNC, f.typeIndex(), 0, -1);
+                case dev.kiln.compiler.wasm.TableType t -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), 1,
+                        t.elemType().code(), t.limits().min(), t.limits().max());
+                case dev.kiln.compiler.wasm.MemoryType m -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), 2,
+                        m.limits().min(), m.limits().max(), -1);
+                case dev.kiln.compiler.wasm.GlobalType g -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), 3,
+                        g.valType().code(), g.mutable() ? 1 : 0, -1);
+            };
+            imports.add(info);
         }
         List<dev.kiln.abi.ValType> globalTypes = new ArrayList<>();
         for (var g : module.globals()) {
             globalTypes.add(g.type().valType());
         }
         VMContextLayout layout = VMContextLayout.forModule(module.importedFunctionCount(), module.functionCount(),
-                module.types().size(), module.tableCount(), module.memories().size(), globalTypes, module.data().size());
+                module.types().size(), module.tableCount(), module.importedMemoryCount(), module.memoryCount(),
+                module.importedGlobalCount(), globalTypes, module.data().size());
         FunctionEnvironment env = new FunctionEnvironment() {
             @Override
             public FuncType functionType(int funcIndex) {
@@ -142,13 +148,17 @@ public final class ModuleCompiler {
         // one import adapter per signature of an imported function; its offset goes into the import's record
         java.util.Map<Integer, Integer> adapterOffset = new java.util.TreeMap<>();
         for (ArtifactMetadata.ImportInfo imp : imports) {
-            adapterOffset.computeIfAbsent((int) imp.a(), t -> linker.place("import_adapter[" + t + "]",
-                    backend.compileImportAdapter(module.types().get(t), layout)));
+            if (imp.kind() == ArtifactMetadata.ExportInfo.FUNC) {
+                adapterOffset.computeIfAbsent((int) imp.a(), t -> linker.place("import_adapter[" + t + "]",
+                        backend.compileImportAdapter(module.types().get(t), layout)));
+            }
         }
         for (int i = 0; i < imports.size(); i++) {
             ArtifactMetadata.ImportInfo imp = imports.get(i);
-            imports.set(i, new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), imp.kind(), imp.a(), imp.b(),
-                    adapterOffset.get((int) imp.a())));
+            if (imp.kind() == ArtifactMetadata.ExportInfo.FUNC) {
+                imports.set(i, new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), imp.kind(), imp.a(), imp.b(),
+                        adapterOffset.get((int) imp.a())));
+            }
         }
         byte[] text = linker.link(symbol -> symbol == Relocation.UNWIND_STUB ? unwind : funcOffset[symbol]);
 
@@ -179,6 +189,7 @@ public final class ModuleCompiler {
                     items[k] = switch (x.opcode()) {
                         case REF_FUNC -> x.value();
                         case REF_NULL -> -1;
+                        case GLOBAL_GET -> -2 - x.value();
                         default -> throw new CompileException("element expressions " + x.opcode().mnemonic()
                                 + " are not supported yet (at byte offset " + x.start() + ")");
                     };

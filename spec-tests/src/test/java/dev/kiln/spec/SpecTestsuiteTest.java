@@ -53,6 +53,28 @@ class SpecTestsuiteTest {
         }));
     }
 
+    /** A representative set of scripts run through serialize -> file -> load (the ahead-of-time path). */
+    static final List<String> AOT_FILES = List.of("i32.wast", "i64.wast", "f32.wast", "f64.wast", "conversions.wast",
+            "memory.wast", "memory_grow.wast", "bulk.wast", "call_indirect.wast", "linking.wast", "imports.wast",
+            "elem.wast", "table_grow.wast", "global.wast", "start.wast", "br_table.wast", "func.wast", "traps.wast");
+
+    @TestFactory
+    Stream<DynamicTest> wasm20AheadOfTime() {
+        Path dir = suiteDir();
+        assumeTrue(Files.isDirectory(dir), "spec testsuite not found at " + dir + "; skipping the spec tests");
+        return AOT_FILES.stream().map(name -> DynamicTest.dynamicTest("aot " + name, () -> {
+            Path f = dir.resolve(name);
+            assumeTrue(Files.exists(f), "no " + f);
+            SpecRunner.FileResult r = SpecRunner.run(f, true);
+            assertTrue(r.error() == null, r.error());
+            String failures = r.commands().stream().filter(c -> c.outcome() == SpecRunner.Outcome.FAILED)
+                    .limit(20).map(c -> "line " + c.line() + " " + c.kind() + ": " + c.detail())
+                    .collect(Collectors.joining("\n"));
+            assertTrue(failures.isEmpty(), r.count(SpecRunner.Outcome.FAILED) + " commands failed:\n" + failures);
+            assertTrue(r.count(SpecRunner.Outcome.PASSED) > 0, "nothing ran in " + name);
+        }));
+    }
+
     @AfterAll
     static void writeReport() throws IOException {
         if (RESULTS.isEmpty()) {

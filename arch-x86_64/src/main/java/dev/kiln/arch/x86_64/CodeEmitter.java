@@ -3,6 +3,7 @@ package dev.kiln.arch.x86_64;
 import dev.kiln.abi.CpuFeature;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMContextLayout;
+import dev.kiln.abi.VMMemoryDefinition;
 import dev.kiln.abi.VMStoreContext;
 import dev.kiln.abi.VMTableDefinition;
 import dev.kiln.compiler.CompiledCode;
@@ -575,15 +576,16 @@ final class CodeEmitter {
             }
             case MEMORY_GROW -> memoryGrow();
             case MEMORY_FILL -> {
-                boundsCheck(Gpr.RDI, Gpr.RCX, layout.memoryLength(0));
-                a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Mem.of(VMCTX, layout.memoryBase(0)));
+                memoryDefinition(Gpr.RDX);
+                boundsCheck(Gpr.RDI, Gpr.RCX, Mem.of(Gpr.RDX, VMMemoryDefinition.LENGTH));
+                a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Mem.of(Gpr.RDX, VMMemoryDefinition.BASE));
                 a.emitBytes(new byte[] {(byte) 0xF3, (byte) 0xAA}); // rep stosb
             }
             case MEMORY_COPY -> {
-                int len = layout.memoryLength(0);
-                boundsCheck(Gpr.RDI, Gpr.RCX, len);
-                boundsCheck(Gpr.RSI, Gpr.RCX, len);
-                a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, layout.memoryBase(0)));
+                memoryDefinition(Gpr.RDX);
+                boundsCheck(Gpr.RDI, Gpr.RCX, Mem.of(Gpr.RDX, VMMemoryDefinition.LENGTH));
+                boundsCheck(Gpr.RSI, Gpr.RCX, Mem.of(Gpr.RDX, VMMemoryDefinition.LENGTH));
+                a.mov(Size.S64, SCRATCH1, Mem.of(Gpr.RDX, VMMemoryDefinition.BASE));
                 a.alu(AluOp.ADD, Size.S64, Gpr.RDI, SCRATCH1);
                 a.alu(AluOp.ADD, Size.S64, Gpr.RSI, SCRATCH1);
                 Label forward = a.newLabel();
@@ -601,10 +603,11 @@ final class CodeEmitter {
             }
             case MEMORY_INIT -> {
                 int seg = (int) m.imm;
-                boundsCheck(Gpr.RSI, Gpr.RCX, dataLength(seg));
-                boundsCheck(Gpr.RDI, Gpr.RCX, layout.memoryLength(0));
+                boundsCheck(Gpr.RSI, Gpr.RCX, Mem.of(VMCTX, dataLength(seg)));
+                memoryDefinition(Gpr.RDX);
+                boundsCheck(Gpr.RDI, Gpr.RCX, Mem.of(Gpr.RDX, VMMemoryDefinition.LENGTH));
                 a.alu(AluOp.ADD, Size.S64, Gpr.RSI, Mem.of(VMCTX, dataLength(seg) - 8));
-                a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Mem.of(VMCTX, layout.memoryBase(0)));
+                a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Mem.of(Gpr.RDX, VMMemoryDefinition.BASE));
                 a.emitBytes(new byte[] {(byte) 0xF3, (byte) 0xA4}); // rep movsb
             }
         }
@@ -615,11 +618,20 @@ final class CodeEmitter {
         return layout.dataSegmentLength(seg);
     }
 
-    /** Traps unless {@code start + len <= [vmctx + lengthOffset]} (64-bit: cannot overflow for u32 operands). */
-    private void boundsCheck(Gpr start, Gpr len, int lengthOffset) {
+    /** Traps unless {@code start + len <= [length]} (64-bit: cannot overflow for u32 operands). */
+    private void boundsCheck(Gpr start, Gpr len, Mem length) {
         a.lea(Size.S64, SCRATCH1, Mem.of(start, len, 1, 0));
-        a.alu(AluOp.CMP, Size.S64, SCRATCH1, Mem.of(VMCTX, lengthOffset));
+        a.alu(AluOp.CMP, Size.S64, SCRATCH1, length);
         jccTrap(Cond.A, TrapCode.MEMORY_OUT_OF_BOUNDS);
+    }
+
+    /** {@code into} = the address of memory 0's {@link VMMemoryDefinition} (inline, or the imported pointer). */
+    private void memoryDefinition(Gpr into) {
+        if (layout.memoryImported(0)) {
+            a.mov(Size.S64, into, Mem.of(VMCTX, layout.memoryImport(0)));
+        } else {
+            a.lea(Size.S64, into, Mem.of(VMCTX, layout.memoryBase(0)));
+        }
     }
 
     /**
@@ -629,38 +641,40 @@ final class CodeEmitter {
      * -1 if the maximum would be exceeded or mprotect failed.
      */
     private void memoryGrow() {
-        int base = layout.memoryBase(0);
-        int length = layout.memoryLength(0);
-        int max = layout.memoryMaxLength(0);
         Label fail = a.newLabel();
         Label commit = a.newLabel();
         Label done = a.newLabel();
+        Label out = a.newLabel();
         a.mov(Size.S32, Gpr.RCX, Gpr.RDI);
-        a.shiftImm(ShiftOp.SHL, Size.S64, Gpr.RCX, 16);                 // delta in bytes
-        a.mov(Size.S64, Gpr.R8, Mem.of(VMCTX, length));                 // old length
-        a.lea(Size.S64, Gpr.R9, Mem.of(Gpr.R8, Gpr.RCX, 1, 0));         // new length
-        a.alu(AluOp.CMP, Size.S64, Gpr.R9, Mem.of(VMCTX, max));
+        a.shiftImm(ShiftOp.SHL, Size.S64, Gpr.RCX, 16);                              // delta in bytes
+        memoryDefinition(Gpr.RAX);
+        a.mov(Size.S64, Gpr.R8, Mem.of(Gpr.RAX, VMMemoryDefinition.LENGTH));           // old length
+        a.lea(Size.S64, Gpr.R9, Mem.of(Gpr.R8, Gpr.RCX, 1, 0));                       // new length
+        a.alu(AluOp.CMP, Size.S64, Gpr.R9, Mem.of(Gpr.RAX, VMMemoryDefinition.MAX_LENGTH));
         a.jcc(Cond.A, fail);
         a.test(Size.S64, Gpr.RCX, Gpr.RCX);
         a.jcc(Cond.NE, commit);
         a.jmp(done);
         a.bind(commit);
-        a.mov(Size.S64, Gpr.RDI, Mem.of(VMCTX, base));
-        a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Gpr.R8);                     // first new byte
+        a.mov(Size.S64, Gpr.RDI, Mem.of(Gpr.RAX, VMMemoryDefinition.BASE));
+        a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Gpr.R8);                                   // first new byte
         a.mov(Size.S64, Gpr.RSI, Gpr.RCX);
-        a.movImm(Size.S32, Gpr.RDX, 3);                                  // PROT_READ | PROT_WRITE
+        a.movImm(Size.S32, Gpr.RDX, 3);                                                // PROT_READ | PROT_WRITE
+        a.push(Gpr.RAX);
         a.push(Gpr.R8);
         a.push(Gpr.R9);
+        a.push(Gpr.R9);                                                                // keeps rsp 16-aligned
         a.call(Mem.of(VMCTX, VMContextLayout.LIBC_MPROTECT));
         a.pop(Gpr.R9);
+        a.pop(Gpr.R9);
         a.pop(Gpr.R8);
+        a.pop(Gpr.R10);
         a.test(Size.S32, Gpr.RAX, Gpr.RAX);
         a.jcc(Cond.NE, fail);
-        a.mov(Size.S64, Mem.of(VMCTX, length), Gpr.R9);
+        a.mov(Size.S64, Mem.of(Gpr.R10, VMMemoryDefinition.LENGTH), Gpr.R9);
         a.bind(done);
         a.mov(Size.S64, Gpr.RAX, Gpr.R8);
         a.shiftImm(ShiftOp.SHR, Size.S64, Gpr.RAX, 16);
-        Label out = a.newLabel();
         a.jmp(out);
         a.bind(fail);
         a.movImm(Size.S32, Gpr.RAX, -1);

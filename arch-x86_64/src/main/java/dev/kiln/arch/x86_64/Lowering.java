@@ -589,7 +589,7 @@ final class Lowering {
                     default -> MOp.MEMORY_INIT;
                 });
                 m.imm = inst.imm();
-                emit(m.uses(rdi, second, rcx).defs(rdi, second, rcx, Gpr.R11.encoding()));
+                emit(m.uses(rdi, second, rcx).defs(rdi, second, rcx, Gpr.RDX.encoding(), Gpr.R11.encoding()));
             }
             case CALL -> call(inst);
             case CALL_INDIRECT -> {

@@ -4,6 +4,7 @@ import dev.kiln.abi.CompileException;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMContextLayout;
+import dev.kiln.abi.VMMemoryDefinition;
 import dev.kiln.abi.ValType;
 import dev.kiln.compiler.ir.Block;
 import dev.kiln.compiler.ir.BlockCall;
@@ -453,13 +454,24 @@ public final class FunctionTranslator {
             case F64_REINTERPRET_I64 -> convert(Op.BITCAST, IrType.F64);
 
             case GLOBAL_GET -> {
-                int g = definedGlobal(r.index(), op, offset);
                 IrType t = IrType.of(module.globalType(r.index()).valType());
-                push(cur.append1(Op.VMCTX_LOAD, t, layout.global(g)));
+                int imported = module.importedGlobalCount();
+                if (r.index() < imported) {
+                    Value[] slot = importedGlobalSlot(r.index());
+                    push(cur.append(Op.LOAD, List.of(slot[0], slot[1]), 0, null, null, List.of(t)).withAux(width(t)).result());
+                } else {
+                    push(cur.append1(Op.VMCTX_LOAD, t, layout.global(r.index() - imported)));
+                }
             }
             case GLOBAL_SET -> {
-                int g = definedGlobal(r.index(), op, offset);
-                cur.append(Op.VMCTX_STORE, List.of(pop()), layout.global(g), null, null, List.of());
+                int imported = module.importedGlobalCount();
+                Value v = pop();
+                if (r.index() < imported) {
+                    Value[] slot = importedGlobalSlot(r.index());
+                    cur.append(Op.STORE, List.of(slot[0], slot[1], v), 0, null, null, List.of()).withAux(width(v.type()));
+                } else {
+                    cur.append(Op.VMCTX_STORE, List.of(v), layout.global(r.index() - imported), null, null, List.of());
+                }
             }
             case I32_LOAD, I64_LOAD, F32_LOAD, F64_LOAD, I32_LOAD8_S, I32_LOAD8_U, I32_LOAD16_S, I32_LOAD16_U,
                     I64_LOAD8_S, I64_LOAD8_U, I64_LOAD16_S, I64_LOAD16_U, I64_LOAD32_S, I64_LOAD32_U -> {
@@ -482,7 +494,7 @@ public final class FunctionTranslator {
             }
             case MEMORY_SIZE -> {
                 requireMemory(op, offset);
-                Value len = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryLength(0));
+                Value len = memoryField(VMMemoryDefinition.LENGTH);
                 Value pages = cur.append1(Op.USHR, IrType.I64, 0, len, cur.append1(Op.ICONST, IrType.I64, 16));
                 push(cur.append1(Op.IREDUCE, IrType.I32, 0, pages));
             }
@@ -574,20 +586,34 @@ public final class FunctionTranslator {
         return result ? call.result() : null;
     }
 
-    private int definedGlobal(int globalIndex, Opcode op, int offset) {
-        int imported = module.importedGlobalCount();
-        if (globalIndex < imported) {
-            throw new CompileException(op.mnemonic() + " of an imported global is not supported yet (in function "
-                    + funcIndex + ", at byte offset " + offset + ")");
+    private void requireMemory(Opcode op, int offset) {
+        if (layout.memories() == 0) {
+            throw new CompileException(op.mnemonic() + " without a memory (in function " + funcIndex
+                    + ", at byte offset " + offset + ")");
         }
-        return globalIndex - imported;
     }
 
-    private void requireMemory(Opcode op, int offset) {
-        if (module.importedMemoryCount() > 0 || layout.memories() == 0) {
-            throw new CompileException(op.mnemonic() + " on an imported memory is not supported yet (in function "
-                    + funcIndex + ", at byte offset " + offset + ")");
+    /**
+     * A u64 field of memory 0's definition ({@link VMMemoryDefinition}): inline in the VMContext for
+     * a defined memory, behind a pointer for an imported one.
+     */
+    private Value memoryField(int field) {
+        if (!layout.memoryImported(0)) {
+            return cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryBase(0) + field);
         }
+        Value def = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryImport(0));
+        Value zero = cur.append1(Op.ICONST, IrType.I64, 0);
+        return cur.append(Op.LOAD, List.of(def, zero), field, null, null, List.of(IrType.I64)).withAux(8).result();
+    }
+
+    /** {@code {address of the slot, 0}} of imported global {@code i}, for LOAD/STORE. */
+    private Value[] importedGlobalSlot(int i) {
+        Value slot = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.globalImport(i));
+        return new Value[] {slot, cur.append1(Op.ICONST, IrType.I64, 0)};
+    }
+
+    private static int width(IrType t) {
+        return t == IrType.I32 || t == IrType.F32 ? 4 : 8;
     }
 
     /**
@@ -598,10 +624,10 @@ public final class FunctionTranslator {
     private Value[] checkedAddress(Value index, long memOffset, int width, Opcode op, int offset) {
         requireMemory(op, offset);
         Value idx = cur.append1(Op.UEXTEND, IrType.I64, 0, index);
-        Value len = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryLength(0));
+        Value len = memoryField(VMMemoryDefinition.LENGTH);
         Value end = cur.append1(Op.IADD, IrType.I64, 0, idx, cur.append1(Op.ICONST, IrType.I64, memOffset + width));
         cur.append(Op.TRAPIF, List.of(end, len), TrapCode.MEMORY_OUT_OF_BOUNDS.code(), Cond.UGT, null, List.of());
-        Value base = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryBase(0));
+        Value base = memoryField(VMMemoryDefinition.BASE);
         return new Value[] {base, idx};
     }
 
