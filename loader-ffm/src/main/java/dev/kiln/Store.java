@@ -20,7 +20,10 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Store implements AutoCloseable {
     private final Engine engine;
-    private final Arena arena = Arena.ofShared();
+    /** Native memory from calloc, freed on close (a shared arena's close costs a thread handshake). */
+    private final java.util.List<Long> allocations = new java.util.ArrayList<>();
+    /** For upcall stubs of host functions; created on first use, closed with the store. */
+    private Arena upcallArena;
     private final java.util.List<AutoCloseable> resources = new java.util.ArrayList<>();
     private volatile boolean closed;
 
@@ -30,7 +33,7 @@ public final class Store implements AutoCloseable {
     /** A new, empty store. */
     public Store(Engine engine) {
         this.engine = engine;
-        this.storeContext = arena.allocate(dev.kiln.abi.VMStoreContext.SIZE, 16);
+        this.storeContext = allocate(dev.kiln.abi.VMStoreContext.SIZE, 16);
         storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.STACK_BUDGET,
                 engine.stackBudget());
     }
@@ -40,8 +43,13 @@ public final class Store implements AutoCloseable {
         return storeContext;
     }
 
+    /** The arena of host functions' upcall stubs. */
     Arena arena() {
-        return arena;
+        ensureOpen();
+        if (upcallArena == null) {
+            upcallArena = Arena.ofShared();
+        }
+        return upcallArena;
     }
 
     private MemorySegment results;
@@ -49,7 +57,7 @@ public final class Store implements AutoCloseable {
     /** A buffer of at least {@code count} 8-byte slots for the results of a multi-value call. */
     MemorySegment resultBuffer(int count) {
         if (results == null || results.byteSize() < 8L * count) {
-            results = arena.allocate(8L * Math.max(count, 16), 16);
+            results = allocate(8L * Math.max(count, 16), 16);
         }
         return results;
     }
@@ -80,10 +88,18 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** Allocates zeroed native memory owned by the store. */
+    /**
+     * Allocates zeroed native memory owned by the store, freed when it closes: {@code bytes} bytes,
+     * aligned to {@code alignment} (at most 16).
+     */
     MemorySegment allocate(long bytes, long alignment) {
         ensureOpen();
-        return arena.allocate(bytes, alignment);
+        if (alignment > 16) {
+            throw new IllegalArgumentException("alignment " + alignment + " above 16");
+        }
+        long address = dev.kiln.loader.LibC.calloc(bytes);
+        allocations.add(address);
+        return MemorySegment.ofAddress(address).reinterpret(bytes);
     }
 
     private final java.util.List<Object> externs = new java.util.ArrayList<>();
@@ -135,7 +151,13 @@ public final class Store implements AutoCloseable {
         if (!closed) {
             closed = true;
             Instance.unregister(this);
-            arena.close();
+            for (long a : allocations) {
+                dev.kiln.loader.LibC.free(a);
+            }
+            allocations.clear();
+            if (upcallArena != null) {
+                upcallArena.close();
+            }
             for (AutoCloseable r : resources) {
                 try {
                     r.close();

@@ -628,6 +628,81 @@ public final class LibC {
         return PageSize.VALUE;
     }
 
+    // ---- void *calloc(size_t nmemb, size_t size) ----
+
+    private static final class calloc {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_POINTER, C_LONG, C_LONG);
+        static final MemorySegment ADDR = findOrThrow("calloc");
+        static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC);
+    }
+
+    /** The descriptor of {@code calloc}. */
+    public static FunctionDescriptor calloc$descriptor() {
+        return calloc.DESC;
+    }
+
+    /** The downcall handle of {@code calloc}: {@code (long nmemb, long size) -> MemorySegment}. */
+    public static MethodHandle calloc$handle() {
+        return calloc.HANDLE;
+    }
+
+    /** The address of {@code calloc} in the C library. */
+    public static MemorySegment calloc$address() {
+        return calloc.ADDR;
+    }
+
+    /**
+     * {@code calloc(3)}: {@code bytes} zeroed bytes, aligned to 16 (glibc's guarantee on x86-64).
+     *
+     * @return the address, never 0
+     * @throws OutOfMemoryError if the C library has no memory left
+     */
+    public static long calloc(long bytes) {
+        try {
+            long a = ((MemorySegment) calloc.HANDLE.invokeExact(1L, Math.max(1L, bytes))).address();
+            if (a == 0) {
+                throw new OutOfMemoryError("calloc(" + bytes + ") failed");
+            }
+            return a;
+        } catch (Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    // ---- void free(void *ptr) ----
+
+    private static final class free {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(C_POINTER);
+        static final MemorySegment ADDR = findOrThrow("free");
+        static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC);
+    }
+
+    /** The descriptor of {@code free}. */
+    public static FunctionDescriptor free$descriptor() {
+        return free.DESC;
+    }
+
+    /** The downcall handle of {@code free}: {@code (MemorySegment ptr) -> void}. */
+    public static MethodHandle free$handle() {
+        return free.HANDLE;
+    }
+
+    /** The address of {@code free} in the C library. */
+    public static MemorySegment free$address() {
+        return free.ADDR;
+    }
+
+    /** {@code free(3)}: releases memory from {@link #calloc}. Never fails. */
+    public static void free(long address) {
+        try {
+            free.HANDLE.invokeExact(MemorySegment.ofAddress(address));
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     // ---- pid_t getpid(void) ----
 
     private static final class getpid {

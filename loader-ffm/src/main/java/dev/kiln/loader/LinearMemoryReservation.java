@@ -34,7 +34,8 @@ public final class LinearMemoryReservation implements AutoCloseable {
     private final long base;
     private final long reservedBytes;
     private final long pageSize;
-    private final Arena arena = Arena.ofShared();
+    /** Created by the first {@link #segment()} only: closing a shared arena costs a thread handshake. */
+    private Arena arena;
     private volatile long committedBytes;
     private boolean closed;
 
@@ -141,7 +142,10 @@ public final class LinearMemoryReservation implements AutoCloseable {
      *
      * @throws IllegalStateException if the reservation is closed
      */
-    public MemorySegment segment() {
+    public synchronized MemorySegment segment() {
+        if (arena == null) {
+            arena = Arena.ofShared();
+        }
         return MemorySegment.ofAddress(base).reinterpret(committedBytes, arena, null);
     }
 
@@ -162,7 +166,9 @@ public final class LinearMemoryReservation implements AutoCloseable {
         if (closed) {
             return;
         }
-        arena.close();
+        if (arena != null) {
+            arena.close();
+        }
         closed = true;
         LibC.munmap(base, reservedBytes);
     }
