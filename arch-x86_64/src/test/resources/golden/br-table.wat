@@ -44,8 +44,7 @@
 ;;   mov    eax,0xc9
 ;;   ret
 ;; .L2:
-;;   mov    eax,edi
-;;   add    eax,0x12c
+;;   lea    eax,[rdi+0x12c]
 ;;   ret
 ;; .L3:
 ;;   imul   eax,edi,0x7
@@ -57,6 +56,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
+;;   nop
 ;; .L6:
 ;;   .long  .L0-.L6
 ;;   .long  .L1-.L6
@@ -67,7 +67,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
-;;   add    esi,0x1
+;;   lea    esi,[rsi+0x1]
 ;;   mov    r11d,edi
 ;;   cmp    r11d,0x2
 ;;   jae    .L1

@@ -58,14 +58,12 @@
 ;;   mov    rax,rbx
 ;;   jmp    .L1
 ;; .L0:
-;;   mov    edi,ebx
-;;   sub    edi,0x1
+;;   lea    edi,[rbx-0x1]
 ;;   call   wasm[0]::fib
 ;;   mov    r12d,eax
-;;   mov    edi,ebx
-;;   sub    edi,0x2
+;;   lea    edi,[rbx-0x2]
 ;;   call   wasm[0]::fib
-;;   add    r12d,eax
+;;   lea    r12d,[r12+rax*1]
 ;;   mov    rax,r12
 ;; .L1:
 ;;   add    rsp,0x8
@@ -88,15 +86,15 @@
 ;;   mov    rbx,QWORD PTR [rsp+0x20]
 ;;   mov    r12,QWORD PTR [rsp+0x28]
 ;;   mov    edi,edi
-;;   add    rdi,rsi
+;;   lea    rdi,[rdi+rsi*1]
 ;;   movsxd rdx,edx
-;;   add    rdx,rcx
-;;   add    rdi,rdx
+;;   lea    rdx,[rdx+rcx*1]
+;;   lea    rdi,[rdi+rdx*1]
 ;;   mov    ecx,r8d
-;;   add    rcx,r9
+;;   lea    rcx,[rcx+r9*1]
 ;;   mov    eax,eax
-;;   add    rax,rbx
-;;   add    rcx,rax
+;;   lea    rax,[rax+rbx*1]
+;;   lea    rcx,[rcx+rax*1]
 ;;   mov    eax,r12d
 ;;   cvtss2sd xmm1,xmm1
 ;;   addsd  xmm0,xmm1
@@ -109,10 +107,9 @@
 ;;   ucomisd xmm0,QWORD PTR [rip+.L4]
 ;;   jne    .L1
 ;; .L0:
-;;   add    rax,rdx
-;;   add    rcx,rax
-;;   mov    rax,rdi
-;;   add    rax,rcx
+;;   lea    rax,[rax+rdx*1]
+;;   lea    rcx,[rcx+rax*1]
+;;   lea    rax,[rdi+rcx*1]
 ;;   pop    r12
 ;;   pop    rbx
 ;;   ret
@@ -128,7 +125,6 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   nop    DWORD PTR [rax+0x0]
 ;; .L4:
 ;;   .quad  0xc3e0000000000000
@@ -142,22 +138,21 @@
 ;;   xorps  xmm0,xmm0
 ;;   cvtsi2sd xmm0,rdi
 ;;   mov    eax,eax
-;;   add    rax,rdi
-;;   add    rax,0x7
-;;   movabs r11,0x4010000000000000
-;;   movq   xmm1,r11
+;;   lea    rax,[rax+rdi*1]
+;;   lea    rax,[rax+0x7]
+;;   movsd  xmm1,QWORD PTR [rip+.L4]
 ;;   addsd  xmm1,xmm0
 ;;   cvttsd2si rcx,xmm1
 ;;   cmp    rcx,0x1
 ;;   jno    .L0
 ;;   ucomisd xmm1,xmm1
 ;;   jp     .L2
-;;   ucomisd xmm1,QWORD PTR [rip+.L4]
+;;   ucomisd xmm1,QWORD PTR [rip+.L5]
 ;;   jne    .L1
 ;; .L0:
-;;   add    rcx,0x9
-;;   add    rcx,0x1a
-;;   add    rax,rcx
+;;   lea    rcx,[rcx+0x9]
+;;   lea    rcx,[rcx+0x1a]
+;;   lea    rax,[rax+rcx*1]
 ;;   ret
 ;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
@@ -171,9 +166,11 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+0x0]
+;;   xchg   ax,ax
 ;; .L4:
+;;   .quad  0x4010000000000000
+;;   .quad  0x0
+;; .L5:
 ;;   .quad  0xc3e0000000000000
 ;;   .quad  0x0
 ;;
@@ -193,15 +190,13 @@
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   imul   eax,edi,0x3
-;;   mov    ecx,edi
-;;   add    ecx,0x1
+;;   lea    ecx,[rdi+0x1]
 ;;   imul   ecx,ecx,0x3
-;;   mov    edx,edi
-;;   add    edx,0x2
+;;   lea    edx,[rdi+0x2]
 ;;   imul   edx,edx,0x3
-;;   add    eax,ecx
-;;   add    edx,edi
-;;   add    eax,edx
+;;   lea    eax,[rax+rcx*1]
+;;   lea    edx,[rdx+rdi*1]
+;;   lea    eax,[rax+rdx*1]
 ;;   ret
 ;; .L0:
 ;;   mov    r11,QWORD PTR [r14]

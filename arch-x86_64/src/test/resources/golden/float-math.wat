@@ -38,21 +38,17 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
-;;   movabs r11,0xbfc0000000000000
-;;   movq   xmm1,r11
+;;   movsd  xmm1,QWORD PTR [rip+.L1]
 ;;   movaps xmm2,xmm0
 ;;   mulsd  xmm2,xmm1
-;;   movabs r11,0x3fd0000000000000
-;;   movq   xmm1,r11
+;;   movsd  xmm1,QWORD PTR [rip+.L2]
 ;;   addsd  xmm1,xmm2
 ;;   movaps xmm2,xmm0
 ;;   mulsd  xmm2,xmm1
-;;   movabs r11,0xbfe0000000000000
-;;   movq   xmm1,r11
+;;   movsd  xmm1,QWORD PTR [rip+.L3]
 ;;   addsd  xmm1,xmm2
 ;;   mulsd  xmm0,xmm1
-;;   movabs r11,0x3ff0000000000000
-;;   movq   xmm1,r11
+;;   movsd  xmm1,QWORD PTR [rip+.L4]
 ;;   addsd  xmm1,xmm0
 ;;   movaps xmm0,xmm1
 ;;   ret
@@ -60,6 +56,19 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
+;;   xchg   ax,ax
+;; .L1:
+;;   .quad  0xbfc0000000000000
+;;   .quad  0x0
+;; .L2:
+;;   .quad  0x3fd0000000000000
+;;   .quad  0x0
+;; .L3:
+;;   .quad  0xbfe0000000000000
+;;   .quad  0x0
+;; .L4:
+;;   .quad  0x3ff0000000000000
+;;   .quad  0x0
 ;;
 ;; wasm[1]::clamp:
 ;;   mov    r11,QWORD PTR [r14]
@@ -203,10 +212,9 @@
 ;;   jb     .L0
 ;;   roundsd xmm1,xmm0,0x1
 ;;   roundsd xmm2,xmm0,0x0
-;;   movabs r11,0xbff0000000000000
-;;   movq   xmm3,r11
-;;   andps  xmm3,XMMWORD PTR [rip+.L1]
-;;   andps  xmm0,XMMWORD PTR [rip+.L2]
+;;   movsd  xmm3,QWORD PTR [rip+.L1]
+;;   andps  xmm3,XMMWORD PTR [rip+.L2]
+;;   andps  xmm0,XMMWORD PTR [rip+.L3]
 ;;   orps   xmm0,xmm3
 ;;   addsd  xmm2,xmm0
 ;;   movaps xmm0,xmm1
@@ -216,12 +224,14 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   nop    DWORD PTR [rax]
 ;; .L1:
-;;   .quad  0x8000000000000000
+;;   .quad  0xbff0000000000000
 ;;   .quad  0x0
 ;; .L2:
+;;   .quad  0x8000000000000000
+;;   .quad  0x0
+;; .L3:
 ;;   .quad  0x7fffffffffffffff
 ;;   .quad  0x0
 ;;

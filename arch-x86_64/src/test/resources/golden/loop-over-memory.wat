@@ -48,16 +48,13 @@
 ;;   mov    edx,0x0
 ;;   mov    r8d,0x0
 ;; .L1:
-;;   mov    r9d,edi
-;;   add    r9d,r8d
-;;   mov    r9d,r9d
-;;   mov    rbx,r9
-;;   add    rbx,0x1
+;;   lea    r9d,[rdi+r8*1]
+;;   lea    rbx,[r9+0x1]
 ;;   cmp    rbx,rax
 ;;   ja     .L4
 ;;   movzx  r9d,BYTE PTR [rcx+r9*1]
-;;   add    edx,r9d
-;;   add    r8d,0x1
+;;   lea    edx,[rdx+r9*1]
+;;   lea    r8d,[r8+0x1]
 ;;   cmp    r8d,esi
 ;;   jae    .L2
 ;;   jmp    .L1
@@ -85,18 +82,15 @@
 ;; .L0:
 ;;   test   esi,esi
 ;;   je     .L1
-;;   sub    esi,0x1
+;;   lea    esi,[rsi-0x1]
 ;;   mov    r8d,esi
 ;;   shl    r8d,0x2
-;;   mov    r9d,edi
-;;   add    r9d,r8d
-;;   mov    r8d,r9d
-;;   mov    r9,r8
-;;   add    r9,0x14
+;;   lea    r8d,[rdi+r8*1]
+;;   lea    r9,[r8+0x14]
 ;;   cmp    r9,rax
 ;;   ja     .L2
 ;;   mov    r8d,DWORD PTR [rcx+r8*1+0x10]
-;;   add    edx,r8d
+;;   lea    edx,[rdx+r8*1]
 ;;   jmp    .L0
 ;; .L1:
 ;;   mov    eax,edx

@@ -64,14 +64,12 @@
 ;;   cmp    eax,0xffffffff
 ;;   je     .L4
 ;;   mov    ecx,DWORD PTR [r14+0x98]
-;;   add    ecx,0x1
+;;   lea    ecx,[rcx+0x1]
 ;;   mov    DWORD PTR [r14+0x98],ecx
 ;;   mov    ecx,eax
 ;;   shl    ecx,0x10
-;;   mov    ecx,ecx
 ;;   mov    rdx,QWORD PTR [r14+0x88]
-;;   mov    rsi,rcx
-;;   add    rsi,0x10
+;;   lea    rsi,[rcx+0x10]
 ;;   cmp    rsi,rdx
 ;;   ja     .L5
 ;;   mov    rdx,QWORD PTR [r14+0x80]
@@ -80,7 +78,7 @@
 ;; .L4:
 ;;   mov    rcx,QWORD PTR [r14+0x88]
 ;;   shr    rcx,0x10
-;;   add    eax,ecx
+;;   lea    eax,[rax+rcx*1]
 ;;   pop    rbx
 ;;   ret
 ;; .L5:
@@ -98,8 +96,7 @@
 ;;   jb     .L1
 ;;   mov    eax,edi
 ;;   mov    rcx,QWORD PTR [r14+0x88]
-;;   mov    rdx,rax
-;;   add    rdx,0x8
+;;   lea    rdx,[rax+0x8]
 ;;   cmp    rdx,rcx
 ;;   ja     .L0
 ;;   mov    rcx,QWORD PTR [r14+0x80]

@@ -77,7 +77,7 @@
 ;;   jb     .L0
 ;;   popcnt eax,edi
 ;;   rol    edi,0x5
-;;   add    eax,edi
+;;   lea    eax,[rax+rdi*1]
 ;;   ret
 ;; .L0:
 ;;   mov    r11,QWORD PTR [r14]

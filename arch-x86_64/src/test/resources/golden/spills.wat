@@ -52,8 +52,7 @@
 ;;   sub    rsp,0x40
 ;;   mov    eax,edi
 ;;   mov    rcx,QWORD PTR [r14+0x68]
-;;   mov    rdx,rax
-;;   add    rdx,0x40
+;;   lea    rdx,[rax+0x40]
 ;;   cmp    rdx,rcx
 ;;   ja     .L0
 ;;   mov    rcx,QWORD PTR [r14+0x60]
@@ -81,36 +80,28 @@
 ;;   mov    QWORD PTR [rsp+0x20],r11
 ;;   mov    r11d,DWORD PTR [rcx+rax*1+0x3c]
 ;;   mov    QWORD PTR [rsp+0x28],r11
-;;   mov    ecx,edx
-;;   add    ecx,esi
-;;   mov    eax,edi
-;;   add    eax,r8d
-;;   add    ecx,eax
-;;   mov    eax,r9d
-;;   add    eax,ebx
-;;   mov    ebp,r12d
-;;   add    ebp,r13d
-;;   add    eax,ebp
-;;   add    ecx,eax
+;;   lea    ecx,[rdx+rsi*1]
+;;   lea    eax,[rdi+r8*1]
+;;   lea    ecx,[rcx+rax*1]
+;;   lea    eax,[r9+rbx*1]
+;;   lea    ebp,[r12+r13*1]
+;;   lea    eax,[rax+rbp*1]
+;;   lea    ecx,[rcx+rax*1]
 ;;   mov    r10,QWORD PTR [rsp+0x38]
-;;   mov    eax,r10d
-;;   mov    r10,QWORD PTR [rsp+0x30]
-;;   add    eax,r10d
+;;   mov    r11,QWORD PTR [rsp+0x30]
+;;   lea    eax,[r10+r11*1]
 ;;   mov    r10,QWORD PTR [rsp]
-;;   mov    ebp,r10d
-;;   mov    r10,QWORD PTR [rsp+0x8]
-;;   add    ebp,r10d
-;;   add    eax,ebp
+;;   mov    r11,QWORD PTR [rsp+0x8]
+;;   lea    ebp,[r10+r11*1]
+;;   lea    eax,[rax+rbp*1]
 ;;   mov    r10,QWORD PTR [rsp+0x10]
-;;   mov    ebp,r10d
-;;   mov    r10,QWORD PTR [rsp+0x18]
-;;   add    ebp,r10d
+;;   mov    r11,QWORD PTR [rsp+0x18]
+;;   lea    ebp,[r10+r11*1]
 ;;   mov    r10,QWORD PTR [rsp+0x20]
-;;   mov    r15d,r10d
-;;   mov    r10,QWORD PTR [rsp+0x28]
-;;   add    r15d,r10d
-;;   add    ebp,r15d
-;;   add    eax,ebp
+;;   mov    r11,QWORD PTR [rsp+0x28]
+;;   lea    r15d,[r10+r11*1]
+;;   lea    ebp,[rbp+r15*1+0x0]
+;;   lea    eax,[rax+rbp*1]
 ;;   xor    ecx,eax
 ;;   sub    edx,esi
 ;;   sub    edi,r8d
@@ -139,8 +130,7 @@
 ;;   sub    esi,edi
 ;;   sub    eax,esi
 ;;   imul   edx,eax
-;;   mov    eax,ecx
-;;   add    eax,edx
+;;   lea    eax,[rcx+rdx*1]
 ;;   add    rsp,0x40
 ;;   pop    r15
 ;;   pop    r13

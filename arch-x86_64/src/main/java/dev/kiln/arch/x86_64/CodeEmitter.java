@@ -76,8 +76,10 @@ final class CodeEmitter {
             MBlock b = blocks.get(i);
             nextBlockIndex = i + 1;
             a.bind(b.label);
+            zeroExtended = null;
             for (MInst m : b.insts) {
                 emitWithSpills(m);
+                zeroExtended = writes32(m);
             }
         }
         for (Map.Entry<TrapCode, Label> e : trapStubs.entrySet()) {
@@ -284,6 +286,23 @@ final class CodeEmitter {
                 : Mem.rip(constant(Size.S64, Double.doubleToRawLongBits(value)));
     }
 
+    /** The register the previous instruction wrote with a 32-bit operation (upper half zero), or null. */
+    private Gpr zeroExtended;
+
+    /** The general-purpose register {@code m} leaves zero-extended from 32 bits, or null. */
+    private Gpr writes32(MInst m) {
+        if (m.dst == MInst.NONE || !MInst.isVirtual(m.dst) || alloc.isXmm(m.dst) || isSpilled(m.dst)) {
+            return null;
+        }
+        boolean full32 = switch (m.op) {
+            case MOV_RI, ALU_RR, ALU_RI, LEA, IMUL_RR, IMUL_RRI, SHIFT_CL, SHIFT_RI, BITCOUNT, ZEXT32 -> m.size == Size.S32;
+            case SETCC, FCMP_SET -> true;
+            case MOV_RR -> m.size == Size.S32 && reg(m.dst) != reg(m.src);
+            default -> false;
+        };
+        return full32 ? reg(m.dst) : null;
+    }
+
     private boolean isSpilled(int r) {
         if (!MInst.isVirtual(r)) {
             return false;
@@ -343,12 +362,27 @@ final class CodeEmitter {
                     a.mov(m.size, d, s);
                 }
             }
-            case ZEXT32 -> a.mov(Size.S32, reg(m.dst), reg(m.src));
+            case ZEXT32 -> {
+                Gpr d = reg(m.dst);
+                Gpr s = reg(m.src);
+                // a 32-bit operation has just written s, which clears its upper half already
+                if (d != s || s != zeroExtended || isSpilled(m.src)) {
+                    a.mov(Size.S32, d, s);
+                }
+            }
             case MOV_RI -> a.movImm(m.size, reg(m.dst), m.size == Size.S32 ? (int) m.imm : m.imm);
             case ALU_RR -> a.alu(m.alu, m.size, reg(m.dst), reg(m.src));
             case ALU_RI -> a.aluImm(m.alu, m.size, reg(m.dst), (int) m.imm);
+            case LEA -> a.lea(m.size, reg(m.dst), m.src2 == MInst.NONE ? Mem.of(reg(m.src), (int) m.imm)
+                    : Mem.of(reg(m.src), reg(m.src2), 1, (int) m.imm));
             case CMP_RR -> a.alu(AluOp.CMP, m.size, reg(m.dst), reg(m.src));
-            case CMP_RI -> a.aluImm(AluOp.CMP, m.size, reg(m.dst), (int) m.imm);
+            case CMP_RI -> {
+                if (m.imm == 0) {
+                    a.test(m.size, reg(m.dst), reg(m.dst)); // same flags for every condition, shorter
+                } else {
+                    a.aluImm(AluOp.CMP, m.size, reg(m.dst), (int) m.imm);
+                }
+            }
             case TEST_RR -> a.test(m.size, reg(m.dst), reg(m.src));
             case IMUL_RR -> a.imul(m.size, reg(m.dst), reg(m.src));
             case IMUL_RRI -> a.imulImm(m.size, reg(m.dst), reg(m.src), (int) m.imm);
@@ -480,11 +514,9 @@ final class CodeEmitter {
                 if (m.imm == 0) {
                     a.xorps(d, d);
                 } else if (m.size == Size.S32) {
-                    a.movImm(Size.S32, SCRATCH1, (int) m.imm);
-                    a.movd(d, SCRATCH1);
+                    a.movss(d, Mem.rip(constant(Size.S32, m.imm & 0xFFFF_FFFFL)));
                 } else {
-                    a.movImm(Size.S64, SCRATCH1, m.imm);
-                    a.movq(d, SCRATCH1);
+                    a.movsd(d, Mem.rip(constant(Size.S64, m.imm)));
                 }
             }
             case FALU -> falu(m.fop, m.size == Size.S32, xmm(m.dst), xmm(m.src));

@@ -302,6 +302,13 @@ final class LinearScan {
     }
 
     private void recordHints(MInst m) {
+        if (m.op == MOp.LEA && MInst.isVirtual(m.dst) && MInst.isVirtual(m.src)) {
+            Interval d = vinterval(m.dst - MInst.VREG_BASE);
+            if (d.hintVreg < 0) {
+                d.hintVreg = m.src; // x = x + k stays in place when x dies here
+            }
+            return;
+        }
         if (m.op == MOp.MOV_RR) {
             if (MInst.isVirtual(m.dst)) {
                 Interval d = vinterval(m.dst - MInst.VREG_BASE);

@@ -781,6 +781,22 @@ final class Lowering {
         }
         Size s = sizeOf(inst.result().type());
         int dst = vreg(inst.result());
+        // additions are three-address through lea: no copy of an operand that stays live
+        boolean negatable = fitsImm32(b) && imm32(b) != Integer.MIN_VALUE;
+        if (op == AluOp.ADD || (op == AluOp.SUB && negatable)) {
+            MInst m = new MInst(MOp.LEA);
+            m.size = s;
+            m.dst = dst;
+            m.src = use(a);
+            if (fitsImm32(b)) {
+                m.imm = op == AluOp.ADD ? imm32(b) : -imm32(b);
+                emit(m.uses(m.src).defs(dst));
+            } else {
+                m.src2 = use(b);
+                emit(m.uses(m.src, m.src2).defs(dst));
+            }
+            return;
+        }
         if (fitsImm32(b)) {
             mov(s, dst, use(a));
             MInst m = new MInst(MOp.ALU_RI);

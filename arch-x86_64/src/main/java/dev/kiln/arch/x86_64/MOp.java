@@ -13,6 +13,8 @@ enum MOp {
     ZEXT32,
     /** dst op= src (two-address: dst is used and defined). */
     ALU_RR,
+    /** dst = src + src2 + imm (lea: three-address, flags untouched; src2 may be NONE). */
+    LEA,
     /** dst op= imm (imm fits in a sign-extended 32 bits). */
     ALU_RI,
     /** flags = dst - src (dst is only read). */
