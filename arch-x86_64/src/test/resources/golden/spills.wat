@@ -65,9 +65,9 @@
 ;;   mov    r12d,DWORD PTR [rcx+rax*1+0x18]
 ;;   mov    r13d,DWORD PTR [rcx+rax*1+0x1c]
 ;;   mov    r11d,DWORD PTR [rcx+rax*1+0x20]
-;;   mov    QWORD PTR [rsp+0x38],r11
-;;   mov    r11d,DWORD PTR [rcx+rax*1+0x24]
 ;;   mov    QWORD PTR [rsp+0x30],r11
+;;   mov    r11d,DWORD PTR [rcx+rax*1+0x24]
+;;   mov    QWORD PTR [rsp+0x38],r11
 ;;   mov    r11d,DWORD PTR [rcx+rax*1+0x28]
 ;;   mov    QWORD PTR [rsp],r11
 ;;   mov    r11d,DWORD PTR [rcx+rax*1+0x2c]
@@ -84,24 +84,24 @@
 ;;   lea    eax,[rdi+r8*1]
 ;;   lea    ecx,[rcx+rax*1]
 ;;   lea    eax,[r9+rbx*1]
-;;   lea    ebp,[r12+r13*1]
-;;   lea    eax,[rax+rbp*1]
+;;   lea    r15d,[r12+r13*1]
+;;   lea    eax,[rax+r15*1]
 ;;   lea    ecx,[rcx+rax*1]
-;;   mov    r10,QWORD PTR [rsp+0x38]
-;;   mov    r11,QWORD PTR [rsp+0x30]
+;;   mov    r10,QWORD PTR [rsp+0x30]
+;;   mov    r11,QWORD PTR [rsp+0x38]
 ;;   lea    eax,[r10+r11*1]
 ;;   mov    r10,QWORD PTR [rsp]
 ;;   mov    r11,QWORD PTR [rsp+0x8]
-;;   lea    ebp,[r10+r11*1]
-;;   lea    eax,[rax+rbp*1]
+;;   lea    r15d,[r10+r11*1]
+;;   lea    eax,[rax+r15*1]
 ;;   mov    r10,QWORD PTR [rsp+0x10]
 ;;   mov    r11,QWORD PTR [rsp+0x18]
-;;   lea    ebp,[r10+r11*1]
+;;   lea    r15d,[r10+r11*1]
 ;;   mov    r10,QWORD PTR [rsp+0x20]
 ;;   mov    r11,QWORD PTR [rsp+0x28]
-;;   lea    r15d,[r10+r11*1]
-;;   lea    ebp,[rbp+r15*1+0x0]
-;;   lea    eax,[rax+rbp*1]
+;;   lea    ebp,[r10+r11*1]
+;;   lea    r15d,[r15+rbp*1]
+;;   lea    eax,[rax+r15*1]
 ;;   xor    ecx,eax
 ;;   sub    edx,esi
 ;;   sub    edi,r8d
@@ -110,9 +110,9 @@
 ;;   sub    r12d,r13d
 ;;   sub    r9d,r12d
 ;;   sub    edx,r9d
-;;   mov    r10,QWORD PTR [rsp+0x38]
-;;   mov    eax,r10d
 ;;   mov    r10,QWORD PTR [rsp+0x30]
+;;   mov    eax,r10d
+;;   mov    r10,QWORD PTR [rsp+0x38]
 ;;   sub    eax,r10d
 ;;   mov    r10,QWORD PTR [rsp]
 ;;   mov    esi,r10d

@@ -11,8 +11,8 @@ import java.util.PriorityQueue;
  * Mössenböck, "Optimized Interval Splitting in a Linear Scan Register Allocator" (VEE 2005) and
  * Wimmer and Franz, "Linear Scan Register Allocation on SSA Form" (CGO 2010), without interval
  * splitting yet: an interval that cannot keep one register over its whole lifetime is spilled
- * whole, choosing between it and the intervals blocking it the one that ends furthest away
- * (Poletto and Sarkar's heuristic).
+ * whole, choosing between it and the intervals blocking it by spill weight (uses weighted by
+ * 8^loop depth, divided by the interval's length), so values used in inner loops keep their registers.
  *
  * <p>Positions: instruction number {@code i} (over all blocks in layout order) reads its uses at
  * {@code 2i} and writes its defs at {@code 2i+1}, so a value dying at an instruction may share a
@@ -50,6 +50,17 @@ final class LinearScan {
         int spillSlot = -1;  // stack slot, or -1
         int hintPreg = -1;
         int hintVreg = -1;
+        /** Uses and definitions, each weighted by 8^loop depth: what spilling this interval would cost. */
+        double useWeight;
+
+        /** Spill weight: cost of spilling per unit of lifetime (long, rarely used intervals go first). */
+        double spillWeight() {
+            long length = 0;
+            for (int i = 0; i < count; i++) {
+                length += to[i] - from[i];
+            }
+            return useWeight / Math.max(1, length);
+        }
 
         Interval(int reg) {
             this.reg = reg;
@@ -175,7 +186,52 @@ final class LinearScan {
 
     void run() {
         buildIntervals();
+        weighUses();
         allocate();
+    }
+
+    /**
+     * Loop depth of every block from the back edges of the layout (Wasm's structured loops are
+     * contiguous in it: a branch from block b back to block h &lt;= b makes h..b a loop), then each
+     * interval's use weight.
+     */
+    private void weighUses() {
+        int n = blocks.size();
+        int[] depth = new int[n];
+        for (MBlock b : blocks) {
+            for (MBlock s : b.succs) {
+                if (s.index <= b.index) {
+                    for (int i = s.index; i <= b.index; i++) {
+                        depth[i]++;
+                    }
+                }
+            }
+        }
+        for (MBlock b : blocks) {
+            double w = Math.pow(8, Math.min(depth[b.index], 6));
+            for (MInst m : b.insts) {
+                for (int u : m.uses) {
+                    addWeight(u, w);
+                }
+                for (int d : m.defs) {
+                    addWeight(d, w);
+                }
+                if (m.op == MOp.PMOVE) {
+                    for (int d : m.pdst) {
+                        addWeight(d, w);
+                    }
+                }
+            }
+        }
+    }
+
+    private void addWeight(int reg, double w) {
+        if (MInst.isVirtual(reg)) {
+            Interval it = vintervals[reg - MInst.VREG_BASE];
+            if (it != null) {
+                it.useWeight += w;
+            }
+        }
     }
 
     // ---- liveness and intervals -----------------------------------------------------------------
@@ -451,30 +507,32 @@ final class LinearScan {
     }
 
     private void allocateBlocked(Interval cur, List<Interval> active, List<Interval> inactive) {
-        // Pick the register whose blockers end furthest away; spill them if that is past cur's end.
+        // For each register, the intervals that would have to go to the stack to give it to cur for its
+        // whole lifetime; take the register whose blockers are cheapest to spill, unless cur itself is
+        // cheaper (spill weights: uses weighted by loop depth, per unit of lifetime).
         int bestReg = -1;
-        int bestEnd = -1;
+        double bestCost = Double.MAX_VALUE;
         for (int r : order(cur)) {
             if (fixedConflict(r, cur)) {
                 continue;
             }
-            int minEnd = Integer.MAX_VALUE;
+            double cost = 0;
             for (Interval it : active) {
                 if (it.assigned == r) {
-                    minEnd = Math.min(minEnd, it.end());
+                    cost += it.spillWeight();
                 }
             }
             for (Interval it : inactive) {
                 if (it.assigned == r && it.firstIntersection(cur) >= 0) {
-                    minEnd = Math.min(minEnd, it.end());
+                    cost += it.spillWeight();
                 }
             }
-            if (minEnd > bestEnd) {
-                bestEnd = minEnd;
+            if (cost < bestCost) {
+                bestCost = cost;
                 bestReg = r;
             }
         }
-        if (bestReg < 0 || bestEnd <= cur.end()) {
+        if (bestReg < 0 || bestCost >= cur.spillWeight()) {
             spill(cur);
             return;
         }
