@@ -139,6 +139,10 @@ final class RunCommand extends KilnCommand {
         String name = invoke != null ? invoke : "_start";
         Module.ExportType export = module.exports().stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
         if (export == null) {
+            if (invoke == null && !args.isEmpty() && args.get(0).startsWith("--")) {
+                throw KilnException.usage("options go before FILE (everything after FILE is passed to the guest): kiln run "
+                        + args.get(0) + " ... " + file + " ...");
+            }
             if (invoke == null) {
                 throw KilnException.error(file + " has no _start export; use --invoke NAME to call one of its exported"
                         + " functions" + exportList(module));
