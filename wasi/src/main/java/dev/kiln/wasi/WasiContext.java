@@ -69,20 +69,14 @@ public final class WasiContext implements AutoCloseable {
         b.env.forEach((k, v) -> e.add(k + "=" + v));
         this.env = List.copyOf(e);
         this.random = b.random != null ? b.random : new SecureRandom();
-        fds.add(new Descriptor.Stream(b.stdin, null, b.stdioFiletype(b.stdin == null)));
-        fds.add(new Descriptor.Stream(null, b.stdout, b.stdioFiletype(b.stdout == null)));
-        fds.add(new Descriptor.Stream(null, b.stderr, b.stdioFiletype(b.stderr == null)));
+        fds.add(new Descriptor.Stream(b.stdin != null ? b.stdin : new FileInputStream(FileDescriptor.in), null,
+                b.stdioFiletype(b.stdin == null)));
+        fds.add(new Descriptor.Stream(null, b.stdout != null ? b.stdout : new FileOutputStream(FileDescriptor.out),
+                b.stdioFiletype(b.stdout == null)));
+        fds.add(new Descriptor.Stream(null, b.stderr != null ? b.stderr : new FileOutputStream(FileDescriptor.err),
+                b.stdioFiletype(b.stderr == null)));
         for (Preopen p : b.preopens) {
             fds.add(new Descriptor.Dir(p.root, List.of(), p.guest, Descriptor.ALL_RIGHTS, Descriptor.ALL_RIGHTS));
-        }
-        if (fds.get(0) instanceof Descriptor.Stream s && s.in == null) {
-            fds.set(0, new Descriptor.Stream(new FileInputStream(FileDescriptor.in), null, s.filetype));
-        }
-        if (fds.get(1) instanceof Descriptor.Stream s && s.out == null) {
-            fds.set(1, new Descriptor.Stream(null, new FileOutputStream(FileDescriptor.out), s.filetype));
-        }
-        if (fds.get(2) instanceof Descriptor.Stream s && s.out == null) {
-            fds.set(2, new Descriptor.Stream(null, new FileOutputStream(FileDescriptor.err), s.filetype));
         }
     }
 
