@@ -1,4 +1,10 @@
-/** Nothing here yet: WASI preview1 host functions arrive with the kiln command. */
+/**
+ * WASI preview1 ({@code wasi_snapshot_preview1}) for Kiln: host functions over the public embedding
+ * API ({@link dev.kiln.wasi.WasiContext}), with a capability sandbox of preopened directories.
+ */
 module dev.kiln.wasi {
-    requires dev.kiln;
+    requires transitive dev.kiln;
+    requires java.management;
+
+    exports dev.kiln.wasi;
 }

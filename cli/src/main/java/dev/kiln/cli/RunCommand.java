@@ -2,12 +2,18 @@ package dev.kiln.cli;
 
 import dev.kiln.Func;
 import dev.kiln.Instance;
+import dev.kiln.LinkException;
+import dev.kiln.Linker;
+import dev.kiln.Memory;
 import dev.kiln.Module;
 import dev.kiln.Store;
 import dev.kiln.Val;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.ValType;
+import dev.kiln.wasi.WasiContext;
+import dev.kiln.wasi.WasiExit;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,18 +26,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code kiln run [--invoke NAME] FILE [ARGS...]}: runs a WebAssembly module ({@code .wasm},
- * {@code .wat}) or a precompiled Kiln artifact, told apart by content.
+ * {@code kiln run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--invoke NAME] FILE [ARGS...]}:
+ * runs a WebAssembly module ({@code .wasm}, {@code .wat}) or a precompiled Kiln artifact, told apart
+ * by content, with WASI preview1 ({@link WasiContext}).
+ *
+ * <p>Without {@code --invoke} the module is a WASI command: its {@code _start} export is called with
+ * ARGS as the program's arguments (argv[0] is FILE as given), the environment given by {@code --env}
+ * (nothing of the host's unless asked for with {@code --env NAME}), the process's stdin, stdout and
+ * stderr, and the directories of {@code --dir} preopened. The exit status is the program's:
+ * {@code proc_exit}'s value, or 0 when {@code _start} returns.
  *
  * <p>With {@code --invoke NAME} it calls the exported function NAME with ARGS parsed by its
  * parameter types and prints each result on its own line, as {@code wasmtime run --invoke} does:
  * {@code i32}/{@code i64} in signed decimal, {@code f32}/{@code f64} as decimal floats. Integer
- * arguments are decimal or {@code 0x} hexadecimal, signed or (up to 2^32-1 / 2^64-1) unsigned.
- * Without {@code --invoke} it calls the {@code _start} export ({@code [] -> []}).
+ * arguments are decimal or {@code 0x} hexadecimal, signed or (up to 2^32-1 / 2^64-1) unsigned. WASI
+ * is available to the function too (the program name is then its only argument).
  *
  * <p>As in Wasmtime, options come before FILE: everything after FILE is an argument
- * (Picocli's stop-at-positional mode). Kiln has no WASI yet, so program arguments, {@code --dir}
- * and {@code --env} are not accepted; modules that import anything cannot be run yet.
+ * (Picocli's stop-at-positional mode).
  *
  * <p>Guest code runs on the large-stack thread of {@link KilnCommand}; a trap exits with 134.
  */
@@ -40,9 +52,9 @@ import picocli.CommandLine.Parameters;
         versionProvider = Main.Version.class,
         modelTransformer = RunCommand.StopAtFile.class,
         description = {
-            "Runs a WebAssembly module (.wasm, .wat) or a compiled Kiln artifact.",
-            "With --invoke NAME, calls the exported function NAME with ARGS and prints its results, one per line;"
-                + " otherwise calls the _start export.",
+            "Runs a WebAssembly module (.wasm, .wat) or a compiled Kiln artifact, with WASI preview1.",
+            "Calls the _start export with ARGS as the program's arguments and exits with the program's exit status;"
+                + " with --invoke NAME, calls the exported function NAME with ARGS and prints its results, one per line.",
             "Options go before FILE: everything after FILE is passed to the guest.",
         })
 final class RunCommand extends KilnCommand {
@@ -50,10 +62,21 @@ final class RunCommand extends KilnCommand {
             description = "The exported function to call (default: _start). ARGS are parsed by its parameter types.")
     String invoke;
 
+    @Option(names = "--dir", paramLabel = "HOST[::GUEST]",
+            description = "Preopens the host directory HOST for the program, under the name GUEST (default: HOST as"
+                    + " given). Only preopened directories are reachable. Repeatable.")
+    List<String> dirs = new ArrayList<>();
+
+    @Option(names = "--env", paramLabel = "NAME[=VALUE]",
+            description = "Sets an environment variable of the program; NAME alone passes the host's value (if set)."
+                    + " Repeatable.")
+    List<String> envs = new ArrayList<>();
+
     @Parameters(index = "0", paramLabel = "FILE", description = "A .wasm or .wat module, or a Kiln artifact from 'kiln compile'.")
     Path file;
 
-    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments of the function called with --invoke.")
+    @Parameters(index = "1..*", paramLabel = "ARGS",
+            description = "The program's arguments, or those of the function called with --invoke.")
     List<String> args = new ArrayList<>();
 
     /** Makes the parser treat everything after FILE as ARGS, options included (Wasmtime's habit). */
@@ -69,21 +92,57 @@ final class RunCommand extends KilnCommand {
         }
     }
 
+    /**
+     * The WASI context of this run: arguments, {@code --env}, {@code --dir}, and the process's standard
+     * streams as {@link System#in}, {@link System#out} and {@link System#err} are at this moment.
+     *
+     * @throws KilnException (usage) for a malformed {@code --env} or a {@code --dir} that is not a directory
+     */
+    WasiContext wasi(List<String> argv) {
+        WasiContext.Builder b = WasiContext.builder().args(argv)
+                .stdin(System.in).stdout(System.out).stderr(System.err);
+        for (String e : envs) {
+            int eq = e.indexOf('=');
+            String name = eq < 0 ? e : e.substring(0, eq);
+            if (name.isEmpty()) {
+                throw KilnException.usage("--env " + e + ": expected NAME=VALUE or NAME");
+            }
+            String value = eq < 0 ? System.getenv(name) : e.substring(eq + 1);
+            if (value != null) {
+                try {
+                    b.env(name, value);
+                } catch (IllegalArgumentException ex) {
+                    throw KilnException.usage("--env " + e + ": " + ex.getMessage());
+                }
+            }
+        }
+        for (String d : dirs) {
+            int sep = d.indexOf("::");
+            String host = sep < 0 ? d : d.substring(0, sep);
+            String guest = sep < 0 ? d : d.substring(sep + 2);
+            if (host.isEmpty() || guest.isEmpty()) {
+                throw KilnException.usage("--dir " + d + ": expected HOST or HOST::GUEST");
+            }
+            Path p = Path.of(host);
+            if (!Files.isDirectory(p)) {
+                throw KilnException.usage("--dir " + d + ": " + host + " is not a directory");
+            }
+            b.preopen(p, guest);
+        }
+        return b.build();
+    }
+
     @Override
     int execute() throws Exception {
         Input input = Input.read(file);
         Module module = input.module(engine(), err());
-        if (invoke == null && !args.isEmpty()) {
-            if (args.get(0).startsWith("--")) {
-                throw KilnException.usage("options go before FILE (everything after FILE is passed to the guest): kiln run "
-                        + args.get(0) + " ... " + file + " ...");
-            }
-            throw KilnException.usage("arguments after FILE are for a function called with --invoke NAME (given before FILE);"
-                    + " program arguments for _start need WASI, which Kiln does not support yet");
-        }
         String name = invoke != null ? invoke : "_start";
         Module.ExportType export = module.exports().stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
         if (export == null) {
+            if (invoke == null && !args.isEmpty() && args.get(0).startsWith("--")) {
+                throw KilnException.usage("options go before FILE (everything after FILE is passed to the guest): kiln run "
+                        + args.get(0) + " ... " + file + " ...");
+            }
             if (invoke == null) {
                 throw KilnException.error(file + " has no _start export; use --invoke NAME to call one of its exported"
                         + " functions" + exportList(module));
@@ -91,11 +150,33 @@ final class RunCommand extends KilnCommand {
             throw KilnException.error(file + " exports no function named \"" + name + "\"" + exportList(module));
         }
         FuncType type = export.type();
-        Val[] values = parseArgs(name, type, args);
-        try (Store store = new Store(module.engine())) {
-            Instance instance = Instance.create(store, module);
+        Val[] values = invoke != null ? parseArgs(name, type, args) : new Val[0];
+        List<String> argv = new ArrayList<>();
+        argv.add(file.toString());
+        if (invoke == null) {
+            argv.addAll(args);
+        }
+        try (WasiContext wasi = wasi(argv); Store store = new Store(module.engine())) {
+            Linker linker = wasi.define(store, new Linker());
+            Instance instance;
+            try {
+                instance = linker.instantiate(store, module);
+            } catch (LinkException e) {
+                throw KilnException.error(file + ": " + e.getMessage() + " (kiln run provides only the "
+                        + WasiContext.MODULE + " functions)");
+            }
+            if (instance.exports().get("memory") instanceof Memory memory) {
+                wasi.bind(memory);
+            }
             Func func = instance.func(name);
-            Val[] results = func.call(values);
+            Val[] results;
+            try {
+                results = func.call(values);
+            } catch (WasiExit e) {
+                return e.status();
+            } finally {
+                wasi.flush();
+            }
             PrintWriter out = out();
             for (Val v : results) {
                 out.println(format(v));

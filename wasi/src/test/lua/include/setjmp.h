@@ -1,0 +1,1 @@
+/* empty: Lua on Kiln throws through the host (kiln_lua.h) */
