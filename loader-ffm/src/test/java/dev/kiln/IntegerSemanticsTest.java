@@ -226,6 +226,45 @@ class IntegerSemanticsTest {
     }
 
     @Test
+    void threeAddressOperationsWithAllOperandsSpilled() {
+        // 40 values live across the whole function; every addition reads two of them and defines a
+        // third that also stays live: register pressure forces operands and results to the stack.
+        int n = 40;
+        StringBuilder wat = new StringBuilder("(module (func (export \"f\") (param $x i32) (result i32)");
+        for (int i = 0; i < 2 * n; i++) {
+            wat.append(" (local $v").append(i).append(" i32)");
+        }
+        for (int i = 0; i < n; i++) {
+            wat.append("\n (local.set $v").append(i).append(" (i32.mul (local.get $x) (i32.const ").append(i + 3).append(")))");
+        }
+        for (int i = 0; i < n; i++) {
+            wat.append("\n (local.set $v").append(n + i).append(" (i32.add (local.get $v").append(i).append(") (local.get $v")
+                    .append((i * 7 + 3) % n).append(")))");
+        }
+        wat.append("\n (i32.const 0)");
+        for (int i = 0; i < 2 * n; i++) {
+            wat.append(" (i32.xor (i32.rotl (local.get $v").append(i).append(") (i32.const ").append(i % 31).append(")))");
+        }
+        wat.append("))");
+        Instance inst = Instance.create(store, Module.compile(engine, wat.toString().getBytes(StandardCharsets.UTF_8)));
+        for (long xl : EDGES) {
+            int x = (int) xl;
+            int[] v = new int[2 * n];
+            for (int i = 0; i < n; i++) {
+                v[i] = x * (i + 3);
+            }
+            for (int i = 0; i < n; i++) {
+                v[n + i] = v[i] + v[(i * 7 + 3) % n];
+            }
+            int want = 0;
+            for (int i = 0; i < 2 * n; i++) {
+                want ^= Integer.rotateLeft(v[i], i % 31);
+            }
+            assertEquals(want, inst.func("f").call(Val.i32(x))[0].i32(), "x=" + x);
+        }
+    }
+
+    @Test
     void moreLiveValuesThanRegistersAreSpilledCorrectly() {
         // 24 values live at once across a call: more than the 12 allocatable registers.
         int n = 24;

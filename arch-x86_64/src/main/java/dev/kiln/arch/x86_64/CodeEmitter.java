@@ -202,6 +202,7 @@ final class CodeEmitter {
         }
         scratchUsed = 0;
         xscratchUsed = 0;
+        sharedDef = MInst.NONE;
         for (int u : m.uses) {
             if (isSpilled(u) && !hasScratch(u)) {
                 if (alloc.isXmm(u)) {
@@ -215,6 +216,8 @@ final class CodeEmitter {
             if (isSpilled(d) && !hasScratch(d)) {
                 if (alloc.isXmm(d)) {
                     takeXmmScratch(d);
+                } else if (scratchUsed == 2) {
+                    sharedDef = d;
                 } else {
                     takeScratch(d);
                 }
@@ -317,8 +320,17 @@ final class CodeEmitter {
                 return i;
             }
         }
+        if (sharedDef == vreg && vreg != MInst.NONE) {
+            return 0;
+        }
         return -1;
     }
+
+    /**
+     * A spilled definition that shares r10 with a spilled use: every instruction reads its operands
+     * before it writes its result, so three spilled operands (a three-address lea) fit in two scratches.
+     */
+    private int sharedDef = MInst.NONE;
 
     private Gpr takeScratch(int vreg) {
         if (scratchUsed == 2) {
