@@ -43,10 +43,11 @@ import java.util.stream.Collectors;
  * <p>Lowering (always in place, never a call): {@code store-data-address} is two loads (the
  * VMStoreContext pointer at VMContext offset {@link VMContextLayout#STORE_CONTEXT}, then its
  * {@link VMStoreContext#STORE_DATA} field); a raw load or store is one {@link Op#LOAD}/{@link Op#STORE}
- * marked {@link Op#NATIVE}; a checked form computes {@code end = offset + N/8}, traps when
- * {@code end > length} or {@code end < offset} (the addition wrapped), and, as a Spectre guard, selects
- * the address 0 instead of {@code base + offset} on that path (a {@code cmov} on x86-64), so a
- * mispredicted branch never reads or writes out of bounds.
+ * marked {@link Op#NATIVE}; a checked form traps unless {@code offset + N/8 <= length} without
+ * wrapping, decided by one unsigned compare of {@code offset} with a limit computed from
+ * {@code length} alone (see {@code checkedAddress}), and, as a Spectre guard, selects the address 0
+ * (index {@code -base}) instead of {@code base + offset} on the failing side of that same compare (a {@code cmov} on x86-64),
+ * so a mispredicted branch never reads or writes out of bounds.
  *
  * <p>Unsafe: these read and write any address of the process. Immutable and thread-safe.
  */
@@ -180,15 +181,13 @@ public enum Intrinsic {
                 return List.of();
             }
             case CHECKED_LOAD -> {
-                Value address = checkedAddress(b, args.get(0), args.get(1), args.get(2));
-                Value zero = b.append1(Op.ICONST, IrType.I64, 0);
-                return List.of(b.append(Op.LOAD, List.of(address, zero), 0, null, null, List.of(valueType))
+                Value index = checkedIndex(b, args.get(0), args.get(1), args.get(2));
+                return List.of(b.append(Op.LOAD, List.of(args.get(0), index), 0, null, null, List.of(valueType))
                         .withAux(aux).result());
             }
             case CHECKED_STORE -> {
-                Value address = checkedAddress(b, args.get(0), args.get(1), args.get(2));
-                Value zero = b.append1(Op.ICONST, IrType.I64, 0);
-                b.append(Op.STORE, List.of(address, zero, args.get(3)), 0, null, null, List.of()).withAux(aux);
+                Value index = checkedIndex(b, args.get(0), args.get(1), args.get(2));
+                b.append(Op.STORE, List.of(args.get(0), index, args.get(3)), 0, null, null, List.of()).withAux(aux);
                 return List.of();
             }
             default -> throw new AssertionError(kind);
@@ -196,19 +195,28 @@ public enum Intrinsic {
     }
 
     /**
-     * The bounds check and Spectre guard of a checked access: traps unless
-     * {@code offset + width <= length} without wrapping, and yields {@code base + offset}, or 0 when the
-     * check failed (only reachable speculatively).
+     * The bounds check and Spectre guard of a checked access. With {@code limit = length - (width - 1)}
+     * when {@code length >= width}, else 0 (a {@code select}; {@code length} itself for width 1), the
+     * access is in bounds exactly when {@code offset < limit}: then {@code offset + width <= length}
+     * without wrapping, and for {@code length < width} no offset is. So one unsigned compare per access
+     * decides both the trap ({@code trapif.uge offset, limit}) and the guard: the index returned is
+     * {@code offset >= limit ? -base : offset}, so {@code base + index} is the null address on the
+     * out-of-bounds side; {@code limit} and {@code -base} depend on the operands that are
+     * loop-invariant in a typical loop, so they are computed once, before it.
      */
-    private Value checkedAddress(Block b, Value base, Value offset, Value length) {
-        Value end = b.append1(Op.IADD, IrType.I64, 0, offset, b.append1(Op.ICONST, IrType.I64, width));
-        Value past = b.append(Op.ICMP, List.of(end, length), 0, Cond.UGT, null, List.of(IrType.I32)).result();
-        Value wrapped = b.append(Op.ICMP, List.of(end, offset), 0, Cond.ULT, null, List.of(IrType.I32)).result();
-        Value oob = b.append1(Op.BOR, IrType.I32, 0, past, wrapped);
-        Value zero32 = b.append1(Op.ICONST, IrType.I32, 0);
-        b.append(Op.TRAPIF, List.of(oob, zero32), TrapCode.MEMORY_OUT_OF_BOUNDS.code(), Cond.NE, null, List.of());
-        Value address = b.append1(Op.IADD, IrType.I64, 0, base, offset);
-        Value nullAddress = b.append1(Op.ICONST, IrType.I64, 0);
-        return b.append1(Op.SELECT, IrType.I64, 0, oob, nullAddress, address);
+    private Value checkedIndex(Block b, Value base, Value offset, Value length) {
+        Value limit = length;
+        if (width > 1) {
+            Value minus = b.append1(Op.ISUB, IrType.I64, 0, length, b.append1(Op.ICONST, IrType.I64, width - 1));
+            Value tooShort = b.append(Op.ICMP, List.of(length, b.append1(Op.ICONST, IrType.I64, width)), 0, Cond.ULT, null,
+                    List.of(IrType.I32)).result();
+            limit = b.append1(Op.SELECT, IrType.I64, 0, tooShort, b.append1(Op.ICONST, IrType.I64, 0), minus);
+        }
+        b.append(Op.TRAPIF, List.of(offset, limit), TrapCode.MEMORY_OUT_OF_BOUNDS.code(), Cond.UGE, null, List.of());
+        Value oob = b.append(Op.ICMP, List.of(offset, limit), 0, Cond.UGE, null, List.of(IrType.I32)).result();
+        // base + (0 - base) = the null address: the guard selects the index, so the access keeps the
+        // [base + index] addressing mode and the negation (loop-invariant) is computed once
+        Value minusBase = b.append1(Op.ISUB, IrType.I64, 0, b.append1(Op.ICONST, IrType.I64, 0), base);
+        return b.append1(Op.SELECT, IrType.I64, 0, oob, minusBase, offset);
     }
 }
