@@ -50,6 +50,9 @@ final class RunCommand extends KilnCommand {
             description = "The exported function to call (default: _start). ARGS are parsed by its parameter types.")
     String invoke;
 
+    @picocli.CommandLine.Mixin
+    BuiltinOptions builtins = new BuiltinOptions(); // --unsafe-intrinsics, --builtin (compile-time builtins)
+
     @Parameters(index = "0", paramLabel = "FILE", description = "A .wasm or .wat module, or a Kiln artifact from 'kiln compile'.")
     Path file;
 
@@ -72,7 +75,7 @@ final class RunCommand extends KilnCommand {
     @Override
     int execute() throws Exception {
         Input input = Input.read(file);
-        Module module = input.module(engine(), err());
+        Module module = input.module(engine(), err(), builtins);
         if (invoke == null && !args.isEmpty()) {
             if (args.get(0).startsWith("--")) {
                 throw KilnException.usage("options go before FILE (everything after FILE is passed to the guest): kiln run "
