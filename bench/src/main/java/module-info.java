@@ -7,6 +7,7 @@ module dev.kiln.bench {
     requires dev.kiln;
     requires dev.kiln.abi;
     requires dev.kiln.compiler;
+    requires dev.kiln.builtins;
     requires jmh.core;
     requires com.dylibso.chicory.runtime;
     requires com.dylibso.chicory.wasm;

@@ -13,6 +13,7 @@ module dev.kiln.compiler {
     exports dev.kiln.compiler.translate;
 
     uses dev.kiln.compiler.Backend;
+    uses dev.kiln.compiler.BuiltinLinker;
 
     provides dev.kiln.abi.CompilerService with dev.kiln.compiler.KilnCompilerService;
 }

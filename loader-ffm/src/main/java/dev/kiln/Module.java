@@ -81,6 +81,113 @@ public final class Module {
         return fromArtifact(engine, artifact, name);
     }
 
+    /**
+     * A builder for compiling with compile-time builtins and unsafe intrinsics (DESIGN §4).
+     *
+     * <pre>{@code
+     * Module module = Module.builder(engine)
+     *         .exposeUnsafeIntrinsics("unsafe-intrinsics")
+     *         .compileTimeBuiltin("host", hostWat)      // satisfies the guest's (import "host" ...)
+     *         .compile(guestWasm);
+     * }</pre>
+     */
+    public static Builder builder(Engine engine) {
+        return new Builder(engine);
+    }
+
+    /**
+     * Compiles a module with compile-time builtins: small trusted Wasm modules whose functions
+     * satisfy the guest's imports from their names and are linked into the guest and inlined at
+     * compile time, and which may import the unsafe native-memory intrinsics. Our take, for core
+     * modules, on the Bytecode Alliance RFC "Add support for defining builtin host functions at
+     * compile-time" and Wasmtime's {@code CodeBuilder::expose_unsafe_intrinsics}.
+     *
+     * <p><b>Unsafe.</b> Builtins can read and write any native address of the process through the
+     * intrinsics: hand only trusted code to {@link #compileTimeBuiltin}. The guest stays sandboxed:
+     * when builtins are defined, a guest importing the intrinsics namespace is rejected. With the
+     * intrinsics exposed and no builtins (raw mode), the module compiled is itself trusted.
+     *
+     * <p>The compiled module's imports are the guest's imports not satisfied by a builtin, then the
+     * builtins' own imports other than intrinsics (slow paths into Java, satisfied at instantiation as
+     * usual). It serializes and loads like any module. Not thread-safe; the modules it builds are.
+     */
+    public static final class Builder {
+        private final Engine engine;
+        private dev.kiln.abi.CompileTimeBuiltins builtins = dev.kiln.abi.CompileTimeBuiltins.none();
+
+        private Builder(Engine engine) {
+            this.engine = java.util.Objects.requireNonNull(engine);
+        }
+
+        /**
+         * Makes the import module {@code importName} (conventionally {@code "unsafe-intrinsics"})
+         * the privileged namespace of the unsafe intrinsics: {@code store-data-address},
+         * {@code u8/u16/u32/u64-native-load/-store} and their {@code -checked-} forms (see
+         * {@code dev.kiln.intrinsics.Intrinsic} for types and semantics). Needed by
+         * {@link #compileTimeBuiltin}. Without it, that name is an ordinary import.
+         *
+         * @return this builder
+         */
+        public Builder exposeUnsafeIntrinsics(String importName) {
+            builtins = builtins.withIntrinsicsNamespace(importName);
+            return this;
+        }
+
+        /**
+         * Registers a compile-time builtin: the guest's function imports from module {@code name}
+         * are matched by field name and exact function type against the builtin's function exports.
+         * <b>Unsafe</b>: the builtin is trusted code (see the class comment).
+         *
+         * @param name      the import module name it satisfies
+         * @param wasmOrWat the builtin module, binary or text
+         * @return this builder
+         * @throws IllegalArgumentException if a builtin of that name is already registered, or the
+         *                                  name is the intrinsics namespace
+         */
+        public Builder compileTimeBuiltin(String name, byte[] wasmOrWat) {
+            builtins = builtins.with(new dev.kiln.abi.CompileTimeBuiltins.Builtin(name, wasmOrWat, null));
+            return this;
+        }
+
+        /**
+         * Registers the builtin in {@code file} ({@code .wasm} or {@code .wat}); errors name the file.
+         *
+         * @throws IOException if the file cannot be read
+         * @see #compileTimeBuiltin(String, byte[])
+         */
+        public Builder compileTimeBuiltin(String name, Path file) throws IOException {
+            builtins = builtins.with(new dev.kiln.abi.CompileTimeBuiltins.Builtin(name, Files.readAllBytes(file),
+                    file.toString()));
+            return this;
+        }
+
+        /**
+         * Compiles {@code guest} (binary or text) with the builtins.
+         *
+         * @throws CompileException      if a module is malformed or invalid, or a privilege or linking
+         *                               rule is broken; the message names the module, field and reason
+         * @throws IllegalStateException if no compiler is on the class or module path
+         */
+        public Module compile(byte[] guest) {
+            return compileNamed(guest, null);
+        }
+
+        /**
+         * Compiles the guest in {@code file}; errors name the file.
+         *
+         * @throws IOException if the file cannot be read
+         * @see #compile(byte[])
+         */
+        public Module compile(Path file) throws IOException {
+            return compileNamed(Files.readAllBytes(file), file.toString());
+        }
+
+        private Module compileNamed(byte[] guest, String name) {
+            byte[] artifact = compiler().compile(guest, name, engine.compileOptions(), builtins);
+            return fromArtifact(engine, artifact, name);
+        }
+    }
+
     private static CompilerService compiler() {
         Target host = Target.host();
         for (CompilerService s : ServiceLoader.load(CompilerService.class, Module.class.getClassLoader())) {

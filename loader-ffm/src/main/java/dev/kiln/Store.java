@@ -30,12 +30,59 @@ public final class Store implements AutoCloseable {
     private final MemorySegment storeContext;
     private Throwable pendingException;
 
-    /** A new, empty store. */
+    /** A new, empty store without store data. */
     public Store(Engine engine) {
         this.engine = engine;
         this.storeContext = allocate(dev.kiln.abi.VMStoreContext.SIZE, 16);
         storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.STACK_BUDGET,
                 engine.stackBudget());
+    }
+
+    /**
+     * A new, empty store whose store data is {@code storeData} (see {@link #setData}).
+     *
+     * <pre>{@code
+     * StructLayout layout = MemoryLayout.structLayout(ValueLayout.JAVA_LONG.withName("base"),
+     *         ValueLayout.JAVA_LONG.withName("length"));
+     * MemorySegment data = arena.allocate(layout);
+     * try (Store store = new Store(engine, data)) { ... }
+     * }</pre>
+     *
+     * @param storeData native memory, or {@link MemorySegment#NULL} for none
+     * @throws IllegalArgumentException if {@code storeData} is a heap segment
+     */
+    public Store(Engine engine, MemorySegment storeData) {
+        this(engine);
+        setData(storeData);
+    }
+
+    private MemorySegment data = MemorySegment.NULL;
+
+    /**
+     * Sets the store data: a native segment, typically a struct described by a
+     * {@link java.lang.foreign.StructLayout}, whose address the unsafe intrinsic
+     * {@code store-data-address} returns to compile-time builtins (DESIGN §4). The embedder reads and
+     * writes its fields with {@link java.lang.invoke.VarHandle}s of the same layout. The store keeps a
+     * reference to the segment but does not own it: its arena must stay open while code of this store
+     * may run. Must not be called while a call into this store is active.
+     *
+     * @param storeData native memory, or {@link MemorySegment#NULL} for none (the address is then 0)
+     * @throws IllegalArgumentException if {@code storeData} is a heap segment (it has no stable address)
+     * @throws IllegalStateException    if the store is closed
+     */
+    public void setData(MemorySegment storeData) {
+        ensureOpen();
+        if (!storeData.isNative()) {
+            throw new IllegalArgumentException("store data must be native memory (from an Arena), not a heap segment");
+        }
+        this.data = storeData;
+        storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.STORE_DATA,
+                storeData.address());
+    }
+
+    /** The store data ({@link MemorySegment#NULL} when none was set). */
+    public MemorySegment data() {
+        return data;
     }
 
     /** The store's VMStoreContext (trap code, unwind record, stack limit), shared by its instances. */

@@ -19,6 +19,9 @@ package dev.kiln.abi;
  * <tr><td>24</td><td>u64 stack budget</td><td>bytes of native stack a call from the host may use</td></tr>
  * <tr><td>32</td><td>u64 results</td><td>address of the host's buffer where an entry trampoline copies
  *     the results of a function returning several values (8 bytes each)</td></tr>
+ * <tr><td>40</td><td>u64 store data</td><td>address of the embedder's store data (a native struct given to
+ *     the store), 0 when none; the unsafe intrinsic {@code store-data-address} returns it (DESIGN §4).
+ *     Generated code only reads it, and it does not change while a call is active</td></tr>
  * </table>
  */
 public final class VMStoreContext {
@@ -35,6 +38,8 @@ public final class VMStoreContext {
     public static final int STACK_BUDGET = 24;
     /** Offset of the u64 address of the multi-value results buffer. */
     public static final int RESULTS = 32;
+    /** Offset of the u64 address of the store data (0 when the store has none). */
+    public static final int STORE_DATA = 40;
     /** Size of the struct in bytes. */
-    public static final int SIZE = 40;
+    public static final int SIZE = 48;
 }

@@ -9,10 +9,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code kiln compile FILE [-o OUT] [--target x86_64]}: compiles a WebAssembly module (binary or
+ * {@code kiln compile FILE [-o OUT] [--target x86_64] [--unsafe-intrinsics NAME] [--builtin [NAME=]FILE]...}:
+ * compiles a WebAssembly module (binary or
  * text) ahead of time into a Kiln artifact, an ELF64 file that {@code kiln run} loads without the
  * compiler and that {@code objdump -d} disassembles. Like {@code wasmtime compile}, the default
  * output is FILE with its extension replaced ({@code .kiln} here: {@code fib.wat -> fib.kiln}).
+ * {@link BuiltinOptions} link compile-time builtins into the module.
  */
 @Command(name = "compile",
         mixinStandardHelpOptions = true,
@@ -30,6 +32,9 @@ final class CompileCommand extends KilnCommand {
             description = "Instruction set to compile for; only the host's (x86_64) for now. Default: ${DEFAULT-VALUE}.")
     String target;
 
+    @picocli.CommandLine.Mixin
+    BuiltinOptions builtins = new BuiltinOptions();
+
     @Override
     int execute() throws Exception {
         checkTarget(target);
@@ -42,7 +47,7 @@ final class CompileCommand extends KilnCommand {
         if (Files.exists(out) && Files.isSameFile(out, file)) {
             throw KilnException.usage("the output " + out + " would overwrite the input; choose another with -o OUT");
         }
-        Module module = input.module(engine(), err());
+        Module module = input.module(engine(), err(), builtins);
         Files.write(out, module.serialize());
         return ExitCodes.OK;
     }

@@ -94,16 +94,30 @@ record Input(Path path, byte[] bytes, Kind kind) {
      * @throws dev.kiln.abi.ArtifactFormatException if the artifact is malformed or for another machine
      * @throws IOException                          if the artifact cannot be mapped
      */
-    @SuppressWarnings("try") // the progress line lives as long as the block
     Module module(Engine engine, PrintWriter err) throws IOException {
+        return module(engine, err, new BuiltinOptions());
+    }
+
+    /**
+     * Like {@link #module(Engine, PrintWriter)}, compiling with the compile-time builtins of
+     * {@code builtins} (DESIGN §4).
+     *
+     * @throws KilnException (usage) if builtins are given for an artifact, which is already compiled
+     */
+    @SuppressWarnings("try") // the progress line lives as long as the block
+    Module module(Engine engine, PrintWriter err, BuiltinOptions builtins) throws IOException {
         if (kind == Kind.ARTIFACT) {
+            if (!builtins.isEmpty()) {
+                throw KilnException.usage(name() + " is already compiled: --builtin and --unsafe-intrinsics apply when"
+                        + " compiling a .wasm or .wat (the artifact keeps the builtins it was compiled with)");
+            }
             return Module.load(engine, path);
         }
         if (kind == Kind.WAT) {
             text(); // a clear message for files that are not text at all
         }
         try (Progress p = Progress.start("compiling " + name(), err)) {
-            return Module.compile(engine, path);
+            return builtins.isEmpty() ? Module.compile(engine, path) : builtins.compile(engine, path);
         }
     }
 }

@@ -72,6 +72,9 @@ final class RunCommand extends KilnCommand {
                     + " Repeatable.")
     List<String> envs = new ArrayList<>();
 
+    @picocli.CommandLine.Mixin
+    BuiltinOptions builtins = new BuiltinOptions(); // --unsafe-intrinsics, --builtin (compile-time builtins)
+
     @Parameters(index = "0", paramLabel = "FILE", description = "A .wasm or .wat module, or a Kiln artifact from 'kiln compile'.")
     Path file;
 
@@ -135,7 +138,7 @@ final class RunCommand extends KilnCommand {
     @Override
     int execute() throws Exception {
         Input input = Input.read(file);
-        Module module = input.module(engine(), err());
+        Module module = input.module(engine(), err(), builtins);
         String name = invoke != null ? invoke : "_start";
         Module.ExportType export = module.exports().stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
         if (export == null) {

@@ -2,6 +2,7 @@ package dev.kiln.compiler;
 
 import dev.kiln.abi.CompileException;
 import dev.kiln.abi.CompileOptions;
+import dev.kiln.abi.CompileTimeBuiltins;
 import dev.kiln.abi.CompilerService;
 import dev.kiln.abi.Target;
 import java.util.ServiceLoader;
@@ -44,5 +45,26 @@ public final class KilnCompilerService implements CompilerService {
     @Override
     public byte[] compile(byte[] input, String inputName, CompileOptions options) throws CompileException {
         return compiler.compile(input, inputName, options);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The linking is done by the {@link BuiltinLinker} found through {@link ServiceLoader}
+     * ({@code kiln-builtins}); the merged unit is then compiled like any module.
+     *
+     * @throws CompileException also when builtins or intrinsics are asked for and no
+     *                          {@link BuiltinLinker} is on the class or module path
+     */
+    @Override
+    public byte[] compile(byte[] input, String inputName, CompileOptions options, CompileTimeBuiltins builtins) {
+        if (builtins.isEmpty()) {
+            return compile(input, inputName, options);
+        }
+        BuiltinLinker linker = ServiceLoader.load(BuiltinLinker.class, KilnCompilerService.class.getClassLoader())
+                .findFirst().orElseThrow(() -> new CompileException("compile-time builtins and unsafe intrinsics need"
+                        + " kiln-builtins on the class or module path"));
+        CompilationUnit unit = linker.link(input, inputName, builtins);
+        return compiler.compile(unit, inputName, options);
     }
 }

@@ -54,8 +54,22 @@ public final class ModuleCompiler {
      *                          prefixed with {@code inputName}
      */
     public byte[] compile(byte[] input, String inputName, CompileOptions options) {
+        return compile(CompilationUnit.plain(input), inputName, options);
+    }
+
+    /**
+     * Compiles a unit: a module with intrinsic functions whose direct calls are lowered in place and
+     * an inlining policy (the result of linking compile-time builtins, DESIGN §4). Calls to an
+     * intrinsic funcidx are never real calls; the intrinsic's own function body (if any) is compiled
+     * like any other, so {@code ref.func}, tables and exports of it still work.
+     *
+     * @param inputName for error messages, or {@code null}
+     * @throws CompileException if the module is malformed, invalid or unsupported; the message is
+     *                          prefixed with {@code inputName}
+     */
+    public byte[] compile(CompilationUnit unit, String inputName, CompileOptions options) {
         try {
-            return compileUnnamed(input, options);
+            return compileUnnamed(unit, options);
         } catch (CompileException e) {
             if (inputName == null) {
                 throw e;
@@ -68,7 +82,8 @@ public final class ModuleCompiler {
         return input.length >= 4 && input[0] == 0 && input[1] == 'a' && input[2] == 's' && input[3] == 'm';
     }
 
-    private byte[] compileUnnamed(byte[] input, CompileOptions options) {
+    private byte[] compileUnnamed(CompilationUnit unit, CompileOptions options) {
+        byte[] input = unit.module();
         byte[] bytes = isBinary(input) ? input : Wat.parseModule(new String(input, StandardCharsets.UTF_8));
         WasmModule module = ModuleDecoder.decode(bytes);
         Validator.validate(module, bytes);
@@ -117,7 +132,7 @@ public final class ModuleCompiler {
 
         int imported = module.importedFunctionCount();
         int defined = module.code().size();
-        List<CompiledCode> code = compileFunctions(module, bytes, env, options, imported, defined);
+        List<CompiledCode> code = compileFunctions(unit, module, bytes, env, options, imported, defined);
 
         List<Export> funcExports = new ArrayList<>();
         for (Export e : module.exports()) {
@@ -235,7 +250,7 @@ public final class ModuleCompiler {
         for (CompiledCode c : code) {
             features |= c.cpuFeatures();
         }
-        ArtifactMetadata meta = new ArtifactMetadata(backend.target(), features, options, sha256(input), module.types(),
+        ArtifactMetadata meta = new ArtifactMetadata(backend.target(), features, options, sha256(unit.hashInput()), module.types(),
                 imports, imported, funcs, exports, tables, elements, memories, globals, data, module.start(),
                 module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, linker.trapSites());
 
@@ -250,13 +265,13 @@ public final class ModuleCompiler {
         return elf.toByteArray();
     }
 
-    private List<CompiledCode> compileFunctions(WasmModule module, byte[] bytes, FunctionEnvironment env,
+    private List<CompiledCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,
             CompileOptions options, int imported, int defined) {
         int parallelism = options.parallelism() == 0 ? Runtime.getRuntime().availableProcessors() : options.parallelism();
         if (parallelism <= 1 || defined <= 1) {
             List<CompiledCode> out = new ArrayList<>(defined);
             for (int i = 0; i < defined; i++) {
-                out.add(compileFunction(module, bytes, env, options, imported + i));
+                out.add(compileFunction(unit, module, bytes, env, options, imported + i));
             }
             return out;
         }
@@ -265,7 +280,7 @@ public final class ModuleCompiler {
             List<Future<CompiledCode>> futures = new ArrayList<>(defined);
             for (int i = 0; i < defined; i++) {
                 int funcIndex = imported + i;
-                futures.add(pool.submit(() -> compileFunction(module, bytes, env, options, funcIndex)));
+                futures.add(pool.submit(() -> compileFunction(unit, module, bytes, env, options, funcIndex)));
             }
             List<CompiledCode> out = new ArrayList<>(defined);
             for (Future<CompiledCode> f : futures) {
@@ -289,10 +304,10 @@ public final class ModuleCompiler {
         }
     }
 
-    private CompiledCode compileFunction(WasmModule module, byte[] bytes, FunctionEnvironment env,
+    private CompiledCode compileFunction(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,
             CompileOptions options, int funcIndex) {
         String name = symbolName(funcIndex, module.functionName(funcIndex));
-        IrFunction ir = FunctionTranslator.translate(module, bytes, funcIndex, name, env.vmctx());
+        IrFunction ir = FunctionTranslator.translate(module, bytes, funcIndex, name, env.vmctx(), unit.intrinsics());
         if (options.verifyIr()) {
             Verifier.verify(ir);
         }
@@ -300,19 +315,27 @@ public final class ModuleCompiler {
         java.util.Map<Integer, IrFunction> callees = new java.util.HashMap<>();
         dev.kiln.compiler.opt.Pipeline.optimize(ir, callee -> callees.computeIfAbsent(callee, c -> {
             int imported = module.importedFunctionCount();
-            if (c < imported || module.code().get(c - imported).codeEnd() - module.code().get(c - imported).codeStart() > 96) {
+            int budget = unit.inlineBudget().applyAsInt(c);
+            if (c < imported || budget <= 0) {
+                return null;
+            }
+            var body = module.code().get(c - imported);
+            // bytes of Wasm per IR instruction: about 5 (96 bytes for the default 20 instructions)
+            int maxBytes = budget <= dev.kiln.compiler.opt.Inliner.MAX_CALLEE_INSTS ? 96 : budget * 5;
+            if (body.codeEnd() - body.codeStart() > maxBytes) {
                 return null;
             }
             IrFunction g;
             try {
-                g = FunctionTranslator.translate(module, bytes, c, symbolName(c, module.functionName(c)), env.vmctx());
+                g = FunctionTranslator.translate(module, bytes, c, symbolName(c, module.functionName(c)), env.vmctx(),
+                        unit.intrinsics());
             } catch (CompileException e) {
                 return null; // reported when that function itself is compiled
             }
             dev.kiln.compiler.opt.Simplifier.run(g);
             DeadCodeElimination.run(g);
             return g;
-        }), options.verifyIr());
+        }), unit.inlineBudget(), options.verifyIr());
         return backend.compileFunction(ir, env);
     }
 

@@ -97,7 +97,7 @@ public final class IrPrinter {
                 first = false;
             }
             case LOAD, STORE -> {
-                sb.append(inst.aux() >= 16 ? " s" : " u").append((inst.aux() & 0xF) * 8).append(" +").append(inst.imm());
+                sb.append((inst.aux() & Op.NATIVE) != 0 ? " native" : "").append((inst.aux() & 16) != 0 ? " s" : " u").append((inst.aux() & 0xF) * 8).append(" +").append(inst.imm());
                 first = false;
             }
             case TRAPIF -> {

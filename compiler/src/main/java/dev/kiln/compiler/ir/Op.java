@@ -116,7 +116,9 @@ public enum Op {
     /**
      * {@code v = load.T base, index, imm}: reads {@link Inst#aux()} bytes (1, 2, 4, 8; bit 4 set:
      * sign-extend) at host address {@code base + index + imm} (both i64) and widens them to T. The
-     * caller has checked the bounds.
+     * caller has checked the bounds. With {@link #NATIVE} set in aux, the load is an unsafe
+     * native-memory intrinsic (DESIGN §4) whose address was computed outside the Wasm heap: it may be
+     * hoisted out of a loop like a trap (from the header, when nothing in the loop writes memory).
      */
     LOAD(Flags.PURE_READ),
     /** {@code store base, index, value, imm}: writes the low {@link Inst#aux()} bytes of value at {@code base + index + imm}. */
@@ -162,6 +164,13 @@ public enum Op {
     RETURN(Flags.TERMINATOR),
     /** {@code trap code}: always traps with trap code imm; terminator. */
     TRAP(Flags.TERMINATOR);
+
+    /**
+     * Flag in the {@link Inst#aux()} of a {@link #LOAD} or {@link #STORE}: the access comes from an
+     * unsafe native-memory intrinsic rather than a Wasm memory instruction (no Wasm bounds check
+     * guards it). Backends ignore it (they read only the width and sign bits).
+     */
+    public static final int NATIVE = 32;
 
     private final int flags;
 

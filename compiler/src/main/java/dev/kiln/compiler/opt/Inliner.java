@@ -39,6 +39,20 @@ public final class Inliner {
      * @return whether a call was inlined
      */
     public static boolean run(IrFunction caller, IntFunction<IrFunction> calleeIr) {
+        return run(caller, calleeIr, f -> MAX_CALLEE_INSTS);
+    }
+
+    /**
+     * Inlines every direct call of {@code caller} whose callee makes no call and has at most
+     * {@code maxCalleeInsts.applyAsInt(funcidx)} instructions (the inlining policy of compile-time
+     * builtins gives their functions a larger budget, DESIGN §4).
+     *
+     * @param calleeIr       as for {@link #run(IrFunction, IntFunction)}
+     * @param maxCalleeInsts the size limit per callee funcidx, in IR instructions
+     * @return whether a call was inlined
+     */
+    public static boolean run(IrFunction caller, IntFunction<IrFunction> calleeIr,
+            java.util.function.IntUnaryOperator maxCalleeInsts) {
         boolean changed = false;
         boolean deadCode = false;
         for (int bi = 0; bi < caller.blocks().size(); bi++) {
@@ -50,7 +64,7 @@ public final class Inliner {
                     continue;
                 }
                 IrFunction callee = calleeIr.apply((int) inst.imm());
-                if (callee == null || !inlinable(callee)) {
+                if (callee == null || !inlinable(callee, maxCalleeInsts.applyAsInt((int) inst.imm()))) {
                     continue;
                 }
                 if (!inline(caller, bi, i, inst, callee)) {
@@ -71,6 +85,11 @@ public final class Inliner {
 
     /** Whether {@code callee} is small enough and makes no call. */
     public static boolean inlinable(IrFunction callee) {
+        return inlinable(callee, MAX_CALLEE_INSTS);
+    }
+
+    /** Whether {@code callee} has at most {@code maxInsts} instructions and makes no call. */
+    public static boolean inlinable(IrFunction callee, int maxInsts) {
         int n = 0;
         for (Block b : callee.blocks()) {
             for (Inst inst : b.insts()) {
@@ -80,7 +99,7 @@ public final class Inliner {
                 n++;
             }
         }
-        return n <= MAX_CALLEE_INSTS && !callee.blocks().isEmpty();
+        return n <= maxInsts && !callee.blocks().isEmpty();
     }
 
     private static boolean inline(IrFunction caller, int blockIndex, int callIndex, Inst call, IrFunction callee) {

@@ -23,8 +23,12 @@ import java.util.List;
  * <li>it is pure and cannot trap (divisions by a constant other than 0, and -1 for {@code sdiv},
  * count as pure);</li>
  * <li>or it is a {@code vmctx_load} and no instruction in the loop may write what it reads
- * ({@link OptUtil#clobbers}); {@code load}s never move, since their bounds check stays in the
+ * ({@link OptUtil#clobbers}); Wasm {@code load}s never move, since their bounds check stays in the
  * loop;</li>
+ * <li>or it is a {@link Op#NATIVE native} {@code load} of an unsafe intrinsic (DESIGN §4), no
+ * instruction in the loop may write memory, and like a trap below it lies in the loop header with
+ * nothing that has a side effect before it: it would have run on the first iteration anyway, so
+ * running it once in the preheader reads the same value from the same address;</li>
  * <li>or it may only trap ({@code trapif}, trapping divisions and float-to-int conversions), lies in
  * the loop header, and nothing with a side effect precedes it in the header: the header runs every
  * time the loop is entered, so the trap would have happened on the first iteration before anything
@@ -170,7 +174,15 @@ public final class LoopInvariantCodeMotion {
             return false;
         }
         if (op == Op.LOAD) {
-            return false;
+            if ((inst.aux() & Op.NATIVE) == 0 || !isHeader || sawEffect) {
+                return false;
+            }
+            for (Inst w : writers) {
+                if (OptUtil.clobbers(w, inst)) {
+                    return false;
+                }
+            }
+            return true;
         }
         if (op == Op.VMCTX_LOAD) {
             for (Inst w : writers) {

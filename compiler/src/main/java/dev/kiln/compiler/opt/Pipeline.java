@@ -33,9 +33,20 @@ public final class Pipeline {
      *                               {@link Verifier.VerifyException}
      */
     public static List<PassResult> optimize(IrFunction f, IntFunction<IrFunction> calleeIr, boolean verify) {
+        return optimize(f, calleeIr, c -> Inliner.MAX_CALLEE_INSTS, verify);
+    }
+
+    /**
+     * Like {@link #optimize(IrFunction, IntFunction, boolean)} with a per-callee inlining budget (see
+     * {@link Inliner#run(IrFunction, IntFunction, java.util.function.IntUnaryOperator)}).
+     *
+     * @param maxCalleeInsts the largest callee inlined, in IR instructions, by funcidx
+     */
+    public static List<PassResult> optimize(IrFunction f, IntFunction<IrFunction> calleeIr,
+            java.util.function.IntUnaryOperator maxCalleeInsts, boolean verify) {
         List<PassResult> out = new ArrayList<>();
         if (calleeIr != null) {
-            out.add(step("inline", Inliner.run(f, calleeIr), f, verify));
+            out.add(step("inline", Inliner.run(f, calleeIr, maxCalleeInsts), f, verify));
         }
         out.add(step("simplify", Simplifier.run(f), f, verify));
         out.add(step("gvn", GlobalValueNumbering.run(f), f, verify));

@@ -44,6 +44,7 @@ public final class FunctionTranslator {
     private final FuncType type;
     private final IrFunction function;
     private final VMContextLayout layout;
+    private final java.util.function.IntFunction<CallLowering> intrinsics;
     private final List<Value> stack = new ArrayList<>();
     private final List<Frame> frames = new ArrayList<>();
     private SsaBuilder ssa;
@@ -75,8 +76,10 @@ public final class FunctionTranslator {
         }
     }
 
-    private FunctionTranslator(WasmModule module, byte[] bytes, int funcIndex, String name, VMContextLayout layout) {
+    private FunctionTranslator(WasmModule module, byte[] bytes, int funcIndex, String name, VMContextLayout layout,
+            java.util.function.IntFunction<CallLowering> intrinsics) {
         this.module = module;
+        this.intrinsics = intrinsics;
         this.layout = layout;
         this.bytes = bytes;
         this.funcIndex = funcIndex;
@@ -94,7 +97,20 @@ public final class FunctionTranslator {
      */
     public static IrFunction translate(WasmModule module, byte[] bytes, int funcIndex, String name,
             VMContextLayout layout) {
-        FunctionTranslator t = new FunctionTranslator(module, bytes, funcIndex, name, layout);
+        return translate(module, bytes, funcIndex, name, layout, f -> null);
+    }
+
+    /**
+     * Like {@link #translate(WasmModule, byte[], int, String, VMContextLayout)}, but every direct
+     * {@code call} of a funcidx for which {@code intrinsics} gives a {@link CallLowering} is replaced
+     * in place by what that lowering emits (the unsafe intrinsics of DESIGN §4).
+     *
+     * @param intrinsics the lowering of calls to a funcidx, or {@code null} for an ordinary call
+     * @throws CompileException if the body uses an instruction not supported yet
+     */
+    public static IrFunction translate(WasmModule module, byte[] bytes, int funcIndex, String name,
+            VMContextLayout layout, java.util.function.IntFunction<CallLowering> intrinsics) {
+        FunctionTranslator t = new FunctionTranslator(module, bytes, funcIndex, name, layout, intrinsics);
         t.run();
         return t.function;
     }
@@ -351,6 +367,11 @@ public final class FunctionTranslator {
                 int callee = r.index();
                 FuncType ct = module.functionType(callee);
                 List<Value> args = popN(ct.params().size());
+                CallLowering lowering = intrinsics.apply(callee);
+                if (lowering != null) {
+                    stack.addAll(lowering.lower(cur, args));
+                    break;
+                }
                 List<IrType> results = new ArrayList<>();
                 for (ValType t : ct.results()) {
                     results.add(IrType.of(t));

@@ -1,0 +1,226 @@
+package dev.kiln.builtins.golden;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kiln.abi.CompileOptions;
+import dev.kiln.abi.CompileTimeBuiltins;
+import dev.kiln.abi.elf.ElfFile;
+import dev.kiln.abi.elf.ElfReader;
+import dev.kiln.abi.elf.FunctionSymbol;
+import dev.kiln.builtins.HostBuffers;
+import dev.kiln.compiler.KilnCompilerService;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Disassembly golden test of code compiled with compile-time builtins (the Cranelift filetests
+ * idea, DESIGN §5): {@code src/test/resources/golden/host-buffer-loop.wat} holds the guest, the
+ * builtins it is compiled with (in {@code ;; builtin NAME:} comment blocks, or
+ * {@code HostBuffers.builtin()}) and, after {@code ;; ---- expected ----}, the normalised
+ * {@code objdump -d -M intel} listing of each exported guest function (addresses dropped, branch
+ * targets inside the function as labels {@code .L0}, ...). Run with
+ * {@code -Dkiln.golden.update=true} to rewrite the expectation after a reviewed change.
+ *
+ * <p>Independently of the exact listing, each function's innermost loop (from the target of its
+ * backward branch to that branch) must contain no call and exactly one memory read: the element.
+ * Skipped when objdump (binutils) is not installed.
+ */
+class GoldenDisassemblyTest {
+    private static final String MARKER = ";; ---- expected ----";
+    private static final Path FILE = Path.of("src", "test", "resources", "golden", "host-buffer-loop.wat");
+
+    @Test
+    void guestLoopOverHostBufferIsOneLoadPerElement() throws IOException, InterruptedException {
+        assumeTrue(objdumpAvailable(), "objdump (binutils) not installed; skipping the golden disassembly test");
+        String all = Files.readString(FILE);
+        int at = all.indexOf(MARKER);
+        String source = at < 0 ? all : all.substring(0, at);
+        CompileTimeBuiltins builtins = builtins(source);
+        byte[] artifact = new KilnCompilerService().compile(source.getBytes(StandardCharsets.UTF_8), FILE.toString(),
+                CompileOptions.defaults().withVerifyIr(true), builtins);
+        ElfFile elf = ElfReader.parse(artifact, FILE.toString());
+        Map<String, List<String[]>> listing = disassemble(artifact, elf);
+
+        StringBuilder expected = new StringBuilder();
+        for (String fn : List.of("sum_u32", "sum_bytes")) {
+            String symbol = listing.keySet().stream().filter(s -> s.endsWith("::" + fn)).findFirst().orElseThrow();
+            List<String[]> insns = listing.get(symbol);
+            List<String> lines = normalise(insns);
+            expected.append(";; ").append(symbol).append(":\n");
+            for (String l : lines) {
+                expected.append(";;").append(l.startsWith(".") ? " " : "   ").append(l).append('\n');
+            }
+            checkLoop(symbol, insns);
+        }
+        String actual = expected.toString();
+        if (Boolean.getBoolean("kiln.golden.update")) {
+            Files.writeString(FILE, source.stripTrailing() + "\n\n" + MARKER + "\n" + actual);
+            return;
+        }
+        assertTrue(at >= 0, "no expectation in " + FILE + "; run with -Dkiln.golden.update=true");
+        assertEquals(all.substring(at + MARKER.length()).strip(), actual.strip(),
+                "disassembly changed; review it and run with -Dkiln.golden.update=true");
+    }
+
+    /** The innermost loop of the function has no call and exactly one memory read. */
+    private static void checkLoop(String symbol, List<String[]> insns) {
+        long bestFrom = -1;
+        int bestTo = -1;
+        for (int i = 0; i < insns.size(); i++) {
+            String[] in = insns.get(i);
+            Matcher m = TARGET.matcher(in[2]);
+            if (in[1].startsWith("j") && m.matches()) {
+                long target = Long.parseLong(m.group(1), 16);
+                if (target <= Long.parseLong(in[0], 16) && (bestFrom < 0 || target > bestFrom)) {
+                    bestFrom = target;
+                    bestTo = i;
+                }
+            }
+        }
+        assertTrue(bestTo >= 0, symbol + " has no loop");
+        int loads = 0;
+        StringBuilder body = new StringBuilder();
+        for (String[] in : insns) {
+            long addr = Long.parseLong(in[0], 16);
+            if (addr < bestFrom || addr > Long.parseLong(insns.get(bestTo)[0], 16)) {
+                continue;
+            }
+            body.append(in[1]).append(' ').append(in[2]).append('\n');
+            assertTrue(!in[1].startsWith("call"), symbol + ": the loop makes a call:\n" + body);
+            int comma = in[2].indexOf(',');
+            String source = comma < 0 ? in[2] : in[2].substring(comma + 1);
+            boolean reads = source.contains("PTR [") || (comma >= 0 && in[2].substring(0, comma).contains("PTR [")
+                    && !in[1].startsWith("mov"));
+            if (reads && !in[1].equals("lea")) {
+                loads++;
+            }
+        }
+        assertEquals(1, loads, symbol + ": the loop should read memory once per element:\n" + body);
+    }
+
+    private static final Pattern TARGET = Pattern.compile("^([0-9a-f]+) <.*>$");
+
+    /** Builtins named in {@code ;; builtin NAME:} comment blocks of the source. */
+    static CompileTimeBuiltins builtins(String source) {
+        CompileTimeBuiltins b = CompileTimeBuiltins.none().withIntrinsicsNamespace("unsafe-intrinsics");
+        String name = null;
+        StringBuilder text = new StringBuilder();
+        for (String line : (source + "\n;; end").split("\n")) {
+            Matcher m = Pattern.compile("^;; builtin ([a-z-]+):(.*)$").matcher(line);
+            boolean block = name != null && line.startsWith(";;   ");
+            if (block) {
+                text.append(line.substring(5)).append('\n');
+                continue;
+            }
+            if (name != null && !text.isEmpty()) {
+                b = b.with(new CompileTimeBuiltins.Builtin(name, text.toString().getBytes(StandardCharsets.UTF_8), null));
+            }
+            name = null;
+            text.setLength(0);
+            if (m.matches()) {
+                if (m.group(2).strip().equals("HostBuffers.builtin()")) {
+                    b = b.with(new CompileTimeBuiltins.Builtin(m.group(1), HostBuffers.builtin(), null));
+                } else {
+                    name = m.group(1);
+                }
+            }
+        }
+        return b;
+    }
+
+    static boolean objdumpAvailable() {
+        try {
+            Process p = new ProcessBuilder("objdump", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Per symbol: {hex address from .text start, mnemonic, operands} of each instruction. */
+    static Map<String, List<String[]>> disassemble(byte[] artifact, ElfFile elf) throws IOException, InterruptedException {
+        Path tmp = Files.createTempFile("kiln-builtins-golden", ".elf");
+        String out;
+        try {
+            Files.write(tmp, artifact);
+            Process p = new ProcessBuilder("objdump", "-d", "-M", "intel", "--no-show-raw-insn", "-w", "-j", ".text",
+                    tmp.toString()).redirectErrorStream(true).start();
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "objdump failed:\n" + out);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        long text = elf.text().addr();
+        TreeMap<Long, String[]> byAddr = new TreeMap<>();
+        Pattern line = Pattern.compile("^\\s*([0-9a-f]+):\\s+(\\S+)\\s*(.*?)\\s*(#.*)?$");
+        for (String l : out.split("\n")) {
+            Matcher m = line.matcher(l);
+            if (m.matches()) {
+                long addr = Long.parseUnsignedLong(m.group(1), 16) - text;
+                String ops = m.group(3);
+                Matcher t = Pattern.compile("^([0-9a-f]+) <(.*)>$").matcher(ops);
+                if (t.matches()) {
+                    ops = Long.toHexString(Long.parseUnsignedLong(t.group(1), 16) - text) + " <" + t.group(2) + ">";
+                }
+                byAddr.put(addr, new String[] {Long.toHexString(addr), m.group(2), ops});
+            }
+        }
+        Map<String, List<String[]>> result = new TreeMap<>();
+        for (FunctionSymbol s : elf.symbols()) {
+            result.put(s.name(), new ArrayList<>(byAddr.subMap(s.textOffset(), s.textOffset() + s.size()).values()));
+        }
+        return result;
+    }
+
+    /** Addresses dropped, targets inside the function as labels, outside as {@code <symbol>}. */
+    static List<String> normalise(List<String[]> insns) {
+        long start = Long.parseLong(insns.get(0)[0], 16);
+        long end = Long.parseLong(insns.get(insns.size() - 1)[0], 16);
+        TreeMap<Long, String> labels = new TreeMap<>();
+        for (String[] in : insns) {
+            Matcher m = TARGET.matcher(in[2]);
+            if (m.matches()) {
+                long t = Long.parseLong(m.group(1), 16);
+                if (t >= start && t <= end) {
+                    labels.put(t, null);
+                }
+            }
+        }
+        int n = 0;
+        for (Long t : labels.keySet()) {
+            labels.put(t, ".L" + n++);
+        }
+        List<String> out = new ArrayList<>();
+        for (String[] in : insns) {
+            long addr = Long.parseLong(in[0], 16);
+            if (labels.containsKey(addr)) {
+                out.add(labels.get(addr) + ":");
+            }
+            String ops = in[2];
+            Matcher m = TARGET.matcher(ops);
+            if (m.matches()) {
+                long t = Long.parseLong(m.group(1), 16);
+                ops = labels.containsKey(t) ? labels.get(t) : ops.substring(ops.indexOf('<') + 1, ops.length() - 1)
+                        .replaceAll("\\+0x[0-9a-f]+$", "");
+            }
+            out.add(String.format("%-6s %s", in[1], ops).stripTrailing());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,167 @@
+;; A guest loop summing a host buffer through compile-time builtins (DESIGN §4). Each function is
+;; compiled together with a builtin, and its loop must come out as hand-written native code would:
+;; one load per element, no call. The first line of each block is the guest; the builtin is given
+;; after "builtin NAME:" lines; the expected listing of the guest's exported function follows.
+;;
+;; sum_u32: the builtin `get(i)` reads element i of a u32 array whose base address and element count
+;; are the two u64 fields of the store data, with the checked intrinsic (bounds check and Spectre
+;; guard in the loop, the store-data loads hoisted out of it).
+;; builtin host:
+;;   (module
+;;     (import "unsafe-intrinsics" "store-data-address" (func $sda (result i64)))
+;;     (import "unsafe-intrinsics" "u64-native-load" (func $ld64 (param i64) (result i64)))
+;;     (import "unsafe-intrinsics" "u32-checked-native-load" (func $ld32 (param i64 i64 i64) (result i32)))
+;;     (func (export "get") (param $i i64) (result i32)
+;;       (call $ld32 (call $ld64 (call $sda)) (i64.shl (local.get $i) (i64.const 2))
+;;                   (i64.shl (call $ld64 (i64.add (call $sda) (i64.const 8))) (i64.const 2))))
+;;     (func (export "count") (result i64) (call $ld64 (i64.add (call $sda) (i64.const 8)))))
+;; builtin host-buffers: HostBuffers.builtin()
+(module
+  (import "host" "get" (func $get (param i64) (result i32)))
+  (import "host" "count" (func $count (result i64)))
+  (import "host-buffers" "len" (func $len (param i32) (result i64)))
+  (import "host-buffers" "get-u8" (func $get_u8 (param i32 i64) (result i32)))
+  (func $sum_u32 (export "sum_u32") (result i32)
+    (local $i i64) (local $n i64) (local $sum i32)
+    (local.set $n (call $count))
+    (if (i64.eqz (local.get $n)) (then (return (i32.const 0))))
+    (loop $next
+      (local.set $sum (i32.add (local.get $sum) (call $get (local.get $i))))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br_if $next (i64.lt_u (local.get $i) (local.get $n))))
+    (local.get $sum))
+  ;; the same over the bytes of HostBuffers handle h (handle-table look-ups hoisted)
+  (func $sum_bytes (export "sum_bytes") (param $h i32) (result i64)
+    (local $i i64) (local $n i64) (local $sum i64)
+    (local.set $n (call $len (local.get $h)))
+    (if (i64.eqz (local.get $n)) (then (return (i64.const 0))))
+    (loop $next
+      (local.set $sum (i64.add (local.get $sum)
+        (i64.extend_i32_u (call $get_u8 (local.get $h) (local.get $i)))))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br_if $next (i64.lt_u (local.get $i) (local.get $n))))
+    (local.get $sum))
+)
+
+;; ---- expected ----
+;; wasm[0]::sum_u32:
+;;   mov    r11,QWORD PTR [r14]
+;;   lea    r10,[rsp-0x8]
+;;   cmp    r10,QWORD PTR [r11+0x10]
+;;   jb     .L4
+;;   push   rbx
+;;   mov    rax,QWORD PTR [r14]
+;;   mov    ecx,0x0
+;;   mov    rax,QWORD PTR [rax+rcx*1+0x28]
+;;   lea    rcx,[rax+0x8]
+;;   mov    edx,0x0
+;;   mov    rcx,QWORD PTR [rcx+rdx*1]
+;;   test   rcx,rcx
+;;   jne    .L0
+;;   mov    eax,0x0
+;;   pop    rbx
+;;   ret
+;; .L0:
+;;   mov    edx,0x0
+;;   mov    rax,QWORD PTR [rax+rdx*1]
+;;   mov    rdx,rcx
+;;   shl    rdx,0x2
+;;   lea    rsi,[rdx-0x3]
+;;   cmp    rdx,0x4
+;;   mov    edx,0x0
+;;   cmovae rdx,rsi
+;;   mov    esi,0x0
+;;   sub    rsi,rax
+;;   mov    edi,0x0
+;;   mov    r8d,0x0
+;; .L1:
+;;   mov    r9,r8
+;;   shl    r9,0x2
+;;   cmp    r9,rdx
+;;   jae    .L3
+;;   cmp    r9,rdx
+;;   mov    rbx,rsi
+;;   cmovb  rbx,r9
+;;   mov    r9d,DWORD PTR [rax+rbx*1]
+;;   lea    edi,[rdi+r9*1]
+;;   lea    r8,[r8+0x1]
+;;   cmp    r8,rcx
+;;   jae    .L2
+;;   jmp    .L1
+;; .L2:
+;;   mov    eax,edi
+;;   pop    rbx
+;;   ret
+;; .L3:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x5
+;;   jmp    kiln_unwind
+;; .L4:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind
+;; wasm[1]::sum_bytes:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L4
+;;   mov    rax,QWORD PTR [r14]
+;;   mov    ecx,0x0
+;;   mov    rax,QWORD PTR [rax+rcx*1+0x28]
+;;   mov    ecx,edi
+;;   shl    rcx,0x4
+;;   mov    edx,0x0
+;;   mov    rdx,QWORD PTR [rax+rdx*1]
+;;   lea    rsi,[rcx+0x8]
+;;   lea    rax,[rax+0x8]
+;;   mov    edi,0x0
+;;   mov    rax,QWORD PTR [rax+rdi*1]
+;;   lea    rdi,[rax-0x7]
+;;   cmp    rax,0x8
+;;   mov    eax,0x0
+;;   cmovae rax,rdi
+;;   cmp    rsi,rax
+;;   jae    .L3
+;;   mov    edi,0x0
+;;   sub    rdi,rdx
+;;   cmp    rsi,rax
+;;   mov    r8,rdi
+;;   cmovb  r8,rsi
+;;   mov    rsi,QWORD PTR [rdx+r8*1]
+;;   test   rsi,rsi
+;;   jne    .L0
+;;   mov    eax,0x0
+;;   ret
+;; .L0:
+;;   cmp    rcx,rax
+;;   jae    .L3
+;;   cmp    rcx,rax
+;;   cmovb  rdi,rcx
+;;   mov    rax,QWORD PTR [rdx+rdi*1]
+;;   mov    ecx,0x0
+;;   sub    rcx,rax
+;;   mov    edx,0x0
+;;   mov    edi,0x0
+;; .L1:
+;;   cmp    rdi,rsi
+;;   jae    .L3
+;;   cmp    rdi,rsi
+;;   mov    r8,rcx
+;;   cmovb  r8,rdi
+;;   movzx  r8d,BYTE PTR [rax+r8*1]
+;;   mov    r8d,r8d
+;;   lea    rdx,[rdx+r8*1]
+;;   lea    rdi,[rdi+0x1]
+;;   cmp    rdi,rsi
+;;   jae    .L2
+;;   jmp    .L1
+;; .L2:
+;;   mov    rax,rdx
+;;   ret
+;; .L3:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x5
+;;   jmp    kiln_unwind
+;; .L4:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind

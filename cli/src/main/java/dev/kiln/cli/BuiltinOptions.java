@@ -1,0 +1,70 @@
+package dev.kiln.cli;
+
+import dev.kiln.Engine;
+import dev.kiln.Module;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The options of compile-time builtins (DESIGN §4), shared by {@code kiln compile} and
+ * {@code kiln run} as a Picocli mixin: {@code --unsafe-intrinsics NAME} exposes the unsafe
+ * native-memory intrinsics under the import module NAME, {@code --builtin [NAME=]FILE} (repeatable)
+ * links the builtin module FILE into the guest, satisfying its imports from NAME (default: FILE's
+ * name without extension, {@code host.wat -> host}). Both are unsafe: builtins are trusted code.
+ * Not thread-safe (filled in by Picocli).
+ */
+final class BuiltinOptions {
+    @Option(names = "--unsafe-intrinsics", paramLabel = "NAME",
+            description = "UNSAFE: expose the native-memory intrinsics under the import module NAME (conventionally"
+                    + " unsafe-intrinsics) to builtins, or to the module itself when no --builtin is given.")
+    String intrinsics;
+
+    @Option(names = "--builtin", paramLabel = "[NAME=]FILE",
+            description = "UNSAFE: link the trusted builtin module FILE (.wasm/.wat) into the guest at compile time,"
+                    + " satisfying its imports from NAME (default: FILE's name without extension). Repeatable;"
+                    + " needs --unsafe-intrinsics.")
+    List<String> builtins = new ArrayList<>();
+
+    /** Whether neither option was given (an ordinary compilation). */
+    boolean isEmpty() {
+        return intrinsics == null && builtins.isEmpty();
+    }
+
+    /**
+     * Compiles {@code file} with these builtins.
+     *
+     * @throws KilnException (usage) for a malformed {@code --builtin} or a builtin file that does not exist
+     * @throws IOException   if a file cannot be read
+     * @throws dev.kiln.abi.CompileException if a module is invalid or a builtin rule is broken
+     */
+    Module compile(Engine engine, Path file) throws IOException {
+        Module.Builder b = Module.builder(engine);
+        if (intrinsics != null) {
+            b.exposeUnsafeIntrinsics(intrinsics);
+        }
+        for (String spec : builtins) {
+            int eq = spec.indexOf('=');
+            Path path = Path.of(eq < 0 ? spec : spec.substring(eq + 1));
+            String name = eq < 0 ? stem(path) : spec.substring(0, eq);
+            if (!Files.isRegularFile(path)) {
+                throw KilnException.usage("--builtin " + spec + ": no such file " + path);
+            }
+            try {
+                b.compileTimeBuiltin(name, path);
+            } catch (IllegalArgumentException e) {
+                throw KilnException.usage("--builtin " + spec + ": " + e.getMessage());
+            }
+        }
+        return b.compile(file);
+    }
+
+    private static String stem(Path p) {
+        String n = p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
+    }
+}

@@ -1,0 +1,27 @@
+package dev.kiln.compiler;
+
+import dev.kiln.compiler.opt.Inliner;
+import dev.kiln.compiler.translate.CallLowering;
+import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * A module ready for {@link ModuleCompiler#compile(CompilationUnit, String, dev.kiln.abi.CompileOptions)}
+ * together with how some of its functions are treated specially: the product of linking a guest with
+ * its compile-time builtins ({@link BuiltinLinker}, DESIGN §4). Immutable and thread-safe as long as
+ * the functions given are.
+ *
+ * @param module        the module to compile: binary ({@code \0asm...}) or text (WAT)
+ * @param hashInput     the bytes whose SHA-256 the artifact records as its input (the guest as given)
+ * @param intrinsics    for a funcidx, how a direct call to it is lowered in place, or {@code null}
+ *                      for an ordinary call; must be a pure function
+ * @param inlineBudget  for a funcidx, the largest size in IR instructions at which a direct call to it
+ *                      is inlined (0: never); {@link #plain} uses {@link Inliner#MAX_CALLEE_INSTS}
+ */
+public record CompilationUnit(byte[] module, byte[] hashInput, IntFunction<CallLowering> intrinsics,
+                              IntUnaryOperator inlineBudget) {
+    /** An ordinary module: no intrinsics, the default inlining policy. */
+    public static CompilationUnit plain(byte[] module) {
+        return new CompilationUnit(module, module, f -> null, f -> Inliner.MAX_CALLEE_INSTS);
+    }
+}
