@@ -151,16 +151,7 @@ public final class Func implements Extern {
         } catch (Throwable t) {
             throw new IllegalStateException("downcall failed", t);
         }
-        MemorySegment ctx = store.storeContext();
-        int trap = ctx.get(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE);
-        if (trap != 0) {
-            ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, 0);
-            if (trap == TrapCode.HOST_EXCEPTION.code()) {
-                Throwable t = store.takePendingException();
-                throw Func.<RuntimeException>sneaky(t != null ? t : new IllegalStateException("host function failed"));
-            }
-            throw new Trap(TrapCode.fromCode(trap));
-        }
+        afterCall();
         if (nResults == 0) {
             return new Val[0];
         }
@@ -211,6 +202,7 @@ public final class Func implements Extern {
         }
     }
 
+    /** Rethrows what the call left in the store context: a trap, or a host function's exception. */
     private void afterCall() {
         MemorySegment ctx = store.storeContext();
         int trap = ctx.get(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE);

@@ -309,13 +309,7 @@ final class Lowering {
                 Size s = sizeOf(inst.result().type());
                 int dst = vreg(inst.result());
                 if (fitsImm32(b)) {
-                    int ra = use(a);
-                    MInst m = new MInst(MOp.IMUL_RRI);
-                    m.size = s;
-                    m.dst = dst;
-                    m.src = ra;
-                    m.imm = imm32(b);
-                    emit(m.uses(ra).defs(dst));
+                    immediateForm(MOp.IMUL_RRI, null, s, dst, use(a), imm32(b));
                 } else {
                     twoAddress(MOp.IMUL_RR, null, s, dst, a, b);
                 }
@@ -799,14 +793,27 @@ final class Lowering {
         }
         if (fitsImm32(b)) {
             mov(s, dst, use(a));
-            MInst m = new MInst(MOp.ALU_RI);
-            m.size = s;
-            m.alu = op;
-            m.dst = dst;
-            m.imm = imm32(b);
-            emit(m.uses(dst).defs(dst));
+            immediateForm(MOp.ALU_RI, op, s, dst, dst, imm32(b));
         } else {
             twoAddress(MOp.ALU_RR, op, s, dst, a, b);
+        }
+    }
+
+    /**
+     * {@code dst = src op imm}: IMUL_RRI (three-address) or ALU_RI (two-address, {@code src == dst},
+     * already copied by the caller).
+     */
+    private void immediateForm(MOp op, AluOp alu, Size s, int dst, int src, int imm) {
+        MInst m = new MInst(op);
+        m.size = s;
+        m.alu = alu;
+        m.dst = dst;
+        m.imm = imm;
+        if (op == MOp.IMUL_RRI) {
+            m.src = src;
+            emit(m.uses(src).defs(dst));
+        } else {
+            emit(m.uses(dst).defs(dst));
         }
     }
 
