@@ -23,6 +23,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * An instantiated module (spec §4.5.4 "Instantiation"): its VMContext in native memory owned by a
  * {@link Store}, its tables and memories, and its exports.
  *
+ * <pre>{@code
+ * try (Store store = new Store(engine)) {
+ *     Instance instance = Instance.create(store, module);          // or linker.instantiate(store, module)
+ *     int r = instance.func("add").call(Val.i32(2), Val.i32(3))[0].i32();
+ *     MemorySegment bytes = instance.memory("memory").segment();
+ * }
+ * }</pre>
+ *
  * <p>Belongs to its store and follows its thread-safety rules.
  */
 public final class Instance {

@@ -9,6 +9,14 @@ import dev.kiln.abi.TrapCode;
  *
  * <p>{@link #getMessage()} is the reference interpreter's wording for the trap kind (e.g.
  * {@code "integer divide by zero"}), which is what the spec testsuite's {@code assert_trap} matches.
+ *
+ * <pre>{@code
+ * try {
+ *     instance.func("div").call(Val.i32(1), Val.i32(0));
+ * } catch (Trap t) {
+ *     assert t.kind() == TrapCode.INTEGER_DIVIDE_BY_ZERO;   // message: "integer divide by zero"
+ * }
+ * }</pre>
  */
 public final class Trap extends RuntimeException {
     private static final long serialVersionUID = 1L;

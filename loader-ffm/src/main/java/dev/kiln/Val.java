@@ -11,6 +11,11 @@ import dev.kiln.abi.ValType;
  * null); an {@code externref} holds the Java object in {@link #ref()} ({@code null} for null), and the
  * bits of its handle in the store when it came out of Wasm.
  *
+ * <pre>{@code
+ * Val[] r = func.call(Val.i32(7), Val.f64(0.5), Val.externref(myObject));
+ * double d = r[0].f64();
+ * }</pre>
+ *
  * @param type the value type
  * @param bits the raw bits
  * @param ref  for an externref, the Java object (or null); otherwise null
