@@ -36,12 +36,12 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   lea    r10,[rsp-0x8]
 ;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L5
+;;   jb     .L4
 ;;   push   rbx
 ;;   test   esi,esi
 ;;   jne    .L0
 ;;   mov    eax,0x0
-;;   jmp    .L3
+;;   jmp    .L2
 ;; .L0:
 ;;   mov    rax,QWORD PTR [r14+0x88]
 ;;   mov    rcx,QWORD PTR [r14+0x80]
@@ -51,23 +51,21 @@
 ;;   lea    r9d,[rdi+r8*1]
 ;;   lea    rbx,[r9+0x1]
 ;;   cmp    rbx,rax
-;;   ja     .L4
+;;   ja     .L3
 ;;   movzx  r9d,BYTE PTR [rcx+r9*1]
 ;;   lea    edx,[rdx+r9*1]
 ;;   lea    r8d,[r8+0x1]
 ;;   cmp    r8d,esi
-;;   jae    .L2
-;;   jmp    .L1
-;; .L2:
+;;   jb     .L1
 ;;   mov    rax,rdx
-;; .L3:
+;; .L2:
 ;;   pop    rbx
 ;;   ret
-;; .L4:
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L5:
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -74,7 +74,6 @@
 ;;   ja     .L5
 ;;   mov    rdx,QWORD PTR [r14+0x80]
 ;;   mov    QWORD PTR [rdx+rcx*1+0x8],rbx
-;;   jmp    .L4
 ;; .L4:
 ;;   mov    rcx,QWORD PTR [r14+0x88]
 ;;   shr    rcx,0x10

@@ -48,7 +48,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   lea    r10,[rsp-0x8]
 ;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L4
+;;   jb     .L3
 ;;   push   rbx
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    ecx,0x0
@@ -78,7 +78,7 @@
 ;;   mov    r9,r8
 ;;   shl    r9,0x2
 ;;   cmp    r9,rdx
-;;   jae    .L3
+;;   jae    .L2
 ;;   cmp    r9,rdx
 ;;   mov    rbx,rsi
 ;;   cmovb  rbx,r9
@@ -86,24 +86,22 @@
 ;;   lea    edi,[rdi+r9*1]
 ;;   lea    r8,[r8+0x1]
 ;;   cmp    r8,rcx
-;;   jae    .L2
-;;   jmp    .L1
-;; .L2:
+;;   jb     .L1
 ;;   mov    eax,edi
 ;;   pop    rbx
 ;;   ret
-;; .L3:
+;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L4:
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;; wasm[1]::sum_bytes:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L4
+;;   jb     .L3
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    ecx,0x0
 ;;   mov    rax,QWORD PTR [rax+rcx*1+0x28]
@@ -120,7 +118,7 @@
 ;;   mov    eax,0x0
 ;;   cmovae rax,rdi
 ;;   cmp    rsi,rax
-;;   jae    .L3
+;;   jae    .L2
 ;;   mov    edi,0x0
 ;;   sub    rdi,rdx
 ;;   cmp    rsi,rax
@@ -133,7 +131,7 @@
 ;;   ret
 ;; .L0:
 ;;   cmp    rcx,rax
-;;   jae    .L3
+;;   jae    .L2
 ;;   cmp    rcx,rax
 ;;   cmovb  rdi,rcx
 ;;   mov    rax,QWORD PTR [rdx+rdi*1]
@@ -143,7 +141,7 @@
 ;;   mov    edi,0x0
 ;; .L1:
 ;;   cmp    rdi,rsi
-;;   jae    .L3
+;;   jae    .L2
 ;;   cmp    rdi,rsi
 ;;   mov    r8,rcx
 ;;   cmovb  r8,rdi
@@ -152,16 +150,14 @@
 ;;   lea    rdx,[rdx+r8*1]
 ;;   lea    rdi,[rdi+0x1]
 ;;   cmp    rdi,rsi
-;;   jae    .L2
-;;   jmp    .L1
-;; .L2:
+;;   jb     .L1
 ;;   mov    rax,rdx
 ;;   ret
-;; .L3:
+;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L4:
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

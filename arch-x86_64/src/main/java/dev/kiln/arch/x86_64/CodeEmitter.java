@@ -71,16 +71,32 @@ final class CodeEmitter {
             b.label = a.newLabel(b.toString());
         }
         layoutFrame();
+        threadJumps();
         prologue();
+        List<MBlock> skipped = new ArrayList<>();
         for (int i = 0; i < blocks.size(); i++) {
             MBlock b = blocks.get(i);
+            if (i > 0 && forwards(b)) {
+                skipped.add(b); // nothing branches here any more: every reference goes to its target
+                continue;
+            }
             nextBlockIndex = i + 1;
+            while (nextBlockIndex < blocks.size() && forwards(blocks.get(nextBlockIndex))) {
+                nextBlockIndex++;
+            }
+            for (MBlock k : skipped) {
+                a.bind(k.label);
+            }
+            skipped.clear();
             a.bind(b.label);
             zeroExtended = null;
             for (MInst m : b.insts) {
                 emitWithSpills(m);
                 zeroExtended = writes32(m);
             }
+        }
+        for (MBlock k : skipped) {
+            a.bind(k.label);
         }
         for (Map.Entry<TrapCode, Label> e : trapStubs.entrySet()) {
             a.bind(e.getValue());
@@ -363,6 +379,79 @@ final class CodeEmitter {
 
     private boolean isNext(MBlock b) {
         return nextBlockIndex < blocks.size() && blocks.get(nextBlockIndex) == b;
+    }
+
+    /**
+     * Jump threading after register allocation: a block that is only a jump (its parallel move, if
+     * any, turned out to move nothing) forwards to its target; branches to it go to the final target
+     * instead and the block itself is not emitted. This removes the {@code jcc next; jmp loop} pairs
+     * left by edge blocks whose moves coalesced away.
+     */
+    private void threadJumps() {
+        boolean[] isForward = new boolean[blocks.size()];
+        for (MBlock b : blocks) {
+            isForward[b.index] = b.index > 0 && onlyJumps(b);
+        }
+        forwardTarget = new MBlock[blocks.size()];
+        for (MBlock b : blocks) {
+            if (isForward[b.index]) {
+                MBlock t = b.insts.get(b.insts.size() - 1).target;
+                int guard = 0;
+                while (isForward[t.index] && t != b && guard++ < blocks.size()) {
+                    t = t.insts.get(t.insts.size() - 1).target;
+                }
+                if (t != b && !isForward[t.index]) {
+                    forwardTarget[b.index] = t;
+                }
+            }
+        }
+        for (MBlock b : blocks) {
+            for (MInst m : b.insts) {
+                m.target = threaded(m.target);
+                m.target2 = threaded(m.target2);
+                if (m.tableTargets != null) {
+                    List<MBlock> t = new ArrayList<>(m.tableTargets.size());
+                    for (MBlock x : m.tableTargets) {
+                        t.add(threaded(x));
+                    }
+                    m.tableTargets = t;
+                }
+            }
+        }
+    }
+
+    private MBlock[] forwardTarget;
+
+    private MBlock threaded(MBlock b) {
+        return b == null || forwardTarget[b.index] == null ? b : forwardTarget[b.index];
+    }
+
+    private boolean forwards(MBlock b) {
+        return forwardTarget[b.index] != null;
+    }
+
+    /** Whether {@code b} is a jump, possibly after a parallel move that moves nothing. */
+    private boolean onlyJumps(MBlock b) {
+        List<MInst> insts = b.insts;
+        if (insts.isEmpty() || insts.get(insts.size() - 1).op != MOp.JMP) {
+            return false;
+        }
+        for (int i = 0; i < insts.size() - 1; i++) {
+            MInst m = insts.get(i);
+            if (m.op != MOp.PMOVE) {
+                return false;
+            }
+            for (int k = 0; k < m.pdst.length; k++) {
+                int dst = loc(m.pdst[k]);
+                if (dst < 0) {
+                    continue;
+                }
+                if (m.psrc[k] == MInst.NONE || loc(m.psrc[k]) != dst) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private void emitInst(MInst m) {
