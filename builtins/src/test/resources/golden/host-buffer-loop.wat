@@ -51,19 +51,16 @@
 ;;   jb     .L3
 ;;   push   rbx
 ;;   mov    rax,QWORD PTR [r14]
-;;   mov    ecx,0x0
-;;   mov    rax,QWORD PTR [rax+rcx*1+0x28]
+;;   mov    rax,QWORD PTR [rax+0x28]
 ;;   lea    rcx,[rax+0x8]
-;;   mov    edx,0x0
-;;   mov    rcx,QWORD PTR [rcx+rdx*1]
+;;   mov    rcx,QWORD PTR [rcx]
 ;;   test   rcx,rcx
 ;;   jne    .L0
 ;;   mov    eax,0x0
 ;;   pop    rbx
 ;;   ret
 ;; .L0:
-;;   mov    edx,0x0
-;;   mov    rax,QWORD PTR [rax+rdx*1]
+;;   mov    rax,QWORD PTR [rax]
 ;;   mov    rdx,rcx
 ;;   shl    rdx,0x2
 ;;   lea    rsi,[rdx-0x3]
@@ -103,16 +100,13 @@
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
 ;;   mov    rax,QWORD PTR [r14]
-;;   mov    ecx,0x0
-;;   mov    rax,QWORD PTR [rax+rcx*1+0x28]
+;;   mov    rax,QWORD PTR [rax+0x28]
 ;;   mov    ecx,edi
 ;;   shl    rcx,0x4
-;;   mov    edx,0x0
-;;   mov    rdx,QWORD PTR [rax+rdx*1]
+;;   mov    rdx,QWORD PTR [rax]
 ;;   lea    rsi,[rcx+0x8]
 ;;   lea    rax,[rax+0x8]
-;;   mov    edi,0x0
-;;   mov    rax,QWORD PTR [rax+rdi*1]
+;;   mov    rax,QWORD PTR [rax]
 ;;   lea    rdi,[rax-0x7]
 ;;   cmp    rax,0x8
 ;;   mov    eax,0x0

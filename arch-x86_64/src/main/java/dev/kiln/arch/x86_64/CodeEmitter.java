@@ -821,9 +821,9 @@ final class CodeEmitter {
     private void heapAccess(MInst m) {
         Mem addr;
         boolean bSpilled = isSpilled(m.src);
-        boolean iSpilled = isSpilled(m.src2);
+        boolean iSpilled = m.src2 != MInst.NONE && isSpilled(m.src2);
         Gpr base = bSpilled ? null : reg(m.src);
-        Gpr index = iSpilled ? null : reg(m.src2);
+        Gpr index = iSpilled || m.src2 == MInst.NONE ? null : reg(m.src2);
         if (bSpilled && iSpilled) {
             a.mov(Size.S64, SCRATCH0, slot(alloc.interval(m.src).spillSlot));
             a.alu(AluOp.ADD, Size.S64, SCRATCH0, slot(alloc.interval(m.src2).spillSlot));

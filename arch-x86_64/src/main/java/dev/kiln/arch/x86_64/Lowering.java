@@ -538,7 +538,7 @@ final class Lowering {
                 m.src = addr[0];
                 m.src2 = addr[1];
                 m.imm = addr[2];
-                emit(m.uses(addr[0], addr[1]).defs(dst));
+                emit(m.uses(operands(addr[0], addr[1])).defs(dst));
             }
             case STORE -> {
                 int[] addr = heapAddress(inst);
@@ -550,7 +550,7 @@ final class Lowering {
                 m.src2 = addr[1];
                 m.src3 = v;
                 m.imm = addr[2];
-                emit(m.uses(addr[0], addr[1], v));
+                emit(m.uses(operands(addr[0], addr[1], v)));
             }
             case TRAPIF -> {
                 Cond c = compare(inst.arg(0), inst.arg(1), inst.cond());
@@ -619,17 +619,17 @@ final class Lowering {
                     ld.width = 8;
                     ld.dst = dst;
                     ld.src = addr;
-                    ld.src2 = zeroIndex();
-                    emit(ld.uses(addr, ld.src2).defs(dst));
+                    ld.src2 = MInst.NONE;
+                    emit(ld.uses(addr).defs(dst));
                 } else {
                     int v = use(inst.arg(1));
                     MInst st = new MInst(MOp.HEAP_STORE);
                     st.size = Size.S64;
                     st.width = 8;
                     st.src = addr;
-                    st.src2 = zeroIndex();
+                    st.src2 = MInst.NONE;
                     st.src3 = v;
-                    emit(st.uses(addr, st.src2, v));
+                    emit(st.uses(addr, v));
                 }
             }
             case TABLE_SIZE -> {
@@ -946,15 +946,9 @@ final class Lowering {
         }
     }
 
-    /** A register holding 0, for [base + 0] heap accesses through a computed address. */
-    private int zeroIndex() {
-        int r = newVreg();
-        MInst m = new MInst(MOp.MOV_RI);
-        m.size = Size.S32;
-        m.dst = r;
-        m.imm = 0;
-        emit(m.defs(r));
-        return r;
+    /** The registers among {@code regs} that exist (NONE for an absent index is left out). */
+    private static int[] operands(int... regs) {
+        return java.util.Arrays.stream(regs).filter(r -> r != MInst.NONE).toArray();
     }
 
     private void zext32(int dst, int src) {
@@ -979,8 +973,15 @@ final class Lowering {
     /** {@code {base, index, disp}} of a LOAD/STORE; a static offset beyond a 32-bit displacement is added to the index. */
     private int[] heapAddress(Inst inst) {
         int base = use(inst.arg(0));
-        int index = use(inst.arg(1));
         long off = inst.imm();
+        if (isConst(inst.arg(1))) {
+            // a constant index folds into the displacement: [base + disp]
+            long total = off + inst.arg(1).definingInst().imm();
+            if (total == (int) total) {
+                return new int[] {base, MInst.NONE, (int) total};
+            }
+        }
+        int index = use(inst.arg(1));
         if (off != (int) off) {
             int sum = newVreg();
             mov(Size.S64, sum, index);
