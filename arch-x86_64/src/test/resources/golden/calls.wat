@@ -85,31 +85,27 @@
 ;;   mov    rax,QWORD PTR [rsp+0x18]
 ;;   mov    rbx,QWORD PTR [rsp+0x20]
 ;;   mov    r12,QWORD PTR [rsp+0x28]
-;;   mov    edi,edi
 ;;   lea    rdi,[rdi+rsi*1]
 ;;   movsxd rdx,edx
 ;;   lea    rdx,[rdx+rcx*1]
 ;;   lea    rdi,[rdi+rdx*1]
-;;   mov    ecx,r8d
-;;   lea    rcx,[rcx+r9*1]
-;;   mov    eax,eax
+;;   lea    r8,[r8+r9*1]
 ;;   lea    rax,[rax+rbx*1]
-;;   lea    rcx,[rcx+rax*1]
-;;   mov    eax,r12d
+;;   lea    r8,[r8+rax*1]
 ;;   cvtss2sd xmm1,xmm1
 ;;   addsd  xmm0,xmm1
 ;;   addsd  xmm0,xmm2
-;;   cvttsd2si rdx,xmm0
-;;   cmp    rdx,0x1
+;;   cvttsd2si rax,xmm0
+;;   cmp    rax,0x1
 ;;   jno    .L0
 ;;   ucomisd xmm0,xmm0
 ;;   jp     .L2
 ;;   ucomisd xmm0,QWORD PTR [rip+.L4]
 ;;   jne    .L1
 ;; .L0:
-;;   lea    rax,[rax+rdx*1]
-;;   lea    rcx,[rcx+rax*1]
-;;   lea    rax,[rdi+rcx*1]
+;;   lea    r12,[r12+rax*1]
+;;   lea    r8,[r8+r12*1]
+;;   lea    rax,[rdi+r8*1]
 ;;   pop    r12
 ;;   pop    rbx
 ;;   ret
@@ -125,7 +121,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax+0x0]
+;;   nop
 ;; .L4:
 ;;   .quad  0xc3e0000000000000
 ;;   .quad  0x0
@@ -137,7 +133,6 @@
 ;;   mov    eax,edi
 ;;   xorps  xmm0,xmm0
 ;;   cvtsi2sd xmm0,rdi
-;;   mov    eax,eax
 ;;   lea    rax,[rax+rdi*1]
 ;;   lea    rax,[rax+0x7]
 ;;   movsd  xmm1,QWORD PTR [rip+.L4]
@@ -166,7 +161,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   xchg   ax,ax
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L4:
 ;;   .quad  0x4010000000000000
 ;;   .quad  0x0

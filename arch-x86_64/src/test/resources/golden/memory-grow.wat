@@ -77,6 +77,7 @@
 ;; .L4:
 ;;   mov    rcx,QWORD PTR [r14+0x88]
 ;;   shr    rcx,0x10
+;;   mov    ecx,ecx
 ;;   lea    eax,[rax+rcx*1]
 ;;   pop    rbx
 ;;   ret
@@ -93,15 +94,14 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
-;;   mov    eax,edi
-;;   mov    rcx,QWORD PTR [r14+0x88]
-;;   lea    rdx,[rax+0x8]
-;;   cmp    rdx,rcx
+;;   mov    rax,QWORD PTR [r14+0x88]
+;;   lea    rcx,[rdi+0x8]
+;;   cmp    rcx,rax
 ;;   ja     .L0
-;;   mov    rcx,QWORD PTR [r14+0x80]
-;;   mov    rdx,QWORD PTR [rcx+rax*1]
-;;   rol    rdx,0x20
-;;   mov    QWORD PTR [rcx+rax*1],rdx
+;;   mov    rax,QWORD PTR [r14+0x80]
+;;   mov    rcx,QWORD PTR [rax+rdi*1]
+;;   rol    rcx,0x20
+;;   mov    QWORD PTR [rax+rdi*1],rcx
 ;;   ret
 ;; .L0:
 ;;   mov    r11,QWORD PTR [r14]

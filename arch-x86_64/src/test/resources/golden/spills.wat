@@ -50,43 +50,42 @@
 ;;   push   r13
 ;;   push   r15
 ;;   sub    rsp,0x40
-;;   mov    eax,edi
-;;   mov    rcx,QWORD PTR [r14+0x68]
-;;   lea    rdx,[rax+0x40]
-;;   cmp    rdx,rcx
+;;   mov    rax,QWORD PTR [r14+0x68]
+;;   lea    rcx,[rdi+0x40]
+;;   cmp    rcx,rax
 ;;   ja     .L0
-;;   mov    rcx,QWORD PTR [r14+0x60]
-;;   mov    edx,DWORD PTR [rcx+rax*1]
-;;   mov    esi,DWORD PTR [rcx+rax*1+0x4]
-;;   mov    edi,DWORD PTR [rcx+rax*1+0x8]
-;;   mov    r8d,DWORD PTR [rcx+rax*1+0xc]
-;;   mov    r9d,DWORD PTR [rcx+rax*1+0x10]
-;;   mov    ebx,DWORD PTR [rcx+rax*1+0x14]
-;;   mov    r12d,DWORD PTR [rcx+rax*1+0x18]
-;;   mov    r13d,DWORD PTR [rcx+rax*1+0x1c]
-;;   mov    r11d,DWORD PTR [rcx+rax*1+0x20]
+;;   mov    rax,QWORD PTR [r14+0x60]
+;;   mov    ecx,DWORD PTR [rax+rdi*1]
+;;   mov    edx,DWORD PTR [rax+rdi*1+0x4]
+;;   mov    esi,DWORD PTR [rax+rdi*1+0x8]
+;;   mov    r8d,DWORD PTR [rax+rdi*1+0xc]
+;;   mov    r9d,DWORD PTR [rax+rdi*1+0x10]
+;;   mov    ebx,DWORD PTR [rax+rdi*1+0x14]
+;;   mov    r12d,DWORD PTR [rax+rdi*1+0x18]
+;;   mov    r13d,DWORD PTR [rax+rdi*1+0x1c]
+;;   mov    r11d,DWORD PTR [rax+rdi*1+0x20]
 ;;   mov    QWORD PTR [rsp+0x30],r11
-;;   mov    r11d,DWORD PTR [rcx+rax*1+0x24]
+;;   mov    r11d,DWORD PTR [rax+rdi*1+0x24]
 ;;   mov    QWORD PTR [rsp+0x38],r11
-;;   mov    r11d,DWORD PTR [rcx+rax*1+0x28]
+;;   mov    r11d,DWORD PTR [rax+rdi*1+0x28]
 ;;   mov    QWORD PTR [rsp],r11
-;;   mov    r11d,DWORD PTR [rcx+rax*1+0x2c]
+;;   mov    r11d,DWORD PTR [rax+rdi*1+0x2c]
 ;;   mov    QWORD PTR [rsp+0x8],r11
-;;   mov    r11d,DWORD PTR [rcx+rax*1+0x30]
+;;   mov    r11d,DWORD PTR [rax+rdi*1+0x30]
 ;;   mov    QWORD PTR [rsp+0x10],r11
-;;   mov    r11d,DWORD PTR [rcx+rax*1+0x34]
+;;   mov    r11d,DWORD PTR [rax+rdi*1+0x34]
 ;;   mov    QWORD PTR [rsp+0x18],r11
-;;   mov    r11d,DWORD PTR [rcx+rax*1+0x38]
+;;   mov    r11d,DWORD PTR [rax+rdi*1+0x38]
 ;;   mov    QWORD PTR [rsp+0x20],r11
-;;   mov    r11d,DWORD PTR [rcx+rax*1+0x3c]
+;;   mov    r11d,DWORD PTR [rax+rdi*1+0x3c]
 ;;   mov    QWORD PTR [rsp+0x28],r11
-;;   lea    ecx,[rdx+rsi*1]
-;;   lea    eax,[rdi+r8*1]
-;;   lea    ecx,[rcx+rax*1]
+;;   lea    edi,[rcx+rdx*1]
+;;   lea    eax,[rsi+r8*1]
+;;   lea    edi,[rdi+rax*1]
 ;;   lea    eax,[r9+rbx*1]
 ;;   lea    r15d,[r12+r13*1]
 ;;   lea    eax,[rax+r15*1]
-;;   lea    ecx,[rcx+rax*1]
+;;   lea    edi,[rdi+rax*1]
 ;;   mov    r10,QWORD PTR [rsp+0x30]
 ;;   mov    r11,QWORD PTR [rsp+0x38]
 ;;   lea    eax,[r10+r11*1]
@@ -102,35 +101,35 @@
 ;;   lea    ebp,[r10+r11*1]
 ;;   lea    r15d,[r15+rbp*1]
 ;;   lea    eax,[rax+r15*1]
-;;   xor    ecx,eax
-;;   sub    edx,esi
-;;   sub    edi,r8d
-;;   sub    edx,edi
+;;   xor    edi,eax
+;;   sub    ecx,edx
+;;   sub    esi,r8d
+;;   sub    ecx,esi
 ;;   sub    r9d,ebx
 ;;   sub    r12d,r13d
 ;;   sub    r9d,r12d
-;;   sub    edx,r9d
+;;   sub    ecx,r9d
 ;;   mov    r10,QWORD PTR [rsp+0x30]
 ;;   mov    eax,r10d
 ;;   mov    r10,QWORD PTR [rsp+0x38]
 ;;   sub    eax,r10d
 ;;   mov    r10,QWORD PTR [rsp]
-;;   mov    esi,r10d
+;;   mov    edx,r10d
 ;;   mov    r10,QWORD PTR [rsp+0x8]
-;;   sub    esi,r10d
-;;   sub    eax,esi
+;;   sub    edx,r10d
+;;   sub    eax,edx
 ;;   mov    r10,QWORD PTR [rsp+0x10]
-;;   mov    esi,r10d
+;;   mov    edx,r10d
 ;;   mov    r10,QWORD PTR [rsp+0x18]
-;;   sub    esi,r10d
+;;   sub    edx,r10d
 ;;   mov    r10,QWORD PTR [rsp+0x20]
-;;   mov    edi,r10d
+;;   mov    esi,r10d
 ;;   mov    r10,QWORD PTR [rsp+0x28]
-;;   sub    edi,r10d
-;;   sub    esi,edi
-;;   sub    eax,esi
-;;   imul   edx,eax
-;;   lea    eax,[rcx+rdx*1]
+;;   sub    esi,r10d
+;;   sub    edx,esi
+;;   sub    eax,edx
+;;   imul   ecx,eax
+;;   lea    eax,[rdi+rcx*1]
 ;;   add    rsp,0x40
 ;;   pop    r15
 ;;   pop    r13

@@ -101,51 +101,49 @@
 ;;   jb     .L3
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
-;;   mov    ecx,edi
-;;   shl    rcx,0x4
-;;   mov    rdx,QWORD PTR [rax]
-;;   lea    rsi,[rcx+0x8]
+;;   shl    rdi,0x4
+;;   mov    rcx,QWORD PTR [rax]
+;;   lea    rdx,[rdi+0x8]
 ;;   lea    rax,[rax+0x8]
 ;;   mov    rax,QWORD PTR [rax]
-;;   lea    rdi,[rax-0x7]
+;;   lea    rsi,[rax-0x7]
 ;;   cmp    rax,0x8
 ;;   mov    eax,0x0
-;;   cmovae rax,rdi
-;;   cmp    rsi,rax
+;;   cmovae rax,rsi
+;;   cmp    rdx,rax
 ;;   jae    .L2
-;;   mov    edi,0x0
-;;   sub    rdi,rdx
-;;   cmp    rsi,rax
-;;   mov    r8,rdi
-;;   cmovb  r8,rsi
-;;   mov    rsi,QWORD PTR [rdx+r8*1]
-;;   test   rsi,rsi
+;;   mov    esi,0x0
+;;   sub    rsi,rcx
+;;   cmp    rdx,rax
+;;   mov    r8,rsi
+;;   cmovb  r8,rdx
+;;   mov    rdx,QWORD PTR [rcx+r8*1]
+;;   test   rdx,rdx
 ;;   jne    .L0
 ;;   mov    eax,0x0
 ;;   ret
 ;; .L0:
-;;   cmp    rcx,rax
+;;   cmp    rdi,rax
 ;;   jae    .L2
-;;   cmp    rcx,rax
-;;   cmovb  rdi,rcx
-;;   mov    rax,QWORD PTR [rdx+rdi*1]
+;;   cmp    rdi,rax
+;;   cmovb  rsi,rdi
+;;   mov    rax,QWORD PTR [rcx+rsi*1]
 ;;   mov    ecx,0x0
 ;;   sub    rcx,rax
-;;   mov    edx,0x0
+;;   mov    esi,0x0
 ;;   mov    edi,0x0
 ;; .L1:
-;;   cmp    rdi,rsi
+;;   cmp    rdi,rdx
 ;;   jae    .L2
-;;   cmp    rdi,rsi
+;;   cmp    rdi,rdx
 ;;   mov    r8,rcx
 ;;   cmovb  r8,rdi
 ;;   movzx  r8d,BYTE PTR [rax+r8*1]
-;;   mov    r8d,r8d
-;;   lea    rdx,[rdx+r8*1]
+;;   lea    rsi,[rsi+r8*1]
 ;;   lea    rdi,[rdi+0x1]
-;;   cmp    rdi,rsi
+;;   cmp    rdi,rdx
 ;;   jb     .L1
-;;   mov    rax,rdx
+;;   mov    rax,rsi
 ;;   ret
 ;; .L2:
 ;;   mov    r11,QWORD PTR [r14]

@@ -1280,7 +1280,8 @@ final class CodeEmitter {
                 continue;
             }
             if (m.psrc[i] == MInst.NONE) {
-                consts.add(new long[] {dst, m.pconst[i]});
+                // an i32 constant stays zero-extended in its register (Lowering's invariant)
+                consts.add(new long[] {dst, m.psize[i] == Size.S32 ? m.pconst[i] & 0xFFFF_FFFFL : m.pconst[i]});
             } else {
                 int src = loc(m.psrc[i]);
                 if (src != dst && src >= 0) {

@@ -31,7 +31,14 @@ import java.util.Map;
  * <li>two-address x86 forms are {@code mov dst, a; op dst, b}; the allocator's move hints make the
  *     {@code mov} disappear when {@code a} dies there.</li>
  * </ul>
- * Calls follow Kiln's internal convention ({@link X86_64Backend}). Not thread-safe: one instance per function.
+ * Calls follow Kiln's internal convention ({@link X86_64Backend}).
+ *
+ * <p>Invariant: an i32 value is always zero-extended in its 64-bit register. Every 32-bit x86
+ * operation that writes a register clears its upper half, so this costs nothing except where a value
+ * comes from outside (parameters and results crossing the host boundary, which the trampolines and
+ * import adapters zero-extend, and libcall results) or from a 64-bit register ({@code i32.wrap_i64});
+ * in return {@code i64.extend_i32_u}, the bounds checks' zero extension included, is a plain copy.
+ * Not thread-safe: one instance per function.
  */
 final class Lowering {
     /** Integer argument registers of the internal convention, in order. */
@@ -384,16 +391,10 @@ final class Lowering {
                 m.src = ra;
                 emit(m.uses(ra).defs(dst));
             }
-            case IREDUCE -> mov(Size.S32, vreg(inst.result()), use(inst.arg(0)));
-            case UEXTEND -> {
-                int dst = vreg(inst.result());
-                int ra = use(inst.arg(0));
-                MInst m = new MInst(MOp.ZEXT32);
-                m.size = Size.S32;
-                m.dst = dst;
-                m.src = ra;
-                emit(m.uses(ra).defs(dst));
-            }
+            // i32 values are kept zero-extended in their 64-bit registers (see the class comment), so
+            // wrap must clear the upper half and extend_u is a plain (coalescable) copy
+            case IREDUCE -> zext32(vreg(inst.result()), use(inst.arg(0)));
+            case UEXTEND -> mov(Size.S64, vreg(inst.result()), use(inst.arg(0)));
             case SEXTEND -> {
                 int dst = vreg(inst.result());
                 int ra = use(inst.arg(0));
@@ -657,7 +658,7 @@ final class Lowering {
                 m.imm = inst.imm();
                 emit(m.uses(pregs).defs(callClobbers()));
                 if (!inst.results().isEmpty()) {
-                    mov(Size.S32, vreg(inst.result()), Gpr.RAX.encoding());
+                    zext32(vreg(inst.result()), Gpr.RAX.encoding()); // a Java int: upper half undefined
                 }
             }
             case JUMP -> {

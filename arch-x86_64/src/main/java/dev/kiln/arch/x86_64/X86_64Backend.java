@@ -176,13 +176,15 @@ public final class X86_64Backend implements Backend {
                 continue;
             }
             Mem to = Mem.of(Gpr.RSP, 8 * innerSlot[k]);
+            Size s = i32(type, k) ? Size.S32 : Size.S64;
             if (hostSlot[k] >= 0) {
-                a.mov(Size.S64, Gpr.R11, Mem.of(Gpr.RBP, 16 + 8 * hostSlot[k]));
+                a.mov(s, Gpr.R11, Mem.of(Gpr.RBP, 16 + 8 * hostSlot[k]));
                 a.mov(Size.S64, to, Gpr.R11);
             } else if (type.params().get(k).isFloat()) {
                 a.movsd(to, Xmm.of(hostReg[k]));
             } else {
-                a.mov(Size.S64, to, HOST_INT_REGS[hostReg[k]]);
+                a.mov(s, Gpr.R11, HOST_INT_REGS[hostReg[k]]);
+                a.mov(Size.S64, to, Gpr.R11);
             }
         }
         // 2. integer registers shift down by one (host register i+1 -> inner register i, in order, so
@@ -198,9 +200,11 @@ public final class X86_64Backend implements Backend {
                     a.movaps(Xmm.of(innerReg[k]), Xmm.of(hostReg[k]));
                 }
             } else if (hostSlot[k] >= 0) {
-                a.mov(Size.S64, Lowering.ARG_REGS[innerReg[k]], Mem.of(Gpr.RBP, 16 + 8 * hostSlot[k]));
+                a.mov(i32(type, k) ? Size.S32 : Size.S64, Lowering.ARG_REGS[innerReg[k]],
+                        Mem.of(Gpr.RBP, 16 + 8 * hostSlot[k]));
             } else {
-                a.mov(Size.S64, Lowering.ARG_REGS[innerReg[k]], HOST_INT_REGS[hostReg[k]]);
+                // an i32 from the host has an undefined upper half: the 32-bit move clears it
+                a.mov(i32(type, k) ? Size.S32 : Size.S64, Lowering.ARG_REGS[innerReg[k]], HOST_INT_REGS[hostReg[k]]);
             }
         }
         if (funcIndex < layout.importedFunctions()) {
@@ -323,6 +327,9 @@ public final class X86_64Backend implements Backend {
         }
         a.mov(Size.S64, Gpr.RDI, CodeEmitter.VMCTX);
         a.call(Gpr.R10);
+        if (type.results().size() == 1 && type.results().get(0) == ValType.I32) {
+            a.mov(Size.S32, Gpr.RAX, Gpr.RAX); // a Java int: the upper half is undefined, Wasm keeps it zero
+        }
         // a host function that threw (or trapped) left a trap code: unwind to the entry
         Label ok = a.newLabel();
         a.mov(Size.S64, Gpr.R11, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
@@ -334,6 +341,10 @@ public final class X86_64Backend implements Backend {
         a.pop(Gpr.RBP);
         a.ret();
         return new CompiledCode(a.finish(), relocations(a), List.of());
+    }
+
+    private static boolean i32(FuncType type, int param) {
+        return type.params().get(param) == ValType.I32;
     }
 
     private static void entryEpilogue(Assembler a, Gpr vmctx) {
