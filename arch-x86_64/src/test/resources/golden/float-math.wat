@@ -43,20 +43,19 @@
 ;;   mulsd  xmm2,xmm1
 ;;   movsd  xmm1,QWORD PTR [rip+.L2]
 ;;   addsd  xmm1,xmm2
-;;   movaps xmm2,xmm0
-;;   mulsd  xmm2,xmm1
-;;   movsd  xmm1,QWORD PTR [rip+.L3]
-;;   addsd  xmm1,xmm2
-;;   mulsd  xmm0,xmm1
-;;   movsd  xmm1,QWORD PTR [rip+.L4]
-;;   addsd  xmm1,xmm0
-;;   movaps xmm0,xmm1
+;;   mulsd  xmm1,xmm0
+;;   movsd  xmm2,QWORD PTR [rip+.L3]
+;;   addsd  xmm2,xmm1
+;;   movaps xmm1,xmm2
+;;   mulsd  xmm1,xmm0
+;;   movsd  xmm0,QWORD PTR [rip+.L4]
+;;   addsd  xmm0,xmm1
 ;;   ret
 ;; .L0:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   xchg   ax,ax
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   .quad  0xbfc0000000000000
 ;;   .quad  0x0

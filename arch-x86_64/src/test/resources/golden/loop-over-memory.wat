@@ -88,7 +88,8 @@
 ;;   cmp    r9,rax
 ;;   ja     .L2
 ;;   mov    r8d,DWORD PTR [rcx+r8*1+0x10]
-;;   lea    edx,[rdx+r8*1]
+;;   lea    r8d,[r8+rdx*1]
+;;   mov    rdx,r8
 ;;   jmp    .L0
 ;; .L1:
 ;;   mov    eax,edx

@@ -78,7 +78,7 @@
 ;;   mov    rcx,QWORD PTR [r14+0x88]
 ;;   shr    rcx,0x10
 ;;   mov    ecx,ecx
-;;   lea    eax,[rax+rcx*1]
+;;   lea    eax,[rcx+rax*1]
 ;;   pop    rbx
 ;;   ret
 ;; .L5:

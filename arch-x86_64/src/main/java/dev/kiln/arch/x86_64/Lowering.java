@@ -308,7 +308,7 @@ final class Lowering {
             case IMUL -> {
                 Value a = inst.arg(0);
                 Value b = inst.arg(1);
-                if (fitsImm32(a) && !fitsImm32(b)) {
+                if ((fitsImm32(a) && !fitsImm32(b)) || preferAsDestination(b, a)) {
                     Value t = a;
                     a = b;
                     b = t;
@@ -723,7 +723,23 @@ final class Lowering {
     }
 
     private void floatBinary(Inst inst, MInst.FloatOp op) {
-        twoAddressFloat(op, sizeOf(inst.result().type()), vreg(inst.result()), inst.arg(0), inst.arg(1));
+        Value a = inst.arg(0);
+        Value b = inst.arg(1);
+        if ((op == MInst.FloatOp.ADD || op == MInst.FloatOp.MUL) && preferAsDestination(b, a)) {
+            Value t = a; // IEEE addition and multiplication commute (NaN payloads aside, which Wasm leaves open)
+            a = b;
+            b = t;
+        }
+        twoAddressFloat(op, sizeOf(inst.result().type()), vreg(inst.result()), a, b);
+    }
+
+    /**
+     * Whether a commutative two-address operation should copy {@code x} (not {@code y}) into its
+     * destination: x is used only here while y is used again, so x's register can be reused in place
+     * (the allocator's move hint) and y's value survives without an extra copy.
+     */
+    private boolean preferAsDestination(Value x, Value y) {
+        return !isAnyConst(x) && !isAnyConst(y) && useCount[x.id()] == 1 && useCount[y.id()] > 1;
     }
 
     private void twoAddressFloat(MInst.FloatOp op, Size s, int dst, Value a, Value b) {
@@ -769,7 +785,7 @@ final class Lowering {
     private void alu(Inst inst, AluOp op, boolean commutative) {
         Value a = inst.arg(0);
         Value b = inst.arg(1);
-        if (commutative && fitsImm32(a) && !fitsImm32(b)) {
+        if (commutative && ((fitsImm32(a) && !fitsImm32(b)) || preferAsDestination(b, a))) {
             Value t = a;
             a = b;
             b = t;
