@@ -28,9 +28,9 @@ import java.util.List;
  *     and {@code nan:arithmetic} by their definitions), {@code assert_trap} (the trap's message must
  *     start with the expected text), {@code assert_exhaustion} and {@code assert_uninstantiable}
  *     run against it.</li>
- * <li>What Kiln cannot execute yet (a module using an instruction the backend rejects, imports,
- *     {@code register}, v128 and reference values at the boundary) is reported as skipped with the
- *     reason, never as passed.</li>
+ * <li>What Kiln cannot execute yet (a module using an instruction the backend rejects, today the
+ *     fixed-width SIMD ones; v128 values at the boundary; modules importing from one of those) is
+ *     reported as skipped with the reason, never as passed.</li>
  * </ul>
  *
  * <p>{@link #run} is thread-safe: each call uses its own store.

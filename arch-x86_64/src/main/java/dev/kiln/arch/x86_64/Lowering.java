@@ -178,25 +178,17 @@ final class Lowering {
 
     /** The register holding {@code v} here; constants are rematerialized into a fresh register. */
     private int use(Value v) {
-        if (isAnyConst(v) && isFloat(v.type())) {
-            int r = newXmmVreg();
-            MInst m = new MInst(MOp.XCONST);
-            m.size = sizeOf(v.type());
-            m.dst = r;
-            m.imm = v.definingInst().imm();
-            emit(m.defs(r));
-            return r;
+        boolean xmm = isAnyConst(v) && isFloat(v.type());
+        if (!xmm && !isConst(v)) {
+            return vreg(v);
         }
-        if (isConst(v)) {
-            int r = newVreg();
-            MInst m = new MInst(MOp.MOV_RI);
-            m.size = sizeOf(v.type());
-            m.dst = r;
-            m.imm = v.definingInst().imm();
-            emit(m.defs(r));
-            return r;
-        }
-        return vreg(v);
+        int r = xmm ? newXmmVreg() : newVreg();
+        MInst m = new MInst(xmm ? MOp.XCONST : MOp.MOV_RI);
+        m.size = sizeOf(v.type());
+        m.dst = r;
+        m.imm = v.definingInst().imm();
+        emit(m.defs(r));
+        return r;
     }
 
     private void lowerParams(Block entry) {

@@ -73,6 +73,24 @@ public final class IrFunction {
         return nextBlock;
     }
 
+    /** Rewrites every instruction operand and branch argument to its resolved value (drops aliases). */
+    public void resolveOperands() {
+        for (Block b : blocks) {
+            for (Inst inst : b.insts()) {
+                List<Value> args = inst.args();
+                for (int i = 0; i < args.size(); i++) {
+                    args.set(i, args.get(i).resolve());
+                }
+                for (BlockCall bc : inst.targets()) {
+                    List<Value> a = bc.args();
+                    for (int i = 0; i < a.size(); i++) {
+                        a.set(i, a.get(i).resolve());
+                    }
+                }
+            }
+        }
+    }
+
     Value newValue(IrType type) {
         return new Value(nextValue++, type);
     }

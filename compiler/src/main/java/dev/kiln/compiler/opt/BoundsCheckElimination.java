@@ -8,9 +8,6 @@ import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,29 +132,9 @@ public final class BoundsCheckElimination {
     }
 
     private static boolean eliminate(IrFunction f) {
-        DominatorTree dom = DominatorTree.compute(f);
-        List<List<Block>> children = OptUtil.domChildren(f, dom);
         Map<Key, Long> facts = new HashMap<>();
-        record Undo(Key key, Long previous) {
-        }
-        boolean changed = false;
-        Deque<Object> stack = new ArrayDeque<>();
-        stack.push(f.entry());
-        while (!stack.isEmpty()) {
-            Object top = stack.pop();
-            if (top instanceof List<?> undo) {
-                for (int i = undo.size() - 1; i >= 0; i--) {
-                    Undo u = (Undo) undo.get(i);
-                    if (u.previous() == null) {
-                        facts.remove(u.key());
-                    } else {
-                        facts.put(u.key(), u.previous());
-                    }
-                }
-                continue;
-            }
-            Block b = (Block) top;
-            List<Undo> undo = new ArrayList<>();
+        boolean[] changed = {false};
+        OptUtil.scopedDominatorWalk(f, DominatorTree.compute(f), facts, (b, put) -> {
             List<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); ) {
                 Check c = decompose(insts.get(i));
@@ -169,19 +146,13 @@ public final class BoundsCheckElimination {
                 Long known = facts.get(k);
                 if (known != null && Long.compareUnsigned(known, c.c()) >= 0) {
                     insts.remove(i);
-                    changed = true;
+                    changed[0] = true;
                     continue;
                 }
-                facts.put(k, c.c());
-                undo.add(new Undo(k, known));
+                put.accept(k, c.c());
                 i++;
             }
-            stack.push(undo);
-            List<Block> ch = children.get(b.id());
-            for (int j = ch.size() - 1; j >= 0; j--) {
-                stack.push(ch.get(j));
-            }
-        }
-        return changed;
+        });
+        return changed[0];
     }
 }

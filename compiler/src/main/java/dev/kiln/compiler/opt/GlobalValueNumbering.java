@@ -114,27 +114,7 @@ public final class GlobalValueNumbering {
         }
 
         boolean run() {
-            List<List<Block>> children = OptUtil.domChildren(f, dom);
-            // iterative preorder walk; each frame undoes its table insertions when left
-            record Undo(Key key, Inst previous) {
-            }
-            Deque<Object> stack = new ArrayDeque<>();
-            stack.push(f.entry());
-            while (!stack.isEmpty()) {
-                Object top = stack.pop();
-                if (top instanceof List<?> undo) {
-                    for (int i = undo.size() - 1; i >= 0; i--) {
-                        Undo u = (Undo) undo.get(i);
-                        if (u.previous() == null) {
-                            table.remove(u.key());
-                        } else {
-                            table.put(u.key(), u.previous());
-                        }
-                    }
-                    continue;
-                }
-                Block b = (Block) top;
-                List<Undo> undo = new ArrayList<>();
+            OptUtil.scopedDominatorWalk(f, dom, table, (b, put) -> {
                 List<Inst> insts = b.insts();
                 for (int i = 0; i < insts.size(); ) {
                     Inst inst = insts.get(i);
@@ -152,16 +132,10 @@ public final class GlobalValueNumbering {
                         changed = true;
                         continue;
                     }
-                    table.put(k, inst);
-                    undo.add(new Undo(k, prev));
+                    put.accept(k, inst);
                     i++;
                 }
-                stack.push(undo);
-                List<Block> c = children.get(b.id());
-                for (int j = c.size() - 1; j >= 0; j--) {
-                    stack.push(c.get(j));
-                }
-            }
+            });
             if (changed) {
                 OptUtil.resolveAll(f);
             }

@@ -9,8 +9,12 @@ import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * Helpers shared by the passes: inserting instructions in the middle of a block, rewriting operands
@@ -84,20 +88,7 @@ public final class OptUtil {
 
     /** Rewrites every instruction operand and branch argument of {@code f} to its resolved value. */
     public static void resolveAll(IrFunction f) {
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
-                List<Value> args = inst.args();
-                for (int i = 0; i < args.size(); i++) {
-                    args.set(i, args.get(i).resolve());
-                }
-                for (BlockCall bc : inst.targets()) {
-                    List<Value> a = bc.args();
-                    for (int i = 0; i < a.size(); i++) {
-                        a.set(i, a.get(i).resolve());
-                    }
-                }
-            }
-        }
+        f.resolveOperands();
     }
 
     /** Predecessor lists by block id (one entry per edge, so a block may repeat), over the layout's blocks. */
@@ -213,5 +204,43 @@ public final class OptUtil {
             return d == -1 && (op == Op.SDIV);
         }
         return true;
+    }
+
+    /**
+     * Walks the dominator tree of {@code f} in preorder with {@code table} as a scoped hash table:
+     * {@code visit} reads the table freely and inserts through the {@code put} it is given, and every
+     * insertion is undone when the walk leaves the block that made it, so a block sees exactly the
+     * entries of its dominators (the scoped tables of dominator-based GVN, Briggs, Cooper and Simpson).
+     */
+    public static <K, V> void scopedDominatorWalk(IrFunction f, DominatorTree dom, Map<K, V> table,
+            BiConsumer<Block, BiConsumer<K, V>> visit) {
+        List<List<Block>> children = domChildren(f, dom);
+        record Undo<K, V>(K key, V previous) {
+        }
+        Deque<Object> stack = new ArrayDeque<>();
+        stack.push(f.entry());
+        while (!stack.isEmpty()) {
+            Object top = stack.pop();
+            if (top instanceof List<?> undo) {
+                for (int i = undo.size() - 1; i >= 0; i--) {
+                    @SuppressWarnings("unchecked")
+                    Undo<K, V> u = (Undo<K, V>) undo.get(i);
+                    if (u.previous() == null) {
+                        table.remove(u.key());
+                    } else {
+                        table.put(u.key(), u.previous());
+                    }
+                }
+                continue;
+            }
+            Block b = (Block) top;
+            List<Undo<K, V>> undo = new ArrayList<>();
+            visit.accept(b, (k, v) -> undo.add(new Undo<>(k, table.put(k, v))));
+            stack.push(undo);
+            List<Block> ch = children.get(b.id());
+            for (int j = ch.size() - 1; j >= 0; j--) {
+                stack.push(ch.get(j));
+            }
+        }
     }
 }

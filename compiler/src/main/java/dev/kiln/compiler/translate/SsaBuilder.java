@@ -2,7 +2,6 @@ package dev.kiln.compiler.translate;
 
 import dev.kiln.compiler.ir.Block;
 import dev.kiln.compiler.ir.BlockCall;
-import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
@@ -193,20 +192,7 @@ public final class SsaBuilder {
                 }
             }
         }
-        for (Block b : function.blocks()) {
-            for (Inst inst : b.insts()) {
-                List<Value> args = inst.args();
-                for (int i = 0; i < args.size(); i++) {
-                    args.set(i, args.get(i).resolve());
-                }
-                for (BlockCall bc : inst.targets()) {
-                    List<Value> a = bc.args();
-                    for (int i = 0; i < a.size(); i++) {
-                        a.set(i, a.get(i).resolve());
-                    }
-                }
-            }
-        }
+        function.resolveOperands();
     }
 
     /** Appends a zero of type {@code t} to {@code b}: the initial value of a declared local. */
