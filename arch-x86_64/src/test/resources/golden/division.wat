@@ -1,6 +1,7 @@
 ;; Integer division and remainder with their traps: division by zero, signed overflow
 ;; (INT_MIN / -1 traps for div_s, while INT_MIN rem -1 is 0 and must not fault in idiv), and
-;; division by a constant (no zero check is needed; a strength reduction to a multiply is possible).
+;; division by a constant: no checks, a multiplication by the reciprocal (Granlund-Montgomery) or
+;; shifts for powers of two, in 32 bits (a 64-bit imul) and 64 bits (mul/imul into rdx:rax).
 (module
   (func $div_s (export "div_s") (param $a i32) (param $b i32) (result i32)
     (i32.div_s (local.get $a) (local.get $b)))
@@ -14,6 +15,12 @@
     (i32.div_u (local.get $a) (i32.const 10)))
   (func $div_by_8 (export "div_by_8") (param $a i32) (result i32)
     (i32.div_s (local.get $a) (i32.const 8)))
+  (func $div_s_by_7 (export "div_s_by_7") (param $a i32) (result i32)
+    (i32.div_s (local.get $a) (i32.const 7)))
+  (func $rem_u_by_1000 (export "rem_u_by_1000") (param $a i64) (result i64)
+    (i64.rem_u (local.get $a) (i64.const 1000)))
+  (func $div_s_by_minus_3 (export "div_s_by_minus_3") (param $a i64) (result i64)
+    (i64.div_s (local.get $a) (i64.const -3)))
 )
 
 ;; ---- expected ----
@@ -113,19 +120,13 @@
 ;; wasm[4]::div_by_10:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L1
-;;   mov    ecx,0xa
-;;   mov    eax,edi
-;;   test   ecx,ecx
-;;   je     .L0
-;;   xor    edx,edx
-;;   div    ecx
+;;   jb     .L0
+;;   mov    rax,rdi
+;;   mov    ecx,0xcccccccd
+;;   imul   rax,rcx
+;;   shr    rax,0x23
 ;;   ret
 ;; .L0:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x2
-;;   jmp    kiln_unwind
-;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -133,28 +134,67 @@
 ;; wasm[5]::div_by_8:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
-;;   mov    ecx,0x8
+;;   jb     .L0
 ;;   mov    eax,edi
-;;   test   ecx,ecx
-;;   je     .L1
-;;   cmp    ecx,0xffffffff
-;;   jne    .L0
-;;   cmp    eax,0x80000000
-;;   je     .L2
-;; .L0:
-;;   cdq
-;;   idiv   ecx
+;;   sar    eax,0x2
+;;   shr    eax,0x1d
+;;   lea    eax,[rax+rdi*1]
+;;   sar    eax,0x3
 ;;   ret
-;; .L1:
+;; .L0:
 ;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x2
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;; .L2:
+;;
+;; wasm[6]::div_s_by_7:
 ;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x3
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L0
+;;   movsxd rax,edi
+;;   imul   rax,rax,0xffffffff92492493
+;;   shr    rax,0x20
+;;   lea    eax,[rax+rdi*1]
+;;   sar    eax,0x2
+;;   shr    edi,0x1f
+;;   lea    eax,[rax+rdi*1]
+;;   ret
+;; .L0:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;; .L3:
+;;
+;; wasm[7]::rem_u_by_1000:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L0
+;;   mov    rax,rdi
+;;   shr    rax,0x3
+;;   movabs rcx,0x20c49ba5e353f7cf
+;;   mul    rcx
+;;   shr    rdx,0x4
+;;   imul   rax,rdx,0x3e8
+;;   mov    rcx,rdi
+;;   sub    rcx,rax
+;;   mov    rax,rcx
+;;   ret
+;; .L0:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[8]::div_s_by_minus_3:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L0
+;;   movabs rcx,0x5555555555555556
+;;   mov    rax,rdi
+;;   imul   rcx
+;;   shr    rdi,0x3f
+;;   lea    rdx,[rdx+rdi*1]
+;;   mov    rax,rdx
+;;   neg    rax
+;;   ret
+;; .L0:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

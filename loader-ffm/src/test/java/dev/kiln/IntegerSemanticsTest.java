@@ -1,6 +1,7 @@
 package dev.kiln;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.abi.CompileOptions;
 import java.nio.charset.StandardCharsets;
@@ -115,6 +116,77 @@ class IntegerSemanticsTest {
                     Val r64 = c64.call(Val.i64(x))[0];
                     assertEquals(op.i64().applyAsLong(x, y), isCompare(op.wasm()) ? r64.i32() : r64.i64(),
                             "i64." + op.wasm() + " " + x + " const " + y);
+                }
+            }
+        }
+    }
+
+    /**
+     * Division and remainder by constants, which the optimizer turns into multiplications by
+     * reciprocals (umulhi/smulhi lowered to 64-bit imul or one-operand mul/imul): every divisor shape
+     * against Java's division, and the trapping ones still trapping.
+     */
+    @Test
+    void divisionByConstantsMatchJava() {
+        long[] divisors = {1, 2, 3, 5, 6, 7, 10, 12, 25, 60, 100, 641, 1000, 6700417, 1_000_000_007, 0x7FFF_FFFF, -1, -2, -3,
+            -7, -10, -1000, 8, 64, 1 << 20, -(1 << 20), 0x8000_0001L, 0xFFFF_FFFFL, 0xFFFF_FFFEL, 0x1_0000_0001L,
+            10_000_000_000L, Long.MAX_VALUE, Long.MIN_VALUE + 1, Long.MIN_VALUE, Integer.MIN_VALUE, 0};
+        String[] ops = {"div_s", "div_u", "rem_s", "rem_u"};
+        StringBuilder wat = new StringBuilder("(module\n");
+        for (String t : new String[] {"i32", "i64"}) {
+            for (int k = 0; k < divisors.length; k++) {
+                String c = t.equals("i32") ? Integer.toString((int) divisors[k]) : Long.toString(divisors[k]);
+                for (String op : ops) {
+                    wat.append("(func (export \"").append(t).append('.').append(op).append('/').append(k).append("\") (param ")
+                            .append(t).append(") (result ").append(t).append(") (").append(t).append('.').append(op)
+                            .append(" (local.get 0) (").append(t).append(".const ").append(c).append(")))\n");
+                }
+            }
+        }
+        Instance inst = Instance.create(store, Module.compile(engine, wat.append(')').toString().getBytes(StandardCharsets.UTF_8)));
+        Random rnd = new Random(11);
+        List<Long> xs = new ArrayList<>();
+        for (long e : EDGES) {
+            xs.add(e);
+        }
+        for (long e : new long[] {7, -7, 9, 10, 99, 100, -100, 999_999, -1_000_000_007, Long.MIN_VALUE + 1}) {
+            xs.add(e);
+        }
+        for (int i = 0; i < 40; i++) {
+            xs.add(rnd.nextLong() >> rnd.nextInt(64));
+        }
+        for (int k = 0; k < divisors.length; k++) {
+            for (String op : ops) {
+                Func f32 = inst.func("i32." + op + "/" + k);
+                Func f64 = inst.func("i64." + op + "/" + k);
+                for (long x : xs) {
+                    int a = (int) x;
+                    int b = (int) divisors[k];
+                    String what32 = "i32." + op + " " + a + " by " + b;
+                    if (b == 0 || (op.equals("div_s") && a == Integer.MIN_VALUE && b == -1)) {
+                        assertThrows(Trap.class, () -> f32.call(Val.i32(a)), what32);
+                    } else {
+                        int want = switch (op) {
+                            case "div_s" -> a / b;
+                            case "div_u" -> Integer.divideUnsigned(a, b);
+                            case "rem_s" -> a % b;
+                            default -> Integer.remainderUnsigned(a, b);
+                        };
+                        assertEquals(want, f32.call(Val.i32(a))[0].i32(), what32);
+                    }
+                    long d = divisors[k];
+                    String what64 = "i64." + op + " " + x + " by " + d;
+                    if (d == 0 || (op.equals("div_s") && x == Long.MIN_VALUE && d == -1)) {
+                        assertThrows(Trap.class, () -> f64.call(Val.i64(x)), what64);
+                    } else {
+                        long want = switch (op) {
+                            case "div_s" -> x / d;
+                            case "div_u" -> Long.divideUnsigned(x, d);
+                            case "rem_s" -> x % d;
+                            default -> Long.remainderUnsigned(x, d);
+                        };
+                        assertEquals(want, f64.call(Val.i64(x))[0].i64(), what64);
+                    }
                 }
             }
         }

@@ -503,6 +503,14 @@ final class CodeEmitter {
                 }
             }
             case DIVREM -> divrem(m);
+            case NEG -> a.neg(m.size, reg(m.dst));
+            case MULHI -> {
+                if (m.signed) {
+                    a.imulWide(Size.S64, reg(m.src));
+                } else {
+                    a.mul(Size.S64, reg(m.src));
+                }
+            }
             case BITCOUNT -> bitCount(m);
             case CALL -> a.callRel32((int) m.imm);
             case CALL_INDIRECT -> {

@@ -70,6 +70,9 @@ final class Lowering {
         this.useCount = new int[f.valueCount()];
     }
 
+    /** i32 {@code umulhi} results whose only use is a {@code ushr} by a constant, emitted there as one shift. */
+    private final java.util.BitSet mulhiShifted = new java.util.BitSet();
+
     /** Number of virtual registers created (their numbers are below {@code VREG_BASE + count}). */
     int vregLimit() {
         return nextVreg;
@@ -89,6 +92,16 @@ final class Lowering {
                 for (BlockCall bc : inst.targets()) {
                     for (Value v : bc.args()) {
                         useCount[v.resolve().id()]++;
+                    }
+                }
+            }
+        }
+        for (Block b : f.blocks()) {
+            for (Inst inst : b.insts()) {
+                if (inst.op() == Op.USHR && inst.result().type() == IrType.I32 && isConst(inst.arg(1))) {
+                    Inst d = inst.arg(0).definingInst();
+                    if (d != null && d.op() == Op.UMULHI && d.block() == b && useCount[inst.arg(0).id()] == 1) {
+                        mulhiShifted.set(inst.arg(0).id()); // one shift by 32 + k (see mulhi)
                     }
                 }
             }
@@ -318,6 +331,12 @@ final class Lowering {
             case USHR -> shift(inst, ShiftOp.SHR);
             case ROTL -> shift(inst, ShiftOp.ROL);
             case ROTR -> shift(inst, ShiftOp.ROR);
+            case UMULHI -> {
+                if (!mulhiShifted.get(inst.result().id())) {
+                    mulhi(inst, false, vreg(inst.result()), 0);
+                }
+            }
+            case SMULHI -> mulhi(inst, true, vreg(inst.result()), 0);
             case SDIV -> divrem(inst, true, false);
             case UDIV -> divrem(inst, false, false);
             case SREM -> divrem(inst, true, true);
@@ -784,6 +803,14 @@ final class Lowering {
         }
         Size s = sizeOf(inst.result().type());
         int dst = vreg(inst.result());
+        if (op == AluOp.SUB && isConst(a) && a.definingInst().imm() == 0) {
+            mov(s, dst, use(b));
+            MInst m = new MInst(MOp.NEG);
+            m.size = s;
+            m.dst = dst;
+            emit(m.uses(dst).defs(dst));
+            return;
+        }
         // additions are three-address through lea: no copy of an operand that stays live
         boolean negatable = fitsImm32(b) && imm32(b) != Integer.MIN_VALUE;
         if (op == AluOp.ADD || (op == AluOp.SUB && negatable)) {
@@ -843,6 +870,10 @@ final class Lowering {
         Size s = sizeOf(inst.result().type());
         int dst = vreg(inst.result());
         Value b = inst.arg(1);
+        if (op == ShiftOp.SHR && mulhiShifted.get(inst.arg(0).id())) {
+            mulhi(inst.arg(0).definingInst(), false, dst, (int) b.definingInst().imm() & 31);
+            return;
+        }
         if (isConst(b)) {
             mov(s, dst, use(inst.arg(0)));
             MInst m = new MInst(MOp.SHIFT_RI);
@@ -863,6 +894,74 @@ final class Lowering {
         m.shift = op;
         m.dst = dst;
         emit(m.uses(dst, rcx).defs(dst));
+    }
+
+    /**
+     * The high half of a product ({@code umulhi}/{@code smulhi}, from division by constants). i32: the
+     * operands, zero- or sign-extended to 64 bits, multiply exactly in a 64-bit {@code imul}, whose bits
+     * 63..32 shifted down are the result (zero-extended, as i32 values are kept); i64: the one-operand
+     * {@code mul}/{@code imul} into rdx:rax.
+     */
+    private void mulhi(Inst inst, boolean signed, int dst, int extraShift) {
+        Value a = inst.arg(0);
+        Value b = inst.arg(1);
+        if (isConst(a)) {
+            Value t = a;
+            a = b;
+            b = t;
+        }
+        if (inst.result().type() == IrType.I32) {
+            int ra = use(a);
+            if (signed) {
+                MInst m = new MInst(MOp.MOVSX);
+                m.size = Size.S64;
+                m.imm = 32;
+                m.dst = dst;
+                m.src = ra;
+                emit(m.uses(ra).defs(dst));
+            } else {
+                mov(Size.S64, dst, ra);
+            }
+            long c = isConst(b) ? b.definingInst().imm() : 0; // i32 constants are stored sign-extended
+            if (isConst(b) && (signed || c >= 0)) {
+                immediateForm(MOp.IMUL_RRI, null, Size.S64, dst, dst, (int) c);
+            } else {
+                int rb = use(b);
+                if (signed) {
+                    int sb = newVreg();
+                    MInst m = new MInst(MOp.MOVSX);
+                    m.size = Size.S64;
+                    m.imm = 32;
+                    m.dst = sb;
+                    m.src = rb;
+                    emit(m.uses(rb).defs(sb));
+                    rb = sb;
+                }
+                MInst m = new MInst(MOp.IMUL_RR);
+                m.size = Size.S64;
+                m.dst = dst;
+                m.src = rb;
+                emit(m.uses(dst, rb).defs(dst));
+            }
+            MInst sh = new MInst(MOp.SHIFT_RI);
+            sh.size = Size.S64;
+            sh.shift = ShiftOp.SHR;
+            sh.dst = dst;
+            sh.imm = 32 + extraShift;
+            emit(sh.uses(dst).defs(dst));
+            return;
+        }
+        int rax = Gpr.RAX.encoding();
+        int rdx = Gpr.RDX.encoding();
+        int ra = use(a);
+        int rb = use(b);
+        mov(Size.S64, rax, ra);
+        MInst m = new MInst(MOp.MULHI);
+        m.size = Size.S64;
+        m.signed = signed;
+        m.src = rb;
+        emit(m.uses(rax, rb).defs(rax, rdx));
+        mov(Size.S64, dst, rdx);
     }
 
     private void divrem(Inst inst, boolean signed, boolean remainder) {

@@ -39,6 +39,10 @@ enum MOp {
     BITCOUNT,
     /** dst = sign-extend the low imm bits (8, 16, 32) of src. */
     MOVSX,
+    /** dst = -dst (two's complement {@code neg}). */
+    NEG,
+    /** rdx = high 64 bits of rax * src (unsigned {@code mul}, or signed one-operand {@code imul} when signed). */
+    MULHI,
     /** Division or remainder of rax by src; result in rax (quotient) or rdx (remainder); traps. */
     DIVREM,
     /** Direct call of funcidx imm; argument registers are physical uses, caller-saved registers defs. */

@@ -33,6 +33,13 @@ public enum Op {
     ROTL(Flags.PURE),
     /** {@code v = rotr a, b}. */
     ROTR(Flags.PURE),
+    /**
+     * {@code v = umulhi a, b}: the high half (bits N..2N-1) of the unsigned 2N-bit product; produced by
+     * division by a constant ({@code opt.DivisionByConstant}), not by the translator.
+     */
+    UMULHI(Flags.PURE),
+    /** {@code v = smulhi a, b}: the high half of the signed 2N-bit product (as {@link #UMULHI}). */
+    SMULHI(Flags.PURE),
     /** {@code v = sdiv a, b}: signed division; traps on {@code b == 0} and on {@code MIN / -1}. */
     SDIV(Flags.TRAPS),
     /** {@code v = udiv a, b}: unsigned division; traps on {@code b == 0}. */

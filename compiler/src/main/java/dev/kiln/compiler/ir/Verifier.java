@@ -153,7 +153,7 @@ public final class Verifier {
                     expectArgs(b, inst, 0);
                     intResult(b, inst);
                 }
-                case IADD, ISUB, IMUL, BAND, BOR, BXOR, ISHL, SSHR, USHR, ROTL, ROTR, SDIV, UDIV, SREM, UREM -> {
+                case IADD, ISUB, IMUL, UMULHI, SMULHI, BAND, BOR, BXOR, ISHL, SSHR, USHR, ROTL, ROTR, SDIV, UDIV, SREM, UREM -> {
                     expectArgs(b, inst, 2);
                     IrType t = intResult(b, inst);
                     if (inst.arg(0).type() != t || inst.arg(1).type() != t) {

@@ -34,6 +34,8 @@ public final class Fold {
             case IADD -> r = a + b;
             case ISUB -> r = a - b;
             case IMUL -> r = a * b;
+            case UMULHI -> r = w32 ? ((a & 0xFFFF_FFFFL) * (b & 0xFFFF_FFFFL)) >>> 32 : Math.unsignedMultiplyHigh(a, b);
+            case SMULHI -> r = w32 ? ((long) ia * ib) >> 32 : Math.multiplyHigh(a, b);
             case BAND -> r = a & b;
             case BOR -> r = a | b;
             case BXOR -> r = a ^ b;

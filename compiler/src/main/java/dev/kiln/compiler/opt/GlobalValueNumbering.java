@@ -51,7 +51,7 @@ public final class GlobalValueNumbering {
 
     private static boolean commutative(Op op) {
         return switch (op) {
-            case IADD, IMUL, BAND, BOR, BXOR -> true;
+            case IADD, IMUL, UMULHI, SMULHI, BAND, BOR, BXOR -> true;
             default -> false;
         };
     }

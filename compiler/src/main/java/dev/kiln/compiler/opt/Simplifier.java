@@ -25,7 +25,8 @@ import java.util.List;
  * {@code select} with a constant condition or two equal arms, {@code eqz(icmp.c a, b) -> icmp.!c a, b},
  * {@code icmp.ne(icmp, 0) -> icmp}; constants of commutative operations move to the right;</li>
  * <li>strength reduction: {@code x * 2^k -> x << k}, {@code udiv x, 2^k -> x >> k},
- * {@code urem x, 2^k -> x & (2^k - 1)};</li>
+ * {@code urem x, 2^k -> x & (2^k - 1)}; every other division and remainder by a constant that cannot
+ * trap becomes a multiplication by its reciprocal ({@link DivisionByConstant});</li>
  * <li>control: {@code brif} on a constant or to one target with equal arguments becomes a
  * {@code jump}, {@code br_table} on a constant a {@code jump}, a {@code trapif} on constants is
  * removed or becomes a {@code trap}; blocks left unreachable are removed with
@@ -129,7 +130,7 @@ public final class Simplifier {
         }
         IrType t = inst.result().type();
         switch (op) {
-            case IADD, ISUB, IMUL, BAND, BOR, BXOR, ISHL, SSHR, USHR, ROTL, ROTR, SDIV, UDIV, SREM, UREM -> {
+            case IADD, ISUB, IMUL, UMULHI, SMULHI, BAND, BOR, BXOR, ISHL, SSHR, USHR, ROTL, ROTR, SDIV, UDIV, SREM, UREM -> {
                 return simplifyIntBinary(b, i, inst, op, t);
             }
             case CLZ, CTZ, POPCNT, UEXTEND, SEXTEND, IREDUCE, SEXTEND_LOW -> {
@@ -211,7 +212,8 @@ public final class Simplifier {
     }
 
     private static boolean commutative(Op op) {
-        return op == Op.IADD || op == Op.IMUL || op == Op.BAND || op == Op.BOR || op == Op.BXOR;
+        return op == Op.IADD || op == Op.IMUL || op == Op.UMULHI || op == Op.SMULHI || op == Op.BAND || op == Op.BOR
+                || op == Op.BXOR;
     }
 
     private static int simplifyIntBinary(Block b, int i, Inst inst, Op op, IrType t) {
@@ -282,11 +284,25 @@ public final class Simplifier {
                         Value k = OptUtil.insertIconst(b, i, t, log2(c, t));
                         return replaceWithInst(b, i + 1, inst, Op.USHR, List.of(x, k), 0, null);
                     }
+                    if (DivisionByConstant.expand(b, i, inst)) {
+                        return REPLACED;
+                    }
                 }
                 case UREM -> {
                     if (isPowerOfTwo(c, t)) {
                         Value k = OptUtil.insertIconst(b, i, t, c - 1);
                         return replaceWithInst(b, i + 1, inst, Op.BAND, List.of(x, k), 0, null);
+                    }
+                    if (DivisionByConstant.expand(b, i, inst)) {
+                        return REPLACED;
+                    }
+                }
+                case SREM -> {
+                    if (c == 1 || c == -1) {
+                        return replaceWithIconst(b, i, inst, 0); // x rem ±1 = 0, MIN rem -1 included
+                    }
+                    if (DivisionByConstant.expand(b, i, inst)) {
+                        return REPLACED;
                     }
                 }
                 default -> {

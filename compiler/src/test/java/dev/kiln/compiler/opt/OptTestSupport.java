@@ -229,7 +229,7 @@ final class OptTestSupport {
                 case ICONST, FCONST -> {
                     return inst.imm();
                 }
-                case IADD, ISUB, IMUL, BAND, BOR, BXOR, ISHL, SSHR, USHR, ROTL, ROTR, SDIV, UDIV, SREM, UREM -> {
+                case IADD, ISUB, IMUL, UMULHI, SMULHI, BAND, BOR, BXOR, ISHL, SSHR, USHR, ROTL, ROTR, SDIV, UDIV, SREM, UREM -> {
                     boolean w32 = t == IrType.I32;
                     if (op == Op.SDIV || op == Op.UDIV || op == Op.SREM || op == Op.UREM) {
                         if ((w32 ? (int) x[1] : x[1]) == 0) {
