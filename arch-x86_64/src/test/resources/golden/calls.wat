@@ -63,8 +63,7 @@
 ;;   mov    r12d,eax
 ;;   lea    edi,[rbx-0x2]
 ;;   call   wasm[0]::fib
-;;   lea    r12d,[r12+rax*1]
-;;   mov    rax,r12
+;;   lea    eax,[r12+rax*1]
 ;; .L1:
 ;;   add    rsp,0x8
 ;;   pop    r12

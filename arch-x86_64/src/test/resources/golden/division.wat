@@ -173,9 +173,8 @@
 ;;   mul    rcx
 ;;   shr    rdx,0x4
 ;;   imul   rax,rdx,0x3e8
-;;   mov    rcx,rdi
-;;   sub    rcx,rax
-;;   mov    rax,rcx
+;;   sub    rdi,rax
+;;   mov    rax,rdi
 ;;   ret
 ;; .L0:
 ;;   mov    r11,QWORD PTR [r14]

@@ -34,24 +34,21 @@
 ;; ---- expected ----
 ;; wasm[0]::sum_bytes:
 ;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x8]
-;;   cmp    r10,QWORD PTR [r11+0x10]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L4
-;;   push   rbx
 ;;   test   esi,esi
 ;;   jne    .L0
-;;   mov    eax,0x0
+;;   xor    eax,eax
 ;;   jmp    .L2
 ;; .L0:
 ;;   mov    rax,QWORD PTR [r14+0x88]
 ;;   mov    rcx,QWORD PTR [r14+0x80]
-;;   mov    edx,0x0
-;;   mov    r8d,0x0
+;;   xor    edx,edx
+;;   xor    r8d,r8d
 ;; .L1:
 ;;   lea    r9d,[rdi+r8*1]
-;;   lea    rbx,[r9+0x1]
-;;   cmp    rbx,rax
-;;   ja     .L3
+;;   cmp    r9,rax
+;;   jae    .L3
 ;;   movzx  r9d,BYTE PTR [rcx+r9*1]
 ;;   lea    edx,[rdx+r9*1]
 ;;   lea    r8d,[r8+0x1]
@@ -59,7 +56,6 @@
 ;;   jb     .L1
 ;;   mov    rax,rdx
 ;; .L2:
-;;   pop    rbx
 ;;   ret
 ;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
@@ -76,21 +72,19 @@
 ;;   jb     .L3
 ;;   mov    rax,QWORD PTR [r14+0x88]
 ;;   mov    rcx,QWORD PTR [r14+0x80]
-;;   mov    edx,0x0
-;; .L0:
+;;   xor    edx,edx
 ;;   test   esi,esi
 ;;   je     .L1
+;; .L0:
 ;;   lea    esi,[rsi-0x1]
-;;   mov    r8d,esi
-;;   shl    r8d,0x2
-;;   lea    r8d,[rdi+r8*1]
+;;   lea    r8d,[rdi+rsi*4]
 ;;   lea    r9,[r8+0x14]
 ;;   cmp    r9,rax
 ;;   ja     .L2
 ;;   mov    r8d,DWORD PTR [rcx+r8*1+0x10]
-;;   lea    r8d,[r8+rdx*1]
-;;   mov    rdx,r8
-;;   jmp    .L0
+;;   lea    edx,[r8+rdx*1]
+;;   test   esi,esi
+;;   jne    .L0
 ;; .L1:
 ;;   mov    eax,edx
 ;;   ret

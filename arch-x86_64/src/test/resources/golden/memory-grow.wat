@@ -23,7 +23,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   lea    r10,[rsp-0x8]
 ;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L6
+;;   jb     .L5
 ;;   push   rbx
 ;;   mov    rbx,rsi
 ;;   mov    edi,edi
@@ -33,11 +33,9 @@
 ;;   mov    r8,QWORD PTR [rax+0x8]
 ;;   lea    r9,[r8+rcx*1]
 ;;   cmp    r9,QWORD PTR [rax+0x10]
-;;   ja     .L2
+;;   ja     .L1
 ;;   test   rcx,rcx
-;;   jne    .L0
-;;   jmp    .L1
-;; .L0:
+;;   je     .L0
 ;;   mov    rdi,QWORD PTR [rax]
 ;;   add    rdi,r8
 ;;   mov    rsi,rcx
@@ -52,17 +50,17 @@
 ;;   pop    r8
 ;;   pop    r10
 ;;   test   eax,eax
-;;   jne    .L2
+;;   jne    .L1
 ;;   mov    QWORD PTR [r10+0x8],r9
-;; .L1:
+;; .L0:
 ;;   mov    rax,r8
 ;;   shr    rax,0x10
-;;   jmp    .L3
-;; .L2:
+;;   jmp    .L2
+;; .L1:
 ;;   mov    eax,0xffffffff
-;; .L3:
+;; .L2:
 ;;   cmp    eax,0xffffffff
-;;   je     .L4
+;;   je     .L3
 ;;   mov    ecx,DWORD PTR [r14+0x98]
 ;;   lea    ecx,[rcx+0x1]
 ;;   mov    DWORD PTR [r14+0x98],ecx
@@ -71,21 +69,21 @@
 ;;   mov    rdx,QWORD PTR [r14+0x88]
 ;;   lea    rsi,[rcx+0x10]
 ;;   cmp    rsi,rdx
-;;   ja     .L5
+;;   ja     .L4
 ;;   mov    rdx,QWORD PTR [r14+0x80]
 ;;   mov    QWORD PTR [rdx+rcx*1+0x8],rbx
-;; .L4:
+;; .L3:
 ;;   mov    rcx,QWORD PTR [r14+0x88]
 ;;   shr    rcx,0x10
 ;;   mov    ecx,ecx
 ;;   lea    eax,[rcx+rax*1]
 ;;   pop    rbx
 ;;   ret
-;; .L5:
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L6:
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

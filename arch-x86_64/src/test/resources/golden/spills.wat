@@ -86,19 +86,15 @@
 ;;   lea    r15d,[r12+r13*1]
 ;;   lea    eax,[rax+r15*1]
 ;;   lea    edi,[rdi+rax*1]
-;;   mov    r10,QWORD PTR [rsp+0x30]
-;;   mov    r11,QWORD PTR [rsp+0x38]
-;;   lea    eax,[r10+r11*1]
-;;   mov    r10,QWORD PTR [rsp]
-;;   mov    r11,QWORD PTR [rsp+0x8]
-;;   lea    r15d,[r10+r11*1]
+;;   mov    eax,DWORD PTR [rsp+0x30]
+;;   add    eax,DWORD PTR [rsp+0x38]
+;;   mov    r15d,DWORD PTR [rsp]
+;;   add    r15d,DWORD PTR [rsp+0x8]
 ;;   lea    eax,[rax+r15*1]
-;;   mov    r10,QWORD PTR [rsp+0x10]
-;;   mov    r11,QWORD PTR [rsp+0x18]
-;;   lea    r15d,[r10+r11*1]
-;;   mov    r10,QWORD PTR [rsp+0x20]
-;;   mov    r11,QWORD PTR [rsp+0x28]
-;;   lea    ebp,[r10+r11*1]
+;;   mov    r15d,DWORD PTR [rsp+0x10]
+;;   add    r15d,DWORD PTR [rsp+0x18]
+;;   mov    ebp,DWORD PTR [rsp+0x20]
+;;   add    ebp,DWORD PTR [rsp+0x28]
 ;;   lea    r15d,[r15+rbp*1]
 ;;   lea    eax,[rax+r15*1]
 ;;   xor    edi,eax
@@ -109,23 +105,15 @@
 ;;   sub    r12d,r13d
 ;;   sub    r9d,r12d
 ;;   sub    ecx,r9d
-;;   mov    r10,QWORD PTR [rsp+0x30]
-;;   mov    eax,r10d
-;;   mov    r10,QWORD PTR [rsp+0x38]
-;;   sub    eax,r10d
-;;   mov    r10,QWORD PTR [rsp]
-;;   mov    edx,r10d
-;;   mov    r10,QWORD PTR [rsp+0x8]
-;;   sub    edx,r10d
+;;   mov    eax,DWORD PTR [rsp+0x30]
+;;   sub    eax,DWORD PTR [rsp+0x38]
+;;   mov    edx,DWORD PTR [rsp]
+;;   sub    edx,DWORD PTR [rsp+0x8]
 ;;   sub    eax,edx
-;;   mov    r10,QWORD PTR [rsp+0x10]
-;;   mov    edx,r10d
-;;   mov    r10,QWORD PTR [rsp+0x18]
-;;   sub    edx,r10d
-;;   mov    r10,QWORD PTR [rsp+0x20]
-;;   mov    esi,r10d
-;;   mov    r10,QWORD PTR [rsp+0x28]
-;;   sub    esi,r10d
+;;   mov    edx,DWORD PTR [rsp+0x10]
+;;   sub    edx,DWORD PTR [rsp+0x18]
+;;   mov    esi,DWORD PTR [rsp+0x20]
+;;   sub    esi,DWORD PTR [rsp+0x28]
 ;;   sub    edx,esi
 ;;   sub    eax,edx
 ;;   imul   ecx,eax

@@ -56,7 +56,7 @@
 ;;   mov    rcx,QWORD PTR [rcx]
 ;;   test   rcx,rcx
 ;;   jne    .L0
-;;   mov    eax,0x0
+;;   xor    eax,eax
 ;;   pop    rbx
 ;;   ret
 ;; .L0:
@@ -67,10 +67,10 @@
 ;;   cmp    rdx,0x4
 ;;   mov    edx,0x0
 ;;   cmovae rdx,rsi
-;;   mov    esi,0x0
-;;   sub    rsi,rax
-;;   mov    edi,0x0
-;;   mov    r8d,0x0
+;;   mov    rsi,rax
+;;   neg    rsi
+;;   xor    edi,edi
+;;   xor    r8d,r8d
 ;; .L1:
 ;;   mov    r9,r8
 ;;   shl    r9,0x2
@@ -112,15 +112,15 @@
 ;;   cmovae rax,rsi
 ;;   cmp    rdx,rax
 ;;   jae    .L2
-;;   mov    esi,0x0
-;;   sub    rsi,rcx
+;;   mov    rsi,rcx
+;;   neg    rsi
 ;;   cmp    rdx,rax
 ;;   mov    r8,rsi
 ;;   cmovb  r8,rdx
 ;;   mov    rdx,QWORD PTR [rcx+r8*1]
 ;;   test   rdx,rdx
 ;;   jne    .L0
-;;   mov    eax,0x0
+;;   xor    eax,eax
 ;;   ret
 ;; .L0:
 ;;   cmp    rdi,rax
@@ -128,10 +128,10 @@
 ;;   cmp    rdi,rax
 ;;   cmovb  rsi,rdi
 ;;   mov    rax,QWORD PTR [rcx+rsi*1]
-;;   mov    ecx,0x0
-;;   sub    rcx,rax
-;;   mov    esi,0x0
-;;   mov    edi,0x0
+;;   mov    rcx,rax
+;;   neg    rcx
+;;   xor    esi,esi
+;;   xor    edi,edi
 ;; .L1:
 ;;   cmp    rdi,rdx
 ;;   jae    .L2

@@ -90,7 +90,14 @@ final class CodeEmitter {
             skipped.clear();
             a.bind(b.label);
             zeroExtended = null;
-            for (MInst m : b.insts) {
+            boolean[] flagsLiveAfter = flagsLiveAfter(b);
+            for (int k = 0; k < b.insts.size(); k++) {
+                MInst m = b.insts.get(k);
+                if (k == b.insts.size() - 1 && m.op == MOp.JMP && isRotatableLoopHeader(b, m.target)) {
+                    emitHeaderCopy(m.target);
+                    break;
+                }
+                flagsLive = flagsLiveAfter[k];
                 emitWithSpills(m);
                 zeroExtended = writes32(m);
             }
@@ -219,6 +226,9 @@ final class CodeEmitter {
         scratchUsed = 0;
         xscratchUsed = 0;
         sharedDef = MInst.NONE;
+        if (emitWithSpillSlotOperand(m)) {
+            return;
+        }
         for (int u : m.uses) {
             if (isSpilled(u) && !hasScratch(u)) {
                 if (alloc.isXmm(u)) {
@@ -249,6 +259,82 @@ final class CodeEmitter {
                 }
             }
         }
+    }
+
+    /**
+     * Folds a spilled operand into the instruction as a memory operand instead of reloading it into a
+     * scratch register first: {@code mov r, [slot]}, {@code mov [slot], r} (64-bit only: a spilled
+     * i32 must be stored zero-extended), {@code op r, [slot]} for ALU operations, compares, tests and
+     * {@code imul}, and a three-register {@code lea} with a spilled operand as {@code mov} + {@code add}
+     * when the flags are dead. Returns false (nothing emitted) for every other shape.
+     */
+    private boolean emitWithSpillSlotOperand(MInst m) {
+        switch (m.op) {
+            case MOV_RR, ZEXT32 -> {
+                boolean srcSpilled = isSpilled(m.src);
+                boolean dstSpilled = isSpilled(m.dst);
+                if (srcSpilled && !dstSpilled) {
+                    a.mov(m.op == MOp.ZEXT32 ? Size.S32 : m.size, reg(m.dst), spillSlotOf(m.src));
+                    return true;
+                }
+                if (dstSpilled && !srcSpilled && m.op == MOp.MOV_RR && m.size == Size.S64) {
+                    a.mov(Size.S64, spillSlotOf(m.dst), reg(m.src));
+                    return true;
+                }
+                return false;
+            }
+            case ALU_RR, IMUL_RR, CMP_RR, TEST_RR -> {
+                if (isSpilled(m.dst) || !isSpilled(m.src)) {
+                    if (m.op == MOp.CMP_RR && isSpilled(m.dst) && !isSpilled(m.src)) {
+                        a.alu(AluOp.CMP, m.size, spillSlotOf(m.dst), reg(m.src));
+                        return true;
+                    }
+                    return false;
+                }
+                Gpr d = reg(m.dst);
+                Mem src = spillSlotOf(m.src);
+                switch (m.op) {
+                    case ALU_RR -> a.alu(m.alu, m.size, d, src);
+                    case IMUL_RR -> a.imul(m.size, d, src);
+                    case CMP_RR -> a.alu(AluOp.CMP, m.size, d, src);
+                    default -> a.test(m.size, src, d);
+                }
+                return true;
+            }
+            case LEA -> {
+                if (m.src2 == MInst.NONE || m.imm != 0 || m.scale != 1 || flagsLive || isSpilled(m.dst)
+                        || (!isSpilled(m.src) && !isSpilled(m.src2))) {
+                    return false;
+                }
+                Gpr d = reg(m.dst);
+                int x = m.src;
+                int y = m.src2;
+                if (!isSpilled(x) && reg(x) == d) {
+                    a.alu(AluOp.ADD, m.size, d, spillSlotOf(y));
+                } else if (!isSpilled(y) && reg(y) == d) {
+                    a.alu(AluOp.ADD, m.size, d, spillSlotOf(x));
+                } else {
+                    if (isSpilled(x)) {
+                        a.mov(m.size, d, spillSlotOf(x));
+                    } else {
+                        a.mov(m.size, d, reg(x));
+                    }
+                    if (isSpilled(y)) {
+                        a.alu(AluOp.ADD, m.size, d, spillSlotOf(y));
+                    } else {
+                        a.alu(AluOp.ADD, m.size, d, reg(y));
+                    }
+                }
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    private Mem spillSlotOf(int vreg) {
+        return slot(alloc.interval(vreg).spillSlot);
     }
 
     private boolean hasScratch(int vreg) {
@@ -316,7 +402,7 @@ final class CodeEmitter {
         boolean full32 = switch (m.op) {
             case MOV_RI, ALU_RR, ALU_RI, LEA, IMUL_RR, IMUL_RRI, SHIFT_CL, SHIFT_RI, BITCOUNT, ZEXT32 -> m.size == Size.S32;
             case SETCC, FCMP_SET -> true;
-            case MOV_RR -> m.size == Size.S32 && reg(m.dst) != reg(m.src);
+            case MOV_RR -> m.size == Size.S32 && (isSpilled(m.src) || reg(m.dst) != reg(m.src));
             default -> false;
         };
         return full32 ? reg(m.dst) : null;
@@ -376,6 +462,79 @@ final class CodeEmitter {
     }
 
     // ---- instructions -------------------------------------------------------------------------
+
+    /**
+     * Loop rotation by tail duplication: a loop's back edge ({@code jmp} from {@code latch} up to
+     * {@code header}) to a header that only tests the exit condition is replaced by a copy of that
+     * test, so each iteration ends in one conditional branch back to the body instead of a jump to a
+     * test that branches over it. The copy is exact: the allocation gives every value one location for
+     * its whole lifetime, so the header's instructions mean the same at the end of the latch.
+     */
+    private boolean isRotatableLoopHeader(MBlock latch, MBlock header) {
+        if (header.index == 0 || header.index > latch.index || header == latch || forwards(header)) {
+            return false;
+        }
+        List<MInst> insts = header.insts;
+        if (insts.isEmpty() || insts.size() > 4 || insts.get(insts.size() - 1).op != MOp.JCC) {
+            return false;
+        }
+        for (MInst m : insts) {
+            switch (m.op) {
+                case CMP_RR, CMP_RI, TEST_RR, JCC, MOV_RR, MOV_RI, ALU_RR, ALU_RI, LEA, ZEXT32 -> {
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private void emitHeaderCopy(MBlock header) {
+        zeroExtended = null;
+        boolean[] live = flagsLiveAfter(header);
+        for (int k = 0; k < header.insts.size(); k++) {
+            MInst m = header.insts.get(k);
+            flagsLive = live[k];
+            emitWithSpills(m);
+            zeroExtended = writes32(m);
+        }
+    }
+
+    /** Whether the flags are read after the instruction being emitted, before being written again. */
+    private boolean flagsLive;
+
+    /**
+     * Flags liveness over one block, backwards: an instruction that consumes a condition set by an
+     * earlier one ({@code jcc setcc cmov} and the conditional traps and float selects) makes the flags
+     * live up to the compare that sets them. Flags are never live across blocks (every compare is
+     * emitted in the block of the branch that reads it). Instructions not known to write flags keep
+     * them live, so the answer errs on the side of "live".
+     */
+    private static boolean[] flagsLiveAfter(MBlock b) {
+        boolean[] after = new boolean[b.insts.size()];
+        boolean live = false;
+        for (int i = b.insts.size() - 1; i >= 0; i--) {
+            MInst m = b.insts.get(i);
+            after[i] = live;
+            switch (m.op) {
+                case CMP_RR, CMP_RI, TEST_RR, FCMP_FLAGS -> live = false;
+                case JCC, SETCC, CMOV, XCMOV, TRAP_IF -> live = true;
+                default -> {
+                }
+            }
+        }
+        return after;
+    }
+
+    /** {@code mov reg, imm}, or the shorter {@code xor reg32, reg32} for 0 when the flags are dead. */
+    private void movImmOrZero(Size size, Gpr d, long imm) {
+        if (imm == 0 && !flagsLive) {
+            a.alu(AluOp.XOR, Size.S32, d, d); // also clears bits 63..32
+        } else {
+            a.movImm(size, d, size == Size.S32 ? (int) imm : imm);
+        }
+    }
 
     private boolean isNext(MBlock b) {
         return nextBlockIndex < blocks.size() && blocks.get(nextBlockIndex) == b;
@@ -471,11 +630,11 @@ final class CodeEmitter {
                     a.mov(Size.S32, d, s);
                 }
             }
-            case MOV_RI -> a.movImm(m.size, reg(m.dst), m.size == Size.S32 ? (int) m.imm : m.imm);
+            case MOV_RI -> movImmOrZero(m.size, reg(m.dst), m.imm);
             case ALU_RR -> a.alu(m.alu, m.size, reg(m.dst), reg(m.src));
             case ALU_RI -> a.aluImm(m.alu, m.size, reg(m.dst), (int) m.imm);
             case LEA -> a.lea(m.size, reg(m.dst), m.src2 == MInst.NONE ? Mem.of(reg(m.src), (int) m.imm)
-                    : Mem.of(reg(m.src), reg(m.src2), 1, (int) m.imm));
+                    : Mem.of(reg(m.src), reg(m.src2), m.scale, (int) m.imm));
             case CMP_RR -> a.alu(AluOp.CMP, m.size, reg(m.dst), reg(m.src));
             case CMP_RI -> {
                 if (m.imm == 0) {
@@ -783,7 +942,6 @@ final class CodeEmitter {
      */
     private void memoryGrow() {
         Label fail = a.newLabel();
-        Label commit = a.newLabel();
         Label done = a.newLabel();
         Label out = a.newLabel();
         a.mov(Size.S32, Gpr.RCX, Gpr.RDI);
@@ -794,9 +952,7 @@ final class CodeEmitter {
         a.alu(AluOp.CMP, Size.S64, Gpr.R9, Mem.of(Gpr.RAX, VMMemoryDefinition.MAX_LENGTH));
         a.jcc(Cond.A, fail);
         a.test(Size.S64, Gpr.RCX, Gpr.RCX);
-        a.jcc(Cond.NE, commit);
-        a.jmp(done);
-        a.bind(commit);
+        a.jcc(Cond.E, done);                                                            // grow by 0
         a.mov(Size.S64, Gpr.RDI, Mem.of(Gpr.RAX, VMMemoryDefinition.BASE));
         a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Gpr.R8);                                   // first new byte
         a.mov(Size.S64, Gpr.RSI, Gpr.RCX);
@@ -1340,10 +1496,14 @@ final class CodeEmitter {
                     a.mov(Size.S64, slot, SCRATCH0);
                 }
             } else if (dst >= MInst.XMM_BASE) {
-                a.movImm(Size.S64, SCRATCH0, c[1]);
-                a.movq(Xmm.of(dst - MInst.XMM_BASE), SCRATCH0);
+                Xmm x = Xmm.of(dst - MInst.XMM_BASE);
+                if (c[1] == 0) {
+                    a.xorps(x, x);
+                } else {
+                    a.movsd(x, Mem.rip(constant(Size.S64, c[1]))); // f32 bits are zero-extended: movsd loads them too
+                }
             } else {
-                a.movImm(Size.S64, Gpr.of(dst), c[1]);
+                movImmOrZero(Size.S64, Gpr.of(dst), c[1]);
             }
         }
     }

@@ -386,6 +386,15 @@ final class LinearScan {
                     if (d.hintVreg < 0) {
                         d.hintVreg = m.psrc[i];
                     }
+                    // the value passed to a block parameter (a loop's next iteration value) would like
+                    // the parameter's register: hints are recorded backwards, so this one wins over
+                    // the defining instruction's own
+                    if (MInst.isVirtual(m.psrc[i])) {
+                        Interval src = vinterval(m.psrc[i] - MInst.VREG_BASE);
+                        if (src.hintVreg < 0) {
+                            src.hintVreg = m.pdst[i];
+                        }
+                    }
                 }
             }
         }
@@ -478,16 +487,17 @@ final class LinearScan {
     }
 
     private int tryAllocateFree(Interval cur, List<Interval> active, List<Interval> inactive) {
-        int hint = cur.hintPreg;
-        if (hint < 0 && cur.hintVreg >= 0) {
-            Interval h = vintervals[cur.hintVreg - MInst.VREG_BASE];
-            if (h != null) {
-                hint = h.assigned;
-            }
-        }
         int[] order = order(cur);
+        int hint = cur.hintPreg;
         if (hint >= 0 && contains(order, hint) && isFree(hint, cur, active, inactive)) {
             return hint;
+        }
+        if (cur.hintVreg >= 0) {
+            Interval h = vintervals[cur.hintVreg - MInst.VREG_BASE];
+            hint = h != null ? h.assigned : -1;
+            if (hint >= 0 && contains(order, hint) && isFree(hint, cur, active, inactive)) {
+                return hint;
+            }
         }
         for (int r : order) {
             if (isFree(r, cur, active, inactive)) {

@@ -73,6 +73,23 @@ final class Lowering {
     /** i32 {@code umulhi} results whose only use is a {@code ushr} by a constant, emitted there as one shift. */
     private final java.util.BitSet mulhiShifted = new java.util.BitSet();
 
+    /** {@code ishl x, 1..3} results only added (computed as the scaled index of the addition's {@code lea}). */
+    private final java.util.BitSet shlFoldedIntoLea = new java.util.BitSet();
+
+    /** The shift count 1..3 when {@code v} is a single-use {@code ishl} by that constant in block b, else 0. */
+    private int scaledIndexShift(Value v, Block b) {
+        Inst d = v.definingInst();
+        if (d == null || d.op() != Op.ISHL || d.block() != b || useCount[v.id()] != 1 || !isConst(d.arg(1))
+                || isConst(d.arg(0))) {
+            return 0;
+        }
+        int k = (int) d.arg(1).definingInst().imm() & (v.type() == IrType.I32 ? 31 : 63);
+        return k >= 1 && k <= 3 ? k : 0;
+    }
+
+    /** {@code iadd x, 1} results only compared by a {@code trapif ugt} (one-byte bounds checks): not computed. */
+    private final java.util.BitSet endFoldedIntoCheck = new java.util.BitSet();
+
     /** Number of virtual registers created (their numbers are below {@code VREG_BASE + count}). */
     int vregLimit() {
         return nextVreg;
@@ -98,6 +115,23 @@ final class Lowering {
         }
         for (Block b : f.blocks()) {
             for (Inst inst : b.insts()) {
+                if (inst.op() == Op.TRAPIF && inst.cond() == dev.kiln.compiler.ir.Cond.UGT) {
+                    // a one-byte bounds check "zext(i) + 1 > length" is "zext(i) >= length" (no wrap below 2^33)
+                    Inst end = inst.arg(0).definingInst();
+                    if (end != null && end.op() == Op.IADD && end.block() == b && useCount[inst.arg(0).id()] == 1
+                            && isConst(end.arg(1)) && end.arg(1).definingInst().imm() == 1
+                            && end.arg(0).definingInst() != null && end.arg(0).definingInst().op() == Op.UEXTEND) {
+                        endFoldedIntoCheck.set(inst.arg(0).id());
+                    }
+                }
+                if (inst.op() == Op.IADD && !isConst(inst.arg(0)) && !isConst(inst.arg(1))) {
+                    for (int k = 1; k >= 0; k--) {
+                        if (scaledIndexShift(inst.arg(k), b) > 0 && !isConst(inst.arg(1 - k))) {
+                            shlFoldedIntoLea.set(inst.arg(k).id()); // x << 1..3 as an index scale of the add's lea
+                            break;
+                        }
+                    }
+                }
                 if (inst.op() == Op.USHR && inst.result().type() == IrType.I32 && isConst(inst.arg(1))) {
                     Inst d = inst.arg(0).definingInst();
                     if (d != null && d.op() == Op.UMULHI && d.block() == b && useCount[inst.arg(0).id()] == 1) {
@@ -305,7 +339,11 @@ final class Lowering {
             case ICONST -> {
                 // materialized at each use (see use())
             }
-            case IADD -> alu(inst, AluOp.ADD, true);
+            case IADD -> {
+                if (!endFoldedIntoCheck.get(inst.result().id())) {
+                    alu(inst, AluOp.ADD, true);
+                }
+            }
             case ISUB -> alu(inst, AluOp.SUB, false);
             case BAND -> alu(inst, AluOp.AND, true);
             case BOR -> alu(inst, AluOp.OR, true);
@@ -326,7 +364,11 @@ final class Lowering {
                     twoAddress(MOp.IMUL_RR, null, s, dst, a, b);
                 }
             }
-            case ISHL -> shift(inst, ShiftOp.SHL);
+            case ISHL -> {
+                if (!shlFoldedIntoLea.get(inst.result().id())) {
+                    shift(inst, ShiftOp.SHL);
+                }
+            }
             case SSHR -> shift(inst, ShiftOp.SAR);
             case USHR -> shift(inst, ShiftOp.SHR);
             case ROTL -> shift(inst, ShiftOp.ROL);
@@ -565,7 +607,9 @@ final class Lowering {
                 emit(m.uses(operands(addr[0], addr[1], v)));
             }
             case TRAPIF -> {
-                Cond c = compare(inst.arg(0), inst.arg(1), inst.cond());
+                Cond c = endFoldedIntoCheck.get(inst.arg(0).id())
+                        ? compare(inst.arg(0).definingInst().arg(0), inst.arg(1), dev.kiln.compiler.ir.Cond.UGE)
+                        : compare(inst.arg(0), inst.arg(1), inst.cond());
                 MInst m = new MInst(MOp.TRAP_IF);
                 m.cond = c;
                 m.imm = inst.imm();
@@ -813,6 +857,19 @@ final class Lowering {
         }
         // additions are three-address through lea: no copy of an operand that stays live
         boolean negatable = fitsImm32(b) && imm32(b) != Integer.MIN_VALUE;
+        if (op == AluOp.ADD && (shlFoldedIntoLea.get(a.id()) || shlFoldedIntoLea.get(b.id()))) {
+            Value shifted = shlFoldedIntoLea.get(b.id()) ? b : a;
+            Value other = shifted == b ? a : b;
+            Inst shl = shifted.definingInst();
+            MInst m = new MInst(MOp.LEA);
+            m.size = s;
+            m.dst = dst;
+            m.src = use(other);
+            m.src2 = use(shl.arg(0));
+            m.scale = 1 << scaledIndexShift(shifted, curIr);
+            emit(m.uses(m.src, m.src2).defs(dst));
+            return;
+        }
         if (op == AluOp.ADD || (op == AluOp.SUB && negatable)) {
             MInst m = new MInst(MOp.LEA);
             m.size = s;

@@ -23,6 +23,8 @@ final class MInst {
     int src2 = NONE;
     /** A third source operand (the value of {@link MOp#HEAP_STORE}). */
     int src3 = NONE;
+    /** Scale (1, 2, 4, 8) of {@link MOp#LEA}'s second register. */
+    int scale = 1;
     /** Access width in bytes of heap loads and stores. */
     int width;
     long imm;
