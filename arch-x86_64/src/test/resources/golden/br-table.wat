@@ -30,11 +30,10 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L5
-;;   mov    r11d,edi
-;;   cmp    r11d,0x4
+;;   cmp    edi,0x4
 ;;   jae    .L4
 ;;   lea    r10,[rip+.L6]
-;;   movsxd r11,DWORD PTR [r10+r11*4]
+;;   movsxd r11,DWORD PTR [r10+rdi*4]
 ;;   add    r10,r11
 ;;   jmp    r10
 ;; .L0:
@@ -68,11 +67,10 @@
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
 ;;   lea    esi,[rsi+0x1]
-;;   mov    r11d,edi
-;;   cmp    r11d,0x2
+;;   cmp    edi,0x2
 ;;   jae    .L1
 ;;   lea    r10,[rip+.L4]
-;;   movsxd r11,DWORD PTR [r10+r11*4]
+;;   movsxd r11,DWORD PTR [r10+rdi*4]
 ;;   add    r10,r11
 ;;   jmp    r10
 ;; .L0:

@@ -123,7 +123,6 @@
 ;;   nop
 ;; .L4:
 ;;   .quad  0xc3e0000000000000
-;;   .quad  0x0
 ;;
 ;; wasm[2]::many_args:
 ;;   mov    r11,QWORD PTR [r14]
@@ -134,18 +133,16 @@
 ;;   cvtsi2sd xmm0,rdi
 ;;   lea    rax,[rax+rdi*1]
 ;;   lea    rax,[rax+0x7]
-;;   movsd  xmm1,QWORD PTR [rip+.L4]
-;;   addsd  xmm1,xmm0
-;;   cvttsd2si rcx,xmm1
+;;   addsd  xmm0,QWORD PTR [rip+.L4]
+;;   cvttsd2si rcx,xmm0
 ;;   cmp    rcx,0x1
 ;;   jno    .L0
-;;   ucomisd xmm1,xmm1
+;;   ucomisd xmm0,xmm0
 ;;   jp     .L2
-;;   ucomisd xmm1,QWORD PTR [rip+.L5]
+;;   ucomisd xmm0,QWORD PTR [rip+.L5]
 ;;   jne    .L1
 ;; .L0:
-;;   lea    rcx,[rcx+0x9]
-;;   lea    rcx,[rcx+0x1a]
+;;   lea    rcx,[rcx+0x23]
 ;;   lea    rax,[rax+rcx*1]
 ;;   ret
 ;; .L1:
@@ -163,10 +160,8 @@
 ;;   nop    DWORD PTR [rax+0x0]
 ;; .L4:
 ;;   .quad  0x4010000000000000
-;;   .quad  0x0
 ;; .L5:
 ;;   .quad  0xc3e0000000000000
-;;   .quad  0x0
 ;;
 ;; wasm[3]::leaf:
 ;;   mov    r11,QWORD PTR [r14]

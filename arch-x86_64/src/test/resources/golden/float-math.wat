@@ -38,18 +38,14 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
-;;   movsd  xmm1,QWORD PTR [rip+.L1]
-;;   movaps xmm2,xmm0
-;;   mulsd  xmm2,xmm1
-;;   movsd  xmm1,QWORD PTR [rip+.L2]
-;;   addsd  xmm1,xmm2
+;;   movaps xmm1,xmm0
+;;   mulsd  xmm1,QWORD PTR [rip+.L1]
+;;   addsd  xmm1,QWORD PTR [rip+.L2]
 ;;   mulsd  xmm1,xmm0
-;;   movsd  xmm2,QWORD PTR [rip+.L3]
-;;   addsd  xmm2,xmm1
-;;   movaps xmm1,xmm2
+;;   addsd  xmm1,QWORD PTR [rip+.L3]
 ;;   mulsd  xmm1,xmm0
-;;   movsd  xmm0,QWORD PTR [rip+.L4]
-;;   addsd  xmm0,xmm1
+;;   movaps xmm0,xmm1
+;;   addsd  xmm0,QWORD PTR [rip+.L4]
 ;;   ret
 ;; .L0:
 ;;   mov    r11,QWORD PTR [r14]
@@ -58,16 +54,12 @@
 ;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   .quad  0xbfc0000000000000
-;;   .quad  0x0
 ;; .L2:
 ;;   .quad  0x3fd0000000000000
-;;   .quad  0x0
 ;; .L3:
 ;;   .quad  0xbfe0000000000000
-;;   .quad  0x0
 ;; .L4:
 ;;   .quad  0x3ff0000000000000
-;;   .quad  0x0
 ;;
 ;; wasm[1]::clamp:
 ;;   mov    r11,QWORD PTR [r14]
@@ -154,10 +146,8 @@
 ;;   .quad  0x0
 ;; .L8:
 ;;   .quad  0xc1e0000000200000
-;;   .quad  0x0
 ;; .L9:
 ;;   .quad  0xc1e0000000000000
-;;   .quad  0x0
 ;;
 ;; wasm[3]::sat:
 ;;   mov    r11,QWORD PTR [r14]
@@ -191,19 +181,10 @@
 ;;   jmp    kiln_unwind
 ;; .L5:
 ;;   .long  0xbf800000
-;;   .long  0x0
-;;   .long  0x0
-;;   .long  0x0
 ;; .L6:
 ;;   .long  0x5f800000
-;;   .long  0x0
-;;   .long  0x0
-;;   .long  0x0
 ;; .L7:
 ;;   .long  0x5f000000
-;;   .long  0x0
-;;   .long  0x0
-;;   .long  0x0
 ;;
 ;; wasm[4]::rounding:
 ;;   mov    r11,QWORD PTR [r14]
@@ -211,9 +192,9 @@
 ;;   jb     .L0
 ;;   roundsd xmm1,xmm0,0x1
 ;;   roundsd xmm2,xmm0,0x0
-;;   movsd  xmm3,QWORD PTR [rip+.L1]
-;;   andps  xmm3,XMMWORD PTR [rip+.L2]
-;;   andps  xmm0,XMMWORD PTR [rip+.L3]
+;;   movsd  xmm3,QWORD PTR [rip+.L3]
+;;   andps  xmm3,XMMWORD PTR [rip+.L1]
+;;   andps  xmm0,XMMWORD PTR [rip+.L2]
 ;;   orps   xmm0,xmm3
 ;;   addsd  xmm2,xmm0
 ;;   movaps xmm0,xmm1
@@ -225,14 +206,13 @@
 ;;   jmp    kiln_unwind
 ;;   nop    DWORD PTR [rax]
 ;; .L1:
-;;   .quad  0xbff0000000000000
-;;   .quad  0x0
-;; .L2:
 ;;   .quad  0x8000000000000000
 ;;   .quad  0x0
-;; .L3:
+;; .L2:
 ;;   .quad  0x7fffffffffffffff
 ;;   .quad  0x0
+;; .L3:
+;;   .quad  0xbff0000000000000
 ;;
 ;; wasm[5]::fcmp:
 ;;   mov    r11,QWORD PTR [r14]

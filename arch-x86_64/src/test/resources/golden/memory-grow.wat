@@ -26,7 +26,6 @@
 ;;   jb     .L5
 ;;   push   rbx
 ;;   mov    rbx,rsi
-;;   mov    edi,edi
 ;;   mov    ecx,edi
 ;;   shl    rcx,0x10
 ;;   lea    rax,[r14+0x80]

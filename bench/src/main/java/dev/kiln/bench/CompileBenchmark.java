@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -24,6 +25,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * modules: wabt's {@code wast2json} and {@code wat2wasm} built for WASI, from the
  * {@code com.dylibso.chicory:wabt} artifact. MB/s = module size / time per op; {@code threads}
  * is the number of functions compiled at once (1 gives the per-core rate).
+ *
+ * <p>{@code engine=wasmtime} compiles the same bytes with Wasmtime 7's Cranelift (wasmtime-java,
+ * {@code Module.fromBinary}, no compilation cache) for comparison. Wasmtime compiles functions on
+ * rayon's global pool, whose size this benchmark cannot set: run it with {@code RAYON_NUM_THREADS=1}
+ * in the environment (inherited by the JMH fork) for its per-core rate; {@code threads} is ignored.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,8 +46,13 @@ public class CompileBenchmark {
     @Param({"1", "0"})
     public int threads;
 
+    /** Which compiler: {@code kiln}, or {@code wasmtime} (Cranelift) for comparison. */
+    @Param({"kiln"})
+    public String engine;
+
     private byte[] bytes;
-    private Engine engine;
+    private Engine kiln;
+    private io.github.kawamuray.wasmtime.Engine wasmtime;
 
     /** Loads the module. */
     @Setup
@@ -54,12 +65,29 @@ public class CompileBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        engine = Engine.builder().compileOptions(new CompileOptions(false, threads, -1)).build();
+        switch (engine) {
+            case "kiln" -> kiln = Engine.builder().compileOptions(new CompileOptions(false, threads, -1)).build();
+            case "wasmtime" -> wasmtime = new io.github.kawamuray.wasmtime.Engine();
+            default -> throw new IllegalArgumentException("engine must be kiln or wasmtime, not " + engine);
+        }
+    }
+
+    /** Releases Wasmtime's engine. */
+    @TearDown
+    public void close() {
+        if (wasmtime != null) {
+            wasmtime.close();
+        }
     }
 
     /** Compiles the whole module. */
     @Benchmark
-    public Module compile() {
-        return Module.compile(engine, bytes);
+    public Object compile() {
+        if (kiln != null) {
+            return Module.compile(kiln, bytes);
+        }
+        io.github.kawamuray.wasmtime.Module m = io.github.kawamuray.wasmtime.Module.fromBinary(wasmtime, bytes);
+        m.close();
+        return m;
     }
 }

@@ -111,14 +111,7 @@ final class CodeEmitter {
             a.movImm(Size.S32, Mem.of(SCRATCH1, VMStoreContext.TRAP_CODE), e.getKey().code());
             a.jmpRel32(Relocation.UNWIND_STUB);
         }
-        if (!constants.isEmpty()) {
-            a.align(16);
-            for (Map.Entry<String, Label> c : constants.entrySet()) {
-                a.bind(c.getValue());
-                a.emitInt64(constantBits.get(c.getKey()));
-                a.emitInt64(0);
-            }
-        }
+        emitConstantPool();
         for (int t = 0; t < tables.size(); t++) {
             a.align(4);
             Label table = tableLabels.get(t);
@@ -379,10 +372,49 @@ final class CodeEmitter {
         throw new IllegalStateException("spilled " + MInst.name(r) + " has no scratch register");
     }
 
+    /** A scalar pool constant: 4 bytes for S32 (movss, ucomiss, addss ...), 8 for S64. */
     private Label constant(Size size, long bits) {
         String key = size + ":" + bits;
         constantBits.put(key, bits);
         return constants.computeIfAbsent(key, k -> a.newLabel("const"));
+    }
+
+    /** A 16-byte, 16-aligned pool constant ({@code bits} then zeros), as {@code andps}/{@code xorps} read. */
+    private Label maskConstant(Size size, long bits) {
+        String key = "X" + size + ":" + bits;
+        constantBits.put(key, bits);
+        return constants.computeIfAbsent(key, k -> a.newLabel("mask"));
+    }
+
+    private Label scalarConstant(MInst m) {
+        return constant(m.size, m.size == Size.S32 ? m.imm & 0xFFFF_FFFFL : m.imm);
+    }
+
+    /** The pool after the code: 16-byte masks, then 8-byte and 4-byte scalars, each group aligned. */
+    private void emitConstantPool() {
+        for (String group : new String[] {"X", "S64", "S32"}) {
+            boolean aligned = false;
+            for (Map.Entry<String, Label> c : constants.entrySet()) {
+                String key = c.getKey();
+                if (!key.startsWith(group + (group.equals("X") ? "" : ":"))) {
+                    continue;
+                }
+                if (!aligned) {
+                    a.align(group.equals("X") ? 16 : group.equals("S64") ? 8 : 4);
+                    aligned = true;
+                }
+                a.bind(c.getValue());
+                long bits = constantBits.get(key);
+                if (group.equals("S32")) {
+                    a.emitInt32((int) bits);
+                } else {
+                    a.emitInt64(bits);
+                    if (group.equals("X")) {
+                        a.emitInt64(0);
+                    }
+                }
+            }
+        }
     }
 
     private Mem floatConst(int floatBits, double value) {
@@ -789,11 +821,40 @@ final class CodeEmitter {
             }
             case FALU -> falu(m.fop, m.size == Size.S32, xmm(m.dst), xmm(m.src));
             case FALU_CONST -> {
-                Mem c = Mem.rip(constant(m.size, m.imm));
-                if (m.fop == MInst.FloatOp.AND) {
-                    a.andps(xmm(m.dst), c);
-                } else {
-                    a.xorps(xmm(m.dst), c);
+                Xmm d = xmm(m.dst);
+                boolean single = m.size == Size.S32;
+                switch (m.fop) {
+                    case AND -> a.andps(d, Mem.rip(maskConstant(m.size, m.imm)));
+                    case XOR -> a.xorps(d, Mem.rip(maskConstant(m.size, m.imm)));
+                    case ADD -> {
+                        if (single) {
+                            a.addss(d, Mem.rip(scalarConstant(m)));
+                        } else {
+                            a.addsd(d, Mem.rip(scalarConstant(m)));
+                        }
+                    }
+                    case SUB -> {
+                        if (single) {
+                            a.subss(d, Mem.rip(scalarConstant(m)));
+                        } else {
+                            a.subsd(d, Mem.rip(scalarConstant(m)));
+                        }
+                    }
+                    case MUL -> {
+                        if (single) {
+                            a.mulss(d, Mem.rip(scalarConstant(m)));
+                        } else {
+                            a.mulsd(d, Mem.rip(scalarConstant(m)));
+                        }
+                    }
+                    case DIV -> {
+                        if (single) {
+                            a.divss(d, Mem.rip(scalarConstant(m)));
+                        } else {
+                            a.divsd(d, Mem.rip(scalarConstant(m)));
+                        }
+                    }
+                    default -> throw new IllegalStateException("no pool form for " + m.fop);
                 }
             }
             case FMINMAX -> minmax(m.imm == 1, m.size == Size.S32, xmm(m.dst), xmm(m.src));
@@ -1409,12 +1470,16 @@ final class CodeEmitter {
         List<MBlock> targets = m.tableTargets;
         int cases = targets.size() - 1;
         MBlock dflt = targets.get(cases);
-        a.mov(Size.S32, SCRATCH1, idx);
-        a.aluImm(AluOp.CMP, Size.S32, SCRATCH1, cases);
+        if (isSpilled(m.src)) {
+            a.mov(Size.S32, SCRATCH1, idx); // reloaded into a scratch register the table address needs
+            idx = SCRATCH1;
+        }
+        // an i32 in a register is zero-extended (see Lowering), so it indexes the table as it is
+        a.aluImm(AluOp.CMP, Size.S32, idx, cases);
         a.jcc(Cond.AE, dflt.label);
         Label table = a.newLabel();
         a.lea(Size.S64, SCRATCH0, Mem.rip(table));
-        a.movsxd(SCRATCH1, Mem.of(SCRATCH0, SCRATCH1, 4, 0));
+        a.movsxd(SCRATCH1, Mem.of(SCRATCH0, idx, 4, 0));
         a.alu(AluOp.ADD, Size.S64, SCRATCH0, SCRATCH1);
         a.jmp(SCRATCH0);
         tableLabels.add(table);

@@ -617,7 +617,7 @@ final class Lowering {
             }
             case MEMORY_GROW -> {
                 int rdi = Gpr.RDI.encoding();
-                zext32(rdi, use(inst.arg(0)));
+                mov(Size.S64, rdi, use(inst.arg(0))); // i32: already zero-extended
                 MInst m = new MInst(MOp.MEMORY_GROW);
                 m.imm = 0;
                 emit(m.uses(rdi).defs(callClobbers()));
@@ -630,9 +630,9 @@ final class Lowering {
                 int rdi = Gpr.RDI.encoding();
                 int second = inst.op() == Op.MEMORY_FILL ? Gpr.RAX.encoding() : Gpr.RSI.encoding();
                 int rcx = Gpr.RCX.encoding();
-                zext32(rdi, a0);
-                zext32(second, a1);
-                zext32(rcx, a2);
+                mov(Size.S64, rdi, a0); // i32 operands: already zero-extended
+                mov(Size.S64, second, a1);
+                mov(Size.S64, rcx, a2);
                 MInst m = new MInst(switch (inst.op()) {
                     case MEMORY_FILL -> MOp.MEMORY_FILL;
                     case MEMORY_COPY -> MOp.MEMORY_COPY;
@@ -644,8 +644,7 @@ final class Lowering {
             case CALL -> call(inst);
             case CALL_INDIRECT -> {
                 dev.kiln.compiler.ir.Value index = inst.arg(inst.args().size() - 1);
-                int idx = newVreg();
-                zext32(idx, use(index));
+                int idx = use(index); // i32: already zero-extended
                 MInst m = new MInst(MOp.CALL_INDIRECT);
                 m.imm = inst.imm();
                 m.width = (int) inst.aux();
@@ -660,8 +659,7 @@ final class Lowering {
                 emit(m.defs(dst));
             }
             case TABLE_GET, TABLE_SET -> {
-                int idx = newVreg();
-                zext32(idx, use(inst.arg(0)));
+                int idx = use(inst.arg(0)); // i32: already zero-extended
                 int addr = newVreg();
                 MInst m = new MInst(MOp.TABLE_ENTRY_ADDR);
                 m.dst = addr;
@@ -780,12 +778,26 @@ final class Lowering {
     private void floatBinary(Inst inst, MInst.FloatOp op) {
         Value a = inst.arg(0);
         Value b = inst.arg(1);
-        if ((op == MInst.FloatOp.ADD || op == MInst.FloatOp.MUL) && preferAsDestination(b, a)) {
+        boolean commutes = op == MInst.FloatOp.ADD || op == MInst.FloatOp.MUL;
+        if (commutes && (preferAsDestination(b, a) || (isAnyConst(a) && !isAnyConst(b)))) {
             Value t = a; // IEEE addition and multiplication commute (NaN payloads aside, which Wasm leaves open)
             a = b;
             b = t;
         }
-        twoAddressFloat(op, sizeOf(inst.result().type()), vreg(inst.result()), a, b);
+        Size s = sizeOf(inst.result().type());
+        int dst = vreg(inst.result());
+        if (isAnyConst(b) && !isAnyConst(a)) {
+            // the constant is read from the pool by the instruction itself: addsd xmm, [rip+c]
+            mov(s, dst, use(a));
+            MInst m = new MInst(MOp.FALU_CONST);
+            m.size = s;
+            m.fop = op;
+            m.dst = dst;
+            m.imm = b.definingInst().imm();
+            emit(m.uses(dst).defs(dst));
+            return;
+        }
+        twoAddressFloat(op, s, dst, a, b);
     }
 
     /**

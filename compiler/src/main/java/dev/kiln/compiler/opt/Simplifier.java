@@ -23,7 +23,9 @@ import java.util.List;
  * <li>identities: {@code x+0 x-0 x*1 x&-1 x|0 x^0 x<<0 x/1 -> x}, {@code x*0 x&0 -> 0},
  * {@code x-x x^x -> 0}, {@code x&x x|x -> x}, {@code x|-1 -> -1}, {@code icmp x, x} to a constant,
  * {@code select} with a constant condition or two equal arms, {@code eqz(icmp.c a, b) -> icmp.!c a, b},
- * {@code icmp.ne(icmp, 0) -> icmp}; constants of commutative operations move to the right;</li>
+ * {@code icmp.ne(icmp, 0) -> icmp}; constants of commutative operations move to the right;
+ * {@code x - c -> x + (-c)}; chains of one associative operation with constants fold:
+ * {@code (x + c1) + c2 -> x + (c1 + c2)} (likewise {@code * & | ^});</li>
  * <li>strength reduction: {@code x * 2^k -> x << k}, {@code udiv x, 2^k -> x >> k},
  * {@code urem x, 2^k -> x & (2^k - 1)}; every other division and remainder by a constant that cannot
  * trap becomes a multiplication by its reciprocal ({@link DivisionByConstant});</li>
@@ -242,6 +244,19 @@ public final class Simplifier {
         if (cy) {
             long c = OptUtil.iconst(y);
             int bits = t.bits();
+            if (op == Op.ISUB && c != OptUtil.canon(t, Long.MIN_VALUE)) {
+                // x - c -> x + (-c): one canonical form for the reassociation below, GVN and lea
+                Value k = OptUtil.insertIconst(b, i, t, -c);
+                return replaceWithInst(b, i + 1, inst, Op.IADD, List.of(x, k), 0, null);
+            }
+            Inst xd = x.definingInst();
+            if (xd != null && xd.op() == op && (op == Op.IADD || op == Op.IMUL || op == Op.BAND || op == Op.BOR
+                    || op == Op.BXOR) && OptUtil.isIconst(xd.arg(1)) && !OptUtil.isIconst(xd.arg(0))) {
+                // (y op c1) op c2 -> y op (c1 op c2): associative, constants fold
+                Long folded = Fold.intBinary(op, t, OptUtil.iconst(xd.arg(1)), c);
+                Value k = OptUtil.insertIconst(b, i, t, folded);
+                return replaceWithInst(b, i + 1, inst, op, List.of(xd.arg(0), k), 0, null);
+            }
             switch (op) {
                 case IADD, ISUB, BOR, BXOR -> {
                     if (c == 0) {
