@@ -277,10 +277,17 @@ public final class ModuleCompiler {
         }
         ForkJoinPool pool = new ForkJoinPool(parallelism);
         try {
-            List<Future<CompiledCode>> futures = new ArrayList<>(defined);
+            // largest bodies first (longest-processing-time scheduling): a big function submitted last
+            // would leave the other workers idle at the end
+            Integer[] order = new Integer[defined];
             for (int i = 0; i < defined; i++) {
+                order[i] = i;
+            }
+            java.util.Arrays.sort(order, (x, y) -> Integer.compare(bodySize(module, y), bodySize(module, x)));
+            List<Future<CompiledCode>> futures = new ArrayList<>(java.util.Collections.nCopies(defined, null));
+            for (int i : order) {
                 int funcIndex = imported + i;
-                futures.add(pool.submit(() -> compileFunction(unit, module, bytes, env, options, funcIndex)));
+                futures.set(i, pool.submit(() -> compileFunction(unit, module, bytes, env, options, funcIndex)));
             }
             List<CompiledCode> out = new ArrayList<>(defined);
             for (Future<CompiledCode> f : futures) {
@@ -302,6 +309,11 @@ public final class ModuleCompiler {
         } finally {
             pool.shutdown();
         }
+    }
+
+    private static int bodySize(WasmModule module, int definedIndex) {
+        var body = module.code().get(definedIndex);
+        return body.codeEnd() - body.bodyStart();
     }
 
     private CompiledCode compileFunction(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,

@@ -24,6 +24,8 @@ public enum Gpr {
 
     /** The register with hardware number {@code n} (0..15). */
     public static Gpr of(int n) {
-        return values()[n];
+        return VALUES[n];
     }
+
+    private static final Gpr[] VALUES = values();
 }

@@ -55,12 +55,17 @@ final class LinearScan {
 
         /** Spill weight: cost of spilling per unit of lifetime (long, rarely used intervals go first). */
         double spillWeight() {
-            long length = 0;
-            for (int i = 0; i < count; i++) {
-                length += to[i] - from[i];
+            if (weight < 0) { // ranges and uses are final once the scan runs
+                long length = 0;
+                for (int i = 0; i < count; i++) {
+                    length += to[i] - from[i];
+                }
+                weight = useWeight / Math.max(1, length);
             }
-            return useWeight / Math.max(1, length);
+            return weight;
         }
+
+        private double weight = -1;
 
         Interval(int reg) {
             this.reg = reg;
@@ -81,20 +86,22 @@ final class LinearScan {
             if (count <= 1) {
                 return;
             }
-            Integer[] idx = new Integer[count];
+            long[] ranges = new long[count]; // (from, to) packed: positions are non-negative ints
             for (int i = 0; i < count; i++) {
-                idx[i] = i;
+                ranges[i] = ((long) from[i] << 32) | to[i];
             }
-            Arrays.sort(idx, (a, b) -> Integer.compare(from[a], from[b]));
+            Arrays.sort(ranges);
             int[] nf = new int[count];
             int[] nt = new int[count];
             int n = 0;
-            for (Integer i : idx) {
-                if (n > 0 && from[i] <= nt[n - 1]) {
-                    nt[n - 1] = Math.max(nt[n - 1], to[i]);
+            for (long r : ranges) {
+                int f = (int) (r >>> 32);
+                int t = (int) r;
+                if (n > 0 && f <= nt[n - 1]) {
+                    nt[n - 1] = Math.max(nt[n - 1], t);
                 } else {
-                    nf[n] = from[i];
-                    nt[n] = to[i];
+                    nf[n] = f;
+                    nt[n] = t;
                     n++;
                 }
             }
@@ -272,34 +279,46 @@ final class LinearScan {
             liveOut[i] = new BitSet(nv);
         }
         boolean changed = true;
+        BitSet outScratch = new BitSet(nv);
+        BitSet inScratch = new BitSet(nv);
         while (changed) {
             changed = false;
             for (int i = nb - 1; i >= 0; i--) {
                 MBlock b = blocks.get(i);
-                BitSet out = new BitSet(nv);
+                outScratch.clear();
                 for (MBlock s : b.succs) {
-                    out.or(liveIn[s.index]);
+                    outScratch.or(liveIn[s.index]);
                 }
-                BitSet in = (BitSet) out.clone();
-                in.andNot(kill[i]);
-                in.or(gen[i]);
-                if (!in.equals(liveIn[i]) || !out.equals(liveOut[i])) {
-                    liveIn[i] = in;
-                    liveOut[i] = out;
+                inScratch.clear();
+                inScratch.or(outScratch);
+                inScratch.andNot(kill[i]);
+                inScratch.or(gen[i]);
+                if (!inScratch.equals(liveIn[i])) {
+                    liveIn[i].clear();
+                    liveIn[i].or(inScratch);
+                    changed = true;
+                }
+                if (!outScratch.equals(liveOut[i])) {
+                    liveOut[i].clear();
+                    liveOut[i].or(outScratch);
                     changed = true;
                 }
             }
         }
 
+        // lastRangeStart[v] is meaningful only when rangeBlock[v] is the current block (no per-block reset)
         int[] lastRangeStart = new int[nv];
+        int[] rangeBlock = new int[nv];
+        Arrays.fill(rangeBlock, -1);
         for (MBlock b : blocks) {
             int blockFrom = 2 * b.firstInst;
             int blockTo = 2 * b.endInst;
-            Arrays.fill(lastRangeStart, -1);
+            int bi = b.index;
             BitSet out = liveOut[b.index];
             for (int v = out.nextSetBit(0); v >= 0; v = out.nextSetBit(v + 1)) {
                 vinterval(v).add(blockFrom, blockTo);
                 lastRangeStart[v] = vinterval(v).count - 1;
+                rangeBlock[v] = bi;
             }
             // fixed registers: live from their def (or the block start) to their last use
             int[] fixedUseEnd = new int[32];
@@ -312,7 +331,7 @@ final class LinearScan {
                     if (MInst.isVirtual(d)) {
                         int v = d - MInst.VREG_BASE;
                         Interval it = vinterval(v);
-                        if (lastRangeStart[v] >= 0) {
+                        if (rangeBlock[v] == bi && lastRangeStart[v] >= 0) {
                             it.from[lastRangeStart[v]] = defPos;
                             lastRangeStart[v] = -1;
                         } else {
@@ -328,9 +347,10 @@ final class LinearScan {
                     if (MInst.isVirtual(u)) {
                         int v = u - MInst.VREG_BASE;
                         Interval it = vinterval(v);
-                        if (lastRangeStart[v] < 0) {
+                        if (rangeBlock[v] != bi || lastRangeStart[v] < 0) {
                             it.add(blockFrom, usePos + 1);
                             lastRangeStart[v] = it.count - 1;
+                            rangeBlock[v] = bi;
                         }
                     } else if (fixedUseEnd[u] < 0) {
                         fixedUseEnd[u] = usePos + 1;
@@ -469,43 +489,42 @@ final class LinearScan {
         return f != null && f.firstIntersection(cur) >= 0;
     }
 
-    private boolean isFree(int preg, Interval cur, List<Interval> active, List<Interval> inactive) {
-        if (fixedConflict(preg, cur)) {
-            return false;
-        }
-        for (Interval it : active) {
-            if (it.assigned == preg) {
-                return false;
-            }
-        }
-        for (Interval it : inactive) {
-            if (it.assigned == preg && it.firstIntersection(cur) >= 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private int tryAllocateFree(Interval cur, List<Interval> active, List<Interval> inactive) {
+        // one pass over the active and inactive intervals marks the taken registers (instead of one
+        // pass per register); fixed intervals are checked only for registers still in question
+        boolean[] taken = takenScratch;
+        java.util.Arrays.fill(taken, false);
+        for (int i = 0; i < active.size(); i++) {
+            taken[active.get(i).assigned] = true;
+        }
+        for (int i = 0; i < inactive.size(); i++) {
+            Interval it = inactive.get(i);
+            if (!taken[it.assigned] && it.firstIntersection(cur) >= 0) {
+                taken[it.assigned] = true;
+            }
+        }
         int[] order = order(cur);
         int hint = cur.hintPreg;
-        if (hint >= 0 && contains(order, hint) && isFree(hint, cur, active, inactive)) {
+        if (hint >= 0 && contains(order, hint) && !taken[hint] && !fixedConflict(hint, cur)) {
             return hint;
         }
         if (cur.hintVreg >= 0) {
             Interval h = vintervals[cur.hintVreg - MInst.VREG_BASE];
             hint = h != null ? h.assigned : -1;
-            if (hint >= 0 && contains(order, hint) && isFree(hint, cur, active, inactive)) {
+            if (hint >= 0 && contains(order, hint) && !taken[hint] && !fixedConflict(hint, cur)) {
                 return hint;
             }
         }
         for (int r : order) {
-            if (isFree(r, cur, active, inactive)) {
+            if (!taken[r] && !fixedConflict(r, cur)) {
                 return r;
             }
         }
         return -1;
     }
+
+    private final boolean[] takenScratch = new boolean[32];
+    private final double[] costScratch = new double[32];
 
     private static boolean contains(int[] order, int preg) {
         for (int r : order) {
@@ -520,25 +539,23 @@ final class LinearScan {
         // For each register, the intervals that would have to go to the stack to give it to cur for its
         // whole lifetime; take the register whose blockers are cheapest to spill, unless cur itself is
         // cheaper (spill weights: uses weighted by loop depth, per unit of lifetime).
+        double[] costOf = costScratch;
+        java.util.Arrays.fill(costOf, 0);
+        for (int i = 0; i < active.size(); i++) {
+            Interval it = active.get(i);
+            costOf[it.assigned] += it.spillWeight();
+        }
+        for (int i = 0; i < inactive.size(); i++) {
+            Interval it = inactive.get(i);
+            if (it.firstIntersection(cur) >= 0) {
+                costOf[it.assigned] += it.spillWeight();
+            }
+        }
         int bestReg = -1;
         double bestCost = Double.MAX_VALUE;
         for (int r : order(cur)) {
-            if (fixedConflict(r, cur)) {
-                continue;
-            }
-            double cost = 0;
-            for (Interval it : active) {
-                if (it.assigned == r) {
-                    cost += it.spillWeight();
-                }
-            }
-            for (Interval it : inactive) {
-                if (it.assigned == r && it.firstIntersection(cur) >= 0) {
-                    cost += it.spillWeight();
-                }
-            }
-            if (cost < bestCost) {
-                bestCost = cost;
+            if (costOf[r] < bestCost && !fixedConflict(r, cur)) {
+                bestCost = costOf[r];
                 bestReg = r;
             }
         }

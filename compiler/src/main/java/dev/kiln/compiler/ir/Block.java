@@ -66,11 +66,25 @@ public final class Block {
         if (t == null) {
             return List.of();
         }
-        List<Block> s = new ArrayList<>(t.targets().size());
-        for (BlockCall bc : t.targets()) {
-            s.add(bc.target());
+        List<BlockCall> targets = t.targets();
+        switch (targets.size()) {
+            case 0 -> {
+                return List.of();
+            }
+            case 1 -> {
+                return List.of(targets.get(0).target());
+            }
+            case 2 -> {
+                return List.of(targets.get(0).target(), targets.get(1).target());
+            }
+            default -> {
+                List<Block> s = new ArrayList<>(targets.size());
+                for (int i = 0; i < targets.size(); i++) {
+                    s.add(targets.get(i).target());
+                }
+                return s;
+            }
         }
-        return s;
     }
 
     /**

@@ -80,29 +80,30 @@ public final class DominatorTree {
         int n = f.blockIdBound();
         boolean[] visited = new boolean[n];
         List<Block> post = new ArrayList<>();
-        // iterative DFS: stack of (block, next successor index)
-        List<Block> stack = new ArrayList<>();
-        List<Integer> next = new ArrayList<>();
-        stack.add(f.entry());
-        next.add(0);
+        // iterative DFS: stack of (block, next successor index), successors read from the terminator
+        Block[] stack = new Block[Math.max(1, n)];
+        int[] next = new int[Math.max(1, n)];
+        int depth = 0;
+        stack[depth++] = f.entry();
         visited[f.entry().id()] = true;
-        while (!stack.isEmpty()) {
-            int top = stack.size() - 1;
-            Block b = stack.get(top);
-            List<Block> succ = b.successors();
-            int i = next.get(top);
+        while (depth > 0) {
+            int top = depth - 1;
+            Block b = stack[top];
+            Inst t = b.terminator();
+            List<BlockCall> succ = t == null ? List.of() : t.targets();
+            int i = next[top];
             if (i < succ.size()) {
-                next.set(top, i + 1);
-                Block s = succ.get(i);
+                next[top] = i + 1;
+                Block s = succ.get(i).target();
                 if (!visited[s.id()]) {
                     visited[s.id()] = true;
-                    stack.add(s);
-                    next.add(0);
+                    stack[depth] = s;
+                    next[depth] = 0;
+                    depth++;
                 }
             } else {
                 post.add(b);
-                stack.remove(top);
-                next.remove(top);
+                depth--;
             }
         }
         List<Block> rpo = new ArrayList<>(post.size());

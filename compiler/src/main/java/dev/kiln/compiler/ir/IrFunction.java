@@ -75,16 +75,27 @@ public final class IrFunction {
 
     /** Rewrites every instruction operand and branch argument to its resolved value (drops aliases). */
     public void resolveOperands() {
-        for (Block b : blocks) {
-            for (Inst inst : b.insts()) {
+        for (int bi = 0; bi < blocks.size(); bi++) {
+            List<Inst> insts = blocks.get(bi).insts();
+            for (int k = 0; k < insts.size(); k++) {
+                Inst inst = insts.get(k);
                 List<Value> args = inst.args();
                 for (int i = 0; i < args.size(); i++) {
-                    args.set(i, args.get(i).resolve());
+                    Value v = args.get(i);
+                    Value r = v.resolve();
+                    if (r != v) {
+                        args.set(i, r);
+                    }
                 }
-                for (BlockCall bc : inst.targets()) {
-                    List<Value> a = bc.args();
+                List<BlockCall> targets = inst.targets();
+                for (int t = 0; t < targets.size(); t++) {
+                    List<Value> a = targets.get(t).args();
                     for (int i = 0; i < a.size(); i++) {
-                        a.set(i, a.get(i).resolve());
+                        Value v = a.get(i);
+                        Value r = v.resolve();
+                        if (r != v) {
+                            a.set(i, r);
+                        }
                     }
                 }
             }

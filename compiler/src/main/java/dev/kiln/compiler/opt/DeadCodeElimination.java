@@ -42,26 +42,30 @@ public final class DeadCodeElimination {
         }
         while (!work.isEmpty()) {
             Inst inst = work.poll();
-            List<Value> operands = new ArrayList<>(inst.args());
-            for (BlockCall bc : inst.targets()) {
-                operands.addAll(bc.args());
-            }
-            for (Value v : operands) {
-                v = v.resolve();
-                if (live.get(v.id())) {
-                    continue;
-                }
-                live.set(v.id());
-                Inst def = v.definingInst();
-                if (def != null && liveInsts.add(def)) {
-                    work.add(def);
-                }
+            markLive(inst.args(), live, liveInsts, work);
+            List<BlockCall> targets = inst.targets();
+            for (int t = 0; t < targets.size(); t++) {
+                markLive(targets.get(t).args(), live, liveInsts, work);
             }
         }
         for (Block b : f.blocks()) {
             changed |= b.insts().removeIf(inst -> !liveInsts.contains(inst));
         }
         return changed;
+    }
+
+    private static void markLive(List<Value> operands, BitSet live, Set<Inst> liveInsts, Deque<Inst> work) {
+        for (int i = 0; i < operands.size(); i++) {
+            Value v = operands.get(i).resolve();
+            if (live.get(v.id())) {
+                continue;
+            }
+            live.set(v.id());
+            Inst def = v.definingInst();
+            if (def != null && liveInsts.add(def)) {
+                work.add(def);
+            }
+        }
     }
 
     private static boolean removeUnreachableBlocks(IrFunction f) {

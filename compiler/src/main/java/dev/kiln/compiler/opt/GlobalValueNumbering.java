@@ -148,14 +148,54 @@ public final class GlobalValueNumbering {
             Block b2 = later.block();
             List<Inst> i2 = b2.insts();
             if (b1 == b2) {
-                int from = i2.indexOf(earlier);
-                int to = i2.indexOf(later);
-                return clean(i2, from + 1, to, later);
+                return cleanBetween(i2, earlier, later, later);
             }
             List<Inst> i1 = b1.insts();
-            if (!clean(i1, i1.indexOf(earlier) + 1, i1.size(), later) || !clean(i2, 0, i2.indexOf(later), later)) {
+            if (!cleanBetween(i1, earlier, null, later) || !cleanBetween(i2, null, later, later)) {
                 return false;
             }
+            // the region between the blocks depends only on them and on what the reader reads: memoized
+            PathKey key = new PathKey(b1.id(), b2.id(), later.op(), later.op() == Op.VMCTX_LOAD ? later.imm() : 0,
+                    later.op() == Op.VMCTX_LOAD ? later.result().type().bits() : 0);
+            Boolean known = pathClean.get(key);
+            if (known == null) {
+                known = regionClean(b1, b2, later);
+                pathClean.put(key, known);
+            }
+            return known;
+        }
+
+        /** A reader's view of the blocks between two others (see {@link #available}). */
+        private record PathKey(int from, int to, Op op, long imm, int bits) {
+        }
+
+        private final Map<PathKey, Boolean> pathClean = new HashMap<>();
+
+        /**
+         * Whether no instruction of {@code insts} strictly after {@code from} (or from the start when null)
+         * and before {@code to} (or to the end when null) clobbers {@code reader}.
+         */
+        private static boolean cleanBetween(List<Inst> insts, Inst from, Inst to, Inst reader) {
+            int i = 0;
+            if (from != null) {
+                while (insts.get(i) != from) {
+                    i++;
+                }
+                i++;
+            }
+            for (; i < insts.size(); i++) {
+                Inst x = insts.get(i);
+                if (x == to) {
+                    return true;
+                }
+                if (OptUtil.clobbers(x, reader)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private boolean regionClean(Block b1, Block b2, Inst later) {
             // blocks from which b2 is reachable without passing through b1 (all dominated by b1)
             BitSet seen = new BitSet(f.blockIdBound());
             Deque<Block> work = new ArrayDeque<>();
@@ -182,13 +222,5 @@ public final class GlobalValueNumbering {
             return true;
         }
 
-        private static boolean clean(List<Inst> insts, int from, int to, Inst reader) {
-            for (int i = from; i < to; i++) {
-                if (OptUtil.clobbers(insts.get(i), reader)) {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 }
