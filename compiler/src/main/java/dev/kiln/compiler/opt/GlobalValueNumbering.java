@@ -41,7 +41,43 @@ public final class GlobalValueNumbering {
     private GlobalValueNumbering() {
     }
 
-    private record Key(Op op, IrType type, long imm, Cond cond, int aux, List<Integer> args) {
+    /** What makes two instructions compute the same value: opcode, result type, immediates, operand ids. */
+    private static final class Key {
+        private final Op op;
+        private final IrType type;
+        private final long imm;
+        private final Cond cond;
+        private final int aux;
+        private final int[] args;
+        private final int hash;
+
+        Key(Op op, IrType type, long imm, Cond cond, int aux, int[] args) {
+            this.op = op;
+            this.type = type;
+            this.imm = imm;
+            this.cond = cond;
+            this.aux = aux;
+            this.args = args;
+            long h = op.ordinal() * 0x9E3779B97F4A7C15L;
+            h = (h ^ (type == null ? 7 : type.ordinal())) * 0xBF58476D1CE4E5B9L;
+            h = (h ^ imm) * 0x94D049BB133111EBL;
+            h = (h ^ (cond == null ? 11 : cond.ordinal()) ^ ((long) aux << 20)) * 0x9E3779B97F4A7C15L;
+            for (int a : args) {
+                h = (h ^ a) * 0xBF58476D1CE4E5B9L;
+            }
+            this.hash = (int) (h ^ (h >>> 31));
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.hash == hash && k.op == op && k.type == type && k.imm == imm && k.cond == cond
+                    && k.aux == aux && java.util.Arrays.equals(k.args, args);
+        }
     }
 
     /** Runs the pass on {@code f}; returns whether an instruction was removed. */
@@ -75,12 +111,14 @@ public final class GlobalValueNumbering {
     }
 
     private static Key key(Inst inst) {
-        List<Integer> args = new ArrayList<>(inst.args().size());
-        for (int i = 0; i < inst.args().size(); i++) {
-            args.add(inst.arg(i).id());
+        int[] args = new int[inst.args().size()];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = inst.arg(i).id();
         }
-        if (commutative(inst.op()) && args.get(0) > args.get(1)) {
-            args = List.of(args.get(1), args.get(0));
+        if (commutative(inst.op()) && args[0] > args[1]) {
+            int t = args[0];
+            args[0] = args[1];
+            args[1] = t;
         }
         IrType type = inst.results().isEmpty() ? null : inst.result().type();
         return new Key(inst.op(), type, inst.imm(), inst.cond(), inst.aux(), args);
@@ -102,16 +140,79 @@ public final class GlobalValueNumbering {
             for (int i = 0; i < f.blockIdBound(); i++) {
                 writers.add(List.of());
             }
+            this.ordinal = new int[f.valueCount()];
+            this.writerOrdinals = new int[f.blockIdBound()][];
+            this.memoryClobbers = new int[f.blockIdBound()][];
+            this.allClobbers = new int[f.blockIdBound()][];
+            this.vmctxStoreOrdinals = new int[f.blockIdBound()][];
+            for (int i = 0; i < f.blockIdBound(); i++) {
+                vmctxStores.add(List.of());
+            }
             for (Block b : f.blocks()) {
                 List<Inst> w = new ArrayList<>();
-                for (Inst inst : b.insts()) {
-                    if (OptUtil.writesState(inst)) {
+                List<Inst> insts = b.insts();
+                int[] wo = new int[8];
+                int[] mem = new int[9];
+                int[] all = new int[9];
+                List<Inst> vm = new ArrayList<>();
+                List<Integer> vmo = new ArrayList<>();
+                for (int i = 0; i < insts.size(); i++) {
+                    Inst inst = insts.get(i);
+                    for (Value r : inst.results()) {
+                        ordinal[r.id()] = i;
+                    }
+                    OptUtil.WriteKind kind = OptUtil.writeKind(inst);
+                    if (kind != OptUtil.WriteKind.NONE) {
+                        int k = w.size();
+                        if (k == wo.length) {
+                            wo = java.util.Arrays.copyOf(wo, wo.length * 2);
+                            mem = java.util.Arrays.copyOf(mem, wo.length + 1);
+                            all = java.util.Arrays.copyOf(all, wo.length + 1);
+                        }
+                        wo[k] = i;
+                        boolean everything = kind == OptUtil.WriteKind.ALL;
+                        mem[k + 1] = mem[k] + (everything || kind == OptUtil.WriteKind.LINEAR_MEMORY ? 1 : 0);
+                        all[k + 1] = all[k] + (everything ? 1 : 0);
                         w.add(inst);
+                        if (kind == OptUtil.WriteKind.VMCTX) {
+                            vm.add(inst);
+                            vmo.add(i);
+                        }
                     }
                 }
+                vmctxStores.set(b.id(), vm);
+                int[] vmArr = new int[vmo.size()];
+                for (int k = 0; k < vmArr.length; k++) {
+                    vmArr[k] = vmo.get(k);
+                }
+                vmctxStoreOrdinals[b.id()] = vmArr;
                 writers.set(b.id(), w);
+                writerOrdinals[b.id()] = wo;
+                memoryClobbers[b.id()] = mem;
+                allClobbers[b.id()] = all;
             }
         }
+
+        /**
+         * Per block id, prefix counts over {@link #writers}: entry k is how many of the first k writers
+         * change linear memory (or everything), resp. everything. A range of writers clobbers a
+         * {@code load} iff its memory count is non-zero, anything else iff its "everything" count is, or
+         * (a {@code vmctx_load}) one of its {@code vmctx_store}s overlaps it.
+         */
+        private final int[][] memoryClobbers;
+        private final int[][] allClobbers;
+        /** Per block id: its {@code vmctx_store}s and their positions. */
+        private final List<List<Inst>> vmctxStores = new ArrayList<>();
+        private final int[][] vmctxStoreOrdinals;
+
+        /**
+         * Position of each instruction with a result in its block when the pass started (indexed by the
+         * result's value id). GVN only removes instructions that do not write, so these positions keep
+         * their order for the rest of the pass, and so do {@link #writerOrdinals}.
+         */
+        private final int[] ordinal;
+        /** Per block id: the positions of {@link #writers} in the block. */
+        private final int[][] writerOrdinals;
 
         boolean run() {
             OptUtil.scopedDominatorWalk(f, dom, table, (b, put) -> {
@@ -147,11 +248,12 @@ public final class GlobalValueNumbering {
             Block b1 = earlier.block();
             Block b2 = later.block();
             List<Inst> i2 = b2.insts();
+            int e = ordinal[earlier.result().id()];
+            int l = ordinal[later.result().id()];
             if (b1 == b2) {
-                return cleanBetween(i2, earlier, later, later);
+                return cleanBetween(b2, e, l, later);
             }
-            List<Inst> i1 = b1.insts();
-            if (!cleanBetween(i1, earlier, null, later) || !cleanBetween(i2, null, later, later)) {
+            if (!cleanBetween(b1, e, Integer.MAX_VALUE, later) || !cleanBetween(b2, -1, l, later)) {
                 return false;
             }
             // the region between the blocks depends only on them and on what the reader reads: memoized
@@ -171,28 +273,45 @@ public final class GlobalValueNumbering {
 
         private final Map<PathKey, Boolean> pathClean = new HashMap<>();
 
-        /**
-         * Whether no instruction of {@code insts} strictly after {@code from} (or from the start when null)
-         * and before {@code to} (or to the end when null) clobbers {@code reader}.
-         */
-        private static boolean cleanBetween(List<Inst> insts, Inst from, Inst to, Inst reader) {
-            int i = 0;
-            if (from != null) {
-                while (insts.get(i) != from) {
-                    i++;
-                }
-                i++;
+        /** Whether no writer of block {@code b} strictly between positions {@code from} and {@code to} clobbers {@code reader}. */
+        private boolean cleanBetween(Block b, int from, int to, Inst reader) {
+            List<Inst> w = writers.get(b.id());
+            int[] wo = writerOrdinals[b.id()];
+            // the writers' positions are sorted: [k1, k2) are those strictly between from and to
+            int k1 = lowerBound(wo, w.size(), from + 1);
+            int k2 = lowerBound(wo, w.size(), to);
+            if (k1 >= k2) {
+                return true;
             }
-            for (; i < insts.size(); i++) {
-                Inst x = insts.get(i);
-                if (x == to) {
-                    return true;
-                }
-                if (OptUtil.clobbers(x, reader)) {
-                    return false;
+            int[] counts = reader.op() == Op.LOAD ? memoryClobbers[b.id()] : allClobbers[b.id()];
+            if (counts[k2] - counts[k1] > 0) {
+                return false;
+            }
+            if (reader.op() == Op.VMCTX_LOAD) {
+                List<Inst> vs = vmctxStores.get(b.id());
+                int[] vo = vmctxStoreOrdinals[b.id()];
+                for (int k = lowerBound(vo, vs.size(), from + 1); k < vs.size() && vo[k] < to; k++) {
+                    if (OptUtil.overlaps(vs.get(k), reader)) {
+                        return false;
+                    }
                 }
             }
             return true;
+        }
+
+        /** The first index in {@code a[0..n)} (sorted) whose value is at least {@code key}. */
+        private static int lowerBound(int[] a, int n, int key) {
+            int lo = 0;
+            int hi = n;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (a[mid] < key) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
         }
 
         private boolean regionClean(Block b1, Block b2, Inst later) {

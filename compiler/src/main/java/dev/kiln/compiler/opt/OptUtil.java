@@ -147,43 +147,53 @@ public final class OptUtil {
      * Calls, {@code memory_grow} and side-effecting operations not known here change everything.
      */
     public static boolean clobbers(Inst writer, Inst reader) {
+        return switch (writeKind(writer)) {
+            case NONE -> false;
+            case LINEAR_MEMORY -> reader.op() == Op.LOAD;
+            case VMCTX -> reader.op() == Op.VMCTX_LOAD && overlaps(writer, reader);
+            case ALL -> true;
+        };
+    }
+
+    /** What an instruction may write, as far as {@link #clobbers} is concerned. */
+    public enum WriteKind {
+        /** Nothing a load reads (pure instructions, traps, branches). */
+        NONE,
+        /** Linear memory only: {@code store} and the bulk memory operations. */
+        LINEAR_MEMORY,
+        /** The VMContext bytes at {@code imm}, as wide as the operand: {@code vmctx_store}. */
+        VMCTX,
+        /** Anything: calls, {@code memory_grow}, side-effecting operations not known here. */
+        ALL
+    }
+
+    /** Classifies {@code writer} (see {@link WriteKind}). */
+    public static WriteKind writeKind(Inst writer) {
         Op w = writer.op();
         if (!w.hasSideEffects()) {
-            return false;
+            return WriteKind.NONE;
         }
-        switch (w) {
-            case TRAPIF, TRAP, JUMP, BRIF, BR_TABLE, RETURN, SDIV, UDIV, SREM, UREM, FCVT_TO_SINT, FCVT_TO_UINT -> {
-                return false;
-            }
-            case STORE, MEMORY_FILL, MEMORY_COPY, MEMORY_INIT -> {
-                return reader.op() == Op.LOAD;
-            }
-            case VMCTX_STORE -> {
-                if (reader.op() != Op.VMCTX_LOAD) {
-                    return false;
-                }
-                long ws = writer.imm();
-                long we = ws + writer.arg(0).type().bits() / 8;
-                long rs = reader.imm();
-                long re = rs + reader.result().type().bits() / 8;
-                return ws < re && rs < we;
-            }
-            default -> {
-                return true; // CALL, MEMORY_GROW and anything unknown
-            }
-        }
+        return switch (w) {
+            case TRAPIF, TRAP, JUMP, BRIF, BR_TABLE, RETURN, SDIV, UDIV, SREM, UREM, FCVT_TO_SINT, FCVT_TO_UINT ->
+                WriteKind.NONE;
+            case STORE, MEMORY_FILL, MEMORY_COPY, MEMORY_INIT -> WriteKind.LINEAR_MEMORY;
+            case VMCTX_STORE -> WriteKind.VMCTX;
+            default -> WriteKind.ALL;
+        };
+    }
+
+    /** Whether a {@code vmctx_store} and a {@code vmctx_load} touch a common byte. */
+    public static boolean overlaps(Inst vmctxStore, Inst vmctxLoad) {
+        long ws = vmctxStore.imm();
+        long we = ws + vmctxStore.arg(0).type().bits() / 8;
+        long rs = vmctxLoad.imm();
+        long re = rs + vmctxLoad.result().type().bits() / 8;
+        return ws < re && rs < we;
     }
 
     /** Whether {@code inst} may write memory or the VMContext (see {@link #clobbers}). */
     public static boolean writesState(Inst inst) {
-        Op w = inst.op();
-        if (!w.hasSideEffects()) {
-            return false;
-        }
-        return switch (w) {
-            case TRAPIF, TRAP, JUMP, BRIF, BR_TABLE, RETURN, SDIV, UDIV, SREM, UREM, FCVT_TO_SINT, FCVT_TO_UINT -> false;
-            default -> true;
-        };
+        return writeKind(inst) != WriteKind.NONE;
     }
 
     /**
