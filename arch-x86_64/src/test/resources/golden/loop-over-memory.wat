@@ -71,6 +71,7 @@
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
 ;;   mov    rax,QWORD PTR [r14+0x88]
+;;   lea    rax,[rax-0x14]
 ;;   mov    rcx,QWORD PTR [r14+0x80]
 ;;   xor    edx,edx
 ;;   test   esi,esi
@@ -78,9 +79,8 @@
 ;; .L0:
 ;;   lea    esi,[rsi-0x1]
 ;;   lea    r8d,[rdi+rsi*4]
-;;   lea    r9,[r8+0x14]
-;;   cmp    r9,rax
-;;   ja     .L2
+;;   cmp    r8,rax
+;;   jg     .L2
 ;;   mov    r8d,DWORD PTR [rcx+r8*1+0x10]
 ;;   lea    edx,[r8+rdx*1]
 ;;   test   esi,esi

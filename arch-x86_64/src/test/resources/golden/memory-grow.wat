@@ -66,9 +66,9 @@
 ;;   mov    ecx,eax
 ;;   shl    ecx,0x10
 ;;   mov    rdx,QWORD PTR [r14+0x88]
-;;   lea    rsi,[rcx+0x10]
-;;   cmp    rsi,rdx
-;;   ja     .L4
+;;   lea    rdx,[rdx-0x10]
+;;   cmp    rcx,rdx
+;;   jg     .L4
 ;;   mov    rdx,QWORD PTR [r14+0x80]
 ;;   mov    QWORD PTR [rdx+rcx*1+0x8],rbx
 ;; .L3:
@@ -92,9 +92,9 @@
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
 ;;   mov    rax,QWORD PTR [r14+0x88]
-;;   lea    rcx,[rdi+0x8]
-;;   cmp    rcx,rax
-;;   ja     .L0
+;;   lea    rax,[rax-0x8]
+;;   cmp    rdi,rax
+;;   jg     .L0
 ;;   mov    rax,QWORD PTR [r14+0x80]
 ;;   mov    rcx,QWORD PTR [rax+rdi*1]
 ;;   rol    rcx,0x20

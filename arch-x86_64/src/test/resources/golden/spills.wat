@@ -51,9 +51,9 @@
 ;;   push   r15
 ;;   sub    rsp,0x40
 ;;   mov    rax,QWORD PTR [r14+0x68]
-;;   lea    rcx,[rdi+0x40]
-;;   cmp    rcx,rax
-;;   ja     .L0
+;;   lea    rax,[rax-0x40]
+;;   cmp    rdi,rax
+;;   jg     .L0
 ;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   mov    ecx,DWORD PTR [rax+rdi*1]
 ;;   mov    edx,DWORD PTR [rax+rdi*1+0x4]

@@ -37,7 +37,8 @@ import java.util.Map;
  * operation that writes a register clears its upper half, so this costs nothing except where a value
  * comes from outside (parameters and results crossing the host boundary, which the trampolines and
  * import adapters zero-extend, and libcall results) or from a 64-bit register ({@code i32.wrap_i64});
- * in return {@code i64.extend_i32_u}, the bounds checks' zero extension included, is a plain copy.
+ * in return {@code i64.extend_i32_u}, the bounds checks' zero extension included, is free: its result
+ * shares the operand's virtual register.
  * Not thread-safe: one instance per function.
  */
 final class Lowering {
@@ -445,9 +446,16 @@ final class Lowering {
                 emit(m.uses(ra).defs(dst));
             }
             // i32 values are kept zero-extended in their 64-bit registers (see the class comment), so
-            // wrap must clear the upper half and extend_u is a plain (coalescable) copy
+            // wrap must clear the upper half and extend_u shares its operand's register
             case IREDUCE -> zext32(vreg(inst.result()), use(inst.arg(0)));
-            case UEXTEND -> mov(Size.S64, vreg(inst.result()), use(inst.arg(0)));
+            case UEXTEND -> {
+                int src = use(inst.arg(0));
+                if (vregOf[inst.result().id()] == MInst.NONE) {
+                    vregOf[inst.result().id()] = src; // the same bits: one virtual register, no copy
+                } else {
+                    mov(Size.S64, vreg(inst.result()), src);
+                }
+            }
             case SEXTEND -> {
                 int dst = vreg(inst.result());
                 int ra = use(inst.arg(0));

@@ -29,7 +29,9 @@ import java.util.Map;
  * {@code base + c <= base + c_dominating <= len}. {@code len} must be the same SSA value, so
  * {@link GlobalValueNumbering} should run first to merge the {@code vmctx_load}s of the length.</li>
  * </ol>
- * Loop-invariant checks are hoisted by {@link LoopInvariantCodeMotion} (only from the loop header).
+ * Finally every remaining check of two or more bytes becomes {@code base >s len - c} (see
+ * {@link #compareWithLengthLessOffset}). Loop-invariant checks are hoisted by
+ * {@link LoopInvariantCodeMotion} (only from the loop header).
  * Stateless and thread-safe; mutates the function given.
  */
 public final class BoundsCheckElimination {
@@ -83,10 +85,49 @@ public final class BoundsCheckElimination {
             changed |= widen(b);
         }
         changed |= eliminate(f);
+        changed |= compareWithLengthLessOffset(f);
         if (changed) {
             OptUtil.resolveAll(f);
         }
         return changed;
+    }
+
+    /**
+     * The final form of each remaining check {@code base + c > len} with {@code c >= 2}:
+     * {@code base > len - c}, compared signed. Both sides are exact in 64 bits ({@code base < 2^32},
+     * {@code len <= 2^32}, {@code c < 2^62}), so this is the same test; {@code len - c} is computed once
+     * per length value and offset, right after the length's load, so it stays out of any loop the load
+     * was hoisted from, and the check itself needs neither an addition nor a temporary register
+     * ({@code cmp base, lenc; jg}). One-byte checks ({@code c = 1}) stay: {@code base + 1 > len} is
+     * {@code base >= len}, which the backend emits directly.
+     */
+    private static boolean compareWithLengthLessOffset(IrFunction f) {
+        List<Inst> checks = new java.util.ArrayList<>();
+        for (Block b : f.blocks()) {
+            for (Inst inst : b.insts()) {
+                Check c = decompose(inst);
+                if (c != null && c.base() != null && c.c() >= 2 && c.len().definingInst() != null) {
+                    checks.add(inst);
+                }
+            }
+        }
+        Map<Long, Map<Integer, Value>> lenMinus = new HashMap<>();
+        for (Inst check : checks) {
+            Check c = decompose(check);
+            Value len = c.len();
+            Value lenc = lenMinus.computeIfAbsent(c.c(), k -> new HashMap<>()).computeIfAbsent(len.id(), id -> {
+                Inst def = len.definingInst();
+                Block db = def.block();
+                int at = db.insts().indexOf(def) + 1;
+                Value k = OptUtil.insertIconst(db, at, IrType.I64, c.c());
+                return OptUtil.insert(db, at + 1, Op.ISUB, List.of(len, k), 0, null, IrType.I64).result();
+            });
+            Block b = check.block();
+            int i = b.insts().indexOf(check);
+            OptUtil.insert(b, i, Op.TRAPIF, List.of(c.base(), lenc), check.imm(), Cond.SGT, null);
+            b.insts().remove(i + 1);
+        }
+        return !checks.isEmpty();
     }
 
     private static boolean widen(Block b) {

@@ -69,7 +69,14 @@ public final class DeadCodeElimination {
     }
 
     private static boolean removeUnreachableBlocks(IrFunction f) {
-        DominatorTree dom = DominatorTree.compute(f);
-        return f.blocks().removeIf(b -> !dom.isReachable(b));
+        List<Block> reachable = DominatorTree.reversePostorder(f);
+        if (reachable.size() == f.blocks().size()) {
+            return false;
+        }
+        BitSet seen = new BitSet(f.blockIdBound());
+        for (Block b : reachable) {
+            seen.set(b.id());
+        }
+        return f.blocks().removeIf(b -> !seen.get(b.id()));
     }
 }
