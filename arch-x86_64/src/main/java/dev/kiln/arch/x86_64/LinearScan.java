@@ -118,21 +118,31 @@ final class LinearScan {
             return to[count - 1];
         }
 
-        boolean covers(int pos) {
-            for (int i = 0; i < count; i++) {
-                if (pos < from[i]) {
-                    return false;
-                }
-                if (pos < to[i]) {
-                    return true;
-                }
+        /**
+         * Index of the first range that ends after the scan position: the scan only moves forward, so
+         * {@link #covers} and {@link #firstIntersection} skip the ranges already behind it.
+         */
+        private int cursor;
+
+        private void advanceTo(int pos) {
+            while (cursor < count && to[cursor] <= pos) {
+                cursor++;
             }
-            return false;
         }
 
-        /** First position covered by both, or -1. */
+        /** Whether {@code pos} is inside a range; {@code pos} must not decrease between calls. */
+        boolean covers(int pos) {
+            advanceTo(pos);
+            return cursor < count && from[cursor] <= pos;
+        }
+
+        /**
+         * First position covered by both, or -1; {@code o}'s start must not decrease between calls (it
+         * is the scan position).
+         */
         int firstIntersection(Interval o) {
-            int i = 0;
+            advanceTo(o.from[0]);
+            int i = cursor;
             int j = 0;
             while (i < count && j < o.count) {
                 int lo = Math.max(from[i], o.from[j]);

@@ -75,6 +75,10 @@ public final class IrFunction {
 
     /** Rewrites every instruction operand and branch argument to its resolved value (drops aliases). */
     public void resolveOperands() {
+        if (aliasesSinceResolve == 0) {
+            return; // every operand already is its own resolution (operand accessors resolve anyway)
+        }
+        aliasesSinceResolve = 0;
         for (int bi = 0; bi < blocks.size(); bi++) {
             List<Inst> insts = blocks.get(bi).insts();
             for (int k = 0; k < insts.size(); k++) {
@@ -102,8 +106,11 @@ public final class IrFunction {
         }
     }
 
+    /** Values aliased since the last {@link #resolveOperands()}: none means there is nothing to do. */
+    int aliasesSinceResolve;
+
     Value newValue(IrType type) {
-        return new Value(nextValue++, type);
+        return new Value(nextValue++, type, this);
     }
 
     @Override

@@ -14,10 +14,13 @@ public final class Value {
     private Inst definingInst;
     private Block paramBlock;
     private Value alias;
+    /** The function this value belongs to (counts aliases for {@link IrFunction#resolveOperands()}). */
+    private final IrFunction function;
 
-    Value(int id, IrType type) {
+    Value(int id, IrType type, IrFunction function) {
         this.id = id;
         this.type = type;
+        this.function = function;
     }
 
     /** The value's number within its function. */
@@ -54,6 +57,7 @@ public final class Value {
             throw new IllegalArgumentException("alias cycle on v" + id);
         }
         this.alias = target;
+        function.aliasesSinceResolve++;
     }
 
     /** Whether this value has been replaced by another through {@link #aliasTo}. */
