@@ -99,8 +99,8 @@ public final class Block {
         }
         Inst inst = new Inst(op, args, imm, cond, targets);
         inst.setBlock(this);
-        for (IrType t : resultTypes) {
-            inst.addResult(function.newValue(t));
+        for (int i = 0; i < resultTypes.size(); i++) {
+            inst.addResult(function.newValue(resultTypes.get(i)));
         }
         insts.add(inst);
         return inst;

@@ -11,7 +11,8 @@ import java.util.List;
 public final class Inst {
     private final Op op;
     private final List<Value> args;
-    private final List<Value> results = new ArrayList<>(1);
+    /** Usually zero or one result: immutable lists, replaced (never mutated) by {@link #addResult}. */
+    private List<Value> results = List.of();
     private final List<BlockCall> targets;
     private final long imm;
     private final Cond cond;
@@ -23,7 +24,7 @@ public final class Inst {
         this.args = new ArrayList<>(args);
         this.imm = imm;
         this.cond = cond;
-        this.targets = targets == null ? List.of() : new ArrayList<>(targets);
+        this.targets = targets == null || targets.isEmpty() ? List.of() : List.copyOf(targets);
     }
 
     /** The opcode. */
@@ -90,7 +91,13 @@ public final class Inst {
     }
 
     void addResult(Value v) {
-        results.add(v);
+        if (results.isEmpty()) {
+            results = List.of(v);
+        } else {
+            List<Value> more = new ArrayList<>(results);
+            more.add(v);
+            results = List.copyOf(more);
+        }
         v.setDefiningInst(this);
     }
 
