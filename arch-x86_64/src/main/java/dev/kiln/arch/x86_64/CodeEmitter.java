@@ -89,18 +89,7 @@ final class CodeEmitter {
             }
             skipped.clear();
             a.bind(b.label);
-            zeroExtended = null;
-            boolean[] flagsLiveAfter = flagsLiveAfter(b);
-            for (int k = 0; k < b.insts.size(); k++) {
-                MInst m = b.insts.get(k);
-                if (k == b.insts.size() - 1 && m.op == MOp.JMP && isRotatableLoopHeader(b, m.target)) {
-                    emitHeaderCopy(m.target);
-                    break;
-                }
-                flagsLive = flagsLiveAfter[k];
-                emitWithSpills(m);
-                zeroExtended = writes32(m);
-            }
+            emitBody(b);
         }
         for (MBlock k : skipped) {
             a.bind(k.label);
@@ -522,11 +511,19 @@ final class CodeEmitter {
         return true;
     }
 
-    private void emitHeaderCopy(MBlock header) {
+    /**
+     * Emits the instructions of {@code b}; a final jump back to a rotatable loop header is replaced by
+     * the header's own instructions (which end in a conditional branch, so this does not recurse).
+     */
+    private void emitBody(MBlock b) {
         zeroExtended = null;
-        boolean[] live = flagsLiveAfter(header);
-        for (int k = 0; k < header.insts.size(); k++) {
-            MInst m = header.insts.get(k);
+        boolean[] live = flagsLiveAfter(b);
+        for (int k = 0; k < b.insts.size(); k++) {
+            MInst m = b.insts.get(k);
+            if (k == b.insts.size() - 1 && m.op == MOp.JMP && isRotatableLoopHeader(b, m.target)) {
+                emitBody(m.target);
+                return;
+            }
             flagsLive = live[k];
             emitWithSpills(m);
             zeroExtended = writes32(m);

@@ -88,9 +88,6 @@ final class Lowering {
         return k >= 1 && k <= 3 ? k : 0;
     }
 
-    /** {@code iadd x, 1} results only compared by a {@code trapif ugt} (one-byte bounds checks): not computed. */
-    private final java.util.BitSet endFoldedIntoCheck = new java.util.BitSet();
-
     /** Number of virtual registers created (their numbers are below {@code VREG_BASE + count}). */
     int vregLimit() {
         return nextVreg;
@@ -116,15 +113,6 @@ final class Lowering {
         }
         for (Block b : f.blocks()) {
             for (Inst inst : b.insts()) {
-                if (inst.op() == Op.TRAPIF && inst.cond() == dev.kiln.compiler.ir.Cond.UGT) {
-                    // a one-byte bounds check "zext(i) + 1 > length" is "zext(i) >= length" (no wrap below 2^33)
-                    Inst end = inst.arg(0).definingInst();
-                    if (end != null && end.op() == Op.IADD && end.block() == b && useCount[inst.arg(0).id()] == 1
-                            && isConst(end.arg(1)) && end.arg(1).definingInst().imm() == 1
-                            && end.arg(0).definingInst() != null && end.arg(0).definingInst().op() == Op.UEXTEND) {
-                        endFoldedIntoCheck.set(inst.arg(0).id());
-                    }
-                }
                 if (inst.op() == Op.IADD && !isConst(inst.arg(0)) && !isConst(inst.arg(1))) {
                     for (int k = 1; k >= 0; k--) {
                         if (scaledIndexShift(inst.arg(k), b) > 0 && !isConst(inst.arg(1 - k))) {
@@ -340,11 +328,7 @@ final class Lowering {
             case ICONST -> {
                 // materialized at each use (see use())
             }
-            case IADD -> {
-                if (!endFoldedIntoCheck.get(inst.result().id())) {
-                    alu(inst, AluOp.ADD, true);
-                }
-            }
+            case IADD -> alu(inst, AluOp.ADD, true);
             case ISUB -> alu(inst, AluOp.SUB, false);
             case BAND -> alu(inst, AluOp.AND, true);
             case BOR -> alu(inst, AluOp.OR, true);
@@ -408,12 +392,7 @@ final class Lowering {
                     takeB = emitCompare(c.definingInst()).negate();
                 } else {
                     ra = isConst(inst.arg(1)) ? MInst.NONE : use(inst.arg(1));
-                    int rc = use(c);
-                    MInst t = new MInst(MOp.TEST_RR);
-                    t.size = Size.S32;
-                    t.dst = rc;
-                    t.src = rc;
-                    emit(t.uses(rc, rc));
+                    testZero(use(c));
                     takeB = Cond.E;
                 }
                 if (ra == MInst.NONE && isFloat(inst.result().type())) {
@@ -456,26 +435,9 @@ final class Lowering {
                     mov(Size.S64, vreg(inst.result()), src);
                 }
             }
-            case SEXTEND -> {
-                int dst = vreg(inst.result());
-                int ra = use(inst.arg(0));
-                MInst m = new MInst(MOp.MOVSX);
-                m.size = Size.S64;
-                m.imm = 32;
-                m.dst = dst;
-                m.src = ra;
-                emit(m.uses(ra).defs(dst));
-            }
-            case SEXTEND_LOW -> {
-                int dst = vreg(inst.result());
-                int ra = use(inst.arg(0));
-                MInst m = new MInst(MOp.MOVSX);
-                m.size = sizeOf(inst.result().type());
-                m.imm = inst.imm();
-                m.dst = dst;
-                m.src = ra;
-                emit(m.uses(ra).defs(dst));
-            }
+            case SEXTEND -> movsx(Size.S64, 32, vreg(inst.result()), use(inst.arg(0)));
+            case SEXTEND_LOW -> movsx(sizeOf(inst.result().type()), (int) inst.imm(), vreg(inst.result()),
+                    use(inst.arg(0)));
             case FCONST -> {
                 // materialized at each use (see use())
             }
@@ -615,9 +577,7 @@ final class Lowering {
                 emit(m.uses(operands(addr[0], addr[1], v)));
             }
             case TRAPIF -> {
-                Cond c = endFoldedIntoCheck.get(inst.arg(0).id())
-                        ? compare(inst.arg(0).definingInst().arg(0), inst.arg(1), dev.kiln.compiler.ir.Cond.UGE)
-                        : compare(inst.arg(0), inst.arg(1), inst.cond());
+                Cond c = compare(inst.arg(0), inst.arg(1), inst.cond());
                 MInst m = new MInst(MOp.TRAP_IF);
                 m.cond = c;
                 m.imm = inst.imm();
@@ -990,12 +950,7 @@ final class Lowering {
         if (inst.result().type() == IrType.I32) {
             int ra = use(a);
             if (signed) {
-                MInst m = new MInst(MOp.MOVSX);
-                m.size = Size.S64;
-                m.imm = 32;
-                m.dst = dst;
-                m.src = ra;
-                emit(m.uses(ra).defs(dst));
+                movsx(Size.S64, 32, dst, ra);
             } else {
                 mov(Size.S64, dst, ra);
             }
@@ -1006,12 +961,7 @@ final class Lowering {
                 int rb = use(b);
                 if (signed) {
                     int sb = newVreg();
-                    MInst m = new MInst(MOp.MOVSX);
-                    m.size = Size.S64;
-                    m.imm = 32;
-                    m.dst = sb;
-                    m.src = rb;
-                    emit(m.uses(rb).defs(sb));
+                    movsx(Size.S64, 32, sb, rb);
                     rb = sb;
                 }
                 MInst m = new MInst(MOp.IMUL_RR);
@@ -1039,6 +989,25 @@ final class Lowering {
         m.src = rb;
         emit(m.uses(rax, rb).defs(rax, rdx));
         mov(Size.S64, dst, rdx);
+    }
+
+    /** {@code test r32, r32}: sets ZF when the i32 in {@code reg} is zero (a condition used as a value). */
+    private void testZero(int reg) {
+        MInst t = new MInst(MOp.TEST_RR);
+        t.size = Size.S32;
+        t.dst = reg;
+        t.src = reg;
+        emit(t.uses(reg, reg));
+    }
+
+    /** {@code dst = sign-extend the low bits (8, 16, 32) of src} to {@code size}. */
+    private void movsx(Size size, int bits, int dst, int src) {
+        MInst m = new MInst(MOp.MOVSX);
+        m.size = size;
+        m.imm = bits;
+        m.dst = dst;
+        m.src = src;
+        emit(m.uses(src).defs(dst));
     }
 
     private void divrem(Inst inst, boolean signed, boolean remainder) {
@@ -1273,12 +1242,7 @@ final class Lowering {
         } else if (fusibleFloat(c, inst)) {
             cond = emitFloatCompare(c.definingInst());
         } else {
-            int rc = use(c);
-            MInst t = new MInst(MOp.TEST_RR);
-            t.size = Size.S32;
-            t.dst = rc;
-            t.src = rc;
-            emit(t.uses(rc, rc));
+            testZero(use(c));
             cond = Cond.NE;
         }
         MInst m = new MInst(MOp.JCC);

@@ -29,7 +29,7 @@ import java.util.Map;
  * {@code base + c <= base + c_dominating <= len}. {@code len} must be the same SSA value, so
  * {@link GlobalValueNumbering} should run first to merge the {@code vmctx_load}s of the length.</li>
  * </ol>
- * Finally every remaining check of two or more bytes becomes {@code base >s len - c} (see
+ * Finally every remaining check becomes {@code base >s len - c}, or {@code base >=u len} for one byte (see
  * {@link #compareWithLengthLessOffset}). Loop-invariant checks are hoisted by
  * {@link LoopInvariantCodeMotion} (only from the loop header).
  * Stateless and thread-safe; mutates the function given.
@@ -98,15 +98,15 @@ public final class BoundsCheckElimination {
      * {@code len <= 2^32}, {@code c < 2^62}), so this is the same test; {@code len - c} is computed once
      * per length value and offset, right after the length's load, so it stays out of any loop the load
      * was hoisted from, and the check itself needs neither an addition nor a temporary register
-     * ({@code cmp base, lenc; jg}). One-byte checks ({@code c = 1}) stay: {@code base + 1 > len} is
-     * {@code base >= len}, which the backend emits directly.
+     * ({@code cmp base, lenc; jg}). A one-byte check ({@code c = 1}) becomes {@code base >=u len},
+     * which needs no {@code len - 1} either.
      */
     private static boolean compareWithLengthLessOffset(IrFunction f) {
         List<Inst> checks = new java.util.ArrayList<>();
         for (Block b : f.blocks()) {
             for (Inst inst : b.insts()) {
                 Check c = decompose(inst);
-                if (c != null && c.base() != null && c.c() >= 2 && c.len().definingInst() != null) {
+                if (c != null && c.base() != null && c.c() >= 1 && (c.c() == 1 || c.len().definingInst() != null)) {
                     checks.add(inst);
                 }
             }
@@ -115,6 +115,13 @@ public final class BoundsCheckElimination {
         for (Inst check : checks) {
             Check c = decompose(check);
             Value len = c.len();
+            Block b = check.block();
+            int i = b.insts().indexOf(check);
+            if (c.c() == 1) {
+                OptUtil.insert(b, i, Op.TRAPIF, List.of(c.base(), len), check.imm(), Cond.UGE, null);
+                b.insts().remove(i + 1);
+                continue;
+            }
             Value lenc = lenMinus.computeIfAbsent(c.c(), k -> new HashMap<>()).computeIfAbsent(len.id(), id -> {
                 Inst def = len.definingInst();
                 Block db = def.block();
@@ -122,8 +129,7 @@ public final class BoundsCheckElimination {
                 Value k = OptUtil.insertIconst(db, at, IrType.I64, c.c());
                 return OptUtil.insert(db, at + 1, Op.ISUB, List.of(len, k), 0, null, IrType.I64).result();
             });
-            Block b = check.block();
-            int i = b.insts().indexOf(check);
+            i = b.insts().indexOf(check); // the subtraction may have gone into this block
             OptUtil.insert(b, i, Op.TRAPIF, List.of(c.base(), lenc), check.imm(), Cond.SGT, null);
             b.insts().remove(i + 1);
         }

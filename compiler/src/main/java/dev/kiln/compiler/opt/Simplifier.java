@@ -258,7 +258,7 @@ public final class Simplifier {
                 return replaceWithInst(b, i + 1, inst, op, List.of(xd.arg(0), k), 0, null);
             }
             switch (op) {
-                case IADD, ISUB, BOR, BXOR -> {
+                case IADD, BOR, BXOR -> {
                     if (c == 0) {
                         return replaceWith(b, i, inst, x);
                     }
