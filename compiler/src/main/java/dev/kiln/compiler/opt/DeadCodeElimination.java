@@ -6,13 +6,10 @@ import dev.kiln.compiler.ir.DominatorTree;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.Value;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Dead code elimination: removes blocks unreachable from the entry, and instructions without side
@@ -29,42 +26,87 @@ public final class DeadCodeElimination {
     /** Runs the pass on {@code f}; returns whether anything was removed. */
     public static boolean run(IrFunction f) {
         boolean changed = removeUnreachableBlocks(f);
-        BitSet live = new BitSet(f.valueCount());
-        Deque<Inst> work = new ArrayDeque<>();
-        Set<Inst> liveInsts = new HashSet<>();
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
+        // an instruction is live iff it has side effects or one of its results is live
+        Marker m = new Marker(f.valueCount());
+        List<Block> blocks = f.blocks();
+        for (int bi = 0; bi < blocks.size(); bi++) {
+            List<Inst> insts = blocks.get(bi).insts();
+            for (int k = 0; k < insts.size(); k++) {
+                Inst inst = insts.get(k);
                 if (inst.op().hasSideEffects()) {
-                    liveInsts.add(inst);
-                    work.add(inst);
+                    m.push(inst);
                 }
             }
         }
-        while (!work.isEmpty()) {
-            Inst inst = work.poll();
-            markLive(inst.args(), live, liveInsts, work);
+        while (m.top > 0) {
+            Inst inst = m.work[--m.top];
+            m.markLive(inst.args());
             List<BlockCall> targets = inst.targets();
             for (int t = 0; t < targets.size(); t++) {
-                markLive(targets.get(t).args(), live, liveInsts, work);
+                m.markLive(targets.get(t).args());
             }
         }
-        for (Block b : f.blocks()) {
-            changed |= b.insts().removeIf(inst -> !liveInsts.contains(inst));
+        BitSet live = m.live;
+        for (int bi = 0; bi < blocks.size(); bi++) {
+            changed |= blocks.get(bi).insts().removeIf(inst -> !isLive(inst, live));
         }
         return changed;
     }
 
-    private static void markLive(List<Value> operands, BitSet live, Set<Inst> liveInsts, Deque<Inst> work) {
-        for (int i = 0; i < operands.size(); i++) {
-            Value v = operands.get(i).resolve();
-            if (live.get(v.id())) {
-                continue;
+    private static boolean isLive(Inst inst, BitSet live) {
+        if (inst.op().hasSideEffects()) {
+            return true;
+        }
+        List<Value> results = inst.results();
+        for (int i = 0; i < results.size(); i++) {
+            if (live.get(results.get(i).id())) {
+                return true;
             }
-            live.set(v.id());
-            Inst def = v.definingInst();
-            if (def != null && liveInsts.add(def)) {
-                work.add(def);
+        }
+        return false;
+    }
+
+    /** Live values by id and a stack of instructions whose operands are still to be marked. */
+    private static final class Marker {
+        final BitSet live;
+        Inst[] work = new Inst[64];
+        int top;
+
+        Marker(int values) {
+            live = new BitSet(values);
+        }
+
+        void push(Inst inst) {
+            if (top == work.length) {
+                work = Arrays.copyOf(work, top * 2);
             }
+            work[top++] = inst;
+        }
+
+        void markLive(List<Value> operands) {
+            for (int i = 0; i < operands.size(); i++) {
+                Value v = operands.get(i).resolve();
+                if (live.get(v.id())) {
+                    continue;
+                }
+                live.set(v.id());
+                Inst def = v.definingInst();
+                if (def != null && !def.op().hasSideEffects() && !anyLive(def, v)) {
+                    push(def); // its first live result: its operands become live once
+                }
+            }
+        }
+
+        /** Whether a result of {@code def} other than {@code v} is already live. */
+        private boolean anyLive(Inst def, Value v) {
+            List<Value> results = def.results();
+            for (int i = 0; i < results.size(); i++) {
+                Value r = results.get(i);
+                if (r != v && live.get(r.id())) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -9,7 +9,6 @@ import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Deque;
 import java.util.HashMap;
@@ -39,45 +38,6 @@ import java.util.Map;
  */
 public final class GlobalValueNumbering {
     private GlobalValueNumbering() {
-    }
-
-    /** What makes two instructions compute the same value: opcode, result type, immediates, operand ids. */
-    private static final class Key {
-        private final Op op;
-        private final IrType type;
-        private final long imm;
-        private final Cond cond;
-        private final int aux;
-        private final int[] args;
-        private final int hash;
-
-        Key(Op op, IrType type, long imm, Cond cond, int aux, int[] args) {
-            this.op = op;
-            this.type = type;
-            this.imm = imm;
-            this.cond = cond;
-            this.aux = aux;
-            this.args = args;
-            long h = op.ordinal() * 0x9E3779B97F4A7C15L;
-            h = (h ^ (type == null ? 7 : type.ordinal())) * 0xBF58476D1CE4E5B9L;
-            h = (h ^ imm) * 0x94D049BB133111EBL;
-            h = (h ^ (cond == null ? 11 : cond.ordinal()) ^ ((long) aux << 20)) * 0x9E3779B97F4A7C15L;
-            for (int a : args) {
-                h = (h ^ a) * 0xBF58476D1CE4E5B9L;
-            }
-            this.hash = (int) (h ^ (h >>> 31));
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && k.hash == hash && k.op == op && k.type == type && k.imm == imm && k.cond == cond
-                    && k.aux == aux && java.util.Arrays.equals(k.args, args);
-        }
     }
 
     /** Runs the pass on {@code f}; returns whether an instruction was removed. */
@@ -110,150 +70,282 @@ public final class GlobalValueNumbering {
         return trapsOnlyOnOperands(op);
     }
 
-    private static Key key(Inst inst) {
-        int[] args = new int[inst.args().size()];
-        for (int i = 0; i < args.length; i++) {
-            args[i] = inst.arg(i).id();
+    /** The result type of a numbered instruction, or {@code null} (trapif). */
+    private static IrType type(Inst inst) {
+        return inst.results().isEmpty() ? null : inst.results().get(0).type();
+    }
+
+    /** Operand {@code i} of {@code inst} in value-number order (commutative operands sorted by id). */
+    private static int argId(Inst inst, int i) {
+        if (inst.args().size() == 2 && commutative(inst.op())) {
+            int a = inst.arg(0).id();
+            int b = inst.arg(1).id();
+            return i == 0 ? Math.min(a, b) : Math.max(a, b);
         }
-        if (commutative(inst.op()) && args[0] > args[1]) {
-            int t = args[0];
-            args[0] = args[1];
-            args[1] = t;
+        return inst.arg(i).id();
+    }
+
+    /** Hash of what makes two instructions compute the same value: opcode, result type, immediates, operands. */
+    private static int hash(Inst inst) {
+        IrType type = type(inst);
+        long h = inst.op().ordinal() * 0x9E3779B97F4A7C15L;
+        h = (h ^ (type == null ? 7 : type.ordinal())) * 0xBF58476D1CE4E5B9L;
+        h = (h ^ inst.imm()) * 0x94D049BB133111EBL;
+        h = (h ^ (inst.cond() == null ? 11 : inst.cond().ordinal()) ^ ((long) inst.aux() << 20)) * 0x9E3779B97F4A7C15L;
+        int n = inst.args().size();
+        for (int i = 0; i < n; i++) {
+            h = (h ^ argId(inst, i)) * 0xBF58476D1CE4E5B9L;
         }
-        IrType type = inst.results().isEmpty() ? null : inst.result().type();
-        return new Key(inst.op(), type, inst.imm(), inst.cond(), inst.aux(), args);
+        return (int) (h ^ (h >>> 31));
+    }
+
+    /** Whether {@code a} and {@code b} compute the same value (see {@link #hash}). */
+    private static boolean same(Inst a, Inst b) {
+        if (a.op() != b.op() || a.imm() != b.imm() || a.cond() != b.cond() || a.aux() != b.aux()
+                || type(a) != type(b) || a.args().size() != b.args().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.args().size(); i++) {
+            if (argId(a, i) != argId(b, i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Where a block's writers are, computed when a load's availability first asks (see {@link Run#available}). */
+    private static final class Writers {
+        static final Writers NONE = new Writers(new Inst[0], new int[0], new int[1], new int[1], new Inst[0], new int[0]);
+
+        /** The block's instructions that write memory or the VMContext, and their positions (sorted). */
+        final Inst[] insts;
+        final int[] positions;
+        /**
+         * Prefix counts over {@link #insts}: entry k is how many of the first k writers change linear
+         * memory (or everything), resp. everything. A range of writers clobbers a {@code load} iff its
+         * memory count is non-zero, anything else iff its "everything" count is, or (a
+         * {@code vmctx_load}) one of its {@code vmctx_store}s overlaps it.
+         */
+        final int[] memory;
+        final int[] all;
+        /** The block's {@code vmctx_store}s and their positions. */
+        final Inst[] vmctxStores;
+        final int[] vmctxPositions;
+
+        Writers(Inst[] insts, int[] positions, int[] memory, int[] all, Inst[] vmctxStores, int[] vmctxPositions) {
+            this.insts = insts;
+            this.positions = positions;
+            this.memory = memory;
+            this.all = all;
+            this.vmctxStores = vmctxStores;
+            this.vmctxPositions = vmctxPositions;
+        }
     }
 
     private static final class Run {
         private final IrFunction f;
         private final DominatorTree dom;
-        private final List<List<Block>> preds;
-        private final Map<Key, Inst> table = new HashMap<>();
-        /** Per block id: the instructions in it that write memory or the VMContext. */
-        private final List<List<Inst>> writers = new ArrayList<>();
         private boolean changed;
+
+        // the scoped hash table: chains through a stack of entries, so leaving a dominator subtree
+        // pops exactly the entries its blocks pushed (and uncovers any they shadowed)
+        private final int[] heads;
+        private Inst[] entries = new Inst[64];
+        private int[] entryHash = new int[64];
+        private int[] entryNext = new int[64];
+        private int entryCount;
+
+        /** Per block id, computed on first use: its writers. */
+        private final Writers[] writers;
+        /**
+         * Position of each instruction with a result in its block when its block's {@link #writers}
+         * were computed (indexed by the result's value id). GVN only removes instructions that do not
+         * write, so positions taken from one snapshot of a block keep their order for the rest of the
+         * pass, like the writers' positions taken from the same snapshot.
+         */
+        private final int[] ordinal;
+        /** Predecessors by block id, computed on first use. */
+        private List<List<Block>> preds;
 
         Run(IrFunction f) {
             this.f = f;
             this.dom = DominatorTree.compute(f);
-            this.preds = OptUtil.predecessors(f);
-            for (int i = 0; i < f.blockIdBound(); i++) {
-                writers.add(List.of());
+            int insts = 0;
+            for (int bi = 0; bi < f.blocks().size(); bi++) {
+                insts += f.blocks().get(bi).insts().size();
             }
+            this.heads = new int[Integer.highestOneBit(Math.max(16, insts) * 2)];
+            java.util.Arrays.fill(heads, -1);
+            this.writers = new Writers[f.blockIdBound()];
             this.ordinal = new int[f.valueCount()];
-            this.writerOrdinals = new int[f.blockIdBound()][];
-            this.memoryClobbers = new int[f.blockIdBound()][];
-            this.allClobbers = new int[f.blockIdBound()][];
-            this.vmctxStoreOrdinals = new int[f.blockIdBound()][];
-            for (int i = 0; i < f.blockIdBound(); i++) {
-                vmctxStores.add(List.of());
+        }
+
+        private Inst lookup(Inst inst, int h) {
+            for (int e = heads[h & (heads.length - 1)]; e >= 0; e = entryNext[e]) {
+                if (entryHash[e] == h && same(entries[e], inst)) {
+                    return entries[e];
+                }
             }
-            for (Block b : f.blocks()) {
-                List<Inst> w = new ArrayList<>();
-                List<Inst> insts = b.insts();
-                int[] wo = new int[8];
-                int[] mem = new int[9];
-                int[] all = new int[9];
-                List<Inst> vm = new ArrayList<>();
-                List<Integer> vmo = new ArrayList<>();
-                for (int i = 0; i < insts.size(); i++) {
-                    Inst inst = insts.get(i);
-                    for (Value r : inst.results()) {
-                        ordinal[r.id()] = i;
-                    }
-                    OptUtil.WriteKind kind = OptUtil.writeKind(inst);
-                    if (kind != OptUtil.WriteKind.NONE) {
-                        int k = w.size();
-                        if (k == wo.length) {
-                            wo = java.util.Arrays.copyOf(wo, wo.length * 2);
-                            mem = java.util.Arrays.copyOf(mem, wo.length + 1);
-                            all = java.util.Arrays.copyOf(all, wo.length + 1);
-                        }
-                        wo[k] = i;
-                        boolean everything = kind == OptUtil.WriteKind.ALL;
-                        mem[k + 1] = mem[k] + (everything || kind == OptUtil.WriteKind.LINEAR_MEMORY ? 1 : 0);
-                        all[k + 1] = all[k] + (everything ? 1 : 0);
-                        w.add(inst);
-                        if (kind == OptUtil.WriteKind.VMCTX) {
-                            vm.add(inst);
-                            vmo.add(i);
-                        }
-                    }
-                }
-                vmctxStores.set(b.id(), vm);
-                int[] vmArr = new int[vmo.size()];
-                for (int k = 0; k < vmArr.length; k++) {
-                    vmArr[k] = vmo.get(k);
-                }
-                vmctxStoreOrdinals[b.id()] = vmArr;
-                writers.set(b.id(), w);
-                writerOrdinals[b.id()] = wo;
-                memoryClobbers[b.id()] = mem;
-                allClobbers[b.id()] = all;
+            return null;
+        }
+
+        private void push(Inst inst, int h) {
+            if (entryCount == entries.length) {
+                entries = java.util.Arrays.copyOf(entries, entryCount * 2);
+                entryHash = java.util.Arrays.copyOf(entryHash, entryCount * 2);
+                entryNext = java.util.Arrays.copyOf(entryNext, entryCount * 2);
+            }
+            int bucket = h & (heads.length - 1);
+            entries[entryCount] = inst;
+            entryHash[entryCount] = h;
+            entryNext[entryCount] = heads[bucket];
+            heads[bucket] = entryCount++;
+        }
+
+        private void popTo(int mark) {
+            while (entryCount > mark) {
+                int e = --entryCount;
+                heads[entryHash[e] & (heads.length - 1)] = entryNext[e];
+                entries[e] = null;
             }
         }
 
-        /**
-         * Per block id, prefix counts over {@link #writers}: entry k is how many of the first k writers
-         * change linear memory (or everything), resp. everything. A range of writers clobbers a
-         * {@code load} iff its memory count is non-zero, anything else iff its "everything" count is, or
-         * (a {@code vmctx_load}) one of its {@code vmctx_store}s overlaps it.
-         */
-        private final int[][] memoryClobbers;
-        private final int[][] allClobbers;
-        /** Per block id: its {@code vmctx_store}s and their positions. */
-        private final List<List<Inst>> vmctxStores = new ArrayList<>();
-        private final int[][] vmctxStoreOrdinals;
-
-        /**
-         * Position of each instruction with a result in its block when the pass started (indexed by the
-         * result's value id). GVN only removes instructions that do not write, so these positions keep
-         * their order for the rest of the pass, and so do {@link #writerOrdinals}.
-         */
-        private final int[] ordinal;
-        /** Per block id: the positions of {@link #writers} in the block. */
-        private final int[][] writerOrdinals;
-
         boolean run() {
-            OptUtil.scopedDominatorWalk(f, dom, table, (b, put) -> {
-                List<Inst> insts = b.insts();
-                for (int i = 0; i < insts.size(); ) {
-                    Inst inst = insts.get(i);
-                    if (!numbered(inst)) {
-                        i++;
-                        continue;
-                    }
-                    Key k = key(inst);
-                    Inst prev = table.get(k);
-                    if (prev != null && (!inst.op().readsMemory() || available(prev, inst))) {
-                        if (!inst.results().isEmpty()) {
-                            inst.result().aliasTo(prev.result());
-                        }
-                        insts.remove(i);
-                        changed = true;
-                        continue;
-                    }
-                    put.accept(k, inst);
-                    i++;
+            // dominator tree children as linked lists (first child, next sibling), in reverse postorder
+            List<Block> rpo = dom.reversePostorder();
+            int nb = f.blockIdBound();
+            int[] firstChild = new int[nb];
+            int[] nextSibling = new int[nb];
+            Block[] byId = new Block[nb];
+            java.util.Arrays.fill(firstChild, -1);
+            for (int i = rpo.size() - 1; i >= 0; i--) {
+                Block b = rpo.get(i);
+                byId[b.id()] = b;
+                Block d = dom.idom(b);
+                if (d != null) {
+                    nextSibling[b.id()] = firstChild[d.id()];
+                    firstChild[d.id()] = b.id();
                 }
-            });
+            }
+            // preorder walk; a stack entry >= 0 enters that block, ~mark leaves one (pops to mark)
+            int[] stack = new int[2 * nb + 2];
+            int sp = 0;
+            stack[sp++] = f.entry().id();
+            while (sp > 0) {
+                int top = stack[--sp];
+                if (top < 0) {
+                    popTo(~top);
+                    continue;
+                }
+                stack[sp++] = ~entryCount;
+                visit(byId[top]);
+                for (int c = firstChild[top]; c >= 0; c = nextSibling[c]) {
+                    stack[sp++] = c;
+                }
+            }
             if (changed) {
                 OptUtil.resolveAll(f);
             }
             return changed;
         }
 
+        private void visit(Block b) {
+            List<Inst> insts = b.insts();
+            for (int i = 0; i < insts.size(); ) {
+                Inst inst = insts.get(i);
+                if (!numbered(inst)) {
+                    i++;
+                    continue;
+                }
+                int h = hash(inst);
+                Inst prev = lookup(inst, h);
+                if (prev != null && (!inst.op().readsMemory() || available(prev, inst))) {
+                    if (!inst.results().isEmpty()) {
+                        inst.result().aliasTo(prev.result());
+                    }
+                    insts.remove(i);
+                    changed = true;
+                    continue;
+                }
+                push(inst, h);
+                i++;
+            }
+        }
+
+        private Writers writers(Block b) {
+            Writers w = writers[b.id()];
+            if (w == null) {
+                w = computeWriters(b);
+                writers[b.id()] = w;
+            }
+            return w;
+        }
+
+        private Writers computeWriters(Block b) {
+            List<Inst> insts = b.insts();
+            Inst[] w = null;
+            int[] wo = null;
+            int[] mem = null;
+            int[] all = null;
+            int n = 0;
+            int vms = 0;
+            for (int i = 0; i < insts.size(); i++) {
+                Inst inst = insts.get(i);
+                List<Value> results = inst.results();
+                for (int r = 0; r < results.size(); r++) {
+                    ordinal[results.get(r).id()] = i;
+                }
+                OptUtil.WriteKind kind = OptUtil.writeKind(inst);
+                if (kind == OptUtil.WriteKind.NONE) {
+                    continue;
+                }
+                if (w == null) {
+                    w = new Inst[8];
+                    wo = new int[8];
+                    mem = new int[9];
+                    all = new int[9];
+                } else if (n == w.length) {
+                    w = java.util.Arrays.copyOf(w, n * 2);
+                    wo = java.util.Arrays.copyOf(wo, n * 2);
+                    mem = java.util.Arrays.copyOf(mem, n * 2 + 1);
+                    all = java.util.Arrays.copyOf(all, n * 2 + 1);
+                }
+                boolean everything = kind == OptUtil.WriteKind.ALL;
+                w[n] = inst;
+                wo[n] = i;
+                mem[n + 1] = mem[n] + (everything || kind == OptUtil.WriteKind.LINEAR_MEMORY ? 1 : 0);
+                all[n + 1] = all[n] + (everything ? 1 : 0);
+                n++;
+                if (kind == OptUtil.WriteKind.VMCTX) {
+                    vms++;
+                }
+            }
+            if (n == 0) {
+                return Writers.NONE;
+            }
+            Inst[] vm = new Inst[vms];
+            int[] vmo = new int[vms];
+            for (int k = 0, j = 0; k < n; k++) {
+                if (w[k].op() == Op.VMCTX_STORE) {
+                    vm[j] = w[k];
+                    vmo[j++] = wo[k];
+                }
+            }
+            return new Writers(java.util.Arrays.copyOf(w, n), wo, mem, all, vm, vmo);
+        }
+
         /** Whether no write that {@code later} would see can happen between {@code earlier} and it. */
         private boolean available(Inst earlier, Inst later) {
             Block b1 = earlier.block();
             Block b2 = later.block();
-            List<Inst> i2 = b2.insts();
+            Writers w1 = writers(b1);
+            Writers w2 = writers(b2);
             int e = ordinal[earlier.result().id()];
             int l = ordinal[later.result().id()];
             if (b1 == b2) {
-                return cleanBetween(b2, e, l, later);
+                return cleanBetween(w2, e, l, later);
             }
-            if (!cleanBetween(b1, e, Integer.MAX_VALUE, later) || !cleanBetween(b2, -1, l, later)) {
+            if (!cleanBetween(w1, e, Integer.MAX_VALUE, later) || !cleanBetween(w2, -1, l, later)) {
                 return false;
             }
             // the region between the blocks depends only on them and on what the reader reads: memoized
@@ -273,25 +365,24 @@ public final class GlobalValueNumbering {
 
         private final Map<PathKey, Boolean> pathClean = new HashMap<>();
 
-        /** Whether no writer of block {@code b} strictly between positions {@code from} and {@code to} clobbers {@code reader}. */
-        private boolean cleanBetween(Block b, int from, int to, Inst reader) {
-            List<Inst> w = writers.get(b.id());
-            int[] wo = writerOrdinals[b.id()];
+        /** Whether no writer of a block strictly between positions {@code from} and {@code to} clobbers {@code reader}. */
+        private static boolean cleanBetween(Writers w, int from, int to, Inst reader) {
+            int n = w.insts.length;
             // the writers' positions are sorted: [k1, k2) are those strictly between from and to
-            int k1 = lowerBound(wo, w.size(), from + 1);
-            int k2 = lowerBound(wo, w.size(), to);
+            int k1 = lowerBound(w.positions, n, from + 1);
+            int k2 = lowerBound(w.positions, n, to);
             if (k1 >= k2) {
                 return true;
             }
-            int[] counts = reader.op() == Op.LOAD ? memoryClobbers[b.id()] : allClobbers[b.id()];
+            int[] counts = reader.op() == Op.LOAD ? w.memory : w.all;
             if (counts[k2] - counts[k1] > 0) {
                 return false;
             }
             if (reader.op() == Op.VMCTX_LOAD) {
-                List<Inst> vs = vmctxStores.get(b.id());
-                int[] vo = vmctxStoreOrdinals[b.id()];
-                for (int k = lowerBound(vo, vs.size(), from + 1); k < vs.size() && vo[k] < to; k++) {
-                    if (OptUtil.overlaps(vs.get(k), reader)) {
+                Inst[] vs = w.vmctxStores;
+                int[] vo = w.vmctxPositions;
+                for (int k = lowerBound(vo, vs.length, from + 1); k < vs.length && vo[k] < to; k++) {
+                    if (OptUtil.overlaps(vs[k], reader)) {
                         return false;
                     }
                 }
@@ -315,12 +406,12 @@ public final class GlobalValueNumbering {
         }
 
         private boolean regionClean(Block b1, Block b2, Inst later) {
+            if (preds == null) {
+                preds = OptUtil.predecessors(f);
+            }
             // blocks from which b2 is reachable without passing through b1 (all dominated by b1)
             BitSet seen = new BitSet(f.blockIdBound());
-            Deque<Block> work = new ArrayDeque<>();
-            for (Block p : preds.get(b2.id())) {
-                work.add(p);
-            }
+            Deque<Block> work = new ArrayDeque<>(preds.get(b2.id()));
             int budget = 2000;
             while (!work.isEmpty()) {
                 Block x = work.poll();
@@ -331,7 +422,7 @@ public final class GlobalValueNumbering {
                     return false;
                 }
                 seen.set(x.id());
-                for (Inst w : writers.get(x.id())) {
+                for (Inst w : writers(x).insts) {
                     if (OptUtil.clobbers(w, later)) {
                         return false;
                     }
@@ -340,6 +431,5 @@ public final class GlobalValueNumbering {
             }
             return true;
         }
-
     }
 }

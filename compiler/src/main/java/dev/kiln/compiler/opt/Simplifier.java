@@ -10,6 +10,7 @@ import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -68,12 +69,15 @@ public final class Simplifier {
             if (cfg) {
                 DeadCodeElimination.run(f);
             }
-            any |= mergeBlocks(f);
+            boolean merged = mergeBlocks(f);
             OptUtil.resolveAll(f);
-            if (!any) {
+            changed |= any || merged;
+            if (!cfg && !merged) {
+                // one reverse-postorder sweep sees every definition before its uses and re-simplifies
+                // each replacement in place, so only a changed CFG (block parameters now bound to
+                // known values) can expose more
                 break;
             }
-            changed = true;
         }
         return changed;
     }
@@ -445,11 +449,23 @@ public final class Simplifier {
 
     /** Merges each block into its predecessor when that is its only one and ends in a {@code jump}. */
     private static boolean mergeBlocks(IrFunction f) {
-        List<List<Block>> preds = OptUtil.predecessors(f);
-        java.util.Set<Block> removed = new java.util.HashSet<>();
-        boolean changed = false;
-        for (Block b : f.blocks()) {
-            if (removed.contains(b)) {
+        // merging c into b leaves every other block's predecessor count unchanged (c's successors
+        // now have b where they had c), so counts taken once stay exact
+        int[] predCount = new int[f.blockIdBound()];
+        List<Block> blocks = f.blocks();
+        for (int bi = 0; bi < blocks.size(); bi++) {
+            Inst t = blocks.get(bi).terminator();
+            if (t != null) {
+                List<BlockCall> targets = t.targets();
+                for (int k = 0; k < targets.size(); k++) {
+                    predCount[targets.get(k).target().id()]++;
+                }
+            }
+        }
+        BitSet removed = null;
+        for (int bi = 0; bi < blocks.size(); bi++) {
+            Block b = blocks.get(bi);
+            if (removed != null && removed.get(b.id())) {
                 continue;
             }
             while (true) {
@@ -459,36 +475,35 @@ public final class Simplifier {
                 }
                 BlockCall bc = t.targets().get(0);
                 Block c = bc.target();
-                if (c == b || c == f.entry() || preds.get(c.id()).size() != 1) {
+                if (c == b || c == f.entry() || predCount[c.id()] != 1) {
                     break;
                 }
-                for (int i = 0; i < c.params().size(); i++) {
-                    c.params().get(i).aliasTo(bc.args().get(i).resolve());
+                List<Value> params = c.params();
+                for (int i = 0; i < params.size(); i++) {
+                    params.get(i).aliasTo(bc.args().get(i).resolve());
                 }
-                while (!c.params().isEmpty()) {
-                    c.removeParam(c.params().size() - 1);
+                while (!params.isEmpty()) {
+                    c.removeParam(params.size() - 1);
                 }
-                b.insts().remove(b.insts().size() - 1);
-                for (Inst inst : List.copyOf(c.insts())) {
-                    b.insert(b.insts().size(), inst);
+                List<Inst> into = b.insts();
+                into.remove(into.size() - 1);
+                List<Inst> moved = c.insts();
+                for (int i = 0; i < moved.size(); i++) {
+                    b.insert(into.size(), moved.get(i));
                 }
-                c.insts().clear();
-                for (Block s : b.successors()) {
-                    List<Block> ps = preds.get(s.id());
-                    for (int i = 0; i < ps.size(); i++) {
-                        if (ps.get(i) == c) {
-                            ps.set(i, b);
-                        }
-                    }
+                moved.clear();
+                if (removed == null) {
+                    removed = new BitSet(f.blockIdBound());
                 }
-                removed.add(c);
-                changed = true;
+                removed.set(c.id());
             }
         }
-        if (changed) {
-            f.blocks().removeIf(removed::contains);
+        if (removed != null) {
+            BitSet gone = removed;
+            blocks.removeIf(x -> gone.get(x.id()));
+            return true;
         }
-        return changed;
+        return false;
     }
 
     private static boolean sameArgs(BlockCall a, BlockCall b) {
