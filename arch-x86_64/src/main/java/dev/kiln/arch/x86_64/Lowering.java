@@ -1073,17 +1073,18 @@ final class Lowering {
         }
         int results = ct.results().size();
         maxOutgoingStackArgs = Math.max(maxOutgoingStackArgs, stackIndex + (results > 1 ? results : 0));
-        List<Integer> callUses = new ArrayList<>();
+        int[] callUses = new int[n + 1];
+        int uses = 0;
         for (int i = 0; i < n; i++) {
             if (argPreg[i] != MInst.NONE) {
                 mov(sizeOf(inst.arg(i).type()), argPreg[i], argRegs[i]);
-                callUses.add(argPreg[i]);
+                callUses[uses++] = argPreg[i];
             }
         }
         if (extraUse != MInst.NONE) {
-            callUses.add(extraUse);
+            callUses[uses++] = extraUse;
         }
-        emit(m.uses(callUses.stream().mapToInt(Integer::intValue).toArray()).defs(callClobbers()));
+        emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(callClobbers()));
         if (inst.results().size() == 1) {
             Value r = inst.results().get(0);
             mov(sizeOf(r.type()), vreg(r), isFloat(r.type()) ? MInst.XMM_BASE : Gpr.RAX.encoding());
@@ -1102,7 +1103,23 @@ final class Lowering {
 
     /** The registers among {@code regs} that exist (NONE for an absent index is left out). */
     private static int[] operands(int... regs) {
-        return java.util.Arrays.stream(regs).filter(r -> r != MInst.NONE).toArray();
+        int n = 0;
+        for (int r : regs) {
+            if (r != MInst.NONE) {
+                n++;
+            }
+        }
+        if (n == regs.length) {
+            return regs;
+        }
+        int[] out = new int[n];
+        n = 0;
+        for (int r : regs) {
+            if (r != MInst.NONE) {
+                out[n++] = r;
+            }
+        }
+        return out;
     }
 
     private void zext32(int dst, int src) {

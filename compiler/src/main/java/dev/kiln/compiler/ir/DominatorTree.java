@@ -29,13 +29,30 @@ public final class DominatorTree {
         for (int i = 0; i < rpo.size(); i++) {
             rpoNumber[rpo.get(i).id()] = i;
         }
-        List<List<Block>> preds = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            preds.add(new ArrayList<>(2));
+        // predecessors among the reachable blocks, by block id, as one array (CSR: predStart[id]..predStart[id + 1])
+        int[] predStart = new int[n + 1];
+        for (int i = 0; i < rpo.size(); i++) {
+            Inst t = rpo.get(i).terminator();
+            if (t != null) {
+                List<BlockCall> targets = t.targets();
+                for (int k = 0; k < targets.size(); k++) {
+                    predStart[targets.get(k).target().id() + 1]++;
+                }
+            }
         }
-        for (Block b : rpo) {
-            for (Block s : b.successors()) {
-                preds.get(s.id()).add(b);
+        for (int i = 0; i < n; i++) {
+            predStart[i + 1] += predStart[i];
+        }
+        int[] preds = new int[predStart[n]];
+        int[] fill = Arrays.copyOf(predStart, n);
+        for (int i = 0; i < rpo.size(); i++) {
+            Block b = rpo.get(i);
+            Inst t = b.terminator();
+            if (t != null) {
+                List<BlockCall> targets = t.targets();
+                for (int k = 0; k < targets.size(); k++) {
+                    preds[fill[targets.get(k).target().id()]++] = b.id();
+                }
             }
         }
         int[] idom = new int[n];
@@ -48,11 +65,12 @@ public final class DominatorTree {
             for (int i = 1; i < rpo.size(); i++) {
                 Block b = rpo.get(i);
                 int newIdom = -1;
-                for (Block p : preds.get(b.id())) {
-                    if (idom[p.id()] == -1) {
+                for (int k = predStart[b.id()]; k < predStart[b.id() + 1]; k++) {
+                    int p = preds[k];
+                    if (idom[p] == -1) {
                         continue;
                     }
-                    newIdom = newIdom == -1 ? p.id() : intersect(p.id(), newIdom, idom, rpoNumber);
+                    newIdom = newIdom == -1 ? p : intersect(p, newIdom, idom, rpoNumber);
                 }
                 if (newIdom != -1 && idom[b.id()] != newIdom) {
                     idom[b.id()] = newIdom;

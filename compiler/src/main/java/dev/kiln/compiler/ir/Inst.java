@@ -21,7 +21,12 @@ public final class Inst {
 
     Inst(Op op, List<Value> args, long imm, Cond cond, List<BlockCall> targets) {
         this.op = op;
-        this.args = new ArrayList<>(args);
+        int n = args.size();
+        ArrayList<Value> a = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            a.add(args.get(i));
+        }
+        this.args = a;
         this.imm = imm;
         this.cond = cond;
         this.targets = targets == null || targets.isEmpty() ? List.of() : List.copyOf(targets);

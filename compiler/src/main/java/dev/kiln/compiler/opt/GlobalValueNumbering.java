@@ -251,10 +251,11 @@ public final class GlobalValueNumbering {
 
         private void visit(Block b) {
             List<Inst> insts = b.insts();
-            for (int i = 0; i < insts.size(); ) {
+            int n = insts.size();
+            boolean[] removed = null; // removal waits for the end of the block: one pass, not one shift each
+            for (int i = 0; i < n; i++) {
                 Inst inst = insts.get(i);
                 if (!numbered(inst)) {
-                    i++;
                     continue;
                 }
                 int h = hash(inst);
@@ -263,12 +264,23 @@ public final class GlobalValueNumbering {
                     if (!inst.results().isEmpty()) {
                         inst.result().aliasTo(prev.result());
                     }
-                    insts.remove(i);
+                    if (removed == null) {
+                        removed = new boolean[n];
+                    }
+                    removed[i] = true;
                     changed = true;
                     continue;
                 }
                 push(inst, h);
-                i++;
+            }
+            if (removed != null) {
+                int w = 0;
+                for (int i = 0; i < n; i++) {
+                    if (!removed[i]) {
+                        insts.set(w++, insts.get(i));
+                    }
+                }
+                insts.subList(w, n).clear();
             }
         }
 
@@ -349,8 +361,7 @@ public final class GlobalValueNumbering {
                 return false;
             }
             // the region between the blocks depends only on them and on what the reader reads: memoized
-            PathKey key = new PathKey(b1.id(), b2.id(), later.op(), later.op() == Op.VMCTX_LOAD ? later.imm() : 0,
-                    later.op() == Op.VMCTX_LOAD ? later.result().type().bits() : 0);
+            PathKey key = new PathKey(b1.id(), b2.id(), later);
             Boolean known = pathClean.get(key);
             if (known == null) {
                 known = regionClean(b1, b2, later);
@@ -359,8 +370,37 @@ public final class GlobalValueNumbering {
             return known;
         }
 
-        /** A reader's view of the blocks between two others (see {@link #available}). */
-        private record PathKey(int from, int to, Op op, long imm, int bits) {
+        /**
+         * A reader's view of the blocks between two others (see {@link #available}): the blocks, the
+         * reader's opcode, and for a {@code vmctx_load} the bytes it reads.
+         */
+        private static final class PathKey {
+            private final int from;
+            private final int to;
+            private final Op op;
+            private final long imm;
+            private final int width;
+            private final int hash;
+
+            PathKey(int from, int to, Inst reader) {
+                this.from = from;
+                this.to = to;
+                this.op = reader.op();
+                boolean vmctx = reader.op() == Op.VMCTX_LOAD;
+                this.imm = vmctx ? reader.imm() : -1;
+                this.width = vmctx ? reader.results().get(0).type().bits() : 0;
+                this.hash = ((from * 31 + to) * 31 + op.ordinal()) * 961 + Long.hashCode(imm) * 31 + width;
+            }
+
+            @Override
+            public int hashCode() {
+                return hash;
+            }
+
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof PathKey k && k.from == from && k.to == to && k.op == op && k.imm == imm && k.width == width;
+            }
         }
 
         private final Map<PathKey, Boolean> pathClean = new HashMap<>();
