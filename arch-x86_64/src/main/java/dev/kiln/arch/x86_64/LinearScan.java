@@ -71,7 +71,17 @@ final class LinearScan {
             this.reg = reg;
         }
 
-        void add(int f, int t) {
+        /**
+         * Adds {@code [f, t)} below every range added so far (intervals are built backwards), merging
+         * it with the lowest one when they touch or overlap; {@link #finish} puts the ranges in
+         * ascending order.
+         */
+        void addBelow(int f, int t) {
+            if (count > 0 && t >= from[count - 1]) {
+                from[count - 1] = Math.min(from[count - 1], f);
+                to[count - 1] = Math.max(to[count - 1], t);
+                return;
+            }
             if (count == from.length) {
                 from = Arrays.copyOf(from, count * 2);
                 to = Arrays.copyOf(to, count * 2);
@@ -81,33 +91,16 @@ final class LinearScan {
             count++;
         }
 
-        /** Sorts and merges overlapping or adjacent ranges. */
-        void normalize() {
-            if (count <= 1) {
-                return;
+        /** Reverses the ranges built by {@link #addBelow} into ascending order. */
+        void finish() {
+            for (int i = 0, j = count - 1; i < j; i++, j--) {
+                int f = from[i];
+                from[i] = from[j];
+                from[j] = f;
+                int t = to[i];
+                to[i] = to[j];
+                to[j] = t;
             }
-            long[] ranges = new long[count]; // (from, to) packed: positions are non-negative ints
-            for (int i = 0; i < count; i++) {
-                ranges[i] = ((long) from[i] << 32) | to[i];
-            }
-            Arrays.sort(ranges);
-            int[] nf = new int[count];
-            int[] nt = new int[count];
-            int n = 0;
-            for (long r : ranges) {
-                int f = (int) (r >>> 32);
-                int t = (int) r;
-                if (n > 0 && f <= nt[n - 1]) {
-                    nt[n - 1] = Math.max(nt[n - 1], t);
-                } else {
-                    nf[n] = f;
-                    nt[n] = t;
-                    n++;
-                }
-            }
-            from = nf;
-            to = nt;
-            count = n;
         }
 
         int start() {
@@ -316,22 +309,20 @@ final class LinearScan {
             }
         }
 
-        // lastRangeStart[v] is meaningful only when rangeBlock[v] is the current block (no per-block reset)
-        int[] lastRangeStart = new int[nv];
-        int[] rangeBlock = new int[nv];
-        Arrays.fill(rangeBlock, -1);
-        for (MBlock b : blocks) {
+        // Blocks and instructions backwards (Wimmer and Franz): every range is added below the ones
+        // already there, so an interval's ranges come out sorted (descending) and a range touching
+        // the previous one merges with it; a value's range is "open" in a block while it starts at the
+        // block's first position, and a definition moves its start there.
+        for (int bi = nb - 1; bi >= 0; bi--) {
+            MBlock b = blocks.get(bi);
             int blockFrom = 2 * b.firstInst;
             int blockTo = 2 * b.endInst;
-            int bi = b.index;
             BitSet out = liveOut[b.index];
             for (int v = out.nextSetBit(0); v >= 0; v = out.nextSetBit(v + 1)) {
-                vinterval(v).add(blockFrom, blockTo);
-                lastRangeStart[v] = vinterval(v).count - 1;
-                rangeBlock[v] = bi;
+                vinterval(v).addBelow(blockFrom, blockTo);
             }
             // fixed registers: live from their def (or the block start) to their last use
-            int[] fixedUseEnd = new int[32];
+            int[] fixedUseEnd = this.fixedUseEnd;
             Arrays.fill(fixedUseEnd, -1);
             for (int i = b.insts.size() - 1; i >= 0; i--) {
                 MInst m = b.insts.get(i);
@@ -339,53 +330,55 @@ final class LinearScan {
                 int defPos = usePos + 1;
                 for (int d : m.defs) {
                     if (MInst.isVirtual(d)) {
-                        int v = d - MInst.VREG_BASE;
-                        Interval it = vinterval(v);
-                        if (rangeBlock[v] == bi && lastRangeStart[v] >= 0) {
-                            it.from[lastRangeStart[v]] = defPos;
-                            lastRangeStart[v] = -1;
+                        Interval it = vinterval(d - MInst.VREG_BASE);
+                        if (it.count > 0 && it.from[it.count - 1] == blockFrom) {
+                            it.from[it.count - 1] = defPos;
                         } else {
-                            it.add(defPos, defPos + 1); // dead def: still needs a register there
+                            it.addBelow(defPos, defPos + 1); // dead def: still needs a register there
                         }
                     } else {
                         int end = fixedUseEnd[d] >= 0 ? fixedUseEnd[d] : defPos + 1;
-                        fixed(d).add(m.earlyClobber ? usePos : defPos, end);
+                        fixed(d).addBelow(m.earlyClobber ? usePos : defPos, end);
                         fixedUseEnd[d] = -1;
                     }
                 }
                 for (int u : m.uses) {
                     if (MInst.isVirtual(u)) {
-                        int v = u - MInst.VREG_BASE;
-                        Interval it = vinterval(v);
-                        if (rangeBlock[v] != bi || lastRangeStart[v] < 0) {
-                            it.add(blockFrom, usePos + 1);
-                            lastRangeStart[v] = it.count - 1;
-                            rangeBlock[v] = bi;
+                        Interval it = vinterval(u - MInst.VREG_BASE);
+                        if (it.count == 0 || it.from[it.count - 1] != blockFrom) {
+                            it.addBelow(blockFrom, usePos + 1);
                         }
                     } else if (fixedUseEnd[u] < 0) {
                         fixedUseEnd[u] = usePos + 1;
                     }
                 }
-                recordHints(m);
             }
             for (int r = 0; r < 32; r++) {
                 if (fixedUseEnd[r] >= 0) {
                     // used before any def in this block: live from the block start (entry parameters)
-                    fixed(r).add(blockFrom, fixedUseEnd[r]);
+                    fixed(r).addBelow(blockFrom, fixedUseEnd[r]);
                 }
             }
         }
         for (Interval it : vintervals) {
             if (it != null) {
-                it.normalize();
+                it.finish();
             }
         }
         for (Interval it : fixed) {
             if (it != null) {
-                it.normalize();
+                it.finish();
+            }
+        }
+        // hints in the order they always had: blocks forwards, instructions backwards
+        for (MBlock b : blocks) {
+            for (int i = b.insts.size() - 1; i >= 0; i--) {
+                recordHints(b.insts.get(i));
             }
         }
     }
+
+    private final int[] fixedUseEnd = new int[32];
 
     private void recordHints(MInst m) {
         if (m.op == MOp.LEA && MInst.isVirtual(m.dst) && MInst.isVirtual(m.src)) {
