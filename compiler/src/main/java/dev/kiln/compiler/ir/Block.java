@@ -107,6 +107,24 @@ public final class Block {
     }
 
     /** Appends an instruction with one result of type {@code type} and returns the result. */
+    /**
+     * Creates an instruction and puts it in place of the instruction at {@code index} (which leaves
+     * the block; its results keep their identity, so alias them first if they have uses).
+     *
+     * @param resultTypes types of the results to create
+     * @return the new instruction
+     * @throws IndexOutOfBoundsException if {@code index} is not an instruction's position
+     */
+    public Inst replace(int index, Op op, List<Value> args, long imm, Cond cond, List<IrType> resultTypes) {
+        Inst inst = new Inst(op, args, imm, cond, null);
+        inst.setBlock(this);
+        for (int i = 0; i < resultTypes.size(); i++) {
+            inst.addResult(function.newValue(resultTypes.get(i)));
+        }
+        insts.set(index, inst);
+        return inst;
+    }
+
     public Value append1(Op op, IrType type, long imm, Value... args) {
         return append(op, List.of(args), imm, null, null, List.of(type)).result();
     }

@@ -102,38 +102,41 @@ public final class BoundsCheckElimination {
      * which needs no {@code len - 1} either.
      */
     private static boolean compareWithLengthLessOffset(IrFunction f) {
-        List<Inst> checks = new java.util.ArrayList<>();
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
-                Check c = decompose(inst);
-                if (c != null && c.base() != null && c.c() >= 1 && (c.c() == 1 || c.len().definingInst() != null)) {
-                    checks.add(inst);
-                }
-            }
-        }
+        boolean changed = false;
         Map<Long, Map<Integer, Value>> lenMinus = new HashMap<>();
-        for (Inst check : checks) {
-            Check c = decompose(check);
-            Value len = c.len();
-            Block b = check.block();
-            int i = b.insts().indexOf(check);
-            if (c.c() == 1) {
-                OptUtil.insert(b, i, Op.TRAPIF, List.of(c.base(), len), check.imm(), Cond.UGE, null);
-                b.insts().remove(i + 1);
-                continue;
+        List<Block> blocks = f.blocks();
+        for (int bi = 0; bi < blocks.size(); bi++) {
+            Block b = blocks.get(bi);
+            List<Inst> insts = b.insts();
+            for (int i = 0; i < insts.size(); i++) {
+                Inst check = insts.get(i);
+                Check c = decompose(check);
+                if (c == null || c.base() == null || c.c() < 1 || (c.c() != 1 && c.len().definingInst() == null)) {
+                    continue;
+                }
+                changed = true;
+                Value len = c.len();
+                if (c.c() == 1) {
+                    b.replace(i, Op.TRAPIF, List.of(c.base(), len), check.imm(), Cond.UGE, List.of());
+                    continue;
+                }
+                Map<Integer, Value> byLen = lenMinus.computeIfAbsent(c.c(), k -> new HashMap<>());
+                Value lenc = byLen.get(len.id());
+                if (lenc == null) {
+                    Inst def = len.definingInst();
+                    Block db = def.block();
+                    int at = db.insts().indexOf(def) + 1;
+                    Value k = OptUtil.insertIconst(db, at, IrType.I64, c.c());
+                    lenc = OptUtil.insert(db, at + 1, Op.ISUB, List.of(len, k), 0, null, IrType.I64).result();
+                    byLen.put(len.id(), lenc);
+                    if (db == b) {
+                        i += 2; // the length's definition dominates the check: it is above it in this block
+                    }
+                }
+                b.replace(i, Op.TRAPIF, List.of(c.base(), lenc), check.imm(), Cond.SGT, List.of());
             }
-            Value lenc = lenMinus.computeIfAbsent(c.c(), k -> new HashMap<>()).computeIfAbsent(len.id(), id -> {
-                Inst def = len.definingInst();
-                Block db = def.block();
-                int at = db.insts().indexOf(def) + 1;
-                Value k = OptUtil.insertIconst(db, at, IrType.I64, c.c());
-                return OptUtil.insert(db, at + 1, Op.ISUB, List.of(len, k), 0, null, IrType.I64).result();
-            });
-            i = b.insts().indexOf(check); // the subtraction may have gone into this block
-            OptUtil.insert(b, i, Op.TRAPIF, List.of(c.base(), lenc), check.imm(), Cond.SGT, null);
-            b.insts().remove(i + 1);
         }
-        return !checks.isEmpty();
+        return changed;
     }
 
     private static boolean widen(Block b) {

@@ -163,7 +163,7 @@ public final class GlobalValueNumbering {
          * write, so positions taken from one snapshot of a block keep their order for the rest of the
          * pass, like the writers' positions taken from the same snapshot.
          */
-        private final int[] ordinal;
+        private int[] ordinal;
         /** Predecessors by block id, computed on first use. */
         private List<List<Block>> preds;
 
@@ -177,7 +177,6 @@ public final class GlobalValueNumbering {
             this.heads = new int[Integer.highestOneBit(Math.max(16, insts) * 2)];
             java.util.Arrays.fill(heads, -1);
             this.writers = new Writers[f.blockIdBound()];
-            this.ordinal = new int[f.valueCount()];
         }
 
         private Inst lookup(Inst inst, int h) {
@@ -294,6 +293,9 @@ public final class GlobalValueNumbering {
         }
 
         private Writers computeWriters(Block b) {
+            if (ordinal == null) {
+                ordinal = new int[f.valueCount()];
+            }
             List<Inst> insts = b.insts();
             Inst[] w = null;
             int[] wo = null;

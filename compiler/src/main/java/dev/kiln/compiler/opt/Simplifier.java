@@ -95,24 +95,18 @@ public final class Simplifier {
     }
 
     private static int replaceWithIconst(Block b, int i, Inst inst, long c) {
-        Value k = OptUtil.insertIconst(b, i, inst.result().type(), c);
-        inst.result().aliasTo(k);
-        b.insts().remove(i + 1);
-        return REPLACED;
+        IrType t = inst.result().type();
+        return replaceWithInst(b, i, inst, Op.ICONST, List.of(), OptUtil.canon(t, c), null);
     }
 
     private static int replaceWithFconst(Block b, int i, Inst inst, long bits) {
-        Value k = OptUtil.insert(b, i, Op.FCONST, List.of(), bits, null, inst.result().type()).result();
-        inst.result().aliasTo(k);
-        b.insts().remove(i + 1);
-        return REPLACED;
+        return replaceWithInst(b, i, inst, Op.FCONST, List.of(), bits, null);
     }
 
-    /** Replaces {@code inst} by a new instruction {@code op args} (inserted at i); returns REPLACED. */
+    /** Replaces {@code inst} (at i) by a new instruction {@code op args} with the same result type; returns REPLACED. */
     private static int replaceWithInst(Block b, int i, Inst inst, Op op, List<Value> args, long imm, Cond cond) {
-        Inst n = OptUtil.insert(b, i, op, args, imm, cond, inst.result().type());
+        Inst n = b.replace(i, op, args, imm, cond, List.of(inst.result().type()));
         inst.result().aliasTo(n.result());
-        b.insts().remove(i + 1);
         return REPLACED;
     }
 

@@ -630,8 +630,9 @@ public final class Validator {
                 for (int i = fixedIn.size() - 1; i >= 0; i--) {
                     pop(code(fixedIn.get(i)));
                 }
-                for (ValType t : op.resultTypes()) {
-                    push(code(t));
+                List<ValType> results = op.resultTypes();
+                for (int i = 0; i < results.size(); i++) {
+                    push(code(results.get(i)));
                 }
                 return;
             }
