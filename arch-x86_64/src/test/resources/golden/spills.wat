@@ -63,10 +63,8 @@
 ;;   mov    ebx,DWORD PTR [rax+rdi*1+0x14]
 ;;   mov    r12d,DWORD PTR [rax+rdi*1+0x18]
 ;;   mov    r13d,DWORD PTR [rax+rdi*1+0x1c]
-;;   mov    r11d,DWORD PTR [rax+rdi*1+0x20]
-;;   mov    QWORD PTR [rsp+0x30],r11
-;;   mov    r11d,DWORD PTR [rax+rdi*1+0x24]
-;;   mov    QWORD PTR [rsp+0x38],r11
+;;   mov    r15d,DWORD PTR [rax+rdi*1+0x20]
+;;   mov    ebp,DWORD PTR [rax+rdi*1+0x24]
 ;;   mov    r11d,DWORD PTR [rax+rdi*1+0x28]
 ;;   mov    QWORD PTR [rsp],r11
 ;;   mov    r11d,DWORD PTR [rax+rdi*1+0x2c]
@@ -77,27 +75,29 @@
 ;;   mov    QWORD PTR [rsp+0x18],r11
 ;;   mov    r11d,DWORD PTR [rax+rdi*1+0x38]
 ;;   mov    QWORD PTR [rsp+0x20],r11
-;;   mov    r11d,DWORD PTR [rax+rdi*1+0x3c]
-;;   mov    QWORD PTR [rsp+0x28],r11
+;;   mov    eax,DWORD PTR [rax+rdi*1+0x3c]
 ;;   lea    edi,[rcx+rdx*1]
+;;   mov    QWORD PTR [rsp+0x28],rax
 ;;   lea    eax,[rsi+r8*1]
 ;;   lea    edi,[rdi+rax*1]
 ;;   lea    eax,[r9+rbx*1]
+;;   mov    QWORD PTR [rsp+0x30],r15
 ;;   lea    r15d,[r12+r13*1]
 ;;   lea    eax,[rax+r15*1]
 ;;   lea    edi,[rdi+rax*1]
-;;   mov    eax,DWORD PTR [rsp+0x30]
-;;   add    eax,DWORD PTR [rsp+0x38]
-;;   mov    r15d,DWORD PTR [rsp]
-;;   add    r15d,DWORD PTR [rsp+0x8]
-;;   lea    eax,[rax+r15*1]
-;;   mov    r15d,DWORD PTR [rsp+0x10]
-;;   add    r15d,DWORD PTR [rsp+0x18]
+;;   mov    r15d,DWORD PTR [rsp+0x30]
+;;   add    r15d,ebp
+;;   mov    eax,DWORD PTR [rsp]
+;;   add    eax,DWORD PTR [rsp+0x8]
+;;   lea    r15d,[r15+rax*1]
+;;   mov    eax,DWORD PTR [rsp+0x10]
+;;   add    eax,DWORD PTR [rsp+0x18]
+;;   mov    QWORD PTR [rsp+0x38],rbp
 ;;   mov    ebp,DWORD PTR [rsp+0x20]
 ;;   add    ebp,DWORD PTR [rsp+0x28]
-;;   lea    r15d,[r15+rbp*1]
-;;   lea    eax,[rax+r15*1]
-;;   xor    edi,eax
+;;   lea    eax,[rax+rbp*1]
+;;   lea    r15d,[r15+rax*1]
+;;   xor    edi,r15d
 ;;   sub    ecx,edx
 ;;   sub    esi,r8d
 ;;   sub    ecx,esi
@@ -105,18 +105,18 @@
 ;;   sub    r12d,r13d
 ;;   sub    r9d,r12d
 ;;   sub    ecx,r9d
-;;   mov    eax,DWORD PTR [rsp+0x30]
-;;   sub    eax,DWORD PTR [rsp+0x38]
-;;   mov    edx,DWORD PTR [rsp]
-;;   sub    edx,DWORD PTR [rsp+0x8]
+;;   mov    r15d,DWORD PTR [rsp+0x30]
+;;   sub    r15d,DWORD PTR [rsp+0x38]
+;;   mov    eax,DWORD PTR [rsp]
+;;   sub    eax,DWORD PTR [rsp+0x8]
+;;   sub    r15d,eax
+;;   mov    eax,DWORD PTR [rsp+0x10]
+;;   sub    eax,DWORD PTR [rsp+0x18]
+;;   mov    edx,DWORD PTR [rsp+0x20]
+;;   sub    edx,DWORD PTR [rsp+0x28]
 ;;   sub    eax,edx
-;;   mov    edx,DWORD PTR [rsp+0x10]
-;;   sub    edx,DWORD PTR [rsp+0x18]
-;;   mov    esi,DWORD PTR [rsp+0x20]
-;;   sub    esi,DWORD PTR [rsp+0x28]
-;;   sub    edx,esi
-;;   sub    eax,edx
-;;   imul   ecx,eax
+;;   sub    r15d,eax
+;;   imul   ecx,r15d
 ;;   lea    eax,[rdi+rcx*1]
 ;;   add    rsp,0x40
 ;;   pop    r15

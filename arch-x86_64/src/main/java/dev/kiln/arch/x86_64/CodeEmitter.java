@@ -488,8 +488,10 @@ final class CodeEmitter {
      * Loop rotation by tail duplication: a loop's back edge ({@code jmp} from {@code latch} up to
      * {@code header}) to a header that only tests the exit condition is replaced by a copy of that
      * test, so each iteration ends in one conditional branch back to the body instead of a jump to a
-     * test that branches over it. The copy is exact: the allocation gives every value one location for
-     * its whole lifetime, so the header's instructions mean the same at the end of the latch.
+     * test that branches over it. The copy is exact: every virtual register has one location (the
+     * pieces of a split interval are registers of their own, see {@link SplitResolution}) and the
+     * moves of the back edge come before the latch's jump, so the header's instructions mean the same
+     * at the end of the latch.
      */
     private boolean isRotatableLoopHeader(MBlock latch, MBlock header) {
         if (header.index == 0 || header.index > latch.index || header == latch || forwards(header)) {

@@ -9,10 +9,21 @@ import java.util.PriorityQueue;
 /**
  * Register allocation by linear scan over live intervals with lifetime holes, after Wimmer and
  * Mössenböck, "Optimized Interval Splitting in a Linear Scan Register Allocator" (VEE 2005) and
- * Wimmer and Franz, "Linear Scan Register Allocation on SSA Form" (CGO 2010), without interval
- * splitting yet: an interval that cannot keep one register over its whole lifetime is spilled
- * whole, choosing between it and the intervals blocking it by spill weight (uses weighted by
- * 8^loop depth, divided by the interval's length), so values used in inner loops keep their registers.
+ * Wimmer and Franz, "Linear Scan Register Allocation on SSA Form" (CGO 2010). An interval that
+ * cannot keep one register over its whole lifetime is split:
+ * <ul>
+ * <li>when no register is free for all of it but one is free for a while from its start, it takes
+ * the register that stays free longest up to the instruction where that ends, and the rest is
+ * scanned again from there;</li>
+ * <li>when every register is taken at its start, it competes by spill weight (uses weighted by
+ * 8^loop depth, divided by the interval's length, so values used in inner loops keep their
+ * registers) with the intervals holding the cheapest register: the loser is spilled, and a holder
+ * that started earlier keeps the register up to the instruction where the winner starts (only its
+ * rest goes to the stack).</li>
+ * </ul>
+ * The pieces of a split interval are virtual registers of their own that share one spill slot;
+ * {@link SplitResolution} renames the operands and adds the moves between pieces, inside blocks and
+ * on control-flow edges.
  *
  * <p>Positions: instruction number {@code i} (over all blocks in layout order) reads its uses at
  * {@code 2i} and writes its defs at {@code 2i+1}, so a value dying at an instruction may share a
@@ -48,14 +59,135 @@ final class LinearScan {
         int count;
         int assigned = -1;   // physical register, or -1
         int spillSlot = -1;  // stack slot, or -1
+        /** On an original interval: the stack slot of every spilled piece of its register, or -1. */
+        int familySlot = -1;
         int hintPreg = -1;
         int hintVreg = -1;
         /** Uses and definitions, each weighted by 8^loop depth: what spilling this interval would cost. */
         double useWeight;
+        /**
+         * Positions of the register's uses ({@code 2i}) and definitions ({@code 2i+1}), ascending
+         * (after {@link #finish}), with the weight of each; a register named twice by one instruction
+         * appears twice.
+         */
+        int[] usePos = new int[4];
+        double[] useW = new double[4];
+        int useCount;
+        /**
+         * The interval this one was split from, or {@code null}: the pieces of a virtual register
+         * partition its positions, each piece from its {@link #splitPos} to the next piece's.
+         */
+        Interval splitParent;
+        /** Every piece of the register in order of position, the original first; on the original only, once split. */
+        List<Interval> pieces;
+        /** The first position this piece stands for (see {@link #splitParent}). */
+        int splitPos = Integer.MIN_VALUE;
+
+        Interval root() {
+            Interval r = this;
+            while (r.splitParent != null) {
+                r = r.splitParent;
+            }
+            return r;
+        }
+
+        void addUse(int pos, double w) {
+            if (useCount == usePos.length) {
+                usePos = Arrays.copyOf(usePos, useCount * 2);
+                useW = Arrays.copyOf(useW, useCount * 2);
+            }
+            usePos[useCount] = pos;
+            useW[useCount] = w;
+            useCount++;
+            useWeight += w;
+        }
+
+        /** Whether {@code pos} is inside a range (no cursor: any order of calls). */
+        boolean coversAt(int pos) {
+            for (int i = 0; i < count; i++) {
+                if (pos < from[i]) {
+                    return false;
+                }
+                if (pos < to[i]) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * Splits this interval at {@code pos} ({@code start() < pos < end()}): ranges and uses from
+         * {@code pos} on move to a new interval for virtual register {@code newReg}, which is returned.
+         */
+        Interval splitAt(int pos, int newReg) {
+            Interval c = new Interval(newReg);
+            int k = 0;
+            while (k < count && to[k] <= pos) {
+                k++;
+            }
+            int keep = k;
+            if (k < count && from[k] < pos) {
+                c.addRange(pos, to[k]);
+                to[k] = pos;
+                keep = k + 1;
+                k++;
+            }
+            for (; k < count; k++) {
+                c.addRange(from[k], to[k]);
+            }
+            count = keep;
+            cursor = Math.min(cursor, count);
+            int u = 0;
+            while (u < useCount && usePos[u] < pos) {
+                u++;
+            }
+            double moved = 0;
+            for (int i = u; i < useCount; i++) {
+                c.addUse(usePos[i], useW[i]);
+                moved += useW[i];
+            }
+            useCount = u;
+            useWeight -= moved;
+            weight = -1;
+            c.splitParent = this;
+            c.splitPos = pos;
+            c.hintVreg = reg; // the same register as before the split needs no move
+            c.hintPreg = hintPreg;
+            Interval r = root();
+            if (r.pieces == null) {
+                r.pieces = new ArrayList<>(4);
+                r.pieces.add(r);
+            }
+            r.pieces.add(r.pieces.indexOf(this) + 1, c);
+            return c;
+        }
+
+        private void addRange(int f, int t) {
+            if (count == from.length) {
+                from = Arrays.copyOf(from, count * 2);
+                to = Arrays.copyOf(to, count * 2);
+            }
+            from[count] = f;
+            to[count] = t;
+            count++;
+        }
+
+        /** The piece of this (original) interval's register that stands for position {@code pos}. */
+        Interval pieceAt(int pos) {
+            if (pieces == null) {
+                return this;
+            }
+            for (int i = pieces.size() - 1; i > 0; i--) {
+                if (pieces.get(i).splitPos <= pos) {
+                    return pieces.get(i);
+                }
+            }
+            return this;
+        }
 
         /** Spill weight: cost of spilling per unit of lifetime (long, rarely used intervals go first). */
         double spillWeight() {
-            if (weight < 0) { // ranges and uses are final once the scan runs
+            if (weight < 0) { // computed again after a split
                 long length = 0;
                 for (int i = 0; i < count; i++) {
                     length += to[i] - from[i];
@@ -91,8 +223,16 @@ final class LinearScan {
             count++;
         }
 
-        /** Reverses the ranges built by {@link #addBelow} into ascending order. */
+        /** Reverses the ranges built by {@link #addBelow} and the uses into ascending order. */
         void finish() {
+            for (int i = 0, j = useCount - 1; i < j; i++, j--) {
+                int p = usePos[i];
+                usePos[i] = usePos[j];
+                usePos[j] = p;
+                double w = useW[i];
+                useW[i] = useW[j];
+                useW[j] = w;
+            }
             for (int i = 0, j = count - 1; i < j; i++, j--) {
                 int f = from[i];
                 from[i] = from[j];
@@ -155,7 +295,14 @@ final class LinearScan {
 
     private final List<MBlock> blocks;
     private final int vregLimit;
-    private final Interval[] vintervals;
+    /** By virtual register - VREG_BASE: the original intervals, then the pieces split off them. */
+    private Interval[] vintervals;
+    /** How many virtual registers exist: the lowering's, then one per split. */
+    private int vregCount;
+    /** Original intervals that were split. */
+    private final List<Interval> splitRoots = new ArrayList<>();
+    /** Per block index: the virtual registers (- VREG_BASE) live on entry. */
+    private BitSet[] liveIn;
     private final Interval[] fixed = new Interval[32];
     private final BitSet xmmVregs;
     private int spillSlots;
@@ -167,6 +314,7 @@ final class LinearScan {
         this.blocks = blocks;
         this.vregLimit = vregLimit;
         this.vintervals = new Interval[vregLimit - MInst.VREG_BASE];
+        this.vregCount = vintervals.length;
         this.xmmVregs = xmmVregs;
     }
 
@@ -191,21 +339,52 @@ final class LinearScan {
 
     /** The interval of virtual register {@code vreg}, or {@code null} if it is never live. */
     Interval interval(int vreg) {
-        return vintervals[vreg - MInst.VREG_BASE];
+        int v = vreg - MInst.VREG_BASE;
+        return v < vregCount ? vintervals[v] : null;
+    }
+
+    /** Splits {@code it} at {@code pos} (see {@link Interval#splitAt}); the new piece gets a virtual register of its own. */
+    private Interval split(Interval it, int pos) {
+        int v = vregCount++;
+        if (v == vintervals.length) {
+            vintervals = Arrays.copyOf(vintervals, v * 2);
+        }
+        Interval c = it.splitAt(pos, v + MInst.VREG_BASE);
+        vintervals[v] = c;
+        if (isXmm(it.reg)) {
+            xmmVregs.set(v);
+        }
+        Interval r = c.root();
+        if (r.pieces.size() == 2) {
+            splitRoots.add(r);
+        }
+        return c;
+    }
+
+    /** Original intervals that were split (each with its {@link Interval#pieces}). */
+    List<Interval> splitRoots() {
+        return splitRoots;
+    }
+
+    /** The virtual registers created by splits come after the lowering's: the next unused number. */
+    int vregLimit() {
+        return vregCount + MInst.VREG_BASE;
     }
 
     void run() {
         buildIntervals();
-        weighUses();
         allocate();
+        if (!splitRoots.isEmpty()) {
+            SplitResolution.run(this, blocks, liveIn);
+        }
     }
 
     /**
-     * Loop depth of every block from the back edges of the layout (Wasm's structured loops are
-     * contiguous in it: a branch from block b back to block h &lt;= b makes h..b a loop), then each
-     * interval's use weight.
+     * Weight of a use in each block: 8^loop depth (at most 8^6), the depth from the back edges of the
+     * layout (Wasm's structured loops are contiguous in it: a branch from block b back to block
+     * h &lt;= b makes h..b a loop).
      */
-    private void weighUses() {
+    private double[] blockWeights() {
         int n = blocks.size();
         int[] depth = new int[n];
         for (MBlock b : blocks) {
@@ -217,31 +396,11 @@ final class LinearScan {
                 }
             }
         }
-        for (MBlock b : blocks) {
-            double w = Math.pow(8, Math.min(depth[b.index], 6));
-            for (MInst m : b.insts) {
-                for (int u : m.uses) {
-                    addWeight(u, w);
-                }
-                for (int d : m.defs) {
-                    addWeight(d, w);
-                }
-                if (m.op == MOp.PMOVE) {
-                    for (int d : m.pdst) {
-                        addWeight(d, w);
-                    }
-                }
-            }
+        double[] w = new double[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = Math.pow(8, Math.min(depth[i], 6));
         }
-    }
-
-    private void addWeight(int reg, double w) {
-        if (MInst.isVirtual(reg)) {
-            Interval it = vintervals[reg - MInst.VREG_BASE];
-            if (it != null) {
-                it.useWeight += w;
-            }
-        }
+        return w;
     }
 
     // ---- liveness and intervals -----------------------------------------------------------------
@@ -275,7 +434,7 @@ final class LinearScan {
             gen[b.index] = g;
             kill[b.index] = k;
         }
-        BitSet[] liveIn = new BitSet[nb];
+        liveIn = new BitSet[nb];
         BitSet[] liveOut = new BitSet[nb];
         for (int i = 0; i < nb; i++) {
             liveIn[i] = new BitSet(nv);
@@ -313,8 +472,10 @@ final class LinearScan {
         // already there, so an interval's ranges come out sorted (descending) and a range touching
         // the previous one merges with it; a value's range is "open" in a block while it starts at the
         // block's first position, and a definition moves its start there.
+        double[] weights = blockWeights();
         for (int bi = nb - 1; bi >= 0; bi--) {
             MBlock b = blocks.get(bi);
+            double w = weights[b.index];
             int blockFrom = 2 * b.firstInst;
             int blockTo = 2 * b.endInst;
             BitSet out = liveOut[b.index];
@@ -328,9 +489,15 @@ final class LinearScan {
                 MInst m = b.insts.get(i);
                 int usePos = 2 * (b.firstInst + i);
                 int defPos = usePos + 1;
+                if (m.op == MOp.PMOVE) {
+                    for (int d : m.pdst) {
+                        vinterval(d - MInst.VREG_BASE).addUse(defPos, w); // counted again, as always
+                    }
+                }
                 for (int d : m.defs) {
                     if (MInst.isVirtual(d)) {
                         Interval it = vinterval(d - MInst.VREG_BASE);
+                        it.addUse(defPos, w);
                         if (it.count > 0 && it.from[it.count - 1] == blockFrom) {
                             it.from[it.count - 1] = defPos;
                         } else {
@@ -345,6 +512,7 @@ final class LinearScan {
                 for (int u : m.uses) {
                     if (MInst.isVirtual(u)) {
                         Interval it = vinterval(u - MInst.VREG_BASE);
+                        it.addUse(usePos, w);
                         if (it.count == 0 || it.from[it.count - 1] != blockFrom) {
                             it.addBelow(blockFrom, usePos + 1);
                         }
@@ -360,9 +528,9 @@ final class LinearScan {
                 }
             }
         }
-        for (Interval it : vintervals) {
-            if (it != null) {
-                it.finish();
+        for (int v = 0; v < vregCount; v++) {
+            if (vintervals[v] != null) {
+                vintervals[v].finish();
             }
         }
         for (Interval it : fixed) {
@@ -443,10 +611,13 @@ final class LinearScan {
 
     // ---- the scan -----------------------------------------------------------------------------
 
+    private PriorityQueue<Interval> unhandled;
+
     private void allocate() {
-        PriorityQueue<Interval> unhandled = new PriorityQueue<>((a, b) -> a.start() != b.start()
+        unhandled = new PriorityQueue<>((a, b) -> a.start() != b.start()
                 ? Integer.compare(a.start(), b.start()) : Integer.compare(a.reg, b.reg));
-        for (Interval it : vintervals) {
+        for (int v = 0; v < vregCount; v++) {
+            Interval it = vintervals[v];
             if (it != null && it.count > 0) {
                 unhandled.add(it);
             }
@@ -475,6 +646,9 @@ final class LinearScan {
                 }
             }
             int reg = tryAllocateFree(cur, active, inactive);
+            if (reg < 0) {
+                reg = tryAllocatePart(cur, active, inactive);
+            }
             if (reg >= 0) {
                 cur.assigned = reg;
                 active.add(cur);
@@ -538,10 +712,63 @@ final class LinearScan {
         return false;
     }
 
+    /**
+     * When no register is free for all of {@code cur}: the register free for longest from its start,
+     * if that is past its start, is given to the part of {@code cur} before that point, and the rest
+     * goes back to the unhandled intervals (Wimmer and Mössenböck's "split before the register is
+     * needed"); -1 when every register is taken at the start.
+     */
+    private int tryAllocatePart(Interval cur, List<Interval> active, List<Interval> inactive) {
+        int[] freeUntil = freeUntilScratch;
+        int[] order = order(cur);
+        for (int r : order) {
+            freeUntil[r] = Integer.MAX_VALUE;
+        }
+        for (int i = 0; i < active.size(); i++) {
+            freeUntil[active.get(i).assigned] = 0;
+        }
+        for (int i = 0; i < inactive.size(); i++) {
+            Interval it = inactive.get(i);
+            if (freeUntil[it.assigned] > 0) {
+                int x = it.firstIntersection(cur);
+                if (x >= 0 && x < freeUntil[it.assigned]) {
+                    freeUntil[it.assigned] = x;
+                }
+            }
+        }
+        int best = -1;
+        for (int r : order) {
+            if (freeUntil[r] > 0 && fixed[r] != null) {
+                int x = fixed[r].firstIntersection(cur);
+                if (x >= 0 && x < freeUntil[r]) {
+                    freeUntil[r] = x;
+                }
+            }
+            if (best < 0 || freeUntil[r] > freeUntil[best]) {
+                best = r;
+            }
+        }
+        int hint = cur.hintVreg >= 0 && interval(cur.hintVreg) != null ? interval(cur.hintVreg).assigned : -1;
+        if (hint >= 0 && contains(order, hint) && freeUntil[hint] == freeUntil[best]) {
+            best = hint;
+        }
+        // the split goes before an instruction (an even position), where a move can be put
+        int at = freeUntil[best] & ~1;
+        if (best < 0 || at <= cur.start()) {
+            return -1;
+        }
+        unhandled.add(split(cur, at));
+        return best;
+    }
+
+    private final int[] freeUntilScratch = new int[32];
+
     private void allocateBlocked(Interval cur, List<Interval> active, List<Interval> inactive) {
-        // For each register, the intervals that would have to go to the stack to give it to cur for its
-        // whole lifetime; take the register whose blockers are cheapest to spill, unless cur itself is
-        // cheaper (spill weights: uses weighted by loop depth, per unit of lifetime).
+        // For each register, the intervals that would have to leave it from cur's start on; take the
+        // register whose blockers are cheapest to spill, unless cur itself is cheaper (spill weights:
+        // uses weighted by loop depth, per unit of lifetime). A blocker that started before cur keeps
+        // the register up to cur's start: only the rest of it is spilled, up to its next use, from
+        // where it competes for a register again.
         double[] costOf = costScratch;
         java.util.Arrays.fill(costOf, 0);
         for (int i = 0; i < active.size(); i++) {
@@ -566,25 +793,50 @@ final class LinearScan {
             spill(cur);
             return;
         }
+        int pos = cur.start();
         for (int i = active.size() - 1; i >= 0; i--) {
             Interval it = active.get(i);
             if (it.assigned == bestReg) {
                 active.remove(i);
-                spill(it);
+                evict(it, pos);
             }
         }
         for (int i = inactive.size() - 1; i >= 0; i--) {
             Interval it = inactive.get(i);
             if (it.assigned == bestReg && it.firstIntersection(cur) >= 0) {
                 inactive.remove(i);
-                spill(it);
+                evict(it, pos);
             }
         }
         cur.assigned = bestReg;
     }
 
+    /**
+     * Takes {@code it}'s register from position {@code pos} (the scan position) on: the part before
+     * the instruction at {@code pos} keeps it and the rest is spilled (an interval starting at
+     * {@code pos} is spilled whole). The rest is not offered a register again at its next use: a
+     * reload there and a store at the next eviction cost more than reading the slot as a memory
+     * operand in the straight-line code where this happens most.
+     */
+    private void evict(Interval it, int pos) {
+        int at = pos & ~1;
+        if (at <= it.start()) {
+            spill(it);
+            return;
+        }
+        int reg = it.assigned;
+        Interval rest = split(it, at);
+        it.assigned = reg;
+        spill(rest);
+    }
+
+    /** Puts {@code it} in memory: the pieces of one virtual register share one slot. */
     private void spill(Interval it) {
         it.assigned = -1;
-        it.spillSlot = spillSlots++;
+        Interval r = it.root();
+        if (r.familySlot < 0) {
+            r.familySlot = spillSlots++;
+        }
+        it.spillSlot = r.familySlot;
     }
 }

@@ -1,0 +1,267 @@
+package dev.kiln.arch.x86_64;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * Makes the MIR agree with a linear scan that split intervals (Wimmer and Franz, "Linear Scan
+ * Register Allocation on SSA Form", CGO 2010, §4 "resolution"). Each piece of a split interval has a
+ * virtual register of its own, so afterwards every virtual register has one location again, as the
+ * emitter expects:
+ * <ol>
+ * <li>a move from the previous piece to the next is put where a piece begins inside a block while
+ * the value is live there;</li>
+ * <li>on every control-flow edge, each split value live into the successor is moved from the piece
+ * that holds it at the end of the predecessor to the piece that stands for the successor's start,
+ * when they are in different places: before the predecessor's final jump when it has one successor,
+ * at the successor's start when it has one predecessor, else in a new block on the edge;</li>
+ * <li>every operand is renamed to the piece standing for its instruction's position.</li>
+ * </ol>
+ * The moves of one place form one parallel move ({@link MOp#PMOVE}), so pieces trading registers
+ * there are handled like block arguments. Not thread-safe; mutates the blocks given.
+ */
+final class SplitResolution {
+    /** A location: a register (0..31) or {@code SLOT_BASE + spill slot}. */
+    private static final int SLOT_BASE = 1000;
+
+    private final LinearScan alloc;
+    private final List<MBlock> blocks;
+    private final List<LinearScan.Interval> roots;
+
+    private SplitResolution(LinearScan alloc, List<MBlock> blocks) {
+        this.alloc = alloc;
+        this.blocks = blocks;
+        this.roots = alloc.splitRoots();
+    }
+
+    /**
+     * Resolves the splits of {@code alloc} in {@code blocks} (the blocks it allocated, positions as
+     * it numbered them; edge blocks are appended to the list).
+     *
+     * @param liveIn per block index, the virtual registers ({@code - VREG_BASE}) live on entry
+     */
+    static void run(LinearScan alloc, List<MBlock> blocks, BitSet[] liveIn) {
+        new SplitResolution(alloc, blocks).resolve(liveIn);
+    }
+
+    /** Where moves go: in this order when several go before one instruction. */
+    private static final int AT_START = 0;
+    private static final int INSIDE = 1;
+    private static final int AT_END = 2;
+
+    /** Moves to put before instruction {@code index} of a block, as parallel {dst, src} pairs. */
+    private record Moves(MBlock block, int index, int kind, List<int[]> pairs) {
+    }
+
+    private void resolve(BitSet[] liveIn) {
+        int n = blocks.size();
+        List<Moves> inside = new ArrayList<>();
+        // 1. pieces beginning inside a block
+        for (LinearScan.Interval r : roots) {
+            List<LinearScan.Interval> pieces = r.pieces;
+            for (int i = 1; i < pieces.size(); i++) {
+                LinearScan.Interval c = pieces.get(i);
+                LinearScan.Interval prev = pieces.get(i - 1);
+                int p = c.splitPos;
+                MBlock b = blockAt(p);
+                if (b == null || p == 2 * b.firstInst || loc(prev) == loc(c)) {
+                    continue; // a block's start is an edge: resolved below
+                }
+                if (prev.coversAt(p - 1) && c.coversAt(p)) {
+                    add(inside, b, p / 2 - b.firstInst, c.reg, prev.reg);
+                }
+            }
+        }
+        // 2. edges
+        int[] preds = new int[n];
+        for (int bi = 0; bi < n; bi++) {
+            for (MBlock s : distinct(blocks.get(bi).succs)) {
+                preds[s.index]++;
+            }
+        }
+        List<Moves> atEnd = new ArrayList<>();
+        List<Moves> atStart = new ArrayList<>();
+        List<MBlock[]> onEdge = new ArrayList<>(); // {pred, succ}, same order as edgeMoves
+        List<List<int[]>> edgeMoves = new ArrayList<>();
+        for (int bi = 0; bi < n; bi++) {
+            MBlock pb = blocks.get(bi);
+            List<MBlock> succs = distinct(pb.succs);
+            for (MBlock s : succs) {
+                List<int[]> pairs = new ArrayList<>();
+                BitSet live = liveIn[s.index];
+                for (LinearScan.Interval r : roots) {
+                    if (!live.get(r.reg - MInst.VREG_BASE)) {
+                        continue;
+                    }
+                    LinearScan.Interval from = r.pieceAt(2 * pb.endInst - 1);
+                    LinearScan.Interval to = r.pieceAt(2 * s.firstInst);
+                    if (from != to && loc(from) != loc(to)) {
+                        pairs.add(new int[] {to.reg, from.reg});
+                    }
+                }
+                if (pairs.isEmpty()) {
+                    continue;
+                }
+                if (succs.size() == 1) {
+                    int last = pb.insts.size() - 1;
+                    boolean branch = last >= 0 && isBranch(pb.insts.get(last).op);
+                    atEnd.add(new Moves(pb, branch ? last : last + 1, AT_END, pairs));
+                } else if (preds[s.index] == 1) {
+                    atStart.add(new Moves(s, 0, AT_START, pairs));
+                } else {
+                    onEdge.add(new MBlock[] {pb, s});
+                    edgeMoves.add(pairs);
+                }
+            }
+        }
+        // 3. operands to pieces, by the positions the scan used
+        for (int bi = 0; bi < n; bi++) {
+            MBlock b = blocks.get(bi);
+            for (int k = 0; k < b.insts.size(); k++) {
+                rename(b.insts.get(k), 2 * (b.firstInst + k));
+            }
+        }
+        // 4. the moves: later positions in a block first, so earlier indexes stay valid; of moves
+        // before one instruction, the last to run is inserted first
+        List<Moves> all = new ArrayList<>(inside);
+        all.addAll(atEnd);
+        all.addAll(atStart);
+        all.sort((a, b) -> a.block() != b.block() ? Integer.compare(a.block().index, b.block().index)
+                : a.index() != b.index() ? Integer.compare(b.index(), a.index()) : Integer.compare(b.kind(), a.kind()));
+        for (int i = 0; i < all.size(); ) {
+            Moves m = all.get(i);
+            List<int[]> pairs = new ArrayList<>(m.pairs());
+            int j = i + 1;
+            while (j < all.size() && all.get(j).block() == m.block() && all.get(j).index() == m.index()
+                    && all.get(j).kind() == m.kind()) {
+                pairs.addAll(all.get(j).pairs());
+                j++;
+            }
+            m.block().insts.add(m.index(), pmove(pairs));
+            i = j;
+        }
+        for (int e = 0; e < onEdge.size(); e++) {
+            splitEdge(onEdge.get(e)[0], onEdge.get(e)[1], edgeMoves.get(e));
+        }
+    }
+
+    private static void add(List<Moves> moves, MBlock b, int index, int dst, int src) {
+        List<int[]> pairs = new ArrayList<>(1);
+        pairs.add(new int[] {dst, src});
+        moves.add(new Moves(b, index, INSIDE, pairs));
+    }
+
+    /** The original block whose positions include {@code pos}, or {@code null}. */
+    private MBlock blockAt(int pos) {
+        int inst = pos / 2;
+        int lo = 0;
+        int hi = blocks.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            MBlock b = blocks.get(mid);
+            if (inst < b.firstInst) {
+                hi = mid - 1;
+            } else if (inst >= b.endInst) {
+                lo = mid + 1;
+            } else {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    private static List<MBlock> distinct(List<MBlock> succs) {
+        if (succs.size() <= 1 || succs.size() == 2 && succs.get(0) != succs.get(1)) {
+            return succs;
+        }
+        List<MBlock> out = new ArrayList<>(succs.size());
+        for (MBlock s : succs) {
+            if (!out.contains(s)) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    private static int loc(LinearScan.Interval it) {
+        return it.assigned >= 0 ? it.assigned : SLOT_BASE + it.spillSlot;
+    }
+
+    private static boolean isBranch(MOp op) {
+        return op == MOp.JMP || op == MOp.JCC || op == MOp.BR_TABLE;
+    }
+
+    /** The piece of {@code reg}'s interval standing for position {@code pos} (pieces themselves stay). */
+    private int piece(int reg, int pos) {
+        if (!MInst.isVirtual(reg)) {
+            return reg;
+        }
+        LinearScan.Interval it = alloc.interval(reg);
+        return it == null || it.splitParent != null || it.pieces == null ? reg : it.pieceAt(pos).reg;
+    }
+
+    private void rename(MInst m, int pos) {
+        m.dst = piece(m.dst, pos);
+        m.src = piece(m.src, pos);
+        m.src2 = piece(m.src2, pos);
+        m.src3 = piece(m.src3, pos);
+        renameAll(m.uses, pos);
+        renameAll(m.defs, pos);
+        if (m.pdst != null) {
+            renameAll(m.pdst, pos);
+        }
+        if (m.psrc != null) {
+            renameAll(m.psrc, pos);
+        }
+    }
+
+    private void renameAll(int[] regs, int pos) {
+        for (int i = 0; i < regs.length; i++) {
+            regs[i] = piece(regs[i], pos);
+        }
+    }
+
+    private static MInst pmove(List<int[]> pairs) {
+        MInst m = new MInst(MOp.PMOVE);
+        int n = pairs.size();
+        m.pdst = new int[n];
+        m.psrc = new int[n];
+        m.pconst = new long[n];
+        m.psize = new Size[n];
+        for (int i = 0; i < n; i++) {
+            m.pdst[i] = pairs.get(i)[0];
+            m.psrc[i] = pairs.get(i)[1];
+            m.psize[i] = Size.S64;
+        }
+        return m.uses(m.psrc.clone()).defs(m.pdst.clone());
+    }
+
+    /** Puts the moves of edge {@code from -> to} in a new block on the edge. */
+    private void splitEdge(MBlock from, MBlock to, List<int[]> pairs) {
+        MBlock e = new MBlock(blocks.size());
+        e.add(pmove(pairs));
+        MInst jmp = new MInst(MOp.JMP);
+        jmp.target = to;
+        e.add(jmp);
+        e.succs.add(to);
+        blocks.add(e);
+        for (int i = 0; i < from.succs.size(); i++) {
+            if (from.succs.get(i) == to) {
+                from.succs.set(i, e);
+            }
+        }
+        MInst t = from.insts.get(from.insts.size() - 1);
+        if (t.target == to) {
+            t.target = e;
+        }
+        if (t.target2 == to) {
+            t.target2 = e;
+        }
+        if (t.tableTargets != null) {
+            List<MBlock> targets = new ArrayList<>(t.tableTargets);
+            targets.replaceAll(x -> x == to ? e : x);
+            t.tableTargets = targets;
+        }
+    }
+}
