@@ -1487,15 +1487,15 @@ final class CodeEmitter {
 
     // ---- parallel moves -------------------------------------------------------------------------
 
-    /** A location: a register (0..15) or a spill slot ({@code SLOT_BASE + slot}). */
-    private static final int SLOT_BASE = 1000;
+    /** A location: a register or a spill slot ({@code SLOT_BASE + slot}), see {@link LinearScan#location}. */
+    private static final int SLOT_BASE = LinearScan.SLOT_BASE;
 
     private int loc(int vreg) {
         LinearScan.Interval it = alloc.interval(vreg);
         if (it == null) {
             return -1; // never live: the move is dead
         }
-        return it.assigned >= 0 ? it.assigned : SLOT_BASE + it.spillSlot;
+        return LinearScan.location(it);
     }
 
     private void parallelMove(MInst m) {

@@ -162,6 +162,7 @@ final class LinearScan {
             return c;
         }
 
+        /** Appends {@code [f, t)} as the last range. */
         private void addRange(int f, int t) {
             if (count == from.length) {
                 from = Arrays.copyOf(from, count * 2);
@@ -214,13 +215,7 @@ final class LinearScan {
                 to[count - 1] = Math.max(to[count - 1], t);
                 return;
             }
-            if (count == from.length) {
-                from = Arrays.copyOf(from, count * 2);
-                to = Arrays.copyOf(to, count * 2);
-            }
-            from[count] = f;
-            to[count] = t;
-            count++;
+            addRange(f, t);
         }
 
         /** Reverses the ranges built by {@link #addBelow} and the uses into ascending order. */
@@ -294,7 +289,6 @@ final class LinearScan {
     }
 
     private final List<MBlock> blocks;
-    private final int vregLimit;
     /** By virtual register - VREG_BASE: the original intervals, then the pieces split off them. */
     private Interval[] vintervals;
     /** How many virtual registers exist: the lowering's, then one per split. */
@@ -312,7 +306,6 @@ final class LinearScan {
      */
     LinearScan(List<MBlock> blocks, int vregLimit, BitSet xmmVregs) {
         this.blocks = blocks;
-        this.vregLimit = vregLimit;
         this.vintervals = new Interval[vregLimit - MInst.VREG_BASE];
         this.vregCount = vintervals.length;
         this.xmmVregs = xmmVregs;
@@ -361,14 +354,17 @@ final class LinearScan {
         return c;
     }
 
+    /** Locations of values (see {@link #location}): registers are 0..31, spill slot k is {@code SLOT_BASE + k}. */
+    static final int SLOT_BASE = 1000;
+
+    /** Where {@code it} lives: its register, or {@code SLOT_BASE} plus its spill slot. */
+    static int location(Interval it) {
+        return it.assigned >= 0 ? it.assigned : SLOT_BASE + it.spillSlot;
+    }
+
     /** Original intervals that were split (each with its {@link Interval#pieces}). */
     List<Interval> splitRoots() {
         return splitRoots;
-    }
-
-    /** The virtual registers created by splits come after the lowering's: the next unused number. */
-    int vregLimit() {
-        return vregCount + MInst.VREG_BASE;
     }
 
     void run() {
@@ -754,7 +750,7 @@ final class LinearScan {
         }
         // the split goes before an instruction (an even position), where a move can be put
         int at = freeUntil[best] & ~1;
-        if (best < 0 || at <= cur.start()) {
+        if (at <= cur.start()) {
             return -1;
         }
         unhandled.add(split(cur, at));
@@ -767,8 +763,7 @@ final class LinearScan {
         // For each register, the intervals that would have to leave it from cur's start on; take the
         // register whose blockers are cheapest to spill, unless cur itself is cheaper (spill weights:
         // uses weighted by loop depth, per unit of lifetime). A blocker that started before cur keeps
-        // the register up to cur's start: only the rest of it is spilled, up to its next use, from
-        // where it competes for a register again.
+        // the register up to cur's start: only the rest of it is spilled (see evict).
         double[] costOf = costScratch;
         java.util.Arrays.fill(costOf, 0);
         for (int i = 0; i < active.size(); i++) {
@@ -824,10 +819,7 @@ final class LinearScan {
             spill(it);
             return;
         }
-        int reg = it.assigned;
-        Interval rest = split(it, at);
-        it.assigned = reg;
-        spill(rest);
+        spill(split(it, at)); // the part before keeps its register
     }
 
     /** Puts {@code it} in memory: the pieces of one virtual register share one slot. */

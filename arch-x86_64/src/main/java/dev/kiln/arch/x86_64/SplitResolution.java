@@ -22,9 +22,6 @@ import java.util.List;
  * there are handled like block arguments. Not thread-safe; mutates the blocks given.
  */
 final class SplitResolution {
-    /** A location: a register (0..31) or {@code SLOT_BASE + spill slot}. */
-    private static final int SLOT_BASE = 1000;
-
     private final LinearScan alloc;
     private final List<MBlock> blocks;
     private final List<LinearScan.Interval> roots;
@@ -65,7 +62,7 @@ final class SplitResolution {
                 LinearScan.Interval prev = pieces.get(i - 1);
                 int p = c.splitPos;
                 MBlock b = blockAt(p);
-                if (b == null || p == 2 * b.firstInst || loc(prev) == loc(c)) {
+                if (b == null || p == 2 * b.firstInst || LinearScan.location(prev) == LinearScan.location(c)) {
                     continue; // a block's start is an edge: resolved below
                 }
                 if (prev.coversAt(p - 1) && c.coversAt(p)) {
@@ -96,7 +93,7 @@ final class SplitResolution {
                     }
                     LinearScan.Interval from = r.pieceAt(2 * pb.endInst - 1);
                     LinearScan.Interval to = r.pieceAt(2 * s.firstInst);
-                    if (from != to && loc(from) != loc(to)) {
+                    if (from != to && LinearScan.location(from) != LinearScan.location(to)) {
                         pairs.add(new int[] {to.reg, from.reg});
                     }
                 }
@@ -182,10 +179,6 @@ final class SplitResolution {
             }
         }
         return out;
-    }
-
-    private static int loc(LinearScan.Interval it) {
-        return it.assigned >= 0 ? it.assigned : SLOT_BASE + it.spillSlot;
     }
 
     private static boolean isBranch(MOp op) {

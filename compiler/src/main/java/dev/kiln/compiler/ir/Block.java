@@ -97,12 +97,18 @@ public final class Block {
         if (terminator() != null) {
             throw new IllegalStateException(this + " is already terminated");
         }
+        Inst inst = create(op, args, imm, cond, targets, resultTypes);
+        insts.add(inst);
+        return inst;
+    }
+
+    /** A new instruction of this block with fresh result values, not yet in the list. */
+    private Inst create(Op op, List<Value> args, long imm, Cond cond, List<BlockCall> targets, List<IrType> resultTypes) {
         Inst inst = new Inst(op, args, imm, cond, targets);
         inst.setBlock(this);
         for (int i = 0; i < resultTypes.size(); i++) {
             inst.addResult(function.newValue(resultTypes.get(i)));
         }
-        insts.add(inst);
         return inst;
     }
 
@@ -116,11 +122,7 @@ public final class Block {
      * @throws IndexOutOfBoundsException if {@code index} is not an instruction's position
      */
     public Inst replace(int index, Op op, List<Value> args, long imm, Cond cond, List<IrType> resultTypes) {
-        Inst inst = new Inst(op, args, imm, cond, null);
-        inst.setBlock(this);
-        for (int i = 0; i < resultTypes.size(); i++) {
-            inst.addResult(function.newValue(resultTypes.get(i)));
-        }
+        Inst inst = create(op, args, imm, cond, null, resultTypes);
         insts.set(index, inst);
         return inst;
     }
