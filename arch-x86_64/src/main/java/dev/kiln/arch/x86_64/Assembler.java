@@ -642,6 +642,20 @@ public final class Assembler {
         emit(0xC3);
     }
 
+    /** {@code ret imm16} (C2 iw): returns and pops {@code bytes} more (the callee's stack arguments). */
+    public void ret(int bytes) {
+        if (bytes == 0) {
+            ret();
+            return;
+        }
+        if (bytes < 0 || bytes > 0xFFFF) {
+            throw new IllegalArgumentException("ret pops 0..65535 bytes, not " + bytes);
+        }
+        emit(0xC2);
+        emit(bytes & 0xFF);
+        emit(bytes >>> 8);
+    }
+
     /** {@code call rel32} (E8) to a label of this assembler. */
     public void call(Label target) {
         emit(0xE8);

@@ -211,7 +211,7 @@ final class CodeEmitter {
         for (int i = savedRegs.size() - 1; i >= 0; i--) {
             a.pop(savedRegs.get(i));
         }
-        a.ret();
+        a.ret(incomingArgBytes); // the callee pops its stack arguments
     }
 
     // ---- operands -----------------------------------------------------------------------------
@@ -641,7 +641,10 @@ final class CodeEmitter {
                 }
             }
             case BITCOUNT -> bitCount(m);
-            case CALL -> a.callRel32((int) m.imm);
+            case CALL -> {
+                a.callRel32((int) m.imm);
+                repush(m);
+            }
             case CALL_INDIRECT -> {
                 int tableOff = layout.table(m.width);
                 a.mov(Size.S64, SCRATCH1, reg(m.src));
@@ -659,6 +662,7 @@ final class CodeEmitter {
                 a.mov(Size.S64, SCRATCH0, Mem.of(SCRATCH1, 16));
                 a.mov(Size.S64, VMCTX, Mem.of(SCRATCH1, 8));
                 a.call(Mem.of(SCRATCH1, 0));
+                repush(m);
                 a.mov(Size.S64, VMCTX, vmctxSaveSlot());
             }
             case VMCTX_ADDR -> a.lea(Size.S64, reg(m.dst), Mem.of(VMCTX, (int) m.imm));
@@ -687,6 +691,7 @@ final class CodeEmitter {
                 int k = (int) m.imm;
                 a.mov(Size.S64, vmctxSaveSlot(), VMCTX);
                 X86_64Backend.callImport(a, layout, k);
+                repush(m);
                 a.mov(Size.S64, VMCTX, vmctxSaveSlot());
             }
             case RET -> epilogue();
@@ -909,6 +914,16 @@ final class CodeEmitter {
                 a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Mem.of(Gpr.RDX, VMMemoryDefinition.BASE));
                 a.emitBytes(new byte[] {(byte) 0xF3, (byte) 0xA4}); // rep movsb
             }
+        }
+    }
+
+    /**
+     * After a call whose callee popped its stack arguments: moves the stack pointer back down, so the
+     * frame (and the outgoing area, where several results are) is where it was.
+     */
+    private void repush(MInst call) {
+        if (call.popped > 0) {
+            a.aluImm(AluOp.SUB, Size.S64, Gpr.RSP, call.popped);
         }
     }
 

@@ -1069,6 +1069,7 @@ final class Lowering {
         if (extraUse != MInst.NONE) {
             callUses[uses++] = extraUse;
         }
+        m.popped = at.stackArgBytes();
         emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(callClobbers()));
         if (inst.results().size() == 1) {
             Value r = inst.results().get(0);

@@ -29,6 +29,8 @@ final class MInst implements MachInst {
     int src3 = NONE;
     /** Scale (1, 2, 4, 8) of {@link MOp#LEA}'s second register. */
     int scale = 1;
+    /** Bytes of stack arguments the callee of a call pops (the internal convention: callee pops). */
+    int popped;
     /** Access width in bytes of heap loads and stores. */
     int width;
     long imm;

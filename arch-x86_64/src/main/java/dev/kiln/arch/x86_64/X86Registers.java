@@ -48,9 +48,9 @@ final class X86Registers {
 
     private static final int[] FLOAT_ARGS = {XMM0, XMM0 + 1, XMM0 + 2, XMM0 + 3, XMM0 + 4, XMM0 + 5, XMM0 + 6, XMM0 + 7};
 
-    /** Kiln's internal convention on x86-64. */
+    /** Kiln's internal convention on x86-64 (the callee pops its stack arguments with {@code ret imm16}). */
     static final CallingConvention INTERNAL = new CallingConvention(enc(INT_ARGS), FLOAT_ARGS,
-            Gpr.RAX.encoding(), XMM0, false);
+            Gpr.RAX.encoding(), XMM0, true);
 
     /** System V AMD64, as FFM downcalls and upcalls use it (the caller pops). */
     static final CallingConvention HOST = new CallingConvention(enc(INT_ARGS), FLOAT_ARGS,

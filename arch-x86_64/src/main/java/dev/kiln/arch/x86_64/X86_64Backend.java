@@ -21,17 +21,19 @@ import java.util.List;
 /**
  * The x86-64 backend.
  *
- * <p><b>Kiln's internal calling convention</b> (Wasm function to Wasm function), the one place it
- * is defined for this backend:
+ * <p><b>Kiln's internal calling convention</b> (Wasm function to Wasm function) is defined once for
+ * every backend by {@link CallingConvention}; its x86-64 registers by {@link X86Registers}:
  * <ul>
  * <li>{@code r14} holds the callee's VMContext on entry and is preserved (it is callee-saved in
  *     System V, so host code called from Wasm preserves it too). Generated code never allocates it.</li>
- * <li>Integer parameters (i32, i64) in {@code rdi, rsi, rdx, rcx, r8, r9}, float parameters (f32,
- *     f64) in {@code xmm0..xmm7}; the rest, in parameter order, on the stack in 8-byte slots at
- *     {@code [rsp+8]}, {@code [rsp+16]}, ... at entry (the caller's outgoing area); i32 and f32
- *     values leave the upper bits of their register undefined.</li>
- * <li>The result in {@code rax} (integers) or {@code xmm0} (floats). Callee-saved: {@code rbx rbp r12 r13 r14 r15}, as in System V (every xmm
- *     register is caller-saved); {@code r10}/{@code r11} are scratch. {@code rsp} is 16-byte aligned at the call.</li>
+ * <li>Integer parameters in {@code rdi, rsi, rdx, rcx, r8, r9}, float parameters in
+ *     {@code xmm0..xmm7}; the rest, in parameter order, on the stack in 8-byte slots at {@code [rsp+8]},
+ *     {@code [rsp+16]}, ... at entry (the caller's outgoing area), which <b>the callee pops</b> with
+ *     {@code ret imm16}; the caller moves {@code rsp} back down after the call. Several results go to
+ *     the stack slots after the arguments. i32 values are zero-extended in their registers.</li>
+ * <li>One result in {@code rax} or {@code xmm0}. Callee-saved: {@code rbx rbp r12 r13 r14 r15}, as in
+ *     System V (every xmm register is caller-saved); {@code r10}/{@code r11} are scratch. {@code rsp}
+ *     is 16-byte aligned at the call.</li>
  * <li>Every function starts by comparing its lowest stack address with the VMContext stack limit and
  *     traps with {@code call stack exhausted} when it would cross it.</li>
  * </ul>
@@ -180,6 +182,9 @@ public final class X86_64Backend implements Backend {
         } else {
             a.callRel32(funcIndex);
         }
+        if (inner.stackArgBytes() > 0) {
+            a.aluImm(AluOp.SUB, Size.S64, Gpr.RSP, inner.stackArgBytes()); // the callee popped its stack arguments
+        }
         if (nResults > 1) {
             // several results: copy them from the outgoing area to the host's buffer
             a.mov(Size.S64, Gpr.R10, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
@@ -306,7 +311,7 @@ public final class X86_64Backend implements Backend {
         }
         a.mov(Size.S64, Gpr.RSP, Gpr.RBP);
         a.pop(Gpr.RBP);
-        a.ret();
+        a.ret(inner.stackArgBytes()); // called with the internal convention: the callee pops
         return new CompiledCode(a.finish(), a.relocations(), List.of());
     }
 
