@@ -76,7 +76,8 @@ public final class WasiContext implements AutoCloseable {
         fds.add(new Descriptor.Stream(null, b.stderr != null ? b.stderr : new FileOutputStream(FileDescriptor.err),
                 b.stdioFiletype(b.stderr == null)));
         for (Preopen p : b.preopens) {
-            fds.add(new Descriptor.Dir(p.root, List.of(), p.guest, Descriptor.ALL_RIGHTS, Descriptor.ALL_RIGHTS));
+            fds.add(new Descriptor.Dir(p.root, List.of(), p.guest, Descriptor.DIRECTORY_BASE,
+                    Descriptor.DIRECTORY_INHERITING));
         }
     }
 
