@@ -103,13 +103,15 @@ abstract sealed class Descriptor permits Descriptor.Stream, Descriptor.File, Des
 
     /** stdin, stdout or stderr: a Java stream, no seeking. */
     static final class Stream extends Descriptor {
-        final InputStream in;
+        /** The input (stdin), pollable; null for an output stream. */
+        final PollableInput in;
+        /** The output (stdout, stderr); null for stdin. */
         final OutputStream out;
         final int filetype;
 
         Stream(InputStream in, OutputStream out, int filetype) {
             super(in != null ? STDIN_BASE : STDOUT_BASE, 0, 0);
-            this.in = in;
+            this.in = in != null ? new PollableInput(in) : null;
             this.out = out;
             this.filetype = filetype;
         }

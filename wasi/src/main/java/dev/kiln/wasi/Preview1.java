@@ -1229,19 +1229,33 @@ final class Preview1 {
 
     /** witx {@code eventtype}. */
     private static final int EVENT_CLOCK = 0, EVENT_FD_READ = 1, EVENT_FD_WRITE = 2;
+    /** witx {@code eventrwflags}: the peer hung up (here: stdin reached its end). */
+    private static final int EVENTRWFLAGS_HANGUP = 1;
+    /** How long one wait lasts when several distinct inputs are polled (they are checked in turn). */
+    private static final long POLL_SLICE_NANOS = 10_000_000;
 
+    /**
+     * {@code poll_oneoff}: clock subscriptions (relative or absolute) and fd subscriptions, answered
+     * together. Regular files are always ready (as poll(2) says); stdout and stderr are ready for
+     * writing; stdin is ready for reading when a read would not block (input, its end, or an error),
+     * which is waited for together with the clocks ({@link PollableInput}). Returns once at least one
+     * subscription has an event: every ready one, every expired clock, every invalid subscription
+     * (with its errno in the event). With no clock and stdin never ready, it waits for stdin.
+     */
     private int pollOneoff(long in, long out, int nsubs, long neventsPtr) throws IOException {
         if (nsubs <= 0) {
             return Errno.INVAL;
         }
-        long n = nsubs & 0xFFFF_FFFFL;
-        mem.asSlice(in, 48 * n);
-        mem.asSlice(out, 32 * n);
+        int n = nsubs;
+        mem.asSlice(in, 48L * n);
+        mem.asSlice(out, 32L * n);
         long start = System.nanoTime();
-        long[] deadline = new long[(int) n]; // System.nanoTime() at which a clock fires; unused for fds
-        long earliest = Long.MAX_VALUE;
-        int events = 0;
+        long[] deadline = new long[n]; // System.nanoTime() at which a clock fires
+        boolean[] clock = new boolean[n];
+        PollableInput[] input = new PollableInput[n]; // stdin subscriptions not ready yet
         boolean haveClock = false;
+        long earliest = 0;
+        int events = 0;
         for (int i = 0; i < n; i++) {
             long sub = in + 48L * i;
             long userdata = mem.get(I64, sub);
@@ -1253,71 +1267,121 @@ final class Preview1 {
                     int flags = mem.get(I16, sub + 40) & 0xFFFF;
                     long now = now(id);
                     if (now < 0) {
-                        events = event(out, events, userdata, Errno.INVAL, tag, 0);
+                        events = event(out, events, userdata, Errno.INVAL, tag, 0, 0);
                         continue;
                     }
-                    long wait = (flags & 1) != 0 ? timeout - now : timeout; // subclockflags abstime
-                    if (Long.compareUnsigned(timeout, Long.MAX_VALUE) > 0) {
-                        wait = Long.MAX_VALUE / 2;
+                    // timeouts are u64 nanoseconds; beyond 2^61 (73 years) they are as good as never
+                    long wait;
+                    if ((flags & 1) != 0) { // subclockflags abstime
+                        wait = Long.compareUnsigned(timeout, now) <= 0 ? 0 : timeout - now;
+                    } else {
+                        wait = timeout;
                     }
-                    deadline[i] = start + Math.max(0, Math.min(wait, Long.MAX_VALUE / 4));
-                    earliest = Math.min(earliest, deadline[i] - start);
+                    if (Long.compareUnsigned(wait, Long.MAX_VALUE / 4) > 0) {
+                        wait = Long.MAX_VALUE / 4;
+                    }
+                    deadline[i] = start + wait;
+                    clock[i] = true;
+                    earliest = !haveClock || deadline[i] - earliest < 0 ? deadline[i] : earliest;
                     haveClock = true;
                 }
                 case EVENT_FD_READ, EVENT_FD_WRITE -> {
                     int fd = mem.get(I32, sub + 16);
                     Descriptor d = fd >= 0 && fd < fds.size() ? fds.get(fd) : null;
                     if (d == null) {
-                        events = event(out, events, userdata, Errno.BADF, tag, 0);
+                        events = event(out, events, userdata, Errno.BADF, tag, 0, 0);
                     } else if (d instanceof Descriptor.Dir) {
-                        events = event(out, events, userdata, Errno.ISDIR, tag, 0);
+                        events = event(out, events, userdata, Errno.ISDIR, tag, 0, 0);
                     } else if ((d.rightsBase & RIGHT_POLL_FD_READWRITE) == 0) {
-                        events = event(out, events, userdata, Errno.NOTCAPABLE, tag, 0);
-                    } else {
-                        long nbytes = 0;
-                        if (tag == EVENT_FD_READ) {
-                            if (d instanceof Descriptor.File f) {
-                                nbytes = Math.max(0, f.channel.size() - f.channel.position());
-                            } else if (d instanceof Descriptor.Stream s && s.in != null) {
-                                nbytes = Math.max(0, s.in.available());
-                            }
+                        events = event(out, events, userdata, Errno.NOTCAPABLE, tag, 0, 0);
+                    } else if (d instanceof Descriptor.File f) {
+                        long nbytes = tag == EVENT_FD_READ ? Math.max(0, f.channel.size() - f.channel.position()) : 0;
+                        events = event(out, events, userdata, Errno.SUCCESS, tag, nbytes, 0);
+                    } else if (d instanceof Descriptor.Stream s) {
+                        if (tag == EVENT_FD_WRITE ? s.out == null : s.in == null) {
+                            events = event(out, events, userdata, Errno.BADF, tag, 0, 0);
+                        } else if (tag == EVENT_FD_WRITE) {
+                            events = event(out, events, userdata, Errno.SUCCESS, tag, 0, 0);
+                        } else {
+                            input[i] = s.in;
                         }
-                        // files and the host's streams are reported ready at once (a blocking read waits)
-                        events = event(out, events, userdata, Errno.SUCCESS, tag, nbytes);
                     }
                 }
-                default -> events = event(out, events, userdata, Errno.INVAL, tag, 0);
+                default -> events = event(out, events, userdata, Errno.INVAL, tag, 0, 0);
             }
         }
-        if (events == 0 && haveClock) {
-            long end = start + earliest;
-            for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
-                LockSupport.parkNanos(left);
-                if (Thread.interrupted()) {
-                    Thread.currentThread().interrupt();
+        // wait for the first clock or input unless something is ready already
+        PollableInput first = null;
+        boolean distinct = false;
+        for (PollableInput p : input) {
+            if (p != null) {
+                distinct |= first != null && p != first;
+                first = first == null ? p : first;
+            }
+        }
+        if (events == 0 && first == null && haveClock) {
+            sleepUntil(earliest);
+        } else if (events == 0 && first != null) {
+            while (!anyReady(input)) {
+                long now = System.nanoTime();
+                if (haveClock && earliest - now <= 0) {
                     break;
                 }
-            }
-            long now = System.nanoTime();
-            for (int i = 0; i < n; i++) {
-                long sub = in + 48L * i;
-                if ((mem.get(I8, sub + 8) & 0xFF) == EVENT_CLOCK && deadline[i] != 0 && deadline[i] - now <= 0) {
-                    events = event(out, events, mem.get(I64, sub), Errno.SUCCESS, EVENT_CLOCK, 0);
+                if (distinct) {
+                    long until = haveClock && earliest - now < POLL_SLICE_NANOS ? earliest : now + POLL_SLICE_NANOS;
+                    first.await(until, false);
+                } else {
+                    first.await(earliest, !haveClock);
                 }
+            }
+        }
+        long now = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long sub = in + 48L * i;
+            if (clock[i] && deadline[i] - now <= 0) {
+                events = event(out, events, mem.get(I64, sub), Errno.SUCCESS, EVENT_CLOCK, 0, 0);
+            } else if (input[i] != null && input[i].ready()) {
+                events = event(out, events, mem.get(I64, sub), Errno.SUCCESS, EVENT_FD_READ, input[i].available(),
+                        input[i].atEnd() ? EVENTRWFLAGS_HANGUP : 0);
             }
         }
         mem.set(I32, neventsPtr, events);
         return Errno.SUCCESS;
     }
 
-    /** Writes witx {@code event} number {@code index} (32 bytes) and returns {@code index + 1}. */
-    private int event(long out, int index, long userdata, int errno, int type, long nbytes) {
+    /** Whether a read of any of {@code inputs} (nulls skipped) would not block now. */
+    private static boolean anyReady(PollableInput[] inputs) throws IOException {
+        for (PollableInput p : inputs) {
+            if (p != null && p.ready()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Sleeps until {@link System#nanoTime()} reaches {@code deadline} (an interrupt ends it early, kept set). */
+    private static void sleepUntil(long deadline) {
+        for (long left = deadline - System.nanoTime(); left > 0; left = deadline - System.nanoTime()) {
+            LockSupport.parkNanos(left);
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Writes witx {@code event} number {@code index} (32 bytes: userdata u64, error u16, type u8,
+     * fd_readwrite nbytes u64 at 16 and flags u16 at 24) and returns {@code index + 1}.
+     */
+    private int event(long out, int index, long userdata, int errno, int type, long nbytes, int rwflags) {
         long e = out + 32L * index;
         mem.asSlice(e, 32).fill((byte) 0);
         mem.set(I64, e, userdata);
         mem.set(I16, e + 8, (short) errno);
         mem.set(I8, e + 10, (byte) type);
         mem.set(I64, e + 16, nbytes);
+        mem.set(I16, e + 24, (short) rwflags);
         return index + 1;
     }
 
@@ -1342,6 +1406,9 @@ final class Preview1 {
         }
         if (e instanceof NotLinkException) {
             return Errno.INVAL;
+        }
+        if (e instanceof java.io.InterruptedIOException) {
+            return Errno.INTR;
         }
         if (e instanceof FileSystemLoopException) {
             return Errno.LOOP;
