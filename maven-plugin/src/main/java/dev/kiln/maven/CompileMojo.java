@@ -34,6 +34,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.maven.model.Resource;
 import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecution;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.descriptor.PluginDescriptor;
@@ -119,7 +120,7 @@ public class CompileMojo extends AbstractMojo {
     @Parameter(defaultValue = "${project.build.directory}/generated-resources/kiln", required = true)
     File generatedResourcesDirectory;
 
-    /** Where the fingerprints of the last compilation of each module are kept. */
+    /** Where the fingerprints of the last compilation of each module are kept (a subdirectory per execution). */
     @Parameter(defaultValue = "${project.build.directory}/kiln-maven-plugin", required = true)
     File stateDirectory;
 
@@ -128,6 +129,9 @@ public class CompileMojo extends AbstractMojo {
 
     @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
     PluginDescriptor plugin;
+
+    @Parameter(defaultValue = "${mojoExecution}", readonly = true, required = true)
+    MojoExecution execution;
 
     /** Created by Maven. */
     public CompileMojo() {
@@ -180,7 +184,8 @@ public class CompileMojo extends AbstractMojo {
         String configuration = String.join("\n", "kiln " + pluginFingerprint(), pkg, isas.toString(),
                 Long.toString(options.cpuFeatures()), String.valueOf(unsafeIntrinsics), Boolean.toString(facades));
 
-        Set<Path> expected = new HashSet<>();
+        Path state = stateDirectory.toPath().resolve(execution == null ? "default" : execution.getExecutionId());
+        Set<Path> stamps = new HashSet<>();
         List<String> errors = new ArrayList<>();
         int compiled = 0;
         for (Unit u : units) {
@@ -189,11 +194,8 @@ public class CompileMojo extends AbstractMojo {
             for (Target t : isas) {
                 artifacts.put(t, genRes.resolve(u.relativeBase() + "." + t + ".kiln"));
             }
-            Path stamp = stateDirectory.toPath().resolve(u.relativeBase() + ".sha256");
-            if (facades) {
-                expected.add(java);
-            }
-            expected.addAll(artifacts.values());
+            Path stamp = state.resolve(u.relativeBase() + ".sha256");
+            stamps.add(stamp);
             try {
                 byte[] input = Files.readAllBytes(u.file);
                 String fingerprint = fingerprint(configuration, input, compileTimeBuiltins);
@@ -231,8 +233,7 @@ public class CompileMojo extends AbstractMojo {
                 throw new MojoExecutionException(u.label + ": " + e.getMessage(), e);
             }
         }
-        removeStale(genSrc, expected, ".java");
-        removeStale(genRes, expected, ".kiln");
+        removeStale(state, stamps, genSrc, genRes);
         if (!errors.isEmpty()) {
             for (String e : errors) {
                 getLog().error(e);
@@ -438,19 +439,36 @@ public class CompileMojo extends AbstractMojo {
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private void removeStale(Path dir, Set<Path> expected, String suffix) throws MojoExecutionException {
-        if (!Files.isDirectory(dir)) {
+    /**
+     * Removes the outputs of modules this execution compiled before whose sources are gone: those
+     * with a fingerprint in {@code state} but not in {@code current} (outputs of other executions,
+     * which keep their own state directory, are left alone).
+     */
+    private void removeStale(Path state, Set<Path> current, Path genSrc, Path genRes) throws MojoExecutionException {
+        if (!Files.isDirectory(state)) {
             return;
         }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(suffix)).toList()) {
-                if (!expected.contains(p)) {
-                    getLog().info("Removing " + label(p) + " (its WebAssembly source is gone)");
-                    Files.delete(p);
+        try (Stream<Path> walk = Files.walk(state)) {
+            for (Path stamp : walk.filter(p -> p.toString().endsWith(".sha256")).toList()) {
+                if (current.contains(stamp)) {
+                    continue;
                 }
+                String rel = state.relativize(stamp).toString();
+                String base = rel.substring(0, rel.length() - ".sha256".length());
+                List<Path> outputs = new ArrayList<>();
+                outputs.add(genSrc.resolve(base + ".java"));
+                for (Target t : Target.values()) {
+                    outputs.add(genRes.resolve(base + "." + t + ".kiln"));
+                }
+                for (Path p : outputs) {
+                    if (Files.deleteIfExists(p)) {
+                        getLog().info("Removed " + label(p) + " (its WebAssembly source is gone)");
+                    }
+                }
+                Files.delete(stamp);
             }
         } catch (IOException e) {
-            throw new MojoExecutionException("cannot clean " + label(dir) + ": " + e, e);
+            throw new MojoExecutionException("cannot clean the outputs of removed sources: " + e, e);
         }
     }
 

@@ -46,7 +46,7 @@ final class FacadeGenerator {
     private static final Set<String> RESERVED = Set.of(
             "module", "instantiate", "wrap", "instance", "store", "close", "defineImports", "equals", "hashCode",
             "toString", "getClass", "notify", "notifyAll", "wait", "clone", "finalize", "Imports", "ARTIFACT",
-            "ownedStore", "rethrow");
+            "ownedStore", "rethrow", "Shared");
 
     private FacadeGenerator() {
     }
@@ -172,19 +172,24 @@ final class FacadeGenerator {
                         }
                     }
 
+                    /** The default engine and the module loaded in it once, on first use. */
+                    private static final class Shared {
+                        static final dev.kiln.Engine ENGINE = dev.kiln.Engine.create();
+                        static final dev.kiln.Module MODULE = module(ENGINE);
+                    }
+
                     /**
-                     * Instantiates the module in a store of its own, on a new default engine; {@link #close()} closes
-                     * that store and frees the instance's memory.
+                     * Instantiates the module in a store of its own, on a default engine shared by this class (the
+                     * artifact is loaded once); {@link #close()} closes that store and frees the instance's memory.
                      *
                      * @throws dev.kiln.Trap if the start function or a segment initialisation traps
                      */
                     public static %1$s instantiate(%2$s) {
-                        dev.kiln.Engine engine = dev.kiln.Engine.create();
-                        dev.kiln.Store store = new dev.kiln.Store(engine);
+                        dev.kiln.Store store = new dev.kiln.Store(Shared.ENGINE);
                         try {
                             dev.kiln.Linker linker = new dev.kiln.Linker();
-                %3$s
-                            return new %1$s(linker.instantiate(store, module(engine)), store);
+                            %3$s
+                            return new %1$s(linker.instantiate(store, Shared.MODULE), store);
                         } catch (RuntimeException | Error e) {
                             store.close();
                             throw e;
@@ -199,7 +204,7 @@ final class FacadeGenerator {
                      */
                     public static %1$s instantiate(dev.kiln.Store store, dev.kiln.Module module%4$s) {
                         dev.kiln.Linker linker = new dev.kiln.Linker();
-                %3$s
+                        %3$s
                         return new %1$s(linker.instantiate(store, module), null);
                     }
 
@@ -226,7 +231,7 @@ final class FacadeGenerator {
                     }
 
                 """.formatted(className, importsParam,
-                hasImports ? "                defineImports(linker, store, imports);" : "",
+                hasImports ? "defineImports(linker, store, imports);" : "// the module imports no functions",
                 hasImports ? ", Imports imports" : "", hasImports ? "Imports" : ""));
 
         if (hasImports) {
