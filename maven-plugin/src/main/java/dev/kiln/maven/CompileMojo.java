@@ -422,14 +422,31 @@ public class CompileMojo extends AbstractMojo {
         }
     }
 
-    /** The plugin's version, and for a snapshot its jar's time stamp (a rebuilt snapshot recompiles). */
+    /**
+     * The plugin's version and the artifact format; for snapshots also the time stamp and size of the
+     * plugin's jar and of each snapshot jar it runs with (the compiler), so that a rebuilt Kiln
+     * compiles again.
+     */
     private String pluginFingerprint() {
+        StringBuilder b = new StringBuilder("format ").append(ArtifactMetadata.FORMAT_VERSION);
         if (plugin == null) {
-            return "unknown";
+            return b.toString();
         }
-        String v = plugin.getVersion();
-        File jar = plugin.getPluginArtifact() == null ? null : plugin.getPluginArtifact().getFile();
-        return v != null && v.endsWith("-SNAPSHOT") && jar != null ? v + "@" + jar.lastModified() + ":" + jar.length() : v;
+        b.append(' ').append(plugin.getVersion());
+        List<org.apache.maven.artifact.Artifact> jars = new ArrayList<>();
+        if (plugin.getPluginArtifact() != null) {
+            jars.add(plugin.getPluginArtifact());
+        }
+        if (plugin.getArtifacts() != null) {
+            jars.addAll(plugin.getArtifacts());
+        }
+        for (org.apache.maven.artifact.Artifact a : jars) {
+            File f = a.getFile();
+            if (a.isSnapshot() && f != null) {
+                b.append(' ').append(a.getArtifactId()).append('@').append(f.lastModified()).append(':').append(f.length());
+            }
+        }
+        return b.toString();
     }
 
     private static void write(Path file, byte[] bytes) throws IOException {
