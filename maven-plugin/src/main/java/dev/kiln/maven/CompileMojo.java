@@ -9,6 +9,11 @@ import dev.kiln.abi.CpuFeature;
 import dev.kiln.abi.Target;
 import dev.kiln.abi.elf.ElfFile;
 import dev.kiln.abi.elf.ElfReader;
+import dev.kiln.compiler.text.Wat;
+import dev.kiln.compiler.wasm.Export;
+import dev.kiln.compiler.wasm.ExternKind;
+import dev.kiln.compiler.wasm.ModuleDecoder;
+import dev.kiln.compiler.wasm.WasmModule;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -218,7 +223,7 @@ public class CompileMojo extends AbstractMojo {
                     write(a.getValue(), artifact);
                 }
                 if (facades) {
-                    write(java, FacadeGenerator.generate(u.packageName, u.className, u.label, meta)
+                    write(java, FacadeGenerator.generate(u.packageName, u.className, u.label, meta, paramNames(input))
                             .getBytes(StandardCharsets.UTF_8));
                 }
                 write(stamp, fingerprint.getBytes(StandardCharsets.UTF_8));
@@ -404,6 +409,34 @@ public class CompileMojo extends AbstractMojo {
             } catch (CharacterCodingException e) {
                 throw new CompileException(u.label + ": not WebAssembly text (not UTF-8) nor a binary module (no \\0asm header)");
             }
+        }
+    }
+
+    /**
+     * The parameter names of the exported functions of the guest in {@code input}, by export name,
+     * from the name section's local names (WAT's {@code $a}); empty when it has none. Export names
+     * survive builtin linking, function indices may not: hence the key.
+     */
+    static Map<String, List<String>> paramNames(byte[] input) {
+        try {
+            boolean binary = input.length >= 4 && input[0] == 0 && input[1] == 'a' && input[2] == 's' && input[3] == 'm';
+            WasmModule m = ModuleDecoder.decode(binary ? input : Wat.parseModule(new String(input, StandardCharsets.UTF_8), true));
+            Map<String, List<String>> out = new HashMap<>();
+            for (Export e : m.exports()) {
+                Map<Integer, String> locals = m.localNames().get(e.index());
+                dev.kiln.abi.FuncType t = e.kind() == ExternKind.FUNC ? m.functionType(e.index()) : null;
+                if (locals == null || t == null) {
+                    continue;
+                }
+                List<String> names = new ArrayList<>();
+                for (int i = 0; i < t.params().size(); i++) {
+                    names.add(locals.get(i));
+                }
+                out.put(e.name(), names);
+            }
+            return out;
+        } catch (RuntimeException e) {
+            return Map.of(); // names are a nicety: the module compiled, so p0, p1, ... will do
         }
     }
 

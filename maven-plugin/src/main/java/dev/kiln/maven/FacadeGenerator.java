@@ -58,9 +58,12 @@ final class FacadeGenerator {
      * @param className    the simple class name
      * @param sourceLabel  the input file as named in the class comment (e.g. {@code src/main/wasm/calc.wat})
      * @param meta         the compiled module's metadata: its imports and exports are those the loader sees
+     * @param paramNames   by export name, the parameter names of the exported function (from the name
+     *                     section's local names; a missing or null entry means {@code p0, p1, ...})
      * @return the compilation unit's text
      */
-    static String generate(String packageName, String className, String sourceLabel, ArtifactMetadata meta) {
+    static String generate(String packageName, String className, String sourceLabel, ArtifactMetadata meta,
+            java.util.Map<String, List<String>> paramNames) {
         StringBuilder s = new StringBuilder();
         if (!packageName.isEmpty()) {
             s.append("package ").append(packageName).append(";\n\n");
@@ -109,7 +112,7 @@ final class FacadeGenerator {
                 s.append("        /** Import {@code \"").append(doc(i.module())).append("\" \"").append(doc(i.name()))
                         .append("\"}: {@code ").append(t).append("}. */\n");
                 s.append("        ").append(importResultType(t)).append(' ').append(importMethod.get(k)).append('(')
-                        .append(params(t)).append(") throws Exception;\n");
+                        .append(params(t, paramNames(t, null))).append(") throws Exception;\n");
             }
             s.append("    }\n\n");
         }
@@ -267,6 +270,7 @@ final class FacadeGenerator {
             FuncType t = meta.functionType(e.index());
             String name = funcExportNames.get(k);
             String resultType = exportResultType(t, name);
+            List<String> ps = paramNames(t, paramNames.get(e.name()));
             if (t.results().size() > 1) {
                 s.append("    /** The results of {@link #").append(name).append("}, in order. */\n");
                 s.append("    public record ").append(resultType).append('(');
@@ -277,37 +281,37 @@ final class FacadeGenerator {
             }
             s.append("    /**\n     * Calls the export {@code \"").append(doc(e.name())).append("\"}: {@code ").append(t).append("}.\n");
             for (int p = 0; p < t.params().size(); p++) {
-                s.append("     * @param p").append(p).append(" parameter ").append(p).append(" ({@code ")
+                s.append("     * @param ").append(ps.get(p)).append(" parameter ").append(p).append(" ({@code ")
                         .append(t.params().get(p)).append("})\n");
             }
             if (!t.results().isEmpty()) {
                 s.append("     * @return ").append(t.results().size() == 1 ? "the result" : "the results").append('\n');
             }
             s.append("     * @throws dev.kiln.Trap if the guest traps\n     */\n");
-            s.append("    public ").append(resultType).append(' ').append(name).append('(').append(params(t)).append(") {\n");
+            s.append("    public ").append(resultType).append(' ').append(name).append('(').append(params(t, ps)).append(") {\n");
             if (fast(t)) {
-                String invoke = name + ".invokeExact(" + argNames(t) + ")";
+                String invoke = "this." + name + ".invokeExact(" + String.join(", ", ps) + ")";
                 s.append("        try {\n");
                 if (t.results().isEmpty()) {
                     s.append("            ").append(invoke).append(";\n");
                 } else {
                     s.append("            return (").append(resultType).append(") ").append(invoke).append(";\n");
                 }
-                s.append("        } catch (Throwable t) {\n            throw rethrow(t);\n        }\n");
+                s.append("        } catch (Throwable thrown) {\n            throw rethrow(thrown);\n        }\n");
             } else {
                 List<String> vals = new ArrayList<>();
                 for (int p = 0; p < t.params().size(); p++) {
-                    vals.add(toVal(t.params().get(p), "p" + p));
+                    vals.add(toVal(t.params().get(p), ps.get(p)));
                 }
-                String call = name + ".call(" + String.join(", ", vals) + ")";
+                String call = "this." + name + ".call(" + String.join(", ", vals) + ")";
                 if (t.results().isEmpty()) {
                     s.append("        ").append(call).append(";\n");
                 } else if (t.results().size() == 1) {
                     s.append("        return ").append(fromVal(t.results().get(0), call + "[0]")).append(";\n");
                 } else {
-                    s.append("        dev.kiln.Val[] r = ").append(call).append(";\n        return new ").append(resultType).append('(');
+                    s.append("        dev.kiln.Val[] results = ").append(call).append(";\n        return new ").append(resultType).append('(');
                     for (int r = 0; r < t.results().size(); r++) {
-                        s.append(r > 0 ? ", " : "").append(fromVal(t.results().get(r), "r[" + r + "]"));
+                        s.append(r > 0 ? ", " : "").append(fromVal(t.results().get(r), "results[" + r + "]"));
                     }
                     s.append(");\n");
                 }
@@ -360,20 +364,28 @@ final class FacadeGenerator {
         };
     }
 
-    private static String params(FuncType t) {
+    private static String params(FuncType t, List<String> names) {
         List<String> out = new ArrayList<>();
         for (int p = 0; p < t.params().size(); p++) {
-            out.add(javaType(t.params().get(p)) + " p" + p);
+            out.add(javaType(t.params().get(p)) + " " + names.get(p));
         }
         return String.join(", ", out);
     }
 
-    private static String argNames(FuncType t) {
+    /**
+     * Java names for the parameters of {@code t}: {@code wasmNames} made identifiers where given,
+     * else {@code p0, p1, ...}; never a keyword, a repeat, or a name the method body uses itself.
+     */
+    static List<String> paramNames(FuncType t, List<String> wasmNames) {
+        Names scope = new Names();
+        scope.used.add("thrown");
+        scope.used.add("results");
         List<String> out = new ArrayList<>();
         for (int p = 0; p < t.params().size(); p++) {
-            out.add("p" + p);
+            String w = wasmNames != null && p < wasmNames.size() ? wasmNames.get(p) : null;
+            out.add(w == null || w.isEmpty() ? scope.claim("p" + p) : scope.claim(javaName(w)));
         }
-        return String.join(", ", out);
+        return out;
     }
 
     private static String exportResultType(FuncType t, String methodName) {
@@ -514,7 +526,7 @@ final class FacadeGenerator {
 
     /** Identifiers handed out in one scope: keywords, the facade's members and repeats get a suffix. */
     private static final class Names {
-        private final Set<String> used = new HashSet<>();
+        final Set<String> used = new HashSet<>();
 
         String claim(String... candidates) {
             for (String c : candidates) {

@@ -37,7 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
 class CompileMojoTest {
     private static final String CALCULATOR = """
             (module
-              (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+              (func (export "add") (param $a i32) (param $b i32) (result i32) local.get 0 local.get 1 i32.add)
+              (func (export "clash") (param $thrown i32) (param $results i64) (param $int f32) (param $add f64) (result i32 i32)
+                local.get 0 local.get 0)
               (func (export "mul_wide") (param i64 i64) (result i64) local.get 0 local.get 1 i64.mul)
               (func (export "half") (param f64) (result f64) local.get 0 f64.const 0.5 f64.mul)
               (func (export "divmod") (param i32 i32) (result i32 i32)
@@ -85,7 +87,7 @@ class CompileMojoTest {
         Path classes = project.resolve("target/classes");
         Files.createDirectories(classes);
         List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-classpath", System.getProperty("java.class.path"),
-                "-Xlint:all", "-Werror", "-proc:none"));
+                "-Xlint:all", "-Werror", "-proc:none", "-parameters"));
         try (var walk = Files.walk(project.resolve("target/generated-sources/kiln"))) {
             walk.filter(p -> p.toString().endsWith(".java")).forEach(p -> args.add(p.toString()));
         }
@@ -111,7 +113,15 @@ class CompileMojoTest {
         ClassLoader loader = compileFacades();
         Class<?> calc = loader.loadClass("com.exampleapp.Calculator");
         try (AutoCloseable c = (AutoCloseable) calc.getMethod("instantiate").invoke(null)) {
-            assertEquals(42, calc.getMethod("add", int.class, int.class).invoke(c, 40, 2));
+            Method add = calc.getMethod("add", int.class, int.class);
+            assertEquals(42, add.invoke(c, 40, 2));
+            assertEquals(List.of("a", "b"), java.util.Arrays.stream(add.getParameters()).map(java.lang.reflect.Parameter::getName).toList(),
+                    "parameter names come from the name section");
+            Method clash = calc.getMethod("clash", int.class, long.class, float.class, double.class);
+            assertEquals(List.of("thrown_", "results_", "int_", "add"),
+                    java.util.Arrays.stream(clash.getParameters()).map(java.lang.reflect.Parameter::getName).toList());
+            Object both = clash.invoke(c, 9, 0L, 0f, 0d);
+            assertEquals(9, both.getClass().getMethod("result1").invoke(both));
             assertEquals(-4L, calc.getMethod("mulWide", long.class, long.class).invoke(c, 2L, -2L));
             assertEquals(1.25, calc.getMethod("half", double.class).invoke(c, 2.5));
             Object qr = calc.getMethod("divmod", int.class, int.class).invoke(c, 17, 5);
@@ -140,6 +150,8 @@ class CompileMojoTest {
             Object memory = greeter.getMethod("memory").invoke(g);
             assertEquals(65536L, ((dev.kiln.Memory) memory).segment().byteSize());
         }
+        Method greet = greeter.getMethod("greet", int.class);
+        assertEquals("p0", greet.getParameters()[0].getName(), "unnamed parameters are p0, p1, ...");
         Method printI32 = imports.getMethod("printI32", int.class);
         assertEquals(void.class, printI32.getReturnType());
     }
