@@ -127,10 +127,11 @@ public final class Assembler {
                 throw new IllegalStateException("label " + f.base.name() + " is used by " + f.insn
                         + " at offset " + f.offset + " but never bound");
             }
-            String error = resolve(f);
+            String error = rangeError(f);
             if (error != null) {
                 throw new IllegalStateException(error);
             }
+            putInt32(f.offset, patched(f, getInt32(f.offset)));
         }
         return Arrays.copyOf(buf, pos);
     }
@@ -318,22 +319,22 @@ public final class Assembler {
 
     /** {@code cmp rn, rm}, alias of {@code subs zr, rn, rm}; rn: sp allowed. */
     public void cmp(Size size, XReg rn, XReg rm) {
-        subs(size, XReg.XZR, rn, rm, Shift.LSL, 0);
+        addSubReg(size, 1, 1, XReg.XZR, rn, rm, Shift.LSL, 0, "cmp");
     }
 
     /** {@code cmp rn, rm, shift #amount}, alias of {@code subs zr, rn, rm, shift #amount}. */
     public void cmp(Size size, XReg rn, XReg rm, Shift shift, int amount) {
-        subs(size, XReg.XZR, rn, rm, shift, amount);
+        addSubReg(size, 1, 1, XReg.XZR, rn, rm, shift, amount, "cmp");
     }
 
     /** {@code cmn rn, rm}, alias of {@code adds zr, rn, rm}; rn: sp allowed. */
     public void cmn(Size size, XReg rn, XReg rm) {
-        adds(size, XReg.XZR, rn, rm, Shift.LSL, 0);
+        addSubReg(size, 0, 1, XReg.XZR, rn, rm, Shift.LSL, 0, "cmn");
     }
 
     /** {@code cmn rn, rm, shift #amount}, alias of {@code adds zr, rn, rm, shift #amount}. */
     public void cmn(Size size, XReg rn, XReg rm, Shift shift, int amount) {
-        adds(size, XReg.XZR, rn, rm, shift, amount);
+        addSubReg(size, 0, 1, XReg.XZR, rn, rm, shift, amount, "cmn");
     }
 
     /** {@code neg rd, rm}, alias of {@code sub rd, zr, rm}. */
@@ -343,13 +344,12 @@ public final class Assembler {
 
     /** {@code neg rd, rm, shift #amount}, alias of {@code sub rd, zr, rm, shift #amount}. */
     public void neg(Size size, XReg rd, XReg rm, Shift shift, int amount) {
-        zrReg(rd, "neg", "rd");
-        sub(size, rd, XReg.XZR, rm, shift, amount);
+        addSubReg(size, 1, 0, zrRegOnly(rd, "neg"), XReg.XZR, rm, shift, amount, "neg");
     }
 
     /** {@code negs rd, rm}, alias of {@code subs rd, zr, rm} (sets the flags). */
     public void negs(Size size, XReg rd, XReg rm) {
-        subs(size, rd, XReg.XZR, rm, Shift.LSL, 0);
+        addSubReg(size, 1, 1, rd, XReg.XZR, rm, Shift.LSL, 0, "negs");
     }
 
     private void addSubReg(Size size, int op, int s, XReg rd, XReg rn, XReg rm, Shift shift, int amount, String name) {
@@ -753,24 +753,24 @@ public final class Assembler {
     public void lsl(Size size, XReg rd, XReg rn, int shift) {
         checkShiftAmount(size, shift, "lsl");
         int bits = size.bits();
-        ubfm(size, rd, rn, (bits - shift) % bits, bits - 1 - shift);
+        bitfield(size, 2, rd, rn, (bits - shift) % bits, bits - 1 - shift, "lsl");
     }
 
     /** {@code lsr rd, rn, #shift} (LSR (immediate), alias of UBFM), {@code 0 <= shift < size}. */
     public void lsr(Size size, XReg rd, XReg rn, int shift) {
         checkShiftAmount(size, shift, "lsr");
-        ubfm(size, rd, rn, shift, size.bits() - 1);
+        bitfield(size, 2, rd, rn, shift, size.bits() - 1, "lsr");
     }
 
     /** {@code asr rd, rn, #shift} (ASR (immediate), alias of SBFM), {@code 0 <= shift < size}. */
     public void asr(Size size, XReg rd, XReg rn, int shift) {
         checkShiftAmount(size, shift, "asr");
-        sbfm(size, rd, rn, shift, size.bits() - 1);
+        bitfield(size, 0, rd, rn, shift, size.bits() - 1, "asr");
     }
 
     /** {@code ror rd, rn, #shift} (ROR (immediate), alias of {@code extr rd, rn, rn, #shift}), {@code 0 <= shift < size}. */
     public void ror(Size size, XReg rd, XReg rn, int shift) {
-        extr(size, rd, rn, rn, shift);
+        extract(size, rd, rn, rn, shift, "ror");
     }
 
     /**
@@ -779,62 +779,62 @@ public final class Assembler {
      */
     public void ubfx(Size size, XReg rd, XReg rn, int lsb, int width) {
         checkField(size, lsb, width, "ubfx");
-        ubfm(size, rd, rn, lsb, lsb + width - 1);
+        bitfield(size, 2, rd, rn, lsb, lsb + width - 1, "ubfx");
     }
 
     /** {@code sbfx rd, rn, #lsb, #width} (SBFX, alias of SBFM): like {@link #ubfx} but sign-extended. */
     public void sbfx(Size size, XReg rd, XReg rn, int lsb, int width) {
         checkField(size, lsb, width, "sbfx");
-        sbfm(size, rd, rn, lsb, lsb + width - 1);
+        bitfield(size, 0, rd, rn, lsb, lsb + width - 1, "sbfx");
     }
 
     /** {@code ubfiz rd, rn, #lsb, #width} (UBFIZ, alias of UBFM): the low {@code width} bits of rn, zero-extended, shifted left by {@code lsb}. */
     public void ubfiz(Size size, XReg rd, XReg rn, int lsb, int width) {
         checkField(size, lsb, width, "ubfiz");
-        ubfm(size, rd, rn, (size.bits() - lsb) % size.bits(), width - 1);
+        bitfield(size, 2, rd, rn, (size.bits() - lsb) % size.bits(), width - 1, "ubfiz");
     }
 
     /** {@code sbfiz rd, rn, #lsb, #width} (SBFIZ, alias of SBFM): like {@link #ubfiz} but sign-extended. */
     public void sbfiz(Size size, XReg rd, XReg rn, int lsb, int width) {
         checkField(size, lsb, width, "sbfiz");
-        sbfm(size, rd, rn, (size.bits() - lsb) % size.bits(), width - 1);
+        bitfield(size, 0, rd, rn, (size.bits() - lsb) % size.bits(), width - 1, "sbfiz");
     }
 
     /** {@code bfi rd, rn, #lsb, #width} (BFI, alias of BFM): inserts the low {@code width} bits of rn at bit {@code lsb} of rd. */
     public void bfi(Size size, XReg rd, XReg rn, int lsb, int width) {
         checkField(size, lsb, width, "bfi");
-        bfm(size, rd, rn, (size.bits() - lsb) % size.bits(), width - 1);
+        bitfield(size, 1, rd, rn, (size.bits() - lsb) % size.bits(), width - 1, "bfi");
     }
 
     /** {@code bfxil rd, rn, #lsb, #width} (BFXIL, alias of BFM): copies {@code width} bits from bit {@code lsb} of rn to the low bits of rd. */
     public void bfxil(Size size, XReg rd, XReg rn, int lsb, int width) {
         checkField(size, lsb, width, "bfxil");
-        bfm(size, rd, rn, lsb, lsb + width - 1);
+        bitfield(size, 1, rd, rn, lsb, lsb + width - 1, "bfxil");
     }
 
     /** {@code sxtb rd, wn} (SXTB, alias of {@code sbfm rd, rn, #0, #7}): sign-extends the low byte of rn to {@code size}. */
     public void sxtb(Size size, XReg rd, XReg rn) {
-        sbfm(size, rd, rn, 0, 7);
+        bitfield(size, 0, rd, rn, 0, 7, "sxtb");
     }
 
     /** {@code sxth rd, wn} (SXTH, alias of {@code sbfm rd, rn, #0, #15}): sign-extends the low halfword. */
     public void sxth(Size size, XReg rd, XReg rn) {
-        sbfm(size, rd, rn, 0, 15);
+        bitfield(size, 0, rd, rn, 0, 15, "sxth");
     }
 
     /** {@code sxtw xd, wn} (SXTW, alias of {@code sbfm xd, xn, #0, #31}): sign-extends the low word to 64 bits. */
     public void sxtw(XReg rd, XReg rn) {
-        sbfm(Size.X, rd, rn, 0, 31);
+        bitfield(Size.X, 0, rd, rn, 0, 31, "sxtw");
     }
 
     /** {@code uxtb wd, wn} (UXTB, alias of {@code ubfm wd, wn, #0, #7}): zero-extends the low byte (to 64 bits, as every W write). */
     public void uxtb(XReg rd, XReg rn) {
-        ubfm(Size.W, rd, rn, 0, 7);
+        bitfield(Size.W, 2, rd, rn, 0, 7, "uxtb");
     }
 
     /** {@code uxth wd, wn} (UXTH, alias of {@code ubfm wd, wn, #0, #15}): zero-extends the low halfword. */
     public void uxth(XReg rd, XReg rn) {
-        ubfm(Size.W, rd, rn, 0, 15);
+        bitfield(Size.W, 2, rd, rn, 0, 15, "uxth");
     }
 
     /**
@@ -843,10 +843,14 @@ public final class Assembler {
      * @throws IllegalArgumentException unless {@code 0 <= lsb < size}
      */
     public void extr(Size size, XReg rd, XReg rn, XReg rm, int lsb) {
-        int d = zrReg(rd, "extr", "rd");
-        int n = zrReg(rn, "extr", "rn");
-        int m = zrReg(rm, "extr", "rm");
-        checkShiftAmount(size, lsb, "extr");
+        extract(size, rd, rn, rm, lsb, "extr");
+    }
+
+    private void extract(Size size, XReg rd, XReg rn, XReg rm, int lsb, String name) {
+        int d = zrReg(rd, name, "rd");
+        int n = zrReg(rn, name, "rn");
+        int m = zrReg(rm, name, "rm");
+        checkShiftAmount(size, lsb, name);
         insn(sf(size) | 0x13800000 | size.sf() << 22 | m << 16 | lsb << 10 | n << 5 | d);
     }
 
@@ -1205,8 +1209,7 @@ public final class Assembler {
     }
 
     private void literal(int opc, int v, int rt, Label label, String name) {
-        insn(opc << 30 | 0x18000000 | v << 26 | rt);
-        labelRef(label, FIX_IMM19, name);
+        insnRef(opc << 30 | 0x18000000 | v << 26 | rt, label, FIX_IMM19, name);
     }
 
     /**
@@ -1269,14 +1272,12 @@ public final class Assembler {
 
     /** {@code b label} (B): unconditional branch within +-128 MiB. */
     public void b(Label target) {
-        insn(0x14000000);
-        labelRef(target, FIX_IMM26, "b");
+        insnRef(0x14000000, target, FIX_IMM26, "b");
     }
 
     /** {@code bl label} (BL): call within +-128 MiB; the return address goes to x30. */
     public void bl(Label target) {
-        insn(0x94000000);
-        labelRef(target, FIX_IMM26, "bl");
+        insnRef(0x94000000, target, FIX_IMM26, "bl");
     }
 
     /**
@@ -1286,20 +1287,17 @@ public final class Assembler {
      */
     public void b(Cond cond, Label target) {
         Objects.requireNonNull(cond, "cond");
-        insn(0x54000000 | cond.code());
-        labelRef(target, FIX_IMM19, "b." + cond.mnemonic());
+        insnRef(0x54000000 | cond.code(), target, FIX_IMM19, "b." + cond.mnemonic());
     }
 
     /** {@code cbz rt, label} (CBZ): branch if the W or X register rt is zero, within +-1 MiB. */
     public void cbz(Size size, XReg rt, Label target) {
-        insn(sf(size) | 0x34000000 | zrReg(rt, "cbz", "rt"));
-        labelRef(target, FIX_IMM19, "cbz");
+        insnRef(sf(size) | 0x34000000 | zrReg(rt, "cbz", "rt"), target, FIX_IMM19, "cbz");
     }
 
     /** {@code cbnz rt, label} (CBNZ): branch if rt is not zero, within +-1 MiB. */
     public void cbnz(Size size, XReg rt, Label target) {
-        insn(sf(size) | 0x35000000 | zrReg(rt, "cbnz", "rt"));
-        labelRef(target, FIX_IMM19, "cbnz");
+        insnRef(sf(size) | 0x35000000 | zrReg(rt, "cbnz", "rt"), target, FIX_IMM19, "cbnz");
     }
 
     /**
@@ -1320,8 +1318,7 @@ public final class Assembler {
         if (bit < 0 || bit > 63) {
             throw new IllegalArgumentException(name + ": bit number must be 0..63, got " + bit);
         }
-        insn(opcode | (bit >>> 5) << 31 | (bit & 31) << 19 | t);
-        labelRef(target, FIX_IMM14, name);
+        insnRef(opcode | (bit >>> 5) << 31 | (bit & 31) << 19 | t, target, FIX_IMM14, name);
     }
 
     /** {@code br xn} (BR): branch to the address in xn. */
@@ -1350,20 +1347,19 @@ public final class Assembler {
      * {@code Relocation(AARCH64_CALL26, offset of the instruction, symbol, 0)}.
      */
     public void blSymbol(int symbol) {
-        relocs.add(new Relocation(RelocKind.AARCH64_CALL26, pos, symbol, 0));
         insn(0x94000000);
+        relocs.add(new Relocation(RelocKind.AARCH64_CALL26, pos - 4, symbol, 0));
     }
 
     /** {@code b symbol} to an external symbol (a tail call): as {@link #blSymbol(int)} with {@code b}. */
     public void bSymbol(int symbol) {
-        relocs.add(new Relocation(RelocKind.AARCH64_CALL26, pos, symbol, 0));
         insn(0x14000000);
+        relocs.add(new Relocation(RelocKind.AARCH64_CALL26, pos - 4, symbol, 0));
     }
 
     /** {@code adr xd, label} (ADR): the address of a label within +-1 MiB. xd: xzr allowed (number 31 is xzr). */
     public void adr(XReg rd, Label target) {
-        insn(0x10000000 | zrReg(rd, "adr", "rd"));
-        labelRef(target, FIX_ADR, "adr");
+        insnRef(0x10000000 | zrReg(rd, "adr", "rd"), target, FIX_ADR, "adr");
     }
 
     /**
@@ -1372,8 +1368,7 @@ public final class Assembler {
      * {@link #addLo12(XReg, XReg, Label)}.
      */
     public void adrp(XReg rd, Label target) {
-        insn(0x90000000 | zrReg(rd, "adrp", "rd"));
-        labelRef(target, FIX_ADRP, "adrp");
+        insnRef(0x90000000 | zrReg(rd, "adrp", "rd"), target, FIX_ADRP, "adrp");
     }
 
     /**
@@ -1381,8 +1376,7 @@ public final class Assembler {
      * xd and xn: sp allowed. Exact only under the placement assumption of {@link #adrp(XReg, Label)}.
      */
     public void addLo12(XReg rd, XReg rn, Label target) {
-        insn(0x91000000 | spReg(rn, "add", "rn") << 5 | spReg(rd, "add", "rd"));
-        labelRef(target, FIX_LO12, "add :lo12:");
+        insnRef(0x91000000 | spReg(rn, "add", "rn") << 5 | spReg(rd, "add", "rd"), target, FIX_LO12, "add :lo12:");
     }
 
     /**
@@ -1391,8 +1385,8 @@ public final class Assembler {
      */
     public void adrSymbol(XReg rd, int symbol, int addend) {
         int d = zrReg(rd, "adr", "rd");
-        relocs.add(new Relocation(RelocKind.AARCH64_ADR_PREL_LO21, pos, symbol, addend));
         insn(0x10000000 | d);
+        relocs.add(new Relocation(RelocKind.AARCH64_ADR_PREL_LO21, pos - 4, symbol, addend));
     }
 
     /**
@@ -1402,8 +1396,8 @@ public final class Assembler {
      */
     public void adrpSymbol(XReg rd, int symbol, int addend) {
         int d = zrReg(rd, "adrp", "rd");
-        relocs.add(new Relocation(RelocKind.AARCH64_ADR_PREL_PG_HI21, pos, symbol, addend));
         insn(0x90000000 | d);
+        relocs.add(new Relocation(RelocKind.AARCH64_ADR_PREL_PG_HI21, pos - 4, symbol, addend));
     }
 
     /**
@@ -1413,8 +1407,8 @@ public final class Assembler {
     public void addLo12Symbol(XReg rd, XReg rn, int symbol, int addend) {
         int d = spReg(rd, "add", "rd");
         int n = spReg(rn, "add", "rn");
-        relocs.add(new Relocation(RelocKind.AARCH64_ADD_ABS_LO12_NC, pos, symbol, addend));
         insn(0x91000000 | n << 5 | d);
+        relocs.add(new Relocation(RelocKind.AARCH64_ADD_ABS_LO12_NC, pos - 4, symbol, addend));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1686,6 +1680,12 @@ public final class Assembler {
         return r.encoding();
     }
 
+    /** {@code r} itself, refusing sp (for aliases whose rd would otherwise select an sp form). */
+    private static XReg zrRegOnly(XReg r, String insn) {
+        zrReg(r, insn, "rd");
+        return r;
+    }
+
     /** Number of an operand where register 31 is the stack pointer: refuses xzr. */
     private static int spReg(XReg r, String insn, String operand) {
         Objects.requireNonNull(r, operand);
@@ -1715,31 +1715,32 @@ public final class Assembler {
         emit32(word);
     }
 
-    /** Records a reference from the instruction just emitted to {@code label}, resolving it now if bound. */
-    private void labelRef(Label label, int kind, String insn) {
+    /**
+     * Emits the instruction {@code word} whose field of {@code kind} refers to {@code label}: filled in
+     * at once if the label is bound (failing before anything is emitted if it is out of reach), else
+     * by {@link #finish()}.
+     */
+    private void insnRef(int word, Label label, int kind, String name) {
         checkOwner(label);
-        Fixup f = new Fixup(pos - 4, label, kind, null, insn);
+        Fixup f = new Fixup(pos, label, kind, null, name);
         if (label.position >= 0) {
-            String error = resolve(f);
+            String error = rangeError(f);
             if (error != null) {
                 throw new IllegalArgumentException(error);
             }
+            insn(patched(f, word));
         } else {
+            insn(word);
             fixups.add(f);
         }
     }
 
-    /** Writes the field of a fixup whose labels are bound; returns an error message if out of reach, else null. */
-    private String resolve(Fixup f) {
+    /** Why the bound label(s) of {@code f} cannot be encoded in its field, or null if they can. */
+    private static String rangeError(Fixup f) {
         int at = f.offset;
         int target = f.target.position;
         long disp = (long) target - at;
-        int word = getInt32(at);
         switch (f.kind) {
-            case FIX_DIFF32 -> {
-                putInt32(at, target - f.base.position);
-                return null;
-            }
             case FIX_IMM26, FIX_IMM19, FIX_IMM14 -> {
                 int bits = f.kind == FIX_IMM26 ? 26 : f.kind == FIX_IMM19 ? 19 : 14;
                 if ((disp & 3) != 0) {
@@ -1750,30 +1751,44 @@ public final class Assembler {
                 if (words < -(1L << (bits - 1)) || words >= 1L << (bits - 1)) {
                     return outOfReach(f, disp, 1L << (bits + 1));
                 }
-                int field = (int) words & ((1 << bits) - 1);
-                putInt32(at, word | (f.kind == FIX_IMM26 ? field : field << 5));
                 return null;
             }
-            case FIX_ADR, FIX_ADRP -> {
-                long value = f.kind == FIX_ADR ? disp : (target >> 12) - (at >> 12);
-                if (value < -(1L << 20) || value >= 1L << 20) {
-                    return outOfReach(f, disp, f.kind == FIX_ADR ? 1L << 21 : 1L << 33);
-                }
-                int v = (int) value;
-                putInt32(at, word | (v & 3) << 29 | ((v >> 2) & 0x7FFFF) << 5);
+            case FIX_ADR -> {
+                return disp < -(1L << 20) || disp >= 1L << 20 ? outOfReach(f, disp, 1L << 20) : null;
+            }
+            case FIX_ADRP -> {
+                long pages = (target >> 12) - (at >> 12);
+                return pages < -(1L << 20) || pages >= 1L << 20 ? outOfReach(f, disp, 1L << 32) : null;
+            }
+            default -> {
                 return null;
             }
-            case FIX_LO12 -> {
-                putInt32(at, word | (target & 0xFFF) << 10);
-                return null;
-            }
-            default -> throw new AssertionError(f.kind);
         }
     }
 
-    private static String outOfReach(Fixup f, long disp, long range) {
+    /** {@code word} with the field of {@code f} set for its bound label(s) (the range is checked by {@link #rangeError}). */
+    private static int patched(Fixup f, int word) {
+        int at = f.offset;
+        int target = f.target.position;
+        int disp = target - at;
+        return switch (f.kind) {
+            case FIX_DIFF32 -> target - f.base.position;
+            case FIX_IMM26 -> word | (disp >> 2) & 0x3FFFFFF;
+            case FIX_IMM19 -> word | ((disp >> 2) & 0x7FFFF) << 5;
+            case FIX_IMM14 -> word | ((disp >> 2) & 0x3FFF) << 5;
+            case FIX_ADR -> word | (disp & 3) << 29 | ((disp >> 2) & 0x7FFFF) << 5;
+            case FIX_ADRP -> {
+                int pages = (target >> 12) - (at >> 12);
+                yield word | (pages & 3) << 29 | ((pages >> 2) & 0x7FFFF) << 5;
+            }
+            case FIX_LO12 -> word | (target & 0xFFF) << 10;
+            default -> throw new AssertionError(f.kind);
+        };
+    }
+
+    private static String outOfReach(Fixup f, long disp, long reach) {
         return f.insn + " at offset " + f.offset + ": label " + f.target.name() + " at " + f.target.position
-                + " is " + disp + " bytes away, beyond the +-" + human(range / 2) + " reach of " + f.insn;
+                + " is " + disp + " bytes away, beyond the +-" + human(reach) + " reach of " + f.insn;
     }
 
     private static String human(long bytes) {

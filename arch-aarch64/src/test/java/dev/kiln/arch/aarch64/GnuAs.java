@@ -170,6 +170,31 @@ final class GnuAs {
         });
     }
 
+    /** The {@code .text} of an unlinked object and its relocations, each as {@code "offset TYPE symbol+addend"}. */
+    record ObjectCode(byte[] code, List<String> relocations) {
+    }
+
+    /** Assembles {@code source} with GNU as (failing on any diagnostic) without linking. */
+    static ObjectCode assembleObject(String what, String source) {
+        return inTempDir(dir -> {
+            Files.writeString(dir.resolve("t.s"), source + "\n");
+            String asOut = run(dir, false, PREFIX + "as", "-o", "t.o", "t.s");
+            if (!asOut.isBlank()) {
+                fail(what + ": GNU as complained:\n" + annotate(asOut, source));
+            }
+            run(dir, PREFIX + "objcopy", "-O", "binary", "-j", ".text", "t.o", "t.bin");
+            List<String> relocs = new ArrayList<>();
+            Pattern p = Pattern.compile("^([0-9a-f]+)\\s+(R_AARCH64_\\w+)\\s+(\\S+)$");
+            for (String line : run(dir, PREFIX + "objdump", "-r", "t.o").split("\n")) {
+                Matcher m = p.matcher(line.trim());
+                if (m.matches()) {
+                    relocs.add(Long.parseLong(m.group(1), 16) + " " + m.group(2) + " " + m.group(3));
+                }
+            }
+            return new ObjectCode(Files.readAllBytes(dir.resolve("t.bin")), relocs);
+        });
+    }
+
     /**
      * Assembles each of {@code lines} with GNU as (in one run) and returns the indices of the lines it
      * rejects with an error.
