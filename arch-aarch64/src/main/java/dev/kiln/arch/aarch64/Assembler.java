@@ -1,5 +1,6 @@
 package dev.kiln.arch.aarch64;
 
+import dev.kiln.abi.CompileException;
 import dev.kiln.compiler.RelocKind;
 import dev.kiln.compiler.Relocation;
 import java.util.ArrayList;
@@ -44,6 +45,9 @@ public final class Assembler {
 
     /** The {@code nop} instruction word (HINT #0). */
     public static final int NOP = 0xD503201F;
+
+    /** The {@code udf #0} instruction word (all zero bits): a permanently undefined instruction, for padding. */
+    public static final int UDF0 = 0;
 
     private static final int FIX_IMM26 = 0;
     private static final int FIX_IMM19 = 1;
@@ -689,6 +693,9 @@ public final class Assembler {
             orr(size, rd, XReg.XZR, v);
             return;
         }
+        if (halves - Math.max(zeros, ones) >= 3 && orrMovk(rd, v)) {
+            return;
+        }
         boolean inverted = ones > zeros;
         int skip = inverted ? 0xFFFF : 0;
         boolean first = true;
@@ -716,6 +723,90 @@ public final class Assembler {
                 movz(size, rd, 0, 0);
             }
         }
+    }
+
+    /**
+     * Emits {@code orr rd, xzr, #c; movk rd, #h, lsl #16*i} when replacing one halfword {@code i} of
+     * the 64-bit {@code v} by another of its halfwords gives a logical immediate {@code c}; else emits
+     * nothing and returns false.
+     */
+    private boolean orrMovk(XReg rd, long v) {
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 4; j++) {
+                if (i == j) {
+                    continue;
+                }
+                long hj = (v >>> (16 * j)) & 0xFFFF;
+                long c = (v & ~(0xFFFFL << (16 * i))) | hj << (16 * i);
+                if (encodeLogicalImmediate(c, true) >= 0) {
+                    orr(Size.X, rd, XReg.XZR, c);
+                    movk(Size.X, rd, (int) (v >>> (16 * i)) & 0xFFFF, 16 * i);
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@code rd = rn + value} for any constant: for 0 nothing or a {@code mov}, else one
+     * {@code add}/{@code sub} (immediate) when {@code |value|} is an add/sub immediate, two (the high
+     * and low 12 bits) when {@code |value| < 2^24}, else {@link #movImm} into {@code scratch} and an
+     * {@code add}/{@code sub} (register). rd and rn: sp allowed (frame set-up: {@code addImm(X, SP, SP,
+     * -frameBytes, X16)}). For {@link Size#W} the value is a 32-bit value given sign- or zero-extended.
+     *
+     * @throws IllegalArgumentException if a scratch register is needed and {@code scratch} is null, sp,
+     *     xzr or rn
+     */
+    public void addImm(Size size, XReg rd, XReg rn, long value, XReg scratch) {
+        spReg(rd, "add", "rd");
+        spReg(rn, "add", "rn");
+        if (!fitsSize(size, value)) {
+            throw new IllegalArgumentException("add: immediate " + value + " does not fit in 32 bits");
+        }
+        long v = size == Size.X ? value : (int) value;
+        boolean negative = v < 0;
+        long mag = negative ? -v : v;
+        int op = negative ? 1 : 0;
+        if (v == 0) {
+            if (rd != rn) {
+                mov(size, rd, rn);
+            }
+            return;
+        }
+        if (mag >= 0 && isAddSubImmediate(mag)) {
+            addSubImm(size, op, 0, rd.encoding(), rn.encoding(), mag, negative ? "sub" : "add");
+        } else if (mag > 0 && mag < 1L << 24) {
+            addSubImm(size, op, 0, rd.encoding(), rn.encoding(), mag & 0xFFF000, negative ? "sub" : "add");
+            addSubImm(size, op, 0, rd.encoding(), rd.encoding(), mag & 0xFFF, negative ? "sub" : "add");
+        } else {
+            if (scratch == null || scratch == XReg.SP || scratch == XReg.XZR || scratch == rn) {
+                throw new IllegalArgumentException("add: " + value + " needs a scratch register other than " + rn
+                        + ", got " + scratch);
+            }
+            movImm(size, scratch, v);
+            add(size, rd, rn, scratch);
+        }
+    }
+
+    /**
+     * An address of {@code [base, #offset]} for an access of {@code accessBytes} bytes: the offset form
+     * when {@link Address#offsetForm(long, int)} allows it (nothing emitted), else {@link #movImm} of the
+     * offset into {@code scratch} and {@code [base, scratch]}.
+     *
+     * @throws IllegalArgumentException if a scratch register is needed and {@code scratch} is null, sp,
+     *     xzr or the base
+     */
+    public Address address(XReg base, long offset, int accessBytes, XReg scratch) {
+        if (Address.offsetForm(offset, accessBytes) != OffsetForm.NEEDS_REGISTER) {
+            return Address.offset(base, offset);
+        }
+        if (scratch == null || scratch == XReg.SP || scratch == XReg.XZR || scratch == base) {
+            throw new IllegalArgumentException("offset " + offset + " needs a scratch register other than " + base
+                    + ", got " + scratch);
+        }
+        movImm(Size.X, scratch, offset);
+        return Address.index(base, scratch);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1633,6 +1724,55 @@ public final class Assembler {
      */
     public void addv8b(VReg rd, VReg rn) {
         insn(0x0E31B800 | rn.encoding() << 5 | rd.encoding());
+    }
+
+    /**
+     * Writes the field of relocation {@code r} once every piece of the text is placed (the work of
+     * {@code Backend.applyRelocation} for AArch64): the instruction word at {@code P = pieceOffset +
+     * r.offset()} of {@code text} gets the value of {@code S = symbolOffset} and {@code A = r.addend()}
+     * as its {@link RelocKind} defines ({@code CALL26}: {@code (S + A - P) >> 2}; {@code ADR_PREL_LO21}:
+     * {@code S + A - P}; {@code ADR_PREL_PG_HI21}: {@code Page(S + A) - Page(P)}, exact when the text is
+     * loaded 4 KiB-aligned; {@code ADD_ABS_LO12_NC}: {@code (S + A) & 0xFFF}). The other bits of the word
+     * are kept; the field must be zero before.
+     *
+     * @throws IllegalArgumentException for a relocation kind of another ISA
+     * @throws CompileException if the target is out of the instruction's reach (the text is too large)
+     */
+    public static void applyRelocation(byte[] text, int pieceOffset, Relocation r, int symbolOffset) {
+        int p = pieceOffset + r.offset();
+        long sa = (long) symbolOffset + r.addend();
+        long disp = sa - p;
+        int word = (text[p] & 0xFF) | (text[p + 1] & 0xFF) << 8 | (text[p + 2] & 0xFF) << 16 | text[p + 3] << 24;
+        switch (r.kind()) {
+            case AARCH64_CALL26 -> {
+                if ((disp & 3) != 0 || disp < -(1L << 27) || disp >= 1L << 27) {
+                    throw new CompileException("code too large: a call at text offset " + p + " to symbol " + r.symbol()
+                            + " spans " + disp + " bytes, beyond the +-128 MiB reach of bl/b");
+                }
+                word |= (int) (disp >> 2) & 0x3FFFFFF;
+            }
+            case AARCH64_ADR_PREL_LO21 -> {
+                if (disp < -(1L << 20) || disp >= 1L << 20) {
+                    throw new CompileException("code too large: adr at text offset " + p + " to symbol " + r.symbol()
+                            + " spans " + disp + " bytes, beyond +-1 MiB");
+                }
+                word |= ((int) disp & 3) << 29 | ((int) (disp >> 2) & 0x7FFFF) << 5;
+            }
+            case AARCH64_ADR_PREL_PG_HI21 -> {
+                long pages = (sa >> 12) - ((long) p >> 12);
+                if (pages < -(1L << 20) || pages >= 1L << 20) {
+                    throw new CompileException("code too large: adrp at text offset " + p + " to symbol " + r.symbol()
+                            + " spans " + pages + " pages, beyond +-4 GiB");
+                }
+                word |= ((int) pages & 3) << 29 | ((int) (pages >> 2) & 0x7FFFF) << 5;
+            }
+            case AARCH64_ADD_ABS_LO12_NC -> word |= ((int) sa & 0xFFF) << 10;
+            default -> throw new IllegalArgumentException("AArch64 cannot apply a " + r.kind() + " relocation");
+        }
+        text[p] = (byte) word;
+        text[p + 1] = (byte) (word >>> 8);
+        text[p + 2] = (byte) (word >>> 16);
+        text[p + 3] = (byte) (word >>> 24);
     }
 
     // ------------------------------------------------------------------------------------------

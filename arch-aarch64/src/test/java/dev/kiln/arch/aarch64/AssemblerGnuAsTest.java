@@ -369,7 +369,8 @@ class AssemblerGnuAsTest {
         List<Long> out = new ArrayList<>(List.of(0L, 1L, -1L, 0xFFFFL, 0x10000L, 0xFFFF_0000L, 0xFFFF_FFFFL, 0x1_0000_0000L,
                 0x1234_5678L, 0x8000_0000L, 0x7FFF_FFFFL, -0x8000_0000L, Long.MIN_VALUE, Long.MAX_VALUE,
                 0x0123_4567_89AB_CDEFL, 0xFFFF_FFFF_FFFF_1234L, 0x1234_FFFF_FFFF_FFFFL, 0xFFFF_1234_FFFF_5678L,
-                0x0000_1234_0000_5678L, 0x5555_5555_5555_5555L, 0x00FF_00FF_00FF_00FFL, 0x3FF0_0000_0000_0000L,
+                0x0000_1234_0000_5678L, 0x5555_5555_5555_5555L, 0x5555_5555_5555_1234L, 0x1234_00FF_00FF_00FFL,
+                0x0F0F_ABCD_0F0F_0F0FL, 0xFFFE_FFFE_1234_FFFEL, 0x00FF_00FF_00FF_00FFL, 0x3FF0_0000_0000_0000L,
                 0x4000_0000_0000_0000L, 0x7FF8_0000_0000_0000L, 0xC1E0_0000_0000_0000L, 0x43E0_0000_0000_0000L, 4096L,
                 -4096L, 0xFFFF_0000_FFFF_0000L, 0x0001_0000_0001_0000L, 0xFFFF_FFFF_0000_0000L, 0x8000_0000_0000_0001L));
         java.util.Random rnd = new java.util.Random(7);
@@ -387,6 +388,54 @@ class AssemblerGnuAsTest {
             out.add(v);
         }
         return out;
+    }
+
+    static java.util.Set<Long> logicalImmediates64;
+
+    /** Whether one halfword of {@code v}, replaced by another of its halfwords, gives a logical immediate. */
+    static boolean orrMovkPossible(long v) {
+        if (logicalImmediates64 == null) {
+            logicalImmediates64 = new java.util.HashSet<>(allLogicalImmediates(true));
+        }
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 4; j++) {
+                long c = (v & ~(0xFFFFL << (16 * i))) | ((v >>> (16 * j)) & 0xFFFF) << (16 * i);
+                if (logicalImmediates64.contains(c)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void addImmediateAndAddressMacros() {
+        GnuAs as = new GnuAs("addImm / address");
+        for (Size s : SIZES) {
+            String d = r(s, XReg.X0);
+            String n = r(s, XReg.X1);
+            String sp = r(s, XReg.SP);
+            String t = r(s, XReg.X16);
+            as.add("", a -> a.addImm(s, XReg.X1, XReg.X1, 0, null));
+            as.add("mov " + d + ", " + n, a -> a.addImm(s, XReg.X0, XReg.X1, 0, null));
+            as.add("add " + d + ", " + n + ", #4095", a -> a.addImm(s, XReg.X0, XReg.X1, 4095, null));
+            as.add("sub " + d + ", " + n + ", #16", a -> a.addImm(s, XReg.X0, XReg.X1, -16, null));
+            as.add("sub " + sp + ", " + sp + ", #0x5000", a -> a.addImm(s, XReg.SP, XReg.SP, -0x5000, null));
+            as.add("add " + d + ", " + n + ", #0x12, lsl #12\nadd " + d + ", " + d + ", #0x345",
+                    a -> a.addImm(s, XReg.X0, XReg.X1, 0x12345, null));
+            as.add("sub " + sp + ", " + sp + ", #0xfff, lsl #12\nsub " + sp + ", " + sp + ", #0xfff",
+                    a -> a.addImm(s, XReg.SP, XReg.SP, -0xFFFFFF, XReg.X16));
+            as.add("mov " + t + ", #0x1000000\nadd " + d + ", " + n + ", " + t, a -> a.addImm(s, XReg.X0, XReg.X1, 0x1000000, XReg.X16));
+            as.add("mov " + t + ", #-0x1000000\nadd " + sp + ", " + sp + ", " + t,
+                    a -> a.addImm(s, XReg.SP, XReg.SP, -0x1000000, XReg.X16));
+        }
+        for (long off : new long[] {0, 8, -8, 32760, 32768, -257, 1L << 32}) {
+            String mem = Address.offsetForm(off, 8) != OffsetForm.NEEDS_REGISTER
+                    ? (Address.offsetForm(off, 8) == OffsetForm.SCALED_IMM12 ? "ldr" : "ldur") + " x0, [x1, #" + off + "]"
+                    : "mov x17, #" + off + "\nldr x0, [x1, x17]";
+            as.add(mem, a -> a.ldr(Size.X, XReg.X0, a.address(XReg.X1, off, 8, XReg.X17)));
+        }
+        as.verify();
     }
 
     /**
@@ -427,7 +476,11 @@ class AssemblerGnuAsTest {
                     nonZero += hw != 0 ? 1 : 0;
                     nonOnes += hw != 0xFFFF ? 1 : 0;
                 }
-                assertEquals(Math.min(nonZero, nonOnes) * 4, code.length, "length of mov " + Long.toHexString(v));
+                int fewest = Math.min(nonZero, nonOnes);
+                if (fewest >= 3 && orrMovkPossible(v)) {
+                    fewest = 2;
+                }
+                assertEquals(fewest * 4, code.length, "length of mov " + Long.toHexString(v));
                 sequences.add(new long[] {v, blob.size() / 4, code.length / 4});
                 blob.writeBytes(code);
             }

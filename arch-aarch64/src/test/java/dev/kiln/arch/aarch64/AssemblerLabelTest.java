@@ -264,6 +264,57 @@ class AssemblerLabelTest {
     }
 
     /**
+     * {@link Assembler#applyRelocation}: a piece with every relocation kind placed at an odd 4 KiB
+     * page offset, its symbols elsewhere in the text, must come out as GNU ld links the same
+     * program (global symbols keep the relocations in the object).
+     */
+    @Test
+    void applyRelocationMatchesGnuLd() {
+        GnuAs.require();
+        int pieceOffset = 0x1FF4;
+        int[] symbolOffsets = {0x40, 0x5008, 0x3004};
+        Assembler a = new Assembler();
+        a.blSymbol(0);
+        a.bSymbol(1);
+        a.adrpSymbol(XReg.X16, 1, 24);
+        a.addLo12Symbol(XReg.X16, XReg.X16, 1, 24);
+        a.adrSymbol(XReg.X9, 2, -4);
+        a.adrpSymbol(XReg.X0, 2, 0);
+        a.addLo12Symbol(XReg.X1, XReg.X0, 2, 0);
+        byte[] piece = a.finish();
+        byte[] text = new byte[0x6000];
+        System.arraycopy(piece, 0, text, pieceOffset, piece.length);
+        for (Relocation r : a.relocations()) {
+            Assembler.applyRelocation(text, pieceOffset, r, symbolOffsets[r.symbol()]);
+        }
+        StringBuilder src = new StringBuilder(".text\n.globl s0, s1, s2\n");
+        src.append(".skip 0x40\ns0:\n.skip ").append(0x1FF4 - 0x40).append('\n');
+        src.append("bl s0\nb s1\nadrp x16, s1+24\nadd x16, x16, :lo12:s1+24\nadr x9, s2-4\nadrp x0, s2\nadd x1, x0, :lo12:s2\n");
+        src.append(".skip ").append(0x3004 - 0x1FF4 - piece.length).append("\ns2:\n.skip ").append(0x5008 - 0x3004)
+                .append("\ns1:\n.skip ").append(0x6000 - 0x5008).append('\n');
+        byte[] linked = GnuAs.assembleAndLink("relocated piece", src.toString()).code();
+        assertEquals(HexFormat.of().formatHex(Arrays.copyOfRange(linked, pieceOffset, pieceOffset + piece.length)),
+                HexFormat.of().formatHex(Arrays.copyOfRange(text, pieceOffset, pieceOffset + piece.length)));
+    }
+
+    @Test
+    void applyRelocationOutOfReachIsACompileError() {
+        Assembler a = new Assembler();
+        a.blSymbol(3);
+        a.adrSymbol(XReg.X0, 3, 0);
+        byte[] text = a.finish();
+        var e = assertThrows(dev.kiln.abi.CompileException.class,
+                () -> Assembler.applyRelocation(text, 0, a.relocations().get(0), 128 << 20));
+        assertTrue(e.getMessage().contains("128 MiB"), e.getMessage());
+        Assembler.applyRelocation(text, 0, a.relocations().get(0), (128 << 20) - 4);
+        assertEquals((1 << 25) - 1, word(text, 0) & 0x3FFFFFF);
+        assertThrows(dev.kiln.abi.CompileException.class,
+                () -> Assembler.applyRelocation(text, 0, a.relocations().get(1), 4 + (1 << 20)));
+        assertThrows(IllegalArgumentException.class,
+                () -> Assembler.applyRelocation(text, 0, new Relocation(RelocKind.X86_PC32, 0, 3, -4), 0));
+    }
+
+    /**
      * Random programs: every label-referring form to labels before and after it at random distances
      * (up to ~28 KiB, across 4 KiB pages for {@code adrp}), jump-table entries and data words, compared
      * whole with GNU as linked at address 0 (where {@code adrp}/{@code :lo12:} see the same pages as a
