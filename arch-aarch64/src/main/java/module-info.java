@@ -5,4 +5,6 @@
  */
 module dev.kiln.arch.aarch64 {
     requires dev.kiln.compiler;
+
+    exports dev.kiln.arch.aarch64;
 }

@@ -1,0 +1,52 @@
+package dev.kiln.arch.aarch64;
+
+/**
+ * A position in the code of one {@link Assembler}, created by {@link Assembler#newLabel()}. A label
+ * is unbound until {@link Assembler#bind(Label)} gives it the current position; it may be used as a
+ * branch target, literal-pool address or jump-table entry before and after that. A label belongs to
+ * the assembler that created it and is bound at most once. Not thread-safe (like its assembler).
+ */
+public final class Label {
+    final Assembler owner;
+    private final int id;
+    private final String name;
+    int position = -1;
+
+    Label(Assembler owner, int id, String name) {
+        this.owner = owner;
+        this.id = id;
+        this.name = name;
+    }
+
+    /** Serial number of the label within its assembler (0, 1, 2, ... in creation order). */
+    public int id() {
+        return id;
+    }
+
+    /** Name for diagnostics: the one given to {@link Assembler#newLabel(String)}, else {@code L<id>}. */
+    public String name() {
+        return name != null ? name : "L" + id;
+    }
+
+    /** Whether {@link Assembler#bind(Label)} has been called for this label. */
+    public boolean isBound() {
+        return position >= 0;
+    }
+
+    /**
+     * Byte offset of the label from the start of the assembler's buffer.
+     *
+     * @throws IllegalStateException if the label is not bound yet
+     */
+    public int position() {
+        if (position < 0) {
+            throw new IllegalStateException("label " + name() + " is not bound");
+        }
+        return position;
+    }
+
+    @Override
+    public String toString() {
+        return position >= 0 ? name() + "@" + position : name() + "(unbound)";
+    }
+}
