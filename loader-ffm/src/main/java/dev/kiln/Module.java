@@ -57,7 +57,9 @@ public final class Module {
     }
 
     /**
-     * Compiles a module from its binary ({@code \0asm...}) or text (WAT) form.
+     * Compiles a module from its binary ({@code \0asm...}) or text (WAT) form. With an engine that has
+     * a {@link CompileCache}, a verified entry of the cache stands in for compiling, and what is
+     * compiled is stored there.
      *
      * @throws CompileException      if the module is malformed, invalid or not supported yet
      * @throws IllegalStateException if no compiler is on the class or module path
@@ -77,8 +79,17 @@ public final class Module {
     }
 
     private static Module compile(Engine engine, byte[] input, String name) {
-        byte[] artifact = compiler().compile(input, name, engine.compileOptions());
-        return fromArtifact(engine, artifact, name);
+        return compileCached(engine, input, name, dev.kiln.abi.CompileTimeBuiltins.none());
+    }
+
+    /** Compiles through the engine's {@link CompileCache}, if it has one. */
+    private static Module compileCached(Engine engine, byte[] input, String name, dev.kiln.abi.CompileTimeBuiltins builtins) {
+        CompileCache cache = engine.compileCache().orElse(null);
+        if (cache == null) {
+            return fromArtifact(engine, compiler().compile(input, name, engine.compileOptions(), builtins), name);
+        }
+        return cache.compile(engine, input, name, builtins,
+                () -> compiler().compile(input, name, engine.compileOptions(), builtins));
     }
 
     /**
@@ -183,8 +194,7 @@ public final class Module {
         }
 
         private Module compileNamed(byte[] guest, String name) {
-            byte[] artifact = compiler().compile(guest, name, engine.compileOptions(), builtins);
-            return fromArtifact(engine, artifact, name);
+            return compileCached(engine, guest, name, builtins);
         }
     }
 
@@ -209,7 +219,7 @@ public final class Module {
         return fromArtifact(engine, artifact, null);
     }
 
-    private static Module fromArtifact(Engine engine, byte[] artifact, String name) {
+    static Module fromArtifact(Engine engine, byte[] artifact, String name) {
         byte[] copy = artifact.clone();
         ElfFile elf = ElfReader.parse(copy, name);
         ArtifactMetadata meta = checkedMetadata(elf, copy, name);
