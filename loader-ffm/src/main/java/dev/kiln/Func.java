@@ -34,9 +34,9 @@ public final class Func implements Extern {
     private final Instance instance;
     private final int funcIndex;
     private final MethodHandle handle;
-    // a host function: the Java code and its upcall stub
+    // a host function: the Java code and its upcall stub, made when an instance first imports it
     private final HostFunction host;
-    private final MemorySegment upcall;
+    private MemorySegment upcall; // guarded by this
 
     Func(Instance instance, String name, FuncType type, int funcIndex, MethodHandle handle) {
         this.store = instance.store();
@@ -57,7 +57,7 @@ public final class Func implements Extern {
         this.funcIndex = -1;
         this.handle = null;
         this.host = host;
-        this.upcall = makeUpcall();
+        upcallDescriptor(); // rejects what cannot cross the boundary now, not at instantiation
     }
 
     /**
@@ -95,7 +95,14 @@ public final class Func implements Extern {
         return funcIndex;
     }
 
-    MemorySegment upcall() {
+    /**
+     * The upcall stub of a host function, made on first use: a WASI context defines dozens of functions
+     * and a program imports a few, and each stub costs the JVM a few milliseconds to spin.
+     */
+    synchronized MemorySegment upcall() {
+        if (upcall == null) {
+            upcall = makeUpcall();
+        }
         return upcall;
     }
 
@@ -306,22 +313,34 @@ public final class Func implements Extern {
         }
     }
 
-    /** Builds the upcall stub {@code (vmctx, params...) -> result} that runs this host function. */
-    private MemorySegment makeUpcall() {
+    /**
+     * The C descriptor {@code (vmctx, params...) -> result} of this host function's upcall stub.
+     *
+     * @throws IllegalArgumentException if its type cannot cross the host boundary yet
+     */
+    private FunctionDescriptor upcallDescriptor() {
         List<ValType> params = type.params();
         if (type.results().size() > 1) {
             throw new IllegalArgumentException("host functions with several results are not supported yet: " + type);
         }
         MemoryLayout[] argLayouts = new MemoryLayout[params.size() + 1];
-        Class<?>[] argTypes = new Class<?>[params.size() + 1];
         argLayouts[0] = ValueLayout.ADDRESS;
-        argTypes[0] = MemorySegment.class;
         for (int i = 0; i < params.size(); i++) {
             argLayouts[i + 1] = layout(params.get(i));
+        }
+        return type.results().isEmpty() ? FunctionDescriptor.ofVoid(argLayouts)
+                : FunctionDescriptor.of(layout(type.results().get(0)), argLayouts);
+    }
+
+    /** Builds the upcall stub {@code (vmctx, params...) -> result} that runs this host function. */
+    private MemorySegment makeUpcall() {
+        List<ValType> params = type.params();
+        FunctionDescriptor fd = upcallDescriptor();
+        Class<?>[] argTypes = new Class<?>[params.size() + 1];
+        argTypes[0] = MemorySegment.class;
+        for (int i = 0; i < params.size(); i++) {
             argTypes[i + 1] = carrier(params.get(i));
         }
-        FunctionDescriptor fd = type.results().isEmpty() ? FunctionDescriptor.ofVoid(argLayouts)
-                : FunctionDescriptor.of(layout(type.results().get(0)), argLayouts);
         Class<?> ret = type.results().isEmpty() ? void.class : carrier(type.results().get(0));
         MethodHandle mh = DISPATCH.bindTo(this)
                 .asCollector(Object[].class, params.size())
