@@ -3,6 +3,7 @@ package dev.kiln;
 import dev.kiln.abi.ArtifactFormatException;
 import dev.kiln.abi.ArtifactMetadata;
 import dev.kiln.abi.CompileException;
+import dev.kiln.abi.CompileProgress;
 import dev.kiln.abi.CompilerService;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.Target;
@@ -79,21 +80,23 @@ public final class Module {
     }
 
     private static Module compile(Engine engine, byte[] input, String name) {
-        return compileCached(engine, input, name, dev.kiln.abi.CompileTimeBuiltins.none());
+        return compileCached(engine, input, name, dev.kiln.abi.CompileTimeBuiltins.none(), CompileProgress.NONE);
     }
 
-    /** Compiles through the engine's {@link CompileCache}, if it has one. */
-    private static Module compileCached(Engine engine, byte[] input, String name, dev.kiln.abi.CompileTimeBuiltins builtins) {
+    /** Compiles through the engine's {@link CompileCache}, if it has one (a hit reports no progress). */
+    private static Module compileCached(Engine engine, byte[] input, String name, dev.kiln.abi.CompileTimeBuiltins builtins,
+            CompileProgress progress) {
         CompileCache cache = engine.compileCache().orElse(null);
         if (cache == null) {
-            return fromArtifact(engine, compiler().compile(input, name, engine.compileOptions(), builtins), name);
+            return fromArtifact(engine, compiler().compile(input, name, engine.compileOptions(), builtins, progress), name);
         }
         return cache.compile(engine, input, name, builtins,
-                () -> compiler().compile(input, name, engine.compileOptions(), builtins));
+                () -> compiler().compile(input, name, engine.compileOptions(), builtins, progress));
     }
 
     /**
-     * A builder for compiling with compile-time builtins and unsafe intrinsics (DESIGN §4).
+     * A builder for compiling with compile-time builtins and unsafe intrinsics (DESIGN §4) or with a
+     * {@link Builder#progress progress} listener.
      *
      * <pre>{@code
      * Module module = Module.builder(engine)
@@ -125,6 +128,7 @@ public final class Module {
     public static final class Builder {
         private final Engine engine;
         private dev.kiln.abi.CompileTimeBuiltins builtins = dev.kiln.abi.CompileTimeBuiltins.none();
+        private CompileProgress progress = CompileProgress.NONE;
 
         private Builder(Engine engine) {
             this.engine = java.util.Objects.requireNonNull(engine);
@@ -173,6 +177,18 @@ public final class Module {
         }
 
         /**
+         * Tells {@code progress} how compiling goes, function by function (from the compiler's worker
+         * threads; see {@link CompileProgress}). Nothing is reported when the module comes from the
+         * engine's compile cache.
+         *
+         * @return this builder
+         */
+        public Builder progress(CompileProgress progress) {
+            this.progress = java.util.Objects.requireNonNull(progress);
+            return this;
+        }
+
+        /**
          * Compiles {@code guest} (binary or text) with the builtins.
          *
          * @throws CompileException      if a module is malformed or invalid, or a privilege or linking
@@ -194,7 +210,7 @@ public final class Module {
         }
 
         private Module compileNamed(byte[] guest, String name) {
-            return compileCached(engine, guest, name, builtins);
+            return compileCached(engine, guest, name, builtins, progress);
         }
     }
 
