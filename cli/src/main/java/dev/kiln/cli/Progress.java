@@ -56,7 +56,7 @@ final class Progress implements AutoCloseable, CompileProgress {
             for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
                 double seconds = (System.nanoTime() - startNanos) / 1e9;
                 long f = functions;
-                String counts = f == 0 ? "" : String.format(", %d/%d functions, %.1f MB/s", f >>> 32, f & 0xFFFF_FFFFL,
+                String counts = f == 0 ? "" : String.format(", %d/%d functions, %.2f MB/s", f >>> 32, f & 0xFFFF_FFFFL,
                         bytesDone / 1e6 / seconds);
                 err.printf("\r%c %s... %.1f s%s\u001b[K", SPINNER[i % SPINNER.length], what, seconds, counts);
                 err.flush();

@@ -60,7 +60,7 @@ class CommandLineTest {
             Thread.sleep(1300);
         }
         assertTrue(counted.toString().matches("(?s)\r. compiling big\\.wasm\\.\\.\\. 1\\.\\d s, 1234/5678 functions, "
-                + "\\d+\\.\\d MB/s\u001b\\[K.*"), counted::toString);
+                + "\\d+\\.\\d\\d MB/s\u001b\\[K.*"), counted::toString);
 
         StringWriter quick = new StringWriter();
         try (Progress p = Progress.start("compiling small.wasm", new PrintWriter(quick), true)) {
