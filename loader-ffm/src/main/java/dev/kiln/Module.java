@@ -58,11 +58,12 @@ public final class Module {
     }
 
     /**
-     * Compiles a module from its binary ({@code \0asm...}) or text (WAT) form. With an engine that has
-     * a {@link CompileCache}, a verified entry of the cache stands in for compiling, and what is
-     * compiled is stored there.
+     * Compiles a module from its binary ({@code \0asm...}) or text (WAT) form, told apart by content.
+     * With an engine that has a {@link CompileCache}, a verified entry of the cache stands in for
+     * compiling, and what is compiled is stored there.
      *
-     * @throws CompileException      if the module is malformed, invalid or not supported yet
+     * @throws CompileException      if the module is malformed, invalid or not supported yet, or the
+     *                               bytes are a Kiln artifact (ELF) or neither a binary module nor UTF-8 text
      * @throws IllegalStateException if no compiler is on the class or module path
      */
     public static Module compile(Engine engine, byte[] wasmOrWat) {
@@ -86,6 +87,7 @@ public final class Module {
     /** Compiles through the engine's {@link CompileCache}, if it has one (a hit reports no progress). */
     private static Module compileCached(Engine engine, byte[] input, String name, dev.kiln.abi.CompileTimeBuiltins builtins,
             CompileProgress progress) {
+        checkInput(input, name);
         CompileCache cache = engine.compileCache().orElse(null);
         if (cache == null) {
             return fromArtifact(engine, compiler().compile(input, name, engine.compileOptions(), builtins, progress), name);
@@ -211,6 +213,35 @@ public final class Module {
 
         private Module compileNamed(byte[] guest, String name) {
             return compileCached(engine, guest, name, builtins, progress);
+        }
+    }
+
+    /**
+     * Tells what {@code input} is before it reaches the compiler, as the {@code kiln} command does: a
+     * binary module starts with {@code \0asm}; an artifact (ELF, {@code \x7fELF}) is not compiled
+     * again; anything else must be UTF-8 WebAssembly text.
+     *
+     * @throws CompileException naming {@code name} (or "input") for an artifact or a file that is
+     *                          neither a binary module nor UTF-8 text (with the offset of the first
+     *                          byte that is not UTF-8)
+     */
+    private static void checkInput(byte[] input, String name) {
+        String who = name == null ? "input" : name;
+        if (input.length >= 4 && input[0] == 0 && input[1] == 'a' && input[2] == 's' && input[3] == 'm') {
+            return;
+        }
+        if (input.length >= 4 && input[0] == 0x7F && input[1] == 'E' && input[2] == 'L' && input[3] == 'F') {
+            throw new CompileException(who + ": an ELF file (a compiled Kiln artifact?), not a WebAssembly module;"
+                    + " load an artifact with Module.load or Module.fromArtifact");
+        }
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(input);
+        java.nio.charset.CoderResult r = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                .decode(in, java.nio.CharBuffer.allocate(input.length), true);
+        if (r.isError()) {
+            throw new CompileException(who + ": neither a WebAssembly binary module (no \\0asm header) nor WebAssembly"
+                    + " text (not UTF-8 at byte offset " + in.position() + ")");
         }
     }
 

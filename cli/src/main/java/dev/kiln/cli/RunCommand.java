@@ -78,6 +78,9 @@ final class RunCommand extends KilnCommand {
     @picocli.CommandLine.Mixin
     CacheOptions cache = new CacheOptions(); // --no-cache, --cache-dir, -C cache=...
 
+    @picocli.CommandLine.Mixin
+    LinkOptions links = new LinkOptions(); // --preload NAME=FILE, -W unknown-imports-trap
+
     @Parameters(index = "0", paramLabel = "FILE", description = "A .wasm or .wat module, or a Kiln artifact from 'kiln compile'.")
     Path file;
 
@@ -164,12 +167,14 @@ final class RunCommand extends KilnCommand {
         }
         try (WasiContext wasi = wasi(argv); Store store = new Store(module.engine())) {
             Linker linker = wasi.define(store, new Linker());
+            links.define(store, linker, module, err());
             Instance instance;
             try {
                 instance = linker.instantiate(store, module);
             } catch (LinkException e) {
                 throw KilnException.error(file + ": " + e.getMessage() + " (kiln run provides only the "
-                        + WasiContext.MODULE + " functions)");
+                        + WasiContext.MODULE + " functions; --preload NAME=FILE links another module's exports, -W unknown-imports-trap=y"
+                        + " stubs missing functions)");
             }
             if (instance.exports().get("memory") instanceof Memory memory) {
                 wasi.bind(memory);
