@@ -18,10 +18,12 @@ public final class Engine {
 
     private final long stackBudget;
     private final CompileOptions compileOptions;
+    private final CompileCache compileCache;
 
     private Engine(Builder b) {
         this.stackBudget = b.stackBudget;
         this.compileOptions = b.compileOptions;
+        this.compileCache = b.compileCache;
     }
 
     /** An engine with the default configuration. */
@@ -49,10 +51,19 @@ public final class Engine {
         return compileOptions;
     }
 
+    /**
+     * The compile cache {@link Module#compile} consults and fills, if this engine has one (by default
+     * it has none).
+     */
+    public java.util.Optional<CompileCache> compileCache() {
+        return java.util.Optional.ofNullable(compileCache);
+    }
+
     /** Builds an {@link Engine}. Not thread-safe. */
     public static final class Builder {
         private long stackBudget = DEFAULT_STACK_BUDGET;
         private CompileOptions compileOptions = CompileOptions.defaults();
+        private CompileCache compileCache;
 
         private Builder() {
         }
@@ -72,6 +83,19 @@ public final class Engine {
         /** @param options options for compiling modules */
         public Builder compileOptions(CompileOptions options) {
             this.compileOptions = java.util.Objects.requireNonNull(options);
+            return this;
+        }
+
+        /**
+         * Makes {@link Module#compile} (and {@link Module.Builder#compile}) look modules up in
+         * {@code cache} before compiling and store what they compile, e.g.
+         * {@code compileCache(CompileCache.open(CompileCache.defaultDirectory()))}.
+         *
+         * @param cache the cache, or {@code null} for none (the default)
+         * @return this builder
+         */
+        public Builder compileCache(CompileCache cache) {
+            this.compileCache = cache;
             return this;
         }
 

@@ -34,9 +34,9 @@ public final class Func implements Extern {
     private final Instance instance;
     private final int funcIndex;
     private final MethodHandle handle;
-    // a host function: the Java code and its upcall stub
+    // a host function: the Java code and its upcall stub, made when an instance first imports it
     private final HostFunction host;
-    private final MemorySegment upcall;
+    private MemorySegment upcall; // guarded by this
 
     Func(Instance instance, String name, FuncType type, int funcIndex, MethodHandle handle) {
         this.store = instance.store();
@@ -57,7 +57,12 @@ public final class Func implements Extern {
         this.funcIndex = -1;
         this.handle = null;
         this.host = host;
-        this.upcall = makeUpcall();
+        for (ValType t : type.params()) {
+            layout(t); // rejects what cannot cross the boundary now, not when an instance first imports it
+        }
+        for (ValType t : type.results()) {
+            layout(t);
+        }
     }
 
     /**
@@ -95,7 +100,14 @@ public final class Func implements Extern {
         return funcIndex;
     }
 
-    MemorySegment upcall() {
+    /**
+     * The upcall stub of a host function, made on first use: a WASI context defines dozens of functions
+     * and a program imports a few, and each stub costs the JVM a few milliseconds to spin.
+     */
+    synchronized MemorySegment upcall() {
+        if (upcall == null) {
+            upcall = makeUpcall();
+        }
         return upcall;
     }
 

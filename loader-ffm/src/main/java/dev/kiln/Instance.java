@@ -70,8 +70,12 @@ public final class Instance {
         this.vmctx = store.allocate(meta.vmctxSize(), 16);
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.STORE_CONTEXT, store.storeContext().address());
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.LIBC_MPROTECT, MPROTECT.address());
-        for (int id = 0; id < VMContextLayout.LIBCALLS; id++) {
-            vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(id), Libcalls.STUBS[id].address());
+        // Table operations exist only in modules with a table (externtype 1): the others never pay for
+        // their upcall stubs.
+        if (!meta.tables().isEmpty() || meta.imports().stream().anyMatch(i -> i.kind() == 1)) {
+            for (int id = 0; id < VMContextLayout.LIBCALLS; id++) {
+                vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(id), Libcalls.stub(id).address());
+            }
         }
         for (int t = 0; t < meta.types().size(); t++) {
             vmctx.set(ValueLayout.JAVA_INT, layout.typeId(t), typeId(meta.types().get(t)));
@@ -444,40 +448,49 @@ public final class Instance {
         }
     }
 
-    /** The entry points generated code calls for the rare table operations (C convention, upcalls). */
+    /**
+     * The entry points generated code calls for the rare table operations (C convention, upcalls),
+     * each made when a module with a table is first instantiated.
+     */
     static final class Libcalls {
-        static final MemorySegment[] STUBS = new MemorySegment[VMContextLayout.LIBCALLS];
+        private static final MemorySegment[] STUBS = new MemorySegment[VMContextLayout.LIBCALLS];
 
-        static {
-            try {
-                MethodHandles.Lookup l = MethodHandles.lookup();
+        /** The upcall stub of libcall {@code id} ({@link VMContextLayout#LIBCALL_TABLE_GROW}, ...). */
+        static synchronized MemorySegment stub(int id) {
+            if (STUBS[id] == null) {
                 ValueLayout a = ValueLayout.ADDRESS;
                 ValueLayout i = ValueLayout.JAVA_INT;
                 ValueLayout j = ValueLayout.JAVA_LONG;
-                STUBS[VMContextLayout.LIBCALL_TABLE_GROW] = stub(l, "tableGrow",
-                        MethodType.methodType(int.class, MemorySegment.class, int.class, int.class, long.class),
-                        FunctionDescriptor.of(i, a, i, i, j));
-                STUBS[VMContextLayout.LIBCALL_TABLE_FILL] = stub(l, "tableFill",
-                        MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, long.class, int.class),
-                        FunctionDescriptor.ofVoid(a, i, i, j, i));
-                STUBS[VMContextLayout.LIBCALL_TABLE_COPY] = stub(l, "tableCopy",
-                        MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, int.class, int.class,
-                                int.class),
-                        FunctionDescriptor.ofVoid(a, i, i, i, i, i));
-                STUBS[VMContextLayout.LIBCALL_TABLE_INIT] = stub(l, "tableInit",
-                        MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, int.class, int.class,
-                                int.class),
-                        FunctionDescriptor.ofVoid(a, i, i, i, i, i));
-                STUBS[VMContextLayout.LIBCALL_ELEM_DROP] = stub(l, "elemDrop",
-                        MethodType.methodType(void.class, MemorySegment.class, int.class), FunctionDescriptor.ofVoid(a, i));
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
+                STUBS[id] = switch (id) {
+                    case VMContextLayout.LIBCALL_TABLE_GROW -> stub("tableGrow",
+                            MethodType.methodType(int.class, MemorySegment.class, int.class, int.class, long.class),
+                            FunctionDescriptor.of(i, a, i, i, j));
+                    case VMContextLayout.LIBCALL_TABLE_FILL -> stub("tableFill",
+                            MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, long.class, int.class),
+                            FunctionDescriptor.ofVoid(a, i, i, j, i));
+                    case VMContextLayout.LIBCALL_TABLE_COPY -> stub("tableCopy",
+                            MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, int.class, int.class,
+                                    int.class),
+                            FunctionDescriptor.ofVoid(a, i, i, i, i, i));
+                    case VMContextLayout.LIBCALL_TABLE_INIT -> stub("tableInit",
+                            MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, int.class, int.class,
+                                    int.class),
+                            FunctionDescriptor.ofVoid(a, i, i, i, i, i));
+                    case VMContextLayout.LIBCALL_ELEM_DROP -> stub("elemDrop",
+                            MethodType.methodType(void.class, MemorySegment.class, int.class), FunctionDescriptor.ofVoid(a, i));
+                    default -> throw new IllegalArgumentException("no libcall " + id);
+                };
             }
+            return STUBS[id];
         }
 
-        private static MemorySegment stub(MethodHandles.Lookup l, String name, MethodType type, FunctionDescriptor fd)
-                throws ReflectiveOperationException {
-            MethodHandle mh = l.findStatic(Libcalls.class, name, type);
+        private static MemorySegment stub(String name, MethodType type, FunctionDescriptor fd) {
+            MethodHandle mh;
+            try {
+                mh = MethodHandles.lookup().findStatic(Libcalls.class, name, type);
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError("libcall " + name + " is missing", e);
+            }
             return java.lang.foreign.Linker.nativeLinker().upcallStub(mh, fd, Arena.global());
         }
 

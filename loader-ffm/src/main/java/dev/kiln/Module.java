@@ -3,6 +3,7 @@ package dev.kiln;
 import dev.kiln.abi.ArtifactFormatException;
 import dev.kiln.abi.ArtifactMetadata;
 import dev.kiln.abi.CompileException;
+import dev.kiln.abi.CompileProgress;
 import dev.kiln.abi.CompilerService;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.Target;
@@ -58,6 +59,8 @@ public final class Module {
 
     /**
      * Compiles a module from its binary ({@code \0asm...}) or text (WAT) form, told apart by content.
+     * With an engine that has a {@link CompileCache}, a verified entry of the cache stands in for
+     * compiling, and what is compiled is stored there.
      *
      * @throws CompileException      if the module is malformed, invalid or not supported yet, or the
      *                               bytes are a Kiln artifact (ELF) or neither a binary module nor UTF-8 text
@@ -78,13 +81,24 @@ public final class Module {
     }
 
     private static Module compile(Engine engine, byte[] input, String name) {
+        return compileCached(engine, input, name, dev.kiln.abi.CompileTimeBuiltins.none(), CompileProgress.NONE);
+    }
+
+    /** Compiles through the engine's {@link CompileCache}, if it has one (a hit reports no progress). */
+    private static Module compileCached(Engine engine, byte[] input, String name, dev.kiln.abi.CompileTimeBuiltins builtins,
+            CompileProgress progress) {
         checkInput(input, name);
-        byte[] artifact = compiler().compile(input, name, engine.compileOptions());
-        return fromArtifact(engine, artifact, name);
+        CompileCache cache = engine.compileCache().orElse(null);
+        if (cache == null) {
+            return fromArtifact(engine, compiler().compile(input, name, engine.compileOptions(), builtins, progress), name);
+        }
+        return cache.compile(engine, input, name, builtins,
+                () -> compiler().compile(input, name, engine.compileOptions(), builtins, progress));
     }
 
     /**
-     * A builder for compiling with compile-time builtins and unsafe intrinsics (DESIGN §4).
+     * A builder for compiling with compile-time builtins and unsafe intrinsics (DESIGN §4) or with a
+     * {@link Builder#progress progress} listener.
      *
      * <pre>{@code
      * Module module = Module.builder(engine)
@@ -116,6 +130,7 @@ public final class Module {
     public static final class Builder {
         private final Engine engine;
         private dev.kiln.abi.CompileTimeBuiltins builtins = dev.kiln.abi.CompileTimeBuiltins.none();
+        private CompileProgress progress = CompileProgress.NONE;
 
         private Builder(Engine engine) {
             this.engine = java.util.Objects.requireNonNull(engine);
@@ -164,6 +179,18 @@ public final class Module {
         }
 
         /**
+         * Tells {@code progress} how compiling goes, function by function (from the compiler's worker
+         * threads; see {@link CompileProgress}). Nothing is reported when the module comes from the
+         * engine's compile cache.
+         *
+         * @return this builder
+         */
+        public Builder progress(CompileProgress progress) {
+            this.progress = java.util.Objects.requireNonNull(progress);
+            return this;
+        }
+
+        /**
          * Compiles {@code guest} (binary or text) with the builtins.
          *
          * @throws CompileException      if a module is malformed or invalid, or a privilege or linking
@@ -185,9 +212,7 @@ public final class Module {
         }
 
         private Module compileNamed(byte[] guest, String name) {
-            checkInput(guest, name);
-            byte[] artifact = compiler().compile(guest, name, engine.compileOptions(), builtins);
-            return fromArtifact(engine, artifact, name);
+            return compileCached(engine, guest, name, builtins, progress);
         }
     }
 
@@ -241,7 +266,7 @@ public final class Module {
         return fromArtifact(engine, artifact, null);
     }
 
-    private static Module fromArtifact(Engine engine, byte[] artifact, String name) {
+    static Module fromArtifact(Engine engine, byte[] artifact, String name) {
         byte[] copy = artifact.clone();
         ElfFile elf = ElfReader.parse(copy, name);
         ArtifactMetadata meta = checkedMetadata(elf, copy, name);

@@ -20,7 +20,9 @@ import java.util.List;
  *
  * <p>Encoding: little-endian; the magic {@code "KILNMETA"}, a u32 {@link #FORMAT_VERSION}, then the
  * fields in declaration order; strings and byte arrays are a u32 length and the bytes (UTF-8 for
- * strings, length {@code 0xFFFFFFFF} for {@code null}); lists are a u32 count and the elements.
+ * strings, length {@code 0xFFFFFFFF} for {@code null}); lists are a u32 count and the elements. Trap
+ * sites are delta-encoded: each is the unsigned LEB128 distance from the previous site's text offset
+ * (the first from 0), then its trap code as unsigned LEB128.
  * {@link #decode} checks every length against the remaining bytes and throws
  * {@link ArtifactFormatException} with the offset, whatever the input.
  *
@@ -66,7 +68,7 @@ public record ArtifactMetadata(
         List<TrapSiteInfo> trapSites) {
 
     /** Version of this encoding; a loader rejects any other. */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
     private static final byte[] MAGIC = "KILNMETA".getBytes(StandardCharsets.US_ASCII);
@@ -356,10 +358,18 @@ public record ArtifactMetadata(
             out.u32(startTrampoline);
             out.u32(vmctxSize);
             out.u32(unwindStubOffset);
+            // The trap table, the largest part of big modules' metadata: per site the distance from the
+            // previous site's offset and the trap code, both unsigned LEB128 (usually 2 bytes, not 8).
             out.u32(trapSites.size());
+            int previous = 0;
             for (TrapSiteInfo t : trapSites) {
-                out.u32(t.textOffset());
-                out.u32(t.trapCode());
+                if (t.textOffset() < previous || t.trapCode() < 0) {
+                    throw new IllegalStateException("trap sites must be in ascending text offset order with codes >= 0, got "
+                            + t + " after offset " + previous);
+                }
+                out.uleb(t.textOffset() - previous);
+                out.uleb(t.trapCode());
+                previous = t.textOffset();
             }
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -378,6 +388,15 @@ public record ArtifactMetadata(
 
         void u64(long v) throws IOException {
             out.writeLong(Long.reverseBytes(v));
+        }
+
+        /** Unsigned LEB128 of a non-negative int: 1 to 5 bytes. */
+        void uleb(int v) throws IOException {
+            while ((v & ~0x7F) != 0) {
+                out.write((v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            out.write(v);
         }
 
         void bytes(byte[] b) throws IOException {
@@ -498,10 +517,16 @@ public record ArtifactMetadata(
             int startTrampoline = in.getInt();
             int vmctxSize = count(in, source, Integer.MAX_VALUE);
             int unwind = count(in, source, Integer.MAX_VALUE);
-            int nTraps = count(in, source, 8);
+            int nTraps = count(in, source, 2);
             List<TrapSiteInfo> traps = new ArrayList<>(nTraps);
+            long offset = 0;
             for (int i = 0; i < nTraps; i++) {
-                traps.add(new TrapSiteInfo(in.getInt(), in.getInt()));
+                int pos = in.position();
+                offset += uleb(in, source);
+                if (offset > Integer.MAX_VALUE) {
+                    throw new ArtifactFormatException(source, pos, "trap site " + i + " is past 2 GiB of .text");
+                }
+                traps.add(new TrapSiteInfo((int) offset, uleb(in, source)));
             }
             if (in.hasRemaining()) {
                 throw new ArtifactFormatException(source, in.position(), in.remaining() + " unexpected bytes at the end of "
@@ -518,6 +543,26 @@ public record ArtifactMetadata(
         } catch (BufferUnderflowException e) {
             throw new ArtifactFormatException(source, in.position(), SECTION + " is truncated");
         }
+    }
+
+    /** An unsigned LEB128 that fits a non-negative int (at most 5 bytes). */
+    private static int uleb(ByteBuffer in, String source) {
+        int pos = in.position();
+        long v = 0;
+        for (int shift = 0; ; shift += 7) {
+            byte b = in.get();
+            v |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                break;
+            }
+            if (shift >= 28) {
+                throw new ArtifactFormatException(source, pos, "LEB128 longer than 5 bytes in " + SECTION);
+            }
+        }
+        if (v > Integer.MAX_VALUE) {
+            throw new ArtifactFormatException(source, pos, "LEB128 value " + v + " out of range in " + SECTION);
+        }
+        return (int) v;
     }
 
     /** A non-negative u32 count; each element needs at least {@code minBytesEach} more bytes. */

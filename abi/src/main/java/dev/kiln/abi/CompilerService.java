@@ -44,4 +44,13 @@ public interface CompilerService {
         throw new CompileException("this compiler (" + getClass().getName()
                 + ") does not support compile-time builtins or unsafe intrinsics");
     }
+
+    /**
+     * {@link #compile(byte[], String, CompileOptions, CompileTimeBuiltins)}, telling {@code progress}
+     * as functions are compiled. A compiler that does not report progress ignores it (the default).
+     */
+    default byte[] compile(byte[] input, String inputName, CompileOptions options, CompileTimeBuiltins builtins,
+            CompileProgress progress) {
+        return compile(input, inputName, options, builtins);
+    }
 }

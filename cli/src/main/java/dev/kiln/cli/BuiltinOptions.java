@@ -42,7 +42,17 @@ final class BuiltinOptions {
      * @throws dev.kiln.abi.CompileException if a module is invalid or a builtin rule is broken
      */
     Module compile(Engine engine, Path file) throws IOException {
-        Module.Builder b = Module.builder(engine);
+        return compile(engine, file, dev.kiln.abi.CompileProgress.NONE);
+    }
+
+    /**
+     * Compiles {@code file} with these builtins (none when {@link #isEmpty()}), telling
+     * {@code progress} how it goes.
+     *
+     * @see #compile(Engine, Path)
+     */
+    Module compile(Engine engine, Path file, dev.kiln.abi.CompileProgress progress) throws IOException {
+        Module.Builder b = Module.builder(engine).progress(progress);
         if (intrinsics != null) {
             b.exposeUnsafeIntrinsics(intrinsics);
         }

@@ -117,7 +117,7 @@ record Input(Path path, byte[] bytes, Kind kind) {
             text(); // a clear message for files that are not text at all
         }
         try (Progress p = Progress.start("compiling " + name(), err)) {
-            return builtins.isEmpty() ? Module.compile(engine, path) : builtins.compile(engine, path);
+            return builtins.compile(engine, path, p);
         }
     }
 }

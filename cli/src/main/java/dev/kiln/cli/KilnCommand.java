@@ -58,7 +58,12 @@ abstract class KilnCommand implements Callable<Integer> {
 
     /** The engine for guest code run by the CLI: a stack budget matching {@link #THREAD_STACK_BYTES}. */
     static Engine engine() {
-        return Engine.builder().stackBudget(STACK_BUDGET_BYTES).build();
+        return engine(null);
+    }
+
+    /** {@link #engine()} with the compile cache {@code cache} ({@code null} for none). */
+    static Engine engine(dev.kiln.CompileCache cache) {
+        return Engine.builder().stackBudget(STACK_BUDGET_BYTES).compileCache(cache).build();
     }
 
     @Override

@@ -76,6 +76,9 @@ final class RunCommand extends KilnCommand {
     BuiltinOptions builtins = new BuiltinOptions(); // --unsafe-intrinsics, --builtin (compile-time builtins)
 
     @picocli.CommandLine.Mixin
+    CacheOptions cache = new CacheOptions(); // --no-cache, --cache-dir, -C cache=...
+
+    @picocli.CommandLine.Mixin
     LinkOptions links = new LinkOptions(); // --preload NAME=FILE, -W unknown-imports-trap
 
     @Parameters(index = "0", paramLabel = "FILE", description = "A .wasm or .wat module, or a Kiln artifact from 'kiln compile'.")
@@ -141,7 +144,7 @@ final class RunCommand extends KilnCommand {
     @Override
     int execute() throws Exception {
         Input input = Input.read(file);
-        Module module = input.module(engine(), err(), builtins);
+        Module module = input.module(engine(cache.cache(err())), err(), builtins);
         String name = invoke != null ? invoke : "_start";
         Module.ExportType export = module.exports().stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
         if (export == null) {

@@ -54,6 +54,14 @@ class CommandLineTest {
         assertTrue(s.contains("compiling big.wasm... 1."), s);
         assertTrue(s.endsWith("\r\u001b[2K"), s);
 
+        StringWriter counted = new StringWriter();
+        try (Progress p = Progress.start("compiling big.wasm", new PrintWriter(counted), true)) {
+            p.functionsCompiled(1234, 5678, 3_000_000, 9_000_000);
+            Thread.sleep(1300);
+        }
+        assertTrue(counted.toString().matches("(?s)\r. compiling big\\.wasm\\.\\.\\. 1\\.\\d s, 1234/5678 functions, "
+                + "\\d+\\.\\d\\d MB/s\u001b\\[K.*"), counted::toString);
+
         StringWriter quick = new StringWriter();
         try (Progress p = Progress.start("compiling small.wasm", new PrintWriter(quick), true)) {
             Thread.sleep(10);

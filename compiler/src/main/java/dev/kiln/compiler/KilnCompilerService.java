@@ -2,6 +2,7 @@ package dev.kiln.compiler;
 
 import dev.kiln.abi.CompileException;
 import dev.kiln.abi.CompileOptions;
+import dev.kiln.abi.CompileProgress;
 import dev.kiln.abi.CompileTimeBuiltins;
 import dev.kiln.abi.CompilerService;
 import dev.kiln.abi.Target;
@@ -58,13 +59,20 @@ public final class KilnCompilerService implements CompilerService {
      */
     @Override
     public byte[] compile(byte[] input, String inputName, CompileOptions options, CompileTimeBuiltins builtins) {
+        return compile(input, inputName, options, builtins, CompileProgress.NONE);
+    }
+
+    /** {@inheritDoc} Progress is reported after each function of the module (builtins' included). */
+    @Override
+    public byte[] compile(byte[] input, String inputName, CompileOptions options, CompileTimeBuiltins builtins,
+            CompileProgress progress) {
         if (builtins.isEmpty()) {
-            return compile(input, inputName, options);
+            return compiler.compile(CompilationUnit.plain(input), inputName, options, progress);
         }
         BuiltinLinker linker = ServiceLoader.load(BuiltinLinker.class, KilnCompilerService.class.getClassLoader())
                 .findFirst().orElseThrow(() -> new CompileException("compile-time builtins and unsafe intrinsics need"
                         + " kiln-builtins on the class or module path"));
         CompilationUnit unit = linker.link(input, inputName, builtins);
-        return compiler.compile(unit, inputName, options);
+        return compiler.compile(unit, inputName, options, progress);
     }
 }

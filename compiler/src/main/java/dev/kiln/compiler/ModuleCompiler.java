@@ -3,6 +3,7 @@ package dev.kiln.compiler;
 import dev.kiln.abi.ArtifactMetadata;
 import dev.kiln.abi.CompileException;
 import dev.kiln.abi.CompileOptions;
+import dev.kiln.abi.CompileProgress;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.elf.ElfWriter;
@@ -68,8 +69,16 @@ public final class ModuleCompiler {
      *                          prefixed with {@code inputName}
      */
     public byte[] compile(CompilationUnit unit, String inputName, CompileOptions options) {
+        return compile(unit, inputName, options, CompileProgress.NONE);
+    }
+
+    /**
+     * {@link #compile(CompilationUnit, String, CompileOptions)}, telling {@code progress} after each
+     * defined function (from the worker threads).
+     */
+    public byte[] compile(CompilationUnit unit, String inputName, CompileOptions options, CompileProgress progress) {
         try {
-            return compileUnnamed(unit, options);
+            return compileUnnamed(unit, options, progress);
         } catch (CompileException e) {
             if (inputName == null) {
                 throw e;
@@ -82,7 +91,7 @@ public final class ModuleCompiler {
         return input.length >= 4 && input[0] == 0 && input[1] == 'a' && input[2] == 's' && input[3] == 'm';
     }
 
-    private byte[] compileUnnamed(CompilationUnit unit, CompileOptions options) {
+    private byte[] compileUnnamed(CompilationUnit unit, CompileOptions options, CompileProgress progress) {
         byte[] input = unit.module();
         byte[] bytes = isBinary(input) ? input : Wat.parseModule(new String(input, StandardCharsets.UTF_8));
         WasmModule module = ModuleDecoder.decode(bytes);
@@ -132,7 +141,7 @@ public final class ModuleCompiler {
 
         int imported = module.importedFunctionCount();
         int defined = module.code().size();
-        List<CompiledCode> code = compileFunctions(unit, module, bytes, env, options, imported, defined);
+        List<CompiledCode> code = compileFunctions(unit, module, bytes, env, options, imported, defined, progress);
 
         List<Export> funcExports = new ArrayList<>();
         for (Export e : module.exports()) {
@@ -266,12 +275,25 @@ public final class ModuleCompiler {
     }
 
     private List<CompiledCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,
-            CompileOptions options, int imported, int defined) {
+            CompileOptions options, int imported, int defined, CompileProgress progress) {
         int parallelism = options.parallelism() == 0 ? Runtime.getRuntime().availableProcessors() : options.parallelism();
+        long bytesTotal = 0;
+        for (int i = 0; i < defined; i++) {
+            bytesTotal += bodySize(module, i);
+        }
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong bytesDone = new java.util.concurrent.atomic.AtomicLong();
+        long total = bytesTotal;
+        java.util.function.IntFunction<CompiledCode> one = i -> {
+            CompiledCode c = compileFunction(unit, module, bytes, env, options, imported + i);
+            long b = bytesDone.addAndGet(bodySize(module, i));
+            progress.functionsCompiled(done.incrementAndGet(), defined, b, total);
+            return c;
+        };
         if (parallelism <= 1 || defined <= 1) {
             List<CompiledCode> out = new ArrayList<>(defined);
             for (int i = 0; i < defined; i++) {
-                out.add(compileFunction(unit, module, bytes, env, options, imported + i));
+                out.add(one.apply(i));
             }
             return out;
         }
@@ -286,8 +308,7 @@ public final class ModuleCompiler {
             java.util.Arrays.sort(order, (x, y) -> Integer.compare(bodySize(module, y), bodySize(module, x)));
             List<Future<CompiledCode>> futures = new ArrayList<>(java.util.Collections.nCopies(defined, null));
             for (int i : order) {
-                int funcIndex = imported + i;
-                futures.set(i, pool.submit(() -> compileFunction(unit, module, bytes, env, options, funcIndex)));
+                futures.set(i, pool.submit(() -> one.apply(i)));
             }
             List<CompiledCode> out = new ArrayList<>(defined);
             for (Future<CompiledCode> f : futures) {

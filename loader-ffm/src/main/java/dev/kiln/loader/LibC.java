@@ -26,6 +26,13 @@ import java.lang.invoke.VarHandle;
  * (it is published on no package registry we can reach), so this class is <b>written by hand</b> in
  * that shape; keep it so when adding functions.
  *
+ * <p>The static wrappers of the system calls ({@code mmap} ... {@code close}) do not call their own
+ * handles: they enter the kernel through glibc's {@code syscall(2)} with this machine's system call
+ * numbers, so that all of them share one downcall handle. A fresh JVM spends 10-40 ms spinning the
+ * classes of each distinct downcall descriptor; one descriptor instead of nine is most of what a
+ * short {@code kiln run} used to spend in this class. The page size comes from the auxiliary vector
+ * ({@code /proc/self/auxv}) without any downcall.
+ *
  * <p>Unlike plain jextract output, each function that can fail is linked with
  * {@link Linker.Option#captureCallState(String...) captureCallState("errno")}: its handle takes a
  * leading {@link MemorySegment} of layout {@link #CALL_STATE} into which the JVM stores
@@ -145,6 +152,75 @@ public final class LibC {
         return sb.substring(0, sb.length() - 1);
     }
 
+    // ---- long syscall(long number, ...) ----
+    //
+    // The wrappers below (mmap, munmap, mprotect, madvise, memfd_create, ftruncate, write, open, close)
+    // call the kernel through glibc's syscall(2) rather than through their own libc symbols: every one of
+    // them then goes through this one downcall handle, so a fresh JVM spins the FFM classes of one
+    // descriptor instead of nine (each costs it 10-40 ms of interpreted start-up). Their own handles
+    // ($handle(), the jextract shape) stay available and are made only when asked for.
+
+    private static final class syscall {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG,
+                C_LONG, C_LONG);
+        static final MemorySegment ADDR = findOrThrow("syscall");
+        /** {@code syscall} is variadic after the number; the six arguments are passed as {@code long}s. */
+        static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC, Linker.Option.firstVariadicArg(1),
+                CAPTURE_ERRNO);
+    }
+
+    /** The descriptor of {@code syscall}: the number and six {@code long} arguments. */
+    public static FunctionDescriptor syscall$descriptor() {
+        return syscall.DESC;
+    }
+
+    /** The downcall handle of {@code syscall}: {@code (MemorySegment callState, long number, long a1, ..., long a6) -> long}. */
+    public static MethodHandle syscall$handle() {
+        return syscall.HANDLE;
+    }
+
+    /** The address of {@code syscall} in the C library. */
+    public static MemorySegment syscall$address() {
+        return syscall.ADDR;
+    }
+
+    /** {@code AT_FDCWD}: {@code openat} resolves a relative path against the working directory. */
+    static final long AT_FDCWD = -100;
+
+    /** Linux system call numbers of this machine's architecture (they differ between x86-64 and AArch64). */
+    static final class Sys {
+        private static final boolean X86_64 = switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> true;
+            case "aarch64" -> false;
+            default -> throw new UnsupportedOperationException("Kiln's loader runs on Linux x86-64 and AArch64, not on "
+                    + System.getProperty("os.arch"));
+        };
+        static final long WRITE = X86_64 ? 1 : 64;
+        static final long CLOSE = X86_64 ? 3 : 57;
+        static final long MMAP = X86_64 ? 9 : 222;
+        static final long MPROTECT = X86_64 ? 10 : 226;
+        static final long MUNMAP = X86_64 ? 11 : 215;
+        static final long MADVISE = X86_64 ? 28 : 233;
+        static final long FTRUNCATE = X86_64 ? 77 : 46;
+        static final long OPENAT = X86_64 ? 257 : 56;
+        static final long MEMFD_CREATE = X86_64 ? 319 : 279;
+
+        private Sys() {
+        }
+    }
+
+    /**
+     * {@code syscall(2)}: system call {@code number} with six arguments (unused ones 0); -1 with
+     * {@code errno} in {@code state} on failure, as the C library's wrappers return.
+     */
+    static long syscall(MemorySegment state, long number, long a1, long a2, long a3, long a4, long a5, long a6) {
+        try {
+            return (long) syscall.HANDLE.invokeExact(state, number, a1, a2, a3, a4, a5, a6);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     // ---- void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset) ----
 
     private static final class mmap {
@@ -184,12 +260,7 @@ public final class LibC {
         MemorySegment result;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            try {
-                result = (MemorySegment) mmap.HANDLE.invokeExact(state, MemorySegment.ofAddress(addr), length, prot, flags,
-                        fd, offset);
-            } catch (Throwable t) {
-                throw unexpected(t);
-            }
+            result = MemorySegment.ofAddress(syscall(state, Sys.MMAP, addr, length, prot, flags, fd, offset));
             if (result.address() == MAP_FAILED) {
                 throw failure("mmap", "mmap(" + hex(addr) + ", " + length + ", " + prot(prot) + ", flags " + hex(flags)
                         + ", fd " + fd + ", offset " + offset + ")", state);
@@ -232,11 +303,7 @@ public final class LibC {
         int r;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            try {
-                r = (int) munmap.HANDLE.invokeExact(state, MemorySegment.ofAddress(addr), length);
-            } catch (Throwable t) {
-                throw unexpected(t);
-            }
+            r = (int) syscall(state, Sys.MUNMAP, addr, length, 0, 0, 0, 0);
             if (r == -1) {
                 throw failure("munmap", "munmap(" + hex(addr) + ", " + length + ")", state);
             }
@@ -279,11 +346,7 @@ public final class LibC {
         int r;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            try {
-                r = (int) mprotect.HANDLE.invokeExact(state, MemorySegment.ofAddress(addr), length, prot);
-            } catch (Throwable t) {
-                throw unexpected(t);
-            }
+            r = (int) syscall(state, Sys.MPROTECT, addr, length, prot, 0, 0, 0);
             if (r == -1) {
                 throw failure("mprotect", "mprotect(" + hex(addr) + ", " + length + ", " + prot(prot) + ")", state);
             }
@@ -326,11 +389,7 @@ public final class LibC {
         int r;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            try {
-                r = (int) madvise.HANDLE.invokeExact(state, MemorySegment.ofAddress(addr), length, advice);
-            } catch (Throwable t) {
-                throw unexpected(t);
-            }
+            r = (int) syscall(state, Sys.MADVISE, addr, length, advice, 0, 0, 0);
             if (r == -1) {
                 throw failure("madvise", "madvise(" + hex(addr) + ", " + length + ", " + advice + ")", state);
             }
@@ -373,11 +432,7 @@ public final class LibC {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment cName = arena.allocateFrom(name);
-            try {
-                r = (int) memfd_create.HANDLE.invokeExact(state, cName, flags);
-            } catch (Throwable t) {
-                throw unexpected(t);
-            }
+            r = (int) syscall(state, Sys.MEMFD_CREATE, cName.address(), flags & 0xFFFF_FFFFL, 0, 0, 0, 0);
             if (r == -1) {
                 throw failure("memfd_create", "memfd_create(\"" + name + "\", " + hex(flags) + ")", state);
             }
@@ -417,11 +472,7 @@ public final class LibC {
         int r;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            try {
-                r = (int) ftruncate.HANDLE.invokeExact(state, fd, length);
-            } catch (Throwable t) {
-                throw unexpected(t);
-            }
+            r = (int) syscall(state, Sys.FTRUNCATE, fd, length, 0, 0, 0, 0);
             if (r == -1) {
                 throw failure("ftruncate", "ftruncate(fd " + fd + ", " + length + ")", state);
             }
@@ -466,11 +517,7 @@ public final class LibC {
         long r;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            try {
-                r = (long) write.HANDLE.invokeExact(state, fd, buf, count);
-            } catch (Throwable t) {
-                throw unexpected(t);
-            }
+            r = syscall(state, Sys.WRITE, fd, buf.address(), count, 0, 0, 0);
             if (r == -1) {
                 throw failure("write", "write(fd " + fd + ", " + count + " bytes)", state);
             }
@@ -517,11 +564,7 @@ public final class LibC {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment cPath = arena.allocateFrom(path);
-            try {
-                r = (int) open.HANDLE.invokeExact(state, cPath, flags, mode);
-            } catch (Throwable t) {
-                throw unexpected(t);
-            }
+            r = (int) syscall(state, Sys.OPENAT, AT_FDCWD, cPath.address(), flags, mode, 0, 0);
             if (r == -1) {
                 throw failure("open", "open(\"" + path + "\", " + hex(flags) + ")", state);
             }
@@ -562,11 +605,7 @@ public final class LibC {
         int r;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            try {
-                r = (int) close.HANDLE.invokeExact(state, fd);
-            } catch (Throwable t) {
-                throw unexpected(t);
-            }
+            r = (int) syscall(state, Sys.CLOSE, fd, 0, 0, 0, 0, 0);
             if (r == -1) {
                 throw failure("close", "close(fd " + fd + ")", state);
             }
@@ -620,7 +659,32 @@ public final class LibC {
     }
 
     private static final class PageSize {
-        static final long VALUE = sysconf(_SC_PAGESIZE);
+        static final long VALUE = fromAuxv();
+
+        /**
+         * {@code AT_PAGESZ} (6) of the process's auxiliary vector, read from {@code /proc/self/auxv}
+         * (pairs of native-endian {@code unsigned long}s) without a downcall; {@code sysconf} when that
+         * file cannot be read.
+         */
+        private static long fromAuxv() {
+            try {
+                java.nio.ByteBuffer auxv = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(
+                        java.nio.file.Path.of("/proc/self/auxv"))).order(java.nio.ByteOrder.nativeOrder());
+                while (auxv.remaining() >= 16) {
+                    long type = auxv.getLong();
+                    long value = auxv.getLong();
+                    if (type == 6 && value > 0) {
+                        return value;
+                    }
+                    if (type == 0) {
+                        break;
+                    }
+                }
+            } catch (java.io.IOException | SecurityException e) {
+                // fall back to the C library
+            }
+            return sysconf(_SC_PAGESIZE);
+        }
     }
 
     /** The size of a virtual memory page in bytes ({@code sysconf(_SC_PAGESIZE)}, cached): 4096 on x86-64. */

@@ -1,0 +1,95 @@
+package dev.kiln.cli;
+
+import dev.kiln.CompileCache;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The compile cache options of {@code kiln run}, a Picocli mixin, spelled as Wasmtime spells them:
+ * the cache is on by default, in {@link CompileCache#defaultDirectory()}
+ * ({@code $KILN_CACHE_DIR}, else {@code $XDG_CACHE_HOME/kiln}, else {@code ~/.cache/kiln});
+ * {@code --no-cache} or {@code -C cache=n} turns it off, {@code --cache-dir DIR} or
+ * {@code -C cache-dir=DIR} moves it, {@code -C cache-max-size=SIZE} (bytes, or with a {@code K},
+ * {@code M} or {@code G} suffix, powers of 1024) bounds it (default 1 GiB). Problems with the cache
+ * (a read-only directory, a corrupt entry) are reported on stderr as {@code Warning: ...} lines, the
+ * run goes on. Not thread-safe (filled in by Picocli).
+ */
+final class CacheOptions {
+    @Option(names = "--no-cache", description = "Compiles without the compile cache (the same as -C cache=n).")
+    boolean noCache;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "The compile cache's directory (default: $KILN_CACHE_DIR, else $XDG_CACHE_HOME/kiln,"
+                    + " else ~/.cache/kiln).")
+    Path cacheDir;
+
+    @Option(names = "-C", paramLabel = "KEY=VALUE", mapFallbackValue = "y",
+            description = "A compilation option, as in wasmtime: cache=y|n (default y), cache-dir=DIR,"
+                    + " cache-max-size=SIZE (bytes, or with a K, M or G suffix; default 1G). Repeatable.")
+    Map<String, String> codegen = new LinkedHashMap<>();
+
+    /**
+     * The cache these options ask for, warning on {@code err}; {@code null} when turned off.
+     *
+     * @throws KilnException (usage) for an unknown {@code -C} key or a malformed value
+     */
+    CompileCache cache(PrintWriter err) {
+        boolean on = !noCache;
+        Path dir = cacheDir;
+        long maxBytes = CompileCache.DEFAULT_MAX_BYTES;
+        for (Map.Entry<String, String> e : codegen.entrySet()) {
+            String value = e.getValue();
+            switch (e.getKey()) {
+                case "cache" -> on &= switch (value.toLowerCase(Locale.ROOT)) {
+                    case "y", "yes", "true", "on" -> true;
+                    case "n", "no", "false", "off" -> false;
+                    default -> throw KilnException.usage("-C cache=" + value + ": expected y or n");
+                };
+                case "cache-dir" -> dir = Path.of(value);
+                case "cache-max-size" -> maxBytes = parseSize("-C cache-max-size", value);
+                default -> throw KilnException.usage("-C " + e.getKey() + ": unknown option (known: cache, cache-dir,"
+                        + " cache-max-size)");
+            }
+        }
+        if (!on) {
+            return null;
+        }
+        return CompileCache.open(dir != null ? dir : CompileCache.defaultDirectory(), maxBytes, message -> {
+            err.println("Warning: " + message);
+            err.flush();
+        });
+    }
+
+    /**
+     * A size in bytes: digits with an optional {@code K}, {@code M} or {@code G} (powers of 1024).
+     *
+     * @throws KilnException (usage) naming {@code option} if it does not parse or is not positive
+     */
+    static long parseSize(String option, String value) {
+        String v = value.trim().toUpperCase(Locale.ROOT);
+        int shift = 0;
+        if (!v.isEmpty()) {
+            switch (v.charAt(v.length() - 1)) {
+                case 'K' -> shift = 10;
+                case 'M' -> shift = 20;
+                case 'G' -> shift = 30;
+                default -> {
+                }
+            }
+        }
+        String digits = shift == 0 ? v : v.substring(0, v.length() - 1);
+        try {
+            long n = Long.parseLong(digits);
+            if (n <= 0 || n > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException();
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw KilnException.usage(option + "=" + value + ": expected a positive size in bytes, e.g. 512M");
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package dev.kiln;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.abi.CompileOptions;
+import dev.kiln.abi.CompileTimeBuiltins;
+import dev.kiln.abi.CpuFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link CompileCache}: hits, keys, verification of entries, atomic stores, eviction, read-only directories. */
+class CompileCacheTest {
+    @TempDir
+    Path dir;
+
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
+
+    private static byte[] fac(int variant) {
+        return ("""
+                (module
+                  (func $fac (export "fac") (param $n i64) (result i64)
+                    (if (result i64) (i64.le_s (local.get $n) (i64.const 1))
+                      (then (i64.const %d))
+                      (else (i64.mul (local.get $n) (call $fac (i64.sub (local.get $n) (i64.const 1))))))))
+                """.formatted(variant)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private CompileCache cache(long maxBytes) {
+        return CompileCache.open(dir.resolve("cache"), maxBytes, warnings::add);
+    }
+
+    private static Engine engine(CompileCache cache) {
+        return Engine.builder().compileCache(cache).build();
+    }
+
+    private static long fac(Module m, long n) {
+        try (Store store = new Store(m.engine())) {
+            return Instance.create(store, m).func("fac").call(Val.i64(n))[0].i64();
+        }
+    }
+
+    private static List<Path> entries(CompileCache cache) throws IOException {
+        if (!Files.isDirectory(cache.directory())) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(cache.directory())) {
+            return s.filter(p -> p.toString().endsWith(".kiln")).sorted().toList();
+        }
+    }
+
+    @Test
+    void secondCompileIsAHitOnTheStoredArtifact() throws IOException {
+        CompileCache cache = cache(CompileCache.DEFAULT_MAX_BYTES);
+        Module first = Module.compile(engine(cache), fac(1));
+        assertEquals(3628800L, fac(first, 10));
+        assertEquals(0, cache.hits());
+        assertEquals(1, cache.misses());
+        Path entry = cache.entryFor(fac(1), CompileOptions.defaults(), CompileTimeBuiltins.none());
+        assertEquals(List.of(entry), entries(cache));
+        assertArrayEquals(first.serialize(), Files.readAllBytes(entry));
+
+        // A new cache object (as in another process) finds it.
+        CompileCache again = cache(CompileCache.DEFAULT_MAX_BYTES);
+        Module second = Module.compile(engine(again), fac(1));
+        assertEquals(1, again.hits());
+        assertEquals(0, again.misses());
+        assertEquals(3628800L, fac(second, 10));
+        assertEquals(List.of(), warnings);
+    }
+
+    @Test
+    void theKeyCoversTheModuleTheOptionsAndTheBuiltins() {
+        CompileCache cache = cache(CompileCache.DEFAULT_MAX_BYTES);
+        CompileOptions host = CompileOptions.defaults();
+        Path base = cache.entryFor(fac(1), host, CompileTimeBuiltins.none());
+        assertNotEquals(base, cache.entryFor(fac(2), host, CompileTimeBuiltins.none()));
+        assertNotEquals(base, cache.entryFor(fac(1), host.withCpuFeatures(EnumSet.noneOf(CpuFeature.class)),
+                CompileTimeBuiltins.none()));
+        assertNotEquals(base, cache.entryFor(fac(1), host, CompileTimeBuiltins.none().withIntrinsicsNamespace("unsafe")));
+        assertEquals(base, cache.entryFor(fac(1), host, CompileTimeBuiltins.none()));
+        // -1 (this machine's features) and the same features spelled out are one key.
+        assertEquals(base, cache.entryFor(fac(1), host.withCpuFeatures(CpuFeature.host()), CompileTimeBuiltins.none()));
+    }
+
+    @Test
+    void aCorruptEntryIsRefusedRecompiledAndReplaced() throws IOException {
+        CompileCache cache = cache(CompileCache.DEFAULT_MAX_BYTES);
+        Module.compile(engine(cache), fac(1));
+        Path entry = entries(cache).get(0);
+        byte[] good = Files.readAllBytes(entry);
+
+        byte[] truncated = java.util.Arrays.copyOf(good, good.length / 2);
+        Files.write(entry, truncated);
+        Module m = Module.compile(engine(cache), fac(1));
+        assertEquals(3628800L, fac(m, 10));
+        assertEquals(1, cache.rejected());
+        assertEquals(1, warnings.size(), warnings::toString);
+        assertTrue(warnings.get(0).contains(entry.toString()) && warnings.get(0).contains("failed verification"),
+                warnings::toString);
+        assertArrayEquals(good, Files.readAllBytes(entry), "the entry is replaced by a fresh artifact");
+
+        // An entry of another module under this module's key (a valid artifact, the wrong input).
+        Path other = dir.resolve("other.kiln");
+        Files.write(other, Module.compile(Engine.create(), fac(7)).serialize());
+        Files.copy(other, entry, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(3628800L, fac(Module.compile(engine(cache), fac(1)), 10), "not 7 * 10!/1");
+        assertEquals(2, cache.rejected());
+        assertTrue(warnings.get(1).contains("compiled from another module"), warnings::toString);
+        assertArrayEquals(good, Files.readAllBytes(entry));
+    }
+
+    @Test
+    void aFullCacheEvictsTheLeastRecentlyUsedEntries() throws IOException {
+        long one = Module.compile(Engine.create(), fac(0)).serialize().length;
+        CompileCache cache = cache(3 * one + one / 2); // room for three entries
+        Engine engine = engine(cache);
+        List<Path> stored = new ArrayList<>();
+        for (int v = 1; v <= 3; v++) {
+            Module.compile(engine, fac(v));
+            Path e = cache.entryFor(fac(v), CompileOptions.defaults(), CompileTimeBuiltins.none());
+            Files.setLastModifiedTime(e, FileTime.fromMillis(System.currentTimeMillis() - (10 - v) * 60_000L));
+            stored.add(e);
+        }
+        assertEquals(3, entries(cache).size());
+        assertEquals(0, cache.evicted());
+        Module.compile(engine, fac(1)); // a hit makes entry 1 the most recently used
+        assertEquals(1, cache.hits());
+
+        Module.compile(engine, fac(4)); // over the limit: down to 3/4 of it, the oldest first
+        List<Path> left = entries(cache);
+        assertEquals(2, cache.evicted(), left::toString);
+        assertFalse(left.contains(stored.get(1)), "entry 2 was the least recently used");
+        assertFalse(left.contains(stored.get(2)), "entry 3 was next");
+        assertTrue(left.contains(stored.get(0)) && left.size() == 2, left::toString);
+        assertTrue(left.stream().mapToLong(p -> p.toFile().length()).sum() <= cache.maxBytes());
+    }
+
+    @Test
+    void anUnwritableDirectoryRunsWithoutCachingAndSaysSoOnce() throws IOException {
+        Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
+        CompileCache cache = CompileCache.open(file.resolve("kiln"), CompileCache.DEFAULT_MAX_BYTES, warnings::add);
+        Engine engine = engine(cache);
+        assertEquals(3628800L, fac(Module.compile(engine, fac(1)), 10));
+        assertEquals(12L, fac(Module.compile(engine, fac(2)), 3)); // 3 * 2 * 2: base case 2
+        assertTrue(cache.isReadOnly());
+        assertEquals(1, warnings.size(), warnings::toString);
+        assertTrue(warnings.get(0).startsWith("cannot write to the compile cache " + file.resolve("kiln")), warnings::toString);
+        assertTrue(warnings.get(0).endsWith("running without caching"), warnings::toString);
+    }
+
+    @Test
+    void concurrentCompilesOfOneModuleLeaveOneValidEntry() throws Exception {
+        CompileCache cache = cache(CompileCache.DEFAULT_MAX_BYTES);
+        Engine engine = engine(cache);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Long>> results = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                results.add(pool.submit(() -> fac(Module.compile(engine, fac(1)), 10)));
+            }
+            for (Future<Long> f : results) {
+                assertEquals(3628800L, f.get());
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals(8, cache.hits() + cache.misses());
+        assertEquals(0, cache.rejected(), warnings::toString);
+        try (Stream<Path> s = Files.list(cache.directory())) {
+            assertEquals(1, s.count(), "one entry and no temporary files left");
+        }
+        assertEquals(3628800L, fac(Module.load(Engine.create(), entries(cache).get(0)), 10));
+    }
+}
