@@ -42,7 +42,7 @@ final class WastCommand extends KilnCommand {
         for (Path file : files) {
             SpecRunner.FileResult r = SpecRunner.run(file);
             long p = r.count(SpecRunner.Outcome.PASSED);
-            long f = r.count(SpecRunner.Outcome.FAILED) + (r.error() != null ? 1 : 0);
+            long f = r.count(SpecRunner.Outcome.FAILED);
             long s = r.count(SpecRunner.Outcome.SKIPPED);
             passed += p;
             failed += f;

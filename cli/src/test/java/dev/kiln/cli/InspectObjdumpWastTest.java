@@ -180,7 +180,8 @@ class InspectObjdumpWastTest {
 
         Cli.Result missing = kiln("wast", dir.resolve("missing.wast").toString());
         assertEquals(1, missing.exit());
-        assertTrue(missing.out().contains("could not parse the script"), missing::toString);
+        assertTrue(missing.out().contains("could not read the script"), missing::toString);
+        assertTrue(missing.out().contains(dir.resolve("missing.wast") + ": 0 passed, 1 failed, 0 skipped\n"), missing::toString);
     }
 
     /**

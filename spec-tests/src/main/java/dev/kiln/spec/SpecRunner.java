@@ -28,6 +28,9 @@ import java.util.List;
  *     and {@code nan:arithmetic} by their definitions), {@code assert_trap} (the trap's message must
  *     start with the expected text), {@code assert_exhaustion} and {@code assert_uninstantiable}
  *     run against it.</li>
+ * <li>A module that fails to decode, validate, compile or instantiate still becomes the current
+ *     module (and takes its {@code $id}), as a failure: later commands on it fail instead of running
+ *     against an older instance.</li>
  * <li>What Kiln cannot execute yet (a module using an instruction the backend rejects, today the
  *     fixed-width SIMD ones; v128 values at the boundary; modules importing from one of those) is
  *     reported as skipped with the reason, never as passed.</li>
@@ -57,8 +60,9 @@ public final class SpecRunner {
      * The results of one script.
      *
      * @param file     the script's file name
-     * @param commands one result per command, in script order
-     * @param error    set when the script itself could not be read or parsed
+     * @param commands one result per command, in script order; a command the parser could not read,
+     *                 or every command of a script that could not be read at all, is a failed result
+     * @param error    why the script (or part of it) could not be read, or {@code null}
      */
     public record FileResult(String file, List<CommandResult> commands, String error) {
         /** Number of commands with outcome {@code o}. */
@@ -73,48 +77,59 @@ public final class SpecRunner {
     }
 
     /**
-     * Parses and runs the script at {@code file}.
+     * Parses and runs the script at {@code file}. A command the parser cannot read counts as failed
+     * with the reason (when the script cannot be tokenized at all, every command does); a script that
+     * cannot be read from disk is one failed command at line 0.
      *
      * @param aot when set, every module goes through {@code serialize} -> a file on disk -> {@code load}
      *            (the ahead-of-time path) instead of being used straight from memory
      */
     public static FileResult run(Path file, boolean aot) {
         String name = file.getFileName().toString();
-        Script script;
+        String text;
         try {
-            script = Wast.parse(Files.readString(file, StandardCharsets.UTF_8), name);
+            text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
-            return new FileResult(name, List.of(), "could not parse the script: " + e.getMessage());
+            String why = "could not read the script: " + e;
+            return new FileResult(name, List.of(new CommandResult(0, "script", Outcome.FAILED, why)), why);
         }
+        Script script = Wast.parseRecovering(text, name);
         List<CommandResult> results = new ArrayList<>();
+        String error = null;
         try (Executor exec = new Executor(aot)) {
             for (Command c : script.commands()) {
+                if (c instanceof Command.Unreadable u && error == null) {
+                    error = "could not parse the script: " + u.reason();
+                }
                 results.add(run(c, exec));
             }
         }
-        return new FileResult(name, results, null);
+        return new FileResult(name, results, error);
     }
 
     private static CommandResult run(Command c, Executor exec) {
         return switch (c) {
             case Command.Module m -> {
                 CommandResult r = expectValid(m.line(), "module", m.module());
-                yield r.outcome() == Outcome.PASSED ? exec.instantiate(m) : r;
+                yield r.outcome() == Outcome.PASSED ? exec.instantiate(m) : exec.failed(m.module(), r);
             }
+            case Command.ModuleDefinition m -> {
+                CommandResult r = expectValid(m.line(), "module definition", m.module());
+                yield r.outcome() == Outcome.PASSED ? exec.define(m) : exec.failedDefinition(m.module(), r);
+            }
+            case Command.ModuleInstance m -> exec.instantiate(m);
             case Command.AssertMalformed a -> expectMalformed(a);
             case Command.AssertInvalid a -> expectInvalid(a);
             case Command.AssertUnlinkable a -> exec.assertUnlinkable(a);
             case Command.AssertUninstantiable a -> exec.assertUninstantiable(a);
             case Command.AssertTrap a -> exec.assertTrap(a);
             case Command.AssertExhaustion a -> exec.assertExhaustion(a);
+            case Command.AssertException a -> exec.assertException(a);
             case Command.AssertReturn a -> exec.assertReturn(a);
             case Command.Perform a -> exec.perform(a);
             case Command.Register a -> exec.register(a);
+            case Command.Unreadable u -> exec.unreadable(u);
         };
-    }
-
-    private static CommandResult skipped(int line, String kind, String why) {
-        return new CommandResult(line, kind, Outcome.SKIPPED, why);
     }
 
     private static CommandResult expectValid(int line, String kind, WastModule module) {

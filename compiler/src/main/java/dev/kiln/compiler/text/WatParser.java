@@ -86,6 +86,9 @@ final class WatParser {
     ModuleForm parseModuleForm(boolean convertQuote) {
         Token open = expect(Token.Kind.LPAREN);
         expectKw("module");
+        if (peek().isKeyword("definition")) {
+            next(); // a Wasm 3.0 script's module definition: the module itself is the same
+        }
         String id = peek().kind() == Token.Kind.ID ? next().text() : null;
         if (peek().isKeyword("binary")) {
             next();
