@@ -463,6 +463,15 @@ final class WatParser {
 
     ValType valType() {
         Token t = next();
+        if (t.kind() == Token.Kind.LPAREN && peek().isKeyword("ref") && peek(1).isKeyword("null")
+                && (peek(2).isKeyword("func") || peek(2).isKeyword("extern")) && peek(3).kind() == Token.Kind.RPAREN) {
+            // (ref null func) and (ref null extern): the long forms of funcref and externref
+            next();
+            next();
+            ValType v = next().text().equals("func") ? ValType.FUNCREF : ValType.EXTERNREF;
+            next();
+            return v;
+        }
         if (t.kind() == Token.Kind.KEYWORD) {
             switch (t.text()) {
                 case "i32": return ValType.I32;
