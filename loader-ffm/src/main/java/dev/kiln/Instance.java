@@ -178,7 +178,9 @@ public final class Instance {
                 case ArtifactMetadata.GlobalInfo.INIT_CONST -> g.init();
                 case ArtifactMetadata.GlobalInfo.INIT_REF_NULL -> 0;
                 case ArtifactMetadata.GlobalInfo.INIT_REF_FUNC -> funcRef((int) g.init());
-                default -> store.toBits(importedGlobals[(int) g.init()].get());
+                case ArtifactMetadata.GlobalInfo.INIT_EXPR -> ArtifactMetadata.ConstExprs.evaluate(
+                        meta.constExprs().get((int) g.init()), this::globalBits);
+                default -> globalBits((int) g.init());
             };
             Global.write(vmctx, layout.global(i), new Val(g.type(), bits));
         }
@@ -190,7 +192,7 @@ public final class Instance {
             long[] bits = new long[items.length];
             for (int k = 0; k < items.length; k++) {
                 bits[k] = items[k] >= 0 ? funcRef((int) items[k])
-                        : items[k] == -1 ? 0 : store.toBits(importedGlobals[(int) (-2 - items[k])].get());
+                        : items[k] == -1 ? 0 : globalBits((int) (-2 - items[k]));
             }
             elements[e] = bits;
         }
@@ -204,7 +206,7 @@ public final class Instance {
         for (int e = 0; e < elements.length; e++) {
             ArtifactMetadata.ElementInfo ei = meta.elements().get(e);
             if (ei.mode() == ArtifactMetadata.ElementInfo.ACTIVE) {
-                long offset = segmentOffset(ei.offsetKind(), ei.offset());
+                long offset = segmentOffset(ei.offsetKind(), ei.offset(), false);
                 tableInit(ei.tableIndex(), e, offset, 0, elements[e].length);
             }
             if (ei.mode() != ArtifactMetadata.ElementInfo.PASSIVE) {
@@ -215,7 +217,7 @@ public final class Instance {
             if (!d.active()) {
                 continue;
             }
-            long offset = segmentOffset(d.offsetKind(), d.offset());
+            long offset = segmentOffset(d.offsetKind(), d.offset(), false);
             MemorySegment mem = memories[d.memoryIndex()].segment();
             if (offset + d.length() > mem.byteSize()) {
                 throw new Trap(TrapCode.MEMORY_OUT_OF_BOUNDS);
@@ -248,12 +250,31 @@ public final class Instance {
         }
     }
 
-    /** A segment's i32 offset: a constant or the value of an imported global. */
-    private long segmentOffset(int kind, long value) {
-        if (kind != ArtifactMetadata.GlobalInfo.INIT_CONST) {
-            return importedGlobals[(int) value].get().i32() & 0xFFFF_FFFFL;
+    /**
+     * A segment's offset, zero-extended from i32 (a u64 as a long for a 64-bit memory or table): a
+     * constant, the value of a global or the result of a constant expression.
+     */
+    private long segmentOffset(int kind, long value, boolean address64) {
+        long v = switch (kind) {
+            case ArtifactMetadata.GlobalInfo.INIT_CONST -> value;
+            case ArtifactMetadata.GlobalInfo.INIT_EXPR -> ArtifactMetadata.ConstExprs.evaluate(
+                    module.metadata().constExprs().get((int) value), this::globalBits);
+            default -> globalBits((int) value);
+        };
+        return address64 ? v : v & 0xFFFF_FFFFL;
+    }
+
+    /** The raw bits of global {@code globalidx} (imported, or defined and already initialized). */
+    private long globalBits(int globalidx) {
+        if (globalidx < importedGlobals.length) {
+            return store.toBits(importedGlobals[globalidx].get());
         }
-        return value & 0xFFFF_FFFFL;
+        int d = globalidx - importedGlobals.length;
+        long offset = module.metadata().layout().global(d);
+        return switch (module.metadata().globals().get(d).type()) {
+            case I32, F32 -> vmctx.get(ValueLayout.JAVA_INT, offset);
+            default -> vmctx.get(ValueLayout.JAVA_LONG, offset);
+        };
     }
 
     private void checkStore(Store owner, String what) {

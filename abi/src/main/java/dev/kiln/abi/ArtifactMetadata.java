@@ -43,6 +43,9 @@ import java.util.List;
  * @param vmctxSize         size in bytes of the VMContext
  * @param unwindStubOffset  offset in {@code .text} of the trap-unwind stub
  * @param trapSites         every trap site, by ascending text offset
+ * @param constExprs        the constant expressions that are more than one instruction (Wasm 3.0
+ *                          extended constant expressions that read globals), as {@link ConstExprs}
+ *                          programs; {@link GlobalInfo#INIT_EXPR} initializers and offsets index this list
  */
 public record ArtifactMetadata(
         Target target,
@@ -63,10 +66,11 @@ public record ArtifactMetadata(
         int startTrampoline,
         int vmctxSize,
         int unwindStubOffset,
-        List<TrapSiteInfo> trapSites) {
+        List<TrapSiteInfo> trapSites,
+        List<long[]> constExprs) {
 
     /** Version of this encoding; a loader rejects any other. */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
     private static final byte[] MAGIC = "KILNMETA".getBytes(StandardCharsets.US_ASCII);
@@ -83,6 +87,88 @@ public record ArtifactMetadata(
         data = List.copyOf(data);
         trapSites = List.copyOf(trapSites);
         inputHash = inputHash.clone();
+        List<long[]> exprs = new ArrayList<>(constExprs.size());
+        for (long[] e : constExprs) {
+            exprs.add(e.clone());
+        }
+        constExprs = List.copyOf(exprs);
+    }
+
+    /** Metadata without multi-instruction constant expressions. */
+    public ArtifactMetadata(Target target, long cpuFeatures, CompileOptions options, byte[] inputHash, List<FuncType> types,
+            List<ImportInfo> imports, int importedFunctions, List<FunctionInfo> functions, List<ExportInfo> exports,
+            List<TableInfo> tables, List<ElementInfo> elements, List<MemoryInfo> memories, List<GlobalInfo> globals,
+            List<DataInfo> data, int startFunction, int startTrampoline, int vmctxSize, int unwindStubOffset,
+            List<TrapSiteInfo> trapSites) {
+        this(target, cpuFeatures, options, inputHash, types, imports, importedFunctions, functions, exports, tables, elements,
+                memories, globals, data, startFunction, startTrampoline, vmctxSize, unwindStubOffset, trapSites, List.of());
+    }
+
+    /**
+     * Programs of constant expressions (spec §3.3.10 with Wasm 3.0's extended constant expressions):
+     * pairs {@code (op, operand)} run on a stack of raw value bits. {@link #CONST} pushes the operand
+     * (i32 sign-extended), {@link #GLOBAL} the value of globalidx operand; the arithmetic ops pop two
+     * values and push the wrapped result (i32 ops sign-extend theirs). Stateless and thread-safe.
+     */
+    public static final class ConstExprs {
+        /** Push the operand. */
+        public static final int CONST = 0;
+        /** Push the bits of global {@code operand} (imported or defined, by globalidx). */
+        public static final int GLOBAL = 1;
+        /** {@code i32.add}. */
+        public static final int I32_ADD = 2;
+        /** {@code i32.sub}. */
+        public static final int I32_SUB = 3;
+        /** {@code i32.mul}. */
+        public static final int I32_MUL = 4;
+        /** {@code i64.add}. */
+        public static final int I64_ADD = 5;
+        /** {@code i64.sub}. */
+        public static final int I64_SUB = 6;
+        /** {@code i64.mul}. */
+        public static final int I64_MUL = 7;
+
+        private ConstExprs() {
+        }
+
+        /**
+         * Runs {@code program}.
+         *
+         * @param global the bits of a global by globalidx
+         * @return the bits of the single result
+         * @throws IllegalArgumentException if the program is malformed (an unknown op, a stack that
+         *                                  does not end with exactly one value)
+         */
+        public static long evaluate(long[] program, java.util.function.IntToLongFunction global) {
+            long[] stack = new long[program.length / 2 + 1];
+            int sp = 0;
+            for (int i = 0; i + 1 < program.length; i += 2) {
+                int op = (int) program[i];
+                long operand = program[i + 1];
+                if (op == CONST || op == GLOBAL) {
+                    stack[sp++] = op == CONST ? operand : global.applyAsLong((int) operand);
+                    continue;
+                }
+                if (sp < 2) {
+                    throw new IllegalArgumentException("constant expression pops an empty stack at op " + i / 2);
+                }
+                long b = stack[--sp];
+                long a = stack[--sp];
+                stack[sp++] = switch (op) {
+                    case I32_ADD -> (int) (a + b);
+                    case I32_SUB -> (int) (a - b);
+                    case I32_MUL -> (int) a * (int) b;
+                    case I64_ADD -> a + b;
+                    case I64_SUB -> a - b;
+                    case I64_MUL -> a * b;
+                    default -> throw new IllegalArgumentException("unknown constant expression op " + op);
+                };
+            }
+            if (sp != 1) {
+                throw new IllegalArgumentException("constant expression leaves " + sp + " values");
+            }
+            return stack[0];
+        }
     }
 
     /**
@@ -137,7 +223,8 @@ public record ArtifactMetadata(
      *
      * @param mode       {@link #ACTIVE}, {@link #PASSIVE} or {@link #DECLARATIVE}
      * @param tableIndex for an active segment, the tableidx
-     * @param offsetKind for an active segment, {@link GlobalInfo#INIT_CONST} or {@link GlobalInfo#INIT_GLOBAL}
+     * @param offsetKind for an active segment, {@link GlobalInfo#INIT_CONST}, {@link GlobalInfo#INIT_GLOBAL} or
+     *                   {@link GlobalInfo#INIT_EXPR}
      * @param offset     the i32 offset or the globalidx holding it
      * @param elemType   the reference type of the items
      * @param items      per item a funcidx, -1 for {@code ref.null}, or {@code -2 - globalidx} for
@@ -171,8 +258,9 @@ public record ArtifactMetadata(
      * @param type     its value type
      * @param mutable  whether {@code global.set} may change it
      * @param initKind how it is initialized: {@link #INIT_CONST}, {@link #INIT_GLOBAL},
-     *                 {@link #INIT_REF_NULL} or {@link #INIT_REF_FUNC}
-     * @param init     the constant's bits (i32 sign-extended, f32 in the low 32 bits), a globalidx or a funcidx
+     *                 {@link #INIT_REF_NULL}, {@link #INIT_REF_FUNC} or {@link #INIT_EXPR}
+     * @param init     the constant's bits (i32 sign-extended, f32 in the low 32 bits), a globalidx (of an
+     *                 imported or an earlier defined global), a funcidx or an index into {@link #constExprs()}
      */
     public record GlobalInfo(ValType type, boolean mutable, int initKind, long init) {
         /** Initialized by a {@code t.const}. */
@@ -183,6 +271,8 @@ public record ArtifactMetadata(
         public static final int INIT_REF_NULL = 2;
         /** Initialized by {@code ref.func}. */
         public static final int INIT_REF_FUNC = 3;
+        /** Initialized by a multi-instruction constant expression: {@code init} indexes {@link #constExprs()}. */
+        public static final int INIT_EXPR = 4;
     }
 
     /**
@@ -190,7 +280,9 @@ public record ArtifactMetadata(
      *
      * @param active        whether it is copied into a memory at instantiation
      * @param memoryIndex   for an active segment, the memidx
-     * @param offsetKind    for an active segment, {@link GlobalInfo#INIT_CONST} (offset is the i32) or
+     * @param offsetKind    for an active segment, {@link GlobalInfo#INIT_EXPR} (offset indexes
+     *                      {@link ArtifactMetadata#constExprs()}), {@link GlobalInfo#INIT_CONST} (offset is the
+     *                      i32, or i64 for a 64-bit memory) or
      *                      {@link GlobalInfo#INIT_GLOBAL} (offset is the globalidx holding it)
      * @param offset        see {@code offsetKind}
      * @param rodataOffset  where its bytes are in {@code .rodata}
@@ -361,6 +453,13 @@ public record ArtifactMetadata(
                 out.u32(t.textOffset());
                 out.u32(t.trapCode());
             }
+            out.u32(constExprs.size());
+            for (long[] e : constExprs) {
+                out.u32(e.length);
+                for (long v : e) {
+                    out.u64(v);
+                }
+            }
             return bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -503,13 +602,22 @@ public record ArtifactMetadata(
             for (int i = 0; i < nTraps; i++) {
                 traps.add(new TrapSiteInfo(in.getInt(), in.getInt()));
             }
+            int nExprs = count(in, source, 4);
+            List<long[]> exprs = new ArrayList<>(nExprs);
+            for (int i = 0; i < nExprs; i++) {
+                long[] e = new long[count(in, source, 8)];
+                for (int k = 0; k < e.length; k++) {
+                    e[k] = in.getLong();
+                }
+                exprs.add(e);
+            }
             if (in.hasRemaining()) {
                 throw new ArtifactFormatException(source, in.position(), in.remaining() + " unexpected bytes at the end of "
                         + SECTION);
             }
             ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism, allowedFeatures), hash,
                     types, imports, imported, funcs, exports, tables, elements, memories, globals, data, startFunction, startTrampoline, vmctxSize,
-                    unwind, traps);
+                    unwind, traps, exprs);
             if (meta.layout().size() != vmctxSize) {
                 throw new ArtifactFormatException(source, -1, "VMContext size " + vmctxSize
                         + " does not match the module's shape (" + meta.layout().size() + ")");

@@ -9,6 +9,7 @@ import dev.kiln.compiler.wasm.MalformedModuleException;
 import dev.kiln.compiler.wasm.ModuleDecoder;
 import dev.kiln.compiler.wasm.Validator;
 import dev.kiln.compiler.wasm.WasmModule;
+import dev.kiln.compiler.wasm.WasmVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -85,6 +86,15 @@ public final class SpecRunner {
      *            (the ahead-of-time path) instead of being used straight from memory
      */
     public static FileResult run(Path file, boolean aot) {
+        return run(file, aot, WasmVersion.WASM_3_0);
+    }
+
+    /**
+     * Parses and runs the script at {@code file}, written for one edition of the spec: its
+     * {@code assert_invalid} and {@code assert_malformed} commands are checked against that edition
+     * ({@link WasmVersion}); modules are compiled and run the same way for both.
+     */
+    public static FileResult run(Path file, boolean aot, WasmVersion version) {
         String name = file.getFileName().toString();
         String text;
         try {
@@ -101,25 +111,25 @@ public final class SpecRunner {
                 if (c instanceof Command.Unreadable u && error == null) {
                     error = "could not parse the script: " + u.reason();
                 }
-                results.add(run(c, exec));
+                results.add(run(c, exec, version));
             }
         }
         return new FileResult(name, results, error);
     }
 
-    private static CommandResult run(Command c, Executor exec) {
+    private static CommandResult run(Command c, Executor exec, WasmVersion version) {
         return switch (c) {
             case Command.Module m -> {
-                CommandResult r = expectValid(m.line(), "module", m.module());
+                CommandResult r = expectValid(m.line(), "module", m.module(), version);
                 yield r.outcome() == Outcome.PASSED ? exec.instantiate(m) : exec.failed(m.module(), r);
             }
             case Command.ModuleDefinition m -> {
-                CommandResult r = expectValid(m.line(), "module definition", m.module());
+                CommandResult r = expectValid(m.line(), "module definition", m.module(), version);
                 yield r.outcome() == Outcome.PASSED ? exec.define(m) : exec.failedDefinition(m.module(), r);
             }
             case Command.ModuleInstance m -> exec.instantiate(m);
-            case Command.AssertMalformed a -> expectMalformed(a);
-            case Command.AssertInvalid a -> expectInvalid(a);
+            case Command.AssertMalformed a -> expectMalformed(a, version);
+            case Command.AssertInvalid a -> expectInvalid(a, version);
             case Command.AssertUnlinkable a -> exec.assertUnlinkable(a);
             case Command.AssertUninstantiable a -> exec.assertUninstantiable(a);
             case Command.AssertTrap a -> exec.assertTrap(a);
@@ -132,22 +142,22 @@ public final class SpecRunner {
         };
     }
 
-    private static CommandResult expectValid(int line, String kind, WastModule module) {
+    private static CommandResult expectValid(int line, String kind, WastModule module, WasmVersion version) {
         try {
             byte[] bytes = module.binary();
-            WasmModule m = ModuleDecoder.decode(bytes);
-            Validator.validate(m, bytes);
+            WasmModule m = ModuleDecoder.decode(bytes, version);
+            Validator.validate(m, bytes, version);
             return new CommandResult(line, kind, Outcome.PASSED, "");
         } catch (RuntimeException e) {
             return new CommandResult(line, kind, Outcome.FAILED, "rejected: " + e.getMessage());
         }
     }
 
-    private static CommandResult expectMalformed(Command.AssertMalformed a) {
+    private static CommandResult expectMalformed(Command.AssertMalformed a, WasmVersion version) {
         try {
             byte[] bytes = a.module().binary();
-            WasmModule m = ModuleDecoder.decode(bytes);
-            Validator.validate(m, bytes);
+            WasmModule m = ModuleDecoder.decode(bytes, version);
+            Validator.validate(m, bytes, version);
             return new CommandResult(a.line(), "assert_malformed", Outcome.FAILED,
                     "accepted, expected malformed: " + a.message());
         } catch (MalformedModuleException e) {
@@ -162,18 +172,18 @@ public final class SpecRunner {
         }
     }
 
-    private static CommandResult expectInvalid(Command.AssertInvalid a) {
+    private static CommandResult expectInvalid(Command.AssertInvalid a, WasmVersion version) {
         byte[] bytes;
         WasmModule m;
         try {
             bytes = a.module().binary();
-            m = ModuleDecoder.decode(bytes);
+            m = ModuleDecoder.decode(bytes, version);
         } catch (RuntimeException e) {
             return new CommandResult(a.line(), "assert_invalid", Outcome.FAILED,
                     "expected invalid (" + a.message() + "), but not even decoded: " + e.getMessage());
         }
         try {
-            Validator.validate(m, bytes);
+            Validator.validate(m, bytes, version);
             return new CommandResult(a.line(), "assert_invalid", Outcome.FAILED, "accepted, expected invalid: " + a.message());
         } catch (InvalidModuleException e) {
             if (!e.reason().startsWith(a.message())) {

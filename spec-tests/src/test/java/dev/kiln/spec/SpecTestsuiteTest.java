@@ -3,6 +3,7 @@ package dev.kiln.spec;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.kiln.compiler.wasm.WasmVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -87,7 +88,7 @@ class SpecTestsuiteTest {
     Stream<DynamicTest> wasm20() throws IOException {
         List<Path> files = scripts(suiteDir(), "2.0", "KILN_TESTSUITE", COMMIT_20);
         return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
-            SpecRunner.FileResult r = SpecRunner.run(f);
+            SpecRunner.FileResult r = SpecRunner.run(f, false, WasmVersion.WASM_2_0);
             RESULTS.add(r);
             assertNoFailures(r);
         }));
@@ -154,7 +155,7 @@ class SpecTestsuiteTest {
         return AOT_FILES.stream().map(name -> DynamicTest.dynamicTest("aot " + name, () -> {
             Path f = dir.resolve(name);
             assertTrue(Files.exists(f), "no " + f);
-            SpecRunner.FileResult r = SpecRunner.run(f, true);
+            SpecRunner.FileResult r = SpecRunner.run(f, true, WasmVersion.WASM_2_0);
             assertNoFailures(r);
             assertTrue(r.count(SpecRunner.Outcome.PASSED) > 0, "nothing ran in " + name);
         }));

@@ -60,10 +60,24 @@ public final class ModuleDecoder extends BinaryInput {
      *                                  when the bytes are not a well-formed Wasm 2.0 module
      */
     public static WasmModule decode(byte[] bytes) {
+        return decode(bytes, WasmVersion.WASM_3_0);
+    }
+
+    /**
+     * Decodes a binary module of one edition of the spec (see {@link WasmVersion}).
+     *
+     * @throws MalformedModuleException with the reference interpreter's wording and the byte offset
+     *                                  when the bytes are not a well-formed module of that edition
+     */
+    public static WasmModule decode(byte[] bytes, WasmVersion version) {
         ModuleDecoder d = new ModuleDecoder(bytes);
+        d.version = version;
         d.decodeModule();
         return d.module;
     }
+
+    /** The edition being decoded. */
+    private WasmVersion version = WasmVersion.WASM_3_0;
 
     @Override
     String eosMessage() {

@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Validates a decoded WebAssembly 2.0 module (spec chapter 3, "Validation"), function bodies with
+ * Validates a decoded WebAssembly 3.0 module (or 2.0, see {@link WasmVersion}; of 3.0: extended constant
+ * expressions, multiple memories, 64-bit memories and tables) (spec chapter 3, "Validation"), function bodies with
  * the algorithm of the spec's appendix "Validation Algorithm": an operand stack and a control stack,
  * with the polymorphic (unknown-typed) stack after {@code unreachable}, {@code br}, {@code br_table}
  * and {@code return}.
@@ -19,7 +20,7 @@ import java.util.Set;
  * texts are prefixes of): {@code type mismatch}, {@code unknown local N}, {@code unknown global N},
  * {@code unknown function N}, {@code unknown table N}, {@code unknown memory N}, {@code unknown type N},
  * {@code unknown label N}, {@code unknown elem segment N}, {@code unknown data segment N},
- * {@code global is immutable}, {@code constant expression required},
+ * {@code immutable global} (2.0: {@code global is immutable}), {@code constant expression required},
  * {@code alignment must not be larger than natural}, {@code invalid lane index},
  * {@code invalid result arity}, {@code undeclared function reference},
  * {@code size minimum must not be greater than maximum},
@@ -57,10 +58,12 @@ public final class Validator {
     private final int[][] typeParams;
     private final int[][] typeResults;
     private final BitSet declaredRefs = new BitSet();
+    private final WasmVersion version;
 
-    private Validator(WasmModule module, byte[] bytes) {
+    private Validator(WasmModule module, byte[] bytes, WasmVersion version) {
         this.module = module;
         this.bytes = bytes;
+        this.version = version;
         List<FuncType> types = module.types();
         typeParams = new int[types.size()][];
         typeResults = new int[types.size()][];
@@ -79,7 +82,17 @@ public final class Validator {
      * @throws MalformedModuleException only if {@code bytes} is not what {@code module} was decoded from
      */
     public static void validate(WasmModule module, byte[] bytes) {
-        new Validator(module, bytes).validateModule();
+        validate(module, bytes, WasmVersion.WASM_3_0);
+    }
+
+    /**
+     * Validates {@code module} against one edition of the spec (see {@link WasmVersion}).
+     *
+     * @throws InvalidModuleException   on the first validation error found
+     * @throws MalformedModuleException only if {@code bytes} is not what {@code module} was decoded from
+     */
+    public static void validate(WasmModule module, byte[] bytes, WasmVersion version) {
+        new Validator(module, bytes, version).validateModule();
     }
 
     /** Validates a module decoded by {@link ModuleDecoder}, reading its own {@link WasmModule#bytes()}. */
@@ -140,17 +153,22 @@ public final class Validator {
             throw invalid("multiple memories", -1, -1);
         }
         collectDeclaredRefs();
+        // constant expressions see the imported globals (2.0), or every global defined before them
+        // (3.0; for element and data segments that is every global)
+        boolean v3 = version == WasmVersion.WASM_3_0;
         int importedGlobals = module.importedGlobalCount();
-        for (Global g : module.globals()) {
-            checkConstExpr(g.init(), code(g.type().valType()), importedGlobals);
+        int segmentGlobals = v3 ? module.globalCount() : importedGlobals;
+        for (int i = 0; i < module.globals().size(); i++) {
+            Global g = module.globals().get(i);
+            checkConstExpr(g.init(), code(g.type().valType()), v3 ? importedGlobals + i : importedGlobals);
         }
         for (ElementSegment e : module.elements()) {
-            validateElement(e, importedGlobals);
+            validateElement(e, segmentGlobals);
         }
         for (DataSegment d : module.data()) {
             if (d.active()) {
                 checkMemory(d.memoryIndex(), -1, d.offsetInModule());
-                checkConstExpr(d.offset(), I32, importedGlobals);
+                checkConstExpr(d.offset(), addressType(module.memoryType(d.memoryIndex())), segmentGlobals);
             }
         }
         if (module.start() >= 0 || module.startOffset() >= 0) {
@@ -220,7 +238,7 @@ public final class Validator {
                 throw invalid("type mismatch: element segment of " + e.elemType() + " for a table of "
                         + module.tableType(e.tableIndex()).elemType(), -1, e.offsetInModule());
             }
-            checkConstExpr(e.offset(), I32, importedGlobals);
+            checkConstExpr(e.offset(), addressType(module.tableType(e.tableIndex())), importedGlobals);
         }
         if (e.funcIndices() != null) {
             for (int f : e.funcIndices()) {
@@ -263,6 +281,16 @@ public final class Validator {
         }
     }
 
+    /** The operand-stack code of a memory's address type: i64 for a 64-bit memory, else i32. */
+    private static int addressType(MemoryType m) {
+        return m.memory64() ? I64 : I32;
+    }
+
+    /** The operand-stack code of a table's address type: i64 for a 64-bit table, else i32. */
+    private static int addressType(TableType t) {
+        return t.table64() ? I64 : I32;
+    }
+
     private static void checkTableLimits(Limits l, long offset) {
         if (l.hasMax() && l.min() > l.max()) {
             throw invalid("size minimum must not be greater than maximum", -1, offset);
@@ -279,8 +307,10 @@ public final class Validator {
     }
 
     /**
-     * A constant expression (spec §3.3.10) of result type {@code expected}: only {@code t.const},
-     * {@code ref.null}, {@code ref.func} and {@code global.get} of an imported immutable global.
+     * A constant expression (spec §3.3.10) of result type {@code expected}: {@code t.const},
+     * {@code ref.null}, {@code ref.func}, {@code global.get} of an immutable global among the first
+     * {@code visibleGlobals}, and (Wasm 3.0, extended constant expressions) {@code i32}/{@code i64}
+     * {@code add}, {@code sub} and {@code mul}.
      */
     private void checkConstExpr(ConstExpr c, int expected, int visibleGlobals) {
         CodeReader r = new CodeReader(bytes, c.start(), c.end());
@@ -310,6 +340,17 @@ public final class Validator {
                         throw invalid("constant expression required", -1, r.offset());
                     }
                     t = code(gt.valType());
+                }
+                case I32_ADD, I32_SUB, I32_MUL, I64_ADD, I64_SUB, I64_MUL -> {
+                    if (version != WasmVersion.WASM_3_0) {
+                        throw invalid("constant expression required", -1, r.offset());
+                    }
+                    t = op == Opcode.I32_ADD || op == Opcode.I32_SUB || op == Opcode.I32_MUL ? I32 : I64;
+                    if (sp < 2 || stack[sp - 1] != t || stack[sp - 2] != t) {
+                        throw invalid("type mismatch: " + op.mnemonic() + " in a constant expression needs two "
+                                + name(t) + " operands", -1, r.offset());
+                    }
+                    sp -= 2;
                 }
                 case END -> {
                     if (sp != 1 || stack[0] != expected) {
@@ -773,7 +814,7 @@ public final class Validator {
                 case GLOBAL_SET -> {
                     GlobalType gt = module.globalType(global(r.index()));
                     if (!gt.mutable()) {
-                        throw error("global is immutable");
+                        throw error(version == WasmVersion.WASM_2_0 ? "global is immutable" : "immutable global");
                     }
                     pop(code(gt.valType()));
                 }

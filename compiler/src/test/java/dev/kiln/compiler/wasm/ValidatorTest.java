@@ -119,13 +119,27 @@ class ValidatorTest {
 
     @Test
     void globalsAndConstantExpressions() {
-        invalid("global is immutable", module(section(1, vec(functype(t(), t()))), section(3, vec(u32(0))),
+        invalid("immutable global", module(section(1, vec(functype(t(), t()))), section(3, vec(u32(0))),
                 section(6, vec(b(I32, 0, 0x41, 0, END))), section(10, vec(body(noLocals(), b(0x41, 0, 0x24, 0, END))))));
-        invalid("constant expression required", module(section(6, vec(b(I32, 0, 0x41, 0, 0x41, 0, 0x6A, END)))));
+        // extended constant expressions (3.0): i32/i64 add, sub, mul; not in 2.0
+        byte[] sum = module(section(6, vec(b(I32, 0, 0x41, 0, 0x41, 0, 0x6A, END))));
+        valid(sum);
+        WasmModule m20 = ModuleDecoder.decode(sum);
+        assertTrue(assertThrows(InvalidModuleException.class, () -> Validator.validate(m20, sum, WasmVersion.WASM_2_0))
+                .reason().startsWith("constant expression required"));
+        invalid("type mismatch", module(section(6, vec(b(I32, 0, 0x41, 0, 0x42, 0, 0x6A, END)))));
+        invalid("type mismatch", module(section(6, vec(b(I32, 0, 0x41, 0, 0x6A, END)))));
+        invalid("constant expression required", module(section(6, vec(b(I32, 0, 0x41, 0, 0x41, 0, 0x6D, END)))));
         invalid("type mismatch", module(section(6, vec(b(I32, 0, 0x42, 0, END)))));
         invalid("type mismatch", module(section(6, vec(b(I32, 0, END)))));
-        // global.get in an initializer: only imported globals, and only immutable ones.
-        invalid("unknown global 0", module(section(6, vec(b(I32, 0, 0x41, 0, END), b(I32, 0, 0x23, 0, END)))));
+        // global.get in an initializer: only immutable globals defined before (3.0; 2.0: imported ones)
+        invalid("unknown global 0", module(section(6, vec(b(I32, 0, 0x23, 0, END)))));
+        invalid("unknown global 1", module(section(6, vec(b(I32, 0, 0x23, 1, END), b(I32, 0, 0x41, 0, END)))));
+        byte[] earlier = module(section(6, vec(b(I32, 0, 0x41, 0, END), b(I32, 0, 0x23, 0, END))));
+        valid(earlier);
+        WasmModule e20 = ModuleDecoder.decode(earlier);
+        assertTrue(assertThrows(InvalidModuleException.class, () -> Validator.validate(e20, earlier, WasmVersion.WASM_2_0))
+                .reason().startsWith("unknown global 0"));
         byte[] imp = section(2, vec(cat(name("m"), name("g"), b(0x03, I32, 0x00))));
         valid(module(imp, section(6, vec(b(I32, 0, 0x23, 0, END)))));
         byte[] impMut = section(2, vec(cat(name("m"), name("g"), b(0x03, I32, 0x01))));
