@@ -91,7 +91,9 @@ public final class Instance {
             String what = "\"" + imp.module() + "\" \"" + imp.name() + "\"";
             switch (imp.kind()) {
                 case 1 -> {
-                    if (!(imports[i] instanceof Table t) || t.elementType().code() != imp.a()
+                    boolean t64 = (imp.a() & ArtifactMetadata.ImportInfo.TABLE64) != 0;
+                    if (!(imports[i] instanceof Table t) || t.elementType().code() != (imp.a() & 0xFF)
+                            || t.is64() != t64
                             || !limitsMatch(t.size(), t.hasMax() ? t.maxSize() : -1, imp.b(), imp.c())) {
                         throw new LinkException("incompatible import type for " + what + ": a table " + imp.b() + ".."
                                 + imp.c() + " is required");
@@ -102,7 +104,8 @@ public final class Instance {
                     continue;
                 }
                 case 2 -> {
-                    if (!(imports[i] instanceof Memory m)
+                    boolean m64 = imp.c() == ArtifactMetadata.ImportInfo.MEMORY64;
+                    if (!(imports[i] instanceof Memory m) || m.is64() != m64
                             || !limitsMatch(m.size(), m.hasMax() ? m.maxSize() : -1, imp.a(), imp.b())) {
                         throw new LinkException("incompatible import type for " + what + ": a memory " + imp.a() + ".."
                                 + imp.b() + " is required");
@@ -156,7 +159,12 @@ public final class Instance {
         int importedTables = tableList.size();
         for (int t = 0; t < meta.tables().size(); t++) {
             ArtifactMetadata.TableInfo ti = meta.tables().get(t);
-            Table table = new Table(store, ti.elemType(), ti.min(), ti.max());
+            if (Long.compareUnsigned(ti.min(), Table.MAX_ENTRIES) > 0) {
+                throw new LinkException("table " + (importedTables + t) + " of the module: a minimum of "
+                        + Long.toUnsignedString(ti.min()) + " entries exceeds Kiln's limit of " + Table.MAX_ENTRIES);
+            }
+            long tmax = ti.max() < 0 || ti.max() > Table.MAX_ENTRIES ? -1 : ti.max();
+            Table table = new Table(store, ti.elemType(), ti.min(), tmax).as64(ti.table64());
             vmctx.set(ValueLayout.JAVA_LONG, layout.table(importedTables + t), table.definition().address());
             tableList.add(table);
         }
@@ -166,8 +174,12 @@ public final class Instance {
         for (int i = 0; i < meta.memories().size(); i++) {
             ArtifactMetadata.MemoryInfo mi = meta.memories().get(i);
             int memidx = importedMemories + i;
-            memoryList.add(new Memory(store, vmctx.asSlice(layout.memoryBase(memidx), VMMemoryDefinition.BYTES),
-                    mi.minPages(), mi.maxPages()));
+            try {
+                memoryList.add(new Memory(store, vmctx.asSlice(layout.memoryBase(memidx), VMMemoryDefinition.BYTES),
+                        mi.minPages(), mi.maxPages(), mi.memory64()));
+            } catch (IllegalArgumentException e) {
+                throw new LinkException("memory " + memidx + " of the module cannot be created: " + e.getMessage());
+            }
         }
         memories = memoryList.toArray(new Memory[0]);
         // globals (spec §4.5.4: evaluate the initializers)
@@ -206,7 +218,7 @@ public final class Instance {
         for (int e = 0; e < elements.length; e++) {
             ArtifactMetadata.ElementInfo ei = meta.elements().get(e);
             if (ei.mode() == ArtifactMetadata.ElementInfo.ACTIVE) {
-                long offset = segmentOffset(ei.offsetKind(), ei.offset(), false);
+                long offset = segmentOffset(ei.offsetKind(), ei.offset(), tables[ei.tableIndex()].is64());
                 tableInit(ei.tableIndex(), e, offset, 0, elements[e].length);
             }
             if (ei.mode() != ArtifactMetadata.ElementInfo.PASSIVE) {
@@ -217,9 +229,9 @@ public final class Instance {
             if (!d.active()) {
                 continue;
             }
-            long offset = segmentOffset(d.offsetKind(), d.offset(), false);
+            long offset = segmentOffset(d.offsetKind(), d.offset(), memories[d.memoryIndex()].is64());
             MemorySegment mem = memories[d.memoryIndex()].segment();
-            if (offset + d.length() > mem.byteSize()) {
+            if (Long.compareUnsigned(offset, mem.byteSize()) > 0 || d.length() > mem.byteSize() - offset) {
                 throw new Trap(TrapCode.MEMORY_OUT_OF_BOUNDS);
             }
             MemorySegment.copy(MemorySegment.ofAddress(rodata + d.rodataOffset()).reinterpret(d.length()), 0, mem, offset,
@@ -448,6 +460,48 @@ public final class Instance {
         }
     }
 
+    /** An address operand of memory {@code m}: an i32 one arrives zero-extended, an i64 one as it is. */
+    private long address(int m, long v) {
+        return memories[m].is64() ? v : v & 0xFFFF_FFFFL;
+    }
+
+    /** Traps unless {@code [start, start + n)} lies within {@code length} bytes (all u64, no overflow). */
+    private static void checkRange(long start, long n, long length) {
+        if (Long.compareUnsigned(start, length) > 0 || Long.compareUnsigned(n, length - start) > 0) {
+            throw new Trap(TrapCode.MEMORY_OUT_OF_BOUNDS);
+        }
+    }
+
+    void memoryFill(int m, long d, int value, long n) {
+        d = address(m, d);
+        n = address(m, n);
+        MemorySegment mem = memories[m].segment();
+        checkRange(d, n, mem.byteSize());
+        mem.asSlice(d, n).fill((byte) value);
+    }
+
+    void memoryCopy(int dm, int sm, long d, long s, long n) {
+        d = address(dm, d);
+        s = address(sm, s);
+        n = memories[dm].is64() && memories[sm].is64() ? n : n & 0xFFFF_FFFFL;
+        MemorySegment dst = memories[dm].segment();
+        MemorySegment src = memories[sm].segment();
+        checkRange(d, n, dst.byteSize());
+        checkRange(s, n, src.byteSize());
+        MemorySegment.copy(src, s, dst, d, n); // copies as if through a buffer: overlap is fine
+    }
+
+    void memoryInit(int m, int seg, long d, long s, long n) {
+        d = address(m, d);
+        VMContextLayout layout = module.metadata().layout();
+        long segBase = vmctx.get(ValueLayout.JAVA_LONG, layout.dataSegmentBase(seg));
+        long segLength = vmctx.get(ValueLayout.JAVA_LONG, layout.dataSegmentLength(seg));
+        MemorySegment mem = memories[m].segment();
+        checkRange(d, n, mem.byteSize());
+        checkRange(s, n, segLength);
+        MemorySegment.copy(MemorySegment.ofAddress(segBase + s).reinterpret(n), 0, mem, d, n);
+    }
+
     void tableCopy(int dt, int st, long d, long s, long n) {
         Table dst = tables[dt];
         Table src = tables[st];
@@ -491,6 +545,20 @@ public final class Instance {
                         FunctionDescriptor.ofVoid(a, i, i, i, i, i));
                 STUBS[VMContextLayout.LIBCALL_ELEM_DROP] = stub(l, "elemDrop",
                         MethodType.methodType(void.class, MemorySegment.class, int.class), FunctionDescriptor.ofVoid(a, i));
+                STUBS[VMContextLayout.LIBCALL_MEMORY_GROW] = stub(l, "memoryGrow",
+                        MethodType.methodType(int.class, MemorySegment.class, int.class, long.class),
+                        FunctionDescriptor.of(i, a, i, j));
+                STUBS[VMContextLayout.LIBCALL_MEMORY_FILL] = stub(l, "memoryFill",
+                        MethodType.methodType(void.class, MemorySegment.class, int.class, long.class, int.class, long.class),
+                        FunctionDescriptor.ofVoid(a, i, j, i, j));
+                STUBS[VMContextLayout.LIBCALL_MEMORY_COPY] = stub(l, "memoryCopy",
+                        MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, long.class, long.class,
+                                long.class),
+                        FunctionDescriptor.ofVoid(a, i, i, j, j, j));
+                STUBS[VMContextLayout.LIBCALL_MEMORY_INIT] = stub(l, "memoryInit",
+                        MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, long.class, int.class,
+                                int.class),
+                        FunctionDescriptor.ofVoid(a, i, i, j, i, i));
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -524,6 +592,43 @@ public final class Instance {
                 code = TrapCode.HOST_EXCEPTION.code();
             }
             inst.store.storeContext().set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, code);
+        }
+
+        static int memoryGrow(MemorySegment vmctx, int m, long delta) {
+            try {
+                Memory mem = of(vmctx).memories[m];
+                long d = mem.is64() ? delta : delta & 0xFFFF_FFFFL;
+                if (d < 0) {
+                    return -1; // 2^63 pages or more: beyond any memory
+                }
+                return (int) mem.grow(d);
+            } catch (Throwable e) {
+                return -1;
+            }
+        }
+
+        static void memoryFill(MemorySegment vmctx, int m, long d, int value, long n) {
+            try {
+                of(vmctx).memoryFill(m, d, value, n);
+            } catch (Throwable e) {
+                fail(vmctx, e);
+            }
+        }
+
+        static void memoryCopy(MemorySegment vmctx, int dm, int sm, long d, long s, long n) {
+            try {
+                of(vmctx).memoryCopy(dm, sm, d, s, n);
+            } catch (Throwable e) {
+                fail(vmctx, e);
+            }
+        }
+
+        static void memoryInit(MemorySegment vmctx, int m, int seg, long d, int s, int n) {
+            try {
+                of(vmctx).memoryInit(m, seg, d, s & 0xFFFF_FFFFL, n & 0xFFFF_FFFFL);
+            } catch (Throwable e) {
+                fail(vmctx, e);
+            }
         }
 
         static int tableGrow(MemorySegment vmctx, int t, int delta, long init) {

@@ -35,7 +35,7 @@ import java.util.List;
  * @param exports           the exports, in module order
  * @param tables            the defined tables (imported ones are in {@code imports})
  * @param elements          the element segments, by elemidx
- * @param memories          the defined memories (Wasm 2.0: at most one memory in all)
+ * @param memories          the defined memories
  * @param globals           the defined globals, by defined-global index
  * @param data              the data segments, by dataidx
  * @param startFunction     the start function's funcidx (spec §2.5.9), or -1
@@ -177,11 +177,17 @@ public record ArtifactMetadata(
      * @param module the module name
      * @param name   the field name
      * @param kind   {@link ExportInfo#FUNC}, 1 table, 2 memory, 3 global
-     * @param a      function: typeidx; global: value type code; memory: minimum pages; table: element type code
+     * @param a      function: typeidx; global: value type code; memory: minimum pages; table: element type
+     *               code, plus {@link #TABLE64} for a 64-bit table
      * @param b      global: 1 if mutable; memory: maximum pages or -1; table: minimum size
-     * @param c      function: offset in {@code .text} of the import adapter for its signature; table: maximum size or -1
+     * @param c      function: offset in {@code .text} of the import adapter for its signature; table: maximum
+     *               size or -1; memory: {@link #MEMORY64} for a 64-bit memory, else 0
      */
     public record ImportInfo(String module, String name, int kind, long a, long b, long c) {
+        /** Bit of {@code a} of a table import: the table's address type is i64 (Wasm 3.0 table64). */
+        public static final long TABLE64 = 0x100;
+        /** Value of {@code c} of a memory import: the memory's address type is i64 (Wasm 3.0 memory64). */
+        public static final long MEMORY64 = 1;
     }
 
     /**
@@ -214,8 +220,13 @@ public record ArtifactMetadata(
      * @param elemType {@link ValType#FUNCREF} or {@link ValType#EXTERNREF}
      * @param min      initial size in entries
      * @param max      maximum size in entries, or -1 for none
+     * @param table64  whether the table's address type is i64 (Wasm 3.0 table64)
      */
-    public record TableInfo(ValType elemType, long min, long max) {
+    public record TableInfo(ValType elemType, long min, long max, boolean table64) {
+        /** A table with address type i32. */
+        public TableInfo(ValType elemType, long min, long max) {
+            this(elemType, min, max, false);
+        }
     }
 
     /**
@@ -247,9 +258,14 @@ public record ArtifactMetadata(
      * A memory.
      *
      * @param minPages initial size in 64 KiB pages
-     * @param maxPages maximum size in pages, or -1 for none (then 65536, 4 GiB)
+     * @param maxPages maximum size in pages, or -1 for none (then 65536, 4 GiB, for a 32-bit memory)
+     * @param memory64 whether the memory's address type is i64 (Wasm 3.0 memory64)
      */
-    public record MemoryInfo(long minPages, long maxPages) {
+    public record MemoryInfo(long minPages, long maxPages, boolean memory64) {
+        /** A memory with address type i32. */
+        public MemoryInfo(long minPages, long maxPages) {
+            this(minPages, maxPages, false);
+        }
     }
 
     /**
@@ -410,6 +426,7 @@ public record ArtifactMetadata(
                 out.u32(t.elemType().code());
                 out.u64(t.min());
                 out.u64(t.max());
+                out.u32(t.table64() ? 1 : 0);
             }
             out.u32(elements.size());
             for (ElementInfo e : elements) {
@@ -427,6 +444,7 @@ public record ArtifactMetadata(
             for (MemoryInfo m : memories) {
                 out.u64(m.minPages());
                 out.u64(m.maxPages());
+                out.u32(m.memory64() ? 1 : 0);
             }
             out.u32(globals.size());
             for (GlobalInfo g : globals) {
@@ -552,10 +570,10 @@ public record ArtifactMetadata(
             for (int i = 0; i < nExports; i++) {
                 exports.add(new ExportInfo(string(in, source), in.getInt(), in.getInt(), in.getInt()));
             }
-            int nTables = count(in, source, 20);
+            int nTables = count(in, source, 24);
             List<TableInfo> tables = new ArrayList<>(nTables);
             for (int i = 0; i < nTables; i++) {
-                tables.add(new TableInfo(refType(in, source), in.getLong(), in.getLong()));
+                tables.add(new TableInfo(refType(in, source), in.getLong(), in.getLong(), in.getInt() != 0));
             }
             int nElems = count(in, source, 28);
             List<ElementInfo> elements = new ArrayList<>(nElems);
@@ -572,10 +590,10 @@ public record ArtifactMetadata(
                 }
                 elements.add(new ElementInfo(mode, table, offsetKind, offset, t, items));
             }
-            int nMem = count(in, source, 16);
+            int nMem = count(in, source, 20);
             List<MemoryInfo> memories = new ArrayList<>(nMem);
             for (int i = 0; i < nMem; i++) {
-                memories.add(new MemoryInfo(in.getLong(), in.getLong()));
+                memories.add(new MemoryInfo(in.getLong(), in.getLong(), in.getInt() != 0));
             }
             int nGlobals = count(in, source, 20);
             List<GlobalInfo> globals = new ArrayList<>(nGlobals);

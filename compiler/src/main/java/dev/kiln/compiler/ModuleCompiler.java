@@ -93,9 +93,10 @@ public final class ModuleCompiler {
                 case dev.kiln.compiler.wasm.ImportDesc.Func f -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(),
                         ArtifactMetadata.ExportInfo.FUNC, f.typeIndex(), 0, -1);
                 case dev.kiln.compiler.wasm.TableType t -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), 1,
-                        t.elemType().code(), t.limits().min(), t.limits().max());
+                        t.elemType().code() | (t.table64() ? ArtifactMetadata.ImportInfo.TABLE64 : 0), t.limits().min(),
+                        t.limits().max());
                 case dev.kiln.compiler.wasm.MemoryType m -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), 2,
-                        m.limits().min(), m.limits().max(), -1);
+                        m.limits().min(), m.limits().max(), m.memory64() ? ArtifactMetadata.ImportInfo.MEMORY64 : 0);
                 case dev.kiln.compiler.wasm.GlobalType g -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), 3,
                         g.valType().code(), g.mutable() ? 1 : 0, -1);
             };
@@ -191,7 +192,7 @@ public final class ModuleCompiler {
         }
         List<ArtifactMetadata.TableInfo> tables = new ArrayList<>();
         for (var t : module.tables()) {
-            tables.add(new ArtifactMetadata.TableInfo(t.elemType(), t.limits().min(), t.limits().max()));
+            tables.add(new ArtifactMetadata.TableInfo(t.elemType(), t.limits().min(), t.limits().max(), t.table64()));
         }
         List<long[]> constExprs = new ArrayList<>();
         ConstExprEncoder ce = new ConstExprEncoder(bytes, constExprs);
@@ -228,7 +229,7 @@ public final class ModuleCompiler {
         }
         List<ArtifactMetadata.MemoryInfo> memories = new ArrayList<>();
         for (var m : module.memories()) {
-            memories.add(new ArtifactMetadata.MemoryInfo(m.limits().min(), m.limits().max()));
+            memories.add(new ArtifactMetadata.MemoryInfo(m.limits().min(), m.limits().max(), m.memory64()));
         }
         List<ArtifactMetadata.GlobalInfo> globals = new ArrayList<>();
         for (var g : module.globals()) {

@@ -90,8 +90,8 @@ final class Executor implements AutoCloseable {
 
     /**
      * The {@code spectest} host module of the reference interpreter: {@code print*} functions (they
-     * print nothing here), {@code global_i32/i64/f32/f64} (666, 666.6), {@code table} (10..20 funcref)
-     * and {@code memory} (1..2 pages).
+     * print nothing here), {@code global_i32/i64/f32/f64} (666, 666.6), {@code table} (10..20 funcref),
+     * {@code table64} (the same with address type i64) and {@code memory} (1..2 pages).
      */
     private void defineSpectest() {
         define("print");
@@ -106,6 +106,7 @@ final class Executor implements AutoCloseable {
         linker.define("spectest", "global_f32", dev.kiln.Global.create(store, ValType.F32, false, Val.f32(666.6f)));
         linker.define("spectest", "global_f64", dev.kiln.Global.create(store, ValType.F64, false, Val.f64(666.6)));
         linker.define("spectest", "table", dev.kiln.Table.create(store, ValType.FUNCREF, 10, 20));
+        linker.define("spectest", "table64", dev.kiln.Table.create(store, ValType.FUNCREF, 10, 20, true));
         linker.define("spectest", "memory", dev.kiln.Memory.create(store, 1, 2));
     }
 

@@ -144,7 +144,7 @@ public final class SpecRunner {
 
     private static CommandResult expectValid(int line, String kind, WastModule module, WasmVersion version) {
         try {
-            byte[] bytes = module.binary();
+            byte[] bytes = module.binary(true, version);
             WasmModule m = ModuleDecoder.decode(bytes, version);
             Validator.validate(m, bytes, version);
             return new CommandResult(line, kind, Outcome.PASSED, "");
@@ -155,7 +155,7 @@ public final class SpecRunner {
 
     private static CommandResult expectMalformed(Command.AssertMalformed a, WasmVersion version) {
         try {
-            byte[] bytes = a.module().binary();
+            byte[] bytes = a.module().binary(true, version);
             WasmModule m = ModuleDecoder.decode(bytes, version);
             Validator.validate(m, bytes, version);
             return new CommandResult(a.line(), "assert_malformed", Outcome.FAILED,
@@ -176,7 +176,7 @@ public final class SpecRunner {
         byte[] bytes;
         WasmModule m;
         try {
-            bytes = a.module().binary();
+            bytes = a.module().binary(true, version);
             m = ModuleDecoder.decode(bytes, version);
         } catch (RuntimeException e) {
             return new CommandResult(a.line(), "assert_invalid", Outcome.FAILED,

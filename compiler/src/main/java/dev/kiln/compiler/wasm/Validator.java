@@ -52,6 +52,10 @@ public final class Validator {
     }
 
     private static final int MAX_PAGES = 65536;
+    /** Most pages of a 64-bit memory: 2^48 (the spec's limit, 2^64 bytes). */
+    private static final long MAX_PAGES64 = 1L << 48;
+    /** Most elements of a 32-bit table. */
+    private static final long MAX_TABLE32 = 0xFFFF_FFFFL;
 
     private final WasmModule module;
     private final byte[] bytes;
@@ -133,8 +137,8 @@ public final class Validator {
         for (Import imp : module.imports()) {
             switch (imp.desc()) {
                 case ImportDesc.Func f -> checkTypeIndex(f.typeIndex(), imp.offset());
-                case TableType t -> checkTableLimits(t.limits(), imp.offset());
-                case MemoryType m -> checkMemoryLimits(m.limits(), imp.offset());
+                case TableType t -> checkTableLimits(t, imp.offset());
+                case MemoryType m -> checkMemoryLimits(m, imp.offset());
                 case GlobalType g -> {
                 }
             }
@@ -144,12 +148,12 @@ public final class Validator {
             checkTypeIndex(module.definedFunctionTypeIndex(i), off);
         }
         for (TableType t : module.tables()) {
-            checkTableLimits(t.limits(), -1);
+            checkTableLimits(t, -1);
         }
         for (MemoryType m : module.memories()) {
-            checkMemoryLimits(m.limits(), -1);
+            checkMemoryLimits(m, -1);
         }
-        if (module.memoryCount() > 1) {
+        if (module.memoryCount() > 1 && version == WasmVersion.WASM_2_0) {
             throw invalid("multiple memories", -1, -1);
         }
         collectDeclaredRefs();
@@ -291,17 +295,27 @@ public final class Validator {
         return t.table64() ? I64 : I32;
     }
 
-    private static void checkTableLimits(Limits l, long offset) {
-        if (l.hasMax() && l.min() > l.max()) {
-            throw invalid("size minimum must not be greater than maximum", -1, offset);
+    private static void checkTableLimits(TableType t, long offset) {
+        Limits l = t.limits();
+        if (!t.table64() && (Long.compareUnsigned(l.min(), MAX_TABLE32) > 0
+                || (l.hasMax() && Long.compareUnsigned(l.max(), MAX_TABLE32) > 0))) {
+            throw invalid("table size must be at most 2^32-1", -1, offset);
         }
+        checkMinMax(l, offset);
     }
 
-    private static void checkMemoryLimits(Limits l, long offset) {
-        if (l.min() > MAX_PAGES || (l.hasMax() && l.max() > MAX_PAGES)) {
-            throw invalid("memory size must be at most 65536 pages (4GiB)", -1, offset);
+    private static void checkMemoryLimits(MemoryType m, long offset) {
+        Limits l = m.limits();
+        long most = m.memory64() ? MAX_PAGES64 : MAX_PAGES;
+        if (Long.compareUnsigned(l.min(), most) > 0 || (l.hasMax() && Long.compareUnsigned(l.max(), most) > 0)) {
+            throw invalid(m.memory64() ? "memory size must be at most 2^48 pages (16 EiB)"
+                    : "memory size must be at most 65536 pages (4GiB)", -1, offset);
         }
-        if (l.hasMax() && l.min() > l.max()) {
+        checkMinMax(l, offset);
+    }
+
+    private static void checkMinMax(Limits l, long offset) {
+        if (l.hasMax() && Long.compareUnsigned(l.min(), l.max()) > 0) {
             throw invalid("size minimum must not be greater than maximum", -1, offset);
         }
     }
@@ -619,8 +633,153 @@ public final class Validator {
             return g;
         }
 
+        /** The address type (i32 or i64 code) of memory {@code m}; "unknown memory m" if there is none. */
+        private int memoryAddress(int m) {
+            if (m < 0 || m >= module.memoryCount()) {
+                throw error("unknown memory " + Integer.toUnsignedString(m));
+            }
+            return addressType(module.memoryType(m));
+        }
+
+        /** The address type (i32 or i64 code) of table {@code t}; "unknown table t" if there is none. */
+        private int tableAddress(int t) {
+            tableElem(t);
+            return addressType(module.tableType(t));
+        }
+
+        /**
+         * The memory and table instructions, whose address operands take the address type of their
+         * memory or table (Wasm 3.0 memory64 and table64); true when {@code op} was one of them.
+         */
+        private boolean addressed(Opcode op) {
+            CodeReader r = reader;
+            switch (op.immediate()) {
+                case MEMARG, MEMARG_LANE -> {
+                    int at = memoryAddress(r.memIndex());
+                    if (r.memAlign() > op.naturalAlignment()) {
+                        throw error("alignment must not be larger than natural");
+                    }
+                    if (at == I32 && Long.compareUnsigned(r.memOffset(), 0xFFFF_FFFFL) > 0) {
+                        throw error("offset out of range");
+                    }
+                    if (op.immediate() == Opcode.Immediate.MEMARG_LANE && r.lane() >= op.laneCount()) {
+                        throw error("invalid lane index");
+                    }
+                    List<ValType> in = op.operandTypes();
+                    for (int i = in.size() - 1; i >= 1; i--) {
+                        pop(code(in.get(i)));
+                    }
+                    pop(at);
+                    for (ValType t : op.resultTypes()) {
+                        push(code(t));
+                    }
+                    return true;
+                }
+                case MEMIDX -> {
+                    int at = memoryAddress(r.index());
+                    if (op == Opcode.MEMORY_GROW) {
+                        pop(at);
+                    }
+                    push(at);
+                    return true;
+                }
+                case MEMORY_FILL -> {
+                    int at = memoryAddress(r.index());
+                    pop(at);
+                    pop(I32);
+                    pop(at);
+                    return true;
+                }
+                case MEMORY_COPY -> {
+                    int dst = memoryAddress(r.index());
+                    int src = memoryAddress(r.index2());
+                    pop(dst == I64 && src == I64 ? I64 : I32);
+                    pop(src);
+                    pop(dst);
+                    return true;
+                }
+                case MEMORY_INIT -> {
+                    int at = memoryAddress(r.index2());
+                    checkData(r.index());
+                    pop(I32);
+                    pop(I32);
+                    pop(at);
+                    return true;
+                }
+                default -> {
+                }
+            }
+            switch (op) {
+                case TABLE_SIZE -> push(tableAddress(r.index()));
+                case TABLE_GET -> {
+                    int et = tableElem(r.index());
+                    pop(tableAddress(r.index()));
+                    push(et);
+                }
+                case TABLE_SET -> {
+                    int et = tableElem(r.index());
+                    pop(et);
+                    pop(tableAddress(r.index()));
+                }
+                case TABLE_GROW -> {
+                    int et = tableElem(r.index());
+                    int at = tableAddress(r.index());
+                    pop(at);
+                    pop(et);
+                    push(at);
+                }
+                case TABLE_FILL -> {
+                    int et = tableElem(r.index());
+                    int at = tableAddress(r.index());
+                    pop(at);
+                    pop(et);
+                    pop(at);
+                }
+                case TABLE_COPY -> {
+                    int dst = tableElem(r.index());
+                    int src = tableElem(r.index2());
+                    if (dst != src) {
+                        throw mismatch(dst, src);
+                    }
+                    int da = tableAddress(r.index());
+                    int sa = tableAddress(r.index2());
+                    pop(da == I64 && sa == I64 ? I64 : I32);
+                    pop(sa);
+                    pop(da);
+                }
+                case TABLE_INIT -> {
+                    int tt = tableElem(r.index2());
+                    int et = elemSegmentType(r.index());
+                    if (tt != et) {
+                        throw mismatch(tt, et);
+                    }
+                    pop(I32);
+                    pop(I32);
+                    pop(tableAddress(r.index2()));
+                }
+                case CALL_INDIRECT -> {
+                    int et = tableElem(r.index2());
+                    if (et != FUNCREF) {
+                        throw error("type mismatch: call_indirect on a table of " + name(et));
+                    }
+                    int t = r.index();
+                    checkTypeIndex(t);
+                    pop(tableAddress(r.index2()));
+                    popVals(typeParams[t]);
+                    pushVals(typeResults[t]);
+                }
+                default -> {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         private void instruction(Opcode op) {
             CodeReader r = reader;
+            if (addressed(op)) {
+                return;
+            }
             List<ValType> fixedIn = op.operandTypes();
             if (fixedIn != null) {
                 switch (op.immediate()) {
