@@ -385,6 +385,14 @@ public final class Instance {
     }
 
     /**
+     * The instance's memories by memidx, imported ones first (Wasm 3.0 allows several; each 32-bit or
+     * 64-bit, {@link Memory#is64()}).
+     */
+    public java.util.List<Memory> memories() {
+        return java.util.List.of(memories);
+    }
+
+    /**
      * The exported memory {@code name}.
      *
      * @throws IllegalArgumentException if the module exports no memory of that name
