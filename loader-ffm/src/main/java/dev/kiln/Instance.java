@@ -196,6 +196,23 @@ public final class Instance {
             };
             Global.write(vmctx, layout.global(i), new Val(g.type(), bits));
         }
+        // tables with an initializer expression (Wasm 3.0): every entry starts with its value
+        for (int t = 0; t < meta.tables().size(); t++) {
+            ArtifactMetadata.TableInfo ti = meta.tables().get(t);
+            if (ti.initKind() == ArtifactMetadata.GlobalInfo.INIT_REF_NULL) {
+                continue;
+            }
+            long bits = switch (ti.initKind()) {
+                case ArtifactMetadata.GlobalInfo.INIT_REF_FUNC -> funcRef((int) ti.init());
+                case ArtifactMetadata.GlobalInfo.INIT_EXPR -> ArtifactMetadata.ConstExprs.evaluate(
+                        meta.constExprs().get((int) ti.init()), this::globalBits);
+                default -> globalBits((int) ti.init());
+            };
+            Table table = tables[importedTables + t];
+            for (long k = 0; k < table.size(); k++) {
+                table.setRaw(k, bits);
+            }
+        }
         // element segments: resolved to reference bits; active ones copied in order, then dropped with
         // the declarative ones (spec §4.5.4, Wasm 2.0 semantics: earlier segments stay written on a trap)
         elements = new long[meta.elements().size()][];

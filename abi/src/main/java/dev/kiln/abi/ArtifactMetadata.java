@@ -221,9 +221,17 @@ public record ArtifactMetadata(
      * @param min      initial size in entries
      * @param max      maximum size in entries, or -1 for none
      * @param table64  whether the table's address type is i64 (Wasm 3.0 table64)
+     * @param initKind the value every entry starts with (Wasm 3.0 table initializer expressions), as a
+     *                 {@link GlobalInfo#initKind()}: {@link GlobalInfo#INIT_REF_NULL} for null references
+     * @param init     as {@link GlobalInfo#init()}
      */
-    public record TableInfo(ValType elemType, long min, long max, boolean table64) {
-        /** A table with address type i32. */
+    public record TableInfo(ValType elemType, long min, long max, boolean table64, int initKind, long init) {
+        /** A table of null references. */
+        public TableInfo(ValType elemType, long min, long max, boolean table64) {
+            this(elemType, min, max, table64, GlobalInfo.INIT_REF_NULL, 0);
+        }
+
+        /** A table with address type i32, of null references. */
         public TableInfo(ValType elemType, long min, long max) {
             this(elemType, min, max, false);
         }
@@ -427,6 +435,8 @@ public record ArtifactMetadata(
                 out.u64(t.min());
                 out.u64(t.max());
                 out.u32(t.table64() ? 1 : 0);
+                out.u32(t.initKind());
+                out.u64(t.init());
             }
             out.u32(elements.size());
             for (ElementInfo e : elements) {
@@ -570,10 +580,11 @@ public record ArtifactMetadata(
             for (int i = 0; i < nExports; i++) {
                 exports.add(new ExportInfo(string(in, source), in.getInt(), in.getInt(), in.getInt()));
             }
-            int nTables = count(in, source, 24);
+            int nTables = count(in, source, 36);
             List<TableInfo> tables = new ArrayList<>(nTables);
             for (int i = 0; i < nTables; i++) {
-                tables.add(new TableInfo(refType(in, source), in.getLong(), in.getLong(), in.getInt() != 0));
+                tables.add(new TableInfo(refType(in, source), in.getLong(), in.getLong(), in.getInt() != 0, in.getInt(),
+                        in.getLong()));
             }
             int nElems = count(in, source, 28);
             List<ElementInfo> elements = new ArrayList<>(nElems);

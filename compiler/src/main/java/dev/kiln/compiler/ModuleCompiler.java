@@ -190,12 +190,16 @@ public final class ModuleCompiler {
             exports.add(new ArtifactMetadata.ExportInfo(e.name(), e.kind().ordinal(), e.index(),
                     func ? trampolineOffset[e.index()] : -1));
         }
-        List<ArtifactMetadata.TableInfo> tables = new ArrayList<>();
-        for (var t : module.tables()) {
-            tables.add(new ArtifactMetadata.TableInfo(t.elemType(), t.limits().min(), t.limits().max(), t.table64()));
-        }
         List<long[]> constExprs = new ArrayList<>();
         ConstExprEncoder ce = new ConstExprEncoder(bytes, constExprs);
+        List<ArtifactMetadata.TableInfo> tables = new ArrayList<>();
+        for (int ti = 0; ti < module.tables().size(); ti++) {
+            var t = module.tables().get(ti);
+            var init = module.tableInits().get(ti);
+            ArtifactMetadata.GlobalInfo g = init == null ? null : ce.globalInfo(t.elemType(), false, init);
+            tables.add(new ArtifactMetadata.TableInfo(t.elemType(), t.limits().min(), t.limits().max(), t.table64(),
+                    g == null ? ArtifactMetadata.GlobalInfo.INIT_REF_NULL : g.initKind(), g == null ? 0 : g.init()));
+        }
         List<ArtifactMetadata.ElementInfo> elements = new ArrayList<>();
         for (var e : module.elements()) {
             long[] items = new long[e.size()];

@@ -884,6 +884,16 @@ final class WatParser {
         p(typeStart);
         ByteWriter w = new ByteWriter();
         tableType(w);
+        if (peek().kind() == Token.Kind.LPAREN) {
+            // Wasm 3.0: a table with an initializer expression, encoded 0x40 0x00 tabletype expr
+            ByteWriter t = new ByteWriter();
+            t.u8(0x40);
+            t.u8(0x00);
+            t.bytes(w);
+            instrs(t, new Ctx());
+            t.u8(0x0B);
+            w = t;
+        }
         expect(Token.Kind.RPAREN);
         tableEntries.add(w.toByteArray());
     }

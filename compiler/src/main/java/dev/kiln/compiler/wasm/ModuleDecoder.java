@@ -323,10 +323,24 @@ public final class ModuleDecoder extends BinaryInput {
     private void tableSection() {
         int n = readLength();
         List<TableType> ts = new ArrayList<>(Math.min(n, 1024));
+        List<ConstExpr> inits = new ArrayList<>(Math.min(n, 1024));
         for (int i = 0; i < n; i++) {
-            ts.add(tableType());
+            if (version == WasmVersion.WASM_3_0 && pos < bytes.length && (bytes[pos] & 0xFF) == 0x40) {
+                // a table with an initializer expression: 0x40 0x00 tabletype expr
+                pos++;
+                int at = pos;
+                if (readByte() != 0) {
+                    throw malformed("malformed table type", at);
+                }
+                ts.add(tableType());
+                inits.add(constExpr());
+            } else {
+                ts.add(tableType());
+                inits.add(null);
+            }
         }
         module.tables = WasmModule.freeze(ts);
+        module.tableInits = java.util.Collections.unmodifiableList(inits);
     }
 
     private void memorySection() {

@@ -147,8 +147,14 @@ public final class Validator {
             int off = i < module.code().size() ? module.code().get(i).bodyStart() : -1;
             checkTypeIndex(module.definedFunctionTypeIndex(i), off);
         }
-        for (TableType t : module.tables()) {
+        for (int i = 0; i < module.tables().size(); i++) {
+            TableType t = module.tables().get(i);
             checkTableLimits(t, -1);
+            ConstExpr init = i < module.tableInits().size() ? module.tableInits().get(i) : null;
+            if (init != null) {
+                // tables precede globals: their initializers see the imported globals only
+                checkConstExpr(init, code(t.elemType()), module.importedGlobalCount());
+            }
         }
         for (MemoryType m : module.memories()) {
             checkMemoryLimits(m, -1);
@@ -204,6 +210,11 @@ public final class Validator {
     private void collectDeclaredRefs() {
         for (Global g : module.globals()) {
             noteRefs(g.init());
+        }
+        for (ConstExpr c : module.tableInits()) {
+            if (c != null) {
+                noteRefs(c);
+            }
         }
         for (ElementSegment e : module.elements()) {
             if (e.funcIndices() != null) {
