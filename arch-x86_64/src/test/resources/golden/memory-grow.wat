@@ -28,7 +28,7 @@
 ;;   mov    rbx,rsi
 ;;   mov    ecx,edi
 ;;   shl    rcx,0x10
-;;   lea    rax,[r14+0x80]
+;;   lea    rax,[r14+0xa0]
 ;;   mov    r8,QWORD PTR [rax+0x8]
 ;;   lea    r9,[r8+rcx*1]
 ;;   cmp    r9,QWORD PTR [rax+0x10]
@@ -60,19 +60,19 @@
 ;; .L2:
 ;;   cmp    eax,0xffffffff
 ;;   je     .L3
-;;   mov    ecx,DWORD PTR [r14+0x98]
+;;   mov    ecx,DWORD PTR [r14+0xb8]
 ;;   lea    ecx,[rcx+0x1]
-;;   mov    DWORD PTR [r14+0x98],ecx
+;;   mov    DWORD PTR [r14+0xb8],ecx
 ;;   mov    ecx,eax
 ;;   shl    ecx,0x10
-;;   mov    rdx,QWORD PTR [r14+0x88]
+;;   mov    rdx,QWORD PTR [r14+0xa8]
 ;;   lea    rdx,[rdx-0x10]
 ;;   cmp    rcx,rdx
 ;;   jg     .L4
-;;   mov    rdx,QWORD PTR [r14+0x80]
+;;   mov    rdx,QWORD PTR [r14+0xa0]
 ;;   mov    QWORD PTR [rdx+rcx*1+0x8],rbx
 ;; .L3:
-;;   mov    rcx,QWORD PTR [r14+0x88]
+;;   mov    rcx,QWORD PTR [r14+0xa8]
 ;;   shr    rcx,0x10
 ;;   mov    ecx,ecx
 ;;   lea    eax,[rcx+rax*1]
@@ -91,11 +91,11 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
-;;   mov    rax,QWORD PTR [r14+0x88]
+;;   mov    rax,QWORD PTR [r14+0xa8]
 ;;   lea    rax,[rax-0x8]
 ;;   cmp    rdi,rax
 ;;   jg     .L0
-;;   mov    rax,QWORD PTR [r14+0x80]
+;;   mov    rax,QWORD PTR [r14+0xa0]
 ;;   mov    rcx,QWORD PTR [rax+rdi*1]
 ;;   rol    rcx,0x20
 ;;   mov    QWORD PTR [rax+rdi*1],rcx

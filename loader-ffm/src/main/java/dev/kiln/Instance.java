@@ -70,10 +70,15 @@ public final class Instance {
         this.vmctx = store.allocate(meta.vmctxSize(), 16);
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.STORE_CONTEXT, store.storeContext().address());
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.LIBC_MPROTECT, MPROTECT.address());
-        // Table operations exist only in modules with a table (externtype 1): the others never pay for
-        // their upcall stubs.
+        // Table operations exist only in modules with a table (externtype 1), the memory libcalls only in
+        // modules with a memory (externtype 2): the others never pay for their upcall stubs.
         if (!meta.tables().isEmpty() || meta.imports().stream().anyMatch(i -> i.kind() == 1)) {
-            for (int id = 0; id < VMContextLayout.LIBCALLS; id++) {
+            for (int id = VMContextLayout.LIBCALL_TABLE_GROW; id <= VMContextLayout.LIBCALL_ELEM_DROP; id++) {
+                vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(id), Libcalls.stub(id).address());
+            }
+        }
+        if (!meta.memories().isEmpty() || meta.imports().stream().anyMatch(i -> i.kind() == 2)) {
+            for (int id = VMContextLayout.LIBCALL_MEMORY_GROW; id <= VMContextLayout.LIBCALL_MEMORY_INIT; id++) {
                 vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(id), Libcalls.stub(id).address());
             }
         }
@@ -95,7 +100,9 @@ public final class Instance {
             String what = "\"" + imp.module() + "\" \"" + imp.name() + "\"";
             switch (imp.kind()) {
                 case 1 -> {
-                    if (!(imports[i] instanceof Table t) || t.elementType().code() != imp.a()
+                    boolean t64 = (imp.a() & ArtifactMetadata.ImportInfo.TABLE64) != 0;
+                    if (!(imports[i] instanceof Table t) || t.elementType().code() != (imp.a() & 0xFF)
+                            || t.is64() != t64
                             || !limitsMatch(t.size(), t.hasMax() ? t.maxSize() : -1, imp.b(), imp.c())) {
                         throw new LinkException("incompatible import type for " + what + ": a table " + imp.b() + ".."
                                 + imp.c() + " is required");
@@ -106,7 +113,8 @@ public final class Instance {
                     continue;
                 }
                 case 2 -> {
-                    if (!(imports[i] instanceof Memory m)
+                    boolean m64 = imp.c() == ArtifactMetadata.ImportInfo.MEMORY64;
+                    if (!(imports[i] instanceof Memory m) || m.is64() != m64
                             || !limitsMatch(m.size(), m.hasMax() ? m.maxSize() : -1, imp.a(), imp.b())) {
                         throw new LinkException("incompatible import type for " + what + ": a memory " + imp.a() + ".."
                                 + imp.b() + " is required");
@@ -160,7 +168,12 @@ public final class Instance {
         int importedTables = tableList.size();
         for (int t = 0; t < meta.tables().size(); t++) {
             ArtifactMetadata.TableInfo ti = meta.tables().get(t);
-            Table table = new Table(store, ti.elemType(), ti.min(), ti.max());
+            if (Long.compareUnsigned(ti.min(), Table.MAX_ENTRIES) > 0) {
+                throw new LinkException("table " + (importedTables + t) + " of the module: a minimum of "
+                        + Long.toUnsignedString(ti.min()) + " entries exceeds Kiln's limit of " + Table.MAX_ENTRIES);
+            }
+            long tmax = ti.max() < 0 || ti.max() > Table.MAX_ENTRIES ? -1 : ti.max();
+            Table table = new Table(store, ti.elemType(), ti.min(), tmax).as64(ti.table64());
             vmctx.set(ValueLayout.JAVA_LONG, layout.table(importedTables + t), table.definition().address());
             tableList.add(table);
         }
@@ -170,8 +183,12 @@ public final class Instance {
         for (int i = 0; i < meta.memories().size(); i++) {
             ArtifactMetadata.MemoryInfo mi = meta.memories().get(i);
             int memidx = importedMemories + i;
-            memoryList.add(new Memory(store, vmctx.asSlice(layout.memoryBase(memidx), VMMemoryDefinition.BYTES),
-                    mi.minPages(), mi.maxPages()));
+            try {
+                memoryList.add(new Memory(store, vmctx.asSlice(layout.memoryBase(memidx), VMMemoryDefinition.BYTES),
+                        mi.minPages(), mi.maxPages(), mi.memory64()));
+            } catch (IllegalArgumentException e) {
+                throw new LinkException("memory " + memidx + " of the module cannot be created: " + e.getMessage());
+            }
         }
         memories = memoryList.toArray(new Memory[0]);
         // globals (spec §4.5.4: evaluate the initializers)
@@ -182,9 +199,28 @@ public final class Instance {
                 case ArtifactMetadata.GlobalInfo.INIT_CONST -> g.init();
                 case ArtifactMetadata.GlobalInfo.INIT_REF_NULL -> 0;
                 case ArtifactMetadata.GlobalInfo.INIT_REF_FUNC -> funcRef((int) g.init());
-                default -> store.toBits(importedGlobals[(int) g.init()].get());
+                case ArtifactMetadata.GlobalInfo.INIT_EXPR -> ArtifactMetadata.ConstExprs.evaluate(
+                        meta.constExprs().get((int) g.init()), this::globalBits);
+                default -> globalBits((int) g.init());
             };
             Global.write(vmctx, layout.global(i), new Val(g.type(), bits));
+        }
+        // tables with an initializer expression (Wasm 3.0): every entry starts with its value
+        for (int t = 0; t < meta.tables().size(); t++) {
+            ArtifactMetadata.TableInfo ti = meta.tables().get(t);
+            if (ti.initKind() == ArtifactMetadata.GlobalInfo.INIT_REF_NULL) {
+                continue;
+            }
+            long bits = switch (ti.initKind()) {
+                case ArtifactMetadata.GlobalInfo.INIT_REF_FUNC -> funcRef((int) ti.init());
+                case ArtifactMetadata.GlobalInfo.INIT_EXPR -> ArtifactMetadata.ConstExprs.evaluate(
+                        meta.constExprs().get((int) ti.init()), this::globalBits);
+                default -> globalBits((int) ti.init());
+            };
+            Table table = tables[importedTables + t];
+            for (long k = 0; k < table.size(); k++) {
+                table.setRaw(k, bits);
+            }
         }
         // element segments: resolved to reference bits; active ones copied in order, then dropped with
         // the declarative ones (spec §4.5.4, Wasm 2.0 semantics: earlier segments stay written on a trap)
@@ -194,7 +230,7 @@ public final class Instance {
             long[] bits = new long[items.length];
             for (int k = 0; k < items.length; k++) {
                 bits[k] = items[k] >= 0 ? funcRef((int) items[k])
-                        : items[k] == -1 ? 0 : store.toBits(importedGlobals[(int) (-2 - items[k])].get());
+                        : items[k] == -1 ? 0 : globalBits((int) (-2 - items[k]));
             }
             elements[e] = bits;
         }
@@ -208,7 +244,7 @@ public final class Instance {
         for (int e = 0; e < elements.length; e++) {
             ArtifactMetadata.ElementInfo ei = meta.elements().get(e);
             if (ei.mode() == ArtifactMetadata.ElementInfo.ACTIVE) {
-                long offset = segmentOffset(ei.offsetKind(), ei.offset());
+                long offset = segmentOffset(ei.offsetKind(), ei.offset(), tables[ei.tableIndex()].is64());
                 tableInit(ei.tableIndex(), e, offset, 0, elements[e].length);
             }
             if (ei.mode() != ArtifactMetadata.ElementInfo.PASSIVE) {
@@ -219,9 +255,9 @@ public final class Instance {
             if (!d.active()) {
                 continue;
             }
-            long offset = segmentOffset(d.offsetKind(), d.offset());
+            long offset = segmentOffset(d.offsetKind(), d.offset(), memories[d.memoryIndex()].is64());
             MemorySegment mem = memories[d.memoryIndex()].segment();
-            if (offset + d.length() > mem.byteSize()) {
+            if (Long.compareUnsigned(offset, mem.byteSize()) > 0 || d.length() > mem.byteSize() - offset) {
                 throw new Trap(TrapCode.MEMORY_OUT_OF_BOUNDS);
             }
             MemorySegment.copy(MemorySegment.ofAddress(rodata + d.rodataOffset()).reinterpret(d.length()), 0, mem, offset,
@@ -252,12 +288,31 @@ public final class Instance {
         }
     }
 
-    /** A segment's i32 offset: a constant or the value of an imported global. */
-    private long segmentOffset(int kind, long value) {
-        if (kind != ArtifactMetadata.GlobalInfo.INIT_CONST) {
-            return importedGlobals[(int) value].get().i32() & 0xFFFF_FFFFL;
+    /**
+     * A segment's offset, zero-extended from i32 (a u64 as a long for a 64-bit memory or table): a
+     * constant, the value of a global or the result of a constant expression.
+     */
+    private long segmentOffset(int kind, long value, boolean address64) {
+        long v = switch (kind) {
+            case ArtifactMetadata.GlobalInfo.INIT_CONST -> value;
+            case ArtifactMetadata.GlobalInfo.INIT_EXPR -> ArtifactMetadata.ConstExprs.evaluate(
+                    module.metadata().constExprs().get((int) value), this::globalBits);
+            default -> globalBits((int) value);
+        };
+        return address64 ? v : v & 0xFFFF_FFFFL;
+    }
+
+    /** The raw bits of global {@code globalidx} (imported, or defined and already initialized). */
+    private long globalBits(int globalidx) {
+        if (globalidx < importedGlobals.length) {
+            return store.toBits(importedGlobals[globalidx].get());
         }
-        return value & 0xFFFF_FFFFL;
+        int d = globalidx - importedGlobals.length;
+        long offset = module.metadata().layout().global(d);
+        return switch (module.metadata().globals().get(d).type()) {
+            case I32, F32 -> vmctx.get(ValueLayout.JAVA_INT, offset);
+            default -> vmctx.get(ValueLayout.JAVA_LONG, offset);
+        };
     }
 
     private void checkStore(Store owner, String what) {
@@ -356,6 +411,14 @@ public final class Instance {
     }
 
     /**
+     * The instance's memories by memidx, imported ones first (Wasm 3.0 allows several; each 32-bit or
+     * 64-bit, {@link Memory#is64()}).
+     */
+    public java.util.List<Memory> memories() {
+        return java.util.List.of(memories);
+    }
+
+    /**
      * The exported memory {@code name}.
      *
      * @throws IllegalArgumentException if the module exports no memory of that name
@@ -431,6 +494,48 @@ public final class Instance {
         }
     }
 
+    /** An address operand of memory {@code m}: an i32 one arrives zero-extended, an i64 one as it is. */
+    private long address(int m, long v) {
+        return memories[m].is64() ? v : v & 0xFFFF_FFFFL;
+    }
+
+    /** Traps unless {@code [start, start + n)} lies within {@code length} bytes (all u64, no overflow). */
+    private static void checkRange(long start, long n, long length) {
+        if (Long.compareUnsigned(start, length) > 0 || Long.compareUnsigned(n, length - start) > 0) {
+            throw new Trap(TrapCode.MEMORY_OUT_OF_BOUNDS);
+        }
+    }
+
+    void memoryFill(int m, long d, int value, long n) {
+        d = address(m, d);
+        n = address(m, n);
+        MemorySegment mem = memories[m].segment();
+        checkRange(d, n, mem.byteSize());
+        mem.asSlice(d, n).fill((byte) value);
+    }
+
+    void memoryCopy(int dm, int sm, long d, long s, long n) {
+        d = address(dm, d);
+        s = address(sm, s);
+        n = memories[dm].is64() && memories[sm].is64() ? n : n & 0xFFFF_FFFFL;
+        MemorySegment dst = memories[dm].segment();
+        MemorySegment src = memories[sm].segment();
+        checkRange(d, n, dst.byteSize());
+        checkRange(s, n, src.byteSize());
+        MemorySegment.copy(src, s, dst, d, n); // copies as if through a buffer: overlap is fine
+    }
+
+    void memoryInit(int m, int seg, long d, long s, long n) {
+        d = address(m, d);
+        VMContextLayout layout = module.metadata().layout();
+        long segBase = vmctx.get(ValueLayout.JAVA_LONG, layout.dataSegmentBase(seg));
+        long segLength = vmctx.get(ValueLayout.JAVA_LONG, layout.dataSegmentLength(seg));
+        MemorySegment mem = memories[m].segment();
+        checkRange(d, n, mem.byteSize());
+        checkRange(s, n, segLength);
+        MemorySegment.copy(MemorySegment.ofAddress(segBase + s).reinterpret(n), 0, mem, d, n);
+    }
+
     void tableCopy(int dt, int st, long d, long s, long n) {
         Table dst = tables[dt];
         Table src = tables[st];
@@ -449,8 +554,9 @@ public final class Instance {
     }
 
     /**
-     * The entry points generated code calls for the rare table operations (C convention, upcalls),
-     * each made when a module with a table is first instantiated.
+     * The entry points generated code calls for the rare table operations and the bulk memory
+     * operations on memories other than a 32-bit memory 0 (C convention, upcalls), each made when a
+     * module that may need it is first instantiated.
      */
     static final class Libcalls {
         private static final MemorySegment[] STUBS = new MemorySegment[VMContextLayout.LIBCALLS];
@@ -478,6 +584,20 @@ public final class Instance {
                             FunctionDescriptor.ofVoid(a, i, i, i, i, i));
                     case VMContextLayout.LIBCALL_ELEM_DROP -> stub("elemDrop",
                             MethodType.methodType(void.class, MemorySegment.class, int.class), FunctionDescriptor.ofVoid(a, i));
+                    case VMContextLayout.LIBCALL_MEMORY_GROW -> stub("memoryGrow",
+                            MethodType.methodType(int.class, MemorySegment.class, int.class, long.class),
+                            FunctionDescriptor.of(i, a, i, j));
+                    case VMContextLayout.LIBCALL_MEMORY_FILL -> stub("memoryFill",
+                            MethodType.methodType(void.class, MemorySegment.class, int.class, long.class, int.class, long.class),
+                            FunctionDescriptor.ofVoid(a, i, j, i, j));
+                    case VMContextLayout.LIBCALL_MEMORY_COPY -> stub("memoryCopy",
+                            MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, long.class, long.class,
+                                    long.class),
+                            FunctionDescriptor.ofVoid(a, i, i, j, j, j));
+                    case VMContextLayout.LIBCALL_MEMORY_INIT -> stub("memoryInit",
+                            MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, long.class, int.class,
+                                    int.class),
+                            FunctionDescriptor.ofVoid(a, i, i, j, i, i));
                     default -> throw new IllegalArgumentException("no libcall " + id);
                 };
             }
@@ -516,6 +636,43 @@ public final class Instance {
                 code = TrapCode.HOST_EXCEPTION.code();
             }
             inst.store.storeContext().set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, code);
+        }
+
+        static int memoryGrow(MemorySegment vmctx, int m, long delta) {
+            try {
+                Memory mem = of(vmctx).memories[m];
+                long d = mem.is64() ? delta : delta & 0xFFFF_FFFFL;
+                if (d < 0) {
+                    return -1; // 2^63 pages or more: beyond any memory
+                }
+                return (int) mem.grow(d);
+            } catch (Throwable e) {
+                return -1;
+            }
+        }
+
+        static void memoryFill(MemorySegment vmctx, int m, long d, int value, long n) {
+            try {
+                of(vmctx).memoryFill(m, d, value, n);
+            } catch (Throwable e) {
+                fail(vmctx, e);
+            }
+        }
+
+        static void memoryCopy(MemorySegment vmctx, int dm, int sm, long d, long s, long n) {
+            try {
+                of(vmctx).memoryCopy(dm, sm, d, s, n);
+            } catch (Throwable e) {
+                fail(vmctx, e);
+            }
+        }
+
+        static void memoryInit(MemorySegment vmctx, int m, int seg, long d, int s, int n) {
+            try {
+                of(vmctx).memoryInit(m, seg, d, s & 0xFFFF_FFFFL, n & 0xFFFF_FFFFL);
+            } catch (Throwable e) {
+                fail(vmctx, e);
+            }
         }
 
         static int tableGrow(MemorySegment vmctx, int t, int delta, long init) {

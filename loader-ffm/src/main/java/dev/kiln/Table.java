@@ -30,6 +30,7 @@ public final class Table implements Extern {
     private final MemorySegment def;
     private final long max;
     private final boolean hasMax;
+    private boolean table64;
     private MemorySegment entries;
 
     /**
@@ -58,6 +59,29 @@ public final class Table implements Extern {
         def.set(ValueLayout.JAVA_LONG, VMTableDefinition.BASE, entries.address());
         def.set(ValueLayout.JAVA_LONG, VMTableDefinition.SIZE, min);
         def.set(ValueLayout.JAVA_LONG, VMTableDefinition.MAX, this.max);
+    }
+
+    /**
+     * A table created by the host, 32-bit or 64-bit (Wasm 3.0 table64: its indices and sizes are i64;
+     * Kiln's tables still hold at most {@link #MAX_ENTRIES} entries, so growing beyond fails).
+     *
+     * @throws IllegalArgumentException if the type or limits are invalid
+     */
+    public static Table create(Store store, ValType elemType, long min, long max, boolean table64) {
+        Table t = create(store, elemType, min, table64 && max > MAX_ENTRIES ? MAX_ENTRIES : max);
+        t.table64 = table64;
+        return t;
+    }
+
+    /** Whether the table's address type is i64 (Wasm 3.0 table64). */
+    public boolean is64() {
+        return table64;
+    }
+
+    /** Marks a table defined by a module as 64-bit. */
+    Table as64(boolean is64) {
+        this.table64 = is64;
+        return this;
     }
 
     /** The element type: {@code funcref} or {@code externref}. */

@@ -37,7 +37,7 @@ import java.util.List;
  * @param exports           the exports, in module order
  * @param tables            the defined tables (imported ones are in {@code imports})
  * @param elements          the element segments, by elemidx
- * @param memories          the defined memories (Wasm 2.0: at most one memory in all)
+ * @param memories          the defined memories
  * @param globals           the defined globals, by defined-global index
  * @param data              the data segments, by dataidx
  * @param startFunction     the start function's funcidx (spec §2.5.9), or -1
@@ -45,6 +45,9 @@ import java.util.List;
  * @param vmctxSize         size in bytes of the VMContext
  * @param unwindStubOffset  offset in {@code .text} of the trap-unwind stub
  * @param trapSites         every trap site, by ascending text offset
+ * @param constExprs        the constant expressions that are more than one instruction (Wasm 3.0
+ *                          extended constant expressions that read globals), as {@link ConstExprs}
+ *                          programs; {@link GlobalInfo#INIT_EXPR} initializers and offsets index this list
  */
 public record ArtifactMetadata(
         Target target,
@@ -65,10 +68,14 @@ public record ArtifactMetadata(
         int startTrampoline,
         int vmctxSize,
         int unwindStubOffset,
-        List<TrapSiteInfo> trapSites) {
+        List<TrapSiteInfo> trapSites,
+        List<long[]> constExprs) {
 
-    /** Version of this encoding; a loader rejects any other. */
-    public static final int FORMAT_VERSION = 3;
+    /**
+     * Version of this encoding; a loader rejects any other. 4: delta-encoded trap table, memories and
+     * tables with their address type, constant-expression programs.
+     */
+    public static final int FORMAT_VERSION = 4;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
     private static final byte[] MAGIC = "KILNMETA".getBytes(StandardCharsets.US_ASCII);
@@ -85,6 +92,88 @@ public record ArtifactMetadata(
         data = List.copyOf(data);
         trapSites = List.copyOf(trapSites);
         inputHash = inputHash.clone();
+        List<long[]> exprs = new ArrayList<>(constExprs.size());
+        for (long[] e : constExprs) {
+            exprs.add(e.clone());
+        }
+        constExprs = List.copyOf(exprs);
+    }
+
+    /** Metadata without multi-instruction constant expressions. */
+    public ArtifactMetadata(Target target, long cpuFeatures, CompileOptions options, byte[] inputHash, List<FuncType> types,
+            List<ImportInfo> imports, int importedFunctions, List<FunctionInfo> functions, List<ExportInfo> exports,
+            List<TableInfo> tables, List<ElementInfo> elements, List<MemoryInfo> memories, List<GlobalInfo> globals,
+            List<DataInfo> data, int startFunction, int startTrampoline, int vmctxSize, int unwindStubOffset,
+            List<TrapSiteInfo> trapSites) {
+        this(target, cpuFeatures, options, inputHash, types, imports, importedFunctions, functions, exports, tables, elements,
+                memories, globals, data, startFunction, startTrampoline, vmctxSize, unwindStubOffset, trapSites, List.of());
+    }
+
+    /**
+     * Programs of constant expressions (spec §3.3.10 with Wasm 3.0's extended constant expressions):
+     * pairs {@code (op, operand)} run on a stack of raw value bits. {@link #CONST} pushes the operand
+     * (i32 sign-extended), {@link #GLOBAL} the value of globalidx operand; the arithmetic ops pop two
+     * values and push the wrapped result (i32 ops sign-extend theirs). Stateless and thread-safe.
+     */
+    public static final class ConstExprs {
+        /** Push the operand. */
+        public static final int CONST = 0;
+        /** Push the bits of global {@code operand} (imported or defined, by globalidx). */
+        public static final int GLOBAL = 1;
+        /** {@code i32.add}. */
+        public static final int I32_ADD = 2;
+        /** {@code i32.sub}. */
+        public static final int I32_SUB = 3;
+        /** {@code i32.mul}. */
+        public static final int I32_MUL = 4;
+        /** {@code i64.add}. */
+        public static final int I64_ADD = 5;
+        /** {@code i64.sub}. */
+        public static final int I64_SUB = 6;
+        /** {@code i64.mul}. */
+        public static final int I64_MUL = 7;
+
+        private ConstExprs() {
+        }
+
+        /**
+         * Runs {@code program}.
+         *
+         * @param global the bits of a global by globalidx
+         * @return the bits of the single result
+         * @throws IllegalArgumentException if the program is malformed (an unknown op, a stack that
+         *                                  does not end with exactly one value)
+         */
+        public static long evaluate(long[] program, java.util.function.IntToLongFunction global) {
+            long[] stack = new long[program.length / 2 + 1];
+            int sp = 0;
+            for (int i = 0; i + 1 < program.length; i += 2) {
+                int op = (int) program[i];
+                long operand = program[i + 1];
+                if (op == CONST || op == GLOBAL) {
+                    stack[sp++] = op == CONST ? operand : global.applyAsLong((int) operand);
+                    continue;
+                }
+                if (sp < 2) {
+                    throw new IllegalArgumentException("constant expression pops an empty stack at op " + i / 2);
+                }
+                long b = stack[--sp];
+                long a = stack[--sp];
+                stack[sp++] = switch (op) {
+                    case I32_ADD -> (int) (a + b);
+                    case I32_SUB -> (int) (a - b);
+                    case I32_MUL -> (int) a * (int) b;
+                    case I64_ADD -> a + b;
+                    case I64_SUB -> a - b;
+                    case I64_MUL -> a * b;
+                    default -> throw new IllegalArgumentException("unknown constant expression op " + op);
+                };
+            }
+            if (sp != 1) {
+                throw new IllegalArgumentException("constant expression leaves " + sp + " values");
+            }
+            return stack[0];
+        }
     }
 
     /**
@@ -93,11 +182,17 @@ public record ArtifactMetadata(
      * @param module the module name
      * @param name   the field name
      * @param kind   {@link ExportInfo#FUNC}, 1 table, 2 memory, 3 global
-     * @param a      function: typeidx; global: value type code; memory: minimum pages; table: element type code
+     * @param a      function: typeidx; global: value type code; memory: minimum pages; table: element type
+     *               code, plus {@link #TABLE64} for a 64-bit table
      * @param b      global: 1 if mutable; memory: maximum pages or -1; table: minimum size
-     * @param c      function: offset in {@code .text} of the import adapter for its signature; table: maximum size or -1
+     * @param c      function: offset in {@code .text} of the import adapter for its signature; table: maximum
+     *               size or -1; memory: {@link #MEMORY64} for a 64-bit memory, else 0
      */
     public record ImportInfo(String module, String name, int kind, long a, long b, long c) {
+        /** Bit of {@code a} of a table import: the table's address type is i64 (Wasm 3.0 table64). */
+        public static final long TABLE64 = 0x100;
+        /** Value of {@code c} of a memory import: the memory's address type is i64 (Wasm 3.0 memory64). */
+        public static final long MEMORY64 = 1;
     }
 
     /**
@@ -130,8 +225,21 @@ public record ArtifactMetadata(
      * @param elemType {@link ValType#FUNCREF} or {@link ValType#EXTERNREF}
      * @param min      initial size in entries
      * @param max      maximum size in entries, or -1 for none
+     * @param table64  whether the table's address type is i64 (Wasm 3.0 table64)
+     * @param initKind the value every entry starts with (Wasm 3.0 table initializer expressions), as a
+     *                 {@link GlobalInfo#initKind()}: {@link GlobalInfo#INIT_REF_NULL} for null references
+     * @param init     as {@link GlobalInfo#init()}
      */
-    public record TableInfo(ValType elemType, long min, long max) {
+    public record TableInfo(ValType elemType, long min, long max, boolean table64, int initKind, long init) {
+        /** A table of null references. */
+        public TableInfo(ValType elemType, long min, long max, boolean table64) {
+            this(elemType, min, max, table64, GlobalInfo.INIT_REF_NULL, 0);
+        }
+
+        /** A table with address type i32, of null references. */
+        public TableInfo(ValType elemType, long min, long max) {
+            this(elemType, min, max, false);
+        }
     }
 
     /**
@@ -139,7 +247,8 @@ public record ArtifactMetadata(
      *
      * @param mode       {@link #ACTIVE}, {@link #PASSIVE} or {@link #DECLARATIVE}
      * @param tableIndex for an active segment, the tableidx
-     * @param offsetKind for an active segment, {@link GlobalInfo#INIT_CONST} or {@link GlobalInfo#INIT_GLOBAL}
+     * @param offsetKind for an active segment, {@link GlobalInfo#INIT_CONST}, {@link GlobalInfo#INIT_GLOBAL} or
+     *                   {@link GlobalInfo#INIT_EXPR}
      * @param offset     the i32 offset or the globalidx holding it
      * @param elemType   the reference type of the items
      * @param items      per item a funcidx, -1 for {@code ref.null}, or {@code -2 - globalidx} for
@@ -162,9 +271,14 @@ public record ArtifactMetadata(
      * A memory.
      *
      * @param minPages initial size in 64 KiB pages
-     * @param maxPages maximum size in pages, or -1 for none (then 65536, 4 GiB)
+     * @param maxPages maximum size in pages, or -1 for none (then 65536, 4 GiB, for a 32-bit memory)
+     * @param memory64 whether the memory's address type is i64 (Wasm 3.0 memory64)
      */
-    public record MemoryInfo(long minPages, long maxPages) {
+    public record MemoryInfo(long minPages, long maxPages, boolean memory64) {
+        /** A memory with address type i32. */
+        public MemoryInfo(long minPages, long maxPages) {
+            this(minPages, maxPages, false);
+        }
     }
 
     /**
@@ -173,8 +287,9 @@ public record ArtifactMetadata(
      * @param type     its value type
      * @param mutable  whether {@code global.set} may change it
      * @param initKind how it is initialized: {@link #INIT_CONST}, {@link #INIT_GLOBAL},
-     *                 {@link #INIT_REF_NULL} or {@link #INIT_REF_FUNC}
-     * @param init     the constant's bits (i32 sign-extended, f32 in the low 32 bits), a globalidx or a funcidx
+     *                 {@link #INIT_REF_NULL}, {@link #INIT_REF_FUNC} or {@link #INIT_EXPR}
+     * @param init     the constant's bits (i32 sign-extended, f32 in the low 32 bits), a globalidx (of an
+     *                 imported or an earlier defined global), a funcidx or an index into {@link #constExprs()}
      */
     public record GlobalInfo(ValType type, boolean mutable, int initKind, long init) {
         /** Initialized by a {@code t.const}. */
@@ -185,6 +300,8 @@ public record ArtifactMetadata(
         public static final int INIT_REF_NULL = 2;
         /** Initialized by {@code ref.func}. */
         public static final int INIT_REF_FUNC = 3;
+        /** Initialized by a multi-instruction constant expression: {@code init} indexes {@link #constExprs()}. */
+        public static final int INIT_EXPR = 4;
     }
 
     /**
@@ -192,7 +309,9 @@ public record ArtifactMetadata(
      *
      * @param active        whether it is copied into a memory at instantiation
      * @param memoryIndex   for an active segment, the memidx
-     * @param offsetKind    for an active segment, {@link GlobalInfo#INIT_CONST} (offset is the i32) or
+     * @param offsetKind    for an active segment, {@link GlobalInfo#INIT_EXPR} (offset indexes
+     *                      {@link ArtifactMetadata#constExprs()}), {@link GlobalInfo#INIT_CONST} (offset is the
+     *                      i32, or i64 for a 64-bit memory) or
      *                      {@link GlobalInfo#INIT_GLOBAL} (offset is the globalidx holding it)
      * @param offset        see {@code offsetKind}
      * @param rodataOffset  where its bytes are in {@code .rodata}
@@ -320,6 +439,9 @@ public record ArtifactMetadata(
                 out.u32(t.elemType().code());
                 out.u64(t.min());
                 out.u64(t.max());
+                out.u32(t.table64() ? 1 : 0);
+                out.u32(t.initKind());
+                out.u64(t.init());
             }
             out.u32(elements.size());
             for (ElementInfo e : elements) {
@@ -337,6 +459,7 @@ public record ArtifactMetadata(
             for (MemoryInfo m : memories) {
                 out.u64(m.minPages());
                 out.u64(m.maxPages());
+                out.u32(m.memory64() ? 1 : 0);
             }
             out.u32(globals.size());
             for (GlobalInfo g : globals) {
@@ -370,6 +493,13 @@ public record ArtifactMetadata(
                 out.uleb(t.textOffset() - previous);
                 out.uleb(t.trapCode());
                 previous = t.textOffset();
+            }
+            out.u32(constExprs.size());
+            for (long[] e : constExprs) {
+                out.u32(e.length);
+                for (long v : e) {
+                    out.u64(v);
+                }
             }
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -472,10 +602,11 @@ public record ArtifactMetadata(
             for (int i = 0; i < nExports; i++) {
                 exports.add(new ExportInfo(string(in, source), in.getInt(), in.getInt(), in.getInt()));
             }
-            int nTables = count(in, source, 20);
+            int nTables = count(in, source, 36);
             List<TableInfo> tables = new ArrayList<>(nTables);
             for (int i = 0; i < nTables; i++) {
-                tables.add(new TableInfo(refType(in, source), in.getLong(), in.getLong()));
+                tables.add(new TableInfo(refType(in, source), in.getLong(), in.getLong(), in.getInt() != 0, in.getInt(),
+                        in.getLong()));
             }
             int nElems = count(in, source, 28);
             List<ElementInfo> elements = new ArrayList<>(nElems);
@@ -492,10 +623,10 @@ public record ArtifactMetadata(
                 }
                 elements.add(new ElementInfo(mode, table, offsetKind, offset, t, items));
             }
-            int nMem = count(in, source, 16);
+            int nMem = count(in, source, 20);
             List<MemoryInfo> memories = new ArrayList<>(nMem);
             for (int i = 0; i < nMem; i++) {
-                memories.add(new MemoryInfo(in.getLong(), in.getLong()));
+                memories.add(new MemoryInfo(in.getLong(), in.getLong(), in.getInt() != 0));
             }
             int nGlobals = count(in, source, 20);
             List<GlobalInfo> globals = new ArrayList<>(nGlobals);
@@ -528,13 +659,22 @@ public record ArtifactMetadata(
                 }
                 traps.add(new TrapSiteInfo((int) offset, uleb(in, source)));
             }
+            int nExprs = count(in, source, 4);
+            List<long[]> exprs = new ArrayList<>(nExprs);
+            for (int i = 0; i < nExprs; i++) {
+                long[] e = new long[count(in, source, 8)];
+                for (int k = 0; k < e.length; k++) {
+                    e[k] = in.getLong();
+                }
+                exprs.add(e);
+            }
             if (in.hasRemaining()) {
                 throw new ArtifactFormatException(source, in.position(), in.remaining() + " unexpected bytes at the end of "
                         + SECTION);
             }
             ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism, allowedFeatures), hash,
                     types, imports, imported, funcs, exports, tables, elements, memories, globals, data, startFunction, startTrampoline, vmctxSize,
-                    unwind, traps);
+                    unwind, traps, exprs);
             if (meta.layout().size() != vmctxSize) {
                 throw new ArtifactFormatException(source, -1, "VMContext size " + vmctxSize
                         + " does not match the module's shape (" + meta.layout().size() + ")");

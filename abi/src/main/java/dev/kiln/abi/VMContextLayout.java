@@ -17,7 +17,8 @@ import java.util.List;
  * <tr><td>8</td><td>u64 mprotect</td><td>address of libc's {@code mprotect}, called by
  *     {@code memory.grow} to commit pages of a reserved memory</td></tr>
  * <tr><td>16</td><td>u64 libcalls[{@link #LIBCALLS}]</td><td>addresses of the runtime's C-convention
- *     entry points {@code (vmctx, args...)} for the rare table operations ({@link #LIBCALL_TABLE_GROW}, ...);
+ *     entry points {@code (vmctx, args...)} for the rare table operations ({@link #LIBCALL_TABLE_GROW}, ...)
+ *     and the bulk memory operations on memories other than a 32-bit memory 0 ({@link #LIBCALL_MEMORY_GROW}, ...);
  *     a libcall that traps leaves the trap code in the store context</td></tr>
  * </table>
  * Then, computed per module from its shape:
@@ -30,7 +31,7 @@ import java.util.List;
  * <li>for each function type: u32 canonical type id;</li>
  * <li>for each table, imported ones first: u64 address of its {@link VMTableDefinition};</li>
  * <li>for each imported memory: u64 address of the exporter's memory definition; for each defined
- *     memory (Wasm 2.0: at most one memory in all), its definition inline: u64 base address, u64
+ *     memory, its definition inline: u64 base address, u64
  *     current length in bytes, u64 maximum length in bytes ({@code memory.grow} fails beyond it);</li>
  * <li>for each imported global: u64 address of the exporter's value slot; for each defined global:
  *     its value in an 8-byte slot (16 for v128), the low bytes used for i32/f32;</li>
@@ -54,8 +55,23 @@ public final class VMContextLayout {
     public static final int LIBCALL_TABLE_INIT = 3;
     /** Libcall {@code elem.drop(vmctx, elemidx)}. */
     public static final int LIBCALL_ELEM_DROP = 4;
+    /**
+     * Libcall {@code memory.grow(vmctx, memidx u32, delta pages u64) -> old size in pages or -1 (i32)}, for
+     * the memories whose {@code memory.grow} the backend does not inline (any but a 32-bit memory 0).
+     * A 64-bit memory's size always fits the i32 (see the loader's reservation policy).
+     */
+    public static final int LIBCALL_MEMORY_GROW = 5;
+    /** Libcall {@code memory.fill(vmctx, memidx u32, dst u64, value u32, len u64)}; traps out of bounds. */
+    public static final int LIBCALL_MEMORY_FILL = 6;
+    /**
+     * Libcall {@code memory.copy(vmctx, dst memidx u32, src memidx u32, dst u64, src u64, len u64)};
+     * traps out of bounds. i32 operands arrive zero-extended.
+     */
+    public static final int LIBCALL_MEMORY_COPY = 7;
+    /** Libcall {@code memory.init(vmctx, memidx u32, dataidx u32, dst u64, src u32, len u32)}; traps out of bounds. */
+    public static final int LIBCALL_MEMORY_INIT = 8;
     /** Number of libcall slots. */
-    public static final int LIBCALLS = 5;
+    public static final int LIBCALLS = 9;
     /** Size of the fixed header in bytes. */
     public static final int HEADER_SIZE = 16 + 8 * LIBCALLS;
     /** Size of a function record. */

@@ -169,6 +169,17 @@ public final class ModuleLinker {
             }
         }
         Unit guestUnit = units.get(0);
+        for (Unit u : units) {
+            boolean wide = u.m.memories().stream().anyMatch(MemoryType::memory64)
+                    || u.m.tables().stream().anyMatch(TableType::table64)
+                    || u.m.imports().stream().anyMatch(i -> i.desc() instanceof MemoryType mt && mt.memory64()
+                            || i.desc() instanceof TableType tt && tt.table64())
+                    || u.m.tableInits().stream().anyMatch(java.util.Objects::nonNull);
+            if (wide) {
+                throw new CompileException(u.label + ": 64-bit memories or tables and table initializer expressions"
+                        + " (Wasm 3.0) are not supported with compile-time builtins yet");
+            }
+        }
 
         // ---- resolve imports ----
         int[] kept = new int[4]; // per ExternKind: imports of the result so far

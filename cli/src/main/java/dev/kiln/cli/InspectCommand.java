@@ -117,6 +117,19 @@ final class InspectCommand extends KilnCommand {
             out.printf("  %s \"%s\" %s%n", e.kind(), e.name(), describe(m, e));
         }
 
+        out.printf("memories: %d (%d imported, %d defined)%s%n", m.memoryCount(), m.importedMemoryCount(),
+                m.memories().size(), m.memoryCount() == 0 ? "" : ":");
+        for (int i = 0; i < m.memoryCount(); i++) {
+            out.printf("  memidx %d%s: %s%n", i, i < m.importedMemoryCount() ? " (imported)" : "",
+                    describe(m, m.memoryType(i)));
+        }
+        out.printf("tables: %d (%d imported, %d defined)%s%n", m.tableCount(), m.importedTableCount(),
+                m.tables().size(), m.tableCount() == 0 ? "" : ":");
+        for (int i = 0; i < m.tableCount(); i++) {
+            out.printf("  tableidx %d%s: %s%n", i, i < m.importedTableCount() ? " (imported)" : "",
+                    describe(m, m.tableType(i)));
+        }
+
         out.printf("functions: %d (%d imported, %d defined)%n", m.functionCount(), m.importedFunctionCount(),
                 m.definedFunctionCount());
         long codeBytes = 0;
@@ -155,8 +168,8 @@ final class InspectCommand extends KilnCommand {
         return switch (desc) {
             case ImportDesc.Func f -> f.typeIndex() < m.types().size() ? m.types().get(f.typeIndex()).toString()
                     : "type index " + f.typeIndex() + " (out of range)";
-            case TableType t -> t.elemType() + " " + t.limits();
-            case MemoryType mem -> mem.limits() + " (64 KiB pages)";
+            case TableType t -> (t.table64() ? "i64 " : "") + t.elemType() + " " + t.limits();
+            case MemoryType mem -> (mem.memory64() ? "i64 " : "") + mem.limits() + " (64 KiB pages)";
             case GlobalType g -> g.toString();
         };
     }
@@ -213,6 +226,11 @@ final class InspectCommand extends KilnCommand {
                     artifactType(meta, funcidx), f.textOffset(), f.size());
         }
         out.printf("code size: %d bytes of functions, %d bytes of .text in all%n", code, elf.text().size());
+        out.printf("memories defined: %d%s%n", meta.memories().size(), meta.memories().isEmpty() ? "" : ":");
+        for (ArtifactMetadata.MemoryInfo mi : meta.memories()) {
+            out.printf("  %s%s%s (64 KiB pages)%n", mi.memory64() ? "i64 " : "", Long.toUnsignedString(mi.minPages()),
+                    mi.maxPages() >= 0 ? " " + Long.toUnsignedString(mi.maxPages()) : "");
+        }
         out.printf("trap sites: %d%n", meta.trapSites().size());
         out.printf("VMContext size: %d bytes%n", meta.vmctxSize());
 

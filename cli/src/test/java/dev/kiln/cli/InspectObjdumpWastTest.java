@@ -68,6 +68,24 @@ class InspectObjdumpWastTest {
         assertEquals(binary.length, end, out);
     }
 
+    @Test
+    void inspectListsEveryMemoryAndTableWithItsAddressType() throws IOException {
+        Path wat = write("mm.wat", """
+                (module
+                  (memory (import "env" "m") 1)
+                  (memory $b (export "b") i64 2 100)
+                  (table i64 4 funcref)
+                  (func (export "f") (result i64) (i64.load $b (i64.const 8))))
+                """);
+        Cli.Result r = kiln("inspect", wat.toString());
+        assertEquals(0, r.exit(), r::toString);
+        String out = r.out();
+        assertTrue(out.contains("memories: 2 (1 imported, 1 defined):\n  memidx 0 (imported): 1 (64 KiB pages)\n"
+                + "  memidx 1: i64 2 100 (64 KiB pages)\n"), out);
+        assertTrue(out.contains("tables: 1 (0 imported, 1 defined):\n  tableidx 0: i64 funcref 4\n"), out);
+        assertTrue(out.contains("valid: yes\n"), out);
+    }
+
     private static int sectionSize(String out, String name) {
         Matcher m = Pattern.compile("(?m)^ +\\d+  " + name + " +0x[0-9a-f]+ +(\\d+)$").matcher(out);
         assertTrue(m.find(), name + " in\n" + out);
@@ -180,7 +198,8 @@ class InspectObjdumpWastTest {
 
         Cli.Result missing = kiln("wast", dir.resolve("missing.wast").toString());
         assertEquals(1, missing.exit());
-        assertTrue(missing.out().contains("could not parse the script"), missing::toString);
+        assertTrue(missing.out().contains("could not read the script"), missing::toString);
+        assertTrue(missing.out().contains(dir.resolve("missing.wast") + ": 0 passed, 1 failed, 0 skipped\n"), missing::toString);
     }
 
     /**

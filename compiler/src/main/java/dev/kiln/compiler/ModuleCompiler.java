@@ -102,9 +102,10 @@ public final class ModuleCompiler {
                 case dev.kiln.compiler.wasm.ImportDesc.Func f -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(),
                         ArtifactMetadata.ExportInfo.FUNC, f.typeIndex(), 0, -1);
                 case dev.kiln.compiler.wasm.TableType t -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), 1,
-                        t.elemType().code(), t.limits().min(), t.limits().max());
+                        t.elemType().code() | (t.table64() ? ArtifactMetadata.ImportInfo.TABLE64 : 0), t.limits().min(),
+                        t.limits().max());
                 case dev.kiln.compiler.wasm.MemoryType m -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), 2,
-                        m.limits().min(), m.limits().max(), -1);
+                        m.limits().min(), m.limits().max(), m.memory64() ? ArtifactMetadata.ImportInfo.MEMORY64 : 0);
                 case dev.kiln.compiler.wasm.GlobalType g -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), 3,
                         g.valType().code(), g.mutable() ? 1 : 0, -1);
             };
@@ -198,9 +199,15 @@ public final class ModuleCompiler {
             exports.add(new ArtifactMetadata.ExportInfo(e.name(), e.kind().ordinal(), e.index(),
                     func ? trampolineOffset[e.index()] : -1));
         }
+        List<long[]> constExprs = new ArrayList<>();
+        ConstExprEncoder ce = new ConstExprEncoder(bytes, constExprs);
         List<ArtifactMetadata.TableInfo> tables = new ArrayList<>();
-        for (var t : module.tables()) {
-            tables.add(new ArtifactMetadata.TableInfo(t.elemType(), t.limits().min(), t.limits().max()));
+        for (int ti = 0; ti < module.tables().size(); ti++) {
+            var t = module.tables().get(ti);
+            var init = module.tableInits().get(ti);
+            ArtifactMetadata.GlobalInfo g = init == null ? null : ce.globalInfo(t.elemType(), false, init);
+            tables.add(new ArtifactMetadata.TableInfo(t.elemType(), t.limits().min(), t.limits().max(), t.table64(),
+                    g == null ? ArtifactMetadata.GlobalInfo.INIT_REF_NULL : g.initKind(), g == null ? 0 : g.init()));
         }
         List<ArtifactMetadata.ElementInfo> elements = new ArrayList<>();
         for (var e : module.elements()) {
@@ -227,7 +234,7 @@ public final class ModuleCompiler {
             int offsetKind = 0;
             long offset = 0;
             if (e.mode() == dev.kiln.compiler.wasm.ElementSegment.Mode.ACTIVE) {
-                ArtifactMetadata.GlobalInfo o = globalInfo(dev.kiln.abi.ValType.I32, false, e.offset());
+                ArtifactMetadata.GlobalInfo o = ce.globalInfo(dev.kiln.abi.ValType.I32, false, e.offset());
                 offsetKind = o.initKind();
                 offset = o.init();
             }
@@ -235,11 +242,11 @@ public final class ModuleCompiler {
         }
         List<ArtifactMetadata.MemoryInfo> memories = new ArrayList<>();
         for (var m : module.memories()) {
-            memories.add(new ArtifactMetadata.MemoryInfo(m.limits().min(), m.limits().max()));
+            memories.add(new ArtifactMetadata.MemoryInfo(m.limits().min(), m.limits().max(), m.memory64()));
         }
         List<ArtifactMetadata.GlobalInfo> globals = new ArrayList<>();
         for (var g : module.globals()) {
-            globals.add(globalInfo(g.type().valType(), g.type().mutable(), g.init()));
+            globals.add(ce.globalInfo(g.type().valType(), g.type().mutable(), g.init()));
         }
         java.io.ByteArrayOutputStream rodata = new java.io.ByteArrayOutputStream();
         List<ArtifactMetadata.DataInfo> data = new ArrayList<>();
@@ -249,7 +256,7 @@ public final class ModuleCompiler {
             int offsetKind = 0;
             long offset = 0;
             if (d.active()) {
-                ArtifactMetadata.GlobalInfo o = globalInfo(dev.kiln.abi.ValType.I32, false, d.offset());
+                ArtifactMetadata.GlobalInfo o = ce.globalInfo(dev.kiln.abi.ValType.I32, false, d.offset());
                 offsetKind = o.initKind();
                 offset = o.init();
             }
@@ -261,7 +268,8 @@ public final class ModuleCompiler {
         }
         ArtifactMetadata meta = new ArtifactMetadata(backend.target(), features, options, sha256(unit.hashInput()), module.types(),
                 imports, imported, funcs, exports, tables, elements, memories, globals, data, module.start(),
-                module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, linker.trapSites());
+                module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, linker.trapSites(),
+                constExprs);
 
         ElfWriter elf = new ElfWriter(backend.target()).setText(text);
         if (rodata.size() > 0) {
@@ -372,19 +380,70 @@ public final class ModuleCompiler {
         return backend.compileFunction(ir, env);
     }
 
-    private static ArtifactMetadata.GlobalInfo globalInfo(dev.kiln.abi.ValType type, boolean mutable,
-            dev.kiln.compiler.wasm.ConstExpr init) {
-        return switch (init.opcode()) {
-            case I32_CONST, I64_CONST, F32_CONST, F64_CONST -> new ArtifactMetadata.GlobalInfo(type, mutable,
-                    ArtifactMetadata.GlobalInfo.INIT_CONST, init.value());
-            case GLOBAL_GET -> new ArtifactMetadata.GlobalInfo(type, mutable, ArtifactMetadata.GlobalInfo.INIT_GLOBAL,
-                    init.value());
-            case REF_NULL -> new ArtifactMetadata.GlobalInfo(type, mutable, ArtifactMetadata.GlobalInfo.INIT_REF_NULL, 0);
-            case REF_FUNC -> new ArtifactMetadata.GlobalInfo(type, mutable, ArtifactMetadata.GlobalInfo.INIT_REF_FUNC,
-                    init.value());
-            default -> throw new CompileException("constant expression " + init.opcode().mnemonic()
-                    + " is not supported yet (at byte offset " + init.start() + ")");
-        };
+    /**
+     * Turns constant expressions into {@link ArtifactMetadata.GlobalInfo} initializers: a single
+     * instruction stays as it is, a multi-instruction (extended, Wasm 3.0) expression is folded to a
+     * constant when it reads no global, else becomes a {@link ArtifactMetadata.ConstExprs} program
+     * appended to {@code programs}. Not thread-safe.
+     */
+    private record ConstExprEncoder(byte[] bytes, List<long[]> programs) {
+        ArtifactMetadata.GlobalInfo globalInfo(dev.kiln.abi.ValType type, boolean mutable,
+                dev.kiln.compiler.wasm.ConstExpr init) {
+            if (init.opcode() == null) {
+                return extended(type, mutable, init);
+            }
+            return switch (init.opcode()) {
+                case I32_CONST, I64_CONST, F32_CONST, F64_CONST -> new ArtifactMetadata.GlobalInfo(type, mutable,
+                        ArtifactMetadata.GlobalInfo.INIT_CONST, init.value());
+                case GLOBAL_GET -> new ArtifactMetadata.GlobalInfo(type, mutable, ArtifactMetadata.GlobalInfo.INIT_GLOBAL,
+                        init.value());
+                case REF_NULL -> new ArtifactMetadata.GlobalInfo(type, mutable, ArtifactMetadata.GlobalInfo.INIT_REF_NULL, 0);
+                case REF_FUNC -> new ArtifactMetadata.GlobalInfo(type, mutable, ArtifactMetadata.GlobalInfo.INIT_REF_FUNC,
+                        init.value());
+                default -> throw new CompileException("constant expression " + init.opcode().mnemonic()
+                        + " is not supported yet (at byte offset " + init.start() + ")");
+            };
+        }
+
+        private ArtifactMetadata.GlobalInfo extended(dev.kiln.abi.ValType type, boolean mutable,
+                dev.kiln.compiler.wasm.ConstExpr init) {
+            dev.kiln.compiler.wasm.CodeReader r = new dev.kiln.compiler.wasm.CodeReader(bytes, init.start(), init.end());
+            List<Long> program = new ArrayList<>();
+            boolean readsGlobals = false;
+            while (r.hasNext()) {
+                dev.kiln.compiler.wasm.Opcode op = r.next();
+                int code = switch (op) {
+                    case I32_CONST, I64_CONST -> ArtifactMetadata.ConstExprs.CONST;
+                    case GLOBAL_GET -> ArtifactMetadata.ConstExprs.GLOBAL;
+                    case I32_ADD -> ArtifactMetadata.ConstExprs.I32_ADD;
+                    case I32_SUB -> ArtifactMetadata.ConstExprs.I32_SUB;
+                    case I32_MUL -> ArtifactMetadata.ConstExprs.I32_MUL;
+                    case I64_ADD -> ArtifactMetadata.ConstExprs.I64_ADD;
+                    case I64_SUB -> ArtifactMetadata.ConstExprs.I64_SUB;
+                    case I64_MUL -> ArtifactMetadata.ConstExprs.I64_MUL;
+                    case END -> -1;
+                    default -> throw new CompileException("constant expression with " + op.mnemonic()
+                            + " is not supported yet (at byte offset " + r.offset() + ")");
+                };
+                if (code < 0) {
+                    break;
+                }
+                program.add((long) code);
+                program.add(code == ArtifactMetadata.ConstExprs.CONST ? r.i64()
+                        : code == ArtifactMetadata.ConstExprs.GLOBAL ? Integer.toUnsignedLong(r.index()) : 0L);
+                readsGlobals |= code == ArtifactMetadata.ConstExprs.GLOBAL;
+            }
+            long[] p = program.stream().mapToLong(Long::longValue).toArray();
+            if (!readsGlobals) {
+                long v = ArtifactMetadata.ConstExprs.evaluate(p, g -> {
+                    throw new IllegalStateException("no globals");
+                });
+                return new ArtifactMetadata.GlobalInfo(type, mutable, ArtifactMetadata.GlobalInfo.INIT_CONST, v);
+            }
+            programs.add(p);
+            return new ArtifactMetadata.GlobalInfo(type, mutable, ArtifactMetadata.GlobalInfo.INIT_EXPR,
+                    programs.size() - 1);
+        }
     }
 
     /** The symbol of function {@code funcIndex}: {@code wasm[N]::name} or {@code wasm[N]}. */

@@ -43,11 +43,38 @@ final class Executor implements AutoCloseable {
         }
     }
 
+    /**
+     * Raised when a command runs against a module that failed (to decode, validate, compile or
+     * instantiate); the command is reported as failed with the reason.
+     */
+    private static final class Failed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Failed(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    /**
+     * Stands for a module or instance that does not exist because its command failed ({@code failed})
+     * or because Kiln cannot run it yet (not {@code failed}).
+     */
+    private record Absent(String reason, boolean failed) {
+        RuntimeException exception() {
+            return failed ? new Failed(reason) : new Unsupported(reason);
+        }
+    }
+
     private final boolean aot;
     private final Store store = new Store(ENGINE);
+    /** Instances by {@code $id}: an {@link Instance} or an {@link Absent}. */
     private final Map<String, Object> named = new HashMap<>();
-    /** The current module's instance, or a String saying why there is none. */
-    private Object current = "no module yet";
+    /** The current module's instance, or an {@link Absent} saying why there is none. */
+    private Object current = new Absent("no module yet", true);
+    /** Module definitions by {@code $id}: a {@link Module} or an {@link Absent}. */
+    private final Map<String, Object> definitions = new HashMap<>();
+    /** The most recent module definition: a {@link Module} or an {@link Absent}. */
+    private Object lastDefinition = new Absent("no module definition yet", true);
     /** Instances created before a skipped module that imports may have had their shared state changed by it. */
     private final Map<Instance, Integer> epochs = new java.util.IdentityHashMap<>();
     private int epoch;
@@ -63,8 +90,8 @@ final class Executor implements AutoCloseable {
 
     /**
      * The {@code spectest} host module of the reference interpreter: {@code print*} functions (they
-     * print nothing here), {@code global_i32/i64/f32/f64} (666, 666.6), {@code table} (10..20 funcref)
-     * and {@code memory} (1..2 pages).
+     * print nothing here), {@code global_i32/i64/f32/f64} (666, 666.6), {@code table} (10..20 funcref),
+     * {@code table64} (the same with address type i64) and {@code memory} (1..2 pages).
      */
     private void defineSpectest() {
         define("print");
@@ -79,6 +106,7 @@ final class Executor implements AutoCloseable {
         linker.define("spectest", "global_f32", dev.kiln.Global.create(store, ValType.F32, false, Val.f32(666.6f)));
         linker.define("spectest", "global_f64", dev.kiln.Global.create(store, ValType.F64, false, Val.f64(666.6)));
         linker.define("spectest", "table", dev.kiln.Table.create(store, ValType.FUNCREF, 10, 20));
+        linker.define("spectest", "table64", dev.kiln.Table.create(store, ValType.FUNCREF, 10, 20, true));
         linker.define("spectest", "memory", dev.kiln.Memory.create(store, 1, 2));
     }
 
@@ -87,8 +115,11 @@ final class Executor implements AutoCloseable {
                 java.util.List.of()), args -> new Val[0]));
     }
 
-    /** Registered names whose module could not run: imports from them are skipped, not failed. */
-    private final java.util.Set<String> unavailable = new java.util.HashSet<>();
+    /**
+     * Registered names whose module could not run: imports from them fail when that module failed and
+     * are skipped when Kiln cannot run it yet.
+     */
+    private final Map<String, Absent> unavailable = new HashMap<>();
 
     CommandResult register(Command.Register c) {
         CommandResult r = run(c.line(), "register", () -> {
@@ -96,7 +127,8 @@ final class Executor implements AutoCloseable {
             return null;
         });
         if (r.outcome() != Outcome.PASSED) {
-            unavailable.add(c.name());
+            unavailable.put(c.name(), new Absent("imports from \"" + c.name() + "\", whose module could not run ("
+                    + r.detail() + ")", r.outcome() == Outcome.FAILED));
         }
         return r;
     }
@@ -147,8 +179,9 @@ final class Executor implements AutoCloseable {
 
     private Instance newInstance(Module module) {
         for (Module.ImportType imp : module.imports()) {
-            if (unavailable.contains(imp.module()) && linker.get(imp.module(), imp.name()) == null) {
-                throw new Unsupported("imports from \"" + imp.module() + "\", whose module could not run");
+            Absent a = unavailable.get(imp.module());
+            if (a != null && linker.get(imp.module(), imp.name()) == null) {
+                throw a.exception();
             }
         }
         try {
@@ -184,24 +217,108 @@ final class Executor implements AutoCloseable {
             result = newInstance(compile(c.module()));
             r = new CommandResult(c.line(), "module", Outcome.PASSED, "");
         } catch (Unsupported e) {
-            result = "module at line " + c.line() + " is not executable yet: " + e.getMessage();
+            result = new Absent("module at line " + c.line() + " is not executable yet: " + e.getMessage(), false);
             r = new CommandResult(c.line(), "module", Outcome.SKIPPED, e.getMessage());
             taintIfImporting(c.module(), e.getMessage());
+        } catch (Failed e) {
+            result = new Absent("module at line " + c.line() + " failed: " + e.getMessage(), true);
+            r = new CommandResult(c.line(), "module", Outcome.FAILED, e.getMessage());
         } catch (RuntimeException e) {
-            result = "module at line " + c.line() + " failed: " + e;
+            result = new Absent("module at line " + c.line() + " failed: " + e, true);
             r = new CommandResult(c.line(), "module", Outcome.FAILED, "compile or instantiate: " + e);
         }
-        current = result;
-        if (c.module().id() != null) {
-            named.put(c.module().id(), result);
+        becomeCurrent(c.module().id(), result);
+        return r;
+    }
+
+    private void becomeCurrent(String id, Object instanceOrAbsent) {
+        current = instanceOrAbsent;
+        if (id != null) {
+            named.put(id, instanceOrAbsent);
+        }
+    }
+
+    /**
+     * A {@code module} command whose module did not decode or validate ({@code r} says why): it still
+     * becomes the current module, as a failure, so that later commands fail rather than run against an
+     * older instance.
+     */
+    CommandResult failed(WastModule m, CommandResult r) {
+        becomeCurrent(m.id(), new Absent("module at line " + r.line() + " failed: " + r.detail(), true));
+        return r;
+    }
+
+    /** A {@code module definition} whose module did not decode or validate. */
+    CommandResult failedDefinition(WastModule m, CommandResult r) {
+        Absent a = new Absent("module definition at line " + r.line() + " failed: " + r.detail(), true);
+        lastDefinition = a;
+        if (m.id() != null) {
+            definitions.put(m.id(), a);
         }
         return r;
+    }
+
+    /** {@code (module definition $M ...)}: compiles the module, to be instantiated by {@code module instance}. */
+    CommandResult define(Command.ModuleDefinition c) {
+        Object result;
+        CommandResult r;
+        try {
+            result = compile(c.module());
+            r = new CommandResult(c.line(), "module definition", Outcome.PASSED, "");
+        } catch (Unsupported e) {
+            result = new Absent("module definition at line " + c.line() + " is not executable yet: " + e.getMessage(),
+                    false);
+            r = new CommandResult(c.line(), "module definition", Outcome.SKIPPED, e.getMessage());
+        } catch (RuntimeException e) {
+            result = new Absent("module definition at line " + c.line() + " failed: " + e, true);
+            r = new CommandResult(c.line(), "module definition", Outcome.FAILED, "compile: " + e);
+        }
+        lastDefinition = result;
+        if (c.module().id() != null) {
+            definitions.put(c.module().id(), result);
+        }
+        return r;
+    }
+
+    /** {@code (module instance $I $M)}: instantiates a definition and makes it the current module. */
+    CommandResult instantiate(Command.ModuleInstance c) {
+        Object def = c.moduleId() == null ? lastDefinition : definitions.get(c.moduleId());
+        Object result;
+        CommandResult r;
+        try {
+            if (def == null) {
+                throw new Failed("no module definition " + c.moduleId());
+            }
+            if (def instanceof Absent a) {
+                throw a.exception();
+            }
+            result = newInstance((Module) def);
+            r = new CommandResult(c.line(), "module instance", Outcome.PASSED, "");
+        } catch (Unsupported e) {
+            result = new Absent("module instance at line " + c.line() + " is not executable yet: " + e.getMessage(),
+                    false);
+            r = new CommandResult(c.line(), "module instance", Outcome.SKIPPED, e.getMessage());
+        } catch (RuntimeException e) {
+            String why = e instanceof Failed ? e.getMessage() : "instantiate: " + e;
+            result = new Absent("module instance at line " + c.line() + " failed: " + why, true);
+            r = new CommandResult(c.line(), "module instance", Outcome.FAILED, why);
+        }
+        becomeCurrent(c.instanceId(), result);
+        return r;
+    }
+
+    /** A command the script parser could not read: failed; an unreadable module also becomes current. */
+    CommandResult unreadable(Command.Unreadable u) {
+        if (u.kind().equals("module")) {
+            becomeCurrent(null, new Absent("module at line " + u.line() + " could not be parsed: " + u.reason(), true));
+        }
+        return new CommandResult(u.line(), u.kind(), Outcome.FAILED, "could not parse: " + u.reason());
     }
 
     private Instance instance(String moduleId) {
         Object o = moduleId == null ? current : named.get(moduleId);
         if (o == null) {
-            throw new Unsupported("module " + moduleId + " is not available (registered or not instantiated)");
+            throw new Failed("module " + moduleId + " is not defined (neither registered nor instantiated)");
         }
         if (o instanceof Instance i) {
             if (taint != null && epochs.getOrDefault(i, 0) < taintedBefore) {
@@ -209,7 +326,7 @@ final class Executor implements AutoCloseable {
             }
             return i;
         }
-        throw new Unsupported((String) o);
+        throw ((Absent) o).exception();
     }
 
     private static Val toVal(Value v) {
@@ -277,6 +394,8 @@ final class Executor implements AutoCloseable {
             case Expected.V128Lanes l -> "v128";
             case Expected.AnyRefFunc f -> "funcref";
             case Expected.AnyRefExtern x -> "externref";
+            case Expected.AnyRefNull x -> "null reference";
+            case Expected.AnyRefOf x -> x.kind();
             case Expected.Either x -> "alternative";
             default -> e.toString();
         };
@@ -296,6 +415,9 @@ final class Executor implements AutoCloseable {
             }
             case Expected.AnyRefExtern f -> {
                 return got.type() == ValType.EXTERNREF && !got.isNull() ? null : "got " + got + ", expected an externref";
+            }
+            case Expected.AnyRefNull n -> {
+                return got.type().isReference() && got.isNull() ? null : "got " + got + ", expected a null reference";
             }
             case Expected.Exact x -> {
                 Value.Num n = (Value.Num) x.value();
@@ -340,6 +462,17 @@ final class Executor implements AutoCloseable {
             } catch (Trap t) {
                 return messageMatches(t.getMessage(), c.message()) ? null
                         : "trapped with \"" + t.getMessage() + "\", expected \"" + c.message() + "\"";
+            }
+        });
+    }
+
+    CommandResult assertException(Command.AssertException c) {
+        return run(c.line(), "assert_exception", () -> {
+            try {
+                perform(c.action());
+                return "returned, expected an exception";
+            } catch (Trap t) {
+                return "trapped with \"" + t.getMessage() + "\", expected an exception";
             }
         });
     }
@@ -397,6 +530,8 @@ final class Executor implements AutoCloseable {
                     : new CommandResult(line, kind, Outcome.FAILED, failure);
         } catch (Unsupported e) {
             return new CommandResult(line, kind, Outcome.SKIPPED, e.getMessage());
+        } catch (Failed e) {
+            return new CommandResult(line, kind, Outcome.FAILED, e.getMessage());
         } catch (RuntimeException e) {
             return new CommandResult(line, kind, Outcome.FAILED, "unexpected " + e);
         }

@@ -15,8 +15,16 @@ public final class SpecReport {
 
     /** The report text for {@code results} (in the order given) of the suite in {@code suite}. */
     public static String render(String suite, List<SpecRunner.FileResult> results) {
+        return render("Spec testsuite report", suite, results);
+    }
+
+    /**
+     * The report text with the given title; counts are those of {@link SpecRunner.FileResult#count}, the
+     * same that {@code kiln wast} prints.
+     */
+    public static String render(String title, String suite, List<SpecRunner.FileResult> results) {
         StringBuilder sb = new StringBuilder();
-        sb.append("# Spec testsuite report\n\n");
+        sb.append("# ").append(title).append("\n\n");
         sb.append("Suite: `").append(suite).append("`. Every module is decoded, validated, compiled to native "
                 + "code and instantiated; actions and assertions run against it. A command Kiln cannot run yet is "
                 + "counted as skipped, never as passed; the reasons are listed below the table.\n\n");
@@ -26,7 +34,7 @@ public final class SpecReport {
         long s = 0;
         for (SpecRunner.FileResult r : results) {
             long rp = r.count(SpecRunner.Outcome.PASSED);
-            long rf = r.count(SpecRunner.Outcome.FAILED) + (r.error() != null ? 1 : 0);
+            long rf = r.count(SpecRunner.Outcome.FAILED);
             long rs = r.count(SpecRunner.Outcome.SKIPPED);
             p += rp;
             f += rf;
@@ -64,7 +72,13 @@ public final class SpecReport {
 
     /** Writes {@link #render} to {@code file}, creating its directory. */
     public static void write(Path file, String suite, List<SpecRunner.FileResult> results) throws IOException {
+        write(file, "Spec testsuite report", suite, results);
+    }
+
+    /** Writes {@link #render(String, String, List)} to {@code file}, creating its directory. */
+    public static void write(Path file, String title, String suite, List<SpecRunner.FileResult> results)
+            throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.writeString(file, render(suite, results));
+        Files.writeString(file, render(title, suite, results));
     }
 }

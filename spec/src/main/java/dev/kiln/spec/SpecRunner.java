@@ -9,6 +9,7 @@ import dev.kiln.compiler.wasm.MalformedModuleException;
 import dev.kiln.compiler.wasm.ModuleDecoder;
 import dev.kiln.compiler.wasm.Validator;
 import dev.kiln.compiler.wasm.WasmModule;
+import dev.kiln.compiler.wasm.WasmVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,6 +29,9 @@ import java.util.List;
  *     and {@code nan:arithmetic} by their definitions), {@code assert_trap} (the trap's message must
  *     start with the expected text), {@code assert_exhaustion} and {@code assert_uninstantiable}
  *     run against it.</li>
+ * <li>A module that fails to decode, validate, compile or instantiate still becomes the current
+ *     module (and takes its {@code $id}), as a failure: later commands on it fail instead of running
+ *     against an older instance.</li>
  * <li>What Kiln cannot execute yet (a module using an instruction the backend rejects, today the
  *     fixed-width SIMD ones; v128 values at the boundary; modules importing from one of those) is
  *     reported as skipped with the reason, never as passed.</li>
@@ -57,8 +61,9 @@ public final class SpecRunner {
      * The results of one script.
      *
      * @param file     the script's file name
-     * @param commands one result per command, in script order
-     * @param error    set when the script itself could not be read or parsed
+     * @param commands one result per command, in script order; a command the parser could not read,
+     *                 or every command of a script that could not be read at all, is a failed result
+     * @param error    why the script (or part of it) could not be read, or {@code null}
      */
     public record FileResult(String file, List<CommandResult> commands, String error) {
         /** Number of commands with outcome {@code o}. */
@@ -73,66 +78,86 @@ public final class SpecRunner {
     }
 
     /**
-     * Parses and runs the script at {@code file}.
+     * Parses and runs the script at {@code file}. A command the parser cannot read counts as failed
+     * with the reason (when the script cannot be tokenized at all, every command does); a script that
+     * cannot be read from disk is one failed command at line 0.
      *
      * @param aot when set, every module goes through {@code serialize} -> a file on disk -> {@code load}
      *            (the ahead-of-time path) instead of being used straight from memory
      */
     public static FileResult run(Path file, boolean aot) {
-        String name = file.getFileName().toString();
-        Script script;
-        try {
-            script = Wast.parse(Files.readString(file, StandardCharsets.UTF_8), name);
-        } catch (IOException | RuntimeException e) {
-            return new FileResult(name, List.of(), "could not parse the script: " + e.getMessage());
-        }
-        List<CommandResult> results = new ArrayList<>();
-        try (Executor exec = new Executor(aot)) {
-            for (Command c : script.commands()) {
-                results.add(run(c, exec));
-            }
-        }
-        return new FileResult(name, results, null);
+        return run(file, aot, WasmVersion.WASM_3_0);
     }
 
-    private static CommandResult run(Command c, Executor exec) {
+    /**
+     * Parses and runs the script at {@code file}, written for one edition of the spec: its
+     * {@code assert_invalid} and {@code assert_malformed} commands are checked against that edition
+     * ({@link WasmVersion}); modules are compiled and run the same way for both.
+     */
+    public static FileResult run(Path file, boolean aot, WasmVersion version) {
+        String name = file.getFileName().toString();
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            String why = "could not read the script: " + e;
+            return new FileResult(name, List.of(new CommandResult(0, "script", Outcome.FAILED, why)), why);
+        }
+        Script script = Wast.parseRecovering(text, name);
+        List<CommandResult> results = new ArrayList<>();
+        String error = null;
+        try (Executor exec = new Executor(aot)) {
+            for (Command c : script.commands()) {
+                if (c instanceof Command.Unreadable u && error == null) {
+                    error = "could not parse the script: " + u.reason();
+                }
+                results.add(run(c, exec, version));
+            }
+        }
+        return new FileResult(name, results, error);
+    }
+
+    private static CommandResult run(Command c, Executor exec, WasmVersion version) {
         return switch (c) {
             case Command.Module m -> {
-                CommandResult r = expectValid(m.line(), "module", m.module());
-                yield r.outcome() == Outcome.PASSED ? exec.instantiate(m) : r;
+                CommandResult r = expectValid(m.line(), "module", m.module(), version);
+                yield r.outcome() == Outcome.PASSED ? exec.instantiate(m) : exec.failed(m.module(), r);
             }
-            case Command.AssertMalformed a -> expectMalformed(a);
-            case Command.AssertInvalid a -> expectInvalid(a);
+            case Command.ModuleDefinition m -> {
+                CommandResult r = expectValid(m.line(), "module definition", m.module(), version);
+                yield r.outcome() == Outcome.PASSED ? exec.define(m) : exec.failedDefinition(m.module(), r);
+            }
+            case Command.ModuleInstance m -> exec.instantiate(m);
+            case Command.AssertMalformed a -> expectMalformed(a, version);
+            case Command.AssertInvalid a -> expectInvalid(a, version);
             case Command.AssertUnlinkable a -> exec.assertUnlinkable(a);
             case Command.AssertUninstantiable a -> exec.assertUninstantiable(a);
             case Command.AssertTrap a -> exec.assertTrap(a);
             case Command.AssertExhaustion a -> exec.assertExhaustion(a);
+            case Command.AssertException a -> exec.assertException(a);
             case Command.AssertReturn a -> exec.assertReturn(a);
             case Command.Perform a -> exec.perform(a);
             case Command.Register a -> exec.register(a);
+            case Command.Unreadable u -> exec.unreadable(u);
         };
     }
 
-    private static CommandResult skipped(int line, String kind, String why) {
-        return new CommandResult(line, kind, Outcome.SKIPPED, why);
-    }
-
-    private static CommandResult expectValid(int line, String kind, WastModule module) {
+    private static CommandResult expectValid(int line, String kind, WastModule module, WasmVersion version) {
         try {
-            byte[] bytes = module.binary();
-            WasmModule m = ModuleDecoder.decode(bytes);
-            Validator.validate(m, bytes);
+            byte[] bytes = module.binary(true, version);
+            WasmModule m = ModuleDecoder.decode(bytes, version);
+            Validator.validate(m, bytes, version);
             return new CommandResult(line, kind, Outcome.PASSED, "");
         } catch (RuntimeException e) {
             return new CommandResult(line, kind, Outcome.FAILED, "rejected: " + e.getMessage());
         }
     }
 
-    private static CommandResult expectMalformed(Command.AssertMalformed a) {
+    private static CommandResult expectMalformed(Command.AssertMalformed a, WasmVersion version) {
         try {
-            byte[] bytes = a.module().binary();
-            WasmModule m = ModuleDecoder.decode(bytes);
-            Validator.validate(m, bytes);
+            byte[] bytes = a.module().binary(true, version);
+            WasmModule m = ModuleDecoder.decode(bytes, version);
+            Validator.validate(m, bytes, version);
             return new CommandResult(a.line(), "assert_malformed", Outcome.FAILED,
                     "accepted, expected malformed: " + a.message());
         } catch (MalformedModuleException e) {
@@ -147,18 +172,18 @@ public final class SpecRunner {
         }
     }
 
-    private static CommandResult expectInvalid(Command.AssertInvalid a) {
+    private static CommandResult expectInvalid(Command.AssertInvalid a, WasmVersion version) {
         byte[] bytes;
         WasmModule m;
         try {
-            bytes = a.module().binary();
-            m = ModuleDecoder.decode(bytes);
+            bytes = a.module().binary(true, version);
+            m = ModuleDecoder.decode(bytes, version);
         } catch (RuntimeException e) {
             return new CommandResult(a.line(), "assert_invalid", Outcome.FAILED,
                     "expected invalid (" + a.message() + "), but not even decoded: " + e.getMessage());
         }
         try {
-            Validator.validate(m, bytes);
+            Validator.validate(m, bytes, version);
             return new CommandResult(a.line(), "assert_invalid", Outcome.FAILED, "accepted, expected invalid: " + a.message());
         } catch (InvalidModuleException e) {
             if (!e.reason().startsWith(a.message())) {

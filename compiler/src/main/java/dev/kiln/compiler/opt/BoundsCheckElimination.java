@@ -30,7 +30,14 @@ import java.util.Map;
  * {@link GlobalValueNumbering} should run first to merge the {@code vmctx_load}s of the length.</li>
  * </ol>
  * Finally every remaining check becomes {@code base >s len - c}, or {@code base >=u len} for one byte (see
- * {@link #compareWithLengthLessOffset}). Loop-invariant checks are hoisted by
+ * {@link #compareWithLengthLessOffset}).
+ *
+ * <p>64-bit memories (Wasm 3.0 memory64): the index is any u64, so the translator first emits a
+ * <em>guard</em> {@code trapif.ugt idx, len} and then {@code trapif.ugt (iadd idx, c), len}. A guard
+ * is read as the check {@code idx + 0 > len}; a check on a base that is not a {@code uextend} is read
+ * as {@code base + c} because its guard dominates it (so {@code base <= len < 2^48} and the sum cannot
+ * wrap). Guards share facts with the checks of the same base and length (a passed check implies the
+ * guard), but are never widened and keep their unsigned form. Loop-invariant checks are hoisted by
  * {@link LoopInvariantCodeMotion} (only from the loop header).
  * Stateless and thread-safe; mutates the function given.
  */
@@ -38,8 +45,14 @@ public final class BoundsCheckElimination {
     private BoundsCheckElimination() {
     }
 
-    /** A check read as {@code base + c > len}; {@code base} null for a constant end. */
-    private record Check(Value base, long c, Value len, long code) {
+    /**
+     * A check read as {@code base + c > len}; {@code base} null for a constant end; {@code guard} for
+     * the unsigned {@code base > len} test before a 64-bit memory's check ({@code c = 0}).
+     */
+    private record Check(Value base, long c, Value len, long code, boolean guard) {
+        Check(Value base, long c, Value len, long code) {
+            this(base, c, len, code, false);
+        }
     }
 
     private record Key(int base, int len, long code) {
@@ -47,7 +60,38 @@ public final class BoundsCheckElimination {
 
     private static final long MAX_OFFSET = 1L << 62;
 
-    private static Check decompose(Inst inst) {
+    /**
+     * The checks on a base that is not a {@code uextend} whose guard {@code trapif.ugt base, len} (same
+     * base and length values) comes before them in their block: only those may be read as
+     * {@code base + c}. Computed once, before any check is changed or removed.
+     */
+    private static java.util.Set<Inst> guardedChecks(IrFunction f) {
+        java.util.Set<Inst> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Block b : f.blocks()) {
+            java.util.Set<Long> guards = new java.util.HashSet<>();
+            for (Inst inst : b.insts()) {
+                if (inst.op() != Op.TRAPIF || inst.cond() != Cond.UGT || inst.arg(0).type() != IrType.I64) {
+                    continue;
+                }
+                Value end = inst.arg(0);
+                Inst d = end.definingInst();
+                if (d != null && d.op() == Op.IADD && OptUtil.isIconst(d.arg(1))) {
+                    if (guards.contains(pair(d.arg(0), inst.arg(1)))) {
+                        out.add(inst);
+                    }
+                } else if (!OptUtil.isIconst(end)) {
+                    guards.add(pair(end, inst.arg(1)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static long pair(Value a, Value b) {
+        return (long) a.id() << 32 | (b.id() & 0xFFFF_FFFFL);
+    }
+
+    private static Check decompose(Inst inst, java.util.Set<Inst> guarded) {
         if (inst.op() != Op.TRAPIF || inst.cond() != Cond.UGT || inst.arg(0).type() != IrType.I64) {
             return null;
         }
@@ -57,21 +101,22 @@ public final class BoundsCheckElimination {
             return new Check(null, OptUtil.iconst(end), len, inst.imm());
         }
         Inst d = end.definingInst();
-        if (d == null) {
-            return null;
-        }
-        if (d.op() == Op.UEXTEND) {
+        if (d != null && d.op() == Op.UEXTEND) {
             return new Check(end, 0, len, inst.imm());
         }
-        if (d.op() == Op.IADD && OptUtil.isIconst(d.arg(1))) {
+        if (d != null && d.op() == Op.IADD && OptUtil.isIconst(d.arg(1))) {
             Value base = d.arg(0);
             long c = OptUtil.iconst(d.arg(1));
             Inst bd = base.definingInst();
-            if (bd != null && bd.op() == Op.UEXTEND && c >= 0 && c < MAX_OFFSET) {
+            boolean below2to32 = bd != null && bd.op() == Op.UEXTEND;
+            if (c >= 0 && c < MAX_OFFSET && (below2to32 || guarded.contains(inst))) {
+                // a uextend base is below 2^32; a guarded one (64-bit memory) below the length, 2^48
                 return new Check(base, c, len, inst.imm());
             }
+            return null;
         }
-        return null;
+        // the guard of a 64-bit memory's check (or of a 64-bit table index): base > len, unsigned
+        return new Check(end, 0, len, inst.imm(), true);
     }
 
     private static Key key(Check c) {
@@ -81,11 +126,12 @@ public final class BoundsCheckElimination {
     /** Runs the pass on {@code f}; returns whether a check was removed or widened. */
     public static boolean run(IrFunction f) {
         boolean changed = false;
+        java.util.Set<Inst> guarded = guardedChecks(f);
         for (Block b : f.blocks()) {
-            changed |= widen(b);
+            changed |= widen(b, guarded);
         }
-        changed |= eliminate(f);
-        changed |= compareWithLengthLessOffset(f);
+        changed |= eliminate(f, guarded);
+        changed |= compareWithLengthLessOffset(f, guarded);
         if (changed) {
             OptUtil.resolveAll(f);
         }
@@ -101,7 +147,7 @@ public final class BoundsCheckElimination {
      * ({@code cmp base, lenc; jg}). A one-byte check ({@code c = 1}) becomes {@code base >=u len},
      * which needs no {@code len - 1} either.
      */
-    private static boolean compareWithLengthLessOffset(IrFunction f) {
+    private static boolean compareWithLengthLessOffset(IrFunction f, java.util.Set<Inst> guarded) {
         boolean changed = false;
         Map<Long, Map<Integer, Value>> lenMinus = new HashMap<>();
         List<Block> blocks = f.blocks();
@@ -110,7 +156,7 @@ public final class BoundsCheckElimination {
             List<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst check = insts.get(i);
-                Check c = decompose(check);
+                Check c = decompose(check, guarded);
                 if (c == null || c.base() == null || c.c() < 1 || (c.c() != 1 && c.len().definingInst() == null)) {
                     continue;
                 }
@@ -139,19 +185,19 @@ public final class BoundsCheckElimination {
         return changed;
     }
 
-    private static boolean widen(Block b) {
+    private static boolean widen(Block b, java.util.Set<Inst> guarded) {
         boolean changed = false;
         List<Inst> insts = b.insts();
         for (int i = 0; i < insts.size(); i++) {
-            Check c1 = decompose(insts.get(i));
-            if (c1 == null) {
+            Check c1 = decompose(insts.get(i), guarded);
+            if (c1 == null || c1.guard()) {
                 continue;
             }
             Key k1 = key(c1);
             long max = c1.c();
             for (int j = i + 1; j < insts.size(); j++) {
                 Inst inst = insts.get(j);
-                Check c2 = decompose(inst);
+                Check c2 = decompose(inst, guarded);
                 if (c2 != null && c2.code() == c1.code()) {
                     if (key(c2).equals(k1) && Long.compareUnsigned(c2.c(), max) > 0) {
                         max = c2.c();
@@ -181,13 +227,13 @@ public final class BoundsCheckElimination {
         return changed;
     }
 
-    private static boolean eliminate(IrFunction f) {
+    private static boolean eliminate(IrFunction f, java.util.Set<Inst> guarded) {
         Map<Key, Long> facts = new HashMap<>();
         boolean[] changed = {false};
         OptUtil.scopedDominatorWalk(f, DominatorTree.compute(f), facts, (b, put) -> {
             List<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); ) {
-                Check c = decompose(insts.get(i));
+                Check c = decompose(insts.get(i), guarded);
                 if (c == null) {
                     i++;
                     continue;

@@ -14,6 +14,22 @@ public sealed interface Command {
     /** {@code (module ...)}: define and instantiate a module (binary and quote forms included). */
     record Module(int line, WastModule module) implements Command { }
 
+    /**
+     * {@code (module definition $id? ...)} (Wasm 3.0 scripts): the module must decode, validate and
+     * compile, but is not instantiated; {@link ModuleInstance} instantiates it later, any number of
+     * times.
+     */
+    record ModuleDefinition(int line, WastModule module) implements Command { }
+
+    /**
+     * {@code (module instance $instance? $module?)} (Wasm 3.0 scripts): instantiates a module defined by
+     * {@link ModuleDefinition} and makes it the current module.
+     *
+     * @param instanceId the new instance's {@code $id} (with the {@code $}), or {@code null}
+     * @param moduleId the definition's {@code $id}, or {@code null} for the most recent definition
+     */
+    record ModuleInstance(int line, String instanceId, String moduleId) implements Command { }
+
     /** {@code (register "name" $id?)}: make a module's exports importable under {@code name}. */
     record Register(int line, String name, String moduleId) implements Command { }
 
@@ -37,6 +53,12 @@ public sealed interface Command {
     /** {@code (assert_exhaustion action "msg")}: the call must exhaust the stack. */
     record AssertExhaustion(int line, Action action, String message) implements Command { }
 
+    /**
+     * {@code (assert_exception action)} (Wasm 3.0 exception handling): the call must throw a Wasm
+     * exception that reaches the caller.
+     */
+    record AssertException(int line, Action action) implements Command { }
+
     /** {@code (assert_invalid module "msg")}: the module must fail validation. */
     record AssertInvalid(int line, WastModule module, String message) implements Command { }
 
@@ -48,4 +70,13 @@ public sealed interface Command {
 
     /** {@code (assert_uninstantiable module "msg")}: instantiation must fail (e.g. a trap in start). */
     record AssertUninstantiable(int line, WastModule module, String message) implements Command { }
+
+    /**
+     * A command the script parser could not read ({@link Wast#parseRecovering}); it cannot run and
+     * counts as failed.
+     *
+     * @param kind the command's keyword ({@code assert_return}, ...), or {@code "?"} when unknown
+     * @param reason why it could not be read, with {@code line:column}
+     */
+    record Unreadable(int line, String kind, String reason) implements Command { }
 }

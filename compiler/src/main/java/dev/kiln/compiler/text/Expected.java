@@ -35,6 +35,18 @@ public sealed interface Expected {
     /** {@code (ref.extern)}: any non-null external reference. */
     record AnyRefExtern() implements Expected { }
 
+    /** {@code (ref.null)} (Wasm 3.0 scripts): a null reference of any type. */
+    record AnyRefNull() implements Expected { }
+
+    /**
+     * A result abbreviation of the GC proposal ({@code (ref.i31)}, {@code (ref.struct)},
+     * {@code (ref.array)}, {@code (ref.eq)}, {@code (ref.any)}, {@code (ref.host n)}): a non-null
+     * reference of that kind. Kiln has no GC references yet, so no value matches it.
+     *
+     * @param kind the abbreviation's keyword, e.g. {@code ref.struct}
+     */
+    record AnyRefOf(String kind) implements Expected { }
+
     /** {@code (either r1 r2 ...)}: any one of the alternatives. */
     record Either(List<Expected> alternatives) implements Expected {
         public Either {

@@ -78,6 +78,11 @@ public final class Lexer {
     }
 
     private void skipSpace() {
+        skipSpace(true);
+    }
+
+    /** Skips white space and comments, and annotations when {@code annotations} is set. */
+    private void skipSpace(boolean annotations) {
         while (pos < src.length()) {
             char ch = src.charAt(pos);
             if (ch == ' ' || ch == '\t' || ch == '\r') {
@@ -92,6 +97,8 @@ public final class Lexer {
                 }
             } else if (ch == '(' && pos + 1 < src.length() && src.charAt(pos + 1) == ';') {
                 blockComment();
+            } else if (annotations && ch == '(' && pos + 1 < src.length() && src.charAt(pos + 1) == '@') {
+                annotation();
             } else {
                 return;
             }
@@ -125,6 +132,68 @@ public final class Lexer {
         }
     }
 
+    /**
+     * Skips a custom annotation {@code (@id ...)} (Wasm 3.0, spec §6.3.3 "Annotations"), which the
+     * text format treats like white space: the id is a run of identifier characters or a string,
+     * the body any balanced sequence of tokens, parentheses (nested annotations included), strings and
+     * comments.
+     */
+    private void annotation() {
+        int l = line, c = pos - lineStart + 1;
+        pos += 2; // "(@"
+        if (pos < src.length() && src.charAt(pos) == '"') {
+            byte[] id;
+            try {
+                id = string();
+            } catch (TextFormatException e) {
+                throw new TextFormatException("empty annotation id", l, c);
+            }
+            if (id.length == 0) {
+                throw new TextFormatException("empty annotation id", l, c);
+            }
+            requireUtf8(id, l, c);
+        } else {
+            int start = pos;
+            while (pos < src.length() && isIdChar(src.charAt(pos))) {
+                pos++;
+            }
+            if (pos == start) {
+                throw new TextFormatException("empty annotation id", l, c);
+            }
+        }
+        int depth = 1;
+        while (true) {
+            skipSpace(false); // annotations nested in the body are only balanced, not checked
+            if (pos >= src.length()) {
+                throw new TextFormatException("unclosed annotation", l, c);
+            }
+            char ch = src.charAt(pos);
+            if (ch == '(') {
+                depth++;
+                pos++;
+            } else if (ch == ')') {
+                pos++;
+                if (--depth == 0) {
+                    return;
+                }
+            } else if (ch == '"') {
+                string();
+            } else if (isIdChar(ch) || ",;[]{}".indexOf(ch) >= 0) {
+                pos++;
+            } else {
+                throw error("illegal character");
+            }
+        }
+    }
+
+    private static void requireUtf8(byte[] b, int l, int c) {
+        try {
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new TextFormatException("malformed UTF-8 encoding", l, c);
+        }
+    }
+
     private static boolean isDelimiter(char ch) {
         return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '(' || ch == ')' || ch == ';';
     }
@@ -136,6 +205,13 @@ public final class Lexer {
 
     private Token runToken(int l, int c) {
         int start = pos;
+        if (src.charAt(pos) == '$' && pos + 1 < src.length() && src.charAt(pos + 1) == '"') {
+            Token id = quotedId(l, c);
+            if (id != null) {
+                return id;
+            }
+            pos = start;
+        }
         int strings = 0;
         boolean onlyIdChars = true;
         byte[] firstString = null;
@@ -167,6 +243,9 @@ public final class Lexer {
             return new Token(Token.Kind.NUMBER, text, null, l, c);
         }
         char first = text.charAt(0);
+        if (text.equals("$")) {
+            throw new TextFormatException("empty identifier", l, c);
+        }
         if (first == '$' && text.length() > 1) {
             return new Token(Token.Kind.ID, text, null, l, c);
         }
@@ -174,6 +253,28 @@ public final class Lexer {
             return new Token(Token.Kind.KEYWORD, text, null, l, c);
         }
         return new Token(Token.Kind.RESERVED, text, null, l, c);
+    }
+
+    /**
+     * A quoted identifier {@code $"..."} (Wasm 3.0): the same identifier as {@code $} followed by the
+     * string's characters. Returns null when more characters follow the string (a reserved token).
+     */
+    private Token quotedId(int l, int c) {
+        pos++; // '$'
+        byte[] name;
+        try {
+            name = string();
+        } catch (TextFormatException e) {
+            throw new TextFormatException("empty identifier", l, c);
+        }
+        if (pos < src.length() && !isDelimiter(src.charAt(pos))) {
+            return null;
+        }
+        if (name.length == 0) {
+            throw new TextFormatException("empty identifier", l, c);
+        }
+        requireUtf8(name, l, c);
+        return new Token(Token.Kind.ID, "$" + new String(name, StandardCharsets.UTF_8), null, l, c);
     }
 
     /** Reads a string literal starting at the opening quote; returns its bytes. */

@@ -38,20 +38,80 @@ public final class Wast {
      */
     public static Script parse(String text, String fileName) {
         try {
-            List<Token> toks = Lexer.tokenize(text);
-            WatParser w = new WatParser(toks, 0, true);
-            List<Command> cmds = new ArrayList<>();
-            if (w.peek().kind() == Token.Kind.LPAREN && MODULE_FIELDS.contains(w.peek(1).text())) {
-                // the whole script is one module written as bare fields
-                WastModule m = new WastModule(null, WastModule.Kind.TEXT, w.peek().line(), toks, 0, null, null);
-                return new Script(fileName, List.of(new Command.Module(w.peek().line(), m)));
-            }
-            while (w.peek().kind() != Token.Kind.EOF) {
-                cmds.add(command(w, toks));
-            }
-            return new Script(fileName, cmds);
+            return parse(Lexer.tokenize(text), fileName, false);
         } catch (TextFormatException e) {
             throw new TextFormatException(fileName + ": " + e.reason(), e.line(), e.column());
+        }
+    }
+
+    /**
+     * Parses a script without giving up on the first error: a command that cannot be read becomes a
+     * {@link Command.Unreadable} with the reason, and parsing goes on after it (at the end of its
+     * S-expression). When the text cannot even be split into tokens (an unclosed string or comment, an
+     * illegal escape), every top-level command becomes {@link Command.Unreadable} with that reason, so
+     * that a harness can still count them.
+     *
+     * @param text the script source
+     * @param fileName a name for the script, used in the reasons
+     * @return the commands in order; never throws for malformed text
+     */
+    public static Script parseRecovering(String text, String fileName) {
+        List<Token> toks;
+        try {
+            toks = Lexer.tokenize(text);
+        } catch (TextFormatException e) {
+            String reason = fileName + ": the script cannot be tokenized: " + e.getMessage();
+            List<Command> cmds = new ArrayList<>();
+            for (TopLevelForms.Form f : TopLevelForms.scan(text)) {
+                cmds.add(new Command.Unreadable(f.line(), f.keyword(), reason));
+            }
+            if (cmds.isEmpty()) {
+                cmds.add(new Command.Unreadable(e.line(), "?", reason));
+            }
+            return new Script(fileName, cmds);
+        }
+        return parse(toks, fileName, true);
+    }
+
+    private static Script parse(List<Token> toks, String fileName, boolean recover) {
+        WatParser w = new WatParser(toks, 0, true);
+        List<Command> cmds = new ArrayList<>();
+        if (w.peek().kind() == Token.Kind.LPAREN && MODULE_FIELDS.contains(w.peek(1).text())) {
+            // the whole script is one module written as bare fields
+            WastModule m = new WastModule(null, WastModule.Kind.TEXT, w.peek().line(), toks, 0, null, null);
+            return new Script(fileName, List.of(new Command.Module(w.peek().line(), m)));
+        }
+        while (w.peek().kind() != Token.Kind.EOF) {
+            int start = w.position();
+            try {
+                cmds.add(command(w, toks));
+            } catch (TextFormatException e) {
+                if (!recover) {
+                    throw e;
+                }
+                w.p(start);
+                Token open = w.peek();
+                String kind = w.peek(1).kind() == Token.Kind.KEYWORD ? w.peek(1).text() : "?";
+                cmds.add(new Command.Unreadable(open.line(), kind, fileName + ": " + e.getMessage()));
+                if (!skipForm(w)) {
+                    break;
+                }
+            }
+        }
+        return new Script(fileName, cmds);
+    }
+
+    /** Skips the S-expression at the current token (or the one token); false at an unbalanced end. */
+    private static boolean skipForm(WatParser w) {
+        if (w.peek().kind() != Token.Kind.LPAREN) {
+            w.next();
+            return true;
+        }
+        try {
+            w.skipSexpr();
+            return true;
+        } catch (TextFormatException e) {
+            return false;
         }
     }
 
@@ -64,8 +124,18 @@ public final class Wast {
         }
         switch (kw.text()) {
             case "module" -> {
+                if (w.peek(1).isKeyword("instance")) {
+                    w.next();
+                    w.next();
+                    String instanceId = w.peek().kind() == Token.Kind.ID ? w.next().text() : null;
+                    String moduleId = w.peek().kind() == Token.Kind.ID ? w.next().text() : null;
+                    w.expect(Token.Kind.RPAREN);
+                    return new Command.ModuleInstance(line, instanceId, moduleId);
+                }
+                boolean definition = w.peek(1).isKeyword("definition");
                 w.p(w.position() - 1);
-                return new Command.Module(line, module(w, toks));
+                WastModule m = module(w, toks);
+                return definition ? new Command.ModuleDefinition(line, m) : new Command.Module(line, m);
             }
             case "register" -> {
                 w.next();
@@ -98,6 +168,12 @@ public final class Wast {
                 Action a = action(w);
                 return new Command.AssertTrap(line, a, null, message(w));
             }
+            case "assert_exception" -> {
+                w.next();
+                Action a = action(w);
+                w.expect(Token.Kind.RPAREN);
+                return new Command.AssertException(line, a);
+            }
             case "assert_exhaustion" -> {
                 w.next();
                 Action a = action(w);
@@ -128,6 +204,9 @@ public final class Wast {
         int start = w.position();
         Token open = w.expect(Token.Kind.LPAREN);
         w.expectKw("module");
+        if (w.peek().isKeyword("definition")) {
+            w.next();
+        }
         String id = w.peek().kind() == Token.Kind.ID ? w.next().text() : null;
         if (w.peek().isKeyword("binary") || w.peek().isKeyword("quote")) {
             boolean binary = w.next().text().equals("binary");
@@ -220,8 +299,10 @@ public final class Wast {
             }
             case "v128.const" -> result = v128(w, pattern);
             case "ref.null" -> {
-                Token t = w.next();
-                if (t.isKeyword("func")) {
+                Token t = w.peek().kind() == Token.Kind.RPAREN && pattern ? w.peek() : w.next();
+                if (t.kind() == Token.Kind.RPAREN) {
+                    result = new Expected.AnyRefNull();
+                } else if (t.isKeyword("func")) {
                     result = exact(new Value.RefNull(ValType.FUNCREF));
                 } else if (t.isKeyword("extern")) {
                     result = exact(new Value.RefNull(ValType.EXTERNREF));
@@ -245,6 +326,15 @@ public final class Wast {
                     w.next(); // an index: any function reference is accepted
                 }
                 result = new Expected.AnyRefFunc();
+            }
+            case "ref.i31", "ref.struct", "ref.array", "ref.eq", "ref.any", "ref.host" -> {
+                if (!pattern) {
+                    throw WatParser.unexpected(kw);
+                }
+                while (w.peek().kind() != Token.Kind.RPAREN && w.peek().kind() != Token.Kind.EOF) {
+                    w.next();
+                }
+                result = new Expected.AnyRefOf(kw.text());
             }
             default -> throw WatParser.unexpected(kw);
         }

@@ -80,11 +80,21 @@ public final class WastModule {
      *     {@code malformed UTF-8 encoding})
      */
     public byte[] binary(boolean nameSection) {
+        return binary(nameSection, dev.kiln.compiler.wasm.WasmVersion.WASM_3_0);
+    }
+
+    /**
+     * The binary module, text converted as one edition of the spec reads it: Wasm 2.0 text has u32
+     * limits and memarg offsets ({@code i32 constant out of range} beyond), 3.0 text u64 ones.
+     *
+     * @see #binary(boolean)
+     */
+    public byte[] binary(boolean nameSection, dev.kiln.compiler.wasm.WasmVersion version) {
         return switch (kind) {
             case BINARY -> bytes.clone();
-            case QUOTE -> Wat.parseModule(WatParser.decodeUtf8Source(quoteBytes), nameSection);
+            case QUOTE -> WatParser.parseText(WatParser.decodeUtf8Source(quoteBytes), nameSection, version);
             case TEXT -> {
-                WatParser w = new WatParser(tokens, start, nameSection);
+                WatParser w = new WatParser(tokens, start, nameSection).version(version);
                 if (w.atLParenKw("module")) {
                     yield w.parseModuleForm().bytes();
                 }

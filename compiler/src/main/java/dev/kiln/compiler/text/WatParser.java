@@ -46,6 +46,30 @@ final class WatParser {
         this.emitNames = emitNames;
     }
 
+    /**
+     * Wasm 2.0 text: limits and memarg offsets are u32 ({@code i32 constant out of range} beyond),
+     * as the 2.0 testsuite's {@code assert_malformed} commands expect; 3.0 reads them as u64 and
+     * leaves the range to validation.
+     */
+    private boolean wasm2;
+
+    WatParser version(dev.kiln.compiler.wasm.WasmVersion v) {
+        wasm2 = v == dev.kiln.compiler.wasm.WasmVersion.WASM_2_0;
+        return this;
+    }
+
+    /** An optional address type {@code i32} or {@code i64} (Wasm 3.0); true for i64. */
+    private boolean addressType64() {
+        if (peek().isKeyword("i64")) {
+            next();
+            return true;
+        }
+        if (peek().isKeyword("i32")) {
+            next();
+        }
+        return false;
+    }
+
     int position() {
         return p;
     }
@@ -58,8 +82,13 @@ final class WatParser {
 
     /** Parses a whole text: one {@code (module ...)} or a bare list of module fields. */
     static byte[] parseText(String text, boolean emitNames) {
+        return parseText(text, emitNames, dev.kiln.compiler.wasm.WasmVersion.WASM_3_0);
+    }
+
+    /** {@link #parseText(String, boolean)} for one edition of the text format. */
+    static byte[] parseText(String text, boolean emitNames, dev.kiln.compiler.wasm.WasmVersion version) {
         List<Token> toks = Lexer.tokenize(text);
-        WatParser w = new WatParser(toks, 0, emitNames);
+        WatParser w = new WatParser(toks, 0, emitNames).version(version);
         byte[] out;
         if (w.peek().kind() == Token.Kind.LPAREN && w.peek(1).isKeyword("module")) {
             out = w.parseModuleForm().bytes();
@@ -86,6 +115,9 @@ final class WatParser {
     ModuleForm parseModuleForm(boolean convertQuote) {
         Token open = expect(Token.Kind.LPAREN);
         expectKw("module");
+        if (peek().isKeyword("definition")) {
+            next(); // a Wasm 3.0 script's module definition: the module itself is the same
+        }
         String id = peek().kind() == Token.Kind.ID ? next().text() : null;
         if (peek().isKeyword("binary")) {
             next();
@@ -332,8 +364,9 @@ final class WatParser {
                     } else {
                         s.declare(id);
                         lastDefinition = kw.text().equals("func") ? "function" : kw.text();
-                        if (kw.text().equals("table") && (peek().isKeyword("funcref") || peek().isKeyword("externref"))
-                                && atLParenAt(1, "elem")) {
+                        int at = peek().isKeyword("i64") || peek().isKeyword("i32") ? 1 : 0;
+                        if (kw.text().equals("table") && (peek(at).isKeyword("funcref") || peek(at).isKeyword("externref"))
+                                && atLParenAt(at + 1, "elem")) {
                             elems.declare(null);
                         }
                         if (kw.text().equals("memory") && atLParenKw("data")) {
@@ -460,6 +493,15 @@ final class WatParser {
 
     ValType valType() {
         Token t = next();
+        if (t.kind() == Token.Kind.LPAREN && peek().isKeyword("ref") && peek(1).isKeyword("null")
+                && (peek(2).isKeyword("func") || peek(2).isKeyword("extern")) && peek(3).kind() == Token.Kind.RPAREN) {
+            // (ref null func) and (ref null extern): the long forms of funcref and externref
+            next();
+            next();
+            ValType v = next().text().equals("func") ? ValType.FUNCREF : ValType.EXTERNREF;
+            next();
+            return v;
+        }
         if (t.kind() == Token.Kind.KEYWORD) {
             switch (t.text()) {
                 case "i32": return ValType.I32;
@@ -636,7 +678,7 @@ final class WatParser {
             case "memory" -> {
                 memCount++;
                 w.u8(2);
-                limits(w);
+                limits(w, addressType64());
             }
             case "global" -> {
                 globalCount++;
@@ -652,23 +694,38 @@ final class WatParser {
 
     private void tableType(ByteWriter w) {
         ByteWriter lim = new ByteWriter();
-        limits(lim);
+        limits(lim, addressType64());
         w.u8(refType().code());
         w.bytes(lim);
     }
 
-    private void limits(ByteWriter w) {
+    /** Limits (binary flags 0x00/0x01, 0x04/0x05 for address type i64), bounds u64 (2.0: u32). */
+    private void limits(ByteWriter w, boolean is64) {
         Token minTok = expect(Token.Kind.NUMBER);
-        long min = u32Limit(minTok);
+        long min = limit(minTok, is64);
         if (peek().kind() == Token.Kind.NUMBER) {
             Token maxTok = next();
-            long max = u32Limit(maxTok);
-            w.u8(1);
+            long max = limit(maxTok, is64);
+            w.u8(is64 ? 5 : 1);
             w.u32(min);
             w.u32(max);
         } else {
-            w.u8(0);
+            w.u8(is64 ? 4 : 0);
             w.u32(min);
+        }
+    }
+
+    private long limit(Token t, boolean is64) {
+        if (wasm2 && !is64) {
+            return u32Limit(t);
+        }
+        try {
+            return Literals.parseUnsigned(t.text(), 64);
+        } catch (TextFormatException e) {
+            if (e.reason().equals("constant out of range")) {
+                throw err(t, "i64 constant out of range");
+            }
+            throw err(t, e.reason());
         }
     }
 
@@ -794,6 +851,8 @@ final class WatParser {
             importEntries.add(w.toByteArray());
             return;
         }
+        int typeStart = position();
+        boolean t64 = addressType64();
         if (peek().isKeyword("funcref") || peek().isKeyword("externref")) {
             ValType rt = refType();
             expect(Token.Kind.LPAREN);
@@ -815,15 +874,26 @@ final class WatParser {
             int n = items.size();
             ByteWriter w = new ByteWriter();
             w.u8(rt.code());
-            w.u8(1);
+            w.u8(t64 ? 5 : 1);
             w.u32(n);
             w.u32(n);
             tableEntries.add(w.toByteArray());
-            elemEntries.add(encodeElem(0, ti, new byte[] {0x41, 0x00, 0x0B}, items));
+            elemEntries.add(encodeElem(0, ti, new byte[] {(byte) (t64 ? 0x42 : 0x41), 0x00, 0x0B}, items));
             return;
         }
+        p(typeStart);
         ByteWriter w = new ByteWriter();
         tableType(w);
+        if (peek().kind() == Token.Kind.LPAREN) {
+            // Wasm 3.0: a table with an initializer expression, encoded 0x40 0x00 tabletype expr
+            ByteWriter t = new ByteWriter();
+            t.u8(0x40);
+            t.u8(0x00);
+            t.bytes(w);
+            instrs(t, new Ctx());
+            t.u8(0x0B);
+            w = t;
+        }
         expect(Token.Kind.RPAREN);
         tableEntries.add(w.toByteArray());
     }
@@ -839,11 +909,12 @@ final class WatParser {
             ByteWriter w = new ByteWriter();
             w.bytes(imp);
             w.u8(2);
-            limits(w);
+            limits(w, addressType64());
             expect(Token.Kind.RPAREN);
             importEntries.add(w.toByteArray());
             return;
         }
+        boolean is64 = addressType64();
         if (atLParenKw("data")) {
             next();
             next();
@@ -855,15 +926,15 @@ final class WatParser {
             expect(Token.Kind.RPAREN);
             long pages = (data.size() + 65535L) / 65536L;
             ByteWriter w = new ByteWriter();
-            w.u8(1);
+            w.u8(is64 ? 5 : 1);
             w.u32(pages);
             w.u32(pages);
             memEntries.add(w.toByteArray());
-            dataEntries.add(encodeData(0, mi, new byte[] {0x41, 0x00, 0x0B}, data.toByteArray()));
+            dataEntries.add(encodeData(0, mi, new byte[] {(byte) (is64 ? 0x42 : 0x41), 0x00, 0x0B}, data.toByteArray()));
             return;
         }
         ByteWriter w = new ByteWriter();
-        limits(w);
+        limits(w, is64);
         expect(Token.Kind.RPAREN);
         memEntries.add(w.toByteArray());
     }
@@ -1376,15 +1447,28 @@ final class WatParser {
                 memarg(out, op);
                 out.u8(laneIndex());
             }
-            case MEMIDX, MEMORY_FILL -> out.u8(0);
+            case MEMIDX, MEMORY_FILL -> out.u32(atIndex() ? index(mems) : 0);
             case MEMORY_COPY -> {
-                out.u8(0);
-                out.u8(0);
+                if (atIndex()) {
+                    long dst = index(mems);
+                    long src = index(mems);
+                    out.u32(dst);
+                    out.u32(src);
+                } else {
+                    out.u8(0);
+                    out.u8(0);
+                }
             }
             case MEMORY_INIT -> {
                 needDataCount = true;
-                out.u32(index(datas));
-                out.u8(0);
+                if (atIndexSpaceTableFirst()) {
+                    long mem = index(mems);
+                    out.u32(index(datas));
+                    out.u32(mem);
+                } else {
+                    out.u32(index(datas));
+                    out.u8(0);
+                }
             }
             case TABLE_INIT -> {
                 long first = index(atIndexSpaceTableFirst() ? tables : elems);
@@ -1539,20 +1623,49 @@ final class WatParser {
     private void memarg(ByteWriter out, Opcode op) {
         long offset = 0;
         int alignLog2 = op.naturalAlignment();
+        long mem = 0;
+        if (op.immediate() == Opcode.Immediate.MEMARG_LANE) {
+            // v128.load8_lane memidx? memarg laneidx: a number is the memidx only if more follows
+            Token n = peek(1);
+            boolean more = n.kind() == Token.Kind.NUMBER || n.kind() == Token.Kind.KEYWORD
+                    && (n.text().startsWith("offset=") || n.text().startsWith("align="));
+            if (peek().kind() == Token.Kind.ID || peek().kind() == Token.Kind.NUMBER && more) {
+                mem = index(mems);
+            }
+        } else if (atIndex()) {
+            mem = index(mems);
+        }
         if (peek().kind() == Token.Kind.KEYWORD && peek().text().startsWith("offset=")) {
             Token t = next();
-            offset = memargValue(t, t.text().substring(7));
+            offset = wasm2 ? memargValue(t, t.text().substring(7)) : memargOffset64(t, t.text().substring(7));
         }
         if (peek().kind() == Token.Kind.KEYWORD && peek().text().startsWith("align=")) {
             Token t = next();
-            long a = memargValue(t, t.text().substring(6));
+            long a = wasm2 ? memargValue(t, t.text().substring(6)) : memargOffset64(t, t.text().substring(6));
             if (a == 0 || Long.bitCount(a) != 1) {
                 throw err(t, "alignment must be a power of two");
             }
             alignLog2 = Long.numberOfTrailingZeros(a);
         }
-        out.u32(alignLog2);
+        if (mem != 0) {
+            out.u32(alignLog2 | 64); // Wasm 3.0 multi-memory: bit 6 says a memidx follows
+            out.u32(mem);
+        } else {
+            out.u32(alignLog2);
+        }
         out.u32(offset);
+    }
+
+    /** A Wasm 3.0 memarg offset: a u64 (validation checks it against the memory's address type). */
+    private static long memargOffset64(Token t, String num) {
+        if (!Literals.isInteger(num) || num.startsWith("+") || num.startsWith("-")) {
+            throw err(t, "unknown operator " + t.text());
+        }
+        try {
+            return Literals.parseUnsigned(num, 64);
+        } catch (TextFormatException e) {
+            throw err(t, "i64 constant out of range");
+        }
     }
 
     private static long memargValue(Token t, String num) {

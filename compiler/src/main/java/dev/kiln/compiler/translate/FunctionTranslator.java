@@ -500,7 +500,7 @@ public final class FunctionTranslator {
                 boolean signed = op.mnemonic().endsWith("_s");
                 IrType t = IrType.of(op.resultTypes().get(0));
                 Value index = pop();
-                Value[] addr = checkedAddress(index, r.memOffset(), width, op, offset);
+                Value[] addr = checkedAddress(r.memIndex(), index, r.memOffset(), width, op, offset);
                 push(cur.append(Op.LOAD, List.of(addr[0], addr[1]), r.memOffset(), null, null, List.of(t))
                         .withAux(width | (signed ? 16 : 0)).result());
             }
@@ -509,34 +509,63 @@ public final class FunctionTranslator {
                 int width = op.memoryAccessBytes();
                 Value value = pop();
                 Value index = pop();
-                Value[] addr = checkedAddress(index, r.memOffset(), width, op, offset);
+                Value[] addr = checkedAddress(r.memIndex(), index, r.memOffset(), width, op, offset);
                 cur.append(Op.STORE, List.of(addr[0], addr[1], value), r.memOffset(), null, null, List.of())
                         .withAux(width);
             }
             case MEMORY_SIZE -> {
+                int mem = r.index();
                 requireMemory(op, offset);
-                Value len = memoryField(VMMemoryDefinition.LENGTH);
+                Value len = memoryField(mem, VMMemoryDefinition.LENGTH);
                 Value pages = cur.append1(Op.USHR, IrType.I64, 0, len, cur.append1(Op.ICONST, IrType.I64, 16));
-                push(cur.append1(Op.IREDUCE, IrType.I32, 0, pages));
+                push(memory64(mem) ? pages : cur.append1(Op.IREDUCE, IrType.I32, 0, pages));
             }
             case MEMORY_GROW -> {
+                int mem = r.index();
                 requireMemory(op, offset);
-                push(cur.append1(Op.MEMORY_GROW, IrType.I32, 0, pop()));
+                if (inlineBulk(mem)) {
+                    push(cur.append1(Op.MEMORY_GROW, IrType.I32, 0, pop()));
+                } else {
+                    Value old = libcall(VMContextLayout.LIBCALL_MEMORY_GROW, true, iconst32(mem), pop());
+                    push(memory64(mem) ? cur.append1(Op.SEXTEND, IrType.I64, 0, old) : old);
+                }
             }
-            case MEMORY_FILL, MEMORY_COPY -> {
+            case MEMORY_FILL -> {
+                int mem = r.index();
                 requireMemory(op, offset);
                 Value n = pop();
                 Value b = pop();
                 Value a = pop();
-                cur.append(op == Opcode.MEMORY_FILL ? Op.MEMORY_FILL : Op.MEMORY_COPY, List.of(a, b, n), 0, null, null,
-                        List.of());
+                if (inlineBulk(mem)) {
+                    cur.append(Op.MEMORY_FILL, List.of(a, b, n), 0, null, null, List.of());
+                } else {
+                    libcall(VMContextLayout.LIBCALL_MEMORY_FILL, false, iconst32(mem), a, b, n);
+                }
+            }
+            case MEMORY_COPY -> {
+                int dstMem = r.index();
+                int srcMem = r.index2();
+                requireMemory(op, offset);
+                Value n = pop();
+                Value b = pop();
+                Value a = pop();
+                if (dstMem == srcMem && inlineBulk(dstMem)) {
+                    cur.append(Op.MEMORY_COPY, List.of(a, b, n), 0, null, null, List.of());
+                } else {
+                    libcall(VMContextLayout.LIBCALL_MEMORY_COPY, false, iconst32(dstMem), iconst32(srcMem), a, b, n);
+                }
             }
             case MEMORY_INIT -> {
+                int mem = r.index2();
                 requireMemory(op, offset);
                 Value n = pop();
                 Value src = pop();
                 Value dst = pop();
-                cur.append(Op.MEMORY_INIT, List.of(dst, src, n), r.index(), null, null, List.of());
+                if (inlineBulk(mem)) {
+                    cur.append(Op.MEMORY_INIT, List.of(dst, src, n), r.index(), null, null, List.of());
+                } else {
+                    libcall(VMContextLayout.LIBCALL_MEMORY_INIT, false, iconst32(mem), iconst32(r.index()), dst, src, n);
+                }
             }
             case DATA_DROP -> {
                 Value zero = cur.append1(Op.ICONST, IrType.I64, 0);
@@ -553,6 +582,12 @@ public final class FunctionTranslator {
             case CALL_INDIRECT -> {
                 FuncType ct = module.types().get(r.index());
                 Value index = pop();
+                if (index.type() == IrType.I64) {
+                    // a 64-bit table: an index beyond 32 bits is beyond every table
+                    cur.append(Op.TRAPIF, List.of(index, cur.append1(Op.ICONST, IrType.I64, 0xFFFF_FFFFL)),
+                            TrapCode.UNDEFINED_ELEMENT.code(), Cond.UGT, null, List.of());
+                    index = cur.append1(Op.IREDUCE, IrType.I32, 0, index);
+                }
                 List<Value> args = popN(ct.params().size());
                 args.add(index);
                 List<IrType> results = new ArrayList<>();
@@ -562,34 +597,46 @@ public final class FunctionTranslator {
                 Inst call = cur.append(Op.CALL_INDIRECT, args, r.index(), null, null, results).withAux(r.index2());
                 stack.addAll(call.results());
             }
-            case TABLE_GET -> push(cur.append1(Op.TABLE_GET, IrType.I64, r.index(), pop()));
+            case TABLE_GET -> push(cur.append1(Op.TABLE_GET, IrType.I64, r.index(), tableIndex32(pop())));
             case TABLE_SET -> {
                 Value ref = pop();
-                Value index = pop();
+                Value index = tableIndex32(pop());
                 cur.append(Op.TABLE_SET, List.of(index, ref), r.index(), null, null, List.of());
             }
-            case TABLE_SIZE -> push(cur.append1(Op.TABLE_SIZE, IrType.I32, r.index()));
+            case TABLE_SIZE -> {
+                Value size = cur.append1(Op.TABLE_SIZE, IrType.I32, r.index());
+                push(table64(r.index()) ? cur.append1(Op.UEXTEND, IrType.I64, 0, size) : size);
+            }
             case TABLE_GROW -> {
+                boolean t64 = table64(r.index());
                 Value n = pop();
+                if (t64) {
+                    // a delta of 2^32 or more cannot succeed: ask for 2^32-1, which fails the same way
+                    Value big = cur.append(Op.ICMP, List.of(n, cur.append1(Op.ICONST, IrType.I64, 0xFFFF_FFFFL)), 0,
+                            Cond.UGT, null, List.of(IrType.I32)).result();
+                    Value low = cur.append1(Op.IREDUCE, IrType.I32, 0, n);
+                    n = cur.append1(Op.SELECT, IrType.I32, 0, big, iconst32(-1), low);
+                }
                 Value init = pop();
-                push(libcall(VMContextLayout.LIBCALL_TABLE_GROW, true, iconst32(r.index()), n, init));
+                Value old = libcall(VMContextLayout.LIBCALL_TABLE_GROW, true, iconst32(r.index()), n, init);
+                push(t64 ? cur.append1(Op.SEXTEND, IrType.I64, 0, old) : old);
             }
             case TABLE_FILL -> {
-                Value n = pop();
+                Value n = tableIndex32(pop());
                 Value ref = pop();
-                Value i = pop();
+                Value i = tableIndex32(pop());
                 libcall(VMContextLayout.LIBCALL_TABLE_FILL, false, iconst32(r.index()), i, ref, n);
             }
             case TABLE_COPY -> {
-                Value n = pop();
-                Value s = pop();
-                Value d = pop();
+                Value n = tableIndex32(pop());
+                Value s = tableIndex32(pop());
+                Value d = tableIndex32(pop());
                 libcall(VMContextLayout.LIBCALL_TABLE_COPY, false, iconst32(r.index()), iconst32(r.index2()), d, s, n);
             }
             case TABLE_INIT -> {
                 Value n = pop();
                 Value s = pop();
-                Value d = pop();
+                Value d = tableIndex32(pop());
                 libcall(VMContextLayout.LIBCALL_TABLE_INIT, false, iconst32(r.index2()), iconst32(r.index()), d, s, n);
             }
             case ELEM_DROP -> libcall(VMContextLayout.LIBCALL_ELEM_DROP, false, iconst32(r.index()));
@@ -607,6 +654,36 @@ public final class FunctionTranslator {
         return result ? call.result() : null;
     }
 
+    /**
+     * A table operand of a 64-bit table (an i64) as the i32 the table operations take: a value beyond
+     * 32 bits is beyond every table (their size is below 2^32), so it traps {@code out of bounds table
+     * access}, as the operation itself would. An i32 operand is returned as it is.
+     */
+    private Value tableIndex32(Value v) {
+        if (v.type() != IrType.I64) {
+            return v;
+        }
+        cur.append(Op.TRAPIF, List.of(v, cur.append1(Op.ICONST, IrType.I64, 0xFFFF_FFFFL)),
+                TrapCode.TABLE_OUT_OF_BOUNDS.code(), Cond.UGT, null, List.of());
+        return cur.append1(Op.IREDUCE, IrType.I32, 0, v);
+    }
+
+    private boolean table64(int table) {
+        return module.tableType(table).table64();
+    }
+
+    private boolean memory64(int mem) {
+        return module.memoryType(mem).memory64();
+    }
+
+    /**
+     * Whether the backend's inline {@code memory.grow/fill/copy/init} serve memory {@code mem}: they
+     * know memory 0 and 32-bit operands only; every other memory goes through a libcall.
+     */
+    private boolean inlineBulk(int mem) {
+        return mem == 0 && !memory64(0);
+    }
+
     private void requireMemory(Opcode op, int offset) {
         if (layout.memories() == 0) {
             throw new CompileException(op.mnemonic() + " without a memory (in function " + funcIndex
@@ -615,14 +692,14 @@ public final class FunctionTranslator {
     }
 
     /**
-     * A u64 field of memory 0's definition ({@link VMMemoryDefinition}): inline in the VMContext for
-     * a defined memory, behind a pointer for an imported one.
+     * A u64 field of memory {@code mem}'s definition ({@link VMMemoryDefinition}): inline in the
+     * VMContext for a defined memory, behind a pointer for an imported one.
      */
-    private Value memoryField(int field) {
-        if (!layout.memoryImported(0)) {
-            return cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryBase(0) + field);
+    private Value memoryField(int mem, int field) {
+        if (!layout.memoryImported(mem)) {
+            return cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryBase(mem) + field);
         }
-        Value def = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryImport(0));
+        Value def = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryImport(mem));
         Value zero = cur.append1(Op.ICONST, IrType.I64, 0);
         return cur.append(Op.LOAD, List.of(def, zero), field, null, null, List.of(IrType.I64)).withAux(8).result();
     }
@@ -638,17 +715,33 @@ public final class FunctionTranslator {
     }
 
     /**
-     * The explicit bounds check of a memory access (DESIGN §3): in 64-bit arithmetic, which cannot
-     * overflow for a 32-bit index and offset, {@code zext(index) + offset + width} must not exceed the
-     * memory's current length. Returns {@code {base, zext(index)}}.
+     * The explicit bounds check of an access to memory {@code mem} (DESIGN §3): {@code index + offset +
+     * width} must not exceed the memory's current length. For a 32-bit memory this is one check in
+     * 64-bit arithmetic on {@code zext(index)}, which cannot overflow. For a 64-bit memory the index is
+     * any u64: a first check {@code index <= length} keeps the sum below 2^63 (lengths are below 2^48
+     * and a static offset of 2^62 or more always traps), then the same check as for 32 bits. Returns
+     * {@code {base, index as i64}}.
      */
-    private Value[] checkedAddress(Value index, long memOffset, int width, Opcode op, int offset) {
+    private Value[] checkedAddress(int mem, Value index, long memOffset, int width, Opcode op, int offset) {
         requireMemory(op, offset);
-        Value idx = cur.append1(Op.UEXTEND, IrType.I64, 0, index);
-        Value len = memoryField(VMMemoryDefinition.LENGTH);
-        Value end = cur.append1(Op.IADD, IrType.I64, 0, idx, cur.append1(Op.ICONST, IrType.I64, memOffset + width));
+        Value len = memoryField(mem, VMMemoryDefinition.LENGTH);
+        Value idx;
+        long c = memOffset + width;
+        if (memory64(mem)) {
+            idx = index;
+            cur.append(Op.TRAPIF, List.of(idx, len), TrapCode.MEMORY_OUT_OF_BOUNDS.code(), Cond.UGT, null, List.of());
+            if (memOffset < 0 || c < 0 || c >= 1L << 62) {
+                // beyond any memory: always out of bounds
+                cur.append(Op.TRAPIF, List.of(cur.append1(Op.ICONST, IrType.I64, 1L << 62), len),
+                        TrapCode.MEMORY_OUT_OF_BOUNDS.code(), Cond.UGT, null, List.of());
+                c = 0;
+            }
+        } else {
+            idx = cur.append1(Op.UEXTEND, IrType.I64, 0, index);
+        }
+        Value end = cur.append1(Op.IADD, IrType.I64, 0, idx, cur.append1(Op.ICONST, IrType.I64, c));
         cur.append(Op.TRAPIF, List.of(end, len), TrapCode.MEMORY_OUT_OF_BOUNDS.code(), Cond.UGT, null, List.of());
-        Value base = memoryField(VMMemoryDefinition.BASE);
+        Value base = memoryField(mem, VMMemoryDefinition.BASE);
         return new Value[] {base, idx};
     }
 

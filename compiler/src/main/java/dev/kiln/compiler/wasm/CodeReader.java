@@ -23,12 +23,13 @@ import dev.kiln.abi.ValType;
  *   <li>{@code CALL_INDIRECT}: {@link #index()} = typeidx, {@link #index2()} = tableidx;</li>
  *   <li>{@code BR_TABLE}: {@link #targetCount()} labels {@link #target(int)} then
  *       {@link #defaultTarget()};</li>
- *   <li>{@code MEMARG}: {@link #memAlign()} (log2 of the alignment in bytes) and {@link #memOffset()}
- *       (a u32 in bytes, as a non-negative long); {@code MEMARG_LANE} adds {@link #lane()};</li>
- *   <li>{@code MEMIDX} ({@code memory.size/grow}), {@code MEMORY_FILL}: {@link #index()} = 0 (the
- *       reserved byte, which must be 0);</li>
- *   <li>{@code MEMORY_INIT}: {@link #index()} = dataidx, {@link #index2()} = memidx 0;
- *       {@code MEMORY_COPY}: both 0;</li>
+ *   <li>{@code MEMARG}: {@link #memAlign()} (log2 of the alignment in bytes), {@link #memIndex()}
+ *       (Wasm 3.0 multi-memory: present when bit 6 of the alignment field is set, else 0) and
+ *       {@link #memOffset()} (a u64 in bytes; Wasm 2.0: a u32); {@code MEMARG_LANE} adds {@link #lane()};</li>
+ *   <li>{@code MEMIDX} ({@code memory.size/grow}), {@code MEMORY_FILL}: {@link #index()} = memidx
+ *       (Wasm 2.0: a reserved byte, which must be 0);</li>
+ *   <li>{@code MEMORY_INIT}: {@link #index()} = dataidx, {@link #index2()} = memidx;
+ *       {@code MEMORY_COPY}: {@link #index()} = destination memidx, {@link #index2()} = source;</li>
  *   <li>{@code TABLE_INIT}: {@link #index()} = elemidx, {@link #index2()} = tableidx;
  *       {@code TABLE_COPY}: {@link #index()} = destination tableidx, {@link #index2()} = source;</li>
  *   <li>{@code I32}: {@link #i64()} sign-extended; {@code I64}: {@link #i64()}; {@code F32}: the
@@ -54,7 +55,9 @@ public final class CodeReader extends BinaryInput {
     private long i64;
     private int blockType;
     private int memAlign;
+    private int memIndex;
     private long memOffset;
+    private boolean wasm2;
     private int lane;
     private final byte[] v128 = new byte[16];
     private int[] targets = new int[8];
@@ -76,6 +79,14 @@ public final class CodeReader extends BinaryInput {
         if (start < 0 || end > bytes.length || start > end) {
             throw new IllegalArgumentException("range [" + start + ", " + end + ") not in " + bytes.length + " bytes");
         }
+    }
+
+    /**
+     * Reads memory immediates as Wasm 2.0 encodes them (reserved zero bytes instead of memidx, a u32
+     * memarg offset, no memidx bit) when {@code version} is {@link WasmVersion#WASM_2_0}.
+     */
+    public void setVersion(WasmVersion version) {
+        this.wasm2 = version == WasmVersion.WASM_2_0;
     }
 
     /** Restarts this reader on another range of the same bytes, keeping its buffers. */
@@ -125,7 +136,7 @@ public final class CodeReader extends BinaryInput {
             op = Opcode.decode(0, b);
         }
         if (op == null) {
-            throw malformed("illegal opcode", offset);
+            throw malformed("illegal opcode " + Integer.toHexString(b), offset);
         }
         switch (op.immediate()) {
             case NONE -> {
@@ -142,20 +153,14 @@ public final class CodeReader extends BinaryInput {
                 readMemarg();
                 lane = readByte();
             }
-            case MEMIDX, MEMORY_FILL -> {
-                zeroByte();
-                index = 0;
-            }
+            case MEMIDX, MEMORY_FILL -> index = memidx();
             case MEMORY_INIT -> {
                 index = readU32();
-                zeroByte();
-                index2 = 0;
+                index2 = memidx();
             }
             case MEMORY_COPY -> {
-                zeroByte();
-                zeroByte();
-                index = 0;
-                index2 = 0;
+                index = memidx();
+                index2 = memidx();
             }
             case I32 -> i64 = readS32();
             case I64 -> i64 = readS64();
@@ -185,11 +190,15 @@ public final class CodeReader extends BinaryInput {
     }
 
 
-    private void zeroByte() {
+    private int memidx() {
+        if (!wasm2) {
+            return readU32();
+        }
         int at = pos;
         if (readByte() != 0) {
             throw malformed("zero byte expected", at);
         }
+        return 0;
     }
 
     private void readBlockType() {
@@ -225,11 +234,22 @@ public final class CodeReader extends BinaryInput {
     private void readMemarg() {
         int at = pos;
         int align = readU32();
-        if (align < 0 || align >= 32) {
+        if (wasm2) {
+            if (align < 0 || align >= 32) {
+                throw malformed("malformed memop flags", at);
+            }
+            memAlign = align;
+            memIndex = 0;
+            memOffset = readU32AsLong();
+            return;
+        }
+        // Wasm 3.0: bit 6 says a memidx follows; the alignment exponent is below it
+        if (align < 0 || align >= 128) {
             throw malformed("malformed memop flags", at);
         }
-        memAlign = align;
-        memOffset = readU32AsLong();
+        memAlign = align & 63;
+        memIndex = (align & 64) != 0 ? readU32() : 0;
+        memOffset = readUnsigned(64);
     }
 
     private void readSelectTypes() {
@@ -294,7 +314,12 @@ public final class CodeReader extends BinaryInput {
         return memAlign;
     }
 
-    /** The memarg's offset in bytes, a {@code u32} as a non-negative long. */
+    /** The memarg's memidx: 0 unless bit 6 of the alignment field was set (Wasm 3.0 multi-memory). */
+    public int memIndex() {
+        return memIndex;
+    }
+
+    /** The memarg's offset in bytes: a {@code u64} (Wasm 2.0: a {@code u32}) as a long, unsigned. */
     public long memOffset() {
         return memOffset;
     }

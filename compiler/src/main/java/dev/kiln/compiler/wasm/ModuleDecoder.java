@@ -60,10 +60,25 @@ public final class ModuleDecoder extends BinaryInput {
      *                                  when the bytes are not a well-formed Wasm 2.0 module
      */
     public static WasmModule decode(byte[] bytes) {
+        return decode(bytes, WasmVersion.WASM_3_0);
+    }
+
+    /**
+     * Decodes a binary module of one edition of the spec (see {@link WasmVersion}).
+     *
+     * @throws MalformedModuleException with the reference interpreter's wording and the byte offset
+     *                                  when the bytes are not a well-formed module of that edition
+     */
+    public static WasmModule decode(byte[] bytes, WasmVersion version) {
         ModuleDecoder d = new ModuleDecoder(bytes);
+        d.version = version;
+        d.scanner.setVersion(version);
         d.decodeModule();
         return d.module;
     }
+
+    /** The edition being decoded. */
+    private WasmVersion version = WasmVersion.WASM_3_0;
 
     @Override
     String eosMessage() {
@@ -101,6 +116,7 @@ public final class ModuleDecoder extends BinaryInput {
             int size = readLength();
             int start = pos;
             int sectionEnd = start + size;
+            currentSectionEnd = sectionEnd;
             if (id != 0) {
                 int r = rank(id);
                 if (r <= lastRank) {
@@ -210,16 +226,43 @@ public final class ModuleDecoder extends BinaryInput {
         return t;
     }
 
+    /** Whether the limits read last had address type i64 (flag 0x04, Wasm 3.0). */
+    private boolean limits64;
+
+    /**
+     * Limits (binary §5.3.7): Wasm 3.0 reads a flags byte (0x00 min, 0x01 min max, 0x04 and 0x05 the
+     * same for address type i64; anything else is {@code malformed limits flags}) and u64 bounds;
+     * Wasm 2.0 a flag 0 or 1 and u32 bounds.
+     */
     private Limits limits() {
-        long flags = readUnsigned(1);
-        long min = readU32AsLong();
-        long max = flags == 1 ? readU32AsLong() : -1;
-        return new Limits(min, max);
+        if (version == WasmVersion.WASM_2_0) {
+            long flags = readUnsigned(1);
+            long min = readU32AsLong();
+            long max = flags == 1 ? readU32AsLong() : -1;
+            limits64 = false;
+            return new Limits(min, max);
+        }
+        int at = pos;
+        int flags = readByte();
+        if (flags != 0x00 && flags != 0x01 && flags != 0x04 && flags != 0x05) {
+            throw malformed("malformed limits flags", at);
+        }
+        limits64 = (flags & 0x04) != 0;
+        long min = readUnsigned(64);
+        boolean hasMax = (flags & 0x01) != 0;
+        long max = hasMax ? readUnsigned(64) : -1;
+        return new Limits(min, max, hasMax);
+    }
+
+    private MemoryType memoryType() {
+        Limits l = limits();
+        return new MemoryType(l, limits64);
     }
 
     private TableType tableType() {
         ValType t = refType();
-        return new TableType(t, limits());
+        Limits l = limits();
+        return new TableType(t, l, limits64);
     }
 
     private GlobalType globalType() {
@@ -246,7 +289,7 @@ public final class ModuleDecoder extends BinaryInput {
             ImportDesc desc = switch (kind) {
                 case 0 -> new ImportDesc.Func(readU32());
                 case 1 -> tableType();
-                case 2 -> new MemoryType(limits());
+                case 2 -> memoryType();
                 case 3 -> globalType();
                 default -> throw malformed("malformed import kind", kindAt);
             };
@@ -280,17 +323,31 @@ public final class ModuleDecoder extends BinaryInput {
     private void tableSection() {
         int n = readLength();
         List<TableType> ts = new ArrayList<>(Math.min(n, 1024));
+        List<ConstExpr> inits = new ArrayList<>(Math.min(n, 1024));
         for (int i = 0; i < n; i++) {
-            ts.add(tableType());
+            if (version == WasmVersion.WASM_3_0 && pos < bytes.length && (bytes[pos] & 0xFF) == 0x40) {
+                // a table with an initializer expression: 0x40 0x00 tabletype expr
+                pos++;
+                int at = pos;
+                if (readByte() != 0) {
+                    throw malformed("malformed table type", at);
+                }
+                ts.add(tableType());
+                inits.add(constExpr());
+            } else {
+                ts.add(tableType());
+                inits.add(null);
+            }
         }
         module.tables = WasmModule.freeze(ts);
+        module.tableInits = java.util.Collections.unmodifiableList(inits);
     }
 
     private void memorySection() {
         int n = readLength();
         List<MemoryType> ms = new ArrayList<>(Math.min(n, 1024));
         for (int i = 0; i < n; i++) {
-            ms.add(new MemoryType(limits()));
+            ms.add(memoryType());
         }
         module.memories = WasmModule.freeze(ms);
     }
@@ -455,9 +512,14 @@ public final class ModuleDecoder extends BinaryInput {
         return s;
     }
 
+    /** End of the section being decoded; constant expressions stop there in Wasm 3.0. */
+    private int currentSectionEnd = Integer.MAX_VALUE;
+
     private ConstExpr constExpr() {
         int start = pos;
-        scanner.reset(start, bytes.length);
+        // Wasm 3.0 reads an expression within its section; 2.0's reference interpreter read on
+        int limit = version == WasmVersion.WASM_3_0 ? Math.min(currentSectionEnd, bytes.length) : bytes.length;
+        scanner.reset(start, Math.max(start, limit));
         // Fast path: one instruction then end.
         Opcode op = scanner.next();
         long value = 0;
@@ -491,7 +553,9 @@ public final class ModuleDecoder extends BinaryInput {
      */
     private int scanExpression(int start, boolean functionBody) {
         CodeReader r = scanner;
-        r.reset(start, bytes.length);
+        int limit = !functionBody && version == WasmVersion.WASM_3_0 ? Math.min(currentSectionEnd, bytes.length)
+                : bytes.length;
+        r.reset(start, Math.max(start, limit));
         int depth = 0;
         byte[] kinds = nesting;
         while (true) {

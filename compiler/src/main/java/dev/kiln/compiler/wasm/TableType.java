@@ -3,13 +3,20 @@ package dev.kiln.compiler.wasm;
 import dev.kiln.abi.ValType;
 
 /**
- * A table type (spec §2.3.9): element reference type and limits in elements. Immutable and
- * thread-safe.
+ * A table type (spec §2.3.9): address type, element reference type and limits in elements.
+ * Immutable and thread-safe.
  *
  * @param elemType {@link ValType#FUNCREF} or {@link ValType#EXTERNREF}
- * @param limits   size limits, in elements
+ * @param limits   size limits, in elements ({@code u64} for a 64-bit table)
+ * @param table64  whether the address type is {@code i64} (Wasm 3.0 table64: indices and sizes are
+ *                 {@code i64}); else {@code i32}
  */
-public record TableType(ValType elemType, Limits limits) implements ImportDesc {
+public record TableType(ValType elemType, Limits limits, boolean table64) implements ImportDesc {
+    /** A table with address type {@code i32}. */
+    public TableType(ValType elemType, Limits limits) {
+        this(elemType, limits, false);
+    }
+
     @Override
     public ExternKind kind() {
         return ExternKind.TABLE;

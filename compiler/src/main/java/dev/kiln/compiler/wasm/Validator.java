@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Validates a decoded WebAssembly 2.0 module (spec chapter 3, "Validation"), function bodies with
+ * Validates a decoded WebAssembly 3.0 module (or 2.0, see {@link WasmVersion}; of 3.0: extended constant
+ * expressions, multiple memories, 64-bit memories and tables) (spec chapter 3, "Validation"), function bodies with
  * the algorithm of the spec's appendix "Validation Algorithm": an operand stack and a control stack,
  * with the polymorphic (unknown-typed) stack after {@code unreachable}, {@code br}, {@code br_table}
  * and {@code return}.
@@ -19,7 +20,7 @@ import java.util.Set;
  * texts are prefixes of): {@code type mismatch}, {@code unknown local N}, {@code unknown global N},
  * {@code unknown function N}, {@code unknown table N}, {@code unknown memory N}, {@code unknown type N},
  * {@code unknown label N}, {@code unknown elem segment N}, {@code unknown data segment N},
- * {@code global is immutable}, {@code constant expression required},
+ * {@code immutable global} (2.0: {@code global is immutable}), {@code constant expression required},
  * {@code alignment must not be larger than natural}, {@code invalid lane index},
  * {@code invalid result arity}, {@code undeclared function reference},
  * {@code size minimum must not be greater than maximum},
@@ -51,16 +52,22 @@ public final class Validator {
     }
 
     private static final int MAX_PAGES = 65536;
+    /** Most pages of a 64-bit memory: 2^48 (the spec's limit, 2^64 bytes). */
+    private static final long MAX_PAGES64 = 1L << 48;
+    /** Most elements of a 32-bit table. */
+    private static final long MAX_TABLE32 = 0xFFFF_FFFFL;
 
     private final WasmModule module;
     private final byte[] bytes;
     private final int[][] typeParams;
     private final int[][] typeResults;
     private final BitSet declaredRefs = new BitSet();
+    private final WasmVersion version;
 
-    private Validator(WasmModule module, byte[] bytes) {
+    private Validator(WasmModule module, byte[] bytes, WasmVersion version) {
         this.module = module;
         this.bytes = bytes;
+        this.version = version;
         List<FuncType> types = module.types();
         typeParams = new int[types.size()][];
         typeResults = new int[types.size()][];
@@ -79,7 +86,17 @@ public final class Validator {
      * @throws MalformedModuleException only if {@code bytes} is not what {@code module} was decoded from
      */
     public static void validate(WasmModule module, byte[] bytes) {
-        new Validator(module, bytes).validateModule();
+        validate(module, bytes, WasmVersion.WASM_3_0);
+    }
+
+    /**
+     * Validates {@code module} against one edition of the spec (see {@link WasmVersion}).
+     *
+     * @throws InvalidModuleException   on the first validation error found
+     * @throws MalformedModuleException only if {@code bytes} is not what {@code module} was decoded from
+     */
+    public static void validate(WasmModule module, byte[] bytes, WasmVersion version) {
+        new Validator(module, bytes, version).validateModule();
     }
 
     /** Validates a module decoded by {@link ModuleDecoder}, reading its own {@link WasmModule#bytes()}. */
@@ -120,8 +137,8 @@ public final class Validator {
         for (Import imp : module.imports()) {
             switch (imp.desc()) {
                 case ImportDesc.Func f -> checkTypeIndex(f.typeIndex(), imp.offset());
-                case TableType t -> checkTableLimits(t.limits(), imp.offset());
-                case MemoryType m -> checkMemoryLimits(m.limits(), imp.offset());
+                case TableType t -> checkTableLimits(t, imp.offset());
+                case MemoryType m -> checkMemoryLimits(m, imp.offset());
                 case GlobalType g -> {
                 }
             }
@@ -130,27 +147,38 @@ public final class Validator {
             int off = i < module.code().size() ? module.code().get(i).bodyStart() : -1;
             checkTypeIndex(module.definedFunctionTypeIndex(i), off);
         }
-        for (TableType t : module.tables()) {
-            checkTableLimits(t.limits(), -1);
+        for (int i = 0; i < module.tables().size(); i++) {
+            TableType t = module.tables().get(i);
+            checkTableLimits(t, -1);
+            ConstExpr init = i < module.tableInits().size() ? module.tableInits().get(i) : null;
+            if (init != null) {
+                // tables precede globals: their initializers see the imported globals only
+                checkConstExpr(init, code(t.elemType()), module.importedGlobalCount());
+            }
         }
         for (MemoryType m : module.memories()) {
-            checkMemoryLimits(m.limits(), -1);
+            checkMemoryLimits(m, -1);
         }
-        if (module.memoryCount() > 1) {
+        if (module.memoryCount() > 1 && version == WasmVersion.WASM_2_0) {
             throw invalid("multiple memories", -1, -1);
         }
         collectDeclaredRefs();
+        // constant expressions see the imported globals (2.0), or every global defined before them
+        // (3.0; for element and data segments that is every global)
+        boolean v3 = version == WasmVersion.WASM_3_0;
         int importedGlobals = module.importedGlobalCount();
-        for (Global g : module.globals()) {
-            checkConstExpr(g.init(), code(g.type().valType()), importedGlobals);
+        int segmentGlobals = v3 ? module.globalCount() : importedGlobals;
+        for (int i = 0; i < module.globals().size(); i++) {
+            Global g = module.globals().get(i);
+            checkConstExpr(g.init(), code(g.type().valType()), v3 ? importedGlobals + i : importedGlobals);
         }
         for (ElementSegment e : module.elements()) {
-            validateElement(e, importedGlobals);
+            validateElement(e, segmentGlobals);
         }
         for (DataSegment d : module.data()) {
             if (d.active()) {
                 checkMemory(d.memoryIndex(), -1, d.offsetInModule());
-                checkConstExpr(d.offset(), I32, importedGlobals);
+                checkConstExpr(d.offset(), addressType(module.memoryType(d.memoryIndex())), segmentGlobals);
             }
         }
         if (module.start() >= 0 || module.startOffset() >= 0) {
@@ -182,6 +210,11 @@ public final class Validator {
     private void collectDeclaredRefs() {
         for (Global g : module.globals()) {
             noteRefs(g.init());
+        }
+        for (ConstExpr c : module.tableInits()) {
+            if (c != null) {
+                noteRefs(c);
+            }
         }
         for (ElementSegment e : module.elements()) {
             if (e.funcIndices() != null) {
@@ -220,7 +253,7 @@ public final class Validator {
                 throw invalid("type mismatch: element segment of " + e.elemType() + " for a table of "
                         + module.tableType(e.tableIndex()).elemType(), -1, e.offsetInModule());
             }
-            checkConstExpr(e.offset(), I32, importedGlobals);
+            checkConstExpr(e.offset(), addressType(module.tableType(e.tableIndex())), importedGlobals);
         }
         if (e.funcIndices() != null) {
             for (int f : e.funcIndices()) {
@@ -263,24 +296,46 @@ public final class Validator {
         }
     }
 
-    private static void checkTableLimits(Limits l, long offset) {
-        if (l.hasMax() && l.min() > l.max()) {
-            throw invalid("size minimum must not be greater than maximum", -1, offset);
-        }
+    /** The operand-stack code of a memory's address type: i64 for a 64-bit memory, else i32. */
+    private static int addressType(MemoryType m) {
+        return m.memory64() ? I64 : I32;
     }
 
-    private static void checkMemoryLimits(Limits l, long offset) {
-        if (l.min() > MAX_PAGES || (l.hasMax() && l.max() > MAX_PAGES)) {
-            throw invalid("memory size must be at most 65536 pages (4GiB)", -1, offset);
+    /** The operand-stack code of a table's address type: i64 for a 64-bit table, else i32. */
+    private static int addressType(TableType t) {
+        return t.table64() ? I64 : I32;
+    }
+
+    private static void checkTableLimits(TableType t, long offset) {
+        Limits l = t.limits();
+        if (!t.table64() && (Long.compareUnsigned(l.min(), MAX_TABLE32) > 0
+                || (l.hasMax() && Long.compareUnsigned(l.max(), MAX_TABLE32) > 0))) {
+            throw invalid("table size must be at most 2^32-1", -1, offset);
         }
-        if (l.hasMax() && l.min() > l.max()) {
+        checkMinMax(l, offset);
+    }
+
+    private static void checkMemoryLimits(MemoryType m, long offset) {
+        Limits l = m.limits();
+        long most = m.memory64() ? MAX_PAGES64 : MAX_PAGES;
+        if (Long.compareUnsigned(l.min(), most) > 0 || (l.hasMax() && Long.compareUnsigned(l.max(), most) > 0)) {
+            throw invalid(m.memory64() ? "memory size must be at most 2^48 pages (16 EiB)"
+                    : "memory size must be at most 65536 pages (4GiB)", -1, offset);
+        }
+        checkMinMax(l, offset);
+    }
+
+    private static void checkMinMax(Limits l, long offset) {
+        if (l.hasMax() && Long.compareUnsigned(l.min(), l.max()) > 0) {
             throw invalid("size minimum must not be greater than maximum", -1, offset);
         }
     }
 
     /**
-     * A constant expression (spec §3.3.10) of result type {@code expected}: only {@code t.const},
-     * {@code ref.null}, {@code ref.func} and {@code global.get} of an imported immutable global.
+     * A constant expression (spec §3.3.10) of result type {@code expected}: {@code t.const},
+     * {@code ref.null}, {@code ref.func}, {@code global.get} of an immutable global among the first
+     * {@code visibleGlobals}, and (Wasm 3.0, extended constant expressions) {@code i32}/{@code i64}
+     * {@code add}, {@code sub} and {@code mul}.
      */
     private void checkConstExpr(ConstExpr c, int expected, int visibleGlobals) {
         CodeReader r = new CodeReader(bytes, c.start(), c.end());
@@ -310,6 +365,17 @@ public final class Validator {
                         throw invalid("constant expression required", -1, r.offset());
                     }
                     t = code(gt.valType());
+                }
+                case I32_ADD, I32_SUB, I32_MUL, I64_ADD, I64_SUB, I64_MUL -> {
+                    if (version != WasmVersion.WASM_3_0) {
+                        throw invalid("constant expression required", -1, r.offset());
+                    }
+                    t = op == Opcode.I32_ADD || op == Opcode.I32_SUB || op == Opcode.I32_MUL ? I32 : I64;
+                    if (sp < 2 || stack[sp - 1] != t || stack[sp - 2] != t) {
+                        throw invalid("type mismatch: " + op.mnemonic() + " in a constant expression needs two "
+                                + name(t) + " operands", -1, r.offset());
+                    }
+                    sp -= 2;
                 }
                 case END -> {
                     if (sp != 1 || stack[0] != expected) {
@@ -578,8 +644,153 @@ public final class Validator {
             return g;
         }
 
+        /** The address type (i32 or i64 code) of memory {@code m}; "unknown memory m" if there is none. */
+        private int memoryAddress(int m) {
+            if (m < 0 || m >= module.memoryCount()) {
+                throw error("unknown memory " + Integer.toUnsignedString(m));
+            }
+            return addressType(module.memoryType(m));
+        }
+
+        /** The address type (i32 or i64 code) of table {@code t}; "unknown table t" if there is none. */
+        private int tableAddress(int t) {
+            tableElem(t);
+            return addressType(module.tableType(t));
+        }
+
+        /**
+         * The memory and table instructions, whose address operands take the address type of their
+         * memory or table (Wasm 3.0 memory64 and table64); true when {@code op} was one of them.
+         */
+        private boolean addressed(Opcode op) {
+            CodeReader r = reader;
+            switch (op.immediate()) {
+                case MEMARG, MEMARG_LANE -> {
+                    int at = memoryAddress(r.memIndex());
+                    if (r.memAlign() > op.naturalAlignment()) {
+                        throw error("alignment must not be larger than natural");
+                    }
+                    if (at == I32 && Long.compareUnsigned(r.memOffset(), 0xFFFF_FFFFL) > 0) {
+                        throw error("offset out of range");
+                    }
+                    if (op.immediate() == Opcode.Immediate.MEMARG_LANE && r.lane() >= op.laneCount()) {
+                        throw error("invalid lane index");
+                    }
+                    List<ValType> in = op.operandTypes();
+                    for (int i = in.size() - 1; i >= 1; i--) {
+                        pop(code(in.get(i)));
+                    }
+                    pop(at);
+                    for (ValType t : op.resultTypes()) {
+                        push(code(t));
+                    }
+                    return true;
+                }
+                case MEMIDX -> {
+                    int at = memoryAddress(r.index());
+                    if (op == Opcode.MEMORY_GROW) {
+                        pop(at);
+                    }
+                    push(at);
+                    return true;
+                }
+                case MEMORY_FILL -> {
+                    int at = memoryAddress(r.index());
+                    pop(at);
+                    pop(I32);
+                    pop(at);
+                    return true;
+                }
+                case MEMORY_COPY -> {
+                    int dst = memoryAddress(r.index());
+                    int src = memoryAddress(r.index2());
+                    pop(dst == I64 && src == I64 ? I64 : I32);
+                    pop(src);
+                    pop(dst);
+                    return true;
+                }
+                case MEMORY_INIT -> {
+                    int at = memoryAddress(r.index2());
+                    checkData(r.index());
+                    pop(I32);
+                    pop(I32);
+                    pop(at);
+                    return true;
+                }
+                default -> {
+                }
+            }
+            switch (op) {
+                case TABLE_SIZE -> push(tableAddress(r.index()));
+                case TABLE_GET -> {
+                    int et = tableElem(r.index());
+                    pop(tableAddress(r.index()));
+                    push(et);
+                }
+                case TABLE_SET -> {
+                    int et = tableElem(r.index());
+                    pop(et);
+                    pop(tableAddress(r.index()));
+                }
+                case TABLE_GROW -> {
+                    int et = tableElem(r.index());
+                    int at = tableAddress(r.index());
+                    pop(at);
+                    pop(et);
+                    push(at);
+                }
+                case TABLE_FILL -> {
+                    int et = tableElem(r.index());
+                    int at = tableAddress(r.index());
+                    pop(at);
+                    pop(et);
+                    pop(at);
+                }
+                case TABLE_COPY -> {
+                    int dst = tableElem(r.index());
+                    int src = tableElem(r.index2());
+                    if (dst != src) {
+                        throw mismatch(dst, src);
+                    }
+                    int da = tableAddress(r.index());
+                    int sa = tableAddress(r.index2());
+                    pop(da == I64 && sa == I64 ? I64 : I32);
+                    pop(sa);
+                    pop(da);
+                }
+                case TABLE_INIT -> {
+                    int tt = tableElem(r.index2());
+                    int et = elemSegmentType(r.index());
+                    if (tt != et) {
+                        throw mismatch(tt, et);
+                    }
+                    pop(I32);
+                    pop(I32);
+                    pop(tableAddress(r.index2()));
+                }
+                case CALL_INDIRECT -> {
+                    int et = tableElem(r.index2());
+                    if (et != FUNCREF) {
+                        throw error("type mismatch: call_indirect on a table of " + name(et));
+                    }
+                    int t = r.index();
+                    checkTypeIndex(t);
+                    pop(tableAddress(r.index2()));
+                    popVals(typeParams[t]);
+                    pushVals(typeResults[t]);
+                }
+                default -> {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         private void instruction(Opcode op) {
             CodeReader r = reader;
+            if (addressed(op)) {
+                return;
+            }
             List<ValType> fixedIn = op.operandTypes();
             if (fixedIn != null) {
                 switch (op.immediate()) {
@@ -773,7 +984,7 @@ public final class Validator {
                 case GLOBAL_SET -> {
                     GlobalType gt = module.globalType(global(r.index()));
                     if (!gt.mutable()) {
-                        throw error("global is immutable");
+                        throw error(version == WasmVersion.WASM_2_0 ? "global is immutable" : "immutable global");
                     }
                     pop(code(gt.valType()));
                 }

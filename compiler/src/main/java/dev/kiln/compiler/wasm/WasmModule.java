@@ -22,6 +22,8 @@ public final class WasmModule {
     List<Import> imports = List.of();
     int[] functions = new int[0];
     List<TableType> tables = List.of();
+    /** Per defined table its initializer expression (Wasm 3.0), or {@code null} for {@code ref.null}. */
+    List<ConstExpr> tableInits = List.of();
     List<MemoryType> memories = List.of();
     List<Global> globals = List.of();
     List<Export> exports = List.of();
@@ -73,6 +75,14 @@ public final class WasmModule {
     /** The typeidx of the {@code i}-th defined function (0 = first non-imported). */
     public int definedFunctionTypeIndex(int i) {
         return functions[i];
+    }
+
+    /**
+     * The initializer expression of each defined table (Wasm 3.0 {@code 0x40 0x00 tabletype expr}),
+     * by defined-table index; an entry is {@code null} for a table of null references. Unmodifiable.
+     */
+    public List<ConstExpr> tableInits() {
+        return tableInits;
     }
 
     /** The tables defined by the module (imports not included). */

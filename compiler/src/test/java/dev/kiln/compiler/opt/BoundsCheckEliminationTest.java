@@ -80,6 +80,30 @@ class BoundsCheckEliminationTest {
     }
 
     @Test
+    void memory64AccessesShareOneGuardAndOneWidenedCheck() {
+        // i64 index: a guard p <=u len, then p + c <= len; three accesses: one guard and one check remain
+        IrFunction f = bce("""
+                (module (memory i64 1) (func (param $p i64) (result i64)
+                  (i64.add (i64.load (local.get $p))
+                    (i64.add (i64.load offset=8 (local.get $p)) (i64.load offset=16 (local.get $p))))))
+                """);
+        assertEquals(2, count(f, Op.TRAPIF), print(f));
+        sameBehaviour(f, new long[] {0}, new long[] {65512}, new long[] {65513}, new long[] {65536}, new long[] {-1},
+                new long[] {-8}, new long[] {Long.MIN_VALUE}, new long[] {Long.MAX_VALUE});
+    }
+
+    @Test
+    void memory64ReassociatedIndexIsNotReadAsGuarded() {
+        // (p + 8) + 16 is folded to p + 24: the guard is on p + 8, so p + 24 must stay an unsigned check
+        IrFunction f = bce("""
+                (module (memory i64 1) (func (param $p i64) (result i32)
+                  (i32.load offset=16 (i64.add (local.get $p) (i64.const 8)))))
+                """);
+        sameBehaviour(f, new long[] {0}, new long[] {65508}, new long[] {65509}, new long[] {-8}, new long[] {-12},
+                new long[] {-24}, new long[] {-28});
+    }
+
+    @Test
     void noWideningAcrossAStore() {
         // the store at p must happen before the out-of-bounds load at p+65535 traps
         IrFunction f = bce("""

@@ -58,7 +58,7 @@ class WastCorpusTest {
             for (Command c : s.commands()) {
                 for (WastModule m : modulesOf(c)) {
                     try {
-                        byte[] b = m.binary();
+                        byte[] b = m.binary(true, dev.kiln.compiler.wasm.WasmVersion.WASM_2_0);
                         if (m.kind() != WastModule.Kind.BINARY) {
                             assertEquals(0x6d736100, (b[0] & 0xFF) | (b[1] & 0xFF) << 8 | (b[2] & 0xFF) << 16
                                     | (b[3] & 0xFF) << 24);
@@ -71,7 +71,7 @@ class WastCorpusTest {
                 if (c instanceof Command.AssertMalformed am && am.module().kind() != WastModule.Kind.BINARY) {
                     malformedText++;
                     try {
-                        am.module().binary();
+                        am.module().binary(true, dev.kiln.compiler.wasm.WasmVersion.WASM_2_0);
                         failures.add(f.getFileName() + ":" + c.line() + ": accepted malformed module, expected \""
                                 + am.message() + "\"");
                     } catch (TextFormatException e) {
@@ -128,7 +128,7 @@ class WastCorpusTest {
                         continue;
                     }
                     byte[] expected = Files.readAllBytes(out.resolve(file));
-                    byte[] actual = m.binary(false);
+                    byte[] actual = m.binary(false, dev.kiln.compiler.wasm.WasmVersion.WASM_2_0);
                     compared++;
                     if (!java.util.Arrays.equals(expected, actual)) {
                         failures.add(base + ".wast:" + c.line() + " differs from " + file + " (sizes "

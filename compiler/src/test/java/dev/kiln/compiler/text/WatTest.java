@@ -168,8 +168,8 @@ class WatTest {
         assertArrayEquals(new byte[] {0x41, 0x00, 0x35, 0x01, 0x10, 0x1A, 0x0B}, tail);
         assertEquals("alignment must be a power of two",
                 error("(memory 1) (func (drop (i32.load align=3 (i32.const 0))))").reason());
-        assertEquals("i32 constant out of range",
-                error("(memory 1) (func (drop (i32.load offset=4294967296 (i32.const 0))))").reason());
+        assertEquals("i64 constant out of range",
+                error("(memory 1) (func (drop (i32.load offset=18446744073709551616 (i32.const 0))))").reason());
     }
 
     @Test

@@ -137,11 +137,23 @@ class CodeReaderTest {
 
     @Test
     void malformedImmediates() {
-        assertReason("illegal opcode", 2, b(0x06));
-        assertReason("illegal opcode", 2, b(0xFD, 0x80, 0x80, 0x80, 0x80, 0x01));
-        assertReason("zero byte expected", 3, b(0x3F, 0x80, 0x00));
-        assertReason("zero byte expected", 5, b(0xFC, 0x0A, 0x00, 0x01));
-        assertReason("malformed memop flags", 3, b(0x28, 0x40, 0x00));
+        assertReason("illegal opcode 6", 2, b(0x06));
+        assertReason("illegal opcode fd", 2, b(0xFD, 0x80, 0x80, 0x80, 0x80, 0x01));
+        // Wasm 2.0: reserved zero bytes and alignment exponents below 32; 3.0: memidx and bit 6
+        assertReason20("zero byte expected", 3, b(0x3F, 0x80, 0x00));
+        assertReason20("zero byte expected", 5, b(0xFC, 0x0A, 0x00, 0x01));
+        assertReason20("malformed memop flags", 3, b(0x28, 0x40, 0x00));
+        assertReason("malformed memop flags", 3, b(0x28, 0x80, 0x01, 0x00));
+        CodeReader multi = reader(b(0x28, 0x42, 0x03, 0x10, 0x3F, 0x02, 0xFC, 0x0A, 0x01, 0x02));
+        assertEquals(Opcode.I32_LOAD, multi.next());
+        assertEquals(2, multi.memAlign());
+        assertEquals(3, multi.memIndex());
+        assertEquals(16, multi.memOffset());
+        assertEquals(Opcode.MEMORY_SIZE, multi.next());
+        assertEquals(2, multi.index());
+        assertEquals(Opcode.MEMORY_COPY, multi.next());
+        assertEquals(1, multi.index());
+        assertEquals(2, multi.index2());
         assertReason("malformed reference type", 3, b(0xD0, 0x7F));
         assertReason("malformed value type", 4, b(0x1C, 0x01, 0x40));
         assertReason("malformed value type", 3, b(0x02, 0x7A)); // negative s33 that is no valtype
@@ -150,6 +162,14 @@ class CodeReaderTest {
         assertReason("unexpected end of section or function", 5, b(0xFD, 0x0C, 0x01)); // reported at the end
         assertReason("unexpected end of section or function", 2, b());
         assertThrows(IllegalArgumentException.class, () -> new CodeReader(new byte[4], 3, 5));
+    }
+
+    private void assertReason20(String reason, long offset, byte[] code) {
+        CodeReader r = reader(code);
+        r.setVersion(WasmVersion.WASM_2_0);
+        MalformedModuleException e = assertThrows(MalformedModuleException.class, r::next);
+        assertEquals(reason, e.reason(), e.getMessage());
+        assertEquals(offset, e.offset(), e.getMessage());
     }
 
     private void assertReason(String reason, long offset, byte[] code) {

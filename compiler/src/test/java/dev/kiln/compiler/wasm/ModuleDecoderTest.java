@@ -115,10 +115,12 @@ class ModuleDecoderTest {
                 module(section(2, vec(cat(name("a"), name("b"), b(0x01, I32, 0x00, 0x00))))));
         assertMalformed("malformed value type", -1,
                 module(section(2, vec(cat(name("a"), name("b"), b(0x03, 0x40, 0x00))))));
-        assertMalformed("integer too large", -1,
+        // limits flags: a byte, 0x00/0x01 and (memory64) 0x04/0x05 only
+        assertMalformed("malformed limits flags", -1,
                 module(section(5, vec(b(0x02, 0x00)))));
-        assertMalformed("integer representation too long", -1,
+        assertMalformed("malformed limits flags", -1,
                 module(section(5, vec(b(0x81, 0x00, 0x00)))));
+        assertEquals(true, ModuleDecoder.decode(module(section(5, vec(b(0x04, 0x00))))).memories().get(0).memory64());
     }
 
     @Test
@@ -195,7 +197,9 @@ class ModuleDecoderTest {
         assertEquals(6, multi.end() - multi.start());
         assertEquals(END, m.bytes()[multi.end() - 1]);
         // Missing end: the next section's id is read as an opcode.
-        assertMalformed("illegal opcode", -1, module(section(6, vec(b(I32, 0, 0x41, 0))), section(10, vec())));
+        // Wasm 3.0 reads an initializer within its section
+        assertMalformed("unexpected end of section or function", -1,
+                module(section(6, vec(b(I32, 0, 0x41, 0))), section(10, vec())));
         assertMalformed("unexpected end of section or function", -1, module(section(6, vec(b(I32, 0, 0x41, 0)))));
     }
 
@@ -309,15 +313,22 @@ class ModuleDecoderTest {
         byte[] shortBody = module(section(1, vec(functype(t(), t()))), section(3, vec(u32(0))),
                 section(10, vec(cat(u32(2), b(0x00, 0x01)))), b(0x0B, 0x01, 0x00));
         assertMalformed("section size mismatch", -1, shortBody);
-        assertMalformed("illegal opcode", -1, oneFunc(functype(t(), t()), noLocals(), b(0x06, END)));
-        assertMalformed("illegal opcode", -1, oneFunc(functype(t(), t()), noLocals(), b(0xFC, 0x12, END)));
-        assertMalformed("illegal opcode", -1, oneFunc(functype(t(), t()), noLocals(), b(0xFD, 0x9A, 0x01, END)));
+        assertMalformed("illegal opcode 6", -1, oneFunc(functype(t(), t()), noLocals(), b(0x06, END)));
+        assertMalformed("illegal opcode fc", -1, oneFunc(functype(t(), t()), noLocals(), b(0xFC, 0x12, END)));
+        assertMalformed("illegal opcode fd", -1, oneFunc(functype(t(), t()), noLocals(), b(0xFD, 0x9A, 0x01, END)));
         assertMalformed("data count section required", -1,
                 oneFunc(functype(t(), t()), noLocals(), b(0xFC, 0x09, 0x00, END)));
-        assertMalformed("zero byte expected", -1,
-                oneFunc(functype(t(), t()), noLocals(), b(0x3F, 0x01, 0x1A, END)));
+        // Wasm 2.0: a reserved zero byte where 3.0 has a memidx, alignment exponents below 32
+        byte[] size1 = oneFunc(functype(t(), t()), noLocals(), b(0x3F, 0x01, 0x1A, END));
+        ModuleDecoder.decode(size1);
+        assertEquals("zero byte expected", assertThrows(MalformedModuleException.class,
+                () -> ModuleDecoder.decode(size1, WasmVersion.WASM_2_0)).reason());
+        byte[] align32 = oneFunc(functype(t(), t()), noLocals(), b(0x41, 0, 0x28, 0x20, 0x00, 0x1A, END));
+        ModuleDecoder.decode(align32);
+        assertEquals("malformed memop flags", assertThrows(MalformedModuleException.class,
+                () -> ModuleDecoder.decode(align32, WasmVersion.WASM_2_0)).reason());
         assertMalformed("malformed memop flags", -1,
-                oneFunc(functype(t(), t()), noLocals(), b(0x41, 0, 0x28, 0x20, 0x00, 0x1A, END)));
+                oneFunc(functype(t(), t()), noLocals(), b(0x41, 0, 0x28, 0x80, 0x01, 0x00, 0x1A, END)));
     }
 
     @Test

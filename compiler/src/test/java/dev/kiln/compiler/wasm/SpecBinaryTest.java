@@ -50,7 +50,7 @@ class SpecBinaryTest {
     static String check(WastBinaryModules.Case c) {
         WasmModule m;
         try {
-            m = ModuleDecoder.decode(c.bytes());
+            m = ModuleDecoder.decode(c.bytes(), WasmVersion.WASM_2_0);
         } catch (MalformedModuleException e) {
             if (c.kind() == WastBinaryModules.Kind.MALFORMED) {
                 return e.reason().startsWith(c.message()) ? null : "wrong message: " + e.getMessage();
@@ -66,7 +66,7 @@ class SpecBinaryTest {
             return null;
         }
         try {
-            Validator.validate(m, c.bytes());
+            Validator.validate(m, c.bytes(), WasmVersion.WASM_2_0);
         } catch (InvalidModuleException e) {
             if (c.kind() == WastBinaryModules.Kind.INVALID) {
                 return e.reason().startsWith(c.message()) ? null : "wrong message: " + e.getMessage();

@@ -105,7 +105,23 @@ class ValidatorTest {
         invalid("alignment must not be larger than natural", withMemory(t(), t(I64), b(0x41, 0, 0x29, 4, 0, END)));
         invalid("alignment must not be larger than natural", withMemory(t(), t(), b(0x41, 0, 0xFD, 7, 1, 0, 0x1A, END)));
         invalid("unknown memory 0", func(t(), t(I32), b(0x3F, 0, END)));
-        invalid("multiple memories", module(section(5, vec(b(0, 1), b(0, 1)))));
+        byte[] two = module(section(5, vec(b(0, 1), b(0, 1))));
+        valid(two); // Wasm 3.0 multi-memory
+        WasmModule two20 = ModuleDecoder.decode(two, WasmVersion.WASM_2_0);
+        assertTrue(assertThrows(InvalidModuleException.class, () -> Validator.validate(two20, two, WasmVersion.WASM_2_0))
+                .reason().startsWith("multiple memories"));
+        // memarg with a memidx (bit 6 of the alignment field) and memory.size of memory 1
+        valid(module(section(1, vec(functype(t(), t(I32)))), section(3, vec(u32(0))), section(5, vec(b(0, 1), b(0, 1))),
+                section(10, vec(body(noLocals(), b(0x41, 0, 0x28, 0x42, 1, 0, 0x1A, 0x3F, 1, END))))));
+        invalid("unknown memory 2", module(section(1, vec(functype(t(), t(I32)))), section(3, vec(u32(0))),
+                section(5, vec(b(0, 1), b(0, 1))), section(10, vec(body(noLocals(), b(0x3F, 2, END))))));
+        // memory64: i64 addresses, i64 memory.size
+        valid(module(section(1, vec(functype(t(), t(I64)))), section(3, vec(u32(0))), section(5, vec(b(4, 1))),
+                section(10, vec(body(noLocals(), b(0x42, 0, 0x29, 3, 0, 0x1A, 0x3F, 0, END))))));
+        invalid("type mismatch", module(section(1, vec(functype(t(), t()))), section(3, vec(u32(0))), section(5, vec(b(4, 1))),
+                section(10, vec(body(noLocals(), b(0x41, 0, 0x29, 3, 0, 0x1A, END))))));
+        invalid("memory size", module(section(5, vec(cat(b(4), u32((1L << 48) + 1))))));
+        invalid("offset out of range", withMemory(t(), t(I64), b(0x41, 0, 0x29, 3, 0x80, 0x80, 0x80, 0x80, 0x10, END)));
         invalid("memory size must be at most 65536 pages (4GiB)", module(section(5, vec(cat(b(0), u32(65537))))));
         invalid("size minimum must not be greater than maximum", module(section(5, vec(b(1, 2, 1)))));
         invalid("size minimum must not be greater than maximum", module(section(4, vec(b(FUNCREF, 1, 2, 1)))));
@@ -119,13 +135,27 @@ class ValidatorTest {
 
     @Test
     void globalsAndConstantExpressions() {
-        invalid("global is immutable", module(section(1, vec(functype(t(), t()))), section(3, vec(u32(0))),
+        invalid("immutable global", module(section(1, vec(functype(t(), t()))), section(3, vec(u32(0))),
                 section(6, vec(b(I32, 0, 0x41, 0, END))), section(10, vec(body(noLocals(), b(0x41, 0, 0x24, 0, END))))));
-        invalid("constant expression required", module(section(6, vec(b(I32, 0, 0x41, 0, 0x41, 0, 0x6A, END)))));
+        // extended constant expressions (3.0): i32/i64 add, sub, mul; not in 2.0
+        byte[] sum = module(section(6, vec(b(I32, 0, 0x41, 0, 0x41, 0, 0x6A, END))));
+        valid(sum);
+        WasmModule m20 = ModuleDecoder.decode(sum);
+        assertTrue(assertThrows(InvalidModuleException.class, () -> Validator.validate(m20, sum, WasmVersion.WASM_2_0))
+                .reason().startsWith("constant expression required"));
+        invalid("type mismatch", module(section(6, vec(b(I32, 0, 0x41, 0, 0x42, 0, 0x6A, END)))));
+        invalid("type mismatch", module(section(6, vec(b(I32, 0, 0x41, 0, 0x6A, END)))));
+        invalid("constant expression required", module(section(6, vec(b(I32, 0, 0x41, 0, 0x41, 0, 0x6D, END)))));
         invalid("type mismatch", module(section(6, vec(b(I32, 0, 0x42, 0, END)))));
         invalid("type mismatch", module(section(6, vec(b(I32, 0, END)))));
-        // global.get in an initializer: only imported globals, and only immutable ones.
-        invalid("unknown global 0", module(section(6, vec(b(I32, 0, 0x41, 0, END), b(I32, 0, 0x23, 0, END)))));
+        // global.get in an initializer: only immutable globals defined before (3.0; 2.0: imported ones)
+        invalid("unknown global 0", module(section(6, vec(b(I32, 0, 0x23, 0, END)))));
+        invalid("unknown global 1", module(section(6, vec(b(I32, 0, 0x23, 1, END), b(I32, 0, 0x41, 0, END)))));
+        byte[] earlier = module(section(6, vec(b(I32, 0, 0x41, 0, END), b(I32, 0, 0x23, 0, END))));
+        valid(earlier);
+        WasmModule e20 = ModuleDecoder.decode(earlier);
+        assertTrue(assertThrows(InvalidModuleException.class, () -> Validator.validate(e20, earlier, WasmVersion.WASM_2_0))
+                .reason().startsWith("unknown global 0"));
         byte[] imp = section(2, vec(cat(name("m"), name("g"), b(0x03, I32, 0x00))));
         valid(module(imp, section(6, vec(b(I32, 0, 0x23, 0, END)))));
         byte[] impMut = section(2, vec(cat(name("m"), name("g"), b(0x03, I32, 0x01))));
