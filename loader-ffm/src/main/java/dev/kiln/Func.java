@@ -34,8 +34,9 @@ public final class Func implements Extern {
     private final Instance instance;
     private final int funcIndex;
     private final MethodHandle handle;
-    // a host function: the Java code and its upcall stub
+    // a host function: the Java code (one of the two forms) and its upcall stub
     private final HostFunction host;
+    private final HostFunction.WithCaller hostWithCaller;
     private final MemorySegment upcall;
 
     Func(Instance instance, String name, FuncType type, int funcIndex, MethodHandle handle) {
@@ -46,10 +47,11 @@ public final class Func implements Extern {
         this.funcIndex = funcIndex;
         this.handle = handle;
         this.host = null;
+        this.hostWithCaller = null;
         this.upcall = null;
     }
 
-    private Func(Store store, FuncType type, HostFunction host) {
+    private Func(Store store, FuncType type, HostFunction host, HostFunction.WithCaller hostWithCaller) {
         this.store = store;
         this.name = "host function";
         this.type = type;
@@ -57,6 +59,7 @@ public final class Func implements Extern {
         this.funcIndex = -1;
         this.handle = null;
         this.host = host;
+        this.hostWithCaller = hostWithCaller;
         this.upcall = makeUpcall();
     }
 
@@ -69,7 +72,28 @@ public final class Func implements Extern {
      */
     public static Func wrap(Store store, FuncType type, HostFunction fn) {
         store.ensureOpen();
-        return new Func(store, type, fn);
+        return new Func(store, type, java.util.Objects.requireNonNull(fn), null);
+    }
+
+    /**
+     * A host function of type {@code type} implemented by {@code fn}, which also receives its
+     * {@link Caller}: the calling instance's exports, memory 0 and the store data, from the start
+     * function on. Its upcall stub lives as long as the store.
+     *
+     * <pre>{@code
+     * Func puts = Func.wrap(store, FuncType.of(List.of(ValType.I32), List.of()), (caller, args) -> {
+     *     System.out.println(caller.memory().readCString(args[0].i32() & 0xFFFF_FFFFL));
+     *     return new Val[0];
+     * });
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if the type has parameters or results Kiln cannot pass to Java
+     *                                  yet (v128, references)
+     * @throws IllegalStateException    if the store is closed
+     */
+    public static Func wrap(Store store, FuncType type, HostFunction.WithCaller fn) {
+        store.ensureOpen();
+        return new Func(store, type, null, java.util.Objects.requireNonNull(fn));
     }
 
     /** The function's type. */
@@ -100,7 +124,12 @@ public final class Func implements Extern {
     }
 
     boolean isHost() {
-        return host != null;
+        return host != null || hostWithCaller != null;
+    }
+
+    /** Runs the host function's Java code; {@code instance} is the calling instance or null. */
+    private Val[] runHost(Instance caller, Val[] args) throws Exception {
+        return host != null ? host.call(args) : hostWithCaller.call(new Caller(store, caller), args);
     }
 
     /**
@@ -125,9 +154,9 @@ public final class Func implements Extern {
                         + args[i].type());
             }
         }
-        if (host != null) {
+        if (isHost()) {
             try {
-                return host.call(args.clone());
+                return runHost(null, args.clone());
             } catch (Exception e) {
                 throw Func.<RuntimeException>sneaky(e);
             }
@@ -180,10 +209,16 @@ public final class Func implements Extern {
      * int r = (int) add.invokeExact(2, 3);
      * }</pre>
      *
+     * <p>Each invocation first checks that the store is open (one field read), so a handle kept after
+     * {@link Store#close()} throws {@link IllegalStateException} instead of running freed code.
+     *
      * @throws UnsupportedOperationException for a host function or a function with several results
+     * @throws IllegalStateException         if the store is closed (also thrown by the handle when
+     *                                       invoked after the store was closed)
      */
     public MethodHandle handle() {
-        if (host != null) {
+        store.ensureOpen();
+        if (isHost()) {
             throw new UnsupportedOperationException("handle() is for Wasm functions; call a host function directly");
         }
         if (type.results().size() > 1) {
@@ -196,7 +231,8 @@ public final class Func implements Extern {
         try {
             MethodHandle filter = MethodHandles.lookup().findVirtual(Func.class, check,
                     r == void.class ? MethodType.methodType(void.class) : MethodType.methodType(r, r)).bindTo(this);
-            return MethodHandles.filterReturnValue(bound, filter);
+            // the guard runs before the downcall: use after close throws instead of touching freed memory
+            return MethodHandles.foldArguments(MethodHandles.filterReturnValue(bound, filter), ENSURE_OPEN.bindTo(store));
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
@@ -296,9 +332,11 @@ public final class Func implements Extern {
     // ---- host functions: the upcall ------------------------------------------------------------
 
     private static final MethodHandle DISPATCH;
+    private static final MethodHandle ENSURE_OPEN;
 
     static {
         try {
+            ENSURE_OPEN = MethodHandles.lookup().findVirtual(Store.class, "ensureOpen", MethodType.methodType(void.class));
             DISPATCH = MethodHandles.lookup().findVirtual(Func.class, "dispatch",
                     MethodType.methodType(Object.class, MemorySegment.class, Object[].class));
         } catch (ReflectiveOperationException e) {
@@ -341,7 +379,7 @@ public final class Func implements Extern {
             for (int i = 0; i < raw.length; i++) {
                 args[i] = fromJava(type.params().get(i), raw[i]);
             }
-            Val[] results = host.call(args);
+            Val[] results = runHost(hostWithCaller == null ? null : Instance.forVmctx(vmctx.address()), args);
             if (type.results().isEmpty()) {
                 return null;
             }

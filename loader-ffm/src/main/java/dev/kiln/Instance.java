@@ -216,17 +216,12 @@ public final class Instance {
                 continue;
             }
             long offset = segmentOffset(d.offsetKind(), d.offset());
-            MemorySegment mem = memories[d.memoryIndex()].segment();
+            MemorySegment mem = memories[d.memoryIndex()].rawSegment();
             if (offset + d.length() > mem.byteSize()) {
                 throw new Trap(TrapCode.MEMORY_OUT_OF_BOUNDS);
             }
             MemorySegment.copy(MemorySegment.ofAddress(rodata + d.rodataOffset()).reinterpret(d.length()), 0, mem, offset,
                     d.length());
-        }
-        // the start function (spec §4.5.4 step 16): a trap makes instantiation fail with it
-        if (meta.startFunction() >= 0) {
-            new Func(this, "start", meta.functionType(meta.startFunction()), meta.startFunction(),
-                    module.entryHandle(meta.startFunction(), meta.startTrampoline())).call();
         }
         for (ArtifactMetadata.ExportInfo e : meta.exports()) {
             switch (e.kind()) {
@@ -245,6 +240,12 @@ public final class Instance {
                 }
                 default -> throw new IllegalStateException("export kind " + e.kind());
             }
+        }
+        // the start function (spec §4.5.4 step 16): a trap makes instantiation fail with it. The exports
+        // are complete by now, so host functions it calls can use their Caller.
+        if (meta.startFunction() >= 0) {
+            new Func(this, "start", meta.functionType(meta.startFunction()), meta.startFunction(),
+                    module.entryHandle(meta.startFunction(), meta.startTrampoline())).call();
         }
     }
 
@@ -287,6 +288,57 @@ public final class Instance {
     /** The funcref of function {@code funcIndex}: the address of its record in this VMContext. */
     long funcRef(int funcIndex) {
         return vmctx.address() + recordOffset(funcIndex);
+    }
+
+    private boolean reactorInitialized;
+
+    /**
+     * Initializes a WASI reactor: calls the export {@code _initialize} (a function {@code [] -> []}) if
+     * the module has one, at most once per instance; later calls, and calls on a module without it, do
+     * nothing. The WASI application ABI requires a reactor's {@code _initialize} (which runs C/C++
+     * constructors and sets up libc) to run before any other export is called, so call this right
+     * after instantiating (and after giving WASI the instance's memory), as {@code kiln run --invoke} does.
+     *
+     * <pre>{@code
+     * Instance lib = linker.instantiate(store, reactorModule).initializeReactor();
+     * int r = lib.func("get").call()[0].i32();
+     * }</pre>
+     *
+     * @return this instance
+     * @throws Trap                     if {@code _initialize} traps (it is not called again)
+     * @throws IllegalArgumentException if {@code _initialize} has parameters or results
+     * @throws IllegalStateException    if the store is closed
+     * @see <a href="https://github.com/WebAssembly/WASI/blob/main/legacy/application-abi.md">WASI application ABI</a>
+     */
+    public Instance initializeReactor() {
+        store.ensureOpen();
+        Func init = funcs.get("_initialize");
+        if (init == null || reactorInitialized) {
+            return this;
+        }
+        if (!init.type().params().isEmpty() || !init.type().results().isEmpty()) {
+            throw new IllegalArgumentException("_initialize must have type [] -> [], it is " + init.type());
+        }
+        reactorInitialized = true;
+        init.call();
+        return this;
+    }
+
+    /** The live instance whose VMContext is at {@code address}, or null. */
+    static Instance forVmctx(long address) {
+        return BY_VMCTX.get(address);
+    }
+
+    /**
+     * Memory {@code memidx} of the instance (imported ones first).
+     *
+     * @throws IllegalStateException if the module has no such memory
+     */
+    Memory memoryAt(int memidx) {
+        if (memidx >= memories.length) {
+            throw new IllegalStateException("the module has " + memories.length + " memories, no memory " + memidx);
+        }
+        return memories[memidx];
     }
 
     static void unregister(Store store) {

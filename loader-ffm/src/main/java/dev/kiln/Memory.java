@@ -90,11 +90,141 @@ public final class Memory implements Extern {
     }
 
     /**
-     * A read-write view of the memory's current bytes, valid until the store is closed.
+     * A read-write view of the memory's current bytes, valid until the store is closed: the segment's
+     * scope is the store's, so accessing it afterwards throws {@link IllegalStateException} (the memory
+     * is unmapped then).
      *
      * @throws IllegalStateException if the store is closed
      */
     public MemorySegment segment() {
+        long length = byteSize();
+        return MemorySegment.ofAddress(reservation.base()).reinterpret(length, store.arena(), null);
+    }
+
+    // ---- bytes and strings at guest addresses ---------------------------------------------------
+
+    /**
+     * Checks that {@code [address, address + length)} lies within the memory's current bytes.
+     *
+     * @return the current bytes (without the store's scope: for immediate use only)
+     * @throws IndexOutOfBoundsException naming the address, the length and the memory's size
+     */
+    private MemorySegment checked(long address, long length) {
+        long size = byteSize();
+        if (address < 0 || length < 0 || address > size || length > size - address) {
+            throw new IndexOutOfBoundsException(String.format("memory access at address 0x%x (%d) of %d bytes is out of"
+                    + " bounds of the memory's %d bytes", address, address, length, size));
+        }
+        return rawSegment();
+    }
+
+    /**
+     * Copies {@code length} bytes starting at guest address {@code address}.
+     *
+     * @param address byte address in the memory (a Wasm {@code i32} taken as unsigned)
+     * @throws IndexOutOfBoundsException if the range is not inside the memory; the message names the address
+     * @throws IllegalStateException     if the store is closed
+     */
+    public byte[] read(long address, int length) {
+        MemorySegment m = checked(address, length);
+        return m.asSlice(address, length).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /**
+     * Copies {@code bytes} to guest address {@code address}; nothing is written if they do not fit.
+     *
+     * @throws IndexOutOfBoundsException if the range is not inside the memory; the message names the address
+     * @throws IllegalStateException     if the store is closed
+     */
+    public void write(long address, byte[] bytes) {
+        MemorySegment m = checked(address, bytes.length);
+        MemorySegment.copy(bytes, 0, m, ValueLayout.JAVA_BYTE, address, bytes.length);
+    }
+
+    /**
+     * Decodes the {@code length} bytes at {@code address} as UTF-8 (a pointer and a length, as Rust,
+     * WASI and the component model pass strings).
+     *
+     * @param address byte address of the first byte
+     * @param length  number of bytes (not characters)
+     * @throws IndexOutOfBoundsException if the bytes are not inside the memory; the message names the address
+     * @throws IllegalArgumentException  if they are not valid UTF-8; the message names the address
+     * @throws IllegalStateException     if the store is closed
+     */
+    public String readString(long address, int length) {
+        return decode(address, read(address, length));
+    }
+
+    /**
+     * Encodes {@code s} as UTF-8 at {@code address}, without a terminator; nothing is written if it
+     * does not fit.
+     *
+     * @return the number of bytes written
+     * @throws IndexOutOfBoundsException if the bytes do not fit inside the memory; the message names the address
+     * @throws IllegalStateException     if the store is closed
+     */
+    public int writeString(long address, String s) {
+        byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        write(address, bytes);
+        return bytes.length;
+    }
+
+    /**
+     * Decodes the NUL-terminated UTF-8 string at {@code address} (a C {@code char *}); the NUL is not
+     * part of the result.
+     *
+     * @throws IndexOutOfBoundsException if {@code address} is outside the memory or no NUL byte follows
+     *                                   it before the memory's end; the message names the address
+     * @throws IllegalArgumentException  if the bytes are not valid UTF-8
+     * @throws IllegalStateException     if the store is closed
+     */
+    public String readCString(long address) {
+        MemorySegment m = checked(address, 0);
+        long size = m.byteSize();
+        long end = address;
+        while (end < size && m.get(ValueLayout.JAVA_BYTE, end) != 0) {
+            end++;
+        }
+        if (end == size) {
+            throw new IndexOutOfBoundsException(String.format("no NUL terminator after the string at address 0x%x (%d)"
+                    + " before the end of the memory's %d bytes", address, address, size));
+        }
+        return readString(address, Math.toIntExact(end - address));
+    }
+
+    /**
+     * Encodes {@code s} as UTF-8 followed by a NUL byte at {@code address}; nothing is written if it
+     * does not fit.
+     *
+     * @return the number of bytes written, the NUL included
+     * @throws IllegalArgumentException  if {@code s} contains the character U+0000
+     * @throws IndexOutOfBoundsException if the bytes do not fit inside the memory; the message names the address
+     * @throws IllegalStateException     if the store is closed
+     */
+    public int writeCString(long address, String s) {
+        if (s.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("a C string cannot contain U+0000 (at index " + s.indexOf('\0') + ")");
+        }
+        byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = java.util.Arrays.copyOf(utf8, utf8.length + 1);
+        write(address, bytes);
+        return bytes.length;
+    }
+
+    private static String decode(long address, byte[] bytes) {
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException(String.format("the %d bytes at address 0x%x (%d) are not valid UTF-8",
+                    bytes.length, address, address), e);
+        }
+    }
+
+    /** The current bytes without the store's scope, for the runtime's own short-lived use. */
+    MemorySegment rawSegment() {
         return MemorySegment.ofAddress(reservation.base()).reinterpret(byteSize());
     }
 

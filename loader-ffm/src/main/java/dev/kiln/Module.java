@@ -6,6 +6,7 @@ import dev.kiln.abi.CompileException;
 import dev.kiln.abi.CompilerService;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.Target;
+import dev.kiln.abi.elf.ArtifactChecksum;
 import dev.kiln.abi.elf.ElfFile;
 import dev.kiln.abi.elf.ElfReader;
 import dev.kiln.loader.CodeImage;
@@ -201,9 +202,11 @@ public final class Module {
     }
 
     /**
-     * Loads a precompiled artifact from memory (as written by {@link #serialize()}).
+     * Loads a precompiled artifact from memory (as written by {@link #serialize()}). What is checked
+     * and what is trusted: see {@link #load}.
      *
-     * @throws ArtifactFormatException if the bytes are not a Kiln artifact for this machine
+     * @throws ArtifactFormatException if the bytes are damaged ({@link ArtifactFormatException#isDamaged()})
+     *                                 or not a Kiln artifact for this machine
      */
     public static Module fromArtifact(Engine engine, byte[] artifact) {
         return fromArtifact(engine, artifact, null);
@@ -211,6 +214,7 @@ public final class Module {
 
     private static Module fromArtifact(Engine engine, byte[] artifact, String name) {
         byte[] copy = artifact.clone();
+        ArtifactChecksum.verify(copy, name);
         ElfFile elf = ElfReader.parse(copy, name);
         ArtifactMetadata meta = checkedMetadata(elf, copy, name);
         return new Module(engine, meta, CodeImage.map(copy, elf), copy, null);
@@ -219,11 +223,25 @@ public final class Module {
     /**
      * Loads a precompiled artifact file, mapping its code straight from the file.
      *
+     * <p><b>The file is trusted.</b> An artifact is native code that runs in this process with the
+     * JVM's privileges; Kiln does not and cannot prove that it keeps a guest sandboxed. Load only
+     * artifacts that Kiln wrote ({@link #serialize()}, {@code kiln compile}) and that nobody else could
+     * modify since. What is verified, in this order, before anything runs: the {@code .kiln.checksum}
+     * trailer (a CRC32C of every byte of the file: a damaged file, e.g. a flipped bit or a truncated
+     * copy, is refused as "artifact damaged"; a deliberate edit can recompute it), the ELF structure
+     * (headers, section bounds and overlaps, read-only and non-writable segments), the target
+     * architecture and the CPU features the code needs, and that the metadata's entry points lie
+     * inside {@code .text}. The file is read once for these checks and mapped again for its code, so
+     * it must not change while this method runs. The compiler is not needed.
+     *
      * @throws IOException             if the file cannot be read or mapped
-     * @throws ArtifactFormatException if it is not a Kiln artifact for this machine
+     * @throws ArtifactFormatException if it is damaged ({@link ArtifactFormatException#isDamaged()})
+     *                                 or not a Kiln artifact for this machine; the message names the file
      */
     public static Module load(Engine engine, Path file) throws IOException {
-        ElfFile elf = ElfReader.read(file);
+        byte[] bytes = Files.readAllBytes(file);
+        ArtifactChecksum.verify(bytes, file.toString());
+        ElfFile elf = ElfReader.parse(bytes, file.toString());
         ArtifactMetadata meta = checkedMetadata(elf, null, file.toString());
         return new Module(engine, meta, CodeImage.map(file, elf), null, file);
     }

@@ -192,9 +192,20 @@ public final class Store implements AutoCloseable {
         resources.add(resource);
     }
 
-    /** Frees every instance's native memory: VMContexts and linear memories. Idempotent. */
+    /**
+     * Frees every instance's native memory: VMContexts, linear memories, tables, host functions'
+     * upcall stubs. Idempotent. Afterwards every entry point of the store's objects (calls, handles
+     * from {@link Func#handle()}, segments from {@link Memory#segment()}, globals, tables) throws
+     * {@link IllegalStateException}.
+     *
+     * @throws IllegalStateException if a call into the store is running (a host function closing its
+     *                               own store): the Wasm frames below it still use its memory
+     */
     @Override
     public void close() {
+        if (!closed && storeContext.get(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.ENTRY_FRAME) != 0) {
+            throw new IllegalStateException("cannot close a store while a call into it is running");
+        }
         if (!closed) {
             closed = true;
             Instance.unregister(this);

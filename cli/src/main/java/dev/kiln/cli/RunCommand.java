@@ -28,7 +28,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code kiln run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--invoke NAME] FILE [ARGS...]}:
  * runs a WebAssembly module ({@code .wasm}, {@code .wat}) or a precompiled Kiln artifact, told apart
- * by content, with WASI preview1 ({@link WasiContext}).
+ * by content, with WASI preview1 ({@link WasiContext}). An artifact runs only with
+ * {@code --allow-precompiled} (as in Wasmtime): it is native code, trusted as it is.
  *
  * <p>Without {@code --invoke} the module is a WASI command: its {@code _start} export is called with
  * ARGS as the program's arguments (argv[0] is FILE as given), the environment given by {@code --env}
@@ -38,7 +39,9 @@ import picocli.CommandLine.Parameters;
  *
  * <p>With {@code --invoke NAME} it calls the exported function NAME with ARGS parsed by its
  * parameter types and prints each result on its own line, as {@code wasmtime run --invoke} does:
- * {@code i32}/{@code i64} in signed decimal, {@code f32}/{@code f64} as decimal floats. Integer
+ * {@code i32}/{@code i64} in signed decimal, {@code f32}/{@code f64} as decimal floats. A module
+ * exporting {@code _initialize} (a WASI reactor) has it called once first, as the WASI application
+ * ABI requires ({@link Instance#initializeReactor()}). Integer
  * arguments are decimal or {@code 0x} hexadecimal, signed or (up to 2^32-1 / 2^64-1) unsigned. WASI
  * is available to the function too (the program name is then its only argument).
  *
@@ -71,6 +74,12 @@ final class RunCommand extends KilnCommand {
             description = "Sets an environment variable of the program; NAME alone passes the host's value (if set)."
                     + " Repeatable.")
     List<String> envs = new ArrayList<>();
+
+    @Option(names = "--allow-precompiled",
+            description = "Allows FILE to be a precompiled Kiln artifact (from 'kiln compile'). An artifact is native"
+                    + " code that runs with this process's privileges and is not checked to keep the guest sandboxed:"
+                    + " allow only artifacts you trust. Without it such a file is refused, whatever its name.")
+    boolean allowPrecompiled;
 
     @picocli.CommandLine.Mixin
     BuiltinOptions builtins = new BuiltinOptions(); // --unsafe-intrinsics, --builtin (compile-time builtins)
@@ -138,6 +147,10 @@ final class RunCommand extends KilnCommand {
     @Override
     int execute() throws Exception {
         Input input = Input.read(file);
+        if (input.kind() == Input.Kind.ARTIFACT && !allowPrecompiled) {
+            throw KilnException.error(file + " is a precompiled Kiln artifact, i.e. native code: running one requires"
+                    + " --allow-precompiled (give it only for artifacts you trust)");
+        }
         Module module = input.module(engine(), err(), builtins);
         String name = invoke != null ? invoke : "_start";
         Module.ExportType export = module.exports().stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
@@ -174,6 +187,9 @@ final class RunCommand extends KilnCommand {
             Func func = instance.func(name);
             Val[] results;
             try {
+                if (!name.equals("_initialize")) {
+                    instance.initializeReactor(); // a WASI reactor's constructors run before any other export
+                }
                 results = func.call(values);
             } catch (WasiExit e) {
                 return e.status();

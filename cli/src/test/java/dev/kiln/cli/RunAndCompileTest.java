@@ -60,7 +60,13 @@ class RunAndCompileTest {
         byte[] head = Arrays.copyOf(Files.readAllBytes(artifact), 4);
         assertArrayEquals(new byte[] {0x7F, 'E', 'L', 'F'}, head);
 
-        Cli.Result r = kiln("run", "--invoke", "fac", artifact.toString(), "20");
+        Cli.Result refused = kiln("run", "--invoke", "fac", artifact.toString(), "20");
+        assertEquals(1, refused.exit());
+        assertTrue(refused.err().contains("requires --allow-precompiled"), refused::toString);
+        Path renamed = Files.copy(artifact, artifact.resolveSibling("disguised.wasm"));
+        Cli.Result disguised = kiln("run", "--invoke", "fac", renamed.toString(), "20");
+        assertTrue(disguised.exit() == 1 && disguised.err().contains("requires --allow-precompiled"), disguised::toString);
+        Cli.Result r = kiln("run", "--allow-precompiled", "--invoke", "fac", artifact.toString(), "20");
         assertEquals(0, r.exit(), r::toString);
         assertEquals(factorial(20) + "\n", r.out());
         assertEquals("", r.err());
@@ -74,7 +80,7 @@ class RunAndCompileTest {
         Cli.Result c = kiln("compile", wasm.toString(), "-o", out.toString());
         assertEquals(0, c.exit(), c::toString);
         assertFalse(Files.exists(dir.resolve("fac.kiln")));
-        Cli.Result r = kiln("run", "--invoke", "fac", out.toString(), "10");
+        Cli.Result r = kiln("run", "--allow-precompiled", "--invoke", "fac", out.toString(), "10");
         assertEquals(factorial(10) + "\n", r.out(), r::toString);
     }
 
@@ -260,9 +266,9 @@ class RunAndCompileTest {
 
         Path elf = dir.resolve("junk.kiln");
         Files.write(elf, new byte[] {0x7F, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0});
-        Cli.Result e = kiln("run", elf.toString());
+        Cli.Result e = kiln("run", "--allow-precompiled", elf.toString());
         assertEquals(1, e.exit());
-        assertTrue(e.err().startsWith("Error: " + elf + ": malformed artifact"), e::toString);
+        assertTrue(e.err().startsWith("Error: " + elf + ": artifact damaged"), e::toString);
 
         Path binary = dir.resolve("random.bin");
         Files.write(binary, new byte[] {(byte) 0xC3, 0x28, 0x00, (byte) 0xFF});

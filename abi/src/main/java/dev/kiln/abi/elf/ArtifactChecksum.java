@@ -57,8 +57,9 @@ public final class ArtifactChecksum {
     public static void verify(byte[] artifact, String source) {
         int n = artifact.length;
         if (n < SIZE || !java.util.Arrays.equals(artifact, n - SIZE, n - 4, TAG, 0, TAG.length)) {
-            throw ArtifactFormatException.damaged(source, "(or not a Kiln artifact) it does not end with"
-                    + " the " + SECTION + " trailer (\"KILNCRC1\" and a CRC32C) that Kiln writes; compile the module again");
+            throw ArtifactFormatException.damaged(source, "it does not end with the " + SECTION + " trailer (\"KILNCRC1\""
+                    + " and a CRC32C) that Kiln writes: a truncated or modified file, or not a Kiln artifact; compile the"
+                    + " module again");
         }
         CRC32C crc = new CRC32C();
         crc.update(artifact, 0, n - 4);
