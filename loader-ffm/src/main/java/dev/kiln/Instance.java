@@ -67,6 +67,7 @@ public final class Instance {
         this.module = module;
         ArtifactMetadata meta = module.metadata();
         VMContextLayout layout = meta.layout();
+        checkLimits(store, meta);
         this.vmctx = store.allocate(meta.vmctxSize(), 16);
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.STORE_CONTEXT, store.storeContext().address());
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.LIBC_MPROTECT, MPROTECT.address());
@@ -249,6 +250,22 @@ public final class Instance {
         }
     }
 
+    /** Checks the store's {@link StoreLimits} before anything is allocated, and counts the new objects. */
+    private static void checkLimits(Store store, ArtifactMetadata meta) {
+        StoreLimits limits = store.limits();
+        for (int i = 0; i < meta.memories().size(); i++) {
+            long min = meta.memories().get(i).minPages();
+            if (limits.memorySize() >= 0 && min * Memory.PAGE_SIZE > limits.memorySize()) {
+                throw new ResourceLimitException("defined memory " + i + " needs " + min + " pages (" + min * Memory.PAGE_SIZE
+                        + " bytes) initially, the store's limit is " + limits.memorySize() + " bytes per memory");
+            }
+        }
+        for (ArtifactMetadata.TableInfo t : meta.tables()) {
+            Table.checkLimit(store, t.min());
+        }
+        store.reserve(1, meta.tables().size(), meta.memories().size(), "instantiating the module");
+    }
+
     /** A segment's i32 offset: a constant or the value of an imported global. */
     private long segmentOffset(int kind, long value) {
         if (kind != ArtifactMetadata.GlobalInfo.INIT_CONST) {
@@ -352,6 +369,7 @@ public final class Instance {
      *                               ({@code out of bounds table access}, {@code out of bounds memory access})
      *                               or the start function traps
      * @throws LinkException         if the module has imports (use {@link Linker} or the other overload)
+     * @throws ResourceLimitException if the store's {@link StoreLimits} would be exceeded
      * @throws IllegalStateException if the store is closed
      */
     public static Instance create(Store store, Module module) {
@@ -364,6 +382,7 @@ public final class Instance {
      *
      * @throws LinkException if an import has the wrong kind or type, or belongs to another store
      * @throws Trap          if an active segment does not fit or the start function traps
+     * @throws ResourceLimitException if the store's {@link StoreLimits} would be exceeded
      */
     public static Instance create(Store store, Module module, Extern... imports) {
         return new Instance(store, module, imports);
@@ -560,6 +579,9 @@ public final class Instance {
         static int tableGrow(MemorySegment vmctx, int t, int delta, long init) {
             try {
                 return (int) of(vmctx).tables[t].growRaw(delta & 0xFFFF_FFFFL, init);
+            } catch (ResourceLimitException e) {
+                fail(vmctx, e); // StoreLimits.trapOnGrowFailure: the call ends with the exception
+                return -1;
             } catch (Throwable e) {
                 return -1;
             }

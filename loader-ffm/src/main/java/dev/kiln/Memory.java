@@ -16,6 +16,17 @@ import java.lang.foreign.ValueLayout;
  * int word = bytes.get(ValueLayout.JAVA_INT_UNALIGNED, 16);
  * }</pre>
  *
+ * <p><b>Reservation and commit.</b> Every memory (32-bit index) reserves 8 GiB of address space
+ * ({@code mmap} {@code PROT_NONE}, {@code MAP_NORESERVE}: neither RAM nor swap, and not counted by the
+ * kernel's overcommit accounting), so that it never moves and no bounds-checked access can leave
+ * it. Its current length is made readable and writable with {@code mprotect} ("committed"); growing
+ * commits more of the reservation. Committed pages take physical memory only when first touched
+ * (anonymous memory reads as zero until written), and stay until the store closes: memories never
+ * shrink. So a memory's footprint is the pages the guest has written, at most its length, which is
+ * at most its declared maximum (4 GiB without one) and the store's {@link StoreLimits#memorySize()}
+ * ({@code kiln run -W max-memory-size=BYTES}). The address space of all reservations counts against
+ * {@code ulimit -v}.
+ *
  * <p>Belongs to its store and follows its thread-safety rules. A segment obtained before a
  * {@code grow} stays valid but does not cover the new pages: ask again.
  */
@@ -38,11 +49,17 @@ public final class Memory implements Extern {
         this.def = def;
         this.hasMax = declaredMaxPages >= 0;
         this.maxPages = declaredMaxPages < 0 ? 65536 : Math.min(declaredMaxPages, 65536);
+        // the store's limit lowers the maximum length that memory.grow (generated code and grow()) respects
+        long limitBytes = store.limits().memoryBytes(maxPages * PAGE_SIZE);
+        if (minPages * PAGE_SIZE > limitBytes) {
+            throw new ResourceLimitException("a memory of " + minPages + " pages (" + minPages * PAGE_SIZE
+                    + " bytes) initially is above the store's limit of " + store.limits().memorySize() + " bytes per memory");
+        }
         this.reservation = LinearMemoryReservation.forMemory32(minPages);
         store.own(reservation);
         def.set(ValueLayout.JAVA_LONG, VMMemoryDefinition.BASE, reservation.base());
         def.set(ValueLayout.JAVA_LONG, VMMemoryDefinition.LENGTH, minPages * PAGE_SIZE);
-        def.set(ValueLayout.JAVA_LONG, VMMemoryDefinition.MAX_LENGTH, maxPages * PAGE_SIZE);
+        def.set(ValueLayout.JAVA_LONG, VMMemoryDefinition.MAX_LENGTH, limitBytes);
     }
 
     /**
@@ -51,11 +68,14 @@ public final class Memory implements Extern {
      * @param minPages initial size in 64 KiB pages
      * @param maxPages maximum size in pages, or -1 for none (then 65536, 4 GiB)
      * @throws IllegalArgumentException if the limits are invalid
+     * @throws ResourceLimitException   if the store may create no more memories, or {@code minPages}
+     *                                  is above its {@link StoreLimits#memorySize()}
      */
     public static Memory create(Store store, long minPages, long maxPages) {
         if (minPages < 0 || minPages > 65536 || (maxPages >= 0 && (maxPages < minPages || maxPages > 65536))) {
             throw new IllegalArgumentException("invalid memory limits " + minPages + ".." + maxPages);
         }
+        store.reserve(0, 0, 1, "creating a memory");
         return new Memory(store, store.allocate(VMMemoryDefinition.BYTES, 8), minPages, maxPages);
     }
 
@@ -231,8 +251,9 @@ public final class Memory implements Extern {
     /**
      * Grows the memory by {@code deltaPages} pages of zeros (spec §4.5.3.8 grow).
      *
-     * @return the previous size in pages, or -1 if the maximum would be exceeded or the pages cannot
-     *         be committed (as {@code memory.grow} in Wasm)
+     * @return the previous size in pages, or -1 if the maximum or the store's
+     *         {@link StoreLimits#memorySize()} would be exceeded or the pages cannot be committed (as
+     *         {@code memory.grow} in Wasm)
      * @throws IllegalArgumentException if {@code deltaPages} is negative
      */
     public long grow(long deltaPages) {
@@ -240,7 +261,8 @@ public final class Memory implements Extern {
             throw new IllegalArgumentException("cannot grow by a negative number of pages: " + deltaPages);
         }
         long old = size();
-        if (deltaPages > maxPages - old) {
+        long limitPages = def.get(ValueLayout.JAVA_LONG, VMMemoryDefinition.MAX_LENGTH) / PAGE_SIZE;
+        if (deltaPages > limitPages - old) {
             return -1;
         }
         long newBytes = (old + deltaPages) * PAGE_SIZE;

@@ -119,6 +119,51 @@ public final class Store implements AutoCloseable {
         return t;
     }
 
+    private StoreLimits limits = StoreLimits.defaults();
+    private int instanceCount;
+    private int tableCount;
+    private int memoryCount;
+
+    /**
+     * Sets the store's resource limits; they apply to instances, memories and tables created
+     * afterwards (see {@link StoreLimits}). A new store has {@link StoreLimits#defaults()}.
+     *
+     * @return this store
+     * @throws IllegalStateException if the store is closed
+     */
+    public Store limits(StoreLimits limits) {
+        ensureOpen();
+        this.limits = java.util.Objects.requireNonNull(limits);
+        return this;
+    }
+
+    /** The store's resource limits. */
+    public StoreLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Counts the objects an instantiation creates against the limits, before anything is allocated.
+     *
+     * @throws ResourceLimitException if a count would pass its limit
+     */
+    void reserve(int instances, int tables, int memories, String what) {
+        ensureOpen();
+        check(instanceCount, instances, limits.instances(), "instances", what);
+        check(tableCount, tables, limits.tables(), "tables", what);
+        check(memoryCount, memories, limits.memories(), "memories", what);
+        instanceCount += instances;
+        tableCount += tables;
+        memoryCount += memories;
+    }
+
+    private static void check(int have, int more, int limit, String kind, String what) {
+        if (more > 0 && have + (long) more > limit) {
+            throw new ResourceLimitException(what + " would make " + (have + (long) more) + " " + kind
+                    + " in the store, its limit is " + limit);
+        }
+    }
+
     /** The engine of the store. */
     public Engine engine() {
         return engine;

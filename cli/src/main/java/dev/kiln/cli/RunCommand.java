@@ -7,6 +7,8 @@ import dev.kiln.Linker;
 import dev.kiln.Memory;
 import dev.kiln.Module;
 import dev.kiln.Store;
+import dev.kiln.StoreLimits;
+import dev.kiln.Table;
 import dev.kiln.Val;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.ValType;
@@ -80,6 +82,13 @@ final class RunCommand extends KilnCommand {
                     + " code that runs with this process's privileges and is not checked to keep the guest sandboxed:"
                     + " allow only artifacts you trust. Without it such a file is refused, whatever its name.")
     boolean allowPrecompiled;
+
+    @Option(names = "-W", paramLabel = "KEY=VALUE[,KEY=VALUE...]",
+            description = "Wasm runtime limits, Wasmtime's spelling: max-memory-size=BYTES (each linear memory;"
+                    + " memory.grow beyond it returns -1), max-table-elements=N, max-instances=N, max-tables=N,"
+                    + " max-memories=N, trap-on-grow-failure[=y|n] (table.grow beyond the limit fails the run"
+                    + " instead of returning -1). Repeatable.")
+    List<String> wasmOptions = new ArrayList<>();
 
     @picocli.CommandLine.Mixin
     BuiltinOptions builtins = new BuiltinOptions(); // --unsafe-intrinsics, --builtin (compile-time builtins)
@@ -172,7 +181,8 @@ final class RunCommand extends KilnCommand {
         if (invoke == null) {
             argv.addAll(args);
         }
-        try (WasiContext wasi = wasi(argv); Store store = new Store(module.engine())) {
+        StoreLimits limits = limits(wasmOptions);
+        try (WasiContext wasi = wasi(argv); Store store = new Store(module.engine()).limits(limits)) {
             Linker linker = wasi.define(store, new Linker());
             Instance instance;
             try {
@@ -203,6 +213,55 @@ final class RunCommand extends KilnCommand {
             out.flush();
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The store limits of the {@code -W} options.
+     *
+     * @throws KilnException (usage) for an unknown key or a value that does not parse
+     */
+    static StoreLimits limits(List<String> options) {
+        StoreLimits.Builder b = StoreLimits.builder();
+        for (String option : options) {
+            for (String item : option.split(",")) {
+                int eq = item.indexOf('=');
+                String key = eq < 0 ? item : item.substring(0, eq);
+                String value = eq < 0 ? null : item.substring(eq + 1);
+                try {
+                    switch (key) {
+                        case "max-memory-size" -> b.memorySize(count(value, Long.MAX_VALUE));
+                        case "max-table-elements" -> b.tableElements(count(value, Table.MAX_ENTRIES));
+                        case "max-instances" -> b.instances((int) count(value, Integer.MAX_VALUE));
+                        case "max-tables" -> b.tables((int) count(value, Integer.MAX_VALUE));
+                        case "max-memories" -> b.memories((int) count(value, Integer.MAX_VALUE));
+                        case "trap-on-grow-failure" -> b.trapOnGrowFailure(flag(value));
+                        default -> throw KilnException.usage("-W " + item + ": unknown option " + key + " (supported:"
+                                + " max-memory-size, max-table-elements, max-instances, max-tables, max-memories,"
+                                + " trap-on-grow-failure)");
+                    }
+                } catch (NumberFormatException | NullPointerException e) {
+                    throw KilnException.usage("-W " + item + ": " + key + " takes "
+                            + (key.equals("trap-on-grow-failure") ? "y or n" : "a non-negative integer"));
+                }
+            }
+        }
+        return b.build();
+    }
+
+    private static long count(String value, long max) {
+        long v = parseInteger(java.util.Objects.requireNonNull(value), 64);
+        if (v < 0 || v > max) {
+            throw new NumberFormatException(value);
+        }
+        return v;
+    }
+
+    private static boolean flag(String value) {
+        return switch (value == null ? "y" : value) {
+            case "y", "yes", "true" -> true;
+            case "n", "no", "false" -> false;
+            default -> throw new NumberFormatException(value);
+        };
     }
 
     private static String exportList(Module module) {

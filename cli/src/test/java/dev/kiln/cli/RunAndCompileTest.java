@@ -73,6 +73,29 @@ class RunAndCompileTest {
     }
 
     @Test
+    void maxMemorySizeLimitsMemoryGrow() throws IOException {
+        Path wat = write("grow.wat", """
+                (module (memory 1)
+                  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))
+                """);
+        assertEquals("1\n", kiln("run", "--invoke", "grow", wat.toString(), "3").out());
+        Cli.Result limited = kiln("run", "-W", "max-memory-size=196608", "--invoke", "grow", wat.toString(), "3");
+        assertEquals(0, limited.exit(), limited::toString);
+        assertEquals("-1\n", limited.out(), "4 pages are above 3 pages (196608 bytes)");
+        assertEquals("1\n", kiln("run", "-W", "max-memory-size=196608,max-instances=1", "--invoke", "grow",
+                wat.toString(), "2").out());
+        Cli.Result tooFew = kiln("run", "-W", "max-memories=0", "--invoke", "grow", wat.toString(), "2");
+        assertEquals(1, tooFew.exit(), tooFew::toString);
+        assertTrue(tooFew.err().contains("limit is 0"), tooFew::toString);
+        Cli.Result bad = kiln("run", "-W", "max-memory-size=lots", "--invoke", "grow", wat.toString(), "2");
+        assertEquals(2, bad.exit(), bad::toString);
+        assertTrue(bad.err().contains("max-memory-size takes a non-negative integer"), bad::toString);
+        Cli.Result unknown = kiln("run", "-W", "fuel=10", "--invoke", "grow", wat.toString(), "2");
+        assertEquals(2, unknown.exit(), unknown::toString);
+        assertTrue(unknown.err().contains("unknown option fuel"), unknown::toString);
+    }
+
+    @Test
     void compileHonoursDashOAndTheBinaryFormat() throws IOException {
         Path wasm = dir.resolve("fac.wasm");
         Files.write(wasm, Wat.parseModule(FAC));
