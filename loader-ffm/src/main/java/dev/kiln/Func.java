@@ -4,14 +4,11 @@ import dev.kiln.abi.FuncType;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMStoreContext;
 import dev.kiln.abi.ValType;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -33,19 +30,23 @@ public final class Func implements Extern {
     // a Wasm function: its instance, funcidx and entry downcall
     private final Instance instance;
     private final int funcIndex;
-    private final MethodHandle handle;
+    /** The entry trampoline (Wasm function) or null. */
+    private final MemorySegment entry;
+    /** How the type crosses the native boundary (both kinds of function). */
+    private final CallShape shape;
     // a host function: the Java code (one of the two forms) and its upcall stub
     private final HostFunction host;
     private final HostFunction.WithCaller hostWithCaller;
     private final MemorySegment upcall;
 
-    Func(Instance instance, String name, FuncType type, int funcIndex, MethodHandle handle) {
+    Func(Instance instance, String name, FuncType type, int funcIndex, MemorySegment entry) {
         this.store = instance.store();
         this.name = name;
         this.type = type;
         this.instance = instance;
         this.funcIndex = funcIndex;
-        this.handle = handle;
+        this.entry = entry;
+        this.shape = CallShape.of(type);
         this.host = null;
         this.hostWithCaller = null;
         this.upcall = null;
@@ -57,7 +58,11 @@ public final class Func implements Extern {
         this.type = type;
         this.instance = null;
         this.funcIndex = -1;
-        this.handle = null;
+        this.entry = null;
+        if (type.results().size() > 1) {
+            throw new IllegalArgumentException("host functions with several results are not supported yet: " + type);
+        }
+        this.shape = CallShape.of(type);
         this.host = host;
         this.hostWithCaller = hostWithCaller;
         this.upcall = makeUpcall();
@@ -161,10 +166,9 @@ public final class Func implements Extern {
                 throw Func.<RuntimeException>sneaky(e);
             }
         }
-        List<Object> javaArgs = new ArrayList<>(args.length + 1);
-        javaArgs.add(instance.vmctx());
+        long[] bits = new long[args.length];
         for (int i = 0; i < args.length; i++) {
-            javaArgs.add(toJava(args[i]));
+            bits[i] = store.toBits(args[i]);
         }
         int nResults = type.results().size();
         MemorySegment resultBuffer = null;
@@ -174,7 +178,7 @@ public final class Func implements Extern {
         }
         Object result;
         try {
-            result = handle.invokeWithArguments(javaArgs);
+            result = shape.shape.spreader().invokeExact(entry, instance.vmctx(), shape.toCanonical(bits));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -185,7 +189,7 @@ public final class Func implements Extern {
             return new Val[0];
         }
         if (nResults == 1) {
-            return new Val[] {fromJava(type.results().get(0), result)};
+            return new Val[] {store.fromBits(type.results().get(0), CallShape.unbox(result))};
         }
         // the buffer the trampoline wrote to (a nested call may have replaced the store's buffer)
         resultBuffer = MemorySegment.ofAddress(store.storeContext().get(ValueLayout.JAVA_LONG, VMStoreContext.RESULTS))
@@ -224,7 +228,7 @@ public final class Func implements Extern {
         if (type.results().size() > 1) {
             throw new UnsupportedOperationException("handle() needs at most one result; use call() for " + type);
         }
-        MethodHandle bound = MethodHandles.insertArguments(handle, 0, instance.vmctx());
+        MethodHandle bound = shape.typed(shape.entry(entry), instance.vmctx());
         Class<?> r = bound.type().returnType();
         String check = r == void.class ? "checkVoid" : r == int.class ? "checkInt" : r == long.class ? "checkLong"
                 : r == float.class ? "checkFloat" : "checkDouble";
@@ -286,52 +290,10 @@ public final class Func implements Extern {
         throw (T) t;
     }
 
-    private Object toJava(Val v) {
-        return switch (v.type()) {
-            case I32 -> (int) v.bits();
-            case I64, FUNCREF -> v.bits();
-            case EXTERNREF -> store.externHandle(v.ref());
-            case F32 -> Float.intBitsToFloat((int) v.bits());
-            case F64 -> Double.longBitsToDouble(v.bits());
-            default -> throw new IllegalArgumentException(v.type() + " values are not supported yet");
-        };
-    }
-
-    private Val fromJava(ValType t, Object o) {
-        return switch (t) {
-            case I32 -> Val.i32((Integer) o);
-            case I64 -> Val.i64((Long) o);
-            case FUNCREF -> new Val(t, (Long) o);
-            case EXTERNREF -> store.fromBits(t, (Long) o);
-            case F32 -> new Val(ValType.F32, Float.floatToRawIntBits((Float) o) & 0xFFFF_FFFFL);
-            case F64 -> new Val(ValType.F64, Double.doubleToRawLongBits((Double) o));
-            default -> throw new IllegalStateException(t + " values are not supported yet");
-        };
-    }
-
-    static MemoryLayout layout(ValType t) {
-        return switch (t) {
-            case I32 -> ValueLayout.JAVA_INT;
-            case I64, FUNCREF, EXTERNREF -> ValueLayout.JAVA_LONG;
-            case F32 -> ValueLayout.JAVA_FLOAT;
-            case F64 -> ValueLayout.JAVA_DOUBLE;
-            default -> throw new IllegalArgumentException(t + " values cannot cross the host boundary yet");
-        };
-    }
-
-    private static Class<?> carrier(ValType t) {
-        return switch (t) {
-            case I32 -> int.class;
-            case I64, FUNCREF, EXTERNREF -> long.class;
-            case F32 -> float.class;
-            case F64 -> double.class;
-            default -> throw new IllegalArgumentException(t + " values cannot cross the host boundary yet");
-        };
-    }
-
     // ---- host functions: the upcall ------------------------------------------------------------
 
-    private static final MethodHandle DISPATCH;
+    /** {@code (Func, MemorySegment vmctx, Object[] canonical) -> Object}: the upcall target of every shape. */
+    static final MethodHandle DISPATCH;
     private static final MethodHandle ENSURE_OPEN;
 
     static {
@@ -344,27 +306,14 @@ public final class Func implements Extern {
         }
     }
 
-    /** Builds the upcall stub {@code (vmctx, params...) -> result} that runs this host function. */
+    /**
+     * Builds the upcall stub {@code (vmctx, params...) -> result} that runs this host function. The
+     * stub is this function's own (freed with the store); its descriptor and Java target are those of
+     * the signature's canonical {@link CallShape}, shared by every host function of that shape.
+     */
     private MemorySegment makeUpcall() {
-        List<ValType> params = type.params();
-        if (type.results().size() > 1) {
-            throw new IllegalArgumentException("host functions with several results are not supported yet: " + type);
-        }
-        MemoryLayout[] argLayouts = new MemoryLayout[params.size() + 1];
-        Class<?>[] argTypes = new Class<?>[params.size() + 1];
-        argLayouts[0] = ValueLayout.ADDRESS;
-        argTypes[0] = MemorySegment.class;
-        for (int i = 0; i < params.size(); i++) {
-            argLayouts[i + 1] = layout(params.get(i));
-            argTypes[i + 1] = carrier(params.get(i));
-        }
-        FunctionDescriptor fd = type.results().isEmpty() ? FunctionDescriptor.ofVoid(argLayouts)
-                : FunctionDescriptor.of(layout(type.results().get(0)), argLayouts);
-        Class<?> ret = type.results().isEmpty() ? void.class : carrier(type.results().get(0));
-        MethodHandle mh = DISPATCH.bindTo(this)
-                .asCollector(Object[].class, params.size())
-                .asType(MethodType.methodType(ret, argTypes));
-        return java.lang.foreign.Linker.nativeLinker().upcallStub(mh, fd, store.arena());
+        return java.lang.foreign.Linker.nativeLinker().upcallStub(shape.shape.upcallTarget().bindTo(this),
+                shape.shape.descriptor(), store.arena());
     }
 
     /**
@@ -375,9 +324,10 @@ public final class Func implements Extern {
     @SuppressWarnings("unused")
     private Object dispatch(MemorySegment vmctx, Object[] raw) {
         try {
-            Val[] args = new Val[raw.length];
-            for (int i = 0; i < raw.length; i++) {
-                args[i] = fromJava(type.params().get(i), raw[i]);
+            List<ValType> params = type.params();
+            Val[] args = new Val[params.size()];
+            for (int i = 0; i < args.length; i++) {
+                args[i] = store.fromBits(params.get(i), shape.paramBits(raw, i));
             }
             Val[] results = runHost(hostWithCaller == null ? null : Instance.forVmctx(vmctx.address()), args);
             if (type.results().isEmpty()) {
@@ -387,14 +337,11 @@ public final class Func implements Extern {
                 throw new IllegalStateException("host function returned " + java.util.Arrays.toString(results)
                         + ", its type is " + type);
             }
-            return toJava(results[0]);
+            return shape.resultObject(store.toBits(results[0]));
         } catch (Throwable t) {
             store.setPendingException(t);
             store.storeContext().set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.HOST_EXCEPTION.code());
-            if (type.results().isEmpty()) {
-                return null;
-            }
-            return toJava(new Val(type.results().get(0), 0));
+            return type.results().isEmpty() ? null : shape.resultObject(0);
         }
     }
 

@@ -227,7 +227,7 @@ public final class Instance {
         for (ArtifactMetadata.ExportInfo e : meta.exports()) {
             switch (e.kind()) {
                 case ArtifactMetadata.ExportInfo.FUNC -> funcs.put(e.name(), new Func(this, e.name(),
-                        meta.functionType(e.index()), e.index(), module.entryHandle(e.index(), e.trampolineOffset())));
+                        meta.functionType(e.index()), e.index(), module.entryPoint(e.trampolineOffset())));
                 case 1 -> tableExports.put(e.name(), tables[e.index()]);
                 case 2 -> memoryExports.put(e.name(), memories[e.index()]);
                 case 3 -> {
@@ -246,7 +246,7 @@ public final class Instance {
         // are complete by now, so host functions it calls can use their Caller.
         if (meta.startFunction() >= 0) {
             new Func(this, "start", meta.functionType(meta.startFunction()), meta.startFunction(),
-                    module.entryHandle(meta.startFunction(), meta.startTrampoline())).call();
+                    module.entryPoint(meta.startTrampoline())).call();
         }
     }
 

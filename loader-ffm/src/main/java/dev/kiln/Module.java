@@ -11,18 +11,12 @@ import dev.kiln.abi.elf.ElfFile;
 import dev.kiln.abi.elf.ElfReader;
 import dev.kiln.loader.CodeImage;
 import java.io.IOException;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.ref.Cleaner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A compiled WebAssembly module: machine code mapped read+execute and the metadata needed to
@@ -46,7 +40,6 @@ public final class Module {
     private final CodeImage code;
     private final byte[] artifact;   // null when mapped from a file
     private final Path file;         // null when mapped from bytes
-    private final ConcurrentHashMap<Integer, MethodHandle> entryHandles = new ConcurrentHashMap<>();
 
     private Module(Engine engine, ArtifactMetadata metadata, CodeImage code, byte[] artifact, Path file) {
         this.engine = engine;
@@ -352,29 +345,11 @@ public final class Module {
         return code.elf().section(".rodata").map(sec -> code.image().address() + sec.addr()).orElse(0L);
     }
 
-    /** The downcall handle of the entry trampoline of function {@code funcIndex}: {@code (vmctx, params...) -> result}. */
-    MethodHandle entryHandle(int funcIndex, int trampolineOffset) {
-        return entryHandles.computeIfAbsent(funcIndex, i -> {
-            FuncType t = metadata.functionType(i);
-            List<MemoryLayout> args = new ArrayList<>();
-            args.add(ValueLayout.ADDRESS);
-            for (var p : t.params()) {
-                args.add(layout(p));
-            }
-            FunctionDescriptor fd = t.results().size() != 1
-                    ? FunctionDescriptor.ofVoid(args.toArray(new MemoryLayout[0]))
-                    : FunctionDescriptor.of(layout(t.results().get(0)), args.toArray(new MemoryLayout[0]));
-            return Linker.nativeLinker().downcallHandle(code.address(trampolineOffset), fd);
-        });
-    }
-
-    private static MemoryLayout layout(dev.kiln.abi.ValType t) {
-        return switch (t) {
-            case I32 -> ValueLayout.JAVA_INT;
-            case I64, FUNCREF, EXTERNREF -> ValueLayout.JAVA_LONG;
-            case F32 -> ValueLayout.JAVA_FLOAT;
-            case F64 -> ValueLayout.JAVA_DOUBLE;
-            default -> throw new UnsupportedOperationException(t + " values cannot cross the host boundary yet");
-        };
+    /**
+     * The entry trampoline at {@code trampolineOffset} in {@code .text}, {@code (vmctx, params...) -> result}
+     * in the C convention; {@link CallShape} makes the downcall.
+     */
+    java.lang.foreign.MemorySegment entryPoint(int trampolineOffset) {
+        return code.address(trampolineOffset);
     }
 }
