@@ -52,6 +52,7 @@ final class CallShape {
         /** 'V' void, 'J' long in rax, 'D' double in xmm0. */
         final char result;
         private volatile MethodHandle downcall;
+        private volatile MethodHandle criticalDowncall;
         private volatile MethodHandle spreader;
         private volatile MethodHandle upcallTarget;
 
@@ -91,6 +92,16 @@ final class CallShape {
             if (h == null) {
                 h = Linker.nativeLinker().downcallHandle(descriptor());
                 downcall = h;
+            }
+            return h;
+        }
+
+        /** The same as a critical downcall ({@link Linker.Option#critical}): no thread-state transition. */
+        MethodHandle criticalDowncall() {
+            MethodHandle h = criticalDowncall;
+            if (h == null) {
+                h = Linker.nativeLinker().downcallHandle(descriptor(), Linker.Option.critical(false));
+                criticalDowncall = h;
             }
             return h;
         }
@@ -200,9 +211,12 @@ final class CallShape {
         return SHAPES.size();
     }
 
-    /** The entry downcall bound to {@code entry}: {@code (MemorySegment vmctx, canonical...) -> result}. */
-    MethodHandle entry(MemorySegment entry) {
-        return MethodHandles.insertArguments(shape.downcall(), 0, entry);
+    /**
+     * The entry downcall bound to {@code entry}: {@code (MemorySegment vmctx, canonical...) -> result};
+     * {@code critical} for a critical downcall.
+     */
+    MethodHandle entry(MemorySegment entry, boolean critical) {
+        return MethodHandles.insertArguments(critical ? shape.criticalDowncall() : shape.downcall(), 0, entry);
     }
 
     // ---- Func.call and dispatch: values as raw 64-bit patterns --------------------------------------

@@ -221,6 +221,44 @@ public final class Func implements Extern {
      *                                       invoked after the store was closed)
      */
     public MethodHandle handle() {
+        return typedHandle(false);
+    }
+
+    /**
+     * Like {@link #handle()}, through a critical downcall ({@link java.lang.foreign.Linker.Option#critical
+     * Linker.Option.critical(false)}): the thread stays in the Java state, which saves the two
+     * thread-state transitions of an ordinary downcall (several nanoseconds per call). The price: while
+     * the function runs, the JVM cannot reach a safepoint, so garbage collection and every other
+     * thread that needs one wait for it. Use it only for functions that return quickly.
+     *
+     * <p>Wasm code running in a critical downcall must never call into Java, so only modules that
+     * provably cannot are accepted: no imported functions, no tables and no element segments (table
+     * operations are calls into the runtime's Java code); {@link #isCritical()} says whether the
+     * function's module qualifies. A finer, per-export test needs the compiler to record each
+     * export's call graph in the artifact.
+     *
+     * @throws UnsupportedOperationException if the module may call into Java, for a host function, or
+     *                                       a function with several results
+     * @throws IllegalStateException         if the store is closed (also thrown by the handle when
+     *                                       invoked after the store was closed)
+     */
+    public MethodHandle criticalHandle() {
+        if (!isCritical()) {
+            throw new UnsupportedOperationException(name + ": its module may call into Java (it imports functions,"
+                    + " or has tables or element segments), which a critical downcall must never do; use handle()");
+        }
+        return typedHandle(true);
+    }
+
+    /**
+     * Whether {@link #criticalHandle()} may be used: a Wasm function of a module without imported
+     * functions, tables and element segments, whose code therefore never calls into Java.
+     */
+    public boolean isCritical() {
+        return instance != null && instance.module().neverCallsHost();
+    }
+
+    private MethodHandle typedHandle(boolean critical) {
         store.ensureOpen();
         if (isHost()) {
             throw new UnsupportedOperationException("handle() is for Wasm functions; call a host function directly");
@@ -228,7 +266,7 @@ public final class Func implements Extern {
         if (type.results().size() > 1) {
             throw new UnsupportedOperationException("handle() needs at most one result; use call() for " + type);
         }
-        MethodHandle bound = shape.typed(shape.entry(entry), instance.vmctx());
+        MethodHandle bound = shape.typed(shape.entry(entry, critical), instance.vmctx());
         Class<?> r = bound.type().returnType();
         String check = r == void.class ? "checkVoid" : r == int.class ? "checkInt" : r == long.class ? "checkLong"
                 : r == float.class ? "checkFloat" : "checkDouble";

@@ -152,6 +152,7 @@ public final class Instance {
                     vmctx.address(), 0, meta.types().get(meta.functions().get(k).typeIndex()));
         }
         BY_VMCTX.put(vmctx.address(), this);
+        store.registered(vmctx.address());
 
         // tables, imported ones first
         int importedTables = tableList.size();
@@ -358,8 +359,11 @@ public final class Instance {
         return memories[memidx];
     }
 
-    static void unregister(Store store) {
-        BY_VMCTX.values().removeIf(i -> i.store == store);
+    /** Forgets the instances whose VMContexts are at {@code vmctxAddresses} (their store is closing). */
+    static void unregister(java.util.List<Long> vmctxAddresses) {
+        for (Long address : vmctxAddresses) {
+            BY_VMCTX.remove(address);
+        }
     }
 
     /**

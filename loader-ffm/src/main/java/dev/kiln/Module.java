@@ -336,6 +336,23 @@ public final class Module {
         return metadata;
     }
 
+    /**
+     * Whether no code of the module can call into Java: it imports no functions (host functions or
+     * other instances' functions that might), and has no tables and element segments (the table
+     * operations are libcalls into Java, and only tables let funcrefs from elsewhere be called).
+     */
+    boolean neverCallsHost() {
+        if (metadata.importedFunctions() > 0 || !metadata.tables().isEmpty() || !metadata.elements().isEmpty()) {
+            return false;
+        }
+        for (ArtifactMetadata.ImportInfo i : metadata.imports()) {
+            if (i.kind() == 1) { // an imported table
+                return false;
+            }
+        }
+        return true;
+    }
+
     CodeImage code() {
         return code;
     }

@@ -119,6 +119,13 @@ public final class Store implements AutoCloseable {
         return t;
     }
 
+    /** VMContext addresses of the store's instances, to unregister on close. */
+    private final java.util.List<Long> instanceAddresses = new java.util.ArrayList<>();
+
+    void registered(long vmctxAddress) {
+        instanceAddresses.add(vmctxAddress);
+    }
+
     private StoreLimits limits = StoreLimits.defaults();
     private int instanceCount;
     private int tableCount;
@@ -253,7 +260,8 @@ public final class Store implements AutoCloseable {
         }
         if (!closed) {
             closed = true;
-            Instance.unregister(this);
+            Instance.unregister(instanceAddresses);
+            instanceAddresses.clear();
             for (long a : allocations) {
                 dev.kiln.loader.LibC.free(a);
             }

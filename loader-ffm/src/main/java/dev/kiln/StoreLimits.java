@@ -50,9 +50,11 @@ public record StoreLimits(long memorySize, long tableElements, int instances, in
         }
     }
 
+    private static final StoreLimits DEFAULTS = new StoreLimits(-1, -1, DEFAULT_COUNT, DEFAULT_COUNT, DEFAULT_COUNT, false);
+
     /** The limits of a new store: no size limits, {@value #DEFAULT_COUNT} of each kind of object. */
     public static StoreLimits defaults() {
-        return builder().build();
+        return DEFAULTS;
     }
 
     /** A builder starting from {@link #defaults()}. */
