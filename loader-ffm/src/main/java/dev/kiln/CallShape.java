@@ -51,17 +51,25 @@ final class CallShape {
         final boolean stackAsLong;
         /** 'V' void, 'J' long in rax, 'D' double in xmm0. */
         final char result;
+        /** Whether a pointer to the results area follows the VMContext (host functions with several results). */
+        final boolean resultsPointer;
         private volatile MethodHandle downcall;
         private volatile MethodHandle criticalDowncall;
         private volatile MethodHandle spreader;
         private volatile MethodHandle upcallTarget;
 
-        Shape(int ints, int floats, int stack, boolean stackAsLong, char result) {
+        Shape(int ints, int floats, int stack, boolean stackAsLong, char result, boolean resultsPointer) {
             this.ints = ints;
             this.floats = floats;
             this.stack = stack;
             this.stackAsLong = stack > 0 && stackAsLong;
             this.result = result;
+            this.resultsPointer = resultsPointer;
+        }
+
+        /** Pointer arguments before the canonical ones: the VMContext, and the results area if any. */
+        int lead() {
+            return resultsPointer ? 2 : 1;
         }
 
         int arity() {
@@ -77,10 +85,12 @@ final class CallShape {
         }
 
         FunctionDescriptor descriptor() {
-            MemoryLayout[] args = new MemoryLayout[1 + arity()];
-            args[0] = ValueLayout.ADDRESS;
+            MemoryLayout[] args = new MemoryLayout[lead() + arity()];
+            for (int k = 0; k < lead(); k++) {
+                args[k] = ValueLayout.ADDRESS;
+            }
             for (int k = 0; k < arity(); k++) {
-                args[1 + k] = carrier(k) == long.class ? ValueLayout.JAVA_LONG : ValueLayout.JAVA_DOUBLE;
+                args[lead() + k] = carrier(k) == long.class ? ValueLayout.JAVA_LONG : ValueLayout.JAVA_DOUBLE;
             }
             return result == 'V' ? FunctionDescriptor.ofVoid(args)
                     : FunctionDescriptor.of(result == 'J' ? ValueLayout.JAVA_LONG : ValueLayout.JAVA_DOUBLE, args);
@@ -117,17 +127,23 @@ final class CallShape {
             return h;
         }
 
-        /** {@code (Func, MemorySegment vmctx, canonical...) -> result} running {@link Func#dispatch}. */
+        /**
+         * {@code (Func, MemorySegment vmctx, canonical...) -> result} running {@link Func#dispatch}, or
+         * {@code (Func, MemorySegment vmctx, MemorySegment results, canonical...) -> void} running
+         * {@link Func#dispatchSeveral}.
+         */
         MethodHandle upcallTarget() {
             MethodHandle h = upcallTarget;
             if (h == null) {
-                Class<?>[] params = new Class<?>[2 + arity()];
+                Class<?>[] params = new Class<?>[1 + lead() + arity()];
                 params[0] = Func.class;
-                params[1] = MemorySegment.class;
-                for (int k = 0; k < arity(); k++) {
-                    params[2 + k] = carrier(k);
+                for (int k = 0; k < lead(); k++) {
+                    params[1 + k] = MemorySegment.class;
                 }
-                h = Func.DISPATCH.asCollector(Object[].class, arity())
+                for (int k = 0; k < arity(); k++) {
+                    params[1 + lead() + k] = carrier(k);
+                }
+                h = (resultsPointer ? Func.DISPATCH_SEVERAL : Func.DISPATCH).asCollector(Object[].class, arity())
                         .asType(MethodType.methodType(resultCarrier(), params));
                 upcallTarget = h;
             }
@@ -137,12 +153,12 @@ final class CallShape {
         @Override
         public boolean equals(Object o) {
             return o instanceof Shape s && s.ints == ints && s.floats == floats && s.stack == stack
-                    && s.stackAsLong == stackAsLong && s.result == result;
+                    && s.stackAsLong == stackAsLong && s.result == result && s.resultsPointer == resultsPointer;
         }
 
         @Override
         public int hashCode() {
-            return ((ints * 16 + floats) * 4096 + stack) * 8 + (stackAsLong ? 4 : 0) + result;
+            return (((ints * 16 + floats) * 4096 + stack) * 8 + (stackAsLong ? 4 : 0) + result) * 2 + (resultsPointer ? 1 : 0);
         }
     }
 
@@ -164,6 +180,23 @@ final class CallShape {
      * @throws IllegalArgumentException for v128 parameters or results, which cannot cross yet
      */
     static CallShape of(FuncType type) {
+        return of(type, false);
+    }
+
+    /**
+     * The canonical passing of a host function of {@code type}: with several results, a pointer to the
+     * import adapter's results area follows the VMContext (and takes an integer register).
+     *
+     * @throws IllegalArgumentException for v128 parameters or results, which cannot cross yet
+     */
+    static CallShape upcall(FuncType type) {
+        for (ValType r : type.results()) {
+            floatClass(r); // refuses results that cannot cross the boundary, several as one
+        }
+        return of(type, type.results().size() > 1);
+    }
+
+    private static CallShape of(FuncType type, boolean resultsPointer) {
         List<ValType> params = type.params();
         int n = params.size();
         boolean[] isFloat = new boolean[n];
@@ -177,7 +210,8 @@ final class CallShape {
                 ints++;
             }
         }
-        int intRegs = Math.min(ints, INT_REGS);
+        int intRegLimit = resultsPointer ? INT_REGS - 1 : INT_REGS;
+        int intRegs = Math.min(ints, intRegLimit);
         int floatRegs = Math.min(floats, FLOAT_REGS);
         int[] slot = new int[n];
         int nextInt = 0;
@@ -194,7 +228,7 @@ final class CallShape {
         }
         List<ValType> results = type.results();
         char result = results.size() != 1 ? 'V' : floatClass(results.get(0)) ? 'D' : 'J';
-        Shape key = new Shape(intRegs, floatRegs, n - intRegs - floatRegs, intRegs == INT_REGS, result);
+        Shape key = new Shape(intRegs, floatRegs, n - intRegs - floatRegs, intRegs == intRegLimit, result, resultsPointer);
         return new CallShape(type, SHAPES.computeIfAbsent(key, k -> k), slot);
     }
 

@@ -59,10 +59,7 @@ public final class Func implements Extern {
         this.instance = null;
         this.funcIndex = -1;
         this.entry = null;
-        if (type.results().size() > 1) {
-            throw new IllegalArgumentException("host functions with several results are not supported yet: " + type);
-        }
-        this.shape = CallShape.of(type);
+        this.shape = CallShape.upcall(type);
         this.host = host;
         this.hostWithCaller = hostWithCaller;
         this.upcall = makeUpcall();
@@ -332,6 +329,8 @@ public final class Func implements Extern {
 
     /** {@code (Func, MemorySegment vmctx, Object[] canonical) -> Object}: the upcall target of every shape. */
     static final MethodHandle DISPATCH;
+    /** {@code (Func, MemorySegment vmctx, MemorySegment results, Object[] canonical) -> void}: for several results. */
+    static final MethodHandle DISPATCH_SEVERAL;
     private static final MethodHandle ENSURE_OPEN;
 
     static {
@@ -339,15 +338,19 @@ public final class Func implements Extern {
             ENSURE_OPEN = MethodHandles.lookup().findVirtual(Store.class, "ensureOpen", MethodType.methodType(void.class));
             DISPATCH = MethodHandles.lookup().findVirtual(Func.class, "dispatch",
                     MethodType.methodType(Object.class, MemorySegment.class, Object[].class));
+            DISPATCH_SEVERAL = MethodHandles.lookup().findVirtual(Func.class, "dispatchSeveral",
+                    MethodType.methodType(void.class, MemorySegment.class, MemorySegment.class, Object[].class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     /**
-     * Builds the upcall stub {@code (vmctx, params...) -> result} that runs this host function. The
-     * stub is this function's own (freed with the store); its descriptor and Java target are those of
-     * the signature's canonical {@link CallShape}, shared by every host function of that shape.
+     * Builds the upcall stub that runs this host function: {@code (vmctx, params...) -> result}, or for
+     * several results {@code void (vmctx, results*, params...)} where {@code results} points to 8 bytes
+     * per result, in order (the import adapter's results area). The stub is this function's own (freed
+     * with the store); its descriptor and Java target are those of the signature's canonical
+     * {@link CallShape}, shared by every host function of that shape.
      */
     private MemorySegment makeUpcall() {
         return java.lang.foreign.Linker.nativeLinker().upcallStub(shape.shape.upcallTarget().bindTo(this),
@@ -361,6 +364,38 @@ public final class Func implements Extern {
      */
     @SuppressWarnings("unused")
     private Object dispatch(MemorySegment vmctx, Object[] raw) {
+        Val[] results = invokeHost(vmctx, raw);
+        if (type.results().isEmpty()) {
+            return null;
+        }
+        return shape.resultObject(results == null ? 0 : store.toBits(results[0]));
+    }
+
+    /**
+     * Runs in the upcall of a host function with several results: writes them as 8-byte slots to
+     * {@code results}; like {@link #dispatch}, never lets anything escape into native code.
+     */
+    @SuppressWarnings("unused")
+    private void dispatchSeveral(MemorySegment vmctx, MemorySegment results, Object[] raw) {
+        Val[] out = invokeHost(vmctx, raw);
+        if (out == null) {
+            return; // the host function threw: the trap code is set, the adapter unwinds
+        }
+        try {
+            MemorySegment area = results.reinterpret(8L * out.length);
+            for (int k = 0; k < out.length; k++) {
+                area.set(ValueLayout.JAVA_LONG, 8L * k, store.toBits(out[k]));
+            }
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    /**
+     * Calls the host function with the upcall's canonical arguments; its results checked against the
+     * type, or {@code null} after {@link #fail}.
+     */
+    private Val[] invokeHost(MemorySegment vmctx, Object[] raw) {
         try {
             List<ValType> params = type.params();
             Val[] args = new Val[params.size()];
@@ -368,19 +403,25 @@ public final class Func implements Extern {
                 args[i] = store.fromBits(params.get(i), shape.paramBits(raw, i));
             }
             Val[] results = runHost(hostWithCaller == null ? null : Instance.forVmctx(vmctx.address()), args);
-            if (type.results().isEmpty()) {
-                return null;
+            boolean ok = type.results().isEmpty() || results != null && results.length == type.results().size();
+            for (int k = 0; ok && k < type.results().size(); k++) {
+                ok = results[k] != null && results[k].type() == type.results().get(k);
             }
-            if (results == null || results.length != 1 || results[0].type() != type.results().get(0)) {
+            if (!ok) {
                 throw new IllegalStateException("host function returned " + java.util.Arrays.toString(results)
                         + ", its type is " + type);
             }
-            return shape.resultObject(store.toBits(results[0]));
+            return results;
         } catch (Throwable t) {
-            store.setPendingException(t);
-            store.storeContext().set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.HOST_EXCEPTION.code());
-            return type.results().isEmpty() ? null : shape.resultObject(0);
+            fail(t);
+            return null;
         }
+    }
+
+    /** Parks {@code t} in the store and sets the trap code the import adapter unwinds on. */
+    private void fail(Throwable t) {
+        store.setPendingException(t);
+        store.storeContext().set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.HOST_EXCEPTION.code());
     }
 
     @Override

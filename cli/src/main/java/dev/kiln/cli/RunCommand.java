@@ -83,15 +83,12 @@ final class RunCommand extends KilnCommand {
                     + " allow only artifacts you trust. Without it such a file is refused, whatever its name.")
     boolean allowPrecompiled;
 
-    @Option(names = "-W", paramLabel = "KEY=VALUE[,KEY=VALUE...]",
-            description = "Wasm runtime limits, Wasmtime's spelling: max-memory-size=BYTES (each linear memory;"
-                    + " memory.grow beyond it returns -1), max-table-elements=N, max-instances=N, max-tables=N,"
-                    + " max-memories=N, trap-on-grow-failure[=y|n] (table.grow beyond the limit fails the run"
-                    + " instead of returning -1). Repeatable.")
-    List<String> wasmOptions = new ArrayList<>();
 
     @picocli.CommandLine.Mixin
     BuiltinOptions builtins = new BuiltinOptions(); // --unsafe-intrinsics, --builtin (compile-time builtins)
+
+    @picocli.CommandLine.Mixin
+    LinkOptions links = new LinkOptions(); // --preload NAME=FILE, -W unknown-imports-trap
 
     @Parameters(index = "0", paramLabel = "FILE", description = "A .wasm or .wat module, or a Kiln artifact from 'kiln compile'.")
     Path file;
@@ -156,10 +153,7 @@ final class RunCommand extends KilnCommand {
     @Override
     int execute() throws Exception {
         Input input = Input.read(file);
-        if (input.kind() == Input.Kind.ARTIFACT && !allowPrecompiled) {
-            throw KilnException.error(file + " is a precompiled Kiln artifact, i.e. native code: running one requires"
-                    + " --allow-precompiled (give it only for artifacts you trust)");
-        }
+        input.checkPrecompiledAllowed(allowPrecompiled);
         Module module = input.module(engine(), err(), builtins);
         String name = invoke != null ? invoke : "_start";
         Module.ExportType export = module.exports().stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
@@ -181,15 +175,17 @@ final class RunCommand extends KilnCommand {
         if (invoke == null) {
             argv.addAll(args);
         }
-        StoreLimits limits = limits(wasmOptions);
+        StoreLimits limits = limits(links.wasmOptions);
         try (WasiContext wasi = wasi(argv); Store store = new Store(module.engine()).limits(limits)) {
             Linker linker = wasi.define(store, new Linker());
+            links.define(store, linker, module, err(), allowPrecompiled);
             Instance instance;
             try {
                 instance = linker.instantiate(store, module);
             } catch (LinkException e) {
                 throw KilnException.error(file + ": " + e.getMessage() + " (kiln run provides only the "
-                        + WasiContext.MODULE + " functions)");
+                        + WasiContext.MODULE + " functions; --preload NAME=FILE links another module's exports, -W unknown-imports-trap=y"
+                        + " stubs missing functions)");
             }
             if (instance.exports().get("memory") instanceof Memory memory) {
                 wasi.bind(memory);
@@ -216,9 +212,10 @@ final class RunCommand extends KilnCommand {
     }
 
     /**
-     * The store limits of the {@code -W} options.
+     * The store limits of the {@code -W} options ({@link LinkOptions} holds them; its keys, such as
+     * {@code unknown-imports-trap}, are left to it).
      *
-     * @throws KilnException (usage) for an unknown key or a value that does not parse
+     * @throws KilnException (usage) for a limit value that does not parse
      */
     static StoreLimits limits(List<String> options) {
         StoreLimits.Builder b = StoreLimits.builder();
@@ -235,9 +232,9 @@ final class RunCommand extends KilnCommand {
                         case "max-tables" -> b.tables((int) count(value, Integer.MAX_VALUE));
                         case "max-memories" -> b.memories((int) count(value, Integer.MAX_VALUE));
                         case "trap-on-grow-failure" -> b.trapOnGrowFailure(flag(value));
-                        default -> throw KilnException.usage("-W " + item + ": unknown option " + key + " (supported:"
-                                + " max-memory-size, max-table-elements, max-instances, max-tables, max-memories,"
-                                + " trap-on-grow-failure)");
+                        default -> {
+                            // LinkOptions' keys, checked there
+                        }
                     }
                 } catch (NumberFormatException | NullPointerException e) {
                     throw KilnException.usage("-W " + item + ": " + key + " takes "
