@@ -4,14 +4,11 @@ import dev.kiln.abi.FuncType;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMStoreContext;
 import dev.kiln.abi.ValType;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -33,36 +30,39 @@ public final class Func implements Extern {
     // a Wasm function: its instance, funcidx and entry downcall
     private final Instance instance;
     private final int funcIndex;
-    private final MethodHandle handle;
-    // a host function: the Java code and its upcall stub, made when an instance first imports it
+    /** The entry trampoline (Wasm function) or null. */
+    private final MemorySegment entry;
+    /** How the type crosses the native boundary (both kinds of function). */
+    private final CallShape shape;
+    // a host function: the Java code (one of the two forms) and its upcall stub, made when an instance
+    // first imports it
     private final HostFunction host;
+    private final HostFunction.WithCaller hostWithCaller;
     private MemorySegment upcall; // guarded by this
 
-    Func(Instance instance, String name, FuncType type, int funcIndex, MethodHandle handle) {
+    Func(Instance instance, String name, FuncType type, int funcIndex, MemorySegment entry) {
         this.store = instance.store();
         this.name = name;
         this.type = type;
         this.instance = instance;
         this.funcIndex = funcIndex;
-        this.handle = handle;
+        this.entry = entry;
+        this.shape = CallShape.of(type);
         this.host = null;
+        this.hostWithCaller = null;
         this.upcall = null;
     }
 
-    private Func(Store store, FuncType type, HostFunction host) {
+    private Func(Store store, FuncType type, HostFunction host, HostFunction.WithCaller hostWithCaller) {
         this.store = store;
         this.name = "host function";
         this.type = type;
         this.instance = null;
         this.funcIndex = -1;
-        this.handle = null;
+        this.entry = null;
+        this.shape = CallShape.upcall(type);
         this.host = host;
-        for (ValType t : type.params()) {
-            layout(t); // rejects what cannot cross the boundary now, not when an instance first imports it
-        }
-        for (ValType t : type.results()) {
-            layout(t);
-        }
+        this.hostWithCaller = hostWithCaller; // the shape above rejects what cannot cross the boundary
     }
 
     /**
@@ -74,7 +74,28 @@ public final class Func implements Extern {
      */
     public static Func wrap(Store store, FuncType type, HostFunction fn) {
         store.ensureOpen();
-        return new Func(store, type, fn);
+        return new Func(store, type, java.util.Objects.requireNonNull(fn), null);
+    }
+
+    /**
+     * A host function of type {@code type} implemented by {@code fn}, which also receives its
+     * {@link Caller}: the calling instance's exports, memory 0 and the store data, from the start
+     * function on. Its upcall stub lives as long as the store.
+     *
+     * <pre>{@code
+     * Func puts = Func.wrap(store, FuncType.of(List.of(ValType.I32), List.of()), (caller, args) -> {
+     *     System.out.println(caller.memory().readCString(args[0].i32() & 0xFFFF_FFFFL));
+     *     return new Val[0];
+     * });
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if the type has parameters or results Kiln cannot pass to Java
+     *                                  yet (v128, references)
+     * @throws IllegalStateException    if the store is closed
+     */
+    public static Func wrap(Store store, FuncType type, HostFunction.WithCaller fn) {
+        store.ensureOpen();
+        return new Func(store, type, null, java.util.Objects.requireNonNull(fn));
     }
 
     /** The function's type. */
@@ -112,7 +133,12 @@ public final class Func implements Extern {
     }
 
     boolean isHost() {
-        return host != null;
+        return host != null || hostWithCaller != null;
+    }
+
+    /** Runs the host function's Java code; {@code instance} is the calling instance or null. */
+    private Val[] runHost(Instance caller, Val[] args) throws Exception {
+        return host != null ? host.call(args) : hostWithCaller.call(new Caller(store, caller), args);
     }
 
     /**
@@ -137,17 +163,16 @@ public final class Func implements Extern {
                         + args[i].type());
             }
         }
-        if (host != null) {
+        if (isHost()) {
             try {
-                return host.call(args.clone());
+                return runHost(null, args.clone());
             } catch (Exception e) {
                 throw Func.<RuntimeException>sneaky(e);
             }
         }
-        List<Object> javaArgs = new ArrayList<>(args.length + 1);
-        javaArgs.add(instance.vmctx());
+        long[] bits = new long[args.length];
         for (int i = 0; i < args.length; i++) {
-            javaArgs.add(toJava(args[i]));
+            bits[i] = store.toBits(args[i]);
         }
         int nResults = type.results().size();
         MemorySegment resultBuffer = null;
@@ -157,7 +182,7 @@ public final class Func implements Extern {
         }
         Object result;
         try {
-            result = handle.invokeWithArguments(javaArgs);
+            result = shape.shape.spreader().invokeExact(entry, instance.vmctx(), shape.toCanonical(bits));
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -168,7 +193,7 @@ public final class Func implements Extern {
             return new Val[0];
         }
         if (nResults == 1) {
-            return new Val[] {fromJava(type.results().get(0), result)};
+            return new Val[] {store.fromBits(type.results().get(0), CallShape.unbox(result))};
         }
         // the buffer the trampoline wrote to (a nested call may have replaced the store's buffer)
         resultBuffer = MemorySegment.ofAddress(store.storeContext().get(ValueLayout.JAVA_LONG, VMStoreContext.RESULTS))
@@ -192,23 +217,68 @@ public final class Func implements Extern {
      * int r = (int) add.invokeExact(2, 3);
      * }</pre>
      *
+     * <p>Each invocation first checks that the store is open (one field read), so a handle kept after
+     * {@link Store#close()} throws {@link IllegalStateException} instead of running freed code.
+     *
      * @throws UnsupportedOperationException for a host function or a function with several results
+     * @throws IllegalStateException         if the store is closed (also thrown by the handle when
+     *                                       invoked after the store was closed)
      */
     public MethodHandle handle() {
-        if (host != null) {
+        return typedHandle(false);
+    }
+
+    /**
+     * Like {@link #handle()}, through a critical downcall ({@link java.lang.foreign.Linker.Option#critical
+     * Linker.Option.critical(false)}): the thread stays in the Java state, which saves the two
+     * thread-state transitions of an ordinary downcall (several nanoseconds per call). The price: while
+     * the function runs, the JVM cannot reach a safepoint, so garbage collection and every other
+     * thread that needs one wait for it. Use it only for functions that return quickly.
+     *
+     * <p>Wasm code running in a critical downcall must never call into Java, so only modules that
+     * provably cannot are accepted: no imported functions, no tables and no element segments (table
+     * operations are calls into the runtime's Java code); {@link #isCritical()} says whether the
+     * function's module qualifies. A finer, per-export test needs the compiler to record each
+     * export's call graph in the artifact.
+     *
+     * @throws UnsupportedOperationException if the module may call into Java, for a host function, or
+     *                                       a function with several results
+     * @throws IllegalStateException         if the store is closed (also thrown by the handle when
+     *                                       invoked after the store was closed)
+     */
+    public MethodHandle criticalHandle() {
+        if (!isCritical()) {
+            throw new UnsupportedOperationException(name + ": its module may call into Java (it imports functions,"
+                    + " or has tables or element segments), which a critical downcall must never do; use handle()");
+        }
+        return typedHandle(true);
+    }
+
+    /**
+     * Whether {@link #criticalHandle()} may be used: a Wasm function of a module without imported
+     * functions, tables and element segments, whose code therefore never calls into Java.
+     */
+    public boolean isCritical() {
+        return instance != null && instance.module().neverCallsHost();
+    }
+
+    private MethodHandle typedHandle(boolean critical) {
+        store.ensureOpen();
+        if (isHost()) {
             throw new UnsupportedOperationException("handle() is for Wasm functions; call a host function directly");
         }
         if (type.results().size() > 1) {
             throw new UnsupportedOperationException("handle() needs at most one result; use call() for " + type);
         }
-        MethodHandle bound = MethodHandles.insertArguments(handle, 0, instance.vmctx());
+        MethodHandle bound = shape.typed(shape.entry(entry, critical), instance.vmctx());
         Class<?> r = bound.type().returnType();
         String check = r == void.class ? "checkVoid" : r == int.class ? "checkInt" : r == long.class ? "checkLong"
                 : r == float.class ? "checkFloat" : "checkDouble";
         try {
             MethodHandle filter = MethodHandles.lookup().findVirtual(Func.class, check,
                     r == void.class ? MethodType.methodType(void.class) : MethodType.methodType(r, r)).bindTo(this);
-            return MethodHandles.filterReturnValue(bound, filter);
+            // the guard runs before the downcall: use after close throws instead of touching freed memory
+            return MethodHandles.foldArguments(MethodHandles.filterReturnValue(bound, filter), ENSURE_OPEN.bindTo(store));
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
@@ -262,56 +332,17 @@ public final class Func implements Extern {
         throw (T) t;
     }
 
-    private Object toJava(Val v) {
-        return switch (v.type()) {
-            case I32 -> (int) v.bits();
-            case I64, FUNCREF -> v.bits();
-            case EXTERNREF -> store.externHandle(v.ref());
-            case F32 -> Float.intBitsToFloat((int) v.bits());
-            case F64 -> Double.longBitsToDouble(v.bits());
-            default -> throw new IllegalArgumentException(v.type() + " values are not supported yet");
-        };
-    }
-
-    private Val fromJava(ValType t, Object o) {
-        return switch (t) {
-            case I32 -> Val.i32((Integer) o);
-            case I64 -> Val.i64((Long) o);
-            case FUNCREF -> new Val(t, (Long) o);
-            case EXTERNREF -> store.fromBits(t, (Long) o);
-            case F32 -> new Val(ValType.F32, Float.floatToRawIntBits((Float) o) & 0xFFFF_FFFFL);
-            case F64 -> new Val(ValType.F64, Double.doubleToRawLongBits((Double) o));
-            default -> throw new IllegalStateException(t + " values are not supported yet");
-        };
-    }
-
-    static MemoryLayout layout(ValType t) {
-        return switch (t) {
-            case I32 -> ValueLayout.JAVA_INT;
-            case I64, FUNCREF, EXTERNREF -> ValueLayout.JAVA_LONG;
-            case F32 -> ValueLayout.JAVA_FLOAT;
-            case F64 -> ValueLayout.JAVA_DOUBLE;
-            default -> throw new IllegalArgumentException(t + " values cannot cross the host boundary yet");
-        };
-    }
-
-    private static Class<?> carrier(ValType t) {
-        return switch (t) {
-            case I32 -> int.class;
-            case I64, FUNCREF, EXTERNREF -> long.class;
-            case F32 -> float.class;
-            case F64 -> double.class;
-            default -> throw new IllegalArgumentException(t + " values cannot cross the host boundary yet");
-        };
-    }
-
     // ---- host functions: the upcall ------------------------------------------------------------
 
-    private static final MethodHandle DISPATCH;
-    private static final MethodHandle DISPATCH_SEVERAL;
+    /** {@code (Func, MemorySegment vmctx, Object[] canonical) -> Object}: the upcall target of every shape. */
+    static final MethodHandle DISPATCH;
+    /** {@code (Func, MemorySegment vmctx, MemorySegment results, Object[] canonical) -> void}: for several results. */
+    static final MethodHandle DISPATCH_SEVERAL;
+    private static final MethodHandle ENSURE_OPEN;
 
     static {
         try {
+            ENSURE_OPEN = MethodHandles.lookup().findVirtual(Store.class, "ensureOpen", MethodType.methodType(void.class));
             DISPATCH = MethodHandles.lookup().findVirtual(Func.class, "dispatch",
                     MethodType.methodType(Object.class, MemorySegment.class, Object[].class));
             DISPATCH_SEVERAL = MethodHandles.lookup().findVirtual(Func.class, "dispatchSeveral",
@@ -324,34 +355,27 @@ public final class Func implements Extern {
     /**
      * Builds the upcall stub that runs this host function: {@code (vmctx, params...) -> result}, or for
      * several results {@code void (vmctx, results*, params...)} where {@code results} points to 8 bytes
-     * per result, in order (the import adapter's results area).
+     * per result, in order (the import adapter's results area). The stub is this function's own (freed
+     * with the store); its descriptor and Java target are those of the signature's canonical
+     * {@link CallShape}, shared by every host function of that shape.
      */
     private MemorySegment makeUpcall() {
-        List<ValType> params = type.params();
-        boolean several = type.results().size() > 1;
-        int lead = several ? 2 : 1;
-        MemoryLayout[] argLayouts = new MemoryLayout[params.size() + lead];
-        Class<?>[] argTypes = new Class<?>[params.size() + lead];
-        for (int i = 0; i < lead; i++) {
-            argLayouts[i] = ValueLayout.ADDRESS;
-            argTypes[i] = MemorySegment.class;
+        return java.lang.foreign.Linker.nativeLinker().upcallStub(shape.shape.upcallTarget().bindTo(this),
+                shape.shape.descriptor(), store.arena());
+    }
+
+    /**
+     * Runs in the upcall: never lets anything escape into native code. A throwable is parked in the
+     * store and the store context gets {@link TrapCode#HOST_EXCEPTION}; the import adapter then
+     * unwinds to the entry, where {@link #call} rethrows it.
+     */
+    @SuppressWarnings("unused")
+    private Object dispatch(MemorySegment vmctx, Object[] raw) {
+        Val[] results = invokeHost(vmctx, raw);
+        if (type.results().isEmpty()) {
+            return null;
         }
-        for (int i = 0; i < params.size(); i++) {
-            argLayouts[i + lead] = layout(params.get(i));
-            argTypes[i + lead] = carrier(params.get(i));
-        }
-        if (several) {
-            for (ValType t : type.results()) {
-                layout(t); // refuses results that cannot cross the boundary, as single results are
-            }
-        }
-        FunctionDescriptor fd = type.results().size() != 1 ? FunctionDescriptor.ofVoid(argLayouts)
-                : FunctionDescriptor.of(layout(type.results().get(0)), argLayouts);
-        Class<?> ret = type.results().size() != 1 ? void.class : carrier(type.results().get(0));
-        MethodHandle mh = (several ? DISPATCH_SEVERAL : DISPATCH).bindTo(this)
-                .asCollector(Object[].class, params.size())
-                .asType(MethodType.methodType(ret, argTypes));
-        return java.lang.foreign.Linker.nativeLinker().upcallStub(mh, fd, store.arena());
+        return shape.resultObject(results == null ? 0 : store.toBits(results[0]));
     }
 
     /**
@@ -360,7 +384,7 @@ public final class Func implements Extern {
      */
     @SuppressWarnings("unused")
     private void dispatchSeveral(MemorySegment vmctx, MemorySegment results, Object[] raw) {
-        Val[] out = invokeHost(raw);
+        Val[] out = invokeHost(vmctx, raw);
         if (out == null) {
             return; // the host function threw: the trap code is set, the adapter unwinds
         }
@@ -375,34 +399,18 @@ public final class Func implements Extern {
     }
 
     /**
-     * Runs in the upcall: never lets anything escape into native code. A throwable is parked in the
-     * store and the store context gets {@link TrapCode#HOST_EXCEPTION}; the import adapter then
-     * unwinds to the entry, where {@link #call} rethrows it.
+     * Calls the host function with the upcall's canonical arguments; its results checked against the
+     * type, or {@code null} after {@link #fail}.
      */
-    @SuppressWarnings("unused")
-    private Object dispatch(MemorySegment vmctx, Object[] raw) {
-        Val[] results = invokeHost(raw);
-        if (type.results().isEmpty()) {
-            return null;
-        }
+    private Val[] invokeHost(MemorySegment vmctx, Object[] raw) {
         try {
-            return toJava(results != null ? results[0] : new Val(type.results().get(0), 0));
-        } catch (Throwable t) {
-            fail(t);
-            return toJava(new Val(type.results().get(0), 0));
-        }
-    }
-
-    /** Calls the host function with the upcall's arguments; its results checked against the type, or {@code null} after {@link #fail}. */
-    private Val[] invokeHost(Object[] raw) {
-        try {
-            Val[] args = new Val[raw.length];
-            for (int i = 0; i < raw.length; i++) {
-                args[i] = fromJava(type.params().get(i), raw[i]);
+            List<ValType> params = type.params();
+            Val[] args = new Val[params.size()];
+            for (int i = 0; i < args.length; i++) {
+                args[i] = store.fromBits(params.get(i), shape.paramBits(raw, i));
             }
-            Val[] results = host.call(args);
-            boolean ok = type.results().isEmpty()
-                    || results != null && results.length == type.results().size();
+            Val[] results = runHost(hostWithCaller == null ? null : Instance.forVmctx(vmctx.address()), args);
+            boolean ok = type.results().isEmpty() || results != null && results.length == type.results().size();
             for (int k = 0; ok && k < type.results().size(); k++) {
                 ok = results[k] != null && results[k].type() == type.results().get(k);
             }

@@ -67,6 +67,7 @@ public final class Instance {
         this.module = module;
         ArtifactMetadata meta = module.metadata();
         VMContextLayout layout = meta.layout();
+        checkLimits(store, meta);
         this.vmctx = store.allocate(meta.vmctxSize(), 16);
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.STORE_CONTEXT, store.storeContext().address());
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.LIBC_MPROTECT, MPROTECT.address());
@@ -163,6 +164,7 @@ public final class Instance {
                     vmctx.address(), 0, meta.types().get(meta.functions().get(k).typeIndex()));
         }
         BY_VMCTX.put(vmctx.address(), this);
+        store.registered(vmctx.address());
 
         // tables, imported ones first
         int importedTables = tableList.size();
@@ -256,22 +258,17 @@ public final class Instance {
                 continue;
             }
             long offset = segmentOffset(d.offsetKind(), d.offset(), memories[d.memoryIndex()].is64());
-            MemorySegment mem = memories[d.memoryIndex()].segment();
+            MemorySegment mem = memories[d.memoryIndex()].rawSegment();
             if (Long.compareUnsigned(offset, mem.byteSize()) > 0 || d.length() > mem.byteSize() - offset) {
                 throw new Trap(TrapCode.MEMORY_OUT_OF_BOUNDS);
             }
             MemorySegment.copy(MemorySegment.ofAddress(rodata + d.rodataOffset()).reinterpret(d.length()), 0, mem, offset,
                     d.length());
         }
-        // the start function (spec §4.5.4 step 16): a trap makes instantiation fail with it
-        if (meta.startFunction() >= 0) {
-            new Func(this, "start", meta.functionType(meta.startFunction()), meta.startFunction(),
-                    module.entryHandle(meta.startFunction(), meta.startTrampoline())).call();
-        }
         for (ArtifactMetadata.ExportInfo e : meta.exports()) {
             switch (e.kind()) {
                 case ArtifactMetadata.ExportInfo.FUNC -> funcs.put(e.name(), new Func(this, e.name(),
-                        meta.functionType(e.index()), e.index(), module.entryHandle(e.index(), e.trampolineOffset())));
+                        meta.functionType(e.index()), e.index(), module.entryPoint(e.trampolineOffset())));
                 case 1 -> tableExports.put(e.name(), tables[e.index()]);
                 case 2 -> memoryExports.put(e.name(), memories[e.index()]);
                 case 3 -> {
@@ -286,6 +283,28 @@ public final class Instance {
                 default -> throw new IllegalStateException("export kind " + e.kind());
             }
         }
+        // the start function (spec §4.5.4 step 16): a trap makes instantiation fail with it. The exports
+        // are complete by now, so host functions it calls can use their Caller.
+        if (meta.startFunction() >= 0) {
+            new Func(this, "start", meta.functionType(meta.startFunction()), meta.startFunction(),
+                    module.entryPoint(meta.startTrampoline())).call();
+        }
+    }
+
+    /** Checks the store's {@link StoreLimits} before anything is allocated, and counts the new objects. */
+    private static void checkLimits(Store store, ArtifactMetadata meta) {
+        StoreLimits limits = store.limits();
+        for (int i = 0; i < meta.memories().size(); i++) {
+            long min = meta.memories().get(i).minPages();
+            if (limits.memorySize() >= 0 && min * Memory.PAGE_SIZE > limits.memorySize()) {
+                throw new ResourceLimitException("defined memory " + i + " needs " + min + " pages (" + min * Memory.PAGE_SIZE
+                        + " bytes) initially, the store's limit is " + limits.memorySize() + " bytes per memory");
+            }
+        }
+        for (ArtifactMetadata.TableInfo t : meta.tables()) {
+            Table.checkLimit(store, t.min());
+        }
+        store.reserve(1, meta.tables().size(), meta.memories().size(), "instantiating the module");
     }
 
     /**
@@ -348,8 +367,62 @@ public final class Instance {
         return vmctx.address() + recordOffset(funcIndex);
     }
 
-    static void unregister(Store store) {
-        BY_VMCTX.values().removeIf(i -> i.store == store);
+    private boolean reactorInitialized;
+
+    /**
+     * Initializes a WASI reactor: calls the export {@code _initialize} (a function {@code [] -> []}) if
+     * the module has one, at most once per instance; later calls, and calls on a module without it, do
+     * nothing. The WASI application ABI requires a reactor's {@code _initialize} (which runs C/C++
+     * constructors and sets up libc) to run before any other export is called, so call this right
+     * after instantiating (and after giving WASI the instance's memory), as {@code kiln run --invoke} does.
+     *
+     * <pre>{@code
+     * Instance lib = linker.instantiate(store, reactorModule).initializeReactor();
+     * int r = lib.func("get").call()[0].i32();
+     * }</pre>
+     *
+     * @return this instance
+     * @throws Trap                     if {@code _initialize} traps (it is not called again)
+     * @throws IllegalArgumentException if {@code _initialize} has parameters or results
+     * @throws IllegalStateException    if the store is closed
+     * @see <a href="https://github.com/WebAssembly/WASI/blob/main/legacy/application-abi.md">WASI application ABI</a>
+     */
+    public Instance initializeReactor() {
+        store.ensureOpen();
+        Func init = funcs.get("_initialize");
+        if (init == null || reactorInitialized) {
+            return this;
+        }
+        if (!init.type().params().isEmpty() || !init.type().results().isEmpty()) {
+            throw new IllegalArgumentException("_initialize must have type [] -> [], it is " + init.type());
+        }
+        reactorInitialized = true;
+        init.call();
+        return this;
+    }
+
+    /** The live instance whose VMContext is at {@code address}, or null. */
+    static Instance forVmctx(long address) {
+        return BY_VMCTX.get(address);
+    }
+
+    /**
+     * Memory {@code memidx} of the instance (imported ones first).
+     *
+     * @throws IllegalStateException if the module has no such memory
+     */
+    Memory memoryAt(int memidx) {
+        if (memidx >= memories.length) {
+            throw new IllegalStateException("the module has " + memories.length + " memories, no memory " + memidx);
+        }
+        return memories[memidx];
+    }
+
+    /** Forgets the instances whose VMContexts are at {@code vmctxAddresses} (their store is closing). */
+    static void unregister(java.util.List<Long> vmctxAddresses) {
+        for (Long address : vmctxAddresses) {
+            BY_VMCTX.remove(address);
+        }
     }
 
     /**
@@ -359,6 +432,7 @@ public final class Instance {
      *                               ({@code out of bounds table access}, {@code out of bounds memory access})
      *                               or the start function traps
      * @throws LinkException         if the module has imports (use {@link Linker} or the other overload)
+     * @throws ResourceLimitException if the store's {@link StoreLimits} would be exceeded
      * @throws IllegalStateException if the store is closed
      */
     public static Instance create(Store store, Module module) {
@@ -371,6 +445,7 @@ public final class Instance {
      *
      * @throws LinkException if an import has the wrong kind or type, or belongs to another store
      * @throws Trap          if an active segment does not fit or the start function traps
+     * @throws ResourceLimitException if the store's {@link StoreLimits} would be exceeded
      */
     public static Instance create(Store store, Module module, Extern... imports) {
         return new Instance(store, module, imports);
@@ -678,6 +753,9 @@ public final class Instance {
         static int tableGrow(MemorySegment vmctx, int t, int delta, long init) {
             try {
                 return (int) of(vmctx).tables[t].growRaw(delta & 0xFFFF_FFFFL, init);
+            } catch (ResourceLimitException e) {
+                fail(vmctx, e); // StoreLimits.trapOnGrowFailure: the call ends with the exception
+                return -1;
             } catch (Throwable e) {
                 return -1;
             }

@@ -7,22 +7,17 @@ import dev.kiln.abi.CompileProgress;
 import dev.kiln.abi.CompilerService;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.Target;
+import dev.kiln.abi.elf.ArtifactChecksum;
 import dev.kiln.abi.elf.ElfFile;
 import dev.kiln.abi.elf.ElfReader;
 import dev.kiln.loader.CodeImage;
 import java.io.IOException;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.ref.Cleaner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A compiled WebAssembly module: machine code mapped read+execute and the metadata needed to
@@ -46,7 +41,6 @@ public final class Module {
     private final CodeImage code;
     private final byte[] artifact;   // null when mapped from a file
     private final Path file;         // null when mapped from bytes
-    private final ConcurrentHashMap<Integer, MethodHandle> entryHandles = new ConcurrentHashMap<>();
 
     private Module(Engine engine, ArtifactMetadata metadata, CodeImage code, byte[] artifact, Path file) {
         this.engine = engine;
@@ -258,9 +252,11 @@ public final class Module {
     }
 
     /**
-     * Loads a precompiled artifact from memory (as written by {@link #serialize()}).
+     * Loads a precompiled artifact from memory (as written by {@link #serialize()}). What is checked
+     * and what is trusted: see {@link #load}.
      *
-     * @throws ArtifactFormatException if the bytes are not a Kiln artifact for this machine
+     * @throws ArtifactFormatException if the bytes are damaged ({@link ArtifactFormatException#isDamaged()})
+     *                                 or not a Kiln artifact for this machine
      */
     public static Module fromArtifact(Engine engine, byte[] artifact) {
         return fromArtifact(engine, artifact, null);
@@ -268,6 +264,7 @@ public final class Module {
 
     static Module fromArtifact(Engine engine, byte[] artifact, String name) {
         byte[] copy = artifact.clone();
+        ArtifactChecksum.verify(copy, name);
         ElfFile elf = ElfReader.parse(copy, name);
         ArtifactMetadata meta = checkedMetadata(elf, copy, name);
         return new Module(engine, meta, CodeImage.map(copy, elf), copy, null);
@@ -276,11 +273,25 @@ public final class Module {
     /**
      * Loads a precompiled artifact file, mapping its code straight from the file.
      *
+     * <p><b>The file is trusted.</b> An artifact is native code that runs in this process with the
+     * JVM's privileges; Kiln does not and cannot prove that it keeps a guest sandboxed. Load only
+     * artifacts that Kiln wrote ({@link #serialize()}, {@code kiln compile}) and that nobody else could
+     * modify since. What is verified, in this order, before anything runs: the {@code .kiln.checksum}
+     * trailer (a CRC32C of every byte of the file: a damaged file, e.g. a flipped bit or a truncated
+     * copy, is refused as "artifact damaged"; a deliberate edit can recompute it), the ELF structure
+     * (headers, section bounds and overlaps, read-only and non-writable segments), the target
+     * architecture and the CPU features the code needs, and that the metadata's entry points lie
+     * inside {@code .text}. The file is read once for these checks and mapped again for its code, so
+     * it must not change while this method runs. The compiler is not needed.
+     *
      * @throws IOException             if the file cannot be read or mapped
-     * @throws ArtifactFormatException if it is not a Kiln artifact for this machine
+     * @throws ArtifactFormatException if it is damaged ({@link ArtifactFormatException#isDamaged()})
+     *                                 or not a Kiln artifact for this machine; the message names the file
      */
     public static Module load(Engine engine, Path file) throws IOException {
-        ElfFile elf = ElfReader.read(file);
+        byte[] bytes = Files.readAllBytes(file);
+        ArtifactChecksum.verify(bytes, file.toString());
+        ElfFile elf = ElfReader.parse(bytes, file.toString());
         ArtifactMetadata meta = checkedMetadata(elf, null, file.toString());
         return new Module(engine, meta, CodeImage.map(file, elf), null, file);
     }
@@ -382,6 +393,23 @@ public final class Module {
         return metadata;
     }
 
+    /**
+     * Whether no code of the module can call into Java: it imports no functions (host functions or
+     * other instances' functions that might), and has no tables and element segments (the table
+     * operations are libcalls into Java, and only tables let funcrefs from elsewhere be called).
+     */
+    boolean neverCallsHost() {
+        if (metadata.importedFunctions() > 0 || !metadata.tables().isEmpty() || !metadata.elements().isEmpty()) {
+            return false;
+        }
+        for (ArtifactMetadata.ImportInfo i : metadata.imports()) {
+            if (i.kind() == 1) { // an imported table
+                return false;
+            }
+        }
+        return true;
+    }
+
     CodeImage code() {
         return code;
     }
@@ -391,29 +419,11 @@ public final class Module {
         return code.elf().section(".rodata").map(sec -> code.image().address() + sec.addr()).orElse(0L);
     }
 
-    /** The downcall handle of the entry trampoline of function {@code funcIndex}: {@code (vmctx, params...) -> result}. */
-    MethodHandle entryHandle(int funcIndex, int trampolineOffset) {
-        return entryHandles.computeIfAbsent(funcIndex, i -> {
-            FuncType t = metadata.functionType(i);
-            List<MemoryLayout> args = new ArrayList<>();
-            args.add(ValueLayout.ADDRESS);
-            for (var p : t.params()) {
-                args.add(layout(p));
-            }
-            FunctionDescriptor fd = t.results().size() != 1
-                    ? FunctionDescriptor.ofVoid(args.toArray(new MemoryLayout[0]))
-                    : FunctionDescriptor.of(layout(t.results().get(0)), args.toArray(new MemoryLayout[0]));
-            return Linker.nativeLinker().downcallHandle(code.address(trampolineOffset), fd);
-        });
-    }
-
-    private static MemoryLayout layout(dev.kiln.abi.ValType t) {
-        return switch (t) {
-            case I32 -> ValueLayout.JAVA_INT;
-            case I64, FUNCREF, EXTERNREF -> ValueLayout.JAVA_LONG;
-            case F32 -> ValueLayout.JAVA_FLOAT;
-            case F64 -> ValueLayout.JAVA_DOUBLE;
-            default -> throw new UnsupportedOperationException(t + " values cannot cross the host boundary yet");
-        };
+    /**
+     * The entry trampoline at {@code trampolineOffset} in {@code .text}, {@code (vmctx, params...) -> result}
+     * in the C convention; {@link CallShape} makes the downcall.
+     */
+    java.lang.foreign.MemorySegment entryPoint(int trampolineOffset) {
+        return code.address(trampolineOffset);
     }
 }

@@ -119,6 +119,58 @@ public final class Store implements AutoCloseable {
         return t;
     }
 
+    /** VMContext addresses of the store's instances, to unregister on close. */
+    private final java.util.List<Long> instanceAddresses = new java.util.ArrayList<>();
+
+    void registered(long vmctxAddress) {
+        instanceAddresses.add(vmctxAddress);
+    }
+
+    private StoreLimits limits = StoreLimits.defaults();
+    private int instanceCount;
+    private int tableCount;
+    private int memoryCount;
+
+    /**
+     * Sets the store's resource limits; they apply to instances, memories and tables created
+     * afterwards (see {@link StoreLimits}). A new store has {@link StoreLimits#defaults()}.
+     *
+     * @return this store
+     * @throws IllegalStateException if the store is closed
+     */
+    public Store limits(StoreLimits limits) {
+        ensureOpen();
+        this.limits = java.util.Objects.requireNonNull(limits);
+        return this;
+    }
+
+    /** The store's resource limits. */
+    public StoreLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Counts the objects an instantiation creates against the limits, before anything is allocated.
+     *
+     * @throws ResourceLimitException if a count would pass its limit
+     */
+    void reserve(int instances, int tables, int memories, String what) {
+        ensureOpen();
+        check(instanceCount, instances, limits.instances(), "instances", what);
+        check(tableCount, tables, limits.tables(), "tables", what);
+        check(memoryCount, memories, limits.memories(), "memories", what);
+        instanceCount += instances;
+        tableCount += tables;
+        memoryCount += memories;
+    }
+
+    private static void check(int have, int more, int limit, String kind, String what) {
+        if (more > 0 && have + (long) more > limit) {
+            throw new ResourceLimitException(what + " would make " + (have + (long) more) + " " + kind
+                    + " in the store, its limit is " + limit);
+        }
+    }
+
     /** The engine of the store. */
     public Engine engine() {
         return engine;
@@ -192,12 +244,24 @@ public final class Store implements AutoCloseable {
         resources.add(resource);
     }
 
-    /** Frees every instance's native memory: VMContexts and linear memories. Idempotent. */
+    /**
+     * Frees every instance's native memory: VMContexts, linear memories, tables, host functions'
+     * upcall stubs. Idempotent. Afterwards every entry point of the store's objects (calls, handles
+     * from {@link Func#handle()}, segments from {@link Memory#segment()}, globals, tables) throws
+     * {@link IllegalStateException}.
+     *
+     * @throws IllegalStateException if a call into the store is running (a host function closing its
+     *                               own store): the Wasm frames below it still use its memory
+     */
     @Override
     public void close() {
+        if (!closed && storeContext.get(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.ENTRY_FRAME) != 0) {
+            throw new IllegalStateException("cannot close a store while a call into it is running");
+        }
         if (!closed) {
             closed = true;
-            Instance.unregister(this);
+            Instance.unregister(instanceAddresses);
+            instanceAddresses.clear();
             for (long a : allocations) {
                 dev.kiln.loader.LibC.free(a);
             }

@@ -40,12 +40,25 @@ public final class Table implements Extern {
      * @param min      initial size in entries
      * @param max      maximum size in entries, or -1 for none
      * @throws IllegalArgumentException if the type or limits are invalid
+     * @throws ResourceLimitException   if the store may create no more tables, or {@code min} is above its
+     *                                  {@link StoreLimits#tableElements()}
      */
     public static Table create(Store store, ValType elemType, long min, long max) {
         if (!elemType.isReference() || min < 0 || min > MAX_ENTRIES || (max >= 0 && (max < min || max > MAX_ENTRIES))) {
             throw new IllegalArgumentException("invalid table " + elemType + " " + min + ".." + max);
         }
+        checkLimit(store, min);
+        store.reserve(0, 1, 0, "creating a table");
         return new Table(store, elemType, min, max);
+    }
+
+    /** @throws ResourceLimitException if a table of {@code min} elements is above the store's limit */
+    static void checkLimit(Store store, long min) {
+        long limit = store.limits().tableElements();
+        if (limit >= 0 && min > limit) {
+            throw new ResourceLimitException("a table of " + min + " elements initially is above the store's limit of "
+                    + limit + " elements per table");
+        }
     }
 
     Table(Store store, ValType elemType, long min, long max) {
@@ -152,7 +165,10 @@ public final class Table implements Extern {
     /**
      * Grows the table by {@code delta} entries set to {@code init} (spec §4.5.3.5 grow).
      *
-     * @return the previous size, or -1 if the maximum would be exceeded
+     * @return the previous size, or -1 if the maximum or the store's {@link StoreLimits#tableElements()}
+     *         would be exceeded
+     * @throws ResourceLimitException if the store's limit would be exceeded and its limits say
+     *                                {@link StoreLimits#trapOnGrowFailure()}
      */
     public long grow(long delta, Val init) {
         return growRaw(delta, store.toBits(init));
@@ -161,6 +177,14 @@ public final class Table implements Extern {
     long growRaw(long delta, long initBits) {
         long old = size();
         if (delta < 0 || delta > max - old) {
+            return -1;
+        }
+        StoreLimits limits = store.limits();
+        if (delta > limits.tableEntries(max) - old) {
+            if (limits.trapOnGrowFailure()) {
+                throw new ResourceLimitException("growing a table of " + old + " elements by " + delta
+                        + " is above the store's limit of " + limits.tableElements() + " elements per table");
+            }
             return -1;
         }
         long size = old + delta;

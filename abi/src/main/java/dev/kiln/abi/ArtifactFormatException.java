@@ -19,6 +19,7 @@ public class ArtifactFormatException extends RuntimeException {
     private final String source;
     private final long offset;
     private final String reason;
+    private final boolean damaged;
 
     /**
      * @param offset the byte offset (from the start of the artifact) where the problem is, or
@@ -35,18 +36,39 @@ public class ArtifactFormatException extends RuntimeException {
      * @param reason what is wrong
      */
     public ArtifactFormatException(String source, long offset, String reason) {
-        super(format(source, offset, reason));
+        this(source, offset, reason, false);
+    }
+
+    private ArtifactFormatException(String source, long offset, String reason, boolean damaged) {
+        super(format(source, offset, reason, damaged));
         this.source = source;
         this.offset = offset;
         this.reason = reason;
+        this.damaged = damaged;
     }
 
-    private static String format(String source, long offset, String reason) {
+    /**
+     * The artifact's bytes differ from what Kiln wrote (its checksum does not match, see
+     * {@link dev.kiln.abi.elf.ArtifactChecksum}): the message reads {@code "<source>: artifact damaged: <reason>"}.
+     *
+     * @param source the input's name (file name) or {@code null}
+     * @param reason what differs
+     */
+    public static ArtifactFormatException damaged(String source, String reason) {
+        return new ArtifactFormatException(source, -1, reason, true);
+    }
+
+    /** Whether the artifact was refused because its checksum does not match (see {@link #damaged}). */
+    public boolean isDamaged() {
+        return damaged;
+    }
+
+    private static String format(String source, long offset, String reason, boolean damaged) {
         StringBuilder sb = new StringBuilder();
         if (source != null) {
             sb.append(source).append(": ");
         }
-        sb.append("malformed artifact");
+        sb.append(damaged ? "artifact damaged" : "malformed artifact");
         if (offset >= 0) {
             sb.append(" at byte offset ").append(offset).append(" (0x").append(Long.toHexString(offset)).append(')');
         }
@@ -55,7 +77,7 @@ public class ArtifactFormatException extends RuntimeException {
 
     /** The same problem, with the input's name (e.g. the artifact's path) at the head of the message. */
     public ArtifactFormatException withSource(String newSource) {
-        ArtifactFormatException e = new ArtifactFormatException(newSource, offset, reason);
+        ArtifactFormatException e = new ArtifactFormatException(newSource, offset, reason, damaged);
         e.setStackTrace(getStackTrace());
         return e;
     }

@@ -32,6 +32,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  * <li>{@code javaToWasm}: a call of a trivial export through {@link Func#handle()} ({@code invokeExact});</li>
  * <li>{@code javaToWasmGeneric}: the same through {@link Func#call(Val...)};</li>
+ * <li>{@code javaToWasmCritical}: the same through {@link Func#criticalHandle()} (a critical downcall:
+ *     the module never calls into Java);</li>
+ * <li>{@code javaToWasmConstant}, {@code javaToWasmCriticalConstant}: the two typed handles held in
+ *     {@code static final} fields, as an embedder keeps a hot function, so that the JIT inlines the
+ *     whole method-handle chain;</li>
  * <li>{@code wasmToJava}: per call of a Java host function from a Wasm loop (1000 calls per op);</li>
  * <li>{@code instantiate}: a new store, an instance of a small precompiled module (a memory with a
  *     data segment, a table, globals, a few functions), and closing the store.</li>
@@ -50,6 +55,7 @@ public class BoundaryBenchmark {
     private Store store;
     private Func identity;
     private MethodHandle identityHandle;
+    private MethodHandle identityCritical;
     private MethodHandle hostLoop;
     private Module small;
     private int counter;
@@ -64,6 +70,7 @@ public class BoundaryBenchmark {
                 """.getBytes(StandardCharsets.UTF_8)));
         identity = i.func("id");
         identityHandle = identity.handle();
+        identityCritical = identity.criticalHandle();
         Func inc = Func.wrap(store, FuncType.of(List.of(ValType.I32), List.of(ValType.I32)),
                 args -> new Val[] {Val.i32(args[0].i32() + 1)});
         Module loop = Module.compile(engine, """
@@ -100,6 +107,42 @@ public class BoundaryBenchmark {
     @Benchmark
     public int javaToWasm() throws Throwable {
         return (int) identityHandle.invokeExact(counter++);
+    }
+
+    /** Java to Wasm through the typed method handle of a critical downcall. */
+    @Benchmark
+    public int javaToWasmCritical() throws Throwable {
+        return (int) identityCritical.invokeExact(counter++);
+    }
+
+    /** The identity export's handles in constants (a store that lives as long as the JVM). */
+    static final class Constants {
+        static final MethodHandle TYPED;
+        static final MethodHandle CRITICAL;
+
+        static {
+            Engine engine = Engine.create();
+            Func id = Instance.create(new Store(engine), Module.compile(engine, """
+                    (module (func (export "id") (param i32) (result i32) (local.get 0)))
+                    """.getBytes(StandardCharsets.UTF_8))).func("id");
+            TYPED = id.handle();
+            CRITICAL = id.criticalHandle();
+        }
+
+        private Constants() {
+        }
+    }
+
+    /** Java to Wasm through the typed method handle held in a constant. */
+    @Benchmark
+    public int javaToWasmConstant() throws Throwable {
+        return (int) Constants.TYPED.invokeExact(counter++);
+    }
+
+    /** Java to Wasm through the critical typed method handle held in a constant. */
+    @Benchmark
+    public int javaToWasmCriticalConstant() throws Throwable {
+        return (int) Constants.CRITICAL.invokeExact(counter++);
     }
 
     /** Java to Wasm through the generic {@code call(Val...)}. */

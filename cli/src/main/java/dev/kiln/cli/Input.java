@@ -63,6 +63,19 @@ record Input(Path path, byte[] bytes, Kind kind) {
         return Kind.WAT;
     }
 
+    /**
+     * Refuses an artifact unless {@code --allow-precompiled} was given: an artifact is native code
+     * that Kiln runs as it is (as in Wasmtime).
+     *
+     * @throws KilnException (error) for an artifact without the flag
+     */
+    void checkPrecompiledAllowed(boolean allowPrecompiled) {
+        if (kind == Kind.ARTIFACT && !allowPrecompiled) {
+            throw KilnException.error(name() + " is a precompiled Kiln artifact, i.e. native code: running one requires"
+                    + " --allow-precompiled (give it only for artifacts you trust)");
+        }
+    }
+
     /** The name used in messages: the path as given. */
     String name() {
         return path.toString();

@@ -24,6 +24,8 @@ import picocli.CommandLine.Spec;
  *   <li>{@link CompileException} (malformed, invalid or unsupported module; the message names the
  *       file and the byte offset or line:column) and {@link ArtifactFormatException}:
  *       {@code Error: <message>}, {@link ExitCodes#ERROR};
+ *   <li>{@link dev.kiln.ResourceLimitException} ({@code -W} limits): {@code Error: resource limit exceeded:
+ *       <message>}, {@link ExitCodes#ERROR};
  *   <li>{@link KilnException}: {@code Error: <message>} and its exit status;
  *   <li>{@link IOException}: {@code Error: <file>: <what>}, {@link ExitCodes#ERROR};
  *   <li>anything else is a bug in Kiln: the stack trace and {@link ExitCodes#ERROR}.
@@ -76,6 +78,8 @@ abstract class KilnCommand implements Callable<Integer> {
             return fail(e.exitCode(), e.getMessage());
         } catch (CompileException | ArtifactFormatException e) {
             return fail(ExitCodes.ERROR, e.getMessage());
+        } catch (dev.kiln.ResourceLimitException e) {
+            return fail(ExitCodes.ERROR, "resource limit exceeded: " + e.getMessage());
         } catch (NoSuchFileException e) {
             return fail(ExitCodes.ERROR, e.getFile() + ": no such file");
         } catch (AccessDeniedException e) {

@@ -28,10 +28,17 @@ final class LinkOptions {
                     + " modules preloaded before it.")
     List<String> preloads = new ArrayList<>();
 
-    @Option(names = "-W", paramLabel = "OPT[=VAL]",
-            description = "A Wasm option, as in Wasmtime. unknown-imports-trap[=y|n]: define each function import that"
-                    + " nothing provides as a function that traps when called. Repeatable.")
+    @Option(names = "-W", paramLabel = "OPT[=VAL][,OPT[=VAL]...]",
+            description = "Wasm options, as in Wasmtime. unknown-imports-trap[=y|n]: define each function import that"
+                    + " nothing provides as a function that traps when called. Store limits: max-memory-size=BYTES"
+                    + " (each linear memory; memory.grow beyond it returns -1), max-table-elements=N, max-instances=N,"
+                    + " max-tables=N, max-memories=N, trap-on-grow-failure[=y|n] (table.grow beyond the limit fails"
+                    + " the run instead of returning -1). Repeatable.")
     List<String> wasmOptions = new ArrayList<>();
+
+    /** The {@code -W} keys of the store limits, parsed by {@link RunCommand#limits}. */
+    private static final java.util.Set<String> LIMIT_KEYS = java.util.Set.of("max-memory-size", "max-table-elements",
+            "max-instances", "max-tables", "max-memories", "trap-on-grow-failure");
 
     /**
      * Instantiates the {@code --preload} modules in {@code store} and defines their exports in
@@ -42,7 +49,7 @@ final class LinkOptions {
      *                       link, naming it
      * @throws IOException   if a preloaded file cannot be read
      */
-    void define(Store store, Linker linker, Module main, PrintWriter err) throws IOException {
+    void define(Store store, Linker linker, Module main, PrintWriter err, boolean allowPrecompiled) throws IOException {
         boolean trapUnknown = unknownImportsTrap();
         for (String p : preloads) {
             int eq = p.indexOf('=');
@@ -51,6 +58,7 @@ final class LinkOptions {
             }
             String name = p.substring(0, eq);
             Input input = Input.read(Path.of(p.substring(eq + 1)));
+            input.checkPrecompiledAllowed(allowPrecompiled);
             Module module = input.module(main.engine(), err);
             if (trapUnknown) {
                 defineTraps(store, linker, module);
@@ -70,12 +78,16 @@ final class LinkOptions {
 
     private boolean unknownImportsTrap() {
         boolean on = false;
-        for (String w : wasmOptions) {
+        for (String w : wasmOptions.stream().flatMap(o -> java.util.Arrays.stream(o.split(","))).toList()) {
             int eq = w.indexOf('=');
             String key = eq < 0 ? w : w.substring(0, eq);
             String value = eq < 0 ? "y" : w.substring(eq + 1).toLowerCase(Locale.ROOT);
+            if (LIMIT_KEYS.contains(key)) {
+                continue;
+            }
             if (!key.equals("unknown-imports-trap")) {
-                throw KilnException.usage("-W " + w + ": unknown option " + key + " (supported: unknown-imports-trap[=y|n])");
+                throw KilnException.usage("-W " + w + ": unknown option " + key + " (supported: unknown-imports-trap[=y|n], "
+                        + String.join(", ", new java.util.TreeSet<>(LIMIT_KEYS)) + ")");
             }
             on = switch (value) {
                 case "y", "yes", "true", "" -> true;

@@ -7,6 +7,8 @@ import dev.kiln.Linker;
 import dev.kiln.Memory;
 import dev.kiln.Module;
 import dev.kiln.Store;
+import dev.kiln.StoreLimits;
+import dev.kiln.Table;
 import dev.kiln.Val;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.ValType;
@@ -28,7 +30,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code kiln run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--invoke NAME] FILE [ARGS...]}:
  * runs a WebAssembly module ({@code .wasm}, {@code .wat}) or a precompiled Kiln artifact, told apart
- * by content, with WASI preview1 ({@link WasiContext}).
+ * by content, with WASI preview1 ({@link WasiContext}). An artifact runs only with
+ * {@code --allow-precompiled} (as in Wasmtime): it is native code, trusted as it is.
  *
  * <p>Without {@code --invoke} the module is a WASI command: its {@code _start} export is called with
  * ARGS as the program's arguments (argv[0] is FILE as given), the environment given by {@code --env}
@@ -38,7 +41,9 @@ import picocli.CommandLine.Parameters;
  *
  * <p>With {@code --invoke NAME} it calls the exported function NAME with ARGS parsed by its
  * parameter types and prints each result on its own line, as {@code wasmtime run --invoke} does:
- * {@code i32}/{@code i64} in signed decimal, {@code f32}/{@code f64} as decimal floats. Integer
+ * {@code i32}/{@code i64} in signed decimal, {@code f32}/{@code f64} as decimal floats. A module
+ * exporting {@code _initialize} (a WASI reactor) has it called once first, as the WASI application
+ * ABI requires ({@link Instance#initializeReactor()}). Integer
  * arguments are decimal or {@code 0x} hexadecimal, signed or (up to 2^32-1 / 2^64-1) unsigned. WASI
  * is available to the function too (the program name is then its only argument).
  *
@@ -71,6 +76,13 @@ final class RunCommand extends KilnCommand {
             description = "Sets an environment variable of the program; NAME alone passes the host's value (if set)."
                     + " Repeatable.")
     List<String> envs = new ArrayList<>();
+
+    @Option(names = "--allow-precompiled",
+            description = "Allows FILE to be a precompiled Kiln artifact (from 'kiln compile'). An artifact is native"
+                    + " code that runs with this process's privileges and is not checked to keep the guest sandboxed:"
+                    + " allow only artifacts you trust. Without it such a file is refused, whatever its name.")
+    boolean allowPrecompiled;
+
 
     @picocli.CommandLine.Mixin
     BuiltinOptions builtins = new BuiltinOptions(); // --unsafe-intrinsics, --builtin (compile-time builtins)
@@ -144,6 +156,7 @@ final class RunCommand extends KilnCommand {
     @Override
     int execute() throws Exception {
         Input input = Input.read(file);
+        input.checkPrecompiledAllowed(allowPrecompiled);
         Module module = input.module(engine(cache.cache(err())), err(), builtins);
         String name = invoke != null ? invoke : "_start";
         Module.ExportType export = module.exports().stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
@@ -165,9 +178,10 @@ final class RunCommand extends KilnCommand {
         if (invoke == null) {
             argv.addAll(args);
         }
-        try (WasiContext wasi = wasi(argv); Store store = new Store(module.engine())) {
+        StoreLimits limits = limits(links.wasmOptions);
+        try (WasiContext wasi = wasi(argv); Store store = new Store(module.engine()).limits(limits)) {
             Linker linker = wasi.define(store, new Linker());
-            links.define(store, linker, module, err());
+            links.define(store, linker, module, err(), allowPrecompiled);
             Instance instance;
             try {
                 instance = linker.instantiate(store, module);
@@ -182,6 +196,9 @@ final class RunCommand extends KilnCommand {
             Func func = instance.func(name);
             Val[] results;
             try {
+                if (!name.equals("_initialize")) {
+                    instance.initializeReactor(); // a WASI reactor's constructors run before any other export
+                }
                 results = func.call(values);
             } catch (WasiExit e) {
                 return e.status();
@@ -195,6 +212,56 @@ final class RunCommand extends KilnCommand {
             out.flush();
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The store limits of the {@code -W} options ({@link LinkOptions} holds them; its keys, such as
+     * {@code unknown-imports-trap}, are left to it).
+     *
+     * @throws KilnException (usage) for a limit value that does not parse
+     */
+    static StoreLimits limits(List<String> options) {
+        StoreLimits.Builder b = StoreLimits.builder();
+        for (String option : options) {
+            for (String item : option.split(",")) {
+                int eq = item.indexOf('=');
+                String key = eq < 0 ? item : item.substring(0, eq);
+                String value = eq < 0 ? null : item.substring(eq + 1);
+                try {
+                    switch (key) {
+                        case "max-memory-size" -> b.memorySize(count(value, Long.MAX_VALUE));
+                        case "max-table-elements" -> b.tableElements(count(value, Table.MAX_ENTRIES));
+                        case "max-instances" -> b.instances((int) count(value, Integer.MAX_VALUE));
+                        case "max-tables" -> b.tables((int) count(value, Integer.MAX_VALUE));
+                        case "max-memories" -> b.memories((int) count(value, Integer.MAX_VALUE));
+                        case "trap-on-grow-failure" -> b.trapOnGrowFailure(flag(value));
+                        default -> {
+                            // LinkOptions' keys, checked there
+                        }
+                    }
+                } catch (NumberFormatException | NullPointerException e) {
+                    throw KilnException.usage("-W " + item + ": " + key + " takes "
+                            + (key.equals("trap-on-grow-failure") ? "y or n" : "a non-negative integer"));
+                }
+            }
+        }
+        return b.build();
+    }
+
+    private static long count(String value, long max) {
+        long v = parseInteger(java.util.Objects.requireNonNull(value), 64);
+        if (v < 0 || v > max) {
+            throw new NumberFormatException(value);
+        }
+        return v;
+    }
+
+    private static boolean flag(String value) {
+        return switch (value == null ? "y" : value) {
+            case "y", "yes", "true" -> true;
+            case "n", "no", "false" -> false;
+            default -> throw new NumberFormatException(value);
+        };
     }
 
     private static String exportList(Module module) {

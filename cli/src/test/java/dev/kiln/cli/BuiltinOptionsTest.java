@@ -33,9 +33,11 @@ class BuiltinOptionsTest {
         Cli.Result c = kiln("compile", "--unsafe-intrinsics", "unsafe-intrinsics", "--builtin", math.toString(),
                 guest.toString());
         assertEquals(0, c.exit(), c::toString);
-        Cli.Result r = kiln("run", "--invoke", "f", dir.resolve("guest.kiln").toString(), "14");
+        Cli.Result r = kiln("run", "--allow-precompiled", "--invoke", "f", dir.resolve("guest.kiln").toString(),
+                "14");
         assertEquals("43\n", r.out(), r::toString);
-        Cli.Result again = kiln("run", "--builtin", math.toString(), dir.resolve("guest.kiln").toString());
+        Cli.Result again = kiln("run", "--allow-precompiled", "--builtin", math.toString(),
+                dir.resolve("guest.kiln").toString());
         assertEquals(2, again.exit(), again::toString);
         assertTrue(again.err().contains("is already compiled"), again::toString);
     }

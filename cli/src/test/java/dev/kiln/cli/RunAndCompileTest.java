@@ -60,10 +60,39 @@ class RunAndCompileTest {
         byte[] head = Arrays.copyOf(Files.readAllBytes(artifact), 4);
         assertArrayEquals(new byte[] {0x7F, 'E', 'L', 'F'}, head);
 
-        Cli.Result r = kiln("run", "--invoke", "fac", artifact.toString(), "20");
+        Cli.Result refused = kiln("run", "--invoke", "fac", artifact.toString(), "20");
+        assertEquals(1, refused.exit());
+        assertTrue(refused.err().contains("requires --allow-precompiled"), refused::toString);
+        Path renamed = Files.copy(artifact, artifact.resolveSibling("disguised.wasm"));
+        Cli.Result disguised = kiln("run", "--invoke", "fac", renamed.toString(), "20");
+        assertTrue(disguised.exit() == 1 && disguised.err().contains("requires --allow-precompiled"), disguised::toString);
+        Cli.Result r = kiln("run", "--allow-precompiled", "--invoke", "fac", artifact.toString(), "20");
         assertEquals(0, r.exit(), r::toString);
         assertEquals(factorial(20) + "\n", r.out());
         assertEquals("", r.err());
+    }
+
+    @Test
+    void maxMemorySizeLimitsMemoryGrow() throws IOException {
+        Path wat = write("grow.wat", """
+                (module (memory 1)
+                  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))
+                """);
+        assertEquals("1\n", kiln("run", "--invoke", "grow", wat.toString(), "3").out());
+        Cli.Result limited = kiln("run", "-W", "max-memory-size=196608", "--invoke", "grow", wat.toString(), "3");
+        assertEquals(0, limited.exit(), limited::toString);
+        assertEquals("-1\n", limited.out(), "4 pages are above 3 pages (196608 bytes)");
+        assertEquals("1\n", kiln("run", "-W", "max-memory-size=196608,max-instances=1", "--invoke", "grow",
+                wat.toString(), "2").out());
+        Cli.Result tooFew = kiln("run", "-W", "max-memories=0", "--invoke", "grow", wat.toString(), "2");
+        assertEquals(1, tooFew.exit(), tooFew::toString);
+        assertTrue(tooFew.err().contains("limit is 0"), tooFew::toString);
+        Cli.Result bad = kiln("run", "-W", "max-memory-size=lots", "--invoke", "grow", wat.toString(), "2");
+        assertEquals(2, bad.exit(), bad::toString);
+        assertTrue(bad.err().contains("max-memory-size takes a non-negative integer"), bad::toString);
+        Cli.Result unknown = kiln("run", "-W", "fuel=10", "--invoke", "grow", wat.toString(), "2");
+        assertEquals(2, unknown.exit(), unknown::toString);
+        assertTrue(unknown.err().contains("unknown option fuel"), unknown::toString);
     }
 
     @Test
@@ -74,7 +103,7 @@ class RunAndCompileTest {
         Cli.Result c = kiln("compile", wasm.toString(), "-o", out.toString());
         assertEquals(0, c.exit(), c::toString);
         assertFalse(Files.exists(dir.resolve("fac.kiln")));
-        Cli.Result r = kiln("run", "--invoke", "fac", out.toString(), "10");
+        Cli.Result r = kiln("run", "--allow-precompiled", "--invoke", "fac", out.toString(), "10");
         assertEquals(factorial(10) + "\n", r.out(), r::toString);
     }
 
@@ -260,9 +289,9 @@ class RunAndCompileTest {
 
         Path elf = dir.resolve("junk.kiln");
         Files.write(elf, new byte[] {0x7F, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0});
-        Cli.Result e = kiln("run", elf.toString());
+        Cli.Result e = kiln("run", "--allow-precompiled", elf.toString());
         assertEquals(1, e.exit());
-        assertTrue(e.err().startsWith("Error: " + elf + ": malformed artifact"), e::toString);
+        assertTrue(e.err().startsWith("Error: " + elf + ": artifact damaged"), e::toString);
 
         Path binary = dir.resolve("random.bin");
         Files.write(binary, new byte[] {(byte) 0xC3, 0x28, 0x00, (byte) 0xFF});

@@ -186,6 +186,43 @@ class RunWasiTest {
     }
 
     @Test
+    void invokeOnAReactorCallsInitializeOnceFirst() throws Exception {
+        Path wat = dir.resolve("reactor.wat");
+        Files.writeString(wat, """
+                (module
+                  (global $state (mut i32) (i32.const 0))
+                  (global $inits (mut i32) (i32.const 0))
+                  (func (export "_initialize")
+                    (global.set $inits (i32.add (global.get $inits) (i32.const 1)))
+                    (global.set $state (i32.const 42)))
+                  (func (export "get") (result i32)
+                    (i32.add (global.get $state) (i32.mul (i32.const 1000) (i32.sub (global.get $inits) (i32.const 1))))))
+                """);
+        Cli.Result r = kiln("run", "--invoke", "get", wat.toString());
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("42\n", r.out(), "_initialize ran exactly once before get");
+        Cli.Result init = kiln("run", "--invoke", "_initialize", wat.toString());
+        assertEquals(0, init.exit(), init::toString);
+        assertEquals("", init.out(), "invoking _initialize itself runs it once");
+    }
+
+    @Test
+    void invokeOnACReactorReturnsTheConstructedValue() throws Exception {
+        boolean clang = Files.isExecutable(Path.of("/usr/bin/clang-16")) && Files.exists(Path.of("/usr/lib/wasm32-wasi/libc.a"));
+        assumeTrue(clang, "kiln run's C reactor test skipped: clang-16 and wasi-libc are not installed"
+                + " (apt-get install clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32)");
+        Path src = Path.of("src/test/resources/wasi/reactor.c").toAbsolutePath();
+        Path wasm = dir.resolve("reactor.wasm");
+        Process p = new ProcessBuilder("clang-16", "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-mexec-model=reactor",
+                "-o", wasm.toString(), src.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES) && p.exitValue() == 0, log);
+        Cli.Result r = kiln("run", "--invoke", "constructed", wasm.toString());
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("42\n", r.out());
+    }
+
+    @Test
     void aCProgramCountsFilesInAPreopenAndStdin() throws Exception {
         boolean clang = Files.isExecutable(Path.of("/usr/bin/clang-16")) && Files.exists(Path.of("/usr/lib/wasm32-wasi/libc.a"));
         assumeTrue(clang, "kiln run's C test skipped: clang-16 and wasi-libc are not installed"

@@ -24,13 +24,14 @@ import java.util.Set;
  *   next 4096 bound. .rodata   (only if set and non-empty), PT_LOAD R, addr == offset
  *   next 4096 bound. non-allocated sections added with {@link #addSection} (e.g. .kiln.meta),
  *                    .symtab, .strtab, .shstrtab, then the section header table
+ *   last 12 bytes    .kiln.checksum: "KILNCRC1" and the CRC32C of everything before it ({@link ArtifactChecksum})
  * </pre>
  * Every loaded section starts on a 4096-byte boundary ({@link ElfFile#SEGMENT_ALIGNMENT}) and nothing
  * else shares its pages, so a loader can {@code mmap} the file once from offset 0 and
  * {@code mprotect} exactly the {@code .text} pages read+execute. There are no relocations, no dynamic
  * section and no entry point ({@code e_entry} = 0). Section header order: null, {@code .text},
  * {@code .rodata} (if any), added sections in the order added, {@code .symtab}, {@code .strtab},
- * {@code .shstrtab}.
+ * {@code .shstrtab}, {@code .kiln.checksum}.
  *
  * <p>Each {@link #addFunctionSymbol function symbol} becomes an {@code STT_FUNC}, {@code STB_LOCAL}
  * symbol in {@code .text} with its size, so {@code objdump -d} labels the disassembly.
@@ -44,7 +45,8 @@ public final class ElfWriter {
     private static final int SYM_SIZE = 24;
     private static final int STB_LOCAL = 0;
     private static final int STT_FUNC = 2;
-    private static final Set<String> RESERVED = Set.of("", ".text", ".rodata", ".symtab", ".strtab", ".shstrtab");
+    private static final Set<String> RESERVED = Set.of("", ".text", ".rodata", ".symtab", ".strtab", ".shstrtab",
+            ArtifactChecksum.SECTION);
 
     private final Target target;
     private byte[] text = new byte[0];
@@ -202,8 +204,8 @@ public final class ElfWriter {
         int symtabIndex = shdrs.size();
         int strtabIndex = symtabIndex + 1;
         int shstrtabIndex = symtabIndex + 2;
-        if (shstrtabIndex >= 0xff00) {
-            throw new IllegalStateException("too many sections for ELF (" + (shstrtabIndex + 1) + ")");
+        if (shstrtabIndex + 1 >= 0xff00) {
+            throw new IllegalStateException("too many sections for ELF (" + (shstrtabIndex + 2) + ")");
         }
         pos = alignUp(pos, 8);
         byte[] symtabBytes = symtab.array();
@@ -215,11 +217,16 @@ public final class ElfWriter {
         shdrs.add(new Shdr(shstr.add(".strtab"), Section.SHT_STRTAB, 0, 0, pos, strBytes.length, 0, 0, 1, 0, strBytes));
         pos += strBytes.length;
         int shstrName = shstr.add(".shstrtab");
+        int checksumName = shstr.add(ArtifactChecksum.SECTION);
         byte[] shstrBytes = shstr.bytes();
         shdrs.add(new Shdr(shstrName, Section.SHT_STRTAB, 0, 0, pos, shstrBytes.length, 0, 0, 1, 0, shstrBytes));
         pos += shstrBytes.length;
         long shoff = alignUp(pos, 8);
-        long fileSize = shoff + (long) SHDR_SIZE * shdrs.size();
+        // the checksum trailer: last section, after the header table, so the file ends with it
+        long checksumOff = shoff + (long) SHDR_SIZE * (shdrs.size() + 1);
+        shdrs.add(new Shdr(checksumName, Section.SHT_PROGBITS, 0, 0, checksumOff, ArtifactChecksum.SIZE, 0, 0, 4, 0,
+                null));
+        long fileSize = checksumOff + ArtifactChecksum.SIZE;
         if (fileSize > Integer.MAX_VALUE - 8) {
             throw new IllegalStateException("artifact would be " + fileSize + " bytes; the limit is 2 GiB");
         }
@@ -257,7 +264,12 @@ public final class ElfWriter {
             out.putInt(h.name).putInt(h.type).putLong(h.flags).putLong(h.addr).putLong(h.offset).putLong(h.size)
                     .putInt(h.link).putInt(h.info).putLong(h.addralign).putLong(h.entsize);
         }
-        return out.array();
+        byte[] file = out.array();
+        byte[] tag = ArtifactChecksum.tag();
+        System.arraycopy(tag, 0, file, (int) checksumOff, tag.length);
+        byte[] trailer = ArtifactChecksum.contents(file, file.length - 4);
+        System.arraycopy(trailer, 0, file, (int) checksumOff, trailer.length);
+        return file;
     }
 
     private static void putLoad(ByteBuffer out, int flags, long offset, long size) {

@@ -84,7 +84,7 @@ class ElfWriterReaderTest {
         assertEquals(8192 + 8, f.loadedSize());
 
         List<String> names = f.sections().stream().map(Section::name).toList();
-        assertEquals(List.of("", ".text", ".rodata", ".kiln.meta", ".symtab", ".strtab", ".shstrtab"), names);
+        assertEquals(List.of("", ".text", ".rodata", ".kiln.meta", ".symtab", ".strtab", ".shstrtab", ".kiln.checksum"), names);
         assertThrows(ArtifactFormatException.class, () -> f.sectionBytes(".nope"));
     }
 
@@ -130,6 +130,25 @@ class ElfWriterReaderTest {
         assertTrue(e.getMessage().startsWith(p + ": malformed artifact at byte offset 0"), e.getMessage());
         Files.write(p, sampleArtifact(false));
         assertEquals(p.toString(), ElfReader.read(p).source());
+    }
+
+    @Test
+    void checksumCoversEveryBit() {
+        byte[] b = sampleArtifact(true);
+        ArtifactChecksum.verify(b, "a.kiln");
+        Section sum = ElfReader.parse(b).section(ArtifactChecksum.SECTION).orElseThrow();
+        assertEquals(b.length - ArtifactChecksum.SIZE, sum.fileOffset(), "the checksum is the file's last bytes");
+        assertEquals(ArtifactChecksum.SIZE, sum.size());
+        for (int bit = 0; bit < 8 * b.length; bit += 7) { // every 7th bit: all bytes, all bit positions
+            byte[] c = b.clone();
+            c[bit / 8] ^= (byte) (1 << (bit % 8));
+            ArtifactFormatException e = assertThrows(ArtifactFormatException.class, () -> ArtifactChecksum.verify(c, "a.kiln"),
+                    "bit " + bit);
+            assertTrue(e.isDamaged() && e.getMessage().startsWith("a.kiln: artifact damaged: "), e.getMessage());
+        }
+        ArtifactFormatException e = assertThrows(ArtifactFormatException.class,
+                () -> ArtifactChecksum.verify(java.util.Arrays.copyOf(b, b.length - 1), "a.kiln"));
+        assertTrue(e.getMessage().contains("does not end with the .kiln.checksum trailer"), e.getMessage());
     }
 
     @Test
@@ -189,7 +208,8 @@ class ElfWriterReaderTest {
     void rejectsTablesAndSectionsOutOfBounds() {
         byte[] b = sampleArtifact(true);
         long shoff = le(b).getLong(40);
-        byte[] truncated = java.util.Arrays.copyOf(b, b.length - 1);
+        int shnum = le(b).getShort(60);
+        byte[] truncated = java.util.Arrays.copyOf(b, (int) shoff + 64 * shnum - 1);
         reject(truncated, shoff, "section header table");
 
         b = sampleArtifact(true);

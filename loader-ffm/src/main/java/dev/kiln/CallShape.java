@@ -1,0 +1,379 @@
+package dev.kiln;
+
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.ValType;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * How a function type crosses the native boundary (entry trampolines called from Java, host
+ * functions called from Wasm), canonicalised so that the JVM's downcall and upcall machinery sees
+ * only a few shapes: every distinct {@link FunctionDescriptor} costs stubs, adapters and compiled
+ * method-handle code that the JVM keeps for good, so one per Wasm signature would fill the code cache
+ * of a JVM that runs many modules.
+ *
+ * <p>The System V AMD64 calling convention (psABI §3.2.3) assigns integer-class arguments to
+ * {@code rdi, rsi, rdx, rcx, r8, r9} and floating-point ones to {@code xmm0-7}, each class in its own
+ * order, independently of how the two classes interleave; arguments left over when a class runs out
+ * of registers go to 8-byte stack slots in their original order. So a Wasm signature is passed
+ * exactly like the canonical one that lists, after the VMContext pointer, its integer-class
+ * parameters that get registers as {@code long}s, then its float-class ones that get registers as
+ * {@code double}s, then the stack-passed ones in order, all as {@code long}s when the integer
+ * registers are full, else (only floats overflowed) all as {@code double}s, so that they too land on
+ * the stack. {@code i32} travels in the low half of a {@code long} and {@code f32} in the low half of
+ * a {@code double}'s bits (the callee reads only those halves); results come back as a {@code long}
+ * ({@code rax}) or a {@code double} ({@code xmm0}). The number of shapes is at most
+ * 6 x 9 x 3 for register-only signatures, plus one per count of stack slots.
+ *
+ * <p>A shape ({@link Shape}) holds the shared downcall handle and the shared upcall target; a
+ * {@code CallShape} adds the per-signature permutation. Thread-safe.
+ */
+final class CallShape {
+    /** Integer registers for parameters after the VMContext pointer in {@code rdi}. */
+    private static final int INT_REGS = 5;
+    private static final int FLOAT_REGS = 8;
+
+    private static final ConcurrentHashMap<Shape, Shape> SHAPES = new ConcurrentHashMap<>();
+
+    /** The shared part: the canonical signature and its method handles. */
+    static final class Shape {
+        final int ints;
+        final int floats;
+        final int stack;
+        final boolean stackAsLong;
+        /** 'V' void, 'J' long in rax, 'D' double in xmm0. */
+        final char result;
+        /** Whether a pointer to the results area follows the VMContext (host functions with several results). */
+        final boolean resultsPointer;
+        private volatile MethodHandle downcall;
+        private volatile MethodHandle criticalDowncall;
+        private volatile MethodHandle spreader;
+        private volatile MethodHandle upcallTarget;
+
+        Shape(int ints, int floats, int stack, boolean stackAsLong, char result, boolean resultsPointer) {
+            this.ints = ints;
+            this.floats = floats;
+            this.stack = stack;
+            this.stackAsLong = stack > 0 && stackAsLong;
+            this.result = result;
+            this.resultsPointer = resultsPointer;
+        }
+
+        /** Pointer arguments before the canonical ones: the VMContext, and the results area if any. */
+        int lead() {
+            return resultsPointer ? 2 : 1;
+        }
+
+        int arity() {
+            return ints + floats + stack;
+        }
+
+        Class<?> carrier(int slot) {
+            return slot < ints ? long.class : slot < ints + floats ? double.class : stackAsLong ? long.class : double.class;
+        }
+
+        Class<?> resultCarrier() {
+            return result == 'V' ? void.class : result == 'J' ? long.class : double.class;
+        }
+
+        FunctionDescriptor descriptor() {
+            MemoryLayout[] args = new MemoryLayout[lead() + arity()];
+            for (int k = 0; k < lead(); k++) {
+                args[k] = ValueLayout.ADDRESS;
+            }
+            for (int k = 0; k < arity(); k++) {
+                args[lead() + k] = carrier(k) == long.class ? ValueLayout.JAVA_LONG : ValueLayout.JAVA_DOUBLE;
+            }
+            return result == 'V' ? FunctionDescriptor.ofVoid(args)
+                    : FunctionDescriptor.of(result == 'J' ? ValueLayout.JAVA_LONG : ValueLayout.JAVA_DOUBLE, args);
+        }
+
+        /** {@code (MemorySegment entry, MemorySegment vmctx, canonical...) -> result}, one per shape. */
+        MethodHandle downcall() {
+            MethodHandle h = downcall;
+            if (h == null) {
+                h = Linker.nativeLinker().downcallHandle(descriptor());
+                downcall = h;
+            }
+            return h;
+        }
+
+        /** The same as a critical downcall ({@link Linker.Option#critical}): no thread-state transition. */
+        MethodHandle criticalDowncall() {
+            MethodHandle h = criticalDowncall;
+            if (h == null) {
+                h = Linker.nativeLinker().downcallHandle(descriptor(), Linker.Option.critical(false));
+                criticalDowncall = h;
+            }
+            return h;
+        }
+
+        /** {@code (MemorySegment entry, MemorySegment vmctx, Object[] canonical) -> Object}, for {@link Func#call}. */
+        MethodHandle spreader() {
+            MethodHandle h = spreader;
+            if (h == null) {
+                h = downcall().asSpreader(Object[].class, arity())
+                        .asType(MethodType.methodType(Object.class, MemorySegment.class, MemorySegment.class, Object[].class));
+                spreader = h;
+            }
+            return h;
+        }
+
+        /**
+         * {@code (Func, MemorySegment vmctx, canonical...) -> result} running {@link Func#dispatch}, or
+         * {@code (Func, MemorySegment vmctx, MemorySegment results, canonical...) -> void} running
+         * {@link Func#dispatchSeveral}.
+         */
+        MethodHandle upcallTarget() {
+            MethodHandle h = upcallTarget;
+            if (h == null) {
+                Class<?>[] params = new Class<?>[1 + lead() + arity()];
+                params[0] = Func.class;
+                for (int k = 0; k < lead(); k++) {
+                    params[1 + k] = MemorySegment.class;
+                }
+                for (int k = 0; k < arity(); k++) {
+                    params[1 + lead() + k] = carrier(k);
+                }
+                h = (resultsPointer ? Func.DISPATCH_SEVERAL : Func.DISPATCH).asCollector(Object[].class, arity())
+                        .asType(MethodType.methodType(resultCarrier(), params));
+                upcallTarget = h;
+            }
+            return h;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Shape s && s.ints == ints && s.floats == floats && s.stack == stack
+                    && s.stackAsLong == stackAsLong && s.result == result && s.resultsPointer == resultsPointer;
+        }
+
+        @Override
+        public int hashCode() {
+            return (((ints * 16 + floats) * 4096 + stack) * 8 + (stackAsLong ? 4 : 0) + result) * 2 + (resultsPointer ? 1 : 0);
+        }
+    }
+
+    final FuncType type;
+    final Shape shape;
+    /** Per Wasm parameter: its position among the canonical arguments (after the VMContext). */
+    private final int[] slot;
+
+    private CallShape(FuncType type, Shape shape, int[] slot) {
+        this.type = type;
+        this.shape = shape;
+        this.slot = slot;
+    }
+
+    /**
+     * The canonical passing of {@code type} (at most one result; several results travel through the
+     * result buffer and the trampoline returns nothing).
+     *
+     * @throws IllegalArgumentException for v128 parameters or results, which cannot cross yet
+     */
+    static CallShape of(FuncType type) {
+        return of(type, false);
+    }
+
+    /**
+     * The canonical passing of a host function of {@code type}: with several results, a pointer to the
+     * import adapter's results area follows the VMContext (and takes an integer register).
+     *
+     * @throws IllegalArgumentException for v128 parameters or results, which cannot cross yet
+     */
+    static CallShape upcall(FuncType type) {
+        for (ValType r : type.results()) {
+            floatClass(r); // refuses results that cannot cross the boundary, several as one
+        }
+        return of(type, type.results().size() > 1);
+    }
+
+    private static CallShape of(FuncType type, boolean resultsPointer) {
+        List<ValType> params = type.params();
+        int n = params.size();
+        boolean[] isFloat = new boolean[n];
+        int ints = 0;
+        int floats = 0;
+        for (int i = 0; i < n; i++) {
+            isFloat[i] = floatClass(params.get(i));
+            if (isFloat[i]) {
+                floats++;
+            } else {
+                ints++;
+            }
+        }
+        int intRegLimit = resultsPointer ? INT_REGS - 1 : INT_REGS;
+        int intRegs = Math.min(ints, intRegLimit);
+        int floatRegs = Math.min(floats, FLOAT_REGS);
+        int[] slot = new int[n];
+        int nextInt = 0;
+        int nextFloat = intRegs;
+        int nextStack = intRegs + floatRegs;
+        for (int i = 0; i < n; i++) {
+            if (!isFloat[i] && nextInt < intRegs) {
+                slot[i] = nextInt++;
+            } else if (isFloat[i] && nextFloat < intRegs + floatRegs) {
+                slot[i] = nextFloat++;
+            } else {
+                slot[i] = nextStack++;
+            }
+        }
+        List<ValType> results = type.results();
+        char result = results.size() != 1 ? 'V' : floatClass(results.get(0)) ? 'D' : 'J';
+        Shape key = new Shape(intRegs, floatRegs, n - intRegs - floatRegs, intRegs == intRegLimit, result, resultsPointer);
+        return new CallShape(type, SHAPES.computeIfAbsent(key, k -> k), slot);
+    }
+
+    private static boolean floatClass(ValType t) {
+        return switch (t) {
+            case F32, F64 -> true;
+            case I32, I64, FUNCREF, EXTERNREF -> false;
+            default -> throw new IllegalArgumentException(t + " values cannot cross the host boundary yet");
+        };
+    }
+
+    /** How many distinct shapes this JVM has made so far (for tests). */
+    static int shapeCount() {
+        return SHAPES.size();
+    }
+
+    /**
+     * The entry downcall bound to {@code entry}: {@code (MemorySegment vmctx, canonical...) -> result};
+     * {@code critical} for a critical downcall.
+     */
+    MethodHandle entry(MemorySegment entry, boolean critical) {
+        return MethodHandles.insertArguments(critical ? shape.criticalDowncall() : shape.downcall(), 0, entry);
+    }
+
+    // ---- Func.call and dispatch: values as raw 64-bit patterns --------------------------------------
+
+    /** The canonical arguments, each Wasm parameter's raw bits boxed as its slot's carrier. */
+    Object[] toCanonical(long[] bits) {
+        Object[] out = new Object[shape.arity()];
+        for (int i = 0; i < bits.length; i++) {
+            out[slot[i]] = box(shape.carrier(slot[i]), bits[i]);
+        }
+        return out;
+    }
+
+    /** The raw bits of Wasm parameter {@code i} from the canonical arguments. */
+    long paramBits(Object[] canonical, int i) {
+        return unbox(canonical[slot[i]]);
+    }
+
+    /** The boxed canonical result carrying {@code bits}. */
+    Object resultObject(long bits) {
+        return box(shape.resultCarrier(), bits);
+    }
+
+    static Object box(Class<?> carrier, long bits) {
+        return carrier == long.class ? (Object) bits : (Object) Double.longBitsToDouble(bits);
+    }
+
+    /** The raw bits of a canonical value ({@code Long} or {@code Double}). */
+    static long unbox(Object o) {
+        return o instanceof Double d ? Double.doubleToRawLongBits(d) : (Long) o;
+    }
+
+    // ---- Func.handle: a typed view ----------------------------------------------------------------
+
+    private static final MethodHandle I2L;
+    private static final MethodHandle L2I;
+    private static final MethodHandle F2D;
+    private static final MethodHandle D2F;
+    private static final MethodHandle F2L;
+    private static final MethodHandle D2L;
+    private static final MethodHandle L2D;
+    private static final MethodHandle I2D;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            I2L = l.findStatic(CallShape.class, "i2l", MethodType.methodType(long.class, int.class));
+            L2I = l.findStatic(CallShape.class, "l2i", MethodType.methodType(int.class, long.class));
+            F2D = l.findStatic(CallShape.class, "f2d", MethodType.methodType(double.class, float.class));
+            D2F = l.findStatic(CallShape.class, "d2f", MethodType.methodType(float.class, double.class));
+            F2L = l.findStatic(CallShape.class, "f2l", MethodType.methodType(long.class, float.class));
+            D2L = l.findStatic(Double.class, "doubleToRawLongBits", MethodType.methodType(long.class, double.class));
+            L2D = l.findStatic(Double.class, "longBitsToDouble", MethodType.methodType(double.class, long.class));
+            I2D = MethodHandles.filterReturnValue(I2L, L2D);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static long i2l(int v) {
+        return v;
+    }
+
+    private static int l2i(long v) {
+        return (int) v;
+    }
+
+    /** An f32 in the low half of a double's bits. */
+    private static double f2d(float v) {
+        return Double.longBitsToDouble(Float.floatToRawIntBits(v) & 0xFFFF_FFFFL);
+    }
+
+    private static float d2f(double v) {
+        return Float.intBitsToFloat((int) Double.doubleToRawLongBits(v));
+    }
+
+    private static long f2l(float v) {
+        return Float.floatToRawIntBits(v) & 0xFFFF_FFFFL;
+    }
+
+    /** The Java type of a Wasm value in {@link Func#handle()}: int, long, float, double. */
+    static Class<?> javaType(ValType t) {
+        return switch (t) {
+            case I32 -> int.class;
+            case F32 -> float.class;
+            case F64 -> double.class;
+            default -> long.class;
+        };
+    }
+
+    /**
+     * {@code entry} (a handle from {@link #entry}) with the VMContext bound and the Wasm signature's
+     * Java types: {@code (params as int/long/float/double) -> result}.
+     */
+    MethodHandle typed(MethodHandle entry, MemorySegment vmctx) {
+        MethodHandle h = MethodHandles.insertArguments(entry, 0, vmctx);     // (canonical...) -> R
+        List<ValType> params = type.params();
+        Class<?>[] mid = new Class<?>[params.size()];
+        int[] reorder = new int[shape.arity()];
+        for (int i = 0; i < params.size(); i++) {
+            mid[i] = shape.carrier(slot[i]);
+            reorder[slot[i]] = i;
+        }
+        h = MethodHandles.permuteArguments(h, MethodType.methodType(shape.resultCarrier(), mid), reorder);
+        MethodHandle[] filters = new MethodHandle[params.size()];
+        for (int i = 0; i < params.size(); i++) {
+            boolean toLong = mid[i] == long.class;
+            filters[i] = switch (params.get(i)) {
+                case I32 -> toLong ? I2L : I2D;
+                case F32 -> toLong ? F2L : F2D;
+                case F64 -> toLong ? D2L : null;
+                default -> toLong ? null : L2D;
+            };
+        }
+        h = MethodHandles.filterArguments(h, 0, filters);
+        if (type.results().size() == 1) {
+            switch (type.results().get(0)) {
+                case I32 -> h = MethodHandles.filterReturnValue(h, L2I);
+                case F32 -> h = MethodHandles.filterReturnValue(h, D2F);
+                default -> {
+                }
+            }
+        }
+        return h;
+    }
+}

@@ -1,0 +1,138 @@
+package dev.kiln;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.ValType;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Canonical call shapes: interleaved integer and float parameters, stack-passed ones of both classes,
+ * exact bit patterns (NaN payloads, the upper halves of i32 and f32), through {@link Func#call},
+ * {@link Func#handle()}, {@link Func#criticalHandle()} and host functions.
+ */
+class CallShapeTest {
+    private final Engine engine = Engine.create();
+    private final Store store = new Store(engine);
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private Module compile(String wat) {
+        return Module.compile(engine, wat.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** 8 integers and 10 floats, interleaved: both classes overflow to the stack. */
+    private static final List<ValType> MANY = List.of(ValType.F32, ValType.I32, ValType.F64, ValType.I64, ValType.I32,
+            ValType.F32, ValType.F32, ValType.I64, ValType.F64, ValType.I32, ValType.F64, ValType.F32, ValType.I64,
+            ValType.F64, ValType.I32, ValType.F32, ValType.F64, ValType.I32);
+
+    private static Val arg(ValType t, int i) {
+        return switch (t) {
+            case I32 -> Val.i32(-1000 * i - 7);
+            case I64 -> Val.i64(0x1234_5678_9abcL * (i + 1));
+            case F32 -> new Val(ValType.F32, 0x7fa0_0000L + i); // a signalling NaN with a payload
+            default -> new Val(ValType.F64, 0xfff4_0000_0000_0000L + i);
+        };
+    }
+
+    @Test
+    void everyParameterArrivesWithItsBitsAndPosition() throws Throwable {
+        for (int which = 0; which < MANY.size(); which++) {
+            ValType t = MANY.get(which);
+            String name = t.toString().toLowerCase();
+            StringBuilder params = new StringBuilder();
+            StringBuilder gets = new StringBuilder();
+            for (int i = 0; i < MANY.size(); i++) {
+                params.append(' ').append(MANY.get(i).toString().toLowerCase());
+                gets.append(" (local.get ").append(i).append(')');
+            }
+            // the export passes everything to the host, which returns parameter `which`; the export then
+            // returns what the host returned
+            Module m = compile("(module (import \"env\" \"h\" (func $h (param" + params + ") (result " + name + ")))"
+                    + " (func (export \"f\") (param" + params + ") (result " + name + ") (call $h" + gets + ")))");
+            FuncType type = FuncType.of(MANY, List.of(t));
+            List<Val> seen = new ArrayList<>();
+            int w = which;
+            Func h = Func.wrap(store, type, args -> {
+                seen.clear();
+                seen.addAll(List.of(args));
+                return new Val[] {args[w]};
+            });
+            Instance inst = new Linker().define("env", "h", h).instantiate(store, m);
+            Val[] args = new Val[MANY.size()];
+            for (int i = 0; i < args.length; i++) {
+                args[i] = arg(MANY.get(i), i);
+            }
+            assertEquals(args[which], inst.func("f").call(args)[0], "call, parameter " + which);
+            assertEquals(List.of(args), seen, "the host saw every argument");
+
+            MethodHandle handle = inst.func("f").handle();
+            List<Object> javaArgs = new ArrayList<>();
+            for (Val a : args) {
+                javaArgs.add(switch (a.type()) {
+                    case I32 -> a.i32();
+                    case I64 -> a.i64();
+                    case F32 -> Float.intBitsToFloat((int) a.bits());
+                    default -> Double.longBitsToDouble(a.bits());
+                });
+            }
+            Object r = handle.invokeWithArguments(javaArgs);
+            long bits = switch (t) {
+                case I32 -> (Integer) r & 0xFFFF_FFFFL;
+                case I64 -> (Long) r;
+                case F32 -> Float.floatToRawIntBits((Float) r) & 0xFFFF_FFFFL;
+                default -> Double.doubleToRawLongBits((Double) r);
+            };
+            assertEquals(store.toBits(args[which]) & (t == ValType.I32 ? 0xFFFF_FFFFL : -1L), bits,
+                    "handle, parameter " + which);
+            assertEquals(List.of(args), seen);
+        }
+    }
+
+    @Test
+    void criticalHandlesOnlyForModulesThatNeverCallJava() throws Throwable {
+        Instance pure = Instance.create(store, compile("""
+                (module (memory 1)
+                  (func (export "mix") (param i32 f32 i64 f64) (result f64)
+                    (f64.add (f64.add (f64.convert_i32_s (local.get 0)) (f64.promote_f32 (local.get 1)))
+                             (f64.add (f64.convert_i64_s (local.get 2)) (local.get 3))))
+                  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1))))
+                """));
+        Func mix = pure.func("mix");
+        assertTrue(mix.isCritical());
+        MethodHandle critical = mix.criticalHandle();
+        assertEquals(1 + 0.5 + 3 + 0.25, (double) critical.invokeExact(1, 0.5f, 3L, 0.25));
+        MethodHandle div = pure.func("div").criticalHandle();
+        assertEquals(-3, (int) div.invokeExact(7, -2));
+        assertThrows(Trap.class, () -> {
+            int unused = (int) div.invokeExact(1, 0);
+        });
+
+        Func host = Func.wrap(store, FuncType.of(List.of(), List.of()), args -> new Val[0]);
+        Instance calls = new Linker().define("env", "h", host).instantiate(store, compile("""
+                (module (import "env" "h" (func $h)) (func (export "f") (call $h)))
+                """));
+        assertFalse(calls.func("f").isCritical());
+        assertThrows(UnsupportedOperationException.class, () -> calls.func("f").criticalHandle());
+        Instance tables = Instance.create(store, compile("""
+                (module (table 1 funcref) (func (export "f") (result i32) (table.size)))
+                """));
+        assertFalse(tables.func("f").isCritical());
+        assertFalse(host.isCritical());
+        store.close();
+        assertThrows(IllegalStateException.class, () -> {
+            int unused = (int) div.invokeExact(7, 1);
+        });
+    }
+}
