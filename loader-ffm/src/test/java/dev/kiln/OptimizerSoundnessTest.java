@@ -354,4 +354,24 @@ class OptimizerSoundnessTest {
         }
         assertEquals(expected, i32(i, "run"));
     }
+
+    @Test
+    void theStoreDataCannotChangeDuringACall() {
+        // compiled code keeps the store-data address across calls, so a host function may not change it
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment data = arena.allocate(16);
+            Func set = Func.wrap(store, FuncType.of(List.of(), List.of()), args -> {
+                store.setData(data);
+                return new Val[0];
+            });
+            Instance i = new Linker().define("env", "set", set).instantiate(store, compile("""
+                    (module (import "env" "set" (func $set)) (func (export "run") (call $set)))
+                    """));
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> i.func("run").call());
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("store data"), e.getMessage());
+            store.setData(data); // outside a call it may
+            assertEquals(data.address(), store.data().address());
+        }
+    }
 }

@@ -75,6 +75,11 @@ final class RunCommand extends KilnCommand {
     @picocli.CommandLine.Mixin
     BuiltinOptions builtins = new BuiltinOptions(); // --unsafe-intrinsics, --builtin (compile-time builtins)
 
+    @Option(names = "--store-data", paramLabel = "SIZE",
+            description = "Give the store SIZE bytes of zeroed store data (suffixes k, m: KiB, MiB), whose address"
+                    + " the store-data-address intrinsic returns to compile-time builtins. Default: none (address 0).")
+    String storeData;
+
     @Parameters(index = "0", paramLabel = "FILE", description = "A .wasm or .wat module, or a Kiln artifact from 'kiln compile'.")
     Path file;
 
@@ -159,7 +164,10 @@ final class RunCommand extends KilnCommand {
         if (invoke == null) {
             argv.addAll(args);
         }
-        try (WasiContext wasi = wasi(argv); Store store = new Store(module.engine())) {
+        long dataBytes = storeData == null ? 0 : parseSize("--store-data", storeData);
+        try (WasiContext wasi = wasi(argv); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+                Store store = new Store(module.engine(), dataBytes == 0 ? java.lang.foreign.MemorySegment.NULL
+                        : arena.allocate(dataBytes, 16))) {
             Linker linker = wasi.define(store, new Linker());
             Instance instance;
             try {
@@ -187,6 +195,34 @@ final class RunCommand extends KilnCommand {
             out.flush();
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * A size in bytes: decimal digits, optionally followed by {@code k} (KiB) or {@code m} (MiB),
+     * at most 1 GiB.
+     *
+     * @throws KilnException (usage) naming {@code option} for anything else
+     */
+    static long parseSize(String option, String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        if (t.endsWith("k")) {
+            unit = 1024;
+        } else if (t.endsWith("m")) {
+            unit = 1024 * 1024;
+        }
+        String digits = unit == 1 ? t : t.substring(0, t.length() - 1);
+        long n;
+        try {
+            n = Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 0 || digits.startsWith("+") || n > (1L << 30) / unit) {
+            throw KilnException.usage(option + " " + text + ": expected a size in bytes up to 1 GiB"
+                    + " (decimal, optionally with suffix k or m)");
+        }
+        return n * unit;
     }
 
     private static String exportList(Module module) {

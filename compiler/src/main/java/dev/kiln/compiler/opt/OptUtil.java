@@ -137,6 +137,42 @@ public final class OptUtil {
         return out;
     }
 
+    /**
+     * The loop nesting depth of every block, by block id: how many natural loops (a header and the
+     * blocks that reach one of its back edges without passing through it; loops sharing a header
+     * count once) contain it. 0 outside loops and for unreachable blocks.
+     */
+    public static int[] loopDepths(IrFunction f) {
+        DominatorTree dom = DominatorTree.compute(f);
+        List<List<Block>> preds = predecessors(f);
+        int[] depth = new int[f.blockIdBound()];
+        java.util.BitSet body = new java.util.BitSet(f.blockIdBound());
+        Deque<Block> work = new ArrayDeque<>();
+        for (Block h : dom.reversePostorder()) {
+            body.clear();
+            for (Block p : preds.get(h.id())) {
+                if (dom.dominates(h, p)) {
+                    work.add(p);
+                }
+            }
+            if (work.isEmpty()) {
+                continue;
+            }
+            body.set(h.id());
+            depth[h.id()]++;
+            while (!work.isEmpty()) {
+                Block x = work.poll();
+                if (body.get(x.id()) || !dom.isReachable(x)) {
+                    continue;
+                }
+                body.set(x.id());
+                depth[x.id()]++;
+                work.addAll(preds.get(x.id()));
+            }
+        }
+        return depth;
+    }
+
     // ---- memory effects -----------------------------------------------------------------------
 
     /**
