@@ -113,6 +113,12 @@ class BuiltinOptionsTest {
         Cli.Result out = kiln(concat(common, "--invoke", "byte", guest.toString(), "16"));
         assertEquals(134, out.exit(), out::toString);
         assertTrue(out.err().contains("out of bounds memory access"), out::toString);
+        // the artifact records the choice
+        Cli.Result c = kiln("compile", "--unsafe-intrinsics", "unsafe-intrinsics", "--builtin", counter.toString(),
+                "--no-spectre-guard", guest.toString());
+        assertEquals(0, c.exit(), c::toString);
+        Cli.Result inspect = kiln("inspect", dir.resolve("guest.kiln").toString());
+        assertTrue(inspect.out().contains("Spectre guard of checked intrinsics off"), inspect::toString);
     }
 
     private static String[] concat(String[] a, String... b) {

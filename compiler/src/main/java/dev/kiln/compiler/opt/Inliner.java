@@ -53,9 +53,11 @@ import java.util.function.IntPredicate;
  * parameters are the call's results; the callee's blocks are cloned with fresh values and blocks,
  * its entry parameters receiving the call's arguments through a {@code jump}, and each
  * {@code return v...} becomes {@code jump continuation(v...)}. Traps in the callee keep their trap
- * codes (a trap unwinds the whole Wasm call stack either way). Inlined frames are not recorded yet:
- * Kiln's traps carry a trap code, not a backtrace; when backtraces come, the clone loop is where an
- * inlined-at annotation (callee funcidx, call-site position) goes.
+ * codes (a trap unwinds the whole Wasm call stack either way). Inlined frames are recorded for
+ * backtraces (DESIGN's frame info): each inlined call adds an {@link IrFunction.InlineSite} (callee
+ * funcidx, enclosing site), the callee's own sites beneath it, and every copied instruction carries
+ * its innermost site ({@link Inst#inlineSite()}); instructions other passes create later carry 0 (the
+ * function's own code). No backend emits them yet.
  *
  * <p>The callee IR is only read, never changed, so one IR may serve several callers on several
  * threads, but it must not be mutated meanwhile. Stateless and thread-safe; mutates the caller.
@@ -116,7 +118,7 @@ public final class Inliner {
         int callerSize = size(caller);
         int[] depth = null;
         BitSet returns = null;
-        Map<IrFunction, Boolean> callsImport = new HashMap<>();
+        Map<IrFunction, CalleeInfo> infos = new HashMap<>();
         List<Site> sites = new ArrayList<>();
         int position = 0;
         for (Block b : caller.blocks()) {
@@ -134,15 +136,15 @@ public final class Inliner {
                     returns = reachesReturn(caller);
                     depth = OptUtil.loopDepths(caller);
                 }
-                if (!returns.get(b.id()) || callsImport.computeIfAbsent(callee,
-                        c -> callsImport(c, policy.importedFunctions()))) {
+                CalleeInfo info = infos.computeIfAbsent(callee, c -> CalleeInfo.of(c, policy.importedFunctions()));
+                if (!returns.get(b.id()) || info.callsImport) {
                     continue; // cold: a slow path
                 }
                 boolean always = policy.alwaysInline().test(funcIndex);
-                if (!always && callsItself(callee)) {
+                if (!always && info.callsItself) {
                     continue;
                 }
-                int size = size(callee);
+                int size = info.size;
                 int limit = always ? ALWAYS_MAX_CALLEE_INSTS
                         : Math.min(MAX_LOOP_CALLEE_INSTS, MAX_CALLEE_INSTS * (1 + depth[b.id()]));
                 if (size <= limit) {
@@ -171,6 +173,9 @@ public final class Inliner {
             }
             Block b = s.call.block();
             int blockIndex = caller.blocks().indexOf(b);
+            if (blockIndex < 0) {
+                continue; // after a callee that always traps: in a continuation that was never placed
+            }
             int callIndex = b.insts().indexOf(s.call);
             if (!inline(caller, blockIndex, callIndex, s.call, s.callee)) {
                 deadCode = true;
@@ -197,28 +202,23 @@ public final class Inliner {
         return n;
     }
 
-    /** Whether {@code f} calls an imported function (funcidx below {@code importedFunctions}) directly. */
-    private static boolean callsImport(IrFunction f, int importedFunctions) {
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
-                if (inst.op() == Op.CALL && inst.imm() < importedFunctions) {
-                    return true;
+    /** What the cost model needs to know of a callee, from one scan of it. */
+    private record CalleeInfo(int size, boolean callsImport, boolean callsItself) {
+        static CalleeInfo of(IrFunction f, int importedFunctions) {
+            int size = 0;
+            boolean imports = false;
+            boolean itself = false;
+            for (Block b : f.blocks()) {
+                for (Inst inst : b.insts()) {
+                    size++;
+                    if (inst.op() == Op.CALL) {
+                        imports |= inst.imm() < importedFunctions;
+                        itself |= inst.imm() == f.funcIndex();
+                    }
                 }
             }
+            return new CalleeInfo(size, imports, itself);
         }
-        return false;
-    }
-
-    /** Whether {@code f} calls itself directly. */
-    private static boolean callsItself(IrFunction f) {
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
-                if (inst.op() == Op.CALL && inst.imm() == f.funcIndex()) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     /** The blocks (by id) from which a {@code return} is reachable. */
@@ -281,7 +281,8 @@ public final class Inliner {
                     mapped.add(map(valueMap, ci.arg(a)));
                 }
                 if (ci.op() == Op.RETURN) {
-                    nb.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(cont, mapped)), List.of());
+                    nb.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(cont, mapped)), List.of())
+                            .withInlineSite(ci.inlineSite());
                     continue;
                 }
                 List<BlockCall> targets = new ArrayList<>(ci.targets().size());
@@ -296,13 +297,27 @@ public final class Inliner {
                 for (Value r : ci.results()) {
                     types.add(r.type());
                 }
-                Inst ni = nb.append(ci.op(), mapped, ci.imm(), ci.cond(), targets, types).withAux(ci.aux());
+                Inst ni = nb.append(ci.op(), mapped, ci.imm(), ci.cond(), targets, types).withAux(ci.aux())
+                        .withInlineSite(ci.inlineSite());
                 for (int r = 0; r < types.size(); r++) {
                     valueMap[ci.results().get(r).id()] = ni.results().get(r);
                 }
             }
         }
         Block calleeEntry = blockMap[callee.entry().id()];
+        // inlined frames: the call's own site, then the callee's sites beneath it
+        int site = caller.addInlineSite(callee.funcIndex(), call.inlineSite());
+        int[] siteMap = new int[callee.inlineSites().size() + 1];
+        siteMap[0] = site;
+        for (int k = 0; k < callee.inlineSites().size(); k++) {
+            IrFunction.InlineSite s = callee.inlineSites().get(k);
+            siteMap[k + 1] = caller.addInlineSite(s.funcIndex(), siteMap[s.parent()]);
+        }
+        for (Block cb : order) {
+            for (Inst ni : blockMap[cb.id()].insts()) {
+                ni.withInlineSite(siteMap[ni.inlineSite()]);
+            }
+        }
         b.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(calleeEntry, args)), List.of());
         List<Block> placed = new ArrayList<>();
         for (Block cb : order) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Verifier;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -226,5 +227,54 @@ class InlinerTest {
         assertTrue(inlined * (calleeSize - 1) <= Math.max(Inliner.MIN_GROWTH, Inliner.size(t.functions().get(1))),
                 inlined + " of size " + calleeSize);
         sameBehaviour(f, 1, new long[] {5}, new long[] {-123456});
+    }
+
+    @Test
+    void callsAfterACalleeThatAlwaysTrapsAreLeftWithTheDeadCode() {
+        String wat = """
+                (module
+                  (func $fail (unreachable))
+                  (func $one (result i32) (i32.const 1))
+                  (func (param $p i32) (result i32)
+                    (if (local.get $p) (then (call $fail) (drop (call $one))))
+                    (call $one)))
+                """;
+        IrFunction f = inline(wat, 2);
+        assertEquals(0, count(f, Op.CALL), print(f));
+        sameBehaviour(f, 2, new long[] {0}, new long[] {1});
+    }
+
+    @Test
+    void inlinedFramesAreRecorded() {
+        // $leaf into $mid, then $mid (already holding $leaf) into the caller: an instruction of $leaf
+        // in the caller names $leaf, inside $mid, inside the caller's own code
+        String wat = """
+                (module
+                  (func $leaf (param $x i32) (result i32) (i32.mul (local.get $x) (i32.const 7)))
+                  (func $mid (param $x i32) (result i32) (i32.add (call $leaf (local.get $x)) (i32.const 1)))
+                  (func (param $x i32) (result i32) (i32.sub (call $mid (local.get $x)) (i32.const 2))))
+                """;
+        t = OptTestSupport.translateAll(wat);
+        IrFunction leaf = t.functions().get(0);
+        IrFunction mid = OptTestSupport.translateAll(wat).functions().get(1);
+        assertTrue(Inliner.run(mid, i -> i == 0 ? leaf : null));
+        IrFunction f = OptTestSupport.translateAll(wat).functions().get(2);
+        assertTrue(Inliner.run(f, i -> i == 1 ? mid : null));
+        Verifier.verify(f);
+        assertEquals(List.of(new IrFunction.InlineSite(1, 0), new IrFunction.InlineSite(0, 1)), f.inlineSites());
+        boolean sawMul = false;
+        for (var b : f.blocks()) {
+            for (var i : b.insts()) {
+                if (i.op() == Op.IMUL) {
+                    assertEquals(2, i.inlineSite(), print(f)); // $leaf's, whose parent is $mid's site 1
+                    sawMul = true;
+                }
+                if (i.op() == Op.ISUB) {
+                    assertEquals(0, i.inlineSite()); // the caller's own
+                }
+            }
+        }
+        assertTrue(sawMul, print(f));
+        sameBehaviour(f, 2, new long[] {3}, new long[] {-5});
     }
 }
