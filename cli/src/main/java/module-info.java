@@ -9,6 +9,7 @@ module dev.kiln.cli {
     requires dev.kiln.spec;
     requires dev.kiln.wasi;
     requires info.picocli;
+    requires com.fasterxml.jackson.core;
 
     // An application, not a library: nothing is exported. Picocli reads and writes the annotated
     // fields of the commands reflectively.

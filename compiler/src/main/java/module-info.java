@@ -11,6 +11,7 @@ module dev.kiln.compiler {
     exports dev.kiln.compiler.ir;
     exports dev.kiln.compiler.opt;
     exports dev.kiln.compiler.translate;
+    exports dev.kiln.compiler.mach to dev.kiln.arch.x86_64, dev.kiln.arch.aarch64;
 
     uses dev.kiln.compiler.Backend;
     uses dev.kiln.compiler.BuiltinLinker;

@@ -107,7 +107,7 @@
 ;;   lea    rax,[rdi+r8*1]
 ;;   pop    r12
 ;;   pop    rbx
-;;   ret
+;;   ret    0x18
 ;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x3
@@ -120,7 +120,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L4:
 ;;   .quad  0xc3e0000000000000
 ;;

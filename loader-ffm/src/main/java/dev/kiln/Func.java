@@ -296,37 +296,70 @@ public final class Func implements Extern {
     // ---- host functions: the upcall ------------------------------------------------------------
 
     private static final MethodHandle DISPATCH;
+    private static final MethodHandle DISPATCH_SEVERAL;
 
     static {
         try {
             DISPATCH = MethodHandles.lookup().findVirtual(Func.class, "dispatch",
                     MethodType.methodType(Object.class, MemorySegment.class, Object[].class));
+            DISPATCH_SEVERAL = MethodHandles.lookup().findVirtual(Func.class, "dispatchSeveral",
+                    MethodType.methodType(void.class, MemorySegment.class, MemorySegment.class, Object[].class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** Builds the upcall stub {@code (vmctx, params...) -> result} that runs this host function. */
+    /**
+     * Builds the upcall stub that runs this host function: {@code (vmctx, params...) -> result}, or for
+     * several results {@code void (vmctx, results*, params...)} where {@code results} points to 8 bytes
+     * per result, in order (the import adapter's results area).
+     */
     private MemorySegment makeUpcall() {
         List<ValType> params = type.params();
-        if (type.results().size() > 1) {
-            throw new IllegalArgumentException("host functions with several results are not supported yet: " + type);
+        boolean several = type.results().size() > 1;
+        int lead = several ? 2 : 1;
+        MemoryLayout[] argLayouts = new MemoryLayout[params.size() + lead];
+        Class<?>[] argTypes = new Class<?>[params.size() + lead];
+        for (int i = 0; i < lead; i++) {
+            argLayouts[i] = ValueLayout.ADDRESS;
+            argTypes[i] = MemorySegment.class;
         }
-        MemoryLayout[] argLayouts = new MemoryLayout[params.size() + 1];
-        Class<?>[] argTypes = new Class<?>[params.size() + 1];
-        argLayouts[0] = ValueLayout.ADDRESS;
-        argTypes[0] = MemorySegment.class;
         for (int i = 0; i < params.size(); i++) {
-            argLayouts[i + 1] = layout(params.get(i));
-            argTypes[i + 1] = carrier(params.get(i));
+            argLayouts[i + lead] = layout(params.get(i));
+            argTypes[i + lead] = carrier(params.get(i));
         }
-        FunctionDescriptor fd = type.results().isEmpty() ? FunctionDescriptor.ofVoid(argLayouts)
+        if (several) {
+            for (ValType t : type.results()) {
+                layout(t); // refuses results that cannot cross the boundary, as single results are
+            }
+        }
+        FunctionDescriptor fd = type.results().size() != 1 ? FunctionDescriptor.ofVoid(argLayouts)
                 : FunctionDescriptor.of(layout(type.results().get(0)), argLayouts);
-        Class<?> ret = type.results().isEmpty() ? void.class : carrier(type.results().get(0));
-        MethodHandle mh = DISPATCH.bindTo(this)
+        Class<?> ret = type.results().size() != 1 ? void.class : carrier(type.results().get(0));
+        MethodHandle mh = (several ? DISPATCH_SEVERAL : DISPATCH).bindTo(this)
                 .asCollector(Object[].class, params.size())
                 .asType(MethodType.methodType(ret, argTypes));
         return java.lang.foreign.Linker.nativeLinker().upcallStub(mh, fd, store.arena());
+    }
+
+    /**
+     * Runs in the upcall of a host function with several results: writes them as 8-byte slots to
+     * {@code results}; like {@link #dispatch}, never lets anything escape into native code.
+     */
+    @SuppressWarnings("unused")
+    private void dispatchSeveral(MemorySegment vmctx, MemorySegment results, Object[] raw) {
+        Val[] out = invokeHost(raw);
+        if (out == null) {
+            return; // the host function threw: the trap code is set, the adapter unwinds
+        }
+        try {
+            MemorySegment area = results.reinterpret(8L * out.length);
+            for (int k = 0; k < out.length; k++) {
+                area.set(ValueLayout.JAVA_LONG, 8L * k, store.toBits(out[k]));
+            }
+        } catch (Throwable t) {
+            fail(t);
+        }
     }
 
     /**
@@ -336,28 +369,46 @@ public final class Func implements Extern {
      */
     @SuppressWarnings("unused")
     private Object dispatch(MemorySegment vmctx, Object[] raw) {
+        Val[] results = invokeHost(raw);
+        if (type.results().isEmpty()) {
+            return null;
+        }
+        try {
+            return toJava(results != null ? results[0] : new Val(type.results().get(0), 0));
+        } catch (Throwable t) {
+            fail(t);
+            return toJava(new Val(type.results().get(0), 0));
+        }
+    }
+
+    /** Calls the host function with the upcall's arguments; its results checked against the type, or {@code null} after {@link #fail}. */
+    private Val[] invokeHost(Object[] raw) {
         try {
             Val[] args = new Val[raw.length];
             for (int i = 0; i < raw.length; i++) {
                 args[i] = fromJava(type.params().get(i), raw[i]);
             }
             Val[] results = host.call(args);
-            if (type.results().isEmpty()) {
-                return null;
+            boolean ok = type.results().isEmpty()
+                    || results != null && results.length == type.results().size();
+            for (int k = 0; ok && k < type.results().size(); k++) {
+                ok = results[k] != null && results[k].type() == type.results().get(k);
             }
-            if (results == null || results.length != 1 || results[0].type() != type.results().get(0)) {
+            if (!ok) {
                 throw new IllegalStateException("host function returned " + java.util.Arrays.toString(results)
                         + ", its type is " + type);
             }
-            return toJava(results[0]);
+            return results;
         } catch (Throwable t) {
-            store.setPendingException(t);
-            store.storeContext().set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.HOST_EXCEPTION.code());
-            if (type.results().isEmpty()) {
-                return null;
-            }
-            return toJava(new Val(type.results().get(0), 0));
+            fail(t);
+            return null;
         }
+    }
+
+    /** Parks {@code t} in the store and sets the trap code the import adapter unwinds on. */
+    private void fail(Throwable t) {
+        store.setPendingException(t);
+        store.storeContext().set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.HOST_EXCEPTION.code());
     }
 
     @Override

@@ -57,9 +57,10 @@ public final class Module {
     }
 
     /**
-     * Compiles a module from its binary ({@code \0asm...}) or text (WAT) form.
+     * Compiles a module from its binary ({@code \0asm...}) or text (WAT) form, told apart by content.
      *
-     * @throws CompileException      if the module is malformed, invalid or not supported yet
+     * @throws CompileException      if the module is malformed, invalid or not supported yet, or the
+     *                               bytes are a Kiln artifact (ELF) or neither a binary module nor UTF-8 text
      * @throws IllegalStateException if no compiler is on the class or module path
      */
     public static Module compile(Engine engine, byte[] wasmOrWat) {
@@ -77,6 +78,7 @@ public final class Module {
     }
 
     private static Module compile(Engine engine, byte[] input, String name) {
+        checkInput(input, name);
         byte[] artifact = compiler().compile(input, name, engine.compileOptions());
         return fromArtifact(engine, artifact, name);
     }
@@ -183,8 +185,38 @@ public final class Module {
         }
 
         private Module compileNamed(byte[] guest, String name) {
+            checkInput(guest, name);
             byte[] artifact = compiler().compile(guest, name, engine.compileOptions(), builtins);
             return fromArtifact(engine, artifact, name);
+        }
+    }
+
+    /**
+     * Tells what {@code input} is before it reaches the compiler, as the {@code kiln} command does: a
+     * binary module starts with {@code \0asm}; an artifact (ELF, {@code \x7fELF}) is not compiled
+     * again; anything else must be UTF-8 WebAssembly text.
+     *
+     * @throws CompileException naming {@code name} (or "input") for an artifact or a file that is
+     *                          neither a binary module nor UTF-8 text (with the offset of the first
+     *                          byte that is not UTF-8)
+     */
+    private static void checkInput(byte[] input, String name) {
+        String who = name == null ? "input" : name;
+        if (input.length >= 4 && input[0] == 0 && input[1] == 'a' && input[2] == 's' && input[3] == 'm') {
+            return;
+        }
+        if (input.length >= 4 && input[0] == 0x7F && input[1] == 'E' && input[2] == 'L' && input[3] == 'F') {
+            throw new CompileException(who + ": an ELF file (a compiled Kiln artifact?), not a WebAssembly module;"
+                    + " load an artifact with Module.load or Module.fromArtifact");
+        }
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(input);
+        java.nio.charset.CoderResult r = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                .decode(in, java.nio.CharBuffer.allocate(input.length), true);
+        if (r.isError()) {
+            throw new CompileException(who + ": neither a WebAssembly binary module (no \\0asm header) nor WebAssembly"
+                    + " text (not UTF-8 at byte offset " + in.position() + ")");
         }
     }
 

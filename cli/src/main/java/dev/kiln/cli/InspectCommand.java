@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -35,8 +36,9 @@ import picocli.CommandLine.Parameters;
  * {@code .kiln.meta} section records (target, compile options, input hash, exports, functions with
  * their place in {@code .text}, trap sites, VMContext size) and its ELF sections.
  *
- * <p>Output is for people (its layout may change), on stdout. A malformed module is an error
- * (exit 1, the message names the byte offset); an invalid one is reported and still exits 0.
+ * <p>Output is for people (its layout may change), on stdout; with {@code --json} the same facts are
+ * one JSON object for programs ({@link InspectJson}, whose field names are stable). A malformed module
+ * is an error (exit 1, the message names the byte offset); an invalid one is reported and still exits 0.
  */
 @Command(name = "inspect",
         mixinStandardHelpOptions = true,
@@ -46,11 +48,16 @@ final class InspectCommand extends KilnCommand {
     @Parameters(index = "0", paramLabel = "FILE", description = "A .wasm or .wat module, or a Kiln artifact.")
     Path file;
 
+    @Option(names = "--json", description = "Prints one JSON object (stable field names) instead of text.")
+    boolean json;
+
     @Override
     int execute() throws Exception {
         Input input = Input.read(file);
         PrintWriter out = out();
-        if (input.kind() == Input.Kind.ARTIFACT) {
+        if (json) {
+            InspectJson.write(input, out);
+        } else if (input.kind() == Input.Kind.ARTIFACT) {
             inspectArtifact(input, out);
         } else {
             inspectModule(input, out);
@@ -59,15 +66,37 @@ final class InspectCommand extends KilnCommand {
         return ExitCodes.OK;
     }
 
-    private void inspectModule(Input input, PrintWriter out) {
-        byte[] bytes;
-        WasmModule m;
+    /** The binary form of a module input (text is converted); errors name the input. */
+    static byte[] binary(Input input) {
         try {
-            bytes = input.kind() == Input.Kind.WASM ? input.bytes() : Wat.parseModule(input.text());
-            m = ModuleDecoder.decode(bytes);
+            return input.kind() == Input.Kind.WASM ? input.bytes() : Wat.parseModule(input.text());
         } catch (CompileException e) {
             throw new CompileException(input.name() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The decoded module of {@code bytes}; errors name the input. */
+    static WasmModule decode(Input input, byte[] bytes) {
+        try {
+            return ModuleDecoder.decode(bytes);
+        } catch (CompileException e) {
+            throw new CompileException(input.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The metadata of an artifact input. */
+    static ArtifactMetadata metadata(Input input, ElfFile elf) {
+        byte[] metaBytes = elf.sectionBytes(ArtifactMetadata.SECTION);
+        if (metaBytes == null) {
+            throw KilnException.error(input.name() + " is an ELF file without a " + ArtifactMetadata.SECTION
+                    + " section: not a Kiln artifact");
+        }
+        return ArtifactMetadata.decode(metaBytes, input.name());
+    }
+
+    private void inspectModule(Input input, PrintWriter out) {
+        byte[] bytes = binary(input);
+        WasmModule m = decode(input, bytes);
         if (input.kind() == Input.Kind.WASM) {
             out.printf("%s: %s, %d bytes%n", input.name(), input.kind().description, bytes.length);
         } else {
@@ -117,12 +146,12 @@ final class InspectCommand extends KilnCommand {
         }
     }
 
-    private static String typeOf(WasmModule m, int funcidx) {
+    static String typeOf(WasmModule m, int funcidx) {
         FuncType t = m.functionType(funcidx);
         return t == null ? "type index " + m.functionTypeIndex(funcidx) + " (out of range)" : t.toString();
     }
 
-    private static String describe(WasmModule m, ImportDesc desc) {
+    static String describe(WasmModule m, ImportDesc desc) {
         return switch (desc) {
             case ImportDesc.Func f -> f.typeIndex() < m.types().size() ? m.types().get(f.typeIndex()).toString()
                     : "type index " + f.typeIndex() + " (out of range)";
@@ -153,12 +182,7 @@ final class InspectCommand extends KilnCommand {
 
     private void inspectArtifact(Input input, PrintWriter out) throws java.io.IOException {
         ElfFile elf = ElfReader.read(input.path());
-        byte[] metaBytes = elf.sectionBytes(ArtifactMetadata.SECTION);
-        if (metaBytes == null) {
-            throw KilnException.error(input.name() + " is an ELF file without a " + ArtifactMetadata.SECTION
-                    + " section: not a Kiln artifact");
-        }
-        ArtifactMetadata meta = ArtifactMetadata.decode(metaBytes, input.name());
+        ArtifactMetadata meta = metadata(input, elf);
         out.printf("%s: %s, %d bytes%n", input.name(), input.kind().description, input.bytes().length);
         out.printf("target: %s, CPU features: %s%n", meta.target(),
                 meta.cpuFeatures() == 0 ? "baseline" : "0x" + Long.toHexString(meta.cpuFeatures()));
@@ -204,7 +228,7 @@ final class InspectCommand extends KilnCommand {
         }
     }
 
-    private static String artifactType(ArtifactMetadata meta, int funcidx) {
+    static String artifactType(ArtifactMetadata meta, int funcidx) {
         if (funcidx < meta.importedFunctions()) {
             return "(imported)";
         }

@@ -18,6 +18,8 @@ import picocli.CommandLine.Spec;
  * kiln inspect fib.wasm                # imports, exports, sections, code size
  * kiln objdump --function fib fib.wat  # disassembly through binutils' objdump
  * kiln wast i32.wast                   # spec scripts through the front end
+ * kiln hello.wasm a b                  # short for: kiln run hello.wasm a b
+ * kiln completion bash                 # a completion script for bash (or zsh)
  * }</pre>
  *
  * <p>Exit status (see {@link ExitCodes}): 0 on success, 1 for an error (unreadable file, malformed
@@ -38,6 +40,7 @@ import picocli.CommandLine.Spec;
             InspectCommand.class,
             ObjdumpCommand.class,
             WastCommand.class,
+            CompletionCommand.class,
             CommandLine.HelpCommand.class,
         },
         footer = {"", "Run 'kiln help COMMAND' or 'kiln COMMAND --help' for a command's options."})
@@ -55,13 +58,49 @@ public final class Main implements Runnable {
      * @param args the command line, e.g. {@code ["run", "--invoke", "fac", "fac.wat", "20"]}
      */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        CommandLine cl = new CommandLine(new Main());
+        System.exit(cl.execute(withDefaultCommand(cl, args)));
+    }
+
+    /**
+     * Wasmtime's habit: {@code kiln FILE ARGS...} and {@code kiln [run options] FILE ARGS...} mean
+     * {@code kiln run ...}. Returns {@code args} with {@code run} in front when the first argument is
+     * no subcommand and either an option of {@code run} ({@code --invoke}, {@code --dir}, ...) or a file
+     * (it exists, or has a {@code .} or {@code /} in its name); else unchanged, so that a mistyped
+     * subcommand still gets Picocli's "Did you mean" and {@code --help}/{@code --version} stay the
+     * top-level ones.
+     *
+     * @param cl   the top-level command line (its subcommands are looked at)
+     * @param args the arguments as given
+     * @return the arguments to execute
+     */
+    static String[] withDefaultCommand(CommandLine cl, String[] args) {
+        if (args.length == 0 || cl.getSubcommands().containsKey(args[0])) {
+            return args;
+        }
+        String first = args[0];
+        boolean runsSomething;
+        if (first.startsWith("-")) {
+            String name = first.contains("=") ? first.substring(0, first.indexOf('=')) : first;
+            runsSomething = cl.getSubcommands().get("run").getCommandSpec().findOption(name) != null
+                    && cl.getCommandSpec().findOption(name) == null;
+        } else {
+            runsSomething = first.contains(".") || first.contains("/") || java.nio.file.Files.exists(java.nio.file.Path.of(first));
+        }
+        if (!runsSomething) {
+            return args;
+        }
+        String[] out = new String[args.length + 1];
+        out[0] = "run";
+        System.arraycopy(args, 0, out, 1, args.length);
+        return out;
     }
 
     /** {@code kiln} without a subcommand: prints the usage to stderr, which Picocli turns into exit status 2. */
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: say what kiln should do (compile, run, inspect, objdump or wast)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: say what kiln should do (compile, run,"
+                + " inspect, objdump, wast or completion), or give a module to run: kiln FILE [ARGS...]");
     }
 
     /**

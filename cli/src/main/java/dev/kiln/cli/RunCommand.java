@@ -80,6 +80,9 @@ final class RunCommand extends KilnCommand {
                     + " the store-data-address intrinsic returns to compile-time builtins. Default: none (address 0).")
     String storeData;
 
+    @picocli.CommandLine.Mixin
+    LinkOptions links = new LinkOptions(); // --preload NAME=FILE, -W unknown-imports-trap
+
     @Parameters(index = "0", paramLabel = "FILE", description = "A .wasm or .wat module, or a Kiln artifact from 'kiln compile'.")
     Path file;
 
@@ -169,12 +172,14 @@ final class RunCommand extends KilnCommand {
                 Store store = new Store(module.engine(), dataBytes == 0 ? java.lang.foreign.MemorySegment.NULL
                         : arena.allocate(dataBytes, 16))) {
             Linker linker = wasi.define(store, new Linker());
+            links.define(store, linker, module, err());
             Instance instance;
             try {
                 instance = linker.instantiate(store, module);
             } catch (LinkException e) {
                 throw KilnException.error(file + ": " + e.getMessage() + " (kiln run provides only the "
-                        + WasiContext.MODULE + " functions)");
+                        + WasiContext.MODULE + " functions; --preload NAME=FILE links another module's exports, -W unknown-imports-trap=y"
+                        + " stubs missing functions)");
             }
             if (instance.exports().get("memory") instanceof Memory memory) {
                 wasi.bind(memory);

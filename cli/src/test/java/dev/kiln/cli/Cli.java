@@ -17,14 +17,14 @@ final class Cli {
         }
     }
 
-    /** Executes {@code kiln args...} with fresh command objects. */
+    /** Executes {@code kiln args...} with fresh command objects, as {@link Main#main} does. */
     static Result kiln(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
+        int exit = cl.execute(Main.withDefaultCommand(cl, args));
         return new Result(exit, out.toString(), err.toString());
     }
 }

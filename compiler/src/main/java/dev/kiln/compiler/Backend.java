@@ -51,4 +51,21 @@ public interface Backend {
      * entry trampoline of the VMContext.
      */
     CompiledCode compileUnwindStub(VMContextLayout layout);
+
+    /**
+     * Writes relocation {@code r} of a piece placed at {@code pieceOffset} in {@code text}, whose
+     * symbol was placed at {@code symbolOffset} (byte offsets in the linked text).
+     *
+     * @throws dev.kiln.abi.CompileException if the value does not fit the field (the text is too large
+     *         for the relocation's range)
+     * @throws IllegalArgumentException if {@code r}'s kind is not one of this backend's
+     */
+    void applyRelocation(byte[] text, int pieceOffset, Relocation r, int symbolOffset);
+
+    /**
+     * Fills {@code text[from, to)} (space between functions) with an instruction that traps, so a stray
+     * jump there stops in a debugger ({@code int3} on x86-64, {@code udf} on AArch64); {@code from} and
+     * {@code to} are multiples of the backend's function alignment.
+     */
+    void fillPadding(byte[] text, int from, int to);
 }

@@ -178,7 +178,7 @@ public final class ModuleCompiler {
                         adapterOffset.get((int) imp.a())));
             }
         }
-        byte[] text = linker.link(symbol -> symbol == Relocation.UNWIND_STUB ? unwind : funcOffset[symbol]);
+        byte[] text = linker.link(backend, symbol -> symbol == Relocation.UNWIND_STUB ? unwind : funcOffset[symbol]);
 
         List<ArtifactMetadata.FunctionInfo> funcs = new ArrayList<>();
         for (int i = 0; i < defined; i++) {
@@ -457,20 +457,20 @@ public final class ModuleCompiler {
             return out;
         }
 
-        byte[] link(java.util.function.IntUnaryOperator symbolOffset) {
+        byte[] link(Backend backend, java.util.function.IntUnaryOperator symbolOffset) {
             byte[] text = new byte[size];
-            // pad with int3 so stray jumps between functions trap in a debugger
-            java.util.Arrays.fill(text, (byte) 0xCC);
+            int end = 0;
             for (Placed p : placed) {
+                if (p.offset() > end) {
+                    backend.fillPadding(text, end, p.offset());
+                }
                 byte[] c = p.code().code();
                 System.arraycopy(c, 0, text, p.offset(), c.length);
+                end = p.offset() + c.length;
+            }
+            for (Placed p : placed) {
                 for (Relocation r : p.code().relocations()) {
-                    int field = p.offset() + r.offset();
-                    int value = symbolOffset.applyAsInt(r.symbol()) + r.addend() - field;
-                    text[field] = (byte) value;
-                    text[field + 1] = (byte) (value >> 8);
-                    text[field + 2] = (byte) (value >> 16);
-                    text[field + 3] = (byte) (value >> 24);
+                    backend.applyRelocation(text, p.offset(), r, symbolOffset.applyAsInt(r.symbol()));
                 }
             }
             return text;

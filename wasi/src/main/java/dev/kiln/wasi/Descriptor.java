@@ -12,14 +12,61 @@ import java.util.List;
  * Package-private; used by one thread at a time with its context.
  */
 abstract sealed class Descriptor permits Descriptor.Stream, Descriptor.File, Descriptor.Dir {
-    /** WASI preview1 {@code rights} bits (witx {@code rights}, u64). */
+    /** WASI preview1 {@code rights} bits (witx {@code rights}, u64), in witx order. */
     static final long RIGHT_FD_DATASYNC = 1L << 0, RIGHT_FD_READ = 1L << 1, RIGHT_FD_SEEK = 1L << 2,
             RIGHT_FD_FDSTAT_SET_FLAGS = 1L << 3, RIGHT_FD_SYNC = 1L << 4, RIGHT_FD_TELL = 1L << 5,
             RIGHT_FD_WRITE = 1L << 6, RIGHT_FD_ADVISE = 1L << 7, RIGHT_FD_ALLOCATE = 1L << 8,
-            RIGHT_FD_READDIR = 1L << 14, RIGHT_FD_FILESTAT_GET = 1L << 21, RIGHT_FD_FILESTAT_SET_SIZE = 1L << 22,
-            RIGHT_FD_FILESTAT_SET_TIMES = 1L << 23, RIGHT_POLL_FD_READWRITE = 1L << 27;
+            RIGHT_PATH_CREATE_DIRECTORY = 1L << 9, RIGHT_PATH_CREATE_FILE = 1L << 10,
+            RIGHT_PATH_LINK_SOURCE = 1L << 11, RIGHT_PATH_LINK_TARGET = 1L << 12, RIGHT_PATH_OPEN = 1L << 13,
+            RIGHT_FD_READDIR = 1L << 14, RIGHT_PATH_READLINK = 1L << 15, RIGHT_PATH_RENAME_SOURCE = 1L << 16,
+            RIGHT_PATH_RENAME_TARGET = 1L << 17, RIGHT_PATH_FILESTAT_GET = 1L << 18,
+            RIGHT_PATH_FILESTAT_SET_SIZE = 1L << 19, RIGHT_PATH_FILESTAT_SET_TIMES = 1L << 20,
+            RIGHT_FD_FILESTAT_GET = 1L << 21, RIGHT_FD_FILESTAT_SET_SIZE = 1L << 22,
+            RIGHT_FD_FILESTAT_SET_TIMES = 1L << 23, RIGHT_PATH_SYMLINK = 1L << 24,
+            RIGHT_PATH_REMOVE_DIRECTORY = 1L << 25, RIGHT_PATH_UNLINK_FILE = 1L << 26,
+            RIGHT_POLL_FD_READWRITE = 1L << 27, RIGHT_SOCK_SHUTDOWN = 1L << 28, RIGHT_SOCK_ACCEPT = 1L << 29;
     /** Every right WASI preview1 defines (bits 0..29). */
     static final long ALL_RIGHTS = (1L << 30) - 1;
+
+    /*
+     * The rights a descriptor of each file type can hold: the tables of the preview1 implementations
+     * (CloudABI's, uvwasi's, Wasmtime's wasi-common before the component model). A descriptor never
+     * holds a right its type does not allow; path_open intersects with these.
+     */
+
+    /** What a regular file can do: read, write, seek, sync, size, times, poll. */
+    static final long REGULAR_FILE_BASE = RIGHT_FD_DATASYNC | RIGHT_FD_READ | RIGHT_FD_SEEK
+            | RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_SYNC | RIGHT_FD_TELL | RIGHT_FD_WRITE | RIGHT_FD_ADVISE
+            | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_GET | RIGHT_FD_FILESTAT_SET_SIZE | RIGHT_FD_FILESTAT_SET_TIMES
+            | RIGHT_POLL_FD_READWRITE;
+    /** A regular file opens nothing: it passes on no rights. */
+    static final long REGULAR_FILE_INHERITING = 0;
+    /** What a directory can do: every path operation, list itself, stat and set its times (no read, write or seek). */
+    static final long DIRECTORY_BASE = RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_SYNC | RIGHT_FD_ADVISE
+            | RIGHT_PATH_CREATE_DIRECTORY | RIGHT_PATH_CREATE_FILE | RIGHT_PATH_LINK_SOURCE | RIGHT_PATH_LINK_TARGET
+            | RIGHT_PATH_OPEN | RIGHT_FD_READDIR | RIGHT_PATH_READLINK | RIGHT_PATH_RENAME_SOURCE
+            | RIGHT_PATH_RENAME_TARGET | RIGHT_PATH_FILESTAT_GET | RIGHT_PATH_FILESTAT_SET_SIZE
+            | RIGHT_PATH_FILESTAT_SET_TIMES | RIGHT_FD_FILESTAT_GET | RIGHT_FD_FILESTAT_SET_TIMES | RIGHT_PATH_SYMLINK
+            | RIGHT_PATH_REMOVE_DIRECTORY | RIGHT_PATH_UNLINK_FILE | RIGHT_POLL_FD_READWRITE;
+    /** What a directory passes on to what is opened below it: directories and regular files. */
+    static final long DIRECTORY_INHERITING = DIRECTORY_BASE | REGULAR_FILE_BASE;
+    /** stdin: read, flags, stat, poll. */
+    static final long STDIN_BASE = RIGHT_FD_READ | RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_FILESTAT_GET
+            | RIGHT_POLL_FD_READWRITE;
+    /** stdout and stderr: write, flags, stat, poll. */
+    static final long STDOUT_BASE = RIGHT_FD_WRITE | RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_FILESTAT_GET
+            | RIGHT_POLL_FD_READWRITE;
+
+    /** The base rights a descriptor of witx {@code filetype} can hold. */
+    static long allowedBase(int filetype) {
+        return filetype == FILETYPE_DIRECTORY ? DIRECTORY_BASE : REGULAR_FILE_BASE;
+    }
+
+    /** The inheriting rights a descriptor of witx {@code filetype} can hold. */
+    static long allowedInheriting(int filetype) {
+        return filetype == FILETYPE_DIRECTORY ? DIRECTORY_INHERITING : REGULAR_FILE_INHERITING;
+    }
+
     /** witx {@code filetype} values. */
     static final int FILETYPE_UNKNOWN = 0, FILETYPE_BLOCK_DEVICE = 1, FILETYPE_CHARACTER_DEVICE = 2,
             FILETYPE_DIRECTORY = 3, FILETYPE_REGULAR_FILE = 4, FILETYPE_SOCKET_DGRAM = 5,
@@ -37,6 +84,17 @@ abstract sealed class Descriptor permits Descriptor.Stream, Descriptor.File, Des
         this.fdflags = fdflags;
     }
 
+    /**
+     * Checks that this descriptor holds every right of {@code rights}.
+     *
+     * @throws Preview1.WasiError {@link Errno#NOTCAPABLE} when one is missing
+     */
+    final void require(long rights) throws Preview1.WasiError {
+        if ((rightsBase & rights) != rights) {
+            throw new Preview1.WasiError(Errno.NOTCAPABLE);
+        }
+    }
+
     /** The WASI {@code filetype} reported by {@code fd_fdstat_get}. */
     abstract int filetype();
 
@@ -45,14 +103,15 @@ abstract sealed class Descriptor permits Descriptor.Stream, Descriptor.File, Des
 
     /** stdin, stdout or stderr: a Java stream, no seeking. */
     static final class Stream extends Descriptor {
-        final InputStream in;
+        /** The input (stdin), pollable; null for an output stream. */
+        final PollableInput in;
+        /** The output (stdout, stderr); null for stdin. */
         final OutputStream out;
         final int filetype;
 
         Stream(InputStream in, OutputStream out, int filetype) {
-            super((in != null ? RIGHT_FD_READ : RIGHT_FD_WRITE) | RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_FILESTAT_GET
-                    | RIGHT_POLL_FD_READWRITE, 0, 0);
-            this.in = in;
+            super(in != null ? STDIN_BASE : STDOUT_BASE, 0, 0);
+            this.in = in != null ? new PollableInput(in) : null;
             this.out = out;
             this.filetype = filetype;
         }
@@ -75,7 +134,9 @@ abstract sealed class Descriptor permits Descriptor.Stream, Descriptor.File, Des
         final FileChannel channel;
         /** The host path it was opened at, for stat and set-times (the file may since be renamed). */
         final Path host;
+        /** Whether the channel was opened for reading (independent of the rights, which may drop it). */
         final boolean readable;
+        /** Whether the channel was opened for writing. */
         final boolean writable;
         final int filetype;
 

@@ -5,8 +5,34 @@ import static dev.kiln.wasi.Descriptor.FDFLAG_DSYNC;
 import static dev.kiln.wasi.Descriptor.FDFLAG_NONBLOCK;
 import static dev.kiln.wasi.Descriptor.FDFLAG_RSYNC;
 import static dev.kiln.wasi.Descriptor.FDFLAG_SYNC;
+import static dev.kiln.wasi.Descriptor.RIGHT_FD_ADVISE;
+import static dev.kiln.wasi.Descriptor.RIGHT_FD_ALLOCATE;
+import static dev.kiln.wasi.Descriptor.RIGHT_FD_DATASYNC;
+import static dev.kiln.wasi.Descriptor.RIGHT_FD_FDSTAT_SET_FLAGS;
+import static dev.kiln.wasi.Descriptor.RIGHT_FD_FILESTAT_GET;
+import static dev.kiln.wasi.Descriptor.RIGHT_FD_FILESTAT_SET_SIZE;
+import static dev.kiln.wasi.Descriptor.RIGHT_FD_FILESTAT_SET_TIMES;
 import static dev.kiln.wasi.Descriptor.RIGHT_FD_READ;
+import static dev.kiln.wasi.Descriptor.RIGHT_FD_READDIR;
+import static dev.kiln.wasi.Descriptor.RIGHT_FD_SEEK;
+import static dev.kiln.wasi.Descriptor.RIGHT_FD_SYNC;
+import static dev.kiln.wasi.Descriptor.RIGHT_FD_TELL;
 import static dev.kiln.wasi.Descriptor.RIGHT_FD_WRITE;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_CREATE_DIRECTORY;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_CREATE_FILE;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_FILESTAT_GET;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_FILESTAT_SET_SIZE;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_FILESTAT_SET_TIMES;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_LINK_SOURCE;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_LINK_TARGET;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_OPEN;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_READLINK;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_REMOVE_DIRECTORY;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_RENAME_SOURCE;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_RENAME_TARGET;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_SYMLINK;
+import static dev.kiln.wasi.Descriptor.RIGHT_PATH_UNLINK_FILE;
+import static dev.kiln.wasi.Descriptor.RIGHT_POLL_FD_READWRITE;
 
 import dev.kiln.Func;
 import dev.kiln.Linker;
@@ -346,8 +372,15 @@ final class Preview1 {
         return fds.get(fd);
     }
 
-    private Descriptor.Dir dir(int fd) throws WasiError {
+    /**
+     * The directory {@code fd}, holding every right of {@code rights}.
+     *
+     * @throws WasiError {@link Errno#BADF} (no such descriptor), {@link Errno#NOTDIR} (not a directory),
+     *                   {@link Errno#NOTCAPABLE} (a right is missing)
+     */
+    private Descriptor.Dir dir(int fd, long rights) throws WasiError {
         if (get(fd) instanceof Descriptor.Dir d) {
+            d.require(rights);
             return d;
         }
         throw new WasiError(Errno.NOTDIR);
@@ -387,14 +420,16 @@ final class Preview1 {
     }
 
     private int fdSync(int fd, boolean metadata) throws WasiError, IOException {
-        switch (get(fd)) {
+        Descriptor d = get(fd);
+        d.require(metadata ? RIGHT_FD_SYNC : RIGHT_FD_DATASYNC);
+        switch (d) {
             case Descriptor.File f -> f.channel.force(metadata);
             case Descriptor.Stream s -> {
                 if (s.out != null) {
                     s.out.flush();
                 }
             }
-            case Descriptor.Dir d -> {
+            case Descriptor.Dir dir -> {
                 // directories are synced by the host's file system; nothing to do from Java
             }
         }
@@ -409,22 +444,30 @@ final class Preview1 {
         if (!(d instanceof Descriptor.File)) {
             return d instanceof Descriptor.Dir ? Errno.BADF : Errno.SPIPE;
         }
+        d.require(RIGHT_FD_ADVISE);
         if (offset < 0 || len < 0) {
             return Errno.INVAL;
         }
         return Errno.SUCCESS; // advice is only a hint
     }
 
-    private Descriptor.File file(int fd) throws WasiError {
+    /**
+     * The file {@code fd}, holding every right of {@code rights}.
+     *
+     * @throws WasiError {@link Errno#BADF} (no such descriptor), {@link Errno#ISDIR} (a directory),
+     *                   {@link Errno#SPIPE} (a stream), {@link Errno#NOTCAPABLE} (a right is missing)
+     */
+    private Descriptor.File file(int fd, long rights) throws WasiError {
         Descriptor d = get(fd);
         if (d instanceof Descriptor.File f) {
+            f.require(rights);
             return f;
         }
         throw new WasiError(d instanceof Descriptor.Dir ? Errno.ISDIR : Errno.SPIPE);
     }
 
     private int fdAllocate(int fd, long offset, long len) throws WasiError, IOException {
-        Descriptor.File f = file(fd);
+        Descriptor.File f = file(fd, RIGHT_FD_ALLOCATE);
         if (offset < 0 || len < 0 || offset + len < 0) {
             return Errno.INVAL;
         }
@@ -454,6 +497,7 @@ final class Preview1 {
 
     private int fdFdstatSetFlags(int fd, int flags) throws WasiError {
         Descriptor d = get(fd);
+        d.require(RIGHT_FD_FDSTAT_SET_FLAGS);
         if ((flags & ~(FDFLAG_APPEND | FDFLAG_DSYNC | FDFLAG_NONBLOCK | FDFLAG_RSYNC | FDFLAG_SYNC)) != 0) {
             return Errno.INVAL;
         }
@@ -514,6 +558,7 @@ final class Preview1 {
                 if (offset >= 0) {
                     return Errno.SPIPE;
                 }
+                s.require(RIGHT_FD_READ);
                 for (int i = 0; i < n; i++) {
                     long buf = p32(iovs + 8L * i);
                     int len = mem.get(I32, iovs + 8L * i + 4);
@@ -535,6 +580,7 @@ final class Preview1 {
                 }
             }
             case Descriptor.File f -> {
+                f.require(offset >= 0 ? RIGHT_FD_READ | RIGHT_FD_SEEK : RIGHT_FD_READ);
                 if (!f.readable) {
                     return Errno.BADF;
                 }
@@ -589,6 +635,7 @@ final class Preview1 {
                 if (offset >= 0) {
                     return Errno.SPIPE;
                 }
+                s.require(RIGHT_FD_WRITE);
                 long size = 0;
                 for (int i = 0; i < iovsLen; i++) {
                     size += p32(iovs + 8L * i + 4);
@@ -609,6 +656,7 @@ final class Preview1 {
                 total = at;
             }
             case Descriptor.File f -> {
+                f.require(offset >= 0 ? RIGHT_FD_WRITE | RIGHT_FD_SEEK : RIGHT_FD_WRITE);
                 if (!f.writable) {
                     return Errno.BADF;
                 }
@@ -644,6 +692,7 @@ final class Preview1 {
         if (!(d instanceof Descriptor.File f)) {
             return d instanceof Descriptor.Dir ? Errno.BADF : Errno.SPIPE;
         }
+        f.require(offset == 0 && whence == 1 ? RIGHT_FD_TELL : RIGHT_FD_SEEK); // fd_tell is a seek by 0 from CUR
         long base = switch (whence) {
             case 0 -> 0;
             case 1 -> f.channel.position();
@@ -699,12 +748,14 @@ final class Preview1 {
     }
 
     private int fdFilestatGet(int fd, long ptr) throws WasiError, IOException {
-        switch (get(fd)) {
+        Descriptor d = get(fd);
+        d.require(RIGHT_FD_FILESTAT_GET);
+        switch (d) {
             case Descriptor.Stream s -> {
                 mem.asSlice(ptr, 64).fill((byte) 0);
                 mem.set(I8, ptr + 16, (byte) s.filetype());
             }
-            case Descriptor.Dir d -> filestat(d.host(), NOFOLLOW, ptr);
+            case Descriptor.Dir dir -> filestat(dir.host(), NOFOLLOW, ptr);
             case Descriptor.File f -> {
                 try {
                     filestat(f.host, FOLLOW, ptr);
@@ -720,7 +771,7 @@ final class Preview1 {
     }
 
     private int fdFilestatSetSize(int fd, long size) throws WasiError, IOException {
-        Descriptor.File f = file(fd);
+        Descriptor.File f = file(fd, RIGHT_FD_FILESTAT_SET_SIZE);
         if (size < 0) {
             return Errno.INVAL;
         }
@@ -761,9 +812,14 @@ final class Preview1 {
     }
 
     private int fdFilestatSetTimes(int fd, long atim, long mtim, int fst) throws WasiError, IOException {
-        return switch (get(fd)) {
+        Descriptor d = get(fd);
+        if (d instanceof Descriptor.Stream) {
+            return Errno.BADF;
+        }
+        d.require(RIGHT_FD_FILESTAT_SET_TIMES);
+        return switch (d) {
             case Descriptor.File f -> setTimes(f.host, FOLLOW, atim, mtim, fst);
-            case Descriptor.Dir d -> setTimes(d.host(), NOFOLLOW, atim, mtim, fst);
+            case Descriptor.Dir dir -> setTimes(dir.host(), NOFOLLOW, atim, mtim, fst);
             case Descriptor.Stream s -> Errno.BADF;
         };
     }
@@ -806,6 +862,7 @@ final class Preview1 {
         if (!(d instanceof Descriptor.Dir dir)) {
             return Errno.NOTDIR;
         }
+        dir.require(RIGHT_FD_READDIR);
         if (cookie == 0 || dir.listing == null) {
             dir.listing = list(dir.host());
         }
@@ -941,9 +998,20 @@ final class Preview1 {
         return attrs == null ? -1 : filetypeOfMode((Integer) attrs.get("mode"));
     }
 
+    /**
+     * {@code path_open}: the directory needs {@code PATH_OPEN}, and {@code PATH_CREATE_FILE} for
+     * {@code O_CREAT}, {@code PATH_FILESTAT_SET_SIZE} for {@code O_TRUNC}. The new descriptor's rights
+     * are the requested ones intersected with the directory's inheriting rights and with what its file
+     * type allows ({@link Descriptor#allowedBase}); a file's channel is opened for reading and/or writing
+     * as its {@code FD_READ} / {@code FD_WRITE} rights say. Asking a directory for {@code FD_WRITE} or
+     * {@code O_TRUNC} is {@link Errno#ISDIR}, as open(2).
+     */
     private int pathOpen(int dirfd, int dirflags, String path, int oflags, long rightsBase, long rightsInheriting,
             int fdflags, long fdPtr) throws WasiError, IOException {
-        Descriptor.Dir dir = dir(dirfd);
+        boolean creat = (oflags & O_CREAT) != 0;
+        boolean trunc = (oflags & O_TRUNC) != 0;
+        Descriptor.Dir dir = dir(dirfd, RIGHT_PATH_OPEN | (creat ? RIGHT_PATH_CREATE_FILE : 0)
+                | (trunc ? RIGHT_PATH_FILESTAT_SET_SIZE : 0));
         if ((oflags & ~15) != 0 || (fdflags & ~31) != 0) {
             return Errno.INVAL;
         }
@@ -952,14 +1020,12 @@ final class Preview1 {
         Resolved r = resolve(dir, path, follow);
         Path p = r.host;
         int type = typeOf(lstat(p));
-        boolean creat = (oflags & O_CREAT) != 0;
         if (creat && (oflags & O_EXCL) != 0 && type >= 0) {
             return Errno.EXIST;
         }
         if (type == Descriptor.FILETYPE_SYMBOLIC_LINK) {
             return Errno.LOOP; // O_NOFOLLOW on a link
         }
-        boolean wantWrite = (rightsBase & RIGHT_FD_WRITE) != 0;
         boolean wantDir = (oflags & O_DIRECTORY) != 0 || r.trailingSlash;
         if (type < 0 && !creat) {
             return Errno.NOENT;
@@ -967,8 +1033,11 @@ final class Preview1 {
         if (type < 0 && wantDir) {
             return creat && r.trailingSlash ? Errno.ISDIR : Errno.NOENT;
         }
+        int ft = type < 0 ? Descriptor.FILETYPE_REGULAR_FILE : type;
+        long base = rightsBase & dir.rightsInheriting & Descriptor.allowedBase(ft);
+        long inheriting = rightsInheriting & dir.rightsInheriting & Descriptor.allowedInheriting(ft);
         if (type == Descriptor.FILETYPE_DIRECTORY) {
-            if (wantWrite || (oflags & O_TRUNC) != 0) {
+            if ((rightsBase & RIGHT_FD_WRITE) != 0 || trunc) {
                 return Errno.ISDIR;
             }
             List<String> rel = new ArrayList<>();
@@ -977,8 +1046,7 @@ final class Preview1 {
                     rel.add(c.toString());
                 }
             }
-            Descriptor.Dir nd = new Descriptor.Dir(dir.root, rel, null, rightsBase & dir.rightsInheriting,
-                    rightsInheriting & dir.rightsInheriting);
+            Descriptor.Dir nd = new Descriptor.Dir(dir.root, rel, null, base, inheriting);
             nd.fdflags = fdflags;
             mem.set(I32, fdPtr, allocate(nd));
             return Errno.SUCCESS;
@@ -986,13 +1054,14 @@ final class Preview1 {
         if (wantDir) {
             return Errno.NOTDIR;
         }
-        boolean wantRead = (rightsBase & (RIGHT_FD_READ | Descriptor.RIGHT_FD_READDIR)) != 0 || !wantWrite;
+        boolean write = (base & RIGHT_FD_WRITE) != 0;
+        boolean read = (base & RIGHT_FD_READ) != 0 || !write; // open(2) has no "neither": O_RDONLY
         Set<OpenOption> opts = new HashSet<>();
         opts.add(LinkOption.NOFOLLOW_LINKS);
-        if (wantRead) {
+        if (read) {
             opts.add(StandardOpenOption.READ);
         }
-        if (wantWrite) {
+        if (write) {
             opts.add(StandardOpenOption.WRITE);
             if ((fdflags & FDFLAG_SYNC) != 0) {
                 opts.add(StandardOpenOption.SYNC);
@@ -1001,34 +1070,37 @@ final class Preview1 {
             }
         }
         if (creat && type < 0) {
-            if (wantWrite) {
+            if (write) {
                 opts.add((oflags & O_EXCL) != 0 ? StandardOpenOption.CREATE_NEW : StandardOpenOption.CREATE);
             } else {
                 Files.createFile(p); // FileChannel ignores CREATE when opened read-only; open(2) does not
             }
         }
-        if ((oflags & O_TRUNC) != 0) {
-            if (!wantWrite) {
-                return Errno.ACCES; // O_TRUNC needs write access
+        if (trunc && type >= 0) {
+            if (write) {
+                opts.add(StandardOpenOption.TRUNCATE_EXISTING);
+            } else {
+                // O_RDONLY | O_TRUNC truncates on Linux (the host file must be writable); FileChannel
+                // truncates only what it opens for writing
+                try (FileChannel t = FileChannel.open(p, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                    t.truncate(0);
+                }
             }
-            opts.add(StandardOpenOption.TRUNCATE_EXISTING);
         }
         FileChannel ch = FileChannel.open(p, opts);
-        int ft = type < 0 ? Descriptor.FILETYPE_REGULAR_FILE : type;
-        Descriptor.File f = new Descriptor.File(ch, p, wantRead, wantWrite, ft, rightsBase & dir.rightsInheriting,
-                rightsInheriting & dir.rightsInheriting, fdflags);
+        Descriptor.File f = new Descriptor.File(ch, p, read, write, ft, base, inheriting, fdflags);
         mem.set(I32, fdPtr, allocate(f));
         return Errno.SUCCESS;
     }
 
     private int pathCreateDirectory(int dirfd, String path) throws WasiError, IOException {
-        Resolved r = resolve(dir(dirfd), path, false);
+        Resolved r = resolve(dir(dirfd, RIGHT_PATH_CREATE_DIRECTORY), path, false);
         Files.createDirectory(r.host);
         return Errno.SUCCESS;
     }
 
     private int pathFilestatGet(int dirfd, int flags, String path, long ptr) throws WasiError, IOException {
-        Resolved r = resolve(dir(dirfd), path, (flags & LOOKUP_SYMLINK_FOLLOW) != 0);
+        Resolved r = resolve(dir(dirfd, RIGHT_PATH_FILESTAT_GET), path, (flags & LOOKUP_SYMLINK_FOLLOW) != 0);
         checkTrailingSlash(r);
         filestat(r.host, NOFOLLOW, ptr);
         return Errno.SUCCESS;
@@ -1045,31 +1117,40 @@ final class Preview1 {
 
     private int pathFilestatSetTimes(int dirfd, int flags, String path, long atim, long mtim, int fst)
             throws WasiError, IOException {
-        Resolved r = resolve(dir(dirfd), path, (flags & LOOKUP_SYMLINK_FOLLOW) != 0);
+        Resolved r = resolve(dir(dirfd, RIGHT_PATH_FILESTAT_SET_TIMES), path, (flags & LOOKUP_SYMLINK_FOLLOW) != 0);
         checkTrailingSlash(r);
         return setTimes(r.host, NOFOLLOW, atim, mtim, fst);
     }
 
     private int pathLink(int oldFd, int oldFlags, String oldPath, int newFd, String newPath)
             throws WasiError, IOException {
-        Resolved from = resolve(dir(oldFd), oldPath, (oldFlags & LOOKUP_SYMLINK_FOLLOW) != 0);
-        Resolved to = resolve(dir(newFd), newPath, false);
+        Descriptor.Dir od = dir(oldFd, RIGHT_PATH_LINK_SOURCE);
+        Descriptor.Dir nd = dir(newFd, RIGHT_PATH_LINK_TARGET);
+        Resolved from = resolve(od, oldPath, (oldFlags & LOOKUP_SYMLINK_FOLLOW) != 0);
+        Resolved to = resolve(nd, newPath, false);
         int t = typeOf(lstat(from.host));
         if (t < 0) {
             return Errno.NOENT;
         }
+        if (from.trailingSlash && t != Descriptor.FILETYPE_DIRECTORY) {
+            return Errno.NOTDIR; // "file/" names a directory
+        }
         if (t == Descriptor.FILETYPE_DIRECTORY) {
             return Errno.PERM; // link(2) refuses directories
         }
-        if (to.trailingSlash || from.trailingSlash) {
-            return Errno.NOTDIR;
+        // as linkat(2): an existing new path is EEXIST, a missing one with a trailing slash ENOENT
+        if (typeOf(lstat(to.host)) >= 0) {
+            return Errno.EXIST;
+        }
+        if (to.trailingSlash) {
+            return Errno.NOENT;
         }
         Files.createLink(to.host, from.host);
         return Errno.SUCCESS;
     }
 
     private int pathReadlink(int dirfd, String path, long buf, int bufLen, long usedPtr) throws WasiError, IOException {
-        Resolved r = resolve(dir(dirfd), path, false);
+        Resolved r = resolve(dir(dirfd, RIGHT_PATH_READLINK), path, false);
         byte[] target = Files.readSymbolicLink(r.host).toString().getBytes(StandardCharsets.UTF_8);
         int n = (int) Math.min(target.length, bufLen & 0xFFFF_FFFFL);
         MemorySegment.copy(target, 0, mem, I8, buf, n);
@@ -1078,7 +1159,7 @@ final class Preview1 {
     }
 
     private int pathRemove(int dirfd, String path, boolean directory) throws WasiError, IOException {
-        Descriptor.Dir dir = dir(dirfd);
+        Descriptor.Dir dir = dir(dirfd, directory ? RIGHT_PATH_REMOVE_DIRECTORY : RIGHT_PATH_UNLINK_FILE);
         Resolved r = resolve(dir, path, false);
         int t = typeOf(lstat(r.host));
         if (t < 0) {
@@ -1104,8 +1185,8 @@ final class Preview1 {
     }
 
     private int pathRename(int oldFd, String oldPath, int newFd, String newPath) throws WasiError, IOException {
-        Descriptor.Dir od = dir(oldFd);
-        Descriptor.Dir nd = dir(newFd);
+        Descriptor.Dir od = dir(oldFd, RIGHT_PATH_RENAME_SOURCE);
+        Descriptor.Dir nd = dir(newFd, RIGHT_PATH_RENAME_TARGET);
         Resolved from = resolve(od, oldPath, false);
         Resolved to = resolve(nd, newPath, false);
         int t = typeOf(lstat(from.host));
@@ -1130,7 +1211,7 @@ final class Preview1 {
     }
 
     private int pathSymlink(String target, int dirfd, String newPath) throws WasiError, IOException {
-        Resolved r = resolve(dir(dirfd), newPath, false);
+        Resolved r = resolve(dir(dirfd, RIGHT_PATH_SYMLINK), newPath, false);
         if (target.isEmpty()) {
             return Errno.NOENT;
         }
@@ -1148,19 +1229,33 @@ final class Preview1 {
 
     /** witx {@code eventtype}. */
     private static final int EVENT_CLOCK = 0, EVENT_FD_READ = 1, EVENT_FD_WRITE = 2;
+    /** witx {@code eventrwflags}: the peer hung up (here: stdin reached its end). */
+    private static final int EVENTRWFLAGS_HANGUP = 1;
+    /** How long one wait lasts when several distinct inputs are polled (they are checked in turn). */
+    private static final long POLL_SLICE_NANOS = 10_000_000;
 
+    /**
+     * {@code poll_oneoff}: clock subscriptions (relative or absolute) and fd subscriptions, answered
+     * together. Regular files are always ready (as poll(2) says); stdout and stderr are ready for
+     * writing; stdin is ready for reading when a read would not block (input, its end, or an error),
+     * which is waited for together with the clocks ({@link PollableInput}). Returns once at least one
+     * subscription has an event: every ready one, every expired clock, every invalid subscription
+     * (with its errno in the event). With no clock and stdin never ready, it waits for stdin.
+     */
     private int pollOneoff(long in, long out, int nsubs, long neventsPtr) throws IOException {
         if (nsubs <= 0) {
             return Errno.INVAL;
         }
-        long n = nsubs & 0xFFFF_FFFFL;
-        mem.asSlice(in, 48 * n);
-        mem.asSlice(out, 32 * n);
+        int n = nsubs;
+        mem.asSlice(in, 48L * n);
+        mem.asSlice(out, 32L * n);
         long start = System.nanoTime();
-        long[] deadline = new long[(int) n]; // System.nanoTime() at which a clock fires; unused for fds
-        long earliest = Long.MAX_VALUE;
-        int events = 0;
+        long[] deadline = new long[n]; // System.nanoTime() at which a clock fires
+        boolean[] clock = new boolean[n];
+        PollableInput[] input = new PollableInput[n]; // stdin subscriptions not ready yet
         boolean haveClock = false;
+        long earliest = 0;
+        int events = 0;
         for (int i = 0; i < n; i++) {
             long sub = in + 48L * i;
             long userdata = mem.get(I64, sub);
@@ -1172,69 +1267,121 @@ final class Preview1 {
                     int flags = mem.get(I16, sub + 40) & 0xFFFF;
                     long now = now(id);
                     if (now < 0) {
-                        events = event(out, events, userdata, Errno.INVAL, tag, 0);
+                        events = event(out, events, userdata, Errno.INVAL, tag, 0, 0);
                         continue;
                     }
-                    long wait = (flags & 1) != 0 ? timeout - now : timeout; // subclockflags abstime
-                    if (Long.compareUnsigned(timeout, Long.MAX_VALUE) > 0) {
-                        wait = Long.MAX_VALUE / 2;
+                    // timeouts are u64 nanoseconds; beyond 2^61 (73 years) they are as good as never
+                    long wait;
+                    if ((flags & 1) != 0) { // subclockflags abstime
+                        wait = Long.compareUnsigned(timeout, now) <= 0 ? 0 : timeout - now;
+                    } else {
+                        wait = timeout;
                     }
-                    deadline[i] = start + Math.max(0, Math.min(wait, Long.MAX_VALUE / 4));
-                    earliest = Math.min(earliest, deadline[i] - start);
+                    if (Long.compareUnsigned(wait, Long.MAX_VALUE / 4) > 0) {
+                        wait = Long.MAX_VALUE / 4;
+                    }
+                    deadline[i] = start + wait;
+                    clock[i] = true;
+                    earliest = !haveClock || deadline[i] - earliest < 0 ? deadline[i] : earliest;
                     haveClock = true;
                 }
                 case EVENT_FD_READ, EVENT_FD_WRITE -> {
                     int fd = mem.get(I32, sub + 16);
                     Descriptor d = fd >= 0 && fd < fds.size() ? fds.get(fd) : null;
                     if (d == null) {
-                        events = event(out, events, userdata, Errno.BADF, tag, 0);
+                        events = event(out, events, userdata, Errno.BADF, tag, 0, 0);
                     } else if (d instanceof Descriptor.Dir) {
-                        events = event(out, events, userdata, Errno.ISDIR, tag, 0);
-                    } else {
-                        long nbytes = 0;
-                        if (tag == EVENT_FD_READ) {
-                            if (d instanceof Descriptor.File f) {
-                                nbytes = Math.max(0, f.channel.size() - f.channel.position());
-                            } else if (d instanceof Descriptor.Stream s && s.in != null) {
-                                nbytes = Math.max(0, s.in.available());
-                            }
+                        events = event(out, events, userdata, Errno.ISDIR, tag, 0, 0);
+                    } else if ((d.rightsBase & RIGHT_POLL_FD_READWRITE) == 0) {
+                        events = event(out, events, userdata, Errno.NOTCAPABLE, tag, 0, 0);
+                    } else if (d instanceof Descriptor.File f) {
+                        long nbytes = tag == EVENT_FD_READ ? Math.max(0, f.channel.size() - f.channel.position()) : 0;
+                        events = event(out, events, userdata, Errno.SUCCESS, tag, nbytes, 0);
+                    } else if (d instanceof Descriptor.Stream s) {
+                        if (tag == EVENT_FD_WRITE ? s.out == null : s.in == null) {
+                            events = event(out, events, userdata, Errno.BADF, tag, 0, 0);
+                        } else if (tag == EVENT_FD_WRITE) {
+                            events = event(out, events, userdata, Errno.SUCCESS, tag, 0, 0);
+                        } else {
+                            input[i] = s.in;
                         }
-                        // files and the host's streams are reported ready at once (a blocking read waits)
-                        events = event(out, events, userdata, Errno.SUCCESS, tag, nbytes);
                     }
                 }
-                default -> events = event(out, events, userdata, Errno.INVAL, tag, 0);
+                default -> events = event(out, events, userdata, Errno.INVAL, tag, 0, 0);
             }
         }
-        if (events == 0 && haveClock) {
-            long end = start + earliest;
-            for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
-                LockSupport.parkNanos(left);
-                if (Thread.interrupted()) {
-                    Thread.currentThread().interrupt();
+        // wait for the first clock or input unless something is ready already
+        PollableInput first = null;
+        boolean distinct = false;
+        for (PollableInput p : input) {
+            if (p != null) {
+                distinct |= first != null && p != first;
+                first = first == null ? p : first;
+            }
+        }
+        if (events == 0 && first == null && haveClock) {
+            sleepUntil(earliest);
+        } else if (events == 0 && first != null) {
+            while (!anyReady(input)) {
+                long now = System.nanoTime();
+                if (haveClock && earliest - now <= 0) {
                     break;
                 }
-            }
-            long now = System.nanoTime();
-            for (int i = 0; i < n; i++) {
-                long sub = in + 48L * i;
-                if ((mem.get(I8, sub + 8) & 0xFF) == EVENT_CLOCK && deadline[i] != 0 && deadline[i] - now <= 0) {
-                    events = event(out, events, mem.get(I64, sub), Errno.SUCCESS, EVENT_CLOCK, 0);
+                if (distinct) {
+                    long until = haveClock && earliest - now < POLL_SLICE_NANOS ? earliest : now + POLL_SLICE_NANOS;
+                    first.await(until, false);
+                } else {
+                    first.await(earliest, !haveClock);
                 }
+            }
+        }
+        long now = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long sub = in + 48L * i;
+            if (clock[i] && deadline[i] - now <= 0) {
+                events = event(out, events, mem.get(I64, sub), Errno.SUCCESS, EVENT_CLOCK, 0, 0);
+            } else if (input[i] != null && input[i].ready()) {
+                events = event(out, events, mem.get(I64, sub), Errno.SUCCESS, EVENT_FD_READ, input[i].available(),
+                        input[i].atEnd() ? EVENTRWFLAGS_HANGUP : 0);
             }
         }
         mem.set(I32, neventsPtr, events);
         return Errno.SUCCESS;
     }
 
-    /** Writes witx {@code event} number {@code index} (32 bytes) and returns {@code index + 1}. */
-    private int event(long out, int index, long userdata, int errno, int type, long nbytes) {
+    /** Whether a read of any of {@code inputs} (nulls skipped) would not block now. */
+    private static boolean anyReady(PollableInput[] inputs) throws IOException {
+        for (PollableInput p : inputs) {
+            if (p != null && p.ready()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Sleeps until {@link System#nanoTime()} reaches {@code deadline} (an interrupt ends it early, kept set). */
+    private static void sleepUntil(long deadline) {
+        for (long left = deadline - System.nanoTime(); left > 0; left = deadline - System.nanoTime()) {
+            LockSupport.parkNanos(left);
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Writes witx {@code event} number {@code index} (32 bytes: userdata u64, error u16, type u8,
+     * fd_readwrite nbytes u64 at 16 and flags u16 at 24) and returns {@code index + 1}.
+     */
+    private int event(long out, int index, long userdata, int errno, int type, long nbytes, int rwflags) {
         long e = out + 32L * index;
         mem.asSlice(e, 32).fill((byte) 0);
         mem.set(I64, e, userdata);
         mem.set(I16, e + 8, (short) errno);
         mem.set(I8, e + 10, (byte) type);
         mem.set(I64, e + 16, nbytes);
+        mem.set(I16, e + 24, (short) rwflags);
         return index + 1;
     }
 
@@ -1259,6 +1406,9 @@ final class Preview1 {
         }
         if (e instanceof NotLinkException) {
             return Errno.INVAL;
+        }
+        if (e instanceof java.io.InterruptedIOException) {
+            return Errno.INTR;
         }
         if (e instanceof FileSystemLoopException) {
             return Errno.LOOP;

@@ -46,6 +46,9 @@ import java.util.Random;
  * it are refused with {@link Errno#NOTCAPABLE} (links inside are followed, at most 32 per lookup,
  * else {@link Errno#LOOP}). The checks and the host operation are separate system calls, so a host
  * process racing to swap a checked directory for a symbolic link could escape; the guest alone cannot.
+ * Within a preopen, preview1's rights are enforced: a preopen holds the directory rights and passes
+ * on the directory and regular-file rights; descriptors opened below it get what they ask for within
+ * that, and lose rights only ({@code fd_fdstat_set_rights}).
  *
  * <p>{@code proc_exit} throws {@link WasiExit}; nothing here calls {@link System#exit}.
  *
@@ -76,7 +79,8 @@ public final class WasiContext implements AutoCloseable {
         fds.add(new Descriptor.Stream(null, b.stderr != null ? b.stderr : new FileOutputStream(FileDescriptor.err),
                 b.stdioFiletype(b.stderr == null)));
         for (Preopen p : b.preopens) {
-            fds.add(new Descriptor.Dir(p.root, List.of(), p.guest, Descriptor.ALL_RIGHTS, Descriptor.ALL_RIGHTS));
+            fds.add(new Descriptor.Dir(p.root, List.of(), p.guest, Descriptor.DIRECTORY_BASE,
+                    Descriptor.DIRECTORY_INHERITING));
         }
     }
 
@@ -218,8 +222,9 @@ public final class WasiContext implements AutoCloseable {
         /**
          * Makes the host directory {@code host} reachable by the program under the name {@code guest}
          * (e.g. {@code "."} or {@code "/data"}); the program's libc maps its paths onto preopens by this
-         * name. Preopens get descriptors 3, 4, ... in the order given. Symbolic links in {@code host}
-         * itself are resolved now.
+         * name. Preopens get descriptors 3, 4, ... in the order given, with the directory rights as base
+         * rights and the directory and regular-file rights as inheriting rights. Symbolic links in
+         * {@code host} itself are resolved now.
          *
          * @throws UncheckedIOException     if {@code host} cannot be resolved
          * @throws IllegalArgumentException if {@code host} is not a directory

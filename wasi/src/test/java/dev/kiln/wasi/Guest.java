@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Runs WASI command modules under Kiln, and native programs, capturing what they print. */
@@ -60,6 +61,27 @@ final class Guest {
         if (dir != null) {
             b.preopen(dir, ".");
         }
+        int status;
+        try {
+            status = execute(module, b, 0);
+        } catch (Throwable e) {
+            throw new AssertionError("guest " + wasm.getFileName() + " failed; stdout so far:\n" + out
+                    + "\nstderr:\n" + err, e);
+        }
+        return new Outcome(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Instantiates {@code module} with the WASI context {@code b} builds and runs its {@code _start} on a
+     * daemon thread with a {@link #THREAD_STACK} native stack, as {@code kiln run} does.
+     *
+     * @param timeoutMillis how long to wait for the program (0: as long as it takes)
+     * @return the exit status ({@link WasiContext#run})
+     * @throws TimeoutException if the program is still running after {@code timeoutMillis} (its thread
+     *                          is left running: Wasm code cannot be stopped from outside)
+     * @throws Throwable        what the program ended with otherwise ({@link dev.kiln.Trap}, a link error, ...)
+     */
+    static int execute(Module module, WasiContext.Builder b, long timeoutMillis) throws Throwable {
         AtomicReference<Object> result = new AtomicReference<>();
         Thread t = new Thread(null, () -> {
             try (WasiContext wasi = b.build(); Store store = new Store(ENGINE)) {
@@ -70,14 +92,16 @@ final class Guest {
                 result.set(e);
             }
         }, "guest", THREAD_STACK);
+        t.setDaemon(true);
         t.start();
-        t.join();
-        if (result.get() instanceof Throwable e) {
-            throw new AssertionError("guest " + wasm.getFileName() + " failed; stdout so far:\n" + out
-                    + "\nstderr:\n" + err, e);
+        t.join(timeoutMillis);
+        if (t.isAlive()) {
+            throw new TimeoutException("still running after " + timeoutMillis + " ms");
         }
-        return new Outcome((Integer) result.get(), out.toString(StandardCharsets.UTF_8),
-                err.toString(StandardCharsets.UTF_8));
+        if (result.get() instanceof Throwable e) {
+            throw e;
+        }
+        return (Integer) result.get();
     }
 
     /** Runs a native program with exactly {@code env} as its environment, in {@code dir}. */

@@ -131,9 +131,24 @@ final class Harness implements AutoCloseable {
 
     /** Opens {@code path} under directory fd {@code dirfd}; returns the fd or -errno. */
     int open(int dirfd, String path, int oflags, long rights, int fdflags, boolean follow) {
+        return open(dirfd, path, oflags, rights, rights, fdflags, follow);
+    }
+
+    /** Opens {@code path} asking for base and inheriting rights; returns the fd or -errno. */
+    int open(int dirfd, String path, int oflags, long base, long inheriting, int fdflags, boolean follow) {
         int out = alloc(4);
-        int e = call("path_open", dirfd, follow ? 1 : 0, s(path), oflags, rights, rights, fdflags, out);
+        int e = call("path_open", dirfd, follow ? 1 : 0, s(path), oflags, base, inheriting, fdflags, out);
         return e == 0 ? i32(out) : -e;
+    }
+
+    /** {@code fd_fdstat_get}'s base and inheriting rights of {@code fd}. */
+    long[] rights(int fd) {
+        int st = alloc(24);
+        int e = call("fd_fdstat_get", fd, st);
+        if (e != 0) {
+            throw new AssertionError("fd_fdstat_get: " + Errno.name(e));
+        }
+        return new long[] {i64(st + 8), i64(st + 16)};
     }
 
     /** Writes {@code text} to {@code fd}; returns the errno. */

@@ -147,13 +147,17 @@ class SandboxTest {
 
     @Test
     void aSubdirectoryDescriptorIsItsOwnSandbox() {
-        int sub = h.open(PREOPEN, "sub", 2, READ, 0, true);
+        // the directories get every directory right: a NOTCAPABLE below must come from the sandbox
+        int sub = h.open(PREOPEN, "sub", 2, Descriptor.DIRECTORY_BASE, Descriptor.DIRECTORY_INHERITING, 0,
+                true);
         assertTrue(sub > PREOPEN);
         assertEquals("inner", h.read(h.open(sub, "inner", 0, READ, 0, true), 10));
         assertEquals(-Errno.NOTCAPABLE, h.open(sub, "../file", 0, READ, 0, true));
         assertEquals(-Errno.NOTCAPABLE, h.open(sub, "ok", 0, READ, 0, true), "its link leads above it");
         assertEquals(-Errno.NOTCAPABLE, h.open(sub, "deeper/../../file", 0, READ, 0, true));
-        int deeper = h.open(sub, "deeper", 2, READ, 0, true);
+        int deeper = h.open(sub, "deeper", 2, Descriptor.DIRECTORY_BASE, Descriptor.DIRECTORY_INHERITING, 0,
+                true);
+        assertTrue(h.open(deeper, ".", 2, READ, 0, true) > deeper, "deeper may open itself");
         assertEquals(-Errno.NOTCAPABLE, h.open(deeper, "..", 2, READ, 0, true));
         int p = h.alloc(8);
         assertEquals(Errno.BADF, h.call("fd_prestat_get", sub, p), "not a preopen");

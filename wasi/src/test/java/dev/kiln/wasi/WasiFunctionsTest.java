@@ -246,6 +246,81 @@ class WasiFunctionsTest {
         }
     }
 
+    private static short errno(Harness h, int event) {
+        return h.mem().get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, event + 8);
+    }
+
+    /** stdin is waited on together with the clocks: whichever comes first ends poll_oneoff. */
+    @Test
+    void pollOneoffWaitsOnStdinAndClocksTogether() throws Exception {
+        java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+        try (Harness h = new Harness(WasiContext.builder().stdout(new ByteArrayOutputStream())
+                .stdin(java.nio.channels.Channels.newInputStream(pipe.source())))) {
+            int in = h.alloc(48 * 2);
+            int out = h.alloc(32 * 2);
+            int n = h.alloc(4);
+            // nothing on stdin: the clock fires
+            subscription(h, in, 1, 0, 1, 50_000_000L, 0);
+            subscription(h, in + 48, 2, 1, 0, 0, 0);
+            long t0 = System.nanoTime();
+            assertEquals(0, h.call("poll_oneoff", in, out, 2, n));
+            assertTrue(System.nanoTime() - t0 >= 50_000_000L, "waited for the clock");
+            assertEquals(1, h.i32(n));
+            assertEquals(1, h.i64(out), "the clock's event");
+            assertEquals(0, h.u8(out + 10));
+
+            // input arrives before a long clock: stdin's event, with the bytes it can read
+            Thread writer = new Thread(() -> {
+                try {
+                    Thread.sleep(100);
+                    pipe.sink().write(java.nio.ByteBuffer.wrap("hello".getBytes(StandardCharsets.UTF_8)));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            writer.start();
+            subscription(h, in, 1, 0, 1, 60_000_000_000L, 0);
+            assertEquals(0, h.call("poll_oneoff", in, out, 2, n));
+            writer.join();
+            assertEquals(1, h.i32(n));
+            assertEquals(2, h.i64(out), "stdin's event");
+            assertEquals(1, h.u8(out + 10), "fd_read");
+            assertEquals(0, errno(h, out));
+            assertEquals(5, h.i64(out + 16), "nbytes");
+            // the bytes read while polling are what fd_read returns
+            assertEquals("hel", h.read(0, 3));
+            assertEquals(0, h.call("poll_oneoff", in + 48, out, 1, n), "ready at once: input is waiting");
+            assertEquals(2, h.i64(out + 16));
+            assertEquals("lo", h.read(0, 10));
+
+            // stdin alone, then its end: ready with the hang-up flag, and fd_read reads 0 bytes
+            Thread closer = new Thread(() -> {
+                try {
+                    Thread.sleep(50);
+                    pipe.sink().close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            closer.start();
+            assertEquals(0, h.call("poll_oneoff", in + 48, out, 1, n));
+            closer.join();
+            assertEquals(1, h.i32(n));
+            assertEquals(0, errno(h, out));
+            assertEquals(0, h.i64(out + 16));
+            assertEquals(1, h.mem().get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, out + 24), "hangup");
+            assertEquals("", h.read(0, 10));
+
+            // stdout cannot be read, stdin not written
+            subscription(h, in, 5, 1, 1, 0, 0);
+            subscription(h, in + 48, 6, 2, 0, 0, 0);
+            assertEquals(0, h.call("poll_oneoff", in, out, 2, n));
+            assertEquals(2, h.i32(n));
+            assertEquals(Errno.BADF, errno(h, out));
+            assertEquals(Errno.BADF, errno(h, out + 32));
+        }
+    }
+
     @Test
     void errnoNamesFollowWitx() {
         assertEquals("success", Errno.name(Errno.SUCCESS));

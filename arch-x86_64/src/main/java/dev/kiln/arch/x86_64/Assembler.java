@@ -1,5 +1,7 @@
 package dev.kiln.arch.x86_64;
 
+import dev.kiln.compiler.RelocKind;
+import dev.kiln.compiler.Relocation;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -41,7 +43,7 @@ public final class Assembler {
     private int pos;
     private int labelCount;
     private final List<Fixup> fixups = new ArrayList<>();
-    private final List<Reloc> relocs = new ArrayList<>();
+    private final List<Relocation> relocs = new ArrayList<>();
 
     /** A pending label reference: rel8/rel32 relative to {@code pcBase}, or a 32-bit label difference. */
     private record Fixup(int offset, Label target, int kind, int pcBase, Label base, int addend) {
@@ -121,7 +123,7 @@ public final class Assembler {
     }
 
     /** The external-symbol relocations recorded so far, in emission order (an unmodifiable view). */
-    public List<Reloc> relocations() {
+    public List<Relocation> relocations() {
         return java.util.Collections.unmodifiableList(relocs);
     }
 
@@ -640,6 +642,20 @@ public final class Assembler {
         emit(0xC3);
     }
 
+    /** {@code ret imm16} (C2 iw): returns and pops {@code bytes} more (the callee's stack arguments). */
+    public void ret(int bytes) {
+        if (bytes == 0) {
+            ret();
+            return;
+        }
+        if (bytes < 0 || bytes > 0xFFFF) {
+            throw new IllegalArgumentException("ret pops 0..65535 bytes, not " + bytes);
+        }
+        emit(0xC2);
+        emit(bytes & 0xFF);
+        emit(bytes >>> 8);
+    }
+
     /** {@code call rel32} (E8) to a label of this assembler. */
     public void call(Label target) {
         emit(0xE8);
@@ -658,18 +674,18 @@ public final class Assembler {
 
     /**
      * {@code call rel32} (E8) to an external symbol: emits a zero displacement and records
-     * {@code Reloc(offset of the field, symbol, -4)}.
+     * {@code Relocation(X86_PC32, offset of the field, symbol, -4)}.
      */
     public void callRel32(int symbol) {
         emit(0xE8);
-        relocs.add(new Reloc(pos, symbol, -4));
+        relocs.add(new Relocation(RelocKind.X86_PC32, pos, symbol, -4));
         emit32(0);
     }
 
     /** {@code jmp rel32} (E9) to an external symbol (a tail call); records a relocation like {@link #callRel32(int)}. */
     public void jmpRel32(int symbol) {
         emit(0xE9);
-        relocs.add(new Reloc(pos, symbol, -4));
+        relocs.add(new Relocation(RelocKind.X86_PC32, pos, symbol, -4));
         emit32(0);
     }
 

@@ -9,6 +9,12 @@ import dev.kiln.abi.VMTableDefinition;
 import dev.kiln.compiler.CompiledCode;
 import dev.kiln.compiler.Relocation;
 import dev.kiln.compiler.TrapSite;
+import dev.kiln.compiler.mach.BlockLayout;
+import dev.kiln.compiler.mach.FrameLayout;
+import dev.kiln.compiler.mach.LinearScan;
+import dev.kiln.compiler.mach.MachBlock;
+import dev.kiln.compiler.mach.ParallelMoves;
+import dev.kiln.compiler.mach.RegClass;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -31,17 +37,21 @@ final class CodeEmitter {
     private static final Xmm XSCRATCH1 = Xmm.XMM15;
     static final Gpr VMCTX = Gpr.R14;
 
-    private final List<MBlock> blocks;
-    private final LinearScan alloc;
+    private final List<MachBlock<MInst>> blocks;
+    private final LinearScan<MInst> alloc;
+    private Label[] labels;
+    private BlockLayout<MInst> blockLayout;
+    private FrameLayout frame;
     private final Assembler a = new Assembler();
     private final Map<TrapCode, Label> trapStubs = new EnumMap<>(TrapCode.class);
     private final List<TrapSite> trapSites = new ArrayList<>();
     private final List<Label> tableLabels = new ArrayList<>();
-    private final List<List<MBlock>> tables = new ArrayList<>();
+    private final List<List<MachBlock<MInst>>> tables = new ArrayList<>();
     private final List<Gpr> savedRegs = new ArrayList<>();
-    private final int outArgs;
+    private final int outgoingBytes;
+    private final int incomingArgBytes;
     private int frameSize;     // bytes below the saved registers
-    private int vmctxSaveSlot = -1;
+    private boolean savesVmctx;
     private int nextBlockIndex;
 
     // per-instruction scratch assignment for spilled virtual registers, per register class
@@ -57,25 +67,31 @@ final class CodeEmitter {
     private final java.util.Set<CpuFeature> features;
     private long used;
 
-    CodeEmitter(List<MBlock> blocks, LinearScan alloc, int outgoingStackArgs, VMContextLayout layout,
-            java.util.Set<CpuFeature> features) {
+    /**
+     * @param outgoingBytes    bytes of the largest stack area of a call the function makes
+     * @param incomingArgBytes bytes of stack arguments the function pops on return
+     */
+    CodeEmitter(List<MachBlock<MInst>> blocks, LinearScan<MInst> alloc, int outgoingBytes, int incomingArgBytes,
+            VMContextLayout layout, java.util.Set<CpuFeature> features) {
         this.blocks = blocks;
         this.alloc = alloc;
-        this.outArgs = outgoingStackArgs;
+        this.outgoingBytes = outgoingBytes;
+        this.incomingArgBytes = incomingArgBytes;
         this.layout = layout;
         this.features = features;
     }
 
     CompiledCode emit() {
-        for (MBlock b : blocks) {
-            b.label = a.newLabel(b.toString());
+        labels = new Label[blocks.size()];
+        for (MachBlock<MInst> b : blocks) {
+            labels[b.index] = a.newLabel(b.toString());
         }
         layoutFrame();
-        threadJumps();
+        blockLayout = new BlockLayout<>(blocks, this::loc);
         prologue();
-        List<MBlock> skipped = new ArrayList<>();
+        List<MachBlock<MInst>> skipped = new ArrayList<>();
         for (int i = 0; i < blocks.size(); i++) {
-            MBlock b = blocks.get(i);
+            MachBlock<MInst> b = blocks.get(i);
             if (i > 0 && forwards(b)) {
                 skipped.add(b); // nothing branches here any more: every reference goes to its target
                 continue;
@@ -84,15 +100,15 @@ final class CodeEmitter {
             while (nextBlockIndex < blocks.size() && forwards(blocks.get(nextBlockIndex))) {
                 nextBlockIndex++;
             }
-            for (MBlock k : skipped) {
-                a.bind(k.label);
+            for (MachBlock<MInst> k : skipped) {
+                a.bind(label(k));
             }
             skipped.clear();
-            a.bind(b.label);
+            a.bind(label(b));
             emitBody(b);
         }
-        for (MBlock k : skipped) {
-            a.bind(k.label);
+        for (MachBlock<MInst> k : skipped) {
+            a.bind(label(k));
         }
         for (Map.Entry<TrapCode, Label> e : trapStubs.entrySet()) {
             a.bind(e.getValue());
@@ -105,23 +121,23 @@ final class CodeEmitter {
             a.align(4);
             Label table = tableLabels.get(t);
             a.bind(table);
-            for (MBlock target : tables.get(t)) {
-                a.emitLabelOffset32(target.label, table);
+            for (MachBlock<MInst> target : tables.get(t)) {
+                a.emitLabelOffset32(label(target), table);
             }
         }
         byte[] code = a.finish();
-        List<Relocation> relocs = new ArrayList<>();
-        for (Reloc r : a.relocations()) {
-            relocs.add(new Relocation(r.offset(), r.symbol(), r.addend()));
-        }
-        return new CompiledCode(code, relocs, trapSites, used);
+        return new CompiledCode(code, a.relocations(), trapSites, used);
+    }
+
+    private Label label(MachBlock<?> b) {
+        return labels[b.index];
     }
 
     // ---- frame --------------------------------------------------------------------------------
 
     private void layoutFrame() {
         boolean[] used = new boolean[16];
-        for (MBlock b : blocks) {
+        for (MachBlock<MInst> b : blocks) {
             for (MInst m : b.insts) {
                 for (int d : m.defs) {
                     if (MInst.isVirtual(d)) {
@@ -138,11 +154,11 @@ final class CodeEmitter {
                 savedRegs.add(g);
             }
         }
-        boolean importCalls = blocks.stream().anyMatch(b -> b.insts.stream()
+        savesVmctx = blocks.stream().anyMatch(b -> b.insts.stream()
                 .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_INDIRECT));
         // one more slot keeps r14 across calls into other instances and the host
-        vmctxSaveSlot = importCalls ? alloc.spillSlots() : -1;
-        int bytes = 8 * (outArgs + alloc.spillSlots() + (importCalls ? 1 : 0));
+        frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0);
+        int bytes = frame.size();
         boolean makesCalls = blocks.stream().anyMatch(b -> b.insts.stream()
                 .anyMatch(m -> m.op == MOp.CALL || m.op == MOp.CALL_IMPORT || m.op == MOp.MEMORY_GROW
                         || m.op == MOp.CALL_INDIRECT || m.op == MOp.LIBCALL));
@@ -154,7 +170,11 @@ final class CodeEmitter {
     }
 
     private Mem slot(int index) {
-        return Mem.of(Gpr.RSP, 8 * (outArgs + index));
+        return Mem.of(Gpr.RSP, frame.slotOffset(index));
+    }
+
+    private Mem vmctxSaveSlot() {
+        return Mem.of(Gpr.RSP, frame.extraOffset(0));
     }
 
     private Label trapStub(TrapCode code) {
@@ -191,7 +211,7 @@ final class CodeEmitter {
         for (int i = savedRegs.size() - 1; i >= 0; i--) {
             a.pop(savedRegs.get(i));
         }
-        a.ret();
+        a.ret(incomingArgBytes); // the callee pops its stack arguments
     }
 
     // ---- operands -----------------------------------------------------------------------------
@@ -213,7 +233,7 @@ final class CodeEmitter {
         }
         for (int u : m.uses) {
             if (isSpilled(u) && !hasScratch(u)) {
-                if (alloc.isXmm(u)) {
+                if (isFloatVreg(u)) {
                     a.movsd(takeXmmScratch(u), slot(alloc.interval(u).spillSlot));
                 } else {
                     a.mov(Size.S64, takeScratch(u), slot(alloc.interval(u).spillSlot));
@@ -222,7 +242,7 @@ final class CodeEmitter {
         }
         for (int d : m.defs) {
             if (isSpilled(d) && !hasScratch(d)) {
-                if (alloc.isXmm(d)) {
+                if (isFloatVreg(d)) {
                     takeXmmScratch(d);
                 } else if (scratchUsed == 2) {
                     sharedDef = d;
@@ -234,7 +254,7 @@ final class CodeEmitter {
         emitInst(m);
         for (int d : m.defs) {
             if (isSpilled(d)) {
-                if (alloc.isXmm(d)) {
+                if (isFloatVreg(d)) {
                     a.movsd(slot(alloc.interval(d).spillSlot), xmm(d));
                 } else {
                     a.mov(Size.S64, slot(alloc.interval(d).spillSlot), reg(d));
@@ -417,7 +437,7 @@ final class CodeEmitter {
 
     /** The general-purpose register {@code m} leaves zero-extended from 32 bits, or null. */
     private Gpr writes32(MInst m) {
-        if (m.dst == MInst.NONE || !MInst.isVirtual(m.dst) || alloc.isXmm(m.dst) || isSpilled(m.dst)) {
+        if (m.dst == MInst.NONE || !MInst.isVirtual(m.dst) || isFloatVreg(m.dst) || isSpilled(m.dst)) {
             return null;
         }
         boolean full32 = switch (m.op) {
@@ -427,6 +447,14 @@ final class CodeEmitter {
             default -> false;
         };
         return full32 ? reg(m.dst) : null;
+    }
+
+    private boolean isFloatVreg(int vreg) {
+        return alloc.classOf(vreg) == RegClass.FLOAT;
+    }
+
+    private boolean isXmmOperand(int r) {
+        return alloc.classOf(r) == RegClass.FLOAT;
     }
 
     private boolean isSpilled(int r) {
@@ -484,45 +512,25 @@ final class CodeEmitter {
 
     // ---- instructions -------------------------------------------------------------------------
 
-    /**
-     * Loop rotation by tail duplication: a loop's back edge ({@code jmp} from {@code latch} up to
-     * {@code header}) to a header that only tests the exit condition is replaced by a copy of that
-     * test, so each iteration ends in one conditional branch back to the body instead of a jump to a
-     * test that branches over it. The copy is exact: every virtual register has one location (the
-     * pieces of a split interval are registers of their own, see {@link SplitResolution}) and the
-     * moves of the back edge come before the latch's jump, so the header's instructions mean the same
-     * at the end of the latch.
-     */
-    private boolean isRotatableLoopHeader(MBlock latch, MBlock header) {
-        if (header.index == 0 || header.index > latch.index || header == latch || forwards(header)) {
-            return false;
-        }
-        List<MInst> insts = header.insts;
-        if (insts.isEmpty() || insts.size() > 4 || insts.get(insts.size() - 1).op != MOp.JCC) {
-            return false;
-        }
-        for (MInst m : insts) {
-            switch (m.op) {
-                case CMP_RR, CMP_RI, TEST_RR, JCC, MOV_RR, MOV_RI, ALU_RR, ALU_RI, LEA, ZEXT32 -> {
-                }
-                default -> {
-                    return false;
-                }
-            }
-        }
-        return true;
+    /** Whether {@code m} may be duplicated into a loop's back edge (loop rotation, {@link BlockLayout}). */
+    private static boolean duplicable(MInst m) {
+        return switch (m.op) {
+            case CMP_RR, CMP_RI, TEST_RR, JCC, MOV_RR, MOV_RI, ALU_RR, ALU_RI, LEA, ZEXT32 -> true;
+            default -> false;
+        };
     }
 
     /**
      * Emits the instructions of {@code b}; a final jump back to a rotatable loop header is replaced by
      * the header's own instructions (which end in a conditional branch, so this does not recurse).
      */
-    private void emitBody(MBlock b) {
+    private void emitBody(MachBlock<MInst> b) {
         zeroExtended = null;
         boolean[] live = flagsLiveAfter(b);
         for (int k = 0; k < b.insts.size(); k++) {
             MInst m = b.insts.get(k);
-            if (k == b.insts.size() - 1 && m.op == MOp.JMP && isRotatableLoopHeader(b, m.target)) {
+            if (k == b.insts.size() - 1 && m.op == MOp.JMP
+                    && blockLayout.isRotatableLoopHeader(b, m.target, CodeEmitter::duplicable)) {
                 emitBody(m.target);
                 return;
             }
@@ -542,7 +550,7 @@ final class CodeEmitter {
      * emitted in the block of the branch that reads it). Instructions not known to write flags keep
      * them live, so the answer errs on the side of "live".
      */
-    private static boolean[] flagsLiveAfter(MBlock b) {
+    private static boolean[] flagsLiveAfter(MachBlock<MInst> b) {
         boolean[] after = new boolean[b.insts.size()];
         boolean live = false;
         for (int i = b.insts.size() - 1; i >= 0; i--) {
@@ -567,81 +575,12 @@ final class CodeEmitter {
         }
     }
 
-    private boolean isNext(MBlock b) {
+    private boolean isNext(MachBlock<MInst> b) {
         return nextBlockIndex < blocks.size() && blocks.get(nextBlockIndex) == b;
     }
 
-    /**
-     * Jump threading after register allocation: a block that is only a jump (its parallel move, if
-     * any, turned out to move nothing) forwards to its target; branches to it go to the final target
-     * instead and the block itself is not emitted. This removes the {@code jcc next; jmp loop} pairs
-     * left by edge blocks whose moves coalesced away.
-     */
-    private void threadJumps() {
-        boolean[] isForward = new boolean[blocks.size()];
-        for (MBlock b : blocks) {
-            isForward[b.index] = b.index > 0 && onlyJumps(b);
-        }
-        forwardTarget = new MBlock[blocks.size()];
-        for (MBlock b : blocks) {
-            if (isForward[b.index]) {
-                MBlock t = b.insts.get(b.insts.size() - 1).target;
-                int guard = 0;
-                while (isForward[t.index] && t != b && guard++ < blocks.size()) {
-                    t = t.insts.get(t.insts.size() - 1).target;
-                }
-                if (t != b && !isForward[t.index]) {
-                    forwardTarget[b.index] = t;
-                }
-            }
-        }
-        for (MBlock b : blocks) {
-            for (MInst m : b.insts) {
-                m.target = threaded(m.target);
-                m.target2 = threaded(m.target2);
-                if (m.tableTargets != null) {
-                    List<MBlock> t = new ArrayList<>(m.tableTargets.size());
-                    for (MBlock x : m.tableTargets) {
-                        t.add(threaded(x));
-                    }
-                    m.tableTargets = t;
-                }
-            }
-        }
-    }
-
-    private MBlock[] forwardTarget;
-
-    private MBlock threaded(MBlock b) {
-        return b == null || forwardTarget[b.index] == null ? b : forwardTarget[b.index];
-    }
-
-    private boolean forwards(MBlock b) {
-        return forwardTarget[b.index] != null;
-    }
-
-    /** Whether {@code b} is a jump, possibly after a parallel move that moves nothing. */
-    private boolean onlyJumps(MBlock b) {
-        List<MInst> insts = b.insts;
-        if (insts.isEmpty() || insts.get(insts.size() - 1).op != MOp.JMP) {
-            return false;
-        }
-        for (int i = 0; i < insts.size() - 1; i++) {
-            MInst m = insts.get(i);
-            if (m.op != MOp.PMOVE) {
-                return false;
-            }
-            for (int k = 0; k < m.pdst.length; k++) {
-                int dst = loc(m.pdst[k]);
-                if (dst < 0) {
-                    continue;
-                }
-                if (m.psrc[k] == MInst.NONE || loc(m.psrc[k]) != dst) {
-                    return false;
-                }
-            }
-        }
-        return true;
+    private boolean forwards(MachBlock<?> b) {
+        return blockLayout.forwards(b);
     }
 
     private void emitInst(MInst m) {
@@ -702,7 +641,10 @@ final class CodeEmitter {
                 }
             }
             case BITCOUNT -> bitCount(m);
-            case CALL -> a.callRel32((int) m.imm);
+            case CALL -> {
+                a.callRel32((int) m.imm);
+                repush(m);
+            }
             case CALL_INDIRECT -> {
                 int tableOff = layout.table(m.width);
                 a.mov(Size.S64, SCRATCH1, reg(m.src));
@@ -716,11 +658,12 @@ final class CodeEmitter {
                 a.mov(Size.S32, Gpr.RAX, Mem.of(VMCTX, layout.typeId((int) m.imm)));
                 a.alu(AluOp.CMP, Size.S32, Gpr.RAX, Mem.of(SCRATCH1, 24));
                 jccTrap(Cond.NE, TrapCode.INDIRECT_CALL_TYPE_MISMATCH);
-                a.mov(Size.S64, slot(vmctxSaveSlot), VMCTX);
+                a.mov(Size.S64, vmctxSaveSlot(), VMCTX);
                 a.mov(Size.S64, SCRATCH0, Mem.of(SCRATCH1, 16));
                 a.mov(Size.S64, VMCTX, Mem.of(SCRATCH1, 8));
                 a.call(Mem.of(SCRATCH1, 0));
-                a.mov(Size.S64, VMCTX, slot(vmctxSaveSlot));
+                repush(m);
+                a.mov(Size.S64, VMCTX, vmctxSaveSlot());
             }
             case VMCTX_ADDR -> a.lea(Size.S64, reg(m.dst), Mem.of(VMCTX, (int) m.imm));
             case TABLE_ENTRY_ADDR -> {
@@ -746,31 +689,32 @@ final class CodeEmitter {
             }
             case CALL_IMPORT -> {
                 int k = (int) m.imm;
-                a.mov(Size.S64, slot(vmctxSaveSlot), VMCTX);
+                a.mov(Size.S64, vmctxSaveSlot(), VMCTX);
                 X86_64Backend.callImport(a, layout, k);
-                a.mov(Size.S64, VMCTX, slot(vmctxSaveSlot));
+                repush(m);
+                a.mov(Size.S64, VMCTX, vmctxSaveSlot());
             }
             case RET -> epilogue();
             case JMP -> {
                 if (!isNext(m.target)) {
-                    a.jmp(m.target.label);
+                    a.jmp(label(m.target));
                 }
             }
             case JCC -> {
                 if (isNext(m.target)) {
-                    a.jcc(m.cond.negate(), m.target2.label);
+                    a.jcc(m.cond.negate(), label(m.target2));
                 } else {
-                    a.jcc(m.cond, m.target.label);
+                    a.jcc(m.cond, label(m.target));
                     if (!isNext(m.target2)) {
-                        a.jmp(m.target2.label);
+                        a.jmp(label(m.target2));
                     }
                 }
             }
             case BR_TABLE -> brTable(m);
             case LOAD_STACK_PARAM -> {
                 int above = frameSize + 8 * savedRegs.size() + 8; // frame, saved registers, return address
-                Mem at = Mem.of(Gpr.RSP, above + 8 * (int) m.imm);
-                if (alloc.isXmm(m.dst)) {
+                Mem at = Mem.of(Gpr.RSP, above + (int) m.imm);
+                if (isFloatVreg(m.dst)) {
                     a.movsd(xmm(m.dst), at);
                 } else {
                     a.mov(Size.S64, reg(m.dst), at);
@@ -778,24 +722,24 @@ final class CodeEmitter {
             }
             case STORE_RESULT -> {
                 int above = frameSize + 8 * savedRegs.size() + 8;
-                Mem at = Mem.of(Gpr.RSP, above + 8 * (int) m.imm);
-                if (MInst.isVirtual(m.src) && alloc.isXmm(m.src)) {
+                Mem at = Mem.of(Gpr.RSP, above + (int) m.imm);
+                if (MInst.isVirtual(m.src) && isFloatVreg(m.src)) {
                     a.movsd(at, xmm(m.src));
                 } else {
                     a.mov(Size.S64, at, reg(m.src));
                 }
             }
             case LOAD_RESULT -> {
-                Mem at = Mem.of(Gpr.RSP, 8 * (int) m.imm);
-                if (alloc.isXmm(m.dst)) {
+                Mem at = Mem.of(Gpr.RSP, (int) m.imm);
+                if (isFloatVreg(m.dst)) {
                     a.movsd(xmm(m.dst), at);
                 } else {
                     a.mov(Size.S64, reg(m.dst), at);
                 }
             }
             case STORE_STACK_ARG -> {
-                Mem at = Mem.of(Gpr.RSP, 8 * (int) m.imm);
-                if (MInst.isVirtual(m.src) && alloc.isXmm(m.src)) {
+                Mem at = Mem.of(Gpr.RSP, (int) m.imm);
+                if (MInst.isVirtual(m.src) && isFloatVreg(m.src)) {
                     a.movsd(at, xmm(m.src));
                 } else {
                     a.mov(Size.S64, at, reg(m.src));
@@ -912,7 +856,7 @@ final class CodeEmitter {
             case TRAP_IF -> jccTrap(m.cond, TrapCode.fromCode((int) m.imm));
             case VMCTX_LOAD -> {
                 Mem at = Mem.of(VMCTX, (int) m.imm);
-                if (alloc.isXmm(m.dst)) {
+                if (isFloatVreg(m.dst)) {
                     if (m.size == Size.S32) {
                         a.movss(xmm(m.dst), at);
                     } else {
@@ -924,7 +868,7 @@ final class CodeEmitter {
             }
             case VMCTX_STORE -> {
                 Mem at = Mem.of(VMCTX, (int) m.imm);
-                if (MInst.isVirtual(m.src) && alloc.isXmm(m.src)) {
+                if (MInst.isVirtual(m.src) && isFloatVreg(m.src)) {
                     if (m.size == Size.S32) {
                         a.movss(at, xmm(m.src));
                     } else {
@@ -970,6 +914,16 @@ final class CodeEmitter {
                 a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Mem.of(Gpr.RDX, VMMemoryDefinition.BASE));
                 a.emitBytes(new byte[] {(byte) 0xF3, (byte) 0xA4}); // rep movsb
             }
+        }
+    }
+
+    /**
+     * After a call whose callee popped its stack arguments: moves the stack pointer back down, so the
+     * frame (and the outgoing area, where several results are) is where it was.
+     */
+    private void repush(MInst call) {
+        if (call.popped > 0) {
+            a.aluImm(AluOp.SUB, Size.S64, Gpr.RSP, call.popped);
         }
     }
 
@@ -1062,7 +1016,7 @@ final class CodeEmitter {
             }
             addr = Mem.of(base, index, 1, (int) m.imm);
         }
-        boolean fp = alloc.isXmmOperand(m.op == MOp.HEAP_LOAD ? m.dst : m.src3);
+        boolean fp = isXmmOperand(m.op == MOp.HEAP_LOAD ? m.dst : m.src3);
         if (m.op == MOp.HEAP_LOAD) {
             boolean dSpilled = isSpilled(m.dst);
             if (fp) {
@@ -1466,16 +1420,16 @@ final class CodeEmitter {
 
     private void brTable(MInst m) {
         Gpr idx = reg(m.src);
-        List<MBlock> targets = m.tableTargets;
+        List<MachBlock<MInst>> targets = m.tableTargets;
         int cases = targets.size() - 1;
-        MBlock dflt = targets.get(cases);
+        MachBlock<MInst> dflt = targets.get(cases);
         if (isSpilled(m.src)) {
             a.mov(Size.S32, SCRATCH1, idx); // reloaded into a scratch register the table address needs
             idx = SCRATCH1;
         }
         // an i32 in a register is zero-extended (see Lowering), so it indexes the table as it is
         a.aluImm(AluOp.CMP, Size.S32, idx, cases);
-        a.jcc(Cond.AE, dflt.label);
+        a.jcc(Cond.AE, label(dflt));
         Label table = a.newLabel();
         a.lea(Size.S64, SCRATCH0, Mem.rip(table));
         a.movsxd(SCRATCH1, Mem.of(SCRATCH0, idx, 4, 0));
@@ -1512,43 +1466,14 @@ final class CodeEmitter {
                 consts.add(new long[] {dst, m.psize[i] == Size.S32 ? m.pconst[i] & 0xFFFF_FFFFL : m.pconst[i]});
             } else {
                 int src = loc(m.psrc[i]);
-                if (src != dst && src >= 0) {
+                if (src >= 0) {
                     moves.add(new int[] {dst, src});
                 }
             }
         }
-        while (!moves.isEmpty()) {
-            int ready = -1;
-            for (int i = 0; i < moves.size() && ready < 0; i++) {
-                int dst = moves.get(i)[0];
-                boolean blocked = false;
-                for (int[] o : moves) {
-                    if (o != moves.get(i) && o[1] == dst) {
-                        blocked = true;
-                        break;
-                    }
-                }
-                if (!blocked) {
-                    ready = i;
-                }
-            }
-            if (ready >= 0) {
-                int[] mv = moves.remove(ready);
-                moveLoc(mv[0], mv[1]);
-                continue;
-            }
-            // a cycle: park the value of one destination in a scratch register of its class and
-            // redirect its readers there
-            int[] mv = moves.get(0);
-            int parked = mv[0];
-            int park = isXmmMove(mv) ? MInst.XMM_BASE + XSCRATCH1.encoding() : SCRATCH1.encoding();
-            moveLoc(park, parked);
-            for (int[] o : moves) {
-                if (o[1] == parked) {
-                    o[1] = park;
-                }
-            }
-        }
+        // a cycle parks one value in a scratch register of its class
+        ParallelMoves.sequentialize(moves,
+                mv -> isXmmMove(mv) ? MInst.XMM_BASE + XSCRATCH1.encoding() : SCRATCH1.encoding(), this::moveLoc);
         for (long[] c : consts) {
             int dst = (int) c[0];
             if (dst >= SLOT_BASE) {

@@ -12,6 +12,10 @@ import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
+import dev.kiln.compiler.mach.CallingConvention;
+import dev.kiln.compiler.mach.MachBlock;
+import dev.kiln.compiler.mach.RegClass;
+import dev.kiln.compiler.mach.VirtualRegisters;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,25 +46,18 @@ import java.util.Map;
  * Not thread-safe: one instance per function.
  */
 final class Lowering {
-    /** Integer argument registers of the internal convention, in order. */
-    static final Gpr[] ARG_REGS = {Gpr.RDI, Gpr.RSI, Gpr.RDX, Gpr.RCX, Gpr.R8, Gpr.R9};
-    /** Registers a call may clobber (System V caller-saved integer registers; every xmm register is too). */
-    static final Gpr[] CALLER_SAVED = {Gpr.RAX, Gpr.RCX, Gpr.RDX, Gpr.RSI, Gpr.RDI, Gpr.R8, Gpr.R9, Gpr.R10, Gpr.R11};
-    /** Float argument registers of the internal convention (and of System V): xmm0..xmm7. */
-    static final int FLOAT_ARG_REGS = 8;
 
     private final IrFunction f;
     private final FunctionEnvironment env;
-    private final List<MBlock> layout = new ArrayList<>();
-    private final Map<Block, MBlock> blockMap = new HashMap<>();
+    private final List<MachBlock<MInst>> layout = new ArrayList<>();
+    private final Map<Block, MachBlock<MInst>> blockMap = new HashMap<>();
     private final int[] vregOf;
     private final int[] useCount;
-    private int nextVreg = MInst.VREG_BASE;
-    private final java.util.BitSet xmmVregs = new java.util.BitSet();
-    private int maxOutgoingStackArgs;
-    /** How many of this function's parameters arrive on the stack (its results, if several, follow them). */
-    private int incomingStackParams;
-    private MBlock cur;
+    private final VirtualRegisters vregs = new VirtualRegisters(X86Registers.DESCRIPTOR);
+    private int maxOutgoingStackBytes;
+    /** Where this function's parameters and results are (internal convention). */
+    private final CallingConvention.Assignment incoming;
+    private MachBlock<MInst> cur;
     private Block curIr;
 
     Lowering(IrFunction f, FunctionEnvironment env) {
@@ -69,6 +66,7 @@ final class Lowering {
         this.vregOf = new int[f.valueCount()];
         java.util.Arrays.fill(vregOf, MInst.NONE);
         this.useCount = new int[f.valueCount()];
+        this.incoming = X86Registers.INTERNAL.assign(f.signature().params(), f.signature().results());
     }
 
     /** i32 {@code umulhi} results whose only use is a {@code ushr} by a constant, emitted there as one shift. */
@@ -88,17 +86,22 @@ final class Lowering {
         return k >= 1 && k <= 3 ? k : 0;
     }
 
-    /** Number of virtual registers created (their numbers are below {@code VREG_BASE + count}). */
-    int vregLimit() {
-        return nextVreg;
+    /** The function's virtual registers. */
+    VirtualRegisters vregs() {
+        return vregs;
     }
 
-    /** Most stack-passed arguments of any call in the function. */
-    int maxOutgoingStackArgs() {
-        return maxOutgoingStackArgs;
+    /** Bytes of the largest stack area (arguments and results) of any call in the function. */
+    int maxOutgoingStackBytes() {
+        return maxOutgoingStackBytes;
     }
 
-    List<MBlock> lower() {
+    /** Bytes of stack arguments the function pops when it returns (internal convention: the callee pops). */
+    int incomingStackArgBytes() {
+        return incoming.stackArgBytes();
+    }
+
+    List<MachBlock<MInst>> lower() {
         for (Block b : f.blocks()) {
             for (Inst inst : b.insts()) {
                 for (int i = 0; i < inst.args().size(); i++) {
@@ -130,7 +133,7 @@ final class Lowering {
             }
         }
         for (Block b : f.blocks()) {
-            MBlock mb = new MBlock(blockMap.size());
+            MachBlock<MInst> mb = new MachBlock<>(blockMap.size());
             blockMap.put(b, mb);
         }
         for (Block b : f.blocks()) {
@@ -150,18 +153,12 @@ final class Lowering {
         return layout;
     }
 
-    /** Virtual registers of the xmm class (the others are general-purpose). */
-    java.util.BitSet xmmVregs() {
-        return xmmVregs;
-    }
-
     private int newVreg() {
-        return nextVreg++;
+        return vregs.create(RegClass.INT);
     }
 
     private int newXmmVreg() {
-        xmmVregs.set(nextVreg - MInst.VREG_BASE);
-        return nextVreg++;
+        return vregs.create(RegClass.FLOAT);
     }
 
     private static boolean isFloat(IrType t) {
@@ -229,36 +226,31 @@ final class Lowering {
 
     private void lowerParams(Block entry) {
         List<Value> params = entry.params();
-        int intIndex = 0;
-        int floatIndex = 0;
-        int stackIndex = 0;
-        for (Value p : params) {
+        for (int k = 0; k < params.size(); k++) {
+            Value p = params.get(k);
+            CallingConvention.ArgLocation at = incoming.params().get(k);
             Size s = sizeOf(p.type());
             int dst = vreg(p);
-            boolean fp = isFloat(p.type());
-            if (!fp && intIndex < ARG_REGS.length) {
-                int preg = ARG_REGS[intIndex++].encoding();
-                MInst m = new MInst(MOp.MOV_RR);
-                m.size = Size.S64;
-                m.dst = dst;
-                m.src = preg;
-                emit(m.uses(preg).defs(dst));
-            } else if (fp && floatIndex < FLOAT_ARG_REGS) {
-                int preg = MInst.XMM_BASE + floatIndex++;
-                MInst m = new MInst(MOp.XMOV);
+            MInst m;
+            if (!at.inRegister()) {
+                m = new MInst(MOp.LOAD_STACK_PARAM);
+                m.imm = at.stackOffset();
                 m.size = s;
                 m.dst = dst;
-                m.src = preg;
-                emit(m.uses(preg).defs(dst));
-            } else {
-                MInst m = new MInst(MOp.LOAD_STACK_PARAM);
-                m.size = s;
-                m.dst = dst;
-                m.imm = stackIndex++;
                 emit(m.defs(dst));
+                continue;
             }
+            if (isFloat(p.type())) {
+                m = new MInst(MOp.XMOV);
+                m.size = s;
+            } else {
+                m = new MInst(MOp.MOV_RR);
+                m.size = Size.S64;
+            }
+            m.dst = dst;
+            m.src = at.reg();
+            emit(m.uses(at.reg()).defs(dst));
         }
-        incomingStackParams = stackIndex;
     }
 
     /** A float comparison that maps to one x86 condition (not eq/ne, which need the parity flag too). */
@@ -312,7 +304,7 @@ final class Lowering {
     }
 
     private boolean isXmm(int reg) {
-        return MInst.isVirtual(reg) ? xmmVregs.get(reg - MInst.VREG_BASE) : reg >= MInst.XMM_BASE;
+        return MInst.isVirtual(reg) ? vregs.classOf(reg) == RegClass.FLOAT : X86Registers.isXmm(reg);
     }
 
     private void mov(Size s, int dst, int src) {
@@ -663,7 +655,7 @@ final class Lowering {
             }
             case LIBCALL -> {
                 int n = inst.args().size();
-                if (n > ARG_REGS.length - 1) {
+                if (n > X86Registers.INT_ARGS.length - 1) {
                     throw new CompileException("libcall with " + n + " arguments");
                 }
                 int[] vals = new int[n];
@@ -672,7 +664,7 @@ final class Lowering {
                 }
                 int[] pregs = new int[n];
                 for (int i = 0; i < n; i++) {
-                    pregs[i] = ARG_REGS[i + 1].encoding(); // rdi carries the VMContext
+                    pregs[i] = X86Registers.INT_ARGS[i + 1].encoding(); // rdi carries the VMContext
                     mov(Size.S64, pregs[i], vals[i]);
                 }
                 MInst m = new MInst(MOp.LIBCALL);
@@ -699,14 +691,14 @@ final class Lowering {
                         MInst st = new MInst(MOp.STORE_RESULT);
                         st.size = sizeOf(rets.get(k).type());
                         st.src = v;
-                        st.imm = incomingStackParams + k;
+                        st.imm = incoming.results().get(k).stackOffset();
                         emit(st.uses(v));
                     }
                     emit(ret);
                     return;
                 }
                 if (rets.size() == 1) {
-                    int out = isFloat(rets.get(0).type()) ? MInst.XMM_BASE : Gpr.RAX.encoding();
+                    int out = incoming.results().get(0).reg();
                     mov(sizeOf(rets.get(0).type()), out, use(inst.arg(0)));
                     ret.uses(out);
                 }
@@ -1051,28 +1043,21 @@ final class Lowering {
         for (int i = 0; i < n; i++) {
             argRegs[i] = use(inst.arg(i));
         }
-        // assign argument locations as the callee's lowerParams does
+        // argument locations: as the callee's lowerParams sees them
+        CallingConvention.Assignment at = X86Registers.INTERNAL.assign(ct.params(), ct.results());
         int[] argPreg = new int[n];
-        int intIndex = 0;
-        int floatIndex = 0;
-        int stackIndex = 0;
         for (int i = 0; i < n; i++) {
-            boolean fp = isFloat(inst.arg(i).type());
-            if (!fp && intIndex < ARG_REGS.length) {
-                argPreg[i] = ARG_REGS[intIndex++].encoding();
-            } else if (fp && floatIndex < FLOAT_ARG_REGS) {
-                argPreg[i] = MInst.XMM_BASE + floatIndex++;
-            } else {
-                argPreg[i] = MInst.NONE;
+            CallingConvention.ArgLocation loc = at.params().get(i);
+            argPreg[i] = loc.reg();
+            if (!loc.inRegister()) {
                 MInst st = new MInst(MOp.STORE_STACK_ARG);
-                st.size = fp ? sizeOf(inst.arg(i).type()) : Size.S64;
+                st.size = isFloat(inst.arg(i).type()) ? sizeOf(inst.arg(i).type()) : Size.S64;
                 st.src = argRegs[i];
-                st.imm = stackIndex++;
+                st.imm = loc.stackOffset();
                 emit(st.uses(argRegs[i]));
             }
         }
-        int results = ct.results().size();
-        maxOutgoingStackArgs = Math.max(maxOutgoingStackArgs, stackIndex + (results > 1 ? results : 0));
+        maxOutgoingStackBytes = Math.max(maxOutgoingStackBytes, at.stackBytes());
         int[] callUses = new int[n + 1];
         int uses = 0;
         for (int i = 0; i < n; i++) {
@@ -1084,10 +1069,11 @@ final class Lowering {
         if (extraUse != MInst.NONE) {
             callUses[uses++] = extraUse;
         }
+        m.popped = at.stackArgBytes();
         emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(callClobbers()));
         if (inst.results().size() == 1) {
             Value r = inst.results().get(0);
-            mov(sizeOf(r.type()), vreg(r), isFloat(r.type()) ? MInst.XMM_BASE : Gpr.RAX.encoding());
+            mov(sizeOf(r.type()), vreg(r), at.results().get(0).reg());
         } else {
             for (int k = 0; k < inst.results().size(); k++) {
                 Value r = inst.results().get(k);
@@ -1095,7 +1081,7 @@ final class Lowering {
                 MInst ld = new MInst(MOp.LOAD_RESULT);
                 ld.size = sizeOf(r.type());
                 ld.dst = dst;
-                ld.imm = stackIndex + k;
+                ld.imm = at.results().get(k).stackOffset();
                 emit(ld.defs(dst));
             }
         }
@@ -1131,14 +1117,7 @@ final class Lowering {
     }
 
     private static int[] callClobbers() {
-        int[] clobbers = new int[CALLER_SAVED.length + 16];
-        for (int i = 0; i < CALLER_SAVED.length; i++) {
-            clobbers[i] = CALLER_SAVED[i].encoding();
-        }
-        for (int i = 0; i < 16; i++) {
-            clobbers[CALLER_SAVED.length + i] = MInst.XMM_BASE + i;
-        }
-        return clobbers;
+        return X86Registers.CALLER_SAVED.clone();
     }
 
     /** {@code {base, index, disp}} of a LOAD/STORE; a static offset beyond a 32-bit displacement is added to the index. */
@@ -1228,7 +1207,7 @@ final class Lowering {
         emit(m);
     }
 
-    private void jmp(MBlock target) {
+    private void jmp(MachBlock<MInst> target) {
         MInst m = new MInst(MOp.JMP);
         m.target = target;
         emit(m);
@@ -1236,13 +1215,13 @@ final class Lowering {
     }
 
     /** The block to branch to for {@code bc}: the target itself, or a new edge block doing the moves. */
-    private MBlock edge(BlockCall bc) {
-        MBlock target = blockMap.get(bc.target());
+    private MachBlock<MInst> edge(BlockCall bc) {
+        MachBlock<MInst> target = blockMap.get(bc.target());
         if (bc.target().params().isEmpty()) {
             return target;
         }
-        MBlock saved = cur;
-        MBlock e = new MBlock(-1);
+        MachBlock<MInst> saved = cur;
+        MachBlock<MInst> e = new MachBlock<>(-1);
         layout.add(e);
         cur = e;
         parallelMove(bc);
@@ -1277,10 +1256,10 @@ final class Lowering {
         m.src = idx;
         m.size = Size.S32;
         emit(m.uses(idx));
-        Map<BlockCall, MBlock> edges = new HashMap<>();
-        List<MBlock> targets = new ArrayList<>();
+        Map<BlockCall, MachBlock<MInst>> edges = new HashMap<>();
+        List<MachBlock<MInst>> targets = new ArrayList<>();
         for (BlockCall bc : inst.targets()) {
-            MBlock t = edges.computeIfAbsent(bc, this::edge);
+            MachBlock<MInst> t = edges.computeIfAbsent(bc, this::edge);
             targets.add(t);
             if (!cur.succs.contains(t)) {
                 cur.succs.add(t);

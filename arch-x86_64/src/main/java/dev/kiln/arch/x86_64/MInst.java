@@ -1,19 +1,23 @@
 package dev.kiln.arch.x86_64;
 
+import dev.kiln.compiler.mach.MachBlock;
+import dev.kiln.compiler.mach.MachInst;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
+import java.util.function.UnaryOperator;
 
 /**
- * One MIR instruction. Registers are ints: {@code 0..15} are physical general-purpose registers
- * ({@link Gpr#encoding()}), values {@code >= }{@link #VREG_BASE} are virtual registers. {@link #uses}
- * and {@link #defs} list every register read and written (physical ones included) for liveness and
- * register allocation; the remaining fields are the operands the emitter needs.
+ * One x86-64 MIR instruction. Registers are ints as {@link X86Registers} numbers them:
+ * {@code 0..15} are general-purpose registers ({@link Gpr#encoding()}), {@code 16..31} xmm registers,
+ * values {@code >= }{@link #VREG_BASE} are virtual registers. {@link #uses} and {@link #defs} list
+ * every register read and written (physical ones included) for liveness and register allocation; the
+ * remaining fields are the operands the emitter needs.
  */
-final class MInst {
+final class MInst implements MachInst {
     /** First virtual register number. */
     static final int VREG_BASE = 32;
     /** Register number of xmm0; xmm0..xmm15 are 16..31. */
     static final int XMM_BASE = 16;
-    static final int NONE = -1;
 
     final MOp op;
     Size size = Size.S64;
@@ -25,6 +29,8 @@ final class MInst {
     int src3 = NONE;
     /** Scale (1, 2, 4, 8) of {@link MOp#LEA}'s second register. */
     int scale = 1;
+    /** Bytes of stack arguments the callee of a call pops (the internal convention: callee pops). */
+    int popped;
     /** Access width in bytes of heap loads and stores. */
     int width;
     long imm;
@@ -35,9 +41,9 @@ final class MInst {
     boolean remainder;
     boolean saturating;
     FloatOp fop;
-    MBlock target;
-    MBlock target2;
-    List<MBlock> tableTargets;
+    MachBlock<MInst> target;
+    MachBlock<MInst> target2;
+    List<MachBlock<MInst>> tableTargets;
     int[] pdst;
     int[] psrc;      // NONE where the source is the constant pconst[i]
     long[] pconst;
@@ -63,6 +69,110 @@ final class MInst {
     MInst defs(int... regs) {
         this.defs = regs;
         return this;
+    }
+
+    @Override
+    public int[] uses() {
+        return uses;
+    }
+
+    @Override
+    public int[] defs() {
+        return defs;
+    }
+
+    @Override
+    public boolean earlyClobber() {
+        return earlyClobber;
+    }
+
+    @Override
+    public Hint hint() {
+        return op == MOp.LEA ? Hint.TIED : op == MOp.MOV_RR ? Hint.COPY : Hint.NONE;
+    }
+
+    @Override
+    public int hintDst() {
+        return dst;
+    }
+
+    @Override
+    public int hintSrc() {
+        return src;
+    }
+
+    @Override
+    public boolean isParallelMove() {
+        return op == MOp.PMOVE;
+    }
+
+    @Override
+    public int[] moveDsts() {
+        return pdst;
+    }
+
+    @Override
+    public int[] moveSrcs() {
+        return psrc;
+    }
+
+    @Override
+    public boolean isJump() {
+        return op == MOp.JMP;
+    }
+
+    @Override
+    public boolean isBranch() {
+        return op == MOp.JMP || op == MOp.JCC || op == MOp.BR_TABLE;
+    }
+
+    @Override
+    public MachBlock<?> jumpTarget() {
+        return target;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void retarget(UnaryOperator<MachBlock<?>> f) {
+        if (target != null) {
+            target = (MachBlock<MInst>) f.apply(target);
+        }
+        if (target2 != null) {
+            target2 = (MachBlock<MInst>) f.apply(target2);
+        }
+        if (tableTargets != null) {
+            List<MachBlock<MInst>> t = new java.util.ArrayList<>(tableTargets.size());
+            for (MachBlock<MInst> x : tableTargets) {
+                t.add((MachBlock<MInst>) f.apply(x));
+            }
+            tableTargets = t;
+        }
+    }
+
+    @Override
+    public void mapRegisters(IntUnaryOperator f) {
+        dst = map(f, dst);
+        src = map(f, src);
+        src2 = map(f, src2);
+        src3 = map(f, src3);
+        mapAll(f, uses);
+        mapAll(f, defs);
+        if (pdst != null) {
+            mapAll(f, pdst);
+        }
+        if (psrc != null) {
+            mapAll(f, psrc);
+        }
+    }
+
+    private static int map(IntUnaryOperator f, int r) {
+        return r == NONE ? NONE : f.applyAsInt(r);
+    }
+
+    private static void mapAll(IntUnaryOperator f, int[] regs) {
+        for (int i = 0; i < regs.length; i++) {
+            regs[i] = map(f, regs[i]);
+        }
     }
 
     @Override
@@ -95,10 +205,7 @@ final class MInst {
     }
 
     static String name(int reg) {
-        if (isVirtual(reg)) {
-            return "%" + (reg - VREG_BASE);
-        }
-        return reg >= XMM_BASE ? Xmm.of(reg - XMM_BASE).name().toLowerCase() : Gpr.of(reg).name().toLowerCase();
+        return X86Registers.DESCRIPTOR.describe(reg);
     }
 
     /** Binary float operations of {@link MOp#FALU}. */

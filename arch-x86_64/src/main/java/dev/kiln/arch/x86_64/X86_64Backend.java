@@ -9,25 +9,31 @@ import dev.kiln.abi.ValType;
 import dev.kiln.compiler.Backend;
 import dev.kiln.compiler.CompiledCode;
 import dev.kiln.compiler.FunctionEnvironment;
+import dev.kiln.compiler.RelocKind;
 import dev.kiln.compiler.Relocation;
 import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.mach.CallingConvention;
+import dev.kiln.compiler.mach.LinearScan;
+import dev.kiln.compiler.mach.MachBlock;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The x86-64 backend.
  *
- * <p><b>Kiln's internal calling convention</b> (Wasm function to Wasm function), the one place it
- * is defined for this backend:
+ * <p><b>Kiln's internal calling convention</b> (Wasm function to Wasm function) is defined once for
+ * every backend by {@link CallingConvention}; its x86-64 registers by {@link X86Registers}:
  * <ul>
  * <li>{@code r14} holds the callee's VMContext on entry and is preserved (it is callee-saved in
  *     System V, so host code called from Wasm preserves it too). Generated code never allocates it.</li>
- * <li>Integer parameters (i32, i64) in {@code rdi, rsi, rdx, rcx, r8, r9}, float parameters (f32,
- *     f64) in {@code xmm0..xmm7}; the rest, in parameter order, on the stack in 8-byte slots at
- *     {@code [rsp+8]}, {@code [rsp+16]}, ... at entry (the caller's outgoing area); i32 and f32
- *     values leave the upper bits of their register undefined.</li>
- * <li>The result in {@code rax} (integers) or {@code xmm0} (floats). Callee-saved: {@code rbx rbp r12 r13 r14 r15}, as in System V (every xmm
- *     register is caller-saved); {@code r10}/{@code r11} are scratch. {@code rsp} is 16-byte aligned at the call.</li>
+ * <li>Integer parameters in {@code rdi, rsi, rdx, rcx, r8, r9}, float parameters in
+ *     {@code xmm0..xmm7}; the rest, in parameter order, on the stack in 8-byte slots at {@code [rsp+8]},
+ *     {@code [rsp+16]}, ... at entry (the caller's outgoing area), which <b>the callee pops</b> with
+ *     {@code ret imm16}; the caller moves {@code rsp} back down after the call. Several results go to
+ *     the stack slots after the arguments. i32 values are zero-extended in their registers.</li>
+ * <li>One result in {@code rax} or {@code xmm0}. Callee-saved: {@code rbx rbp r12 r13 r14 r15}, as in
+ *     System V (every xmm register is caller-saved); {@code r10}/{@code r11} are scratch. {@code rsp}
+ *     is 16-byte aligned at the call.</li>
  * <li>Every function starts by comparing its lowest stack address with the VMContext stack limit and
  *     traps with {@code call stack exhausted} when it would cross it.</li>
  * </ul>
@@ -49,9 +55,6 @@ import java.util.List;
  * <p>Stateless and thread-safe.
  */
 public final class X86_64Backend implements Backend {
-    /** System V integer argument registers of the host call, vmctx first. */
-    private static final Gpr[] HOST_INT_REGS = {Gpr.RDI, Gpr.RSI, Gpr.RDX, Gpr.RCX, Gpr.R8, Gpr.R9};
-
     /** Bytes between the entry frame pointer and the stack pointer after the trampoline's saves. */
     private static final int ENTRY_SAVE_AREA = 56;
 
@@ -73,10 +76,11 @@ public final class X86_64Backend implements Backend {
             }
         }
         Lowering lowering = new Lowering(function, env);
-        List<MBlock> blocks = lowering.lower();
-        LinearScan alloc = new LinearScan(blocks, lowering.vregLimit(), lowering.xmmVregs());
-        alloc.run();
-        return new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackArgs(), env.vmctx(), env.cpuFeatures()).emit();
+        List<MachBlock<MInst>> blocks = lowering.lower();
+        LinearScan<MInst> alloc = new LinearScan<>(blocks, X86Registers.DESCRIPTOR, lowering.vregs());
+        alloc.run(X86Registers.ISA);
+        return new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(), lowering.incomingStackArgBytes(),
+                env.vmctx(), env.cpuFeatures()).emit();
     }
 
     @Override
@@ -120,49 +124,12 @@ public final class X86_64Backend implements Backend {
         a.mov(Size.S64, Mem.of(store, VMStoreContext.ENTRY_FRAME), Gpr.RBP);
 
         // Where each parameter is on the host side (System V with vmctx as the first integer argument)
-        // and inside (the internal convention): an integer or xmm register index, or a stack slot.
+        // and inside (the internal convention): a register, or a stack offset in bytes.
         int n = type.params().size();
-        int[] hostSlot = new int[n];     // -1: in a register
-        int[] hostReg = new int[n];
-        int[] innerSlot = new int[n];
-        int[] innerReg = new int[n];
-        int hostInt = 1;
-        int hostFloat = 0;
-        int hostStack = 0;
-        int innerInt = 0;
-        int innerFloat = 0;
-        int innerStack = 0;
-        for (int k = 0; k < n; k++) {
-            boolean fp = type.params().get(k).isFloat();
-            hostSlot[k] = -1;
-            innerSlot[k] = -1;
-            if (fp) {
-                if (hostFloat < Lowering.FLOAT_ARG_REGS) {
-                    hostReg[k] = hostFloat++;
-                } else {
-                    hostSlot[k] = hostStack++;
-                }
-                if (innerFloat < Lowering.FLOAT_ARG_REGS) {
-                    innerReg[k] = innerFloat++;
-                } else {
-                    innerSlot[k] = innerStack++;
-                }
-            } else {
-                if (hostInt < HOST_INT_REGS.length) {
-                    hostReg[k] = hostInt++;
-                } else {
-                    hostSlot[k] = hostStack++;
-                }
-                if (innerInt < Lowering.ARG_REGS.length) {
-                    innerReg[k] = innerInt++;
-                } else {
-                    innerSlot[k] = innerStack++;
-                }
-            }
-        }
+        CallingConvention.Assignment host = hostAssignment(type);
+        CallingConvention.Assignment inner = X86Registers.INTERNAL.assign(type.params(), type.results());
         int nResults = type.results().size();
-        int resultSlots = nResults > 1 ? nResults : 0;
-        int reserve = 8 * (innerStack + resultSlots);
+        int reserve = inner.stackBytes();
         if ((ENTRY_SAVE_AREA + reserve) % 16 != 0) {
             reserve += 8;
         }
@@ -170,41 +137,44 @@ public final class X86_64Backend implements Backend {
             a.aluImm(AluOp.SUB, Size.S64, Gpr.RSP, reserve);
         }
         // 1. stack-passed inner arguments, while every host register is intact; host stack
-        //    argument j is at [rbp + 16 + 8j]
+        //    arguments are at [rbp + 16 + offset]
         for (int k = 0; k < n; k++) {
-            if (innerSlot[k] < 0) {
+            CallingConvention.ArgLocation in = inner.params().get(k);
+            CallingConvention.ArgLocation out = host.params().get(k + 1);
+            if (in.inRegister()) {
                 continue;
             }
-            Mem to = Mem.of(Gpr.RSP, 8 * innerSlot[k]);
+            Mem to = Mem.of(Gpr.RSP, in.stackOffset());
             Size s = i32(type, k) ? Size.S32 : Size.S64;
-            if (hostSlot[k] >= 0) {
-                a.mov(s, Gpr.R11, Mem.of(Gpr.RBP, 16 + 8 * hostSlot[k]));
+            if (!out.inRegister()) {
+                a.mov(s, Gpr.R11, Mem.of(Gpr.RBP, 16 + out.stackOffset()));
                 a.mov(Size.S64, to, Gpr.R11);
             } else if (type.params().get(k).isFloat()) {
-                a.movsd(to, Xmm.of(hostReg[k]));
+                a.movsd(to, xmm(out.reg()));
             } else {
-                a.mov(s, Gpr.R11, HOST_INT_REGS[hostReg[k]]);
+                a.mov(s, Gpr.R11, Gpr.of(out.reg()));
                 a.mov(Size.S64, to, Gpr.R11);
             }
         }
         // 2. integer registers shift down by one (host register i+1 -> inner register i, in order, so
         //    each destination has already been read); float registers coincide
         for (int k = 0; k < n; k++) {
-            if (innerSlot[k] >= 0) {
+            CallingConvention.ArgLocation in = inner.params().get(k);
+            CallingConvention.ArgLocation out = host.params().get(k + 1);
+            if (!in.inRegister()) {
                 continue;
             }
             if (type.params().get(k).isFloat()) {
-                if (hostSlot[k] >= 0) {
-                    a.movsd(Xmm.of(innerReg[k]), Mem.of(Gpr.RBP, 16 + 8 * hostSlot[k]));
-                } else if (hostReg[k] != innerReg[k]) {
-                    a.movaps(Xmm.of(innerReg[k]), Xmm.of(hostReg[k]));
+                if (!out.inRegister()) {
+                    a.movsd(xmm(in.reg()), Mem.of(Gpr.RBP, 16 + out.stackOffset()));
+                } else if (out.reg() != in.reg()) {
+                    a.movaps(xmm(in.reg()), xmm(out.reg()));
                 }
-            } else if (hostSlot[k] >= 0) {
-                a.mov(i32(type, k) ? Size.S32 : Size.S64, Lowering.ARG_REGS[innerReg[k]],
-                        Mem.of(Gpr.RBP, 16 + 8 * hostSlot[k]));
+            } else if (!out.inRegister()) {
+                a.mov(i32(type, k) ? Size.S32 : Size.S64, Gpr.of(in.reg()), Mem.of(Gpr.RBP, 16 + out.stackOffset()));
             } else {
                 // an i32 from the host has an undefined upper half: the 32-bit move clears it
-                a.mov(i32(type, k) ? Size.S32 : Size.S64, Lowering.ARG_REGS[innerReg[k]], HOST_INT_REGS[hostReg[k]]);
+                a.mov(i32(type, k) ? Size.S32 : Size.S64, Gpr.of(in.reg()), Gpr.of(out.reg()));
             }
         }
         if (funcIndex < layout.importedFunctions()) {
@@ -212,17 +182,20 @@ public final class X86_64Backend implements Backend {
         } else {
             a.callRel32(funcIndex);
         }
-        if (resultSlots > 0) {
+        if (inner.stackArgBytes() > 0) {
+            a.aluImm(AluOp.SUB, Size.S64, Gpr.RSP, inner.stackArgBytes()); // the callee popped its stack arguments
+        }
+        if (nResults > 1) {
             // several results: copy them from the outgoing area to the host's buffer
             a.mov(Size.S64, Gpr.R10, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
             a.mov(Size.S64, Gpr.R10, Mem.of(Gpr.R10, VMStoreContext.RESULTS));
             for (int k = 0; k < nResults; k++) {
-                a.mov(Size.S64, Gpr.R11, Mem.of(Gpr.RSP, 8 * (innerStack + k)));
+                a.mov(Size.S64, Gpr.R11, Mem.of(Gpr.RSP, inner.results().get(k).stackOffset()));
                 a.mov(Size.S64, Mem.of(Gpr.R10, 8 * k), Gpr.R11);
             }
         }
         entryEpilogue(a, vmctx);
-        return new CompiledCode(a.finish(), relocations(a), List.of());
+        return new CompiledCode(a.finish(), a.relocations(), List.of());
     }
 
     /**
@@ -238,6 +211,14 @@ public final class X86_64Backend implements Backend {
         a.call(Gpr.R11);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A signature with several results passes the host a pointer to a results area in the adapter's
+     * frame ({@code 8} bytes per result, in order; i32 and f32 in the low half) as the second integer
+     * argument, after the VMContext: the host's C signature is {@code void (vmctx, results*,
+     * params...)}; the adapter copies the results to the caller's stack result slots.
+     */
     @Override
     public CompiledCode compileImportAdapter(FuncType type, VMContextLayout layout) {
         for (ValType t : type.params()) {
@@ -245,89 +226,72 @@ public final class X86_64Backend implements Backend {
                 throw new CompileException("imported functions with " + t + " parameters are not supported yet");
             }
         }
-        if (type.results().size() > 1 || (type.results().size() == 1 && type.results().get(0) == ValType.V128)) {
+        if (type.results().contains(ValType.V128)) {
             throw new CompileException("imported functions returning " + type.results() + " are not supported yet");
         }
-        // where each parameter is inside (internal convention) and on the host side (System V with the
-        // VMContext as the first integer argument)
         int n = type.params().size();
-        int[] innerReg = new int[n];
-        int[] innerSlot = new int[n];
-        int[] hostReg = new int[n];
-        int[] hostSlot = new int[n];
-        int innerInt = 0;
-        int innerFloat = 0;
-        int innerStack = 0;
-        int hostInt = 1;
-        int hostFloat = 0;
-        int hostStack = 0;
-        for (int k = 0; k < n; k++) {
-            boolean fp = type.params().get(k).isFloat();
-            innerSlot[k] = -1;
-            hostSlot[k] = -1;
-            if (fp) {
-                if (innerFloat < Lowering.FLOAT_ARG_REGS) {
-                    innerReg[k] = innerFloat++;
-                } else {
-                    innerSlot[k] = innerStack++;
-                }
-                if (hostFloat < Lowering.FLOAT_ARG_REGS) {
-                    hostReg[k] = hostFloat++;
-                } else {
-                    hostSlot[k] = hostStack++;
-                }
-            } else {
-                if (innerInt < Lowering.ARG_REGS.length) {
-                    innerReg[k] = innerInt++;
-                } else {
-                    innerSlot[k] = innerStack++;
-                }
-                if (hostInt < HOST_INT_REGS.length) {
-                    hostReg[k] = hostInt++;
-                } else {
-                    hostSlot[k] = hostStack++;
-                }
-            }
-        }
+        int nResults = type.results().size();
+        boolean resultArea = nResults > 1;
+        // where each parameter is inside (internal convention) and on the host side (System V with the
+        // VMContext, and for several results the results pointer, as leading integer arguments)
+        CallingConvention.Assignment inner = X86Registers.INTERNAL.assign(type.params(), type.results());
+        CallingConvention.Assignment host = hostAssignment(type, resultArea);
+        int lead = resultArea ? 2 : 1;
         Assembler a = new Assembler();
         a.push(Gpr.RBP);
         a.mov(Size.S64, Gpr.RBP, Gpr.RSP);
-        int reserve = (8 * hostStack + 15) & -16;
+        int areaBytes = resultArea ? 8 * nResults : 0;
+        int reserve = (host.stackArgBytes() + areaBytes + 15) & -16;
         if (reserve > 0) {
             a.aluImm(AluOp.SUB, Size.S64, Gpr.RSP, reserve);
         }
-        // 1. host stack arguments first, while every inner register is intact; inner stack argument j
-        //    is at [rbp + 16 + 8j]
+        int area = host.stackArgBytes(); // the results area, above the host's stack arguments
+        // 1. host stack arguments first, while every inner register is intact; inner stack arguments
+        //    are at [rbp + 16 + offset]
         for (int k = 0; k < n; k++) {
-            if (hostSlot[k] < 0) {
+            CallingConvention.ArgLocation in = inner.params().get(k);
+            CallingConvention.ArgLocation out = host.params().get(k + lead);
+            if (out.inRegister()) {
                 continue;
             }
-            Mem to = Mem.of(Gpr.RSP, 8 * hostSlot[k]);
-            if (innerSlot[k] >= 0) {
-                a.mov(Size.S64, Gpr.R11, Mem.of(Gpr.RBP, 16 + 8 * innerSlot[k]));
+            Mem to = Mem.of(Gpr.RSP, out.stackOffset());
+            if (!in.inRegister()) {
+                a.mov(Size.S64, Gpr.R11, Mem.of(Gpr.RBP, 16 + in.stackOffset()));
                 a.mov(Size.S64, to, Gpr.R11);
             } else if (type.params().get(k).isFloat()) {
-                a.movsd(to, Xmm.of(innerReg[k]));
+                a.movsd(to, xmm(in.reg()));
             } else {
-                a.mov(Size.S64, to, Lowering.ARG_REGS[innerReg[k]]);
+                a.mov(Size.S64, to, Gpr.of(in.reg()));
             }
         }
-        // 2. integer registers shift up by one (inner register i -> host register i+1), from the last so
-        //    that nothing is overwritten before it is read; float registers coincide
+        // 2. integer registers shift up by the leading arguments (inner register i -> host register
+        //    i+lead), from the last so that nothing is overwritten before it is read; float registers
+        //    coincide
         for (int k = n - 1; k >= 0; k--) {
-            if (hostSlot[k] >= 0 || type.params().get(k).isFloat()) {
+            CallingConvention.ArgLocation out = host.params().get(k + lead);
+            if (!out.inRegister() || type.params().get(k).isFloat()) {
                 continue;
             }
-            a.mov(Size.S64, HOST_INT_REGS[hostReg[k]], Lowering.ARG_REGS[innerReg[k]]);
+            CallingConvention.ArgLocation in = inner.params().get(k);
+            if (in.inRegister()) {
+                a.mov(Size.S64, Gpr.of(out.reg()), Gpr.of(in.reg()));
+            } else {
+                a.mov(Size.S64, Gpr.of(out.reg()), Mem.of(Gpr.RBP, 16 + in.stackOffset()));
+            }
         }
         for (int k = 0; k < n; k++) {
-            if (hostSlot[k] < 0 && type.params().get(k).isFloat() && innerSlot[k] >= 0) {
-                a.movsd(Xmm.of(hostReg[k]), Mem.of(Gpr.RBP, 16 + 8 * innerSlot[k]));
+            CallingConvention.ArgLocation in = inner.params().get(k);
+            CallingConvention.ArgLocation out = host.params().get(k + lead);
+            if (out.inRegister() && type.params().get(k).isFloat() && !in.inRegister()) {
+                a.movsd(xmm(out.reg()), Mem.of(Gpr.RBP, 16 + in.stackOffset()));
             }
         }
         a.mov(Size.S64, Gpr.RDI, CodeEmitter.VMCTX);
+        if (resultArea) {
+            a.lea(Size.S64, Gpr.RSI, Mem.of(Gpr.RSP, area));
+        }
         a.call(Gpr.R10);
-        if (type.results().size() == 1 && type.results().get(0) == ValType.I32) {
+        if (nResults == 1 && type.results().get(0) == ValType.I32) {
             a.mov(Size.S32, Gpr.RAX, Gpr.RAX); // a Java int: the upper half is undefined, Wasm keeps it zero
         }
         // a host function that threw (or trapped) left a trap code: unwind to the entry
@@ -337,10 +301,37 @@ public final class X86_64Backend implements Backend {
         a.jcc(Cond.E, ok);
         a.jmpRel32(Relocation.UNWIND_STUB);
         a.bind(ok);
+        if (resultArea) {
+            // several results: from the area to the caller's stack result slots (i32 zero-extended)
+            for (int k = 0; k < nResults; k++) {
+                Size s = type.results().get(k) == ValType.I32 ? Size.S32 : Size.S64;
+                a.mov(s, Gpr.R11, Mem.of(Gpr.RSP, area + 8 * k));
+                a.mov(Size.S64, Mem.of(Gpr.RBP, 16 + inner.results().get(k).stackOffset()), Gpr.R11);
+            }
+        }
         a.mov(Size.S64, Gpr.RSP, Gpr.RBP);
         a.pop(Gpr.RBP);
-        a.ret();
-        return new CompiledCode(a.finish(), relocations(a), List.of());
+        a.ret(inner.stackArgBytes()); // called with the internal convention: the callee pops
+        return new CompiledCode(a.finish(), a.relocations(), List.of());
+    }
+
+    /** Host (System V) locations of {@code (vmctx, params...)}, and of the results pointer after the VMContext if asked. */
+    private static CallingConvention.Assignment hostAssignment(FuncType type, boolean resultsPointer) {
+        List<ValType> params = new ArrayList<>(type.params().size() + 2);
+        params.add(ValType.I64);
+        if (resultsPointer) {
+            params.add(ValType.I64);
+        }
+        params.addAll(type.params());
+        return X86Registers.HOST.assign(params, type.results().size() == 1 ? type.results() : List.of());
+    }
+
+    private static CallingConvention.Assignment hostAssignment(FuncType type) {
+        return hostAssignment(type, false);
+    }
+
+    private static Xmm xmm(int reg) {
+        return Xmm.of(reg - MInst.XMM_BASE);
     }
 
     private static boolean i32(FuncType type, int param) {
@@ -369,14 +360,28 @@ public final class X86_64Backend implements Backend {
         a.mov(Size.S64, Gpr.R10, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
         a.mov(Size.S64, Gpr.RBP, Mem.of(Gpr.R10, VMStoreContext.ENTRY_FRAME));
         entryEpilogue(a, CodeEmitter.VMCTX);
-        return new CompiledCode(a.finish(), relocations(a), List.of());
+        return new CompiledCode(a.finish(), a.relocations(), List.of());
     }
 
-    private static List<Relocation> relocations(Assembler a) {
-        List<Relocation> out = new ArrayList<>();
-        for (Reloc r : a.relocations()) {
-            out.add(new Relocation(r.offset(), r.symbol(), r.addend()));
+    @Override
+    public void applyRelocation(byte[] text, int pieceOffset, Relocation r, int symbolOffset) {
+        if (r.kind() != RelocKind.X86_PC32) {
+            throw new IllegalArgumentException("x86-64 cannot apply a " + r.kind() + " relocation");
         }
-        return out;
+        int field = pieceOffset + r.offset();
+        long value = (long) symbolOffset + r.addend() - field;
+        if (value != (int) value) {
+            throw new CompileException("code too large: a call spans " + value + " bytes, beyond rel32");
+        }
+        text[field] = (byte) value;
+        text[field + 1] = (byte) (value >> 8);
+        text[field + 2] = (byte) (value >> 16);
+        text[field + 3] = (byte) (value >> 24);
+    }
+
+    /** Pads with {@code int3}, so stray jumps between functions trap in a debugger. */
+    @Override
+    public void fillPadding(byte[] text, int from, int to) {
+        java.util.Arrays.fill(text, from, to, (byte) 0xCC);
     }
 }

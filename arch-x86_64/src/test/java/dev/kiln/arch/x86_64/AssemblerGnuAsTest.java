@@ -493,6 +493,9 @@ class AssemblerGnuAsTest {
         as.addRip("call qword ptr ", (a, l) -> a.call(Mem.rip(l)), "[rip + $L]");
         as.addRip("jmp qword ptr ", (a, l) -> a.jmp(Mem.rip(l)), "[rip + $L]");
         as.add("ret", Assembler::ret);
+        for (int bytes : new int[] {8, 16, 0x78, 0x80, 0x1000, 0xFFF8}) {
+            as.add("ret " + bytes, a -> a.ret(bytes));
+        }
         as.add("ud2", Assembler::ud2);
         as.add("int3", Assembler::int3);
         as.add("cdq", Assembler::cdq);

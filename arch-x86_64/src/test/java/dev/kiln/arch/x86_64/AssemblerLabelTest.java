@@ -1,5 +1,7 @@
 package dev.kiln.arch.x86_64;
 
+import dev.kiln.compiler.RelocKind;
+import dev.kiln.compiler.Relocation;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -113,7 +115,7 @@ class AssemblerLabelTest {
         a.callRel32(42);
         a.jmpRel32(7);
         byte[] code = a.finish();
-        assertEquals(List.of(new Reloc(4, 42, -4), new Reloc(9, 7, -4)), a.relocations());
+        assertEquals(List.of(new Relocation(RelocKind.X86_PC32, 4, 42, -4), new Relocation(RelocKind.X86_PC32, 9, 7, -4)), a.relocations());
         assertArrayEquals(new byte[] {(byte) 0xE8, 0, 0, 0, 0, (byte) 0xE9, 0, 0, 0, 0},
                 java.util.Arrays.copyOfRange(code, 3, 13));
     }

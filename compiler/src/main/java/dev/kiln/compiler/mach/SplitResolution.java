@@ -1,4 +1,4 @@
-package dev.kiln.arch.x86_64;
+package dev.kiln.compiler.mach;
 
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -18,18 +18,22 @@ import java.util.List;
  * at the successor's start when it has one predecessor, else in a new block on the edge;</li>
  * <li>every operand is renamed to the piece standing for its instruction's position.</li>
  * </ol>
- * The moves of one place form one parallel move ({@link MOp#PMOVE}), so pieces trading registers
- * there are handled like block arguments. Not thread-safe; mutates the blocks given.
+ * The moves of one place form one parallel move ({@link MachIsa#parallelMove}), so pieces trading
+ * registers there are handled like block arguments. Not thread-safe; mutates the blocks given.
  */
-final class SplitResolution {
-    private final LinearScan alloc;
-    private final List<MBlock> blocks;
+final class SplitResolution<I extends MachInst> {
+    private final LinearScan<I> alloc;
+    private final MachIsa<I> isa;
+    private final List<MachBlock<I>> blocks;
     private final List<LinearScan.Interval> roots;
+    private final int vregBase;
 
-    private SplitResolution(LinearScan alloc, List<MBlock> blocks) {
+    private SplitResolution(LinearScan<I> alloc, MachIsa<I> isa, List<MachBlock<I>> blocks) {
         this.alloc = alloc;
+        this.isa = isa;
         this.blocks = blocks;
         this.roots = alloc.splitRoots();
+        this.vregBase = isa.registers().count();
     }
 
     /**
@@ -38,8 +42,9 @@ final class SplitResolution {
      *
      * @param liveIn per block index, the virtual registers ({@code - VREG_BASE}) live on entry
      */
-    static void run(LinearScan alloc, List<MBlock> blocks, BitSet[] liveIn) {
-        new SplitResolution(alloc, blocks).resolve(liveIn);
+    static <I extends MachInst> void run(LinearScan<I> alloc, MachIsa<I> isa, List<MachBlock<I>> blocks,
+            BitSet[] liveIn) {
+        new SplitResolution<>(alloc, isa, blocks).resolve(liveIn);
     }
 
     /** Where moves go: in this order when several go before one instruction. */
@@ -48,7 +53,7 @@ final class SplitResolution {
     private static final int AT_END = 2;
 
     /** Moves to put before instruction {@code index} of a block, as parallel {dst, src} pairs. */
-    private record Moves(MBlock block, int index, int kind, List<int[]> pairs) {
+    private record Moves(MachBlock<?> block, int index, int kind, List<int[]> pairs) {
     }
 
     private void resolve(BitSet[] liveIn) {
@@ -61,7 +66,7 @@ final class SplitResolution {
                 LinearScan.Interval c = pieces.get(i);
                 LinearScan.Interval prev = pieces.get(i - 1);
                 int p = c.splitPos;
-                MBlock b = blockAt(p);
+                MachBlock<I> b = blockAt(p);
                 if (b == null || p == 2 * b.firstInst || LinearScan.location(prev) == LinearScan.location(c)) {
                     continue; // a block's start is an edge: resolved below
                 }
@@ -73,22 +78,22 @@ final class SplitResolution {
         // 2. edges
         int[] preds = new int[n];
         for (int bi = 0; bi < n; bi++) {
-            for (MBlock s : distinct(blocks.get(bi).succs)) {
+            for (MachBlock<I> s : distinct(blocks.get(bi).succs)) {
                 preds[s.index]++;
             }
         }
         List<Moves> atEnd = new ArrayList<>();
         List<Moves> atStart = new ArrayList<>();
-        List<MBlock[]> onEdge = new ArrayList<>(); // {pred, succ}, same order as edgeMoves
+        List<List<MachBlock<I>>> onEdge = new ArrayList<>(); // {pred, succ}, same order as edgeMoves
         List<List<int[]>> edgeMoves = new ArrayList<>();
         for (int bi = 0; bi < n; bi++) {
-            MBlock pb = blocks.get(bi);
-            List<MBlock> succs = distinct(pb.succs);
-            for (MBlock s : succs) {
+            MachBlock<I> pb = blocks.get(bi);
+            List<MachBlock<I>> succs = distinct(pb.succs);
+            for (MachBlock<I> s : succs) {
                 List<int[]> pairs = new ArrayList<>();
                 BitSet live = liveIn[s.index];
                 for (LinearScan.Interval r : roots) {
-                    if (!live.get(r.reg - MInst.VREG_BASE)) {
+                    if (!live.get(r.reg - vregBase)) {
                         continue;
                     }
                     LinearScan.Interval from = r.pieceAt(2 * pb.endInst - 1);
@@ -102,19 +107,19 @@ final class SplitResolution {
                 }
                 if (succs.size() == 1) {
                     int last = pb.insts.size() - 1;
-                    boolean branch = last >= 0 && isBranch(pb.insts.get(last).op);
+                    boolean branch = last >= 0 && pb.insts.get(last).isBranch();
                     atEnd.add(new Moves(pb, branch ? last : last + 1, AT_END, pairs));
                 } else if (preds[s.index] == 1) {
                     atStart.add(new Moves(s, 0, AT_START, pairs));
                 } else {
-                    onEdge.add(new MBlock[] {pb, s});
+                    onEdge.add(List.of(pb, s));
                     edgeMoves.add(pairs);
                 }
             }
         }
         // 3. operands to pieces, by the positions the scan used
         for (int bi = 0; bi < n; bi++) {
-            MBlock b = blocks.get(bi);
+            MachBlock<I> b = blocks.get(bi);
             for (int k = 0; k < b.insts.size(); k++) {
                 rename(b.insts.get(k), 2 * (b.firstInst + k));
             }
@@ -135,28 +140,30 @@ final class SplitResolution {
                 pairs.addAll(all.get(j).pairs());
                 j++;
             }
-            m.block().insts.add(m.index(), pmove(pairs));
+            @SuppressWarnings("unchecked")
+            MachBlock<I> mb = (MachBlock<I>) m.block();
+            mb.insts.add(m.index(), pmove(pairs));
             i = j;
         }
         for (int e = 0; e < onEdge.size(); e++) {
-            splitEdge(onEdge.get(e)[0], onEdge.get(e)[1], edgeMoves.get(e));
+            splitEdge(onEdge.get(e).get(0), onEdge.get(e).get(1), edgeMoves.get(e));
         }
     }
 
-    private static void add(List<Moves> moves, MBlock b, int index, int dst, int src) {
+    private static void add(List<Moves> moves, MachBlock<?> b, int index, int dst, int src) {
         List<int[]> pairs = new ArrayList<>(1);
         pairs.add(new int[] {dst, src});
         moves.add(new Moves(b, index, INSIDE, pairs));
     }
 
     /** The original block whose positions include {@code pos}, or {@code null}. */
-    private MBlock blockAt(int pos) {
+    private MachBlock<I> blockAt(int pos) {
         int inst = pos / 2;
         int lo = 0;
         int hi = blocks.size() - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            MBlock b = blocks.get(mid);
+            MachBlock<I> b = blocks.get(mid);
             if (inst < b.firstInst) {
                 hi = mid - 1;
             } else if (inst >= b.endInst) {
@@ -168,12 +175,12 @@ final class SplitResolution {
         return null;
     }
 
-    private static List<MBlock> distinct(List<MBlock> succs) {
+    private static <B> List<B> distinct(List<B> succs) {
         if (succs.size() <= 1 || succs.size() == 2 && succs.get(0) != succs.get(1)) {
             return succs;
         }
-        List<MBlock> out = new ArrayList<>(succs.size());
-        for (MBlock s : succs) {
+        List<B> out = new ArrayList<>(succs.size());
+        for (B s : succs) {
             if (!out.contains(s)) {
                 out.add(s);
             }
@@ -181,62 +188,35 @@ final class SplitResolution {
         return out;
     }
 
-    private static boolean isBranch(MOp op) {
-        return op == MOp.JMP || op == MOp.JCC || op == MOp.BR_TABLE;
-    }
-
     /** The piece of {@code reg}'s interval standing for position {@code pos} (pieces themselves stay). */
     private int piece(int reg, int pos) {
-        if (!MInst.isVirtual(reg)) {
+        if (reg < vregBase) {
             return reg;
         }
         LinearScan.Interval it = alloc.interval(reg);
         return it == null || it.splitParent != null || it.pieces == null ? reg : it.pieceAt(pos).reg;
     }
 
-    private void rename(MInst m, int pos) {
-        m.dst = piece(m.dst, pos);
-        m.src = piece(m.src, pos);
-        m.src2 = piece(m.src2, pos);
-        m.src3 = piece(m.src3, pos);
-        renameAll(m.uses, pos);
-        renameAll(m.defs, pos);
-        if (m.pdst != null) {
-            renameAll(m.pdst, pos);
-        }
-        if (m.psrc != null) {
-            renameAll(m.psrc, pos);
-        }
+    private void rename(I m, int pos) {
+        m.mapRegisters(r -> piece(r, pos));
     }
 
-    private void renameAll(int[] regs, int pos) {
-        for (int i = 0; i < regs.length; i++) {
-            regs[i] = piece(regs[i], pos);
-        }
-    }
-
-    private static MInst pmove(List<int[]> pairs) {
-        MInst m = new MInst(MOp.PMOVE);
+    private I pmove(List<int[]> pairs) {
         int n = pairs.size();
-        m.pdst = new int[n];
-        m.psrc = new int[n];
-        m.pconst = new long[n];
-        m.psize = new Size[n];
+        int[] dsts = new int[n];
+        int[] srcs = new int[n];
         for (int i = 0; i < n; i++) {
-            m.pdst[i] = pairs.get(i)[0];
-            m.psrc[i] = pairs.get(i)[1];
-            m.psize[i] = Size.S64;
+            dsts[i] = pairs.get(i)[0];
+            srcs[i] = pairs.get(i)[1];
         }
-        return m.uses(m.psrc.clone()).defs(m.pdst.clone());
+        return isa.parallelMove(dsts, srcs);
     }
 
     /** Puts the moves of edge {@code from -> to} in a new block on the edge. */
-    private void splitEdge(MBlock from, MBlock to, List<int[]> pairs) {
-        MBlock e = new MBlock(blocks.size());
+    private void splitEdge(MachBlock<I> from, MachBlock<I> to, List<int[]> pairs) {
+        MachBlock<I> e = new MachBlock<>(blocks.size());
         e.add(pmove(pairs));
-        MInst jmp = new MInst(MOp.JMP);
-        jmp.target = to;
-        e.add(jmp);
+        e.add(isa.jump(to));
         e.succs.add(to);
         blocks.add(e);
         for (int i = 0; i < from.succs.size(); i++) {
@@ -244,17 +224,6 @@ final class SplitResolution {
                 from.succs.set(i, e);
             }
         }
-        MInst t = from.insts.get(from.insts.size() - 1);
-        if (t.target == to) {
-            t.target = e;
-        }
-        if (t.target2 == to) {
-            t.target2 = e;
-        }
-        if (t.tableTargets != null) {
-            List<MBlock> targets = new ArrayList<>(t.tableTargets);
-            targets.replaceAll(x -> x == to ? e : x);
-            t.tableTargets = targets;
-        }
+        from.last().retarget(x -> x == to ? e : x);
     }
 }

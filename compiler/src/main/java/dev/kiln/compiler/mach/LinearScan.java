@@ -1,4 +1,4 @@
-package dev.kiln.arch.x86_64;
+package dev.kiln.compiler.mach;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,31 +34,22 @@ import java.util.PriorityQueue;
  * operands. Liveness is computed by iterative data flow over the MIR
  * control-flow graph, so loops need no special treatment.
  *
- * <p>Two register classes: general-purpose and xmm. Allocatable general-purpose registers:
- * {@code rax rcx rdx rsi rdi r8 r9} (preferred: caller-saved, no save needed) then
- * {@code rbx r12 r13 r15 rbp}; xmm: {@code xmm0..xmm13}. Reserved: {@code rsp}; {@code r14} (the
- * VMContext); {@code r10}, {@code r11}, {@code xmm14} and {@code xmm15} (scratch for spill reloads,
- * parallel-move cycles and multi-instruction sequences). Not thread-safe.
+ * <p>Register classes, allocation order and scratch registers come from the backend's
+ * {@link RegisterDescriptor}; each virtual register's class and spill-slot size from
+ * {@link VirtualRegisters}. Spill slots are numbered; {@link #slotBytes} gives each one's size (8 or 16
+ * bytes) and {@link FrameLayout} places them. Not thread-safe.
+ *
+ * @param <I> the backend's instruction class
  */
-final class LinearScan {
-    static final int[] GPR_ORDER = {
-        Gpr.RAX.encoding(), Gpr.RCX.encoding(), Gpr.RDX.encoding(), Gpr.RSI.encoding(), Gpr.RDI.encoding(),
-        Gpr.R8.encoding(), Gpr.R9.encoding(),
-        Gpr.RBX.encoding(), Gpr.R12.encoding(), Gpr.R13.encoding(), Gpr.R15.encoding(), Gpr.RBP.encoding(),
-    };
-    /** xmm0..xmm13; xmm14 and xmm15 are scratch. All xmm registers are caller-saved in System V. */
-    static final int[] XMM_ORDER = {
-        16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
-    };
-
+public final class LinearScan<I extends MachInst> {
     /** A live interval: sorted, disjoint half-open ranges {@code [from, to)}. */
-    static final class Interval {
-        final int reg;
+    public static final class Interval {
+        public final int reg;
         int[] from = new int[4];
         int[] to = new int[4];
         int count;
-        int assigned = -1;   // physical register, or -1
-        int spillSlot = -1;  // stack slot, or -1
+        public int assigned = -1;   // physical register, or -1
+        public int spillSlot = -1;  // stack slot, or -1
         /** On an original interval: the stack slot of every spilled piece of its register, or -1. */
         int familySlot = -1;
         int hintPreg = -1;
@@ -288,8 +279,11 @@ final class LinearScan {
         }
     }
 
-    private final List<MBlock> blocks;
-    /** By virtual register - VREG_BASE: the original intervals, then the pieces split off them. */
+    private final List<MachBlock<I>> blocks;
+    private final RegisterDescriptor regs;
+    private final VirtualRegisters vregs;
+    private final int vregBase;
+    /** By virtual register - vregBase: the original intervals, then the pieces split off them. */
     private Interval[] vintervals;
     /** How many virtual registers exist: the lowering's, then one per split. */
     private int vregCount;
@@ -297,42 +291,54 @@ final class LinearScan {
     private final List<Interval> splitRoots = new ArrayList<>();
     /** Per block index: the virtual registers (- VREG_BASE) live on entry. */
     private BitSet[] liveIn;
-    private final Interval[] fixed = new Interval[32];
-    private final BitSet xmmVregs;
+    private final Interval[] fixed;
     private int spillSlots;
+    private int[] slotBytes = new int[8];
 
     /**
-     * @param xmmVregs the virtual registers (numbered from 0 = {@code VREG_BASE}) of the xmm class
+     * An allocator for {@code blocks} (in layout order; their {@code index} is their position), whose
+     * virtual registers are {@code vregs}.
      */
-    LinearScan(List<MBlock> blocks, int vregLimit, BitSet xmmVregs) {
+    public LinearScan(List<MachBlock<I>> blocks, RegisterDescriptor regs, VirtualRegisters vregs) {
         this.blocks = blocks;
-        this.vintervals = new Interval[vregLimit - MInst.VREG_BASE];
+        this.regs = regs;
+        this.vregs = vregs;
+        this.vregBase = regs.count();
+        this.vintervals = new Interval[vregs.limit() - vregBase];
         this.vregCount = vintervals.length;
-        this.xmmVregs = xmmVregs;
+        this.fixed = new Interval[vregBase];
+        this.takenScratch = new boolean[vregBase];
+        this.costScratch = new double[vregBase];
+        this.freeUntilScratch = new int[vregBase];
+        this.fixedUseEnd = new int[vregBase];
     }
 
-    /** Whether register {@code r} (virtual or physical) is of the xmm class. */
-    boolean isXmmOperand(int r) {
-        return MInst.isVirtual(r) ? isXmm(r) : r >= MInst.XMM_BASE;
+    /** The register class of register {@code r}, virtual or physical. */
+    public RegClass classOf(int r) {
+        return isVirtual(r) ? vregs.classOf(r) : regs.classOf(r);
     }
 
-    /** Whether virtual register {@code vreg} holds floats (xmm class). */
-    boolean isXmm(int vreg) {
-        return xmmVregs.get(vreg - MInst.VREG_BASE);
+    private boolean isVirtual(int r) {
+        return r >= vregBase;
     }
 
     private int[] order(Interval it) {
-        return isXmm(it.reg) ? XMM_ORDER : GPR_ORDER;
+        return regs.allocationOrder(vregs.classOf(it.reg));
     }
 
-    /** Number of 8-byte spill slots used. */
-    int spillSlots() {
+    /** Number of spill slots used (numbered from 0). */
+    public int spillSlots() {
         return spillSlots;
     }
 
+    /** The size of spill slot {@code slot} in bytes (8 or 16). */
+    public int slotBytes(int slot) {
+        return slotBytes[slot];
+    }
+
     /** The interval of virtual register {@code vreg}, or {@code null} if it is never live. */
-    Interval interval(int vreg) {
-        int v = vreg - MInst.VREG_BASE;
+    public Interval interval(int vreg) {
+        int v = vreg - vregBase;
         return v < vregCount ? vintervals[v] : null;
     }
 
@@ -342,11 +348,12 @@ final class LinearScan {
         if (v == vintervals.length) {
             vintervals = Arrays.copyOf(vintervals, v * 2);
         }
-        Interval c = it.splitAt(pos, v + MInst.VREG_BASE);
-        vintervals[v] = c;
-        if (isXmm(it.reg)) {
-            xmmVregs.set(v);
+        int reg = vregs.copyOf(it.reg);
+        if (reg != v + vregBase) {
+            throw new IllegalStateException("virtual registers created outside the allocator");
         }
+        Interval c = it.splitAt(pos, reg);
+        vintervals[v] = c;
         Interval r = c.root();
         if (r.pieces.size() == 2) {
             splitRoots.add(r);
@@ -354,11 +361,11 @@ final class LinearScan {
         return c;
     }
 
-    /** Locations of values (see {@link #location}): registers are 0..31, spill slot k is {@code SLOT_BASE + k}. */
-    static final int SLOT_BASE = 1000;
+    /** Locations of values (see {@link #location}): registers are themselves, spill slot k is {@code SLOT_BASE + k}. */
+    public static final int SLOT_BASE = 1000;
 
     /** Where {@code it} lives: its register, or {@code SLOT_BASE} plus its spill slot. */
-    static int location(Interval it) {
+    public static int location(Interval it) {
         return it.assigned >= 0 ? it.assigned : SLOT_BASE + it.spillSlot;
     }
 
@@ -367,11 +374,16 @@ final class LinearScan {
         return splitRoots;
     }
 
-    void run() {
+    /**
+     * Allocates: afterwards every virtual register has one location ({@link #interval}), and where
+     * intervals were split the blocks hold the resolving moves ({@link SplitResolution}: new blocks on
+     * edges are appended to the list, instructions renamed).
+     */
+    public void run(MachIsa<I> isa) {
         buildIntervals();
         allocate();
         if (!splitRoots.isEmpty()) {
-            SplitResolution.run(this, blocks, liveIn);
+            SplitResolution.run(this, isa, blocks, liveIn);
         }
     }
 
@@ -383,8 +395,8 @@ final class LinearScan {
     private double[] blockWeights() {
         int n = blocks.size();
         int[] depth = new int[n];
-        for (MBlock b : blocks) {
-            for (MBlock s : b.succs) {
+        for (MachBlock<I> b : blocks) {
+            for (MachBlock<I> s : b.succs) {
                 if (s.index <= b.index) {
                     for (int i = s.index; i <= b.index; i++) {
                         depth[i]++;
@@ -403,7 +415,7 @@ final class LinearScan {
 
     private void buildIntervals() {
         int pos = 0;
-        for (MBlock b : blocks) {
+        for (MachBlock<I> b : blocks) {
             b.firstInst = pos;
             pos += b.insts.size();
             b.endInst = pos;
@@ -412,18 +424,18 @@ final class LinearScan {
         int nb = blocks.size();
         BitSet[] gen = new BitSet[nb];
         BitSet[] kill = new BitSet[nb];
-        for (MBlock b : blocks) {
+        for (MachBlock<I> b : blocks) {
             BitSet g = new BitSet(nv);
             BitSet k = new BitSet(nv);
-            for (MInst m : b.insts) {
-                for (int u : m.uses) {
-                    if (MInst.isVirtual(u) && !k.get(u - MInst.VREG_BASE)) {
-                        g.set(u - MInst.VREG_BASE);
+            for (I m : b.insts) {
+                for (int u : m.uses()) {
+                    if (isVirtual(u) && !k.get(u - vregBase)) {
+                        g.set(u - vregBase);
                     }
                 }
-                for (int d : m.defs) {
-                    if (MInst.isVirtual(d)) {
-                        k.set(d - MInst.VREG_BASE);
+                for (int d : m.defs()) {
+                    if (isVirtual(d)) {
+                        k.set(d - vregBase);
                     }
                 }
             }
@@ -442,9 +454,9 @@ final class LinearScan {
         while (changed) {
             changed = false;
             for (int i = nb - 1; i >= 0; i--) {
-                MBlock b = blocks.get(i);
+                MachBlock<I> b = blocks.get(i);
                 outScratch.clear();
-                for (MBlock s : b.succs) {
+                for (MachBlock<I> s : b.succs) {
                     outScratch.or(liveIn[s.index]);
                 }
                 inScratch.clear();
@@ -470,7 +482,7 @@ final class LinearScan {
         // block's first position, and a definition moves its start there.
         double[] weights = blockWeights();
         for (int bi = nb - 1; bi >= 0; bi--) {
-            MBlock b = blocks.get(bi);
+            MachBlock<I> b = blocks.get(bi);
             double w = weights[b.index];
             int blockFrom = 2 * b.firstInst;
             int blockTo = 2 * b.endInst;
@@ -482,17 +494,17 @@ final class LinearScan {
             int[] fixedUseEnd = this.fixedUseEnd;
             Arrays.fill(fixedUseEnd, -1);
             for (int i = b.insts.size() - 1; i >= 0; i--) {
-                MInst m = b.insts.get(i);
+                I m = b.insts.get(i);
                 int usePos = 2 * (b.firstInst + i);
                 int defPos = usePos + 1;
-                if (m.op == MOp.PMOVE) {
-                    for (int d : m.pdst) {
-                        vinterval(d - MInst.VREG_BASE).addUse(defPos, w); // counted again, as always
+                if (m.isParallelMove()) {
+                    for (int d : m.moveDsts()) {
+                        vinterval(d - vregBase).addUse(defPos, w); // counted again, as always
                     }
                 }
-                for (int d : m.defs) {
-                    if (MInst.isVirtual(d)) {
-                        Interval it = vinterval(d - MInst.VREG_BASE);
+                for (int d : m.defs()) {
+                    if (isVirtual(d)) {
+                        Interval it = vinterval(d - vregBase);
                         it.addUse(defPos, w);
                         if (it.count > 0 && it.from[it.count - 1] == blockFrom) {
                             it.from[it.count - 1] = defPos;
@@ -501,13 +513,13 @@ final class LinearScan {
                         }
                     } else {
                         int end = fixedUseEnd[d] >= 0 ? fixedUseEnd[d] : defPos + 1;
-                        fixed(d).addBelow(m.earlyClobber ? usePos : defPos, end);
+                        fixed(d).addBelow(m.earlyClobber() ? usePos : defPos, end);
                         fixedUseEnd[d] = -1;
                     }
                 }
-                for (int u : m.uses) {
-                    if (MInst.isVirtual(u)) {
-                        Interval it = vinterval(u - MInst.VREG_BASE);
+                for (int u : m.uses()) {
+                    if (isVirtual(u)) {
+                        Interval it = vinterval(u - vregBase);
                         it.addUse(usePos, w);
                         if (it.count == 0 || it.from[it.count - 1] != blockFrom) {
                             it.addBelow(blockFrom, usePos + 1);
@@ -517,7 +529,7 @@ final class LinearScan {
                     }
                 }
             }
-            for (int r = 0; r < 32; r++) {
+            for (int r = 0; r < vregBase; r++) {
                 if (fixedUseEnd[r] >= 0) {
                     // used before any def in this block: live from the block start (entry parameters)
                     fixed(r).addBelow(blockFrom, fixedUseEnd[r]);
@@ -535,54 +547,65 @@ final class LinearScan {
             }
         }
         // hints in the order they always had: blocks forwards, instructions backwards
-        for (MBlock b : blocks) {
+        for (MachBlock<I> b : blocks) {
             for (int i = b.insts.size() - 1; i >= 0; i--) {
                 recordHints(b.insts.get(i));
             }
         }
     }
 
-    private final int[] fixedUseEnd = new int[32];
+    private final int[] fixedUseEnd;
 
-    private void recordHints(MInst m) {
-        if (m.op == MOp.LEA && MInst.isVirtual(m.dst) && MInst.isVirtual(m.src)) {
-            Interval d = vinterval(m.dst - MInst.VREG_BASE);
-            if (d.hintVreg < 0) {
-                d.hintVreg = m.src; // x = x + k stays in place when x dies here
-            }
-            return;
-        }
-        if (m.op == MOp.MOV_RR) {
-            if (MInst.isVirtual(m.dst)) {
-                Interval d = vinterval(m.dst - MInst.VREG_BASE);
-                if (MInst.isVirtual(m.src)) {
-                    d.hintVreg = m.src;
-                } else {
-                    d.hintPreg = m.src;
-                }
-            } else if (MInst.isVirtual(m.src)) {
-                Interval s = vinterval(m.src - MInst.VREG_BASE);
-                if (s.hintPreg < 0) {
-                    s.hintPreg = m.dst;
-                }
-            }
-        } else if (m.op == MOp.PMOVE) {
-            for (int i = 0; i < m.pdst.length; i++) {
-                if (m.psrc[i] != MInst.NONE) {
-                    Interval d = vinterval(m.pdst[i] - MInst.VREG_BASE);
+    private void recordHints(I m) {
+        if (m.isParallelMove()) {
+            int[] pdst = m.moveDsts();
+            int[] psrc = m.moveSrcs();
+            for (int i = 0; i < pdst.length; i++) {
+                if (psrc[i] != MachInst.NONE) {
+                    Interval d = vinterval(pdst[i] - vregBase);
                     if (d.hintVreg < 0) {
-                        d.hintVreg = m.psrc[i];
+                        d.hintVreg = psrc[i];
                     }
                     // the value passed to a block parameter (a loop's next iteration value) would like
                     // the parameter's register: hints are recorded backwards, so this one wins over
                     // the defining instruction's own
-                    if (MInst.isVirtual(m.psrc[i])) {
-                        Interval src = vinterval(m.psrc[i] - MInst.VREG_BASE);
+                    if (isVirtual(psrc[i])) {
+                        Interval src = vinterval(psrc[i] - vregBase);
                         if (src.hintVreg < 0) {
-                            src.hintVreg = m.pdst[i];
+                            src.hintVreg = pdst[i];
                         }
                     }
                 }
+            }
+            return;
+        }
+        int dst = m.hintDst();
+        int src = m.hintSrc();
+        switch (m.hint()) {
+            case TIED -> {
+                if (isVirtual(dst) && isVirtual(src)) {
+                    Interval d = vinterval(dst - vregBase);
+                    if (d.hintVreg < 0) {
+                        d.hintVreg = src; // x = x + k stays in place when x dies here
+                    }
+                }
+            }
+            case COPY -> {
+                if (isVirtual(dst)) {
+                    Interval d = vinterval(dst - vregBase);
+                    if (isVirtual(src)) {
+                        d.hintVreg = src;
+                    } else {
+                        d.hintPreg = src;
+                    }
+                } else if (isVirtual(src)) {
+                    Interval sv = vinterval(src - vregBase);
+                    if (sv.hintPreg < 0) {
+                        sv.hintPreg = dst;
+                    }
+                }
+            }
+            case NONE -> {
             }
         }
     }
@@ -590,7 +613,7 @@ final class LinearScan {
     private Interval vinterval(int v) {
         Interval it = vintervals[v];
         if (it == null) {
-            it = new Interval(v + MInst.VREG_BASE);
+            it = new Interval(v + vregBase);
             vintervals[v] = it;
         }
         return it;
@@ -682,7 +705,7 @@ final class LinearScan {
             return hint;
         }
         if (cur.hintVreg >= 0) {
-            Interval h = vintervals[cur.hintVreg - MInst.VREG_BASE];
+            Interval h = vintervals[cur.hintVreg - vregBase];
             hint = h != null ? h.assigned : -1;
             if (hint >= 0 && contains(order, hint) && !taken[hint] && !fixedConflict(hint, cur)) {
                 return hint;
@@ -696,8 +719,8 @@ final class LinearScan {
         return -1;
     }
 
-    private final boolean[] takenScratch = new boolean[32];
-    private final double[] costScratch = new double[32];
+    private final boolean[] takenScratch;
+    private final double[] costScratch;
 
     private static boolean contains(int[] order, int preg) {
         for (int r : order) {
@@ -757,7 +780,7 @@ final class LinearScan {
         return best;
     }
 
-    private final int[] freeUntilScratch = new int[32];
+    private final int[] freeUntilScratch;
 
     private void allocateBlocked(Interval cur, List<Interval> active, List<Interval> inactive) {
         // For each register, the intervals that would have to leave it from cur's start on; take the
@@ -827,6 +850,10 @@ final class LinearScan {
         it.assigned = -1;
         Interval r = it.root();
         if (r.familySlot < 0) {
+            if (spillSlots == slotBytes.length) {
+                slotBytes = Arrays.copyOf(slotBytes, spillSlots * 2);
+            }
+            slotBytes[spillSlots] = vregs.slotBytes(r.reg);
             r.familySlot = spillSlots++;
         }
         it.spillSlot = r.familySlot;

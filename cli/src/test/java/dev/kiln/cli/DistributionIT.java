@@ -1,0 +1,144 @@
+package dev.kiln.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI distribution ({@code kiln-cli-VERSION-bin.tar.gz}, built in {@code package}) as a user gets
+ * it: unpacked into a temporary directory and run from there in a subprocess whose environment holds
+ * only a JDK on {@code PATH} (plus the system's {@code /usr/bin:/bin} for the launcher's shell tools),
+ * no {@code JAVA_HOME}, no {@code KILN_JDK}, an empty home directory, and a working directory outside
+ * the repository.
+ */
+class DistributionIT {
+    @TempDir
+    static Path tmp;
+    static Path home;
+
+    @BeforeAll
+    static void unpack() throws Exception {
+        Path archive = Path.of(System.getProperty("kiln.distribution", "target/kiln-cli-bin.tar.gz"));
+        assertTrue(Files.isRegularFile(archive), "no distribution at " + archive.toAbsolutePath() + " (built by mvn package)");
+        Path unpacked = Files.createDirectory(tmp.resolve("unpacked"));
+        Process tar = new ProcessBuilder("tar", "-xzf", archive.toAbsolutePath().toString(), "-C", unpacked.toString())
+                .inheritIO().start();
+        assertTrue(tar.waitFor(60, TimeUnit.SECONDS) && tar.exitValue() == 0, "tar -xzf " + archive);
+        home = unpacked.resolve("kiln-" + System.getProperty("kiln.version"));
+        assertTrue(Files.isDirectory(home), "the archive unpacks into kiln-VERSION/");
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    /** Runs {@code command} in {@code dir} with a JDK on PATH and nothing else of this machine's Java setup. */
+    private static Run run(Path dir, String stdin, String... command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        Map<String, String> env = pb.environment();
+        env.clear();
+        Path jdkBin = Path.of(System.getProperty("java.home"), "bin");
+        env.put("PATH", jdkBin + File.pathSeparator + "/usr/bin" + File.pathSeparator + "/bin");
+        Path emptyHome = tmp.resolve("home");
+        Files.createDirectories(emptyHome);
+        env.put("HOME", emptyHome.toString());
+        File errFile = tmp.resolve("stderr-" + System.nanoTime()).toFile();
+        pb.redirectError(errFile);
+        Process p = pb.start();
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "did not finish: " + List.of(command));
+        return new Run(p.exitValue(), out, Files.readString(errFile.toPath()));
+    }
+
+    @Test
+    void binKilnRunsAnExportedFunction() throws Exception {
+        Run r = run(home, "", "bin/kiln", "run", "--invoke", "fib", "examples/fib.wat", "30");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("832040\n", r.out());
+        assertEquals("", r.err(), "no warnings (native access is enabled)");
+    }
+
+    @Test
+    void binKilnRunsAWasiProgramThroughASymbolicLink() throws Exception {
+        // A WASI command: writes its argument count and "hello\n" with fd_write, reads stdin's first
+        // byte back out, and exits with proc_exit(7).
+        String wat = """
+                (module
+                  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+                  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+                  (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))
+                  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+                  (memory (export "memory") 1)
+                  (data (i32.const 16) "hello\\n")
+                  (func (export "_start")
+                    ;; argc at 64; write the digit argc + '0' at 80
+                    (drop (call $args_sizes_get (i32.const 64) (i32.const 68)))
+                    (i32.store8 (i32.const 80) (i32.add (i32.load (i32.const 64)) (i32.const 48)))
+                    ;; iovec at 0: (80, 1) then (16, 6)
+                    (i32.store (i32.const 0) (i32.const 80)) (i32.store (i32.const 4) (i32.const 1))
+                    (i32.store (i32.const 8) (i32.const 16)) (i32.store (i32.const 12) (i32.const 6))
+                    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 2) (i32.const 96)))
+                    ;; read one byte of stdin to 100 and echo it
+                    (i32.store (i32.const 0) (i32.const 100)) (i32.store (i32.const 4) (i32.const 1))
+                    (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 96)))
+                    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 96)))
+                    (call $proc_exit (i32.const 7))))
+                """;
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        Files.writeString(work.resolve("hello.wat"), wat);
+        Path link = Files.createDirectories(tmp.resolve("links")).resolve("kiln");
+        Files.createSymbolicLink(link, home.resolve("bin/kiln"));
+        Run r = run(work, "Z", link.toString(), "run", "hello.wat", "a", "b");
+        assertEquals(7, r.exit(), r::toString);
+        assertEquals("3hello\nZ", r.out());
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void theJarRunsWithJavaDashJarThroughItsManifest() throws Exception {
+        Path lib = home.resolve("lib");
+        Path cliJar = lib.resolve("kiln-cli-" + System.getProperty("kiln.version") + ".jar");
+        try (JarFile jar = new JarFile(cliJar.toFile())) {
+            Manifest m = jar.getManifest();
+            assertEquals("ALL-UNNAMED", m.getMainAttributes().getValue("Enable-Native-Access"));
+            assertEquals("dev.kiln.cli.Main", m.getMainAttributes().getValue("Main-Class"));
+            for (String entry : m.getMainAttributes().getValue("Class-Path").split(" ")) {
+                assertTrue(Files.isRegularFile(lib.resolve(entry)), "Class-Path entry " + entry + " is in lib/");
+            }
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Run r = run(home, "", java, "-jar", cliJar.toString(), "run", "--invoke", "fac", "examples/fac.wat", "10");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("3628800\n", r.out());
+        assertEquals("", r.err(), "the manifest enables native access: no warning");
+    }
+
+    @Test
+    void theDistributionCarriesNoTestOrBenchmarkCode() throws Exception {
+        List<String> jars = new ArrayList<>();
+        try (var s = Files.list(home.resolve("lib"))) {
+            s.forEach(p -> jars.add(p.getFileName().toString()));
+        }
+        assertTrue(jars.stream().anyMatch(j -> j.startsWith("kiln-arch-x86_64-")), jars::toString);
+        assertTrue(jars.stream().anyMatch(j -> j.startsWith("picocli-")), jars::toString);
+        assertFalse(jars.stream().anyMatch(j -> j.startsWith("junit") || j.startsWith("kiln-bench")
+                || j.startsWith("kiln-spec-tests") || j.startsWith("jmh")), jars::toString);
+        assertTrue(Files.isExecutable(home.resolve("bin/kiln")));
+    }
+}

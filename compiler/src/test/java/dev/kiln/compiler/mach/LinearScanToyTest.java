@@ -1,0 +1,160 @@
+package dev.kiln.compiler.mach;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntUnaryOperator;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shared linear scan and frame layout over a made-up ISA with six allocatable registers per class:
+ * every value gets a location, values live at the same time never share a register, spill slots are
+ * sized by the value (16 bytes for a vector) and laid out aligned.
+ */
+class LinearScanToyTest {
+    private static final RegisterDescriptor REGS = RegisterDescriptor.builder("toy", 16)
+            .registers(RegClass.INT, 0, "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7")
+            .registers(RegClass.FLOAT, 8, "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7")
+            .allocationOrder(RegClass.INT, 0, 1, 2, 3, 4, 5)
+            .allocationOrder(RegClass.FLOAT, 8, 9, 10, 11, 12, 13)
+            .scratch(RegClass.INT, 6, 7)
+            .scratch(RegClass.FLOAT, 14, 15)
+            .build();
+
+    /** An instruction that only reads and writes registers. */
+    static final class Toy implements MachInst {
+        int[] uses;
+        int[] defs;
+        MachBlock<?> target;
+        boolean pmove;
+
+        Toy(int[] defs, int[] uses) {
+            this.defs = defs;
+            this.uses = uses;
+        }
+
+        @Override public int[] uses() { return uses; }
+        @Override public int[] defs() { return defs; }
+        @Override public boolean earlyClobber() { return false; }
+        @Override public Hint hint() { return Hint.NONE; }
+        @Override public int hintDst() { return NONE; }
+        @Override public int hintSrc() { return NONE; }
+        @Override public boolean isParallelMove() { return pmove; }
+        @Override public int[] moveDsts() { return defs; }
+        @Override public int[] moveSrcs() { return uses; }
+        @Override public boolean isJump() { return target != null; }
+        @Override public boolean isBranch() { return target != null; }
+        @Override public MachBlock<?> jumpTarget() { return target; }
+        @Override public void retarget(UnaryOperator<MachBlock<?>> f) {
+            if (target != null) {
+                target = f.apply(target);
+            }
+        }
+        @Override public void mapRegisters(IntUnaryOperator f) {
+            for (int i = 0; i < uses.length; i++) {
+                uses[i] = f.applyAsInt(uses[i]);
+            }
+            for (int i = 0; i < defs.length; i++) {
+                defs[i] = f.applyAsInt(defs[i]);
+            }
+        }
+    }
+
+    static final MachIsa<Toy> ISA = new MachIsa<>() {
+        @Override public RegisterDescriptor registers() { return REGS; }
+        @Override public Toy parallelMove(int[] dsts, int[] srcs) {
+            Toy t = new Toy(dsts.clone(), srcs.clone());
+            t.pmove = true;
+            return t;
+        }
+        @Override public Toy jump(MachBlock<Toy> target) {
+            Toy t = new Toy(new int[0], new int[0]);
+            t.target = target;
+            return t;
+        }
+    };
+
+    @Test
+    void moreValuesThanRegistersSpillIntoSizedSlots() {
+        VirtualRegisters vregs = new VirtualRegisters(REGS);
+        MachBlock<Toy> b = new MachBlock<>(0);
+        List<Integer> ints = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            int v = vregs.create(RegClass.INT);
+            ints.add(v);
+            b.add(new Toy(new int[] {v}, new int[0]));
+        }
+        List<Integer> vecs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            int v = vregs.create(RegClass.FLOAT, 16);
+            vecs.add(v);
+            b.add(new Toy(new int[] {v}, new int[0]));
+        }
+        // a call-like instruction clobbering r0 with everything live across it
+        b.add(new Toy(new int[] {0}, new int[0]));
+        List<Integer> all = new ArrayList<>(ints);
+        all.addAll(vecs);
+        b.add(new Toy(new int[0], all.stream().mapToInt(Integer::intValue).toArray()));
+        List<MachBlock<Toy>> blocks = new ArrayList<>(List.of(b));
+        LinearScan<Toy> alloc = new LinearScan<>(blocks, REGS, vregs);
+        alloc.run(ISA);
+
+        // the final use, its operands renamed to the pieces of split values
+        Toy last = null;
+        for (Toy t : blocks.get(0).insts) {
+            if (t.uses.length == all.size()) {
+                last = t;
+            }
+        }
+        int spilledVecs = 0;
+        List<Integer> regsTaken = new ArrayList<>();
+        for (int k = 0; k < all.size(); k++) {
+            int v = last.uses[k];
+            LinearScan.Interval it = alloc.interval(v);
+            assertTrue(it.assigned >= 0 || it.spillSlot >= 0, "every value has a location");
+            assertEquals(vregs.classOf(all.get(k)), vregs.classOf(v), "a piece keeps its value's class");
+            if (it.assigned >= 0) {
+                assertEquals(vregs.classOf(v), REGS.classOf(it.assigned), "a register of the value's class");
+                assertTrue(!regsTaken.contains(it.assigned), "two live values in " + REGS.name(it.assigned));
+                regsTaken.add(it.assigned);
+            } else {
+                assertEquals(vregs.slotBytes(v), alloc.slotBytes(it.spillSlot));
+                if (vregs.classOf(v) == RegClass.FLOAT) {
+                    spilledVecs++;
+                }
+            }
+        }
+        assertTrue(spilledVecs >= 2, "8 vectors live at once, 6 registers");
+        // every value live across the clobber of r0 is somewhere else there
+        for (int v : all) {
+            LinearScan.Interval it = alloc.interval(v);
+            int clobber = 2 * 18 + 1;
+            if (it.assigned == 0) {
+                assertTrue(it.end() <= clobber, REGS.describe(v) + " holds r0 across its clobber");
+            }
+        }
+
+        FrameLayout frame = new FrameLayout(24, alloc, 1);
+        List<int[]> ranges = new ArrayList<>();
+        for (int s = 0; s < alloc.spillSlots(); s++) {
+            int off = frame.slotOffset(s);
+            assertTrue(off >= 24, "above the outgoing area");
+            assertEquals(0, off % alloc.slotBytes(s), "slot " + s + " aligned to its size");
+            for (int[] r : ranges) {
+                assertTrue(off + alloc.slotBytes(s) <= r[0] || off >= r[1], "slots do not overlap");
+            }
+            ranges.add(new int[] {off, off + alloc.slotBytes(s)});
+        }
+        int wide = 0;
+        for (int s = 0; s < alloc.spillSlots(); s++) {
+            wide += alloc.slotBytes(s) == 16 ? 1 : 0;
+        }
+        int narrow = alloc.spillSlots() - wide;
+        assertEquals((wide > 0 ? 32 : 24) + 16 * wide + 8 * narrow, frame.extraOffset(0), "16-byte slots start aligned");
+        assertEquals(frame.extraOffset(0) + 8, frame.size());
+    }
+}
