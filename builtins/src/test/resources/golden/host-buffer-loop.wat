@@ -16,6 +16,8 @@
 ;;                   (i64.shl (call $ld64 (i64.add (call $sda) (i64.const 8))) (i64.const 2))))
 ;;     (func (export "count") (result i64) (call $ld64 (i64.add (call $sda) (i64.const 8)))))
 ;; builtin host-buffers: HostBuffers.builtin()
+;; check sum_u32: calls=0 loop-calls=0 loop-loads=1
+;; check sum_bytes: calls=0 loop-calls=0 loop-loads=1
 (module
   (import "host" "get" (func $get (param i64) (result i32)))
   (import "host" "count" (func $count (result i64)))

@@ -64,14 +64,20 @@ public final class Store implements AutoCloseable {
      * {@code store-data-address} returns to compile-time builtins (DESIGN §4). The embedder reads and
      * writes its fields with {@link java.lang.invoke.VarHandle}s of the same layout. The store keeps a
      * reference to the segment but does not own it: its arena must stay open while code of this store
-     * may run. Must not be called while a call into this store is active.
+     * may run. The address may not change while a call into this store is active (compiled code reads
+     * it once per function and keeps it across calls), so a host function called from Wasm cannot set
+     * it.
      *
      * @param storeData native memory, or {@link MemorySegment#NULL} for none (the address is then 0)
      * @throws IllegalArgumentException if {@code storeData} is a heap segment (it has no stable address)
-     * @throws IllegalStateException    if the store is closed
+     * @throws IllegalStateException    if the store is closed, or a call into the store is active
      */
     public void setData(MemorySegment storeData) {
         ensureOpen();
+        if (storeContext.get(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.ENTRY_FRAME) != 0) {
+            throw new IllegalStateException("the store data cannot change while a call into the store is active"
+                    + " (a host function called from Wasm may not call setData)");
+        }
         if (!storeData.isNative()) {
             throw new IllegalArgumentException("store data must be native memory (from an Arena), not a heap segment");
         }

@@ -395,7 +395,8 @@ public record ArtifactMetadata(
             out.u32(FORMAT_VERSION);
             out.u32(target.elfMachine());
             out.u64(cpuFeatures);
-            out.u32(options.verifyIr() ? 1 : 0);
+            // flags: bit 0 IR verified, bit 1 Spectre guard of checked intrinsics off
+            out.u32((options.verifyIr() ? 1 : 0) | (options.spectreGuard() ? 0 : 2));
             out.u32(options.parallelism());
             out.u64(options.cpuFeatures());
             out.bytes(inputHash);
@@ -569,7 +570,9 @@ public record ArtifactMetadata(
                 throw new ArtifactFormatException(source, 12, "unknown target machine " + machine);
             }
             long features = in.getLong();
-            boolean verify = in.getInt() != 0;
+            int flags = in.getInt();
+            boolean verify = (flags & 1) != 0;
+            boolean spectreGuard = (flags & 2) == 0;
             int parallelism = count(in, source, Integer.MAX_VALUE);
             long allowedFeatures = in.getLong();
             byte[] hash = bytes(in, source);
@@ -672,7 +675,7 @@ public record ArtifactMetadata(
                 throw new ArtifactFormatException(source, in.position(), in.remaining() + " unexpected bytes at the end of "
                         + SECTION);
             }
-            ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism, allowedFeatures), hash,
+            ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism, allowedFeatures, spectreGuard), hash,
                     types, imports, imported, funcs, exports, tables, elements, memories, globals, data, startFunction, startTrampoline, vmctxSize,
                     unwind, traps, exprs);
             if (meta.layout().size() != vmctxSize) {

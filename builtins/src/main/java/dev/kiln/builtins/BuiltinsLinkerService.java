@@ -1,5 +1,6 @@
 package dev.kiln.builtins;
 
+import dev.kiln.abi.CompileOptions;
 import dev.kiln.abi.CompileTimeBuiltins;
 import dev.kiln.compiler.BuiltinLinker;
 import dev.kiln.compiler.CompilationUnit;
@@ -17,5 +18,10 @@ public final class BuiltinsLinkerService implements BuiltinLinker {
     @Override
     public CompilationUnit link(byte[] guest, String guestName, CompileTimeBuiltins builtins) {
         return ModuleLinker.link(guest, guestName, builtins).toCompilationUnit(guest);
+    }
+
+    @Override
+    public CompilationUnit link(byte[] guest, String guestName, CompileTimeBuiltins builtins, CompileOptions options) {
+        return ModuleLinker.link(guest, guestName, builtins).toCompilationUnit(guest, options.spectreGuard());
     }
 }

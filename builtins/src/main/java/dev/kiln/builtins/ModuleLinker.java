@@ -47,7 +47,11 @@ import java.util.TreeMap;
  *     every direct call of it (that one included) is lowered in place by the translator
  *     ({@link Intrinsic#lowering()}), so the function only exists for {@code ref.func}, tables and
  *     exports;</li>
- * <li>the guest's exports and start function are the result's; builtins' exports are only for linking.</li>
+ * <li>the guest's exports are the result's; builtins' exports are only for linking;</li>
+ * <li>when builtins have start functions, the result's start function is a synthesized
+ *     {@code builtins::start} (after the intrinsic functions) that calls them, in the order the
+ *     builtins were given, and then the guest's own start function: each runs once per instance,
+ *     builtins first.</li>
  * </ul>
  * Index spaces of the result: imports first (the guest's kept ones, then each builtin's), then the
  * guest's definitions, then each builtin's, then the intrinsic functions; types, element segments and
@@ -60,21 +64,15 @@ import java.util.TreeMap;
  * and reason: builtins need the intrinsics namespace (exposeUnsafeIntrinsics); when builtins are
  * defined, the guest may not import that namespace; every import from it must be a known intrinsic,
  * a function, of exactly the intrinsic's type ({@link IntrinsicImports}); a guest import from a
- * builtin's name must be a function the builtin exports with exactly the imported type. Builtins may
- * not have memories (Kiln compiles one memory per module; host memory is reached through the
- * intrinsics) nor a start function. In raw mode (intrinsics exposed, no builtins) the guest itself is
+ * builtin's name must be a function the builtin exports with exactly the imported type. Builtins are
+ * ordinary Wasm: they may define globals, tables, element segments and a start function; a memory of
+ * their own needs multi-memory (Wasm 3.0), which Kiln does not support yet, so it is rejected with an
+ * error naming that feature (host memory is reached through the intrinsics). In raw mode (intrinsics exposed, no builtins) the guest itself is
  * trusted and may import the intrinsics.
  *
  * <p>Stateless and thread-safe.
  */
 public final class ModuleLinker {
-    /**
-     * The inlining budget of builtin functions, in IR instructions: a guest's call to a builtin
-     * function of at most this size that makes no call is always inlined (the guest default is
-     * {@link Inliner#MAX_CALLEE_INSTS}).
-     */
-    public static final int BUILTIN_INLINE_BUDGET = 256;
-
     private ModuleLinker() {
     }
 
@@ -88,18 +86,25 @@ public final class ModuleLinker {
     public record Linked(byte[] module, Map<Integer, Intrinsic> intrinsicFunctions, BitSet builtinFunctions) {
         /**
          * The unit for {@link dev.kiln.compiler.ModuleCompiler}: calls to intrinsic functions lowered
-         * in place, builtin functions inlined up to {@link #BUILTIN_INLINE_BUDGET}.
+         * in place, calls to builtin functions always inlined except on cold paths ({@link Inliner}).
          *
          * @param hashInput the bytes recorded as the artifact's input hash (the guest as given)
          */
         public CompilationUnit toCompilationUnit(byte[] hashInput) {
+            return toCompilationUnit(hashInput, true);
+        }
+
+        /**
+         * Like {@link #toCompilationUnit(byte[])}, with the checked intrinsics' Spectre guard on or off
+         * ({@link dev.kiln.abi.CompileOptions#spectreGuard()}).
+         */
+        public CompilationUnit toCompilationUnit(byte[] hashInput, boolean spectreGuard) {
             int n = intrinsicFunctions.isEmpty() ? 0 : Collections.max(intrinsicFunctions.keySet()) + 1;
             CallLowering[] lowering = new CallLowering[n];
-            intrinsicFunctions.forEach((f, in) -> lowering[f] = in.lowering());
+            intrinsicFunctions.forEach((f, in) -> lowering[f] = in.lowering(spectreGuard));
             BitSet builtins = (BitSet) builtinFunctions.clone();
             return new CompilationUnit(module, hashInput, f -> f >= 0 && f < n ? lowering[f] : null,
-                    f -> f >= 0 && f < n && lowering[f] != null ? 0
-                            : builtins.get(f) ? BUILTIN_INLINE_BUDGET : Inliner.MAX_CALLEE_INSTS);
+                    f -> f >= 0 && builtins.get(f) && !(f < n && lowering[f] != null));
         }
     }
 
@@ -161,11 +166,9 @@ public final class ModuleLinker {
                         + " (exposeUnsafeIntrinsics(\"unsafe-intrinsics\"), or --unsafe-intrinsics on the command line)");
             }
             if (u.m.memoryCount() > 0) {
-                throw new CompileException(b.label() + ": builtins may not define or import a memory (the guest's is"
-                        + " the only one; reach host memory through the unsafe intrinsics)");
-            }
-            if (u.m.start() >= 0) {
-                throw new CompileException(b.label() + ": builtins may not have a start function");
+                throw new CompileException(b.label() + ": a builtin's own memory needs multi-memory (the Wasm 3.0"
+                        + " multi-memory proposal), which Kiln does not support yet: the guest's memory is the"
+                        + " module's only one; reach host memory through the unsafe intrinsics");
             }
         }
         Unit guestUnit = units.get(0);
@@ -247,13 +250,29 @@ public final class ModuleLinker {
         for (Unit u : units) {
             u.maps = maps(u, stubs);
         }
+        // the start functions of the builtins run once per instance, in the order the builtins were
+        // given, before the guest's: one synthesized start function (type [] -> [], after the
+        // intrinsics' types) calls them in turn
+        List<Integer> starts = new ArrayList<>();
+        for (Unit u : units.subList(1, units.size())) {
+            if (u.m.start() >= 0) {
+                starts.add(u.maps.funcs()[u.m.start()]);
+            }
+        }
+        int startFunc = -1;
+        if (!starts.isEmpty()) {
+            if (guestUnit.m.start() >= 0) {
+                starts.add(guestUnit.maps.funcs()[guestUnit.m.start()]);
+            }
+            startFunc = funcs++;
+        }
 
         // ---- encode ----
         WasmWriter out = new WasmWriter();
         out.byte_(0).byte_('a').byte_('s').byte_('m').byte_(1).byte_(0).byte_(0).byte_(0);
 
         WasmWriter sec = new WasmWriter();
-        sec.u32(types + stubOrder.size());
+        sec.u32(types + stubOrder.size() + (startFunc >= 0 ? 1 : 0));
         for (Unit u : units) {
             for (FuncType t : u.m.types()) {
                 sec.funcType(t);
@@ -261,6 +280,9 @@ public final class ModuleLinker {
         }
         for (Intrinsic in : stubOrder) {
             sec.funcType(in.type());
+        }
+        if (startFunc >= 0) {
+            sec.funcType(new FuncType(List.of(), List.of()));
         }
         out.section(1, sec);
 
@@ -287,6 +309,9 @@ public final class ModuleLinker {
         }
         for (int i = 0; i < stubOrder.size(); i++) {
             sec.u32(stubTypeBase + i);
+        }
+        if (startFunc >= 0) {
+            sec.u32(stubTypeBase + stubOrder.size());
         }
         out.section(3, sec);
 
@@ -334,7 +359,9 @@ public final class ModuleLinker {
             out.section(7, sec);
         }
 
-        if (guestUnit.m.start() >= 0) {
+        if (startFunc >= 0) {
+            out.section(8, new WasmWriter().u32(startFunc));
+        } else if (guestUnit.m.start() >= 0) {
             out.section(8, new WasmWriter().u32(guestUnit.maps.funcs()[guestUnit.m.start()]));
         }
 
@@ -370,6 +397,14 @@ public final class ModuleLinker {
             f.byte_(0x10).u32(stubs.get(in)).byte_(0x0B);
             sec.u32(f.size()).bytes(f);
         }
+        if (startFunc >= 0) {
+            WasmWriter f = new WasmWriter().u32(0);
+            for (int start : starts) {
+                f.byte_(0x10).u32(start);
+            }
+            f.byte_(0x0B);
+            sec.u32(f.size()).bytes(f);
+        }
         out.section(10, sec);
 
         if (!guestUnit.m.data().isEmpty()) {
@@ -386,7 +421,7 @@ public final class ModuleLinker {
             out.section(11, sec);
         }
 
-        out.section(0, nameSection(units, stubOrder, stubs, ns));
+        out.section(0, nameSection(units, stubOrder, stubs, ns, startFunc));
         return new Linked(out.toByteArray(), Collections.unmodifiableMap(intrinsicFunctions), builtinFunctions);
     }
 
@@ -520,7 +555,7 @@ public final class ModuleLinker {
 
     /** The {@code name} custom section (spec §7.4) with function names only. */
     private static WasmWriter nameSection(List<Unit> units, List<Intrinsic> stubOrder, EnumMap<Intrinsic, Integer> stubs,
-            String ns) {
+            String ns, int startFunc) {
         TreeMap<Integer, String> names = new TreeMap<>();
         for (Unit u : units) {
             Map<Integer, String> exportNames = new LinkedHashMap<>();
@@ -547,6 +582,9 @@ public final class ModuleLinker {
         }
         for (Intrinsic in : stubOrder) {
             names.put(stubs.get(in), ns + "::" + in.wasmName());
+        }
+        if (startFunc >= 0) {
+            names.put(startFunc, "builtins::start");
         }
         WasmWriter sub = new WasmWriter().u32(names.size());
         names.forEach((f, n) -> sub.u32(f).name(n));

@@ -512,4 +512,71 @@ class BuiltinsTest {
             assertEquals(ha, buffers.register(a), "handles are reused");
         }
     }
+
+    @Test
+    void builtinsAreOrdinaryWasmWithGlobalsTablesAndAStartFunction() {
+        // a builtin with its own mutable global, initialised by its start function, and its own table
+        // of functions called indirectly; a second builtin with a start function of its own; both
+        // start functions run once per instance, in the order given, before the guest's
+        String counter = """
+                (module
+                  (global $count (mut i32) (i32.const 0))
+                  (global $log (mut i32) (i32.const 0))
+                  (type $op (func (param i32) (result i32)))
+                  (table 2 funcref)
+                  (elem (i32.const 0) $double $negate)
+                  (func $double (param i32) (result i32) (i32.add (local.get 0) (local.get 0)))
+                  (func $negate (param i32) (result i32) (i32.sub (i32.const 0) (local.get 0)))
+                  (func $init (global.set $count (i32.const 100))
+                    (global.set $log (i32.add (i32.mul (global.get $log) (i32.const 10)) (i32.const 1))))
+                  (start $init)
+                  (func (export "next") (result i32)
+                    (global.set $count (i32.add (global.get $count) (i32.const 1)))
+                    (global.get $count))
+                  (func (export "apply") (param i32 i32) (result i32)
+                    (call_indirect (type $op) (local.get 0) (local.get 1)))
+                  (func (export "log") (result i32) (global.get $log))
+                  (func (export "mark") (param i32)
+                    (global.set $log (i32.add (i32.mul (global.get $log) (i32.const 10)) (local.get 0)))))
+                """;
+        String second = """
+                (module
+                  (import "counter" "mark" (func $mark (param i32)))
+                  (func $init (call $mark (i32.const 2)))
+                  (start $init))
+                """;
+        Module m = builder().compileTimeBuiltin("counter", wat(counter)).compileTimeBuiltin("second", wat(second))
+                .compile(wat("""
+                        (module
+                          (import "counter" "next" (func $next (result i32)))
+                          (import "counter" "apply" (func $apply (param i32 i32) (result i32)))
+                          (import "counter" "log" (func $log (result i32)))
+                          (import "counter" "mark" (func $mark (param i32)))
+                          (func $start (call $mark (i32.const 3)))
+                          (start $start)
+                          (func (export "next") (result i32) (call $next))
+                          (func (export "apply") (param i32 i32) (result i32) (call $apply (local.get 0) (local.get 1)))
+                          (func (export "log") (result i32) (call $log)))
+                        """));
+        try (Store store = new Store(ENGINE)) {
+            Instance a = Instance.create(store, m);
+            Instance b = Instance.create(store, m);
+            assertEquals(123, a.func("log").call()[0].i32(), "builtins' start functions first, in order, then the guest's");
+            assertEquals(101, a.func("next").call()[0].i32());
+            assertEquals(102, a.func("next").call()[0].i32());
+            assertEquals(101, b.func("next").call()[0].i32(), "each instance has its own builtin globals");
+            assertEquals(14, a.func("apply").call(Val.i32(7), Val.i32(0))[0].i32());
+            assertEquals(-7, a.func("apply").call(Val.i32(7), Val.i32(1))[0].i32());
+            Trap t = assertThrows(Trap.class, () -> a.func("apply").call(Val.i32(7), Val.i32(2)));
+            assertTrue(t.getMessage().contains("undefined element"), t.getMessage());
+        }
+    }
+
+    @Test
+    void aBuiltinMemoryNamesTheMissingFeature() {
+        CompileException e = assertThrows(CompileException.class, () -> builder()
+                .compileTimeBuiltin("mem", wat("(module (memory 1) (func (export \"f\")))"))
+                .compile(wat("(module (import \"mem\" \"f\" (func)))")));
+        assertTrue(e.getMessage().contains("builtin \"mem\": a builtin's own memory needs multi-memory"), e.getMessage());
+    }
 }

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
  * {@code kiln run} as a Picocli mixin: {@code --unsafe-intrinsics NAME} exposes the unsafe
  * native-memory intrinsics under the import module NAME, {@code --builtin [NAME=]FILE} (repeatable)
  * links the builtin module FILE into the guest, satisfying its imports from NAME (default: FILE's
- * name without extension, {@code host.wat -> host}). Both are unsafe: builtins are trusted code.
+ * name without extension, {@code host.wat -> host}), {@code --no-spectre-guard} drops the Spectre guard
+ * of checked intrinsics. All are unsafe: builtins are trusted code.
  * Not thread-safe (filled in by Picocli).
  */
 final class BuiltinOptions {
@@ -29,9 +30,24 @@ final class BuiltinOptions {
                     + " needs --unsafe-intrinsics.")
     List<String> builtins = new ArrayList<>();
 
-    /** Whether neither option was given (an ordinary compilation). */
+    @Option(names = "--no-spectre-guard",
+            description = "UNSAFE: compile the checked native-memory intrinsics of builtins without their Spectre"
+                    + " guard (the conditional move that nulls an out-of-bounds address under misspeculation);"
+                    + " the bounds check stays. For trusted code only.")
+    boolean noSpectreGuard;
+
+    /** Whether neither --unsafe-intrinsics nor --builtin was given (an ordinary compilation). */
     boolean isEmpty() {
         return intrinsics == null && builtins.isEmpty();
+    }
+
+    /** {@code engine}, or an engine like it compiling without the Spectre guard when {@code --no-spectre-guard}. */
+    Engine engine(Engine engine) {
+        if (!noSpectreGuard) {
+            return engine;
+        }
+        return Engine.builder().stackBudget(engine.stackBudget())
+                .compileOptions(engine.compileOptions().withSpectreGuard(false)).build();
     }
 
     /**
@@ -52,7 +68,7 @@ final class BuiltinOptions {
      * @see #compile(Engine, Path)
      */
     Module compile(Engine engine, Path file, dev.kiln.abi.CompileProgress progress) throws IOException {
-        Module.Builder b = Module.builder(engine).progress(progress);
+        Module.Builder b = Module.builder(engine(engine)).progress(progress);
         if (intrinsics != null) {
             b.exposeUnsafeIntrinsics(intrinsics);
         }

@@ -87,6 +87,11 @@ final class RunCommand extends KilnCommand {
     @picocli.CommandLine.Mixin
     BuiltinOptions builtins = new BuiltinOptions(); // --unsafe-intrinsics, --builtin (compile-time builtins)
 
+    @Option(names = "--store-data", paramLabel = "SIZE",
+            description = "Give the store SIZE bytes of zeroed store data (suffixes k, m: KiB, MiB), whose address"
+                    + " the store-data-address intrinsic returns to compile-time builtins. Default: none (address 0).")
+    String storeData;
+
     @picocli.CommandLine.Mixin
     CacheOptions cache = new CacheOptions(); // --no-cache, --cache-dir, -C cache=...
 
@@ -179,7 +184,10 @@ final class RunCommand extends KilnCommand {
             argv.addAll(args);
         }
         StoreLimits limits = limits(links.wasmOptions);
-        try (WasiContext wasi = wasi(argv); Store store = new Store(module.engine()).limits(limits)) {
+        long dataBytes = storeData == null ? 0 : parseSize("--store-data", storeData);
+        try (WasiContext wasi = wasi(argv); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+                Store store = new Store(module.engine(), dataBytes == 0 ? java.lang.foreign.MemorySegment.NULL
+                        : arena.allocate(dataBytes, 16)).limits(limits)) {
             Linker linker = wasi.define(store, new Linker());
             links.define(store, linker, module, err(), allowPrecompiled);
             Instance instance;
@@ -262,6 +270,34 @@ final class RunCommand extends KilnCommand {
             case "n", "no", "false" -> false;
             default -> throw new NumberFormatException(value);
         };
+    }
+
+    /**
+     * A size in bytes: decimal digits, optionally followed by {@code k} (KiB) or {@code m} (MiB),
+     * at most 1 GiB.
+     *
+     * @throws KilnException (usage) naming {@code option} for anything else
+     */
+    static long parseSize(String option, String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        if (t.endsWith("k")) {
+            unit = 1024;
+        } else if (t.endsWith("m")) {
+            unit = 1024 * 1024;
+        }
+        String digits = unit == 1 ? t : t.substring(0, t.length() - 1);
+        long n;
+        try {
+            n = Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 0 || digits.startsWith("+") || n > (1L << 30) / unit) {
+            throw KilnException.usage(option + " " + text + ": expected a size in bytes up to 1 GiB"
+                    + " (decimal, optionally with suffix k or m)");
+        }
+        return n * unit;
     }
 
     private static String exportList(Module module) {

@@ -1,6 +1,7 @@
 package dev.kiln.compiler;
 
 import dev.kiln.abi.CompileException;
+import dev.kiln.abi.CompileOptions;
 import dev.kiln.abi.CompileTimeBuiltins;
 
 /**
@@ -21,4 +22,15 @@ public interface BuiltinLinker {
      *                          broken; the message names the module, field and reason
      */
     CompilationUnit link(byte[] guest, String guestName, CompileTimeBuiltins builtins);
+
+    /**
+     * Links like {@link #link(byte[], String, CompileTimeBuiltins)} for compiling with
+     * {@code options}: the lowering of checked intrinsics follows {@link CompileOptions#spectreGuard()}.
+     * The default ignores the options (the guard stays on).
+     *
+     * @throws CompileException as {@link #link(byte[], String, CompileTimeBuiltins)}
+     */
+    default CompilationUnit link(byte[] guest, String guestName, CompileTimeBuiltins builtins, CompileOptions options) {
+        return link(guest, guestName, builtins);
+    }
 }

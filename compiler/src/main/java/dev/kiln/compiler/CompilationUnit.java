@@ -3,7 +3,7 @@ package dev.kiln.compiler;
 import dev.kiln.compiler.opt.Inliner;
 import dev.kiln.compiler.translate.CallLowering;
 import java.util.function.IntFunction;
-import java.util.function.IntUnaryOperator;
+import java.util.function.IntPredicate;
 
 /**
  * A module ready for {@link ModuleCompiler#compile(CompilationUnit, String, dev.kiln.abi.CompileOptions)}
@@ -15,13 +15,14 @@ import java.util.function.IntUnaryOperator;
  * @param hashInput     the bytes whose SHA-256 the artifact records as its input (the guest as given)
  * @param intrinsics    for a funcidx, how a direct call to it is lowered in place, or {@code null}
  *                      for an ordinary call; must be a pure function
- * @param inlineBudget  for a funcidx, the largest size in IR instructions at which a direct call to it
- *                      is inlined (0: never); {@link #plain} uses {@link Inliner#MAX_CALLEE_INSTS}
+ * @param alwaysInline  whether direct calls to a funcidx are inlined regardless of the cost model
+ *                      (compile-time builtins; cold call sites excepted, see {@link Inliner}); must
+ *                      be a pure function; {@link #plain} marks none
  */
 public record CompilationUnit(byte[] module, byte[] hashInput, IntFunction<CallLowering> intrinsics,
-                              IntUnaryOperator inlineBudget) {
+                              IntPredicate alwaysInline) {
     /** An ordinary module: no intrinsics, the default inlining policy. */
     public static CompilationUnit plain(byte[] module) {
-        return new CompilationUnit(module, module, f -> null, f -> Inliner.MAX_CALLEE_INSTS);
+        return new CompilationUnit(module, module, f -> null, f -> false);
     }
 }

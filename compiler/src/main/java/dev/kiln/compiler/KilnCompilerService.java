@@ -72,7 +72,7 @@ public final class KilnCompilerService implements CompilerService {
         BuiltinLinker linker = ServiceLoader.load(BuiltinLinker.class, KilnCompilerService.class.getClassLoader())
                 .findFirst().orElseThrow(() -> new CompileException("compile-time builtins and unsafe intrinsics need"
                         + " kiln-builtins on the class or module path"));
-        CompilationUnit unit = linker.link(input, inputName, builtins);
+        CompilationUnit unit = linker.link(input, inputName, builtins, options);
         return compiler.compile(unit, inputName, options, progress);
     }
 }

@@ -9,7 +9,10 @@ import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.elf.ElfWriter;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.Verifier;
-import dev.kiln.compiler.opt.DeadCodeElimination;
+import dev.kiln.compiler.opt.CallGraph;
+import dev.kiln.compiler.opt.Inliner;
+import dev.kiln.compiler.opt.InvariantLoads;
+import dev.kiln.compiler.opt.Pipeline;
 import dev.kiln.compiler.text.Wat;
 import dev.kiln.compiler.translate.FunctionTranslator;
 import dev.kiln.compiler.wasm.Export;
@@ -282,6 +285,14 @@ public final class ModuleCompiler {
         return elf.toByteArray();
     }
 
+    /**
+     * Translates, optimizes and generates code for every defined function. Translation runs first for
+     * all functions; then the call graph's strongly connected components (Tarjan) are optimized
+     * bottom-up, each after every component it calls, so the inliner reads callees that are final
+     * (their own calls already inlined, see {@link Inliner}); code generation follows each function's
+     * optimization. Independent components run in parallel; the decisions depend only on the IR, so
+     * the result does not depend on the order in which workers finish.
+     */
     private List<CompiledCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,
             CompileOptions options, int imported, int defined, CompileProgress progress) {
         int parallelism = options.parallelism() == 0 ? Runtime.getRuntime().availableProcessors() : options.parallelism();
@@ -289,24 +300,13 @@ public final class ModuleCompiler {
         for (int i = 0; i < defined; i++) {
             bytesTotal += bodySize(module, i);
         }
-        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicLong bytesDone = new java.util.concurrent.atomic.AtomicLong();
         long total = bytesTotal;
-        java.util.function.IntFunction<CompiledCode> one = i -> {
-            CompiledCode c = compileFunction(unit, module, bytes, env, options, imported + i);
-            long b = bytesDone.addAndGet(bodySize(module, i));
-            progress.functionsCompiled(done.incrementAndGet(), defined, b, total);
-            return c;
-        };
-        if (parallelism <= 1 || defined <= 1) {
-            List<CompiledCode> out = new ArrayList<>(defined);
-            for (int i = 0; i < defined; i++) {
-                out.add(one.apply(i));
-            }
-            return out;
-        }
-        ForkJoinPool pool = new ForkJoinPool(parallelism);
+        java.util.concurrent.atomic.AtomicInteger compiled = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong bytesDone = new java.util.concurrent.atomic.AtomicLong();
+        ForkJoinPool pool = parallelism <= 1 || defined <= 1 ? null : new ForkJoinPool(parallelism);
+        InvariantLoads invariants = invariantLoads(module, env.vmctx());
         try {
+            IrFunction[] ir = new IrFunction[defined];
             // largest bodies first (longest-processing-time scheduling): a big function submitted last
             // would leave the other workers idle at the end
             Integer[] order = new Integer[defined];
@@ -314,20 +314,78 @@ public final class ModuleCompiler {
                 order[i] = i;
             }
             java.util.Arrays.sort(order, (x, y) -> Integer.compare(bodySize(module, y), bodySize(module, x)));
-            List<Future<CompiledCode>> futures = new ArrayList<>(java.util.Collections.nCopies(defined, null));
-            for (int i : order) {
-                futures.set(i, pool.submit(() -> one.apply(i)));
+            List<Future<?>> translations = new ArrayList<>(java.util.Collections.nCopies(defined, null));
+            for (int n = 0; n < defined; n++) {
+                int i = pool == null ? n : order[n]; // one worker: funcidx order, so the first invalid one is reported
+                Runnable translate = () -> {
+                    int funcIndex = imported + i;
+                    IrFunction f = FunctionTranslator.translate(module, bytes, funcIndex,
+                            symbolName(funcIndex, module.functionName(funcIndex)), env.vmctx(), unit.intrinsics());
+                    if (options.verifyIr()) {
+                        Verifier.verify(f);
+                    }
+                    invariants.mark(f);
+                    ir[i] = f;
+                };
+                if (pool == null) {
+                    translate.run();
+                } else {
+                    translations.set(i, pool.submit(translate));
+                }
             }
-            List<CompiledCode> out = new ArrayList<>(defined);
-            for (Future<CompiledCode> f : futures) {
-                out.add(f.get());
+            if (pool != null) {
+                for (Future<?> f : translations) {
+                    f.get(); // in funcidx order: the first invalid function is the one reported
+                }
             }
-            return out;
+
+            CallGraph graph = CallGraph.of(ir, imported);
+            CompiledCode[] code = new CompiledCode[defined];
+            java.util.function.IntConsumer compileComponent = c -> {
+                for (int i : graph.members(c)) {
+                    IrFunction f = ir[i];
+                    Inliner.Policy policy = new Inliner.Policy(callee -> {
+                        int k = callee - imported;
+                        // never into a cycle, and no copy of a recursive function (one level of it
+                        // rarely pays, and only an always-inlined builtin may ask for it)
+                        return k >= 0 && k < defined && graph.component(k) != c
+                                && (!graph.recursive(k) || unit.alwaysInline().test(callee)) ? ir[k] : null;
+                    }, unit.alwaysInline(), imported);
+                    Pipeline.optimize(f, policy, options.verifyIr());
+                    code[i] = backend.compileFunction(f, env);
+                    long b = bytesDone.addAndGet(bodySize(module, i));
+                    progress.functionsCompiled(compiled.incrementAndGet(), defined, b, total);
+                }
+            };
+            if (pool == null) {
+                for (int c = 0; c < graph.components(); c++) {
+                    compileComponent.accept(c);
+                }
+            } else {
+                // components come callees first: each starts when the components it calls are done
+                java.util.concurrent.CompletableFuture<?>[] done = new java.util.concurrent.CompletableFuture<?>[graph.components()];
+                for (int c = 0; c < graph.components(); c++) {
+                    int component = c;
+                    int[] deps = graph.calledComponents(c);
+                    java.util.concurrent.CompletableFuture<?>[] before = new java.util.concurrent.CompletableFuture<?>[deps.length];
+                    for (int d = 0; d < deps.length; d++) {
+                        before[d] = done[deps[d]];
+                    }
+                    done[c] = java.util.concurrent.CompletableFuture.allOf(before)
+                            .thenRunAsync(() -> compileComponent.accept(component), pool);
+                }
+                java.util.concurrent.CompletableFuture.allOf(done).join();
+            }
+            return List.of(code);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CompileException("compilation interrupted", e);
-        } catch (ExecutionException e) {
+        } catch (ExecutionException | java.util.concurrent.CompletionException e) {
             Throwable c = e.getCause();
+            while ((c instanceof java.util.concurrent.CompletionException || c instanceof ExecutionException)
+                    && c.getCause() != null) {
+                c = c.getCause();
+            }
             if (c instanceof RuntimeException re) {
                 throw re;
             }
@@ -336,48 +394,34 @@ public final class ModuleCompiler {
             }
             throw new CompileException("compilation failed: " + c, c);
         } finally {
-            pool.shutdown();
+            if (pool != null) {
+                pool.shutdown();
+            }
         }
+    }
+
+    /** The alias facts of the module's VMContext ({@link InvariantLoads}). */
+    private static InvariantLoads invariantLoads(WasmModule module, VMContextLayout layout) {
+        List<Boolean> importedMutable = new ArrayList<>();
+        for (var imp : module.imports()) {
+            if (imp.desc() instanceof dev.kiln.compiler.wasm.GlobalType g) {
+                importedMutable.add(g.mutable());
+            }
+        }
+        boolean[] imported = new boolean[importedMutable.size()];
+        for (int i = 0; i < imported.length; i++) {
+            imported[i] = importedMutable.get(i);
+        }
+        boolean[] defined = new boolean[module.globals().size()];
+        for (int i = 0; i < defined.length; i++) {
+            defined[i] = module.globals().get(i).type().mutable();
+        }
+        return new InvariantLoads(layout, imported, defined);
     }
 
     private static int bodySize(WasmModule module, int definedIndex) {
         var body = module.code().get(definedIndex);
         return body.codeEnd() - body.bodyStart();
-    }
-
-    private CompiledCode compileFunction(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,
-            CompileOptions options, int funcIndex) {
-        String name = symbolName(funcIndex, module.functionName(funcIndex));
-        IrFunction ir = FunctionTranslator.translate(module, bytes, funcIndex, name, env.vmctx(), unit.intrinsics());
-        if (options.verifyIr()) {
-            Verifier.verify(ir);
-        }
-        // small leaf callees are translated again here (cheap, and private to this thread) for inlining
-        java.util.Map<Integer, IrFunction> callees = new java.util.HashMap<>();
-        dev.kiln.compiler.opt.Pipeline.optimize(ir, callee -> callees.computeIfAbsent(callee, c -> {
-            int imported = module.importedFunctionCount();
-            int budget = unit.inlineBudget().applyAsInt(c);
-            if (c < imported || budget <= 0) {
-                return null;
-            }
-            var body = module.code().get(c - imported);
-            // bytes of Wasm per IR instruction: about 5 (96 bytes for the default 20 instructions)
-            int maxBytes = budget <= dev.kiln.compiler.opt.Inliner.MAX_CALLEE_INSTS ? 96 : budget * 5;
-            if (body.codeEnd() - body.codeStart() > maxBytes) {
-                return null;
-            }
-            IrFunction g;
-            try {
-                g = FunctionTranslator.translate(module, bytes, c, symbolName(c, module.functionName(c)), env.vmctx(),
-                        unit.intrinsics());
-            } catch (CompileException e) {
-                return null; // reported when that function itself is compiled
-            }
-            dev.kiln.compiler.opt.Simplifier.run(g);
-            DeadCodeElimination.run(g);
-            return g;
-        }), unit.inlineBudget(), options.verifyIr());
-        return backend.compileFunction(ir, env);
     }
 
     /**

@@ -154,20 +154,35 @@ public enum Intrinsic {
         return Arrays.stream(values()).map(Intrinsic::wasmName).collect(Collectors.joining(", "));
     }
 
-    /** How a call to this intrinsic is lowered in place (see the class comment). Thread-safe. */
+    /** How a call to this intrinsic is lowered in place (see the class comment), Spectre guard on. Thread-safe. */
     public CallLowering lowering() {
-        return this::lower;
+        return lowering(true);
     }
 
-    private List<Value> lower(Block b, List<Value> args) {
+    /**
+     * How a call to this intrinsic is lowered in place (see the class comment). Thread-safe.
+     *
+     * @param spectreGuard whether a checked access also nulls its address on the out-of-bounds side
+     *                     (see {@link #checkedIndex}); off only for trusted code
+     *                     ({@code CompileOptions#spectreGuard()})
+     */
+    public CallLowering lowering(boolean spectreGuard) {
+        return (b, args) -> lower(b, args, spectreGuard);
+    }
+
+    private List<Value> lower(Block b, List<Value> args, boolean spectreGuard) {
         int aux = width | Op.NATIVE;
         IrType valueType = width == 8 ? IrType.I64 : IrType.I32;
         switch (kind) {
             case STORE_DATA -> {
-                Value sctx = b.append1(Op.VMCTX_LOAD, IrType.I64, VMContextLayout.STORE_CONTEXT);
+                // neither the store context pointer nor the store data address changes while a call is
+                // active (Store.setData refuses then): both loads are invariant, so GVN and LICM may
+                // merge and hoist them across calls and stores
+                Value sctx = b.append(Op.VMCTX_LOAD, List.of(), VMContextLayout.STORE_CONTEXT, null, null,
+                        List.of(IrType.I64)).withAux(Op.INVARIANT).result();
                 Value zero = b.append1(Op.ICONST, IrType.I64, 0);
                 Value data = b.append(Op.LOAD, List.of(sctx, zero), VMStoreContext.STORE_DATA, null, null,
-                        List.of(IrType.I64)).withAux(8 | Op.NATIVE).result();
+                        List.of(IrType.I64)).withAux(8 | Op.NATIVE | Op.INVARIANT).result();
                 return List.of(data);
             }
             case LOAD -> {
@@ -181,12 +196,12 @@ public enum Intrinsic {
                 return List.of();
             }
             case CHECKED_LOAD -> {
-                Value index = checkedIndex(b, args.get(0), args.get(1), args.get(2));
+                Value index = checkedIndex(b, args.get(0), args.get(1), args.get(2), spectreGuard);
                 return List.of(b.append(Op.LOAD, List.of(args.get(0), index), 0, null, null, List.of(valueType))
                         .withAux(aux).result());
             }
             case CHECKED_STORE -> {
-                Value index = checkedIndex(b, args.get(0), args.get(1), args.get(2));
+                Value index = checkedIndex(b, args.get(0), args.get(1), args.get(2), spectreGuard);
                 b.append(Op.STORE, List.of(args.get(0), index, args.get(3)), 0, null, null, List.of()).withAux(aux);
                 return List.of();
             }
@@ -202,9 +217,10 @@ public enum Intrinsic {
      * decides both the trap ({@code trapif.uge offset, limit}) and the guard: the index returned is
      * {@code offset >= limit ? -base : offset}, so {@code base + index} is the null address on the
      * out-of-bounds side; {@code limit} and {@code -base} depend on the operands that are
-     * loop-invariant in a typical loop, so they are computed once, before it.
+     * loop-invariant in a typical loop, so they are computed once, before it. Without the guard
+     * (trusted code) the index is the offset itself.
      */
-    private Value checkedIndex(Block b, Value base, Value offset, Value length) {
+    private Value checkedIndex(Block b, Value base, Value offset, Value length, boolean spectreGuard) {
         Value limit = length;
         if (width > 1) {
             Value minus = b.append1(Op.ISUB, IrType.I64, 0, length, b.append1(Op.ICONST, IrType.I64, width - 1));
@@ -213,6 +229,9 @@ public enum Intrinsic {
             limit = b.append1(Op.SELECT, IrType.I64, 0, tooShort, b.append1(Op.ICONST, IrType.I64, 0), minus);
         }
         b.append(Op.TRAPIF, List.of(offset, limit), TrapCode.MEMORY_OUT_OF_BOUNDS.code(), Cond.UGE, null, List.of());
+        if (!spectreGuard) {
+            return offset;
+        }
         Value oob = b.append(Op.ICMP, List.of(offset, limit), 0, Cond.UGE, null, List.of(IrType.I32)).result();
         // base + (0 - base) = the null address: the guard selects the index, so the access keeps the
         // [base + index] addressing mode and the negation (loop-invariant) is computed once

@@ -22,60 +22,86 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
- * Disassembly golden test of code compiled with compile-time builtins (the Cranelift filetests
- * idea, DESIGN §5): {@code src/test/resources/golden/host-buffer-loop.wat} holds the guest, the
- * builtins it is compiled with (in {@code ;; builtin NAME:} comment blocks, or
- * {@code HostBuffers.builtin()}) and, after {@code ;; ---- expected ----}, the normalised
- * {@code objdump -d -M intel} listing of each exported guest function (addresses dropped, branch
- * targets inside the function as labels {@code .L0}, ...). Run with
- * {@code -Dkiln.golden.update=true} to rewrite the expectation after a reviewed change.
+ * Disassembly golden tests of code compiled with compile-time builtins (the Cranelift filetests
+ * idea, DESIGN §5): each {@code src/test/resources/golden/*.wat} holds a guest, the builtins it is
+ * compiled with (in {@code ;; builtin NAME:} comment blocks, or {@code HostBuffers.builtin()}),
+ * optional {@code ;; option: no-spectre-guard}, one {@code ;; check FUNC: key=N ...} line per
+ * exported guest function to list and, after {@code ;; ---- expected ----}, the normalised
+ * {@code objdump -d -M intel} listing of each such function (addresses dropped, branch targets inside
+ * the function as labels {@code .L0}, ...). Run with {@code -Dkiln.golden.update=true} to rewrite the
+ * expectations after a reviewed change.
  *
- * <p>Independently of the exact listing, each function's innermost loop (from the target of its
- * backward branch to that branch) must contain no call and exactly one memory read: the element.
- * Skipped when objdump (binutils) is not installed.
+ * <p>Independently of the exact listing, the check line's counts must hold: {@code calls} in the
+ * whole function, and in its innermost loop (from the target of its last backward branch to that
+ * branch) {@code loop-calls}, {@code loop-loads} (instructions that read memory) and
+ * {@code loop-compares} ({@code cmp} and {@code test}). Skipped when objdump (binutils) is not
+ * installed.
  */
 class GoldenDisassemblyTest {
     private static final String MARKER = ";; ---- expected ----";
-    private static final Path FILE = Path.of("src", "test", "resources", "golden", "host-buffer-loop.wat");
+    private static final Path DIR = Path.of("src", "test", "resources", "golden");
 
-    @Test
-    void guestLoopOverHostBufferIsOneLoadPerElement() throws IOException, InterruptedException {
+    @TestFactory
+    List<DynamicTest> goldenFiles() throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        try (var files = Files.list(DIR)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".wat")).sorted().toList()) {
+                tests.add(DynamicTest.dynamicTest(f.getFileName().toString(), () -> check(f)));
+            }
+        }
+        assertTrue(!tests.isEmpty(), "no golden files in " + DIR);
+        return tests;
+    }
+
+    private static void check(Path file) throws IOException, InterruptedException {
         assumeTrue(objdumpAvailable(), "objdump (binutils) not installed; skipping the golden disassembly test");
-        String all = Files.readString(FILE);
+        String all = Files.readString(file);
         int at = all.indexOf(MARKER);
         String source = at < 0 ? all : all.substring(0, at);
         CompileTimeBuiltins builtins = builtins(source);
-        byte[] artifact = new KilnCompilerService().compile(source.getBytes(StandardCharsets.UTF_8), FILE.toString(),
-                CompileOptions.defaults().withVerifyIr(true), builtins);
-        ElfFile elf = ElfReader.parse(artifact, FILE.toString());
+        CompileOptions options = CompileOptions.defaults().withVerifyIr(true)
+                .withSpectreGuard(!source.contains(";; option: no-spectre-guard"));
+        byte[] artifact = new KilnCompilerService().compile(source.getBytes(StandardCharsets.UTF_8), file.toString(),
+                options, builtins);
+        ElfFile elf = ElfReader.parse(artifact, file.toString());
         Map<String, List<String[]>> listing = disassemble(artifact, elf);
 
         StringBuilder expected = new StringBuilder();
-        for (String fn : List.of("sum_u32", "sum_bytes")) {
-            String symbol = listing.keySet().stream().filter(s -> s.endsWith("::" + fn)).findFirst().orElseThrow();
+        Matcher checks = Pattern.compile("(?m)^;; check ([A-Za-z0-9_-]+):(.*)$").matcher(source);
+        int functions = 0;
+        while (checks.find()) {
+            String fn = checks.group(1);
+            String symbol = listing.keySet().stream().filter(s -> s.endsWith("::" + fn)).findFirst()
+                    .orElseThrow(() -> new AssertionError(file + ": no function " + fn));
             List<String[]> insns = listing.get(symbol);
-            List<String> lines = normalise(insns);
             expected.append(";; ").append(symbol).append(":\n");
-            for (String l : lines) {
+            for (String l : normalise(insns)) {
                 expected.append(";;").append(l.startsWith(".") ? " " : "   ").append(l).append('\n');
             }
-            checkLoop(symbol, insns);
+            checkCounts(file.getFileName() + ": " + symbol, insns, checks.group(2));
+            functions++;
         }
+        assertTrue(functions > 0, file + " has no ;; check lines");
         String actual = expected.toString();
         if (Boolean.getBoolean("kiln.golden.update")) {
-            Files.writeString(FILE, source.stripTrailing() + "\n\n" + MARKER + "\n" + actual);
+            Files.writeString(file, source.stripTrailing() + "\n\n" + MARKER + "\n" + actual);
             return;
         }
-        assertTrue(at >= 0, "no expectation in " + FILE + "; run with -Dkiln.golden.update=true");
+        assertTrue(at >= 0, "no expectation in " + file + "; run with -Dkiln.golden.update=true");
         assertEquals(all.substring(at + MARKER.length()).strip(), actual.strip(),
-                "disassembly changed; review it and run with -Dkiln.golden.update=true");
+                file + ": disassembly changed; review it and run with -Dkiln.golden.update=true");
     }
 
-    /** The innermost loop of the function has no call and exactly one memory read. */
-    private static void checkLoop(String symbol, List<String[]> insns) {
+    /** Checks the {@code key=N} counts of a check line (see the class comment). */
+    private static void checkCounts(String what, List<String[]> insns, String spec) {
+        int calls = 0;
+        for (String[] in : insns) {
+            calls += in[1].startsWith("call") ? 1 : 0;
+        }
         long bestFrom = -1;
         int bestTo = -1;
         for (int i = 0; i < insns.size(); i++) {
@@ -89,16 +115,18 @@ class GoldenDisassemblyTest {
                 }
             }
         }
-        assertTrue(bestTo >= 0, symbol + " has no loop");
+        int loopCalls = 0;
         int loads = 0;
+        int compares = 0;
         StringBuilder body = new StringBuilder();
         for (String[] in : insns) {
             long addr = Long.parseLong(in[0], 16);
-            if (addr < bestFrom || addr > Long.parseLong(insns.get(bestTo)[0], 16)) {
+            if (bestTo < 0 || addr < bestFrom || addr > Long.parseLong(insns.get(bestTo)[0], 16)) {
                 continue;
             }
             body.append(in[1]).append(' ').append(in[2]).append('\n');
-            assertTrue(!in[1].startsWith("call"), symbol + ": the loop makes a call:\n" + body);
+            loopCalls += in[1].startsWith("call") ? 1 : 0;
+            compares += in[1].equals("cmp") || in[1].equals("test") ? 1 : 0;
             int comma = in[2].indexOf(',');
             String source = comma < 0 ? in[2] : in[2].substring(comma + 1);
             boolean reads = source.contains("PTR [") || (comma >= 0 && in[2].substring(0, comma).contains("PTR [")
@@ -107,7 +135,21 @@ class GoldenDisassemblyTest {
                 loads++;
             }
         }
-        assertEquals(1, loads, symbol + ": the loop should read memory once per element:\n" + body);
+        for (String kv : spec.trim().split("\\s+")) {
+            String[] p = kv.split("=");
+            int want = Integer.parseInt(p[1]);
+            int have = switch (p[0]) {
+                case "calls" -> calls;
+                case "loop-calls" -> loopCalls;
+                case "loop-loads" -> loads;
+                case "loop-compares" -> compares;
+                default -> throw new AssertionError("unknown check " + p[0]);
+            };
+            if (!p[0].equals("calls")) {
+                assertTrue(bestTo >= 0, what + " has no loop");
+            }
+            assertEquals(want, have, what + ": " + p[0] + "; the loop:\n" + body);
+        }
     }
 
     private static final Pattern TARGET = Pattern.compile("^([0-9a-f]+) <.*>$");

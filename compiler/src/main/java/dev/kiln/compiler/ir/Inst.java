@@ -17,6 +17,7 @@ public final class Inst {
     private final long imm;
     private final Cond cond;
     private int aux;
+    private int inlineSite;
     private Block block;
 
     Inst(Op op, List<Value> args, long imm, Cond cond, List<BlockCall> targets) {
@@ -68,6 +69,21 @@ public final class Inst {
     /** A second immediate: the access width and signedness of {@link Op#LOAD}/{@link Op#STORE}. */
     public int aux() {
         return aux;
+    }
+
+    /**
+     * Where this instruction came from when it was inlined: 0 for the function's own code, else an
+     * index into {@link IrFunction#inlineSites()} plus one, the innermost inlined call it was copied
+     * from (see {@link IrFunction.InlineSite}); for backtraces through inlined frames.
+     */
+    public int inlineSite() {
+        return inlineSite;
+    }
+
+    /** Sets {@link #inlineSite()}; returns this instruction. */
+    public Inst withInlineSite(int site) {
+        this.inlineSite = site;
+        return this;
     }
 
     /** Sets {@link #aux()}; returns this instruction. */

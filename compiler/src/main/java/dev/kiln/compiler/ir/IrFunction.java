@@ -14,6 +14,7 @@ public final class IrFunction {
     private final String name;
     private final FuncType signature;
     private final List<Block> blocks = new ArrayList<>();
+    private final List<InlineSite> inlineSites = new ArrayList<>();
     private int nextValue;
     private int nextBlock;
 
@@ -26,6 +27,30 @@ public final class IrFunction {
         this.funcIndex = funcIndex;
         this.name = name;
         this.signature = signature;
+    }
+
+    /**
+     * One inlined call: instructions copied from function {@code funcIndex} into this one carry
+     * (through {@link Inst#inlineSite()}) the number of this record, and {@code parent} is the site of
+     * the call that was inlined (0: a call in this function's own code, else the number of the
+     * enclosing inlined call). Walking parents from an instruction's site gives its inlined frames,
+     * innermost first, for a backtrace.
+     */
+    public record InlineSite(int funcIndex, int parent) {
+    }
+
+    /** The inlined calls of this function; site {@code n} is element {@code n - 1}. */
+    public List<InlineSite> inlineSites() {
+        return java.util.Collections.unmodifiableList(inlineSites);
+    }
+
+    /** Records an inlined call (see {@link InlineSite}); returns its site number (1 for the first). */
+    public int addInlineSite(int funcIndex, int parent) {
+        if (parent < 0 || parent > inlineSites.size()) {
+            throw new IllegalArgumentException("no inline site " + parent);
+        }
+        inlineSites.add(new InlineSite(funcIndex, parent));
+        return inlineSites.size();
     }
 
     /** The Wasm funcidx. */

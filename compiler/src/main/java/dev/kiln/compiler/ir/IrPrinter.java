@@ -93,11 +93,12 @@ public final class IrPrinter {
                 first = false;
             }
             case VMCTX_LOAD -> {
-                sb.append(" vmctx+").append(inst.imm());
+                sb.append((inst.aux() & Op.INVARIANT) != 0 ? " invariant" : "").append(" vmctx+").append(inst.imm());
                 first = false;
             }
             case LOAD, STORE -> {
-                sb.append((inst.aux() & Op.NATIVE) != 0 ? " native" : "").append((inst.aux() & 16) != 0 ? " s" : " u").append((inst.aux() & 0xF) * 8).append(" +").append(inst.imm());
+                sb.append((inst.aux() & Op.INVARIANT) != 0 ? " invariant" : "")
+                        .append((inst.aux() & Op.NATIVE) != 0 ? " native" : "").append((inst.aux() & 16) != 0 ? " s" : " u").append((inst.aux() & 0xF) * 8).append(" +").append(inst.imm());
                 first = false;
             }
             case TRAPIF -> {

@@ -179,6 +179,18 @@ public enum Op {
      */
     public static final int NATIVE = 32;
 
+    /**
+     * Flag in the {@link Inst#aux()} of a {@link #VMCTX_LOAD} or {@link #LOAD}: the location read never
+     * changes while the function runs (no store, call, {@code memory.grow} or host re-entry changes it)
+     * and reading it cannot fault, so the load is as pure as arithmetic on its operands: GVN merges it
+     * across calls and stores, LICM hoists it from anywhere in a loop. Set for the VMContext fields fixed
+     * at instantiation (the store context pointer, the base address of a memory, which never moves, and
+     * the addresses of imported memories' definitions and imported globals' slots; see
+     * {@code opt.InvariantLoads}) and for the store-data address in the store context, which
+     * {@code Store.setData} may not change while a call is active. Backends ignore it.
+     */
+    public static final int INVARIANT = 64;
+
     private final int flags;
 
     Op(int flags) {
@@ -195,7 +207,11 @@ public enum Op {
         return (flags & (Flags.EFFECT | Flags.TRAPS | Flags.TERMINATOR)) != 0;
     }
 
-    /** Whether the result depends on memory that stores or calls may change (loads). */
+    /**
+     * Whether the result depends on state that stores, calls or other effects may change: loads of
+     * linear memory, native memory or the VMContext, and {@code table_size} (see
+     * {@code opt.OptUtil#clobbers} for which writes change which reads).
+     */
     public boolean readsMemory() {
         return (flags & Flags.PURE_READ) != 0;
     }

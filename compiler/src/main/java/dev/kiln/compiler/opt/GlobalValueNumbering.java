@@ -28,7 +28,8 @@ import java.util.Map;
  * <li>instructions whose only effect is to trap on their operands ({@code sdiv udiv srem urem},
  * trapping {@code fcvt_to_*}, {@code trapif}): if the dominating one did not trap, the later one
  * cannot either (a duplicate {@code trapif} is simply removed);</li>
- * <li>{@code load} and {@code vmctx_load}, when no instruction that may write what they read (see
+ * <li>{@link Op#INVARIANT invariant} {@code load}s and {@code vmctx_load}s, like pure instructions;</li>
+ * <li>{@code load}, {@code vmctx_load} and {@code table_size}, when no instruction that may write what they read (see
  * {@link OptUtil#clobbers}) can execute between the two: the rest of the earlier one's block, the
  * start of the later one's block, and every block on a path from the first block to the second
  * (found by walking predecessors backwards from the later block, stopping at the earlier one's
@@ -259,7 +260,7 @@ public final class GlobalValueNumbering {
                 }
                 int h = hash(inst);
                 Inst prev = lookup(inst, h);
-                if (prev != null && (!inst.op().readsMemory() || available(prev, inst))) {
+                if (prev != null && (!inst.op().readsMemory() || OptUtil.isInvariantLoad(inst) || available(prev, inst))) {
                     if (!inst.results().isEmpty()) {
                         inst.result().aliasTo(prev.result());
                     }

@@ -8,98 +8,240 @@ import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 
 /**
- * Inlining of direct calls to small leaf functions. A {@code call funcidx(args)} whose callee IR
- * (supplied by the driver) has at most {@link #MAX_CALLEE_INSTS} instructions and contains no call
- * itself (so it cannot recurse) is replaced by a copy of the callee: the caller's block is split after
- * the call into a continuation block whose parameters are the call's results; the callee's blocks are
- * cloned with fresh values and blocks, its entry parameters receiving the call's arguments through
- * a {@code jump}, and each {@code return v...} becomes {@code jump continuation(v...)}. Traps in the
- * callee keep their trap codes (a trap unwinds the whole Wasm call stack either way).
+ * Inlining of direct calls, one caller at a time, with callees already optimized: the driver runs it
+ * bottom-up over the call graph of the linked module (callees before callers, each strongly connected
+ * component after every component it calls), so a callee's IR is final, its own calls already inlined,
+ * when a caller reads it, and a call inside a cycle of the call graph is never inlined (the driver
+ * gives no IR for a callee in the caller's own component). A callee that calls itself is not inlined
+ * either unless always inlined (one level of a recursive function rarely pays); the driver gives no
+ * IR for callees on longer cycles.
  *
- * <p>The callee IR is only read, never changed, so one IR may serve several callers, but it must
- * not be mutated by another thread meanwhile. Stateless and thread-safe; mutates the caller.
+ * <p>The cost model (sizes in IR instructions, terminators included), per call site:
+ * <ul>
+ * <li>A <b>cold</b> call site is never inlined: one whose block cannot reach a {@code return} (a slow
+ * path that ends in a trap, e.g. behind {@code br_if} to an {@code unreachable}), or one whose callee
+ * calls an imported function itself (a slow path into the host). This is how a compile-time builtin
+ * keeps "fast path inline, slow path out of line" (DESIGN §4): its fast path is inlined into the
+ * guest, the call to its slow-path helper stays a call, in the slow-path block only.</li>
+ * <li>A callee the policy marks {@link Policy#alwaysInline always inlined} (compile-time builtins) is
+ * inlined when it is at most {@link #ALWAYS_MAX_CALLEE_INSTS}, within a per-caller growth of
+ * {@link #ALWAYS_MAX_GROWTH}.</li>
+ * <li>Any other callee is inlined when its size is at most {@link #MAX_CALLEE_INSTS} times one plus
+ * the loop depth of the call site (a call in a loop runs more often, so a larger callee pays off), up
+ * to {@link #MAX_LOOP_CALLEE_INSTS}, and within the caller's growth budget: the larger of
+ * {@link #MIN_GROWTH} and the caller's own size ({@link #GROWTH_PERCENT} percent), at most
+ * {@link #MAX_GROWTH}. The module's budget is the sum of its functions' budgets: each function's share
+ * depends only on itself, so the decisions, and the artifact, do not depend on the order in which
+ * parallel workers finish.</li>
+ * </ul>
+ * Candidates are taken in order of priority (always-inlined first, then deeper loops, then smaller
+ * callees, then position) until the budget is spent.
+ *
+ * <p>Inlining a call: the caller's block is split after the call into a continuation block whose
+ * parameters are the call's results; the callee's blocks are cloned with fresh values and blocks,
+ * its entry parameters receiving the call's arguments through a {@code jump}, and each
+ * {@code return v...} becomes {@code jump continuation(v...)}. Traps in the callee keep their trap
+ * codes (a trap unwinds the whole Wasm call stack either way). Inlined frames are recorded for
+ * backtraces (DESIGN's frame info): each inlined call adds an {@link IrFunction.InlineSite} (callee
+ * funcidx, enclosing site), the callee's own sites beneath it, and every copied instruction carries
+ * its innermost site ({@link Inst#inlineSite()}); instructions other passes create later carry 0 (the
+ * function's own code). No backend emits them yet.
+ *
+ * <p>The callee IR is only read, never changed, so one IR may serve several callers on several
+ * threads, but it must not be mutated meanwhile. Stateless and thread-safe; mutates the caller.
  */
 public final class Inliner {
-    /** The largest callee, in IR instructions (terminators included), that is inlined. */
+    /** The largest callee, in IR instructions (terminators included), inlined at loop depth 0. */
     public static final int MAX_CALLEE_INSTS = 20;
+    /** The largest callee inlined at any loop depth (the depth-scaled limit stops here). */
+    public static final int MAX_LOOP_CALLEE_INSTS = 80;
+    /** A caller may always grow by this many instructions through ordinary inlining. */
+    public static final int MIN_GROWTH = 100;
+    /** Beyond {@link #MIN_GROWTH}, a caller may grow by this percentage of its own size. */
+    public static final int GROWTH_PERCENT = 100;
+    /** The most a caller grows through ordinary inlining, in IR instructions. */
+    public static final int MAX_GROWTH = 4000;
+    /** The largest always-inlined callee (a compile-time builtin), in IR instructions. */
+    public static final int ALWAYS_MAX_CALLEE_INSTS = 2000;
+    /** The most a caller grows through always-inlined callees, in IR instructions. */
+    public static final int ALWAYS_MAX_GROWTH = 50_000;
 
     private Inliner() {
     }
 
     /**
-     * Inlines every direct call of {@code caller} whose callee qualifies.
+     * What the inliner may know about callees.
      *
-     * @param calleeIr the IR of function funcidx, or {@code null} to leave calls to it alone; called
-     *                 at most once per call site, on the calling thread
-     * @return whether a call was inlined
+     * @param calleeIr          the final IR of function funcidx, or {@code null} to leave calls to it
+     *                          alone (imported functions, callees in the caller's own strongly
+     *                          connected component, callees not compiled yet); called on the calling
+     *                          thread
+     * @param alwaysInline      whether function funcidx is inlined regardless of the size limits
+     *                          (compile-time builtins, DESIGN §4), cold call sites still excepted
+     * @param importedFunctions the number of imported functions (funcidx below it are imports)
      */
-    public static boolean run(IrFunction caller, IntFunction<IrFunction> calleeIr) {
-        return run(caller, calleeIr, f -> MAX_CALLEE_INSTS);
+    public record Policy(IntFunction<IrFunction> calleeIr, IntPredicate alwaysInline, int importedFunctions) {
+        /** The ordinary policy: no callee is always inlined, and no import is known. */
+        public static Policy of(IntFunction<IrFunction> calleeIr) {
+            return new Policy(calleeIr, f -> false, 0);
+        }
     }
 
     /**
-     * Inlines every direct call of {@code caller} whose callee makes no call and has at most
-     * {@code maxCalleeInsts.applyAsInt(funcidx)} instructions (the inlining policy of compile-time
-     * builtins gives their functions a larger budget, DESIGN §4).
+     * Inlines the direct calls of {@code caller} that the cost model selects (see the class comment),
+     * with {@link Policy#of}.
      *
-     * @param calleeIr       as for {@link #run(IrFunction, IntFunction)}
-     * @param maxCalleeInsts the size limit per callee funcidx, in IR instructions
      * @return whether a call was inlined
      */
-    public static boolean run(IrFunction caller, IntFunction<IrFunction> calleeIr,
-            java.util.function.IntUnaryOperator maxCalleeInsts) {
-        boolean changed = false;
-        boolean deadCode = false;
-        for (int bi = 0; bi < caller.blocks().size(); bi++) {
-            Block b = caller.blocks().get(bi);
-            List<Inst> insts = b.insts();
-            for (int i = 0; i < insts.size(); i++) {
-                Inst inst = insts.get(i);
+    public static boolean run(IrFunction caller, IntFunction<IrFunction> calleeIr) {
+        return run(caller, Policy.of(calleeIr));
+    }
+
+    /**
+     * Inlines the direct calls of {@code caller} that the cost model selects (see the class comment).
+     *
+     * @return whether a call was inlined
+     */
+    public static boolean run(IrFunction caller, Policy policy) {
+        int callerSize = size(caller);
+        int[] depth = null;
+        BitSet returns = null;
+        Map<IrFunction, CalleeInfo> infos = new HashMap<>();
+        List<Site> sites = new ArrayList<>();
+        int position = 0;
+        for (Block b : caller.blocks()) {
+            for (Inst inst : b.insts()) {
+                position++;
                 if (inst.op() != Op.CALL || inst.imm() == caller.funcIndex()) {
                     continue;
                 }
-                IrFunction callee = calleeIr.apply((int) inst.imm());
-                if (callee == null || !inlinable(callee, maxCalleeInsts.applyAsInt((int) inst.imm()))) {
+                int funcIndex = (int) inst.imm();
+                IrFunction callee = policy.calleeIr().apply(funcIndex);
+                if (callee == null || callee.blocks().isEmpty() || callee == caller) {
                     continue;
                 }
-                if (!inline(caller, bi, i, inst, callee)) {
-                    deadCode = true;
+                if (returns == null) {
+                    returns = reachesReturn(caller);
+                    depth = OptUtil.loopDepths(caller);
                 }
-                changed = true;
-                break; // the rest of b moved to the continuation block, which comes later in the layout
+                CalleeInfo info = infos.computeIfAbsent(callee, c -> CalleeInfo.of(c, policy.importedFunctions()));
+                if (!returns.get(b.id()) || info.callsImport) {
+                    continue; // cold: a slow path
+                }
+                boolean always = policy.alwaysInline().test(funcIndex);
+                if (!always && info.callsItself) {
+                    continue;
+                }
+                int size = info.size;
+                int limit = always ? ALWAYS_MAX_CALLEE_INSTS
+                        : Math.min(MAX_LOOP_CALLEE_INSTS, MAX_CALLEE_INSTS * (1 + depth[b.id()]));
+                if (size <= limit) {
+                    sites.add(new Site(inst, callee, size, always, depth[b.id()], position));
+                }
             }
         }
-        if (changed) {
-            OptUtil.resolveAll(caller);
+        if (sites.isEmpty()) {
+            return false;
         }
+        sites.sort(Comparator.comparing((Site s) -> !s.always).thenComparing(s -> -s.depth)
+                .thenComparingInt(s -> s.size).thenComparingInt(s -> s.position));
+        int budget = Math.min(MAX_GROWTH, Math.max(MIN_GROWTH, (int) ((long) callerSize * GROWTH_PERCENT / 100)));
+        int alwaysBudget = ALWAYS_MAX_GROWTH;
+        boolean changed = false;
+        boolean deadCode = false;
+        for (Site s : sites) {
+            int growth = s.size - 1; // the call itself goes
+            if (s.always ? growth > alwaysBudget : growth > budget) {
+                continue;
+            }
+            if (s.always) {
+                alwaysBudget -= growth;
+            } else {
+                budget -= growth;
+            }
+            Block b = s.call.block();
+            int blockIndex = caller.blocks().indexOf(b);
+            if (blockIndex < 0) {
+                continue; // after a callee that always traps: in a continuation that was never placed
+            }
+            int callIndex = b.insts().indexOf(s.call);
+            if (!inline(caller, blockIndex, callIndex, s.call, s.callee)) {
+                deadCode = true;
+            }
+            changed = true;
+        }
+        OptUtil.resolveAll(caller);
         if (deadCode) {
             DeadCodeElimination.run(caller); // blocks only reachable through a continuation never placed
         }
         return changed;
     }
 
-    /** Whether {@code callee} is small enough and makes no call. */
-    public static boolean inlinable(IrFunction callee) {
-        return inlinable(callee, MAX_CALLEE_INSTS);
+    /** A call site selected by the cost model. */
+    private record Site(Inst call, IrFunction callee, int size, boolean always, int depth, int position) {
     }
 
-    /** Whether {@code callee} has at most {@code maxInsts} instructions and makes no call. */
-    public static boolean inlinable(IrFunction callee, int maxInsts) {
+    /** The size of {@code f} in IR instructions, terminators included. */
+    public static int size(IrFunction f) {
         int n = 0;
-        for (Block b : callee.blocks()) {
-            for (Inst inst : b.insts()) {
-                if (inst.op() == Op.CALL) {
-                    return false;
+        for (Block b : f.blocks()) {
+            n += b.insts().size();
+        }
+        return n;
+    }
+
+    /** What the cost model needs to know of a callee, from one scan of it. */
+    private record CalleeInfo(int size, boolean callsImport, boolean callsItself) {
+        static CalleeInfo of(IrFunction f, int importedFunctions) {
+            int size = 0;
+            boolean imports = false;
+            boolean itself = false;
+            for (Block b : f.blocks()) {
+                for (Inst inst : b.insts()) {
+                    size++;
+                    if (inst.op() == Op.CALL) {
+                        imports |= inst.imm() < importedFunctions;
+                        itself |= inst.imm() == f.funcIndex();
+                    }
                 }
-                n++;
+            }
+            return new CalleeInfo(size, imports, itself);
+        }
+    }
+
+    /** The blocks (by id) from which a {@code return} is reachable. */
+    private static BitSet reachesReturn(IrFunction f) {
+        List<List<Block>> preds = OptUtil.predecessors(f);
+        BitSet seen = new BitSet(f.blockIdBound());
+        Deque<Block> work = new ArrayDeque<>();
+        for (Block b : f.blocks()) {
+            Inst t = b.terminator();
+            if (t != null && t.op() == Op.RETURN) {
+                seen.set(b.id());
+                work.add(b);
             }
         }
-        return n <= maxInsts && !callee.blocks().isEmpty();
+        while (!work.isEmpty()) {
+            for (Block p : preds.get(work.poll().id())) {
+                if (!seen.get(p.id())) {
+                    seen.set(p.id());
+                    work.add(p);
+                }
+            }
+        }
+        return seen;
     }
 
     private static boolean inline(IrFunction caller, int blockIndex, int callIndex, Inst call, IrFunction callee) {
@@ -139,7 +281,8 @@ public final class Inliner {
                     mapped.add(map(valueMap, ci.arg(a)));
                 }
                 if (ci.op() == Op.RETURN) {
-                    nb.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(cont, mapped)), List.of());
+                    nb.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(cont, mapped)), List.of())
+                            .withInlineSite(ci.inlineSite());
                     continue;
                 }
                 List<BlockCall> targets = new ArrayList<>(ci.targets().size());
@@ -154,13 +297,27 @@ public final class Inliner {
                 for (Value r : ci.results()) {
                     types.add(r.type());
                 }
-                Inst ni = nb.append(ci.op(), mapped, ci.imm(), ci.cond(), targets, types).withAux(ci.aux());
+                Inst ni = nb.append(ci.op(), mapped, ci.imm(), ci.cond(), targets, types).withAux(ci.aux())
+                        .withInlineSite(ci.inlineSite());
                 for (int r = 0; r < types.size(); r++) {
                     valueMap[ci.results().get(r).id()] = ni.results().get(r);
                 }
             }
         }
         Block calleeEntry = blockMap[callee.entry().id()];
+        // inlined frames: the call's own site, then the callee's sites beneath it
+        int site = caller.addInlineSite(callee.funcIndex(), call.inlineSite());
+        int[] siteMap = new int[callee.inlineSites().size() + 1];
+        siteMap[0] = site;
+        for (int k = 0; k < callee.inlineSites().size(); k++) {
+            IrFunction.InlineSite s = callee.inlineSites().get(k);
+            siteMap[k + 1] = caller.addInlineSite(s.funcIndex(), siteMap[s.parent()]);
+        }
+        for (Block cb : order) {
+            for (Inst ni : blockMap[cb.id()].insts()) {
+                ni.withInlineSite(siteMap[ni.inlineSite()]);
+            }
+        }
         b.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(calleeEntry, args)), List.of());
         List<Block> placed = new ArrayList<>();
         for (Block cb : order) {

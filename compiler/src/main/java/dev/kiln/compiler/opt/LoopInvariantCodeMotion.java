@@ -22,8 +22,11 @@ import java.util.List;
  * <ul>
  * <li>it is pure and cannot trap (divisions by a constant other than 0, and -1 for {@code sdiv},
  * count as pure);</li>
- * <li>or it is a {@code vmctx_load} and no instruction in the loop may write what it reads
- * ({@link OptUtil#clobbers}); Wasm {@code load}s never move, since their bounds check stays in the
+ * <li>or it is a {@link Op#INVARIANT invariant} {@code load} or {@code vmctx_load} (the location
+ * never changes while the function runs and cannot fault);</li>
+ * <li>or it is a {@code vmctx_load} or {@code table_size} and no instruction in the loop may write
+ * what it reads ({@link OptUtil#clobbers}: a call, libcall or {@code memory_grow} anywhere in the
+ * loop changes everything); Wasm {@code load}s never move, since their bounds check stays in the
  * loop;</li>
  * <li>or it is a {@link Op#NATIVE native} {@code load} of an unsafe intrinsic (DESIGN §4), no
  * instruction in the loop may write memory, and like a trap below it lies in the loop header with
@@ -173,18 +176,13 @@ public final class LoopInvariantCodeMotion {
         if (inst.results().size() > 1) {
             return false;
         }
-        if (op == Op.LOAD) {
-            if ((inst.aux() & Op.NATIVE) == 0 || !isHeader || sawEffect) {
+        if (op.readsMemory()) {
+            if (OptUtil.isInvariantLoad(inst)) {
+                return true;
+            }
+            if (op == Op.LOAD && ((inst.aux() & Op.NATIVE) == 0 || !isHeader || sawEffect)) {
                 return false;
             }
-            for (Inst w : writers) {
-                if (OptUtil.clobbers(w, inst)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        if (op == Op.VMCTX_LOAD) {
             for (Inst w : writers) {
                 if (OptUtil.clobbers(w, inst)) {
                     return false;

@@ -137,22 +137,70 @@ public final class OptUtil {
         return out;
     }
 
+    /**
+     * The loop nesting depth of every block, by block id: how many natural loops (a header and the
+     * blocks that reach one of its back edges without passing through it; loops sharing a header
+     * count once) contain it. 0 outside loops and for unreachable blocks.
+     */
+    public static int[] loopDepths(IrFunction f) {
+        DominatorTree dom = DominatorTree.compute(f);
+        List<List<Block>> preds = predecessors(f);
+        int[] depth = new int[f.blockIdBound()];
+        java.util.BitSet body = new java.util.BitSet(f.blockIdBound());
+        Deque<Block> work = new ArrayDeque<>();
+        for (Block h : dom.reversePostorder()) {
+            body.clear();
+            for (Block p : preds.get(h.id())) {
+                if (dom.dominates(h, p)) {
+                    work.add(p);
+                }
+            }
+            if (work.isEmpty()) {
+                continue;
+            }
+            body.set(h.id());
+            depth[h.id()]++;
+            while (!work.isEmpty()) {
+                Block x = work.poll();
+                if (body.get(x.id()) || !dom.isReachable(x)) {
+                    continue;
+                }
+                body.set(x.id());
+                depth[x.id()]++;
+                work.addAll(preds.get(x.id()));
+            }
+        }
+        return depth;
+    }
+
     // ---- memory effects -----------------------------------------------------------------------
 
     /**
-     * Whether executing {@code writer} may change what {@code reader} (an {@link Op#LOAD} or
-     * {@link Op#VMCTX_LOAD}) reads. Linear memory and the VMContext are disjoint: a {@link Op#STORE}
-     * or bulk memory operation never changes a {@code vmctx_load}, and a {@link Op#VMCTX_STORE} (at
-     * byte offset imm, as wide as its operand's type) changes only the VMContext loads it overlaps.
-     * Calls, {@code memory_grow} and side-effecting operations not known here change everything.
+     * Whether executing {@code writer} may change what {@code reader} (an instruction whose
+     * {@link Op#readsMemory()} holds) reads. An {@link #isInvariantLoad invariant load} is changed by
+     * nothing. Linear memory and the VMContext are disjoint: a {@link Op#STORE} or bulk memory
+     * operation changes {@code load}s (Wasm and native alike: a native address may point into linear
+     * memory) and never a {@code vmctx_load}; a {@link Op#VMCTX_STORE} (at byte offset imm, as wide as
+     * its operand's type) changes only the VMContext loads it overlaps. A table's size changes only
+     * through {@code table.grow}, a libcall. Calls (which may grow memories and tables, set globals,
+     * or enter the host, which may re-enter any instance of the store), libcalls, {@code memory_grow}
+     * and side-effecting operations not known here change everything.
      */
     public static boolean clobbers(Inst writer, Inst reader) {
+        if (isInvariantLoad(reader)) {
+            return false;
+        }
         return switch (writeKind(writer)) {
             case NONE -> false;
             case LINEAR_MEMORY -> reader.op() == Op.LOAD;
             case VMCTX -> reader.op() == Op.VMCTX_LOAD && overlaps(writer, reader);
             case ALL -> true;
         };
+    }
+
+    /** Whether {@code inst} is a {@code load} or {@code vmctx_load} marked {@link Op#INVARIANT}. */
+    public static boolean isInvariantLoad(Inst inst) {
+        return (inst.op() == Op.LOAD || inst.op() == Op.VMCTX_LOAD) && (inst.aux() & Op.INVARIANT) != 0;
     }
 
     /** What an instruction may write, as far as {@link #clobbers} is concerned. */

@@ -33,20 +33,19 @@ public final class Pipeline {
      *                               {@link Verifier.VerifyException}
      */
     public static List<PassResult> optimize(IrFunction f, IntFunction<IrFunction> calleeIr, boolean verify) {
-        return optimize(f, calleeIr, c -> Inliner.MAX_CALLEE_INSTS, verify);
+        return optimize(f, calleeIr == null ? null : Inliner.Policy.of(calleeIr), verify);
     }
 
     /**
-     * Like {@link #optimize(IrFunction, IntFunction, boolean)} with a per-callee inlining budget (see
-     * {@link Inliner#run(IrFunction, IntFunction, java.util.function.IntUnaryOperator)}).
+     * Like {@link #optimize(IrFunction, IntFunction, boolean)} with a full inlining policy (see
+     * {@link Inliner#run(IrFunction, Inliner.Policy)}).
      *
-     * @param maxCalleeInsts the largest callee inlined, in IR instructions, by funcidx
+     * @param inlining what the inliner may know about callees, or {@code null} to skip inlining
      */
-    public static List<PassResult> optimize(IrFunction f, IntFunction<IrFunction> calleeIr,
-            java.util.function.IntUnaryOperator maxCalleeInsts, boolean verify) {
+    public static List<PassResult> optimize(IrFunction f, Inliner.Policy inlining, boolean verify) {
         List<PassResult> out = new ArrayList<>();
-        if (calleeIr != null) {
-            out.add(step("inline", Inliner.run(f, calleeIr, maxCalleeInsts), f, verify));
+        if (inlining != null) {
+            out.add(step("inline", Inliner.run(f, inlining), f, verify));
         }
         out.add(step("simplify", Simplifier.run(f), f, verify));
         out.add(step("gvn", GlobalValueNumbering.run(f), f, verify));

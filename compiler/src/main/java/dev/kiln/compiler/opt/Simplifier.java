@@ -32,7 +32,8 @@ import java.util.List;
  * trap becomes a multiplication by its reciprocal ({@link DivisionByConstant});</li>
  * <li>control: {@code brif} on a constant or to one target with equal arguments becomes a
  * {@code jump}, {@code br_table} on a constant a {@code jump}, a {@code trapif} on constants is
- * removed or becomes a {@code trap}; blocks left unreachable are removed with
+ * removed or becomes a {@code trap}, a {@code brif} to a block that only traps becomes a
+ * {@code trapif} (on the comparison that computed its condition) and a {@code jump}; blocks left unreachable are removed with
  * {@link DeadCodeElimination}; a block whose only predecessor ends in a {@code jump} to it is merged
  * into that predecessor (its parameters become the jump's arguments).</li>
  * </ul>
@@ -414,6 +415,31 @@ public final class Simplifier {
                     OptUtil.setTerminator(b, Op.JUMP, List.of(), 0, List.of(new BlockCall(only.target(), only.args())));
                     return CFG;
                 }
+                boolean takenTraps = onlyTraps(taken.target());
+                if (takenTraps || onlyTraps(notTaken.target())) {
+                    // brif c, trap_block, F -> trapif c != 0; jump F (or the negation for the other
+                    // side), with the comparison that computes c folded in: the shape of a builtin's
+                    // "if (i >= len) unreachable", which then merges with its duplicates (GVN) and
+                    // leaves loops like any check
+                    Inst trap = (takenTraps ? taken : notTaken).target().terminator();
+                    BlockCall next = takenTraps ? notTaken : taken;
+                    Inst d = c.resolve().definingInst();
+                    List<Value> operands;
+                    Cond cond;
+                    if (d != null && d.op() == Op.ICMP) {
+                        operands = List.of(d.arg(0), d.arg(1));
+                        cond = d.cond();
+                    } else {
+                        operands = List.of(c, OptUtil.insertIconst(b, b.insts().size() - 1, IrType.I32, 0));
+                        cond = Cond.NE;
+                    }
+                    if (!takenTraps) {
+                        cond = cond.negate();
+                    }
+                    OptUtil.setTerminator(b, Op.JUMP, List.of(), 0, List.of(new BlockCall(next.target(), next.args())));
+                    OptUtil.insert(b, b.insts().size() - 1, Op.TRAPIF, operands, trap.imm(), cond, null);
+                    return CFG;
+                }
                 Inst d = c.definingInst();
                 if (d != null && d.op() == Op.ICMP && d.arg(0).type() == IrType.I32 && OptUtil.isIconst(d.arg(1))
                         && OptUtil.iconst(d.arg(1)) == 0 && (d.cond() == Cond.NE || d.cond() == Cond.EQ)) {
@@ -439,6 +465,11 @@ public final class Simplifier {
                 return KEEP;
             }
         }
+    }
+
+    /** Whether {@code b} does nothing but trap (its only instruction is a {@code trap}). */
+    private static boolean onlyTraps(Block b) {
+        return b.insts().size() == 1 && b.insts().get(0).op() == Op.TRAP;
     }
 
     /** Merges each block into its predecessor when that is its only one and ends in a {@code jump}. */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Verifier;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -71,11 +72,22 @@ class InlinerTest {
                     (i32.add (call $fib (local.get $x)) (call $big (local.get $x)))))
                 """;
         IrFunction f = inline(wat, 2);
+        // $fib calls itself: no copy of it; $big is over the size limit outside loops
         assertEquals(2, count(f, Op.CALL), print(f));
-        assertFalse(Inliner.inlinable(t.functions().get(0)));
-        assertFalse(Inliner.inlinable(t.functions().get(1)), print(t.functions().get(1)));
+        assertEquals(1, callsTo(f, 1), print(f));
+        assertEquals(1, callsTo(f, 0), print(f));
         IrFunction fib = t.functions().get(0);
         assertFalse(Inliner.run(OptTestSupport.translateAll(wat).functions().get(0), i -> fib), "no self-inlining");
+    }
+
+    private static int callsTo(IrFunction f, int funcIndex) {
+        int n = 0;
+        for (var b : f.blocks()) {
+            for (var i : b.insts()) {
+                n += i.op() == Op.CALL && i.imm() == funcIndex ? 1 : 0;
+            }
+        }
+        return n;
     }
 
     @Test
@@ -92,5 +104,177 @@ class InlinerTest {
         assertEquals(0, count(f, Op.CALL), print(f));
         assertEquals(1, count(f, Op.TRAP), print(f)); // $fail's unreachable
         sameBehaviour(f, 2, new long[] {0}, new long[] {-1}, new long[] {65532}, new long[] {65533});
+    }
+
+    private static final String BIG = """
+              (func $big (param $x i32) (result i32)
+                (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor
+                (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor
+                  (local.get $x) (i32.const 1)) (local.get $x)) (i32.const 2)) (local.get $x)) (i32.const 3))
+                  (local.get $x)) (i32.const 4)) (local.get $x)) (i32.const 5)) (local.get $x))
+                  (i32.const 6)) (local.get $x)) (i32.const 7)) (local.get $x)) (i32.const 8)) (local.get $x))
+                  (i32.const 9)) (local.get $x)))
+            """;
+
+    @Test
+    void aCalleeTooLargeOutsideLoopsIsInlinedInALoop() {
+        String outside = "(module " + BIG + """
+                  (func (param $x i32) (result i32) (call $big (local.get $x))))
+                """;
+        IrFunction f = inline(outside, 1);
+        int size = Inliner.size(t.functions().get(0));
+        assertTrue(size > Inliner.MAX_CALLEE_INSTS && size <= 2 * Inliner.MAX_CALLEE_INSTS, "size " + size);
+        assertEquals(1, callsTo(f, 0), print(f));
+        String inLoop = "(module " + BIG + """
+                  (func (param $n i32) (result i32) (local $acc i32)
+                    (block $done (loop $next
+                      (br_if $done (i32.eqz (local.get $n)))
+                      (local.set $acc (i32.add (local.get $acc) (call $big (local.get $n))))
+                      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                      (br $next)))
+                    (local.get $acc)))
+                """;
+        IrFunction g = inline(inLoop, 1);
+        assertEquals(0, callsTo(g, 0), print(g));
+        sameBehaviour(g, 1, new long[] {0}, new long[] {7}, new long[] {100});
+    }
+
+    @Test
+    void alwaysInlinedCalleesIgnoreTheSizeLimit() {
+        String wat = "(module " + BIG + """
+                  (func (param $x i32) (result i32) (call $big (local.get $x))))
+                """;
+        t = OptTestSupport.translateAll(wat);
+        IrFunction f = OptTestSupport.translateAll(wat).functions().get(1);
+        IrFunction big = t.functions().get(0);
+        assertTrue(Inliner.run(f, new Inliner.Policy(i -> i == 0 ? big : null, i -> i == 0, 0)));
+        Verifier.verify(f);
+        assertEquals(0, callsTo(f, 0), print(f));
+        sameBehaviour(f, 1, new long[] {3}, new long[] {-9});
+    }
+
+    @Test
+    void coldCallSitesStayCalls() {
+        // a helper behind a branch to unreachable (a slow path ending in a trap) stays a call, even for
+        // an always-inlined callee; the fast path is inlined
+        String wat = """
+                (module (memory 1)
+                  (func $report (param $i i32) (i32.store (i32.const 0) (local.get $i)))
+                  (func $get (param $i i32) (result i32)
+                    (if (i32.ge_u (local.get $i) (i32.const 100))
+                      (then (call $report (local.get $i)) (unreachable)))
+                    (i32.load (i32.mul (local.get $i) (i32.const 4))))
+                  (func (param $i i32) (result i32) (call $get (local.get $i))))
+                """;
+        t = OptTestSupport.translateAll(wat);
+        IrFunction report = t.functions().get(0);
+        IrFunction get = OptTestSupport.translateAll(wat).functions().get(1);
+        assertTrue(Inliner.run(get, new Inliner.Policy(i -> i == 0 ? report : null, i -> true, 0)) == false,
+                "the call to $report is cold");
+        IrFunction f = OptTestSupport.translateAll(wat).functions().get(2);
+        assertTrue(Inliner.run(f, new Inliner.Policy(i -> i == 1 ? get : null, i -> true, 0)));
+        Verifier.verify(f);
+        assertEquals(0, callsTo(f, 1), print(f));
+        assertEquals(1, callsTo(f, 0), print(f));
+        // the remaining call is in a block that cannot return: it ends in the trap
+        for (var b : f.blocks()) {
+            for (var i : b.insts()) {
+                if (i.op() == Op.CALL) {
+                    assertEquals(Op.TRAP, b.terminator().op(), print(f));
+                }
+            }
+        }
+    }
+
+    @Test
+    void calleesThatCallTheHostStayCalls() {
+        // function 0 stands for an import (importedFunctions = 1): $refill calls it, so $refill is a
+        // slow path into the host and is not inlined; $twice, which does not, is
+        String wat = """
+                (module
+                  (func $host (param i32) (result i32) (local.get 0))
+                  (func $refill (param $i i32) (result i32) (call $host (local.get $i)))
+                  (func $twice (param $i i32) (result i32) (i32.add (local.get $i) (local.get $i)))
+                  (func (param $i i32) (result i32) (i32.add (call $refill (local.get $i)) (call $twice (local.get $i)))))
+                """;
+        t = OptTestSupport.translateAll(wat);
+        IrFunction f = OptTestSupport.translateAll(wat).functions().get(3);
+        assertTrue(Inliner.run(f, new Inliner.Policy(i -> i >= 1 ? t.functions().get(i) : null, i -> true, 1)));
+        assertEquals(1, callsTo(f, 1), print(f));
+        assertEquals(0, callsTo(f, 2), print(f));
+    }
+
+    @Test
+    void theGrowthBudgetStopsInliningInOneCaller() {
+        // 60 call sites of an 18-instruction callee outside loops: a small caller may grow by
+        // MIN_GROWTH only, so only some are inlined, the cheapest (first) ones
+        StringBuilder body = new StringBuilder("(local.get $x)");
+        for (int k = 0; k < 60; k++) {
+            body.insert(0, "(call $h ").append(")");
+        }
+        String wat = """
+                (module
+                  (func $h (param $x i32) (result i32)
+                    (i32.xor (i32.mul (i32.add (local.get $x) (i32.const 3)) (i32.const 7))
+                      (i32.shr_u (i32.add (local.get $x) (i32.const 11)) (i32.const 2))))
+                  (func (param $x i32) (result i32) %s))
+                """.formatted(body);
+        IrFunction f = inline(wat, 1);
+        int left = callsTo(f, 0);
+        int inlined = 60 - left;
+        int calleeSize = Inliner.size(t.functions().get(0));
+        assertTrue(inlined > 0 && left > 0, inlined + " inlined, " + left + " left");
+        assertTrue(inlined * (calleeSize - 1) <= Math.max(Inliner.MIN_GROWTH, Inliner.size(t.functions().get(1))),
+                inlined + " of size " + calleeSize);
+        sameBehaviour(f, 1, new long[] {5}, new long[] {-123456});
+    }
+
+    @Test
+    void callsAfterACalleeThatAlwaysTrapsAreLeftWithTheDeadCode() {
+        String wat = """
+                (module
+                  (func $fail (unreachable))
+                  (func $one (result i32) (i32.const 1))
+                  (func (param $p i32) (result i32)
+                    (if (local.get $p) (then (call $fail) (drop (call $one))))
+                    (call $one)))
+                """;
+        IrFunction f = inline(wat, 2);
+        assertEquals(0, count(f, Op.CALL), print(f));
+        sameBehaviour(f, 2, new long[] {0}, new long[] {1});
+    }
+
+    @Test
+    void inlinedFramesAreRecorded() {
+        // $leaf into $mid, then $mid (already holding $leaf) into the caller: an instruction of $leaf
+        // in the caller names $leaf, inside $mid, inside the caller's own code
+        String wat = """
+                (module
+                  (func $leaf (param $x i32) (result i32) (i32.mul (local.get $x) (i32.const 7)))
+                  (func $mid (param $x i32) (result i32) (i32.add (call $leaf (local.get $x)) (i32.const 1)))
+                  (func (param $x i32) (result i32) (i32.sub (call $mid (local.get $x)) (i32.const 2))))
+                """;
+        t = OptTestSupport.translateAll(wat);
+        IrFunction leaf = t.functions().get(0);
+        IrFunction mid = OptTestSupport.translateAll(wat).functions().get(1);
+        assertTrue(Inliner.run(mid, i -> i == 0 ? leaf : null));
+        IrFunction f = OptTestSupport.translateAll(wat).functions().get(2);
+        assertTrue(Inliner.run(f, i -> i == 1 ? mid : null));
+        Verifier.verify(f);
+        assertEquals(List.of(new IrFunction.InlineSite(1, 0), new IrFunction.InlineSite(0, 1)), f.inlineSites());
+        boolean sawMul = false;
+        for (var b : f.blocks()) {
+            for (var i : b.insts()) {
+                if (i.op() == Op.IMUL) {
+                    assertEquals(2, i.inlineSite(), print(f)); // $leaf's, whose parent is $mid's site 1
+                    sawMul = true;
+                }
+                if (i.op() == Op.ISUB) {
+                    assertEquals(0, i.inlineSite()); // the caller's own
+                }
+            }
+        }
+        assertTrue(sawMul, print(f));
+        sameBehaviour(f, 2, new long[] {3}, new long[] {-5});
     }
 }

@@ -105,6 +105,51 @@ class LoopInvariantCodeMotionTest {
         sameBehaviour(f, 1, new long[] {0, 2, 3}, new long[] {5, 2, 3});
     }
 
+    private static final String TABLE_SIZE_LOOP = """
+            (module (table 3 funcref) (memory 1) (global $g (mut i32) (i32.const 0))
+              (func (param $n i32) (result i32) (local $acc i32)
+                (block $done (loop $next
+                  (br_if $done (i32.eqz (local.get $n)))
+                  (local.set $acc (i32.add (local.get $acc) (table.size)))
+                  %s
+                  (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                  (br $next)))
+                (local.get $acc))
+              (func $f (drop (table.grow (ref.null func) (i32.const 1)))))
+            """;
+
+    @Test
+    void hoistsTableSizeOnlyOutOfLoopsThatCannotGrowTheTable() {
+        // issue 23: table.size read in a loop that grows the table, itself or through a call, stays
+        assertEquals(1, countInLoops(licm(TABLE_SIZE_LOOP.formatted(
+                "(drop (table.grow (ref.null func) (i32.const 1)))")), Op.TABLE_SIZE));
+        assertEquals(1, countInLoops(licm(TABLE_SIZE_LOOP.formatted("(call $f)")), Op.TABLE_SIZE));
+        assertEquals(1, countInLoops(licm(TABLE_SIZE_LOOP.formatted("(memory.grow (i32.const 1)) (drop)")),
+                Op.TABLE_SIZE));
+        // stores to memory and globals cannot change a table's size
+        assertEquals(0, countInLoops(licm(TABLE_SIZE_LOOP.formatted(
+                "(i32.store (local.get $n) (local.get $acc)) (global.set $g (local.get $acc))")), Op.TABLE_SIZE));
+    }
+
+    @Test
+    void keepsMemorySizeInALoopThatCallsOrGrows() {
+        String loop = """
+                (module (memory 1)
+                  (func (param $n i32) (result i32) (local $acc i32)
+                    (block $done (loop $next
+                      (br_if $done (i32.eqz (local.get $n)))
+                      (local.set $acc (i32.add (local.get $acc) (memory.size)))
+                      %s
+                      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                      (br $next)))
+                    (local.get $acc))
+                  (func $f (drop (memory.grow (i32.const 1)))))
+                """;
+        assertEquals(1, countInLoops(licm(loop.formatted("(call $f)")), Op.VMCTX_LOAD));
+        assertEquals(1, countInLoops(licm(loop.formatted("(drop (memory.grow (i32.const 1)))")), Op.VMCTX_LOAD));
+        assertEquals(0, countInLoops(licm(loop.formatted("(i32.store (local.get $n) (local.get $acc))")), Op.VMCTX_LOAD));
+    }
+
     @Test
     void storesDoNotPinVmctxReadsButLoadsStay() {
         IrFunction f = licm(SUM.formatted("(i32.store (local.get $a) (i32.load (local.get $b)))"));

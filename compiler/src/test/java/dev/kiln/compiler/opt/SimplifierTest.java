@@ -257,4 +257,26 @@ class SimplifierTest {
             assertEquals(OptTestSupport.run(t, before, 0, a, b), OptTestSupport.run(t, after, 0, a, b), a + ", " + b);
         }
     }
+
+    @Test
+    void branchesToATrapBecomeTrapifsOnTheComparison() {
+        String wat = """
+                (module
+                  (func (param $i i32) (param $n i32) (result i32)
+                    (if (i32.ge_u (local.get $i) (local.get $n)) (then (unreachable)))
+                    (if (i32.eqz (local.get $n)) (then (unreachable)))
+                    (if (local.get $i) (then (nop)) (else (unreachable)))
+                    (i32.add (local.get $i) (local.get $n))))
+                """;
+        IrFunction f = simplified(wat);
+        assertEquals(0, count(f, Op.BRIF), print(f));
+        assertEquals(0, count(f, Op.TRAP), print(f));
+        assertEquals(3, count(f, Op.TRAPIF), print(f));
+        assertEquals(1, f.blocks().size(), print(f));
+        OptTestSupport.Translated t = OptTestSupport.translateAll(wat);
+        for (long[] in : new long[][] {{1, 2}, {2, 2}, {0, 5}, {1, 0}, {3, 7}}) {
+            assertEquals(OptTestSupport.run(t, t.functions().get(0), 1, in), OptTestSupport.run(t, f, 1, in),
+                    java.util.Arrays.toString(in));
+        }
+    }
 }

@@ -1,0 +1,82 @@
+;; "Inline fast path, out-of-line slow path": the builtin `next` returns the next byte of a host
+;; buffer whose cursor and end live in the store data { u64 cursor; u64 end }; when the buffer is
+;; used up it calls `refill`, a helper that calls the host (an import of the builtin), so `refill`
+;; is a cold callee: `next` is inlined into the guest's loop and the one call left, to `refill`, is on
+;; the slow path only.
+;; builtin reader:
+;;   (module
+;;     (import "unsafe-intrinsics" "store-data-address" (func $sda (result i64)))
+;;     (import "unsafe-intrinsics" "u64-native-load" (func $ld64 (param i64) (result i64)))
+;;     (import "unsafe-intrinsics" "u64-native-store" (func $st64 (param i64 i64)))
+;;     (import "unsafe-intrinsics" "u8-native-load" (func $ld8 (param i64) (result i32)))
+;;     (import "env" "refill" (func $host-refill (result i32)))
+;;     (func $refill (result i32) (call $host-refill))
+;;     (func (export "next") (result i32) (local $cursor i64)
+;;       (local.set $cursor (call $ld64 (call $sda)))
+;;       (if (result i32) (i64.lt_u (local.get $cursor) (call $ld64 (i64.add (call $sda) (i64.const 8))))
+;;         (then
+;;           (call $st64 (call $sda) (i64.add (local.get $cursor) (i64.const 1)))
+;;           (call $ld8 (local.get $cursor)))
+;;         (else (call $refill)))))
+;; check sum: calls=1
+(module
+  (import "reader" "next" (func $next (result i32)))
+  (func $sum (export "sum") (param $n i32) (result i32) (local $sum i32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $again
+        (local.set $sum (i32.add (local.get $sum) (call $next)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br_if $again (local.get $n))))
+    (local.get $sum))
+)
+
+;; ---- expected ----
+;; wasm[1]::sum:
+;;   mov    r11,QWORD PTR [r14]
+;;   lea    r10,[rsp-0x28]
+;;   cmp    r10,QWORD PTR [r11+0x10]
+;;   jb     .L5
+;;   push   rbx
+;;   push   r12
+;;   push   r13
+;;   push   r15
+;;   sub    rsp,0x8
+;;   test   edi,edi
+;;   jne    .L0
+;;   xor    eax,eax
+;;   jmp    .L4
+;; .L0:
+;;   mov    rax,QWORD PTR [r14]
+;;   mov    rbx,QWORD PTR [rax+0x28]
+;;   lea    r12,[rbx+0x8]
+;;   mov    r15,rdi
+;;   xor    r13d,r13d
+;; .L1:
+;;   mov    rax,QWORD PTR [rbx]
+;;   mov    rcx,QWORD PTR [r12]
+;;   cmp    rax,rcx
+;;   jb     .L2
+;;   call   wasm[2]::reader::refill
+;;   jmp    .L3
+;; .L2:
+;;   lea    rcx,[rax+0x1]
+;;   mov    QWORD PTR [rbx],rcx
+;;   movzx  eax,BYTE PTR [rax]
+;; .L3:
+;;   lea    r13d,[r13+rax*1+0x0]
+;;   lea    r15d,[r15-0x1]
+;;   test   r15d,r15d
+;;   jne    .L1
+;;   mov    rax,r13
+;; .L4:
+;;   add    rsp,0x8
+;;   pop    r15
+;;   pop    r13
+;;   pop    r12
+;;   pop    rbx
+;;   ret
+;; .L5:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind

@@ -1,0 +1,73 @@
+;; Wasmtime's zero-copy example of compile-time builtins: the guest increments each byte of a host
+;; buffer in place through `get` and `set` builtins that share a `bounds-check` helper. The store
+;; data is the host's struct { u64 address; u64 length }. Bottom-up inlining puts the helper into
+;; `get` and `set` and both into the guest: no call is left in the loop. (The buffer's address and
+;; length are loaded again each element: the byte store may alias the store data, which is native
+;; memory too.)
+;; builtin host:
+;;   (module
+;;     (import "unsafe-intrinsics" "store-data-address" (func $sda (result i64)))
+;;     (import "unsafe-intrinsics" "u64-native-load" (func $ld64 (param i64) (result i64)))
+;;     (import "unsafe-intrinsics" "u8-native-load" (func $ld8 (param i64) (result i32)))
+;;     (import "unsafe-intrinsics" "u8-native-store" (func $st8 (param i64 i32)))
+;;     (func $base (result i64) (call $ld64 (call $sda)))
+;;     (func $len (export "len") (result i32) (i32.wrap_i64 (call $ld64 (i64.add (call $sda) (i64.const 8)))))
+;;     (func $bounds-check (param $i i32)
+;;       (if (i32.ge_u (local.get $i) (call $len)) (then (unreachable))))
+;;     (func (export "get") (param $i i32) (result i32)
+;;       (call $bounds-check (local.get $i))
+;;       (call $ld8 (i64.add (call $base) (i64.extend_i32_u (local.get $i)))))
+;;     (func (export "set") (param $i i32) (param $v i32)
+;;       (call $bounds-check (local.get $i))
+;;       (call $st8 (i64.add (call $base) (i64.extend_i32_u (local.get $i))) (local.get $v))))
+;; check increment_all: calls=0 loop-calls=0 loop-loads=3 loop-compares=2
+(module
+  (import "host" "len" (func $len (result i32)))
+  (import "host" "get" (func $get (param i32) (result i32)))
+  (import "host" "set" (func $set (param i32 i32)))
+  (func $increment_all (export "increment_all") (local $i i32) (local $n i32)
+    (local.set $n (call $len))
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $next
+        (call $set (local.get $i) (i32.add (call $get (local.get $i)) (i32.const 1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $next (i32.lt_u (local.get $i) (local.get $n))))))
+)
+
+;; ---- expected ----
+;; wasm[0]::increment_all:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L3
+;;   mov    rax,QWORD PTR [r14]
+;;   mov    rax,QWORD PTR [rax+0x28]
+;;   lea    rcx,[rax+0x8]
+;;   mov    rdx,QWORD PTR [rcx]
+;;   mov    edx,edx
+;;   test   edx,edx
+;;   je     .L1
+;;   xor    esi,esi
+;; .L0:
+;;   mov    rdi,QWORD PTR [rcx]
+;;   mov    edi,edi
+;;   cmp    esi,edi
+;;   jae    .L2
+;;   mov    rdi,QWORD PTR [rax]
+;;   lea    rdi,[rdi+rsi*1]
+;;   movzx  r8d,BYTE PTR [rdi]
+;;   lea    r8d,[r8+0x1]
+;;   mov    BYTE PTR [rdi],r8b
+;;   lea    esi,[rsi+0x1]
+;;   cmp    esi,edx
+;;   jb     .L0
+;; .L1:
+;;   ret
+;; .L2:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x1
+;;   jmp    kiln_unwind
+;; .L3:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind
