@@ -36,6 +36,7 @@ final class ChildProcess implements AutoCloseable {
     private Writer stdin;
     private BlockingQueue<String> lines;
     private int requests;
+    private final java.util.ArrayDeque<String> otherOutput = new java.util.ArrayDeque<>();
 
     ChildProcess(List<String> command, String marker, Path stderrFile, int maxRequests) {
         this.command = command;
@@ -48,7 +49,7 @@ final class ChildProcess implements AutoCloseable {
     static ChildProcess kilnWorker(Path stderrFile, int maxRequests) {
         String java = ProcessHandle.current().info().command().orElse("java");
         return new ChildProcess(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xss16m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Worker.class.getName()),
+                "-XX:ErrorFile=" + stderrFile.resolveSibling("hs_err_pid%p.log"), "-cp", System.getProperty("java.class.path"), Worker.class.getName()),
                 Worker.DONE, stderrFile, maxRequests);
     }
 
@@ -79,6 +80,12 @@ final class ChildProcess implements AutoCloseable {
             if (line.startsWith(marker)) {
                 return new Answer(Status.DONE, line.substring(marker.length()).trim());
             }
+            if (!line.isBlank() && !line.equals("#")) {
+                otherOutput.addLast(line);
+                if (otherOutput.size() > 12) {
+                    otherOutput.removeFirst();
+                }
+            }
         }
     }
 
@@ -86,7 +93,9 @@ final class ChildProcess implements AutoCloseable {
         process.waitFor(5, TimeUnit.SECONDS);
         String status = process.isAlive() ? "alive" : "exit status " + process.exitValue();
         kill();
-        return new Answer(Status.CRASH, status + "; stderr: " + stderrTail());
+        String stdout = String.join(" | ", otherOutput);
+        otherOutput.clear();
+        return new Answer(Status.CRASH, status + "; stdout: " + stdout + "; stderr: " + stderrTail());
     }
 
     private String stderrTail() {

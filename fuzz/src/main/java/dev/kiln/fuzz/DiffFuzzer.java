@@ -58,10 +58,12 @@ final class DiffFuzzer implements AutoCloseable {
     private final Map<String, Integer> observations = new java.util.TreeMap<>();
 
     DiffFuzzer(Config config) throws IOException {
-        this.config = config;
-        Files.createDirectories(config.work());
-        this.kiln = ChildProcess.kilnWorker(config.work().resolve("kiln-worker.stderr"), 200);
-        this.v8 = v8Process(config.work());
+        this.config = new Config(config.seed(), config.count(), config.maxMillis(), config.sources(),
+                config.work().toAbsolutePath(), config.findings() == null ? null : config.findings().toAbsolutePath(),
+                config.reduceSeconds(), config.generator(), config.timeoutMillis());
+        Files.createDirectories(this.config.work());
+        this.kiln = ChildProcess.kilnWorker(this.config.work().resolve("kiln-worker.stderr"), 200);
+        this.v8 = v8Process(this.config.work());
     }
 
     static ChildProcess v8Process(Path work) throws IOException {
@@ -206,13 +208,7 @@ final class DiffFuzzer implements AutoCloseable {
                 return new Outcome(Category.REFERENCE_FAILURE, "v8-error", line.substring(6));
             }
         }
-        boolean allRejected = !v8Lines.isEmpty();
-        for (String line : v8Lines) {
-            if (line.startsWith("instantiate ") && !line.contains(" compile-error")) {
-                allRejected = false;
-            }
-        }
-        if (allRejected) {
+        if (allRejected(v8Lines) && allRejected(kilnLines)) {
             return new Outcome(Category.INVALID_GENERATED, "invalid", v8Lines.get(0));
         }
         int n = Math.max(kilnLines.size(), v8Lines.size());
@@ -237,6 +233,10 @@ final class DiffFuzzer implements AutoCloseable {
             }
         }
         return new Outcome(Category.OK, "ok", "");
+    }
+
+    private static boolean allRejected(List<String> lines) {
+        return !lines.isEmpty() && lines.stream().filter(l -> l.startsWith("instantiate ")).allMatch(l -> l.contains(" compile-error"));
     }
 
     private static String strip(String line) {

@@ -57,8 +57,8 @@ final class InputFuzzer implements AutoCloseable {
 
     InputFuzzer(long seed, Path work, Path findings, long timeoutMillis) throws IOException {
         this.seed = seed;
-        this.work = work;
-        this.findings = findings;
+        this.work = work.toAbsolutePath();
+        this.findings = findings == null ? null : findings.toAbsolutePath();
         this.timeoutMillis = timeoutMillis;
         Files.createDirectories(work);
         for (Target t : Target.values()) {
@@ -114,6 +114,11 @@ final class InputFuzzer implements AutoCloseable {
                         Files.createDirectories(dir);
                         Files.write(dir.resolve(id + (target == Target.TEXT ? ".wat" : target == Target.BINARY ? ".wasm" : ".kiln")), input);
                         Files.writeString(dir.resolve(id + ".txt"), result + ": " + outcome[1] + "\n");
+                        try (var logs = Files.list(work)) {
+                            for (Path hsErr : logs.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList()) {
+                                Files.move(hsErr, dir.resolve(id + "-" + hsErr.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                            }
+                        }
                     }
                 }
             }

@@ -1,7 +1,11 @@
 package dev.kiln.fuzz;
 
 import dev.kiln.Engine;
+import dev.kiln.Func;
 import dev.kiln.Instance;
+import dev.kiln.Linker;
+import dev.kiln.Val;
+import dev.kiln.abi.ValType;
 import dev.kiln.LinkException;
 import dev.kiln.Module;
 import dev.kiln.Store;
@@ -23,8 +27,8 @@ import java.util.List;
  *
  * <ul>
  *   <li>{@code RUN DIR}: runs {@code DIR/plan.txt} with {@link KilnRunner}, writes {@code DIR/kiln.out};
- *   <li>{@code LOAD FILE}: loads the artifact {@code FILE} with {@link Module#load} and instantiates it
- *       when it has no imports; answers {@code ok}, {@code rejected} (a documented exception) or
+ *   <li>{@code LOAD FILE}: loads the artifact {@code FILE} with {@link Module#load}; when it imports only
+ *       functions, instantiates it with host functions returning zeros and calls every export with zeros; answers {@code ok}, {@code rejected} (a documented exception) or
  *       {@code undocumented CLASS: MESSAGE}.
  * </ul>
  */
@@ -61,9 +65,31 @@ public final class Worker {
     private static String load(Engine engine, Path file) {
         try {
             Module module = Module.load(engine, file);
-            if (module.imports().isEmpty()) {
+            if (module.imports().stream().allMatch(i -> i.type() != null)) {
                 try (Store store = new Store(engine)) {
-                    Instance.create(store, module);
+                    Linker linker = new Linker();
+                    for (Module.ImportType i : module.imports()) {
+                        linker.define(i.module(), i.name(), Func.wrap(store, i.type(), args -> {
+                            Val[] results = new Val[i.type().results().size()];
+                            for (int k = 0; k < results.length; k++) {
+                                results[k] = new Val(i.type().results().get(k), 0);
+                            }
+                            return results;
+                        }));
+                    }
+                    Instance instance = linker.instantiate(store, module);
+                    for (Module.ExportType e : module.exports()) {
+                        Val[] args = new Val[e.type().params().size()];
+                        for (int k = 0; k < args.length; k++) {
+                            ValType t = e.type().params().get(k);
+                            args[k] = t.isReference() ? Val.nullRef(t) : new Val(t, 0);
+                        }
+                        try {
+                            instance.func(e.name()).call(args);
+                        } catch (Trap t) {
+                            // a trap is a documented outcome of running the code
+                        }
+                    }
                 }
             }
             return "ok";
@@ -79,6 +105,9 @@ public final class Worker {
         StackTraceElement[] st = t.getStackTrace();
         for (int k = 0; k < Math.min(4, st.length); k++) {
             sb.append(" | at ").append(st[k]);
+        }
+        if (t.getCause() != null && t.getCause() != t) {
+            sb.append(" | caused by ").append(describe(t.getCause()));
         }
         return sb.toString();
     }
