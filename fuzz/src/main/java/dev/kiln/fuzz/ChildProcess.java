@@ -49,8 +49,17 @@ final class ChildProcess implements AutoCloseable {
     static ChildProcess kilnWorker(Path stderrFile, int maxRequests) {
         String java = ProcessHandle.current().info().command().orElse("java");
         return new ChildProcess(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xss16m", "-XX:+UseSerialGC",
-                "-XX:ErrorFile=" + stderrFile.resolveSibling("hs_err_pid%p.log"), "-cp", System.getProperty("java.class.path"), Worker.class.getName()),
+                "-XX:ErrorFile=" + stderrFile.resolveSibling("hs_err_pid%p.log"), "-cp", absoluteClassPath(), Worker.class.getName()),
                 Worker.DONE, stderrFile, maxRequests);
+    }
+
+    /** This JVM's class path with every entry absolute, for a child started in another directory. */
+    static String absoluteClassPath() {
+        List<String> entries = new java.util.ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            entries.add(e.isEmpty() ? e : Path.of(e).toAbsolutePath().toString());
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     /** Sends {@code request} and waits up to {@code timeoutMillis} for the answer. */

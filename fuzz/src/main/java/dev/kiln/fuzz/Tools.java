@@ -13,12 +13,17 @@ final class Tools {
     }
 
     static boolean onPath(String program) {
+        return directoryOf(program) != null;
+    }
+
+    /** The directory on {@code PATH} that holds {@code program}, or null. */
+    static Path directoryOf(String program) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-                return true;
+                return Path.of(dir).toAbsolutePath();
             }
         }
-        return false;
+        return null;
     }
 
     /**

@@ -24,9 +24,23 @@ final class WatGenerator {
     private static final ValType[] ALL = {ValType.I32, ValType.I64, ValType.F32, ValType.F64, ValType.I32, ValType.I64,
             ValType.FUNCREF, ValType.EXTERNREF};
 
-    /** What to generate. */
-    record Options(boolean hostMultiResults) {
-        static final Options DEFAULT = new Options(false);
+    /**
+     * What to generate.
+     *
+     * @param hostMultiResults host functions (and functions imported from another instance) with
+     *                         several results
+     * @param loopStateProbes  loops that change a table, a memory or a global (directly or through a
+     *                         call) and read its size or value in the same iteration
+     */
+    record Options(boolean hostMultiResults, boolean loopStateProbes) {
+        /** Everything the generator can do. */
+        static final Options ALL = new Options(true, true);
+        /**
+         * Without the two constructs behind open bugs (issue 23): a host import with several results is
+         * rejected at compile time, and LICM hoists {@code table.size} out of a loop that grows the table.
+         * Enable them here once those are fixed.
+         */
+        static final Options WITHOUT_OPEN_BUGS = new Options(false, false);
     }
 
     private final Random r;
@@ -716,6 +730,9 @@ final class WatGenerator {
                 fuelCheck();
                 stmt(depth - 1);
                 // continue with counter + 1 while counter < limit and a random condition holds
+                if (options.loopStateProbes() && r.nextBoolean()) {
+                    stateProbe(depth);
+                }
                 op("local.get " + slots[0]);
                 op("i32.const " + (1 + r.nextInt(6)));
                 op("i32.lt_u");
@@ -735,6 +752,57 @@ final class WatGenerator {
                 labels.remove(labels.size() - 1);
                 values(results, depth - 1);
                 op("end");
+            }
+
+            /** Changes a table, memory or global (directly or in a call) and logs what is read back. */
+            private void stateProbe(int depth) {
+                switch (r.nextInt(4)) {
+                    case 0 -> {
+                        if (!tables.isEmpty()) {
+                            Tab t = tables.get(r.nextInt(tables.size()));
+                            refExpr(t.elem(), 0);
+                            op("i32.const " + r.nextInt(2));
+                            op("table.grow $" + t.name());
+                            op("drop");
+                            op("table.size $" + t.name());
+                            op("call $log_i32");
+                        }
+                    }
+                    case 1 -> {
+                        if (memory) {
+                            op("i32.const " + r.nextInt(2));
+                            op("memory.grow");
+                            op("drop");
+                            op("memory.size");
+                            op("call $log_i32");
+                        }
+                    }
+                    case 2 -> {
+                        List<Glob> gs = globals.stream().filter(g -> g.mutable() && !g.type().isReference()).toList();
+                        if (!gs.isEmpty()) {
+                            Glob g = gs.get(r.nextInt(gs.size()));
+                            op("global.get $" + g.name());
+                            expr(g.type(), 0);
+                            op(Plan.name(g.type()) + ".add");
+                            op("global.set $" + g.name());
+                            op("global.get $" + g.name());
+                            op("call $log_" + Plan.name(g.type()));
+                        }
+                    }
+                    default -> {
+                        call(ValType.I32, depth - 1);
+                        op("drop");
+                        if (!tables.isEmpty()) {
+                            op("table.size $" + tables.get(r.nextInt(tables.size())).name());
+                        } else if (memory) {
+                            op("i32.const 0");
+                            op("i32.load");
+                        } else {
+                            op("i32.const 0");
+                        }
+                        op("call $log_i32");
+                    }
+                }
             }
 
             /** Branches out of nested blocks with a value: br, br_if, br_table. */
