@@ -99,7 +99,8 @@ function run(dir) {
       case 'hosttable': {
         const d = { element: t[3] === 'funcref' ? 'anyfunc' : 'externref', initial: Number(t[4]) };
         if (t[5] !== '-') d.maximum = Number(t[5]);
-        define(t[1], t[2], new WebAssembly.Table(d));
+        // null, not the JS API's default: for externref that is undefined, a non-null reference
+        define(t[1], t[2], new WebAssembly.Table(d, null));
         break;
       }
       case 'hostglobal':

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Both runners of a plan, Kiln's ({@link KilnRunner}) and V8's ({@code v8-runner.js}), observe a
  * hand-written case exactly as the spec says: host-call traces in order (a re-entrant call included),
- * multi-value results, a NaN written as {@code nan}, traps, the final memory, global and table.
+ * multi-value results, a NaN written as {@code nan}, traps, the final memory, global and tables (a
+ * host table's entries start null in both).
  */
 class PlanRunnersTest {
     private static final String WAT = """
@@ -22,10 +23,12 @@ class PlanRunnersTest {
               (import "host" "log_i32" (func $log (param i32)))
               (import "host" "reenter.m0.twice" (func $re (param i32) (result i32)))
               (import "env" "memory" (memory 1 2))
+              (import "env" "tab" (table $h 2 externref))
+              (export "tab" (table $h))
               (export "mem" (memory 0))
               (global $g (export "g") (mut i64) (i64.const 5))
               (table $t (export "t") 3 funcref)
-              (elem (i32.const 1) func $twice)
+              (elem (table $t) (i32.const 1) func $twice)
               (func $twice (export "twice") (param i32) (result i32)
                 local.get 0
                 call $log
@@ -49,6 +52,7 @@ class PlanRunnersTest {
             hostfunc host log_i32 i32 - log
             hostfunc host reenter.m0.twice i32 i32 reenter:m0:twice
             hostmemory env memory 1 2
+            hosttable env tab externref 2 -
             instantiate m0 m0.wasm
             call m0 outer i32:3
             call m0 boom
@@ -56,6 +60,7 @@ class PlanRunnersTest {
             memory m0 mem
             global m0 g
             table m0 t
+            table m0 tab
             """;
 
     private static List<String> expected() {
@@ -66,7 +71,7 @@ class PlanRunnersTest {
         String fnv = Integer.toHexString(KilnRunner.fnv(MemorySegment.ofArray(memory), memory.length));
         return List.of("instantiate m0 ok", "host reenter.m0.twice i32:3", "host log_i32 i32:3", "call m0 outer -> i32:6 f32:nan",
                 "call m0 boom -> trap", "call m0 store -> ()", "memory m0 mem pages=1 fnv=" + fnv, "global m0 g i64:-2",
-                "table m0 t size=3 refs=010");
+                "table m0 t size=3 refs=010", "table m0 tab size=2 refs=00");
     }
 
     private static Path writeCase(Path dir) throws Exception {
