@@ -179,8 +179,16 @@ final class DiffFuzzer implements AutoCloseable {
             throws IOException, InterruptedException {
         Files.deleteIfExists(dir.resolve("kiln.out"));
         Files.deleteIfExists(dir.resolve("v8.out"));
+        // A case that runs out of time is tried once more, in a fresh process with three times the time:
+        // on a loaded machine a worker that has just (re)started can be slow for reasons of its own.
         ChildProcess.Answer v8Answer = v8.request("RUN " + dir.toAbsolutePath(), timeoutMillis);
+        if (v8Answer.status() == ChildProcess.Status.HANG) {
+            v8Answer = v8.request("RUN " + dir.toAbsolutePath(), timeoutMillis * 3);
+        }
         ChildProcess.Answer kilnAnswer = kiln.request("RUN " + dir.toAbsolutePath(), timeoutMillis * 2);
+        if (kilnAnswer.status() == ChildProcess.Status.HANG) {
+            kilnAnswer = kiln.request("RUN " + dir.toAbsolutePath(), timeoutMillis * 6);
+        }
         if (kilnAnswer.status() == ChildProcess.Status.CRASH) {
             return new Outcome(Category.KILN_CRASH, "kiln-crash", kilnAnswer.detail());
         }
