@@ -83,6 +83,7 @@ final class InputFuzzer implements AutoCloseable {
     void run(int perTarget, List<Target> targets, PrintStream log) throws IOException, InterruptedException {
         Random random = new Random(seed);
         int seeds = Math.max(1, perTarget / 25);
+        Path spec = SpecCorpus.find();
         for (Target target : targets) {
             List<byte[]> corpus = new ArrayList<>();
             for (int s = 0; s < seeds; s++) {
@@ -94,6 +95,17 @@ final class InputFuzzer implements AutoCloseable {
                     case ARTIFACT -> compiler.compile(Wat.parseModule(text.replaceAll("\\(start \\$f[0-9]+\\)", "")), "seed", options);
                 });
             }
+            if (spec != null && target != Target.ARTIFACT) {
+                // as many spec testsuite modules again, picked evenly from the whole testsuite
+                List<byte[]> modules = target == Target.BINARY ? SpecCorpus.binaries(spec)
+                        : SpecCorpus.texts(spec).stream().map(t -> t.getBytes(StandardCharsets.UTF_8)).toList();
+                Random pick = new Random(seed);
+                for (int s = 0; s < seeds * 4 && !modules.isEmpty(); s++) {
+                    corpus.add(modules.get(pick.nextInt(modules.size())));
+                }
+            }
+            log.println(target + ": " + corpus.size() + " seeds" + (spec != null && target != Target.ARTIFACT
+                    ? " (generated and from the spec testsuite in " + spec + ")" : " (generated)"));
             for (int i = 0; i < perTarget; i++) {
                 byte[] original = corpus.get(random.nextInt(corpus.size()));
                 byte[] input = target == Target.TEXT ? Mutator.mutateText(original, random) : Mutator.mutateBinary(original, random);
