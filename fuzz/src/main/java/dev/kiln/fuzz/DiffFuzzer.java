@@ -177,28 +177,40 @@ final class DiffFuzzer implements AutoCloseable {
     /** Runs the case in {@code dir} in both engines and compares. */
     static Outcome runCase(Path dir, ChildProcess kiln, ChildProcess v8, long timeoutMillis)
             throws IOException, InterruptedException {
+        return runCase(dir, kiln, v8, timeoutMillis, true);
+    }
+
+    /** Runs the case; with {@code retryHangs}, a case that runs out of time gets a second chance. */
+    static Outcome runCase(Path dir, ChildProcess kiln, ChildProcess v8, long timeoutMillis, boolean retryHangs)
+            throws IOException, InterruptedException {
         Files.deleteIfExists(dir.resolve("kiln.out"));
         Files.deleteIfExists(dir.resolve("v8.out"));
         // A case that runs out of time is tried once more, in a fresh process with three times the time:
         // on a loaded machine a worker that has just (re)started can be slow for reasons of its own.
         ChildProcess.Answer v8Answer = v8.request("RUN " + dir.toAbsolutePath(), timeoutMillis);
-        if (v8Answer.status() == ChildProcess.Status.HANG) {
+        if (retryHangs && v8Answer.status() == ChildProcess.Status.HANG) {
             v8Answer = v8.request("RUN " + dir.toAbsolutePath(), timeoutMillis * 3);
         }
         ChildProcess.Answer kilnAnswer = kiln.request("RUN " + dir.toAbsolutePath(), timeoutMillis * 2);
-        if (kilnAnswer.status() == ChildProcess.Status.HANG) {
+        if (retryHangs && kilnAnswer.status() == ChildProcess.Status.HANG) {
             kilnAnswer = kiln.request("RUN " + dir.toAbsolutePath(), timeoutMillis * 6);
         }
         if (kilnAnswer.status() == ChildProcess.Status.CRASH) {
             return new Outcome(Category.KILN_CRASH, "kiln-crash", kilnAnswer.detail());
         }
-        if (kilnAnswer.status() == ChildProcess.Status.HANG) {
+        if (retryHangs && kilnAnswer.status() == ChildProcess.Status.HANG) {
             return v8Answer.status() == ChildProcess.Status.HANG
                     ? new Outcome(Category.BOTH_HANG, "both-hang", "V8 and Kiln both ran out of time")
                     : new Outcome(Category.KILN_HANG, "kiln-hang", kilnAnswer.detail());
         }
         if (v8Answer.status() != ChildProcess.Status.DONE) {
             return new Outcome(Category.REFERENCE_FAILURE, "v8-" + v8Answer.status(), v8Answer.detail());
+        }
+        if (!Files.exists(dir.resolve("kiln.out"))) {
+            return new Outcome(Category.KILN_EXCEPTION, "kiln-exception", "the worker answered without output: " + kilnAnswer);
+        }
+        if (!Files.exists(dir.resolve("v8.out"))) {
+            return new Outcome(Category.REFERENCE_FAILURE, "v8-error", "node answered without output: " + v8Answer);
         }
         List<String> k = Files.readAllLines(dir.resolve("kiln.out"), StandardCharsets.UTF_8);
         List<String> v = Files.readAllLines(dir.resolve("v8.out"), StandardCharsets.UTF_8);
