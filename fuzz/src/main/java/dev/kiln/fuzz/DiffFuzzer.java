@@ -62,6 +62,9 @@ final class DiffFuzzer implements AutoCloseable {
                 config.work().toAbsolutePath(), config.findings() == null ? null : config.findings().toAbsolutePath(),
                 config.reduceSeconds(), config.generator(), config.timeoutMillis());
         Files.createDirectories(this.config.work());
+        // a fresh worker JVM every 200 cases: a case then never depends on what earlier ones left in the
+        // JVM (code cache, upcall stubs), so every finding reproduces alone; one JVM running many modules
+        // is the soak test's subject, not this fuzzer's
         this.kiln = ChildProcess.kilnWorker(this.config.work().resolve("kiln-worker.stderr"), 200);
         this.v8 = v8Process(this.config.work());
     }
