@@ -30,7 +30,7 @@ public final class Fuzz {
         System.exit(new CommandLine(new Fuzz()).execute(args));
     }
 
-    @Command(name = "diff", description = "Runs random valid modules in Kiln and in V8 and compares what they do.")
+    @Command(name = "diff", mixinStandardHelpOptions = true, description = "Runs random valid modules in Kiln and in V8 and compares what they do.")
     static final class Diff implements Callable<Integer> {
         @Option(names = "--seed", description = "first case seed (cases use seed, seed+1, ...); default: 1") long seed = 1;
         @Option(names = "--count", description = "number of cases; default: 1000") int count = 1000;
@@ -39,7 +39,7 @@ public final class Fuzz {
         List<DiffFuzzer.Source> sources = List.of(DiffFuzzer.Source.TTF, DiffFuzzer.Source.WAT);
         @Option(names = "--findings", description = "where findings are kept; default: fuzz/findings") Path findings = Path.of("fuzz/findings");
         @Option(names = "--work", description = "scratch directory; default: a new temporary one") Path work;
-        @Option(names = "--reduce-seconds", description = "time given to wasm-reduce per finding, 0 for none; default: 300")
+        @Option(names = "--reduce-seconds", description = "time given to reducing each finding (wasm-reduce, or line deletion for text cases), 0 for none; default: 300")
         long reduceSeconds = 300;
         @Option(names = "--timeout-ms", description = "time per case and engine before it counts as a hang; default: 10000")
         long timeoutMillis = 10_000;
@@ -70,7 +70,7 @@ public final class Fuzz {
         }
     }
 
-    @Command(name = "inputs", description = "Mutates binaries, text and artifacts and checks that Kiln rejects them cleanly.")
+    @Command(name = "inputs", mixinStandardHelpOptions = true, description = "Mutates binaries, text and artifacts and checks that Kiln rejects them cleanly.")
     static final class Inputs implements Callable<Integer> {
         @Option(names = "--seed", description = "default: 1") long seed = 1;
         @Option(names = "--count", description = "mutated inputs per target; default: 2000") int count = 2000;
@@ -92,10 +92,10 @@ public final class Fuzz {
         }
     }
 
-    @Command(name = "reduce", description = "Reduces a kept finding (a directory under the findings directory) with wasm-reduce.")
+    @Command(name = "reduce", mixinStandardHelpOptions = true, description = "Reduces a kept finding (a directory under the findings directory): wasm-reduce, or line deletion for text cases.")
     static final class Reduce implements Callable<Integer> {
         @Parameters(index = "0", description = "the finding's directory") Path finding;
-        @Option(names = "--seconds", description = "time given to wasm-reduce; default: 600") long seconds = 600;
+        @Option(names = "--seconds", description = "time given to the reduction; default: 600") long seconds = 600;
 
         @Override
         public Integer call() throws Exception {
