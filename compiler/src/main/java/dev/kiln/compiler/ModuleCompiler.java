@@ -490,9 +490,12 @@ public final class ModuleCompiler {
         }
     }
 
-    /** The symbol of function {@code funcIndex}: {@code wasm[N]::name} or {@code wasm[N]}. */
+    /**
+     * The symbol of function {@code funcIndex}: {@code wasm[N]::name} or {@code wasm[N]}. A NUL in the
+     * name (valid in a Wasm name, not in an ELF string) is written {@code \0}.
+     */
     public static String symbolName(int funcIndex, String name) {
-        return name == null ? "wasm[" + funcIndex + "]" : "wasm[" + funcIndex + "]::" + name;
+        return name == null ? "wasm[" + funcIndex + "]" : "wasm[" + funcIndex + "]::" + name.replace("\0", "\\0");
     }
 
     private static byte[] sha256(byte[] input) {
