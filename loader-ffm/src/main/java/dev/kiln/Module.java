@@ -48,6 +48,12 @@ public final class Module {
     private final ConcurrentHashMap<Integer, MethodHandle> entryHandles = new ConcurrentHashMap<>();
 
     private Module(Engine engine, ArtifactMetadata metadata, CodeImage code, byte[] artifact, Path file) {
+        try {
+            Interruption.checkModule(engine, metadata, file != null ? file.toString() : null);
+        } catch (RuntimeException e) {
+            code.close();
+            throw e;
+        }
         this.engine = engine;
         this.metadata = metadata;
         this.code = code;

@@ -69,6 +69,10 @@ public record ArtifactMetadata(
     public static final int FORMAT_VERSION = 2;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
+    /** Bit of the encoded option word: compiled with epoch interruption (bit 0 is IR verification). */
+    private static final int OPTION_EPOCH = 2;
+    /** Bit of the encoded option word: compiled with fuel metering. */
+    private static final int OPTION_FUEL = 4;
     private static final byte[] MAGIC = "KILNMETA".getBytes(StandardCharsets.US_ASCII);
 
     public ArtifactMetadata {
@@ -274,7 +278,8 @@ public record ArtifactMetadata(
             out.u32(FORMAT_VERSION);
             out.u32(target.elfMachine());
             out.u64(cpuFeatures);
-            out.u32(options.verifyIr() ? 1 : 0);
+            out.u32((options.verifyIr() ? 1 : 0) | (options.epochInterruption() ? OPTION_EPOCH : 0)
+                    | (options.consumeFuel() ? OPTION_FUEL : 0));
             out.u32(options.parallelism());
             out.u64(options.cpuFeatures());
             out.bytes(inputHash);
@@ -420,7 +425,8 @@ public record ArtifactMetadata(
                 throw new ArtifactFormatException(source, 12, "unknown target machine " + machine);
             }
             long features = in.getLong();
-            boolean verify = in.getInt() != 0;
+            int optionBits = in.getInt();
+            boolean verify = (optionBits & 1) != 0;
             int parallelism = count(in, source, Integer.MAX_VALUE);
             long allowedFeatures = in.getLong();
             byte[] hash = bytes(in, source);
@@ -507,7 +513,8 @@ public record ArtifactMetadata(
                 throw new ArtifactFormatException(source, in.position(), in.remaining() + " unexpected bytes at the end of "
                         + SECTION);
             }
-            ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism, allowedFeatures), hash,
+            ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism, allowedFeatures,
+                    (optionBits & OPTION_EPOCH) != 0, (optionBits & OPTION_FUEL) != 0), hash,
                     types, imports, imported, funcs, exports, tables, elements, memories, globals, data, startFunction, startTrampoline, vmctxSize,
                     unwind, traps);
             if (meta.layout().size() != vmctxSize) {

@@ -9,12 +9,36 @@ package dev.kiln.abi;
  * @param parallelism how many functions to compile at once; 0 means one per available processor
  * @param cpuFeatures the optional CPU features code may use, as a {@link CpuFeature} mask; -1 means
  *                    those of the machine compiling ({@link CpuFeature#host()})
+ * @param epochInterruption compile epoch checks in (Wasmtime's {@code epoch_interruption}): at every
+ *                    function entry and loop header, code loads the engine's epoch and compares it
+ *                    with the store's deadline ({@link VMStoreContext#EPOCH_DEADLINE}); past it, an
+ *                    out-of-line slow path calls the host, which extends the deadline or traps with
+ *                    {@link TrapCode#INTERRUPT}. Off by default: then no check is emitted at all
+ * @param consumeFuel  compile fuel metering in (Wasmtime's {@code consume_fuel}): every basic block
+ *                    charges its Wasm instruction count to the store's fuel on entry and traps with
+ *                    {@link TrapCode#OUT_OF_FUEL} when the fuel left cannot pay for it. Off by default
  */
-public record CompileOptions(boolean verifyIr, int parallelism, long cpuFeatures) {
+public record CompileOptions(boolean verifyIr, int parallelism, long cpuFeatures, boolean epochInterruption,
+        boolean consumeFuel) {
     public CompileOptions {
         if (parallelism < 0) {
             throw new IllegalArgumentException("parallelism must be >= 0, got " + parallelism);
         }
+    }
+
+    /** Options without epoch interruption and fuel metering. */
+    public CompileOptions(boolean verifyIr, int parallelism, long cpuFeatures) {
+        this(verifyIr, parallelism, cpuFeatures, false, false);
+    }
+
+    /** These options with epoch checks at function entries and loop headers compiled in or not. */
+    public CompileOptions withEpochInterruption(boolean on) {
+        return new CompileOptions(verifyIr, parallelism, cpuFeatures, on, consumeFuel);
+    }
+
+    /** These options with fuel metering compiled in or not. */
+    public CompileOptions withConsumeFuel(boolean on) {
+        return new CompileOptions(verifyIr, parallelism, cpuFeatures, epochInterruption, on);
     }
 
     /** The defaults: no IR verification, one worker per processor, the host's CPU features. */
@@ -24,12 +48,12 @@ public record CompileOptions(boolean verifyIr, int parallelism, long cpuFeatures
 
     /** These options with IR verification switched on or off. */
     public CompileOptions withVerifyIr(boolean on) {
-        return new CompileOptions(on, parallelism, cpuFeatures);
+        return new CompileOptions(on, parallelism, cpuFeatures, epochInterruption, consumeFuel);
     }
 
     /** These options with code limited to {@code features} (e.g. none: the x86-64 baseline). */
     public CompileOptions withCpuFeatures(java.util.Set<CpuFeature> features) {
-        return new CompileOptions(verifyIr, parallelism, CpuFeature.mask(features));
+        return new CompileOptions(verifyIr, parallelism, CpuFeature.mask(features), epochInterruption, consumeFuel);
     }
 
     /** The CPU features code may use: {@link #cpuFeatures()} resolved against the host. */

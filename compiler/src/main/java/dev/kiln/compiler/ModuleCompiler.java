@@ -319,7 +319,8 @@ public final class ModuleCompiler {
     private CompiledCode compileFunction(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,
             CompileOptions options, int funcIndex) {
         String name = symbolName(funcIndex, module.functionName(funcIndex));
-        IrFunction ir = FunctionTranslator.translate(module, bytes, funcIndex, name, env.vmctx(), unit.intrinsics());
+        IrFunction ir = FunctionTranslator.translate(module, bytes, funcIndex, name, env.vmctx(), unit.intrinsics(),
+                options.epochInterruption(), options.consumeFuel());
         if (options.verifyIr()) {
             Verifier.verify(ir);
         }
@@ -340,7 +341,7 @@ public final class ModuleCompiler {
             IrFunction g;
             try {
                 g = FunctionTranslator.translate(module, bytes, c, symbolName(c, module.functionName(c)), env.vmctx(),
-                        unit.intrinsics());
+                        unit.intrinsics(), options.epochInterruption(), options.consumeFuel());
             } catch (CompileException e) {
                 return null; // reported when that function itself is compiled
             }
