@@ -73,6 +73,9 @@ final class RunCommand extends KilnCommand {
     List<String> envs = new ArrayList<>();
 
     @picocli.CommandLine.Mixin
+    WasmOptions limits = new WasmOptions(); // -W timeout=, -W fuel=, --timeout, --fuel
+
+    @picocli.CommandLine.Mixin
     BuiltinOptions builtins = new BuiltinOptions(); // --unsafe-intrinsics, --builtin (compile-time builtins)
 
     @Parameters(index = "0", paramLabel = "FILE", description = "A .wasm or .wat module, or a Kiln artifact from 'kiln compile'.")
@@ -138,7 +141,13 @@ final class RunCommand extends KilnCommand {
     @Override
     int execute() throws Exception {
         Input input = Input.read(file);
-        Module module = input.module(engine(), err(), builtins);
+        limits.parse();
+        Module module;
+        try {
+            module = input.module(limits.engine(STACK_BUDGET_BYTES), err(), builtins);
+        } catch (IllegalArgumentException e) {
+            throw KilnException.error(file + ": " + e.getMessage()); // compiled with other -W options
+        }
         String name = invoke != null ? invoke : "_start";
         Module.ExportType export = module.exports().stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
         if (export == null) {
@@ -160,6 +169,7 @@ final class RunCommand extends KilnCommand {
             argv.addAll(args);
         }
         try (WasiContext wasi = wasi(argv); Store store = new Store(module.engine())) {
+            limits.apply(store);
             Linker linker = wasi.define(store, new Linker());
             Instance instance;
             try {
