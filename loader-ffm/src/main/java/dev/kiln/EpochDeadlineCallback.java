@@ -8,7 +8,11 @@ package dev.kiln;
  *
  * <p>The callback runs on the thread that runs the Wasm code, inside the call, at the function
  * entry or loop header whose check found the deadline reached. It may use the store's API (read
- * memories, set fuel, set the deadline); it must not close the store.
+ * and write memories, set fuel, set the deadline); it must not close the store. Writes to linear
+ * memory are seen by the interrupted code when it continues. Growing a memory or table, or setting
+ * a global, of an instance whose code is interrupted is seen only by later calls: the optimizer
+ * keeps memory lengths and globals loaded before a check across it (this keeps the check cheap in
+ * loops), so the interrupted code may still bounds-check against the old length.
  */
 @FunctionalInterface
 public interface EpochDeadlineCallback {

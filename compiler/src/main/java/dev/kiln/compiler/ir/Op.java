@@ -164,7 +164,9 @@ public enum Op {
      * store's deadline ({@code VMStoreContext.EPOCH_DEADLINE}), calls the host out of line, which
      * moves the deadline on or traps with {@code interrupt}. Built only when the module is compiled
      * with epoch interruption, at function entries and loop headers; never moved or removed. The
-     * slow path preserves every register, so the check is not a call for register allocation.
+     * slow path preserves every register, so the check is not a call for register allocation. For
+     * the optimizer it writes linear memory (the host may write it), not the VMContext (memory
+     * lengths, globals), so loads of those stay hoisted across it.
      */
     EPOCH_CHECK(Flags.EFFECT | Flags.TRAPS),
     /**
