@@ -134,7 +134,9 @@ public final class FunctionTranslator {
      * 1 except {@code nop}, {@code drop}, {@code block}, {@code loop}, {@code unreachable},
      * {@code return}, {@code else} and {@code end}, which cost 0 (Wasmtime's table). A block is
      * charged in full on entry, before any of its instructions runs, so a trap or call inside it
-     * does not change what was charged and the fuel used by a call is the same on every run.
+     * does not change what was charged and the fuel used by a call is the same on every run. (The
+     * optimizer may hoist a loop-invariant trap above a loop header's charge and check, so a call
+     * that traps there may be charged one block less; a call that returns is charged exactly.)
      *
      * @param epochChecks compile epoch checks in
      * @param fuel        compile fuel charges in
