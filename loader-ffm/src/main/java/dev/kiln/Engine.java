@@ -1,6 +1,10 @@
 package dev.kiln;
 
 import dev.kiln.abi.CompileOptions;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 
 /**
  * Global configuration shared by modules and stores: how code is compiled and how much native
@@ -20,10 +24,77 @@ public final class Engine {
     private final CompileOptions compileOptions;
     private final CompileCache compileCache;
 
+    /**
+     * The epoch counter (Wasmtime's engine epoch): a native u64 that generated code reads at its
+     * epoch checks through each store's context. Lives as long as the engine (stores keep it).
+     */
+    private final MemorySegment epoch = Arena.ofAuto().allocate(8, 8);
+    private static final VarHandle EPOCH = ValueLayout.JAVA_LONG.varHandle();
+
     private Engine(Builder b) {
         this.stackBudget = b.stackBudget;
         this.compileOptions = b.compileOptions;
         this.compileCache = b.compileCache;
+    }
+
+    /** Whether modules are compiled with epoch checks ({@link Builder#epochInterruption}). */
+    public boolean epochInterruption() {
+        return compileOptions.epochInterruption();
+    }
+
+    /** Whether modules are compiled with fuel metering ({@link Builder#consumeFuel}). */
+    public boolean consumeFuel() {
+        return compileOptions.consumeFuel();
+    }
+
+    /**
+     * The current epoch: 0 when the engine is built, then one more per {@link #incrementEpoch()}.
+     * Thread-safe.
+     */
+    public long epoch() {
+        return (long) EPOCH.getVolatile(epoch, 0L);
+    }
+
+    /**
+     * Advances the epoch by one tick (Wasmtime's {@code Engine::increment_epoch}): code of every
+     * store of this engine whose deadline ({@link Store#setEpochDeadline}) is now reached stops at
+     * its next function entry or loop header. Thread-safe and lock-free; meant to be called from
+     * another thread, typically a ticker ({@link #startEpochTicker}). Has no effect on code compiled
+     * without epoch interruption.
+     */
+    public void incrementEpoch() {
+        EPOCH.getAndAdd(epoch, 0L, 1L);
+    }
+
+    /**
+     * Starts a daemon thread that calls {@link #incrementEpoch()} every {@code interval}, as
+     * Wasmtime embedders do to turn deadlines in ticks into wall-clock time. Close the result to
+     * stop it.
+     *
+     * @param interval time between ticks, at least 1 ms
+     * @throws IllegalArgumentException if {@code interval} is below 1 ms
+     */
+    public AutoCloseable startEpochTicker(java.time.Duration interval) {
+        if (interval.compareTo(java.time.Duration.ofMillis(1)) < 0) {
+            throw new IllegalArgumentException("epoch tick interval must be at least 1 ms, got " + interval);
+        }
+        long nanos = interval.toNanos();
+        Thread t = Thread.ofPlatform().daemon().name("kiln-epoch-ticker").start(() -> {
+            long next = System.nanoTime() + nanos;
+            while (!Thread.currentThread().isInterrupted()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(next - System.nanoTime());
+                if (System.nanoTime() - next >= 0) {
+                    incrementEpoch();
+                    next += nanos;
+                }
+            }
+        });
+        return t::interrupt;
+    }
+
+    /** Address of the epoch counter, for store contexts. */
+    long epochAddress() {
+        return epoch.address();
     }
 
     /** An engine with the default configuration. */
@@ -77,6 +148,31 @@ public final class Engine {
                 throw new IllegalArgumentException("stack budget must be at least 16 KiB, got " + bytes);
             }
             this.stackBudget = bytes;
+            return this;
+        }
+
+        /**
+         * Compiles epoch checks into every module (Wasmtime's {@code Config::epoch_interruption}):
+         * function entries and loop headers compare the engine's {@link #epoch()} with their store's
+         * deadline, at the cost of three loads, a compare and a branch each. Stores then accept
+         * {@link Store#setEpochDeadline}, {@link Store#epochDeadlineCallback} and
+         * {@link Store#setTimeout}. Off by default, and then no check is compiled at all. Applies to the
+         * compile options set so far (a later {@link #compileOptions} replaces it).
+         */
+        public Builder epochInterruption(boolean on) {
+            this.compileOptions = compileOptions.withEpochInterruption(on);
+            return this;
+        }
+
+        /**
+         * Compiles fuel metering into every module (Wasmtime's {@code Config::consume_fuel}): each
+         * basic block charges its Wasm instruction count to the store's fuel on entry and traps with
+         * {@code all fuel consumed} when not enough is left. Stores then accept {@link Store#setFuel},
+         * {@link Store#getFuel} and {@link Store#addFuel}; a store starts with no fuel. Off by default.
+         * Applies to the compile options set so far (a later {@link #compileOptions} replaces it).
+         */
+        public Builder consumeFuel(boolean on) {
+            this.compileOptions = compileOptions.withConsumeFuel(on);
             return this;
         }
 

@@ -66,6 +66,7 @@ public final class Instance {
         this.store = store;
         this.module = module;
         ArtifactMetadata meta = module.metadata();
+        Interruption.checkModule(store.engine(), meta, null);
         VMContextLayout layout = meta.layout();
         checkLimits(store, meta);
         this.vmctx = store.allocate(meta.vmctxSize(), 16);

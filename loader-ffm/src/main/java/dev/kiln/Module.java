@@ -43,6 +43,12 @@ public final class Module {
     private final Path file;         // null when mapped from bytes
 
     private Module(Engine engine, ArtifactMetadata metadata, CodeImage code, byte[] artifact, Path file) {
+        try {
+            Interruption.checkModule(engine, metadata, file != null ? file.toString() : null);
+        } catch (RuntimeException e) {
+            code.close();
+            throw e;
+        }
         this.engine = engine;
         this.metadata = metadata;
         this.code = code;

@@ -36,6 +36,7 @@ public final class Store implements AutoCloseable {
         this.storeContext = allocate(dev.kiln.abi.VMStoreContext.SIZE, 16);
         storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.STACK_BUDGET,
                 engine.stackBudget());
+        initInterruption();
     }
 
     /**
@@ -266,6 +267,7 @@ public final class Store implements AutoCloseable {
         }
         if (!closed) {
             closed = true;
+            closeInterruption();
             Instance.unregister(instanceAddresses);
             instanceAddresses.clear();
             for (long a : allocations) {
@@ -284,5 +286,179 @@ public final class Store implements AutoCloseable {
             }
             resources.clear();
         }
+    }
+
+    // ---- epoch interruption and fuel (DESIGN §3 "Containing a guest") -----------------------------
+
+    private static final java.lang.invoke.VarHandle LONG_AT = java.lang.foreign.ValueLayout.JAVA_LONG.varHandle();
+    private volatile EpochDeadlineCallback epochCallback;
+    private java.util.concurrent.ScheduledFuture<?> timeout;
+
+    private void initInterruption() {
+        LONG_AT.setVolatile(storeContext, (long) dev.kiln.abi.VMStoreContext.EPOCH_DEADLINE, -1L); // never
+        storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.EPOCH_ADDRESS,
+                engine.epochAddress());
+        storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.EPOCH_LIBCALL,
+                Interruption.EPOCH_LIBCALL.address());
+        Interruption.register(this);
+    }
+
+    private synchronized void closeInterruption() {
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        Interruption.unregister(this);
+    }
+
+    private void requireEpoch(String method) {
+        ensureOpen();
+        if (!engine.epochInterruption()) {
+            throw new IllegalStateException(method + " needs epoch interruption, which this store's engine does not "
+                    + "compile in: build the engine with Engine.builder().epochInterruption(true)");
+        }
+    }
+
+    private void requireFuel(String method) {
+        ensureOpen();
+        if (!engine.consumeFuel()) {
+            throw new IllegalStateException(method + " needs fuel metering, which this store's engine does not "
+                    + "compile in: build the engine with Engine.builder().consumeFuel(true)");
+        }
+    }
+
+    /**
+     * Sets the epoch deadline to {@code ticksBeyondCurrent} ticks after the engine's current epoch
+     * (Wasmtime's {@code Store::set_epoch_deadline}): once {@link Engine#incrementEpoch()} has been
+     * called that many times, code of this store stops at its next function entry or loop header and
+     * traps with {@code interrupt}, or calls the {@link #epochDeadlineCallback}. A new store has no
+     * deadline (unlike Wasmtime, whose default deadline of 0 traps at once). May be called from any
+     * thread, also while a call runs.
+     *
+     * @param ticksBeyondCurrent epoch ticks from now, {@code >= 0} (0: at the next check)
+     * @throws IllegalArgumentException if {@code ticksBeyondCurrent} is negative
+     * @throws IllegalStateException    if the engine was built without epoch interruption, or the store is closed
+     */
+    public void setEpochDeadline(long ticksBeyondCurrent) {
+        requireEpoch("setEpochDeadline");
+        if (ticksBeyondCurrent < 0) {
+            throw new IllegalArgumentException("epoch deadline must be >= 0 ticks, got " + ticksBeyondCurrent);
+        }
+        long now = engine.epoch();
+        long deadline = now + ticksBeyondCurrent;
+        LONG_AT.setVolatile(storeContext, (long) dev.kiln.abi.VMStoreContext.EPOCH_DEADLINE,
+                deadline < now ? Long.MAX_VALUE : deadline);
+    }
+
+    /**
+     * The epoch at which code of this store is interrupted ({@code -1}, read as unsigned the largest
+     * u64: never, the initial value).
+     */
+    public long epochDeadline() {
+        return (long) LONG_AT.getVolatile(storeContext, (long) dev.kiln.abi.VMStoreContext.EPOCH_DEADLINE);
+    }
+
+    /**
+     * What happens at the deadline (Wasmtime's {@code Store::epoch_deadline_callback}): {@code null}
+     * (the default, Wasmtime's {@code epoch_deadline_trap}) traps with {@code interrupt}; a callback
+     * may instead extend the deadline and let the code continue, or trap.
+     *
+     * @throws IllegalStateException if the engine was built without epoch interruption, or the store is closed
+     */
+    public void epochDeadlineCallback(EpochDeadlineCallback callback) {
+        requireEpoch("epochDeadlineCallback");
+        this.epochCallback = callback;
+    }
+
+    /**
+     * Interrupts code of this store once {@code timeout} has elapsed from now: a call running then,
+     * or made later, stops at its next function entry or loop header and traps with
+     * {@code interrupt} (or calls the {@link #epochDeadlineCallback}), until
+     * {@link #setEpochDeadline} sets a new deadline. A daemon timer thread lowers the store's
+     * deadline when the time is up; this store alone is affected, the engine's epoch is not
+     * touched. Replaces the timeout set before; {@code null} cancels it. The stop comes within
+     * the timer's latency plus the time to the next check (a loop iteration or a call).
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException    if the engine was built without epoch interruption, or the store is closed
+     */
+    public synchronized void setTimeout(java.time.Duration timeout) {
+        requireEpoch("setTimeout");
+        if (this.timeout != null) {
+            this.timeout.cancel(false);
+            this.timeout = null;
+        }
+        if (timeout == null) {
+            return;
+        }
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative, got " + timeout);
+        }
+        this.timeout = Interruption.timer().schedule(this::expire, timeout.toNanos(),
+                java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    private synchronized void expire() {
+        if (!closed) {
+            LONG_AT.setVolatile(storeContext, (long) dev.kiln.abi.VMStoreContext.EPOCH_DEADLINE, 0L);
+        }
+    }
+
+    /**
+     * Called by the epoch libcall at a reached deadline: {@code true} when the code may continue
+     * (the callback extended the deadline), {@code false} to trap with {@code interrupt}.
+     */
+    boolean onEpochDeadline() throws Exception {
+        EpochDeadlineCallback cb = epochCallback;
+        if (cb == null) {
+            return false;
+        }
+        long ticks = cb.onEpochDeadline(this);
+        if (ticks < 0) {
+            return false;
+        }
+        setEpochDeadline(ticks);
+        return true;
+    }
+
+    /**
+     * Sets the fuel left (Wasmtime's {@code Store::set_fuel}). Code charges each basic block's
+     * Wasm instruction count (see {@link Engine.Builder#consumeFuel}) and traps with
+     * {@code all fuel consumed} when a block costs more than is left. A new store has 0 fuel.
+     *
+     * @param fuel units of fuel, {@code >= 0}
+     * @throws IllegalArgumentException if {@code fuel} is negative
+     * @throws IllegalStateException    if the engine was built without fuel metering, or the store is closed
+     */
+    public void setFuel(long fuel) {
+        requireFuel("setFuel");
+        if (fuel < 0) {
+            throw new IllegalArgumentException("fuel must be >= 0, got " + fuel);
+        }
+        storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.FUEL_CONSUMED, -fuel);
+    }
+
+    /**
+     * The fuel left (Wasmtime's {@code Store::get_fuel}); 0 after an {@code all fuel consumed} trap.
+     *
+     * @throws IllegalStateException if the engine was built without fuel metering, or the store is closed
+     */
+    public long getFuel() {
+        requireFuel("getFuel");
+        long consumed = storeContext.get(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.FUEL_CONSUMED);
+        return consumed >= 0 ? 0 : -consumed;
+    }
+
+    /**
+     * Adds {@code fuel} to the fuel left (saturating at {@link Long#MAX_VALUE}).
+     *
+     * @throws IllegalArgumentException if {@code fuel} is negative
+     * @throws IllegalStateException    if the engine was built without fuel metering, or the store is closed
+     */
+    public void addFuel(long fuel) {
+        if (fuel < 0) {
+            throw new IllegalArgumentException("fuel to add must be >= 0, got " + fuel);
+        }
+        long left = getFuel();
+        setFuel(left + fuel < 0 ? Long.MAX_VALUE : left + fuel);
     }
 }

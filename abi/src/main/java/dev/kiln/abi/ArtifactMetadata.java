@@ -78,6 +78,14 @@ public record ArtifactMetadata(
     public static final int FORMAT_VERSION = 4;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
+    /** Bit of the encoded option word: IR verified. */
+    private static final int OPTION_VERIFY = 1;
+    /** Bit of the encoded option word: the Spectre guard of checked intrinsics is off. */
+    private static final int OPTION_NO_SPECTRE_GUARD = 2;
+    /** Bit of the encoded option word: compiled with epoch interruption. */
+    private static final int OPTION_EPOCH = 4;
+    /** Bit of the encoded option word: compiled with fuel metering. */
+    private static final int OPTION_FUEL = 8;
     private static final byte[] MAGIC = "KILNMETA".getBytes(StandardCharsets.US_ASCII);
 
     public ArtifactMetadata {
@@ -395,8 +403,8 @@ public record ArtifactMetadata(
             out.u32(FORMAT_VERSION);
             out.u32(target.elfMachine());
             out.u64(cpuFeatures);
-            // flags: bit 0 IR verified, bit 1 Spectre guard of checked intrinsics off
-            out.u32((options.verifyIr() ? 1 : 0) | (options.spectreGuard() ? 0 : 2));
+            out.u32((options.verifyIr() ? OPTION_VERIFY : 0) | (options.spectreGuard() ? 0 : OPTION_NO_SPECTRE_GUARD)
+                    | (options.epochInterruption() ? OPTION_EPOCH : 0) | (options.consumeFuel() ? OPTION_FUEL : 0));
             out.u32(options.parallelism());
             out.u64(options.cpuFeatures());
             out.bytes(inputHash);
@@ -570,9 +578,8 @@ public record ArtifactMetadata(
                 throw new ArtifactFormatException(source, 12, "unknown target machine " + machine);
             }
             long features = in.getLong();
-            int flags = in.getInt();
-            boolean verify = (flags & 1) != 0;
-            boolean spectreGuard = (flags & 2) == 0;
+            int optionBits = in.getInt();
+            boolean verify = (optionBits & OPTION_VERIFY) != 0;
             int parallelism = count(in, source, Integer.MAX_VALUE);
             long allowedFeatures = in.getLong();
             byte[] hash = bytes(in, source);
@@ -675,7 +682,9 @@ public record ArtifactMetadata(
                 throw new ArtifactFormatException(source, in.position(), in.remaining() + " unexpected bytes at the end of "
                         + SECTION);
             }
-            ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism, allowedFeatures, spectreGuard), hash,
+            ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism, allowedFeatures,
+                    (optionBits & OPTION_NO_SPECTRE_GUARD) == 0, (optionBits & OPTION_EPOCH) != 0,
+                    (optionBits & OPTION_FUEL) != 0), hash,
                     types, imports, imported, funcs, exports, tables, elements, memories, globals, data, startFunction, startTrampoline, vmctxSize,
                     unwind, traps, exprs);
             if (meta.layout().size() != vmctxSize) {

@@ -16,37 +16,57 @@ package dev.kiln.abi;
  *                    off saves a compare and a conditional move per access and is for trusted code
  *                    only (like Wasmtime's option for its own guards). The bounds check and its trap
  *                    stay either way.
+ * @param epochInterruption compile epoch checks in (Wasmtime's {@code epoch_interruption}): at every
+ *                    function entry and loop header, code loads the engine's epoch and compares it
+ *                    with the store's deadline ({@link VMStoreContext#EPOCH_DEADLINE}); past it, an
+ *                    out-of-line slow path calls the host, which extends the deadline or traps with
+ *                    {@link TrapCode#INTERRUPT}. Off by default: then no check is emitted at all
+ * @param consumeFuel  compile fuel metering in (Wasmtime's {@code consume_fuel}): every basic block
+ *                    charges its Wasm instruction count to the store's fuel on entry and traps with
+ *                    {@link TrapCode#OUT_OF_FUEL} when the fuel left cannot pay for it. Off by default
  */
-public record CompileOptions(boolean verifyIr, int parallelism, long cpuFeatures, boolean spectreGuard) {
+public record CompileOptions(boolean verifyIr, int parallelism, long cpuFeatures, boolean spectreGuard,
+        boolean epochInterruption, boolean consumeFuel) {
     public CompileOptions {
         if (parallelism < 0) {
             throw new IllegalArgumentException("parallelism must be >= 0, got " + parallelism);
         }
     }
 
-    /** Options with the Spectre guard on (see the record's components). */
+    /** Options with the Spectre guard on, without epoch interruption and fuel metering. */
     public CompileOptions(boolean verifyIr, int parallelism, long cpuFeatures) {
-        this(verifyIr, parallelism, cpuFeatures, true);
+        this(verifyIr, parallelism, cpuFeatures, true, false, false);
     }
 
     /** The defaults: no IR verification, one worker per processor, the host's CPU features, the Spectre guard on. */
     public static CompileOptions defaults() {
-        return new CompileOptions(false, 0, -1, true);
+        return new CompileOptions(false, 0, -1);
     }
 
     /** These options with IR verification switched on or off. */
     public CompileOptions withVerifyIr(boolean on) {
-        return new CompileOptions(on, parallelism, cpuFeatures, spectreGuard);
+        return new CompileOptions(on, parallelism, cpuFeatures, spectreGuard, epochInterruption, consumeFuel);
     }
 
     /** These options with code limited to {@code features} (e.g. none: the x86-64 baseline). */
     public CompileOptions withCpuFeatures(java.util.Set<CpuFeature> features) {
-        return new CompileOptions(verifyIr, parallelism, CpuFeature.mask(features), spectreGuard);
+        return new CompileOptions(verifyIr, parallelism, CpuFeature.mask(features), spectreGuard, epochInterruption,
+                consumeFuel);
     }
 
     /** These options with the Spectre guard of checked intrinsics switched on (the default) or off. */
     public CompileOptions withSpectreGuard(boolean on) {
-        return new CompileOptions(verifyIr, parallelism, cpuFeatures, on);
+        return new CompileOptions(verifyIr, parallelism, cpuFeatures, on, epochInterruption, consumeFuel);
+    }
+
+    /** These options with epoch checks at function entries and loop headers compiled in or not. */
+    public CompileOptions withEpochInterruption(boolean on) {
+        return new CompileOptions(verifyIr, parallelism, cpuFeatures, spectreGuard, on, consumeFuel);
+    }
+
+    /** These options with fuel metering compiled in or not. */
+    public CompileOptions withConsumeFuel(boolean on) {
+        return new CompileOptions(verifyIr, parallelism, cpuFeatures, spectreGuard, epochInterruption, on);
     }
 
     /** The CPU features code may use: {@link #cpuFeatures()} resolved against the host. */

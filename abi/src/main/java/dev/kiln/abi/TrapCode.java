@@ -32,7 +32,14 @@ public enum TrapCode {
     /** A host function threw; the Java exception is rethrown at the entry instead of a {@code Trap}. */
     HOST_EXCEPTION(11, "host function threw an exception"),
     /** A null reference was dereferenced. */
-    NULL_REFERENCE(12, "null reference");
+    NULL_REFERENCE(12, "null reference"),
+    /**
+     * The store's epoch deadline was reached (epoch interruption, {@link CompileOptions#epochInterruption()})
+     * and no callback extended it. Wasmtime's wording.
+     */
+    INTERRUPT(13, "interrupt"),
+    /** The store's fuel ran out ({@link CompileOptions#consumeFuel()}). Wasmtime's wording. */
+    OUT_OF_FUEL(14, "all fuel consumed");
 
     private final int code;
     private final String message;

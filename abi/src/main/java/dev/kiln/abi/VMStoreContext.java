@@ -22,6 +22,18 @@ package dev.kiln.abi;
  * <tr><td>40</td><td>u64 store data</td><td>address of the embedder's store data (a native struct given to
  *     the store), 0 when none; the unsafe intrinsic {@code store-data-address} returns it (DESIGN §4).
  *     Generated code only reads it, and it does not change while a call is active</td></tr>
+ * <tr><td>48</td><td>u64 epoch deadline</td><td>epoch interruption: code compiled with
+ *     {@link CompileOptions#epochInterruption()} takes its slow path at function entries and loop
+ *     headers once the engine's epoch is {@code >=} this value (unsigned); the host may lower it from
+ *     any thread to interrupt the store</td></tr>
+ * <tr><td>56</td><td>u64 epoch address</td><td>address of the engine's u64 epoch counter (incremented by
+ *     the host from any thread; generated code only reads it)</td></tr>
+ * <tr><td>64</td><td>i64 fuel consumed</td><td>fuel metering: the negated fuel left; code compiled with
+ *     {@link CompileOptions#consumeFuel()} adds each basic block's cost on entry and traps with
+ *     {@link TrapCode#OUT_OF_FUEL} when the sum becomes positive (Wasmtime's encoding)</td></tr>
+ * <tr><td>72</td><td>u64 epoch libcall</td><td>address of the host's C-convention entry point
+ *     {@code void epochDeadline(storeContext)}, called by the epoch slow path; it either moves the
+ *     deadline on or leaves a trap code, which the caller unwinds on</td></tr>
  * </table>
  */
 public final class VMStoreContext {
@@ -40,6 +52,14 @@ public final class VMStoreContext {
     public static final int RESULTS = 32;
     /** Offset of the u64 address of the store data (0 when the store has none). */
     public static final int STORE_DATA = 40;
+    /** Offset of the u64 epoch deadline. */
+    public static final int EPOCH_DEADLINE = 48;
+    /** Offset of the u64 address of the engine's epoch counter. */
+    public static final int EPOCH_ADDRESS = 56;
+    /** Offset of the i64 fuel consumed (the negated fuel left). */
+    public static final int FUEL_CONSUMED = 64;
+    /** Offset of the u64 address of the epoch-deadline libcall {@code void (storeContext)}. */
+    public static final int EPOCH_LIBCALL = 72;
     /** Size of the struct in bytes. */
-    public static final int SIZE = 48;
+    public static final int SIZE = 80;
 }

@@ -46,7 +46,7 @@ final class BuiltinOptions {
         if (!noSpectreGuard) {
             return engine;
         }
-        return Engine.builder().stackBudget(engine.stackBudget())
+        return Engine.builder().stackBudget(engine.stackBudget()).compileCache(engine.compileCache().orElse(null))
                 .compileOptions(engine.compileOptions().withSpectreGuard(false)).build();
     }
 

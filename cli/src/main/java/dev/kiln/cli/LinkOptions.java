@@ -29,7 +29,9 @@ final class LinkOptions {
     List<String> preloads = new ArrayList<>();
 
     @Option(names = "-W", paramLabel = "OPT[=VAL][,OPT[=VAL]...]",
-            description = "Wasm options, as in Wasmtime. unknown-imports-trap[=y|n]: define each function import that"
+            description = "Wasm options, as in Wasmtime. timeout=DURATION (e.g. 5s, 100ms, 2m; a number alone is"
+                    + " seconds): interrupt the guest after DURATION. fuel=N: give it N units of fuel (one per Wasm"
+                    + " instruction). unknown-imports-trap[=y|n]: define each function import that"
                     + " nothing provides as a function that traps when called. Store limits: max-memory-size=BYTES"
                     + " (each linear memory; memory.grow beyond it returns -1), max-table-elements=N, max-instances=N,"
                     + " max-tables=N, max-memories=N, trap-on-grow-failure[=y|n] (table.grow beyond the limit fails"
@@ -82,12 +84,12 @@ final class LinkOptions {
             int eq = w.indexOf('=');
             String key = eq < 0 ? w : w.substring(0, eq);
             String value = eq < 0 ? "y" : w.substring(eq + 1).toLowerCase(Locale.ROOT);
-            if (LIMIT_KEYS.contains(key)) {
+            if (LIMIT_KEYS.contains(key) || WasmOptions.KEYS.contains(key)) {
                 continue;
             }
             if (!key.equals("unknown-imports-trap")) {
                 throw KilnException.usage("-W " + w + ": unknown option " + key + " (supported: unknown-imports-trap[=y|n], "
-                        + String.join(", ", new java.util.TreeSet<>(LIMIT_KEYS)) + ")");
+                        + "timeout=DURATION, fuel=N, " + String.join(", ", new java.util.TreeSet<>(LIMIT_KEYS)) + ")");
             }
             on = switch (value) {
                 case "y", "yes", "true", "" -> true;

@@ -85,6 +85,9 @@ final class RunCommand extends KilnCommand {
 
 
     @picocli.CommandLine.Mixin
+    WasmOptions limits = new WasmOptions(); // --timeout, --fuel and the -W keys timeout=, fuel=
+
+    @picocli.CommandLine.Mixin
     BuiltinOptions builtins = new BuiltinOptions(); // --unsafe-intrinsics, --builtin (compile-time builtins)
 
     @Option(names = "--store-data", paramLabel = "SIZE",
@@ -162,7 +165,13 @@ final class RunCommand extends KilnCommand {
     int execute() throws Exception {
         Input input = Input.read(file);
         input.checkPrecompiledAllowed(allowPrecompiled);
-        Module module = input.module(engine(cache.cache(err())), err(), builtins);
+        limits.parse(links.wasmOptions);
+        Module module;
+        try {
+            module = input.module(limits.engine(STACK_BUDGET_BYTES, cache.cache(err())), err(), builtins);
+        } catch (IllegalArgumentException e) {
+            throw KilnException.error(file + ": " + e.getMessage()); // compiled with other -W options
+        }
         String name = invoke != null ? invoke : "_start";
         Module.ExportType export = module.exports().stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
         if (export == null) {
@@ -183,11 +192,12 @@ final class RunCommand extends KilnCommand {
         if (invoke == null) {
             argv.addAll(args);
         }
-        StoreLimits limits = limits(links.wasmOptions);
+        StoreLimits storeLimits = limits(links.wasmOptions);
         long dataBytes = storeData == null ? 0 : parseSize("--store-data", storeData);
         try (WasiContext wasi = wasi(argv); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
                 Store store = new Store(module.engine(), dataBytes == 0 ? java.lang.foreign.MemorySegment.NULL
-                        : arena.allocate(dataBytes, 16)).limits(limits)) {
+                        : arena.allocate(dataBytes, 16)).limits(storeLimits)) {
+            limits.apply(store);
             Linker linker = wasi.define(store, new Linker());
             links.define(store, linker, module, err(), allowPrecompiled);
             Instance instance;
@@ -244,7 +254,7 @@ final class RunCommand extends KilnCommand {
                         case "max-memories" -> b.memories((int) count(value, Integer.MAX_VALUE));
                         case "trap-on-grow-failure" -> b.trapOnGrowFailure(flag(value));
                         default -> {
-                            // LinkOptions' keys, checked there
+                            // LinkOptions' and WasmOptions' keys, checked there
                         }
                     }
                 } catch (NumberFormatException | NullPointerException e) {

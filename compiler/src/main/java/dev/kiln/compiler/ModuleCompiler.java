@@ -320,7 +320,8 @@ public final class ModuleCompiler {
                 Runnable translate = () -> {
                     int funcIndex = imported + i;
                     IrFunction f = FunctionTranslator.translate(module, bytes, funcIndex,
-                            symbolName(funcIndex, module.functionName(funcIndex)), env.vmctx(), unit.intrinsics());
+                            symbolName(funcIndex, module.functionName(funcIndex)), env.vmctx(), unit.intrinsics(),
+                            options.epochInterruption(), options.consumeFuel());
                     if (options.verifyIr()) {
                         Verifier.verify(f);
                     }

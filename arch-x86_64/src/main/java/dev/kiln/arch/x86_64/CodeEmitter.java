@@ -110,6 +110,7 @@ final class CodeEmitter {
         for (MachBlock<MInst> k : skipped) {
             a.bind(label(k));
         }
+        emitEpochSlowPaths();
         for (Map.Entry<TrapCode, Label> e : trapStubs.entrySet()) {
             a.bind(e.getValue());
             a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
@@ -184,6 +185,89 @@ final class CodeEmitter {
     private void jccTrap(Cond cond, TrapCode code) {
         trapSites.add(new TrapSite(a.position(), code));
         a.jcc(cond, trapStub(code));
+    }
+
+    // ---- interruption (DESIGN §3 "Containing a guest") --------------------------------------------
+
+    /** Per epoch check: the out-of-line slow path's label and where it resumes. */
+    private final List<Label[]> epochSlowPaths = new ArrayList<>();
+
+    /**
+     * Epoch check: {@code epoch >= deadline} (unsigned) branches to an out-of-line slow path. Three
+     * loads (store context, the engine's epoch address, the epoch), a compare with the deadline in
+     * memory and a branch not taken; only the scratch registers and the flags are touched.
+     */
+    private void epochCheck() {
+        a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.mov(Size.S64, SCRATCH0, Mem.of(SCRATCH1, VMStoreContext.EPOCH_ADDRESS));
+        a.mov(Size.S64, SCRATCH0, Mem.of(SCRATCH0, 0));
+        a.alu(AluOp.CMP, Size.S64, SCRATCH0, Mem.of(SCRATCH1, VMStoreContext.EPOCH_DEADLINE));
+        Label slow = a.newLabel();
+        Label resume = a.newLabel();
+        a.jcc(Cond.AE, slow);
+        a.bind(resume);
+        epochSlowPaths.add(new Label[] {slow, resume});
+    }
+
+    /**
+     * Fuel charge: adds the block's cost to the store's fuel consumed (the negated fuel left) and
+     * traps once the sum is positive, i.e. when less fuel was left than the block costs.
+     */
+    private void fuelCharge(long cost) {
+        a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.aluImm(AluOp.ADD, Size.S64, Mem.of(SCRATCH1, VMStoreContext.FUEL_CONSUMED), (int) cost);
+        jccTrap(Cond.G, TrapCode.OUT_OF_FUEL);
+    }
+
+    /** Caller-saved general registers of System V AMD64 that Wasm code may hold values in. */
+    private static final Gpr[] EPOCH_SAVED = {Gpr.RAX, Gpr.RCX, Gpr.RDX, Gpr.RSI, Gpr.RDI, Gpr.R8, Gpr.R9};
+
+    /**
+     * The epoch checks' slow paths, after the function's code: each calls the function's one epoch
+     * stub and jumps back. The stub saves every caller-saved register (all vector registers in
+     * full), aligns the stack, calls the store's epoch libcall with the store context, unwinds when
+     * it left a trap code, and otherwise restores everything and returns.
+     */
+    private void emitEpochSlowPaths() {
+        if (epochSlowPaths.isEmpty()) {
+            return;
+        }
+        Label stub = a.newLabel();
+        for (Label[] p : epochSlowPaths) {
+            a.bind(p[0]);
+            a.call(stub);
+            a.jmp(p[1]);
+        }
+        int xmmBytes = 16 * Xmm.values().length;
+        int frameBytes = xmmBytes + ((8 * EPOCH_SAVED.length + 15) & -16);
+        a.bind(stub);
+        a.push(Gpr.RBP);
+        a.mov(Size.S64, Gpr.RBP, Gpr.RSP);
+        a.aluImm(AluOp.AND, Size.S64, Gpr.RSP, -16);
+        a.aluImm(AluOp.SUB, Size.S64, Gpr.RSP, frameBytes);
+        for (int i = 0; i < EPOCH_SAVED.length; i++) {
+            a.mov(Size.S64, Mem.of(Gpr.RSP, xmmBytes + 8 * i), EPOCH_SAVED[i]);
+        }
+        for (Xmm x : Xmm.values()) {
+            a.movups(Mem.of(Gpr.RSP, 16 * x.ordinal()), x);
+        }
+        a.mov(Size.S64, Gpr.RDI, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.call(Mem.of(Gpr.RDI, VMStoreContext.EPOCH_LIBCALL));
+        Label ok = a.newLabel();
+        a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.aluImm(AluOp.CMP, Size.S32, Mem.of(SCRATCH1, VMStoreContext.TRAP_CODE), 0);
+        a.jcc(Cond.E, ok);
+        a.jmpRel32(Relocation.UNWIND_STUB);
+        a.bind(ok);
+        for (Xmm x : Xmm.values()) {
+            a.movups(x, Mem.of(Gpr.RSP, 16 * x.ordinal()));
+        }
+        for (int i = 0; i < EPOCH_SAVED.length; i++) {
+            a.mov(Size.S64, EPOCH_SAVED[i], Mem.of(Gpr.RSP, xmmBytes + 8 * i));
+        }
+        a.mov(Size.S64, Gpr.RSP, Gpr.RBP);
+        a.pop(Gpr.RBP);
+        a.ret();
     }
 
     private void prologue() {
@@ -694,6 +778,8 @@ final class CodeEmitter {
                 repush(m);
                 a.mov(Size.S64, VMCTX, vmctxSaveSlot());
             }
+            case EPOCH_CHECK -> epochCheck();
+            case FUEL -> fuelCharge(m.imm);
             case RET -> epilogue();
             case JMP -> {
                 if (!isNext(m.target)) {

@@ -709,6 +709,12 @@ final class Lowering {
                 m.imm = inst.imm();
                 emit(m);
             }
+            case EPOCH_CHECK -> emit(new MInst(MOp.EPOCH_CHECK));
+            case FUEL -> {
+                MInst m = new MInst(MOp.FUEL);
+                m.imm = inst.imm();
+                emit(m);
+            }
         }
     }
 

@@ -62,6 +62,13 @@ enum MOp {
     TABLE_SIZE,
     /** Calls libcall imm with (vmctx, rsi, rdx, rcx, r8, r9); unwinds if it left a trap code. */
     LIBCALL,
+    /**
+     * Epoch interruption check: compares the engine's epoch with the store's deadline and, once it
+     * is reached, calls the epoch libcall out of line through a stub that preserves every register.
+     */
+    EPOCH_CHECK,
+    /** Fuel charge of imm units to the store's fuel; traps with {@code all fuel consumed} when exhausted. */
+    FUEL,
     /** Return (uses rax when the function has a result). */
     RET,
     /** Unconditional jump to target. */

@@ -15,19 +15,45 @@ import dev.kiln.abi.CompileException;
  * appear by themselves once Kiln supports the kernel.
  */
 public final class KilnEngine implements WasmEngine {
+    private final String id;
+
+    /** Kiln with the default options. */
+    public KilnEngine() {
+        this("kiln");
+    }
+
+    private KilnEngine(String id) {
+        this.id = id;
+    }
+
+    /**
+     * Kiln with the checks that contain a guest compiled in, to measure what they cost (not part of
+     * {@link WasmEngine#all()}): {@code kiln-epoch} (epoch interruption, a deadline never reached),
+     * {@code kiln-fuel} (fuel metering, fuel never exhausted).
+     */
+    static java.util.Optional<WasmEngine> variant(String id) {
+        return id.equals("kiln-epoch") || id.equals("kiln-fuel") ? java.util.Optional.of(new KilnEngine(id))
+                : java.util.Optional.empty();
+    }
+
     @Override
     public String id() {
-        return "kiln";
+        return id;
     }
 
     @Override
     public String description() {
-        return "Kiln (this repository), AOT x86-64, FFM downcalls";
+        return "Kiln (this repository), AOT x86-64, FFM downcalls" + switch (id) {
+            case "kiln-epoch" -> ", epoch interruption";
+            case "kiln-fuel" -> ", fuel metering";
+            default -> "";
+        };
     }
 
     @Override
     public LoadedKernel load(String name, byte[] wasm) throws NotAvailableException {
-        Engine engine = Engine.create();
+        Engine engine = Engine.builder().epochInterruption(id.equals("kiln-epoch")).consumeFuel(id.equals("kiln-fuel"))
+                .build();
         Module module;
         try {
             module = Module.compile(engine, wasm);
@@ -37,6 +63,9 @@ public final class KilnEngine implements WasmEngine {
             throw new NotAvailableException("Kiln failed: " + NotAvailableException.reasonOf(e), e);
         }
         Store store = new Store(engine);
+        if (engine.consumeFuel()) {
+            store.setFuel(Long.MAX_VALUE);
+        }
         try {
             Func run = Instance.create(store, module).func("run");
             return new LoadedKernel() {

@@ -36,6 +36,6 @@ public interface WasmEngine {
 
     /** The engine with id {@code id}, if there is one. */
     static Optional<WasmEngine> byId(String id) {
-        return all().stream().filter(e -> e.id().equals(id)).findFirst();
+        return all().stream().filter(e -> e.id().equals(id)).findFirst().or(() -> KilnEngine.variant(id));
     }
 }

@@ -121,6 +121,10 @@ public final class IrPrinter {
                 sb.append(" libcall").append(inst.imm());
                 first = false;
             }
+            case FUEL -> {
+                sb.append(' ').append(inst.imm());
+                first = false;
+            }
             case MEMORY_INIT -> {
                 sb.append(" data").append(inst.imm());
                 first = false;

@@ -159,6 +159,22 @@ public enum Op {
      * {@code (vmctx, args...)}; traps if the libcall leaves a trap code.
      */
     LIBCALL(Flags.EFFECT | Flags.TRAPS),
+    /**
+     * {@code epoch_check}: epoch interruption (DESIGN §3): when the engine's epoch has reached the
+     * store's deadline ({@code VMStoreContext.EPOCH_DEADLINE}), calls the host out of line, which
+     * moves the deadline on or traps with {@code interrupt}. Built only when the module is compiled
+     * with epoch interruption, at function entries and loop headers; never moved or removed. The
+     * slow path preserves every register, so the check is not a call for register allocation. For
+     * the optimizer it writes linear memory (the host may write it), not the VMContext (memory
+     * lengths, globals), so loads of those stay hoisted across it.
+     */
+    EPOCH_CHECK(Flags.EFFECT | Flags.TRAPS),
+    /**
+     * {@code fuel imm}: fuel metering: charges imm (the basic block's Wasm instruction count) to the
+     * store's fuel and traps with {@code all fuel consumed} when less than imm was left. Built only
+     * when the module is compiled with fuel, first in each basic block; never moved or removed.
+     */
+    FUEL(Flags.EFFECT | Flags.TRAPS),
     /** {@code r0, r1, ... = call funcidx(args...)}: a direct call to the function with funcidx imm. */
     CALL(Flags.EFFECT),
     /** {@code jump block(args)}: terminator. */

@@ -347,6 +347,13 @@ public final class Verifier {
                 }
                 case TRAP, CALL, LIBCALL -> {
                 }
+                case EPOCH_CHECK -> expectArgs(b, inst, 0);
+                case FUEL -> {
+                    expectArgs(b, inst, 0);
+                    if (inst.imm() <= 0) {
+                        throw fail(b, inst, "a fuel charge is positive");
+                    }
+                }
             }
         }
 

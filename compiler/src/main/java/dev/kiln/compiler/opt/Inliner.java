@@ -197,9 +197,18 @@ public final class Inliner {
     public static int size(IrFunction f) {
         int n = 0;
         for (Block b : f.blocks()) {
-            n += b.insts().size();
+            for (Inst inst : b.insts()) {
+                if (!isInterruptionCheck(inst)) {
+                    n++;
+                }
+            }
         }
         return n;
+    }
+
+    /** Interruption checks do not count as size: the same functions inline with and without them. */
+    private static boolean isInterruptionCheck(Inst inst) {
+        return inst.op() == Op.FUEL || inst.op() == Op.EPOCH_CHECK;
     }
 
     /** What the cost model needs to know of a callee, from one scan of it. */
@@ -210,7 +219,9 @@ public final class Inliner {
             boolean itself = false;
             for (Block b : f.blocks()) {
                 for (Inst inst : b.insts()) {
-                    size++;
+                    if (!isInterruptionCheck(inst)) {
+                        size++;
+                    }
                     if (inst.op() == Op.CALL) {
                         imports |= inst.imm() < importedFunctions;
                         itself |= inst.imm() == f.funcIndex();

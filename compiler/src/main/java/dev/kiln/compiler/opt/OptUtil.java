@@ -222,9 +222,9 @@ public final class OptUtil {
             return WriteKind.NONE;
         }
         return switch (w) {
-            case TRAPIF, TRAP, JUMP, BRIF, BR_TABLE, RETURN, SDIV, UDIV, SREM, UREM, FCVT_TO_SINT, FCVT_TO_UINT ->
+            case TRAPIF, TRAP, JUMP, BRIF, BR_TABLE, RETURN, SDIV, UDIV, SREM, UREM, FCVT_TO_SINT, FCVT_TO_UINT, FUEL ->
                 WriteKind.NONE;
-            case STORE, MEMORY_FILL, MEMORY_COPY, MEMORY_INIT -> WriteKind.LINEAR_MEMORY;
+            case STORE, MEMORY_FILL, MEMORY_COPY, MEMORY_INIT, EPOCH_CHECK -> WriteKind.LINEAR_MEMORY;
             case VMCTX_STORE -> WriteKind.VMCTX;
             default -> WriteKind.ALL;
         };

@@ -49,6 +49,14 @@ public final class FunctionTranslator {
     private final List<Frame> frames = new ArrayList<>();
     private SsaBuilder ssa;
     private Block cur;
+    /** Epoch interruption: an {@link Op#EPOCH_CHECK} at the entry and at every loop header. */
+    private boolean epochChecks;
+    /** Fuel metering: a {@link Op#FUEL} charge at the start of every basic block (see {@link #fuelCost}). */
+    private boolean fuel;
+    /** The block whose charge {@link #fuelCharge} is (the current basic block), and its cost so far. */
+    private Block fuelBlock;
+    private Inst fuelCharge;
+    private long fuelCount;
 
     /** A Wasm control frame (spec §3.3.5 "Control Instructions", validation algorithm ctrl frame). */
     private static final class Frame {
@@ -110,9 +118,73 @@ public final class FunctionTranslator {
      */
     public static IrFunction translate(WasmModule module, byte[] bytes, int funcIndex, String name,
             VMContextLayout layout, java.util.function.IntFunction<CallLowering> intrinsics) {
+        return translate(module, bytes, funcIndex, name, layout, intrinsics, false, false);
+    }
+
+    /**
+     * Like {@link #translate(WasmModule, byte[], int, String, VMContextLayout, java.util.function.IntFunction)},
+     * with the checks that contain a guest (DESIGN §3) built in as IR, so the optimizer sees them and
+     * keeps them where they are (both have side effects).
+     *
+     * <p>Epoch interruption puts an {@link Op#EPOCH_CHECK} at the function entry and at the top of
+     * every loop header (so every back edge passes one). Fuel metering puts a {@link Op#FUEL} charge
+     * at the start of every basic block the Wasm structure creates (the function entry, a loop
+     * header, the arms of an {@code if}, the continuation after {@code end} and the fall-through of
+     * {@code br_if}); its immediate is the number of Wasm instructions of that block, each costing
+     * 1 except {@code nop}, {@code drop}, {@code block}, {@code loop}, {@code unreachable},
+     * {@code return}, {@code else} and {@code end}, which cost 0 (Wasmtime's table). A block is
+     * charged in full on entry, before any of its instructions runs, so a trap or call inside it
+     * does not change what was charged and the fuel used by a call is the same on every run. (The
+     * optimizer may hoist a loop-invariant trap above a loop header's charge and check, so a call
+     * that traps there may be charged one block less; a call that returns is charged exactly.)
+     *
+     * @param epochChecks compile epoch checks in
+     * @param fuel        compile fuel charges in
+     */
+    public static IrFunction translate(WasmModule module, byte[] bytes, int funcIndex, String name,
+            VMContextLayout layout, java.util.function.IntFunction<CallLowering> intrinsics, boolean epochChecks,
+            boolean fuel) {
         FunctionTranslator t = new FunctionTranslator(module, bytes, funcIndex, name, layout, intrinsics);
+        t.epochChecks = epochChecks;
+        t.fuel = fuel;
         t.run();
         return t.function;
+    }
+
+    /** The fuel a Wasm instruction costs (Wasmtime's table: control bookkeeping is free). */
+    static int fuelCost(Opcode op) {
+        return switch (op) {
+            case NOP, DROP, BLOCK, LOOP, UNREACHABLE, RETURN, ELSE, END -> 0;
+            default -> 1;
+        };
+    }
+
+    /** At the start of a basic block: the epoch check (entry and loop headers) and the fuel charge. */
+    private void enterBlock(boolean epochCheck) {
+        if (epochChecks && epochCheck) {
+            cur.append(Op.EPOCH_CHECK, List.of(), 0, null, null, List.of());
+        }
+        if (fuel) {
+            closeFuelCharge();
+            fuelBlock = cur;
+            fuelCount = 0;
+            fuelCharge = cur.append(Op.FUEL, List.of(), 0, null, null, List.of());
+        }
+    }
+
+    /** Gives the open charge its final cost, or drops it when its block had nothing to pay for. */
+    private void closeFuelCharge() {
+        if (fuelCharge == null) {
+            return;
+        }
+        List<Inst> insts = fuelBlock.insts();
+        int at = insts.indexOf(fuelCharge);
+        if (fuelCount == 0) {
+            insts.remove(at);
+        } else {
+            fuelBlock.replace(at, Op.FUEL, List.of(), fuelCount, null, List.of());
+        }
+        fuelCharge = null;
     }
 
     private CompileException unsupported(Opcode op, int offset) {
@@ -147,6 +219,7 @@ public final class FunctionTranslator {
             ssa.write(i, entry, SsaBuilder.zero(entry, varTypes.get(i)));
         }
         cur = entry;
+        enterBlock(true);
 
         Block ret = function.newBlock();
         for (ValType r : type.results()) {
@@ -159,15 +232,23 @@ public final class FunctionTranslator {
         while (r.hasNext()) {
             int offset = r.offset();
             Opcode op = r.next();
+            Block before = cur;
             if (cur == null) {
                 skipUnreachable(op, r);
             } else {
+                if (fuel) {
+                    fuelCount += fuelCost(op);
+                }
                 translate(op, r, offset);
+            }
+            if (cur != null && cur != before && op != Opcode.LOOP) {
+                enterBlock(false); // a new basic block: if arm, else arm, continuation, br_if fall-through
             }
             if (frames.isEmpty()) {
                 break;
             }
         }
+        closeFuelCharge();
         ssa.finish();
     }
 
@@ -299,6 +380,7 @@ public final class FunctionTranslator {
                 jump(header, popN(n));
                 cur = header;
                 function.place(cur);
+                enterBlock(true);
                 stack.addAll(header.params());
                 frames.add(new Frame(op, bt, height, header, null, true));
             }

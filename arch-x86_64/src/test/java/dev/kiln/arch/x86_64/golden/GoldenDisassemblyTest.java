@@ -31,7 +31,7 @@ import org.junit.jupiter.api.TestFactory;
  * {@code ";; "} so the whole file stays valid WAT. One dynamic test per file: the text before the
  * marker is compiled with the real pipeline ({@link ModuleCompiler} over {@link X86_64Backend}, IR
  * verification on, a fixed CPU feature set {@link #FEATURES} so the output does not depend on the
- * machine, one worker), disassembled by GNU {@code objdump} and normalised by {@link Objdump}
+ * machine, one worker, plus the options named by {@value #OPTION_PREFIX} lines), disassembled by GNU {@code objdump} and normalised by {@link Objdump}
  * (addresses dropped, branch targets as local labels {@code .L0, .L1, ...}), and compared with the
  * expectation.
  *
@@ -53,6 +53,12 @@ class GoldenDisassemblyTest {
     static final EnumSet<CpuFeature> FEATURES = EnumSet.of(CpuFeature.SSE4_1, CpuFeature.POPCNT);
 
     static final String UPDATE_PROPERTY = "kiln.golden.update";
+
+    /**
+     * A comment line in the WAT source turning on a compile option for that file:
+     * {@code ;; option: epoch-interruption} or {@code ;; option: consume-fuel}.
+     */
+    static final String OPTION_PREFIX = ";; option: ";
 
     static Path goldenDir() {
         String base = System.getProperty("basedir");
@@ -125,7 +131,9 @@ class GoldenDisassemblyTest {
     /** Compiles {@code source} and returns the normalised disassembly of every Wasm function. */
     static List<String> disassemble(String source, String name) throws IOException {
         CompileOptions options = CompileOptions.defaults().withVerifyIr(true).withCpuFeatures(FEATURES);
-        options = new CompileOptions(options.verifyIr(), 1, options.cpuFeatures());
+        options = new CompileOptions(options.verifyIr(), 1, options.cpuFeatures())
+                .withEpochInterruption(source.contains(OPTION_PREFIX + "epoch-interruption"))
+                .withConsumeFuel(source.contains(OPTION_PREFIX + "consume-fuel"));
         byte[] artifact = new ModuleCompiler(new X86_64Backend())
                 .compile(source.getBytes(StandardCharsets.UTF_8), name, options);
         ElfFile elf = ElfReader.parse(artifact, name);

@@ -1,0 +1,105 @@
+package dev.kiln;
+
+import dev.kiln.abi.ArtifactMetadata;
+import dev.kiln.abi.CompileOptions;
+import dev.kiln.abi.TrapCode;
+import dev.kiln.abi.VMStoreContext;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The runtime side of epoch interruption and fuel metering (DESIGN §3 "Containing a guest"): the
+ * epoch libcall that generated code calls when a deadline is reached, the stores it serves, the
+ * timer behind {@link Store#setTimeout}, and the checks that a module's code and an engine agree.
+ */
+final class Interruption {
+    private Interruption() {
+    }
+
+    /** Open stores by VMStoreContext address, for the epoch libcall. */
+    private static final Map<Long, Store> BY_CONTEXT = new ConcurrentHashMap<>();
+
+    /** {@code void epochDeadline(storeContext)}: the slow path of an epoch check. */
+    static final MemorySegment EPOCH_LIBCALL;
+
+    static {
+        try {
+            var mh = MethodHandles.lookup().findStatic(Interruption.class, "epochDeadline",
+                    MethodType.methodType(void.class, MemorySegment.class));
+            EPOCH_LIBCALL = java.lang.foreign.Linker.nativeLinker().upcallStub(mh,
+                    FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), Arena.global());
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** One daemon thread for every store's timeout. */
+    private static final class Timer {
+        static final ScheduledExecutorService INSTANCE = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kiln-timeout");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    static ScheduledExecutorService timer() {
+        return Timer.INSTANCE;
+    }
+
+    static void register(Store store) {
+        BY_CONTEXT.put(store.storeContext().address(), store);
+    }
+
+    static void unregister(Store store) {
+        BY_CONTEXT.remove(store.storeContext().address());
+    }
+
+    /** The epoch libcall (an upcall): nothing may escape it. */
+    private static void epochDeadline(MemorySegment storeContext) {
+        Store store = BY_CONTEXT.get(storeContext.address());
+        MemorySegment ctx = storeContext.reinterpret(VMStoreContext.SIZE);
+        try {
+            if (store == null || !store.onEpochDeadline()) {
+                ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.INTERRUPT.code());
+            }
+        } catch (Throwable t) {
+            if (store != null) {
+                store.setPendingException(t);
+            }
+            ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.HOST_EXCEPTION.code());
+        }
+    }
+
+    /**
+     * Refuses a module whose code does not match the engine's interruption settings (as Wasmtime
+     * refuses an artifact compiled under another configuration): checks the store's API could not
+     * control, or store APIs without checks behind them.
+     *
+     * @throws IllegalArgumentException naming the setting that differs
+     */
+    static void checkModule(Engine engine, ArtifactMetadata meta, String name) {
+        CompileOptions code = meta.options();
+        CompileOptions want = engine.compileOptions();
+        String what = name != null ? "module " + name : "the module";
+        if (code.epochInterruption() != want.epochInterruption()) {
+            throw new IllegalArgumentException(what + " was compiled " + (code.epochInterruption() ? "with" : "without")
+                    + " epoch interruption, but the engine has it " + (want.epochInterruption() ? "on" : "off")
+                    + "; use an engine built with epochInterruption(" + code.epochInterruption()
+                    + ") or compile the module again with this engine");
+        }
+        if (code.consumeFuel() != want.consumeFuel()) {
+            throw new IllegalArgumentException(what + " was compiled " + (code.consumeFuel() ? "with" : "without")
+                    + " fuel metering, but the engine has it " + (want.consumeFuel() ? "on" : "off")
+                    + "; use an engine built with consumeFuel(" + code.consumeFuel()
+                    + ") or compile the module again with this engine");
+        }
+    }
+}
