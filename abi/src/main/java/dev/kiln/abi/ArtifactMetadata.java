@@ -490,8 +490,15 @@ public record ArtifactMetadata(
             out.u32(startTrampoline);
             out.u32(vmctxSize);
             out.u32(unwindStubOffset);
-            // The trap table, the largest part of big modules' metadata: per site the distance from the
-            // previous site's offset and the trap code, both unsigned LEB128 (usually 2 bytes, not 8).
+            out.u32(constExprs.size());
+            for (long[] e : constExprs) {
+                out.u32(e.length);
+                for (long v : e) {
+                    out.u64(v);
+                }
+            }
+            // The trap table last, the largest part of big modules' metadata: per site the distance from
+            // the previous site's offset and the trap code, both unsigned LEB128 (usually 2 bytes, not 8).
             out.u32(trapSites.size());
             int previous = 0;
             for (TrapSiteInfo t : trapSites) {
@@ -502,13 +509,6 @@ public record ArtifactMetadata(
                 out.uleb(t.textOffset() - previous);
                 out.uleb(t.trapCode());
                 previous = t.textOffset();
-            }
-            out.u32(constExprs.size());
-            for (long[] e : constExprs) {
-                out.u32(e.length);
-                for (long v : e) {
-                    out.u64(v);
-                }
             }
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -658,6 +658,15 @@ public record ArtifactMetadata(
             int startTrampoline = in.getInt();
             int vmctxSize = count(in, source, Integer.MAX_VALUE);
             int unwind = count(in, source, Integer.MAX_VALUE);
+            int nExprs = count(in, source, 4);
+            List<long[]> exprs = new ArrayList<>(nExprs);
+            for (int i = 0; i < nExprs; i++) {
+                long[] e = new long[count(in, source, 8)];
+                for (int k = 0; k < e.length; k++) {
+                    e[k] = in.getLong();
+                }
+                exprs.add(e);
+            }
             int nTraps = count(in, source, 2);
             List<TrapSiteInfo> traps = new ArrayList<>(nTraps);
             long offset = 0;
@@ -668,15 +677,6 @@ public record ArtifactMetadata(
                     throw new ArtifactFormatException(source, pos, "trap site " + i + " is past 2 GiB of .text");
                 }
                 traps.add(new TrapSiteInfo((int) offset, uleb(in, source)));
-            }
-            int nExprs = count(in, source, 4);
-            List<long[]> exprs = new ArrayList<>(nExprs);
-            for (int i = 0; i < nExprs; i++) {
-                long[] e = new long[count(in, source, 8)];
-                for (int k = 0; k < e.length; k++) {
-                    e[k] = in.getLong();
-                }
-                exprs.add(e);
             }
             if (in.hasRemaining()) {
                 throw new ArtifactFormatException(source, in.position(), in.remaining() + " unexpected bytes at the end of "
