@@ -8,10 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.ValType;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,19 +17,7 @@ import org.junit.jupiter.api.Test;
  * exact bit patterns (NaN payloads, the upper halves of i32 and f32), through {@link Func#call},
  * {@link Func#handle()}, {@link Func#criticalHandle()} and host functions.
  */
-class CallShapeTest {
-    private final Engine engine = Engine.create();
-    private final Store store = new Store(engine);
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
-
-    private Module compile(String wat) {
-        return Module.compile(engine, wat.getBytes(StandardCharsets.UTF_8));
-    }
-
+class CallShapeTest extends StoreFixture {
     /** 8 integers and 10 floats, interleaved: both classes overflow to the stack. */
     private static final List<ValType> MANY = List.of(ValType.F32, ValType.I32, ValType.F64, ValType.I64, ValType.I32,
             ValType.F32, ValType.F32, ValType.I64, ValType.F64, ValType.I32, ValType.F64, ValType.F32, ValType.I64,

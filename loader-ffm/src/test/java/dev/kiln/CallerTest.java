@@ -10,26 +10,12 @@ import dev.kiln.abi.ValType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Host functions that receive their {@link Caller}, and the string helpers of {@link Memory}. */
-class CallerTest {
-    private final Engine engine = Engine.create();
-    private final Store store = new Store(engine);
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
-
-    private Module compile(String wat) {
-        return Module.compile(engine, wat.getBytes(StandardCharsets.UTF_8));
-    }
-
+class CallerTest extends StoreFixture {
     private static final FuncType PTR_LEN = FuncType.of(List.of(ValType.I32, ValType.I32), List.of());
 
     @Test

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.ValType;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,19 +15,7 @@ import org.junit.jupiter.api.Test;
  * stack area after the arguments, and imports with several results (another instance's export or a
  * Wasm function re-exported), each checked against a Java recomputation.
  */
-class CallingConventionTest {
-    private final Engine engine = Engine.create();
-    private final Store store = new Store(engine);
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
-
-    private Module compile(String wat) {
-        return Module.compile(engine, wat.getBytes(StandardCharsets.UTF_8));
-    }
-
+class CallingConventionTest extends StoreFixture {
     /** A callee with 9 integer and 10 float parameters (3 and 2 on the stack) and 3 results. */
     private static final String CALLEE = """
               (func $f (export "f") (param i64 i64 i64 i64 i64 i64 i64 i64 i32 f64 f64 f64 f64 f64 f64 f64 f64 f64 f32)

@@ -9,26 +9,12 @@ import dev.kiln.abi.FuncType;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.ValType;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Function imports: Java host functions through upcalls, and functions of other instances. */
-class ImportsAndHostFunctionsTest {
-    private final Engine engine = Engine.create();
-    private final Store store = new Store(engine);
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
-
-    private Module compile(String wat) {
-        return Module.compile(engine, wat.getBytes(StandardCharsets.UTF_8));
-    }
-
+class ImportsAndHostFunctionsTest extends StoreFixture {
     private static final FuncType I32_TO_I32 = FuncType.of(List.of(ValType.I32), List.of(ValType.I32));
 
     @Test

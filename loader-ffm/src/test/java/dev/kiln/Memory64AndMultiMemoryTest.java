@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.abi.CompileOptions;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.ValType;
 import java.io.IOException;
@@ -13,17 +12,12 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Wasm 3.0 memory64, multi-memory and extended constant expressions through the runtime. */
-class Memory64AndMultiMemoryTest {
-    private final Engine engine = Engine.builder().compileOptions(CompileOptions.defaults().withVerifyIr(true)).build();
-    private final Store store = new Store(engine);
-
-    @AfterEach
-    void close() {
-        store.close();
+class Memory64AndMultiMemoryTest extends StoreFixture {
+    Memory64AndMultiMemoryTest() {
+        super(verifyingEngine());
     }
 
     private Instance instantiate(String wat) {

@@ -4,23 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.kiln.abi.CompileOptions;
 import dev.kiln.abi.TrapCode;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Linear memory, bounds checks, bulk memory, data segments and globals through the runtime. */
-class MemoryAndGlobalsTest {
-    private final Engine engine = Engine.builder().compileOptions(CompileOptions.defaults().withVerifyIr(true)).build();
-    private final Store store = new Store(engine);
-
-    @AfterEach
-    void close() {
-        store.close();
+class MemoryAndGlobalsTest extends StoreFixture {
+    MemoryAndGlobalsTest() {
+        super(verifyingEngine());
     }
 
     private Instance instantiate(String wat) {

@@ -2,12 +2,9 @@ package dev.kiln;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.kiln.abi.CompileOptions;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.ValType;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,17 +13,9 @@ import org.junit.jupiter.api.Test;
  * stores) is read in a loop that changes it, directly, through a call, through an indirect call or
  * through the host re-entering. Each expected result follows from the spec's semantics.
  */
-class OptimizerSoundnessTest {
-    private final Engine engine = Engine.builder().compileOptions(CompileOptions.defaults().withVerifyIr(true)).build();
-    private final Store store = new Store(engine);
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
-
-    private Module compile(String wat) {
-        return Module.compile(engine, wat.getBytes(StandardCharsets.UTF_8));
+class OptimizerSoundnessTest extends StoreFixture {
+    OptimizerSoundnessTest() {
+        super(verifyingEngine());
     }
 
     private Instance instantiate(String wat) {

@@ -5,24 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.abi.ValType;
-import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** {@link StoreLimits}: memory and table sizes, object counts. */
-class StoreLimitsTest {
-    private final Engine engine = Engine.create();
-    private final Store store = new Store(engine);
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
-
-    private Module compile(String wat) {
-        return Module.compile(engine, wat.getBytes(StandardCharsets.UTF_8));
-    }
-
+class StoreLimitsTest extends StoreFixture {
     private static final String GROWER = """
             (module
               (memory (export "memory") 1)
