@@ -70,7 +70,8 @@ class InterruptionOptionsTest {
         Path wat = spin();
         Cli.Result compiled = kiln("compile", wat.toString());
         assertEquals(0, compiled.exit(), compiled::toString);
-        Cli.Result r = kiln("run", "--fuel", "10", "--invoke", "three", dir.resolve("spin.kiln").toString());
+        Cli.Result r = kiln("run", "--allow-precompiled", "--fuel", "10", "--invoke", "three",
+                dir.resolve("spin.kiln").toString());
         assertEquals(ExitCodes.ERROR, r.exit(), r::toString);
         assertTrue(r.err().contains("without fuel metering"), r::toString);
     }

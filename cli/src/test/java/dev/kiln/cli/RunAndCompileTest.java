@@ -90,9 +90,9 @@ class RunAndCompileTest {
         Cli.Result bad = kiln("run", "-W", "max-memory-size=lots", "--invoke", "grow", wat.toString(), "2");
         assertEquals(2, bad.exit(), bad::toString);
         assertTrue(bad.err().contains("max-memory-size takes a non-negative integer"), bad::toString);
-        Cli.Result unknown = kiln("run", "-W", "fuel=10", "--invoke", "grow", wat.toString(), "2");
+        Cli.Result unknown = kiln("run", "-W", "frobnicate=10", "--invoke", "grow", wat.toString(), "2");
         assertEquals(2, unknown.exit(), unknown::toString);
-        assertTrue(unknown.err().contains("unknown option fuel"), unknown::toString);
+        assertTrue(unknown.err().contains("unknown option frobnicate"), unknown::toString);
     }
 
     @Test

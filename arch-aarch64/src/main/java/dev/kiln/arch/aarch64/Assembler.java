@@ -3,6 +3,8 @@ package dev.kiln.arch.aarch64;
 import dev.kiln.abi.CompileException;
 import dev.kiln.compiler.RelocKind;
 import dev.kiln.compiler.Relocation;
+import dev.kiln.compiler.mach.CodeBuffer;
+import dev.kiln.compiler.mach.Label;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -41,7 +43,7 @@ import java.util.Objects;
  * operands throw {@link NullPointerException}. Not thread-safe: one assembler is used by one thread at
  * a time.
  */
-public final class Assembler {
+public final class Assembler extends CodeBuffer {
 
     /** The {@code nop} instruction word (HINT #0). */
     public static final int NOP = 0xD503201F;
@@ -57,9 +59,6 @@ public final class Assembler {
     private static final int FIX_LO12 = 5;
     private static final int FIX_DIFF32 = 6;
 
-    private byte[] buf;
-    private int pos;
-    private int labelCount;
     private final List<Fixup> fixups = new ArrayList<>();
     private final List<Relocation> relocs = new ArrayList<>();
 
@@ -77,40 +76,11 @@ public final class Assembler {
 
     /** Creates an empty assembler whose buffer starts with room for {@code capacity} bytes (grows as needed). */
     public Assembler(int capacity) {
-        buf = new byte[Math.max(16, capacity)];
+        super(capacity);
     }
 
     // ------------------------------------------------------------------------------------------
     // Buffer, labels, data, finishing
-
-    /** Number of bytes emitted so far, i.e. the offset at which the next instruction starts. */
-    public int position() {
-        return pos;
-    }
-
-    /** A new unbound label of this assembler, named {@code L<id>} in diagnostics. */
-    public Label newLabel() {
-        return new Label(this, labelCount++, null);
-    }
-
-    /** A new unbound label with a name used in diagnostics (e.g. {@code "block3"}). */
-    public Label newLabel(String name) {
-        return new Label(this, labelCount++, Objects.requireNonNull(name, "name"));
-    }
-
-    /**
-     * Binds {@code label} to the current position.
-     *
-     * @throws IllegalStateException if the label is already bound
-     * @throws IllegalArgumentException if the label belongs to another assembler
-     */
-    public void bind(Label label) {
-        checkOwner(label);
-        if (label.position >= 0) {
-            throw new IllegalStateException("label " + label.name() + " is already bound at " + label.position);
-        }
-        label.position = pos;
-    }
 
     /**
      * Resolves all label references and returns a copy of the code bytes {@code [0, position())}.
@@ -123,11 +93,11 @@ public final class Assembler {
      */
     public byte[] finish() {
         for (Fixup f : fixups) {
-            if (f.target.position < 0) {
+            if (f.target.offsetOrUnbound() < 0) {
                 throw new IllegalStateException("label " + f.target.name() + " is used by " + f.insn
                         + " at offset " + f.offset + " but never bound");
             }
-            if (f.base != null && f.base.position < 0) {
+            if (f.base != null && f.base.offsetOrUnbound() < 0) {
                 throw new IllegalStateException("label " + f.base.name() + " is used by " + f.insn
                         + " at offset " + f.offset + " but never bound");
             }
@@ -1863,7 +1833,7 @@ public final class Assembler {
     private void insnRef(int word, Label label, int kind, String name) {
         checkOwner(label);
         Fixup f = new Fixup(pos, label, kind, null, name);
-        if (label.position >= 0) {
+        if (label.offsetOrUnbound() >= 0) {
             String error = rangeError(f);
             if (error != null) {
                 throw new IllegalArgumentException(error);
@@ -1878,7 +1848,7 @@ public final class Assembler {
     /** Why the bound label(s) of {@code f} cannot be encoded in its field, or null if they can. */
     private static String rangeError(Fixup f) {
         int at = f.offset;
-        int target = f.target.position;
+        int target = f.target.offsetOrUnbound();
         long disp = (long) target - at;
         switch (f.kind) {
             case FIX_IMM26, FIX_IMM19, FIX_IMM14 -> {
@@ -1909,10 +1879,10 @@ public final class Assembler {
     /** {@code word} with the field of {@code f} set for its bound label(s) (the range is checked by {@link #rangeError}). */
     private static int patched(Fixup f, int word) {
         int at = f.offset;
-        int target = f.target.position;
+        int target = f.target.offsetOrUnbound();
         int disp = target - at;
         return switch (f.kind) {
-            case FIX_DIFF32 -> target - f.base.position;
+            case FIX_DIFF32 -> target - f.base.offsetOrUnbound();
             case FIX_IMM26 -> word | (disp >> 2) & 0x3FFFFFF;
             case FIX_IMM19 -> word | ((disp >> 2) & 0x7FFFF) << 5;
             case FIX_IMM14 -> word | ((disp >> 2) & 0x3FFF) << 5;
@@ -1927,7 +1897,7 @@ public final class Assembler {
     }
 
     private static String outOfReach(Fixup f, long disp, long reach) {
-        return f.insn + " at offset " + f.offset + ": label " + f.target.name() + " at " + f.target.position
+        return f.insn + " at offset " + f.offset + ": label " + f.target.name() + " at " + f.target.offsetOrUnbound()
                 + " is " + disp + " bytes away, beyond the +-" + human(reach) + " reach of " + f.insn;
     }
 
@@ -1935,22 +1905,9 @@ public final class Assembler {
         return bytes >= 1L << 30 ? (bytes >> 30) + " GiB" : bytes >= 1L << 20 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB";
     }
 
-    private void checkOwner(Label label) {
-        Objects.requireNonNull(label, "label");
-        if (label.owner != this) {
-            throw new IllegalArgumentException("label " + label.name() + " belongs to another assembler");
-        }
-    }
-
     private void checkPatch(int offset) {
         if (offset < 0 || offset > pos - 4) {
             throw new IllegalArgumentException("word offset " + offset + " outside [0, " + (pos - 4) + "]");
-        }
-    }
-
-    private void ensure(int n) {
-        if (pos + n > buf.length) {
-            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
         }
     }
 

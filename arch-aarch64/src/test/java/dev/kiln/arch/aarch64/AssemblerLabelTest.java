@@ -1,5 +1,6 @@
 package dev.kiln.arch.aarch64;
 
+import dev.kiln.compiler.mach.Label;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

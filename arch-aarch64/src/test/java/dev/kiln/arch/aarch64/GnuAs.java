@@ -1,5 +1,6 @@
 package dev.kiln.arch.aarch64;
 
+import dev.kiln.compiler.mach.Label;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

@@ -2,6 +2,8 @@ package dev.kiln.arch.x86_64;
 
 import dev.kiln.compiler.RelocKind;
 import dev.kiln.compiler.Relocation;
+import dev.kiln.compiler.mach.CodeBuffer;
+import dev.kiln.compiler.mach.Label;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,13 +37,10 @@ import java.util.Objects;
  * naming the instruction; null operands throw {@link NullPointerException}. Not thread-safe: one
  * assembler is used by one thread at a time.
  */
-public final class Assembler {
+public final class Assembler extends CodeBuffer {
 
     private static final int REX_W = 8;
 
-    private byte[] buf;
-    private int pos;
-    private int labelCount;
     private final List<Fixup> fixups = new ArrayList<>();
     private final List<Relocation> relocs = new ArrayList<>();
 
@@ -58,40 +57,11 @@ public final class Assembler {
 
     /** Creates an empty assembler whose buffer starts with room for {@code capacity} bytes (grows as needed). */
     public Assembler(int capacity) {
-        buf = new byte[Math.max(16, capacity)];
+        super(capacity);
     }
 
     // ------------------------------------------------------------------------------------------
     // Buffer, labels, finishing
-
-    /** Number of bytes emitted so far, i.e. the offset at which the next instruction starts. */
-    public int position() {
-        return pos;
-    }
-
-    /** A new unbound label of this assembler, named {@code L<id>} in diagnostics. */
-    public Label newLabel() {
-        return new Label(this, labelCount++, null);
-    }
-
-    /** A new unbound label with a name used in diagnostics (e.g. {@code "block3"}). */
-    public Label newLabel(String name) {
-        return new Label(this, labelCount++, Objects.requireNonNull(name, "name"));
-    }
-
-    /**
-     * Binds {@code label} to the current position.
-     *
-     * @throws IllegalStateException if the label is already bound
-     * @throws IllegalArgumentException if the label belongs to another assembler
-     */
-    public void bind(Label label) {
-        checkOwner(label);
-        if (label.position >= 0) {
-            throw new IllegalStateException("label " + label.name() + " is already bound at " + label.position);
-        }
-        label.position = pos;
-    }
 
     /**
      * Resolves all label references and returns a copy of the code bytes {@code [0, position())}.
@@ -103,19 +73,19 @@ public final class Assembler {
      */
     public byte[] finish() {
         for (Fixup f : fixups) {
-            if (f.target.position < 0) {
+            if (f.target.offsetOrUnbound() < 0) {
                 throw new IllegalStateException("label " + f.target.name()
                         + " is used at offset " + f.offset + " but never bound");
             }
             long value;
             if (f.kind == Fixup.DIFF32) {
-                if (f.base.position < 0) {
+                if (f.base.offsetOrUnbound() < 0) {
                     throw new IllegalStateException("label " + f.base.name()
                             + " is used at offset " + f.offset + " but never bound");
                 }
-                value = (long) f.target.position - f.base.position + f.addend;
+                value = (long) f.target.offsetOrUnbound() - f.base.offsetOrUnbound() + f.addend;
             } else {
-                value = (long) f.target.position - f.pcBase + f.addend;
+                value = (long) f.target.offsetOrUnbound() - f.pcBase + f.addend;
             }
             putInt32(f.offset, (int) value);
         }
@@ -692,9 +662,9 @@ public final class Assembler {
     /** {@code jmp target}: EB rel8 for a bound label within reach, else E9 rel32. */
     public void jmp(Label target) {
         checkOwner(target);
-        if (target.position >= 0 && fits8(target.position - (pos + 2))) {
+        if (target.offsetOrUnbound() >= 0 && fits8(target.offsetOrUnbound() - (pos + 2))) {
             emit(0xEB);
-            emit(target.position - pos - 1);
+            emit(target.offsetOrUnbound() - pos - 1);
         } else {
             emit(0xE9);
             rel32(target);
@@ -714,9 +684,9 @@ public final class Assembler {
     /** {@code j<cc> target}: 70+cc rel8 for a bound label within reach, else 0F 80+cc rel32. */
     public void jcc(Cond cond, Label target) {
         checkOwner(target);
-        if (target.position >= 0 && fits8(target.position - (pos + 2))) {
+        if (target.offsetOrUnbound() >= 0 && fits8(target.offsetOrUnbound() - (pos + 2))) {
             emit(0x70 + cond.code());
-            emit(target.position - pos - 1);
+            emit(target.offsetOrUnbound() - pos - 1);
         } else {
             emit(0x0F);
             emit(0x80 + cond.code());
@@ -1316,8 +1286,8 @@ public final class Assembler {
             emit(0x05 | r);
             int field = pos;
             int pcBase = field + 4 + immBytes;
-            if (target.position >= 0) {
-                emit32((int) ((long) target.position - pcBase + disp));
+            if (target.offsetOrUnbound() >= 0) {
+                emit32((int) ((long) target.offsetOrUnbound() - pcBase + disp));
             } else {
                 fixups.add(new Fixup(field, target, Fixup.REL32, pcBase, null, disp));
                 emit32(0);
@@ -1350,8 +1320,8 @@ public final class Assembler {
     private void rel32(Label target) {
         checkOwner(target);
         int field = pos;
-        if (target.position >= 0) {
-            emit32(target.position - (field + 4));
+        if (target.offsetOrUnbound() >= 0) {
+            emit32(target.offsetOrUnbound() - (field + 4));
         } else {
             fixups.add(new Fixup(field, target, Fixup.REL32, field + 4, null, 0));
             emit32(0);
@@ -1413,20 +1383,8 @@ public final class Assembler {
         }
     }
 
-    private void checkOwner(Label label) {
-        if (label.owner != this) {
-            throw new IllegalArgumentException("label " + label.name() + " belongs to another assembler");
-        }
-    }
-
     private static boolean fits8(long v) {
         return v >= -128 && v <= 127;
-    }
-
-    private void ensure(int n) {
-        if (pos + n > buf.length) {
-            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
-        }
     }
 
     private void emit(int b) {

@@ -1,5 +1,6 @@
 package dev.kiln.arch.x86_64;
 
+import dev.kiln.compiler.mach.Label;
 import dev.kiln.abi.CpuFeature;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMContextLayout;

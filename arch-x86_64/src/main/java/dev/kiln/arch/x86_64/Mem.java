@@ -1,5 +1,7 @@
 package dev.kiln.arch.x86_64;
 
+import dev.kiln.compiler.mach.Label;
+
 /**
  * A memory operand {@code [base + index*scale + disp]} or {@code [rip + label + disp]} (Intel SDM
  * Vol. 2, §2.1.5 and §2.2.1.6), encoded by {@link Assembler} with the shortest ModRM/SIB/displacement

@@ -1,5 +1,6 @@
 package dev.kiln.arch.x86_64;
 
+import dev.kiln.compiler.mach.Label;
 import dev.kiln.abi.CompileException;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.Target;

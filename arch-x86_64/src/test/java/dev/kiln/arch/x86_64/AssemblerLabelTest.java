@@ -1,5 +1,6 @@
 package dev.kiln.arch.x86_64;
 
+import dev.kiln.compiler.mach.Label;
 import dev.kiln.compiler.RelocKind;
 import dev.kiln.compiler.Relocation;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,18 +1,19 @@
-package dev.kiln.arch.x86_64;
+package dev.kiln.compiler.mach;
 
 /**
- * A position in the code of one {@link Assembler}, created by {@link Assembler#newLabel()}. A label
- * is unbound until {@link Assembler#bind(Label)} gives it the current position; it may be used as
- * a jump/call target or RIP-relative operand before and after that. A label belongs to the
- * assembler that created it and is bound at most once. Not thread-safe (like its assembler).
+ * A position in the code of one {@link CodeBuffer} (a backend's assembler), created by
+ * {@link CodeBuffer#newLabel()}. A label is unbound until {@link CodeBuffer#bind(Label)} gives it the
+ * current position; it may be used as a branch target, PC-relative operand, literal-pool address or
+ * jump-table entry before and after that. A label belongs to the assembler that created it and is
+ * bound at most once. Not thread-safe (like its assembler).
  */
 public final class Label {
-    final Assembler owner;
+    final CodeBuffer owner;
     private final int id;
     private final String name;
     int position = -1;
 
-    Label(Assembler owner, int id, String name) {
+    Label(CodeBuffer owner, int id, String name) {
         this.owner = owner;
         this.id = id;
         this.name = name;
@@ -23,12 +24,12 @@ public final class Label {
         return id;
     }
 
-    /** Name for diagnostics: the one given to {@link Assembler#newLabel(String)}, else {@code L<id>}. */
+    /** Name for diagnostics: the one given to {@link CodeBuffer#newLabel(String)}, else {@code L<id>}. */
     public String name() {
         return name != null ? name : "L" + id;
     }
 
-    /** Whether {@link Assembler#bind(Label)} has been called for this label. */
+    /** Whether {@link CodeBuffer#bind(Label)} has been called for this label. */
     public boolean isBound() {
         return position >= 0;
     }
@@ -42,6 +43,11 @@ public final class Label {
         if (position < 0) {
             throw new IllegalStateException("label " + name() + " is not bound");
         }
+        return position;
+    }
+
+    /** The byte offset, or -1 while unbound (for assemblers resolving references). */
+    public int offsetOrUnbound() {
         return position;
     }
 

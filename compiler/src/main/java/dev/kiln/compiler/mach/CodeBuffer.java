@@ -1,0 +1,71 @@
+package dev.kiln.compiler.mach;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The part of an assembler that is not an ISA's: a growable byte buffer, the current position, and
+ * the labels bound to positions in it. A backend's assembler extends it with its encodings and its
+ * kinds of label references. Not thread-safe.
+ */
+public abstract class CodeBuffer {
+    /** The code so far: bytes {@code [0, pos)}. */
+    protected byte[] buf;
+    /** Number of bytes emitted so far. */
+    protected int pos;
+    private int labelCount;
+
+    /** An empty buffer with room for {@code capacity} bytes to start with (it grows as needed). */
+    protected CodeBuffer(int capacity) {
+        buf = new byte[Math.max(16, capacity)];
+    }
+
+    /** Number of bytes emitted so far, i.e. the offset at which the next instruction starts. */
+    public int position() {
+        return pos;
+    }
+
+    /** A new unbound label of this assembler, named {@code L<id>} in diagnostics. */
+    public Label newLabel() {
+        return new Label(this, labelCount++, null);
+    }
+
+    /** A new unbound label with a name used in diagnostics (e.g. {@code "block3"}). */
+    public Label newLabel(String name) {
+        return new Label(this, labelCount++, Objects.requireNonNull(name, "name"));
+    }
+
+    /**
+     * Binds {@code label} to the current position.
+     *
+     * @throws IllegalStateException if the label is already bound
+     * @throws IllegalArgumentException if the label belongs to another assembler
+     */
+    public void bind(Label label) {
+        checkOwner(label);
+        if (label.position >= 0) {
+            throw new IllegalStateException("label " + label.name() + " is already bound at " + label.position);
+        }
+        label.position = pos;
+    }
+
+    /**
+     * Checks that {@code label} was made by this assembler.
+     *
+     * @throws NullPointerException if it is null
+     * @throws IllegalArgumentException if it belongs to another assembler
+     */
+    protected final void checkOwner(Label label) {
+        Objects.requireNonNull(label, "label");
+        if (label.owner != this) {
+            throw new IllegalArgumentException("label " + label.name() + " belongs to another assembler");
+        }
+    }
+
+    /** Makes room for {@code n} more bytes. */
+    protected final void ensure(int n) {
+        if (pos + n > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+        }
+    }
+}
