@@ -66,8 +66,9 @@ import java.util.TreeMap;
  * a function, of exactly the intrinsic's type ({@link IntrinsicImports}); a guest import from a
  * builtin's name must be a function the builtin exports with exactly the imported type. Builtins are
  * ordinary Wasm: they may define globals, tables, element segments and a start function; a memory of
- * their own needs multi-memory (Wasm 3.0), which Kiln does not support yet, so it is rejected with an
- * error naming that feature (host memory is reached through the intrinsics). In raw mode (intrinsics exposed, no builtins) the guest itself is
+ * their own would need its memidx renumbered into the guest's (multi-memory linking), which this
+ * linker does not do yet, so it is rejected with an error saying so (host memory is reached through
+ * the intrinsics). In raw mode (intrinsics exposed, no builtins) the guest itself is
  * trusted and may import the intrinsics.
  *
  * <p>Stateless and thread-safe.
@@ -166,9 +167,9 @@ public final class ModuleLinker {
                         + " (exposeUnsafeIntrinsics(\"unsafe-intrinsics\"), or --unsafe-intrinsics on the command line)");
             }
             if (u.m.memoryCount() > 0) {
-                throw new CompileException(b.label() + ": a builtin's own memory needs multi-memory (the Wasm 3.0"
-                        + " multi-memory proposal), which Kiln does not support yet: the guest's memory is the"
-                        + " module's only one; reach host memory through the unsafe intrinsics");
+                throw new CompileException(b.label() + ": a builtin's own memory needs multi-memory linking (its"
+                        + " memory appended to the guest's memories and its memidx renumbered), which the builtin"
+                        + " linker does not do yet; reach host memory through the unsafe intrinsics");
             }
         }
         Unit guestUnit = units.get(0);
