@@ -290,7 +290,18 @@ public final class LinearScan<I extends MachInst> {
     /** Original intervals that were split. */
     private final List<Interval> splitRoots = new ArrayList<>();
     /** Per block index: the virtual registers (- VREG_BASE) live on entry. */
+    /** Per block index: the global values (see {@link #globalIndex}) live on entry. */
     private BitSet[] liveIn;
+    /** By virtual register - vregBase: its dense number among values live across blocks, or -1. */
+    private int[] globalIndex;
+    /** By dense number: the virtual register - vregBase. */
+    private int[] globalVreg;
+
+    /** Whether virtual register {@code vreg} (an original, not a split piece) is live on entry to block {@code blockIndex}. */
+    boolean liveIn(int blockIndex, int vreg) {
+        int v = vreg - vregBase;
+        return v < globalIndex.length && globalIndex[v] >= 0 && liveIn[blockIndex].get(globalIndex[v]);
+    }
     private final Interval[] fixed;
     private int spillSlots;
     private int[] slotBytes = new int[8];
@@ -383,7 +394,7 @@ public final class LinearScan<I extends MachInst> {
         buildIntervals();
         allocate();
         if (!splitRoots.isEmpty()) {
-            SplitResolution.run(this, isa, blocks, liveIn);
+            SplitResolution.run(this, isa, blocks);
         }
     }
 
@@ -422,20 +433,56 @@ public final class LinearScan<I extends MachInst> {
         }
         int nv = vintervals.length;
         int nb = blocks.size();
-        BitSet[] gen = new BitSet[nb];
-        BitSet[] kill = new BitSet[nb];
+        // Only values used in a block before any definition there ("global" values, live across a
+        // block boundary) take part in the data flow; they get dense numbers so the per-block sets are
+        // sized by them, not by every virtual register (which made huge functions quadratic).
+        int[] upwardExposed = new int[16];
+        int[] definedIn = new int[nv]; // block index + 1 of the last block seen defining it
+        int[][] genOf = new int[nb][];
+        globalIndex = new int[nv];
+        Arrays.fill(globalIndex, -1);
+        int globals = 0;
         for (MachBlock<I> b : blocks) {
-            BitSet g = new BitSet(nv);
-            BitSet k = new BitSet(nv);
+            int stamp = b.index + 1;
+            int n = 0;
             for (I m : b.insts) {
                 for (int u : m.uses()) {
-                    if (isVirtual(u) && !k.get(u - vregBase)) {
-                        g.set(u - vregBase);
+                    if (isVirtual(u) && definedIn[u - vregBase] != stamp) {
+                        if (n == upwardExposed.length) {
+                            upwardExposed = Arrays.copyOf(upwardExposed, n * 2);
+                        }
+                        upwardExposed[n++] = u - vregBase;
+                        if (globalIndex[u - vregBase] < 0) {
+                            globalIndex[u - vregBase] = globals++;
+                        }
                     }
                 }
                 for (int d : m.defs()) {
                     if (isVirtual(d)) {
-                        k.set(d - vregBase);
+                        definedIn[d - vregBase] = stamp;
+                    }
+                }
+            }
+            genOf[b.index] = Arrays.copyOf(upwardExposed, n);
+        }
+        globalVreg = new int[globals];
+        for (int v = 0; v < nv; v++) {
+            if (globalIndex[v] >= 0) {
+                globalVreg[globalIndex[v]] = v;
+            }
+        }
+        BitSet[] gen = new BitSet[nb];
+        BitSet[] kill = new BitSet[nb];
+        for (MachBlock<I> b : blocks) {
+            BitSet g = new BitSet();
+            for (int v : genOf[b.index]) {
+                g.set(globalIndex[v]);
+            }
+            BitSet k = new BitSet();
+            for (I m : b.insts) {
+                for (int d : m.defs()) {
+                    if (isVirtual(d) && globalIndex[d - vregBase] >= 0) {
+                        k.set(globalIndex[d - vregBase]);
                     }
                 }
             }
@@ -445,12 +492,12 @@ public final class LinearScan<I extends MachInst> {
         liveIn = new BitSet[nb];
         BitSet[] liveOut = new BitSet[nb];
         for (int i = 0; i < nb; i++) {
-            liveIn[i] = new BitSet(nv);
-            liveOut[i] = new BitSet(nv);
+            liveIn[i] = new BitSet();
+            liveOut[i] = new BitSet();
         }
         boolean changed = true;
-        BitSet outScratch = new BitSet(nv);
-        BitSet inScratch = new BitSet(nv);
+        BitSet outScratch = new BitSet(globals);
+        BitSet inScratch = new BitSet(globals);
         while (changed) {
             changed = false;
             for (int i = nb - 1; i >= 0; i--) {
@@ -487,8 +534,8 @@ public final class LinearScan<I extends MachInst> {
             int blockFrom = 2 * b.firstInst;
             int blockTo = 2 * b.endInst;
             BitSet out = liveOut[b.index];
-            for (int v = out.nextSetBit(0); v >= 0; v = out.nextSetBit(v + 1)) {
-                vinterval(v).addBelow(blockFrom, blockTo);
+            for (int k = out.nextSetBit(0); k >= 0; k = out.nextSetBit(k + 1)) {
+                vinterval(globalVreg[k]).addBelow(blockFrom, blockTo);
             }
             // fixed registers: live from their def (or the block start) to their last use
             int[] fixedUseEnd = this.fixedUseEnd;

@@ -1,7 +1,6 @@
 package dev.kiln.compiler.mach;
 
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -40,11 +39,9 @@ final class SplitResolution<I extends MachInst> {
      * Resolves the splits of {@code alloc} in {@code blocks} (the blocks it allocated, positions as
      * it numbered them; edge blocks are appended to the list).
      *
-     * @param liveIn per block index, the virtual registers ({@code - VREG_BASE}) live on entry
      */
-    static <I extends MachInst> void run(LinearScan<I> alloc, MachIsa<I> isa, List<MachBlock<I>> blocks,
-            BitSet[] liveIn) {
-        new SplitResolution<>(alloc, isa, blocks).resolve(liveIn);
+    static <I extends MachInst> void run(LinearScan<I> alloc, MachIsa<I> isa, List<MachBlock<I>> blocks) {
+        new SplitResolution<>(alloc, isa, blocks).resolve();
     }
 
     /** Where moves go: in this order when several go before one instruction. */
@@ -56,7 +53,7 @@ final class SplitResolution<I extends MachInst> {
     private record Moves(MachBlock<?> block, int index, int kind, List<int[]> pairs) {
     }
 
-    private void resolve(BitSet[] liveIn) {
+    private void resolve() {
         int n = blocks.size();
         List<Moves> inside = new ArrayList<>();
         // 1. pieces beginning inside a block
@@ -91,9 +88,8 @@ final class SplitResolution<I extends MachInst> {
             List<MachBlock<I>> succs = distinct(pb.succs);
             for (MachBlock<I> s : succs) {
                 List<int[]> pairs = new ArrayList<>();
-                BitSet live = liveIn[s.index];
                 for (LinearScan.Interval r : roots) {
-                    if (!live.get(r.reg - vregBase)) {
+                    if (!alloc.liveIn(s.index, r.reg)) {
                         continue;
                     }
                     LinearScan.Interval from = r.pieceAt(2 * pb.endInst - 1);
