@@ -151,9 +151,9 @@ final class CodeEmitter {
                 }
             }
         }
-        for (Gpr g : new Gpr[] {Gpr.RBX, Gpr.RBP, Gpr.R12, Gpr.R13, Gpr.R15}) {
-            if (used[g.encoding()]) {
-                savedRegs.add(g);
+        for (int r = 0; r < 16; r++) {
+            if (used[r] && X86Registers.DESCRIPTOR.isCalleeSaved(r)) {
+                savedRegs.add(Gpr.of(r)); // rbx rbp r12 r13 r15 as used (r14, the VMContext, is never allocated)
             }
         }
         savesVmctx = blocks.stream().anyMatch(b -> b.insts.stream()

@@ -62,19 +62,8 @@ public final class CallingConvention {
         return calleePops;
     }
 
-    /** The integer argument registers, in order. */
-    public int[] intArgs() {
-        return intArgs.clone();
-    }
-
-    /** The register of a single result of type {@code t}. */
-    public int resultRegister(ValType t) {
+    private int resultRegister(ValType t) {
         return isFloatClass(t) ? floatResult : intResult;
-    }
-
-    /** The register class of values of type {@code t}. */
-    public static RegClass classOf(ValType t) {
-        return isFloatClass(t) ? RegClass.FLOAT : RegClass.INT;
     }
 
     private static boolean isFloatClass(ValType t) {

@@ -8,7 +8,6 @@ package dev.kiln.compiler.mach;
  * are bytes from the stack pointer after the prologue. Immutable.
  */
 public final class FrameLayout {
-    private final int outgoingBytes;
     private final int[] slotOffset;
     private final int extraBase;
     private final int size;
@@ -18,7 +17,6 @@ public final class FrameLayout {
      * multiple of 16 when the function has 16-byte slots, of 8 otherwise).
      */
     public FrameLayout(int outgoingBytes, LinearScan<?> alloc, int extraSlots) {
-        this.outgoingBytes = outgoingBytes;
         int n = alloc.spillSlots();
         this.slotOffset = new int[n];
         int at = outgoingBytes;
@@ -43,11 +41,6 @@ public final class FrameLayout {
         }
         this.extraBase = at;
         this.size = at + 8 * extraSlots;
-    }
-
-    /** Bytes of the outgoing area (at the stack pointer). */
-    public int outgoingBytes() {
-        return outgoingBytes;
     }
 
     /** Offset of spill slot {@code slot} from the stack pointer, in bytes. */

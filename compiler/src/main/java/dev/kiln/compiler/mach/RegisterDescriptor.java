@@ -21,7 +21,6 @@ public final class RegisterDescriptor {
     private final Map<RegClass, int[]> order;
     private final Map<RegClass, int[]> scratch;
     private final BitSet calleeSaved;
-    private final int[] reserved;
 
     private RegisterDescriptor(Builder b) {
         this.isa = b.isa;
@@ -30,7 +29,6 @@ public final class RegisterDescriptor {
         this.order = new EnumMap<>(b.order);
         this.scratch = new EnumMap<>(b.scratch);
         this.calleeSaved = (BitSet) b.calleeSaved.clone();
-        this.reserved = b.reserved;
     }
 
     /** Starts a descriptor for {@code count} physical registers of ISA {@code isa} (for messages). */
@@ -76,11 +74,6 @@ public final class RegisterDescriptor {
     /** Whether a callee preserves {@code preg} (it must save it before writing it). */
     public boolean isCalleeSaved(int preg) {
         return calleeSaved.get(preg);
-    }
-
-    /** Registers with a fixed role that are neither allocated nor scratch (stack and frame pointers, VMContext). */
-    public int[] reserved() {
-        return reserved.clone();
     }
 
     /** The registers a call may overwrite: every allocatable or scratch register that is not callee-saved. */
