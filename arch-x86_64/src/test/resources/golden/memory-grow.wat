@@ -23,43 +23,21 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   lea    r10,[rsp-0x8]
 ;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L5
+;;   jb     .L3
 ;;   push   rbx
 ;;   mov    rbx,rsi
-;;   mov    ecx,edi
-;;   shl    rcx,0x10
-;;   lea    rax,[r14+0xa0]
-;;   mov    r8,QWORD PTR [rax+0x8]
-;;   lea    r9,[r8+rcx*1]
-;;   cmp    r9,QWORD PTR [rax+0x10]
-;;   ja     .L1
-;;   test   rcx,rcx
+;;   xor    esi,esi
+;;   mov    rdx,rdi
+;;   mov    rdi,r14
+;;   call   QWORD PTR [r14+0x38]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    DWORD PTR [r11],0x0
 ;;   je     .L0
-;;   mov    rdi,QWORD PTR [rax]
-;;   add    rdi,r8
-;;   mov    rsi,rcx
-;;   mov    edx,0x3
-;;   push   rax
-;;   push   r8
-;;   push   r9
-;;   push   r9
-;;   call   QWORD PTR [r14+0x8]
-;;   pop    r9
-;;   pop    r9
-;;   pop    r8
-;;   pop    r10
-;;   test   eax,eax
-;;   jne    .L1
-;;   mov    QWORD PTR [r10+0x8],r9
+;;   jmp    kiln_unwind
 ;; .L0:
-;;   mov    rax,r8
-;;   shr    rax,0x10
-;;   jmp    .L2
-;; .L1:
-;;   mov    eax,0xffffffff
-;; .L2:
+;;   mov    eax,eax
 ;;   cmp    eax,0xffffffff
-;;   je     .L3
+;;   je     .L1
 ;;   mov    ecx,DWORD PTR [r14+0xb8]
 ;;   lea    ecx,[rcx+0x1]
 ;;   mov    DWORD PTR [r14+0xb8],ecx
@@ -68,21 +46,21 @@
 ;;   mov    rdx,QWORD PTR [r14+0xa8]
 ;;   lea    rdx,[rdx-0x10]
 ;;   cmp    rcx,rdx
-;;   jg     .L4
+;;   jg     .L2
 ;;   mov    rdx,QWORD PTR [r14+0xa0]
 ;;   mov    QWORD PTR [rdx+rcx*1+0x8],rbx
-;; .L3:
+;; .L1:
 ;;   mov    rcx,QWORD PTR [r14+0xa8]
 ;;   shr    rcx,0x10
 ;;   mov    ecx,ecx
 ;;   lea    eax,[rcx+rax*1]
 ;;   pop    rbx
 ;;   ret
-;; .L4:
+;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L5:
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

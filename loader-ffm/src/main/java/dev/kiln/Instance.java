@@ -353,10 +353,10 @@ public final class Instance {
     }
 
     private void writeRecord(int offset, long code, long callee, long upcall, FuncType type) {
-        vmctx.set(ValueLayout.JAVA_LONG, offset, code);
-        vmctx.set(ValueLayout.JAVA_LONG, offset + 8, callee);
-        vmctx.set(ValueLayout.JAVA_LONG, offset + 16, upcall);
-        vmctx.set(ValueLayout.JAVA_INT, offset + 24, typeId(type));
+        vmctx.set(ValueLayout.JAVA_LONG, offset + VMContextLayout.FUNCTION_RECORD_CODE, code);
+        vmctx.set(ValueLayout.JAVA_LONG, offset + VMContextLayout.FUNCTION_RECORD_VMCTX, callee);
+        vmctx.set(ValueLayout.JAVA_LONG, offset + VMContextLayout.FUNCTION_RECORD_UPCALL, upcall);
+        vmctx.set(ValueLayout.JAVA_INT, offset + VMContextLayout.FUNCTION_RECORD_TYPE_ID, typeId(type));
     }
 
     int recordOffset(int funcIndex) {

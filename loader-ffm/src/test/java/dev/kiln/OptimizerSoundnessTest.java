@@ -1,8 +1,10 @@
 package dev.kiln;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.kiln.abi.FuncType;
+import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.ValType;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -126,6 +128,78 @@ class OptimizerSoundnessTest extends StoreFixture {
                 """);
         // first iteration: $one and a null entry 1 (1 + 10); then $two and entry 1 set (2, 2)
         assertEquals(11 + 2 + 2, i32(i, "run"));
+    }
+
+    @Test
+    void callIndirectChecksSeeTableSetsAndGrowthInTheSameLoop() {
+        // call_indirect's table bounds, entry, null and type checks are IR: the entry and size reads
+        // must not be merged or hoisted across the table.set and table.grow of the loop, while Wasm
+        // stores (which cannot change a table) sit between them
+        Instance i = instantiate("""
+                (module
+                  (type $r (func (result i32)))
+                  (type $other (func (param i32) (result i32)))
+                  (memory 1)
+                  (table 2 funcref)
+                  (elem declare func $one $two $wrong)
+                  (func $one (result i32) (i32.const 1))
+                  (func $two (result i32) (i32.const 2))
+                  (func $wrong (param i32) (result i32) (local.get 0))
+                  (func $try (param $i i32) (result i32)
+                    (call_indirect (type $r) (local.get $i)))
+                  (func (export "run") (result i32) (local $n i32) (local $sum i32)
+                    (table.set (i32.const 0) (ref.func $one))
+                    (loop $l
+                      (i32.store (i32.const 0) (local.get $n))
+                      (local.set $sum (i32.add (local.get $sum) (call_indirect (type $r) (i32.const 0))))
+                      (i32.store (i32.const 4) (local.get $sum))
+                      (table.set (i32.const 0) (ref.func $two))
+                      (local.set $sum (i32.add (local.get $sum)
+                        (i32.mul (i32.const 10) (call_indirect (type $r) (i32.const 0)))))
+                      (drop (table.grow (ref.func $one) (i32.const 1)))
+                      (local.set $sum (i32.add (local.get $sum)
+                        (i32.mul (i32.const 100) (call_indirect (type $r) (i32.add (i32.const 2) (local.get $n))))))
+                      (table.set (i32.const 0) (ref.func $one))
+                      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                      (br_if $l (i32.lt_u (local.get $n) (i32.const 3))))
+                    (local.get $sum))
+                  (func (export "beyond") (result i32)
+                    (call $try (i32.add (table.size) (i32.const 0))))
+                  (func (export "null") (result i32)
+                    (table.set (i32.const 1) (ref.null func))
+                    (call $try (i32.const 1)))
+                  (func (export "mismatch") (result i32)
+                    (table.set (i32.const 1) (ref.func $wrong))
+                    (call $try (i32.const 1))))
+                """);
+        // each iteration: $one (1), then $two (20), then entry 2+n, which the grow just filled with $one (100)
+        assertEquals(3 * 121, i32(i, "run"));
+        assertEquals(TrapCode.UNDEFINED_ELEMENT, assertThrows(Trap.class, () -> i.func("beyond").call()).kind());
+        assertEquals(TrapCode.UNINITIALIZED_ELEMENT, assertThrows(Trap.class, () -> i.func("null").call()).kind());
+        assertEquals(TrapCode.INDIRECT_CALL_TYPE_MISMATCH, assertThrows(Trap.class, () -> i.func("mismatch").call()).kind());
+    }
+
+    @Test
+    void bulkMemoryChecksSeeGrowthInTheLoop() {
+        // memory.fill/copy/init bounds are IR over the memory's length, which memory.grow (a libcall)
+        // changes: each iteration's copy into the page the iteration grew must pass
+        Instance i = instantiate("""
+                (module
+                  (memory 1 4)
+                  (data $d "abcd")
+                  (func (export "run") (result i32) (local $n i32) (local $at i32)
+                    (loop $l
+                      (drop (memory.grow (i32.const 1)))
+                      (local.set $at (i32.add (i32.mul (local.get $n) (i32.const 65536)) (i32.const 65532)))
+                      (memory.fill (local.get $at) (i32.const 7) (i32.const 4))
+                      (memory.init $d (i32.add (local.get $at) (i32.const 2)) (i32.const 0) (i32.const 2))
+                      (memory.copy (i32.add (local.get $at) (i32.const 4)) (local.get $at) (i32.const 4))
+                      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                      (br_if $l (i32.lt_u (local.get $n) (i32.const 2))))
+                    (i32.add (i32.load (i32.const 65536)) (i32.load (i32.const 131072)))))
+                """);
+        int word = 7 | 7 << 8 | 'a' << 16 | 'b' << 24;
+        assertEquals(word + word, i32(i, "run"));
     }
 
     @Test

@@ -18,8 +18,9 @@ import java.util.List;
  *     {@code memory.grow} to commit pages of a reserved memory</td></tr>
  * <tr><td>16</td><td>u64 libcalls[{@link #LIBCALLS}]</td><td>addresses of the runtime's C-convention
  *     entry points {@code (vmctx, args...)} for the rare table operations ({@link #LIBCALL_TABLE_GROW}, ...)
- *     and the bulk memory operations on memories other than a 32-bit memory 0 ({@link #LIBCALL_MEMORY_GROW}, ...);
- *     a libcall that traps leaves the trap code in the store context</td></tr>
+ *     and {@code memory.grow} ({@link #LIBCALL_MEMORY_GROW}); compiled code checks and performs
+ *     {@code memory.fill/copy/init} inline and no longer calls their libcalls, which the runtime keeps
+ *     for artifacts compiled before; a libcall that traps leaves the trap code in the store context</td></tr>
  * </table>
  * Then, computed per module from its shape:
  * <ul>
@@ -56,9 +57,9 @@ public final class VMContextLayout {
     /** Libcall {@code elem.drop(vmctx, elemidx)}. */
     public static final int LIBCALL_ELEM_DROP = 4;
     /**
-     * Libcall {@code memory.grow(vmctx, memidx u32, delta pages u64) -> old size in pages or -1 (i32)}, for
-     * the memories whose {@code memory.grow} the backend does not inline (any but a 32-bit memory 0).
-     * A 64-bit memory's size always fits the i32 (see the loader's reservation policy).
+     * Libcall {@code memory.grow(vmctx, memidx u32, delta pages u64) -> old size in pages or -1 (i32)}:
+     * every {@code memory.grow} (the runtime checks the limits and the store's resource limiter and
+     * commits the pages). A 64-bit memory's size always fits the i32 (see the loader's reservation policy).
      */
     public static final int LIBCALL_MEMORY_GROW = 5;
     /** Libcall {@code memory.fill(vmctx, memidx u32, dst u64, value u32, len u64)}; traps out of bounds. */
@@ -76,10 +77,22 @@ public final class VMContextLayout {
     public static final int HEADER_SIZE = 16 + 8 * LIBCALLS;
     /** Size of a function record. */
     public static final int FUNCTION_RECORD_SIZE = 32;
+    /** Offset in a function record of the u64 code address (the callee's entry in the internal convention). */
+    public static final int FUNCTION_RECORD_CODE = 0;
+    /** Offset in a function record of the u64 VMContext to call the function with. */
+    public static final int FUNCTION_RECORD_VMCTX = 8;
+    /**
+     * Offset in a function record of the u64 host upcall address: read by the import adapter of a host
+     * function (which the record's code is), ignored by a Wasm callee; 0 for a defined function.
+     */
+    public static final int FUNCTION_RECORD_UPCALL = 16;
+    /** Offset in a function record of the u32 canonical type id of the function's type (for {@code call_indirect}). */
+    public static final int FUNCTION_RECORD_TYPE_ID = 24;
 
     private final int importedFunctions;
     private final int functions;
     private final int typeIdsOffset;
+    private final int types;
     private final int tables;
     private final int tablesOffset;
     private final int importedMemories;
@@ -101,6 +114,7 @@ public final class VMContextLayout {
         this.importedGlobals = importedGlobals;
         int off = HEADER_SIZE + FUNCTION_RECORD_SIZE * functions;
         this.typeIdsOffset = off;
+        this.types = types;
         off += 4 * types;
         off = (off + 7) & -8;
         this.tables = tables;
@@ -219,8 +233,16 @@ public final class VMContextLayout {
         return HEADER_SIZE + FUNCTION_RECORD_SIZE * f;
     }
 
+    /** Number of function types (type ids). */
+    public int types() {
+        return types;
+    }
+
     /** Offset of type {@code t}'s u32 canonical id. */
     public int typeId(int t) {
+        if (t < 0 || t >= types) {
+            throw new IndexOutOfBoundsException("type " + t + " of " + types);
+        }
         return typeIdsOffset + 4 * t;
     }
 
@@ -257,12 +279,12 @@ public final class VMContextLayout {
 
     /** Offset of imported function {@code i}'s u64 callee VMContext. */
     public int importVmctx(int i) {
-        return importCode(i) + 8;
+        return importCode(i) + FUNCTION_RECORD_VMCTX;
     }
 
     /** Offset of imported function {@code i}'s u64 host upcall address. */
     public int importUpcall(int i) {
-        return importCode(i) + 16;
+        return importCode(i) + FUNCTION_RECORD_UPCALL;
     }
 
     /** Total size of the struct in bytes (a multiple of 16). */

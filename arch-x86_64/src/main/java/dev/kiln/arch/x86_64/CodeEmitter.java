@@ -157,13 +157,13 @@ final class CodeEmitter {
             }
         }
         savesVmctx = blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_INDIRECT));
+                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF));
         // one more slot keeps r14 across calls into other instances and the host
         frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0);
         int bytes = frame.size();
         boolean makesCalls = blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(m -> m.op == MOp.CALL || m.op == MOp.CALL_IMPORT || m.op == MOp.MEMORY_GROW
-                        || m.op == MOp.CALL_INDIRECT || m.op == MOp.LIBCALL));
+                .anyMatch(m -> m.op == MOp.CALL || m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF
+                        || m.op == MOp.LIBCALL));
         // at entry rsp = 8 mod 16; where the function calls, rsp must be 0 mod 16 after the pushes and the frame
         if (makesCalls && (8 + 8 * savedRegs.size() + bytes) % 16 != 0) {
             bytes += 8;
@@ -730,38 +730,21 @@ final class CodeEmitter {
                 a.callRel32((int) m.imm);
                 repush(m);
             }
-            case CALL_INDIRECT -> {
-                int tableOff = layout.table(m.width);
-                a.mov(Size.S64, SCRATCH1, reg(m.src));
-                a.mov(Size.S64, SCRATCH0, Mem.of(VMCTX, tableOff));
-                a.alu(AluOp.CMP, Size.S64, SCRATCH1, Mem.of(SCRATCH0, VMTableDefinition.SIZE));
-                jccTrap(Cond.AE, TrapCode.UNDEFINED_ELEMENT);
-                a.mov(Size.S64, SCRATCH0, Mem.of(SCRATCH0, VMTableDefinition.BASE));
-                a.mov(Size.S64, SCRATCH1, Mem.of(SCRATCH0, SCRATCH1, 8, 0));
-                a.test(Size.S64, SCRATCH1, SCRATCH1);
-                jccTrap(Cond.E, TrapCode.UNINITIALIZED_ELEMENT);
-                a.mov(Size.S32, Gpr.RAX, Mem.of(VMCTX, layout.typeId((int) m.imm)));
-                a.alu(AluOp.CMP, Size.S32, Gpr.RAX, Mem.of(SCRATCH1, 24));
-                jccTrap(Cond.NE, TrapCode.INDIRECT_CALL_TYPE_MISMATCH);
+            case CALL_REF -> {
+                // the upcall goes to r10, which must not be the record (a spilled record is reloaded there)
+                Gpr record = reg(m.src);
+                if (record == SCRATCH0) {
+                    a.mov(Size.S64, SCRATCH1, record);
+                    record = SCRATCH1;
+                }
                 a.mov(Size.S64, vmctxSaveSlot(), VMCTX);
-                a.mov(Size.S64, SCRATCH0, Mem.of(SCRATCH1, 16));
-                a.mov(Size.S64, VMCTX, Mem.of(SCRATCH1, 8));
-                a.call(Mem.of(SCRATCH1, 0));
+                a.mov(Size.S64, SCRATCH0, Mem.of(record, VMContextLayout.FUNCTION_RECORD_UPCALL));
+                a.mov(Size.S64, VMCTX, Mem.of(record, VMContextLayout.FUNCTION_RECORD_VMCTX));
+                a.call(Mem.of(record, VMContextLayout.FUNCTION_RECORD_CODE));
                 repush(m);
                 a.mov(Size.S64, VMCTX, vmctxSaveSlot());
             }
             case VMCTX_ADDR -> a.lea(Size.S64, reg(m.dst), Mem.of(VMCTX, (int) m.imm));
-            case TABLE_ENTRY_ADDR -> {
-                a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, layout.table((int) m.imm)));
-                a.alu(AluOp.CMP, Size.S64, reg(m.src), Mem.of(SCRATCH1, VMTableDefinition.SIZE));
-                jccTrap(Cond.AE, TrapCode.TABLE_OUT_OF_BOUNDS);
-                a.mov(Size.S64, SCRATCH1, Mem.of(SCRATCH1, VMTableDefinition.BASE));
-                a.lea(Size.S64, reg(m.dst), Mem.of(SCRATCH1, reg(m.src), 8, 0));
-            }
-            case TABLE_SIZE -> {
-                a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, layout.table((int) m.imm)));
-                a.mov(Size.S32, reg(m.dst), Mem.of(SCRATCH1, VMTableDefinition.SIZE));
-            }
             case LIBCALL -> {
                 a.mov(Size.S64, Gpr.RDI, VMCTX);
                 a.call(Mem.of(VMCTX, VMContextLayout.libcall((int) m.imm)));
@@ -965,20 +948,8 @@ final class CodeEmitter {
                     a.mov(m.size, at, reg(m.src));
                 }
             }
-            case MEMORY_GROW -> memoryGrow();
-            case MEMORY_FILL -> {
-                memoryDefinition(Gpr.RDX);
-                boundsCheck(Gpr.RDI, Gpr.RCX, Mem.of(Gpr.RDX, VMMemoryDefinition.LENGTH));
-                a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Mem.of(Gpr.RDX, VMMemoryDefinition.BASE));
-                a.emitBytes(new byte[] {(byte) 0xF3, (byte) 0xAA}); // rep stosb
-            }
-            case MEMORY_COPY -> {
-                memoryDefinition(Gpr.RDX);
-                boundsCheck(Gpr.RDI, Gpr.RCX, Mem.of(Gpr.RDX, VMMemoryDefinition.LENGTH));
-                boundsCheck(Gpr.RSI, Gpr.RCX, Mem.of(Gpr.RDX, VMMemoryDefinition.LENGTH));
-                a.mov(Size.S64, SCRATCH1, Mem.of(Gpr.RDX, VMMemoryDefinition.BASE));
-                a.alu(AluOp.ADD, Size.S64, Gpr.RDI, SCRATCH1);
-                a.alu(AluOp.ADD, Size.S64, Gpr.RSI, SCRATCH1);
+            case MEMSET -> a.emitBytes(new byte[] {(byte) 0xF3, (byte) 0xAA}); // rep stosb
+            case MEMMOVE -> {
                 Label forward = a.newLabel();
                 Label done = a.newLabel();
                 a.alu(AluOp.CMP, Size.S64, Gpr.RDI, Gpr.RSI);
@@ -991,15 +962,6 @@ final class CodeEmitter {
                 a.bind(forward);
                 a.emitBytes(new byte[] {(byte) 0xF3, (byte) 0xA4}); // rep movsb
                 a.bind(done);
-            }
-            case MEMORY_INIT -> {
-                int seg = (int) m.imm;
-                boundsCheck(Gpr.RSI, Gpr.RCX, Mem.of(VMCTX, dataLength(seg)));
-                memoryDefinition(Gpr.RDX);
-                boundsCheck(Gpr.RDI, Gpr.RCX, Mem.of(Gpr.RDX, VMMemoryDefinition.LENGTH));
-                a.alu(AluOp.ADD, Size.S64, Gpr.RSI, Mem.of(VMCTX, dataLength(seg) - 8));
-                a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Mem.of(Gpr.RDX, VMMemoryDefinition.BASE));
-                a.emitBytes(new byte[] {(byte) 0xF3, (byte) 0xA4}); // rep movsb
             }
         }
     }
@@ -1014,71 +976,6 @@ final class CodeEmitter {
         }
     }
 
-    /** VMContext offset of data segment {@code seg}'s length (its address is 8 bytes below). */
-    private int dataLength(int seg) {
-        return layout.dataSegmentLength(seg);
-    }
-
-    /** Traps unless {@code start + len <= [length]} (64-bit: cannot overflow for u32 operands). */
-    private void boundsCheck(Gpr start, Gpr len, Mem length) {
-        a.lea(Size.S64, SCRATCH1, Mem.of(start, len, 1, 0));
-        a.alu(AluOp.CMP, Size.S64, SCRATCH1, length);
-        jccTrap(Cond.A, TrapCode.MEMORY_OUT_OF_BOUNDS);
-    }
-
-    /** {@code into} = the address of memory 0's {@link VMMemoryDefinition} (inline, or the imported pointer). */
-    private void memoryDefinition(Gpr into) {
-        if (layout.memoryImported(0)) {
-            a.mov(Size.S64, into, Mem.of(VMCTX, layout.memoryImport(0)));
-        } else {
-            a.lea(Size.S64, into, Mem.of(VMCTX, layout.memoryBase(0)));
-        }
-    }
-
-    /**
-     * memory.grow of memory 0: {@code edi} pages. The memory is a reservation whose pages past the
-     * current length are PROT_NONE; growing commits them with libc's mprotect (address in the
-     * VMContext) and then publishes the new length. Result in {@code eax}: the old size in pages, or
-     * -1 if the maximum would be exceeded or mprotect failed.
-     */
-    private void memoryGrow() {
-        Label fail = a.newLabel();
-        Label done = a.newLabel();
-        Label out = a.newLabel();
-        a.mov(Size.S32, Gpr.RCX, Gpr.RDI);
-        a.shiftImm(ShiftOp.SHL, Size.S64, Gpr.RCX, 16);                              // delta in bytes
-        memoryDefinition(Gpr.RAX);
-        a.mov(Size.S64, Gpr.R8, Mem.of(Gpr.RAX, VMMemoryDefinition.LENGTH));           // old length
-        a.lea(Size.S64, Gpr.R9, Mem.of(Gpr.R8, Gpr.RCX, 1, 0));                       // new length
-        a.alu(AluOp.CMP, Size.S64, Gpr.R9, Mem.of(Gpr.RAX, VMMemoryDefinition.MAX_LENGTH));
-        a.jcc(Cond.A, fail);
-        a.test(Size.S64, Gpr.RCX, Gpr.RCX);
-        a.jcc(Cond.E, done);                                                            // grow by 0
-        a.mov(Size.S64, Gpr.RDI, Mem.of(Gpr.RAX, VMMemoryDefinition.BASE));
-        a.alu(AluOp.ADD, Size.S64, Gpr.RDI, Gpr.R8);                                   // first new byte
-        a.mov(Size.S64, Gpr.RSI, Gpr.RCX);
-        a.movImm(Size.S32, Gpr.RDX, 3);                                                // PROT_READ | PROT_WRITE
-        a.push(Gpr.RAX);
-        a.push(Gpr.R8);
-        a.push(Gpr.R9);
-        a.push(Gpr.R9);                                                                // keeps rsp 16-aligned
-        a.call(Mem.of(VMCTX, VMContextLayout.LIBC_MPROTECT));
-        a.pop(Gpr.R9);
-        a.pop(Gpr.R9);
-        a.pop(Gpr.R8);
-        a.pop(Gpr.R10);
-        a.test(Size.S32, Gpr.RAX, Gpr.RAX);
-        a.jcc(Cond.NE, fail);
-        a.mov(Size.S64, Mem.of(Gpr.R10, VMMemoryDefinition.LENGTH), Gpr.R9);
-        a.bind(done);
-        a.mov(Size.S64, Gpr.RAX, Gpr.R8);
-        a.shiftImm(ShiftOp.SHR, Size.S64, Gpr.RAX, 16);
-        a.jmp(out);
-        a.bind(fail);
-        a.movImm(Size.S32, Gpr.RAX, -1);
-        a.bind(out);
-    }
-
     /**
      * A heap load or store: the address {@code base + index + disp} with at most one scratch
      * register for spilled base/index ({@code add r10, [slot]} when both are), the value in the other.
@@ -1090,8 +987,11 @@ final class CodeEmitter {
         Gpr base = bSpilled ? null : reg(m.src);
         Gpr index = iSpilled || m.src2 == MInst.NONE ? null : reg(m.src2);
         if (bSpilled && iSpilled) {
-            a.mov(Size.S64, SCRATCH0, slot(alloc.interval(m.src).spillSlot));
-            a.alu(AluOp.ADD, Size.S64, SCRATCH0, slot(alloc.interval(m.src2).spillSlot));
+            a.mov(Size.S64, SCRATCH0, slot(alloc.interval(m.src2).spillSlot));
+            if (m.scale > 1) {
+                a.shiftImm(ShiftOp.SHL, Size.S64, SCRATCH0, Integer.numberOfTrailingZeros(m.scale));
+            }
+            a.alu(AluOp.ADD, Size.S64, SCRATCH0, slot(alloc.interval(m.src).spillSlot));
             addr = Mem.of(SCRATCH0, (int) m.imm);
         } else {
             if (bSpilled) {
@@ -1101,7 +1001,7 @@ final class CodeEmitter {
                 a.mov(Size.S64, SCRATCH0, slot(alloc.interval(m.src2).spillSlot));
                 index = SCRATCH0;
             }
-            addr = Mem.of(base, index, 1, (int) m.imm);
+            addr = Mem.of(base, index, m.scale, (int) m.imm);
         }
         boolean fp = isXmmOperand(m.op == MOp.HEAP_LOAD ? m.dst : m.src3);
         if (m.op == MOp.HEAP_LOAD) {

@@ -72,8 +72,12 @@ final class Lowering {
     /** i32 {@code umulhi} results whose only use is a {@code ushr} by a constant, emitted there as one shift. */
     private final java.util.BitSet mulhiShifted = new java.util.BitSet();
 
-    /** {@code ishl x, 1..3} results only added (computed as the scaled index of the addition's {@code lea}). */
-    private final java.util.BitSet shlFoldedIntoLea = new java.util.BitSet();
+    /**
+     * {@code ishl x, 1..3} results only added, or only used as the index of a {@code load} or
+     * {@code store}: computed as the scaled index of the addition's {@code lea} or of the access's
+     * address ({@code [base + x*8]}), never on their own.
+     */
+    private final java.util.BitSet shlFolded = new java.util.BitSet();
 
     /** The shift count 1..3 when {@code v} is a single-use {@code ishl} by that constant in block b, else 0. */
     private int scaledIndexShift(Value v, Block b) {
@@ -119,10 +123,14 @@ final class Lowering {
                 if (inst.op() == Op.IADD && !isConst(inst.arg(0)) && !isConst(inst.arg(1))) {
                     for (int k = 1; k >= 0; k--) {
                         if (scaledIndexShift(inst.arg(k), b) > 0 && !isConst(inst.arg(1 - k))) {
-                            shlFoldedIntoLea.set(inst.arg(k).id()); // x << 1..3 as an index scale of the add's lea
+                            shlFolded.set(inst.arg(k).id()); // x << 1..3 as an index scale of the add's lea
                             break;
                         }
                     }
+                }
+                if ((inst.op() == Op.LOAD || inst.op() == Op.STORE) && inst.imm() == (int) inst.imm()
+                        && scaledIndexShift(inst.arg(1), b) > 0) {
+                    shlFolded.set(inst.arg(1).id()); // x << 1..3 as the index scale of the address
                 }
                 if (inst.op() == Op.USHR && inst.result().type() == IrType.I32 && isConst(inst.arg(1))) {
                     Inst d = inst.arg(0).definingInst();
@@ -342,7 +350,7 @@ final class Lowering {
                 }
             }
             case ISHL -> {
-                if (!shlFoldedIntoLea.get(inst.result().id())) {
+                if (!shlFolded.get(inst.result().id())) {
                     shift(inst, ShiftOp.SHL);
                 }
             }
@@ -554,6 +562,7 @@ final class Lowering {
                 m.src = addr[0];
                 m.src2 = addr[1];
                 m.imm = addr[2];
+                m.scale = addr[3];
                 emit(m.uses(operands(addr[0], addr[1])).defs(dst));
             }
             case STORE -> {
@@ -566,6 +575,7 @@ final class Lowering {
                 m.src2 = addr[1];
                 m.src3 = v;
                 m.imm = addr[2];
+                m.scale = addr[3];
                 emit(m.uses(operands(addr[0], addr[1], v)));
             }
             case TRAPIF -> {
@@ -575,80 +585,30 @@ final class Lowering {
                 m.imm = inst.imm();
                 emit(m);
             }
-            case MEMORY_GROW -> {
-                int rdi = Gpr.RDI.encoding();
-                mov(Size.S64, rdi, use(inst.arg(0))); // i32: already zero-extended
-                MInst m = new MInst(MOp.MEMORY_GROW);
-                m.imm = 0;
-                emit(m.uses(rdi).defs(callClobbers()));
-                mov(Size.S32, vreg(inst.result()), Gpr.RAX.encoding());
-            }
-            case MEMORY_FILL, MEMORY_COPY, MEMORY_INIT -> {
+            case MEMMOVE, MEMSET -> {
                 int a0 = use(inst.arg(0));
                 int a1 = use(inst.arg(1));
                 int a2 = use(inst.arg(2));
                 int rdi = Gpr.RDI.encoding();
-                int second = inst.op() == Op.MEMORY_FILL ? Gpr.RAX.encoding() : Gpr.RSI.encoding();
+                int second = inst.op() == Op.MEMSET ? Gpr.RAX.encoding() : Gpr.RSI.encoding();
                 int rcx = Gpr.RCX.encoding();
-                mov(Size.S64, rdi, a0); // i32 operands: already zero-extended
+                mov(Size.S64, rdi, a0);
                 mov(Size.S64, second, a1);
                 mov(Size.S64, rcx, a2);
-                MInst m = new MInst(switch (inst.op()) {
-                    case MEMORY_FILL -> MOp.MEMORY_FILL;
-                    case MEMORY_COPY -> MOp.MEMORY_COPY;
-                    default -> MOp.MEMORY_INIT;
-                });
-                m.imm = inst.imm();
-                emit(m.uses(rdi, second, rcx).defs(rdi, second, rcx, Gpr.RDX.encoding(), Gpr.R11.encoding()));
+                MInst m = new MInst(inst.op() == Op.MEMSET ? MOp.MEMSET : MOp.MEMMOVE);
+                emit(m.uses(rdi, second, rcx).defs(rdi, second, rcx));
             }
             case CALL -> call(inst);
-            case CALL_INDIRECT -> {
-                dev.kiln.compiler.ir.Value index = inst.arg(inst.args().size() - 1);
-                int idx = use(index); // i32: already zero-extended
-                MInst m = new MInst(MOp.CALL_INDIRECT);
+            case CALL_REF -> {
+                int ref = use(inst.arg(inst.args().size() - 1));
+                MInst m = new MInst(MOp.CALL_REF);
                 m.imm = inst.imm();
-                m.width = (int) inst.aux();
-                m.src = idx;
-                callWith(inst, env.type((int) inst.imm()), inst.args().size() - 1, m, idx);
+                m.src = ref;
+                callWith(inst, env.type((int) inst.imm()), inst.args().size() - 1, m, ref);
             }
             case VMCTX_ADDR -> {
                 int dst = vreg(inst.result());
                 MInst m = new MInst(MOp.VMCTX_ADDR);
-                m.dst = dst;
-                m.imm = inst.imm();
-                emit(m.defs(dst));
-            }
-            case TABLE_GET, TABLE_SET -> {
-                int idx = use(inst.arg(0)); // i32: already zero-extended
-                int addr = newVreg();
-                MInst m = new MInst(MOp.TABLE_ENTRY_ADDR);
-                m.dst = addr;
-                m.src = idx;
-                m.imm = inst.imm();
-                emit(m.uses(idx).defs(addr));
-                if (inst.op() == Op.TABLE_GET) {
-                    int dst = vreg(inst.result());
-                    MInst ld = new MInst(MOp.HEAP_LOAD);
-                    ld.size = Size.S64;
-                    ld.width = 8;
-                    ld.dst = dst;
-                    ld.src = addr;
-                    ld.src2 = MInst.NONE;
-                    emit(ld.uses(addr).defs(dst));
-                } else {
-                    int v = use(inst.arg(1));
-                    MInst st = new MInst(MOp.HEAP_STORE);
-                    st.size = Size.S64;
-                    st.width = 8;
-                    st.src = addr;
-                    st.src2 = MInst.NONE;
-                    st.src3 = v;
-                    emit(st.uses(addr, v));
-                }
-            }
-            case TABLE_SIZE -> {
-                int dst = vreg(inst.result());
-                MInst m = new MInst(MOp.TABLE_SIZE);
                 m.dst = dst;
                 m.imm = inst.imm();
                 emit(m.defs(dst));
@@ -835,8 +795,8 @@ final class Lowering {
         }
         // additions are three-address through lea: no copy of an operand that stays live
         boolean negatable = fitsImm32(b) && imm32(b) != Integer.MIN_VALUE;
-        if (op == AluOp.ADD && (shlFoldedIntoLea.get(a.id()) || shlFoldedIntoLea.get(b.id()))) {
-            Value shifted = shlFoldedIntoLea.get(b.id()) ? b : a;
+        if (op == AluOp.ADD && (shlFolded.get(a.id()) || shlFolded.get(b.id()))) {
+            Value shifted = shlFolded.get(b.id()) ? b : a;
             Value other = shifted == b ? a : b;
             Inst shl = shifted.definingInst();
             MInst m = new MInst(MOp.LEA);
@@ -1126,7 +1086,10 @@ final class Lowering {
         return X86Registers.CALLER_SAVED.clone();
     }
 
-    /** {@code {base, index, disp}} of a LOAD/STORE; a static offset beyond a 32-bit displacement is added to the index. */
+    /**
+     * {@code {base, index, disp, scale}} of a LOAD/STORE; a static offset beyond a 32-bit displacement
+     * is added to the index; an index {@code x << 1..3} (see {@link #shlFolded}) is {@code x} scaled.
+     */
     private int[] heapAddress(Inst inst) {
         int base = use(inst.arg(0));
         long off = inst.imm();
@@ -1134,8 +1097,12 @@ final class Lowering {
             // a constant index folds into the displacement: [base + disp]
             long total = off + inst.arg(1).definingInst().imm();
             if (total == (int) total) {
-                return new int[] {base, MInst.NONE, (int) total};
+                return new int[] {base, MInst.NONE, (int) total, 1};
             }
+        }
+        if (shlFolded.get(inst.arg(1).id())) {
+            Inst shl = inst.arg(1).definingInst();
+            return new int[] {base, use(shl.arg(0)), (int) off, 1 << scaledIndexShift(inst.arg(1), curIr)};
         }
         int index = use(inst.arg(1));
         if (off != (int) off) {
@@ -1153,9 +1120,9 @@ final class Lowering {
             m.dst = sum;
             m.src = k;
             emit(m.uses(sum, k).defs(sum));
-            return new int[] {base, sum, 0};
+            return new int[] {base, sum, 0, 1};
         }
-        return new int[] {base, index, (int) off};
+        return new int[] {base, index, (int) off, 1};
     }
 
     /** Emits {@code cmp a, b} (or with an immediate) and returns the x86 condition for {@code a cond b}. */

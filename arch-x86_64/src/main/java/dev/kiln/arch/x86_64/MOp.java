@@ -49,17 +49,10 @@ enum MOp {
     CALL,
     /** Call of imported function imm through its VMContext record (code, callee VMContext, upcall). */
     CALL_IMPORT,
-    /**
-     * call_indirect of type imm through table {@link MInst#width} at the zero-extended index in src:
-     * checks the index, null and the type id, then calls the function record like an import.
-     */
-    CALL_INDIRECT,
+    /** Call through the function record whose address is in src (checked by the IR before it); imm is the typeidx. */
+    CALL_REF,
     /** dst = VMContext + imm. */
     VMCTX_ADDR,
-    /** dst = the address of entry src (zero-extended index) of the table whose definition pointer is at VMContext + imm; traps out of bounds. */
-    TABLE_ENTRY_ADDR,
-    /** dst = the current size of the table whose definition pointer is at VMContext + imm. */
-    TABLE_SIZE,
     /** Calls libcall imm with (vmctx, rsi, rdx, rcx, r8, r9); unwinds if it left a trap code. */
     LIBCALL,
     /**
@@ -95,18 +88,14 @@ enum MOp {
     VMCTX_LOAD,
     /** VMContext offset imm = src. */
     VMCTX_STORE,
-    /** dst = the {@link MInst#width} bytes at [src + src2 + imm] (sign-extended if signed). */
+    /** dst = the {@link MInst#width} bytes at [src + src2 * scale + imm] (sign-extended if signed). */
     HEAP_LOAD,
-    /** [src + src2 + imm] = the low {@link MInst#width} bytes of src3. */
+    /** [src + src2 * scale + imm] = the low {@link MInst#width} bytes of src3. */
     HEAP_STORE,
-    /** eax = memory.grow(edi pages) for memory 0: commits pages with libc mprotect; clobbers like a call. */
-    MEMORY_GROW,
-    /** memory.fill: rdi = destination, eax = byte, rcx = length (all zero-extended i32); bounds-checked. */
-    MEMORY_FILL,
-    /** memory.copy: rdi = destination, rsi = source, rcx = length; bounds-checked, overlap-correct. */
-    MEMORY_COPY,
-    /** memory.init from data segment imm: rdi = destination, rsi = source offset, rcx = length. */
-    MEMORY_INIT,
+    /** memmove: copies rcx bytes from rsi to rdi (host addresses, checked by the IR), overlap-correct. */
+    MEMMOVE,
+    /** memset: writes the byte al to the rcx bytes at rdi (a host address, checked by the IR). */
+    MEMSET,
 
     // ---- floats (size S32: single precision, S64: double precision) ----
     /** xmm dst = xmm src. */

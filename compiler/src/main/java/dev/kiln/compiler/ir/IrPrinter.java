@@ -98,7 +98,8 @@ public final class IrPrinter {
             }
             case LOAD, STORE -> {
                 sb.append((inst.aux() & Op.INVARIANT) != 0 ? " invariant" : "")
-                        .append((inst.aux() & Op.NATIVE) != 0 ? " native" : "").append((inst.aux() & 16) != 0 ? " s" : " u").append((inst.aux() & 0xF) * 8).append(" +").append(inst.imm());
+                        .append((inst.aux() & Op.NATIVE) != 0 ? " native" : "")
+                        .append((inst.aux() & Op.RUNTIME) != 0 ? " runtime" : "").append((inst.aux() & 16) != 0 ? " s" : " u").append((inst.aux() & 0xF) * 8).append(" +").append(inst.imm());
                 first = false;
             }
             case TRAPIF -> {
@@ -109,12 +110,8 @@ public final class IrPrinter {
                 sb.append(" vmctx+").append(inst.imm());
                 first = false;
             }
-            case CALL_INDIRECT -> {
-                sb.append(" type").append(inst.imm()).append(" table").append(inst.aux());
-                first = false;
-            }
-            case TABLE_GET, TABLE_SET, TABLE_SIZE -> {
-                sb.append(" table").append(inst.imm());
+            case CALL_REF -> {
+                sb.append(" type").append(inst.imm());
                 first = false;
             }
             case LIBCALL -> {
@@ -123,10 +120,6 @@ public final class IrPrinter {
             }
             case FUEL -> {
                 sb.append(' ').append(inst.imm());
-                first = false;
-            }
-            case MEMORY_INIT -> {
-                sb.append(" data").append(inst.imm());
                 first = false;
             }
             case SEXTEND_LOW -> {

@@ -7,6 +7,21 @@ package dev.kiln.compiler.ir;
  *
  * <p>Operands are {@link Inst#args()}; immediates are {@link Inst#imm()} (a constant, a funcidx, a
  * trap code) and {@link Inst#cond()}; branch targets are {@link Inst#targets()}.
+ *
+ * <p>Wasm checks that are the same on every ISA are not operations here but IR built by the
+ * translator from {@link #VMCTX_LOAD}, {@link #LOAD}, {@link #ICMP} and {@link #TRAPIF}, so the
+ * optimizer sees them: linear-memory bounds, table bounds and the null and type-id checks of
+ * {@code call_indirect}, bulk-memory bounds; {@code memory.grow} and the rare table and bulk
+ * operations are {@link #LIBCALL}s into the runtime. What a backend implements beyond arithmetic,
+ * loads, stores and branches are these primitives: {@link #CALL} (direct, or through an imported
+ * function's record), {@link #CALL_REF} (through a function record), {@link #LIBCALL} (the runtime's
+ * C-convention entry points, with the unwind when one traps), {@link #MEMMOVE} and {@link #MEMSET}
+ * (byte copies and fills on host addresses that were checked), {@link #EPOCH_CHECK} and
+ * {@link #FUEL} (the interruption checks, whose slow paths preserve registers), and the operations
+ * whose trap conditions are machine facts: integer division ({@link #SDIV} ... {@link #UREM}, where
+ * x86 faults on {@code MIN / -1} and AArch64 does not), trapping float-to-int conversion
+ * ({@link #FCVT_TO_SINT}, {@link #FCVT_TO_UINT}) and {@link #FMIN}/{@link #FMAX} (Wasm's NaN and
+ * signed-zero rules differ from each ISA's min/max instructions).
  */
 public enum Op {
     /** {@code v = iconst.T imm}: an integer constant (imm holds the bits, sign-extended for i32). */
@@ -132,28 +147,32 @@ public enum Op {
     STORE(Flags.EFFECT),
     /** {@code trapif.cond a, b, code}: traps with trap code imm when the integer comparison holds. */
     TRAPIF(Flags.TRAPS),
-    /** {@code v = memory_grow delta}: Wasm memory.grow of memory 0 (i32 pages in, old size or -1 out). */
-    MEMORY_GROW(Flags.EFFECT),
-    /** {@code memory_fill dst, value, len}: Wasm memory.fill of memory 0 (all i32); traps out of bounds. */
-    MEMORY_FILL(Flags.TRAPS | Flags.EFFECT),
-    /** {@code memory_copy dst, src, len}: Wasm memory.copy within memory 0 (overlap-correct); traps out of bounds. */
-    MEMORY_COPY(Flags.TRAPS | Flags.EFFECT),
-    /** {@code memory_init dst, src, len}: Wasm memory.init from data segment imm; traps out of bounds. */
-    MEMORY_INIT(Flags.TRAPS | Flags.EFFECT),
+    /**
+     * {@code memmove dst, src, len}: copies {@code len} bytes from host address {@code src} to host
+     * address {@code dst} (all i64), correct when the ranges overlap (as C {@code memmove}). The
+     * translator has checked both ranges against their memory or data segment; the operation cannot
+     * trap. Backend primitive for {@code memory.copy} and {@code memory.init}: the destination always
+     * lies in linear memory, so it writes only linear memory.
+     */
+    MEMMOVE(Flags.EFFECT),
+    /**
+     * {@code memset dst, value, len}: writes the low byte of {@code value} (i32) to the {@code len}
+     * bytes (i64) at host address {@code dst} (i64). Checked by the translator, cannot trap. Backend
+     * primitive for {@code memory.fill}; writes only linear memory.
+     */
+    MEMSET(Flags.EFFECT),
     /** {@code v = vmctx_addr imm}: the address of the VMContext plus imm (a function record: a funcref). */
     VMCTX_ADDR(Flags.PURE),
     /**
-     * {@code r... = call_indirect typeidx(args..., index)}: calls the funcref at {@code index} of table
-     * {@link Inst#aux()}; traps when the index is out of range, the entry null, or its type is not
-     * type imm.
+     * {@code r... = call_ref typeidx(args..., ref)}: calls the function whose function record
+     * ({@code VMContextLayout.FUNCTION_RECORD_*}) is at {@code ref} (an i64 address, the last operand)
+     * with {@code args}, in the record's VMContext, through the record's code address; imm is the
+     * typeidx of the callee's type, which gives the argument and result locations. The preceding IR
+     * has checked that {@code ref} is not null and that the record's type id is the one of type imm
+     * ({@code call_indirect}: table bounds, null entry, type id; {@code call_ref}: null). Backend
+     * primitive: the call itself, like {@link #CALL} of an imported function.
      */
-    CALL_INDIRECT(Flags.EFFECT | Flags.TRAPS),
-    /** {@code v = table_get index}: entry {@code index} of table imm; traps out of bounds. */
-    TABLE_GET(Flags.TRAPS),
-    /** {@code table_set index, ref}: sets entry {@code index} of table imm; traps out of bounds. */
-    TABLE_SET(Flags.EFFECT | Flags.TRAPS),
-    /** {@code v = table_size}: the current size of table imm (i32). */
-    TABLE_SIZE(Flags.PURE_READ),
+    CALL_REF(Flags.EFFECT),
     /**
      * {@code [v =] libcall args...}: calls runtime libcall imm ({@code VMContextLayout.LIBCALL_*}) with
      * {@code (vmctx, args...)}; traps if the libcall leaves a trap code.
@@ -207,6 +226,17 @@ public enum Op {
      */
     public static final int INVARIANT = 64;
 
+    /**
+     * Flag in the {@link Inst#aux()} of a {@link #LOAD} or {@link #STORE}: the access is to a runtime
+     * structure reached through the VMContext (a table's or an imported memory's definition, a table's
+     * entries, a function record), never to linear memory, so Wasm stores and bulk memory operations
+     * do not change what such a load reads; only a runtime store ({@code table.set}), a call, a
+     * libcall or the host do. The translator emits such a load only at an address it has checked, and
+     * one of constant offset through an {@link #INVARIANT} definition pointer cannot fault
+     * ({@code opt.LoopInvariantCodeMotion} may hoist it). Backends ignore it.
+     */
+    public static final int RUNTIME = 128;
+
     private final int flags;
 
     Op(int flags) {
@@ -225,7 +255,7 @@ public enum Op {
 
     /**
      * Whether the result depends on state that stores, calls or other effects may change: loads of
-     * linear memory, native memory or the VMContext, and {@code table_size} (see
+     * linear memory, native memory, runtime structures (tables, function records) or the VMContext (see
      * {@code opt.OptUtil#clobbers} for which writes change which reads).
      */
     public boolean readsMemory() {

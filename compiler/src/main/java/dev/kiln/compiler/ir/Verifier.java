@@ -307,18 +307,13 @@ public final class Verifier {
                         throw fail(b, inst, "trapif compares two integers of one type");
                     }
                 }
-                case MEMORY_GROW -> {
-                    expectArgs(b, inst, 1);
-                    if (inst.arg(0).type() != IrType.I32 || inst.result().type() != IrType.I32) {
-                        throw fail(b, inst, "memory_grow takes and gives i32");
-                    }
-                }
-                case MEMORY_FILL, MEMORY_COPY, MEMORY_INIT -> {
+                case MEMMOVE, MEMSET -> {
                     expectArgs(b, inst, 3);
-                    for (int i = 0; i < 3; i++) {
-                        if (inst.arg(i).type() != IrType.I32) {
-                            throw fail(b, inst, "bulk memory operands are i32");
-                        }
+                    IrType second = inst.op() == Op.MEMSET ? IrType.I32 : IrType.I64;
+                    if (inst.arg(0).type() != IrType.I64 || inst.arg(1).type() != second
+                            || inst.arg(2).type() != IrType.I64) {
+                        throw fail(b, inst, inst.op() + " takes an i64 destination address, "
+                                + (inst.op() == Op.MEMSET ? "an i32 byte" : "an i64 source address") + " and an i64 length");
                     }
                 }
                 case VMCTX_ADDR -> {
@@ -327,22 +322,9 @@ public final class Verifier {
                         throw fail(b, inst, "vmctx_addr gives an i64 address");
                     }
                 }
-                case TABLE_GET -> {
-                    expectArgs(b, inst, 1);
-                    if (inst.arg(0).type() != IrType.I32 || inst.result().type() != IrType.I64) {
-                        throw fail(b, inst, "table_get takes an i32 index and gives an i64 reference");
-                    }
-                }
-                case TABLE_SET -> {
-                    expectArgs(b, inst, 2);
-                    if (inst.arg(0).type() != IrType.I32 || inst.arg(1).type() != IrType.I64) {
-                        throw fail(b, inst, "table_set takes an i32 index and an i64 reference");
-                    }
-                }
-                case TABLE_SIZE -> expectArgs(b, inst, 0);
-                case CALL_INDIRECT -> {
-                    if (inst.args().isEmpty() || inst.arg(inst.args().size() - 1).type() != IrType.I32) {
-                        throw fail(b, inst, "call_indirect's last operand is the i32 table index");
+                case CALL_REF -> {
+                    if (inst.args().isEmpty() || inst.arg(inst.args().size() - 1).type() != IrType.I64) {
+                        throw fail(b, inst, "call_ref's last operand is the i64 address of a function record");
                     }
                 }
                 case TRAP, CALL, LIBCALL -> {

@@ -29,7 +29,7 @@ import java.util.Map;
  * trapping {@code fcvt_to_*}, {@code trapif}): if the dominating one did not trap, the later one
  * cannot either (a duplicate {@code trapif} is simply removed);</li>
  * <li>{@link Op#INVARIANT invariant} {@code load}s and {@code vmctx_load}s, like pure instructions;</li>
- * <li>{@code load}, {@code vmctx_load} and {@code table_size}, when no instruction that may write what they read (see
+ * <li>{@code load} and {@code vmctx_load}, when no instruction that may write what they read (see
  * {@link OptUtil#clobbers}) can execute between the two: the rest of the earlier one's block, the
  * start of the later one's block, and every block on a path from the first block to the second
  * (found by walking predecessors backwards from the later block, stopping at the earlier one's
@@ -122,10 +122,11 @@ public final class GlobalValueNumbering {
         final Inst[] insts;
         final int[] positions;
         /**
-         * Prefix counts over {@link #insts}: entry k is how many of the first k writers change linear
-         * memory (or everything), resp. everything. A range of writers clobbers a {@code load} iff its
-         * memory count is non-zero, anything else iff its "everything" count is, or (a
-         * {@code vmctx_load}) one of its {@code vmctx_store}s overlaps it.
+         * Prefix counts over {@link #insts}: entry k is how many of the first k writers may change
+         * what some {@code load} reads (every writer but a {@code vmctx_store}), resp. everything. A
+         * range of writers clobbers a {@code load} only if its memory count is non-zero (then each of
+         * them is asked), anything else iff its "everything" count is, or (a {@code vmctx_load}) one
+         * of its {@code vmctx_store}s overlaps it.
          */
         final int[] memory;
         final int[] all;
@@ -328,7 +329,7 @@ public final class GlobalValueNumbering {
                 boolean everything = kind == OptUtil.WriteKind.ALL;
                 w[n] = inst;
                 wo[n] = i;
-                mem[n + 1] = mem[n] + (everything || kind == OptUtil.WriteKind.LINEAR_MEMORY ? 1 : 0);
+                mem[n + 1] = mem[n] + (kind == OptUtil.WriteKind.VMCTX ? 0 : 1);
                 all[n + 1] = all[n] + (everything ? 1 : 0);
                 n++;
                 if (kind == OptUtil.WriteKind.VMCTX) {
@@ -391,7 +392,8 @@ public final class GlobalValueNumbering {
                 this.op = reader.op();
                 boolean vmctx = reader.op() == Op.VMCTX_LOAD;
                 this.imm = vmctx ? reader.imm() : -1;
-                this.width = vmctx ? reader.results().get(0).type().bits() : 0;
+                // a vmctx_load's bytes; for a load, whether it reads a runtime structure or linear memory
+                this.width = vmctx ? reader.results().get(0).type().bits() : OptUtil.isRuntimeAccess(reader) ? 1 : 0;
                 this.hash = ((from * 31 + to) * 31 + op.ordinal()) * 961 + Long.hashCode(imm) * 31 + width;
             }
 
@@ -417,8 +419,18 @@ public final class GlobalValueNumbering {
             if (k1 >= k2) {
                 return true;
             }
-            int[] counts = reader.op() == Op.LOAD ? w.memory : w.all;
-            if (counts[k2] - counts[k1] > 0) {
+            if (reader.op() == Op.LOAD) {
+                if (w.memory[k2] - w.memory[k1] == 0) {
+                    return true;
+                }
+                for (int k = k1; k < k2; k++) { // linear memory or runtime structures: ask each writer
+                    if (OptUtil.clobbers(w.insts[k], reader)) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            if (w.all[k2] - w.all[k1] > 0) {
                 return false;
             }
             if (reader.op() == Op.VMCTX_LOAD) {

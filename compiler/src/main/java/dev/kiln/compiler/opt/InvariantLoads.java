@@ -20,10 +20,10 @@ import java.util.BitSet;
  * defined memory (Kiln's memories are reservations that never move); the address of an imported
  * memory's definition, and through it that memory's base address and maximum length; the address of
  * an imported global's slot, and through it the value of an imported immutable global; the value of
- * a defined immutable global; a data segment's address. Not invariant: memory lengths
- * ({@code memory.grow}, also by another instance or the host), mutable globals, data segment lengths
- * ({@code data.drop}), and anything of a table (its entries move when it grows beyond its capacity;
- * the IR reaches tables only through {@code table_*} operations and libcalls).
+ * a defined immutable global; a data segment's address; the address of a table's definition. Not
+ * invariant: memory lengths ({@code memory.grow}, also by another instance or the host), mutable
+ * globals, data segment lengths ({@code data.drop}), and the fields of a table's definition (its size
+ * changes with {@code table.grow}, and its entries move when it grows beyond its capacity).
  *
  * <p>Immutable and thread-safe once built; {@link #mark} mutates only the function given.
  */
@@ -56,6 +56,12 @@ public final class InvariantLoads {
                 vmctx.set(layout.memoryBase(m) + VMMemoryDefinition.BASE);
                 vmctx.set(layout.memoryMaxLength(m));
             }
+        }
+        for (int t = 0; t < layout.types(); t++) {
+            vmctx.set(layout.typeId(t));
+        }
+        for (int t = 0; t < layout.tables(); t++) {
+            vmctx.set(layout.table(t));
         }
         for (int g = 0; g < layout.importedGlobals(); g++) {
             vmctx.set(layout.globalImport(g));

@@ -24,10 +24,12 @@ import java.util.List;
  * count as pure);</li>
  * <li>or it is a {@link Op#INVARIANT invariant} {@code load} or {@code vmctx_load} (the location
  * never changes while the function runs and cannot fault);</li>
- * <li>or it is a {@code vmctx_load} or {@code table_size} and no instruction in the loop may write
- * what it reads ({@link OptUtil#clobbers}: a call, libcall or {@code memory_grow} anywhere in the
- * loop changes everything); Wasm {@code load}s never move, since their bounds check stays in the
- * loop;</li>
+ * <li>or it is a {@code vmctx_load}, or a {@code load} of a field of a table's or imported memory's
+ * definition ({@link OptUtil#isDefinitionField}: it cannot fault), and no instruction in the loop may
+ * write what it reads ({@link OptUtil#clobbers}: a call or libcall anywhere in the loop, which may
+ * grow a memory or table, changes everything; {@code table.set} changes table fields and entries);
+ * Wasm {@code load}s and loads of table entries and function records never move, since their checks
+ * stay in the loop;</li>
  * <li>or it is a {@link Op#NATIVE native} {@code load} of an unsafe intrinsic (DESIGN §4), no
  * instruction in the loop may write memory, and like a trap below it lies in the loop header with
  * nothing that has a side effect before it: it would have run on the first iteration anyway, so
@@ -180,7 +182,8 @@ public final class LoopInvariantCodeMotion {
             if (OptUtil.isInvariantLoad(inst)) {
                 return true;
             }
-            if (op == Op.LOAD && ((inst.aux() & Op.NATIVE) == 0 || !isHeader || sawEffect)) {
+            if (op == Op.LOAD && !OptUtil.isDefinitionField(inst)
+                    && ((inst.aux() & Op.NATIVE) == 0 || !isHeader || sawEffect)) {
                 return false;
             }
             for (Inst w : writers) {

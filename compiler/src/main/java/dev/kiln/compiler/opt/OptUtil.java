@@ -178,13 +178,16 @@ public final class OptUtil {
     /**
      * Whether executing {@code writer} may change what {@code reader} (an instruction whose
      * {@link Op#readsMemory()} holds) reads. An {@link #isInvariantLoad invariant load} is changed by
-     * nothing. Linear memory and the VMContext are disjoint: a {@link Op#STORE} or bulk memory
-     * operation changes {@code load}s (Wasm and native alike: a native address may point into linear
-     * memory) and never a {@code vmctx_load}; a {@link Op#VMCTX_STORE} (at byte offset imm, as wide as
-     * its operand's type) changes only the VMContext loads it overlaps. A table's size changes only
-     * through {@code table.grow}, a libcall. Calls (which may grow memories and tables, set globals,
-     * or enter the host, which may re-enter any instance of the store), libcalls, {@code memory_grow}
-     * and side-effecting operations not known here change everything.
+     * nothing. Linear memory, the runtime structures ({@link Op#RUNTIME}: table and memory
+     * definitions, table entries, function records) and the VMContext are disjoint: a Wasm
+     * {@link Op#STORE} or bulk memory operation ({@code memmove}, {@code memset}) changes only
+     * linear-memory {@code load}s (Wasm and native alike: a native address may point into linear
+     * memory); a runtime {@code store} ({@code table.set}) changes only runtime {@code load}s; a
+     * {@link Op#VMCTX_STORE} (at byte offset imm, as wide as its operand's type) changes only the
+     * VMContext loads it overlaps; an epoch check may enter the host, which may write linear memory and
+     * tables, but not the VMContext. Calls (which may grow memories and tables, set globals, or enter
+     * the host, which may re-enter any instance of the store), libcalls ({@code memory.grow},
+     * {@code table.grow}, ...) and side-effecting operations not known here change everything.
      */
     public static boolean clobbers(Inst writer, Inst reader) {
         if (isInvariantLoad(reader)) {
@@ -192,7 +195,9 @@ public final class OptUtil {
         }
         return switch (writeKind(writer)) {
             case NONE -> false;
-            case LINEAR_MEMORY -> reader.op() == Op.LOAD;
+            case LINEAR_MEMORY -> reader.op() == Op.LOAD && !isRuntimeAccess(reader);
+            case RUNTIME -> reader.op() == Op.LOAD && isRuntimeAccess(reader);
+            case HOST_MEMORY -> reader.op() == Op.LOAD;
             case VMCTX -> reader.op() == Op.VMCTX_LOAD && overlaps(writer, reader);
             case ALL -> true;
         };
@@ -203,15 +208,37 @@ public final class OptUtil {
         return (inst.op() == Op.LOAD || inst.op() == Op.VMCTX_LOAD) && (inst.aux() & Op.INVARIANT) != 0;
     }
 
+    /** Whether {@code inst} is a {@code load} or {@code store} of a runtime structure ({@link Op#RUNTIME}). */
+    public static boolean isRuntimeAccess(Inst inst) {
+        return (inst.op() == Op.LOAD || inst.op() == Op.STORE) && (inst.aux() & Op.RUNTIME) != 0;
+    }
+
+    /**
+     * Whether {@code load} reads a field at a constant offset of a runtime structure whose address is
+     * an {@link #isInvariantLoad invariant} VMContext field (a table's or an imported memory's
+     * definition): such a read cannot fault wherever it is placed.
+     */
+    public static boolean isDefinitionField(Inst load) {
+        if (load.op() != Op.LOAD || !isRuntimeAccess(load) || !isIconst(load.arg(1))) {
+            return false;
+        }
+        Inst pointer = load.arg(0).resolve().definingInst();
+        return pointer != null && pointer.op() == Op.VMCTX_LOAD && isInvariantLoad(pointer);
+    }
+
     /** What an instruction may write, as far as {@link #clobbers} is concerned. */
     public enum WriteKind {
         /** Nothing a load reads (pure instructions, traps, branches). */
         NONE,
-        /** Linear memory only: {@code store} and the bulk memory operations. */
+        /** Linear memory only: Wasm and native {@code store}s, {@code memmove}, {@code memset}. */
         LINEAR_MEMORY,
+        /** Runtime structures only ({@link Op#RUNTIME}): the {@code store} of {@code table.set}. */
+        RUNTIME,
+        /** Linear memory and runtime structures, not the VMContext: an epoch check (the host may run). */
+        HOST_MEMORY,
         /** The VMContext bytes at {@code imm}, as wide as the operand: {@code vmctx_store}. */
         VMCTX,
-        /** Anything: calls, {@code memory_grow}, side-effecting operations not known here. */
+        /** Anything: calls, libcalls, side-effecting operations not known here. */
         ALL
     }
 
@@ -224,7 +251,9 @@ public final class OptUtil {
         return switch (w) {
             case TRAPIF, TRAP, JUMP, BRIF, BR_TABLE, RETURN, SDIV, UDIV, SREM, UREM, FCVT_TO_SINT, FCVT_TO_UINT, FUEL ->
                 WriteKind.NONE;
-            case STORE, MEMORY_FILL, MEMORY_COPY, MEMORY_INIT, EPOCH_CHECK -> WriteKind.LINEAR_MEMORY;
+            case STORE -> isRuntimeAccess(writer) ? WriteKind.RUNTIME : WriteKind.LINEAR_MEMORY;
+            case MEMMOVE, MEMSET -> WriteKind.LINEAR_MEMORY;
+            case EPOCH_CHECK -> WriteKind.HOST_MEMORY;
             case VMCTX_STORE -> WriteKind.VMCTX;
             default -> WriteKind.ALL;
         };

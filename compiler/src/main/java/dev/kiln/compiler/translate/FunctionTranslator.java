@@ -5,6 +5,7 @@ import dev.kiln.abi.FuncType;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.VMMemoryDefinition;
+import dev.kiln.abi.VMTableDefinition;
 import dev.kiln.abi.ValType;
 import dev.kiln.compiler.ir.Block;
 import dev.kiln.compiler.ir.BlockCall;
@@ -605,49 +606,49 @@ public final class FunctionTranslator {
             case MEMORY_GROW -> {
                 int mem = r.index();
                 requireMemory(op, offset);
-                if (inlineBulk(mem)) {
-                    push(cur.append1(Op.MEMORY_GROW, IrType.I32, 0, pop()));
-                } else {
-                    Value old = libcall(VMContextLayout.LIBCALL_MEMORY_GROW, true, iconst32(mem), pop());
-                    push(memory64(mem) ? cur.append1(Op.SEXTEND, IrType.I64, 0, old) : old);
-                }
+                // the runtime grows the memory (the limits, the resource limiter, committing pages)
+                Value delta = pop();
+                Value old = libcall(VMContextLayout.LIBCALL_MEMORY_GROW, true, iconst32(mem), delta);
+                push(memory64(mem) ? cur.append1(Op.SEXTEND, IrType.I64, 0, old) : old);
             }
             case MEMORY_FILL -> {
                 int mem = r.index();
                 requireMemory(op, offset);
-                Value n = pop();
-                Value b = pop();
-                Value a = pop();
-                if (inlineBulk(mem)) {
-                    cur.append(Op.MEMORY_FILL, List.of(a, b, n), 0, null, null, List.of());
-                } else {
-                    libcall(VMContextLayout.LIBCALL_MEMORY_FILL, false, iconst32(mem), a, b, n);
-                }
+                Value n = address64(mem, pop());
+                Value value = pop();
+                Value d = address64(mem, pop());
+                checkRange(d, n, memoryField(mem, VMMemoryDefinition.LENGTH), memory64(mem));
+                Value dst = cur.append1(Op.IADD, IrType.I64, 0, memoryField(mem, VMMemoryDefinition.BASE), d);
+                cur.append(Op.MEMSET, List.of(dst, value, n), 0, null, null, List.of());
             }
             case MEMORY_COPY -> {
                 int dstMem = r.index();
                 int srcMem = r.index2();
                 requireMemory(op, offset);
+                // the length is i64 only when both memories are 64-bit (Wasm 3.0 memory64)
                 Value n = pop();
-                Value b = pop();
-                Value a = pop();
-                if (dstMem == srcMem && inlineBulk(dstMem)) {
-                    cur.append(Op.MEMORY_COPY, List.of(a, b, n), 0, null, null, List.of());
-                } else {
-                    libcall(VMContextLayout.LIBCALL_MEMORY_COPY, false, iconst32(dstMem), iconst32(srcMem), a, b, n);
-                }
+                n = n.type() == IrType.I64 ? n : cur.append1(Op.UEXTEND, IrType.I64, 0, n);
+                Value s64 = address64(srcMem, pop());
+                Value d64 = address64(dstMem, pop());
+                checkRange(d64, n, memoryField(dstMem, VMMemoryDefinition.LENGTH), memory64(dstMem));
+                checkRange(s64, n, memoryField(srcMem, VMMemoryDefinition.LENGTH), memory64(srcMem));
+                Value dst = cur.append1(Op.IADD, IrType.I64, 0, memoryField(dstMem, VMMemoryDefinition.BASE), d64);
+                Value src = cur.append1(Op.IADD, IrType.I64, 0, memoryField(srcMem, VMMemoryDefinition.BASE), s64);
+                cur.append(Op.MEMMOVE, List.of(dst, src, n), 0, null, null, List.of());
             }
             case MEMORY_INIT -> {
+                int seg = r.index();
                 int mem = r.index2();
                 requireMemory(op, offset);
-                Value n = pop();
-                Value src = pop();
-                Value dst = pop();
-                if (inlineBulk(mem)) {
-                    cur.append(Op.MEMORY_INIT, List.of(dst, src, n), r.index(), null, null, List.of());
-                } else {
-                    libcall(VMContextLayout.LIBCALL_MEMORY_INIT, false, iconst32(mem), iconst32(r.index()), dst, src, n);
-                }
+                Value n = cur.append1(Op.UEXTEND, IrType.I64, 0, pop());
+                Value s64 = cur.append1(Op.UEXTEND, IrType.I64, 0, pop());
+                Value d64 = address64(mem, pop());
+                checkRange(s64, n, cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.dataSegmentLength(seg)), false);
+                checkRange(d64, n, memoryField(mem, VMMemoryDefinition.LENGTH), memory64(mem));
+                Value dst = cur.append1(Op.IADD, IrType.I64, 0, memoryField(mem, VMMemoryDefinition.BASE), d64);
+                Value src = cur.append1(Op.IADD, IrType.I64, 0,
+                        cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.dataSegmentBase(seg)), s64);
+                cur.append(Op.MEMMOVE, List.of(dst, src, n), 0, null, null, List.of());
             }
             case DATA_DROP -> {
                 Value zero = cur.append1(Op.ICONST, IrType.I64, 0);
@@ -662,33 +663,31 @@ public final class FunctionTranslator {
             }
             case REF_FUNC -> push(cur.append1(Op.VMCTX_ADDR, IrType.I64, layout.functionRecord(r.index())));
             case CALL_INDIRECT -> {
-                FuncType ct = module.types().get(r.index());
+                int typeidx = r.index();
+                FuncType ct = module.types().get(typeidx);
                 Value index = pop();
-                if (index.type() == IrType.I64) {
-                    // a 64-bit table: an index beyond 32 bits is beyond every table
-                    cur.append(Op.TRAPIF, List.of(index, cur.append1(Op.ICONST, IrType.I64, 0xFFFF_FFFFL)),
-                            TrapCode.UNDEFINED_ELEMENT.code(), Cond.UGT, null, List.of());
-                    index = cur.append1(Op.IREDUCE, IrType.I32, 0, index);
-                }
                 List<Value> args = popN(ct.params().size());
-                args.add(index);
+                Value ref = tableEntry(r.index2(), index, TrapCode.UNDEFINED_ELEMENT);
+                cur.append(Op.TRAPIF, List.of(ref, cur.append1(Op.ICONST, IrType.I64, 0)),
+                        TrapCode.UNINITIALIZED_ELEMENT.code(), Cond.EQ, null, List.of());
+                Value actual = runtimeLoad(ref, VMContextLayout.FUNCTION_RECORD_TYPE_ID, IrType.I32, 4);
+                Value expected = cur.append1(Op.VMCTX_LOAD, IrType.I32, layout.typeId(typeidx));
+                cur.append(Op.TRAPIF, List.of(actual, expected), TrapCode.INDIRECT_CALL_TYPE_MISMATCH.code(), Cond.NE,
+                        null, List.of());
+                args.add(ref);
                 List<IrType> results = new ArrayList<>();
                 for (ValType t : ct.results()) {
                     results.add(IrType.of(t));
                 }
-                Inst call = cur.append(Op.CALL_INDIRECT, args, r.index(), null, null, results).withAux(r.index2());
-                stack.addAll(call.results());
+                stack.addAll(cur.append(Op.CALL_REF, args, typeidx, null, null, results).results());
             }
-            case TABLE_GET -> push(cur.append1(Op.TABLE_GET, IrType.I64, r.index(), tableIndex32(pop())));
+            case TABLE_GET -> push(tableEntry(r.index(), pop(), TrapCode.TABLE_OUT_OF_BOUNDS));
             case TABLE_SET -> {
                 Value ref = pop();
-                Value index = tableIndex32(pop());
-                cur.append(Op.TABLE_SET, List.of(index, ref), r.index(), null, null, List.of());
+                Value[] at = tableEntryAddress(r.index(), pop(), TrapCode.TABLE_OUT_OF_BOUNDS);
+                cur.append(Op.STORE, List.of(at[0], at[1], ref), 0, null, null, List.of()).withAux(8 | Op.RUNTIME);
             }
-            case TABLE_SIZE -> {
-                Value size = cur.append1(Op.TABLE_SIZE, IrType.I32, r.index());
-                push(table64(r.index()) ? cur.append1(Op.UEXTEND, IrType.I64, 0, size) : size);
-            }
+            case TABLE_SIZE -> push(tableSize(r.index()));
             case TABLE_GROW -> {
                 boolean t64 = table64(r.index());
                 Value n = pop();
@@ -750,6 +749,61 @@ public final class FunctionTranslator {
         return cur.append1(Op.IREDUCE, IrType.I32, 0, v);
     }
 
+    /**
+     * Loads a {@code width}-byte field at {@code offset} of the runtime structure at host address
+     * {@code base} (a table or memory definition, a table's entries, a function record): an
+     * {@link Op#RUNTIME} load, which Wasm stores to linear memory do not change.
+     */
+    private Value runtimeLoad(Value base, long offset, IrType t, int width) {
+        return runtimeLoad(base, cur.append1(Op.ICONST, IrType.I64, 0), offset, t, width);
+    }
+
+    private Value runtimeLoad(Value base, Value index, long offset, IrType t, int width) {
+        return cur.append(Op.LOAD, List.of(base, index), offset, null, null, List.of(t))
+                .withAux(width | Op.RUNTIME).result();
+    }
+
+    /**
+     * A u64 field of table {@code table}'s {@link VMTableDefinition}, reached through the address in
+     * the VMContext (set at instantiation, so that load is invariant; the fields change with
+     * {@code table.grow}).
+     */
+    private Value tableField(int table, int field) {
+        Value def = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.table(table));
+        return runtimeLoad(def, field, IrType.I64, 8);
+    }
+
+    /**
+     * The current size of table {@code table} in entries: an i64 for a 64-bit table, else an i32 (a
+     * 32-bit table's size is below 2^32, so the low half of the u64 field, little-endian, is all of it).
+     */
+    private Value tableSize(int table) {
+        if (table64(table)) {
+            return tableField(table, VMTableDefinition.SIZE);
+        }
+        Value def = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.table(table));
+        return runtimeLoad(def, VMTableDefinition.SIZE, IrType.I32, 4);
+    }
+
+    /**
+     * {@code {entries, index * 8}} of entry {@code index} (i32, or i64 for a 64-bit table) of table
+     * {@code table}, after the bounds check {@code index < size} (in the table's index type) that traps
+     * with {@code code}.
+     */
+    private Value[] tableEntryAddress(int table, Value index, TrapCode code) {
+        cur.append(Op.TRAPIF, List.of(index, tableSize(table)), code.code(), Cond.UGE, null, List.of());
+        Value idx = index.type() == IrType.I64 ? index : cur.append1(Op.UEXTEND, IrType.I64, 0, index);
+        Value entries = tableField(table, VMTableDefinition.BASE);
+        Value offset = cur.append1(Op.ISHL, IrType.I64, 0, idx, cur.append1(Op.ICONST, IrType.I64, 3));
+        return new Value[] {entries, offset};
+    }
+
+    /** Entry {@code index} of table {@code table} (an i64 reference), bounds-checked (see {@link #tableEntryAddress}). */
+    private Value tableEntry(int table, Value index, TrapCode code) {
+        Value[] at = tableEntryAddress(table, index, code);
+        return runtimeLoad(at[0], at[1], 0, IrType.I64, 8);
+    }
+
     private boolean table64(int table) {
         return module.tableType(table).table64();
     }
@@ -758,12 +812,27 @@ public final class FunctionTranslator {
         return module.memoryType(mem).memory64();
     }
 
+    /** An address or length operand of memory {@code mem} as an i64: a 32-bit memory's i32 zero-extended. */
+    private Value address64(int mem, Value v) {
+        return memory64(mem) ? v : cur.append1(Op.UEXTEND, IrType.I64, 0, v);
+    }
+
     /**
-     * Whether the backend's inline {@code memory.grow/fill/copy/init} serve memory {@code mem}: they
-     * know memory 0 and 32-bit operands only; every other memory goes through a libcall.
+     * The bounds check of a bulk memory operation: traps {@code out of bounds memory access} unless
+     * {@code [start, start + n)} lies within {@code length} bytes (all i64). When both operands are
+     * zero-extended i32s ({@code wide} false) their sum cannot wrap and one check does; an operand of
+     * a 64-bit memory needs {@code n <= length} first, then {@code start <= length - n}.
      */
-    private boolean inlineBulk(int mem) {
-        return mem == 0 && !memory64(0);
+    private void checkRange(Value start, Value n, Value length, boolean wide) {
+        int code = TrapCode.MEMORY_OUT_OF_BOUNDS.code();
+        if (!wide) {
+            Value end = cur.append1(Op.IADD, IrType.I64, 0, start, n);
+            cur.append(Op.TRAPIF, List.of(end, length), code, Cond.UGT, null, List.of());
+            return;
+        }
+        cur.append(Op.TRAPIF, List.of(n, length), code, Cond.UGT, null, List.of());
+        Value room = cur.append1(Op.ISUB, IrType.I64, 0, length, n);
+        cur.append(Op.TRAPIF, List.of(start, room), code, Cond.UGT, null, List.of());
     }
 
     private void requireMemory(Opcode op, int offset) {
@@ -782,8 +851,7 @@ public final class FunctionTranslator {
             return cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryBase(mem) + field);
         }
         Value def = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.memoryImport(mem));
-        Value zero = cur.append1(Op.ICONST, IrType.I64, 0);
-        return cur.append(Op.LOAD, List.of(def, zero), field, null, null, List.of(IrType.I64)).withAux(8).result();
+        return runtimeLoad(def, field, IrType.I64, 8);
     }
 
     /** {@code {address of the slot, 0}} of imported global {@code i}, for LOAD/STORE. */

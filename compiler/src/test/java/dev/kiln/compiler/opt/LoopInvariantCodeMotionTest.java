@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.abi.FuncType;
+import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.ValType;
 import dev.kiln.compiler.ir.Block;
 import dev.kiln.compiler.ir.BlockCall;
@@ -31,6 +32,7 @@ class LoopInvariantCodeMotionTest {
     private static IrFunction licm(String wat) {
         t = OptTestSupport.translateAll(wat);
         IrFunction f = OptTestSupport.translateAll(wat).functions().get(0);
+        OptTestSupport.invariantLoads(t).mark(f);
         DeadCodeElimination.run(f);
         String before = print(f);
         LoopInvariantCodeMotion.run(f);
@@ -56,15 +58,24 @@ class LoopInvariantCodeMotionTest {
     }
 
     private static int countInLoops(IrFunction f, Op op) {
+        return countInLoops(f, i -> i.op() == op);
+    }
+
+    private static int countInLoops(IrFunction f, java.util.function.Predicate<Inst> which) {
         int n = 0;
         for (Block b : f.blocks()) {
             if (inLoop(b)) {
                 for (Inst i : b.insts()) {
-                    n += i.op() == op ? 1 : 0;
+                    n += which.test(i) ? 1 : 0;
                 }
             }
         }
         return n;
+    }
+
+    /** Loads of a table's size or entries address ({@code VMTableDefinition} fields). */
+    private static int tableFieldLoadsInLoops(IrFunction f) {
+        return countInLoops(f, i -> i.op() == Op.LOAD && OptUtil.isRuntimeAccess(i));
     }
 
     private static void sameBehaviour(IrFunction after, int pages, long[]... inputs) {
@@ -121,14 +132,47 @@ class LoopInvariantCodeMotionTest {
     @Test
     void hoistsTableSizeOnlyOutOfLoopsThatCannotGrowTheTable() {
         // issue 23: table.size read in a loop that grows the table, itself or through a call, stays
-        assertEquals(1, countInLoops(licm(TABLE_SIZE_LOOP.formatted(
-                "(drop (table.grow (ref.null func) (i32.const 1)))")), Op.TABLE_SIZE));
-        assertEquals(1, countInLoops(licm(TABLE_SIZE_LOOP.formatted("(call $f)")), Op.TABLE_SIZE));
-        assertEquals(1, countInLoops(licm(TABLE_SIZE_LOOP.formatted("(memory.grow (i32.const 1)) (drop)")),
-                Op.TABLE_SIZE));
+        assertEquals(1, tableFieldLoadsInLoops(licm(TABLE_SIZE_LOOP.formatted(
+                "(drop (table.grow (ref.null func) (i32.const 1)))"))));
+        assertEquals(1, tableFieldLoadsInLoops(licm(TABLE_SIZE_LOOP.formatted("(call $f)"))));
+        assertEquals(1, tableFieldLoadsInLoops(licm(TABLE_SIZE_LOOP.formatted("(memory.grow (i32.const 1)) (drop)"))));
+        // table.set writes the table (a runtime store): table.size's read and table.set's own reads of
+        // the size and the entries address all stay
+        assertEquals(3, tableFieldLoadsInLoops(licm(TABLE_SIZE_LOOP.formatted(
+                "(table.set (i32.const 0) (ref.null func))"))));
         // stores to memory and globals cannot change a table's size
-        assertEquals(0, countInLoops(licm(TABLE_SIZE_LOOP.formatted(
-                "(i32.store (local.get $n) (local.get $acc)) (global.set $g (local.get $acc))")), Op.TABLE_SIZE));
+        IrFunction f = licm(TABLE_SIZE_LOOP.formatted(
+                "(i32.store (local.get $n) (local.get $acc)) (global.set $g (local.get $acc))"));
+        assertEquals(0, tableFieldLoadsInLoops(f), print(f));
+        sameBehaviour(f, 1, new long[] {0}, new long[] {3});
+    }
+
+    private static final String TABLE_GET_LOOP = """
+            (module (table $t 3 funcref) (memory 1)
+              (func (param $n i32) (param $i i32) (result i32) (local $acc i32)
+                (block $done (loop $next
+                  (br_if $done (i32.eqz (local.get $n)))
+                  (local.set $acc (i32.add (local.get $acc)
+                    (ref.is_null (table.get $t (local.get $i)))))
+                  %s
+                  (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                  (br $next)))
+                (local.get $acc))
+              (func $f (drop (table.grow (ref.null func) (i32.const 1)))))
+            """;
+
+    @Test
+    void tableEntryLoadsStayBehindTheirBoundsCheck() {
+        // the entry read depends on the bounds check, which is not in the loop header: never hoisted
+        IrFunction f = licm(TABLE_GET_LOOP.formatted("(i32.store (local.get $n) (local.get $acc))"));
+        assertEquals(1, countInLoops(f, i -> i.op() == Op.LOAD && OptUtil.isRuntimeAccess(i)
+                && !OptUtil.isDefinitionField(i)), print(f));
+        assertEquals(1, countInLoops(f, i -> i.op() == Op.TRAPIF && i.imm() == TrapCode.TABLE_OUT_OF_BOUNDS.code()),
+                print(f));
+        sameBehaviour(f, 1, new long[] {0, 0}, new long[] {3, 1}, new long[] {2, 7});
+        // a loop that grows the table keeps the size and entries address reads too
+        IrFunction g = licm(TABLE_GET_LOOP.formatted("(call $f)"));
+        assertEquals(3, tableFieldLoadsInLoops(g), print(g));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.kiln.compiler.opt;
 
 import dev.kiln.abi.VMContextLayout;
+import dev.kiln.abi.VMTableDefinition;
 import dev.kiln.abi.ValType;
 import dev.kiln.compiler.ir.Block;
 import dev.kiln.compiler.ir.BlockCall;
@@ -42,7 +43,9 @@ final class OptTestSupport {
         for (var g : m.globals()) {
             globals.add(g.type().valType());
         }
-        VMContextLayout layout = VMContextLayout.forModule(m.memories().size(), globals, m.data().size());
+        VMContextLayout layout = VMContextLayout.forModule(m.importedFunctionCount(), m.functionCount(),
+                m.types().size(), m.tableCount(), m.importedMemoryCount(), m.memoryCount(), m.importedGlobalCount(),
+                globals, m.data().size());
         List<IrFunction> fs = new ArrayList<>();
         for (int i = 0; i < m.code().size(); i++) {
             IrFunction f = FunctionTranslator.translate(m, bytes, i, "f" + i, layout);
@@ -50,6 +53,15 @@ final class OptTestSupport {
             fs.add(f);
         }
         return new Translated(m, fs, layout);
+    }
+
+    /** The alias facts of a translated module's VMContext, as the compiler computes them. */
+    static InvariantLoads invariantLoads(Translated t) {
+        boolean[] defined = new boolean[t.module().globals().size()];
+        for (int i = 0; i < defined.length; i++) {
+            defined[i] = t.module().globals().get(i).type().mutable();
+        }
+        return new InvariantLoads(t.layout(), new boolean[0], defined);
     }
 
     /** Function {@code funcIndex} of {@code wat}, translated and verified. */
@@ -123,10 +135,24 @@ final class OptTestSupport {
         final Map<Long, Long> vmctx = new HashMap<>();
         long fuel = 1_000_000;
 
+        /**
+         * The runtime structures ({@link Op#RUNTIME} loads and stores) by address: each table's
+         * definition at {@code TABLES + 0x1000 * t} ({@value #TABLE_SIZE} null entries right after it).
+         */
+        final Map<Long, Long> runtime = new HashMap<>();
+        static final long TABLES = 0x100_0000L;
+        static final long TABLE_SIZE = 4;
+
         Machine(VMContextLayout layout, IntFunction<IrFunction> functions, int pages) {
             this.layout = layout;
             this.functions = functions;
             this.memory = new byte[pages * 65536];
+            for (int t = 0; t < layout.tables(); t++) {
+                long def = TABLES + 0x1000L * t;
+                vmctx.put((long) layout.table(t), def);
+                runtime.put(def + VMTableDefinition.BASE, def + VMTableDefinition.BYTES);
+                runtime.put(def + VMTableDefinition.SIZE, TABLE_SIZE);
+            }
             if (layout.memories() > 0) {
                 vmctx.put((long) layout.memoryBase(0), BASE);
                 vmctx.put((long) layout.memoryLength(0), (long) memory.length);
@@ -261,6 +287,14 @@ final class OptTestSupport {
                     return 0;
                 }
                 case LOAD -> {
+                    if ((inst.aux() & Op.RUNTIME) != 0) {
+                        long at = x[0] + x[1] + inst.imm();
+                        if (!runtime.containsKey(at) && !(at >= TABLES && at < TABLES + 0x10_0000L)) {
+                            throw new IllegalStateException("runtime load of unknown address " + at + ": " + inst);
+                        }
+                        long v = runtime.getOrDefault(at, 0L);
+                        return (inst.aux() & 0xF) == 4 ? v & 0xFFFF_FFFFL : v;
+                    }
                     long addr = x[0] + x[1] + inst.imm() - BASE;
                     int width = inst.aux() & 0xF;
                     if (addr < 0 || addr + width > memory.length) {
@@ -276,6 +310,10 @@ final class OptTestSupport {
                     return v;
                 }
                 case STORE -> {
+                    if ((inst.aux() & Op.RUNTIME) != 0) {
+                        runtime.put(x[0] + x[1] + inst.imm(), x[2]);
+                        return 0;
+                    }
                     long addr = x[0] + x[1] + inst.imm() - BASE;
                     int width = inst.aux() & 0xF;
                     if (addr < 0 || addr + width > memory.length) {
@@ -286,9 +324,35 @@ final class OptTestSupport {
                     }
                     return 0;
                 }
-                case MEMORY_GROW -> {
+                case MEMMOVE -> {
+                    long dst = x[0] - BASE;
+                    long src = x[1] - BASE;
+                    if (dst < 0 || src < 0 || dst + x[2] > memory.length || src + x[2] > memory.length) {
+                        throw new IllegalStateException("unchecked memmove out of bounds: " + inst);
+                    }
+                    System.arraycopy(memory, (int) src, memory, (int) dst, (int) x[2]);
+                    return 0;
+                }
+                case MEMSET -> {
+                    long dst = x[0] - BASE;
+                    if (dst < 0 || dst + x[2] > memory.length) {
+                        throw new IllegalStateException("unchecked memset out of bounds: " + inst);
+                    }
+                    Arrays.fill(memory, (int) dst, (int) (dst + x[2]), (byte) x[1]);
+                    return 0;
+                }
+                case LIBCALL -> {
+                    if (inst.imm() == VMContextLayout.LIBCALL_TABLE_GROW) {
+                        long def = vmctx.get((long) layout.table((int) x[0]));
+                        long old = runtime.get(def + VMTableDefinition.SIZE);
+                        runtime.put(def + VMTableDefinition.SIZE, old + (x[1] & 0xFFFF_FFFFL));
+                        return old;
+                    }
+                    if (inst.imm() != VMContextLayout.LIBCALL_MEMORY_GROW || x[0] != 0) {
+                        throw new UnsupportedOperationException("interpreter: " + inst);
+                    }
                     long old = memory.length / 65536;
-                    long delta = x[0] & 0xFFFF_FFFFL;
+                    long delta = x[1] & 0xFFFF_FFFFL;
                     if (old + delta > 16) {
                         return -1;
                     }
