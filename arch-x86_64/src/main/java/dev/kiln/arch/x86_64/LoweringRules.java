@@ -1,0 +1,270 @@
+package dev.kiln.arch.x86_64;
+
+import dev.kiln.abi.CompileException;
+import dev.kiln.compiler.ir.Block;
+import dev.kiln.compiler.ir.FloatCond;
+import dev.kiln.compiler.ir.Inst;
+import dev.kiln.compiler.ir.IrType;
+import dev.kiln.compiler.ir.Op;
+import dev.kiln.compiler.ir.Value;
+import java.util.List;
+
+/**
+ * The base of the x86-64 lowering rules: each subclass selects instructions for the IR operations
+ * of one concern ({@link IntegerLowering}, {@link FloatLowering}, {@link MemoryLowering},
+ * {@link CallLowering}, {@link ControlLowering}) into the MIR of one function's {@link Lowering},
+ * which owns the state (virtual registers, use counts, the block being filled). This base gives the
+ * rules what they share: operands ({@link #use}: constants rematerialized at each use), moves and
+ * extensions, and comparisons, which are fused with the {@code brif}, {@code select} or
+ * {@code trapif} that uses them. Not thread-safe.
+ */
+abstract class LoweringRules {
+    /** The function's lowering, whose state every rule works on. */
+    final Lowering l;
+
+    LoweringRules(Lowering l) {
+        this.l = l;
+    }
+
+    /** Appends the MIR of {@code inst}, one of this concern's IR operations, to the current block. */
+    abstract void lower(Inst inst);
+
+    // ---- the function's state ----------------------------------------------------------------
+
+    /** The register holding {@code v} here; constants are rematerialized into a fresh register. */
+    int use(Value v) {
+        return l.use(v);
+    }
+
+    /** The virtual register of {@code v} (created on first use). */
+    int vreg(Value v) {
+        return l.vreg(v);
+    }
+
+    MInst emit(MInst m) {
+        return l.emit(m);
+    }
+
+    void mov(Size s, int dst, int src) {
+        l.mov(s, dst, src);
+    }
+
+    int newVreg() {
+        return l.newVreg();
+    }
+
+    int newXmmVreg() {
+        return l.newXmmVreg();
+    }
+
+    /** How many instructions and branch arguments of the function use {@code v}. */
+    int useCount(Value v) {
+        return l.useCount(v);
+    }
+
+    /** The IR block being lowered. */
+    Block curIr() {
+        return l.currentIrBlock();
+    }
+
+    // ---- values and immediates -----------------------------------------------------------------
+
+    static boolean isFloat(IrType t) {
+        return t == IrType.F32 || t == IrType.F64;
+    }
+
+    static Size sizeOf(IrType t) {
+        return switch (t) {
+            case I32, F32 -> Size.S32;
+            case I64, F64 -> Size.S64;
+            default -> throw new CompileException("values of type " + t + " are not supported by the x86-64 backend yet");
+        };
+    }
+
+    /** An integer constant (folded into immediates or rematerialized at each use). */
+    static boolean isConst(Value v) {
+        Inst d = v.definingInst();
+        return d != null && d.op() == Op.ICONST;
+    }
+
+    /** An integer or float constant (rematerialized at each use). */
+    static boolean isAnyConst(Value v) {
+        Inst d = v.definingInst();
+        return d != null && (d.op() == Op.ICONST || d.op() == Op.FCONST);
+    }
+
+    static boolean fitsImm32(Value v) {
+        if (!isConst(v)) {
+            return false;
+        }
+        long c = v.definingInst().imm();
+        return v.type() == IrType.I32 || c == (int) c;
+    }
+
+    static int imm32(Value v) {
+        return (int) v.definingInst().imm();
+    }
+
+    /** The registers among {@code regs} that exist (NONE for an absent index is left out). */
+    static int[] operands(int... regs) {
+        int n = 0;
+        for (int r : regs) {
+            if (r != MInst.NONE) {
+                n++;
+            }
+        }
+        if (n == regs.length) {
+            return regs;
+        }
+        int[] out = new int[n];
+        n = 0;
+        for (int r : regs) {
+            if (r != MInst.NONE) {
+                out[n++] = r;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Whether a commutative two-address operation should copy {@code x} (not {@code y}) into its
+     * destination: x is used only here while y is used again, so x's register can be reused in place
+     * (the allocator's move hint) and y's value survives without an extra copy.
+     */
+    boolean preferAsDestination(Value x, Value y) {
+        return !isAnyConst(x) && !isAnyConst(y) && useCount(x) == 1 && useCount(y) > 1;
+    }
+
+    void zext32(int dst, int src) {
+        MInst m = new MInst(MOp.ZEXT32);
+        m.size = Size.S32;
+        m.dst = dst;
+        m.src = src;
+        emit(m.uses(src).defs(dst));
+    }
+
+    /** {@code dst = sign-extend the low bits (8, 16, 32) of src} to {@code size}. */
+    void movsx(Size size, int bits, int dst, int src) {
+        MInst m = new MInst(MOp.MOVSX);
+        m.size = size;
+        m.imm = bits;
+        m.dst = dst;
+        m.src = src;
+        emit(m.uses(src).defs(dst));
+    }
+
+    /** {@code test r32, r32}: sets ZF when the i32 in {@code reg} is zero (a condition used as a value). */
+    void testZero(int reg) {
+        MInst t = new MInst(MOp.TEST_RR);
+        t.size = Size.S32;
+        t.dst = reg;
+        t.src = reg;
+        emit(t.uses(reg, reg));
+    }
+
+    // ---- comparisons ---------------------------------------------------------------------------
+
+    /** Emits {@code cmp a, b} (or with an immediate) and returns the x86 condition for {@code a cond b}. */
+    Cond compare(Value a, Value b, dev.kiln.compiler.ir.Cond c) {
+        if (fitsImm32(a) && !fitsImm32(b)) {
+            Value t = a;
+            a = b;
+            b = t;
+            c = c.swap();
+        }
+        Size s = sizeOf(a.type());
+        int ra = use(a);
+        if (fitsImm32(b)) {
+            MInst m = new MInst(MOp.CMP_RI);
+            m.size = s;
+            m.dst = ra;
+            m.imm = imm32(b);
+            emit(m.uses(ra));
+        } else {
+            int rb = use(b);
+            MInst m = new MInst(MOp.CMP_RR);
+            m.size = s;
+            m.dst = ra;
+            m.src = rb;
+            emit(m.uses(ra, rb));
+        }
+        return x86(c);
+    }
+
+    /** Emits the comparison for a (fused) ICMP and returns the x86 condition that holds when it is true. */
+    Cond emitCompare(Inst icmp) {
+        return compare(icmp.arg(0), icmp.arg(1), icmp.cond());
+    }
+
+    static Cond x86(dev.kiln.compiler.ir.Cond c) {
+        return switch (c) {
+            case EQ -> Cond.E;
+            case NE -> Cond.NE;
+            case SLT -> Cond.L;
+            case ULT -> Cond.B;
+            case SGT -> Cond.G;
+            case UGT -> Cond.A;
+            case SLE -> Cond.LE;
+            case ULE -> Cond.BE;
+            case SGE -> Cond.GE;
+            case UGE -> Cond.AE;
+        };
+    }
+
+    boolean fusible(Value cond, Inst user) {
+        Inst d = cond.definingInst();
+        return d != null && d.op() == Op.ICMP && d.block() == curIr() && useCount(cond) == 1
+                && (user.op() == Op.BRIF || user.op() == Op.SELECT);
+    }
+
+    boolean singleUseIsFusible(Inst icmp) {
+        // the single use must be the brif/select of this block (searched from the end: it is late)
+        Value r = icmp.result();
+        List<Inst> insts = curIr().insts();
+        for (int i = insts.size() - 1; i >= 0; i--) {
+            Inst u = insts.get(i);
+            if (u == icmp) {
+                return false;
+            }
+            if ((u.op() == Op.BRIF || u.op() == Op.SELECT) && u.arg(0) == r) {
+                // the comparison's operands are read at the use: fine in SSA. Other uses don't exist.
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A float comparison that maps to one x86 condition (not eq/ne, which need the parity flag too). */
+    boolean fusibleFloat(Value cond, Inst user) {
+        Inst d = cond.definingInst();
+        if (d == null || d.op() != Op.FCMP || d.block() != curIr() || useCount(cond) != 1 || user.op() != Op.BRIF) {
+            return false;
+        }
+        FloatCond fc = FloatCond.values()[(int) d.imm()];
+        return fc != FloatCond.EQ && fc != FloatCond.NE;
+    }
+
+    boolean singleUseIsFusibleFloat(Inst fcmp) {
+        Value r = fcmp.result();
+        Inst t = curIr().terminator();
+        if (t == null || t.op() != Op.BRIF || t.arg(0) != r) {
+            return false;
+        }
+        FloatCond fc = FloatCond.values()[(int) fcmp.imm()];
+        return fc != FloatCond.EQ && fc != FloatCond.NE;
+    }
+
+    /** ucomis for a fused lt/gt/le/ge; returns the condition (unordered is false: CF=ZF=PF=1). */
+    Cond emitFloatCompare(Inst fcmp) {
+        FloatCond fc = FloatCond.values()[(int) fcmp.imm()];
+        boolean swap = fc == FloatCond.LT || fc == FloatCond.LE;
+        int a = use(fcmp.arg(swap ? 1 : 0));
+        int b = use(fcmp.arg(swap ? 0 : 1));
+        MInst m = new MInst(MOp.FCMP_FLAGS);
+        m.size = sizeOf(fcmp.arg(0).type());
+        m.dst = a;
+        m.src = b;
+        emit(m.uses(a, b));
+        return fc == FloatCond.GT || fc == FloatCond.LT ? Cond.A : Cond.AE;
+    }
+}
