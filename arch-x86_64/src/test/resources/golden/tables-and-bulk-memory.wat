@@ -53,16 +53,14 @@
 ;;   jb     .L3
 ;;   sub    rsp,0x8
 ;;   mov    rax,QWORD PTR [r14+0x170]
-;;   mov    ecx,DWORD PTR [rax+0x8]
-;;   cmp    edi,ecx
+;;   cmp    edi,DWORD PTR [rax+0x8]
 ;;   jae    .L0
 ;;   mov    rax,QWORD PTR [rax]
 ;;   mov    rax,QWORD PTR [rax+rdi*8]
 ;;   test   rax,rax
 ;;   je     .L1
-;;   mov    ecx,DWORD PTR [rax+0x18]
-;;   mov    edx,DWORD PTR [r14+0x158]
-;;   cmp    ecx,edx
+;;   mov    ecx,DWORD PTR [r14+0x158]
+;;   cmp    ecx,DWORD PTR [rax+0x18]
 ;;   jne    .L2
 ;;   mov    ecx,0x7
 ;;   mov    edi,esi
@@ -96,8 +94,7 @@
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
 ;;   mov    rax,QWORD PTR [r14+0x170]
-;;   mov    ecx,DWORD PTR [rax+0x8]
-;;   cmp    edi,ecx
+;;   cmp    edi,DWORD PTR [rax+0x8]
 ;;   jae    .L0
 ;;   mov    rax,QWORD PTR [rax]
 ;;   mov    rax,QWORD PTR [rax+rdi*8]
@@ -116,8 +113,7 @@
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
 ;;   mov    rax,QWORD PTR [r14+0x170]
-;;   mov    ecx,DWORD PTR [rax+0x8]
-;;   cmp    edi,ecx
+;;   cmp    edi,DWORD PTR [rax+0x8]
 ;;   jae    .L0
 ;;   mov    rax,QWORD PTR [rax]
 ;;   mov    QWORD PTR [rax+rdi*8],rsi
@@ -183,9 +179,8 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
-;;   mov    rax,QWORD PTR [r14+0x180]
-;;   lea    rcx,[rdi+rdx*1]
-;;   cmp    rcx,rax
+;;   lea    rax,[rdi+rdx*1]
+;;   cmp    rax,QWORD PTR [r14+0x180]
 ;;   ja     .L0
 ;;   mov    rax,QWORD PTR [r14+0x178]
 ;;   lea    rdi,[rax+rdi*1]
@@ -206,13 +201,11 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
-;;   mov    rax,QWORD PTR [r14+0x198]
-;;   lea    rcx,[rsi+rdx*1]
-;;   cmp    rcx,rax
+;;   lea    rax,[rsi+rdx*1]
+;;   cmp    rax,QWORD PTR [r14+0x198]
 ;;   ja     .L2
-;;   mov    rax,QWORD PTR [r14+0x180]
-;;   lea    rcx,[rdi+rdx*1]
-;;   cmp    rcx,rax
+;;   lea    rax,[rdi+rdx*1]
+;;   cmp    rax,QWORD PTR [r14+0x180]
 ;;   ja     .L2
 ;;   mov    rax,QWORD PTR [r14+0x178]
 ;;   lea    rdi,[rax+rdi*1]

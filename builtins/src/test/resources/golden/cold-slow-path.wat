@@ -54,8 +54,7 @@
 ;;   xor    r13d,r13d
 ;; .L1:
 ;;   mov    rax,QWORD PTR [rbx]
-;;   mov    rcx,QWORD PTR [r12]
-;;   cmp    rax,rcx
+;;   cmp    rax,QWORD PTR [r12]
 ;;   jb     .L2
 ;;   call   wasm[2]::reader::refill
 ;;   jmp    .L3

@@ -306,7 +306,7 @@ final class CodeEmitter {
             parallelMove(m);
             return;
         }
-        if (m.op == MOp.HEAP_LOAD || m.op == MOp.HEAP_STORE) {
+        if (m.op == MOp.HEAP_LOAD || m.op == MOp.HEAP_STORE || m.op == MOp.CMP_RM) {
             heapAccess(m);
             return;
         }
@@ -642,7 +642,7 @@ final class CodeEmitter {
             MInst m = b.insts.get(i);
             after[i] = live;
             switch (m.op) {
-                case CMP_RR, CMP_RI, TEST_RR, FCMP_FLAGS -> live = false;
+                case CMP_RR, CMP_RM, CMP_RI, TEST_RR, FCMP_FLAGS -> live = false;
                 case JCC, SETCC, CMOV, XCMOV, TRAP_IF -> live = true;
                 default -> {
                 }
@@ -922,7 +922,7 @@ final class CodeEmitter {
                 trapSites.add(new TrapSite(a.position(), code));
                 a.jmp(trapStub(code));
             }
-            case PMOVE, HEAP_LOAD, HEAP_STORE -> throw new IllegalStateException("handled before emitInst");
+            case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM -> throw new IllegalStateException("handled before emitInst");
             case TRAP_IF -> jccTrap(m.cond, TrapCode.fromCode((int) m.imm));
             case VMCTX_LOAD -> {
                 Mem at = Mem.of(VMCTX, (int) m.imm);
@@ -977,10 +977,19 @@ final class CodeEmitter {
     }
 
     /**
-     * A heap load or store: the address {@code base + index + disp} with at most one scratch
-     * register for spilled base/index ({@code add r10, [slot]} when both are), the value in the other.
+     * A heap load or store, or a comparison with a memory operand: the address {@code base + index *
+     * scale + disp} with at most one scratch register for spilled base/index ({@code add r10, [slot]}
+     * when both are), the value or compared register in the other.
      */
     private void heapAccess(MInst m) {
+        if (m.op == MOp.CMP_RM && m.src == MInst.NONE) {
+            Gpr d = isSpilled(m.dst) ? SCRATCH1 : reg(m.dst);
+            if (isSpilled(m.dst)) {
+                a.mov(Size.S64, d, slot(alloc.interval(m.dst).spillSlot));
+            }
+            a.alu(AluOp.CMP, m.size, d, Mem.of(VMCTX, (int) m.imm));
+            return;
+        }
         Mem addr;
         boolean bSpilled = isSpilled(m.src);
         boolean iSpilled = m.src2 != MInst.NONE && isSpilled(m.src2);
@@ -1002,6 +1011,14 @@ final class CodeEmitter {
                 index = SCRATCH0;
             }
             addr = Mem.of(base, index, m.scale, (int) m.imm);
+        }
+        if (m.op == MOp.CMP_RM) {
+            Gpr d = isSpilled(m.dst) ? SCRATCH1 : reg(m.dst);
+            if (isSpilled(m.dst)) {
+                a.mov(Size.S64, d, slot(alloc.interval(m.dst).spillSlot));
+            }
+            a.alu(AluOp.CMP, m.size, d, addr);
+            return;
         }
         boolean fp = isXmmOperand(m.op == MOp.HEAP_LOAD ? m.dst : m.src3);
         if (m.op == MOp.HEAP_LOAD) {

@@ -105,6 +105,70 @@ final class Lowering {
         return mulhiShifted.get(v.id());
     }
 
+    /**
+     * Loads (an integer {@code vmctx_load}, or a {@code load} as wide as its result, not
+     * sign-extending) whose only use is a {@code trapif} or {@code icmp} of the same block, with
+     * nothing between the load and where the comparison is emitted (the {@code icmp} itself, or the
+     * {@code brif}/{@code select} it is fused with) that has a side effect other than a trap: the
+     * comparison reads the memory operand itself ({@code cmp r, [m]}) and the load is not emitted.
+     * The other operand must be a register (not a constant).
+     */
+    private final java.util.BitSet loadsFolded = new java.util.BitSet();
+
+    /** Whether {@code v} is a load read by the comparison that uses it (see {@link #loadsFolded}). */
+    boolean isFoldedLoad(Value v) {
+        return loadsFolded.get(v.id());
+    }
+
+    /** The {@code {base, index, disp, scale}} of the address of a {@code load} (see {@link MemoryLowering}). */
+    int[] heapAddress(Inst load) {
+        return memory.heapAddress(load);
+    }
+
+    /** Finds the {@link #loadsFolded} of block {@code b}; {@code position} holds each result's index in its block. */
+    private void foldLoadsIntoCompares(Block b, int[] position) {
+        List<Inst> insts = b.insts();
+        for (int i = 0; i < insts.size(); i++) {
+            Inst inst = insts.get(i);
+            if (inst.op() != Op.TRAPIF && inst.op() != Op.ICMP) {
+                continue;
+            }
+            int emittedAt = i;
+            if (inst.op() == Op.ICMP && useCount[inst.result().id()] == 1) {
+                for (int j = i + 1; j < insts.size(); j++) {
+                    Inst u = insts.get(j);
+                    if ((u.op() == Op.BRIF || u.op() == Op.SELECT) && u.arg(0) == inst.result()) {
+                        emittedAt = j; // fused: compared where the branch or select is
+                    }
+                }
+            }
+            for (int k = 0; k < 2; k++) {
+                Value v = inst.arg(k);
+                if (LoweringRules.isConst(inst.arg(1 - k)) || !foldableLoad(v, b)) {
+                    continue;
+                }
+                boolean clean = true;
+                for (int j = position[v.id()] + 1; j < emittedAt && clean; j++) {
+                    Op op = insts.get(j).op();
+                    clean = !op.hasSideEffects() || op == Op.TRAPIF;
+                }
+                if (clean) {
+                    loadsFolded.set(v.id());
+                    break;
+                }
+            }
+        }
+    }
+
+    private boolean foldableLoad(Value v, Block b) {
+        Inst d = v.definingInst();
+        if (d == null || d.block() != b || useCount[v.id()] != 1 || !v.type().isInt()) {
+            return false;
+        }
+        return d.op() == Op.VMCTX_LOAD
+                || d.op() == Op.LOAD && (d.aux() & 0xF) * 8 == v.type().bits() && (d.aux() & 16) == 0;
+    }
+
     /** The function's virtual registers. */
     VirtualRegisters vregs() {
         return vregs;
@@ -121,8 +185,14 @@ final class Lowering {
     }
 
     List<MachBlock<MInst>> lower() {
+        int[] position = new int[f.valueCount()];
         for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
+            List<Inst> insts = b.insts();
+            for (int p = 0; p < insts.size(); p++) {
+                Inst inst = insts.get(p);
+                for (Value r : inst.results()) {
+                    position[r.id()] = p;
+                }
                 for (int i = 0; i < inst.args().size(); i++) {
                     useCount[inst.arg(i).id()]++;
                 }
@@ -134,6 +204,7 @@ final class Lowering {
             }
         }
         for (Block b : f.blocks()) {
+            foldLoadsIntoCompares(b, position);
             for (Inst inst : b.insts()) {
                 if (inst.op() == Op.IADD && !LoweringRules.isConst(inst.arg(0)) && !LoweringRules.isConst(inst.arg(1))) {
                     for (int k = 1; k >= 0; k--) {

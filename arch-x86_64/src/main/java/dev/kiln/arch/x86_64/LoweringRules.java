@@ -172,9 +172,17 @@ abstract class LoweringRules {
             b = t;
             c = c.swap();
         }
+        if (l.isFoldedLoad(a)) {
+            Value t = a;
+            a = b;
+            b = t;
+            c = c.swap();
+        }
         Size s = sizeOf(a.type());
         int ra = use(a);
-        if (fitsImm32(b)) {
+        if (l.isFoldedLoad(b)) {
+            compareWithMemory(s, ra, b.definingInst());
+        } else if (fitsImm32(b)) {
             MInst m = new MInst(MOp.CMP_RI);
             m.size = s;
             m.dst = ra;
@@ -189,6 +197,24 @@ abstract class LoweringRules {
             emit(m.uses(ra, rb));
         }
         return x86(c);
+    }
+
+    /** {@code cmp reg, [the address load reads]}: a load folded into its comparison ({@link Lowering#isFoldedLoad}). */
+    private void compareWithMemory(Size s, int reg, Inst load) {
+        MInst m = new MInst(MOp.CMP_RM);
+        m.size = s;
+        m.dst = reg;
+        if (load.op() == Op.VMCTX_LOAD) {
+            m.imm = load.imm();
+            emit(m.uses(reg));
+            return;
+        }
+        int[] addr = l.heapAddress(load);
+        m.src = addr[0];
+        m.src2 = addr[1];
+        m.imm = addr[2];
+        m.scale = addr[3];
+        emit(m.uses(operands(reg, addr[0], addr[1])));
     }
 
     /** Emits the comparison for a (fused) ICMP and returns the x86 condition that holds when it is true. */

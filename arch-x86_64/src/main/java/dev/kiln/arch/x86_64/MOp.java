@@ -19,6 +19,11 @@ enum MOp {
     ALU_RI,
     /** flags = dst - src (dst is only read). */
     CMP_RR,
+    /**
+     * flags = dst - the {@link MInst#size} bytes at [src + src2 * scale + imm], or at [VMContext + imm]
+     * when src is NONE (a load folded into its comparison).
+     */
+    CMP_RM,
     /** flags = dst - imm. */
     CMP_RI,
     /** flags = dst &amp; src. */

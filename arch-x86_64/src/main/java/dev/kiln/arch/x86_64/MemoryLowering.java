@@ -19,6 +19,9 @@ final class MemoryLowering extends LoweringRules {
     void lower(Inst inst) {
         switch (inst.op()) {
             case VMCTX_LOAD -> {
+                if (l.isFoldedLoad(inst.result())) {
+                    return; // read by the comparison that uses it
+                }
                 int dst = vreg(inst.result());
                 MInst m = new MInst(MOp.VMCTX_LOAD);
                 m.size = sizeOf(inst.result().type());
@@ -42,6 +45,9 @@ final class MemoryLowering extends LoweringRules {
                 emit(m.defs(dst));
             }
             case LOAD -> {
+                if (l.isFoldedLoad(inst.result())) {
+                    return; // read by the comparison that uses it
+                }
                 int dst = vreg(inst.result());
                 int[] addr = heapAddress(inst);
                 MInst m = new MInst(MOp.HEAP_LOAD);
@@ -89,7 +95,7 @@ final class MemoryLowering extends LoweringRules {
      * {@code {base, index, disp, scale}} of a LOAD/STORE; a static offset beyond a 32-bit displacement
      * is added to the index; an index {@code x << 1..3} (see {@link #shlFolded}) is {@code x} scaled.
      */
-    private int[] heapAddress(Inst inst) {
+    int[] heapAddress(Inst inst) {
         int base = use(inst.arg(0));
         long off = inst.imm();
         if (isConst(inst.arg(1))) {
