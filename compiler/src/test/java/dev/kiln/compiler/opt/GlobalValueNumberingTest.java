@@ -35,6 +35,42 @@ class GlobalValueNumberingTest {
         }
     }
 
+    /** Runtime loads (table definition fields and entries) that read what {@code pred} accepts. */
+    private static int runtimeLoads(IrFunction f, java.util.function.Predicate<dev.kiln.compiler.ir.Inst> pred) {
+        int n = 0;
+        for (var b : f.blocks()) {
+            for (var i : b.insts()) {
+                n += i.op() == Op.LOAD && OptUtil.isRuntimeAccess(i) && pred.test(i) ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void tableReadsMergeAcrossMemoryStoresButNotAcrossTableWrites() {
+        // table.size and table.get twice around an i32.store: the store cannot change the table, so the
+        // size, the entries address and the entry are read once
+        IrFunction f = gvn("""
+                (module (table 4 funcref) (memory 1)
+                  (func (param $i i32) (result i32) (local $a i32)
+                    (local.set $a (ref.is_null (table.get (local.get $i))))
+                    (i32.store (i32.const 0) (table.size))
+                    (i32.add (i32.add (local.get $a) (ref.is_null (table.get (local.get $i)))) (table.size))))
+                """);
+        assertEquals(3, runtimeLoads(f, i -> true), print(f));
+        sameBehaviour(f, 1, new long[] {0}, new long[] {3}, new long[] {9});
+        // a table.set between them writes the table: the second table.get reads the entry again
+        IrFunction g = gvn("""
+                (module (table 4 funcref) (elem declare func 0)
+                  (func (param $i i32) (result i32) (local $a i32)
+                    (local.set $a (ref.is_null (table.get (local.get $i))))
+                    (table.set (i32.const 1) (ref.func 0))
+                    (i32.add (local.get $a) (ref.is_null (table.get (local.get $i))))))
+                """);
+        assertEquals(2, runtimeLoads(g, i -> !OptUtil.isIconst(i.arg(1))), print(g)); // the two entry reads
+        sameBehaviour(g, 0, new long[] {0}, new long[] {1}, new long[] {9});
+    }
+
     @Test
     void mergesCommutedDuplicatesInOneBlock() {
         IrFunction f = gvn("""

@@ -126,6 +126,8 @@ final class OptTestSupport {
     }
 
     static final long BASE = 0x1000_0000L;
+    /** The VMContext's address, for {@code vmctx_addr} (a function record). */
+    static final long VMCTX = 0x2000_0000L;
 
     /** The machine state shared by nested calls. */
     static final class Machine {
@@ -281,6 +283,9 @@ final class OptTestSupport {
                 }
                 case VMCTX_LOAD -> {
                     return vmctx.getOrDefault(inst.imm(), 0L);
+                }
+                case VMCTX_ADDR -> {
+                    return VMCTX + inst.imm();
                 }
                 case VMCTX_STORE -> {
                     vmctx.put(inst.imm(), x[0]);
