@@ -667,14 +667,7 @@ public final class FunctionTranslator {
                 FuncType ct = module.types().get(typeidx);
                 Value index = pop();
                 List<Value> args = popN(ct.params().size());
-                Value ref = tableEntry(r.index2(), index, TrapCode.UNDEFINED_ELEMENT);
-                cur.append(Op.TRAPIF, List.of(ref, cur.append1(Op.ICONST, IrType.I64, 0)),
-                        TrapCode.UNINITIALIZED_ELEMENT.code(), Cond.EQ, null, List.of());
-                Value actual = runtimeLoad(ref, VMContextLayout.FUNCTION_RECORD_TYPE_ID, IrType.I32, 4);
-                Value expected = cur.append1(Op.VMCTX_LOAD, IrType.I32, layout.typeId(typeidx));
-                cur.append(Op.TRAPIF, List.of(actual, expected), TrapCode.INDIRECT_CALL_TYPE_MISMATCH.code(), Cond.NE,
-                        null, List.of());
-                args.add(ref);
+                args.add(indirectCallee(r.index2(), index, typeidx));
                 List<IrType> results = new ArrayList<>();
                 for (ValType t : ct.results()) {
                     results.add(IrType.of(t));
@@ -796,6 +789,23 @@ public final class FunctionTranslator {
         Value entries = tableField(table, VMTableDefinition.BASE);
         Value offset = cur.append1(Op.ISHL, IrType.I64, 0, idx, cur.append1(Op.ICONST, IrType.I64, 3));
         return new Value[] {entries, offset};
+    }
+
+    /**
+     * The checks of {@code call_indirect} (spec §4.4.8): the function record of entry {@code index} of
+     * table {@code table}, after traps {@code undefined element} (index out of bounds),
+     * {@code uninitialized element} (a null entry) and {@code indirect call type mismatch} (the
+     * record's canonical type id is not type {@code typeidx}'s); a {@link Op#CALL_REF} of it follows.
+     */
+    private Value indirectCallee(int table, Value index, int typeidx) {
+        Value ref = tableEntry(table, index, TrapCode.UNDEFINED_ELEMENT);
+        cur.append(Op.TRAPIF, List.of(ref, cur.append1(Op.ICONST, IrType.I64, 0)),
+                TrapCode.UNINITIALIZED_ELEMENT.code(), Cond.EQ, null, List.of());
+        Value actual = runtimeLoad(ref, VMContextLayout.FUNCTION_RECORD_TYPE_ID, IrType.I32, 4);
+        Value expected = cur.append1(Op.VMCTX_LOAD, IrType.I32, layout.typeId(typeidx));
+        cur.append(Op.TRAPIF, List.of(actual, expected), TrapCode.INDIRECT_CALL_TYPE_MISMATCH.code(), Cond.NE,
+                null, List.of());
+        return ref;
     }
 
     /** Entry {@code index} of table {@code table} (an i64 reference), bounds-checked (see {@link #tableEntryAddress}). */
