@@ -135,6 +135,7 @@ abstract class LoweringRules {
         return !isAnyConst(x) && !isAnyConst(y) && useCount(x) == 1 && useCount(y) > 1;
     }
 
+    /** {@code dst = the low 32 bits of src, zero-extended} (wrap, and i32 values that arrive with an undefined upper half). */
     void zext32(int dst, int src) {
         MInst m = new MInst(MOp.ZEXT32);
         m.size = Size.S32;
