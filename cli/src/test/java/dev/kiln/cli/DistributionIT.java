@@ -189,6 +189,38 @@ class DistributionIT {
     }
 
     @Test
+    void theJlinkArchiveRunsOnItsOwnRuntime() throws Exception {
+        String property = System.getProperty("kiln.distribution.jlink");
+        org.junit.jupiter.api.Assumptions.assumeTrue(property != null,
+                "the archive with a Java runtime is built only with -Pjlink");
+        Path archive = Path.of(property);
+        assertTrue(Files.isRegularFile(archive), "no archive at " + archive + " (built by mvn -Pjlink package)");
+        Path unpacked = Files.createDirectory(tmp.resolve("jlink"));
+        Process tar = new ProcessBuilder("tar", "-xzf", archive.toString(), "-C", unpacked.toString()).inheritIO().start();
+        assertTrue(tar.waitFor(60, TimeUnit.SECONDS) && tar.exitValue() == 0, "tar -xzf " + archive);
+        Path jlinkHome = unpacked.resolve("kiln-" + System.getProperty("kiln.version"));
+        assertTrue(Files.isExecutable(jlinkHome.resolve("runtime/bin/java")));
+
+        // No JDK on PATH: the launcher takes runtime/ (the JVM's java.home says so).
+        ProcessBuilder pb = new ProcessBuilder(jlinkHome.resolve("bin/kiln").toString(), "run", "--invoke", "fib",
+                "examples/fib.wat", "30").directory(jlinkHome.toFile());
+        pb.environment().clear();
+        pb.environment().put("PATH", "/usr/bin:/bin");
+        pb.environment().put("HOME", Files.createDirectories(tmp.resolve("jlink-home")).toString());
+        pb.environment().put("KILN_AOT", "off");
+        pb.environment().put("KILN_JAVA_OPTS", "-XshowSettings:properties");
+        Path err = tmp.resolve("jlink-stderr");
+        pb.redirectError(err.toFile());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        String stderr = Files.readString(err);
+        assertEquals(0, p.exitValue(), stderr);
+        assertEquals("832040\n", out);
+        assertTrue(stderr.contains("java.home = " + jlinkHome.resolve("runtime")), stderr);
+    }
+
+    @Test
     void theJarRunsWithJavaDashJarThroughItsManifest() throws Exception {
         Path lib = home.resolve("lib");
         Path cliJar = lib.resolve("kiln-cli-" + System.getProperty("kiln.version") + ".jar");
