@@ -38,6 +38,10 @@ final class DwarfNames {
         } catch (DwarfReader.DwarfException e) {
             module.dwarfProblem = e.getMessage();
             return;
+        } catch (RuntimeException e) {
+            // A reader bug must not cost the module: its names are only an aid to reading code.
+            module.dwarfProblem = "DWARF reader failed: " + e;
+            return;
         }
         int codeContentStart = codeSectionContentStart(module.bytes);
         Map<Long, Integer> funcidxByAddress = new HashMap<>();
