@@ -165,6 +165,48 @@ class DwarfNamesTest {
         assertTrue(problems > 30, "mutations found problems in " + problems + " of 300 modules");
     }
 
+    /**
+     * The WASI testsuite's modules (C and Rust, built by their upstream toolchains) keep DWARF and a
+     * {@code name} section: without the latter, every name read from DWARF must be the one the name
+     * section gives the same funcidx (Rust's mangled linkage names included). The suite is
+     * {@code KILN_WASI_TESTSUITE}, else {@code ../shared/wasi-testsuite} beside the repository; missing,
+     * it fails under {@code CI=true} and skips otherwise.
+     */
+    @org.junit.jupiter.api.Test
+    void wasiTestsuiteModulesGetTheirNameSectionNamesFromDwarf() throws Exception {
+        String location = System.getProperty("KILN_WASI_TESTSUITE", System.getenv("KILN_WASI_TESTSUITE"));
+        Path suite = location != null ? Path.of(location) : Path.of("..", "..", "shared", "wasi-testsuite").toAbsolutePath();
+        boolean present = Files.isDirectory(suite.resolve("tests"));
+        if ("true".equals(System.getenv("CI"))) {
+            assertTrue(present, "WASI testsuite not found at " + suite + "; CI=true requires it");
+        }
+        Assumptions.assumeTrue(present, "WASI testsuite not found at " + suite + "; skipping");
+        List<Path> modules;
+        try (var files = Files.walk(suite.resolve("tests"))) {
+            modules = files.filter(f -> f.toString().endsWith(".wasm")).sorted().toList();
+        }
+        int withDwarf = 0;
+        int named = 0;
+        for (Path f : modules) {
+            byte[] bytes = Files.readAllBytes(f);
+            WasmModule original = ModuleDecoder.decode(bytes);
+            boolean dwarf = original.customSections().stream().anyMatch(c -> c.name().equals(".debug_info"));
+            if (!dwarf || original.functionNames().isEmpty()) {
+                continue;
+            }
+            withDwarf++;
+            WasmModule stripped = ModuleDecoder.decode(rewrite(bytes, "name", null));
+            assertNull(stripped.dwarfProblem(), f.toString());
+            assertEquals(WasmModule.NameSource.DWARF, stripped.functionNameSource(), f.toString());
+            for (var e : stripped.functionNames().entrySet()) {
+                assertEquals(original.functionName(e.getKey()), e.getValue(), f + " funcidx " + e.getKey());
+            }
+            named += stripped.functionNames().size();
+        }
+        assertTrue(withDwarf >= 10, withDwarf + " modules of " + suite + " have DWARF and a name section");
+        assertTrue(named >= withDwarf * 20, named + " DWARF names in " + withDwarf + " modules");
+    }
+
     private static void assertNoDwarfNames(WasmModule m, String reason) {
         assertEquals(WasmModule.NameSource.NONE, m.functionNameSource());
         assertTrue(m.functionNames().isEmpty(), () -> m.functionNames().toString());
