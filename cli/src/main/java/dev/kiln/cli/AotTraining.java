@@ -18,7 +18,8 @@ import picocli.CommandLine;
  * <p>It compiles a small WASI command (memory, data, a table and {@code call_indirect}, a global,
  * {@code fd_write}) through {@code kiln run} with a fresh compile cache (the miss: parse, validate,
  * compile, store), runs it again (the hit: the cached artifact loaded and verified), compiles it to an
- * artifact with {@code kiln compile} and runs that with {@code --invoke}, and prints the version.
+ * artifact with {@code kiln compile} and runs that with {@code --allow-precompiled --invoke}, and
+ * prints the version.
  * Everything happens in a temporary directory that is deleted afterwards; the guest's output goes to
  * this process's stdout (the launcher discards it).
  */
@@ -66,7 +67,7 @@ public final class AotTraining {
             kiln("run", "--cache-dir", cache, wat.toString());
             kiln("run", "--cache-dir", cache, wat.toString());
             kiln("compile", "-o", artifact, wat.toString());
-            kiln("run", "--invoke", "fac", artifact, "10");
+            kiln("run", "--allow-precompiled", "--invoke", "fac", artifact, "10");
             kiln("--version");
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {

@@ -143,6 +143,14 @@ final class InspectCommand extends KilnCommand {
                     name == null ? "" : " " + name, typeOf(m, funcidx), size, body.bodyStart(), body.localCount());
         }
         out.printf("code size: %d bytes in %d function bodies%n", codeBytes, m.code().size());
+        out.printf("function names: %s%n", switch (m.functionNameSource()) {
+            case NAME_SECTION -> "name section";
+            case DWARF -> "DWARF .debug_info (no name section names)";
+            case NONE -> "none";
+        });
+        if (m.dwarfProblem() != null) {
+            out.printf("DWARF ignored: %s%n", m.dwarfProblem());
+        }
 
         List<WasmSections.Section> sections = WasmSections.of(bytes);
         out.printf("sections (%d):%n", sections.size());

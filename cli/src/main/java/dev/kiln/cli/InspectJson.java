@@ -29,7 +29,9 @@ import java.util.HexFormat;
  * (bytes of the binary module; offsets refer to it), {@code textSize} (for text), {@code name} (the
  * name section's module name or null), {@code imports} [{@code module, name, kind, type}],
  * {@code exports} [{@code name, kind, index, type}], {@code functions} [{@code index, name, type,
- * bodyOffset, bodySize, locals}], {@code codeSize}, {@code sections} [{@code id, name, offset, size}],
+ * bodyOffset, bodySize, locals}], {@code functionNames} (where the names come from:
+ * {@code "name-section"}, {@code "dwarf"} or null), {@code dwarfProblem} (why DWARF debugging
+ * information gave no names, or null), {@code codeSize}, {@code sections} [{@code id, name, offset, size}],
  * {@code valid} and, when false, {@code validationError}. A function {@code type} is
  * {@code {"params": ["i32"], "results": []}}; other types are their text ({@code "1 2 (64 KiB pages)"}).
  *
@@ -121,6 +123,12 @@ final class InspectJson {
             g.writeEndObject();
         }
         g.writeEndArray();
+        g.writeStringField("functionNames", switch (m.functionNameSource()) {
+            case NAME_SECTION -> "name-section";
+            case DWARF -> "dwarf";
+            case NONE -> null;
+        });
+        g.writeStringField("dwarfProblem", m.dwarfProblem());
         g.writeNumberField("codeSize", codeBytes);
 
         g.writeArrayFieldStart("sections");

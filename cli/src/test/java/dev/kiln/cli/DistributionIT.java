@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it: unpacked into a temporary directory and run from there in a subprocess whose environment holds
  * only a JDK on {@code PATH} (plus the system's {@code /usr/bin:/bin} for the launcher's shell tools),
  * no {@code JAVA_HOME}, no {@code KILN_JDK}, an empty home directory, and a working directory outside
- * the repository.
+ * the repository. The launcher's start-up cache is off except in the test of that cache.
  */
 class DistributionIT {
     @TempDir
@@ -46,8 +46,17 @@ class DistributionIT {
     private record Run(int exit, String out, String err) {
     }
 
-    /** Runs {@code command} in {@code dir} with a JDK on PATH and nothing else of this machine's Java setup. */
+    /**
+     * Runs {@code command} in {@code dir} with a JDK on PATH and nothing else of this machine's Java
+     * setup; the launcher's start-up cache is off ({@code KILN_AOT=off}: no background trainer).
+     */
     private static Run run(Path dir, String stdin, String... command) throws IOException, InterruptedException {
+        return run(dir, Map.of("KILN_AOT", "off"), stdin, command);
+    }
+
+    /** Runs {@code command} as {@link #run(Path, String, String...)} does, with the variables {@code extraEnv}. */
+    private static Run run(Path dir, Map<String, String> extraEnv, String stdin, String... command)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         Map<String, String> env = pb.environment();
         env.clear();
@@ -56,6 +65,7 @@ class DistributionIT {
         Path emptyHome = tmp.resolve("home");
         Files.createDirectories(emptyHome);
         env.put("HOME", emptyHome.toString());
+        env.putAll(extraEnv);
         File errFile = tmp.resolve("stderr-" + System.nanoTime()).toFile();
         pb.redirectError(errFile);
         Process p = pb.start();
@@ -108,6 +118,106 @@ class DistributionIT {
         assertEquals(7, r.exit(), r::toString);
         assertEquals("3hello\nZ", r.out());
         assertEquals("", r.err());
+    }
+
+    @Test
+    void theLauncherTrainsItsStartUpCacheInTheBackgroundAndLaterRunsMapIt() throws Exception {
+        Path cache = Files.createDirectories(tmp.resolve("start-up-cache"));
+        Path jvmCache = cache.resolve("jvm");
+        boolean aot = Runtime.version().feature() >= 25;
+        Map<String, String> env = Map.of("KILN_CACHE_DIR", cache.toString());
+
+        // The first run goes on without a cache (it does not wait for one) and prints only its own output.
+        Run first = run(home, env, "", "bin/kiln", "run", "--invoke", "fib", "examples/fib.wat", "25");
+        assertEquals(0, first.exit(), first::toString);
+        assertEquals("75025\n", first.out());
+        assertEquals("", first.err(), "the trainer prints nothing");
+
+        // JDK 25+: a detached trainer writes kiln-KEY.aot; JDK 22-24: the JVM wrote kiln-KEY.jsa on exit.
+        String suffix = aot ? ".aot" : ".jsa";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+        List<Path> caches = List.of();
+        while (System.nanoTime() < deadline) {
+            caches = cacheFiles(jvmCache, suffix);
+            if (!caches.isEmpty()) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        assertEquals(1, caches.size(), "one start-up cache in " + jvmCache + " within 240 s: " + caches);
+        assertTrue(caches.get(0).getFileName().toString().matches("kiln-[0-9a-f]{64}\\" + suffix), caches::toString);
+        assertTrue(Files.size(caches.get(0)) > 1 << 20, "a cache of more than 1 MiB");
+
+        // The next run maps it (KILN_AOT=verbose: the JVM's log of the cache on stderr) and prints the same.
+        Map<String, String> verbose = new java.util.HashMap<>(env);
+        verbose.put("KILN_AOT", "verbose");
+        Run second = run(home, verbose, "", "bin/kiln", "run", "--invoke", "fib", "examples/fib.wat", "25");
+        assertEquals(0, second.exit(), second::toString);
+        assertEquals("75025\n", second.out());
+        if (aot) {
+            assertTrue(second.err().contains("Opened AOT cache " + caches.get(0)), second::toString);
+            assertTrue(second.err().contains("Using AOT-linked classes: true"), second::toString);
+        } else {
+            assertTrue(second.err().contains(caches.get(0).toString()), second::toString);
+        }
+        assertFalse(second.err().contains("[error]") || second.err().contains("[warning]"), second::toString);
+        assertEquals(List.of(), cacheFiles(jvmCache, ".tmp-"), "no temporary files are left");
+
+        // KILN_AOT=off neither uses nor makes a cache.
+        Path other = Files.createDirectories(tmp.resolve("no-start-up-cache"));
+        Run off = run(home, Map.of("KILN_CACHE_DIR", other.toString(), "KILN_AOT", "off"),
+                "", "bin/kiln", "run", "--invoke", "fib", "examples/fib.wat", "25");
+        assertEquals(0, off.exit(), off::toString);
+        assertEquals("75025\n", off.out());
+        assertFalse(Files.exists(other.resolve("jvm")), "KILN_AOT=off starts no trainer");
+    }
+
+    /**
+     * The files in {@code dir} that are caches ({@code kiln-...} names ending with {@code part}), or,
+     * for {@code part} {@code .tmp-}, the temporary files of a trainer.
+     */
+    private static List<Path> cacheFiles(Path dir, String part) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var s = Files.list(dir)) {
+            return s.filter(p -> {
+                String name = p.getFileName().toString();
+                return part.equals(".tmp-") ? name.startsWith(part) : name.startsWith("kiln-") && name.endsWith(part);
+            }).sorted().toList();
+        }
+    }
+
+    @Test
+    void theJlinkArchiveRunsOnItsOwnRuntime() throws Exception {
+        String property = System.getProperty("kiln.distribution.jlink");
+        org.junit.jupiter.api.Assumptions.assumeTrue(property != null,
+                "the archive with a Java runtime is built only with -Pjlink");
+        Path archive = Path.of(property);
+        assertTrue(Files.isRegularFile(archive), "no archive at " + archive + " (built by mvn -Pjlink package)");
+        Path unpacked = Files.createDirectory(tmp.resolve("jlink"));
+        Process tar = new ProcessBuilder("tar", "-xzf", archive.toString(), "-C", unpacked.toString()).inheritIO().start();
+        assertTrue(tar.waitFor(60, TimeUnit.SECONDS) && tar.exitValue() == 0, "tar -xzf " + archive);
+        Path jlinkHome = unpacked.resolve("kiln-" + System.getProperty("kiln.version"));
+        assertTrue(Files.isExecutable(jlinkHome.resolve("runtime/bin/java")));
+
+        // No JDK on PATH: the launcher takes runtime/ (the JVM's java.home says so).
+        ProcessBuilder pb = new ProcessBuilder(jlinkHome.resolve("bin/kiln").toString(), "run", "--invoke", "fib",
+                "examples/fib.wat", "30").directory(jlinkHome.toFile());
+        pb.environment().clear();
+        pb.environment().put("PATH", "/usr/bin:/bin");
+        pb.environment().put("HOME", Files.createDirectories(tmp.resolve("jlink-home")).toString());
+        pb.environment().put("KILN_AOT", "off");
+        pb.environment().put("KILN_JAVA_OPTS", "-XshowSettings:properties");
+        Path err = tmp.resolve("jlink-stderr");
+        pb.redirectError(err.toFile());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        String stderr = Files.readString(err);
+        assertEquals(0, p.exitValue(), stderr);
+        assertEquals("832040\n", out);
+        assertTrue(stderr.contains("java.home = " + jlinkHome.resolve("runtime")), stderr);
     }
 
     @Test

@@ -33,6 +33,8 @@ import java.util.Map;
  *
  * <p>The {@code name} custom section (spec §7.4.1) is decoded into module, function and local names;
  * a malformed {@code name} section is ignored, as custom sections must not make a module malformed.
+ * A module whose {@code name} section names no function gets function names from its DWARF
+ * {@code .debug_info}, if any ({@link DwarfNames}; malformed DWARF is ignored too).
  *
  * <p>Thread-safe: each call works on its own state. The input array is not copied; the returned
  * module points into it.
@@ -159,6 +161,7 @@ public final class ModuleDecoder extends BinaryInput {
             throw malformed("data count and data section have inconsistent lengths", bytes.length);
         }
         module.customSections = WasmModule.freeze(customs);
+        DwarfNames.fill(module);
     }
 
     // ---- sections -------------------------------------------------------------------------------

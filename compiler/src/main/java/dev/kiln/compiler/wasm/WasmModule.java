@@ -37,6 +37,10 @@ public final class WasmModule {
     String moduleName;
     Map<Integer, String> functionNames = Map.of();
     Map<Integer, Map<Integer, String>> localNames = Map.of();
+    /** Set to DWARF by {@link DwarfNames} when the function names come from {@code .debug_info}. */
+    NameSource functionNameSource;
+    /** Why the DWARF debugging information was not read, or {@code null}. */
+    String dwarfProblem;
     int importedFunctions;
     int importedTables;
     int importedMemories;
@@ -145,9 +149,39 @@ public final class WasmModule {
         return moduleName;
     }
 
-    /** Function names from the {@code name} section, by funcidx (unmodifiable; empty if none). */
+    /**
+     * Function names by funcidx (unmodifiable; empty if none): from the {@code name} section, or, for a
+     * module whose {@code name} section names no function, from DWARF {@code .debug_info} (see
+     * {@link #functionNameSource()}).
+     */
     public Map<Integer, String> functionNames() {
         return functionNames;
+    }
+
+    /** Where {@link #functionNames()} come from. */
+    public enum NameSource {
+        /** The {@code name} custom section (spec §7.4.1). */
+        NAME_SECTION,
+        /** DWARF {@code .debug_info} subprograms, for a module whose {@code name} section names no function. */
+        DWARF,
+        /** Neither: the module's functions have no names. */
+        NONE
+    }
+
+    /** Where {@link #functionNames()} come from: the {@code name} section, DWARF, or nowhere. */
+    public NameSource functionNameSource() {
+        return functionNameSource != null ? functionNameSource
+                : functionNames.isEmpty() ? NameSource.NONE : NameSource.NAME_SECTION;
+    }
+
+    /**
+     * Why the module's DWARF debugging information gave no function names although the module has no
+     * {@code name} section function names and has a {@code .debug_info} section (e.g.
+     * {@code ".debug_info offset 0x5c: unknown abbreviation code 9"}), or {@code null}. Malformed
+     * DWARF never makes a module malformed.
+     */
+    public String dwarfProblem() {
+        return dwarfProblem;
     }
 
     /** Local names from the {@code name} section: funcidx -> (localidx -> name). Unmodifiable. */
@@ -225,7 +259,7 @@ public final class WasmModule {
         return i >= 0 && i < code.size() ? code.get(i) : null;
     }
 
-    /** The name of function {@code funcidx} from the {@code name} section, or {@code null}. */
+    /** The name of function {@code funcidx} (see {@link #functionNames()}), or {@code null}. */
     public String functionName(int funcidx) {
         return functionNames.get(funcidx);
     }
