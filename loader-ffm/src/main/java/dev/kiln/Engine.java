@@ -108,10 +108,22 @@ public final class Engine {
     }
 
     /**
-     * Bytes of native stack that Wasm code may use below the point where Java called it; deeper
-     * recursion traps with {@code call stack exhausted}. It must be smaller than what the calling
-     * thread has left (Java threads have 1 MiB by default, set with {@code -Xss} or the
-     * {@link Thread} constructor).
+     * Bytes of native stack that a call from Java into Wasm may use below the point where Java called
+     * it; deeper recursion traps with {@code call stack exhausted} ({@link dev.kiln.abi.TrapCode#STACK_OVERFLOW}).
+     *
+     * <p><b>Re-entrancy.</b> The budget is measured from the <em>outermost</em> call on the thread, as
+     * Wasmtime measures {@code max_wasm_stack}: when Wasm calls a host function that calls Wasm again,
+     * the Java frames in between count against the same budget. A guest that recurses through the host
+     * therefore uses the budget faster: each Wasm → Java → Wasm level costs about 3 KiB of Java frames
+     * (measured on JDK 25, x86-64), so the default 512 KiB allows about 165 levels of re-entry, against
+     * thousands of levels of plain Wasm recursion. This is deliberate: the budget bounds the native stack
+     * a guest can make the caller's thread use, whatever frames it is made of. Embedders whose guests
+     * re-enter deeply raise the budget (and run the calls on a thread with a stack to match).
+     *
+     * <p><b>Thread stacks.</b> The limit is also never set below the calling thread's stack floor: the
+     * end of its stack plus the JVM's guard zones and 64 KiB for host calls (Java threads have 1 MiB
+     * by default, set with {@code -Xss} or the {@link Thread} constructor). A budget larger than what
+     * the thread has left is therefore safe: recursion then traps when the thread's stack runs out.
      */
     public long stackBudget() {
         return stackBudget;
@@ -140,6 +152,8 @@ public final class Engine {
         }
 
         /**
+         * Sets {@link Engine#stackBudget()} (how re-entrant calls count against it is explained there).
+         *
          * @param bytes native stack budget of a call into Wasm, in bytes (at least 16 KiB)
          * @throws IllegalArgumentException if {@code bytes} is below 16 KiB
          */

@@ -152,7 +152,7 @@ public final class Func implements Extern {
      * @throws RuntimeException         or any other exception a host function threw, unchanged
      */
     public Val[] call(Val... args) {
-        store.ensureOpen();
+        store.enter();
         List<ValType> params = type.params();
         if (args.length != params.size()) {
             throw new IllegalArgumentException(name + " takes " + params.size() + " arguments " + type + ", got " + args.length);
@@ -278,7 +278,7 @@ public final class Func implements Extern {
             MethodHandle filter = MethodHandles.lookup().findVirtual(Func.class, check,
                     r == void.class ? MethodType.methodType(void.class) : MethodType.methodType(r, r)).bindTo(this);
             // the guard runs before the downcall: use after close throws instead of touching freed memory
-            return MethodHandles.foldArguments(MethodHandles.filterReturnValue(bound, filter), ENSURE_OPEN.bindTo(store));
+            return MethodHandles.foldArguments(MethodHandles.filterReturnValue(bound, filter), ENTER.bindTo(store));
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
@@ -338,11 +338,11 @@ public final class Func implements Extern {
     static final MethodHandle DISPATCH;
     /** {@code (Func, MemorySegment vmctx, MemorySegment results, Object[] canonical) -> void}: for several results. */
     static final MethodHandle DISPATCH_SEVERAL;
-    private static final MethodHandle ENSURE_OPEN;
+    private static final MethodHandle ENTER;
 
     static {
         try {
-            ENSURE_OPEN = MethodHandles.lookup().findVirtual(Store.class, "ensureOpen", MethodType.methodType(void.class));
+            ENTER = MethodHandles.lookup().findVirtual(Store.class, "enter", MethodType.methodType(void.class));
             DISPATCH = MethodHandles.lookup().findVirtual(Func.class, "dispatch",
                     MethodType.methodType(Object.class, MemorySegment.class, Object[].class));
             DISPATCH_SEVERAL = MethodHandles.lookup().findVirtual(Func.class, "dispatchSeveral",

@@ -194,6 +194,26 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** The thread whose stack floor the store context holds, or null before the first call. */
+    private Thread floorThread;
+
+    /**
+     * Prepares a call from Java into Wasm: checks that the store is open and that the store context's
+     * stack floor ({@link dev.kiln.abi.VMStoreContext#STACK_FLOOR}) is the calling thread's (one
+     * reference compare when the same platform thread calls again).
+     *
+     * @throws IllegalStateException if the store is closed
+     */
+    void enter() {
+        ensureOpen();
+        Thread t = Thread.currentThread();
+        if (t != floorThread || t.isVirtual()) {
+            storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.STACK_FLOOR,
+                    ThreadStackFloor.current());
+            floorThread = t;
+        }
+    }
+
     /**
      * Allocates zeroed native memory owned by the store, freed when it closes: {@code bytes} bytes,
      * aligned to {@code alignment} (at most 16).

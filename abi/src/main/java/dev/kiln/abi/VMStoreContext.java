@@ -3,8 +3,8 @@ package dev.kiln.abi;
 /**
  * The layout of a store's VMStoreContext: the native struct shared by every instance of one store
  * (each VMContext points to it at {@link VMContextLayout#STORE_CONTEXT}). It holds what must be
- * common to all instances a call may pass through: the trap code, the trap-unwind record and the
- * stack limit. Offsets are bytes from the start of the struct; fields are naturally aligned and
+ * common to all instances a call may pass through: the trap code, the trap-unwind record, the
+ * stack limit and its floor. Offsets are bytes from the start of the struct; fields are naturally aligned and
  * little-endian. Constants only; thread-safe.
  *
  * <table>
@@ -34,6 +34,11 @@ package dev.kiln.abi;
  * <tr><td>72</td><td>u64 epoch libcall</td><td>address of the host's C-convention entry point
  *     {@code void epochDeadline(storeContext)}, called by the epoch slow path; it either moves the
  *     deadline on or leaves a trap code, which the caller unwinds on</td></tr>
+ * <tr><td>80</td><td>u64 stack floor</td><td>lowest stack limit the outermost entry may set: the end of
+ *     the calling thread's stack plus the JVM's guard zones and a reserve for host calls (0: no floor).
+ *     The outermost entry sets the stack limit to {@code max(sp - budget, floor)}, so a budget larger
+ *     than what is left of the thread's stack traps with {@link TrapCode#STACK_OVERFLOW} instead of
+ *     running into the thread's guard pages. The host writes it before a call from a new thread</td></tr>
  * </table>
  */
 public final class VMStoreContext {
@@ -60,6 +65,8 @@ public final class VMStoreContext {
     public static final int FUEL_CONSUMED = 64;
     /** Offset of the u64 address of the epoch-deadline libcall {@code void (storeContext)}. */
     public static final int EPOCH_LIBCALL = 72;
+    /** Offset of the u64 stack floor (the lowest stack limit an outermost entry may set; 0 for none). */
+    public static final int STACK_FLOOR = 80;
     /** Size of the struct in bytes. */
-    public static final int SIZE = 80;
+    public static final int SIZE = 88;
 }

@@ -8,9 +8,12 @@ import dev.kiln.compiler.wasm.Opcode;
  * immediate renumbered through {@link IndexMaps}: {@code call} and {@code ref.func} (funcidx),
  * {@code global.get/set} (globalidx), {@code call_indirect} (typeidx and tableidx), block types that
  * are typeidx, {@code table.get/set/size/grow/fill/copy/init} (tableidx), {@code table.init} and
- * {@code elem.drop} (elemidx), {@code memory.init} and {@code data.drop} (dataidx). Every other
- * instruction is copied byte for byte (labels and locals are relative to the function; memarg,
- * constants, lanes and SIMD immediates carry no module index). Stateless and thread-safe.
+ * {@code elem.drop} (elemidx), {@code memory.init} and {@code data.drop} (dataidx), and the memidx of
+ * loads, stores ({@code memarg}), {@code memory.size/grow/fill/copy/init}: a memarg whose memory
+ * moves is re-encoded in the Wasm 3.0 multi-memory form (alignment flag bit 6, then the memidx,
+ * spec §5.4.7). Every other instruction is copied byte for byte (labels and locals are relative to
+ * the function; constants, lanes and SIMD immediates carry no module index). Stateless and
+ * thread-safe.
  */
 final class CodeRewriter {
     private CodeRewriter() {
@@ -43,6 +46,19 @@ final class CodeRewriter {
                 case TABLE_INIT -> opcode(op, out).u32(maps.elems()[r.index()]).u32(maps.tables()[r.index2()]);
                 case TABLE_COPY -> opcode(op, out).u32(maps.tables()[r.index()]).u32(maps.tables()[r.index2()]);
                 case MEMORY_INIT -> opcode(op, out).u32(maps.datas()[r.index()]).u32(maps.memories()[r.index2()]);
+                case MEMIDX, MEMORY_FILL -> opcode(op, out).u32(maps.memories()[r.index()]);
+                case MEMORY_COPY -> opcode(op, out).u32(maps.memories()[r.index()]).u32(maps.memories()[r.index2()]);
+                case MEMARG, MEMARG_LANE -> {
+                    int memory = maps.memories()[r.memIndex()];
+                    if (memory == r.memIndex()) {
+                        copy(bytes, r, out);
+                    } else {
+                        opcode(op, out).u32(r.memAlign() | 64).u32(memory).u64(r.memOffset());
+                        if (op.immediate() == Opcode.Immediate.MEMARG_LANE) {
+                            out.byte_(r.lane());
+                        }
+                    }
+                }
                 default -> copy(bytes, r, out);
             }
         }

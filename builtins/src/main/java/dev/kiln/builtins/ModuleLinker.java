@@ -65,10 +65,12 @@ import java.util.TreeMap;
  * defined, the guest may not import that namespace; every import from it must be a known intrinsic,
  * a function, of exactly the intrinsic's type ({@link IntrinsicImports}); a guest import from a
  * builtin's name must be a function the builtin exports with exactly the imported type. Builtins are
- * ordinary Wasm: they may define globals, tables, element segments and a start function; a memory of
- * their own would need its memidx renumbered into the guest's (multi-memory linking), which this
- * linker does not do yet, so it is rejected with an error saying so (host memory is reached through
- * the intrinsics). In raw mode (intrinsics exposed, no builtins) the guest itself is
+ * ordinary Wasm: they may define or import memories, globals, tables, element and data segments and a
+ * start function. Memories are linked as Wasm 3.0 multi-memory: imported memories first (the guest's,
+ * then the builtins'), then the guest's own memories, so the guest's memory 0 stays memory 0 (the
+ * fast one, whose base the compiled code keeps at hand), then each builtin's, with every memidx in
+ * the builtins' code and data segments renumbered; data segments likewise follow the guest's. Host
+ * memory is still reached through the intrinsics. In raw mode (intrinsics exposed, no builtins) the guest itself is
  * trusted and may import the intrinsics.
  *
  * <p>Stateless and thread-safe.
@@ -134,6 +136,8 @@ public final class ModuleLinker {
         int tableBase;
         int globalBase;
         int elemBase;
+        int memoryBase;
+        int dataBase;
         IndexMaps maps;
 
         Unit(String label, byte[] bytes, WasmModule m, boolean builtin, String name) {
@@ -165,11 +169,6 @@ public final class ModuleLinker {
             if (ns == null) {
                 throw new CompileException(b.label() + ": compile-time builtins need the unsafe intrinsics exposed"
                         + " (exposeUnsafeIntrinsics(\"unsafe-intrinsics\"), or --unsafe-intrinsics on the command line)");
-            }
-            if (u.m.memoryCount() > 0) {
-                throw new CompileException(b.label() + ": a builtin's own memory needs multi-memory linking (its"
-                        + " memory appended to the guest's memories and its memidx renumbered), which the builtin"
-                        + " linker does not do yet; reach host memory through the unsafe intrinsics");
             }
         }
         Unit guestUnit = units.get(0);
@@ -224,7 +223,10 @@ public final class ModuleLinker {
         int funcs = kept[ExternKind.FUNC.ordinal()];
         int tables = kept[ExternKind.TABLE.ordinal()];
         int globals = kept[ExternKind.GLOBAL.ordinal()];
+        int memories = kept[ExternKind.MEMORY.ordinal()];
         int elems = 0;
+        int datas = 0;
+        boolean dataCount = false;
         BitSet builtinFunctions = new BitSet();
         for (Unit u : units) {
             u.typeBase = types;
@@ -240,6 +242,11 @@ public final class ModuleLinker {
             globals += u.m.globals().size();
             u.elemBase = elems;
             elems += u.m.elements().size();
+            u.memoryBase = memories;
+            memories += u.m.memories().size();
+            u.dataBase = datas;
+            datas += u.m.data().size();
+            dataCount |= u.m.dataCount() >= 0;
         }
         int stubTypeBase = types;
         Map<Integer, Intrinsic> intrinsicFunctions = new TreeMap<>();
@@ -326,10 +333,12 @@ public final class ModuleLinker {
             out.section(4, sec);
         }
 
-        if (!guestUnit.m.memories().isEmpty()) {
-            sec = new WasmWriter().u32(guestUnit.m.memories().size());
-            for (MemoryType mt : guestUnit.m.memories()) {
-                sec.limits(mt.limits());
+        if (memories > kept[ExternKind.MEMORY.ordinal()]) {
+            sec = new WasmWriter().u32(memories - kept[ExternKind.MEMORY.ordinal()]);
+            for (Unit u : units) {
+                for (MemoryType mt : u.m.memories()) {
+                    sec.limits(mt.limits());
+                }
             }
             out.section(5, sec);
         }
@@ -376,8 +385,8 @@ public final class ModuleLinker {
             out.section(9, sec);
         }
 
-        if (guestUnit.m.dataCount() >= 0) {
-            out.section(12, new WasmWriter().u32(guestUnit.m.dataCount()));
+        if (dataCount) {
+            out.section(12, new WasmWriter().u32(datas));
         }
 
         sec = new WasmWriter().u32(funcs - kept[ExternKind.FUNC.ordinal()]);
@@ -408,16 +417,18 @@ public final class ModuleLinker {
         }
         out.section(10, sec);
 
-        if (!guestUnit.m.data().isEmpty()) {
-            sec = new WasmWriter().u32(guestUnit.m.data().size());
-            for (DataSegment d : guestUnit.m.data()) {
-                if (d.active()) {
-                    sec.byte_(2).u32(guestUnit.maps.memories()[d.memoryIndex()]);
-                    expr(guestUnit, d.offset(), sec);
-                } else {
-                    sec.byte_(1);
+        if (datas > 0) {
+            sec = new WasmWriter().u32(datas);
+            for (Unit u : units) {
+                for (DataSegment d : u.m.data()) {
+                    if (d.active()) {
+                        sec.byte_(2).u32(u.maps.memories()[d.memoryIndex()]);
+                        expr(u, d.offset(), sec);
+                    } else {
+                        sec.byte_(1);
+                    }
+                    sec.u32(d.dataLength()).bytes(u.bytes, d.dataStart(), d.dataEnd());
                 }
-                sec.u32(d.dataLength()).bytes(guestUnit.bytes, d.dataStart(), d.dataEnd());
             }
             out.section(11, sec);
         }
@@ -480,13 +491,17 @@ public final class ModuleLinker {
             funcs[i] = resolveFunc(u, i, stubs, 0);
         }
         int[] tables = kindMap(u, ExternKind.TABLE, m.tableCount(), m.importedTableCount(), u.tableBase);
-        int[] memories = kindMap(u, ExternKind.MEMORY, m.memoryCount(), m.importedMemoryCount(), m.importedMemoryCount());
+        int[] memories = kindMap(u, ExternKind.MEMORY, m.memoryCount(), m.importedMemoryCount(), u.memoryBase);
         int[] globals = kindMap(u, ExternKind.GLOBAL, m.globalCount(), m.importedGlobalCount(), u.globalBase);
         int[] elems = new int[m.elements().size()];
         for (int i = 0; i < elems.length; i++) {
             elems[i] = u.elemBase + i;
         }
-        return new IndexMaps(types, funcs, tables, memories, globals, elems, IndexMaps.iota(m.data().size()));
+        int[] datas = new int[m.data().size()];
+        for (int i = 0; i < datas.length; i++) {
+            datas[i] = u.dataBase + i;
+        }
+        return new IndexMaps(types, funcs, tables, memories, globals, elems, datas);
     }
 
     private static int[] kindMap(Unit u, ExternKind kind, int count, int imported, int definedBase) {

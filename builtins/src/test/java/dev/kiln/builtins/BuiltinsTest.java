@@ -573,10 +573,83 @@ class BuiltinsTest {
     }
 
     @Test
-    void aBuiltinMemoryNamesTheMissingFeature() {
-        CompileException e = assertThrows(CompileException.class, () -> builder()
-                .compileTimeBuiltin("mem", wat("(module (memory 1) (func (export \"f\")))"))
-                .compile(wat("(module (import \"mem\" \"f\" (func)))")));
-        assertTrue(e.getMessage().contains("builtin \"mem\": a builtin's own memory needs multi-memory"), e.getMessage());
+    void builtinsHaveMemoriesOfTheirOwn() {
+        // a builtin with its own memory and data segments (active and passive), using every memory
+        // instruction form with memidx 0 of its own, which the linker renumbers behind the guest's
+        String arena = """
+                (module
+                  (memory 1)
+                  (data (i32.const 16) "kiln")
+                  (data $tail "!?")
+                  (func (export "byte") (param i32) (result i32) (i32.load8_u offset=16 (local.get 0)))
+                  (func (export "put") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+                  (func (export "pages") (result i32) (memory.size))
+                  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+                  (func (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+                  (func (export "copy") (param i32 i32 i32) (memory.copy (local.get 0) (local.get 1) (local.get 2)))
+                  (func (export "tail") (param i32) (memory.init $tail (local.get 0) (i32.const 0) (i32.const 2))))
+                """;
+        Module m = builder().compileTimeBuiltin("arena", wat(arena)).compile(wat("""
+                (module
+                  (import "arena" "byte" (func $byte (param i32) (result i32)))
+                  (import "arena" "put" (func $put (param i32 i32)))
+                  (import "arena" "pages" (func $pages (result i32)))
+                  (import "arena" "grow" (func $grow (param i32) (result i32)))
+                  (import "arena" "fill" (func $fill (param i32 i32 i32)))
+                  (import "arena" "copy" (func $copy (param i32 i32 i32)))
+                  (import "arena" "tail" (func $tail (param i32)))
+                  (memory (export "memory") 2)
+                  (data (i32.const 16) "GUEST")
+                  (func (export "byte") (param i32) (result i32) (call $byte (local.get 0)))
+                  (func (export "own") (param i32) (result i32) (i32.load8_u offset=16 (local.get 0)))
+                  (func (export "put") (param i32 i32) (call $put (local.get 0) (local.get 1)))
+                  (func (export "pages") (result i32) (call $pages))
+                  (func (export "ownPages") (result i32) (memory.size))
+                  (func (export "grow") (param i32) (result i32) (call $grow (local.get 0)))
+                  (func (export "fill") (param i32 i32 i32) (call $fill (local.get 0) (local.get 1) (local.get 2)))
+                  (func (export "copy") (param i32 i32 i32) (call $copy (local.get 0) (local.get 1) (local.get 2)))
+                  (func (export "tail") (param i32) (call $tail (local.get 0))))
+                """));
+        try (Store store = new Store(ENGINE)) {
+            Instance in = Instance.create(store, m);
+            assertEquals('k', in.func("byte").call(Val.i32(0))[0].i32(), "the builtin's data, in its memory");
+            assertEquals('G', in.func("own").call(Val.i32(0))[0].i32(), "the guest's memory 0 is its own");
+            assertEquals(1, in.func("pages").call()[0].i32());
+            assertEquals(2, in.func("ownPages").call()[0].i32());
+            assertEquals(2L * 65536, in.memory("memory").byteSize(), "the guest exports its own memory");
+            in.func("put").call(Val.i32(20), Val.i32('X'));
+            assertEquals('X', in.func("byte").call(Val.i32(4))[0].i32());
+            assertEquals('G', in.func("own").call(Val.i32(0))[0].i32(), "stores go to the builtin's memory");
+            in.func("copy").call(Val.i32(100), Val.i32(16), Val.i32(5));
+            assertEquals('k', in.func("byte").call(Val.i32(84))[0].i32());
+            assertEquals('X', in.func("byte").call(Val.i32(88))[0].i32());
+            in.func("fill").call(Val.i32(200), Val.i32('z'), Val.i32(3));
+            assertEquals('z', in.func("byte").call(Val.i32(186))[0].i32());
+            in.func("tail").call(Val.i32(300));
+            assertEquals('?', in.func("byte").call(Val.i32(285))[0].i32(), "memory.init from the builtin's passive segment");
+            assertEquals(1, in.func("grow").call(Val.i32(1))[0].i32());
+            assertEquals(2, in.func("pages").call()[0].i32());
+            assertEquals(2, in.func("ownPages").call()[0].i32(), "growing the builtin's memory leaves the guest's");
+            Trap t = assertThrows(Trap.class, () -> in.func("byte").call(Val.i32(2 * 65536)));
+            assertTrue(t.getMessage().contains("out of bounds memory access"), t.getMessage());
+        }
+    }
+
+    @Test
+    void aGuestWithoutAMemoryLinksABuiltinThatHasOne() {
+        Module m = builder().compileTimeBuiltin("counter", wat("""
+                (module (memory 1)
+                  (func (export "bump") (result i32)
+                    (i32.store (i32.const 8) (i32.add (i32.load (i32.const 8)) (i32.const 1)))
+                    (i32.load (i32.const 8))))
+                """)).compile(wat("""
+                (module (import "counter" "bump" (func $bump (result i32)))
+                  (func (export "bump") (result i32) (call $bump)))
+                """));
+        try (Store store = new Store(ENGINE)) {
+            Instance in = Instance.create(store, m);
+            assertEquals(1, in.func("bump").call()[0].i32());
+            assertEquals(2, in.func("bump").call()[0].i32());
+        }
     }
 }

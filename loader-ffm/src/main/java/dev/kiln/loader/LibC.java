@@ -221,6 +221,60 @@ public final class LibC {
         }
     }
 
+    // ---- the calling thread's stack: pthread_self, pthread_getattr_np, pthread_attr_getstack ----
+    //
+    // These go through one unbound handle with syscall's descriptor and options (seven longs, variadic
+    // after the first): on LP64 Linux, x86-64 and AArch64 alike, integer and pointer arguments are passed
+    // in the same registers whether named or variadic, and a callee ignores the registers it does not
+    // read. So the thread-stack query costs a fresh JVM no downcall descriptor of its own.
+
+    private static final class threadStack {
+        static final MemorySegment SELF = findOrThrow("pthread_self");
+        static final MemorySegment GETATTR = findOrThrow("pthread_getattr_np");
+        static final MemorySegment GETSTACK = findOrThrow("pthread_attr_getstack");
+        static final MemorySegment DESTROY = findOrThrow("pthread_attr_destroy");
+        /** {@code (MemorySegment function, MemorySegment callState, long a0, ..., long a6) -> long}. */
+        static final MethodHandle CALL = LINKER.downcallHandle(syscall.DESC, Linker.Option.firstVariadicArg(1),
+                CAPTURE_ERRNO);
+        /** Bytes reserved for a {@code pthread_attr_t} (glibc: 56 on x86-64, 64 on AArch64). */
+        static final long ATTR_BYTES = 128;
+
+        static long call(MemorySegment function, MemorySegment state, long a0, long a1, long a2) {
+            try {
+                return (long) CALL.invokeExact(function, state, a0, a1, a2, 0L, 0L, 0L, 0L);
+            } catch (Throwable t) {
+                throw unexpected(t);
+            }
+        }
+    }
+
+    /**
+     * The calling thread's stack, from {@code pthread_getattr_np} and {@code pthread_attr_getstack}:
+     * {@code {lowest address, size in bytes}}; the stack grows down towards the lowest address, and
+     * for threads the JVM starts, the JVM's own guard zones lie at its low end. Returns {@code null}
+     * when the C library cannot tell (the functions return an error).
+     */
+    public static long[] currentThreadStack() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment attr = arena.allocate(threadStack.ATTR_BYTES, 16);
+            MemorySegment out = arena.allocate(16, 8);
+            long self = threadStack.call(threadStack.SELF, state, 0, 0, 0);
+            if ((int) threadStack.call(threadStack.GETATTR, state, self, attr.address(), 0) != 0) {
+                return null;
+            }
+            try {
+                if ((int) threadStack.call(threadStack.GETSTACK, state, attr.address(), out.address(),
+                        out.address() + 8) != 0) {
+                    return null;
+                }
+            } finally {
+                threadStack.call(threadStack.DESTROY, state, attr.address(), 0, 0);
+            }
+            return new long[] {out.get(ValueLayout.JAVA_LONG, 0), out.get(ValueLayout.JAVA_LONG, 8)};
+        }
+    }
+
     // ---- void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset) ----
 
     private static final class mmap {

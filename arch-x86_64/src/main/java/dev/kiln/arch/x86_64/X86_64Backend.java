@@ -114,12 +114,17 @@ public final class X86_64Backend implements Backend {
         a.push(Gpr.R11);
         a.mov(Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_LIMIT));
         a.push(Gpr.R11);
-        // The outermost entry sets the stack limit from the current stack pointer and the budget.
+        // The outermost entry sets the stack limit from the current stack pointer and the budget, but
+        // never below the floor (the thread's stack end plus its guard zones): max(sp - budget, floor),
+        // unsigned; sp - budget wrapping below 0 is caught by the same compare.
         Label haveLimit = a.newLabel();
         a.test(Size.S64, Gpr.R11, Gpr.R11);
         a.jcc(Cond.NE, haveLimit);
         a.mov(Size.S64, Gpr.R11, Gpr.RSP);
         a.alu(AluOp.SUB, Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_BUDGET));
+        a.cmov(Cond.B, Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_FLOOR));
+        a.alu(AluOp.CMP, Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_FLOOR));
+        a.cmov(Cond.B, Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_FLOOR));
         a.mov(Size.S64, Mem.of(store, VMStoreContext.STACK_LIMIT), Gpr.R11);
         a.bind(haveLimit);
         a.mov(Size.S64, Mem.of(store, VMStoreContext.ENTRY_FRAME), Gpr.RBP);
