@@ -157,13 +157,13 @@ final class CodeEmitter {
             }
         }
         savesVmctx = blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_INDIRECT));
+                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_INDIRECT || m.op == MOp.CALL_REF));
         // one more slot keeps r14 across calls into other instances and the host
         frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0);
         int bytes = frame.size();
         boolean makesCalls = blocks.stream().anyMatch(b -> b.insts.stream()
                 .anyMatch(m -> m.op == MOp.CALL || m.op == MOp.CALL_IMPORT || m.op == MOp.MEMORY_GROW
-                        || m.op == MOp.CALL_INDIRECT || m.op == MOp.LIBCALL));
+                        || m.op == MOp.CALL_INDIRECT || m.op == MOp.CALL_REF || m.op == MOp.LIBCALL));
         // at entry rsp = 8 mod 16; where the function calls, rsp must be 0 mod 16 after the pushes and the frame
         if (makesCalls && (8 + 8 * savedRegs.size() + bytes) % 16 != 0) {
             bytes += 8;
@@ -743,6 +743,16 @@ final class CodeEmitter {
                 a.mov(Size.S32, Gpr.RAX, Mem.of(VMCTX, layout.typeId((int) m.imm)));
                 a.alu(AluOp.CMP, Size.S32, Gpr.RAX, Mem.of(SCRATCH1, 24));
                 jccTrap(Cond.NE, TrapCode.INDIRECT_CALL_TYPE_MISMATCH);
+                a.mov(Size.S64, vmctxSaveSlot(), VMCTX);
+                a.mov(Size.S64, SCRATCH0, Mem.of(SCRATCH1, 16));
+                a.mov(Size.S64, VMCTX, Mem.of(SCRATCH1, 8));
+                a.call(Mem.of(SCRATCH1, 0));
+                repush(m);
+                a.mov(Size.S64, VMCTX, vmctxSaveSlot());
+            }
+            case CALL_REF -> {
+                // the function record {code, vmctx, host, typeid} at src, checked by the IR before
+                a.mov(Size.S64, SCRATCH1, reg(m.src));
                 a.mov(Size.S64, vmctxSaveSlot(), VMCTX);
                 a.mov(Size.S64, SCRATCH0, Mem.of(SCRATCH1, 16));
                 a.mov(Size.S64, VMCTX, Mem.of(SCRATCH1, 8));

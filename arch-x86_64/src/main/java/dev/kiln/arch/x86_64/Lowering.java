@@ -611,6 +611,13 @@ final class Lowering {
                 m.src = idx;
                 callWith(inst, env.type((int) inst.imm()), inst.args().size() - 1, m, idx);
             }
+            case CALL_REF -> {
+                int ref = use(inst.arg(inst.args().size() - 1));
+                MInst m = new MInst(MOp.CALL_REF);
+                m.imm = inst.imm();
+                m.src = ref;
+                callWith(inst, env.type((int) inst.imm()), inst.args().size() - 1, m, ref);
+            }
             case VMCTX_ADDR -> {
                 int dst = vreg(inst.result());
                 MInst m = new MInst(MOp.VMCTX_ADDR);

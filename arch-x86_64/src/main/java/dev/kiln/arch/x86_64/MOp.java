@@ -54,6 +54,8 @@ enum MOp {
      * checks the index, null and the type id, then calls the function record like an import.
      */
     CALL_INDIRECT,
+    /** Call through the function record in register src (non-null, type checked); imm = typeidx. */
+    CALL_REF,
     /** dst = VMContext + imm. */
     VMCTX_ADDR,
     /** dst = the address of entry src (zero-extended index) of the table whose definition pointer is at VMContext + imm; traps out of bounds. */

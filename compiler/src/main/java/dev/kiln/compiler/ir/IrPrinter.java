@@ -113,6 +113,10 @@ public final class IrPrinter {
                 sb.append(" type").append(inst.imm()).append(" table").append(inst.aux());
                 first = false;
             }
+            case CALL_REF -> {
+                sb.append(" type").append(inst.imm());
+                first = false;
+            }
             case TABLE_GET, TABLE_SET, TABLE_SIZE -> {
                 sb.append(" table").append(inst.imm());
                 first = false;

@@ -148,6 +148,11 @@ public enum Op {
      * type imm.
      */
     CALL_INDIRECT(Flags.EFFECT | Flags.TRAPS),
+    /**
+     * {@code r... = call_ref typeidx(args..., ref)}: calls the function whose function record is at
+     * {@code ref} (an i64 pointer, already checked non-null and of type imm); imm = typeidx.
+     */
+    CALL_REF(Flags.EFFECT),
     /** {@code v = table_get index}: entry {@code index} of table imm; traps out of bounds. */
     TABLE_GET(Flags.TRAPS),
     /** {@code table_set index, ref}: sets entry {@code index} of table imm; traps out of bounds. */

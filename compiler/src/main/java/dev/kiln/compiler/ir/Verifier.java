@@ -345,6 +345,11 @@ public final class Verifier {
                         throw fail(b, inst, "call_indirect's last operand is the i32 table index");
                     }
                 }
+                case CALL_REF -> {
+                    if (inst.args().isEmpty() || inst.arg(inst.args().size() - 1).type() != IrType.I64) {
+                        throw fail(b, inst, "call_ref's last operand is the i64 function reference");
+                    }
+                }
                 case TRAP, CALL, LIBCALL -> {
                 }
                 case EPOCH_CHECK -> expectArgs(b, inst, 0);
