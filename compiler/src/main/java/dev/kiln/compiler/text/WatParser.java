@@ -433,7 +433,7 @@ final class WatParser {
         expect(Token.Kind.LPAREN);
         Token kw = next();
         switch (kw.text()) {
-            case "type" -> {
+            case "type", "rec" -> {
                 // parsed in pass 1
                 p = fieldStart;
                 skipSexpr();
@@ -1177,7 +1177,7 @@ final class WatParser {
             expect(Token.Kind.RPAREN);
             mode = 0;
             offset = offsetExpr();
-        } else if (peek().kind() == Token.Kind.LPAREN) {
+        } else if (peek().kind() == Token.Kind.LPAREN && !atRefType(0)) {
             mode = 0;
             offset = offsetExpr();
         } else {
@@ -1228,6 +1228,17 @@ final class WatParser {
 
     /** Encodes an element segment (spec §5.5.12), choosing the compact form as wat2wasm does. */
     private byte[] encodeElem(int mode, long table, byte[] offset, ElemItems items) {
+        if (items.funcIdx != null && !items.refType.equals(RefType.FUNCREF)) {
+            // function indices of a typed table's inline elem: (ref.func x) expressions of its type
+            for (long f : items.funcIdx) {
+                ByteWriter e = new ByteWriter();
+                e.u8(0xD2);
+                e.u32(f);
+                e.u8(0x0B);
+                items.exprs.add(e.toByteArray());
+            }
+            items.funcIdx = null;
+        }
         List<Long> funcIdx = items.funcIdx;
         if (funcIdx == null && items.refType.equals(RefType.FUNCREF)) {
             List<Long> all = new ArrayList<>();
