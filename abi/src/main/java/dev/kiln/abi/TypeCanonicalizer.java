@@ -66,17 +66,38 @@ public final class TypeCanonicalizer {
         return out;
     }
 
-    /** The canonical id of one function type in a recursive group of its own (e.g. a host function's). */
-    public int canonicalize(FuncType type) {
-        return canonicalize(List.of(type), null)[0];
+    /**
+     * The canonical id of one function type in a recursive group of its own (e.g. a host function's)
+     * whose concrete heap types are already canonical ids of this canonicalizer (not typeidx).
+     *
+     * @throws IllegalArgumentException if a concrete heap type is not an id this canonicalizer gave
+     */
+    public int canonicalizeResolved(FuncType type) {
+        StringBuilder group = new StringBuilder("rec{func(");
+        describe(group, type.paramTypes(), -1, -1, null);
+        group.append(")->(");
+        describe(group, type.resultTypes(), -1, -1, null);
+        group.append(");}.0");
+        return ids.computeIfAbsent(group.toString(), k -> next.getAndIncrement());
     }
 
-    private static void describe(StringBuilder sb, List<ValueType> ts, int start, int end, int[] ids) {
+    /** Whether {@code id} is a canonical id this canonicalizer gave out. */
+    public boolean isId(int id) {
+        return id >= 0 && id < next.get();
+    }
+
+    /** Describes value types; {@code ids == null}: concrete heap types are canonical ids already. */
+    private void describe(StringBuilder sb, List<ValueType> ts, int start, int end, int[] ids) {
         for (ValueType v : ts) {
             if (v instanceof RefType r) {
                 sb.append(r.nullable() ? "(ref null " : "(ref ");
                 HeapType h = r.heapType();
-                if (h.isConcrete()) {
+                if (h.isConcrete() && ids == null) {
+                    if (!isId(h.typeIndex())) {
+                        throw new IllegalArgumentException("no function type has canonical id " + h.typeIndex());
+                    }
+                    sb.append("id.").append(h.typeIndex());
+                } else if (h.isConcrete()) {
                     int k = h.typeIndex();
                     if (k >= end) {
                         throw new IllegalArgumentException("unknown type " + k);

@@ -1240,7 +1240,8 @@ final class WatParser {
             items.funcIdx = null;
         }
         List<Long> funcIdx = items.funcIdx;
-        if (funcIdx == null && items.refType.equals(RefType.FUNCREF)) {
+        if (funcIdx == null && items.refType.equals(RefType.FUNCREF) && wasm2) {
+            // the compact funcidx form (as wat2wasm writes it); not in 3.0, where it has type (ref func)
             List<Long> all = new ArrayList<>();
             for (byte[] e : items.exprs) {
                 long f = refFuncIndex(e);

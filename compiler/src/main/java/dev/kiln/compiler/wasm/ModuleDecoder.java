@@ -444,7 +444,8 @@ public final class ModuleDecoder extends BinaryInput {
                 offset = constExpr();
             }
             boolean exprs = (f & 4) != 0;
-            RefType elemType = RefType.FUNCREF;
+            // the funcidx encodings have type (ref func) (3.0 §5.5.12: ref.func of each index is never null)
+            RefType elemType = exprs ? RefType.FUNCREF : new RefType(false, dev.kiln.abi.HeapType.FUNC);
             if (f != 0 && f != 4) {
                 if (exprs) {
                     elemType = refType();
