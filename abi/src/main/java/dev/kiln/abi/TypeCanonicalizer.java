@@ -67,6 +67,16 @@ public final class TypeCanonicalizer {
     }
 
     /**
+     * The canonical id of one function type in a recursive group of its own, as the only type of a
+     * module: a concrete heap type 0 refers to the type itself.
+     *
+     * @throws IllegalArgumentException if the type has a concrete heap type other than 0
+     */
+    public int canonicalize(FuncType type) {
+        return canonicalize(List.of(type), null)[0];
+    }
+
+    /**
      * The canonical id of one function type in a recursive group of its own (e.g. a host function's)
      * whose concrete heap types are already canonical ids of this canonicalizer (not typeidx).
      *

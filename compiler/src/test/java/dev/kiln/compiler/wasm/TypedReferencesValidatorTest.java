@@ -83,18 +83,18 @@ class TypedReferencesValidatorTest {
 
     @Test
     void nonDefaultableLocalsMustBeSetBeforeUse() {
-        valid("(module (func (local (ref func)) (local.set 0 (ref.func 0)) (drop (local.get 0))))");
+        valid("(module (func (local (ref func)) (local.set 0 (ref.func 0)) (drop (local.get 0))) (elem declare func 0))");
         valid("(module (func (param (ref func)) (drop (local.get 0))))");
         valid("(module (func (local (ref null func)) (drop (local.get 0))))");
         invalid("uninitialized local", "(module (func (local (ref func)) (drop (local.get 0))))");
         // initialised inside a block only: uninitialised again after it
         invalid("uninitialized local", """
-                (module (func (local (ref func))
+                (module (elem declare func 0) (func (local (ref func))
                   (block (local.set 0 (ref.func 0)) (drop (local.get 0)))
                   (drop (local.get 0))))
                 """);
         invalid("uninitialized local", """
-                (module (func (param i32) (local (ref func))
+                (module (elem declare func 0) (func (param i32) (local (ref func))
                   (if (local.get 0) (then (local.set 1 (ref.func 0))) (else (drop (local.get 1))))))
                 """);
     }
