@@ -725,12 +725,9 @@ public final class FunctionTranslator {
             case BR_ON_NULL -> brOnNull(r.index());
             case BR_ON_NON_NULL -> brOnNonNull(r.index());
             case CALL_REF -> callRef(r.index());
-            case RETURN_CALL_REF -> {
-                // a call followed by a return: correct results, but the frame is not reused
-                callRef(r.index());
-                cur.append(Op.RETURN, popN(type.results().size()), 0, null, null, List.of());
-                cur = null;
-            }
+            // validated; a real tail call needs the backends' RETURN_CALL_REF (a call and a return would
+            // exhaust the stack where the program relies on constant stack)
+            case RETURN_CALL_REF -> throw unsupported(op, offset);
             case CALL_INDIRECT -> {
                 FuncType ct = module.types().get(r.index());
                 Value index = pop();
