@@ -39,8 +39,11 @@ public final class Func implements Extern {
     private final HostFunction host;
     private final HostFunction.WithCaller hostWithCaller;
     private MemorySegment upcall; // guarded by this
+    /** The canonical id of the type ({@link RuntimeTypes}). */
+    private final int typeId;
 
-    Func(Instance instance, String name, FuncType type, int funcIndex, MemorySegment entry) {
+    Func(Instance instance, String name, FuncType type, int funcIndex, MemorySegment entry, int typeId) {
+        this.typeId = typeId;
         this.store = instance.store();
         this.name = name;
         this.type = type;
@@ -54,6 +57,7 @@ public final class Func implements Extern {
     }
 
     private Func(Store store, FuncType type, HostFunction host, HostFunction.WithCaller hostWithCaller) {
+        this.typeId = RuntimeTypes.CANON.canonicalizeResolved(type);
         this.store = store;
         this.name = "host function";
         this.type = type;
@@ -98,9 +102,22 @@ public final class Func implements Extern {
         return new Func(store, type, null, java.util.Objects.requireNonNull(fn));
     }
 
-    /** The function's type. */
+    /**
+     * The function's type. Its {@link FuncType#params()} and {@link FuncType#results()} are the
+     * machine-level types (what {@link #call} takes and returns as {@link Val}s); its
+     * {@link FuncType#paramTypes()} and {@link FuncType#resultTypes()} the precise ones, where a
+     * concrete reference type such as {@code (ref $t)} is in canonical form: its
+     * {@link dev.kiln.abi.HeapType#typeIndex()} is the process-wide canonical id of {@code $t}, equal
+     * for equivalent types of any module (spec 3.0 §3.2.1 type equivalence), which a host may use in
+     * the types of its own functions ({@link #wrap}).
+     */
     public FuncType type() {
         return type;
+    }
+
+    /** The canonical id of this function's type: equal exactly for equivalent function types. */
+    int typeId() {
+        return typeId;
     }
 
     /** The export name, or "host function". */

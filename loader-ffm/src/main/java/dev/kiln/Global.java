@@ -21,9 +21,15 @@ public final class Global implements Extern {
     private final long offset;
     private final ValType type;
     private final boolean mutable;
+    private final dev.kiln.abi.ValueType valueType;
 
     Global(Store store, MemorySegment vmctx, long offset, ValType type, boolean mutable) {
+        this(store, vmctx, offset, type, mutable, dev.kiln.abi.ValueType.of(type));
+    }
+
+    Global(Store store, MemorySegment vmctx, long offset, ValType type, boolean mutable, dev.kiln.abi.ValueType valueType) {
         // vmctx: the segment holding the value (an instance's VMContext)
+        this.valueType = valueType;
         this.store = store;
         this.vmctx = vmctx;
         this.offset = offset;
@@ -54,9 +60,18 @@ public final class Global implements Extern {
         return vmctx.address() + offset;
     }
 
-    /** The value type. */
+    /** The value type (machine level: {@code funcref} or {@code externref} for every reference type). */
     public ValType type() {
         return type;
+    }
+
+    /**
+     * The precise value type (Wasm 3.0, e.g. {@code (ref $t)}), whose machine type is {@link #type()};
+     * a concrete heap type is in canonical form (see {@link Func#type()}). A host-created global has
+     * the precise form of its {@link ValType}.
+     */
+    public dev.kiln.abi.ValueType valueType() {
+        return valueType;
     }
 
     /** Whether {@link #set} is allowed. */

@@ -50,17 +50,14 @@ public final class Instance {
     private static final MemorySegment MPROTECT = java.lang.foreign.Linker.nativeLinker().defaultLookup()
             .find("mprotect").orElseThrow(() -> new IllegalStateException("libc has no mprotect"));
 
-    /** Canonical function type ids, shared by every module of the process (call_indirect compares them). */
-    private static final Map<FuncType, Integer> TYPE_IDS = new ConcurrentHashMap<>();
-
     /** Live instances by VMContext address, for the libcalls. */
     private static final Map<Long, Instance> BY_VMCTX = new ConcurrentHashMap<>();
 
-    private static final java.util.concurrent.atomic.AtomicInteger NEXT_TYPE_ID = new java.util.concurrent.atomic.AtomicInteger(1);
-
-    private static int typeId(FuncType t) {
-        return TYPE_IDS.computeIfAbsent(t, k -> NEXT_TYPE_ID.getAndIncrement());
-    }
+    /**
+     * The canonical id of each of the module's types ({@link RuntimeTypes}); call_indirect compares
+     * the id plus one (0 is never a type) with the callee record's.
+     */
+    private final int[] canon;
 
     private Instance(Store store, Module module, Extern[] imports) {
         this.store = store;
@@ -84,8 +81,9 @@ public final class Instance {
                 vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(id), Libcalls.stub(id).address());
             }
         }
+        this.canon = RuntimeTypes.canonicalIds(meta);
         for (int t = 0; t < meta.types().size(); t++) {
-            vmctx.set(ValueLayout.JAVA_INT, layout.typeId(t), typeId(meta.types().get(t)));
+            vmctx.set(ValueLayout.JAVA_INT, layout.typeId(t), canon[t] + 1);
         }
 
         // imports (spec §4.5.4 steps 1-4: match each import against the value provided)
@@ -104,6 +102,7 @@ public final class Instance {
                 case 1 -> {
                     boolean t64 = (imp.a() & ArtifactMetadata.ImportInfo.TABLE64) != 0;
                     if (!(imports[i] instanceof Table t) || t.elementType().code() != (imp.a() & 0xFF)
+                            || !t.refType().equals(RuntimeTypes.resolve(meta.typeInfo().importTypes().get(i), canon))
                             || t.is64() != t64
                             || !limitsMatch(t.size(), t.hasMax() ? t.maxSize() : -1, imp.b(), imp.c())) {
                         throw new LinkException("incompatible import type for " + what + ": a table " + imp.b() + ".."
@@ -127,9 +126,11 @@ public final class Instance {
                     continue;
                 }
                 case 3 -> {
-                    if (!(imports[i] instanceof Global g) || g.type().code() != imp.a() || g.isMutable() != (imp.b() != 0)) {
+                    dev.kiln.abi.ValueType wantType = RuntimeTypes.resolve(meta.typeInfo().importTypes().get(i), canon);
+                    if (!(imports[i] instanceof Global g) || g.type().code() != imp.a() || g.isMutable() != (imp.b() != 0)
+                            || !(g.isMutable() ? g.valueType().equals(wantType) : RuntimeTypes.matches(g.valueType(), wantType))) {
                         throw new LinkException("incompatible import type for " + what + ": a "
-                                + (imp.b() != 0 ? "mutable " : "") + ValType.fromCode((int) imp.a()) + " global is required");
+                                + (imp.b() != 0 ? "mutable " : "") + wantType + " global is required");
                     }
                     checkStore(g.store(), what);
                     vmctx.set(ValueLayout.JAVA_LONG, layout.globalImport(globalList.size()), g.address());
@@ -142,8 +143,8 @@ public final class Instance {
             if (!(imports[i] instanceof Func f)) {
                 throw new LinkException("incompatible import type for " + what + ": a function is required");
             }
-            FuncType want = meta.types().get((int) imp.a());
-            if (!f.type().equals(want)) {
+            FuncType want = RuntimeTypes.resolve(meta.types().get((int) imp.a()), canon);
+            if (f.typeId() != canon[(int) imp.a()]) {
                 throw new LinkException("incompatible import type for " + what + ": expected " + want + ", got " + f.type());
             }
             if (f.store() != store) {
@@ -151,7 +152,7 @@ public final class Instance {
             }
             int rec = layout.functionRecord(funcImport);
             if (f.isHost()) {
-                writeRecord(rec, module.code().textAddress() + imp.c(), vmctx.address(), f.upcall().address(), want);
+                writeRecord(rec, module.code().textAddress() + imp.c(), vmctx.address(), f.upcall().address(), f.typeId());
             } else {
                 MemorySegment.copy(f.instance().vmctx, f.instance().recordOffset(f.funcIndex()), vmctx, rec,
                         VMContextLayout.FUNCTION_RECORD_SIZE);
@@ -162,7 +163,7 @@ public final class Instance {
         for (int k = 0; k < meta.functions().size(); k++) {
             int f = meta.importedFunctions() + k;
             writeRecord(layout.functionRecord(f), module.code().textAddress() + meta.functions().get(k).textOffset(),
-                    vmctx.address(), 0, meta.types().get(meta.functions().get(k).typeIndex()));
+                    vmctx.address(), 0, canon[meta.functions().get(k).typeIndex()]);
         }
         BY_VMCTX.put(vmctx.address(), this);
         store.registered(vmctx.address());
@@ -176,7 +177,8 @@ public final class Instance {
                         + Long.toUnsignedString(ti.min()) + " entries exceeds Kiln's limit of " + Table.MAX_ENTRIES);
             }
             long tmax = ti.max() < 0 || ti.max() > Table.MAX_ENTRIES ? -1 : ti.max();
-            Table table = new Table(store, ti.elemType(), ti.min(), tmax).as64(ti.table64());
+            Table table = new Table(store, ti.elemType(), ti.min(), tmax).as64(ti.table64())
+                    .withRefType((dev.kiln.abi.RefType) RuntimeTypes.resolve(meta.typeInfo().tableTypes().get(t), canon));
             vmctx.set(ValueLayout.JAVA_LONG, layout.table(importedTables + t), table.definition().address());
             tableList.add(table);
         }
@@ -269,7 +271,8 @@ public final class Instance {
         for (ArtifactMetadata.ExportInfo e : meta.exports()) {
             switch (e.kind()) {
                 case ArtifactMetadata.ExportInfo.FUNC -> funcs.put(e.name(), new Func(this, e.name(),
-                        meta.functionType(e.index()), e.index(), module.entryPoint(e.trampolineOffset())));
+                        RuntimeTypes.resolve(meta.functionType(e.index()), canon), e.index(),
+                        module.entryPoint(e.trampolineOffset()), canon[functionTypeIndex(meta, e.index())]));
                 case 1 -> tableExports.put(e.name(), tables[e.index()]);
                 case 2 -> memoryExports.put(e.name(), memories[e.index()]);
                 case 3 -> {
@@ -278,7 +281,8 @@ public final class Instance {
                     } else {
                         int d = e.index() - importedGlobals.length;
                         ArtifactMetadata.GlobalInfo g = meta.globals().get(d);
-                        globalExports.put(e.name(), new Global(store, vmctx, layout.global(d), g.type(), g.mutable()));
+                        globalExports.put(e.name(), new Global(store, vmctx, layout.global(d), g.type(), g.mutable(),
+                                RuntimeTypes.resolve(meta.typeInfo().globalTypes().get(d), canon)));
                     }
                 }
                 default -> throw new IllegalStateException("export kind " + e.kind());
@@ -288,7 +292,7 @@ public final class Instance {
         // are complete by now, so host functions it calls can use their Caller.
         if (meta.startFunction() >= 0) {
             new Func(this, "start", meta.functionType(meta.startFunction()), meta.startFunction(),
-                    module.entryPoint(meta.startTrampoline())).call();
+                    module.entryPoint(meta.startTrampoline()), canon[functionTypeIndex(meta, meta.startFunction())]).call();
         }
     }
 
@@ -352,11 +356,26 @@ public final class Instance {
         return requiredMax < 0 || (max >= 0 && max <= requiredMax);
     }
 
-    private void writeRecord(int offset, long code, long callee, long upcall, FuncType type) {
+    /** Writes a function record {code, vmctx, upcall, type id}; {@code typeId} is a canonical id. */
+    private void writeRecord(int offset, long code, long callee, long upcall, int typeId) {
         vmctx.set(ValueLayout.JAVA_LONG, offset + VMContextLayout.FUNCTION_RECORD_CODE, code);
         vmctx.set(ValueLayout.JAVA_LONG, offset + VMContextLayout.FUNCTION_RECORD_VMCTX, callee);
         vmctx.set(ValueLayout.JAVA_LONG, offset + VMContextLayout.FUNCTION_RECORD_UPCALL, upcall);
-        vmctx.set(ValueLayout.JAVA_INT, offset + VMContextLayout.FUNCTION_RECORD_TYPE_ID, typeId(type));
+        vmctx.set(ValueLayout.JAVA_INT, offset + VMContextLayout.FUNCTION_RECORD_TYPE_ID, typeId + 1);
+    }
+
+    /** The typeidx of function {@code f} (imported or defined). */
+    private static int functionTypeIndex(ArtifactMetadata meta, int f) {
+        if (f >= meta.importedFunctions()) {
+            return meta.functions().get(f - meta.importedFunctions()).typeIndex();
+        }
+        int k = 0;
+        for (ArtifactMetadata.ImportInfo imp : meta.imports()) {
+            if (imp.kind() == 0 && k++ == f) {
+                return (int) imp.a();
+            }
+        }
+        throw new IllegalStateException("no function " + f);
     }
 
     int recordOffset(int funcIndex) {

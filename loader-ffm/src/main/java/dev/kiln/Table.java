@@ -31,6 +31,7 @@ public final class Table implements Extern {
     private final long max;
     private final boolean hasMax;
     private boolean table64;
+    private dev.kiln.abi.RefType refType;
     private MemorySegment entries;
 
     /**
@@ -64,6 +65,7 @@ public final class Table implements Extern {
     Table(Store store, ValType elemType, long min, long max) {
         this.store = store;
         this.elemType = elemType;
+        this.refType = (dev.kiln.abi.RefType) dev.kiln.abi.ValueType.of(elemType);
         this.hasMax = max >= 0;
         this.max = max < 0 ? MAX_ENTRIES : max;
         this.def = store.allocate(VMTableDefinition.BYTES, 8);
@@ -100,6 +102,21 @@ public final class Table implements Extern {
     /** The element type: {@code funcref} or {@code externref}. */
     public ValType elementType() {
         return elemType;
+    }
+
+    /**
+     * The precise element type (Wasm 3.0, e.g. {@code (ref null $t)}), whose machine type is
+     * {@link #elementType()}; a concrete heap type is in canonical form (see {@link Func#type()}).
+     * A host-created table has {@code funcref} or {@code externref}.
+     */
+    public dev.kiln.abi.RefType refType() {
+        return refType;
+    }
+
+    /** Gives a table defined by a module its precise element type (canonical form). */
+    Table withRefType(dev.kiln.abi.RefType type) {
+        this.refType = type;
+        return this;
     }
 
     /** The current size in entries. */
@@ -150,12 +167,11 @@ public final class Table implements Extern {
      * Sets entry {@code index} to {@code value}.
      *
      * @throws Trap                     if {@code index} is out of bounds
-     * @throws IllegalArgumentException if {@code value} is not of the element type
+     * @throws IllegalArgumentException if {@code value} is not of the element type, or is null and the
+     *                                  table's {@link #refType()} is not nullable
      */
     public void set(long index, Val value) {
-        if (value.type() != elemType) {
-            throw new IllegalArgumentException("table holds " + elemType + ", value is " + value.type());
-        }
+        checkValue(value);
         if (index < 0 || index >= size()) {
             throw new Trap(TrapCode.TABLE_OUT_OF_BOUNDS);
         }
@@ -169,9 +185,22 @@ public final class Table implements Extern {
      *         would be exceeded
      * @throws ResourceLimitException if the store's limit would be exceeded and its limits say
      *                                {@link StoreLimits#trapOnGrowFailure()}
+     * @throws IllegalArgumentException if {@code init} is not of the element type, or is null and the
+     *                                  table's {@link #refType()} is not nullable
      */
     public long grow(long delta, Val init) {
+        checkValue(init);
         return growRaw(delta, store.toBits(init));
+    }
+
+    /** @throws IllegalArgumentException if the table cannot hold {@code value} (wrong type, or null in a non-nullable table) */
+    private void checkValue(Val value) {
+        if (value.type() != elemType) {
+            throw new IllegalArgumentException("table holds " + elemType + ", value is " + value.type());
+        }
+        if (!refType.nullable() && value.isNull()) {
+            throw new IllegalArgumentException("table of " + refType + " cannot hold null");
+        }
     }
 
     long growRaw(long delta, long initBits) {

@@ -48,6 +48,7 @@ import java.util.List;
  * @param constExprs        the constant expressions that are more than one instruction (Wasm 3.0
  *                          extended constant expressions that read globals), as {@link ConstExprs}
  *                          programs; {@link GlobalInfo#INIT_EXPR} initializers and offsets index this list
+ * @param typeInfo          the precise types of Wasm 3.0 typed references ({@link TypeInfo})
  */
 public record ArtifactMetadata(
         Target target,
@@ -69,13 +70,15 @@ public record ArtifactMetadata(
         int vmctxSize,
         int unwindStubOffset,
         List<TrapSiteInfo> trapSites,
-        List<long[]> constExprs) {
+        List<long[]> constExprs,
+        TypeInfo typeInfo) {
 
     /**
      * Version of this encoding; a loader rejects any other. 4: delta-encoded trap table, memories and
-     * tables with their address type, constant-expression programs.
+     * tables with their address type, constant-expression programs. 5: precise value types of typed
+     * references in function types, recursive type groups, precise table, global and import types.
      */
-    public static final int FORMAT_VERSION = 4;
+    public static final int FORMAT_VERSION = 5;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
     /** Bit of the encoded option word: IR verified. */
@@ -105,6 +108,69 @@ public record ArtifactMetadata(
             exprs.add(e.clone());
         }
         constExprs = List.copyOf(exprs);
+        if (typeInfo == null) {
+            typeInfo = TypeInfo.erased(types.size(), imports, tables, globals);
+        }
+        if (typeInfo.recGroupStarts().length != types.size() || typeInfo.importTypes().size() != imports.size()
+                || typeInfo.tableTypes().size() != tables.size() || typeInfo.globalTypes().size() != globals.size()) {
+            throw new IllegalArgumentException("type info does not match the module's types, imports, tables and globals");
+        }
+    }
+
+    /** Metadata whose tables, globals and imports have only {@code funcref}/{@code externref} reference types. */
+    public ArtifactMetadata(Target target, long cpuFeatures, CompileOptions options, byte[] inputHash, List<FuncType> types,
+            List<ImportInfo> imports, int importedFunctions, List<FunctionInfo> functions, List<ExportInfo> exports,
+            List<TableInfo> tables, List<ElementInfo> elements, List<MemoryInfo> memories, List<GlobalInfo> globals,
+            List<DataInfo> data, int startFunction, int startTrampoline, int vmctxSize, int unwindStubOffset,
+            List<TrapSiteInfo> trapSites, List<long[]> constExprs) {
+        this(target, cpuFeatures, options, inputHash, types, imports, importedFunctions, functions, exports, tables, elements,
+                memories, globals, data, startFunction, startTrampoline, vmctxSize, unwindStubOffset, trapSites, constExprs,
+                null);
+    }
+
+    /**
+     * The precise types of Wasm 3.0 typed references that the machine-level fields leave out, for link-time
+     * type checks and the public API. Concrete heap types index {@link #types()}.
+     *
+     * @param recGroupStarts for each typeidx, the typeidx that starts its recursive type group
+     * @param importTypes    per import: the precise element type of a table or value type of a global;
+     *                       {@code null} for functions and memories
+     * @param tableTypes     per defined table: the precise element type
+     * @param globalTypes    per defined global: the precise value type
+     */
+    public record TypeInfo(int[] recGroupStarts, List<ValueType> importTypes, List<RefType> tableTypes,
+                           List<ValueType> globalTypes) {
+        public TypeInfo {
+            recGroupStarts = recGroupStarts.clone();
+            importTypes = java.util.Collections.unmodifiableList(new ArrayList<>(importTypes));
+            tableTypes = List.copyOf(tableTypes);
+            globalTypes = List.copyOf(globalTypes);
+        }
+
+        /** The precise types implied by the machine-level ones: singleton groups, funcref and externref. */
+        static TypeInfo erased(int types, List<ImportInfo> imports, List<TableInfo> tables, List<GlobalInfo> globals) {
+            int[] starts = new int[types];
+            for (int i = 0; i < types; i++) {
+                starts[i] = i;
+            }
+            List<ValueType> imp = new ArrayList<>();
+            for (ImportInfo i : imports) {
+                imp.add(switch (i.kind()) {
+                    case 1 -> ValueType.of(ValType.fromCode((int) (i.a() & 0xFF)));
+                    case 3 -> ValueType.of(ValType.fromCode((int) i.a()));
+                    default -> null;
+                });
+            }
+            List<RefType> tab = new ArrayList<>();
+            for (TableInfo t : tables) {
+                tab.add((RefType) ValueType.of(t.elemType()));
+            }
+            List<ValueType> glob = new ArrayList<>();
+            for (GlobalInfo g : globals) {
+                glob.add(ValueType.of(g.type()));
+            }
+            return new TypeInfo(starts, imp, tab, glob);
+        }
     }
 
     /** Metadata without multi-instruction constant expressions. */
@@ -409,14 +475,16 @@ public record ArtifactMetadata(
             out.u64(options.cpuFeatures());
             out.bytes(inputHash);
             out.u32(types.size());
-            for (FuncType t : types) {
-                out.u32(t.params().size());
-                for (ValType v : t.params()) {
-                    out.u32(v.code());
+            for (int i = 0; i < types.size(); i++) {
+                FuncType t = types.get(i);
+                out.u32(typeInfo.recGroupStarts()[i]);
+                out.u32(t.paramTypes().size());
+                for (ValueType v : t.paramTypes()) {
+                    out.valueType(v);
                 }
-                out.u32(t.results().size());
-                for (ValType v : t.results()) {
-                    out.u32(v.code());
+                out.u32(t.resultTypes().size());
+                for (ValueType v : t.resultTypes()) {
+                    out.valueType(v);
                 }
             }
             out.u32(imports.size());
@@ -497,6 +565,15 @@ public record ArtifactMetadata(
                     out.u64(v);
                 }
             }
+            for (ValueType v : typeInfo.importTypes()) {
+                out.valueType(v);
+            }
+            for (RefType r : typeInfo.tableTypes()) {
+                out.valueType(r);
+            }
+            for (ValueType v : typeInfo.globalTypes()) {
+                out.valueType(v);
+            }
             // The trap table last, the largest part of big modules' metadata: per site the distance from
             // the previous site's offset and the trap code, both unsigned LEB128 (usually 2 bytes, not 8).
             out.u32(trapSites.size());
@@ -519,6 +596,18 @@ public record ArtifactMetadata(
     private record Out(DataOutputStream out) {
         void raw(byte[] b) throws IOException {
             out.write(b);
+        }
+
+        /** A precise value type: its code, and for {@code 0x63}/{@code 0x64} a heap type word; 0 for none. */
+        void valueType(ValueType v) throws IOException {
+            if (v == null) {
+                u32(0);
+            } else if (v instanceof RefType r) {
+                u32(r.nullable() ? 0x63 : 0x64);
+                u32(r.heapType().isConcrete() ? r.heapType().typeIndex() : 0x8000_0000 | r.heapType().kind().code());
+            } else {
+                u32(((ValType) v).code());
+            }
         }
 
         void u32(int v) throws IOException {
@@ -583,10 +672,16 @@ public record ArtifactMetadata(
             int parallelism = count(in, source, Integer.MAX_VALUE);
             long allowedFeatures = in.getLong();
             byte[] hash = bytes(in, source);
-            int nTypes = count(in, source, 4);
+            int nTypes = count(in, source, 12);
             List<FuncType> types = new ArrayList<>(nTypes);
+            int[] groupStarts = new int[nTypes];
             for (int i = 0; i < nTypes; i++) {
-                types.add(new FuncType(valTypes(in, source), valTypes(in, source)));
+                int pos = in.position();
+                groupStarts[i] = in.getInt();
+                if (groupStarts[i] < 0 || groupStarts[i] > i) {
+                    throw new ArtifactFormatException(source, pos, "type " + i + " has a bad recursive group start");
+                }
+                types.add(FuncType.ofPrecise(valueTypes(in, source, nTypes), valueTypes(in, source, nTypes)));
             }
             int nImports = count(in, source, 36);
             List<ImportInfo> imports = new ArrayList<>(nImports);
@@ -667,6 +762,27 @@ public record ArtifactMetadata(
                 }
                 exprs.add(e);
             }
+            List<ValueType> importTypes = new ArrayList<>();
+            for (int i = 0; i < nImports; i++) {
+                importTypes.add(valueType(in, source, nTypes, true));
+            }
+            List<RefType> tableTypes = new ArrayList<>();
+            for (int i = 0; i < tables.size(); i++) {
+                int pos = in.position();
+                if (!(valueType(in, source, nTypes, false) instanceof RefType r) || r.machineType() != tables.get(i).elemType()) {
+                    throw new ArtifactFormatException(source, pos, "table " + i + " has a bad element type");
+                }
+                tableTypes.add(r);
+            }
+            List<ValueType> globalTypes = new ArrayList<>();
+            for (int i = 0; i < globals.size(); i++) {
+                int pos = in.position();
+                ValueType v = valueType(in, source, nTypes, false);
+                if (v.machineType() != globals.get(i).type()) {
+                    throw new ArtifactFormatException(source, pos, "global " + i + " has a bad value type");
+                }
+                globalTypes.add(v);
+            }
             int nTraps = count(in, source, 2);
             List<TrapSiteInfo> traps = new ArrayList<>(nTraps);
             long offset = 0;
@@ -686,7 +802,7 @@ public record ArtifactMetadata(
                     (optionBits & OPTION_NO_SPECTRE_GUARD) == 0, (optionBits & OPTION_EPOCH) != 0,
                     (optionBits & OPTION_FUEL) != 0), hash,
                     types, imports, imported, funcs, exports, tables, elements, memories, globals, data, startFunction, startTrampoline, vmctxSize,
-                    unwind, traps, exprs);
+                    unwind, traps, exprs, new TypeInfo(groupStarts, importTypes, tableTypes, globalTypes));
             if (meta.layout().size() != vmctxSize) {
                 throw new ArtifactFormatException(source, -1, "VMContext size " + vmctxSize
                         + " does not match the module's shape (" + meta.layout().size() + ")");
@@ -754,17 +870,34 @@ public record ArtifactMetadata(
         return t;
     }
 
-    private static List<ValType> valTypes(ByteBuffer in, String source) {
+    private static List<ValueType> valueTypes(ByteBuffer in, String source, int nTypes) {
         int n = count(in, source, 4);
-        List<ValType> out = new ArrayList<>(n);
+        List<ValueType> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            int pos = in.position();
-            ValType t = ValType.fromCode(in.getInt());
-            if (t == null) {
-                throw new ArtifactFormatException(source, pos, "unknown value type");
-            }
-            out.add(t);
+            out.add(valueType(in, source, nTypes, false));
         }
         return out;
     }
+
+    private static ValueType valueType(ByteBuffer in, String source, int nTypes, boolean optional) {
+        int pos = in.position();
+        int code = in.getInt();
+        if (code == 0 && optional) {
+            return null;
+        }
+        if (code == 0x63 || code == 0x64) {
+            int h = in.getInt();
+            HeapType heap = h >= 0 && h < nTypes ? HeapType.concrete(h) : h < 0 ? HeapType.fromCode(h & 0xFF) : null;
+            if (heap == null || (h < 0 && (h & 0x7FFF_FF00) != 0)) {
+                throw new ArtifactFormatException(source, pos, "unknown heap type " + h);
+            }
+            return new RefType(code == 0x63, heap);
+        }
+        ValType t = ValType.fromCode(code);
+        if (t == null) {
+            throw new ArtifactFormatException(source, pos, "unknown value type");
+        }
+        return t.normalized();
+    }
+
 }

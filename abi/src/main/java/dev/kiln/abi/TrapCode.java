@@ -39,7 +39,9 @@ public enum TrapCode {
      */
     INTERRUPT(13, "interrupt"),
     /** The store's fuel ran out ({@link CompileOptions#consumeFuel()}). Wasmtime's wording. */
-    OUT_OF_FUEL(14, "all fuel consumed");
+    OUT_OF_FUEL(14, "all fuel consumed"),
+    /** {@code call_ref} or {@code return_call_ref} on a null function reference (typed function references). */
+    NULL_FUNCTION_REFERENCE(15, "null function reference");
 
     private final int code;
     private final String message;

@@ -1,11 +1,18 @@
 package dev.kiln.abi;
 
 /**
- * A WebAssembly value type (spec §2.3.4 "Value Types"; binary encoding §5.3.4).
+ * A machine-level WebAssembly value type (spec §2.3.4 "Value Types"; binary encoding §5.3.4): the
+ * number and vector types, and one constant per reference hierarchy. Code generation, the calling
+ * convention and the artifact need no more than this: every reference is a pointer.
+ *
+ * <p>Wasm 3.0's typed references ({@code (ref $t)}, {@code (ref null func)}, ...) are {@link RefType}s;
+ * {@link ValueType} is the precise type, of which the number and vector constants here are members and
+ * {@link #FUNCREF}/{@link #EXTERNREF} stand for {@link RefType#FUNCREF}/{@link RefType#EXTERNREF}.
+ * {@link RefType#machineType()} maps every reference type back to one of these two.
  *
  * <p>{@link #code()} is the type's byte in the binary format. Immutable and thread-safe.
  */
-public enum ValType {
+public enum ValType implements ValueType {
     /** 32-bit integer, binary {@code 0x7F}. */
     I32(0x7F, 4),
     /** 64-bit integer, binary {@code 0x7E}. */
@@ -37,6 +44,12 @@ public enum ValType {
     /** Size in bytes of a value of this type when stored in native memory (references: 8, a pointer). */
     public int byteSize() {
         return byteSize;
+    }
+
+    /** This type itself. */
+    @Override
+    public ValType machineType() {
+        return this;
     }
 
     /** Whether this is {@code i32} or {@code i64}. */

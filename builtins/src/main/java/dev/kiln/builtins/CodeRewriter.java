@@ -30,8 +30,19 @@ final class CodeRewriter {
         while (r.hasNext()) {
             Opcode op = r.next();
             switch (op.immediate()) {
+                case TYPEIDX -> opcode(op, out).u32(maps.types()[r.index()]);
+                case REF_NULL -> {
+                    if (r.heapType().isConcrete()) {
+                        opcode(op, out).s64(maps.types()[r.heapType().typeIndex()]);
+                    } else {
+                        copy(bytes, r, out);
+                    }
+                }
                 case BLOCKTYPE -> {
-                    if (r.blockType() >= 0) {
+                    if (r.blockRefType() != null && r.blockRefType().heapType().isConcrete()) {
+                        opcode(op, out).byte_(r.blockRefType().nullable() ? 0x63 : 0x64)
+                                .s64(maps.types()[r.blockRefType().heapType().typeIndex()]);
+                    } else if (r.blockType() >= 0) {
                         opcode(op, out).s64(maps.types()[r.blockType()]);
                     } else {
                         copy(bytes, r, out);

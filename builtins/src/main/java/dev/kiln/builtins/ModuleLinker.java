@@ -182,6 +182,11 @@ public final class ModuleLinker {
                 throw new CompileException(u.label + ": 64-bit memories or tables and table initializer expressions"
                         + " (Wasm 3.0) are not supported with compile-time builtins yet");
             }
+            if (usesTypedReferences(u.m)) {
+                throw new CompileException(u.label + ": typed function references (Wasm 3.0: (ref $t), rec groups,"
+                        + " non-nullable or typed tables, globals and locals) are not supported with compile-time"
+                        + " builtins yet");
+            }
         }
 
         // ---- resolve imports ----
@@ -618,5 +623,26 @@ public final class ModuleLinker {
             }
         }
         return null;
+    }
+
+    /** Whether a module's types, tables, globals or locals use reference types beyond funcref and externref. */
+    private static boolean usesTypedReferences(WasmModule m) {
+        int[] starts = m.recGroupStarts();
+        for (int t = 0; t < starts.length; t++) {
+            if (starts[t] != t || m.types().get(t).hasTypedReferences()) {
+                return true;
+            }
+        }
+        java.util.function.Predicate<dev.kiln.abi.ValueType> typed =
+                v -> v.isRef() && !v.equals(dev.kiln.abi.RefType.FUNCREF) && !v.equals(dev.kiln.abi.RefType.EXTERNREF);
+        for (Import i : m.imports()) {
+            if (i.desc() instanceof TableType tt && typed.test(tt.refType())
+                    || i.desc() instanceof dev.kiln.compiler.wasm.GlobalType g && typed.test(g.valueType())) {
+                return true;
+            }
+        }
+        return m.tables().stream().anyMatch(t -> typed.test(t.refType()))
+                || m.globals().stream().anyMatch(g -> typed.test(g.type().valueType()))
+                || m.code().stream().anyMatch(b -> b.localDecls().stream().anyMatch(d -> typed.test(d.valueType())));
     }
 }

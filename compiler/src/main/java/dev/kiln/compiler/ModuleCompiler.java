@@ -16,6 +16,10 @@ import dev.kiln.compiler.opt.Pipeline;
 import dev.kiln.compiler.text.Wat;
 import dev.kiln.compiler.translate.FunctionTranslator;
 import dev.kiln.compiler.wasm.Export;
+import dev.kiln.compiler.wasm.Global;
+import dev.kiln.compiler.wasm.GlobalType;
+import dev.kiln.compiler.wasm.Import;
+import dev.kiln.compiler.wasm.TableType;
 import dev.kiln.compiler.wasm.ExternKind;
 import dev.kiln.compiler.wasm.ModuleDecoder;
 import dev.kiln.compiler.wasm.Validator;
@@ -272,7 +276,7 @@ public final class ModuleCompiler {
         ArtifactMetadata meta = new ArtifactMetadata(backend.target(), features, options, sha256(unit.hashInput()), module.types(),
                 imports, imported, funcs, exports, tables, elements, memories, globals, data, module.start(),
                 module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, linker.trapSites(),
-                constExprs);
+                constExprs, typeInfo(module));
 
         ElfWriter elf = new ElfWriter(backend.target()).setText(text);
         if (rodata.size() > 0) {
@@ -558,4 +562,25 @@ public final class ModuleCompiler {
         }
     }
 
+
+    /** The precise types of typed references that the machine-level metadata leaves out. */
+    private static ArtifactMetadata.TypeInfo typeInfo(WasmModule module) {
+        List<dev.kiln.abi.ValueType> importTypes = new ArrayList<>();
+        for (Import imp : module.imports()) {
+            importTypes.add(switch (imp.desc()) {
+                case TableType t -> t.refType();
+                case GlobalType g -> g.valueType();
+                default -> null;
+            });
+        }
+        List<dev.kiln.abi.RefType> tableTypes = new ArrayList<>();
+        for (TableType t : module.tables()) {
+            tableTypes.add(t.refType());
+        }
+        List<dev.kiln.abi.ValueType> globalTypes = new ArrayList<>();
+        for (Global g : module.globals()) {
+            globalTypes.add(g.type().valueType());
+        }
+        return new ArtifactMetadata.TypeInfo(module.recGroupStarts(), importTypes, tableTypes, globalTypes);
+    }
 }

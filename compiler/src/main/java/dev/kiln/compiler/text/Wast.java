@@ -302,9 +302,9 @@ public final class Wast {
                 Token t = w.peek().kind() == Token.Kind.RPAREN && pattern ? w.peek() : w.next();
                 if (t.kind() == Token.Kind.RPAREN) {
                     result = new Expected.AnyRefNull();
-                } else if (t.isKeyword("func")) {
+                } else if (t.isKeyword("func") || t.isKeyword("nofunc")) {
                     result = exact(new Value.RefNull(ValType.FUNCREF));
-                } else if (t.isKeyword("extern")) {
+                } else if (t.isKeyword("extern") || t.isKeyword("noextern")) {
                     result = exact(new Value.RefNull(ValType.EXTERNREF));
                 } else {
                     throw WatParser.unexpected(t);

@@ -1,6 +1,9 @@
 package dev.kiln.compiler.text;
 
+import dev.kiln.abi.HeapType;
+import dev.kiln.abi.RefType;
 import dev.kiln.abi.ValType;
+import dev.kiln.abi.ValueType;
 import dev.kiln.compiler.wasm.Opcode;
 
 import java.nio.ByteBuffer;
@@ -260,7 +263,7 @@ final class WatParser {
 
     // ---------------------------------------------------------------- module state
 
-    record FuncType(List<ValType> params, List<ValType> results) { }
+    record FuncType(List<ValueType> params, List<ValueType> results) { }
 
     /** One index space with its identifier map. */
     static final class Space {
@@ -292,6 +295,8 @@ final class WatParser {
     private final Space datas = new Space("data");
 
     private final List<FuncType> typeList = new ArrayList<>();
+    /** Explicit {@code (rec ...)} groups: first typeidx to number of types. */
+    private final Map<Integer, Integer> recGroups = new HashMap<>();
     private final List<byte[]> importEntries = new ArrayList<>();
     private final List<Integer> funcTypeIdx = new ArrayList<>();
     private final List<byte[]> codeEntries = new ArrayList<>();
@@ -322,6 +327,7 @@ final class WatParser {
 
     /** Pass 1: assigns indices to identifiers and parses type definitions. */
     private void declarePass() {
+        predeclareTypes();
         String lastDefinition = null;
         Token startField = null;
         while (peek().kind() == Token.Kind.LPAREN) {
@@ -336,6 +342,17 @@ final class WatParser {
                 case "type" -> {
                     p = fieldStart;
                     typeField();
+                    continue;
+                }
+                case "rec" -> {
+                    int first = typeList.size();
+                    while (atLParenKw("type")) {
+                        typeField();
+                    }
+                    expect(Token.Kind.RPAREN);
+                    if (typeList.size() > first) {
+                        recGroups.put(first, typeList.size() - first);
+                    }
                     continue;
                 }
                 case "import" -> {
@@ -364,10 +381,16 @@ final class WatParser {
                     } else {
                         s.declare(id);
                         lastDefinition = kw.text().equals("func") ? "function" : kw.text();
-                        int at = peek().isKeyword("i64") || peek().isKeyword("i32") ? 1 : 0;
-                        if (kw.text().equals("table") && (peek(at).isKeyword("funcref") || peek(at).isKeyword("externref"))
-                                && atLParenAt(at + 1, "elem")) {
-                            elems.declare(null);
+                        if (kw.text().equals("table")) {
+                            if (peek().isKeyword("i64") || peek().isKeyword("i32")) {
+                                next();
+                            }
+                            if (atRefType(0)) {
+                                refType();
+                                if (atLParenKw("elem")) {
+                                    elems.declare(null);
+                                }
+                            }
                         }
                         if (kw.text().equals("memory") && atLParenKw("data")) {
                             datas.declare(null);
@@ -410,7 +433,7 @@ final class WatParser {
         expect(Token.Kind.LPAREN);
         Token kw = next();
         switch (kw.text()) {
-            case "type" -> {
+            case "type", "rec" -> {
                 // parsed in pass 1
                 p = fieldStart;
                 skipSexpr();
@@ -431,18 +454,65 @@ final class WatParser {
         }
     }
 
+    /**
+     * Declares the identifiers of every {@code (type ...)} field, also inside {@code (rec ...)}, before
+     * any type is parsed: a type may refer to later ones of its recursive group (and, invalidly, to
+     * later types elsewhere, which the validator reports as {@code unknown type}).
+     */
+    private void predeclareTypes() {
+        int save = p;
+        while (peek().kind() == Token.Kind.LPAREN) {
+            int fieldStart = p;
+            if (atLParenKw("type")) {
+                next();
+                next();
+                types.declare(peek().kind() == Token.Kind.ID ? peek() : null);
+            } else if (atLParenKw("rec")) {
+                next();
+                next();
+                while (atLParenKw("type")) {
+                    int typeStart = p;
+                    next();
+                    next();
+                    types.declare(peek().kind() == Token.Kind.ID ? peek() : null);
+                    p = typeStart;
+                    skipSexpr();
+                }
+            }
+            p = fieldStart;
+            skipSexpr();
+        }
+        p = save;
+    }
+
     private void typeField() {
         expect(Token.Kind.LPAREN);
         expectKw("type");
-        Token id = peek().kind() == Token.Kind.ID ? next() : null;
+        if (peek().kind() == Token.Kind.ID) {
+            next();
+        }
         expect(Token.Kind.LPAREN);
+        boolean sub = peek().isKeyword("sub");
+        if (sub) {
+            // (sub final? (func ...)) without supertypes; declared supertypes need the GC proposal
+            next();
+            if (peek().isKeyword("final")) {
+                next();
+            }
+            if (atIndex()) {
+                throw err(peek(), "declared supertypes need the GC proposal, which Kiln does not support yet");
+            }
+            expect(Token.Kind.LPAREN);
+        }
         expectKw("func");
-        List<ValType> params = new ArrayList<>();
-        List<ValType> results = new ArrayList<>();
+        List<ValueType> params = new ArrayList<>();
+        List<ValueType> results = new ArrayList<>();
         paramsAndResults(params, results, null, true);
         expect(Token.Kind.RPAREN);
+        if (sub) {
+            expect(Token.Kind.RPAREN);
+        }
         expect(Token.Kind.RPAREN);
-        types.declare(id);
         typeList.add(new FuncType(List.copyOf(params), List.copyOf(results)));
     }
 
@@ -450,7 +520,7 @@ final class WatParser {
      * Parses {@code (param ...)* (result ...)*}. Returns true if any clause was present.
      * {@code paramNames} (may be null) receives one entry (id or null) per parameter.
      */
-    private boolean paramsAndResults(List<ValType> params, List<ValType> results, List<Token> paramNames,
+    private boolean paramsAndResults(List<ValueType> params, List<ValueType> results, List<Token> paramNames,
                                      boolean allowNames) {
         boolean any = false;
         while (atLParenKw("param")) {
@@ -491,16 +561,22 @@ final class WatParser {
         return any;
     }
 
-    ValType valType() {
+    /**
+     * A value type (spec 3.0 §6.4.5): a number or vector type, a reference shorthand ({@code funcref},
+     * {@code externref}, {@code nullfuncref}, ...) or {@code (ref null? heaptype)}.
+     */
+    ValueType valType() {
         Token t = next();
-        if (t.kind() == Token.Kind.LPAREN && peek().isKeyword("ref") && peek(1).isKeyword("null")
-                && (peek(2).isKeyword("func") || peek(2).isKeyword("extern")) && peek(3).kind() == Token.Kind.RPAREN) {
-            // (ref null func) and (ref null extern): the long forms of funcref and externref
+        if (t.kind() == Token.Kind.LPAREN && peek().isKeyword("ref")) {
             next();
-            next();
-            ValType v = next().text().equals("func") ? ValType.FUNCREF : ValType.EXTERNREF;
-            next();
-            return v;
+            boolean nullable = false;
+            if (peek().isKeyword("null")) {
+                next();
+                nullable = true;
+            }
+            HeapType h = heapType();
+            expect(Token.Kind.RPAREN);
+            return new RefType(nullable, h);
         }
         if (t.kind() == Token.Kind.KEYWORD) {
             switch (t.text()) {
@@ -509,21 +585,81 @@ final class WatParser {
                 case "f32": return ValType.F32;
                 case "f64": return ValType.F64;
                 case "v128": return ValType.V128;
-                case "funcref": return ValType.FUNCREF;
-                case "externref": return ValType.EXTERNREF;
-                default: break;
+                case "funcref": return RefType.FUNCREF;
+                case "externref": return RefType.EXTERNREF;
+                default: {
+                    HeapType.Kind k = SHORTHANDS.get(t.text());
+                    if (k != null) {
+                        return new RefType(true, HeapType.of(k));
+                    }
+                }
             }
         }
         throw unexpected(t);
     }
 
-    private ValType refType() {
+    /** The reference type shorthands of Wasm 3.0 (funcref and externref are handled with the 2.0 types). */
+    private static final Map<String, HeapType.Kind> SHORTHANDS = Map.ofEntries(
+            Map.entry("nullfuncref", HeapType.Kind.NOFUNC), Map.entry("nullexternref", HeapType.Kind.NOEXTERN),
+            Map.entry("exnref", HeapType.Kind.EXN), Map.entry("nullexnref", HeapType.Kind.NOEXN),
+            Map.entry("anyref", HeapType.Kind.ANY), Map.entry("eqref", HeapType.Kind.EQ),
+            Map.entry("i31ref", HeapType.Kind.I31), Map.entry("structref", HeapType.Kind.STRUCT),
+            Map.entry("arrayref", HeapType.Kind.ARRAY), Map.entry("nullref", HeapType.Kind.NONE));
+
+    /** A heap type (spec 3.0 §6.4.3): an abstract heap type keyword or a type index. */
+    HeapType heapType() {
+        if (atIndex()) {
+            return HeapType.concrete((int) index(types));
+        }
+        Token t = next();
+        if (t.kind() == Token.Kind.KEYWORD) {
+            for (HeapType.Kind k : HeapType.Kind.values()) {
+                if (k != HeapType.Kind.CONCRETE && k.name().toLowerCase(java.util.Locale.ROOT).equals(t.text())) {
+                    return HeapType.of(k);
+                }
+            }
+        }
+        throw unexpected(t);
+    }
+
+    private RefType refType() {
         Token t = peek();
-        ValType v = valType();
-        if (!v.isReference()) {
+        ValueType v = valType();
+        if (!(v instanceof RefType r)) {
             throw unexpected(t);
         }
-        return v;
+        return r;
+    }
+
+    /** Whether a reference type starts here: a shorthand keyword or {@code (ref ...)}. */
+    private boolean atRefType(int k) {
+        Token t = peek(k);
+        return t.isKeyword("funcref") || t.isKeyword("externref")
+                || (t.kind() == Token.Kind.KEYWORD && SHORTHANDS.containsKey(t.text()))
+                || (t.kind() == Token.Kind.LPAREN && peek(k + 1).isKeyword("ref"));
+    }
+
+    /** Encodes a value type: the one-byte shorthands where they exist, else {@code 0x63/0x64 heaptype}. */
+    static void writeType(ByteWriter w, ValueType v) {
+        if (v instanceof RefType r) {
+            HeapType h = r.heapType();
+            if (r.nullable() && !h.isConcrete()) {
+                w.u8(h.kind().code());
+                return;
+            }
+            w.u8(r.nullable() ? 0x63 : 0x64);
+            writeHeapType(w, h);
+        } else {
+            w.u8(((ValType) v).code());
+        }
+    }
+
+    static void writeHeapType(ByteWriter w, HeapType h) {
+        if (h.isConcrete()) {
+            w.s64(h.typeIndex());
+        } else {
+            w.u8(h.kind().code());
+        }
     }
 
     /** Type use (spec §6.6.3): returns the typeidx; {@code paramNames} receives parameter ids if given. */
@@ -536,8 +672,8 @@ final class WatParser {
             explicit = index(types);
             expect(Token.Kind.RPAREN);
         }
-        List<ValType> params = new ArrayList<>();
-        List<ValType> results = new ArrayList<>();
+        List<ValueType> params = new ArrayList<>();
+        List<ValueType> results = new ArrayList<>();
         List<Token> names = new ArrayList<>();
         boolean inline = paramsAndResults(params, results, names, allowNames);
         if (explicit != null) {
@@ -695,7 +831,7 @@ final class WatParser {
     private void tableType(ByteWriter w) {
         ByteWriter lim = new ByteWriter();
         limits(lim, addressType64());
-        w.u8(refType().code());
+        writeType(w, refType());
         w.bytes(lim);
     }
 
@@ -744,11 +880,11 @@ final class WatParser {
         if (atLParenKw("mut")) {
             next();
             next();
-            w.u8(valType().code());
+            writeType(w, valType());
             w.u8(1);
             expect(Token.Kind.RPAREN);
         } else {
-            w.u8(valType().code());
+            writeType(w, valType());
             w.u8(0);
         }
     }
@@ -787,7 +923,7 @@ final class WatParser {
             }
             li++;
         }
-        List<ValType> locals = new ArrayList<>();
+        List<ValueType> locals = new ArrayList<>();
         while (atLParenKw("local")) {
             next();
             next();
@@ -810,18 +946,20 @@ final class WatParser {
         }
         ByteWriter body = new ByteWriter();
         // locals, run-length compressed
+        List<ValueType> runTypes = new ArrayList<>();
         List<int[]> runs = new ArrayList<>();
-        for (ValType t : locals) {
-            if (!runs.isEmpty() && runs.get(runs.size() - 1)[1] == t.code()) {
+        for (ValueType t : locals) {
+            if (!runs.isEmpty() && runTypes.get(runTypes.size() - 1).equals(t)) {
                 runs.get(runs.size() - 1)[0]++;
             } else {
-                runs.add(new int[] {1, t.code()});
+                runs.add(new int[] {1});
+                runTypes.add(t);
             }
         }
         body.u32(runs.size());
-        for (int[] r : runs) {
-            body.u32(r[0]);
-            body.u8(r[1]);
+        for (int i = 0; i < runs.size(); i++) {
+            body.u32(runs.get(i)[0]);
+            writeType(body, runTypes.get(i));
         }
         instrs(body, ctx);
         expect(Token.Kind.RPAREN);
@@ -853,8 +991,9 @@ final class WatParser {
         }
         int typeStart = position();
         boolean t64 = addressType64();
-        if (peek().isKeyword("funcref") || peek().isKeyword("externref")) {
-            ValType rt = refType();
+        RefType inlineType = atRefType(0) ? refType() : null;
+        if (inlineType != null && atLParenKw("elem")) {
+            RefType rt = inlineType;
             expect(Token.Kind.LPAREN);
             expectKw("elem");
             ElemItems items = new ElemItems();
@@ -873,7 +1012,7 @@ final class WatParser {
             expect(Token.Kind.RPAREN);
             int n = items.size();
             ByteWriter w = new ByteWriter();
-            w.u8(rt.code());
+            writeType(w, rt);
             w.u8(t64 ? 5 : 1);
             w.u32(n);
             w.u32(n);
@@ -982,7 +1121,7 @@ final class WatParser {
 
     /** Items of an element segment: either function indices or constant expressions. */
     private static final class ElemItems {
-        ValType refType = ValType.FUNCREF;
+        RefType refType = RefType.FUNCREF;
         List<Long> funcIdx;
         final List<byte[]> exprs = new ArrayList<>();
 
@@ -1038,7 +1177,7 @@ final class WatParser {
             expect(Token.Kind.RPAREN);
             mode = 0;
             offset = offsetExpr();
-        } else if (peek().kind() == Token.Kind.LPAREN) {
+        } else if (peek().kind() == Token.Kind.LPAREN && !atRefType(0)) {
             mode = 0;
             offset = offsetExpr();
         } else {
@@ -1051,7 +1190,7 @@ final class WatParser {
             while (atIndex()) {
                 items.funcIdx.add(index(funcs));
             }
-        } else if (peek().isKeyword("funcref") || peek().isKeyword("externref")) {
+        } else if (atRefType(0)) {
             items.refType = refType();
             while (peek().kind() == Token.Kind.LPAREN) {
                 items.exprs.add(elemExpr());
@@ -1089,8 +1228,20 @@ final class WatParser {
 
     /** Encodes an element segment (spec §5.5.12), choosing the compact form as wat2wasm does. */
     private byte[] encodeElem(int mode, long table, byte[] offset, ElemItems items) {
+        if (items.funcIdx != null && !items.refType.equals(RefType.FUNCREF)) {
+            // function indices of a typed table's inline elem: (ref.func x) expressions of its type
+            for (long f : items.funcIdx) {
+                ByteWriter e = new ByteWriter();
+                e.u8(0xD2);
+                e.u32(f);
+                e.u8(0x0B);
+                items.exprs.add(e.toByteArray());
+            }
+            items.funcIdx = null;
+        }
         List<Long> funcIdx = items.funcIdx;
-        if (funcIdx == null && items.refType == ValType.FUNCREF) {
+        if (funcIdx == null && items.refType.equals(RefType.FUNCREF) && wasm2) {
+            // the compact funcidx form (as wat2wasm writes it); not in 3.0, where it has type (ref func)
             List<Long> all = new ArrayList<>();
             for (byte[] e : items.exprs) {
                 long f = refFuncIndex(e);
@@ -1105,7 +1256,7 @@ final class WatParser {
         boolean exprs = funcIdx == null;
         ByteWriter w = new ByteWriter();
         int flags;
-        boolean explicitTable = mode == 0 && (table != 0 || items.refType != ValType.FUNCREF);
+        boolean explicitTable = mode == 0 && (table != 0 || !items.refType.equals(RefType.FUNCREF));
         if (mode == 0) {
             flags = explicitTable ? 2 : 0;
         } else if (mode == 1) {
@@ -1125,7 +1276,7 @@ final class WatParser {
         }
         if (flags != 0 && flags != 4) {
             if (exprs) {
-                w.u8(items.refType.code());
+                writeType(w, items.refType);
             } else {
                 w.u8(0x00); // elemkind funcref
             }
@@ -1324,17 +1475,25 @@ final class WatParser {
             int idx = typeUse(null, false);
             FuncType ft = idx < typeList.size() ? typeList.get(idx) : null;
             if (ft != null && ft.params().isEmpty() && ft.results().size() <= 1) {
-                out.u8(ft.results().isEmpty() ? 0x40 : ft.results().get(0).code());
+                if (ft.results().isEmpty()) {
+                    out.u8(0x40);
+                } else {
+                    writeType(out, ft.results().get(0));
+                }
             } else {
                 out.s64(idx);
             }
             return;
         }
-        List<ValType> params = new ArrayList<>();
-        List<ValType> results = new ArrayList<>();
+        List<ValueType> params = new ArrayList<>();
+        List<ValueType> results = new ArrayList<>();
         paramsAndResults(params, results, null, false);
         if (params.isEmpty() && results.size() <= 1) {
-            out.u8(results.isEmpty() ? 0x40 : results.get(0).code());
+            if (results.isEmpty()) {
+                out.u8(0x40);
+            } else {
+                writeType(out, results.get(0));
+            }
         } else {
             out.s64(internType(new FuncType(List.copyOf(params), List.copyOf(results))));
         }
@@ -1383,7 +1542,7 @@ final class WatParser {
     private void plainInstr(Token kw, ByteWriter out, Ctx c) {
         String m = kw.text();
         if (m.equals("select")) {
-            List<ValType> results = new ArrayList<>();
+            List<ValueType> results = new ArrayList<>();
             boolean typed = false;
             while (atLParenKw("result")) {
                 typed = true;
@@ -1397,8 +1556,8 @@ final class WatParser {
             if (typed) {
                 out.u8(0x1C);
                 out.u32(results.size());
-                for (ValType v : results) {
-                    out.u8(v.code());
+                for (ValueType v : results) {
+                    writeType(out, v);
                 }
             } else {
                 out.u8(0x1B);
@@ -1508,16 +1667,8 @@ final class WatParser {
                 Token t = expectNumber();
                 out.f64(lit(t, () -> Literals.parseF64Bits(t.text())));
             }
-            case REF_NULL -> {
-                Token t = next();
-                if (t.isKeyword("func")) {
-                    out.u8(0x70);
-                } else if (t.isKeyword("extern")) {
-                    out.u8(0x6F);
-                } else {
-                    throw unexpected(t);
-                }
-            }
+            case REF_NULL -> writeHeapType(out, heapType());
+            case TYPEIDX -> out.u32(index(types));
             case V128_CONST -> out.bytes(v128Const(this));
             case SHUFFLE -> {
                 List<Token> lanes = new ArrayList<>();
@@ -1685,17 +1836,29 @@ final class WatParser {
         ByteWriter m = new ByteWriter();
         m.bytes(new byte[] {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00});
         if (!typeList.isEmpty()) {
-            ByteWriter s = new ByteWriter();
-            s.u32(typeList.size());
-            for (FuncType ft : typeList) {
+            ByteWriter s;
+            // a recursive group counts as one entry of the type section
+            int entries = 0;
+            for (int i = 0; i < typeList.size(); i += recGroups.getOrDefault(i, 1)) {
+                entries++;
+            }
+            s = new ByteWriter();
+            s.u32(entries);
+            for (int i = 0; i < typeList.size(); i++) {
+                Integer group = recGroups.get(i);
+                if (group != null) {
+                    s.u8(0x4E);
+                    s.u32(group);
+                }
+                FuncType ft = typeList.get(i);
                 s.u8(0x60);
                 s.u32(ft.params().size());
-                for (ValType v : ft.params()) {
-                    s.u8(v.code());
+                for (ValueType v : ft.params()) {
+                    writeType(s, v);
                 }
                 s.u32(ft.results().size());
-                for (ValType v : ft.results()) {
-                    s.u8(v.code());
+                for (ValueType v : ft.results()) {
+                    writeType(s, v);
                 }
             }
             section(m, 1, s);

@@ -253,6 +253,66 @@ public final class FunctionTranslator {
         ssa.finish();
     }
 
+    // ---- typed function references (Wasm 3.0) -------------------------------------------------
+
+    /** {@code ref.as_non_null}: traps with {@code null reference} on null; the operand stays. */
+    private void refAsNonNull() {
+        Value ref = stack.get(stack.size() - 1);
+        cur.append(Op.TRAPIF, List.of(ref, cur.append1(Op.ICONST, IrType.I64, 0)),
+                TrapCode.NULL_REFERENCE.code(), Cond.EQ, null, List.of());
+    }
+
+    /** {@code br_on_null l}: branches to {@code l} (without the reference) if it is null, else keeps it. */
+    private void brOnNull(int depth) {
+        Value ref = pop();
+        Frame f = frameAt(depth);
+        Value isNull = cur.append(Op.ICMP, List.of(ref, cur.append1(Op.ICONST, IrType.I64, 0)), 0, Cond.EQ, null,
+                List.of(IrType.I32)).result();
+        branchIf(isNull, f, peekN(f.branchArity()));
+        push(ref);
+    }
+
+    /** {@code br_on_non_null l}: branches to {@code l} with the reference if it is not null, else drops it. */
+    private void brOnNonNull(int depth) {
+        Value ref = pop();
+        Frame f = frameAt(depth);
+        Value nonNull = cur.append(Op.ICMP, List.of(ref, cur.append1(Op.ICONST, IrType.I64, 0)), 0, Cond.NE, null,
+                List.of(IrType.I32)).result();
+        List<Value> args = peekN(f.branchArity() - 1);
+        args.add(ref);
+        branchIf(nonNull, f, args);
+    }
+
+    /** Branches to frame {@code f}'s label with {@code args} when {@code c} is non-zero, else falls through. */
+    private void branchIf(Value c, Frame f, List<Value> args) {
+        Block cont = newBlockWithParams(List.of());
+        BlockCall taken = ssa.branch(cur, f.label, args);
+        BlockCall fall = ssa.branch(cur, cont, List.of());
+        cur.append(Op.BRIF, List.of(c), 0, null, List.of(taken, fall), List.of());
+        ssa.seal(cont);
+        cur = cont;
+        function.place(cur);
+    }
+
+    /**
+     * {@code call_ref typeidx}: traps with {@code null function reference} on null, then calls through
+     * the function record (validation guarantees its type is {@code typeidx}).
+     */
+    private void callRef(int typeIndex) {
+        FuncType ct = module.types().get(typeIndex);
+        Value ref = pop();
+        cur.append(Op.TRAPIF, List.of(ref, cur.append1(Op.ICONST, IrType.I64, 0)),
+                TrapCode.NULL_FUNCTION_REFERENCE.code(), Cond.EQ, null, List.of());
+        List<Value> args = popN(ct.params().size());
+        args.add(ref);
+        List<IrType> results = new ArrayList<>();
+        for (ValType t : ct.results()) {
+            results.add(IrType.of(t));
+        }
+        Inst call = cur.append(Op.CALL_REF, args, typeIndex, null, null, results);
+        stack.addAll(call.results());
+    }
+
     // ---- control ------------------------------------------------------------------------------
 
     private FuncType blockType(CodeReader r) {
@@ -662,6 +722,13 @@ public final class FunctionTranslator {
                 push(cur.append(Op.ICMP, List.of(ref, zero), 0, Cond.EQ, null, List.of(IrType.I32)).result());
             }
             case REF_FUNC -> push(cur.append1(Op.VMCTX_ADDR, IrType.I64, layout.functionRecord(r.index())));
+            case REF_AS_NON_NULL -> refAsNonNull();
+            case BR_ON_NULL -> brOnNull(r.index());
+            case BR_ON_NON_NULL -> brOnNonNull(r.index());
+            case CALL_REF -> callRef(r.index());
+            // validated; a real tail call needs the backends' RETURN_CALL_REF (a call and a return would
+            // exhaust the stack where the program relies on constant stack)
+            case RETURN_CALL_REF -> throw unsupported(op, offset);
             case CALL_INDIRECT -> {
                 int typeidx = r.index();
                 FuncType ct = module.types().get(typeidx);

@@ -1,6 +1,9 @@
 package dev.kiln.compiler.wasm;
 
+import dev.kiln.abi.HeapType;
+import dev.kiln.abi.RefType;
 import dev.kiln.abi.ValType;
+import dev.kiln.abi.ValueType;
 
 /**
  * Streams the instructions of one expression (a function body or a constant expression) of a
@@ -64,7 +67,9 @@ public final class CodeReader extends BinaryInput {
     private int targetCount;
     private ValType[] selectTypes = new ValType[1];
     private int selectTypeCount;
-    private ValType refType;
+    private HeapType heapType;
+    private RefType blockRefType;
+    private ValueType[] selectValueTypes = new ValueType[1];
 
     /**
      * A reader over {@code bytes[start, end)}.
@@ -142,7 +147,7 @@ public final class CodeReader extends BinaryInput {
             case NONE -> {
             }
             case BLOCKTYPE -> readBlockType();
-            case LABEL, FUNCIDX, LOCALIDX, GLOBALIDX, TABLEIDX, ELEMIDX, DATAIDX -> index = readU32();
+            case LABEL, FUNCIDX, LOCALIDX, GLOBALIDX, TABLEIDX, ELEMIDX, DATAIDX, TYPEIDX -> index = readU32();
             case BR_TABLE -> readBrTable();
             case CALL_INDIRECT, TABLE_INIT, TABLE_COPY -> {
                 index = readU32();
@@ -167,14 +172,7 @@ public final class CodeReader extends BinaryInput {
             case F32 -> i64 = readFixed32() & 0xFFFF_FFFFL;
             case F64 -> i64 = readFixed64();
             case SELECT_T -> readSelectTypes();
-            case REF_NULL -> {
-                int at = pos;
-                ValType t = ValType.fromCode(typeByte());
-                if (t == null || !t.isReference()) {
-                    throw malformed("malformed reference type", at);
-                }
-                refType = t;
-            }
+            case REF_NULL -> heapType = readHeapType();
             case V128_CONST, SHUFFLE -> {
                 if (end - pos < 16) {
                     pos = end;
@@ -202,6 +200,7 @@ public final class CodeReader extends BinaryInput {
     }
 
     private void readBlockType() {
+        blockRefType = null;
         int b = peekByte();
         if (b == 0x40) {
             pos++;
@@ -209,6 +208,11 @@ public final class CodeReader extends BinaryInput {
         } else if (ValType.fromCode(b) != null) {
             pos++;
             blockType = b - 0x80;
+            blockRefType = ValType.fromCode(b).isReference() ? (RefType) ValType.fromCode(b).normalized() : null;
+        } else if (!wasm2 && (b == 0x63 || b == 0x64 || HeapType.fromCode(b) != null)) {
+            RefType t = (RefType) readValueType();
+            blockRefType = t;
+            blockType = t.machineType().code() - 0x80;
         } else {
             int at = pos;
             long v = readSigned(33);
@@ -256,14 +260,12 @@ public final class CodeReader extends BinaryInput {
         int n = readLength();
         if (selectTypes.length < n) {
             selectTypes = new ValType[Math.max(n, selectTypes.length * 2)];
+            selectValueTypes = new ValueType[selectTypes.length];
         }
         for (int i = 0; i < n; i++) {
-            int at = pos;
-            ValType t = ValType.fromCode(typeByte());
-            if (t == null) {
-                throw malformed("malformed value type", at);
-            }
-            selectTypes[i] = t;
+            ValueType t = readValueType();
+            selectValueTypes[i] = t;
+            selectTypes[i] = t.machineType();
         }
         selectTypeCount = n;
     }
@@ -370,6 +372,75 @@ public final class CodeReader extends BinaryInput {
 
     /** The reference type of {@code ref.null}. */
     public ValType refType() {
-        return refType;
+        return heapType.top() == HeapType.Kind.EXTERN ? ValType.EXTERNREF : ValType.FUNCREF;
+    }
+
+    /** {@code ref.null}'s heap type (Wasm 3.0: any heap type, e.g. a concrete typeidx). */
+    public HeapType heapType() {
+        return heapType;
+    }
+
+    /**
+     * The precise result type of the last blocktype read when it is a single reference type (e.g.
+     * {@code (ref null $t)}), else {@code null}; {@link #blockType()} then holds its machine type as for
+     * {@code funcref} or {@code externref}.
+     */
+    public RefType blockRefType() {
+        return blockRefType;
+    }
+
+    /** The precise {@code i}-th type of {@code select t*}. */
+    public ValueType selectValueType(int i) {
+        if (i < 0 || i >= selectTypeCount) {
+            throw new IndexOutOfBoundsException(i);
+        }
+        return selectValueTypes[i];
+    }
+
+    /**
+     * Reads a value type (binary §5.3.5): a number, vector or abstract reference shorthand byte, or
+     * {@code 0x63 ht} / {@code 0x64 ht} (nullable / non-nullable reference, Wasm 3.0).
+     *
+     * @throws MalformedModuleException {@code malformed value type} or {@code malformed reference type}
+     */
+    public ValueType readValueType() {
+        int at = pos;
+        int b = typeByte();
+        if (!wasm2 && (b == 0x63 || b == 0x64)) {
+            return new RefType(b == 0x63, readHeapType());
+        }
+        ValType t = ValType.fromCode(b);
+        if (t != null) {
+            return t.normalized();
+        }
+        HeapType h = wasm2 ? null : HeapType.fromCode(b);
+        if (h != null) {
+            return new RefType(true, h);
+        }
+        throw malformed("malformed value type", at);
+    }
+
+    /**
+     * Reads a heap type (binary §5.3.3): an abstract heap type byte or a non-negative s33 typeidx.
+     *
+     * @throws MalformedModuleException {@code malformed heap type} (2.0: {@code malformed reference type})
+     */
+    public HeapType readHeapType() {
+        int at = pos;
+        int b = peekByte();
+        HeapType h = HeapType.fromCode(b);
+        if (h != null && (!wasm2 || b == 0x70 || b == 0x6F)) {
+            pos++;
+            return h;
+        }
+        if (wasm2) {
+            pos++;
+            throw malformed("malformed reference type", at);
+        }
+        long v = readSigned(33);
+        if (v < 0) {
+            throw malformed("malformed heap type", at);
+        }
+        return HeapType.concrete((int) Math.min(v, Integer.MAX_VALUE));
     }
 }

@@ -15,9 +15,19 @@ import java.util.List;
  * @param initExprs   for the encodings with expressions (flags 4-7): one expression per element;
  *                    else {@code null}
  * @param offsetInModule byte offset in the module of the segment
+ * @param refType     the precise reference type of the elements (Wasm 3.0, e.g. {@code (ref $t)}); its
+ *                    machine type is {@code elemType}
  */
 public record ElementSegment(Mode mode, int tableIndex, ConstExpr offset, ValType elemType,
-                             int[] funcIndices, List<ConstExpr> initExprs, int offsetInModule) {
+                             int[] funcIndices, List<ConstExpr> initExprs, int offsetInModule,
+                             dev.kiln.abi.RefType refType) {
+    /** A segment whose elements have the machine-level type {@code elemType}. */
+    public ElementSegment(Mode mode, int tableIndex, ConstExpr offset, ValType elemType,
+                          int[] funcIndices, List<ConstExpr> initExprs, int offsetInModule) {
+        this(mode, tableIndex, offset, elemType, funcIndices, initExprs, offsetInModule,
+                (dev.kiln.abi.RefType) dev.kiln.abi.ValueType.of(elemType));
+    }
+
     /** Element segment modes (spec §2.5.7). */
     public enum Mode {
         /** Elements available to {@code table.init}. */

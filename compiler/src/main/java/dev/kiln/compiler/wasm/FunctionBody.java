@@ -23,7 +23,16 @@ public record FunctionBody(int bodyStart, int codeStart, int codeEnd, List<Local
      * @param count number of locals, a {@code u32} as a non-negative long
      * @param type  their value type
      */
-    public record LocalDecl(long count, ValType type) {
+    public record LocalDecl(long count, ValType type, dev.kiln.abi.ValueType valueType) {
+        /** A run of locals of a machine-level type (its precise type is {@link dev.kiln.abi.ValueType#of}). */
+        public LocalDecl(long count, ValType type) {
+            this(count, type, dev.kiln.abi.ValueType.of(type));
+        }
+
+        /** A run of locals of a precise type (Wasm 3.0, e.g. {@code (ref $t)}). */
+        public LocalDecl(long count, dev.kiln.abi.ValueType valueType) {
+            this(count, valueType.machineType(), valueType.normalized());
+        }
     }
 
     public FunctionBody {

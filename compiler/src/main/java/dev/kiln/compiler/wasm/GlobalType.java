@@ -7,8 +7,20 @@ import dev.kiln.abi.ValType;
  *
  * @param valType the global's value type
  * @param mutable {@code true} for {@code var}, {@code false} for {@code const}
+ * @param valueType the precise value type (Wasm 3.0, e.g. {@code (ref $t)}); its machine type is
+ *                  {@code valType}
  */
-public record GlobalType(ValType valType, boolean mutable) implements ImportDesc {
+public record GlobalType(ValType valType, boolean mutable, dev.kiln.abi.ValueType valueType) implements ImportDesc {
+    /** A global of a machine-level type. */
+    public GlobalType(ValType valType, boolean mutable) {
+        this(valType, mutable, dev.kiln.abi.ValueType.of(valType));
+    }
+
+    /** A global of a precise type. */
+    public GlobalType(dev.kiln.abi.ValueType valueType, boolean mutable) {
+        this(valueType.machineType(), mutable, valueType.normalized());
+    }
+
     @Override
     public ExternKind kind() {
         return ExternKind.GLOBAL;
@@ -16,6 +28,6 @@ public record GlobalType(ValType valType, boolean mutable) implements ImportDesc
 
     @Override
     public String toString() {
-        return mutable ? "(mut " + valType + ")" : valType.toString();
+        return mutable ? "(mut " + valueType + ")" : valueType.toString();
     }
 }

@@ -1,7 +1,9 @@
 package dev.kiln.compiler.wasm;
 
 import dev.kiln.abi.FuncType;
+import dev.kiln.abi.RefType;
 import dev.kiln.abi.ValType;
+import dev.kiln.abi.ValueType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -183,50 +185,91 @@ public final class ModuleDecoder extends BinaryInput {
         return cs;
     }
 
+    /**
+     * The type section (binary §5.5.4): function types, and in Wasm 3.0 recursive type groups
+     * ({@code 0x4E}) and subtype declarations ({@code 0x50}/{@code 0x4F}) without supertypes; struct
+     * and array types and declared supertypes belong to the GC proposal and are rejected.
+     */
     private void typeSection() {
         int n = readLength();
         List<FuncType> types = new ArrayList<>(Math.min(n, 1024));
+        List<Integer> groupStarts = new ArrayList<>(Math.min(n, 1024));
         for (int i = 0; i < n; i++) {
             int at = pos;
-            if (typeByte() != 0x60) {
-                throw malformed("malformed function type", at);
+            if (version == WasmVersion.WASM_3_0 && (bytes[Math.min(pos, bytes.length - 1)] & 0xFF) == 0x4E) {
+                pos++;
+                int m = readLength();
+                int start = types.size();
+                for (int k = 0; k < m; k++) {
+                    types.add(subType());
+                    groupStarts.add(start);
+                }
+            } else {
+                groupStarts.add(types.size());
+                types.add(version == WasmVersion.WASM_3_0 ? subType() : funcType(at));
             }
-            List<ValType> params = valTypes();
-            List<ValType> results = valTypes();
-            types.add(new FuncType(params, results));
         }
         module.types = WasmModule.freeze(types);
+        int[] starts = new int[groupStarts.size()];
+        for (int i = 0; i < starts.length; i++) {
+            starts[i] = groupStarts.get(i);
+        }
+        module.recGroupStarts = starts;
     }
 
-    private List<ValType> valTypes() {
+    private FuncType subType() {
+        int at = pos;
+        int b = peekByte();
+        if (b == 0x50 || b == 0x4F) {
+            pos++;
+            int supers = readLength();
+            if (supers != 0) {
+                throw malformed("declared supertypes need the GC proposal, which Kiln does not support yet", at);
+            }
+            at = pos;
+        }
+        return funcType(at);
+    }
+
+    private FuncType funcType(int at) {
+        int b = typeByte();
+        if (b != 0x60) {
+            throw malformed(b == 0x5F || b == 0x5E ? "struct and array types need the GC proposal, which Kiln does not support yet"
+                    : "malformed function type", at);
+        }
+        List<ValueType> params = valTypes();
+        List<ValueType> results = valTypes();
+        return FuncType.ofPrecise(params, results);
+    }
+
+    private List<ValueType> valTypes() {
         int n = readLength();
         if (n == 0) {
             return List.of();
         }
-        ValType[] ts = new ValType[n];
+        ValueType[] ts = new ValueType[n];
         for (int i = 0; i < n; i++) {
             ts[i] = valType();
         }
         return List.of(ts);
     }
 
-
-    private ValType valType() {
-        int at = pos;
-        ValType t = ValType.fromCode(typeByte());
-        if (t == null) {
-            throw malformed("malformed value type", at);
+    private ValueType valType() {
+        scanner.reset(pos, bytes.length);
+        try {
+            return scanner.readValueType();
+        } finally {
+            pos = scanner.position();
         }
-        return t;
     }
 
-    private ValType refType() {
+    private RefType refType() {
         int at = pos;
-        ValType t = ValType.fromCode(typeByte());
-        if (t == null || !t.isReference()) {
+        ValueType t = valType();
+        if (!(t instanceof RefType r)) {
             throw malformed("malformed reference type", at);
         }
-        return t;
+        return r;
     }
 
     /** Whether the limits read last had address type i64 (flag 0x04, Wasm 3.0). */
@@ -263,13 +306,13 @@ public final class ModuleDecoder extends BinaryInput {
     }
 
     private TableType tableType() {
-        ValType t = refType();
+        RefType t = refType();
         Limits l = limits();
         return new TableType(t, l, limits64);
     }
 
     private GlobalType globalType() {
-        ValType t = valType();
+        ValueType t = valType();
         int at = pos;
         int m = readByte();
         if (m > 1) {
@@ -404,7 +447,8 @@ public final class ModuleDecoder extends BinaryInput {
                 offset = constExpr();
             }
             boolean exprs = (f & 4) != 0;
-            ValType elemType = ValType.FUNCREF;
+            // the funcidx encodings have type (ref func) (3.0 §5.5.12: ref.func of each index is never null)
+            RefType elemType = exprs ? RefType.FUNCREF : new RefType(false, dev.kiln.abi.HeapType.FUNC);
             if (f != 0 && f != 4) {
                 if (exprs) {
                     elemType = refType();
@@ -421,14 +465,14 @@ public final class ModuleDecoder extends BinaryInput {
                 for (int k = 0; k < count; k++) {
                     init.add(constExpr());
                 }
-                segs.add(new ElementSegment(mode, table, offset, elemType, null,
-                        WasmModule.freeze(init), at));
+                segs.add(new ElementSegment(mode, table, offset, elemType.machineType(), null,
+                        WasmModule.freeze(init), at, elemType));
             } else {
                 int[] funcs = new int[count];
                 for (int k = 0; k < count; k++) {
                     funcs[k] = readU32();
                 }
-                segs.add(new ElementSegment(mode, table, offset, elemType, funcs, null, at));
+                segs.add(new ElementSegment(mode, table, offset, elemType.machineType(), funcs, null, at, elemType));
             }
         }
         module.elements = WasmModule.freeze(segs);
@@ -447,7 +491,7 @@ public final class ModuleDecoder extends BinaryInput {
             for (int k = 0; k < declCount; k++) {
                 long count = readU32AsLong();
                 total += count;
-                ValType t = valType();
+                ValueType t = valType();
                 decls.add(new FunctionBody.LocalDecl(count, t));
             }
             if (total >= 0x1_0000_0000L) {

@@ -49,6 +49,10 @@ public enum Opcode {
     RETURN(0, 0x0F, "return", Immediate.NONE, null, 0, 0),
     CALL(0, 0x10, "call", Immediate.FUNCIDX, null, 0, 0),
     CALL_INDIRECT(0, 0x11, "call_indirect", Immediate.CALL_INDIRECT, null, 0, 0),
+    /** Typed function references: call the function a {@code (ref null $t)} operand refers to. */
+    CALL_REF(0, 0x14, "call_ref", Immediate.TYPEIDX, null, 0, 0),
+    /** Typed function references and tail calls: {@code call_ref} in tail position. */
+    RETURN_CALL_REF(0, 0x15, "return_call_ref", Immediate.TYPEIDX, null, 0, 0),
     DROP(0, 0x1A, "drop", Immediate.NONE, null, 0, 0),
     SELECT(0, 0x1B, "select", Immediate.NONE, null, 0, 0),
     SELECT_T(0, 0x1C, "select", Immediate.SELECT_T, null, 0, 0),
@@ -219,6 +223,12 @@ public enum Opcode {
     REF_NULL(0, 0xD0, "ref.null", Immediate.REF_NULL, null, 0, 0),
     REF_IS_NULL(0, 0xD1, "ref.is_null", Immediate.NONE, null, 0, 0),
     REF_FUNC(0, 0xD2, "ref.func", Immediate.FUNCIDX, null, 0, 0),
+    /** Typed function references: trap on null, else the operand as a non-nullable reference. */
+    REF_AS_NON_NULL(0, 0xD4, "ref.as_non_null", Immediate.NONE, null, 0, 0),
+    /** Typed function references: branch if the operand is null, else keep it as non-nullable. */
+    BR_ON_NULL(0, 0xD5, "br_on_null", Immediate.LABEL, null, 0, 0),
+    /** Typed function references: branch with the operand if it is not null, else drop it. */
+    BR_ON_NON_NULL(0, 0xD6, "br_on_non_null", Immediate.LABEL, null, 0, 0),
     I32_TRUNC_SAT_F32_S(0xFC, 0, "i32.trunc_sat_f32_s", Immediate.NONE, "f>i", 0, 0),
     I32_TRUNC_SAT_F32_U(0xFC, 1, "i32.trunc_sat_f32_u", Immediate.NONE, "f>i", 0, 0),
     I32_TRUNC_SAT_F64_S(0xFC, 2, "i32.trunc_sat_f64_s", Immediate.NONE, "F>i", 0, 0),
@@ -491,6 +501,8 @@ public enum Opcode {
         FUNCIDX,
         /** A typeidx then a tableidx. */
         CALL_INDIRECT,
+        /** A typeidx ({@code call_ref}, {@code return_call_ref}). */
+        TYPEIDX,
         /** A localidx. */
         LOCALIDX,
         /** A globalidx. */
@@ -511,7 +523,7 @@ public enum Opcode {
         F64,
         /** A vector of valtypes ({@code select t*}). */
         SELECT_T,
-        /** A reftype byte ({@code 0x70} funcref, {@code 0x6F} externref). */
+        /** A heap type: an abstract heap type byte ({@code 0x70} func, {@code 0x6F} extern, ...) or an s33 typeidx. */
         REF_NULL,
         /** An elemidx ({@code elem.drop}). */
         ELEMIDX,

@@ -1,7 +1,10 @@
 package dev.kiln.compiler.wasm;
 
 import dev.kiln.abi.FuncType;
+import dev.kiln.abi.HeapType;
+import dev.kiln.abi.RefType;
 import dev.kiln.abi.ValType;
+import dev.kiln.abi.ValueType;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashSet;
@@ -33,8 +36,20 @@ import java.util.Set;
  */
 public final class Validator {
     private static final ValType[] TYPES = ValType.values();
+    /*
+     * Operand-stack codes of types: 0 is the unknown type (the polymorphic stack's bottom), 1..5 the
+     * number and vector types (ValType ordinal + 1), and a reference type is REF | NULLABLE? | heap,
+     * where heap is a concrete typeidx (the first typeidx of its equivalence class, so that equal codes
+     * mean equivalent types, spec 3.0 §3.2.1) or ABSTRACT + HeapType.Kind ordinal, or BOT (the heap
+     * type of a reference popped from the polymorphic stack).
+     */
     /** Operand-stack code of the unknown type (the polymorphic stack's bottom). */
     private static final int UNKNOWN = 0;
+    private static final int REF = 0x4000_0000;
+    private static final int NULLABLE = 0x2000_0000;
+    private static final int ABSTRACT = 0x1000_0000;
+    private static final int HEAP_MASK = 0x1FFF_FFFF;
+    private static final int BOT = ABSTRACT | 0xFFF;
     private static final int I32 = code(ValType.I32);
     private static final int I64 = code(ValType.I64);
     private static final int F32 = code(ValType.F32);
@@ -43,13 +58,6 @@ public final class Validator {
     private static final int FUNCREF = code(ValType.FUNCREF);
     private static final int EXTERNREF = code(ValType.EXTERNREF);
     private static final int[] NONE = new int[0];
-    private static final int[][] SINGLE = new int[TYPES.length + 1][];
-
-    static {
-        for (ValType t : TYPES) {
-            SINGLE[code(t)] = new int[] {code(t)};
-        }
-    }
 
     private static final int MAX_PAGES = 65536;
     /** Most pages of a 64-bit memory: 2^48 (the spec's limit, 2^64 bytes). */
@@ -61,6 +69,8 @@ public final class Validator {
     private final byte[] bytes;
     private final int[][] typeParams;
     private final int[][] typeResults;
+    /** For each typeidx, the first typeidx equivalent to it (spec 3.0 §3.2.1, iso-recursive). */
+    private final int[] typeRep;
     private final BitSet declaredRefs = new BitSet();
     private final WasmVersion version;
 
@@ -69,12 +79,153 @@ public final class Validator {
         this.bytes = bytes;
         this.version = version;
         List<FuncType> types = module.types();
-        typeParams = new int[types.size()][];
-        typeResults = new int[types.size()][];
-        for (int i = 0; i < types.size(); i++) {
-            typeParams[i] = codes(types.get(i).params());
-            typeResults[i] = codes(types.get(i).results());
+        int n = types.size();
+        typeParams = new int[n][];
+        typeResults = new int[n][];
+        typeRep = new int[n];
+        int[] starts = module.recGroupStarts();
+        // a type may refer to the types before it and to those of its own recursive group
+        for (int i = 0; i < n; i++) {
+            int end = i;
+            while (end < n && starts[end] == starts[i]) {
+                end++;
+            }
+            checkTypeRefs(types.get(i).paramTypes(), end);
+            checkTypeRefs(types.get(i).resultTypes(), end);
         }
+        int[] canon = new dev.kiln.abi.TypeCanonicalizer().canonicalize(types, starts);
+        java.util.Map<Integer, Integer> first = new java.util.HashMap<>();
+        for (int i = 0; i < n; i++) {
+            Integer seen = first.putIfAbsent(canon[i], i);
+            typeRep[i] = seen == null ? i : seen;
+        }
+        for (int i = 0; i < n; i++) {
+            typeParams[i] = codes(types.get(i).paramTypes(), -1);
+            typeResults[i] = codes(types.get(i).resultTypes(), -1);
+        }
+    }
+
+    private static void checkTypeRefs(List<ValueType> ts, int limit) {
+        for (ValueType v : ts) {
+            if (v instanceof RefType r && r.heapType().isConcrete() && r.heapType().typeIndex() >= limit) {
+                throw invalid("unknown type " + Integer.toUnsignedString(r.heapType().typeIndex()), -1, -1);
+            }
+        }
+    }
+
+    /**
+     * The operand-stack code of a precise type; {@code unknown type N} for a concrete heap type
+     * outside the type section.
+     */
+    private int code(ValueType v, int func, long offset) {
+        if (v instanceof RefType r) {
+            return refCode(r.nullable(), heapCode(r.heapType(), func, offset));
+        }
+        return code((ValType) v);
+    }
+
+    private int heapCode(HeapType h, int func, long offset) {
+        if (h.isConcrete()) {
+            int t = h.typeIndex();
+            if (t >= typeRep.length) {
+                throw invalid("unknown type " + Integer.toUnsignedString(t), func, offset);
+            }
+            return typeRep[t];
+        }
+        return ABSTRACT + h.kind().ordinal();
+    }
+
+    private static int refCode(boolean nullable, int heap) {
+        return REF | (nullable ? NULLABLE : 0) | heap;
+    }
+
+    private int[] codes(List<ValueType> ts, long offset) {
+        if (ts.isEmpty()) {
+            return NONE;
+        }
+        int[] r = new int[ts.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = code(ts.get(i), -1, offset);
+        }
+        return r;
+    }
+
+    private static boolean isRef(int t) {
+        return (t & REF) != 0;
+    }
+
+    private static boolean isNullable(int t) {
+        return (t & NULLABLE) != 0;
+    }
+
+    private static int heap(int t) {
+        return t & HEAP_MASK & ~NULLABLE;
+    }
+
+    private static HeapType.Kind abstractKind(int heap) {
+        return HeapType.Kind.values()[heap - ABSTRACT];
+    }
+
+    /** The top of a heap code's hierarchy, as an abstract heap code. */
+    private static int topOf(int heap) {
+        if (heap == BOT) {
+            return BOT;
+        }
+        HeapType.Kind k = heap >= ABSTRACT ? abstractKind(heap) : HeapType.Kind.CONCRETE;
+        return ABSTRACT + (k == HeapType.Kind.CONCRETE ? HeapType.FUNC : HeapType.of(k)).top().ordinal();
+    }
+
+    /**
+     * Heap subtyping (spec 3.0 §3.3.2 "Heap Types" under §3.3 "Matching"): reflexive; the bottom type
+     * of a hierarchy below every type in it; a concrete function type below {@code func}; i31, struct
+     * and array below eq below any. Concrete types match only equivalent types (no declared supertypes
+     * before the GC proposal).
+     */
+    static boolean heapMatches(int a, int e) {
+        if (a == e || a == BOT) {
+            return true;
+        }
+        if (e == BOT) {
+            return false;
+        }
+        if (a < ABSTRACT) {
+            return e == ABSTRACT + HeapType.Kind.FUNC.ordinal();
+        }
+        HeapType.Kind ka = abstractKind(a);
+        int top = topOf(a);
+        if (e >= ABSTRACT && topOf(e) != top) {
+            return false;
+        }
+        if (e < ABSTRACT && top != ABSTRACT + HeapType.Kind.FUNC.ordinal()) {
+            return false;
+        }
+        HeapType ha = HeapType.of(ka);
+        if (ka == ha.bottom()) {
+            return true;
+        }
+        if (e < ABSTRACT) {
+            return false;
+        }
+        HeapType.Kind ke = abstractKind(e);
+        return switch (ka) {
+            case I31, STRUCT, ARRAY -> ke == HeapType.Kind.EQ || ke == HeapType.Kind.ANY;
+            case EQ -> ke == HeapType.Kind.ANY;
+            default -> false;
+        };
+    }
+
+    /** Value subtyping (spec 3.0 §3.3.3): equal number types; references by nullability and heap type. */
+    static boolean matches(int actual, int expected) {
+        if (actual == expected || actual == UNKNOWN || expected == UNKNOWN) {
+            return true;
+        }
+        if (!isRef(actual) || !isRef(expected)) {
+            return false;
+        }
+        if (isNullable(actual) && !isNullable(expected)) {
+            return false;
+        }
+        return heapMatches(heap(actual), heap(expected));
     }
 
     /**
@@ -105,26 +256,29 @@ public final class Validator {
     }
 
     private static int code(ValType t) {
-        return t.ordinal() + 1;
-    }
-
-    private static ValType type(int code) {
-        return code == UNKNOWN ? null : TYPES[code - 1];
+        return switch (t) {
+            case FUNCREF -> REF | NULLABLE | (ABSTRACT + HeapType.Kind.FUNC.ordinal());
+            case EXTERNREF -> REF | NULLABLE | (ABSTRACT + HeapType.Kind.EXTERN.ordinal());
+            default -> t.ordinal() + 1;
+        };
     }
 
     private static String name(int code) {
-        return code == UNKNOWN ? "unknown" : TYPES[code - 1].toString();
-    }
-
-    private static int[] codes(List<ValType> ts) {
-        if (ts.isEmpty()) {
-            return NONE;
+        if (code == UNKNOWN) {
+            return "unknown";
         }
-        int[] r = new int[ts.size()];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = code(ts.get(i));
+        if (!isRef(code)) {
+            return TYPES[code - 1].toString();
         }
-        return r;
+        int h = heap(code);
+        String heap = h == BOT ? "bot" : h >= ABSTRACT ? HeapType.of(abstractKind(h)).toString() : Integer.toString(h);
+        if (code == FUNCREF) {
+            return "funcref";
+        }
+        if (code == EXTERNREF) {
+            return "externref";
+        }
+        return "(ref " + (isNullable(code) ? "null " : "") + heap + ")";
     }
 
     private static InvalidModuleException invalid(String reason, int func, long offset) {
@@ -137,10 +291,12 @@ public final class Validator {
         for (Import imp : module.imports()) {
             switch (imp.desc()) {
                 case ImportDesc.Func f -> checkTypeIndex(f.typeIndex(), imp.offset());
-                case TableType t -> checkTableLimits(t, imp.offset());
-                case MemoryType m -> checkMemoryLimits(m, imp.offset());
-                case GlobalType g -> {
+                case TableType t -> {
+                    code(t.refType(), -1, imp.offset());
+                    checkTableLimits(t, imp.offset());
                 }
+                case MemoryType m -> checkMemoryLimits(m, imp.offset());
+                case GlobalType g -> code(g.valueType(), -1, imp.offset());
             }
         }
         for (int i = 0; i < module.definedFunctionCount(); i++) {
@@ -150,10 +306,14 @@ public final class Validator {
         for (int i = 0; i < module.tables().size(); i++) {
             TableType t = module.tables().get(i);
             checkTableLimits(t, -1);
+            int et = code(t.refType(), -1, -1);
             ConstExpr init = i < module.tableInits().size() ? module.tableInits().get(i) : null;
             if (init != null) {
                 // tables precede globals: their initializers see the imported globals only
-                checkConstExpr(init, code(t.elemType()), module.importedGlobalCount());
+                checkConstExpr(init, et, module.importedGlobalCount());
+            } else if (!isNullable(et)) {
+                throw invalid("type mismatch: a table of non-nullable " + name(et)
+                        + " needs an initializer expression", -1, -1);
             }
         }
         for (MemoryType m : module.memories()) {
@@ -170,7 +330,7 @@ public final class Validator {
         int segmentGlobals = v3 ? module.globalCount() : importedGlobals;
         for (int i = 0; i < module.globals().size(); i++) {
             Global g = module.globals().get(i);
-            checkConstExpr(g.init(), code(g.type().valType()), v3 ? importedGlobals + i : importedGlobals);
+            checkConstExpr(g.init(), code(g.type().valueType(), -1, g.init().start()), v3 ? importedGlobals + i : importedGlobals);
         }
         for (ElementSegment e : module.elements()) {
             validateElement(e, segmentGlobals);
@@ -246,12 +406,13 @@ public final class Validator {
     }
 
     private void validateElement(ElementSegment e, int importedGlobals) {
-        int elemType = code(e.elemType());
+        int elemType = code(e.refType(), -1, e.offsetInModule());
         if (e.mode() == ElementSegment.Mode.ACTIVE) {
             checkTable(e.tableIndex(), -1, e.offsetInModule());
-            if (module.tableType(e.tableIndex()).elemType() != e.elemType()) {
-                throw invalid("type mismatch: element segment of " + e.elemType() + " for a table of "
-                        + module.tableType(e.tableIndex()).elemType(), -1, e.offsetInModule());
+            int tableType = code(module.tableType(e.tableIndex()).refType(), -1, e.offsetInModule());
+            if (!matches(elemType, tableType)) {
+                throw invalid("type mismatch: element segment of " + name(elemType) + " for a table of "
+                        + name(tableType), -1, e.offsetInModule());
             }
             checkConstExpr(e.offset(), addressType(module.tableType(e.tableIndex())), importedGlobals);
         }
@@ -350,10 +511,10 @@ public final class Validator {
                 case F32_CONST -> t = F32;
                 case F64_CONST -> t = F64;
                 case V128_CONST -> t = V128;
-                case REF_NULL -> t = code(r.refType());
+                case REF_NULL -> t = refCode(true, heapCode(r.heapType(), -1, r.offset()));
                 case REF_FUNC -> {
                     checkFunction(r.index(), -1, r.offset());
-                    t = FUNCREF;
+                    t = refCode(false, typeRep[module.functionTypeIndex(r.index())]);
                 }
                 case GLOBAL_GET -> {
                     int g = r.index();
@@ -364,7 +525,7 @@ public final class Validator {
                     if (gt.mutable()) {
                         throw invalid("constant expression required", -1, r.offset());
                     }
-                    t = code(gt.valType());
+                    t = code(gt.valueType(), -1, r.offset());
                 }
                 case I32_ADD, I32_SUB, I32_MUL, I64_ADD, I64_SUB, I64_MUL -> {
                     if (version != WasmVersion.WASM_3_0) {
@@ -378,7 +539,7 @@ public final class Validator {
                     sp -= 2;
                 }
                 case END -> {
-                    if (sp != 1 || stack[0] != expected) {
+                    if (sp != 1 || !matches(stack[0], expected)) {
                         throw invalid("type mismatch: constant expression of type "
                                 + (sp == 1 ? name(stack[0]) : sp + " values") + " where " + name(expected)
                                 + " is expected", -1, r.offset());
@@ -419,6 +580,13 @@ public final class Validator {
         private long[] runEnds = new long[8];
         private int[] runTypes = new int[8];
         private int runs;
+        /** Whether a declared local has a non-defaultable type (spec 3.0 §3.4.1 "local initialization"). */
+        private boolean anyNonDefaultable;
+        /** Non-defaultable locals set so far, innermost last; each control frame remembers its height. */
+        private long[] inits = new long[8];
+        private int initSp;
+        private final java.util.HashSet<Long> initialized = new java.util.HashSet<>();
+        private int[] ctlInitHeight = new int[16];
 
         void validate(int funcidx, FunctionBody body) {
             func = funcidx;
@@ -426,6 +594,9 @@ public final class Validator {
             params = typeParams[typeIndex];
             paramCount = params.length;
             runs = 0;
+            anyNonDefaultable = false;
+            initSp = 0;
+            initialized.clear();
             long total = paramCount;
             for (FunctionBody.LocalDecl d : body.localDecls()) {
                 if (d.count() == 0) {
@@ -437,7 +608,8 @@ public final class Validator {
                 }
                 total += d.count();
                 runEnds[runs] = total;
-                runTypes[runs] = code(d.type());
+                runTypes[runs] = code(d.valueType(), func, body.bodyStart());
+                anyNonDefaultable |= isRef(runTypes[runs]) && !isNullable(runTypes[runs]);
                 runs++;
             }
             if (reader == null) {
@@ -493,6 +665,31 @@ public final class Validator {
             return runTypes[lo];
         }
 
+        /**
+         * The type of local {@code index} for {@code local.get}: {@code uninitialized local} if it is
+         * non-defaultable and not set on every path to here (spec 3.0 §3.4.1).
+         */
+        private int readLocal(int index) {
+            int t = localType(index);
+            if (anyNonDefaultable && isRef(t) && !isNullable(t)
+                    && Integer.toUnsignedLong(index) >= paramCount
+                    && !initialized.contains(Integer.toUnsignedLong(index))) {
+                throw error("uninitialized local " + Integer.toUnsignedString(index));
+            }
+            return t;
+        }
+
+        /** Records that {@code local.set}/{@code local.tee} initialised local {@code index}. */
+        private void writeLocal(int index, int type) {
+            long i = Integer.toUnsignedLong(index);
+            if (anyNonDefaultable && isRef(type) && !isNullable(type) && i >= paramCount && initialized.add(i)) {
+                if (initSp == inits.length) {
+                    inits = Arrays.copyOf(inits, initSp * 2);
+                }
+                inits[initSp++] = i;
+            }
+        }
+
         private void push(int t) {
             if (vsp == vals.length) {
                 vals = Arrays.copyOf(vals, vsp * 2);
@@ -510,6 +707,15 @@ public final class Validator {
             return vals[--vsp];
         }
 
+        /** Pops a reference operand (or the unknown type); {@code type mismatch} for a number or vector. */
+        private int popRef() {
+            int t = pop();
+            if (t != UNKNOWN && !isRef(t)) {
+                throw error("type mismatch: expected a reference but got " + name(t));
+            }
+            return t;
+        }
+
         private int pop(int expected) {
             if (vsp == ctlHeight[csp - 1]) {
                 if (ctlUnreachable[csp - 1]) {
@@ -518,7 +724,7 @@ public final class Validator {
                 throw error("type mismatch: expected " + name(expected) + " but the stack is empty");
             }
             int actual = vals[--vsp];
-            if (actual != expected && actual != UNKNOWN && expected != UNKNOWN) {
+            if (!matches(actual, expected)) {
                 throw mismatch(expected, actual);
             }
             return actual == UNKNOWN ? expected : actual;
@@ -544,7 +750,9 @@ public final class Validator {
                 ctlResults = Arrays.copyOf(ctlResults, n);
                 ctlHeight = Arrays.copyOf(ctlHeight, n);
                 ctlUnreachable = Arrays.copyOf(ctlUnreachable, n);
+                ctlInitHeight = Arrays.copyOf(ctlInitHeight, n);
             }
+            ctlInitHeight[csp] = initSp;
             ctlKind[csp] = kind;
             ctlParams[csp] = in;
             ctlResults[csp] = out;
@@ -559,6 +767,10 @@ public final class Validator {
             popVals(ctlResults[f]);
             if (vsp != ctlHeight[f]) {
                 throw error("type mismatch: " + (vsp - ctlHeight[f]) + " value(s) left on the stack at the end of a block");
+            }
+            // locals initialised inside the block are uninitialised again after it
+            while (initSp > ctlInitHeight[f]) {
+                initialized.remove(inits[--initSp]);
             }
             csp--;
         }
@@ -592,7 +804,8 @@ public final class Validator {
                 return NONE;
             }
             if (bt < 0) {
-                return SINGLE[code(CodeReader.blockValType(bt))];
+                RefType rt = reader.blockRefType();
+                return new int[] {rt != null ? code(rt, func, reader.offset()) : code(CodeReader.blockValType(bt))};
             }
             checkTypeIndex(bt);
             return typeResults[bt];
@@ -621,14 +834,14 @@ public final class Validator {
             if (t < 0 || t >= module.tableCount()) {
                 throw error("unknown table " + Integer.toUnsignedString(t));
             }
-            return code(module.tableType(t).elemType());
+            return code(module.tableType(t).refType(), func, reader.offset());
         }
 
         private int elemSegmentType(int e) {
             if (e < 0 || e >= module.elements().size()) {
                 throw error("unknown elem segment " + Integer.toUnsignedString(e));
             }
-            return code(module.elements().get(e).elemType());
+            return code(module.elements().get(e).refType(), func, reader.offset());
         }
 
         private void checkData(int d) {
@@ -749,7 +962,7 @@ public final class Validator {
                 case TABLE_COPY -> {
                     int dst = tableElem(r.index());
                     int src = tableElem(r.index2());
-                    if (dst != src) {
+                    if (!matches(src, dst)) {
                         throw mismatch(dst, src);
                     }
                     int da = tableAddress(r.index());
@@ -761,7 +974,7 @@ public final class Validator {
                 case TABLE_INIT -> {
                     int tt = tableElem(r.index2());
                     int et = elemSegmentType(r.index());
-                    if (tt != et) {
+                    if (!matches(et, tt)) {
                         throw mismatch(tt, et);
                     }
                     pop(I32);
@@ -770,7 +983,7 @@ public final class Validator {
                 }
                 case CALL_INDIRECT -> {
                     int et = tableElem(r.index2());
-                    if (et != FUNCREF) {
+                    if (!matches(et, FUNCREF)) {
                         throw error("type mismatch: call_indirect on a table of " + name(et));
                     }
                     int t = r.index();
@@ -880,7 +1093,7 @@ public final class Validator {
                     int[] in = ctlParams[f];
                     int[] out = ctlResults[f];
                     popCtrl();
-                    if (kind == IF && !Arrays.equals(in, out)) {
+                    if (kind == IF && !sameOrSubtypes(in, out)) {
                         throw error("type mismatch: if without else must have matching parameter and result types");
                     }
                     if (csp > 0) {
@@ -918,7 +1131,7 @@ public final class Validator {
                                 break;
                             }
                             int actual = vals[at];
-                            if (actual != ts[k] && actual != UNKNOWN) {
+                            if (!matches(actual, ts[k])) {
                                 throw mismatch(ts[k], actual);
                             }
                         }
@@ -941,7 +1154,7 @@ public final class Validator {
                 }
                 case CALL_INDIRECT -> {
                     int et = tableElem(r.index2());
-                    if (et != FUNCREF) {
+                    if (!matches(et, FUNCREF)) {
                         throw error("type mismatch: call_indirect on a table of " + name(et));
                     }
                     int t = r.index();
@@ -967,26 +1180,31 @@ public final class Validator {
                     if (r.selectTypeCount() != 1) {
                         throw error("invalid result arity");
                     }
-                    int t = code(r.selectType(0));
+                    int t = code(r.selectValueType(0), func, r.offset());
                     pop(I32);
                     pop(t);
                     pop(t);
                     push(t);
                 }
-                case LOCAL_GET -> push(localType(r.index()));
-                case LOCAL_SET -> pop(localType(r.index()));
+                case LOCAL_GET -> push(readLocal(r.index()));
+                case LOCAL_SET -> {
+                    int t = localType(r.index());
+                    pop(t);
+                    writeLocal(r.index(), t);
+                }
                 case LOCAL_TEE -> {
                     int t = localType(r.index());
                     pop(t);
+                    writeLocal(r.index(), t);
                     push(t);
                 }
-                case GLOBAL_GET -> push(code(module.globalType(global(r.index())).valType()));
+                case GLOBAL_GET -> push(code(module.globalType(global(r.index())).valueType(), func, r.offset()));
                 case GLOBAL_SET -> {
                     GlobalType gt = module.globalType(global(r.index()));
                     if (!gt.mutable()) {
                         throw error(version == WasmVersion.WASM_2_0 ? "global is immutable" : "immutable global");
                     }
-                    pop(code(gt.valType()));
+                    pop(code(gt.valueType(), func, r.offset()));
                 }
                 case TABLE_GET -> {
                     int et = tableElem(r.index());
@@ -1010,7 +1228,7 @@ public final class Validator {
                     pop(et);
                     pop(I32);
                 }
-                case REF_NULL -> push(code(r.refType()));
+                case REF_NULL -> push(refCode(true, heapCode(r.heapType(), func, r.offset())));
                 case REF_IS_NULL -> {
                     int t = pop();
                     if (t != UNKNOWN && !isRef(t)) {
@@ -1026,14 +1244,71 @@ public final class Validator {
                     if (!declaredRefs.get(f)) {
                         throw error("undeclared function reference");
                     }
-                    push(FUNCREF);
+                    push(refCode(false, typeRep[module.functionTypeIndex(f)]));
+                }
+                case REF_AS_NON_NULL -> {
+                    int t = popRef();
+                    push(t == UNKNOWN ? REF | BOT : t & ~NULLABLE);
+                }
+                case BR_ON_NULL -> {
+                    int l = label(r.index());
+                    int t = popRef();
+                    int[] ts = labelTypes(l);
+                    popVals(ts);
+                    pushVals(ts);
+                    push(t == UNKNOWN ? REF | BOT : t & ~NULLABLE);
+                }
+                case BR_ON_NON_NULL -> {
+                    int l = label(r.index());
+                    int t = popRef();
+                    int[] ts = labelTypes(l);
+                    if (ts.length == 0 || !isRef(ts[ts.length - 1])) {
+                        throw error("type mismatch: br_on_non_null needs a label whose last type is a reference");
+                    }
+                    int nonNull = t == UNKNOWN ? REF | BOT : t & ~NULLABLE;
+                    if (!matches(nonNull, ts[ts.length - 1])) {
+                        throw mismatch(ts[ts.length - 1], nonNull);
+                    }
+                    int[] rest = Arrays.copyOf(ts, ts.length - 1);
+                    popVals(rest);
+                    pushVals(rest);
+                }
+                case CALL_REF, RETURN_CALL_REF -> {
+                    int t = r.index();
+                    checkTypeIndex(t);
+                    pop(refCode(true, typeRep[t]));
+                    popVals(typeParams[t]);
+                    if (op == Opcode.CALL_REF) {
+                        pushVals(typeResults[t]);
+                    } else {
+                        int[] want = ctlResults[0];
+                        int[] got = typeResults[t];
+                        if (want.length != got.length) {
+                            throw error("type mismatch: return_call_ref callee has " + got.length
+                                    + " results, the function " + want.length);
+                        }
+                        for (int i = 0; i < got.length; i++) {
+                            if (!matches(got[i], want[i])) {
+                                throw mismatch(want[i], got[i]);
+                            }
+                        }
+                        unreachable();
+                    }
                 }
                 default -> throw new AssertionError("unhandled " + op);
             }
         }
     }
 
-    private static boolean isRef(int t) {
-        return t == FUNCREF || t == EXTERNREF;
+    private static boolean sameOrSubtypes(int[] in, int[] out) {
+        if (in.length != out.length) {
+            return false;
+        }
+        for (int i = 0; i < in.length; i++) {
+            if (!matches(in[i], out[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -19,6 +19,7 @@ import java.util.Map;
 public final class WasmModule {
     final byte[] bytes;
     List<FuncType> types = List.of();
+    int[] recGroupStarts;
     List<Import> imports = List.of();
     int[] functions = new int[0];
     List<TableType> tables = List.of();
@@ -54,6 +55,21 @@ public final class WasmModule {
     /** The module bytes this model points into (not a copy: do not modify). */
     public byte[] bytes() {
         return bytes;
+    }
+
+    /**
+     * For each typeidx, the typeidx that starts its recursive type group (Wasm 3.0 {@code rec}); a type
+     * outside a {@code rec} group is a group of its own. Do not modify.
+     */
+    public int[] recGroupStarts() {
+        if (recGroupStarts == null || recGroupStarts.length != types.size()) {
+            int[] s = new int[types.size()];
+            for (int i = 0; i < s.length; i++) {
+                s[i] = i;
+            }
+            recGroupStarts = s;
+        }
+        return recGroupStarts;
     }
 
     /** The type section: function types, indexed by typeidx. */

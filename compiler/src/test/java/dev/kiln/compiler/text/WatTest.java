@@ -139,7 +139,7 @@ class WatTest {
         same("(table $t funcref (elem $f)) (func $f)",
                 "(table $t 1 1 funcref) (elem (table $t) (offset (i32.const 0)) func $f) (func $f)");
         same("(table 1 funcref) (elem (i32.const 0) $f) (func $f)",
-                "(table 1 funcref) (elem (table 0) (offset i32.const 0) funcref (item ref.func $f)) (func $f)");
+                "(table 1 funcref) (elem (table 0) (offset i32.const 0) func $f) (func $f)");
     }
 
     @Test

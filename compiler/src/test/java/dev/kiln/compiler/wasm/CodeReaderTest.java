@@ -50,7 +50,7 @@ class CodeReaderTest {
                 b(0xFD, 0x15, 0x0F),                                           // i8x16.extract_lane_s 15
                 b(0xFD, 0x54, 0x00, 0x10, 0x07),                               // v128.load8_lane
                 b(0xFD, 0xFF, 0x01),                                           // f64x2.convert_low_i32x4_u
-                b(0xD2, 0x00), b(END));
+                b(0xD2, 0x00), b(0x14), u32(7), b(END));
         CodeReader r = reader(code);
         one(r, Opcode.NOP);
         assertEquals(2, r.offset());
@@ -126,6 +126,8 @@ class CodeReaderTest {
         assertEquals(7, r.lane());
         one(r, Opcode.F64X2_CONVERT_LOW_I32X4_U);
         one(r, Opcode.REF_FUNC);
+        one(r, Opcode.CALL_REF);
+        assertEquals(7, r.index());
         one(r, Opcode.END);
         assertEquals(r.end(), r.position());
         assertFalse(r.hasNext());
@@ -154,7 +156,8 @@ class CodeReaderTest {
         assertEquals(Opcode.MEMORY_COPY, multi.next());
         assertEquals(1, multi.index());
         assertEquals(2, multi.index2());
-        assertReason("malformed reference type", 3, b(0xD0, 0x7F));
+        // 3.0: ref.null takes a heap type (an s33 typeidx or an abstract heap type byte)
+        assertReason("malformed heap type", 3, b(0xD0, 0x7F));
         assertReason("malformed value type", 4, b(0x1C, 0x01, 0x40));
         assertReason("malformed value type", 3, b(0x02, 0x7A)); // negative s33 that is no valtype
         assertReason("integer representation too long", 3, b(0x41, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00));
