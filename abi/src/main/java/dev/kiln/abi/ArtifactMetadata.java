@@ -86,6 +86,11 @@ public record ArtifactMetadata(
     private static final int OPTION_EPOCH = 4;
     /** Bit of the encoded option word: compiled with fuel metering. */
     private static final int OPTION_FUEL = 8;
+    /**
+     * Bit of the encoded option word: loads and stores of 32-bit memories rely on guard pages
+     * ({@link BoundsChecks#GUARD}); the artifact carries the signal handler in {@link GuardHandlerLayout#SECTION}.
+     */
+    private static final int OPTION_GUARD_BOUNDS_CHECKS = 16;
     private static final byte[] MAGIC = "KILNMETA".getBytes(StandardCharsets.US_ASCII);
 
     public ArtifactMetadata {
@@ -404,7 +409,8 @@ public record ArtifactMetadata(
             out.u32(target.elfMachine());
             out.u64(cpuFeatures);
             out.u32((options.verifyIr() ? OPTION_VERIFY : 0) | (options.spectreGuard() ? 0 : OPTION_NO_SPECTRE_GUARD)
-                    | (options.epochInterruption() ? OPTION_EPOCH : 0) | (options.consumeFuel() ? OPTION_FUEL : 0));
+                    | (options.epochInterruption() ? OPTION_EPOCH : 0) | (options.consumeFuel() ? OPTION_FUEL : 0)
+                    | (options.boundsChecks() == BoundsChecks.GUARD ? OPTION_GUARD_BOUNDS_CHECKS : 0));
             out.u32(options.parallelism());
             out.u64(options.cpuFeatures());
             out.bytes(inputHash);
@@ -684,7 +690,8 @@ public record ArtifactMetadata(
             }
             ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism, allowedFeatures,
                     (optionBits & OPTION_NO_SPECTRE_GUARD) == 0, (optionBits & OPTION_EPOCH) != 0,
-                    (optionBits & OPTION_FUEL) != 0), hash,
+                    (optionBits & OPTION_FUEL) != 0, (optionBits & OPTION_GUARD_BOUNDS_CHECKS) != 0
+                    ? BoundsChecks.GUARD : BoundsChecks.EXPLICIT), hash,
                     types, imports, imported, funcs, exports, tables, elements, memories, globals, data, startFunction, startTrampoline, vmctxSize,
                     unwind, traps, exprs);
             if (meta.layout().size() != vmctxSize) {
