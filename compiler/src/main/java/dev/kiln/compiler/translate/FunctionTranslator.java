@@ -55,6 +55,8 @@ public final class FunctionTranslator {
     private boolean fuel;
     /** Guard-page bounds checks: loads and stores of 32-bit memories whose reservation covers them go unchecked. */
     private boolean guardPages;
+    /** Whether the last {@link #checkedAddress} relied on guard pages instead of emitting a check. */
+    private boolean lastAccessGuardPage;
     /** The block whose charge {@link #fuelCharge} is (the current basic block), and its cost so far. */
     private Block fuelBlock;
     private Inst fuelCharge;
@@ -605,7 +607,7 @@ public final class FunctionTranslator {
                 Value index = pop();
                 Value[] addr = checkedAddress(r.memIndex(), index, r.memOffset(), width, op, offset);
                 push(cur.append(Op.LOAD, List.of(addr[0], addr[1]), r.memOffset(), null, null, List.of(t))
-                        .withAux(width | (signed ? 16 : 0)).result());
+                        .withAux(width | (signed ? 16 : 0) | (lastAccessGuardPage ? Op.GUARD_PAGE : 0)).result());
             }
             case I32_STORE, I64_STORE, F32_STORE, F64_STORE, I32_STORE8, I32_STORE16, I64_STORE8, I64_STORE16,
                     I64_STORE32 -> {
@@ -830,8 +832,10 @@ public final class FunctionTranslator {
         if (guardPages && !memory64(mem)
                 && memOffset + width <= dev.kiln.abi.GuardHandlerLayout.MAX_UNCHECKED_OFFSET_PLUS_SIZE) {
             // guard pages: past the memory's length the reservation is inaccessible, so the access faults
+            lastAccessGuardPage = true;
             return new Value[] {memoryField(mem, VMMemoryDefinition.BASE), cur.append1(Op.UEXTEND, IrType.I64, 0, index)};
         }
+        lastAccessGuardPage = false;
         Value len = memoryField(mem, VMMemoryDefinition.LENGTH);
         Value idx;
         long c = memOffset + width;
