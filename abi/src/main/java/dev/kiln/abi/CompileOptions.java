@@ -33,7 +33,7 @@ package dev.kiln.abi;
 public record CompileOptions(boolean verifyIr, int parallelism, long cpuFeatures, boolean spectreGuard,
         boolean epochInterruption, boolean consumeFuel, BoundsChecks boundsChecks) {
     /** The bounds-check mode of {@link #defaults()}. */
-    public static final BoundsChecks DEFAULT_BOUNDS_CHECKS = BoundsChecks.EXPLICIT;
+    public static final BoundsChecks DEFAULT_BOUNDS_CHECKS = BoundsChecks.GUARD;
 
     public CompileOptions {
         if (parallelism < 0) {
