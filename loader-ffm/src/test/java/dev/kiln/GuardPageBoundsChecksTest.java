@@ -90,4 +90,53 @@ class GuardPageBoundsChecksTest extends StoreFixture {
         assertEquals(-1, i.func("grow").call(Val.i32(2))[0].i32());
         assertOutOfBounds(() -> i.func("load8").call(Val.i32(3 * 65536)));
     }
+
+    @Test
+    void severalMemoriesAndInstancesEachTrapAtTheirOwnLength() {
+        Module m = compile("""
+                (module
+                  (import "env" "shared" (memory 1))
+                  (memory $big 3)
+                  (func (export "shared") (param i32) (result i32) (i32.load8_u 0 (local.get 0)))
+                  (func (export "big") (param i32) (result i32) (i32.load8_u $big (local.get 0)))
+                  (func (export "putShared") (param i32 i32) (i32.store8 0 (local.get 0) (local.get 1)))
+                  (func (export "grow") (param i32) (result i32) (memory.grow 0 (local.get 0))))
+                """);
+        Memory shared = Memory.create(store, 1, 2);
+        Linker linker = new Linker().define("env", "shared", shared);
+        Instance a = linker.instantiate(store, m);
+        Instance b = linker.instantiate(store, m);
+        a.func("putShared").call(Val.i32(65535), Val.i32(9));
+        assertEquals(9, b.func("shared").call(Val.i32(65535))[0].i32(), "the imported memory is shared");
+        assertEquals(0, a.func("big").call(Val.i32(3 * 65536 - 1))[0].i32());
+        assertOutOfBounds(() -> a.func("shared").call(Val.i32(65536)));
+        assertOutOfBounds(() -> b.func("big").call(Val.i32(3 * 65536)));
+        assertEquals(1, a.func("grow").call(Val.i32(1))[0].i32());
+        assertEquals(0, b.func("shared").call(Val.i32(2 * 65536 - 1))[0].i32(), "b sees a's growth");
+        assertOutOfBounds(() -> b.func("shared").call(Val.i32(2 * 65536)));
+        // another store with its own instance of the same module: its own memories
+        try (Store other = new Store(engine)) {
+            Instance c = new Linker().define("env", "shared", Memory.create(other, 1, 1)).instantiate(other, m);
+            assertEquals(0, c.func("shared").call(Val.i32(65535))[0].i32());
+            assertOutOfBounds(() -> c.func("shared").call(Val.i32(65536)));
+        }
+        assertEquals(9, a.func("shared").call(Val.i32(65535))[0].i32());
+    }
+
+    @Test
+    void anUnusedOutOfBoundsLoadStillTraps() {
+        Instance i = Instance.create(store, compile("""
+                (module (memory 1)
+                  (func (export "drop") (param i32) (drop (i64.load (local.get 0))))
+                  (func (export "loop") (param i32 i32) (local $k i32)
+                    (loop $l
+                      (drop (i32.load (local.get 0)))
+                      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                      (br_if $l (i32.lt_u (local.get $k) (local.get 1))))))
+                """));
+        i.func("drop").call(Val.i32(65528));
+        assertOutOfBounds(() -> i.func("drop").call(Val.i32(65529)));
+        assertOutOfBounds(() -> i.func("loop").call(Val.i32(65536), Val.i32(10)));
+        i.func("loop").call(Val.i32(0), Val.i32(10));
+    }
 }
