@@ -73,9 +73,11 @@ public record ArtifactMetadata(
 
     /**
      * Version of this encoding; a loader rejects any other. 4: delta-encoded trap table, memories and
-     * tables with their address type, constant-expression programs.
+     * tables with their address type, constant-expression programs. 5: the option bit for guard-page
+     * bounds checks (a loader that does not know it would run their unchecked accesses without the
+     * signal handler), and unknown option bits are refused.
      */
-    public static final int FORMAT_VERSION = 4;
+    public static final int FORMAT_VERSION = 5;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
     /** Bit of the encoded option word: IR verified. */
@@ -585,6 +587,12 @@ public record ArtifactMetadata(
             }
             long features = in.getLong();
             int optionBits = in.getInt();
+            int knownBits = OPTION_VERIFY | OPTION_NO_SPECTRE_GUARD | OPTION_EPOCH | OPTION_FUEL
+                    | OPTION_GUARD_BOUNDS_CHECKS;
+            if ((optionBits & ~knownBits) != 0) {
+                throw new ArtifactFormatException(source, 24, "unknown compile option bits 0x"
+                        + Integer.toHexString(optionBits & ~knownBits) + "; recompile the module with this Kiln");
+            }
             boolean verify = (optionBits & OPTION_VERIFY) != 0;
             int parallelism = count(in, source, Integer.MAX_VALUE);
             long allowedFeatures = in.getLong();

@@ -11,9 +11,11 @@ import java.lang.foreign.MemorySegment;
  * ({@code MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE}: no memory or swap is committed for it) and makes
  * a prefix of {@code committedBytes} readable and writable with {@code mprotect}; {@link #commit(long)}
  * extends that prefix when the memory grows. The base address never changes, so compiled code may
- * keep it in a register, and because a 32-bit memory gets {@link #MEMORY32_RESERVATION} (8 GiB, more
- * than any {@code i32} address plus {@code i32} offset can reach), no bounds-checked access can leave
- * the reservation. A 32-bit memory's reservation is registered with the {@link GuardSignalHandler}
+ * keep it in a register, and because a 32-bit memory gets {@link #MEMORY32_RESERVATION} (8 GiB:
+ * every {@code i32} address plus a static offset and access size of up to {@code 2^32 + 1} bytes,
+ * {@link dev.kiln.abi.GuardHandlerLayout#MAX_UNCHECKED_OFFSET_PLUS_SIZE}), no access can leave the
+ * reservation: code compiled with guard-page bounds checks relies on that for every access it does
+ * not check. A 32-bit memory's reservation is registered with the {@link GuardSignalHandler}
  * for as long as it is mapped, so that code compiled with guard-page bounds checks may rely on the
  * inaccessible pages past the committed prefix instead of comparing. Committed bytes read as zero until written (anonymous memory), as Wasm requires.
  *
