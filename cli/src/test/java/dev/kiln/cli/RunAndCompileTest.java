@@ -123,6 +123,9 @@ class RunAndCompileTest {
                     out.toString());
             assertEquals("explicit".equals(mode) ? dev.kiln.abi.BoundsChecks.EXPLICIT : dev.kiln.abi.BoundsChecks.GUARD,
                     meta.options().boundsChecks(), mode);
+            Cli.Result inspect = kiln("inspect", out.toString());
+            assertTrue(inspect.out().contains(("explicit".equals(mode) ? "explicit" : "guard-page") + " bounds checks"),
+                    inspect::toString);
             Cli.Result trap = kiln("run", "--allow-precompiled", "--invoke", "load", out.toString(), "65536");
             assertTrue(trap.err().contains("wasm trap: out of bounds memory access"), trap::toString);
         }
