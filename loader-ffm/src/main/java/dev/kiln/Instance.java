@@ -64,6 +64,12 @@ public final class Instance {
         this.module = module;
         ArtifactMetadata meta = module.metadata();
         Interruption.checkModule(store.engine(), meta, null);
+        if (meta.options().boundsChecks() == dev.kiln.abi.BoundsChecks.GUARD
+                && !dev.kiln.loader.GuardSignalHandler.isInstalled()) {
+            // once per process: out-of-bounds accesses of this code fault instead of branching to a trap
+            dev.kiln.loader.GuardSignalHandler.install(
+                    module.code().elf().sectionBytes(dev.kiln.abi.GuardHandlerLayout.SECTION));
+        }
         VMContextLayout layout = meta.layout();
         checkLimits(store, meta);
         this.vmctx = store.allocate(meta.vmctxSize(), 16);

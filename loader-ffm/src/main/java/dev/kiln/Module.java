@@ -337,6 +337,18 @@ public final class Module {
         if (meta.unwindStubOffset() < 0 || meta.unwindStubOffset() >= textSize) {
             throw new ArtifactFormatException(name, -1, "unwind stub outside .text");
         }
+        boolean guard = meta.options().boundsChecks() == dev.kiln.abi.BoundsChecks.GUARD;
+        var handler = elf.section(dev.kiln.abi.GuardHandlerLayout.SECTION);
+        if (guard != handler.isPresent()) {
+            throw new ArtifactFormatException(name, -1, guard
+                    ? "compiled with guard-page bounds checks but has no " + dev.kiln.abi.GuardHandlerLayout.SECTION
+                    + " section" : "has a " + dev.kiln.abi.GuardHandlerLayout.SECTION
+                    + " section but was compiled with explicit bounds checks");
+        }
+        if (guard && (handler.get().size() == 0 || handler.get().size() > dev.kiln.abi.GuardHandlerLayout.CODE_BYTES)) {
+            throw new ArtifactFormatException(name, -1, "the guard-page signal handler is " + handler.get().size()
+                    + " bytes; at most " + dev.kiln.abi.GuardHandlerLayout.CODE_BYTES + " are allowed");
+        }
         return meta;
     }
 

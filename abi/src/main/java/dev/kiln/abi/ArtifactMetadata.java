@@ -77,8 +77,10 @@ public record ArtifactMetadata(
      * Version of this encoding; a loader rejects any other. 4: delta-encoded trap table, memories and
      * tables with their address type, constant-expression programs. 5: precise value types of typed
      * references in function types, recursive type groups, precise table, global and import types.
+     * 6: the option bit for guard-page bounds checks (a loader that does not know it would run their
+     * unchecked accesses without the signal handler), and unknown option bits are refused.
      */
-    public static final int FORMAT_VERSION = 5;
+    public static final int FORMAT_VERSION = 6;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
     /** Bit of the encoded option word: IR verified. */
@@ -89,6 +91,11 @@ public record ArtifactMetadata(
     private static final int OPTION_EPOCH = 4;
     /** Bit of the encoded option word: compiled with fuel metering. */
     private static final int OPTION_FUEL = 8;
+    /**
+     * Bit of the encoded option word: loads and stores of 32-bit memories rely on guard pages
+     * ({@link BoundsChecks#GUARD}); the artifact carries the signal handler in {@link GuardHandlerLayout#SECTION}.
+     */
+    private static final int OPTION_GUARD_BOUNDS_CHECKS = 16;
     private static final byte[] MAGIC = "KILNMETA".getBytes(StandardCharsets.US_ASCII);
 
     public ArtifactMetadata {
@@ -470,7 +477,8 @@ public record ArtifactMetadata(
             out.u32(target.elfMachine());
             out.u64(cpuFeatures);
             out.u32((options.verifyIr() ? OPTION_VERIFY : 0) | (options.spectreGuard() ? 0 : OPTION_NO_SPECTRE_GUARD)
-                    | (options.epochInterruption() ? OPTION_EPOCH : 0) | (options.consumeFuel() ? OPTION_FUEL : 0));
+                    | (options.epochInterruption() ? OPTION_EPOCH : 0) | (options.consumeFuel() ? OPTION_FUEL : 0)
+                    | (options.boundsChecks() == BoundsChecks.GUARD ? OPTION_GUARD_BOUNDS_CHECKS : 0));
             out.u32(options.parallelism());
             out.u64(options.cpuFeatures());
             out.bytes(inputHash);
@@ -668,6 +676,12 @@ public record ArtifactMetadata(
             }
             long features = in.getLong();
             int optionBits = in.getInt();
+            int knownBits = OPTION_VERIFY | OPTION_NO_SPECTRE_GUARD | OPTION_EPOCH | OPTION_FUEL
+                    | OPTION_GUARD_BOUNDS_CHECKS;
+            if ((optionBits & ~knownBits) != 0) {
+                throw new ArtifactFormatException(source, 24, "unknown compile option bits 0x"
+                        + Integer.toHexString(optionBits & ~knownBits) + "; recompile the module with this Kiln");
+            }
             boolean verify = (optionBits & OPTION_VERIFY) != 0;
             int parallelism = count(in, source, Integer.MAX_VALUE);
             long allowedFeatures = in.getLong();
@@ -800,7 +814,8 @@ public record ArtifactMetadata(
             }
             ArtifactMetadata meta = new ArtifactMetadata(target, features, new CompileOptions(verify, parallelism, allowedFeatures,
                     (optionBits & OPTION_NO_SPECTRE_GUARD) == 0, (optionBits & OPTION_EPOCH) != 0,
-                    (optionBits & OPTION_FUEL) != 0), hash,
+                    (optionBits & OPTION_FUEL) != 0, (optionBits & OPTION_GUARD_BOUNDS_CHECKS) != 0
+                    ? BoundsChecks.GUARD : BoundsChecks.EXPLICIT), hash,
                     types, imports, imported, funcs, exports, tables, elements, memories, globals, data, startFunction, startTrampoline, vmctxSize,
                     unwind, traps, exprs, new TypeInfo(groupStarts, importTypes, tableTypes, globalTypes));
             if (meta.layout().size() != vmctxSize) {

@@ -24,13 +24,28 @@ package dev.kiln.abi;
  * @param consumeFuel  compile fuel metering in (Wasmtime's {@code consume_fuel}): every basic block
  *                    charges its Wasm instruction count to the store's fuel on entry and traps with
  *                    {@link TrapCode#OUT_OF_FUEL} when the fuel left cannot pay for it. Off by default
+ * @param boundsChecks how loads and stores of linear memory are kept in bounds: {@link BoundsChecks#GUARD}
+ *                    (no check on 32-bit memories, guard pages and a signal handler; only where the
+ *                    backend supports it, x86-64, and only for 32-bit memories: everything else gets
+ *                    explicit checks) or {@link BoundsChecks#EXPLICIT}. The default is
+ *                    {@link #DEFAULT_BOUNDS_CHECKS}
  */
 public record CompileOptions(boolean verifyIr, int parallelism, long cpuFeatures, boolean spectreGuard,
-        boolean epochInterruption, boolean consumeFuel) {
+        boolean epochInterruption, boolean consumeFuel, BoundsChecks boundsChecks) {
+    /** The bounds-check mode of {@link #defaults()}. */
+    public static final BoundsChecks DEFAULT_BOUNDS_CHECKS = BoundsChecks.GUARD;
+
     public CompileOptions {
         if (parallelism < 0) {
             throw new IllegalArgumentException("parallelism must be >= 0, got " + parallelism);
         }
+        java.util.Objects.requireNonNull(boundsChecks, "boundsChecks");
+    }
+
+    /** Options with the default bounds checks ({@link #DEFAULT_BOUNDS_CHECKS}). */
+    public CompileOptions(boolean verifyIr, int parallelism, long cpuFeatures, boolean spectreGuard,
+            boolean epochInterruption, boolean consumeFuel) {
+        this(verifyIr, parallelism, cpuFeatures, spectreGuard, epochInterruption, consumeFuel, DEFAULT_BOUNDS_CHECKS);
     }
 
     /** Options with the Spectre guard on, without epoch interruption and fuel metering. */
@@ -38,35 +53,44 @@ public record CompileOptions(boolean verifyIr, int parallelism, long cpuFeatures
         this(verifyIr, parallelism, cpuFeatures, true, false, false);
     }
 
-    /** The defaults: no IR verification, one worker per processor, the host's CPU features, the Spectre guard on. */
+    /**
+     * The defaults: no IR verification, one worker per processor, the host's CPU features, the Spectre
+     * guard on, {@link #DEFAULT_BOUNDS_CHECKS}.
+     */
     public static CompileOptions defaults() {
         return new CompileOptions(false, 0, -1);
     }
 
     /** These options with IR verification switched on or off. */
     public CompileOptions withVerifyIr(boolean on) {
-        return new CompileOptions(on, parallelism, cpuFeatures, spectreGuard, epochInterruption, consumeFuel);
+        return new CompileOptions(on, parallelism, cpuFeatures, spectreGuard, epochInterruption, consumeFuel, boundsChecks);
     }
 
     /** These options with code limited to {@code features} (e.g. none: the x86-64 baseline). */
     public CompileOptions withCpuFeatures(java.util.Set<CpuFeature> features) {
         return new CompileOptions(verifyIr, parallelism, CpuFeature.mask(features), spectreGuard, epochInterruption,
-                consumeFuel);
+                consumeFuel, boundsChecks);
     }
 
     /** These options with the Spectre guard of checked intrinsics switched on (the default) or off. */
     public CompileOptions withSpectreGuard(boolean on) {
-        return new CompileOptions(verifyIr, parallelism, cpuFeatures, on, epochInterruption, consumeFuel);
+        return new CompileOptions(verifyIr, parallelism, cpuFeatures, on, epochInterruption, consumeFuel, boundsChecks);
     }
 
     /** These options with epoch checks at function entries and loop headers compiled in or not. */
     public CompileOptions withEpochInterruption(boolean on) {
-        return new CompileOptions(verifyIr, parallelism, cpuFeatures, spectreGuard, on, consumeFuel);
+        return new CompileOptions(verifyIr, parallelism, cpuFeatures, spectreGuard, on, consumeFuel, boundsChecks);
     }
 
     /** These options with fuel metering compiled in or not. */
     public CompileOptions withConsumeFuel(boolean on) {
-        return new CompileOptions(verifyIr, parallelism, cpuFeatures, spectreGuard, epochInterruption, on);
+        return new CompileOptions(verifyIr, parallelism, cpuFeatures, spectreGuard, epochInterruption, on, boundsChecks);
+    }
+
+    /** These options with bounds checks of linear memory made {@code mode} ({@link BoundsChecks}). */
+    public CompileOptions withBoundsChecks(BoundsChecks mode) {
+        return new CompileOptions(verifyIr, parallelism, cpuFeatures, spectreGuard, epochInterruption, consumeFuel,
+                mode);
     }
 
     /** The CPU features code may use: {@link #cpuFeatures()} resolved against the host. */

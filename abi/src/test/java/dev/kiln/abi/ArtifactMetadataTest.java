@@ -42,6 +42,22 @@ class ArtifactMetadataTest {
     }
 
     @Test
+    void theBoundsCheckModeRoundTripsAndUnknownOptionBitsAreRefused() {
+        for (BoundsChecks mode : BoundsChecks.values()) {
+            ArtifactMetadata probe = meta(List.of());
+            ArtifactMetadata m = new ArtifactMetadata(Target.host(), 0, CompileOptions.defaults().withBoundsChecks(mode),
+                    new byte[32], List.of(), List.of(), 0, List.of(), List.of(), List.of(), List.of(), List.of(),
+                    List.of(), List.of(), -1, -1, probe.layout().size(), 0, List.of());
+            assertEquals(mode, ArtifactMetadata.decode(m.encode(), "x.kiln").options().boundsChecks());
+        }
+        byte[] bytes = meta(List.of()).encode();
+        bytes[24 + 3] |= 0x40; // an option bit no Kiln knows
+        ArtifactFormatException e = assertThrows(ArtifactFormatException.class,
+                () -> ArtifactMetadata.decode(bytes, "x.kiln"));
+        assertTrue(e.getMessage().contains("unknown compile option bits 0x40000000"), e.getMessage());
+    }
+
+    @Test
     void aTruncatedOrOverlongTrapTableIsRefusedWithItsOffset() {
         ArtifactMetadata m = meta(List.of(new ArtifactMetadata.TrapSiteInfo(300, 1)));
         byte[] bytes = m.encode();

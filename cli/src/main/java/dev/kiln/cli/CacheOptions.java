@@ -1,6 +1,8 @@
 package dev.kiln.cli;
 
 import dev.kiln.CompileCache;
+import dev.kiln.Engine;
+import dev.kiln.abi.BoundsChecks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -29,7 +31,8 @@ final class CacheOptions {
 
     @Option(names = "-C", paramLabel = "KEY=VALUE", mapFallbackValue = "y",
             description = "A compilation option, as in wasmtime: cache=y|n (default y), cache-dir=DIR,"
-                    + " cache-max-size=SIZE (bytes, or with a K, M or G suffix; default 1G). Repeatable.")
+                    + " cache-max-size=SIZE (bytes, or with a K, M or G suffix; default 1G),"
+                    + " bounds-checks=guard|explicit (default guard on x86-64). Repeatable.")
     Map<String, String> codegen = new LinkedHashMap<>();
 
     /**
@@ -51,8 +54,11 @@ final class CacheOptions {
                 };
                 case "cache-dir" -> dir = Path.of(value);
                 case "cache-max-size" -> maxBytes = parseSize("-C cache-max-size", value);
+                case "bounds-checks" -> {
+                    // applied to the engine by withCodegenOptions
+                }
                 default -> throw KilnException.usage("-C " + e.getKey() + ": unknown option (known: cache, cache-dir,"
-                        + " cache-max-size)");
+                        + " cache-max-size, bounds-checks)");
             }
         }
         if (!on) {
@@ -62,6 +68,32 @@ final class CacheOptions {
             err.println("Warning: " + message);
             err.flush();
         });
+    }
+
+    /** {@code engine} with the code-generation keys of {@code -C} ({@code bounds-checks}) applied. */
+    Engine withCodegenOptions(Engine engine) {
+        return boundsChecks(codegen, engine);
+    }
+
+    /**
+     * {@code engine} compiling with {@code -C bounds-checks=guard|explicit} if {@code options} has that
+     * key, else {@code engine} itself.
+     *
+     * @throws KilnException (usage) for a value other than guard or explicit
+     */
+    static Engine boundsChecks(Map<String, String> options, Engine engine) {
+        String value = options.get("bounds-checks");
+        if (value == null) {
+            return engine;
+        }
+        BoundsChecks mode;
+        try {
+            mode = BoundsChecks.parse(value.toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw KilnException.usage("-C bounds-checks=" + value + ": expected guard or explicit");
+        }
+        return Engine.builder().stackBudget(engine.stackBudget()).compileCache(engine.compileCache().orElse(null))
+                .compileOptions(engine.compileOptions().withBoundsChecks(mode)).build();
     }
 
     /**

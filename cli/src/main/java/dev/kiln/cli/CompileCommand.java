@@ -35,6 +35,11 @@ final class CompileCommand extends KilnCommand {
     @picocli.CommandLine.Mixin
     BuiltinOptions builtins = new BuiltinOptions();
 
+    @Option(names = "-C", paramLabel = "KEY=VALUE",
+            description = "A compilation option: bounds-checks=guard|explicit (default guard on x86-64: no"
+                    + " bounds check on 32-bit memories, guard pages instead).")
+    java.util.Map<String, String> codegen = new java.util.LinkedHashMap<>();
+
     @Override
     int execute() throws Exception {
         checkTarget(target);
@@ -47,7 +52,12 @@ final class CompileCommand extends KilnCommand {
         if (Files.exists(out) && Files.isSameFile(out, file)) {
             throw KilnException.usage("the output " + out + " would overwrite the input; choose another with -o OUT");
         }
-        Module module = input.module(engine(), err(), builtins);
+        for (String key : codegen.keySet()) {
+            if (!key.equals("bounds-checks")) {
+                throw KilnException.usage("-C " + key + ": unknown option (known: bounds-checks)");
+            }
+        }
+        Module module = input.module(CacheOptions.boundsChecks(codegen, engine()), err(), builtins);
         Files.write(out, module.serialize());
         return ExitCodes.OK;
     }

@@ -207,8 +207,10 @@ final class InspectCommand extends KilnCommand {
         out.printf("%s: %s, %d bytes%n", input.name(), input.kind().description, input.bytes().length);
         out.printf("target: %s, CPU features: %s%n", meta.target(),
                 meta.cpuFeatures() == 0 ? "baseline" : "0x" + Long.toHexString(meta.cpuFeatures()));
-        out.printf("compiled with: verify IR %s, parallelism %s%s%n", meta.options().verifyIr() ? "on" : "off",
+        out.printf("compiled with: verify IR %s, parallelism %s, %s bounds checks%s%n",
+                meta.options().verifyIr() ? "on" : "off",
                 meta.options().parallelism() == 0 ? "one per processor" : Integer.toString(meta.options().parallelism()),
+                meta.options().boundsChecks() == dev.kiln.abi.BoundsChecks.GUARD ? "guard-page" : "explicit",
                 meta.options().spectreGuard() ? "" : ", Spectre guard of checked intrinsics off");
         out.printf("input SHA-256: %s%n", HexFormat.of().formatHex(meta.inputHash()));
 

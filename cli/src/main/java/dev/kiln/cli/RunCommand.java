@@ -168,7 +168,8 @@ final class RunCommand extends KilnCommand {
         limits.parse(links.wasmOptions);
         Module module;
         try {
-            module = input.module(limits.engine(STACK_BUDGET_BYTES, cache.cache(err())), err(), builtins);
+            module = input.module(cache.withCodegenOptions(limits.engine(STACK_BUDGET_BYTES, cache.cache(err()))), err(),
+                    builtins);
         } catch (IllegalArgumentException e) {
             throw KilnException.error(file + ": " + e.getMessage()); // compiled with other -W options
         }

@@ -38,6 +38,10 @@ final class WastCommand extends KilnCommand {
                     + "assert_invalid and assert_malformed commands of 2.0 scripts reject what 3.0 added.")
     String spec;
 
+    @Option(names = "-C", paramLabel = "KEY=VALUE",
+            description = "A compilation option: bounds-checks=guard|explicit (default guard on x86-64).")
+    java.util.Map<String, String> codegen = new java.util.LinkedHashMap<>();
+
     @Override
     int execute() {
         PrintWriter out = out();
@@ -49,8 +53,15 @@ final class WastCommand extends KilnCommand {
             case "3.0", "3" -> dev.kiln.compiler.wasm.WasmVersion.WASM_3_0;
             default -> throw KilnException.usage("--spec must be 2.0 or 3.0, not " + spec);
         };
+        dev.kiln.abi.BoundsChecks boundsChecks = CacheOptions.boundsChecks(codegen, engine()).compileOptions()
+                .boundsChecks();
+        for (String key : codegen.keySet()) {
+            if (!key.equals("bounds-checks")) {
+                throw KilnException.usage("-C " + key + ": unknown option (known: bounds-checks)");
+            }
+        }
         for (Path file : files) {
-            SpecRunner.FileResult r = SpecRunner.run(file, false, version);
+            SpecRunner.FileResult r = SpecRunner.run(file, false, version, boundsChecks);
             long p = r.count(SpecRunner.Outcome.PASSED);
             long f = r.count(SpecRunner.Outcome.FAILED);
             long s = r.count(SpecRunner.Outcome.SKIPPED);

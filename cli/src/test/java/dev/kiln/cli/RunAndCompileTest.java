@@ -108,6 +108,36 @@ class RunAndCompileTest {
     }
 
     @Test
+    void boundsChecksAreGuardPagesByDefaultAndExplicitOnRequest() throws IOException {
+        Path wat = write("oob.wat", """
+                (module (memory 1)
+                  (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))
+                """);
+        for (String mode : new String[] {null, "guard", "explicit"}) {
+            Path out = dir.resolve("oob-" + mode + ".kiln");
+            Cli.Result c = mode == null ? kiln("compile", wat.toString(), "-o", out.toString())
+                    : kiln("compile", "-C", "bounds-checks=" + mode, wat.toString(), "-o", out.toString());
+            assertEquals(0, c.exit(), c::toString);
+            dev.kiln.abi.ArtifactMetadata meta = dev.kiln.abi.ArtifactMetadata.decode(dev.kiln.abi.elf.ElfReader
+                    .parse(Files.readAllBytes(out), out.toString()).sectionBytes(dev.kiln.abi.ArtifactMetadata.SECTION),
+                    out.toString());
+            assertEquals("explicit".equals(mode) ? dev.kiln.abi.BoundsChecks.EXPLICIT : dev.kiln.abi.BoundsChecks.GUARD,
+                    meta.options().boundsChecks(), mode);
+            Cli.Result inspect = kiln("inspect", out.toString());
+            assertTrue(inspect.out().contains(("explicit".equals(mode) ? "explicit" : "guard-page") + " bounds checks"),
+                    inspect::toString);
+            Cli.Result trap = kiln("run", "--allow-precompiled", "--invoke", "load", out.toString(), "65536");
+            assertTrue(trap.err().contains("wasm trap: out of bounds memory access"), trap::toString);
+        }
+        Cli.Result run = kiln("run", "-C", "bounds-checks=explicit", "--no-cache", "--invoke", "load", wat.toString(),
+                "65533");
+        assertTrue(run.err().contains("wasm trap: out of bounds memory access"), run::toString);
+        Cli.Result bad = kiln("compile", "-C", "bounds-checks=none", wat.toString());
+        assertEquals(2, bad.exit(), bad::toString);
+        assertTrue(bad.err().contains("bounds-checks=none: expected guard or explicit"), bad::toString);
+    }
+
+    @Test
     void defaultOutputReplacesTheExtension() {
         assertEquals(Path.of("a/b/fib.kiln"), CompileCommand.defaultOutput(Path.of("a/b/fib.wat")));
         assertEquals(Path.of("fib.kiln"), CompileCommand.defaultOutput(Path.of("fib")));

@@ -68,4 +68,14 @@ public interface Backend {
      * {@code to} are multiples of the backend's function alignment.
      */
     void fillPadding(byte[] text, int from, int to);
+
+    /**
+     * The machine code of the guard-page signal handler ({@link dev.kiln.abi.GuardHandlerLayout}), or
+     * null if this backend has none: then {@link dev.kiln.abi.BoundsChecks#GUARD} compiles explicit
+     * checks, as {@link dev.kiln.abi.BoundsChecks#EXPLICIT} does. A compiler writes the code into each
+     * artifact compiled with guard-page checks, so the loader can install it without a compiler.
+     */
+    default byte[] guardSignalHandler() {
+        return null;
+    }
 }

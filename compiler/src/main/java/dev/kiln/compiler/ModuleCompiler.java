@@ -2,7 +2,9 @@ package dev.kiln.compiler;
 
 import dev.kiln.abi.ArtifactMetadata;
 import dev.kiln.abi.CompileException;
+import dev.kiln.abi.BoundsChecks;
 import dev.kiln.abi.CompileOptions;
+import dev.kiln.abi.GuardHandlerLayout;
 import dev.kiln.abi.CompileProgress;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.VMContextLayout;
@@ -98,7 +100,10 @@ public final class ModuleCompiler {
         return input.length >= 4 && input[0] == 0 && input[1] == 'a' && input[2] == 's' && input[3] == 'm';
     }
 
-    private byte[] compileUnnamed(CompilationUnit unit, CompileOptions options, CompileProgress progress) {
+    private byte[] compileUnnamed(CompilationUnit unit, CompileOptions requested, CompileProgress progress) {
+        // guard-page bounds checks where the backend has a signal handler for them, explicit ones elsewhere
+        byte[] signalHandler = requested.boundsChecks() == BoundsChecks.GUARD ? backend.guardSignalHandler() : null;
+        CompileOptions options = signalHandler == null ? requested.withBoundsChecks(BoundsChecks.EXPLICIT) : requested;
         byte[] input = unit.module();
         byte[] bytes = isBinary(input) ? input : Wat.parseModule(new String(input, StandardCharsets.UTF_8));
         WasmModule module = ModuleDecoder.decode(bytes);
@@ -286,6 +291,9 @@ public final class ModuleCompiler {
             elf.addFunctionSymbol(p.name(), p.offset(), p.code().code().length);
         }
         elf.addSection(ArtifactMetadata.SECTION, meta.encode());
+        if (signalHandler != null) {
+            elf.addSection(GuardHandlerLayout.SECTION, signalHandler);
+        }
         return elf.toByteArray();
     }
 
@@ -325,7 +333,7 @@ public final class ModuleCompiler {
                     int funcIndex = imported + i;
                     IrFunction f = FunctionTranslator.translate(module, bytes, funcIndex,
                             symbolName(funcIndex, module.functionName(funcIndex)), env.vmctx(), unit.intrinsics(),
-                            options.epochInterruption(), options.consumeFuel());
+                            options.epochInterruption(), options.consumeFuel(), options.boundsChecks());
                     if (options.verifyIr()) {
                         Verifier.verify(f);
                     }

@@ -1,5 +1,6 @@
 package dev.kiln.loader;
 
+import dev.kiln.abi.GuardHandlerLayout;
 import dev.kiln.abi.elf.ElfFile;
 import dev.kiln.abi.elf.Section;
 
@@ -19,6 +20,9 @@ import java.util.Objects;
  * section {@code s} is at {@code baseAddress() + s.addr()}. Then the pages of {@code .text} are
  * {@code mprotect}ed to {@code PROT_READ|PROT_EXEC}. No page is ever writable, let alone writable and
  * executable at once, and the code needs no relocation (it is position independent).
+ *
+ * <p>An artifact compiled with guard-page bounds checks (it has a {@link GuardHandlerLayout#SECTION})
+ * has its {@code .text} registered with the {@link GuardSignalHandler} while it is mapped.
  *
  * <p>Two sources: {@link #map(Path, ElfFile)} maps the artifact file itself;
  * {@link #map(byte[], ElfFile)} (for code compiled in memory) copies the bytes into an anonymous
@@ -46,6 +50,8 @@ public final class CodeImage implements AutoCloseable {
     private final MemorySegment text;
     private final MemorySegment image;
     private boolean closed;
+    /** The entry of {@code .text} in the guard-page handler's table, or null. */
+    private GuardSignalHandler.Registration guard;
 
     private CodeImage(ElfFile elf, long base, long mappedSize) {
         this.elf = elf;
@@ -149,7 +155,12 @@ public final class CodeImage implements AutoCloseable {
                 LibC.mprotect(base + textSection.addr(), alignUp(textSection.size(), pageSize),
                         LibC.PROT_READ | LibC.PROT_EXEC);
             }
-            return new CodeImage(elf, base, mappedSize);
+            CodeImage image = new CodeImage(elf, base, mappedSize);
+            if (textSection.size() > 0 && elf.section(GuardHandlerLayout.SECTION).isPresent()) {
+                // compiled with guard-page bounds checks: its faults in linear memories are traps
+                image.guard = GuardSignalHandler.registerCode(image.textAddress, image.textAddress + image.textSize);
+            }
+            return image;
         } catch (RuntimeException | Error e) {
             try {
                 LibC.munmap(base, mappedSize);
@@ -252,6 +263,9 @@ public final class CodeImage implements AutoCloseable {
         }
         arena.close();
         closed = true;
+        if (guard != null) {
+            guard.close();
+        }
         LibC.munmap(base, mappedSize);
     }
 

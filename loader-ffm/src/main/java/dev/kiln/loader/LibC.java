@@ -16,7 +16,7 @@ import java.lang.invoke.VarHandle;
  * Bindings to the few C library (glibc, Linux) functions the Kiln runtime needs: memory mapping
  * ({@code mmap}, {@code munmap}, {@code mprotect}, {@code madvise}), anonymous files
  * ({@code memfd_create}, {@code ftruncate}, {@code write}), {@code open}/{@code close},
- * {@code sysconf}, {@code getpid} and {@code strerror} (DESIGN.md §3 "Native bindings").
+ * {@code sysconf}, {@code sigaction}, {@code getpid} and {@code strerror} (DESIGN.md §3 "Native bindings").
  *
  * <p>The class has the shape the {@code jextract} tool generates from C headers: for each function a
  * holder class with its {@link FunctionDescriptor} ({@code DESC}), its address ({@code ADDR}) and a
@@ -818,6 +818,91 @@ public final class LibC {
             free.HANDLE.invokeExact(MemorySegment.ofAddress(address));
         } catch (Throwable t) {
             throw unexpected(t);
+        }
+    }
+
+    // ---- int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact) ----
+
+    /** {@code SIGBUS} (Linux x86-64 and AArch64). */
+    public static final int SIGBUS = 7;
+    /** {@code SIGSEGV}. */
+    public static final int SIGSEGV = 11;
+    /** {@code SA_SIGINFO}: the handler is {@code void (int sig, siginfo_t *info, void *ucontext)}. */
+    public static final int SA_SIGINFO = 0x4;
+    /** {@code SA_ONSTACK}: the handler runs on the alternate signal stack if the thread has one. */
+    public static final int SA_ONSTACK = 0x0800_0000;
+    /** {@code SA_RESTART}: interrupted system calls restart. */
+    public static final int SA_RESTART = 0x1000_0000;
+    /** {@code SA_NODEFER}: the signal is not blocked while its handler runs. */
+    public static final int SA_NODEFER = 0x4000_0000;
+    /** {@code SA_RESETHAND}: the action resets to the default once the handler is entered. */
+    public static final int SA_RESETHAND = 0x8000_0000;
+    /** {@code SIG_DFL} as a handler address. */
+    public static final long SIG_DFL = 0;
+    /** {@code SIG_IGN} as a handler address. */
+    public static final long SIG_IGN = 1;
+
+    /**
+     * glibc's {@code struct sigaction} on x86-64 and AArch64 Linux, 152 bytes: {@code sa_sigaction}
+     * (the union with {@code sa_handler}, a pointer) at 0, {@code sa_mask} ({@code sigset_t}, 128
+     * bytes) at 8, {@code sa_flags} ({@code int}) at 136 and 4 bytes of padding, {@code sa_restorer}
+     * at 144 (set by glibc itself).
+     */
+    public static final StructLayout SIGACTION = MemoryLayout.structLayout(
+            C_POINTER.withName("sa_sigaction"),
+            MemoryLayout.sequenceLayout(16, C_LONG).withName("sa_mask"),
+            C_INT.withName("sa_flags"),
+            MemoryLayout.paddingLayout(4),
+            C_POINTER.withName("sa_restorer")).withName("sigaction");
+    /** Byte offset of {@code sa_sigaction} in {@link #SIGACTION}. */
+    public static final long SIGACTION_HANDLER = 0;
+    /** Byte offset of {@code sa_mask} in {@link #SIGACTION}. */
+    public static final long SIGACTION_MASK = 8;
+    /** Byte offset of {@code sa_flags} in {@link #SIGACTION}. */
+    public static final long SIGACTION_FLAGS = 136;
+
+    private static final class sigaction {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER);
+        static final MemorySegment ADDR = findOrThrow("sigaction");
+        static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC, CAPTURE_ERRNO);
+    }
+
+    /** The descriptor of {@code sigaction}. */
+    public static FunctionDescriptor sigaction$descriptor() {
+        return sigaction.DESC;
+    }
+
+    /** The downcall handle of {@code sigaction}: {@code (MemorySegment callState, int signum, MemorySegment act, MemorySegment oldact) -> int}. */
+    public static MethodHandle sigaction$handle() {
+        return sigaction.HANDLE;
+    }
+
+    /** The address of {@code sigaction} in the C library. */
+    public static MemorySegment sigaction$address() {
+        return sigaction.ADDR;
+    }
+
+    /**
+     * {@code sigaction(2)} through glibc (which fills in {@code sa_restorer}): installs {@code act}
+     * for {@code signum} and stores the previous action in {@code oldact}.
+     *
+     * @param signum the signal, e.g. {@link #SIGSEGV}
+     * @param act    a {@link #SIGACTION} struct, or {@link MemorySegment#NULL} to only read the action
+     * @param oldact a {@link #SIGACTION} struct receiving the previous action, or {@link MemorySegment#NULL}
+     * @throws NativeException if {@code sigaction} returns -1 ({@code EINVAL} for a bad signal)
+     */
+    public static void sigaction(int signum, MemorySegment act, MemorySegment oldact) {
+        int r;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            try {
+                r = (int) sigaction.HANDLE.invokeExact(state, signum, act, oldact);
+            } catch (Throwable t) {
+                throw unexpected(t);
+            }
+            if (r == -1) {
+                throw failure("sigaction", "sigaction(" + signum + ", " + act + ", " + oldact + ")", state);
+            }
         }
     }
 

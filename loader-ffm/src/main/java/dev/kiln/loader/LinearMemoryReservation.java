@@ -11,9 +11,13 @@ import java.lang.foreign.MemorySegment;
  * ({@code MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE}: no memory or swap is committed for it) and makes
  * a prefix of {@code committedBytes} readable and writable with {@code mprotect}; {@link #commit(long)}
  * extends that prefix when the memory grows. The base address never changes, so compiled code may
- * keep it in a register, and because a 32-bit memory gets {@link #MEMORY32_RESERVATION} (8 GiB, more
- * than any {@code i32} address plus {@code i32} offset can reach), no bounds-checked access can leave
- * the reservation. Committed bytes read as zero until written (anonymous memory), as Wasm requires.
+ * keep it in a register, and because a 32-bit memory gets {@link #MEMORY32_RESERVATION} (8 GiB:
+ * every {@code i32} address plus a static offset and access size of up to {@code 2^32 + 1} bytes,
+ * {@link dev.kiln.abi.GuardHandlerLayout#MAX_UNCHECKED_OFFSET_PLUS_SIZE}), no access can leave the
+ * reservation: code compiled with guard-page bounds checks relies on that for every access it does
+ * not check. A 32-bit memory's reservation is registered with the {@link GuardSignalHandler}
+ * for as long as it is mapped, so that code compiled with guard-page bounds checks may rely on the
+ * inaccessible pages past the committed prefix instead of comparing. Committed bytes read as zero until written (anonymous memory), as Wasm requires.
  *
  * <p>Sizes here are in bytes; a Wasm page is {@link #WASM_PAGE_SIZE} (64 KiB), a multiple of every
  * host page size. Protection changes are applied to whole host pages: with a byte count that is not
@@ -29,7 +33,7 @@ public final class LinearMemoryReservation implements AutoCloseable {
     /** Size in bytes of a WebAssembly page: 65536 (64 KiB). */
     public static final long WASM_PAGE_SIZE = 64 * 1024;
     /** Bytes reserved for a 32-bit memory: 8 GiB (4 GiB of index space plus 4 GiB of static offset). */
-    public static final long MEMORY32_RESERVATION = 8L << 30;
+    public static final long MEMORY32_RESERVATION = dev.kiln.abi.GuardHandlerLayout.MEMORY32_RESERVATION;
 
     private final long base;
     private final long reservedBytes;
@@ -38,6 +42,8 @@ public final class LinearMemoryReservation implements AutoCloseable {
     private Arena arena;
     private volatile long committedBytes;
     private boolean closed;
+    /** The entry of a 32-bit memory in the guard-page handler's table, or null. */
+    private GuardSignalHandler.Registration guard;
 
     private LinearMemoryReservation(long base, long reservedBytes, long pageSize) {
         this.base = base;
@@ -89,7 +95,15 @@ public final class LinearMemoryReservation implements AutoCloseable {
         if (initialPages < 0 || initialPages > 65536) {
             throw new IllegalArgumentException("a 32-bit memory has 0 to 65536 pages, not " + initialPages);
         }
-        return reserve(MEMORY32_RESERVATION, initialPages * WASM_PAGE_SIZE);
+        LinearMemoryReservation r = reserve(MEMORY32_RESERVATION, initialPages * WASM_PAGE_SIZE);
+        try {
+            // code compiled with guard-page bounds checks relies on faults in here becoming traps
+            r.guard = GuardSignalHandler.registerMemory(r.base, r.base + r.reservedBytes);
+        } catch (RuntimeException | Error e) {
+            r.close();
+            throw e;
+        }
+        return r;
     }
 
     /** Address of byte 0 of the memory; constant for the life of the reservation. */
@@ -170,6 +184,9 @@ public final class LinearMemoryReservation implements AutoCloseable {
             arena.close();
         }
         closed = true;
+        if (guard != null) {
+            guard.close();
+        }
         LibC.munmap(base, reservedBytes);
     }
 

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.kiln.compiler.wasm.WasmVersion;
+import dev.kiln.abi.BoundsChecks;
+import dev.kiln.abi.CompileOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -156,6 +158,32 @@ class SpecTestsuiteTest {
             Path f = dir.resolve(name);
             assertTrue(Files.exists(f), "no " + f);
             SpecRunner.FileResult r = SpecRunner.run(f, true, WasmVersion.WASM_2_0);
+            assertNoFailures(r);
+            assertTrue(r.count(SpecRunner.Outcome.PASSED) > 0, "nothing ran in " + name);
+        }));
+    }
+
+    /** The scripts that exercise linear-memory loads, stores, growth and traps. */
+    static final List<String> MEMORY_FILES = List.of("address.wast", "align.wast", "binary-leb128.wast", "bulk.wast",
+            "data.wast", "endianness.wast", "float_memory.wast", "imports.wast", "left-to-right.wast", "linking.wast",
+            "load.wast", "memory.wast", "memory_copy.wast", "memory_fill.wast", "memory_grow.wast", "memory_init.wast",
+            "memory_redundancy.wast", "memory_size.wast", "memory_trap.wast", "store.wast", "traps.wast",
+            "unreachable.wast", "unwind.wast");
+
+    /**
+     * The memory scripts with the bounds-check mode that is not the default, so that both guard-page
+     * and explicit checks run the spec's memory tests (every other script runs in the default mode).
+     */
+    @TestFactory
+    Stream<DynamicTest> wasm20MemoryInTheOtherBoundsCheckMode() throws IOException {
+        Path dir = suiteDir();
+        scripts(dir, "2.0", "KILN_TESTSUITE", COMMIT_20);
+        BoundsChecks other = CompileOptions.DEFAULT_BOUNDS_CHECKS == BoundsChecks.GUARD ? BoundsChecks.EXPLICIT
+                : BoundsChecks.GUARD;
+        return MEMORY_FILES.stream().map(name -> DynamicTest.dynamicTest(other.optionName() + " " + name, () -> {
+            Path f = dir.resolve(name);
+            assertTrue(Files.exists(f), "no " + f);
+            SpecRunner.FileResult r = SpecRunner.run(f, false, WasmVersion.WASM_2_0, other);
             assertNoFailures(r);
             assertTrue(r.count(SpecRunner.Outcome.PASSED) > 0, "nothing ran in " + name);
         }));

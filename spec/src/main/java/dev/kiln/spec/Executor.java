@@ -29,10 +29,16 @@ import java.util.Map;
  * performs actions on them. Not thread-safe: one per script run.
  */
 final class Executor implements AutoCloseable {
-    private static final Engine ENGINE = Engine.builder()
-            .compileOptions(CompileOptions.defaults().withVerifyIr(true))
-            .stackBudget(256 * 1024)
-            .build();
+    /** One engine per bounds-check mode, made on first use. */
+    private static final Map<dev.kiln.abi.BoundsChecks, Engine> ENGINES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Engine engine(dev.kiln.abi.BoundsChecks boundsChecks) {
+        return ENGINES.computeIfAbsent(boundsChecks, b -> Engine.builder()
+                .compileOptions(CompileOptions.defaults().withVerifyIr(true).withBoundsChecks(b))
+                .stackBudget(256 * 1024)
+                .build());
+    }
 
     /** Raised when a command cannot run yet; the command is reported as skipped with the reason. */
     private static final class Unsupported extends RuntimeException {
@@ -66,7 +72,8 @@ final class Executor implements AutoCloseable {
     }
 
     private final boolean aot;
-    private final Store store = new Store(ENGINE);
+    private final Engine engine;
+    private final Store store;
     /** Instances by {@code $id}: an {@link Instance} or an {@link Absent}. */
     private final Map<String, Object> named = new HashMap<>();
     /** The current module's instance, or an {@link Absent} saying why there is none. */
@@ -84,7 +91,14 @@ final class Executor implements AutoCloseable {
     private final dev.kiln.Linker linker = new dev.kiln.Linker();
 
     Executor(boolean aot) {
+        this(aot, CompileOptions.DEFAULT_BOUNDS_CHECKS);
+    }
+
+    /** An executor whose modules are compiled with bounds checks {@code boundsChecks}. */
+    Executor(boolean aot, dev.kiln.abi.BoundsChecks boundsChecks) {
         this.aot = aot;
+        this.engine = engine(boundsChecks);
+        this.store = new Store(engine);
         defineSpectest();
     }
 
@@ -153,14 +167,14 @@ final class Executor implements AutoCloseable {
 
     private Module compile(WastModule m) {
         try {
-            Module module = Module.compile(ENGINE, m.binary());
+            Module module = Module.compile(engine, m.binary());
             if (!aot) {
                 return module;
             }
             Path file = Files.createTempFile("kiln-spec", ".kiln");
             try {
                 Files.write(file, module.serialize());
-                return Module.load(ENGINE, file);
+                return Module.load(engine, file);
             } finally {
                 Files.deleteIfExists(file);
             }

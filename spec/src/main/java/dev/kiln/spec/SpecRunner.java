@@ -95,6 +95,15 @@ public final class SpecRunner {
      * ({@link WasmVersion}); modules are compiled and run the same way for both.
      */
     public static FileResult run(Path file, boolean aot, WasmVersion version) {
+        return run(file, aot, version, dev.kiln.abi.CompileOptions.DEFAULT_BOUNDS_CHECKS);
+    }
+
+    /**
+     * {@link #run(Path, boolean, WasmVersion)} with every module compiled with bounds checks
+     * {@code boundsChecks} ({@link dev.kiln.abi.BoundsChecks#GUARD}: guard pages where the target
+     * supports them).
+     */
+    public static FileResult run(Path file, boolean aot, WasmVersion version, dev.kiln.abi.BoundsChecks boundsChecks) {
         String name = file.getFileName().toString();
         String text;
         try {
@@ -106,7 +115,7 @@ public final class SpecRunner {
         Script script = Wast.parseRecovering(text, name);
         List<CommandResult> results = new ArrayList<>();
         String error = null;
-        try (Executor exec = new Executor(aot)) {
+        try (Executor exec = new Executor(aot, boundsChecks)) {
             for (Command c : script.commands()) {
                 if (c instanceof Command.Unreadable u && error == null) {
                     error = "could not parse the script: " + u.reason();

@@ -344,7 +344,8 @@ public final class X86_64Backend implements Backend {
         return type.params().get(param) == ValType.I32;
     }
 
-    private static void entryEpilogue(Assembler a, Gpr vmctx) {
+    /** Restores what the entry trampoline saved below its frame pointer (rbp) and returns to its host caller. */
+    static void entryEpilogue(Assembler a, Gpr vmctx) {
         a.lea(Size.S64, Gpr.RSP, Mem.of(Gpr.RBP, -ENTRY_SAVE_AREA));
         a.mov(Size.S64, Gpr.R10, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
         a.pop(Gpr.R11);
@@ -383,6 +384,12 @@ public final class X86_64Backend implements Backend {
         text[field + 1] = (byte) (value >> 8);
         text[field + 2] = (byte) (value >> 16);
         text[field + 3] = (byte) (value >> 24);
+    }
+
+    /** {@inheritDoc} On x86-64: {@link SignalHandlerStub#generate()}. */
+    @Override
+    public byte[] guardSignalHandler() {
+        return SignalHandlerStub.generate();
     }
 
     /** Pads with {@code int3}, so stray jumps between functions trap in a debugger. */

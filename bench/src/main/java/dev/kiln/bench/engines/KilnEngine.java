@@ -29,11 +29,12 @@ public final class KilnEngine implements WasmEngine {
     /**
      * Kiln with the checks that contain a guest compiled in, to measure what they cost (not part of
      * {@link WasmEngine#all()}): {@code kiln-epoch} (epoch interruption, a deadline never reached),
-     * {@code kiln-fuel} (fuel metering, fuel never exhausted).
+     * {@code kiln-fuel} (fuel metering, fuel never exhausted); and {@code kiln-explicit}, explicit bounds
+     * checks instead of guard pages, to measure what guard pages save.
      */
     static java.util.Optional<WasmEngine> variant(String id) {
-        return id.equals("kiln-epoch") || id.equals("kiln-fuel") ? java.util.Optional.of(new KilnEngine(id))
-                : java.util.Optional.empty();
+        return id.equals("kiln-epoch") || id.equals("kiln-fuel") || id.equals("kiln-explicit")
+                ? java.util.Optional.of(new KilnEngine(id)) : java.util.Optional.empty();
     }
 
     @Override
@@ -46,14 +47,17 @@ public final class KilnEngine implements WasmEngine {
         return "Kiln (this repository), AOT x86-64, FFM downcalls" + switch (id) {
             case "kiln-epoch" -> ", epoch interruption";
             case "kiln-fuel" -> ", fuel metering";
+            case "kiln-explicit" -> ", explicit bounds checks";
             default -> "";
         };
     }
 
     @Override
     public LoadedKernel load(String name, byte[] wasm) throws NotAvailableException {
-        Engine engine = Engine.builder().epochInterruption(id.equals("kiln-epoch")).consumeFuel(id.equals("kiln-fuel"))
-                .build();
+        Engine engine = Engine.builder().compileOptions(dev.kiln.abi.CompileOptions.defaults()
+                        .withBoundsChecks(id.equals("kiln-explicit") ? dev.kiln.abi.BoundsChecks.EXPLICIT
+                                : dev.kiln.abi.CompileOptions.DEFAULT_BOUNDS_CHECKS))
+                .epochInterruption(id.equals("kiln-epoch")).consumeFuel(id.equals("kiln-fuel")).build();
         Module module;
         try {
             module = Module.compile(engine, wasm);

@@ -237,6 +237,20 @@ public enum Op {
      */
     public static final int RUNTIME = 128;
 
+    /**
+     * Flag in the {@link Inst#aux()} of a {@link #LOAD}: the access has no explicit bounds check and
+     * relies on guard pages ({@code BoundsChecks.GUARD}): out of bounds it faults, and the fault is the
+     * trap {@code out of bounds memory access}. Such a load is kept even when its result is unused
+     * (as a {@link #TRAPIF} would be) and, like every Wasm load, is never moved out of a loop.
+     * Backends ignore it.
+     */
+    public static final int GUARD_PAGE = 256;
+
+    /** Whether {@code inst} must stay even when unused: it has side effects or is a {@link #GUARD_PAGE} load. */
+    public static boolean mustKeep(Inst inst) {
+        return inst.op().hasSideEffects() || inst.op() == LOAD && (inst.aux() & GUARD_PAGE) != 0;
+    }
+
     private final int flags;
 
     Op(int flags) {

@@ -5,6 +5,7 @@ import dev.kiln.compiler.ir.BlockCall;
 import dev.kiln.compiler.ir.DominatorTree;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,7 +34,7 @@ public final class DeadCodeElimination {
             List<Inst> insts = blocks.get(bi).insts();
             for (int k = 0; k < insts.size(); k++) {
                 Inst inst = insts.get(k);
-                if (inst.op().hasSideEffects()) {
+                if (Op.mustKeep(inst)) {
                     m.push(inst);
                 }
             }
@@ -54,7 +55,7 @@ public final class DeadCodeElimination {
     }
 
     private static boolean isLive(Inst inst, BitSet live) {
-        if (inst.op().hasSideEffects()) {
+        if (Op.mustKeep(inst)) {
             return true;
         }
         List<Value> results = inst.results();
@@ -91,7 +92,7 @@ public final class DeadCodeElimination {
                 }
                 live.set(v.id());
                 Inst def = v.definingInst();
-                if (def != null && !def.op().hasSideEffects() && !anyLive(def, v)) {
+                if (def != null && !Op.mustKeep(def) && !anyLive(def, v)) {
                     push(def); // its first live result: its operands become live once
                 }
             }

@@ -54,6 +54,10 @@ public final class FunctionTranslator {
     private boolean epochChecks;
     /** Fuel metering: a {@link Op#FUEL} charge at the start of every basic block (see {@link #fuelCost}). */
     private boolean fuel;
+    /** Guard-page bounds checks: loads and stores of 32-bit memories whose reservation covers them go unchecked. */
+    private boolean guardPages;
+    /** Whether the last {@link #checkedAddress} relied on guard pages instead of emitting a check. */
+    private boolean lastAccessGuardPage;
     /** The block whose charge {@link #fuelCharge} is (the current basic block), and its cost so far. */
     private Block fuelBlock;
     private Inst fuelCharge;
@@ -148,6 +152,25 @@ public final class FunctionTranslator {
         FunctionTranslator t = new FunctionTranslator(module, bytes, funcIndex, name, layout, intrinsics);
         t.epochChecks = epochChecks;
         t.fuel = fuel;
+        t.run();
+        return t.function;
+    }
+
+    /**
+     * Like {@link #translate(WasmModule, byte[], int, String, VMContextLayout, java.util.function.IntFunction,
+     * boolean, boolean)}, with loads and stores of 32-bit memories bounds-checked as {@code boundsChecks}
+     * says: {@link dev.kiln.abi.BoundsChecks#GUARD} emits no check where the memory's reservation covers
+     * the access ({@link dev.kiln.abi.GuardHandlerLayout#MAX_UNCHECKED_OFFSET_PLUS_SIZE}); the backend
+     * must then have a guard-page signal handler. Bulk memory instructions and 64-bit memories keep
+     * their explicit checks.
+     */
+    public static IrFunction translate(WasmModule module, byte[] bytes, int funcIndex, String name,
+            VMContextLayout layout, java.util.function.IntFunction<CallLowering> intrinsics, boolean epochChecks,
+            boolean fuel, dev.kiln.abi.BoundsChecks boundsChecks) {
+        FunctionTranslator t = new FunctionTranslator(module, bytes, funcIndex, name, layout, intrinsics);
+        t.epochChecks = epochChecks;
+        t.fuel = fuel;
+        t.guardPages = boundsChecks == dev.kiln.abi.BoundsChecks.GUARD;
         t.run();
         return t.function;
     }
@@ -645,7 +668,7 @@ public final class FunctionTranslator {
                 Value index = pop();
                 Value[] addr = checkedAddress(r.memIndex(), index, r.memOffset(), width, op, offset);
                 push(cur.append(Op.LOAD, List.of(addr[0], addr[1]), r.memOffset(), null, null, List.of(t))
-                        .withAux(width | (signed ? 16 : 0)).result());
+                        .withAux(width | (signed ? 16 : 0) | (lastAccessGuardPage ? Op.GUARD_PAGE : 0)).result());
             }
             case I32_STORE, I64_STORE, F32_STORE, F64_STORE, I32_STORE8, I32_STORE16, I64_STORE8, I64_STORE16,
                     I64_STORE32 -> {
@@ -951,6 +974,13 @@ public final class FunctionTranslator {
      */
     private Value[] checkedAddress(int mem, Value index, long memOffset, int width, Opcode op, int offset) {
         requireMemory(op, offset);
+        if (guardPages && !memory64(mem)
+                && memOffset + width <= dev.kiln.abi.GuardHandlerLayout.MAX_UNCHECKED_OFFSET_PLUS_SIZE) {
+            // guard pages: past the memory's length the reservation is inaccessible, so the access faults
+            lastAccessGuardPage = true;
+            return new Value[] {memoryField(mem, VMMemoryDefinition.BASE), cur.append1(Op.UEXTEND, IrType.I64, 0, index)};
+        }
+        lastAccessGuardPage = false;
         Value len = memoryField(mem, VMMemoryDefinition.LENGTH);
         Value idx;
         long c = memOffset + width;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.abi.BoundsChecks;
 import dev.kiln.abi.CompileOptions;
 import dev.kiln.abi.CpuFeature;
 import dev.kiln.abi.elf.ElfFile;
@@ -56,7 +57,8 @@ class GoldenDisassemblyTest {
 
     /**
      * A comment line in the WAT source turning on a compile option for that file:
-     * {@code ;; option: epoch-interruption} or {@code ;; option: consume-fuel}.
+     * {@code ;; option: epoch-interruption}, {@code ;; option: consume-fuel} or
+     * {@code ;; option: guard-bounds-checks} (every other file is compiled with explicit bounds checks).
      */
     static final String OPTION_PREFIX = ";; option: ";
 
@@ -133,7 +135,10 @@ class GoldenDisassemblyTest {
         CompileOptions options = CompileOptions.defaults().withVerifyIr(true).withCpuFeatures(FEATURES);
         options = new CompileOptions(options.verifyIr(), 1, options.cpuFeatures())
                 .withEpochInterruption(source.contains(OPTION_PREFIX + "epoch-interruption"))
-                .withConsumeFuel(source.contains(OPTION_PREFIX + "consume-fuel"));
+                .withConsumeFuel(source.contains(OPTION_PREFIX + "consume-fuel"))
+                // explicit bounds checks unless a file asks for guard pages, whatever the default
+                .withBoundsChecks(source.contains(OPTION_PREFIX + "guard-bounds-checks") ? BoundsChecks.GUARD
+                        : BoundsChecks.EXPLICIT);
         byte[] artifact = new ModuleCompiler(new X86_64Backend())
                 .compile(source.getBytes(StandardCharsets.UTF_8), name, options);
         ElfFile elf = ElfReader.parse(artifact, name);

@@ -1,0 +1,146 @@
+package dev.kiln.arch.x86_64;
+
+import dev.kiln.abi.GuardHandlerLayout;
+import dev.kiln.abi.TrapCode;
+import dev.kiln.abi.VMContextLayout;
+import dev.kiln.abi.VMStoreContext;
+import dev.kiln.compiler.mach.Label;
+
+/**
+ * Generates the guard-page signal handler for x86-64 Linux (glibc): position-independent machine code
+ * laid out as {@link GuardHandlerLayout} describes, so that Kiln needs no C of its own to turn a
+ * fault of an unchecked linear-memory access into a trap (DESIGN.md §3 "Bounds checks").
+ *
+ * <p>The handler, {@code void (int sig, siginfo_t *info, ucontext_t *uc)} with {@code SA_SIGINFO}:
+ * <ol>
+ * <li>reads the saved {@code rip} ({@code uc->uc_mcontext.gregs[REG_RIP]}, byte offset
+ *     {@value #UC_RIP} of glibc's x86-64 {@code ucontext_t}: {@code uc_mcontext} at 40,
+ *     {@code REG_RIP} = 16) and looks it up in the code-range table;</li>
+ * <li>reads {@code info->si_addr} (byte offset {@value #SI_ADDR} of {@code siginfo_t}) and looks it
+ *     up in the memory-range table;</li>
+ * <li>if both are found, rewrites the saved {@code rip} to the resume stub and returns: the kernel
+ *     restores the interrupted context with {@code rip} at the stub, which stores
+ *     {@link TrapCode#MEMORY_OUT_OF_BOUNDS} in the store context of the VMContext in {@code r14}
+ *     (intact at every access in Wasm code, see {@link X86_64Backend}) and unwinds to the innermost
+ *     entry trampoline as the shared unwind stub does;</li>
+ * <li>otherwise passes the fault on to the action installed before: a handler is tail-called with
+ *     the three arguments unchanged (the stack is as the kernel left it, so it sees exactly what it
+ *     would have seen without Kiln); {@code SIG_IGN} returns; {@code SIG_DFL} resets the action with
+ *     the {@code rt_sigaction} system call (number 13) and returns, so the faulting instruction runs
+ *     again and the default action (a core dump) happens.</li>
+ * </ol>
+ * Async-signal-safe: no allocation, no locks, no calls but the tail call and one system call; it
+ * uses only caller-saved registers ({@code rax rcx r8 r9 r10 r11}) and its own 40 bytes of stack.
+ * The table scans read each slot's {@code end}, {@code start}, then {@code end} again (x86-64 keeps
+ * loads in program order), as the concurrency contract of {@link GuardHandlerLayout} requires.
+ */
+public final class SignalHandlerStub {
+    /** Byte offset of {@code si_addr} in glibc's x86-64 {@code siginfo_t}. */
+    static final int SI_ADDR = 16;
+    /** Byte offset of {@code uc_mcontext.gregs[REG_RIP]} in glibc's x86-64 {@code ucontext_t}. */
+    static final int UC_RIP = 40 + 16 * 8;
+    private static final int SYS_RT_SIGACTION = 13;
+    /** Size of the kernel's {@code struct sigaction} on x86-64 (handler, flags, restorer, mask). */
+    private static final int KERNEL_SIGACTION_BYTES = 32;
+
+    private SignalHandlerStub() {
+    }
+
+    /**
+     * The handler's code, to be copied to offset 0 of the loader's mapping (entry point at 0).
+     *
+     * @return at most {@link GuardHandlerLayout#CODE_BYTES} bytes of position-independent code
+     */
+    public static byte[] generate() {
+        Assembler a = new Assembler();
+        Label entry = a.newLabel();
+        Label notOurs = a.newLabel();
+        Label resume = a.newLabel();
+        a.bind(entry);
+        Gpr data = Gpr.R11;
+        a.lea(Size.S64, data, Mem.rip(entry, GuardHandlerLayout.DATA_OFFSET));
+        a.mov(Size.S64, Gpr.RAX, Mem.of(Gpr.RDX, UC_RIP));
+        scan(a, data, GuardHandlerLayout.CODE_RANGE_COUNT, GuardHandlerLayout.CODE_RANGES, notOurs);
+        a.mov(Size.S64, Gpr.RAX, Mem.of(Gpr.RSI, SI_ADDR));
+        scan(a, data, GuardHandlerLayout.MEMORY_RANGE_COUNT, GuardHandlerLayout.MEMORY_RANGES, notOurs);
+        // ours: resume at the stub
+        a.lea(Size.S64, Gpr.RAX, Mem.rip(resume));
+        a.mov(Size.S64, Mem.of(Gpr.RDX, UC_RIP), Gpr.RAX);
+        a.ret();
+
+        // not ours: the previous action, exactly as if Kiln had not installed anything
+        a.bind(notOurs);
+        Label segv = a.newLabel();
+        Label dfl = a.newLabel();
+        Label done = a.newLabel();
+        a.mov(Size.S64, Gpr.RAX, Mem.of(data, GuardHandlerLayout.PREVIOUS_SIGSEGV));
+        a.aluImm(AluOp.CMP, Size.S32, Gpr.RDI, GuardHandlerLayout.SIGBUS);
+        a.jcc(Cond.NE, segv);
+        a.mov(Size.S64, Gpr.RAX, Mem.of(data, GuardHandlerLayout.PREVIOUS_SIGBUS));
+        a.bind(segv);
+        a.test(Size.S64, Gpr.RAX, Gpr.RAX);
+        a.jcc(Cond.E, dfl);
+        a.aluImm(AluOp.CMP, Size.S64, Gpr.RAX, 1);
+        a.jcc(Cond.E, done); // SIG_IGN
+        a.jmp(Gpr.RAX); // the previous handler, with (sig, info, uc) still in rdi, rsi, rdx
+        a.bind(dfl);
+        // rt_sigaction(sig, &{SIG_DFL, 0, 0, 0}, NULL, 8)
+        a.aluImm(AluOp.SUB, Size.S64, Gpr.RSP, KERNEL_SIGACTION_BYTES + 8);
+        for (int off = 0; off < KERNEL_SIGACTION_BYTES; off += 8) {
+            a.movImm(Size.S64, Mem.of(Gpr.RSP, off), 0);
+        }
+        a.mov(Size.S64, Gpr.RSI, Gpr.RSP);
+        a.zero(Gpr.RDX);
+        a.movImm(Size.S32, Gpr.R10, 8);
+        a.movImm(Size.S32, Gpr.RAX, SYS_RT_SIGACTION);
+        a.emitBytes(new byte[] {0x0F, 0x05}); // syscall
+        a.aluImm(AluOp.ADD, Size.S64, Gpr.RSP, KERNEL_SIGACTION_BYTES + 8);
+        a.bind(done);
+        a.ret();
+
+        // the resume stub: a trap stub for MEMORY_OUT_OF_BOUNDS followed by the unwind stub
+        a.align(16);
+        a.bind(resume);
+        Gpr vmctx = CodeEmitter.VMCTX;
+        a.mov(Size.S64, Gpr.R10, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
+        a.movImm(Size.S32, Mem.of(Gpr.R10, VMStoreContext.TRAP_CODE), TrapCode.MEMORY_OUT_OF_BOUNDS.code());
+        a.mov(Size.S64, Gpr.RBP, Mem.of(Gpr.R10, VMStoreContext.ENTRY_FRAME));
+        X86_64Backend.entryEpilogue(a, vmctx);
+        byte[] code = a.finish();
+        if (code.length > GuardHandlerLayout.CODE_BYTES || !a.relocations().isEmpty()) {
+            throw new IllegalStateException("the signal handler is " + code.length + " bytes with relocations "
+                    + a.relocations());
+        }
+        return code;
+    }
+
+    /**
+     * Looks up {@code rax} in the table at {@code data + table} whose slot count is at
+     * {@code data + count}: falls through when a slot {@code [start, end)} holds it, jumps to
+     * {@code notFound} otherwise. Clobbers rcx, r8, r9.
+     */
+    private static void scan(Assembler a, Gpr data, int count, int table, Label notFound) {
+        Label loop = a.newLabel();
+        Label next = a.newLabel();
+        Label found = a.newLabel();
+        a.mov(Size.S64, Gpr.RCX, Mem.of(data, count));
+        a.lea(Size.S64, Gpr.R8, Mem.of(data, table));
+        a.bind(loop);
+        a.test(Size.S64, Gpr.RCX, Gpr.RCX);
+        a.jcc(Cond.E, notFound);
+        a.mov(Size.S64, Gpr.R9, Mem.of(Gpr.R8, 8)); // end
+        a.test(Size.S64, Gpr.R9, Gpr.R9);
+        a.jcc(Cond.E, next); // a free slot
+        a.alu(AluOp.CMP, Size.S64, Gpr.RAX, Mem.of(Gpr.R8, 0)); // start
+        a.jcc(Cond.B, next);
+        a.alu(AluOp.CMP, Size.S64, Gpr.RAX, Gpr.R9);
+        a.jcc(Cond.AE, next);
+        a.alu(AluOp.CMP, Size.S64, Gpr.R9, Mem.of(Gpr.R8, 8)); // end unchanged since it was read
+        a.jcc(Cond.E, found);
+        a.bind(next);
+        a.aluImm(AluOp.ADD, Size.S64, Gpr.R8, GuardHandlerLayout.SLOT_BYTES);
+        a.aluImm(AluOp.SUB, Size.S64, Gpr.RCX, 1);
+        a.jmp(loop);
+        a.bind(found);
+    }
+}
