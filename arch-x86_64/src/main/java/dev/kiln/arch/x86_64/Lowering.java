@@ -602,6 +602,7 @@ final class Lowering {
                 emit(m.uses(rdi, second, rcx).defs(rdi, second, rcx, Gpr.RDX.encoding(), Gpr.R11.encoding()));
             }
             case CALL -> call(inst);
+            case RETURN_CALL, RETURN_CALL_REF -> tailCall(inst);
             case CALL_INDIRECT -> {
                 dev.kiln.compiler.ir.Value index = inst.arg(inst.args().size() - 1);
                 int idx = use(index); // i32: already zero-extended
@@ -1030,7 +1031,27 @@ final class Lowering {
         FuncType ct = env.functionType(callee);
         MInst m = new MInst(callee < env.importedFunctionCount() ? MOp.CALL_IMPORT : MOp.CALL);
         m.imm = callee;
+        m.reloadsVmctx = m.op == MOp.CALL && env.mayReturnInAnotherInstance(callee);
         callWith(inst, ct, inst.args().size(), m, MInst.NONE);
+    }
+
+    /**
+     * {@code return_call} and {@code return_call_ref}: arguments as for a call (stack arguments staged
+     * in the outgoing area), then the tail call itself ({@link TailCall}), which ends the block.
+     */
+    private void tailCall(Inst inst) {
+        int n = inst.args().size();
+        int k = (int) inst.imm();
+        if (inst.op() == Op.RETURN_CALL_REF) {
+            MInst m = new MInst(MOp.RETURN_CALL_REF);
+            m.imm = k;
+            m.src = use(inst.arg(n - 1));
+            callWith(inst, env.type(k), n - 1, m, m.src);
+        } else {
+            MInst m = new MInst(k < env.importedFunctionCount() ? MOp.RETURN_CALL_IMPORT : MOp.RETURN_CALL);
+            m.imm = k;
+            callWith(inst, env.functionType(k), n, m, MInst.NONE);
+        }
     }
 
     /**
@@ -1076,6 +1097,10 @@ final class Lowering {
             callUses[uses++] = extraUse;
         }
         m.popped = at.stackArgBytes();
+        if (m.op == MOp.RETURN_CALL || m.op == MOp.RETURN_CALL_IMPORT || m.op == MOp.RETURN_CALL_REF) {
+            emit(m.uses(java.util.Arrays.copyOf(callUses, uses))); // nothing after it: no clobbers, no results
+            return;
+        }
         emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(callClobbers()));
         if (inst.results().size() == 1) {
             Value r = inst.results().get(0);

@@ -461,6 +461,25 @@ public final class FunctionTranslator {
                 Inst call = cur.append(Op.CALL, args, callee, null, null, results);
                 stack.addAll(call.results());
             }
+            case RETURN_CALL -> {
+                int callee = r.index();
+                List<Value> args = popN(module.functionType(callee).params().size());
+                CallLowering lowering = intrinsics.apply(callee);
+                if (lowering != null) {
+                    // an intrinsic is lowered in place: its results are returned
+                    cur.append(Op.RETURN, lowering.lower(cur, args), 0, null, null, List.of());
+                } else {
+                    cur.append(Op.RETURN_CALL, args, callee, null, null, List.of());
+                }
+                cur = null;
+            }
+            case RETURN_CALL_INDIRECT -> {
+                Value ref = checkedTableFuncref(r.index(), r.index2(), pop());
+                List<Value> args = popN(module.types().get(r.index()).params().size());
+                args.add(ref);
+                cur.append(Op.RETURN_CALL_REF, args, r.index(), null, null, List.of());
+                cur = null;
+            }
             case DROP -> pop();
             case SELECT, SELECT_T -> {
                 Value c = pop();
@@ -725,6 +744,37 @@ public final class FunctionTranslator {
 
             default -> throw unsupported(op, offset);
         }
+    }
+
+    /** Byte offset of the u32 type id in a function record ({@code VMContextLayout}'s record layout). */
+    private static final int FUNCTION_RECORD_TYPE_ID = 24;
+
+    /**
+     * The checks of an indirect call through table {@code table} at {@code index} (an i32, or an i64
+     * for a 64-bit table) to a function of type {@code typeIndex}, as IR: an index at or beyond the
+     * table's size traps {@code undefined element}, a null entry {@code uninitialized element}, an
+     * entry whose canonical type id differs from the module's id of {@code typeIndex} {@code indirect
+     * call type mismatch} (spec §4.4.8 {@code call_indirect}). Returns the entry: the i64 address of
+     * the callee's function record.
+     */
+    private Value checkedTableFuncref(int typeIndex, int table, Value index) {
+        Value i64 = index.type() == IrType.I64 ? index : cur.append1(Op.UEXTEND, IrType.I64, 0, index);
+        Value zero = cur.append1(Op.ICONST, IrType.I64, 0);
+        Value def = cur.append1(Op.VMCTX_LOAD, IrType.I64, layout.table(table));
+        Value size = cur.append(Op.LOAD, List.of(def, zero), dev.kiln.abi.VMTableDefinition.SIZE, null, null,
+                List.of(IrType.I64)).withAux(8).result();
+        cur.append(Op.TRAPIF, List.of(i64, size), TrapCode.UNDEFINED_ELEMENT.code(), Cond.UGE, null, List.of());
+        Value base = cur.append(Op.LOAD, List.of(def, zero), dev.kiln.abi.VMTableDefinition.BASE, null, null,
+                List.of(IrType.I64)).withAux(8).result();
+        Value offset = cur.append1(Op.ISHL, IrType.I64, 0, i64, cur.append1(Op.ICONST, IrType.I64, 3));
+        Value ref = cur.append(Op.LOAD, List.of(base, offset), 0, null, null, List.of(IrType.I64)).withAux(8).result();
+        cur.append(Op.TRAPIF, List.of(ref, zero), TrapCode.UNINITIALIZED_ELEMENT.code(), Cond.EQ, null, List.of());
+        Value actual = cur.append(Op.LOAD, List.of(ref, zero), FUNCTION_RECORD_TYPE_ID, null, null,
+                List.of(IrType.I32)).withAux(4).result();
+        Value expected = cur.append1(Op.VMCTX_LOAD, IrType.I32, layout.typeId(typeIndex));
+        cur.append(Op.TRAPIF, List.of(actual, expected), TrapCode.INDIRECT_CALL_TYPE_MISMATCH.code(), Cond.NE, null,
+                List.of());
+        return ref;
     }
 
     private Value iconst32(int v) {
