@@ -42,7 +42,8 @@ final class OptTestSupport {
         for (var g : m.globals()) {
             globals.add(g.type().valType());
         }
-        VMContextLayout layout = VMContextLayout.forModule(m.memories().size(), globals, m.data().size());
+        VMContextLayout layout = VMContextLayout.forModule(m.importedFunctionCount(), m.functionCount(), m.types().size(),
+                m.tableCount(), m.importedMemoryCount(), m.memoryCount(), m.importedGlobalCount(), globals, m.data().size());
         List<IrFunction> fs = new ArrayList<>();
         for (int i = 0; i < m.code().size(); i++) {
             IrFunction f = FunctionTranslator.translate(m, bytes, i, "f" + i, layout);
@@ -185,6 +186,13 @@ final class OptTestSupport {
                                 r.add(v);
                             }
                             return r;
+                        }
+                        case RETURN_CALL -> {
+                            List<Long> a = new ArrayList<>();
+                            for (long v : x) {
+                                a.add(v);
+                            }
+                            return call(functions.apply((int) inst.imm()), a);
                         }
                         case TRAP -> throw new Trap(inst.imm());
                         case TRAPIF -> {
