@@ -2,8 +2,9 @@
 ;; jmp. $count is tail-recursive with register arguments only: epilogue and jmp. $grow has no stack
 ;; arguments and tail-calls $many, which has 2 (its 7th and 8th, a 16-byte area): the return address moves
 ;; down 16 bytes and the staged arguments are copied above it. $shrink drops them again. $dispatch
-;; tail-calls through a table: the table checks are IR, the callee's VMContext and code come from the
-;; function record, and the jump is indirect.
+;; tail-calls through a table: the table checks are IR, the callee's code and VMContext come from the
+;; function record (r14 written only when it differs: a predicted branch, not a load chain through
+;; r14), and the jump is indirect.
 (module
   (type $t (func (param i64) (result i64)))
   (table 2 funcref)
@@ -103,39 +104,43 @@
 ;; wasm[4]::dispatch:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L4
 ;;   mov    rax,QWORD PTR [r14+0x108]
 ;;   mov    rcx,QWORD PTR [rax+0x8]
 ;;   cmp    rdi,rcx
-;;   jae    .L0
+;;   jae    .L1
 ;;   mov    rax,QWORD PTR [rax]
 ;;   shl    rdi,0x3
 ;;   mov    rax,QWORD PTR [rax+rdi*1]
 ;;   test   rax,rax
-;;   je     .L1
+;;   je     .L2
 ;;   mov    ecx,DWORD PTR [rax+0x18]
 ;;   mov    edx,DWORD PTR [r14+0xf8]
 ;;   cmp    ecx,edx
-;;   jne    .L2
+;;   jne    .L3
 ;;   mov    rdi,rsi
 ;;   mov    r11,rax
 ;;   mov    rax,QWORD PTR [r11]
 ;;   mov    r10,QWORD PTR [r11+0x10]
-;;   mov    r14,QWORD PTR [r11+0x8]
-;;   jmp    rax
+;;   mov    r11,QWORD PTR [r11+0x8]
+;;   cmp    r11,r14
+;;   je     .L0
+;;   mov    r14,r11
 ;; .L0:
+;;   jmp    rax
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x7
 ;;   jmp    kiln_unwind
-;; .L1:
+;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x8
 ;;   jmp    kiln_unwind
-;; .L2:
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x9
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -1,6 +1,7 @@
 package dev.kiln.arch.x86_64;
 
 import dev.kiln.abi.VMContextLayout;
+import dev.kiln.compiler.mach.Label;
 import java.util.List;
 
 /**
@@ -80,11 +81,19 @@ final class TailCall {
         Gpr vmctx = CodeEmitter.VMCTX;
         switch (m.op) {
             case RETURN_CALL_REF -> {
-                // record layout (VMContextLayout): code, VMContext, host upcall, type id
+                // record layout (VMContextLayout): code, VMContext, host upcall, type id. The VMContext
+                // is written only when it differs: a predicted branch instead of a data dependency
+                // keeps the callee's loads off the chain table entry -> record -> VMContext, which
+                // otherwise bounds a dispatch loop of tail calls within one instance
+                Label same = a.newLabel();
                 a.mov(Size.S64, RETURN_ADDRESS, record);
                 a.mov(Size.S64, CODE, Mem.of(RETURN_ADDRESS, 0));
                 a.mov(Size.S64, UPCALL, Mem.of(RETURN_ADDRESS, 16));
-                a.mov(Size.S64, vmctx, Mem.of(RETURN_ADDRESS, 8));
+                a.mov(Size.S64, RETURN_ADDRESS, Mem.of(RETURN_ADDRESS, 8));
+                a.alu(AluOp.CMP, Size.S64, RETURN_ADDRESS, vmctx);
+                a.jcc(Cond.E, same);
+                a.mov(Size.S64, vmctx, RETURN_ADDRESS);
+                a.bind(same);
             }
             case RETURN_CALL_IMPORT -> {
                 int k = (int) m.imm;
