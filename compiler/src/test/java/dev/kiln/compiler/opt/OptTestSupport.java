@@ -46,7 +46,7 @@ final class OptTestSupport {
                 m.tableCount(), m.importedMemoryCount(), m.memoryCount(), m.importedGlobalCount(), globals, m.data().size());
         List<IrFunction> fs = new ArrayList<>();
         for (int i = 0; i < m.code().size(); i++) {
-            IrFunction f = FunctionTranslator.translate(m, bytes, i, "f" + i, layout);
+            IrFunction f = FunctionTranslator.translate(m, bytes, m.importedFunctionCount() + i, "f" + i, layout);
             Verifier.verify(f);
             fs.add(f);
         }
