@@ -43,7 +43,17 @@ failed=0
 for c in "$src"/*.c; do
   k=$(basename "$c" .c)
   if [ "$c" -nt "$out/$k.wasm" ] || [ "$src/kernel.h" -nt "$out/$k.wasm" ] || [ "$0" -nt "$out/$k.wasm" ]; then
-    "$cc" "${wasm_flags[@]}" -o "$out/$k.wasm" "$c" || { echo "kiln-bench: $k.wasm failed" >&2; failed=1; }
+    # a kernel may ask for Wasm features beyond clang's defaults in a comment line
+    # " * kiln-bench-wasm-flags: -mtail-call"; wasm-opt, which clang runs after linking, learns them from
+    # the target_features section, which --strip-all would remove, so such a kernel strips debug info only
+    extra=$(sed -n 's/^ \* kiln-bench-wasm-flags: //p' "$c")
+    flags=("${wasm_flags[@]}")
+    if [ -n "$extra" ]; then
+      flags=("${flags[@]/-Wl,--strip-all/-Wl,--strip-debug}")
+      read -ra more <<< "$extra"
+      flags+=("${more[@]}")
+    fi
+    "$cc" "${flags[@]}" -o "$out/$k.wasm" "$c" || { echo "kiln-bench: $k.wasm failed" >&2; failed=1; }
   fi
   if [ "$c" -nt "$out/lib$k.so" ] || [ "$src/kernel.h" -nt "$out/lib$k.so" ] || [ "$0" -nt "$out/lib$k.so" ]; then
     "$cc" "${native_flags[@]}" -o "$out/lib$k.so" "$c" -lm || { echo "kiln-bench: lib$k.so failed" >&2; failed=1; }

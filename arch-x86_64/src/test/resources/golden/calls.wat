@@ -107,7 +107,7 @@
 ;;   lea    rax,[rdi+r8*1]
 ;;   pop    r12
 ;;   pop    rbx
-;;   ret    0x18
+;;   ret    0x20
 ;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x3

@@ -20,6 +20,7 @@ public record Kernel(String name, int benchN, int smokeN, String summary) {
             new Kernel("collatz", 30_000, 2_000, "Collatz stopping times of 1..n, i64 arithmetic, no memory"),
             new Kernel("inthash", 2_000_000, 20_000, "splitmix64 finalizer folded over a counter, no memory"),
             new Kernel("fib", 27, 15, "naive recursive Fibonacci, calls only"),
+            new Kernel("fibtail", 20_000, 300, "Fibonacci by a threaded-code interpreter: Wasm 3.0 tail calls through a table"),
             new Kernel("sieve", 1_000_000, 20_000, "sieve of Eratosthenes, byte array"),
             new Kernel("matmul", 128, 12, "dense f64 matrix multiply n x n"),
             new Kernel("nbody", 50_000, 1_000, "n-body simulation of five planets, f64 and sqrt"),

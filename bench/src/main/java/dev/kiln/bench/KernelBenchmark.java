@@ -43,7 +43,7 @@ public class KernelBenchmark {
     public String engine;
 
     /** The kernel's name, see {@link Kernel#ALL}. */
-    @Param({"collatz", "inthash", "fib", "sieve", "matmul", "nbody", "fannkuch", "spectralnorm", "mandelbrot",
+    @Param({"collatz", "inthash", "fib", "fibtail", "sieve", "matmul", "nbody", "fannkuch", "spectralnorm", "mandelbrot",
             "sha256", "crc32", "quicksort", "binarytrees", "hashmap", "lz"})
     public String kernel;
 

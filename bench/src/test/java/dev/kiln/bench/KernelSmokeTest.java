@@ -44,7 +44,7 @@ class KernelSmokeTest {
         System.out.print(table);
         assertTrue(failures.isEmpty(), "engines disagree with native code:\n" + String.join("\n", failures));
         // Kiln must run at least the memory-less integer kernels written for it.
-        for (String k : List.of("collatz", "inthash", "fib")) {
+        for (String k : List.of("collatz", "inthash", "fib", "fibtail")) {
             assertTrue(outcomes.stream().anyMatch(o -> o.engine().equals("kiln") && o.kernel().equals(k) && o.ok()),
                     "Kiln should run " + k);
         }
@@ -64,6 +64,22 @@ class KernelSmokeTest {
             }
         }
         assertEquals((int) (total ^ (total >>> 32)), run("collatz", 2000));
+        // fibtail: fib(1 + i % 90) mod 2^32 for i < n, folded FNV-1a style over their bytes
+        int h = 0x811C9DC5;
+        for (int i = 0; i < 300; i++) {
+            int a = 0;
+            int b = 1;
+            for (int k = 1 + i % 90; k > 0; k--) {
+                int next = a + b;
+                a = b;
+                b = next;
+            }
+            for (int byteIndex = 0; byteIndex < 4; byteIndex++) {
+                h ^= (a >>> (8 * byteIndex)) & 0xFF;
+                h *= 16777619;
+            }
+        }
+        assertEquals(h, run("fibtail", 300));
         int seed = 0xC0FFEE;
         byte[] data = new byte[8192];
         for (int i = 0; i < data.length; i++) {

@@ -16,6 +16,17 @@ public interface FunctionEnvironment {
         return vmctx().importedFunctions();
     }
 
+    /**
+     * Whether a call to defined function {@code funcIndex} may return with another instance's
+     * VMContext in the VMContext register: the function, or one it reaches through direct tail calls,
+     * ends in a tail call to an imported function or through a function record
+     * ({@code return_call_ref}), whose callee returns straight to the caller. The caller then reloads
+     * its own VMContext after the call; without such tail calls the register is callee-saved.
+     */
+    default boolean mayReturnInAnotherInstance(int funcIndex) {
+        return false;
+    }
+
     /** Function type {@code typeIndex} of the module. */
     FuncType type(int typeIndex);
 

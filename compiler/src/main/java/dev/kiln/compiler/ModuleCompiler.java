@@ -130,10 +130,18 @@ public final class ModuleCompiler {
         VMContextLayout layout = VMContextLayout.forModule(module.importedFunctionCount(), module.functionCount(),
                 module.types().size(), module.tableCount(), module.importedMemoryCount(), module.memoryCount(),
                 module.importedGlobalCount(), globalTypes, module.data().size());
+        // defined functions that may return in another instance (set once all are translated)
+        java.util.BitSet anotherInstance = new java.util.BitSet();
         FunctionEnvironment env = new FunctionEnvironment() {
             @Override
             public FuncType functionType(int funcIndex) {
                 return module.functionType(funcIndex);
+            }
+
+            @Override
+            public boolean mayReturnInAnotherInstance(int funcIndex) {
+                int i = funcIndex - module.importedFunctionCount();
+                return i >= 0 && anotherInstance.get(i);
             }
 
             @Override
@@ -154,7 +162,8 @@ public final class ModuleCompiler {
 
         int imported = module.importedFunctionCount();
         int defined = module.code().size();
-        List<CompiledCode> code = compileFunctions(unit, module, bytes, env, options, imported, defined, progress);
+        List<CompiledCode> code = compileFunctions(unit, module, bytes, env, options, imported, defined, progress,
+                anotherInstance);
 
         List<Export> funcExports = new ArrayList<>();
         for (Export e : module.exports()) {
@@ -306,7 +315,8 @@ public final class ModuleCompiler {
      * the result does not depend on the order in which workers finish.
      */
     private List<CompiledCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,
-            CompileOptions options, int imported, int defined, CompileProgress progress) {
+            CompileOptions options, int imported, int defined, CompileProgress progress,
+            java.util.BitSet anotherInstance) {
         int parallelism = options.parallelism() == 0 ? Runtime.getRuntime().availableProcessors() : options.parallelism();
         long bytesTotal = 0;
         for (int i = 0; i < defined; i++) {
@@ -352,6 +362,7 @@ public final class ModuleCompiler {
                 }
             }
 
+            anotherInstance.or(dev.kiln.compiler.opt.TailCallReach.anotherInstance(ir, imported));
             CallGraph graph = CallGraph.of(ir, imported);
             CompiledCode[] code = new CompiledCode[defined];
             java.util.function.IntConsumer compileComponent = c -> {

@@ -5,6 +5,7 @@ import dev.kiln.abi.FuncType;
 import dev.kiln.abi.ValType;
 import dev.kiln.compiler.ir.Block;
 import dev.kiln.compiler.ir.Inst;
+import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
 import dev.kiln.compiler.mach.CallingConvention;
 import java.util.List;
@@ -43,6 +44,7 @@ final class CallLowering extends LoweringRules {
     void lower(Inst inst) {
         switch (inst.op()) {
             case CALL -> call(inst);
+            case RETURN_CALL, RETURN_CALL_REF -> tailCall(inst);
             case CALL_REF -> {
                 int ref = use(inst.arg(inst.args().size() - 1));
                 MInst m = new MInst(MOp.CALL_REF);
@@ -134,7 +136,27 @@ final class CallLowering extends LoweringRules {
         FuncType ct = l.env().functionType(callee);
         MInst m = new MInst(callee < l.env().importedFunctionCount() ? MOp.CALL_IMPORT : MOp.CALL);
         m.imm = callee;
+        m.reloadsVmctx = m.op == MOp.CALL && l.env().mayReturnInAnotherInstance(callee);
         callWith(inst, ct, inst.args().size(), m, MInst.NONE);
+    }
+
+    /**
+     * {@code return_call} and {@code return_call_ref}: arguments as for a call (stack arguments staged
+     * in the outgoing area), then the tail call itself ({@link TailCall}), which ends the block.
+     */
+    private void tailCall(Inst inst) {
+        int n = inst.args().size();
+        int k = (int) inst.imm();
+        if (inst.op() == Op.RETURN_CALL_REF) {
+            MInst m = new MInst(MOp.RETURN_CALL_REF);
+            m.imm = k;
+            m.src = use(inst.arg(n - 1));
+            callWith(inst, l.env().type(k), n - 1, m, m.src);
+        } else {
+            MInst m = new MInst(k < l.env().importedFunctionCount() ? MOp.RETURN_CALL_IMPORT : MOp.RETURN_CALL);
+            m.imm = k;
+            callWith(inst, l.env().functionType(k), n, m, MInst.NONE);
+        }
     }
 
     /**
@@ -180,6 +202,10 @@ final class CallLowering extends LoweringRules {
             callUses[uses++] = extraUse;
         }
         m.popped = at.stackArgBytes();
+        if (m.op == MOp.RETURN_CALL || m.op == MOp.RETURN_CALL_IMPORT || m.op == MOp.RETURN_CALL_REF) {
+            emit(m.uses(java.util.Arrays.copyOf(callUses, uses))); // nothing after it: no clobbers, no results
+            return;
+        }
         emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(callClobbers()));
         if (inst.results().size() == 1) {
             Value r = inst.results().get(0);

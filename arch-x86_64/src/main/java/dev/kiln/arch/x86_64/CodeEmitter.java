@@ -157,7 +157,7 @@ final class CodeEmitter {
             }
         }
         savesVmctx = blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF));
+                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF || m.reloadsVmctx));
         // one more slot keeps r14 across calls into other instances and the host
         frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0);
         int bytes = frame.size();
@@ -727,9 +727,17 @@ final class CodeEmitter {
             }
             case BITCOUNT -> bitCount(m);
             case CALL -> {
+                if (m.reloadsVmctx) {
+                    a.mov(Size.S64, vmctxSaveSlot(), VMCTX);
+                }
                 a.callRel32((int) m.imm);
                 repush(m);
+                if (m.reloadsVmctx) {
+                    a.mov(Size.S64, VMCTX, vmctxSaveSlot());
+                }
             }
+            case RETURN_CALL, RETURN_CALL_IMPORT, RETURN_CALL_REF -> new TailCall(a, layout, frameSize, savedRegs,
+                    incomingArgBytes).emit(m, m.op == MOp.RETURN_CALL_REF ? reg(m.src) : null);
             case CALL_REF -> {
                 // the upcall goes to r10, which must not be the record (a spilled record is reloaded there)
                 Gpr record = reg(m.src);

@@ -258,7 +258,7 @@ final class Lowering {
                     FPROMOTE, FDEMOTE, FCVT_FROM_SINT, FCVT_FROM_UINT, FCVT_TO_SINT, FCVT_TO_UINT, FCVT_TO_SINT_SAT,
                     FCVT_TO_UINT_SAT, BITCAST -> floats.lower(inst);
             case VMCTX_LOAD, VMCTX_STORE, VMCTX_ADDR, LOAD, STORE, MEMMOVE, MEMSET -> memory.lower(inst);
-            case CALL, CALL_REF, LIBCALL, RETURN -> calls.lower(inst);
+            case CALL, CALL_REF, LIBCALL, RETURN, RETURN_CALL, RETURN_CALL_REF -> calls.lower(inst);
             case JUMP, BRIF, BR_TABLE, TRAP, TRAPIF, EPOCH_CHECK, FUEL -> control.lower(inst);
         }
     }

@@ -31,6 +31,11 @@ final class MInst implements MachInst {
     int scale = 1;
     /** Bytes of stack arguments the callee of a call pops (the internal convention: callee pops). */
     int popped;
+    /**
+     * A call after which the VMContext register is reloaded from the frame: the callee may end in a
+     * tail call into another instance, and so return with that instance's VMContext in it.
+     */
+    boolean reloadsVmctx;
     /** Access width in bytes of heap loads and stores. */
     int width;
     long imm;

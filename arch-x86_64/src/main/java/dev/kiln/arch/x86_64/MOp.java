@@ -69,6 +69,15 @@ enum MOp {
     FUEL,
     /** Return (uses rax when the function has a result). */
     RET,
+    /**
+     * Tail call of funcidx imm ({@link TailCall}): the arguments are in their registers and staged in
+     * the outgoing area; {@link MInst#popped} bytes of them on the stack. Ends the block.
+     */
+    RETURN_CALL,
+    /** Tail call of imported function imm through its VMContext record ({@link TailCall}). Ends the block. */
+    RETURN_CALL_IMPORT,
+    /** Tail call through the function record whose address is in src ({@link TailCall}). Ends the block. */
+    RETURN_CALL_REF,
     /** Unconditional jump to target. */
     JMP,
     /** if cond goto target else goto target2. */

@@ -37,6 +37,9 @@ import java.util.List;
  *     is 16-byte aligned at the call.</li>
  * <li>Every function starts by comparing its lowest stack address with the VMContext stack limit and
  *     traps with {@code call stack exhausted} when it would cross it.</li>
+ * <li>Tail calls ({@code return_call}, {@code return_call_indirect}) replace the caller's frame by the
+ *     callee's and jump ({@link TailCall}); a call to a function that may end in a tail call into
+ *     another instance reloads {@code r14} afterwards.</li>
  * </ul>
  *
  * <p><b>Calls to imported functions</b> go through the function's VMContext record: its code is

@@ -61,7 +61,10 @@ public final class Inst {
         return results.get(0);
     }
 
-    /** The immediate: constant bits for {@link Op#ICONST}, funcidx for {@link Op#CALL}, trap code for traps. */
+    /**
+     * The immediate: constant bits for {@link Op#ICONST}, funcidx for {@link Op#CALL} and
+     * {@link Op#RETURN_CALL}, typeidx for {@link Op#RETURN_CALL_REF}, trap code for traps.
+     */
     public long imm() {
         return imm;
     }

@@ -84,8 +84,12 @@ public final class IrPrinter {
             case FCMP -> {
                 sb.append('.').append(FloatCond.values()[(int) inst.imm()]);
             }
-            case CALL -> {
+            case CALL, RETURN_CALL -> {
                 sb.append(" func").append(inst.imm());
+                first = false;
+            }
+            case RETURN_CALL_REF -> {
+                sb.append(" type").append(inst.imm());
                 first = false;
             }
             case TRAP -> {
@@ -132,7 +136,7 @@ public final class IrPrinter {
         if (inst.op() == Op.VMCTX_STORE) {
             return sb.append(' ').append(inst.arg(0)).append(", vmctx+").append(inst.imm()).toString();
         }
-        if (inst.op() == Op.CALL) {
+        if (inst.op() == Op.CALL || inst.op() == Op.RETURN_CALL || inst.op() == Op.RETURN_CALL_REF) {
             sb.append('(');
             for (int i = 0; i < inst.args().size(); i++) {
                 sb.append(i == 0 ? "" : ", ").append(inst.arg(i));

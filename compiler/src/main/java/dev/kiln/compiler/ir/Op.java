@@ -204,6 +204,19 @@ public enum Op {
     BR_TABLE(Flags.TERMINATOR),
     /** {@code return args...}: terminator. */
     RETURN(Flags.TERMINATOR),
+    /**
+     * {@code return_call funcidx(args...)}: a tail call (Wasm 3.0 {@code return_call}) to the function
+     * with funcidx imm, whose results are this function's results; the caller's frame is gone before
+     * the callee runs, so an unbounded chain of tail calls runs in constant stack. Terminator.
+     */
+    RETURN_CALL(Flags.TERMINATOR | Flags.EFFECT),
+    /**
+     * {@code return_call_ref typeidx(args..., ref)}: a tail call through {@code ref} (i64), the address
+     * of a function record ({@code VMContextLayout}: code, VMContext, host upcall, type id) of type imm,
+     * already checked non-null and of that type (by {@code return_call_indirect}'s checks, or the
+     * typed reference's); the callee may belong to another instance or be a host function. Terminator.
+     */
+    RETURN_CALL_REF(Flags.TERMINATOR | Flags.EFFECT),
     /** {@code trap code}: always traps with trap code imm; terminator. */
     TRAP(Flags.TERMINATOR);
 

@@ -329,6 +329,17 @@ public final class Verifier {
                 }
                 case TRAP, CALL, LIBCALL -> {
                 }
+                case RETURN_CALL -> {
+                    if (!inst.results().isEmpty()) {
+                        throw fail(b, inst, "return_call has no results (the callee's are the function's)");
+                    }
+                }
+                case RETURN_CALL_REF -> {
+                    if (!inst.results().isEmpty() || inst.args().isEmpty()
+                            || inst.arg(inst.args().size() - 1).type() != IrType.I64) {
+                        throw fail(b, inst, "return_call_ref has no results and its last operand is the i64 function record");
+                    }
+                }
                 case EPOCH_CHECK -> expectArgs(b, inst, 0);
                 case FUEL -> {
                     expectArgs(b, inst, 0);

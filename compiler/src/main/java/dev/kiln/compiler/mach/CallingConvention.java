@@ -25,7 +25,10 @@ import java.util.List;
  *     re-adjusts its stack pointer after such a call. The size of the incoming argument area is thus a
  *     fact of the callee's own signature, so a tail call to a function with more stack arguments than
  *     the caller can grow the area in place (moving the return address), as Cranelift's {@code tail}
- *     convention does; results, which lie above the arguments, stay where the caller expects them;</li>
+ *     convention does; results, which lie above the arguments, stay where the caller expects them.
+ *     The argument area is padded to a multiple of 16 bytes, so that a tail call, which moves the
+ *     return address by the difference of two such areas, keeps the stack pointer as aligned at the
+ *     callee's entry as a call does;</li>
  * <li>i32 values are zero-extended in their 64-bit registers (Kiln's own invariant, kept by every
  *     backend); callee-saved registers as in the host convention.</li>
  * </ul>
@@ -82,7 +85,7 @@ public final class CallingConvention {
      * Locations of a call's values.
      *
      * @param params         one per parameter
-     * @param stackArgBytes  bytes of stack arguments (a multiple of 8)
+     * @param stackArgBytes  bytes of stack arguments (a multiple of 8; of 16 when the callee pops)
      * @param results        one per result: a register for a single result, stack slots (after the
      *                       arguments) for several
      * @param stackBytes     bytes of the whole stack area: arguments and stack results (a multiple of 8)
@@ -105,7 +108,8 @@ public final class CallingConvention {
                 stack += slot(t);
             }
         }
-        int argBytes = stack;
+        int argBytes = calleePops ? (stack + 15) & -16 : stack;
+        stack = argBytes;
         List<ArgLocation> rs = new ArrayList<>(results.size());
         if (results.size() == 1) {
             rs.add(new ArgLocation(resultRegister(results.get(0)), -1, results.get(0)));

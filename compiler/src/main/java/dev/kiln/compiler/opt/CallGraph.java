@@ -14,8 +14,8 @@ import java.util.List;
  * (Tarjan, "Depth-first search and linear graph algorithms", 1972, iteratively). Components are
  * numbered in reverse topological order: every component a function calls (other than its own) has a
  * smaller number, so visiting components in increasing order visits callees before callers, which is
- * the order of bottom-up inlining ({@link Inliner}). Calls to imported functions and indirect calls
- * are not edges. Immutable and thread-safe once built.
+ * the order of bottom-up inlining ({@link Inliner}). Direct tail calls ({@code return_call}) are
+ * edges like calls; calls to imported functions and indirect calls are not. Immutable and thread-safe once built.
  */
 public final class CallGraph {
     private final int[] component;
@@ -45,7 +45,7 @@ public final class CallGraph {
             for (Block b : functions[i].blocks()) {
                 for (Inst inst : b.insts()) {
                     long callee = inst.imm() - imported;
-                    if (inst.op() == Op.CALL && callee >= 0 && callee < n && !seen.get((int) callee)) {
+                    if ((inst.op() == Op.CALL || inst.op() == Op.RETURN_CALL) && callee >= 0 && callee < n && !seen.get((int) callee)) {
                         seen.set((int) callee);
                         if (k == out.length) {
                             out = Arrays.copyOf(out, k * 2);

@@ -52,7 +52,12 @@ import java.util.function.IntPredicate;
  * <p>Inlining a call: the caller's block is split after the call into a continuation block whose
  * parameters are the call's results; the callee's blocks are cloned with fresh values and blocks,
  * its entry parameters receiving the call's arguments through a {@code jump}, and each
- * {@code return v...} becomes {@code jump continuation(v...)}. Traps in the callee keep their trap
+ * {@code return v...} becomes {@code jump continuation(v...)}. A tail call in the callee is a tail
+ * call of the callee's frame, which inlining removes: {@code return_call f(args)} becomes
+ * {@code r... = call f(args)} followed by {@code jump continuation(r...)} (the callee's results are the
+ * call's, as validation requires); a callee with a {@code return_call_ref} is not inlined until the IR
+ * has the matching non-tail {@code call_ref}. A block ending in a tail call returns, for the cold-site
+ * rule, and a tail call to the callee itself or to an import counts as a call to it. Traps in the callee keep their trap
  * codes (a trap unwinds the whole Wasm call stack either way). Inlined frames are recorded for
  * backtraces (DESIGN's frame info): each inlined call adds an {@link IrFunction.InlineSite} (callee
  * funcidx, enclosing site), the callee's own sites beneath it, and every copied instruction carries
@@ -140,6 +145,9 @@ public final class Inliner {
                 if (!returns.get(b.id()) || info.callsImport) {
                     continue; // cold: a slow path
                 }
+                if (info.tailCallsRef) {
+                    continue; // no non-tail call through a function record in the IR to turn it into
+                }
                 boolean always = policy.alwaysInline().test(funcIndex);
                 if (!always && info.callsItself) {
                     continue;
@@ -212,23 +220,25 @@ public final class Inliner {
     }
 
     /** What the cost model needs to know of a callee, from one scan of it. */
-    private record CalleeInfo(int size, boolean callsImport, boolean callsItself) {
+    private record CalleeInfo(int size, boolean callsImport, boolean callsItself, boolean tailCallsRef) {
         static CalleeInfo of(IrFunction f, int importedFunctions) {
             int size = 0;
             boolean imports = false;
             boolean itself = false;
+            boolean tailCallsRef = false;
             for (Block b : f.blocks()) {
                 for (Inst inst : b.insts()) {
                     if (!isInterruptionCheck(inst)) {
                         size++;
                     }
-                    if (inst.op() == Op.CALL) {
+                    if (inst.op() == Op.CALL || inst.op() == Op.RETURN_CALL) {
                         imports |= inst.imm() < importedFunctions;
                         itself |= inst.imm() == f.funcIndex();
                     }
+                    tailCallsRef |= inst.op() == Op.RETURN_CALL_REF;
                 }
             }
-            return new CalleeInfo(size, imports, itself);
+            return new CalleeInfo(size, imports, itself, tailCallsRef);
         }
     }
 
@@ -239,7 +249,7 @@ public final class Inliner {
         Deque<Block> work = new ArrayDeque<>();
         for (Block b : f.blocks()) {
             Inst t = b.terminator();
-            if (t != null && t.op() == Op.RETURN) {
+            if (t != null && (t.op() == Op.RETURN || t.op() == Op.RETURN_CALL || t.op() == Op.RETURN_CALL_REF)) {
                 seen.set(b.id());
                 work.add(b);
             }
@@ -294,6 +304,17 @@ public final class Inliner {
                 if (ci.op() == Op.RETURN) {
                     nb.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(cont, mapped)), List.of())
                             .withInlineSite(ci.inlineSite());
+                    continue;
+                }
+                if (ci.op() == Op.RETURN_CALL) {
+                    // the callee's tail call: a call, whose results the inlined callee returns
+                    List<IrType> results = new ArrayList<>(cont.params().size());
+                    for (Value p : cont.params()) {
+                        results.add(p.type());
+                    }
+                    Inst c = nb.append(Op.CALL, mapped, ci.imm(), null, List.of(), results).withInlineSite(ci.inlineSite());
+                    nb.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(cont, new ArrayList<>(c.results()))),
+                            List.of()).withInlineSite(ci.inlineSite());
                     continue;
                 }
                 List<BlockCall> targets = new ArrayList<>(ci.targets().size());

@@ -336,6 +336,21 @@ public final class FunctionTranslator {
         stack.addAll(call.results());
     }
 
+    /**
+     * {@code return_call_ref typeidx}: the null check of {@link #callRef}, then a tail call through the
+     * function record ({@link Op#RETURN_CALL_REF}), which ends the block.
+     */
+    private void returnCallRef(int typeIndex) {
+        FuncType ct = module.types().get(typeIndex);
+        Value ref = pop();
+        cur.append(Op.TRAPIF, List.of(ref, cur.append1(Op.ICONST, IrType.I64, 0)),
+                TrapCode.NULL_FUNCTION_REFERENCE.code(), Cond.EQ, null, List.of());
+        List<Value> args = popN(ct.params().size());
+        args.add(ref);
+        cur.append(Op.RETURN_CALL_REF, args, typeIndex, null, null, List.of());
+        cur = null;
+    }
+
     // ---- control ------------------------------------------------------------------------------
 
     private FuncType blockType(CodeReader r) {
@@ -545,6 +560,25 @@ public final class FunctionTranslator {
                 Inst call = cur.append(Op.CALL, args, callee, null, null, results);
                 stack.addAll(call.results());
             }
+            case RETURN_CALL -> {
+                int callee = r.index();
+                List<Value> args = popN(module.functionType(callee).params().size());
+                CallLowering lowering = intrinsics.apply(callee);
+                if (lowering != null) {
+                    // an intrinsic is lowered in place: its results are returned
+                    cur.append(Op.RETURN, lowering.lower(cur, args), 0, null, null, List.of());
+                } else {
+                    cur.append(Op.RETURN_CALL, args, callee, null, null, List.of());
+                }
+                cur = null;
+            }
+            case RETURN_CALL_INDIRECT -> {
+                Value ref = indirectCallee(r.index2(), pop(), r.index());
+                List<Value> args = popN(module.types().get(r.index()).params().size());
+                args.add(ref);
+                cur.append(Op.RETURN_CALL_REF, args, r.index(), null, null, List.of());
+                cur = null;
+            }
             case DROP -> pop();
             case SELECT, SELECT_T -> {
                 Value c = pop();
@@ -749,9 +783,7 @@ public final class FunctionTranslator {
             case BR_ON_NULL -> brOnNull(r.index());
             case BR_ON_NON_NULL -> brOnNonNull(r.index());
             case CALL_REF -> callRef(r.index());
-            // validated; a real tail call needs the backends' RETURN_CALL_REF (a call and a return would
-            // exhaust the stack where the program relies on constant stack)
-            case RETURN_CALL_REF -> throw unsupported(op, offset);
+            case RETURN_CALL_REF -> returnCallRef(r.index());
             case CALL_INDIRECT -> {
                 int typeidx = r.index();
                 FuncType ct = module.types().get(typeidx);

@@ -23,7 +23,7 @@ import dev.kiln.abi.ValueType;
  *       -17 externref; see {@link #blockValType(int)}), or a non-negative typeidx (clamped to
  *       {@link Integer#MAX_VALUE} when it does not fit an int);</li>
  *   <li>{@code LABEL, FUNCIDX, LOCALIDX, GLOBALIDX, TABLEIDX, ELEMIDX, DATAIDX}: {@link #index()};</li>
- *   <li>{@code CALL_INDIRECT}: {@link #index()} = typeidx, {@link #index2()} = tableidx;</li>
+ *   <li>{@code CALL_INDIRECT}, {@code RETURN_CALL_INDIRECT}: {@link #index()} = typeidx, {@link #index2()} = tableidx;</li>
  *   <li>{@code BR_TABLE}: {@link #targetCount()} labels {@link #target(int)} then
  *       {@link #defaultTarget()};</li>
  *   <li>{@code MEMARG}: {@link #memAlign()} (log2 of the alignment in bytes), {@link #memIndex()}

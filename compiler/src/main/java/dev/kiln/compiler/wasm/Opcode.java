@@ -49,6 +49,10 @@ public enum Opcode {
     RETURN(0, 0x0F, "return", Immediate.NONE, null, 0, 0),
     CALL(0, 0x10, "call", Immediate.FUNCIDX, null, 0, 0),
     CALL_INDIRECT(0, 0x11, "call_indirect", Immediate.CALL_INDIRECT, null, 0, 0),
+    /** Wasm 3.0 tail calls (spec §3.3.8): {@code return_call funcidx}. */
+    RETURN_CALL(0, 0x12, "return_call", Immediate.FUNCIDX, null, 0, 0),
+    /** Wasm 3.0 tail calls: {@code return_call_indirect typeidx tableidx}. */
+    RETURN_CALL_INDIRECT(0, 0x13, "return_call_indirect", Immediate.CALL_INDIRECT, null, 0, 0),
     /** Typed function references: call the function a {@code (ref null $t)} operand refers to. */
     CALL_REF(0, 0x14, "call_ref", Immediate.TYPEIDX, null, 0, 0),
     /** Typed function references and tail calls: {@code call_ref} in tail position. */

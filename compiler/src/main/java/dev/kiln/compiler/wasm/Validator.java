@@ -786,6 +786,31 @@ public final class Validator {
             return csp - 1 - depth;
         }
 
+        /**
+         * A tail call to a function of type {@code t} (spec §3.3.8, {@code return_call}): its
+         * parameters are popped, and its results must be the current function's results (today type
+         * equality; with typed references, each a subtype of the caller's); the rest of the block is
+         * unreachable.
+         */
+        private void tailCall(int t) {
+            int[] callee = typeResults[t];
+            int[] caller = ctlResults[0];
+            if (!Arrays.equals(callee, caller)) {
+                throw error("type mismatch: tail call to a function returning " + names(callee)
+                        + " from a function returning " + names(caller));
+            }
+            popVals(typeParams[t]);
+            unreachable();
+        }
+
+        private String names(int[] ts) {
+            StringBuilder b = new StringBuilder("[");
+            for (int i = 0; i < ts.length; i++) {
+                b.append(i == 0 ? "" : " ").append(name(ts[i]));
+            }
+            return b.append(']').toString();
+        }
+
         private void unreachable() {
             vsp = ctlHeight[csp - 1];
             ctlUnreachable[csp - 1] = true;
@@ -992,6 +1017,16 @@ public final class Validator {
                     popVals(typeParams[t]);
                     pushVals(typeResults[t]);
                 }
+                case RETURN_CALL_INDIRECT -> {
+                    int et = tableElem(r.index2());
+                    if (et != FUNCREF) {
+                        throw error("type mismatch: return_call_indirect on a table of " + name(et));
+                    }
+                    int t = r.index();
+                    checkTypeIndex(t);
+                    pop(tableAddress(r.index2()));
+                    tailCall(t);
+                }
                 default -> {
                     return false;
                 }
@@ -1162,6 +1197,13 @@ public final class Validator {
                     pop(I32);
                     popVals(typeParams[t]);
                     pushVals(typeResults[t]);
+                }
+                case RETURN_CALL -> {
+                    int f = r.index();
+                    if (f < 0 || f >= module.functionCount()) {
+                        throw error("unknown function " + Integer.toUnsignedString(f));
+                    }
+                    tailCall(module.functionTypeIndex(f));
                 }
                 case DROP -> pop();
                 case SELECT -> {

@@ -52,10 +52,13 @@ class MachLayerTest {
         assertEquals(8, p.get(4).stackOffset(), "references are integers");
         assertEquals(16, p.get(5).stackOffset(), "v128 takes a 16-byte aligned slot");
         assertEquals(32, p.get(6).stackOffset());
-        assertEquals(40, a.stackArgBytes());
-        assertEquals(40, a.results().get(0).stackOffset(), "several results follow the arguments");
-        assertEquals(48, a.results().get(1).stackOffset());
-        assertEquals(56, a.stackBytes());
+        assertEquals(48, a.stackArgBytes(), "a callee-pops argument area is padded to 16 bytes (tail calls)");
+        assertEquals(48, a.results().get(0).stackOffset(), "several results follow the arguments");
+        assertEquals(56, a.results().get(1).stackOffset());
+        assertEquals(64, a.stackBytes());
+        CallingConvention host = new CallingConvention(new int[] {0, 1}, new int[] {8}, 0, 8, false);
+        assertEquals(8, host.assign(List.of(ValType.I32, ValType.I32, ValType.I32), List.of()).stackArgBytes(),
+                "a caller-pops area is not padded");
         CallingConvention.Assignment one = cc.assign(List.of(), List.of(ValType.F32));
         assertEquals(8, one.results().get(0).reg());
         assertEquals(0, one.stackBytes());

@@ -277,4 +277,45 @@ class InlinerTest {
         assertTrue(sawMul, print(f));
         sameBehaviour(f, 2, new long[] {3}, new long[] {-5});
     }
+
+    @Test
+    void aTailCallInAnInlinedCalleeBecomesACallAndReturn() {
+        String wat = """
+                (module
+                  (func $h (param $a i32) (param $b i32) (result i32)
+                    (i32.sub (i32.mul (local.get $a) (i32.const 3)) (local.get $b)))
+                  (func $g (param $a i32) (result i32)
+                    (if (i32.lt_s (local.get $a) (i32.const 0)) (then (return (i32.const -1))))
+                    (return_call $h (local.get $a) (i32.const 5)))
+                  (func (param $x i32) (result i32)
+                    (i32.add (call $g (local.get $x)) (i32.const 1))))
+                """;
+        IrFunction f = inline(wat, 2);
+        assertEquals(0, count(f, Op.RETURN_CALL), print(f));
+        assertEquals(1, callsTo(f, 0), "$g's tail call of $h is a call in the caller: " + print(f));
+        assertEquals(0, callsTo(f, 1), print(f));
+        for (long x : new long[] {-7, -1, 0, 1, 2, 1000, Integer.MAX_VALUE}) {
+            sameBehaviour(f, 2, new long[] {x});
+        }
+    }
+
+    @Test
+    void aCallBeforeATailCallIsNotColdAndATailCallThroughATableIsNotInlined() {
+        String wat = """
+                (module
+                  (type $t (func (param i32) (result i32)))
+                  (table 1 funcref)
+                  (func $leaf (param $a i32) (result i32) (i32.xor (local.get $a) (i32.const 9)))
+                  (func $viaTable (param $a i32) (result i32)
+                    (return_call_indirect (type $t) (local.get $a) (i32.const 0)))
+                  (func $next (param $a i32) (result i32) (i32.add (local.get $a) (i32.const 1)))
+                  (func (param $x i32) (result i32)
+                    (drop (call $viaTable (local.get $x)))
+                    (return_call $next (call $leaf (local.get $x)))))
+                """;
+        IrFunction f = inline(wat, 3);
+        assertEquals(0, callsTo(f, 0), "the block ends in a tail call, which returns: not a cold site: " + print(f));
+        assertEquals(1, callsTo(f, 1), "no non-tail call_ref to turn return_call_ref into: " + print(f));
+        assertEquals(1, count(f, Op.RETURN_CALL), print(f));
+    }
 }

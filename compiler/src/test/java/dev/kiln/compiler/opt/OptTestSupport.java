@@ -48,7 +48,7 @@ final class OptTestSupport {
                 globals, m.data().size());
         List<IrFunction> fs = new ArrayList<>();
         for (int i = 0; i < m.code().size(); i++) {
-            IrFunction f = FunctionTranslator.translate(m, bytes, i, "f" + i, layout);
+            IrFunction f = FunctionTranslator.translate(m, bytes, m.importedFunctionCount() + i, "f" + i, layout);
             Verifier.verify(f);
             fs.add(f);
         }
@@ -213,6 +213,13 @@ final class OptTestSupport {
                                 r.add(v);
                             }
                             return r;
+                        }
+                        case RETURN_CALL -> {
+                            List<Long> a = new ArrayList<>();
+                            for (long v : x) {
+                                a.add(v);
+                            }
+                            return call(functions.apply((int) inst.imm()), a);
                         }
                         case TRAP -> throw new Trap(inst.imm());
                         case TRAPIF -> {
