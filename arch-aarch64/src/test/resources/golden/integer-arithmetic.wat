@@ -31,127 +31,33 @@
 
 ;; ---- expected ----
 ;; wasm[0]::madd:
-;;   ldr    x16, [x21]
-;;   ldr    x16, [x16, #16]
-;;   sub    x17, sp, #0x10
-;;   cmp    x17, x16
-;;   b.cc   .L0
-;;   stp    x29, x30, [sp, #-16]!
-;;   mov    x29, sp
 ;;   madd   x0, x0, x1, x2
-;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L0:
-;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
-;;   b      kiln_unwind
-;;   udf    #0
-;;   udf    #0
 ;;
 ;; wasm[1]::msub:
-;;   ldr    x16, [x21]
-;;   ldr    x16, [x16, #16]
-;;   sub    x17, sp, #0x10
-;;   cmp    x17, x16
-;;   b.cc   .L0
-;;   stp    x29, x30, [sp, #-16]!
-;;   mov    x29, sp
 ;;   msub   w0, w0, w1, w2
-;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L0:
-;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
-;;   b      kiln_unwind
-;;   udf    #0
-;;   udf    #0
 ;;
 ;; wasm[2]::shifted:
-;;   ldr    x16, [x21]
-;;   ldr    x16, [x16, #16]
-;;   sub    x17, sp, #0x10
-;;   cmp    x17, x16
-;;   b.cc   .L0
-;;   stp    x29, x30, [sp, #-16]!
-;;   mov    x29, sp
 ;;   add    x0, x0, x1, lsl #3
-;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L0:
-;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
-;;   b      kiln_unwind
-;;   udf    #0
-;;   udf    #0
 ;;
 ;; wasm[3]::masks:
-;;   ldr    x16, [x21]
-;;   ldr    x16, [x16, #16]
-;;   sub    x17, sp, #0x10
-;;   cmp    x17, x16
-;;   b.cc   .L0
-;;   stp    x29, x30, [sp, #-16]!
-;;   mov    x29, sp
 ;;   and    w0, w0, #0xff00
 ;;   eor    w0, w0, #0x1
-;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L0:
-;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
-;;   b      kiln_unwind
-;;   udf    #0
 ;;
 ;; wasm[4]::select:
-;;   ldr    x16, [x21]
-;;   ldr    x16, [x16, #16]
-;;   sub    x17, sp, #0x10
-;;   cmp    x17, x16
-;;   b.cc   .L0
-;;   stp    x29, x30, [sp, #-16]!
-;;   mov    x29, sp
 ;;   cmp    w0, w1
 ;;   csel   w0, w0, w1, lt
-;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L0:
-;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
-;;   b      kiln_unwind
-;;   udf    #0
 ;;
 ;; wasm[5]::cmp:
-;;   ldr    x16, [x21]
-;;   ldr    x16, [x16, #16]
-;;   sub    x17, sp, #0x10
-;;   cmp    x17, x16
-;;   b.cc   .L0
-;;   stp    x29, x30, [sp, #-16]!
-;;   mov    x29, sp
 ;;   cmp    x0, #0x64
 ;;   cset   w0, cs
-;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L0:
-;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
-;;   b      kiln_unwind
-;;   udf    #0
 ;;
 ;; wasm[6]::count:
-;;   ldr    x16, [x21]
-;;   ldr    x16, [x16, #16]
-;;   sub    x17, sp, #0x10
-;;   cmp    x17, x16
-;;   b.cc   .L2
-;;   stp    x29, x30, [sp, #-16]!
-;;   mov    x29, sp
 ;;   mov    x1, #0x0
 ;;   cbz    w0, .L1
 ;; .L0:
@@ -160,42 +66,14 @@
 ;;   cbnz   w0, .L0
 ;; .L1:
 ;;   mov    x0, x1
-;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L2:
-;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
-;;   b      kiln_unwind
-;;   udf    #0
 ;;
 ;; wasm[7]::rot:
-;;   ldr    x16, [x21]
-;;   ldr    x16, [x16, #16]
-;;   sub    x17, sp, #0x10
-;;   cmp    x17, x16
-;;   b.cc   .L0
-;;   stp    x29, x30, [sp, #-16]!
-;;   mov    x29, sp
 ;;   neg    w1, w1
 ;;   ror    w0, w0, w1
-;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L0:
-;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
-;;   b      kiln_unwind
-;;   udf    #0
 ;;
 ;; wasm[8]::bits:
-;;   ldr    x16, [x21]
-;;   ldr    x16, [x16, #16]
-;;   sub    x17, sp, #0x10
-;;   cmp    x17, x16
-;;   b.cc   .L0
-;;   stp    x29, x30, [sp, #-16]!
-;;   mov    x29, sp
 ;;   fmov   d31, x0
 ;;   cnt    v31.8b, v31.8b
 ;;   addv   b31, v31.8b
@@ -203,10 +81,4 @@
 ;;   rbit   x0, x0
 ;;   clz    x0, x0
 ;;   add    x0, x1, x0
-;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L0:
-;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
-;;   b      kiln_unwind

@@ -166,14 +166,40 @@ final class CodeEmitter {
                 .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_INDIRECT));
         frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0);
         frameSize = (frame.size() + 15) & -16;
+        frameRecord = frameSize > 0 || savedBytes > 0 || blocks.stream().anyMatch(b -> b.insts.stream()
+                .anyMatch(CodeEmitter::needsLinkRegister));
+    }
+
+    /**
+     * Whether the function saves its frame record: always, except in a leaf that needs no stack at all
+     * (no frame, no callee-saved register, no call, nothing using x30 as a temporary), which then also
+     * needs no stack-limit check.
+     */
+    private boolean frameRecord;
+
+    /** Whether {@code m} calls (overwriting x30) or may use x30 as a temporary. */
+    private static boolean needsLinkRegister(MInst m) {
+        return switch (m.op) {
+            case CALL, CALL_IMPORT, CALL_INDIRECT, LIBCALL, EPOCH_CHECK, TABLE_ENTRY_ADDR, TABLE_SIZE -> true;
+            case FUEL -> !Assembler.isAddSubImmediate(m.imm);
+            case BR_TABLE -> !Assembler.isAddSubImmediate(m.tableTargets.size() - 1);
+            case VMCTX_LOAD, VMCTX_STORE -> Address.offsetForm(m.imm, 8) == OffsetForm.NEEDS_REGISTER
+                    || Address.offsetForm(m.imm, 4) == OffsetForm.NEEDS_REGISTER;
+            case VMCTX_ADDR -> m.imm >= 1 << 24;
+            case LOAD_STACK_PARAM, STORE_RESULT -> Address.offsetForm(m.imm, 8) == OffsetForm.NEEDS_REGISTER;
+            default -> false;
+        };
     }
 
     /** Bytes from sp (after the prologue) to the incoming stack arguments. */
     private int incomingBase() {
-        return frameSize + savedBytes + 16;
+        return frameRecord ? frameSize + savedBytes + 16 : 0;
     }
 
     private void prologue() {
+        if (!frameRecord) {
+            return;
+        }
         int total = frameSize + savedBytes + 16;
         a.ldr(Size.X, S0, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
         a.ldr(Size.X, S0, Address.offset(S0, VMStoreContext.STACK_LIMIT));
@@ -223,7 +249,9 @@ final class CodeEmitter {
                 a.ldp(Size.X, Aarch64Registers.x(p[0]), Aarch64Registers.x(p[1]), Address.postIndex(XReg.SP, 16));
             }
         }
-        a.ldp(Size.X, XReg.FP, XReg.LR, Address.postIndex(XReg.SP, 16));
+        if (frameRecord) {
+            a.ldp(Size.X, XReg.FP, XReg.LR, Address.postIndex(XReg.SP, 16));
+        }
         if (incomingArgBytes > 0) {
             a.addImm(Size.X, XReg.SP, XReg.SP, incomingArgBytes, T); // the callee pops its stack arguments
         }

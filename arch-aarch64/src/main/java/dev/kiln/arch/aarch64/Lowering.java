@@ -146,11 +146,11 @@ final class Lowering {
         switch (inst.op()) {
             case IADD, ISUB -> {
                 if (isConst(inst.arg(0)) || isConst(inst.arg(1))) {
-                    return;
+                    return; // an immediate form is better
                 }
                 for (int k = inst.op() == Op.ISUB ? 1 : 0; k < 2; k++) {
                     Inst mul = singleUseDef(inst.arg(k), b, Op.IMUL);
-                    if (mul != null && !isConst(mul.arg(0)) && !isConst(mul.arg(1))) {
+                    if (mul != null && !(isConst(mul.arg(0)) && isConst(mul.arg(1)))) {
                         folded.set(inst.arg(k).id());
                         return;
                     }

@@ -83,7 +83,8 @@ final class Objdump {
     /** The normalised lines of {@code symbol}'s code. */
     static List<String> normalise(FunctionSymbol symbol, List<Insn> insns, byte[] text, long textAddress) {
         long start = insns.isEmpty() ? 0 : insns.get(0).address();
-        long end = start + 4L * insns.size();
+        long end = start + symbol.size(); // the padding up to the next symbol belongs to no function
+        insns = insns.stream().filter(in -> in.address() < end).toList();
         TreeMap<Long, Integer> labels = new TreeMap<>();
         long dataStart = end;
         for (Insn in : insns) {
