@@ -119,29 +119,32 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[5]::fill:
-;;   ldr    x16, [x21]
-;;   ldr    x16, [x16, #16]
-;;   sub    x17, sp, #0x10
-;;   cmp    x17, x16
+;;   ldr    x3, [x21, #304]
+;;   ldr    x4, [x21, #312]
+;;   add    x5, x0, x2
+;;   cmp    x5, x4
+;;   b.hi   .L3
+;;   add    x0, x3, x0
+;;   cbz    x2, .L2
+;;   and    w1, w1, #0xff
+;;   cmp    x2, #0x8
 ;;   b.cc   .L1
-;;   stp    x29, x30, [sp, #-16]!
-;;   mov    x29, sp
-;;   mov    x3, x1
-;;   mov    x4, x2
-;;   mov    x1, #0x0
-;;   mov    x2, x0
-;;   mov    x0, x21
-;;   ldr    x16, [x21, #64]
-;;   blr    x16
-;;   ldr    x16, [x21]
-;;   ldr    w16, [x16]
-;;   cbz    w16, .L0
-;;   b      kiln_unwind
+;;   mov    x16, #0x101010101010101
+;;   mul    x16, x1, x16
 ;; .L0:
-;;   ldp    x29, x30, [sp], #16
-;;   ret
+;;   str    x16, [x0], #8
+;;   sub    x2, x2, #0x8
+;;   cmp    x2, #0x8
+;;   b.cs   .L0
+;;   cbz    x2, .L2
 ;; .L1:
+;;   strb   w1, [x0], #1
+;;   subs   x2, x2, #0x1
+;;   b.ne   .L1
+;; .L2:
+;;   ret
+;; .L3:
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
+;;   mov    w17, #0x5
 ;;   str    w17, [x16]
 ;;   b      kiln_unwind

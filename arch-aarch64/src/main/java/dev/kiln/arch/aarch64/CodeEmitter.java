@@ -163,7 +163,7 @@ final class CodeEmitter {
         }
         savedBytes = 16 * ((savedX.size() + 1) / 2 + (savedV.size() + 1) / 2);
         boolean savesVmctx = blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_INDIRECT));
+                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_INDIRECT || m.op == MOp.CALL_REF));
         frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0);
         frameSize = (frame.size() + 15) & -16;
         frameRecord = frameSize > 0 || savedBytes > 0 || blocks.stream().anyMatch(b -> b.insts.stream()
@@ -180,7 +180,7 @@ final class CodeEmitter {
     /** Whether {@code m} calls (overwriting x30) or may use x30 as a temporary. */
     private static boolean needsLinkRegister(MInst m) {
         return switch (m.op) {
-            case CALL, CALL_IMPORT, CALL_INDIRECT, LIBCALL, EPOCH_CHECK, TABLE_ENTRY_ADDR, TABLE_SIZE -> true;
+            case CALL, CALL_IMPORT, CALL_INDIRECT, CALL_REF, LIBCALL, EPOCH_CHECK, TABLE_ENTRY_ADDR, TABLE_SIZE -> true;
             case FUEL -> !Assembler.isAddSubImmediate(m.imm);
             case BR_TABLE -> !Assembler.isAddSubImmediate(m.tableTargets.size() - 1);
             case VMCTX_LOAD, VMCTX_STORE -> Address.offsetForm(m.imm, 8) == OffsetForm.NEEDS_REGISTER
@@ -616,6 +616,12 @@ final class CodeEmitter {
                 a.ldr(Size.X, VMCTX, vmctxSaveSlot());
             }
             case CALL_INDIRECT -> callIndirect(m);
+            case CALL_REF -> {
+                a.mov(Size.X, S1, reg(m.src));
+                callRecord(m);
+            }
+            case MEMSET -> memset();
+            case MEMMOVE -> memmove();
             case VMCTX_ADDR -> a.addImm(Size.X, reg(m.dst), VMCTX, m.imm, T);
             case TABLE_ENTRY_ADDR -> {
                 XReg idx = reg(m.src);
@@ -917,6 +923,11 @@ final class CodeEmitter {
         a.ldr(Size.W, T, Address.offset(S1, 24));
         a.cmp(Size.W, S0, T);
         trapIf(Cond.NE, TrapCode.INDIRECT_CALL_TYPE_MISMATCH);
+        callRecord(m);
+    }
+
+    /** Calls through the function record in x17 like an import: code, VMContext, upcall; x21 saved and restored. */
+    private void callRecord(MInst m) {
         a.str(Size.X, VMCTX, vmctxSaveSlot());
         a.ldr(Size.X, S0, Address.offset(S1, 0));
         a.ldr(Size.X, VMCTX, Address.offset(S1, 8));
@@ -924,6 +935,81 @@ final class CodeEmitter {
         a.blr(S0);
         repush(m);
         a.ldr(Size.X, VMCTX, vmctxSaveSlot());
+    }
+
+    /**
+     * memset(x0, byte x1, length x2): 8 bytes at a time with the byte replicated by a multiplication,
+     * then the tail byte by byte.
+     */
+    private void memset() {
+        XReg d = XReg.X0;
+        XReg v = XReg.X1;
+        XReg n = XReg.X2;
+        Label done = a.newLabel();
+        Label tail = a.newLabel();
+        Label wide = a.newLabel();
+        a.cbz(Size.X, n, done);
+        a.and(Size.W, v, v, 0xFF);
+        a.cmp(Size.X, n, 8);
+        a.b(Cond.LO, tail);
+        a.movImm(Size.X, S0, 0x0101_0101_0101_0101L);
+        a.mul(Size.X, S0, v, S0);
+        a.bind(wide);
+        a.str(Size.X, S0, Address.postIndex(d, 8));
+        a.sub(Size.X, n, n, 8);
+        a.cmp(Size.X, n, 8);
+        a.b(Cond.HS, wide);
+        a.cbz(Size.X, n, done);
+        a.bind(tail);
+        a.strb(v, Address.postIndex(d, 1));
+        a.subs(Size.X, n, n, 1);
+        a.b(Cond.NE, tail);
+        a.bind(done);
+    }
+
+    /**
+     * memmove(x0, x1, length x2): forwards when the destination is not inside {@code (src, src + len)}
+     * (one unsigned compare of {@code dst - src} with the length), else backwards from the end; 8 bytes
+     * at a time, then byte by byte. Every chunk is read before it is written, so overlap is safe.
+     */
+    private void memmove() {
+        XReg d = XReg.X0;
+        XReg s = XReg.X1;
+        XReg n = XReg.X2;
+        Label done = a.newLabel();
+        Label forward = a.newLabel();
+        a.cbz(Size.X, n, done);
+        a.sub(Size.X, S0, d, s);
+        a.cmp(Size.X, S0, n);
+        a.b(Cond.HS, forward);
+        a.add(Size.X, d, d, n);
+        a.add(Size.X, s, s, n);
+        copyLoop(d, s, n, -1, done);
+        a.bind(forward);
+        copyLoop(d, s, n, 1, done);
+        a.bind(done);
+    }
+
+    /** Copies x2 bytes upwards ({@code dir} 1, post-increment) or downwards (-1, pre-decrement), then branches to {@code done}. */
+    private void copyLoop(XReg d, XReg s, XReg n, int dir, Label done) {
+        Label wide = a.newLabel();
+        Label bytes = a.newLabel();
+        Label tail = a.newLabel();
+        a.bind(wide);
+        a.cmp(Size.X, n, 8);
+        a.b(Cond.LO, bytes);
+        a.ldr(Size.X, S0, dir > 0 ? Address.postIndex(s, 8) : Address.preIndex(s, -8));
+        a.str(Size.X, S0, dir > 0 ? Address.postIndex(d, 8) : Address.preIndex(d, -8));
+        a.sub(Size.X, n, n, 8);
+        a.b(wide);
+        a.bind(bytes);
+        a.cbz(Size.X, n, done);
+        a.bind(tail);
+        a.ldrb(S0, dir > 0 ? Address.postIndex(s, 1) : Address.preIndex(s, -1));
+        a.strb(S0, dir > 0 ? Address.postIndex(d, 1) : Address.preIndex(d, -1));
+        a.subs(Size.X, n, n, 1);
+        a.b(Cond.NE, tail);
+        a.b(done);
     }
 
     /**

@@ -478,12 +478,32 @@ final class Lowering {
                 emit(m);
             }
             case MEMORY_GROW -> libcall(VMContextLayout.LIBCALL_MEMORY_GROW, inst, new Value[] {null, inst.arg(0)});
-            case MEMORY_FILL -> libcall(VMContextLayout.LIBCALL_MEMORY_FILL, inst,
-                    new Value[] {null, inst.arg(0), inst.arg(1), inst.arg(2)});
-            case MEMORY_COPY -> libcall(VMContextLayout.LIBCALL_MEMORY_COPY, inst,
-                    new Value[] {null, null, inst.arg(0), inst.arg(1), inst.arg(2)});
-            case MEMORY_INIT -> libcall(VMContextLayout.LIBCALL_MEMORY_INIT, inst,
-                    new Value[] {null, null, inst.arg(0), inst.arg(1), inst.arg(2)}, 0, inst.imm());
+            case MEMORY_FILL -> {
+                int[] mem = memory0();
+                int d = use(inst.arg(0));
+                int n = use(inst.arg(2));
+                boundsCheck(d, n, mem[1]);
+                memPrimitive(MOp.MEMSET, add(mem[0], d), use(inst.arg(1)), n);
+            }
+            case MEMORY_COPY -> {
+                int[] mem = memory0();
+                int d = use(inst.arg(0));
+                int src = use(inst.arg(1));
+                int n = use(inst.arg(2));
+                boundsCheck(d, n, mem[1]);
+                boundsCheck(src, n, mem[1]);
+                memPrimitive(MOp.MEMMOVE, add(mem[0], d), add(mem[0], src), n);
+            }
+            case MEMORY_INIT -> {
+                int seg = (int) inst.imm();
+                int[] mem = memory0();
+                int d = use(inst.arg(0));
+                int src = use(inst.arg(1));
+                int n = use(inst.arg(2));
+                boundsCheck(src, n, vmctxLoad(env.vmctx().dataSegmentLength(seg)));
+                boundsCheck(d, n, mem[1]);
+                memPrimitive(MOp.MEMMOVE, add(mem[0], d), add(vmctxLoad(env.vmctx().dataSegmentBase(seg)), src), n);
+            }
             case LIBCALL -> libcall((int) inst.imm(), inst, inst.args().toArray(new Value[0]));
             case CALL -> {
                 int callee = (int) inst.imm();
@@ -903,6 +923,86 @@ final class Lowering {
             return new int[] {base, sum, 0};
         }
         return new int[] {base, index, (int) off};
+    }
+
+    // ---- bulk memory --------------------------------------------------------------------------------
+
+    private int vmctxLoad(int offset) {
+        MInst m = new MInst(MOp.VMCTX_LOAD);
+        m.dst = newVreg();
+        m.imm = offset;
+        emit(m.defs(m.dst));
+        return m.dst;
+    }
+
+    /** {@code {base, length}} of memory 0 (inline in the VMContext, or through the imported definition). */
+    private int[] memory0() {
+        VMContextLayout l = env.vmctx();
+        if (!l.memoryImported(0)) {
+            return new int[] {vmctxLoad(l.memoryBase(0)), vmctxLoad(l.memoryLength(0))};
+        }
+        int def = vmctxLoad(l.memoryImport(0));
+        int[] out = new int[2];
+        for (int k = 0; k < 2; k++) {
+            MInst ld = new MInst(MOp.HEAP_LOAD);
+            ld.width = 8;
+            ld.dst = newVreg();
+            ld.src = def;
+            ld.imm = k == 0 ? dev.kiln.abi.VMMemoryDefinition.BASE : dev.kiln.abi.VMMemoryDefinition.LENGTH;
+            emit(ld.uses(def).defs(ld.dst));
+            out[k] = ld.dst;
+        }
+        return out;
+    }
+
+    private int add(int a, int b) {
+        MInst m = new MInst(MOp.ALU_RR);
+        m.alu = MInst.Alu.ADD;
+        m.dst = newVreg();
+        m.src = a;
+        m.src2 = b;
+        emit(m.uses(a, b).defs(m.dst));
+        return m.dst;
+    }
+
+    /** Traps with {@code out of bounds memory access} unless {@code start + len <= length} (u32 operands: no overflow in 64 bits). */
+    private void boundsCheck(int start, int len, int length) {
+        int end = add(start, len);
+        MInst c = new MInst(MOp.CMP_RR);
+        c.src = end;
+        c.src2 = length;
+        emit(c.uses(end, length));
+        MInst t = new MInst(MOp.TRAP_IF);
+        t.cond = Cond.HI;
+        t.imm = dev.kiln.abi.TrapCode.MEMORY_OUT_OF_BOUNDS.code();
+        emit(t);
+    }
+
+    /** {@link MOp#MEMMOVE} or {@link MOp#MEMSET} on x0, x1, x2 (host addresses and a length already checked). */
+    private void memPrimitive(MOp op, int a0, int a1, int a2) {
+        mov(0, a0, false, Size.X);
+        mov(1, a1, false, Size.X);
+        mov(2, a2, false, Size.X);
+        emit(new MInst(op).uses(0, 1, 2).defs(0, 1, 2));
+    }
+
+    /** The IR primitive {@code memmove dst, src, len} (host addresses, checked by the translator). */
+    void memmove(Inst inst) {
+        memPrimitive(MOp.MEMMOVE, use(inst.arg(0)), use(inst.arg(1)), use(inst.arg(2)));
+    }
+
+    /** The IR primitive {@code memset dst, value, len} (a host address, checked by the translator). */
+    void memset(Inst inst) {
+        memPrimitive(MOp.MEMSET, use(inst.arg(0)), use(inst.arg(1)), use(inst.arg(2)));
+    }
+
+    /** The IR primitive {@code call_ref typeidx(args..., record)}: a call through a checked function record. */
+    void callRef(Inst inst) {
+        int ref = use(inst.arg(inst.args().size() - 1));
+        MInst m = new MInst(MOp.CALL_REF);
+        m.imm = inst.imm();
+        m.src = ref;
+        callWith(inst, env.type((int) inst.imm()), inst.args().size() - 1, m, ref);
     }
 
     // ---- calls ------------------------------------------------------------------------------------

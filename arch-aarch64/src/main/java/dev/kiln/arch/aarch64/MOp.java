@@ -40,6 +40,12 @@ enum MOp {
     CALL_IMPORT,
     /** call_indirect of type imm through table {@link MInst#width} at the zero-extended index in src. */
     CALL_INDIRECT,
+    /** Call through the function record whose address is in src (code, VMContext, upcall), of type imm. */
+    CALL_REF,
+    /** memmove(x0 = destination, x1 = source, x2 = length in bytes): overlap-correct; cannot trap. */
+    MEMMOVE,
+    /** memset(x0 = destination, low byte of x1, x2 = length in bytes); cannot trap. */
+    MEMSET,
     /** dst = VMContext + imm. */
     VMCTX_ADDR,
     /** dst = the address of entry src of table imm; traps out of bounds. */
