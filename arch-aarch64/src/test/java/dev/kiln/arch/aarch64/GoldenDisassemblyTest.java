@@ -124,6 +124,11 @@ class GoldenDisassemblyTest {
         if (elf.target() != Target.AARCH64) {
             fail(name + ": the artifact is for " + elf.target());
         }
+        for (dev.kiln.abi.elf.Section s : elf.sections()) {
+            if (s.isAllocated() && s.addr() % 65536 != 0) {
+                fail(name + ": section " + s.name() + " at " + s.addr() + " is not aligned for 64 KiB pages");
+            }
+        }
         Map<String, List<Objdump.Insn>> listings = Objdump.disassemble(artifact);
         byte[] text = elf.sectionBytes(".text");
         long textAddress = elf.text().addr();
