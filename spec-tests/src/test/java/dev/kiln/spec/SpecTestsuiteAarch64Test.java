@@ -21,7 +21,8 @@ import org.junit.jupiter.api.condition.EnabledIf;
  * {@code simd}) end to end on an AArch64 JVM: compiled by the AArch64 backend and run by the loader,
  * with no failed and no skipped command. On this project's x86-64 machines it runs in the emulated
  * AArch64 JVM of {@code .ci/aarch64-stage} (Surefire's {@code jvm} parameter); in an x86-64 JVM it is
- * disabled (the x86-64 run is {@link SpecTestsuiteTest}). The table goes to
+ * disabled (the x86-64 run is {@link SpecTestsuiteTest}). 18 files run again through serialize, file
+ * and load, as on x86-64. The table goes to
  * {@code spec-tests/target/spec-report-aarch64.md}, with the columns of {@code spec-report.md}.
  */
 @EnabledIf("onAarch64")
@@ -46,6 +47,19 @@ class SpecTestsuiteAarch64Test {
                     .collect(Collectors.joining("\n"));
             assertTrue(bad.isEmpty(), r.count(SpecRunner.Outcome.FAILED) + " commands failed, "
                     + r.count(SpecRunner.Outcome.SKIPPED) + " skipped:\n" + bad);
+        }));
+    }
+
+    /** {@link SpecTestsuiteTest#AOT_FILES} through serialize, file and load: artifacts aligned for 64 KiB pages mapped from a file. */
+    @TestFactory
+    Stream<DynamicTest> wasm20AheadOfTime() throws IOException {
+        Path dir = SpecTestsuiteTest.suiteDir();
+        SpecTestsuiteTest.scripts(dir, "2.0", "KILN_TESTSUITE", SpecTestsuiteTest.COMMIT_20);
+        return SpecTestsuiteTest.AOT_FILES.stream().map(name -> DynamicTest.dynamicTest("aot " + name, () -> {
+            SpecRunner.FileResult r = SpecRunner.run(dir.resolve(name), true, WasmVersion.WASM_2_0);
+            assertTrue(r.count(SpecRunner.Outcome.FAILED) == 0 && r.count(SpecRunner.Outcome.PASSED) > 0,
+                    name + ": " + r.count(SpecRunner.Outcome.PASSED) + " passed, " + r.count(SpecRunner.Outcome.FAILED)
+                            + " failed");
         }));
     }
 
