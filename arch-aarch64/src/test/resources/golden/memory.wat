@@ -1,7 +1,7 @@
 ;; target = aarch64
 ;; Linear memory: the explicit bounds check (a compare with the memory's length and a b.hi to the trap),
 ;; loads and stores in register-offset form [base, index] or with the static offset folded into an
-;; immediate, sign-extending loads, and memory.grow / memory.fill through the runtime's libcalls.
+;; immediate (an offset no load reaches is added to the index first), sign-extending loads, and memory.grow / memory.fill through the runtime's libcalls.
 (module
   (memory 1 100)
   (func $load (export "load") (param $p i32) (result i32)
@@ -20,16 +20,18 @@
         (br $l)))
     (local.get $s))
   (func $grow (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func $far (export "far") (param $p i32) (result i32)
+    (i32.load offset=1048570 (local.get $p)))
   (func $fill (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
 )
 
 ;; ---- expected ----
 ;; wasm[0]::load:
-;;   ldr    x1, [x21, #312]
+;;   ldr    x1, [x21, #344]
 ;;   sub    x1, x1, #0x4
 ;;   cmp    x0, x1
 ;;   b.gt   .L0
-;;   ldr    x1, [x21, #304]
+;;   ldr    x1, [x21, #336]
 ;;   ldr    w0, [x1, x0]
 ;;   ret
 ;; .L0:
@@ -39,11 +41,11 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[1]::load_offset:
-;;   ldr    x1, [x21, #312]
+;;   ldr    x1, [x21, #344]
 ;;   sub    x1, x1, #0x11
 ;;   cmp    x0, x1
 ;;   b.gt   .L0
-;;   ldr    x1, [x21, #304]
+;;   ldr    x1, [x21, #336]
 ;;   add    x16, x1, x0
 ;;   ldrsb  x0, [x16, #16]
 ;;   ret
@@ -54,11 +56,11 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[2]::store:
-;;   ldr    x1, [x21, #312]
+;;   ldr    x1, [x21, #344]
 ;;   sub    x1, x1, #0x10
 ;;   cmp    x0, x1
 ;;   b.gt   .L0
-;;   ldr    x1, [x21, #304]
+;;   ldr    x1, [x21, #336]
 ;;   add    x16, x1, x0
 ;;   str    d0, [x16, #8]
 ;;   ret
@@ -69,9 +71,9 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[3]::sum:
-;;   ldr    x2, [x21, #312]
+;;   ldr    x2, [x21, #344]
 ;;   sub    x2, x2, #0x4
-;;   ldr    x3, [x21, #304]
+;;   ldr    x3, [x21, #336]
 ;;   mov    x4, x0
 ;;   mov    x0, #0x0
 ;;   cbz    w1, .L1
@@ -118,9 +120,26 @@
 ;;   str    w17, [x16]
 ;;   b      kiln_unwind
 ;;
-;; wasm[5]::fill:
-;;   ldr    x3, [x21, #304]
-;;   ldr    x4, [x21, #312]
+;; wasm[5]::far:
+;;   ldr    x1, [x21, #344]
+;;   sub    x1, x1, #0xff, lsl #12
+;;   sub    x1, x1, #0xffe
+;;   cmp    x0, x1
+;;   b.gt   .L0
+;;   ldr    x1, [x21, #336]
+;;   add    x0, x0, #0xff, lsl #12
+;;   add    x0, x0, #0xffa
+;;   ldr    w0, [x1, x0]
+;;   ret
+;; .L0:
+;;   ldr    x16, [x21]
+;;   mov    w17, #0x5
+;;   str    w17, [x16]
+;;   b      kiln_unwind
+;;
+;; wasm[6]::fill:
+;;   ldr    x3, [x21, #336]
+;;   ldr    x4, [x21, #344]
 ;;   add    x5, x0, x2
 ;;   cmp    x5, x4
 ;;   b.hi   .L3

@@ -71,6 +71,7 @@ final class CodeEmitter {
     private final int[] vscratchVreg = new int[2];
     private int vscratchUsed;
     private int sharedDef = MInst.NONE;
+    private int sharedVDef = MInst.NONE;
 
     CodeEmitter(List<MachBlock<MInst>> blocks, LinearScan<MInst> alloc, int outgoingBytes, int incomingArgBytes,
             VMContextLayout layout) {
@@ -371,8 +372,8 @@ final class CodeEmitter {
                 return i == 0 ? V_S0 : V_S1;
             }
         }
-        if (it == null) {
-            return V_S0;
+        if (sharedVDef == r || it == null) {
+            return V_S0; // a result sharing v30 with an operand, or never live (a dead definition)
         }
         throw new IllegalStateException("spilled " + Aarch64Registers.DESCRIPTOR.describe(r) + " has no scratch register");
     }
@@ -417,6 +418,7 @@ final class CodeEmitter {
         scratchUsed = 0;
         vscratchUsed = 0;
         sharedDef = MInst.NONE;
+        sharedVDef = MInst.NONE;
         for (int u : m.uses) {
             if (isSpilled(u) && !hasScratch(u)) {
                 if (isFloat(u)) {
@@ -437,7 +439,11 @@ final class CodeEmitter {
         for (int d : m.defs) {
             if (isSpilled(d) && !hasScratch(d)) {
                 if (isFloat(d)) {
-                    vscratchVreg[vscratchUsed++] = d; // at most one float def beside at most one... checked by use count
+                    if (vscratchUsed == 2) {
+                        sharedVDef = d; // operands are read before the result is written
+                    } else {
+                        vscratchVreg[vscratchUsed++] = d;
+                    }
                 } else if (scratchUsed == 2) {
                     sharedDef = d; // operands are read before the result is written
                 } else {
@@ -788,8 +794,9 @@ final class CodeEmitter {
         XReg x = reg(m.src);
         Size s = m.size;
         switch (m.alu) {
-            case ADD -> a.add(s, d, x, m.imm);
-            case SUB -> a.sub(s, d, x, m.imm);
+            // one add/sub (immediate), or two for an offset below 2^24 (the high and low 12 bits)
+            case ADD -> a.addImm(s, d, x, m.imm, T);
+            case SUB -> a.addImm(s, d, x, -m.imm, T);
             case AND -> a.and(s, d, x, m.imm);
             case ORR -> a.orr(s, d, x, m.imm);
             case EOR -> a.eor(s, d, x, m.imm);

@@ -642,7 +642,8 @@ final class Lowering {
             if (sub) {
                 c = -c;
             }
-            if (Assembler.isAddSubImmediate(Math.abs(c)) && c != Long.MIN_VALUE) {
+            if (c != Long.MIN_VALUE && (Assembler.isAddSubImmediate(Math.abs(c)) || Math.abs(c) < 1 << 24)) {
+                // one add/sub (immediate), or two for the high and low 12 bits of a constant below 2^24
                 aluImm(c < 0 ? MInst.Alu.SUB : MInst.Alu.ADD, s, dst, use(a), Math.abs(c));
                 return;
             }
