@@ -88,6 +88,30 @@ final class BuiltinOptions {
         return b.compile(file);
     }
 
+    /**
+     * These options as the compiler takes them (for a cross-compilation, which bypasses
+     * {@link Module.Builder}).
+     *
+     * @throws KilnException (usage) for a builtin file that does not exist
+     * @throws IOException   if a file cannot be read
+     */
+    dev.kiln.abi.CompileTimeBuiltins compileTimeBuiltins() throws IOException {
+        dev.kiln.abi.CompileTimeBuiltins out = dev.kiln.abi.CompileTimeBuiltins.none();
+        if (intrinsics != null) {
+            out = out.withIntrinsicsNamespace(intrinsics);
+        }
+        for (String spec : builtins) {
+            int eq = spec.indexOf('=');
+            Path path = Path.of(eq < 0 ? spec : spec.substring(eq + 1));
+            if (!Files.isRegularFile(path)) {
+                throw KilnException.usage("--builtin " + spec + ": no such file " + path);
+            }
+            out = out.with(new dev.kiln.abi.CompileTimeBuiltins.Builtin(eq < 0 ? stem(path) : spec.substring(0, eq),
+                    Files.readAllBytes(path), path.toString()));
+        }
+        return out;
+    }
+
     private static String stem(Path p) {
         String n = p.getFileName().toString();
         int dot = n.lastIndexOf('.');

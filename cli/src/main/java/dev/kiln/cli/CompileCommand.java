@@ -9,12 +9,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code kiln compile FILE [-o OUT] [--target x86_64] [--unsafe-intrinsics NAME] [--builtin [NAME=]FILE]...}:
+ * {@code kiln compile FILE [-o OUT] [--target x86_64|aarch64] [--unsafe-intrinsics NAME] [--builtin [NAME=]FILE]...}:
  * compiles a WebAssembly module (binary or
  * text) ahead of time into a Kiln artifact, an ELF64 file that {@code kiln run} loads without the
  * compiler and that {@code objdump -d} disassembles. Like {@code wasmtime compile}, the default
  * output is FILE with its extension replaced ({@code .kiln} here: {@code fib.wat -> fib.kiln}).
- * {@link BuiltinOptions} link compile-time builtins into the module.
+ * {@link BuiltinOptions} link compile-time builtins into the module. {@code --target} of another
+ * instruction set than the host's cross-compiles: the artifact is written, not loaded (it runs on a
+ * machine of that instruction set), and records no optional CPU feature of this machine.
  */
 @Command(name = "compile",
         mixinStandardHelpOptions = true,
@@ -28,8 +30,9 @@ final class CompileCommand extends KilnCommand {
             description = "Where to write the artifact (default: FILE with its extension replaced by .kiln).")
     Path output;
 
-    @Option(names = "--target", paramLabel = "TARGET", defaultValue = "x86_64",
-            description = "Instruction set to compile for; only the host's (x86_64) for now. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--target", paramLabel = "TARGET",
+            description = "Instruction set to compile for: x86_64 or aarch64 (another than this machine's"
+                    + " cross-compiles). Default: this machine's.")
     String target;
 
     @picocli.CommandLine.Mixin
@@ -42,7 +45,7 @@ final class CompileCommand extends KilnCommand {
 
     @Override
     int execute() throws Exception {
-        checkTarget(target);
+        Target t = target == null ? Target.host() : checkTarget(target);
         Input input = Input.read(file);
         if (input.kind() == Input.Kind.ARTIFACT) {
             throw KilnException.error(file + " is already a compiled Kiln artifact; run it with 'kiln run', "
@@ -57,29 +60,34 @@ final class CompileCommand extends KilnCommand {
                 throw KilnException.usage("-C " + key + ": unknown option (known: bounds-checks)");
             }
         }
+        if (t != Target.host()) {
+            dev.kiln.abi.CompileOptions options = CacheOptions.boundsChecks(codegen, engine()).compileOptions()
+                    .withCpuFeatures(java.util.EnumSet.noneOf(dev.kiln.abi.CpuFeature.class));
+            byte[] artifact;
+            try (Progress p = Progress.start("compiling " + file.getFileName() + " for " + t, err())) {
+                artifact = new dev.kiln.compiler.KilnCompilerService(t).compile(Files.readAllBytes(file),
+                        file.toString(), options, builtins.compileTimeBuiltins(), p);
+            }
+            Files.write(out, artifact);
+            return ExitCodes.OK;
+        }
         Module module = input.module(CacheOptions.boundsChecks(codegen, engine()), err(), builtins);
         Files.write(out, module.serialize());
         return ExitCodes.OK;
     }
 
     /**
-     * Checks {@code --target}: the host's instruction set is the only one Kiln can compile for today.
+     * The target named by {@code --target}.
      *
-     * @throws KilnException (usage) naming the targets Kiln knows and which one works
+     * @throws KilnException (usage) for a name that is not a target Kiln knows, naming those it knows
      */
-    static void checkTarget(String name) {
-        Target host = Target.host();
-        if (name.equals(host.toString())) {
-            return;
-        }
+    static Target checkTarget(String name) {
         for (Target t : Target.values()) {
             if (t.toString().equals(name)) {
-                throw KilnException.usage("--target " + name + " is not supported yet: Kiln compiles only for the machine"
-                        + " it runs on (" + host + ")");
+                return t;
             }
         }
-        throw KilnException.usage("unknown --target '" + name + "'; Kiln knows x86_64 and aarch64, and supports "
-                + host + " on this machine");
+        throw KilnException.usage("unknown --target '" + name + "'; Kiln compiles for x86_64 and aarch64");
     }
 
     /** {@code dir/fib.wat -> dir/fib.kiln}; {@code fib -> fib.kiln}; {@code .hidden -> .hidden.kiln}. */

@@ -152,12 +152,25 @@ class RunAndCompileTest {
         assertEquals(1, again.exit());
         assertTrue(again.err().contains("already a compiled Kiln artifact"), again::toString);
 
-        Cli.Result arm = kiln("compile", "--target", "aarch64", wat.toString());
-        assertEquals(2, arm.exit());
-        assertTrue(arm.err().contains("not supported yet"), arm::toString);
         Cli.Result bogus = kiln("compile", "--target", "z80", wat.toString());
         assertEquals(2, bogus.exit());
         assertTrue(bogus.err().contains("unknown --target 'z80'"), bogus::toString);
+    }
+
+    @Test
+    void crossCompilesForTheOtherInstructionSetAndRefusesToRunIt() throws IOException {
+        Path wat = write("fac.wat", FAC);
+        dev.kiln.abi.Target other = dev.kiln.abi.Target.host() == dev.kiln.abi.Target.X86_64
+                ? dev.kiln.abi.Target.AARCH64 : dev.kiln.abi.Target.X86_64;
+        Path out = dir.resolve("fac-" + other + ".kiln");
+        Cli.Result cross = kiln("compile", "--target", other.toString(), "-o", out.toString(), wat.toString());
+        assertEquals(0, cross.exit(), cross::toString);
+        byte[] elf = Files.readAllBytes(out);
+        assertEquals(other.elfMachine(), (elf[18] & 0xFF) | (elf[19] & 0xFF) << 8, "e_machine of the artifact");
+        Cli.Result run = kiln("run", "--allow-precompiled", "--invoke", "fac", out.toString(), "5");
+        assertEquals(1, run.exit(), run::toString);
+        assertTrue(run.err().contains(out.toString()) && run.err().contains("compiled for " + other)
+                && run.err().contains("this machine is " + dev.kiln.abi.Target.host()), run::toString);
     }
 
     @Test

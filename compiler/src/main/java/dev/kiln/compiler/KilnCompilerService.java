@@ -22,19 +22,28 @@ public final class KilnCompilerService implements CompilerService {
      * @throws IllegalStateException if no backend for the host's instruction set is on the class or module path
      */
     public KilnCompilerService() {
-        Target host = Target.host();
+        this(Target.host());
+    }
+
+    /**
+     * Finds the backend for {@code target}, which may be another instruction set than the host's (a
+     * cross-compiler: its artifacts are written, not loaded, here).
+     *
+     * @throws IllegalStateException if no backend for {@code target} is on the class or module path
+     */
+    public KilnCompilerService(Target target) {
         Backend found = null;
         for (Backend b : ServiceLoader.load(Backend.class, KilnCompilerService.class.getClassLoader())) {
-            if (b.target() == host) {
+            if (b.target() == target) {
                 found = b;
                 break;
             }
         }
         if (found == null) {
-            throw new IllegalStateException("no Kiln backend for " + host + " is on the class or module path (add kiln-arch-"
-                    + host + ")");
+            throw new IllegalStateException("no Kiln backend for " + target + " is on the class or module path (add kiln-arch-"
+                    + target + ")");
         }
-        this.target = host;
+        this.target = target;
         this.compiler = new ModuleCompiler(found);
     }
 

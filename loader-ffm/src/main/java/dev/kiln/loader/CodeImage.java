@@ -34,8 +34,9 @@ import java.util.Objects;
  * made from an {@code address(...)} segment) throws {@link IllegalStateException} instead of touching
  * unmapped memory. Thread-safe.
  *
- * <p>Linux only (uses {@code memfd_create}); requires the host page size to be at most 4096 bytes
- * ({@link ElfFile#SEGMENT_ALIGNMENT}), which holds on x86-64.
+ * <p>Linux only (uses {@code memfd_create}); requires every loaded section of the artifact to start on a
+ * host page boundary: always true for 4 KiB pages (x86-64), and for AArch64 artifacts, which are
+ * aligned to 64 KiB ({@link ElfFile#segmentAlignment}), with 4, 16 and 64 KiB pages.
  */
 @SuppressWarnings("restricted") // loader-ffm is the one module allowed to call restricted FFM methods
 public final class CodeImage implements AutoCloseable {
@@ -78,7 +79,7 @@ public final class CodeImage implements AutoCloseable {
      * @throws IllegalArgumentException if the file's size differs from {@code elf.fileSize()}
      *                                  (it is not the file {@code elf} came from)
      * @throws NativeException          if {@code open}, {@code mmap} or {@code mprotect} fails
-     * @throws UnsupportedOperationException if the host page size is larger than 4096 bytes
+     * @throws UnsupportedOperationException if a loaded section is not aligned to the host page size
      */
     public static CodeImage map(Path artifactFile, ElfFile elf) throws IOException {
         Objects.requireNonNull(elf, "elf");
@@ -102,7 +103,7 @@ public final class CodeImage implements AutoCloseable {
      * @throws IllegalArgumentException if {@code artifact.length != elf.fileSize()}
      * @throws NativeException          if {@code memfd_create}, {@code write}, {@code mmap} or
      *                                  {@code mprotect} fails
-     * @throws UnsupportedOperationException if the host page size is larger than 4096 bytes
+     * @throws UnsupportedOperationException if a loaded section is not aligned to the host page size
      */
     public static CodeImage map(byte[] artifact, ElfFile elf) {
         Objects.requireNonNull(elf, "elf");
@@ -139,9 +140,12 @@ public final class CodeImage implements AutoCloseable {
         long length = elf.loadedSize();
         long base;
         try {
-            if (ElfFile.SEGMENT_ALIGNMENT % pageSize != 0) {
-                throw new UnsupportedOperationException("the host page size is " + pageSize
-                        + " bytes; Kiln artifacts align loaded sections to " + ElfFile.SEGMENT_ALIGNMENT + " bytes");
+            for (Section s : elf.sections()) {
+                if (s.isAllocated() && s.addr() % pageSize != 0) {
+                    throw new UnsupportedOperationException("the host page size is " + pageSize + " bytes and the"
+                            + " artifact's section " + s.name() + " starts at offset " + s.addr() + ", not on a page"
+                            + " boundary; compile the module again on this machine");
+                }
             }
             base = LibC.mmap(0, length, LibC.PROT_READ, LibC.MAP_PRIVATE, fd, 0);
         } catch (RuntimeException | Error e) {

@@ -24,8 +24,21 @@ import java.util.stream.Collectors;
  * <p>Immutable and thread-safe: it holds its own copy of the file's bytes.
  */
 public final class ElfFile {
-    /** Alignment in bytes of every loaded section and segment in the file and in memory: 4096. */
+    /**
+     * The least alignment in bytes of every loaded section and segment in the file and in memory: 4096.
+     * Artifacts for a target whose Linux kernels may use larger pages are aligned more
+     * ({@link #segmentAlignment(Target)}).
+     */
     public static final long SEGMENT_ALIGNMENT = 4096;
+
+    /**
+     * The alignment in bytes of loaded sections in artifacts for {@code target}: 4096 on x86-64, 65536 on
+     * AArch64, whose Linux kernels use 4, 16 or 64 KiB pages (64 KiB on RHEL-family servers; binutils'
+     * default {@code max-page-size} for AArch64), so that one artifact maps with every page size.
+     */
+    public static long segmentAlignment(Target target) {
+        return target == Target.AARCH64 ? 65536 : SEGMENT_ALIGNMENT;
+    }
     /** {@code ET_DYN}, the only {@code e_type} Kiln writes and accepts. */
     public static final int ET_DYN = 3;
 

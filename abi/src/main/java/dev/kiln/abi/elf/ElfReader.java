@@ -376,8 +376,12 @@ public final class ElfReader {
                 if (pOffset % ElfFile.SEGMENT_ALIGNMENT != 0) {
                     throw fail(h + 8, what + " starts at " + pOffset + ", not on a 4096-byte boundary");
                 }
-                if (pAlign != ElfFile.SEGMENT_ALIGNMENT) {
-                    throw fail(h + 48, what + ": p_align is " + pAlign + ", expected 4096");
+                if (pAlign != ElfFile.segmentAlignment(target)) {
+                    throw fail(h + 48, what + ": p_align is " + pAlign + ", expected " + ElfFile.segmentAlignment(target)
+                            + " for " + target);
+                }
+                if (pOffset % pAlign != 0) {
+                    throw fail(h + 8, what + " starts at " + pOffset + ", not on a " + pAlign + "-byte boundary");
                 }
                 if (pMemsz != pFilesz) {
                     throw fail(h + 40, what + ": p_memsz " + pMemsz + " differs from p_filesz " + pFilesz

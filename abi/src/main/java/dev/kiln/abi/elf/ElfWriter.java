@@ -26,7 +26,8 @@ import java.util.Set;
  *                    .symtab, .strtab, .shstrtab, then the section header table
  *   last 12 bytes    .kiln.checksum: "KILNCRC1" and the CRC32C of everything before it ({@link ArtifactChecksum})
  * </pre>
- * Every loaded section starts on a 4096-byte boundary ({@link ElfFile#SEGMENT_ALIGNMENT}) and nothing
+ * Every loaded section starts on a 4096-byte boundary ({@link ElfFile#SEGMENT_ALIGNMENT}; 65536 for AArch64,
+ * {@link ElfFile#segmentAlignment}, and the 4096 in the layout above is then 65536) and nothing
  * else shares its pages, so a loader can {@code mmap} the file once from offset 0 and
  * {@code mprotect} exactly the {@code .text} pages read+execute. There are no relocations, no dynamic
  * section and no entry point ({@code e_entry} = 0). Section header order: null, {@code .text},
@@ -168,20 +169,21 @@ public final class ElfWriter {
         StringTable shstr = new StringTable();
         shdrs.add(new Shdr(0, Section.SHT_NULL, 0, 0, 0, 0, 0, 0, 0, 0, null));
 
-        long textOff = alignUp(EHDR_SIZE + (long) PHDR_SIZE * phnum, ElfFile.SEGMENT_ALIGNMENT);
+        long align = ElfFile.segmentAlignment(target);
+        long textOff = alignUp(EHDR_SIZE + (long) PHDR_SIZE * phnum, align);
         int textIndex = shdrs.size();
         shdrs.add(new Shdr(shstr.add(".text"), Section.SHT_PROGBITS, Section.SHF_ALLOC | Section.SHF_EXECINSTR,
-                textOff, textOff, text.length, 0, 0, ElfFile.SEGMENT_ALIGNMENT, 0, text));
+                textOff, textOff, text.length, 0, 0, align, 0, text));
         long loadedEnd = textOff + text.length;
         long rodataOff = 0;
         if (hasRodata) {
-            rodataOff = textOff + rodataOffset(text.length);
+            rodataOff = textOff + alignUp(Math.max(text.length, 1), align);
             shdrs.add(new Shdr(shstr.add(".rodata"), Section.SHT_PROGBITS, Section.SHF_ALLOC, rodataOff, rodataOff,
-                    rodata.length, 0, 0, ElfFile.SEGMENT_ALIGNMENT, 0, rodata));
+                    rodata.length, 0, 0, align, 0, rodata));
             loadedEnd = rodataOff + rodata.length;
         }
         // Nothing non-loaded shares a page with loaded contents.
-        long pos = alignUp(Math.max(loadedEnd, textOff + 1), ElfFile.SEGMENT_ALIGNMENT);
+        long pos = alignUp(Math.max(loadedEnd, textOff + 1), align);
 
         for (Map.Entry<String, byte[]> e : extraSections.entrySet()) {
             pos = alignUp(pos, 8);
@@ -272,9 +274,9 @@ public final class ElfWriter {
         return file;
     }
 
-    private static void putLoad(ByteBuffer out, int flags, long offset, long size) {
+    private void putLoad(ByteBuffer out, int flags, long offset, long size) {
         out.putInt(Segment.PT_LOAD).putInt(flags).putLong(offset).putLong(offset).putLong(offset).putLong(size)
-                .putLong(size).putLong(ElfFile.SEGMENT_ALIGNMENT);
+                .putLong(size).putLong(ElfFile.segmentAlignment(target));
     }
 
     private static void checkName(String name, String what) {

@@ -1,6 +1,8 @@
 package dev.kiln.arch.aarch64;
 
 import dev.kiln.compiler.mach.CallingConvention;
+import dev.kiln.compiler.mach.MachBlock;
+import dev.kiln.compiler.mach.MachIsa;
 import dev.kiln.compiler.mach.RegClass;
 import dev.kiln.compiler.mach.RegisterDescriptor;
 
@@ -45,6 +47,48 @@ final class Aarch64Registers {
 
     /** AAPCS64, as FFM downcalls and upcalls use it. */
     static final CallingConvention HOST = new CallingConvention(range(0, 8), range(V0, V0 + 8), 0, V0, false);
+
+    /** Registers a call clobbers: the caller-saved allocatable and scratch registers of both classes. */
+    static final int[] CALLER_SAVED = DESCRIPTOR.callerSaved();
+
+    /** Makes AArch64 parallel moves and jumps for the shared layer. */
+    static final MachIsa<MInst> ISA = new MachIsa<>() {
+        @Override
+        public RegisterDescriptor registers() {
+            return DESCRIPTOR;
+        }
+
+        @Override
+        public MInst parallelMove(int[] dsts, int[] srcs) {
+            MInst m = new MInst(MOp.PMOVE);
+            m.pdst = dsts.clone();
+            m.psrc = srcs.clone();
+            m.pconst = new long[dsts.length];
+            return m.uses(srcs.clone()).defs(dsts.clone());
+        }
+
+        @Override
+        public MInst jump(MachBlock<MInst> target) {
+            MInst m = new MInst(MOp.JMP);
+            m.target = target;
+            return m;
+        }
+    };
+
+    /** Whether physical register number {@code r} is a SIMD and floating-point register. */
+    static boolean isV(int r) {
+        return r >= V0 && r < VREG_BASE;
+    }
+
+    /** The general-purpose register with number {@code r} (31: sp). */
+    static XReg x(int r) {
+        return r == SP ? XReg.SP : XReg.x(r);
+    }
+
+    /** The SIMD and floating-point register with number {@code r}. */
+    static VReg v(int r) {
+        return VReg.v(r - V0);
+    }
 
     private static RegisterDescriptor build() {
         String[] x = new String[32];

@@ -1,0 +1,354 @@
+package dev.kiln.arch.aarch64;
+
+import dev.kiln.abi.CompileException;
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.Target;
+import dev.kiln.abi.VMContextLayout;
+import dev.kiln.abi.VMStoreContext;
+import dev.kiln.abi.ValType;
+import dev.kiln.compiler.Backend;
+import dev.kiln.compiler.CompiledCode;
+import dev.kiln.compiler.FunctionEnvironment;
+import dev.kiln.compiler.Relocation;
+import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.mach.CallingConvention;
+import dev.kiln.compiler.mach.Label;
+import dev.kiln.compiler.mach.LinearScan;
+import dev.kiln.compiler.mach.MachBlock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The AArch64 backend (A64, AAPCS64 at the host boundary).
+ *
+ * <p><b>Kiln's internal calling convention</b> on AArch64 ({@link CallingConvention}, registers in
+ * {@link Aarch64Registers}):
+ * <ul>
+ * <li>{@code x21} holds the callee's VMContext on entry and is preserved (callee-saved in AAPCS64,
+ *     so host code preserves it too); never allocated.</li>
+ * <li>Integer parameters in {@code x0..x7}, float parameters in {@code v0..v7}; the rest, in
+ *     parameter order, in 8-byte slots of the caller's outgoing area at {@code [sp]}, {@code [sp+8]}, ...
+ *     at entry, which <b>the callee pops</b> (rounded up to 16 bytes, so {@code sp} stays 16-byte
+ *     aligned) by adding to {@code sp} before {@code ret}; the caller subtracts it again after the call.
+ *     Several results go to the stack slots after the arguments. i32 values are zero-extended.</li>
+ * <li>One result in {@code x0} or {@code v0}. Callee-saved: {@code x19..x28}, {@code x29}/{@code x30}
+ *     (every function saves its frame record), the low 64 bits of {@code v8..v15}. {@code x16}, {@code x17},
+ *     {@code v30}, {@code v31} are scratch, {@code x18} is never touched (the platform register).</li>
+ * <li>Every function starts by comparing its lowest stack address with the VMContext stack limit and
+ *     traps with {@code call stack exhausted} when it would cross it.</li>
+ * </ul>
+ *
+ * <p><b>Calls to imported functions</b> go through the function's VMContext record: its code is
+ * called with the internal convention, the host upcall's address in {@code x17} (read by import
+ * adapters, ignored by Wasm callees) and {@code x21} set to the record's VMContext; the caller saves
+ * and restores its own {@code x21}. <b>Entry trampolines</b> adapt AAPCS64 {@code (vmctx, params...) ->
+ * result} to the internal convention, save every callee-saved register and link a trap-unwind record
+ * (the trampoline's frame pointer in the store context's entry-frame field, the previous one and the
+ * previous stack limit on the stack). A trap stores its code and branches to the unwind stub, which
+ * reloads that frame pointer and runs the trampoline's epilogue.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class Aarch64Backend implements Backend {
+    /** Bytes between the entry frame pointer and sp after the trampoline's saves: x19..x28, d8..d15, the entry record. */
+    private static final int ENTRY_SAVE_AREA = 80 + 64 + 16;
+    private static final XReg VMCTX = CodeEmitter.VMCTX;
+    private static final XReg[] SAVED_X = {XReg.X19, XReg.X20, XReg.X21, XReg.X22, XReg.X23, XReg.X24, XReg.X25,
+        XReg.X26, XReg.X27, XReg.X28};
+
+    /** Creates the backend (used by {@link java.util.ServiceLoader}). */
+    public Aarch64Backend() {
+    }
+
+    @Override
+    public Target target() {
+        return Target.AARCH64;
+    }
+
+    /** Bytes a callee pops for the stack arguments of {@code at}: rounded up to 16, as sp stays aligned. */
+    static int popped(CallingConvention.Assignment at) {
+        return (at.stackArgBytes() + 15) & -16;
+    }
+
+    @Override
+    public CompiledCode compileFunction(IrFunction function, FunctionEnvironment env) {
+        for (ValType t : function.signature().params()) {
+            if (t == ValType.V128) {
+                throw new CompileException("function " + function.funcIndex() + " has a " + t
+                        + " parameter: " + t + " is not supported by the AArch64 backend yet");
+            }
+        }
+        Lowering lowering = new Lowering(function, env);
+        List<MachBlock<MInst>> blocks = lowering.lower();
+        LinearScan<MInst> alloc = new LinearScan<>(blocks, Aarch64Registers.DESCRIPTOR, lowering.vregs());
+        alloc.run(Aarch64Registers.ISA);
+        return new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(), lowering.incomingStackArgBytes(),
+                env.vmctx()).emit();
+    }
+
+    private static void checkScalar(FuncType type, String what) {
+        if (type.params().contains(ValType.V128) || type.results().contains(ValType.V128)) {
+            throw new CompileException(what + " of type " + type + ": v128 values are not supported by the AArch64"
+                    + " backend yet");
+        }
+    }
+
+    @Override
+    public CompiledCode compileEntryTrampoline(int funcIndex, FuncType type, VMContextLayout layout) {
+        checkScalar(type, "function " + funcIndex);
+        Assembler a = new Assembler();
+        a.stp(Size.X, XReg.FP, XReg.LR, Address.preIndex(XReg.SP, -16));
+        a.mov(Size.X, XReg.FP, XReg.SP);
+        for (int i = 0; i < SAVED_X.length; i += 2) {
+            a.stp(Size.X, SAVED_X[i], SAVED_X[i + 1], Address.preIndex(XReg.SP, -16));
+        }
+        for (int i = 8; i < 16; i += 2) {
+            a.stp(FpSize.D, VReg.v(i), VReg.v(i + 1), Address.preIndex(XReg.SP, -16));
+        }
+        a.mov(Size.X, VMCTX, XReg.X0);
+        XReg store = XReg.X16;
+        a.ldr(Size.X, store, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.ldr(Size.X, XReg.X17, Address.offset(store, VMStoreContext.ENTRY_FRAME));
+        a.ldr(Size.X, XReg.X9, Address.offset(store, VMStoreContext.STACK_LIMIT));
+        a.stp(Size.X, XReg.X17, XReg.X9, Address.preIndex(XReg.SP, -16));
+        // The outermost entry sets the stack limit from the current stack pointer and the budget, but
+        // never below the floor (the thread's stack end plus its guard zones): max(sp - budget, floor),
+        // unsigned; sp - budget borrowing below 0 (carry clear) takes the floor too.
+        Label haveLimit = a.newLabel();
+        a.cbnz(Size.X, XReg.X9, haveLimit);
+        a.ldr(Size.X, XReg.X10, Address.offset(store, VMStoreContext.STACK_BUDGET));
+        a.mov(Size.X, XReg.X9, XReg.SP);
+        a.subs(Size.X, XReg.X9, XReg.X9, XReg.X10);
+        a.ldr(Size.X, XReg.X10, Address.offset(store, VMStoreContext.STACK_FLOOR));
+        a.csel(Size.X, XReg.X9, XReg.X9, XReg.X10, Cond.HS);
+        a.cmp(Size.X, XReg.X9, XReg.X10);
+        a.csel(Size.X, XReg.X9, XReg.X9, XReg.X10, Cond.HS);
+        a.str(Size.X, XReg.X9, Address.offset(store, VMStoreContext.STACK_LIMIT));
+        a.bind(haveLimit);
+        a.str(Size.X, XReg.FP, Address.offset(store, VMStoreContext.ENTRY_FRAME));
+
+        int n = type.params().size();
+        CallingConvention.Assignment host = hostAssignment(type, false);
+        CallingConvention.Assignment inner = Aarch64Registers.INTERNAL.assign(type.params(), type.results());
+        int reserve = (inner.stackBytes() + 15) & -16;
+        if (reserve > 0) {
+            a.addImm(Size.X, XReg.SP, XReg.SP, -reserve, XReg.X16);
+        }
+        // 1. stack-passed inner arguments, while every host register is intact; host stack arguments
+        //    are at [fp + 16 + offset]
+        for (int k = 0; k < n; k++) {
+            CallingConvention.ArgLocation in = inner.params().get(k);
+            CallingConvention.ArgLocation out = host.params().get(k + 1);
+            if (in.inRegister()) {
+                continue;
+            }
+            Address to = a.address(XReg.SP, in.stackOffset(), 8, XReg.X17);
+            boolean i32 = type.params().get(k) == ValType.I32;
+            if (!out.inRegister()) {
+                a.ldr(i32 ? Size.W : Size.X, XReg.X16, a.address(XReg.FP, 16 + out.stackOffset(), 8, XReg.X17));
+                a.str(Size.X, XReg.X16, a.address(XReg.SP, in.stackOffset(), 8, XReg.X17));
+            } else if (type.params().get(k).isFloat()) {
+                a.str(FpSize.D, Aarch64Registers.v(out.reg()), to);
+            } else {
+                a.mov(i32 ? Size.W : Size.X, XReg.X16, Aarch64Registers.x(out.reg()));
+                a.str(Size.X, XReg.X16, a.address(XReg.SP, in.stackOffset(), 8, XReg.X17));
+            }
+        }
+        // 2. integer registers shift down by one (host x(i+1) -> inner x(i), in order, so each
+        //    destination has been read already); float registers coincide
+        for (int k = 0; k < n; k++) {
+            CallingConvention.ArgLocation in = inner.params().get(k);
+            CallingConvention.ArgLocation out = host.params().get(k + 1);
+            if (!in.inRegister()) {
+                continue;
+            }
+            boolean i32 = type.params().get(k) == ValType.I32;
+            if (type.params().get(k).isFloat()) {
+                if (!out.inRegister()) {
+                    a.ldr(FpSize.D, Aarch64Registers.v(in.reg()), a.address(XReg.FP, 16 + out.stackOffset(), 8, XReg.X17));
+                } else if (out.reg() != in.reg()) {
+                    a.fmov(FpSize.D, Aarch64Registers.v(in.reg()), Aarch64Registers.v(out.reg()));
+                }
+            } else if (!out.inRegister()) {
+                a.ldr(i32 ? Size.W : Size.X, Aarch64Registers.x(in.reg()),
+                        a.address(XReg.FP, 16 + out.stackOffset(), 8, XReg.X17));
+            } else {
+                // an i32 from the host has an undefined upper half: the W move clears it
+                a.mov(i32 ? Size.W : Size.X, Aarch64Registers.x(in.reg()), Aarch64Registers.x(out.reg()));
+            }
+        }
+        if (funcIndex < layout.importedFunctions()) {
+            callImport(a, layout, funcIndex);
+        } else {
+            a.blSymbol(funcIndex);
+        }
+        int popped = popped(inner);
+        if (popped > 0) {
+            a.addImm(Size.X, XReg.SP, XReg.SP, -popped, XReg.X16); // the callee popped its stack arguments
+        }
+        int nResults = type.results().size();
+        if (nResults > 1) {
+            a.ldr(Size.X, XReg.X16, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
+            a.ldr(Size.X, XReg.X16, Address.offset(XReg.X16, VMStoreContext.RESULTS));
+            for (int k = 0; k < nResults; k++) {
+                a.ldr(Size.X, XReg.X17, a.address(XReg.SP, inner.results().get(k).stackOffset(), 8, XReg.X9));
+                a.str(Size.X, XReg.X17, a.address(XReg.X16, 8L * k, 8, XReg.X9));
+            }
+        }
+        entryEpilogue(a);
+        return new CompiledCode(a.finish(), a.relocations(), List.of());
+    }
+
+    /**
+     * Calls imported function {@code k} through its VMContext record: code in x16, the host upcall in
+     * x17 (read by import adapters), the callee's VMContext in x21. The caller restores its own x21.
+     */
+    static void callImport(Assembler a, VMContextLayout layout, int k) {
+        a.ldr(Size.X, XReg.X16, a.address(VMCTX, layout.importCode(k), 8, XReg.X30));
+        a.ldr(Size.X, XReg.X17, a.address(VMCTX, layout.importUpcall(k), 8, XReg.X30));
+        a.ldr(Size.X, VMCTX, a.address(VMCTX, layout.importVmctx(k), 8, XReg.X30));
+        a.blr(XReg.X16);
+    }
+
+    /** Unlinks the entry record, restores the callee-saved registers and returns to the host. */
+    private static void entryEpilogue(Assembler a) {
+        a.sub(Size.X, XReg.SP, XReg.FP, ENTRY_SAVE_AREA);
+        a.ldr(Size.X, XReg.X16, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.ldp(Size.X, XReg.X17, XReg.X9, Address.postIndex(XReg.SP, 16));
+        a.str(Size.X, XReg.X9, Address.offset(XReg.X16, VMStoreContext.STACK_LIMIT));
+        a.str(Size.X, XReg.X17, Address.offset(XReg.X16, VMStoreContext.ENTRY_FRAME));
+        for (int i = 14; i >= 8; i -= 2) {
+            a.ldp(FpSize.D, VReg.v(i), VReg.v(i + 1), Address.postIndex(XReg.SP, 16));
+        }
+        for (int i = SAVED_X.length - 2; i >= 0; i -= 2) {
+            a.ldp(Size.X, SAVED_X[i], SAVED_X[i + 1], Address.postIndex(XReg.SP, 16));
+        }
+        a.ldp(Size.X, XReg.FP, XReg.LR, Address.postIndex(XReg.SP, 16));
+        a.ret();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A signature with several results passes the host a pointer to a results area in the adapter's
+     * frame (8 bytes per result, in order) as the second integer argument, after the VMContext; the
+     * adapter copies the results to the caller's stack result slots.
+     */
+    @Override
+    public CompiledCode compileImportAdapter(FuncType type, VMContextLayout layout) {
+        checkScalar(type, "imported function");
+        int n = type.params().size();
+        int nResults = type.results().size();
+        boolean resultArea = nResults > 1;
+        CallingConvention.Assignment inner = Aarch64Registers.INTERNAL.assign(type.params(), type.results());
+        CallingConvention.Assignment host = hostAssignment(type, resultArea);
+        int lead = resultArea ? 2 : 1;
+        Assembler a = new Assembler();
+        a.stp(Size.X, XReg.FP, XReg.LR, Address.preIndex(XReg.SP, -16));
+        a.mov(Size.X, XReg.FP, XReg.SP);
+        int area = (host.stackArgBytes() + 15) & -16;
+        int reserve = area + ((8 * (resultArea ? nResults : 0) + 15) & -16);
+        if (reserve > 0) {
+            a.addImm(Size.X, XReg.SP, XReg.SP, -reserve, XReg.X16);
+        }
+        // 1. host stack arguments first, while every inner register is intact; inner stack arguments
+        //    are at [fp + 16 + offset]
+        for (int k = 0; k < n; k++) {
+            CallingConvention.ArgLocation in = inner.params().get(k);
+            CallingConvention.ArgLocation out = host.params().get(k + lead);
+            if (out.inRegister()) {
+                continue;
+            }
+            Address to = a.address(XReg.SP, out.stackOffset(), 8, XReg.X9);
+            if (!in.inRegister()) {
+                a.ldr(Size.X, XReg.X16, a.address(XReg.FP, 16 + in.stackOffset(), 8, XReg.X9));
+                a.str(Size.X, XReg.X16, a.address(XReg.SP, out.stackOffset(), 8, XReg.X9));
+            } else if (type.params().get(k).isFloat()) {
+                a.str(FpSize.D, Aarch64Registers.v(in.reg()), to);
+            } else {
+                a.str(Size.X, Aarch64Registers.x(in.reg()), to);
+            }
+        }
+        // 2. integer registers shift up by the leading arguments, from the last one
+        for (int k = n - 1; k >= 0; k--) {
+            CallingConvention.ArgLocation out = host.params().get(k + lead);
+            if (!out.inRegister() || type.params().get(k).isFloat()) {
+                continue;
+            }
+            CallingConvention.ArgLocation in = inner.params().get(k);
+            if (in.inRegister()) {
+                a.mov(Size.X, Aarch64Registers.x(out.reg()), Aarch64Registers.x(in.reg()));
+            } else {
+                a.ldr(Size.X, Aarch64Registers.x(out.reg()), a.address(XReg.FP, 16 + in.stackOffset(), 8, XReg.X16));
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            CallingConvention.ArgLocation in = inner.params().get(k);
+            CallingConvention.ArgLocation out = host.params().get(k + lead);
+            if (out.inRegister() && type.params().get(k).isFloat() && !in.inRegister()) {
+                a.ldr(FpSize.D, Aarch64Registers.v(out.reg()), a.address(XReg.FP, 16 + in.stackOffset(), 8, XReg.X16));
+            }
+        }
+        a.mov(Size.X, XReg.X0, VMCTX);
+        if (resultArea) {
+            a.addImm(Size.X, XReg.X1, XReg.SP, area, XReg.X16);
+        }
+        a.blr(XReg.X17);
+        if (nResults == 1 && type.results().get(0) == ValType.I32) {
+            a.mov(Size.W, XReg.X0, XReg.X0); // a Java int: the upper half is undefined, Wasm keeps it zero
+        }
+        // a host function that threw (or trapped) left a trap code: unwind to the entry
+        Label ok = a.newLabel();
+        a.ldr(Size.X, XReg.X16, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.ldr(Size.W, XReg.X16, Address.offset(XReg.X16, VMStoreContext.TRAP_CODE));
+        a.cbz(Size.W, XReg.X16, ok);
+        a.bSymbol(Relocation.UNWIND_STUB);
+        a.bind(ok);
+        if (resultArea) {
+            for (int k = 0; k < nResults; k++) {
+                Size s = type.results().get(k) == ValType.I32 ? Size.W : Size.X;
+                a.ldr(s, XReg.X16, a.address(XReg.SP, area + 8L * k, 8, XReg.X9));
+                a.str(Size.X, XReg.X16, a.address(XReg.FP, 16 + inner.results().get(k).stackOffset(), 8, XReg.X9));
+            }
+        }
+        a.mov(Size.X, XReg.SP, XReg.FP);
+        a.ldp(Size.X, XReg.FP, XReg.LR, Address.postIndex(XReg.SP, 16));
+        int popped = popped(inner);
+        if (popped > 0) {
+            a.addImm(Size.X, XReg.SP, XReg.SP, popped, XReg.X16); // called with the internal convention: the callee pops
+        }
+        a.ret();
+        return new CompiledCode(a.finish(), a.relocations(), List.of());
+    }
+
+    /** Host (AAPCS64) locations of {@code (vmctx, [results*,] params...)}. */
+    private static CallingConvention.Assignment hostAssignment(FuncType type, boolean resultsPointer) {
+        List<ValType> params = new ArrayList<>(type.params().size() + 2);
+        params.add(ValType.I64);
+        if (resultsPointer) {
+            params.add(ValType.I64);
+        }
+        params.addAll(type.params());
+        return Aarch64Registers.HOST.assign(params, type.results().size() == 1 ? type.results() : List.of());
+    }
+
+    @Override
+    public CompiledCode compileUnwindStub(VMContextLayout layout) {
+        Assembler a = new Assembler();
+        a.ldr(Size.X, XReg.X16, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.ldr(Size.X, XReg.FP, Address.offset(XReg.X16, VMStoreContext.ENTRY_FRAME));
+        entryEpilogue(a);
+        return new CompiledCode(a.finish(), a.relocations(), List.of());
+    }
+
+    @Override
+    public void applyRelocation(byte[] text, int pieceOffset, Relocation r, int symbolOffset) {
+        Assembler.applyRelocation(text, pieceOffset, r, symbolOffset);
+    }
+
+    /** Pads with {@code udf #0} (all-zero words), so stray jumps between functions stop with SIGILL. */
+    @Override
+    public void fillPadding(byte[] text, int from, int to) {
+        java.util.Arrays.fill(text, from, to, (byte) 0);
+    }
+}

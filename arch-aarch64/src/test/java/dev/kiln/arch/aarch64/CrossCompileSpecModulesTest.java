@@ -1,0 +1,73 @@
+package dev.kiln.arch.aarch64;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.kiln.abi.CompileOptions;
+import dev.kiln.abi.Target;
+import dev.kiln.abi.elf.ElfReader;
+import dev.kiln.compiler.ModuleCompiler;
+import dev.kiln.compiler.text.Command;
+import dev.kiln.compiler.text.Script;
+import dev.kiln.compiler.text.Wast;
+import dev.kiln.compiler.text.WastModule;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Cross-compiles every module the non-SIMD files of the Wasm 2.0 testsuite define (with
+ * {@code module}, as text or binary) for AArch64 on the machine running the build, with the IR verifier
+ * on: instruction selection, register allocation and emission see every construct of the suite at
+ * native speed, and each artifact must read back as an AArch64 ELF file. Running the code is the work
+ * of the emulated stage ({@code .ci/aarch64-stage}). The suite directory: {@code KILN_TESTSUITE}, else
+ * {@code ../../shared/wasm-testsuite/2.0}; without it the test fails under {@code CI=true} and is
+ * skipped otherwise, with one message.
+ */
+class CrossCompileSpecModulesTest {
+    static Path suiteDir() {
+        String configured = System.getProperty("KILN_TESTSUITE", System.getenv("KILN_TESTSUITE"));
+        return configured != null && !configured.isBlank() ? Path.of(configured)
+                : Path.of("..", "..", "shared", "wasm-testsuite", "2.0").toAbsolutePath().normalize();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyModuleCompiles() throws IOException {
+        Path dir = suiteDir();
+        List<Path> files = List.of();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                files = s.filter(p -> p.toString().endsWith(".wast") && !p.getFileName().toString().startsWith("simd"))
+                        .sorted().toList();
+            }
+        }
+        if (files.isEmpty()) {
+            String msg = "no Wasm 2.0 testsuite (.wast files) at " + dir + "; set KILN_TESTSUITE";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(msg);
+            }
+            org.junit.jupiter.api.Assumptions.abort(msg);
+        }
+        CompileOptions options = CompileOptions.defaults().withVerifyIr(true)
+                .withCpuFeatures(java.util.EnumSet.noneOf(dev.kiln.abi.CpuFeature.class));
+        ModuleCompiler compiler = new ModuleCompiler(new Aarch64Backend());
+        return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
+            Script script = Wast.parse(Files.readString(f), f.getFileName().toString());
+            int compiled = 0;
+            for (Command c : script.commands()) {
+                if (c instanceof Command.Module m && m.module().kind() != WastModule.Kind.QUOTE) {
+                    String name = f.getFileName() + ":" + m.line();
+                    byte[] artifact = compiler.compile(m.module().binary(), name, options);
+                    assertTrue(ElfReader.parse(artifact, name).target() == Target.AARCH64, name);
+                    compiled++;
+                }
+            }
+            assertTrue(compiled > 0 || script.commands().stream().noneMatch(c -> c instanceof Command.Module),
+                    "no module compiled in " + f);
+        }));
+    }
+}

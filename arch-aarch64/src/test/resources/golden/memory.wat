@@ -1,0 +1,169 @@
+;; target = aarch64
+;; Linear memory: the explicit bounds check (a compare with the memory's length and a b.hi to the trap),
+;; loads and stores in register-offset form [base, index] or with the static offset folded into an
+;; immediate (an offset no load reaches is added to the index first), sign-extending loads, and memory.grow / memory.fill through the runtime's libcalls.
+(module
+  (memory 1 100)
+  (func $load (export "load") (param $p i32) (result i32)
+    (i32.load (local.get $p)))
+  (func $load_offset (export "load_offset") (param $p i32) (result i64)
+    (i64.load8_s offset=16 (local.get $p)))
+  (func $store (export "store") (param $p i32) (param $v f64)
+    (f64.store offset=8 (local.get $p) (local.get $v)))
+  (func $sum (export "sum") (param $p i32) (param $n i32) (result i32) (local $s i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $s (i32.add (local.get $s) (i32.load (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+    (local.get $s))
+  (func $grow (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func $far (export "far") (param $p i32) (result i32)
+    (i32.load offset=1048570 (local.get $p)))
+  (func $fill (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+)
+
+;; ---- expected ----
+;; wasm[0]::load:
+;;   ldr    x1, [x21, #344]
+;;   sub    x1, x1, #0x4
+;;   cmp    x0, x1
+;;   b.gt   .L0
+;;   ldr    x1, [x21, #336]
+;;   ldr    w0, [x1, x0]
+;;   ret
+;; .L0:
+;;   ldr    x16, [x21]
+;;   mov    w17, #0x5
+;;   str    w17, [x16]
+;;   b      kiln_unwind
+;;
+;; wasm[1]::load_offset:
+;;   ldr    x1, [x21, #344]
+;;   sub    x1, x1, #0x11
+;;   cmp    x0, x1
+;;   b.gt   .L0
+;;   ldr    x1, [x21, #336]
+;;   add    x16, x1, x0
+;;   ldrsb  x0, [x16, #16]
+;;   ret
+;; .L0:
+;;   ldr    x16, [x21]
+;;   mov    w17, #0x5
+;;   str    w17, [x16]
+;;   b      kiln_unwind
+;;
+;; wasm[2]::store:
+;;   ldr    x1, [x21, #344]
+;;   sub    x1, x1, #0x10
+;;   cmp    x0, x1
+;;   b.gt   .L0
+;;   ldr    x1, [x21, #336]
+;;   add    x16, x1, x0
+;;   str    d0, [x16, #8]
+;;   ret
+;; .L0:
+;;   ldr    x16, [x21]
+;;   mov    w17, #0x5
+;;   str    w17, [x16]
+;;   b      kiln_unwind
+;;
+;; wasm[3]::sum:
+;;   ldr    x2, [x21, #344]
+;;   sub    x2, x2, #0x4
+;;   ldr    x3, [x21, #336]
+;;   mov    x4, x0
+;;   mov    x0, #0x0
+;;   cbz    w1, .L1
+;; .L0:
+;;   cmp    x4, x2
+;;   b.gt   .L2
+;;   ldr    w5, [x3, x4]
+;;   add    w0, w0, w5
+;;   add    w4, w4, #0x4
+;;   sub    w1, w1, #0x1
+;;   cbnz   w1, .L0
+;; .L1:
+;;   ret
+;; .L2:
+;;   ldr    x16, [x21]
+;;   mov    w17, #0x5
+;;   str    w17, [x16]
+;;   b      kiln_unwind
+;;
+;; wasm[4]::grow:
+;;   ldr    x16, [x21]
+;;   ldr    x16, [x16, #16]
+;;   sub    x17, sp, #0x10
+;;   cmp    x17, x16
+;;   b.cc   .L1
+;;   stp    x29, x30, [sp, #-16]!
+;;   mov    x29, sp
+;;   mov    x1, #0x0
+;;   mov    x2, x0
+;;   mov    x0, x21
+;;   ldr    x16, [x21, #56]
+;;   blr    x16
+;;   ldr    x16, [x21]
+;;   ldr    w16, [x16]
+;;   cbz    w16, .L0
+;;   b      kiln_unwind
+;; .L0:
+;;   mov    w0, w0
+;;   ldp    x29, x30, [sp], #16
+;;   ret
+;; .L1:
+;;   ldr    x16, [x21]
+;;   mov    w17, #0xa
+;;   str    w17, [x16]
+;;   b      kiln_unwind
+;;
+;; wasm[5]::far:
+;;   ldr    x1, [x21, #344]
+;;   sub    x1, x1, #0xff, lsl #12
+;;   sub    x1, x1, #0xffe
+;;   cmp    x0, x1
+;;   b.gt   .L0
+;;   ldr    x1, [x21, #336]
+;;   add    x0, x0, #0xff, lsl #12
+;;   add    x0, x0, #0xffa
+;;   ldr    w0, [x1, x0]
+;;   ret
+;; .L0:
+;;   ldr    x16, [x21]
+;;   mov    w17, #0x5
+;;   str    w17, [x16]
+;;   b      kiln_unwind
+;;
+;; wasm[6]::fill:
+;;   ldr    x3, [x21, #336]
+;;   ldr    x4, [x21, #344]
+;;   add    x5, x0, x2
+;;   cmp    x5, x4
+;;   b.hi   .L3
+;;   add    x0, x3, x0
+;;   cbz    x2, .L2
+;;   and    w1, w1, #0xff
+;;   cmp    x2, #0x8
+;;   b.cc   .L1
+;;   mov    x16, #0x101010101010101
+;;   mul    x16, x1, x16
+;; .L0:
+;;   str    x16, [x0], #8
+;;   sub    x2, x2, #0x8
+;;   cmp    x2, #0x8
+;;   b.cs   .L0
+;;   cbz    x2, .L2
+;; .L1:
+;;   strb   w1, [x0], #1
+;;   subs   x2, x2, #0x1
+;;   b.ne   .L1
+;; .L2:
+;;   ret
+;; .L3:
+;;   ldr    x16, [x21]
+;;   mov    w17, #0x5
+;;   str    w17, [x16]
+;;   b      kiln_unwind

@@ -1,0 +1,76 @@
+package dev.kiln.spec;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.abi.Target;
+import dev.kiln.compiler.wasm.WasmVersion;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.condition.EnabledIf;
+
+/**
+ * The non-SIMD files of the Wasm 2.0 testsuite (every {@code .wast} whose name does not start with
+ * {@code simd}) end to end on an AArch64 JVM: compiled by the AArch64 backend and run by the loader,
+ * with no failed and no skipped command. On this project's x86-64 machines it runs in the emulated
+ * AArch64 JVM of {@code .ci/aarch64-stage} (Surefire's {@code jvm} parameter); in an x86-64 JVM it is
+ * disabled (the x86-64 run is {@link SpecTestsuiteTest}). 18 files run again through serialize, file
+ * and load, as on x86-64. The table goes to
+ * {@code spec-tests/target/spec-report-aarch64.md}, with the columns of {@code spec-report.md}.
+ */
+@EnabledIf("onAarch64")
+class SpecTestsuiteAarch64Test {
+    private static final List<SpecRunner.FileResult> RESULTS = Collections.synchronizedList(new ArrayList<>());
+
+    static boolean onAarch64() {
+        return Target.host() == Target.AARCH64;
+    }
+
+    @TestFactory
+    Stream<DynamicTest> wasm20WithoutSimd() throws IOException {
+        List<Path> files = SpecTestsuiteTest.scripts(SpecTestsuiteTest.suiteDir(), "2.0", "KILN_TESTSUITE",
+                SpecTestsuiteTest.COMMIT_20).stream()
+                .filter(f -> !f.getFileName().toString().startsWith("simd")).toList();
+        return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
+            SpecRunner.FileResult r = SpecRunner.run(f, false, WasmVersion.WASM_2_0);
+            RESULTS.add(r);
+            String bad = r.commands().stream()
+                    .filter(c -> c.outcome() != SpecRunner.Outcome.PASSED)
+                    .limit(20).map(c -> c.outcome() + " line " + c.line() + " " + c.kind() + ": " + c.detail())
+                    .collect(Collectors.joining("\n"));
+            assertTrue(bad.isEmpty(), r.count(SpecRunner.Outcome.FAILED) + " commands failed, "
+                    + r.count(SpecRunner.Outcome.SKIPPED) + " skipped:\n" + bad);
+        }));
+    }
+
+    /** {@link SpecTestsuiteTest#AOT_FILES} through serialize, file and load: artifacts aligned for 64 KiB pages mapped from a file. */
+    @TestFactory
+    Stream<DynamicTest> wasm20AheadOfTime() throws IOException {
+        Path dir = SpecTestsuiteTest.suiteDir();
+        SpecTestsuiteTest.scripts(dir, "2.0", "KILN_TESTSUITE", SpecTestsuiteTest.COMMIT_20);
+        return SpecTestsuiteTest.AOT_FILES.stream().map(name -> DynamicTest.dynamicTest("aot " + name, () -> {
+            SpecRunner.FileResult r = SpecRunner.run(dir.resolve(name), true, WasmVersion.WASM_2_0);
+            assertTrue(r.count(SpecRunner.Outcome.FAILED) == 0 && r.count(SpecRunner.Outcome.PASSED) > 0,
+                    name + ": " + r.count(SpecRunner.Outcome.PASSED) + " passed, " + r.count(SpecRunner.Outcome.FAILED)
+                            + " failed");
+        }));
+    }
+
+    @AfterAll
+    static void writeReport() throws IOException {
+        if (RESULTS.isEmpty()) {
+            return;
+        }
+        List<SpecRunner.FileResult> sorted = new ArrayList<>(RESULTS);
+        sorted.sort((a, b) -> a.file().compareTo(b.file()));
+        SpecReport.write(Path.of("target", "spec-report-aarch64.md"), "Spec testsuite report (AArch64, non-SIMD Wasm 2.0)",
+                SpecTestsuiteTest.suiteDir().toString(), sorted);
+    }
+}
