@@ -106,17 +106,14 @@
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L4
 ;;   mov    rax,QWORD PTR [r14+0x108]
-;;   mov    rcx,QWORD PTR [rax+0x8]
-;;   cmp    rdi,rcx
+;;   cmp    edi,DWORD PTR [rax+0x8]
 ;;   jae    .L1
 ;;   mov    rax,QWORD PTR [rax]
-;;   shl    rdi,0x3
-;;   mov    rax,QWORD PTR [rax+rdi*1]
+;;   mov    rax,QWORD PTR [rax+rdi*8]
 ;;   test   rax,rax
 ;;   je     .L2
-;;   mov    ecx,DWORD PTR [rax+0x18]
-;;   mov    edx,DWORD PTR [r14+0xf8]
-;;   cmp    ecx,edx
+;;   mov    ecx,DWORD PTR [r14+0xf8]
+;;   cmp    ecx,DWORD PTR [rax+0x18]
 ;;   jne    .L3
 ;;   mov    rdi,rsi
 ;;   mov    r11,rax
