@@ -70,18 +70,20 @@
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
 ;;   sub    sp, sp, #0x10
-;;   mov    x17, x1
-;;   ldr    x16, [x21, #336]
-;;   ldr    x30, [x16, #8]
-;;   cmp    x17, x30
+;;   ldr    x2, [x21, #336]
+;;   ldr    w3, [x2, #8]
+;;   cmp    w1, w3
 ;;   b.cs   .L0
-;;   ldr    x16, [x16]
-;;   ldr    x17, [x16, x17, lsl #3]
-;;   cbz    x17, .L1
-;;   ldr    w16, [x21, #312]
-;;   ldr    w30, [x17, #24]
-;;   cmp    w16, w30
+;;   ldr    x2, [x2]
+;;   lsl    x1, x1, #3
+;;   ldr    x1, [x2, x1]
+;;   cmp    x1, #0x0
+;;   b.eq   .L1
+;;   ldr    w2, [x1, #24]
+;;   ldr    w3, [x21, #312]
+;;   cmp    w2, w3
 ;;   b.ne   .L2
+;;   mov    x17, x1
 ;;   str    x21, [sp]
 ;;   ldr    x16, [x17]
 ;;   ldr    x21, [x17, #8]

@@ -101,7 +101,7 @@
 ;;   b.cc   .L1
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
-;;   mov    x1, #0x0
+;;   mov    w1, #0x0
 ;;   mov    x2, x0
 ;;   mov    x0, x21
 ;;   ldr    x16, [x21, #56]
@@ -138,11 +138,11 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[6]::fill:
-;;   ldr    x3, [x21, #336]
-;;   ldr    x4, [x21, #344]
-;;   add    x5, x0, x2
-;;   cmp    x5, x4
+;;   ldr    x3, [x21, #344]
+;;   add    x4, x0, x2
+;;   cmp    x4, x3
 ;;   b.hi   .L3
+;;   ldr    x3, [x21, #336]
 ;;   add    x0, x3, x0
 ;;   cbz    x2, .L2
 ;;   and    w1, w1, #0xff
