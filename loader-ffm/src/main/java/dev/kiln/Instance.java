@@ -746,7 +746,10 @@ public final class Instance {
                 if (d < 0) {
                     return -1; // 2^63 pages or more: beyond any memory
                 }
-                return (int) mem.grow(d);
+                return (int) mem.growFromWasm(d);
+            } catch (ResourceLimitException e) {
+                fail(vmctx, e); // StoreLimits.trapOnGrowFailure: the call ends with the exception
+                return -1;
             } catch (Throwable e) {
                 return -1;
             }

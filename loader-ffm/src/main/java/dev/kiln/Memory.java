@@ -345,4 +345,24 @@ public final class Memory implements Extern {
         def.set(ValueLayout.JAVA_LONG, VMMemoryDefinition.LENGTH, newBytes);
         return old;
     }
+
+    /**
+     * {@code memory.grow} executed by Wasm code (the runtime's libcall): {@link #grow}, except that a
+     * growth refused only by the store's {@link StoreLimits#memorySize()} (the memory's own maximum
+     * would allow it) throws when the store's limits ask for {@link StoreLimits#trapOnGrowFailure()}.
+     *
+     * @param deltaPages pages to add, {@code >= 0}
+     * @return the previous size in pages, or -1
+     * @throws ResourceLimitException when the store's limit refuses and its limits trap on that
+     */
+    long growFromWasm(long deltaPages) {
+        long old = size();
+        StoreLimits limits = store.limits();
+        if (limits.trapOnGrowFailure() && deltaPages <= maxPages - old
+                && (old + deltaPages) * PAGE_SIZE > def.get(ValueLayout.JAVA_LONG, VMMemoryDefinition.MAX_LENGTH)) {
+            throw new ResourceLimitException("growing a memory of " + old + " pages by " + deltaPages
+                    + " is above the store's limit of " + limits.memorySize() + " bytes per memory");
+        }
+        return grow(deltaPages);
+    }
 }

@@ -10,8 +10,8 @@ package dev.kiln;
  *     {@link Table#create} throw {@link ResourceLimitException} when a count would be exceeded or an
  *     initial size is already above its limit.
  * <li>{@code memory.grow} (in Wasm, and {@link Memory#grow} from Java) past {@link #memorySize()}
- *     returns -1, as when the memory's own maximum is reached: the limit lowers the maximum length
- *     that the generated code compares with before committing pages, so it costs nothing at run time.
+ *     returns -1, as when the memory's own maximum is reached, or, in Wasm and when
+ *     {@link Builder#trapOnGrowFailure} is set, ends the call with a {@link ResourceLimitException}.
  * <li>{@code table.grow} (in Wasm, and {@link Table#grow} from Java) past {@link #tableElements()}
  *     returns -1, or, when {@link Builder#trapOnGrowFailure} is set, ends the call with a
  *     {@link ResourceLimitException} (as Wasmtime's {@code trap_on_grow_failure}).
@@ -32,7 +32,8 @@ package dev.kiln;
  * @param instances         how many instances the store may create
  * @param tables            how many tables the store may create (defined by modules or by the host)
  * @param memories          how many linear memories the store may create (defined by modules or by the host)
- * @param trapOnGrowFailure whether a {@code table.grow} refused by {@link #tableElements} throws
+ * @param trapOnGrowFailure whether a {@code memory.grow} or {@code table.grow} in Wasm refused by
+ *                          {@link #memorySize} or {@link #tableElements} throws
  *                          {@link ResourceLimitException} instead of returning -1
  */
 public record StoreLimits(long memorySize, long tableElements, int instances, int tables, int memories,

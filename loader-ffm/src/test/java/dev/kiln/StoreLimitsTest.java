@@ -33,6 +33,20 @@ class StoreLimitsTest extends StoreFixture {
     }
 
     @Test
+    void aGuestGrowingPastTheMemoryLimitTrapsWhenAsked() {
+        store.limits(StoreLimits.builder().memorySize(4 * Memory.PAGE_SIZE).trapOnGrowFailure(true).build());
+        Instance i = Instance.create(store, compile(GROWER));
+        Func grow = i.func("grow");
+        assertEquals(1, grow.call(Val.i32(3))[0].i32(), "up to the limit is fine");
+        ResourceLimitException e = assertThrows(ResourceLimitException.class, () -> grow.call(Val.i32(1)));
+        assertTrue(e.getMessage().contains("growing a memory of 4 pages by 1")
+                && e.getMessage().contains("limit of 262144 bytes"), e.getMessage());
+        assertEquals(4, i.func("size").call()[0].i32(), "nothing was grown");
+        assertEquals(-1, i.memory("memory").grow(1), "Java's Memory.grow still answers -1");
+        assertEquals(4, grow.call(Val.i32(0))[0].i32(), "the instance stays usable");
+    }
+
+    @Test
     void withoutALimitTheDeclaredMaximumHolds() {
         Instance i = Instance.create(store, compile("""
                 (module (memory 1 3) (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))
