@@ -89,27 +89,10 @@ final class CodeEmitter {
         layoutFrame();
         blockLayout = new BlockLayout<>(blocks, this::loc);
         prologue();
-        List<MachBlock<MInst>> skipped = new ArrayList<>();
-        for (int i = 0; i < blocks.size(); i++) {
-            MachBlock<MInst> b = blocks.get(i);
-            if (i > 0 && blockLayout.forwards(b)) {
-                skipped.add(b);
-                continue;
-            }
-            nextBlockIndex = i + 1;
-            while (nextBlockIndex < blocks.size() && blockLayout.forwards(blocks.get(nextBlockIndex))) {
-                nextBlockIndex++;
-            }
-            for (MachBlock<MInst> k : skipped) {
-                a.bind(label(k));
-            }
-            skipped.clear();
-            a.bind(label(b));
+        blockLayout.emitInOrder(k -> a.bind(label(k)), (b, next) -> {
+            nextBlockIndex = next;
             emitBody(b);
-        }
-        for (MachBlock<MInst> k : skipped) {
-            a.bind(label(k));
-        }
+        });
         emitEpochSlowPaths();
         for (Map.Entry<TrapCode, Label> e : trapStubs.entrySet()) {
             a.bind(e.getValue());
