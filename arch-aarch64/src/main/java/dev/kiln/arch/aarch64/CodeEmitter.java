@@ -3,7 +3,6 @@ package dev.kiln.arch.aarch64;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.VMStoreContext;
-import dev.kiln.abi.VMTableDefinition;
 import dev.kiln.compiler.CompiledCode;
 import dev.kiln.compiler.Relocation;
 import dev.kiln.compiler.TrapSite;
@@ -90,27 +89,10 @@ final class CodeEmitter {
         layoutFrame();
         blockLayout = new BlockLayout<>(blocks, this::loc);
         prologue();
-        List<MachBlock<MInst>> skipped = new ArrayList<>();
-        for (int i = 0; i < blocks.size(); i++) {
-            MachBlock<MInst> b = blocks.get(i);
-            if (i > 0 && blockLayout.forwards(b)) {
-                skipped.add(b);
-                continue;
-            }
-            nextBlockIndex = i + 1;
-            while (nextBlockIndex < blocks.size() && blockLayout.forwards(blocks.get(nextBlockIndex))) {
-                nextBlockIndex++;
-            }
-            for (MachBlock<MInst> k : skipped) {
-                a.bind(label(k));
-            }
-            skipped.clear();
-            a.bind(label(b));
+        blockLayout.emitInOrder(k -> a.bind(label(k)), (b, next) -> {
+            nextBlockIndex = next;
             emitBody(b);
-        }
-        for (MachBlock<MInst> k : skipped) {
-            a.bind(label(k));
-        }
+        });
         emitEpochSlowPaths();
         for (Map.Entry<TrapCode, Label> e : trapStubs.entrySet()) {
             a.bind(e.getValue());
@@ -164,7 +146,7 @@ final class CodeEmitter {
         }
         savedBytes = 16 * ((savedX.size() + 1) / 2 + (savedV.size() + 1) / 2);
         boolean savesVmctx = blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_INDIRECT || m.op == MOp.CALL_REF));
+                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF));
         frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0);
         frameSize = (frame.size() + 15) & -16;
         frameRecord = frameSize > 0 || savedBytes > 0 || blocks.stream().anyMatch(b -> b.insts.stream()
@@ -181,7 +163,7 @@ final class CodeEmitter {
     /** Whether {@code m} calls (overwriting x30) or may use x30 as a temporary. */
     private static boolean needsLinkRegister(MInst m) {
         return switch (m.op) {
-            case CALL, CALL_IMPORT, CALL_INDIRECT, CALL_REF, LIBCALL, EPOCH_CHECK, TABLE_ENTRY_ADDR, TABLE_SIZE -> true;
+            case CALL, CALL_IMPORT, CALL_REF, LIBCALL, EPOCH_CHECK -> true;
             case FUEL -> !Assembler.isAddSubImmediate(m.imm);
             case BR_TABLE -> !Assembler.isAddSubImmediate(m.tableTargets.size() - 1);
             case VMCTX_LOAD, VMCTX_STORE -> Address.offsetForm(m.imm, 8) == OffsetForm.NEEDS_REGISTER
@@ -621,7 +603,6 @@ final class CodeEmitter {
                 repush(m);
                 a.ldr(Size.X, VMCTX, vmctxSaveSlot());
             }
-            case CALL_INDIRECT -> callIndirect(m);
             case CALL_REF -> {
                 a.mov(Size.X, S1, reg(m.src));
                 callRecord(m);
@@ -629,20 +610,6 @@ final class CodeEmitter {
             case MEMSET -> memset();
             case MEMMOVE -> memmove();
             case VMCTX_ADDR -> a.addImm(Size.X, reg(m.dst), VMCTX, m.imm, T);
-            case TABLE_ENTRY_ADDR -> {
-                XReg idx = reg(m.src);
-                XReg tmp = idx == S0 ? S1 : S0;
-                a.ldr(Size.X, T, at(VMCTX, layout.table((int) m.imm), 8));
-                a.ldr(Size.X, tmp, Address.offset(T, VMTableDefinition.SIZE));
-                a.cmp(Size.X, idx, tmp);
-                trapIf(Cond.HS, TrapCode.TABLE_OUT_OF_BOUNDS);
-                a.ldr(Size.X, T, Address.offset(T, VMTableDefinition.BASE));
-                a.add(Size.X, reg(m.dst), T, idx, Shift.LSL, 3);
-            }
-            case TABLE_SIZE -> {
-                a.ldr(Size.X, T, at(VMCTX, layout.table((int) m.imm), 8));
-                a.ldr(Size.W, reg(m.dst), Address.offset(T, VMTableDefinition.SIZE));
-            }
             case LIBCALL -> {
                 a.mov(Size.X, XReg.X0, VMCTX);
                 a.ldr(Size.X, S0, at(VMCTX, VMContextLayout.libcall((int) m.imm), 8));
@@ -910,27 +877,6 @@ final class CodeEmitter {
         if (call.popped > 0) {
             a.addImm(Size.X, XReg.SP, XReg.SP, -call.popped, T);
         }
-    }
-
-    /**
-     * call_indirect: the index against the table's size ({@code undefined element}), the function
-     * record at that index ({@code uninitialized element} when null), the canonical type ids
-     * ({@code indirect call type mismatch}), then a call through the record like an import's.
-     */
-    private void callIndirect(MInst m) {
-        a.mov(Size.X, S1, reg(m.src));
-        a.ldr(Size.X, S0, at(VMCTX, layout.table(m.width), 8));
-        a.ldr(Size.X, T, Address.offset(S0, VMTableDefinition.SIZE));
-        a.cmp(Size.X, S1, T);
-        trapIf(Cond.HS, TrapCode.UNDEFINED_ELEMENT);
-        a.ldr(Size.X, S0, Address.offset(S0, VMTableDefinition.BASE));
-        a.ldr(Size.X, S1, Address.index(S0, S1, Extend.UXTX, true));
-        trapIfZero(Size.X, S1, TrapCode.UNINITIALIZED_ELEMENT);
-        a.ldr(Size.W, S0, at(VMCTX, layout.typeId((int) m.imm), 4));
-        a.ldr(Size.W, T, Address.offset(S1, 24));
-        a.cmp(Size.W, S0, T);
-        trapIf(Cond.NE, TrapCode.INDIRECT_CALL_TYPE_MISMATCH);
-        callRecord(m);
     }
 
     /** Calls through the function record in x17 like an import: code, VMContext, upcall; x21 saved and restored. */

@@ -2,7 +2,6 @@ package dev.kiln.arch.aarch64;
 
 import dev.kiln.abi.CompileException;
 import dev.kiln.abi.FuncType;
-import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.ValType;
 import dev.kiln.compiler.FunctionEnvironment;
 import dev.kiln.compiler.ir.Block;
@@ -868,57 +867,6 @@ final class Lowering {
     }
 
     // ---- bulk memory --------------------------------------------------------------------------------
-
-    private int vmctxLoad(int offset) {
-        MInst m = new MInst(MOp.VMCTX_LOAD);
-        m.dst = newVreg();
-        m.imm = offset;
-        emit(m.defs(m.dst));
-        return m.dst;
-    }
-
-    /** {@code {base, length}} of memory 0 (inline in the VMContext, or through the imported definition). */
-    private int[] memory0() {
-        VMContextLayout l = env.vmctx();
-        if (!l.memoryImported(0)) {
-            return new int[] {vmctxLoad(l.memoryBase(0)), vmctxLoad(l.memoryLength(0))};
-        }
-        int def = vmctxLoad(l.memoryImport(0));
-        int[] out = new int[2];
-        for (int k = 0; k < 2; k++) {
-            MInst ld = new MInst(MOp.HEAP_LOAD);
-            ld.width = 8;
-            ld.dst = newVreg();
-            ld.src = def;
-            ld.imm = k == 0 ? dev.kiln.abi.VMMemoryDefinition.BASE : dev.kiln.abi.VMMemoryDefinition.LENGTH;
-            emit(ld.uses(def).defs(ld.dst));
-            out[k] = ld.dst;
-        }
-        return out;
-    }
-
-    private int add(int a, int b) {
-        MInst m = new MInst(MOp.ALU_RR);
-        m.alu = MInst.Alu.ADD;
-        m.dst = newVreg();
-        m.src = a;
-        m.src2 = b;
-        emit(m.uses(a, b).defs(m.dst));
-        return m.dst;
-    }
-
-    /** Traps with {@code out of bounds memory access} unless {@code start + len <= length} (u32 operands: no overflow in 64 bits). */
-    private void boundsCheck(int start, int len, int length) {
-        int end = add(start, len);
-        MInst c = new MInst(MOp.CMP_RR);
-        c.src = end;
-        c.src2 = length;
-        emit(c.uses(end, length));
-        MInst t = new MInst(MOp.TRAP_IF);
-        t.cond = Cond.HI;
-        t.imm = dev.kiln.abi.TrapCode.MEMORY_OUT_OF_BOUNDS.code();
-        emit(t);
-    }
 
     /** {@link MOp#MEMMOVE} or {@link MOp#MEMSET} on x0, x1, x2 (host addresses and a length already checked). */
     private void memPrimitive(MOp op, int a0, int a1, int a2) {

@@ -38,8 +38,6 @@ enum MOp {
     CALL,
     /** Call of imported function imm through its VMContext record. */
     CALL_IMPORT,
-    /** call_indirect of type imm through table {@link MInst#width} at the zero-extended index in src. */
-    CALL_INDIRECT,
     /** Call through the function record whose address is in src (code, VMContext, upcall), of type imm. */
     CALL_REF,
     /** memmove(x0 = destination, x1 = source, x2 = length in bytes): overlap-correct; cannot trap. */
@@ -48,10 +46,6 @@ enum MOp {
     MEMSET,
     /** dst = VMContext + imm. */
     VMCTX_ADDR,
-    /** dst = the address of entry src of table imm; traps out of bounds. */
-    TABLE_ENTRY_ADDR,
-    /** dst = the current size of table imm. */
-    TABLE_SIZE,
     /** Calls libcall imm with (vmctx, x1..x7); unwinds if it left a trap code. */
     LIBCALL,
     /** Epoch interruption check (slow path out of line, preserving every register). */

@@ -90,27 +90,10 @@ final class CodeEmitter {
         layoutFrame();
         blockLayout = new BlockLayout<>(blocks, this::loc);
         prologue();
-        List<MachBlock<MInst>> skipped = new ArrayList<>();
-        for (int i = 0; i < blocks.size(); i++) {
-            MachBlock<MInst> b = blocks.get(i);
-            if (i > 0 && forwards(b)) {
-                skipped.add(b); // nothing branches here any more: every reference goes to its target
-                continue;
-            }
-            nextBlockIndex = i + 1;
-            while (nextBlockIndex < blocks.size() && forwards(blocks.get(nextBlockIndex))) {
-                nextBlockIndex++;
-            }
-            for (MachBlock<MInst> k : skipped) {
-                a.bind(label(k));
-            }
-            skipped.clear();
-            a.bind(label(b));
+        blockLayout.emitInOrder(k -> a.bind(label(k)), (b, next) -> {
+            nextBlockIndex = next;
             emitBody(b);
-        }
-        for (MachBlock<MInst> k : skipped) {
-            a.bind(label(k));
-        }
+        });
         emitEpochSlowPaths();
         for (Map.Entry<TrapCode, Label> e : trapStubs.entrySet()) {
             a.bind(e.getValue());
@@ -662,10 +645,6 @@ final class CodeEmitter {
 
     private boolean isNext(MachBlock<MInst> b) {
         return nextBlockIndex < blocks.size() && blocks.get(nextBlockIndex) == b;
-    }
-
-    private boolean forwards(MachBlock<?> b) {
-        return blockLayout.forwards(b);
     }
 
     private void emitInst(MInst m) {

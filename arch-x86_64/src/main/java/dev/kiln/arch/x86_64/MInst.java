@@ -1,10 +1,6 @@
 package dev.kiln.arch.x86_64;
 
-import dev.kiln.compiler.mach.MachBlock;
-import dev.kiln.compiler.mach.MachInst;
-import java.util.List;
-import java.util.function.IntUnaryOperator;
-import java.util.function.UnaryOperator;
+import dev.kiln.compiler.mach.AbstractMachInst;
 
 /**
  * One x86-64 MIR instruction. Registers are ints as {@link X86Registers} numbers them:
@@ -13,7 +9,7 @@ import java.util.function.UnaryOperator;
  * every register read and written (physical ones included) for liveness and register allocation; the
  * remaining fields are the operands the emitter needs.
  */
-final class MInst implements MachInst {
+final class MInst extends AbstractMachInst<MInst> {
     /** First virtual register number. */
     static final int VREG_BASE = 32;
     /** Register number of xmm0; xmm0..xmm15 are 16..31. */
@@ -21,12 +17,6 @@ final class MInst implements MachInst {
 
     final MOp op;
     Size size = Size.S64;
-    int dst = NONE;
-    int src = NONE;
-    /** A second source operand where an instruction has three register operands ({@link MOp#FCMP_SET}). */
-    int src2 = NONE;
-    /** A third source operand (the value of {@link MOp#HEAP_STORE}). */
-    int src3 = NONE;
     /** Scale (1, 2, 4, 8) of {@link MOp#LEA}'s second register. */
     int scale = 1;
     /** Bytes of stack arguments the callee of a call pops (the internal convention: callee pops). */
@@ -46,17 +36,9 @@ final class MInst implements MachInst {
     boolean remainder;
     boolean saturating;
     FloatOp fop;
-    MachBlock<MInst> target;
-    MachBlock<MInst> target2;
-    List<MachBlock<MInst>> tableTargets;
-    int[] pdst;
-    int[] psrc;      // NONE where the source is the constant pconst[i]
-    long[] pconst;
     Size[] psize;
     /** Whether physical registers this instruction defines are written before all its operands are read. */
     boolean earlyClobber;
-    int[] uses = new int[0];
-    int[] defs = new int[0];
 
     MInst(MOp op) {
         this.op = op;
@@ -64,26 +46,6 @@ final class MInst implements MachInst {
 
     static boolean isVirtual(int reg) {
         return reg >= VREG_BASE;
-    }
-
-    MInst uses(int... regs) {
-        this.uses = regs;
-        return this;
-    }
-
-    MInst defs(int... regs) {
-        this.defs = regs;
-        return this;
-    }
-
-    @Override
-    public int[] uses() {
-        return uses;
-    }
-
-    @Override
-    public int[] defs() {
-        return defs;
     }
 
     @Override
@@ -97,28 +59,8 @@ final class MInst implements MachInst {
     }
 
     @Override
-    public int hintDst() {
-        return dst;
-    }
-
-    @Override
-    public int hintSrc() {
-        return src;
-    }
-
-    @Override
     public boolean isParallelMove() {
         return op == MOp.PMOVE;
-    }
-
-    @Override
-    public int[] moveDsts() {
-        return pdst;
-    }
-
-    @Override
-    public int[] moveSrcs() {
-        return psrc;
     }
 
     @Override
@@ -129,55 +71,6 @@ final class MInst implements MachInst {
     @Override
     public boolean isBranch() {
         return op == MOp.JMP || op == MOp.JCC || op == MOp.BR_TABLE;
-    }
-
-    @Override
-    public MachBlock<?> jumpTarget() {
-        return target;
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public void retarget(UnaryOperator<MachBlock<?>> f) {
-        if (target != null) {
-            target = (MachBlock<MInst>) f.apply(target);
-        }
-        if (target2 != null) {
-            target2 = (MachBlock<MInst>) f.apply(target2);
-        }
-        if (tableTargets != null) {
-            List<MachBlock<MInst>> t = new java.util.ArrayList<>(tableTargets.size());
-            for (MachBlock<MInst> x : tableTargets) {
-                t.add((MachBlock<MInst>) f.apply(x));
-            }
-            tableTargets = t;
-        }
-    }
-
-    @Override
-    public void mapRegisters(IntUnaryOperator f) {
-        dst = map(f, dst);
-        src = map(f, src);
-        src2 = map(f, src2);
-        src3 = map(f, src3);
-        mapAll(f, uses);
-        mapAll(f, defs);
-        if (pdst != null) {
-            mapAll(f, pdst);
-        }
-        if (psrc != null) {
-            mapAll(f, psrc);
-        }
-    }
-
-    private static int map(IntUnaryOperator f, int r) {
-        return r == NONE ? NONE : f.applyAsInt(r);
-    }
-
-    private static void mapAll(IntUnaryOperator f, int[] regs) {
-        for (int i = 0; i < regs.length; i++) {
-            regs[i] = map(f, regs[i]);
-        }
     }
 
     @Override

@@ -1,7 +1,10 @@
 package dev.kiln.compiler.mach;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.IntUnaryOperator;
+import java.util.function.ObjIntConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -64,6 +67,36 @@ public final class BlockLayout<I extends MachInst> {
     /** Whether {@code b} only forwards to another block (it is not emitted; its label binds to the next one emitted). */
     public boolean forwards(MachBlock<?> b) {
         return forwardTarget[b.index] != null;
+    }
+
+    /**
+     * Walks the blocks in layout order for emission: every block that {@link #forwards} (never the entry
+     * block) is skipped, and its label is bound together with the next emitted block's (forwarding
+     * blocks at the end are bound after the last one, where nothing follows).
+     *
+     * @param bind binds the label of a block at the current code offset (a skipped block's, then the emitted one's)
+     * @param body emits a block's instructions; its int argument is the layout index of the next block
+     *             that will be emitted ({@code blocks.size()} when none), so a branch to that block can
+     *             fall through
+     */
+    public void emitInOrder(Consumer<? super MachBlock<I>> bind, ObjIntConsumer<? super MachBlock<I>> body) {
+        List<MachBlock<I>> skipped = new ArrayList<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            MachBlock<I> b = blocks.get(i);
+            if (i > 0 && forwards(b)) {
+                skipped.add(b); // nothing branches here any more: every reference goes to its target
+                continue;
+            }
+            int next = i + 1;
+            while (next < blocks.size() && forwards(blocks.get(next))) {
+                next++;
+            }
+            skipped.forEach(bind);
+            skipped.clear();
+            bind.accept(b);
+            body.accept(b, next);
+        }
+        skipped.forEach(bind);
     }
 
     /** Whether {@code b} is a jump, possibly after a parallel move that moves nothing. */
