@@ -47,9 +47,6 @@ public final class Instance {
     /** Per element segment: its items as native reference bits; null once dropped. */
     private final long[][] elements;
 
-    private static final MemorySegment MPROTECT = java.lang.foreign.Linker.nativeLinker().defaultLookup()
-            .find("mprotect").orElseThrow(() -> new IllegalStateException("libc has no mprotect"));
-
     /** Live instances by VMContext address, for the libcalls. */
     private static final Map<Long, Instance> BY_VMCTX = new ConcurrentHashMap<>();
 
@@ -74,18 +71,16 @@ public final class Instance {
         checkLimits(store, meta);
         this.vmctx = store.allocate(meta.vmctxSize(), 16);
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.STORE_CONTEXT, store.storeContext().address());
-        vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.LIBC_MPROTECT, MPROTECT.address());
-        // Table operations exist only in modules with a table (externtype 1), the memory libcalls only in
-        // modules with a memory (externtype 2): the others never pay for their upcall stubs.
+        // Table operations exist only in modules with a table (externtype 1), memory.grow only in modules
+        // with a memory (externtype 2): the others never pay for their upcall stubs.
         if (!meta.tables().isEmpty() || meta.imports().stream().anyMatch(i -> i.kind() == 1)) {
             for (int id = VMContextLayout.LIBCALL_TABLE_GROW; id <= VMContextLayout.LIBCALL_ELEM_DROP; id++) {
                 vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(id), Libcalls.stub(id).address());
             }
         }
         if (!meta.memories().isEmpty() || meta.imports().stream().anyMatch(i -> i.kind() == 2)) {
-            for (int id = VMContextLayout.LIBCALL_MEMORY_GROW; id <= VMContextLayout.LIBCALL_MEMORY_INIT; id++) {
-                vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(id), Libcalls.stub(id).address());
-            }
+            vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(VMContextLayout.LIBCALL_MEMORY_GROW),
+                    Libcalls.stub(VMContextLayout.LIBCALL_MEMORY_GROW).address());
         }
         this.canon = RuntimeTypes.canonicalIds(meta);
         for (int t = 0; t < meta.types().size(); t++) {
@@ -595,48 +590,6 @@ public final class Instance {
         }
     }
 
-    /** An address operand of memory {@code m}: an i32 one arrives zero-extended, an i64 one as it is. */
-    private long address(int m, long v) {
-        return memories[m].is64() ? v : v & 0xFFFF_FFFFL;
-    }
-
-    /** Traps unless {@code [start, start + n)} lies within {@code length} bytes (all u64, no overflow). */
-    private static void checkRange(long start, long n, long length) {
-        if (Long.compareUnsigned(start, length) > 0 || Long.compareUnsigned(n, length - start) > 0) {
-            throw new Trap(TrapCode.MEMORY_OUT_OF_BOUNDS);
-        }
-    }
-
-    void memoryFill(int m, long d, int value, long n) {
-        d = address(m, d);
-        n = address(m, n);
-        MemorySegment mem = memories[m].segment();
-        checkRange(d, n, mem.byteSize());
-        mem.asSlice(d, n).fill((byte) value);
-    }
-
-    void memoryCopy(int dm, int sm, long d, long s, long n) {
-        d = address(dm, d);
-        s = address(sm, s);
-        n = memories[dm].is64() && memories[sm].is64() ? n : n & 0xFFFF_FFFFL;
-        MemorySegment dst = memories[dm].segment();
-        MemorySegment src = memories[sm].segment();
-        checkRange(d, n, dst.byteSize());
-        checkRange(s, n, src.byteSize());
-        MemorySegment.copy(src, s, dst, d, n); // copies as if through a buffer: overlap is fine
-    }
-
-    void memoryInit(int m, int seg, long d, long s, long n) {
-        d = address(m, d);
-        VMContextLayout layout = module.metadata().layout();
-        long segBase = vmctx.get(ValueLayout.JAVA_LONG, layout.dataSegmentBase(seg));
-        long segLength = vmctx.get(ValueLayout.JAVA_LONG, layout.dataSegmentLength(seg));
-        MemorySegment mem = memories[m].segment();
-        checkRange(d, n, mem.byteSize());
-        checkRange(s, n, segLength);
-        MemorySegment.copy(MemorySegment.ofAddress(segBase + s).reinterpret(n), 0, mem, d, n);
-    }
-
     void tableCopy(int dt, int st, long d, long s, long n) {
         Table dst = tables[dt];
         Table src = tables[st];
@@ -688,17 +641,6 @@ public final class Instance {
                     case VMContextLayout.LIBCALL_MEMORY_GROW -> stub("memoryGrow",
                             MethodType.methodType(int.class, MemorySegment.class, int.class, long.class),
                             FunctionDescriptor.of(i, a, i, j));
-                    case VMContextLayout.LIBCALL_MEMORY_FILL -> stub("memoryFill",
-                            MethodType.methodType(void.class, MemorySegment.class, int.class, long.class, int.class, long.class),
-                            FunctionDescriptor.ofVoid(a, i, j, i, j));
-                    case VMContextLayout.LIBCALL_MEMORY_COPY -> stub("memoryCopy",
-                            MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, long.class, long.class,
-                                    long.class),
-                            FunctionDescriptor.ofVoid(a, i, i, j, j, j));
-                    case VMContextLayout.LIBCALL_MEMORY_INIT -> stub("memoryInit",
-                            MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, long.class, int.class,
-                                    int.class),
-                            FunctionDescriptor.ofVoid(a, i, i, j, i, i));
                     default -> throw new IllegalArgumentException("no libcall " + id);
                 };
             }
@@ -752,30 +694,6 @@ public final class Instance {
                 return -1;
             } catch (Throwable e) {
                 return -1;
-            }
-        }
-
-        static void memoryFill(MemorySegment vmctx, int m, long d, int value, long n) {
-            try {
-                of(vmctx).memoryFill(m, d, value, n);
-            } catch (Throwable e) {
-                fail(vmctx, e);
-            }
-        }
-
-        static void memoryCopy(MemorySegment vmctx, int dm, int sm, long d, long s, long n) {
-            try {
-                of(vmctx).memoryCopy(dm, sm, d, s, n);
-            } catch (Throwable e) {
-                fail(vmctx, e);
-            }
-        }
-
-        static void memoryInit(MemorySegment vmctx, int m, int seg, long d, int s, int n) {
-            try {
-                of(vmctx).memoryInit(m, seg, d, s & 0xFFFF_FFFFL, n & 0xFFFF_FFFFL);
-            } catch (Throwable e) {
-                fail(vmctx, e);
             }
         }
 

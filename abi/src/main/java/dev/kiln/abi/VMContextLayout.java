@@ -14,13 +14,12 @@ import java.util.List;
  * <tr><th>offset</th><th>field</th><th>meaning</th></tr>
  * <tr><td>0</td><td>u64 store context</td><td>address of the store's {@link VMStoreContext} (trap
  *     code, unwind record, stack limit), shared by all instances of the store</td></tr>
- * <tr><td>8</td><td>u64 mprotect</td><td>address of libc's {@code mprotect}, called by
- *     {@code memory.grow} to commit pages of a reserved memory</td></tr>
+ * <tr><td>8</td><td>u64 reserved</td><td>unused (0)</td></tr>
  * <tr><td>16</td><td>u64 libcalls[{@link #LIBCALLS}]</td><td>addresses of the runtime's C-convention
  *     entry points {@code (vmctx, args...)} for the rare table operations ({@link #LIBCALL_TABLE_GROW}, ...)
- *     and {@code memory.grow} ({@link #LIBCALL_MEMORY_GROW}); compiled code checks and performs
- *     {@code memory.fill/copy/init} inline and no longer calls their libcalls, which the runtime keeps
- *     for artifacts compiled before; a libcall that traps leaves the trap code in the store context</td></tr>
+ *     and {@code memory.grow} ({@link #LIBCALL_MEMORY_GROW}), then three reserved slots (0); compiled
+ *     code checks and performs {@code memory.fill/copy/init} itself; a libcall that traps leaves the
+ *     trap code in the store context</td></tr>
  * </table>
  * Then, computed per module from its shape:
  * <ul>
@@ -44,8 +43,6 @@ import java.util.List;
 public final class VMContextLayout {
     /** Offset of the u64 address of the store's {@link VMStoreContext}. */
     public static final int STORE_CONTEXT = 0;
-    /** Offset of the u64 address of libc's mprotect. */
-    public static final int LIBC_MPROTECT = 8;
     /** Libcall {@code table.grow(vmctx, tableidx u32, delta u32, init ref u64) -> old size or -1 (i32)}. */
     public static final int LIBCALL_TABLE_GROW = 0;
     /** Libcall {@code table.fill(vmctx, tableidx, dst, ref, len)}; traps out of bounds. */
@@ -62,16 +59,7 @@ public final class VMContextLayout {
      * commits the pages). A 64-bit memory's size always fits the i32 (see the loader's reservation policy).
      */
     public static final int LIBCALL_MEMORY_GROW = 5;
-    /** Libcall {@code memory.fill(vmctx, memidx u32, dst u64, value u32, len u64)}; traps out of bounds. */
-    public static final int LIBCALL_MEMORY_FILL = 6;
-    /**
-     * Libcall {@code memory.copy(vmctx, dst memidx u32, src memidx u32, dst u64, src u64, len u64)};
-     * traps out of bounds. i32 operands arrive zero-extended.
-     */
-    public static final int LIBCALL_MEMORY_COPY = 7;
-    /** Libcall {@code memory.init(vmctx, memidx u32, dataidx u32, dst u64, src u32, len u32)}; traps out of bounds. */
-    public static final int LIBCALL_MEMORY_INIT = 8;
-    /** Number of libcall slots. */
+    /** Number of libcall slots: the six libcalls, then three reserved ones (the header keeps its size). */
     public static final int LIBCALLS = 9;
     /** Size of the fixed header in bytes. */
     public static final int HEADER_SIZE = 16 + 8 * LIBCALLS;

@@ -44,7 +44,6 @@ public final class InvariantLoads {
      */
     public InvariantLoads(VMContextLayout layout, boolean[] importedGlobalMutable, boolean[] definedGlobalMutable) {
         vmctx.set(VMContextLayout.STORE_CONTEXT);
-        vmctx.set(VMContextLayout.LIBC_MPROTECT);
         for (int i = 0; i < VMContextLayout.LIBCALLS; i++) {
             vmctx.set(VMContextLayout.libcall(i));
         }
