@@ -43,6 +43,9 @@ final class CodeEmitter {
     private static final VReg V_S0 = VReg.V30;
     private static final VReg V_S1 = VReg.V31;
 
+    /** Whether single-bit branch tests may use {@code tbz}/{@code tbnz} (false after a first attempt ran out of their reach). */
+    private final boolean testBranches;
+    private boolean emittedTestBranch;
     private final List<MachBlock<MInst>> blocks;
     private final LinearScan<MInst> alloc;
     private final Assembler a = new Assembler();
@@ -73,7 +76,8 @@ final class CodeEmitter {
     private int sharedVDef = MInst.NONE;
 
     CodeEmitter(List<MachBlock<MInst>> blocks, LinearScan<MInst> alloc, int outgoingBytes, int incomingArgBytes,
-            VMContextLayout layout) {
+            VMContextLayout layout, boolean testBranches) {
+        this.testBranches = testBranches;
         this.blocks = blocks;
         this.alloc = alloc;
         this.outgoingBytes = outgoingBytes;
@@ -472,7 +476,7 @@ final class CodeEmitter {
 
     private static boolean duplicable(MInst m) {
         return switch (m.op) {
-            case CMP_RR, CMP_RI, BCOND, CBNZ, MOV, MOV_IMM, ALU_RR, ALU_RI -> true;
+            case CMP_RR, CMP_RI, BCOND, CBNZ, TBNZ, MOV, MOV_IMM, ALU_RR, ALU_RI -> true;
             default -> false;
         };
     }
@@ -487,6 +491,22 @@ final class CodeEmitter {
             }
             emitWithSpills(m);
         }
+    }
+
+    private void testBranch(boolean whenSet, XReg r, int bit, Label target) {
+        if (whenSet) {
+            a.tbnz(r, bit, target);
+        } else {
+            a.tbz(r, bit, target);
+        }
+    }
+
+    /**
+     * Whether a {@code tbz}/{@code tbnz} was emitted: when {@link #emit} then fails because a label is out
+     * of their +-32 KiB reach, the function is emitted again without them.
+     */
+    boolean emittedTestBranch() {
+        return emittedTestBranch;
     }
 
     private boolean isNext(MachBlock<MInst> b) {
@@ -642,6 +662,34 @@ final class CodeEmitter {
                     a.b(m.cond, label(m.target));
                     if (!isNext(m.target2)) {
                         a.b(label(m.target2));
+                    }
+                }
+            }
+            case TBNZ -> {
+                XReg r = reg(m.src);
+                int bit = (int) m.imm;
+                boolean whenSet = !m.negate;
+                if (!testBranches) {
+                    // tbz/tbnz reach +-32 KiB only: a function too large for them tests with tst + b.cond
+                    a.tst(m.size, r, 1L << bit);
+                    Cond c = whenSet ? Cond.NE : Cond.EQ;
+                    if (isNext(m.target)) {
+                        a.b(c.invert(), label(m.target2));
+                    } else {
+                        a.b(c, label(m.target));
+                        if (!isNext(m.target2)) {
+                            a.b(label(m.target2));
+                        }
+                    }
+                } else {
+                    emittedTestBranch = true;
+                    if (isNext(m.target)) {
+                        testBranch(!whenSet, r, bit, label(m.target2));
+                    } else {
+                        testBranch(whenSet, r, bit, label(m.target));
+                        if (!isNext(m.target2)) {
+                            a.b(label(m.target2));
+                        }
                     }
                 }
             }

@@ -141,6 +141,46 @@ final class Lowering {
         return d;
     }
 
+    /**
+     * A branch condition that tests one bit: {@code band x, 1<<k} itself (taken when the bit is one), or
+     * {@code icmp eq|ne (band x, 1<<k), 0}; both single-use in block {@code b}. Branches on it become
+     * {@code tbz}/{@code tbnz}.
+     */
+    private record BitTest(Inst and, Value x, int bit, boolean takenWhenSet) {
+    }
+
+    /** The bit test {@code c} is (see {@link BitTest}), or null. */
+    private BitTest bitTest(Value c, Block b) {
+        BitTest t = singleBit(c, b, true);
+        if (t != null) {
+            return t;
+        }
+        Inst cmp = singleUseDef(c, b, Op.ICMP);
+        if (cmp == null || cmp.cond() != dev.kiln.compiler.ir.Cond.EQ && cmp.cond() != dev.kiln.compiler.ir.Cond.NE) {
+            return null;
+        }
+        for (int k = 0; k < 2; k++) {
+            if (isConst(cmp.arg(1 - k)) && constOf(cmp.arg(1 - k)) == 0) {
+                return singleBit(cmp.arg(k), b, cmp.cond() == dev.kiln.compiler.ir.Cond.NE);
+            }
+        }
+        return null;
+    }
+
+    private BitTest singleBit(Value v, Block b, boolean takenWhenSet) {
+        Inst and = singleUseDef(v, b, Op.BAND);
+        if (and == null) {
+            return null;
+        }
+        for (int k = 0; k < 2; k++) {
+            Value mask = and.arg(1 - k);
+            if (isConst(mask) && !isConst(and.arg(k)) && Long.bitCount(constOf(mask)) == 1) {
+                return new BitTest(and, and.arg(k), Long.numberOfTrailingZeros(constOf(mask)), takenWhenSet);
+            }
+        }
+        return null;
+    }
+
     private void markFolds(Inst inst, Block b) {
         switch (inst.op()) {
             case IADD, ISUB -> {
@@ -159,6 +199,12 @@ final class Lowering {
                         folded.set(inst.arg(k).id()); // an operand with a shift: add/sub (shifted register)
                         return;
                     }
+                }
+            }
+            case BRIF -> {
+                BitTest t = bitTest(inst.arg(0), b);
+                if (t != null) {
+                    folded.set(t.and().result().id()); // tested by tbz/tbnz, never computed
                 }
             }
             case BAND, BOR, BXOR -> {
@@ -1054,8 +1100,16 @@ final class Lowering {
 
     private void brif(Inst inst) {
         Value c = inst.arg(0);
+        BitTest t = bitTest(c, curIr);
         MInst m;
-        if (fused(c)) {
+        if (t != null) {
+            m = new MInst(MOp.TBNZ);
+            m.size = sizeOf(t.x().type());
+            m.src = use(t.x());
+            m.imm = t.bit();
+            m.negate = !t.takenWhenSet();
+            m.uses(m.src);
+        } else if (fused(c)) {
             m = new MInst(MOp.BCOND);
             m.cond = condition(c);
         } else {

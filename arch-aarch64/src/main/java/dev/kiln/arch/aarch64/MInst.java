@@ -72,7 +72,7 @@ final class MInst extends AbstractMachInst<MInst> {
 
     @Override
     public boolean isBranch() {
-        return op == MOp.JMP || op == MOp.BCOND || op == MOp.CBNZ || op == MOp.BR_TABLE;
+        return op == MOp.JMP || op == MOp.BCOND || op == MOp.CBNZ || op == MOp.TBNZ || op == MOp.BR_TABLE;
     }
 
     @Override

@@ -60,6 +60,11 @@ enum MOp {
     BCOND,
     /** if src (size) != 0 goto target else target2 ({@code cbnz}/{@code cbz}). */
     CBNZ,
+    /**
+     * if bit imm of src is one goto target else target2 ({@code tbnz}/{@code tbz}); with negate, the branch
+     * to target is taken when the bit is zero.
+     */
+    TBNZ,
     /** Jump table on src over tableTargets (the last is the default). */
     BR_TABLE,
     /** Parallel move: pdst[i] = psrc[i] (or the constant pconst[i]). */
