@@ -714,6 +714,15 @@ final class CodeEmitter {
                 a.b(trapStub(code));
             }
             case TRAP_IF -> trapIf(m.cond, TrapCode.fromCode((int) m.imm));
+            case TRAP_IF_ZERO -> {
+                TrapCode code = TrapCode.fromCode((int) m.imm);
+                if (m.negate) {
+                    trapSites.add(new TrapSite(a.position(), code));
+                    a.cbnz(m.size, reg(m.src), trapStub(code));
+                } else {
+                    trapIfZero(m.size, reg(m.src), code);
+                }
+            }
             case VMCTX_LOAD -> {
                 if (isFloat(m.dst)) {
                     a.ldr(m.fsize, vreg(m.dst), at(VMCTX, m.imm, m.fsize.bytes()));
@@ -1029,12 +1038,17 @@ final class CodeEmitter {
             index = S1;
         }
         Address addr;
+        int scale = Integer.numberOfTrailingZeros(m.width);
         if (index == null) {
             addr = Address.offset(base, m.imm);
         } else if (m.imm == 0) {
-            addr = Address.index(base, index);
+            addr = m.scaledIndex ? Address.index(base, index, Extend.UXTX, true) : Address.index(base, index);
         } else {
-            a.add(Size.X, S0, base, index);
+            if (m.scaledIndex) {
+                a.add(Size.X, S0, base, index, Shift.LSL, scale);
+            } else {
+                a.add(Size.X, S0, base, index);
+            }
             addr = Address.offset(S0, m.imm);
         }
         if (m.op == MOp.HEAP_LOAD) {

@@ -201,6 +201,11 @@ final class Lowering {
                     }
                 }
             }
+            case LOAD, STORE -> {
+                if (scaledIndex(inst.arg(1), inst.aux() & 0xF, b) != null) {
+                    folded.set(inst.arg(1).id()); // the shift is the access's scaled index
+                }
+            }
             case BRIF -> {
                 BitTest t = bitTest(inst.arg(0), b);
                 if (t != null) {
@@ -489,8 +494,8 @@ final class Lowering {
             }
             case LOAD -> {
                 int width = inst.aux() & 0xF;
-                int[] addr = heapAddress(inst, width);
                 MInst m = new MInst(MOp.HEAP_LOAD);
+                int[] addr = heapAddress(inst, width, m);
                 m.size = sizeOf(inst.result().type());
                 m.fsize = fsizeOf(inst.result().type());
                 m.width = width;
@@ -503,9 +508,9 @@ final class Lowering {
             }
             case STORE -> {
                 int width = inst.aux() & 0xF;
-                int[] addr = heapAddress(inst, width);
-                int v = use(inst.arg(2));
                 MInst m = new MInst(MOp.HEAP_STORE);
+                int[] addr = heapAddress(inst, width, m);
+                int v = use(inst.arg(2));
                 m.size = sizeOf(inst.arg(2).type());
                 m.fsize = fsizeOf(inst.arg(2).type());
                 m.width = width;
@@ -516,6 +521,16 @@ final class Lowering {
                 emit(m.uses(operands(addr[0], addr[1], v)));
             }
             case TRAPIF -> {
+                Value zeroTested = zeroTested(inst);
+                if (zeroTested != null) {
+                    MInst m = new MInst(MOp.TRAP_IF_ZERO);
+                    m.size = sizeOf(zeroTested.type());
+                    m.src = use(zeroTested);
+                    m.negate = inst.cond() == dev.kiln.compiler.ir.Cond.NE;
+                    m.imm = inst.imm();
+                    emit(m.uses(m.src));
+                    return;
+                }
                 Cond c = compare(inst.arg(0), inst.arg(1), inst.cond());
                 MInst m = new MInst(MOp.TRAP_IF);
                 m.cond = c;
@@ -880,6 +895,45 @@ final class Lowering {
      * that no single load/store reaches is added to the index first, so the emitter only ever sees
      * {@code [base, #imm]} (scaled imm12 or unscaled imm9) or {@code [base, index]} plus a reachable offset.
      */
+    /** The value a {@code trapif eq|ne v, 0} (either operand order) tests against zero, or null. */
+    private static Value zeroTested(Inst trapif) {
+        if (trapif.cond() != dev.kiln.compiler.ir.Cond.EQ && trapif.cond() != dev.kiln.compiler.ir.Cond.NE) {
+            return null;
+        }
+        for (int k = 0; k < 2; k++) {
+            if (isConst(trapif.arg(1 - k)) && constOf(trapif.arg(1 - k)) == 0 && !isConst(trapif.arg(k))) {
+                return trapif.arg(k);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The operand {@code x} of an index {@code ishl x, log2(width)} used only by this access (in block
+     * {@code b}), which the access takes as a scaled register ({@code [base, x, lsl #k]}), or null.
+     */
+    private Value scaledIndex(Value index, int width, Block b) {
+        Inst shl = singleUseDef(index, b, Op.ISHL);
+        if (shl == null || !isConst(shl.arg(1)) || isConst(shl.arg(0)) || index.type() != IrType.I64
+                || width < 2 || (1L << constOf(shl.arg(1))) != width) {
+            return null;
+        }
+        return shl.arg(0);
+    }
+
+    /**
+     * The address operands {base, index or NONE, offset} of a heap access; sets {@code m.scaledIndex}
+     * when the index is taken shifted.
+     */
+    private int[] heapAddress(Inst inst, int width, MInst m) {
+        Value scaled = scaledIndex(inst.arg(1), width, curIr);
+        if (scaled != null) {
+            m.scaledIndex = true;
+            return new int[] {use(inst.arg(0)), use(scaled), (int) inst.imm()};
+        }
+        return heapAddress(inst, width);
+    }
+
     private int[] heapAddress(Inst inst, int width) {
         int base = use(inst.arg(0));
         long off = inst.imm();

@@ -36,6 +36,8 @@ final class MInst extends AbstractMachInst<MInst> {
     boolean saturating;
     boolean negate;
     boolean checkOverflow;
+    /** Heap access: the index register is scaled by the access size ({@code [base, index, lsl #log2(width)]}). */
+    boolean scaledIndex;
     /** Access width in bytes of heap loads and stores. */
     int width;
     /** Bytes of stack arguments the callee of a call pops. */

@@ -80,6 +80,8 @@ enum MOp {
     /** Unconditional trap with trap code imm. */
     TRAP,
     /** Trap with trap code imm if cond holds (after a compare). */
+    /** Trap with code imm if src (size) is zero ({@code cbz}), or with negate if it is not ({@code cbnz}). */
+    TRAP_IF_ZERO,
     TRAP_IF,
     /** dst = the value at VMContext offset imm. */
     VMCTX_LOAD,
