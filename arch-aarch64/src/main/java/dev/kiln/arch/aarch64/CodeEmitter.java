@@ -150,7 +150,7 @@ final class CodeEmitter {
         }
         savedBytes = 16 * ((savedX.size() + 1) / 2 + (savedV.size() + 1) / 2);
         boolean savesVmctx = blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF));
+                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF || m.reloadsVmctx));
         frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0);
         frameSize = (frame.size() + 15) & -16;
         frameRecord = frameSize > 0 || savedBytes > 0 || blocks.stream().anyMatch(b -> b.insts.stream()
@@ -168,6 +168,8 @@ final class CodeEmitter {
     private static boolean needsLinkRegister(MInst m) {
         return switch (m.op) {
             case CALL, CALL_IMPORT, CALL_REF, LIBCALL, EPOCH_CHECK -> true;
+            // a tail call restores the callee-saved registers and x30 from the frame record through x29
+            case RETURN_CALL, RETURN_CALL_IMPORT, RETURN_CALL_REF -> true;
             case FUEL -> !Assembler.isAddSubImmediate(m.imm);
             case BR_TABLE -> !Assembler.isAddSubImmediate(m.tableTargets.size() - 1);
             case VMCTX_LOAD, VMCTX_STORE -> Address.offsetForm(m.imm, 8) == OffsetForm.NEEDS_REGISTER
@@ -614,9 +616,17 @@ final class CodeEmitter {
                 }
             }
             case CALL -> {
+                if (m.reloadsVmctx) {
+                    a.str(Size.X, VMCTX, vmctxSaveSlot());
+                }
                 a.blSymbol((int) m.imm);
                 repush(m);
+                if (m.reloadsVmctx) {
+                    a.ldr(Size.X, VMCTX, vmctxSaveSlot());
+                }
             }
+            case RETURN_CALL, RETURN_CALL_IMPORT, RETURN_CALL_REF -> new TailCall(a, layout, pairs(savedX),
+                    pairs(savedV), incomingArgBytes).emit(m, m.op == MOp.RETURN_CALL_REF ? reg(m.src) : null);
             case CALL_IMPORT -> {
                 a.str(Size.X, VMCTX, vmctxSaveSlot());
                 Aarch64Backend.callImport(a, layout, (int) m.imm);

@@ -310,6 +310,9 @@ final class Lowering {
         for (int k = 0; k < params.size(); k++) {
             Value p = params.get(k);
             CallingConvention.ArgLocation at = incoming.params().get(k);
+            if (useCount[p.id()] == 0) {
+                continue; // never read: not loaded
+            }
             int dst = vreg(p);
             if (!at.inRegister()) {
                 MInst m = new MInst(MOp.LOAD_STACK_PARAM);
@@ -540,13 +543,13 @@ final class Lowering {
             case MEMMOVE -> memmove(inst);
             case MEMSET -> memset(inst);
             case CALL_REF -> callRef(inst);
-            case RETURN_CALL, RETURN_CALL_REF -> throw new CompileException("function " + f.funcIndex()
-                    + ": tail calls (return_call, return_call_indirect, return_call_ref) are not supported on aarch64 yet");
+            case RETURN_CALL, RETURN_CALL_REF -> tailCall(inst);
             case LIBCALL -> libcall((int) inst.imm(), inst, inst.args().toArray(new Value[0]));
             case CALL -> {
                 int callee = (int) inst.imm();
                 MInst m = new MInst(callee < env.importedFunctionCount() ? MOp.CALL_IMPORT : MOp.CALL);
                 m.imm = callee;
+                m.reloadsVmctx = m.op == MOp.CALL && env.mayReturnInAnotherInstance(callee);
                 callWith(inst, env.functionType(callee), inst.args().size(), m, MInst.NONE);
             }
             case VMCTX_ADDR -> {
@@ -1067,6 +1070,10 @@ final class Lowering {
             callUses[uses++] = extraUse;
         }
         m.popped = Aarch64Backend.popped(at);
+        if (m.op == MOp.RETURN_CALL || m.op == MOp.RETURN_CALL_IMPORT || m.op == MOp.RETURN_CALL_REF) {
+            emit(m.uses(java.util.Arrays.copyOf(callUses, uses))); // nothing after it: no clobbers, no results
+            return;
+        }
         emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(Aarch64Registers.CALLER_SAVED.clone()));
         if (inst.results().size() == 1) {
             Value r = inst.results().get(0);
@@ -1079,6 +1086,25 @@ final class Lowering {
                 ld.imm = at.results().get(k).stackOffset();
                 emit(ld.defs(ld.dst));
             }
+        }
+    }
+
+    /**
+     * {@code return_call} and {@code return_call_ref}: arguments as for a call (stack arguments staged in
+     * the outgoing area), then the tail call itself ({@link TailCall}), which ends the block.
+     */
+    private void tailCall(Inst inst) {
+        int n = inst.args().size();
+        int k = (int) inst.imm();
+        if (inst.op() == Op.RETURN_CALL_REF) {
+            MInst m = new MInst(MOp.RETURN_CALL_REF);
+            m.imm = k;
+            m.src = use(inst.arg(n - 1));
+            callWith(inst, env.type(k), n - 1, m, m.src);
+        } else {
+            MInst m = new MInst(k < env.importedFunctionCount() ? MOp.RETURN_CALL_IMPORT : MOp.RETURN_CALL);
+            m.imm = k;
+            callWith(inst, env.functionType(k), n, m, MInst.NONE);
         }
     }
 

@@ -40,6 +40,12 @@ enum MOp {
     CALL_IMPORT,
     /** Call through the function record whose address is in src (code, VMContext, upcall), of type imm. */
     CALL_REF,
+    /** Tail call of defined funcidx imm ({@code b}, CALL26 relocation; see {@link TailCall}). */
+    RETURN_CALL,
+    /** Tail call of imported function imm through its VMContext record. */
+    RETURN_CALL_IMPORT,
+    /** Tail call through the function record whose address is in src, of type imm. */
+    RETURN_CALL_REF,
     /** memmove(x0 = destination, x1 = source, x2 = length in bytes): overlap-correct; cannot trap. */
     MEMMOVE,
     /** memset(x0 = destination, low byte of x1, x2 = length in bytes); cannot trap. */
