@@ -1101,6 +1101,15 @@ final class CodeEmitter {
             }
             return;
         }
+        if (m.src3 == MInst.NONE) { // a zero: from wzr/xzr
+            switch (m.width) {
+                case 1 -> a.strb(XReg.XZR, addr);
+                case 2 -> a.strh(XReg.XZR, addr);
+                case 4 -> a.str(Size.W, XReg.XZR, addr);
+                default -> a.str(Size.X, XReg.XZR, addr);
+            }
+            return;
+        }
         boolean spilled = isSpilled(m.src3);
         if (MInst.isVirtual(m.src3) && isFloat(m.src3)) {
             VReg v = spilled ? V_S0 : vreg(m.src3);

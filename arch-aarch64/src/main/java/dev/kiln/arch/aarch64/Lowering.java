@@ -513,7 +513,9 @@ final class Lowering {
                 int width = inst.aux() & 0xF;
                 MInst m = new MInst(MOp.HEAP_STORE);
                 int[] addr = heapAddress(inst, width, m);
-                int v = use(inst.arg(2));
+                Value stored = inst.arg(2);
+                // a zero (integer 0 or float +0.0) is stored from the zero register: no register for it
+                int v = isAnyConst(stored) && stored.definingInst().imm() == 0 ? MInst.NONE : use(stored);
                 m.size = sizeOf(inst.arg(2).type());
                 m.fsize = fsizeOf(inst.arg(2).type());
                 m.width = width;

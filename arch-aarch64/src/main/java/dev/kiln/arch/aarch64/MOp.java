@@ -93,9 +93,9 @@ enum MOp {
     VMCTX_LOAD,
     /** VMContext offset imm = src. */
     VMCTX_STORE,
-    /** dst = the {@link MInst#width} bytes at [src + src2 + imm]. */
+    /** dst = the {@link MInst#width} bytes at [src + src2 + imm] (src2 scaled by the width when {@link MInst#scaledIndex}). */
     HEAP_LOAD,
-    /** [src + src2 + imm] = the low {@link MInst#width} bytes of src3. */
+    /** [src + src2 + imm] = the low {@link MInst#width} bytes of src3 (NONE: zero, from the zero register). */
     HEAP_STORE,
 
     // ---- floats (fsize S or D) ----
