@@ -32,11 +32,11 @@
 
 ;; ---- expected ----
 ;; wasm[0]::load:
-;;   ldr    x1, [x21, #376]
+;;   ldr    x1, [x21, #96]
 ;;   sub    x1, x1, #0x4
 ;;   cmp    x0, x1
 ;;   b.gt   .L0
-;;   ldr    x1, [x21, #368]
+;;   ldr    x1, [x21, #88]
 ;;   ldr    w0, [x1, x0]
 ;;   ret
 ;; .L0:
@@ -46,11 +46,11 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[1]::load_offset:
-;;   ldr    x1, [x21, #376]
+;;   ldr    x1, [x21, #96]
 ;;   sub    x1, x1, #0x11
 ;;   cmp    x0, x1
 ;;   b.gt   .L0
-;;   ldr    x1, [x21, #368]
+;;   ldr    x1, [x21, #88]
 ;;   add    x16, x1, x0
 ;;   ldrsb  x0, [x16, #16]
 ;;   ret
@@ -61,11 +61,11 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[2]::store:
-;;   ldr    x1, [x21, #376]
+;;   ldr    x1, [x21, #96]
 ;;   sub    x1, x1, #0x10
 ;;   cmp    x0, x1
 ;;   b.gt   .L0
-;;   ldr    x1, [x21, #368]
+;;   ldr    x1, [x21, #88]
 ;;   add    x16, x1, x0
 ;;   str    d0, [x16, #8]
 ;;   ret
@@ -76,9 +76,9 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[3]::sum:
-;;   ldr    x2, [x21, #376]
+;;   ldr    x2, [x21, #96]
 ;;   sub    x2, x2, #0x4
-;;   ldr    x3, [x21, #368]
+;;   ldr    x3, [x21, #88]
 ;;   mov    x4, x0
 ;;   mov    x0, #0x0
 ;;   cbz    w1, .L1
@@ -126,12 +126,12 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[5]::far:
-;;   ldr    x1, [x21, #376]
+;;   ldr    x1, [x21, #96]
 ;;   sub    x1, x1, #0xff, lsl #12
 ;;   sub    x1, x1, #0xffe
 ;;   cmp    x0, x1
 ;;   b.gt   .L0
-;;   ldr    x1, [x21, #368]
+;;   ldr    x1, [x21, #88]
 ;;   add    x0, x0, #0xff, lsl #12
 ;;   add    x0, x0, #0xffa
 ;;   ldr    w0, [x1, x0]
@@ -143,11 +143,11 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[6]::fill:
-;;   ldr    x3, [x21, #376]
+;;   ldr    x3, [x21, #96]
 ;;   add    x4, x0, x2
 ;;   cmp    x4, x3
 ;;   b.hi   .L3
-;;   ldr    x3, [x21, #368]
+;;   ldr    x3, [x21, #88]
 ;;   add    x0, x3, x0
 ;;   cbz    x2, .L2
 ;;   and    w1, w1, #0xff
@@ -174,12 +174,12 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[7]::zero:
-;;   ldr    x1, [x21, #376]
+;;   ldr    x1, [x21, #96]
 ;;   sub    x2, x1, #0x10
 ;;   sub    x1, x1, #0x8
 ;;   cmp    x0, x1
 ;;   b.gt   .L0
-;;   ldr    x1, [x21, #368]
+;;   ldr    x1, [x21, #88]
 ;;   str    xzr, [x1, x0]
 ;;   cmp    x0, x2
 ;;   b.gt   .L0

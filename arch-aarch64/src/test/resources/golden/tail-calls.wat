@@ -124,7 +124,7 @@
 ;;   b.cc   .L3
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
-;;   ldr    x2, [x21, #296]
+;;   ldr    x2, [x21, #88]
 ;;   ldr    w3, [x2, #8]
 ;;   cmp    w1, w3
 ;;   b.cs   .L0
@@ -132,7 +132,7 @@
 ;;   ldr    x1, [x2, x1, lsl #3]
 ;;   cbz    x1, .L1
 ;;   ldr    w2, [x1, #24]
-;;   ldr    w3, [x21, #280]
+;;   ldr    w3, [x21, #96]
 ;;   cmp    w2, w3
 ;;   b.ne   .L2
 ;;   ldr    x16, [x1]
@@ -170,9 +170,9 @@
 ;;   b.cc   .L0
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
-;;   ldr    x16, [x21, #88]
-;;   ldr    x17, [x21, #104]
-;;   ldr    x21, [x21, #96]
+;;   ldr    x16, [x21, #112]
+;;   ldr    x17, [x21, #128]
+;;   ldr    x21, [x21, #120]
 ;;   mov    sp, x29
 ;;   ldp    x29, x30, [sp], #16
 ;;   br     x16
