@@ -307,11 +307,32 @@ public final class Func implements Extern {
         int trap = ctx.get(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE);
         if (trap != 0) {
             ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, 0);
+            WasmBacktrace frames = store.takePendingBacktrace();
             if (trap == TrapCode.HOST_EXCEPTION.code()) {
                 Throwable t = store.takePendingException();
-                throw Func.<RuntimeException>sneaky(t != null ? t : new IllegalStateException("host function failed"));
+                if (t == null) {
+                    t = new IllegalStateException("host function failed");
+                }
+                attach(t, frames);
+                throw Func.<RuntimeException>sneaky(t);
             }
-            throw new Trap(TrapCode.fromCode(trap));
+            throw new Trap(TrapCode.fromCode(trap), frames);
+        }
+    }
+
+    /**
+     * Adds the Wasm frames an exception unwound to its backtrace: a trap's own, else one attached as
+     * a suppressed exception (see {@link WasmBacktrace#of}).
+     */
+    private static void attach(Throwable t, WasmBacktrace frames) {
+        if (frames.isEmpty()) {
+            return;
+        }
+        java.util.Optional<WasmBacktrace> existing = WasmBacktrace.of(t);
+        if (existing.isPresent()) {
+            existing.get().addAll(frames);
+        } else {
+            t.addSuppressed(frames);
         }
     }
 

@@ -82,8 +82,10 @@ public final class Aarch64Backend implements Backend {
         List<MachBlock<MInst>> blocks = lowering.lower();
         LinearScan<MInst> alloc = new LinearScan<>(blocks, Aarch64Registers.DESCRIPTOR, lowering.vregs());
         alloc.run(Aarch64Registers.ISA);
-        return new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(), lowering.incomingStackArgBytes(),
-                env.vmctx()).emit();
+        CodeEmitter emitter = new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(),
+                lowering.incomingStackArgBytes(), env.vmctx());
+        emitter.frames = new dev.kiln.compiler.FrameSiteRecorder(function);
+        return emitter.emit();
     }
 
     private static void checkScalar(FuncType type, String what) {
