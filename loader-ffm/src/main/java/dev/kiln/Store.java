@@ -240,6 +240,22 @@ public final class Store implements AutoCloseable {
      *
      * @throws IllegalStateException if the store is closed
      */
+    /**
+     * {@link #enter()} for a critical downcall, which must never call into Java: the trap path then
+     * records no backtrace (the libcall slot is 0 until {@link #leaveCritical()}). Critical calls
+     * never nest (their code cannot call the host).
+     */
+    void enterCritical() {
+        enter();
+        storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.BACKTRACE_LIBCALL, 0L);
+    }
+
+    /** Ends a critical downcall: traps record backtraces again. */
+    void leaveCritical() {
+        storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.BACKTRACE_LIBCALL,
+                Backtraces.LIBCALL.address());
+    }
+
     void enter() {
         ensureOpen();
         Thread t = Thread.currentThread();

@@ -50,8 +50,15 @@ final class CodeEmitter {
     dev.kiln.compiler.FrameSiteRecorder frames;
     /** The instruction being emitted (its IR source names the Wasm frames of a site), null in the prologue. */
     private MInst current;
-    /** Out-of-line trap site calls: label, trap code (null: the code is already stored), frame-site kind, source. */
-    private final List<Object[]> trapCalls = new ArrayList<>();
+    /** Out-of-line trap site calls, emitted after the function's code. */
+    private final List<TrapCall> trapCalls = new ArrayList<>();
+
+    /**
+     * An out-of-line trap site: {@code label} calls the trap stub of {@code code} (for null, the unwind
+     * stub: the code is stored already); its frame site has {@code kind} and the IR {@code source}.
+     */
+    private record TrapCall(Label label, TrapCode code, int kind, dev.kiln.compiler.ir.Inst source) {
+    }
     private final List<Label> tableLabels = new ArrayList<>();
     private final List<List<MachBlock<MInst>>> tables = new ArrayList<>();
     private final List<Gpr> savedRegs = new ArrayList<>();
@@ -187,20 +194,20 @@ final class CodeEmitter {
      */
     private Label trapCall(TrapCode code) {
         Label l = a.newLabel();
-        trapCalls.add(new Object[] {l, code, current == null ? dev.kiln.abi.FrameTable.TRAP_AT_ENTRY
-                : dev.kiln.abi.FrameTable.TRAP, current == null ? null : current.source});
+        trapCalls.add(current == null ? new TrapCall(l, code, dev.kiln.abi.FrameTable.TRAP_AT_ENTRY, null)
+                : new TrapCall(l, code, dev.kiln.abi.FrameTable.TRAP, current.source));
         return l;
     }
 
     private void emitTrapCalls() {
-        for (Object[] t : trapCalls) {
-            a.bind((Label) t[0]);
-            if (t[1] == null) {
+        for (TrapCall t : trapCalls) {
+            a.bind(t.label());
+            if (t.code() == null) {
                 a.callRel32(Relocation.UNWIND_STUB); // r11 holds the store context: a trap site
             } else {
-                a.call(trapStub((TrapCode) t[1]));
+                a.call(trapStub(t.code()));
             }
-            recordSite((int) t[2], (dev.kiln.compiler.ir.Inst) t[3]);
+            recordSite(t.kind(), t.source());
         }
     }
 
@@ -1057,11 +1064,11 @@ final class CodeEmitter {
             return;
         }
         boolean fp = isXmmOperand(m.op == MOp.HEAP_LOAD ? m.dst : m.src3);
-        if (m.source != null && (m.source.aux() & dev.kiln.compiler.ir.Op.GUARD_PAGE) != 0
-                && (m.source.op() == dev.kiln.compiler.ir.Op.LOAD || m.source.op() == dev.kiln.compiler.ir.Op.STORE)) {
-            recordFault(m.op == MOp.HEAP_LOAD || !isSpilled(m.src3));
-        }
+        faultSource = m.source != null && (m.source.aux() & dev.kiln.compiler.ir.Op.GUARD_PAGE) != 0
+                && (m.source.op() == dev.kiln.compiler.ir.Op.LOAD || m.source.op() == dev.kiln.compiler.ir.Op.STORE)
+                ? m.source : null;
         if (m.op == MOp.HEAP_LOAD) {
+            faultHere(); // the load comes next
             boolean dSpilled = isSpilled(m.dst);
             if (fp) {
                 Xmm d = dSpilled ? XSCRATCH0 : xmmOf(m.dst);
@@ -1118,25 +1125,18 @@ final class CodeEmitter {
         }
     }
 
+    /** The IR access of the heap access being emitted if it relies on guard pages, else null. */
+    private dev.kiln.compiler.ir.Inst faultSource;
+
     /**
-     * Records a guard-page access as a trap site: at the current position if the access instruction
-     * comes next, else (a spilled store value is reloaded first) where it will start.
+     * Records the guard-page access whose instruction comes next as a trap site: its address is
+     * what the signal handler pushes when it faults.
      */
-    private void recordFault(boolean next) {
-        pendingFault = next ? -1 : 1;
-        if (next && frames != null) {
-            frames.add(a.position(), dev.kiln.abi.FrameTable.TRAP, current.source);
-            pendingFault = 0;
-        }
-    }
-
-    private int pendingFault;
-
     private void faultHere() {
-        if (pendingFault == 1 && frames != null) {
-            frames.add(a.position(), dev.kiln.abi.FrameTable.TRAP, current.source);
+        if (faultSource != null) {
+            recordSite(dev.kiln.abi.FrameTable.TRAP, faultSource);
+            faultSource = null;
         }
-        pendingFault = 0;
     }
 
     private Xmm xmmOf(int r) {
