@@ -211,6 +211,25 @@ class BacktraceTest extends StoreFixture {
     }
 
     @Test
+    void aCriticalHandleTrapsWithoutABacktraceAndOrdinaryCallsKeepTheirs() throws Throwable {
+        byte[] wasm = Wat.parseModule("""
+                (module
+                  (func $div (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1))))
+                """);
+        Func div = instantiate(wasm).func("div");
+        assertTrue(div.isCritical());
+        java.lang.invoke.MethodHandle critical = div.criticalHandle();
+        // recording a backtrace is a call into Java, which a critical downcall must never make
+        Trap t = assertThrows(Trap.class, () -> {
+            int unused = (int) critical.invokeExact(1, 0);
+        });
+        assertEquals(TrapCode.INTEGER_DIVIDE_BY_ZERO, t.kind());
+        assertTrue(t.backtrace().isEmpty());
+        assertEquals(3, (int) critical.invokeExact(7, 2));
+        assertEquals(List.of("div"), names(assertThrows(Trap.class, () -> div.call(Val.i32(1), Val.i32(0))).backtrace()));
+    }
+
+    @Test
     void functionsWithoutNamesAreNumbered() {
         byte[] wasm = Wat.parseModule("""
                 (module (func (export "u") unreachable))
