@@ -188,7 +188,7 @@ public final class FrameTable {
             prevOffset = s.wasmOffsets()[0];
         }
         byte[] body = out.toByteArray();
-        java.util.zip.Deflater deflater = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_COMPRESSION);
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater();
         try {
             deflater.setInput(body);
             deflater.finish();
