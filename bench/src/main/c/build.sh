@@ -2,6 +2,10 @@
 # Compiles every kernel (*.c beside this script) twice with the same clang:
 #   <out>/<kernel>.wasm      wasm32-wasi reactor module without WASI imports, exporting run(i32)->i32
 #   <out>/lib<kernel>.so     native x86-64 shared library exporting run, the baseline (called through FFM)
+#   <out>/aarch64/lib<kernel>.so  the same for AArch64 Linux, the baseline of `bench/report --aarch64-emulated`;
+#                            needs Debian's libc6-dev-arm64-cross (headers only: the library links without
+#                            libc and takes malloc, free and libm's functions from the JVM process that loads
+#                            it); without it, <out>/aarch64/UNAVAILABLE says so
 # Usage: build.sh OUT_DIR. Looks for clang-16 (Debian's), or $KILN_CLANG. When there is no usable
 # clang, writes OUT_DIR/UNAVAILABLE with the reason and exits 0, so the build goes on and the
 # benchmarks and tests that need the kernels skip with that message.
@@ -60,5 +64,25 @@ for c in "$src"/*.c; do
   fi
 done
 [ "$failed" = 0 ] || { echo "kiln-bench: some kernels failed to compile" >&2; exit 1; }
+
+# AArch64 baselines (optional: only the emulated AArch64 report uses them)
+a64="$out/aarch64"
+a64_include=/usr/aarch64-linux-gnu/include
+mkdir -p "$a64"
+rm -f "$a64/UNAVAILABLE"
+a64_flags=(--target=aarch64-linux-gnu -isystem "$a64_include" -O2 -fPIC -shared -nostdlib -fuse-ld=lld)
+if [ ! -f "$a64_include/stdlib.h" ]; then
+  printf '%s\n' "no AArch64 C headers in $a64_include (apt-get install libc6-dev-arm64-cross)" > "$a64/UNAVAILABLE"
+else
+  for c in "$src"/*.c; do
+    k=$(basename "$c" .c)
+    if [ "$c" -nt "$a64/lib$k.so" ] || [ "$src/kernel.h" -nt "$a64/lib$k.so" ] || [ "$0" -nt "$a64/lib$k.so" ]; then
+      if ! err=$("$cc" "${a64_flags[@]}" -o "$a64/lib$k.so" "$c" 2>&1); then
+        printf 'lib%s.so for AArch64 failed: %s\n' "$k" "$(echo "$err" | head -3)" > "$a64/UNAVAILABLE"
+        break
+      fi
+    fi
+  done
+fi
 "$cc" --version | head -1 > "$out/COMPILER"
 ls "$src"/*.c | xargs -n1 basename | sed 's/\.c$//' > "$out/KERNELS"

@@ -75,10 +75,8 @@
 ;;   cmp    w1, w3
 ;;   b.cs   .L0
 ;;   ldr    x2, [x2]
-;;   lsl    x1, x1, #3
-;;   ldr    x1, [x2, x1]
-;;   cmp    x1, #0x0
-;;   b.eq   .L1
+;;   ldr    x1, [x2, x1, lsl #3]
+;;   cbz    x1, .L1
 ;;   ldr    w2, [x1, #24]
 ;;   ldr    w3, [x21, #312]
 ;;   cmp    w2, w3

@@ -11,13 +11,17 @@ import java.util.Optional;
 
 /**
  * The compiled kernels, found as class path resources under {@code kernels/}: {@code <name>.wasm} and
- * {@code lib<name>.so}, written by {@code src/main/c/build.sh} during the build. When the build had no
- * clang, {@code kernels/UNAVAILABLE} holds the reason instead and {@link #unavailableReason()} returns it.
+ * {@code lib<name>.so} (x86-64; the AArch64 libraries are under {@code kernels/aarch64/} and are the ones
+ * used when this JVM runs on AArch64), written by {@code src/main/c/build.sh} during the build. When the
+ * build had no clang, {@code kernels/UNAVAILABLE} (or {@code kernels/aarch64/UNAVAILABLE} for the AArch64
+ * libraries) holds the reason instead and {@link #unavailableReason()} returns it.
  *
  * <p>Thread-safe.
  */
 public final class KernelFiles {
     private static final String DIR = "kernels/";
+    /** Where the native libraries for this JVM's ISA are, under {@link #DIR}. */
+    private static final String NATIVE_SUBDIR = "aarch64".equals(System.getProperty("os.arch")) ? "aarch64/" : "";
     private static Path nativeDir;
 
     private KernelFiles() {
@@ -35,6 +39,11 @@ public final class KernelFiles {
         if (KernelFiles.class.getClassLoader().getResource(DIR + "KERNELS") == null) {
             return Optional.of("the kernels were not built (bench/src/main/c/build.sh did not run: was the build "
                     + "run with -DskipKernels?)");
+        }
+        String nativeReason = NATIVE_SUBDIR.isEmpty() ? null : text(NATIVE_SUBDIR + "UNAVAILABLE");
+        if (nativeReason != null) {
+            return Optional.of("the native " + System.getProperty("os.arch") + " kernels were not built: "
+                    + nativeReason.strip());
         }
         return Optional.empty();
     }
@@ -59,16 +68,16 @@ public final class KernelFiles {
     }
 
     /**
-     * A file holding the native shared library of kernel {@code name}: the build output itself when the
-     * class path is a directory, else a copy in a temporary directory (deleted at exit).
+     * A file holding the native shared library of kernel {@code name} for this JVM's ISA: the build output
+     * itself when the class path is a directory, else a copy in a temporary directory (deleted at exit).
      *
      * @throws IllegalStateException if it was not built
      */
     public static synchronized Path nativeLibrary(String name) {
         String file = "lib" + name + ".so";
-        var url = KernelFiles.class.getClassLoader().getResource(DIR + file);
+        var url = KernelFiles.class.getClassLoader().getResource(DIR + NATIVE_SUBDIR + file);
         if (url == null) {
-            throw missing(file);
+            throw missing(NATIVE_SUBDIR + file);
         }
         try {
             if ("file".equals(url.getProtocol())) {

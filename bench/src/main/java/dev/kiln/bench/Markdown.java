@@ -15,7 +15,7 @@ final class Markdown {
     private Markdown() {
     }
 
-    static String render(String date, Report.Settings s, List<WasmEngine> engines, List<Kernel> kernels,
+    static String render(String date, String platform, Report.Settings s, List<WasmEngine> engines, List<Kernel> kernels,
             Map<String, Map<String, Report.Cell>> cells, String unavailable, String graalRuntime,
             List<String[]> decodeRows, String svg) {
         StringBuilder b = new StringBuilder();
@@ -25,6 +25,10 @@ final class Markdown {
                 .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch"))
                 .append("; JVM: ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.vm.version")).append(".\n");
+        if (platform != null) {
+            b.append("Every benchmark fork (the Wasm engines and the native baseline alike) ran on **").append(platform)
+                    .append("**.\n");
+        }
         b.append(String.format(Locale.ROOT, "JMH 1.37, average time, 1 fork per case, %d warmup and %d measurement "
                 + "iterations of %.1f s; errors are JMH's 99.9%% confidence half-widths.%n%n",
                 s.warmup(), s.iterations(), s.seconds()));

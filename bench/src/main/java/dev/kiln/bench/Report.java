@@ -36,7 +36,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * measurement: a check, not a result), {@code --engines a,b}, {@code --kernels x,y},
  * {@code --warmup N --iterations N --time SECONDS}, {@code --no-node}, {@code --no-decode},
  * {@code --graal-compiler DIR} (default {@code bench/target/graal-compiler}), {@code --log FILE} (JMH's
- * own output, default {@code bench/target/report-jmh.log}).
+ * own output, default {@code bench/target/report-jmh.log}), {@code --jvm PATH} (the JVM JMH's forks run on,
+ * e.g. the emulated AArch64 one of {@code .ci/aarch64-sysroot}; the probe still runs in this JVM),
+ * {@code --platform TEXT} (what the forks run on, printed at the top of the report), {@code --name NAME}
+ * (the report's file name without extension, default the date).
  */
 public final class Report {
     private Report() {
@@ -80,6 +83,9 @@ public final class Report {
         boolean decode = true;
         List<String> engineIds = WasmEngine.ids();
         List<String> kernelNames = Kernel.ALL.stream().map(Kernel::name).toList();
+        String jvm = null;
+        String platform = null;
+        String name = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--out" -> out = Path.of(args[++i]);
@@ -97,9 +103,12 @@ public final class Report {
                 case "--kernels" -> kernelNames = List.of(args[++i].split(","));
                 case "--no-node" -> node = false;
                 case "--no-decode" -> decode = false;
+                case "--jvm" -> jvm = args[++i];
+                case "--platform" -> platform = args[++i];
+                case "--name" -> name = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + " (options: --out DIR --quick --engines a,b --kernels x,y --warmup N --iterations N "
-                        + "--time S --no-node --no-decode --graal-compiler DIR --log FILE)");
+                        + "--time S --no-node --no-decode --graal-compiler DIR --log FILE --jvm PATH --platform TEXT --name NAME)");
             }
         }
         List<WasmEngine> engines = new ArrayList<>();
@@ -115,7 +124,8 @@ public final class Report {
         Files.createDirectories(log.toAbsolutePath().getParent());
         Files.deleteIfExists(log);
         String date = LocalDate.now().toString();
-        Settings settings = new Settings(warmup, iterations, time);
+        String base = name == null ? date : name;
+        Settings settings = new Settings(warmup, iterations, time, jvm);
 
         Map<String, Map<String, Cell>> cells = new LinkedHashMap<>();
         String unavailable = KernelFiles.unavailableReason().orElse(null);
@@ -160,17 +170,20 @@ public final class Report {
             }
         }
         List<String[]> decodeRows = decode ? decodeValidate(settings, log) : List.of();
-        String md = Markdown.render(date, settings, engines, kernels, cells, unavailable, graalRuntime, decodeRows,
-                date + ".svg");
-        Files.writeString(out.resolve(date + ".md"), md);
+        String md = Markdown.render(date, platform, settings, engines, kernels, cells, unavailable, graalRuntime,
+                decodeRows, base + ".svg");
+        Files.writeString(out.resolve(base + ".md"), md);
         if (unavailable == null) {
-            Files.writeString(out.resolve(date + ".svg"), Markdown.chart(kernels, cells));
+            Files.writeString(out.resolve(base + ".svg"), Markdown.chart(kernels, cells));
         }
-        System.out.println("bench/report: wrote " + out.resolve(date + ".md") + " (JMH log: " + log + ")");
+        System.out.println("bench/report: wrote " + out.resolve(base + ".md") + " (JMH log: " + log + ")");
     }
 
-    /** Warmup and measurement settings. */
-    record Settings(int warmup, int iterations, double seconds) {
+    /**
+     * Warmup and measurement settings, and the JVM the forks run on ({@code null}: the one running the
+     * report).
+     */
+    record Settings(int warmup, int iterations, double seconds, String jvm) {
         TimeValue timeValue() {
             return TimeValue.milliseconds(Math.round(seconds * 1000));
         }
@@ -202,6 +215,9 @@ public final class Report {
                 .forks(1).warmupIterations(s.warmup()).warmupTime(s.timeValue())
                 .measurementIterations(s.iterations()).measurementTime(s.timeValue())
                 .timeUnit(TimeUnit.MILLISECONDS).output(log.toString());
+        if (s.jvm() != null) {
+            o.jvm(s.jvm());
+        }
         if (!extraJvmArgs.isEmpty()) {
             o.jvmArgsPrepend(extraJvmArgs.toArray(String[]::new));
         }
@@ -234,11 +250,15 @@ public final class Report {
 
     private static List<String[]> decodeValidate(Settings s, Path log) throws RunnerException {
         System.out.println("bench/report: decode + validate");
-        Collection<RunResult> results = new Runner(new OptionsBuilder()
+        ChainedOptionsBuilder o = new OptionsBuilder()
                 .include(Pattern.quote(DecodeValidateBenchmark.class.getName()))
                 .forks(1).warmupIterations(s.warmup()).warmupTime(s.timeValue())
                 .measurementIterations(s.iterations()).measurementTime(s.timeValue())
-                .timeUnit(TimeUnit.MILLISECONDS).output(log.toString()).build()).run();
+                .timeUnit(TimeUnit.MILLISECONDS).output(log.toString());
+        if (s.jvm() != null) {
+            o.jvm(s.jvm());
+        }
+        Collection<RunResult> results = new Runner(o.build()).run();
         List<String[]> rows = new ArrayList<>();
         for (RunResult r : results) {
             String module = r.getParams().getParam("module");

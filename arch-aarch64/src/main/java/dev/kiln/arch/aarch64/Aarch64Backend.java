@@ -83,9 +83,20 @@ public final class Aarch64Backend implements Backend {
         LinearScan<MInst> alloc = new LinearScan<>(blocks, Aarch64Registers.DESCRIPTOR, lowering.vregs());
         alloc.run(Aarch64Registers.ISA);
         CodeEmitter emitter = new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(),
-                lowering.incomingStackArgBytes(), env.vmctx());
+                lowering.incomingStackArgBytes(), env.vmctx(), true);
         emitter.frames = new dev.kiln.compiler.FrameSiteRecorder(function);
-        return emitter.emit();
+        try {
+            return emitter.emit();
+        } catch (IllegalArgumentException | IllegalStateException e) { // a label out of reach
+            if (!emitter.emittedTestBranch()) {
+                throw e;
+            }
+            // a tbz/tbnz target beyond +-32 KiB: emit again with tst + b.cond (reach +-1 MiB)
+            CodeEmitter again = new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(),
+                    lowering.incomingStackArgBytes(), env.vmctx(), false);
+            again.frames = new dev.kiln.compiler.FrameSiteRecorder(function);
+            return again.emit();
+        }
     }
 
     private static void checkScalar(FuncType type, String what) {

@@ -9,7 +9,7 @@ import dev.kiln.Val;
 import dev.kiln.abi.CompileException;
 
 /**
- * Kiln: the module compiled ahead of time to x86-64 by Kiln's compiler at load time (not measured),
+ * Kiln: the module compiled ahead of time for the JVM's ISA (x86-64 or AArch64) by Kiln's compiler at load time (not measured),
  * then called through Kiln's FFM entry trampolines. Whatever Kiln cannot compile yet comes back as
  * {@link NotAvailableException} carrying Kiln's own message, so the report shows it and the numbers
  * appear by themselves once Kiln supports the kernel.
@@ -44,7 +44,7 @@ public final class KilnEngine implements WasmEngine {
 
     @Override
     public String description() {
-        return "Kiln (this repository), AOT x86-64, FFM downcalls" + switch (id) {
+        return "Kiln (this repository), compiled ahead of time for the ISA the JVM runs on, FFM downcalls" + switch (id) {
             case "kiln-epoch" -> ", epoch interruption";
             case "kiln-fuel" -> ", fuel metering";
             case "kiln-explicit" -> ", explicit bounds checks";

@@ -9,8 +9,8 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * The baseline: the kernel's C source compiled by the same clang to a native x86-64 shared library
- * ({@code -O2 -fPIC -shared}) and called through FFM ({@link Linker#nativeLinker()},
+ * The baseline: the kernel's C source compiled by the same clang to a native shared library for the
+ * JVM's ISA (x86-64, or AArch64 in the emulated AArch64 report; {@code -O2 -fPIC -shared}) and called through FFM ({@link Linker#nativeLinker()},
  * {@link SymbolLookup#libraryLookup}), in the same JVM as the Wasm engines. Needs
  * {@code --enable-native-access=ALL-UNNAMED}.
  */
