@@ -751,6 +751,7 @@ final class CodeEmitter {
             case TRAP_IF_ZERO -> {
                 TrapCode code = TrapCode.fromCode((int) m.imm);
                 if (m.negate) {
+                    recordSite(dev.kiln.abi.FrameTable.TRAP);
                     trapSites.add(new TrapSite(a.position(), code));
                     a.cbnz(m.size, reg(m.src), trapStub(code));
                 } else {
