@@ -32,7 +32,7 @@
 ;;   jb     .L5
 ;;   cmp    edi,0x4
 ;;   jae    .L4
-;;   lea    r10,[rip+.L6]
+;;   lea    r10,[rip+.L7]
 ;;   movsxd r11,DWORD PTR [r10+rdi*4]
 ;;   add    r10,r11
 ;;   jmp    r10
@@ -52,15 +52,16 @@
 ;;   mov    eax,0xffffffff
 ;;   ret
 ;; .L5:
+;;   call   .L6
+;; .L6:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop
-;; .L6:
-;;   .long  .L0-.L6
-;;   .long  .L1-.L6
-;;   .long  .L2-.L6
-;;   .long  .L3-.L6
+;; .L7:
+;;   .long  .L0-.L7
+;;   .long  .L1-.L7
+;;   .long  .L2-.L7
+;;   .long  .L3-.L7
 ;;
 ;; wasm[1]::pick:
 ;;   mov    r11,QWORD PTR [r14]
@@ -69,7 +70,7 @@
 ;;   lea    esi,[rsi+0x1]
 ;;   cmp    edi,0x2
 ;;   jae    .L1
-;;   lea    r10,[rip+.L4]
+;;   lea    r10,[rip+.L5]
 ;;   movsxd r11,DWORD PTR [r10+rdi*4]
 ;;   add    r10,r11
 ;;   jmp    r10
@@ -81,10 +82,12 @@
 ;; .L2:
 ;;   ret
 ;; .L3:
+;;   call   .L4
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax]
-;; .L4:
-;;   .long  .L1-.L4
-;;   .long  .L0-.L4
+;;   xchg   ax,ax
+;; .L5:
+;;   .long  .L1-.L5
+;;   .long  .L0-.L5

@@ -70,6 +70,8 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L2:
+;;   call   .L3
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -78,7 +80,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   lea    r10,[rsp-0x10]
 ;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L1
 ;;   push   rbx
 ;;   push   r12
 ;;   mov    rax,QWORD PTR [rsp+0x18]
@@ -99,8 +101,8 @@
 ;;   jno    .L0
 ;;   ucomisd xmm0,xmm0
 ;;   jp     .L2
-;;   ucomisd xmm0,QWORD PTR [rip+.L4]
-;;   jne    .L1
+;;   ucomisd xmm0,QWORD PTR [rip+.L7]
+;;   jne    .L3
 ;; .L0:
 ;;   lea    r12,[r12+rax*1]
 ;;   lea    r8,[r8+r12*1]
@@ -109,58 +111,69 @@
 ;;   pop    rbx
 ;;   ret    0x20
 ;; .L1:
+;;   call   .L6
+;; .L2:
+;;   call   .L5
+;; .L3:
+;;   call   .L4
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x3
 ;;   jmp    kiln_unwind
-;; .L2:
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x4
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L6:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax+0x0]
-;; .L4:
+;; .L7:
 ;;   .quad  0xc3e0000000000000
 ;;
 ;; wasm[2]::many_args:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L1
 ;;   mov    eax,edi
 ;;   xorps  xmm0,xmm0
 ;;   cvtsi2sd xmm0,rdi
 ;;   lea    rax,[rax+rdi*1]
 ;;   lea    rax,[rax+0x7]
-;;   addsd  xmm0,QWORD PTR [rip+.L4]
+;;   addsd  xmm0,QWORD PTR [rip+.L7]
 ;;   cvttsd2si rcx,xmm0
 ;;   cmp    rcx,0x1
 ;;   jno    .L0
 ;;   ucomisd xmm0,xmm0
 ;;   jp     .L2
-;;   ucomisd xmm0,QWORD PTR [rip+.L5]
-;;   jne    .L1
+;;   ucomisd xmm0,QWORD PTR [rip+.L8]
+;;   jne    .L3
 ;; .L0:
 ;;   lea    rcx,[rcx+0x23]
 ;;   lea    rax,[rax+rcx*1]
 ;;   ret
 ;; .L1:
+;;   call   .L6
+;; .L2:
+;;   call   .L5
+;; .L3:
+;;   call   .L4
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x3
 ;;   jmp    kiln_unwind
-;; .L2:
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x4
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L6:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax+0x0]
-;; .L4:
+;;   nop    DWORD PTR [rax+rax*1+0x0]
+;; .L7:
 ;;   .quad  0x4010000000000000
-;; .L5:
+;; .L8:
 ;;   .quad  0xc3e0000000000000
 ;;
 ;; wasm[3]::leaf:
@@ -170,6 +183,8 @@
 ;;   imul   eax,edi,0x3
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -188,6 +203,8 @@
 ;;   lea    eax,[rax+rdx*1]
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -27,27 +27,33 @@
 ;; wasm[0]::div_s:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L1
 ;;   mov    eax,edi
 ;;   test   esi,esi
-;;   je     .L1
+;;   je     .L2
 ;;   cmp    esi,0xffffffff
 ;;   jne    .L0
 ;;   cmp    eax,0x80000000
-;;   je     .L2
+;;   je     .L3
 ;; .L0:
 ;;   cdq
 ;;   idiv   esi
 ;;   ret
 ;; .L1:
+;;   call   .L6
+;; .L2:
+;;   call   .L4
+;; .L3:
+;;   call   .L5
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
-;; .L2:
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x3
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L6:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -55,18 +61,22 @@
 ;; wasm[1]::div_u:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L1
+;;   jb     .L0
 ;;   mov    eax,edi
 ;;   test   esi,esi
-;;   je     .L0
+;;   je     .L1
 ;;   xor    edx,edx
 ;;   div    esi
 ;;   ret
 ;; .L0:
+;;   call   .L3
+;; .L1:
+;;   call   .L2
+;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
-;; .L1:
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -74,10 +84,10 @@
 ;; wasm[2]::rem_s:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L2
 ;;   mov    rax,rdi
 ;;   test   rsi,rsi
-;;   je     .L2
+;;   je     .L3
 ;;   cmp    rsi,0xffffffffffffffff
 ;;   jne    .L0
 ;;   xor    edx,edx
@@ -89,10 +99,14 @@
 ;;   mov    rax,rdx
 ;;   ret
 ;; .L2:
+;;   call   .L5
+;; .L3:
+;;   call   .L4
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -100,19 +114,23 @@
 ;; wasm[3]::rem_u:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L1
+;;   jb     .L0
 ;;   mov    rax,rdi
 ;;   test   rsi,rsi
-;;   je     .L0
+;;   je     .L1
 ;;   xor    edx,edx
 ;;   div    rsi
 ;;   mov    rax,rdx
 ;;   ret
 ;; .L0:
+;;   call   .L3
+;; .L1:
+;;   call   .L2
+;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
-;; .L1:
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -127,6 +145,8 @@
 ;;   shr    rax,0x23
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -142,6 +162,8 @@
 ;;   sar    eax,0x3
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -159,6 +181,8 @@
 ;;   lea    eax,[rax+rdi*1]
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -177,6 +201,8 @@
 ;;   mov    rax,rdi
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -194,6 +220,8 @@
 ;;   neg    rax
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -39,26 +39,27 @@
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   movaps xmm1,xmm0
-;;   mulsd  xmm1,QWORD PTR [rip+.L1]
-;;   addsd  xmm1,QWORD PTR [rip+.L2]
-;;   mulsd  xmm1,xmm0
+;;   mulsd  xmm1,QWORD PTR [rip+.L2]
 ;;   addsd  xmm1,QWORD PTR [rip+.L3]
 ;;   mulsd  xmm1,xmm0
+;;   addsd  xmm1,QWORD PTR [rip+.L4]
+;;   mulsd  xmm1,xmm0
 ;;   movaps xmm0,xmm1
-;;   addsd  xmm0,QWORD PTR [rip+.L4]
+;;   addsd  xmm0,QWORD PTR [rip+.L5]
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax+rax*1+0x0]
-;; .L1:
-;;   .quad  0xbfc0000000000000
 ;; .L2:
-;;   .quad  0x3fd0000000000000
+;;   .quad  0xbfc0000000000000
 ;; .L3:
-;;   .quad  0xbfe0000000000000
+;;   .quad  0x3fd0000000000000
 ;; .L4:
+;;   .quad  0xbfe0000000000000
+;; .L5:
 ;;   .quad  0x3ff0000000000000
 ;;
 ;; wasm[1]::clamp:
@@ -89,6 +90,8 @@
 ;; .L5:
 ;;   ret
 ;; .L6:
+;;   call   .L7
+;; .L7:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -96,7 +99,7 @@
 ;; wasm[2]::convert:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L6
+;;   jb     .L4
 ;;   xorps  xmm1,xmm1
 ;;   cvtsi2sd xmm1,edi
 ;;   xorps  xmm2,xmm2
@@ -114,7 +117,7 @@
 ;;   addsd  xmm2,xmm2
 ;; .L2:
 ;;   addsd  xmm1,xmm2
-;;   andps  xmm0,XMMWORD PTR [rip+.L7]
+;;   andps  xmm0,XMMWORD PTR [rip+.L11]
 ;;   sqrtsd xmm0,xmm0
 ;;   addsd  xmm1,xmm0
 ;;   cvttsd2si eax,xmm1
@@ -122,48 +125,56 @@
 ;;   jno    .L3
 ;;   ucomisd xmm1,xmm1
 ;;   jp     .L5
-;;   ucomisd xmm1,QWORD PTR [rip+.L8]
-;;   jbe    .L4
-;;   ucomisd xmm1,QWORD PTR [rip+.L9]
-;;   ja     .L4
+;;   ucomisd xmm1,QWORD PTR [rip+.L12]
+;;   jbe    .L6
+;;   ucomisd xmm1,QWORD PTR [rip+.L13]
+;;   ja     .L7
 ;; .L3:
 ;;   ret
 ;; .L4:
+;;   call   .L10
+;; .L5:
+;;   call   .L9
+;; .L6:
+;;   call   .L8
+;; .L7:
+;;   call   .L8
+;; .L8:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x3
 ;;   jmp    kiln_unwind
-;; .L5:
+;; .L9:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x4
 ;;   jmp    kiln_unwind
-;; .L6:
+;; .L10:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;; .L7:
+;;   nop    DWORD PTR [rax+rax*1+0x0]
+;; .L11:
 ;;   .quad  0x7fffffffffffffff
 ;;   .quad  0x0
-;; .L8:
+;; .L12:
 ;;   .quad  0xc1e0000000200000
-;; .L9:
+;; .L13:
 ;;   .quad  0xc1e0000000000000
 ;;
 ;; wasm[3]::sat:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L4
-;;   ucomiss xmm0,DWORD PTR [rip+.L5]
-;;   jbe    .L2
 ;;   ucomiss xmm0,DWORD PTR [rip+.L6]
-;;   jae    .L1
+;;   jbe    .L2
 ;;   ucomiss xmm0,DWORD PTR [rip+.L7]
+;;   jae    .L1
+;;   ucomiss xmm0,DWORD PTR [rip+.L8]
 ;;   jae    .L0
 ;;   cvttss2si rax,xmm0
 ;;   jmp    .L3
 ;; .L0:
 ;;   movaps xmm15,xmm0
-;;   subss  xmm15,DWORD PTR [rip+.L7]
+;;   subss  xmm15,DWORD PTR [rip+.L8]
 ;;   cvttss2si rax,xmm15
 ;;   movabs r11,0x8000000000000000
 ;;   xor    rax,r11
@@ -176,14 +187,17 @@
 ;; .L3:
 ;;   ret
 ;; .L4:
+;;   call   .L5
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;; .L5:
-;;   .long  0xbf800000
+;;   nop    DWORD PTR [rax]
 ;; .L6:
-;;   .long  0x5f800000
+;;   .long  0xbf800000
 ;; .L7:
+;;   .long  0x5f800000
+;; .L8:
 ;;   .long  0x5f000000
 ;;
 ;; wasm[4]::rounding:
@@ -192,26 +206,29 @@
 ;;   jb     .L0
 ;;   roundsd xmm1,xmm0,0x1
 ;;   roundsd xmm2,xmm0,0x0
-;;   movsd  xmm3,QWORD PTR [rip+.L3]
-;;   andps  xmm3,XMMWORD PTR [rip+.L1]
-;;   andps  xmm0,XMMWORD PTR [rip+.L2]
+;;   movsd  xmm3,QWORD PTR [rip+.L4]
+;;   andps  xmm3,XMMWORD PTR [rip+.L2]
+;;   andps  xmm0,XMMWORD PTR [rip+.L3]
 ;;   orps   xmm0,xmm3
 ;;   addsd  xmm2,xmm0
 ;;   movaps xmm0,xmm1
 ;;   addsd  xmm0,xmm2
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax]
-;; .L1:
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+rax*1+0x0]
+;; .L2:
 ;;   .quad  0x8000000000000000
 ;;   .quad  0x0
-;; .L2:
+;; .L3:
 ;;   .quad  0x7fffffffffffffff
 ;;   .quad  0x0
-;; .L3:
+;; .L4:
 ;;   .quad  0xbff0000000000000
 ;;
 ;; wasm[5]::fcmp:
@@ -227,6 +244,8 @@
 ;; .L1:
 ;;   ret
 ;; .L2:
+;;   call   .L3
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -40,7 +40,7 @@
 ;;   jb     .L1
 ;;   mov    r11,QWORD PTR [r14]
 ;;   add    QWORD PTR [r11+0x40],0x1
-;;   jg     .L8
+;;   jg     .L9
 ;;   ret
 ;; .L3:
 ;;   call   .L5
@@ -81,6 +81,8 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    DWORD PTR [r11],0x0
 ;;   je     .L6
+;;   mov    rsp,rbp
+;;   pop    rbp
 ;;   jmp    kiln_unwind
 ;; .L6:
 ;;   movups xmm0,XMMWORD PTR [rsp]
@@ -110,10 +112,16 @@
 ;;   pop    rbp
 ;;   ret
 ;; .L7:
+;;   call   .L10
+;; .L8:
+;;   call   .L11
+;; .L9:
+;;   call   .L11
+;; .L10:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;; .L8:
+;; .L11:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xe
 ;;   jmp    kiln_unwind

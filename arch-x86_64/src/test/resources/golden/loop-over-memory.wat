@@ -35,7 +35,7 @@
 ;; wasm[0]::sum_bytes:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L4
+;;   jb     .L3
 ;;   test   esi,esi
 ;;   jne    .L0
 ;;   xor    eax,eax
@@ -48,7 +48,7 @@
 ;; .L1:
 ;;   lea    r9d,[rdi+r8*1]
 ;;   cmp    r9,rax
-;;   jae    .L3
+;;   jae    .L4
 ;;   movzx  r9d,BYTE PTR [rcx+r9*1]
 ;;   lea    edx,[rdx+r9*1]
 ;;   lea    r8d,[r8+0x1]
@@ -58,10 +58,14 @@
 ;; .L2:
 ;;   ret
 ;; .L3:
+;;   call   .L6
+;; .L4:
+;;   call   .L5
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L4:
+;; .L6:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -69,7 +73,7 @@
 ;; wasm[1]::sum_words:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rax,[rax-0x14]
 ;;   mov    rcx,QWORD PTR [r14+0x58]
@@ -80,7 +84,7 @@
 ;;   lea    esi,[rsi-0x1]
 ;;   lea    r8d,[rdi+rsi*4]
 ;;   cmp    r8,rax
-;;   jg     .L2
+;;   jg     .L3
 ;;   mov    r8d,DWORD PTR [rcx+r8*1+0x10]
 ;;   lea    edx,[r8+rdx*1]
 ;;   test   esi,esi
@@ -89,10 +93,14 @@
 ;;   mov    eax,edx
 ;;   ret
 ;; .L2:
+;;   call   .L5
+;; .L3:
+;;   call   .L4
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

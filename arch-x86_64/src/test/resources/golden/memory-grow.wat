@@ -23,7 +23,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   lea    r10,[rsp-0x8]
 ;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L1
 ;;   push   rbx
 ;;   mov    rbx,rsi
 ;;   xor    esi,esi
@@ -32,12 +32,10 @@
 ;;   call   QWORD PTR [r14+0x38]
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    DWORD PTR [r11],0x0
-;;   je     .L0
-;;   jmp    kiln_unwind
-;; .L0:
+;;   jne    .L2
 ;;   mov    eax,eax
 ;;   cmp    eax,0xffffffff
-;;   je     .L1
+;;   je     .L0
 ;;   mov    ecx,DWORD PTR [r14+0x70]
 ;;   lea    ecx,[rcx+0x1]
 ;;   mov    DWORD PTR [r14+0x70],ecx
@@ -46,21 +44,27 @@
 ;;   mov    rdx,QWORD PTR [r14+0x60]
 ;;   lea    rdx,[rdx-0x10]
 ;;   cmp    rcx,rdx
-;;   jg     .L2
+;;   jg     .L3
 ;;   mov    rdx,QWORD PTR [r14+0x58]
 ;;   mov    QWORD PTR [rdx+rcx*1+0x8],rbx
-;; .L1:
+;; .L0:
 ;;   mov    rcx,QWORD PTR [r14+0x60]
 ;;   shr    rcx,0x10
 ;;   mov    ecx,ecx
 ;;   lea    eax,[rcx+rax*1]
 ;;   pop    rbx
 ;;   ret
+;; .L1:
+;;   call   .L5
 ;; .L2:
+;;   call   kiln_unwind
+;; .L3:
+;;   call   .L4
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -68,21 +72,25 @@
 ;; wasm[1]::swap_halves:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L1
+;;   jb     .L0
 ;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rax,[rax-0x8]
 ;;   cmp    rdi,rax
-;;   jg     .L0
+;;   jg     .L1
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   mov    rcx,QWORD PTR [rax+rdi*1]
 ;;   rol    rcx,0x20
 ;;   mov    QWORD PTR [rax+rdi*1],rcx
 ;;   ret
 ;; .L0:
+;;   call   .L3
+;; .L1:
+;;   call   .L2
+;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L1:
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -27,6 +27,8 @@
 ;;   cmovle eax,esi
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -40,6 +42,8 @@
 ;;   cmove  rax,rsi
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -54,6 +58,8 @@
 ;; .L0:
 ;;   ret
 ;; .L1:
+;;   call   .L2
+;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -67,6 +73,8 @@
 ;;   movzx  eax,al
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -80,6 +88,8 @@
 ;;   lea    eax,[rax+rdi*1]
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -42,6 +42,8 @@
 ;;   lea    eax,[rdi+rsi*1]
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -50,18 +52,18 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   lea    r10,[rsp-0x8]
 ;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L0
 ;;   sub    rsp,0x8
 ;;   mov    rax,QWORD PTR [r14+0x70]
 ;;   cmp    edi,DWORD PTR [rax+0x8]
-;;   jae    .L0
+;;   jae    .L1
 ;;   mov    rax,QWORD PTR [rax]
 ;;   mov    rax,QWORD PTR [rax+rdi*8]
 ;;   test   rax,rax
-;;   je     .L1
+;;   je     .L2
 ;;   mov    ecx,DWORD PTR [r14+0x78]
 ;;   cmp    ecx,DWORD PTR [rax+0x18]
-;;   jne    .L2
+;;   jne    .L3
 ;;   mov    ecx,0x7
 ;;   mov    edi,esi
 ;;   mov    esi,ecx
@@ -73,18 +75,26 @@
 ;;   add    rsp,0x8
 ;;   ret
 ;; .L0:
+;;   call   .L7
+;; .L1:
+;;   call   .L4
+;; .L2:
+;;   call   .L5
+;; .L3:
+;;   call   .L6
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x7
 ;;   jmp    kiln_unwind
-;; .L1:
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x8
 ;;   jmp    kiln_unwind
-;; .L2:
+;; .L6:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x9
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L7:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -92,18 +102,22 @@
 ;; wasm[2]::get:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L1
+;;   jb     .L0
 ;;   mov    rax,QWORD PTR [r14+0x70]
 ;;   cmp    edi,DWORD PTR [rax+0x8]
-;;   jae    .L0
+;;   jae    .L1
 ;;   mov    rax,QWORD PTR [rax]
 ;;   mov    rax,QWORD PTR [rax+rdi*8]
 ;;   ret
 ;; .L0:
+;;   call   .L3
+;; .L1:
+;;   call   .L2
+;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x6
 ;;   jmp    kiln_unwind
-;; .L1:
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -111,18 +125,22 @@
 ;; wasm[3]::set:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L1
+;;   jb     .L0
 ;;   mov    rax,QWORD PTR [r14+0x70]
 ;;   cmp    edi,DWORD PTR [rax+0x8]
-;;   jae    .L0
+;;   jae    .L1
 ;;   mov    rax,QWORD PTR [rax]
 ;;   mov    QWORD PTR [rax+rdi*8],rsi
 ;;   ret
 ;; .L0:
+;;   call   .L3
+;; .L1:
+;;   call   .L2
+;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x6
 ;;   jmp    kiln_unwind
-;; .L1:
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -135,6 +153,8 @@
 ;;   mov    eax,DWORD PTR [rax+0x8]
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -142,14 +162,14 @@
 ;; wasm[5]::copy:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rcx,[rdi+rdx*1]
 ;;   cmp    rcx,rax
-;;   ja     .L2
+;;   ja     .L3
 ;;   lea    rcx,[rsi+rdx*1]
 ;;   cmp    rcx,rax
-;;   ja     .L2
+;;   ja     .L4
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   lea    rdi,[rax+rdi*1]
 ;;   lea    rsi,[rax+rsi*1]
@@ -167,6 +187,38 @@
 ;; .L1:
 ;;   ret
 ;; .L2:
+;;   call   .L6
+;; .L3:
+;;   call   .L5
+;; .L4:
+;;   call   .L5
+;; .L5:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x5
+;;   jmp    kiln_unwind
+;; .L6:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[6]::fill:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L0
+;;   lea    rax,[rdi+rdx*1]
+;;   cmp    rax,QWORD PTR [r14+0x60]
+;;   ja     .L1
+;;   mov    rax,QWORD PTR [r14+0x58]
+;;   lea    rdi,[rax+rdi*1]
+;;   mov    rax,rsi
+;;   mov    rcx,rdx
+;;   rep stos BYTE PTR es:[rdi],al
+;;   ret
+;; .L0:
+;;   call   .L3
+;; .L1:
+;;   call   .L2
+;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
@@ -175,38 +227,16 @@
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;;
-;; wasm[6]::fill:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L1
-;;   lea    rax,[rdi+rdx*1]
-;;   cmp    rax,QWORD PTR [r14+0x60]
-;;   ja     .L0
-;;   mov    rax,QWORD PTR [r14+0x58]
-;;   lea    rdi,[rax+rdi*1]
-;;   mov    rax,rsi
-;;   mov    rcx,rdx
-;;   rep stos BYTE PTR es:[rdi],al
-;;   ret
-;; .L0:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;;
 ;; wasm[7]::init:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L2
 ;;   lea    rax,[rsi+rdx*1]
 ;;   cmp    rax,QWORD PTR [r14+0x98]
-;;   ja     .L2
+;;   ja     .L3
 ;;   lea    rax,[rdi+rdx*1]
 ;;   cmp    rax,QWORD PTR [r14+0x60]
-;;   ja     .L2
+;;   ja     .L4
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   lea    rdi,[rax+rdi*1]
 ;;   mov    rax,QWORD PTR [r14+0x90]
@@ -225,10 +255,16 @@
 ;; .L1:
 ;;   ret
 ;; .L2:
+;;   call   .L6
+;; .L3:
+;;   call   .L5
+;; .L4:
+;;   call   .L5
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L6:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -40,6 +40,8 @@
 ;;   mov    rdi,rax
 ;;   jmp    .L0
 ;; .L2:
+;;   call   .L3
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -70,6 +72,8 @@
 ;;   lea    rsp,[rsp+0x8]
 ;;   jmp    wasm[2]::many
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -86,6 +90,8 @@
 ;;   lea    rsp,[rsp+0x10]
 ;;   jmp    wasm[3]::shrink
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -97,6 +103,8 @@
 ;;   mov    rax,rdi
 ;;   ret
 ;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
@@ -104,17 +112,17 @@
 ;; wasm[4]::dispatch:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L4
+;;   jb     .L1
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   cmp    edi,DWORD PTR [rax+0x8]
-;;   jae    .L1
+;;   jae    .L2
 ;;   mov    rax,QWORD PTR [rax]
 ;;   mov    rax,QWORD PTR [rax+rdi*8]
 ;;   test   rax,rax
-;;   je     .L2
+;;   je     .L3
 ;;   mov    ecx,DWORD PTR [r14+0x60]
 ;;   cmp    ecx,DWORD PTR [rax+0x18]
-;;   jne    .L3
+;;   jne    .L4
 ;;   mov    rdi,rsi
 ;;   mov    r11,rax
 ;;   mov    rax,QWORD PTR [r11]
@@ -126,18 +134,26 @@
 ;; .L0:
 ;;   jmp    rax
 ;; .L1:
+;;   call   .L8
+;; .L2:
+;;   call   .L5
+;; .L3:
+;;   call   .L6
+;; .L4:
+;;   call   .L7
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x7
 ;;   jmp    kiln_unwind
-;; .L2:
+;; .L6:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x8
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L7:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x9
 ;;   jmp    kiln_unwind
-;; .L4:
+;; .L8:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

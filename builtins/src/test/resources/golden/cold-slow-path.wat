@@ -76,6 +76,8 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L5:
+;;   call   .L6
+;; .L6:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -68,13 +68,15 @@
 ;;   mov    eax,edx
 ;;   ret
 ;; .L2:
+;;   call   .L3
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;; wasm[1]::sum_checked:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
 ;;   lea    rcx,[rax+0x8]
@@ -97,7 +99,7 @@
 ;;   mov    r8,rdi
 ;;   shl    r8,0x2
 ;;   cmp    r8,rdx
-;;   jae    .L2
+;;   jae    .L3
 ;;   mov    r8d,DWORD PTR [rax+r8*1]
 ;;   lea    esi,[rsi+r8*1]
 ;;   lea    rdi,[rdi+0x1]
@@ -106,10 +108,14 @@
 ;;   mov    eax,esi
 ;;   ret
 ;; .L2:
+;;   call   .L5
+;; .L3:
+;;   call   .L4
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -50,7 +50,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   lea    r10,[rsp-0x8]
 ;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L2
 ;;   push   rbx
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
@@ -77,7 +77,7 @@
 ;;   mov    r9,r8
 ;;   shl    r9,0x2
 ;;   cmp    r9,rdx
-;;   jae    .L2
+;;   jae    .L3
 ;;   cmp    r9,rdx
 ;;   mov    rbx,rsi
 ;;   cmovb  rbx,r9
@@ -90,17 +90,21 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L2:
+;;   call   .L5
+;; .L3:
+;;   call   .L4
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
 ;; wasm[1]::sum_bytes:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
 ;;   shl    rdi,0x4
@@ -113,7 +117,7 @@
 ;;   mov    eax,0x0
 ;;   cmovae rax,rsi
 ;;   cmp    rdx,rax
-;;   jae    .L2
+;;   jae    .L3
 ;;   mov    rsi,rcx
 ;;   neg    rsi
 ;;   cmp    rdx,rax
@@ -126,7 +130,7 @@
 ;;   ret
 ;; .L0:
 ;;   cmp    rdi,rax
-;;   jae    .L2
+;;   jae    .L4
 ;;   cmp    rdi,rax
 ;;   cmovb  rsi,rdi
 ;;   mov    rax,QWORD PTR [rcx+rsi*1]
@@ -136,7 +140,7 @@
 ;;   xor    edi,edi
 ;; .L1:
 ;;   cmp    rdi,rdx
-;;   jae    .L2
+;;   jae    .L5
 ;;   cmp    rdi,rdx
 ;;   mov    r8,rcx
 ;;   cmovb  r8,rdi
@@ -148,10 +152,18 @@
 ;;   mov    rax,rsi
 ;;   ret
 ;; .L2:
+;;   call   .L7
+;; .L3:
+;;   call   .L6
+;; .L4:
+;;   call   .L6
+;; .L5:
+;;   call   .L6
+;; .L6:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L7:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

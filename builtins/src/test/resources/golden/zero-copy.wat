@@ -39,7 +39,7 @@
 ;; wasm[0]::increment_all:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
 ;;   lea    rcx,[rax+0x8]
@@ -52,7 +52,7 @@
 ;;   mov    rdi,QWORD PTR [rcx]
 ;;   mov    edi,edi
 ;;   cmp    esi,edi
-;;   jae    .L2
+;;   jae    .L3
 ;;   mov    rdi,QWORD PTR [rax]
 ;;   lea    rdi,[rdi+rsi*1]
 ;;   movzx  r8d,BYTE PTR [rdi]
@@ -64,10 +64,14 @@
 ;; .L1:
 ;;   ret
 ;; .L2:
+;;   call   .L5
+;; .L3:
+;;   call   .L4
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x1
 ;;   jmp    kiln_unwind
-;; .L3:
+;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

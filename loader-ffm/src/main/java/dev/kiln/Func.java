@@ -255,7 +255,8 @@ public final class Func implements Extern {
      * <p>Wasm code running in a critical downcall must never call into Java, so only modules that
      * provably cannot are accepted: no imported functions, no tables and no element segments (table
      * operations are calls into the runtime's Java code); {@link #isCritical()} says whether the
-     * function's module qualifies. A finer, per-export test needs the compiler to record each
+     * function's module qualifies. For the same reason a trap under a critical handle carries no Wasm
+     * backtrace (recording one is a call into Java). A finer, per-export test needs the compiler to record each
      * export's call graph in the artifact.
      *
      * @throws UnsupportedOperationException if the module may call into Java, for a host function, or
@@ -289,13 +290,14 @@ public final class Func implements Extern {
         }
         MethodHandle bound = shape.typed(shape.entry(entry, critical), instance.vmctx());
         Class<?> r = bound.type().returnType();
-        String check = r == void.class ? "checkVoid" : r == int.class ? "checkInt" : r == long.class ? "checkLong"
-                : r == float.class ? "checkFloat" : "checkDouble";
+        String check = (r == void.class ? "checkVoid" : r == int.class ? "checkInt" : r == long.class ? "checkLong"
+                : r == float.class ? "checkFloat" : "checkDouble") + (critical ? "Critical" : "");
         try {
             MethodHandle filter = MethodHandles.lookup().findVirtual(Func.class, check,
                     r == void.class ? MethodType.methodType(void.class) : MethodType.methodType(r, r)).bindTo(this);
             // the guard runs before the downcall: use after close throws instead of touching freed memory
-            return MethodHandles.foldArguments(MethodHandles.filterReturnValue(bound, filter), ENTER.bindTo(store));
+            return MethodHandles.foldArguments(MethodHandles.filterReturnValue(bound, filter),
+                    (critical ? ENTER_CRITICAL : ENTER).bindTo(store));
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
@@ -307,12 +309,69 @@ public final class Func implements Extern {
         int trap = ctx.get(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE);
         if (trap != 0) {
             ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, 0);
+            WasmBacktrace frames = store.takePendingBacktrace();
             if (trap == TrapCode.HOST_EXCEPTION.code()) {
                 Throwable t = store.takePendingException();
-                throw Func.<RuntimeException>sneaky(t != null ? t : new IllegalStateException("host function failed"));
+                if (t == null) {
+                    t = new IllegalStateException("host function failed");
+                }
+                attach(t, frames);
+                throw Func.<RuntimeException>sneaky(t);
             }
-            throw new Trap(TrapCode.fromCode(trap));
+            throw new Trap(TrapCode.fromCode(trap), frames);
         }
+    }
+
+    /**
+     * Adds the Wasm frames an exception unwound to its backtrace: a trap's own, else one attached as
+     * a suppressed exception (see {@link WasmBacktrace#of}).
+     */
+    private static void attach(Throwable t, WasmBacktrace frames) {
+        if (frames.isEmpty()) {
+            return;
+        }
+        java.util.Optional<WasmBacktrace> existing = WasmBacktrace.of(t);
+        if (existing.isPresent()) {
+            existing.get().addAll(frames);
+        } else {
+            t.addSuppressed(frames);
+        }
+    }
+
+    // a critical downcall must not call into Java: its trap path records no backtrace (Store#enterCritical)
+
+    @SuppressWarnings("unused")
+    private void checkVoidCritical() {
+        store.leaveCritical();
+        afterCall();
+    }
+
+    @SuppressWarnings("unused")
+    private int checkIntCritical(int v) {
+        store.leaveCritical();
+        afterCall();
+        return v;
+    }
+
+    @SuppressWarnings("unused")
+    private long checkLongCritical(long v) {
+        store.leaveCritical();
+        afterCall();
+        return v;
+    }
+
+    @SuppressWarnings("unused")
+    private float checkFloatCritical(float v) {
+        store.leaveCritical();
+        afterCall();
+        return v;
+    }
+
+    @SuppressWarnings("unused")
+    private double checkDoubleCritical(double v) {
+        store.leaveCritical();
+        afterCall();
+        return v;
     }
 
     @SuppressWarnings("unused")
@@ -356,10 +415,12 @@ public final class Func implements Extern {
     /** {@code (Func, MemorySegment vmctx, MemorySegment results, Object[] canonical) -> void}: for several results. */
     static final MethodHandle DISPATCH_SEVERAL;
     private static final MethodHandle ENTER;
+    private static final MethodHandle ENTER_CRITICAL;
 
     static {
         try {
             ENTER = MethodHandles.lookup().findVirtual(Store.class, "enter", MethodType.methodType(void.class));
+            ENTER_CRITICAL = MethodHandles.lookup().findVirtual(Store.class, "enterCritical", MethodType.methodType(void.class));
             DISPATCH = MethodHandles.lookup().findVirtual(Func.class, "dispatch",
                     MethodType.methodType(Object.class, MemorySegment.class, Object[].class));
             DISPATCH_SEVERAL = MethodHandles.lookup().findVirtual(Func.class, "dispatchSeveral",

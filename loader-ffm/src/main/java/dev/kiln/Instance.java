@@ -59,6 +59,7 @@ public final class Instance {
     private Instance(Store store, Module module, Extern[] imports) {
         this.store = store;
         this.module = module;
+        store.addCodeModule(module);
         ArtifactMetadata meta = module.metadata();
         Interruption.checkModule(store.engine(), meta, null);
         if (meta.options().boundsChecks() == dev.kiln.abi.BoundsChecks.GUARD

@@ -58,6 +58,11 @@ final class Interruption {
         BY_CONTEXT.put(store.storeContext().address(), store);
     }
 
+    /** The open store whose VMStoreContext is at {@code address}, or null. */
+    static Store storeAt(long address) {
+        return BY_CONTEXT.get(address);
+    }
+
     static void unregister(Store store) {
         BY_CONTEXT.remove(store.storeContext().address());
     }

@@ -428,6 +428,27 @@ public final class Module {
         return true;
     }
 
+    private volatile dev.kiln.abi.FrameTable frameTable;
+
+    /**
+     * The artifact's frame info, decoded on first use (the first trap through this module's code);
+     * empty for an artifact without it or with a damaged one (a backtrace is then shorter, never wrong).
+     */
+    dev.kiln.abi.FrameTable frameTable() {
+        dev.kiln.abi.FrameTable t = frameTable;
+        if (t == null) {
+            try {
+                t = code.elf().section(dev.kiln.abi.FrameTable.SECTION).isEmpty() ? dev.kiln.abi.FrameTable.EMPTY
+                        : dev.kiln.abi.FrameTable.decode(code.elf().sectionBytes(dev.kiln.abi.FrameTable.SECTION),
+                                "the artifact");
+            } catch (RuntimeException e) {
+                t = dev.kiln.abi.FrameTable.EMPTY;
+            }
+            frameTable = t;
+        }
+        return t;
+    }
+
     CodeImage code() {
         return code;
     }

@@ -126,6 +126,42 @@ public final class Store implements AutoCloseable {
         return t;
     }
 
+    // ---- backtraces (DESIGN §3 "Frame info") -------------------------------------------------------
+
+    /** Modules with instances in this store: the code a backtrace may walk through. */
+    private final java.util.List<Module> codeModules = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private WasmBacktrace pendingBacktrace;
+
+    /** Records that instances of {@code module} live in this store (their code may be on a backtrace). */
+    void addCodeModule(Module module) {
+        if (!codeModules.contains(module)) {
+            codeModules.add(module);
+        }
+    }
+
+    /** The module of this store whose {@code .text} holds {@code pc}, or null. */
+    Module moduleAt(long pc) {
+        for (Module m : codeModules) {
+            long text = m.code().textAddress();
+            if (pc >= text && pc < text + m.code().textSize()) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** Called by the backtrace libcall: the frames of the activation that is unwinding. */
+    void setPendingBacktrace(WasmBacktrace bt) {
+        pendingBacktrace = bt;
+    }
+
+    /** The frames recorded since the last call, or an empty backtrace. */
+    WasmBacktrace takePendingBacktrace() {
+        WasmBacktrace bt = pendingBacktrace;
+        pendingBacktrace = null;
+        return bt != null ? bt : new WasmBacktrace();
+    }
+
     /** VMContext addresses of the store's instances, to unregister on close. */
     private final java.util.List<Long> instanceAddresses = new java.util.ArrayList<>();
 
@@ -204,6 +240,22 @@ public final class Store implements AutoCloseable {
      *
      * @throws IllegalStateException if the store is closed
      */
+    /**
+     * {@link #enter()} for a critical downcall, which must never call into Java: the trap path then
+     * records no backtrace (the libcall slot is 0 until {@link #leaveCritical()}). Critical calls
+     * never nest (their code cannot call the host).
+     */
+    void enterCritical() {
+        enter();
+        storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.BACKTRACE_LIBCALL, 0L);
+    }
+
+    /** Ends a critical downcall: traps record backtraces again. */
+    void leaveCritical() {
+        storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.BACKTRACE_LIBCALL,
+                Backtraces.LIBCALL.address());
+    }
+
     void enter() {
         ensureOpen();
         Thread t = Thread.currentThread();
@@ -320,6 +372,8 @@ public final class Store implements AutoCloseable {
                 engine.epochAddress());
         storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.EPOCH_LIBCALL,
                 Interruption.EPOCH_LIBCALL.address());
+        storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.BACKTRACE_LIBCALL,
+                Backtraces.LIBCALL.address());
         Interruption.register(this);
     }
 

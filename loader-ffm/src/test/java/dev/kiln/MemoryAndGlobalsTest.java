@@ -89,7 +89,8 @@ class MemoryAndGlobalsTest extends StoreFixture {
         assertEquals(0, i.func("i32.load").call(Val.i32(65532))[0].i32());
         assertEquals(TrapCode.MEMORY_OUT_OF_BOUNDS, assertThrows(Trap.class, () -> i.func("i32.load").call(Val.i32(65533))).kind());
         assertEquals("out of bounds memory access",
-                assertThrows(Trap.class, () -> i.func("i64.load").call(Val.i32(65529))).getMessage());
+                assertThrows(Trap.class, () -> i.func("i64.load").call(Val.i32(65529))).getMessage().lines().findFirst()
+                        .orElseThrow());
         assertThrows(Trap.class, () -> i.func("i32.load").call(Val.i32(-1)));
         assertThrows(Trap.class, () -> i.func("i64.load32_u").call(Val.i32(65529)));
         assertEquals(0, i.func("i64.load32_u").call(Val.i32(65528))[0].i64());

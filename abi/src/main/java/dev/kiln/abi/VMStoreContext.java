@@ -39,6 +39,10 @@ package dev.kiln.abi;
  *     The outermost entry sets the stack limit to {@code max(sp - budget, floor)}, so a budget larger
  *     than what is left of the thread's stack traps with {@link TrapCode#STACK_OVERFLOW} instead of
  *     running into the thread's guard pages. The host writes it before a call from a new thread</td></tr>
+ * <tr><td>88</td><td>u64 backtrace libcall</td><td>address of the host's C-convention entry point
+ *     {@code void backtrace(storeContext, sp, trap)}, called on the trap path before the unwind while
+ *     the Wasm frames still exist: {@code sp} points at the trap site's address (or, for {@code trap}
+ *     = 0, a call's return address) with the frames above it (see {@link FrameTable}); 0 for none</td></tr>
  * </table>
  */
 public final class VMStoreContext {
@@ -67,6 +71,8 @@ public final class VMStoreContext {
     public static final int EPOCH_LIBCALL = 72;
     /** Offset of the u64 stack floor (the lowest stack limit an outermost entry may set; 0 for none). */
     public static final int STACK_FLOOR = 80;
+    /** Offset of the u64 address of the backtrace libcall {@code void (storeContext, sp, trap)} (0: none). */
+    public static final int BACKTRACE_LIBCALL = 88;
     /** Size of the struct in bytes. */
-    public static final int SIZE = 88;
+    public static final int SIZE = 96;
 }

@@ -185,7 +185,8 @@ class SpecSuiteRelinkTest {
             return Arrays.stream(r).map(v -> v.type() + ":" + (v.type().isReference() ? v.isNull() ? "null" : "non-null"
                     : Long.toString(v.bits()))).toList().toString();
         } catch (RuntimeException e) {
-            return e.getClass().getSimpleName() + ": " + e.getMessage();
+            // the first line: a trap's Wasm backtrace names functions and offsets, which relinking changes
+            return e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse("");
         }
     }
 }

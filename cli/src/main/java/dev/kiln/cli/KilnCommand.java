@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
  * what it throws to a one-line message on stderr and an exit status:
  *
  * <ul>
- *   <li>{@link Trap}: {@code Error: wasm trap: <message>}, {@link ExitCodes#TRAP} (134);
+ *   <li>{@link Trap}: {@code Error: wasm trap: <message>} and the Wasm backtrace in Wasmtime's format
+ *       ({@code error while executing at wasm backtrace:}, one numbered line per frame), {@link ExitCodes#TRAP} (134);
  *   <li>{@link CompileException} (malformed, invalid or unsupported module; the message names the
  *       file and the byte offset or line:column) and {@link ArtifactFormatException}:
  *       {@code Error: <message>}, {@link ExitCodes#ERROR};
@@ -75,7 +76,9 @@ abstract class KilnCommand implements Callable<Integer> {
         } catch (Trap t) {
             return fail(ExitCodes.TRAP, "wasm trap: " + t.getMessage());
         } catch (KilnException e) {
-            return fail(e.exitCode(), e.getMessage());
+            // a host function's failure under Wasm frames: the frames it unwound, as for a trap
+            return fail(e.exitCode(), e.getMessage() + dev.kiln.WasmBacktrace.of(e).filter(b -> !b.isEmpty())
+                    .map(b -> "\n" + b.getMessage()).orElse(""));
         } catch (CompileException | ArtifactFormatException e) {
             return fail(ExitCodes.ERROR, e.getMessage());
         } catch (dev.kiln.ResourceLimitException e) {

@@ -241,15 +241,43 @@ class RunAndCompileTest {
         Cli.Result r = kiln("run", "--invoke", "div", wat.toString(), "7", "0");
         assertEquals(134, r.exit(), r::toString);
         assertEquals("", r.out());
-        assertEquals("Error: wasm trap: integer divide by zero\n", r.err());
+        assertTrue(r.err().matches("Error: wasm trap: integer divide by zero\n"
+                + "error while executing at wasm backtrace:\n"
+                + " {4}0: +0x[0-9a-f]+ - <unknown>!<wasm function 0>\n"), r::toString);
 
         Cli.Result overflow = kiln("run", "--invoke", "div", wat.toString(), "-2147483648", "-1");
         assertEquals(134, overflow.exit());
-        assertEquals("Error: wasm trap: integer overflow\n", overflow.err());
+        assertTrue(overflow.err().startsWith("Error: wasm trap: integer overflow\nerror while executing at wasm backtrace:\n"),
+                overflow::toString);
 
         Cli.Result start = kiln("run", write("start.wat", "(module (func (export \"_start\") unreachable))").toString());
         assertEquals(134, start.exit());
-        assertEquals("Error: wasm trap: unreachable\n", start.err());
+        assertTrue(start.err().startsWith("Error: wasm trap: unreachable\nerror while executing at wasm backtrace:\n"),
+                start::toString);
+    }
+
+    @Test
+    void aTrapPrintsTheWasmBacktraceWithNamesFromTheNameSection() throws IOException {
+        // three functions in one strongly connected component (never inlined), named by the name section
+        Path wat = write("deep.wat", """
+                (module $deep
+                  (func $c (param i32) (result i32)
+                    (if (result i32) (i32.eq (local.get 0) (i32.const -7))
+                      (then (call $a (local.get 0)))
+                      (else (i32.div_u (i32.const 1) (local.get 0)))))
+                  (func $b (param i32) (result i32) (i32.add (call $c (local.get 0)) (i32.const 1)))
+                  (func $a (export "a") (param i32) (result i32) (i32.add (call $b (local.get 0)) (i32.const 2))))
+                """);
+        Cli.Result r = kiln("run", "--invoke", "a", wat.toString(), "0");
+        assertEquals(134, r.exit(), r::toString);
+        String[] lines = r.err().split("\n");
+        assertEquals(5, lines.length, r::toString);
+        assertEquals("Error: wasm trap: integer divide by zero", lines[0]);
+        assertEquals("error while executing at wasm backtrace:", lines[1]);
+        String module = "(deep|<unknown>)"; // the text format's module name, when the name section carries it
+        assertTrue(lines[2].matches(" {4}0: +0x[0-9a-f]+ - " + module + "!c"), lines[2]);
+        assertTrue(lines[3].matches(" {4}1: +0x[0-9a-f]+ - " + module + "!b"), lines[3]);
+        assertTrue(lines[4].matches(" {4}2: +0x[0-9a-f]+ - " + module + "!a"), lines[4]);
     }
 
     @Test
@@ -263,7 +291,10 @@ class RunAndCompileTest {
 
         Cli.Result forever = kiln("run", "--invoke", "forever", wat.toString(), "0");
         assertEquals(134, forever.exit(), forever::toString);
-        assertEquals("Error: wasm trap: call stack exhausted\n", forever.err());
+        assertTrue(forever.err().startsWith("Error: wasm trap: call stack exhausted\n"
+                + "error while executing at wasm backtrace:\n    0: "), forever::toString);
+        assertTrue(forever.err().contains(" - <unknown>!forever\n      ... "), "a bounded backtrace: " + forever.err().length());
+        assertTrue(forever.err().lines().count() < 140, "a bounded backtrace");
     }
 
     @Test

@@ -39,7 +39,7 @@ class WasmtimeHabitsTest {
         Path start = file("start.wat", "(module (func (export \"_start\") unreachable))");
         r = kiln(start.toString());
         assertEquals(134, r.exit(), r::toString);
-        assertEquals("Error: wasm trap: unreachable\n", r.err());
+        assertTrue(r.err().startsWith("Error: wasm trap: unreachable\nerror while executing at wasm backtrace:\n"), r::toString);
 
         Cli.Result typo = kiln("inpsect", "x.wat");
         assertEquals(2, typo.exit());
@@ -97,6 +97,7 @@ class WasmtimeHabitsTest {
         Cli.Result trap = kiln("-W", "unknown-imports-trap=y", "--invoke", "unsafe", m.toString());
         assertEquals(134, trap.exit(), trap::toString);
         assertTrue(trap.err().startsWith("Error: wasm trap: unknown import \"env\" \"missing\" was called"), trap::toString);
+        assertTrue(trap.err().contains("\nerror while executing at wasm backtrace:\n    0: "), trap::toString);
         Cli.Result badKey = kiln("run", "-W", "frob=y", "--invoke", "safe", m.toString());
         assertEquals(2, badKey.exit());
         assertTrue(badKey.err().contains("unknown option frob"), badKey::toString);

@@ -300,6 +300,10 @@ public final class ModuleCompiler {
             elf.addFunctionSymbol(p.name(), p.offset(), p.code().code().length);
         }
         elf.addSection(ArtifactMetadata.SECTION, meta.encode());
+        List<dev.kiln.abi.FrameTable.Site> frameSites = linker.frameSites();
+        if (!frameSites.isEmpty()) {
+            elf.addSection(dev.kiln.abi.FrameTable.SECTION, dev.kiln.abi.FrameTable.encode(module.moduleName(), frameSites));
+        }
         if (signalHandler != null) {
             elf.addSection(GuardHandlerLayout.SECTION, signalHandler);
         }
@@ -558,6 +562,15 @@ public final class ModuleCompiler {
                 }
             }
             out.sort(Comparator.comparingInt(ArtifactMetadata.TrapSiteInfo::textOffset));
+            return out;
+        }
+
+        /** The frame info of every placed piece, at its text offsets (pieces are placed in ascending order). */
+        List<dev.kiln.abi.FrameTable.Site> frameSites() {
+            List<dev.kiln.abi.FrameTable.Site> out = new ArrayList<>();
+            for (Placed p : placed) {
+                out.addAll(dev.kiln.abi.FrameTable.shift(p.code().frameSites(), p.offset()));
+            }
             return out;
         }
 

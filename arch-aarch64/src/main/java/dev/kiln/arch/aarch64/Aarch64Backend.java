@@ -84,6 +84,7 @@ public final class Aarch64Backend implements Backend {
         alloc.run(Aarch64Registers.ISA);
         CodeEmitter emitter = new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(),
                 lowering.incomingStackArgBytes(), env.vmctx(), true);
+        emitter.frames = new dev.kiln.compiler.FrameSiteRecorder(function);
         try {
             return emitter.emit();
         } catch (IllegalArgumentException | IllegalStateException e) { // a label out of reach
@@ -91,8 +92,10 @@ public final class Aarch64Backend implements Backend {
                 throw e;
             }
             // a tbz/tbnz target beyond +-32 KiB: emit again with tst + b.cond (reach +-1 MiB)
-            return new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(), lowering.incomingStackArgBytes(),
-                    env.vmctx(), false).emit();
+            CodeEmitter again = new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(),
+                    lowering.incomingStackArgBytes(), env.vmctx(), false);
+            again.frames = new dev.kiln.compiler.FrameSiteRecorder(function);
+            return again.emit();
         }
     }
 

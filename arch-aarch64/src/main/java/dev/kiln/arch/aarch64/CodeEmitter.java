@@ -62,6 +62,10 @@ final class CodeEmitter {
     private int nextBlockIndex;
     private final Map<TrapCode, Label> trapStubs = new EnumMap<>(TrapCode.class);
     private final List<TrapSite> trapSites = new ArrayList<>();
+    /** Frame info for backtraces ({@link dev.kiln.abi.FrameTable}); null records nothing. */
+    dev.kiln.compiler.FrameSiteRecorder frames;
+    /** The instruction being emitted (its IR source names the Wasm frames of a site), null in the prologue. */
+    private MInst current;
     private final List<Label> tableLabels = new ArrayList<>();
     private final List<List<MachBlock<MInst>>> tables = new ArrayList<>();
     private final Map<Long, Label> pool = new LinkedHashMap<>();
@@ -120,7 +124,9 @@ final class CodeEmitter {
                 a.emitLabelOffset32(label(target), table);
             }
         }
-        return new CompiledCode(a.finish(), a.relocations(), trapSites);
+        byte[] code = a.finish();
+        return new CompiledCode(code, a.relocations(), trapSites, 0,
+                frames == null ? List.of() : frames.sites(incomingBase()));
     }
 
     private Label label(MachBlock<?> b) {
@@ -282,12 +288,26 @@ final class CodeEmitter {
         return trapStubs.computeIfAbsent(code, c -> a.newLabel("trap_" + c.name().toLowerCase(java.util.Locale.ROOT)));
     }
 
+    /**
+     * Records a frame site at the current position: a call's return address, or (on AArch64, whose
+     * trap path does not record backtraces yet) the branch of a trap site.
+     */
+    private void recordSite(int kind) {
+        if (frames != null) {
+            boolean entry = current == null && kind != dev.kiln.abi.FrameTable.RETURN_ADDRESS;
+            frames.add(a.position(), entry ? dev.kiln.abi.FrameTable.TRAP_AT_ENTRY : kind,
+                    current == null ? null : current.source);
+        }
+    }
+
     private void trapIf(Cond cond, TrapCode code) {
+        recordSite(dev.kiln.abi.FrameTable.TRAP);
         trapSites.add(new TrapSite(a.position(), code));
         a.b(cond, trapStub(code));
     }
 
     private void trapIfZero(Size size, XReg r, TrapCode code) {
+        recordSite(dev.kiln.abi.FrameTable.TRAP);
         trapSites.add(new TrapSite(a.position(), code));
         a.cbz(size, r, trapStub(code));
     }
@@ -491,6 +511,7 @@ final class CodeEmitter {
                 emitBody(m.target);
                 return;
             }
+            current = m;
             emitWithSpills(m);
         }
     }
@@ -620,6 +641,7 @@ final class CodeEmitter {
                     a.str(Size.X, VMCTX, vmctxSaveSlot());
                 }
                 a.blSymbol((int) m.imm);
+                recordSite(dev.kiln.abi.FrameTable.RETURN_ADDRESS);
                 repush(m);
                 if (m.reloadsVmctx) {
                     a.ldr(Size.X, VMCTX, vmctxSaveSlot());
@@ -630,6 +652,7 @@ final class CodeEmitter {
             case CALL_IMPORT -> {
                 a.str(Size.X, VMCTX, vmctxSaveSlot());
                 Aarch64Backend.callImport(a, layout, (int) m.imm);
+                recordSite(dev.kiln.abi.FrameTable.RETURN_ADDRESS);
                 repush(m);
                 a.ldr(Size.X, VMCTX, vmctxSaveSlot());
             }
@@ -720,6 +743,7 @@ final class CodeEmitter {
             case STORE_STACK_ARG -> storeSlot(m.src, at(XReg.SP, m.imm, 8));
             case TRAP -> {
                 TrapCode code = TrapCode.fromCode((int) m.imm);
+                recordSite(dev.kiln.abi.FrameTable.TRAP);
                 trapSites.add(new TrapSite(a.position(), code));
                 a.b(trapStub(code));
             }
@@ -727,6 +751,7 @@ final class CodeEmitter {
             case TRAP_IF_ZERO -> {
                 TrapCode code = TrapCode.fromCode((int) m.imm);
                 if (m.negate) {
+                    recordSite(dev.kiln.abi.FrameTable.TRAP);
                     trapSites.add(new TrapSite(a.position(), code));
                     a.cbnz(m.size, reg(m.src), trapStub(code));
                 } else {
@@ -953,6 +978,7 @@ final class CodeEmitter {
         a.ldr(Size.X, VMCTX, Address.offset(S1, 8));
         a.ldr(Size.X, S1, Address.offset(S1, 16));
         a.blr(S0);
+        recordSite(dev.kiln.abi.FrameTable.RETURN_ADDRESS);
         repush(m);
         a.ldr(Size.X, VMCTX, vmctxSaveSlot());
     }

@@ -111,8 +111,10 @@ final class Lowering {
                 lowerParams(b);
             }
             for (Inst inst : b.insts()) {
+                curInst = inst;
                 lowerInst(inst);
             }
+            curInst = null;
         }
         for (int i = 0; i < layout.size(); i++) {
             layout.get(i).index = i;
@@ -273,7 +275,13 @@ final class Lowering {
         return v.type() == IrType.I32 ? c & 0xFFFF_FFFFL : c;
     }
 
+    /** The IR instruction being lowered (the {@link MInst#source} of what it emits). */
+    private Inst curInst;
+
     private MInst emit(MInst m) {
+        if (m.source == null) {
+            m.source = curInst;
+        }
         return cur.add(m);
     }
 

@@ -46,6 +46,19 @@ final class CodeEmitter {
     private final Assembler a = new Assembler();
     private final Map<TrapCode, Label> trapStubs = new EnumMap<>(TrapCode.class);
     private final List<TrapSite> trapSites = new ArrayList<>();
+    /** Frame info for backtraces ({@link dev.kiln.abi.FrameTable}); null records nothing. */
+    dev.kiln.compiler.FrameSiteRecorder frames;
+    /** The instruction being emitted (its IR source names the Wasm frames of a site), null in the prologue. */
+    private MInst current;
+    /** Out-of-line trap site calls, emitted after the function's code. */
+    private final List<TrapCall> trapCalls = new ArrayList<>();
+
+    /**
+     * An out-of-line trap site: {@code label} calls the trap stub of {@code code} (for null, the unwind
+     * stub: the code is stored already); its frame site has {@code kind} and the IR {@code source}.
+     */
+    private record TrapCall(Label label, TrapCode code, int kind, dev.kiln.compiler.ir.Inst source) {
+    }
     private final List<Label> tableLabels = new ArrayList<>();
     private final List<List<MachBlock<MInst>>> tables = new ArrayList<>();
     private final List<Gpr> savedRegs = new ArrayList<>();
@@ -95,11 +108,12 @@ final class CodeEmitter {
             emitBody(b);
         });
         emitEpochSlowPaths();
+        emitTrapCalls();
         for (Map.Entry<TrapCode, Label> e : trapStubs.entrySet()) {
             a.bind(e.getValue());
             a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
             a.movImm(Size.S32, Mem.of(SCRATCH1, VMStoreContext.TRAP_CODE), e.getKey().code());
-            a.jmpRel32(Relocation.UNWIND_STUB);
+            a.jmpRel32(Relocation.UNWIND_STUB); // r11 (nonzero) says [rsp] is a trap site's address
         }
         emitConstantPool();
         for (int t = 0; t < tables.size(); t++) {
@@ -111,7 +125,8 @@ final class CodeEmitter {
             }
         }
         byte[] code = a.finish();
-        return new CompiledCode(code, a.relocations(), trapSites, used);
+        return new CompiledCode(code, a.relocations(), trapSites, used,
+                frames == null ? List.of() : frames.sites(frameSize + 8 * savedRegs.size()));
     }
 
     private Label label(MachBlock<?> b) {
@@ -168,13 +183,47 @@ final class CodeEmitter {
 
     private void jccTrap(Cond cond, TrapCode code) {
         trapSites.add(new TrapSite(a.position(), code));
-        a.jcc(cond, trapStub(code));
+        a.jcc(cond, trapCall(code));
+    }
+
+    /**
+     * The label of a new out-of-line trap site: a {@code call} to the trap stub of {@code code} (or,
+     * for {@code null}, straight to the unwind stub, the trap code being stored already), so that the
+     * return address on the stack tells the backtrace which check failed. Its frame site is recorded
+     * with the instruction being emitted (a prologue check is a {@link dev.kiln.abi.FrameTable#TRAP_AT_ENTRY}).
+     */
+    private Label trapCall(TrapCode code) {
+        Label l = a.newLabel();
+        trapCalls.add(current == null ? new TrapCall(l, code, dev.kiln.abi.FrameTable.TRAP_AT_ENTRY, null)
+                : new TrapCall(l, code, dev.kiln.abi.FrameTable.TRAP, current.source));
+        return l;
+    }
+
+    private void emitTrapCalls() {
+        for (TrapCall t : trapCalls) {
+            a.bind(t.label());
+            if (t.code() == null) {
+                a.callRel32(Relocation.UNWIND_STUB); // r11 holds the store context: a trap site
+            } else {
+                a.call(trapStub(t.code()));
+            }
+            recordSite(t.kind(), t.source());
+        }
+    }
+
+    /** Records a frame site at the current position (a return address, or the address after a trap call). */
+    private void recordSite(int kind, dev.kiln.compiler.ir.Inst source) {
+        if (frames != null) {
+            frames.add(a.position(), kind, source);
+        }
     }
 
     // ---- interruption (DESIGN §3 "Containing a guest") --------------------------------------------
 
     /** Per epoch check: the out-of-line slow path's label and where it resumes. */
     private final List<Label[]> epochSlowPaths = new ArrayList<>();
+    /** Per epoch check: the IR instruction it comes from (for its frame site). */
+    private final List<dev.kiln.compiler.ir.Inst> epochSources = new ArrayList<>();
 
     /**
      * Epoch check: {@code epoch >= deadline} (unsigned) branches to an out-of-line slow path. Three
@@ -191,6 +240,7 @@ final class CodeEmitter {
         a.jcc(Cond.AE, slow);
         a.bind(resume);
         epochSlowPaths.add(new Label[] {slow, resume});
+        epochSources.add(current == null ? null : current.source);
     }
 
     /**
@@ -217,9 +267,11 @@ final class CodeEmitter {
             return;
         }
         Label stub = a.newLabel();
-        for (Label[] p : epochSlowPaths) {
+        for (int i = 0; i < epochSlowPaths.size(); i++) {
+            Label[] p = epochSlowPaths.get(i);
             a.bind(p[0]);
             a.call(stub);
+            recordSite(dev.kiln.abi.FrameTable.TRAP, epochSources.get(i));
             a.jmp(p[1]);
         }
         int xmmBytes = 16 * Xmm.values().length;
@@ -241,6 +293,9 @@ final class CodeEmitter {
         a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
         a.aluImm(AluOp.CMP, Size.S32, Mem.of(SCRATCH1, VMStoreContext.TRAP_CODE), 0);
         a.jcc(Cond.E, ok);
+        // unwind from the check: [rsp] is then the return address of the slow path's call, a trap site
+        a.mov(Size.S64, Gpr.RSP, Gpr.RBP);
+        a.pop(Gpr.RBP);
         a.jmpRel32(Relocation.UNWIND_STUB);
         a.bind(ok);
         for (Xmm x : Xmm.values()) {
@@ -603,6 +658,7 @@ final class CodeEmitter {
                 return;
             }
             flagsLive = live[k];
+            current = m;
             emitWithSpills(m);
             zeroExtended = writes32(m);
         }
@@ -710,6 +766,7 @@ final class CodeEmitter {
                     a.mov(Size.S64, vmctxSaveSlot(), VMCTX);
                 }
                 a.callRel32((int) m.imm);
+                recordSite(dev.kiln.abi.FrameTable.RETURN_ADDRESS, m.source);
                 repush(m);
                 if (m.reloadsVmctx) {
                     a.mov(Size.S64, VMCTX, vmctxSaveSlot());
@@ -728,6 +785,7 @@ final class CodeEmitter {
                 a.mov(Size.S64, SCRATCH0, Mem.of(record, VMContextLayout.FUNCTION_RECORD_UPCALL));
                 a.mov(Size.S64, VMCTX, Mem.of(record, VMContextLayout.FUNCTION_RECORD_VMCTX));
                 a.call(Mem.of(record, VMContextLayout.FUNCTION_RECORD_CODE));
+                recordSite(dev.kiln.abi.FrameTable.RETURN_ADDRESS, m.source);
                 repush(m);
                 a.mov(Size.S64, VMCTX, vmctxSaveSlot());
             }
@@ -735,17 +793,15 @@ final class CodeEmitter {
             case LIBCALL -> {
                 a.mov(Size.S64, Gpr.RDI, VMCTX);
                 a.call(Mem.of(VMCTX, VMContextLayout.libcall((int) m.imm)));
-                Label ok = a.newLabel();
                 a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
                 a.aluImm(AluOp.CMP, Size.S32, Mem.of(SCRATCH1, VMStoreContext.TRAP_CODE), 0);
-                a.jcc(Cond.E, ok);
-                a.jmpRel32(Relocation.UNWIND_STUB);
-                a.bind(ok);
+                a.jcc(Cond.NE, trapCall(null));
             }
             case CALL_IMPORT -> {
                 int k = (int) m.imm;
                 a.mov(Size.S64, vmctxSaveSlot(), VMCTX);
                 X86_64Backend.callImport(a, layout, k);
+                recordSite(dev.kiln.abi.FrameTable.RETURN_ADDRESS, m.source);
                 repush(m);
                 a.mov(Size.S64, VMCTX, vmctxSaveSlot());
             }
@@ -907,7 +963,7 @@ final class CodeEmitter {
             case TRAP -> {
                 TrapCode code = TrapCode.fromCode((int) m.imm);
                 trapSites.add(new TrapSite(a.position(), code));
-                a.jmp(trapStub(code));
+                a.jmp(trapCall(code));
             }
             case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM -> throw new IllegalStateException("handled before emitInst");
             case TRAP_IF -> jccTrap(m.cond, TrapCode.fromCode((int) m.imm));
@@ -1008,7 +1064,11 @@ final class CodeEmitter {
             return;
         }
         boolean fp = isXmmOperand(m.op == MOp.HEAP_LOAD ? m.dst : m.src3);
+        faultSource = m.source != null && (m.source.aux() & dev.kiln.compiler.ir.Op.GUARD_PAGE) != 0
+                && (m.source.op() == dev.kiln.compiler.ir.Op.LOAD || m.source.op() == dev.kiln.compiler.ir.Op.STORE)
+                ? m.source : null;
         if (m.op == MOp.HEAP_LOAD) {
+            faultHere(); // the load comes next
             boolean dSpilled = isSpilled(m.dst);
             if (fp) {
                 Xmm d = dSpilled ? XSCRATCH0 : xmmOf(m.dst);
@@ -1043,6 +1103,7 @@ final class CodeEmitter {
             if (vSpilled) {
                 a.movsd(v, slot(alloc.interval(m.src3).spillSlot));
             }
+            faultHere();
             if (m.width == 4) {
                 a.movss(addr, v);
             } else {
@@ -1053,6 +1114,7 @@ final class CodeEmitter {
             if (vSpilled) {
                 a.mov(Size.S64, v, slot(alloc.interval(m.src3).spillSlot));
             }
+            faultHere();
             Size w = switch (m.width) {
                 case 1 -> Size.S8;
                 case 2 -> Size.S16;
@@ -1060,6 +1122,20 @@ final class CodeEmitter {
                 default -> Size.S64;
             };
             a.mov(w, addr, v);
+        }
+    }
+
+    /** The IR access of the heap access being emitted if it relies on guard pages, else null. */
+    private dev.kiln.compiler.ir.Inst faultSource;
+
+    /**
+     * Records the guard-page access whose instruction comes next as a trap site: its address is
+     * what the signal handler pushes when it faults.
+     */
+    private void faultHere() {
+        if (faultSource != null) {
+            recordSite(dev.kiln.abi.FrameTable.TRAP, faultSource);
+            faultSource = null;
         }
     }
 

@@ -238,8 +238,10 @@ final class Lowering {
                 calls.lowerParams(b);
             }
             for (Inst inst : b.insts()) {
+                curInst = inst;
                 lowerInst(inst);
             }
+            curInst = null;
         }
         for (int i = 0; i < layout.size(); i++) {
             layout.get(i).index = i; // renumber in layout order (edge blocks were inserted)
@@ -332,7 +334,13 @@ final class Lowering {
         return vregOf[id];
     }
 
+    /** The IR instruction being lowered (the {@link MInst#source} of what it emits). */
+    private Inst curInst;
+
     MInst emit(MInst m) {
+        if (m.source == null) {
+            m.source = curInst;
+        }
         return cur.add(m);
     }
 

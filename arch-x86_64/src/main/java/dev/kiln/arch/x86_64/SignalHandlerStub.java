@@ -18,10 +18,12 @@ import dev.kiln.compiler.mach.Label;
  *     {@code REG_RIP} = 16) and looks it up in the code-range table;</li>
  * <li>reads {@code info->si_addr} (byte offset {@value #SI_ADDR} of {@code siginfo_t}) and looks it
  *     up in the memory-range table;</li>
- * <li>if both are found, rewrites the saved {@code rip} to the resume stub and returns: the kernel
+ * <li>if both are found, pushes the faulting {@code rip} on the interrupted stack (the saved
+ *     {@code rsp}, byte offset {@value #UC_RSP}, moves down by 8), so that the backtrace starts at the
+ *     faulting access, rewrites the saved {@code rip} to the resume stub and returns: the kernel
  *     restores the interrupted context with {@code rip} at the stub, which stores
  *     {@link TrapCode#MEMORY_OUT_OF_BOUNDS} in the store context of the VMContext in {@code r14}
- *     (intact at every access in Wasm code, see {@link X86_64Backend}) and unwinds to the innermost
+ *     (intact at every access in Wasm code, see {@link X86_64Backend}), records the backtrace and unwinds to the innermost
  *     entry trampoline as the shared unwind stub does;</li>
  * <li>otherwise passes the fault on to the action installed before: a handler is tail-called with
  *     the three arguments unchanged (the stack is as the kernel left it, so it sees exactly what it
@@ -39,6 +41,8 @@ public final class SignalHandlerStub {
     static final int SI_ADDR = 16;
     /** Byte offset of {@code uc_mcontext.gregs[REG_RIP]} in glibc's x86-64 {@code ucontext_t}. */
     static final int UC_RIP = 40 + 16 * 8;
+    /** Byte offset of {@code uc_mcontext.gregs[REG_RSP]} in glibc's x86-64 {@code ucontext_t}. */
+    static final int UC_RSP = 40 + 15 * 8;
     private static final int SYS_RT_SIGACTION = 13;
     /** Size of the kernel's {@code struct sigaction} on x86-64 (handler, flags, restorer, mask). */
     private static final int KERNEL_SIGACTION_BYTES = 32;
@@ -63,7 +67,14 @@ public final class SignalHandlerStub {
         scan(a, data, GuardHandlerLayout.CODE_RANGE_COUNT, GuardHandlerLayout.CODE_RANGES, notOurs);
         a.mov(Size.S64, Gpr.RAX, Mem.of(Gpr.RSI, SI_ADDR));
         scan(a, data, GuardHandlerLayout.MEMORY_RANGE_COUNT, GuardHandlerLayout.MEMORY_RANGES, notOurs);
-        // ours: resume at the stub
+        // ours: push the faulting rip on the interrupted stack as if the access had called the resume
+        // stub (the backtrace starts there; the 8 bytes are in the red zone the kernel keeps free
+        // below rsp), then resume at the stub
+        a.mov(Size.S64, Gpr.RAX, Mem.of(Gpr.RDX, UC_RIP));
+        a.mov(Size.S64, Gpr.RCX, Mem.of(Gpr.RDX, UC_RSP));
+        a.aluImm(AluOp.SUB, Size.S64, Gpr.RCX, 8);
+        a.mov(Size.S64, Mem.of(Gpr.RCX, 0), Gpr.RAX);
+        a.mov(Size.S64, Mem.of(Gpr.RDX, UC_RSP), Gpr.RCX);
         a.lea(Size.S64, Gpr.RAX, Mem.rip(resume));
         a.mov(Size.S64, Mem.of(Gpr.RDX, UC_RIP), Gpr.RAX);
         a.ret();
@@ -104,6 +115,9 @@ public final class SignalHandlerStub {
         Gpr vmctx = CodeEmitter.VMCTX;
         a.mov(Size.S64, Gpr.R10, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
         a.movImm(Size.S32, Mem.of(Gpr.R10, VMStoreContext.TRAP_CODE), TrapCode.MEMORY_OUT_OF_BOUNDS.code());
+        a.movImm(Size.S32, Gpr.R11, 1); // [rsp] is the faulting instruction: a trap site
+        X86_64Backend.captureBacktrace(a);
+        a.mov(Size.S64, Gpr.R10, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
         a.mov(Size.S64, Gpr.RBP, Mem.of(Gpr.R10, VMStoreContext.ENTRY_FRAME));
         X86_64Backend.entryEpilogue(a, vmctx);
         byte[] code = a.finish();

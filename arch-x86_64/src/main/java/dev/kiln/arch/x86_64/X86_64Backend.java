@@ -83,8 +83,10 @@ public final class X86_64Backend implements Backend {
         List<MachBlock<MInst>> blocks = lowering.lower();
         LinearScan<MInst> alloc = new LinearScan<>(blocks, X86Registers.DESCRIPTOR, lowering.vregs());
         alloc.run(X86Registers.ISA);
-        return new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(), lowering.incomingStackArgBytes(),
-                env.vmctx(), env.cpuFeatures()).emit();
+        CodeEmitter emitter = new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(),
+                lowering.incomingStackArgBytes(), env.vmctx(), env.cpuFeatures());
+        emitter.frames = new dev.kiln.compiler.FrameSiteRecorder(function);
+        return emitter.emit();
     }
 
     @Override
@@ -308,6 +310,10 @@ public final class X86_64Backend implements Backend {
         a.mov(Size.S64, Gpr.R11, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
         a.aluImm(AluOp.CMP, Size.S32, Mem.of(Gpr.R11, VMStoreContext.TRAP_CODE), 0);
         a.jcc(Cond.E, ok);
+        // unwind from the Wasm caller's call: [rsp] is then its return address (r11 = 0 says so)
+        a.mov(Size.S64, Gpr.RSP, Gpr.RBP);
+        a.pop(Gpr.RBP);
+        a.zero(Gpr.R11);
         a.jmpRel32(Relocation.UNWIND_STUB);
         a.bind(ok);
         if (resultArea) {
@@ -347,6 +353,29 @@ public final class X86_64Backend implements Backend {
         return type.params().get(param) == ValType.I32;
     }
 
+    /**
+     * Calls the store's backtrace libcall ({@link VMStoreContext#BACKTRACE_LIBCALL}), if it has one,
+     * with {@code (storeContext, rsp, r11 != 0)} while the trapping Wasm frames still exist: {@code [rsp]}
+     * is the trap's address (or the return address of a call, for {@code r11} = 0) and the frames are
+     * above it, each found from the frame info's depths ({@link dev.kiln.abi.FrameTable}). Aligns the
+     * stack for the C call; clobbers every caller-saved register and {@code rsp} (the unwind restores
+     * it from the entry frame). Nothing runs here on the normal path.
+     */
+    static void captureBacktrace(Assembler a) {
+        Label none = a.newLabel();
+        a.mov(Size.S64, Gpr.RDI, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.mov(Size.S64, Gpr.RAX, Mem.of(Gpr.RDI, VMStoreContext.BACKTRACE_LIBCALL));
+        a.test(Size.S64, Gpr.RAX, Gpr.RAX);
+        a.jcc(Cond.E, none);
+        a.mov(Size.S64, Gpr.RSI, Gpr.RSP);
+        a.zero(Gpr.RDX);
+        a.test(Size.S64, Gpr.R11, Gpr.R11);
+        a.setcc(Cond.NE, Gpr.RDX);
+        a.aluImm(AluOp.AND, Size.S64, Gpr.RSP, -16);
+        a.call(Gpr.RAX);
+        a.bind(none);
+    }
+
     /** Restores what the entry trampoline saved below its frame pointer (rbp) and returns to its host caller. */
     static void entryEpilogue(Assembler a, Gpr vmctx) {
         a.lea(Size.S64, Gpr.RSP, Mem.of(Gpr.RBP, -ENTRY_SAVE_AREA));
@@ -364,9 +393,18 @@ public final class X86_64Backend implements Backend {
         a.ret();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>On x86-64 the stub is entered by a jump with {@code [rsp]} holding the address of the trap
+     * (the return address of a trap site's out-of-line call, or the faulting instruction) or, when
+     * {@code r11} is 0, the return address of the Wasm call a host function threw under, the Wasm
+     * frames above it intact. It first records the backtrace ({@link #captureBacktrace}), then unwinds.
+     */
     @Override
     public CompiledCode compileUnwindStub(VMContextLayout layout) {
         Assembler a = new Assembler();
+        captureBacktrace(a);
         a.mov(Size.S64, Gpr.R10, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
         a.mov(Size.S64, Gpr.RBP, Mem.of(Gpr.R10, VMStoreContext.ENTRY_FRAME));
         entryEpilogue(a, CodeEmitter.VMCTX);

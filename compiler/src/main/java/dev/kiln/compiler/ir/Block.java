@@ -105,6 +105,7 @@ public final class Block {
     /** A new instruction of this block with fresh result values, not yet in the list. */
     private Inst create(Op op, List<Value> args, long imm, Cond cond, List<BlockCall> targets, List<IrType> resultTypes) {
         Inst inst = new Inst(op, args, imm, cond, targets);
+        inst.withSourceOffset(function.sourceOffset());
         inst.setBlock(this);
         for (int i = 0; i < resultTypes.size(); i++) {
             inst.addResult(function.newValue(resultTypes.get(i)));
@@ -123,6 +124,8 @@ public final class Block {
      */
     public Inst replace(int index, Op op, List<Value> args, long imm, Cond cond, List<IrType> resultTypes) {
         Inst inst = create(op, args, imm, cond, null, resultTypes);
+        Inst old = insts.get(index);
+        inst.withSourceOffset(old.sourceOffset()).withInlineSite(old.inlineSite());
         insts.set(index, inst);
         return inst;
     }

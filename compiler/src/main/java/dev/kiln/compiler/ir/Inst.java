@@ -18,6 +18,7 @@ public final class Inst {
     private final Cond cond;
     private int aux;
     private int inlineSite;
+    private int sourceOffset = -1;
     private Block block;
 
     Inst(Op op, List<Value> args, long imm, Cond cond, List<BlockCall> targets) {
@@ -81,6 +82,21 @@ public final class Inst {
      */
     public int inlineSite() {
         return inlineSite;
+    }
+
+    /**
+     * Byte offset, from the start of the module's binary, of the Wasm instruction this instruction
+     * was translated from (in the function it was inlined from, see {@link #inlineSite()}); -1 when
+     * unknown (created by a pass). For the frame info of backtraces.
+     */
+    public int sourceOffset() {
+        return sourceOffset;
+    }
+
+    /** Sets {@link #sourceOffset()}; returns this instruction. */
+    public Inst withSourceOffset(int offset) {
+        this.sourceOffset = offset;
+        return this;
     }
 
     /** Sets {@link #inlineSite()}; returns this instruction. */

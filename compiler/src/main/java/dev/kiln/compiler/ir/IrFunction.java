@@ -36,7 +36,11 @@ public final class IrFunction {
      * enclosing inlined call). Walking parents from an instruction's site gives its inlined frames,
      * innermost first, for a backtrace.
      */
-    public record InlineSite(int funcIndex, int parent) {
+    public record InlineSite(int funcIndex, int parent, int callOffset) {
+        /** A site whose call's module byte offset ({@code callOffset}) is unknown (-1). */
+        public InlineSite(int funcIndex, int parent) {
+            this(funcIndex, parent, -1);
+        }
     }
 
     /** The inlined calls of this function; site {@code n} is element {@code n - 1}. */
@@ -46,11 +50,46 @@ public final class IrFunction {
 
     /** Records an inlined call (see {@link InlineSite}); returns its site number (1 for the first). */
     public int addInlineSite(int funcIndex, int parent) {
+        return addInlineSite(funcIndex, parent, -1);
+    }
+
+    /**
+     * Records an inlined call whose call instruction is at module byte offset {@code callOffset}
+     * (see {@link InlineSite}); returns its site number (1 for the first).
+     */
+    public int addInlineSite(int funcIndex, int parent, int callOffset) {
         if (parent < 0 || parent > inlineSites.size()) {
             throw new IllegalArgumentException("no inline site " + parent);
         }
-        inlineSites.add(new InlineSite(funcIndex, parent));
+        inlineSites.add(new InlineSite(funcIndex, parent, callOffset));
         return inlineSites.size();
+    }
+
+    private int sourceOffset = -1;
+    private int bodyOffset = -1;
+
+    /**
+     * The module byte offset that instructions created from now on carry as their
+     * {@link Inst#sourceOffset()}: the translator sets it to each Wasm instruction's offset in turn,
+     * and to -1 when it is done (instructions created by later passes are of unknown origin).
+     */
+    public int sourceOffset() {
+        return sourceOffset;
+    }
+
+    /** Sets {@link #sourceOffset()}. */
+    public void setSourceOffset(int offset) {
+        this.sourceOffset = offset;
+    }
+
+    /** Module byte offset of the function's body (its code after the locals), -1 if unknown; a stack-overflow trap reports it. */
+    public int bodyOffset() {
+        return bodyOffset;
+    }
+
+    /** Sets {@link #bodyOffset()}. */
+    public void setBodyOffset(int offset) {
+        this.bodyOffset = offset;
     }
 
     /** The Wasm funcidx. */

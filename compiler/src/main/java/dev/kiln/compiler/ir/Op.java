@@ -251,11 +251,11 @@ public enum Op {
     public static final int RUNTIME = 128;
 
     /**
-     * Flag in the {@link Inst#aux()} of a {@link #LOAD}: the access has no explicit bounds check and
-     * relies on guard pages ({@code BoundsChecks.GUARD}): out of bounds it faults, and the fault is the
-     * trap {@code out of bounds memory access}. Such a load is kept even when its result is unused
-     * (as a {@link #TRAPIF} would be) and, like every Wasm load, is never moved out of a loop.
-     * Backends ignore it.
+     * Flag in the {@link Inst#aux()} of a {@link #LOAD} or {@link #STORE}: the access has no explicit
+     * bounds check and relies on guard pages ({@code BoundsChecks.GUARD}): out of bounds it faults, and
+     * the fault is the trap {@code out of bounds memory access}. Such a load is kept even when its
+     * result is unused (as a {@link #TRAPIF} would be) and, like every Wasm load, is never moved out of
+     * a loop. Backends use it only to record the access as a trap site in the frame info.
      */
     public static final int GUARD_PAGE = 256;
 

@@ -44,6 +44,11 @@ public abstract class AbstractMachInst<I extends AbstractMachInst<I>> implements
     public int[] uses = new int[0];
     /** Every register written (physical ones included). */
     public int[] defs = new int[0];
+    /**
+     * The IR instruction this one was lowered from (its Wasm offset and inlined frames go into the
+     * frame info of trap sites and calls), or null (moves, spills, prologue code).
+     */
+    public dev.kiln.compiler.ir.Inst source;
 
     /** This instruction as the backend's instruction class. */
     @SuppressWarnings("unchecked")

@@ -62,7 +62,8 @@ import java.util.function.IntPredicate;
  * backtraces (DESIGN's frame info): each inlined call adds an {@link IrFunction.InlineSite} (callee
  * funcidx, enclosing site), the callee's own sites beneath it, and every copied instruction carries
  * its innermost site ({@link Inst#inlineSite()}); instructions other passes create later carry 0 (the
- * function's own code). No backend emits them yet.
+ * function's own code). Copied instructions keep their {@link Inst#sourceOffset()} and each site
+ * records the inlined call's offset, so the backends' frame info lists inlined frames.
  *
  * <p>The callee IR is only read, never changed, so one IR may serve several callers on several
  * threads, but it must not be mutated meanwhile. Stateless and thread-safe; mutates the caller.
@@ -303,7 +304,7 @@ public final class Inliner {
                 }
                 if (ci.op() == Op.RETURN) {
                     nb.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(cont, mapped)), List.of())
-                            .withInlineSite(ci.inlineSite());
+                            .withInlineSite(ci.inlineSite()).withSourceOffset(ci.sourceOffset());
                     continue;
                 }
                 if (ci.op() == Op.RETURN_CALL) {
@@ -312,9 +313,10 @@ public final class Inliner {
                     for (Value p : cont.params()) {
                         results.add(p.type());
                     }
-                    Inst c = nb.append(Op.CALL, mapped, ci.imm(), null, List.of(), results).withInlineSite(ci.inlineSite());
+                    Inst c = nb.append(Op.CALL, mapped, ci.imm(), null, List.of(), results).withInlineSite(ci.inlineSite())
+                            .withSourceOffset(ci.sourceOffset());
                     nb.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(cont, new ArrayList<>(c.results()))),
-                            List.of()).withInlineSite(ci.inlineSite());
+                            List.of()).withInlineSite(ci.inlineSite()).withSourceOffset(ci.sourceOffset());
                     continue;
                 }
                 List<BlockCall> targets = new ArrayList<>(ci.targets().size());
@@ -330,7 +332,7 @@ public final class Inliner {
                     types.add(r.type());
                 }
                 Inst ni = nb.append(ci.op(), mapped, ci.imm(), ci.cond(), targets, types).withAux(ci.aux())
-                        .withInlineSite(ci.inlineSite());
+                        .withInlineSite(ci.inlineSite()).withSourceOffset(ci.sourceOffset());
                 for (int r = 0; r < types.size(); r++) {
                     valueMap[ci.results().get(r).id()] = ni.results().get(r);
                 }
@@ -338,12 +340,12 @@ public final class Inliner {
         }
         Block calleeEntry = blockMap[callee.entry().id()];
         // inlined frames: the call's own site, then the callee's sites beneath it
-        int site = caller.addInlineSite(callee.funcIndex(), call.inlineSite());
+        int site = caller.addInlineSite(callee.funcIndex(), call.inlineSite(), call.sourceOffset());
         int[] siteMap = new int[callee.inlineSites().size() + 1];
         siteMap[0] = site;
         for (int k = 0; k < callee.inlineSites().size(); k++) {
             IrFunction.InlineSite s = callee.inlineSites().get(k);
-            siteMap[k + 1] = caller.addInlineSite(s.funcIndex(), siteMap[s.parent()]);
+            siteMap[k + 1] = caller.addInlineSite(s.funcIndex(), siteMap[s.parent()], s.callOffset());
         }
         for (Block cb : order) {
             for (Inst ni : blockMap[cb.id()].insts()) {

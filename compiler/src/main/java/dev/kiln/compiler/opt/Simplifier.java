@@ -395,7 +395,8 @@ public final class Simplifier {
         while (b.insts().size() > i) {
             b.insts().remove(b.insts().size() - 1);
         }
-        b.append(Op.TRAP, List.of(), inst.imm(), null, null, List.of());
+        b.append(Op.TRAP, List.of(), inst.imm(), null, null, List.of())
+                .withSourceOffset(inst.sourceOffset()).withInlineSite(inst.inlineSite());
         return CFG;
     }
 
@@ -437,7 +438,8 @@ public final class Simplifier {
                         cond = cond.negate();
                     }
                     OptUtil.setTerminator(b, Op.JUMP, List.of(), 0, List.of(new BlockCall(next.target(), next.args())));
-                    OptUtil.insert(b, b.insts().size() - 1, Op.TRAPIF, operands, trap.imm(), cond, null);
+                    OptUtil.insert(b, b.insts().size() - 1, Op.TRAPIF, operands, trap.imm(), cond, null)
+                            .withSourceOffset(trap.sourceOffset()).withInlineSite(trap.inlineSite());
                     return CFG;
                 }
                 Inst d = c.definingInst();

@@ -253,7 +253,9 @@ public final class FunctionTranslator {
         frames.add(new Frame(null, new FuncType(List.of(), type.results()), 0, ret, ret, true));
 
         CodeReader r = new CodeReader(bytes, body.codeStart(), body.codeEnd());
+        function.setBodyOffset(body.codeStart());
         while (r.hasNext()) {
+            function.setSourceOffset(r.position()); // where the instruction read next starts
             int offset = r.offset();
             Opcode op = r.next();
             Block before = cur;
@@ -273,6 +275,7 @@ public final class FunctionTranslator {
             }
         }
         closeFuelCharge();
+        function.setSourceOffset(-1);
         ssa.finish();
     }
 
@@ -711,7 +714,7 @@ public final class FunctionTranslator {
                 Value index = pop();
                 Value[] addr = checkedAddress(r.memIndex(), index, r.memOffset(), width, op, offset);
                 cur.append(Op.STORE, List.of(addr[0], addr[1], value), r.memOffset(), null, null, List.of())
-                        .withAux(width);
+                        .withAux(width | (lastAccessGuardPage ? Op.GUARD_PAGE : 0));
             }
             case MEMORY_SIZE -> {
                 int mem = r.index();

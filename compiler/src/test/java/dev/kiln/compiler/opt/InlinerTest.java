@@ -261,12 +261,18 @@ class InlinerTest {
         IrFunction f = OptTestSupport.translateAll(wat).functions().get(2);
         assertTrue(Inliner.run(f, i -> i == 1 ? mid : null));
         Verifier.verify(f);
-        assertEquals(List.of(new IrFunction.InlineSite(1, 0), new IrFunction.InlineSite(0, 1)), f.inlineSites());
+        assertEquals(List.of(1, 0), f.inlineSites().stream().map(IrFunction.InlineSite::funcIndex).toList());
+        assertEquals(List.of(0, 1), f.inlineSites().stream().map(IrFunction.InlineSite::parent).toList());
+        // each site records where its call was: $top's call of $mid, then $mid's call of $leaf, earlier in the module
+        int topCall = f.inlineSites().get(0).callOffset();
+        int midCall = f.inlineSites().get(1).callOffset();
+        assertTrue(midCall > 0 && topCall > midCall, f.inlineSites().toString());
         boolean sawMul = false;
         for (var b : f.blocks()) {
             for (var i : b.insts()) {
                 if (i.op() == Op.IMUL) {
                     assertEquals(2, i.inlineSite(), print(f)); // $leaf's, whose parent is $mid's site 1
+                    assertTrue(i.sourceOffset() > 0 && i.sourceOffset() < midCall, "$leaf's i32.mul: " + i.sourceOffset());
                     sawMul = true;
                 }
                 if (i.op() == Op.ISUB) {

@@ -1,0 +1,494 @@
+package dev.kiln.abi;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Frame info for Wasm backtraces (DESIGN §3 "Frame info"): for every place in {@code .text} where a
+ * backtrace can see a Wasm frame, the Wasm frames it stands for. Written by the compiler into the
+ * non-allocated ELF section {@link #SECTION}; read by the loader without the compiler, and only when a
+ * trap needs it (the normal path never looks at it).
+ *
+ * <p>A <b>site</b> is one of
+ * <ul>
+ * <li>{@link #RETURN_ADDRESS}: the return address of a call in a Wasm function (the offset just after
+ *     the call instruction), the place a caller's frame shows;</li>
+ * <li>{@link #TRAP}: the place a trap reports: a faulting instruction (a guard-page heap access), or
+ *     the return address of the out-of-line call through which an explicit check reaches the trap
+ *     path, so that every check has an address of its own;</li>
+ * <li>{@link #TRAP_AT_ENTRY}: as {@link #TRAP}, for the stack-limit check of a prologue, which runs
+ *     before the function's frame exists.</li>
+ * </ul>
+ * and carries the {@code depth}: bytes between the stack pointer of the function's body and its own
+ * return address (0 for {@link #TRAP_AT_ENTRY}), which is what a stack walk over frames without frame
+ * pointers needs; and the <b>frames</b>, innermost first: (funcidx, byte offset in the module) of the
+ * instruction, then, when the instruction was inlined, the call it was inlined at in the enclosing
+ * function, up to the function that holds the code. A byte offset is from the start of the module's
+ * binary (Wasmtime's {@code module_offset}); -1 where it is not known.
+ *
+ * <p>Encoding: a u8 {@link #VERSION}, the body's length as an unsigned LEB128, then the body compressed
+ * with DEFLATE (RFC 1951 in the zlib format of RFC 1950, {@link java.util.zip.Deflater}). The body
+ * (LEB128 as in the Wasm binary format): the module's name from its {@code name} section as an
+ * unsigned LEB128 length plus one (0: none) and its UTF-8 bytes; the <b>inline contexts</b>, what the
+ * sites of one inlined body share: a count, then per context the number {@code m} of inlined frames,
+ * their funcidx (innermost first) and the offsets of the {@code m} calls they were inlined at (signed
+ * differences, each from the one before, the first from 0); an unsigned LEB128 site count; then per
+ * site in ascending text-offset order an unsigned LEB128 {@code delta << 3 | kind << 1 | ext}, where
+ * {@code delta} is the distance from the previous site's text offset and {@code ext} says an
+ * extension follows: an unsigned LEB128 with bit 0 set when the depth differs from the previous
+ * site's, bit 1 when the outermost funcidx does, bit 2 when the site is in inlined code; the depth in
+ * 8-byte words if bit 0; the outermost funcidx if bit 1; the inline context's index as a signed
+ * difference from the previous inlined site's if bit 2. Last, the offset of the site's instruction as
+ * a signed difference from the previous site's. Most sites take 2 to 3 bytes before compression, about 2 after it.
+ * Immutable once decoded; thread-safe.
+ */
+public final class FrameTable {
+    /** The ELF section that holds the table. */
+    public static final String SECTION = ".kiln.frames";
+    /** Version byte at the start of the section; a reader rejects any other. */
+    public static final int VERSION = 2;
+    /** Site kind: the return address of a call. */
+    public static final int RETURN_ADDRESS = 0;
+    /** Site kind: a trap's address in a function body. */
+    public static final int TRAP = 1;
+    /** Site kind: a trap's address in a prologue, before the frame is set up (depth 0). */
+    public static final int TRAP_AT_ENTRY = 2;
+
+    /**
+     * One site, as the compiler records it.
+     *
+     * @param textOffset  byte offset in {@code .text}
+     * @param kind        {@link #RETURN_ADDRESS}, {@link #TRAP} or {@link #TRAP_AT_ENTRY}
+     * @param depth       bytes from the body's stack pointer to the function's return address, a multiple of 8
+     * @param funcIndices the frames' funcidx, innermost first (at least one)
+     * @param wasmOffsets the frames' module byte offsets, same length
+     */
+    public record Site(int textOffset, int kind, int depth, int[] funcIndices, int[] wasmOffsets) {
+        public Site {
+            if (funcIndices.length == 0 || funcIndices.length != wasmOffsets.length || depth % 8 != 0 || depth < 0
+                    || kind < 0 || kind > 2) {
+                throw new IllegalArgumentException("bad frame site at text offset " + textOffset);
+            }
+        }
+    }
+
+    private final int[] text;
+    private final byte[] kind;
+    private final int[] depth;
+    /** Frames of site i are pool entries frameStart[i] .. frameStart[i + 1] - 1. */
+    private final int[] frameStart;
+    private final int[] poolFunc;
+    private final int[] poolOffset;
+
+    private final String moduleName;
+
+    private FrameTable(String moduleName, int[] text, byte[] kind, int[] depth, int[] frameStart, int[] poolFunc,
+            int[] poolOffset) {
+        this.moduleName = moduleName;
+        this.text = text;
+        this.kind = kind;
+        this.depth = depth;
+        this.frameStart = frameStart;
+        this.poolFunc = poolFunc;
+        this.poolOffset = poolOffset;
+    }
+
+    /** The empty table (an artifact without frame info). */
+    public static final FrameTable EMPTY = new FrameTable(null, new int[0], new byte[0], new int[0], new int[1], new int[0],
+            new int[0]);
+
+    /**
+     * Encodes sites.
+     *
+     * @param moduleName the module's name from its {@code name} section, or null
+     * @param sites      in ascending text offset order
+     * @return the section's bytes
+     * @throws IllegalArgumentException if the sites are out of order
+     */
+    public static byte[] encode(String moduleName, List<Site> sites) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(sites.size() * 4 + 8);
+        if (moduleName == null) {
+            uleb(out, 0);
+        } else {
+            byte[] utf8 = moduleName.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            uleb(out, utf8.length + 1L);
+            out.writeBytes(utf8);
+        }
+        // inline contexts: what a site inside inlined code shares with every other site of the same
+        // inlined body (the frames' funcidx but the outermost, the calls' offsets), stored once
+        java.util.Map<List<Integer>, Integer> contextIds = new java.util.HashMap<>();
+        List<List<Integer>> contexts = new ArrayList<>();
+        int[] siteContext = new int[sites.size()];
+        for (int i = 0; i < sites.size(); i++) {
+            Site s = sites.get(i);
+            int n = s.funcIndices().length;
+            if (n == 1) {
+                siteContext[i] = -1;
+                continue;
+            }
+            List<Integer> key = new ArrayList<>(2 * n - 2);
+            for (int k = 0; k < n - 1; k++) {
+                key.add(s.funcIndices()[k]);
+            }
+            for (int k = 1; k < n; k++) {
+                key.add(s.wasmOffsets()[k]);
+            }
+            siteContext[i] = contextIds.computeIfAbsent(key, x -> {
+                contexts.add(x);
+                return contexts.size() - 1;
+            });
+        }
+        uleb(out, contexts.size());
+        for (List<Integer> c : contexts) {
+            int m = c.size() / 2;
+            uleb(out, m);
+            for (int k = 0; k < m; k++) {
+                uleb(out, c.get(k));
+            }
+            long before = 0;
+            for (int k = 0; k < m; k++) {
+                sleb(out, c.get(m + k) - before);
+                before = c.get(m + k);
+            }
+        }
+        uleb(out, sites.size());
+        int prevText = 0;
+        int prevDepth = 0;
+        int prevFunc = -1;
+        int prevContext = 0;
+        long prevOffset = 0;
+        for (int i = 0; i < sites.size(); i++) {
+            Site s = sites.get(i);
+            if (s.textOffset() < prevText) {
+                throw new IllegalArgumentException("frame sites out of order at text offset " + s.textOffset());
+            }
+            int n = s.funcIndices().length;
+            int outer = s.funcIndices()[n - 1];
+            int ext = (s.depth() != prevDepth ? 1 : 0) | (outer != prevFunc ? 2 : 0) | (n > 1 ? 4 : 0);
+            uleb(out, (long) (s.textOffset() - prevText) << 3 | s.kind() << 1 | (ext != 0 ? 1 : 0));
+            if (ext != 0) {
+                uleb(out, ext);
+            }
+            if (s.depth() != prevDepth) {
+                uleb(out, s.depth() / 8);
+            }
+            if (outer != prevFunc) {
+                uleb(out, outer);
+            }
+            if (n > 1) {
+                sleb(out, siteContext[i] - prevContext);
+                prevContext = siteContext[i];
+            }
+            sleb(out, s.wasmOffsets()[0] - prevOffset);
+            prevText = s.textOffset();
+            prevDepth = s.depth();
+            prevFunc = outer;
+            prevOffset = s.wasmOffsets()[0];
+        }
+        byte[] body = out.toByteArray();
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater();
+        try {
+            deflater.setInput(body);
+            deflater.finish();
+            ByteArrayOutputStream section = new ByteArrayOutputStream(body.length / 2 + 16);
+            section.write(VERSION);
+            uleb(section, body.length);
+            byte[] buf = new byte[8192];
+            while (!deflater.finished()) {
+                section.write(buf, 0, deflater.deflate(buf));
+            }
+            return section.toByteArray();
+        } finally {
+            deflater.end();
+        }
+    }
+
+    /**
+     * Decodes a section.
+     *
+     * @param source the artifact's name, for errors
+     * @throws ArtifactFormatException if the bytes are not a frame table of this version
+     */
+    public static FrameTable decode(byte[] section, String source) {
+        byte[] bytes = inflate(section, source);
+        int[] pos = {0};
+        try {
+            long nameLength = uleb(bytes, pos);
+            String moduleName = null;
+            if (nameLength > 0) {
+                if (nameLength - 1 > bytes.length - pos[0]) {
+                    throw new ArtifactFormatException(source, pos[0], SECTION + ": the module name runs past the section");
+                }
+                moduleName = new String(bytes, pos[0], (int) nameLength - 1, java.nio.charset.StandardCharsets.UTF_8);
+                pos[0] += (int) nameLength - 1;
+            }
+            int nContexts = (int) uleb(bytes, pos);
+            if (nContexts < 0 || nContexts > bytes.length) {
+                throw new ArtifactFormatException(source, pos[0], SECTION + " claims " + nContexts + " inline contexts");
+            }
+            int[][] contextFuncs = new int[nContexts][];
+            int[][] contextOffsets = new int[nContexts][];
+            for (int c = 0; c < nContexts; c++) {
+                int m = (int) uleb(bytes, pos);
+                if (m <= 0 || m > bytes.length) {
+                    throw new ArtifactFormatException(source, pos[0], SECTION + ": bad inline context " + c);
+                }
+                contextFuncs[c] = new int[m];
+                contextOffsets[c] = new int[m];
+                for (int k = 0; k < m; k++) {
+                    contextFuncs[c][k] = (int) uleb(bytes, pos);
+                }
+                long before = 0;
+                for (int k = 0; k < m; k++) {
+                    before += sleb(bytes, pos);
+                    contextOffsets[c][k] = (int) before;
+                }
+            }
+            int count = (int) uleb(bytes, pos);
+            if (count < 0 || count > bytes.length) {
+                throw new ArtifactFormatException(source, pos[0], SECTION + " claims " + count + " sites");
+            }
+            int[] text = new int[count];
+            byte[] kind = new byte[count];
+            int[] depth = new int[count];
+            int[] frameStart = new int[count + 1];
+            int[] poolFunc = new int[count];
+            int[] poolOffset = new int[count];
+            int pool = 0;
+            long prevText = 0;
+            int prevDepth = 0;
+            int prevFunc = -1;
+            long prevContext = 0;
+            long prevOffset = 0;
+            for (int i = 0; i < count; i++) {
+                long head = uleb(bytes, pos);
+                prevText += head >>> 3;
+                long ext = (head & 1) != 0 ? uleb(bytes, pos) : 0;
+                if (prevText > Integer.MAX_VALUE || (head >>> 1 & 3) > 2 || ext > 7) {
+                    throw new ArtifactFormatException(source, pos[0], SECTION + ": bad site " + i);
+                }
+                if ((ext & 1) != 0) {
+                    prevDepth = (int) (uleb(bytes, pos) * 8);
+                }
+                if ((ext & 2) != 0) {
+                    prevFunc = (int) uleb(bytes, pos);
+                }
+                int context = -1;
+                if ((ext & 4) != 0) {
+                    prevContext += sleb(bytes, pos);
+                    if (prevContext < 0 || prevContext >= nContexts) {
+                        throw new ArtifactFormatException(source, pos[0], SECTION + ": site " + i + " has no inline context "
+                                + prevContext);
+                    }
+                    context = (int) prevContext;
+                }
+                int n = context < 0 ? 1 : contextFuncs[context].length + 1;
+                if (pool + n > poolFunc.length) {
+                    int grow = Math.max(poolFunc.length * 2, pool + n);
+                    poolFunc = Arrays.copyOf(poolFunc, grow);
+                    poolOffset = Arrays.copyOf(poolOffset, grow);
+                }
+                text[i] = (int) prevText;
+                kind[i] = (byte) (head >>> 1 & 3);
+                depth[i] = prevDepth;
+                frameStart[i] = pool;
+                prevOffset += sleb(bytes, pos);
+                poolOffset[pool] = (int) prevOffset;
+                for (int k = 0; k < n - 1; k++) {
+                    poolFunc[pool + k] = contextFuncs[context][k];
+                    poolOffset[pool + k + 1] = contextOffsets[context][k];
+                }
+                poolFunc[pool + n - 1] = prevFunc;
+                pool += n;
+            }
+            frameStart[count] = pool;
+            return new FrameTable(moduleName, text, kind, depth, frameStart, poolFunc, poolOffset);
+        } catch (ArrayIndexOutOfBoundsException e) {
+            throw new ArtifactFormatException(source, pos[0], SECTION + " ends inside a site");
+        }
+    }
+
+    /** The module's name from its {@code name} section, or null. */
+    public String moduleName() {
+        return moduleName;
+    }
+
+    /** The body of a section: checks the version and inflates. */
+    private static byte[] inflate(byte[] section, String source) {
+        if (section.length == 0 || section[0] != VERSION) {
+            throw new ArtifactFormatException(source, 0, SECTION + " has version "
+                    + (section.length == 0 ? "(none)" : section[0]) + ", not " + VERSION + "; recompile the module");
+        }
+        int[] pos = {1};
+        long length;
+        try {
+            length = uleb(section, pos);
+        } catch (ArrayIndexOutOfBoundsException e) {
+            throw new ArtifactFormatException(source, pos[0], SECTION + " ends inside its length");
+        }
+        if (length > 64L * section.length + 1024) {
+            throw new ArtifactFormatException(source, 1, SECTION + " claims " + length + " bytes, more than DEFLATE makes of "
+                    + section.length);
+        }
+        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+        try {
+            inflater.setInput(section, pos[0], section.length - pos[0]);
+            byte[] body = new byte[(int) length];
+            int n = 0;
+            while (n < body.length) {
+                int got = inflater.inflate(body, n, body.length - n);
+                if (got == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) {
+                    break;
+                }
+                n += got;
+            }
+            if (n != body.length || !inflater.finished()) {
+                throw new ArtifactFormatException(source, pos[0], SECTION + " inflates to " + n + " bytes, not " + length);
+            }
+            return body;
+        } catch (java.util.zip.DataFormatException e) {
+            throw new ArtifactFormatException(source, pos[0], SECTION + " is not valid DEFLATE data: " + e.getMessage());
+        } finally {
+            inflater.end();
+        }
+    }
+
+    /** Number of sites. */
+    public int size() {
+        return text.length;
+    }
+
+    /**
+     * The site at {@code textOffset}: of kind {@link #TRAP} or {@link #TRAP_AT_ENTRY} if {@code trap},
+     * else {@link #RETURN_ADDRESS}.
+     *
+     * @return its index, or -1 if there is none
+     */
+    public int find(int textOffset, boolean trap) {
+        int i = Arrays.binarySearch(text, textOffset);
+        if (i < 0) {
+            return -1;
+        }
+        while (i > 0 && text[i - 1] == textOffset) {
+            i--;
+        }
+        for (; i < text.length && text[i] == textOffset; i++) {
+            if ((kind[i] != RETURN_ADDRESS) == trap) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Index of the first site at or after {@code textOffset}, or {@link #size()} if there is none. */
+    public int ceiling(int textOffset) {
+        int i = Arrays.binarySearch(text, textOffset);
+        if (i < 0) {
+            return -i - 1;
+        }
+        while (i > 0 && text[i - 1] == textOffset) {
+            i--;
+        }
+        return i;
+    }
+
+    /** Text offset of site {@code i}. */
+    public int textOffset(int i) {
+        return text[i];
+    }
+
+    /** Kind of site {@code i}. */
+    public int kind(int i) {
+        return kind[i];
+    }
+
+    /** Depth in bytes of site {@code i} (see the class comment). */
+    public int depth(int i) {
+        return depth[i];
+    }
+
+    /** Number of Wasm frames (1 plus the inlined ones) of site {@code i}. */
+    public int frameCount(int i) {
+        return frameStart[i + 1] - frameStart[i];
+    }
+
+    /** Funcidx of frame {@code k} (0 innermost) of site {@code i}. */
+    public int funcIndex(int i, int k) {
+        return poolFunc[frameStart[i] + k];
+    }
+
+    /** Module byte offset of frame {@code k} (0 innermost) of site {@code i}; -1 if unknown. */
+    public int wasmOffset(int i, int k) {
+        return poolOffset[frameStart[i] + k];
+    }
+
+    /** The site {@code i} as a record. */
+    public Site site(int i) {
+        int n = frameCount(i);
+        int[] f = new int[n];
+        int[] o = new int[n];
+        for (int k = 0; k < n; k++) {
+            f[k] = funcIndex(i, k);
+            o[k] = wasmOffset(i, k);
+        }
+        return new Site(text[i], kind[i], depth[i], f, o);
+    }
+
+    private static void uleb(ByteArrayOutputStream out, long v) {
+        do {
+            int b = (int) (v & 0x7F);
+            v >>>= 7;
+            out.write(v != 0 ? b | 0x80 : b);
+        } while (v != 0);
+    }
+
+    private static void sleb(ByteArrayOutputStream out, long v) {
+        while (true) {
+            int b = (int) (v & 0x7F);
+            v >>= 7;
+            if (v == 0 && (b & 0x40) == 0 || v == -1 && (b & 0x40) != 0) {
+                out.write(b);
+                return;
+            }
+            out.write(b | 0x80);
+        }
+    }
+
+    private static long uleb(byte[] in, int[] pos) {
+        long v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            int b = in[pos[0]++];
+            v |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                return v;
+            }
+        }
+        throw new ArrayIndexOutOfBoundsException("LEB128 too long");
+    }
+
+    private static long sleb(byte[] in, int[] pos) {
+        long v = 0;
+        int shift = 0;
+        int b;
+        do {
+            b = in[pos[0]++];
+            v |= (long) (b & 0x7F) << shift;
+            shift += 7;
+        } while ((b & 0x80) != 0 && shift < 64);
+        if (shift < 64 && (b & 0x40) != 0) {
+            v |= -1L << shift;
+        }
+        return v;
+    }
+
+    /** Sites collected from several pieces of code, shifted to their text offsets. */
+    public static List<Site> shift(List<Site> sites, int by) {
+        List<Site> out = new ArrayList<>(sites.size());
+        for (Site s : sites) {
+            out.add(new Site(s.textOffset() + by, s.kind(), s.depth(), s.funcIndices(), s.wasmOffsets()));
+        }
+        return out;
+    }
+}

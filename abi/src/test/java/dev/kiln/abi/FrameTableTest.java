@@ -1,0 +1,88 @@
+package dev.kiln.abi;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The frame info section: encoding round trips, lookups by kind, and damaged input refused. */
+class FrameTableTest {
+    private static FrameTable.Site site(int text, int kind, int depth, int... funcAndOffset) {
+        int n = funcAndOffset.length / 2;
+        int[] f = new int[n];
+        int[] o = new int[n];
+        for (int k = 0; k < n; k++) {
+            f[k] = funcAndOffset[2 * k];
+            o[k] = funcAndOffset[2 * k + 1];
+        }
+        return new FrameTable.Site(text, kind, depth, f, o);
+    }
+
+    @Test
+    void sitesRoundTripWithInlinedFramesAndTheModuleName() {
+        List<FrameTable.Site> sites = List.of(
+                site(5, FrameTable.TRAP_AT_ENTRY, 0, 3, 40),
+                site(21, FrameTable.RETURN_ADDRESS, 24, 3, 52),
+                site(21, FrameTable.TRAP, 24, 3, 50),
+                site(40, FrameTable.TRAP, 24, 7, 200, 5, 120, 3, 60), // inlined twice
+                site(90, FrameTable.TRAP, 8, 4, -1),
+                site(1 << 20, FrameTable.RETURN_ADDRESS, 4096, 9, 1 << 24));
+        FrameTable t = FrameTable.decode(FrameTable.encode("mod\u00e9", sites), "test");
+        assertEquals("mod\u00e9", t.moduleName());
+        assertEquals(sites.size(), t.size());
+        for (int i = 0; i < sites.size(); i++) {
+            FrameTable.Site want = sites.get(i);
+            FrameTable.Site got = t.site(i);
+            assertEquals(want.textOffset(), got.textOffset());
+            assertEquals(want.kind(), got.kind());
+            assertEquals(want.depth(), got.depth());
+            assertArrayEquals(want.funcIndices(), got.funcIndices());
+            assertArrayEquals(want.wasmOffsets(), got.wasmOffsets());
+        }
+        assertEquals(1, t.find(21, false));
+        assertEquals(2, t.find(21, true), "a trap and a return address at one offset are told apart by kind");
+        assertEquals(0, t.find(5, true));
+        assertEquals(-1, t.find(5, false));
+        assertEquals(-1, t.find(22, true));
+        assertEquals(3, t.ceiling(22));
+        assertEquals(6, t.ceiling(1 << 21));
+        assertNull(FrameTable.decode(FrameTable.encode(null, List.of()), "test").moduleName());
+    }
+
+    @Test
+    void aSiteCostsAFewBytes() {
+        List<FrameTable.Site> sites = new ArrayList<>();
+        Random r = new Random(18);
+        int text = 0;
+        int wasm = 1000;
+        for (int i = 0; i < 10_000; i++) {
+            text += 4 + r.nextInt(60);
+            wasm += r.nextInt(40);
+            sites.add(site(text, r.nextInt(2), 40, i / 50, wasm));
+        }
+        byte[] bytes = FrameTable.encode(null, sites);
+        assertTrue(bytes.length < 5 * sites.size(), bytes.length + " bytes for " + sites.size() + " sites");
+        FrameTable t = FrameTable.decode(bytes, "test");
+        assertEquals(sites.get(9_999).textOffset(), t.textOffset(9_999));
+        assertEquals(sites.get(9_999).wasmOffsets()[0], t.wasmOffset(9_999, 0));
+    }
+
+    @Test
+    void damagedSectionsAreRefusedWithTheSectionName() {
+        byte[] good = FrameTable.encode("m", List.of(site(8, FrameTable.TRAP, 16, 1, 30), site(12, 0, 16, 1, 34)));
+        byte[] truncated = Arrays.copyOf(good, good.length - 1);
+        ArtifactFormatException e = assertThrows(ArtifactFormatException.class, () -> FrameTable.decode(truncated, "a.kiln"));
+        assertTrue(e.getMessage().contains(FrameTable.SECTION), e.getMessage());
+        byte[] version = good.clone();
+        version[0] = 9;
+        assertThrows(ArtifactFormatException.class, () -> FrameTable.decode(version, "a.kiln"));
+        assertThrows(IllegalArgumentException.class, () -> FrameTable.encode(null, List.of(site(8, 1, 0, 1, 1), site(4, 1, 0, 1, 1))));
+    }
+}

@@ -1,0 +1,75 @@
+package dev.kiln.compiler;
+
+import dev.kiln.abi.FrameTable;
+import dev.kiln.compiler.ir.Inst;
+import dev.kiln.compiler.ir.IrFunction;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Collects the frame info of one function while a backend emits it (DESIGN §3 "Frame info";
+ * {@link FrameTable}): the code offsets of its trap sites and call return addresses with the IR
+ * instruction each comes from, whose Wasm offset and inlined frames ({@link Inst#sourceOffset()},
+ * {@link Inst#inlineSite()}) become the site's frames. Shared by every backend. Not thread-safe.
+ */
+public final class FrameSiteRecorder {
+    private final IrFunction function;
+    private final List<int[]> offsets = new ArrayList<>();
+    private final List<Inst> sources = new ArrayList<>();
+
+    /** @param function the function being emitted (its funcidx, body offset and inline sites) */
+    public FrameSiteRecorder(IrFunction function) {
+        this.function = function;
+    }
+
+    /**
+     * Records a site.
+     *
+     * @param codeOffset byte offset in the function's code: the return address of a call, the
+     *                   faulting instruction, or the return address of a trap site's out-of-line call
+     * @param kind       {@link FrameTable#RETURN_ADDRESS}, {@link FrameTable#TRAP} or {@link FrameTable#TRAP_AT_ENTRY}
+     * @param source     the IR instruction, or null for the function's entry (a prologue check)
+     */
+    public void add(int codeOffset, int kind, Inst source) {
+        offsets.add(new int[] {codeOffset, kind});
+        sources.add(source);
+    }
+
+    /**
+     * The sites, ascending by code offset.
+     *
+     * @param depth bytes from the body's stack pointer to the return address (the frame the prologue
+     *              builds); {@link FrameTable#TRAP_AT_ENTRY} sites get 0
+     */
+    public List<FrameTable.Site> sites(int depth) {
+        List<FrameTable.Site> out = new ArrayList<>(offsets.size());
+        for (int i = 0; i < offsets.size(); i++) {
+            int[] o = offsets.get(i);
+            Inst src = sources.get(i);
+            List<int[]> frames = new ArrayList<>(2);
+            if (src == null) {
+                frames.add(new int[] {function.funcIndex(), function.bodyOffset()});
+            } else {
+                int site = src.inlineSite();
+                int offset = src.sourceOffset();
+                while (site != 0) {
+                    IrFunction.InlineSite s = function.inlineSites().get(site - 1);
+                    frames.add(new int[] {s.funcIndex(), offset});
+                    offset = s.callOffset();
+                    site = s.parent();
+                }
+                frames.add(new int[] {function.funcIndex(), offset < 0 ? function.bodyOffset() : offset});
+            }
+            int[] funcs = new int[frames.size()];
+            int[] wasm = new int[frames.size()];
+            for (int k = 0; k < funcs.length; k++) {
+                funcs[k] = frames.get(k)[0];
+                wasm[k] = frames.get(k)[1];
+            }
+            out.add(new FrameTable.Site(o[0], o[1], o[1] == FrameTable.TRAP_AT_ENTRY ? 0 : depth, funcs, wasm));
+        }
+        out.sort(Comparator.comparingInt(FrameTable.Site::textOffset));
+        return out;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.kiln;
+
+import dev.kiln.abi.ArtifactMetadata;
+import dev.kiln.abi.FrameTable;
+import dev.kiln.abi.VMStoreContext;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
+/**
+ * Captures Wasm backtraces (DESIGN §3 "Frame info"): the backtrace libcall that the trap path of
+ * x86-64 code calls before it unwinds ({@link VMStoreContext#BACKTRACE_LIBCALL}), while the trapping
+ * frames are still on the stack, and the walk over them.
+ *
+ * <p>The walk: {@code sp} points at an address in Wasm code, the trap's (or, for a host function that
+ * threw, the return address of the Wasm call it was called from). The code image holding it gives
+ * the {@link FrameTable} site: its Wasm frames (inlined ones included) and its depth, the bytes from
+ * the function body's stack pointer ({@code slot + 8}) to the function's own return address. That
+ * return address is the next slot; the walk goes on while it is the return address of a call in
+ * Wasm code, and stops at the entry trampoline, an import adapter or the host (whose return
+ * addresses are no sites), or at the innermost entry frame. It reads only stack slots between
+ * {@code sp} and that entry frame, so a walk never reads outside the thread's stack. Frames of an
+ * enclosing activation (Wasm called the host, which called Wasm again) are added when the exception
+ * passes through that activation's own trap path.
+ *
+ * <p>Called on the thread that trapped; nothing escapes the upcall. Costs nothing unless a trap
+ * happens. A tail call that grew its stack-argument area moves its caller's return address, and a
+ * walk past such a frame stops early.
+ */
+final class Backtraces {
+    private Backtraces() {
+    }
+
+    /** Every address: the walk reads stack slots and nothing else. */
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    /** A bound on the walk (a 1 GiB stack of minimal frames has fewer). */
+    private static final int MAX_WALK = 1 << 26;
+
+    /** {@code void backtrace(storeContext, sp, trap)}: the backtrace libcall. */
+    static final MemorySegment LIBCALL;
+
+    static {
+        try {
+            var mh = MethodHandles.lookup().findStatic(Backtraces.class, "backtrace",
+                    MethodType.methodType(void.class, MemorySegment.class, long.class, int.class));
+            LIBCALL = java.lang.foreign.Linker.nativeLinker().upcallStub(mh,
+                    FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
+                    Arena.global());
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The libcall (an upcall): records the frames above {@code sp} as the store's pending backtrace. */
+    private static void backtrace(MemorySegment storeContext, long sp, int trap) {
+        try {
+            Store store = Interruption.storeAt(storeContext.address());
+            if (store == null) {
+                return;
+            }
+            long entry = storeContext.reinterpret(VMStoreContext.SIZE).get(ValueLayout.JAVA_LONG, VMStoreContext.ENTRY_FRAME);
+            WasmBacktrace bt = new WasmBacktrace();
+            walk(store, sp, trap != 0, entry, bt);
+            store.setPendingBacktrace(bt);
+        } catch (Throwable t) {
+            // a backtrace is a courtesy: the trap itself must still reach the caller
+        }
+    }
+
+    private static void walk(Store store, long sp, boolean trap, long entry, WasmBacktrace bt) {
+        long slot = sp;
+        for (int n = 0; n < MAX_WALK && (entry == 0 || slot < entry); n++) {
+            long pc = ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, slot);
+            Module m = store.moduleAt(pc);
+            if (m == null) {
+                return;
+            }
+            FrameTable table = m.frameTable();
+            int offset = (int) (pc - m.code().textAddress());
+            int i = table.find(offset, trap);
+            int depth;
+            if (i >= 0) {
+                int frames = table.frameCount(i);
+                for (int k = 0; k < frames; k++) {
+                    int f = table.funcIndex(i, k);
+                    bt.add(new FrameInfo(table.moduleName(), f, functionName(m, f), table.wasmOffset(i, k), k < frames - 1));
+                }
+                depth = table.depth(i);
+            } else if (trap) {
+                // a trap at an instruction the frame info does not list (a fused guard-page access):
+                // the function holding it, without an offset, and the depth of its other sites
+                depth = unlisted(m, table, offset, bt);
+                if (depth < 0) {
+                    return;
+                }
+            } else {
+                return; // the end of this activation's Wasm frames
+            }
+            slot += 8 + depth;
+            trap = false;
+        }
+    }
+
+    /** Adds the frame of the function containing {@code offset}; returns its depth, or -1 if unknown. */
+    private static int unlisted(Module m, FrameTable table, int offset, WasmBacktrace bt) {
+        ArtifactMetadata meta = m.metadata();
+        var funcs = meta.functions();
+        for (int k = 0; k < funcs.size(); k++) {
+            ArtifactMetadata.FunctionInfo f = funcs.get(k);
+            if (offset >= f.textOffset() && offset < f.textOffset() + f.size()) {
+                for (int i = table.ceiling(f.textOffset()); i >= 0 && i < table.size()
+                        && table.textOffset(i) < f.textOffset() + f.size(); i++) {
+                    if (table.kind(i) != FrameTable.TRAP_AT_ENTRY) {
+                        int funcIndex = meta.importedFunctions() + k;
+                        bt.add(new FrameInfo(table.moduleName(), funcIndex, f.name(), -1, false));
+                        return table.depth(i);
+                    }
+                }
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    private static String functionName(Module m, int funcIndex) {
+        ArtifactMetadata meta = m.metadata();
+        int k = funcIndex - meta.importedFunctions();
+        return k >= 0 && k < meta.functions().size() ? meta.functions().get(k).name() : null;
+    }
+}
