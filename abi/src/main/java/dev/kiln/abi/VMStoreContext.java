@@ -68,5 +68,15 @@ public final class VMStoreContext {
     /** Offset of the u64 stack floor (the lowest stack limit an outermost entry may set; 0 for none). */
     public static final int STACK_FLOOR = 80;
     /** Size of the struct in bytes. */
-    public static final int SIZE = 88;
+    /**
+     * u64 pending exception: the address of the exception object the unwinder resumed a call site of a
+     * {@code try_table} with; generated code reads it right after such a call and clears it in the
+     * handler; 0 otherwise. After an uncaught exception unwound to the entry
+     * ({@link TrapCode#UNCAUGHT_EXCEPTION}) it holds the exception for the host.
+     */
+    public static final int PENDING_EXCEPTION = 88;
+    /** u64 stack pointer the unwinder resumes a catching call site with (written by the throw libcall). */
+    public static final int RESUME_SP = 96;
+    /** Size of the struct in bytes. */
+    public static final int SIZE = 104;
 }

@@ -1,5 +1,6 @@
 package dev.kiln.compiler;
 
+import dev.kiln.abi.ExceptionTables;
 import java.util.List;
 
 /**
@@ -9,11 +10,20 @@ import java.util.List;
  * @param relocations 32-bit PC-relative fields to patch once every symbol has an address
  * @param trapSites   code offsets (relative to {@code code}) of instructions that trap, with their kind
  * @param cpuFeatures mask of the {@link dev.kiln.abi.CpuFeature}s the code uses
+ * @param callSites   the function's call instructions for exception unwinding, return offsets
+ *                    relative to {@code code} (see {@link ExceptionTables}); empty for stubs
  */
-public record CompiledCode(byte[] code, List<Relocation> relocations, List<TrapSite> trapSites, long cpuFeatures) {
+public record CompiledCode(byte[] code, List<Relocation> relocations, List<TrapSite> trapSites, long cpuFeatures,
+        List<ExceptionTables.CallSite> callSites) {
     public CompiledCode {
         relocations = List.copyOf(relocations);
         trapSites = List.copyOf(trapSites);
+        callSites = List.copyOf(callSites);
+    }
+
+    /** Code without call sites. */
+    public CompiledCode(byte[] code, List<Relocation> relocations, List<TrapSite> trapSites, long cpuFeatures) {
+        this(code, relocations, trapSites, cpuFeatures, List.of());
     }
 
     /** Code that needs no optional CPU feature. */
