@@ -307,6 +307,9 @@ public final class Func implements Extern {
         int trap = ctx.get(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE);
         if (trap != 0) {
             ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, 0);
+            if (trap == TrapCode.UNCAUGHT_EXCEPTION.code()) {
+                throw ExceptionSupport.takeUncaught(store);
+            }
             if (trap == TrapCode.HOST_EXCEPTION.code()) {
                 Throwable t = store.takePendingException();
                 throw Func.<RuntimeException>sneaky(t != null ? t : new IllegalStateException("host function failed"));

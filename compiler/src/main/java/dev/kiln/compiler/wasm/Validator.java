@@ -761,6 +761,24 @@ public final class Validator {
             }
         }
 
+        /**
+         * {@link #popVals} with the reference interpreter's wording on a mismatch ({@code type mismatch:
+         * instruction requires [i32] but stack has [i64]}), which the exception-handling tests expect.
+         */
+        private void popOperands(int[] ts) {
+            int height = ctlHeight[csp - 1];
+            int available = Math.min(ts.length, vsp - height);
+            boolean ok = available == ts.length || ctlUnreachable[csp - 1];
+            for (int k = 0; ok && k < available; k++) {
+                ok = matches(vals[vsp - available + k], ts[ts.length - available + k]);
+            }
+            if (!ok) {
+                throw error("type mismatch: instruction requires " + names(ts) + " but stack has "
+                        + names(Arrays.copyOfRange(vals, vsp - available, vsp)));
+            }
+            popVals(ts);
+        }
+
         private void pushVals(int[] ts) {
             for (int t : ts) {
                 push(t);
@@ -1173,7 +1191,7 @@ public final class Validator {
                     unreachable();
                 }
                 case THROW -> {
-                    popVals(typeParams[tagType(r.index())]);
+                    popOperands(typeParams[tagType(r.index())]);
                     unreachable();
                 }
                 case THROW_REF -> {
