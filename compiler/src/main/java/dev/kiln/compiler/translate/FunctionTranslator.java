@@ -380,6 +380,8 @@ public final class FunctionTranslator {
         Block dispatch;
         /** Legacy {@code try}: where the next handler's tag check goes (null once catch_all took it all). */
         Block miss;
+        /** Whether {@link #miss} has been placed in the function (the dispatch block itself is). */
+        boolean missPlaced;
         /** Legacy {@code try}: the exception the handler being translated caught ({@code rethrow}). */
         Value caught;
 
@@ -539,7 +541,9 @@ public final class FunctionTranslator {
                 throwTo(exn, tries.size());
             } else if (s.miss != null) {
                 cur = s.miss;
-                function.place(cur);
+                if (!s.missPlaced) {
+                    function.place(cur);
+                }
                 throwTo(s.caught, tries.size());
             }
             cur = saved;
@@ -589,22 +593,24 @@ public final class FunctionTranslator {
             if (s.dispatch != null) {
                 s.caught = openDispatch(s);
                 s.miss = cur;
+                s.missPlaced = true;
             }
         }
         if (s.miss == null) {
             cur = null; // nothing reaches this handler
             return;
         }
-        if (tagidx < 0) {
-            cur = s.miss;
+        cur = s.miss;
+        if (!s.missPlaced) {
             function.place(cur);
+        }
+        if (tagidx < 0) {
             s.miss = null;
             return;
         }
-        cur = s.miss;
-        function.place(cur);
         Block[] hm = tagCheck(s.caught, tagidx);
         s.miss = hm[1];
+        s.missPlaced = false;
         cur = hm[0];
         function.place(cur);
         stack.addAll(loadPayload(s.caught, tagidx));
