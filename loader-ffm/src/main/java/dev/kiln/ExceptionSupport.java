@@ -174,6 +174,28 @@ final class ExceptionSupport {
     }
 
     /**
+     * A host function threw {@code e}: makes its exception object, leaves it pending with the trap code
+     * {@link TrapCode#UNCAUGHT_EXCEPTION}, on which the import adapter throws it into the calling Wasm
+     * code. Returns false (nothing done) when the object cannot be made.
+     */
+    static boolean throwFromHost(Store store, WasmException e) {
+        try {
+            List<Val> values = e.values();
+            MemorySegment exn = store.allocate(ExceptionTables.payloadOffset(values.size()), 16);
+            exn.set(ValueLayout.JAVA_LONG, ExceptionTables.EXN_TAG, e.tag().identity());
+            for (int i = 0; i < values.size(); i++) {
+                exn.set(ValueLayout.JAVA_LONG, ExceptionTables.payloadOffset(i), store.toBits(values.get(i)));
+            }
+            MemorySegment ctx = store.storeContext();
+            ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.PENDING_EXCEPTION, exn.address());
+            ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.UNCAUGHT_EXCEPTION.code());
+            return true;
+        } catch (RuntimeException x) {
+            return false;
+        }
+    }
+
+    /**
      * The exception an uncaught throw left in the store context, as a {@link WasmException}; clears it.
      */
     static WasmException takeUncaught(Store store) {

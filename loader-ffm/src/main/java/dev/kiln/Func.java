@@ -463,6 +463,9 @@ public final class Func implements Extern {
 
     /** Parks {@code t} in the store and sets the trap code the import adapter unwinds on. */
     private void fail(Throwable t) {
+        if (t instanceof WasmException e && e.tag().store() == store && ExceptionSupport.throwFromHost(store, e)) {
+            return; // the import adapter throws it into Wasm, where a handler may catch it
+        }
         store.setPendingException(t);
         store.storeContext().set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.HOST_EXCEPTION.code());
     }

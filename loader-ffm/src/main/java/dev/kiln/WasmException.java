@@ -7,13 +7,14 @@ import java.util.List;
  * a Wasm {@code throw} (or {@code throw_ref}) is not caught by any {@code try_table} below the
  * entry, carrying the {@link Tag} and the payload values.
  *
- * <p>A host function may throw one (with a tag from the module or its own {@link Tag}); following
- * Wasmtime's rule (a host function makes a Wasm-catchable exception only by explicitly throwing an
- * exception object, {@code Store::throw} and {@code ThrownException}; every other host error is a
- * trap), a {@code WasmException} is the only Java exception Wasm code could catch, and any other
- * exception a host function throws is never caught by {@code catch_all}: it unwinds the Wasm frames
- * and reaches the Java caller unchanged. Kiln does not yet deliver a host-thrown {@code WasmException}
- * to Wasm handlers: it too unwinds to the Java caller (see the README's exception-handling notes).
+ * <p>A host function may throw one, with a tag of its store (one a module exports, or its own
+ * {@link Tag}): it is thrown into the calling Wasm code as if by {@code throw}, and a {@code try_table}
+ * there may catch it. This follows Wasmtime's rule: a host function makes a Wasm-catchable exception
+ * only by explicitly throwing an exception object ({@code Store::throw} with the
+ * {@code ThrownException} error), and every other host error is a trap. So any other exception a host
+ * function throws is never caught by {@code catch_all}: it unwinds the Wasm frames and reaches the
+ * Java caller unchanged. (The AArch64 backend does not deliver host-thrown exceptions to Wasm handlers:
+ * they reach the Java caller.)
  *
  * <p>Immutable and thread-safe.
  */

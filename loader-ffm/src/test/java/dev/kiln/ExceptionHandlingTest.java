@@ -155,6 +155,29 @@ class ExceptionHandlingTest extends StoreFixture {
     }
 
     @Test
+    void aHostFunctionThrowingAWasmExceptionThrowsIntoWasm() {
+        Tag tag = new Tag(store, FuncType.of(List.of(ValType.I32), List.of()));
+        Func raise = Func.wrap(store, FuncType.of(List.of(ValType.I32), List.of()), args -> {
+            throw new WasmException(tag, List.of(Val.i32(args[0].i32() * 2)));
+        });
+        Instance i = new Linker().define("host", "t", tag).define("host", "raise", raise).instantiate(store, compile("""
+                (module (import "host" "t" (tag $t (param i32)))
+                  (import "host" "raise" (func $raise (param i32)))
+                  (func (export "caught") (param i32) (result i32)
+                    (block $h (result i32)
+                      (try_table (catch $t $h) (call $raise (local.get 0)))
+                      (return (i32.const -1)))
+                    (i32.add (i32.const 1)))
+                  (func (export "uncaught") (param i32) (call $raise (local.get 0))))
+                """));
+        assertEquals(43, i.func("caught").call(Val.i32(21))[0].i32());
+        WasmException e = assertThrows(WasmException.class, () -> i.func("uncaught").call(Val.i32(4)));
+        assertSame(tag, e.tag());
+        assertEquals(List.of(Val.i32(8)), e.values());
+        assertEquals(43, i.func("caught").call(Val.i32(21))[0].i32(), "the store stays usable");
+    }
+
+    @Test
     void aTrapIsNotAnException() {
         Instance i = Instance.create(store, compile("""
                 (module (func (export "f") (result i32)
