@@ -33,9 +33,10 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * return address that is no Wasm call site (the entry trampoline of the innermost call from the host:
  * the exception is uncaught), or the innermost entry frame. Nothing is paid on the normal path.
  *
- * <p>Exception objects are allocated from the store's native memory and freed when the store closes
- * (there is no collector for {@code exnref}s yet: a loop that throws and catches forever grows the
- * store by {@code 16 + 8 * payload} bytes per throw).
+ * <p>Exception objects are bump-allocated from 64 KiB chunks of the store's native memory (per
+ * instance, {@link Heap}) and freed when the store closes: there is no collector for {@code exnref}s
+ * yet, so a loop that throws and catches forever grows the store by {@code 16 + 8 * payload} bytes
+ * (rounded up to 16) per throw.
  *
  * <p>Thread-safe: the registries are concurrent or synchronized; the libcalls run on the thread of
  * the store's call.
@@ -119,14 +120,41 @@ final class ExceptionSupport {
         return MemorySegment.ofAddress(address).reinterpret(8).get(ValueLayout.JAVA_LONG, 0);
     }
 
+    /** Bytes of the chunks exception objects are bump-allocated from. */
+    private static final long CHUNK = 64 * 1024;
+
+    /**
+     * Where an instance allocates exception objects: a chunk of its store's memory (freed with the
+     * store) and the bytes used. Not thread-safe: the instance's store's thread uses it.
+     */
+    static final class Heap {
+        private MemorySegment chunk;
+        private long used = CHUNK;
+
+        /** {@code bytes} zeroed bytes, 16-aligned, alive until the store closes. */
+        long allocate(Store store, long bytes) {
+            long size = (bytes + 15) & -16;
+            if (size > CHUNK / 4) {
+                return store.allocate(size, 16).address();
+            }
+            if (used + size > CHUNK) {
+                chunk = store.allocate(CHUNK, 16);
+                used = 0;
+            }
+            long at = chunk.address() + used;
+            used += size;
+            return at;
+        }
+    }
+
     /** Libcall {@code exn_new(vmctx, tagidx) -> exception address}; 0 with a trap code left on failure. */
     static long exnNew(MemorySegment vmctx, int tagidx) {
         Instance inst = Instance.forVmctx(vmctx.address());
         try {
             Tag tag = inst.tagAt(tagidx);
-            MemorySegment exn = inst.store().allocate(ExceptionTables.payloadOffset(tag.type().params().size()), 16);
-            exn.set(ValueLayout.JAVA_LONG, ExceptionTables.EXN_TAG, tag.identity());
-            return exn.address();
+            long exn = inst.exceptionHeap().allocate(inst.store(), ExceptionTables.payloadOffset(tag.type().params().size()));
+            MemorySegment.ofAddress(exn).reinterpret(8).set(ValueLayout.JAVA_LONG, ExceptionTables.EXN_TAG, tag.identity());
+            return exn;
         } catch (Throwable t) {
             if (inst != null) {
                 inst.store().setPendingException(t);

@@ -583,6 +583,13 @@ public final class Instance {
         return "";
     }
 
+    private final ExceptionSupport.Heap exceptionHeap = new ExceptionSupport.Heap();
+
+    /** Where the instance's throws allocate exception objects. */
+    ExceptionSupport.Heap exceptionHeap() {
+        return exceptionHeap;
+    }
+
     /** Tag {@code tagidx} of the instance (imported ones first). */
     Tag tagAt(int tagidx) {
         return tags[tagidx];
