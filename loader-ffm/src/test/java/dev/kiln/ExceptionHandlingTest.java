@@ -177,6 +177,28 @@ class ExceptionHandlingTest extends StoreFixture {
         assertEquals(43, i.func("caught").call(Val.i32(21))[0].i32(), "the store stays usable");
     }
 
+    /** A throw caught in its own function, where two imported tags may or may not be the same tag. */
+    @Test
+    void localCatchesCompareImportedTagsAtRunTime() {
+        Tag t1 = new Tag(store, FuncType.of(List.of(ValType.I32), List.of()));
+        Tag t2 = new Tag(store, FuncType.of(List.of(ValType.I32), List.of()));
+        String wat = """
+                (module (import "host" "a" (tag $a (param i32))) (import "host" "b" (tag $b (param i32)))
+                  (tag $d (param i32))
+                  (func (export "f") (param i32) (result i32)
+                    (block $all
+                      (block $ha (result i32)
+                        (try_table (catch $d $ha) (catch $a $ha) (catch_all $all) (throw $b (local.get 0)))
+                        (return (i32.const -1)))
+                      (return (i32.add (i32.const 100))))
+                    (i32.const 7)))
+                """;
+        Instance same = new Linker().define("host", "a", t1).define("host", "b", t1).instantiate(store, compile(wat));
+        Instance different = new Linker().define("host", "a", t1).define("host", "b", t2).instantiate(store, compile(wat));
+        assertEquals(105, same.func("f").call(Val.i32(5))[0].i32());
+        assertEquals(7, different.func("f").call(Val.i32(5))[0].i32());
+    }
+
     @Test
     void aTrapIsNotAnException() {
         Instance i = Instance.create(store, compile("""

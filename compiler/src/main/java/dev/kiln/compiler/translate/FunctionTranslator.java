@@ -429,6 +429,9 @@ public final class FunctionTranslator {
     private void throwTag(int tagidx) {
         FuncType tt = module.types().get(module.tagTypeIndex(tagidx));
         List<Value> payload = popN(tt.params().size());
+        if (catchDirectly(tagidx, payload)) {
+            return;
+        }
         Value exn = cur.append(Op.LIBCALL, List.of(iconst32(tagidx)), VMContextLayout.LIBCALL_EXN_NEW, null, null,
                 List.of(IrType.I64)).result();
         Value zero = cur.append1(Op.ICONST, IrType.I64, 0);
@@ -438,6 +441,60 @@ public final class FunctionTranslator {
                     .withAux(payloadWidth(tt.params().get(i), tagidx) | Op.RUNTIME);
         }
         throwTo(exn, tries.size());
+    }
+
+    /**
+     * A throw whose innermost handler is a {@code try_table} of this function with a clause that
+     * surely catches it and takes only the payload ({@code catch} of the same tag, or {@code catch_all}),
+     * with no {@code catch_ref}/{@code catch_all_ref} before it: a branch to the label with the payload,
+     * no exception object. A {@code catch} of another tag before it is skipped when both tags are
+     * defined (distinct identities) and compared at run time when both are imported (they may be the
+     * same tag). Returns false, having emitted nothing, when the exception object is needed.
+     */
+    private boolean catchDirectly(int tagidx, List<Value> payload) {
+        TryScope s = catchingScope(tries.size());
+        if (s == null || s.legacy) {
+            return false;
+        }
+        int sure = -1;
+        for (int i = 0; i < s.clauses.size() && sure < 0; i++) {
+            int kind = s.clauses.get(i)[0];
+            int tag = s.clauses.get(i)[1];
+            if (kind == ExceptionOpcodes.CATCH_REF || kind == ExceptionOpcodes.CATCH_ALL_REF) {
+                return false;
+            }
+            if (kind == ExceptionOpcodes.CATCH_ALL || tag == tagidx) {
+                sure = i;
+            }
+        }
+        if (sure < 0) {
+            return false;
+        }
+        int imported = module.importedTagCount();
+        for (int i = 0; i < sure; i++) {
+            int tag = s.clauses.get(i)[1];
+            if (tag >= imported || tagidx >= imported) {
+                continue; // a defined tag is distinct from every other tag
+            }
+            Value eq = cur.append(Op.ICMP, List.of(tagIdentity(tag), tagIdentity(tagidx)), 0, Cond.EQ, null,
+                    List.of(IrType.I32)).result();
+            Block hit = newBlockWithParams(List.of());
+            Block miss = newBlockWithParams(List.of());
+            BlockCall t = ssa.branch(cur, hit, List.of());
+            BlockCall m = ssa.branch(cur, miss, List.of());
+            cur.append(Op.BRIF, List.of(eq), 0, null, List.of(t, m), List.of());
+            ssa.seal(hit);
+            ssa.seal(miss);
+            cur = hit;
+            function.place(cur);
+            jump(s.targets.get(i).label, payload);
+            cur = miss;
+            function.place(cur);
+        }
+        boolean all = s.clauses.get(sure)[0] == ExceptionOpcodes.CATCH_ALL;
+        jump(s.targets.get(sure).label, all ? List.of() : payload);
+        cur = null;
+        return true;
     }
 
     private int payloadWidth(ValType t, int tagidx) {
