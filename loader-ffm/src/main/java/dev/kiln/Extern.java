@@ -2,7 +2,7 @@ package dev.kiln;
 
 /**
  * Something a module can import or export (spec §4.2.12 external values): a {@link Func}, a
- * {@link Memory}, a {@link Global} or a {@link Table}.
+ * {@link Memory}, a {@link Global}, a {@link Table} or a {@link Tag}.
  *
  * <pre>{@code
  * for (Map.Entry<String, Extern> e : instance.exports().entrySet()) {
@@ -12,5 +12,5 @@ package dev.kiln;
  * }
  * }</pre>
  */
-public sealed interface Extern permits Func, Memory, Global, Table {
+public sealed interface Extern permits Func, Memory, Global, Table, Tag {
 }

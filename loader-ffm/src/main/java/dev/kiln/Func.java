@@ -41,9 +41,17 @@ public final class Func implements Extern {
     private MemorySegment upcall; // guarded by this
     /** The canonical id of the type ({@link RuntimeTypes}). */
     private final int typeId;
+    /** Whether a parameter or result is an exnref (exception handling): such values stay in Wasm for now. */
+    private final boolean exnrefs;
+
+    private static boolean hasExnref(FuncType type) {
+        return java.util.stream.Stream.concat(type.paramTypes().stream(), type.resultTypes().stream())
+                .anyMatch(v -> v instanceof dev.kiln.abi.RefType r && r.heapType().top() == dev.kiln.abi.HeapType.Kind.EXN);
+    }
 
     Func(Instance instance, String name, FuncType type, int funcIndex, MemorySegment entry, int typeId) {
         this.typeId = typeId;
+        this.exnrefs = hasExnref(type);
         this.store = instance.store();
         this.name = name;
         this.type = type;
@@ -58,6 +66,7 @@ public final class Func implements Extern {
 
     private Func(Store store, FuncType type, HostFunction host, HostFunction.WithCaller hostWithCaller) {
         this.typeId = RuntimeTypes.CANON.canonicalizeResolved(type);
+        this.exnrefs = hasExnref(type);
         this.store = store;
         this.name = "host function";
         this.type = type;
@@ -167,8 +176,15 @@ public final class Func implements Extern {
      * @throws IllegalArgumentException if the arguments do not match the function type
      * @throws IllegalStateException    if the store is closed
      * @throws RuntimeException         or any other exception a host function threw, unchanged
+     * @throws WasmException            if a Wasm exception is not caught below this call
+     * @throws UnsupportedOperationException if a parameter or result is an {@code exnref}, which cannot
+     *                                  cross into Java yet
      */
     public Val[] call(Val... args) {
+        if (exnrefs) {
+            throw new UnsupportedOperationException(name + " " + type + ": exnref values cannot cross between Java"
+                    + " and Wasm yet");
+        }
         store.enter();
         List<ValType> params = type.params();
         if (args.length != params.size()) {
@@ -310,6 +326,11 @@ public final class Func implements Extern {
         if (trap != 0) {
             ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, 0);
             WasmBacktrace frames = store.takePendingBacktrace();
+            if (trap == TrapCode.UNCAUGHT_EXCEPTION.code()) {
+                WasmException uncaught = ExceptionSupport.takeUncaught(store);
+                attach(uncaught, frames);
+                throw uncaught;
+            }
             if (trap == TrapCode.HOST_EXCEPTION.code()) {
                 Throwable t = store.takePendingException();
                 if (t == null) {
@@ -505,6 +526,9 @@ public final class Func implements Extern {
 
     /** Parks {@code t} in the store and sets the trap code the import adapter unwinds on. */
     private void fail(Throwable t) {
+        if (t instanceof WasmException e && e.tag().store() == store && ExceptionSupport.throwFromHost(store, e)) {
+            return; // the import adapter throws it into Wasm, where a handler may catch it
+        }
         store.setPendingException(t);
         store.storeContext().set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.HOST_EXCEPTION.code());
     }

@@ -41,6 +41,9 @@ public final class Instance {
     private final Map<String, Memory> memoryExports = new LinkedHashMap<>();
     private final Map<String, Global> globalExports = new LinkedHashMap<>();
     private final Map<String, Table> tableExports = new LinkedHashMap<>();
+    private final Map<String, Tag> tagExports = new LinkedHashMap<>();
+    /** The instance's tags by tagidx, imported ones first (exception handling). */
+    private final Tag[] tags;
     private final Memory[] memories;
     private final Table[] tables;
     private final Global[] importedGlobals;
@@ -97,6 +100,7 @@ public final class Instance {
         java.util.List<Table> tableList = new java.util.ArrayList<>();
         java.util.List<Memory> memoryList = new java.util.ArrayList<>();
         java.util.List<Global> globalList = new java.util.ArrayList<>();
+        java.util.List<Tag> tagList = new java.util.ArrayList<>();
         for (int i = 0; i < imports.length; i++) {
             ArtifactMetadata.ImportInfo imp = meta.imports().get(i);
             String what = "\"" + imp.module() + "\" \"" + imp.name() + "\"";
@@ -139,6 +143,17 @@ public final class Instance {
                     globalList.add(g);
                     continue;
                 }
+                case dev.kiln.abi.ExceptionTables.TAG_KIND -> {
+                    int typeIndex = (int) imp.a();
+                    if (!(imports[i] instanceof Tag t) || t.typeId() != canon[typeIndex]) {
+                        throw new LinkException("incompatible import type for " + what + ": a tag of type "
+                                + RuntimeTypes.resolve(meta.types().get(typeIndex), canon) + " is required"
+                                + (imports[i] instanceof Tag t ? ", " + t + " was provided" : ""));
+                    }
+                    checkStore(t.store(), what);
+                    tagList.add(t);
+                    continue;
+                }
                 default -> {
                 }
             }
@@ -166,6 +181,21 @@ public final class Instance {
             int f = meta.importedFunctions() + k;
             writeRecord(layout.functionRecord(f), module.code().textAddress() + meta.functions().get(k).textOffset(),
                     vmctx.address(), 0, canon[meta.functions().get(k).typeIndex()]);
+        }
+        // tags (exception handling): imported ones are the exporter's identities, defined ones new
+        int[] definedTagTypes = ExceptionSupport.install(module.code(), vmctx).tagTypes();
+        for (int t = 0; t < definedTagTypes.length; t++) {
+            int tagidx = tagList.size();
+            tagList.add(new Tag(store, RuntimeTypes.resolve(meta.types().get(definedTagTypes[t]), canon),
+                    canon[definedTagTypes[t]], "tag " + tagidx + exportName(meta, tagidx)));
+        }
+        tags = tagList.toArray(new Tag[0]);
+        if (tags.length > 0) {
+            MemorySegment tagTable = store.allocate(8L * tags.length, 8);
+            for (int t = 0; t < tags.length; t++) {
+                tagTable.setAtIndex(ValueLayout.JAVA_LONG, t, tags[t].identity());
+            }
+            vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.TAGS, tagTable.address());
         }
         BY_VMCTX.put(vmctx.address(), this);
         store.registered(vmctx.address());
@@ -287,6 +317,7 @@ public final class Instance {
                                 RuntimeTypes.resolve(meta.typeInfo().globalTypes().get(d), canon)));
                     }
                 }
+                case dev.kiln.abi.ExceptionTables.TAG_KIND -> tagExports.put(e.name(), tags[e.index()]);
                 default -> throw new IllegalStateException("export kind " + e.kind());
             }
         }
@@ -481,6 +512,7 @@ public final class Instance {
                 case ArtifactMetadata.ExportInfo.FUNC -> funcs.get(e.name());
                 case 1 -> tableExports.get(e.name());
                 case 2 -> memoryExports.get(e.name());
+                case dev.kiln.abi.ExceptionTables.TAG_KIND -> tagExports.get(e.name());
                 default -> globalExports.get(e.name());
             };
             out.put(e.name(), x);
@@ -526,6 +558,42 @@ public final class Instance {
             throw new IllegalArgumentException("the module exports no memory named \"" + name + "\"");
         }
         return m;
+    }
+
+    /**
+     * The exported tag {@code name} (exception handling): what a {@link WasmException} thrown by the
+     * module's code carries, and what another module may import to catch or throw its exceptions.
+     *
+     * @throws IllegalArgumentException if the module exports no tag of that name
+     */
+    public Tag tag(String name) {
+        Tag t = tagExports.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("the module exports no tag named \"" + name + "\" (tags: "
+                    + tagExports.keySet() + ")");
+        }
+        return t;
+    }
+
+    private static String exportName(ArtifactMetadata meta, int tagidx) {
+        for (ArtifactMetadata.ExportInfo e : meta.exports()) {
+            if (e.kind() == dev.kiln.abi.ExceptionTables.TAG_KIND && e.index() == tagidx) {
+                return " (export \"" + e.name() + "\")";
+            }
+        }
+        return "";
+    }
+
+    private final ExceptionSupport.Heap exceptionHeap = new ExceptionSupport.Heap();
+
+    /** Where the instance's throws allocate exception objects. */
+    ExceptionSupport.Heap exceptionHeap() {
+        return exceptionHeap;
+    }
+
+    /** Tag {@code tagidx} of the instance (imported ones first). */
+    Tag tagAt(int tagidx) {
+        return tags[tagidx];
     }
 
     /**

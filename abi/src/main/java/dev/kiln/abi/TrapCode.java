@@ -41,7 +41,12 @@ public enum TrapCode {
     /** The store's fuel ran out ({@link CompileOptions#consumeFuel()}). Wasmtime's wording. */
     OUT_OF_FUEL(14, "all fuel consumed"),
     /** {@code call_ref} or {@code return_call_ref} on a null function reference (typed function references). */
-    NULL_FUNCTION_REFERENCE(15, "null function reference");
+    NULL_FUNCTION_REFERENCE(15, "null function reference"),
+    /**
+     * A Wasm exception (exception handling) that nothing caught below the entry: the host turns it
+     * into a {@code WasmException} carrying the tag and payload.
+     */
+    UNCAUGHT_EXCEPTION(16, "uncaught exception");
 
     private final int code;
     private final String message;

@@ -14,7 +14,9 @@ import java.util.List;
  * <tr><th>offset</th><th>field</th><th>meaning</th></tr>
  * <tr><td>0</td><td>u64 store context</td><td>address of the store's {@link VMStoreContext} (trap
  *     code, unwind record, stack limit), shared by all instances of the store</td></tr>
- * <tr><td>8</td><td>u64 reserved</td><td>unused (0)</td></tr>
+ * <tr><td>8</td><td>u64 tags</td><td>address of the instance's tag table: for each tag, imported ones
+ *     first, its u64 identity (the address of a runtime cell unique to the tag; an imported tag has its
+ *     exporter's), which exception objects carry ({@link ExceptionTables}); 0 in an instance without tags</td></tr>
  * <tr><td>16</td><td>u64 libcalls[{@link #LIBCALLS}]</td><td>addresses of the runtime's C-convention
  *     entry points {@code (vmctx, args...)} for the rare table operations ({@link #LIBCALL_TABLE_GROW}, ...)
  *     and {@code memory.grow} ({@link #LIBCALL_MEMORY_GROW}), then three reserved slots (0); compiled
@@ -62,7 +64,25 @@ public final class VMContextLayout {
      * commits the pages). A 64-bit memory's size always fits the i32 (see the loader's reservation policy).
      */
     public static final int LIBCALL_MEMORY_GROW = 5;
-    /** Number of libcall slots: the six libcalls, then three reserved ones (the header keeps its size). */
+    /**
+     * Libcall {@code exn_new(vmctx, tagidx u32) -> exception address (u64)}: allocates an exception
+     * object of tag {@code tagidx} (its identity stored, the payload left for the caller to write; see
+     * {@link ExceptionTables}). Exception handling.
+     */
+    public static final int LIBCALL_EXN_NEW = 6;
+    /**
+     * Libcall {@code throw(vmctx, exn u64, raSlot u64) -> resume address (u64)}: unwinds exception
+     * {@code exn} from the frame whose return-address slot is at {@code raSlot}, walking return
+     * addresses with the artifacts' call-site tables ({@link ExceptionTables}). It returns the code
+     * address to resume at (after the first call site inside a {@code try_table} on the way, with the
+     * exception in {@link VMStoreContext#PENDING_EXCEPTION} and the stack pointer in
+     * {@link VMStoreContext#RESUME_SP}), or 0 when nothing catches it below the entry, with the trap
+     * code {@link TrapCode#UNCAUGHT_EXCEPTION} left for the caller to unwind on.
+     */
+    public static final int LIBCALL_THROW = 7;
+    /** Offset of the u64 address of the instance's tag table (see the class comment). */
+    public static final int TAGS = 8;
+    /** Number of libcall slots: the eight libcalls, then one reserved (the header keeps its size). */
     public static final int LIBCALLS = 9;
     /** Size of the fixed header in bytes. */
     public static final int HEADER_SIZE = 16 + 8 * LIBCALLS;

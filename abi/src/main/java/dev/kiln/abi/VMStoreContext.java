@@ -43,6 +43,10 @@ package dev.kiln.abi;
  *     {@code void backtrace(storeContext, sp, trap)}, called on the trap path before the unwind while
  *     the Wasm frames still exist: {@code sp} points at the trap site's address (or, for {@code trap}
  *     = 0, a call's return address) with the frames above it (see {@link FrameTable}); 0 for none</td></tr>
+ * <tr><td>96</td><td>u64 pending exception</td><td>the exception object a catching call site of a
+ *     {@code try_table} resumes with (see {@link #PENDING_EXCEPTION})</td></tr>
+ * <tr><td>104</td><td>u64 resume sp</td><td>the stack pointer the unwinder resumes a catching call site
+ *     with</td></tr>
  * </table>
  */
 public final class VMStoreContext {
@@ -73,6 +77,15 @@ public final class VMStoreContext {
     public static final int STACK_FLOOR = 80;
     /** Offset of the u64 address of the backtrace libcall {@code void (storeContext, sp, trap)} (0: none). */
     public static final int BACKTRACE_LIBCALL = 88;
+    /**
+     * u64 pending exception: the address of the exception object the unwinder resumed a call site of a
+     * {@code try_table} with; generated code reads it right after such a call and clears it in the
+     * handler; 0 otherwise. After an uncaught exception unwound to the entry
+     * ({@link TrapCode#UNCAUGHT_EXCEPTION}) it holds the exception for the host.
+     */
+    public static final int PENDING_EXCEPTION = 96;
+    /** u64 stack pointer the unwinder resumes a catching call site with (written by the throw libcall). */
+    public static final int RESUME_SP = 104;
     /** Size of the struct in bytes. */
-    public static final int SIZE = 96;
+    public static final int SIZE = 112;
 }

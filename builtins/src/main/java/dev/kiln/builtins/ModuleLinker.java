@@ -309,6 +309,8 @@ public final class ModuleLinker {
                     case TableType t -> sec.valType(t.elemType()).limits(t.limits());
                     case MemoryType mt -> sec.limits(mt.limits());
                     case GlobalType g -> sec.valType(g.valType()).byte_(g.mutable() ? 1 : 0);
+                    case ImportDesc.Tag t -> throw new dev.kiln.abi.CompileException("import \"" + imp.module() + "\" \""
+                            + imp.name() + "\": modules with exception tags cannot be linked with compile-time builtins yet");
                 }
             }
             out.section(2, sec);
@@ -368,6 +370,8 @@ public final class ModuleLinker {
                     case TABLE -> gm.tables()[e.index()];
                     case MEMORY -> gm.memories()[e.index()];
                     case GLOBAL -> gm.globals()[e.index()];
+                    case TAG -> throw new dev.kiln.abi.CompileException("export \"" + e.name()
+                            + "\": modules with exception tags cannot be linked with compile-time builtins yet");
                 };
                 sec.name(e.name()).byte_(e.kind().code()).u32(index);
             }

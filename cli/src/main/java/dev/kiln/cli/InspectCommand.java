@@ -179,6 +179,8 @@ final class InspectCommand extends KilnCommand {
             case TableType t -> (t.table64() ? "i64 " : "") + t.elemType() + " " + t.limits();
             case MemoryType mem -> (mem.memory64() ? "i64 " : "") + mem.limits() + " (64 KiB pages)";
             case GlobalType g -> g.toString();
+            case ImportDesc.Tag t -> "tag " + (t.typeIndex() < m.types().size() ? m.types().get(t.typeIndex()).toString()
+                    : "type index " + t.typeIndex() + " (out of range)");
         };
     }
 
@@ -188,6 +190,7 @@ final class InspectCommand extends KilnCommand {
             case TABLE -> m.tableCount();
             case MEMORY -> m.memoryCount();
             case GLOBAL -> m.globalCount();
+            case TAG -> m.tagCount();
         };
         String index = e.kind() + "idx " + e.index();
         if (e.index() < 0 || e.index() >= count) {
@@ -198,6 +201,7 @@ final class InspectCommand extends KilnCommand {
             case TABLE -> describe(m, m.tableType(e.index()));
             case MEMORY -> describe(m, m.memoryType(e.index()));
             case GLOBAL -> m.globalType(e.index()).toString();
+            case TAG -> "tag " + m.types().get(m.tagTypeIndex(e.index()));
         };
     }
 

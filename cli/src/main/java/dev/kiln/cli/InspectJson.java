@@ -158,6 +158,7 @@ final class InspectJson {
             case TABLE -> e.index() >= 0 && e.index() < m.tableCount();
             case MEMORY -> e.index() >= 0 && e.index() < m.memoryCount();
             case GLOBAL -> e.index() >= 0 && e.index() < m.globalCount();
+            case TAG -> e.index() >= 0 && e.index() < m.tagCount();
         };
         if (!inRange) {
             g.writeNull();
@@ -175,6 +176,7 @@ final class InspectJson {
             case TABLE -> g.writeString(InspectCommand.describe(m, m.tableType(e.index())));
             case MEMORY -> g.writeString(InspectCommand.describe(m, m.memoryType(e.index())));
             case GLOBAL -> g.writeString(m.globalType(e.index()).toString());
+            case TAG -> g.writeString("tag " + m.types().get(m.tagTypeIndex(e.index())));
         }
     }
 

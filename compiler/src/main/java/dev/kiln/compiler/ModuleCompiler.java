@@ -6,6 +6,7 @@ import dev.kiln.abi.BoundsChecks;
 import dev.kiln.abi.CompileOptions;
 import dev.kiln.abi.GuardHandlerLayout;
 import dev.kiln.abi.CompileProgress;
+import dev.kiln.abi.ExceptionTables;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.elf.ElfWriter;
@@ -120,6 +121,8 @@ public final class ModuleCompiler {
                         m.limits().min(), m.limits().max(), m.memory64() ? ArtifactMetadata.ImportInfo.MEMORY64 : 0);
                 case dev.kiln.compiler.wasm.GlobalType g -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(), 3,
                         g.valType().code(), g.mutable() ? 1 : 0, -1);
+                case dev.kiln.compiler.wasm.ImportDesc.Tag t -> new ArtifactMetadata.ImportInfo(imp.module(), imp.name(),
+                        ExceptionTables.TAG_KIND, t.typeIndex(), 0, -1);
             };
             imports.add(info);
         }
@@ -304,6 +307,11 @@ public final class ModuleCompiler {
         if (!frameSites.isEmpty()) {
             elf.addSection(dev.kiln.abi.FrameTable.SECTION, dev.kiln.abi.FrameTable.encode(module.moduleName(), frameSites));
         }
+        int[] tagTypes = new int[module.tagCount() - module.importedTagCount()];
+        for (int i = 0; i < tagTypes.length; i++) {
+            tagTypes[i] = module.tagTypeIndex(module.importedTagCount() + i);
+        }
+        elf.addSection(ExceptionTables.SECTION, new ExceptionTables(tagTypes, linker.callSites()).encode());
         if (signalHandler != null) {
             elf.addSection(GuardHandlerLayout.SECTION, signalHandler);
         }
@@ -552,6 +560,17 @@ public final class ModuleCompiler {
 
         List<Placed> placed() {
             return placed;
+        }
+
+        /** Every placed function's call sites, return offsets in {@code .text} (exception unwinding). */
+        List<ExceptionTables.CallSite> callSites() {
+            List<ExceptionTables.CallSite> out = new ArrayList<>();
+            for (Placed p : placed) {
+                for (ExceptionTables.CallSite c : p.code().callSites()) {
+                    out.add(c.shifted(p.offset()));
+                }
+            }
+            return out;
         }
 
         List<ArtifactMetadata.TrapSiteInfo> trapSites() {

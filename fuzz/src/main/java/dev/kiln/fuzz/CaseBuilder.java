@@ -133,6 +133,8 @@ final class CaseBuilder {
                     + (tt.limits().hasMax() ? tt.limits().max() : "-");
             case GlobalType gt -> "hostglobal " + where + " " + Plan.name(gt.valType()) + " " + (gt.mutable() ? "mut" : "const")
                     + " " + Plan.hostResult(gt.valType(), imp.name().length());
+            case ImportDesc.Tag t -> throw new UnsupportedOperationException("import " + where
+                    + ": the differential fuzzer's plans have no host tags");
         };
     }
 

@@ -126,7 +126,7 @@ final class CodeEmitter {
         }
         byte[] code = a.finish();
         return new CompiledCode(code, a.relocations(), trapSites, 0,
-                frames == null ? List.of() : frames.sites(incomingBase()));
+                frames == null ? List.of() : frames.sites(incomingBase()), List.of());
     }
 
     private Label label(MachBlock<?> b) {

@@ -587,6 +587,9 @@ final class Lowering {
                 m.imm = inst.imm();
                 emit(m);
             }
+            case THROW_REF, EXN_PENDING, EXN_CLEAR -> throw new CompileException("function " + f.funcIndex()
+                    + ": exception handling (" + (inst.op() == Op.THROW_REF ? "throw, throw_ref"
+                    : "a call inside a try_table with catch clauses") + ") is not supported by the AArch64 backend yet");
             default -> throw new CompileException("the AArch64 backend cannot lower " + inst.op() + " yet (function "
                     + f.funcIndex() + ")");
         }

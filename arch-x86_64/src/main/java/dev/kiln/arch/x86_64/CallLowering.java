@@ -50,6 +50,7 @@ final class CallLowering extends LoweringRules {
                 MInst m = new MInst(MOp.CALL_REF);
                 m.imm = inst.imm();
                 m.src = ref;
+                ExceptionLowering.markInTry(inst, m);
                 callWith(inst, l.env().type((int) inst.imm()), inst.args().size() - 1, m, ref);
             }
             case LIBCALL -> {
@@ -69,7 +70,9 @@ final class CallLowering extends LoweringRules {
                 MInst m = new MInst(MOp.LIBCALL);
                 m.imm = inst.imm();
                 emit(m.uses(pregs).defs(callClobbers()));
-                if (!inst.results().isEmpty()) {
+                if (!inst.results().isEmpty() && inst.result().type() == dev.kiln.compiler.ir.IrType.I64) {
+                    mov(Size.S64, vreg(inst.result()), Gpr.RAX.encoding()); // a Java long (an address)
+                } else if (!inst.results().isEmpty()) {
                     zext32(vreg(inst.result()), Gpr.RAX.encoding()); // a Java int: upper half undefined
                 }
             }
@@ -137,6 +140,7 @@ final class CallLowering extends LoweringRules {
         MInst m = new MInst(callee < l.env().importedFunctionCount() ? MOp.CALL_IMPORT : MOp.CALL);
         m.imm = callee;
         m.reloadsVmctx = m.op == MOp.CALL && l.env().mayReturnInAnotherInstance(callee);
+        ExceptionLowering.markInTry(inst, m);
         callWith(inst, ct, inst.args().size(), m, MInst.NONE);
     }
 
@@ -206,7 +210,8 @@ final class CallLowering extends LoweringRules {
             emit(m.uses(java.util.Arrays.copyOf(callUses, uses))); // nothing after it: no clobbers, no results
             return;
         }
-        emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(callClobbers()));
+        emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(m.inTry ? ExceptionLowering.allAllocatable()
+                : callClobbers()));
         if (inst.results().size() == 1) {
             Value r = inst.results().get(0);
             mov(sizeOf(r.type()), vreg(r), at.results().get(0).reg());

@@ -126,7 +126,43 @@ final class CodeEmitter {
         }
         byte[] code = a.finish();
         return new CompiledCode(code, a.relocations(), trapSites, used,
-                frames == null ? List.of() : frames.sites(frameSize + 8 * savedRegs.size()));
+                frames == null ? List.of() : frames.sites(frameBytes()), callSites);
+    }
+
+    /** Every call instruction's return offset and frame facts, for the exception unwinder ({@code ExceptionTables}). */
+    private final List<dev.kiln.abi.ExceptionTables.CallSite> callSites = new java.util.ArrayList<>();
+
+    /** Records the call just emitted (the current position is its return address). */
+    private void callSite(MInst m) {
+        callSites.add(new dev.kiln.abi.ExceptionTables.CallSite(a.position(), frameBytes(), m.popped, m.inTry));
+    }
+
+    /** Bytes from the stack pointer in the function's body to its return-address slot. */
+    private int frameBytes() {
+        return frameSize + 8 * savedRegs.size();
+    }
+
+    /**
+     * {@code throw_ref}: {@code throw(vmctx, exn, raSlot)} (a libcall into the runtime's unwinder), then
+     * either resumes at the call site it returns with the stack pointer it left in the store context,
+     * or, on 0 (nothing caught it below the entry; the trap code is set), unwinds to the entry.
+     */
+    private void emitThrow(MInst m) {
+        a.mov(Size.S64, Gpr.RSI, reg(m.src));
+        a.mov(Size.S64, Gpr.RDI, VMCTX);
+        a.lea(Size.S64, Gpr.RDX, Mem.of(Gpr.RSP, frameBytes()));
+        a.call(Mem.of(VMCTX, VMContextLayout.libcall(VMContextLayout.LIBCALL_THROW)));
+        Label caught = a.newLabel();
+        a.test(Size.S64, Gpr.RAX, Gpr.RAX);
+        a.jcc(Cond.NE, caught);
+        // uncaught: unwind from a trap site of its own (r11, the store context, is nonzero), so the
+        // backtrace starts at the throw
+        a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.jmp(trapCall(null));
+        a.bind(caught);
+        a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.mov(Size.S64, Gpr.RSP, Mem.of(SCRATCH1, VMStoreContext.RESUME_SP));
+        a.jmp(Gpr.RAX);
     }
 
     private Label label(MachBlock<?> b) {
@@ -154,6 +190,16 @@ final class CodeEmitter {
                 savedRegs.add(Gpr.of(r)); // rbx rbp r12 r13 r15 as used (r14, the VMContext, is never allocated)
             }
         }
+        if (blocks.stream().anyMatch(b -> b.insts.stream().anyMatch(m -> m.inTry))) {
+            // the unwinder skips frames without restoring the callee-saved registers they saved: a
+            // function that catches saves them all, so that its own epilogue gives its caller back its values
+            savedRegs.clear();
+            for (int r = 0; r < 16; r++) {
+                if (r != VMCTX.encoding() && X86Registers.DESCRIPTOR.isCalleeSaved(r)) {
+                    savedRegs.add(Gpr.of(r));
+                }
+            }
+        }
         savesVmctx = blocks.stream().anyMatch(b -> b.insts.stream()
                 .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF || m.reloadsVmctx));
         // one more slot keeps r14 across calls into other instances and the host
@@ -161,7 +207,7 @@ final class CodeEmitter {
         int bytes = frame.size();
         boolean makesCalls = blocks.stream().anyMatch(b -> b.insts.stream()
                 .anyMatch(m -> m.op == MOp.CALL || m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF
-                        || m.op == MOp.LIBCALL));
+                        || m.op == MOp.LIBCALL || m.op == MOp.THROW));
         // at entry rsp = 8 mod 16; where the function calls, rsp must be 0 mod 16 after the pushes and the frame
         if (makesCalls && (8 + 8 * savedRegs.size() + bytes) % 16 != 0) {
             bytes += 8;
@@ -767,6 +813,7 @@ final class CodeEmitter {
                 }
                 a.callRel32((int) m.imm);
                 recordSite(dev.kiln.abi.FrameTable.RETURN_ADDRESS, m.source);
+                callSite(m);
                 repush(m);
                 if (m.reloadsVmctx) {
                     a.mov(Size.S64, VMCTX, vmctxSaveSlot());
@@ -786,6 +833,7 @@ final class CodeEmitter {
                 a.mov(Size.S64, VMCTX, Mem.of(record, VMContextLayout.FUNCTION_RECORD_VMCTX));
                 a.call(Mem.of(record, VMContextLayout.FUNCTION_RECORD_CODE));
                 recordSite(dev.kiln.abi.FrameTable.RETURN_ADDRESS, m.source);
+                callSite(m);
                 repush(m);
                 a.mov(Size.S64, VMCTX, vmctxSaveSlot());
             }
@@ -802,6 +850,7 @@ final class CodeEmitter {
                 a.mov(Size.S64, vmctxSaveSlot(), VMCTX);
                 X86_64Backend.callImport(a, layout, k);
                 recordSite(dev.kiln.abi.FrameTable.RETURN_ADDRESS, m.source);
+                callSite(m);
                 repush(m);
                 a.mov(Size.S64, VMCTX, vmctxSaveSlot());
             }
@@ -966,6 +1015,15 @@ final class CodeEmitter {
                 a.jmp(trapCall(code));
             }
             case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM -> throw new IllegalStateException("handled before emitInst");
+            case THROW -> emitThrow(m);
+            case EXN_PENDING -> {
+                a.mov(Size.S64, reg(m.dst), Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
+                a.mov(Size.S64, reg(m.dst), Mem.of(reg(m.dst), VMStoreContext.PENDING_EXCEPTION));
+            }
+            case EXN_CLEAR -> {
+                a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
+                a.movImm(Size.S64, Mem.of(SCRATCH1, VMStoreContext.PENDING_EXCEPTION), 0);
+            }
             case TRAP_IF -> jccTrap(m.cond, TrapCode.fromCode((int) m.imm));
             case VMCTX_LOAD -> {
                 Mem at = Mem.of(VMCTX, (int) m.imm);

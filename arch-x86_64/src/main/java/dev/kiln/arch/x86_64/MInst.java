@@ -26,6 +26,11 @@ final class MInst extends AbstractMachInst<MInst> {
      * tail call into another instance, and so return with that instance's VMContext in it.
      */
     boolean reloadsVmctx;
+    /**
+     * A call inside a {@code try_table} with catch clauses: the unwinder may resume right after it
+     * (see {@code ExceptionTables}); it clobbers every allocatable register and reloads the VMContext.
+     */
+    boolean inTry;
     /** Access width in bytes of heap loads and stores. */
     int width;
     long imm;

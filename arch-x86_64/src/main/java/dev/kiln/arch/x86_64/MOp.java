@@ -96,6 +96,16 @@ enum MOp {
     LOAD_RESULT,
     /** Unconditional trap with trap code imm. */
     TRAP,
+    /**
+     * Exception handling: throws the exception at the address in src through the throw libcall
+     * ({@code VMContextLayout.LIBCALL_THROW}), then resumes where it says or unwinds to the entry.
+     * Ends the block.
+     */
+    THROW,
+    /** Exception handling: dst = the store context's pending exception (0 after a normal return). */
+    EXN_PENDING,
+    /** Exception handling: clears the store context's pending exception. */
+    EXN_CLEAR,
     /** Trap with trap code imm if cond holds (after a compare). */
     TRAP_IF,
     /** dst = the value at VMContext offset imm (size: integer width or float precision by class). */

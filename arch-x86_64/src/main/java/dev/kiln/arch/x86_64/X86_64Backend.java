@@ -5,6 +5,7 @@ import dev.kiln.abi.CompileException;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.Target;
 import dev.kiln.abi.VMContextLayout;
+import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMStoreContext;
 import dev.kiln.abi.ValType;
 import dev.kiln.compiler.Backend;
@@ -305,11 +306,26 @@ public final class X86_64Backend implements Backend {
         if (nResults == 1 && type.results().get(0) == ValType.I32) {
             a.mov(Size.S32, Gpr.RAX, Gpr.RAX); // a Java int: the upper half is undefined, Wasm keeps it zero
         }
-        // a host function that threw (or trapped) left a trap code: unwind to the entry
+        // a host function that threw (or trapped) left a trap code: unwind to the entry; one that threw a
+        // Wasm exception (its object pending, trap code UNCAUGHT_EXCEPTION) throws it from here
         Label ok = a.newLabel();
+        Label unwind = a.newLabel();
         a.mov(Size.S64, Gpr.R11, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
         a.aluImm(AluOp.CMP, Size.S32, Mem.of(Gpr.R11, VMStoreContext.TRAP_CODE), 0);
         a.jcc(Cond.E, ok);
+        a.aluImm(AluOp.CMP, Size.S32, Mem.of(Gpr.R11, VMStoreContext.TRAP_CODE), TrapCode.UNCAUGHT_EXCEPTION.code());
+        a.jcc(Cond.NE, unwind);
+        a.movImm(Size.S32, Mem.of(Gpr.R11, VMStoreContext.TRAP_CODE), 0);
+        a.mov(Size.S64, Gpr.RDI, CodeEmitter.VMCTX);
+        a.mov(Size.S64, Gpr.RSI, Mem.of(Gpr.R11, VMStoreContext.PENDING_EXCEPTION));
+        a.lea(Size.S64, Gpr.RDX, Mem.of(Gpr.RBP, 8)); // the adapter's return-address slot
+        a.call(Mem.of(CodeEmitter.VMCTX, VMContextLayout.libcall(VMContextLayout.LIBCALL_THROW)));
+        a.test(Size.S64, Gpr.RAX, Gpr.RAX);
+        a.jcc(Cond.E, unwind);
+        a.mov(Size.S64, Gpr.R11, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.mov(Size.S64, Gpr.RSP, Mem.of(Gpr.R11, VMStoreContext.RESUME_SP));
+        a.jmp(Gpr.RAX);
+        a.bind(unwind);
         // unwind from the Wasm caller's call: [rsp] is then its return address (r11 = 0 says so)
         a.mov(Size.S64, Gpr.RSP, Gpr.RBP);
         a.pop(Gpr.RBP);

@@ -218,7 +218,22 @@ public enum Op {
      */
     RETURN_CALL_REF(Flags.TERMINATOR | Flags.EFFECT),
     /** {@code trap code}: always traps with trap code imm; terminator. */
-    TRAP(Flags.TERMINATOR);
+    TRAP(Flags.TERMINATOR),
+    /**
+     * {@code throw_ref exn}: throws the exception whose object is at host address {@code exn} (i64,
+     * not null) out of the function: the runtime unwinds to the nearest calling frame whose call
+     * site lies in a {@code try_table} with catch clauses, or, when there is none below the entry,
+     * to the entry like a trap. Exceptions caught in the same function never get here: the
+     * translator branches to the handler itself. Exception handling (Wasm 3.0 §4.4.8).
+     */
+    THROW_REF(Flags.TERMINATOR | Flags.EFFECT),
+    /**
+     * {@code v = exn_pending}: the i64 address of the exception the runtime unwound to this call
+     * site with, 0 after a normal return; read right after a call marked {@link #IN_TRY}.
+     */
+    EXN_PENDING(Flags.EFFECT),
+    /** {@code exn_clear}: forgets the pending exception (the handler has taken it). */
+    EXN_CLEAR(Flags.EFFECT);
 
     /**
      * Flag in the {@link Inst#aux()} of a {@link #LOAD} or {@link #STORE}: the access comes from an
@@ -226,6 +241,14 @@ public enum Op {
      * guards it). Backends ignore it (they read only the width and sign bits).
      */
     public static final int NATIVE = 32;
+
+    /**
+     * Aux flag of {@link #CALL} and {@link #CALL_REF}: the call lies in a {@code try_table} with catch
+     * clauses, so the runtime may resume right after it with an exception pending ({@link #EXN_PENDING}).
+     * The backend keeps no value in a register across such a call (frames it skips do not restore
+     * callee-saved registers) and reloads the VMContext after it; the inliner leaves it alone.
+     */
+    public static final int IN_TRY = 512;
 
     /**
      * Flag in the {@link Inst#aux()} of a {@link #VMCTX_LOAD} or {@link #LOAD}: the location read never

@@ -329,6 +329,19 @@ public final class Verifier {
                 }
                 case TRAP, CALL, LIBCALL -> {
                 }
+                case THROW_REF -> {
+                    expectArgs(b, inst, 1);
+                    if (inst.arg(0).type() != IrType.I64) {
+                        throw fail(b, inst, "throw_ref takes the i64 address of an exception");
+                    }
+                }
+                case EXN_PENDING -> {
+                    expectArgs(b, inst, 0);
+                    if (inst.result().type() != IrType.I64) {
+                        throw fail(b, inst, "exn_pending gives an i64 address");
+                    }
+                }
+                case EXN_CLEAR -> expectArgs(b, inst, 0);
                 case RETURN_CALL -> {
                     if (!inst.results().isEmpty()) {
                         throw fail(b, inst, "return_call has no results (the callee's are the function's)");

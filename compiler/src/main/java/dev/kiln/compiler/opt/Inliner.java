@@ -130,7 +130,7 @@ public final class Inliner {
         for (Block b : caller.blocks()) {
             for (Inst inst : b.insts()) {
                 position++;
-                if (inst.op() != Op.CALL || inst.imm() == caller.funcIndex()) {
+                if (inst.op() != Op.CALL || inst.imm() == caller.funcIndex() || (inst.aux() & Op.IN_TRY) != 0) {
                     continue;
                 }
                 int funcIndex = (int) inst.imm();

@@ -37,7 +37,8 @@ final class WatParser {
             "binary", "quote", "ref", "i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2", "register",
             "invoke", "get", "assert_return", "assert_trap", "assert_exhaustion", "assert_invalid",
             "assert_malformed", "assert_unlinkable", "assert_uninstantiable", "input", "output", "script",
-            "nan:canonical", "nan:arithmetic", "ref.extern");
+            "nan:canonical", "nan:arithmetic", "ref.extern", "tag", "try_table", "catch_ref", "catch_all_ref",
+            "exn", "noexn", "exnref", "nullexnref", "assert_exception", "ref.exn");
 
     private final List<Token> toks;
     private int p;
@@ -291,6 +292,8 @@ final class WatParser {
     private final Space tables = new Space("table");
     private final Space mems = new Space("memory");
     private final Space globals = new Space("global");
+    private final Space tags = new Space("tag");
+    private final List<byte[]> tagEntries = new ArrayList<>();
     private final Space elems = new Space("elem");
     private final Space datas = new Space("data");
 
@@ -366,7 +369,7 @@ final class WatParser {
                     Token id = peek(1).kind() == Token.Kind.ID ? peek(1) : null;
                     spaceOf(k).declare(id);
                 }
-                case "func", "table", "memory", "global" -> {
+                case "func", "table", "memory", "global", "tag" -> {
                     Token id = peek().kind() == Token.Kind.ID ? next() : null;
                     while (atLParenKw("export")) {
                         skipSexpr();
@@ -381,6 +384,11 @@ final class WatParser {
                     } else {
                         s.declare(id);
                         lastDefinition = kw.text().equals("func") ? "function" : kw.text();
+                        if (kw.text().equals("tag")) {
+                            p = fieldStart;
+                            skipSexpr();
+                            continue;
+                        }
                         if (kw.text().equals("table")) {
                             if (peek().isKeyword("i64") || peek().isKeyword("i32")) {
                                 next();
@@ -423,6 +431,7 @@ final class WatParser {
             case "table" -> tables;
             case "memory" -> mems;
             case "global" -> globals;
+            case "tag" -> tags;
             default -> throw unexpected(kind);
         };
     }
@@ -443,6 +452,7 @@ final class WatParser {
             case "table" -> tableField();
             case "memory" -> memoryField();
             case "global" -> globalField();
+            case "tag" -> tagField();
             case "export" -> exportField();
             case "start" -> {
                 start = index(funcs);
@@ -821,6 +831,12 @@ final class WatParser {
                 w.u8(3);
                 globalType(w);
             }
+            case "tag" -> {
+                tagCount++;
+                w.u8(4);
+                w.u8(0);
+                w.u32(Integer.toUnsignedLong(typeUse(null, true)));
+            }
             default -> throw unexpected(kind);
         }
         expect(Token.Kind.RPAREN);
@@ -1101,6 +1117,27 @@ final class WatParser {
         globalEntries.add(w.toByteArray());
     }
 
+    private int tagCount;
+
+    /** {@code (tag id? (export "n")* (import "m" "n")? typeuse)} (Wasm 3.0 text format §6.6.8 "Tags"). */
+    private void tagField() {
+        if (peek().kind() == Token.Kind.ID) {
+            next();
+        }
+        int ti = tagCount++;
+        inlineExports(4, ti);
+        byte[] imp = inlineImport();
+        ByteWriter w = new ByteWriter();
+        if (imp != null) {
+            w.bytes(imp);
+            w.u8(4);
+        }
+        w.u8(0);
+        w.u32(Integer.toUnsignedLong(typeUse(null, true)));
+        expect(Token.Kind.RPAREN);
+        (imp != null ? importEntries : tagEntries).add(w.toByteArray());
+    }
+
     private void exportField() {
         byte[] n = name();
         expect(Token.Kind.LPAREN);
@@ -1112,6 +1149,7 @@ final class WatParser {
             case "table" -> { k = 1; idx = index(tables); }
             case "memory" -> { k = 2; idx = index(mems); }
             case "global" -> { k = 3; idx = index(globals); }
+            case "tag" -> { k = 4; idx = index(tags); }
             default -> throw unexpected(kind);
         }
         expect(Token.Kind.RPAREN);
@@ -1379,6 +1417,18 @@ final class WatParser {
                 c.labels.remove(c.labels.size() - 1);
                 out.u8(0x0B);
             }
+            case "try_table" -> {
+                String label = optLabel();
+                out.u8(0x1F);
+                blockType(out);
+                catchClauses(out, c);
+                c.labels.add(label);
+                instrs(out, c);
+                expectKw("end");
+                endLabel(label);
+                c.labels.remove(c.labels.size() - 1);
+                out.u8(0x0B);
+            }
             case "if" -> {
                 String label = optLabel();
                 out.u8(0x04);
@@ -1425,6 +1475,17 @@ final class WatParser {
                 String label = optLabel();
                 out.u8(t.text().equals("block") ? 0x02 : 0x03);
                 blockType(out);
+                c.labels.add(label);
+                instrs(out, c);
+                expect(Token.Kind.RPAREN);
+                c.labels.remove(c.labels.size() - 1);
+                out.u8(0x0B);
+            }
+            case "try_table" -> {
+                String label = optLabel();
+                out.u8(0x1F);
+                blockType(out);
+                catchClauses(out, c);
                 c.labels.add(label);
                 instrs(out, c);
                 expect(Token.Kind.RPAREN);
@@ -1499,6 +1560,42 @@ final class WatParser {
         }
     }
 
+    /**
+     * The catch clauses of a {@code try_table} (text §6.5.2): {@code (catch tagidx labelidx)},
+     * {@code (catch_ref tagidx labelidx)}, {@code (catch_all labelidx)}, {@code (catch_all_ref labelidx)};
+     * labels are resolved outside the {@code try_table}.
+     */
+    private void catchClauses(ByteWriter out, Ctx c) {
+        ByteWriter clauses = new ByteWriter();
+        int n = 0;
+        while (peek().kind() == Token.Kind.LPAREN) {
+            Token kw = peek(1);
+            int kind;
+            if (kw.isKeyword("catch")) {
+                kind = 0;
+            } else if (kw.isKeyword("catch_ref")) {
+                kind = 1;
+            } else if (kw.isKeyword("catch_all")) {
+                kind = 2;
+            } else if (kw.isKeyword("catch_all_ref")) {
+                kind = 3;
+            } else {
+                break;
+            }
+            next();
+            next();
+            clauses.u8(kind);
+            if (kind < 2) {
+                clauses.u32(index(tags));
+            }
+            clauses.u32(labelIdx(c));
+            expect(Token.Kind.RPAREN);
+            n++;
+        }
+        out.u32(n);
+        out.bytes(clauses);
+    }
+
     private static void opcode(ByteWriter out, Opcode op) {
         if (op.prefix() != 0) {
             out.u8(op.prefix());
@@ -1569,7 +1666,7 @@ final class WatParser {
             throw unexpected(kw);
         }
         switch (op) {
-            case BLOCK, LOOP, IF, ELSE, END -> throw err(kw, "unexpected token " + m);
+            case BLOCK, LOOP, IF, ELSE, END, TRY_TABLE, TRY, CATCH, CATCH_ALL, DELEGATE -> throw err(kw, "unexpected token " + m);
             default -> { }
         }
         opcode(out, op);
@@ -1588,6 +1685,7 @@ final class WatParser {
                 }
             }
             case FUNCIDX -> out.u32(index(funcs));
+            case TAGIDX -> out.u32(index(tags));
             case GLOBALIDX -> out.u32(index(globals));
             case LOCALIDX -> out.u32(localIdx(c));
             case ELEMIDX -> out.u32(index(elems));
@@ -1874,6 +1972,7 @@ final class WatParser {
         }
         vecSection(m, 4, tableEntries);
         vecSection(m, 5, memEntries);
+        vecSection(m, 13, tagEntries);
         vecSection(m, 6, globalEntries);
         vecSection(m, 7, exportEntries);
         if (start != null) {

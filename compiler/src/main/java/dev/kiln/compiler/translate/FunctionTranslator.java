@@ -16,7 +16,9 @@ import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
+import dev.kiln.abi.ExceptionTables;
 import dev.kiln.compiler.wasm.CodeReader;
+import dev.kiln.compiler.wasm.ExceptionOpcodes;
 import dev.kiln.compiler.wasm.FunctionBody;
 import dev.kiln.compiler.wasm.Opcode;
 import dev.kiln.compiler.wasm.WasmModule;
@@ -74,6 +76,8 @@ public final class FunctionTranslator {
         Block elseBlock;
         List<Value> ifParams;
         boolean sawElse;
+        /** The handler of a {@code try_table} or legacy {@code try}, else null. */
+        TryScope tryScope;
 
         Frame(Opcode kind, FuncType blockType, int height, Block label, Block end, boolean reachable) {
             this.kind = kind;
@@ -266,6 +270,9 @@ public final class FunctionTranslator {
                     fuelCount += fuelCost(op);
                 }
                 translate(op, r, offset);
+                if (cur != null && (op == Opcode.CALL || op == Opcode.CALL_INDIRECT || op == Opcode.CALL_REF)) {
+                    checkPendingException();
+                }
             }
             if (cur != null && cur != before && op != Opcode.LOOP) {
                 enterBlock(false); // a new basic block: if arm, else arm, continuation, br_if fall-through
@@ -354,6 +361,341 @@ public final class FunctionTranslator {
         cur = null;
     }
 
+    // ---- exception handling (Wasm 3.0 §3.3.8, §4.4.8; the legacy try/catch/delegate encoding) ----------
+    //
+    // An exception is a runtime object at a host address (an exnref): u64 tag identity at
+    // ExceptionTables.EXN_TAG, the payload in 8-byte slots from ExceptionTables.EXN_PAYLOAD. A throw
+    // allocates it (libcall exn_new) and stores the payload. A throw inside a try_table of this function
+    // branches to the handler's dispatch block; anywhere else it is a throw_ref terminator, which the
+    // runtime unwinds from. A call inside a try_table is marked IN_TRY: the runtime resumes right after
+    // it with the exception in the store context, and the check after the call branches to the dispatch.
+
+    /**
+     * The handler of one {@code try_table} (its catch clauses) or legacy {@code try}: its dispatch block
+     * (created at the first throw or call that may reach it; parameter: the exception's address)
+     * compares the exception's tag with each clause's in order.
+     */
+    private static final class TryScope {
+        final int frameIndex;
+        final boolean legacy;
+        final List<int[]> clauses = new ArrayList<>(); // {kind, tagidx}
+        final List<Frame> targets = new ArrayList<>();
+        Block dispatch;
+        /** Legacy {@code try}: where the next handler's tag check goes (null once catch_all took it all). */
+        Block miss;
+        /** Whether {@link #miss} has been placed in the function (the dispatch block itself is). */
+        boolean missPlaced;
+        /** Legacy {@code try}: the exception the handler being translated caught ({@code rethrow}). */
+        Value caught;
+
+        TryScope(int frameIndex, boolean legacy) {
+            this.frameIndex = frameIndex;
+            this.legacy = legacy;
+        }
+    }
+
+    /** Handlers whose try body is being translated, innermost last. */
+    private final List<TryScope> tries = new ArrayList<>();
+
+    /** The innermost handler among the first {@code limit} of {@link #tries} that can catch, or null. */
+    private TryScope catchingScope(int limit) {
+        for (int i = limit - 1; i >= 0; i--) {
+            TryScope s = tries.get(i);
+            if (s.legacy || !s.clauses.isEmpty()) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private Block dispatchOf(TryScope s) {
+        if (s.dispatch == null) {
+            s.dispatch = function.newBlock();
+            s.dispatch.addParam(IrType.I64);
+            ssa.declareBlock(s.dispatch);
+        }
+        return s.dispatch;
+    }
+
+    /** Throws {@code exn} to the innermost catching handler among the first {@code limit} scopes, or out of the function. */
+    private void throwTo(Value exn, int limit) {
+        TryScope s = catchingScope(limit);
+        if (s != null) {
+            jump(dispatchOf(s), List.of(exn));
+        } else {
+            cur.append(Op.THROW_REF, List.of(exn), 0, null, null, List.of());
+        }
+        cur = null;
+    }
+
+    /** {@code throw tagidx}: allocates the exception, stores the payload and throws it. */
+    private void throwTag(int tagidx) {
+        FuncType tt = module.types().get(module.tagTypeIndex(tagidx));
+        List<Value> payload = popN(tt.params().size());
+        if (catchDirectly(tagidx, payload)) {
+            return;
+        }
+        Value exn = cur.append(Op.LIBCALL, List.of(iconst32(tagidx)), VMContextLayout.LIBCALL_EXN_NEW, null, null,
+                List.of(IrType.I64)).result();
+        Value zero = cur.append1(Op.ICONST, IrType.I64, 0);
+        for (int i = 0; i < payload.size(); i++) {
+            Value v = payload.get(i);
+            cur.append(Op.STORE, List.of(exn, zero, v), ExceptionTables.payloadOffset(i), null, null, List.of())
+                    .withAux(payloadWidth(tt.params().get(i), tagidx) | Op.RUNTIME);
+        }
+        throwTo(exn, tries.size());
+    }
+
+    /**
+     * A throw whose innermost handler is a {@code try_table} of this function with a clause that
+     * surely catches it and takes only the payload ({@code catch} of the same tag, or {@code catch_all}),
+     * with no {@code catch_ref}/{@code catch_all_ref} before it: a branch to the label with the payload,
+     * no exception object. A {@code catch} of another tag before it is skipped when both tags are
+     * defined (distinct identities) and compared at run time when both are imported (they may be the
+     * same tag). Returns false, having emitted nothing, when the exception object is needed.
+     */
+    private boolean catchDirectly(int tagidx, List<Value> payload) {
+        TryScope s = catchingScope(tries.size());
+        if (s == null || s.legacy) {
+            return false;
+        }
+        int sure = -1;
+        for (int i = 0; i < s.clauses.size() && sure < 0; i++) {
+            int kind = s.clauses.get(i)[0];
+            int tag = s.clauses.get(i)[1];
+            if (kind == ExceptionOpcodes.CATCH_REF || kind == ExceptionOpcodes.CATCH_ALL_REF) {
+                return false;
+            }
+            if (kind == ExceptionOpcodes.CATCH_ALL || tag == tagidx) {
+                sure = i;
+            }
+        }
+        if (sure < 0) {
+            return false;
+        }
+        int imported = module.importedTagCount();
+        for (int i = 0; i < sure; i++) {
+            int tag = s.clauses.get(i)[1];
+            if (tag >= imported || tagidx >= imported) {
+                continue; // a defined tag is distinct from every other tag
+            }
+            Value eq = cur.append(Op.ICMP, List.of(tagIdentity(tag), tagIdentity(tagidx)), 0, Cond.EQ, null,
+                    List.of(IrType.I32)).result();
+            Block hit = newBlockWithParams(List.of());
+            Block miss = newBlockWithParams(List.of());
+            BlockCall t = ssa.branch(cur, hit, List.of());
+            BlockCall m = ssa.branch(cur, miss, List.of());
+            cur.append(Op.BRIF, List.of(eq), 0, null, List.of(t, m), List.of());
+            ssa.seal(hit);
+            ssa.seal(miss);
+            cur = hit;
+            function.place(cur);
+            jump(s.targets.get(i).label, payload);
+            cur = miss;
+            function.place(cur);
+        }
+        boolean all = s.clauses.get(sure)[0] == ExceptionOpcodes.CATCH_ALL;
+        jump(s.targets.get(sure).label, all ? List.of() : payload);
+        cur = null;
+        return true;
+    }
+
+    private int payloadWidth(ValType t, int tagidx) {
+        if (t == ValType.V128) {
+            throw new CompileException("function " + funcIndex + ": exceptions with a v128 payload (tag " + tagidx
+                    + ") are not supported yet");
+        }
+        return t == ValType.I32 || t == ValType.F32 ? 4 : 8;
+    }
+
+    /** After a call inside a handler's scope: mark it and branch to the dispatch when the runtime resumed here with an exception. */
+    private void checkPendingException() {
+        TryScope s = catchingScope(tries.size());
+        List<Inst> insts = cur.insts();
+        if (s == null || insts.isEmpty()) {
+            return;
+        }
+        Inst call = insts.get(insts.size() - 1);
+        if (call.op() != Op.CALL && call.op() != Op.CALL_REF) {
+            return; // an intrinsic lowered in place
+        }
+        call.withAux(call.aux() | Op.IN_TRY);
+        Value exn = cur.append1(Op.EXN_PENDING, IrType.I64, 0);
+        Value thrown = cur.append(Op.ICMP, List.of(exn, cur.append1(Op.ICONST, IrType.I64, 0)), 0, Cond.NE, null,
+                List.of(IrType.I32)).result();
+        Block cont = newBlockWithParams(List.of());
+        BlockCall taken = ssa.branch(cur, dispatchOf(s), List.of(exn));
+        BlockCall fall = ssa.branch(cur, cont, List.of());
+        cur.append(Op.BRIF, List.of(thrown), 0, null, List.of(taken, fall), List.of());
+        ssa.seal(cont);
+        cur = cont;
+        function.place(cur);
+    }
+
+    /** {@code try_table blocktype catch*}: a block whose catch clauses branch to labels outside it. */
+    private void tryTable(CodeReader r) {
+        FuncType bt = blockType(r);
+        TryScope s = new TryScope(frames.size(), false);
+        for (int i = 0; i < r.catchCount(); i++) {
+            s.clauses.add(new int[] {r.catchKind(i), r.catchTag(i)});
+            s.targets.add(frameAt(r.catchLabel(i)));
+        }
+        Block end = newBlockWithParams(bt.results());
+        Frame f = new Frame(Opcode.TRY_TABLE, bt, stack.size() - bt.params().size(), end, end, true);
+        f.tryScope = s;
+        frames.add(f);
+        tries.add(s);
+    }
+
+    /** The u64 identity of tag {@code tagidx} (an imported tag has its exporter's). */
+    private Value tagIdentity(int tagidx) {
+        Value tags = cur.append1(Op.VMCTX_LOAD, IrType.I64, VMContextLayout.TAGS);
+        return runtimeLoad(tags, 8L * tagidx, IrType.I64, 8);
+    }
+
+    /** Places the dispatch block of {@code s} (which must have been reached) and clears the pending exception. */
+    private Value openDispatch(TryScope s) {
+        ssa.seal(s.dispatch);
+        cur = s.dispatch;
+        function.place(cur);
+        cur.append(Op.EXN_CLEAR, List.of(), 0, null, null, List.of());
+        return s.dispatch.params().get(0);
+    }
+
+    /**
+     * In the dispatch: when the exception's tag is {@code tagidx}, branches to a new block (returned as
+     * {@code [hit, miss]}); the caller continues in either.
+     */
+    private Block[] tagCheck(Value exn, int tagidx) {
+        Value tag = runtimeLoad(exn, ExceptionTables.EXN_TAG, IrType.I64, 8);
+        Value eq = cur.append(Op.ICMP, List.of(tag, tagIdentity(tagidx)), 0, Cond.EQ, null, List.of(IrType.I32)).result();
+        Block hit = newBlockWithParams(List.of());
+        Block miss = newBlockWithParams(List.of());
+        BlockCall t = ssa.branch(cur, hit, List.of());
+        BlockCall m = ssa.branch(cur, miss, List.of());
+        cur.append(Op.BRIF, List.of(eq), 0, null, List.of(t, m), List.of());
+        ssa.seal(hit);
+        ssa.seal(miss);
+        return new Block[] {hit, miss};
+    }
+
+    private List<Value> loadPayload(Value exn, int tagidx) {
+        FuncType tt = module.types().get(module.tagTypeIndex(tagidx));
+        List<Value> vals = new ArrayList<>();
+        for (int i = 0; i < tt.params().size(); i++) {
+            ValType t = tt.params().get(i);
+            vals.add(runtimeLoad(exn, ExceptionTables.payloadOffset(i), IrType.of(t), payloadWidth(t, tagidx)));
+        }
+        return vals;
+    }
+
+    /** The end of a try_table or legacy try: its dispatch, if reached, tries the clauses in order and rethrows outward. */
+    private void endTryScope(Frame f) {
+        TryScope s = f.tryScope;
+        tries.remove(s);
+        Block saved = cur;
+        if (s.legacy) {
+            if (s.dispatch != null && s.miss == null && s.caught == null) {
+                // a try without handlers: everything it catches goes on outward
+                Value exn = openDispatch(s);
+                throwTo(exn, tries.size());
+            } else if (s.miss != null) {
+                cur = s.miss;
+                if (!s.missPlaced) {
+                    function.place(cur);
+                }
+                throwTo(s.caught, tries.size());
+            }
+            cur = saved;
+            return;
+        }
+        if (s.dispatch == null) {
+            return;
+        }
+        Value exn = openDispatch(s);
+        for (int i = 0; i < s.clauses.size() && cur != null; i++) {
+            int kind = s.clauses.get(i)[0];
+            int tagidx = s.clauses.get(i)[1];
+            Frame target = s.targets.get(i);
+            boolean ref = kind == ExceptionOpcodes.CATCH_REF || kind == ExceptionOpcodes.CATCH_ALL_REF;
+            if (kind == ExceptionOpcodes.CATCH_ALL || kind == ExceptionOpcodes.CATCH_ALL_REF) {
+                jump(target.label, ref ? List.of(exn) : List.of());
+                cur = null;
+                break;
+            }
+            Block[] hm = tagCheck(exn, tagidx);
+            cur = hm[0];
+            function.place(cur);
+            List<Value> args = loadPayload(exn, tagidx);
+            if (ref) {
+                args.add(exn);
+            }
+            jump(target.label, args);
+            cur = hm[1];
+            function.place(cur);
+        }
+        if (cur != null) {
+            throwTo(exn, tries.size());
+        }
+        cur = saved;
+    }
+
+    /** Legacy {@code catch tagidx} ({@code tagidx} -1: {@code catch_all}) of the try frame {@code f}. */
+    private void legacyCatch(Frame f, int tagidx) {
+        TryScope s = f.tryScope;
+        if (cur != null) {
+            jump(f.end, popN(f.blockType.results().size()));
+        }
+        stack.subList(Math.min(f.height, stack.size()), stack.size()).clear();
+        cur = null;
+        if (tries.remove(s)) {
+            // the first handler: the try body is over
+            if (s.dispatch != null) {
+                s.caught = openDispatch(s);
+                s.miss = cur;
+                s.missPlaced = true;
+            }
+        }
+        if (s.miss == null) {
+            cur = null; // nothing reaches this handler
+            return;
+        }
+        cur = s.miss;
+        if (!s.missPlaced) {
+            function.place(cur);
+        }
+        if (tagidx < 0) {
+            s.miss = null;
+            return;
+        }
+        Block[] hm = tagCheck(s.caught, tagidx);
+        s.miss = hm[1];
+        s.missPlaced = false;
+        cur = hm[0];
+        function.place(cur);
+        stack.addAll(loadPayload(s.caught, tagidx));
+    }
+
+    /** Legacy {@code delegate l}: ends the try frame {@code f}; what it catches goes to the handler around label l. */
+    private void legacyDelegate(Frame f, int depth) {
+        TryScope s = f.tryScope;
+        tries.remove(s);
+        f.tryScope = null;
+        Block saved = cur;
+        if (s.dispatch != null) {
+            Value exn = openDispatch(s);
+            // label l counts from the frames around the try; scopes of those frames up to it can catch
+            int targetFrame = frames.size() - 2 - depth;
+            int limit = 0;
+            while (limit < tries.size() && tries.get(limit).frameIndex <= targetFrame) {
+                limit++;
+            }
+            throwTo(exn, limit);
+        }
+        cur = saved;
+        endFrame();
+    }
+
     // ---- control ------------------------------------------------------------------------------
 
     private FuncType blockType(CodeReader r) {
@@ -397,7 +739,21 @@ public final class FunctionTranslator {
 
     private void skipUnreachable(Opcode op, CodeReader r) {
         switch (op) {
-            case BLOCK, LOOP, IF -> frames.add(new Frame(op, blockType(r), stack.size(), null, null, false));
+            case BLOCK, LOOP, IF, TRY_TABLE, TRY -> frames.add(new Frame(op, blockType(r), stack.size(), null, null, false));
+            case CATCH, CATCH_ALL -> {
+                Frame f = frameAt(0);
+                if (f.reachable && f.kind == Opcode.TRY) {
+                    legacyCatch(f, op == Opcode.CATCH ? r.index() : -1);
+                }
+            }
+            case DELEGATE -> {
+                Frame f = frameAt(0);
+                if (f.reachable) {
+                    legacyDelegate(f, r.index());
+                } else {
+                    frames.remove(frames.size() - 1);
+                }
+            }
             case ELSE -> {
                 Frame f = frameAt(0);
                 if (f.reachable && f.kind == Opcode.IF) {
@@ -422,6 +778,9 @@ public final class FunctionTranslator {
         Frame f = frames.remove(frames.size() - 1);
         if (!f.reachable) {
             return; // the whole construct was dead code: cur stays null
+        }
+        if (f.tryScope != null) {
+            endTryScope(f);
         }
         if (f.kind == Opcode.LOOP) {
             ssa.seal(f.label);
@@ -512,6 +871,27 @@ public final class FunctionTranslator {
                 enterElse(f);
             }
             case END -> endFrame();
+            case TRY_TABLE -> tryTable(r);
+            case TRY -> {
+                FuncType bt = blockType(r);
+                Block end = newBlockWithParams(bt.results());
+                Frame f = new Frame(op, bt, stack.size() - bt.params().size(), end, end, true);
+                f.tryScope = new TryScope(frames.size(), true);
+                frames.add(f);
+                tries.add(f.tryScope);
+            }
+            case CATCH, CATCH_ALL -> legacyCatch(frameAt(0), op == Opcode.CATCH ? r.index() : -1);
+            case DELEGATE -> legacyDelegate(frameAt(0), r.index());
+            case RETHROW -> {
+                throwTo(frameAt(r.index()).tryScope.caught, tries.size());
+            }
+            case THROW -> throwTag(r.index());
+            case THROW_REF -> {
+                Value exn = pop();
+                cur.append(Op.TRAPIF, List.of(exn, cur.append1(Op.ICONST, IrType.I64, 0)),
+                        TrapCode.NULL_REFERENCE.code(), Cond.EQ, null, List.of());
+                throwTo(exn, tries.size());
+            }
             case BR -> {
                 Frame f = frameAt(r.index());
                 jump(f.label, popN(f.branchArity()));

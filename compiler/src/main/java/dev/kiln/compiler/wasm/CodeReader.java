@@ -140,7 +140,7 @@ public final class CodeReader extends BinaryInput {
         } else {
             op = Opcode.decode(0, b);
         }
-        if (op == null) {
+        if (op == null || wasm2 && ExceptionOpcodes.isException(op)) {
             throw malformed("illegal opcode " + Integer.toHexString(b), offset);
         }
         switch (op.immediate()) {
@@ -149,6 +149,11 @@ public final class CodeReader extends BinaryInput {
             case BLOCKTYPE -> readBlockType();
             case LABEL, FUNCIDX, LOCALIDX, GLOBALIDX, TABLEIDX, ELEMIDX, DATAIDX, TYPEIDX -> index = readU32();
             case BR_TABLE -> readBrTable();
+            case TAGIDX -> index = readU32();
+            case TRY_TABLE -> {
+                readBlockType();
+                readCatchClauses();
+            }
             case CALL_INDIRECT, TABLE_INIT, TABLE_COPY -> {
                 index = readU32();
                 index2 = readU32();
@@ -221,6 +226,55 @@ public final class CodeReader extends BinaryInput {
             }
             blockType = (int) Math.min(v, Integer.MAX_VALUE);
         }
+    }
+
+    private int[] catchKinds = new int[4];
+    private int[] catchTags = new int[4];
+    private int[] catchLabels = new int[4];
+    private int catchCount;
+
+    private void readCatchClauses() {
+        int n = readLength();
+        if (catchKinds.length < n) {
+            int m = Math.max(n, catchKinds.length * 2);
+            catchKinds = new int[m];
+            catchTags = new int[m];
+            catchLabels = new int[m];
+        }
+        for (int i = 0; i < n; i++) {
+            int at = pos;
+            int kind = readByte();
+            if (kind > 3) {
+                throw malformed("malformed catch clause", at);
+            }
+            catchKinds[i] = kind;
+            catchTags[i] = kind < 2 ? readU32() : -1;
+            catchLabels[i] = readU32();
+        }
+        catchCount = n;
+    }
+
+    /** {@code try_table}: the number of catch clauses. */
+    public int catchCount() {
+        return catchCount;
+    }
+
+    /**
+     * {@code try_table}: the kind of catch clause {@code i}: 0 {@code catch}, 1 {@code catch_ref},
+     * 2 {@code catch_all}, 3 {@code catch_all_ref} (binary §5.4.1).
+     */
+    public int catchKind(int i) {
+        return catchKinds[i];
+    }
+
+    /** {@code try_table}: the tagidx of catch clause {@code i}, -1 for {@code catch_all(_ref)}. */
+    public int catchTag(int i) {
+        return catchTags[i];
+    }
+
+    /** {@code try_table}: the labelidx catch clause {@code i} branches to. */
+    public int catchLabel(int i) {
+        return catchLabels[i];
     }
 
     private void readBrTable() {

@@ -12,7 +12,9 @@ public enum ExternKind {
     /** A memory, {@code 0x02}. */
     MEMORY(0x02),
     /** A global, {@code 0x03}. */
-    GLOBAL(0x03);
+    GLOBAL(0x03),
+    /** An exception tag (Wasm 3.0 exception handling). */
+    TAG(0x04);
 
     private final int code;
 
@@ -32,6 +34,7 @@ public enum ExternKind {
             case 1 -> TABLE;
             case 2 -> MEMORY;
             case 3 -> GLOBAL;
+            case 4 -> TAG;
             default -> null;
         };
     }

@@ -92,11 +92,13 @@ public final class ModuleDecoder extends BinaryInput {
     // Section ids in the order they must appear (spec §5.5.2); the data count section (12) sits
     // between the element (9) and code (10) sections.
     private static int rank(int id) {
+        // the tag section (13) sits between the memory (5) and global (6) sections
         return switch (id) {
-            case 12 -> 10;
-            case 10 -> 11;
-            case 11 -> 12;
-            default -> id;
+            case 12 -> 20;
+            case 10 -> 22;
+            case 11 -> 24;
+            case 13 -> 11;
+            default -> 2 * id;
         };
     }
 
@@ -114,7 +116,7 @@ public final class ModuleDecoder extends BinaryInput {
             inSection = false;
             int idPos = pos;
             int id = readByte();
-            if (id > 12) {
+            if (id > 13 || id == 13 && version == WasmVersion.WASM_2_0) {
                 throw malformed("malformed section id", idPos);
             }
             int size = readLength();
@@ -149,6 +151,7 @@ public final class ModuleDecoder extends BinaryInput {
                 case 12 -> module.dataCount = readU32();
                 case 10 -> codeSection();
                 case 11 -> dataSection();
+                case 13 -> tagSection();
                 default -> throw new AssertionError(id);
             }
             if (pos != sectionEnd) {
@@ -337,6 +340,12 @@ public final class ModuleDecoder extends BinaryInput {
                 case 1 -> tableType();
                 case 2 -> memoryType();
                 case 3 -> globalType();
+                case 4 -> {
+                    if (version == WasmVersion.WASM_2_0) {
+                        throw malformed("malformed import kind", kindAt);
+                    }
+                    yield tagType();
+                }
                 default -> throw malformed("malformed import kind", kindAt);
             };
             switch (desc) {
@@ -349,12 +358,32 @@ public final class ModuleDecoder extends BinaryInput {
                 case TableType t -> module.importedTables++;
                 case MemoryType m -> module.importedMemories++;
                 case GlobalType g -> module.importedGlobals++;
+                case ImportDesc.Tag t -> module.importedTags++;
             }
             imports.add(new Import(moduleName, fieldName, desc, at));
         }
         module.importedFunctions = funcs;
         module.importedFunctionTypes = java.util.Arrays.copyOf(funcTypes, funcs);
         module.imports = WasmModule.freeze(imports);
+    }
+
+    /** A tag type (binary §5.3.11 "Tag types"): the attribute byte 0x00 (exception) then a typeidx. */
+    private ImportDesc.Tag tagType() {
+        int at = pos;
+        if (readByte() != 0) {
+            throw malformed("malformed tag attribute", at);
+        }
+        return new ImportDesc.Tag(readU32());
+    }
+
+    /** The tag section (id 13, binary §5.5.8a "Tag section"): a vector of tag types. */
+    private void tagSection() {
+        int n = readLength();
+        int[] ts = new int[n];
+        for (int i = 0; i < n; i++) {
+            ts[i] = tagType().typeIndex();
+        }
+        module.tags = ts;
     }
 
     private void functionSection() {
@@ -416,7 +445,7 @@ public final class ModuleDecoder extends BinaryInput {
             String name = name();
             int kindAt = pos;
             ExternKind kind = ExternKind.fromCode(readByte());
-            if (kind == null) {
+            if (kind == null || kind == ExternKind.TAG && version == WasmVersion.WASM_2_0) {
                 throw malformed("malformed export kind", kindAt);
             }
             es.add(new Export(name, kind, readU32(), at));
@@ -608,11 +637,22 @@ public final class ModuleDecoder extends BinaryInput {
         while (true) {
             Opcode op = r.next();
             switch (op) {
-                case BLOCK, LOOP, IF -> {
+                case BLOCK, LOOP, IF, TRY_TABLE, TRY -> {
                     if (depth == kinds.length) {
                         kinds = nesting = java.util.Arrays.copyOf(kinds, depth * 2);
                     }
-                    kinds[depth++] = (byte) (op == Opcode.IF ? 1 : 0);
+                    kinds[depth++] = (byte) (op == Opcode.IF ? 1 : op == Opcode.TRY ? 3 : 0);
+                }
+                case CATCH, CATCH_ALL -> {
+                    if (depth == 0 || kinds[depth - 1] != 3) {
+                        throw malformed("END opcode expected", r.offset());
+                    }
+                }
+                case DELEGATE -> {
+                    if (depth == 0 || kinds[depth - 1] != 3) {
+                        throw malformed("END opcode expected", r.offset());
+                    }
+                    depth--;
                 }
                 case ELSE -> {
                     if (depth == 0 || kinds[depth - 1] != 1) {

@@ -57,6 +57,22 @@ public enum Opcode {
     CALL_REF(0, 0x14, "call_ref", Immediate.TYPEIDX, null, 0, 0),
     /** Typed function references and tail calls: {@code call_ref} in tail position. */
     RETURN_CALL_REF(0, 0x15, "return_call_ref", Immediate.TYPEIDX, null, 0, 0),
+    /** Exception handling (Wasm 3.0, spec §3.3.8): {@code throw tagidx}. */
+    THROW(0, 0x08, "throw", Immediate.TAGIDX, null, 0, 0),
+    /** Exception handling: {@code throw_ref} rethrows the exception an {@code exnref} operand refers to. */
+    THROW_REF(0, 0x0A, "throw_ref", Immediate.NONE, null, 0, 0),
+    /** Exception handling: {@code try_table blocktype vec(catch)}. */
+    TRY_TABLE(0, 0x1F, "try_table", Immediate.TRY_TABLE, null, 0, 0),
+    /** Legacy exception handling (the encoding before {@code exnref}, still emitted by clang 16): {@code try blocktype}. */
+    TRY(0, 0x06, "try", Immediate.BLOCKTYPE, null, 0, 0),
+    /** Legacy exception handling: {@code catch tagidx} starts a handler of a {@code try}. */
+    CATCH(0, 0x07, "catch", Immediate.TAGIDX, null, 0, 0),
+    /** Legacy exception handling: {@code rethrow labelidx} rethrows the exception a {@code catch} caught. */
+    RETHROW(0, 0x09, "rethrow", Immediate.LABEL, null, 0, 0),
+    /** Legacy exception handling: {@code delegate labelidx} ends a {@code try} and hands its exceptions outward. */
+    DELEGATE(0, 0x18, "delegate", Immediate.LABEL, null, 0, 0),
+    /** Legacy exception handling: {@code catch_all} starts the catch-all handler of a {@code try}. */
+    CATCH_ALL(0, 0x19, "catch_all", Immediate.NONE, null, 0, 0),
     DROP(0, 0x1A, "drop", Immediate.NONE, null, 0, 0),
     SELECT(0, 0x1B, "select", Immediate.NONE, null, 0, 0),
     SELECT_T(0, 0x1C, "select", Immediate.SELECT_T, null, 0, 0),
@@ -499,6 +515,14 @@ public enum Opcode {
         BLOCKTYPE,
         /** A labelidx ({@code br}, {@code br_if}). */
         LABEL,
+        /** A tagidx ({@code throw}, legacy {@code catch}). */
+        TAGIDX,
+        /**
+         * A blocktype then a vector of catch clauses ({@code try_table}): each a kind byte
+         * ({@code 0x00} catch, {@code 0x01} catch_ref, {@code 0x02} catch_all, {@code 0x03} catch_all_ref),
+         * a tagidx for the first two, then a labelidx.
+         */
+        TRY_TABLE,
         /** A vector of labelidx followed by the default labelidx. */
         BR_TABLE,
         /** A funcidx ({@code call}, {@code ref.func}). */

@@ -46,6 +46,8 @@ public final class WasmModule {
     int importedTables;
     int importedMemories;
     int importedGlobals;
+    int importedTags;
+    int[] tags = new int[0];
     int[] importedFunctionTypes = new int[0];
 
     WasmModule(byte[] bytes) {
@@ -73,6 +75,34 @@ public final class WasmModule {
     }
 
     /** The type section: function types, indexed by typeidx. */
+    /** Number of imported tags (they come first in the tag index space). */
+    public int importedTagCount() {
+        return importedTags;
+    }
+
+    /** Number of tags, imported and defined. */
+    public int tagCount() {
+        return importedTags + tags.length;
+    }
+
+    /**
+     * The typeidx of tag {@code tagidx} (imported tags first), whose function type's params are the
+     * exception's payload.
+     *
+     * @throws IndexOutOfBoundsException if {@code tagidx} is not below {@link #tagCount()}
+     */
+    public int tagTypeIndex(int tagidx) {
+        if (tagidx < importedTags) {
+            int n = 0;
+            for (Import im : imports) {
+                if (im.desc() instanceof ImportDesc.Tag t && n++ == tagidx) {
+                    return t.typeIndex();
+                }
+            }
+        }
+        return tags[tagidx - importedTags];
+    }
+
     public List<FuncType> types() {
         return types;
     }

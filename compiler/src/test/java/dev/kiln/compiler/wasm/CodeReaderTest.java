@@ -50,7 +50,10 @@ class CodeReaderTest {
                 b(0xFD, 0x15, 0x0F),                                           // i8x16.extract_lane_s 15
                 b(0xFD, 0x54, 0x00, 0x10, 0x07),                               // v128.load8_lane
                 b(0xFD, 0xFF, 0x01),                                           // f64x2.convert_low_i32x4_u
-                b(0xD2, 0x00), b(0x14), u32(7), b(END));
+                b(0xD2, 0x00), b(0x14), u32(7),
+                b(0x08), u32(3),                                               // throw 3
+                b(0x1F, 0x40), vec(b(0x00, 0x01, 0x02), b(0x03, 0x00)),        // try_table (catch 1 2) (catch_all_ref 0)
+                b(END));
         CodeReader r = reader(code);
         one(r, Opcode.NOP);
         assertEquals(2, r.offset());
@@ -128,18 +131,30 @@ class CodeReaderTest {
         one(r, Opcode.REF_FUNC);
         one(r, Opcode.CALL_REF);
         assertEquals(7, r.index());
+        one(r, Opcode.THROW);
+        assertEquals(3, r.index());
+        one(r, Opcode.TRY_TABLE);
+        assertEquals(-64, r.blockType());
+        assertEquals(2, r.catchCount());
+        assertEquals(0, r.catchKind(0));
+        assertEquals(1, r.catchTag(0));
+        assertEquals(2, r.catchLabel(0));
+        assertEquals(3, r.catchKind(1));
+        assertEquals(-1, r.catchTag(1));
+        assertEquals(0, r.catchLabel(1));
         one(r, Opcode.END);
         assertEquals(r.end(), r.position());
         assertFalse(r.hasNext());
         assertEquals(EnumSet.complementOf(EnumSet.of(Opcode.Immediate.LABEL, Opcode.Immediate.TABLEIDX,
                 Opcode.Immediate.LOCALIDX, Opcode.Immediate.GLOBALIDX, Opcode.Immediate.FUNCIDX,
-                Opcode.Immediate.ELEMIDX, Opcode.Immediate.DATAIDX)).size() + 7, seen.size(),
+                Opcode.Immediate.ELEMIDX, Opcode.Immediate.DATAIDX, Opcode.Immediate.TAGIDX)).size() + 8, seen.size(),
                 "every immediate kind is exercised: " + seen);
     }
 
     @Test
     void malformedImmediates() {
-        assertReason("illegal opcode 6", 2, b(0x06));
+        assertReason("illegal opcode 27", 2, b(0x27));
+        assertReason("malformed catch clause", 5, b(0x1F, 0x40, 0x01, 0x04, 0x00));
         assertReason("illegal opcode fd", 2, b(0xFD, 0x80, 0x80, 0x80, 0x80, 0x01));
         // Wasm 2.0: reserved zero bytes and alignment exponents below 32; 3.0: memidx and bit 6
         assertReason20("zero byte expected", 3, b(0x3F, 0x80, 0x00));

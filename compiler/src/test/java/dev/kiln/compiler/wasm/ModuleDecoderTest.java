@@ -48,7 +48,7 @@ class ModuleDecoderTest {
 
     @Test
     void sectionFraming() {
-        assertMalformed("malformed section id", 8, module(b(13, 0)));
+        assertMalformed("malformed section id", 8, module(b(14, 0)));
         assertMalformed("length out of bounds", 9, module(b(1, 5, 0)));
         // Type section of size 2 holding a count of 0 and a stray byte.
         assertMalformed("section size mismatch", 12, module(b(1, 2, 0, 0)));
@@ -106,7 +106,7 @@ class ModuleDecoderTest {
     @Test
     void importErrors() {
         assertMalformed("malformed import kind", -1,
-                module(section(2, vec(cat(name("a"), name("b"), b(0x04, 0x00))))));
+                module(section(2, vec(cat(name("a"), name("b"), b(0x05, 0x00))))));
         assertMalformed("malformed mutability", -1,
                 module(section(2, vec(cat(name("a"), name("b"), b(0x03, I32, 0x02))))));
         assertMalformed("malformed UTF-8 encoding", 12,
@@ -269,7 +269,7 @@ class ModuleDecoderTest {
         assertMalformed("malformed elements segment kind", -1, module(section(9, vec(u32(8)))));
         assertMalformed("malformed element kind", -1, module(section(9, vec(cat(u32(1), b(0x01), vec())))));
         assertMalformed("malformed data segment kind", -1, module(section(11, vec(cat(u32(3), vec())))));
-        assertMalformed("malformed export kind", -1, module(section(7, vec(cat(name("x"), b(0x04), u32(0))))));
+        assertMalformed("malformed export kind", -1, module(section(7, vec(cat(name("x"), b(0x05), u32(0))))));
         assertMalformed("data count and data section have inconsistent lengths", -1,
                 module(section(12, u32(2)), section(11, vec(cat(u32(1), vec())))));
         assertMalformed("data count and data section have inconsistent lengths", -1, module(section(12, u32(1))));
@@ -313,7 +313,7 @@ class ModuleDecoderTest {
         byte[] shortBody = module(section(1, vec(functype(t(), t()))), section(3, vec(u32(0))),
                 section(10, vec(cat(u32(2), b(0x00, 0x01)))), b(0x0B, 0x01, 0x00));
         assertMalformed("section size mismatch", -1, shortBody);
-        assertMalformed("illegal opcode 6", -1, oneFunc(functype(t(), t()), noLocals(), b(0x06, END)));
+        assertMalformed("illegal opcode 27", -1, oneFunc(functype(t(), t()), noLocals(), b(0x27, END)));
         assertMalformed("illegal opcode fc", -1, oneFunc(functype(t(), t()), noLocals(), b(0xFC, 0x12, END)));
         assertMalformed("illegal opcode fd", -1, oneFunc(functype(t(), t()), noLocals(), b(0xFD, 0x9A, 0x01, END)));
         assertMalformed("data count section required", -1,

@@ -43,7 +43,9 @@ class OpcodeTest {
         assertSame(Opcode.V128_LOAD8X8_S, Opcode.decode(0xFD, 1));
         assertSame(Opcode.I8X16_SHUFFLE, Opcode.decode(0xFD, 13));
         assertSame(Opcode.F64X2_CONVERT_LOW_I32X4_U, Opcode.decode(0xFD, 255));
-        assertNull(Opcode.decode(0, 0x06));
+        assertSame(Opcode.TRY, Opcode.decode(0, 0x06));
+        assertSame(Opcode.TRY_TABLE, Opcode.decode(0, 0x1F));
+        assertNull(Opcode.decode(0, 0x27));
         assertNull(Opcode.decode(0, 0xFC));
         assertNull(Opcode.decode(0xFC, 18));
         assertNull(Opcode.decode(0xFD, 154));
@@ -62,8 +64,9 @@ class OpcodeTest {
         assertEquals(18, fc);
         assertEquals(236, fd);
         // 183 of 2.0; 3.0: return_call, return_call_indirect, call_ref, return_call_ref, ref.as_non_null,
-        // br_on_null, br_on_non_null
-        assertEquals(190, single);
+        // br_on_null, br_on_non_null; exception handling: throw, throw_ref, try_table and the legacy try,
+        // catch, rethrow, delegate, catch_all
+        assertEquals(198, single);
     }
 
     @Test

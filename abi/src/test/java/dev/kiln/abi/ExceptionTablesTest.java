@@ -1,0 +1,48 @@
+package dev.kiln.abi;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The {@code .kiln.eh} section: encoding round trip, lookup by return offset, and bad input. */
+class ExceptionTablesTest {
+    private static final List<ExceptionTables.CallSite> SITES = List.of(
+            new ExceptionTables.CallSite(0x140, 56, 0, true),
+            new ExceptionTables.CallSite(0x20, 8, 16, false),
+            new ExceptionTables.CallSite(0x90, 24, 0, false));
+
+    @Test
+    void roundTripAndLookup() {
+        ExceptionTables t = ExceptionTables.decode(new ExceptionTables(new int[] {3, 1}, SITES).encode());
+        assertArrayEquals(new int[] {3, 1}, t.tagTypes());
+        assertEquals(List.of(0x20, 0x90, 0x140), t.callSites().stream().map(ExceptionTables.CallSite::returnOffset).toList());
+        assertEquals(new ExceptionTables.CallSite(0x20, 8, 16, false), t.lookup(0x20));
+        assertTrue(t.lookup(0x140).catches());
+        assertNull(t.lookup(0x21));
+        assertNull(t.lookup(-8));
+        assertNull(t.lookup(1L << 40));
+        assertEquals(new ExceptionTables.CallSite(0x1020, 8, 16, false), SITES.get(1).shifted(0x1000));
+        assertEquals(ExceptionTables.EXN_PAYLOAD + 16, ExceptionTables.payloadOffset(2));
+    }
+
+    @Test
+    void badSectionsAreFormatErrors() {
+        byte[] good = new ExceptionTables(new int[] {0}, SITES).encode();
+        assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(Arrays.copyOf(good, good.length - 3)));
+        byte[] version = good.clone();
+        version[0] = 9;
+        assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(version));
+        byte[] count = good.clone();
+        count[4] = (byte) 0xFF;
+        count[5] = (byte) 0xFF;
+        count[6] = (byte) 0xFF;
+        count[7] = (byte) 0x7F;
+        assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(count));
+    }
+}

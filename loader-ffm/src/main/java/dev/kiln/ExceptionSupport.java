@@ -1,0 +1,251 @@
+package dev.kiln;
+
+import dev.kiln.abi.ExceptionTables;
+import dev.kiln.abi.TrapCode;
+import dev.kiln.abi.ValType;
+import dev.kiln.abi.VMContextLayout;
+import dev.kiln.abi.VMStoreContext;
+import dev.kiln.loader.CodeImage;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * The runtime side of Wasm exception handling (design in {@link ExceptionTables}): the two libcalls
+ * generated code calls, {@code exn_new} (allocates an exception object in the store) and
+ * {@code throw} (the unwinder), the registry of mapped code and its call-site tables that the
+ * unwinder looks return addresses up in, and the conversion of an uncaught exception into a
+ * {@link WasmException}.
+ *
+ * <p>The unwinder walks the native stack without frame pointers: from the thrower's return-address
+ * slot it reads the return address, finds its call site (a call instruction of some Wasm function of
+ * any instance), and steps to the caller's slot with the site's frame size, until a call site inside a
+ * {@code try_table} with catch clauses (resume there: generated code then dispatches on the tag), a
+ * return address that is no Wasm call site (the entry trampoline of the innermost call from the host:
+ * the exception is uncaught), or the innermost entry frame. Nothing is paid on the normal path.
+ *
+ * <p>Exception objects are bump-allocated from 64 KiB chunks of the store's native memory (per
+ * instance, {@link Heap}) and freed when the store closes: there is no collector for {@code exnref}s
+ * yet, so a loop that throws and catches forever grows the store by {@code 16 + 8 * payload} bytes
+ * (rounded up to 16) per throw.
+ *
+ * <p>Thread-safe: the registries are concurrent or synchronized; the libcalls run on the thread of
+ * the store's call.
+ */
+final class ExceptionSupport {
+    private ExceptionSupport() {
+    }
+
+    private record CodeRange(long end, ExceptionTables tables) {
+    }
+
+    /** Mapped code by text start address. */
+    private static final ConcurrentSkipListMap<Long, CodeRange> CODE = new ConcurrentSkipListMap<>();
+    /** Per store: tags by identity. */
+    private static final Map<Store, Map<Long, Tag>> TAGS = new WeakHashMap<>();
+
+    private static final MemorySegment EXN_NEW_STUB;
+    private static final MemorySegment THROW_STUB;
+
+    static {
+        try {
+            var lookup = MethodHandles.lookup();
+            var linker = java.lang.foreign.Linker.nativeLinker();
+            EXN_NEW_STUB = linker.upcallStub(lookup.findStatic(ExceptionSupport.class, "exnNew",
+                    MethodType.methodType(long.class, MemorySegment.class, int.class)),
+                    FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), Arena.global());
+            THROW_STUB = linker.upcallStub(lookup.findStatic(ExceptionSupport.class, "throwException",
+                    MethodType.methodType(long.class, MemorySegment.class, long.class, long.class)),
+                    FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                            ValueLayout.JAVA_LONG), Arena.global());
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    static synchronized void registerTag(Store store, Tag tag) {
+        TAGS.computeIfAbsent(store, s -> new HashMap<>()).put(tag.identity(), tag);
+    }
+
+    private static synchronized Tag tagOf(Store store, long identity) {
+        Map<Long, Tag> m = TAGS.get(store);
+        return m == null ? null : m.get(identity);
+    }
+
+    /**
+     * Makes {@code code}'s call sites known to the unwinder and puts the libcalls into {@code vmctx};
+     * returns the module's tables (empty for an artifact without the section).
+     */
+    static ExceptionTables install(CodeImage code, MemorySegment vmctx) {
+        ExceptionTables tables = tablesOf(code);
+        long start = code.textAddress();
+        long end = start + code.textSize();
+        CodeRange existing = CODE.get(start);
+        if (existing == null || existing.end() != end || existing.tables() != tables) {
+            // code mapped where other, unmapped code was: forget every range it overlaps
+            CODE.headMap(end, false).entrySet().removeIf(e -> e.getValue().end() > start);
+            CODE.put(start, new CodeRange(end, tables));
+        }
+        vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(VMContextLayout.LIBCALL_EXN_NEW), EXN_NEW_STUB.address());
+        vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(VMContextLayout.LIBCALL_THROW), THROW_STUB.address());
+        return tables;
+    }
+
+    private static final Map<CodeImage, ExceptionTables> PARSED = java.util.Collections.synchronizedMap(new WeakHashMap<>());
+
+    private static ExceptionTables tablesOf(CodeImage code) {
+        return PARSED.computeIfAbsent(code, c -> c.elf().section(ExceptionTables.SECTION).isPresent()
+                ? ExceptionTables.decode(c.elf().sectionBytes(ExceptionTables.SECTION))
+                : new ExceptionTables(new int[0], List.of()));
+    }
+
+    private static ExceptionTables.CallSite lookup(long returnAddress) {
+        var e = CODE.floorEntry(returnAddress);
+        if (e == null || returnAddress >= e.getValue().end()) {
+            return null;
+        }
+        return e.getValue().tables().lookup(returnAddress - e.getKey());
+    }
+
+    private static long read64(long address) {
+        return MemorySegment.ofAddress(address).reinterpret(8).get(ValueLayout.JAVA_LONG, 0);
+    }
+
+    /** Bytes of the chunks exception objects are bump-allocated from. */
+    private static final long CHUNK = 64 * 1024;
+
+    /**
+     * Where an instance allocates exception objects: a chunk of its store's memory (freed with the
+     * store) and the bytes used. Not thread-safe: the instance's store's thread uses it.
+     */
+    static final class Heap {
+        private MemorySegment chunk;
+        private long used = CHUNK;
+
+        /** {@code bytes} zeroed bytes, 16-aligned, alive until the store closes. */
+        long allocate(Store store, long bytes) {
+            long size = (bytes + 15) & -16;
+            if (size > CHUNK / 4) {
+                return store.allocate(size, 16).address();
+            }
+            if (used + size > CHUNK) {
+                chunk = store.allocate(CHUNK, 16);
+                used = 0;
+            }
+            long at = chunk.address() + used;
+            used += size;
+            return at;
+        }
+    }
+
+    /** Libcall {@code exn_new(vmctx, tagidx) -> exception address}; 0 with a trap code left on failure. */
+    static long exnNew(MemorySegment vmctx, int tagidx) {
+        Instance inst = Instance.forVmctx(vmctx.address());
+        try {
+            Tag tag = inst.tagAt(tagidx);
+            long exn = inst.exceptionHeap().allocate(inst.store(), ExceptionTables.payloadOffset(tag.type().params().size()));
+            MemorySegment.ofAddress(exn).reinterpret(8).set(ValueLayout.JAVA_LONG, ExceptionTables.EXN_TAG, tag.identity());
+            return exn;
+        } catch (Throwable t) {
+            if (inst != null) {
+                inst.store().setPendingException(t);
+                inst.store().storeContext().set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE,
+                        TrapCode.HOST_EXCEPTION.code());
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * Libcall {@code throw(vmctx, exn, raSlot) -> resume address or 0} (see
+     * {@link VMContextLayout#LIBCALL_THROW}); never throws.
+     */
+    static long throwException(MemorySegment vmctx, long exn, long raSlot) {
+        Instance inst = Instance.forVmctx(vmctx.address());
+        if (inst == null) {
+            return 0; // cannot happen for a live instance; the caller unwinds on the trap code it finds
+        }
+        MemorySegment ctx = inst.store().storeContext();
+        try {
+            long entry = ctx.get(ValueLayout.JAVA_LONG, VMStoreContext.ENTRY_FRAME);
+            long slot = raSlot;
+            while (entry == 0 || Long.compareUnsigned(slot, entry) < 0) {
+                long ra = read64(slot);
+                ExceptionTables.CallSite site = lookup(ra);
+                if (site == null) {
+                    break; // the entry trampoline: nothing below the host catches it
+                }
+                long callerSp = slot + 8;
+                if (site.catches()) {
+                    ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.PENDING_EXCEPTION, exn);
+                    ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.RESUME_SP, callerSp + site.popped());
+                    return ra;
+                }
+                slot = callerSp + site.frameBytes();
+            }
+            ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.PENDING_EXCEPTION, exn);
+            ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.UNCAUGHT_EXCEPTION.code());
+        } catch (Throwable t) {
+            inst.store().setPendingException(t);
+            ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.HOST_EXCEPTION.code());
+        }
+        return 0;
+    }
+
+    /**
+     * A host function threw {@code e}: makes its exception object, leaves it pending with the trap code
+     * {@link TrapCode#UNCAUGHT_EXCEPTION}, on which the import adapter throws it into the calling Wasm
+     * code. Returns false (nothing done) when the object cannot be made.
+     */
+    static boolean throwFromHost(Store store, WasmException e) {
+        try {
+            List<Val> values = e.values();
+            MemorySegment exn = store.allocate(ExceptionTables.payloadOffset(values.size()), 16);
+            exn.set(ValueLayout.JAVA_LONG, ExceptionTables.EXN_TAG, e.tag().identity());
+            for (int i = 0; i < values.size(); i++) {
+                exn.set(ValueLayout.JAVA_LONG, ExceptionTables.payloadOffset(i), store.toBits(values.get(i)));
+            }
+            MemorySegment ctx = store.storeContext();
+            ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.PENDING_EXCEPTION, exn.address());
+            ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.UNCAUGHT_EXCEPTION.code());
+            return true;
+        } catch (RuntimeException x) {
+            return false;
+        }
+    }
+
+    /**
+     * The exception an uncaught throw left in the store context, as a {@link WasmException}; clears it.
+     */
+    static WasmException takeUncaught(Store store) {
+        MemorySegment ctx = store.storeContext();
+        long exn = ctx.get(ValueLayout.JAVA_LONG, VMStoreContext.PENDING_EXCEPTION);
+        ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.PENDING_EXCEPTION, 0);
+        return toJava(store, exn);
+    }
+
+    /** The Java view of the exception object at {@code exn}. */
+    static WasmException toJava(Store store, long exn) {
+        Tag tag = tagOf(store, read64(exn + ExceptionTables.EXN_TAG));
+        if (tag == null) {
+            throw new IllegalStateException("an exception of an unknown tag reached the host");
+        }
+        List<Val> values = new ArrayList<>();
+        List<ValType> params = tag.type().params();
+        for (int i = 0; i < params.size(); i++) {
+            long bits = read64(exn + ExceptionTables.payloadOffset(i));
+            values.add(store.fromBits(params.get(i), params.get(i) == ValType.I32 || params.get(i) == ValType.F32
+                    ? bits & 0xFFFF_FFFFL : bits));
+        }
+        return new WasmException(tag, values);
+    }
+}
