@@ -73,12 +73,6 @@ public final class X86_64Backend implements Backend {
 
     @Override
     public CompiledCode compileFunction(IrFunction function, FunctionEnvironment env) {
-        for (ValType t : function.signature().params()) {
-            if (t == ValType.V128) {
-                throw new CompileException("function " + function.funcIndex() + " has a " + t
-                        + " parameter: " + t + " parameters are not supported by the x86-64 backend yet");
-            }
-        }
         Lowering lowering = new Lowering(function, env);
         List<MachBlock<MInst>> blocks = lowering.lower();
         LinearScan<MInst> alloc = new LinearScan<>(blocks, X86Registers.DESCRIPTOR, lowering.vregs());
