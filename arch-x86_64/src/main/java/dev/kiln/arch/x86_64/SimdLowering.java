@@ -26,6 +26,14 @@ import dev.kiln.compiler.wasm.Opcode;
  *   <li>saturating float-to-int conversions handle NaN (0) and both overflow directions explicitly;
  *       unsigned int-to-float conversions split the value so that every step is exact.</li>
  * </ul>
+ * The relaxed instructions of Wasm 3.0 take one deterministic choice each, the same on every run and
+ * CPU: {@code relaxed_swizzle} is {@code pshufb} itself (an index of 16..127 selects lane
+ * {@code index & 15}, one of the spec's choices); the {@code relaxed_trunc} forms are the saturating
+ * conversions; {@code relaxed_madd}/{@code nmadd} multiply and add unfused (no FMA in the baseline);
+ * {@code relaxed_laneselect} is {@code bitselect}; {@code relaxed_min}/{@code max} are Wasm's
+ * {@code min}/{@code max}; {@code relaxed_q15mulr_s} is {@code pmulhrsw} (0x8000 for
+ * {@code -1 * -1}); the {@code relaxed_dot} forms are {@code pmaddubsw} with the i7 operand unsigned
+ * (exact for the i7 range; no saturation is possible there).
  * Not thread-safe: part of one function's {@link Lowering}.
  */
 final class SimdLowering extends LoweringRules {
@@ -37,7 +45,7 @@ final class SimdLowering extends LoweringRules {
 
     @Override
     void lower(Inst inst) {
-        Opcode op = Opcode.decode(0xFD, (int) inst.imm());
+        Opcode op = override != null ? override : Opcode.decode(0xFD, (int) inst.imm());
         int lane = inst.aux();
         switch (op) {
             case V128_CONST -> vconstInto(vreg(inst.result()), constOf(inst.arg(0)), constOf(inst.arg(1)));
@@ -384,9 +392,68 @@ final class SimdLowering extends LoweringRules {
             }
             case F32X4_DEMOTE_F64X2_ZERO -> into(inst, unary(PackedOp.CVTPD2PS, use(inst.arg(0))));
             case F64X2_PROMOTE_LOW_F32X4 -> into(inst, unary(PackedOp.CVTPS2PD, use(inst.arg(0))));
+            // ---- relaxed SIMD (Wasm 3.0): one deterministic choice each, see the class comment ----
+            case I8X16_RELAXED_SWIZZLE -> into(inst, binary(PackedOp.PSHUFB, inst));
+            case I32X4_RELAXED_TRUNC_F32X4_S -> into(inst, truncSatF32S(use(inst.arg(0))));
+            case I32X4_RELAXED_TRUNC_F32X4_U -> into(inst, truncSatF32U(use(inst.arg(0))));
+            case I32X4_RELAXED_TRUNC_F64X2_S_ZERO, I32X4_RELAXED_TRUNC_F64X2_U_ZERO -> {
+                Opcode exact = op == Opcode.I32X4_RELAXED_TRUNC_F64X2_S_ZERO ? Opcode.I32X4_TRUNC_SAT_F64X2_S_ZERO
+                        : Opcode.I32X4_TRUNC_SAT_F64X2_U_ZERO;
+                lowerAs(exact, inst);
+            }
+            case F32X4_RELAXED_MADD -> into(inst, multiplyAdd(PackedOp.MULPS, PackedOp.ADDPS, false, inst));
+            case F32X4_RELAXED_NMADD -> into(inst, multiplyAdd(PackedOp.MULPS, PackedOp.SUBPS, true, inst));
+            case F64X2_RELAXED_MADD -> into(inst, multiplyAdd(PackedOp.MULPD, PackedOp.ADDPD, false, inst));
+            case F64X2_RELAXED_NMADD -> into(inst, multiplyAdd(PackedOp.MULPD, PackedOp.SUBPD, true, inst));
+            case I8X16_RELAXED_LANESELECT, I16X8_RELAXED_LANESELECT, I32X4_RELAXED_LANESELECT, I64X2_RELAXED_LANESELECT ->
+                lowerAs(Opcode.V128_BITSELECT, inst);
+            case F32X4_RELAXED_MIN -> lowerAs(Opcode.F32X4_MIN, inst);
+            case F32X4_RELAXED_MAX -> lowerAs(Opcode.F32X4_MAX, inst);
+            case F64X2_RELAXED_MIN -> lowerAs(Opcode.F64X2_MIN, inst);
+            case F64X2_RELAXED_MAX -> lowerAs(Opcode.F64X2_MAX, inst);
+            case I16X8_RELAXED_Q15MULR_S -> into(inst, binary(PackedOp.PMULHRSW, inst));
+            case I16X8_RELAXED_DOT_I8X16_I7X16_S -> into(inst, swapped(PackedOp.PMADDUBSW, inst));
+            case I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S -> {
+                int t = swapped(PackedOp.PMADDUBSW, inst); // b as unsigned (the i7 operand) x a signed
+                opConst(PackedOp.PMADDWD, t, splat16(1), splat16(1));
+                op(PackedOp.PADDD, t, use(inst.arg(2)));
+                into(inst, t);
+            }
             default -> throw new CompileException(op.mnemonic() + " is not supported by the x86-64 backend yet (in function "
                     + l.function().funcIndex() + ")");
         }
+    }
+
+    /** Lowers {@code inst} as the fixed-width instruction {@code exact} (same operands): a relaxed instruction's deterministic choice. */
+    private void lowerAs(Opcode exact, Inst inst) {
+        lowering(exact).accept(inst);
+    }
+
+    private java.util.function.Consumer<Inst> lowering(Opcode exact) {
+        return i -> {
+            Opcode saved = override;
+            override = exact;
+            try {
+                lower(i);
+            } finally {
+                override = saved;
+            }
+        };
+    }
+
+    /** While lowering a relaxed instruction as a fixed-width one: that one. */
+    private Opcode override;
+
+    /** {@code a * b + c}, or {@code c - a * b} ({@code negate}), rounded twice (unfused; no FMA in the SSE4.1 baseline). */
+    private int multiplyAdd(PackedOp mul, PackedOp addOrSub, boolean negate, Inst inst) {
+        int p = binary(mul, inst);
+        if (!negate) {
+            op(addOrSub, p, use(inst.arg(2)));
+            return p;
+        }
+        int r = copy(use(inst.arg(2)));
+        op(addOrSub, r, p);
+        return r;
     }
 
     // ---- operand and MIR helpers -----------------------------------------------------------------
