@@ -22,7 +22,9 @@ import dev.kiln.compiler.wasm.Opcode;
  *   <li>{@code i8x16} shifts through 16-bit lanes; shift counts are masked by the lane width;</li>
  *   <li>{@code swizzle} maps indices of 16 or more to a set top bit (saturating add of 0x70) so that
  *       {@code pshufb} writes 0; {@code shuffle} uses {@code pshufd} when the mask moves whole 32-bit
- *       lanes of one operand, else {@code pshufb} on each operand used and {@code por};</li>
+ *       lanes of one operand, {@code punpckl/h*} when it interleaves the halves of the two operands,
+ *       {@code palignr} when it takes 16 consecutive bytes of their concatenation, else {@code pshufb}
+ *       on each operand used and {@code por};</li>
  *   <li>saturating float-to-int conversions handle NaN (0) and both overflow directions explicitly;
  *       unsigned int-to-float conversions split the value so that every step is exact.</li>
  * </ul>
@@ -466,9 +468,12 @@ final class SimdLowering extends LoweringRules {
         return l.newVectorVreg();
     }
 
-    /** The result of {@code inst} is the register {@code r} (a copy the allocator can coalesce). */
+    /**
+     * The result of {@code inst} is the fresh register {@code r} the sequence computed (shared when the
+     * result has no register yet, else copied).
+     */
     private void into(Inst inst, int r) {
-        mov(Size.S64, vreg(inst.result()), r);
+        l.shareOrCopy(inst.result(), r);
     }
 
     private int copy(int src) {
@@ -545,10 +550,26 @@ final class SimdLowering extends LoweringRules {
         opImmInto(p, dst, src, imm);
     }
 
-    /** copy(a) op b. */
+    /** Lane-wise operations whose operands commute (float add and mul: up to NaN payloads, which Wasm leaves open). */
+    private static final java.util.Set<PackedOp> COMMUTATIVE = java.util.EnumSet.of(PackedOp.PADDB, PackedOp.PADDW,
+            PackedOp.PADDD, PackedOp.PADDQ, PackedOp.PADDSB, PackedOp.PADDSW, PackedOp.PADDUSB, PackedOp.PADDUSW,
+            PackedOp.PMULLW, PackedOp.PMULLD, PackedOp.PMADDWD, PackedOp.PAND, PackedOp.POR, PackedOp.PXOR,
+            PackedOp.PCMPEQB, PackedOp.PCMPEQW, PackedOp.PCMPEQD, PackedOp.PCMPEQQ, PackedOp.PMINUB, PackedOp.PMAXUB,
+            PackedOp.PMINSB, PackedOp.PMAXSB, PackedOp.PMINSW, PackedOp.PMAXSW, PackedOp.PMINUW, PackedOp.PMAXUW,
+            PackedOp.PMINSD, PackedOp.PMAXSD, PackedOp.PMINUD, PackedOp.PMAXUD, PackedOp.PAVGB, PackedOp.PAVGW,
+            PackedOp.ADDPS, PackedOp.ADDPD, PackedOp.MULPS, PackedOp.MULPD);
+
+    /** copy(a) op b; for a commutative op, copy(b) op a when a is used again and b is not. */
     private int binary(PackedOp p, Inst inst) {
-        int t = copy(use(inst.arg(0)));
-        op(p, t, use(inst.arg(1)));
+        Value a = inst.arg(0);
+        Value b = inst.arg(1);
+        if (COMMUTATIVE.contains(p) && preferAsDestination(b, a)) {
+            Value t = a;
+            a = b;
+            b = t;
+        }
+        int t = copy(use(a));
+        op(p, t, use(b));
         return t;
     }
 
@@ -978,6 +999,18 @@ final class SimdLowering extends LoweringRules {
             opConst(PackedOp.PSHUFB, t, bytes(idx, 0), bytes(idx, 8));
             return t;
         }
+        int[] pattern = twoOperandPattern(m);
+        if (pattern != null) {
+            PackedOp p = PackedOp.values()[pattern[0]];
+            boolean fromB = pattern[2] != 0; // palignr: b is the high half, shifted into place
+            int t = copy(use(fromB ? b : a));
+            if (p.hasImm8()) {
+                opImm(p, t, use(fromB ? a : b), pattern[1]);
+            } else {
+                op(p, t, use(b));
+            }
+            return t;
+        }
         int[] ma = new int[16];
         int[] mb = new int[16];
         for (int k = 0; k < 16; k++) {
@@ -990,6 +1023,44 @@ final class SimdLowering extends LoweringRules {
         opConst(PackedOp.PSHUFB, tb, bytes(mb, 0), bytes(mb, 8));
         op(PackedOp.POR, ta, tb);
         return ta;
+    }
+
+    private static final PackedOp[] UNPACK_LOW = {PackedOp.PUNPCKLBW, PackedOp.PUNPCKLWD, PackedOp.PUNPCKLDQ,
+        PackedOp.PUNPCKLQDQ};
+    private static final PackedOp[] UNPACK_HIGH = {PackedOp.PUNPCKHBW, PackedOp.PUNPCKHWD, PackedOp.PUNPCKHDQ,
+        PackedOp.PUNPCKHQDQ};
+
+    /**
+     * A one-instruction form of a two-operand shuffle mask {@code m} (indices 0..31 into a then b):
+     * {@code punpckl/h{bw,wd,dq,qdq} a, b} when it interleaves the low or high halves, or
+     * {@code palignr b, a, s} when it takes 16 consecutive bytes from {@code s} in {@code a ++ b}.
+     * Returns {PackedOp ordinal, imm8, 1 if the first operand is b}, or null.
+     */
+    private static int[] twoOperandPattern(int[] m) {
+        for (int log = 0; log < 4; log++) {
+            int w = 1 << log;
+            for (int half = 0; half < 2; half++) {
+                boolean match = true;
+                for (int k = 0; k < 16 && match; k++) {
+                    int unit = k / w;
+                    int src = (unit / 2 + half * (8 / w)) * w + k % w + (unit % 2 == 1 ? 16 : 0);
+                    match = m[k] == src;
+                }
+                if (match) {
+                    return new int[] {(half == 0 ? UNPACK_LOW : UNPACK_HIGH)[log].ordinal(), 0, 0};
+                }
+            }
+        }
+        int s = m[0];
+        if (s >= 1 && s <= 15) {
+            for (int k = 1; k < 16; k++) {
+                if (m[k] != s + k) {
+                    return null;
+                }
+            }
+            return new int[] {PackedOp.PALIGNR.ordinal(), s, 1};
+        }
+        return null;
     }
 
     /** The pshufd imm8 when byte indices {@code idx} (0..15) move whole 32-bit lanes, else -1. */
