@@ -52,6 +52,11 @@ class SimdTest extends StoreFixture {
                     (i8x16.shuffle 15 14 13 12 11 10 9 8 7 6 5 4 3 2 1 0 (local.get $a) (local.get $a))
                     (i32.add (local.get $k) (i32x4.extract_lane 2 (local.get $a)))
                     (f32x4.splat (f32.convert_i32_s (local.get $k))))
+                  (func (export "many") (param v128 i32 v128 f64 v128 v128 v128 v128 v128 v128 v128 v128 i64 v128)
+                    (result v128)
+                    (i32x4.add (i32x4.add (local.get 0) (local.get 13))
+                      (i32x4.add (i32x4.splat (i32.add (local.get 1) (i32.wrap_i64 (local.get 12))))
+                                 (i32x4.add (local.get 11) (i32x4.splat (i32.trunc_f64_s (local.get 3)))))))
                   (global $g (export "g") (mut v128) (v128.const i64x2 0x0102030405060708 -1))
                   (func (export "bump") (result v128)
                     (global.set $g (i64x2.add (global.get $g) (v128.const i64x2 1 1)))
@@ -126,6 +131,28 @@ class SimdTest extends StoreFixture {
         Val again = inst.func("bump").call()[0];
         assertEquals(41L, again.v128Low());
         assertEquals(42L, again.v128High());
+    }
+
+    @Test
+    void exportWithStackPassedVectors() {
+        assumeTrue(Target.host() == Target.X86_64, "the AArch64 backend has no SIMD lowering yet");
+        Instance inst = Instance.create(store, compile(wat()));
+        Val[] args = new Val[14];
+        for (int i = 0; i < 14; i++) {
+            args[i] = v(i, 10 * i, 100 * i, -i);
+        }
+        args[1] = Val.i32(1000);
+        args[3] = Val.f64(-7.9);
+        args[12] = Val.i64(5_000_000_000L + 3); // wraps to 705032707 + 3
+        int k = 1000 + (int) (5_000_000_000L + 3) - 7;
+        int[] want = new int[4];
+        int[] a0 = lanes(args[0]);
+        int[] a11 = lanes(args[11]);
+        int[] a13 = lanes(args[13]);
+        for (int lane = 0; lane < 4; lane++) {
+            want[lane] = a0[lane] + a13[lane] + k + a11[lane];
+        }
+        assertArrayEquals(want, lanes(inst.func("many").call(args)[0]));
     }
 
     @Test
