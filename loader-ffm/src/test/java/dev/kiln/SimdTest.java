@@ -156,6 +156,17 @@ class SimdTest extends StoreFixture {
     }
 
     @Test
+    void vectorFunctionsImportedFromAnotherInstance() {
+        assumeTrue(Target.host() == Target.X86_64, "the AArch64 backend has no SIMD lowering yet");
+        Instance a = Instance.create(store, compile("""
+                (module (func (export "twice") (param v128) (result v128) (i16x8.add (local.get 0) (local.get 0))))"""));
+        Instance b = new Linker().instance("a", a).instantiate(store, compile("""
+                (module (import "a" "twice" (func $twice (param v128) (result v128)))
+                  (func (export "four") (param v128) (result v128) (call $twice (call $twice (local.get 0)))))"""));
+        assertArrayEquals(new int[] {4 * 3 | (4 * 5) << 16, 0, 0, -4 & 0xFFFF}, lanes(b.func("four").call(v(3 | 5 << 16, 0, 0, 0xFFFF))[0]));
+    }
+
+    @Test
     void wrongShapesAreRefused() {
         assumeTrue(Target.host() == Target.X86_64, "the AArch64 backend has no SIMD lowering yet");
         Instance inst = Instance.create(store, compile(wat()));

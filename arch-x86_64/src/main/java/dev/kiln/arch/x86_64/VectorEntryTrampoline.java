@@ -69,6 +69,21 @@ final class VectorEntryTrampoline {
         return new CompiledCode(a.finish(), a.relocations(), List.of());
     }
 
+    /**
+     * The import adapter of a signature with a v128: a function imported from another instance is
+     * called directly (no adapter), and a host function cannot have such a type ({@code Func.wrap}
+     * refuses it), so the adapter is never reached; should it be, it traps with
+     * {@code host function threw an exception} (the loader reports the missing exception) instead of
+     * running a host call it cannot make.
+     */
+    static CompiledCode unreachableImportAdapter() {
+        Assembler a = new Assembler();
+        a.mov(Size.S64, Gpr.R11, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.movImm(Size.S32, Mem.of(Gpr.R11, dev.kiln.abi.VMStoreContext.TRAP_CODE), dev.kiln.abi.TrapCode.HOST_EXCEPTION.code());
+        a.jmpRel32(dev.kiln.compiler.Relocation.UNWIND_STUB);
+        return new CompiledCode(a.finish(), a.relocations(), List.of());
+    }
+
     /** Moves a value of type {@code t} from {@code from} into register {@code reg}, or (reg -1) to {@code to}. */
     private static void copy(Assembler a, ValType t, Mem from, int reg, Mem to) {
         boolean xmm = t == ValType.V128 || t.isFloat();

@@ -188,13 +188,8 @@ public final class X86_64Backend implements Backend {
      */
     @Override
     public CompiledCode compileImportAdapter(FuncType type, VMContextLayout layout) {
-        for (ValType t : type.params()) {
-            if (t == ValType.V128) {
-                throw new CompileException("imported functions with " + t + " parameters are not supported yet");
-            }
-        }
-        if (type.results().contains(ValType.V128)) {
-            throw new CompileException("imported functions returning " + type.results() + " are not supported yet");
+        if (type.params().contains(ValType.V128) || type.results().contains(ValType.V128)) {
+            return VectorEntryTrampoline.unreachableImportAdapter();
         }
         int n = type.params().size();
         int nResults = type.results().size();
