@@ -45,13 +45,13 @@
 ;;   mov    x29, sp
 ;;   sub    sp, sp, #0x10
 ;;   str    x21, [sp]
-;;   ldr    x16, [x21, #88]
-;;   ldr    x17, [x21, #104]
-;;   ldr    x21, [x21, #96]
+;;   ldr    x16, [x21, #128]
+;;   ldr    x17, [x21, #144]
+;;   ldr    x21, [x21, #136]
 ;;   blr    x16
 ;;   ldr    x21, [sp]
-;;   str    w0, [x21, #344]
-;;   ldr    w0, [x21, #344]
+;;   str    w0, [x21, #96]
+;;   ldr    w0, [x21, #96]
 ;;   add    sp, sp, #0x10
 ;;   ldp    x29, x30, [sp], #16
 ;;   ret
@@ -70,17 +70,15 @@
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
 ;;   sub    sp, sp, #0x10
-;;   ldr    x2, [x21, #336]
+;;   ldr    x2, [x21, #88]
 ;;   ldr    w3, [x2, #8]
 ;;   cmp    w1, w3
 ;;   b.cs   .L0
 ;;   ldr    x2, [x2]
-;;   lsl    x1, x1, #3
-;;   ldr    x1, [x2, x1]
-;;   cmp    x1, #0x0
-;;   b.eq   .L1
+;;   ldr    x1, [x2, x1, lsl #3]
+;;   cbz    x1, .L1
 ;;   ldr    w2, [x1, #24]
-;;   ldr    w3, [x21, #312]
+;;   ldr    w3, [x21, #104]
 ;;   cmp    w2, w3
 ;;   b.ne   .L2
 ;;   mov    x17, x1

@@ -1,7 +1,8 @@
 ;; target = aarch64
 ;; Linear memory: the explicit bounds check (a compare with the memory's length and a b.hi to the trap),
 ;; loads and stores in register-offset form [base, index] or with the static offset folded into an
-;; immediate (an offset no load reaches is added to the index first), sign-extending loads, and memory.grow / memory.fill through the runtime's libcalls.
+;; immediate (an offset no load reaches is added to the index first), sign-extending loads, zeros stored
+;; from the zero register, and memory.grow / memory.fill through the runtime's libcalls.
 (module
   (memory 1 100)
   (func $load (export "load") (param $p i32) (result i32)
@@ -23,15 +24,19 @@
   (func $far (export "far") (param $p i32) (result i32)
     (i32.load offset=1048570 (local.get $p)))
   (func $fill (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+  (func $zero (export "zero") (param $p i32)
+    (i64.store (local.get $p) (i64.const 0))
+    (f32.store offset=12 (local.get $p) (f32.const 0))
+    (i32.store8 offset=9 (local.get $p) (i32.const 0)))
 )
 
 ;; ---- expected ----
 ;; wasm[0]::load:
-;;   ldr    x1, [x21, #344]
+;;   ldr    x1, [x21, #96]
 ;;   sub    x1, x1, #0x4
 ;;   cmp    x0, x1
 ;;   b.gt   .L0
-;;   ldr    x1, [x21, #336]
+;;   ldr    x1, [x21, #88]
 ;;   ldr    w0, [x1, x0]
 ;;   ret
 ;; .L0:
@@ -41,11 +46,11 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[1]::load_offset:
-;;   ldr    x1, [x21, #344]
+;;   ldr    x1, [x21, #96]
 ;;   sub    x1, x1, #0x11
 ;;   cmp    x0, x1
 ;;   b.gt   .L0
-;;   ldr    x1, [x21, #336]
+;;   ldr    x1, [x21, #88]
 ;;   add    x16, x1, x0
 ;;   ldrsb  x0, [x16, #16]
 ;;   ret
@@ -56,11 +61,11 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[2]::store:
-;;   ldr    x1, [x21, #344]
+;;   ldr    x1, [x21, #96]
 ;;   sub    x1, x1, #0x10
 ;;   cmp    x0, x1
 ;;   b.gt   .L0
-;;   ldr    x1, [x21, #336]
+;;   ldr    x1, [x21, #88]
 ;;   add    x16, x1, x0
 ;;   str    d0, [x16, #8]
 ;;   ret
@@ -71,9 +76,9 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[3]::sum:
-;;   ldr    x2, [x21, #344]
+;;   ldr    x2, [x21, #96]
 ;;   sub    x2, x2, #0x4
-;;   ldr    x3, [x21, #336]
+;;   ldr    x3, [x21, #88]
 ;;   mov    x4, x0
 ;;   mov    x0, #0x0
 ;;   cbz    w1, .L1
@@ -121,12 +126,12 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[5]::far:
-;;   ldr    x1, [x21, #344]
+;;   ldr    x1, [x21, #96]
 ;;   sub    x1, x1, #0xff, lsl #12
 ;;   sub    x1, x1, #0xffe
 ;;   cmp    x0, x1
 ;;   b.gt   .L0
-;;   ldr    x1, [x21, #336]
+;;   ldr    x1, [x21, #88]
 ;;   add    x0, x0, #0xff, lsl #12
 ;;   add    x0, x0, #0xffa
 ;;   ldr    w0, [x1, x0]
@@ -138,11 +143,11 @@
 ;;   b      kiln_unwind
 ;;
 ;; wasm[6]::fill:
-;;   ldr    x3, [x21, #344]
+;;   ldr    x3, [x21, #96]
 ;;   add    x4, x0, x2
 ;;   cmp    x4, x3
 ;;   b.hi   .L3
-;;   ldr    x3, [x21, #336]
+;;   ldr    x3, [x21, #88]
 ;;   add    x0, x3, x0
 ;;   cbz    x2, .L2
 ;;   and    w1, w1, #0xff
@@ -163,6 +168,27 @@
 ;; .L2:
 ;;   ret
 ;; .L3:
+;;   ldr    x16, [x21]
+;;   mov    w17, #0x5
+;;   str    w17, [x16]
+;;   b      kiln_unwind
+;;
+;; wasm[7]::zero:
+;;   ldr    x1, [x21, #96]
+;;   sub    x2, x1, #0x10
+;;   sub    x1, x1, #0x8
+;;   cmp    x0, x1
+;;   b.gt   .L0
+;;   ldr    x1, [x21, #88]
+;;   str    xzr, [x1, x0]
+;;   cmp    x0, x2
+;;   b.gt   .L0
+;;   add    x16, x1, x0
+;;   str    wzr, [x16, #12]
+;;   add    x16, x1, x0
+;;   strb   wzr, [x16, #9]
+;;   ret
+;; .L0:
 ;;   ldr    x16, [x21]
 ;;   mov    w17, #0x5
 ;;   str    w17, [x16]

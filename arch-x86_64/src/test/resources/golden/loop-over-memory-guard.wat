@@ -42,7 +42,7 @@
 ;;   xor    eax,eax
 ;;   jmp    .L2
 ;; .L0:
-;;   mov    rax,QWORD PTR [r14+0xa0]
+;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   xor    ecx,ecx
 ;;   xor    edx,edx
 ;; .L1:
@@ -64,7 +64,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L2
-;;   mov    rax,QWORD PTR [r14+0xa0]
+;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   xor    ecx,ecx
 ;;   test   esi,esi
 ;;   je     .L1

@@ -41,8 +41,8 @@
 ;;   xor    eax,eax
 ;;   jmp    .L2
 ;; .L0:
-;;   mov    rax,QWORD PTR [r14+0xa8]
-;;   mov    rcx,QWORD PTR [r14+0xa0]
+;;   mov    rax,QWORD PTR [r14+0x60]
+;;   mov    rcx,QWORD PTR [r14+0x58]
 ;;   xor    edx,edx
 ;;   xor    r8d,r8d
 ;; .L1:
@@ -70,9 +70,9 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
-;;   mov    rax,QWORD PTR [r14+0xa8]
+;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rax,[rax-0x14]
-;;   mov    rcx,QWORD PTR [r14+0xa0]
+;;   mov    rcx,QWORD PTR [r14+0x58]
 ;;   xor    edx,edx
 ;;   test   esi,esi
 ;;   je     .L1

@@ -38,19 +38,19 @@
 ;;   mov    eax,eax
 ;;   cmp    eax,0xffffffff
 ;;   je     .L1
-;;   mov    ecx,DWORD PTR [r14+0xb8]
+;;   mov    ecx,DWORD PTR [r14+0x70]
 ;;   lea    ecx,[rcx+0x1]
-;;   mov    DWORD PTR [r14+0xb8],ecx
+;;   mov    DWORD PTR [r14+0x70],ecx
 ;;   mov    ecx,eax
 ;;   shl    ecx,0x10
-;;   mov    rdx,QWORD PTR [r14+0xa8]
+;;   mov    rdx,QWORD PTR [r14+0x60]
 ;;   lea    rdx,[rdx-0x10]
 ;;   cmp    rcx,rdx
 ;;   jg     .L2
-;;   mov    rdx,QWORD PTR [r14+0xa0]
+;;   mov    rdx,QWORD PTR [r14+0x58]
 ;;   mov    QWORD PTR [rdx+rcx*1+0x8],rbx
 ;; .L1:
-;;   mov    rcx,QWORD PTR [r14+0xa8]
+;;   mov    rcx,QWORD PTR [r14+0x60]
 ;;   shr    rcx,0x10
 ;;   mov    ecx,ecx
 ;;   lea    eax,[rcx+rax*1]
@@ -69,11 +69,11 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
-;;   mov    rax,QWORD PTR [r14+0xa8]
+;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rax,[rax-0x8]
 ;;   cmp    rdi,rax
 ;;   jg     .L0
-;;   mov    rax,QWORD PTR [r14+0xa0]
+;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   mov    rcx,QWORD PTR [rax+rdi*1]
 ;;   rol    rcx,0x20
 ;;   mov    QWORD PTR [rax+rdi*1],rcx

@@ -50,11 +50,11 @@
 ;;   push   r13
 ;;   push   r15
 ;;   sub    rsp,0x40
-;;   mov    rax,QWORD PTR [r14+0x88]
+;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rax,[rax-0x40]
 ;;   cmp    rdi,rax
 ;;   jg     .L0
-;;   mov    rax,QWORD PTR [r14+0x80]
+;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   mov    ecx,DWORD PTR [rax+rdi*1]
 ;;   mov    edx,DWORD PTR [rax+rdi*1+0x4]
 ;;   mov    esi,DWORD PTR [rax+rdi*1+0x8]

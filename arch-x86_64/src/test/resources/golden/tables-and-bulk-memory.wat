@@ -52,14 +52,14 @@
 ;;   cmp    r10,QWORD PTR [r11+0x10]
 ;;   jb     .L3
 ;;   sub    rsp,0x8
-;;   mov    rax,QWORD PTR [r14+0x170]
+;;   mov    rax,QWORD PTR [r14+0x70]
 ;;   cmp    edi,DWORD PTR [rax+0x8]
 ;;   jae    .L0
 ;;   mov    rax,QWORD PTR [rax]
 ;;   mov    rax,QWORD PTR [rax+rdi*8]
 ;;   test   rax,rax
 ;;   je     .L1
-;;   mov    ecx,DWORD PTR [r14+0x158]
+;;   mov    ecx,DWORD PTR [r14+0x78]
 ;;   cmp    ecx,DWORD PTR [rax+0x18]
 ;;   jne    .L2
 ;;   mov    ecx,0x7
@@ -93,7 +93,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
-;;   mov    rax,QWORD PTR [r14+0x170]
+;;   mov    rax,QWORD PTR [r14+0x70]
 ;;   cmp    edi,DWORD PTR [rax+0x8]
 ;;   jae    .L0
 ;;   mov    rax,QWORD PTR [rax]
@@ -112,7 +112,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
-;;   mov    rax,QWORD PTR [r14+0x170]
+;;   mov    rax,QWORD PTR [r14+0x70]
 ;;   cmp    edi,DWORD PTR [rax+0x8]
 ;;   jae    .L0
 ;;   mov    rax,QWORD PTR [rax]
@@ -131,7 +131,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
-;;   mov    rax,QWORD PTR [r14+0x170]
+;;   mov    rax,QWORD PTR [r14+0x70]
 ;;   mov    eax,DWORD PTR [rax+0x8]
 ;;   ret
 ;; .L0:
@@ -143,14 +143,14 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
-;;   mov    rax,QWORD PTR [r14+0x180]
+;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rcx,[rdi+rdx*1]
 ;;   cmp    rcx,rax
 ;;   ja     .L2
 ;;   lea    rcx,[rsi+rdx*1]
 ;;   cmp    rcx,rax
 ;;   ja     .L2
-;;   mov    rax,QWORD PTR [r14+0x178]
+;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   lea    rdi,[rax+rdi*1]
 ;;   lea    rsi,[rax+rsi*1]
 ;;   mov    rcx,rdx
@@ -180,9 +180,9 @@
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
 ;;   lea    rax,[rdi+rdx*1]
-;;   cmp    rax,QWORD PTR [r14+0x180]
+;;   cmp    rax,QWORD PTR [r14+0x60]
 ;;   ja     .L0
-;;   mov    rax,QWORD PTR [r14+0x178]
+;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   lea    rdi,[rax+rdi*1]
 ;;   mov    rax,rsi
 ;;   mov    rcx,rdx
@@ -202,14 +202,14 @@
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
 ;;   lea    rax,[rsi+rdx*1]
-;;   cmp    rax,QWORD PTR [r14+0x198]
+;;   cmp    rax,QWORD PTR [r14+0x98]
 ;;   ja     .L2
 ;;   lea    rax,[rdi+rdx*1]
-;;   cmp    rax,QWORD PTR [r14+0x180]
+;;   cmp    rax,QWORD PTR [r14+0x60]
 ;;   ja     .L2
-;;   mov    rax,QWORD PTR [r14+0x178]
+;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   lea    rdi,[rax+rdi*1]
-;;   mov    rax,QWORD PTR [r14+0x190]
+;;   mov    rax,QWORD PTR [r14+0x90]
 ;;   lea    rsi,[rax+rsi*1]
 ;;   mov    rcx,rdx
 ;;   cmp    rdi,rsi

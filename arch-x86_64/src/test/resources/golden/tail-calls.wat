@@ -105,14 +105,14 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L4
-;;   mov    rax,QWORD PTR [r14+0x108]
+;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   cmp    edi,DWORD PTR [rax+0x8]
 ;;   jae    .L1
 ;;   mov    rax,QWORD PTR [rax]
 ;;   mov    rax,QWORD PTR [rax+rdi*8]
 ;;   test   rax,rax
 ;;   je     .L2
-;;   mov    ecx,DWORD PTR [r14+0xf8]
+;;   mov    ecx,DWORD PTR [r14+0x60]
 ;;   cmp    ecx,DWORD PTR [rax+0x18]
 ;;   jne    .L3
 ;;   mov    rdi,rsi

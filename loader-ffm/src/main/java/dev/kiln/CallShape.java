@@ -23,7 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The System V AMD64 calling convention (psABI §3.2.3) assigns integer-class arguments to
  * {@code rdi, rsi, rdx, rcx, r8, r9} and floating-point ones to {@code xmm0-7}, each class in its own
  * order, independently of how the two classes interleave; arguments left over when a class runs out
- * of registers go to 8-byte stack slots in their original order. So a Wasm signature is passed
+ * of registers go to 8-byte stack slots in their original order. AAPCS64 (Linux on AArch64, §6.8.2)
+ * does the same with {@code x0-x7} and {@code v0-v7}; only the number of integer registers differs, so
+ * the canonical form below is computed with the host's count ({@link #INT_REGS}). So a Wasm signature is passed
  * exactly like the canonical one that lists, after the VMContext pointer, its integer-class
  * parameters that get registers as {@code long}s, then its float-class ones that get registers as
  * {@code double}s, then the stack-passed ones in order, all as {@code long}s when the integer
@@ -31,14 +33,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * the stack. {@code i32} travels in the low half of a {@code long} and {@code f32} in the low half of
  * a {@code double}'s bits (the callee reads only those halves); results come back as a {@code long}
  * ({@code rax}) or a {@code double} ({@code xmm0}). The number of shapes is at most
- * 6 x 9 x 3 for register-only signatures, plus one per count of stack slots.
+ * 6 x 9 x 3 (AArch64: 8 x 9 x 3) for register-only signatures, plus one per count of stack slots.
  *
  * <p>A shape ({@link Shape}) holds the shared downcall handle and the shared upcall target; a
  * {@code CallShape} adds the per-signature permutation. Thread-safe.
  */
 final class CallShape {
-    /** Integer registers for parameters after the VMContext pointer in {@code rdi}. */
-    private static final int INT_REGS = 5;
+    /**
+     * Integer registers for parameters after the VMContext pointer ({@code rdi} on x86-64, {@code x0} on
+     * AArch64): System V has six integer argument registers, AAPCS64 eight.
+     */
+    private static final int INT_REGS = java.util.Set.of("aarch64", "arm64").contains(System.getProperty("os.arch")) ? 7 : 5;
     private static final int FLOAT_REGS = 8;
 
     private static final ConcurrentHashMap<Shape, Shape> SHAPES = new ConcurrentHashMap<>();

@@ -210,4 +210,54 @@ class CallingConventionTest extends StoreFixture {
         assertEquals("sum too large: " + 28 * 1501, e.getMessage());
         assertEquals(expect, i.func("loop").call(Val.i64(n))[0].i64(), "the store stays usable");
     }
+
+    /**
+     * Nine f64 then eight i64: beyond the float registers and the integer registers of both host
+     * conventions (System V: 5 integer registers after the VMContext; AAPCS64: 7), in an order where
+     * the stack arguments interleave the two classes. Each parameter gets its own weight, so a value
+     * in the wrong place changes the sum. Both directions: a host function called from Wasm, and an
+     * export called from Java.
+     */
+    @Test
+    void interleavedParametersBeyondEveryRegisterInBothDirections() {
+        List<ValType> params = new ArrayList<>();
+        for (int k = 0; k < 9; k++) {
+            params.add(ValType.F64);
+        }
+        for (int k = 0; k < 8; k++) {
+            params.add(ValType.I64);
+        }
+        FuncType type = FuncType.of(params, List.of(ValType.F64));
+        Func host = Func.wrap(store, type, args -> new Val[] {Val.f64(weighted(args))});
+        StringBuilder sig = new StringBuilder();
+        StringBuilder sum = new StringBuilder("(f64.const 0)");
+        StringBuilder callArgs = new StringBuilder();
+        for (int k = 0; k < 17; k++) {
+            sig.append(k < 9 ? " f64" : " i64");
+            String v = k < 9 ? "(local.get " + k + ")" : "(f64.convert_i64_s (local.get " + k + "))";
+            sum = new StringBuilder("(f64.add " + sum + " (f64.mul " + v + " (f64.const " + (k + 1) + ")))");
+            callArgs.append(k < 9 ? " (f64.const " + (k + 0.5) + ")" : " (i64.const " + (100 * k) + ")");
+        }
+        Instance i = new Linker().define("env", "h", host).instantiate(store, compile("""
+                (module
+                  (import "env" "h" (func $h (param%1$s) (result f64)))
+                  (func (export "viaHost") (result f64) (call $h%2$s))
+                  (func (export "direct") (param%1$s) (result f64) %3$s))
+                """.formatted(sig, callArgs, sum)));
+        Val[] args = new Val[17];
+        for (int k = 0; k < 17; k++) {
+            args[k] = k < 9 ? Val.f64(k + 0.5) : Val.i64(100 * k);
+        }
+        double expect = weighted(args);
+        assertEquals(expect, i.func("viaHost").call()[0].f64(), "Wasm -> host");
+        assertEquals(expect, i.func("direct").call(args)[0].f64(), "Java -> Wasm");
+    }
+
+    private static double weighted(Val[] args) {
+        double s = 0;
+        for (int k = 0; k < args.length; k++) {
+            s += (k < 9 ? args[k].f64() : (double) args[k].i64()) * (k + 1);
+        }
+        return s;
+    }
 }

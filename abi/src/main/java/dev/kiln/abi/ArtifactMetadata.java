@@ -78,9 +78,11 @@ public record ArtifactMetadata(
      * tables with their address type, constant-expression programs. 5: precise value types of typed
      * references in function types, recursive type groups, precise table, global and import types.
      * 6: the option bit for guard-page bounds checks (a loader that does not know it would run their
-     * unchecked accesses without the signal handler), and unknown option bits are refused.
+     * unchecked accesses without the signal handler), and unknown option bits are refused. 7: the
+     * VMContext layout puts memories, tables and globals first and the function records last (code
+     * compiled for the older layout reads other fields).
      */
-    public static final int FORMAT_VERSION = 6;
+    public static final int FORMAT_VERSION = 7;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
     /** Bit of the encoded option word: IR verified. */

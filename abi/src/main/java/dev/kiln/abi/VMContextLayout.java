@@ -21,21 +21,24 @@ import java.util.List;
  *     code checks and performs {@code memory.fill/copy/init} itself; a libcall that traps leaves the
  *     trap code in the store context</td></tr>
  * </table>
- * Then, computed per module from its shape:
+ * Then, computed per module from its shape, the fields generated code reads most often first (memory
+ * base and length are read by every bounds check and reloaded after calls; the function records, of
+ * which a large module has tens of thousands, last), so that they stay within the short displacements
+ * of both ISAs (x86-64 disp8; AArch64's scaled 12-bit load offsets):
  * <ul>
+ * <li>for each imported memory: u64 address of the exporter's memory definition; for each defined
+ *     memory, its definition inline: u64 base address, u64
+ *     current length in bytes, u64 maximum length in bytes ({@code memory.grow} fails beyond it);</li>
+ * <li>for each table, imported ones first: u64 address of its {@link VMTableDefinition};</li>
+ * <li>for each imported global: u64 address of the exporter's value slot; for each defined global:
+ *     its value in an 8-byte slot (16 for v128), the low bytes used for i32/f32;</li>
+ * <li>for each function type: u32 canonical type id;</li>
+ * <li>for each data segment: u64 address and u64 length of its bytes (length 0 once dropped);</li>
  * <li>for each function, imported ones first (a <b>function record</b>, also what a funcref points
  *     to): u64 code address, u64 VMContext to call it with, u64 host upcall address (a Wasm callee
  *     ignores it; for a host function the code is the module's import adapter for the signature,
  *     which calls the upcall), u32 type id (the canonical id of its function type, for
- *     {@code call_indirect}), 4 bytes padding;</li>
- * <li>for each function type: u32 canonical type id;</li>
- * <li>for each table, imported ones first: u64 address of its {@link VMTableDefinition};</li>
- * <li>for each imported memory: u64 address of the exporter's memory definition; for each defined
- *     memory, its definition inline: u64 base address, u64
- *     current length in bytes, u64 maximum length in bytes ({@code memory.grow} fails beyond it);</li>
- * <li>for each imported global: u64 address of the exporter's value slot; for each defined global:
- *     its value in an 8-byte slot (16 for v128), the low bytes used for i32/f32;</li>
- * <li>for each data segment: u64 address and u64 length of its bytes (length 0 once dropped).</li>
+ *     {@code call_indirect}), 4 bytes padding.</li>
  * </ul>
  *
  * <p>Immutable and thread-safe.
@@ -91,6 +94,7 @@ public final class VMContextLayout {
     private final int[] globalOffsets;
     private final int dataSegments;
     private final int dataOffset;
+    private final int functionRecordsOffset;
     private final int size;
 
     private VMContextLayout(int importedFunctions, int functions, int types, int tables, int importedMemories,
@@ -100,16 +104,12 @@ public final class VMContextLayout {
         this.importedMemories = importedMemories;
         this.memories = memories;
         this.importedGlobals = importedGlobals;
-        int off = HEADER_SIZE + FUNCTION_RECORD_SIZE * functions;
-        this.typeIdsOffset = off;
-        this.types = types;
-        off += 4 * types;
-        off = (off + 7) & -8;
+        int off = HEADER_SIZE;
+        this.memoriesOffset = off;
+        off += 8 * importedMemories + 24 * (memories - importedMemories);
         this.tables = tables;
         this.tablesOffset = off;
         off += 8 * tables;
-        this.memoriesOffset = off;
-        off += 8 * importedMemories + 24 * (memories - importedMemories);
         this.globalImportsOffset = off;
         off += 8 * importedGlobals;
         this.globalOffsets = new int[globals.size()];
@@ -119,9 +119,15 @@ public final class VMContextLayout {
             globalOffsets[i] = off;
             off += bytes;
         }
+        this.typeIdsOffset = off;
+        this.types = types;
+        off += 4 * types;
+        off = (off + 7) & -8;
         this.dataSegments = dataSegments;
         this.dataOffset = off;
         off += 16 * dataSegments;
+        this.functionRecordsOffset = off;
+        off += FUNCTION_RECORD_SIZE * functions;
         this.size = (off + 15) & -16;
     }
 
@@ -218,7 +224,7 @@ public final class VMContextLayout {
         if (f < 0 || f >= functions) {
             throw new IndexOutOfBoundsException("function " + f + " of " + functions);
         }
-        return HEADER_SIZE + FUNCTION_RECORD_SIZE * f;
+        return functionRecordsOffset + FUNCTION_RECORD_SIZE * f;
     }
 
     /** Number of function types (type ids). */

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The non-SIMD files of the Wasm 2.0 testsuite (every {@code .wast} whose name does not start with
  * {@code simd}: the AArch64 backend has no NEON lowering yet and refuses 128-bit SIMD with a
- * {@code CompileException} naming the function and instruction) end to end on an AArch64 JVM: compiled by the AArch64 backend and run by the loader,
+ * {@code CompileException} naming the function and instruction), and the Wasm 3.0 tail-call files
+ * ({@link #WASM30_FILES}), end to end on an AArch64 JVM: compiled by the AArch64 backend and run by the loader,
  * with no failed and no skipped command. On this project's x86-64 machines it runs in the emulated
  * AArch64 JVM of {@code .ci/aarch64-stage} (Surefire's {@code jvm} parameter); in an x86-64 JVM it is
  * left out by the module's Surefire configuration, and fails if named (the x86-64 run is
@@ -50,6 +51,26 @@ class SpecTestsuiteAarch64Test {
         }));
     }
 
+    /** The Wasm 3.0 files of the features the AArch64 backend has beyond 2.0: tail calls. */
+    static final List<String> WASM30_FILES = List.of("return_call.wast", "return_call_indirect.wast",
+            "return_call_ref.wast");
+
+    @TestFactory
+    Stream<DynamicTest> wasm30TailCalls() throws IOException {
+        Path dir = SpecTestsuiteTest.suiteDir30();
+        SpecTestsuiteTest.scripts(dir, "3.0", "KILN_TESTSUITE_3", SpecTestsuiteTest.COMMIT_30);
+        return WASM30_FILES.stream().map(name -> DynamicTest.dynamicTest("3.0 " + name, () -> {
+            SpecRunner.FileResult r = SpecRunner.run(dir.resolve(name));
+            RESULTS.add(r);
+            String bad = r.commands().stream()
+                    .filter(c -> c.outcome() != SpecRunner.Outcome.PASSED)
+                    .limit(20).map(c -> c.outcome() + " line " + c.line() + " " + c.kind() + ": " + c.detail())
+                    .collect(Collectors.joining("\n"));
+            assertTrue(bad.isEmpty() && r.count(SpecRunner.Outcome.PASSED) > 0, r.count(SpecRunner.Outcome.FAILED)
+                    + " commands failed, " + r.count(SpecRunner.Outcome.SKIPPED) + " skipped:\n" + bad);
+        }));
+    }
+
     /** {@link SpecTestsuiteTest#AOT_FILES} through serialize, file and load: artifacts aligned for 64 KiB pages mapped from a file. */
     @TestFactory
     Stream<DynamicTest> wasm20AheadOfTime() throws IOException {
@@ -70,7 +91,7 @@ class SpecTestsuiteAarch64Test {
         }
         List<SpecRunner.FileResult> sorted = new ArrayList<>(RESULTS);
         sorted.sort((a, b) -> a.file().compareTo(b.file()));
-        SpecReport.write(Path.of("target", "spec-report-aarch64.md"), "Spec testsuite report (AArch64, non-SIMD Wasm 2.0)",
+        SpecReport.write(Path.of("target", "spec-report-aarch64.md"), "Spec testsuite report (AArch64: non-SIMD Wasm 2.0, Wasm 3.0 tail calls)",
                 SpecTestsuiteTest.suiteDir().toString(), sorted);
     }
 }

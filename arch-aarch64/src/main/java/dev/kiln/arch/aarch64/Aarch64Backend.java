@@ -83,8 +83,18 @@ public final class Aarch64Backend implements Backend {
         List<MachBlock<MInst>> blocks = lowering.lower();
         LinearScan<MInst> alloc = new LinearScan<>(blocks, Aarch64Registers.DESCRIPTOR, lowering.vregs());
         alloc.run(Aarch64Registers.ISA);
-        return new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(), lowering.incomingStackArgBytes(),
-                env.vmctx()).emit();
+        CodeEmitter emitter = new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(),
+                lowering.incomingStackArgBytes(), env.vmctx(), true);
+        try {
+            return emitter.emit();
+        } catch (IllegalArgumentException | IllegalStateException e) { // a label out of reach
+            if (!emitter.emittedTestBranch()) {
+                throw e;
+            }
+            // a tbz/tbnz target beyond +-32 KiB: emit again with tst + b.cond (reach +-1 MiB)
+            return new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(), lowering.incomingStackArgBytes(),
+                    env.vmctx(), false).emit();
+        }
     }
 
     /**

@@ -43,6 +43,9 @@ final class CodeEmitter {
     private static final VReg V_S0 = VReg.V30;
     private static final VReg V_S1 = VReg.V31;
 
+    /** Whether single-bit branch tests may use {@code tbz}/{@code tbnz} (false after a first attempt ran out of their reach). */
+    private final boolean testBranches;
+    private boolean emittedTestBranch;
     private final List<MachBlock<MInst>> blocks;
     private final LinearScan<MInst> alloc;
     private final Assembler a = new Assembler();
@@ -73,7 +76,8 @@ final class CodeEmitter {
     private int sharedVDef = MInst.NONE;
 
     CodeEmitter(List<MachBlock<MInst>> blocks, LinearScan<MInst> alloc, int outgoingBytes, int incomingArgBytes,
-            VMContextLayout layout) {
+            VMContextLayout layout, boolean testBranches) {
+        this.testBranches = testBranches;
         this.blocks = blocks;
         this.alloc = alloc;
         this.outgoingBytes = outgoingBytes;
@@ -146,7 +150,7 @@ final class CodeEmitter {
         }
         savedBytes = 16 * ((savedX.size() + 1) / 2 + (savedV.size() + 1) / 2);
         boolean savesVmctx = blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF));
+                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF || m.reloadsVmctx));
         frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0);
         frameSize = (frame.size() + 15) & -16;
         frameRecord = frameSize > 0 || savedBytes > 0 || blocks.stream().anyMatch(b -> b.insts.stream()
@@ -164,6 +168,8 @@ final class CodeEmitter {
     private static boolean needsLinkRegister(MInst m) {
         return switch (m.op) {
             case CALL, CALL_IMPORT, CALL_REF, LIBCALL, EPOCH_CHECK -> true;
+            // a tail call restores the callee-saved registers and x30 from the frame record through x29
+            case RETURN_CALL, RETURN_CALL_IMPORT, RETURN_CALL_REF -> true;
             case FUEL -> !Assembler.isAddSubImmediate(m.imm);
             case BR_TABLE -> !Assembler.isAddSubImmediate(m.tableTargets.size() - 1);
             case VMCTX_LOAD, VMCTX_STORE -> Address.offsetForm(m.imm, 8) == OffsetForm.NEEDS_REGISTER
@@ -472,7 +478,7 @@ final class CodeEmitter {
 
     private static boolean duplicable(MInst m) {
         return switch (m.op) {
-            case CMP_RR, CMP_RI, BCOND, CBNZ, MOV, MOV_IMM, ALU_RR, ALU_RI -> true;
+            case CMP_RR, CMP_RI, BCOND, CBNZ, TBNZ, MOV, MOV_IMM, ALU_RR, ALU_RI -> true;
             default -> false;
         };
     }
@@ -487,6 +493,22 @@ final class CodeEmitter {
             }
             emitWithSpills(m);
         }
+    }
+
+    private void testBranch(boolean whenSet, XReg r, int bit, Label target) {
+        if (whenSet) {
+            a.tbnz(r, bit, target);
+        } else {
+            a.tbz(r, bit, target);
+        }
+    }
+
+    /**
+     * Whether a {@code tbz}/{@code tbnz} was emitted: when {@link #emit} then fails because a label is out
+     * of their +-32 KiB reach, the function is emitted again without them.
+     */
+    boolean emittedTestBranch() {
+        return emittedTestBranch;
     }
 
     private boolean isNext(MachBlock<MInst> b) {
@@ -594,9 +616,17 @@ final class CodeEmitter {
                 }
             }
             case CALL -> {
+                if (m.reloadsVmctx) {
+                    a.str(Size.X, VMCTX, vmctxSaveSlot());
+                }
                 a.blSymbol((int) m.imm);
                 repush(m);
+                if (m.reloadsVmctx) {
+                    a.ldr(Size.X, VMCTX, vmctxSaveSlot());
+                }
             }
+            case RETURN_CALL, RETURN_CALL_IMPORT, RETURN_CALL_REF -> new TailCall(a, layout, pairs(savedX),
+                    pairs(savedV), incomingArgBytes).emit(m, m.op == MOp.RETURN_CALL_REF ? reg(m.src) : null);
             case CALL_IMPORT -> {
                 a.str(Size.X, VMCTX, vmctxSaveSlot());
                 Aarch64Backend.callImport(a, layout, (int) m.imm);
@@ -645,6 +675,34 @@ final class CodeEmitter {
                     }
                 }
             }
+            case TBNZ -> {
+                XReg r = reg(m.src);
+                int bit = (int) m.imm;
+                boolean whenSet = !m.negate;
+                if (!testBranches) {
+                    // tbz/tbnz reach +-32 KiB only: a function too large for them tests with tst + b.cond
+                    a.tst(m.size, r, 1L << bit);
+                    Cond c = whenSet ? Cond.NE : Cond.EQ;
+                    if (isNext(m.target)) {
+                        a.b(c.invert(), label(m.target2));
+                    } else {
+                        a.b(c, label(m.target));
+                        if (!isNext(m.target2)) {
+                            a.b(label(m.target2));
+                        }
+                    }
+                } else {
+                    emittedTestBranch = true;
+                    if (isNext(m.target)) {
+                        testBranch(!whenSet, r, bit, label(m.target2));
+                    } else {
+                        testBranch(whenSet, r, bit, label(m.target));
+                        if (!isNext(m.target2)) {
+                            a.b(label(m.target2));
+                        }
+                    }
+                }
+            }
             case CBNZ -> {
                 XReg r = reg(m.src);
                 if (isNext(m.target)) {
@@ -666,6 +724,15 @@ final class CodeEmitter {
                 a.b(trapStub(code));
             }
             case TRAP_IF -> trapIf(m.cond, TrapCode.fromCode((int) m.imm));
+            case TRAP_IF_ZERO -> {
+                TrapCode code = TrapCode.fromCode((int) m.imm);
+                if (m.negate) {
+                    trapSites.add(new TrapSite(a.position(), code));
+                    a.cbnz(m.size, reg(m.src), trapStub(code));
+                } else {
+                    trapIfZero(m.size, reg(m.src), code);
+                }
+            }
             case VMCTX_LOAD -> {
                 if (isFloat(m.dst)) {
                     a.ldr(m.fsize, vreg(m.dst), at(VMCTX, m.imm, m.fsize.bytes()));
@@ -981,12 +1048,17 @@ final class CodeEmitter {
             index = S1;
         }
         Address addr;
+        int scale = Integer.numberOfTrailingZeros(m.width);
         if (index == null) {
             addr = Address.offset(base, m.imm);
         } else if (m.imm == 0) {
-            addr = Address.index(base, index);
+            addr = m.scaledIndex ? Address.index(base, index, Extend.UXTX, true) : Address.index(base, index);
         } else {
-            a.add(Size.X, S0, base, index);
+            if (m.scaledIndex) {
+                a.add(Size.X, S0, base, index, Shift.LSL, scale);
+            } else {
+                a.add(Size.X, S0, base, index);
+            }
             addr = Address.offset(S0, m.imm);
         }
         if (m.op == MOp.HEAP_LOAD) {
@@ -1026,6 +1098,15 @@ final class CodeEmitter {
             }
             if (spilled) {
                 a.str(Size.X, d, spillSlotOf(m.dst));
+            }
+            return;
+        }
+        if (m.src3 == MInst.NONE) { // a zero: from wzr/xzr
+            switch (m.width) {
+                case 1 -> a.strb(XReg.XZR, addr);
+                case 2 -> a.strh(XReg.XZR, addr);
+                case 4 -> a.str(Size.W, XReg.XZR, addr);
+                default -> a.str(Size.X, XReg.XZR, addr);
             }
             return;
         }

@@ -141,6 +141,46 @@ final class Lowering {
         return d;
     }
 
+    /**
+     * A branch condition that tests one bit: {@code band x, 1<<k} itself (taken when the bit is one), or
+     * {@code icmp eq|ne (band x, 1<<k), 0}; both single-use in block {@code b}. Branches on it become
+     * {@code tbz}/{@code tbnz}.
+     */
+    private record BitTest(Inst and, Value x, int bit, boolean takenWhenSet) {
+    }
+
+    /** The bit test {@code c} is (see {@link BitTest}), or null. */
+    private BitTest bitTest(Value c, Block b) {
+        BitTest t = singleBit(c, b, true);
+        if (t != null) {
+            return t;
+        }
+        Inst cmp = singleUseDef(c, b, Op.ICMP);
+        if (cmp == null || cmp.cond() != dev.kiln.compiler.ir.Cond.EQ && cmp.cond() != dev.kiln.compiler.ir.Cond.NE) {
+            return null;
+        }
+        for (int k = 0; k < 2; k++) {
+            if (isConst(cmp.arg(1 - k)) && constOf(cmp.arg(1 - k)) == 0) {
+                return singleBit(cmp.arg(k), b, cmp.cond() == dev.kiln.compiler.ir.Cond.NE);
+            }
+        }
+        return null;
+    }
+
+    private BitTest singleBit(Value v, Block b, boolean takenWhenSet) {
+        Inst and = singleUseDef(v, b, Op.BAND);
+        if (and == null) {
+            return null;
+        }
+        for (int k = 0; k < 2; k++) {
+            Value mask = and.arg(1 - k);
+            if (isConst(mask) && !isConst(and.arg(k)) && Long.bitCount(constOf(mask)) == 1) {
+                return new BitTest(and, and.arg(k), Long.numberOfTrailingZeros(constOf(mask)), takenWhenSet);
+            }
+        }
+        return null;
+    }
+
     private void markFolds(Inst inst, Block b) {
         switch (inst.op()) {
             case IADD, ISUB -> {
@@ -159,6 +199,17 @@ final class Lowering {
                         folded.set(inst.arg(k).id()); // an operand with a shift: add/sub (shifted register)
                         return;
                     }
+                }
+            }
+            case LOAD, STORE -> {
+                if (scaledIndex(inst.arg(1), inst.aux() & 0xF, b) != null) {
+                    folded.set(inst.arg(1).id()); // the shift is the access's scaled index
+                }
+            }
+            case BRIF -> {
+                BitTest t = bitTest(inst.arg(0), b);
+                if (t != null) {
+                    folded.set(t.and().result().id()); // tested by tbz/tbnz, never computed
                 }
             }
             case BAND, BOR, BXOR -> {
@@ -259,6 +310,9 @@ final class Lowering {
         for (int k = 0; k < params.size(); k++) {
             Value p = params.get(k);
             CallingConvention.ArgLocation at = incoming.params().get(k);
+            if (useCount[p.id()] == 0) {
+                continue; // never read: not loaded
+            }
             int dst = vreg(p);
             if (!at.inRegister()) {
                 MInst m = new MInst(MOp.LOAD_STACK_PARAM);
@@ -443,8 +497,8 @@ final class Lowering {
             }
             case LOAD -> {
                 int width = inst.aux() & 0xF;
-                int[] addr = heapAddress(inst, width);
                 MInst m = new MInst(MOp.HEAP_LOAD);
+                int[] addr = heapAddress(inst, width, m);
                 m.size = sizeOf(inst.result().type());
                 m.fsize = fsizeOf(inst.result().type());
                 m.width = width;
@@ -457,9 +511,11 @@ final class Lowering {
             }
             case STORE -> {
                 int width = inst.aux() & 0xF;
-                int[] addr = heapAddress(inst, width);
-                int v = use(inst.arg(2));
                 MInst m = new MInst(MOp.HEAP_STORE);
+                int[] addr = heapAddress(inst, width, m);
+                Value stored = inst.arg(2);
+                // a zero (integer 0 or float +0.0) is stored from the zero register: no register for it
+                int v = isAnyConst(stored) && stored.definingInst().imm() == 0 ? MInst.NONE : use(stored);
                 m.size = sizeOf(inst.arg(2).type());
                 m.fsize = fsizeOf(inst.arg(2).type());
                 m.width = width;
@@ -470,6 +526,16 @@ final class Lowering {
                 emit(m.uses(operands(addr[0], addr[1], v)));
             }
             case TRAPIF -> {
+                Value zeroTested = zeroTested(inst);
+                if (zeroTested != null) {
+                    MInst m = new MInst(MOp.TRAP_IF_ZERO);
+                    m.size = sizeOf(zeroTested.type());
+                    m.src = use(zeroTested);
+                    m.negate = inst.cond() == dev.kiln.compiler.ir.Cond.NE;
+                    m.imm = inst.imm();
+                    emit(m.uses(m.src));
+                    return;
+                }
                 Cond c = compare(inst.arg(0), inst.arg(1), inst.cond());
                 MInst m = new MInst(MOp.TRAP_IF);
                 m.cond = c;
@@ -479,13 +545,13 @@ final class Lowering {
             case MEMMOVE -> memmove(inst);
             case MEMSET -> memset(inst);
             case CALL_REF -> callRef(inst);
-            case RETURN_CALL, RETURN_CALL_REF -> throw new CompileException("function " + f.funcIndex()
-                    + ": tail calls (return_call, return_call_indirect, return_call_ref) are not supported on aarch64 yet");
+            case RETURN_CALL, RETURN_CALL_REF -> tailCall(inst);
             case LIBCALL -> libcall((int) inst.imm(), inst, inst.args().toArray(new Value[0]));
             case CALL -> {
                 int callee = (int) inst.imm();
                 MInst m = new MInst(callee < env.importedFunctionCount() ? MOp.CALL_IMPORT : MOp.CALL);
                 m.imm = callee;
+                m.reloadsVmctx = m.op == MOp.CALL && env.mayReturnInAnotherInstance(callee);
                 callWith(inst, env.functionType(callee), inst.args().size(), m, MInst.NONE);
             }
             case VMCTX_ADDR -> {
@@ -834,6 +900,45 @@ final class Lowering {
      * that no single load/store reaches is added to the index first, so the emitter only ever sees
      * {@code [base, #imm]} (scaled imm12 or unscaled imm9) or {@code [base, index]} plus a reachable offset.
      */
+    /** The value a {@code trapif eq|ne v, 0} (either operand order) tests against zero, or null. */
+    private static Value zeroTested(Inst trapif) {
+        if (trapif.cond() != dev.kiln.compiler.ir.Cond.EQ && trapif.cond() != dev.kiln.compiler.ir.Cond.NE) {
+            return null;
+        }
+        for (int k = 0; k < 2; k++) {
+            if (isConst(trapif.arg(1 - k)) && constOf(trapif.arg(1 - k)) == 0 && !isConst(trapif.arg(k))) {
+                return trapif.arg(k);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The operand {@code x} of an index {@code ishl x, log2(width)} used only by this access (in block
+     * {@code b}), which the access takes as a scaled register ({@code [base, x, lsl #k]}), or null.
+     */
+    private Value scaledIndex(Value index, int width, Block b) {
+        Inst shl = singleUseDef(index, b, Op.ISHL);
+        if (shl == null || !isConst(shl.arg(1)) || isConst(shl.arg(0)) || index.type() != IrType.I64
+                || width < 2 || (1L << constOf(shl.arg(1))) != width) {
+            return null;
+        }
+        return shl.arg(0);
+    }
+
+    /**
+     * The address operands {base, index or NONE, offset} of a heap access; sets {@code m.scaledIndex}
+     * when the index is taken shifted.
+     */
+    private int[] heapAddress(Inst inst, int width, MInst m) {
+        Value scaled = scaledIndex(inst.arg(1), width, curIr);
+        if (scaled != null) {
+            m.scaledIndex = true;
+            return new int[] {use(inst.arg(0)), use(scaled), (int) inst.imm()};
+        }
+        return heapAddress(inst, width);
+    }
+
     private int[] heapAddress(Inst inst, int width) {
         int base = use(inst.arg(0));
         long off = inst.imm();
@@ -967,6 +1072,10 @@ final class Lowering {
             callUses[uses++] = extraUse;
         }
         m.popped = Aarch64Backend.popped(at);
+        if (m.op == MOp.RETURN_CALL || m.op == MOp.RETURN_CALL_IMPORT || m.op == MOp.RETURN_CALL_REF) {
+            emit(m.uses(java.util.Arrays.copyOf(callUses, uses))); // nothing after it: no clobbers, no results
+            return;
+        }
         emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(Aarch64Registers.CALLER_SAVED.clone()));
         if (inst.results().size() == 1) {
             Value r = inst.results().get(0);
@@ -979,6 +1088,25 @@ final class Lowering {
                 ld.imm = at.results().get(k).stackOffset();
                 emit(ld.defs(ld.dst));
             }
+        }
+    }
+
+    /**
+     * {@code return_call} and {@code return_call_ref}: arguments as for a call (stack arguments staged in
+     * the outgoing area), then the tail call itself ({@link TailCall}), which ends the block.
+     */
+    private void tailCall(Inst inst) {
+        int n = inst.args().size();
+        int k = (int) inst.imm();
+        if (inst.op() == Op.RETURN_CALL_REF) {
+            MInst m = new MInst(MOp.RETURN_CALL_REF);
+            m.imm = k;
+            m.src = use(inst.arg(n - 1));
+            callWith(inst, env.type(k), n - 1, m, m.src);
+        } else {
+            MInst m = new MInst(k < env.importedFunctionCount() ? MOp.RETURN_CALL_IMPORT : MOp.RETURN_CALL);
+            m.imm = k;
+            callWith(inst, env.functionType(k), n, m, MInst.NONE);
         }
     }
 
@@ -1054,8 +1182,16 @@ final class Lowering {
 
     private void brif(Inst inst) {
         Value c = inst.arg(0);
+        BitTest t = bitTest(c, curIr);
         MInst m;
-        if (fused(c)) {
+        if (t != null) {
+            m = new MInst(MOp.TBNZ);
+            m.size = sizeOf(t.x().type());
+            m.src = use(t.x());
+            m.imm = t.bit();
+            m.negate = !t.takenWhenSet();
+            m.uses(m.src);
+        } else if (fused(c)) {
             m = new MInst(MOp.BCOND);
             m.cond = condition(c);
         } else {

@@ -36,6 +36,13 @@ final class MInst extends AbstractMachInst<MInst> {
     boolean saturating;
     boolean negate;
     boolean checkOverflow;
+    /**
+     * A call whose callee may return with another instance's VMContext in x21 (it ends in a tail call
+     * through a record or to an import): the caller saves x21 before and reloads it after.
+     */
+    boolean reloadsVmctx;
+    /** Heap access: the index register is scaled by the access size ({@code [base, index, lsl #log2(width)]}). */
+    boolean scaledIndex;
     /** Access width in bytes of heap loads and stores. */
     int width;
     /** Bytes of stack arguments the callee of a call pops. */
@@ -72,7 +79,7 @@ final class MInst extends AbstractMachInst<MInst> {
 
     @Override
     public boolean isBranch() {
-        return op == MOp.JMP || op == MOp.BCOND || op == MOp.CBNZ || op == MOp.BR_TABLE;
+        return op == MOp.JMP || op == MOp.BCOND || op == MOp.CBNZ || op == MOp.TBNZ || op == MOp.BR_TABLE;
     }
 
     @Override

@@ -40,6 +40,12 @@ enum MOp {
     CALL_IMPORT,
     /** Call through the function record whose address is in src (code, VMContext, upcall), of type imm. */
     CALL_REF,
+    /** Tail call of defined funcidx imm ({@code b}, CALL26 relocation; see {@link TailCall}). */
+    RETURN_CALL,
+    /** Tail call of imported function imm through its VMContext record. */
+    RETURN_CALL_IMPORT,
+    /** Tail call through the function record whose address is in src, of type imm. */
+    RETURN_CALL_REF,
     /** memmove(x0 = destination, x1 = source, x2 = length in bytes): overlap-correct; cannot trap. */
     MEMMOVE,
     /** memset(x0 = destination, low byte of x1, x2 = length in bytes); cannot trap. */
@@ -60,6 +66,11 @@ enum MOp {
     BCOND,
     /** if src (size) != 0 goto target else target2 ({@code cbnz}/{@code cbz}). */
     CBNZ,
+    /**
+     * if bit imm of src is one goto target else target2 ({@code tbnz}/{@code tbz}); with negate, the branch
+     * to target is taken when the bit is zero.
+     */
+    TBNZ,
     /** Jump table on src over tableTargets (the last is the default). */
     BR_TABLE,
     /** Parallel move: pdst[i] = psrc[i] (or the constant pconst[i]). */
@@ -75,14 +86,16 @@ enum MOp {
     /** Unconditional trap with trap code imm. */
     TRAP,
     /** Trap with trap code imm if cond holds (after a compare). */
+    /** Trap with code imm if src (size) is zero ({@code cbz}), or with negate if it is not ({@code cbnz}). */
+    TRAP_IF_ZERO,
     TRAP_IF,
     /** dst = the value at VMContext offset imm. */
     VMCTX_LOAD,
     /** VMContext offset imm = src. */
     VMCTX_STORE,
-    /** dst = the {@link MInst#width} bytes at [src + src2 + imm]. */
+    /** dst = the {@link MInst#width} bytes at [src + src2 + imm] (src2 scaled by the width when {@link MInst#scaledIndex}). */
     HEAP_LOAD,
-    /** [src + src2 + imm] = the low {@link MInst#width} bytes of src3. */
+    /** [src + src2 + imm] = the low {@link MInst#width} bytes of src3 (NONE: zero, from the zero register). */
     HEAP_STORE,
 
     // ---- floats (fsize S or D) ----
