@@ -46,9 +46,9 @@
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L3
 ;;   pxor   xmm0,xmm0
-;;   mov    rax,QWORD PTR [r14+0x110]
+;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rax,[rax-0x10]
-;;   mov    rcx,QWORD PTR [r14+0x108]
+;;   mov    rcx,QWORD PTR [r14+0x58]
 ;;   xor    r8d,r8d
 ;;   cmp    r8d,edx
 ;;   jae    .L1
@@ -87,11 +87,11 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
-;;   mov    rax,QWORD PTR [r14+0x110]
+;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rax,[rax-0x10]
 ;;   cmp    rdi,rax
 ;;   jg     .L0
-;;   mov    rax,QWORD PTR [r14+0x108]
+;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   movups xmm0,XMMWORD PTR [rax+rdi*1]
 ;;   movd   xmm1,esi
 ;;   pxor   xmm2,xmm2
