@@ -173,9 +173,14 @@ final class CallShape {
     private final int[] slot;
 
     private CallShape(FuncType type, Shape shape, int[] slot) {
+        this(type, shape, slot, false);
+    }
+
+    private CallShape(FuncType type, Shape shape, int[] slot, boolean slots) {
         this.type = type;
         this.shape = shape;
         this.slot = slot;
+        this.slots = slots;
     }
 
     /**
@@ -185,8 +190,20 @@ final class CallShape {
      * @throws IllegalArgumentException for v128 parameters or results, which cannot cross yet
      */
     static CallShape of(FuncType type) {
+        if (type.params().contains(ValType.V128) || type.results().contains(ValType.V128)) {
+            // the v128 entry convention: void entry(vmctx, slots*), 16 bytes per value
+            Shape key = new Shape(1, 0, 0, false, 'V', false);
+            return new CallShape(type, SHAPES.computeIfAbsent(key, k -> k), new int[0], true);
+        }
         return of(type, false);
     }
+
+    /**
+     * Whether the entry trampoline takes its parameters and leaves its results in a slot area of 16
+     * bytes per value (a signature with a v128: see the x86-64 {@code VectorEntryTrampoline}) whose
+     * address is the only canonical argument.
+     */
+    final boolean slots;
 
     /**
      * The canonical passing of a host function of {@code type}: with several results, a pointer to the

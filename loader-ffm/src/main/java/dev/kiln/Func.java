@@ -203,6 +203,9 @@ public final class Func implements Extern {
                 throw Func.<RuntimeException>sneaky(e);
             }
         }
+        if (shape.slots) {
+            return callWithSlots(args);
+        }
         long[] bits = new long[args.length];
         for (int i = 0; i < args.length; i++) {
             bits[i] = store.toBits(args[i]);
@@ -304,6 +307,9 @@ public final class Func implements Extern {
         if (type.results().size() > 1) {
             throw new UnsupportedOperationException("handle() needs at most one result; use call() for " + type);
         }
+        if (shape.slots) {
+            throw new UnsupportedOperationException("handle() has no Java type for v128; use call() for " + type);
+        }
         MethodHandle bound = shape.typed(shape.entry(entry, critical), instance.vmctx());
         Class<?> r = bound.type().returnType();
         String check = (r == void.class ? "checkVoid" : r == int.class ? "checkInt" : r == long.class ? "checkLong"
@@ -320,6 +326,48 @@ public final class Func implements Extern {
     }
 
     /** Rethrows what the call left in the store context: a trap, or a host function's exception. */
+    /**
+     * {@link #call} of a signature with a v128 parameter or result: the entry trampoline reads the
+     * parameters from and writes the results to a slot area of 16 bytes per value.
+     */
+    private Val[] callWithSlots(Val[] args) {
+        List<ValType> params = type.params();
+        List<ValType> results = type.results();
+        long[] high = new long[args.length];
+        for (int i = 0; i < args.length; i++) {
+            if (params.get(i) == ValType.V128) {
+                try {
+                    high[i] = args[i].v128High();
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(name + " argument " + i + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment slots = arena.allocate(16L * Math.max(1, Math.max(args.length, results.size())), 16);
+            for (int i = 0; i < args.length; i++) {
+                slots.set(ValueLayout.JAVA_LONG, 16L * i, store.toBits(args[i]));
+                slots.set(ValueLayout.JAVA_LONG, 16L * i + 8, high[i]);
+            }
+            try {
+                Object ignored = shape.shape.spreader().invokeExact(entry, instance.vmctx(),
+                        new Object[] {(Object) slots.address()});
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException("downcall failed", t);
+            }
+            afterCall();
+            Val[] out = new Val[results.size()];
+            for (int k = 0; k < out.length; k++) {
+                long lo = slots.get(ValueLayout.JAVA_LONG, 16L * k);
+                out[k] = results.get(k) == ValType.V128 ? Val.v128(lo, slots.get(ValueLayout.JAVA_LONG, 16L * k + 8))
+                        : store.fromBits(results.get(k), lo);
+            }
+            return out;
+        }
+    }
+
     private void afterCall() {
         MemorySegment ctx = store.storeContext();
         int trap = ctx.get(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE);

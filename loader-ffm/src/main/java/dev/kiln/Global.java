@@ -86,6 +86,7 @@ public final class Global implements Extern {
             case I32 -> Val.i32(vmctx.get(ValueLayout.JAVA_INT, offset));
             case F32 -> new Val(ValType.F32, vmctx.get(ValueLayout.JAVA_INT, offset) & 0xFFFF_FFFFL);
             case I64, F64, FUNCREF, EXTERNREF -> store.fromBits(type, vmctx.get(ValueLayout.JAVA_LONG, offset));
+            case V128 -> Val.v128(vmctx.get(ValueLayout.JAVA_LONG, offset), vmctx.get(ValueLayout.JAVA_LONG, offset + 8));
             default -> throw new UnsupportedOperationException(type + " globals are not supported yet");
         };
     }
@@ -104,13 +105,17 @@ public final class Global implements Extern {
         if (v.type() != type) {
             throw new IllegalArgumentException("global is " + type + ", value is " + v.type());
         }
-        write(vmctx, offset, new Val(v.type(), store.toBits(v)));
+        write(vmctx, offset, v.type() == ValType.V128 ? Val.v128(v.v128Low(), v.v128High()) : new Val(v.type(), store.toBits(v)));
     }
 
     static void write(MemorySegment vmctx, long offset, Val v) {
         switch (v.type()) {
             case I32, F32 -> vmctx.set(ValueLayout.JAVA_INT, offset, (int) v.bits());
             case I64, F64, FUNCREF, EXTERNREF -> vmctx.set(ValueLayout.JAVA_LONG, offset, v.bits());
+            case V128 -> {
+                vmctx.set(ValueLayout.JAVA_LONG, offset, v.v128Low());
+                vmctx.set(ValueLayout.JAVA_LONG, offset + 8, v.v128High());
+            }
             default -> throw new UnsupportedOperationException(v.type() + " globals are not supported yet");
         }
     }

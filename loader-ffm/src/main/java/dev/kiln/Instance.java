@@ -232,6 +232,10 @@ public final class Instance {
         importedGlobals = globalList.toArray(new Global[0]);
         for (int i = 0; i < meta.globals().size(); i++) {
             ArtifactMetadata.GlobalInfo g = meta.globals().get(i);
+            if (g.type() == ValType.V128) {
+                Global.write(vmctx, layout.global(i), v128Init(g));
+                continue;
+            }
             long bits = switch (g.initKind()) {
                 case ArtifactMetadata.GlobalInfo.INIT_CONST -> g.init();
                 case ArtifactMetadata.GlobalInfo.INIT_REF_NULL -> 0;
@@ -357,6 +361,18 @@ public final class Instance {
             default -> globalBits((int) value);
         };
         return address64 ? v : v & 0xFFFF_FFFFL;
+    }
+
+    /** The initial value of a v128 global: its {@code v128.const} bytes in {@code .rodata}, or an imported global's value. */
+    private Val v128Init(ArtifactMetadata.GlobalInfo g) {
+        if (g.initKind() == ArtifactMetadata.GlobalInfo.INIT_V128) {
+            MemorySegment at = MemorySegment.ofAddress(module.rodataAddress() + g.init()).reinterpret(16);
+            return Val.v128(at.get(ValueLayout.JAVA_LONG_UNALIGNED, 0), at.get(ValueLayout.JAVA_LONG_UNALIGNED, 8));
+        }
+        if (g.initKind() == ArtifactMetadata.GlobalInfo.INIT_GLOBAL) {
+            return importedGlobals[(int) g.init()].get();
+        }
+        throw new LinkException("v128 global initializer of kind " + g.initKind() + " is not supported");
     }
 
     /** The raw bits of global {@code globalidx} (imported, or defined and already initialized). */

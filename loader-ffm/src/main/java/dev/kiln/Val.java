@@ -64,6 +64,58 @@ public record Val(ValType type, long bits, Object ref) {
         return new Val(ValType.F64, Double.doubleToRawLongBits(v));
     }
 
+    /**
+     * A {@code v128} value: bytes 0..7 (lane 0 first, little-endian) are {@code low}, bytes 8..15
+     * {@code high}; held as {@link #bits()} = low and {@link #ref()} = high as a {@link Long}.
+     */
+    public static Val v128(long low, long high) {
+        return new Val(ValType.V128, low, high);
+    }
+
+    /**
+     * A {@code v128} value from its 16 bytes in memory order (lane 0 first, each lane little-endian).
+     *
+     * @throws IllegalArgumentException unless {@code bytes} has 16 elements
+     */
+    public static Val v128(byte[] bytes) {
+        if (bytes.length != 16) {
+            throw new IllegalArgumentException("a v128 has 16 bytes, got " + bytes.length);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        return v128(b.getLong(0), b.getLong(8));
+    }
+
+    /** Bytes 0..7 of a {@code v128}. @throws IllegalStateException if it is not one */
+    public long v128Low() {
+        expect(ValType.V128);
+        return bits;
+    }
+
+    /**
+     * Bytes 8..15 of a {@code v128} ({@code 0} when {@link #ref()} is null).
+     *
+     * @throws IllegalStateException    if it is not a v128
+     * @throws IllegalArgumentException if {@link #ref()} is neither null nor a {@link Long}
+     */
+    public long v128High() {
+        expect(ValType.V128);
+        if (ref == null) {
+            return 0;
+        }
+        if (!(ref instanceof Long h)) {
+            throw new IllegalArgumentException("a v128 holds its high 64 bits as a Long in ref(), got "
+                    + ref.getClass().getName());
+        }
+        return h;
+    }
+
+    /** The 16 bytes of a {@code v128} in memory order. @throws IllegalStateException if it is not one */
+    public byte[] v128Bytes() {
+        byte[] out = new byte[16];
+        java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, v128Low()).putLong(8, v128High());
+        return out;
+    }
+
     /** The value as an {@code f32}. @throws IllegalStateException if it is not one */
     public float f32() {
         expect(ValType.F32);
@@ -102,6 +154,8 @@ public record Val(ValType type, long bits, Object ref) {
             case F32 -> "f32:" + f32();
             case F64 -> "f64:" + f64();
             case EXTERNREF -> "externref:" + ref;
+            case V128 -> ref == null || ref instanceof Long
+                    ? String.format("v128:0x%016x%016x", v128High(), bits) : "v128:(malformed high half " + ref + ")";
             default -> type + ":0x" + Long.toHexString(bits);
         };
     }

@@ -387,6 +387,8 @@ public record ArtifactMetadata(
         public static final int INIT_REF_FUNC = 3;
         /** Initialized by a multi-instruction constant expression: {@code init} indexes {@link #constExprs()}. */
         public static final int INIT_EXPR = 4;
+        /** A v128 initialized by {@code v128.const}: {@code init} is the byte offset of its 16 bytes in {@code .rodata}. */
+        public static final int INIT_V128 = 5;
     }
 
     /**

@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
  * {@code kiln wast FILE...}: runs WebAssembly spec scripts ({@code .wast}) through
  * {@link SpecRunner#run(java.nio.file.Path)}: modules must decode, validate, compile and instantiate,
  * {@code assert_malformed}/{@code assert_invalid} must be rejected with the reference interpreter's
- * wording, and actions and assertions run on the compiled code; a command Kiln cannot run yet (SIMD)
+ * wording, and actions and assertions run on the compiled code; a command Kiln cannot run yet (e.g. GC)
  * is counted as skipped with its reason.
  *
  * <p>Prints, per file, {@code FILE: N passed, N failed, N skipped} and each failure with its line;
@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
         versionProvider = Main.Version.class,
         description = {
             "Runs WebAssembly spec test scripts (.wast): every module is compiled to native code and run.",
-            "Commands Kiln cannot run yet (fixed-width SIMD) are reported as skipped, with -v saying why.",
+            "Commands Kiln cannot run yet (e.g. GC instructions) are reported as skipped, with -v saying why.",
         })
 final class WastCommand extends KilnCommand {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Spec scripts to run.")

@@ -175,11 +175,12 @@ class InspectObjdumpWastTest {
                 (assert_return (invoke "f") (i32.const 1))
                 (assert_invalid (module (func (result i32) (i64.const 1))) "type mismatch")
                 (assert_malformed (module quote "(func (i32.const))") "unexpected token")
-                (module (func (export "v") (result v128) (v128.const i64x2 1 2)))
+                (module (func (export "n") (result funcref) (ref.null func)))
+                (assert_return (invoke "n") (ref.struct))
                 """);
         Cli.Result r = kiln("wast", ok.toString());
         assertEquals(0, r.exit(), r::toString);
-        assertEquals(ok + ": 4 passed, 0 failed, 1 skipped\n", r.out());
+        assertEquals(ok + ": 5 passed, 0 failed, 1 skipped\n", r.out());
 
         Path bad = write("bad.wast", """
                 (module (func))
@@ -191,10 +192,10 @@ class InspectObjdumpWastTest {
         assertEquals(1, f.exit(), f::toString);
         assertTrue(f.out().contains(bad + ": 1 passed, 1 failed, 0 skipped\n"), f.out());
         assertTrue(f.out().contains("  " + bad + ":2: assert_invalid failed: "), f.out());
-        assertTrue(f.out().endsWith("total (2 files): 5 passed, 1 failed, 1 skipped\n"), f.out());
+        assertTrue(f.out().endsWith("total (2 files): 6 passed, 1 failed, 1 skipped\n"), f.out());
 
         Cli.Result v = kiln("wast", "--verbose", ok.toString());
-        assertTrue(v.out().contains(ok + ":5: module skipped: "), v.out());
+        assertTrue(v.out().contains(ok + ":6: assert_return skipped: "), v.out());
 
         Cli.Result missing = kiln("wast", dir.resolve("missing.wast").toString());
         assertEquals(1, missing.exit());

@@ -269,10 +269,17 @@ public final class ModuleCompiler {
             memories.add(new ArtifactMetadata.MemoryInfo(m.limits().min(), m.limits().max(), m.memory64()));
         }
         List<ArtifactMetadata.GlobalInfo> globals = new ArrayList<>();
+        java.io.ByteArrayOutputStream rodata = new java.io.ByteArrayOutputStream();
         for (var g : module.globals()) {
+            if (g.init().opcode() == dev.kiln.compiler.wasm.Opcode.V128_CONST) {
+                // the 16 bytes of a v128.const initializer live in .rodata
+                globals.add(new ArtifactMetadata.GlobalInfo(g.type().valType(), g.type().mutable(),
+                        ArtifactMetadata.GlobalInfo.INIT_V128, rodata.size()));
+                rodata.write(g.init().v128(), 0, 16);
+                continue;
+            }
             globals.add(ce.globalInfo(g.type().valType(), g.type().mutable(), g.init()));
         }
-        java.io.ByteArrayOutputStream rodata = new java.io.ByteArrayOutputStream();
         List<ArtifactMetadata.DataInfo> data = new ArrayList<>();
         for (var d : module.data()) {
             int at = rodata.size();

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * The non-SIMD files of the Wasm 2.0 testsuite (every {@code .wast} whose name does not start with
- * {@code simd}), and the Wasm 3.0 tail-call files ({@link #WASM30_FILES}), end to end on an AArch64 JVM: compiled by the AArch64 backend and run by the loader,
+ * {@code simd}: the AArch64 backend has no NEON lowering yet and refuses 128-bit SIMD with a
+ * {@code CompileException} naming the function and instruction), and the Wasm 3.0 tail-call files
+ * ({@link #WASM30_FILES}), end to end on an AArch64 JVM: compiled by the AArch64 backend and run by the loader,
  * with no failed and no skipped command. On this project's x86-64 machines it runs in the emulated
  * AArch64 JVM of {@code .ci/aarch64-stage} (Surefire's {@code jvm} parameter); in an x86-64 JVM it is
  * left out by the module's Surefire configuration, and fails if named (the x86-64 run is
@@ -76,7 +78,7 @@ class SpecTestsuiteAarch64Test {
     Stream<DynamicTest> wasm20AheadOfTime() throws IOException {
         Path dir = SpecTestsuiteTest.suiteDir();
         SpecTestsuiteTest.scripts(dir, "2.0", "KILN_TESTSUITE", SpecTestsuiteTest.COMMIT_20);
-        return SpecTestsuiteTest.AOT_FILES.stream().map(name -> DynamicTest.dynamicTest("aot " + name, () -> {
+        return SpecTestsuiteTest.AOT_FILES.stream().filter(name -> !name.startsWith("simd")).map(name -> DynamicTest.dynamicTest("aot " + name, () -> {
             SpecRunner.FileResult r = SpecRunner.run(dir.resolve(name), true, WasmVersion.WASM_2_0);
             assertTrue(r.count(SpecRunner.Outcome.FAILED) == 0 && r.count(SpecRunner.Outcome.PASSED) > 0,
                     name + ": " + r.count(SpecRunner.Outcome.PASSED) + " passed, " + r.count(SpecRunner.Outcome.FAILED)

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.TestFactory;
  * and where to get it. The per-file tables go to {@code spec-tests/target/spec-report.md} and
  * {@code spec-tests/target/spec-report-3.0.md}.
  *
- * <p>Every 2.0 file must pass with no failure. A 3.0 file must pass with no failure and no skipped
+ * <p>Every 2.0 file must pass with no failure, and the fixed-width SIMD ones ({@code simd_*}) also with
+ * no skipped command. A 3.0 file must pass with no failure and no skipped
  * command unless it is listed in {@code wasm30-pending.txt} with the feature Kiln lacks for it; a
  * listed file still runs (its counts are in the report) and is reported as aborted, and a listed file
  * that passes completely fails the test, so that the list only ever shrinks.
@@ -93,6 +94,9 @@ class SpecTestsuiteTest {
             SpecRunner.FileResult r = SpecRunner.run(f, false, WasmVersion.WASM_2_0);
             RESULTS.add(r);
             assertNoFailures(r);
+            if (r.file().startsWith("simd_")) {
+                assertNoSkips(r);
+            }
         }));
     }
 
@@ -108,15 +112,20 @@ class SpecTestsuiteTest {
             long skipped = r.count(SpecRunner.Outcome.SKIPPED);
             if (why == null) {
                 assertNoFailures(r);
-                assertTrue(skipped == 0, skipped + " commands skipped in " + r.file() + ", first: "
-                        + r.commands().stream().filter(c -> c.outcome() == SpecRunner.Outcome.SKIPPED).findFirst()
-                                .map(c -> "line " + c.line() + " " + c.kind() + ": " + c.detail()).orElse(""));
+                assertNoSkips(r);
                 return;
             }
             assertTrue(failed + skipped > 0, r.file() + " now passes completely: remove it from wasm30-pending.txt");
             Assumptions.abort("pending (" + why + "): " + r.count(SpecRunner.Outcome.PASSED) + " passed, " + failed
                     + " failed, " + skipped + " skipped");
         }));
+    }
+
+    private static void assertNoSkips(SpecRunner.FileResult r) {
+        long skipped = r.count(SpecRunner.Outcome.SKIPPED);
+        assertTrue(skipped == 0, skipped + " commands skipped in " + r.file() + ", first: "
+                + r.commands().stream().filter(c -> c.outcome() == SpecRunner.Outcome.SKIPPED).findFirst()
+                        .map(c -> "line " + c.line() + " " + c.kind() + ": " + c.detail()).orElse(""));
     }
 
     private static void assertNoFailures(SpecRunner.FileResult r) {
@@ -148,7 +157,8 @@ class SpecTestsuiteTest {
     /** A representative set of scripts run through serialize -> file -> load (the ahead-of-time path). */
     static final List<String> AOT_FILES = List.of("i32.wast", "i64.wast", "f32.wast", "f64.wast", "conversions.wast",
             "memory.wast", "memory_grow.wast", "bulk.wast", "call_indirect.wast", "linking.wast", "imports.wast",
-            "elem.wast", "table_grow.wast", "global.wast", "start.wast", "br_table.wast", "func.wast", "traps.wast");
+            "elem.wast", "table_grow.wast", "global.wast", "start.wast", "br_table.wast", "func.wast", "traps.wast",
+            "simd_lane.wast", "simd_f32x4_arith.wast");
 
     @TestFactory
     Stream<DynamicTest> wasm20AheadOfTime() throws IOException {
@@ -168,7 +178,10 @@ class SpecTestsuiteTest {
             "data.wast", "endianness.wast", "float_memory.wast", "imports.wast", "left-to-right.wast", "linking.wast",
             "load.wast", "memory.wast", "memory_copy.wast", "memory_fill.wast", "memory_grow.wast", "memory_init.wast",
             "memory_redundancy.wast", "memory_size.wast", "memory_trap.wast", "store.wast", "traps.wast",
-            "unreachable.wast", "unwind.wast");
+            "unreachable.wast", "unwind.wast", "simd_address.wast", "simd_align.wast", "simd_load.wast",
+            "simd_load_extend.wast", "simd_load_splat.wast", "simd_load_zero.wast", "simd_load8_lane.wast",
+            "simd_load16_lane.wast", "simd_load32_lane.wast", "simd_load64_lane.wast", "simd_store.wast",
+            "simd_store8_lane.wast", "simd_store16_lane.wast", "simd_store32_lane.wast", "simd_store64_lane.wast");
 
     /**
      * The memory scripts with the bounds-check mode that is not the default, so that both guard-page

@@ -350,7 +350,7 @@ final class Executor implements AutoCloseable {
                 case F32 -> new Val(ValType.F32, n.bits() & 0xFFFF_FFFFL);
                 default -> new Val(n.type(), n.bits());
             };
-            case Value.V128 x -> throw new Unsupported("v128 arguments are not supported yet");
+            case Value.V128 x -> Val.v128(x.bytes());
             case Value.RefNull r -> Val.nullRef(r.type());
             case Value.RefExtern r -> Val.externref(Long.valueOf(r.id()));
         };
@@ -382,12 +382,6 @@ final class Executor implements AutoCloseable {
 
     CommandResult assertReturn(Command.AssertReturn c) {
         return run(c.line(), "assert_return", () -> {
-            for (Expected e : c.expected()) {
-                if (e instanceof Expected.V128Lanes || e instanceof Expected.Either
-                        || e instanceof Expected.Exact x && x.value() instanceof Value.V128) {
-                    throw new Unsupported(describe(e) + " results are not supported yet");
-                }
-            }
             Val[] got = perform(c.action());
             if (got.length != c.expected().size()) {
                 return "got " + got.length + " results, expected " + c.expected().size();
@@ -427,6 +421,21 @@ final class Executor implements AutoCloseable {
             case Expected.AnyRefFunc f -> {
                 return got.type() == ValType.FUNCREF && !got.isNull() ? null : "got " + got + ", expected a funcref";
             }
+            case Expected.Exact x when x.value() instanceof Value.V128 v -> {
+                return got.type() == ValType.V128 && java.util.Arrays.equals(got.v128Bytes(), v.bytes()) ? null
+                        : "got " + got + ", expected " + v;
+            }
+            case Expected.V128Lanes l -> {
+                return v128LanesMismatch(l, got);
+            }
+            case Expected.Either x -> {
+                for (Expected alternative : x.alternatives()) {
+                    if (mismatch(alternative, got) == null) {
+                        return null;
+                    }
+                }
+                return "got " + got + ", expected one of " + x.alternatives();
+            }
             case Expected.AnyRefExtern f -> {
                 return got.type() == ValType.EXTERNREF && !got.isNull() ? null : "got " + got + ", expected an externref";
             }
@@ -454,6 +463,23 @@ final class Executor implements AutoCloseable {
             }
             default -> throw new Unsupported("expected " + e + " is not supported yet");
         }
+    }
+
+    /** Checks a v128 result lane by lane against {@code f32x4}/{@code f64x2} patterns (NaN patterns included). */
+    private static String v128LanesMismatch(Expected.V128Lanes l, Val got) {
+        if (got.type() != ValType.V128) {
+            return "got " + got + ", expected a v128";
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(got.v128Bytes()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int width = l.laneType() == ValType.F32 ? 4 : 8;
+        for (int k = 0; k < l.lanes().size(); k++) {
+            long bits = width == 4 ? b.getInt(4 * k) & 0xFFFF_FFFFL : b.getLong(8 * k);
+            String why = mismatch(l.lanes().get(k), new Val(l.laneType(), bits));
+            if (why != null) {
+                return "lane " + k + " of " + got + ": " + why;
+            }
+        }
+        return null;
     }
 
     CommandResult assertTrap(Command.AssertTrap c) {

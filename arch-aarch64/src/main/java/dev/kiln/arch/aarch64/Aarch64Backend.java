@@ -78,6 +78,7 @@ public final class Aarch64Backend implements Backend {
                         + " parameter: " + t + " is not supported by the AArch64 backend yet");
             }
         }
+        refuseVectors(function);
         Lowering lowering = new Lowering(function, env);
         List<MachBlock<MInst>> blocks = lowering.lower();
         LinearScan<MInst> alloc = new LinearScan<>(blocks, Aarch64Registers.DESCRIPTOR, lowering.vregs());
@@ -96,6 +97,27 @@ public final class Aarch64Backend implements Backend {
                     lowering.incomingStackArgBytes(), env.vmctx(), false);
             again.frames = new dev.kiln.compiler.FrameSiteRecorder(function);
             return again.emit();
+        }
+    }
+
+    /**
+     * Refuses a function using 128-bit SIMD (NEON lowering does not exist yet), naming the function
+     * and the first SIMD instruction or v128 value.
+     *
+     * @throws CompileException if {@code function} has a v128 value or a SIMD operation
+     */
+    private static void refuseVectors(IrFunction function) {
+        for (dev.kiln.compiler.ir.Block b : function.blocks()) {
+            for (dev.kiln.compiler.ir.Inst inst : b.insts()) {
+                boolean vector = inst.op() == dev.kiln.compiler.ir.Op.SIMD;
+                for (dev.kiln.compiler.ir.Value r : inst.results()) {
+                    vector |= r.type() == dev.kiln.compiler.ir.IrType.V128;
+                }
+                if (vector) {
+                    throw new CompileException("function " + function.funcIndex() + " uses 128-bit SIMD ("
+                            + inst + "): v128 is not supported by the AArch64 backend yet");
+                }
+            }
         }
     }
 

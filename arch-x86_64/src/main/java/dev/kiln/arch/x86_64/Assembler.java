@@ -1194,6 +1194,153 @@ public final class Assembler extends CodeBuffer {
         emit(mode);
     }
 
+    // ------------------------------------------------------------------------------------------
+    // Packed SSE2/SSSE3/SSE4.1 (128-bit integer and float lanes; legacy encodings, no VEX)
+
+    /**
+     * {@code op dst, src} for a {@link PackedOp} without an imm8.
+     *
+     * @throws IllegalArgumentException if {@code op} takes an imm8
+     */
+    public void packed(PackedOp op, Xmm dst, Xmm src) {
+        noImm8(op);
+        sse(op.prefix(), op.opcode(), dst, src);
+    }
+
+    /** {@code op dst, xmmword [mem]} for a {@link PackedOp} without an imm8. */
+    public void packed(PackedOp op, Xmm dst, Mem src) {
+        noImm8(op);
+        sse(op.prefix(), op.opcode(), dst, src);
+    }
+
+    /**
+     * {@code op dst, src, imm8} for a {@link PackedOp} with an imm8.
+     *
+     * @throws IllegalArgumentException if {@code op} takes no imm8 or {@code imm8} is not in 0..255
+     */
+    public void packed(PackedOp op, Xmm dst, Xmm src, int imm8) {
+        imm8(op, imm8);
+        sse(op.prefix(), op.opcode(), dst, src);
+        emit(imm8);
+    }
+
+    /** {@code op dst, xmmword [mem], imm8} for a {@link PackedOp} with an imm8. */
+    public void packed(PackedOp op, Xmm dst, Mem src, int imm8) {
+        imm8(op, imm8);
+        rm(Size.S32, op.prefix(), op.opcode(), dst.encoding(), src, false, 1);
+        emit(imm8);
+    }
+
+    private static void noImm8(PackedOp op) {
+        if (op.hasImm8()) {
+            throw new IllegalArgumentException(op.mnemonic() + " takes an imm8");
+        }
+    }
+
+    private static void imm8(PackedOp op, int imm8) {
+        if (!op.hasImm8()) {
+            throw new IllegalArgumentException(op.mnemonic() + " takes no imm8");
+        }
+        if (imm8 < 0 || imm8 > 255) {
+            throw new IllegalArgumentException(op.mnemonic() + ": imm8 must be 0..255, got " + imm8);
+        }
+    }
+
+    /** Packed shifts by an immediate count: {@code 66 0F 71/72/73 /digit ib} (SSE2). */
+    public enum PackedShift {
+        /** {@code psrlw} (66 0F 71 /2 ib). */ PSRLW(0x0F71, 2),
+        /** {@code psraw} (66 0F 71 /4 ib). */ PSRAW(0x0F71, 4),
+        /** {@code psllw} (66 0F 71 /6 ib). */ PSLLW(0x0F71, 6),
+        /** {@code psrld} (66 0F 72 /2 ib). */ PSRLD(0x0F72, 2),
+        /** {@code psrad} (66 0F 72 /4 ib). */ PSRAD(0x0F72, 4),
+        /** {@code pslld} (66 0F 72 /6 ib). */ PSLLD(0x0F72, 6),
+        /** {@code psrlq} (66 0F 73 /2 ib). */ PSRLQ(0x0F73, 2),
+        /** {@code psrldq} (66 0F 73 /3 ib): shifts the whole register right by imm8 bytes. */ PSRLDQ(0x0F73, 3),
+        /** {@code psllq} (66 0F 73 /6 ib). */ PSLLQ(0x0F73, 6),
+        /** {@code pslldq} (66 0F 73 /7 ib): shifts the whole register left by imm8 bytes. */ PSLLDQ(0x0F73, 7);
+
+        final int opcode;
+        final int digit;
+
+        PackedShift(int opcode, int digit) {
+            this.opcode = opcode;
+            this.digit = digit;
+        }
+    }
+
+    /**
+     * {@code shift dst, imm8}.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= imm8 <= 255}
+     */
+    public void packedShift(PackedShift shift, Xmm dst, int imm8) {
+        if (imm8 < 0 || imm8 > 255) {
+            throw new IllegalArgumentException(shift + ": imm8 must be 0..255, got " + imm8);
+        }
+        rr(Size.S32, 0x66, shift.opcode, shift.digit, dst.encoding(), false);
+        emit(imm8);
+    }
+
+    /**
+     * {@code pextrb/pextrw/pextrd/pextrq dst, src, lane} by lane {@code width} (1, 2, 4, 8 bytes):
+     * lane {@code lane} of {@code src}, zero-extended into {@code dst} (32-bit forms clear its upper
+     * half). pextrw is the SSE2 form {@code 66 0F C5 /r ib}; the others SSE4.1 {@code 66 0F 3A 14/16}.
+     *
+     * @throws IllegalArgumentException for another width or a lane out of 0..16/width-1
+     */
+    public void pextr(int width, Gpr dst, Xmm src, int lane) {
+        checkLane(width, lane);
+        switch (width) {
+            case 1 -> rr(Size.S32, 0x66, 0x0F3A14, src.encoding(), dst.encoding(), false);
+            case 2 -> rr(Size.S32, 0x66, 0x0FC5, dst.encoding(), src.encoding(), false);
+            case 4 -> rr(Size.S32, 0x66, 0x0F3A16, src.encoding(), dst.encoding(), false);
+            default -> rr(Size.S64, 0x66, 0x0F3A16, src.encoding(), dst.encoding(), false);
+        }
+        emit(lane);
+    }
+
+    /**
+     * {@code pinsrb/pinsrw/pinsrd/pinsrq dst, src, lane} by lane {@code width}: writes the low
+     * {@code width} bytes of {@code src} into lane {@code lane} of {@code dst}. pinsrw is the SSE2 form
+     * {@code 66 0F C4 /r ib}; the others SSE4.1 {@code 66 0F 3A 20/22}.
+     *
+     * @throws IllegalArgumentException for another width or a lane out of range
+     */
+    public void pinsr(int width, Xmm dst, Gpr src, int lane) {
+        checkLane(width, lane);
+        switch (width) {
+            case 1 -> rr(Size.S32, 0x66, 0x0F3A20, dst.encoding(), src.encoding(), false);
+            case 2 -> rr(Size.S32, 0x66, 0x0FC4, dst.encoding(), src.encoding(), false);
+            case 4 -> rr(Size.S32, 0x66, 0x0F3A22, dst.encoding(), src.encoding(), false);
+            default -> rr(Size.S64, 0x66, 0x0F3A22, dst.encoding(), src.encoding(), false);
+        }
+        emit(lane);
+    }
+
+    private static void checkLane(int width, int lane) {
+        if (width != 1 && width != 2 && width != 4 && width != 8) {
+            throw new IllegalArgumentException("lane width must be 1, 2, 4 or 8 bytes, got " + width);
+        }
+        if (lane < 0 || lane >= 16 / width) {
+            throw new IllegalArgumentException("lane " + lane + " out of range for " + width + "-byte lanes");
+        }
+    }
+
+    /** {@code pmovmskb dst, src} (66 0F D7 /r): the 16 byte sign bits of {@code src} into {@code dst}. */
+    public void pmovmskb(Gpr dst, Xmm src) {
+        rr(Size.S32, 0x66, 0x0FD7, dst.encoding(), src.encoding(), false);
+    }
+
+    /** {@code movmskps dst, src} (0F 50 /r): the 4 f32 sign bits. */
+    public void movmskps(Gpr dst, Xmm src) {
+        rr(Size.S32, 0, 0x0F50, dst.encoding(), src.encoding(), false);
+    }
+
+    /** {@code movmskpd dst, src} (66 0F 50 /r): the 2 f64 sign bits. */
+    public void movmskpd(Gpr dst, Xmm src) {
+        rr(Size.S32, 0x66, 0x0F50, dst.encoding(), src.encoding(), false);
+    }
+
     private void sse(int mandatory, int opcode, Xmm reg, Xmm rm) {
         rr(Size.S32, mandatory, opcode, reg.encoding(), rm.encoding(), false);
     }

@@ -85,6 +85,7 @@ final class CallLowering extends LoweringRules {
                         int v = use(inst.arg(k));
                         MInst st = new MInst(MOp.STORE_RESULT);
                         st.size = sizeOf(rets.get(k).type());
+                        st.width = vectorWidth(rets.get(k).type());
                         st.src = v;
                         st.imm = incoming.results().get(k).stackOffset();
                         emit(st.uses(v));
@@ -117,6 +118,7 @@ final class CallLowering extends LoweringRules {
                 m = new MInst(MOp.LOAD_STACK_PARAM);
                 m.imm = at.stackOffset();
                 m.size = s;
+                m.width = vectorWidth(p.type());
                 m.dst = dst;
                 emit(m.defs(dst));
                 continue;
@@ -169,10 +171,13 @@ final class CallLowering extends LoweringRules {
      * (the table index of call_indirect), or NONE.
      */
     private void callWith(Inst inst, FuncType ct, int n, MInst m, int extraUse) {
-        for (ValType t : ct.params()) {
-            if (t == ValType.V128) {
-                throw new CompileException("calls with " + t + " parameters are not supported by the x86-64 backend yet"
-                        + " (in function " + l.function().funcIndex() + ")");
+        if (m.op == MOp.RETURN_CALL || m.op == MOp.RETURN_CALL_IMPORT || m.op == MOp.RETURN_CALL_REF) {
+            CallingConvention.Assignment tail = X86Registers.INTERNAL.assign(ct.params(), ct.results());
+            for (CallingConvention.ArgLocation p : tail.params()) {
+                if (!p.inRegister() && p.type() == ValType.V128) {
+                    throw new CompileException("tail calls passing v128 arguments on the stack are not supported by"
+                            + " the x86-64 backend yet (in function " + l.function().funcIndex() + ")");
+                }
             }
         }
         int[] argRegs = new int[n];
@@ -188,6 +193,7 @@ final class CallLowering extends LoweringRules {
             if (!loc.inRegister()) {
                 MInst st = new MInst(MOp.STORE_STACK_ARG);
                 st.size = isFloat(inst.arg(i).type()) ? sizeOf(inst.arg(i).type()) : Size.S64;
+                st.width = vectorWidth(inst.arg(i).type());
                 st.src = argRegs[i];
                 st.imm = loc.stackOffset();
                 emit(st.uses(argRegs[i]));
@@ -221,11 +227,17 @@ final class CallLowering extends LoweringRules {
                 int dst = vreg(r);
                 MInst ld = new MInst(MOp.LOAD_RESULT);
                 ld.size = sizeOf(r.type());
+                ld.width = vectorWidth(r.type());
                 ld.dst = dst;
                 ld.imm = at.results().get(k).stackOffset();
                 emit(ld.defs(dst));
             }
         }
+    }
+
+    /** {@link MInst#width} of a stack slot access: 16 for a v128 (all its bytes), else 0 (8 bytes). */
+    private static int vectorWidth(dev.kiln.compiler.ir.IrType t) {
+        return t == dev.kiln.compiler.ir.IrType.V128 ? 16 : 0;
     }
 
     private static int[] callClobbers() {

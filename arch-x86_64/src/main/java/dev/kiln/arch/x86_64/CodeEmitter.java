@@ -219,6 +219,45 @@ final class CodeEmitter {
         return Mem.of(Gpr.RSP, frame.slotOffset(index));
     }
 
+    /** Reloads spilled xmm vreg {@code vreg} into {@code x}: all 16 bytes of a v128 slot, else 8. */
+    private void loadSlot(Xmm x, int vreg) {
+        int k = alloc.interval(vreg).spillSlot;
+        xload(x, slot(k), alloc.slotBytes(k));
+    }
+
+    /** Spills {@code x} into the slot of xmm vreg {@code vreg} (16 bytes for a v128 slot, else 8). */
+    private void storeSlot(int vreg, Xmm x) {
+        int k = alloc.interval(vreg).spillSlot;
+        xstore(slot(k), x, alloc.slotBytes(k));
+    }
+
+    /** Loads {@code bytes} (4, 8 or 16: a v128, unaligned) from {@code at} into {@code x}. */
+    private void xload(Xmm x, Mem at, int bytes) {
+        switch (bytes) {
+            case 4 -> a.movss(x, at);
+            case 16 -> a.movups(x, at);
+            default -> a.movsd(x, at);
+        }
+    }
+
+    /** Stores the low {@code bytes} (4, 8 or 16) of {@code x} at {@code at}. */
+    private void xstore(Mem at, Xmm x, int bytes) {
+        switch (bytes) {
+            case 4 -> a.movss(at, x);
+            case 16 -> a.movups(at, x);
+            default -> a.movsd(at, x);
+        }
+    }
+
+    /** A 16-byte pool constant (a v128: {@code lo} in bytes 0..7, {@code hi} in 8..15), 16-byte aligned. */
+    private Label vectorConstant(long lo, long hi) {
+        String key = "V:" + lo + ":" + hi;
+        vectorConstants.put(key, new long[] {lo, hi});
+        return constants.computeIfAbsent(key, k -> a.newLabel("vconst"));
+    }
+
+    private final Map<String, long[]> vectorConstants = new java.util.HashMap<>();
+
     private Mem vmctxSaveSlot() {
         return Mem.of(Gpr.RSP, frame.extraOffset(0));
     }
@@ -403,7 +442,7 @@ final class CodeEmitter {
         for (int u : m.uses) {
             if (isSpilled(u) && !hasScratch(u)) {
                 if (isFloatVreg(u)) {
-                    a.movsd(takeXmmScratch(u), slot(alloc.interval(u).spillSlot));
+                    loadSlot(takeXmmScratch(u), u);
                 } else {
                     a.mov(Size.S64, takeScratch(u), slot(alloc.interval(u).spillSlot));
                 }
@@ -424,7 +463,7 @@ final class CodeEmitter {
         for (int d : m.defs) {
             if (isSpilled(d)) {
                 if (isFloatVreg(d)) {
-                    a.movsd(slot(alloc.interval(d).spillSlot), xmm(d));
+                    storeSlot(d, xmm(d));
                 } else {
                     a.mov(Size.S64, slot(alloc.interval(d).spillSlot), reg(d));
                 }
@@ -570,6 +609,19 @@ final class CodeEmitter {
 
     /** The pool after the code: 16-byte masks, then 8-byte and 4-byte scalars, each group aligned. */
     private void emitConstantPool() {
+        boolean vAligned = false;
+        for (Map.Entry<String, Label> c : constants.entrySet()) {
+            long[] v = vectorConstants.get(c.getKey());
+            if (v != null) {
+                if (!vAligned) {
+                    a.align(16);
+                    vAligned = true;
+                }
+                a.bind(c.getValue());
+                a.emitInt64(v[0]);
+                a.emitInt64(v[1]);
+            }
+        }
         for (String group : new String[] {"X", "S64", "S32"}) {
             boolean aligned = false;
             for (Map.Entry<String, Label> c : constants.entrySet()) {
@@ -877,7 +929,7 @@ final class CodeEmitter {
                 int above = frameSize + 8 * savedRegs.size() + 8; // frame, saved registers, return address
                 Mem at = Mem.of(Gpr.RSP, above + (int) m.imm);
                 if (isFloatVreg(m.dst)) {
-                    a.movsd(xmm(m.dst), at);
+                    xload(xmm(m.dst), at, m.width == 16 ? 16 : 8);
                 } else {
                     a.mov(Size.S64, reg(m.dst), at);
                 }
@@ -886,7 +938,7 @@ final class CodeEmitter {
                 int above = frameSize + 8 * savedRegs.size() + 8;
                 Mem at = Mem.of(Gpr.RSP, above + (int) m.imm);
                 if (MInst.isVirtual(m.src) && isFloatVreg(m.src)) {
-                    a.movsd(at, xmm(m.src));
+                    xstore(at, xmm(m.src), m.width == 16 ? 16 : 8);
                 } else {
                     a.mov(Size.S64, at, reg(m.src));
                 }
@@ -894,7 +946,7 @@ final class CodeEmitter {
             case LOAD_RESULT -> {
                 Mem at = Mem.of(Gpr.RSP, (int) m.imm);
                 if (isFloatVreg(m.dst)) {
-                    a.movsd(xmm(m.dst), at);
+                    xload(xmm(m.dst), at, m.width == 16 ? 16 : 8);
                 } else {
                     a.mov(Size.S64, reg(m.dst), at);
                 }
@@ -902,7 +954,7 @@ final class CodeEmitter {
             case STORE_STACK_ARG -> {
                 Mem at = Mem.of(Gpr.RSP, (int) m.imm);
                 if (MInst.isVirtual(m.src) && isFloatVreg(m.src)) {
-                    a.movsd(at, xmm(m.src));
+                    xstore(at, xmm(m.src), m.width == 16 ? 16 : 8);
                 } else {
                     a.mov(Size.S64, at, reg(m.src));
                 }
@@ -1009,6 +1061,7 @@ final class CodeEmitter {
                     a.movq(reg(m.dst), xmm(m.src));
                 }
             }
+            case VPACKED, VPACKED_CONST, VCONST, VSHIFT, PEXTR, PINSR, VMOVMSK -> vector(m);
             case TRAP -> {
                 TrapCode code = TrapCode.fromCode((int) m.imm);
                 trapSites.add(new TrapSite(a.position(), code));
@@ -1028,7 +1081,9 @@ final class CodeEmitter {
             case VMCTX_LOAD -> {
                 Mem at = Mem.of(VMCTX, (int) m.imm);
                 if (isFloatVreg(m.dst)) {
-                    if (m.size == Size.S32) {
+                    if (m.width == 16) {
+                        a.movups(xmm(m.dst), at);
+                    } else if (m.size == Size.S32) {
                         a.movss(xmm(m.dst), at);
                     } else {
                         a.movsd(xmm(m.dst), at);
@@ -1040,7 +1095,9 @@ final class CodeEmitter {
             case VMCTX_STORE -> {
                 Mem at = Mem.of(VMCTX, (int) m.imm);
                 if (MInst.isVirtual(m.src) && isFloatVreg(m.src)) {
-                    if (m.size == Size.S32) {
+                    if (m.width == 16) {
+                        a.movups(at, xmm(m.src));
+                    } else if (m.size == Size.S32) {
                         a.movss(at, xmm(m.src));
                     } else {
                         a.movsd(at, xmm(m.src));
@@ -1130,13 +1187,9 @@ final class CodeEmitter {
             boolean dSpilled = isSpilled(m.dst);
             if (fp) {
                 Xmm d = dSpilled ? XSCRATCH0 : xmmOf(m.dst);
-                if (m.width == 4) {
-                    a.movss(d, addr);
-                } else {
-                    a.movsd(d, addr);
-                }
+                xload(d, addr, m.width);
                 if (dSpilled) {
-                    a.movsd(slot(alloc.interval(m.dst).spillSlot), d);
+                    storeSlot(m.dst, d);
                 }
             } else {
                 Gpr d = dSpilled ? SCRATCH1 : reg(m.dst);
@@ -1159,14 +1212,10 @@ final class CodeEmitter {
         if (fp) {
             Xmm v = vSpilled ? XSCRATCH0 : xmmOf(m.src3);
             if (vSpilled) {
-                a.movsd(v, slot(alloc.interval(m.src3).spillSlot));
+                loadSlot(v, m.src3);
             }
             faultHere();
-            if (m.width == 4) {
-                a.movss(addr, v);
-            } else {
-                a.movsd(addr, v);
-            }
+            xstore(addr, v, m.width);
         } else {
             Gpr v = vSpilled ? SCRATCH1 : reg(m.src3);
             if (vSpilled) {
@@ -1461,6 +1510,52 @@ final class CodeEmitter {
         a.bind(done);
     }
 
+    /**
+     * The 128-bit vector instructions (SSE4.1 is the baseline of {@code SimdLowering}; an SSE4.1 CPU
+     * has SSSE3 too, so requiring SSE4.1 covers pshufb, palignr, pabs*, pmulhrsw and pmaddubsw).
+     */
+    private void vector(MInst m) {
+        require(CpuFeature.SSE4_1, "128-bit SIMD");
+        switch (m.op) {
+            case VPACKED -> {
+                if (m.packed.hasImm8()) {
+                    a.packed(m.packed, xmm(m.dst), xmm(m.src), (int) m.imm);
+                } else {
+                    a.packed(m.packed, xmm(m.dst), xmm(m.src));
+                }
+            }
+            case VPACKED_CONST -> {
+                Mem c = Mem.rip(vectorConstant(m.imm, m.imm2));
+                if (m.packed.hasImm8()) {
+                    a.packed(m.packed, xmm(m.dst), c, (int) m.imm);
+                } else {
+                    a.packed(m.packed, xmm(m.dst), c);
+                }
+            }
+            case VCONST -> {
+                Xmm d = xmm(m.dst);
+                if (m.imm == 0 && m.imm2 == 0) {
+                    a.packed(PackedOp.PXOR, d, d);
+                } else if (m.imm == -1 && m.imm2 == -1) {
+                    a.packed(PackedOp.PCMPEQD, d, d);
+                } else {
+                    a.movups(d, Mem.rip(vectorConstant(m.imm, m.imm2)));
+                }
+            }
+            case VSHIFT -> a.packedShift(m.pshift, xmm(m.dst), (int) m.imm);
+            case PEXTR -> a.pextr(m.width, reg(m.dst), xmm(m.src), (int) m.imm);
+            case PINSR -> a.pinsr(m.width, xmm(m.dst), reg(m.src), (int) m.imm);
+            case VMOVMSK -> {
+                switch (m.width) {
+                    case 1 -> a.pmovmskb(reg(m.dst), xmm(m.src));
+                    case 4 -> a.movmskps(reg(m.dst), xmm(m.src));
+                    default -> a.movmskpd(reg(m.dst), xmm(m.src));
+                }
+            }
+            default -> throw new IllegalStateException("not a vector instruction: " + m);
+        }
+    }
+
     private void require(CpuFeature f, String what) {
         if (!features.contains(f)) {
             throw new dev.kiln.abi.CompileException(what + " needs a CPU with " + f
@@ -1630,25 +1725,31 @@ final class CodeEmitter {
         return isXmmLoc(mv[0]) || isXmmLoc(mv[1]);
     }
 
-    /** Copies 8 bytes between registers of one class and spill slots (a float's bits are its value). */
+    /**
+     * Copies a value between registers of one class and spill slots (a float's bits are its value; 8
+     * bytes, all 16 from or to a v128's slot).
+     */
     private void moveLoc(int dst, int src) {
         if (dst == src) {
             return;
         }
         boolean dSlot = dst >= SLOT_BASE;
         boolean sSlot = src >= SLOT_BASE;
-        if (dSlot && sSlot) {
+        if (dSlot && sSlot && alloc.slotBytes(src - SLOT_BASE) == 16) {
+            a.movups(XSCRATCH0, slot(src - SLOT_BASE));
+            a.movups(slot(dst - SLOT_BASE), XSCRATCH0);
+        } else if (dSlot && sSlot) {
             a.mov(Size.S64, SCRATCH0, slot(src - SLOT_BASE));
             a.mov(Size.S64, slot(dst - SLOT_BASE), SCRATCH0);
         } else if (dSlot) {
             if (isXmmLoc(src)) {
-                a.movsd(slot(dst - SLOT_BASE), Xmm.of(src - MInst.XMM_BASE));
+                xstore(slot(dst - SLOT_BASE), Xmm.of(src - MInst.XMM_BASE), alloc.slotBytes(dst - SLOT_BASE));
             } else {
                 a.mov(Size.S64, slot(dst - SLOT_BASE), Gpr.of(src));
             }
         } else if (sSlot) {
             if (isXmmLoc(dst)) {
-                a.movsd(Xmm.of(dst - MInst.XMM_BASE), slot(src - SLOT_BASE));
+                xload(Xmm.of(dst - MInst.XMM_BASE), slot(src - SLOT_BASE), alloc.slotBytes(src - SLOT_BASE));
             } else {
                 a.mov(Size.S64, Gpr.of(dst), slot(src - SLOT_BASE));
             }

@@ -64,6 +64,7 @@ final class Lowering {
     private final MemoryLowering memory = new MemoryLowering(this);
     private final CallLowering calls;
     private final ControlLowering control = new ControlLowering(this);
+    private final SimdLowering simd = new SimdLowering(this);
 
     Lowering(IrFunction f, FunctionEnvironment env) {
         this.f = f;
@@ -263,6 +264,7 @@ final class Lowering {
             case CALL, CALL_REF, LIBCALL, RETURN, RETURN_CALL, RETURN_CALL_REF -> calls.lower(inst);
             case JUMP, BRIF, BR_TABLE, TRAP, TRAPIF, EPOCH_CHECK, FUEL -> control.lower(inst);
             case THROW_REF, EXN_PENDING, EXN_CLEAR -> ExceptionLowering.lower(this, inst);
+            case SIMD -> simd.lower(inst);
         }
     }
 
@@ -327,10 +329,16 @@ final class Lowering {
         return vregs.create(RegClass.FLOAT);
     }
 
+    /** A virtual xmm register for a v128 (a 16-byte spill slot). */
+    int newVectorVreg() {
+        return vregs.create(RegClass.FLOAT, 16);
+    }
+
     int vreg(Value v) {
         int id = v.id();
         if (vregOf[id] == MInst.NONE) {
-            vregOf[id] = LoweringRules.isFloat(v.type()) ? newXmmVreg() : newVreg();
+            vregOf[id] = v.type() == IrType.V128 ? newVectorVreg()
+                    : LoweringRules.isFloat(v.type()) ? newXmmVreg() : newVreg();
         }
         return vregOf[id];
     }

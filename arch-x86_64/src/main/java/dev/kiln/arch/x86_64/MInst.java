@@ -41,6 +41,14 @@ final class MInst extends AbstractMachInst<MInst> {
     boolean remainder;
     boolean saturating;
     FloatOp fop;
+    /** The packed instruction of {@link MOp#VPACKED}/{@link MOp#VPACKED_CONST}. */
+    PackedOp packed;
+    /** Whether the {@link MOp#VPACKED} form only writes dst (pshufd, pmovsx, cvt ...), not reads it. */
+    boolean packedWritesOnly;
+    /** The shift of {@link MOp#VSHIFT}. */
+    Assembler.PackedShift pshift;
+    /** The high 64 bits of a 128-bit constant ({@link MOp#VCONST}, {@link MOp#VPACKED_CONST}). */
+    long imm2;
     Size[] psize;
     /** Whether physical registers this instruction defines are written before all its operands are read. */
     boolean earlyClobber;
@@ -81,6 +89,12 @@ final class MInst extends AbstractMachInst<MInst> {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder(op.name().toLowerCase());
+        if (packed != null) {
+            sb.append('.').append(packed.mnemonic());
+        }
+        if (pshift != null) {
+            sb.append('.').append(pshift.name().toLowerCase());
+        }
         if (alu != null) {
             sb.append('.').append(alu.name().toLowerCase());
         }

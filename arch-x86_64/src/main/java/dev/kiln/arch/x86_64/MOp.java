@@ -151,5 +151,24 @@ enum MOp {
     /** xmm dst = the bits of gpr src (movd/movq by size). */
     BITCAST_I2F,
     /** gpr dst = the bits of xmm src. */
-    BITCAST_F2I
+    BITCAST_F2I,
+
+    // ---- 128-bit vectors (SimdLowering; each one machine instruction) ----
+    /**
+     * xmm dst = {@link MInst#packed} of dst and src (dst is used and defined), or of src alone for
+     * the forms that only write dst ({@link MInst#packedWritesOnly}); imm is the imm8 when the form has one.
+     */
+    VPACKED,
+    /** xmm dst = {@link MInst#packed} of dst and the 16-byte pool constant (imm low, imm2 high 64 bits). */
+    VPACKED_CONST,
+    /** xmm dst = the 128-bit constant (imm low, imm2 high 64 bits). */
+    VCONST,
+    /** xmm dst = dst shifted by imm ({@link MInst#pshift}; dst is used and defined). */
+    VSHIFT,
+    /** gpr dst = lane imm of xmm src, {@link MInst#width} bytes wide, zero-extended. */
+    PEXTR,
+    /** xmm dst (used and defined): lane imm, {@link MInst#width} bytes wide, = the low bytes of gpr src. */
+    PINSR,
+    /** gpr dst = the sign bits of xmm src's lanes ({@link MInst#width}: 1 pmovmskb, 4 movmskps, 8 movmskpd). */
+    VMOVMSK
 }

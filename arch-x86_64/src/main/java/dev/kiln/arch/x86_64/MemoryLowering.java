@@ -1,6 +1,7 @@
 package dev.kiln.arch.x86_64;
 
 import dev.kiln.compiler.ir.Inst;
+import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 
 /**
@@ -25,6 +26,7 @@ final class MemoryLowering extends LoweringRules {
                 int dst = vreg(inst.result());
                 MInst m = new MInst(MOp.VMCTX_LOAD);
                 m.size = sizeOf(inst.result().type());
+                m.width = inst.result().type() == IrType.V128 ? 16 : 0;
                 m.dst = dst;
                 m.imm = inst.imm();
                 emit(m.defs(dst));
@@ -33,6 +35,7 @@ final class MemoryLowering extends LoweringRules {
                 int v = use(inst.arg(0));
                 MInst m = new MInst(MOp.VMCTX_STORE);
                 m.size = sizeOf(inst.arg(0).type());
+                m.width = inst.arg(0).type() == IrType.V128 ? 16 : 0;
                 m.src = v;
                 m.imm = inst.imm();
                 emit(m.uses(v));
@@ -52,7 +55,7 @@ final class MemoryLowering extends LoweringRules {
                 int[] addr = heapAddress(inst);
                 MInst m = new MInst(MOp.HEAP_LOAD);
                 m.size = sizeOf(inst.result().type());
-                m.width = inst.aux() & 0xF;
+                m.width = inst.result().type() == IrType.V128 ? 16 : inst.aux() & 0xF;
                 m.signed = (inst.aux() & 16) != 0;
                 m.dst = dst;
                 m.src = addr[0];
@@ -66,7 +69,7 @@ final class MemoryLowering extends LoweringRules {
                 int v = use(inst.arg(2));
                 MInst m = new MInst(MOp.HEAP_STORE);
                 m.size = sizeOf(inst.arg(2).type());
-                m.width = inst.aux() & 0xF;
+                m.width = inst.arg(2).type() == IrType.V128 ? 16 : inst.aux() & 0xF;
                 m.src = addr[0];
                 m.src2 = addr[1];
                 m.src3 = v;

@@ -61,7 +61,7 @@ import java.util.List;
  */
 public final class X86_64Backend implements Backend {
     /** Bytes between the entry frame pointer and the stack pointer after the trampoline's saves. */
-    private static final int ENTRY_SAVE_AREA = 56;
+    static final int ENTRY_SAVE_AREA = 56;
 
     /** Creates the backend (used by {@link java.util.ServiceLoader}). */
     public X86_64Backend() {
@@ -74,12 +74,6 @@ public final class X86_64Backend implements Backend {
 
     @Override
     public CompiledCode compileFunction(IrFunction function, FunctionEnvironment env) {
-        for (ValType t : function.signature().params()) {
-            if (t == ValType.V128) {
-                throw new CompileException("function " + function.funcIndex() + " has a " + t
-                        + " parameter: " + t + " parameters are not supported by the x86-64 backend yet");
-            }
-        }
         Lowering lowering = new Lowering(function, env);
         List<MachBlock<MInst>> blocks = lowering.lower();
         LinearScan<MInst> alloc = new LinearScan<>(blocks, X86Registers.DESCRIPTOR, lowering.vregs());
@@ -92,48 +86,12 @@ public final class X86_64Backend implements Backend {
 
     @Override
     public CompiledCode compileEntryTrampoline(int funcIndex, FuncType type, VMContextLayout layout) {
-        for (ValType t : type.params()) {
-            if (t == ValType.V128) {
-                throw new CompileException("function " + funcIndex + " has a " + t
-                        + " parameter: " + t + " parameters of exported functions are not supported yet");
-            }
-        }
-        for (ValType t : type.results()) {
-            if (t == ValType.V128) {
-                throw new CompileException("function " + funcIndex + " returns " + type.results()
-                        + ": exported functions with " + t + " results are not supported yet");
-            }
+        if (type.params().contains(ValType.V128) || type.results().contains(ValType.V128)) {
+            return VectorEntryTrampoline.compile(funcIndex, type, layout);
         }
         Assembler a = new Assembler();
         Gpr vmctx = CodeEmitter.VMCTX;
-        a.push(Gpr.RBP);
-        a.mov(Size.S64, Gpr.RBP, Gpr.RSP);
-        a.push(Gpr.RBX);
-        a.push(Gpr.R12);
-        a.push(Gpr.R13);
-        a.push(Gpr.R14);
-        a.push(Gpr.R15);
-        a.mov(Size.S64, vmctx, Gpr.RDI);
-        Gpr store = Gpr.R10;
-        a.mov(Size.S64, store, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
-        a.mov(Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.ENTRY_FRAME));
-        a.push(Gpr.R11);
-        a.mov(Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_LIMIT));
-        a.push(Gpr.R11);
-        // The outermost entry sets the stack limit from the current stack pointer and the budget, but
-        // never below the floor (the thread's stack end plus its guard zones): max(sp - budget, floor),
-        // unsigned; sp - budget wrapping below 0 is caught by the same compare.
-        Label haveLimit = a.newLabel();
-        a.test(Size.S64, Gpr.R11, Gpr.R11);
-        a.jcc(Cond.NE, haveLimit);
-        a.mov(Size.S64, Gpr.R11, Gpr.RSP);
-        a.alu(AluOp.SUB, Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_BUDGET));
-        a.cmov(Cond.B, Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_FLOOR));
-        a.alu(AluOp.CMP, Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_FLOOR));
-        a.cmov(Cond.B, Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_FLOOR));
-        a.mov(Size.S64, Mem.of(store, VMStoreContext.STACK_LIMIT), Gpr.R11);
-        a.bind(haveLimit);
-        a.mov(Size.S64, Mem.of(store, VMStoreContext.ENTRY_FRAME), Gpr.RBP);
+        entryPrologue(a);
 
         // Where each parameter is on the host side (System V with vmctx as the first integer argument)
         // and inside (the internal convention): a register, or a stack offset in bytes.
@@ -233,13 +191,8 @@ public final class X86_64Backend implements Backend {
      */
     @Override
     public CompiledCode compileImportAdapter(FuncType type, VMContextLayout layout) {
-        for (ValType t : type.params()) {
-            if (t == ValType.V128) {
-                throw new CompileException("imported functions with " + t + " parameters are not supported yet");
-            }
-        }
-        if (type.results().contains(ValType.V128)) {
-            throw new CompileException("imported functions returning " + type.results() + " are not supported yet");
+        if (type.params().contains(ValType.V128) || type.results().contains(ValType.V128)) {
+            return VectorEntryTrampoline.unreachableImportAdapter();
         }
         int n = type.params().size();
         int nResults = type.results().size();
@@ -361,7 +314,7 @@ public final class X86_64Backend implements Backend {
         return hostAssignment(type, false);
     }
 
-    private static Xmm xmm(int reg) {
+    static Xmm xmm(int reg) {
         return Xmm.of(reg - MInst.XMM_BASE);
     }
 
@@ -390,6 +343,44 @@ public final class X86_64Backend implements Backend {
         a.aluImm(AluOp.AND, Size.S64, Gpr.RSP, -16);
         a.call(Gpr.RAX);
         a.bind(none);
+    }
+
+    /**
+     * The entry trampoline's prologue (System V side, VMContext in rdi): saves rbp and the callee-saved
+     * registers, sets r14 to the VMContext, saves the store's entry frame and stack limit and sets
+     * both for this entry. {@link #entryEpilogue} undoes it. Clobbers r10 and r11; leaves the other
+     * argument registers intact.
+     */
+    static void entryPrologue(Assembler a) {
+        Gpr vmctx = CodeEmitter.VMCTX;
+        a.push(Gpr.RBP);
+        a.mov(Size.S64, Gpr.RBP, Gpr.RSP);
+        a.push(Gpr.RBX);
+        a.push(Gpr.R12);
+        a.push(Gpr.R13);
+        a.push(Gpr.R14);
+        a.push(Gpr.R15);
+        a.mov(Size.S64, vmctx, Gpr.RDI);
+        Gpr store = Gpr.R10;
+        a.mov(Size.S64, store, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
+        a.mov(Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.ENTRY_FRAME));
+        a.push(Gpr.R11);
+        a.mov(Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_LIMIT));
+        a.push(Gpr.R11);
+        // The outermost entry sets the stack limit from the current stack pointer and the budget, but
+        // never below the floor (the thread's stack end plus its guard zones): max(sp - budget, floor),
+        // unsigned; sp - budget wrapping below 0 is caught by the same compare.
+        Label haveLimit = a.newLabel();
+        a.test(Size.S64, Gpr.R11, Gpr.R11);
+        a.jcc(Cond.NE, haveLimit);
+        a.mov(Size.S64, Gpr.R11, Gpr.RSP);
+        a.alu(AluOp.SUB, Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_BUDGET));
+        a.cmov(Cond.B, Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_FLOOR));
+        a.alu(AluOp.CMP, Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_FLOOR));
+        a.cmov(Cond.B, Size.S64, Gpr.R11, Mem.of(store, VMStoreContext.STACK_FLOOR));
+        a.mov(Size.S64, Mem.of(store, VMStoreContext.STACK_LIMIT), Gpr.R11);
+        a.bind(haveLimit);
+        a.mov(Size.S64, Mem.of(store, VMStoreContext.ENTRY_FRAME), Gpr.RBP);
     }
 
     /** Restores what the entry trampoline saved below its frame pointer (rbp) and returns to its host caller. */

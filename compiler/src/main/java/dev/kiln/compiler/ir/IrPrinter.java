@@ -126,6 +126,13 @@ public final class IrPrinter {
                 sb.append(' ').append(inst.imm());
                 first = false;
             }
+            case SIMD -> {
+                sb.append(' ').append(simdMnemonic(inst.imm()));
+                if (inst.aux() != 0) {
+                    sb.append(" lane").append(inst.aux());
+                }
+                first = false;
+            }
             case SEXTEND_LOW -> {
                 sb.append(' ').append(inst.imm());
                 first = false;
@@ -160,6 +167,14 @@ public final class IrPrinter {
             return dev.kiln.abi.TrapCode.fromCode((int) code).name().toLowerCase(java.util.Locale.ROOT);
         } catch (IllegalArgumentException e) {
             return "trap" + code;
+        }
+    }
+
+    private static String simdMnemonic(long code) {
+        try {
+            return dev.kiln.compiler.wasm.Opcode.decode(0xFD, (int) code).mnemonic();
+        } catch (RuntimeException e) {
+            return "simd" + code;
         }
     }
 }

@@ -131,6 +131,20 @@ public enum Op {
     FCVT_TO_UINT_SAT(Flags.PURE),
     /** {@code v = bitcast a}: reinterprets the bits between i32 and f32 or i64 and f64. */
     BITCAST(Flags.PURE),
+    /**
+     * {@code v = simd.T args...}: a fixed-width SIMD operation (Wasm 2.0 §4.4.3 "Vector Instructions")
+     * on {@link IrType#V128} values: imm is the instruction's opcode after the {@code 0xFD} prefix
+     * ({@code wasm.Opcode#code()}), {@link Inst#aux()} its lane index (extract/replace lane), the
+     * operands and result type those of the Wasm instruction, with these forms besides: {@code
+     * v128.const} (12) takes the low and high 64 bits as two i64 operands; {@code i8x16.shuffle} (13)
+     * takes {@code a, b} then its 16 lane indices as two i64 operands (index k in byte k, little-endian);
+     * the memory forms are built by the translator from {@link #LOAD}/{@link #STORE} and these:
+     * {@code v128.load8x8_s ... load32x2_u} (1..6) widen an i64, {@code v128.load32_zero}/{@code
+     * load64_zero} (92, 93) place an i32/i64 in lane 0 of a zero vector. Pure; the optimizer neither
+     * folds nor simplifies it (GVN merges equal ones). The semantics, NaN and saturation rules included,
+     * are the spec's; a backend implements every form or throws a {@code CompileException}.
+     */
+    SIMD(Flags.PURE),
     /** {@code v = vmctx_load.T imm}: loads a T from the VMContext at byte offset imm. */
     VMCTX_LOAD(Flags.PURE_READ),
     /** {@code vmctx_store v, imm}: stores v into the VMContext at byte offset imm. */

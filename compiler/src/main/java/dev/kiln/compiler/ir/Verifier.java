@@ -368,8 +368,12 @@ public final class Verifier {
                 throw fail(b, inst, "base and index of a memory access are i64");
             }
             int width = inst.aux() & 0xF;
+            IrType value = inst.op() == Op.LOAD ? inst.result().type() : inst.arg(2).type();
+            if (width == 0 && value == IrType.V128) {
+                return; // width field 0: the 16 bytes of a v128
+            }
             if (width != 1 && width != 2 && width != 4 && width != 8) {
-                throw fail(b, inst, "access width must be 1, 2, 4 or 8 bytes");
+                throw fail(b, inst, "access width must be 1, 2, 4 or 8 bytes (0 for a whole v128)");
             }
         }
 

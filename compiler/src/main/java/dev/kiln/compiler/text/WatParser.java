@@ -1813,14 +1813,16 @@ final class WatParser {
         return laneValue(t);
     }
 
-    private static int laneValue(Token t) {
+    private int laneValue(Token t) {
         String s = t.text();
+        // the reference interpreter's wording changed with Wasm 3.0
+        String malformed = wasm2 ? "malformed lane index" : "i8 constant out of range";
         if (s.startsWith("+") || s.startsWith("-") || !Literals.isInteger(s)) {
-            throw err(t, "malformed lane index");
+            throw err(t, malformed);
         }
         java.math.BigInteger v = Literals.integerValue(s);
         if (v.bitLength() > 8) {
-            throw err(t, "malformed lane index");
+            throw err(t, malformed);
         }
         return v.intValue();
     }

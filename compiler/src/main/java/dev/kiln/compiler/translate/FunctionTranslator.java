@@ -60,6 +60,7 @@ public final class FunctionTranslator {
     private boolean guardPages;
     /** Whether the last {@link #checkedAddress} relied on guard pages instead of emitting a check. */
     private boolean lastAccessGuardPage;
+    private final SimdTranslator simd = new SimdTranslator(this);
     /** The block whose charge {@link #fuelCharge} is (the current basic block), and its cost so far. */
     private Block fuelBlock;
     private Inst fuelCharge;
@@ -1220,8 +1221,45 @@ public final class FunctionTranslator {
             }
             case ELEM_DROP -> libcall(VMContextLayout.LIBCALL_ELEM_DROP, false, iconst32(r.index()));
 
-            default -> throw unsupported(op, offset);
+            default -> {
+                if (op.prefix() == 0xFD) {
+                    simd.translate(op, r, offset);
+                } else {
+                    throw unsupported(op, offset);
+                }
+            }
         }
+    }
+
+    // ---- for SimdTranslator -----------------------------------------------------------------
+
+    /** The block being filled. */
+    Block currentBlock() {
+        return cur;
+    }
+
+    Value popValue() {
+        return pop();
+    }
+
+    void pushValue(Value v) {
+        push(v);
+    }
+
+    /**
+     * A {@link Op#LOAD} of {@code width} bytes (0: a whole v128) of memarg {@code r} at Wasm address
+     * {@code index}, bounds-checked, widened to {@code t} ({@code signed}: sign-extended).
+     */
+    Value checkedLoad(CodeReader r, Value index, int width, boolean signed, IrType t, Opcode op, int offset) {
+        Value[] addr = checkedAddress(r.memIndex(), index, r.memOffset(), width == 0 ? 16 : width, op, offset);
+        return cur.append(Op.LOAD, List.of(addr[0], addr[1]), r.memOffset(), null, null, List.of(t))
+                .withAux(width | (signed ? 16 : 0) | (lastAccessGuardPage ? Op.GUARD_PAGE : 0)).result();
+    }
+
+    /** A {@link Op#STORE} of the low {@code width} bytes (0: a whole v128) of {@code value}, bounds-checked. */
+    void checkedStore(CodeReader r, Value index, Value value, int width, Opcode op, int offset) {
+        Value[] addr = checkedAddress(r.memIndex(), index, r.memOffset(), width == 0 ? 16 : width, op, offset);
+        cur.append(Op.STORE, List.of(addr[0], addr[1], value), r.memOffset(), null, null, List.of()).withAux(width);
     }
 
     private Value iconst32(int v) {
@@ -1376,6 +1414,9 @@ public final class FunctionTranslator {
     }
 
     private static int width(IrType t) {
+        if (t == IrType.V128) {
+            return 0; // Op.LOAD/STORE: the whole 16 bytes
+        }
         return t == IrType.I32 || t == IrType.F32 ? 4 : 8;
     }
 

@@ -200,7 +200,8 @@ public final class SsaBuilder {
         return switch (t) {
             case I32, I64 -> b.append1(Op.ICONST, t, 0);
             case F32, F64 -> b.append1(Op.FCONST, t, 0);
-            case V128 -> throw new dev.kiln.abi.CompileException("v128 locals are not supported yet");
+            case V128 -> b.append1(Op.SIMD, t, dev.kiln.compiler.wasm.Opcode.V128_CONST.code(),
+                    b.append1(Op.ICONST, IrType.I64, 0), b.append1(Op.ICONST, IrType.I64, 0));
         };
     }
 }

@@ -137,6 +137,9 @@ public final class CodeReader extends BinaryInput {
         if (b == 0xFC || b == 0xFD) {
             int sub = readU32();
             op = Opcode.decode(b, sub);
+            if (wasm2 && op != null && b == 0xFD && sub > 0xFF) {
+                op = null; // relaxed SIMD is Wasm 3.0
+            }
         } else {
             op = Opcode.decode(0, b);
         }

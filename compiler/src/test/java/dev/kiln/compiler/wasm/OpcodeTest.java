@@ -49,7 +49,9 @@ class OpcodeTest {
         assertNull(Opcode.decode(0, 0xFC));
         assertNull(Opcode.decode(0xFC, 18));
         assertNull(Opcode.decode(0xFD, 154));
-        assertNull(Opcode.decode(0xFD, 256));
+        assertSame(Opcode.I8X16_RELAXED_SWIZZLE, Opcode.decode(0xFD, 0x100));
+        assertSame(Opcode.I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S, Opcode.decode(0xFD, 0x113));
+        assertNull(Opcode.decode(0xFD, 0x114));
         assertNull(Opcode.decode(0xFD, -1));
         assertNull(Opcode.decode(0xFE, 0));
         assertNull(Opcode.byMnemonic("i32.bogus"));
@@ -60,9 +62,10 @@ class OpcodeTest {
         long single = Stream.of(Opcode.values()).filter(o -> o.prefix() == 0).count();
         long fc = Stream.of(Opcode.values()).filter(o -> o.prefix() == 0xFC).count();
         long fd = Stream.of(Opcode.values()).filter(o -> o.prefix() == 0xFD).count();
-        // 2.0: 18 bulk-memory/table/saturating ops, 236 SIMD ops (codes 0..255 less 20 reserved).
+        // 2.0: 18 bulk-memory/table/saturating ops, 236 SIMD ops (codes 0..255 less 20 reserved);
+        // 3.0: 20 relaxed SIMD ops (0x100..0x113)
         assertEquals(18, fc);
-        assertEquals(236, fd);
+        assertEquals(236 + 20, fd);
         // 183 of 2.0; 3.0: return_call, return_call_indirect, call_ref, return_call_ref, ref.as_non_null,
         // br_on_null, br_on_non_null; exception handling: throw, throw_ref, try_table and the legacy try,
         // catch, rethrow, delegate, catch_all

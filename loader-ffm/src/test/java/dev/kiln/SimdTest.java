@@ -1,0 +1,197 @@
+package dev.kiln;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kiln.abi.CompileException;
+import dev.kiln.abi.FuncType;
+import dev.kiln.abi.Target;
+import dev.kiln.abi.ValType;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code v128} end to end on x86-64: values live across calls and in spill slots (more v128 values
+ * live than xmm registers, more v128 arguments than argument registers, several results on the
+ * stack), globals, and the host boundary ({@link Val#v128}, wrong shapes refused). On AArch64, whose
+ * backend has no SIMD lowering yet, compiling such a module fails with a {@link CompileException}
+ * naming the function and the instruction.
+ */
+class SimdTest extends StoreFixture {
+    private static final int N = 20;
+
+    /** {@code f(x)}: N vectors {@code x + i} live at once, passed 10 at a time to {@code g}, which sums them lane-wise times its index. */
+    private static String wat() {
+        StringBuilder sb = new StringBuilder("(module\n");
+        sb.append("  (func $g (param v128 v128 v128 v128 v128 v128 v128 v128 v128 v128) (result v128)\n    ");
+        String e = "(local.get 0)";
+        for (int i = 1; i < 10; i++) {
+            e = "(i32x4.add " + e + " (i32x4.mul (local.get " + i + ") (i32x4.splat (i32.const " + (i + 1) + "))))";
+        }
+        sb.append(e).append(")\n");
+        sb.append("  (func (export \"f\") (param $x v128) (result v128)\n");
+        for (int i = 0; i < N; i++) {
+            sb.append("    (local $v").append(i).append(" v128)\n");
+        }
+        for (int i = 0; i < N; i++) {
+            sb.append("    (local.set $v").append(i).append(" (i32x4.add (local.get $x) (v128.const i32x4 ").append(i)
+                    .append(' ').append(2 * i).append(' ').append(3 * i).append(' ').append(-i).append(")))\n");
+        }
+        StringBuilder call1 = new StringBuilder("(call $g");
+        StringBuilder call2 = new StringBuilder("(call $g");
+        for (int i = 0; i < 10; i++) {
+            call1.append(" (local.get $v").append(i).append(')');
+            call2.append(" (local.get $v").append(N - 1 - i).append(')');
+        }
+        sb.append("    (i32x4.sub ").append(call1).append(") ").append(call2).append(")))\n");
+        sb.append("""
+                  (func (export "three") (param $a v128) (param $k i32) (result v128 i32 v128)
+                    (i8x16.shuffle 15 14 13 12 11 10 9 8 7 6 5 4 3 2 1 0 (local.get $a) (local.get $a))
+                    (i32.add (local.get $k) (i32x4.extract_lane 2 (local.get $a)))
+                    (f32x4.splat (f32.convert_i32_s (local.get $k))))
+                  (func (export "many") (param v128 i32 v128 f64 v128 v128 v128 v128 v128 v128 v128 v128 i64 v128)
+                    (result v128)
+                    (i32x4.add (i32x4.add (local.get 0) (local.get 13))
+                      (i32x4.add (i32x4.splat (i32.add (local.get 1) (i32.wrap_i64 (local.get 12))))
+                                 (i32x4.add (local.get 11) (i32x4.splat (i32.trunc_f64_s (local.get 3)))))))
+                  (global $g (export "g") (mut v128) (v128.const i64x2 0x0102030405060708 -1))
+                  (func (export "bump") (result v128)
+                    (global.set $g (i64x2.add (global.get $g) (v128.const i64x2 1 1)))
+                    (global.get $g))
+                )""");
+        return sb.toString();
+    }
+
+    private static int[] lanes(Val v) {
+        long lo = v.v128Low();
+        long hi = v.v128High();
+        return new int[] {(int) lo, (int) (lo >>> 32), (int) hi, (int) (hi >>> 32)};
+    }
+
+    private static Val v(int... l) {
+        return Val.v128((l[0] & 0xFFFF_FFFFL) | (long) l[1] << 32, (l[2] & 0xFFFF_FFFFL) | (long) l[3] << 32);
+    }
+
+    @Test
+    void vectorsAcrossCallsAndSpills() {
+        assumeTrue(Target.host() == Target.X86_64, "the AArch64 backend has no SIMD lowering yet");
+        Instance inst = Instance.create(store, compile(wat()));
+        int[] x = {7, -3, 1 << 30, 12345};
+        int[] want = new int[4];
+        for (int lane = 0; lane < 4; lane++) {
+            int[] vs = new int[N];
+            for (int i = 0; i < N; i++) {
+                int add = switch (lane) {
+                    case 0 -> i;
+                    case 1 -> 2 * i;
+                    case 2 -> 3 * i;
+                    default -> -i;
+                };
+                vs[i] = x[lane] + add;
+            }
+            int s1 = vs[0];
+            int s2 = vs[N - 1];
+            for (int i = 1; i < 10; i++) {
+                s1 += vs[i] * (i + 1);
+                s2 += vs[N - 1 - i] * (i + 1);
+            }
+            want[lane] = s1 - s2;
+        }
+        assertArrayEquals(want, lanes(inst.func("f").call(v(x))[0]));
+    }
+
+    @Test
+    void severalResultsAndGlobals() {
+        assumeTrue(Target.host() == Target.X86_64, "the AArch64 backend has no SIMD lowering yet");
+        Instance inst = Instance.create(store, compile(wat()));
+        byte[] b = new byte[16];
+        for (int i = 0; i < 16; i++) {
+            b[i] = (byte) (i * 17);
+        }
+        Val[] r = inst.func("three").call(Val.v128(b), Val.i32(5));
+        byte[] rev = new byte[16];
+        for (int i = 0; i < 16; i++) {
+            rev[i] = b[15 - i];
+        }
+        assertArrayEquals(rev, r[0].v128Bytes());
+        assertEquals(5 + lanes(Val.v128(b))[2], r[1].i32());
+        int five = Float.floatToRawIntBits(5f);
+        assertArrayEquals(new int[] {five, five, five, five}, lanes(r[2]));
+
+        Global g = inst.global("g");
+        assertEquals(0x0102030405060708L, g.get().v128Low());
+        assertEquals(-1L, g.get().v128High());
+        Val bumped = inst.func("bump").call()[0];
+        assertEquals(0x0102030405060709L, bumped.v128Low());
+        assertEquals(0L, bumped.v128High());
+        g.set(Val.v128(40, 41));
+        Val again = inst.func("bump").call()[0];
+        assertEquals(41L, again.v128Low());
+        assertEquals(42L, again.v128High());
+    }
+
+    @Test
+    void exportWithStackPassedVectors() {
+        assumeTrue(Target.host() == Target.X86_64, "the AArch64 backend has no SIMD lowering yet");
+        Instance inst = Instance.create(store, compile(wat()));
+        Val[] args = new Val[14];
+        for (int i = 0; i < 14; i++) {
+            args[i] = v(i, 10 * i, 100 * i, -i);
+        }
+        args[1] = Val.i32(1000);
+        args[3] = Val.f64(-7.9);
+        args[12] = Val.i64(5_000_000_000L + 3); // wraps to 705032707 + 3
+        int k = 1000 + (int) (5_000_000_000L + 3) - 7;
+        int[] want = new int[4];
+        int[] a0 = lanes(args[0]);
+        int[] a11 = lanes(args[11]);
+        int[] a13 = lanes(args[13]);
+        for (int lane = 0; lane < 4; lane++) {
+            want[lane] = a0[lane] + a13[lane] + k + a11[lane];
+        }
+        assertArrayEquals(want, lanes(inst.func("many").call(args)[0]));
+    }
+
+    @Test
+    void vectorFunctionsImportedFromAnotherInstance() {
+        assumeTrue(Target.host() == Target.X86_64, "the AArch64 backend has no SIMD lowering yet");
+        Instance a = Instance.create(store, compile("""
+                (module (func (export "twice") (param v128) (result v128) (i16x8.add (local.get 0) (local.get 0))))"""));
+        Instance b = new Linker().instance("a", a).instantiate(store, compile("""
+                (module (import "a" "twice" (func $twice (param v128) (result v128)))
+                  (func (export "four") (param v128) (result v128) (call $twice (call $twice (local.get 0)))))"""));
+        assertArrayEquals(new int[] {4 * 3 | (4 * 5) << 16, 0, 0, -4 & 0xFFFF}, lanes(b.func("four").call(v(3 | 5 << 16, 0, 0, 0xFFFF))[0]));
+    }
+
+    @Test
+    void wrongShapesAreRefused() {
+        assumeTrue(Target.host() == Target.X86_64, "the AArch64 backend has no SIMD lowering yet");
+        Instance inst = Instance.create(store, compile(wat()));
+        Func f = inst.func("f");
+        assertThrows(IllegalArgumentException.class, () -> f.call(Val.i32(1)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> f.call(new Val(ValType.V128, 1, "not a Long")));
+        assertTrue(e.getMessage().contains("argument 0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Val.v128(new byte[15]));
+        assertThrows(IllegalStateException.class, () -> Val.i32(1).v128Low());
+        assertThrows(UnsupportedOperationException.class, f::handle);
+        assertThrows(IllegalArgumentException.class, () -> inst.global("g").set(new Val(ValType.V128, 1, 2.0)));
+        // a v128 with a null high half is the zero-extended low half
+        assertArrayEquals(new int[] {1, 0, 0, 0}, lanes(Val.v128(1, 0)));
+        assertEquals(0L, new Val(ValType.V128, 5).v128High());
+        assertThrows(IllegalArgumentException.class, () -> Func.wrap(store,
+                new FuncType(List.of(ValType.V128), List.of()), args -> new Val[0]));
+    }
+
+    @Test
+    void aarch64RefusesSimdNamingTheInstruction() {
+        assumeTrue(Target.host() == Target.AARCH64, "x86-64 compiles SIMD");
+        CompileException e = assertThrows(CompileException.class, () -> compile("""
+                (module (func (export "f") (result i32)
+                  (i32x4.extract_lane 0 (i32x4.add (v128.const i32x4 1 2 3 4) (v128.const i32x4 1 2 3 4)))))"""));
+        assertTrue(e.getMessage().contains("function 0") && e.getMessage().contains("SIMD"), e.getMessage());
+    }
+}
