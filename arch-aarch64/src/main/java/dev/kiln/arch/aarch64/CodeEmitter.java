@@ -228,21 +228,11 @@ final class CodeEmitter {
         }
         List<int[]> v = pairs(savedV);
         for (int i = v.size() - 1; i >= 0; i--) {
-            int[] p = v.get(i);
-            if (p[1] < 0) {
-                a.ldr(FpSize.D, Aarch64Registers.v(p[0]), Address.postIndex(XReg.SP, 16));
-            } else {
-                a.ldp(FpSize.D, Aarch64Registers.v(p[0]), Aarch64Registers.v(p[1]), Address.postIndex(XReg.SP, 16));
-            }
+            loadSaved(a, v.get(i), true, Address.postIndex(XReg.SP, 16));
         }
         List<int[]> x = pairs(savedX);
         for (int i = x.size() - 1; i >= 0; i--) {
-            int[] p = x.get(i);
-            if (p[1] < 0) {
-                a.ldr(Size.X, Aarch64Registers.x(p[0]), Address.postIndex(XReg.SP, 16));
-            } else {
-                a.ldp(Size.X, Aarch64Registers.x(p[0]), Aarch64Registers.x(p[1]), Address.postIndex(XReg.SP, 16));
-            }
+            loadSaved(a, x.get(i), false, Address.postIndex(XReg.SP, 16));
         }
         if (frameRecord) {
             a.ldp(Size.X, XReg.FP, XReg.LR, Address.postIndex(XReg.SP, 16));
@@ -251,6 +241,24 @@ final class CodeEmitter {
             a.addImm(Size.X, XReg.SP, XReg.SP, incomingArgBytes, T); // the callee pops its stack arguments
         }
         a.ret();
+    }
+
+    /**
+     * Reloads a pair of callee-saved registers the prologue stored ({@code pair[1]} -1: a single one) from
+     * {@code at}: x registers, or the low 64 bits of v registers.
+     */
+    static void loadSaved(Assembler a, int[] pair, boolean vector, Address at) {
+        if (vector) {
+            if (pair[1] < 0) {
+                a.ldr(FpSize.D, Aarch64Registers.v(pair[0]), at);
+            } else {
+                a.ldp(FpSize.D, Aarch64Registers.v(pair[0]), Aarch64Registers.v(pair[1]), at);
+            }
+        } else if (pair[1] < 0) {
+            a.ldr(Size.X, Aarch64Registers.x(pair[0]), at);
+        } else {
+            a.ldp(Size.X, Aarch64Registers.x(pair[0]), Aarch64Registers.x(pair[1]), at);
+        }
     }
 
     private interface PairSink {
@@ -310,6 +318,12 @@ final class CodeEmitter {
         recordSite(dev.kiln.abi.FrameTable.TRAP);
         trapSites.add(new TrapSite(a.position(), code));
         a.cbz(size, r, trapStub(code));
+    }
+
+    private void trapIfNonZero(Size size, XReg r, TrapCode code) {
+        recordSite(dev.kiln.abi.FrameTable.TRAP);
+        trapSites.add(new TrapSite(a.position(), code));
+        a.cbnz(size, r, trapStub(code));
     }
 
     /** Loads the 32-bit trap code of the store context into w16 and unwinds to the entry when it is set. */
@@ -751,9 +765,7 @@ final class CodeEmitter {
             case TRAP_IF_ZERO -> {
                 TrapCode code = TrapCode.fromCode((int) m.imm);
                 if (m.negate) {
-                    recordSite(dev.kiln.abi.FrameTable.TRAP);
-                    trapSites.add(new TrapSite(a.position(), code));
-                    a.cbnz(m.size, reg(m.src), trapStub(code));
+                    trapIfNonZero(m.size, reg(m.src), code);
                 } else {
                     trapIfZero(m.size, reg(m.src), code);
                 }

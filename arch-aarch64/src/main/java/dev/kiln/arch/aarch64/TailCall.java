@@ -100,22 +100,10 @@ final class TailCall {
         }
         int slot = 0; // 16-byte slots below the frame record, in store order
         for (int[] p : savedX) {
-            slot++;
-            Address at = Address.offset(XReg.FP, -16L * slot);
-            if (p[1] < 0) {
-                a.ldr(Size.X, Aarch64Registers.x(p[0]), at);
-            } else {
-                a.ldp(Size.X, Aarch64Registers.x(p[0]), Aarch64Registers.x(p[1]), at);
-            }
+            CodeEmitter.loadSaved(a, p, false, Address.offset(XReg.FP, -16L * ++slot));
         }
         for (int[] p : savedV) {
-            slot++;
-            Address at = Address.offset(XReg.FP, -16L * slot);
-            if (p[1] < 0) {
-                a.ldr(FpSize.D, Aarch64Registers.v(p[0]), at);
-            } else {
-                a.ldp(FpSize.D, Aarch64Registers.v(p[0]), Aarch64Registers.v(p[1]), at);
-            }
+            CodeEmitter.loadSaved(a, p, true, Address.offset(XReg.FP, -16L * ++slot));
         }
         int stackArgs = m.popped; // the callee's area
         if (stackArgs == 0) {

@@ -319,8 +319,13 @@ public final class FunctionTranslator {
 
     /** Branches to frame {@code f}'s label with {@code args} when {@code c} is non-zero, else falls through. */
     private void branchIf(Value c, Frame f, List<Value> args) {
+        branchIf(c, f.label, args);
+    }
+
+    /** Branches to {@code target} with {@code args} when {@code c} is non-zero, else falls through. */
+    private void branchIf(Value c, Block target, List<Value> args) {
         Block cont = newBlockWithParams(List.of());
-        BlockCall taken = ssa.branch(cur, f.label, args);
+        BlockCall taken = ssa.branch(cur, target, args);
         BlockCall fall = ssa.branch(cur, cont, List.of());
         cur.append(Op.BRIF, List.of(c), 0, null, List.of(taken, fall), List.of());
         ssa.seal(cont);
@@ -524,13 +529,7 @@ public final class FunctionTranslator {
         Value exn = cur.append1(Op.EXN_PENDING, IrType.I64, 0);
         Value thrown = cur.append(Op.ICMP, List.of(exn, cur.append1(Op.ICONST, IrType.I64, 0)), 0, Cond.NE, null,
                 List.of(IrType.I32)).result();
-        Block cont = newBlockWithParams(List.of());
-        BlockCall taken = ssa.branch(cur, dispatchOf(s), List.of(exn));
-        BlockCall fall = ssa.branch(cur, cont, List.of());
-        cur.append(Op.BRIF, List.of(thrown), 0, null, List.of(taken, fall), List.of());
-        ssa.seal(cont);
-        cur = cont;
-        function.place(cur);
+        branchIf(thrown, dispatchOf(s), List.of(exn));
     }
 
     /** {@code try_table blocktype catch*}: a block whose catch clauses branch to labels outside it. */
