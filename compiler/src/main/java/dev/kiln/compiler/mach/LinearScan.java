@@ -93,6 +93,17 @@ public final class LinearScan<I extends MachInst> {
             useWeight += w;
         }
 
+        /** Whether a use or definition of this interval lies in {@code [from, to)}. */
+        boolean usedIn(int from, int to) {
+            for (int i = 0; i < useCount; i++) {
+                int p = usePos[i];
+                if (p >= from && p < to) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** Whether {@code pos} is inside a range (no cursor: any order of calls). */
         boolean coversAt(int pos) {
             for (int i = 0; i < count; i++) {
@@ -283,6 +294,8 @@ public final class LinearScan<I extends MachInst> {
     private final RegisterDescriptor regs;
     private final VirtualRegisters vregs;
     private final int vregBase;
+    /** The loops of the layout, as {@code {header index, last block index}}, one per back edge. */
+    private final List<int[]> loops = new ArrayList<>();
     /** By virtual register - vregBase: the original intervals, then the pieces split off them. */
     private Interval[] vintervals;
     /** How many virtual registers exist: the lowering's, then one per split. */
@@ -409,6 +422,7 @@ public final class LinearScan<I extends MachInst> {
         for (MachBlock<I> b : blocks) {
             for (MachBlock<I> s : b.succs) {
                 if (s.index <= b.index) {
+                    loops.add(new int[] {s.index, b.index});
                     for (int i = s.index; i <= b.index; i++) {
                         depth[i]++;
                     }
@@ -884,12 +898,33 @@ public final class LinearScan<I extends MachInst> {
      * operand in the straight-line code where this happens most.
      */
     private void evict(Interval it, int pos) {
-        int at = pos & ~1;
+        int at = outOfLoops(it, pos & ~1);
         if (at <= it.start()) {
             spill(it);
             return;
         }
         spill(split(it, at)); // the part before keeps its register
+    }
+
+    /**
+     * Where to split {@code it} for an eviction at {@code at}: the start of the outermost loop that
+     * contains {@code at}, that {@code it} enters live from outside, and in which {@code it} has no
+     * use or definition before {@code at}; otherwise {@code at}. A value that a loop only carries
+     * through is then stored once on the way into the loop, instead of being stored where it is evicted
+     * and reloaded on the back edge in every iteration (Wimmer and Mössenböck's split positions moved
+     * out of loops). Giving up the register from the loop start on only frees it for code already
+     * allocated.
+     */
+    private int outOfLoops(Interval it, int at) {
+        int best = at;
+        for (int[] loop : loops) {
+            int from = 2 * blocks.get(loop[0]).firstInst;
+            int to = 2 * blocks.get(loop[1]).endInst;
+            if (from < best && at < to && from > it.start() && !it.usedIn(from, at)) {
+                best = from;
+            }
+        }
+        return best;
     }
 
     /** Puts {@code it} in memory: the pieces of one virtual register share one slot. */
