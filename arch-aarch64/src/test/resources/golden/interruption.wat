@@ -21,18 +21,16 @@
 ;;   b.cc   .L6
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
-;;   ldr    x17, [x21]
-;;   ldr    x16, [x17, #56]
-;;   ldr    x16, [x16]
-;;   ldr    x17, [x17, #48]
-;;   cmp    x16, x17
+;;   ldr    x1, [x21]
+;;   ldr    x2, [x1, #56]
+;;   ldr    x30, [x2]
+;;   ldr    x16, [x1, #48]
+;;   cmp    x30, x16
 ;;   b.cs   .L2
 ;; .L0:
-;;   ldr    x17, [x21]
-;;   ldr    x16, [x17, #56]
-;;   ldr    x16, [x16]
-;;   ldr    x17, [x17, #48]
-;;   cmp    x16, x17
+;;   ldr    x30, [x2]
+;;   ldr    x16, [x1, #48]
+;;   cmp    x30, x16
 ;;   b.cs   .L3
 ;; .L1:
 ;;   ldr    x17, [x21]

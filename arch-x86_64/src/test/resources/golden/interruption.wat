@@ -18,29 +18,28 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L7
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    r10,QWORD PTR [r11+0x38]
-;;   mov    r10,QWORD PTR [r10]
-;;   cmp    r10,QWORD PTR [r11+0x30]
+;;   mov    rax,QWORD PTR [r14]
+;;   mov    rcx,QWORD PTR [rax+0x38]
+;;   mov    r10,QWORD PTR [rcx]
+;;   cmp    r10,QWORD PTR [rax+0x30]
 ;;   jae    .L3
 ;; .L0:
-;;   xor    eax,eax
+;;   xor    edx,edx
 ;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    r10,QWORD PTR [r11+0x38]
-;;   mov    r10,QWORD PTR [r10]
-;;   cmp    r10,QWORD PTR [r11+0x30]
+;;   mov    r10,QWORD PTR [rcx]
+;;   cmp    r10,QWORD PTR [rax+0x30]
 ;;   jae    .L4
 ;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   add    QWORD PTR [r11+0x40],0x8
 ;;   jg     .L8
-;;   lea    eax,[rax+0x1]
-;;   cmp    eax,edi
+;;   lea    edx,[rdx+0x1]
+;;   cmp    edx,edi
 ;;   jb     .L1
 ;;   mov    r11,QWORD PTR [r14]
 ;;   add    QWORD PTR [r11+0x40],0x1
 ;;   jg     .L9
+;;   mov    eax,edx
 ;;   ret
 ;; .L3:
 ;;   call   .L5

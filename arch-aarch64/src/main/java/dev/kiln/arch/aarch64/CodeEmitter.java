@@ -683,7 +683,7 @@ final class CodeEmitter {
                 a.blr(S0);
                 unwindIfTrapped();
             }
-            case EPOCH_CHECK -> epochCheck();
+            case EPOCH_CHECK -> epochCheck(m);
             case FUEL -> {
                 a.ldr(Size.X, S1, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
                 a.ldr(Size.X, S0, Address.offset(S1, VMStoreContext.FUEL_CONSUMED));
@@ -1199,13 +1199,18 @@ final class CodeEmitter {
 
     // ---- interruption -----------------------------------------------------------------------------
 
-    /** Epoch check: the engine's epoch against the store's deadline; the slow path is out of line. */
-    private void epochCheck() {
-        a.ldr(Size.X, S1, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
-        a.ldr(Size.X, S0, Address.offset(S1, VMStoreContext.EPOCH_ADDRESS));
-        a.ldr(Size.X, S0, Address.offset(S0, 0));
-        a.ldr(Size.X, S1, Address.offset(S1, VMStoreContext.EPOCH_DEADLINE));
-        a.cmp(Size.X, S0, S1);
+    /**
+     * Epoch check: the engine's epoch against the store's deadline; the slow path is out of line. The
+     * operands (store context, epoch address) are in registers, hoisted out of loops: two loads, a
+     * compare and a branch. x30 is free here (the slow path's {@code bl} needs it saved anyway).
+     */
+    private void epochCheck(MInst m) {
+        XReg storeContext = reg(m.src);
+        a.ldr(Size.X, XReg.LR, Address.offset(reg(m.src2), 0));
+        // the epoch address is dead now; a spilled store context lives in a scratch register
+        XReg deadline = storeContext == S0 || storeContext == S1 ? storeContext : S0;
+        a.ldr(Size.X, deadline, Address.offset(storeContext, VMStoreContext.EPOCH_DEADLINE));
+        a.cmp(Size.X, XReg.LR, deadline);
         Label slow = a.newLabel();
         Label resume = a.newLabel();
         a.b(Cond.HS, slow);

@@ -581,7 +581,12 @@ final class Lowering {
                 m.imm = inst.imm();
                 emit(m);
             }
-            case EPOCH_CHECK -> emit(new MInst(MOp.EPOCH_CHECK));
+            case EPOCH_CHECK -> {
+                MInst m = new MInst(MOp.EPOCH_CHECK);
+                m.src = use(inst.arg(0));
+                m.src2 = use(inst.arg(1));
+                emit(m.uses(m.src, m.src2));
+            }
             case FUEL -> {
                 MInst m = new MInst(MOp.FUEL);
                 m.imm = inst.imm();

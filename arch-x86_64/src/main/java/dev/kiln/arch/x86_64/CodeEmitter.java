@@ -311,15 +311,16 @@ final class CodeEmitter {
     private final List<dev.kiln.compiler.ir.Inst> epochSources = new ArrayList<>();
 
     /**
-     * Epoch check: {@code epoch >= deadline} (unsigned) branches to an out-of-line slow path. Three
-     * loads (store context, the engine's epoch address, the epoch), a compare with the deadline in
-     * memory and a branch not taken; only the scratch registers and the flags are touched.
+     * Epoch check: {@code epoch >= deadline} (unsigned) branches to an out-of-line slow path. With the
+     * store context and the epoch's address in registers (the check's operands, hoisted out of loops):
+     * a load of the epoch, a compare with the deadline in memory and a branch not taken; only the
+     * scratch registers and the flags are touched.
      */
-    private void epochCheck() {
-        a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
-        a.mov(Size.S64, SCRATCH0, Mem.of(SCRATCH1, VMStoreContext.EPOCH_ADDRESS));
-        a.mov(Size.S64, SCRATCH0, Mem.of(SCRATCH0, 0));
-        a.alu(AluOp.CMP, Size.S64, SCRATCH0, Mem.of(SCRATCH1, VMStoreContext.EPOCH_DEADLINE));
+    private void epochCheck(MInst m) {
+        Gpr storeContext = reg(m.src);
+        Gpr epoch = storeContext == SCRATCH0 ? SCRATCH1 : SCRATCH0; // a spilled operand lives in a scratch
+        a.mov(Size.S64, epoch, Mem.of(reg(m.src2), 0));
+        a.alu(AluOp.CMP, Size.S64, epoch, Mem.of(storeContext, VMStoreContext.EPOCH_DEADLINE));
         Label slow = a.newLabel();
         Label resume = a.newLabel();
         a.jcc(Cond.AE, slow);
@@ -906,7 +907,7 @@ final class CodeEmitter {
                 repush(m);
                 a.mov(Size.S64, VMCTX, vmctxSaveSlot());
             }
-            case EPOCH_CHECK -> epochCheck();
+            case EPOCH_CHECK -> epochCheck(m);
             case FUEL -> fuelCharge(m.imm);
             case RET -> epilogue();
             case JMP -> {
@@ -1178,7 +1179,7 @@ final class CodeEmitter {
             a.alu(AluOp.CMP, m.size, d, addr);
             return;
         }
-        boolean fp = isXmmOperand(m.op == MOp.HEAP_LOAD ? m.dst : m.src3);
+        boolean fp = m.op == MOp.HEAP_LOAD ? isXmmOperand(m.dst) : m.src3 != MInst.NONE && isXmmOperand(m.src3);
         faultSource = m.source != null && (m.source.aux() & dev.kiln.compiler.ir.Op.GUARD_PAGE) != 0
                 && (m.source.op() == dev.kiln.compiler.ir.Op.LOAD || m.source.op() == dev.kiln.compiler.ir.Op.STORE)
                 ? m.source : null;
@@ -1206,6 +1207,16 @@ final class CodeEmitter {
                     a.mov(Size.S64, slot(alloc.interval(m.dst).spillSlot), d);
                 }
             }
+            return;
+        }
+        if (m.src3 == MInst.NONE) { // a constant (MemoryLowering put it in imm2)
+            faultHere();
+            a.movImm(switch (m.width) {
+                case 1 -> Size.S8;
+                case 2 -> Size.S16;
+                case 4 -> Size.S32;
+                default -> Size.S64;
+            }, addr, (int) m.imm2);
             return;
         }
         boolean vSpilled = isSpilled(m.src3);

@@ -114,7 +114,7 @@ enum MOp {
     VMCTX_STORE,
     /** dst = the {@link MInst#width} bytes at [src + src2 * scale + imm] (sign-extended if signed). */
     HEAP_LOAD,
-    /** [src + src2 * scale + imm] = the low {@link MInst#width} bytes of src3. */
+    /** [src + src2 * scale + imm] = the low {@link MInst#width} bytes of src3, or of the constant imm2 when src3 is NONE. */
     HEAP_STORE,
     /** memmove: copies rcx bytes from rsi to rdi (host addresses, checked by the IR), overlap-correct. */
     MEMMOVE,

@@ -3,6 +3,7 @@ package dev.kiln.arch.x86_64;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
+import dev.kiln.compiler.ir.Value;
 
 /**
  * Instruction selection for memory: VMContext fields ({@code [r14 + imm]}), loads and stores of
@@ -66,16 +67,29 @@ final class MemoryLowering extends LoweringRules {
             }
             case STORE -> {
                 int[] addr = heapAddress(inst);
-                int v = use(inst.arg(2));
+                Value value = inst.arg(2);
+                int width = value.type() == IrType.V128 ? 16 : inst.aux() & 0xF;
+                // an integer constant that fits the access (a narrow store keeps the low bytes, a
+                // 64-bit one takes a sign-extended imm32) is stored as an immediate: no register
+                boolean immediate = isConst(value) && (width < 8 || fitsImm32(value));
+                int v = immediate ? MInst.NONE : use(value);
                 MInst m = new MInst(MOp.HEAP_STORE);
-                m.size = sizeOf(inst.arg(2).type());
-                m.width = inst.arg(2).type() == IrType.V128 ? 16 : inst.aux() & 0xF;
+                m.size = sizeOf(value.type());
+                m.width = width;
                 m.src = addr[0];
                 m.src2 = addr[1];
                 m.src3 = v;
                 m.imm = addr[2];
                 m.scale = addr[3];
-                emit(m.uses(operands(addr[0], addr[1], v)));
+                if (immediate) {
+                    long c = value.definingInst().imm();
+                    m.imm2 = switch (width) {
+                        case 1 -> (byte) c;
+                        case 2 -> (short) c;
+                        default -> (int) c;
+                    };
+                }
+                emit(m.uses(immediate ? operands(addr[0], addr[1]) : operands(addr[0], addr[1], v)));
             }
             case MEMMOVE, MEMSET -> {
                 int a0 = use(inst.arg(0));

@@ -193,10 +193,13 @@ public enum Op {
      */
     LIBCALL(Flags.EFFECT | Flags.TRAPS),
     /**
-     * {@code epoch_check}: epoch interruption (DESIGN §3): when the engine's epoch has reached the
-     * store's deadline ({@code VMStoreContext.EPOCH_DEADLINE}), calls the host out of line, which
-     * moves the deadline on or traps with {@code interrupt}. Built only when the module is compiled
-     * with epoch interruption, at function entries and loop headers; never moved or removed. The
+     * {@code epoch_check sctx, epoch_addr}: epoch interruption (DESIGN §3): when the engine's epoch
+     * (the u64 at {@code epoch_addr}) has reached the store's deadline ({@code sctx +
+     * VMStoreContext.EPOCH_DEADLINE}), calls the host out of line, which moves the deadline on or
+     * traps with {@code interrupt}. Both operands are i64 invariant loads (the store context and its
+     * {@code EPOCH_ADDRESS} field), so they are hoisted and kept in registers: a check is one load and
+     * a compare with memory. Built only when the module is compiled with epoch interruption, at
+     * function entries and loop headers; never moved, and removed only from an inlined callee's entry. The
      * slow path preserves every register, so the check is not a call for register allocation. For
      * the optimizer it writes linear memory (the host may write it), not the VMContext (memory
      * lengths, globals), so loads of those stay hoisted across it.

@@ -52,7 +52,8 @@ import java.util.function.IntPredicate;
  * <p>Inlining a call: the caller's block is split after the call into a continuation block whose
  * parameters are the call's results; the callee's blocks are cloned with fresh values and blocks,
  * its entry parameters receiving the call's arguments through a {@code jump}, and each
- * {@code return v...} becomes {@code jump continuation(v...)}. A tail call in the callee is a tail
+ * {@code return v...} becomes {@code jump continuation(v...)}; the callee's entry epoch check is left out
+ * (its loop headers keep theirs). A tail call in the callee is a tail
  * call of the callee's frame, which inlining removes: {@code return_call f(args)} becomes
  * {@code r... = call f(args)} followed by {@code jump continuation(r...)} (the callee's results are the
  * call's, as validation requires); a callee with a {@code return_call_ref} is not inlined until the IR
@@ -298,6 +299,12 @@ public final class Inliner {
         for (Block cb : order) {
             Block nb = blockMap[cb.id()];
             for (Inst ci : cb.insts()) {
+                if (ci.op() == Op.EPOCH_CHECK && cb == callee.entry()) {
+                    // the callee's entry check: inlined code is no new frame, and every call cycle
+                    // still passes the entry of a function that is not inlined (the inliner never
+                    // inlines into a cycle); the callee's loop headers keep their checks
+                    continue;
+                }
                 List<Value> mapped = new ArrayList<>(ci.args().size());
                 for (int a = 0; a < ci.args().size(); a++) {
                     mapped.add(map(valueMap, ci.arg(a)));

@@ -5,6 +5,7 @@ import dev.kiln.abi.FuncType;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.VMMemoryDefinition;
+import dev.kiln.abi.VMStoreContext;
 import dev.kiln.abi.VMTableDefinition;
 import dev.kiln.abi.ValType;
 import dev.kiln.compiler.ir.Block;
@@ -54,6 +55,8 @@ public final class FunctionTranslator {
     private Block cur;
     /** Epoch interruption: an {@link Op#EPOCH_CHECK} at the entry and at every loop header. */
     private boolean epochChecks;
+    /** The operands of every epoch check: the store context and the engine's epoch address (entry block). */
+    private List<Value> epochOperands;
     /** Fuel metering: a {@link Op#FUEL} charge at the start of every basic block (see {@link #fuelCost}). */
     private boolean fuel;
     /** Guard-page bounds checks: loads and stores of 32-bit memories whose reservation covers them go unchecked. */
@@ -191,7 +194,12 @@ public final class FunctionTranslator {
     /** At the start of a basic block: the epoch check (entry and loop headers) and the fuel charge. */
     private void enterBlock(boolean epochCheck) {
         if (epochChecks && epochCheck) {
-            cur.append(Op.EPOCH_CHECK, List.of(), 0, null, null, List.of());
+            if (epochOperands == null) { // the entry block: defined once, they dominate every check
+                Value storeContext = cur.append1(Op.VMCTX_LOAD, IrType.I64, VMContextLayout.STORE_CONTEXT);
+                epochOperands = List.of(storeContext,
+                        runtimeLoad(storeContext, VMStoreContext.EPOCH_ADDRESS, IrType.I64, 8));
+            }
+            cur.append(Op.EPOCH_CHECK, epochOperands, 0, null, null, List.of());
         }
         if (fuel) {
             closeFuelCharge();
