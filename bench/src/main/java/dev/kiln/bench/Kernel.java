@@ -32,7 +32,10 @@ public record Kernel(String name, int benchN, int smokeN, String summary) {
             new Kernel("quicksort", 100_000, 3_000, "quicksort of n generated u32"),
             new Kernel("binarytrees", 12, 6, "binary trees with malloc/free (wasi-libc dlmalloc)"),
             new Kernel("hashmap", 200_000, 2_000, "open-addressing hash map: insert, lookup, delete"),
-            new Kernel("lz", 200_000, 4_096, "LZ77 compressor with hash chains, plus round trip"));
+            new Kernel("lz", 200_000, 4_096, "LZ77 compressor with hash chains, plus round trip"),
+            new Kernel("interp", 10_000, 300, "switch-dispatch bytecode interpreter (stack machine), br_table in a hot loop"),
+            new Kernel("bytescan", 2_000_000, 4_096, "Adler-32 and a byte histogram, hand-unrolled by 8 with constant offsets"),
+            new Kernel("lu", 256, 12, "LU decomposition with partial pivoting and a solve, f64 n x n"));
 
     /** The kernel called {@code name}, if there is one. */
     public static Optional<Kernel> byName(String name) {

@@ -44,7 +44,7 @@ public class KernelBenchmark {
 
     /** The kernel's name, see {@link Kernel#ALL}. */
     @Param({"collatz", "inthash", "fib", "fibtail", "sieve", "matmul", "nbody", "fannkuch", "spectralnorm", "mandelbrot",
-            "sha256", "crc32", "quicksort", "binarytrees", "hashmap", "lz"})
+            "sha256", "crc32", "quicksort", "binarytrees", "hashmap", "lz", "interp", "bytescan", "lu"})
     public String kernel;
 
     /** The argument of {@code run}; 0 means the kernel's {@link Kernel#benchN()}. */
