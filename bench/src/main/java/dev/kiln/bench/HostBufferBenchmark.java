@@ -207,6 +207,8 @@ public class HostBufferBenchmark {
     private Store store;
     private int handle;
     private MethodHandle builtinSum;
+    private Store unguardedStore;
+    private MethodHandle unguardedSum;
     private MethodHandle hostSum;
     private MethodHandle memorySum;
     private MemorySegment linearMemory;
@@ -229,6 +231,12 @@ public class HostBufferBenchmark {
         Module builtin = Module.builder(engine).exposeUnsafeIntrinsics("unsafe-intrinsics")
                 .compileTimeBuiltin(HostBuffers.NAME, HostBuffers.builtin()).compile(bytes(BUILTIN_GUEST));
         builtinSum = Instance.create(builtinStore, builtin).func("sum").handle();
+        Engine unguardedEngine = Engine.builder()
+                .compileOptions(engine.compileOptions().withSpectreGuard(false)).build();
+        unguardedStore = new Store(unguardedEngine, buffers.storeData());
+        Module unguarded = Module.builder(unguardedEngine).exposeUnsafeIntrinsics("unsafe-intrinsics")
+                .compileTimeBuiltin(HostBuffers.NAME, HostBuffers.builtin()).compile(bytes(BUILTIN_GUEST));
+        unguardedSum = Instance.create(unguardedStore, unguarded).func("sum").handle();
 
         store = new Store(engine);
         MemorySegment buf = buffer;
@@ -300,7 +308,7 @@ public class HostBufferBenchmark {
 
     private void check() {
         try {
-            long[] got = {builtin(), hostFunction(), copyIntoMemory(), plainWasm()};
+            long[] got = {builtin(), builtinWithoutSpectreGuard(), hostFunction(), copyIntoMemory(), plainWasm()};
             for (long g : got) {
                 if (g != expected) {
                     throw new IllegalStateException("sum " + g + ", expected " + expected);
@@ -319,6 +327,7 @@ public class HostBufferBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         builtinStore.close();
+        unguardedStore.close();
         store.close();
         incStore.close();
         incHostStore.close();
@@ -331,6 +340,15 @@ public class HostBufferBenchmark {
     @Benchmark
     public long builtin() throws Throwable {
         return (long) builtinSum.invokeExact(handle);
+    }
+
+    /**
+     * The same builtin compiled with {@code CompileOptions.withSpectreGuard(false)} (the CLI's
+     * {@code --no-spectre-guard}): the bounds check stays, the {@code cmov} that clamps a speculated index goes.
+     */
+    @Benchmark
+    public long builtinWithoutSpectreGuard() throws Throwable {
+        return (long) unguardedSum.invokeExact(handle);
     }
 
     /** Through a Java host function per byte. */
