@@ -48,8 +48,7 @@
 ;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
-;;   lea    rcx,[rax+0x8]
-;;   mov    rcx,QWORD PTR [rcx]
+;;   mov    rcx,QWORD PTR [rax+0x8]
 ;;   test   rcx,rcx
 ;;   jne    .L0
 ;;   xor    eax,eax
@@ -59,8 +58,7 @@
 ;;   xor    edx,edx
 ;;   xor    esi,esi
 ;; .L1:
-;;   lea    rdi,[rax+rsi*4]
-;;   mov    edi,DWORD PTR [rdi]
+;;   mov    edi,DWORD PTR [rax+rsi*4]
 ;;   lea    edx,[rdx+rdi*1]
 ;;   lea    rsi,[rsi+0x1]
 ;;   cmp    rsi,rcx
@@ -79,8 +77,7 @@
 ;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
-;;   lea    rcx,[rax+0x8]
-;;   mov    rcx,QWORD PTR [rcx]
+;;   mov    rcx,QWORD PTR [rax+0x8]
 ;;   test   rcx,rcx
 ;;   jne    .L0
 ;;   xor    eax,eax

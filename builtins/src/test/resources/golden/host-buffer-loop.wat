@@ -54,8 +54,7 @@
 ;;   push   rbx
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
-;;   lea    rcx,[rax+0x8]
-;;   mov    rcx,QWORD PTR [rcx]
+;;   mov    rcx,QWORD PTR [rax+0x8]
 ;;   test   rcx,rcx
 ;;   jne    .L0
 ;;   xor    eax,eax
@@ -110,8 +109,7 @@
 ;;   shl    rdi,0x4
 ;;   mov    rcx,QWORD PTR [rax]
 ;;   lea    rdx,[rdi+0x8]
-;;   lea    rax,[rax+0x8]
-;;   mov    rax,QWORD PTR [rax]
+;;   mov    rax,QWORD PTR [rax+0x8]
 ;;   lea    rsi,[rax-0x7]
 ;;   cmp    rax,0x8
 ;;   mov    eax,0x0
