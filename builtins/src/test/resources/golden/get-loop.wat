@@ -58,8 +58,7 @@
 ;;   xor    edx,edx
 ;;   xor    esi,esi
 ;; .L1:
-;;   mov    edi,DWORD PTR [rax+rsi*4]
-;;   lea    edx,[rdx+rdi*1]
+;;   add    edx,DWORD PTR [rax+rsi*4]
 ;;   lea    rsi,[rsi+0x1]
 ;;   cmp    rsi,rcx
 ;;   jb     .L1
@@ -97,8 +96,7 @@
 ;;   shl    r8,0x2
 ;;   cmp    r8,rdx
 ;;   jae    .L3
-;;   mov    r8d,DWORD PTR [rax+r8*1]
-;;   lea    esi,[rsi+r8*1]
+;;   add    esi,DWORD PTR [rax+r8*1]
 ;;   lea    rdi,[rdi+0x1]
 ;;   cmp    rdi,rcx
 ;;   jb     .L1

@@ -80,8 +80,7 @@
 ;;   cmp    r9,rdx
 ;;   mov    rbx,rsi
 ;;   cmovb  rbx,r9
-;;   mov    r9d,DWORD PTR [rax+rbx*1]
-;;   lea    edi,[rdi+r9*1]
+;;   add    edi,DWORD PTR [rax+rbx*1]
 ;;   lea    r8,[r8+0x1]
 ;;   cmp    r8,rcx
 ;;   jb     .L1
