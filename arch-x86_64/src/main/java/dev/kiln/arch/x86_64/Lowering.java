@@ -114,7 +114,8 @@ final class Lowering {
      * comparison reads the memory operand itself ({@code cmp r, [m]}) and the load is not emitted.
      * The other operand must be a register (not a constant). Likewise a {@code load} whose only use
      * is an {@code iadd}, {@code isub} (as the subtrahend), {@code band}, {@code bor} or {@code bxor}
-     * of the same block with only pure instructions between them, the other operand a register and
+     * of the same block, with nothing between them that has a side effect or may fault (so traps keep
+     * their order), the other operand a register and
      * neither a scaled index ({@code lea} keeps those): {@code mov d, a; add d, [m]}.
      */
     private final java.util.BitSet loadsFolded = new java.util.BitSet();
@@ -183,7 +184,7 @@ final class Lowering {
             boolean clean = true;
             List<Inst> insts = b.insts();
             for (int j = position[v.id()] + 1; j < at && clean; j++) {
-                clean = !insts.get(j).op().hasSideEffects();
+                clean = !Op.mustKeep(insts.get(j)); // nor a guard-page load, whose trap would come first
             }
             if (clean) {
                 loadsFolded.set(v.id());
