@@ -115,8 +115,8 @@ final class Lowering {
      * The other operand must be a register (not a constant). Likewise a {@code load} whose only use
      * is an {@code iadd}, {@code isub} (as the subtrahend), {@code band}, {@code bor} or {@code bxor}
      * of the same block, with nothing between them that has a side effect or may fault (so traps keep
-     * their order), the other operand a register and
-     * neither a scaled index ({@code lea} keeps those): {@code mov d, a; add d, [m]}.
+     * their order), the other operand a register and neither a scaled index ({@code lea} keeps
+     * those): {@code mov d, a; add d, [m]}.
      */
     private final java.util.BitSet loadsFolded = new java.util.BitSet();
 

@@ -19,9 +19,8 @@ import java.util.Map;
  * Global value numbering over the dominator tree (a scoped hash table, as in Briggs, Cooper and
  * Simpson, "Value Numbering", 1997, "dominator-based value numbering"): an instruction with the same
  * opcode, operands (in sorted order for commutative operations and for the base and index of a
- * native load), immediates, condition, access width
- * and result type as one in a dominating position is removed and its result aliased to the earlier
- * one's.
+ * native load), immediates, condition, access width and result type as one in a dominating position
+ * is removed and its result aliased to the earlier one's.
  *
  * <p>Which instructions take part:
  * <ul>

@@ -10,9 +10,8 @@ import java.util.function.IntFunction;
  * The optimization pipeline (DESIGN §2 step 4), in this order: {@link Inliner} (only when callee IR
  * is supplied), {@link Simplifier}, {@link GlobalValueNumbering}, {@link LoopInvariantCodeMotion},
  * {@link BoundsCheckElimination}, {@link Simplifier} again, {@link NativeLoadNarrowing},
- * {@link DeadCodeElimination}. With
- * {@code verify} set, the IR {@link Verifier} runs after every pass and a failure names the pass.
- * Stateless and thread-safe; mutates the function given.
+ * {@link DeadCodeElimination}. With {@code verify} set, the IR {@link Verifier} runs after every pass
+ * and a failure names the pass. Stateless and thread-safe; mutates the function given.
  */
 public final class Pipeline {
     private Pipeline() {
