@@ -73,8 +73,7 @@
 ;; .L0:
 ;;   lea    esi,[rsi-0x1]
 ;;   lea    edx,[rdi+rsi*4]
-;;   mov    edx,DWORD PTR [rax+rdx*1+0x10]
-;;   lea    ecx,[rdx+rcx*1]
+;;   add    ecx,DWORD PTR [rax+rdx*1+0x10]
 ;;   test   esi,esi
 ;;   jne    .L0
 ;; .L1:

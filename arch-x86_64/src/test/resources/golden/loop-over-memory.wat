@@ -85,8 +85,7 @@
 ;;   lea    r8d,[rdi+rsi*4]
 ;;   cmp    r8,rax
 ;;   jg     .L3
-;;   mov    r8d,DWORD PTR [rcx+r8*1+0x10]
-;;   lea    edx,[r8+rdx*1]
+;;   add    edx,DWORD PTR [rcx+r8*1+0x10]
 ;;   test   esi,esi
 ;;   jne    .L0
 ;; .L1:

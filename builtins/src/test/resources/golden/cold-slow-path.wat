@@ -34,14 +34,12 @@
 ;; ---- expected ----
 ;; wasm[1]::sum:
 ;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x28]
+;;   lea    r10,[rsp-0x18]
 ;;   cmp    r10,QWORD PTR [r11+0x10]
 ;;   jb     .L5
 ;;   push   rbx
 ;;   push   r12
 ;;   push   r13
-;;   push   r15
-;;   sub    rsp,0x8
 ;;   test   edi,edi
 ;;   jne    .L0
 ;;   xor    eax,eax
@@ -49,12 +47,11 @@
 ;; .L0:
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rbx,QWORD PTR [rax+0x28]
-;;   lea    r12,[rbx+0x8]
-;;   mov    r15,rdi
-;;   xor    r13d,r13d
+;;   mov    r13,rdi
+;;   xor    r12d,r12d
 ;; .L1:
 ;;   mov    rax,QWORD PTR [rbx]
-;;   cmp    rax,QWORD PTR [r12]
+;;   cmp    rax,QWORD PTR [rbx+0x8]
 ;;   jb     .L2
 ;;   call   wasm[2]::reader::refill
 ;;   jmp    .L3
@@ -63,14 +60,12 @@
 ;;   mov    QWORD PTR [rbx],rcx
 ;;   movzx  eax,BYTE PTR [rax]
 ;; .L3:
-;;   lea    r13d,[r13+rax*1+0x0]
-;;   lea    r15d,[r15-0x1]
-;;   test   r15d,r15d
+;;   lea    r12d,[r12+rax*1]
+;;   lea    r13d,[r13-0x1]
+;;   test   r13d,r13d
 ;;   jne    .L1
-;;   mov    rax,r13
+;;   mov    rax,r12
 ;; .L4:
-;;   add    rsp,0x8
-;;   pop    r15
 ;;   pop    r13
 ;;   pop    r12
 ;;   pop    rbx

@@ -48,8 +48,7 @@
 ;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
-;;   lea    rcx,[rax+0x8]
-;;   mov    rcx,QWORD PTR [rcx]
+;;   mov    rcx,QWORD PTR [rax+0x8]
 ;;   test   rcx,rcx
 ;;   jne    .L0
 ;;   xor    eax,eax
@@ -59,9 +58,7 @@
 ;;   xor    edx,edx
 ;;   xor    esi,esi
 ;; .L1:
-;;   lea    rdi,[rax+rsi*4]
-;;   mov    edi,DWORD PTR [rdi]
-;;   lea    edx,[rdx+rdi*1]
+;;   add    edx,DWORD PTR [rax+rsi*4]
 ;;   lea    rsi,[rsi+0x1]
 ;;   cmp    rsi,rcx
 ;;   jb     .L1
@@ -79,8 +76,7 @@
 ;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
-;;   lea    rcx,[rax+0x8]
-;;   mov    rcx,QWORD PTR [rcx]
+;;   mov    rcx,QWORD PTR [rax+0x8]
 ;;   test   rcx,rcx
 ;;   jne    .L0
 ;;   xor    eax,eax
@@ -100,8 +96,7 @@
 ;;   shl    r8,0x2
 ;;   cmp    r8,rdx
 ;;   jae    .L3
-;;   mov    r8d,DWORD PTR [rax+r8*1]
-;;   lea    esi,[rsi+r8*1]
+;;   add    esi,DWORD PTR [rax+r8*1]
 ;;   lea    rdi,[rdi+0x1]
 ;;   cmp    rdi,rcx
 ;;   jb     .L1

@@ -54,8 +54,7 @@
 ;;   push   rbx
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
-;;   lea    rcx,[rax+0x8]
-;;   mov    rcx,QWORD PTR [rcx]
+;;   mov    rcx,QWORD PTR [rax+0x8]
 ;;   test   rcx,rcx
 ;;   jne    .L0
 ;;   xor    eax,eax
@@ -81,8 +80,7 @@
 ;;   cmp    r9,rdx
 ;;   mov    rbx,rsi
 ;;   cmovb  rbx,r9
-;;   mov    r9d,DWORD PTR [rax+rbx*1]
-;;   lea    edi,[rdi+r9*1]
+;;   add    edi,DWORD PTR [rax+rbx*1]
 ;;   lea    r8,[r8+0x1]
 ;;   cmp    r8,rcx
 ;;   jb     .L1
@@ -110,8 +108,7 @@
 ;;   shl    rdi,0x4
 ;;   mov    rcx,QWORD PTR [rax]
 ;;   lea    rdx,[rdi+0x8]
-;;   lea    rax,[rax+0x8]
-;;   mov    rax,QWORD PTR [rax]
+;;   mov    rax,QWORD PTR [rax+0x8]
 ;;   lea    rsi,[rax-0x7]
 ;;   cmp    rax,0x8
 ;;   mov    eax,0x0

@@ -42,24 +42,19 @@
 ;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
-;;   lea    rcx,[rax+0x8]
-;;   mov    rdx,QWORD PTR [rcx]
-;;   mov    edx,edx
-;;   test   edx,edx
+;;   mov    ecx,DWORD PTR [rax+0x8]
+;;   test   ecx,ecx
 ;;   je     .L1
-;;   xor    esi,esi
+;;   xor    edx,edx
 ;; .L0:
-;;   mov    rdi,QWORD PTR [rcx]
-;;   mov    edi,edi
-;;   cmp    esi,edi
+;;   cmp    edx,DWORD PTR [rax+0x8]
 ;;   jae    .L3
-;;   mov    rdi,QWORD PTR [rax]
-;;   lea    rdi,[rdi+rsi*1]
-;;   movzx  r8d,BYTE PTR [rdi]
-;;   lea    r8d,[r8+0x1]
-;;   mov    BYTE PTR [rdi],r8b
-;;   lea    esi,[rsi+0x1]
-;;   cmp    esi,edx
+;;   mov    rsi,QWORD PTR [rax]
+;;   movzx  edi,BYTE PTR [rsi+rdx*1]
+;;   lea    edi,[rdi+0x1]
+;;   mov    BYTE PTR [rsi+rdx*1],dil
+;;   lea    edx,[rdx+0x1]
+;;   cmp    edx,ecx
 ;;   jb     .L0
 ;; .L1:
 ;;   ret

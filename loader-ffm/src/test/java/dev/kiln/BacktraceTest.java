@@ -211,6 +211,32 @@ class BacktraceTest extends StoreFixture {
     }
 
     @Test
+    void aGuardPageFaultOfALoadFoldedIntoItsUseReportsTheLoad() {
+        // on x86-64 both loads are memory operands: add r, [m] and cmp r, [m]
+        Engine guard = GuardPageBoundsChecksTest.guardEngine();
+        byte[] wasm = Wat.parseModule("""
+                (module
+                  (memory 1)
+                  (func $sum (export "sum") (param i32 i32) (result i32)
+                    (i32.add (local.get 1) (i32.load (local.get 0))))
+                  (func $below (export "below") (param i32 i32) (result i32)
+                    (select (i32.const 7) (i32.const 9) (i32.lt_u (local.get 1) (i32.load (local.get 0))))))
+                """);
+        try (Store s = new Store(guard)) {
+            Instance i = Instance.create(s, Module.compile(guard, wasm));
+            assertEquals(5, i.func("sum").call(Val.i32(0), Val.i32(5))[0].i32());
+            assertEquals(9, i.func("below").call(Val.i32(0), Val.i32(5))[0].i32());
+            for (String f : List.of("sum", "below")) {
+                Trap t = assertThrows(Trap.class, () -> i.func(f).call(Val.i32(1 << 20), Val.i32(5)));
+                assertEquals(TrapCode.MEMORY_OUT_OF_BOUNDS, t.kind());
+                WasmBacktrace bt = t.backtrace();
+                assertEquals(List.of(f), names(bt), t.getMessage());
+                assertFrame(bt.frames().get(0), f, wasm, I32_LOAD);
+            }
+        }
+    }
+
+    @Test
     void aCriticalHandleTrapsWithoutABacktraceAndOrdinaryCallsKeepTheirs() throws Throwable {
         byte[] wasm = Wat.parseModule("""
                 (module

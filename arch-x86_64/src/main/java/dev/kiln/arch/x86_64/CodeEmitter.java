@@ -430,7 +430,7 @@ final class CodeEmitter {
             parallelMove(m);
             return;
         }
-        if (m.op == MOp.HEAP_LOAD || m.op == MOp.HEAP_STORE || m.op == MOp.CMP_RM) {
+        if (m.op == MOp.HEAP_LOAD || m.op == MOp.HEAP_STORE || m.op == MOp.CMP_RM || m.op == MOp.ALU_RM) {
             heapAccess(m);
             return;
         }
@@ -663,7 +663,7 @@ final class CodeEmitter {
             return null;
         }
         boolean full32 = switch (m.op) {
-            case MOV_RI, ALU_RR, ALU_RI, LEA, IMUL_RR, IMUL_RRI, SHIFT_CL, SHIFT_RI, BITCOUNT, ZEXT32 -> m.size == Size.S32;
+            case MOV_RI, ALU_RR, ALU_RI, ALU_RM, LEA, IMUL_RR, IMUL_RRI, SHIFT_CL, SHIFT_RI, BITCOUNT, ZEXT32 -> m.size == Size.S32;
             case SETCC, FCMP_SET -> true;
             case MOV_RR -> m.size == Size.S32 && (isSpilled(m.src) || reg(m.dst) != reg(m.src));
             default -> false;
@@ -1068,7 +1068,7 @@ final class CodeEmitter {
                 trapSites.add(new TrapSite(a.position(), code));
                 a.jmp(trapCall(code));
             }
-            case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM -> throw new IllegalStateException("handled before emitInst");
+            case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM, ALU_RM -> throw new IllegalStateException("handled before emitInst");
             case THROW -> emitThrow(m);
             case EXN_PENDING -> {
                 a.mov(Size.S64, reg(m.dst), Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
@@ -1136,19 +1136,39 @@ final class CodeEmitter {
     }
 
     /**
-     * A heap load or store, or a comparison with a memory operand: the address {@code base + index *
+     * A heap load or store, or a comparison or ALU operation with a memory operand (a folded load; a
+     * guard-page one records its trap site as the load would): the address {@code base + index *
      * scale + disp} with at most one scratch register for spilled base/index ({@code add r10, [slot]}
-     * when both are), the value or compared register in the other.
+     * when both are), the value, compared or updated register in the other.
      */
     private void heapAccess(MInst m) {
-        if (m.op == MOp.CMP_RM && m.src == MInst.NONE) {
-            Gpr d = isSpilled(m.dst) ? SCRATCH1 : reg(m.dst);
-            if (isSpilled(m.dst)) {
+        Mem addr;
+        if ((m.op == MOp.CMP_RM || m.op == MOp.ALU_RM) && m.src == MInst.NONE) {
+            addr = Mem.of(VMCTX, (int) m.imm);
+        } else {
+            addr = address(m);
+        }
+        faultSource = m.source != null && (m.source.aux() & dev.kiln.compiler.ir.Op.GUARD_PAGE) != 0
+                && (m.source.op() == dev.kiln.compiler.ir.Op.LOAD || m.source.op() == dev.kiln.compiler.ir.Op.STORE)
+                ? m.source : null;
+        if (m.op == MOp.CMP_RM || m.op == MOp.ALU_RM) {
+            boolean dSpilled = isSpilled(m.dst);
+            Gpr d = dSpilled ? SCRATCH1 : reg(m.dst);
+            if (dSpilled) {
                 a.mov(Size.S64, d, slot(alloc.interval(m.dst).spillSlot));
             }
-            a.alu(AluOp.CMP, m.size, d, Mem.of(VMCTX, (int) m.imm));
+            faultHere(); // the folded load's access comes next
+            a.alu(m.op == MOp.CMP_RM ? AluOp.CMP : m.alu, m.size, d, addr);
+            if (dSpilled && m.op == MOp.ALU_RM) {
+                a.mov(Size.S64, slot(alloc.interval(m.dst).spillSlot), d);
+            }
             return;
         }
+        heapLoadOrStore(m, addr);
+    }
+
+    /** The memory operand {@code [src + src2 * scale + imm]} of {@code m}, spilled base or index loaded into SCRATCH0. */
+    private Mem address(MInst m) {
         Mem addr;
         boolean bSpilled = isSpilled(m.src);
         boolean iSpilled = m.src2 != MInst.NONE && isSpilled(m.src2);
@@ -1171,18 +1191,12 @@ final class CodeEmitter {
             }
             addr = Mem.of(base, index, m.scale, (int) m.imm);
         }
-        if (m.op == MOp.CMP_RM) {
-            Gpr d = isSpilled(m.dst) ? SCRATCH1 : reg(m.dst);
-            if (isSpilled(m.dst)) {
-                a.mov(Size.S64, d, slot(alloc.interval(m.dst).spillSlot));
-            }
-            a.alu(AluOp.CMP, m.size, d, addr);
-            return;
-        }
+        return addr;
+    }
+
+    /** A {@link MOp#HEAP_LOAD} or {@link MOp#HEAP_STORE} at {@code addr}. */
+    private void heapLoadOrStore(MInst m, Mem addr) {
         boolean fp = m.op == MOp.HEAP_LOAD ? isXmmOperand(m.dst) : m.src3 != MInst.NONE && isXmmOperand(m.src3);
-        faultSource = m.source != null && (m.source.aux() & dev.kiln.compiler.ir.Op.GUARD_PAGE) != 0
-                && (m.source.op() == dev.kiln.compiler.ir.Op.LOAD || m.source.op() == dev.kiln.compiler.ir.Op.STORE)
-                ? m.source : null;
         if (m.op == MOp.HEAP_LOAD) {
             faultHere(); // the load comes next
             boolean dSpilled = isSpilled(m.dst);
@@ -1211,12 +1225,7 @@ final class CodeEmitter {
         }
         if (m.src3 == MInst.NONE) { // a constant (MemoryLowering put it in imm2)
             faultHere();
-            a.movImm(switch (m.width) {
-                case 1 -> Size.S8;
-                case 2 -> Size.S16;
-                case 4 -> Size.S32;
-                default -> Size.S64;
-            }, addr, (int) m.imm2);
+            a.movImm(storeSize(m.width), addr, (int) m.imm2);
             return;
         }
         boolean vSpilled = isSpilled(m.src3);
@@ -1233,14 +1242,18 @@ final class CodeEmitter {
                 a.mov(Size.S64, v, slot(alloc.interval(m.src3).spillSlot));
             }
             faultHere();
-            Size w = switch (m.width) {
-                case 1 -> Size.S8;
-                case 2 -> Size.S16;
-                case 4 -> Size.S32;
-                default -> Size.S64;
-            };
-            a.mov(w, addr, v);
+            a.mov(storeSize(m.width), addr, v);
         }
+    }
+
+    /** The operand size of an integer store of {@code width} bytes (1, 2, 4, 8). */
+    private static Size storeSize(int width) {
+        return switch (width) {
+            case 1 -> Size.S8;
+            case 2 -> Size.S16;
+            case 4 -> Size.S32;
+            default -> Size.S64;
+        };
     }
 
     /** The IR access of the heap access being emitted if it relies on guard pages, else null. */

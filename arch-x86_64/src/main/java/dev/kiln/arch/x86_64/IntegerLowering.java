@@ -128,6 +128,15 @@ final class IntegerLowering extends LoweringRules {
     private void alu(Inst inst, AluOp op, boolean commutative) {
         Value a = inst.arg(0);
         Value b = inst.arg(1);
+        Value fromMemory = l.isFoldedLoad(b) ? b : commutative && l.isFoldedLoad(a) ? a : null;
+        if (fromMemory != null) {
+            // mov dst, a; op dst, [m]: the load folded into its only use (see Lowering#isFoldedLoad)
+            Size s = sizeOf(inst.result().type());
+            int dst = vreg(inst.result());
+            mov(s, dst, use(fromMemory == b ? a : b));
+            aluWithMemory(op, s, dst, fromMemory.definingInst());
+            return;
+        }
         if (commutative && ((fitsImm32(a) && !fitsImm32(b)) || preferAsDestination(b, a))) {
             Value t = a;
             a = b;

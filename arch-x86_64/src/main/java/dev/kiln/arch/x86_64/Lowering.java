@@ -112,7 +112,11 @@ final class Lowering {
      * nothing between the load and where the comparison is emitted (the {@code icmp} itself, or the
      * {@code brif}/{@code select} it is fused with) that has a side effect other than a trap: the
      * comparison reads the memory operand itself ({@code cmp r, [m]}) and the load is not emitted.
-     * The other operand must be a register (not a constant).
+     * The other operand must be a register (not a constant). Likewise a {@code load} whose only use
+     * is an {@code iadd}, {@code isub} (as the subtrahend), {@code band}, {@code bor} or {@code bxor}
+     * of the same block, with nothing between them that has a side effect or may fault (so traps keep
+     * their order), the other operand a register and neither a scaled index ({@code lea} keeps
+     * those): {@code mov d, a; add d, [m]}.
      */
     private final java.util.BitSet loadsFolded = new java.util.BitSet();
 
@@ -127,10 +131,15 @@ final class Lowering {
     }
 
     /** Finds the {@link #loadsFolded} of block {@code b}; {@code position} holds each result's index in its block. */
-    private void foldLoadsIntoCompares(Block b, int[] position) {
+    private void foldLoads(Block b, int[] position) {
         List<Inst> insts = b.insts();
         for (int i = 0; i < insts.size(); i++) {
             Inst inst = insts.get(i);
+            if (inst.op() == Op.IADD || inst.op() == Op.ISUB || inst.op() == Op.BAND || inst.op() == Op.BOR
+                    || inst.op() == Op.BXOR) {
+                foldLoadIntoAlu(inst, b, i, position);
+                continue;
+            }
             if (inst.op() != Op.TRAPIF && inst.op() != Op.ICMP) {
                 continue;
             }
@@ -157,6 +166,29 @@ final class Lowering {
                     loadsFolded.set(v.id());
                     break;
                 }
+            }
+        }
+    }
+
+    /** Marks the operand of ALU operation {@code inst} (at {@code at} of {@code b}) that it reads from memory, if any. */
+    private void foldLoadIntoAlu(Inst inst, Block b, int at, int[] position) {
+        if (!inst.result().type().isInt() || LoweringRules.isConst(inst.arg(0)) || LoweringRules.isConst(inst.arg(1))
+                || inst.op() == Op.IADD && (scaledIndexShift(inst.arg(0), b) > 0 || scaledIndexShift(inst.arg(1), b) > 0)) {
+            return;
+        }
+        for (int k = inst.op() == Op.ISUB ? 1 : 0; k < 2; k++) {
+            Value v = inst.arg(k);
+            if (!foldableLoad(v, b) || v.definingInst().op() != Op.LOAD) {
+                continue;
+            }
+            boolean clean = true;
+            List<Inst> insts = b.insts();
+            for (int j = position[v.id()] + 1; j < at && clean; j++) {
+                clean = !Op.mustKeep(insts.get(j)); // nor a guard-page load, whose trap would come first
+            }
+            if (clean) {
+                loadsFolded.set(v.id());
+                return;
             }
         }
     }
@@ -205,7 +237,7 @@ final class Lowering {
             }
         }
         for (Block b : f.blocks()) {
-            foldLoadsIntoCompares(b, position);
+            foldLoads(b, position);
             for (Inst inst : b.insts()) {
                 if (inst.op() == Op.IADD && !LoweringRules.isConst(inst.arg(0)) && !LoweringRules.isConst(inst.arg(1))) {
                     for (int k = 1; k >= 0; k--) {

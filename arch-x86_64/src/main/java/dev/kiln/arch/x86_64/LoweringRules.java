@@ -217,7 +217,28 @@ abstract class LoweringRules {
         m.src2 = addr[1];
         m.imm = addr[2];
         m.scale = addr[3];
+        m.source = load; // a guard-page fault here is the load's
         emit(m.uses(operands(reg, addr[0], addr[1])));
+    }
+
+    /** {@code op dst, [the address load reads]}: a load folded into its ALU operation ({@link Lowering#isFoldedLoad}). */
+    void aluWithMemory(AluOp op, Size s, int dst, Inst load) {
+        MInst m = new MInst(MOp.ALU_RM);
+        m.size = s;
+        m.alu = op;
+        m.dst = dst;
+        if (load.op() == Op.VMCTX_LOAD) {
+            m.imm = load.imm();
+            emit(m.uses(dst).defs(dst));
+            return;
+        }
+        int[] addr = l.heapAddress(load);
+        m.src = addr[0];
+        m.src2 = addr[1];
+        m.imm = addr[2];
+        m.scale = addr[3];
+        m.source = load; // a guard-page fault here is the load's
+        emit(m.uses(operands(dst, addr[0], addr[1])).defs(dst));
     }
 
     /** Emits the comparison for a (fused) ICMP and returns the x86 condition that holds when it is true. */

@@ -24,6 +24,11 @@ enum MOp {
      * when src is NONE (a load folded into its comparison).
      */
     CMP_RM,
+    /**
+     * dst op= the {@link MInst#size} bytes at [src + src2 * scale + imm] (two-address, like
+     * {@link #ALU_RR}; {@code add sub and or xor}): a load folded into the operation that uses it.
+     */
+    ALU_RM,
     /** flags = dst - imm. */
     CMP_RI,
     /** flags = dst &amp; src. */

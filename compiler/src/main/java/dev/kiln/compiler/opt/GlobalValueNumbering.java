@@ -18,9 +18,9 @@ import java.util.Map;
 /**
  * Global value numbering over the dominator tree (a scoped hash table, as in Briggs, Cooper and
  * Simpson, "Value Numbering", 1997, "dominator-based value numbering"): an instruction with the same
- * opcode, operands (in sorted order for commutative operations), immediates, condition, access width
- * and result type as one in a dominating position is removed and its result aliased to the earlier
- * one's.
+ * opcode, operands (in sorted order for commutative operations and for the base and index of a
+ * native load), immediates, condition, access width and result type as one in a dominating position
+ * is removed and its result aliased to the earlier one's.
  *
  * <p>Which instructions take part:
  * <ul>
@@ -76,9 +76,13 @@ public final class GlobalValueNumbering {
         return inst.results().isEmpty() ? null : inst.results().get(0).type();
     }
 
-    /** Operand {@code i} of {@code inst} in value-number order (commutative operands sorted by id). */
+    /**
+     * Operand {@code i} of {@code inst} in value-number order (commutative operands sorted by id; the
+     * base and index of a native {@code load} are too, since it reads at their sum, and the
+     * {@link Simplifier} takes them from an {@code iadd} in either order).
+     */
     private static int argId(Inst inst, int i) {
-        if (inst.args().size() == 2 && commutative(inst.op())) {
+        if (inst.args().size() == 2 && (commutative(inst.op()) || inst.op() == Op.LOAD && (inst.aux() & Op.NATIVE) != 0)) {
             int a = inst.arg(0).id();
             int b = inst.arg(1).id();
             return i == 0 ? Math.min(a, b) : Math.max(a, b);

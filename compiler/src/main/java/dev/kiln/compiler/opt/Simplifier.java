@@ -36,6 +36,9 @@ import java.util.List;
  * {@code trapif} (on the comparison that computed its condition) and a {@code jump}; blocks left unreachable are removed with
  * {@link DeadCodeElimination}; a block whose only predecessor ends in a {@code jump} to it is merged
  * into that predecessor (its parameters become the jump's arguments).</li>
+ * <li>addressing: the address arithmetic of a {@link Op#NATIVE native} {@code load} or {@code store}
+ * (an {@code iadd} of two values, constant addends) moves into its base, index and displacement
+ * (see {@link #foldNativeAddress}).</li>
  * </ul>
  * Replaced results are aliased to their replacement and every operand is resolved at the end.
  * Stateless and thread-safe; mutates the function given.
@@ -123,6 +126,9 @@ public final class Simplifier {
 
     private static int simplify(Block b, int i, Inst inst) {
         Op op = inst.op();
+        if ((op == Op.LOAD || op == Op.STORE) && (inst.aux() & Op.NATIVE) != 0) {
+            return foldNativeAddress(b, i, inst);
+        }
         if (inst.results().size() != 1) {
             if (op == Op.TRAPIF) {
                 return simplifyTrapif(b, i, inst);
@@ -209,6 +215,69 @@ public final class Simplifier {
             default -> {
                 return KEEP;
             }
+        }
+    }
+
+    /** The largest displacement a folded native access keeps in its immediate: {@code 2^31 - 1}. */
+    private static final long MAX_DISPLACEMENT = Integer.MAX_VALUE;
+
+    /**
+     * Address-mode folding for a native {@code load} or {@code store} (an unsafe intrinsic, see
+     * {@link Op#NATIVE}), which the intrinsic builds as {@code base + index + imm} with {@code index =
+     * iconst 0} and the address the builtin computed as {@code base}. When the index is 0: constant
+     * addends of the base move into the displacement ({@code load (iadd x, c)} becomes
+     * {@code load x, 0, imm + c}) as long as the displacement stays in {@code [0, 2^31)}; then a base
+     * {@code iadd x, y} becomes base {@code x} and index {@code y}, and constant addends of {@code x}
+     * and {@code y} move into the displacement too. The address is the same 64-bit sum, so every
+     * backend accesses the same bytes: x86-64 as one operand {@code [x + y + disp]}, AArch64 as
+     * {@code [x, y]} (or an {@code add} and {@code [t, #disp]} when both an index and a displacement
+     * remain). Wasm heap accesses keep their form: their index is the Wasm address that bounds-check
+     * elimination reads. An {@code iadd} left without uses is removed by dead-code elimination.
+     */
+    private static int foldNativeAddress(Block b, int i, Inst inst) {
+        Value index = inst.arg(1);
+        if (!OptUtil.isIconst(index) || OptUtil.iconst(index) != 0) {
+            return KEEP;
+        }
+        long[] disp = {inst.imm()};
+        Value base = foldConstantAddends(inst.arg(0), disp);
+        Inst d = base.definingInst();
+        if (d != null && d.op() == Op.IADD && !OptUtil.isIconst(d.arg(0)) && !OptUtil.isIconst(d.arg(1))) {
+            base = foldConstantAddends(d.arg(0), disp);
+            index = foldConstantAddends(d.arg(1), disp);
+        }
+        if (base == inst.arg(0) && index == inst.arg(1)) {
+            return KEEP;
+        }
+        List<Value> args = inst.op() == Op.LOAD ? List.of(base, index) : List.of(base, index, inst.arg(2));
+        Inst n = b.replace(i, inst.op(), args, disp[0], null,
+                inst.op() == Op.LOAD ? List.of(inst.result().type()) : List.of()).withAux(inst.aux());
+        if (inst.op() == Op.LOAD) {
+            inst.result().aliasTo(n.result());
+        }
+        return REPLACED;
+    }
+
+    /**
+     * {@code v} without its constant addends ({@code iadd v', c}, repeatedly), each added to
+     * {@code disp[0]} while the sum stays in {@code [0, 2^31)}.
+     */
+    private static Value foldConstantAddends(Value v, long[] disp) {
+        while (true) {
+            Inst d = v.definingInst();
+            if (d == null || d.op() != Op.IADD) {
+                return v;
+            }
+            int k = OptUtil.isIconst(d.arg(1)) ? 1 : OptUtil.isIconst(d.arg(0)) ? 0 : -1;
+            if (k < 0 || OptUtil.isIconst(d.arg(1 - k))) {
+                return v;
+            }
+            long c = OptUtil.iconst(d.arg(k));
+            if (c < -MAX_DISPLACEMENT || c > MAX_DISPLACEMENT || disp[0] + c < 0 || disp[0] + c > MAX_DISPLACEMENT) {
+                return v;
+            }
+            disp[0] += c;
+            v = d.arg(1 - k);
         }
     }
 
