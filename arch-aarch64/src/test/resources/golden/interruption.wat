@@ -18,42 +18,43 @@
 ;;   ldr    x16, [x16, #16]
 ;;   sub    x17, sp, #0x10
 ;;   cmp    x17, x16
-;;   b.cc   .L6
+;;   b.cc   .L7
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
 ;;   ldr    x1, [x21]
-;;   ldr    x2, [x1, #56]
-;;   ldr    x30, [x2]
-;;   ldr    x16, [x1, #48]
-;;   cmp    x30, x16
-;;   b.cs   .L2
-;; .L0:
-;;   ldr    x30, [x2]
+;;   ldr    x2, [x1, #64]
+;;   ldr    x3, [x1, #56]
+;;   ldr    x30, [x3]
 ;;   ldr    x16, [x1, #48]
 ;;   cmp    x30, x16
 ;;   b.cs   .L3
+;; .L0:
+;;   ldr    x30, [x3]
+;;   ldr    x16, [x1, #48]
+;;   cmp    x30, x16
+;;   b.cs   .L4
 ;; .L1:
-;;   ldr    x17, [x21]
-;;   ldr    x16, [x17, #64]
-;;   adds   x16, x16, #0x6
-;;   str    x16, [x17, #64]
-;;   b.gt   .L7
+;;   add    x4, x2, #0x6
+;;   cmp    x4, #0x0
+;;   b.gt   .L8
 ;;   sub    w0, w0, #0x1
-;;   cbnz   w0, .L0
-;;   ldr    x17, [x21]
-;;   ldr    x16, [x17, #64]
-;;   adds   x16, x16, #0x1
-;;   str    x16, [x17, #64]
-;;   b.gt   .L7
+;;   cbz    w0, .L2
+;;   mov    x2, x4
+;;   b      .L0
+;; .L2:
+;;   add    x2, x2, #0x7
+;;   cmp    x2, #0x0
+;;   b.gt   .L8
+;;   str    x2, [x1, #64]
 ;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L2:
-;;   bl     .L4
-;;   b      .L0
 ;; .L3:
-;;   bl     .L4
-;;   b      .L1
+;;   bl     .L5
+;;   b      .L0
 ;; .L4:
+;;   bl     .L5
+;;   b      .L1
+;; .L5:
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
 ;;   sub    sp, sp, #0x130
@@ -81,9 +82,9 @@
 ;;   blr    x16
 ;;   ldr    x16, [x21]
 ;;   ldr    w16, [x16]
-;;   cbz    w16, .L5
+;;   cbz    w16, .L6
 ;;   b      kiln_unwind
-;; .L5:
+;; .L6:
 ;;   ldp    x0, x1, [sp]
 ;;   ldp    x2, x3, [sp, #16]
 ;;   ldp    x4, x5, [sp, #32]
@@ -106,12 +107,12 @@
 ;;   mov    sp, x29
 ;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L6:
+;; .L7:
 ;;   ldr    x16, [x21]
 ;;   mov    w17, #0xa
 ;;   str    w17, [x16]
 ;;   b      kiln_unwind
-;; .L7:
+;; .L8:
 ;;   ldr    x16, [x21]
 ;;   mov    w17, #0xe
 ;;   str    w17, [x16]

@@ -17,37 +17,42 @@
 ;; wasm[0]::count:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L7
+;;   jb     .L8
 ;;   mov    rax,QWORD PTR [r14]
-;;   mov    rcx,QWORD PTR [rax+0x38]
-;;   mov    r10,QWORD PTR [rcx]
-;;   cmp    r10,QWORD PTR [rax+0x30]
-;;   jae    .L3
-;; .L0:
-;;   xor    edx,edx
-;; .L1:
-;;   mov    r10,QWORD PTR [rcx]
+;;   mov    rcx,QWORD PTR [rax+0x40]
+;;   mov    rdx,QWORD PTR [rax+0x38]
+;;   mov    r10,QWORD PTR [rdx]
 ;;   cmp    r10,QWORD PTR [rax+0x30]
 ;;   jae    .L4
+;; .L0:
+;;   xor    esi,esi
+;; .L1:
+;;   mov    r10,QWORD PTR [rdx]
+;;   cmp    r10,QWORD PTR [rax+0x30]
+;;   jae    .L5
 ;; .L2:
-;;   mov    r11,QWORD PTR [r14]
-;;   add    QWORD PTR [r11+0x40],0x8
-;;   jg     .L8
-;;   lea    edx,[rdx+0x1]
-;;   cmp    edx,edi
-;;   jb     .L1
-;;   mov    r11,QWORD PTR [r14]
-;;   add    QWORD PTR [r11+0x40],0x1
+;;   lea    r8,[rcx+0x8]
+;;   test   r8,r8
 ;;   jg     .L9
-;;   mov    eax,edx
-;;   ret
+;;   lea    esi,[rsi+0x1]
+;;   cmp    esi,edi
+;;   jae    .L3
+;;   mov    rcx,r8
+;;   jmp    .L1
 ;; .L3:
-;;   call   .L5
-;;   jmp    .L0
+;;   lea    rcx,[rcx+0x9]
+;;   test   rcx,rcx
+;;   jg     .L10
+;;   mov    QWORD PTR [rax+0x40],rcx
+;;   mov    eax,esi
+;;   ret
 ;; .L4:
-;;   call   .L5
-;;   jmp    .L2
+;;   call   .L6
+;;   jmp    .L0
 ;; .L5:
+;;   call   .L6
+;;   jmp    .L2
+;; .L6:
 ;;   push   rbp
 ;;   mov    rbp,rsp
 ;;   and    rsp,0xfffffffffffffff0
@@ -79,11 +84,11 @@
 ;;   call   QWORD PTR [rdi+0x48]
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    DWORD PTR [r11],0x0
-;;   je     .L6
+;;   je     .L7
 ;;   mov    rsp,rbp
 ;;   pop    rbp
 ;;   jmp    kiln_unwind
-;; .L6:
+;; .L7:
 ;;   movups xmm0,XMMWORD PTR [rsp]
 ;;   movups xmm1,XMMWORD PTR [rsp+0x10]
 ;;   movups xmm2,XMMWORD PTR [rsp+0x20]
@@ -110,17 +115,17 @@
 ;;   mov    rsp,rbp
 ;;   pop    rbp
 ;;   ret
-;; .L7:
-;;   call   .L10
 ;; .L8:
 ;;   call   .L11
 ;; .L9:
-;;   call   .L11
+;;   call   .L12
 ;; .L10:
+;;   call   .L12
+;; .L11:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;; .L11:
+;; .L12:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xe
 ;;   jmp    kiln_unwind

@@ -373,6 +373,10 @@ public final class Func implements Extern {
         int trap = ctx.get(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE);
         if (trap != 0) {
             ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, 0);
+            if (trap == TrapCode.OUT_OF_FUEL.code()) {
+                // compiled code keeps the fuel consumed in a register between calls: all of it is gone
+                ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.FUEL_CONSUMED, 0L);
+            }
             WasmBacktrace frames = store.takePendingBacktrace();
             if (trap == TrapCode.UNCAUGHT_EXCEPTION.code()) {
                 WasmException uncaught = ExceptionSupport.takeUncaught(store);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.abi.FuncType;
 import dev.kiln.abi.TrapCode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -200,6 +201,57 @@ class InterruptionTest {
             assertEquals(100 * 8 + 1, first);
             store.addFuel(5);
             assertEquals(1_000_000 - first + 5, store.getFuel());
+        }
+    }
+
+    /**
+     * Compiled code keeps the fuel consumed in a register between calls: a host function must still
+     * see what was consumed up to its call, and fuel it adds must count when the guest goes on.
+     */
+    @Test
+    void hostFunctionsSeeAndRefillTheFuelOfARunningCall() {
+        String wat = """
+                (module
+                  (import "env" "probe" (func $probe))
+                  (func (export "once") (result i32)
+                    (drop (i32.const 1))
+                    (call $probe)
+                    (i32.const 7))
+                  (func (export "loop") (param $n i32) (local $i i32)
+                    (loop $l
+                      (call $probe)
+                      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))))
+                """;
+        Module module = Module.compile(FUEL, wat.getBytes(StandardCharsets.UTF_8));
+        try (Store store = new Store(FUEL)) {
+            AtomicLong seen = new AtomicLong(-1);
+            AtomicLong refill = new AtomicLong();
+            Func probe = Func.wrap(store, FuncType.of(java.util.List.of(), java.util.List.of()), args -> {
+                seen.set(store.getFuel());
+                store.addFuel(refill.get());
+                return new Val[0];
+            });
+            Instance i = new Linker().define("env", "probe", probe).instantiate(store, module);
+            store.setFuel(100);
+            assertEquals(7, i.func("once").call()[0].i32());
+            // the entry block is charged in full before it runs: i32.const, drop (free), call, i32.const
+            assertEquals(97, seen.get());
+            assertEquals(97, store.getFuel());
+
+            // 100 iterations of 8 instructions, with 50 fuel: only the probe's refills let it finish
+            store.setFuel(50);
+            refill.set(10);
+            i.func("loop").call(Val.i32(100));
+            long left = store.getFuel();
+            store.setFuel(1_000_000);
+            refill.set(0);
+            i.func("loop").call(Val.i32(100));
+            long used = 1_000_000 - store.getFuel();
+            assertEquals(50 + 100 * 10 - used, left);
+            store.setFuel(50);
+            assertSame(TrapCode.OUT_OF_FUEL, assertThrows(Trap.class, () -> i.func("loop").call(Val.i32(100))).kind());
+            assertEquals(0, store.getFuel());
         }
     }
 

@@ -176,7 +176,6 @@ final class CodeEmitter {
             case CALL, CALL_IMPORT, CALL_REF, LIBCALL, EPOCH_CHECK -> true;
             // a tail call restores the callee-saved registers and x30 from the frame record through x29
             case RETURN_CALL, RETURN_CALL_IMPORT, RETURN_CALL_REF -> true;
-            case FUEL -> !Assembler.isAddSubImmediate(m.imm);
             case BR_TABLE -> !Assembler.isAddSubImmediate(m.tableTargets.size() - 1);
             case VMCTX_LOAD, VMCTX_STORE -> Address.offsetForm(m.imm, 8) == OffsetForm.NEEDS_REGISTER
                     || Address.offsetForm(m.imm, 4) == OffsetForm.NEEDS_REGISTER;
@@ -684,18 +683,6 @@ final class CodeEmitter {
                 unwindIfTrapped();
             }
             case EPOCH_CHECK -> epochCheck(m);
-            case FUEL -> {
-                a.ldr(Size.X, S1, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
-                a.ldr(Size.X, S0, Address.offset(S1, VMStoreContext.FUEL_CONSUMED));
-                if (Assembler.isAddSubImmediate(m.imm)) {
-                    a.adds(Size.X, S0, S0, m.imm);
-                } else {
-                    a.movImm(Size.X, T, m.imm);
-                    a.adds(Size.X, S0, S0, T);
-                }
-                a.str(Size.X, S0, Address.offset(S1, VMStoreContext.FUEL_CONSUMED));
-                trapIf(Cond.GT, TrapCode.OUT_OF_FUEL);
-            }
             case RET -> epilogue();
             case JMP -> {
                 if (!isNext(m.target)) {

@@ -587,11 +587,6 @@ final class Lowering {
                 m.src2 = use(inst.arg(1));
                 emit(m.uses(m.src, m.src2));
             }
-            case FUEL -> {
-                MInst m = new MInst(MOp.FUEL);
-                m.imm = inst.imm();
-                emit(m);
-            }
             case THROW_REF, EXN_PENDING, EXN_CLEAR -> throw new CompileException("function " + f.funcIndex()
                     + ": exception handling (" + (inst.op() == Op.THROW_REF ? "throw, throw_ref"
                     : "a call inside a try_table with catch clauses") + ") is not supported by the AArch64 backend yet");

@@ -56,8 +56,6 @@ enum MOp {
     LIBCALL,
     /** Epoch interruption check (slow path out of line, preserving every register). */
     EPOCH_CHECK,
-    /** Fuel charge of imm units. */
-    FUEL,
     /** Return. */
     RET,
     /** Unconditional jump to target. */

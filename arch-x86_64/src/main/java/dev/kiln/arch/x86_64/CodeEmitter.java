@@ -329,16 +329,6 @@ final class CodeEmitter {
         epochSources.add(current == null ? null : current.source);
     }
 
-    /**
-     * Fuel charge: adds the block's cost to the store's fuel consumed (the negated fuel left) and
-     * traps once the sum is positive, i.e. when less fuel was left than the block costs.
-     */
-    private void fuelCharge(long cost) {
-        a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
-        a.aluImm(AluOp.ADD, Size.S64, Mem.of(SCRATCH1, VMStoreContext.FUEL_CONSUMED), (int) cost);
-        jccTrap(Cond.G, TrapCode.OUT_OF_FUEL);
-    }
-
     /** Caller-saved general registers of System V AMD64 that Wasm code may hold values in. */
     private static final Gpr[] EPOCH_SAVED = {Gpr.RAX, Gpr.RCX, Gpr.RDX, Gpr.RSI, Gpr.RDI, Gpr.R8, Gpr.R9};
 
@@ -908,7 +898,6 @@ final class CodeEmitter {
                 a.mov(Size.S64, VMCTX, vmctxSaveSlot());
             }
             case EPOCH_CHECK -> epochCheck(m);
-            case FUEL -> fuelCharge(m.imm);
             case RET -> epilogue();
             case JMP -> {
                 if (!isNext(m.target)) {

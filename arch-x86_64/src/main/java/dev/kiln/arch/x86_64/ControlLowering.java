@@ -48,11 +48,6 @@ final class ControlLowering extends LoweringRules {
                 m.src2 = use(inst.arg(1));
                 emit(m.uses(m.src, m.src2));
             }
-            case FUEL -> {
-                MInst m = new MInst(MOp.FUEL);
-                m.imm = inst.imm();
-                emit(m);
-            }
             default -> throw new IllegalStateException("not a branch or trap: " + inst.op());
         }
     }

@@ -294,7 +294,7 @@ final class Lowering {
                     FCVT_TO_UINT_SAT, BITCAST -> floats.lower(inst);
             case VMCTX_LOAD, VMCTX_STORE, VMCTX_ADDR, LOAD, STORE, MEMMOVE, MEMSET -> memory.lower(inst);
             case CALL, CALL_REF, LIBCALL, RETURN, RETURN_CALL, RETURN_CALL_REF -> calls.lower(inst);
-            case JUMP, BRIF, BR_TABLE, TRAP, TRAPIF, EPOCH_CHECK, FUEL -> control.lower(inst);
+            case JUMP, BRIF, BR_TABLE, TRAP, TRAPIF, EPOCH_CHECK -> control.lower(inst);
             case THROW_REF, EXN_PENDING, EXN_CLEAR -> ExceptionLowering.lower(this, inst);
             case SIMD -> simd.lower(inst);
         }

@@ -70,8 +70,6 @@ enum MOp {
      * is reached, calls the epoch libcall out of line through a stub that preserves every register.
      */
     EPOCH_CHECK,
-    /** Fuel charge of imm units to the store's fuel; traps with {@code all fuel consumed} when exhausted. */
-    FUEL,
     /** Return (uses rax when the function has a result). */
     RET,
     /**

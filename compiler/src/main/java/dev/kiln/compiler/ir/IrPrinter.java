@@ -122,10 +122,6 @@ public final class IrPrinter {
                 sb.append(" libcall").append(inst.imm());
                 first = false;
             }
-            case FUEL -> {
-                sb.append(' ').append(inst.imm());
-                first = false;
-            }
             case SIMD -> {
                 sb.append(' ').append(simdMnemonic(inst.imm()));
                 if (inst.aux() != 0) {

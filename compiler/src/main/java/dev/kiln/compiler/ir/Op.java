@@ -16,8 +16,8 @@ package dev.kiln.compiler.ir;
  * loads, stores and branches are these primitives: {@link #CALL} (direct, or through an imported
  * function's record), {@link #CALL_REF} (through a function record), {@link #LIBCALL} (the runtime's
  * C-convention entry points, with the unwind when one traps), {@link #MEMMOVE} and {@link #MEMSET}
- * (byte copies and fills on host addresses that were checked), {@link #EPOCH_CHECK} and
- * {@link #FUEL} (the interruption checks, whose slow paths preserve registers), and the operations
+ * (byte copies and fills on host addresses that were checked), {@link #EPOCH_CHECK} (the
+ * interruption check, whose slow path preserves registers), and the operations
  * whose trap conditions are machine facts: integer division ({@link #SDIV} ... {@link #UREM}, where
  * x86 faults on {@code MIN / -1} and AArch64 does not), trapping float-to-int conversion
  * ({@link #FCVT_TO_SINT}, {@link #FCVT_TO_UINT}) and {@link #FMIN}/{@link #FMAX} (Wasm's NaN and
@@ -205,12 +205,6 @@ public enum Op {
      * lengths, globals), so loads of those stay hoisted across it.
      */
     EPOCH_CHECK(Flags.EFFECT | Flags.TRAPS),
-    /**
-     * {@code fuel imm}: fuel metering: charges imm (the basic block's Wasm instruction count) to the
-     * store's fuel and traps with {@code all fuel consumed} when less than imm was left. Built only
-     * when the module is compiled with fuel, first in each basic block; never moved or removed.
-     */
-    FUEL(Flags.EFFECT | Flags.TRAPS),
     /** {@code r0, r1, ... = call funcidx(args...)}: a direct call to the function with funcidx imm. */
     CALL(Flags.EFFECT),
     /** {@code jump block(args)}: terminator. */
@@ -298,6 +292,16 @@ public enum Op {
      * a loop. Backends use it only to record the access as a trap site in the frame info.
      */
     public static final int GUARD_PAGE = 256;
+
+    /**
+     * Whether {@code inst} is an interruption check: an {@link #EPOCH_CHECK}, or the {@link #TRAPIF}
+     * with trap code {@code all fuel consumed} that fuel metering puts at the start of a basic block
+     * (after adding the block's cost to the fuel consumed, an SSA value).
+     */
+    public static boolean isInterruptionCheck(Inst inst) {
+        return inst.op() == EPOCH_CHECK
+                || inst.op() == TRAPIF && inst.imm() == dev.kiln.abi.TrapCode.OUT_OF_FUEL.code();
+    }
 
     /** Whether {@code inst} must stay even when unused: it has side effects or is a {@link #GUARD_PAGE} load. */
     public static boolean mustKeep(Inst inst) {

@@ -354,12 +354,6 @@ public final class Verifier {
                     }
                 }
                 case EPOCH_CHECK -> expectArgs(b, inst, 2);
-                case FUEL -> {
-                    expectArgs(b, inst, 0);
-                    if (inst.imm() <= 0) {
-                        throw fail(b, inst, "a fuel charge is positive");
-                    }
-                }
             }
         }
 

@@ -203,22 +203,20 @@ public final class Inliner {
     private record Site(Inst call, IrFunction callee, int size, boolean always, int depth, int position) {
     }
 
-    /** The size of {@code f} in IR instructions, terminators included. */
+    /**
+     * The size of {@code f} in IR instructions, terminators included; interruption checks do not count
+     * (the additions and loads of fuel metering do, so a fuel build may inline a little less).
+     */
     public static int size(IrFunction f) {
         int n = 0;
         for (Block b : f.blocks()) {
             for (Inst inst : b.insts()) {
-                if (!isInterruptionCheck(inst)) {
+                if (!Op.isInterruptionCheck(inst)) {
                     n++;
                 }
             }
         }
         return n;
-    }
-
-    /** Interruption checks do not count as size: the same functions inline with and without them. */
-    private static boolean isInterruptionCheck(Inst inst) {
-        return inst.op() == Op.FUEL || inst.op() == Op.EPOCH_CHECK;
     }
 
     /** What the cost model needs to know of a callee, from one scan of it. */
@@ -230,7 +228,7 @@ public final class Inliner {
             boolean tailCallsRef = false;
             for (Block b : f.blocks()) {
                 for (Inst inst : b.insts()) {
-                    if (!isInterruptionCheck(inst)) {
+                    if (!Op.isInterruptionCheck(inst)) {
                         size++;
                     }
                     if (inst.op() == Op.CALL || inst.op() == Op.RETURN_CALL) {

@@ -146,7 +146,7 @@ public final class LoopInvariantCodeMotion {
             for (int i = 0; i < insts.size(); ) {
                 Inst inst = insts.get(i);
                 if (inst.op().isTerminator() || !invariantOperands(inst, loop) || !movable(inst, writers, isHeader, sawEffect)) {
-                    if (Op.mustKeep(inst) && inst.op() != Op.FUEL && inst.op() != Op.EPOCH_CHECK) {
+                    if (Op.mustKeep(inst) && !Op.isInterruptionCheck(inst)) {
                         sawEffect = true; // a trap hoisted above an interruption check only fires before it
                     }
                     i++;

@@ -249,7 +249,7 @@ public final class OptUtil {
             return WriteKind.NONE;
         }
         return switch (w) {
-            case TRAPIF, TRAP, JUMP, BRIF, BR_TABLE, RETURN, SDIV, UDIV, SREM, UREM, FCVT_TO_SINT, FCVT_TO_UINT, FUEL ->
+            case TRAPIF, TRAP, JUMP, BRIF, BR_TABLE, RETURN, SDIV, UDIV, SREM, UREM, FCVT_TO_SINT, FCVT_TO_UINT ->
                 WriteKind.NONE;
             case STORE -> isRuntimeAccess(writer) ? WriteKind.RUNTIME : WriteKind.LINEAR_MEMORY;
             case MEMMOVE, MEMSET -> WriteKind.LINEAR_MEMORY;

@@ -57,16 +57,27 @@ public final class FunctionTranslator {
     private boolean epochChecks;
     /** The operands of every epoch check: the store context and the engine's epoch address (entry block). */
     private List<Value> epochOperands;
-    /** Fuel metering: a {@link Op#FUEL} charge at the start of every basic block (see {@link #fuelCost}). */
+    /** The store context (defined in the entry block when epoch checks or fuel need it), else null. */
+    private Value storeContext;
+    /** Fuel metering: a charge at the start of every basic block (see {@link #fuelCost} and {@link #translate}). */
     private boolean fuel;
+    /**
+     * The SSA variable (after the Wasm locals) holding the store's fuel consumed while the function
+     * runs; it lives in memory ({@code VMStoreContext.FUEL_CONSUMED}) only across calls and returns.
+     */
+    private int fuelVar = -1;
     /** Guard-page bounds checks: loads and stores of 32-bit memories whose reservation covers them go unchecked. */
     private boolean guardPages;
     /** Whether the last {@link #checkedAddress} relied on guard pages instead of emitting a check. */
     private boolean lastAccessGuardPage;
     private final SimdTranslator simd = new SimdTranslator(this);
-    /** The block whose charge {@link #fuelCharge} is (the current basic block), and its cost so far. */
+    /**
+     * The open charge of the current basic block: its cost constant (patched when the block ends),
+     * the trap that checks it, and the cost so far.
+     */
     private Block fuelBlock;
-    private Inst fuelCharge;
+    private Inst fuelCost;
+    private Inst fuelCheck;
     private long fuelCount;
 
     /** A Wasm control frame (spec §3.3.5 "Control Instructions", validation algorithm ctrl frame). */
@@ -140,10 +151,15 @@ public final class FunctionTranslator {
      * keeps them where they are (both have side effects).
      *
      * <p>Epoch interruption puts an {@link Op#EPOCH_CHECK} at the function entry and at the top of
-     * every loop header (so every back edge passes one). Fuel metering puts a {@link Op#FUEL} charge
-     * at the start of every basic block the Wasm structure creates (the function entry, a loop
-     * header, the arms of an {@code if}, the continuation after {@code end} and the fall-through of
-     * {@code br_if}); its immediate is the number of Wasm instructions of that block, each costing
+     * every loop header (so every back edge passes one). Fuel metering charges every basic block the
+     * Wasm structure creates (the function entry, a loop header, the arms of an {@code if}, the
+     * continuation after {@code end} and the fall-through of {@code br_if}) at its start: it adds the
+     * block's cost to an SSA variable holding the store's fuel consumed (the negated fuel left) and
+     * traps with {@code all fuel consumed} once that is positive. The variable is loaded from the store
+     * context at the function entry and after every call, and stored back before every call, return,
+     * tail call and throw, so a check is an add and a branch on a register (Wasmtime's scheme); a
+     * trap other than running out of fuel leaves the fuel its frames consumed since their last call
+     * uncharged. The cost is the number of Wasm instructions of the block, each costing
      * 1 except {@code nop}, {@code drop}, {@code block}, {@code loop}, {@code unreachable},
      * {@code return}, {@code else} and {@code end}, which cost 0 (Wasmtime's table). A block is
      * charged in full on entry, before any of its instructions runs, so a trap or call inside it
@@ -195,7 +211,6 @@ public final class FunctionTranslator {
     private void enterBlock(boolean epochCheck) {
         if (epochChecks && epochCheck) {
             if (epochOperands == null) { // the entry block: defined once, they dominate every check
-                Value storeContext = cur.append1(Op.VMCTX_LOAD, IrType.I64, VMContextLayout.STORE_CONTEXT);
                 epochOperands = List.of(storeContext,
                         runtimeLoad(storeContext, VMStoreContext.EPOCH_ADDRESS, IrType.I64, 8));
             }
@@ -205,23 +220,47 @@ public final class FunctionTranslator {
             closeFuelCharge();
             fuelBlock = cur;
             fuelCount = 0;
-            fuelCharge = cur.append(Op.FUEL, List.of(), 0, null, null, List.of());
+            fuelCost = cur.append(Op.ICONST, List.of(), 0, null, null, List.of(IrType.I64)); // patched at the end
+            Value consumed = cur.append1(Op.IADD, IrType.I64, 0, ssa.read(fuelVar, cur), fuelCost.result());
+            fuelCheck = cur.append(Op.TRAPIF, List.of(consumed, cur.append1(Op.ICONST, IrType.I64, 0)),
+                    TrapCode.OUT_OF_FUEL.code(), Cond.SGT, null, List.of());
+            ssa.write(fuelVar, cur, consumed);
         }
     }
 
-    /** Gives the open charge its final cost, or drops it when its block had nothing to pay for. */
+    /**
+     * Gives the open charge its final cost, or drops its check when its block had nothing to pay
+     * for (the add of 0 then folds away).
+     */
     private void closeFuelCharge() {
-        if (fuelCharge == null) {
+        if (fuelCost == null) {
             return;
         }
         List<Inst> insts = fuelBlock.insts();
-        int at = insts.indexOf(fuelCharge);
         if (fuelCount == 0) {
-            insts.remove(at);
+            insts.remove(fuelCheck);
         } else {
-            fuelBlock.replace(at, Op.FUEL, List.of(), fuelCount, null, List.of());
+            Value cost = fuelBlock.replace(insts.indexOf(fuelCost), Op.ICONST, List.of(), fuelCount, null,
+                    List.of(IrType.I64)).result();
+            fuelCost.result().aliasTo(cost);
         }
-        fuelCharge = null;
+        fuelCost = null;
+        fuelCheck = null;
+    }
+
+    /** Before a call, return, tail call or throw: the fuel consumed goes to the store context, where the callee or host reads it. */
+    private void flushFuel(Block b) {
+        if (fuel) {
+            b.append(Op.STORE, List.of(storeContext, b.append1(Op.ICONST, IrType.I64, 0), ssa.read(fuelVar, b)),
+                    VMStoreContext.FUEL_CONSUMED, null, null, List.of()).withAux(8 | Op.RUNTIME);
+        }
+    }
+
+    /** At the entry and after a call: the fuel consumed, as the callee or host left it. */
+    private void reloadFuel() {
+        if (fuel) {
+            ssa.write(fuelVar, cur, runtimeLoad(storeContext, VMStoreContext.FUEL_CONSUMED, IrType.I64, 8));
+        }
     }
 
     private CompileException unsupported(Opcode op, int offset) {
@@ -240,6 +279,10 @@ public final class FunctionTranslator {
                 varTypes.add(IrType.of(decl.type()));
             }
         }
+        if (fuel) {
+            fuelVar = varTypes.size();
+            varTypes.add(IrType.I64);
+        }
         ssa = new SsaBuilder(function, varTypes.toArray(new IrType[0]));
 
         Block entry = function.newBlock();
@@ -253,9 +296,17 @@ public final class FunctionTranslator {
             ssa.write(i, entry, entry.params().get(i));
         }
         for (int i = type.params().size(); i < varTypes.size(); i++) {
-            ssa.write(i, entry, SsaBuilder.zero(entry, varTypes.get(i)));
+            if (i != fuelVar) {
+                ssa.write(i, entry, SsaBuilder.zero(entry, varTypes.get(i)));
+            }
         }
         cur = entry;
+        if (epochChecks || fuel) {
+            storeContext = cur.append1(Op.VMCTX_LOAD, IrType.I64, VMContextLayout.STORE_CONTEXT);
+        }
+        if (fuel) {
+            reloadFuel();
+        }
         enterBlock(true);
 
         Block ret = function.newBlock();
@@ -356,7 +407,9 @@ public final class FunctionTranslator {
         for (ValType t : ct.results()) {
             results.add(IrType.of(t));
         }
+        flushFuel(cur);
         Inst call = cur.append(Op.CALL_REF, args, typeIndex, null, null, results);
+        reloadFuel();
         stack.addAll(call.results());
     }
 
@@ -371,6 +424,7 @@ public final class FunctionTranslator {
                 TrapCode.NULL_FUNCTION_REFERENCE.code(), Cond.EQ, null, List.of());
         List<Value> args = popN(ct.params().size());
         args.add(ref);
+        flushFuel(cur);
         cur.append(Op.RETURN_CALL_REF, args, typeIndex, null, null, List.of());
         cur = null;
     }
@@ -437,6 +491,7 @@ public final class FunctionTranslator {
         if (s != null) {
             jump(dispatchOf(s), List.of(exn));
         } else {
+            flushFuel(cur);
             cur.append(Op.THROW_REF, List.of(exn), 0, null, null, List.of());
         }
         cur = null;
@@ -529,7 +584,14 @@ public final class FunctionTranslator {
         if (s == null || insts.isEmpty()) {
             return;
         }
-        Inst call = insts.get(insts.size() - 1);
+        // the call is the last instruction, or the last before the fuel reload (an iconst and a load)
+        int at = insts.size() - 1;
+        Inst last = insts.get(at);
+        if (fuel && at >= 2 && last.op() == Op.LOAD && last.imm() == VMStoreContext.FUEL_CONSUMED
+                && (last.aux() & Op.RUNTIME) != 0) {
+            at -= 2;
+        }
+        Inst call = insts.get(at);
         if (call.op() != Op.CALL && call.op() != Op.CALL_REF) {
             return; // an intrinsic lowered in place
         }
@@ -813,6 +875,7 @@ public final class FunctionTranslator {
             // The function body: the continuation returns its parameters.
             if (ssa.predecessorCount(f.end) > 0) {
                 function.place(f.end);
+                flushFuel(f.end);
                 f.end.append(Op.RETURN, new ArrayList<>(f.end.params()), 0, null, null, List.of());
             }
             cur = null;
@@ -932,6 +995,7 @@ public final class FunctionTranslator {
                 cur = null;
             }
             case RETURN -> {
+                flushFuel(cur);
                 cur.append(Op.RETURN, popN(type.results().size()), 0, null, null, List.of());
                 cur = null;
             }
@@ -948,7 +1012,9 @@ public final class FunctionTranslator {
                 for (ValType t : ct.results()) {
                     results.add(IrType.of(t));
                 }
+                flushFuel(cur);
                 Inst call = cur.append(Op.CALL, args, callee, null, null, results);
+                reloadFuel();
                 stack.addAll(call.results());
             }
             case RETURN_CALL -> {
@@ -957,8 +1023,11 @@ public final class FunctionTranslator {
                 CallLowering lowering = intrinsics.apply(callee);
                 if (lowering != null) {
                     // an intrinsic is lowered in place: its results are returned
-                    cur.append(Op.RETURN, lowering.lower(cur, args), 0, null, null, List.of());
+                    List<Value> results = lowering.lower(cur, args);
+                    flushFuel(cur);
+                    cur.append(Op.RETURN, results, 0, null, null, List.of());
                 } else {
+                    flushFuel(cur);
                     cur.append(Op.RETURN_CALL, args, callee, null, null, List.of());
                 }
                 cur = null;
@@ -967,6 +1036,7 @@ public final class FunctionTranslator {
                 Value ref = indirectCallee(r.index2(), pop(), r.index());
                 List<Value> args = popN(module.types().get(r.index()).params().size());
                 args.add(ref);
+                flushFuel(cur);
                 cur.append(Op.RETURN_CALL_REF, args, r.index(), null, null, List.of());
                 cur = null;
             }
@@ -1185,7 +1255,10 @@ public final class FunctionTranslator {
                 for (ValType t : ct.results()) {
                     results.add(IrType.of(t));
                 }
-                stack.addAll(cur.append(Op.CALL_REF, args, typeidx, null, null, results).results());
+                flushFuel(cur);
+                Inst call = cur.append(Op.CALL_REF, args, typeidx, null, null, results);
+                reloadFuel();
+                stack.addAll(call.results());
             }
             case TABLE_GET -> push(tableEntry(r.index(), pop(), TrapCode.TABLE_OUT_OF_BOUNDS));
             case TABLE_SET -> {
