@@ -1,9 +1,9 @@
 ;; target = aarch64
 ;; option: epoch-interruption
 ;; option: consume-fuel
-;; Epoch interruption and fuel: the epoch check at the entry and the loop header compares the engine's
-;; epoch with the store's deadline and calls an out-of-line stub that saves every caller-saved register;
-;; each block charges its fuel with adds and traps with b.gt once it is used up.
+;; Epoch interruption and fuel: the epoch check at the entry and the loop header loads the store's
+;; interrupt flag and calls an out-of-line stub that saves every caller-saved register when it is set
+;; (cbnz); each block adds its fuel to a register and traps with b.gt once it is used up.
 (module
   (func $spin (export "spin") (param $n i32) (result i32)
     (loop $l
@@ -23,23 +23,18 @@
 ;;   mov    x29, sp
 ;;   ldr    x1, [x21]
 ;;   ldr    x2, [x1, #64]
-;;   ldr    x3, [x1, #56]
-;;   ldr    x30, [x3]
-;;   ldr    x16, [x1, #48]
-;;   cmp    x30, x16
-;;   b.cs   .L3
+;;   ldr    w30, [x1, #112]
+;;   cbnz   w30, .L3
 ;; .L0:
-;;   ldr    x30, [x3]
-;;   ldr    x16, [x1, #48]
-;;   cmp    x30, x16
-;;   b.cs   .L4
+;;   ldr    w30, [x1, #112]
+;;   cbnz   w30, .L4
 ;; .L1:
-;;   add    x4, x2, #0x6
-;;   cmp    x4, #0x0
+;;   add    x3, x2, #0x6
+;;   cmp    x3, #0x0
 ;;   b.gt   .L8
 ;;   sub    w0, w0, #0x1
 ;;   cbz    w0, .L2
-;;   mov    x2, x4
+;;   mov    x2, x3
 ;;   b      .L0
 ;; .L2:
 ;;   add    x2, x2, #0x7

@@ -1,9 +1,10 @@
 ;; Epoch interruption and fuel metering compiled in (off by default: no other golden file has any
-;; check). Pins down the epoch check at the function entry and the loop header (store context,
-;; epoch address, epoch, compare with the deadline, a branch to the out-of-line slow path that
-;; calls the function's epoch stub and jumps back), the stub that keeps every caller-saved register
-;; across the libcall, and the fuel charge first in each basic block (one add to the store's fuel
-;; consumed and a branch to the `all fuel consumed` trap stub).
+;; check). Pins down the epoch check at the function entry and the loop header (a compare of the
+;; store's interrupt flag with 0, the store context kept in a register across the loop, and a branch
+;; to the out-of-line slow path that calls the function's epoch stub and jumps back), the stub that
+;; keeps every caller-saved register across the libcall, and the fuel charge first in each basic block
+;; (the fuel consumed lives in a register: an add and a branch to the `all fuel consumed` trap stub;
+;; it is loaded from the store context at the entry and stored back before the return).
 ;; option: epoch-interruption
 ;; option: consume-fuel
 (module
@@ -20,31 +21,28 @@
 ;;   jb     .L8
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rcx,QWORD PTR [rax+0x40]
-;;   mov    rdx,QWORD PTR [rax+0x38]
-;;   mov    r10,QWORD PTR [rdx]
-;;   cmp    r10,QWORD PTR [rax+0x30]
-;;   jae    .L4
+;;   cmp    DWORD PTR [rax+0x70],0x0
+;;   jne    .L4
 ;; .L0:
-;;   xor    esi,esi
+;;   xor    edx,edx
 ;; .L1:
-;;   mov    r10,QWORD PTR [rdx]
-;;   cmp    r10,QWORD PTR [rax+0x30]
-;;   jae    .L5
+;;   cmp    DWORD PTR [rax+0x70],0x0
+;;   jne    .L5
 ;; .L2:
-;;   lea    r8,[rcx+0x8]
-;;   test   r8,r8
+;;   lea    rsi,[rcx+0x8]
+;;   test   rsi,rsi
 ;;   jg     .L9
-;;   lea    esi,[rsi+0x1]
-;;   cmp    esi,edi
+;;   lea    edx,[rdx+0x1]
+;;   cmp    edx,edi
 ;;   jae    .L3
-;;   mov    rcx,r8
+;;   mov    rcx,rsi
 ;;   jmp    .L1
 ;; .L3:
 ;;   lea    rcx,[rcx+0x9]
 ;;   test   rcx,rcx
 ;;   jg     .L10
 ;;   mov    QWORD PTR [rax+0x40],rcx
-;;   mov    eax,esi
+;;   mov    eax,edx
 ;;   ret
 ;; .L4:
 ;;   call   .L6

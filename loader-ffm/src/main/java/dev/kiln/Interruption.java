@@ -72,6 +72,9 @@ final class Interruption {
         Store store = BY_CONTEXT.get(storeContext.address());
         MemorySegment ctx = storeContext.reinterpret(VMStoreContext.SIZE);
         try {
+            if (store != null && !store.takeInterrupt()) {
+                return; // raised for an earlier deadline: go on
+            }
             if (store == null || !store.onEpochDeadline()) {
                 ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.INTERRUPT.code());
             }
@@ -80,6 +83,10 @@ final class Interruption {
                 store.setPendingException(t);
             }
             ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.HOST_EXCEPTION.code());
+        } finally {
+            if (store != null) {
+                store.epochReached(); // still reached (a trap, no callback or no extension): the next check stops too
+            }
         }
     }
 

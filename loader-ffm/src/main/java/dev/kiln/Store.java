@@ -375,13 +375,45 @@ public final class Store implements AutoCloseable {
         storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.BACKTRACE_LIBCALL,
                 Backtraces.LIBCALL.address());
         Interruption.register(this);
+        if (engine.epochInterruption()) {
+            engine.registerInterruptible(this);
+        }
     }
 
     private synchronized void closeInterruption() {
         if (timeout != null) {
             timeout.cancel(false);
         }
+        engine.unregisterInterruptible(this);
         Interruption.unregister(this);
+    }
+
+    private static final java.lang.invoke.VarHandle INT_AT = java.lang.foreign.ValueLayout.JAVA_INT.varHandle();
+
+    /**
+     * Raises the interrupt flag, which generated code tests at function entries and loop headers, when
+     * the engine's epoch {@code now} has reached the deadline. Called after the epoch or the deadline
+     * changed (each written before this reads the other, so of two racing writers one sees both new
+     * values); never clears the flag (only the epoch libcall does, see {@link #takeInterrupt}).
+     */
+    void epochReached(long now) {
+        if (Long.compareUnsigned(now, epochDeadline()) >= 0) {
+            INT_AT.setVolatile(storeContext, (long) dev.kiln.abi.VMStoreContext.INTERRUPT, 1);
+        }
+    }
+
+    /** {@link #epochReached(long)} at the engine's current epoch. */
+    void epochReached() {
+        epochReached(engine.epoch());
+    }
+
+    /**
+     * In the epoch libcall: clears the interrupt flag, then says whether the deadline is really
+     * reached (a flag raised for an earlier deadline is stale: the code just goes on).
+     */
+    boolean takeInterrupt() {
+        INT_AT.setVolatile(storeContext, (long) dev.kiln.abi.VMStoreContext.INTERRUPT, 0);
+        return Long.compareUnsigned(engine.epoch(), epochDeadline()) >= 0;
     }
 
     private void requireEpoch(String method) {
@@ -421,6 +453,7 @@ public final class Store implements AutoCloseable {
         long deadline = now + ticksBeyondCurrent;
         LONG_AT.setVolatile(storeContext, (long) dev.kiln.abi.VMStoreContext.EPOCH_DEADLINE,
                 deadline < now ? Long.MAX_VALUE : deadline);
+        epochReached();
     }
 
     /**
@@ -474,6 +507,7 @@ public final class Store implements AutoCloseable {
     private synchronized void expire() {
         if (!closed) {
             LONG_AT.setVolatile(storeContext, (long) dev.kiln.abi.VMStoreContext.EPOCH_DEADLINE, 0L);
+            epochReached();
         }
     }
 

@@ -126,6 +126,26 @@ class InterruptionTest {
         }
     }
 
+    /** The engine's tick interrupts exactly the stores whose deadline it reaches, and a new deadline undoes a raised flag. */
+    @Test
+    void anEpochTickStopsOnlyTheStoresWhoseDeadlineItReaches() {
+        Engine engine = Engine.builder().epochInterruption(true).build();
+        Module module = compile(engine);
+        try (Store near = new Store(engine); Store far = new Store(engine)) {
+            Instance a = Instance.create(near, module);
+            Instance b = Instance.create(far, module);
+            near.setEpochDeadline(1);
+            far.setEpochDeadline(1_000);
+            engine.incrementEpoch();
+            assertSame(TrapCode.INTERRUPT, assertThrows(Trap.class, () -> a.func("spin").call()).kind());
+            assertEquals(100, b.func("count").call(Val.i32(100))[0].i32());
+            assertSame(TrapCode.INTERRUPT, assertThrows(Trap.class, () -> a.func("leaf").call()).kind()); // still reached
+            near.setEpochDeadline(5); // the flag raised for the old deadline is stale now
+            assertEquals(3, a.func("leaf").call()[0].i32());
+            assertEquals(100, a.func("count").call(Val.i32(100))[0].i32());
+        }
+    }
+
     @Test
     void anExceptionFromTheCallbackReachesTheCaller() {
         try (Store store = new Store(EPOCH)) {

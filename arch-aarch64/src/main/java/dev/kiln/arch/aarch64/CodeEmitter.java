@@ -1187,20 +1187,15 @@ final class CodeEmitter {
     // ---- interruption -----------------------------------------------------------------------------
 
     /**
-     * Epoch check: the engine's epoch against the store's deadline; the slow path is out of line. The
-     * operands (store context, epoch address) are in registers, hoisted out of loops: two loads, a
-     * compare and a branch. x30 is free here (the slow path's {@code bl} needs it saved anyway).
+     * Epoch check: a set interrupt flag in the store context (the operand, hoisted out of loops)
+     * branches to the out-of-line slow path: a load and a {@code cbnz}. x30 is free here (the slow
+     * path's {@code bl} needs it saved anyway).
      */
     private void epochCheck(MInst m) {
-        XReg storeContext = reg(m.src);
-        a.ldr(Size.X, XReg.LR, Address.offset(reg(m.src2), 0));
-        // the epoch address is dead now; a spilled store context lives in a scratch register
-        XReg deadline = storeContext == S0 || storeContext == S1 ? storeContext : S0;
-        a.ldr(Size.X, deadline, Address.offset(storeContext, VMStoreContext.EPOCH_DEADLINE));
-        a.cmp(Size.X, XReg.LR, deadline);
+        a.ldr(Size.W, XReg.LR, Address.offset(reg(m.src), VMStoreContext.INTERRUPT));
         Label slow = a.newLabel();
         Label resume = a.newLabel();
-        a.b(Cond.HS, slow);
+        a.cbnz(Size.W, XReg.LR, slow);
         a.bind(resume);
         epochSlowPaths.add(new Label[] {slow, resume});
     }

@@ -584,8 +584,7 @@ final class Lowering {
             case EPOCH_CHECK -> {
                 MInst m = new MInst(MOp.EPOCH_CHECK);
                 m.src = use(inst.arg(0));
-                m.src2 = use(inst.arg(1));
-                emit(m.uses(m.src, m.src2));
+                emit(m.uses(m.src));
             }
             case THROW_REF, EXN_PENDING, EXN_CLEAR -> throw new CompileException("function " + f.funcIndex()
                     + ": exception handling (" + (inst.op() == Op.THROW_REF ? "throw, throw_ref"

@@ -311,19 +311,15 @@ final class CodeEmitter {
     private final List<dev.kiln.compiler.ir.Inst> epochSources = new ArrayList<>();
 
     /**
-     * Epoch check: {@code epoch >= deadline} (unsigned) branches to an out-of-line slow path. With the
-     * store context and the epoch's address in registers (the check's operands, hoisted out of loops):
-     * a load of the epoch, a compare with the deadline in memory and a branch not taken; only the
-     * scratch registers and the flags are touched.
+     * Epoch check: a set interrupt flag in the store context (the operand, hoisted out of loops)
+     * branches to an out-of-line slow path: a compare with memory and a branch not taken; only the
+     * flags are touched.
      */
     private void epochCheck(MInst m) {
-        Gpr storeContext = reg(m.src);
-        Gpr epoch = storeContext == SCRATCH0 ? SCRATCH1 : SCRATCH0; // a spilled operand lives in a scratch
-        a.mov(Size.S64, epoch, Mem.of(reg(m.src2), 0));
-        a.alu(AluOp.CMP, Size.S64, epoch, Mem.of(storeContext, VMStoreContext.EPOCH_DEADLINE));
+        a.aluImm(AluOp.CMP, Size.S32, Mem.of(reg(m.src), VMStoreContext.INTERRUPT), 0);
         Label slow = a.newLabel();
         Label resume = a.newLabel();
-        a.jcc(Cond.AE, slow);
+        a.jcc(Cond.NE, slow);
         a.bind(resume);
         epochSlowPaths.add(new Label[] {slow, resume});
         epochSources.add(current == null ? null : current.source);

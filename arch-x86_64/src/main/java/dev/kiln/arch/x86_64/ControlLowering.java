@@ -45,8 +45,7 @@ final class ControlLowering extends LoweringRules {
             case EPOCH_CHECK -> {
                 MInst m = new MInst(MOp.EPOCH_CHECK);
                 m.src = use(inst.arg(0));
-                m.src2 = use(inst.arg(1));
-                emit(m.uses(m.src, m.src2));
+                emit(m.uses(m.src));
             }
             default -> throw new IllegalStateException("not a branch or trap: " + inst.op());
         }

@@ -193,12 +193,11 @@ public enum Op {
      */
     LIBCALL(Flags.EFFECT | Flags.TRAPS),
     /**
-     * {@code epoch_check sctx, epoch_addr}: epoch interruption (DESIGN §3): when the engine's epoch
-     * (the u64 at {@code epoch_addr}) has reached the store's deadline ({@code sctx +
-     * VMStoreContext.EPOCH_DEADLINE}), calls the host out of line, which moves the deadline on or
-     * traps with {@code interrupt}. Both operands are i64 invariant loads (the store context and its
-     * {@code EPOCH_ADDRESS} field), so they are hoisted and kept in registers: a check is one load and
-     * a compare with memory. Built only when the module is compiled with epoch interruption, at
+     * {@code epoch_check sctx}: epoch interruption (DESIGN §3): when the store's interrupt flag
+     * ({@code sctx + VMStoreContext.INTERRUPT}, raised by the host once the engine's epoch reaches the
+     * store's deadline) is set, calls the host out of line, which moves the deadline on or traps with
+     * {@code interrupt}. The operand is the store context (an invariant i64 load, hoisted and kept in a
+     * register): a check is a compare with memory and a branch. Built only when the module is compiled with epoch interruption, at
      * function entries and loop headers; never moved, and removed only from an inlined callee's entry. The
      * slow path preserves every register, so the check is not a call for register allocation. For
      * the optimizer it writes linear memory (the host may write it), not the VMContext (memory

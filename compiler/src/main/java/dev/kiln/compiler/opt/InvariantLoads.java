@@ -2,7 +2,6 @@ package dev.kiln.compiler.opt;
 
 import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.VMMemoryDefinition;
-import dev.kiln.abi.VMStoreContext;
 import dev.kiln.compiler.ir.Block;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
@@ -21,8 +20,7 @@ import java.util.BitSet;
  * defined memory (Kiln's memories are reservations that never move); the address of an imported
  * memory's definition, and through it that memory's base address and maximum length; the address of
  * an imported global's slot, and through it the value of an imported immutable global; the value of
- * a defined immutable global; a data segment's address; the address of a table's definition; through
- * the store context, the address of the engine's epoch counter (what epoch checks read). Not
+ * a defined immutable global; a data segment's address; the address of a table's definition. Not
  * invariant: memory lengths ({@code memory.grow}, also by another instance or the host), mutable
  * globals, data segment lengths ({@code data.drop}), and the fields of a table's definition (its size
  * changes with {@code table.grow}, and its entries move when it grows beyond its capacity).
@@ -99,8 +97,8 @@ public final class InvariantLoads {
     }
 
     /**
-     * Whether {@code load} reads, at a constant offset from an imported memory's definition, an
-     * imported immutable global's slot or the store context, a field that never changes.
+     * Whether {@code load} reads, at a constant offset from an imported memory's definition or an
+     * imported immutable global's slot, a field that never changes.
      */
     private boolean throughInvariantPointer(Inst load) {
         Inst pointer = load.arg(0).resolve().definingInst();
@@ -110,9 +108,6 @@ public final class InvariantLoads {
         }
         long offset = load.imm() + OptUtil.iconst(index);
         int at = (int) pointer.imm();
-        if (at == VMContextLayout.STORE_CONTEXT) {
-            return offset == VMStoreContext.EPOCH_ADDRESS; // the engine of a store never changes
-        }
         if (memoryImports.get(at)) {
             return offset == VMMemoryDefinition.BASE || offset == VMMemoryDefinition.MAX_LENGTH;
         }

@@ -55,8 +55,6 @@ public final class FunctionTranslator {
     private Block cur;
     /** Epoch interruption: an {@link Op#EPOCH_CHECK} at the entry and at every loop header. */
     private boolean epochChecks;
-    /** The operands of every epoch check: the store context and the engine's epoch address (entry block). */
-    private List<Value> epochOperands;
     /** The store context (defined in the entry block when epoch checks or fuel need it), else null. */
     private Value storeContext;
     /** Fuel metering: a charge at the start of every basic block (see {@link #fuelCost} and {@link #translate}). */
@@ -210,11 +208,7 @@ public final class FunctionTranslator {
     /** At the start of a basic block: the epoch check (entry and loop headers) and the fuel charge. */
     private void enterBlock(boolean epochCheck) {
         if (epochChecks && epochCheck) {
-            if (epochOperands == null) { // the entry block: defined once, they dominate every check
-                epochOperands = List.of(storeContext,
-                        runtimeLoad(storeContext, VMStoreContext.EPOCH_ADDRESS, IrType.I64, 8));
-            }
-            cur.append(Op.EPOCH_CHECK, epochOperands, 0, null, null, List.of());
+            cur.append(Op.EPOCH_CHECK, List.of(storeContext), 0, null, null, List.of());
         }
         if (fuel) {
             closeFuelCharge();
