@@ -60,9 +60,7 @@ public record Kernel(String name, int benchN, int smokeN, String summary) {
 
     /** Every kernel, in report order, each SIMD build right after its scalar build. */
     public static final List<Kernel> ALL = SOURCES.stream()
-            .flatMap(k -> VECTORIZED.contains(k.name) ? Stream.of(k, k.simdBuild())
-                    : Stream.of(k))
-            .toList();
+            .flatMap(k -> VECTORIZED.contains(k.name) ? Stream.of(k, k.simdBuild()) : Stream.of(k)).toList();
 
     /** Whether this is the SIMD build of a C source (its name ends with {@link #SIMD_SUFFIX}). */
     public boolean simd() {

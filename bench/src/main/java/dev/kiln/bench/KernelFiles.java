@@ -15,8 +15,8 @@ import java.util.Optional;
 
 /**
  * The compiled kernels, found as class path resources under {@code kernels/}: {@code <name>.wasm},
- * {@code <name>.simd.wasm} (built with {@code -msimd128}) and {@code lib<name>.so} (x86-64; the AArch64 libraries are under {@code kernels/aarch64/} and are the ones
- * used when this JVM runs on AArch64), written by {@code src/main/c/build.sh} during the build. When the
+ * {@code <name>.simd.wasm} (built with {@code -msimd128}) and {@code lib<name>.so} (x86-64; the AArch64
+ * libraries are under {@code kernels/aarch64/} and are the ones used when this JVM runs on AArch64), written by {@code src/main/c/build.sh} during the build. When the
  * build had no clang, {@code kernels/UNAVAILABLE} (or {@code kernels/aarch64/UNAVAILABLE} for the AArch64
  * libraries) holds the reason instead and {@link #unavailableReason()} returns it.
  *
