@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Compiles every kernel (*.c beside this script) twice with the same clang:
+# Compiles every kernel (*.c beside this script) with the same clang:
 #   <out>/<kernel>.wasm      wasm32-wasi reactor module without WASI imports, exporting run(i32)->i32
+#   <out>/<kernel>.simd.wasm the same with -msimd128: clang's loop vectorizer emits Wasm SIMD (128-bit),
+#                            and vector-extension types become v128 (the native build below already
+#                            vectorizes with SSE2 at -O2, so it is the baseline of both)
 #   <out>/lib<kernel>.so     native x86-64 shared library exporting run, the baseline (called through FFM)
 #   <out>/aarch64/lib<kernel>.so  the same for AArch64 Linux, the baseline of `bench/report --aarch64-emulated`;
 #                            needs Debian's libc6-dev-arm64-cross (headers only: the library links without
@@ -43,23 +46,31 @@ if ! err=$("$cc" "${wasm_flags[@]}" -o "$out/.probe.wasm" "$probe" 2>&1); then
 fi
 rm -f "$probe" "$out/.probe.wasm"
 
+# whether $1 is missing or older than the kernel's source, kernel.h or this script
+stale() { [ "$c" -nt "$1" ] || [ "$src/kernel.h" -nt "$1" ] || [ "$0" -nt "$1" ]; }
+
 failed=0
 for c in "$src"/*.c; do
   k=$(basename "$c" .c)
-  if [ "$c" -nt "$out/$k.wasm" ] || [ "$src/kernel.h" -nt "$out/$k.wasm" ] || [ "$0" -nt "$out/$k.wasm" ]; then
-    # a kernel may ask for Wasm features beyond clang's defaults in a comment line
-    # " * kiln-bench-wasm-flags: -mtail-call"; wasm-opt, which clang runs after linking, learns them from
-    # the target_features section, which --strip-all would remove, so such a kernel strips debug info only
-    extra=$(sed -n 's/^ \* kiln-bench-wasm-flags: //p' "$c")
-    flags=("${wasm_flags[@]}")
-    if [ -n "$extra" ]; then
-      flags=("${flags[@]/-Wl,--strip-all/-Wl,--strip-debug}")
-      read -ra more <<< "$extra"
-      flags+=("${more[@]}")
-    fi
+  # a kernel may ask for Wasm features beyond clang's defaults in a comment line
+  # " * kiln-bench-wasm-flags: -mtail-call"; wasm-opt, which clang runs after linking, learns them from
+  # the target_features section, which --strip-all would remove, so such a kernel (and every SIMD
+  # build) strips debug info only
+  extra=$(sed -n 's/^ \* kiln-bench-wasm-flags: //p' "$c")
+  flags=("${wasm_flags[@]}")
+  if [ -n "$extra" ]; then
+    flags=("${flags[@]/-Wl,--strip-all/-Wl,--strip-debug}")
+    read -ra more <<< "$extra"
+    flags+=("${more[@]}")
+  fi
+  if stale "$out/$k.wasm"; then
     "$cc" "${flags[@]}" -o "$out/$k.wasm" "$c" || { echo "kiln-bench: $k.wasm failed" >&2; failed=1; }
   fi
-  if [ "$c" -nt "$out/lib$k.so" ] || [ "$src/kernel.h" -nt "$out/lib$k.so" ] || [ "$0" -nt "$out/lib$k.so" ]; then
+  if stale "$out/$k.simd.wasm"; then
+    "$cc" "${flags[@]/-Wl,--strip-all/-Wl,--strip-debug}" -msimd128 -o "$out/$k.simd.wasm" "$c" \
+      || { echo "kiln-bench: $k.simd.wasm failed" >&2; failed=1; }
+  fi
+  if stale "$out/lib$k.so"; then
     "$cc" "${native_flags[@]}" -o "$out/lib$k.so" "$c" -lm || { echo "kiln-bench: lib$k.so failed" >&2; failed=1; }
   fi
 done
@@ -76,7 +87,7 @@ if [ ! -f "$a64_include/stdlib.h" ]; then
 else
   for c in "$src"/*.c; do
     k=$(basename "$c" .c)
-    if [ "$c" -nt "$a64/lib$k.so" ] || [ "$src/kernel.h" -nt "$a64/lib$k.so" ] || [ "$0" -nt "$a64/lib$k.so" ]; then
+    if stale "$a64/lib$k.so"; then
       if ! err=$("$cc" "${a64_flags[@]}" -o "$a64/lib$k.so" "$c" 2>&1); then
         printf 'lib%s.so for AArch64 failed: %s\n' "$k" "$(echo "$err" | head -3)" > "$a64/UNAVAILABLE"
         break

@@ -2,21 +2,30 @@ package dev.kiln.bench;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * One compute kernel of {@code bench/src/main/c}: a C file exporting {@code int32_t run(int32_t n)} that
  * does work growing with {@code n} and returns a 32-bit checksum. The same C source is compiled to a
  * Wasm module and to a native shared library (see {@link KernelFiles}).
  *
- * @param name     the C file's base name, e.g. {@code "sieve"} for {@code sieve.c}
+ * <p>A kernel that clang vectorizes also has a SIMD build: the same source compiled to Wasm with
+ * {@code -msimd128} ({@code <name>.simd.wasm}), listed as its own kernel called {@code <name>.simd}
+ * ({@link #simd()}) whose baseline is the same native library ({@code -O2} already vectorizes with SSE2).
+ *
+ * @param name     the C file's base name, e.g. {@code "sieve"} for {@code sieve.c}, followed by
+ *                 {@link #SIMD_SUFFIX} for the SIMD build, e.g. {@code "matmul.simd"}
  * @param benchN   the argument used by the benchmarks (a few milliseconds of native work)
  * @param smokeN   a small argument for the smoke test (well under a second even on an interpreter)
  * @param summary  what the kernel computes, for the report
  */
 public record Kernel(String name, int benchN, int smokeN, String summary) {
 
-    /** Every kernel, in report order: first those that need no linear memory, then the rest. */
-    public static final List<Kernel> ALL = List.of(
+    /** What the name of a kernel's SIMD build adds to the C file's base name. */
+    public static final String SIMD_SUFFIX = ".simd";
+
+    /** The kernels built from C sources, in report order: first those that need no linear memory, then the rest. */
+    private static final List<Kernel> SOURCES = List.of(
             new Kernel("collatz", 30_000, 2_000, "Collatz stopping times of 1..n, i64 arithmetic, no memory"),
             new Kernel("inthash", 2_000_000, 20_000, "splitmix64 finalizer folded over a counter, no memory"),
             new Kernel("fib", 27, 15, "naive recursive Fibonacci, calls only"),
@@ -35,7 +44,47 @@ public record Kernel(String name, int benchN, int smokeN, String summary) {
             new Kernel("lz", 200_000, 4_096, "LZ77 compressor with hash chains, plus round trip"),
             new Kernel("interp", 10_000, 300, "switch-dispatch bytecode interpreter (stack machine), br_table in a hot loop"),
             new Kernel("bytescan", 2_000_000, 4_096, "Adler-32 and a byte histogram, hand-unrolled by 8 with constant offsets"),
-            new Kernel("lu", 256, 12, "LU decomposition with partial pivoting and a solve, f64 n x n"));
+            new Kernel("lu", 256, 12, "LU decomposition with partial pivoting and a solve, f64 n x n"),
+            new Kernel("charclass", 262_144, 4_099, "hand-vectorized (clang vector extensions, u8x16): UTF-8 characters, "
+                    + "letters, digits, whitespace and a high-nibble histogram of n bytes of text, 8 passes"),
+            new Kernel("dotf32", 262_144, 1_003, "hand-vectorized (clang vector extensions, f32x4): saxpy and a dot "
+                    + "product of n floats with 16 partial sums in a fixed order, 16 passes"));
+
+    /**
+     * The kernels whose SIMD build ({@code clang-16 -O2 -msimd128}) has SIMD instructions in its hot code:
+     * the loop vectorizer's or the vector extensions'. The others' SIMD builds are built too but are the
+     * scalar code again (the smoke test checks both directions).
+     */
+    static final List<String> VECTORIZED = List.of("matmul", "nbody", "fannkuch", "spectralnorm", "sha256", "crc32",
+            "lz", "interp", "lu", "charclass", "dotf32");
+
+    /** Every kernel, in report order, each SIMD build right after its scalar build. */
+    public static final List<Kernel> ALL = SOURCES.stream()
+            .flatMap(k -> VECTORIZED.contains(k.name) ? Stream.of(k, k.simdBuild()) : Stream.of(k)).toList();
+
+    /** Whether this is the SIMD build of a C source (its name ends with {@link #SIMD_SUFFIX}). */
+    public boolean simd() {
+        return name.endsWith(SIMD_SUFFIX);
+    }
+
+    /** The C file's base name: {@link #name()} without {@link #SIMD_SUFFIX}. */
+    public String source() {
+        return sourceOf(name);
+    }
+
+    /** The C file's base name of the kernel called {@code name}: {@code "matmul"} for {@code "matmul.simd"}. */
+    public static String sourceOf(String name) {
+        return name.endsWith(SIMD_SUFFIX) ? name.substring(0, name.length() - SIMD_SUFFIX.length()) : name;
+    }
+
+    /** How the report names the kernel: {@code "matmul"}, or {@code "matmul (simd)"} for the SIMD build. */
+    public String label() {
+        return simd() ? source() + " (simd)" : name;
+    }
+
+    private Kernel simdBuild() {
+        return new Kernel(name + SIMD_SUFFIX, benchN, smokeN, "the same, built with -msimd128 (Wasm SIMD)");
+    }
 
     /** The kernel called {@code name}, if there is one. */
     public static Optional<Kernel> byName(String name) {

@@ -42,9 +42,11 @@ public class KernelBenchmark {
     @Param({"native", "kiln", "chicory-interp", "chicory-compiler", "wasmtime", "graalwasm"})
     public String engine;
 
-    /** The kernel's name, see {@link Kernel#ALL}. */
-    @Param({"collatz", "inthash", "fib", "fibtail", "sieve", "matmul", "nbody", "fannkuch", "spectralnorm", "mandelbrot",
-            "sha256", "crc32", "quicksort", "binarytrees", "hashmap", "lz", "interp", "bytescan", "lu"})
+    /** The kernel's name, see {@link Kernel#ALL}; {@code <name>.simd} is the build with {@code -msimd128}. */
+    @Param({"collatz", "inthash", "fib", "fibtail", "sieve", "matmul", "matmul.simd", "nbody", "nbody.simd", "fannkuch",
+            "fannkuch.simd", "spectralnorm", "spectralnorm.simd", "mandelbrot", "sha256", "sha256.simd", "crc32",
+            "crc32.simd", "quicksort", "binarytrees", "hashmap", "lz", "lz.simd", "interp", "interp.simd", "bytescan", "lu",
+            "lu.simd", "charclass", "charclass.simd", "dotf32", "dotf32.simd"})
     public String kernel;
 
     /** The argument of {@code run}; 0 means the kernel's {@link Kernel#benchN()}. */

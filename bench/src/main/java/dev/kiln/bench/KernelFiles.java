@@ -1,5 +1,9 @@
 package dev.kiln.bench;
 
+import dev.kiln.compiler.wasm.CodeReader;
+import dev.kiln.compiler.wasm.FunctionBody;
+import dev.kiln.compiler.wasm.ModuleDecoder;
+import dev.kiln.compiler.wasm.WasmModule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,9 +14,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
- * The compiled kernels, found as class path resources under {@code kernels/}: {@code <name>.wasm} and
- * {@code lib<name>.so} (x86-64; the AArch64 libraries are under {@code kernels/aarch64/} and are the ones
- * used when this JVM runs on AArch64), written by {@code src/main/c/build.sh} during the build. When the
+ * The compiled kernels, found as class path resources under {@code kernels/}: {@code <name>.wasm},
+ * {@code <name>.simd.wasm} (built with {@code -msimd128}) and {@code lib<name>.so} (x86-64; the AArch64
+ * libraries are under {@code kernels/aarch64/} and are the ones used when this JVM runs on AArch64), written by {@code src/main/c/build.sh} during the build. When the
  * build had no clang, {@code kernels/UNAVAILABLE} (or {@code kernels/aarch64/UNAVAILABLE} for the AArch64
  * libraries) holds the reason instead and {@link #unavailableReason()} returns it.
  *
@@ -55,7 +59,8 @@ public final class KernelFiles {
     }
 
     /**
-     * The Wasm binary of kernel {@code name}.
+     * The Wasm binary of kernel {@code name} ({@code <name>.wasm}; for a SIMD build such as
+     * {@code "matmul.simd"}, {@code matmul.simd.wasm}).
      *
      * @throws IllegalStateException if it was not built
      */
@@ -70,11 +75,12 @@ public final class KernelFiles {
     /**
      * A file holding the native shared library of kernel {@code name} for this JVM's ISA: the build output
      * itself when the class path is a directory, else a copy in a temporary directory (deleted at exit).
+     * A SIMD build ({@code "matmul.simd"}) shares its source's library ({@code libmatmul.so}).
      *
      * @throws IllegalStateException if it was not built
      */
     public static synchronized Path nativeLibrary(String name) {
-        String file = "lib" + name + ".so";
+        String file = "lib" + Kernel.sourceOf(name) + ".so";
         var url = KernelFiles.class.getClassLoader().getResource(DIR + NATIVE_SUBDIR + file);
         if (url == null) {
             throw missing(NATIVE_SUBDIR + file);
@@ -114,6 +120,26 @@ public final class KernelFiles {
         } catch (java.net.URISyntaxException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * How many SIMD instructions (opcode prefix {@code 0xFD}, Wasm 2.0 §5.4.8) the function bodies of
+     * {@code wasm} hold, as Kiln's decoder reads them: 0 for a module built without {@code -msimd128}.
+     *
+     * @throws dev.kiln.compiler.wasm.MalformedModuleException if {@code wasm} is not a well-formed module
+     */
+    public static int simdInstructionCount(byte[] wasm) {
+        WasmModule module = ModuleDecoder.decode(wasm);
+        int count = 0;
+        for (FunctionBody body : module.code()) {
+            CodeReader r = new CodeReader(module.bytes(), body.codeStart(), body.codeEnd());
+            while (r.hasNext()) {
+                if (r.next().prefix() == 0xFD) {
+                    count++;
+                }
+            }
+        }
+        return count;
     }
 
     private static InputStream open(String file) {

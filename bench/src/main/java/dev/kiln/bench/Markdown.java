@@ -65,9 +65,10 @@ final class Markdown {
                     + "outside JMH (same loop shape, different harness) |\n");
         }
         b.append("\nKernels (C, `bench/src/main/c`, compiled by ").append(KernelFiles.compiler())
-                .append(" with `-O2` to wasm32 and to native code):\n\n");
+                .append(" with `-O2` to wasm32 and to native code; a `(simd)` row is the same source built for wasm32 with "
+                        + "`-O2 -msimd128`, against the same native code):\n\n");
         for (Kernel k : kernels) {
-            b.append("- `").append(k.name()).append("` (n = ").append(k.benchN()).append("): ").append(k.summary()).append('\n');
+            b.append("- `").append(k.label()).append("` (n = ").append(k.benchN()).append("): ").append(k.summary()).append('\n');
         }
 
         Map<String, Integer> notes = new LinkedHashMap<>();
@@ -80,7 +81,7 @@ final class Markdown {
         b.append('\n');
         for (Kernel k : kernels) {
             Report.Cell nat = cells.get("native").get(k.name());
-            b.append("| ").append(k.name()).append(" |");
+            b.append("| ").append(k.label()).append(" |");
             for (String c : cols) {
                 Report.Cell cell = cells.get(c).get(k.name());
                 if (cell == null || !cell.ok()) {
@@ -97,12 +98,15 @@ final class Markdown {
             }
             b.append('\n');
         }
-        b.append("| **geomean ratio to native** |");
-        for (String c : cols) {
-            double[] g = geomean(kernels, cells.get(c), cells.get("native"));
-            b.append(g[1] == 0 ? " n/a |" : " ×" + ratio(g[0]) + " (" + (int) g[1] + " kernels) |");
+        for (var group : groups(kernels).entrySet()) {
+            b.append("| **geomean ratio to native").append(group.getKey()).append("** |");
+            for (String c : cols) {
+                double[] g = geomean(group.getValue(), cells.get(c), cells.get("native"));
+                b.append(g[1] == 0 ? " n/a |" : " ×" + ratio(g[0]) + " (" + (int) g[1] + " kernels) |");
+            }
+            b.append('\n');
         }
-        b.append("\n\n");
+        b.append('\n');
         if (!notes.isEmpty()) {
             b.append("Not available (the engine's own message):\n\n");
             notes.forEach((text, n) -> b.append(n).append(". ").append(text).append('\n'));
@@ -127,19 +131,39 @@ final class Markdown {
             if (kc == null || !kc.ok()) {
                 continue;
             }
-            b.append("| ").append(k.name()).append(" |");
+            b.append("| ").append(k.label()).append(" |");
             for (String c : others) {
                 Report.Cell oc = cells.get(c).get(k.name());
                 b.append(oc != null && oc.ok() ? " " + ratio(kc.ms() / oc.ms()) + " |" : " n/a |");
             }
             b.append('\n');
         }
-        b.append("| **geomean** |");
-        for (String c : others) {
-            double[] g = geomean(kernels, kiln, cells.get(c));
-            b.append(g[1] == 0 ? " n/a |" : " " + ratio(g[0]) + " (" + (int) g[1] + ") |");
+        for (var group : groups(kernels).entrySet()) {
+            b.append("| **geomean").append(group.getKey()).append("** |");
+            for (String c : others) {
+                double[] g = geomean(group.getValue(), kiln, cells.get(c));
+                b.append(g[1] == 0 ? " n/a |" : " " + ratio(g[0]) + " (" + (int) g[1] + ") |");
+            }
+            b.append('\n');
         }
-        b.append("\n\n");
+        b.append('\n');
+    }
+
+    /**
+     * The kernels a geometric mean is taken over, by the suffix of its row's title: the scalar builds
+     * ({@code ""}, comparable with reports from before the SIMD builds), and the SIMD builds when there are any.
+     */
+    private static Map<String, List<Kernel>> groups(List<Kernel> kernels) {
+        Map<String, List<Kernel>> groups = new LinkedHashMap<>();
+        List<Kernel> scalar = kernels.stream().filter(k -> !k.simd()).toList();
+        if (!scalar.isEmpty()) {
+            groups.put("", scalar);
+        }
+        List<Kernel> simd = kernels.stream().filter(Kernel::simd).toList();
+        if (!simd.isEmpty()) {
+            groups.put(", SIMD builds", simd);
+        }
+        return groups;
     }
 
     /** The SVG chart: every column but native, as a ratio to native. */
@@ -153,7 +177,7 @@ final class Markdown {
                 r[k][e] = c != null && c.ok() && nat != null && nat.ok() ? c.ms() / nat.ms() : Double.NaN;
             }
         }
-        return RatioChart.svg("Kiln and peers vs native code", kernels.stream().map(Kernel::name).toList(), cols, r);
+        return RatioChart.svg("Kiln and peers vs native code", kernels.stream().map(Kernel::label).toList(), cols, r);
     }
 
     /** {geomean of a/b over kernels where both ran, count}. */

@@ -87,7 +87,7 @@ public final class Probe {
             System.exit(0);
         });
         for (Outcome o : run(WasmEngine.all(), Kernel.ALL, smoke)) {
-            System.out.printf(Locale.ROOT, "%-17s %-13s n=%-9d %10.2f ms  %s%n", o.engine(), o.kernel(), o.n(),
+            System.out.printf(Locale.ROOT, "%-17s %-17s n=%-9d %10.2f ms  %s%n", o.engine(), o.kernel(), o.n(),
                     o.nanos() / 1e6, o.ok() ? String.format(Locale.ROOT, "0x%08x", o.checksum()) : "n/a: " + o.reason());
         }
     }

@@ -158,6 +158,13 @@ public final class Report {
                     if (cells.get(e.id()).get(k.name()) != null) {
                         continue;
                     }
+                    Cell scalarNative = k.simd() && e.id().equals("native") ? cells.get("native").get(k.source()) : null;
+                    if (scalarNative != null && scalarNative.ok()) {
+                        // a SIMD build's baseline is its source's native library, measured already
+                        cells.get("native").put(k.name(), scalarNative);
+                        total--;
+                        continue;
+                    }
                     done++;
                     System.out.printf(Locale.ROOT, "bench/report: [%d/%d] %s %s%n", done, total, e.id(), k.name());
                     cells.get(e.id()).put(k.name(), jmh(settings, log, e.id(), k.name(),

@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.Param;
 
 /**
  * The benchmarks' smoke mode, run by {@code ./mvnw verify}: every kernel executes once (small n) on
- * every engine, and every engine that runs a kernel must return native code's checksum. Engines that
+ * every engine, SIMD builds included, and every engine that runs a kernel must return native code's checksum. Engines that
  * cannot run a kernel (Kiln today for most of them) are listed with their reason, not failed. Skipped
  * with the build script's message when the kernels could not be built (no clang).
  */
@@ -31,7 +31,7 @@ class KernelSmokeTest {
         List<String> failures = new ArrayList<>();
         StringBuilder table = new StringBuilder("kernel smoke run (n/a = the engine cannot run the kernel):\n");
         for (Probe.Outcome o : outcomes) {
-            table.append(String.format(Locale.ROOT, "  %-17s %-13s %s%n", o.engine(), o.kernel(),
+            table.append(String.format(Locale.ROOT, "  %-17s %-17s %s%n", o.engine(), o.kernel(),
                     o.ok() ? String.format(Locale.ROOT, "0x%08x", o.checksum()) : "n/a: " + o.reason()));
             if (o.engine().equals("native") && !o.ok()) {
                 failures.add("native " + o.kernel() + ": " + o.reason());
@@ -43,10 +43,36 @@ class KernelSmokeTest {
         }
         System.out.print(table);
         assertTrue(failures.isEmpty(), "engines disagree with native code:\n" + String.join("\n", failures));
-        // Kiln must run at least the memory-less integer kernels written for it.
-        for (String k : List.of("collatz", "inthash", "fib", "fibtail")) {
+        // Kiln must run at least the memory-less integer kernels written for it, and on x86-64 (whose
+        // backend has every SIMD instruction) every SIMD build.
+        List<String> required = new ArrayList<>(List.of("collatz", "inthash", "fib", "fibtail"));
+        if (List.of("amd64", "x86_64").contains(System.getProperty("os.arch"))) {
+            Kernel.ALL.stream().filter(Kernel::simd).map(Kernel::name).forEach(required::add);
+        }
+        for (String k : required) {
             assertTrue(outcomes.stream().anyMatch(o -> o.engine().equals("kiln") && o.kernel().equals(k) && o.ok()),
-                    "Kiln should run " + k);
+                    () -> "Kiln should run " + k + ": " + outcomes.stream().filter(o -> o.engine().equals("kiln")
+                            && o.kernel().equals(k)).map(Probe.Outcome::reason).toList());
+        }
+    }
+
+    @Test
+    void simdBuildsHaveSimdInstructionsAndScalarBuildsNone() {
+        KernelFiles.unavailableReason().ifPresent(r -> Assumptions.abort("kernels not built: " + r));
+        assertTrue(Kernel.ALL.stream().filter(Kernel::simd).count() >= 2, "the SIMD builds are listed");
+        for (Kernel k : Kernel.ALL) {
+            int simd = KernelFiles.simdInstructionCount(KernelFiles.wasm(k.name()));
+            if (k.simd()) {
+                assertTrue(simd > 0, () -> k.name() + ".wasm has no SIMD instruction: clang no longer vectorizes "
+                        + k.source() + ".c, drop it from Kernel.VECTORIZED");
+            } else {
+                assertEquals(0, simd, () -> k.name() + ".wasm, built without -msimd128, has SIMD instructions");
+            }
+        }
+        // the hand-vectorized kernels are the same computation in both builds
+        for (String k : List.of("charclass", "dotf32")) {
+            int n = Kernel.named(k).smokeN();
+            assertEquals(run(k, n), run(k + Kernel.SIMD_SUFFIX, n));
         }
     }
 
@@ -113,7 +139,7 @@ class KernelSmokeTest {
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("kernels/KERNELS")) {
             assertNotNull(in);
             List<String> built = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().sorted().toList();
-            assertEquals(Kernel.ALL.stream().map(Kernel::name).sorted().toList(), built);
+            assertEquals(Kernel.ALL.stream().filter(k -> !k.simd()).map(Kernel::name).sorted().toList(), built);
         }
     }
 
