@@ -3,7 +3,6 @@ package dev.kiln.cli;
 import static dev.kiln.cli.Cli.kiln;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -31,12 +30,7 @@ class DwarfNamesCliTest {
 
     @BeforeAll
     static void build() throws Exception {
-        boolean clang = Files.isExecutable(Path.of("/usr/bin/clang-16")) && Files.exists(Path.of("/usr/lib/wasm32-wasi/libc.a"));
-        if ("true".equals(System.getenv("CI"))) {
-            assertTrue(clang, "clang-16 and wasi-libc are needed under CI=true; .ci/run installs them");
-        }
-        assumeTrue(clang, "clang-16 and wasi-libc are not installed (apt-get install clang-16 lld-16 wasi-libc"
-                + " libclang-rt-16-dev-wasm32)");
+        WasiClang.require();
         Path c = Files.writeString(dir.resolve("squares.c"), """
                 #include <stdio.h>
                 static int __attribute__((noinline)) square(int x) { return x * x; }

@@ -3,7 +3,6 @@ package dev.kiln.cli;
 import static dev.kiln.cli.Cli.kiln;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.compiler.wasm.CodeReader;
 import dev.kiln.compiler.wasm.FunctionBody;
@@ -39,12 +38,7 @@ class SimdCProgramTest {
 
     @BeforeAll
     static void build() throws Exception {
-        boolean clang = Files.isExecutable(Path.of("/usr/bin/clang-16")) && Files.exists(Path.of("/usr/lib/wasm32-wasi/libc.a"));
-        if ("true".equals(System.getenv("CI"))) {
-            assertTrue(clang, "clang-16 and wasi-libc are needed under CI=true; .ci/run installs them");
-        }
-        assumeTrue(clang, "clang-16 and wasi-libc are not installed (apt-get install clang-16 lld-16 wasi-libc"
-                + " libclang-rt-16-dev-wasm32)");
+        WasiClang.require();
         Path src = Path.of("src/test/resources/wasi/simd.c").toAbsolutePath();
         wasm = dir.resolve("simd.wasm");
         exe = dir.resolve("simd");

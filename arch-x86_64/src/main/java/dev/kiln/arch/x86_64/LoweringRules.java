@@ -207,18 +207,28 @@ abstract class LoweringRules {
         MInst m = new MInst(MOp.CMP_RM);
         m.size = s;
         m.dst = reg;
+        emitWithMemoryOperand(m, load, false);
+    }
+
+    /**
+     * Emits {@code m} (whose dst register is read, and written when {@code writesDst}) with the
+     * memory operand that {@code load} reads: a VMContext field, or the load's heap address.
+     */
+    private void emitWithMemoryOperand(MInst m, Inst load, boolean writesDst) {
+        int reg = m.dst;
         if (load.op() == Op.VMCTX_LOAD) {
             m.imm = load.imm();
-            emit(m.uses(reg));
-            return;
+            m.uses(reg);
+        } else {
+            int[] addr = l.heapAddress(load);
+            m.src = addr[0];
+            m.src2 = addr[1];
+            m.imm = addr[2];
+            m.scale = addr[3];
+            m.source = load; // a guard-page fault here is the load's
+            m.uses(operands(reg, addr[0], addr[1]));
         }
-        int[] addr = l.heapAddress(load);
-        m.src = addr[0];
-        m.src2 = addr[1];
-        m.imm = addr[2];
-        m.scale = addr[3];
-        m.source = load; // a guard-page fault here is the load's
-        emit(m.uses(operands(reg, addr[0], addr[1])));
+        emit(writesDst ? m.defs(reg) : m);
     }
 
     /** {@code op dst, [the address load reads]}: a load folded into its ALU operation ({@link Lowering#isFoldedLoad}). */
@@ -227,18 +237,7 @@ abstract class LoweringRules {
         m.size = s;
         m.alu = op;
         m.dst = dst;
-        if (load.op() == Op.VMCTX_LOAD) {
-            m.imm = load.imm();
-            emit(m.uses(dst).defs(dst));
-            return;
-        }
-        int[] addr = l.heapAddress(load);
-        m.src = addr[0];
-        m.src2 = addr[1];
-        m.imm = addr[2];
-        m.scale = addr[3];
-        m.source = load; // a guard-page fault here is the load's
-        emit(m.uses(operands(dst, addr[0], addr[1])).defs(dst));
+        emitWithMemoryOperand(m, load, true);
     }
 
     /** Emits the comparison for a (fused) ICMP and returns the x86 condition that holds when it is true. */
