@@ -395,8 +395,13 @@ public final class Store implements AutoCloseable {
      * the engine's epoch {@code now} has reached the deadline. Called after the epoch or the deadline
      * changed (each written before this reads the other, so of two racing writers one sees both new
      * values); never clears the flag (only the epoch libcall does, see {@link #takeInterrupt}).
+     * Synchronized with {@link #close}'s {@code closeInterruption}: an engine tick racing with the
+     * close never writes the context after it is freed.
      */
-    void epochReached(long now) {
+    synchronized void epochReached(long now) {
+        if (closed) {
+            return;
+        }
         if (Long.compareUnsigned(now, epochDeadline()) >= 0) {
             INT_AT.setVolatile(storeContext, (long) dev.kiln.abi.VMStoreContext.INTERRUPT, 1);
         }

@@ -111,36 +111,13 @@ final class SimdLowering extends LoweringRules {
             case F32X4_REPLACE_LANE -> into(inst, pinsr(4, inst.arg(0), xmmToGpr(use(inst.arg(1)), true), lane));
             case F64X2_REPLACE_LANE -> into(inst, pinsr(8, inst.arg(0), xmmToGpr(use(inst.arg(1)), false), lane));
             // ---- comparisons ----
-            case I8X16_EQ -> into(inst, binary(PackedOp.PCMPEQB, inst));
-            case I8X16_NE -> into(inst, not(binary(PackedOp.PCMPEQB, inst)));
-            case I8X16_LT_S -> into(inst, swapped(PackedOp.PCMPGTB, inst));
-            case I8X16_GT_S -> into(inst, binary(PackedOp.PCMPGTB, inst));
-            case I8X16_LE_S -> into(inst, not(binary(PackedOp.PCMPGTB, inst)));
-            case I8X16_GE_S -> into(inst, not(swapped(PackedOp.PCMPGTB, inst)));
-            case I8X16_LT_U -> into(inst, not(unsignedCompare(PackedOp.PMAXUB, PackedOp.PCMPEQB, inst)));
-            case I8X16_GT_U -> into(inst, not(unsignedCompare(PackedOp.PMINUB, PackedOp.PCMPEQB, inst)));
-            case I8X16_LE_U -> into(inst, unsignedCompare(PackedOp.PMINUB, PackedOp.PCMPEQB, inst));
-            case I8X16_GE_U -> into(inst, unsignedCompare(PackedOp.PMAXUB, PackedOp.PCMPEQB, inst));
-            case I16X8_EQ -> into(inst, binary(PackedOp.PCMPEQW, inst));
-            case I16X8_NE -> into(inst, not(binary(PackedOp.PCMPEQW, inst)));
-            case I16X8_LT_S -> into(inst, swapped(PackedOp.PCMPGTW, inst));
-            case I16X8_GT_S -> into(inst, binary(PackedOp.PCMPGTW, inst));
-            case I16X8_LE_S -> into(inst, not(binary(PackedOp.PCMPGTW, inst)));
-            case I16X8_GE_S -> into(inst, not(swapped(PackedOp.PCMPGTW, inst)));
-            case I16X8_LT_U -> into(inst, not(unsignedCompare(PackedOp.PMAXUW, PackedOp.PCMPEQW, inst)));
-            case I16X8_GT_U -> into(inst, not(unsignedCompare(PackedOp.PMINUW, PackedOp.PCMPEQW, inst)));
-            case I16X8_LE_U -> into(inst, unsignedCompare(PackedOp.PMINUW, PackedOp.PCMPEQW, inst));
-            case I16X8_GE_U -> into(inst, unsignedCompare(PackedOp.PMAXUW, PackedOp.PCMPEQW, inst));
-            case I32X4_EQ -> into(inst, binary(PackedOp.PCMPEQD, inst));
-            case I32X4_NE -> into(inst, not(binary(PackedOp.PCMPEQD, inst)));
-            case I32X4_LT_S -> into(inst, swapped(PackedOp.PCMPGTD, inst));
-            case I32X4_GT_S -> into(inst, binary(PackedOp.PCMPGTD, inst));
-            case I32X4_LE_S -> into(inst, not(binary(PackedOp.PCMPGTD, inst)));
-            case I32X4_GE_S -> into(inst, not(swapped(PackedOp.PCMPGTD, inst)));
-            case I32X4_LT_U -> into(inst, not(unsignedCompare(PackedOp.PMAXUD, PackedOp.PCMPEQD, inst)));
-            case I32X4_GT_U -> into(inst, not(unsignedCompare(PackedOp.PMINUD, PackedOp.PCMPEQD, inst)));
-            case I32X4_LE_U -> into(inst, unsignedCompare(PackedOp.PMINUD, PackedOp.PCMPEQD, inst));
-            case I32X4_GE_U -> into(inst, unsignedCompare(PackedOp.PMAXUD, PackedOp.PCMPEQD, inst));
+            case I8X16_EQ, I8X16_NE, I8X16_LT_S, I8X16_GT_S, I8X16_LE_S,
+                 I8X16_GE_S, I8X16_LT_U, I8X16_GT_U, I8X16_LE_U, I8X16_GE_U,
+                 I16X8_EQ, I16X8_NE, I16X8_LT_S, I16X8_GT_S, I16X8_LE_S,
+                 I16X8_GE_S, I16X8_LT_U, I16X8_GT_U, I16X8_LE_U, I16X8_GE_U,
+                 I32X4_EQ, I32X4_NE, I32X4_LT_S, I32X4_GT_S, I32X4_LE_S,
+                 I32X4_GE_S, I32X4_LT_U, I32X4_GT_U, I32X4_LE_U, I32X4_GE_U
+                 -> into(inst, integerCompare(op, inst));
             case I64X2_EQ -> into(inst, binary(PackedOp.PCMPEQQ, inst));
             case I64X2_NE -> into(inst, not(binary(PackedOp.PCMPEQQ, inst)));
             case I64X2_LT_S -> into(inst, greater64(use(inst.arg(1)), use(inst.arg(0))));
@@ -560,6 +537,37 @@ final class SimdLowering extends LoweringRules {
             PackedOp.ADDPS, PackedOp.ADDPD, PackedOp.MULPS, PackedOp.MULPD);
 
     /** copy(a) op b; for a commutative op, copy(b) op a when a is used again and b is not. */
+    /** Per lane shape i8x16, i16x8, i32x4: pcmpeq, pcmpgt, pminu, pmaxu. */
+    private static final PackedOp[][] INTEGER_COMPARE = {
+        {PackedOp.PCMPEQB, PackedOp.PCMPGTB, PackedOp.PMINUB, PackedOp.PMAXUB},
+        {PackedOp.PCMPEQW, PackedOp.PCMPGTW, PackedOp.PMINUW, PackedOp.PMAXUW},
+        {PackedOp.PCMPEQD, PackedOp.PCMPGTD, PackedOp.PMINUD, PackedOp.PMAXUD},
+    };
+
+    /**
+     * The ten integer comparisons of i8x16, i16x8 and i32x4 ({@code 0xFD 35..64}, in the spec's order
+     * eq, ne, lt_s, lt_u, gt_s, gt_u, le_s, le_u, ge_s, ge_u per shape): SSE has only equality and
+     * signed greater-than, so the others swap operands, negate, or compare with the unsigned min/max.
+     */
+    private int integerCompare(Opcode op, Inst inst) {
+        int k = op.code() - Opcode.I8X16_EQ.code();
+        PackedOp[] ops = INTEGER_COMPARE[k / 10];
+        PackedOp eq = ops[0];
+        PackedOp gt = ops[1];
+        return switch (k % 10) {
+            case 0 -> binary(eq, inst);
+            case 1 -> not(binary(eq, inst));
+            case 2 -> swapped(gt, inst);                              // lt_s: b > a
+            case 3 -> not(unsignedCompare(ops[3], eq, inst));         // lt_u: not (max(a, b) == a)
+            case 4 -> binary(gt, inst);
+            case 5 -> not(unsignedCompare(ops[2], eq, inst));         // gt_u: not (min(a, b) == a)
+            case 6 -> not(binary(gt, inst));                          // le_s
+            case 7 -> unsignedCompare(ops[2], eq, inst);              // le_u: min(a, b) == a
+            case 8 -> not(swapped(gt, inst));                         // ge_s
+            default -> unsignedCompare(ops[3], eq, inst);             // ge_u: max(a, b) == a
+        };
+    }
+
     private int binary(PackedOp p, Inst inst) {
         Value a = inst.arg(0);
         Value b = inst.arg(1);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -194,7 +193,7 @@ class AssemblerLabelTest {
      */
     @Test
     void randomProgramsMatchGnuAs() throws Exception {
-        assumeTrue(AssemblerGnuAsTest.GnuAs.available(), "GNU binutils not found: skipping comparison with GNU as");
+        AssemblerGnuAsTest.GnuAs.require();
         for (long seed = 1; seed <= 6; seed++) {
             Random rnd = new Random(seed);
             Assembler a = new Assembler();

@@ -3,7 +3,6 @@ package dev.kiln.arch.x86_64;
 import static dev.kiln.arch.x86_64.AssemblerGnuAsTest.mem;
 import static dev.kiln.arch.x86_64.AssemblerGnuAsTest.reg;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,8 +20,7 @@ class AssemblerSseGnuAsTest {
 
     @BeforeAll
     static void requireBinutils() {
-        assumeTrue(AssemblerGnuAsTest.GnuAs.available(), "GNU binutils (as, objcopy, nm) not found on PATH: "
-                + "skipping the byte-for-byte comparison with GNU as");
+        AssemblerGnuAsTest.GnuAs.require();
     }
 
     private static String x(Xmm r) {

@@ -294,7 +294,10 @@ public final class LinearScan<I extends MachInst> {
     private final RegisterDescriptor regs;
     private final VirtualRegisters vregs;
     private final int vregBase;
-    /** The loops of the layout, as {@code {header index, last block index}}, one per back edge. */
+    /**
+     * The loops of the layout, as {@code {header index, last block index}}, one per back edge (found
+     * with the block weights, before the intervals are built).
+     */
     private final List<int[]> loops = new ArrayList<>();
     /** By virtual register - vregBase: the original intervals, then the pieces split off them. */
     private Interval[] vintervals;
@@ -418,15 +421,17 @@ public final class LinearScan<I extends MachInst> {
      */
     private double[] blockWeights() {
         int n = blocks.size();
-        int[] depth = new int[n];
         for (MachBlock<I> b : blocks) {
             for (MachBlock<I> s : b.succs) {
                 if (s.index <= b.index) {
                     loops.add(new int[] {s.index, b.index});
-                    for (int i = s.index; i <= b.index; i++) {
-                        depth[i]++;
-                    }
                 }
+            }
+        }
+        int[] depth = new int[n];
+        for (int[] loop : loops) {
+            for (int i = loop[0]; i <= loop[1]; i++) {
+                depth[i]++;
             }
         }
         double[] w = new double[n];

@@ -77,6 +77,8 @@ public final class FunctionTranslator {
     private Inst fuelCost;
     private Inst fuelCheck;
     private long fuelCount;
+    /** The call the current Wasm instruction emitted, if it emitted one (for its exception check). */
+    private Inst lastCall;
 
     /** A Wasm control frame (spec §3.3.5 "Control Instructions", validation algorithm ctrl frame). */
     private static final class Frame {
@@ -323,6 +325,7 @@ public final class FunctionTranslator {
                 if (fuel) {
                     fuelCount += fuelCost(op);
                 }
+                lastCall = null;
                 translate(op, r, offset);
                 if (cur != null && (op == Opcode.CALL || op == Opcode.CALL_INDIRECT || op == Opcode.CALL_REF)) {
                     checkPendingException();
@@ -402,7 +405,7 @@ public final class FunctionTranslator {
             results.add(IrType.of(t));
         }
         flushFuel(cur);
-        Inst call = cur.append(Op.CALL_REF, args, typeIndex, null, null, results);
+        Inst call = lastCall = cur.append(Op.CALL_REF, args, typeIndex, null, null, results);
         reloadFuel();
         stack.addAll(call.results());
     }
@@ -542,19 +545,11 @@ public final class FunctionTranslator {
             if (tag >= imported || tagidx >= imported) {
                 continue; // a defined tag is distinct from every other tag
             }
-            Value eq = cur.append(Op.ICMP, List.of(tagIdentity(tag), tagIdentity(tagidx)), 0, Cond.EQ, null,
-                    List.of(IrType.I32)).result();
-            Block hit = newBlockWithParams(List.of());
-            Block miss = newBlockWithParams(List.of());
-            BlockCall t = ssa.branch(cur, hit, List.of());
-            BlockCall m = ssa.branch(cur, miss, List.of());
-            cur.append(Op.BRIF, List.of(eq), 0, null, List.of(t, m), List.of());
-            ssa.seal(hit);
-            ssa.seal(miss);
-            cur = hit;
+            Block[] hm = branchOnEqual(tagIdentity(tag), tagIdentity(tagidx));
+            cur = hm[0];
             function.place(cur);
             jump(s.targets.get(i).label, payload);
-            cur = miss;
+            cur = hm[1];
             function.place(cur);
         }
         boolean all = s.clauses.get(sure)[0] == ExceptionOpcodes.CATCH_ALL;
@@ -574,20 +569,9 @@ public final class FunctionTranslator {
     /** After a call inside a handler's scope: mark it and branch to the dispatch when the runtime resumed here with an exception. */
     private void checkPendingException() {
         TryScope s = catchingScope(tries.size());
-        List<Inst> insts = cur.insts();
-        if (s == null || insts.isEmpty()) {
-            return;
-        }
-        // the call is the last instruction, or the last before the fuel reload (an iconst and a load)
-        int at = insts.size() - 1;
-        Inst last = insts.get(at);
-        if (fuel && at >= 2 && last.op() == Op.LOAD && last.imm() == VMStoreContext.FUEL_CONSUMED
-                && (last.aux() & Op.RUNTIME) != 0) {
-            at -= 2;
-        }
-        Inst call = insts.get(at);
-        if (call.op() != Op.CALL && call.op() != Op.CALL_REF) {
-            return; // an intrinsic lowered in place
+        Inst call = lastCall;
+        if (s == null || call == null) {
+            return; // no handler, or an intrinsic lowered in place
         }
         call.withAux(call.aux() | Op.IN_TRY);
         Value exn = cur.append1(Op.EXN_PENDING, IrType.I64, 0);
@@ -632,7 +616,12 @@ public final class FunctionTranslator {
      */
     private Block[] tagCheck(Value exn, int tagidx) {
         Value tag = runtimeLoad(exn, ExceptionTables.EXN_TAG, IrType.I64, 8);
-        Value eq = cur.append(Op.ICMP, List.of(tag, tagIdentity(tagidx)), 0, Cond.EQ, null, List.of(IrType.I32)).result();
+        return branchOnEqual(tag, tagIdentity(tagidx));
+    }
+
+    /** Ends the current block with a branch on {@code a == b} (i64) to two new sealed blocks: {hit, miss}. */
+    private Block[] branchOnEqual(Value a, Value b) {
+        Value eq = cur.append(Op.ICMP, List.of(a, b), 0, Cond.EQ, null, List.of(IrType.I32)).result();
         Block hit = newBlockWithParams(List.of());
         Block miss = newBlockWithParams(List.of());
         BlockCall t = ssa.branch(cur, hit, List.of());
@@ -1007,7 +996,7 @@ public final class FunctionTranslator {
                     results.add(IrType.of(t));
                 }
                 flushFuel(cur);
-                Inst call = cur.append(Op.CALL, args, callee, null, null, results);
+                Inst call = lastCall = cur.append(Op.CALL, args, callee, null, null, results);
                 reloadFuel();
                 stack.addAll(call.results());
             }
@@ -1250,7 +1239,7 @@ public final class FunctionTranslator {
                     results.add(IrType.of(t));
                 }
                 flushFuel(cur);
-                Inst call = cur.append(Op.CALL_REF, args, typeidx, null, null, results);
+                Inst call = lastCall = cur.append(Op.CALL_REF, args, typeidx, null, null, results);
                 reloadFuel();
                 stack.addAll(call.results());
             }
