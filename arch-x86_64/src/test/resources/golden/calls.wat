@@ -180,7 +180,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
-;;   imul   eax,edi,0x3
+;;   lea    eax,[rdi+rdi*2]
 ;;   ret
 ;; .L0:
 ;;   call   .L1
@@ -193,11 +193,11 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
-;;   imul   eax,edi,0x3
+;;   lea    eax,[rdi+rdi*2]
 ;;   lea    ecx,[rdi+0x1]
-;;   imul   ecx,ecx,0x3
+;;   lea    ecx,[rcx+rcx*2]
 ;;   lea    edx,[rdi+0x2]
-;;   imul   edx,edx,0x3
+;;   lea    edx,[rdx+rdx*2]
 ;;   lea    eax,[rax+rcx*1]
 ;;   lea    edx,[rdx+rdi*1]
 ;;   lea    eax,[rax+rdx*1]

@@ -723,7 +723,7 @@ final class CodeEmitter {
     /** Whether {@code m} may be duplicated into a loop's back edge (loop rotation, {@link BlockLayout}). */
     private static boolean duplicable(MInst m) {
         return switch (m.op) {
-            case CMP_RR, CMP_RI, TEST_RR, JCC, MOV_RR, MOV_RI, ALU_RR, ALU_RI, LEA, ZEXT32 -> true;
+            case CMP_RR, CMP_RI, TEST_RR, TEST_RI, JCC, MOV_RR, MOV_RI, ALU_RR, ALU_RI, LEA, ZEXT32 -> true;
             default -> false;
         };
     }
@@ -766,7 +766,7 @@ final class CodeEmitter {
             MInst m = b.insts.get(i);
             after[i] = live;
             switch (m.op) {
-                case CMP_RR, CMP_RM, CMP_RI, TEST_RR, FCMP_FLAGS -> live = false;
+                case CMP_RR, CMP_RM, CMP_RI, TEST_RR, TEST_RI, FCMP_FLAGS -> live = false;
                 case JCC, SETCC, CMOV, XCMOV, TRAP_IF -> live = true;
                 default -> {
                 }
@@ -819,6 +819,7 @@ final class CodeEmitter {
                 }
             }
             case TEST_RR -> a.test(m.size, reg(m.dst), reg(m.src));
+            case TEST_RI -> a.testImm(m.size, reg(m.dst), (int) m.imm);
             case IMUL_RR -> a.imul(m.size, reg(m.dst), reg(m.src));
             case IMUL_RRI -> a.imulImm(m.size, reg(m.dst), reg(m.src), (int) m.imm);
             case SHIFT_CL -> a.shift(m.shift, m.size, reg(m.dst));

@@ -106,7 +106,7 @@ final class ControlLowering extends LoweringRules {
         } else if (fusibleFloat(c, inst)) {
             cond = emitFloatCompare(c.definingInst());
         } else {
-            testZero(use(c));
+            testCondition(c);
             cond = Cond.NE;
         }
         MInst m = new MInst(MOp.JCC);

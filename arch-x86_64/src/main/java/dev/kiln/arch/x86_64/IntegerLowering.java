@@ -23,10 +23,23 @@ final class IntegerLowering extends LoweringRules {
         switch (inst.op()) {
             case IADD -> alu(inst, AluOp.ADD, true);
             case ISUB -> alu(inst, AluOp.SUB, false);
-            case BAND -> alu(inst, AluOp.AND, true);
+            case BAND -> {
+                if (!l.isTestedAnd(inst.result())) {
+                    alu(inst, AluOp.AND, true);
+                }
+            }
             case BOR -> alu(inst, AluOp.OR, true);
             case BXOR -> alu(inst, AluOp.XOR, true);
             case IMUL -> {
+                if (l.isFoldedMul(inst.result())) {
+                    return; // computed by the lea of the iadd that uses it
+                }
+                int scale = Lowering.leaMultiplierScale(inst);
+                if (scale > 0) {
+                    // x * 3, 5 or 9: lea d, [x + x*2, 4 or 8] (one cycle, three-address)
+                    leaMultiple(inst, scale, 0, vreg(inst.result()));
+                    return;
+                }
                 Value a = inst.arg(0);
                 Value b = inst.arg(1);
                 if ((fitsImm32(a) && !fitsImm32(b)) || preferAsDestination(b, a)) {
@@ -82,7 +95,7 @@ final class IntegerLowering extends LoweringRules {
                     takeB = emitCompare(c.definingInst()).negate();
                 } else {
                     ra = isConst(inst.arg(1)) ? MInst.NONE : use(inst.arg(1));
-                    testZero(use(c));
+                    testCondition(c);
                     takeB = Cond.E;
                 }
                 if (ra == MInst.NONE && isFloat(inst.result().type())) {
@@ -152,6 +165,12 @@ final class IntegerLowering extends LoweringRules {
             emit(m.uses(dst).defs(dst));
             return;
         }
+        if (op == AluOp.ADD && (l.isFoldedMul(a) || l.isFoldedMul(b))) {
+            Value product = l.isFoldedMul(a) ? a : b;
+            Inst mul = product.definingInst();
+            leaMultiple(mul, Lowering.leaMultiplierScale(mul), imm32(product == a ? b : a), dst);
+            return;
+        }
         // additions are three-address through lea: no copy of an operand that stays live
         boolean negatable = fitsImm32(b) && imm32(b) != Integer.MIN_VALUE;
         if (op == AluOp.ADD && (l.isFoldedShift(a) || l.isFoldedShift(b))) {
@@ -187,6 +206,20 @@ final class IntegerLowering extends LoweringRules {
         } else {
             twoAddress(MOp.ALU_RR, op, s, dst, a, b);
         }
+    }
+
+    /** {@code lea dst, [x + x*scale + disp]} for {@code mul}, an {@code imul} of x by {@code scale + 1}. */
+    private void leaMultiple(Inst mul, int scale, int disp, int dst) {
+        Value x = LoweringRules.isConst(mul.arg(0)) ? mul.arg(1) : mul.arg(0);
+        int rx = use(x);
+        MInst m = new MInst(MOp.LEA);
+        m.size = sizeOf(mul.result().type());
+        m.dst = dst;
+        m.src = rx;
+        m.src2 = rx;
+        m.scale = scale;
+        m.imm = disp;
+        emit(m.uses(rx).defs(dst));
     }
 
     /**

@@ -96,6 +96,46 @@ final class Lowering {
         return k >= 1 && k <= 3 ? k : 0;
     }
 
+    /**
+     * {@code band} results whose only use is an {@code icmp eq/ne} with zero of the same block, neither
+     * operand a folded load, any constant operand an imm32: the comparison is {@code test x, y} (or
+     * {@code test x, imm}) and the {@code band} is not emitted.
+     */
+    private final java.util.BitSet andsTested = new java.util.BitSet();
+
+    /** Whether {@code v} is a {@code band} computed by the {@code test} of the comparison that uses it (see {@link #andsTested}). */
+    boolean isTestedAnd(Value v) {
+        return andsTested.get(v.id());
+    }
+
+    /**
+     * {@code imul} results by 3, 5 or 9 whose only use is an {@code iadd} of a 32-bit constant in the
+     * same block: the addition is one {@code lea [x + x*(k-1) + c]} and the {@code imul} is not emitted.
+     */
+    private final java.util.BitSet mulsFolded = new java.util.BitSet();
+
+    /** Whether {@code v} is an {@code imul} by 3, 5 or 9 computed by the {@code lea} of its only use (see {@link #mulsFolded}). */
+    boolean isFoldedMul(Value v) {
+        return mulsFolded.get(v.id());
+    }
+
+    /** The scale 2, 4 or 8 of {@code lea [x + x*scale]} when {@code inst} is an {@code imul} by a constant 3, 5 or 9, else 0. */
+    static int leaMultiplierScale(Inst inst) {
+        if (inst == null || inst.op() != Op.IMUL) {
+            return 0;
+        }
+        for (int k = 0; k < 2; k++) {
+            if (LoweringRules.isConst(inst.arg(k)) && !LoweringRules.isConst(inst.arg(1 - k))) {
+                long c = inst.arg(k).definingInst().imm();
+                if (inst.result().type() == IrType.I32) {
+                    c = (int) c;
+                }
+                return c == 3 ? 2 : c == 5 ? 4 : c == 9 ? 8 : 0;
+            }
+        }
+        return 0;
+    }
+
     /** Whether {@code v} is an {@code ishl} computed as the scaled index of its only use (see {@link #shlFolded}). */
     boolean isFoldedShift(Value v) {
         return shlFolded.get(v.id());
@@ -128,6 +168,25 @@ final class Lowering {
     /** The {@code {base, index, disp, scale}} of the address of a {@code load} (see {@link MemoryLowering}). */
     int[] heapAddress(Inst load) {
         return memory.heapAddress(load);
+    }
+
+    /** Adds {@code x} to {@link #andsTested} if it is a single-use {@code band} of block {@code b} that {@code test} can compute. */
+    private void markTestedAnd(Value x, Block b) {
+        Inst d = x == null ? null : x.definingInst();
+        if (d != null && d.op() == Op.BAND && d.block() == b && useCount[x.id()] == 1
+                && testableOperand(d.arg(0)) && testableOperand(d.arg(1))
+                && !(LoweringRules.isConst(d.arg(0)) && LoweringRules.isConst(d.arg(1)))) {
+            andsTested.set(x.id()); // test x, y: the flags of x & y without computing it
+        }
+    }
+
+    private static boolean isZero(Value v) {
+        return LoweringRules.isConst(v) && v.definingInst().imm() == 0;
+    }
+
+    /** An operand {@code test} can read: a register that is not a folded load, or an imm32 constant. */
+    private boolean testableOperand(Value v) {
+        return LoweringRules.isConst(v) ? LoweringRules.fitsImm32(v) : !loadsFolded.get(v.id());
     }
 
     /** Finds the {@link #loadsFolded} of block {@code b}; {@code position} holds each result's index in its block. */
@@ -250,6 +309,23 @@ final class Lowering {
                 if ((inst.op() == Op.LOAD || inst.op() == Op.STORE) && inst.imm() == (int) inst.imm()
                         && scaledIndexShift(inst.arg(1), b) > 0) {
                     shlFolded.set(inst.arg(1).id()); // x << 1..3 as the index scale of the address
+                }
+                if (inst.op() == Op.ICMP && (inst.cond() == dev.kiln.compiler.ir.Cond.EQ
+                        || inst.cond() == dev.kiln.compiler.ir.Cond.NE)) {
+                    markTestedAnd(isZero(inst.arg(1)) ? inst.arg(0) : isZero(inst.arg(0)) ? inst.arg(1) : null, b);
+                }
+                if (inst.op() == Op.BRIF || inst.op() == Op.SELECT) {
+                    markTestedAnd(inst.arg(0), b); // a condition is compared with zero too
+                }
+                if (inst.op() == Op.IADD) {
+                    for (int k = 0; k < 2; k++) {
+                        Inst d = inst.arg(k).definingInst();
+                        if (LoweringRules.isConst(inst.arg(1 - k)) && LoweringRules.fitsImm32(inst.arg(1 - k))
+                                && d != null && d.block() == b && useCount[inst.arg(k).id()] == 1 && leaMultiplierScale(d) > 0) {
+                            mulsFolded.set(inst.arg(k).id()); // x * 3 + c as lea [x + x*2 + c]
+                            break;
+                        }
+                    }
                 }
                 if (inst.op() == Op.USHR && inst.result().type() == IrType.I32 && LoweringRules.isConst(inst.arg(1))) {
                     Inst d = inst.arg(0).definingInst();

@@ -182,6 +182,10 @@ abstract class LoweringRules {
             c = c.swap();
         }
         Size s = sizeOf(a.type());
+        if (l.isTestedAnd(a)) {
+            test(s, a.definingInst()); // (x & y) ==/!= 0 (see Lowering#isTestedAnd); b is the zero
+            return x86(c);
+        }
         int ra = use(a);
         if (l.isFoldedLoad(b)) {
             compareWithMemory(s, ra, b.definingInst());
@@ -200,6 +204,45 @@ abstract class LoweringRules {
             emit(m.uses(ra, rb));
         }
         return x86(c);
+    }
+
+    /**
+     * Sets ZF when condition {@code c} (an i32 used as a boolean) is zero: {@code test} of the
+     * operands of a {@code band} that is computed only for this ({@link Lowering#isTestedAnd}), else
+     * {@code test c, c}.
+     */
+    void testCondition(Value c) {
+        if (l.isTestedAnd(c)) {
+            test(sizeOf(c.type()), c.definingInst());
+        } else {
+            testZero(use(c));
+        }
+    }
+
+    /** {@code test x, y} or {@code test x, imm}: the flags of {@code band}, which is not computed. */
+    private void test(Size s, Inst band) {
+        Value x = band.arg(0);
+        Value y = band.arg(1);
+        if (isConst(x)) {
+            Value t = x;
+            x = y;
+            y = t;
+        }
+        int rx = use(x);
+        if (isConst(y)) {
+            MInst m = new MInst(MOp.TEST_RI);
+            m.size = s;
+            m.dst = rx;
+            m.imm = imm32(y);
+            emit(m.uses(rx));
+        } else {
+            int ry = use(y);
+            MInst m = new MInst(MOp.TEST_RR);
+            m.size = s;
+            m.dst = rx;
+            m.src = ry;
+            emit(m.uses(rx, ry));
+        }
     }
 
     /** {@code cmp reg, [the address load reads]}: a load folded into its comparison ({@link Lowering#isFoldedLoad}). */

@@ -33,6 +33,8 @@ enum MOp {
     CMP_RI,
     /** flags = dst &amp; src. */
     TEST_RR,
+    /** flags = dst &amp; imm (a {@code band} with a constant read only by a comparison with zero). */
+    TEST_RI,
     /** dst *= src. */
     IMUL_RR,
     /** dst = src * imm. */

@@ -1,0 +1,110 @@
+;; Instruction selection of bit tests and small multiplications: an and whose only use is a comparison
+;; with zero becomes test (with an immediate or a register; the and itself is not computed), and a
+;; multiplication by 3, 5 or 9 is one lea, with an added constant folded into its displacement
+;; ($collatz_step is the step of the Collatz kernel: test + lea + cmov, no and, imul or second lea).
+(module
+  (func $bit_set (export "bit_set") (param $x i32) (result i32)
+    (i32.ne (i32.and (local.get $x) (i32.const 8)) (i32.const 0)))
+
+  (func $collatz_step (export "collatz_step") (param $x i64) (result i64)
+    (select
+      (i64.shr_u (local.get $x) (i64.const 1))
+      (i64.add (i64.mul (local.get $x) (i64.const 3)) (i64.const 1))
+      (i64.eqz (i64.and (local.get $x) (i64.const 1)))))
+
+  (func $any_common (export "any_common") (param $a i32) (param $b i32) (result i32)
+    (if (result i32) (i32.eqz (i32.and (local.get $a) (local.get $b)))
+      (then (i32.const 10))
+      (else (i32.const 20))))
+
+  (func $times5_plus7 (export "times5_plus7") (param $x i32) (result i32)
+    (i32.add (i32.const 7) (i32.mul (local.get $x) (i32.const 5))))
+
+  (func $and_kept (export "and_kept") (param $x i32) (result i32)
+    ;; the and has a second use: it is computed, and the comparison tests its result
+    (local $m i32)
+    (local.set $m (i32.and (local.get $x) (i32.const 12)))
+    (select (local.get $m) (i32.const 1) (local.get $m)))
+)
+
+;; ---- expected ----
+;; wasm[0]::bit_set:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L0
+;;   test   edi,0x8
+;;   setne  al
+;;   movzx  eax,al
+;;   ret
+;; .L0:
+;;   call   .L1
+;; .L1:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[1]::collatz_step:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L0
+;;   mov    rax,rdi
+;;   shr    rax,1
+;;   lea    rcx,[rdi+rdi*2+0x1]
+;;   test   rdi,0x1
+;;   cmovne rax,rcx
+;;   ret
+;; .L0:
+;;   call   .L1
+;; .L1:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[2]::any_common:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L2
+;;   test   edi,esi
+;;   jne    .L0
+;;   mov    eax,0xa
+;;   jmp    .L1
+;; .L0:
+;;   mov    eax,0x14
+;; .L1:
+;;   ret
+;; .L2:
+;;   call   .L3
+;; .L3:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[3]::times5_plus7:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L0
+;;   lea    eax,[rdi+rdi*4+0x7]
+;;   ret
+;; .L0:
+;;   call   .L1
+;; .L1:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[4]::and_kept:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L0
+;;   and    edi,0xc
+;;   mov    eax,0x1
+;;   test   edi,edi
+;;   cmove  edi,eax
+;;   mov    eax,edi
+;;   ret
+;; .L0:
+;;   call   .L1
+;; .L1:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind
