@@ -1,0 +1,169 @@
+package dev.kiln.compiler.opt;
+
+import dev.kiln.compiler.ir.Block;
+import dev.kiln.compiler.ir.BlockCall;
+import dev.kiln.compiler.ir.Inst;
+import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.ir.IrType;
+import dev.kiln.compiler.ir.Op;
+import dev.kiln.compiler.ir.Value;
+import java.util.List;
+
+/**
+ * Addressing-mode folding for Wasm heap accesses of 32-bit memories. The index of such a
+ * {@code load}/{@code store} is {@code uextend} of the i32 Wasm address, and address arithmetic done
+ * in i32 ({@code table[(x & 0xff)]} compiles to {@code (x & 0xff) << 2} plus the table's address)
+ * wraps modulo 2^32, so a backend cannot fold it into a 64-bit addressing mode as it stands. When
+ * the operands' ranges prove that an i32 {@code iadd} of a constant or {@code ishl} by 1..3 cannot
+ * wrap, the extension distributes over it: {@code uextend(iadd32 x, c)} is {@code uextend(x) + c},
+ * and the constant moves into the access's static offset; {@code uextend(ishl32 x, k)} is
+ * {@code ishl64(uextend x, k)}, which x86-64 and AArch64 take as a scaled index. The effective address
+ * is the same 64-bit number, so bounds checks (explicit or guard pages) and traps are unchanged.
+ *
+ * <p>Ranges come from a small unsigned-maximum analysis of i32 values ({@link #umax}): constants,
+ * {@code band} with a constant, {@code ushr}, {@code urem} by a constant, narrow unsigned loads,
+ * {@code iadd}/{@code ishl}/{@code bor}/{@code bxor} of bounded values, {@code select}; anything else
+ * (block parameters, calls) is unbounded. Only an index that nothing but heap accesses reads is
+ * rewritten (in explicit-check mode the bounds check reads it too, and keeping both forms live would
+ * cost a register). Runs after {@link BoundsCheckElimination}, which reads heap indices in their
+ * original form. Stateless and thread-safe; mutates the function given.
+ */
+public final class HeapAddressFolding {
+    private HeapAddressFolding() {
+    }
+
+    /** The largest static offset a folded access keeps: {@code 2^31 - 1} (a signed 32-bit displacement). */
+    private static final long MAX_OFFSET = Integer.MAX_VALUE;
+    /** How deep {@link #umax} looks through operands. */
+    private static final int DEPTH = 6;
+    private static final long U32 = 0xFFFF_FFFFL;
+
+    /** Runs the pass on {@code f}; returns whether an access changed. */
+    public static boolean run(IrFunction f) {
+        boolean[] onlyHeap = new boolean[f.valueCount()];
+        java.util.Arrays.fill(onlyHeap, true);
+        for (Block b : f.blocks()) {
+            for (Inst inst : b.insts()) {
+                for (int a = 0; a < inst.args().size(); a++) {
+                    int id = inst.arg(a).id();
+                    if (a != 1 || !isHeapAccess(inst)) {
+                        onlyHeap[id] = false;
+                    }
+                }
+                for (BlockCall bc : inst.targets()) {
+                    for (Value v : bc.args()) {
+                        onlyHeap[v.resolve().id()] = false;
+                    }
+                }
+            }
+        }
+        boolean changed = false;
+        for (Block b : f.blocks()) {
+            List<Inst> insts = b.insts();
+            for (int i = 0; i < insts.size(); i++) {
+                Inst access = insts.get(i);
+                if (!isHeapAccess(access)) {
+                    continue;
+                }
+                Value index = access.arg(1);
+                Inst ext = index.definingInst();
+                if (ext == null || ext.op() != Op.UEXTEND || ext.arg(0).type() != IrType.I32 || !onlyHeap[index.id()]) {
+                    continue;
+                }
+                // peel constant addends that cannot wrap: uextend(x + c) = uextend(x) + c
+                Value x = ext.arg(0);
+                long disp = 0;
+                while (true) {
+                    Inst d = x.definingInst();
+                    if (d == null || d.op() != Op.IADD) {
+                        break;
+                    }
+                    int k = OptUtil.isIconst(d.arg(1)) ? 1 : OptUtil.isIconst(d.arg(0)) ? 0 : -1;
+                    if (k < 0) {
+                        break;
+                    }
+                    long c = OptUtil.iconst(d.arg(k)) & U32;
+                    Value rest = d.arg(1 - k);
+                    if (umax(rest, DEPTH) + c > U32 || access.imm() + disp + c > MAX_OFFSET) {
+                        break;
+                    }
+                    disp += c;
+                    x = rest;
+                }
+                // a shift by 1..3 that cannot wrap: a scaled index
+                int shift = 0;
+                Inst d = x.definingInst();
+                if (d != null && d.op() == Op.ISHL && OptUtil.isIconst(d.arg(1))) {
+                    int k = (int) (OptUtil.iconst(d.arg(1)) & 31);
+                    if (k >= 1 && k <= 3 && umax(d.arg(0), DEPTH) << k <= U32) {
+                        shift = k;
+                        x = d.arg(0);
+                    }
+                }
+                if (disp == 0 && shift == 0) {
+                    continue;
+                }
+                int at = i;
+                Value wide = OptUtil.insert(b, at++, Op.UEXTEND, List.of(x), 0, null, IrType.I64).result();
+                if (shift > 0) {
+                    Value k = OptUtil.insertIconst(b, at++, IrType.I64, shift);
+                    wide = OptUtil.insert(b, at++, Op.ISHL, List.of(wide, k), 0, null, IrType.I64).result();
+                }
+                List<Value> args = access.op() == Op.LOAD ? List.of(access.arg(0), wide)
+                        : List.of(access.arg(0), wide, access.arg(2));
+                Inst n = b.replace(at, access.op(), args, access.imm() + disp, null,
+                        access.op() == Op.LOAD ? List.of(access.result().type()) : List.of()).withAux(access.aux());
+                if (access.op() == Op.LOAD) {
+                    access.result().aliasTo(n.result());
+                }
+                i = at;
+                changed = true;
+            }
+        }
+        if (changed) {
+            OptUtil.resolveAll(f);
+        }
+        return changed;
+    }
+
+    /** A Wasm heap {@code load}/{@code store}: neither a native intrinsic's nor a runtime structure's. */
+    private static boolean isHeapAccess(Inst inst) {
+        return (inst.op() == Op.LOAD || inst.op() == Op.STORE) && (inst.aux() & (Op.NATIVE | Op.RUNTIME)) == 0;
+    }
+
+    /**
+     * An upper bound of the unsigned value of i32 {@code v} ({@code 2^32 - 1} when nothing better is
+     * known), looking {@code depth} definitions deep.
+     */
+    static long umax(Value v, int depth) {
+        Inst d = v.definingInst();
+        if (v.type() != IrType.I32 || d == null || depth == 0) {
+            return U32;
+        }
+        int n = depth - 1;
+        return switch (d.op()) {
+            case ICONST -> d.imm() & U32;
+            case BAND -> Math.min(umax(d.arg(0), n), umax(d.arg(1), n));
+            case USHR -> OptUtil.isIconst(d.arg(1)) ? umax(d.arg(0), n) >>> (OptUtil.iconst(d.arg(1)) & 31) : U32;
+            case UREM -> OptUtil.isIconst(d.arg(1)) && (OptUtil.iconst(d.arg(1)) & U32) != 0
+                    ? Math.min(umax(d.arg(0), n), (OptUtil.iconst(d.arg(1)) & U32) - 1) : umax(d.arg(0), n);
+            case IADD -> Math.min(U32, umax(d.arg(0), n) + umax(d.arg(1), n));
+            case ISHL -> {
+                if (!OptUtil.isIconst(d.arg(1))) {
+                    yield U32;
+                }
+                long m = umax(d.arg(0), n) << (OptUtil.iconst(d.arg(1)) & 31);
+                yield m > U32 ? U32 : m;
+            }
+            case BOR, BXOR -> {
+                long m = Math.max(umax(d.arg(0), n), umax(d.arg(1), n));
+                yield m == 0 ? 0 : (Long.highestOneBit(m) << 1) - 1;
+            }
+            case SELECT -> Math.max(umax(d.arg(1), n), umax(d.arg(2), n));
+            case LOAD -> (d.aux() & 16) == 0 && (d.aux() & 0xF) == 1 ? 0xFF
+                    : (d.aux() & 16) == 0 && (d.aux() & 0xF) == 2 ? 0xFFFF : U32;
+            case ICMP -> 1;
+            default -> U32;
+        };
+    }
+}
