@@ -40,7 +40,8 @@
 ;;   ldr    x16, [x16, #16]
 ;;   sub    x17, sp, #0x20
 ;;   cmp    x17, x16
-;;   b.cc   .L0
+;; .L0:
+;;   b.cc   .L1
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
 ;;   sub    sp, sp, #0x10
@@ -55,10 +56,11 @@
 ;;   add    sp, sp, #0x10
 ;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L0:
+;; .L1:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
+;;   mov    w9, #0xa
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[4]::indirect:
@@ -66,21 +68,25 @@
 ;;   ldr    x16, [x16, #16]
 ;;   sub    x17, sp, #0x20
 ;;   cmp    x17, x16
-;;   b.cc   .L3
+;; .L0:
+;;   b.cc   .L7
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
 ;;   sub    sp, sp, #0x10
 ;;   ldr    x2, [x21, #88]
 ;;   ldr    w3, [x2, #8]
 ;;   cmp    w1, w3
-;;   b.cs   .L0
+;; .L1:
+;;   b.cs   .L4
 ;;   ldr    x2, [x2]
 ;;   ldr    x1, [x2, x1, lsl #3]
-;;   cbz    x1, .L1
+;; .L2:
+;;   cbz    x1, .L5
 ;;   ldr    w2, [x1, #24]
 ;;   ldr    w3, [x21, #104]
 ;;   cmp    w2, w3
-;;   b.ne   .L2
+;; .L3:
+;;   b.ne   .L6
 ;;   mov    x17, x1
 ;;   str    x21, [sp]
 ;;   ldr    x16, [x17]
@@ -91,25 +97,29 @@
 ;;   add    sp, sp, #0x10
 ;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L0:
+;; .L4:
+;;   adr    x17, .L1
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x7
-;;   str    w17, [x16]
+;;   mov    w9, #0x7
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
-;; .L1:
+;; .L5:
+;;   adr    x17, .L2
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x8
-;;   str    w17, [x16]
+;;   mov    w9, #0x8
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
-;; .L2:
+;; .L6:
+;;   adr    x17, .L3
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x9
-;;   str    w17, [x16]
+;;   mov    w9, #0x9
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
-;; .L3:
+;; .L7:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
+;;   mov    w9, #0xa
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[5]::many:

@@ -20,53 +20,63 @@
 
 ;; ---- expected ----
 ;; wasm[0]::div_s:
-;;   cbz    w1, .L0
+;; .L0:
+;;   cbz    w1, .L2
 ;;   cmn    w1, #0x1
 ;;   ccmp   w0, #0x1, #0x0, eq
-;;   b.vs   .L1
+;; .L1:
+;;   b.vs   .L3
 ;;   sdiv   w0, w0, w1
 ;;   ret
-;; .L0:
+;; .L2:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x2
-;;   str    w17, [x16]
+;;   mov    w9, #0x2
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
-;; .L1:
+;; .L3:
+;;   adr    x17, .L1
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x3
-;;   str    w17, [x16]
+;;   mov    w9, #0x3
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[1]::div_u:
-;;   cbz    x1, .L0
+;; .L0:
+;;   cbz    x1, .L1
 ;;   udiv   x0, x0, x1
 ;;   ret
-;; .L0:
+;; .L1:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x2
-;;   str    w17, [x16]
+;;   mov    w9, #0x2
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[2]::rem_s:
-;;   cbz    x1, .L0
+;; .L0:
+;;   cbz    x1, .L1
 ;;   sdiv   x2, x0, x1
 ;;   msub   x0, x2, x1, x0
 ;;   ret
-;; .L0:
+;; .L1:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x2
-;;   str    w17, [x16]
+;;   mov    w9, #0x2
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[3]::rem_u:
-;;   cbz    w1, .L0
+;; .L0:
+;;   cbz    w1, .L1
 ;;   udiv   w2, w0, w1
 ;;   msub   w0, w2, w1, w0
 ;;   ret
-;; .L0:
+;; .L1:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x2
-;;   str    w17, [x16]
+;;   mov    w9, #0x2
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[4]::div_by_10:

@@ -58,73 +58,95 @@
 ;;
 ;; wasm[6]::trunc_s32:
 ;;   fcmp   d0, d0
-;;   b.vs   .L1
+;; .L0:
+;;   b.vs   .L3
 ;;   fcvtzs x17, d0
 ;;   cmp    x17, w17, sxtw
-;;   b.ne   .L0
+;; .L1:
+;;   b.ne   .L2
 ;;   mov    w0, w17
 ;;   ret
-;; .L0:
+;; .L2:
+;;   adr    x17, .L1
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x3
-;;   str    w17, [x16]
+;;   mov    w9, #0x3
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
-;; .L1:
+;; .L3:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x4
-;;   str    w17, [x16]
+;;   mov    w9, #0x4
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[7]::trunc_u64:
 ;;   fcmp   s0, s0
-;;   b.vs   .L1
-;;   ldr    s31, .L2
+;; .L0:
+;;   b.vs   .L6
+;;   ldr    s31, .L7
 ;;   fcmp   s0, s31
-;;   b.ge   .L0
+;; .L1:
+;;   b.ge   .L3
 ;;   fmov   s31, #-1.000000000000000000e+00
 ;;   fcmp   s0, s31
-;;   b.ls   .L0
+;; .L2:
+;;   b.ls   .L4
 ;;   fcvtzu x0, s0
 ;;   ret
-;; .L0:
+;; .L3:
+;;   adr    x17, .L1
+;;   b      .L5
+;; .L4:
+;;   adr    x17, .L2
+;; .L5:
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x3
-;;   str    w17, [x16]
+;;   mov    w9, #0x3
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
-;; .L1:
+;; .L6:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x4
-;;   str    w17, [x16]
+;;   mov    w9, #0x4
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
-;; .L2:
+;; .L7:
 ;;   .word  0x5f800000
 ;;   .word  0x00000000
 ;;
 ;; wasm[8]::trunc_s64:
 ;;   fcmp   d0, d0
-;;   b.vs   .L1
-;;   ldr    d31, .L2
+;; .L0:
+;;   b.vs   .L6
+;;   ldr    d31, .L7
 ;;   fcmp   d0, d31
-;;   b.ge   .L0
-;;   ldr    d31, .L3
+;; .L1:
+;;   b.ge   .L3
+;;   ldr    d31, .L8
 ;;   fcmp   d0, d31
-;;   b.mi   .L0
+;; .L2:
+;;   b.mi   .L4
 ;;   fcvtzs x0, d0
 ;;   ret
-;; .L0:
+;; .L3:
+;;   adr    x17, .L1
+;;   b      .L5
+;; .L4:
+;;   adr    x17, .L2
+;; .L5:
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x3
-;;   str    w17, [x16]
+;;   mov    w9, #0x3
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
-;; .L1:
+;; .L6:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x4
-;;   str    w17, [x16]
+;;   mov    w9, #0x4
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
-;; .L2:
+;; .L7:
 ;;   .word  0x00000000
 ;;   .word  0x43e00000
-;; .L3:
+;; .L8:
 ;;   .word  0x00000000
 ;;   .word  0xc3e00000
 ;;

@@ -18,38 +18,41 @@
 ;;   ldr    x16, [x16, #16]
 ;;   sub    x17, sp, #0x10
 ;;   cmp    x17, x16
-;;   b.cc   .L7
+;; .L0:
+;;   b.cc   .L10
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
 ;;   ldr    x1, [x21]
 ;;   ldr    x2, [x1, #64]
 ;;   ldr    w30, [x1, #112]
-;;   cbnz   w30, .L3
-;; .L0:
-;;   ldr    w30, [x1, #112]
-;;   cbnz   w30, .L4
+;;   cbnz   w30, .L6
 ;; .L1:
+;;   ldr    w30, [x1, #112]
+;;   cbnz   w30, .L7
+;; .L2:
 ;;   add    x3, x2, #0x6
 ;;   cmp    x3, #0x0
-;;   b.gt   .L8
+;; .L3:
+;;   b.gt   .L11
 ;;   sub    w0, w0, #0x1
-;;   cbz    w0, .L2
+;;   cbz    w0, .L4
 ;;   mov    x2, x3
-;;   b      .L0
-;; .L2:
+;;   b      .L1
+;; .L4:
 ;;   add    x2, x2, #0x7
 ;;   cmp    x2, #0x0
-;;   b.gt   .L8
+;; .L5:
+;;   b.gt   .L12
 ;;   str    x2, [x1, #64]
 ;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L3:
-;;   bl     .L5
-;;   b      .L0
-;; .L4:
-;;   bl     .L5
+;; .L6:
+;;   bl     .L8
 ;;   b      .L1
-;; .L5:
+;; .L7:
+;;   bl     .L8
+;;   b      .L2
+;; .L8:
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
 ;;   sub    sp, sp, #0x130
@@ -77,9 +80,10 @@
 ;;   blr    x16
 ;;   ldr    x16, [x21]
 ;;   ldr    w16, [x16]
-;;   cbz    w16, .L6
+;;   cbz    w16, .L9
+;;   mov    x17, #0x0
 ;;   b      kiln_unwind
-;; .L6:
+;; .L9:
 ;;   ldp    x0, x1, [sp]
 ;;   ldp    x2, x3, [sp, #16]
 ;;   ldp    x4, x5, [sp, #32]
@@ -102,13 +106,19 @@
 ;;   mov    sp, x29
 ;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L7:
+;; .L10:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
+;;   mov    w9, #0xa
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
-;; .L8:
+;; .L11:
+;;   adr    x17, .L3
+;;   b      .L13
+;; .L12:
+;;   adr    x17, .L5
+;; .L13:
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0xe
-;;   str    w17, [x16]
+;;   mov    w9, #0xe
+;;   str    w9, [x16]
 ;;   b      kiln_unwind

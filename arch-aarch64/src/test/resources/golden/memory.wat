@@ -35,44 +35,50 @@
 ;;   ldr    x1, [x21, #96]
 ;;   sub    x1, x1, #0x4
 ;;   cmp    x0, x1
-;;   b.gt   .L0
+;; .L0:
+;;   b.gt   .L1
 ;;   ldr    x1, [x21, #88]
 ;;   ldr    w0, [x1, x0]
 ;;   ret
-;; .L0:
+;; .L1:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x5
-;;   str    w17, [x16]
+;;   mov    w9, #0x5
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[1]::load_offset:
 ;;   ldr    x1, [x21, #96]
 ;;   sub    x1, x1, #0x11
 ;;   cmp    x0, x1
-;;   b.gt   .L0
+;; .L0:
+;;   b.gt   .L1
 ;;   ldr    x1, [x21, #88]
 ;;   add    x16, x1, x0
 ;;   ldrsb  x0, [x16, #16]
 ;;   ret
-;; .L0:
+;; .L1:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x5
-;;   str    w17, [x16]
+;;   mov    w9, #0x5
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[2]::store:
 ;;   ldr    x1, [x21, #96]
 ;;   sub    x1, x1, #0x10
 ;;   cmp    x0, x1
-;;   b.gt   .L0
+;; .L0:
+;;   b.gt   .L1
 ;;   ldr    x1, [x21, #88]
 ;;   add    x16, x1, x0
 ;;   str    d0, [x16, #8]
 ;;   ret
-;; .L0:
+;; .L1:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x5
-;;   str    w17, [x16]
+;;   mov    w9, #0x5
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[3]::sum:
@@ -81,21 +87,23 @@
 ;;   ldr    x3, [x21, #88]
 ;;   mov    x4, x0
 ;;   mov    x0, #0x0
-;;   cbz    w1, .L1
+;;   cbz    w1, .L2
 ;; .L0:
 ;;   cmp    x4, x2
-;;   b.gt   .L2
+;; .L1:
+;;   b.gt   .L3
 ;;   ldr    w5, [x3, x4]
 ;;   add    w0, w0, w5
 ;;   add    w4, w4, #0x4
 ;;   sub    w1, w1, #0x1
 ;;   cbnz   w1, .L0
-;; .L1:
-;;   ret
 ;; .L2:
+;;   ret
+;; .L3:
+;;   adr    x17, .L1
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x5
-;;   str    w17, [x16]
+;;   mov    w9, #0x5
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[4]::grow:
@@ -103,7 +111,8 @@
 ;;   ldr    x16, [x16, #16]
 ;;   sub    x17, sp, #0x10
 ;;   cmp    x17, x16
-;;   b.cc   .L1
+;; .L0:
+;;   b.cc   .L2
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
 ;;   mov    w1, #0x0
@@ -113,16 +122,18 @@
 ;;   blr    x16
 ;;   ldr    x16, [x21]
 ;;   ldr    w16, [x16]
-;;   cbz    w16, .L0
+;;   cbz    w16, .L1
+;;   mov    x17, x30
 ;;   b      kiln_unwind
-;; .L0:
+;; .L1:
 ;;   mov    w0, w0
 ;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L1:
+;; .L2:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
+;;   mov    w9, #0xa
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[5]::far:
@@ -130,47 +141,51 @@
 ;;   sub    x1, x1, #0xff, lsl #12
 ;;   sub    x1, x1, #0xffe
 ;;   cmp    x0, x1
-;;   b.gt   .L0
+;; .L0:
+;;   b.gt   .L1
 ;;   ldr    x1, [x21, #88]
 ;;   add    x0, x0, #0xff, lsl #12
 ;;   add    x0, x0, #0xffa
 ;;   ldr    w0, [x1, x0]
 ;;   ret
-;; .L0:
+;; .L1:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x5
-;;   str    w17, [x16]
+;;   mov    w9, #0x5
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[6]::fill:
 ;;   ldr    x3, [x21, #96]
 ;;   add    x4, x0, x2
 ;;   cmp    x4, x3
-;;   b.hi   .L3
+;; .L0:
+;;   b.hi   .L4
 ;;   ldr    x3, [x21, #88]
 ;;   add    x0, x3, x0
-;;   cbz    x2, .L2
+;;   cbz    x2, .L3
 ;;   and    w1, w1, #0xff
 ;;   cmp    x2, #0x8
-;;   b.cc   .L1
+;;   b.cc   .L2
 ;;   mov    x16, #0x101010101010101
 ;;   mul    x16, x1, x16
-;; .L0:
+;; .L1:
 ;;   str    x16, [x0], #8
 ;;   sub    x2, x2, #0x8
 ;;   cmp    x2, #0x8
-;;   b.cs   .L0
-;;   cbz    x2, .L2
-;; .L1:
+;;   b.cs   .L1
+;;   cbz    x2, .L3
+;; .L2:
 ;;   strb   w1, [x0], #1
 ;;   subs   x2, x2, #0x1
-;;   b.ne   .L1
-;; .L2:
-;;   ret
+;;   b.ne   .L2
 ;; .L3:
+;;   ret
+;; .L4:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x5
-;;   str    w17, [x16]
+;;   mov    w9, #0x5
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[7]::zero:
@@ -178,18 +193,25 @@
 ;;   sub    x2, x1, #0x10
 ;;   sub    x1, x1, #0x8
 ;;   cmp    x0, x1
-;;   b.gt   .L0
+;; .L0:
+;;   b.gt   .L2
 ;;   ldr    x1, [x21, #88]
 ;;   str    xzr, [x1, x0]
 ;;   cmp    x0, x2
-;;   b.gt   .L0
+;; .L1:
+;;   b.gt   .L3
 ;;   add    x16, x1, x0
 ;;   str    wzr, [x16, #12]
 ;;   add    x16, x1, x0
 ;;   strb   wzr, [x16, #9]
 ;;   ret
-;; .L0:
+;; .L2:
+;;   adr    x17, .L0
+;;   b      .L4
+;; .L3:
+;;   adr    x17, .L1
+;; .L4:
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x5
-;;   str    w17, [x16]
+;;   mov    w9, #0x5
+;;   str    w9, [x16]
 ;;   b      kiln_unwind

@@ -32,24 +32,26 @@
 ;;   ldr    x16, [x16, #16]
 ;;   sub    x17, sp, #0x10
 ;;   cmp    x17, x16
-;;   b.cc   .L2
+;; .L1:
+;;   b.cc   .L3
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
 ;;   cmp    x0, #0x0
-;;   b.ne   .L1
+;;   b.ne   .L2
 ;;   mov    x0, x1
 ;;   ldp    x29, x30, [sp], #16
 ;;   ret
-;; .L1:
+;; .L2:
 ;;   sub    x0, x0, #0x1
 ;;   add    x1, x1, #0x1
 ;;   mov    sp, x29
 ;;   ldp    x29, x30, [sp], #16
 ;;   b      .L0
-;; .L2:
+;; .L3:
+;;   adr    x17, .L1
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
+;;   mov    w9, #0xa
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[2]::wide:
@@ -62,7 +64,8 @@
 ;;   ldr    x16, [x16, #16]
 ;;   sub    x17, sp, #0x60
 ;;   cmp    x17, x16
-;;   b.cc   .L0
+;; .L0:
+;;   b.cc   .L1
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
 ;;   sub    sp, sp, #0x50
@@ -110,10 +113,11 @@
 ;;   mov    x29, x9
 ;;   mov    x30, x10
 ;;   b      wasm[2]::wide
-;; .L0:
+;; .L1:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
+;;   mov    w9, #0xa
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[4]::indirect:
@@ -121,45 +125,53 @@
 ;;   ldr    x16, [x16, #16]
 ;;   sub    x17, sp, #0x10
 ;;   cmp    x17, x16
-;;   b.cc   .L3
+;; .L0:
+;;   b.cc   .L7
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
 ;;   ldr    x2, [x21, #88]
 ;;   ldr    w3, [x2, #8]
 ;;   cmp    w1, w3
-;;   b.cs   .L0
+;; .L1:
+;;   b.cs   .L4
 ;;   ldr    x2, [x2]
 ;;   ldr    x1, [x2, x1, lsl #3]
-;;   cbz    x1, .L1
+;; .L2:
+;;   cbz    x1, .L5
 ;;   ldr    w2, [x1, #24]
 ;;   ldr    w3, [x21, #96]
 ;;   cmp    w2, w3
-;;   b.ne   .L2
+;; .L3:
+;;   b.ne   .L6
 ;;   ldr    x16, [x1]
 ;;   ldr    x21, [x1, #8]
 ;;   ldr    x17, [x1, #16]
 ;;   mov    sp, x29
 ;;   ldp    x29, x30, [sp], #16
 ;;   br     x16
-;; .L0:
+;; .L4:
+;;   adr    x17, .L1
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x7
-;;   str    w17, [x16]
+;;   mov    w9, #0x7
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
-;; .L1:
+;; .L5:
+;;   adr    x17, .L2
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x8
-;;   str    w17, [x16]
+;;   mov    w9, #0x8
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
-;; .L2:
+;; .L6:
+;;   adr    x17, .L3
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0x9
-;;   str    w17, [x16]
+;;   mov    w9, #0x9
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
-;; .L3:
+;; .L7:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
+;;   mov    w9, #0xa
+;;   str    w9, [x16]
 ;;   b      kiln_unwind
 ;;
 ;; wasm[5]::import:
@@ -167,7 +179,8 @@
 ;;   ldr    x16, [x16, #16]
 ;;   sub    x17, sp, #0x10
 ;;   cmp    x17, x16
-;;   b.cc   .L0
+;; .L0:
+;;   b.cc   .L1
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
 ;;   ldr    x16, [x21, #112]
@@ -176,8 +189,9 @@
 ;;   mov    sp, x29
 ;;   ldp    x29, x30, [sp], #16
 ;;   br     x16
-;; .L0:
+;; .L1:
+;;   adr    x17, .L0
 ;;   ldr    x16, [x21]
-;;   mov    w17, #0xa
-;;   str    w17, [x16]
+;;   mov    w9, #0xa
+;;   str    w9, [x16]
 ;;   b      kiln_unwind

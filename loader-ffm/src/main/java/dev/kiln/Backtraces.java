@@ -26,6 +26,11 @@ import java.lang.invoke.MethodType;
  * enclosing activation (Wasm called the host, which called Wasm again) are added when the exception
  * passes through that activation's own trap path.
  *
+ * <p>On AArch64 the walk follows frame records instead ({@link #walkFrameRecords}): the unwind stub
+ * passes the trap site, x29 and x30, and each Wasm frame with calls has a record {@code {caller's x29,
+ * return address}} at x29, so only the trapping frame (a prologue's stack check, or a function
+ * without a frame record) needs its site's depth, which is 0 exactly when the return address is still in x30.
+ *
  * <p>Called on the thread that trapped; nothing escapes the upcall. Costs nothing unless a trap
  * happens. A tail call that grew its stack-argument area moves its caller's return address, and a
  * walk past such a frame stops early.
@@ -38,6 +43,8 @@ final class Backtraces {
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     /** A bound on the walk (a 1 GiB stack of minimal frames has fewer). */
     private static final int MAX_WALK = 1 << 26;
+    /** Whether compiled code here is AArch64's (frame records) rather than x86-64's (frame sizes). */
+    private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
 
     /** {@code void backtrace(storeContext, sp, trap)}: the backtrace libcall. */
     static final MemorySegment LIBCALL;
@@ -63,7 +70,11 @@ final class Backtraces {
             }
             long entry = storeContext.reinterpret(VMStoreContext.SIZE).get(ValueLayout.JAVA_LONG, VMStoreContext.ENTRY_FRAME);
             WasmBacktrace bt = new WasmBacktrace();
-            walk(store, sp, trap != 0, entry, bt);
+            if (AARCH64) {
+                walkFrameRecords(store, sp, trap != 0, entry, bt);
+            } else {
+                walk(store, sp, trap != 0, entry, bt);
+            }
             store.setPendingBacktrace(bt);
         } catch (Throwable t) {
             // a backtrace is a courtesy: the trap itself must still reach the caller
@@ -102,6 +113,64 @@ final class Backtraces {
             slot += 8 + depth;
             trap = false;
         }
+    }
+
+    /**
+     * The AArch64 walk. {@code rec} points at {x29, x30, site} as the unwind stub stored them: with
+     * {@code trap}, {@code site} is the trap site (or a trapping libcall's return address) in the
+     * function whose frame record x29 is, unless that site's depth is 0 (a prologue's stack check, or
+     * a function without a frame record: x29 is still the caller's and x30 the return address);
+     * without, x29's record holds the return address of the Wasm call the trap came back through.
+     * Reads only frame records below the entry frame, each above the one before.
+     */
+    private static void walkFrameRecords(Store store, long rec, boolean trap, long entry, WasmBacktrace bt) {
+        long fp = ALL.get(ValueLayout.JAVA_LONG, rec);
+        long lr = ALL.get(ValueLayout.JAVA_LONG, rec + 8);
+        long pc;
+        if (trap) {
+            pc = ALL.get(ValueLayout.JAVA_LONG, rec + 16);
+        } else {
+            if (!belowEntry(fp, entry)) {
+                return;
+            }
+            pc = ALL.get(ValueLayout.JAVA_LONG, fp + 8);
+            fp = ALL.get(ValueLayout.JAVA_LONG, fp);
+        }
+        for (int n = 0; n < MAX_WALK; n++) {
+            Module m = store.moduleAt(pc);
+            if (m == null) {
+                return;
+            }
+            FrameTable table = m.frameTable();
+            int i = table.find((int) (pc - m.code().textAddress()), trap);
+            if (i < 0) {
+                return; // the entry trampoline or an import adapter: the end of this activation's frames
+            }
+            int frames = table.frameCount(i);
+            for (int k = 0; k < frames; k++) {
+                int f = table.funcIndex(i, k);
+                bt.add(new FrameInfo(table.moduleName(), f, functionName(m, f), table.wasmOffset(i, k), k < frames - 1));
+            }
+            if (trap && table.depth(i) == 0) {
+                pc = lr; // x29 is already the caller's
+            } else {
+                if (!belowEntry(fp, entry)) {
+                    return;
+                }
+                pc = ALL.get(ValueLayout.JAVA_LONG, fp + 8);
+                long next = ALL.get(ValueLayout.JAVA_LONG, fp);
+                if (Long.compareUnsigned(next, fp) <= 0) {
+                    return;
+                }
+                fp = next;
+            }
+            trap = false;
+        }
+    }
+
+    /** Whether frame record {@code fp} lies in this activation: non-null, 16-byte aligned, below the entry frame. */
+    private static boolean belowEntry(long fp, long entry) {
+        return fp != 0 && (fp & 15) == 0 && (entry == 0 || Long.compareUnsigned(fp, entry) < 0);
     }
 
     /** Adds the frame of the function containing {@code offset}; returns its depth, or -1 if unknown. */

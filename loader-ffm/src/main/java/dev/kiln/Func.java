@@ -30,7 +30,13 @@ public final class Func implements Extern {
     // a Wasm function: its instance, funcidx and entry downcall
     private final Instance instance;
     private final int funcIndex;
-    /** The entry trampoline (Wasm function) or null. */
+    /**
+     * The entry trampoline (Wasm function) or null: a segment of the global scope, so a downcall does not
+     * acquire and release the code image's shared arena (two atomic updates, about 10 ns of a 20 ns
+     * call). The code stays mapped while this function is reachable (its instance keeps the module,
+     * whose cleaner unmaps the image), and every path into the entry uses this function after the
+     * downcall returns (the result check), so it is reachable for the whole call.
+     */
     private final MemorySegment entry;
     /** How the type crosses the native boundary (both kinds of function). */
     private final CallShape shape;
@@ -57,7 +63,7 @@ public final class Func implements Extern {
         this.type = type;
         this.instance = instance;
         this.funcIndex = funcIndex;
-        this.entry = entry;
+        this.entry = MemorySegment.ofAddress(entry.address());
         this.shape = CallShape.of(type);
         this.host = null;
         this.hostWithCaller = null;

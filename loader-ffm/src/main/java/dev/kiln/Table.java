@@ -22,8 +22,13 @@ import java.lang.foreign.ValueLayout;
 public final class Table implements Extern {
     /** Largest number of entries a table may have (2^32 - 1, the limit of a 32-bit index). */
     public static final long MAX_ENTRIES = 0xFFFF_FFFFL;
-    /** Entries a table can hold without reallocating, at most. */
-    private static final long MAX_RESERVE = 1 << 16;
+    /**
+     * Entries a new table holds beyond its minimum before it reallocates, at most. Small on purpose:
+     * the entries are zeroed native memory allocated at instantiation (a 65,536-entry reserve was a
+     * 512 KiB {@code calloc}, most of a small module's instantiation time); growth doubles the
+     * capacity, and compiled code reloads the entries' address after anything that may grow a table.
+     */
+    private static final long MAX_RESERVE = 64;
 
     private final Store store;
     private final ValType elemType;

@@ -24,6 +24,16 @@ import java.lang.foreign.MemorySegment;
  * a page multiple, the rest of the last page is also accessible to native code, but
  * {@link #segment()} covers exactly the committed bytes.
  *
+ * <p><b>Pooling.</b> Closing a 32-bit memory's reservation does not unmap it: up to
+ * {@link #POOL_CAPACITY} idle reservations are kept per process, their committed bytes zeroed and their
+ * guard-handler entry removed, and {@link #forMemory32} takes one before mapping a new one (the
+ * pooling allocator of Wasmtime, which keeps instantiation free of {@code mmap}, {@code munmap} and
+ * the TLB shootdowns they cause). A reservation with at most {@link #KEEP_RESIDENT_BYTES} committed is
+ * zeroed with stores and its pages stay resident; a larger one is released with
+ * {@code madvise(MADV_DONTNEED)} (its pages read back as zero). Either way a reused memory reads as
+ * zero everywhere, as a new one does, and only its committed prefix is accessible. The system property
+ * {@code dev.kiln.memoryPoolSize} sets the capacity (0 turns pooling off).
+ *
  * <p>Thread-safe: {@link #commit}, {@link #close} and the accessors may be called from any thread.
  * Segments from {@link #segment()} belong to a shared arena closed by {@link #close()}; using them
  * afterwards throws {@link IllegalStateException}.
@@ -34,6 +44,22 @@ public final class LinearMemoryReservation implements AutoCloseable {
     public static final long WASM_PAGE_SIZE = 64 * 1024;
     /** Bytes reserved for a 32-bit memory: 8 GiB (4 GiB of index space plus 4 GiB of static offset). */
     public static final long MEMORY32_RESERVATION = dev.kiln.abi.GuardHandlerLayout.MEMORY32_RESERVATION;
+
+    /**
+     * Idle 32-bit reservations kept for reuse per process (default 16, from the system property
+     * {@code dev.kiln.memoryPoolSize}): 8 GiB of {@code PROT_NONE} address space each, plus what stays
+     * resident (at most {@link #KEEP_RESIDENT_BYTES} each).
+     */
+    public static final int POOL_CAPACITY = Math.max(0, Integer.getInteger("dev.kiln.memoryPoolSize", 16));
+    /** Committed bytes up to which a pooled reservation is zeroed with stores instead of {@code madvise}: 1 MiB. */
+    public static final long KEEP_RESIDENT_BYTES = 1 << 20;
+
+    /** An idle reservation: its base and how many bytes at its start are readable, writable and zero. */
+    private record Idle(long base, long committedBytes) {
+    }
+
+    private static final java.util.concurrent.ConcurrentLinkedDeque<Idle> POOL = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private static final java.util.concurrent.atomic.AtomicInteger POOLED = new java.util.concurrent.atomic.AtomicInteger();
 
     private final long base;
     private final long reservedBytes;
@@ -95,7 +121,10 @@ public final class LinearMemoryReservation implements AutoCloseable {
         if (initialPages < 0 || initialPages > 65536) {
             throw new IllegalArgumentException("a 32-bit memory has 0 to 65536 pages, not " + initialPages);
         }
-        LinearMemoryReservation r = reserve(MEMORY32_RESERVATION, initialPages * WASM_PAGE_SIZE);
+        LinearMemoryReservation r = fromPool(initialPages * WASM_PAGE_SIZE);
+        if (r == null) {
+            r = reserve(MEMORY32_RESERVATION, initialPages * WASM_PAGE_SIZE);
+        }
         try {
             // code compiled with guard-page bounds checks relies on faults in here becoming traps
             r.guard = GuardSignalHandler.registerMemory(r.base, r.base + r.reservedBytes);
@@ -104,6 +133,58 @@ public final class LinearMemoryReservation implements AutoCloseable {
             throw e;
         }
         return r;
+    }
+
+    /**
+     * A pooled 32-bit reservation with exactly {@code committedBytes} accessible (all zero), or null
+     * when the pool is empty. The caller registers it with the guard handler.
+     */
+    private static LinearMemoryReservation fromPool(long committedBytes) {
+        Idle idle = POOL.pollFirst();
+        if (idle == null) {
+            return null;
+        }
+        POOLED.decrementAndGet();
+        long pageSize = LibC.pageSize();
+        LinearMemoryReservation r = new LinearMemoryReservation(idle.base, MEMORY32_RESERVATION, pageSize);
+        long have = alignUp(idle.committedBytes, pageSize);
+        long want = alignUp(committedBytes, pageSize);
+        try {
+            if (want < have) {
+                LibC.mprotect(r.base + want, have - want, LibC.PROT_NONE);
+            } else if (want > have) {
+                LibC.mprotect(r.base + have, want - have, LibC.PROT_READ | LibC.PROT_WRITE);
+            }
+        } catch (RuntimeException | Error e) {
+            LibC.munmap(r.base, r.reservedBytes);
+            throw e;
+        }
+        r.committedBytes = committedBytes;
+        return r;
+    }
+
+    /**
+     * Puts a closed 32-bit reservation in the pool with its committed bytes zeroed, or returns false
+     * (pool full, or zeroing failed) so that the caller unmaps it.
+     */
+    private boolean toPool(long committed) {
+        if (reservedBytes != MEMORY32_RESERVATION || POOLED.incrementAndGet() > POOL_CAPACITY) {
+            POOLED.decrementAndGet();
+            return false;
+        }
+        long accessible = alignUp(committed, pageSize);
+        try {
+            if (accessible <= KEEP_RESIDENT_BYTES) {
+                MemorySegment.ofAddress(base).reinterpret(accessible).fill((byte) 0);
+            } else {
+                LibC.madvise(base, accessible, LibC.MADV_DONTNEED);
+            }
+        } catch (RuntimeException e) {
+            POOLED.decrementAndGet();
+            return false;
+        }
+        POOL.addFirst(new Idle(base, accessible));
+        return true;
     }
 
     /** Address of byte 0 of the memory; constant for the life of the reservation. */
@@ -169,8 +250,9 @@ public final class LinearMemoryReservation implements AutoCloseable {
     }
 
     /**
-     * Invalidates the views from {@link #segment()} and unmaps the whole reservation. Idempotent.
-     * Compiled code must no longer run against this memory.
+     * Invalidates the views from {@link #segment()} and unmaps the whole reservation, or, for a 32-bit
+     * memory while the pool has room, zeroes it and keeps it for the next {@link #forMemory32} (see
+     * the class comment). Idempotent. Compiled code must no longer run against this memory.
      *
      * @throws IllegalStateException if a view is in use by another thread (the memory then stays mapped)
      * @throws NativeException       if {@code munmap} fails
@@ -186,6 +268,9 @@ public final class LinearMemoryReservation implements AutoCloseable {
         closed = true;
         if (guard != null) {
             guard.close();
+            if (toPool(committedBytes)) {
+                return;
+            }
         }
         LibC.munmap(base, reservedBytes);
     }

@@ -85,6 +85,33 @@ class LinearMemoryReservationTest {
     }
 
     @Test
+    void aClosedMemory32IsPooledZeroedAndReusedWithOnlyItsNewPrefixAccessible() throws Exception {
+        Assumptions.assumeTrue(LinearMemoryReservation.POOL_CAPACITY > 0, "pooling is turned off");
+        // small: zeroed with stores; large (above KEEP_RESIDENT_BYTES): released with madvise
+        for (long pages : new long[] {4, LinearMemoryReservation.KEEP_RESIDENT_BYTES / PAGE + 8}) {
+            long base;
+            try (LinearMemoryReservation mem = LinearMemoryReservation.forMemory32(1)) {
+                mem.commit(pages * PAGE);
+                MemorySegment s = mem.segment();
+                s.fill((byte) 0x5a);
+                base = mem.base();
+            }
+            assertTrue(ProcMaps.containing(base) != null, "a pooled reservation stays mapped");
+            try (LinearMemoryReservation again = LinearMemoryReservation.forMemory32(2)) {
+                assertEquals(base, again.base(), "the pool hands back the reservation closed last");
+                assertEquals(2 * PAGE, again.committedBytes());
+                MemorySegment s = again.segment();
+                assertEquals(-1, s.mismatch(MemorySegment.ofArray(new byte[(int) (2 * PAGE)])), "pooled memory kept data");
+                assertEquals("rw-p", ProcMaps.containing(base + 2 * PAGE - 1).perms());
+                assertEquals("---p", ProcMaps.containing(base + 2 * PAGE).perms());
+                again.commit(pages * PAGE);
+                MemorySegment grown = again.segment();
+                assertEquals(0, grown.get(ValueLayout.JAVA_LONG, pages * PAGE - 8), "grown pooled pages are zero");
+            }
+        }
+    }
+
+    @Test
     void rejectsBadSizes() {
         assertThrows(IllegalArgumentException.class, () -> LinearMemoryReservation.reserve(0, 0));
         assertThrows(IllegalArgumentException.class, () -> LinearMemoryReservation.reserve(4096, 8192));

@@ -337,6 +337,7 @@ public final class Aarch64Backend implements Backend {
         a.ldr(Size.X, XReg.X16, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
         a.ldr(Size.W, XReg.X16, Address.offset(XReg.X16, VMStoreContext.TRAP_CODE));
         a.cbz(Size.W, XReg.X16, ok);
+        a.movImm(Size.X, XReg.X17, 0); // for the backtrace: this frame record holds the Wasm caller's return address
         a.bSymbol(Relocation.UNWIND_STUB);
         a.bind(ok);
         if (resultArea) {
@@ -367,9 +368,31 @@ public final class Aarch64Backend implements Backend {
         return Aarch64Registers.HOST.assign(params, type.results().size() == 1 ? type.results() : List.of());
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>On AArch64 the stub is entered by a branch with x17 holding the address of the trap site (or of
+     * the return address of a libcall that trapped), x29 the trapping function's frame record (its
+     * caller's in a prologue or a frameless function, with x30 the return address), or with x17 0 when
+     * x29's frame record holds the return address of a Wasm call (an import adapter or an epoch stub
+     * whose callee left a trap code). It first calls the backtrace libcall with the store context, a
+     * pointer to {x29, x30, x17} and whether x17 is set, then unwinds.
+     */
     @Override
     public CompiledCode compileUnwindStub(VMContextLayout layout) {
         Assembler a = new Assembler();
+        Label none = a.newLabel();
+        a.ldr(Size.X, XReg.X0, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.ldr(Size.X, XReg.X9, Address.offset(XReg.X0, VMStoreContext.BACKTRACE_LIBCALL));
+        a.cbz(Size.X, XReg.X9, none);
+        a.sub(Size.X, XReg.SP, XReg.SP, 32);
+        a.stp(Size.X, XReg.FP, XReg.LR, Address.offset(XReg.SP, 0));
+        a.str(Size.X, XReg.X17, Address.offset(XReg.SP, 16));
+        a.mov(Size.X, XReg.X1, XReg.SP);
+        a.cmp(Size.X, XReg.X17, 0);
+        a.cset(Size.W, XReg.X2, Cond.NE);
+        a.blr(XReg.X9);
+        a.bind(none);
         a.ldr(Size.X, XReg.X16, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
         a.ldr(Size.X, XReg.FP, Address.offset(XReg.X16, VMStoreContext.ENTRY_FRAME));
         entryEpilogue(a);

@@ -102,11 +102,21 @@ final class CodeEmitter {
             emitBody(b);
         });
         emitEpochSlowPaths();
+        // each trap site's out-of-line entry names the site in x17 (the unwind stub's backtrace reads it),
+        // then the code's shared stub stores the trap code (clobbering only x9 and x16) and unwinds
         for (Map.Entry<TrapCode, Label> e : trapStubs.entrySet()) {
+            List<Label[]> entries = trapSiteEntries.stream().filter(site -> site[2] == e.getValue()).toList();
+            for (int k = 0; k < entries.size(); k++) {
+                a.bind(entries.get(k)[0]);
+                a.adr(S1, entries.get(k)[1]);
+                if (k < entries.size() - 1) {
+                    a.b(e.getValue()); // the last entry falls through into the stub
+                }
+            }
             a.bind(e.getValue());
             a.ldr(Size.X, S0, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
-            a.movImm(Size.W, S1, e.getKey().code());
-            a.str(Size.W, S1, Address.offset(S0, VMStoreContext.TRAP_CODE));
+            a.movImm(Size.W, XReg.X9, e.getKey().code());
+            a.str(Size.W, XReg.X9, Address.offset(S0, VMStoreContext.TRAP_CODE));
             a.bSymbol(Relocation.UNWIND_STUB);
         }
         if (!pool.isEmpty()) {
@@ -296,8 +306,27 @@ final class CodeEmitter {
     }
 
     /**
-     * Records a frame site at the current position: a call's return address, or (on AArch64, whose
-     * trap path does not record backtraces yet) the branch of a trap site.
+     * Out-of-line entries of trap sites: {entry, the site's branch, the code's stub}. The entry is
+     * {@code adr x17, site; b stub}, so the unwind stub knows which site trapped without touching
+     * x30 (a frameless function's return address, or the caller's in a prologue).
+     */
+    private final List<Label[]> trapSiteEntries = new ArrayList<>();
+
+    /**
+     * Binds a label at the current position (a trap site's branch) and returns the site's out-of-line
+     * entry, which the branch targets.
+     */
+    private Label trapSiteEntry(TrapCode code) {
+        Label site = a.newLabel();
+        a.bind(site);
+        Label entry = a.newLabel();
+        trapSiteEntries.add(new Label[] {entry, site, trapStub(code)});
+        return entry;
+    }
+
+    /**
+     * Records a frame site at the current position: a call's return address, or the branch of a trap
+     * site (which the trap path passes to the backtrace libcall in x17).
      */
     private void recordSite(int kind) {
         if (frames != null) {
@@ -310,27 +339,37 @@ final class CodeEmitter {
     private void trapIf(Cond cond, TrapCode code) {
         recordSite(dev.kiln.abi.FrameTable.TRAP);
         trapSites.add(new TrapSite(a.position(), code));
-        a.b(cond, trapStub(code));
+        a.b(cond, trapSiteEntry(code));
     }
 
     private void trapIfZero(Size size, XReg r, TrapCode code) {
         recordSite(dev.kiln.abi.FrameTable.TRAP);
         trapSites.add(new TrapSite(a.position(), code));
-        a.cbz(size, r, trapStub(code));
+        a.cbz(size, r, trapSiteEntry(code));
     }
 
     private void trapIfNonZero(Size size, XReg r, TrapCode code) {
         recordSite(dev.kiln.abi.FrameTable.TRAP);
         trapSites.add(new TrapSite(a.position(), code));
-        a.cbnz(size, r, trapStub(code));
+        a.cbnz(size, r, trapSiteEntry(code));
     }
 
-    /** Loads the 32-bit trap code of the store context into w16 and unwinds to the entry when it is set. */
-    private void unwindIfTrapped() {
+    /**
+     * Loads the 32-bit trap code of the store context into w16 and unwinds to the entry when it is set.
+     * For the backtrace, x17 tells the unwind stub where the frames start: with {@code afterCall}, x30
+     * is the return address of the call just made (recorded as a trap site by the libcall);
+     * otherwise 0: x29's frame record holds the return address of a Wasm call.
+     */
+    private void unwindIfTrapped(boolean afterCall) {
         Label ok = a.newLabel();
         a.ldr(Size.X, S0, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
         a.ldr(Size.W, S0, Address.offset(S0, VMStoreContext.TRAP_CODE));
         a.cbz(Size.W, S0, ok);
+        if (afterCall) {
+            a.mov(Size.X, S1, XReg.LR);
+        } else {
+            a.movImm(Size.X, S1, 0);
+        }
         a.bSymbol(Relocation.UNWIND_STUB);
         a.bind(ok);
     }
@@ -680,7 +719,8 @@ final class CodeEmitter {
                 a.mov(Size.X, XReg.X0, VMCTX);
                 a.ldr(Size.X, S0, at(VMCTX, VMContextLayout.libcall((int) m.imm), 8));
                 a.blr(S0);
-                unwindIfTrapped();
+                recordSite(dev.kiln.abi.FrameTable.TRAP); // the libcall's return address, as the trap path passes it
+                unwindIfTrapped(true);
             }
             case EPOCH_CHECK -> epochCheck(m);
             case RET -> epilogue();
@@ -746,7 +786,7 @@ final class CodeEmitter {
                 TrapCode code = TrapCode.fromCode((int) m.imm);
                 recordSite(dev.kiln.abi.FrameTable.TRAP);
                 trapSites.add(new TrapSite(a.position(), code));
-                a.b(trapStub(code));
+                a.b(trapSiteEntry(code));
             }
             case TRAP_IF -> trapIf(m.cond, TrapCode.fromCode((int) m.imm));
             case TRAP_IF_ZERO -> {
@@ -1198,7 +1238,11 @@ final class CodeEmitter {
         a.cbnz(Size.W, XReg.LR, slow);
         a.bind(resume);
         epochSlowPaths.add(new Label[] {slow, resume});
+        epochSources.add(current);
     }
+
+    /** The epoch check of each slow path, whose source the slow path's call site records. */
+    private final List<MInst> epochSources = new ArrayList<>();
 
     /** Caller-saved registers Wasm code may hold values in: x0..x15, and the low halves of v0..v7, v16..v29. */
     private static final int SAVED_X = 16;
@@ -1214,11 +1258,16 @@ final class CodeEmitter {
             return;
         }
         Label stub = a.newLabel("epoch");
-        for (Label[] p : epochSlowPaths) {
+        MInst body = current;
+        for (int k = 0; k < epochSlowPaths.size(); k++) {
+            Label[] p = epochSlowPaths.get(k);
             a.bind(p[0]);
             a.bl(stub);
+            current = epochSources.get(k);
+            recordSite(dev.kiln.abi.FrameTable.RETURN_ADDRESS); // the stub's frame record holds this address
             a.b(p[1]);
         }
+        current = body;
         int bytes = 8 * SAVED_X + 8 * SAVED_D.length;
         a.bind(stub);
         a.stp(Size.X, XReg.FP, XReg.LR, Address.preIndex(XReg.SP, -16));
@@ -1233,7 +1282,7 @@ final class CodeEmitter {
         a.ldr(Size.X, XReg.X0, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
         a.ldr(Size.X, S0, Address.offset(XReg.X0, VMStoreContext.EPOCH_LIBCALL));
         a.blr(S0);
-        unwindIfTrapped();
+        unwindIfTrapped(false);
         for (int i = 0; i < SAVED_X; i += 2) {
             a.ldp(Size.X, XReg.x(i), XReg.x(i + 1), Address.offset(XReg.SP, 8 * i));
         }

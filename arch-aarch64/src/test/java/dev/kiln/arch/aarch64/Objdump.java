@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * {@code aarch64-linux-gnu-objdump -d} over an artifact, normalised for the golden tests: addresses
  * dropped, each branch, {@code adr} and literal-load target inside the function named by a local label
  * {@code .L0, .L1, ...} in address order, calls and branches to other symbols by the symbol's name,
- * and everything from the first {@code adr}/literal target on (the literal pool and jump tables) shown
+ * and everything from the first forward {@code adr}/literal target on (the literal pool and jump tables) shown
  * as {@code .word} data rather than decoded as instructions.
  */
 final class Objdump {
@@ -96,7 +96,9 @@ final class Objdump {
                 long target = Long.parseLong(t.group(1), 16);
                 if (target >= start && target < end && t.group(2).equals(symbol.name())) {
                     labels.put(target, 0);
-                    if (in.mnemonic().equals("adr") || in.mnemonic().startsWith("ldr")) {
+                    // the literal pool and jump tables follow the code; an adr back into the code names a
+                    // trap site (its out-of-line entry passes the site to the unwind stub)
+                    if ((in.mnemonic().equals("adr") || in.mnemonic().startsWith("ldr")) && target > in.address()) {
                         dataStart = Math.min(dataStart, target);
                     }
                 }
