@@ -1,5 +1,6 @@
 // Times the benchmark kernels on V8 (node 20+), outside JMH, on the same .wasm files as the JVM engines.
 // Usage: node kernels.mjs DIR WARMUP_S MEASURE_S ITERATIONS name=n [name=n ...]
+// name is a kernel (DIR/name.wasm, export "run") or module@export (DIR/module.wasm, that export).
 // Prints one JSON object per kernel and line:
 //   {"kernel", "n", "checksum", "msPerOp", "error", "iterations"}   (error: 99.9% confidence half-width, like JMH)
 //   {"kernel", "n", "na": reason}                                    when the module cannot run here
@@ -35,11 +36,12 @@ function instantiate(bytes) {
 
 for (const c of cases) {
   const [kernel, nText] = c.split('=');
+  const [file, exportName = 'run'] = kernel.split('@');
   const n = Number(nText);
   let run;
   try {
-    run = instantiate(fs.readFileSync(path.join(dir, `${kernel}.wasm`))).run;
-    if (typeof run !== 'function') throw new Error('the module exports no function "run"');
+    run = instantiate(fs.readFileSync(path.join(dir, `${file}.wasm`)))[exportName];
+    if (typeof run !== 'function') throw new Error(`the module exports no function "${exportName}"`);
   } catch (e) {
     console.log(JSON.stringify({ kernel, n, na: String(e.message || e) }));
     continue;

@@ -1,13 +1,6 @@
-/* Forced into every Lua source file (-include) for wasm32-wasi, where wasi-libc has no
-   setjmp/longjmp and Kiln has no exception handling: Lua's protected calls go through the host.
-   LUAI_TRY (used only in luaD_rawrunprotected, whose locals are f and ud) asks the host to call
-   f(L, ud) through the exported kiln_call and to catch a throw; LUAI_THROW has the host throw a
-   Java exception that unwinds the Wasm frames to that call. The host restores __stack_pointer. */
-__attribute__((import_module("kiln"), import_name("try"))) int kiln_try(void *f, void *L, void *ud);
-__attribute__((import_module("kiln"), import_name("throw"))) _Noreturn void kiln_throw(void);
-#define LUAI_THROW(L,c) kiln_throw()
-#define LUAI_TRY(L,c,a) kiln_try((void *)f, (void *)(L), ud)
-#define luai_jmpbuf int
+/* Forced into every Lua source file (-include) for wasm32-wasi: what wasi-libc lacks that Lua's
+   io/os libraries use. Lua's error handling is its own setjmp/longjmp (wasi-libc's libsetjmp:
+   Wasm exception handling), except where kiln_host_throw.h replaces it. */
 /* no tmpnam in wasi-libc: os.tmpname reports failure */
 #define LUA_TMPNAMBUFSIZE 32
 #define lua_tmpnam(b,e) { (b)[0] = '\0'; (e) = 1; }

@@ -1,19 +1,8 @@
-/* Kiln's port glue for Lua 5.4 on wasm32-wasi (our code; Lua itself is unmodified):
-   - kiln_call: the protected call the host makes for kiln.try (see kiln_lua.h): f(L, ud) through
-     the function table;
-   - stubs for what wasi-libc lacks and Lua's io/os libraries call;
-   - kiln_main: the module is a reactor (so kiln_call is exported without the constructor and
-     destructor wrapper wasm-ld puts around a command's exports); the embedder calls _initialize,
-     then kiln_main, which runs main with WASI's arguments and exits with its status. */
+/* Kiln's port glue for Lua 5.4 on wasm32-wasi (our code; Lua itself is unmodified): stubs for what
+   wasi-libc lacks and Lua's io/os libraries call. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-typedef void (*Pfunc)(void *L, void *ud);
-__attribute__((export_name("kiln_call"))) void kiln_call(Pfunc f, void *L, void *ud) { f(L, ud); }
-
 FILE *tmpfile(void) { errno = ENOTSUP; return NULL; }
 int system(const char *command) { return command ? -1 : 0; }
-
-int __main_void(void);
-__attribute__((export_name("kiln_main"))) void kiln_main(void) { exit(__main_void()); }

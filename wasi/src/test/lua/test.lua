@@ -1,5 +1,5 @@
--- Kiln's Lua test script: the language and standard library, errors caught by pcall (they unwind
--- through the host under Kiln), files in the current directory. Prints only deterministic things.
+-- Kiln's Lua test script: the language and standard library, errors caught by pcall (a longjmp:
+-- a Wasm exception under Kiln), files in the current directory. Prints only deterministic things.
 print("hello from " .. _VERSION)
 print(1 + 2, 7 // 2, 7 % -3, 2^10, 10 / 4, math.maxinteger, math.mininteger, 1e300 * 1e10, -0.0)
 print(string.format("%5.2f|%g|%e|%x|%q|%s|%10s|%-5d|", math.pi, 1/3, 12345.678, 255, "a\nb", nil, "right", 42))

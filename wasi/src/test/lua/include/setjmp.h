@@ -1,1 +1,1 @@
-/* empty: Lua on Kiln throws through the host (kiln_lua.h) */
+/* empty: Lua built with kiln_host_throw.h throws through the host, not with setjmp/longjmp */

@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -33,7 +34,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *     throw, inside a {@code try_table} and outside one: the normal-path cost of a call that may be
  *     resumed by the unwinder (everything spilled around it, the pending-exception check after it).</li>
  * </ul>
- * Each exception object stays allocated until the store closes, so each trial gets a fresh store.
+ * {@code encoding} picks the module: {@code try_table} ({@link #WAT}, the final 3.0 design) or
+ * {@code legacy} ({@link LegacyExceptionKernel}: the same functions with {@code try}/{@code catch}, the
+ * encoding clang emits and node 20's V8 runs; {@code bench/exceptions-v8} times that module on V8 too).
+ * Each exception object stays allocated until the store closes, so each iteration gets a fresh store.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,6 +47,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class ExceptionBenchmark {
     static final int N = 1000;
+
+    /** {@code try_table} (the WAT below) or {@code legacy} ({@link LegacyExceptionKernel#module()}). */
+    @Param({"try_table", "legacy"})
+    public String encoding;
 
     static final String WAT = """
             (module
@@ -95,7 +103,11 @@ public class ExceptionBenchmark {
     @Setup(Level.Trial)
     public void compile() {
         engine = Engine.create();
-        module = Module.compile(engine, WAT.getBytes(StandardCharsets.UTF_8));
+        module = Module.compile(engine, switch (encoding) {
+            case "try_table" -> WAT.getBytes(StandardCharsets.UTF_8);
+            case "legacy" -> LegacyExceptionKernel.module();
+            default -> throw new IllegalArgumentException("encoding " + encoding + ": try_table or legacy");
+        });
     }
 
     /** A fresh store per iteration (exception objects are freed with it). */

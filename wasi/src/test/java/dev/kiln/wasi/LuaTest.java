@@ -13,7 +13,10 @@ import dev.kiln.Module;
 import dev.kiln.Store;
 import dev.kiln.Val;
 import dev.kiln.abi.FuncType;
+import dev.kiln.abi.Target;
 import dev.kiln.abi.ValType;
+import dev.kiln.compiler.wasm.ModuleDecoder;
+import dev.kiln.compiler.wasm.WasmModule;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,14 +34,18 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Lua 5.4 from Debian's source package ({@code apt-get source lua5.4}, fetched at test time through
  * a private source list built from the system's own apt sources, so the system's apt configuration
- * is untouched), built for wasm32-wasi with clang-16 and natively with the same sources; a Lua
- * script prints the same under Kiln as natively.
+ * is untouched), built for wasm32-wasi and natively with the same sources; a Lua script prints the
+ * same under Kiln as natively, and an uncaught error ends both the same way.
  *
- * <p>wasi-libc has no setjmp/longjmp (no exception-handling proposal in Kiln either), so Lua's
- * error handling is ported, not patched: {@code src/test/lua/kiln_lua.h} (forced into every file)
- * defines LUAI_TRY/LUAI_THROW as calls of two host functions, {@code kiln.try} and
- * {@code kiln.throw}, which this test defines: try calls the exported {@code kiln_call} and catches
- * the Java exception throw raises, restoring {@code __stack_pointer}.
+ * <p>Lua raises and catches errors with {@code setjmp}/{@code longjmp} (pcall, error, the stack
+ * overflow check, coroutines). On x86-64 Lua is built unmodified as a WASI command by clang-19 with
+ * wasi-libc's real setjmp ({@link SetjmpToolchain}: {@code -mllvm -wasm-enable-sjlj -lsetjmp}), so every
+ * Lua error is a Wasm exception that Kiln unwinds. Kiln's AArch64 backend refuses exception handling
+ * for now, so under an AArch64 JVM ({@code .ci/aarch64-stage}) Lua is built by clang-16 with Debian's
+ * wasi-libc and {@code src/test/lua/kiln_host_throw.h} instead, which defines LUAI_TRY/LUAI_THROW as
+ * calls of two host functions that this test defines, {@code kiln.try} and {@code kiln.throw}: try
+ * calls the exported {@code kiln_call} and catches the Java exception throw raises, restoring
+ * {@code __stack_pointer}.
  */
 class LuaTest {
     static final Path WORK = Toolchain.OUT.getParent().resolve("lua").toAbsolutePath();
@@ -59,12 +66,28 @@ class LuaTest {
         }
     }
 
+    /** How Lua's errors unwind in the module under test. */
+    enum Unwinding {
+        /** wasi-libc's setjmp/longjmp: Wasm exceptions (x86-64). */
+        SETJMP,
+        /** the host functions kiln.try and kiln.throw (AArch64, whose backend refuses exception handling). */
+        HOST
+    }
+
+    /** SETJMP, HOST on AArch64; {@code -Dkiln.lua.unwinding=host} selects HOST on x86-64 too. */
+    static final Unwinding UNWINDING = Unwinding.valueOf(System.getProperty("kiln.lua.unwinding",
+            Target.host() == Target.AARCH64 ? "host" : "setjmp").toUpperCase(java.util.Locale.ROOT));
+
     @BeforeAll
     static void build() throws Exception {
-        String missing = Toolchain.missing();
-        assumeTrue(missing == null, () -> "Lua skipped: " + missing);
+        if (UNWINDING == Unwinding.SETJMP) {
+            SetjmpToolchain.require();
+        } else {
+            String missing = Toolchain.missing();
+            assumeTrue(missing == null, () -> "Lua skipped: " + missing);
+        }
         src = fetchSources();
-        wasm = WORK.resolve("lua.wasm");
+        wasm = WORK.resolve(UNWINDING == Unwinding.SETJMP ? "lua-setjmp.wasm" : "lua-host-throw.wasm");
         exe = WORK.resolve("lua-native");
         List<String> sources = new ArrayList<>();
         try (Stream<Path> s = Files.list(src)) {
@@ -75,18 +98,28 @@ class LuaTest {
         // C module paths (unused here)
         Path multiarch = Files.createDirectories(WORK.resolve("multiarch"));
         Files.writeString(multiarch.resolve("lua5.4-deb-multiarch.h"), "#define DEB_HOST_MULTIARCH \"kiln\"\n");
-        if (!Files.exists(wasm)) {
+        List<String> flags = List.of("-I" + multiarch, "-include", PORT.resolve("kiln_lua.h").toString(),
+                "-D_WASI_EMULATED_SIGNAL", "-D_WASI_EMULATED_PROCESS_CLOCKS");
+        List<String> libs = List.of("-lwasi-emulated-signal", "-lwasi-emulated-process-clocks");
+        if (!Files.exists(wasm) && UNWINDING == Unwinding.SETJMP) {
+            List<String> all = new ArrayList<>(sources);
+            all.add(PORT.resolve("kiln_port.c").toString());
+            all.addAll(libs);
+            Guest.exec(WORK, SetjmpToolchain.wasmCommand(wasm, all, flags.toArray(String[]::new)));
+        } else if (!Files.exists(wasm)) {
             List<String> cmd = new ArrayList<>(List.of(Toolchain.CLANG, "--target=wasm32-wasi",
                     "--sysroot=" + Toolchain.SYSROOT, "-O2", "-mno-simd128", "-mexec-model=reactor",
-                    "-I" + PORT.resolve("include"), "-I" + multiarch, "-include", PORT.resolve("kiln_lua.h").toString(),
-                    "-D_WASI_EMULATED_SIGNAL", "-D_WASI_EMULATED_PROCESS_CLOCKS", "-o", wasm.toString()));
+                    "-I" + PORT.resolve("include"), "-o", wasm.toString()));
+            cmd.addAll(flags);
+            cmd.addAll(List.of("-include", PORT.resolve("kiln_host_throw.h").toString()));
             cmd.addAll(sources);
-            cmd.addAll(List.of(PORT.resolve("kiln_port.c").toString(), "-lwasi-emulated-signal",
-                    "-lwasi-emulated-process-clocks", "-Wl,--export=__stack_pointer"));
+            cmd.addAll(List.of(PORT.resolve("kiln_port.c").toString(), PORT.resolve("kiln_host_throw.c").toString()));
+            cmd.addAll(libs);
+            cmd.add("-Wl,--export=__stack_pointer");
             Guest.exec(WORK, cmd);
         }
         if (!Files.exists(exe)) {
-            List<String> cmd = new ArrayList<>(List.of(Toolchain.onPath("gcc") ? "gcc" : Toolchain.CLANG, "-O2",
+            List<String> cmd = new ArrayList<>(List.of(Toolchain.onPath("gcc") ? "gcc" : "cc", "-O2",
                     "-I" + multiarch, "-o", exe.toString()));
             cmd.addAll(sources);
             cmd.add("-lm");
@@ -191,8 +224,15 @@ class LuaTest {
         return out;
     }
 
-    /** Runs the Lua module: _initialize, then kiln_main, with kiln.try and kiln.throw defined. */
+    /**
+     * Runs the Lua module with {@code dir} preopened as "." and an empty stdin: as a WASI command, or
+     * (the {@link Unwinding#HOST} build) its _initialize and then kiln_main, with kiln.try and kiln.throw
+     * defined.
+     */
     static Guest.Outcome runLua(List<String> args, Map<String, String> env, Path dir) throws Exception {
+        if (UNWINDING == Unwinding.SETJMP) {
+            return Guest.run(wasm, args, env, dir, "");
+        }
         Module module = Guest.module(wasm);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -258,6 +298,15 @@ class LuaTest {
         assertEquals(0, kiln.status(), kiln::toString);
         assertTrue(kiln.stdout().contains("stack overflow caught\tfalse\ttrue"), kiln::toString);
         assertTrue(kiln.stdout().endsWith("no newline at the end"), kiln::toString);
+    }
+
+    @Test
+    void luaErrorsAreWasmExceptionsOfWasiLibcsSetjmp() throws Exception {
+        assumeTrue(UNWINDING == Unwinding.SETJMP, "the AArch64 build throws through the host");
+        WasmModule m = ModuleDecoder.decode(Files.readAllBytes(wasm));
+        assertTrue(m.tagCount() >= 1, "the module has the tag __c_longjmp");
+        assertTrue(m.imports().stream().noneMatch(i -> i.module().equals("kiln")), "no host functions of ours");
+        assertTrue(m.exports().stream().anyMatch(e -> e.name().equals("_start")), "a WASI command");
     }
 
     @Test
