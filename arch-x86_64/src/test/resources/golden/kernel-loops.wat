@@ -108,11 +108,10 @@
 ;;   mov    r10,QWORD PTR [rsp+0x8]
 ;;   lea    r9d,[r10+0x1]
 ;;   cmp    r9d,ecx
-;;   jae    .L3
 ;;   mov    QWORD PTR [rsp+0x8],r9
 ;;   mov    rdx,QWORD PTR [rsp]
 ;;   mov    r9,QWORD PTR [rsp+0x8]
-;;   jmp    .L0
+;;   jb     .L0
 ;; .L3:
 ;;   add    rsp,0x10
 ;;   pop    r15

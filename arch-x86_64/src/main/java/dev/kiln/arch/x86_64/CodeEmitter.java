@@ -733,6 +733,9 @@ final class CodeEmitter {
      * the header's own instructions (which end in a conditional branch, so this does not recurse).
      */
     private void emitBody(MachBlock<MInst> b) {
+        if (hoisted.get(b.index)) {
+            return; // its moves run before its predecessor's branch (see hoistBackEdgeMoves)
+        }
         zeroExtended = null;
         boolean[] live = flagsLiveAfter(b);
         for (int k = 0; k < b.insts.size(); k++) {
@@ -742,11 +745,65 @@ final class CodeEmitter {
                 emitBody(m.target);
                 return;
             }
+            if (k == b.insts.size() - 1 && m.op == MOp.JCC && hoistBackEdgeMoves(b, m)) {
+                return;
+            }
             flagsLive = live[k];
             current = m;
             emitWithSpills(m);
             zeroExtended = writes32(m);
         }
+    }
+
+    /** Edge blocks whose moves {@link #hoistBackEdgeMoves} emitted in their predecessor: not emitted again. */
+    private final java.util.BitSet hoisted = new java.util.BitSet();
+
+    /**
+     * A conditional branch whose fall-through (or taken) side is an edge block of moves and a jump back
+     * to a loop header, the other side reading none of the locations those moves write: the moves run
+     * before the branch ({@code mov} and {@code xchg} keep the flags of the compare), and the branch goes
+     * straight to the header. The loop's back edge loses its {@code jmp} ({@code cmp; je exit; mov;
+     * jmp header} becomes {@code cmp; mov; jne header}); the exit side may gain one. Not for a header the
+     * layout rotates into the back edge instead. Returns whether it emitted the branch.
+     */
+    private boolean hoistBackEdgeMoves(MachBlock<MInst> b, MInst jcc) {
+        MachBlock<MInst> e = isNext(jcc.target2) ? jcc.target2 : isNext(jcc.target) ? jcc.target : null;
+        if (e == null || jcc.target == jcc.target2 || e.insts.size() < 2) {
+            return false;
+        }
+        MachBlock<MInst> x = e == jcc.target2 ? jcc.target : jcc.target2;
+        MInst jmp = e.last();
+        if (jmp.op != MOp.JMP || jmp.target == x || jmp.target.index > b.index
+                || blockLayout.isRotatableLoopHeader(e, jmp.target, CodeEmitter::duplicable)) {
+            return false;
+        }
+        for (int i = 0; i < e.insts.size() - 1; i++) {
+            MInst m = e.insts.get(i);
+            int[] dsts = m.op == MOp.PMOVE ? m.pdst : m.op == MOp.MOV_RR ? new int[] {m.dst} : null;
+            int[] srcs = m.op == MOp.PMOVE ? m.psrc : m.op == MOp.MOV_RR ? new int[] {m.src} : null;
+            if (dsts == null) {
+                return false;
+            }
+            for (int k = 0; k < dsts.length; k++) {
+                int l = loc(dsts[k]);
+                boolean moves = srcs[k] == MInst.NONE || loc(srcs[k]) != l; // a value already in place writes nothing
+                if (l >= 0 && moves && alloc.locationLiveIn(x, l)) {
+                    return false;
+                }
+            }
+        }
+        flagsLive = true;
+        for (int i = 0; i < e.insts.size() - 1; i++) {
+            current = e.insts.get(i);
+            emitWithSpills(current);
+        }
+        a.jcc(e == jcc.target ? jcc.cond : jcc.cond.negate(), label(jmp.target));
+        int after = blockLayout.nextEmitted(e.index);
+        if (after >= blocks.size() || blocks.get(after) != x) {
+            a.jmp(label(x));
+        }
+        hoisted.set(e.index);
+        return true;
     }
 
     /** Whether the flags are read after the instruction being emitted, before being written again. */

@@ -64,6 +64,15 @@ public final class BlockLayout<I extends MachInst> {
         return b == null || forwardTarget[b.index] == null ? b : forwardTarget[b.index];
     }
 
+    /** The layout index of the first block after layout index {@code i} that is emitted ({@code blocks.size()} when none). */
+    public int nextEmitted(int i) {
+        int next = i + 1;
+        while (next < blocks.size() && forwards(blocks.get(next))) {
+            next++;
+        }
+        return next;
+    }
+
     /** Whether {@code b} only forwards to another block (it is not emitted; its label binds to the next one emitted). */
     public boolean forwards(MachBlock<?> b) {
         return forwardTarget[b.index] != null;
