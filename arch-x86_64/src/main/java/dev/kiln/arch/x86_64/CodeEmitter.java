@@ -755,6 +755,78 @@ final class CodeEmitter {
         }
     }
 
+    /** Per block index: the locations live on entry (see {@link #liveLocationsIn}); computed on first use. */
+    private java.util.BitSet[] liveLocations;
+
+    /**
+     * The locations (registers, and {@link LinearScan#SLOT_BASE} plus spill slots) that block {@code b}
+     * or a block after it reads before writing: backward dataflow over the allocated code, every
+     * instruction's {@code uses} and {@code defs} (physical registers included) mapped to their
+     * locations, split-resolution moves included. The scratch registers of spill code are never live
+     * across instructions.
+     */
+    private java.util.BitSet liveLocationsIn(MachBlock<MInst> b) {
+        if (liveLocations == null) {
+            int n = blocks.size();
+            liveLocations = new java.util.BitSet[n];
+            for (int i = 0; i < n; i++) {
+                liveLocations[i] = new java.util.BitSet();
+            }
+            for (boolean changed = true; changed; ) {
+                changed = false;
+                for (int i = n - 1; i >= 0; i--) {
+                    MachBlock<MInst> block = blocks.get(i);
+                    java.util.BitSet live = new java.util.BitSet();
+                    for (MachBlock<MInst> s : block.succs) {
+                        live.or(liveLocations[s.index]);
+                    }
+                    for (int k = block.insts.size() - 1; k >= 0; k--) {
+                        MInst m = block.insts.get(k);
+                        for (int d : m.defs()) {
+                            int l = locationOf(d);
+                            if (l >= 0) {
+                                live.clear(l);
+                            }
+                        }
+                        for (int u : m.uses()) {
+                            int l = locationOf(u);
+                            if (l >= 0) {
+                                live.set(l);
+                            }
+                        }
+                    }
+                    if (!live.equals(liveLocations[i])) {
+                        liveLocations[i] = live;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        return liveLocations[b.index];
+    }
+
+    /** The location of register {@code r}: a physical register is itself, a virtual one where it was allocated (-1: never live). */
+    private int locationOf(int r) {
+        return r < 0 ? -1 : MInst.isVirtual(r) ? loc(r) : r;
+    }
+
+    /** Blocks that loop rotation copies into a jump to them (see {@link #emitBody}); computed on first use. */
+    private java.util.BitSet rotatedCopies;
+
+    private java.util.BitSet rotatedCopies() {
+        if (rotatedCopies == null) {
+            rotatedCopies = new java.util.BitSet();
+            for (MachBlock<MInst> c : blocks) {
+                MInst last = c.insts.isEmpty() ? null : c.last();
+                if (last != null && last.op == MOp.JMP
+                        && blockLayout.isRotatableLoopHeader(c, last.target, CodeEmitter::duplicable)) {
+                    rotatedCopies.set(last.target.index);
+                }
+            }
+        }
+        return rotatedCopies;
+    }
+
     /** Edge blocks whose moves {@link #hoistBackEdgeMoves} emitted in their predecessor: not emitted again. */
     private final java.util.BitSet hoisted = new java.util.BitSet();
 
@@ -772,6 +844,9 @@ final class CodeEmitter {
             return false;
         }
         MachBlock<MInst> x = e == jcc.target2 ? jcc.target : jcc.target2;
+        if (rotatedCopies().get(b.index)) {
+            return false; // a copy of b elsewhere still branches to e, which must stay where it is
+        }
         MInst jmp = e.last();
         if (jmp.op != MOp.JMP || jmp.target == x || jmp.target.index > b.index
                 || blockLayout.isRotatableLoopHeader(e, jmp.target, CodeEmitter::duplicable)) {
@@ -787,7 +862,7 @@ final class CodeEmitter {
             for (int k = 0; k < dsts.length; k++) {
                 int l = loc(dsts[k]);
                 boolean moves = srcs[k] == MInst.NONE || loc(srcs[k]) != l; // a value already in place writes nothing
-                if (l >= 0 && moves && alloc.locationLiveIn(x, l)) {
+                if (l >= 0 && moves && liveLocationsIn(x).get(l)) {
                     return false;
                 }
             }

@@ -313,22 +313,6 @@ public final class LinearScan<I extends MachInst> {
     /** By dense number: the virtual register - vregBase. */
     private int[] globalVreg;
 
-    /**
-     * Whether location {@code location} (a register, or {@link #SLOT_BASE} plus a spill slot; see
-     * {@link #location}) holds a value live on entry to block {@code b}: the piece of some value live
-     * there that covers the block's start is assigned to it. After {@link #run}.
-     */
-    public boolean locationLiveIn(MachBlock<I> b, int location) {
-        BitSet in = liveIn[b.index];
-        for (int g = in.nextSetBit(0); g >= 0; g = in.nextSetBit(g + 1)) {
-            Interval root = vintervals[globalVreg[g]];
-            if (root != null && location(root.pieceAt(2 * b.firstInst)) == location) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Whether virtual register {@code vreg} (an original, not a split piece) is live on entry to block {@code blockIndex}. */
     boolean liveIn(int blockIndex, int vreg) {
         int v = vreg - vregBase;
