@@ -43,4 +43,20 @@ class FoundBugsTest {
         }
         assertTrue(new String(m.serialize(), StandardCharsets.ISO_8859_1).contains("wasm[0]::f\\0g"));
     }
+
+    /**
+     * A loop back edge whose edge block moves a value into a fixed physical register (rdi) made the
+     * x86-64 emitter's back-edge move hoisting look the register up as a virtual one and throw
+     * ArrayIndexOutOfBoundsException out of Module.compile (differential case ttf-5000191, reduced by
+     * wasm-reduce; its text form is the resource). Physical registers are their own locations.
+     */
+    @Test
+    void aBackEdgeMoveIntoAFixedRegisterCompiles() throws Exception {
+        byte[] wat;
+        try (var in = FoundBugsTest.class.getResourceAsStream("/found/back-edge-move-into-a-fixed-register.wat")) {
+            wat = in.readAllBytes();
+        }
+        Module m = Module.compile(Engine.create(), wat);
+        assertTrue(m.serialize().length > 0);
+    }
 }

@@ -860,8 +860,8 @@ final class CodeEmitter {
                 return false;
             }
             for (int k = 0; k < dsts.length; k++) {
-                int l = loc(dsts[k]);
-                boolean moves = srcs[k] == MInst.NONE || loc(srcs[k]) != l; // a value already in place writes nothing
+                int l = locationOf(dsts[k]);
+                boolean moves = srcs[k] == MInst.NONE || locationOf(srcs[k]) != l; // a value already in place writes nothing
                 if (l >= 0 && moves && liveLocationsIn(x).get(l)) {
                     return false;
                 }
