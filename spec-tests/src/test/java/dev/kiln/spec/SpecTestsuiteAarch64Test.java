@@ -17,7 +17,8 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * The files of the Wasm 2.0 testsuite, the 58 SIMD files included (NEON lowering, {@code
- * arch-aarch64/.../NeonLowering.java}) except those listed in {@link #SIMD_PENDING}, and the Wasm 3.0 tail-call files
+ * arch-aarch64/.../NeonLowering.java}) except those listed in {@link #SIMD_PENDING}, and the Wasm 3.0 tail-call
+ * and relaxed-SIMD files
  * ({@link #WASM30_FILES}), end to end on an AArch64 JVM: compiled by the AArch64 backend and run by the loader,
  * with no failed and no skipped command. On this project's x86-64 machines it runs in the emulated
  * AArch64 JVM of {@code .ci/aarch64-stage} (Surefire's {@code jvm} parameter); in an x86-64 JVM it is
@@ -63,12 +64,14 @@ class SpecTestsuiteAarch64Test {
         }));
     }
 
-    /** The Wasm 3.0 files of the features the AArch64 backend has beyond 2.0: tail calls. */
+    /** The Wasm 3.0 files of the features the AArch64 backend has beyond 2.0: tail calls and relaxed SIMD. */
     static final List<String> WASM30_FILES = List.of("return_call.wast", "return_call_indirect.wast",
-            "return_call_ref.wast");
+            "return_call_ref.wast", "i8x16_relaxed_swizzle.wast", "i16x8_relaxed_q15mulr_s.wast",
+            "i32x4_relaxed_trunc.wast", "relaxed_dot_product.wast", "relaxed_laneselect.wast",
+            "relaxed_madd_nmadd.wast", "relaxed_min_max.wast");
 
     @TestFactory
-    Stream<DynamicTest> wasm30TailCalls() throws IOException {
+    Stream<DynamicTest> wasm30() throws IOException {
         Path dir = SpecTestsuiteTest.suiteDir30();
         SpecTestsuiteTest.scripts(dir, "3.0", "KILN_TESTSUITE_3", SpecTestsuiteTest.COMMIT_30);
         return WASM30_FILES.stream().filter(SpecTestsuiteAarch64Test::selected).map(name -> DynamicTest.dynamicTest("3.0 " + name, () -> {
@@ -103,7 +106,7 @@ class SpecTestsuiteAarch64Test {
         }
         List<SpecRunner.FileResult> sorted = new ArrayList<>(RESULTS);
         sorted.sort((a, b) -> a.file().compareTo(b.file()));
-        SpecReport.write(Path.of("target", "spec-report-aarch64.md"), "Spec testsuite report (AArch64: Wasm 2.0, Wasm 3.0 tail calls)",
+        SpecReport.write(Path.of("target", "spec-report-aarch64.md"), "Spec testsuite report (AArch64: Wasm 2.0, Wasm 3.0 tail calls and relaxed SIMD)",
                 SpecTestsuiteTest.suiteDir().toString(), sorted);
     }
 }

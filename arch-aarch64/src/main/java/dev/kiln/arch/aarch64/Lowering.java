@@ -910,7 +910,7 @@ final class Lowering {
         int rb = use(inst.arg(2));
         Cond c = condition(inst.arg(0));
         if (inst.result().type() == IrType.V128) {
-            // no 128-bit csel: a mask of all ones or zeros (csetm), spread to every byte, then bsl
+            // no 128-bit csel: a mask of all ones or zeros (csetm), spread to every byte, then a bitwise select
             int mask = newVreg();
             MInst m = new MInst(MOp.CSET);
             m.size = Size.W;
@@ -920,8 +920,10 @@ final class Lowering {
             emit(m.defs(mask));
             int vmask = newVectorVreg();
             neonOp(NeonOp.DUP_GENERAL, Arrangement.B16, vmask, mask, MInst.NONE, 0);
-            neonOp(NeonOp.BSL, Arrangement.B16, vmask, ra, rb, 0);
-            mov(vreg(inst.result()), vmask, IrType.V128);
+            if (neon == null) {
+                neon = new NeonLowering(this);
+            }
+            mov(vreg(inst.result()), neon.select(vmask, ra, rb), IrType.V128);
             return;
         }
         MInst m = new MInst(MOp.CSEL);

@@ -40,11 +40,15 @@ import java.util.Map;
  *       of the other set out of range, giving 0) and {@code orr};</li>
  *   <li>{@code i64x2.mul} (NEON has no 64-bit lane multiply): both lanes through general registers;
  *       {@code dot}: {@code smull} + {@code smull2} + {@code addp}; {@code pmin}/{@code pmax}: a
- *       {@code fcmgt} mask and {@code bsl}; {@code select} of a v128 and {@code bitselect}: {@code bsl}.</li>
+ *       {@code fcmgt} mask and a bitwise select; {@code select} of a v128 and {@code bitselect}: {@code
+ *       ((a ^ b) & mask) ^ b} ({@code eor}, {@code and}, {@code eor}: {@code bsl} would read three
+ *       registers, one more than the emitter has scratch registers for when all are spilled).</li>
  * </ul>
  * The relaxed instructions take NEON's natural choice: {@code relaxed_swizzle} is {@code tbl} (0 for
  * 16..255), the {@code relaxed_trunc} forms are the saturating conversions, {@code relaxed_madd}/{@code
- * nmadd} are fused ({@code fmla}/{@code fmls}), {@code relaxed_laneselect} is {@code bsl} (bitwise),
+ * nmadd} multiply and add unfused ({@code fmul}, {@code fadd}/{@code fsub}: the x86-64 backend's choice,
+ * so both backends give the same bits; {@code fmla} reads three registers, see select below),
+ * {@code relaxed_laneselect} is the bitwise select,
  * {@code relaxed_min}/{@code max} are {@code fmin}/{@code fmax} (Wasm's min/max), {@code
  * relaxed_q15mulr_s} is {@code sqrdmulh} (saturating: {@code 0x7fff} for {@code -1 * -1}), the {@code
  * relaxed_dot} forms treat both operands as signed ({@code smull}, {@code addp}; the i32 form then
@@ -225,11 +229,15 @@ final class NeonLowering {
         l.mov(l.vreg(inst.result()), src, IrType.V128);
     }
 
-    /** {@code mask ? a : b} bitwise ({@code bsl}, the mask copied first: bsl overwrites it). */
-    private int select(int mask, int a, int b) {
-        int t = copy(mask);
-        op(NeonOp.BSL, B16, t, a, b);
-        return t;
+    /**
+     * {@code mask ? a : b} bitwise, as {@code ((a ^ b) & mask) ^ b}: three instructions of two operands
+     * each, where {@code bsl} would read three registers (its destination the mask) and leave the
+     * emitter, with two scratch registers, stuck when all three are spilled.
+     */
+    int select(int mask, int a, int b) {
+        int diff = op(NeonOp.EOR, B16, a, b);
+        int masked = op(NeonOp.AND, B16, diff, mask);
+        return op(NeonOp.EOR, B16, masked, b);
     }
 
     /** A general register with the bits of the low 32 ({@code size} W) or 64 bits of v register {@code v}. */
@@ -393,9 +401,8 @@ final class NeonLowering {
             case F32X4_RELAXED_MADD, F32X4_RELAXED_NMADD, F64X2_RELAXED_MADD, F64X2_RELAXED_NMADD -> {
                 Arrangement t = op == Opcode.F32X4_RELAXED_MADD || op == Opcode.F32X4_RELAXED_NMADD ? S4 : D2;
                 boolean negate = op == Opcode.F32X4_RELAXED_NMADD || op == Opcode.F64X2_RELAXED_NMADD;
-                int acc = copy(use(inst.arg(2)));
-                op(negate ? NeonOp.FMLS : NeonOp.FMLA, t, acc, use(inst.arg(0)), use(inst.arg(1)));
-                into(inst, acc);
+                int product = op(NeonOp.FMUL, t, use(inst.arg(0)), use(inst.arg(1)));
+                op(negate ? NeonOp.FSUB : NeonOp.FADD, t, l.vreg(inst.result()), use(inst.arg(2)), product);
             }
             default -> throw new CompileException("the AArch64 backend cannot lower the SIMD instruction "
                     + op.mnemonic() + " (function " + l.function().funcIndex() + ")");
