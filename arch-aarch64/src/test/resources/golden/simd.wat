@@ -6,7 +6,8 @@
 ;; (tbl with a pool mask), interleaved low halves (zip1), 16 consecutive bytes of the concatenation (ext),
 ;; a whole-lane broadcast (dup); $minmax is Wasm's f32x4.min, one fmin; $mul64 is i64x2.mul through
 ;; general registers (NEON has no 64-bit lane multiply); $shift masks a variable count and shifts right
-;; by the negated, dup'ed count (sshl).
+;; by the negated, dup'ed count (sshl); $widen loads 8 bytes straight into a v register for a widening
+;; load (ldr d, then sxtl) and 4 bytes for a splat (ldr s, then dup), after one bounds check for both.
 (module
   (memory 1)
   (func $dot (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f32)
@@ -46,6 +47,9 @@
 
   (func $shift (export "shift") (param $x v128) (param $n i32) (result v128)
     (i32x4.shr_s (local.get $x) (local.get $n)))
+
+  (func $widen (export "widen") (param $p i32) (result v128)
+    (i32x4.add (v128.load16x4_s (local.get $p)) (v128.load32_splat offset=8 (local.get $p))))
 )
 
 ;; ---- expected ----
@@ -161,3 +165,22 @@
 ;;   dup    v1.4s, w0
 ;;   sshl   v0.4s, v0.4s, v1.4s
 ;;   ret
+;;
+;; wasm[6]::widen:
+;;   ldr    x1, [x21, #96]
+;;   sub    x1, x1, #0xc
+;;   cmp    x0, x1
+;;   b.gt   .L0
+;;   ldr    x1, [x21, #88]
+;;   ldr    d0, [x1, x0]
+;;   sxtl   v0.4s, v0.4h
+;;   add    x16, x1, x0
+;;   ldr    s1, [x16, #8]
+;;   dup    v1.4s, v1.s[0]
+;;   add    v0.4s, v0.4s, v1.4s
+;;   ret
+;; .L0:
+;;   ldr    x16, [x21]
+;;   mov    w17, #0x5
+;;   str    w17, [x16]
+;;   b      kiln_unwind

@@ -83,6 +83,11 @@ final class Lowering {
         this.hasVectors = vectors;
     }
 
+    /** Whether {@code v}'s defining instruction is emitted as part of its single use (not on its own). */
+    boolean isFolded(Value v) {
+        return folded.get(v.id());
+    }
+
     /** The function being lowered. */
     IrFunction function() {
         return f;
@@ -245,6 +250,12 @@ final class Lowering {
                 BitTest t = bitTest(inst.arg(0), b);
                 if (t != null) {
                     folded.set(t.and().result().id()); // tested by tbz/tbnz, never computed
+                }
+            }
+            case SIMD -> {
+                Inst load = NeonLowering.vectorLoad(inst, b, useCount);
+                if (load != null) {
+                    folded.set(load.result().id()); // loaded straight into a v register by the SIMD operation
                 }
             }
             case BAND, BOR, BXOR -> {
@@ -556,22 +567,7 @@ final class Lowering {
                 m.imm = inst.imm();
                 emit(m.uses(v));
             }
-            case LOAD -> {
-                boolean q = inst.result().type() == IrType.V128;
-                int width = q ? 16 : inst.aux() & 0xF; // width field 0: all 16 bytes of a v128
-                MInst m = new MInst(MOp.HEAP_LOAD);
-                int[] addr = heapAddress(inst, width, m);
-                m.q = q;
-                m.size = q ? Size.X : sizeOf(inst.result().type());
-                m.fsize = fsizeOf(inst.result().type());
-                m.width = width;
-                m.signed = (inst.aux() & 16) != 0;
-                m.dst = vreg(inst.result());
-                m.src = addr[0];
-                m.src2 = addr[1];
-                m.imm = addr[2];
-                emit(m.uses(operands(addr[0], addr[1])).defs(m.dst));
-            }
+            case LOAD -> heapLoad(inst, vreg(inst.result()), null);
             case STORE -> {
                 boolean q = inst.arg(2).type() == IrType.V128;
                 int width = q ? 16 : inst.aux() & 0xF;
@@ -1071,6 +1067,27 @@ final class Lowering {
             return new int[] {base, sum, 0};
         }
         return new int[] {base, index, (int) off};
+    }
+
+    /**
+     * The heap load {@code inst} into {@code dst}: as its own type, or ({@code into} S or D) as the low 32
+     * or 64 bits of a v register, the rest zeroed ({@code ldr s/d}), for a SIMD operation that folded it.
+     */
+    void heapLoad(Inst inst, int dst, FpSize into) {
+        boolean q = inst.result().type() == IrType.V128;
+        int width = q ? 16 : inst.aux() & 0xF; // width field 0: all 16 bytes of a v128
+        MInst m = new MInst(MOp.HEAP_LOAD);
+        int[] addr = heapAddress(inst, width, m);
+        m.q = q;
+        m.size = q || into != null ? Size.X : sizeOf(inst.result().type());
+        m.fsize = into != null ? into : fsizeOf(inst.result().type());
+        m.width = width;
+        m.signed = (inst.aux() & 16) != 0;
+        m.dst = dst;
+        m.src = addr[0];
+        m.src2 = addr[1];
+        m.imm = addr[2];
+        emit(m.uses(operands(addr[0], addr[1])).defs(m.dst));
     }
 
     // ---- bulk memory --------------------------------------------------------------------------------

@@ -274,6 +274,50 @@ final class NeonLowering {
         l.emit(s.defs(dst));
     }
 
+    // ---- loads straight into v registers --------------------------------------------------------------
+
+    /**
+     * The heap load that SIMD operation {@code simd} (in block {@code b}) can take straight into a v
+     * register, or null: a widening load ({@code v128.load8x8_s ... load32x2_u}), {@code load32_zero},
+     * {@code load64_zero}, or a 32- or 64-bit splat, whose operand is an unsigned load of exactly that
+     * width used only here and placed immediately before it (so no store comes between). Its lowering
+     * is then {@code ldr s/d} and the vector instruction, without a trip through a general register.
+     */
+    static Inst vectorLoad(Inst simd, dev.kiln.compiler.ir.Block b, int[] useCount) {
+        Opcode op = Opcode.decode(0xFD, (int) simd.imm());
+        int width = switch (op) {
+            case V128_LOAD8X8_S, V128_LOAD8X8_U, V128_LOAD16X4_S, V128_LOAD16X4_U, V128_LOAD32X2_S, V128_LOAD32X2_U,
+                    V128_LOAD64_ZERO, I64X2_SPLAT -> 8;
+            case V128_LOAD32_ZERO, I32X4_SPLAT -> 4;
+            default -> 0;
+        };
+        if (width == 0) {
+            return null;
+        }
+        Inst load = simd.arg(0).definingInst();
+        if (load == null || load.op() != dev.kiln.compiler.ir.Op.LOAD || load.block() != b
+                || useCount[simd.arg(0).id()] != 1 || (load.aux() & 0xF) != width || (load.aux() & 16) != 0) {
+            return null;
+        }
+        java.util.List<Inst> insts = b.insts();
+        int at = insts.indexOf(simd);
+        return at > 0 && insts.get(at - 1) == load ? load : null;
+    }
+
+    /**
+     * The v register holding operand 0 of {@code simd} in its low 32 or 64 bits ({@code size}): the
+     * folded load itself ({@link #vectorLoad}), or the general register moved over ({@code fmov}).
+     */
+    private int lowBits(Inst simd, Size size) {
+        int t = l.newVectorVreg();
+        if (l.isFolded(simd.arg(0))) {
+            l.heapLoad(simd.arg(0).definingInst(), t, size == Size.W ? FpSize.S : FpSize.D);
+        } else {
+            fromGpr(t, use(simd.arg(0)), size);
+        }
+        return t;
+    }
+
     // ---- lowering -----------------------------------------------------------------------------------
 
     void lower(Inst inst) {
@@ -290,17 +334,24 @@ final class NeonLowering {
                     Lowering.constOf(inst.arg(2)), Lowering.constOf(inst.arg(3))));
             // ---- memory forms (the scalar load is IR) ----
             case V128_LOAD8X8_S, V128_LOAD8X8_U, V128_LOAD16X4_S, V128_LOAD16X4_U, V128_LOAD32X2_S, V128_LOAD32X2_U -> {
-                int t = l.newVectorVreg();
-                fromGpr(t, use(inst.arg(0)), Size.X);
+                int t = lowBits(inst, Size.X);
                 int k = op.ordinal() - Opcode.V128_LOAD8X8_S.ordinal();
                 boolean signed = k % 2 == 0;
                 l.neonOp(signed ? NeonOp.SSHLL : NeonOp.USHLL, Arrangement.half(k / 2), l.vreg(inst.result()), t, MInst.NONE, 0);
             }
-            case V128_LOAD32_ZERO -> fromGpr(l.vreg(inst.result()), use(inst.arg(0)), Size.W);
-            case V128_LOAD64_ZERO -> fromGpr(l.vreg(inst.result()), use(inst.arg(0)), Size.X);
+            case V128_LOAD32_ZERO -> into(inst, lowBits(inst, Size.W));
+            case V128_LOAD64_ZERO -> into(inst, lowBits(inst, Size.X));
+            case I32X4_SPLAT, I64X2_SPLAT -> {
+                if (l.isFolded(inst.arg(0))) {
+                    boolean w = op == Opcode.I32X4_SPLAT;
+                    l.neonOp(NeonOp.DUP_ELEMENT, w ? S4 : D2, l.vreg(inst.result()), lowBits(inst, w ? Size.W : Size.X), MInst.NONE, 0);
+                } else {
+                    l.neonOp(NeonOp.DUP_GENERAL, op == Opcode.I32X4_SPLAT ? S4 : D2, l.vreg(inst.result()), use(inst.arg(0)), MInst.NONE, 0);
+                }
+            }
             // ---- splat, lanes ----
-            case I8X16_SPLAT, I16X8_SPLAT, I32X4_SPLAT, I64X2_SPLAT -> l.neonOp(NeonOp.DUP_GENERAL,
-                    Arrangement.full(op.ordinal() - Opcode.I8X16_SPLAT.ordinal()), l.vreg(inst.result()), use(inst.arg(0)), MInst.NONE, 0);
+            case I8X16_SPLAT, I16X8_SPLAT -> l.neonOp(NeonOp.DUP_GENERAL, op == Opcode.I8X16_SPLAT ? B16 : H8,
+                    l.vreg(inst.result()), use(inst.arg(0)), MInst.NONE, 0);
             case F32X4_SPLAT -> l.neonOp(NeonOp.DUP_ELEMENT, S4, l.vreg(inst.result()), use(inst.arg(0)), MInst.NONE, 0);
             case F64X2_SPLAT -> l.neonOp(NeonOp.DUP_ELEMENT, D2, l.vreg(inst.result()), use(inst.arg(0)), MInst.NONE, 0);
             case I8X16_EXTRACT_LANE_S -> l.neonOp(NeonOp.SMOV, B16, l.vreg(inst.result()), use(inst.arg(0)), MInst.NONE, lane);
