@@ -71,6 +71,58 @@ class SimdTest extends StoreFixture {
         return Val.v128((l[0] & 0xFFFF_FFFFL) | (long) l[1] << 32, (l[2] & 0xFFFF_FFFFL) | (long) l[3] << 32);
     }
 
+    /** 24 v128 values live around a loop whose header checks the epoch, mixed each iteration; an i64 digest. */
+    private static String epochLoop() {
+        int n = 24;
+        StringBuilder sb = new StringBuilder("(module (func (export \"mix\") (param $n i32) (result i64)\n");
+        for (int k = 0; k < n; k++) {
+            sb.append("  (local $a").append(k).append(" v128)\n");
+        }
+        sb.append("  (local $i i32) (local $d v128)\n");
+        for (int k = 0; k < n; k++) {
+            sb.append("  (local.set $a").append(k).append(" (v128.const i32x4 ").append(k * 7919 + 1).append(' ')
+                    .append(k * 31 + 2).append(' ').append(k * 131 + 3).append(' ').append(-k).append("))\n");
+        }
+        sb.append("  (loop $l\n");
+        for (int k = 0; k < n; k++) {
+            sb.append("    (local.set $a").append(k).append(" (i32x4.add (i32x4.mul (local.get $a").append(k)
+                    .append(") (i32x4.splat (i32.const 3))) (local.get $a").append((k + 1) % n).append(")))\n");
+        }
+        sb.append("    (local.set $i (i32.add (local.get $i) (i32.const 1)))\n");
+        sb.append("    (br_if $l (i32.lt_u (local.get $i) (local.get $n))))\n");
+        sb.append("  (local.set $d (local.get $a0))\n");
+        for (int k = 1; k < n; k++) {
+            sb.append("  (local.set $d (v128.xor (i8x16.shuffle 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 0 (local.get $d)")
+                    .append(" (local.get $d)) (local.get $a").append(k).append(")))\n");
+        }
+        sb.append("  (i64.add (i64x2.extract_lane 0 (local.get $d))")
+                .append(" (i64.mul (i64x2.extract_lane 1 (local.get $d)) (i64.const 31)))))");
+        return sb.toString();
+    }
+
+    /** The epoch check's slow path (a call into Java at every loop header) keeps all 128 bits of every live vector. */
+    @Test
+    void vectorsSurviveTheEpochSlowPath() {
+        long expected;
+        try (Store plain = new Store(Engine.create())) {
+            expected = Instance.create(plain, Module.compile(plain.engine(), epochLoop().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .func("mix").call(Val.i32(300))[0].i64();
+        }
+        Engine epochs = Engine.builder().epochInterruption(true).build();
+        try (Store interrupted = new Store(epochs)) {
+            Instance i = Instance.create(interrupted, Module.compile(epochs, epochLoop().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+            interrupted.epochDeadlineCallback(st -> {
+                calls.incrementAndGet();
+                return 0; // call back at every loop header
+            });
+            interrupted.setEpochDeadline(0);
+            assertTrue(expected != 0, "the digest of the vectors: " + expected);
+            assertEquals(expected, i.func("mix").call(Val.i32(300))[0].i64());
+            assertTrue(calls.get() >= 300, "epoch callbacks: " + calls.get());
+        }
+    }
+
     @Test
     void vectorsAcrossCallsAndSpills() {
         Instance inst = Instance.create(store, compile(wat()));

@@ -194,9 +194,11 @@ final class CodeEmitter {
             case RETURN_CALL, RETURN_CALL_IMPORT, RETURN_CALL_REF -> true;
             case BR_TABLE -> !Assembler.isAddSubImmediate(m.tableTargets.size() - 1);
             case VMCTX_LOAD, VMCTX_STORE -> Address.offsetForm(m.imm, 8) == OffsetForm.NEEDS_REGISTER
-                    || Address.offsetForm(m.imm, 4) == OffsetForm.NEEDS_REGISTER;
+                    || Address.offsetForm(m.imm, 4) == OffsetForm.NEEDS_REGISTER
+                    || m.q && Address.offsetForm(m.imm, 16) == OffsetForm.NEEDS_REGISTER;
             case VMCTX_ADDR -> m.imm >= 1 << 24;
-            case LOAD_STACK_PARAM, STORE_RESULT -> Address.offsetForm(m.imm, 8) == OffsetForm.NEEDS_REGISTER;
+            case LOAD_STACK_PARAM, STORE_RESULT -> Address.offsetForm(m.imm, 8) == OffsetForm.NEEDS_REGISTER
+                    || m.q && Address.offsetForm(m.imm, 16) == OffsetForm.NEEDS_REGISTER;
             default -> false;
         };
     }
@@ -1296,11 +1298,17 @@ final class CodeEmitter {
     }
 
     /**
-     * Caller-saved registers Wasm code may hold values in: x0..x15, and v0..v7, v16..v29 (their low halves,
-     * or all 128 bits in a function with v128 values).
+     * Caller-saved registers Wasm code may hold values in: x0..x15, and the low halves of v0..v7, v16..v29
+     * (in a function with v128 values all 128 bits of v0..v29, see {@link #SAVED_Q}).
      */
     private static final int SAVED_X = 16;
     private static final int[] SAVED_D = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29};
+    /**
+     * The v registers the epoch stub saves whole in a function with v128 values: those of
+     * {@link #SAVED_D} and v8..v15, whose high halves the epoch libcall (Java) need not preserve.
+     */
+    private static final int[] SAVED_Q = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+        22, 23, 24, 25, 26, 27, 28, 29};
 
     /**
      * The epoch checks' slow paths, after the function's code: each calls the function's one epoch
@@ -1318,7 +1326,8 @@ final class CodeEmitter {
             a.b(p[1]);
         }
         int vbytes = vectors ? 16 : 8; // whole q registers where v128 values may live
-        int bytes = 8 * SAVED_X + vbytes * SAVED_D.length;
+        int[] stubV = vectors ? SAVED_Q : SAVED_D;
+        int bytes = 8 * SAVED_X + vbytes * stubV.length;
         a.bind(stub);
         a.stp(Size.X, XReg.FP, XReg.LR, Address.preIndex(XReg.SP, -16));
         a.mov(Size.X, XReg.FP, XReg.SP);
@@ -1326,12 +1335,12 @@ final class CodeEmitter {
         for (int i = 0; i < SAVED_X; i += 2) {
             a.stp(Size.X, XReg.x(i), XReg.x(i + 1), Address.offset(XReg.SP, 8 * i));
         }
-        for (int i = 0; i < SAVED_D.length; i += 2) {
+        for (int i = 0; i < stubV.length; i += 2) {
             Address at = Address.offset(XReg.SP, 8 * SAVED_X + vbytes * i);
             if (vectors) {
-                a.stpQ(VReg.v(SAVED_D[i]), VReg.v(SAVED_D[i + 1]), at);
+                a.stpQ(VReg.v(stubV[i]), VReg.v(stubV[i + 1]), at);
             } else {
-                a.stp(FpSize.D, VReg.v(SAVED_D[i]), VReg.v(SAVED_D[i + 1]), at);
+                a.stp(FpSize.D, VReg.v(stubV[i]), VReg.v(stubV[i + 1]), at);
             }
         }
         a.ldr(Size.X, XReg.X0, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
@@ -1341,12 +1350,12 @@ final class CodeEmitter {
         for (int i = 0; i < SAVED_X; i += 2) {
             a.ldp(Size.X, XReg.x(i), XReg.x(i + 1), Address.offset(XReg.SP, 8 * i));
         }
-        for (int i = 0; i < SAVED_D.length; i += 2) {
+        for (int i = 0; i < stubV.length; i += 2) {
             Address at = Address.offset(XReg.SP, 8 * SAVED_X + vbytes * i);
             if (vectors) {
-                a.ldpQ(VReg.v(SAVED_D[i]), VReg.v(SAVED_D[i + 1]), at);
+                a.ldpQ(VReg.v(stubV[i]), VReg.v(stubV[i + 1]), at);
             } else {
-                a.ldp(FpSize.D, VReg.v(SAVED_D[i]), VReg.v(SAVED_D[i + 1]), at);
+                a.ldp(FpSize.D, VReg.v(stubV[i]), VReg.v(stubV[i + 1]), at);
             }
         }
         a.mov(Size.X, XReg.SP, XReg.FP);
