@@ -26,13 +26,15 @@ import java.util.List;
  * <ul>
  * <li>{@code x21} holds the callee's VMContext on entry and is preserved (callee-saved in AAPCS64,
  *     so host code preserves it too); never allocated.</li>
- * <li>Integer parameters in {@code x0..x7}, float parameters in {@code v0..v7}; the rest, in
- *     parameter order, in 8-byte slots of the caller's outgoing area at {@code [sp]}, {@code [sp+8]}, ...
+ * <li>Integer parameters in {@code x0..x7}, float and v128 parameters in {@code v0..v7}; the rest, in
+ *     parameter order, in 8-byte slots (16-byte, 16-byte aligned for a v128) of the caller's outgoing
+ *     area at {@code [sp]}, {@code [sp+8]}, ...
  *     at entry, which <b>the callee pops</b> (rounded up to 16 bytes, so {@code sp} stays 16-byte
  *     aligned) by adding to {@code sp} before {@code ret}; the caller subtracts it again after the call.
  *     Several results go to the stack slots after the arguments. i32 values are zero-extended.</li>
  * <li>One result in {@code x0} or {@code v0}. Callee-saved: {@code x19..x28}, {@code x29}/{@code x30}
- *     (every function saves its frame record), the low 64 bits of {@code v8..v15}. {@code x16}, {@code x17},
+ *     (every function saves its frame record), the low 64 bits of {@code v8..v15} (so a v128 never
+ *     stays in them across a call). {@code x16}, {@code x17},
  *     {@code v30}, {@code v31} are scratch, {@code x18} is never touched (the platform register).</li>
  * <li>Every function starts by comparing its lowest stack address with the VMContext stack limit and
  *     traps with {@code call stack exhausted} when it would cross it.</li>

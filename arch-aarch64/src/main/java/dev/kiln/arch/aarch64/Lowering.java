@@ -35,6 +35,7 @@ import java.util.Map;
  * <li>block arguments become parallel moves; an edge that carries arguments out of a block with
  *     several successors gets a block of its own (critical edge split).</li>
  * </ul>
+ * SIMD operations go to {@link NeonLowering}; v128 values live in v registers with 16-byte spill slots.
  * Calls follow Kiln's internal convention ({@link Aarch64Backend}). Division's traps, the trapping
  * float-to-int conversions, {@code fmin}/{@code fmax} (A64's {@code fmin}/{@code fmax} already have
  * Wasm's NaN and signed-zero semantics) are this backend's hooks; {@code memory.grow}, {@code memory.fill},
