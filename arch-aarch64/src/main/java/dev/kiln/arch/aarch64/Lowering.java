@@ -135,8 +135,10 @@ final class Lowering {
             }
         }
         for (Block b : f.blocks()) {
+            previous = null;
             for (Inst inst : b.insts()) {
                 markFolds(inst, b);
+                previous = inst;
             }
         }
         for (Block b : f.blocks()) {
@@ -222,6 +224,9 @@ final class Lowering {
         return null;
     }
 
+    /** The instruction before the one {@link #markFolds} looks at, in its block (null at the start). */
+    private Inst previous;
+
     private void markFolds(Inst inst, Block b) {
         switch (inst.op()) {
             case IADD, ISUB -> {
@@ -254,7 +259,7 @@ final class Lowering {
                 }
             }
             case SIMD -> {
-                Inst load = NeonLowering.vectorLoad(inst, b, useCount);
+                Inst load = NeonLowering.vectorLoad(inst, previous, useCount);
                 if (load != null) {
                     folded.set(load.result().id()); // loaded straight into a v register by the SIMD operation
                 }

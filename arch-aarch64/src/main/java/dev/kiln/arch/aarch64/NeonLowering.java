@@ -277,13 +277,14 @@ final class NeonLowering {
     // ---- loads straight into v registers --------------------------------------------------------------
 
     /**
-     * The heap load that SIMD operation {@code simd} (in block {@code b}) can take straight into a v
+     * The heap load that SIMD operation {@code simd} ({@code previous} the instruction before it in its
+     * block) can take straight into a v
      * register, or null: a widening load ({@code v128.load8x8_s ... load32x2_u}), {@code load32_zero},
      * {@code load64_zero}, or a 32- or 64-bit splat, whose operand is an unsigned load of exactly that
      * width used only here and placed immediately before it (so no store comes between). Its lowering
      * is then {@code ldr s/d} and the vector instruction, without a trip through a general register.
      */
-    static Inst vectorLoad(Inst simd, dev.kiln.compiler.ir.Block b, int[] useCount) {
+    static Inst vectorLoad(Inst simd, Inst previous, int[] useCount) {
         Opcode op = Opcode.decode(0xFD, (int) simd.imm());
         int width = switch (op) {
             case V128_LOAD8X8_S, V128_LOAD8X8_U, V128_LOAD16X4_S, V128_LOAD16X4_U, V128_LOAD32X2_S, V128_LOAD32X2_U,
@@ -295,13 +296,11 @@ final class NeonLowering {
             return null;
         }
         Inst load = simd.arg(0).definingInst();
-        if (load == null || load.op() != dev.kiln.compiler.ir.Op.LOAD || load.block() != b
+        if (load == null || load != previous || load.op() != dev.kiln.compiler.ir.Op.LOAD
                 || useCount[simd.arg(0).id()] != 1 || (load.aux() & 0xF) != width || (load.aux() & 16) != 0) {
             return null;
         }
-        java.util.List<Inst> insts = b.insts();
-        int at = insts.indexOf(simd);
-        return at > 0 && insts.get(at - 1) == load ? load : null;
+        return load;
     }
 
     /**
