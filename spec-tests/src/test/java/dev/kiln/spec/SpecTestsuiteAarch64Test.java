@@ -16,9 +16,9 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The non-SIMD files of the Wasm 2.0 testsuite (every {@code .wast} whose name does not start with
- * {@code simd}: the AArch64 backend has no NEON lowering yet and refuses 128-bit SIMD with a
- * {@code CompileException} naming the function and instruction), and the Wasm 3.0 tail-call files
+ * The files of the Wasm 2.0 testsuite, the 58 SIMD files included (NEON lowering, {@code
+ * arch-aarch64/.../NeonLowering.java}) except those listed in {@link #SIMD_PENDING}, and the Wasm 3.0 tail-call
+ * and relaxed-SIMD files
  * ({@link #WASM30_FILES}), end to end on an AArch64 JVM: compiled by the AArch64 backend and run by the loader,
  * with no failed and no skipped command. On this project's x86-64 machines it runs in the emulated
  * AArch64 JVM of {@code .ci/aarch64-stage} (Surefire's {@code jvm} parameter); in an x86-64 JVM it is
@@ -28,19 +28,30 @@ import org.junit.jupiter.api.TestFactory;
  * {@code spec-tests/target/spec-report-aarch64.md}, with the columns of {@code spec-report.md}.
  * The Wasm 3.0 suite is not run here: among other things the AArch64 backend refuses exception
  * handling ({@code tag}, {@code throw}, {@code throw_ref}, {@code try_table}) with a compile error.
+ * The system property {@code kiln.spec.only} (file names, comma-separated) restricts the run to those
+ * files, for a quick loop under emulation; the stage never sets it.
  */
 class SpecTestsuiteAarch64Test {
     private static final List<SpecRunner.FileResult> RESULTS = Collections.synchronizedList(new ArrayList<>());
 
+    /** SIMD files of 2.0 that do not pass on AArch64 yet, left out (none). */
+    static final List<String> SIMD_PENDING = List.of();
+
+    /** Whether file {@code name} runs: not pending, and named by {@code kiln.spec.only} if that is set. */
+    static boolean selected(String name) {
+        String only = System.getProperty("kiln.spec.only", "");
+        return !SIMD_PENDING.contains(name) && (only.isBlank() || List.of(only.split(",")).contains(name));
+    }
+
     @TestFactory
-    Stream<DynamicTest> wasm20WithoutSimd() throws IOException {
+    Stream<DynamicTest> wasm20() throws IOException {
         if (Target.host() != Target.AARCH64) {
             throw new IllegalStateException("SpecTestsuiteAarch64Test runs on an AArch64 JVM (see .ci/aarch64-stage);"
                     + " this JVM runs on " + Target.host());
         }
         List<Path> files = SpecTestsuiteTest.scripts(SpecTestsuiteTest.suiteDir(), "2.0", "KILN_TESTSUITE",
                 SpecTestsuiteTest.COMMIT_20).stream()
-                .filter(f -> !f.getFileName().toString().startsWith("simd")).toList();
+                .filter(f -> selected(f.getFileName().toString())).toList();
         return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
             SpecRunner.FileResult r = SpecRunner.run(f, false, WasmVersion.WASM_2_0);
             RESULTS.add(r);
@@ -53,15 +64,17 @@ class SpecTestsuiteAarch64Test {
         }));
     }
 
-    /** The Wasm 3.0 files of the features the AArch64 backend has beyond 2.0: tail calls. */
+    /** The Wasm 3.0 files of the features the AArch64 backend has beyond 2.0: tail calls and relaxed SIMD. */
     static final List<String> WASM30_FILES = List.of("return_call.wast", "return_call_indirect.wast",
-            "return_call_ref.wast");
+            "return_call_ref.wast", "i8x16_relaxed_swizzle.wast", "i16x8_relaxed_q15mulr_s.wast",
+            "i32x4_relaxed_trunc.wast", "relaxed_dot_product.wast", "relaxed_laneselect.wast",
+            "relaxed_madd_nmadd.wast", "relaxed_min_max.wast");
 
     @TestFactory
-    Stream<DynamicTest> wasm30TailCalls() throws IOException {
+    Stream<DynamicTest> wasm30() throws IOException {
         Path dir = SpecTestsuiteTest.suiteDir30();
         SpecTestsuiteTest.scripts(dir, "3.0", "KILN_TESTSUITE_3", SpecTestsuiteTest.COMMIT_30);
-        return WASM30_FILES.stream().map(name -> DynamicTest.dynamicTest("3.0 " + name, () -> {
+        return WASM30_FILES.stream().filter(SpecTestsuiteAarch64Test::selected).map(name -> DynamicTest.dynamicTest("3.0 " + name, () -> {
             SpecRunner.FileResult r = SpecRunner.run(dir.resolve(name));
             RESULTS.add(r);
             String bad = r.commands().stream()
@@ -78,7 +91,7 @@ class SpecTestsuiteAarch64Test {
     Stream<DynamicTest> wasm20AheadOfTime() throws IOException {
         Path dir = SpecTestsuiteTest.suiteDir();
         SpecTestsuiteTest.scripts(dir, "2.0", "KILN_TESTSUITE", SpecTestsuiteTest.COMMIT_20);
-        return SpecTestsuiteTest.AOT_FILES.stream().filter(name -> !name.startsWith("simd")).map(name -> DynamicTest.dynamicTest("aot " + name, () -> {
+        return SpecTestsuiteTest.AOT_FILES.stream().filter(SpecTestsuiteAarch64Test::selected).map(name -> DynamicTest.dynamicTest("aot " + name, () -> {
             SpecRunner.FileResult r = SpecRunner.run(dir.resolve(name), true, WasmVersion.WASM_2_0);
             assertTrue(r.count(SpecRunner.Outcome.FAILED) == 0 && r.count(SpecRunner.Outcome.PASSED) > 0,
                     name + ": " + r.count(SpecRunner.Outcome.PASSED) + " passed, " + r.count(SpecRunner.Outcome.FAILED)
@@ -93,7 +106,7 @@ class SpecTestsuiteAarch64Test {
         }
         List<SpecRunner.FileResult> sorted = new ArrayList<>(RESULTS);
         sorted.sort((a, b) -> a.file().compareTo(b.file()));
-        SpecReport.write(Path.of("target", "spec-report-aarch64.md"), "Spec testsuite report (AArch64: non-SIMD Wasm 2.0, Wasm 3.0 tail calls)",
+        SpecReport.write(Path.of("target", "spec-report-aarch64.md"), "Spec testsuite report (AArch64: Wasm 2.0, Wasm 3.0 tail calls and relaxed SIMD)",
                 SpecTestsuiteTest.suiteDir().toString(), sorted);
     }
 }

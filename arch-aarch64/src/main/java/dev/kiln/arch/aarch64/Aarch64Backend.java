@@ -26,13 +26,15 @@ import java.util.List;
  * <ul>
  * <li>{@code x21} holds the callee's VMContext on entry and is preserved (callee-saved in AAPCS64,
  *     so host code preserves it too); never allocated.</li>
- * <li>Integer parameters in {@code x0..x7}, float parameters in {@code v0..v7}; the rest, in
- *     parameter order, in 8-byte slots of the caller's outgoing area at {@code [sp]}, {@code [sp+8]}, ...
+ * <li>Integer parameters in {@code x0..x7}, float and v128 parameters in {@code v0..v7}; the rest, in
+ *     parameter order, in 8-byte slots (16-byte, 16-byte aligned for a v128) of the caller's outgoing
+ *     area at {@code [sp]}, {@code [sp+8]}, ...
  *     at entry, which <b>the callee pops</b> (rounded up to 16 bytes, so {@code sp} stays 16-byte
  *     aligned) by adding to {@code sp} before {@code ret}; the caller subtracts it again after the call.
  *     Several results go to the stack slots after the arguments. i32 values are zero-extended.</li>
  * <li>One result in {@code x0} or {@code v0}. Callee-saved: {@code x19..x28}, {@code x29}/{@code x30}
- *     (every function saves its frame record), the low 64 bits of {@code v8..v15}. {@code x16}, {@code x17},
+ *     (every function saves its frame record), the low 64 bits of {@code v8..v15} (so a v128 never
+ *     stays in them across a call). {@code x16}, {@code x17},
  *     {@code v30}, {@code v31} are scratch, {@code x18} is never touched (the platform register).</li>
  * <li>Every function starts by comparing its lowest stack address with the VMContext stack limit and
  *     traps with {@code call stack exhausted} when it would cross it.</li>
@@ -72,19 +74,12 @@ public final class Aarch64Backend implements Backend {
 
     @Override
     public CompiledCode compileFunction(IrFunction function, FunctionEnvironment env) {
-        for (ValType t : function.signature().params()) {
-            if (t == ValType.V128) {
-                throw new CompileException("function " + function.funcIndex() + " has a " + t
-                        + " parameter: " + t + " is not supported by the AArch64 backend yet");
-            }
-        }
-        refuseVectors(function);
         Lowering lowering = new Lowering(function, env);
         List<MachBlock<MInst>> blocks = lowering.lower();
         LinearScan<MInst> alloc = new LinearScan<>(blocks, Aarch64Registers.DESCRIPTOR, lowering.vregs());
         alloc.run(Aarch64Registers.ISA);
         CodeEmitter emitter = new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(),
-                lowering.incomingStackArgBytes(), env.vmctx(), true);
+                lowering.incomingStackArgBytes(), env.vmctx(), true, lowering.vregs(), lowering.hasVectors());
         emitter.frames = new dev.kiln.compiler.FrameSiteRecorder(function);
         try {
             return emitter.emit();
@@ -94,73 +89,19 @@ public final class Aarch64Backend implements Backend {
             }
             // a tbz/tbnz target beyond +-32 KiB: emit again with tst + b.cond (reach +-1 MiB)
             CodeEmitter again = new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(),
-                    lowering.incomingStackArgBytes(), env.vmctx(), false);
+                    lowering.incomingStackArgBytes(), env.vmctx(), false, lowering.vregs(), lowering.hasVectors());
             again.frames = new dev.kiln.compiler.FrameSiteRecorder(function);
             return again.emit();
         }
     }
 
-    /**
-     * Refuses a function using 128-bit SIMD (NEON lowering does not exist yet), naming the function
-     * and the first SIMD instruction or v128 value.
-     *
-     * @throws CompileException if {@code function} has a v128 value or a SIMD operation
-     */
-    private static void refuseVectors(IrFunction function) {
-        for (dev.kiln.compiler.ir.Block b : function.blocks()) {
-            for (dev.kiln.compiler.ir.Inst inst : b.insts()) {
-                boolean vector = inst.op() == dev.kiln.compiler.ir.Op.SIMD;
-                for (dev.kiln.compiler.ir.Value r : inst.results()) {
-                    vector |= r.type() == dev.kiln.compiler.ir.IrType.V128;
-                }
-                if (vector) {
-                    throw new CompileException("function " + function.funcIndex() + " uses 128-bit SIMD ("
-                            + inst + "): v128 is not supported by the AArch64 backend yet");
-                }
-            }
-        }
-    }
-
-    private static void checkScalar(FuncType type, String what) {
-        if (type.params().contains(ValType.V128) || type.results().contains(ValType.V128)) {
-            throw new CompileException(what + " of type " + type + ": v128 values are not supported by the AArch64"
-                    + " backend yet");
-        }
-    }
-
     @Override
     public CompiledCode compileEntryTrampoline(int funcIndex, FuncType type, VMContextLayout layout) {
-        checkScalar(type, "function " + funcIndex);
+        if (type.params().contains(ValType.V128) || type.results().contains(ValType.V128)) {
+            return vectorEntryTrampoline(funcIndex, type, layout);
+        }
         Assembler a = new Assembler();
-        a.stp(Size.X, XReg.FP, XReg.LR, Address.preIndex(XReg.SP, -16));
-        a.mov(Size.X, XReg.FP, XReg.SP);
-        for (int i = 0; i < SAVED_X.length; i += 2) {
-            a.stp(Size.X, SAVED_X[i], SAVED_X[i + 1], Address.preIndex(XReg.SP, -16));
-        }
-        for (int i = 8; i < 16; i += 2) {
-            a.stp(FpSize.D, VReg.v(i), VReg.v(i + 1), Address.preIndex(XReg.SP, -16));
-        }
-        a.mov(Size.X, VMCTX, XReg.X0);
-        XReg store = XReg.X16;
-        a.ldr(Size.X, store, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
-        a.ldr(Size.X, XReg.X17, Address.offset(store, VMStoreContext.ENTRY_FRAME));
-        a.ldr(Size.X, XReg.X9, Address.offset(store, VMStoreContext.STACK_LIMIT));
-        a.stp(Size.X, XReg.X17, XReg.X9, Address.preIndex(XReg.SP, -16));
-        // The outermost entry sets the stack limit from the current stack pointer and the budget, but
-        // never below the floor (the thread's stack end plus its guard zones): max(sp - budget, floor),
-        // unsigned; sp - budget borrowing below 0 (carry clear) takes the floor too.
-        Label haveLimit = a.newLabel();
-        a.cbnz(Size.X, XReg.X9, haveLimit);
-        a.ldr(Size.X, XReg.X10, Address.offset(store, VMStoreContext.STACK_BUDGET));
-        a.mov(Size.X, XReg.X9, XReg.SP);
-        a.subs(Size.X, XReg.X9, XReg.X9, XReg.X10);
-        a.ldr(Size.X, XReg.X10, Address.offset(store, VMStoreContext.STACK_FLOOR));
-        a.csel(Size.X, XReg.X9, XReg.X9, XReg.X10, Cond.HS);
-        a.cmp(Size.X, XReg.X9, XReg.X10);
-        a.csel(Size.X, XReg.X9, XReg.X9, XReg.X10, Cond.HS);
-        a.str(Size.X, XReg.X9, Address.offset(store, VMStoreContext.STACK_LIMIT));
-        a.bind(haveLimit);
-        a.str(Size.X, XReg.FP, Address.offset(store, VMStoreContext.ENTRY_FRAME));
+        entryPrologue(a);
 
         int n = type.params().size();
         CallingConvention.Assignment host = hostAssignment(type, false);
@@ -234,6 +175,124 @@ public final class Aarch64Backend implements Backend {
         return new CompiledCode(a.finish(), a.relocations(), List.of());
     }
 
+
+    /**
+     * The entry trampoline of a signature with a v128 parameter or result, which no C type of AAPCS64
+     * carries: the host calls {@code void entry(vmctx, slots*)}, {@code slots} pointing to 16 bytes per
+     * value (parameter k in slot k: an i32/f32 in its low 4 bytes, an i64/f64/reference in its low 8, a
+     * v128 in all 16, little-endian) and, after the call, result k in slot k (the area holds
+     * {@code max(params, results)} slots); the same convention as on x86-64, so the loader's call
+     * path is shared. The rest is the scalar trampoline's.
+     */
+    private static CompiledCode vectorEntryTrampoline(int funcIndex, FuncType type, VMContextLayout layout) {
+        Assembler a = new Assembler();
+        entryPrologue(a);
+        XReg slots = XReg.X19; // saved by the prologue: survives the call
+        a.mov(Size.X, slots, XReg.X1);
+        CallingConvention.Assignment inner = Aarch64Registers.INTERNAL.assign(type.params(), type.results());
+        int reserve = (inner.stackBytes() + 15) & -16;
+        if (reserve > 0) {
+            a.addImm(Size.X, XReg.SP, XReg.SP, -reserve, XReg.X16);
+        }
+        List<ValType> params = type.params();
+        for (int k = 0; k < params.size(); k++) {
+            CallingConvention.ArgLocation in = inner.params().get(k);
+            copySlot(a, params.get(k), Address.offset(slots, 16L * k), in.inRegister() ? in.reg() : -1,
+                    a.address(XReg.SP, in.stackOffset() < 0 ? 0 : in.stackOffset(), 16, XReg.X17), true);
+        }
+        if (funcIndex < layout.importedFunctions()) {
+            callImport(a, layout, funcIndex);
+        } else {
+            a.blSymbol(funcIndex);
+        }
+        int popped = popped(inner);
+        if (popped > 0) {
+            a.addImm(Size.X, XReg.SP, XReg.SP, -popped, XReg.X16); // the callee popped its stack arguments
+        }
+        List<ValType> results = type.results();
+        for (int k = 0; k < results.size(); k++) {
+            CallingConvention.ArgLocation out = inner.results().get(k);
+            copySlot(a, results.get(k), Address.offset(slots, 16L * k), out.inRegister() ? out.reg() : -1,
+                    a.address(XReg.SP, out.stackOffset() < 0 ? 0 : out.stackOffset(), 16, XReg.X17), false);
+        }
+        entryEpilogue(a);
+        return new CompiledCode(a.finish(), a.relocations(), List.of());
+    }
+
+    /**
+     * Moves a value of type {@code t} between its 16-byte slot and register {@code reg} (or, reg -1, the
+     * stack location {@code stack}): into the register or stack when {@code load}, else out of it. An i32
+     * loaded into a register is zero-extended (the internal convention's invariant).
+     */
+    private static void copySlot(Assembler a, ValType t, Address slot, int reg, Address stack, boolean load) {
+        if (reg >= 0) {
+            if (t == ValType.V128) {
+                if (load) {
+                    a.ldrQ(Aarch64Registers.v(reg), slot);
+                } else {
+                    a.strQ(Aarch64Registers.v(reg), slot);
+                }
+            } else if (t.isFloat()) {
+                if (load) {
+                    a.ldr(FpSize.D, Aarch64Registers.v(reg), slot);
+                } else {
+                    a.str(FpSize.D, Aarch64Registers.v(reg), slot);
+                }
+            } else if (load) {
+                a.ldr(t == ValType.I32 ? Size.W : Size.X, Aarch64Registers.x(reg), slot);
+            } else {
+                a.str(Size.X, Aarch64Registers.x(reg), slot);
+            }
+            return;
+        }
+        Address from = load ? slot : stack;
+        Address to = load ? stack : slot;
+        if (t == ValType.V128) {
+            a.ldrQ(VReg.V16, from);
+            a.strQ(VReg.V16, to);
+        } else {
+            a.ldr(load && t == ValType.I32 ? Size.W : Size.X, XReg.X16, from);
+            a.str(Size.X, XReg.X16, to);
+        }
+    }
+
+    /**
+     * The entry prologue: frame record, the callee-saved registers (x19..x28, d8..d15), the VMContext
+     * from x0 into x21, the trap-unwind record (previous entry frame and stack limit) and, for the
+     * outermost entry, the stack limit. Leaves x1..x7 and v0..v7 (the host's arguments) intact.
+     */
+    private static void entryPrologue(Assembler a) {
+        a.stp(Size.X, XReg.FP, XReg.LR, Address.preIndex(XReg.SP, -16));
+        a.mov(Size.X, XReg.FP, XReg.SP);
+        for (int i = 0; i < SAVED_X.length; i += 2) {
+            a.stp(Size.X, SAVED_X[i], SAVED_X[i + 1], Address.preIndex(XReg.SP, -16));
+        }
+        for (int i = 8; i < 16; i += 2) {
+            a.stp(FpSize.D, VReg.v(i), VReg.v(i + 1), Address.preIndex(XReg.SP, -16));
+        }
+        a.mov(Size.X, VMCTX, XReg.X0);
+        XReg store = XReg.X16;
+        a.ldr(Size.X, store, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.ldr(Size.X, XReg.X17, Address.offset(store, VMStoreContext.ENTRY_FRAME));
+        a.ldr(Size.X, XReg.X9, Address.offset(store, VMStoreContext.STACK_LIMIT));
+        a.stp(Size.X, XReg.X17, XReg.X9, Address.preIndex(XReg.SP, -16));
+        // The outermost entry sets the stack limit from the current stack pointer and the budget, but
+        // never below the floor (the thread's stack end plus its guard zones): max(sp - budget, floor),
+        // unsigned; sp - budget borrowing below 0 (carry clear) takes the floor too.
+        Label haveLimit = a.newLabel();
+        a.cbnz(Size.X, XReg.X9, haveLimit);
+        a.ldr(Size.X, XReg.X10, Address.offset(store, VMStoreContext.STACK_BUDGET));
+        a.mov(Size.X, XReg.X9, XReg.SP);
+        a.subs(Size.X, XReg.X9, XReg.X9, XReg.X10);
+        a.ldr(Size.X, XReg.X10, Address.offset(store, VMStoreContext.STACK_FLOOR));
+        a.csel(Size.X, XReg.X9, XReg.X9, XReg.X10, Cond.HS);
+        a.cmp(Size.X, XReg.X9, XReg.X10);
+        a.csel(Size.X, XReg.X9, XReg.X9, XReg.X10, Cond.HS);
+        a.str(Size.X, XReg.X9, Address.offset(store, VMStoreContext.STACK_LIMIT));
+        a.bind(haveLimit);
+        a.str(Size.X, XReg.FP, Address.offset(store, VMStoreContext.ENTRY_FRAME));
+    }
+
     /**
      * Calls imported function {@code k} through its VMContext record: code in x16, the host upcall in
      * x17 (read by import adapters), the callee's VMContext in x21. The caller restores its own x21.
@@ -271,7 +330,9 @@ public final class Aarch64Backend implements Backend {
      */
     @Override
     public CompiledCode compileImportAdapter(FuncType type, VMContextLayout layout) {
-        checkScalar(type, "imported function");
+        if (type.params().contains(ValType.V128) || type.results().contains(ValType.V128)) {
+            return unreachableImportAdapter();
+        }
         int n = type.params().size();
         int nResults = type.results().size();
         boolean resultArea = nResults > 1;
@@ -354,6 +415,22 @@ public final class Aarch64Backend implements Backend {
             a.addImm(Size.X, XReg.SP, XReg.SP, popped, XReg.X16); // called with the internal convention: the callee pops
         }
         a.ret();
+        return new CompiledCode(a.finish(), a.relocations(), List.of());
+    }
+
+    /**
+     * The import adapter of a signature with a v128: a function imported from another instance is
+     * called directly (no adapter), and a host function cannot have such a type ({@code Func.wrap}
+     * refuses it), so the adapter is never reached; should it be, it traps with {@code host function
+     * threw an exception} instead of making a host call it cannot make (as on x86-64).
+     */
+    private static CompiledCode unreachableImportAdapter() {
+        Assembler a = new Assembler();
+        a.ldr(Size.X, XReg.X16, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.movImm(Size.W, XReg.X9, dev.kiln.abi.TrapCode.HOST_EXCEPTION.code());
+        a.str(Size.W, XReg.X9, Address.offset(XReg.X16, VMStoreContext.TRAP_CODE));
+        a.mov(Size.X, XReg.X17, XReg.LR); // for the unwind stub: a return address, no trap site (no frames listed)
+        a.bSymbol(Relocation.UNWIND_STUB);
         return new CompiledCode(a.finish(), a.relocations(), List.of());
     }
 

@@ -20,7 +20,8 @@ import dev.kiln.compiler.mach.RegisterDescriptor;
  *     pointer), {@code x30} (link register), {@code sp}. Scratch: {@code x16}, {@code x17} (IP0/IP1,
  *     which AAPCS64 already lets veneers clobber).</li>
  * <li>Allocatable float/vector registers: {@code v0..v7} and {@code v16..v29} (caller-saved), then
- *     {@code v8..v15}, whose low 64 bits AAPCS64 makes callee-saved. Scratch: {@code v30}, {@code v31}.</li>
+ *     {@code v8..v15}, whose low 64 bits AAPCS64 makes callee-saved (so in a function with v128 values
+ *     calls clobber them: {@link #CALLER_SAVED_WITH_VECTORS}). Scratch: {@code v30}, {@code v31}.</li>
  * <li>Both conventions pass integers in {@code x0..x7} and floats in {@code v0..v7}, one result in
  *     {@code x0} or {@code v0}; the internal one pops its stack arguments in the callee (see
  *     {@link CallingConvention}), AAPCS64 at the host boundary leaves that to the caller.</li>
@@ -50,6 +51,13 @@ final class Aarch64Registers {
 
     /** Registers a call clobbers: the caller-saved allocatable and scratch registers of both classes. */
     static final int[] CALLER_SAVED = DESCRIPTOR.callerSaved();
+
+    /**
+     * Registers a call clobbers in a function with v128 values: {@link #CALLER_SAVED} and {@code v8..v15},
+     * of which AAPCS64 (and so Kiln's convention, whose callees save them with {@code stp d}) preserves
+     * only the low 64 bits: a v128 live across a call must not stay in them.
+     */
+    static final int[] CALLER_SAVED_WITH_VECTORS = concat(CALLER_SAVED, range(V0 + 8, V0 + 16));
 
     /** Makes AArch64 parallel moves and jumps for the shared layer. */
     static final MachIsa<MInst> ISA = new MachIsa<>() {

@@ -1218,8 +1218,11 @@ public final class Assembler extends CodeBuffer {
     }
 
     private void loadStore(int size, int v, int opc, int rt, Address a, String name, XReg rtReg) {
+        loadStore(size, v, opc, rt, a, name, rtReg, 1 << size);
+    }
+
+    private void loadStore(int size, int v, int opc, int rt, Address a, String name, XReg rtReg, int bytes) {
         Objects.requireNonNull(a, "address");
-        int bytes = 1 << size;
         int rn = a.base().encoding();
         int common = size << 30 | v << 26 | opc << 22 | rn << 5 | rt;
         long off = a.offset();
@@ -1676,6 +1679,198 @@ public final class Assembler extends CodeBuffer {
             throw new IllegalArgumentException("fmov: " + value + " is not an 8-bit float immediate (+-(16..31)/16 * 2^(-3..4))");
         }
         insn(0x1E201000 | size.ftype() << 22 | imm8 << 13 | rd.encoding());
+    }
+
+    // ---- Advanced SIMD (NEON) -------------------------------------------------------------------------
+
+    /**
+     * A NEON instruction with three vector registers: {@link NeonOp.Form#THREE_SAME} and
+     * {@link NeonOp.Form#PERMUTE} ({@code op vd.T, vn.T, vm.T}), {@link NeonOp.Form#LONG} ({@code smull{2}
+     * vd.2T, vn.T, vm.T}, T the sources), {@link NeonOp.Form#TBL} ({@code tbl vd.T, {vn.16b}, vm.T}).
+     *
+     * @throws IllegalArgumentException if {@code op} has another form or {@code t} is not one of its
+     *     arrangements (e.g. a 64-bit element for {@code mul}, anything but 2S/4S/2D for a float operation)
+     */
+    public void neon(NeonOp op, Arrangement t, VReg rd, VReg rn, VReg rm) {
+        checkArrangement(op, t);
+        int regs = rm.encoding() << 16 | rn.encoding() << 5 | rd.encoding();
+        int q = t.q() << 30;
+        switch (op.form()) {
+            case THREE_SAME -> insn(0x0E200400 | q | op.u() << 29 | op.size(t) << 22 | op.opcode() << 11 | regs);
+            case PERMUTE -> insn(0x0E000800 | q | t.size() << 22 | op.opcode() << 12 | regs);
+            case LONG -> insn(0x0E200000 | q | op.u() << 29 | t.size() << 22 | op.opcode() << 12 | regs);
+            case TBL -> insn(0x0E000000 | q | regs);
+            default -> throw new IllegalArgumentException(op + " does not take three vector registers");
+        }
+    }
+
+    /**
+     * A NEON instruction with two vector registers: {@link NeonOp.Form#TWO_MISC} ({@code op vd.T,
+     * vn.T}), {@link NeonOp.Form#LONG_MISC} ({@code saddlp vd.2T, vn.T}, {@code fcvtl{2} vd.2d, vn.T}),
+     * {@link NeonOp.Form#NARROW} ({@code sqxtn{2} vd.T, vn.2T}, T the destination), {@link NeonOp.Form#ACROSS}
+     * ({@code addv bd/hd/sd, vn.T}), {@link NeonOp#ADDP_SCALAR} ({@code addp dd, vn.2d}).
+     *
+     * @throws IllegalArgumentException if {@code op} has another form or {@code t} is not one of its arrangements
+     */
+    public void neon(NeonOp op, Arrangement t, VReg rd, VReg rn) {
+        checkArrangement(op, t);
+        int regs = rn.encoding() << 5 | rd.encoding();
+        int q = t.q() << 30;
+        switch (op.form()) {
+            case TWO_MISC, LONG_MISC, NARROW -> insn(0x0E200800 | q | op.u() << 29 | op.size(t) << 22 | op.opcode() << 12 | regs);
+            case ACROSS -> insn(0x0E300800 | q | op.u() << 29 | t.size() << 22 | op.opcode() << 12 | regs);
+            case SCALAR_PAIR -> insn(0x5E310800 | t.size() << 22 | op.opcode() << 12 | regs);
+            default -> throw new IllegalArgumentException(op + " does not take two vector registers");
+        }
+    }
+
+    /**
+     * A NEON shift by immediate: {@code shl vd.T, vn.T, #0..esize-1}, {@code sshr/ushr vd.T, vn.T,
+     * #1..esize}, {@code sshll/ushll{2} vd.2T, vn.T, #0..esize-1} (T the source; shift 0 is sxtl/uxtl).
+     *
+     * @throws IllegalArgumentException for another form, an out-of-range shift or arrangement
+     */
+    public void neonShift(NeonOp op, Arrangement t, VReg rd, VReg rn, int shift) {
+        checkArrangement(op, t);
+        int esize = t.elementBits();
+        boolean right = op == NeonOp.SSHR || op == NeonOp.USHR;
+        if (op.form() != NeonOp.Form.SHIFT && op.form() != NeonOp.Form.SHIFT_LONG
+                || (right ? shift < 1 || shift > esize : shift < 0 || shift >= esize)) {
+            throw new IllegalArgumentException(op + "." + t + ": shift " + shift + " out of range or not a shift");
+        }
+        int immhb = right ? 2 * esize - shift : esize + shift;
+        insn(0x0F000400 | t.q() << 30 | op.u() << 29 | immhb << 16 | op.opcode() << 11 | rn.encoding() << 5 | rd.encoding());
+    }
+
+    /** {@code ext vd.T, vn.T, vm.T, #index} (EXT): bytes {@code index..} of {@code vn:vm} (vn low); T 8B or 16B. */
+    public void ext(Arrangement t, VReg rd, VReg rn, VReg rm, int index) {
+        if (t != Arrangement.B8 && t != Arrangement.B16 || index < 0 || index >= t.lanes()) {
+            throw new IllegalArgumentException("ext." + t + ": index " + index + " out of range");
+        }
+        insn(0x2E000000 | t.q() << 30 | rm.encoding() << 16 | index << 11 | rn.encoding() << 5 | rd.encoding());
+    }
+
+    private static int imm5(Arrangement t, int index) {
+        int lanes = 16 >> t.size();
+        if (index < 0 || index >= lanes) {
+            throw new IllegalArgumentException("lane index " + index + " of " + t.elementBits() + "-bit elements must be 0.." + (lanes - 1));
+        }
+        return (index << 1 | 1) << t.size();
+    }
+
+    /**
+     * The NEON copy instructions ({@link NeonOp.Form#COPY}) with vector operands: {@code dup vd.T,
+     * vn.Ts[index]}, {@code mov vd.Ts[index], vn.Ts[0]} (INS element), {@code mov sd/dd, vn.Ts[index]}
+     * (DUP scalar; T 4S or 2D). For {@code ins} and scalar {@code dup} only the element size of {@code t} matters.
+     */
+    public void copy(NeonOp op, Arrangement t, VReg rd, VReg rn, int index) {
+        int regs = rn.encoding() << 5 | rd.encoding();
+        switch (op) {
+            case DUP_ELEMENT -> insn(0x0E000400 | t.q() << 30 | imm5(t, index) << 16 | regs);
+            case INS_ELEMENT -> insn(0x6E000400 | imm5(t, index) << 16 | regs);
+            case DUP_SCALAR -> insn(0x5E000400 | imm5(t, index) << 16 | regs);
+            default -> throw new IllegalArgumentException(op + " does not copy between vector registers");
+        }
+    }
+
+    /**
+     * The NEON copy instructions with a general-purpose operand: {@code dup vd.T, wn/xn} (xn for 2D),
+     * {@code mov vd.Ts[index], wn/xn} (INS general), {@code umov wd/xd, vn.Ts[index]} (xd for D elements),
+     * {@code smov wd, vn.Ts[index]} (B and H elements). {@code gpr} is the source or destination.
+     */
+    public void copy(NeonOp op, Arrangement t, VReg v, XReg gpr, int index) {
+        int g = zrReg(gpr, op.mnemonic(t), "general register");
+        switch (op) {
+            case DUP_GENERAL -> insn(0x0E000C00 | t.q() << 30 | imm5(t, 0) << 16 | g << 5 | v.encoding());
+            case INS_GENERAL -> insn(0x4E001C00 | imm5(t, index) << 16 | g << 5 | v.encoding());
+            case UMOV -> insn(0x0E003C00 | (t.size() == 3 ? 1 : 0) << 30 | imm5(t, index) << 16 | v.encoding() << 5 | g);
+            case SMOV -> {
+                if (t.size() > 1) {
+                    throw new IllegalArgumentException("smov to a w register takes B or H elements");
+                }
+                insn(0x0E002C00 | imm5(t, index) << 16 | v.encoding() << 5 | g);
+            }
+            default -> throw new IllegalArgumentException(op + " does not copy with a general register");
+        }
+    }
+
+    /**
+     * {@code movi vd.2d, #imm} (MOVI, 64-bit variant): both doublewords {@code value}, whose every byte is
+     * 0x00 or 0xFF (0 and -1 among them).
+     *
+     * @throws IllegalArgumentException for another value
+     */
+    public void movi2d(VReg rd, long value) {
+        int abcdefgh = 0;
+        for (int i = 0; i < 8; i++) {
+            int b = (int) (value >>> 8 * i) & 0xFF;
+            if (b != 0 && b != 0xFF) {
+                throw new IllegalArgumentException("movi: byte " + i + " of " + Long.toHexString(value) + " is neither 00 nor ff");
+            }
+            abcdefgh |= (b & 1) << i;
+        }
+        insn(0x6F00E400 | (abcdefgh >>> 5) << 16 | (abcdefgh & 31) << 5 | rd.encoding());
+    }
+
+    /** Whether {@link #movi2d} encodes {@code value} (every byte 0x00 or 0xFF). */
+    public static boolean isMovi2d(long value) {
+        for (int i = 0; i < 8; i++) {
+            int b = (int) (value >>> 8 * i) & 0xFF;
+            if (b != 0 && b != 0xFF) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code mov vd.16b, vn.16b} (ORR vector): copies all 128 bits. */
+    public void movQ(VReg rd, VReg rn) {
+        neon(NeonOp.ORR, Arrangement.B16, rd, rn, rn);
+    }
+
+    /** {@code ldr qt, address} (LDR SIMD&amp;FP, 128-bit): 16 bytes; offsets scaled by 16 or unscaled -256..255. */
+    public void ldrQ(VReg rt, Address address) {
+        loadStore(0, 1, 3, rt.encoding(), address, "ldr", null, 16);
+    }
+
+    /** {@code str qt, address} (STR SIMD&amp;FP, 128-bit); forms as {@link #ldrQ(VReg, Address)}. */
+    public void strQ(VReg rt, Address address) {
+        loadStore(0, 1, 2, rt.encoding(), address, "str", null, 16);
+    }
+
+    /** {@code ldr qt, label} (LDR literal, 128-bit): a 16-byte constant within +-1 MiB (16-byte aligned). */
+    public void ldrQ(VReg rt, Label label) {
+        literal(2, 1, rt.encoding(), label, "ldr (literal)");
+    }
+
+    /** {@code ldp qt1, qt2, address} (LDP SIMD&amp;FP, 128-bit): offsets multiples of 16 in -1024..1008. */
+    public void ldpQ(VReg rt1, VReg rt2, Address address) {
+        if (rt1 == rt2) {
+            throw new IllegalArgumentException("ldp: loading " + rt1 + " twice is unpredictable");
+        }
+        pair(2, 1, 1, 16, rt1.encoding(), rt2.encoding(), null, null, address, "ldp");
+    }
+
+    /** {@code stp qt1, qt2, address} (STP SIMD&amp;FP, 128-bit); forms as {@link #ldpQ}. */
+    public void stpQ(VReg rt1, VReg rt2, Address address) {
+        pair(2, 1, 0, 16, rt1.encoding(), rt2.encoding(), null, null, address, "stp");
+    }
+
+    private static void checkArrangement(NeonOp op, Arrangement t) {
+        boolean ok = switch (op) {
+            case AND, BIC, ORR, EOR, BSL, CNT, NOT, TBL -> t.size() == 0;
+            case MUL, SMAX, UMAX, SMIN, UMIN, URHADD, UMAXP -> t.size() < 3;
+            case SQRDMULH -> t.size() == 1 || t.size() == 2;
+            case FCVTN, FCVTL -> t == Arrangement.S2 || t == Arrangement.S4;
+            case SADDLP, UADDLP, SMULL, UMULL, SSHLL, USHLL -> t.size() < 3;
+            case XTN, SQXTN, UQXTN, SQXTUN -> t.size() < 3;
+            case ADDV, UMAXV, UMINV -> t.size() < 2 || t == Arrangement.S4;
+            case ADDP_SCALAR -> t == Arrangement.D2;
+            default -> op.isFloat() ? t == Arrangement.S2 || t == Arrangement.S4 || t == Arrangement.D2 : t != Arrangement.D1;
+        };
+        if (!ok) {
+            throw new IllegalArgumentException(op.mnemonic(t) + " has no " + t + " arrangement");
+        }
     }
 
     /** {@code movi dd, #0} (MOVI, 64-bit scalar form): zeroes the whole vector register. */

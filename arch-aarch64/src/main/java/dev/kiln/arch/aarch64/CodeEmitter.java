@@ -69,6 +69,12 @@ final class CodeEmitter {
     private final List<Label> tableLabels = new ArrayList<>();
     private final List<List<MachBlock<MInst>>> tables = new ArrayList<>();
     private final Map<Long, Label> pool = new LinkedHashMap<>();
+    /** 16-byte constants (v128), keyed by their two halves. */
+    private final Map<List<Long>, Label> vectorPool = new LinkedHashMap<>();
+    /** Whether the function has v128 values: 16-byte moves, and the epoch stub saves whole q registers. */
+    private final boolean vectors;
+    /** The function's virtual registers (their spill-slot sizes tell v128s apart). */
+    private final dev.kiln.compiler.mach.VirtualRegisters vregs;
     private final List<Label[]> epochSlowPaths = new ArrayList<>();
 
     // per-instruction scratch assignment for spilled virtual registers
@@ -80,8 +86,10 @@ final class CodeEmitter {
     private int sharedVDef = MInst.NONE;
 
     CodeEmitter(List<MachBlock<MInst>> blocks, LinearScan<MInst> alloc, int outgoingBytes, int incomingArgBytes,
-            VMContextLayout layout, boolean testBranches) {
+            VMContextLayout layout, boolean testBranches, dev.kiln.compiler.mach.VirtualRegisters vregs, boolean vectors) {
         this.testBranches = testBranches;
+        this.vregs = vregs;
+        this.vectors = vectors;
         this.blocks = blocks;
         this.alloc = alloc;
         this.outgoingBytes = outgoingBytes;
@@ -118,6 +126,14 @@ final class CodeEmitter {
             a.movImm(Size.W, XReg.X9, e.getKey().code());
             a.str(Size.W, XReg.X9, Address.offset(S0, VMStoreContext.TRAP_CODE));
             a.bSymbol(Relocation.UNWIND_STUB);
+        }
+        if (!vectorPool.isEmpty()) {
+            a.align(16);
+            for (Map.Entry<List<Long>, Label> c : vectorPool.entrySet()) {
+                a.bind(c.getValue());
+                a.emit64(c.getKey().get(0));
+                a.emit64(c.getKey().get(1));
+            }
         }
         if (!pool.isEmpty()) {
             a.align(8);
@@ -188,9 +204,11 @@ final class CodeEmitter {
             case RETURN_CALL, RETURN_CALL_IMPORT, RETURN_CALL_REF -> true;
             case BR_TABLE -> !Assembler.isAddSubImmediate(m.tableTargets.size() - 1);
             case VMCTX_LOAD, VMCTX_STORE -> Address.offsetForm(m.imm, 8) == OffsetForm.NEEDS_REGISTER
-                    || Address.offsetForm(m.imm, 4) == OffsetForm.NEEDS_REGISTER;
+                    || Address.offsetForm(m.imm, 4) == OffsetForm.NEEDS_REGISTER
+                    || m.q && Address.offsetForm(m.imm, 16) == OffsetForm.NEEDS_REGISTER;
             case VMCTX_ADDR -> m.imm >= 1 << 24;
-            case LOAD_STACK_PARAM, STORE_RESULT -> Address.offsetForm(m.imm, 8) == OffsetForm.NEEDS_REGISTER;
+            case LOAD_STACK_PARAM, STORE_RESULT -> Address.offsetForm(m.imm, 8) == OffsetForm.NEEDS_REGISTER
+                    || m.q && Address.offsetForm(m.imm, 16) == OffsetForm.NEEDS_REGISTER;
             default -> false;
         };
     }
@@ -389,7 +407,31 @@ final class CodeEmitter {
     }
 
     private Address spillSlotOf(int vreg) {
-        return slot(alloc.interval(vreg).spillSlot);
+        int k = alloc.interval(vreg).spillSlot;
+        return alloc.slotBytes(k) == 16 ? at(XReg.SP, frame.slotOffset(k), 16) : slot(k);
+    }
+
+    /** Whether spilled {@code vreg} has a 16-byte slot (a v128). */
+    private boolean wideSlot(int vreg) {
+        return alloc.slotBytes(alloc.interval(vreg).spillSlot) == 16;
+    }
+
+    /** Reloads spilled float or vector {@code vreg} into {@code v}: all 16 bytes of a v128 slot, else 8. */
+    private void reloadV(VReg v, int vreg) {
+        if (wideSlot(vreg)) {
+            a.ldrQ(v, spillSlotOf(vreg));
+        } else {
+            a.ldr(FpSize.D, v, spillSlotOf(vreg));
+        }
+    }
+
+    /** Spills {@code v} into the slot of float or vector {@code vreg} (16 bytes for a v128 slot, else 8). */
+    private void spillV(VReg v, int vreg) {
+        if (wideSlot(vreg)) {
+            a.strQ(v, spillSlotOf(vreg));
+        } else {
+            a.str(FpSize.D, v, spillSlotOf(vreg));
+        }
     }
 
     private int loc(int vreg) {
@@ -486,7 +528,7 @@ final class CodeEmitter {
                         throw new IllegalStateException("more than two spilled float operands in " + m);
                     }
                     vscratchVreg[vscratchUsed] = u;
-                    a.ldr(FpSize.D, vscratchUsed++ == 0 ? V_S0 : V_S1, spillSlotOf(u));
+                    reloadV(vscratchUsed++ == 0 ? V_S0 : V_S1, u);
                 } else {
                     if (scratchUsed == 2) {
                         throw new IllegalStateException("more than two spilled integer operands in " + m);
@@ -515,7 +557,7 @@ final class CodeEmitter {
         for (int d : m.defs) {
             if (isSpilled(d)) {
                 if (isFloat(d)) {
-                    a.str(FpSize.D, vreg(d), spillSlotOf(d));
+                    spillV(vreg(d), d);
                 } else {
                     a.str(Size.X, reg(d), spillSlotOf(d));
                 }
@@ -596,7 +638,9 @@ final class CodeEmitter {
                 if (isFloat(m.dst) || (!MInst.isVirtual(m.dst) && Aarch64Registers.isV(m.dst))) {
                     VReg d = vreg(m.dst);
                     VReg s = vreg(m.src);
-                    if (d != s) {
+                    if (d != s && m.q) {
+                        a.movQ(d, s);
+                    } else if (d != s) {
                         a.fmov(FpSize.D, d, s);
                     }
                 } else {
@@ -632,7 +676,13 @@ final class CodeEmitter {
                     a.cmp(m.size, reg(m.src), m.imm);
                 }
             }
-            case CSET -> a.cset(Size.W, reg(m.dst), m.cond);
+            case CSET -> {
+                if (m.negate) {
+                    a.csetm(Size.X, reg(m.dst), m.cond);
+                } else {
+                    a.cset(Size.W, reg(m.dst), m.cond);
+                }
+            }
             case CSEL -> {
                 if (isFloat(m.dst)) {
                     a.fcsel(m.fsize, vreg(m.dst), vreg(m.src), vreg(m.src2), m.cond);
@@ -778,10 +828,10 @@ final class CodeEmitter {
                     }
                 }
             }
-            case LOAD_STACK_PARAM -> loadSlot(m.dst, at(XReg.SP, incomingBase() + m.imm, 8));
-            case STORE_RESULT -> storeSlot(m.src, at(XReg.SP, incomingBase() + m.imm, 8));
-            case LOAD_RESULT -> loadSlot(m.dst, at(XReg.SP, m.imm, 8));
-            case STORE_STACK_ARG -> storeSlot(m.src, at(XReg.SP, m.imm, 8));
+            case LOAD_STACK_PARAM -> loadSlot(m.dst, at(XReg.SP, incomingBase() + m.imm, m.q ? 16 : 8), m.q);
+            case STORE_RESULT -> storeSlot(m.src, at(XReg.SP, incomingBase() + m.imm, m.q ? 16 : 8), m.q);
+            case LOAD_RESULT -> loadSlot(m.dst, at(XReg.SP, m.imm, m.q ? 16 : 8), m.q);
+            case STORE_STACK_ARG -> storeSlot(m.src, at(XReg.SP, m.imm, m.q ? 16 : 8), m.q);
             case TRAP -> {
                 TrapCode code = TrapCode.fromCode((int) m.imm);
                 recordSite(dev.kiln.abi.FrameTable.TRAP);
@@ -798,20 +848,26 @@ final class CodeEmitter {
                 }
             }
             case VMCTX_LOAD -> {
-                if (isFloat(m.dst)) {
+                if (m.q) {
+                    a.ldrQ(vreg(m.dst), at(VMCTX, m.imm, 16));
+                } else if (isFloat(m.dst)) {
                     a.ldr(m.fsize, vreg(m.dst), at(VMCTX, m.imm, m.fsize.bytes()));
                 } else {
                     a.ldr(m.size, reg(m.dst), at(VMCTX, m.imm, m.size.bytes()));
                 }
             }
             case VMCTX_STORE -> {
-                if (isFloat(m.src)) {
+                if (m.q) {
+                    a.strQ(vreg(m.src), at(VMCTX, m.imm, 16));
+                } else if (isFloat(m.src)) {
                     a.str(m.fsize, vreg(m.src), at(VMCTX, m.imm, m.fsize.bytes()));
                 } else {
                     a.str(m.size, reg(m.src), at(VMCTX, m.imm, m.size.bytes()));
                 }
             }
             case FCONST -> fconst(vreg(m.dst), m.fsize, m.imm);
+            case VCONST -> vconst(vreg(m.dst), m.imm, m.imm2);
+            case VOP -> vop(m);
             case FALU -> {
                 VReg d = vreg(m.dst);
                 VReg x = vreg(m.src);
@@ -987,19 +1043,52 @@ final class CodeEmitter {
         }
     }
 
-    private void loadSlot(int dst, Address at) {
-        if (isFloat(dst)) {
+    private void loadSlot(int dst, Address at, boolean q) {
+        if (q) {
+            a.ldrQ(vreg(dst), at);
+        } else if (isFloat(dst)) {
             a.ldr(FpSize.D, vreg(dst), at);
         } else {
             a.ldr(Size.X, reg(dst), at);
         }
     }
 
-    private void storeSlot(int src, Address at) {
-        if (MInst.isVirtual(src) ? isFloat(src) : Aarch64Registers.isV(src)) {
+    private void storeSlot(int src, Address at, boolean q) {
+        if (q) {
+            a.strQ(vreg(src), at);
+        } else if (MInst.isVirtual(src) ? isFloat(src) : Aarch64Registers.isV(src)) {
             a.str(FpSize.D, vreg(src), at);
         } else {
             a.str(Size.X, reg(src), at);
+        }
+    }
+
+    /** {@code d = } the v128 {@code (lo, hi)}: {@code movi} when every byte is 00 or ff and both halves agree, else a literal. */
+    private void vconst(VReg d, long lo, long hi) {
+        if (lo == hi && Assembler.isMovi2d(lo)) {
+            a.movi2d(d, lo);
+        } else {
+            a.ldrQ(d, vectorPool.computeIfAbsent(List.of(lo, hi), k -> a.newLabel("vconst")));
+        }
+    }
+
+    /** One NEON instruction ({@link MOp#VOP}): vector operands in v registers, the general one of a copy in an x register. */
+    private void vop(MInst m) {
+        NeonOp op = m.neon;
+        Arrangement t = m.arr;
+        int lane = (int) m.imm;
+        switch (op.form()) {
+            case THREE_SAME, PERMUTE, LONG, TBL -> a.neon(op, t, vreg(m.dst), vreg(m.src), vreg(m.src2));
+            case TWO_MISC, LONG_MISC, NARROW, ACROSS, SCALAR_PAIR -> a.neon(op, t, vreg(m.dst), vreg(m.src));
+            case SHIFT, SHIFT_LONG -> a.neonShift(op, t, vreg(m.dst), vreg(m.src), lane);
+            case EXT -> a.ext(t, vreg(m.dst), vreg(m.src), vreg(m.src2), lane);
+            case COPY -> {
+                switch (op) {
+                    case DUP_GENERAL, INS_GENERAL -> a.copy(op, t, vreg(m.dst), reg(m.src), lane);
+                    case UMOV, SMOV -> a.copy(op, t, vreg(m.src), reg(m.dst), lane);
+                    default -> a.copy(op, t, vreg(m.dst), vreg(m.src), lane);
+                }
+            }
         }
     }
 
@@ -1130,9 +1219,13 @@ final class CodeEmitter {
             boolean spilled = isSpilled(m.dst);
             if (isFloat(m.dst)) {
                 VReg d = spilled ? V_S0 : vreg(m.dst);
-                a.ldr(m.fsize, d, addr);
+                if (m.q) {
+                    a.ldrQ(d, addr);
+                } else {
+                    a.ldr(m.fsize, d, addr);
+                }
                 if (spilled) {
-                    a.str(FpSize.D, d, spillSlotOf(m.dst));
+                    spillV(d, m.dst);
                 }
                 return;
             }
@@ -1179,9 +1272,13 @@ final class CodeEmitter {
         if (MInst.isVirtual(m.src3) && isFloat(m.src3)) {
             VReg v = spilled ? V_S0 : vreg(m.src3);
             if (spilled) {
-                a.ldr(FpSize.D, v, spillSlotOf(m.src3));
+                reloadV(v, m.src3);
             }
-            a.str(m.fsize, v, addr);
+            if (m.q) {
+                a.strQ(v, addr);
+            } else {
+                a.str(m.fsize, v, addr);
+            }
             return;
         }
         XReg v = spilled ? T : reg(m.src3);
@@ -1244,9 +1341,18 @@ final class CodeEmitter {
     /** The epoch check of each slow path, whose source the slow path's call site records. */
     private final List<MInst> epochSources = new ArrayList<>();
 
-    /** Caller-saved registers Wasm code may hold values in: x0..x15, and the low halves of v0..v7, v16..v29. */
+    /**
+     * Caller-saved registers Wasm code may hold values in: x0..x15, and the low halves of v0..v7, v16..v29
+     * (in a function with v128 values all 128 bits of v0..v29, see {@link #SAVED_Q}).
+     */
     private static final int SAVED_X = 16;
     private static final int[] SAVED_D = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29};
+    /**
+     * The v registers the epoch stub saves whole in a function with v128 values: those of
+     * {@link #SAVED_D} and v8..v15, whose high halves the epoch libcall (Java) need not preserve.
+     */
+    private static final int[] SAVED_Q = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+        22, 23, 24, 25, 26, 27, 28, 29};
 
     /**
      * The epoch checks' slow paths, after the function's code: each calls the function's one epoch
@@ -1268,7 +1374,9 @@ final class CodeEmitter {
             a.b(p[1]);
         }
         current = body;
-        int bytes = 8 * SAVED_X + 8 * SAVED_D.length;
+        int vbytes = vectors ? 16 : 8; // whole q registers where v128 values may live
+        int[] stubV = vectors ? SAVED_Q : SAVED_D;
+        int bytes = 8 * SAVED_X + vbytes * stubV.length;
         a.bind(stub);
         a.stp(Size.X, XReg.FP, XReg.LR, Address.preIndex(XReg.SP, -16));
         a.mov(Size.X, XReg.FP, XReg.SP);
@@ -1276,8 +1384,13 @@ final class CodeEmitter {
         for (int i = 0; i < SAVED_X; i += 2) {
             a.stp(Size.X, XReg.x(i), XReg.x(i + 1), Address.offset(XReg.SP, 8 * i));
         }
-        for (int i = 0; i < SAVED_D.length; i += 2) {
-            a.stp(FpSize.D, VReg.v(SAVED_D[i]), VReg.v(SAVED_D[i + 1]), Address.offset(XReg.SP, 8 * (SAVED_X + i)));
+        for (int i = 0; i < stubV.length; i += 2) {
+            Address at = Address.offset(XReg.SP, 8 * SAVED_X + vbytes * i);
+            if (vectors) {
+                a.stpQ(VReg.v(stubV[i]), VReg.v(stubV[i + 1]), at);
+            } else {
+                a.stp(FpSize.D, VReg.v(stubV[i]), VReg.v(stubV[i + 1]), at);
+            }
         }
         a.ldr(Size.X, XReg.X0, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
         a.ldr(Size.X, S0, Address.offset(XReg.X0, VMStoreContext.EPOCH_LIBCALL));
@@ -1286,8 +1399,13 @@ final class CodeEmitter {
         for (int i = 0; i < SAVED_X; i += 2) {
             a.ldp(Size.X, XReg.x(i), XReg.x(i + 1), Address.offset(XReg.SP, 8 * i));
         }
-        for (int i = 0; i < SAVED_D.length; i += 2) {
-            a.ldp(FpSize.D, VReg.v(SAVED_D[i]), VReg.v(SAVED_D[i + 1]), Address.offset(XReg.SP, 8 * (SAVED_X + i)));
+        for (int i = 0; i < stubV.length; i += 2) {
+            Address at = Address.offset(XReg.SP, 8 * SAVED_X + vbytes * i);
+            if (vectors) {
+                a.ldpQ(VReg.v(stubV[i]), VReg.v(stubV[i + 1]), at);
+            } else {
+                a.ldp(FpSize.D, VReg.v(stubV[i]), VReg.v(stubV[i + 1]), at);
+            }
         }
         a.mov(Size.X, XReg.SP, XReg.FP);
         a.ldp(Size.X, XReg.FP, XReg.LR, Address.postIndex(XReg.SP, 16));
@@ -1315,8 +1433,12 @@ final class CodeEmitter {
                 }
             }
         }
-        ParallelMoves.sequentialize(moves, mv -> isVLoc(mv[0]) || isVLoc(mv[1]) ? Aarch64Registers.V0 + 31 : 17,
-                this::moveLoc);
+        wideMoves = false;
+        for (int i = 0; i < m.pdst.length && vectors; i++) {
+            wideMoves |= MInst.isVirtual(m.pdst[i]) && isWideVreg(m.pdst[i]);
+        }
+        ParallelMoves.sequentialize(moves, mv -> isVLoc(mv[0]) || isVLoc(mv[1]) || isWideSlotLoc(mv[0])
+                ? Aarch64Registers.V0 + 31 : 17, this::moveLoc);
         for (long[] c : consts) {
             int dst = (int) c[0];
             if (dst >= SLOT_BASE) {
@@ -1344,13 +1466,39 @@ final class CodeEmitter {
         return loc < SLOT_BASE && Aarch64Registers.isV(loc);
     }
 
-    /** Copies 8 bytes between registers of one class and spill slots (a float's bits are its value). */
+    /** Whether the parallel move being emitted moves a v128 (its register moves then copy all 128 bits). */
+    private boolean wideMoves;
+
+    private boolean isWideSlotLoc(int loc) {
+        return loc >= SLOT_BASE && alloc.slotBytes(loc - SLOT_BASE) == 16;
+    }
+
+    private boolean isWideVreg(int vreg) {
+        return vregs.slotBytes(vreg) == 16;
+    }
+
+    /**
+     * Copies a value between registers of one class and spill slots: 8 bytes (a float's bits are its
+     * value), or all 16 of a v128 slot, and all 128 bits between v registers in a move of v128s.
+     */
     private void moveLoc(int dst, int src) {
         if (dst == src) {
             return;
         }
         boolean dSlot = dst >= SLOT_BASE;
         boolean sSlot = src >= SLOT_BASE;
+        if (dSlot && isWideSlotLoc(dst) || sSlot && isWideSlotLoc(src)) {
+            VReg via = dSlot && sSlot ? V_S0 : null;
+            if (sSlot) {
+                VReg r = via != null ? via : Aarch64Registers.v(dst);
+                a.ldrQ(r, at(XReg.SP, frame.slotOffset(src - SLOT_BASE), 16));
+                if (via == null) {
+                    return;
+                }
+            }
+            a.strQ(via != null ? via : Aarch64Registers.v(src), at(XReg.SP, frame.slotOffset(dst - SLOT_BASE), 16));
+            return;
+        }
         if (dSlot && sSlot) {
             a.ldr(Size.X, S0, slot(src - SLOT_BASE));
             a.str(Size.X, S0, slot(dst - SLOT_BASE));
@@ -1366,6 +1514,8 @@ final class CodeEmitter {
             } else {
                 a.ldr(Size.X, Aarch64Registers.x(dst), slot(src - SLOT_BASE));
             }
+        } else if (isVLoc(dst) && wideMoves) {
+            a.movQ(Aarch64Registers.v(dst), Aarch64Registers.v(src));
         } else if (isVLoc(dst)) {
             a.fmov(FpSize.D, Aarch64Registers.v(dst), Aarch64Registers.v(src));
         } else {

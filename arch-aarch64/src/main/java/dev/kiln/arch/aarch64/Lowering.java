@@ -35,6 +35,7 @@ import java.util.Map;
  * <li>block arguments become parallel moves; an edge that carries arguments out of a block with
  *     several successors gets a block of its own (critical edge split).</li>
  * </ul>
+ * SIMD operations go to {@link NeonLowering}; v128 values live in v registers with 16-byte spill slots.
  * Calls follow Kiln's internal convention ({@link Aarch64Backend}). Division's traps, the trapping
  * float-to-int conversions, {@code fmin}/{@code fmax} (A64's {@code fmin}/{@code fmax} already have
  * Wasm's NaN and signed-zero semantics) are this backend's hooks; {@code memory.grow}, {@code memory.fill},
@@ -58,6 +59,9 @@ final class Lowering {
     private final CallingConvention.Assignment incoming;
     private MachBlock<MInst> cur;
     private Block curIr;
+    /** Whether the function has v128 values: its calls then clobber all of v8..v15 (see {@link #clobbers}). */
+    private final boolean hasVectors;
+    private NeonLowering neon;
 
     Lowering(IrFunction f, FunctionEnvironment env) {
         this.f = f;
@@ -66,6 +70,41 @@ final class Lowering {
         java.util.Arrays.fill(vregOf, MInst.NONE);
         this.useCount = new int[f.valueCount()];
         this.incoming = Aarch64Registers.INTERNAL.assign(f.signature().params(), f.signature().results());
+        boolean vectors = f.signature().params().contains(ValType.V128) || f.signature().results().contains(ValType.V128);
+        for (Block b : f.blocks()) {
+            for (Value p : b.params()) {
+                vectors |= p.type() == IrType.V128;
+            }
+            for (Inst inst : b.insts()) {
+                for (Value r : inst.results()) {
+                    vectors |= r.type() == IrType.V128;
+                }
+            }
+        }
+        this.hasVectors = vectors;
+    }
+
+    /** Whether {@code v}'s defining instruction is emitted as part of its single use (not on its own). */
+    boolean isFolded(Value v) {
+        return folded.get(v.id());
+    }
+
+    /** The function being lowered. */
+    IrFunction function() {
+        return f;
+    }
+
+    /** Whether the function has v128 values (spill slots, moves and saves of 16 bytes may occur). */
+    boolean hasVectors() {
+        return hasVectors;
+    }
+
+    /**
+     * The registers a call or libcall overwrites: the caller-saved ones, and in a function with v128
+     * values also {@code v8..v15}, whose high 64 bits no callee preserves (AAPCS64 §6.1.2).
+     */
+    int[] clobbers() {
+        return (hasVectors ? Aarch64Registers.CALLER_SAVED_WITH_VECTORS : Aarch64Registers.CALLER_SAVED).clone();
     }
 
     VirtualRegisters vregs() {
@@ -96,8 +135,10 @@ final class Lowering {
             }
         }
         for (Block b : f.blocks()) {
+            previous = null;
             for (Inst inst : b.insts()) {
                 markFolds(inst, b);
+                previous = inst;
             }
         }
         for (Block b : f.blocks()) {
@@ -183,6 +224,9 @@ final class Lowering {
         return null;
     }
 
+    /** The instruction before the one {@link #markFolds} looks at, in its block (null at the start). */
+    private Inst previous;
+
     private void markFolds(Inst inst, Block b) {
         switch (inst.op()) {
             case IADD, ISUB -> {
@@ -214,6 +258,12 @@ final class Lowering {
                     folded.set(t.and().result().id()); // tested by tbz/tbnz, never computed
                 }
             }
+            case SIMD -> {
+                Inst load = NeonLowering.vectorLoad(inst, previous, useCount);
+                if (load != null) {
+                    folded.set(load.result().id()); // loaded straight into a v register by the SIMD operation
+                }
+            }
             case BAND, BOR, BXOR -> {
                 if (isConst(inst.arg(0)) || isConst(inst.arg(1))) {
                     return;
@@ -236,16 +286,22 @@ final class Lowering {
         return t == IrType.F32 || t == IrType.F64;
     }
 
-    private int vreg(Value v) {
+    int vreg(Value v) {
         int id = v.id();
         if (vregOf[id] == MInst.NONE) {
-            vregOf[id] = vregs.create(isFloat(v.type()) ? RegClass.FLOAT : RegClass.INT);
+            vregOf[id] = v.type() == IrType.V128 ? newVectorVreg()
+                    : vregs.create(isFloat(v.type()) ? RegClass.FLOAT : RegClass.INT);
         }
         return vregOf[id];
     }
 
-    private int newVreg() {
+    int newVreg() {
         return vregs.create(RegClass.INT);
+    }
+
+    /** A virtual v register for a v128 (a 16-byte spill slot). */
+    int newVectorVreg() {
+        return vregs.create(RegClass.FLOAT, 16);
     }
 
     private static Size sizeOf(IrType t) {
@@ -260,7 +316,7 @@ final class Lowering {
         return t == IrType.F32 ? FpSize.S : FpSize.D;
     }
 
-    private static boolean isConst(Value v) {
+    static boolean isConst(Value v) {
         Inst d = v.definingInst();
         return d != null && d.op() == Op.ICONST;
     }
@@ -270,7 +326,7 @@ final class Lowering {
         return d != null && (d.op() == Op.ICONST || d.op() == Op.FCONST);
     }
 
-    private static long constOf(Value v) {
+    static long constOf(Value v) {
         long c = v.definingInst().imm();
         return v.type() == IrType.I32 ? c & 0xFFFF_FFFFL : c;
     }
@@ -278,7 +334,7 @@ final class Lowering {
     /** The IR instruction being lowered (the {@link MInst#source} of what it emits). */
     private Inst curInst;
 
-    private MInst emit(MInst m) {
+    MInst emit(MInst m) {
         if (m.source == null) {
             m.source = curInst;
         }
@@ -286,7 +342,7 @@ final class Lowering {
     }
 
     /** The register holding {@code v} here; constants are rematerialized into a fresh register. */
-    private int use(Value v) {
+    int use(Value v) {
         if (!isAnyConst(v)) {
             return vreg(v);
         }
@@ -309,8 +365,14 @@ final class Lowering {
         emit(m.uses(src).defs(dst));
     }
 
-    private boolean isV(int reg) {
-        return MInst.isVirtual(reg) ? vregs.classOf(reg) == RegClass.FLOAT : Aarch64Registers.isV(reg);
+    /** {@code dst = src} for a value of type {@code t} (all 128 bits of a v128). */
+    void mov(int dst, int src, IrType t) {
+        MInst m = new MInst(MOp.MOV);
+        m.size = Size.X;
+        m.q = t == IrType.V128;
+        m.dst = dst;
+        m.src = src;
+        emit(m.uses(src).defs(dst));
     }
 
     private void lowerParams(Block entry) {
@@ -325,11 +387,11 @@ final class Lowering {
             if (!at.inRegister()) {
                 MInst m = new MInst(MOp.LOAD_STACK_PARAM);
                 m.imm = at.stackOffset();
-                m.size = sizeOf(p.type());
+                m.q = p.type() == IrType.V128;
                 m.dst = dst;
                 emit(m.defs(dst));
             } else {
-                mov(dst, at.reg(), isFloat(p.type()), Size.X);
+                mov(dst, at.reg(), p.type());
             }
         }
     }
@@ -419,6 +481,12 @@ final class Lowering {
                 cset(vreg(inst.result()), floatCompare(inst));
             }
             case SELECT -> select(inst);
+            case SIMD -> {
+                if (neon == null) {
+                    neon = new NeonLowering(this);
+                }
+                neon.lower(inst);
+            }
             case IREDUCE -> extend(vreg(inst.result()), use(inst.arg(0)), Size.W, 32, false);
             case UEXTEND -> {
                 int src = use(inst.arg(0));
@@ -488,7 +556,8 @@ final class Lowering {
             }
             case VMCTX_LOAD -> {
                 MInst m = new MInst(MOp.VMCTX_LOAD);
-                m.size = sizeOf(inst.result().type());
+                m.q = inst.result().type() == IrType.V128;
+                m.size = m.q ? Size.X : sizeOf(inst.result().type());
                 m.fsize = fsizeOf(inst.result().type());
                 m.dst = vreg(inst.result());
                 m.imm = inst.imm();
@@ -497,34 +566,24 @@ final class Lowering {
             case VMCTX_STORE -> {
                 int v = use(inst.arg(0));
                 MInst m = new MInst(MOp.VMCTX_STORE);
-                m.size = sizeOf(inst.arg(0).type());
+                m.q = inst.arg(0).type() == IrType.V128;
+                m.size = m.q ? Size.X : sizeOf(inst.arg(0).type());
                 m.fsize = fsizeOf(inst.arg(0).type());
                 m.src = v;
                 m.imm = inst.imm();
                 emit(m.uses(v));
             }
-            case LOAD -> {
-                int width = inst.aux() & 0xF;
-                MInst m = new MInst(MOp.HEAP_LOAD);
-                int[] addr = heapAddress(inst, width, m);
-                m.size = sizeOf(inst.result().type());
-                m.fsize = fsizeOf(inst.result().type());
-                m.width = width;
-                m.signed = (inst.aux() & 16) != 0;
-                m.dst = vreg(inst.result());
-                m.src = addr[0];
-                m.src2 = addr[1];
-                m.imm = addr[2];
-                emit(m.uses(operands(addr[0], addr[1])).defs(m.dst));
-            }
+            case LOAD -> heapLoad(inst, vreg(inst.result()), null);
             case STORE -> {
-                int width = inst.aux() & 0xF;
+                boolean q = inst.arg(2).type() == IrType.V128;
+                int width = q ? 16 : inst.aux() & 0xF;
                 MInst m = new MInst(MOp.HEAP_STORE);
                 int[] addr = heapAddress(inst, width, m);
                 Value stored = inst.arg(2);
                 // a zero (integer 0 or float +0.0) is stored from the zero register: no register for it
                 int v = isAnyConst(stored) && stored.definingInst().imm() == 0 ? MInst.NONE : use(stored);
-                m.size = sizeOf(inst.arg(2).type());
+                m.q = q;
+                m.size = q ? Size.X : sizeOf(inst.arg(2).type());
                 m.fsize = fsizeOf(inst.arg(2).type());
                 m.width = width;
                 m.src = addr[0];
@@ -606,7 +665,7 @@ final class Lowering {
         emit(m.uses(a, b).defs(m.dst));
     }
 
-    private void aluImm(MInst.Alu op, Size s, int dst, int src, long imm) {
+    void aluImm(MInst.Alu op, Size s, int dst, int src, long imm) {
         MInst m = new MInst(MOp.ALU_RI);
         m.alu = op;
         m.size = s;
@@ -852,6 +911,23 @@ final class Lowering {
         int ra = use(inst.arg(1));
         int rb = use(inst.arg(2));
         Cond c = condition(inst.arg(0));
+        if (inst.result().type() == IrType.V128) {
+            // no 128-bit csel: a mask of all ones or zeros (csetm), spread to every byte, then a bitwise select
+            int mask = newVreg();
+            MInst m = new MInst(MOp.CSET);
+            m.size = Size.W;
+            m.negate = true;
+            m.cond = c;
+            m.dst = mask;
+            emit(m.defs(mask));
+            int vmask = newVectorVreg();
+            neonOp(NeonOp.DUP_GENERAL, Arrangement.B16, vmask, mask, MInst.NONE, 0);
+            if (neon == null) {
+                neon = new NeonLowering(this);
+            }
+            mov(vreg(inst.result()), neon.select(vmask, ra, rb), IrType.V128);
+            return;
+        }
         MInst m = new MInst(MOp.CSEL);
         m.size = sizeOf(inst.result().type());
         m.fsize = fsizeOf(inst.result().type());
@@ -860,6 +936,24 @@ final class Lowering {
         m.src = ra;
         m.src2 = rb;
         emit(m.uses(ra, rb).defs(m.dst));
+    }
+
+    /**
+     * Emits NEON instruction {@code op} ({@link MOp#VOP}) with {@code dst}, {@code src} and {@code src2}
+     * (NONE where the form has fewer operands) and immediate {@code imm}; an instruction reading its
+     * destination lists it as a use.
+     */
+    MInst neonOp(NeonOp op, Arrangement t, int dst, int src, int src2, long imm) {
+        MInst m = new MInst(MOp.VOP);
+        m.neon = op;
+        m.arr = t;
+        m.dst = dst;
+        m.src = src;
+        m.src2 = src2;
+        m.imm = imm;
+        boolean tied = op.readsDestination(t);
+        m.uses(operands(tied ? dst : MInst.NONE, src, src2));
+        return emit(m.defs(dst));
     }
 
     // ---- floats -----------------------------------------------------------------------------------
@@ -888,7 +982,7 @@ final class Lowering {
 
     // ---- memory -----------------------------------------------------------------------------------
 
-    private static int[] operands(int... regs) {
+    static int[] operands(int... regs) {
         int n = 0;
         for (int r : regs) {
             if (r != MInst.NONE) {
@@ -981,6 +1075,27 @@ final class Lowering {
         return new int[] {base, index, (int) off};
     }
 
+    /**
+     * The heap load {@code inst} into {@code dst}: as its own type, or ({@code into} S or D) as the low 32
+     * or 64 bits of a v register, the rest zeroed ({@code ldr s/d}), for a SIMD operation that folded it.
+     */
+    void heapLoad(Inst inst, int dst, FpSize into) {
+        boolean q = inst.result().type() == IrType.V128;
+        int width = q ? 16 : inst.aux() & 0xF; // width field 0: all 16 bytes of a v128
+        MInst m = new MInst(MOp.HEAP_LOAD);
+        int[] addr = heapAddress(inst, width, m);
+        m.q = q;
+        m.size = q || into != null ? Size.X : sizeOf(inst.result().type());
+        m.fsize = into != null ? into : fsizeOf(inst.result().type());
+        m.width = width;
+        m.signed = (inst.aux() & 16) != 0;
+        m.dst = dst;
+        m.src = addr[0];
+        m.src2 = addr[1];
+        m.imm = addr[2];
+        emit(m.uses(operands(addr[0], addr[1])).defs(m.dst));
+    }
+
     // ---- bulk memory --------------------------------------------------------------------------------
 
     /** {@link MOp#MEMMOVE} or {@link MOp#MEMSET} on x0, x1, x2 (host addresses and a length already checked). */
@@ -1040,19 +1155,13 @@ final class Lowering {
         }
         MInst m = new MInst(MOp.LIBCALL);
         m.imm = id;
-        emit(m.uses(pregs).defs(Aarch64Registers.CALLER_SAVED.clone()));
+        emit(m.uses(pregs).defs(clobbers()));
         if (!inst.results().isEmpty()) {
             extend(vreg(inst.result()), 0, Size.W, 32, false); // a Java int: the upper half is undefined
         }
     }
 
     private void callWith(Inst inst, FuncType ct, int n, MInst m, int extraUse) {
-        for (ValType t : ct.params()) {
-            if (t == ValType.V128) {
-                throw new CompileException("calls with " + t + " parameters are not supported by the AArch64 backend yet"
-                        + " (in function " + f.funcIndex() + ")");
-            }
-        }
         int[] argRegs = new int[n];
         for (int i = 0; i < n; i++) {
             argRegs[i] = use(inst.arg(i));
@@ -1064,6 +1173,7 @@ final class Lowering {
             argPreg[i] = loc.reg();
             if (!loc.inRegister()) {
                 MInst st = new MInst(MOp.STORE_STACK_ARG);
+                st.q = inst.arg(i).type() == IrType.V128;
                 st.src = argRegs[i];
                 st.imm = loc.stackOffset();
                 emit(st.uses(argRegs[i]));
@@ -1074,7 +1184,7 @@ final class Lowering {
         int uses = 0;
         for (int i = 0; i < n; i++) {
             if (argPreg[i] != MInst.NONE) {
-                mov(argPreg[i], argRegs[i], isV(argPreg[i]), Size.X);
+                mov(argPreg[i], argRegs[i], inst.arg(i).type());
                 callUses[uses++] = argPreg[i];
             }
         }
@@ -1086,14 +1196,15 @@ final class Lowering {
             emit(m.uses(java.util.Arrays.copyOf(callUses, uses))); // nothing after it: no clobbers, no results
             return;
         }
-        emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(Aarch64Registers.CALLER_SAVED.clone()));
+        emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(clobbers()));
         if (inst.results().size() == 1) {
             Value r = inst.results().get(0);
-            mov(vreg(r), at.results().get(0).reg(), isFloat(r.type()), Size.X);
+            mov(vreg(r), at.results().get(0).reg(), r.type());
         } else {
             for (int k = 0; k < inst.results().size(); k++) {
                 Value r = inst.results().get(k);
                 MInst ld = new MInst(MOp.LOAD_RESULT);
+                ld.q = r.type() == IrType.V128;
                 ld.dst = vreg(r);
                 ld.imm = at.results().get(k).stackOffset();
                 emit(ld.defs(ld.dst));
@@ -1127,13 +1238,14 @@ final class Lowering {
             for (int k = 0; k < rets.size(); k++) {
                 int v = use(inst.arg(k));
                 MInst st = new MInst(MOp.STORE_RESULT);
+                st.q = rets.get(k).type() == IrType.V128;
                 st.src = v;
                 st.imm = incoming.results().get(k).stackOffset();
                 emit(st.uses(v));
             }
         } else if (rets.size() == 1) {
             int out = incoming.results().get(0).reg();
-            mov(out, use(inst.arg(0)), isFloat(rets.get(0).type()), Size.X);
+            mov(out, use(inst.arg(0)), rets.get(0).type());
             ret.uses(out);
         }
         emit(ret);

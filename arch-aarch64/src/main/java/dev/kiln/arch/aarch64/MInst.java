@@ -48,6 +48,14 @@ final class MInst extends AbstractMachInst<MInst> {
     /** Bytes of stack arguments the callee of a call pops. */
     int popped;
     boolean[] pwide;
+    /** A move, load or store of all 128 bits of a v128 ({@code mov v.16b}, {@code ldr q}, {@code str q}). */
+    boolean q;
+    /** The NEON instruction of {@link MOp#VOP}. */
+    NeonOp neon;
+    /** The arrangement of {@link MOp#VOP} (see {@link NeonOp} for which operand it names). */
+    Arrangement arr;
+    /** The high 64 bits of a {@link MOp#VCONST} ({@link #imm} holds the low 64). */
+    long imm2;
 
     MInst(MOp op) {
         this.op = op;
@@ -85,6 +93,9 @@ final class MInst extends AbstractMachInst<MInst> {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder(op.name().toLowerCase(java.util.Locale.ROOT));
+        if (neon != null) {
+            sb.append('.').append(neon.mnemonic(arr)).append('.').append(arr);
+        }
         if (alu != null) {
             sb.append('.').append(alu.name().toLowerCase(java.util.Locale.ROOT));
         }

@@ -22,7 +22,7 @@ enum MOp {
     CMP_RR,
     /** flags = src - imm ({@code cmp}, or {@code cmn} for a negative imm). */
     CMP_RI,
-    /** dst = cond ? 1 : 0. */
+    /** dst = cond ? 1 : 0 ({@code cset}), or with {@link MInst#negate} cond ? -1 : 0 ({@code csetm}). */
     CSET,
     /** dst = cond ? src : src2 (integer {@code csel} or float {@code fcsel} by class). */
     CSEL,
@@ -114,5 +114,17 @@ enum MOp {
     /** float dst = the bits of int src. */
     BITCAST_I2F,
     /** int dst = the bits of float src. */
-    BITCAST_F2I
+    BITCAST_F2I,
+
+    // ---- 128-bit SIMD ----
+    /** dst = the v128 whose low 64 bits are imm and high 64 bits imm2. */
+    VCONST,
+    /**
+     * One NEON instruction {@link MInst#neon} in arrangement {@link MInst#arr} on dst, src, src2; imm is
+     * the shift amount, lane index or ext position where the instruction has one. Vector operands are
+     * v registers, the general operand of dup/ins/umov/smov an x register (dst for umov/smov, src for
+     * dup/ins). An instruction that reads its destination (bsl, fmla, ins, sqxtn2, ...) lists dst among
+     * its uses too.
+     */
+    VOP
 }
