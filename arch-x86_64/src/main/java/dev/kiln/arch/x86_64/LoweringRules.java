@@ -186,24 +186,27 @@ abstract class LoweringRules {
             test(s, a.definingInst()); // (x & y) ==/!= 0 (see Lowering#isTestedAnd); b is the zero
             return x86(c);
         }
-        int ra = use(a);
         if (l.isFoldedLoad(b)) {
-            compareWithMemory(s, ra, b.definingInst());
-        } else if (fitsImm32(b)) {
-            MInst m = new MInst(MOp.CMP_RI);
-            m.size = s;
-            m.dst = ra;
+            compareWithMemory(s, use(a), b.definingInst());
+        } else {
+            flagsOf(MOp.CMP_RI, MOp.CMP_RR, s, a, b, fitsImm32(b));
+        }
+        return x86(c);
+    }
+
+    /** {@code op a, imm} ({@code ri}, when {@code immediate}) or {@code op a, b} ({@code rr}): an instruction that only sets the flags. */
+    private void flagsOf(MOp ri, MOp rr, Size s, Value a, Value b, boolean immediate) {
+        int ra = use(a);
+        MInst m = new MInst(immediate ? ri : rr);
+        m.size = s;
+        m.dst = ra;
+        if (immediate) {
             m.imm = imm32(b);
             emit(m.uses(ra));
         } else {
-            int rb = use(b);
-            MInst m = new MInst(MOp.CMP_RR);
-            m.size = s;
-            m.dst = ra;
-            m.src = rb;
-            emit(m.uses(ra, rb));
+            m.src = use(b);
+            emit(m.uses(ra, m.src));
         }
-        return x86(c);
     }
 
     /**
@@ -228,21 +231,7 @@ abstract class LoweringRules {
             x = y;
             y = t;
         }
-        int rx = use(x);
-        if (isConst(y)) {
-            MInst m = new MInst(MOp.TEST_RI);
-            m.size = s;
-            m.dst = rx;
-            m.imm = imm32(y);
-            emit(m.uses(rx));
-        } else {
-            int ry = use(y);
-            MInst m = new MInst(MOp.TEST_RR);
-            m.size = s;
-            m.dst = rx;
-            m.src = ry;
-            emit(m.uses(rx, ry));
-        }
+        flagsOf(MOp.TEST_RI, MOp.TEST_RR, s, x, y, isConst(y));
     }
 
     /** {@code cmp reg, [the address load reads]}: a load folded into its comparison ({@link Lowering#isFoldedLoad}). */

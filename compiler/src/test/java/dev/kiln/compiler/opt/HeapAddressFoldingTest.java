@@ -64,15 +64,7 @@ class HeapAddressFoldingTest {
     }
 
     private static List<Inst> accesses(IrFunction f) {
-        List<Inst> out = new ArrayList<>();
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
-                if (inst.op() == Op.LOAD || inst.op() == Op.STORE) {
-                    out.add(inst);
-                }
-            }
-        }
-        return out;
+        return OptTestSupport.accesses(f);
     }
 
     /** Optimizes function {@code k}, checking it gives the same outcome as before on {@code inputs}. */

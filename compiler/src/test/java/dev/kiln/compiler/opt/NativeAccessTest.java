@@ -68,15 +68,7 @@ class NativeAccessTest {
     }
 
     private static List<Inst> accesses(IrFunction f) {
-        List<Inst> out = new ArrayList<>();
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
-                if (inst.op() == Op.LOAD || inst.op() == Op.STORE) {
-                    out.add(inst);
-                }
-            }
-        }
-        return out;
+        return OptTestSupport.accesses(f);
     }
 
     /**

@@ -69,6 +69,19 @@ final class OptTestSupport {
         return translateAll(wat).functions().get(funcIndex);
     }
 
+    /** The loads and stores of {@code f}, in block order. */
+    static List<dev.kiln.compiler.ir.Inst> accesses(IrFunction f) {
+        List<dev.kiln.compiler.ir.Inst> out = new ArrayList<>();
+        for (dev.kiln.compiler.ir.Block b : f.blocks()) {
+            for (dev.kiln.compiler.ir.Inst inst : b.insts()) {
+                if (inst.op() == Op.LOAD || inst.op() == Op.STORE) {
+                    out.add(inst);
+                }
+            }
+        }
+        return out;
+    }
+
     static String print(IrFunction f) {
         return IrPrinter.print(f);
     }
