@@ -26,6 +26,7 @@
 ;;   cmp    rdi,0x1
 ;;   je     .L1
 ;;   xor    eax,eax
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L0:
 ;;   lea    eax,[rax+0x1]
 ;;   mov    rcx,rdi

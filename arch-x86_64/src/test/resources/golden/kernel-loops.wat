@@ -73,6 +73,8 @@
 ;;   je     .L3
 ;;   mov    r8,QWORD PTR [r14+0x58]
 ;;   xor    r9d,r9d
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L0:
 ;;   mov    ebx,r9d
 ;;   imul   ebx,eax
@@ -82,6 +84,7 @@
 ;;   xor    r13d,r13d
 ;;   mov    QWORD PTR [rsp],rdx
 ;;   mov    QWORD PTR [rsp+0x8],r9
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L1:
 ;;   lea    r15d,[r12+r13*1]
 ;;   lea    r15d,[rdi+r15*8]
@@ -90,6 +93,7 @@
 ;;   imul   r15d,eax
 ;;   lea    r15d,[rsi+r15*1]
 ;;   xor    ebp,ebp
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L2:
 ;;   lea    edx,[rbx+rbp*1]
 ;;   movsd  xmm1,QWORD PTR [r8+rdx*1]
@@ -108,10 +112,11 @@
 ;;   mov    r10,QWORD PTR [rsp+0x8]
 ;;   lea    r9d,[r10+0x1]
 ;;   cmp    r9d,ecx
+;;   jae    .L3
 ;;   mov    QWORD PTR [rsp+0x8],r9
 ;;   mov    rdx,QWORD PTR [rsp]
 ;;   mov    r9,QWORD PTR [rsp+0x8]
-;;   jb     .L0
+;;   jmp    .L0
 ;; .L3:
 ;;   add    rsp,0x10
 ;;   pop    r15
@@ -139,6 +144,7 @@
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   mov    ecx,0x2
 ;;   xor    edx,edx
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   lea    r8d,[rdi+rcx*1]
 ;;   movzx  r8d,BYTE PTR [rax+r8*1]
@@ -147,6 +153,7 @@
 ;;   lea    edx,[rdx+0x1]
 ;;   mov    r8d,ecx
 ;;   imul   r8d,ecx
+;;   nop    DWORD PTR [rax+0x0]
 ;;   cmp    r8d,esi
 ;;   jae    .L3
 ;; .L2:

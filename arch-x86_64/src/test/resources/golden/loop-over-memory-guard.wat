@@ -45,6 +45,8 @@
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   xor    ecx,ecx
 ;;   xor    edx,edx
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax]
 ;; .L1:
 ;;   lea    r8d,[rdi+rdx*1]
 ;;   movzx  r8d,BYTE PTR [rax+r8*1]
@@ -68,6 +70,8 @@
 ;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   xor    ecx,ecx
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+0x0]
 ;;   test   esi,esi
 ;;   je     .L1
 ;; .L0:
