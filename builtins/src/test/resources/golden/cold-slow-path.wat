@@ -49,6 +49,8 @@
 ;;   mov    rbx,QWORD PTR [rax+0x28]
 ;;   mov    r13,rdi
 ;;   xor    r12d,r12d
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L1:
 ;;   mov    rax,QWORD PTR [rbx]
 ;;   cmp    rax,QWORD PTR [rbx+0x8]

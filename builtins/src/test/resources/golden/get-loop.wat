@@ -57,6 +57,7 @@
 ;;   mov    rax,QWORD PTR [rax]
 ;;   xor    edx,edx
 ;;   xor    esi,esi
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   add    edx,DWORD PTR [rax+rsi*4]
 ;;   lea    rsi,[rsi+0x1]
@@ -91,6 +92,8 @@
 ;;   cmovae rdx,rsi
 ;;   xor    esi,esi
 ;;   xor    edi,edi
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L1:
 ;;   mov    r8,rdi
 ;;   shl    r8,0x2

@@ -72,6 +72,8 @@
 ;;   neg    rsi
 ;;   xor    edi,edi
 ;;   xor    r8d,r8d
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   mov    r9,r8
 ;;   shl    r9,0x2
@@ -135,6 +137,7 @@
 ;;   neg    rcx
 ;;   xor    esi,esi
 ;;   xor    edi,edi
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   cmp    rdi,rdx
 ;;   jae    .L5

@@ -46,6 +46,8 @@
 ;;   test   ecx,ecx
 ;;   je     .L1
 ;;   xor    edx,edx
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L0:
 ;;   cmp    edx,DWORD PTR [rax+0x8]
 ;;   jae    .L3
