@@ -144,7 +144,9 @@
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   mov    ecx,0x2
 ;;   xor    edx,edx
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   lea    r8d,[rdi+rcx*1]
 ;;   movzx  r8d,BYTE PTR [rax+r8*1]

@@ -46,7 +46,9 @@
 ;;   xor    ecx,ecx
 ;;   xor    edx,edx
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop
 ;; .L1:
 ;;   lea    r8d,[rdi+rdx*1]
 ;;   movzx  r8d,BYTE PTR [rax+r8*1]

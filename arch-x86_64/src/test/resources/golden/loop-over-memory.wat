@@ -45,7 +45,9 @@
 ;;   mov    rcx,QWORD PTR [r14+0x58]
 ;;   xor    edx,edx
 ;;   xor    r8d,r8d
-;;   nop    DWORD PTR [rax+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   lea    r9d,[rdi+r8*1]
 ;;   cmp    r9,rax

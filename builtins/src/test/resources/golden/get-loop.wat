@@ -57,7 +57,9 @@
 ;;   mov    rax,QWORD PTR [rax]
 ;;   xor    edx,edx
 ;;   xor    esi,esi
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax]
 ;; .L1:
 ;;   add    edx,DWORD PTR [rax+rsi*4]
 ;;   lea    rsi,[rsi+0x1]
@@ -93,7 +95,9 @@
 ;;   xor    esi,esi
 ;;   xor    edi,edi
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   xchg   ax,ax
 ;; .L1:
 ;;   mov    r8,rdi
 ;;   shl    r8,0x2

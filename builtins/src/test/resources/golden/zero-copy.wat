@@ -48,6 +48,8 @@
 ;;   xor    edx,edx
 ;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L0:
 ;;   cmp    edx,DWORD PTR [rax+0x8]
 ;;   jae    .L3
