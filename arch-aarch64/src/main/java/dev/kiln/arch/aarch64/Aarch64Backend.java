@@ -153,15 +153,7 @@ public final class Aarch64Backend implements Backend {
                 a.mov(i32 ? Size.W : Size.X, Aarch64Registers.x(in.reg()), Aarch64Registers.x(out.reg()));
             }
         }
-        if (funcIndex < layout.importedFunctions()) {
-            callImport(a, layout, funcIndex);
-        } else {
-            a.blSymbol(funcIndex);
-        }
-        int popped = popped(inner);
-        if (popped > 0) {
-            a.addImm(Size.X, XReg.SP, XReg.SP, -popped, XReg.X16); // the callee popped its stack arguments
-        }
+        callFromEntry(a, layout, funcIndex, inner);
         int nResults = type.results().size();
         if (nResults > 1) {
             a.ldr(Size.X, XReg.X16, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
@@ -200,15 +192,7 @@ public final class Aarch64Backend implements Backend {
             copySlot(a, params.get(k), Address.offset(slots, 16L * k), in.inRegister() ? in.reg() : -1,
                     a.address(XReg.SP, in.stackOffset() < 0 ? 0 : in.stackOffset(), 16, XReg.X17), true);
         }
-        if (funcIndex < layout.importedFunctions()) {
-            callImport(a, layout, funcIndex);
-        } else {
-            a.blSymbol(funcIndex);
-        }
-        int popped = popped(inner);
-        if (popped > 0) {
-            a.addImm(Size.X, XReg.SP, XReg.SP, -popped, XReg.X16); // the callee popped its stack arguments
-        }
+        callFromEntry(a, layout, funcIndex, inner);
         List<ValType> results = type.results();
         for (int k = 0; k < results.size(); k++) {
             CallingConvention.ArgLocation out = inner.results().get(k);
@@ -432,6 +416,22 @@ public final class Aarch64Backend implements Backend {
         a.mov(Size.X, XReg.X17, XReg.LR); // for the unwind stub: a return address, no trap site (no frames listed)
         a.bSymbol(Relocation.UNWIND_STUB);
         return new CompiledCode(a.finish(), a.relocations(), List.of());
+    }
+
+    /**
+     * The call of an entry trampoline: function {@code funcIndex} (an import through its record), then sp
+     * back down by the stack arguments the callee popped (the internal convention {@code inner}).
+     */
+    private static void callFromEntry(Assembler a, VMContextLayout layout, int funcIndex, CallingConvention.Assignment inner) {
+        if (funcIndex < layout.importedFunctions()) {
+            callImport(a, layout, funcIndex);
+        } else {
+            a.blSymbol(funcIndex);
+        }
+        int popped = popped(inner);
+        if (popped > 0) {
+            a.addImm(Size.X, XReg.SP, XReg.SP, -popped, XReg.X16); // the callee popped its stack arguments
+        }
     }
 
     /** Host (AAPCS64) locations of {@code (vmctx, [results*,] params...)}. */
