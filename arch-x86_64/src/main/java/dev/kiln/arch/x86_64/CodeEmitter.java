@@ -753,8 +753,7 @@ final class CodeEmitter {
         boolean[] live = flagsLiveAfter(b);
         for (int k = 0; k < b.insts.size(); k++) {
             MInst m = b.insts.get(k);
-            if (k == b.insts.size() - 1 && m.op == MOp.JMP
-                    && blockLayout.isRotatableLoopHeader(b, m.target, CodeEmitter::duplicable)) {
+            if (k == b.insts.size() - 1 && rotatedInto(b) != null) {
                 emitBody(m.target);
                 return;
             }
@@ -823,6 +822,16 @@ final class CodeEmitter {
         return r < 0 ? -1 : MInst.isVirtual(r) ? loc(r) : r;
     }
 
+    /**
+     * The loop header whose instructions replace the final jump of block {@code c} (loop rotation, see
+     * {@link BlockLayout#isRotatableLoopHeader}), or null when {@code c} does not end in such a jump.
+     */
+    private MachBlock<MInst> rotatedInto(MachBlock<MInst> c) {
+        MInst last = c.insts.isEmpty() ? null : c.last();
+        return last != null && last.op == MOp.JMP
+                && blockLayout.isRotatableLoopHeader(c, last.target, CodeEmitter::duplicable) ? last.target : null;
+    }
+
     /** Blocks that loop rotation copies into a jump to them (see {@link #emitBody}); computed on first use. */
     private java.util.BitSet rotatedCopies;
 
@@ -830,10 +839,9 @@ final class CodeEmitter {
         if (rotatedCopies == null) {
             rotatedCopies = new java.util.BitSet();
             for (MachBlock<MInst> c : blocks) {
-                MInst last = c.insts.isEmpty() ? null : c.last();
-                if (last != null && last.op == MOp.JMP
-                        && blockLayout.isRotatableLoopHeader(c, last.target, CodeEmitter::duplicable)) {
-                    rotatedCopies.set(last.target.index);
+                MachBlock<MInst> header = rotatedInto(c);
+                if (header != null) {
+                    rotatedCopies.set(header.index);
                 }
             }
         }
@@ -871,8 +879,7 @@ final class CodeEmitter {
             return false; // a copy of b elsewhere still branches to e, which must stay where it is
         }
         MInst jmp = e.last();
-        if (jmp.op != MOp.JMP || jmp.target == x || jmp.target.index > b.index
-                || blockLayout.isRotatableLoopHeader(e, jmp.target, CodeEmitter::duplicable)) {
+        if (jmp.op != MOp.JMP || jmp.target == x || jmp.target.index > b.index || rotatedInto(e) != null) {
             return false;
         }
         for (int i = 0; i < e.insts.size() - 1; i++) {
