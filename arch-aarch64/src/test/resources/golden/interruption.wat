@@ -24,10 +24,10 @@
 ;;   mov    x29, sp
 ;;   ldr    x1, [x21]
 ;;   ldr    x2, [x1, #64]
-;;   ldr    w30, [x1, #112]
+;;   ldr    w30, [x21, #80]
 ;;   cbnz   w30, .L6
 ;; .L1:
-;;   ldr    w30, [x1, #112]
+;;   ldr    w30, [x21, #80]
 ;;   cbnz   w30, .L7
 ;; .L2:
 ;;   add    x3, x2, #0x6

@@ -21,12 +21,16 @@
 ;;   jb     .L8
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rcx,QWORD PTR [rax+0x40]
-;;   cmp    DWORD PTR [rax+0x70],0x0
+;;   cmp    DWORD PTR [r14+0x50],0x0
 ;;   jne    .L4
 ;; .L0:
 ;;   xor    edx,edx
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L1:
-;;   cmp    DWORD PTR [rax+0x70],0x0
+;;   cmp    DWORD PTR [r14+0x50],0x0
 ;;   jne    .L5
 ;; .L2:
 ;;   lea    rsi,[rcx+0x8]

@@ -185,8 +185,9 @@ public final class Engine {
 
         /**
          * Compiles epoch checks into every module (Wasmtime's {@code Config::epoch_interruption}):
-         * function entries and loop headers compare the engine's {@link #epoch()} with their store's
-         * deadline, at the cost of three loads, a compare and a branch each. Stores then accept
+         * function entries and loop headers test an interrupt flag that the store raises once the
+         * engine's {@link #epoch()} reaches its deadline, at the cost of one compare with memory and a
+         * branch not taken each (no register is kept for it). Stores then accept
          * {@link Store#setEpochDeadline}, {@link Store#epochDeadlineCallback} and
          * {@link Store#setTimeout}. Off by default, and then no check is compiled at all. Applies to the
          * compile options set so far (a later {@link #compileOptions} replaces it).

@@ -198,7 +198,7 @@ public final class Instance {
             vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.TAGS, tagTable.address());
         }
         BY_VMCTX.put(vmctx.address(), this);
-        store.registered(vmctx.address());
+        store.registered(vmctx);
 
         // tables, imported ones first
         int importedTables = tableList.size();

@@ -164,9 +164,19 @@ public final class Store implements AutoCloseable {
 
     /** VMContext addresses of the store's instances, to unregister on close. */
     private final java.util.List<Long> instanceAddresses = new java.util.ArrayList<>();
+    /** The store's instances' VMContexts, whose interrupt flags {@link #epochReached} raises. */
+    private final java.util.List<MemorySegment> instanceContexts = new java.util.ArrayList<>();
 
-    void registered(long vmctxAddress) {
-        instanceAddresses.add(vmctxAddress);
+    /**
+     * Records a new instance's VMContext (at least {@link dev.kiln.abi.VMContextLayout#HEADER_SIZE}
+     * bytes); its interrupt flag starts raised when the store's flags are.
+     */
+    synchronized void registered(MemorySegment vmctx) {
+        instanceAddresses.add(vmctx.address());
+        instanceContexts.add(vmctx);
+        if (interruptRaised) {
+            INT_AT.setVolatile(vmctx, (long) dev.kiln.abi.VMContextLayout.INTERRUPT, 1);
+        }
     }
 
     private StoreLimits limits = StoreLimits.defaults();
@@ -386,24 +396,32 @@ public final class Store implements AutoCloseable {
         }
         engine.unregisterInterruptible(this);
         Interruption.unregister(this);
+        instanceContexts.clear();
     }
 
     private static final java.lang.invoke.VarHandle INT_AT = java.lang.foreign.ValueLayout.JAVA_INT.varHandle();
 
+    /** Whether the interrupt flags of the store's instances are raised (guarded by {@code this}). */
+    private boolean interruptRaised;
+
     /**
-     * Raises the interrupt flag, which generated code tests at function entries and loop headers, when
-     * the engine's epoch {@code now} has reached the deadline. Called after the epoch or the deadline
-     * changed (each written before this reads the other, so of two racing writers one sees both new
-     * values); never clears the flag (only the epoch libcall does, see {@link #takeInterrupt}).
-     * Synchronized with {@link #close}'s {@code closeInterruption}: an engine tick racing with the
-     * close never writes the context after it is freed.
+     * Raises the interrupt flag of every instance of the store ({@link dev.kiln.abi.VMContextLayout#INTERRUPT}),
+     * which generated code tests at function entries and loop headers, when the engine's epoch
+     * {@code now} has reached the deadline. Called after the epoch or the deadline changed (each
+     * written before this reads the other, so of two racing writers one sees both new values); never
+     * clears the flags (only the epoch libcall does, see {@link #takeInterrupt}). Synchronized with
+     * {@link #close}'s {@code closeInterruption}: an engine tick racing with the close never writes a
+     * VMContext after it is freed.
      */
     synchronized void epochReached(long now) {
         if (closed) {
             return;
         }
         if (Long.compareUnsigned(now, epochDeadline()) >= 0) {
-            INT_AT.setVolatile(storeContext, (long) dev.kiln.abi.VMStoreContext.INTERRUPT, 1);
+            interruptRaised = true;
+            for (MemorySegment vmctx : instanceContexts) {
+                INT_AT.setVolatile(vmctx, (long) dev.kiln.abi.VMContextLayout.INTERRUPT, 1);
+            }
         }
     }
 
@@ -413,11 +431,15 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * In the epoch libcall: clears the interrupt flag, then says whether the deadline is really
-     * reached (a flag raised for an earlier deadline is stale: the code just goes on).
+     * In the epoch libcall: clears the interrupt flags, then says whether the deadline is really
+     * reached (a flag raised for an earlier deadline is stale: the code just goes on). Synchronized
+     * with {@link #epochReached}, so a flag raised by a tick after the clear stays raised.
      */
-    boolean takeInterrupt() {
-        INT_AT.setVolatile(storeContext, (long) dev.kiln.abi.VMStoreContext.INTERRUPT, 0);
+    synchronized boolean takeInterrupt() {
+        interruptRaised = false;
+        for (MemorySegment vmctx : instanceContexts) {
+            INT_AT.setVolatile(vmctx, (long) dev.kiln.abi.VMContextLayout.INTERRUPT, 0);
+        }
         return Long.compareUnsigned(engine.epoch(), epochDeadline()) >= 0;
     }
 

@@ -1,8 +1,10 @@
 package dev.kiln;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.abi.FuncType;
@@ -143,6 +145,46 @@ class InterruptionTest {
             near.setEpochDeadline(5); // the flag raised for the old deadline is stale now
             assertEquals(3, a.func("leaf").call()[0].i32());
             assertEquals(100, a.func("count").call(Val.i32(100))[0].i32());
+        }
+    }
+
+    /**
+     * Every instance of a store has its own interrupt flag: a tick stops a loop in an instance that
+     * another instance called into, and an instance created while the flags are raised starts raised
+     * (its start function, an infinite loop, is interrupted).
+     */
+    @Test
+    void theTickReachesEveryInstanceOfTheStoreAndOnesCreatedLater() {
+        Engine engine = Engine.builder().epochInterruption(true).build();
+        Module callee = compile(engine);
+        Module caller = Module.compile(engine, """
+                (module
+                  (import "callee" "spin" (func $spin))
+                  (func (export "run") (call $spin)))
+                """.getBytes(StandardCharsets.UTF_8));
+        Module spinsAtStart = Module.compile(engine, """
+                (module (func $start (loop $l (br $l))) (start $start))
+                """.getBytes(StandardCharsets.UTF_8));
+        try (Store store = new Store(engine)) {
+            Instance b = Instance.create(store, callee);
+            Instance a = new Linker().instance("callee", b).instantiate(store, caller);
+            store.setEpochDeadline(1);
+            Thread ticker = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                engine.incrementEpoch();
+            });
+            assertSame(TrapCode.INTERRUPT, assertThrows(Trap.class, () -> a.func("run").call()).kind());
+            assertDoesNotThrow(() -> ticker.join());
+            // the deadline is still reached and the flags are raised again by the new deadline 0
+            store.setEpochDeadline(0);
+            // preemptively: without the raised flag the start function would spin for ever
+            Trap trap = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                    () -> assertThrows(Trap.class, () -> Instance.create(store, spinsAtStart)));
+            assertSame(TrapCode.INTERRUPT, trap.kind());
         }
     }
 

@@ -19,9 +19,11 @@ import java.util.List;
  *     exporter's), which exception objects carry ({@link ExceptionTables}); 0 in an instance without tags</td></tr>
  * <tr><td>16</td><td>u64 libcalls[{@link #LIBCALLS}]</td><td>addresses of the runtime's C-convention
  *     entry points {@code (vmctx, args...)} for the rare table operations ({@link #LIBCALL_TABLE_GROW}, ...)
- *     and {@code memory.grow} ({@link #LIBCALL_MEMORY_GROW}), then three reserved slots (0); compiled
+ *     and {@code memory.grow} ({@link #LIBCALL_MEMORY_GROW}), exception allocation and throw; compiled
  *     code checks and performs {@code memory.fill/copy/init} itself; a libcall that traps leaves the
  *     trap code in the store context</td></tr>
+ * <tr><td>80</td><td>u32 interrupt flag, 4 bytes padding</td><td>epoch interruption ({@link #INTERRUPT}):
+ *     nonzero when the store's epoch deadline may have been reached</td></tr>
  * </table>
  * Then, computed per module from its shape, the fields generated code reads most often first (memory
  * base and length are read by every bounds check and reloaded after calls; the function records, of
@@ -82,10 +84,22 @@ public final class VMContextLayout {
     public static final int LIBCALL_THROW = 7;
     /** Offset of the u64 address of the instance's tag table (see the class comment). */
     public static final int TAGS = 8;
-    /** Number of libcall slots: the eight libcalls, then one reserved (the header keeps its size). */
-    public static final int LIBCALLS = 9;
+    /** Number of libcall slots. */
+    public static final int LIBCALLS = 8;
+    /**
+     * Offset of the u32 interrupt flag (DESIGN §3 "Containing a guest"): code compiled with
+     * {@link CompileOptions#epochInterruption()} compares it with zero at function entries and loop
+     * headers (one compare with memory through the VMContext register, no other register) and takes
+     * the slow path, the store's epoch libcall, when it is set. The store keeps the flag of every one
+     * of its instances equal: the host raises them all (from any thread: the engine when its epoch
+     * reaches the store's deadline, a new deadline already reached, a timeout), a new instance of a
+     * store whose flags are raised starts raised, and only the epoch libcall clears them, before it
+     * compares epoch and deadline again, so a raised flag is never lost and a stale one costs one libcall.
+     * Per instance rather than per store, so that a check needs no register for the store context.
+     */
+    public static final int INTERRUPT = 16 + 8 * LIBCALLS;
     /** Size of the fixed header in bytes. */
-    public static final int HEADER_SIZE = 16 + 8 * LIBCALLS;
+    public static final int HEADER_SIZE = INTERRUPT + 8;
     /** Size of a function record. */
     public static final int FUNCTION_RECORD_SIZE = 32;
     /** Offset in a function record of the u64 code address (the callee's entry in the internal convention). */

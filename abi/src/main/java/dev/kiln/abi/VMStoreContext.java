@@ -24,7 +24,8 @@ package dev.kiln.abi;
  *     Generated code only reads it, and it does not change while a call is active</td></tr>
  * <tr><td>48</td><td>u64 epoch deadline</td><td>epoch interruption: the store is interrupted once the
  *     engine's epoch is {@code >=} this value (unsigned); the host may lower it from any thread. Only
- *     the host reads it: it raises the interrupt flag (offset 112) when the deadline is reached</td></tr>
+ *     the host reads it: it raises the interrupt flags of the store's instances ({@link VMContextLayout#INTERRUPT})
+ *     when the deadline is reached</td></tr>
  * <tr><td>56</td><td>u64 epoch address</td><td>address of the engine's u64 epoch counter (incremented by
  *     the host from any thread)</td></tr>
  * <tr><td>64</td><td>i64 fuel consumed</td><td>fuel metering: the negated fuel left; code compiled with
@@ -46,12 +47,6 @@ package dev.kiln.abi;
  *     {@code try_table} resumes with (see {@link #PENDING_EXCEPTION})</td></tr>
  * <tr><td>104</td><td>u64 resume sp</td><td>the stack pointer the unwinder resumes a catching call site
  *     with</td></tr>
- * <tr><td>112</td><td>u32 interrupt flag</td><td>epoch interruption: nonzero when the store's deadline may
- *     have been reached. Code compiled with {@link CompileOptions#epochInterruption()} tests it at
- *     function entries and loop headers (one load and compare) and takes the slow path, the epoch
- *     libcall, when it is set. The host sets it from any thread (the engine when its epoch reaches the
- *     deadline, a new deadline already reached, a timeout); only the epoch libcall clears it, before it
- *     compares epoch and deadline again, so a set flag is never lost and a stale one costs one libcall</td></tr>
  * </table>
  */
 public final class VMStoreContext {
@@ -91,8 +86,6 @@ public final class VMStoreContext {
     public static final int PENDING_EXCEPTION = 96;
     /** u64 stack pointer the unwinder resumes a catching call site with (written by the throw libcall). */
     public static final int RESUME_SP = 104;
-    /** Offset of the u32 interrupt flag (epoch interruption; see the table above). */
-    public static final int INTERRUPT = 112;
     /** Size of the struct in bytes. */
-    public static final int SIZE = 120;
+    public static final int SIZE = 112;
 }

@@ -46,7 +46,7 @@ import java.util.concurrent.Future;
  * workers); the output is deterministic: the same input and options give the same bytes.
  *
  * <p>{@code .text} layout: the unwind stub, then every defined function in funcidx order, then one
- * entry trampoline per exported function, each 16-byte aligned. Symbols: {@code wasm[N]} or
+ * entry trampoline per exported function, each 16-byte aligned (or as its code asks, see {@link CompiledCode#alignment}). Symbols: {@code wasm[N]} or
  * {@code wasm[N]::name}, {@code trampoline[N]}, {@code kiln_unwind}. Thread-safe.
  */
 public final class ModuleCompiler {
@@ -558,7 +558,8 @@ public final class ModuleCompiler {
         private int size;
 
         int place(String name, CompiledCode code) {
-            size = (size + 15) & ~15;
+            int align = Math.max(CompiledCode.DEFAULT_ALIGNMENT, code.alignment());
+            size = (size + align - 1) & -align;
             int offset = size;
             placed.add(new Placed(name, offset, code));
             size += code.code().length;

@@ -1324,12 +1324,12 @@ final class CodeEmitter {
     // ---- interruption -----------------------------------------------------------------------------
 
     /**
-     * Epoch check: a set interrupt flag in the store context (the operand, hoisted out of loops)
-     * branches to the out-of-line slow path: a load and a {@code cbnz}. x30 is free here (the slow
+     * Epoch check: a set interrupt flag in the VMContext branches to the out-of-line slow path: a
+     * load and a {@code cbnz}. x30 is free here (the slow
      * path's {@code bl} needs it saved anyway).
      */
     private void epochCheck(MInst m) {
-        a.ldr(Size.W, XReg.LR, Address.offset(reg(m.src), VMStoreContext.INTERRUPT));
+        a.ldr(Size.W, XReg.LR, Address.offset(VMCTX, VMContextLayout.INTERRUPT));
         Label slow = a.newLabel();
         Label resume = a.newLabel();
         a.cbnz(Size.W, XReg.LR, slow);

@@ -641,9 +641,7 @@ final class Lowering {
                 emit(m);
             }
             case EPOCH_CHECK -> {
-                MInst m = new MInst(MOp.EPOCH_CHECK);
-                m.src = use(inst.arg(0));
-                emit(m.uses(m.src));
+                emit(new MInst(MOp.EPOCH_CHECK));
             }
             case THROW_REF, EXN_PENDING, EXN_CLEAR -> throw new CompileException("function " + f.funcIndex()
                     + ": exception handling (" + (inst.op() == Op.THROW_REF ? "throw, throw_ref"

@@ -111,9 +111,11 @@ final class CodeEmitter {
                 }
             }
         }
+        boolean[] alignedLoop = {false};
         blockLayout.emitInOrder(k -> {
             if (loopHeaders.get(k.index) && !blockLayout.forwards(k)) {
                 a.align(LOOP_ALIGNMENT); // NOPs, run once on entering the loop from above
+                alignedLoop[0] = true;
             }
             a.bind(label(k));
         }, (b, next) -> {
@@ -139,7 +141,8 @@ final class CodeEmitter {
         }
         byte[] code = a.finish();
         return new CompiledCode(code, a.relocations(), trapSites, used,
-                frames == null ? List.of() : frames.sites(frameBytes()), callSites);
+                frames == null ? List.of() : frames.sites(frameBytes()), callSites,
+                alignedLoop[0] ? LOOP_ALIGNMENT : CompiledCode.DEFAULT_ALIGNMENT);
     }
 
     /** Every call instruction's return offset and frame facts, for the exception unwinder ({@code ExceptionTables}). */
@@ -324,12 +327,11 @@ final class CodeEmitter {
     private final List<dev.kiln.compiler.ir.Inst> epochSources = new ArrayList<>();
 
     /**
-     * Epoch check: a set interrupt flag in the store context (the operand, hoisted out of loops)
-     * branches to an out-of-line slow path: a compare with memory and a branch not taken; only the
-     * flags are touched.
+     * Epoch check: a set interrupt flag in the VMContext branches to an out-of-line slow path: a
+     * compare with memory and a branch not taken; only the flags are touched.
      */
     private void epochCheck(MInst m) {
-        a.aluImm(AluOp.CMP, Size.S32, Mem.of(reg(m.src), VMStoreContext.INTERRUPT), 0);
+        a.aluImm(AluOp.CMP, Size.S32, Mem.of(VMCTX, VMContextLayout.INTERRUPT), 0);
         Label slow = a.newLabel();
         Label resume = a.newLabel();
         a.jcc(Cond.NE, slow);
@@ -853,6 +855,8 @@ final class CodeEmitter {
      * micro-op cache lines otherwise changes with every edit of the code before it. Measured on the
      * kernels (AMD EPYC): unaligned, the LU kernel's time moved by 40% with an unrelated change before
      * its inner loop; at 16 bytes the epoch-checked matrix multiply ran 50% slower than at 32 or 64.
+     * A function with an aligned loop header asks the linker for the same alignment of its start
+     * ({@link CompiledCode#alignment}): offsets in the function are only as aligned as the function.
      */
     private static final int LOOP_ALIGNMENT = 32;
 

@@ -43,9 +43,7 @@ final class ControlLowering extends LoweringRules {
                 emit(m);
             }
             case EPOCH_CHECK -> {
-                MInst m = new MInst(MOp.EPOCH_CHECK);
-                m.src = use(inst.arg(0));
-                emit(m.uses(m.src));
+                emit(new MInst(MOp.EPOCH_CHECK));
             }
             default -> throw new IllegalStateException("not a branch or trap: " + inst.op());
         }

@@ -68,8 +68,8 @@ enum MOp {
     /** Calls libcall imm with (vmctx, rsi, rdx, rcx, r8, r9); unwinds if it left a trap code. */
     LIBCALL,
     /**
-     * Epoch interruption check: compares the engine's epoch with the store's deadline and, once it
-     * is reached, calls the epoch libcall out of line through a stub that preserves every register.
+     * Epoch interruption check: tests the VMContext's interrupt flag and, once it is raised, calls the
+     * epoch libcall out of line through a stub that preserves every register.
      */
     EPOCH_CHECK,
     /** Return (uses rax when the function has a result). */

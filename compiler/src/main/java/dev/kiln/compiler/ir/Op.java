@@ -193,11 +193,11 @@ public enum Op {
      */
     LIBCALL(Flags.EFFECT | Flags.TRAPS),
     /**
-     * {@code epoch_check sctx}: epoch interruption (DESIGN §3): when the store's interrupt flag
-     * ({@code sctx + VMStoreContext.INTERRUPT}, raised by the host once the engine's epoch reaches the
+     * {@code epoch_check}: epoch interruption (DESIGN §3): when the instance's interrupt flag
+     * ({@code vmctx + VMContextLayout.INTERRUPT}, raised by the host once the engine's epoch reaches the
      * store's deadline) is set, calls the host out of line, which moves the deadline on or traps with
-     * {@code interrupt}. The operand is the store context (an invariant i64 load, hoisted and kept in a
-     * register): a check is a compare with memory and a branch. Built only when the module is compiled with epoch interruption, at
+     * {@code interrupt}. No operands: a check is a compare with memory through the VMContext register
+     * and a branch, and keeps no register busy. Built only when the module is compiled with epoch interruption, at
      * function entries and loop headers; never moved, and removed only from an inlined callee's entry. The
      * slow path preserves every register, so the check is not a call for register allocation. For
      * the optimizer it writes linear memory (the host may write it), not the VMContext (memory

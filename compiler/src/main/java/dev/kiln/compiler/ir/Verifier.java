@@ -353,7 +353,7 @@ public final class Verifier {
                         throw fail(b, inst, "return_call_ref has no results and its last operand is the i64 function record");
                     }
                 }
-                case EPOCH_CHECK -> expectArgs(b, inst, 1);
+                case EPOCH_CHECK -> expectArgs(b, inst, 0);
             }
         }
 

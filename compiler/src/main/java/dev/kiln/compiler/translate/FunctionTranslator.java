@@ -210,7 +210,7 @@ public final class FunctionTranslator {
     /** At the start of a basic block: the epoch check (entry and loop headers) and the fuel charge. */
     private void enterBlock(boolean epochCheck) {
         if (epochChecks && epochCheck) {
-            cur.append(Op.EPOCH_CHECK, List.of(storeContext), 0, null, null, List.of());
+            cur.append(Op.EPOCH_CHECK, List.of(), 0, null, null, List.of());
         }
         if (fuel) {
             closeFuelCharge();
@@ -297,7 +297,7 @@ public final class FunctionTranslator {
             }
         }
         cur = entry;
-        if (epochChecks || fuel) {
+        if (fuel) {
             storeContext = cur.append1(Op.VMCTX_LOAD, IrType.I64, VMContextLayout.STORE_CONTEXT);
         }
         if (fuel) {
