@@ -149,8 +149,7 @@
 ;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   lea    r8d,[rdi+rcx*1]
-;;   movzx  r8d,BYTE PTR [rax+r8*1]
-;;   test   r8d,r8d
+;;   cmp    BYTE PTR [rax+r8*1],0x0
 ;;   jne    .L3
 ;;   lea    edx,[rdx+0x1]
 ;;   mov    r8d,ecx

@@ -431,7 +431,8 @@ final class CodeEmitter {
             parallelMove(m);
             return;
         }
-        if (m.op == MOp.HEAP_LOAD || m.op == MOp.HEAP_STORE || m.op == MOp.CMP_RM || m.op == MOp.ALU_RM) {
+        if (m.op == MOp.HEAP_LOAD || m.op == MOp.HEAP_STORE || m.op == MOp.CMP_RM || m.op == MOp.ALU_RM
+                || m.op == MOp.CMP_MI) {
             heapAccess(m);
             return;
         }
@@ -936,7 +937,7 @@ final class CodeEmitter {
             MInst m = b.insts.get(i);
             after[i] = live;
             switch (m.op) {
-                case CMP_RR, CMP_RM, CMP_RI, TEST_RR, TEST_RI, FCMP_FLAGS -> live = false;
+                case CMP_RR, CMP_RM, CMP_MI, CMP_RI, TEST_RR, TEST_RI, FCMP_FLAGS -> live = false;
                 case JCC, SETCC, CMOV, XCMOV, TRAP_IF -> live = true;
                 default -> {
                 }
@@ -1224,7 +1225,7 @@ final class CodeEmitter {
                 trapSites.add(new TrapSite(a.position(), code));
                 a.jmp(trapCall(code));
             }
-            case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM, ALU_RM -> throw new IllegalStateException("handled before emitInst");
+            case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM, CMP_MI, ALU_RM -> throw new IllegalStateException("handled before emitInst");
             case THROW -> emitThrow(m);
             case EXN_PENDING -> {
                 a.mov(Size.S64, reg(m.dst), Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
@@ -1299,7 +1300,7 @@ final class CodeEmitter {
      */
     private void heapAccess(MInst m) {
         Mem addr;
-        if ((m.op == MOp.CMP_RM || m.op == MOp.ALU_RM) && m.src == MInst.NONE) {
+        if ((m.op == MOp.CMP_RM || m.op == MOp.ALU_RM || m.op == MOp.CMP_MI) && m.src == MInst.NONE) {
             addr = Mem.of(VMCTX, (int) m.imm);
         } else {
             addr = address(m);
@@ -1307,6 +1308,11 @@ final class CodeEmitter {
         faultSource = m.source != null && (m.source.aux() & dev.kiln.compiler.ir.Op.GUARD_PAGE) != 0
                 && (m.source.op() == dev.kiln.compiler.ir.Op.LOAD || m.source.op() == dev.kiln.compiler.ir.Op.STORE)
                 ? m.source : null;
+        if (m.op == MOp.CMP_MI) {
+            faultHere(); // the folded load's access comes next
+            a.aluImm(AluOp.CMP, m.size, addr, (int) m.imm2);
+            return;
+        }
         if (m.op == MOp.CMP_RM || m.op == MOp.ALU_RM) {
             boolean dSpilled = isSpilled(m.dst);
             Gpr d = dSpilled ? SCRATCH1 : reg(m.dst);

@@ -152,7 +152,9 @@ final class Lowering {
      * nothing between the load and where the comparison is emitted (the {@code icmp} itself, or the
      * {@code brif}/{@code select} it is fused with) that has a side effect other than a trap: the
      * comparison reads the memory operand itself ({@code cmp r, [m]}) and the load is not emitted.
-     * The other operand must be a register (not a constant). Likewise a {@code load} whose only use
+     * The other operand is a register, or a constant that the loaded bytes can be compared with
+     * ({@link #comparableWithImmediate}: {@code cmp byte [m], 0x2a}); and a load whose only use is the
+     * condition of a {@code brif} or {@code select} becomes {@code cmp size [m], 0}. Likewise a {@code load} whose only use
      * is an {@code iadd}, {@code isub} (as the subtrahend), {@code band}, {@code bor} or {@code bxor}
      * of the same block, with nothing between them that has a side effect or may fault (so traps keep
      * their order), the other operand a register and neither a scaled index ({@code lea} keeps
@@ -199,6 +201,11 @@ final class Lowering {
                 foldLoadIntoAlu(inst, b, i, position);
                 continue;
             }
+            if ((inst.op() == Op.BRIF || inst.op() == Op.SELECT) && zeroTestableLoad(inst.arg(0), b)
+                    && cleanBetween(insts, position[inst.arg(0).id()], i)) {
+                loadsFolded.set(inst.arg(0).id()); // cmp [m], 0: a condition read from memory
+                continue;
+            }
             if (inst.op() != Op.TRAPIF && inst.op() != Op.ICMP) {
                 continue;
             }
@@ -213,20 +220,57 @@ final class Lowering {
             }
             for (int k = 0; k < 2; k++) {
                 Value v = inst.arg(k);
-                if (LoweringRules.isConst(inst.arg(1 - k)) || !foldableLoad(v, b)) {
-                    continue;
-                }
-                boolean clean = true;
-                for (int j = position[v.id()] + 1; j < emittedAt && clean; j++) {
-                    Op op = insts.get(j).op();
-                    clean = !op.hasSideEffects() || op == Op.TRAPIF;
-                }
-                if (clean) {
+                Value other = inst.arg(1 - k);
+                boolean foldable = LoweringRules.isConst(other)
+                        ? inst.op() == Op.ICMP && comparableWithImmediate(v, other, b)
+                        : foldableLoad(v, b);
+                if (foldable && cleanBetween(insts, position[v.id()], emittedAt)) {
                     loadsFolded.set(v.id());
                     break;
                 }
             }
         }
+    }
+
+    /** Whether nothing strictly between positions {@code from} and {@code to} of {@code insts} has a side effect other than a trap. */
+    private static boolean cleanBetween(List<Inst> insts, int from, int to) {
+        for (int j = from + 1; j < to; j++) {
+            Op op = insts.get(j).op();
+            if (op.hasSideEffects() && op != Op.TRAPIF) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A single-use integer load of block {@code b} whose only use is a test against zero ({@code brif}
+     * or {@code select} on it): {@code cmp size [m], 0} reads it whatever its width and extension.
+     */
+    private boolean zeroTestableLoad(Value v, Block b) {
+        Inst d = v.definingInst();
+        return d != null && d.block() == b && useCount[v.id()] == 1 && v.type().isInt()
+                && (d.op() == Op.VMCTX_LOAD || d.op() == Op.LOAD);
+    }
+
+    /**
+     * A single-use integer load of block {@code b} that {@code cmp size [m], imm} can compare with
+     * constant {@code c} exactly: a load as wide as its type with {@code c} an imm32, or a narrower
+     * load with {@code c} in the range of the loaded bytes (unsigned for a zero-extending load, whose
+     * signed comparisons then become unsigned ones: both sides are non-negative; signed for a
+     * sign-extending one, since sign extension keeps both the signed and the unsigned order).
+     */
+    private boolean comparableWithImmediate(Value v, Value c, Block b) {
+        if (!zeroTestableLoad(v, b) || !LoweringRules.fitsImm32(c)) {
+            return false;
+        }
+        Inst d = v.definingInst();
+        int bits = d.op() == Op.LOAD ? 8 * (d.aux() & 0xF) : v.type().bits();
+        if (bits == v.type().bits()) {
+            return true;
+        }
+        long k = v.type() == IrType.I32 ? (int) c.definingInst().imm() : c.definingInst().imm();
+        return (d.aux() & 16) == 0 ? k >= 0 && k < 1L << bits : k >= -(1L << (bits - 1)) && k < 1L << (bits - 1);
     }
 
     /** Marks the operand of ALU operation {@code inst} (at {@code at} of {@code b}) that it reads from memory, if any. */

@@ -169,6 +169,15 @@ abstract class LoweringRules {
 
     /** Emits {@code cmp a, b} (or with an immediate) and returns the x86 condition for {@code a cond b}. */
     Cond compare(Value a, Value b, dev.kiln.compiler.ir.Cond c) {
+        if (isConst(a) && l.isFoldedLoad(b)) {
+            Value t = a;
+            a = b;
+            b = t;
+            c = c.swap();
+        }
+        if (isConst(b) && l.isFoldedLoad(a)) {
+            return compareMemoryWithImmediate(a.definingInst(), b.definingInst().imm(), c);
+        }
         if (fitsImm32(a) && !fitsImm32(b)) {
             Value t = a;
             a = b;
@@ -215,7 +224,9 @@ abstract class LoweringRules {
      * {@code test c, c}.
      */
     void testCondition(Value c) {
-        if (l.isTestedAnd(c)) {
+        if (l.isFoldedLoad(c)) {
+            compareMemoryWithImmediate(c.definingInst(), 0, dev.kiln.compiler.ir.Cond.NE);
+        } else if (l.isTestedAnd(c)) {
             test(sizeOf(c.type()), c.definingInst());
         } else {
             testZero(use(c));
@@ -232,6 +243,43 @@ abstract class LoweringRules {
             y = t;
         }
         flagsOf(MOp.TEST_RI, MOp.TEST_RR, s, x, y, isConst(y));
+    }
+
+    /**
+     * {@code cmp size [the address load reads], imm}: a load compared with constant {@code k} without
+     * being loaded ({@link Lowering#isFoldedLoad}; its width and extension allow it, see
+     * {@code Lowering.comparableWithImmediate}); {@code size} is the loaded width. Returns the condition
+     * for {@code load c k}: a narrower zero-extending load compares unsigned.
+     */
+    private Cond compareMemoryWithImmediate(Inst load, long k, dev.kiln.compiler.ir.Cond c) {
+        Size s = load.op() == Op.LOAD ? switch (load.aux() & 0xF) {
+            case 1 -> Size.S8;
+            case 2 -> Size.S16;
+            case 4 -> Size.S32;
+            default -> Size.S64;
+        } : sizeOf(load.result().type());
+        MInst m = new MInst(MOp.CMP_MI);
+        m.size = s;
+        m.imm2 = switch (s) {
+            case S8 -> (byte) k;
+            case S16 -> (short) k;
+            default -> (int) k;
+        };
+        if (load.op() == Op.VMCTX_LOAD) {
+            m.imm = load.imm();
+        } else {
+            int[] addr = l.heapAddress(load);
+            m.src = addr[0];
+            m.src2 = addr[1];
+            m.imm = addr[2];
+            m.scale = addr[3];
+            m.source = load; // a guard-page fault here is the load's
+            m.uses(operands(addr[0], addr[1]));
+        }
+        emit(m);
+        boolean zeroExtended = load.op() == Op.LOAD && 8 * s.bytes() < load.result().type().bits()
+                && (load.aux() & 16) == 0;
+        return zeroExtended ? x86(c.unsigned()) : x86(c);
     }
 
     /** {@code cmp reg, [the address load reads]}: a load folded into its comparison ({@link Lowering#isFoldedLoad}). */

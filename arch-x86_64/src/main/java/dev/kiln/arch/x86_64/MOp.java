@@ -25,6 +25,11 @@ enum MOp {
      */
     CMP_RM,
     /**
+     * flags = the {@link MInst#size} bytes at [src + src2 * scale + imm] (or [VMContext + imm] when src
+     * is NONE) - imm2: a load compared with a constant without being loaded.
+     */
+    CMP_MI,
+    /**
      * dst op= the {@link MInst#size} bytes at [src + src2 * scale + imm] (two-address, like
      * {@link #ALU_RR}; {@code add sub and or xor}): a load folded into the operation that uses it.
      */

@@ -35,6 +35,17 @@ public enum Cond {
         };
     }
 
+    /** The unsigned condition of the same order ({@code SLT -> ULT}, ...); unsigned ones and {@code EQ}, {@code NE} unchanged. */
+    public Cond unsigned() {
+        return switch (this) {
+            case SLT -> ULT;
+            case SGT -> UGT;
+            case SLE -> ULE;
+            case SGE -> UGE;
+            default -> this;
+        };
+    }
+
     /** Evaluates the condition on two integers of {@code bits} width (32 or 64). */
     public boolean eval(long a, long b, int bits) {
         if (bits == 32) {
