@@ -765,9 +765,54 @@ final class CodeEmitter {
             }
             flagsLive = live[k];
             current = m;
+            if (addSetsTheTestedFlags(b, k, live)) {
+                a.aluImm(m.imm < 0 && m.imm != Integer.MIN_VALUE ? AluOp.SUB : AluOp.ADD, m.size, reg(m.dst),
+                        (int) (m.imm < 0 && m.imm != Integer.MIN_VALUE ? -m.imm : m.imm));
+                zeroExtended = writes32(m);
+                k++; // the test of the sum: add has set ZF as it would
+                continue;
+            }
             emitWithSpills(m);
             zeroExtended = writes32(m);
         }
+    }
+
+    /**
+     * Whether instruction {@code k} of {@code b} is {@code lea r, [r + imm]} followed by a test of
+     * {@code r} against zero whose only readers, right after it, ask for (not) equal: then
+     * {@code add r, imm} (or {@code sub}) computes the sum and sets ZF as the test would, and the
+     * test goes (a counted loop's {@code lea ecx, [rcx - 1]; test ecx, ecx; jne} becomes
+     * {@code sub ecx, 1; jne}). The flags must be dead across the {@code lea}, and nothing of the
+     * three may touch a spill slot.
+     */
+    private boolean addSetsTheTestedFlags(MachBlock<MInst> b, int k, boolean[] live) {
+        MInst m = b.insts.get(k);
+        if (m.op != MOp.LEA || m.src2 != MInst.NONE || live[k] || k + 2 >= b.insts.size()
+                || isSpilled(m.dst) || isSpilled(m.src) || reg(m.dst) != reg(m.src)) {
+            return false;
+        }
+        MInst t = b.insts.get(k + 1);
+        boolean zeroTest = t.op == MOp.TEST_RR && t.src == t.dst || t.op == MOp.CMP_RI && t.imm == 0;
+        if (!zeroTest || t.size != m.size || isSpilled(t.dst) || reg(t.dst) != reg(m.dst)) {
+            return false;
+        }
+        if (!live[k + 1]) {
+            return false;
+        }
+        for (int j = k + 2; j < b.insts.size(); j++) {
+            MInst u = b.insts.get(j);
+            boolean reads = switch (u.op) {
+                case JCC, SETCC, CMOV, XCMOV, TRAP_IF -> true;
+                default -> false;
+            };
+            if (reads && u.cond != Cond.E && u.cond != Cond.NE) {
+                return false;
+            }
+            if (!live[j]) {
+                return true; // every reader of the test's flags asked for E or NE
+            }
+        }
+        return false;
     }
 
     /** Per block index: the locations live on entry (see {@link #liveLocationsIn}); computed on first use. */

@@ -1,0 +1,75 @@
+;; Flags that need no instruction of their own. A counted loop that counts down (clang's form of
+;; `for (i = n; i != 0; i--)`): the decrement is a `sub` whose ZF the loop's branch reads, with no
+;; `test` of the counter. A byte flag in memory tested in a loop condition, and a byte compared with a
+;; constant, are compares with memory (`cmp BYTE PTR [m], 0x0`, `cmp BYTE PTR [m], 0x2a`): nothing is
+;; loaded into a register. A signed comparison of a zero-extended byte becomes an unsigned one.
+;; option: guard-bounds-checks
+(module
+  (memory 1)
+  ;; the number of non-zero bytes among the $n bytes at $p that are not 42
+  (func $count (export "count") (param $p i32) (param $n i32) (result i32)
+    (local $c i32)
+    (if (local.get $n)
+      (then
+        (loop $next
+          (if (i32.load8_u (local.get $p))
+            (then
+              (if (i32.ne (i32.load8_u offset=1 (local.get $p)) (i32.const 42))
+                (then (local.set $c (i32.add (local.get $c) (i32.const 1)))))))
+          (local.set $p (i32.add (local.get $p) (i32.const 2)))
+          (local.set $n (i32.add (local.get $n) (i32.const -1)))
+          (br_if $next (local.get $n)))))
+    (local.get $c))
+  ;; whether the byte at $p is below 100 as a signed i32
+  (func $small (export "small") (param $p i32) (result i32)
+    (i32.lt_s (i32.load8_u (local.get $p)) (i32.const 100)))
+)
+
+;; ---- expected ----
+;; wasm[0]::count:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L4
+;;   test   esi,esi
+;;   je     .L2
+;;   mov    rax,QWORD PTR [r14+0x58]
+;;   xor    ecx,ecx
+;;   nop    DWORD PTR [rax+rax*1+0x0]
+;; .L0:
+;;   cmp    BYTE PTR [rax+rdi*1],0x0
+;;   je     .L1
+;;   cmp    BYTE PTR [rax+rdi*1+0x1],0x2a
+;;   je     .L1
+;;   lea    ecx,[rcx+0x1]
+;; .L1:
+;;   lea    edi,[rdi+0x2]
+;;   sub    esi,0x1
+;;   jne    .L0
+;;   mov    rax,rcx
+;;   jmp    .L3
+;; .L2:
+;;   xor    eax,eax
+;; .L3:
+;;   ret
+;; .L4:
+;;   call   .L5
+;; .L5:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[1]::small:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L0
+;;   mov    rax,QWORD PTR [r14+0x58]
+;;   cmp    BYTE PTR [rax+rdi*1],0x64
+;;   setb   al
+;;   movzx  eax,al
+;;   ret
+;; .L0:
+;;   call   .L1
+;; .L1:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind
