@@ -102,6 +102,11 @@ final class ExceptionSupport {
 
     private static final Map<CodeImage, ExceptionTables> PARSED = java.util.Collections.synchronizedMap(new WeakHashMap<>());
 
+    /** Whether the code defines exception tags (its throws are calls into Java). */
+    static boolean definesTags(CodeImage code) {
+        return tablesOf(code).tagTypes().length > 0;
+    }
+
     private static ExceptionTables tablesOf(CodeImage code) {
         return PARSED.computeIfAbsent(code, c -> c.elf().section(ExceptionTables.SECTION).isPresent()
                 ? ExceptionTables.decode(c.elf().sectionBytes(ExceptionTables.SECTION))

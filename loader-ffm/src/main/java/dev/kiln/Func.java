@@ -279,7 +279,9 @@ public final class Func implements Extern {
      *
      * <p>Wasm code running in a critical downcall must never call into Java, so only modules that
      * provably cannot are accepted: no imported functions, no tables and no element segments (table
-     * operations are calls into the runtime's Java code); {@link #isCritical()} says whether the
+     * operations are calls into the runtime's Java code), no memory ({@code memory.grow} is one), no
+     * exception tags (a throw is one), and not compiled with epoch interruption (the deadline's slow
+     * path is one; an upcall from a critical downcall would abort the JVM); {@link #isCritical()} says whether the
      * function's module qualifies. For the same reason a trap under a critical handle carries no Wasm
      * backtrace (recording one is a call into Java). A finer, per-export test needs the compiler to record each
      * export's call graph in the artifact.
@@ -292,7 +294,8 @@ public final class Func implements Extern {
     public MethodHandle criticalHandle() {
         if (!isCritical()) {
             throw new UnsupportedOperationException(name + ": its module may call into Java (it imports functions,"
-                    + " or has tables or element segments), which a critical downcall must never do; use handle()");
+                    + " has tables, element segments, a memory or tags, or was compiled with epoch interruption),"
+                    + " which a critical downcall must never do; use handle()");
         }
         return typedHandle(true);
     }

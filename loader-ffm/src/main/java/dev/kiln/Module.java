@@ -413,15 +413,21 @@ public final class Module {
 
     /**
      * Whether no code of the module can call into Java: it imports no functions (host functions or
-     * other instances' functions that might), and has no tables and element segments (the table
-     * operations are libcalls into Java, and only tables let funcrefs from elsewhere be called).
+     * other instances' functions that might); has no tables and element segments (the table
+     * operations are libcalls into Java, and only tables let funcrefs from elsewhere be called); no
+     * memory, defined or imported ({@code memory.grow} is a libcall into Java); no tags, defined or
+     * imported (a throw allocates its exception in Java); and was compiled without epoch
+     * interruption (the deadline's slow path is a call into Java). Conservative: the artifact does not
+     * record which of these the code actually uses.
      */
     boolean neverCallsHost() {
-        if (metadata.importedFunctions() > 0 || !metadata.tables().isEmpty() || !metadata.elements().isEmpty()) {
+        if (metadata.importedFunctions() > 0 || !metadata.tables().isEmpty() || !metadata.elements().isEmpty()
+                || !metadata.memories().isEmpty() || metadata.options().epochInterruption()
+                || ExceptionSupport.definesTags(code())) {
             return false;
         }
         for (ArtifactMetadata.ImportInfo i : metadata.imports()) {
-            if (i.kind() == 1) { // an imported table
+            if (i.kind() == 1 || i.kind() == 2 || i.kind() == 4) { // an imported table, memory or tag
                 return false;
             }
         }

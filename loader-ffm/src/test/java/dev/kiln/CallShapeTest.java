@@ -89,7 +89,7 @@ class CallShapeTest extends StoreFixture {
     @Test
     void criticalHandlesOnlyForModulesThatNeverCallJava() throws Throwable {
         Instance pure = Instance.create(store, compile("""
-                (module (memory 1)
+                (module
                   (func (export "mix") (param i32 f32 i64 f64) (result f64)
                     (f64.add (f64.add (f64.convert_i32_s (local.get 0)) (f64.promote_f32 (local.get 1)))
                              (f64.add (f64.convert_i64_s (local.get 2)) (local.get 3))))
@@ -116,6 +116,23 @@ class CallShapeTest extends StoreFixture {
                 """));
         assertFalse(tables.func("f").isCritical());
         assertFalse(host.isCritical());
+        // memory.grow, a throw and the epoch deadline's slow path are calls into Java too: an upcall
+        // from a critical downcall aborts the JVM, so these are refused
+        Instance grows = Instance.create(store, compile("""
+                (module (memory 1) (func (export "f") (result i32) (memory.grow (i32.const 1))))
+                """));
+        assertFalse(grows.func("f").isCritical());
+        assertThrows(UnsupportedOperationException.class, () -> grows.func("f").criticalHandle());
+        Instance throwsTag = Instance.create(store, compile("""
+                (module (tag $e) (func (export "f") (throw $e)))
+                """));
+        assertFalse(throwsTag.func("f").isCritical());
+        Engine epoch = Engine.builder().epochInterruption(true).build();
+        try (Store other = new Store(epoch)) {
+            Instance checked = Instance.create(other, Module.compile(epoch,
+                    "(module (func (export \"f\") (loop $l (br $l))))".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertFalse(checked.func("f").isCritical());
+        }
         store.close();
         assertThrows(IllegalStateException.class, () -> {
             int unused = (int) div.invokeExact(7, 1);
