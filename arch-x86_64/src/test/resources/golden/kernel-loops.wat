@@ -98,10 +98,9 @@
 ;;   lea    edx,[rbx+rbp*1]
 ;;   movsd  xmm1,QWORD PTR [r8+rdx*1]
 ;;   lea    r9d,[r15+rbp*1]
-;;   movsd  xmm2,QWORD PTR [r8+r9*1]
-;;   movaps xmm3,xmm0
-;;   mulsd  xmm3,xmm2
-;;   addsd  xmm1,xmm3
+;;   movaps xmm2,xmm0
+;;   mulsd  xmm2,QWORD PTR [r8+r9*1]
+;;   addsd  xmm1,xmm2
 ;;   movsd  QWORD PTR [r8+rdx*1],xmm1
 ;;   lea    ebp,[rbp+0x8]
 ;;   cmp    ebp,eax

@@ -432,7 +432,7 @@ final class CodeEmitter {
             return;
         }
         if (m.op == MOp.HEAP_LOAD || m.op == MOp.HEAP_STORE || m.op == MOp.CMP_RM || m.op == MOp.ALU_RM
-                || m.op == MOp.CMP_MI) {
+                || m.op == MOp.CMP_MI || m.op == MOp.FALU_RM) {
             heapAccess(m);
             return;
         }
@@ -1186,34 +1186,7 @@ final class CodeEmitter {
                 switch (m.fop) {
                     case AND -> a.andps(d, Mem.rip(maskConstant(m.size, m.imm)));
                     case XOR -> a.xorps(d, Mem.rip(maskConstant(m.size, m.imm)));
-                    case ADD -> {
-                        if (single) {
-                            a.addss(d, Mem.rip(scalarConstant(m)));
-                        } else {
-                            a.addsd(d, Mem.rip(scalarConstant(m)));
-                        }
-                    }
-                    case SUB -> {
-                        if (single) {
-                            a.subss(d, Mem.rip(scalarConstant(m)));
-                        } else {
-                            a.subsd(d, Mem.rip(scalarConstant(m)));
-                        }
-                    }
-                    case MUL -> {
-                        if (single) {
-                            a.mulss(d, Mem.rip(scalarConstant(m)));
-                        } else {
-                            a.mulsd(d, Mem.rip(scalarConstant(m)));
-                        }
-                    }
-                    case DIV -> {
-                        if (single) {
-                            a.divss(d, Mem.rip(scalarConstant(m)));
-                        } else {
-                            a.divsd(d, Mem.rip(scalarConstant(m)));
-                        }
-                    }
+                    case ADD, SUB, MUL, DIV -> faluMemory(m.fop, single, d, Mem.rip(scalarConstant(m)));
                     default -> throw new IllegalStateException("no pool form for " + m.fop);
                 }
             }
@@ -1270,7 +1243,7 @@ final class CodeEmitter {
                 trapSites.add(new TrapSite(a.position(), code));
                 a.jmp(trapCall(code));
             }
-            case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM, CMP_MI, ALU_RM -> throw new IllegalStateException("handled before emitInst");
+            case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM, CMP_MI, ALU_RM, FALU_RM -> throw new IllegalStateException("handled before emitInst");
             case THROW -> emitThrow(m);
             case EXN_PENDING -> {
                 a.mov(Size.S64, reg(m.dst), Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
@@ -1356,6 +1329,19 @@ final class CodeEmitter {
         if (m.op == MOp.CMP_MI) {
             faultHere(); // the folded load's access comes next
             a.aluImm(AluOp.CMP, m.size, addr, (int) m.imm2);
+            return;
+        }
+        if (m.op == MOp.FALU_RM) {
+            boolean dSpilled = isSpilled(m.dst);
+            Xmm d = dSpilled ? XSCRATCH0 : xmmOf(m.dst);
+            if (dSpilled) {
+                loadSlot(d, m.dst);
+            }
+            faultHere(); // the folded load's access comes next
+            faluMemory(m.fop, m.size == Size.S32, d, addr);
+            if (dSpilled) {
+                storeSlot(m.dst, d);
+            }
             return;
         }
         if (m.op == MOp.CMP_RM || m.op == MOp.ALU_RM) {
@@ -1479,6 +1465,41 @@ final class CodeEmitter {
 
     private Xmm xmmOf(int r) {
         return xmm(r);
+    }
+
+    /** {@code d = d op [at]} for a scalar f32 ({@code single}) or f64: add, sub, mul or div. */
+    private void faluMemory(MInst.FloatOp op, boolean single, Xmm d, Mem at) {
+        switch (op) {
+            case ADD -> {
+                if (single) {
+                    a.addss(d, at);
+                } else {
+                    a.addsd(d, at);
+                }
+            }
+            case SUB -> {
+                if (single) {
+                    a.subss(d, at);
+                } else {
+                    a.subsd(d, at);
+                }
+            }
+            case MUL -> {
+                if (single) {
+                    a.mulss(d, at);
+                } else {
+                    a.mulsd(d, at);
+                }
+            }
+            case DIV -> {
+                if (single) {
+                    a.divss(d, at);
+                } else {
+                    a.divsd(d, at);
+                }
+            }
+            default -> throw new IllegalStateException("no memory form for " + op);
+        }
     }
 
     private void falu(MInst.FloatOp op, boolean single, Xmm d, Xmm s) {

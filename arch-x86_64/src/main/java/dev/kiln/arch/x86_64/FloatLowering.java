@@ -156,7 +156,8 @@ final class FloatLowering extends LoweringRules {
         Value a = inst.arg(0);
         Value b = inst.arg(1);
         boolean commutes = op == MInst.FloatOp.ADD || op == MInst.FloatOp.MUL;
-        if (commutes && (preferAsDestination(b, a) || (isAnyConst(a) && !isAnyConst(b)))) {
+        if (commutes && (l.isFoldedLoad(a) || !l.isFoldedLoad(b) && (preferAsDestination(b, a)
+                || (isAnyConst(a) && !isAnyConst(b))))) {
             Value t = a; // IEEE addition and multiplication commute (NaN payloads aside, which Wasm leaves open)
             a = b;
             b = t;
@@ -172,6 +173,16 @@ final class FloatLowering extends LoweringRules {
             m.dst = dst;
             m.imm = b.definingInst().imm();
             emit(m.uses(dst).defs(dst));
+            return;
+        }
+        if (l.isFoldedLoad(b)) {
+            // the operand is read from memory by the instruction itself: addsd xmm, [m]
+            mov(s, dst, use(a));
+            MInst m = new MInst(MOp.FALU_RM);
+            m.size = s;
+            m.fop = op;
+            m.dst = dst;
+            emitWithMemoryOperand(m, b.definingInst(), true);
             return;
         }
         twoAddressFloat(op, s, dst, a, b);

@@ -201,6 +201,10 @@ final class Lowering {
                 foldLoadIntoAlu(inst, b, i, position);
                 continue;
             }
+            if (inst.op() == Op.FADD || inst.op() == Op.FSUB || inst.op() == Op.FMUL || inst.op() == Op.FDIV) {
+                foldLoadIntoFloat(inst, b, i, position);
+                continue;
+            }
             if ((inst.op() == Op.BRIF || inst.op() == Op.SELECT) && zeroTestableLoad(inst.arg(0), b)
                     && cleanBetween(insts, position[inst.arg(0).id()], i)) {
                 loadsFolded.set(inst.arg(0).id()); // cmp [m], 0: a condition read from memory
@@ -288,6 +292,39 @@ final class Lowering {
             List<Inst> insts = b.insts();
             for (int j = position[v.id()] + 1; j < at && clean; j++) {
                 clean = !Op.mustKeep(insts.get(j)); // nor a guard-page load, whose trap would come first
+            }
+            if (clean) {
+                loadsFolded.set(v.id());
+                return;
+            }
+        }
+    }
+
+    /**
+     * Marks the operand of scalar float operation {@code inst} (at {@code at} of {@code b}) that a
+     * {@code load} of the same width reads, if any: {@code addsd x, [m]} (the subtrahend or divisor
+     * only, for {@code fsub} and {@code fdiv}; scalar SSE operations need no alignment). The other
+     * operand is a register, and nothing between the load and the operation has a side effect or
+     * may fault, so traps keep their order.
+     */
+    private void foldLoadIntoFloat(Inst inst, Block b, int at, int[] position) {
+        IrType t = inst.result().type();
+        if ((t != IrType.F32 && t != IrType.F64) || LoweringRules.isAnyConst(inst.arg(0))
+                || LoweringRules.isAnyConst(inst.arg(1)) || inst.arg(0) == inst.arg(1)) {
+            return;
+        }
+        boolean commutes = inst.op() == Op.FADD || inst.op() == Op.FMUL;
+        for (int k = commutes ? 0 : 1; k < 2; k++) {
+            Value v = inst.arg(k);
+            Inst d = v.definingInst();
+            if (d == null || d.op() != Op.LOAD || d.block() != b || useCount[v.id()] != 1 || v.type() != t
+                    || (d.aux() & 0xF) != t.bits() / 8) {
+                continue;
+            }
+            boolean clean = true;
+            List<Inst> insts = b.insts();
+            for (int j = position[v.id()] + 1; j < at && clean; j++) {
+                clean = !Op.mustKeep(insts.get(j));
             }
             if (clean) {
                 loadsFolded.set(v.id());

@@ -294,7 +294,7 @@ abstract class LoweringRules {
      * Emits {@code m} (whose dst register is read, and written when {@code writesDst}) with the
      * memory operand that {@code load} reads: a VMContext field, or the load's heap address.
      */
-    private void emitWithMemoryOperand(MInst m, Inst load, boolean writesDst) {
+    void emitWithMemoryOperand(MInst m, Inst load, boolean writesDst) {
         int reg = m.dst;
         if (load.op() == Op.VMCTX_LOAD) {
             m.imm = load.imm();

@@ -140,6 +140,11 @@ enum MOp {
     FALU,
     /** dst fop= [constant imm] (and/xor with a sign mask). */
     FALU_CONST,
+    /**
+     * dst op= the {@link MInst#size} bytes (f32 or f64) at [src + src2 * scale + imm]: a load folded
+     * into the scalar float operation ({@link MInst#fop} add, sub, mul, div) that uses it.
+     */
+    FALU_RM,
     /** dst = Wasm min (imm 0) or max (imm 1) of dst and src (dst is used and defined). */
     FMINMAX,
     /** dst = sqrt(src). */
