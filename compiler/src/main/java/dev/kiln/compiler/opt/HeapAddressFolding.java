@@ -22,8 +22,10 @@ import java.util.List;
  *
  * <p>Ranges come from a small unsigned-maximum analysis of i32 values ({@link #umax}): constants,
  * {@code band} with a constant, {@code ushr}, {@code urem} by a constant, narrow unsigned loads,
- * {@code iadd}/{@code ishl}/{@code bor}/{@code bxor} of bounded values, {@code select}; anything else
- * (block parameters, calls) is unbounded. Only an index that nothing but heap accesses reads is
+ * {@code iadd}/{@code ishl}/{@code bor}/{@code bxor} of bounded values, {@code select}, and block
+ * parameters (the SSA form of loop variables: {@link #parameterBounds}, e.g. the probe index of an
+ * open-addressing hash table, {@code s = (s + 1) & mask}); anything else (calls, the function's
+ * parameters) is unbounded. Only an index that nothing but heap accesses reads is
  * rewritten (in explicit-check mode the bounds check reads it too, and keeping both forms live would
  * cost a register). Runs after {@link BoundsCheckElimination}, which reads heap indices in their
  * original form. Stateless and thread-safe; mutates the function given.
@@ -57,6 +59,7 @@ public final class HeapAddressFolding {
                 }
             }
         }
+        long[] params = parameterBounds(f);
         boolean changed = false;
         for (Block b : f.blocks()) {
             List<Inst> insts = b.insts();
@@ -84,7 +87,7 @@ public final class HeapAddressFolding {
                     }
                     long c = OptUtil.iconst(d.arg(k)) & U32;
                     Value rest = d.arg(1 - k);
-                    if (umax(rest, DEPTH) + c > U32 || access.imm() + disp + c > MAX_OFFSET) {
+                    if (umax(rest, DEPTH, params) + c > U32 || access.imm() + disp + c > MAX_OFFSET) {
                         break;
                     }
                     disp += c;
@@ -95,7 +98,7 @@ public final class HeapAddressFolding {
                 Inst d = x.definingInst();
                 if (d != null && d.op() == Op.ISHL && OptUtil.isIconst(d.arg(1))) {
                     int k = (int) (OptUtil.iconst(d.arg(1)) & 31);
-                    if (k >= 1 && k <= 3 && umax(d.arg(0), DEPTH) << k <= U32) {
+                    if (k >= 1 && k <= 3 && umax(d.arg(0), DEPTH, params) << k <= U32) {
                         shift = k;
                         x = d.arg(0);
                     }
@@ -131,35 +134,97 @@ public final class HeapAddressFolding {
         return (inst.op() == Op.LOAD || inst.op() == Op.STORE) && (inst.aux() & (Op.NATIVE | Op.RUNTIME)) == 0;
     }
 
+    /** Rounds of {@link #parameterBounds} before a block parameter still growing is taken as unbounded. */
+    private static final int ROUNDS = 4;
+
+    /**
+     * Upper bounds of the unsigned values of the function's i32 block parameters, by value id (other
+     * ids hold {@code 2^32 - 1}): the least fixpoint of "a parameter's bound is the largest bound of
+     * the values its predecessors pass it", computed optimistically from 0, so that a loop variable
+     * that every back edge masks ({@code (s + 1) & 0x1fffff}) is bounded by the mask and by its
+     * initial value. A parameter still growing after {@link #ROUNDS} rounds (a counter,
+     * {@code i + 1}) becomes unbounded, and the iteration goes on until nothing changes; the result
+     * is an inductive invariant, so it holds for every value a parameter takes. The entry block's
+     * parameters (the function's arguments) are unbounded.
+     */
+    static long[] parameterBounds(IrFunction f) {
+        long[] bound = new long[f.valueCount()];
+        java.util.Arrays.fill(bound, U32);
+        java.util.Map<Value, List<Value>> incoming = new java.util.HashMap<>();
+        for (Block b : f.blocks()) {
+            for (Inst inst : b.insts()) {
+                for (BlockCall bc : inst.targets()) {
+                    List<Value> ps = bc.target().params();
+                    for (int k = 0; k < ps.size(); k++) {
+                        if (ps.get(k).type() == IrType.I32 && bc.target() != f.entry()) {
+                            incoming.computeIfAbsent(ps.get(k), p -> new java.util.ArrayList<>()).add(bc.args().get(k).resolve());
+                        }
+                    }
+                }
+            }
+        }
+        for (Value p : incoming.keySet()) {
+            bound[p.id()] = 0;
+        }
+        int[] growth = new int[f.valueCount()];
+        for (boolean changed = true; changed; ) {
+            changed = false;
+            for (var e : incoming.entrySet()) {
+                int id = e.getKey().id();
+                long m = bound[id];
+                for (Value v : e.getValue()) {
+                    m = Math.max(m, umax(v, DEPTH, bound));
+                }
+                if (m > bound[id]) {
+                    bound[id] = ++growth[id] > ROUNDS ? U32 : m;
+                    changed = true;
+                }
+            }
+        }
+        return bound;
+    }
+
     /**
      * An upper bound of the unsigned value of i32 {@code v} ({@code 2^32 - 1} when nothing better is
-     * known), looking {@code depth} definitions deep.
+     * known), looking {@code depth} definitions deep; block parameters are unbounded.
      */
     static long umax(Value v, int depth) {
+        return umax(v, depth, null);
+    }
+
+    /**
+     * Like {@link #umax(Value, int)}, with the bounds of block parameters by value id ({@link #parameterBounds}),
+     * or {@code null} for none.
+     */
+    static long umax(Value v, int depth, long[] params) {
+        v = v.resolve();
         Inst d = v.definingInst();
-        if (v.type() != IrType.I32 || d == null || depth == 0) {
+        if (v.type() != IrType.I32 || depth == 0) {
             return U32;
+        }
+        if (d == null) {
+            return params != null && v.id() < params.length ? params[v.id()] : U32;
         }
         int n = depth - 1;
         return switch (d.op()) {
             case ICONST -> d.imm() & U32;
-            case BAND -> Math.min(umax(d.arg(0), n), umax(d.arg(1), n));
-            case USHR -> OptUtil.isIconst(d.arg(1)) ? umax(d.arg(0), n) >>> (OptUtil.iconst(d.arg(1)) & 31) : U32;
+            case BAND -> Math.min(umax(d.arg(0), n, params), umax(d.arg(1), n, params));
+            case USHR -> OptUtil.isIconst(d.arg(1)) ? umax(d.arg(0), n, params) >>> (OptUtil.iconst(d.arg(1)) & 31) : U32;
             case UREM -> OptUtil.isIconst(d.arg(1)) && (OptUtil.iconst(d.arg(1)) & U32) != 0
-                    ? Math.min(umax(d.arg(0), n), (OptUtil.iconst(d.arg(1)) & U32) - 1) : umax(d.arg(0), n);
-            case IADD -> Math.min(U32, umax(d.arg(0), n) + umax(d.arg(1), n));
+                    ? Math.min(umax(d.arg(0), n, params), (OptUtil.iconst(d.arg(1)) & U32) - 1) : umax(d.arg(0), n, params);
+            case IADD -> Math.min(U32, umax(d.arg(0), n, params) + umax(d.arg(1), n, params));
             case ISHL -> {
                 if (!OptUtil.isIconst(d.arg(1))) {
                     yield U32;
                 }
-                long m = umax(d.arg(0), n) << (OptUtil.iconst(d.arg(1)) & 31);
+                long m = umax(d.arg(0), n, params) << (OptUtil.iconst(d.arg(1)) & 31);
                 yield m > U32 ? U32 : m;
             }
             case BOR, BXOR -> {
-                long m = Math.max(umax(d.arg(0), n), umax(d.arg(1), n));
+                long m = Math.max(umax(d.arg(0), n, params), umax(d.arg(1), n, params));
                 yield m == 0 ? 0 : (Long.highestOneBit(m) << 1) - 1;
             }
-            case SELECT -> Math.max(umax(d.arg(1), n), umax(d.arg(2), n));
+            case SELECT -> Math.max(umax(d.arg(1), n, params), umax(d.arg(2), n, params));
             case LOAD -> (d.aux() & 16) == 0 && (d.aux() & 0xF) == 1 ? 0xFF
                     : (d.aux() & 16) == 0 && (d.aux() & 0xF) == 2 ? 0xFFFF : U32;
             case ICMP -> 1;

@@ -164,6 +164,73 @@ class HeapAddressFoldingTest {
         assertSame(Op.IADD, ext.arg(0).definingInst().op(), print(f));
     }
 
+    private static final String LOOPS = """
+            (module
+              (memory 1)
+              ;; linear probing over 1024 i32 slots at 1024: s = (s + 1) & 1023 on the back edge
+              (func (param i32 i32) (result i32) (local $s i32)
+                (local.set $s (i32.shr_u (i32.mul (local.get 0) (i32.const 0x9e3779b9)) (i32.const 22)))
+                (block $found
+                  (loop $probe
+                    (br_if $found (i32.eq (i32.load offset=1024 (i32.shl (local.get $s) (i32.const 2))) (local.get 0)))
+                    (local.set $s (i32.and (i32.add (local.get $s) (i32.const 1)) (i32.const 1023)))
+                    (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+                    (br_if $probe (local.get 1))))
+                (local.get $s))
+              ;; the same with s = s + 1: unbounded, so its shifted index may wrap
+              (func (param i32 i32) (result i32) (local $s i32)
+                (local.set $s (i32.shr_u (local.get 0) (i32.const 22)))
+                (block $found
+                  (loop $probe
+                    (br_if $found (i32.eq (i32.load offset=1024 (i32.shl (local.get $s) (i32.const 2))) (local.get 0)))
+                    (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                    (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+                    (br_if $probe (local.get 1))))
+                (local.get $s))
+            )
+            """;
+
+    /** Optimizes function {@code k} of {@link #LOOPS}, checking the outcome on inputs before and after. */
+    private static IrFunction optimizedLoop(int k, long[][] inputs) {
+        List<IrFunction> fs = translate(LOOPS, BoundsChecks.GUARD);
+        var t = new OptTestSupport.Translated(null, fs, OptTestSupport.translateAll(LOOPS).layout());
+        IrFunction f = fs.get(k);
+        List<OptTestSupport.Outcome> before = new ArrayList<>();
+        for (long[] in : inputs) {
+            before.add(run(t, f, in));
+        }
+        String ir = print(f);
+        Pipeline.optimize(f, (java.util.function.IntFunction<IrFunction>) null, true);
+        for (int n = 0; n < inputs.length; n++) {
+            assertEquals(before.get(n), run(t, f, inputs[n]), "before:\n" + ir + "after:\n" + print(f));
+        }
+        return f;
+    }
+
+    @Test
+    void aLoopVariableMaskedOnEveryBackEdgeIsBounded() {
+        Random r = new Random(5);
+        long[][] in = new long[20][];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = new long[] {r.nextInt() & 0xFFFF_FFFFL, 1 + r.nextInt(3000)};
+        }
+        IrFunction f = optimizedLoop(0, in);
+        Inst load = accesses(f).get(0);
+        assertEquals(1024, load.imm(), print(f));
+        Inst shl = load.arg(1).definingInst();
+        assertEquals(Op.ISHL, shl.op(), print(f)); // a 64-bit scaled index of the extended loop variable
+        assertEquals(Op.UEXTEND, shl.arg(0).definingInst().op(), print(f));
+
+        long[][] small = new long[20][];
+        for (int i = 0; i < small.length; i++) {
+            small[i] = new long[] {r.nextInt() & 0xFFFF_FFFFL, 1 + r.nextInt(3000)}; // s < 1024 + 3000: in bounds
+        }
+        IrFunction g = optimizedLoop(1, small);
+        Inst unbounded = accesses(g).get(0);
+        assertEquals(Op.UEXTEND, unbounded.arg(1).definingInst().op(), print(g)); // the i32 shift stays
+        assertEquals(Op.ISHL, unbounded.arg(1).definingInst().arg(0).definingInst().op(), print(g));
+    }
+
     @Test
     void umaxOfCommonShapes() {
         IrFunction f = translate("""
