@@ -2,6 +2,8 @@
 ;; with zero becomes test (with an immediate or a register; the and itself is not computed), and a
 ;; multiplication by 3, 5 or 9 is one lea, with an added constant folded into its displacement
 ;; ($collatz_step is the step of the Collatz kernel: test + lea + cmov, no and, imul or second lea).
+;; An i32 address x * 4 + 1024 that may wrap (x unbounded) is one 32-bit lea without a base register,
+;; which wraps as the Wasm add does ($word_at: the stack slot of an interpreter's operand stack).
 (module
   (func $bit_set (export "bit_set") (param $x i32) (result i32)
     (i32.ne (i32.and (local.get $x) (i32.const 8)) (i32.const 0)))
@@ -25,6 +27,10 @@
     (local $m i32)
     (local.set $m (i32.and (local.get $x) (i32.const 12)))
     (select (local.get $m) (i32.const 1) (local.get $m)))
+
+  (func $word_at (export "word_at") (param $x i32) (result i32)
+    (i32.load (i32.add (i32.shl (local.get $x) (i32.const 2)) (i32.const 1024))))
+  (memory 1)
 )
 
 ;; ---- expected ----
@@ -105,6 +111,31 @@
 ;; .L0:
 ;;   call   .L1
 ;; .L1:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[5]::word_at:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L0
+;;   lea    eax,[rdi*4+0x400]
+;;   mov    rcx,QWORD PTR [r14+0x60]
+;;   lea    rcx,[rcx-0x4]
+;;   cmp    rax,rcx
+;;   jg     .L1
+;;   mov    rcx,QWORD PTR [r14+0x58]
+;;   mov    eax,DWORD PTR [rcx+rax*1]
+;;   ret
+;; .L0:
+;;   call   .L3
+;; .L1:
+;;   call   .L2
+;; .L2:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x5
+;;   jmp    kiln_unwind
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -515,7 +515,7 @@ final class CodeEmitter {
                 return true;
             }
             case LEA -> {
-                if (m.src2 == MInst.NONE || m.imm != 0 || m.scale != 1 || flagsLive || isSpilled(m.dst)
+                if (m.src == MInst.NONE || m.src2 == MInst.NONE || m.imm != 0 || m.scale != 1 || flagsLive || isSpilled(m.dst)
                         || (!isSpilled(m.src) && !isSpilled(m.src2))) {
                     return false;
                 }
@@ -1025,7 +1025,7 @@ final class CodeEmitter {
             case ALU_RR -> a.alu(m.alu, m.size, reg(m.dst), reg(m.src));
             case ALU_RI -> a.aluImm(m.alu, m.size, reg(m.dst), (int) m.imm);
             case LEA -> a.lea(m.size, reg(m.dst), m.src2 == MInst.NONE ? Mem.of(reg(m.src), (int) m.imm)
-                    : Mem.of(reg(m.src), reg(m.src2), m.scale, (int) m.imm));
+                    : Mem.of(m.src == MInst.NONE ? null : reg(m.src), reg(m.src2), m.scale, (int) m.imm));
             case CMP_RR -> a.alu(AluOp.CMP, m.size, reg(m.dst), reg(m.src));
             case CMP_RI -> {
                 if (m.imm == 0) {

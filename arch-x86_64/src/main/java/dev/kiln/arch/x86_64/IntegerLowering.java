@@ -180,9 +180,15 @@ final class IntegerLowering extends LoweringRules {
             MInst m = new MInst(MOp.LEA);
             m.size = s;
             m.dst = dst;
+            m.scale = 1 << l.scaledIndexShift(shifted, curIr());
+            if (isConst(other)) {
+                m.imm = imm32(other); // lea r, [x*scale + c]: no base register
+                m.src2 = use(shl.arg(0));
+                emit(m.uses(m.src2).defs(dst));
+                return;
+            }
             m.src = use(other);
             m.src2 = use(shl.arg(0));
-            m.scale = 1 << l.scaledIndexShift(shifted, curIr());
             emit(m.uses(m.src, m.src2).defs(dst));
             return;
         }

@@ -386,6 +386,12 @@ final class Lowering {
                             break;
                         }
                     }
+                } else if (inst.op() == Op.IADD) {
+                    int c = LoweringRules.isConst(inst.arg(1)) ? 1 : 0;
+                    if (LoweringRules.fitsImm32(inst.arg(c)) && scaledIndexShift(inst.arg(1 - c), b) > 0) {
+                        // (x << 1..3) + c: lea r, [x*scale + c], without a base (wraps as the add does)
+                        shlFolded.set(inst.arg(1 - c).id());
+                    }
                 }
                 if ((inst.op() == Op.LOAD || inst.op() == Op.STORE) && inst.imm() == (int) inst.imm()
                         && scaledIndexShift(inst.arg(1), b) > 0) {
