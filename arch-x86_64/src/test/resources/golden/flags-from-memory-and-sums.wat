@@ -2,7 +2,9 @@
 ;; `for (i = n; i != 0; i--)`): the decrement is a `sub` whose ZF the loop's branch reads, with no
 ;; `test` of the counter. A byte flag in memory tested in a loop condition, and a byte compared with a
 ;; constant, are compares with memory (`cmp BYTE PTR [m], 0x0`, `cmp BYTE PTR [m], 0x2a`): nothing is
-;; loaded into a register. A signed comparison of a zero-extended byte becomes an unsigned one.
+;; loaded into a register. A signed comparison of a zero-extended byte becomes an unsigned one. A
+;; comparison needed both as a value and by a branch right after it is materialized (setl; movzx) and
+;; the branch reads its flags (jge), with no test of the materialized value.
 ;; option: guard-bounds-checks
 (module
   (memory 1)
@@ -23,6 +25,12 @@
   ;; whether the byte at $p is below 100 as a signed i32
   (func $small (export "small") (param $p i32) (result i32)
     (i32.lt_s (i32.load8_u (local.get $p)) (i32.const 100)))
+  ;; y * 3 when x < 0, plus 1 when x < 0
+  (func $negative_bump (export "negative_bump") (param $x i32) (param $y i32) (result i32)
+    (local $neg i32)
+    (local.set $neg (i32.lt_s (local.get $x) (local.get $y)))
+    (if (local.get $neg) (then (local.set $y (i32.mul (local.get $y) (i32.const 3)))))
+    (i32.add (local.get $y) (local.get $neg)))
 )
 
 ;; ---- expected ----
@@ -70,6 +78,28 @@
 ;; .L0:
 ;;   call   .L1
 ;; .L1:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0xa
+;;   jmp    kiln_unwind
+;;
+;; wasm[2]::negative_bump:
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L2
+;;   cmp    edi,esi
+;;   setl   al
+;;   movzx  eax,al
+;;   jge    .L0
+;;   lea    ecx,[rsi+rsi*2]
+;;   jmp    .L1
+;; .L0:
+;;   mov    rcx,rsi
+;; .L1:
+;;   lea    eax,[rcx+rax*1]
+;;   ret
+;; .L2:
+;;   call   .L3
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

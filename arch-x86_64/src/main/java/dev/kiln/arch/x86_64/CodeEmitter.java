@@ -96,6 +96,9 @@ final class CodeEmitter {
     }
 
     CompiledCode emit() {
+        for (MachBlock<MInst> b : blocks) {
+            branchOnMaterializedConditions(b);
+        }
         labels = new Label[blocks.size()];
         for (MachBlock<MInst> b : blocks) {
             labels[b.index] = a.newLabel(b.toString());
@@ -774,6 +777,51 @@ final class CodeEmitter {
             }
             emitWithSpills(m);
             zeroExtended = writes32(m);
+        }
+    }
+
+    /**
+     * A comparison materialized as a value ({@code setle al; movzx eax, al}, for a use elsewhere) and
+     * tested against zero right away by a branch of the same block: the flags of the comparison are
+     * still there (neither {@code setcc}, {@code movzx} nor moves change them), so the test goes and
+     * every reader of its flags, which must ask for (not) equal, takes the comparison's condition
+     * (negated for equal-to-zero) instead. A rewrite of the allocated code before any of it is
+     * emitted, so a block emitted twice (loop rotation) reads the same instructions both times.
+     */
+    private static void branchOnMaterializedConditions(MachBlock<MInst> b) {
+        boolean[] live = flagsLiveAfter(b);
+        for (int k = 0; k + 2 < b.insts.size(); k++) {
+            MInst m = b.insts.get(k);
+            MInst t = b.insts.get(k + 1);
+            if (m.op != MOp.SETCC || !live[k + 1]
+                    || !(t.op == MOp.TEST_RR && t.dst == m.dst && t.src == m.dst || t.op == MOp.CMP_RI && t.imm == 0 && t.dst == m.dst)) {
+                continue;
+            }
+            List<MInst> readers = new ArrayList<>();
+            boolean ok = false;
+            for (int j = k + 2; j < b.insts.size(); j++) {
+                MInst u = b.insts.get(j);
+                switch (u.op) {
+                    case JCC, SETCC, CMOV, XCMOV, TRAP_IF -> readers.add(u);
+                    default -> {
+                    }
+                }
+                if (readers.contains(u) && u.cond != Cond.E && u.cond != Cond.NE) {
+                    break;
+                }
+                if (!live[j]) {
+                    ok = true;
+                    break;
+                }
+            }
+            if (!ok) {
+                continue;
+            }
+            for (MInst u : readers) {
+                u.cond = u.cond == Cond.NE ? m.cond : m.cond.negate();
+            }
+            b.insts.remove(k + 1);
+            live = flagsLiveAfter(b);
         }
     }
 
