@@ -35,6 +35,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code rax}) or a {@code double} ({@code xmm0}). The number of shapes is at most
  * 6 x 9 x 3 (AArch64: 8 x 9 x 3) for register-only signatures, plus one per count of stack slots.
  *
+ * <p>Upcalls go further: every upcall whose arguments are all integer-class and fit in registers and
+ * whose result is void or integer-class, the host functions of such signatures as well as Kiln's own
+ * libcalls ({@link #libcallStub}), shares one descriptor, {@link #integerUpcall()}:
+ * {@code (ADDRESS, long x INT_REGS) -> long}. The callee of a register-only call may read argument
+ * registers the caller did not set (they hold garbage, which the Java side ignores: an {@code i32}
+ * is the low half of its register, as before) and the caller of a void or {@code i32} function
+ * ignores all or the high half of {@code rax}/{@code x0}; so the machine code that calls an upcall is
+ * the same whichever of these descriptors the stub was made with. Each distinct upcall descriptor
+ * makes the JVM generate and load a class of its own (its binding specializer), 10-30 ms of CPU in a
+ * fresh JVM that its ahead-of-time cache cannot keep; with one, a WASI command's instance needs one.
+ *
  * <p>A shape ({@link Shape}) holds the shared downcall handle and the shared upcall target; a
  * {@code CallShape} adds the per-signature permutation. Thread-safe.
  */
@@ -207,7 +218,9 @@ final class CallShape {
 
     /**
      * The canonical passing of a host function of {@code type}: with several results, a pointer to the
-     * import adapter's results area follows the VMContext (and takes an integer register).
+     * import adapter's results area follows the VMContext (and takes an integer register). A signature
+     * of integer-class parameters in registers and at most one integer-class result gets the shared
+     * {@link #integerUpcall()} shape, its parameters in the first slots in order.
      *
      * @throws IllegalArgumentException for v128 parameters or results, which cannot cross yet
      */
@@ -215,7 +228,59 @@ final class CallShape {
         for (ValType r : type.results()) {
             floatClass(r); // refuses results that cannot cross the boundary, several as one
         }
-        return of(type, type.results().size() > 1);
+        CallShape exact = of(type, type.results().size() > 1);
+        Shape s = exact.shape;
+        if (!s.resultsPointer && s.floats == 0 && s.stack == 0 && s.result != 'D') {
+            return new CallShape(type, integerUpcall(), exact.slot);
+        }
+        return exact;
+    }
+
+    /**
+     * The one upcall shape of integer-class signatures: {@code (ADDRESS, long x INT_REGS) -> long}, five
+     * {@code long}s on x86-64 (all of System V's integer argument registers after the first), seven on
+     * AArch64.
+     */
+    static Shape integerUpcall() {
+        Shape key = new Shape(INT_REGS, 0, 0, true, 'J', false);
+        return SHAPES.computeIfAbsent(key, k -> k);
+    }
+
+    private static final MethodHandle ZERO = MethodHandles.constant(long.class, 0L);
+
+    /**
+     * An upcall stub, allocated for the life of the JVM, that native code calls as a C function of
+     * {@code target}'s type: a libcall of the generated code. {@code target} takes a
+     * {@link MemorySegment} (a pointer: the VMContext or the store context) and then at most
+     * {@code INT_REGS} (five on x86-64) {@code int}s and {@code long}s, and returns {@code void},
+     * {@code int} or {@code long}; it must not throw (an exception escaping an upcall ends the JVM).
+     * The stub has the shared {@link #integerUpcall()} descriptor, so it costs no class of its own.
+     *
+     * @throws IllegalArgumentException if {@code target}'s type is not of that form
+     */
+    static MemorySegment libcallStub(MethodHandle target) {
+        MethodType t = target.type();
+        int ints = t.parameterCount() - 1;
+        if (ints < 0 || ints > INT_REGS || t.parameterType(0) != MemorySegment.class
+                || !(t.returnType() == void.class || t.returnType() == int.class || t.returnType() == long.class)) {
+            throw new IllegalArgumentException("a libcall takes a pointer and at most " + INT_REGS
+                    + " integers and returns void or an integer, not " + t);
+        }
+        Class<?>[] params = new Class<?>[1 + INT_REGS];
+        params[0] = MemorySegment.class;
+        for (int k = 1; k <= INT_REGS; k++) {
+            params[k] = long.class;
+        }
+        for (int k = 1; k <= ints; k++) {
+            if (t.parameterType(k) != int.class && t.parameterType(k) != long.class) {
+                throw new IllegalArgumentException("a libcall takes integers after its pointer, not " + t);
+            }
+        }
+        MethodHandle h = t.returnType() == void.class ? MethodHandles.filterReturnValue(target, ZERO) : target;
+        // int parameters: the low half of the register (a long-to-int cast); an int result widened
+        h = MethodHandles.explicitCastArguments(h, MethodType.methodType(long.class, java.util.Arrays.copyOf(params, 1 + ints)));
+        h = MethodHandles.dropArguments(h, 1 + ints, java.util.Arrays.copyOfRange(params, 1 + ints, 1 + INT_REGS));
+        return Linker.nativeLinker().upcallStub(h, integerUpcall().descriptor(), java.lang.foreign.Arena.global());
     }
 
     private static CallShape of(FuncType type, boolean resultsPointer) {

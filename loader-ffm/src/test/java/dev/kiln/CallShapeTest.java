@@ -86,6 +86,85 @@ class CallShapeTest extends StoreFixture {
         }
     }
 
+    /**
+     * Host functions of integer-class signatures in registers share one upcall shape: void, i32 and
+     * i64 results and zero to five parameters come and go exactly (the upper half of an i32 result is
+     * ignored, the unused argument registers hold whatever the caller left there), while a float or a
+     * stack-passed parameter keeps a shape of its own.
+     */
+    @Test
+    void integerHostFunctionsShareOneUpcallShape() {
+        String[] sigs = {"", "i32", "i64 i32", "i32 i32 i64", "i32 i64 i32 i64", "i64 i32 i32 i32 i64"};
+        CallShape.Shape shared = CallShape.integerUpcall();
+        StringBuilder wat = new StringBuilder("(module\n");
+        Linker linker = new Linker();
+        List<String> calls = new ArrayList<>();
+        for (int k = 0; k < sigs.length; k++) {
+            String[] ps = sigs[k].isEmpty() ? new String[0] : sigs[k].split(" ");
+            List<ValType> params = new ArrayList<>();
+            for (String p : ps) {
+                params.add(p.equals("i32") ? ValType.I32 : ValType.I64);
+            }
+            int n = k;
+            for (String result : new String[] {"", "i32", "i64"}) {
+                List<ValType> results = result.isEmpty() ? List.of() : List.of(result.equals("i32") ? ValType.I32 : ValType.I64);
+                FuncType type = FuncType.of(params, results);
+                assertTrue(CallShape.upcall(type).shape == shared, type + " has the shared shape");
+                String name = "h" + k + result;
+                linker.define("env", name, Func.wrap(store, type, args -> {
+                    calls.add(name + List.of(args));
+                    if (results.isEmpty()) {
+                        return new Val[0];
+                    }
+                    long sum = 1000L * n;
+                    for (Val a : args) {
+                        sum += a.type() == ValType.I32 ? a.i32() : a.i64();
+                    }
+                    return new Val[] {results.get(0) == ValType.I32 ? Val.i32((int) sum) : Val.i64(sum)};
+                }));
+                wat.append("(import \"env\" \"").append(name).append("\" (func $").append(name)
+                        .append(ps.length == 0 ? "" : " (param " + sigs[k] + ")")
+                        .append(result.isEmpty() ? "" : " (result " + result + ")").append("))\n");
+            }
+        }
+        // each export puts garbage in every argument register (a call with six i64s), then calls the hosts
+        wat.append("(func $noise (param i64 i64 i64 i64 i64 i64) (result i64) (local.get 5))\n");
+        for (int k = 0; k < sigs.length; k++) {
+            String[] ps = sigs[k].isEmpty() ? new String[0] : sigs[k].split(" ");
+            StringBuilder args = new StringBuilder();
+            for (int i = 0; i < ps.length; i++) {
+                args.append(ps[i].equals("i32") ? " (i32.const -" + (i + 2) + ")" : " (i64.const 0x1_0000_000" + i + ")");
+            }
+            String noise = "(drop (call $noise (i64.const -1) (i64.const -1) (i64.const -1) (i64.const -1) (i64.const -1)"
+                    + " (i64.const -1)))";
+            wat.append("(func (export \"f").append(k).append("\") (result i64) ").append(noise)
+                    .append(" (call $h").append(k).append(args).append(") ").append(noise)
+                    .append(" (i64.add (i64.extend_i32_u (call $h").append(k).append("i32").append(args).append("))")
+                    .append(" (call $h").append(k).append("i64").append(args).append(")))\n");
+        }
+        Instance inst = linker.instantiate(store, compile(wat.append(")").toString()));
+        for (int k = 0; k < sigs.length; k++) {
+            String[] ps = sigs[k].isEmpty() ? new String[0] : sigs[k].split(" ");
+            long sum = 1000L * k;
+            List<Val> args = new ArrayList<>();
+            for (int i = 0; i < ps.length; i++) {
+                Val a = ps[i].equals("i32") ? Val.i32(-(i + 2)) : Val.i64(0x1_0000_0000L + i);
+                args.add(a);
+                sum += a.type() == ValType.I32 ? a.i32() : a.i64();
+            }
+            calls.clear();
+            long r = inst.func("f" + k).call()[0].i64();
+            assertEquals((sum & 0xFFFF_FFFFL) + sum, r, "f" + k + ": the i32 and i64 results of " + sigs[k]);
+            assertEquals(List.of("h" + k + args, "h" + k + "i32" + args, "h" + k + "i64" + args), calls);
+        }
+        FuncType withFloat = FuncType.of(List.of(ValType.I32, ValType.F64), List.of(ValType.I32));
+        assertFalse(CallShape.upcall(withFloat).shape == shared);
+        FuncType floatResult = FuncType.of(List.of(ValType.I32), List.of(ValType.F32));
+        assertFalse(CallShape.upcall(floatResult).shape == shared);
+        FuncType onStack = FuncType.of(java.util.Collections.nCopies(9, ValType.I32), List.of());
+        assertFalse(CallShape.upcall(onStack).shape == shared);
+    }
+
     @Test
     void criticalHandlesOnlyForModulesThatNeverCallJava() throws Throwable {
         Instance pure = Instance.create(store, compile("""
