@@ -92,6 +92,12 @@ public final class Main implements Runnable {
         }
         for (String name : needed) {
             cl.addSubcommand(subcommand(name));
+            // adding resets the subcommand's parser to its parent's: its model transformer (run's
+            // stop-at-FILE) applies again, as with subcommands declared in the annotation
+            CommandSpec sub = cl.getSubcommands().get(name).getCommandSpec();
+            if (sub.modelTransformer() != null) {
+                sub.modelTransformer().transform(sub);
+            }
         }
         return cl;
     }

@@ -37,6 +37,9 @@ class CommandLineTest {
         assertEquals(java.util.List.of("run"), java.util.List.copyOf(Main.commandLine("run", "x.wasm").getSubcommands().keySet()));
         assertEquals(java.util.List.of("wast"), java.util.List.copyOf(Main.commandLine("wast", "a.wast").getSubcommands().keySet()));
         assertEquals(java.util.List.of("run"), java.util.List.copyOf(Main.commandLine("dir/prog.wasm", "a").getSubcommands().keySet()));
+        assertTrue(Main.commandLine("run", "x.wasm").getSubcommands().get("run").getCommandSpec().parser().stopAtPositional(),
+                "run stops parsing options at FILE");
+        assertTrue(Main.commandLine().getSubcommands().get("run").getCommandSpec().parser().stopAtPositional());
         for (String[] args : new String[][] {{}, {"--help"}, {"help", "run"}, {"completion", "bash"}, {"frobnicate"},
                 {"--invoke", "f", "x.wat"}}) {
             assertEquals(Main.SUBCOMMANDS, java.util.List.copyOf(Main.commandLine(args).getSubcommands().keySet()),
