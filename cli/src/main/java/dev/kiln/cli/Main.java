@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
  * one thread.
  */
 @Command(name = "kiln",
+        addMethodSubcommands = false, // none: saves Picocli a reflective scan of every method at start-up
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Kiln: an ahead-of-time WebAssembly compiler and runtime for the JVM.",
@@ -54,6 +55,9 @@ public final class Main implements Runnable {
         CommandLine cl = commandLine(args);
         System.exit(cl.execute(withDefaultCommand(cl, args)));
     }
+
+    /** Picocli's system property: regular expressions of the types whose built-in converters it skips. */
+    private static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
 
     /** The subcommands, in the order {@code kiln --help} lists them. */
     static final List<String> SUBCOMMANDS = List.of("compile", "run", "inspect", "objdump", "wast", "completion", "help");
@@ -82,6 +86,11 @@ public final class Main implements Runnable {
      * @return a new command line; one execution each
      */
     public static CommandLine commandLine(String... args) {
+        if (System.getProperty(CONVERTER_EXCLUDES) == null) {
+            // no option has a java.sql or java.time type: Picocli need not look their converters up
+            // reflectively (20 classes and methods) for every command it builds
+            System.setProperty(CONVERTER_EXCLUDES, "java\\.sql\\..*,java\\.time\\..*");
+        }
         CommandLine cl = new CommandLine(new Main());
         String first = args.length == 0 ? "" : args[0];
         List<String> needed = SUBCOMMANDS;
