@@ -372,28 +372,37 @@ final class CallShape {
 
     // ---- Func.handle: a typed view ----------------------------------------------------------------
 
-    private static final MethodHandle I2L;
-    private static final MethodHandle L2I;
-    private static final MethodHandle F2D;
-    private static final MethodHandle D2F;
-    private static final MethodHandle F2L;
-    private static final MethodHandle D2L;
-    private static final MethodHandle L2D;
-    private static final MethodHandle I2D;
+    /**
+     * The conversions of {@link #typed}, made when the first typed handle is: a fresh JVM that only
+     * calls through {@link Func#call} does not pay for them.
+     */
+    private static final class Conversions {
+        static final MethodHandle I2L;
+        static final MethodHandle L2I;
+        static final MethodHandle F2D;
+        static final MethodHandle D2F;
+        static final MethodHandle F2L;
+        static final MethodHandle D2L;
+        static final MethodHandle L2D;
+        static final MethodHandle I2D;
 
-    static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            I2L = l.findStatic(CallShape.class, "i2l", MethodType.methodType(long.class, int.class));
-            L2I = l.findStatic(CallShape.class, "l2i", MethodType.methodType(int.class, long.class));
-            F2D = l.findStatic(CallShape.class, "f2d", MethodType.methodType(double.class, float.class));
-            D2F = l.findStatic(CallShape.class, "d2f", MethodType.methodType(float.class, double.class));
-            F2L = l.findStatic(CallShape.class, "f2l", MethodType.methodType(long.class, float.class));
-            D2L = l.findStatic(Double.class, "doubleToRawLongBits", MethodType.methodType(long.class, double.class));
-            L2D = l.findStatic(Double.class, "longBitsToDouble", MethodType.methodType(double.class, long.class));
-            I2D = MethodHandles.filterReturnValue(I2L, L2D);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+        static {
+            try {
+                MethodHandles.Lookup l = MethodHandles.lookup();
+                I2L = l.findStatic(CallShape.class, "i2l", MethodType.methodType(long.class, int.class));
+                L2I = l.findStatic(CallShape.class, "l2i", MethodType.methodType(int.class, long.class));
+                F2D = l.findStatic(CallShape.class, "f2d", MethodType.methodType(double.class, float.class));
+                D2F = l.findStatic(CallShape.class, "d2f", MethodType.methodType(float.class, double.class));
+                F2L = l.findStatic(CallShape.class, "f2l", MethodType.methodType(long.class, float.class));
+                D2L = l.findStatic(Double.class, "doubleToRawLongBits", MethodType.methodType(long.class, double.class));
+                L2D = l.findStatic(Double.class, "longBitsToDouble", MethodType.methodType(double.class, long.class));
+                I2D = MethodHandles.filterReturnValue(I2L, L2D);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private Conversions() {
         }
     }
 
@@ -446,17 +455,17 @@ final class CallShape {
         for (int i = 0; i < params.size(); i++) {
             boolean toLong = mid[i] == long.class;
             filters[i] = switch (params.get(i)) {
-                case I32 -> toLong ? I2L : I2D;
-                case F32 -> toLong ? F2L : F2D;
-                case F64 -> toLong ? D2L : null;
-                default -> toLong ? null : L2D;
+                case I32 -> toLong ? Conversions.I2L : Conversions.I2D;
+                case F32 -> toLong ? Conversions.F2L : Conversions.F2D;
+                case F64 -> toLong ? Conversions.D2L : null;
+                default -> toLong ? null : Conversions.L2D;
             };
         }
         h = MethodHandles.filterArguments(h, 0, filters);
         if (type.results().size() == 1) {
             switch (type.results().get(0)) {
-                case I32 -> h = MethodHandles.filterReturnValue(h, L2I);
-                case F32 -> h = MethodHandles.filterReturnValue(h, D2F);
+                case I32 -> h = MethodHandles.filterReturnValue(h, Conversions.L2I);
+                case F32 -> h = MethodHandles.filterReturnValue(h, Conversions.D2F);
                 default -> {
                 }
             }

@@ -107,7 +107,14 @@ public final class LibC {
 
     /** Layout of the buffer a {@code captureCallState} handle fills ({@link Linker.Option#captureStateLayout()}). */
     public static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    /** The {@code errno} field of {@link #CALL_STATE}, read only on failure paths (made then). */
+    private static final class ErrnoField {
+        static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+        private ErrnoField() {
+        }
+    }
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     private static MemorySegment findOrThrow(String symbol) {
@@ -115,7 +122,7 @@ public final class LibC {
     }
 
     private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return (int) ErrnoField.ERRNO.get(state, 0L);
     }
 
     private static NativeException failure(String function, String call, MemorySegment state) {
