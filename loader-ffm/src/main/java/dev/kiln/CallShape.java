@@ -327,6 +327,19 @@ final class CallShape {
         };
     }
 
+    /**
+     * Whether {@link Func#call} passes this signature through the loader's shared C-call handle
+     * ({@link dev.kiln.loader.LibC#callIntegerFunction}: the VMContext and at most five integer-class
+     * arguments in registers, an integer-class or no result in {@code rax}) instead of a downcall
+     * handle of its own shape: the first call of a fresh JVM then spins no downcall class beyond the
+     * one its system calls already made (about 10 ms of CPU and the JIT work behind it). Typed handles
+     * ({@link #typed}) keep the exact shape, which passes nothing it does not need.
+     */
+    boolean callsThroughSharedHandle() {
+        return !slots && !shape.resultsPointer && shape.floats == 0 && shape.stack == 0 && shape.result != 'D'
+                && shape.ints <= 5 && type.params().size() == shape.ints;
+    }
+
     /** How many distinct shapes this JVM has made so far (for tests). */
     static int shapeCount() {
         return SHAPES.size();

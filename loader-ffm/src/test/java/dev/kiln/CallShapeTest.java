@@ -165,6 +165,40 @@ class CallShapeTest extends StoreFixture {
         assertFalse(CallShape.upcall(onStack).shape == shared);
     }
 
+    /**
+     * {@link Func#call} of integer signatures with up to five parameters goes through the loader's
+     * shared C-call handle; results (void, i32 with its sign, i64, several) and traps come back as
+     * through a handle of the exact shape.
+     */
+    @Test
+    void integerCallsGoThroughTheSharedHandle() throws Throwable {
+        Instance inst = Instance.create(store, compile("""
+                (module
+                  (func (export "five") (param i32 i64 i32 i64 i32) (result i32)
+                    (i32.sub (i32.add (local.get 0) (i32.wrap_i64 (local.get 1)))
+                             (i32.add (local.get 2) (i32.add (i32.wrap_i64 (local.get 3)) (local.get 4)))))
+                  (func (export "wide") (param i64) (result i64) (i64.mul (local.get 0) (i64.const -3)))
+                  (func (export "none"))
+                  (func (export "two") (param i32) (result i32 i64) (local.get 0) (i64.extend_i32_s (local.get 0)))
+                  (func (export "six") (param i32 i32 i32 i32 i32 i32) (result i32) (local.get 5))
+                  (func (export "trap") (param i32) (result i32) (i32.div_s (local.get 0) (i32.const 0))))
+                """));
+        for (String name : new String[] {"five", "wide", "none"}) {
+            assertTrue(CallShape.of(inst.func(name).type()).callsThroughSharedHandle(), name);
+        }
+        assertFalse(CallShape.of(inst.func("six").type()).callsThroughSharedHandle(), "six parameters: the exact shape");
+        Val[] five = {Val.i32(-7), Val.i64(0x1_0000_0005L), Val.i32(2), Val.i64(-1), Val.i32(100)};
+        assertEquals(Val.i32(-7 + 5 - (2 - 1 + 100)), inst.func("five").call(five)[0]);
+        assertEquals((int) inst.func("five").handle().invokeExact(-7, 0x1_0000_0005L, 2, -1L, 100), inst.func("five").call(five)[0].i32());
+        assertEquals(Val.i64(Long.MIN_VALUE + 3), inst.func("wide").call(Val.i64(Long.MAX_VALUE))[0]);
+        assertEquals(0, inst.func("none").call().length);
+        assertEquals(List.of(Val.i32(-9), Val.i64(-9)), List.of(inst.func("two").call(Val.i32(-9))));
+        assertEquals(Val.i32(6), inst.func("six").call(Val.i32(1), Val.i32(2), Val.i32(3), Val.i32(4), Val.i32(5), Val.i32(6))[0]);
+        assertThrows(Trap.class, () -> inst.func("trap").call(Val.i32(1)));
+        assertEquals(Val.i32(-1), inst.func("five").call(Val.i32(0), Val.i64(0), Val.i32(0), Val.i64(0), Val.i32(1))[0],
+                "the instance stays usable after a trap");
+    }
+
     @Test
     void criticalHandlesOnlyForModulesThatNeverCallJava() throws Throwable {
         Instance pure = Instance.create(store, compile("""

@@ -258,6 +258,31 @@ public final class LibC {
         }
     }
 
+    /** A call-state buffer per thread for {@link #callIntegerFunction}, whose {@code errno} nobody reads. */
+    private static final ThreadLocal<MemorySegment> SCRATCH_STATE = ThreadLocal.withInitial(
+            () -> Arena.ofAuto().allocate(CALL_STATE));
+
+    /**
+     * Calls native code at {@code function} as the C function {@code long f(long a0, ..., long a5)}
+     * (System V / AAPCS64: the arguments in the first six integer registers, the result in
+     * {@code rax}/{@code x0}) through the downcall handle the loader's system calls use, so that it
+     * costs a fresh JVM no downcall descriptor, and no generated class, of its own. Meant for code
+     * of integer and pointer arguments in registers: a callee reads only the registers it takes (an
+     * {@code int} in the low half of one), and the caller of a {@code void} function ignores the
+     * result. Not a critical call: the thread may block, be interrupted or call back into Java.
+     * Thread-safe.
+     *
+     * @param function the code to call
+     * @return the result register's 64 bits
+     */
+    public static long callIntegerFunction(MemorySegment function, long a0, long a1, long a2, long a3, long a4, long a5) {
+        try {
+            return (long) cfunc.CALL.invokeExact(function, SCRATCH_STATE.get(), a0, a1, a2, a3, a4, a5, 0L);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     /** {@link #ccall} with a call-state buffer of its own, for functions whose {@code errno} is not needed. */
     private static long ccall(MemorySegment function, long a0, long a1, long a2) {
         try (Arena arena = Arena.ofConfined()) {
