@@ -8,10 +8,9 @@ module dev.kiln.cli {
     requires dev.kiln.compiler;
     requires dev.kiln.spec;
     requires dev.kiln.wasi;
-    requires info.picocli;
     requires com.fasterxml.jackson.core;
 
-    // An application, not a library: nothing is exported. Picocli reads and writes the annotated
-    // fields of the commands reflectively.
-    opens dev.kiln.cli to info.picocli;
+    // An application, not a library: nothing is exported. Picocli (package picocli, compiled into this
+    // module from its sources, see cli/pom.xml) reads and writes the annotated fields of the commands
+    // reflectively, from within the module.
 }

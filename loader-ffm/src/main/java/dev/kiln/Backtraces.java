@@ -3,8 +3,6 @@ package dev.kiln;
 import dev.kiln.abi.ArtifactMetadata;
 import dev.kiln.abi.FrameTable;
 import dev.kiln.abi.VMStoreContext;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
@@ -53,9 +51,7 @@ final class Backtraces {
         try {
             var mh = MethodHandles.lookup().findStatic(Backtraces.class, "backtrace",
                     MethodType.methodType(void.class, MemorySegment.class, long.class, int.class));
-            LIBCALL = java.lang.foreign.Linker.nativeLinker().upcallStub(mh,
-                    FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
-                    Arena.global());
+            LIBCALL = CallShape.libcallStub(mh); // the shared libcall descriptor
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -35,6 +35,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code rax}) or a {@code double} ({@code xmm0}). The number of shapes is at most
  * 6 x 9 x 3 (AArch64: 8 x 9 x 3) for register-only signatures, plus one per count of stack slots.
  *
+ * <p>Upcalls go further: every upcall whose arguments are all integer-class and fit in registers and
+ * whose result is void or integer-class, the host functions of such signatures as well as Kiln's own
+ * libcalls ({@link #libcallStub}), shares one descriptor, {@link #integerUpcall()}:
+ * {@code (ADDRESS, long x INT_REGS) -> long}. The callee of a register-only call may read argument
+ * registers the caller did not set (they hold garbage, which the Java side ignores: an {@code i32}
+ * is the low half of its register, as before) and the caller of a void or {@code i32} function
+ * ignores all or the high half of {@code rax}/{@code x0}; so the machine code that calls an upcall is
+ * the same whichever of these descriptors the stub was made with. Each distinct upcall descriptor
+ * makes the JVM generate and load a class of its own (its binding specializer), 10-30 ms of CPU in a
+ * fresh JVM that its ahead-of-time cache cannot keep; with one, a WASI command's instance needs one.
+ *
  * <p>A shape ({@link Shape}) holds the shared downcall handle and the shared upcall target; a
  * {@code CallShape} adds the per-signature permutation. Thread-safe.
  */
@@ -207,7 +218,9 @@ final class CallShape {
 
     /**
      * The canonical passing of a host function of {@code type}: with several results, a pointer to the
-     * import adapter's results area follows the VMContext (and takes an integer register).
+     * import adapter's results area follows the VMContext (and takes an integer register). A signature
+     * of integer-class parameters in registers and at most one integer-class result gets the shared
+     * {@link #integerUpcall()} shape, its parameters in the first slots in order.
      *
      * @throws IllegalArgumentException for v128 parameters or results, which cannot cross yet
      */
@@ -215,7 +228,59 @@ final class CallShape {
         for (ValType r : type.results()) {
             floatClass(r); // refuses results that cannot cross the boundary, several as one
         }
-        return of(type, type.results().size() > 1);
+        CallShape exact = of(type, type.results().size() > 1);
+        Shape s = exact.shape;
+        if (!s.resultsPointer && s.floats == 0 && s.stack == 0 && s.result != 'D') {
+            return new CallShape(type, integerUpcall(), exact.slot);
+        }
+        return exact;
+    }
+
+    /**
+     * The one upcall shape of integer-class signatures: {@code (ADDRESS, long x INT_REGS) -> long}, five
+     * {@code long}s on x86-64 (all of System V's integer argument registers after the first), seven on
+     * AArch64.
+     */
+    static Shape integerUpcall() {
+        Shape key = new Shape(INT_REGS, 0, 0, true, 'J', false);
+        return SHAPES.computeIfAbsent(key, k -> k);
+    }
+
+    private static final MethodHandle ZERO = MethodHandles.constant(long.class, 0L);
+
+    /**
+     * An upcall stub, allocated for the life of the JVM, that native code calls as a C function of
+     * {@code target}'s type: a libcall of the generated code. {@code target} takes a
+     * {@link MemorySegment} (a pointer: the VMContext or the store context) and then at most
+     * {@code INT_REGS} (five on x86-64) {@code int}s and {@code long}s, and returns {@code void},
+     * {@code int} or {@code long}; it must not throw (an exception escaping an upcall ends the JVM).
+     * The stub has the shared {@link #integerUpcall()} descriptor, so it costs no class of its own.
+     *
+     * @throws IllegalArgumentException if {@code target}'s type is not of that form
+     */
+    static MemorySegment libcallStub(MethodHandle target) {
+        MethodType t = target.type();
+        int ints = t.parameterCount() - 1;
+        if (ints < 0 || ints > INT_REGS || t.parameterType(0) != MemorySegment.class
+                || !(t.returnType() == void.class || t.returnType() == int.class || t.returnType() == long.class)) {
+            throw new IllegalArgumentException("a libcall takes a pointer and at most " + INT_REGS
+                    + " integers and returns void or an integer, not " + t);
+        }
+        Class<?>[] params = new Class<?>[1 + INT_REGS];
+        params[0] = MemorySegment.class;
+        for (int k = 1; k <= INT_REGS; k++) {
+            params[k] = long.class;
+        }
+        for (int k = 1; k <= ints; k++) {
+            if (t.parameterType(k) != int.class && t.parameterType(k) != long.class) {
+                throw new IllegalArgumentException("a libcall takes integers after its pointer, not " + t);
+            }
+        }
+        MethodHandle h = t.returnType() == void.class ? MethodHandles.filterReturnValue(target, ZERO) : target;
+        // int parameters: the low half of the register (a long-to-int cast); an int result widened
+        h = MethodHandles.explicitCastArguments(h, MethodType.methodType(long.class, java.util.Arrays.copyOf(params, 1 + ints)));
+        h = MethodHandles.dropArguments(h, 1 + ints, java.util.Arrays.copyOfRange(params, 1 + ints, 1 + INT_REGS));
+        return Linker.nativeLinker().upcallStub(h, integerUpcall().descriptor(), java.lang.foreign.Arena.global());
     }
 
     private static CallShape of(FuncType type, boolean resultsPointer) {
@@ -260,6 +325,19 @@ final class CallShape {
             case I32, I64, FUNCREF, EXTERNREF -> false;
             default -> throw new IllegalArgumentException(t + " values cannot cross the host boundary yet");
         };
+    }
+
+    /**
+     * Whether {@link Func#call} passes this signature through the loader's shared C-call handle
+     * ({@link dev.kiln.loader.LibC#callIntegerFunction}: the VMContext and at most five integer-class
+     * arguments in registers, an integer-class or no result in {@code rax}) instead of a downcall
+     * handle of its own shape: the first call of a fresh JVM then spins no downcall class beyond the
+     * one its system calls already made (about 10 ms of CPU and the JIT work behind it). Typed handles
+     * ({@link #typed}) keep the exact shape, which passes nothing it does not need.
+     */
+    boolean callsThroughSharedHandle() {
+        return !slots && !shape.resultsPointer && shape.floats == 0 && shape.stack == 0 && shape.result != 'D'
+                && shape.ints <= 5 && type.params().size() == shape.ints;
     }
 
     /** How many distinct shapes this JVM has made so far (for tests). */
@@ -307,28 +385,37 @@ final class CallShape {
 
     // ---- Func.handle: a typed view ----------------------------------------------------------------
 
-    private static final MethodHandle I2L;
-    private static final MethodHandle L2I;
-    private static final MethodHandle F2D;
-    private static final MethodHandle D2F;
-    private static final MethodHandle F2L;
-    private static final MethodHandle D2L;
-    private static final MethodHandle L2D;
-    private static final MethodHandle I2D;
+    /**
+     * The conversions of {@link #typed}, made when the first typed handle is: a fresh JVM that only
+     * calls through {@link Func#call} does not pay for them.
+     */
+    private static final class Conversions {
+        static final MethodHandle I2L;
+        static final MethodHandle L2I;
+        static final MethodHandle F2D;
+        static final MethodHandle D2F;
+        static final MethodHandle F2L;
+        static final MethodHandle D2L;
+        static final MethodHandle L2D;
+        static final MethodHandle I2D;
 
-    static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            I2L = l.findStatic(CallShape.class, "i2l", MethodType.methodType(long.class, int.class));
-            L2I = l.findStatic(CallShape.class, "l2i", MethodType.methodType(int.class, long.class));
-            F2D = l.findStatic(CallShape.class, "f2d", MethodType.methodType(double.class, float.class));
-            D2F = l.findStatic(CallShape.class, "d2f", MethodType.methodType(float.class, double.class));
-            F2L = l.findStatic(CallShape.class, "f2l", MethodType.methodType(long.class, float.class));
-            D2L = l.findStatic(Double.class, "doubleToRawLongBits", MethodType.methodType(long.class, double.class));
-            L2D = l.findStatic(Double.class, "longBitsToDouble", MethodType.methodType(double.class, long.class));
-            I2D = MethodHandles.filterReturnValue(I2L, L2D);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+        static {
+            try {
+                MethodHandles.Lookup l = MethodHandles.lookup();
+                I2L = l.findStatic(CallShape.class, "i2l", MethodType.methodType(long.class, int.class));
+                L2I = l.findStatic(CallShape.class, "l2i", MethodType.methodType(int.class, long.class));
+                F2D = l.findStatic(CallShape.class, "f2d", MethodType.methodType(double.class, float.class));
+                D2F = l.findStatic(CallShape.class, "d2f", MethodType.methodType(float.class, double.class));
+                F2L = l.findStatic(CallShape.class, "f2l", MethodType.methodType(long.class, float.class));
+                D2L = l.findStatic(Double.class, "doubleToRawLongBits", MethodType.methodType(long.class, double.class));
+                L2D = l.findStatic(Double.class, "longBitsToDouble", MethodType.methodType(double.class, long.class));
+                I2D = MethodHandles.filterReturnValue(I2L, L2D);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private Conversions() {
         }
     }
 
@@ -381,17 +468,17 @@ final class CallShape {
         for (int i = 0; i < params.size(); i++) {
             boolean toLong = mid[i] == long.class;
             filters[i] = switch (params.get(i)) {
-                case I32 -> toLong ? I2L : I2D;
-                case F32 -> toLong ? F2L : F2D;
-                case F64 -> toLong ? D2L : null;
-                default -> toLong ? null : L2D;
+                case I32 -> toLong ? Conversions.I2L : Conversions.I2D;
+                case F32 -> toLong ? Conversions.F2L : Conversions.F2D;
+                case F64 -> toLong ? Conversions.D2L : null;
+                default -> toLong ? null : Conversions.L2D;
             };
         }
         h = MethodHandles.filterArguments(h, 0, filters);
         if (type.results().size() == 1) {
             switch (type.results().get(0)) {
-                case I32 -> h = MethodHandles.filterReturnValue(h, L2I);
-                case F32 -> h = MethodHandles.filterReturnValue(h, D2F);
+                case I32 -> h = MethodHandles.filterReturnValue(h, Conversions.L2I);
+                case F32 -> h = MethodHandles.filterReturnValue(h, Conversions.D2F);
                 default -> {
                 }
             }

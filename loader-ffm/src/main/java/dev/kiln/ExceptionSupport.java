@@ -6,8 +6,6 @@ import dev.kiln.abi.ValType;
 import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.VMStoreContext;
 import dev.kiln.loader.CodeImage;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
@@ -59,14 +57,11 @@ final class ExceptionSupport {
     static {
         try {
             var lookup = MethodHandles.lookup();
-            var linker = java.lang.foreign.Linker.nativeLinker();
-            EXN_NEW_STUB = linker.upcallStub(lookup.findStatic(ExceptionSupport.class, "exnNew",
-                    MethodType.methodType(long.class, MemorySegment.class, int.class)),
-                    FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), Arena.global());
-            THROW_STUB = linker.upcallStub(lookup.findStatic(ExceptionSupport.class, "throwException",
-                    MethodType.methodType(long.class, MemorySegment.class, long.class, long.class)),
-                    FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                            ValueLayout.JAVA_LONG), Arena.global());
+            // both with the shared libcall descriptor
+            EXN_NEW_STUB = CallShape.libcallStub(lookup.findStatic(ExceptionSupport.class, "exnNew",
+                    MethodType.methodType(long.class, MemorySegment.class, int.class)));
+            THROW_STUB = CallShape.libcallStub(lookup.findStatic(ExceptionSupport.class, "throwException",
+                    MethodType.methodType(long.class, MemorySegment.class, long.class, long.class)));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

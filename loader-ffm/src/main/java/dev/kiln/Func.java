@@ -222,20 +222,27 @@ public final class Func implements Extern {
             resultBuffer = store.resultBuffer(nResults);
             store.storeContext().set(ValueLayout.JAVA_LONG, VMStoreContext.RESULTS, resultBuffer.address());
         }
-        Object result;
-        try {
-            result = shape.shape.spreader().invokeExact(entry, instance.vmctx(), shape.toCanonical(bits));
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("downcall failed", t);
+        long resultBits;
+        if (shape.callsThroughSharedHandle()) {
+            long[] a = java.util.Arrays.copyOf(bits, 5); // integer parameters are canonical slots 0..n-1, in order
+            resultBits = dev.kiln.loader.LibC.callIntegerFunction(entry, instance.vmctx().address(), a[0], a[1], a[2],
+                    a[3], a[4]);
+        } else {
+            try {
+                Object r = shape.shape.spreader().invokeExact(entry, instance.vmctx(), shape.toCanonical(bits));
+                resultBits = r == null ? 0 : CallShape.unbox(r); // null: a void shape
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException("downcall failed", t);
+            }
         }
         afterCall();
         if (nResults == 0) {
             return new Val[0];
         }
         if (nResults == 1) {
-            return new Val[] {store.fromBits(type.results().get(0), CallShape.unbox(result))};
+            return new Val[] {store.fromBits(type.results().get(0), resultBits)};
         }
         // the buffer the trampoline wrote to (a nested call may have replaced the store's buffer)
         resultBuffer = MemorySegment.ofAddress(store.storeContext().get(ValueLayout.JAVA_LONG, VMStoreContext.RESULTS))
@@ -533,7 +540,8 @@ public final class Func implements Extern {
     private Object dispatch(MemorySegment vmctx, Object[] raw) {
         Val[] results = invokeHost(vmctx, raw);
         if (type.results().isEmpty()) {
-            return null;
+            // a void function of the shared integer shape still returns a long, which the adapter ignores
+            return shape.shape.result == 'V' ? null : shape.resultObject(0);
         }
         return shape.resultObject(results == null ? 0 : store.toBits(results[0]));
     }

@@ -7,8 +7,6 @@ import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.VMStoreContext;
 import dev.kiln.abi.VMMemoryDefinition;
 import dev.kiln.abi.ValType;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -703,43 +701,35 @@ public final class Instance {
         /** The upcall stub of libcall {@code id} ({@link VMContextLayout#LIBCALL_TABLE_GROW}, ...). */
         static synchronized MemorySegment stub(int id) {
             if (STUBS[id] == null) {
-                ValueLayout a = ValueLayout.ADDRESS;
-                ValueLayout i = ValueLayout.JAVA_INT;
-                ValueLayout j = ValueLayout.JAVA_LONG;
                 STUBS[id] = switch (id) {
                     case VMContextLayout.LIBCALL_TABLE_GROW -> stub("tableGrow",
-                            MethodType.methodType(int.class, MemorySegment.class, int.class, int.class, long.class),
-                            FunctionDescriptor.of(i, a, i, i, j));
+                            MethodType.methodType(int.class, MemorySegment.class, int.class, int.class, long.class));
                     case VMContextLayout.LIBCALL_TABLE_FILL -> stub("tableFill",
-                            MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, long.class, int.class),
-                            FunctionDescriptor.ofVoid(a, i, i, j, i));
+                            MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, long.class, int.class));
                     case VMContextLayout.LIBCALL_TABLE_COPY -> stub("tableCopy",
                             MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, int.class, int.class,
-                                    int.class),
-                            FunctionDescriptor.ofVoid(a, i, i, i, i, i));
+                                    int.class));
                     case VMContextLayout.LIBCALL_TABLE_INIT -> stub("tableInit",
                             MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, int.class, int.class,
-                                    int.class),
-                            FunctionDescriptor.ofVoid(a, i, i, i, i, i));
+                                    int.class));
                     case VMContextLayout.LIBCALL_ELEM_DROP -> stub("elemDrop",
-                            MethodType.methodType(void.class, MemorySegment.class, int.class), FunctionDescriptor.ofVoid(a, i));
+                            MethodType.methodType(void.class, MemorySegment.class, int.class));
                     case VMContextLayout.LIBCALL_MEMORY_GROW -> stub("memoryGrow",
-                            MethodType.methodType(int.class, MemorySegment.class, int.class, long.class),
-                            FunctionDescriptor.of(i, a, i, j));
+                            MethodType.methodType(int.class, MemorySegment.class, int.class, long.class));
                     default -> throw new IllegalArgumentException("no libcall " + id);
                 };
             }
             return STUBS[id];
         }
 
-        private static MemorySegment stub(String name, MethodType type, FunctionDescriptor fd) {
+        private static MemorySegment stub(String name, MethodType type) {
             MethodHandle mh;
             try {
                 mh = MethodHandles.lookup().findStatic(Libcalls.class, name, type);
             } catch (ReflectiveOperationException e) {
                 throw new AssertionError("libcall " + name + " is missing", e);
             }
-            return java.lang.foreign.Linker.nativeLinker().upcallStub(mh, fd, Arena.global());
+            return CallShape.libcallStub(mh); // every libcall shares one upcall descriptor
         }
 
         private static Instance of(MemorySegment vmctx) {

@@ -86,6 +86,119 @@ class CallShapeTest extends StoreFixture {
         }
     }
 
+    /**
+     * Host functions of integer-class signatures in registers share one upcall shape: void, i32 and
+     * i64 results and zero to five parameters come and go exactly (the upper half of an i32 result is
+     * ignored, the unused argument registers hold whatever the caller left there), while a float or a
+     * stack-passed parameter keeps a shape of its own.
+     */
+    @Test
+    void integerHostFunctionsShareOneUpcallShape() {
+        String[] sigs = {"", "i32", "i64 i32", "i32 i32 i64", "i32 i64 i32 i64", "i64 i32 i32 i32 i64"};
+        CallShape.Shape shared = CallShape.integerUpcall();
+        StringBuilder wat = new StringBuilder("(module\n");
+        Linker linker = new Linker();
+        List<String> calls = new ArrayList<>();
+        for (int k = 0; k < sigs.length; k++) {
+            String[] ps = sigs[k].isEmpty() ? new String[0] : sigs[k].split(" ");
+            List<ValType> params = new ArrayList<>();
+            for (String p : ps) {
+                params.add(p.equals("i32") ? ValType.I32 : ValType.I64);
+            }
+            int n = k;
+            for (String result : new String[] {"", "i32", "i64"}) {
+                List<ValType> results = result.isEmpty() ? List.of() : List.of(result.equals("i32") ? ValType.I32 : ValType.I64);
+                FuncType type = FuncType.of(params, results);
+                assertTrue(CallShape.upcall(type).shape == shared, type + " has the shared shape");
+                String name = "h" + k + result;
+                linker.define("env", name, Func.wrap(store, type, args -> {
+                    calls.add(name + List.of(args));
+                    if (results.isEmpty()) {
+                        return new Val[0];
+                    }
+                    long sum = 1000L * n;
+                    for (Val a : args) {
+                        sum += a.type() == ValType.I32 ? a.i32() : a.i64();
+                    }
+                    return new Val[] {results.get(0) == ValType.I32 ? Val.i32((int) sum) : Val.i64(sum)};
+                }));
+                wat.append("(import \"env\" \"").append(name).append("\" (func $").append(name)
+                        .append(ps.length == 0 ? "" : " (param " + sigs[k] + ")")
+                        .append(result.isEmpty() ? "" : " (result " + result + ")").append("))\n");
+            }
+        }
+        // each export puts garbage in every argument register (a call with six i64s), then calls the hosts
+        wat.append("(func $noise (param i64 i64 i64 i64 i64 i64) (result i64) (local.get 5))\n");
+        for (int k = 0; k < sigs.length; k++) {
+            String[] ps = sigs[k].isEmpty() ? new String[0] : sigs[k].split(" ");
+            StringBuilder args = new StringBuilder();
+            for (int i = 0; i < ps.length; i++) {
+                args.append(ps[i].equals("i32") ? " (i32.const -" + (i + 2) + ")" : " (i64.const 0x1_0000_000" + i + ")");
+            }
+            String noise = "(drop (call $noise (i64.const -1) (i64.const -1) (i64.const -1) (i64.const -1) (i64.const -1)"
+                    + " (i64.const -1)))";
+            wat.append("(func (export \"f").append(k).append("\") (result i64) ").append(noise)
+                    .append(" (call $h").append(k).append(args).append(") ").append(noise)
+                    .append(" (i64.add (i64.extend_i32_u (call $h").append(k).append("i32").append(args).append("))")
+                    .append(" (call $h").append(k).append("i64").append(args).append(")))\n");
+        }
+        Instance inst = linker.instantiate(store, compile(wat.append(")").toString()));
+        for (int k = 0; k < sigs.length; k++) {
+            String[] ps = sigs[k].isEmpty() ? new String[0] : sigs[k].split(" ");
+            long sum = 1000L * k;
+            List<Val> args = new ArrayList<>();
+            for (int i = 0; i < ps.length; i++) {
+                Val a = ps[i].equals("i32") ? Val.i32(-(i + 2)) : Val.i64(0x1_0000_0000L + i);
+                args.add(a);
+                sum += a.type() == ValType.I32 ? a.i32() : a.i64();
+            }
+            calls.clear();
+            long r = inst.func("f" + k).call()[0].i64();
+            assertEquals((sum & 0xFFFF_FFFFL) + sum, r, "f" + k + ": the i32 and i64 results of " + sigs[k]);
+            assertEquals(List.of("h" + k + args, "h" + k + "i32" + args, "h" + k + "i64" + args), calls);
+        }
+        FuncType withFloat = FuncType.of(List.of(ValType.I32, ValType.F64), List.of(ValType.I32));
+        assertFalse(CallShape.upcall(withFloat).shape == shared);
+        FuncType floatResult = FuncType.of(List.of(ValType.I32), List.of(ValType.F32));
+        assertFalse(CallShape.upcall(floatResult).shape == shared);
+        FuncType onStack = FuncType.of(java.util.Collections.nCopies(9, ValType.I32), List.of());
+        assertFalse(CallShape.upcall(onStack).shape == shared);
+    }
+
+    /**
+     * {@link Func#call} of integer signatures with up to five parameters goes through the loader's
+     * shared C-call handle; results (void, i32 with its sign, i64, several) and traps come back as
+     * through a handle of the exact shape.
+     */
+    @Test
+    void integerCallsGoThroughTheSharedHandle() throws Throwable {
+        Instance inst = Instance.create(store, compile("""
+                (module
+                  (func (export "five") (param i32 i64 i32 i64 i32) (result i32)
+                    (i32.sub (i32.add (local.get 0) (i32.wrap_i64 (local.get 1)))
+                             (i32.add (local.get 2) (i32.add (i32.wrap_i64 (local.get 3)) (local.get 4)))))
+                  (func (export "wide") (param i64) (result i64) (i64.mul (local.get 0) (i64.const -3)))
+                  (func (export "none"))
+                  (func (export "two") (param i32) (result i32 i64) (local.get 0) (i64.extend_i32_s (local.get 0)))
+                  (func (export "six") (param i32 i32 i32 i32 i32 i32) (result i32) (local.get 5))
+                  (func (export "trap") (param i32) (result i32) (i32.div_s (local.get 0) (i32.const 0))))
+                """));
+        for (String name : new String[] {"five", "wide", "none"}) {
+            assertTrue(CallShape.of(inst.func(name).type()).callsThroughSharedHandle(), name);
+        }
+        assertFalse(CallShape.of(inst.func("six").type()).callsThroughSharedHandle(), "six parameters: the exact shape");
+        Val[] five = {Val.i32(-7), Val.i64(0x1_0000_0005L), Val.i32(2), Val.i64(-1), Val.i32(100)};
+        assertEquals(Val.i32(-7 + 5 - (2 - 1 + 100)), inst.func("five").call(five)[0]);
+        assertEquals((int) inst.func("five").handle().invokeExact(-7, 0x1_0000_0005L, 2, -1L, 100), inst.func("five").call(five)[0].i32());
+        assertEquals(Val.i64(Long.MIN_VALUE + 3), inst.func("wide").call(Val.i64(Long.MAX_VALUE))[0]);
+        assertEquals(0, inst.func("none").call().length);
+        assertEquals(List.of(Val.i32(-9), Val.i64(-9)), List.of(inst.func("two").call(Val.i32(-9))));
+        assertEquals(Val.i32(6), inst.func("six").call(Val.i32(1), Val.i32(2), Val.i32(3), Val.i32(4), Val.i32(5), Val.i32(6))[0]);
+        assertThrows(Trap.class, () -> inst.func("trap").call(Val.i32(1)));
+        assertEquals(Val.i32(-1), inst.func("five").call(Val.i32(0), Val.i64(0), Val.i32(0), Val.i64(0), Val.i32(1))[0],
+                "the instance stays usable after a trap");
+    }
+
     @Test
     void criticalHandlesOnlyForModulesThatNeverCallJava() throws Throwable {
         Instance pure = Instance.create(store, compile("""

@@ -97,4 +97,18 @@ public record CompileOptions(boolean verifyIr, int parallelism, long cpuFeatures
     public java.util.Set<CpuFeature> resolvedCpuFeatures() {
         return cpuFeatures == -1 ? CpuFeature.host() : CpuFeature.fromMask(cpuFeatures);
     }
+
+    /**
+     * The record's usual form, {@code CompileOptions[verifyIr=false, parallelism=0, ...]} with every
+     * component in declaration order, written out: the compile cache keys its entries by it, and the
+     * record's generated {@code toString} would cost every fresh JVM a bootstrap (about 15 ms of
+     * interpreted method-handle spinning that the JDK's ahead-of-time cache does not keep).
+     * {@code CompileOptionsTest} checks that it names every component.
+     */
+    @Override
+    public String toString() {
+        return "CompileOptions[verifyIr=" + verifyIr + ", parallelism=" + parallelism + ", cpuFeatures=" + cpuFeatures
+                + ", spectreGuard=" + spectreGuard + ", epochInterruption=" + epochInterruption + ", consumeFuel="
+                + consumeFuel + ", boundsChecks=" + boundsChecks + "]";
+    }
 }

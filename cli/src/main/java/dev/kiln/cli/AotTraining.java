@@ -79,7 +79,7 @@ public final class AotTraining {
     }
 
     private static void kiln(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = Main.commandLine(args);
         cl.setOut(new PrintWriter(Writer.nullWriter()));
         int status = cl.execute(args);
         if (status != 0) {

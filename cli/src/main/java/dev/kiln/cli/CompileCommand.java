@@ -19,6 +19,7 @@ import picocli.CommandLine.Parameters;
  * machine of that instruction set), and records no optional CPU feature of this machine.
  */
 @Command(name = "compile",
+        addMethodSubcommands = false, // none: saves Picocli a reflective scan of every method at start-up
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Compiles a WebAssembly module (.wasm or .wat) into a Kiln artifact (ELF).")

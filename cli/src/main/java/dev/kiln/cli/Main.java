@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,24 +26,17 @@ import picocli.CommandLine.Spec;
  * <p>Exit status (see {@link ExitCodes}): 0 on success, 1 for an error (unreadable file, malformed
  * or invalid module, malformed artifact), 2 for a usage error, 134 when the guest traps.
  *
- * <p>Run it in process with {@code new CommandLine(new Main()).execute(args)}; every subcommand
+ * <p>Run it in process with {@code Main.commandLine(args).execute(args)}; every subcommand
  * writes to the {@link CommandLine#getOut()}/{@link CommandLine#getErr()} writers, so tests can
  * capture them. A {@code Main} instance holds parsed options: use each one for one execution, from
  * one thread.
  */
 @Command(name = "kiln",
+        addMethodSubcommands = false, // none: saves Picocli a reflective scan of every method at start-up
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Kiln: an ahead-of-time WebAssembly compiler and runtime for the JVM.",
-        subcommands = {
-            CompileCommand.class,
-            RunCommand.class,
-            InspectCommand.class,
-            ObjdumpCommand.class,
-            WastCommand.class,
-            CompletionCommand.class,
-            CommandLine.HelpCommand.class,
-        },
+        // the subcommands are added by commandLine(args): only those the arguments need
         footer = {"", "Run 'kiln help COMMAND' or 'kiln COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
     @Spec
@@ -58,8 +52,63 @@ public final class Main implements Runnable {
      * @param args the command line, e.g. {@code ["run", "--invoke", "fac", "fac.wat", "20"]}
      */
     public static void main(String[] args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine(args);
         System.exit(cl.execute(withDefaultCommand(cl, args)));
+    }
+
+    /** Picocli's system property: regular expressions of the types whose built-in converters it skips. */
+    private static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
+
+    /** The subcommands, in the order {@code kiln --help} lists them. */
+    static final List<String> SUBCOMMANDS = List.of("compile", "run", "inspect", "objdump", "wast", "completion", "help");
+
+    private static Object subcommand(String name) {
+        return switch (name) {
+            case "compile" -> new CompileCommand();
+            case "run" -> new RunCommand();
+            case "inspect" -> new InspectCommand();
+            case "objdump" -> new ObjdumpCommand();
+            case "wast" -> new WastCommand();
+            case "completion" -> new CompletionCommand();
+            case "help" -> new CommandLine.HelpCommand();
+            default -> throw new IllegalArgumentException("no subcommand " + name);
+        };
+    }
+
+    /**
+     * The {@code kiln} command line to execute {@code args} with (then through
+     * {@link #withDefaultCommand}): the top-level command with only the subcommand that {@code args}
+     * name ({@code run} for {@code kiln FILE ...}), or with all of them when they name none or ask for
+     * help or completion, which list them. Picocli builds a command's model from its annotations by
+     * reflection, a few ms of a fresh JVM's start per subcommand, so {@code kiln run} builds only run's.
+     *
+     * @param args the arguments as given
+     * @return a new command line; one execution each
+     */
+    public static CommandLine commandLine(String... args) {
+        if (System.getProperty(CONVERTER_EXCLUDES) == null) {
+            // no option has a java.sql or java.time type: Picocli need not look their converters up
+            // reflectively (20 classes and methods) for every command it builds
+            System.setProperty(CONVERTER_EXCLUDES, "java\\.sql\\..*,java\\.time\\..*");
+        }
+        CommandLine cl = new CommandLine(new Main());
+        String first = args.length == 0 ? "" : args[0];
+        List<String> needed = SUBCOMMANDS;
+        if (SUBCOMMANDS.contains(first) && !first.equals("help") && !first.equals("completion")) {
+            needed = List.of(first);
+        } else if (!first.startsWith("-") && (first.contains(".") || first.contains("/"))) {
+            needed = List.of("run"); // kiln FILE ...: withDefaultCommand makes it kiln run FILE ...
+        }
+        for (String name : needed) {
+            cl.addSubcommand(subcommand(name));
+            // adding resets the subcommand's parser to its parent's: its model transformer (run's
+            // stop-at-FILE) applies again, as with subcommands declared in the annotation
+            CommandSpec sub = cl.getSubcommands().get(name).getCommandSpec();
+            if (sub.modelTransformer() != null) {
+                sub.modelTransformer().transform(sub);
+            }
+        }
+        return cl;
     }
 
     /**

@@ -33,6 +33,7 @@ import picocli.CommandLine.Parameters;
  * alone ({@code objdump --disassemble=SYMBOL}).
  */
 @Command(name = "objdump",
+        addMethodSubcommands = false, // none: saves Picocli a reflective scan of every method at start-up
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {

@@ -53,6 +53,7 @@ import picocli.CommandLine.Parameters;
  * <p>Guest code runs on the large-stack thread of {@link KilnCommand}; a trap exits with 134.
  */
 @Command(name = "run",
+        addMethodSubcommands = false, // none: saves Picocli a reflective scan of every method at start-up
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         modelTransformer = RunCommand.StopAtFile.class,

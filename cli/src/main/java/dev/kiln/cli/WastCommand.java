@@ -20,6 +20,7 @@ import picocli.CommandLine.Parameters;
  * parsed.
  */
 @Command(name = "wast",
+        addMethodSubcommands = false, // none: saves Picocli a reflective scan of every method at start-up
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {

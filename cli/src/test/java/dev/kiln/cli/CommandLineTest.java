@@ -28,6 +28,32 @@ class CommandLineTest {
         assertTrue(kiln("-V").out().startsWith("kiln 0."), "the version comes from the pom");
     }
 
+    /**
+     * {@code kiln run ...} builds only run's model; whatever lists or guesses subcommands (no
+     * arguments, help, completion, a mistyped name) gets all of them, in the help's order.
+     */
+    @Test
+    void onlyTheNamedSubcommandIsBuilt() {
+        assertEquals(java.util.List.of("run"), java.util.List.copyOf(Main.commandLine("run", "x.wasm").getSubcommands().keySet()));
+        assertEquals(java.util.List.of("wast"), java.util.List.copyOf(Main.commandLine("wast", "a.wast").getSubcommands().keySet()));
+        assertEquals(java.util.List.of("run"), java.util.List.copyOf(Main.commandLine("dir/prog.wasm", "a").getSubcommands().keySet()));
+        assertTrue(Main.commandLine("run", "x.wasm").getSubcommands().get("run").getCommandSpec().parser().stopAtPositional(),
+                "run stops parsing options at FILE");
+        assertTrue(Main.commandLine().getSubcommands().get("run").getCommandSpec().parser().stopAtPositional());
+        for (String[] args : new String[][] {{}, {"--help"}, {"help", "run"}, {"completion", "bash"}, {"frobnicate"},
+                {"--invoke", "f", "x.wat"}}) {
+            assertEquals(Main.SUBCOMMANDS, java.util.List.copyOf(Main.commandLine(args).getSubcommands().keySet()),
+                    String.join(" ", args));
+        }
+        Cli.Result typo = kiln("complie", "x.wat");
+        assertEquals(2, typo.exit());
+        assertTrue(typo.err().contains("Did you mean") && typo.err().contains("compile"), typo::toString);
+        Cli.Result helpRun = kiln("help", "run");
+        assertEquals(0, helpRun.exit());
+        assertTrue(helpRun.out().startsWith("Usage: kiln run "), helpRun.out());
+        assertTrue(kiln("completion", "bash").out().contains("objdump"), "the completion script covers every subcommand");
+    }
+
     @Test
     void usageErrorsExit2() {
         Cli.Result none = kiln();

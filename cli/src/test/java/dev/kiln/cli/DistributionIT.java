@@ -246,7 +246,14 @@ class DistributionIT {
             s.forEach(p -> jars.add(p.getFileName().toString()));
         }
         assertTrue(jars.stream().anyMatch(j -> j.startsWith("kiln-arch-x86_64-")), jars::toString);
-        assertTrue(jars.stream().anyMatch(j -> j.startsWith("picocli-")), jars::toString);
+        // Picocli is compiled into the cli jar with Kiln's release (class files the AOT cache can link)
+        assertFalse(jars.stream().anyMatch(j -> j.startsWith("picocli-")), jars::toString);
+        try (JarFile cli = new JarFile(home.resolve("lib/kiln-cli-" + System.getProperty("kiln.version") + ".jar").toFile());
+                var in = cli.getInputStream(cli.getEntry("picocli/CommandLine.class"))) {
+            byte[] header = in.readNBytes(8);
+            int major = (header[6] & 0xFF) << 8 | header[7] & 0xFF;
+            assertTrue(major >= 66, "picocli/CommandLine.class has class file version " + major + ", not Java 22's 66 or later");
+        }
         assertFalse(jars.stream().anyMatch(j -> j.startsWith("junit") || j.startsWith("kiln-bench")
                 || j.startsWith("kiln-spec-tests") || j.startsWith("jmh")), jars::toString);
         assertTrue(Files.isExecutable(home.resolve("bin/kiln")));

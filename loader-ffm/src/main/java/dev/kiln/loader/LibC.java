@@ -107,7 +107,14 @@ public final class LibC {
 
     /** Layout of the buffer a {@code captureCallState} handle fills ({@link Linker.Option#captureStateLayout()}). */
     public static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    /** The {@code errno} field of {@link #CALL_STATE}, read only on failure paths (made then). */
+    private static final class ErrnoField {
+        static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+        private ErrnoField() {
+        }
+    }
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     private static MemorySegment findOrThrow(String symbol) {
@@ -115,7 +122,7 @@ public final class LibC {
     }
 
     private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
+        return (int) ErrnoField.ERRNO.get(state, 0L);
     }
 
     private static NativeException failure(String function, String call, MemorySegment state) {
@@ -221,30 +228,80 @@ public final class LibC {
         }
     }
 
-    // ---- the calling thread's stack: pthread_self, pthread_getattr_np, pthread_attr_getstack ----
+    // ---- other C functions of integer and pointer arguments: one shared handle ----
     //
-    // These go through one unbound handle with syscall's descriptor and options (seven longs, variadic
-    // after the first): on LP64 Linux, x86-64 and AArch64 alike, integer and pointer arguments are passed
-    // in the same registers whether named or variadic, and a callee ignores the registers it does not
-    // read. So the thread-stack query costs a fresh JVM no downcall descriptor of its own.
+    // The C library functions below that are no system calls (pthread_self, pthread_getattr_np,
+    // pthread_attr_getstack, calloc, free, sigaction) go through one unbound handle with syscall's
+    // descriptor and options (seven longs, variadic after the first): on LP64 Linux, x86-64 and AArch64
+    // alike, integer and pointer arguments are passed in the same registers whether named or variadic,
+    // a callee ignores the registers it does not read, and an int result is the low half of the
+    // returned register. So none of them costs a fresh JVM a downcall descriptor (and its generated
+    // class) of its own; their own handles ($handle()) stay available and are made only when asked for.
+
+    private static final class cfunc {
+        /** {@code (MemorySegment function, MemorySegment callState, long a0, ..., long a6) -> long}. */
+        static final MethodHandle CALL = LINKER.downcallHandle(syscall.DESC, Linker.Option.firstVariadicArg(1),
+                CAPTURE_ERRNO);
+    }
+
+    /**
+     * Calls the C function at {@code function} with up to three integer or pointer arguments (each as
+     * a {@code long}; the callee reads an {@code int} from the low half) through the shared handle,
+     * {@code errno} captured into {@code state}; returns the result register (an {@code int} result in
+     * its low half, a {@code void} function's garbage).
+     */
+    private static long ccall(MemorySegment function, MemorySegment state, long a0, long a1, long a2) {
+        try {
+            return (long) cfunc.CALL.invokeExact(function, state, a0, a1, a2, 0L, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** A call-state buffer per thread for {@link #callIntegerFunction}, whose {@code errno} nobody reads. */
+    private static final ThreadLocal<MemorySegment> SCRATCH_STATE = ThreadLocal.withInitial(
+            () -> Arena.ofAuto().allocate(CALL_STATE));
+
+    /**
+     * Calls native code at {@code function} as the C function {@code long f(long a0, ..., long a5)}
+     * (System V / AAPCS64: the arguments in the first six integer registers, the result in
+     * {@code rax}/{@code x0}) through the downcall handle the loader's system calls use, so that it
+     * costs a fresh JVM no downcall descriptor, and no generated class, of its own. Meant for code
+     * of integer and pointer arguments in registers: a callee reads only the registers it takes (an
+     * {@code int} in the low half of one), and the caller of a {@code void} function ignores the
+     * result. Not a critical call: the thread may block, be interrupted or call back into Java.
+     * Thread-safe.
+     *
+     * @param function the code to call
+     * @return the result register's 64 bits
+     */
+    public static long callIntegerFunction(MemorySegment function, long a0, long a1, long a2, long a3, long a4, long a5) {
+        try {
+            return (long) cfunc.CALL.invokeExact(function, SCRATCH_STATE.get(), a0, a1, a2, a3, a4, a5, 0L);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@link #ccall} with a call-state buffer of its own, for functions whose {@code errno} is not needed. */
+    private static long ccall(MemorySegment function, long a0, long a1, long a2) {
+        try (Arena arena = Arena.ofConfined()) {
+            return ccall(function, arena.allocate(CALL_STATE), a0, a1, a2);
+        }
+    }
+
+    // ---- the calling thread's stack: pthread_self, pthread_getattr_np, pthread_attr_getstack ----
 
     private static final class threadStack {
         static final MemorySegment SELF = findOrThrow("pthread_self");
         static final MemorySegment GETATTR = findOrThrow("pthread_getattr_np");
         static final MemorySegment GETSTACK = findOrThrow("pthread_attr_getstack");
         static final MemorySegment DESTROY = findOrThrow("pthread_attr_destroy");
-        /** {@code (MemorySegment function, MemorySegment callState, long a0, ..., long a6) -> long}. */
-        static final MethodHandle CALL = LINKER.downcallHandle(syscall.DESC, Linker.Option.firstVariadicArg(1),
-                CAPTURE_ERRNO);
         /** Bytes reserved for a {@code pthread_attr_t} (glibc: 56 on x86-64, 64 on AArch64). */
         static final long ATTR_BYTES = 128;
 
         static long call(MemorySegment function, MemorySegment state, long a0, long a1, long a2) {
-            try {
-                return (long) CALL.invokeExact(function, state, a0, a1, a2, 0L, 0L, 0L, 0L);
-            } catch (Throwable t) {
-                throw unexpected(t);
-            }
+            return ccall(function, state, a0, a1, a2);
         }
     }
 
@@ -751,7 +808,10 @@ public final class LibC {
     private static final class calloc {
         static final FunctionDescriptor DESC = FunctionDescriptor.of(C_POINTER, C_LONG, C_LONG);
         static final MemorySegment ADDR = findOrThrow("calloc");
-        static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC);
+
+        private static final class handle {
+            static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC);
+        }
     }
 
     /** The descriptor of {@code calloc}. */
@@ -761,7 +821,7 @@ public final class LibC {
 
     /** The downcall handle of {@code calloc}: {@code (long nmemb, long size) -> MemorySegment}. */
     public static MethodHandle calloc$handle() {
-        return calloc.HANDLE;
+        return calloc.handle.HANDLE;
     }
 
     /** The address of {@code calloc} in the C library. */
@@ -776,17 +836,11 @@ public final class LibC {
      * @throws OutOfMemoryError if the C library has no memory left
      */
     public static long calloc(long bytes) {
-        try {
-            long a = ((MemorySegment) calloc.HANDLE.invokeExact(1L, Math.max(1L, bytes))).address();
-            if (a == 0) {
-                throw new OutOfMemoryError("calloc(" + bytes + ") failed");
-            }
-            return a;
-        } catch (Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
+        long a = ccall(calloc.ADDR, 1L, Math.max(1L, bytes), 0L);
+        if (a == 0) {
+            throw new OutOfMemoryError("calloc(" + bytes + ") failed");
         }
+        return a;
     }
 
     // ---- void free(void *ptr) ----
@@ -794,7 +848,10 @@ public final class LibC {
     private static final class free {
         static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(C_POINTER);
         static final MemorySegment ADDR = findOrThrow("free");
-        static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC);
+
+        private static final class handle {
+            static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC);
+        }
     }
 
     /** The descriptor of {@code free}. */
@@ -804,7 +861,7 @@ public final class LibC {
 
     /** The downcall handle of {@code free}: {@code (MemorySegment ptr) -> void}. */
     public static MethodHandle free$handle() {
-        return free.HANDLE;
+        return free.handle.HANDLE;
     }
 
     /** The address of {@code free} in the C library. */
@@ -814,11 +871,7 @@ public final class LibC {
 
     /** {@code free(3)}: releases memory from {@link #calloc}. Never fails. */
     public static void free(long address) {
-        try {
-            free.HANDLE.invokeExact(MemorySegment.ofAddress(address));
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        ccall(free.ADDR, address, 0L, 0L);
     }
 
     // ---- int sigaction(int signum, const struct sigaction *act, struct sigaction *oldact) ----
@@ -864,7 +917,10 @@ public final class LibC {
     private static final class sigaction {
         static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER);
         static final MemorySegment ADDR = findOrThrow("sigaction");
-        static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC, CAPTURE_ERRNO);
+
+        private static final class handle {
+            static final MethodHandle HANDLE = LINKER.downcallHandle(ADDR, DESC, CAPTURE_ERRNO);
+        }
     }
 
     /** The descriptor of {@code sigaction}. */
@@ -874,7 +930,7 @@ public final class LibC {
 
     /** The downcall handle of {@code sigaction}: {@code (MemorySegment callState, int signum, MemorySegment act, MemorySegment oldact) -> int}. */
     public static MethodHandle sigaction$handle() {
-        return sigaction.HANDLE;
+        return sigaction.handle.HANDLE;
     }
 
     /** The address of {@code sigaction} in the C library. */
@@ -895,11 +951,7 @@ public final class LibC {
         int r;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            try {
-                r = (int) sigaction.HANDLE.invokeExact(state, signum, act, oldact);
-            } catch (Throwable t) {
-                throw unexpected(t);
-            }
+            r = (int) ccall(sigaction.ADDR, state, signum, act.address(), oldact.address());
             if (r == -1) {
                 throw failure("sigaction", "sigaction(" + signum + ", " + act + ", " + oldact + ")", state);
             }
