@@ -48,7 +48,7 @@ import java.util.Map;
  * {@code base + index + disp} is read as a sum of loop-invariant terms, a constant, and at most one
  * variable term {@code t} with {@code 0 <= t <= max}, where {@code max} is an expression evaluated
  * before the loop. For a {@code uextend}ed i32 (optionally shifted left by a constant) {@code max}
- * comes from a {@code trapif} or a conditional branch of the loop that dominates the store and
+ * comes from a mask ({@code band} with a constant {@code c}: {@code c}), from a {@code trapif} or a conditional branch of the loop that dominates the store and
  * bounds the value by a loop-invariant limit ({@code t < len}: {@code len - 1}; {@code t <= len}:
  * {@code len}), else, for a header parameter, from the values entering the loop and the conditions of
  * the back edges (the induction variable bounded by the loop's exit test: {@code umax(entry, n - 1)}),
@@ -434,13 +434,33 @@ public final class LoopVersioning {
                 }
                 return null;
             }
-            Bound b = guard(t, at);
+            Bound b = mask(t);
+            if (b == null) {
+                b = guard(t, at);
+            }
             return b != null ? b : headerBound(t);
+        }
+
+        /** {@code x & c} with a constant {@code c}: at most {@code c} (unsigned); else null. */
+        private static Bound mask(Value x) {
+            Inst d = x.resolve().definingInst();
+            if (d == null || d.op() != Op.BAND) {
+                return null;
+            }
+            for (int a = 0; a < 2; a++) {
+                if (OptUtil.isIconst(d.arg(a))) {
+                    return new Const(OptUtil.iconst(d.arg(a)), x.type());
+                }
+            }
+            return null;
         }
 
         /** An i32 bound of {@code x} at {@code at}: a guard, the header's values, or the type's maximum. */
         private Bound bound32(Value x, Inst at) {
-            Bound b = guard(x, at);
+            Bound b = mask(x);
+            if (b == null) {
+                b = guard(x, at);
+            }
             if (b == null) {
                 b = headerBound(x);
             }
@@ -637,10 +657,14 @@ public final class LoopVersioning {
             repair(escaping, copy, blockCopy);
 
             // the checked copy reads the hoisted values
+            List<Value> by = new ArrayList<>();
             for (Inst load : replaced) {
-                Value v = hoistedValue.get(LoadKey.of(load));
+                by.add(hoistedValue.get(LoadKey.of(load))); // all keys first: aliasing changes the operands of the next
+            }
+            for (int i = 0; i < replaced.size(); i++) {
+                Inst load = replaced.get(i);
                 load.block().insts().remove(load);
-                load.result().aliasTo(v);
+                load.result().aliasTo(by.get(i));
             }
             f.resolveOperands();
             return new ArrayList<>(blockCopy.values());
