@@ -134,6 +134,16 @@ public final class LoopVersioning {
                 && !OptUtil.isInvariantLoad(inst);
     }
 
+    /** The bytes a {@code load} or {@code store} accesses: its aux width, or its value type's for 0 ({@code v128}). */
+    static int width(Inst access) {
+        int w = access.aux() & 0xF;
+        if (w != 0) {
+            return w;
+        }
+        IrType t = access.op() == Op.LOAD ? access.result().type() : access.arg(2).type();
+        return t.bits() / 8;
+    }
+
     private static boolean innermost(LoopInvariantCodeMotion.Loop loop, List<LoopInvariantCodeMotion.Loop> loops) {
         for (LoopInvariantCodeMotion.Loop other : loops) {
             if (other != loop && loop.body.get(other.header.id())) {
@@ -358,7 +368,7 @@ public final class LoopVersioning {
             for (Inst load : hoisted.values()) {
                 Group g = groups.computeIfAbsent(new BaseIndex(load.arg(0), load.arg(1)), k -> new Group());
                 g.lo = Math.min(g.lo, load.imm());
-                g.end = Math.max(g.end, load.imm() + (load.aux() & 0xF));
+                g.end = Math.max(g.end, load.imm() + width(load));
             }
             for (Inst store : stores) {
                 Range r = range(store);
@@ -402,7 +412,7 @@ public final class LoopVersioning {
                     return null;
                 }
             }
-            return new Range(List.copyOf(inv), constant[0], max, store.aux() & 0xF);
+            return new Range(List.copyOf(inv), constant[0], max, width(store));
         }
 
         private void terms(Value v, List<Value> inv, List<Value> var, long[] constant, int depth) {
