@@ -285,6 +285,19 @@ public final class LoopVersioning {
             return b != null && loop.body.get(b.id());
         }
 
+        /** The hoisted load's result for a load replaced by it (so equal ranges compare equal), else {@code v}. */
+        Value canonical(Value v) {
+            v = v.resolve();
+            Inst d = v.definingInst();
+            if (d != null && isNativeLoad(d) && inLoop(d.block())) {
+                Inst h = hoisted.get(LoadKey.of(d));
+                if (h != null) {
+                    return h.result();
+                }
+            }
+            return v;
+        }
+
         /** Whether {@code v} has one value in every iteration of the checked loop, known before it. */
         boolean invariant(Value v) {
             v = v.resolve();
@@ -421,7 +434,7 @@ public final class LoopVersioning {
             if (d != null && d.op() == Op.ICONST) {
                 constant[0] += d.imm();
             } else if (invariant(v)) {
-                inv.add(v);
+                inv.add(canonical(v));
             } else if (d != null && d.op() == Op.IADD && depth < 8) {
                 terms(d.arg(0), inv, var, constant, depth + 1);
                 terms(d.arg(1), inv, var, constant, depth + 1);
@@ -545,8 +558,8 @@ public final class LoopVersioning {
                 return null;
             }
             return switch (cond) {
-                case ULT -> new Limit(limit.resolve(), true);
-                case ULE -> new Limit(limit.resolve(), false);
+                case ULT -> new Limit(canonical(limit), true);
+                case ULE -> new Limit(canonical(limit), false);
                 default -> null;
             };
         }

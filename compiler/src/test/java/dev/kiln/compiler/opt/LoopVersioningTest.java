@@ -290,6 +290,17 @@ class LoopVersioningTest {
             return h.append1(Op.IADD, IrType.I32, 0, i, c32(h, 1));
         });
         assertFalse(LoopVersioning.run(f), print(f));
+        // more store ranges than one check compares (MAX_PAIRS): distinct constant offsets from the buffer
+        f = loop((h, sda, n, i) -> {
+            Value zero = c64(h, 0);
+            Value base = load(h, sda, zero, 0, IrType.I64, 8 | NATIVE);
+            Value x = h.append1(Op.UEXTEND, IrType.I64, 0, h.append1(Op.BAND, IrType.I32, 0, i, c32(h, 7)));
+            for (int k = 0; k <= LoopVersioning.MAX_PAIRS; k++) {
+                store(h, h.append1(Op.IADD, IrType.I64, 0, base, c64(h, 64L * k)), x, c32(h, k), 1 | NATIVE);
+            }
+            return h.append1(Op.IADD, IrType.I32, 0, i, c32(h, 1));
+        });
+        assertFalse(LoopVersioning.run(f), print(f));
         // no native load at all
         f = loop((h, sda, n, i) -> {
             store(h, sda, h.append1(Op.UEXTEND, IrType.I64, 0, i), c32(h, 1), 1 | NATIVE);
@@ -319,6 +330,31 @@ class LoopVersioningTest {
         assertEquals(UNREACHABLE, nullPointer.trap());
         assertFalse(slowCopyRuns(body, OptTestSupport.BASE + 4096, 0, 10));
         assertTrue(slowCopyRuns(body, SDA - 4, 0, 10));
+    }
+
+    @Test
+    void storesWithTheSameRangeAreComparedOnce() {
+        // get(i) + set(i) + set(i) again: two stores, one range, so one overlap test before the loop
+        Body body = (h, sda, n, i) -> {
+            Value zero = c64(h, 0);
+            Value len = load(h, sda, zero, 8, IrType.I32, 4 | NATIVE);
+            h.append(Op.TRAPIF, List.of(i, len), UNREACHABLE, Cond.UGE, null, List.of());
+            Value base = load(h, sda, zero, 0, IrType.I64, 8 | NATIVE);
+            Value x = h.append1(Op.UEXTEND, IrType.I64, 0, i);
+            Value v = load(h, base, x, 0, IrType.I32, 1 | NATIVE);
+            store(h, base, x, h.append1(Op.IADD, IrType.I32, 0, v, c32(h, 1)), 1 | NATIVE);
+            Value base2 = load(h, sda, zero, 0, IrType.I64, 8 | NATIVE); // after the store: not merged by GVN
+            store(h, base2, h.append1(Op.UEXTEND, IrType.I64, 0, i), c32(h, 5), 1 | NATIVE);
+            return h.append1(Op.IADD, IrType.I32, 0, i, c32(h, 1));
+        };
+        long buffer = OptTestSupport.BASE + 4096;
+        versioned(body, g -> {
+            // the load after the first store reads a hoisted location: replaced too
+            assertEquals(1, loadsIn(checkedHeader(g)), print(g));
+            long overlapTests = g.blocks().stream().flatMap(b -> b.insts().stream()).filter(x -> x.op() == Op.BOR).count();
+            assertEquals(1, overlapTests, print(g));
+        }, new long[] {buffer, 64, 64}, new long[] {SDA, 2, 2}, new long[] {buffer, 3, 9});
+        assertFalse(slowCopyRuns(body, buffer, 64, 64));
     }
 
     @Test
