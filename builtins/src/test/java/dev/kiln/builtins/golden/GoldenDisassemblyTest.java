@@ -36,8 +36,9 @@ import org.junit.jupiter.api.TestFactory;
  * expectations after a reviewed change.
  *
  * <p>Independently of the exact listing, the check line's counts must hold: {@code calls} in the
- * whole function, and in its innermost loop (from the target of its last backward branch to that
- * branch) {@code loop-calls}, {@code loop-loads} (instructions that read memory) and
+ * whole function, and in its first innermost loop in layout order (from the target of a backward
+ * branch to the last branch there; the first, so that a loop versioned by {@code LoopVersioning} is
+ * counted in its checked copy, not in the original placed after the function's other code) {@code loop-calls}, {@code loop-loads} (instructions that read memory) and
  * {@code loop-compares} ({@code cmp} and {@code test}). Skipped when objdump (binutils) is not
  * installed.
  */
@@ -106,17 +107,32 @@ class GoldenDisassemblyTest {
         for (String[] in : insns) {
             calls += isCall(in) ? 1 : 0;
         }
-        long bestFrom = -1;
-        int bestTo = -1;
+        // each loop: the target of backward branches and the last branch to it
+        Map<Long, Integer> loops = new TreeMap<>();
         for (int i = 0; i < insns.size(); i++) {
             String[] in = insns.get(i);
             Matcher m = TARGET.matcher(in[2]);
             if (in[1].startsWith("j") && m.matches()) {
                 long target = Long.parseLong(m.group(1), 16);
-                if (target <= Long.parseLong(in[0], 16) && (bestFrom < 0 || target > bestFrom)) {
-                    bestFrom = target;
-                    bestTo = i;
+                if (target <= Long.parseLong(in[0], 16)) {
+                    loops.merge(target, i, Math::max);
                 }
+            }
+        }
+        // the first innermost loop in layout order (a versioned loop's original copy comes later)
+        long bestFrom = -1;
+        int bestTo = -1;
+        for (Map.Entry<Long, Integer> l : loops.entrySet()) {
+            boolean innermost = true;
+            for (Map.Entry<Long, Integer> o : loops.entrySet()) {
+                if (o.getKey() > l.getKey() && o.getValue() <= l.getValue()) {
+                    innermost = false;
+                }
+            }
+            if (innermost) {
+                bestFrom = l.getKey();
+                bestTo = l.getValue();
+                break;
             }
         }
         int loopCalls = 0;

@@ -49,7 +49,7 @@ public final class LoopInvariantCodeMotion {
     }
 
     /** A natural loop: its header and body blocks (header included) in reverse postorder. */
-    private static final class Loop {
+    static final class Loop {
         final Block header;
         final List<Block> blocks;
         final BitSet body;
@@ -74,7 +74,11 @@ public final class LoopInvariantCodeMotion {
         return changed;
     }
 
-    private static List<Loop> findLoops(IrFunction f, DominatorTree dom, List<List<Block>> preds, List<Block> rpo) {
+    /**
+     * The natural loops of {@code f} (loops sharing a header merged), innermost first; {@code rpo} is
+     * the reverse postorder of {@code dom}. Shared with {@link LoopVersioning}.
+     */
+    static List<Loop> findLoops(IrFunction f, DominatorTree dom, List<List<Block>> preds, List<Block> rpo) {
         int[] rpoIndex = new int[f.blockIdBound()];
         for (int i = 0; i < rpo.size(); i++) {
             rpoIndex[rpo.get(i).id()] = i;

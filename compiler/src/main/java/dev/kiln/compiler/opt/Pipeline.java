@@ -9,7 +9,10 @@ import java.util.function.IntFunction;
 /**
  * The optimization pipeline (DESIGN §2 step 4), in this order: {@link Inliner} (only when callee IR
  * is supplied), {@link Simplifier}, {@link GlobalValueNumbering}, {@link LoopInvariantCodeMotion},
- * {@link BoundsCheckElimination}, {@link Simplifier} again, {@link HeapAddressFolding}, {@link NativeLoadNarrowing},
+ * {@link BoundsCheckElimination}, {@link Simplifier} again, {@link LoopVersioning} (and, when it versioned a
+ * loop, {@link GlobalValueNumbering} and {@link LoopInvariantCodeMotion} again), {@link InductionCheckElimination},
+ * {@link HeapAddressFolding},
+ * {@link NativeLoadNarrowing},
  * {@link DeadCodeElimination}. With {@code verify} set, the IR {@link Verifier} runs after every pass
  * and a failure names the pass. Stateless and thread-safe; mutates the function given.
  */
@@ -52,6 +55,13 @@ public final class Pipeline {
         out.add(step("licm", LoopInvariantCodeMotion.run(f), f, verify));
         out.add(step("bce", BoundsCheckElimination.run(f), f, verify));
         out.add(step("simplify", Simplifier.run(f), f, verify));
+        PassResult versioned = step("version", LoopVersioning.run(f), f, verify);
+        out.add(versioned);
+        if (versioned.changed()) {
+            out.add(step("gvn", GlobalValueNumbering.run(f), f, verify));
+            out.add(step("licm", LoopInvariantCodeMotion.run(f), f, verify));
+        }
+        out.add(step("induction", InductionCheckElimination.run(f), f, verify));
         out.add(step("address", HeapAddressFolding.run(f), f, verify));
         out.add(step("narrow", NativeLoadNarrowing.run(f), f, verify));
         out.add(step("dce", DeadCodeElimination.run(f), f, verify));

@@ -85,7 +85,7 @@ class PipelineTest {
         long instsBefore = 0;
         long instsAfter = 0;
         long compared = 0;
-        long[] changedBy = new long[9];
+        long[] changedBy = new long[16];
         List<String> passNames = new ArrayList<>();
         Random r = new Random(2024);
         for (Path file : files) {
