@@ -4,8 +4,6 @@ import dev.kiln.abi.ArtifactMetadata;
 import dev.kiln.abi.CompileOptions;
 import dev.kiln.abi.TrapCode;
 import dev.kiln.abi.VMStoreContext;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
@@ -34,8 +32,7 @@ final class Interruption {
         try {
             var mh = MethodHandles.lookup().findStatic(Interruption.class, "epochDeadline",
                     MethodType.methodType(void.class, MemorySegment.class));
-            EPOCH_LIBCALL = java.lang.foreign.Linker.nativeLinker().upcallStub(mh,
-                    FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), Arena.global());
+            EPOCH_LIBCALL = CallShape.libcallStub(mh); // the shared libcall shape: no upcall class of its own
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
