@@ -277,7 +277,7 @@ class LoopVersioningTest {
         assertFalse(LoopVersioning.run(f), print(f));
         // an epoch check (the host may write the store data)
         f = loop((h, sda, n, i) -> {
-            h.append(Op.EPOCH_CHECK, List.of(sda), 0, null, null, List.of());
+            h.append(Op.EPOCH_CHECK, List.of(), 0, null, null, List.of());
             return zeroCopy(h, sda, n, i);
         });
         assertFalse(LoopVersioning.run(f), print(f));
