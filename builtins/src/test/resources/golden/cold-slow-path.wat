@@ -63,8 +63,7 @@
 ;;   movzx  eax,BYTE PTR [rax]
 ;; .L3:
 ;;   lea    r12d,[r12+rax*1]
-;;   lea    r13d,[r13-0x1]
-;;   test   r13d,r13d
+;;   sub    r13d,0x1
 ;;   jne    .L1
 ;;   mov    rax,r12
 ;; .L4:
