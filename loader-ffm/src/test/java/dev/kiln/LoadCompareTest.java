@@ -42,7 +42,8 @@ class LoadCompareTest {
     private static final long[] MEMORY = {0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffffL,
             0x80000000L, 0xffffffffL, 0x1_0000_0080L, -1L, Long.MIN_VALUE, 0x2a};
 
-    private static String wasmName(Cond c) {
+    /** The Wasm name of comparison {@code c} ({@code lt_s}, ...), after {@code i32.} or {@code i64.}. */
+    static String wasmName(Cond c) {
         return switch (c) {
             case EQ -> "eq";
             case NE -> "ne";

@@ -16,21 +16,6 @@ class MaterializedConditionTest {
     private static final long[] VALUES = {0, 1, -1, 2, 0x7fffffffL, Integer.MIN_VALUE, 0xffffffffL, Long.MAX_VALUE,
             Long.MIN_VALUE, 100, -100};
 
-    private static String wasmName(Cond c) {
-        return switch (c) {
-            case EQ -> "eq";
-            case NE -> "ne";
-            case SLT -> "lt_s";
-            case ULT -> "lt_u";
-            case SGT -> "gt_s";
-            case UGT -> "gt_u";
-            case SLE -> "le_s";
-            case ULE -> "le_u";
-            case SGE -> "ge_s";
-            case UGE -> "ge_u";
-        };
-    }
-
     @Test
     void aComparisonUsedAsAValueAndByABranch() {
         StringBuilder wat = new StringBuilder("(module\n");
@@ -39,9 +24,9 @@ class MaterializedConditionTest {
                 for (boolean constant : new boolean[] {false, true}) {
                     String rhs = constant ? "(" + t + ".const 100)" : "(local.get 1)";
                     // 10 * (branch taken) + the value: both must agree with the condition
-                    wat.append("(func (export \"").append(t).append(wasmName(c)).append(constant ? "_k" : "_r")
+                    wat.append("(func (export \"").append(t).append(LoadCompareTest.wasmName(c)).append(constant ? "_k" : "_r")
                             .append("\") (param ").append(t).append(' ').append(t).append(") (result i32) (local $c i32) (local $r i32)\n")
-                            .append("  (local.set $c (").append(t).append('.').append(wasmName(c)).append(" (local.get 0) ")
+                            .append("  (local.set $c (").append(t).append('.').append(LoadCompareTest.wasmName(c)).append(" (local.get 0) ")
                             .append(rhs).append("))\n")
                             .append("  (if (local.get $c) (then (local.set $r (i32.const 10))))\n")
                             .append("  (i32.add (local.get $r) (local.get $c)))\n");
@@ -56,7 +41,7 @@ class MaterializedConditionTest {
                 boolean wide = t.equals("i64");
                 for (Cond c : Cond.values()) {
                     for (boolean constant : new boolean[] {false, true}) {
-                        Func f = instance.func(t + wasmName(c) + (constant ? "_k" : "_r"));
+                        Func f = instance.func(t + LoadCompareTest.wasmName(c) + (constant ? "_k" : "_r"));
                         for (long x : VALUES) {
                             for (long y : VALUES) {
                                 long rhs = constant ? 100 : y;

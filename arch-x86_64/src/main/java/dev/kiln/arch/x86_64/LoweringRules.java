@@ -265,18 +265,7 @@ abstract class LoweringRules {
             case S16 -> (short) k;
             default -> (int) k;
         };
-        if (load.op() == Op.VMCTX_LOAD) {
-            m.imm = load.imm();
-        } else {
-            int[] addr = l.heapAddress(load);
-            m.src = addr[0];
-            m.src2 = addr[1];
-            m.imm = addr[2];
-            m.scale = addr[3];
-            m.source = load; // a guard-page fault here is the load's
-            m.uses(operands(addr[0], addr[1]));
-        }
-        emit(m);
+        emitWithMemoryOperand(m, load, false); // no register operand: m.dst is NONE
         boolean zeroExtended = load.op() == Op.LOAD && 8 * s.bytes() < load.result().type().bits()
                 && (load.aux() & 16) == 0;
         return zeroExtended ? x86(c.unsigned()) : x86(c);
@@ -291,14 +280,14 @@ abstract class LoweringRules {
     }
 
     /**
-     * Emits {@code m} (whose dst register is read, and written when {@code writesDst}) with the
-     * memory operand that {@code load} reads: a VMContext field, or the load's heap address.
+     * Emits {@code m} (whose dst register, unless NONE, is read, and written when {@code writesDst})
+     * with the memory operand that {@code load} reads: a VMContext field, or the load's heap address.
      */
     void emitWithMemoryOperand(MInst m, Inst load, boolean writesDst) {
         int reg = m.dst;
         if (load.op() == Op.VMCTX_LOAD) {
             m.imm = load.imm();
-            m.uses(reg);
+            m.uses(operands(reg));
         } else {
             int[] addr = l.heapAddress(load);
             m.src = addr[0];

@@ -67,10 +67,15 @@ class HeapAddressFoldingTest {
         return OptTestSupport.accesses(f);
     }
 
-    /** Optimizes function {@code k}, checking it gives the same outcome as before on {@code inputs}. */
+    /** Optimizes function {@code k} of {@link #WAT}, checking it gives the same outcome as before on {@code inputs}. */
     private static IrFunction optimized(int k, long[][] inputs) {
-        List<IrFunction> fs = translate(WAT, BoundsChecks.GUARD);
-        var t = new OptTestSupport.Translated(null, fs, OptTestSupport.translateAll(WAT).layout());
+        return optimized(WAT, k, inputs);
+    }
+
+    /** Optimizes function {@code k} of {@code wat}, checking it gives the same outcome as before on {@code inputs}. */
+    private static IrFunction optimized(String wat, int k, long[][] inputs) {
+        List<IrFunction> fs = translate(wat, BoundsChecks.GUARD);
+        var t = new OptTestSupport.Translated(null, fs, OptTestSupport.translateAll(wat).layout());
         IrFunction f = fs.get(k);
         List<OptTestSupport.Outcome> before = new ArrayList<>();
         for (long[] in : inputs) {
@@ -190,23 +195,6 @@ class HeapAddressFoldingTest {
             )
             """;
 
-    /** Optimizes function {@code k} of {@link #LOOPS}, checking the outcome on inputs before and after. */
-    private static IrFunction optimizedLoop(int k, long[][] inputs) {
-        List<IrFunction> fs = translate(LOOPS, BoundsChecks.GUARD);
-        var t = new OptTestSupport.Translated(null, fs, OptTestSupport.translateAll(LOOPS).layout());
-        IrFunction f = fs.get(k);
-        List<OptTestSupport.Outcome> before = new ArrayList<>();
-        for (long[] in : inputs) {
-            before.add(run(t, f, in));
-        }
-        String ir = print(f);
-        Pipeline.optimize(f, (java.util.function.IntFunction<IrFunction>) null, true);
-        for (int n = 0; n < inputs.length; n++) {
-            assertEquals(before.get(n), run(t, f, inputs[n]), "before:\n" + ir + "after:\n" + print(f));
-        }
-        return f;
-    }
-
     @Test
     void aLoopVariableMaskedOnEveryBackEdgeIsBounded() {
         Random r = new Random(5);
@@ -214,7 +202,7 @@ class HeapAddressFoldingTest {
         for (int i = 0; i < in.length; i++) {
             in[i] = new long[] {r.nextInt() & 0xFFFF_FFFFL, 1 + r.nextInt(3000)};
         }
-        IrFunction f = optimizedLoop(0, in);
+        IrFunction f = optimized(LOOPS, 0, in);
         Inst load = accesses(f).get(0);
         assertEquals(1024, load.imm(), print(f));
         Inst shl = load.arg(1).definingInst();
@@ -225,7 +213,7 @@ class HeapAddressFoldingTest {
         for (int i = 0; i < small.length; i++) {
             small[i] = new long[] {r.nextInt() & 0xFFFF_FFFFL, 1 + r.nextInt(3000)}; // s < 1024 + 3000: in bounds
         }
-        IrFunction g = optimizedLoop(1, small);
+        IrFunction g = optimized(LOOPS, 1, small);
         Inst unbounded = accesses(g).get(0);
         assertEquals(Op.UEXTEND, unbounded.arg(1).definingInst().op(), print(g)); // the i32 shift stays
         assertEquals(Op.ISHL, unbounded.arg(1).definingInst().arg(0).definingInst().op(), print(g));
