@@ -81,7 +81,6 @@
 ;;   shl    r9,0x2
 ;;   cmp    r9,rdx
 ;;   jae    .L3
-;;   cmp    r9,rdx
 ;;   mov    rbx,rsi
 ;;   cmovb  rbx,r9
 ;;   add    edi,DWORD PTR [rax+rbx*1]
@@ -132,7 +131,6 @@
 ;; .L0:
 ;;   cmp    rdi,rax
 ;;   jae    .L4
-;;   cmp    rdi,rax
 ;;   cmovb  rsi,rdi
 ;;   mov    rax,QWORD PTR [rcx+rsi*1]
 ;;   mov    rcx,rax

@@ -768,6 +768,9 @@ final class CodeEmitter {
             }
             flagsLive = live[k];
             current = m;
+            if (repeatsTheComparisonBefore(b, k)) {
+                continue; // the flags are those of the same compare, two instructions back
+            }
             if (addSetsTheTestedFlags(b, k, live)) {
                 a.aluImm(m.imm < 0 && m.imm != Integer.MIN_VALUE ? AluOp.SUB : AluOp.ADD, m.size, reg(m.dst),
                         (int) (m.imm < 0 && m.imm != Integer.MIN_VALUE ? -m.imm : m.imm));
@@ -778,6 +781,29 @@ final class CodeEmitter {
             emitWithSpills(m);
             zeroExtended = writes32(m);
         }
+    }
+
+    /**
+     * Whether instruction {@code k} of {@code b} is a register compare ({@code cmp r, r} or
+     * {@code cmp r, imm}) identical to instruction {@code k - 2}, with only a trap branch between
+     * them: the flags are still those of the first compare (a bounds check followed by the Spectre
+     * guard's {@code cmov} on the same comparison). Neither compare may touch a spill slot.
+     */
+    private boolean repeatsTheComparisonBefore(MachBlock<MInst> b, int k) {
+        if (k < 2) {
+            return false;
+        }
+        MInst m = b.insts.get(k);
+        MInst p = b.insts.get(k - 2);
+        if (b.insts.get(k - 1).op != MOp.TRAP_IF || m.op != p.op || m.size != p.size
+                || (m.op != MOp.CMP_RR && m.op != MOp.CMP_RI)) {
+            return false;
+        }
+        if (isSpilled(m.dst) || isSpilled(p.dst) || reg(m.dst) != reg(p.dst)) {
+            return false;
+        }
+        return m.op == MOp.CMP_RI ? m.imm == p.imm
+                : !isSpilled(m.src) && !isSpilled(p.src) && reg(m.src) == reg(p.src);
     }
 
     /**
