@@ -485,10 +485,10 @@ public final class Instance {
         return memories[memidx];
     }
 
-    /** Forgets the instances whose VMContexts are at {@code vmctxAddresses} (their store is closing). */
-    static void unregister(java.util.List<Long> vmctxAddresses) {
-        for (Long address : vmctxAddresses) {
-            BY_VMCTX.remove(address);
+    /** Forgets the instances whose VMContexts are {@code vmctxs} (their store is closing). */
+    static void unregister(java.util.List<MemorySegment> vmctxs) {
+        for (MemorySegment vmctx : vmctxs) {
+            BY_VMCTX.remove(vmctx.address());
         }
     }
 

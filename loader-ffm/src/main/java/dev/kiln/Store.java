@@ -162,9 +162,10 @@ public final class Store implements AutoCloseable {
         return bt != null ? bt : new WasmBacktrace();
     }
 
-    /** VMContext addresses of the store's instances, to unregister on close. */
-    private final java.util.List<Long> instanceAddresses = new java.util.ArrayList<>();
-    /** The store's instances' VMContexts, whose interrupt flags {@link #epochReached} raises. */
+    /**
+     * The store's instances' VMContexts (guarded by {@code this}): their interrupt flags are what
+     * {@link #epochReached} raises, and they are unregistered on close.
+     */
     private final java.util.List<MemorySegment> instanceContexts = new java.util.ArrayList<>();
 
     /**
@@ -172,7 +173,6 @@ public final class Store implements AutoCloseable {
      * bytes); its interrupt flag starts raised when the store's flags are.
      */
     synchronized void registered(MemorySegment vmctx) {
-        instanceAddresses.add(vmctx.address());
         instanceContexts.add(vmctx);
         if (interruptRaised) {
             INT_AT.setVolatile(vmctx, (long) dev.kiln.abi.VMContextLayout.INTERRUPT, 1);
@@ -350,8 +350,8 @@ public final class Store implements AutoCloseable {
         if (!closed) {
             closed = true;
             closeInterruption();
-            Instance.unregister(instanceAddresses);
-            instanceAddresses.clear();
+            Instance.unregister(instanceContexts); // no tick reads them any more: the store is closed
+            instanceContexts.clear();
             for (long a : allocations) {
                 dev.kiln.loader.LibC.free(a);
             }
@@ -396,7 +396,6 @@ public final class Store implements AutoCloseable {
         }
         engine.unregisterInterruptible(this);
         Interruption.unregister(this);
-        instanceContexts.clear();
     }
 
     private static final java.lang.invoke.VarHandle INT_AT = java.lang.foreign.ValueLayout.JAVA_INT.varHandle();

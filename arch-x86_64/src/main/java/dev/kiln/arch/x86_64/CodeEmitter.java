@@ -819,28 +819,11 @@ final class CodeEmitter {
         for (int k = 0; k + 2 < b.insts.size(); k++) {
             MInst m = b.insts.get(k);
             MInst t = b.insts.get(k + 1);
-            if (m.op != MOp.SETCC || !live[k + 1]
-                    || !(t.op == MOp.TEST_RR && t.dst == m.dst && t.src == m.dst || t.op == MOp.CMP_RI && t.imm == 0 && t.dst == m.dst)) {
+            if (m.op != MOp.SETCC || !isZeroTest(t) || t.dst != m.dst) {
                 continue;
             }
-            List<MInst> readers = new ArrayList<>();
-            boolean ok = false;
-            for (int j = k + 2; j < b.insts.size(); j++) {
-                MInst u = b.insts.get(j);
-                switch (u.op) {
-                    case JCC, SETCC, CMOV, XCMOV, TRAP_IF -> readers.add(u);
-                    default -> {
-                    }
-                }
-                if (readers.contains(u) && u.cond != Cond.E && u.cond != Cond.NE) {
-                    break;
-                }
-                if (!live[j]) {
-                    ok = true;
-                    break;
-                }
-            }
-            if (!ok) {
+            List<MInst> readers = zeroTestReaders(b, k + 1, live);
+            if (readers == null) {
                 continue;
             }
             for (MInst u : readers) {
@@ -866,27 +849,48 @@ final class CodeEmitter {
             return false;
         }
         MInst t = b.insts.get(k + 1);
-        boolean zeroTest = t.op == MOp.TEST_RR && t.src == t.dst || t.op == MOp.CMP_RI && t.imm == 0;
-        if (!zeroTest || t.size != m.size || isSpilled(t.dst) || reg(t.dst) != reg(m.dst)) {
+        if (!isZeroTest(t) || t.size != m.size || isSpilled(t.dst) || reg(t.dst) != reg(m.dst)) {
             return false;
         }
-        if (!live[k + 1]) {
-            return false;
+        return zeroTestReaders(b, k + 1, live) != null;
+    }
+
+    /** Whether {@code t} sets the flags of its dst register compared with zero ({@code test r, r}, {@code cmp r, 0}). */
+    private static boolean isZeroTest(MInst t) {
+        return t.op == MOp.TEST_RR && t.src == t.dst || t.op == MOp.CMP_RI && t.imm == 0;
+    }
+
+    /**
+     * The instructions that read the flags set by instruction {@code test} of {@code b}, up to where
+     * the flags die ({@code live}: {@link #flagsLiveAfter}), if all of them ask only for (not) equal;
+     * otherwise, or if nothing reads them, {@code null}.
+     */
+    private static List<MInst> zeroTestReaders(MachBlock<MInst> b, int test, boolean[] live) {
+        if (!live[test]) {
+            return null;
         }
-        for (int j = k + 2; j < b.insts.size(); j++) {
+        List<MInst> readers = new ArrayList<>();
+        for (int j = test + 1; j < b.insts.size(); j++) {
             MInst u = b.insts.get(j);
-            boolean reads = switch (u.op) {
-                case JCC, SETCC, CMOV, XCMOV, TRAP_IF -> true;
-                default -> false;
-            };
-            if (reads && u.cond != Cond.E && u.cond != Cond.NE) {
-                return false;
+            if (readsFlags(u.op)) {
+                if (u.cond != Cond.E && u.cond != Cond.NE) {
+                    return null;
+                }
+                readers.add(u);
             }
             if (!live[j]) {
-                return true; // every reader of the test's flags asked for E or NE
+                return readers;
             }
         }
-        return false;
+        return null;
+    }
+
+    /** Whether an instruction of {@code op} reads the flags (its {@link MInst#cond}). */
+    private static boolean readsFlags(MOp op) {
+        return switch (op) {
+            case JCC, SETCC, CMOV, XCMOV, TRAP_IF -> true;
+            default -> false;
+        };
     }
 
     /** Per block index: the locations live on entry (see {@link #liveLocationsIn}); computed on first use. */
@@ -1057,9 +1061,7 @@ final class CodeEmitter {
             after[i] = live;
             switch (m.op) {
                 case CMP_RR, CMP_RM, CMP_MI, CMP_RI, TEST_RR, TEST_RI, FCMP_FLAGS -> live = false;
-                case JCC, SETCC, CMOV, XCMOV, TRAP_IF -> live = true;
-                default -> {
-                }
+                default -> live |= readsFlags(m.op);
             }
         }
         return after;

@@ -236,6 +236,19 @@ final class Lowering {
         }
     }
 
+    /**
+     * Whether nothing strictly between positions {@code from} and {@code to} of {@code insts} must be
+     * kept ({@link Op#mustKeep}): no side effect, nor a guard-page load whose trap would come first.
+     */
+    private static boolean nothingKeptBetween(List<Inst> insts, int from, int to) {
+        for (int j = from + 1; j < to; j++) {
+            if (Op.mustKeep(insts.get(j))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether nothing strictly between positions {@code from} and {@code to} of {@code insts} has a side effect other than a trap. */
     private static boolean cleanBetween(List<Inst> insts, int from, int to) {
         for (int j = from + 1; j < to; j++) {
@@ -288,12 +301,7 @@ final class Lowering {
             if (!foldableLoad(v, b) || v.definingInst().op() != Op.LOAD) {
                 continue;
             }
-            boolean clean = true;
-            List<Inst> insts = b.insts();
-            for (int j = position[v.id()] + 1; j < at && clean; j++) {
-                clean = !Op.mustKeep(insts.get(j)); // nor a guard-page load, whose trap would come first
-            }
-            if (clean) {
+            if (nothingKeptBetween(b.insts(), position[v.id()], at)) {
                 loadsFolded.set(v.id());
                 return;
             }
@@ -321,12 +329,7 @@ final class Lowering {
                     || (d.aux() & 0xF) != t.bits() / 8) {
                 continue;
             }
-            boolean clean = true;
-            List<Inst> insts = b.insts();
-            for (int j = position[v.id()] + 1; j < at && clean; j++) {
-                clean = !Op.mustKeep(insts.get(j));
-            }
-            if (clean) {
+            if (nothingKeptBetween(b.insts(), position[v.id()], at)) {
                 loadsFolded.set(v.id());
                 return;
             }
