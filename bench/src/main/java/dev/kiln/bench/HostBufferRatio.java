@@ -6,7 +6,8 @@ import java.util.Locale;
 /**
  * A fresh-process harness for ratios that JMH's separate runs measure badly on a shared machine:
  * {@link HostBufferBenchmark#zeroCopyIncrement()} against {@link HostBufferBenchmark#plainWasmIncrement()},
- * then {@link HostBufferBenchmark#builtin()} against {@link HostBufferBenchmark#plainWasm()}, each pair
+ * then {@link HostBufferBenchmark#builtin()}, {@link HostBufferBenchmark#builtinWithoutSpectreGuard()} and
+ * {@link HostBufferBenchmark#slowPathBuiltin()} against {@link HostBufferBenchmark#plainWasm()}, each pair
  * called alternately (order swapped every round) in one process, so that load from other processes
  * falls on both about equally. Each round times one call of each (1 MiB, microseconds);
  * the report gives, per benchmark, the minimum and the 10th percentile and median of the rounds, and
@@ -33,6 +34,8 @@ public final class HostBufferRatio {
         try {
             pair("zeroCopyIncrement", b::zeroCopyIncrement, "plainWasmIncrement", b::plainWasmIncrement, rounds);
             pair("builtin", b::builtin, "plainWasm", b::plainWasm, rounds);
+            pair("builtinWithoutSpectreGuard", b::builtinWithoutSpectreGuard, "plainWasm", b::plainWasm, rounds);
+            pair("slowPathBuiltin", b::slowPathBuiltin, "plainWasm", b::plainWasm, rounds);
         } finally {
             b.tearDown();
         }
@@ -71,7 +74,7 @@ public final class HostBufferRatio {
     private static void print(String name, double[] x) {
         double[] s = x.clone();
         Arrays.sort(s);
-        System.out.printf(Locale.ROOT, "%-20s min %8.1f  p10 %8.1f  median %8.1f us%n", name, s[0], s[s.length / 10],
+        System.out.printf(Locale.ROOT, "%-26s min %8.1f  p10 %8.1f  median %8.1f us%n", name, s[0], s[s.length / 10],
                 s[s.length / 2]);
     }
 }
