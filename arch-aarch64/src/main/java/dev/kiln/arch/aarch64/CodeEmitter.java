@@ -691,6 +691,7 @@ final class CodeEmitter {
                 }
             }
             case BITCOUNT -> bitCount(m);
+            case REV -> a.rev(m.size, reg(m.dst), reg(m.src));
             case EXTEND -> {
                 XReg d = reg(m.dst);
                 XReg s = reg(m.src);

@@ -458,6 +458,14 @@ final class Lowering {
                 m.src3 = a;
                 emit(m.uses(q, b, a).defs(m.dst));
             }
+            case BSWAP -> {
+                int a = use(inst.arg(0));
+                MInst m = new MInst(MOp.REV);
+                m.size = sizeOf(inst.result().type());
+                m.dst = vreg(inst.result());
+                m.src = a;
+                emit(m.uses(a).defs(m.dst));
+            }
             case CLZ, CTZ, POPCNT -> {
                 int a = use(inst.arg(0));
                 MInst m = new MInst(MOp.BITCOUNT);

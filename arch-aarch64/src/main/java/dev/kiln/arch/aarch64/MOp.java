@@ -28,6 +28,8 @@ enum MOp {
     CSEL,
     /** dst = bit count of src: imm 0 leading zeros, 1 trailing zeros, 2 ones. */
     BITCOUNT,
+    /** dst = src with its bytes reversed ({@code rev}, within size). */
+    REV,
     /** dst = sign-extend (signed) or zero-extend the low imm bits (8, 16, 32) of src within size. */
     EXTEND,
     /** dst = high half of src * src2 (signed or unsigned; i32: through a 64-bit product). */

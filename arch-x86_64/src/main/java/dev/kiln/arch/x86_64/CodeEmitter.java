@@ -668,7 +668,7 @@ final class CodeEmitter {
             return null;
         }
         boolean full32 = switch (m.op) {
-            case MOV_RI, ALU_RR, ALU_RI, ALU_RM, LEA, IMUL_RR, IMUL_RRI, SHIFT_CL, SHIFT_RI, BITCOUNT, ZEXT32 -> m.size == Size.S32;
+            case MOV_RI, ALU_RR, ALU_RI, ALU_RM, LEA, IMUL_RR, IMUL_RRI, SHIFT_CL, SHIFT_RI, BITCOUNT, ZEXT32, BSWAP -> m.size == Size.S32;
             case SETCC, FCMP_SET -> true;
             case MOV_RR -> m.size == Size.S32 && (isSpilled(m.src) || reg(m.dst) != reg(m.src));
             default -> false;
@@ -1131,6 +1131,7 @@ final class CodeEmitter {
             }
             case DIVREM -> divrem(m);
             case NEG -> a.neg(m.size, reg(m.dst));
+            case BSWAP -> a.bswap(m.size, reg(m.dst));
             case MULHI -> {
                 if (m.signed) {
                     a.imulWide(Size.S64, reg(m.src));

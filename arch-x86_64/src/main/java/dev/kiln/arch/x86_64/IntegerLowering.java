@@ -117,6 +117,15 @@ final class IntegerLowering extends LoweringRules {
                 m.src = rb;
                 emit(m.uses(dst, rb).defs(dst));
             }
+            case BSWAP -> {
+                Size s = sizeOf(inst.result().type());
+                int dst = vreg(inst.result());
+                mov(s, dst, use(inst.arg(0)));
+                MInst m = new MInst(MOp.BSWAP);
+                m.size = s;
+                m.dst = dst;
+                emit(m.uses(dst).defs(dst));
+            }
             case CLZ, CTZ, POPCNT -> {
                 int dst = vreg(inst.result());
                 int ra = use(inst.arg(0));

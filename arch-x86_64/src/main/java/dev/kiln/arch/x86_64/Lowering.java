@@ -454,7 +454,7 @@ final class Lowering {
                 // materialized at each use (see use())
             }
             case IADD, ISUB, BAND, BOR, BXOR, IMUL, ISHL, SSHR, USHR, ROTL, ROTR, UMULHI, SMULHI, SDIV, UDIV, SREM,
-                    UREM, CLZ, CTZ, POPCNT, ICMP, SELECT, UEXTEND, SEXTEND, IREDUCE, SEXTEND_LOW -> integers.lower(inst);
+                    UREM, CLZ, CTZ, POPCNT, BSWAP, ICMP, SELECT, UEXTEND, SEXTEND, IREDUCE, SEXTEND_LOW -> integers.lower(inst);
             case FADD, FSUB, FMUL, FDIV, FMIN, FMAX, FCOPYSIGN, FSQRT, FABS, FNEG, FCEIL, FFLOOR, FTRUNC, FNEAREST, FCMP,
                     FPROMOTE, FDEMOTE, FCVT_FROM_SINT, FCVT_FROM_UINT, FCVT_TO_SINT, FCVT_TO_UINT, FCVT_TO_SINT_SAT,
                     FCVT_TO_UINT_SAT, BITCAST -> floats.lower(inst);

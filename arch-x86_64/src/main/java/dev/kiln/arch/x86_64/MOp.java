@@ -58,6 +58,8 @@ enum MOp {
     MOVSX,
     /** dst = -dst (two's complement {@code neg}). */
     NEG,
+    /** dst = dst with its bytes reversed ({@code bswap}, 32 or 64 bits). */
+    BSWAP,
     /** rdx = high 64 bits of rax * src (unsigned {@code mul}, or signed one-operand {@code imul} when signed). */
     MULHI,
     /** Division or remainder of rax by src; result in rax (quotient) or rdx (remainder); traps. */

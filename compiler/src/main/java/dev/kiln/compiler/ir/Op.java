@@ -69,6 +69,11 @@ public enum Op {
     CTZ(Flags.PURE),
     /** {@code v = popcnt a}: number of one bits. */
     POPCNT(Flags.PURE),
+    /**
+     * {@code v = bswap a}: the bytes of {@code a} in reverse order (i32 or i64). No Wasm instruction
+     * maps to it; {@link dev.kiln.compiler.opt.ByteSwapIdiom} forms it from shifts, masks and ors.
+     */
+    BSWAP(Flags.PURE),
     /** {@code v = icmp.cond a, b}: 1 if the condition holds, else 0; the result is i32. */
     ICMP(Flags.PURE),
     /** {@code v = select c, a, b}: {@code c != 0 ? a : b} ({@code c} is i32). */

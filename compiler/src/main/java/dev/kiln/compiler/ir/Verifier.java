@@ -175,7 +175,7 @@ public final class Verifier {
                         throw fail(b, inst, "select takes an i32 condition and two values of the result type");
                     }
                 }
-                case CLZ, CTZ, POPCNT -> {
+                case CLZ, CTZ, POPCNT, BSWAP -> {
                     expectArgs(b, inst, 1);
                     IrType t = intResult(b, inst);
                     if (inst.arg(0).type() != t) {

@@ -76,7 +76,7 @@ public final class Fold {
     }
 
     /**
-     * Evaluates a unary integer operation: {@code clz ctz popcnt} (type t), {@code uextend sextend}
+     * Evaluates a unary integer operation: {@code clz ctz popcnt bswap} (type t), {@code uextend sextend}
      * (i32 to i64), {@code ireduce} (i64 to i32), {@code sextend_low} (width {@code imm}).
      *
      * @param t the result type
@@ -89,6 +89,7 @@ public final class Fold {
             case CLZ -> r = w32 ? Integer.numberOfLeadingZeros((int) a) : Long.numberOfLeadingZeros(a);
             case CTZ -> r = w32 ? Integer.numberOfTrailingZeros((int) a) : Long.numberOfTrailingZeros(a);
             case POPCNT -> r = w32 ? Integer.bitCount((int) a) : Long.bitCount(a);
+            case BSWAP -> r = w32 ? Integer.reverseBytes((int) a) : Long.reverseBytes(a);
             case UEXTEND -> r = a & 0xFFFF_FFFFL;
             case SEXTEND, IREDUCE -> r = (int) a;
             case SEXTEND_LOW -> {

@@ -29,7 +29,8 @@ import java.util.List;
  * {@code (x + c1) + c2 -> x + (c1 + c2)} (likewise {@code * & | ^});</li>
  * <li>strength reduction: {@code x * 2^k -> x << k}, {@code udiv x, 2^k -> x >> k},
  * {@code urem x, 2^k -> x & (2^k - 1)}; every other division and remainder by a constant that cannot
- * trap becomes a multiplication by its reciprocal ({@link DivisionByConstant});</li>
+ * trap becomes a multiplication by its reciprocal ({@link DivisionByConstant}); byte swaps written
+ * with shifts, masks and ors become {@code bswap} ({@link ByteSwapIdiom});</li>
  * <li>control: {@code brif} on a constant or to one target with equal arguments becomes a
  * {@code jump}, {@code br_table} on a constant a {@code jump}, a {@code trapif} on constants is
  * removed or becomes a {@code trap}, a {@code brif} to a block that only traps becomes a
@@ -140,7 +141,7 @@ public final class Simplifier {
             case IADD, ISUB, IMUL, UMULHI, SMULHI, BAND, BOR, BXOR, ISHL, SSHR, USHR, ROTL, ROTR, SDIV, UDIV, SREM, UREM -> {
                 return simplifyIntBinary(b, i, inst, op, t);
             }
-            case CLZ, CTZ, POPCNT, UEXTEND, SEXTEND, IREDUCE, SEXTEND_LOW -> {
+            case CLZ, CTZ, POPCNT, BSWAP, UEXTEND, SEXTEND, IREDUCE, SEXTEND_LOW -> {
                 Value a = inst.arg(0);
                 if (OptUtil.isIconst(a)) {
                     Long r = Fold.intUnary(op, t, OptUtil.iconst(a), inst.imm());
@@ -392,6 +393,12 @@ public final class Simplifier {
                 }
             }
         }
+        if (op == Op.BOR) {
+            ByteSwapIdiom.Plan plan = ByteSwapIdiom.match(inst);
+            if (plan != null) {
+                return byteSwap(b, i, inst, plan, t);
+            }
+        }
         if (cx && (op == Op.ISHL || op == Op.SSHR || op == Op.USHR || op == Op.ROTL || op == Op.ROTR)) {
             long c = OptUtil.iconst(x);
             if (c == 0 || (c == allOnes && op != Op.ISHL && op != Op.USHR)) {
@@ -411,6 +418,24 @@ public final class Simplifier {
             }
         }
         return KEEP;
+    }
+
+    /** Replaces {@code inst} (at i) by the byte swap {@code plan} describes; returns REPLACED. */
+    private static int byteSwap(Block b, int i, Inst inst, ByteSwapIdiom.Plan plan, IrType t) {
+        if (plan.shiftBytes() == 0 && !plan.masked()) {
+            return replaceWithInst(b, i, inst, Op.BSWAP, List.of(plan.source()), 0, null);
+        }
+        Value v = OptUtil.insert(b, i++, Op.BSWAP, List.of(plan.source()), 0, null, t).result();
+        if (plan.shiftBytes() != 0) {
+            Value k = OptUtil.insertIconst(b, i++, t, 8L * Math.abs(plan.shiftBytes()));
+            Op shift = plan.shiftBytes() > 0 ? Op.USHR : Op.ISHL;
+            if (!plan.masked()) {
+                return replaceWithInst(b, i, inst, shift, List.of(v, k), 0, null);
+            }
+            v = OptUtil.insert(b, i++, shift, List.of(v, k), 0, null, t).result();
+        }
+        Value m = OptUtil.insertIconst(b, i++, t, plan.mask());
+        return replaceWithInst(b, i, inst, Op.BAND, List.of(v, m), 0, null);
     }
 
     private static int simplifyIcmp(Block b, int i, Inst inst) {

@@ -289,7 +289,7 @@ final class OptTestSupport {
                     }
                     return Fold.intBinary(op, t, x[0], x[1]);
                 }
-                case CLZ, CTZ, POPCNT, UEXTEND, SEXTEND, IREDUCE, SEXTEND_LOW -> {
+                case CLZ, CTZ, POPCNT, BSWAP, UEXTEND, SEXTEND, IREDUCE, SEXTEND_LOW -> {
                     return Fold.intUnary(op, t, x[0], inst.imm());
                 }
                 case ICMP -> {
