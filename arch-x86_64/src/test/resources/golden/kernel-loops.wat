@@ -67,6 +67,7 @@
 ;;   push   r13
 ;;   push   r15
 ;;   sub    rsp,0x10
+;;   mov    QWORD PTR [rsp],rdx
 ;;   mov    eax,ecx
 ;;   shl    eax,0x3
 ;;   test   ecx,ecx
@@ -74,7 +75,7 @@
 ;;   mov    r8,QWORD PTR [r14+0x58]
 ;;   xor    r9d,r9d
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   nop
 ;; .L0:
 ;;   mov    ebx,r9d
 ;;   imul   ebx,eax
@@ -82,9 +83,8 @@
 ;;   mov    r12d,r9d
 ;;   imul   r12d,ecx
 ;;   xor    r13d,r13d
-;;   mov    QWORD PTR [rsp],rdx
 ;;   mov    QWORD PTR [rsp+0x8],r9
-;;   nop    DWORD PTR [rax+0x0]
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   lea    r15d,[r12+r13*1]
 ;;   lea    r15d,[rdi+r15*8]

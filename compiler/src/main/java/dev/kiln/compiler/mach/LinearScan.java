@@ -299,6 +299,8 @@ public final class LinearScan<I extends MachInst> {
      * with the block weights, before the intervals are built).
      */
     private final List<int[]> loops = new ArrayList<>();
+    /** Per block index: how many loops of the layout contain the block (see {@link #blockWeights}). */
+    private int[] loopDepth = new int[0];
     /** By virtual register - vregBase: the original intervals, then the pieces split off them. */
     private Interval[] vintervals;
     /** How many virtual registers exist: the lowering's, then one per split. */
@@ -396,6 +398,11 @@ public final class LinearScan<I extends MachInst> {
         return it.assigned >= 0 ? it.assigned : SLOT_BASE + it.spillSlot;
     }
 
+    /** How many loops contain block {@code blockIndex} (0 for blocks added after the scan). */
+    int loopDepth(int blockIndex) {
+        return blockIndex < loopDepth.length ? loopDepth[blockIndex] : 0;
+    }
+
     /** Original intervals that were split (each with its {@link Interval#pieces}). */
     List<Interval> splitRoots() {
         return splitRoots;
@@ -434,6 +441,7 @@ public final class LinearScan<I extends MachInst> {
                 depth[i]++;
             }
         }
+        loopDepth = depth;
         double[] w = new double[n];
         for (int i = 0; i < n; i++) {
             w[i] = Math.pow(8, Math.min(depth[i], 6));

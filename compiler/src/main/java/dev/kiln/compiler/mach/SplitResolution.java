@@ -18,7 +18,16 @@ import java.util.List;
  * <li>every operand is renamed to the piece standing for its instruction's position.</li>
  * </ol>
  * The moves of one place form one parallel move ({@link MachIsa#parallelMove}), so pieces trading
- * registers there are handled like block arguments. Not thread-safe; mutates the blocks given.
+ * registers there are handled like block arguments.
+ *
+ * <p>Spill stores at the definition (as HotSpot's C1 linear scan does, Wimmer and Mössenböck 2005,
+ * §6 "spill store elimination"): the pieces of a value share one spill slot for the whole function,
+ * so once a value defined in one block has been stored after its definition, the slot holds it
+ * wherever the value is live, and every later move from a register piece to the stack is
+ * redundant. When the moves into the slot would run more often than the definition (weighted by
+ * 8^loop depth), the value is stored once after its last definition instead: a value defined
+ * before a loop and spilled inside it costs no store per iteration.
+ * Not thread-safe; mutates the blocks given.
  */
 final class SplitResolution<I extends MachInst> {
     private final LinearScan<I> alloc;
@@ -56,8 +65,10 @@ final class SplitResolution<I extends MachInst> {
     private void resolve() {
         int n = blocks.size();
         List<Moves> inside = new ArrayList<>();
+        double[] storeCost = new double[roots.size()];
         // 1. pieces beginning inside a block
-        for (LinearScan.Interval r : roots) {
+        for (int ri = 0; ri < roots.size(); ri++) {
+            LinearScan.Interval r = roots.get(ri);
             List<LinearScan.Interval> pieces = r.pieces;
             for (int i = 1; i < pieces.size(); i++) {
                 LinearScan.Interval c = pieces.get(i);
@@ -68,7 +79,9 @@ final class SplitResolution<I extends MachInst> {
                     continue; // a block's start is an edge: resolved below
                 }
                 if (prev.coversAt(p - 1) && c.coversAt(p)) {
-                    add(inside, b, p / 2 - b.firstInst, c.reg, prev.reg);
+                    List<int[]> pairs = new ArrayList<>(1);
+                    pairs.add(pair(c, prev, ri, b.index, storeCost));
+                    inside.add(new Moves(b, p / 2 - b.firstInst, INSIDE, pairs));
                 }
             }
         }
@@ -88,14 +101,15 @@ final class SplitResolution<I extends MachInst> {
             List<MachBlock<I>> succs = distinct(pb.succs);
             for (MachBlock<I> s : succs) {
                 List<int[]> pairs = new ArrayList<>();
-                for (LinearScan.Interval r : roots) {
+                for (int ri = 0; ri < roots.size(); ri++) {
+                    LinearScan.Interval r = roots.get(ri);
                     if (!alloc.liveIn(s.index, r.reg)) {
                         continue;
                     }
                     LinearScan.Interval from = r.pieceAt(2 * pb.endInst - 1);
                     LinearScan.Interval to = r.pieceAt(2 * s.firstInst);
                     if (from != to && LinearScan.location(from) != LinearScan.location(to)) {
-                        pairs.add(new int[] {to.reg, from.reg});
+                        pairs.add(pair(to, from, ri, pb.index, storeCost));
                     }
                 }
                 if (pairs.isEmpty()) {
@@ -111,6 +125,18 @@ final class SplitResolution<I extends MachInst> {
                     onEdge.add(List.of(pb, s));
                     edgeMoves.add(pairs);
                 }
+            }
+        }
+        // 2b. spill stores moved to the definition where that runs less often
+        boolean[] atDef = storesAtDefinitions(storeCost, inside);
+        dropStores(inside, atDef);
+        dropStores(atEnd, atDef);
+        dropStores(atStart, atDef);
+        for (int e = edgeMoves.size() - 1; e >= 0; e--) {
+            edgeMoves.get(e).removeIf(q -> q[3] == 1 && atDef[q[2]]);
+            if (edgeMoves.get(e).isEmpty()) {
+                edgeMoves.remove(e);
+                onEdge.remove(e);
             }
         }
         // 3. operands to pieces, by the positions the scan used
@@ -146,10 +172,94 @@ final class SplitResolution<I extends MachInst> {
         }
     }
 
-    private static void add(List<Moves> moves, MachBlock<?> b, int index, int dst, int src) {
-        List<int[]> pairs = new ArrayList<>(1);
-        pairs.add(new int[] {dst, src});
-        moves.add(new Moves(b, index, INSIDE, pairs));
+    /**
+     * The move {@code to <- from} of root {@code ri} in block {@code blockIndex}, as {dst, src, root,
+     * 1 if it stores a register into the spill slot}; a store's weight is added to {@code storeCost}.
+     */
+    private int[] pair(LinearScan.Interval to, LinearScan.Interval from, int ri, int blockIndex, double[] storeCost) {
+        boolean store = to.assigned < 0 && from.assigned >= 0;
+        if (store) {
+            storeCost[ri] += weight(blockIndex);
+        }
+        return new int[] {to.reg, from.reg, ri, store ? 1 : 0};
+    }
+
+    private double weight(int blockIndex) {
+        return Math.pow(8, Math.min(alloc.loopDepth(blockIndex), 6));
+    }
+
+    /**
+     * Decides, per split root, whether its value is stored once after its definition instead of
+     * at every move into its spill slot; adds those stores to {@code inside}. Only values whose
+     * definitions all lie in one block qualify (the store follows the last of them, so wherever the
+     * value is live the slot holds it: every path to such a point runs through that block, and the
+     * block runs whole).
+     */
+    private boolean[] storesAtDefinitions(double[] storeCost, List<Moves> inside) {
+        int nr = roots.size();
+        boolean[] atDef = new boolean[nr];
+        java.util.Map<Integer, Integer> rootOf = new java.util.HashMap<>();
+        for (int ri = 0; ri < nr; ri++) {
+            if (storeCost[ri] > 0) {
+                rootOf.put(roots.get(ri).reg, ri);
+            }
+        }
+        if (rootOf.isEmpty()) {
+            return atDef;
+        }
+        int[] defBlock = new int[nr];
+        int[] lastDef = new int[nr];
+        java.util.Arrays.fill(defBlock, -1);
+        boolean[] several = new boolean[nr];
+        for (MachBlock<I> b : blocks) {
+            for (int k = 0; k < b.insts.size(); k++) {
+                for (int d : b.insts.get(k).defs()) {
+                    Integer ri = rootOf.get(d);
+                    if (ri == null) {
+                        continue;
+                    }
+                    if (defBlock[ri] >= 0 && defBlock[ri] != b.index) {
+                        several[ri] = true;
+                    }
+                    defBlock[ri] = b.index;
+                    lastDef[ri] = k;
+                }
+            }
+        }
+        for (int ri = 0; ri < nr; ri++) {
+            if (storeCost[ri] == 0 || several[ri] || defBlock[ri] < 0 || weight(defBlock[ri]) >= storeCost[ri]) {
+                continue;
+            }
+            MachBlock<I> b = blocks.get(defBlock[ri]);
+            int k = lastDef[ri];
+            if (b.insts.get(k).isBranch()) {
+                continue;
+            }
+            LinearScan.Interval r = roots.get(ri);
+            LinearScan.Interval defined = r.pieceAt(2 * (b.firstInst + k)); // as rename() sees the definition
+            if (defined.assigned >= 0) {
+                LinearScan.Interval slot = null;
+                for (LinearScan.Interval p : r.pieces) {
+                    if (p.assigned < 0) {
+                        slot = p;
+                        break;
+                    }
+                }
+                List<int[]> pairs = new ArrayList<>(1);
+                pairs.add(new int[] {slot.reg, defined.reg, ri, 0});
+                inside.add(new Moves(b, k + 1, INSIDE, pairs));
+            }
+            atDef[ri] = true;
+        }
+        return atDef;
+    }
+
+    /** Removes the stores into spill slots of the roots marked in {@code atDef}, and moves left empty. */
+    private static void dropStores(List<Moves> moves, boolean[] atDef) {
+        for (Moves m : moves) {
+            m.pairs().removeIf(q -> q[3] == 1 && atDef[q[2]]);
+        }
+        moves.removeIf(m -> m.pairs().isEmpty());
     }
 
     /** The original block whose positions include {@code pos}, or {@code null}. */
