@@ -20,13 +20,12 @@
 
 ;; ---- expected ----
 ;; wasm[0]::steps:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
 ;;   cmp    rdi,0x1
 ;;   je     .L1
 ;;   xor    eax,eax
-;;   nop    DWORD PTR [rax+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   xchg   ax,ax
 ;; .L0:
 ;;   lea    eax,[rax+0x1]
 ;;   mov    rcx,rdi
@@ -42,9 +41,3 @@
 ;;   xor    eax,eax
 ;; .L2:
 ;;   ret
-;; .L3:
-;;   call   .L4
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind

@@ -27,12 +27,9 @@
 
 ;; ---- expected ----
 ;; wasm[0]::switch:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L5
 ;;   cmp    edi,0x4
 ;;   jae    .L4
-;;   lea    r10,[rip+.L7]
+;;   lea    r10,[rip+.L5]
 ;;   movsxd r11,DWORD PTR [r10+rdi*4]
 ;;   add    r10,r11
 ;;   jmp    r10
@@ -51,26 +48,18 @@
 ;; .L4:
 ;;   mov    eax,0xffffffff
 ;;   ret
+;;   nop
 ;; .L5:
-;;   call   .L6
-;; .L6:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;; .L7:
-;;   .long  .L0-.L7
-;;   .long  .L1-.L7
-;;   .long  .L2-.L7
-;;   .long  .L3-.L7
+;;   .long  .L0-.L5
+;;   .long  .L1-.L5
+;;   .long  .L2-.L5
+;;   .long  .L3-.L5
 ;;
 ;; wasm[1]::pick:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
 ;;   lea    esi,[rsi+0x1]
 ;;   cmp    edi,0x2
 ;;   jae    .L1
-;;   lea    r10,[rip+.L5]
+;;   lea    r10,[rip+.L3]
 ;;   movsxd r11,DWORD PTR [r10+rdi*4]
 ;;   add    r10,r11
 ;;   jmp    r10
@@ -81,13 +70,7 @@
 ;;   imul   eax,esi,0xa
 ;; .L2:
 ;;   ret
+;;   nop    DWORD PTR [rax]
 ;; .L3:
-;;   call   .L4
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;;   xchg   ax,ax
-;; .L5:
-;;   .long  .L1-.L5
-;;   .long  .L0-.L5
+;;   .long  .L1-.L3
+;;   .long  .L0-.L3

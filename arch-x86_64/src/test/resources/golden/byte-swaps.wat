@@ -28,55 +28,28 @@
 
 ;; ---- expected ----
 ;; wasm[0]::load_be32:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rax,[rax-0x4]
 ;;   cmp    rdi,rax
-;;   jg     .L1
+;;   jg     .L0
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   mov    eax,DWORD PTR [rax+rdi*1]
 ;;   bswap  eax
 ;;   ret
 ;; .L0:
-;;   call   .L3
-;; .L1:
-;;   call   .L2
-;; .L2:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;;
-;; wasm[1]::bswap64:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
-;;   mov    rax,rdi
-;;   bswap  rax
-;;   ret
-;; .L0:
 ;;   call   .L1
 ;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
+;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
 ;;
+;; wasm[1]::bswap64:
+;;   mov    rax,rdi
+;;   bswap  rax
+;;   ret
+;;
 ;; wasm[2]::swap16:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   bswap  edi
 ;;   mov    eax,edi
 ;;   shr    eax,0x10
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind

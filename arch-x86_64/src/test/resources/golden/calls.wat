@@ -46,8 +46,7 @@
 ;; ---- expected ----
 ;; wasm[0]::fib:
 ;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x18]
-;;   cmp    r10,QWORD PTR [r11+0x10]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L2
 ;;   push   rbx
 ;;   push   r12
@@ -77,10 +76,6 @@
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::sum9:
-;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x10]
-;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L1
 ;;   push   rbx
 ;;   push   r12
 ;;   mov    rax,QWORD PTR [rsp+0x18]
@@ -100,9 +95,9 @@
 ;;   cmp    rax,0x1
 ;;   jno    .L0
 ;;   ucomisd xmm0,xmm0
-;;   jp     .L2
-;;   ucomisd xmm0,QWORD PTR [rip+.L7]
-;;   jne    .L3
+;;   jp     .L1
+;;   ucomisd xmm0,QWORD PTR [rip+.L5]
+;;   jne    .L2
 ;; .L0:
 ;;   lea    r12,[r12+rax*1]
 ;;   lea    r8,[r8+r12*1]
@@ -111,88 +106,62 @@
 ;;   pop    rbx
 ;;   ret    0x20
 ;; .L1:
-;;   call   .L6
-;; .L2:
-;;   call   .L5
-;; .L3:
 ;;   call   .L4
-;; .L4:
+;; .L2:
+;;   call   .L3
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x3
 ;;   jmp    kiln_unwind
-;; .L5:
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x4
 ;;   jmp    kiln_unwind
-;; .L6:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;; .L7:
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;; .L5:
 ;;   .quad  0xc3e0000000000000
 ;;
 ;; wasm[2]::many_args:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L1
 ;;   mov    eax,edi
 ;;   xorps  xmm0,xmm0
 ;;   cvtsi2sd xmm0,rdi
 ;;   lea    rax,[rax+rdi*1]
 ;;   lea    rax,[rax+0x7]
-;;   addsd  xmm0,QWORD PTR [rip+.L7]
+;;   addsd  xmm0,QWORD PTR [rip+.L5]
 ;;   cvttsd2si rcx,xmm0
 ;;   cmp    rcx,0x1
 ;;   jno    .L0
 ;;   ucomisd xmm0,xmm0
-;;   jp     .L2
-;;   ucomisd xmm0,QWORD PTR [rip+.L8]
-;;   jne    .L3
+;;   jp     .L1
+;;   ucomisd xmm0,QWORD PTR [rip+.L6]
+;;   jne    .L2
 ;; .L0:
 ;;   lea    rcx,[rcx+0x23]
 ;;   lea    rax,[rax+rcx*1]
 ;;   ret
 ;; .L1:
-;;   call   .L6
-;; .L2:
-;;   call   .L5
-;; .L3:
 ;;   call   .L4
-;; .L4:
+;; .L2:
+;;   call   .L3
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x3
 ;;   jmp    kiln_unwind
-;; .L5:
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x4
 ;;   jmp    kiln_unwind
-;; .L6:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax+rax*1+0x0]
-;; .L7:
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;; .L5:
 ;;   .quad  0x4010000000000000
-;; .L8:
+;; .L6:
 ;;   .quad  0xc3e0000000000000
 ;;
 ;; wasm[3]::leaf:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   lea    eax,[rdi+rdi*2]
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[4]::three_calls:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   lea    eax,[rdi+rdi*2]
 ;;   lea    ecx,[rdi+0x1]
 ;;   lea    ecx,[rcx+rcx*2]
@@ -202,9 +171,3 @@
 ;;   lea    edx,[rdx+rdi*1]
 ;;   lea    eax,[rax+rdx*1]
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind

@@ -25,69 +25,48 @@
 
 ;; ---- expected ----
 ;; wasm[0]::div_s:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L1
 ;;   mov    eax,edi
 ;;   test   esi,esi
-;;   je     .L2
+;;   je     .L1
 ;;   cmp    esi,0xffffffff
 ;;   jne    .L0
 ;;   cmp    eax,0x80000000
-;;   je     .L3
+;;   je     .L2
 ;; .L0:
 ;;   cdq
 ;;   idiv   esi
 ;;   ret
 ;; .L1:
-;;   call   .L6
+;;   call   .L3
 ;; .L2:
 ;;   call   .L4
 ;; .L3:
-;;   call   .L5
-;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
-;; .L5:
+;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x3
 ;;   jmp    kiln_unwind
-;; .L6:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::div_u:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   mov    eax,edi
 ;;   test   esi,esi
-;;   je     .L1
+;;   je     .L0
 ;;   xor    edx,edx
 ;;   div    esi
 ;;   ret
 ;; .L0:
-;;   call   .L3
+;;   call   .L1
 ;; .L1:
-;;   call   .L2
-;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[2]::rem_s:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
 ;;   mov    rax,rdi
 ;;   test   rsi,rsi
-;;   je     .L3
+;;   je     .L2
 ;;   cmp    rsi,0xffffffffffffffff
 ;;   jne    .L0
 ;;   xor    edx,edx
@@ -99,79 +78,43 @@
 ;;   mov    rax,rdx
 ;;   ret
 ;; .L2:
-;;   call   .L5
+;;   call   .L3
 ;; .L3:
-;;   call   .L4
-;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
-;; .L5:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[3]::rem_u:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   mov    rax,rdi
 ;;   test   rsi,rsi
-;;   je     .L1
+;;   je     .L0
 ;;   xor    edx,edx
 ;;   div    rsi
 ;;   mov    rax,rdx
 ;;   ret
 ;; .L0:
-;;   call   .L3
+;;   call   .L1
 ;; .L1:
-;;   call   .L2
-;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x2
 ;;   jmp    kiln_unwind
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[4]::div_by_10:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   mov    rax,rdi
 ;;   mov    ecx,0xcccccccd
 ;;   imul   rax,rcx
 ;;   shr    rax,0x23
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[5]::div_by_8:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   mov    eax,edi
 ;;   sar    eax,0x2
 ;;   shr    eax,0x1d
 ;;   lea    eax,[rax+rdi*1]
 ;;   sar    eax,0x3
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[6]::div_s_by_7:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   movsxd rax,edi
 ;;   imul   rax,rax,0xffffffff92492493
 ;;   shr    rax,0x20
@@ -180,17 +123,8 @@
 ;;   shr    edi,0x1f
 ;;   lea    eax,[rax+rdi*1]
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[7]::rem_u_by_1000:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   mov    rax,rdi
 ;;   shr    rax,0x3
 ;;   movabs rcx,0x20c49ba5e353f7cf
@@ -200,17 +134,8 @@
 ;;   sub    rdi,rax
 ;;   mov    rax,rdi
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[8]::div_s_by_minus_3:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   movabs rcx,0x5555555555555556
 ;;   mov    rax,rdi
 ;;   imul   rcx
@@ -219,9 +144,3 @@
 ;;   mov    rax,rdx
 ;;   neg    rax
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind

@@ -35,41 +35,20 @@
 
 ;; ---- expected ----
 ;; wasm[0]::bit_set:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   test   edi,0x8
 ;;   setne  al
 ;;   movzx  eax,al
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::collatz_step:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   mov    rax,rdi
 ;;   shr    rax,1
 ;;   lea    rcx,[rdi+rdi*2+0x1]
 ;;   test   rdi,0x1
 ;;   cmovne rax,rcx
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[2]::any_common:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
 ;;   test   edi,esi
 ;;   jne    .L0
 ;;   mov    eax,0xa
@@ -78,64 +57,31 @@
 ;;   mov    eax,0x14
 ;; .L1:
 ;;   ret
-;; .L2:
-;;   call   .L3
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[3]::times5_plus7:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   lea    eax,[rdi+rdi*4+0x7]
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[4]::and_kept:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   and    edi,0xc
 ;;   mov    eax,0x1
 ;;   test   edi,edi
 ;;   cmove  edi,eax
 ;;   mov    eax,edi
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[5]::word_at:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   lea    eax,[rdi*4+0x400]
 ;;   mov    rcx,QWORD PTR [r14+0x60]
 ;;   lea    rcx,[rcx-0x4]
 ;;   cmp    rax,rcx
-;;   jg     .L1
+;;   jg     .L0
 ;;   mov    rcx,QWORD PTR [r14+0x58]
 ;;   mov    eax,DWORD PTR [rcx+rax*1]
 ;;   ret
 ;; .L0:
-;;   call   .L3
+;;   call   .L1
 ;; .L1:
-;;   call   .L2
-;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -35,14 +35,12 @@
 
 ;; ---- expected ----
 ;; wasm[0]::count:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L4
 ;;   test   esi,esi
 ;;   je     .L2
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   xor    ecx,ecx
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L0:
 ;;   cmp    BYTE PTR [rax+rdi*1],0x0
 ;;   je     .L1
@@ -59,33 +57,15 @@
 ;;   xor    eax,eax
 ;; .L3:
 ;;   ret
-;; .L4:
-;;   call   .L5
-;; .L5:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::small:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   cmp    BYTE PTR [rax+rdi*1],0x64
 ;;   setb   al
 ;;   movzx  eax,al
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[2]::negative_bump:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
 ;;   cmp    edi,esi
 ;;   setl   al
 ;;   movzx  eax,al
@@ -97,9 +77,3 @@
 ;; .L1:
 ;;   lea    eax,[rcx+rax*1]
 ;;   ret
-;; .L2:
-;;   call   .L3
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind

@@ -35,37 +35,26 @@
 
 ;; ---- expected ----
 ;; wasm[0]::poly:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   movaps xmm1,xmm0
-;;   mulsd  xmm1,QWORD PTR [rip+.L2]
-;;   addsd  xmm1,QWORD PTR [rip+.L3]
+;;   mulsd  xmm1,QWORD PTR [rip+.L0]
+;;   addsd  xmm1,QWORD PTR [rip+.L1]
 ;;   mulsd  xmm1,xmm0
-;;   addsd  xmm1,QWORD PTR [rip+.L4]
+;;   addsd  xmm1,QWORD PTR [rip+.L2]
 ;;   mulsd  xmm1,xmm0
 ;;   movaps xmm0,xmm1
-;;   addsd  xmm0,QWORD PTR [rip+.L5]
+;;   addsd  xmm0,QWORD PTR [rip+.L3]
 ;;   ret
+;;   nop
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;; .L2:
 ;;   .quad  0xbfc0000000000000
-;; .L3:
+;; .L1:
 ;;   .quad  0x3fd0000000000000
-;; .L4:
+;; .L2:
 ;;   .quad  0xbfe0000000000000
-;; .L5:
+;; .L3:
 ;;   .quad  0x3ff0000000000000
 ;;
 ;; wasm[1]::clamp:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L6
 ;;   ucomiss xmm0,xmm1
 ;;   jp     .L1
 ;;   jne    .L0
@@ -89,17 +78,8 @@
 ;;   addss  xmm0,xmm2
 ;; .L5:
 ;;   ret
-;; .L6:
-;;   call   .L7
-;; .L7:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[2]::convert:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L4
 ;;   xorps  xmm1,xmm1
 ;;   cvtsi2sd xmm1,edi
 ;;   xorps  xmm2,xmm2
@@ -117,64 +97,55 @@
 ;;   addsd  xmm2,xmm2
 ;; .L2:
 ;;   addsd  xmm1,xmm2
-;;   andps  xmm0,XMMWORD PTR [rip+.L11]
+;;   andps  xmm0,XMMWORD PTR [rip+.L9]
 ;;   sqrtsd xmm0,xmm0
 ;;   addsd  xmm1,xmm0
 ;;   cvttsd2si eax,xmm1
 ;;   cmp    eax,0x1
 ;;   jno    .L3
 ;;   ucomisd xmm1,xmm1
-;;   jp     .L5
-;;   ucomisd xmm1,QWORD PTR [rip+.L12]
-;;   jbe    .L6
-;;   ucomisd xmm1,QWORD PTR [rip+.L13]
-;;   ja     .L7
+;;   jp     .L4
+;;   ucomisd xmm1,QWORD PTR [rip+.L10]
+;;   jbe    .L5
+;;   ucomisd xmm1,QWORD PTR [rip+.L11]
+;;   ja     .L6
 ;; .L3:
 ;;   ret
 ;; .L4:
-;;   call   .L10
+;;   call   .L8
 ;; .L5:
-;;   call   .L9
+;;   call   .L7
 ;; .L6:
-;;   call   .L8
+;;   call   .L7
 ;; .L7:
-;;   call   .L8
-;; .L8:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x3
 ;;   jmp    kiln_unwind
-;; .L9:
+;; .L8:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x4
 ;;   jmp    kiln_unwind
-;; .L10:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax+rax*1+0x0]
-;; .L11:
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;; .L9:
 ;;   .quad  0x7fffffffffffffff
 ;;   .quad  0x0
-;; .L12:
+;; .L10:
 ;;   .quad  0xc1e0000000200000
-;; .L13:
+;; .L11:
 ;;   .quad  0xc1e0000000000000
 ;;
 ;; wasm[3]::sat:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L4
-;;   ucomiss xmm0,DWORD PTR [rip+.L6]
+;;   ucomiss xmm0,DWORD PTR [rip+.L4]
 ;;   jbe    .L2
-;;   ucomiss xmm0,DWORD PTR [rip+.L7]
+;;   ucomiss xmm0,DWORD PTR [rip+.L5]
 ;;   jae    .L1
-;;   ucomiss xmm0,DWORD PTR [rip+.L8]
+;;   ucomiss xmm0,DWORD PTR [rip+.L6]
 ;;   jae    .L0
 ;;   cvttss2si rax,xmm0
 ;;   jmp    .L3
 ;; .L0:
 ;;   movaps xmm15,xmm0
-;;   subss  xmm15,DWORD PTR [rip+.L8]
+;;   subss  xmm15,DWORD PTR [rip+.L6]
 ;;   cvttss2si rax,xmm15
 ;;   movabs r11,0x8000000000000000
 ;;   xor    rax,r11
@@ -187,54 +158,35 @@
 ;; .L3:
 ;;   ret
 ;; .L4:
-;;   call   .L5
-;; .L5:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax]
-;; .L6:
 ;;   .long  0xbf800000
-;; .L7:
+;; .L5:
 ;;   .long  0x5f800000
-;; .L8:
+;; .L6:
 ;;   .long  0x5f000000
 ;;
 ;; wasm[4]::rounding:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   roundsd xmm1,xmm0,0x1
 ;;   roundsd xmm2,xmm0,0x0
-;;   movsd  xmm3,QWORD PTR [rip+.L4]
-;;   andps  xmm3,XMMWORD PTR [rip+.L2]
-;;   andps  xmm0,XMMWORD PTR [rip+.L3]
+;;   movsd  xmm3,QWORD PTR [rip+.L2]
+;;   andps  xmm3,XMMWORD PTR [rip+.L0]
+;;   andps  xmm0,XMMWORD PTR [rip+.L1]
 ;;   orps   xmm0,xmm3
 ;;   addsd  xmm2,xmm0
 ;;   movaps xmm0,xmm1
 ;;   addsd  xmm0,xmm2
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+rax*1+0x0]
-;; .L2:
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;; .L0:
 ;;   .quad  0x8000000000000000
 ;;   .quad  0x0
-;; .L3:
+;; .L1:
 ;;   .quad  0x7fffffffffffffff
 ;;   .quad  0x0
-;; .L4:
+;; .L2:
 ;;   .quad  0xbff0000000000000
 ;;
 ;; wasm[5]::fcmp:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
 ;;   ucomisd xmm1,xmm0
 ;;   jbe    .L0
 ;;   mov    eax,0x1
@@ -243,9 +195,3 @@
 ;;   mov    eax,0x2
 ;; .L1:
 ;;   ret
-;; .L2:
-;;   call   .L3
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind

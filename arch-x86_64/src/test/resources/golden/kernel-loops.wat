@@ -57,10 +57,6 @@
 
 ;; ---- expected ----
 ;; wasm[0]::matmul:
-;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x38]
-;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L4
 ;;   push   rbx
 ;;   push   rbp
 ;;   push   r12
@@ -74,6 +70,8 @@
 ;;   je     .L3
 ;;   mov    r8,QWORD PTR [r14+0x58]
 ;;   xor    r9d,r9d
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   nop
 ;; .L0:
@@ -124,17 +122,8 @@
 ;;   pop    rbp
 ;;   pop    rbx
 ;;   ret
-;; .L4:
-;;   call   .L5
-;; .L5:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::sieve:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L5
 ;;   cmp    esi,0x2
 ;;   ja     .L0
 ;;   xor    eax,eax
@@ -143,9 +132,7 @@
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   mov    ecx,0x2
 ;;   xor    edx,edx
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   lea    r8d,[rdi+rcx*1]
 ;;   cmp    BYTE PTR [rax+r8*1],0x0
@@ -169,9 +156,3 @@
 ;;   mov    rax,rdx
 ;; .L4:
 ;;   ret
-;; .L5:
-;;   call   .L6
-;; .L6:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind

@@ -21,8 +21,7 @@
 ;; ---- expected ----
 ;; wasm[0]::log:
 ;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x8]
-;;   cmp    r10,QWORD PTR [r11+0x10]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
 ;;   sub    rsp,0x8
 ;;   test   edi,edi
@@ -39,14 +38,13 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L3:
 ;;   .quad  0x3fe0000000000000
 ;;
 ;; wasm[1]::horner:
 ;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x8]
-;;   cmp    r10,QWORD PTR [r11+0x10]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   sub    rsp,0x8
 ;;   movaps xmm1,xmm0
@@ -71,7 +69,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax]
 ;; .L2:
 ;;   .quad  0x4008000000000000
 ;; .L3:

@@ -34,9 +34,6 @@
 
 ;; ---- expected ----
 ;; wasm[0]::sum_bytes:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
 ;;   test   esi,esi
 ;;   jne    .L0
 ;;   xor    eax,eax
@@ -46,9 +43,6 @@
 ;;   xor    ecx,ecx
 ;;   xor    edx,edx
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop
 ;; .L1:
 ;;   lea    r8d,[rdi+rdx*1]
 ;;   movzx  r8d,BYTE PTR [rax+r8*1]
@@ -59,21 +53,13 @@
 ;;   mov    rax,rcx
 ;; .L2:
 ;;   ret
-;; .L3:
-;;   call   .L4
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::sum_words:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   xor    ecx,ecx
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;;   test   esi,esi
 ;;   je     .L1
 ;; .L0:
@@ -85,9 +71,3 @@
 ;; .L1:
 ;;   mov    eax,ecx
 ;;   ret
-;; .L2:
-;;   call   .L3
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind

@@ -33,9 +33,6 @@
 
 ;; ---- expected ----
 ;; wasm[0]::sum_bytes:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
 ;;   test   esi,esi
 ;;   jne    .L0
 ;;   xor    eax,eax
@@ -45,13 +42,11 @@
 ;;   mov    rcx,QWORD PTR [r14+0x58]
 ;;   xor    edx,edx
 ;;   xor    r8d,r8d
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L1:
 ;;   lea    r9d,[rdi+r8*1]
 ;;   cmp    r9,rax
-;;   jae    .L4
+;;   jae    .L3
 ;;   movzx  r9d,BYTE PTR [rcx+r9*1]
 ;;   lea    edx,[rdx+r9*1]
 ;;   lea    r8d,[r8+0x1]
@@ -61,34 +56,26 @@
 ;; .L2:
 ;;   ret
 ;; .L3:
-;;   call   .L6
+;;   call   .L4
 ;; .L4:
-;;   call   .L5
-;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L6:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::sum_words:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rax,[rax-0x14]
 ;;   mov    rcx,QWORD PTR [r14+0x58]
 ;;   xor    edx,edx
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   test   esi,esi
 ;;   je     .L1
 ;; .L0:
 ;;   lea    esi,[rsi-0x1]
 ;;   lea    r8d,[rdi+rsi*4]
 ;;   cmp    r8,rax
-;;   jg     .L3
+;;   jg     .L2
 ;;   add    edx,DWORD PTR [rcx+r8*1+0x10]
 ;;   test   esi,esi
 ;;   jne    .L0
@@ -96,14 +83,8 @@
 ;;   mov    eax,edx
 ;;   ret
 ;; .L2:
-;;   call   .L5
+;;   call   .L3
 ;; .L3:
-;;   call   .L4
-;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
-;; .L5:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

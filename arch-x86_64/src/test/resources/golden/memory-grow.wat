@@ -21,8 +21,7 @@
 ;; ---- expected ----
 ;; wasm[0]::grow_and_store:
 ;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x8]
-;;   cmp    r10,QWORD PTR [r11+0x10]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L1
 ;;   push   rbx
 ;;   mov    rbx,rsi
@@ -70,27 +69,18 @@
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::swap_halves:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rax,[rax-0x8]
 ;;   cmp    rdi,rax
-;;   jg     .L1
+;;   jg     .L0
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   mov    rcx,QWORD PTR [rax+rdi*1]
 ;;   rol    rcx,0x20
 ;;   mov    QWORD PTR [rax+rdi*1],rcx
 ;;   ret
 ;; .L0:
-;;   call   .L3
+;;   call   .L1
 ;; .L1:
-;;   call   .L2
-;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

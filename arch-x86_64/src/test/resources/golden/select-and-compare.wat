@@ -19,77 +19,32 @@
 
 ;; ---- expected ----
 ;; wasm[0]::max_s:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   cmp    edi,esi
 ;;   mov    eax,edi
 ;;   cmovle eax,esi
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::select_i64:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   test   edx,edx
 ;;   mov    rax,rdi
 ;;   cmove  rax,rsi
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[2]::select_f64:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L1
 ;;   test   edi,edi
 ;;   jne    .L0
 ;;   movaps xmm0,xmm1
 ;; .L0:
 ;;   ret
-;; .L1:
-;;   call   .L2
-;; .L2:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[3]::is_lt_u:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   cmp    rdi,rsi
 ;;   setb   al
 ;;   movzx  eax,al
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[4]::bits:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   popcnt eax,edi
 ;;   rol    edi,0x5
 ;;   lea    eax,[rax+rdi*1]
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind

@@ -42,24 +42,23 @@
 
 ;; ---- expected ----
 ;; wasm[0]::dot:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
 ;;   pxor   xmm0,xmm0
 ;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rax,[rax-0x10]
 ;;   mov    rcx,QWORD PTR [r14+0x58]
 ;;   xor    r8d,r8d
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+0x0]
 ;;   cmp    r8d,edx
 ;;   jae    .L1
 ;; .L0:
 ;;   lea    r9d,[rdi+r8*1]
 ;;   cmp    r9,rax
-;;   jg     .L3
+;;   jg     .L2
 ;;   movups xmm1,XMMWORD PTR [rcx+r9*1]
 ;;   lea    r9d,[rsi+r8*1]
 ;;   cmp    r9,rax
-;;   jg     .L4
+;;   jg     .L3
 ;;   movups xmm2,XMMWORD PTR [rcx+r9*1]
 ;;   mulps  xmm1,xmm2
 ;;   addps  xmm1,xmm0
@@ -75,28 +74,19 @@
 ;;   addss  xmm0,xmm1
 ;;   ret
 ;; .L2:
-;;   call   .L6
+;;   call   .L4
 ;; .L3:
-;;   call   .L5
+;;   call   .L4
 ;; .L4:
-;;   call   .L5
-;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L6:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::count_byte:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rax,[rax-0x10]
 ;;   cmp    rdi,rax
-;;   jg     .L1
+;;   jg     .L0
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   movups xmm0,XMMWORD PTR [rax+rdi*1]
 ;;   movd   xmm1,esi
@@ -107,25 +97,16 @@
 ;;   popcnt eax,eax
 ;;   ret
 ;; .L0:
-;;   call   .L3
+;;   call   .L1
 ;; .L1:
-;;   call   .L2
-;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[2]::shuffles:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   pshufd xmm2,xmm0,0xb1
 ;;   movaps xmm3,xmm0
-;;   pshufb xmm3,XMMWORD PTR [rip+.L2]
+;;   pshufb xmm3,XMMWORD PTR [rip+.L0]
 ;;   pxor   xmm2,xmm3
 ;;   movaps xmm3,xmm0
 ;;   punpcklbw xmm3,xmm1
@@ -136,22 +117,13 @@
 ;;   pxor   xmm1,xmm0
 ;;   movaps xmm0,xmm1
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   xchg   ax,ax
-;; .L2:
+;;   nop    DWORD PTR [rax]
+;; .L0:
 ;;   .quad  0x8090a0b0c0d0e0f
 ;;   .quad  0x1020304050607
 ;;
 ;; wasm[3]::minmax:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   movaps xmm2,xmm1
 ;;   minps  xmm2,xmm0
 ;;   minps  xmm0,xmm1
@@ -161,17 +133,8 @@
 ;;   psrld  xmm0,0xa
 ;;   andnps xmm0,xmm2
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[4]::mul64:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   movaps xmm2,xmm0
 ;;   psrlq  xmm2,0x20
 ;;   pmuludq xmm2,xmm1
@@ -183,9 +146,3 @@
 ;;   pmuludq xmm0,xmm1
 ;;   paddq  xmm0,xmm2
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind

@@ -40,10 +40,6 @@
 
 ;; ---- expected ----
 ;; wasm[0]::pressure:
-;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x68]
-;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   push   rbx
 ;;   push   rbp
 ;;   push   r12
@@ -53,7 +49,7 @@
 ;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rax,[rax-0x40]
 ;;   cmp    rdi,rax
-;;   jg     .L1
+;;   jg     .L0
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   mov    ecx,DWORD PTR [rax+rdi*1]
 ;;   mov    edx,DWORD PTR [rax+rdi*1+0x4]
@@ -126,14 +122,8 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L0:
-;;   call   .L3
+;;   call   .L1
 ;; .L1:
-;;   call   .L2
-;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

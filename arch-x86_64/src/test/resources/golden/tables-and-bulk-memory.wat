@@ -36,22 +36,12 @@
 
 ;; ---- expected ----
 ;; wasm[0]::add:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   lea    eax,[rdi+rsi*1]
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]::dispatch:
 ;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x8]
-;;   cmp    r10,QWORD PTR [r11+0x10]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   sub    rsp,0x8
 ;;   mov    rax,QWORD PTR [r14+0x70]
@@ -100,76 +90,46 @@
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[2]::get:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   mov    rax,QWORD PTR [r14+0x70]
 ;;   cmp    edi,DWORD PTR [rax+0x8]
-;;   jae    .L1
+;;   jae    .L0
 ;;   mov    rax,QWORD PTR [rax]
 ;;   mov    rax,QWORD PTR [rax+rdi*8]
-;;   ret
-;; .L0:
-;;   call   .L3
-;; .L1:
-;;   call   .L2
-;; .L2:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x6
-;;   jmp    kiln_unwind
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;;
-;; wasm[3]::set:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
-;;   mov    rax,QWORD PTR [r14+0x70]
-;;   cmp    edi,DWORD PTR [rax+0x8]
-;;   jae    .L1
-;;   mov    rax,QWORD PTR [rax]
-;;   mov    QWORD PTR [rax+rdi*8],rsi
-;;   ret
-;; .L0:
-;;   call   .L3
-;; .L1:
-;;   call   .L2
-;; .L2:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x6
-;;   jmp    kiln_unwind
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;;
-;; wasm[4]::size:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
-;;   mov    rax,QWORD PTR [r14+0x70]
-;;   mov    eax,DWORD PTR [rax+0x8]
 ;;   ret
 ;; .L0:
 ;;   call   .L1
 ;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
+;;   mov    DWORD PTR [r11],0x6
 ;;   jmp    kiln_unwind
 ;;
-;; wasm[5]::copy:
+;; wasm[3]::set:
+;;   mov    rax,QWORD PTR [r14+0x70]
+;;   cmp    edi,DWORD PTR [rax+0x8]
+;;   jae    .L0
+;;   mov    rax,QWORD PTR [rax]
+;;   mov    QWORD PTR [rax+rdi*8],rsi
+;;   ret
+;; .L0:
+;;   call   .L1
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
+;;   mov    DWORD PTR [r11],0x6
+;;   jmp    kiln_unwind
+;;
+;; wasm[4]::size:
+;;   mov    rax,QWORD PTR [r14+0x70]
+;;   mov    eax,DWORD PTR [rax+0x8]
+;;   ret
+;;
+;; wasm[5]::copy:
 ;;   mov    rax,QWORD PTR [r14+0x60]
 ;;   lea    rcx,[rdi+rdx*1]
 ;;   cmp    rcx,rax
-;;   ja     .L3
+;;   ja     .L2
 ;;   lea    rcx,[rsi+rdx*1]
 ;;   cmp    rcx,rax
-;;   ja     .L4
+;;   ja     .L3
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   lea    rdi,[rax+rdi*1]
 ;;   lea    rsi,[rax+rsi*1]
@@ -187,27 +147,18 @@
 ;; .L1:
 ;;   ret
 ;; .L2:
-;;   call   .L6
+;;   call   .L4
 ;; .L3:
-;;   call   .L5
+;;   call   .L4
 ;; .L4:
-;;   call   .L5
-;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L6:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[6]::fill:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   lea    rax,[rdi+rdx*1]
 ;;   cmp    rax,QWORD PTR [r14+0x60]
-;;   ja     .L1
+;;   ja     .L0
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   lea    rdi,[rax+rdi*1]
 ;;   mov    rax,rsi
@@ -215,28 +166,19 @@
 ;;   rep stos BYTE PTR es:[rdi],al
 ;;   ret
 ;; .L0:
-;;   call   .L3
+;;   call   .L1
 ;; .L1:
-;;   call   .L2
-;; .L2:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[7]::init:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
 ;;   lea    rax,[rsi+rdx*1]
 ;;   cmp    rax,QWORD PTR [r14+0x98]
-;;   ja     .L3
+;;   ja     .L2
 ;;   lea    rax,[rdi+rdx*1]
 ;;   cmp    rax,QWORD PTR [r14+0x60]
-;;   ja     .L4
+;;   ja     .L3
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   lea    rdi,[rax+rdi*1]
 ;;   mov    rax,QWORD PTR [r14+0x90]
@@ -255,16 +197,10 @@
 ;; .L1:
 ;;   ret
 ;; .L2:
-;;   call   .L6
+;;   call   .L4
 ;; .L3:
-;;   call   .L5
+;;   call   .L4
 ;; .L4:
-;;   call   .L5
-;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
-;; .L6:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

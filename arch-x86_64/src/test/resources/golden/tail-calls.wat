@@ -48,8 +48,7 @@
 ;;
 ;; wasm[1]::grow:
 ;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x18]
-;;   cmp    r10,QWORD PTR [r11+0x10]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L0
 ;;   push   rbx
 ;;   sub    rsp,0x10
@@ -97,17 +96,8 @@
 ;;   jmp    kiln_unwind
 ;;
 ;; wasm[3]::shrink:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L0
 ;;   mov    rax,rdi
 ;;   ret
-;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[4]::dispatch:
 ;;   mov    r11,QWORD PTR [r14]

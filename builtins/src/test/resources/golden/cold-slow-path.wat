@@ -34,8 +34,7 @@
 ;; ---- expected ----
 ;; wasm[1]::sum:
 ;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x18]
-;;   cmp    r10,QWORD PTR [r11+0x10]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L5
 ;;   push   rbx
 ;;   push   r12
@@ -50,7 +49,7 @@
 ;;   mov    r13,rdi
 ;;   xor    r12d,r12d
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   mov    rax,QWORD PTR [rbx]
 ;;   cmp    rax,QWORD PTR [rbx+0x8]

@@ -43,9 +43,6 @@
 
 ;; ---- expected ----
 ;; wasm[0]::sum:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
 ;;   mov    rcx,QWORD PTR [rax+0x8]
@@ -57,9 +54,7 @@
 ;;   mov    rax,QWORD PTR [rax]
 ;;   xor    edx,edx
 ;;   xor    esi,esi
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax]
+;;   xchg   ax,ax
 ;; .L1:
 ;;   add    edx,DWORD PTR [rax+rsi*4]
 ;;   lea    rsi,[rsi+0x1]
@@ -67,16 +62,7 @@
 ;;   jb     .L1
 ;;   mov    eax,edx
 ;;   ret
-;; .L2:
-;;   call   .L3
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;; wasm[1]::sum_checked:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
 ;;   mov    rcx,QWORD PTR [rax+0x8]
@@ -95,14 +81,12 @@
 ;;   xor    esi,esi
 ;;   xor    edi,edi
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   xchg   ax,ax
+;;   nop
 ;; .L1:
 ;;   mov    r8,rdi
 ;;   shl    r8,0x2
 ;;   cmp    r8,rdx
-;;   jae    .L3
+;;   jae    .L2
 ;;   add    esi,DWORD PTR [rax+r8*1]
 ;;   lea    rdi,[rdi+0x1]
 ;;   cmp    rdi,rcx
@@ -110,14 +94,8 @@
 ;;   mov    eax,esi
 ;;   ret
 ;; .L2:
-;;   call   .L5
+;;   call   .L3
 ;; .L3:
-;;   call   .L4
-;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
-;; .L5:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -49,10 +49,6 @@
 
 ;; ---- expected ----
 ;; wasm[0]::sum_u32:
-;;   mov    r11,QWORD PTR [r14]
-;;   lea    r10,[rsp-0x8]
-;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L2
 ;;   push   rbx
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
@@ -74,13 +70,12 @@
 ;;   neg    rsi
 ;;   xor    edi,edi
 ;;   xor    r8d,r8d
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop
 ;; .L1:
 ;;   mov    r9,r8
 ;;   shl    r9,0x2
 ;;   cmp    r9,rdx
-;;   jae    .L3
+;;   jae    .L2
 ;;   mov    rbx,rsi
 ;;   cmovb  rbx,r9
 ;;   add    edi,DWORD PTR [rax+rbx*1]
@@ -91,21 +86,12 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L2:
-;;   call   .L5
+;;   call   .L3
 ;; .L3:
-;;   call   .L4
-;; .L4:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;; .L5:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;; wasm[1]::sum_bytes:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
 ;;   shl    rdi,0x4
@@ -117,7 +103,7 @@
 ;;   mov    eax,0x0
 ;;   cmovae rax,rsi
 ;;   cmp    rdx,rax
-;;   jae    .L3
+;;   jae    .L2
 ;;   mov    rsi,rcx
 ;;   neg    rsi
 ;;   cmp    rdx,rax
@@ -130,14 +116,16 @@
 ;;   ret
 ;; .L0:
 ;;   cmp    rdi,rax
-;;   jae    .L4
+;;   jae    .L3
 ;;   cmovb  rsi,rdi
 ;;   mov    rax,QWORD PTR [rcx+rsi*1]
 ;;   mov    rcx,rax
 ;;   neg    rcx
 ;;   xor    esi,esi
 ;;   xor    edi,edi
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax]
 ;; .L1:
 ;;   cmp    rdi,rdx
 ;;   mov    r8,rcx
@@ -150,16 +138,10 @@
 ;;   mov    rax,rsi
 ;;   ret
 ;; .L2:
-;;   call   .L6
+;;   call   .L4
 ;; .L3:
-;;   call   .L5
+;;   call   .L4
 ;; .L4:
-;;   call   .L5
-;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
-;; .L6:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -42,9 +42,6 @@
 
 ;; ---- expected ----
 ;; wasm[0]::increment_all:
-;;   mov    r11,QWORD PTR [r14]
-;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
 ;;   mov    ecx,DWORD PTR [rax+0x8]
@@ -70,9 +67,7 @@
 ;;   or     r8d,edi
 ;;   test   r8d,r8d
 ;;   je     .L2
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   xchg   ax,ax
+;;   nop
 ;; .L0:
 ;;   movzx  eax,BYTE PTR [rsi+rdx*1]
 ;;   lea    eax,[rax+0x1]
@@ -86,7 +81,7 @@
 ;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L2:
 ;;   cmp    edx,DWORD PTR [rax+0x8]
-;;   jae    .L4
+;;   jae    .L3
 ;;   mov    rsi,QWORD PTR [rax]
 ;;   movzx  edi,BYTE PTR [rsi+rdx*1]
 ;;   lea    edi,[rdi+0x1]
@@ -96,14 +91,8 @@
 ;;   jb     .L2
 ;;   jmp    .L1
 ;; .L3:
-;;   call   .L6
+;;   call   .L4
 ;; .L4:
-;;   call   .L5
-;; .L5:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x1
-;;   jmp    kiln_unwind
-;; .L6:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

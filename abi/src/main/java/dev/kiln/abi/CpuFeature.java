@@ -19,8 +19,10 @@ public enum CpuFeature {
     POPCNT("popcnt"),
     /** {@code lzcnt} (AMD ABM, Intel Haswell+). Linux flag {@code abm}. */
     LZCNT("abm"),
-    /** BMI1, for {@code tzcnt}. Linux flag {@code bmi1}. */
-    BMI1("bmi1");
+    /** BMI1, for {@code tzcnt} and {@code andn}. Linux flag {@code bmi1}. */
+    BMI1("bmi1"),
+    /** BMI2, for {@code rorx} and {@code shlx}/{@code shrx}/{@code sarx}. Linux flag {@code bmi2}. */
+    BMI2("bmi2");
 
     private final String linuxFlag;
 

@@ -14,8 +14,11 @@ package dev.kiln.abi;
  *     the innermost call; the host reads and clears it after every call</td></tr>
  * <tr><td>8</td><td>u64 entry frame</td><td>frame pointer of the innermost entry trampoline's frame
  *     (the trap-unwind record); 0 when no call is active</td></tr>
- * <tr><td>16</td><td>u64 stack limit</td><td>lowest stack pointer Wasm code may use; every function
- *     prologue compares with it; set by the outermost entry, 0 when no call is active</td></tr>
+ * <tr><td>16</td><td>u64 stack limit</td><td>lowest stack pointer at which a Wasm function may begin
+ *     (function prologues compare with it); set by the outermost entry, 0 when no call is active. A
+ *     function's own frame may reach up to {@link #FRAME_SLACK} bytes below it, and a leaf function
+ *     (one that calls nothing) with a frame that small may skip the check, so Wasm frames end at most
+ *     {@code 2 * FRAME_SLACK + 16} bytes below the limit; the floor's host-call reserve covers that</td></tr>
  * <tr><td>24</td><td>u64 stack budget</td><td>bytes of native stack a call from the host may use</td></tr>
  * <tr><td>32</td><td>u64 results</td><td>address of the host's buffer where an entry trampoline copies
  *     the results of a function returning several values (8 bytes each)</td></tr>
@@ -59,6 +62,12 @@ public final class VMStoreContext {
     public static final int ENTRY_FRAME = 8;
     /** Offset of the u64 stack limit. */
     public static final int STACK_LIMIT = 16;
+    /**
+     * Bytes a function's frame (saved registers and spill area) may extend below the stack limit:
+     * a prologue whose frame is at most this large compares the stack pointer itself with the limit,
+     * and a leaf function's prologue with a frame at most this large does not compare at all.
+     */
+    public static final int FRAME_SLACK = 4096;
     /** Offset of the u64 stack budget in bytes. */
     public static final int STACK_BUDGET = 24;
     /** Offset of the u64 address of the multi-value results buffer. */

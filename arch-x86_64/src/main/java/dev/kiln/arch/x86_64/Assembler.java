@@ -605,6 +605,55 @@ public final class Assembler extends CodeBuffer {
     }
 
     // ------------------------------------------------------------------------------------------
+    // BMI1/BMI2 (VEX-encoded general-purpose instructions; none of them reads flags, andn writes them
+    // as and does, rorx/shlx/shrx/sarx leave them alone)
+
+    /** {@code andn dst, src1, src2} (VEX.LZ.0F38 F2 /r, BMI1): {@code dst = ~src1 & src2}; S32 or S64. */
+    public void andn(Size size, Gpr dst, Gpr src1, Gpr src2) {
+        vexRr(size, 0b00, 0b00010, 0xF2, dst, src1.encoding(), src2, "andn");
+    }
+
+    /** {@code rorx dst, src, imm8} (VEX.LZ.F2.0F3A F0 /r ib, BMI2): dst = src rotated right by imm8; S32 or S64. */
+    public void rorx(Size size, Gpr dst, Gpr src, int imm8) {
+        if (imm8 < 0 || imm8 > 255) {
+            throw new IllegalArgumentException("rorx: the count must be an imm8 0..255, got " + imm8);
+        }
+        vexRr(size, 0b11, 0b00011, 0xF0, dst, 0, src, "rorx");
+        emit(imm8);
+    }
+
+    /**
+     * {@code shlx}/{@code shrx}/{@code sarx dst, src, count} (VEX.LZ.66/F2/F3.0F38 F7 /r, BMI2): dst =
+     * src shifted by count (modulo the width), count in any register; S32 or S64.
+     *
+     * @param shift {@link ShiftOp#SHL}, {@link ShiftOp#SHR} or {@link ShiftOp#SAR}
+     */
+    public void shiftx(ShiftOp shift, Size size, Gpr dst, Gpr src, Gpr count) {
+        int pp = switch (shift) {
+            case SHL -> 0b01;
+            case SHR -> 0b11;
+            case SAR -> 0b10;
+            default -> throw new IllegalArgumentException("shiftx: shl, shr or sar only, got " + shift);
+        };
+        vexRr(size, pp, 0b00010, 0xF7, dst, count.encoding(), src, shift.mnemonic() + "x");
+    }
+
+    /**
+     * A three-byte VEX instruction with a register-direct ModRM: C4, [R X B mmmmm], [W vvvv L=0 pp],
+     * opcode, ModRM(11, reg, rm); {@code vvvv} is the (not yet inverted) register it names.
+     */
+    private void vexRr(Size size, int pp, int map, int opcode, Gpr reg, int vvvv, Gpr rm, String name) {
+        if (size != Size.S32 && size != Size.S64) {
+            throw new IllegalArgumentException(name + ": S32 or S64 only, got " + size);
+        }
+        emit(0xC4);
+        emit((~reg.encoding() >> 3 & 1) << 7 | 1 << 6 | (~rm.encoding() >> 3 & 1) << 5 | map);
+        emit((size == Size.S64 ? 0x80 : 0) | (~vvvv & 15) << 3 | pp);
+        emit(opcode);
+        emit(0xC0 | (reg.encoding() & 7) << 3 | (rm.encoding() & 7));
+    }
+
+    // ------------------------------------------------------------------------------------------
     // Control flow
 
     /** {@code ret} (C3). */

@@ -399,22 +399,54 @@ final class CodeEmitter {
         a.ret();
     }
 
+    /**
+     * The stack check, then the frame. The check compares the stack pointer with the store's stack
+     * limit; a frame larger than {@link VMStoreContext#FRAME_SLACK} compares its lowest address, and a
+     * leaf function (no calls, libcalls, epoch checks or throws) whose frame is no larger has no check:
+     * its caller's check leaves it room (see {@link VMStoreContext#STACK_LIMIT}).
+     */
     private void prologue() {
         int total = frameSize + 8 * savedRegs.size();
+        boolean small = total <= VMStoreContext.FRAME_SLACK;
+        if (small && isLeaf()) {
+            pushFrame();
+            return;
+        }
         a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
-        if (total == 0) {
+        if (small) {
             a.alu(AluOp.CMP, Size.S64, Gpr.RSP, Mem.of(SCRATCH1, VMStoreContext.STACK_LIMIT));
         } else {
             a.lea(Size.S64, SCRATCH0, Mem.of(Gpr.RSP, -total));
             a.alu(AluOp.CMP, Size.S64, SCRATCH0, Mem.of(SCRATCH1, VMStoreContext.STACK_LIMIT));
         }
         jccTrap(Cond.B, TrapCode.STACK_OVERFLOW);
+        pushFrame();
+    }
+
+    private void pushFrame() {
         for (Gpr g : savedRegs) {
             a.push(g);
         }
         if (frameSize > 0) {
             a.aluImm(AluOp.SUB, Size.S64, Gpr.RSP, frameSize);
         }
+    }
+
+    /** Whether the function calls nothing: no call, libcall, epoch check (its slow path calls) or throw. */
+    private boolean isLeaf() {
+        for (MachBlock<MInst> b : blocks) {
+            for (MInst m : b.insts) {
+                switch (m.op) {
+                    case CALL, CALL_IMPORT, CALL_REF, LIBCALL, EPOCH_CHECK, RETURN_CALL, RETURN_CALL_IMPORT,
+                            RETURN_CALL_REF, THROW -> {
+                        return false;
+                    }
+                    default -> {
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     private void epilogue() {
@@ -778,9 +810,93 @@ final class CodeEmitter {
                 k++; // the test of the sum: add has set ZF as it would
                 continue;
             }
+            int fused = threeOperandForm(b, k);
+            if (fused > 0) {
+                k += fused - 1;
+                continue;
+            }
             emitWithSpills(m);
             zeroExtended = writes32(m);
         }
+    }
+
+    /** Whether {@code m} is {@code xor r, -1} (a bitwise not) of a register, 32 or 64 bits. */
+    private boolean isNot(MInst m) {
+        return m.op == MOp.ALU_RI && m.alu == AluOp.XOR && (m.size == Size.S32 || m.size == Size.S64)
+                && (m.size == Size.S32 ? (int) m.imm : m.imm) == -1 && !isSpilled(m.dst);
+    }
+
+    /** Whether {@code t} is {@code and d, r} of registers, {@code d} being register {@code d} at size {@code size}, {@code r} another. */
+    private boolean isAndInto(MInst t, Gpr d, Size size) {
+        return t != null && t.op == MOp.ALU_RR && t.alu == AluOp.AND && t.size == size && !isSpilled(t.dst)
+                && !isSpilled(t.src) && reg(t.dst) == d && reg(t.src) != d;
+    }
+
+    /** The index of the first instruction of {@code b} from {@code k} that emits code (skipping moves of a register to itself), or -1. */
+    private int emitting(MachBlock<MInst> b, int k) {
+        for (; k < b.insts.size(); k++) {
+            MInst m = b.insts.get(k);
+            if (m.op != MOp.MOV_RR || isSpilled(m.dst) || isSpilled(m.src) || reg(m.dst) != reg(m.src)) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * BMI forms for copies that two-address x86 needs: {@code mov d, s; rol/ror d, k} is
+     * {@code rorx d, s, k'} (BMI2), and {@code mov d, a; xor d, -1; and d, b} (the {@code ~a & b} of
+     * hash and cipher rounds) is {@code andn d, a, b}, and without the copy {@code andn d, d, b} (BMI1,
+     * which sets the flags as {@code and} does; no Wasm operation reads a rotate's flags). Moves of a
+     * register to itself (no code) may come between. Emits it and returns how many instructions of
+     * {@code b} from {@code k} it stands for, or 0 when the CPU features allow none or the pattern
+     * does not hold (registers only, same size, 32 or 64 bits).
+     */
+    private int threeOperandForm(MachBlock<MInst> b, int k) {
+        MInst m = b.insts.get(k);
+        if (isNot(m) && features.contains(CpuFeature.BMI1)) {
+            Gpr d = reg(m.dst);
+            int j = emitting(b, k + 1);
+            if (j > 0 && isAndInto(b.insts.get(j), d, m.size)) {
+                a.andn(m.size, d, d, reg(b.insts.get(j).src));
+                used |= CpuFeature.BMI1.bit();
+                zeroExtended = m.size == Size.S32 ? d : null;
+                return j - k + 1;
+            }
+            return 0;
+        }
+        if (m.op != MOp.MOV_RR || (m.size != Size.S32 && m.size != Size.S64) || isSpilled(m.dst) || isSpilled(m.src)
+                || reg(m.dst) == reg(m.src)) {
+            return 0;
+        }
+        Gpr d = reg(m.dst);
+        int j = emitting(b, k + 1);
+        if (j < 0) {
+            return 0;
+        }
+        MInst n = b.insts.get(j);
+        if ((n.op != MOp.SHIFT_RI && n.op != MOp.ALU_RI) || n.size != m.size || isSpilled(n.dst) || reg(n.dst) != d) {
+            return 0;
+        }
+        int width = m.size == Size.S32 ? 32 : 64;
+        if (n.op == MOp.SHIFT_RI && (n.shift == ShiftOp.ROL || n.shift == ShiftOp.ROR)
+                && features.contains(CpuFeature.BMI2)) {
+            int right = (int) (n.shift == ShiftOp.ROR ? n.imm : width - n.imm) & (width - 1);
+            a.rorx(m.size, d, reg(m.src), right);
+            used |= CpuFeature.BMI2.bit();
+            zeroExtended = m.size == Size.S32 ? d : null;
+            return j - k + 1;
+        }
+        if (isNot(n) && features.contains(CpuFeature.BMI1)) {
+            int i = emitting(b, j + 1);
+            if (i > 0 && isAndInto(b.insts.get(i), d, m.size)) {
+                a.andn(m.size, d, reg(m.src), reg(b.insts.get(i).src));
+                used |= CpuFeature.BMI1.bit();
+                zeroExtended = m.size == Size.S32 ? d : null;
+                return i - k + 1;
+            }
+        }
+        return 0;
     }
 
     /**

@@ -22,7 +22,9 @@ import java.util.Map;
  * <ul>
  * <li>constants are not materialized where defined but folded into the using instruction as an
  *     immediate when it has an immediate form, else rematerialized right before the use (a
- *     {@code mov r, imm} is cheaper than keeping a register or a spill slot for it);</li>
+ *     {@code mov r, imm} is cheaper than keeping a register or a spill slot for it), except 64-bit
+ *     constants that need {@code movabs} and are used inside a loop defined outside it, which are
+ *     materialized once where defined;</li>
  * <li>a comparison whose only use is the {@code brif} or {@code select} of its own block is fused
  *     with it ({@code cmp} + {@code jcc} / {@code cmov}, no {@code setcc});</li>
  * <li>block arguments become parallel moves at the end of the predecessor; an edge that carries
@@ -113,6 +115,13 @@ final class Lowering {
      * same block: the addition is one {@code lea [x + x*(k-1) + c]} and the {@code imul} is not emitted.
      */
     private final java.util.BitSet mulsFolded = new java.util.BitSet();
+    /**
+     * i64 constants that need a 10-byte {@code movabs} and are used in a loop deeper than the one
+     * that defines them: materialized once where defined, so the allocator keeps them in a register
+     * across the loop (or, under pressure, spills them once and reloads them), instead of a
+     * {@code movabs} at every use in every iteration.
+     */
+    private final java.util.BitSet hoistedConsts = new java.util.BitSet();
 
     /** Whether {@code v} is an {@code imul} by 3, 5 or 9 computed by the {@code lea} of its only use (see {@link #mulsFolded}). */
     boolean isFoldedMul(Value v) {
@@ -379,6 +388,7 @@ final class Lowering {
                 }
             }
         }
+        markHoistedConstants();
         for (Block b : f.blocks()) {
             foldLoads(b, position);
             for (Inst inst : b.insts()) {
@@ -451,7 +461,14 @@ final class Lowering {
     private void lowerInst(Inst inst) {
         switch (inst.op()) {
             case ICONST, FCONST -> {
-                // materialized at each use (see use())
+                if (hoistedConsts.get(inst.result().id())) {
+                    MInst m = new MInst(MOp.MOV_RI);
+                    m.size = Size.S64;
+                    m.dst = vreg(inst.result());
+                    m.imm = inst.imm();
+                    emit(m.defs(m.dst));
+                }
+                // else materialized at each use (see use())
             }
             case IADD, ISUB, BAND, BOR, BXOR, IMUL, ISHL, SSHR, USHR, ROTL, ROTR, UMULHI, SMULHI, SDIV, UDIV, SREM,
                     UREM, CLZ, CTZ, POPCNT, BSWAP, ICMP, SELECT, UEXTEND, SEXTEND, IREDUCE, SEXTEND_LOW -> integers.lower(inst);
@@ -551,9 +568,53 @@ final class Lowering {
         return cur.add(m);
     }
 
+    /**
+     * Marks {@link #hoistedConsts}: loop depth per block from the back edges of the block order (a
+     * branch from block j back to block i &lt;= j makes i..j a loop, as the allocator counts them).
+     */
+    private void markHoistedConstants() {
+        List<Block> order = f.blocks();
+        Map<Block, Integer> at = new HashMap<>();
+        for (int i = 0; i < order.size(); i++) {
+            at.put(order.get(i), i);
+        }
+        int[] depth = new int[order.size()];
+        boolean any = false;
+        for (int j = 0; j < order.size(); j++) {
+            for (Block s : order.get(j).successors()) {
+                Integer i = at.get(s);
+                if (i != null && i <= j) {
+                    any = true;
+                    for (int k = i; k <= j; k++) {
+                        depth[k]++;
+                    }
+                }
+            }
+        }
+        if (!any) {
+            return;
+        }
+        for (int j = 0; j < order.size(); j++) {
+            for (Inst inst : order.get(j).insts()) {
+                for (Value a : inst.args()) {
+                    Inst d = a.definingInst();
+                    if (d != null && d.op() == Op.ICONST && a.type() == IrType.I64 && !LoweringRules.fitsImm32(a)) {
+                        Integer i = at.get(d.block());
+                        if (i != null && depth[j] > depth[i]) {
+                            hoistedConsts.set(a.id());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** The register holding {@code v} here; constants are rematerialized into a fresh register. */
     int use(Value v) {
         boolean xmm = LoweringRules.isAnyConst(v) && LoweringRules.isFloat(v.type());
+        if (hoistedConsts.get(v.id())) {
+            return vreg(v);
+        }
         if (!xmm && !LoweringRules.isConst(v)) {
             return vreg(v);
         }

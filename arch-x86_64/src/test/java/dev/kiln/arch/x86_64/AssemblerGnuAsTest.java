@@ -474,6 +474,29 @@ class AssemblerGnuAsTest {
     }
 
     @Test
+    void bmiInstructions() {
+        GnuAs as = new GnuAs("andn/rorx/shlx/shrx/sarx");
+        int k = 0;
+        for (Size s : new Size[] {Size.S32, Size.S64}) {
+            for (Gpr d : GPRS) {
+                for (Gpr a1 : GPRS) {
+                    Gpr b = GPRS[(d.ordinal() * 7 + a1.ordinal() * 3 + 5) % 16];
+                    as.add("andn " + reg(s, d) + ", " + reg(s, a1) + ", " + reg(s, b), a -> a.andn(s, d, a1, b));
+                    int imm = (k++ * 13) % (s == Size.S32 ? 32 : 64);
+                    as.add("rorx " + reg(s, d) + ", " + reg(s, a1) + ", " + imm, a -> a.rorx(s, d, a1, imm));
+                    as.add("shlx " + reg(s, d) + ", " + reg(s, a1) + ", " + reg(s, b),
+                            a -> a.shiftx(ShiftOp.SHL, s, d, a1, b));
+                    as.add("shrx " + reg(s, d) + ", " + reg(s, a1) + ", " + reg(s, b),
+                            a -> a.shiftx(ShiftOp.SHR, s, d, a1, b));
+                    as.add("sarx " + reg(s, d) + ", " + reg(s, a1) + ", " + reg(s, b),
+                            a -> a.shiftx(ShiftOp.SAR, s, d, a1, b));
+                }
+            }
+        }
+        as.verify();
+    }
+
+    @Test
     void stackAndIndirectControlFlow() {
         GnuAs as = new GnuAs("push/pop/call/jmp/misc");
         for (Gpr r : GPRS) {

@@ -2,6 +2,7 @@ package dev.kiln.compiler.opt;
 
 import dev.kiln.compiler.ir.Block;
 import dev.kiln.compiler.ir.BlockCall;
+import dev.kiln.compiler.ir.Cond;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
@@ -142,22 +143,27 @@ public final class HeapAddressFolding {
      * ids hold {@code 2^32 - 1}): the least fixpoint of "a parameter's bound is the largest bound of
      * the values its predecessors pass it", computed optimistically from 0, so that a loop variable
      * that every back edge masks ({@code (s + 1) & 0x1fffff}) is bounded by the mask and by its
-     * initial value. A parameter still growing after {@link #ROUNDS} rounds (a counter,
-     * {@code i + 1}) becomes unbounded, and the iteration goes on until nothing changes; the result
-     * is an inductive invariant, so it holds for every value a parameter takes. The entry block's
+     * initial value, and a counter by the test on the edge that carries it back ({@link #edgeBound}).
+     * A parameter still growing after {@link #ROUNDS} rounds (a counter, {@code i + 1}) is widened to
+     * the largest of its incoming edges' test bounds and constants (unbounded when an edge has
+     * neither), and the iteration goes on until nothing changes; the result is an inductive
+     * invariant, so it holds for every value a parameter takes. The entry block's
      * parameters (the function's arguments) are unbounded.
      */
     static long[] parameterBounds(IrFunction f) {
         long[] bound = new long[f.valueCount()];
         java.util.Arrays.fill(bound, U32);
-        java.util.Map<Value, List<Value>> incoming = new java.util.HashMap<>();
+        java.util.Map<Value, List<Incoming>> incoming = new java.util.HashMap<>();
         for (Block b : f.blocks()) {
             for (Inst inst : b.insts()) {
-                for (BlockCall bc : inst.targets()) {
+                List<BlockCall> targets = inst.targets();
+                for (int t = 0; t < targets.size(); t++) {
+                    BlockCall bc = targets.get(t);
                     List<Value> ps = bc.target().params();
                     for (int k = 0; k < ps.size(); k++) {
                         if (ps.get(k).type() == IrType.I32 && bc.target() != f.entry()) {
-                            incoming.computeIfAbsent(ps.get(k), p -> new java.util.ArrayList<>()).add(bc.args().get(k).resolve());
+                            incoming.computeIfAbsent(ps.get(k), p -> new java.util.ArrayList<>())
+                                    .add(new Incoming(bc.args().get(k).resolve(), edgeCondition(inst, t)));
                         }
                     }
                 }
@@ -172,16 +178,106 @@ public final class HeapAddressFolding {
             for (var e : incoming.entrySet()) {
                 int id = e.getKey().id();
                 long m = bound[id];
-                for (Value v : e.getValue()) {
-                    m = Math.max(m, umax(v, DEPTH, bound));
+                long widened = 0;
+                for (Incoming in : e.getValue()) {
+                    long edge = edgeBound(e.getKey(), in, e.getValue(), bound);
+                    m = Math.max(m, Math.min(umax(in.value(), DEPTH, bound), edge));
+                    widened = Math.max(widened, edge < U32 ? edge : OptUtil.isIconst(in.value())
+                            ? OptUtil.iconst(in.value()) & U32 : U32);
                 }
                 if (m > bound[id]) {
-                    bound[id] = ++growth[id] > ROUNDS ? U32 : m;
+                    // still growing: widen to what the edges' tests and constants allow
+                    bound[id] = ++growth[id] > ROUNDS ? Math.max(m, widened) : m;
                     changed = true;
                 }
             }
         }
         return bound;
+    }
+
+    /**
+     * A value passed to a block parameter, and the comparison of it with a constant that holds on
+     * the edge ({@code null} when none is known): {@code cond} holds between the value and {@code n}.
+     */
+    private record Incoming(Value value, EdgeTest test) {
+    }
+
+    /** {@code value cond n} holds on an edge. */
+    private record EdgeTest(Value value, Cond cond, long n) {
+    }
+
+    /**
+     * What a {@code brif} tells about the values on its target {@code t}: when its condition is an
+     * {@code icmp} of a value with a constant, that comparison holds on the first target and its
+     * negation on the second; {@code null} for anything else (and for a brif whose two targets
+     * are one block).
+     */
+    private static EdgeTest edgeCondition(Inst branch, int t) {
+        if (branch.op() != Op.BRIF || branch.targets().size() != 2
+                || branch.targets().get(0).target() == branch.targets().get(1).target()) {
+            return null;
+        }
+        Inst c = branch.arg(0).resolve().definingInst();
+        if (c == null || c.op() != Op.ICMP || c.arg(0).type() != IrType.I32 || !OptUtil.isIconst(c.arg(1))) {
+            return null;
+        }
+        return new EdgeTest(c.arg(0).resolve(), t == 0 ? c.cond() : c.cond().negate(), OptUtil.iconst(c.arg(1)) & U32);
+    }
+
+    /**
+     * The bound the edge's comparison puts on the value passed to parameter {@code p}
+     * ({@code 2^32 - 1} when none): {@code v <u n} gives {@code n - 1}, {@code v <=u n} and
+     * {@code v == n} give {@code n}, the signed forms the same when {@code v} is known non-negative
+     * and {@code n} is; and {@code v != n} for a counter {@code v = p + c} (constant step {@code c > 0})
+     * gives {@code n - c} when every other value {@code p} receives is a constant {@code k <= n - c}
+     * with {@code n - k} a multiple of {@code c}, and every edge passing {@code v} has the same
+     * test: the counter then takes only the values {@code k, k + c, ..., n - c} (the exit test of a
+     * counted loop after loop rotation, {@code i += 4; if (i != 256) continue}).
+     */
+    private static long edgeBound(Value p, Incoming in, List<Incoming> all, long[] bound) {
+        EdgeTest test = in.test();
+        if (test == null || test.value() != in.value()) {
+            return U32;
+        }
+        long n = test.n();
+        boolean nonNegative = umax(in.value(), DEPTH, bound) <= Integer.MAX_VALUE && n <= Integer.MAX_VALUE;
+        return switch (test.cond()) {
+            case ULT -> Math.max(n - 1, 0);
+            case ULE, EQ -> n;
+            case SLT -> nonNegative ? Math.max(n - 1, 0) : U32;
+            case SLE -> nonNegative ? n : U32;
+            case NE -> counterBound(p, in.value(), n, all);
+            default -> U32;
+        };
+    }
+
+    /** The {@code v != n} case of {@link #edgeBound}. */
+    private static long counterBound(Value p, Value v, long n, List<Incoming> all) {
+        Inst d = v.definingInst();
+        if (d == null || d.op() != Op.IADD || d.arg(0).resolve() != p || !OptUtil.isIconst(d.arg(1))) {
+            return U32;
+        }
+        long c = OptUtil.iconst(d.arg(1)) & U32;
+        if (c == 0 || c > Integer.MAX_VALUE || c > n) {
+            return U32;
+        }
+        for (Incoming other : all) {
+            Value o = other.value();
+            if (o == v) {
+                EdgeTest t = other.test();
+                if (t == null || t.value() != v || t.cond() != Cond.NE || t.n() != n) {
+                    return U32;
+                }
+            } else if (OptUtil.isIconst(o)) {
+                long k = OptUtil.iconst(o) & U32;
+                if (k > n - c || (n - k) % c != 0) {
+                    return U32;
+                }
+            } else {
+                return U32;
+            }
+        }
+        return n - c;
     }
 
     /**

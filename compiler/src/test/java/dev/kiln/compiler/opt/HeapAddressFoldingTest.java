@@ -219,6 +219,44 @@ class HeapAddressFoldingTest {
         assertEquals(Op.ISHL, unbounded.arg(1).definingInst().arg(0).definingInst().op(), print(g));
     }
 
+    private static final String COUNTERS = """
+            (module
+              (memory 1)
+              ;; i = 0, 4, ..., 252: i += 4 until i == 256 (a rotated counted loop)
+              (func (param i32 i64) (result i32) (local $i i32) (local $s i32)
+                (loop $l
+                  (local.set $s (i32.add (local.get $s) (i32.load (i32.add (local.get $i) (i32.const 1024)))))
+                  (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const 256))))
+                (local.get $s))
+              ;; i += 3 until i == 256: never equal, so i wraps around; unchanged
+              (func (param i32 i64) (result i32) (local $i i32) (local $s i32)
+                (loop $l
+                  (local.set $s (i32.add (local.get $s) (i32.load8_u (i32.add (local.get $i) (i32.const 1024)))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 3)))
+                  (br_if $l (i32.lt_u (local.get $s) (i32.const 2000))))
+                (local.get $s))
+              ;; the loop goes on while i < 1000
+              (func (param i32 i64) (result i32) (local $i i32) (local $s i32)
+                (loop $l
+                  (local.set $s (i32.add (local.get $s) (i32.load (i32.add (local.get $i) (i32.const 2048)))))
+                  (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 8))) (i32.const 1000))))
+                (local.get $s))
+            )
+            """;
+
+    @Test
+    void countersBoundedByTheirExitTestFoldTheirOffsets() {
+        long[][] in = inputs(3);
+        IrFunction f = optimized(COUNTERS, 0, in);
+        Inst ne = accesses(f).get(0);
+        assertEquals(1024, ne.imm(), "i != 256 with i = 0, 4, ...: i + 1024 cannot wrap\n" + print(f));
+        assertEquals(Op.UEXTEND, ne.arg(1).definingInst().op());
+        Inst wraps = accesses(optimized(COUNTERS, 1, in)).get(0);
+        assertEquals(0, wraps.imm(), "a counter without an exit test on it may wrap");
+        Inst ult = accesses(optimized(COUNTERS, 2, in)).get(0);
+        assertEquals(2048, ult.imm(), "i < 1000 on the back edge bounds i");
+    }
+
     @Test
     void umaxOfCommonShapes() {
         IrFunction f = translate("""

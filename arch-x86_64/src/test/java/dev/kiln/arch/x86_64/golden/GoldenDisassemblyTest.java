@@ -57,8 +57,9 @@ class GoldenDisassemblyTest {
 
     /**
      * A comment line in the WAT source turning on a compile option for that file:
-     * {@code ;; option: epoch-interruption}, {@code ;; option: consume-fuel} or
-     * {@code ;; option: guard-bounds-checks} (every other file is compiled with explicit bounds checks).
+     * {@code ;; option: epoch-interruption}, {@code ;; option: consume-fuel},
+     * {@code ;; option: guard-bounds-checks} (every other file is compiled with explicit bounds checks) or
+     * {@code ;; option: bmi} (BMI1 and BMI2 added to {@link #FEATURES}).
      */
     static final String OPTION_PREFIX = ";; option: ";
 
@@ -132,7 +133,12 @@ class GoldenDisassemblyTest {
 
     /** Compiles {@code source} and returns the normalised disassembly of every Wasm function. */
     static List<String> disassemble(String source, String name) throws IOException {
-        CompileOptions options = CompileOptions.defaults().withVerifyIr(true).withCpuFeatures(FEATURES);
+        EnumSet<CpuFeature> features = EnumSet.copyOf(FEATURES);
+        if (source.contains(OPTION_PREFIX + "bmi")) {
+            features.add(CpuFeature.BMI1);
+            features.add(CpuFeature.BMI2);
+        }
+        CompileOptions options = CompileOptions.defaults().withVerifyIr(true).withCpuFeatures(features);
         options = new CompileOptions(options.verifyIr(), 1, options.cpuFeatures())
                 .withEpochInterruption(source.contains(OPTION_PREFIX + "epoch-interruption"))
                 .withConsumeFuel(source.contains(OPTION_PREFIX + "consume-fuel"))
