@@ -125,8 +125,7 @@
 ;;   mov    eax,edi
 ;;   xorps  xmm0,xmm0
 ;;   cvtsi2sd xmm0,rdi
-;;   lea    rax,[rax+rdi*1]
-;;   lea    rax,[rax+0x7]
+;;   lea    rax,[rax+rdi*1+0x7]
 ;;   addsd  xmm0,QWORD PTR [rip+.L5]
 ;;   cvttsd2si rcx,xmm0
 ;;   cmp    rcx,0x1
@@ -151,7 +150,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x4
 ;;   jmp    kiln_unwind
-;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop
 ;; .L5:
 ;;   .quad  0x4010000000000000
 ;; .L6:

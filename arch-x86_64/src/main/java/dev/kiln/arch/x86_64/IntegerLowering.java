@@ -21,7 +21,25 @@ final class IntegerLowering extends LoweringRules {
     @Override
     void lower(Inst inst) {
         switch (inst.op()) {
-            case IADD -> alu(inst, AluOp.ADD, true);
+            case IADD -> {
+                if (l.isFoldedAdd(inst.result())) {
+                    return; // computed by the lea of the iadd that uses it
+                }
+                Inst inner = inst.arg(0).definingInst();
+                if (l.isFoldedAdd(inst.arg(0)) && inner != null) {
+                    // (a + b) + c: lea d, [a + b*1 + c]
+                    MInst m = new MInst(MOp.LEA);
+                    m.size = sizeOf(inst.result().type());
+                    m.dst = vreg(inst.result());
+                    m.src = use(inner.arg(0));
+                    m.src2 = use(inner.arg(1));
+                    m.scale = 1;
+                    m.imm = imm32(inst.arg(1));
+                    emit(m.uses(m.src, m.src2).defs(m.dst));
+                    return;
+                }
+                alu(inst, AluOp.ADD, true);
+            }
             case ISUB -> alu(inst, AluOp.SUB, false);
             case BAND -> {
                 if (!l.isTestedAnd(inst.result())) {

@@ -123,6 +123,17 @@ final class Lowering {
      */
     private final java.util.BitSet hoistedConsts = new java.util.BitSet();
 
+    /**
+     * {@code iadd a, b} of two registers whose only use is an {@code iadd} of an imm32 in the same block:
+     * both are one {@code lea r, [a + b + c]} (which wraps as the i32 adds do).
+     */
+    private final java.util.BitSet addsFolded = new java.util.BitSet();
+
+    /** Whether {@code v} is an {@code iadd} computed by the {@code lea} of its only use (see {@link #addsFolded}). */
+    boolean isFoldedAdd(Value v) {
+        return addsFolded.get(v.id());
+    }
+
     /** Whether {@code v} is an {@code imul} by 3, 5 or 9 computed by the {@code lea} of its only use (see {@link #mulsFolded}). */
     boolean isFoldedMul(Value v) {
         return mulsFolded.get(v.id());
@@ -416,6 +427,15 @@ final class Lowering {
                 }
                 if (inst.op() == Op.BRIF || inst.op() == Op.SELECT) {
                     markTestedAnd(inst.arg(0), b); // a condition is compared with zero too
+                }
+                if (inst.op() == Op.IADD && LoweringRules.isConst(inst.arg(1)) && LoweringRules.fitsImm32(inst.arg(1))) {
+                    Inst d = inst.arg(0).definingInst();
+                    if (d != null && d.op() == Op.IADD && d.block() == b && useCount[inst.arg(0).id()] == 1
+                            && !LoweringRules.isConst(d.arg(0)) && !LoweringRules.isConst(d.arg(1))
+                            && !shlFolded.get(d.arg(0).id()) && !shlFolded.get(d.arg(1).id())
+                            && !mulsFolded.get(d.arg(0).id()) && !mulsFolded.get(d.arg(1).id())) {
+                        addsFolded.set(inst.arg(0).id()); // (a + b) + c as lea [a + b + c]
+                    }
                 }
                 if (inst.op() == Op.IADD) {
                     for (int k = 0; k < 2; k++) {
