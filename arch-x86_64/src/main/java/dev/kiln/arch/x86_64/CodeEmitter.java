@@ -104,7 +104,8 @@ final class CodeEmitter {
             labels[b.index] = a.newLabel(b.toString());
         }
         layoutFrame();
-        blockLayout = new BlockLayout<>(blocks, this::loc);
+        blockLayout = new BlockLayout<>(blocks, this::loc); // threads jumps through forwarding blocks
+        earlyExit = earlyExit();
         prologue();
         java.util.BitSet loopHeaders = new java.util.BitSet();
         for (MachBlock<MInst> c : blocks) {
@@ -123,7 +124,17 @@ final class CodeEmitter {
             a.bind(label(k));
         }, (b, next) -> {
             nextBlockIndex = next;
+            frameless = b == earlyExit;
             emitBody(b);
+            frameless = false;
+            if (pushLabel != null && b == earlyExit) {
+                a.bind(pushLabel);
+                pushFrame();
+                if (!isNext(pushThenTo)) {
+                    a.jmp(label(pushThenTo));
+                }
+                pushLabel = null;
+            }
         });
         emitEpochSlowPaths();
         emitTrapCalls();
@@ -409,7 +420,9 @@ final class CodeEmitter {
         int total = frameSize + 8 * savedRegs.size();
         boolean small = total <= VMStoreContext.FRAME_SLACK;
         if (small && isLeaf()) {
-            pushFrame();
+            if (earlyExit == null) {
+                pushFrame();
+            }
             return;
         }
         a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
@@ -420,7 +433,102 @@ final class CodeEmitter {
             a.alu(AluOp.CMP, Size.S64, SCRATCH0, Mem.of(SCRATCH1, VMStoreContext.STACK_LIMIT));
         }
         jccTrap(Cond.B, TrapCode.STACK_OVERFLOW);
-        pushFrame();
+        if (earlyExit == null) {
+            pushFrame(); // else on the entry block's edge to the rest of the function (see earlyExit)
+        }
+    }
+
+    /**
+     * Shrink-wrapping of the frame (Chow, "Minimizing register usage penalty at procedure calls",
+     * PLDI 1988), for the common case of an early return: the block {@link #earlyExit()} found, or
+     * {@code null}. When set, the entry block runs before the callee-saved registers are pushed and the
+     * frame allocated; its branch goes to the early exit as it is, and on its other edge pushes the
+     * frame first; the early exit returns with a plain {@code ret}.
+     */
+    private MachBlock<MInst> earlyExit;
+    /** Whether the block being emitted is {@link #earlyExit}, which returns without an epilogue. */
+    private boolean frameless;
+    /** Where the entry block's other edge pushes the frame when the early exit follows the entry block, or null. */
+    private Label pushLabel;
+    /** Where that edge goes after the push. */
+    private MachBlock<MInst> pushThenTo;
+
+    /**
+     * An early return that needs no frame: the entry block (no predecessors) ends in a conditional
+     * branch, one of whose targets has the entry as its only predecessor and returns ({@link #returns});
+     * both blocks use only registers the function does not save, no spill slot, no stack argument,
+     * and nothing that can trap, call or need a frame (simple integer instructions only). A
+     * function without saved registers or frame has nothing to wrap.
+     */
+    private MachBlock<MInst> earlyExit() {
+        if (frameSize + 8 * savedRegs.size() == 0 || blocks.isEmpty()) {
+            return null;
+        }
+        MachBlock<MInst> entry = blocks.get(0);
+        if (entry.insts.isEmpty() || entry.last().op != MOp.JCC || entry.last().target == entry.last().target2) {
+            return null;
+        }
+        // branch targets after jump threading: who can reach a block, the entry block aside
+        java.util.Set<MachBlock<?>> reached = new java.util.HashSet<>();
+        for (MachBlock<MInst> b : blocks) {
+            if (b == entry || blockLayout.forwards(b)) {
+                continue;
+            }
+            for (MInst m : b.insts) {
+                reached.add(m.target);
+                reached.add(m.target2);
+                if (m.tableTargets != null) {
+                    reached.addAll(m.tableTargets);
+                }
+            }
+        }
+        if (reached.contains(entry) || !frameFree(entry)) {
+            return null;
+        }
+        for (MachBlock<MInst> r : List.of(entry.last().target, entry.last().target2)) {
+            if (r != null && r != entry && !r.insts.isEmpty() && !blockLayout.forwards(r) && !reached.contains(r)
+                    && returns(r) && frameFree(r)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether {@code b} ends in {@code ret}, or in a jump to the function's shared exit: a block of
+     * frame-free instructions (the result's move) ending in {@code ret}, which the early exit then
+     * runs as its own copy.
+     */
+    private boolean returns(MachBlock<MInst> b) {
+        MInst last = b.last();
+        if (last.op == MOp.RET) {
+            return true;
+        }
+        MachBlock<MInst> x = last.op == MOp.JMP ? last.target : null;
+        return x != null && x != b && !x.insts.isEmpty() && x.last().op == MOp.RET && frameFree(x);
+    }
+
+    /** Whether every instruction of {@code b} can run before the frame exists (see {@link #earlyExit()}). */
+    private boolean frameFree(MachBlock<MInst> b) {
+        for (MInst m : b.insts) {
+            switch (m.op) {
+                case MOV_RR, MOV_RI, ALU_RR, ALU_RI, LEA, CMP_RR, CMP_RI, TEST_RR, TEST_RI, SHIFT_RI, SETCC, CMOV, ZEXT32,
+                        MOVSX, NEG, PMOVE, JCC, JMP, RET -> {
+                }
+                default -> {
+                    return false;
+                }
+            }
+            for (int[] regs : new int[][] {m.uses, m.defs}) {
+                for (int r : regs) {
+                    if (isSpilled(r) || (MInst.isVirtual(r) ? alloc.classOf(r) == RegClass.FLOAT : X86Registers.isXmm(r))
+                            || savedRegs.contains(reg(r))) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     private void pushFrame() {
@@ -793,6 +901,24 @@ final class CodeEmitter {
             MInst m = b.insts.get(k);
             if (k == b.insts.size() - 1 && rotatedInto(b) != null) {
                 emitBody(m.target);
+                return;
+            }
+            if (k == b.insts.size() - 1 && m.op == MOp.JCC && earlyExit != null && b == blocks.get(0)) {
+                // the early exit is taken before the frame exists; the other edge pushes it
+                boolean toTarget = m.target == earlyExit;
+                MachBlock<MInst> rest = toTarget ? m.target2 : m.target;
+                if (isNext(earlyExit)) {
+                    // the exit falls through; the frame is pushed right after its ret
+                    pushThenTo = rest;
+                    pushLabel = a.newLabel();
+                    a.jcc(toTarget ? m.cond.negate() : m.cond, pushLabel);
+                    return;
+                }
+                a.jcc(toTarget ? m.cond : m.cond.negate(), label(earlyExit));
+                pushFrame();
+                if (!isNext(rest)) {
+                    a.jmp(label(rest));
+                }
                 return;
             }
             if (k == b.insts.size() - 1 && m.op == MOp.JCC && hoistBackEdgeMoves(b, m)) {
@@ -1304,9 +1430,21 @@ final class CodeEmitter {
                 a.mov(Size.S64, VMCTX, vmctxSaveSlot());
             }
             case EPOCH_CHECK -> epochCheck(m);
-            case RET -> epilogue();
+            case RET -> {
+                if (frameless) {
+                    a.ret(incomingArgBytes); // the early exit: no frame was pushed (see earlyExit)
+                } else {
+                    epilogue();
+                }
+            }
             case JMP -> {
-                if (!isNext(m.target)) {
+                if (frameless) {
+                    // the early exit's jump to the shared exit: its own copy of it, without the frame
+                    for (MInst x : m.target.insts) {
+                        emitWithSpills(x);
+                        zeroExtended = writes32(x);
+                    }
+                } else if (!isNext(m.target)) {
                     a.jmp(label(m.target));
                 }
             }
