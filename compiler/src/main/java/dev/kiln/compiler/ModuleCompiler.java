@@ -327,7 +327,9 @@ public final class ModuleCompiler {
 
     /**
      * Translates, optimizes and generates code for every defined function. Translation runs first for
-     * all functions; then the call graph's strongly connected components (Tarjan) are optimized
+     * all functions, keeping only what the call graph needs and the IR of small functions (larger
+     * ones are translated again, deterministically, when compiled: memory stays bounded by the
+     * workers' current functions); then the call graph's strongly connected components (Tarjan) are optimized
      * bottom-up, each after every component it calls, so the inliner reads callees that are final
      * (their own calls already inlined, see {@link Inliner}); code generation follows each function's
      * optimization. Independent components run in parallel; the decisions depend only on the IR, so
@@ -347,7 +349,25 @@ public final class ModuleCompiler {
         ForkJoinPool pool = parallelism <= 1 || defined <= 1 ? null : new ForkJoinPool(parallelism);
         InvariantLoads invariants = invariantLoads(module, env.vmctx());
         try {
+            // Translated IR is kept only while it may still be read: a function's own IR until it is
+            // compiled when it is small (larger ones are translated again then, so that the IR of a
+            // large module never has to fit in memory at once), and after that only if the inliner
+            // could copy it into a caller (Inliner.size within the callee limit). What the call graph
+            // and TailCallReach need is summarized at translation.
             IrFunction[] ir = new IrFunction[defined];
+            int[][] callees = new int[defined][];
+            dev.kiln.compiler.opt.TailCallReach.TailCalls[] tailCalls = new dev.kiln.compiler.opt.TailCallReach.TailCalls[defined];
+            java.util.function.IntFunction<IrFunction> translate = i -> {
+                int funcIndex = imported + i;
+                IrFunction f = FunctionTranslator.translate(module, bytes, funcIndex,
+                        symbolName(funcIndex, module.functionName(funcIndex)), env.vmctx(), unit.intrinsics(),
+                        options.epochInterruption(), options.consumeFuel(), options.boundsChecks());
+                if (options.verifyIr()) {
+                    Verifier.verify(f);
+                }
+                invariants.mark(f);
+                return f;
+            };
             // largest bodies first (longest-processing-time scheduling): a big function submitted last
             // would leave the other workers idle at the end
             Integer[] order = new Integer[defined];
@@ -358,21 +378,18 @@ public final class ModuleCompiler {
             List<Future<?>> translations = new ArrayList<>(java.util.Collections.nCopies(defined, null));
             for (int n = 0; n < defined; n++) {
                 int i = pool == null ? n : order[n]; // one worker: funcidx order, so the first invalid one is reported
-                Runnable translate = () -> {
-                    int funcIndex = imported + i;
-                    IrFunction f = FunctionTranslator.translate(module, bytes, funcIndex,
-                            symbolName(funcIndex, module.functionName(funcIndex)), env.vmctx(), unit.intrinsics(),
-                            options.epochInterruption(), options.consumeFuel(), options.boundsChecks());
-                    if (options.verifyIr()) {
-                        Verifier.verify(f);
+                Runnable summarize = () -> {
+                    IrFunction f = translate.apply(i);
+                    callees[i] = CallGraph.callees(f, imported, defined);
+                    tailCalls[i] = dev.kiln.compiler.opt.TailCallReach.TailCalls.of(f, imported, defined);
+                    if (Inliner.size(f) <= KEEP_TRANSLATED_INSTS) {
+                        ir[i] = f;
                     }
-                    invariants.mark(f);
-                    ir[i] = f;
                 };
                 if (pool == null) {
-                    translate.run();
+                    summarize.run();
                 } else {
-                    translations.set(i, pool.submit(translate));
+                    translations.set(i, pool.submit(summarize));
                 }
             }
             if (pool != null) {
@@ -381,12 +398,13 @@ public final class ModuleCompiler {
                 }
             }
 
-            anotherInstance.or(dev.kiln.compiler.opt.TailCallReach.anotherInstance(ir, imported));
-            CallGraph graph = CallGraph.of(ir, imported);
+            anotherInstance.or(dev.kiln.compiler.opt.TailCallReach.anotherInstance(tailCalls));
+            CallGraph graph = CallGraph.of(callees);
             CompiledCode[] code = new CompiledCode[defined];
             java.util.function.IntConsumer compileComponent = c -> {
                 for (int i : graph.members(c)) {
-                    IrFunction f = ir[i];
+                    IrFunction f = ir[i] != null ? ir[i] : translate.apply(i);
+                    ir[i] = null;
                     Inliner.Policy policy = new Inliner.Policy(callee -> {
                         int k = callee - imported;
                         // never into a cycle, and no copy of a recursive function (one level of it
@@ -396,6 +414,12 @@ public final class ModuleCompiler {
                     }, unit.alwaysInline(), imported);
                     Pipeline.optimize(f, policy, options.verifyIr());
                     code[i] = backend.compileFunction(f, env);
+                    // kept for callers only if the inliner could take it (a larger callee is never inlined)
+                    int limit = unit.alwaysInline().test(imported + i) ? Inliner.ALWAYS_MAX_CALLEE_INSTS
+                            : Inliner.MAX_LOOP_CALLEE_INSTS;
+                    if (Inliner.size(f) <= limit) {
+                        ir[i] = f;
+                    }
                     long b = bytesDone.addAndGet(bodySize(module, i));
                     progress.functionsCompiled(compiled.incrementAndGet(), defined, b, total);
                 }
@@ -442,6 +466,14 @@ public final class ModuleCompiler {
             }
         }
     }
+
+    /**
+     * Translated functions of at most this many IR instructions ({@link Inliner#size}) are kept from
+     * the first translation (which summarizes calls for the call graph) to their compilation; larger
+     * ones are translated again when their turn comes, so memory stays bounded by the workers' current
+     * functions and the small ones.
+     */
+    static final int KEEP_TRANSLATED_INSTS = 400;
 
     /** The alias facts of the module's VMContext ({@link InvariantLoads}). */
     private static InvariantLoads invariantLoads(WasmModule module, VMContextLayout layout) {

@@ -318,6 +318,20 @@ public final class LinearScan<I extends MachInst> {
         int v = vreg - vregBase;
         return v < globalIndex.length && globalIndex[v] >= 0 && liveIn[blockIndex].get(globalIndex[v]);
     }
+
+    /**
+     * The original virtual registers live on entry to block {@code blockIndex} (those that
+     * {@link #liveIn(int, int)} is true of), in no particular order; time linear in their number.
+     */
+    int[] liveInRegs(int blockIndex) {
+        BitSet in = liveIn[blockIndex];
+        int[] out = new int[in.cardinality()];
+        int k = 0;
+        for (int g = in.nextSetBit(0); g >= 0; g = in.nextSetBit(g + 1)) {
+            out[k++] = globalVreg[g] + vregBase;
+        }
+        return out;
+    }
     private final Interval[] fixed;
     private int spillSlots;
     private int[] slotBytes = new int[8];
