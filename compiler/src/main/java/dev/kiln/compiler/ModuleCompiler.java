@@ -357,6 +357,9 @@ public final class ModuleCompiler {
             IrFunction[] ir = new IrFunction[defined];
             int[][] callees = new int[defined][];
             dev.kiln.compiler.opt.TailCallReach.TailCalls[] tailCalls = new dev.kiln.compiler.opt.TailCallReach.TailCalls[defined];
+            // how many instructions of first translations may be kept (about 200 bytes of heap each)
+            long keepBudget = Runtime.getRuntime().maxMemory() / 16 / 200;
+            java.util.concurrent.atomic.AtomicLong keptInsts = new java.util.concurrent.atomic.AtomicLong();
             java.util.function.IntFunction<IrFunction> translate = i -> {
                 int funcIndex = imported + i;
                 IrFunction f = FunctionTranslator.translate(module, bytes, funcIndex,
@@ -382,7 +385,8 @@ public final class ModuleCompiler {
                     IrFunction f = translate.apply(i);
                     callees[i] = CallGraph.callees(f, imported, defined);
                     tailCalls[i] = dev.kiln.compiler.opt.TailCallReach.TailCalls.of(f, imported, defined);
-                    if (Inliner.size(f) <= KEEP_TRANSLATED_INSTS) {
+                    int size = Inliner.size(f);
+                    if (size <= KEEP_TRANSLATED_INSTS && keptInsts.addAndGet(size) <= keepBudget) {
                         ir[i] = f;
                     }
                 };
@@ -401,6 +405,16 @@ public final class ModuleCompiler {
             anotherInstance.or(dev.kiln.compiler.opt.TailCallReach.anotherInstance(tailCalls));
             CallGraph graph = CallGraph.of(callees);
             CompiledCode[] code = new CompiledCode[defined];
+            // by component: how many components calling it are not compiled yet; at 0 its kept IR goes.
+            // The inliner reads only the IR of direct callees (it runs once per function, on the calls
+            // the function had before inlining), which are in the components a component calls.
+            java.util.concurrent.atomic.AtomicIntegerArray pendingCallers =
+                    new java.util.concurrent.atomic.AtomicIntegerArray(graph.components());
+            for (int c = 0; c < graph.components(); c++) {
+                for (int d : graph.calledComponents(c)) {
+                    pendingCallers.incrementAndGet(d);
+                }
+            }
             java.util.function.IntConsumer compileComponent = c -> {
                 for (int i : graph.members(c)) {
                     IrFunction f = ir[i] != null ? ir[i] : translate.apply(i);
@@ -417,11 +431,18 @@ public final class ModuleCompiler {
                     // kept for callers only if the inliner could take it (a larger callee is never inlined)
                     int limit = unit.alwaysInline().test(imported + i) ? Inliner.ALWAYS_MAX_CALLEE_INSTS
                             : Inliner.MAX_LOOP_CALLEE_INSTS;
-                    if (Inliner.size(f) <= limit) {
+                    if (pendingCallers.get(c) > 0 && Inliner.size(f) <= limit) {
                         ir[i] = f;
                     }
                     long b = bytesDone.addAndGet(bodySize(module, i));
                     progress.functionsCompiled(compiled.incrementAndGet(), defined, b, total);
+                }
+                for (int d : graph.calledComponents(c)) {
+                    if (pendingCallers.decrementAndGet(d) == 0) {
+                        for (int k : graph.members(d)) {
+                            ir[k] = null; // every caller is compiled
+                        }
+                    }
                 }
             };
             if (pool == null) {
@@ -469,9 +490,9 @@ public final class ModuleCompiler {
 
     /**
      * Translated functions of at most this many IR instructions ({@link Inliner#size}) are kept from
-     * the first translation (which summarizes calls for the call graph) to their compilation; larger
-     * ones are translated again when their turn comes, so memory stays bounded by the workers' current
-     * functions and the small ones.
+     * the first translation (which summarizes calls for the call graph) to their compilation, as long
+     * as all kept ones fit in a sixteenth of the heap; the others are translated again when their
+     * turn comes, so memory stays bounded by the workers' current functions and that budget.
      */
     static final int KEEP_TRANSLATED_INSTS = 400;
 
