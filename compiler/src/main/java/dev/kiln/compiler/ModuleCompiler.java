@@ -43,7 +43,10 @@ import java.util.concurrent.Future;
  * relocations, and package everything as an ELF artifact with its {@link ArtifactMetadata}.
  *
  * <p>Functions compile in parallel (a {@link ForkJoinPool} of {@link CompileOptions#parallelism()}
- * workers); the output is deterministic: the same input and options give the same bytes.
+ * workers, by default one per processor as far as the heap allows 256 MB each) and stream through
+ * the pipeline: after a first translation that summarizes calls, each function's IR lives from its
+ * (re)translation to its code generation, and longer only while the inliner may still copy it into a
+ * caller. The output is deterministic: the same input and options give the same bytes.
  *
  * <p>{@code .text} layout: the unwind stub, then every defined function in funcidx order, then one
  * entry trampoline per exported function, each 16-byte aligned (or as its code asks, see {@link CompiledCode#alignment}). Symbols: {@code wasm[N]} or
@@ -165,7 +168,7 @@ public final class ModuleCompiler {
 
         int imported = module.importedFunctionCount();
         int defined = module.code().size();
-        List<CompiledCode> code = compileFunctions(unit, module, bytes, env, options, imported, defined, progress,
+        List<PackedCode> code = compileFunctions(unit, module, bytes, env, options, imported, defined, progress,
                 anotherInstance);
 
         List<Export> funcExports = new ArrayList<>();
@@ -215,7 +218,7 @@ public final class ModuleCompiler {
         for (int i = 0; i < defined; i++) {
             int funcIndex = imported + i;
             funcs.add(new ArtifactMetadata.FunctionInfo(module.functionTypeIndex(funcIndex), module.functionName(funcIndex),
-                    funcOffset[funcIndex], code.get(i).code().length));
+                    funcOffset[funcIndex], code.get(i).code.length));
         }
         List<ArtifactMetadata.ExportInfo> exports = new ArrayList<>();
         for (Export e : module.exports()) {
@@ -294,8 +297,8 @@ public final class ModuleCompiler {
             data.add(new ArtifactMetadata.DataInfo(d.active(), d.memoryIndex(), offsetKind, offset, at, d.dataLength()));
         }
         long features = 0;
-        for (CompiledCode c : code) {
-            features |= c.cpuFeatures();
+        for (PackedCode c : code) {
+            features |= c.cpuFeatures;
         }
         ArtifactMetadata meta = new ArtifactMetadata(backend.target(), features, options, sha256(unit.hashInput()), module.types(),
                 imports, imported, funcs, exports, tables, elements, memories, globals, data, module.start(),
@@ -307,7 +310,7 @@ public final class ModuleCompiler {
             elf.setRodata(rodata.toByteArray());
         }
         for (Linker.Placed p : linker.placed()) {
-            elf.addFunctionSymbol(p.name(), p.offset(), p.code().code().length);
+            elf.addFunctionSymbol(p.name(), p.offset(), p.code().code.length);
         }
         elf.addSection(ArtifactMetadata.SECTION, meta.encode());
         List<dev.kiln.abi.FrameTable.Site> frameSites = linker.frameSites();
@@ -335,10 +338,14 @@ public final class ModuleCompiler {
      * optimization. Independent components run in parallel; the decisions depend only on the IR, so
      * the result does not depend on the order in which workers finish.
      */
-    private List<CompiledCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,
+    private List<PackedCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,
             CompileOptions options, int imported, int defined, CompileProgress progress,
             java.util.BitSet anotherInstance) {
-        int parallelism = options.parallelism() == 0 ? Runtime.getRuntime().availableProcessors() : options.parallelism();
+        // 0: one worker per processor, as many as the heap holds (a worker's largest functions need
+        // up to a few hundred MB of IR and allocator state)
+        int parallelism = options.parallelism() != 0 ? options.parallelism()
+                : (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(),
+                        Runtime.getRuntime().maxMemory() / HEAP_PER_WORKER));
         long bytesTotal = 0;
         for (int i = 0; i < defined; i++) {
             bytesTotal += bodySize(module, i);
@@ -404,7 +411,7 @@ public final class ModuleCompiler {
 
             anotherInstance.or(dev.kiln.compiler.opt.TailCallReach.anotherInstance(tailCalls));
             CallGraph graph = CallGraph.of(callees);
-            CompiledCode[] code = new CompiledCode[defined];
+            PackedCode[] code = new PackedCode[defined];
             // by component: how many components calling it are not compiled yet; at 0 its kept IR goes.
             // The inliner reads only the IR of direct callees (it runs once per function, on the calls
             // the function had before inlining), which are in the components a component calls.
@@ -427,7 +434,7 @@ public final class ModuleCompiler {
                                 && (!graph.recursive(k) || unit.alwaysInline().test(callee)) ? ir[k] : null;
                     }, unit.alwaysInline(), imported);
                     Pipeline.optimize(f, policy, options.verifyIr());
-                    code[i] = backend.compileFunction(f, env);
+                    code[i] = PackedCode.of(backend.compileFunction(f, env));
                     // kept for callers only if the inliner could take it (a larger callee is never inlined)
                     int limit = unit.alwaysInline().test(imported + i) ? Inliner.ALWAYS_MAX_CALLEE_INSTS
                             : Inliner.MAX_LOOP_CALLEE_INSTS;
@@ -495,6 +502,9 @@ public final class ModuleCompiler {
      * turn comes, so memory stays bounded by the workers' current functions and that budget.
      */
     static final int KEEP_TRANSLATED_INSTS = 400;
+
+    /** Heap bytes per compile worker when the options leave the worker count to the compiler. */
+    static final long HEAP_PER_WORKER = 256L << 20;
 
     /** The alias facts of the module's VMContext ({@link InvariantLoads}). */
     private static InvariantLoads invariantLoads(WasmModule module, VMContextLayout layout) {
@@ -604,18 +614,22 @@ public final class ModuleCompiler {
 
     /** Lays pieces of code out in {@code .text} and resolves their relocations. */
     private static final class Linker {
-        record Placed(String name, int offset, CompiledCode code) {
+        record Placed(String name, int offset, PackedCode code) {
         }
 
         private final List<Placed> placed = new ArrayList<>();
         private int size;
 
         int place(String name, CompiledCode code) {
-            int align = Math.max(CompiledCode.DEFAULT_ALIGNMENT, code.alignment());
+            return place(name, PackedCode.of(code));
+        }
+
+        int place(String name, PackedCode code) {
+            int align = Math.max(CompiledCode.DEFAULT_ALIGNMENT, code.alignment);
             size = (size + align - 1) & -align;
             int offset = size;
             placed.add(new Placed(name, offset, code));
-            size += code.code().length;
+            size += code.code.length;
             return offset;
         }
 
@@ -627,9 +641,7 @@ public final class ModuleCompiler {
         List<ExceptionTables.CallSite> callSites() {
             List<ExceptionTables.CallSite> out = new ArrayList<>();
             for (Placed p : placed) {
-                for (ExceptionTables.CallSite c : p.code().callSites()) {
-                    out.add(c.shifted(p.offset()));
-                }
+                p.code().callSites(p.offset(), out);
             }
             return out;
         }
@@ -637,9 +649,7 @@ public final class ModuleCompiler {
         List<ArtifactMetadata.TrapSiteInfo> trapSites() {
             List<ArtifactMetadata.TrapSiteInfo> out = new ArrayList<>();
             for (Placed p : placed) {
-                for (TrapSite t : p.code().trapSites()) {
-                    out.add(new ArtifactMetadata.TrapSiteInfo(p.offset() + t.offset(), t.code().code()));
-                }
+                p.code().trapSites(p.offset(), out);
             }
             out.sort(Comparator.comparingInt(ArtifactMetadata.TrapSiteInfo::textOffset));
             return out;
@@ -649,7 +659,7 @@ public final class ModuleCompiler {
         List<dev.kiln.abi.FrameTable.Site> frameSites() {
             List<dev.kiln.abi.FrameTable.Site> out = new ArrayList<>();
             for (Placed p : placed) {
-                out.addAll(dev.kiln.abi.FrameTable.shift(p.code().frameSites(), p.offset()));
+                p.code().frameSites(p.offset(), out);
             }
             return out;
         }
@@ -661,7 +671,7 @@ public final class ModuleCompiler {
                 if (p.offset() > end) {
                     backend.fillPadding(text, end, p.offset());
                 }
-                byte[] c = p.code().code();
+                byte[] c = p.code().code;
                 System.arraycopy(c, 0, text, p.offset(), c.length);
                 end = p.offset() + c.length;
             }
