@@ -6,7 +6,8 @@ package dev.kiln.abi;
  *
  * @param verifyIr    run the IR verifier after translation and after every pass (slower; tests
  *                    turn it on)
- * @param parallelism how many functions to compile at once; 0 means one per available processor
+ * @param parallelism how many functions to compile at once; 0 means one per available processor, fewer
+ *                    when the heap is small (the compiler driver bounds the workers by the heap)
  * @param cpuFeatures the optional CPU features code may use, as a {@link CpuFeature} mask; -1 means
  *                    those of the machine compiling ({@link CpuFeature#host()})
  * @param spectreGuard whether the checked native-memory intrinsics of compile-time builtins (DESIGN

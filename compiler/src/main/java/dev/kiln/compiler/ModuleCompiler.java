@@ -43,7 +43,10 @@ import java.util.concurrent.Future;
  * relocations, and package everything as an ELF artifact with its {@link ArtifactMetadata}.
  *
  * <p>Functions compile in parallel (a {@link ForkJoinPool} of {@link CompileOptions#parallelism()}
- * workers); the output is deterministic: the same input and options give the same bytes.
+ * workers, by default one per processor as far as the heap allows 256 MB each) and stream through
+ * the pipeline: after a first translation that summarizes calls, each function's IR lives from its
+ * (re)translation to its code generation, and longer only while the inliner may still copy it into a
+ * caller. The output is deterministic: the same input and options give the same bytes.
  *
  * <p>{@code .text} layout: the unwind stub, then every defined function in funcidx order, then one
  * entry trampoline per exported function, each 16-byte aligned (or as its code asks, see {@link CompiledCode#alignment}). Symbols: {@code wasm[N]} or
@@ -165,7 +168,7 @@ public final class ModuleCompiler {
 
         int imported = module.importedFunctionCount();
         int defined = module.code().size();
-        List<CompiledCode> code = compileFunctions(unit, module, bytes, env, options, imported, defined, progress,
+        List<PackedCode> code = compileFunctions(unit, module, bytes, env, options, imported, defined, progress,
                 anotherInstance);
 
         List<Export> funcExports = new ArrayList<>();
@@ -215,7 +218,7 @@ public final class ModuleCompiler {
         for (int i = 0; i < defined; i++) {
             int funcIndex = imported + i;
             funcs.add(new ArtifactMetadata.FunctionInfo(module.functionTypeIndex(funcIndex), module.functionName(funcIndex),
-                    funcOffset[funcIndex], code.get(i).code().length));
+                    funcOffset[funcIndex], code.get(i).code.length));
         }
         List<ArtifactMetadata.ExportInfo> exports = new ArrayList<>();
         for (Export e : module.exports()) {
@@ -294,8 +297,8 @@ public final class ModuleCompiler {
             data.add(new ArtifactMetadata.DataInfo(d.active(), d.memoryIndex(), offsetKind, offset, at, d.dataLength()));
         }
         long features = 0;
-        for (CompiledCode c : code) {
-            features |= c.cpuFeatures();
+        for (PackedCode c : code) {
+            features |= c.cpuFeatures;
         }
         ArtifactMetadata meta = new ArtifactMetadata(backend.target(), features, options, sha256(unit.hashInput()), module.types(),
                 imports, imported, funcs, exports, tables, elements, memories, globals, data, module.start(),
@@ -307,7 +310,7 @@ public final class ModuleCompiler {
             elf.setRodata(rodata.toByteArray());
         }
         for (Linker.Placed p : linker.placed()) {
-            elf.addFunctionSymbol(p.name(), p.offset(), p.code().code().length);
+            elf.addFunctionSymbol(p.name(), p.offset(), p.code().code.length);
         }
         elf.addSection(ArtifactMetadata.SECTION, meta.encode());
         List<dev.kiln.abi.FrameTable.Site> frameSites = linker.frameSites();
@@ -327,16 +330,22 @@ public final class ModuleCompiler {
 
     /**
      * Translates, optimizes and generates code for every defined function. Translation runs first for
-     * all functions; then the call graph's strongly connected components (Tarjan) are optimized
+     * all functions, keeping only what the call graph needs and the IR of small functions (larger
+     * ones are translated again, deterministically, when compiled: memory stays bounded by the
+     * workers' current functions); then the call graph's strongly connected components (Tarjan) are optimized
      * bottom-up, each after every component it calls, so the inliner reads callees that are final
      * (their own calls already inlined, see {@link Inliner}); code generation follows each function's
      * optimization. Independent components run in parallel; the decisions depend only on the IR, so
      * the result does not depend on the order in which workers finish.
      */
-    private List<CompiledCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,
+    private List<PackedCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,
             CompileOptions options, int imported, int defined, CompileProgress progress,
             java.util.BitSet anotherInstance) {
-        int parallelism = options.parallelism() == 0 ? Runtime.getRuntime().availableProcessors() : options.parallelism();
+        // 0: one worker per processor, as many as the heap holds (a worker's largest functions need
+        // up to a few hundred MB of IR and allocator state)
+        int parallelism = options.parallelism() != 0 ? options.parallelism()
+                : (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(),
+                        Runtime.getRuntime().maxMemory() / HEAP_PER_WORKER));
         long bytesTotal = 0;
         for (int i = 0; i < defined; i++) {
             bytesTotal += bodySize(module, i);
@@ -347,7 +356,28 @@ public final class ModuleCompiler {
         ForkJoinPool pool = parallelism <= 1 || defined <= 1 ? null : new ForkJoinPool(parallelism);
         InvariantLoads invariants = invariantLoads(module, env.vmctx());
         try {
+            // Translated IR is kept only while it may still be read: a function's own IR until it is
+            // compiled when it is small (larger ones are translated again then, so that the IR of a
+            // large module never has to fit in memory at once), and after that only if the inliner
+            // could copy it into a caller (Inliner.size within the callee limit). What the call graph
+            // and TailCallReach need is summarized at translation.
             IrFunction[] ir = new IrFunction[defined];
+            int[][] callees = new int[defined][];
+            dev.kiln.compiler.opt.TailCallReach.TailCalls[] tailCalls = new dev.kiln.compiler.opt.TailCallReach.TailCalls[defined];
+            // how many instructions of first translations may be kept (about 200 bytes of heap each)
+            long keepBudget = Runtime.getRuntime().maxMemory() / 16 / 200;
+            java.util.concurrent.atomic.AtomicLong keptInsts = new java.util.concurrent.atomic.AtomicLong();
+            java.util.function.IntFunction<IrFunction> translate = i -> {
+                int funcIndex = imported + i;
+                IrFunction f = FunctionTranslator.translate(module, bytes, funcIndex,
+                        symbolName(funcIndex, module.functionName(funcIndex)), env.vmctx(), unit.intrinsics(),
+                        options.epochInterruption(), options.consumeFuel(), options.boundsChecks());
+                if (options.verifyIr()) {
+                    Verifier.verify(f);
+                }
+                invariants.mark(f);
+                return f;
+            };
             // largest bodies first (longest-processing-time scheduling): a big function submitted last
             // would leave the other workers idle at the end
             Integer[] order = new Integer[defined];
@@ -358,21 +388,19 @@ public final class ModuleCompiler {
             List<Future<?>> translations = new ArrayList<>(java.util.Collections.nCopies(defined, null));
             for (int n = 0; n < defined; n++) {
                 int i = pool == null ? n : order[n]; // one worker: funcidx order, so the first invalid one is reported
-                Runnable translate = () -> {
-                    int funcIndex = imported + i;
-                    IrFunction f = FunctionTranslator.translate(module, bytes, funcIndex,
-                            symbolName(funcIndex, module.functionName(funcIndex)), env.vmctx(), unit.intrinsics(),
-                            options.epochInterruption(), options.consumeFuel(), options.boundsChecks());
-                    if (options.verifyIr()) {
-                        Verifier.verify(f);
+                Runnable summarize = () -> {
+                    IrFunction f = translate.apply(i);
+                    callees[i] = CallGraph.callees(f, imported, defined);
+                    tailCalls[i] = dev.kiln.compiler.opt.TailCallReach.TailCalls.of(f, imported, defined);
+                    int size = Inliner.size(f);
+                    if (size <= KEEP_TRANSLATED_INSTS && keptInsts.addAndGet(size) <= keepBudget) {
+                        ir[i] = f;
                     }
-                    invariants.mark(f);
-                    ir[i] = f;
                 };
                 if (pool == null) {
-                    translate.run();
+                    summarize.run();
                 } else {
-                    translations.set(i, pool.submit(translate));
+                    translations.set(i, pool.submit(summarize));
                 }
             }
             if (pool != null) {
@@ -381,12 +409,23 @@ public final class ModuleCompiler {
                 }
             }
 
-            anotherInstance.or(dev.kiln.compiler.opt.TailCallReach.anotherInstance(ir, imported));
-            CallGraph graph = CallGraph.of(ir, imported);
-            CompiledCode[] code = new CompiledCode[defined];
+            anotherInstance.or(dev.kiln.compiler.opt.TailCallReach.anotherInstance(tailCalls));
+            CallGraph graph = CallGraph.of(callees);
+            PackedCode[] code = new PackedCode[defined];
+            // by component: how many components calling it are not compiled yet; at 0 its kept IR goes.
+            // The inliner reads only the IR of direct callees (it runs once per function, on the calls
+            // the function had before inlining), which are in the components a component calls.
+            java.util.concurrent.atomic.AtomicIntegerArray pendingCallers =
+                    new java.util.concurrent.atomic.AtomicIntegerArray(graph.components());
+            for (int c = 0; c < graph.components(); c++) {
+                for (int d : graph.calledComponents(c)) {
+                    pendingCallers.incrementAndGet(d);
+                }
+            }
             java.util.function.IntConsumer compileComponent = c -> {
                 for (int i : graph.members(c)) {
-                    IrFunction f = ir[i];
+                    IrFunction f = ir[i] != null ? ir[i] : translate.apply(i);
+                    ir[i] = null;
                     Inliner.Policy policy = new Inliner.Policy(callee -> {
                         int k = callee - imported;
                         // never into a cycle, and no copy of a recursive function (one level of it
@@ -395,9 +434,22 @@ public final class ModuleCompiler {
                                 && (!graph.recursive(k) || unit.alwaysInline().test(callee)) ? ir[k] : null;
                     }, unit.alwaysInline(), imported);
                     Pipeline.optimize(f, policy, options.verifyIr());
-                    code[i] = backend.compileFunction(f, env);
+                    code[i] = PackedCode.of(backend.compileFunction(f, env));
+                    // kept for callers only if the inliner could take it (a larger callee is never inlined)
+                    int limit = unit.alwaysInline().test(imported + i) ? Inliner.ALWAYS_MAX_CALLEE_INSTS
+                            : Inliner.MAX_LOOP_CALLEE_INSTS;
+                    if (pendingCallers.get(c) > 0 && Inliner.size(f) <= limit) {
+                        ir[i] = f;
+                    }
                     long b = bytesDone.addAndGet(bodySize(module, i));
                     progress.functionsCompiled(compiled.incrementAndGet(), defined, b, total);
+                }
+                for (int d : graph.calledComponents(c)) {
+                    if (pendingCallers.decrementAndGet(d) == 0) {
+                        for (int k : graph.members(d)) {
+                            ir[k] = null; // every caller is compiled
+                        }
+                    }
                 }
             };
             if (pool == null) {
@@ -442,6 +494,17 @@ public final class ModuleCompiler {
             }
         }
     }
+
+    /**
+     * Translated functions of at most this many IR instructions ({@link Inliner#size}) are kept from
+     * the first translation (which summarizes calls for the call graph) to their compilation, as long
+     * as all kept ones fit in a sixteenth of the heap; the others are translated again when their
+     * turn comes, so memory stays bounded by the workers' current functions and that budget.
+     */
+    static final int KEEP_TRANSLATED_INSTS = 400;
+
+    /** Heap bytes per compile worker when the options leave the worker count to the compiler. */
+    static final long HEAP_PER_WORKER = 256L << 20;
 
     /** The alias facts of the module's VMContext ({@link InvariantLoads}). */
     private static InvariantLoads invariantLoads(WasmModule module, VMContextLayout layout) {
@@ -551,18 +614,22 @@ public final class ModuleCompiler {
 
     /** Lays pieces of code out in {@code .text} and resolves their relocations. */
     private static final class Linker {
-        record Placed(String name, int offset, CompiledCode code) {
+        record Placed(String name, int offset, PackedCode code) {
         }
 
         private final List<Placed> placed = new ArrayList<>();
         private int size;
 
         int place(String name, CompiledCode code) {
-            int align = Math.max(CompiledCode.DEFAULT_ALIGNMENT, code.alignment());
+            return place(name, PackedCode.of(code));
+        }
+
+        int place(String name, PackedCode code) {
+            int align = Math.max(CompiledCode.DEFAULT_ALIGNMENT, code.alignment);
             size = (size + align - 1) & -align;
             int offset = size;
             placed.add(new Placed(name, offset, code));
-            size += code.code().length;
+            size += code.code.length;
             return offset;
         }
 
@@ -574,9 +641,7 @@ public final class ModuleCompiler {
         List<ExceptionTables.CallSite> callSites() {
             List<ExceptionTables.CallSite> out = new ArrayList<>();
             for (Placed p : placed) {
-                for (ExceptionTables.CallSite c : p.code().callSites()) {
-                    out.add(c.shifted(p.offset()));
-                }
+                p.code().callSites(p.offset(), out);
             }
             return out;
         }
@@ -584,9 +649,7 @@ public final class ModuleCompiler {
         List<ArtifactMetadata.TrapSiteInfo> trapSites() {
             List<ArtifactMetadata.TrapSiteInfo> out = new ArrayList<>();
             for (Placed p : placed) {
-                for (TrapSite t : p.code().trapSites()) {
-                    out.add(new ArtifactMetadata.TrapSiteInfo(p.offset() + t.offset(), t.code().code()));
-                }
+                p.code().trapSites(p.offset(), out);
             }
             out.sort(Comparator.comparingInt(ArtifactMetadata.TrapSiteInfo::textOffset));
             return out;
@@ -596,7 +659,7 @@ public final class ModuleCompiler {
         List<dev.kiln.abi.FrameTable.Site> frameSites() {
             List<dev.kiln.abi.FrameTable.Site> out = new ArrayList<>();
             for (Placed p : placed) {
-                out.addAll(dev.kiln.abi.FrameTable.shift(p.code().frameSites(), p.offset()));
+                p.code().frameSites(p.offset(), out);
             }
             return out;
         }
@@ -608,7 +671,7 @@ public final class ModuleCompiler {
                 if (p.offset() > end) {
                     backend.fillPadding(text, end, p.offset());
                 }
-                byte[] c = p.code().code();
+                byte[] c = p.code().code;
                 System.arraycopy(c, 0, text, p.offset(), c.length);
                 end = p.offset() + c.length;
             }

@@ -31,8 +31,9 @@ import java.util.PriorityQueue;
  * {@code rax}/{@code rdx} of a division, registers a call clobbers) form fixed intervals; a
  * physical register written by an early-clobber instruction (a division writes {@code rdx} before
  * it reads its divisor) is blocked from {@code 2i}, so it never holds one of that instruction's own
- * operands. Liveness is computed by iterative data flow over the MIR
- * control-flow graph, so loops need no special treatment.
+ * operands. Liveness of the values live across blocks is computed by path exploration over the MIR
+ * control-flow graph (Brandner et al. 2011, see {@link #liveness}), so loops need no special
+ * treatment and the time is linear in the size of the live sets.
  *
  * <p>Register classes, allocation order and scratch registers come from the backend's
  * {@link RegisterDescriptor}; each virtual register's class and spill-slot size from
@@ -320,6 +321,20 @@ public final class LinearScan<I extends MachInst> {
         int v = vreg - vregBase;
         return v < globalIndex.length && globalIndex[v] >= 0 && liveIn[blockIndex].get(globalIndex[v]);
     }
+
+    /**
+     * The original virtual registers live on entry to block {@code blockIndex} (those that
+     * {@link #liveIn(int, int)} is true of), in no particular order; time linear in their number.
+     */
+    int[] liveInRegs(int blockIndex) {
+        BitSet in = liveIn[blockIndex];
+        int[] out = new int[in.cardinality()];
+        int k = 0;
+        for (int g = in.nextSetBit(0); g >= 0; g = in.nextSetBit(g + 1)) {
+            out[k++] = globalVreg[g] + vregBase;
+        }
+        return out;
+    }
     private final Interval[] fixed;
     private int spillSlots;
     private int[] slotBytes = new int[8];
@@ -451,7 +466,8 @@ public final class LinearScan<I extends MachInst> {
 
     // ---- liveness and intervals -----------------------------------------------------------------
 
-    private void buildIntervals() {
+    /** The first step of {@link #run}: numbers positions, computes liveness and builds the intervals (package-private for tests). */
+    void buildIntervals() {
         int pos = 0;
         for (MachBlock<I> b : blocks) {
             b.firstInst = pos;
@@ -498,57 +514,7 @@ public final class LinearScan<I extends MachInst> {
                 globalVreg[globalIndex[v]] = v;
             }
         }
-        BitSet[] gen = new BitSet[nb];
-        BitSet[] kill = new BitSet[nb];
-        for (MachBlock<I> b : blocks) {
-            BitSet g = new BitSet();
-            for (int v : genOf[b.index]) {
-                g.set(globalIndex[v]);
-            }
-            BitSet k = new BitSet();
-            for (I m : b.insts) {
-                for (int d : m.defs()) {
-                    if (isVirtual(d) && globalIndex[d - vregBase] >= 0) {
-                        k.set(globalIndex[d - vregBase]);
-                    }
-                }
-            }
-            gen[b.index] = g;
-            kill[b.index] = k;
-        }
-        liveIn = new BitSet[nb];
-        BitSet[] liveOut = new BitSet[nb];
-        for (int i = 0; i < nb; i++) {
-            liveIn[i] = new BitSet();
-            liveOut[i] = new BitSet();
-        }
-        boolean changed = true;
-        BitSet outScratch = new BitSet(globals);
-        BitSet inScratch = new BitSet(globals);
-        while (changed) {
-            changed = false;
-            for (int i = nb - 1; i >= 0; i--) {
-                MachBlock<I> b = blocks.get(i);
-                outScratch.clear();
-                for (MachBlock<I> s : b.succs) {
-                    outScratch.or(liveIn[s.index]);
-                }
-                inScratch.clear();
-                inScratch.or(outScratch);
-                inScratch.andNot(kill[i]);
-                inScratch.or(gen[i]);
-                if (!inScratch.equals(liveIn[i])) {
-                    liveIn[i].clear();
-                    liveIn[i].or(inScratch);
-                    changed = true;
-                }
-                if (!outScratch.equals(liveOut[i])) {
-                    liveOut[i].clear();
-                    liveOut[i].or(outScratch);
-                    changed = true;
-                }
-            }
-        }
+        BitSet[] liveOut = liveness(genOf, globals);
 
         // Blocks and instructions backwards (Wimmer and Franz): every range is added below the ones
         // already there, so an interval's ranges come out sorted (descending) and a range touching
@@ -629,6 +595,119 @@ public final class LinearScan<I extends MachInst> {
     }
 
     private final int[] fixedUseEnd;
+
+    /**
+     * Sets {@link #liveIn} and returns the live-out sets, per block index, of the global values
+     * (dense numbers, see {@link #globalIndex}; {@code genOf[b]} lists the values - vregBase used in
+     * block b before a definition there). Path exploration (Brandner et al., "Computing Liveness Sets
+     * for SSA-Form Programs", INRIA RR-7503, 2011, algorithm 4, here with several definitions per
+     * value since block parameters are written by every predecessor): from every block where a value
+     * is upward-exposed, backwards over predecessors until a block that defines it. This gives the
+     * least fixed point of the usual data-flow equations, as iterating them does, in time linear in
+     * the size of the sets it computes (sweeps over every block with sets as wide as every global
+     * value were quadratic in huge functions).
+     */
+    private BitSet[] liveness(int[][] genOf, int globals) {
+        int nb = blocks.size();
+        // by global value: the blocks it is upward-exposed in, and the blocks defining it (CSR arrays)
+        int[] useCount = new int[globals + 1];
+        int[] defCount = new int[globals + 1];
+        int[] lastDefBlock = new int[globals];
+        Arrays.fill(lastDefBlock, -1);
+        for (MachBlock<I> b : blocks) {
+            for (int v : genOf[b.index]) {
+                useCount[globalIndex[v] + 1]++;
+            }
+            for (I m : b.insts) {
+                for (int d : m.defs()) {
+                    int g;
+                    if (isVirtual(d) && (g = globalIndex[d - vregBase]) >= 0 && lastDefBlock[g] != b.index) {
+                        lastDefBlock[g] = b.index;
+                        defCount[g + 1]++;
+                    }
+                }
+            }
+        }
+        for (int g = 0; g < globals; g++) {
+            useCount[g + 1] += useCount[g];
+            defCount[g + 1] += defCount[g];
+        }
+        int[] useBlocks = new int[useCount[globals]];
+        int[] defBlocks = new int[defCount[globals]];
+        int[] useFill = Arrays.copyOf(useCount, globals);
+        int[] defFill = Arrays.copyOf(defCount, globals);
+        Arrays.fill(lastDefBlock, -1);
+        for (MachBlock<I> b : blocks) {
+            for (int v : genOf[b.index]) {
+                useBlocks[useFill[globalIndex[v]]++] = b.index;
+            }
+            for (I m : b.insts) {
+                for (int d : m.defs()) {
+                    int g;
+                    if (isVirtual(d) && (g = globalIndex[d - vregBase]) >= 0 && lastDefBlock[g] != b.index) {
+                        lastDefBlock[g] = b.index;
+                        defBlocks[defFill[g]++] = b.index;
+                    }
+                }
+            }
+        }
+        // predecessors by block index (CSR), an edge once per successor entry as in the equations
+        int[] predStart = new int[nb + 1];
+        for (MachBlock<I> b : blocks) {
+            for (MachBlock<I> s : b.succs) {
+                predStart[s.index + 1]++;
+            }
+        }
+        for (int i = 0; i < nb; i++) {
+            predStart[i + 1] += predStart[i];
+        }
+        int[] preds = new int[predStart[nb]];
+        int[] predFill = Arrays.copyOf(predStart, nb);
+        for (MachBlock<I> b : blocks) {
+            for (MachBlock<I> s : b.succs) {
+                preds[predFill[s.index]++] = b.index;
+            }
+        }
+        liveIn = new BitSet[nb];
+        BitSet[] liveOut = new BitSet[nb];
+        for (int i = 0; i < nb; i++) {
+            liveIn[i] = new BitSet();
+            liveOut[i] = new BitSet();
+        }
+        int[] definedBy = new int[nb]; // global value + 1 whose definitions are being looked at
+        int[] work = new int[16];
+        for (int g = 0; g < globals; g++) {
+            for (int k = defCount[g]; k < defCount[g + 1]; k++) {
+                definedBy[defBlocks[k]] = g + 1;
+            }
+            int top = 0;
+            for (int k = useCount[g]; k < useCount[g + 1]; k++) {
+                int b = useBlocks[k];
+                if (!liveIn[b].get(g)) {
+                    liveIn[b].set(g);
+                    if (top == work.length) {
+                        work = Arrays.copyOf(work, top * 2);
+                    }
+                    work[top++] = b;
+                }
+            }
+            while (top > 0) {
+                int b = work[--top];
+                for (int k = predStart[b]; k < predStart[b + 1]; k++) {
+                    int p = preds[k];
+                    liveOut[p].set(g);
+                    if (definedBy[p] != g + 1 && !liveIn[p].get(g)) {
+                        liveIn[p].set(g);
+                        if (top == work.length) {
+                            work = Arrays.copyOf(work, top * 2);
+                        }
+                        work[top++] = p;
+                    }
+                }
+            }
+        }
+        return liveOut;
+    }
 
     private void recordHints(I m) {
         if (m.isParallelMove()) {

@@ -92,6 +92,10 @@ final class SplitResolution<I extends MachInst> {
                 preds[s.index]++;
             }
         }
+        // the split roots live on entry to each block, in the order of roots: found from the block's
+        // live-in set, not by testing every root on every edge (edges x roots was quadratic in huge functions)
+        int[] ordinal = rootOrdinals();
+        int[][] liveRoots = new int[n][];
         List<Moves> atEnd = new ArrayList<>();
         List<Moves> atStart = new ArrayList<>();
         List<List<MachBlock<I>>> onEdge = new ArrayList<>(); // {pred, succ}, same order as edgeMoves
@@ -101,11 +105,11 @@ final class SplitResolution<I extends MachInst> {
             List<MachBlock<I>> succs = distinct(pb.succs);
             for (MachBlock<I> s : succs) {
                 List<int[]> pairs = new ArrayList<>();
-                for (int ri = 0; ri < roots.size(); ri++) {
+                if (liveRoots[s.index] == null) {
+                    liveRoots[s.index] = liveRoots(s.index, ordinal);
+                }
+                for (int ri : liveRoots[s.index]) {
                     LinearScan.Interval r = roots.get(ri);
-                    if (!alloc.liveIn(s.index, r.reg)) {
-                        continue;
-                    }
                     LinearScan.Interval from = r.pieceAt(2 * pb.endInst - 1);
                     LinearScan.Interval to = r.pieceAt(2 * s.firstInst);
                     if (from != to && LinearScan.location(from) != LinearScan.location(to)) {
@@ -260,6 +264,36 @@ final class SplitResolution<I extends MachInst> {
             m.pairs().removeIf(q -> q[3] == 1 && atDef[q[2]]);
         }
         moves.removeIf(m -> m.pairs().isEmpty());
+    }
+
+    /** By original virtual register - vregBase: its index in {@link #roots}, or -1. */
+    private int[] rootOrdinals() {
+        int max = -1;
+        for (LinearScan.Interval r : roots) {
+            max = Math.max(max, r.reg - vregBase);
+        }
+        int[] ordinal = new int[max + 1];
+        java.util.Arrays.fill(ordinal, -1);
+        for (int k = 0; k < roots.size(); k++) {
+            ordinal[roots.get(k).reg - vregBase] = k;
+        }
+        return ordinal;
+    }
+
+    /** The indexes in {@link #roots} of the split roots live on entry to block {@code blockIndex}, ascending. */
+    private int[] liveRoots(int blockIndex, int[] ordinal) {
+        int[] live = alloc.liveInRegs(blockIndex);
+        int[] out = new int[live.length];
+        int k = 0;
+        for (int reg : live) {
+            int v = reg - vregBase;
+            if (v < ordinal.length && ordinal[v] >= 0) {
+                out[k++] = ordinal[v];
+            }
+        }
+        out = java.util.Arrays.copyOf(out, k);
+        java.util.Arrays.sort(out);
+        return out;
     }
 
     /** The original block whose positions include {@code pos}, or {@code null}. */

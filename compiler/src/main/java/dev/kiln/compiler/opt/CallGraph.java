@@ -37,26 +37,54 @@ public final class CallGraph {
     public static CallGraph of(IrFunction[] functions, int imported) {
         int n = functions.length;
         int[][] edges = new int[n][];
-        BitSet seen = new BitSet(n);
         for (int i = 0; i < n; i++) {
-            seen.clear();
-            int[] out = new int[4];
-            int k = 0;
-            for (Block b : functions[i].blocks()) {
-                for (Inst inst : b.insts()) {
-                    long callee = inst.imm() - imported;
-                    if ((inst.op() == Op.CALL || inst.op() == Op.RETURN_CALL) && callee >= 0 && callee < n && !seen.get((int) callee)) {
-                        seen.set((int) callee);
-                        if (k == out.length) {
-                            out = Arrays.copyOf(out, k * 2);
-                        }
-                        out[k++] = (int) callee;
-                    }
-                }
-            }
-            edges[i] = Arrays.copyOf(out, k);
+            edges[i] = callees(functions[i], imported, n);
         }
         return of(edges);
+    }
+
+    /**
+     * The edges of {@code f} in the call graph of {@link #of(IrFunction[], int)}: the defined functions
+     * it calls directly ({@code call} or {@code return_call}), each once, as indexes {@code funcidx -
+     * imported} below {@code defined}, in the order of their first call in the IR. Time linear in the
+     * size of {@code f}; only reads it.
+     */
+    public static int[] callees(IrFunction f, int imported, int defined) {
+        int[] out = new int[4];
+        int k = 0;
+        java.util.HashSet<Integer> seen = null; // once the linear search below gets long
+        for (Block b : f.blocks()) {
+            for (Inst inst : b.insts()) {
+                long callee = inst.imm() - imported;
+                if ((inst.op() == Op.CALL || inst.op() == Op.RETURN_CALL) && callee >= 0 && callee < defined) {
+                    int c = (int) callee;
+                    boolean dup;
+                    if (seen != null) {
+                        dup = !seen.add(c);
+                    } else {
+                        dup = false;
+                        for (int j = 0; j < k && !dup; j++) {
+                            dup = out[j] == c;
+                        }
+                        if (!dup && k >= 16) {
+                            seen = new java.util.HashSet<>();
+                            for (int j = 0; j < k; j++) {
+                                seen.add(out[j]);
+                            }
+                            seen.add(c);
+                        }
+                    }
+                    if (dup) {
+                        continue;
+                    }
+                    if (k == out.length) {
+                        out = Arrays.copyOf(out, k * 2);
+                    }
+                    out[k++] = c;
+                }
+            }
+        }
+        return Arrays.copyOf(out, k);
     }
 
     /** The graph whose node {@code i} calls the nodes {@code edges[i]} (each at most once). */
@@ -122,20 +150,33 @@ public final class CallGraph {
             }
         }
         int[][] called = new int[members.size()][];
+        // seen is cleared bit by bit: clearing or scanning all of it per component would be quadratic
         BitSet seen = new BitSet(members.size());
         BitSet recursive = new BitSet(n);
+        int[] found = new int[16];
         for (int c = 0; c < members.size(); c++) {
-            seen.clear();
+            int k = 0;
             for (int v : members.get(c)) {
                 for (int w : edges[v]) {
                     if (component[w] != c) {
-                        seen.set(component[w]);
+                        if (!seen.get(component[w])) {
+                            seen.set(component[w]);
+                            if (k == found.length) {
+                                found = Arrays.copyOf(found, k * 2);
+                            }
+                            found[k++] = component[w];
+                        }
                     } else {
                         recursive.set(v); // a call within the component: v is on a cycle
                     }
                 }
             }
-            called[c] = seen.stream().toArray();
+            int[] cc = Arrays.copyOf(found, k);
+            Arrays.sort(cc);
+            for (int x : cc) {
+                seen.clear(x);
+            }
+            called[c] = cc;
         }
         for (int[] m : members) {
             if (m.length > 1) {

@@ -85,7 +85,7 @@ public final class LoopInvariantCodeMotion {
         }
         List<Loop> loops = new ArrayList<>();
         for (Block h : rpo) {
-            BitSet body = new BitSet(f.blockIdBound());
+            BitSet body = new BitSet(); // as wide as the loop's highest block id, not the function's
             Deque<Block> work = new ArrayDeque<>();
             for (Block p : preds.get(h.id())) {
                 if (dom.dominates(h, p)) {
@@ -96,20 +96,20 @@ public final class LoopInvariantCodeMotion {
                 continue;
             }
             body.set(h.id());
+            List<Block> blocks = new ArrayList<>();
+            blocks.add(h);
             while (!work.isEmpty()) {
                 Block x = work.poll();
                 if (body.get(x.id()) || !dom.isReachable(x)) {
                     continue;
                 }
                 body.set(x.id());
+                blocks.add(x);
                 work.addAll(preds.get(x.id()));
             }
-            List<Block> blocks = new ArrayList<>();
-            for (Block b : rpo) {
-                if (body.get(b.id())) {
-                    blocks.add(b);
-                }
-            }
+            // in reverse postorder, sorted from the body itself (a scan of all blocks per loop was
+            // quadratic in functions with many loops)
+            blocks.sort(Comparator.comparingInt(b -> rpoIndex[b.id()]));
             loops.add(new Loop(h, blocks, body));
         }
         // innermost first: a loop nested in another has strictly fewer blocks

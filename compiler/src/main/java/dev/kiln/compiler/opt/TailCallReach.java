@@ -28,31 +28,81 @@ public final class TailCallReach {
      * turns tail calls into calls, so the answer stays conservative after optimization.
      */
     public static BitSet anotherInstance(IrFunction[] ir, int imported) {
-        int n = ir.length;
-        List<List<Integer>> tailCallers = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            tailCallers.add(new ArrayList<>(0));
+        TailCalls[] calls = new TailCalls[ir.length];
+        for (int i = 0; i < ir.length; i++) {
+            calls[i] = TailCalls.of(ir[i], imported, ir.length);
         }
-        BitSet result = new BitSet(n);
-        Deque<Integer> work = new ArrayDeque<>();
-        for (int i = 0; i < n; i++) {
-            for (Block b : ir[i].blocks()) {
+        return anotherInstance(calls);
+    }
+
+    /**
+     * The tail calls of one function that {@link #anotherInstance} needs, so that a driver may keep
+     * these instead of the function's IR.
+     *
+     * @param leavesInstance whether a block ends in {@code return_call_ref} or in {@code return_call}
+     *                       of an imported function
+     * @param definedCallees the defined functions (funcidx {@code - imported}) that blocks end in a
+     *                       {@code return_call} of, in block order, repeats kept
+     */
+    public record TailCalls(boolean leavesInstance, int[] definedCallees) {
+        /**
+         * The tail calls of {@code f} as translated, or {@code null} when it has none (the common
+         * case, so that a module's summaries stay small); {@code defined} functions follow the
+         * {@code imported} ones. Linear in the blocks of {@code f}.
+         */
+        public static TailCalls of(IrFunction f, int imported, int defined) {
+            boolean leaves = false;
+            int[] callees = new int[0];
+            for (Block b : f.blocks()) {
                 Inst t = b.terminator();
                 if (t == null) {
                     continue;
                 }
                 if (t.op() == Op.RETURN_CALL_REF || t.op() == Op.RETURN_CALL && t.imm() < imported) {
-                    if (!result.get(i)) {
-                        result.set(i);
-                        work.add(i);
-                    }
-                } else if (t.op() == Op.RETURN_CALL && t.imm() - imported < n) {
-                    tailCallers.get((int) (t.imm() - imported)).add(i);
+                    leaves = true;
+                } else if (t.op() == Op.RETURN_CALL && t.imm() - imported < defined) {
+                    callees = java.util.Arrays.copyOf(callees, callees.length + 1);
+                    callees[callees.length - 1] = (int) (t.imm() - imported);
                 }
+            }
+            return leaves || callees.length > 0 ? new TailCalls(leaves, callees) : null;
+        }
+    }
+
+    /**
+     * {@link #anotherInstance(IrFunction[], int)} from each defined function's {@link TailCalls}
+     * ({@code null} for none), index {@code i} for funcidx {@code imported + i}.
+     */
+    public static BitSet anotherInstance(TailCalls[] calls) {
+        int n = calls.length;
+        List<List<Integer>> tailCallers = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            tailCallers.add(null);
+        }
+        BitSet result = new BitSet(n);
+        Deque<Integer> work = new ArrayDeque<>();
+        for (int i = 0; i < n; i++) {
+            TailCalls c = calls[i];
+            if (c == null) {
+                continue;
+            }
+            if (c.leavesInstance()) {
+                result.set(i);
+                work.add(i);
+            }
+            for (int callee : c.definedCallees()) {
+                if (tailCallers.get(callee) == null) {
+                    tailCallers.set(callee, new ArrayList<>(1));
+                }
+                tailCallers.get(callee).add(i);
             }
         }
         while (!work.isEmpty()) {
-            for (int caller : tailCallers.get(work.poll())) {
+            List<Integer> callers = tailCallers.get(work.poll());
+            if (callers == null) {
+                continue;
+            }
+            for (int caller : callers) {
                 if (!result.get(caller)) {
                     result.set(caller);
                     work.add(caller);

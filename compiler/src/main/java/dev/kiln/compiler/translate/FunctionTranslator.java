@@ -1141,7 +1141,10 @@ public final class FunctionTranslator {
             case I32_LOAD, I64_LOAD, F32_LOAD, F64_LOAD, I32_LOAD8_S, I32_LOAD8_U, I32_LOAD16_S, I32_LOAD16_U,
                     I64_LOAD8_S, I64_LOAD8_U, I64_LOAD16_S, I64_LOAD16_U, I64_LOAD32_S, I64_LOAD32_U -> {
                 int width = op.memoryAccessBytes();
-                boolean signed = op.mnemonic().endsWith("_s");
+                boolean signed = switch (op) {
+                    case I32_LOAD8_S, I32_LOAD16_S, I64_LOAD8_S, I64_LOAD16_S, I64_LOAD32_S -> true;
+                    default -> false;
+                };
                 IrType t = IrType.of(op.resultTypes().get(0));
                 Value index = pop();
                 Value[] addr = checkedAddress(r.memIndex(), index, r.memOffset(), width, op, offset);

@@ -1,0 +1,102 @@
+package dev.kiln.compiler;
+
+import dev.kiln.abi.ArtifactMetadata;
+import dev.kiln.abi.ExceptionTables;
+import dev.kiln.abi.FrameTable;
+import java.util.List;
+
+/**
+ * A function's {@link CompiledCode} as the driver keeps it until {@code .text} is laid out: the same
+ * facts with trap sites, frame sites and call sites packed into {@code int} arrays (a few words per
+ * site instead of an object or three), since a module of 100,000 functions holds millions of sites
+ * until the end. The lists it gives back are equal, element by element, to the original ones.
+ * Immutable; thread-safe.
+ */
+final class PackedCode {
+    /** The machine code (not copied). */
+    final byte[] code;
+    /** Its alignment in {@code .text} ({@link CompiledCode#alignment()}). */
+    final int alignment;
+    /** {@link CompiledCode#cpuFeatures()}. */
+    final long cpuFeatures;
+    private final Relocation[] relocations;
+    /** Per trap site: code offset, trap code ({@link dev.kiln.abi.TrapCode#code()}). */
+    private final int[] traps;
+    /** Per frame site: code offset, kind, depth, n, then n funcidx and n wasm offsets. */
+    private final int[] frames;
+    /** Per call site: return offset, frame bytes, popped bytes, 1 if it catches. */
+    private final int[] calls;
+
+    private PackedCode(CompiledCode c) {
+        this.code = c.code();
+        this.alignment = c.alignment();
+        this.cpuFeatures = c.cpuFeatures();
+        this.relocations = c.relocations().toArray(new Relocation[0]);
+        List<TrapSite> t = c.trapSites();
+        traps = new int[2 * t.size()];
+        for (int i = 0; i < t.size(); i++) {
+            traps[2 * i] = t.get(i).offset();
+            traps[2 * i + 1] = t.get(i).code().code();
+        }
+        int words = 0;
+        for (FrameTable.Site s : c.frameSites()) {
+            words += 4 + 2 * s.funcIndices().length;
+        }
+        frames = new int[words];
+        int k = 0;
+        for (FrameTable.Site s : c.frameSites()) {
+            int n = s.funcIndices().length;
+            frames[k++] = s.textOffset();
+            frames[k++] = s.kind();
+            frames[k++] = s.depth();
+            frames[k++] = n;
+            System.arraycopy(s.funcIndices(), 0, frames, k, n);
+            System.arraycopy(s.wasmOffsets(), 0, frames, k + n, n);
+            k += 2 * n;
+        }
+        List<ExceptionTables.CallSite> cs = c.callSites();
+        calls = new int[4 * cs.size()];
+        for (int i = 0; i < cs.size(); i++) {
+            ExceptionTables.CallSite s = cs.get(i);
+            calls[4 * i] = s.returnOffset();
+            calls[4 * i + 1] = s.frameBytes();
+            calls[4 * i + 2] = s.popped();
+            calls[4 * i + 3] = s.catches() ? 1 : 0;
+        }
+    }
+
+    /** Packs {@code c}. */
+    static PackedCode of(CompiledCode c) {
+        return new PackedCode(c);
+    }
+
+    /** {@link CompiledCode#relocations()}, as an array (do not modify). */
+    Relocation[] relocations() {
+        return relocations;
+    }
+
+    /** Appends the trap sites, their offsets moved by {@code shift} bytes, to {@code out}. */
+    void trapSites(int shift, List<ArtifactMetadata.TrapSiteInfo> out) {
+        for (int i = 0; i < traps.length; i += 2) {
+            out.add(new ArtifactMetadata.TrapSiteInfo(traps[i] + shift, traps[i + 1]));
+        }
+    }
+
+    /** Appends the frame sites, their text offsets moved by {@code shift} bytes, to {@code out}. */
+    void frameSites(int shift, List<FrameTable.Site> out) {
+        for (int k = 0; k < frames.length; ) {
+            int n = frames[k + 3];
+            int[] funcIndices = java.util.Arrays.copyOfRange(frames, k + 4, k + 4 + n);
+            int[] wasmOffsets = java.util.Arrays.copyOfRange(frames, k + 4 + n, k + 4 + 2 * n);
+            out.add(new FrameTable.Site(frames[k] + shift, frames[k + 1], frames[k + 2], funcIndices, wasmOffsets));
+            k += 4 + 2 * n;
+        }
+    }
+
+    /** Appends the call sites, their return offsets moved by {@code shift} bytes, to {@code out}. */
+    void callSites(int shift, List<ExceptionTables.CallSite> out) {
+        for (int i = 0; i < calls.length; i += 4) {
+            out.add(new ExceptionTables.CallSite(calls[i] + shift, calls[i + 1], calls[i + 2], calls[i + 3] != 0));
+        }
+    }
+}
