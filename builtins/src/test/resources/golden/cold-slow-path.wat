@@ -36,44 +36,55 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   lea    r10,[rsp-0x18]
 ;;   cmp    r10,QWORD PTR [r11+0x10]
-;;   jb     .L5
+;;   jb     .L6
 ;;   push   rbx
 ;;   push   r12
 ;;   push   r13
 ;;   test   edi,edi
 ;;   jne    .L0
 ;;   xor    eax,eax
-;;   jmp    .L4
+;;   jmp    .L5
 ;; .L0:
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rbx,QWORD PTR [rax+0x28]
+;;   mov    rax,QWORD PTR [rbx+0x8]
+;;   mov    rcx,QWORD PTR [rbx]
 ;;   mov    r13,rdi
 ;;   xor    r12d,r12d
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+0x0]
-;; .L1:
-;;   mov    rax,QWORD PTR [rbx]
-;;   cmp    rax,QWORD PTR [rbx+0x8]
+;;   cmp    rcx,rax
 ;;   jb     .L2
+;; .L1:
 ;;   call   wasm[2]::reader::refill
+;;   mov    rcx,QWORD PTR [rbx+0x8]
+;;   mov    rdx,QWORD PTR [rbx]
 ;;   jmp    .L3
 ;; .L2:
-;;   lea    rcx,[rax+0x1]
-;;   mov    QWORD PTR [rbx],rcx
-;;   movzx  eax,BYTE PTR [rax]
+;;   lea    rdx,[rcx+0x1]
+;;   mov    QWORD PTR [rbx],rdx
+;;   movzx  ecx,BYTE PTR [rcx]
+;;   mov    r11,rax
+;;   mov    rax,rcx
+;;   mov    rcx,r11
 ;; .L3:
 ;;   lea    r12d,[r12+rax*1]
 ;;   sub    r13d,0x1
-;;   jne    .L1
-;;   mov    rax,r12
+;;   je     .L4
+;;   mov    rax,rcx
+;;   mov    rcx,rdx
+;;   cmp    rcx,rax
+;;   jb     .L2
+;;   jmp    .L1
 ;; .L4:
+;;   mov    rax,r12
+;; .L5:
 ;;   pop    r13
 ;;   pop    r12
 ;;   pop    rbx
 ;;   ret
-;; .L5:
-;;   call   .L6
 ;; .L6:
+;;   call   .L7
+;; .L7:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
