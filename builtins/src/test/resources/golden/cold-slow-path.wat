@@ -47,12 +47,12 @@
 ;; .L0:
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rbx,QWORD PTR [rax+0x28]
-;;   mov    rax,QWORD PTR [rbx+0x8]
-;;   mov    rcx,QWORD PTR [rbx]
+;;   mov    rax,QWORD PTR [rbx]
+;;   mov    rcx,QWORD PTR [rbx+0x8]
 ;;   mov    r13,rdi
 ;;   xor    r12d,r12d
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   cmp    rcx,rax
+;;   cmp    rax,rcx
 ;;   jb     .L2
 ;; .L1:
 ;;   call   wasm[2]::reader::refill
@@ -60,19 +60,15 @@
 ;;   mov    rdx,QWORD PTR [rbx]
 ;;   jmp    .L3
 ;; .L2:
-;;   lea    rdx,[rcx+0x1]
+;;   lea    rdx,[rax+0x1]
 ;;   mov    QWORD PTR [rbx],rdx
-;;   movzx  ecx,BYTE PTR [rcx]
-;;   mov    r11,rax
-;;   mov    rax,rcx
-;;   mov    rcx,r11
+;;   movzx  eax,BYTE PTR [rax]
 ;; .L3:
 ;;   lea    r12d,[r12+rax*1]
 ;;   sub    r13d,0x1
 ;;   je     .L4
-;;   mov    rax,rcx
-;;   mov    rcx,rdx
-;;   cmp    rcx,rax
+;;   mov    rax,rdx
+;;   cmp    rax,rcx
 ;;   jb     .L2
 ;;   jmp    .L1
 ;; .L4:

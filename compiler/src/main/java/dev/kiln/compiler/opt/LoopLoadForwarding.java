@@ -307,6 +307,8 @@ public final class LoopLoadForwarding {
         /** Inner loop headers given the outer value, and that value: their back edges must bring it too. */
         private final Map<Block, Def> innerHeaders = new HashMap<>();
         private boolean reloadSafe;
+        /** The last instruction of a block that may write the location with an unknown value. */
+        private final Map<Block, Inst> lastKill = new HashMap<>();
 
         Promotion(IrFunction f, LoopInvariantCodeMotion.Loop loop, List<LoopInvariantCodeMotion.Loop> loops,
                 List<List<Block>> preds, Inst anchor) {
@@ -347,7 +349,10 @@ public final class LoopLoadForwarding {
                             case NONE -> {
                             }
                             case DEFINES -> cur = Def.of(inst.op() == Op.VMCTX_STORE ? inst.arg(0) : inst.arg(2));
-                            case KILLS -> cur = null;
+                            case KILLS -> {
+                                cur = null;
+                                lastKill.put(b, inst);
+                            }
                         }
                     }
                 }
@@ -495,11 +500,20 @@ public final class LoopLoadForwarding {
                 if (d.param != null) {
                     d.value = d.param.addParam(location.type());
                 } else {
-                    Block b = d.reloadAt;
-                    d.value = reload(b, b.insts().size() - 1);
+                    d.value = reloadAfterWrites(d.reloadAt);
                 }
             }
             return d.value;
+        }
+
+        /**
+         * A copy of the anchor load in {@code b}, right after the last instruction there that may
+         * write the location (after a cold call, the reloads of several locations come in the reverse
+         * order of their promotion), else before the terminator; returns its result.
+         */
+        private Value reloadAfterWrites(Block b) {
+            Inst kill = lastKill.get(b);
+            return reload(b, kill != null ? b.insts().indexOf(kill) + 1 : b.insts().size() - 1);
         }
 
         /** A copy of the anchor load placed at {@code index} of {@code b}; returns its result. */
@@ -535,7 +549,7 @@ public final class LoopLoadForwarding {
                 }
                 boolean onlyToHeader = p.successors().stream().allMatch(s -> s == loop.header);
                 if (onlyToHeader || reloadSafe) {
-                    addArgs(p, loop.header, reload(p, p.insts().size() - 1));
+                    addArgs(p, loop.header, reloadAfterWrites(p));
                     continue;
                 }
                 // read it again on the edge itself: the header would have read it right after
