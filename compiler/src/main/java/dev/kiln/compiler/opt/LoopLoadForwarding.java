@@ -85,6 +85,15 @@ public final class LoopLoadForwarding {
      */
     static final int MAX_PROMOTIONS = 64;
 
+    /**
+     * How much a promotion may add to the loop: the loads inserted in it (after writes and on back
+     * edges) and the parameters of blocks where paths meet may outnumber the loads removed by at most
+     * this. A loop whose every other path calls out (an interpreter's dispatch loop) would otherwise
+     * get a load after each call and a parameter at each join for each location, for little gain.
+     */
+    static final int GROWTH = 2;
+
+
     /** Runs the pass on {@code f}; returns whether a load was forwarded. */
     public static boolean run(IrFunction f) {
         boolean changed = false;
@@ -307,6 +316,8 @@ public final class LoopLoadForwarding {
         /** Inner loop headers given the outer value, and that value: their back edges must bring it too. */
         private final Map<Block, Def> innerHeaders = new HashMap<>();
         private boolean reloadSafe;
+        /** Loads to insert in the loop where paths meet. */
+        private int reloads;
         /** The last instruction of a block that may write the location with an unknown value. */
         private final Map<Block, Inst> lastKill = new HashMap<>();
 
@@ -368,13 +379,15 @@ public final class LoopLoadForwarding {
             }
             Set<Block> latches = new LinkedHashSet<>();
             boolean carried = false;
+            int edgeReloads = 0;
             for (Block p : preds.get(loop.header.id())) {
-                if (loop.body.get(p.id())) {
-                    latches.add(p);
+                if (loop.body.get(p.id()) && latches.add(p)) {
                     carried |= out[p.id()] != null;
+                    edgeReloads += out[p.id()] == null ? 1 : 0;
                 }
             }
-            if (!carried || replaced.get(anchor) != header) {
+            if (!carried || replaced.get(anchor) != header
+                    || reloads + edgeReloads + params.size() > replaced.size() + GROWTH) {
                 return false;
             }
             apply(header, latches);
@@ -448,6 +461,7 @@ public final class LoopLoadForwarding {
             for (Block p : ps) {
                 if (out[p.id()] == null) {
                     out[p.id()] = new Def(null, null, p); // read it again at the end of p
+                    reloads++;
                 }
             }
             Def merged = new Def(null, b, null);

@@ -114,6 +114,16 @@ class LoopLoadForwardingTest {
         sameBehaviour(f, new long[] {0}, new long[] {3}, new long[] {10});
     }
 
+    @Test
+    void aLoopThatCallsOutOnMostPathsIsLeftAlone() {
+        // three calls on three paths: a load after each and a parameter at each join would outweigh
+        // the one load removed
+        forwarded(GLOBAL_LOOP.formatted("""
+                (if (i32.eq (local.get $n) (i32.const 1)) (then (call $double))
+                  (else (if (i32.eq (local.get $n) (i32.const 2)) (then (call $double))
+                    (else (if (i32.eq (local.get $n) (i32.const 3)) (then (call $double)))))))"""), false);
+    }
+
     private static int indexOf(Block b, Op op) {
         for (int i = 0; i < b.insts().size(); i++) {
             if (b.insts().get(i).op() == op) {
