@@ -51,7 +51,9 @@ import java.util.Set;
  * iteration, so the load in the preheader and a load on a back edge read what the header would have
  * read right after;</li>
  * <li>some back edge carries a known value: the location's value is known at the end of at least one
- * latch, that is, some path through the loop body does not write it with an unknown value.</li>
+ * latch, that is, some path through the loop body does not write it with an unknown value;</li>
+ * <li>the loop grows by little: the loads inserted in it and the block parameters added at joins
+ * outnumber the loads removed by at most {@link #GROWTH}.</li>
  * </ul>
  * Writes are told apart by alias analysis on the address: a {@code store} (or {@code vmctx_store})
  * of exactly the location (same address terms and offset, the full width of the loaded type)
@@ -92,7 +94,6 @@ public final class LoopLoadForwarding {
      * get a load after each call and a parameter at each join for each location, for little gain.
      */
     static final int GROWTH = 2;
-
 
     /** Runs the pass on {@code f}; returns whether a load was forwarded. */
     public static boolean run(IrFunction f) {
