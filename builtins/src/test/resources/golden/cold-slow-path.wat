@@ -2,7 +2,9 @@
 ;; buffer whose cursor and end live in the store data { u64 cursor; u64 end }; when the buffer is
 ;; used up it calls `refill`, a helper that calls the host (an import of the builtin), so `refill`
 ;; is a cold callee: `next` is inlined into the guest's loop and the one call left, to `refill`, is on
-;; the slow path only.
+;; the slow path only. The cursor and the end are read once before the loop and carried in registers
+;; (LoopLoadForwarding): the fast path stores the cursor but reads neither; the slow path reads both
+;; again right after the call, which may have changed them.
 ;; builtin reader:
 ;;   (module
 ;;     (import "unsafe-intrinsics" "store-data-address" (func $sda (result i64)))
