@@ -53,7 +53,9 @@ import java.util.Set;
  * <li>some back edge carries a known value: the location's value is known at the end of at least one
  * latch, that is, some path through the loop body does not write it with an unknown value;</li>
  * <li>the loop grows by little: the loads inserted in it and the block parameters added at joins
- * outnumber the loads removed by at most {@link #GROWTH}.</li>
+ * outnumber the loads removed by at most {@link #GROWTH};</li>
+ * <li>the loop has at most {@link #MAX_LOOP_INSTRUCTIONS} instructions (the pass walks a loop once
+ * per location).</li>
  * </ul>
  * Writes are told apart by alias analysis on the address: a {@code store} (or {@code vmctx_store})
  * of exactly the location (same address terms and offset, the full width of the loaded type)
@@ -95,8 +97,18 @@ public final class LoopLoadForwarding {
      */
     static final int GROWTH = 2;
 
+    /**
+     * Loops of more instructions are left alone: the pass walks a loop once per location it tries,
+     * and a loop that large (an interpreter's dispatch loop) calls out on most paths anyway, so that
+     * {@link #GROWTH} would refuse most promotions after the walk.
+     */
+    static final int MAX_LOOP_INSTRUCTIONS = 2000;
+
     /** Runs the pass on {@code f}; returns whether a load was forwarded. */
     public static boolean run(IrFunction f) {
+        if (!mayHaveLoop(f)) {
+            return false;
+        }
         boolean changed = false;
         Set<Inst> tried = new HashSet<>();
         boolean again = true;
@@ -105,13 +117,17 @@ public final class LoopLoadForwarding {
             DominatorTree dom = DominatorTree.compute(f);
             List<List<Block>> preds = OptUtil.predecessors(f);
             List<LoopInvariantCodeMotion.Loop> loops = LoopInvariantCodeMotion.findLoops(f, dom, preds, dom.reversePostorder());
+            Map<Block, LoopInvariantCodeMotion.Loop> byHeader = new HashMap<>();
+            for (LoopInvariantCodeMotion.Loop loop : loops) {
+                byHeader.put(loop.header, loop);
+            }
             search:
             for (LoopInvariantCodeMotion.Loop loop : loops) {
-                if (loop.header == f.entry()) {
-                    continue; // no outside edge to give a preheader
+                if (loop.header == f.entry() || tooLarge(loop)) {
+                    continue; // no outside edge to give a preheader; or not worth the time
                 }
                 for (Inst anchor : anchors(loop)) {
-                    if (tried.add(anchor) && new Promotion(f, loop, loops, preds, anchor).run()) {
+                    if (tried.add(anchor) && new Promotion(f, loop, byHeader, preds, anchor).run()) {
                         changed = true;
                         again = true; // the loops changed shape: find them again
                         break search;
@@ -123,6 +139,43 @@ public final class LoopLoadForwarding {
             OptUtil.resolveAll(f);
         }
         return changed;
+    }
+
+    /**
+     * Whether {@code f} may have a loop with a load to forward: some branch goes to a block at or
+     * before its own place in the layout (a cycle has such an edge in any order of its blocks) and
+     * some load may change while the function runs. Cheaper than finding the loops.
+     */
+    private static boolean mayHaveLoop(IrFunction f) {
+        Map<Block, Integer> position = new HashMap<>();
+        boolean backward = false;
+        boolean loads = false;
+        List<Block> blocks = f.blocks();
+        for (int i = 0; i < blocks.size(); i++) {
+            position.put(blocks.get(i), i);
+        }
+        for (int i = 0; i < blocks.size() && !(backward && loads); i++) {
+            for (Inst inst : blocks.get(i).insts()) {
+                loads |= candidate(inst);
+            }
+            for (Block s : blocks.get(i).successors()) {
+                Integer p = position.get(s);
+                backward |= p != null && p <= i;
+            }
+        }
+        return backward && loads;
+    }
+
+    /** Whether {@code loop} has more than {@link #MAX_LOOP_INSTRUCTIONS} instructions. */
+    private static boolean tooLarge(LoopInvariantCodeMotion.Loop loop) {
+        int n = 0;
+        for (Block b : loop.blocks) {
+            n += b.insts().size();
+            if (n > MAX_LOOP_INSTRUCTIONS) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -302,7 +355,8 @@ public final class LoopLoadForwarding {
     private static final class Promotion {
         private final IrFunction f;
         private final LoopInvariantCodeMotion.Loop loop;
-        private final List<LoopInvariantCodeMotion.Loop> loops;
+        /** The function's loops by header. */
+        private final Map<Block, LoopInvariantCodeMotion.Loop> loops;
         private final List<List<Block>> preds;
         private final Inst anchor;
         private final Location location;
@@ -322,7 +376,7 @@ public final class LoopLoadForwarding {
         /** The last instruction of a block that may write the location with an unknown value. */
         private final Map<Block, Inst> lastKill = new HashMap<>();
 
-        Promotion(IrFunction f, LoopInvariantCodeMotion.Loop loop, List<LoopInvariantCodeMotion.Loop> loops,
+        Promotion(IrFunction f, LoopInvariantCodeMotion.Loop loop, Map<Block, LoopInvariantCodeMotion.Loop> loops,
                 List<List<Block>> preds, Inst anchor) {
             this.f = f;
             this.loop = loop;
@@ -476,12 +530,7 @@ public final class LoopLoadForwarding {
          * location; anything else (an irreducible edge) knows nothing.
          */
         private Def innerHeaderValue(Block b, List<Block> ps) {
-            LoopInvariantCodeMotion.Loop inner = null;
-            for (LoopInvariantCodeMotion.Loop l : loops) {
-                if (l.header == b) {
-                    inner = l;
-                }
-            }
+            LoopInvariantCodeMotion.Loop inner = loops.get(b);
             if (inner == null) {
                 return null;
             }

@@ -124,6 +124,16 @@ class LoopLoadForwardingTest {
                     (else (if (i32.eq (local.get $n) (i32.const 3)) (then (call $double)))))))"""), false);
     }
 
+    @Test
+    void aLoopOfMoreThanTheInstructionLimitIsLeftAlone() {
+        // the same loop with 10 and with 2100 stores to linear memory (which cannot write $g)
+        String store = "(i32.store (i32.const 64) (local.get $n))\n";
+        IrFunction small = forwarded(GLOBAL_LOOP.formatted(store.repeat(10)), true);
+        assertEquals(0, inLoops(small, i -> i.op() == Op.VMCTX_LOAD), print(small));
+        IrFunction large = forwarded(GLOBAL_LOOP.formatted(store.repeat(2100)), false);
+        assertTrue(inLoops(large, i -> true) > LoopLoadForwarding.MAX_LOOP_INSTRUCTIONS);
+    }
+
     private static int indexOf(Block b, Op op) {
         for (int i = 0; i < b.insts().size(); i++) {
             if (b.insts().get(i).op() == op) {
