@@ -65,9 +65,9 @@ import java.util.Set;
  * libcall; a bulk memory operation) makes the value unknown. The terms being loop invariant, they
  * have the same values at both accesses, which is what makes the offset comparison sound.
  *
- * <p>Where paths with a known and an unknown value meet, the location is read again at the end of
- * the predecessors with the unknown value (a load right after the cold call of a slow path) and the
- * meeting block receives a parameter; this needs the load to be safe to run there, which holds for
+ * <p>Where paths with a known and an unknown value meet, the location is read again in the
+ * predecessors with the unknown value, right after the last write there (after the cold call of a
+ * slow path), and the meeting block receives a parameter; this needs the load to be safe to run there, which holds for
  * VMContext fields and definition fields (always readable), linear memory (its base never moves and it
  * never shrinks, and the header read the same address in this iteration), and native or runtime
  * memory when nothing in the loop may free it (only stores write it) or when it lies in the store data
