@@ -2,7 +2,9 @@
 ;; buffer whose cursor and end live in the store data { u64 cursor; u64 end }; when the buffer is
 ;; used up it calls `refill`, a helper that calls the host (an import of the builtin), so `refill`
 ;; is a cold callee: `next` is inlined into the guest's loop and the one call left, to `refill`, is on
-;; the slow path only.
+;; the slow path only. The cursor and the end are read once before the loop and carried in registers
+;; (LoopLoadForwarding): the fast path stores the cursor but reads neither; the slow path reads both
+;; again right after the call, which may have changed them.
 ;; builtin reader:
 ;;   (module
 ;;     (import "unsafe-intrinsics" "store-data-address" (func $sda (result i64)))
@@ -36,36 +38,43 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
 ;;   jb     .L5
-;;   push   rbx
-;;   push   r12
-;;   push   r13
 ;;   test   edi,edi
 ;;   jne    .L0
 ;;   xor    eax,eax
-;;   jmp    .L4
+;;   ret
 ;; .L0:
+;;   push   rbx
+;;   push   r12
+;;   push   r13
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rbx,QWORD PTR [rax+0x28]
+;;   mov    rax,QWORD PTR [rbx]
+;;   mov    rcx,QWORD PTR [rbx+0x8]
 ;;   mov    r13,rdi
 ;;   xor    r12d,r12d
 ;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;; .L1:
-;;   mov    rax,QWORD PTR [rbx]
-;;   cmp    rax,QWORD PTR [rbx+0x8]
+;;   cmp    rax,rcx
 ;;   jb     .L2
+;; .L1:
 ;;   call   wasm[2]::reader::refill
+;;   mov    rcx,QWORD PTR [rbx+0x8]
+;;   mov    rdx,QWORD PTR [rbx]
 ;;   jmp    .L3
 ;; .L2:
-;;   lea    rcx,[rax+0x1]
-;;   mov    QWORD PTR [rbx],rcx
+;;   lea    rdx,[rax+0x1]
+;;   mov    QWORD PTR [rbx],rdx
 ;;   movzx  eax,BYTE PTR [rax]
 ;; .L3:
 ;;   lea    r12d,[r12+rax*1]
 ;;   sub    r13d,0x1
-;;   jne    .L1
-;;   mov    rax,r12
+;;   je     .L4
+;;   mov    rax,rdx
+;;   cmp    rax,rcx
+;;   jb     .L2
+;;   jmp    .L1
 ;; .L4:
+;;   mov    rax,r12
 ;;   pop    r13
 ;;   pop    r12
 ;;   pop    rbx

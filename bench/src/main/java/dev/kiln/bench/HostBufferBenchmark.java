@@ -186,8 +186,20 @@ public class HostBufferBenchmark {
                 (local.get $sum)))
             """;
 
-    /** Bytes the slow path of the reader builtin makes available at a time. */
-    public static final int WINDOW = 4096;
+    /**
+     * Bytes the slow path of the reader builtin makes available at a time: 4096, or the system
+     * property {@code kiln.bench.window} (a power of two up to {@link #SIZE}), so that the cost of
+     * the loop and of the host calls of its slow path can be told apart.
+     */
+    public static final int WINDOW = window();
+
+    private static int window() {
+        int w = Integer.getInteger("kiln.bench.window", 4096);
+        if (w <= 0 || w > SIZE || Integer.bitCount(w) != 1) {
+            throw new IllegalArgumentException("kiln.bench.window must be a power of two up to " + SIZE + ": " + w);
+        }
+        return w;
+    }
 
     private Arena arena;
     private MemorySegment incBuffer;

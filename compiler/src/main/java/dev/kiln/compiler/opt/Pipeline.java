@@ -10,7 +10,8 @@ import java.util.function.IntFunction;
  * The optimization pipeline (DESIGN §2 step 4), in this order: {@link Inliner} (only when callee IR
  * is supplied), {@link Simplifier}, {@link GlobalValueNumbering}, {@link LoopInvariantCodeMotion},
  * {@link BoundsCheckElimination}, {@link Simplifier} again, {@link LoopVersioning} (and, when it versioned a
- * loop, {@link GlobalValueNumbering} and {@link LoopInvariantCodeMotion} again), {@link InductionCheckElimination},
+ * loop, {@link GlobalValueNumbering} and {@link LoopInvariantCodeMotion} again), {@link LoopLoadForwarding},
+ * {@link InductionCheckElimination},
  * {@link HeapAddressFolding},
  * {@link NativeLoadNarrowing},
  * {@link DeadCodeElimination}. With {@code verify} set, the IR {@link Verifier} runs after every pass
@@ -61,6 +62,7 @@ public final class Pipeline {
             out.add(step("gvn", GlobalValueNumbering.run(f), f, verify));
             out.add(step("licm", LoopInvariantCodeMotion.run(f), f, verify));
         }
+        out.add(step("forward", LoopLoadForwarding.run(f), f, verify));
         out.add(step("induction", InductionCheckElimination.run(f), f, verify));
         out.add(step("address", HeapAddressFolding.run(f), f, verify));
         out.add(step("narrow", NativeLoadNarrowing.run(f), f, verify));
