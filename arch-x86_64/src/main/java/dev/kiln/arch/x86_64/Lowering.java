@@ -124,7 +124,8 @@ final class Lowering {
     private final java.util.BitSet hoistedConsts = new java.util.BitSet();
 
     /**
-     * {@code iadd a, b} of two registers whose only use is an {@code iadd} of an imm32 in the same block:
+     * {@code iadd a, b} of two registers (neither a load folded into the add, a folded shift or a
+     * folded multiplication) whose only use is an {@code iadd} of an imm32 in the same block:
      * both are one {@code lea r, [a + b + c]} (which wraps as the i32 adds do).
      */
     private final java.util.BitSet addsFolded = new java.util.BitSet();
@@ -433,7 +434,8 @@ final class Lowering {
                     if (d != null && d.op() == Op.IADD && d.block() == b && useCount[inst.arg(0).id()] == 1
                             && !LoweringRules.isConst(d.arg(0)) && !LoweringRules.isConst(d.arg(1))
                             && !shlFolded.get(d.arg(0).id()) && !shlFolded.get(d.arg(1).id())
-                            && !mulsFolded.get(d.arg(0).id()) && !mulsFolded.get(d.arg(1).id())) {
+                            && !mulsFolded.get(d.arg(0).id()) && !mulsFolded.get(d.arg(1).id())
+                            && !loadsFolded.get(d.arg(0).id()) && !loadsFolded.get(d.arg(1).id())) {
                         addsFolded.set(inst.arg(0).id()); // (a + b) + c as lea [a + b + c]
                     }
                 }
