@@ -1041,12 +1041,28 @@ final class Lowering {
      * when the index is taken shifted.
      */
     private int[] heapAddress(Inst inst, int width, MInst m) {
+        // the IR instruction itself (also when a SIMD operation folded the load): a guard-page access
+        // records its trap site from it
+        m.source = inst;
         Value scaled = scaledIndex(inst.arg(1), width, curIr);
         if (scaled != null) {
             m.scaledIndex = true;
+            m.extendIndex = isZeroExtendedI32(scaled);
             return new int[] {use(inst.arg(0)), use(scaled), (int) inst.imm()};
         }
-        return heapAddress(inst, width);
+        int[] addr = heapAddress(inst, width);
+        m.extendIndex = addr[1] != MInst.NONE && addr[2] == inst.imm() && isZeroExtendedI32(inst.arg(1));
+        return addr;
+    }
+
+    /**
+     * Whether {@code v} is {@code uextend} of an i32 (a 32-bit memory's index): an access takes its
+     * register as a W register extended by {@code uxtw}, so the address is {@code base + zext(index)}
+     * by construction, whatever the register's upper half holds.
+     */
+    private static boolean isZeroExtendedI32(Value v) {
+        Inst d = v.definingInst();
+        return d != null && d.op() == Op.UEXTEND && d.arg(0).type() == IrType.I32;
     }
 
     private int[] heapAddress(Inst inst, int width) {

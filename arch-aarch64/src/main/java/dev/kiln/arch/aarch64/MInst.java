@@ -43,6 +43,11 @@ final class MInst extends AbstractMachInst<MInst> {
     boolean reloadsVmctx;
     /** Heap access: the index register is scaled by the access size ({@code [base, index, lsl #log2(width)]}). */
     boolean scaledIndex;
+    /**
+     * Heap access: the index register holds a 32-bit memory's index (a zero-extended i32) and is read
+     * as a W register extended by {@code uxtw} ({@code [base, windex, uxtw]}).
+     */
+    boolean extendIndex;
     /** Access width in bytes of heap loads and stores. */
     int width;
     /** Bytes of stack arguments the callee of a call pops. */
