@@ -5,6 +5,9 @@
 ;; the addressing mode ([base, windex, uxtw], a shifted uxtw for scaled indices, the static offset in
 ;; the immediate). An out-of-bounds access faults on the reservation's inaccessible pages and the
 ;; signal handler (SignalHandlerStub) turns the fault into the trap, with the access as the trap site.
+;; A store of more than one byte is preceded by a load of the same bytes into the zero register (an
+;; unaligned store straddling the end of memory faults there before writing anything), unless a load
+;; or store of the same bytes earlier in the block proves it in bounds (scale_words).
 ;; option: guard-bounds-checks
 (module
   (memory 1)
@@ -50,6 +53,28 @@
         (i32.store8 offset=3 (i32.add (local.get $dst) (local.get $i))
           (i32.xor (i32.load8_u offset=3 (i32.add (local.get $src) (local.get $i))) (i32.const 0x5a)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br_if $next (i32.lt_u (local.get $i) (local.get $n))))))
+
+  ;; for (i = 0; i < n; i++) words[i] = words[i] * 3 + 1;  (32-bit loads and stores, scaled index)
+  (func $scale_words (export "scale_words") (param $words i32) (param $n i32)
+    (local $i i32) (local $at i32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $next
+        (local.set $at (i32.add (local.get $words) (i32.shl (local.get $i) (i32.const 2))))
+        (i32.store (local.get $at)
+          (i32.add (i32.mul (i32.load (local.get $at)) (i32.const 3)) (i32.const 1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $next (i32.lt_u (local.get $i) (local.get $n))))))
+
+  ;; for (i = 0; i < n; i++) slots[i] = v;  (a 64-bit store nothing proves in bounds: probed first)
+  (func $fill_slots (export "fill_slots") (param $slots i32) (param $n i32) (param $v i64)
+    (local $i i32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $next
+        (i64.store (i32.add (local.get $slots) (i32.shl (local.get $i) (i32.const 3))) (local.get $v))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $next (i32.lt_u (local.get $i) (local.get $n))))))
 )
 
@@ -119,6 +144,37 @@
 ;;   strb   w6, [x16, #3]
 ;;   add    w4, w4, #0x4
 ;;   cmp    w4, w2
+;;   b.cc   .L0
+;; .L1:
+;;   ret
+;;
+;; wasm[3]::scale_words:
+;;   cbz    w1, .L1
+;;   ldr    x2, [x21, #88]
+;;   mov    x3, #0x0
+;; .L0:
+;;   add    w4, w0, w3, lsl #2
+;;   ldr    w5, [x2, w4, uxtw]
+;;   mov    w6, #0x3
+;;   mul    w5, w5, w6
+;;   add    w5, w5, #0x1
+;;   str    w5, [x2, w4, uxtw]
+;;   add    w3, w3, #0x1
+;;   cmp    w3, w1
+;;   b.cc   .L0
+;; .L1:
+;;   ret
+;;
+;; wasm[4]::fill_slots:
+;;   cbz    w1, .L1
+;;   ldr    x3, [x21, #88]
+;;   mov    x4, #0x0
+;; .L0:
+;;   add    w5, w0, w4, lsl #3
+;;   ldr    xzr, [x3, w5, uxtw]
+;;   str    x2, [x3, w5, uxtw]
+;;   add    w4, w4, #0x1
+;;   cmp    w4, w1
 ;;   b.cc   .L0
 ;; .L1:
 ;;   ret

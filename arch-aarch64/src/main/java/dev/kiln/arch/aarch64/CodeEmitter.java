@@ -1268,7 +1268,7 @@ final class CodeEmitter {
             return;
         }
         if (m.src3 == MInst.NONE) { // a zero: from wzr/xzr
-            faultSiteIf(guard);
+            probeIf(guard, addr, m);
             switch (m.width) {
                 case 1 -> a.strb(XReg.XZR, addr);
                 case 2 -> a.strh(XReg.XZR, addr);
@@ -1283,7 +1283,7 @@ final class CodeEmitter {
             if (spilled) {
                 reloadV(v, m.src3);
             }
-            faultSiteIf(guard);
+            probeIf(guard, addr, m);
             if (m.q) {
                 a.strQ(v, addr);
             } else {
@@ -1295,7 +1295,7 @@ final class CodeEmitter {
         if (spilled) {
             a.ldr(Size.X, v, spillSlotOf(m.src3));
         }
-        faultSiteIf(guard);
+        probeIf(guard, addr, m);
         switch (m.width) {
             case 1 -> a.strb(v, addr);
             case 2 -> a.strh(v, addr);
@@ -1308,6 +1308,33 @@ final class CodeEmitter {
     private void faultSiteIf(boolean guard) {
         if (guard) {
             recordSite(dev.kiln.abi.FrameTable.TRAP);
+        }
+    }
+
+    /**
+     * Before a guard-page store of more than one byte: a load of the same bytes into the zero register
+     * (v31 for 16 bytes), which is then the trap site. An unaligned store that straddles the end of the
+     * accessible pages may, on some Arm cores, write its in-bounds bytes before it faults (the Arm
+     * architecture allows it; Wasmtime issue 7237, WebAssembly/spec issue 1250), while Wasm requires a
+     * trapping store to write nothing; the load faults first, with nothing written. Wasmer does the
+     * same; V8 keeps explicit checks for stores instead. No probe when an earlier load or store of the
+     * block covered the same bytes ({@link MInst#inBounds}: {@code a[i] += x}).
+     */
+    private void probeIf(boolean guard, Address addr, MInst m) {
+        if (!guard) {
+            return;
+        }
+        recordSite(dev.kiln.abi.FrameTable.TRAP);
+        if (m.inBounds) {
+            return; // the same bytes were accessed before in this block: the store cannot fault
+        }
+        int width = m.q ? 16 : m.width;
+        switch (width) {
+            case 2 -> a.ldrh(XReg.XZR, addr);
+            case 4 -> a.ldr(Size.W, XReg.XZR, addr);
+            case 8 -> a.ldr(Size.X, XReg.XZR, addr);
+            case 16 -> a.ldrQ(V_S1, addr);
+            default -> { } // a single byte is written whole or not at all
         }
     }
 

@@ -147,6 +147,7 @@ final class Lowering {
         for (Block b : f.blocks()) {
             cur = blockMap.get(b);
             curIr = b;
+            accessedInBlock.clear();
             layout.add(cur);
             if (b == f.entry()) {
                 lowerParams(b);
@@ -598,6 +599,7 @@ final class Lowering {
                 m.src2 = addr[1];
                 m.src3 = v;
                 m.imm = addr[2];
+                m.inBounds = accessed(inst, width);
                 emit(m.uses(operands(addr[0], addr[1], v)));
             }
             case TRAPIF -> {
@@ -1056,6 +1058,23 @@ final class Lowering {
     }
 
     /**
+     * The bytes accessed so far in the current block: {base, index, static offset} of each heap load and
+     * store (SSA values, so equal keys are equal addresses) with the widest width accessed there.
+     */
+    private final Map<List<Long>, Integer> accessedInBlock = new HashMap<>();
+
+    /**
+     * Records heap access {@code inst} of {@code width} bytes and returns whether an earlier access in
+     * the block covered the same bytes: then this one is in bounds too (a memory never shrinks).
+     */
+    private boolean accessed(Inst inst, int width) {
+        List<Long> key = List.of((long) inst.arg(0).resolve().id(), (long) inst.arg(1).resolve().id(), inst.imm());
+        Integer widest = accessedInBlock.get(key);
+        accessedInBlock.put(key, widest == null ? width : Math.max(widest, width));
+        return widest != null && widest >= width;
+    }
+
+    /**
      * Whether {@code v} is {@code uextend} of an i32 (a 32-bit memory's index): an access takes its
      * register as a W register extended by {@code uxtw}, so the address is {@code base + zext(index)}
      * by construction, whatever the register's upper half holds.
@@ -1111,6 +1130,7 @@ final class Lowering {
         m.fsize = into != null ? into : fsizeOf(inst.result().type());
         m.width = width;
         m.signed = (inst.aux() & 16) != 0;
+        accessed(inst, width);
         m.dst = dst;
         m.src = addr[0];
         m.src2 = addr[1];

@@ -48,6 +48,11 @@ final class MInst extends AbstractMachInst<MInst> {
      * as a W register extended by {@code uxtw} ({@code [base, windex, uxtw]}).
      */
     boolean extendIndex;
+    /**
+     * Heap store: an earlier load or store in the block accessed the same bytes (or more), so this one
+     * is in bounds and needs no probe load in guard-page mode.
+     */
+    boolean inBounds;
     /** Access width in bytes of heap loads and stores. */
     int width;
     /** Bytes of stack arguments the callee of a call pops. */
