@@ -76,6 +76,11 @@
         (i64.store (i32.add (local.get $slots) (i32.shl (local.get $i) (i32.const 3))) (local.get $v))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $next (i32.lt_u (local.get $i) (local.get $n))))))
+
+  ;; A table lookup whose constant no load immediate reaches: table[x & 255] at 20128 becomes a scaled
+  ;; index with the static offset added to the base ([base + 20128, index, uxtw #2]).
+  (func $lookup (export "lookup") (param $x i32) (result i32)
+    (i32.load (i32.add (i32.shl (i32.and (local.get $x) (i32.const 255)) (i32.const 2)) (i32.const 20128))))
 )
 
 ;; ---- expected ----
@@ -177,4 +182,12 @@
 ;;   cmp    w4, w1
 ;;   b.cc   .L0
 ;; .L1:
+;;   ret
+;;
+;; wasm[5]::lookup:
+;;   and    w0, w0, #0xff
+;;   ldr    x1, [x21, #88]
+;;   add    x1, x1, #0x4, lsl #12
+;;   add    x1, x1, #0xea0
+;;   ldr    w0, [x1, w0, uxtw #2]
 ;;   ret

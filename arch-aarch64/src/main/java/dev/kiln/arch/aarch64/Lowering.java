@@ -1050,7 +1050,13 @@ final class Lowering {
         if (scaled != null) {
             m.scaledIndex = true;
             m.extendIndex = isZeroExtendedI32(scaled);
-            return new int[] {use(inst.arg(0)), use(scaled), (int) inst.imm()};
+            int base = use(inst.arg(0));
+            long off = inst.imm();
+            if (off != 0 && Address.offsetForm(off, width) == OffsetForm.NEEDS_REGISTER) {
+                // no immediate reaches it: [base + offset, index, lsl/uxtw #k]
+                return new int[] {plusConstant(base, off), use(scaled), 0};
+            }
+            return new int[] {base, use(scaled), (int) off};
         }
         int[] addr = heapAddress(inst, width);
         m.extendIndex = addr[1] != MInst.NONE && addr[2] == inst.imm() && isZeroExtendedI32(inst.arg(1));
@@ -1095,25 +1101,30 @@ final class Lowering {
         }
         int index = use(inst.arg(1));
         if (off != 0 && Address.offsetForm(off, width) == OffsetForm.NEEDS_REGISTER) {
-            int sum = newVreg();
-            if (Assembler.isAddSubImmediate(off) || (off > 0 && off < 1L << 24)) {
-                aluImm(MInst.Alu.ADD, Size.X, sum, index, off);
-            } else {
-                int k = newVreg();
-                MInst c = new MInst(MOp.MOV_IMM);
-                c.dst = k;
-                c.imm = off;
-                emit(c.defs(k));
-                MInst m = new MInst(MOp.ALU_RR);
-                m.alu = MInst.Alu.ADD;
-                m.dst = sum;
-                m.src = index;
-                m.src2 = k;
-                emit(m.uses(index, k).defs(sum));
-            }
-            return new int[] {base, sum, 0};
+            return new int[] {base, plusConstant(index, off), 0};
         }
         return new int[] {base, index, (int) off};
+    }
+
+    /** A new register holding {@code v + off} (64-bit). */
+    private int plusConstant(int v, long off) {
+        int sum = newVreg();
+        if (Assembler.isAddSubImmediate(off) || (off > 0 && off < 1L << 24)) {
+            aluImm(MInst.Alu.ADD, Size.X, sum, v, off);
+        } else {
+            int k = newVreg();
+            MInst c = new MInst(MOp.MOV_IMM);
+            c.dst = k;
+            c.imm = off;
+            emit(c.defs(k));
+            MInst m = new MInst(MOp.ALU_RR);
+            m.alu = MInst.Alu.ADD;
+            m.dst = sum;
+            m.src = v;
+            m.src2 = k;
+            emit(m.uses(v, k).defs(sum));
+        }
+        return sum;
     }
 
     /**

@@ -48,7 +48,7 @@ import dev.kiln.compiler.mach.Label;
 public final class SignalHandlerStub {
     /** Byte offset of {@code uc_mcontext} in the AArch64 Linux {@code ucontext_t}. */
     static final int UC_MCONTEXT = 176;
-    /** Byte offset of {@code uc_mcontext.regs[0]} (x0; x<i> at 8 * i more). */
+    /** Byte offset of {@code uc_mcontext.regs[0]}, the saved x0 (register n at 8 * n bytes more). */
     static final int UC_REGS = UC_MCONTEXT + 8;
     /** Byte offset of {@code uc_mcontext.regs[17]}, the saved x17. */
     static final int UC_X17 = UC_REGS + 17 * 8;
