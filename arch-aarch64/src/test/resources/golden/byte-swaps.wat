@@ -35,7 +35,7 @@
 ;; .L0:
 ;;   b.gt   .L1
 ;;   ldr    x1, [x21, #88]
-;;   ldr    w0, [x1, x0]
+;;   ldr    w0, [x1, w0, uxtw]
 ;;   rev    w0, w0
 ;;   ret
 ;; .L1:

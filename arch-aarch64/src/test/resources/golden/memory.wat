@@ -38,7 +38,7 @@
 ;; .L0:
 ;;   b.gt   .L1
 ;;   ldr    x1, [x21, #88]
-;;   ldr    w0, [x1, x0]
+;;   ldr    w0, [x1, w0, uxtw]
 ;;   ret
 ;; .L1:
 ;;   adr    x17, .L0
@@ -54,7 +54,7 @@
 ;; .L0:
 ;;   b.gt   .L1
 ;;   ldr    x1, [x21, #88]
-;;   add    x16, x1, x0
+;;   add    x16, x1, w0, uxtw
 ;;   ldrsb  x0, [x16, #16]
 ;;   ret
 ;; .L1:
@@ -71,7 +71,7 @@
 ;; .L0:
 ;;   b.gt   .L1
 ;;   ldr    x1, [x21, #88]
-;;   add    x16, x1, x0
+;;   add    x16, x1, w0, uxtw
 ;;   str    d0, [x16, #8]
 ;;   ret
 ;; .L1:
@@ -92,7 +92,7 @@
 ;;   cmp    x4, x2
 ;; .L1:
 ;;   b.gt   .L3
-;;   ldr    w5, [x3, x4]
+;;   ldr    w5, [x3, w4, uxtw]
 ;;   add    w0, w0, w5
 ;;   add    w4, w4, #0x4
 ;;   sub    w1, w1, #0x1
@@ -196,13 +196,13 @@
 ;; .L0:
 ;;   b.gt   .L2
 ;;   ldr    x1, [x21, #88]
-;;   str    xzr, [x1, x0]
+;;   str    xzr, [x1, w0, uxtw]
 ;;   cmp    x0, x2
 ;; .L1:
 ;;   b.gt   .L3
-;;   add    x16, x1, x0
+;;   add    x16, x1, w0, uxtw
 ;;   str    wzr, [x16, #12]
-;;   add    x16, x1, x0
+;;   add    x16, x1, w0, uxtw
 ;;   strb   wzr, [x16, #9]
 ;;   ret
 ;; .L2:

@@ -66,12 +66,12 @@
 ;;   cmp    x6, x3
 ;; .L1:
 ;;   b.gt   .L4
-;;   ldr    q1, [x4, x6]
+;;   ldr    q1, [x4, w6, uxtw]
 ;;   add    w6, w1, w5
 ;;   cmp    x6, x3
 ;; .L2:
 ;;   b.gt   .L5
-;;   ldr    q2, [x4, x6]
+;;   ldr    q2, [x4, w6, uxtw]
 ;;   fmul   v1.4s, v1.4s, v2.4s
 ;;   fadd   v0.4s, v0.4s, v1.4s
 ;;   add    w5, w5, #0x10
@@ -102,7 +102,7 @@
 ;; .L0:
 ;;   b.gt   .L1
 ;;   ldr    x2, [x21, #88]
-;;   ldr    q0, [x2, x0]
+;;   ldr    q0, [x2, w0, uxtw]
 ;;   dup    v1.16b, w1
 ;;   cmeq   v0.16b, v0.16b, v1.16b
 ;;   sshr   v0.16b, v0.16b, #7
@@ -185,9 +185,9 @@
 ;; .L0:
 ;;   b.gt   .L1
 ;;   ldr    x1, [x21, #88]
-;;   ldr    d0, [x1, x0]
+;;   ldr    d0, [x1, w0, uxtw]
 ;;   sxtl   v0.4s, v0.4h
-;;   add    x16, x1, x0
+;;   add    x16, x1, w0, uxtw
 ;;   ldr    s1, [x16, #8]
 ;;   dup    v1.4s, v1.s[0]
 ;;   add    v0.4s, v0.4s, v1.4s

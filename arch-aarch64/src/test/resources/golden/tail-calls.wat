@@ -135,7 +135,7 @@
 ;; .L1:
 ;;   b.cs   .L4
 ;;   ldr    x2, [x2]
-;;   ldr    x1, [x2, x1, lsl #3]
+;;   ldr    x1, [x2, w1, uxtw #3]
 ;; .L2:
 ;;   cbz    x1, .L5
 ;;   ldr    w2, [x1, #24]

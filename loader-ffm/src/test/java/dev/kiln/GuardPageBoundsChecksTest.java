@@ -153,6 +153,33 @@ class GuardPageBoundsChecksTest extends StoreFixture {
     }
 
     @Test
+    void aScaledIndexWithAStaticOffsetBeyondEveryImmediateAddressesAndTrapsRight() {
+        // (x & 255) << 2 plus a constant cannot wrap: the constant becomes the access's static offset and
+        // the shift a scaled index (HeapAddressFolding); AArch64's load immediates do not reach 20128
+        Instance i = Instance.create(store, compile("""
+                (module (memory (export "mem") 1)
+                  (func (export "get") (param i32) (result i32)
+                    (i32.load (i32.add (i32.shl (i32.and (local.get 0) (i32.const 255)) (i32.const 2))
+                                       (i32.const 20128))))
+                  (func (export "put") (param i32 i32)
+                    (i32.store (i32.add (i32.shl (i32.and (local.get 0) (i32.const 255)) (i32.const 2))
+                                        (i32.const 20128)) (local.get 1)))
+                  (func (export "far") (param i32) (result i32)
+                    (i32.load offset=64516 (i32.shl (i32.and (local.get 0) (i32.const 255)) (i32.const 2)))))
+                """));
+        MemorySegment mem = i.memory("mem").segment();
+        mem.set(ValueLayout.JAVA_INT_UNALIGNED, 20128 + 4 * 7, 0x01234567);
+        assertEquals(0x01234567, i.func("get").call(Val.i32(7))[0].i32());
+        assertEquals(0x01234567, i.func("get").call(Val.i32(7 + 256))[0].i32());
+        i.func("put").call(Val.i32(9), Val.i32(-5));
+        assertEquals(-5, mem.get(ValueLayout.JAVA_INT_UNALIGNED, 20128 + 4 * 9));
+        mem.set(ValueLayout.JAVA_INT_UNALIGNED, 65532, 77);
+        assertEquals(77, i.func("far").call(Val.i32(254))[0].i32()); // 64516 + 1016: the last word
+        assertEquals(0, i.func("far").call(Val.i32(0))[0].i32());
+        assertOutOfBounds(() -> i.func("far").call(Val.i32(255))); // 64516 + 1020: one byte past
+    }
+
+    @Test
     void anUnusedOutOfBoundsLoadStillTraps() {
         Instance i = Instance.create(store, compile("""
                 (module (memory 1)

@@ -137,8 +137,18 @@ class GuardPageHotSpotTest {
         }
     }
 
+    /**
+     * The {@code java} that starts the child JVM: this JVM's own, or the launcher named by the system
+     * property {@code kiln.test.java} (the emulated AArch64 stage passes its qemu wrapper there, since
+     * the host cannot execute the emulated JVM's {@code bin/java} itself).
+     */
+    private static String javaLauncher() {
+        String launcher = System.getProperty("kiln.test.java", "");
+        return launcher.isEmpty() ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : launcher;
+    }
+
     private static String runChild(String mode) throws Exception {
-        String javaExe = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String javaExe = javaLauncher();
         Path dir = Files.createTempDirectory("kiln-guard-crash");
         try {
             Process p = new ProcessBuilder(javaExe, "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + dir.resolve("hs_err.log"),

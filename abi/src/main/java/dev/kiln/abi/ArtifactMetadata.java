@@ -82,9 +82,10 @@ public record ArtifactMetadata(
      * trap path calls the backtrace libcall of the store context ({@code VMStoreContext.BACKTRACE_LIBCALL},
      * which an older loader leaves unset) and frame info lives in {@link FrameTable#SECTION}. 8: the
      * VMContext layout puts memories, tables and globals first and the function records last (code
-     * compiled for the older layout reads other fields).
+     * compiled for the older layout reads other fields). 9: the guard-page handler's data lies
+     * {@link GuardHandlerLayout#DATA_OFFSET} = 64 KiB after its code (it was 4 KiB).
      */
-    public static final int FORMAT_VERSION = 8;
+    public static final int FORMAT_VERSION = 9;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
     /** Bit of the encoded option word: IR verified. */

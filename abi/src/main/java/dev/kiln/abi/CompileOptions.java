@@ -27,7 +27,7 @@ package dev.kiln.abi;
  *                    {@link TrapCode#OUT_OF_FUEL} when the fuel left cannot pay for it. Off by default
  * @param boundsChecks how loads and stores of linear memory are kept in bounds: {@link BoundsChecks#GUARD}
  *                    (no check on 32-bit memories, guard pages and a signal handler; only where the
- *                    backend supports it, x86-64, and only for 32-bit memories: everything else gets
+ *                    backend supports it, x86-64 and AArch64, and only for 32-bit memories: everything else gets
  *                    explicit checks) or {@link BoundsChecks#EXPLICIT}. The default is
  *                    {@link #DEFAULT_BOUNDS_CHECKS}
  */

@@ -5,11 +5,12 @@ package dev.kiln.abi;
  * it (DESIGN.md §3 "Bounds checks"; {@link BoundsChecks#GUARD}).
  *
  * <p>An artifact compiled with guard-page bounds checks carries the handler's machine code in the
- * non-allocated section {@link #SECTION}. The loader copies it, once per process, to offset 0 of a
- * mapping of its own: {@link #CODE_BYTES} bytes of code ({@code PROT_READ|PROT_EXEC}) followed by the
- * handler's data ({@code PROT_READ|PROT_WRITE}) at {@link #DATA_OFFSET}, which the code reaches
- * RIP-relative. The code's entry point is at offset 0 and has the C signature of an
- * {@code SA_SIGINFO} handler, {@code void (int sig, siginfo_t *info, ucontext_t *uc)}.
+ * non-allocated section {@link #SECTION}, at most {@link #CODE_BYTES} bytes. The loader places it,
+ * once per process, at offset 0 of a mapping of its own: the code region, {@link #DATA_OFFSET} bytes
+ * ({@code PROT_READ|PROT_EXEC}), followed by the handler's data ({@code PROT_READ|PROT_WRITE}), which
+ * the code reaches PC-relative ({@code lea [rip+...]} on x86-64, {@code adr} on AArch64). The code's
+ * entry point is at offset 0 and has the C signature of an {@code SA_SIGINFO} handler,
+ * {@code void (int sig, siginfo_t *info, ucontext_t *uc)}.
  *
  * <p>The data (offsets from {@link #DATA_OFFSET}, all values little-endian 64-bit):
  * <ul>
@@ -57,10 +58,14 @@ public final class GuardHandlerLayout {
 
     /** Name of the artifact section holding the handler's code. */
     public static final String SECTION = ".kiln.sighandler";
-    /** Bytes reserved for the handler's code (one 4 KiB page); the code must be shorter. */
+    /** The most bytes of code a handler may have (one 4 KiB page). */
     public static final int CODE_BYTES = 4096;
-    /** Byte offset of the data from the start of the code. */
-    public static final int DATA_OFFSET = CODE_BYTES;
+    /**
+     * Byte offset of the data from the start of the code: 64 KiB, the largest page size of Linux on
+     * AArch64 (4, 16 and 64 KiB kernels exist), so that the code region can be read+execute and the
+     * data read+write on every host.
+     */
+    public static final int DATA_OFFSET = 64 * 1024;
     /** Data offset of the previous {@code SIGSEGV} handler address. */
     public static final int PREVIOUS_SIGSEGV = 0;
     /** Data offset of the previous {@code SIGBUS} handler address. */
@@ -86,4 +91,25 @@ public final class GuardHandlerLayout {
     public static final int SIGBUS = 7;
     /** {@code SIGSEGV} on Linux. */
     public static final int SIGSEGV = 11;
+
+    // ---- facts every handler shares (Linux on x86-64 and AArch64: LP64, the generic siginfo_t) ----
+
+    /**
+     * Byte offset of {@code si_addr} in {@code siginfo_t} (after {@code si_signo}, {@code si_errno},
+     * {@code si_code} and 4 bytes of padding), the same on x86-64 and AArch64 Linux.
+     */
+    public static final int SI_ADDR = 16;
+    /** The handler value {@code SIG_DFL}: the default action. */
+    public static final long SIG_DFL = 0;
+    /** The handler value {@code SIG_IGN}: the signal is ignored. */
+    public static final long SIG_IGN = 1;
+    /**
+     * Bytes of the kernel's own {@code struct sigaction} that a raw {@code rt_sigaction} system call
+     * reads: {@code sa_handler}, {@code sa_flags}, {@code sa_restorer}, {@code sa_mask} (8 bytes), on
+     * x86-64 and on AArch64 (which defines {@code SA_RESTORER} for AArch32 compatibility), unlike glibc's
+     * 152-byte structure. The handlers pass an all-zero one to reset an action to {@link #SIG_DFL}.
+     */
+    public static final int KERNEL_SIGACTION_BYTES = 32;
+    /** Bytes of the kernel's signal set, the {@code sigsetsize} argument of {@code rt_sigaction}. */
+    public static final int KERNEL_SIGSET_BYTES = 8;
 }

@@ -32,7 +32,7 @@ final class CacheOptions {
     @Option(names = "-C", paramLabel = "KEY=VALUE", mapFallbackValue = "y",
             description = "A compilation option, as in wasmtime: cache=y|n (default y), cache-dir=DIR,"
                     + " cache-max-size=SIZE (bytes, or with a K, M or G suffix; default 1G),"
-                    + " bounds-checks=guard|explicit (default guard on x86-64). Repeatable.")
+                    + " bounds-checks=guard|explicit (default guard on x86-64 and AArch64). Repeatable.")
     Map<String, String> codegen = new LinkedHashMap<>();
 
     /**

@@ -40,7 +40,7 @@ final class CompileCommand extends KilnCommand {
     BuiltinOptions builtins = new BuiltinOptions();
 
     @Option(names = "-C", paramLabel = "KEY=VALUE",
-            description = "A compilation option: bounds-checks=guard|explicit (default guard on x86-64: no"
+            description = "A compilation option: bounds-checks=guard|explicit (default guard on x86-64 and AArch64: no"
                     + " bounds check on 32-bit memories, guard pages instead).")
     java.util.Map<String, String> codegen = new java.util.LinkedHashMap<>();
 

@@ -40,7 +40,7 @@ final class WastCommand extends KilnCommand {
     String spec;
 
     @Option(names = "-C", paramLabel = "KEY=VALUE",
-            description = "A compilation option: bounds-checks=guard|explicit (default guard on x86-64).")
+            description = "A compilation option: bounds-checks=guard|explicit (default guard on x86-64 and AArch64).")
     java.util.Map<String, String> codegen = new java.util.LinkedHashMap<>();
 
     @Override

@@ -116,16 +116,7 @@ public final class CodeImage implements AutoCloseable {
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment buf = tmp.allocate(length);
             MemorySegment.copy(artifact, 0, buf, ValueLayout.JAVA_BYTE, 0, (int) length);
-            long done = 0;
-            while (done < length) {
-                try {
-                    done += LibC.write(fd, buf.asSlice(done), length - done);
-                } catch (NativeException e) {
-                    if (e.errno() != LibC.EINTR) {
-                        throw e;
-                    }
-                }
-            }
+            LibC.writeFully(fd, buf);
         } catch (RuntimeException | Error e) {
             closeQuietly(fd, e);
             throw e;

@@ -12,9 +12,9 @@ import java.util.BitSet;
  * The process-wide guard-page signal handler and the tables it reads (DESIGN.md §3 "Bounds checks";
  * the contract is {@link GuardHandlerLayout}).
  *
- * <p>One mapping, made on first use and never unmapped: {@link GuardHandlerLayout#CODE_BYTES} of code
- * (read+execute once {@link #install} has copied the handler there) followed by the handler's data
- * (read+write): the previous {@code SIGSEGV}/{@code SIGBUS} handlers and two tables of
+ * <p>One mapping, made on first use and never unmapped: the code region of
+ * {@link GuardHandlerLayout#DATA_OFFSET} bytes (inaccessible until {@link #install} maps the handler's
+ * code there read+execute) followed by the handler's data (read+write): the previous {@code SIGSEGV}/{@code SIGBUS} handlers and two tables of
  * {@code [start, end)} ranges, the {@code .text} of every mapped code image compiled with guard-page
  * checks ({@link #registerCode}) and the reservation of every 32-bit linear memory
  * ({@link #registerMemory}). Both tables are kept whether or not the handler is installed yet, so a
@@ -130,7 +130,10 @@ public final class GuardSignalHandler {
      *
      * @param code the handler's machine code from an artifact's {@link GuardHandlerLayout#SECTION}
      * @throws IllegalArgumentException if {@code code} is empty or longer than {@link GuardHandlerLayout#CODE_BYTES}
-     * @throws NativeException          if {@code mmap}, {@code mprotect} or {@code sigaction} fails
+     * @throws NativeException          if {@code memfd_create}, {@code write}, {@code mmap},
+     *                                  {@code mprotect} or {@code sigaction} fails
+     * @throws UnsupportedOperationException if the host's pages are larger than
+     *                                  {@link GuardHandlerLayout#DATA_OFFSET} (no Linux host has such)
      */
     public static synchronized void install(byte[] code) {
         if (installed) {
@@ -141,9 +144,20 @@ public final class GuardSignalHandler {
                     + " bytes; it must be 1 to " + GuardHandlerLayout.CODE_BYTES);
         }
         ensureMapped();
-        MemorySegment text = MemorySegment.ofAddress(base).reinterpret(GuardHandlerLayout.CODE_BYTES);
-        MemorySegment.copy(code, 0, text, ValueLayout.JAVA_BYTE, 0, code.length);
-        LibC.mprotect(base, GuardHandlerLayout.CODE_BYTES, LibC.PROT_READ | LibC.PROT_EXEC);
+        // The code goes through a memfd written with write(2), mapped over the code region: never
+        // written through a user mapping, so on AArch64 no instruction-cache maintenance is needed (the
+        // kernel makes a file page coherent when it maps it executable), as for CodeImage's .text.
+        int fd = LibC.memfd_create("kiln-sighandler", LibC.MFD_CLOEXEC);
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment buf = tmp.allocate(code.length);
+            MemorySegment.copy(code, 0, buf, ValueLayout.JAVA_BYTE, 0, code.length);
+            LibC.writeFully(fd, buf);
+            LibC.ftruncate(fd, GuardHandlerLayout.DATA_OFFSET);
+            LibC.mmap(base, GuardHandlerLayout.DATA_OFFSET, LibC.PROT_READ | LibC.PROT_EXEC,
+                    LibC.MAP_PRIVATE | LibC.MAP_FIXED, fd, 0);
+        } finally {
+            LibC.close(fd); // the mapping keeps the file alive
+        }
         try (Arena arena = Arena.ofConfined()) {
             int[] signals = {LibC.SIGSEGV, LibC.SIGBUS};
             int[] slots = {GuardHandlerLayout.PREVIOUS_SIGSEGV, GuardHandlerLayout.PREVIOUS_SIGBUS};
@@ -176,8 +190,14 @@ public final class GuardSignalHandler {
             return;
         }
         long pageSize = LibC.pageSize();
+        if (GuardHandlerLayout.DATA_OFFSET % pageSize != 0) {
+            throw new UnsupportedOperationException("the host page size is " + pageSize + " bytes; the guard-page"
+                    + " signal handler needs at most " + GuardHandlerLayout.DATA_OFFSET
+                    + " (compile with BoundsChecks.EXPLICIT, -C bounds-checks=explicit)");
+        }
         long size = GuardHandlerLayout.DATA_OFFSET + ((GuardHandlerLayout.DATA_BYTES + pageSize - 1) & -pageSize);
         long b = LibC.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS, -1, 0);
+        LibC.mprotect(b, GuardHandlerLayout.DATA_OFFSET, LibC.PROT_NONE);
         data = MemorySegment.ofAddress(b + GuardHandlerLayout.DATA_OFFSET).reinterpret(GuardHandlerLayout.DATA_BYTES);
         base = b;
     }

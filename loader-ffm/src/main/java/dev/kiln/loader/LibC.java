@@ -636,6 +636,26 @@ public final class LibC {
         return r;
     }
 
+    /**
+     * {@link #write} until all {@code buf.byteSize()} bytes are written, retrying after {@link #EINTR}.
+     *
+     * @throws NativeException if {@code write} fails with another error
+     * @throws IllegalArgumentException if {@code buf} is not native
+     */
+    public static void writeFully(int fd, MemorySegment buf) {
+        long length = buf.byteSize();
+        long done = 0;
+        while (done < length) {
+            try {
+                done += write(fd, buf.asSlice(done), length - done);
+            } catch (NativeException e) {
+                if (e.errno() != EINTR) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     // ---- int open(const char *pathname, int flags, ... /* mode_t mode */) ----
 
     private static final class open {

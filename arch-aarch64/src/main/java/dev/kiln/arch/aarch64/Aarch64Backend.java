@@ -458,6 +458,16 @@ public final class Aarch64Backend implements Backend {
     @Override
     public CompiledCode compileUnwindStub(VMContextLayout layout) {
         Assembler a = new Assembler();
+        backtraceAndUnwind(a);
+        return new CompiledCode(a.finish(), a.relocations(), List.of());
+    }
+
+    /**
+     * The unwind stub's code ({@link #compileUnwindStub}), also the tail of the guard-page handler's
+     * resume stub ({@link SignalHandlerStub}): entered with the trap code stored and x17, x29, x30 as
+     * described there; never returns. Position-independent, no relocations.
+     */
+    static void backtraceAndUnwind(Assembler a) {
         Label none = a.newLabel();
         a.ldr(Size.X, XReg.X0, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
         a.ldr(Size.X, XReg.X9, Address.offset(XReg.X0, VMStoreContext.BACKTRACE_LIBCALL));
@@ -473,12 +483,17 @@ public final class Aarch64Backend implements Backend {
         a.ldr(Size.X, XReg.X16, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
         a.ldr(Size.X, XReg.FP, Address.offset(XReg.X16, VMStoreContext.ENTRY_FRAME));
         entryEpilogue(a);
-        return new CompiledCode(a.finish(), a.relocations(), List.of());
     }
 
     @Override
     public void applyRelocation(byte[] text, int pieceOffset, Relocation r, int symbolOffset) {
         Assembler.applyRelocation(text, pieceOffset, r, symbolOffset);
+    }
+
+    /** {@inheritDoc} On AArch64: {@link SignalHandlerStub#generate()}. */
+    @Override
+    public byte[] guardSignalHandler() {
+        return SignalHandlerStub.generate();
     }
 
     /** Pads with {@code udf #0} (all-zero words), so stray jumps between functions stop with SIGILL. */

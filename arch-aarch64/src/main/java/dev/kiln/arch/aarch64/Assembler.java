@@ -1953,6 +1953,22 @@ public final class Assembler extends CodeBuffer {
         insn(checkImm16(imm16, "udf"));
     }
 
+    /**
+     * {@code svc #imm16} (SVC): a supervisor call, the Linux system call instruction (number in x8,
+     * arguments in x0..x5, result in x0), {@code 0 <= imm16 <= 0xFFFF} (Linux uses 0).
+     */
+    public void svc(int imm16) {
+        insn(0xD4000001 | checkImm16(imm16, "svc") << 5);
+    }
+
+    /**
+     * {@code ldar rt, [xn]} (LDAR): a load-acquire of 4 ({@link Size#W}) or 8 bytes from the address in
+     * {@code xn} (or sp); no later load or store of this thread is observed before it (Arm ARM B2.3.7).
+     */
+    public void ldar(Size size, XReg rt, XReg rn) {
+        insn((size == Size.X ? 0xC8DFFC00 : 0x88DFFC00) | spReg(rn, "ldar", "rn") << 5 | gpr(rt, "ldar"));
+    }
+
     /** {@code nop} (NOP). */
     public void nop() {
         insn(NOP);

@@ -1204,19 +1204,26 @@ final class CodeEmitter {
         }
         Address addr;
         int scale = Integer.numberOfTrailingZeros(m.width);
+        Extend extend = m.extendIndex ? Extend.UXTW : Extend.UXTX;
         if (index == null) {
             addr = Address.offset(base, m.imm);
         } else if (m.imm == 0) {
-            addr = m.scaledIndex ? Address.index(base, index, Extend.UXTX, true) : Address.index(base, index);
+            addr = Address.index(base, index, extend, m.scaledIndex);
         } else {
-            if (m.scaledIndex) {
+            if (m.extendIndex) {
+                a.add(Size.X, S0, base, index, extend, m.scaledIndex ? scale : 0);
+            } else if (m.scaledIndex) {
                 a.add(Size.X, S0, base, index, Shift.LSL, scale);
             } else {
                 a.add(Size.X, S0, base, index);
             }
             addr = Address.offset(S0, m.imm);
         }
+        // a guard-page access: the load or store instruction itself is the trap site the signal handler
+        // names in x17 when it faults (SignalHandlerStub)
+        boolean guard = m.source != null && (m.source.aux() & dev.kiln.compiler.ir.Op.GUARD_PAGE) != 0;
         if (m.op == MOp.HEAP_LOAD) {
+            faultSiteIf(guard);
             boolean spilled = isSpilled(m.dst);
             if (isFloat(m.dst)) {
                 VReg d = spilled ? V_S0 : vreg(m.dst);
@@ -1261,6 +1268,7 @@ final class CodeEmitter {
             return;
         }
         if (m.src3 == MInst.NONE) { // a zero: from wzr/xzr
+            probeIf(guard, addr, m);
             switch (m.width) {
                 case 1 -> a.strb(XReg.XZR, addr);
                 case 2 -> a.strh(XReg.XZR, addr);
@@ -1275,6 +1283,7 @@ final class CodeEmitter {
             if (spilled) {
                 reloadV(v, m.src3);
             }
+            probeIf(guard, addr, m);
             if (m.q) {
                 a.strQ(v, addr);
             } else {
@@ -1286,11 +1295,46 @@ final class CodeEmitter {
         if (spilled) {
             a.ldr(Size.X, v, spillSlotOf(m.src3));
         }
+        probeIf(guard, addr, m);
         switch (m.width) {
             case 1 -> a.strb(v, addr);
             case 2 -> a.strh(v, addr);
             case 4 -> a.str(Size.W, v, addr);
             default -> a.str(Size.X, v, addr);
+        }
+    }
+
+    /** Records a {@link dev.kiln.abi.FrameTable#TRAP} frame site at the next instruction if {@code guard}. */
+    private void faultSiteIf(boolean guard) {
+        if (guard) {
+            recordSite(dev.kiln.abi.FrameTable.TRAP);
+        }
+    }
+
+    /**
+     * Before a guard-page store of more than one byte: a load of the same bytes into the zero register
+     * (v31 for 16 bytes), which is then the trap site. An unaligned store that straddles the end of the
+     * accessible pages may, on some Arm cores, write its in-bounds bytes before it faults (the Arm
+     * architecture allows it; Wasmtime issue 7237, WebAssembly/spec issue 1250), while Wasm requires a
+     * trapping store to write nothing; the load faults first, with nothing written. Wasmer does the
+     * same; V8 keeps explicit checks for stores instead. No probe when an earlier load or store of the
+     * block covered the same bytes ({@link MInst#inBounds}: {@code a[i] += x}).
+     */
+    private void probeIf(boolean guard, Address addr, MInst m) {
+        if (!guard) {
+            return;
+        }
+        recordSite(dev.kiln.abi.FrameTable.TRAP);
+        if (m.inBounds) {
+            return; // the same bytes were accessed before in this block: the store cannot fault
+        }
+        int width = m.q ? 16 : m.width;
+        switch (width) {
+            case 2 -> a.ldrh(XReg.XZR, addr);
+            case 4 -> a.ldr(Size.W, XReg.XZR, addr);
+            case 8 -> a.ldr(Size.X, XReg.XZR, addr);
+            case 16 -> a.ldrQ(V_S1, addr);
+            default -> { } // a single byte is written whole or not at all
         }
     }
 

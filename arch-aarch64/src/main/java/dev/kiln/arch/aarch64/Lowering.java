@@ -147,6 +147,7 @@ final class Lowering {
         for (Block b : f.blocks()) {
             cur = blockMap.get(b);
             curIr = b;
+            accessedInBlock.clear();
             layout.add(cur);
             if (b == f.entry()) {
                 lowerParams(b);
@@ -598,6 +599,7 @@ final class Lowering {
                 m.src2 = addr[1];
                 m.src3 = v;
                 m.imm = addr[2];
+                m.inBounds = accessed(inst, width);
                 emit(m.uses(operands(addr[0], addr[1], v)));
             }
             case TRAPIF -> {
@@ -1041,12 +1043,51 @@ final class Lowering {
      * when the index is taken shifted.
      */
     private int[] heapAddress(Inst inst, int width, MInst m) {
+        // the IR instruction itself (also when a SIMD operation folded the load): a guard-page access
+        // records its trap site from it
+        m.source = inst;
         Value scaled = scaledIndex(inst.arg(1), width, curIr);
         if (scaled != null) {
             m.scaledIndex = true;
-            return new int[] {use(inst.arg(0)), use(scaled), (int) inst.imm()};
+            m.extendIndex = isZeroExtendedI32(scaled);
+            int base = use(inst.arg(0));
+            long off = inst.imm();
+            if (off != 0 && Address.offsetForm(off, width) == OffsetForm.NEEDS_REGISTER) {
+                // no immediate reaches it: [base + offset, index, lsl/uxtw #k]
+                return new int[] {plusConstant(base, off), use(scaled), 0};
+            }
+            return new int[] {base, use(scaled), (int) off};
         }
-        return heapAddress(inst, width);
+        int[] addr = heapAddress(inst, width);
+        m.extendIndex = addr[1] != MInst.NONE && addr[2] == inst.imm() && isZeroExtendedI32(inst.arg(1));
+        return addr;
+    }
+
+    /**
+     * The bytes accessed so far in the current block: {base, index, static offset} of each heap load and
+     * store (SSA values, so equal keys are equal addresses) with the widest width accessed there.
+     */
+    private final Map<List<Long>, Integer> accessedInBlock = new HashMap<>();
+
+    /**
+     * Records heap access {@code inst} of {@code width} bytes and returns whether an earlier access in
+     * the block covered the same bytes: then this one is in bounds too (a memory never shrinks).
+     */
+    private boolean accessed(Inst inst, int width) {
+        List<Long> key = List.of((long) inst.arg(0).resolve().id(), (long) inst.arg(1).resolve().id(), inst.imm());
+        Integer widest = accessedInBlock.get(key);
+        accessedInBlock.put(key, widest == null ? width : Math.max(widest, width));
+        return widest != null && widest >= width;
+    }
+
+    /**
+     * Whether {@code v} is {@code uextend} of an i32 (a 32-bit memory's index): an access takes its
+     * register as a W register extended by {@code uxtw}, so the address is {@code base + zext(index)}
+     * by construction, whatever the register's upper half holds.
+     */
+    private static boolean isZeroExtendedI32(Value v) {
+        Inst d = v.definingInst();
+        return d != null && d.op() == Op.UEXTEND && d.arg(0).type() == IrType.I32;
     }
 
     private int[] heapAddress(Inst inst, int width) {
@@ -1060,25 +1101,30 @@ final class Lowering {
         }
         int index = use(inst.arg(1));
         if (off != 0 && Address.offsetForm(off, width) == OffsetForm.NEEDS_REGISTER) {
-            int sum = newVreg();
-            if (Assembler.isAddSubImmediate(off) || (off > 0 && off < 1L << 24)) {
-                aluImm(MInst.Alu.ADD, Size.X, sum, index, off);
-            } else {
-                int k = newVreg();
-                MInst c = new MInst(MOp.MOV_IMM);
-                c.dst = k;
-                c.imm = off;
-                emit(c.defs(k));
-                MInst m = new MInst(MOp.ALU_RR);
-                m.alu = MInst.Alu.ADD;
-                m.dst = sum;
-                m.src = index;
-                m.src2 = k;
-                emit(m.uses(index, k).defs(sum));
-            }
-            return new int[] {base, sum, 0};
+            return new int[] {base, plusConstant(index, off), 0};
         }
         return new int[] {base, index, (int) off};
+    }
+
+    /** A new register holding {@code v + off} (64-bit). */
+    private int plusConstant(int v, long off) {
+        int sum = newVreg();
+        if (Assembler.isAddSubImmediate(off) || (off > 0 && off < 1L << 24)) {
+            aluImm(MInst.Alu.ADD, Size.X, sum, v, off);
+        } else {
+            int k = newVreg();
+            MInst c = new MInst(MOp.MOV_IMM);
+            c.dst = k;
+            c.imm = off;
+            emit(c.defs(k));
+            MInst m = new MInst(MOp.ALU_RR);
+            m.alu = MInst.Alu.ADD;
+            m.dst = sum;
+            m.src = v;
+            m.src2 = k;
+            emit(m.uses(v, k).defs(sum));
+        }
+        return sum;
     }
 
     /**
@@ -1095,6 +1141,7 @@ final class Lowering {
         m.fsize = into != null ? into : fsizeOf(inst.result().type());
         m.width = width;
         m.signed = (inst.aux() & 16) != 0;
+        accessed(inst, width);
         m.dst = dst;
         m.src = addr[0];
         m.src2 = addr[1];

@@ -43,6 +43,16 @@ final class MInst extends AbstractMachInst<MInst> {
     boolean reloadsVmctx;
     /** Heap access: the index register is scaled by the access size ({@code [base, index, lsl #log2(width)]}). */
     boolean scaledIndex;
+    /**
+     * Heap access: the index register holds a 32-bit memory's index (a zero-extended i32) and is read
+     * as a W register extended by {@code uxtw} ({@code [base, windex, uxtw]}).
+     */
+    boolean extendIndex;
+    /**
+     * Heap store: an earlier load or store in the block accessed the same bytes (or more), so this one
+     * is in bounds and needs no probe load in guard-page mode.
+     */
+    boolean inBounds;
     /** Access width in bytes of heap loads and stores. */
     int width;
     /** Bytes of stack arguments the callee of a call pops. */

@@ -931,12 +931,20 @@ class AssemblerGnuAsTest {
 
     @Test
     void system() {
-        GnuAs as = new GnuAs("brk/udf/nop");
+        GnuAs as = new GnuAs("brk/udf/svc/nop/ldar");
         for (int imm : new int[] {0, 1, 0x3E8, 0x7FFF, 0x8000, 0xFFFF, 0x1234}) {
             as.add("brk #" + imm, a -> a.brk(imm));
             as.add("udf #" + imm, a -> a.udf(imm));
+            as.add("svc #" + imm, a -> a.svc(imm));
         }
         as.add("nop", Assembler::nop);
+        for (Size s : SIZES) {
+            for (int i = 0; i < 32; i++) {
+                XReg t = ZR[i];
+                XReg n = SPR[(i * 7 + 3) & 31];
+                as.add("ldar " + r(s, t) + ", [" + x(n) + "]", a -> a.ldar(s, t, n));
+            }
+        }
         as.verify();
     }
 }

@@ -3,6 +3,7 @@ package dev.kiln.arch.aarch64;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.kiln.abi.BoundsChecks;
 import dev.kiln.abi.CompileOptions;
 import dev.kiln.abi.Target;
 import dev.kiln.abi.elf.ElfFile;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.TestFactory;
  * disassembly of every compiled Wasm function ({@code wasm[N]} symbols), each line prefixed with
  * {@code ";; "}. One dynamic test per file: the module is compiled with the real pipeline
  * ({@link ModuleCompiler} over {@link Aarch64Backend}: a cross-compilation on an x86-64 machine; IR
- * verification on, one worker, plus the options named by {@value #OPTION_PREFIX} lines), disassembled by
+ * verification on, one worker, explicit bounds checks, plus the options named by {@value #OPTION_PREFIX}
+ * lines: {@code epoch-interruption}, {@code consume-fuel}, {@code guard-bounds-checks}), disassembled by
  * {@code aarch64-linux-gnu-objdump} and normalised by {@link Objdump}, and compared with the expectation.
  *
  * <p><b>Updating:</b> run with {@code -Dkiln.golden.update=true}; each file's expectation is then
@@ -113,7 +115,10 @@ class GoldenDisassemblyTest {
                 dev.kiln.abi.CpuFeature.class));
         options = new CompileOptions(options.verifyIr(), 1, options.cpuFeatures())
                 .withEpochInterruption(source.contains(OPTION_PREFIX + "epoch-interruption"))
-                .withConsumeFuel(source.contains(OPTION_PREFIX + "consume-fuel"));
+                .withConsumeFuel(source.contains(OPTION_PREFIX + "consume-fuel"))
+                // explicit bounds checks unless a file asks for guard pages, whatever the default
+                .withBoundsChecks(source.contains(OPTION_PREFIX + "guard-bounds-checks") ? BoundsChecks.GUARD
+                        : BoundsChecks.EXPLICIT);
         return new ModuleCompiler(new Aarch64Backend()).compile(source.getBytes(StandardCharsets.UTF_8), name, options);
     }
 

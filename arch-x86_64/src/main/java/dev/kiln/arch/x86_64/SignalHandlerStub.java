@@ -37,15 +37,14 @@ import dev.kiln.compiler.mach.Label;
  * loads in program order), as the concurrency contract of {@link GuardHandlerLayout} requires.
  */
 public final class SignalHandlerStub {
-    /** Byte offset of {@code si_addr} in glibc's x86-64 {@code siginfo_t}. */
-    static final int SI_ADDR = 16;
+    /** Byte offset of {@code si_addr} in {@code siginfo_t} ({@link GuardHandlerLayout#SI_ADDR}). */
+    static final int SI_ADDR = GuardHandlerLayout.SI_ADDR;
     /** Byte offset of {@code uc_mcontext.gregs[REG_RIP]} in glibc's x86-64 {@code ucontext_t}. */
     static final int UC_RIP = 40 + 16 * 8;
     /** Byte offset of {@code uc_mcontext.gregs[REG_RSP]} in glibc's x86-64 {@code ucontext_t}. */
     static final int UC_RSP = 40 + 15 * 8;
     private static final int SYS_RT_SIGACTION = 13;
-    /** Size of the kernel's {@code struct sigaction} on x86-64 (handler, flags, restorer, mask). */
-    private static final int KERNEL_SIGACTION_BYTES = 32;
+    private static final int KERNEL_SIGACTION_BYTES = GuardHandlerLayout.KERNEL_SIGACTION_BYTES;
 
     private SignalHandlerStub() {
     }
@@ -91,8 +90,8 @@ public final class SignalHandlerStub {
         a.bind(segv);
         a.test(Size.S64, Gpr.RAX, Gpr.RAX);
         a.jcc(Cond.E, dfl);
-        a.aluImm(AluOp.CMP, Size.S64, Gpr.RAX, 1);
-        a.jcc(Cond.E, done); // SIG_IGN
+        a.aluImm(AluOp.CMP, Size.S64, Gpr.RAX, (int) GuardHandlerLayout.SIG_IGN);
+        a.jcc(Cond.E, done);
         a.jmp(Gpr.RAX); // the previous handler, with (sig, info, uc) still in rdi, rsi, rdx
         a.bind(dfl);
         // rt_sigaction(sig, &{SIG_DFL, 0, 0, 0}, NULL, 8)
@@ -102,7 +101,7 @@ public final class SignalHandlerStub {
         }
         a.mov(Size.S64, Gpr.RSI, Gpr.RSP);
         a.zero(Gpr.RDX);
-        a.movImm(Size.S32, Gpr.R10, 8);
+        a.movImm(Size.S32, Gpr.R10, GuardHandlerLayout.KERNEL_SIGSET_BYTES);
         a.movImm(Size.S32, Gpr.RAX, SYS_RT_SIGACTION);
         a.emitBytes(new byte[] {0x0F, 0x05}); // syscall
         a.aluImm(AluOp.ADD, Size.S64, Gpr.RSP, KERNEL_SIGACTION_BYTES + 8);

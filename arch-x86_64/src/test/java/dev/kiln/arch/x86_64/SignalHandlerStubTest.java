@@ -36,8 +36,8 @@ class SignalHandlerStubTest {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue(), out);
-            // the data page: rip + 0x1000 - (length of the lea) from offset 0
-            assertTrue(out.contains("lea    r11,[rip+0xff9]"), out);
+            // the data: rip + DATA_OFFSET (64 KiB) - (length of the lea) from offset 0
+            assertTrue(out.contains("lea    r11,[rip+0xfff9]"), out);
             assertTrue(out.contains("mov    rax,QWORD PTR [rdx+0xa8]"), out); // uc->uc_mcontext.gregs[REG_RIP]
             assertTrue(out.contains("mov    rax,QWORD PTR [rsi+0x10]"), out); // info->si_addr
             assertTrue(out.contains("mov    QWORD PTR [rdx+0xa8],rax"), out); // resume at the stub
