@@ -209,6 +209,29 @@ public final class LoopInvariantCodeMotion {
         return isHeader && !sawEffect;
     }
 
+    /**
+     * A new block placed before header {@code h} that takes over the edges from {@code outside} (the
+     * header's predecessors outside its loop) and jumps to {@code h}, passing its own parameters as
+     * the header's. Predecessor lists and loop bodies are the caller's to update.
+     */
+    static Block newPreheader(IrFunction f, Block h, List<Block> outside) {
+        Block ph = f.newBlock();
+        List<Value> params = new ArrayList<>();
+        for (Value p : h.params()) {
+            params.add(ph.addParam(p.type()));
+        }
+        for (Block p : outside) {
+            for (BlockCall bc : p.terminator().targets()) {
+                if (bc.target() == h) {
+                    bc.setTarget(ph);
+                }
+            }
+        }
+        ph.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(h, params)), List.of());
+        f.blocks().add(f.blocks().indexOf(h), ph);
+        return ph;
+    }
+
     /** The loop's preheader, created if needed (and then added to the enclosing loops' bodies). */
     private static Block preheader(IrFunction f, Loop loop, List<Loop> loops, List<List<Block>> preds) {
         Block h = loop.header;
@@ -225,20 +248,7 @@ public final class LoopInvariantCodeMotion {
                 return p;
             }
         }
-        Block ph = f.newBlock();
-        List<Value> params = new ArrayList<>();
-        for (Value p : h.params()) {
-            params.add(ph.addParam(p.type()));
-        }
-        for (Block p : outside) {
-            for (BlockCall bc : p.terminator().targets()) {
-                if (bc.target() == h) {
-                    bc.setTarget(ph);
-                }
-            }
-        }
-        ph.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(h, params)), List.of());
-        f.blocks().add(f.blocks().indexOf(h), ph);
+        Block ph = newPreheader(f, h, outside);
         // keep the predecessor lists current for the loops still to come
         while (preds.size() < f.blockIdBound()) {
             preds.add(new ArrayList<>(2));

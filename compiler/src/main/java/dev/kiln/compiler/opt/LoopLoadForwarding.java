@@ -661,21 +661,7 @@ public final class LoopLoadForwarding {
             if (outside.size() == 1 && outside.get(0).terminator().op() == Op.JUMP) {
                 return outside.get(0);
             }
-            Block ph = f.newBlock();
-            List<Value> params = new ArrayList<>();
-            for (Value p : h.params()) {
-                params.add(ph.addParam(p.type()));
-            }
-            for (Block p : outside) {
-                for (BlockCall bc : p.terminator().targets()) {
-                    if (bc.target() == h) {
-                        bc.setTarget(ph);
-                    }
-                }
-            }
-            ph.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(h, params)), List.of());
-            f.blocks().add(f.blocks().indexOf(h), ph);
-            return ph;
+            return LoopInvariantCodeMotion.newPreheader(f, h, outside);
         }
     }
 }

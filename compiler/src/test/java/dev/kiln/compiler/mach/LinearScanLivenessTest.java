@@ -18,14 +18,7 @@ import org.junit.jupiter.api.Test;
  * used before any definition.
  */
 class LinearScanLivenessTest {
-    private static final RegisterDescriptor REGS = RegisterDescriptor.builder("toy", 16)
-            .registers(RegClass.INT, 0, "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7")
-            .registers(RegClass.FLOAT, 8, "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7")
-            .allocationOrder(RegClass.INT, 0, 1, 2, 3, 4, 5)
-            .allocationOrder(RegClass.FLOAT, 8, 9, 10, 11, 12, 13)
-            .scratch(RegClass.INT, 6, 7)
-            .scratch(RegClass.FLOAT, 14, 15)
-            .build();
+    private static final RegisterDescriptor REGS = ToyRegisters.builder().build();
 
     @Test
     void pathExplorationMatchesDenseDataFlowOnRandomFunctions() {

@@ -16,14 +16,7 @@ import org.junit.jupiter.api.Test;
  * sized by the value (16 bytes for a vector) and laid out aligned.
  */
 class LinearScanToyTest {
-    private static final RegisterDescriptor REGS = RegisterDescriptor.builder("toy", 16)
-            .registers(RegClass.INT, 0, "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7")
-            .registers(RegClass.FLOAT, 8, "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7")
-            .allocationOrder(RegClass.INT, 0, 1, 2, 3, 4, 5)
-            .allocationOrder(RegClass.FLOAT, 8, 9, 10, 11, 12, 13)
-            .scratch(RegClass.INT, 6, 7)
-            .scratch(RegClass.FLOAT, 14, 15)
-            .build();
+    private static final RegisterDescriptor REGS = ToyRegisters.builder().build();
 
     /** An instruction that only reads and writes registers. */
     static final class Toy implements MachInst {
