@@ -808,7 +808,7 @@ final class CodeEmitter {
             return null;
         }
         boolean full32 = switch (m.op) {
-            case MOV_RI, ALU_RR, ALU_RI, ALU_RM, LEA, IMUL_RR, IMUL_RRI, SHIFT_CL, SHIFT_RI, BITCOUNT, ZEXT32, BSWAP -> m.size == Size.S32;
+            case MOV_RI, ALU_RR, ALU_RI, ALU_RM, LEA, IMUL_RR, IMUL_RRI, SHIFT_CL, SHIFT_RI, SHIFTX, BITCOUNT, ZEXT32, BSWAP -> m.size == Size.S32;
             case SETCC, FCMP_SET -> true;
             case MOV_RR -> m.size == Size.S32 && (isSpilled(m.src) || reg(m.dst) != reg(m.src));
             default -> false;
@@ -1357,6 +1357,10 @@ final class CodeEmitter {
             case IMUL_RR -> a.imul(m.size, reg(m.dst), reg(m.src));
             case IMUL_RRI -> a.imulImm(m.size, reg(m.dst), reg(m.src), (int) m.imm);
             case SHIFT_CL -> a.shift(m.shift, m.size, reg(m.dst));
+            case SHIFTX -> {
+                a.shiftx(m.shift, m.size, reg(m.dst), reg(m.src), reg(m.src2));
+                used |= CpuFeature.BMI2.bit();
+            }
             case SHIFT_RI -> a.shiftImm(m.shift, m.size, reg(m.dst), (int) m.imm);
             case SETCC -> {
                 Gpr d = reg(m.dst);

@@ -1,5 +1,6 @@
 package dev.kiln.arch.x86_64;
 
+import dev.kiln.abi.CpuFeature;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
@@ -302,6 +303,17 @@ final class IntegerLowering extends LoweringRules {
             m.dst = dst;
             m.imm = b.definingInst().imm() & (s == Size.S32 ? 31 : 63);
             emit(m.uses(dst).defs(dst));
+            return;
+        }
+        if (op != ShiftOp.ROL && op != ShiftOp.ROR && l.cpuFeatures().contains(CpuFeature.BMI2)) {
+            // three operands, the count in any register: no copy into cl
+            MInst m = new MInst(MOp.SHIFTX);
+            m.size = s;
+            m.shift = op;
+            m.dst = dst;
+            m.src = use(inst.arg(0));
+            m.src2 = use(b);
+            emit(m.uses(m.src, m.src2).defs(dst));
             return;
         }
         int rcx = Gpr.RCX.encoding();

@@ -130,6 +130,11 @@ final class Lowering {
      */
     private final java.util.BitSet addsFolded = new java.util.BitSet();
 
+    /** The CPU features the code may use (BMI2 selects {@code shlx}/{@code shrx}/{@code sarx}). */
+    java.util.Set<dev.kiln.abi.CpuFeature> cpuFeatures() {
+        return env.cpuFeatures();
+    }
+
     /** Whether {@code v} is an {@code iadd} computed by the {@code lea} of its only use (see {@link #addsFolded}). */
     boolean isFoldedAdd(Value v) {
         return addsFolded.get(v.id());

@@ -46,6 +46,8 @@ enum MOp {
     IMUL_RRI,
     /** dst shift= cl (the count is in physical rcx). */
     SHIFT_CL,
+    /** dst = src shifted (shl, shr or sar) by src2 modulo the width: BMI2 {@code shlx}/{@code shrx}/{@code sarx}; no flags. */
+    SHIFTX,
     /** dst shift= imm. */
     SHIFT_RI,
     /** dst = cond ? 1 : 0 (setcc + movzx). */
