@@ -235,9 +235,7 @@ final class CodeEmitter {
         // one more slot keeps r14 across calls into other instances and the host
         frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0);
         int bytes = frame.size();
-        boolean makesCalls = blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(m -> m.op == MOp.CALL || m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF
-                        || m.op == MOp.LIBCALL || m.op == MOp.THROW));
+        boolean makesCalls = blocks.stream().anyMatch(b -> b.insts.stream().anyMatch(m -> calls(m.op)));
         // at entry rsp = 8 mod 16; where the function calls, rsp must be 0 mod 16 after the pushes and the frame
         if (makesCalls && (8 + 8 * savedRegs.size() + bytes) % 16 != 0) {
             bytes += 8;
@@ -540,21 +538,18 @@ final class CodeEmitter {
         }
     }
 
-    /** Whether the function calls nothing: no call, libcall, epoch check (its slow path calls) or throw. */
+    /** Whether {@code op} calls from this function's frame: a call, libcall or throw. */
+    private static boolean calls(MOp op) {
+        return switch (op) {
+            case CALL, CALL_IMPORT, CALL_REF, LIBCALL, THROW -> true;
+            default -> false;
+        };
+    }
+
+    /** Whether the function calls nothing: no call ({@link #calls}), tail call, or epoch check (its slow path calls). */
     private boolean isLeaf() {
-        for (MachBlock<MInst> b : blocks) {
-            for (MInst m : b.insts) {
-                switch (m.op) {
-                    case CALL, CALL_IMPORT, CALL_REF, LIBCALL, EPOCH_CHECK, RETURN_CALL, RETURN_CALL_IMPORT,
-                            RETURN_CALL_REF, THROW -> {
-                        return false;
-                    }
-                    default -> {
-                    }
-                }
-            }
-        }
-        return true;
+        return blocks.stream().noneMatch(b -> b.insts.stream().anyMatch(m -> calls(m.op) || m.op == MOp.EPOCH_CHECK
+                || m.op == MOp.RETURN_CALL || m.op == MOp.RETURN_CALL_IMPORT || m.op == MOp.RETURN_CALL_REF));
     }
 
     private void epilogue() {
@@ -946,6 +941,13 @@ final class CodeEmitter {
         }
     }
 
+    /** Records {@code feature} as used and {@code d} as written at {@code size}; returns {@code count}. */
+    private int bmiEmitted(CpuFeature feature, Size size, Gpr d, int count) {
+        used |= feature.bit();
+        zeroExtended = size == Size.S32 ? d : null;
+        return count;
+    }
+
     /** Whether {@code m} is {@code xor r, -1} (a bitwise not) of a register, 32 or 64 bits. */
     private boolean isNot(MInst m) {
         return m.op == MOp.ALU_RI && m.alu == AluOp.XOR && (m.size == Size.S32 || m.size == Size.S64)
@@ -985,9 +987,7 @@ final class CodeEmitter {
             int j = emitting(b, k + 1);
             if (j > 0 && isAndInto(b.insts.get(j), d, m.size)) {
                 a.andn(m.size, d, d, reg(b.insts.get(j).src));
-                used |= CpuFeature.BMI1.bit();
-                zeroExtended = m.size == Size.S32 ? d : null;
-                return j - k + 1;
+                return bmiEmitted(CpuFeature.BMI1, m.size, d, j - k + 1);
             }
             return 0;
         }
@@ -1009,17 +1009,13 @@ final class CodeEmitter {
                 && features.contains(CpuFeature.BMI2)) {
             int right = (int) (n.shift == ShiftOp.ROR ? n.imm : width - n.imm) & (width - 1);
             a.rorx(m.size, d, reg(m.src), right);
-            used |= CpuFeature.BMI2.bit();
-            zeroExtended = m.size == Size.S32 ? d : null;
-            return j - k + 1;
+            return bmiEmitted(CpuFeature.BMI2, m.size, d, j - k + 1);
         }
         if (isNot(n) && features.contains(CpuFeature.BMI1)) {
             int i = emitting(b, j + 1);
             if (i > 0 && isAndInto(b.insts.get(i), d, m.size)) {
                 a.andn(m.size, d, reg(m.src), reg(b.insts.get(i).src));
-                used |= CpuFeature.BMI1.bit();
-                zeroExtended = m.size == Size.S32 ? d : null;
-                return i - k + 1;
+                return bmiEmitted(CpuFeature.BMI1, m.size, d, i - k + 1);
             }
         }
         return 0;

@@ -8,6 +8,7 @@ import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
+import dev.kiln.compiler.mach.LayoutLoops;
 import dev.kiln.compiler.mach.MachBlock;
 import dev.kiln.compiler.mach.RegClass;
 import dev.kiln.compiler.mach.VirtualRegisters;
@@ -596,8 +597,8 @@ final class Lowering {
     }
 
     /**
-     * Marks {@link #hoistedConsts}: loop depth per block from the back edges of the block order (a
-     * branch from block j back to block i &lt;= j makes i..j a loop, as the allocator counts them).
+     * Marks {@link #hoistedConsts}: loop depth per block from the back edges of the block order
+     * ({@link LayoutLoops}, as the allocator counts them).
      */
     private void markHoistedConstants() {
         List<Block> order = f.blocks();
@@ -605,22 +606,11 @@ final class Lowering {
         for (int i = 0; i < order.size(); i++) {
             at.put(order.get(i), i);
         }
-        int[] depth = new int[order.size()];
-        boolean any = false;
-        for (int j = 0; j < order.size(); j++) {
-            for (Block s : order.get(j).successors()) {
-                Integer i = at.get(s);
-                if (i != null && i <= j) {
-                    any = true;
-                    for (int k = i; k <= j; k++) {
-                        depth[k]++;
-                    }
-                }
-            }
-        }
-        if (!any) {
+        List<int[]> loops = LayoutLoops.of(order, b -> at.getOrDefault(b, -1), Block::successors);
+        if (loops.isEmpty()) {
             return;
         }
+        int[] depth = LayoutLoops.depths(order.size(), loops);
         for (int j = 0; j < order.size(); j++) {
             for (Inst inst : order.get(j).insts()) {
                 for (Value a : inst.args()) {

@@ -443,19 +443,8 @@ public final class LinearScan<I extends MachInst> {
      */
     private double[] blockWeights() {
         int n = blocks.size();
-        for (MachBlock<I> b : blocks) {
-            for (MachBlock<I> s : b.succs) {
-                if (s.index <= b.index) {
-                    loops.add(new int[] {s.index, b.index});
-                }
-            }
-        }
-        int[] depth = new int[n];
-        for (int[] loop : loops) {
-            for (int i = loop[0]; i <= loop[1]; i++) {
-                depth[i]++;
-            }
-        }
+        loops.addAll(LayoutLoops.of(blocks, b -> b.index, b -> b.succs));
+        int[] depth = LayoutLoops.depths(n, loops);
         loopDepth = depth;
         double[] w = new double[n];
         for (int i = 0; i < n; i++) {
