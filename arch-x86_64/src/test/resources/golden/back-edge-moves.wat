@@ -23,9 +23,6 @@
 ;;   cmp    rdi,0x1
 ;;   je     .L1
 ;;   xor    eax,eax
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   xchg   ax,ax
 ;; .L0:
 ;;   lea    eax,[rax+0x1]
 ;;   mov    rcx,rdi

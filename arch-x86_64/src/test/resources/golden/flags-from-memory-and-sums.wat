@@ -39,8 +39,6 @@
 ;;   je     .L2
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   xor    ecx,ecx
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L0:
 ;;   cmp    BYTE PTR [rax+rdi*1],0x0
 ;;   je     .L1

@@ -70,10 +70,6 @@
 ;;   je     .L3
 ;;   mov    r8,QWORD PTR [r14+0x58]
 ;;   xor    r9d,r9d
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop
 ;; .L0:
 ;;   mov    ebx,r9d
 ;;   imul   ebx,eax
@@ -82,7 +78,7 @@
 ;;   imul   r12d,ecx
 ;;   xor    r13d,r13d
 ;;   mov    QWORD PTR [rsp+0x8],r9
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L1:
 ;;   lea    r15d,[r12+r13*1]
 ;;   lea    r15d,[rdi+r15*8]
@@ -91,7 +87,11 @@
 ;;   imul   r15d,eax
 ;;   lea    r15d,[rsi+r15*1]
 ;;   xor    ebp,ebp
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop
 ;; .L2:
 ;;   lea    edx,[rbx+rbp*1]
 ;;   movsd  xmm1,QWORD PTR [r8+rdx*1]
@@ -132,7 +132,11 @@
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   mov    ecx,0x2
 ;;   xor    edx,edx
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop
 ;; .L1:
 ;;   lea    r8d,[rdi+rcx*1]
 ;;   cmp    BYTE PTR [rax+r8*1],0x0
@@ -140,7 +144,6 @@
 ;;   lea    edx,[rdx+0x1]
 ;;   mov    r8d,ecx
 ;;   imul   r8d,ecx
-;;   nop    DWORD PTR [rax+0x0]
 ;;   cmp    r8d,esi
 ;;   jae    .L3
 ;; .L2:

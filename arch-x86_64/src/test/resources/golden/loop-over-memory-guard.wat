@@ -42,7 +42,6 @@
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   xor    ecx,ecx
 ;;   xor    edx,edx
-;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   lea    r8d,[rdi+rdx*1]
 ;;   movzx  r8d,BYTE PTR [rax+r8*1]
@@ -57,9 +56,6 @@
 ;; wasm[1]::sum_words:
 ;;   mov    rax,QWORD PTR [r14+0x58]
 ;;   xor    ecx,ecx
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;;   test   esi,esi
 ;;   je     .L1
 ;; .L0:

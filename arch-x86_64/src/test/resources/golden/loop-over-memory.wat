@@ -42,7 +42,6 @@
 ;;   mov    rcx,QWORD PTR [r14+0x58]
 ;;   xor    edx,edx
 ;;   xor    r8d,r8d
-;;   nop    DWORD PTR [rax+0x0]
 ;; .L1:
 ;;   lea    r9d,[rdi+r8*1]
 ;;   cmp    r9,rax
@@ -67,8 +66,6 @@
 ;;   lea    rax,[rax-0x14]
 ;;   mov    rcx,QWORD PTR [r14+0x58]
 ;;   xor    edx,edx
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   test   esi,esi
 ;;   je     .L1
 ;; .L0:

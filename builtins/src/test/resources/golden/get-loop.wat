@@ -54,7 +54,6 @@
 ;;   mov    rax,QWORD PTR [rax]
 ;;   xor    edx,edx
 ;;   xor    esi,esi
-;;   xchg   ax,ax
 ;; .L1:
 ;;   add    edx,DWORD PTR [rax+rsi*4]
 ;;   lea    rsi,[rsi+0x1]

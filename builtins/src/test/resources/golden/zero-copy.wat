@@ -67,7 +67,6 @@
 ;;   or     r8d,edi
 ;;   test   r8d,r8d
 ;;   je     .L2
-;;   nop
 ;; .L0:
 ;;   movzx  eax,BYTE PTR [rsi+rdx*1]
 ;;   lea    eax,[rax+0x1]
@@ -78,7 +77,7 @@
 ;; .L1:
 ;;   ret
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L2:
 ;;   cmp    edx,DWORD PTR [rax+0x8]
 ;;   jae    .L3

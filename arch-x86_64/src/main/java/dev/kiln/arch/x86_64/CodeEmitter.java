@@ -95,7 +95,46 @@ final class CodeEmitter {
         this.features = features;
     }
 
+    /**
+     * Emits the function. A function with loops is emitted twice: the first emission records where
+     * its loop header blocks' instructions fall ({@link LoopPlacement.Record}), the second pads each
+     * header to the place in its 64-byte window that {@link LoopPlacement} chooses.
+     */
     CompiledCode emit() {
+        if (hasLoops()) {
+            CodeEmitter first = new CodeEmitter(blocks, alloc, outgoingBytes, incomingArgBytes, layout, features);
+            first.record = new LoopPlacement.Record(blocks.size());
+            first.emitOnce();
+            for (MachBlock<MInst> c : blocks) {
+                for (MachBlock<MInst> t : c.succs) {
+                    if (t.index <= c.index) {
+                        first.record.backEdge(c.index, t.index);
+                    }
+                }
+            }
+            placement = first.record;
+        }
+        return emitOnce();
+    }
+
+    /** Whether some block branches back to itself or to a block before it. */
+    private boolean hasLoops() {
+        for (MachBlock<MInst> c : blocks) {
+            for (MachBlock<MInst> t : c.succs) {
+                if (t.index <= c.index) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Being filled by a first emission; null in the final one. */
+    private LoopPlacement.Record record;
+    /** A first emission's record that places the loop headers of this one; null without loops. */
+    private LoopPlacement.Record placement;
+
+    private CompiledCode emitOnce() {
         for (MachBlock<MInst> b : blocks) {
             branchOnMaterializedConditions(b);
         }
@@ -118,14 +157,25 @@ final class CodeEmitter {
         boolean[] alignedLoop = {false};
         blockLayout.emitInOrder(k -> {
             if (loopHeaders.get(k.index) && !blockLayout.forwards(k)) {
-                a.align(LOOP_ALIGNMENT); // NOPs, run once on entering the loop from above
+                int pad = placement == null ? -1 : placement.padFor(k.index, a.position());
+                if (pad >= 0) {
+                    a.nop(pad); // run once on entering the loop from above
+                } else if (record == null) {
+                    a.align(LoopPlacement.WINDOW);
+                }
                 alignedLoop[0] = true;
             }
             a.bind(label(k));
+            if (record != null) {
+                record.blockStarts(k.index, a.position());
+            }
         }, (b, next) -> {
             nextBlockIndex = next;
             frameless = b == earlyExit;
             emitBody(b);
+            if (record != null) {
+                record.blockEnds(b.index, a.position());
+            }
             frameless = false;
             if (pushLabel != null && b == earlyExit) {
                 a.bind(pushLabel);
@@ -156,7 +206,7 @@ final class CodeEmitter {
         byte[] code = a.finish();
         return new CompiledCode(code, a.relocations(), trapSites, used,
                 frames == null ? List.of() : frames.sites(frameBytes()), callSites,
-                alignedLoop[0] ? LOOP_ALIGNMENT : CompiledCode.DEFAULT_ALIGNMENT);
+                alignedLoop[0] ? LoopPlacement.WINDOW : CompiledCode.DEFAULT_ALIGNMENT);
     }
 
     /** Every call instruction's return offset and frame facts, for the exception unwinder ({@code ExceptionTables}). */
@@ -921,6 +971,9 @@ final class CodeEmitter {
             }
             flagsLive = live[k];
             current = m;
+            if (record != null) {
+                record.instructionStarts(a.position());
+            }
             if (repeatsTheComparisonBefore(b, k)) {
                 continue; // the flags are those of the same compare, two instructions back
             }
@@ -1211,16 +1264,6 @@ final class CodeEmitter {
         }
         return rotatedCopies;
     }
-
-    /**
-     * Loop headers start on a 32-byte boundary: a loop body's position relative to the fetch and
-     * micro-op cache lines otherwise changes with every edit of the code before it. Measured on the
-     * kernels (AMD EPYC): unaligned, the LU kernel's time moved by 40% with an unrelated change before
-     * its inner loop; at 16 bytes the epoch-checked matrix multiply ran 50% slower than at 32 or 64.
-     * A function with an aligned loop header asks the linker for the same alignment of its start
-     * ({@link CompiledCode#alignment}): offsets in the function are only as aligned as the function.
-     */
-    private static final int LOOP_ALIGNMENT = 32;
 
     /** Edge blocks whose moves {@link #hoistBackEdgeMoves} emitted in their predecessor: not emitted again. */
     private final java.util.BitSet hoisted = new java.util.BitSet();
