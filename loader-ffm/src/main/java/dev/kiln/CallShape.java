@@ -196,9 +196,9 @@ final class CallShape {
 
     /**
      * The canonical passing of {@code type} (at most one result; several results travel through the
-     * result buffer and the trampoline returns nothing).
+     * result buffer and the trampoline returns nothing; a signature with a v128 passes a slot area).
      *
-     * @throws IllegalArgumentException for v128 parameters or results, which cannot cross yet
+     * @throws IllegalArgumentException for parameters or results that cannot cross
      */
     static CallShape of(FuncType type) {
         if (type.params().contains(ValType.V128) || type.results().contains(ValType.V128)) {
@@ -220,11 +220,16 @@ final class CallShape {
      * The canonical passing of a host function of {@code type}: with several results, a pointer to the
      * import adapter's results area follows the VMContext (and takes an integer register). A signature
      * of integer-class parameters in registers and at most one integer-class result gets the shared
-     * {@link #integerUpcall()} shape, its parameters in the first slots in order.
+     * {@link #integerUpcall()} shape, its parameters in the first slots in order. A signature with a
+     * v128 has the {@link #slots} shape: {@code void (vmctx, slots*)}, the import adapter's slot area
+     * of 16 bytes per value (parameters in, results out).
      *
-     * @throws IllegalArgumentException for v128 parameters or results, which cannot cross yet
+     * @throws IllegalArgumentException for parameters or results that cannot cross
      */
     static CallShape upcall(FuncType type) {
+        if (type.params().contains(ValType.V128) || type.results().contains(ValType.V128)) {
+            return of(type);
+        }
         for (ValType r : type.results()) {
             floatClass(r); // refuses results that cannot cross the boundary, several as one
         }

@@ -89,7 +89,7 @@ public final class Func implements Extern {
      * {@code store} to import. Its upcall stub lives as long as the store.
      *
      * @throws IllegalArgumentException if the type has parameters or results Kiln cannot pass to Java
-     *                                  yet (v128, references)
+     *                                  yet
      */
     public static Func wrap(Store store, FuncType type, HostFunction fn) {
         store.ensureOpen();
@@ -109,7 +109,7 @@ public final class Func implements Extern {
      * }</pre>
      *
      * @throws IllegalArgumentException if the type has parameters or results Kiln cannot pass to Java
-     *                                  yet (v128, references)
+     *                                  yet
      * @throws IllegalStateException    if the store is closed
      */
     public static Func wrap(Store store, FuncType type, HostFunction.WithCaller fn) {
@@ -538,6 +538,10 @@ public final class Func implements Extern {
      */
     @SuppressWarnings("unused")
     private Object dispatch(MemorySegment vmctx, Object[] raw) {
+        if (shape.slots) {
+            dispatchSlots(vmctx, (Long) raw[0]);
+            return null;
+        }
         Val[] results = invokeHost(vmctx, raw);
         if (type.results().isEmpty()) {
             // a void function of the shared integer shape still returns a long, which the adapter ignores
@@ -567,16 +571,55 @@ public final class Func implements Extern {
     }
 
     /**
+     * Runs in the upcall of a host function whose signature has a v128: reads the parameters from the
+     * import adapter's slot area at {@code slotsAddress} (16 bytes per value) and writes the results
+     * over them; like {@link #dispatch}, never lets anything escape into native code.
+     */
+    private void dispatchSlots(MemorySegment vmctx, long slotsAddress) {
+        try {
+            List<ValType> params = type.params();
+            List<ValType> resultTypes = type.results();
+            MemorySegment slots = MemorySegment.ofAddress(slotsAddress)
+                    .reinterpret(16L * Math.max(1, Math.max(params.size(), resultTypes.size())));
+            Val[] args = new Val[params.size()];
+            for (int i = 0; i < args.length; i++) {
+                long low = slots.get(ValueLayout.JAVA_LONG, 16L * i);
+                args[i] = params.get(i) == ValType.V128 ? Val.v128(low, slots.get(ValueLayout.JAVA_LONG, 16L * i + 8))
+                        : store.fromBits(params.get(i), low);
+            }
+            Val[] out = invokeHost(vmctx, args);
+            for (int k = 0; out != null && k < out.length; k++) {
+                boolean v128 = resultTypes.get(k) == ValType.V128;
+                slots.set(ValueLayout.JAVA_LONG, 16L * k, v128 ? out[k].v128Low() : store.toBits(out[k]));
+                slots.set(ValueLayout.JAVA_LONG, 16L * k + 8, v128 ? out[k].v128High() : 0L);
+            }
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    /**
      * Calls the host function with the upcall's canonical arguments; its results checked against the
      * type, or {@code null} after {@link #fail}.
      */
     private Val[] invokeHost(MemorySegment vmctx, Object[] raw) {
+        Val[] args;
         try {
             List<ValType> params = type.params();
-            Val[] args = new Val[params.size()];
+            args = new Val[params.size()];
             for (int i = 0; i < args.length; i++) {
                 args[i] = store.fromBits(params.get(i), shape.paramBits(raw, i));
             }
+        } catch (Throwable t) {
+            fail(t);
+            return null;
+        }
+        return invokeHost(vmctx, args);
+    }
+
+    /** Calls the host function with {@code args}; its results checked against the type, or {@code null} after {@link #fail}. */
+    private Val[] invokeHost(MemorySegment vmctx, Val[] args) {
+        try {
             Val[] results = runHost(hostWithCaller == null ? null : Instance.forVmctx(vmctx.address()), args);
             boolean ok = type.results().isEmpty() || results != null && results.length == type.results().size();
             for (int k = 0; ok && k < type.results().size(); k++) {

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * {@code v128} end to end on the host's backend (x86-64 here; AArch64 in the emulated stage of
  * {@code .ci/aarch64-stage}): values live across calls and in spill slots (more v128 values live than
  * vector registers, more v128 arguments than argument registers, several results on the stack),
- * globals, and the host boundary ({@link Val#v128}, wrong shapes refused).
+ * globals, and the host boundary ({@link Val#v128}, wrong shapes refused, host functions with v128
+ * parameters and results).
  */
 class SimdTest extends StoreFixture {
     private static final int N = 20;
@@ -225,7 +226,110 @@ class SimdTest extends StoreFixture {
         // a v128 with a null high half is the zero-extended low half
         assertArrayEquals(new int[] {1, 0, 0, 0}, lanes(Val.v128(1, 0)));
         assertEquals(0L, new Val(ValType.V128, 5).v128High());
-        assertThrows(IllegalArgumentException.class, () -> Func.wrap(store,
-                new FuncType(List.of(ValType.V128), List.of()), args -> new Val[0]));
+    }
+
+    /**
+     * Host functions with v128 parameters and results, through the import adapter's slot area: mixed
+     * with scalars, more arguments than registers (the rest on the caller's stack), several results,
+     * called in a loop with vectors live across the calls; a host that throws, or returns the wrong
+     * type, traps with the cause and leaves the store usable.
+     */
+    @Test
+    void hostFunctionsWithVectors() {
+        FuncType mixType = new FuncType(List.of(ValType.I32, ValType.V128, ValType.F64, ValType.V128),
+                List.of(ValType.V128, ValType.I64));
+        Func mix = Func.wrap(store, mixType, args -> {
+            int[] a = lanes(args[1]);
+            int[] b = lanes(args[3]);
+            int k = args[0].i32();
+            int d = (int) args[2].f64();
+            return new Val[] {v(a[0] + b[3] * k, a[1] - d, a[2] ^ b[0], a[3] + 1),
+                Val.i64(args[1].v128Low() ^ args[3].v128High())};
+        });
+        List<ValType> manyParams = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            manyParams.add(ValType.V128);
+            manyParams.add(i % 2 == 0 ? ValType.I32 : ValType.F32);
+        }
+        Func many = Func.wrap(store, new FuncType(manyParams, List.of(ValType.V128)), args -> {
+            int[] sum = new int[4];
+            for (int i = 0; i < 12; i++) {
+                int[] l = lanes(args[2 * i]);
+                int s = i % 2 == 0 ? args[2 * i + 1].i32() : (int) args[2 * i + 1].f32();
+                for (int lane = 0; lane < 4; lane++) {
+                    sum[lane] += l[lane] * (i + 1) + s;
+                }
+            }
+            return new Val[] {v(sum)};
+        });
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        Func flaky = Func.wrap(store, new FuncType(List.of(ValType.V128), List.of(ValType.V128)), args -> {
+            int n = calls.incrementAndGet();
+            if (n == 2) {
+                throw new IllegalStateException("host failure " + n);
+            }
+            if (n == 3) {
+                return new Val[] {Val.i32(7)};
+            }
+            return new Val[] {args[0]};
+        });
+        StringBuilder manyCall = new StringBuilder("(call $many");
+        for (int i = 0; i < 12; i++) {
+            manyCall.append(" (i32x4.add (local.get $x) (i32x4.splat (i32.const ").append(i).append(")))")
+                    .append(i % 2 == 0 ? " (i32.const " + (100 * i) + ")" : " (f32.const " + (10 * i) + ")");
+        }
+        manyCall.append(')');
+        Instance inst = new Linker().define("h", "mix", mix).define("h", "many", many).define("h", "flaky", flaky)
+                .instantiate(store, compile("""
+                (module
+                  (import "h" "mix" (func $mix (param i32 v128 f64 v128) (result v128 i64)))
+                  (import "h" "many" (func $many %s (result v128)))
+                  (import "h" "flaky" (func $flaky (param v128) (result v128)))
+                  (func (export "mix") (param $k i32) (param $a v128) (param $b v128) (result v128 i64)
+                    (call $mix (local.get $k) (local.get $a) (f64.const 2.5) (local.get $b)))
+                  (func (export "many") (param $x v128) (result v128) %s)
+                  (func (export "loop") (param $x v128) (param $n i32) (result v128) (local $acc v128)
+                    (loop $again
+                      (local.set $acc (i32x4.add (local.get $acc)
+                        (i32x4.add (local.get $x) (call $mix (local.get $n) (local.get $x) (f64.const 1)
+                                                             (local.get $acc)) (drop))))
+                      (br_if $again (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+                    (local.get $acc))
+                  (func (export "flaky") (param $x v128) (result v128) (call $flaky (local.get $x))))"""
+                        .formatted("(param" + " v128 i32 v128 f32".repeat(6) + ")", manyCall)));
+
+        Val[] r = inst.func("mix").call(Val.i32(3), v(1, 2, 3, 4), v(5, 6, 7, 8));
+        assertArrayEquals(new int[] {1 + 8 * 3, 2 - 2, 3 ^ 5, 4 + 1}, lanes(r[0]));
+        assertEquals(v(1, 2, 3, 4).v128Low() ^ v(5, 6, 7, 8).v128High(), r[1].i64());
+
+        int[] want = new int[4];
+        int[] x = {10, -20, 30, 1 << 20};
+        for (int i = 0; i < 12; i++) {
+            int s = i % 2 == 0 ? 100 * i : 10 * i;
+            for (int lane = 0; lane < 4; lane++) {
+                want[lane] += (x[lane] + i) * (i + 1) + s;
+            }
+        }
+        assertArrayEquals(want, lanes(inst.func("many").call(v(x))[0]));
+
+        // the same recurrence in Java: acc += x + mix(n, x, 1.0, acc)[0], for n = 5 .. 1
+        int[] acc = new int[4];
+        int[] xs = {1, 2, 3, 4};
+        for (int n = 5; n >= 1; n--) {
+            int[] m = {xs[0] + acc[3] * n, xs[1] - 1, xs[2] ^ acc[0], xs[3] + 1};
+            for (int lane = 0; lane < 4; lane++) {
+                acc[lane] += xs[lane] + m[lane];
+            }
+        }
+        assertArrayEquals(acc, lanes(inst.func("loop").call(v(xs), Val.i32(5))[0]));
+
+        Func f = inst.func("flaky");
+        assertArrayEquals(new int[] {9, 8, 7, 6}, lanes(f.call(v(9, 8, 7, 6))[0]));
+        // what the host threw reaches the caller of the Wasm function
+        IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> f.call(v(1, 1, 1, 1)));
+        assertEquals("host failure 2", thrown.getMessage());
+        IllegalStateException wrongType = assertThrows(IllegalStateException.class, () -> f.call(v(1, 1, 1, 1)));
+        assertTrue(wrongType.getMessage().startsWith("host function returned [i32"), wrongType.getMessage());
+        assertArrayEquals(new int[] {-1, 0, 5, 1}, lanes(f.call(v(-1, 0, 5, 1))[0]), "the store is still usable");
     }
 }

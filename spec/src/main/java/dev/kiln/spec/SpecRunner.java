@@ -33,8 +33,7 @@ import java.util.List;
  *     module (and takes its {@code $id}), as a failure: later commands on it fail instead of running
  *     against an older instance.</li>
  * <li>What Kiln cannot execute yet (a module using an instruction the backend rejects, e.g. GC
- *     instructions, or SIMD on AArch64; host functions with v128 parameters; modules importing from
- *     one of those) is reported as skipped with the reason, never as passed. v128 arguments and
+ *     instructions; modules importing from one of those) is reported as skipped with the reason, never as passed. v128 arguments and
  *     results cross as {@code Val.v128}; v128 expectations are checked bit for bit, and lane by lane
  *     for {@code f32x4}/{@code f64x2} patterns with {@code nan:canonical}/{@code nan:arithmetic} lanes.</li>
  * </ul>

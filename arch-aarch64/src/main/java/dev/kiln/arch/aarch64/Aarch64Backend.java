@@ -315,7 +315,7 @@ public final class Aarch64Backend implements Backend {
     @Override
     public CompiledCode compileImportAdapter(FuncType type, VMContextLayout layout) {
         if (type.params().contains(ValType.V128) || type.results().contains(ValType.V128)) {
-            return unreachableImportAdapter();
+            return vectorImportAdapter(type);
         }
         int n = type.params().size();
         int nResults = type.results().size();
@@ -377,14 +377,7 @@ public final class Aarch64Backend implements Backend {
         if (nResults == 1 && type.results().get(0) == ValType.I32) {
             a.mov(Size.W, XReg.X0, XReg.X0); // a Java int: the upper half is undefined, Wasm keeps it zero
         }
-        // a host function that threw (or trapped) left a trap code: unwind to the entry
-        Label ok = a.newLabel();
-        a.ldr(Size.X, XReg.X16, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
-        a.ldr(Size.W, XReg.X16, Address.offset(XReg.X16, VMStoreContext.TRAP_CODE));
-        a.cbz(Size.W, XReg.X16, ok);
-        a.movImm(Size.X, XReg.X17, 0); // for the backtrace: this frame record holds the Wasm caller's return address
-        a.bSymbol(Relocation.UNWIND_STUB);
-        a.bind(ok);
+        unwindIfTheHostFailed(a);
         if (resultArea) {
             for (int k = 0; k < nResults; k++) {
                 Size s = type.results().get(k) == ValType.I32 ? Size.W : Size.X;
@@ -403,18 +396,56 @@ public final class Aarch64Backend implements Backend {
     }
 
     /**
-     * The import adapter of a signature with a v128: a function imported from another instance is
-     * called directly (no adapter), and a host function cannot have such a type ({@code Func.wrap}
-     * refuses it), so the adapter is never reached; should it be, it traps with {@code host function
-     * threw an exception} instead of making a host call it cannot make (as on x86-64).
+     * The part of an import adapter after the host call: a host function that threw (or trapped) left
+     * a trap code, and the adapter unwinds to the entry. Falls through when the call succeeded. Needs
+     * the adapter's frame record.
      */
-    private static CompiledCode unreachableImportAdapter() {
-        Assembler a = new Assembler();
+    private static void unwindIfTheHostFailed(Assembler a) {
+        Label ok = a.newLabel();
         a.ldr(Size.X, XReg.X16, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
-        a.movImm(Size.W, XReg.X9, dev.kiln.abi.TrapCode.HOST_EXCEPTION.code());
-        a.str(Size.W, XReg.X9, Address.offset(XReg.X16, VMStoreContext.TRAP_CODE));
-        a.mov(Size.X, XReg.X17, XReg.LR); // for the unwind stub: a return address, no trap site (no frames listed)
+        a.ldr(Size.W, XReg.X16, Address.offset(XReg.X16, VMStoreContext.TRAP_CODE));
+        a.cbz(Size.W, XReg.X16, ok);
+        a.movImm(Size.X, XReg.X17, 0); // for the backtrace: this frame record holds the Wasm caller's return address
         a.bSymbol(Relocation.UNWIND_STUB);
+        a.bind(ok);
+    }
+
+    /**
+     * The import adapter of a signature with a v128, for a host function: the host's C signature is
+     * {@code void (vmctx, slots*)} with the slot area of {@link #vectorEntryTrampoline} (parameter k in
+     * slot k before the call, result k in slot k after it, 16 bytes each) in the adapter's frame, as on
+     * x86-64. The host's address is in {@code x17}, as for every import adapter. A function imported from
+     * another instance is called directly, without an adapter.
+     */
+    private static CompiledCode vectorImportAdapter(FuncType type) {
+        CallingConvention.Assignment inner = Aarch64Registers.INTERNAL.assign(type.params(), type.results());
+        List<ValType> params = type.params();
+        List<ValType> results = type.results();
+        Assembler a = new Assembler();
+        a.stp(Size.X, XReg.FP, XReg.LR, Address.preIndex(XReg.SP, -16));
+        a.mov(Size.X, XReg.FP, XReg.SP);
+        a.addImm(Size.X, XReg.SP, XReg.SP, -16 * Math.max(1, Math.max(params.size(), results.size())), XReg.X16);
+        for (int k = 0; k < params.size(); k++) {
+            CallingConvention.ArgLocation in = inner.params().get(k);
+            copySlot(a, params.get(k), Address.offset(XReg.SP, 16L * k), in.inRegister() ? in.reg() : -1,
+                    in.inRegister() ? null : a.address(XReg.FP, 16 + in.stackOffset(), 16, XReg.X9), false);
+        }
+        a.mov(Size.X, XReg.X0, VMCTX);
+        a.mov(Size.X, XReg.X1, XReg.SP);
+        a.blr(XReg.X17);
+        unwindIfTheHostFailed(a);
+        for (int k = 0; k < results.size(); k++) {
+            CallingConvention.ArgLocation out = inner.results().get(k);
+            copySlot(a, results.get(k), Address.offset(XReg.SP, 16L * k), out.inRegister() ? out.reg() : -1,
+                    out.inRegister() ? null : a.address(XReg.FP, 16 + out.stackOffset(), 16, XReg.X9), true);
+        }
+        a.mov(Size.X, XReg.SP, XReg.FP);
+        a.ldp(Size.X, XReg.FP, XReg.LR, Address.postIndex(XReg.SP, 16));
+        int popped = popped(inner);
+        if (popped > 0) {
+            a.addImm(Size.X, XReg.SP, XReg.SP, popped, XReg.X16); // called with the internal convention: the callee pops
+        }
+        a.ret();
         return new CompiledCode(a.finish(), a.relocations(), List.of());
     }
 

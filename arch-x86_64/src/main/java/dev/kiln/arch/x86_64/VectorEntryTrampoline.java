@@ -70,18 +70,57 @@ final class VectorEntryTrampoline {
     }
 
     /**
-     * The import adapter of a signature with a v128: a function imported from another instance is
-     * called directly (no adapter), and a host function cannot have such a type ({@code Func.wrap}
-     * refuses it), so the adapter is never reached; should it be, it traps with
-     * {@code host function threw an exception} (the loader reports the missing exception) instead of
-     * running a host call it cannot make.
+     * The import adapter of a signature with a v128, for a host function: the host's C signature is
+     * {@code void (vmctx, slots*)} with the slot area of {@link #compile} (parameter k in slot k before
+     * the call, result k in slot k after it, 16 bytes each), which the adapter keeps in its frame. It
+     * stores the parameters from where the internal convention put them, calls the host (its address
+     * in {@code r10}, as for every import adapter), unwinds if the host failed
+     * ({@link X86_64Backend#unwindIfTheHostFailed}), then loads the results where the internal
+     * convention wants them and pops the caller's stack arguments. A function imported from another
+     * instance is called directly, without an adapter.
      */
-    static CompiledCode unreachableImportAdapter() {
+    static CompiledCode importAdapter(FuncType type) {
+        CallingConvention.Assignment inner = X86Registers.INTERNAL.assign(type.params(), type.results());
+        List<ValType> params = type.params();
+        List<ValType> results = type.results();
         Assembler a = new Assembler();
-        a.mov(Size.S64, Gpr.R11, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
-        a.movImm(Size.S32, Mem.of(Gpr.R11, dev.kiln.abi.VMStoreContext.TRAP_CODE), dev.kiln.abi.TrapCode.HOST_EXCEPTION.code());
-        a.jmpRel32(dev.kiln.compiler.Relocation.UNWIND_STUB);
+        a.push(Gpr.RBP);
+        a.mov(Size.S64, Gpr.RBP, Gpr.RSP);
+        a.aluImm(AluOp.SUB, Size.S64, Gpr.RSP, 16 * Math.max(1, Math.max(params.size(), results.size())));
+        for (int k = 0; k < params.size(); k++) {
+            CallingConvention.ArgLocation in = inner.params().get(k);
+            Mem slot = Mem.of(Gpr.RSP, 16 * k);
+            if (in.inRegister()) {
+                store(a, params.get(k), in.reg(), slot);
+            } else {
+                copy(a, params.get(k), Mem.of(Gpr.RBP, 16 + in.stackOffset()), -1, slot);
+            }
+        }
+        a.mov(Size.S64, Gpr.RDI, CodeEmitter.VMCTX);
+        a.mov(Size.S64, Gpr.RSI, Gpr.RSP);
+        a.call(Gpr.R10);
+        X86_64Backend.unwindIfTheHostFailed(a);
+        for (int k = 0; k < results.size(); k++) {
+            CallingConvention.ArgLocation out = inner.results().get(k);
+            Mem slot = Mem.of(Gpr.RSP, 16 * k);
+            copy(a, results.get(k), slot, out.inRegister() ? out.reg() : -1,
+                    out.inRegister() ? null : Mem.of(Gpr.RBP, 16 + out.stackOffset()));
+        }
+        a.mov(Size.S64, Gpr.RSP, Gpr.RBP);
+        a.pop(Gpr.RBP);
+        a.ret(inner.stackArgBytes()); // called with the internal convention: the callee pops
         return new CompiledCode(a.finish(), a.relocations(), List.of());
+    }
+
+    /** Stores register {@code reg} holding a value of type {@code t} to {@code to}, its whole slot width. */
+    private static void store(Assembler a, ValType t, int reg, Mem to) {
+        if (t == ValType.V128) {
+            a.movups(to, X86_64Backend.xmm(reg));
+        } else if (t.isFloat()) {
+            a.movsd(to, X86_64Backend.xmm(reg));
+        } else {
+            a.mov(Size.S64, to, Gpr.of(reg));
+        }
     }
 
     /** Moves a value of type {@code t} from {@code from} into register {@code reg}, or (reg -1) to {@code to}. */

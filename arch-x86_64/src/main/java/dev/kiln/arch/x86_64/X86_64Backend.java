@@ -192,7 +192,7 @@ public final class X86_64Backend implements Backend {
     @Override
     public CompiledCode compileImportAdapter(FuncType type, VMContextLayout layout) {
         if (type.params().contains(ValType.V128) || type.results().contains(ValType.V128)) {
-            return VectorEntryTrampoline.unreachableImportAdapter();
+            return VectorEntryTrampoline.importAdapter(type);
         }
         int n = type.params().size();
         int nResults = type.results().size();
@@ -259,8 +259,28 @@ public final class X86_64Backend implements Backend {
         if (nResults == 1 && type.results().get(0) == ValType.I32) {
             a.mov(Size.S32, Gpr.RAX, Gpr.RAX); // a Java int: the upper half is undefined, Wasm keeps it zero
         }
-        // a host function that threw (or trapped) left a trap code: unwind to the entry; one that threw a
-        // Wasm exception (its object pending, trap code UNCAUGHT_EXCEPTION) throws it from here
+        unwindIfTheHostFailed(a);
+        if (resultArea) {
+            // several results: from the area to the caller's stack result slots (i32 zero-extended)
+            for (int k = 0; k < nResults; k++) {
+                Size s = type.results().get(k) == ValType.I32 ? Size.S32 : Size.S64;
+                a.mov(s, Gpr.R11, Mem.of(Gpr.RSP, area + 8 * k));
+                a.mov(Size.S64, Mem.of(Gpr.RBP, 16 + inner.results().get(k).stackOffset()), Gpr.R11);
+            }
+        }
+        a.mov(Size.S64, Gpr.RSP, Gpr.RBP);
+        a.pop(Gpr.RBP);
+        a.ret(inner.stackArgBytes()); // called with the internal convention: the callee pops
+        return new CompiledCode(a.finish(), a.relocations(), List.of());
+    }
+
+    /**
+     * The part of an import adapter after the host call: a host function that threw (or trapped) left
+     * a trap code, and the adapter unwinds to the entry; one that threw a Wasm exception (its object
+     * pending, trap code {@code UNCAUGHT_EXCEPTION}) throws it from here. Falls through when the call
+     * succeeded. Needs the adapter's frame ({@code rbp} pushed, {@code rsp} below it).
+     */
+    static void unwindIfTheHostFailed(Assembler a) {
         Label ok = a.newLabel();
         Label unwind = a.newLabel();
         a.mov(Size.S64, Gpr.R11, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
@@ -285,18 +305,6 @@ public final class X86_64Backend implements Backend {
         a.zero(Gpr.R11);
         a.jmpRel32(Relocation.UNWIND_STUB);
         a.bind(ok);
-        if (resultArea) {
-            // several results: from the area to the caller's stack result slots (i32 zero-extended)
-            for (int k = 0; k < nResults; k++) {
-                Size s = type.results().get(k) == ValType.I32 ? Size.S32 : Size.S64;
-                a.mov(s, Gpr.R11, Mem.of(Gpr.RSP, area + 8 * k));
-                a.mov(Size.S64, Mem.of(Gpr.RBP, 16 + inner.results().get(k).stackOffset()), Gpr.R11);
-            }
-        }
-        a.mov(Size.S64, Gpr.RSP, Gpr.RBP);
-        a.pop(Gpr.RBP);
-        a.ret(inner.stackArgBytes()); // called with the internal convention: the callee pops
-        return new CompiledCode(a.finish(), a.relocations(), List.of());
     }
 
     /** Host (System V) locations of {@code (vmctx, params...)}, and of the results pointer after the VMContext if asked. */
