@@ -83,9 +83,10 @@ public record ArtifactMetadata(
      * which an older loader leaves unset) and frame info lives in {@link FrameTable#SECTION}. 8: the
      * VMContext layout puts memories, tables and globals first and the function records last (code
      * compiled for the older layout reads other fields). 9: the guard-page handler's data lies
-     * {@link GuardHandlerLayout#DATA_OFFSET} = 64 KiB after its code (it was 4 KiB).
+     * {@link GuardHandlerLayout#DATA_OFFSET} = 64 KiB after its code (it was 4 KiB). 10: the call sites
+     * of {@link ExceptionTables#SECTION} are LEB128-encoded ({@link ExceptionTables#VERSION} 2).
      */
-    public static final int FORMAT_VERSION = 9;
+    public static final int FORMAT_VERSION = 10;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
     /** Bit of the encoded option word: IR verified. */
@@ -837,22 +838,11 @@ public record ArtifactMetadata(
 
     /** An unsigned LEB128 that fits a non-negative int (at most 5 bytes). */
     private static int uleb(ByteBuffer in, String source) {
-        int pos = in.position();
-        long v = 0;
-        for (int shift = 0; ; shift += 7) {
-            byte b = in.get();
-            v |= (long) (b & 0x7F) << shift;
-            if (b >= 0) {
-                break;
-            }
-            if (shift >= 28) {
-                throw new ArtifactFormatException(source, pos, "LEB128 longer than 5 bytes in " + SECTION);
-            }
+        try {
+            return Leb128.readInt(in, SECTION);
+        } catch (ArtifactFormatException e) {
+            throw e.withSource(source);
         }
-        if (v > Integer.MAX_VALUE) {
-            throw new ArtifactFormatException(source, pos, "LEB128 value " + v + " out of range in " + SECTION);
-        }
-        return (int) v;
     }
 
     /** A non-negative u32 count; each element needs at least {@code minBytesEach} more bytes. */

@@ -437,11 +437,7 @@ public final class FrameTable {
     }
 
     private static void uleb(ByteArrayOutputStream out, long v) {
-        do {
-            int b = (int) (v & 0x7F);
-            v >>>= 7;
-            out.write(v != 0 ? b | 0x80 : b);
-        } while (v != 0);
+        Leb128.writeUnsigned(out, v);
     }
 
     private static void sleb(ByteArrayOutputStream out, long v) {

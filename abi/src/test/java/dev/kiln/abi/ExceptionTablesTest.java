@@ -32,6 +32,22 @@ class ExceptionTablesTest {
     }
 
     @Test
+    void callSitesTakeAFewBytesEach() {
+        List<ExceptionTables.CallSite> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            many.add(new ExceptionTables.CallSite(7 + 23 * i, 8 * (i % 40), i % 97 == 0 ? 32 : 0, i % 5 == 0));
+        }
+        ExceptionTables t = new ExceptionTables(new int[0], many);
+        byte[] bytes = t.encode();
+        assertTrue(bytes.length < 12 + 4 * many.size(), bytes.length + " bytes");
+        ExceptionTables back = ExceptionTables.decode(bytes);
+        assertEquals(many, back.callSites());
+        assertEquals(many.get(4321), back.lookup(7 + 23 * 4321));
+        assertThrows(IllegalArgumentException.class, () -> new ExceptionTables(new int[0],
+                List.of(new ExceptionTables.CallSite(16, 8, 0, false), new ExceptionTables.CallSite(16, 24, 0, true))));
+    }
+
+    @Test
     void badSectionsAreFormatErrors() {
         byte[] good = new ExceptionTables(new int[] {0}, SITES).encode();
         assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(Arrays.copyOf(good, good.length - 3)));
@@ -44,5 +60,17 @@ class ExceptionTablesTest {
         count[6] = (byte) 0xFF;
         count[7] = (byte) 0x7F;
         assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(count));
+        byte[] trailing = Arrays.copyOf(good, good.length + 1);
+        assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(trailing));
+        // sites 0x20, 0x90, 0x140 after the one tag: deltas 0x20, 0x70, 0xB0 (two bytes); a zero delta repeats a site
+        byte[] repeated = good.clone();
+        int second = 16 + 3;
+        assertEquals(0x70, repeated[second]);
+        repeated[second] = 0;
+        ArtifactFormatException e = assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(repeated));
+        assertTrue(e.getMessage().contains("call site 1"), e.getMessage());
+        byte[] overlong = good.clone();
+        Arrays.fill(overlong, 16, 16 + 3, (byte) 0x80);
+        assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(overlong));
     }
 }
