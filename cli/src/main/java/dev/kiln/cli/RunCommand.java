@@ -351,8 +351,9 @@ final class RunCommand extends KilnCommand {
                 case I64 -> Val.i64(parseInteger(s, 64));
                 case F32 -> new Val(ValType.F32, Float.floatToRawIntBits(parseFloat(s)));
                 case F64 -> new Val(ValType.F64, Double.doubleToRawLongBits(parseDouble(s)));
+                case V128 -> parseV128(s);
                 default -> throw KilnException.usage(func + " takes a " + t + " as argument " + index
-                        + "; kiln run --invoke supports only i32, i64, f32 and f64 arguments");
+                        + "; kiln run --invoke supports only i32, i64, f32, f64 and v128 arguments");
             };
         } catch (NumberFormatException e) {
             throw KilnException.usage("argument " + index + " of " + func + " must be " + describe(t) + ", got '" + s + "'");
@@ -364,6 +365,7 @@ final class RunCommand extends KilnCommand {
             case I32 -> "an i32 (decimal or 0x hex, -2147483648..4294967295)";
             case I64 -> "an i64 (decimal or 0x hex, -2^63..2^64-1)";
             case F32 -> "an f32 (e.g. 1.5, -0.0, inf, nan)";
+            case V128 -> "a v128 as an unsigned 128-bit integer (decimal or 0x hex, lane 0 in the low bits)";
             default -> "an f64 (e.g. 1.5, -0.0, inf, nan)";
         };
     }
@@ -401,6 +403,22 @@ final class RunCommand extends KilnCommand {
         return negative ? -magnitude : magnitude;
     }
 
+    /**
+     * Parses a v128 written as an unsigned 128-bit integer, decimal or {@code 0x} hexadecimal, with
+     * optional {@code _} separators: its low 64 bits are bytes 0..7 (lane 0 in the lowest bits).
+     *
+     * @throws NumberFormatException if it does not parse or does not fit in 128 bits
+     */
+    static Val parseV128(String s) {
+        String t = s.replace("_", "");
+        boolean hex = t.startsWith("0x") || t.startsWith("0X");
+        java.math.BigInteger v = new java.math.BigInteger(hex ? t.substring(2) : t, hex ? 16 : 10);
+        if (v.signum() < 0 || v.bitLength() > 128 || t.startsWith("+") || hex && t.length() > 2 && t.charAt(2) == '-') {
+            throw new NumberFormatException(s);
+        }
+        return Val.v128(v.longValue(), v.shiftRight(64).longValue());
+    }
+
     private static float parseFloat(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
             case "inf", "+inf" -> Float.POSITIVE_INFINITY;
@@ -421,9 +439,13 @@ final class RunCommand extends KilnCommand {
         };
     }
 
-    /** A result as Wasmtime prints it: integers in signed decimal, floats in decimal. */
+    /**
+     * A result as Wasmtime prints it: integers in signed decimal, floats in decimal; a v128 as
+     * {@code 0x} and 32 hex digits of its value as an unsigned 128-bit integer (byte 15 first).
+     */
     static String format(Val v) {
         return switch (v.type()) {
+            case V128 -> String.format("0x%016x%016x", v.v128High(), v.v128Low());
             case I32 -> Integer.toString(v.i32());
             case I64 -> Long.toString(v.i64());
             case F32 -> Float.toString(Float.intBitsToFloat((int) v.bits()));

@@ -223,6 +223,27 @@ class RunAndCompileTest {
     }
 
     @Test
+    void vectorArgumentsAndResultsAreUnsigned128BitIntegers() throws IOException {
+        Path wat = write("v128.wat", """
+                (module
+                  (func (export "swap") (param v128 i32) (result v128 i32)
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get 0) (local.get 0))
+                    (i32.add (local.get 1) (i32x4.extract_lane 0 (local.get 0)))))""");
+        Cli.Result r = kiln("run", "--invoke", "swap", wat.toString(), "0x0123456789abcdef_fedcba9876543210", "1");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("0xfedcba98765432100123456789abcdef\n" + (0x76543210 + 1) + "\n", r.out());
+        // decimal: 2^64 + 5 is lane 0 = 5, lane 2 = 1
+        assertEquals("0x00000000000000050000000000000001\n6\n",
+                kiln("run", "--invoke", "swap", wat.toString(), "18446744073709551621", "1").out());
+        Cli.Result tooBig = kiln("run", "--invoke", "swap", wat.toString(), "0x1" + "0".repeat(32), "1");
+        assertEquals(2, tooBig.exit(), tooBig::toString);
+        assertTrue(tooBig.err().contains("argument 0 of swap must be a v128"), tooBig::toString);
+        for (String bad : new String[] {"-1", "0x", "+5", "0x-5", "lanes"}) {
+            org.junit.jupiter.api.Assertions.assertThrows(NumberFormatException.class, () -> RunCommand.parseV128(bad), bad);
+        }
+    }
+
+    @Test
     void parseIntegerRanges() {
         assertEquals(0xFFFF_FFFFL, RunCommand.parseInteger("4294967295", 32));
         assertEquals(-(1L << 31), RunCommand.parseInteger("-2147483648", 32));
