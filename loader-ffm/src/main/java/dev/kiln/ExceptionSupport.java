@@ -188,7 +188,7 @@ final class ExceptionSupport {
                 if (site.catches()) {
                     ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.PENDING_EXCEPTION, exn);
                     ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.RESUME_SP, callerSp + site.popped());
-                    return ra;
+                    return ra + (site.resumeOffset() - site.returnOffset()); // its landing pad, if it has one
                 }
                 slot = callerSp + site.frameBytes();
             }

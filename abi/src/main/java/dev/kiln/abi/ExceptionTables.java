@@ -22,12 +22,16 @@ import java.util.List;
  * and its own return-address slot ({@link CallSite#frameBytes()}), the bytes of stack arguments the
  * callee pops ({@link CallSite#popped()}), and whether the call lies in a {@code try_table} with catch
  * clauses ({@link CallSite#catches()}): resuming there with the exception pending is how a handler
- * is entered. Nothing is paid on the normal path: the table is only read when an exception is thrown.
+ * is entered, at the call's landing pad ({@link CallSite#landingPad()}: code out of line that reads
+ * the pending exception and branches to the handlers) or, without one, at its return address, where
+ * the code tests for a pending exception. Nothing is paid on the normal path beyond that test where
+ * there is no landing pad: the table is only read when an exception is thrown.
  *
  * <p>Encoding (little-endian): u32 {@link #VERSION}; u32 n, then n u32 typeidx of the defined tags;
  * u32 m, then m call sites sorted by return offset, each as three unsigned LEB128 numbers: the return
  * offset's distance from the previous site's (from 0 for the first; never 0 after it), the frame
- * bytes, and the popped bytes times 2 plus 1 if the call catches. A site takes 3 to 5 bytes where a
+ * bytes, and the popped bytes times 2 plus 1 if the call catches; a catching site then has a fourth,
+ * its landing pad's distance from its return offset (0: none). A site takes 3 to 5 bytes where a
  * fixed layout took 16 (a module of 1.5 million calls: 25 MB). Held decoded as three {@code int}
  * arrays, not one object per site. Immutable; thread-safe.
  */
@@ -50,11 +54,34 @@ public final class ExceptionTables {
      * @param frameBytes   bytes from the caller's stack pointer at the call to the caller's own return-address slot
      * @param popped       bytes of stack arguments the callee pops on return
      * @param catches      whether the call lies in a {@code try_table} with catch clauses
+     * @param landingPad   offset in {@code .text} where the unwinder resumes a catching call, after its
+     *                     return offset; {@code -1}: at the return address, where the code tests for a
+     *                     pending exception
      */
-    public record CallSite(int returnOffset, int frameBytes, int popped, boolean catches) {
-        /** The same site with its return offset moved by {@code delta} bytes (placing a function in {@code .text}). */
+    public record CallSite(int returnOffset, int frameBytes, int popped, boolean catches, int landingPad) {
+        /**
+         * @throws IllegalArgumentException if the landing pad is neither -1 nor after the return offset,
+         *                                  or given for a call that does not catch
+         */
+        public CallSite {
+            if (landingPad != -1 && (landingPad <= returnOffset || !catches)) {
+                throw new IllegalArgumentException("landing pad " + landingPad + " of the call returning to " + returnOffset);
+            }
+        }
+
+        /** A site without a landing pad: a catching call resumes at its return address. */
+        public CallSite(int returnOffset, int frameBytes, int popped, boolean catches) {
+            this(returnOffset, frameBytes, popped, catches, -1);
+        }
+
+        /** The same site with its offsets moved by {@code delta} bytes (placing a function in {@code .text}). */
         public CallSite shifted(int delta) {
-            return new CallSite(returnOffset + delta, frameBytes, popped, catches);
+            return new CallSite(returnOffset + delta, frameBytes, popped, catches, landingPad < 0 ? -1 : landingPad + delta);
+        }
+
+        /** Where a catching call resumes: its landing pad, or its return address. */
+        public int resumeOffset() {
+            return landingPad < 0 ? returnOffset : landingPad;
         }
     }
 
@@ -63,6 +90,8 @@ public final class ExceptionTables {
     private final int[] frameBytes;
     /** Popped bytes times 2, plus 1 if the call catches. */
     private final int[] poppedAndCatches;
+    /** The landing pad's distance from the return offset; 0 for none. */
+    private final int[] landingPads;
 
     /**
      * @param tagTypes the typeidx of each defined tag
@@ -77,6 +106,7 @@ public final class ExceptionTables {
         this.offsets = new int[n];
         this.frameBytes = new int[n];
         this.poppedAndCatches = new int[n];
+        this.landingPads = new int[n];
         for (int i = 0; i < n; i++) {
             CallSite s = sorted[i];
             if (i > 0 && s.returnOffset() == offsets[i - 1]) {
@@ -85,14 +115,16 @@ public final class ExceptionTables {
             offsets[i] = s.returnOffset();
             frameBytes[i] = s.frameBytes();
             poppedAndCatches[i] = s.popped() << 1 | (s.catches() ? 1 : 0);
+            landingPads[i] = s.landingPad() < 0 ? 0 : s.landingPad() - s.returnOffset();
         }
     }
 
-    private ExceptionTables(int[] tagTypes, int[] offsets, int[] frameBytes, int[] poppedAndCatches) {
+    private ExceptionTables(int[] tagTypes, int[] offsets, int[] frameBytes, int[] poppedAndCatches, int[] landingPads) {
         this.tagTypes = tagTypes;
         this.offsets = offsets;
         this.frameBytes = frameBytes;
         this.poppedAndCatches = poppedAndCatches;
+        this.landingPads = landingPads;
     }
 
     /** Offset in an exception object of payload slot {@code i}. */
@@ -121,7 +153,8 @@ public final class ExceptionTables {
     }
 
     private CallSite site(int i) {
-        return new CallSite(offsets[i], frameBytes[i], poppedAndCatches[i] >>> 1, (poppedAndCatches[i] & 1) != 0);
+        return new CallSite(offsets[i], frameBytes[i], poppedAndCatches[i] >>> 1, (poppedAndCatches[i] & 1) != 0,
+                landingPads[i] == 0 ? -1 : offsets[i] + landingPads[i]);
     }
 
     /** The call site whose return address is {@code returnOffset} in {@code .text}, or null. */
@@ -148,6 +181,9 @@ public final class ExceptionTables {
             Leb128.writeUnsigned(out, offsets[i] - previous);
             Leb128.writeUnsigned(out, frameBytes[i]);
             Leb128.writeUnsigned(out, poppedAndCatches[i] & 0xFFFF_FFFFL);
+            if ((poppedAndCatches[i] & 1) != 0) {
+                Leb128.writeUnsigned(out, landingPads[i]);
+            }
             previous = offsets[i];
         }
         return out.toByteArray();
@@ -172,6 +208,7 @@ public final class ExceptionTables {
             int[] offsets = new int[n];
             int[] frames = new int[n];
             int[] popped = new int[n];
+            int[] pads = new int[n];
             long offset = 0;
             for (int i = 0; i < n; i++) {
                 int at = b.position();
@@ -183,11 +220,17 @@ public final class ExceptionTables {
                 offsets[i] = (int) offset;
                 frames[i] = Leb128.readInt(b, SECTION);
                 popped[i] = Leb128.readInt(b, SECTION);
+                if ((popped[i] & 1) != 0) {
+                    pads[i] = Leb128.readInt(b, SECTION);
+                    if (offset + pads[i] > Integer.MAX_VALUE) {
+                        throw new ArtifactFormatException(at, SECTION + ": call site " + i + " has its landing pad beyond the code");
+                    }
+                }
             }
             if (b.hasRemaining()) {
                 throw new ArtifactFormatException(b.position(), SECTION + ": " + b.remaining() + " bytes after the call sites");
             }
-            return new ExceptionTables(tags, offsets, frames, popped);
+            return new ExceptionTables(tags, offsets, frames, popped, pads);
         } catch (java.nio.BufferUnderflowException e) {
             throw new ArtifactFormatException(bytes.length, SECTION + ": truncated section");
         }

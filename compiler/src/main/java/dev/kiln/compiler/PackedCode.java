@@ -24,7 +24,7 @@ final class PackedCode {
     private final int[] traps;
     /** Per frame site: code offset, kind, depth, n, then n funcidx and n wasm offsets. */
     private final int[] frames;
-    /** Per call site: return offset, frame bytes, popped bytes, 1 if it catches. */
+    /** Per call site: return offset, frame bytes, popped bytes, and 0 (no catch), 1 (catches at the return address) or 1 + the landing pad's distance from it. */
     private final int[] calls;
 
     private PackedCode(CompiledCode c) {
@@ -61,7 +61,8 @@ final class PackedCode {
             calls[4 * i] = s.returnOffset();
             calls[4 * i + 1] = s.frameBytes();
             calls[4 * i + 2] = s.popped();
-            calls[4 * i + 3] = s.catches() ? 1 : 0;
+            // 0: no catch; 1: catches at the return address; 1 + d: catches at the landing pad d bytes after it
+            calls[4 * i + 3] = !s.catches() ? 0 : s.landingPad() < 0 ? 1 : 1 + s.landingPad() - s.returnOffset();
         }
     }
 
@@ -96,7 +97,10 @@ final class PackedCode {
     /** Appends the call sites, their return offsets moved by {@code shift} bytes, to {@code out}. */
     void callSites(int shift, List<ExceptionTables.CallSite> out) {
         for (int i = 0; i < calls.length; i += 4) {
-            out.add(new ExceptionTables.CallSite(calls[i] + shift, calls[i + 1], calls[i + 2], calls[i + 3] != 0));
+            int returnOffset = calls[i] + shift;
+            int c = calls[i + 3];
+            out.add(new ExceptionTables.CallSite(returnOffset, calls[i + 1], calls[i + 2], c != 0,
+                    c > 1 ? returnOffset + c - 1 : -1));
         }
     }
 }

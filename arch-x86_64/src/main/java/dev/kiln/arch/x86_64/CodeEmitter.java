@@ -187,6 +187,7 @@ final class CodeEmitter {
             }
         });
         emitEpochSlowPaths();
+        emitLandingPads();
         emitTrapCalls();
         for (Map.Entry<TrapCode, Label> e : trapStubs.entrySet()) {
             a.bind(e.getValue());
@@ -942,8 +943,18 @@ final class CodeEmitter {
         }
         zeroExtended = null;
         boolean[] live = flagsLiveAfter(b);
+        int pendingTest = -1; // after a catching call with a landing pad: its pending-exception test
         for (int k = 0; k < b.insts.size(); k++) {
             MInst m = b.insts.get(k);
+            if (k == pendingTest) {
+                // the test and branch run only in the landing pad: here the call returned normally
+                MInst branch = b.last();
+                MachBlock<MInst> normal = branch.cond == Cond.NE ? branch.target2 : branch.target;
+                if (!isNext(normal)) {
+                    a.jmp(label(normal));
+                }
+                return;
+            }
             if (k == b.insts.size() - 1 && rotatedInto(b) != null) {
                 emitBody(m.target);
                 return;
@@ -991,6 +1002,80 @@ final class CodeEmitter {
             }
             emitWithSpills(m);
             zeroExtended = writes32(m);
+            if (m.inTry && (m.op == MOp.CALL || m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF)) {
+                pendingTest = landingPad(b, k);
+            }
+        }
+    }
+
+    /**
+     * A catching call's landing pad, emitted after the function's code: where the unwinder resumes
+     * with the exception pending ({@code ExceptionTables.CallSite#landingPad}).
+     *
+     * @param label   the pad
+     * @param block   the block of the call
+     * @param call    the call's index in it
+     * @param pending the index of its {@code EXN_PENDING}, followed by a zero test and the branch
+     * @param handler where the branch goes with an exception
+     * @param site    the call's index in {@link #callSites}
+     */
+    private record LandingPad(Label label, MachBlock<MInst> block, int call, int pending, MachBlock<MInst> handler,
+            int site) {
+    }
+
+    private final List<LandingPad> landingPads = new ArrayList<>();
+
+    /**
+     * For the catching call at {@code k} of {@code b}, just emitted: when the block ends in the
+     * translator's test for a pending exception ({@code EXN_PENDING}, a zero test of it, a branch on
+     * (not) equal), gives the call a landing pad and returns the index of the {@code EXN_PENDING}, from
+     * which the block then emits only the jump to the normal successor; else -1 (the test stays).
+     * The pad replays what follows the call up to the {@code EXN_PENDING} (the result's copies and
+     * reloads), exactly what resuming at the return address ran, then branches to the handlers: the
+     * normal path pays nothing for the handler.
+     */
+    private int landingPad(MachBlock<MInst> b, int k) {
+        int n = b.insts.size();
+        int p = k + 1;
+        while (p < n && b.insts.get(p).op != MOp.EXN_PENDING) {
+            MInst x = b.insts.get(p);
+            if (calls(x.op) || x.op == MOp.JCC || x.op == MOp.JMP || x.op == MOp.TRAP_IF) {
+                return -1;
+            }
+            p++;
+        }
+        if (p + 3 != n) {
+            return -1;
+        }
+        MInst pending = b.insts.get(p);
+        MInst test = b.insts.get(p + 1);
+        MInst branch = b.insts.get(p + 2);
+        if (!isZeroTest(test) || test.dst != pending.dst || branch.op != MOp.JCC
+                || branch.cond != Cond.NE && branch.cond != Cond.E) {
+            return -1;
+        }
+        MachBlock<MInst> handler = branch.cond == Cond.NE ? branch.target : branch.target2;
+        landingPads.add(new LandingPad(a.newLabel(), b, k, p, handler, callSites.size() - 1));
+        return p;
+    }
+
+    /** The landing pads, out of line; then each catching call's site names its pad. */
+    private void emitLandingPads() {
+        for (LandingPad pad : landingPads) {
+            a.bind(pad.label());
+            MInst call = pad.block().insts.get(pad.call());
+            current = call;
+            zeroExtended = null;
+            repush(call);
+            a.mov(Size.S64, VMCTX, vmctxSaveSlot()); // the thrower's r14 is not this function's VMContext
+            for (int i = pad.call() + 1; i <= pad.pending(); i++) {
+                current = pad.block().insts.get(i);
+                emitWithSpills(current);
+            }
+            a.jmp(label(pad.handler()));
+            dev.kiln.abi.ExceptionTables.CallSite s = callSites.get(pad.site());
+            callSites.set(pad.site(), new dev.kiln.abi.ExceptionTables.CallSite(s.returnOffset(), s.frameBytes(),
+                    s.popped(), s.catches(), pad.label().position()));
         }
     }
 
