@@ -32,6 +32,22 @@ class ExceptionTablesTest {
     }
 
     @Test
+    void landingPadsRoundTripAndMoveWithTheirFunction() {
+        List<ExceptionTables.CallSite> sites = List.of(
+                new ExceptionTables.CallSite(0x40, 24, 0, true, 0x1F0),
+                new ExceptionTables.CallSite(0x80, 24, 8, true),
+                new ExceptionTables.CallSite(0x90, 24, 0, false));
+        ExceptionTables t = ExceptionTables.decode(new ExceptionTables(new int[0], sites).encode());
+        assertEquals(sites, t.callSites());
+        assertEquals(0x1F0, t.lookup(0x40).resumeOffset());
+        assertEquals(0x80, t.lookup(0x80).resumeOffset(), "without a pad: the return address");
+        assertEquals(new ExceptionTables.CallSite(0x1040, 24, 0, true, 0x11F0), sites.get(0).shifted(0x1000));
+        assertEquals(-1, sites.get(1).shifted(0x1000).landingPad());
+        assertThrows(IllegalArgumentException.class, () -> new ExceptionTables.CallSite(0x40, 24, 0, true, 0x40));
+        assertThrows(IllegalArgumentException.class, () -> new ExceptionTables.CallSite(0x40, 24, 0, false, 0x80));
+    }
+
+    @Test
     void callSitesTakeAFewBytesEach() {
         List<ExceptionTables.CallSite> many = new java.util.ArrayList<>();
         for (int i = 0; i < 10_000; i++) {
