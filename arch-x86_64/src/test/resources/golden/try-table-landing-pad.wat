@@ -86,7 +86,7 @@
 ;;   cmp    rax,QWORD PTR [rcx]
 ;;   jne    .L1
 ;;   mov    eax,DWORD PTR [rcx+0x10]
-;;   xor    eax,0xffffffff
+;;   not    eax
 ;;   add    rsp,0x10
 ;;   pop    r15
 ;;   pop    r13

@@ -1465,7 +1465,13 @@ final class CodeEmitter {
             }
             case MOV_RI -> movImmOrZero(m.size, reg(m.dst), m.imm);
             case ALU_RR -> a.alu(m.alu, m.size, reg(m.dst), reg(m.src));
-            case ALU_RI -> a.aluImm(m.alu, m.size, reg(m.dst), (int) m.imm);
+            case ALU_RI -> {
+                if (isNot(m) && !flagsLive) {
+                    a.not(m.size, reg(m.dst)); // one byte shorter than xor r, -1, and no flags to set
+                } else {
+                    a.aluImm(m.alu, m.size, reg(m.dst), (int) m.imm);
+                }
+            }
             case LEA -> a.lea(m.size, reg(m.dst), m.src2 == MInst.NONE ? Mem.of(reg(m.src), (int) m.imm)
                     : Mem.of(m.src == MInst.NONE ? null : reg(m.src), reg(m.src2), m.scale, (int) m.imm));
             case CMP_RR -> a.alu(AluOp.CMP, m.size, reg(m.dst), reg(m.src));
