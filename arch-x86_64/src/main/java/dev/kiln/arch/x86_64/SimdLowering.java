@@ -36,6 +36,9 @@ import dev.kiln.compiler.wasm.Opcode;
  * {@code min}/{@code max}; {@code relaxed_q15mulr_s} is {@code pmulhrsw} (0x8000 for
  * {@code -1 * -1}); the {@code relaxed_dot} forms are {@code pmaddubsw} with the i7 operand unsigned
  * (exact for the i7 range; no saturation is possible there).
+ * With AVX the same sequences are emitted VEX-encoded and {@link VexForms} folds their
+ * copy-then-operate pairs into three-operand forms; with AVX2 splats are one {@code vpbroadcast*}
+ * ({@code vbroadcastss} for f32x4; f64x2 stays {@code pshufd}, also one instruction).
  * Not thread-safe: part of one function's {@link Lowering}.
  */
 final class SimdLowering extends LoweringRules {
@@ -50,7 +53,8 @@ final class SimdLowering extends LoweringRules {
         Opcode op = override != null ? override : Opcode.decode(0xFD, (int) inst.imm());
         int lane = inst.aux();
         if ((op == Opcode.I8X16_SPLAT || op == Opcode.I16X8_SPLAT || op == Opcode.I32X4_SPLAT || op == Opcode.I64X2_SPLAT
-                || op == Opcode.F32X4_SPLAT) && l.cpuFeatures().contains(dev.kiln.abi.CpuFeature.AVX2)) {
+                || op == Opcode.F32X4_SPLAT) && l.cpuFeatures().contains(dev.kiln.abi.CpuFeature.AVX2)
+                && l.cpuFeatures().contains(dev.kiln.abi.CpuFeature.AVX)) { // VEX code (CodeEmitter) needs AVX itself
             into(inst, broadcast(op, inst.arg(0)));
             return;
         }
