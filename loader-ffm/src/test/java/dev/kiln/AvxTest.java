@@ -109,6 +109,49 @@ class AvxTest {
         assertEquals(Double.toString((1 - 0.25) * 3 + 3.0 / 1), avx.get(avx.size() - 5));
     }
 
+    /**
+     * 40 vectors live at once, combined into 40 more that stay live too, far more than the 16 xmm
+     * registers: the three-operand forms meet split and spilled live ranges (reloads, spill stores of
+     * their destinations); the digest must be the SSE4.1 code's.
+     */
+    @Test
+    void threeOperandFormsUnderRegisterPressure() {
+        assumeTrue(hostHasAvx2(), "this machine has no AVX2");
+        int n = 40;
+        StringBuilder sb = new StringBuilder("(module (func (export \"p\") (param $x v128) (result i64)\n");
+        for (int k = 0; k < 2 * n; k++) {
+            sb.append("  (local $v").append(k).append(" v128)\n");
+        }
+        sb.append("  (local $d v128)\n");
+        for (int k = 0; k < n; k++) {
+            sb.append("  (local.set $v").append(k).append(" (i32x4.mul (local.get $x) (v128.const i32x4 ").append(k + 3)
+                    .append(' ').append(7 * k + 1).append(' ').append(-k).append(' ').append(k * k).append(")))\n");
+        }
+        for (int k = 0; k < n; k++) {
+            sb.append("  (local.set $v").append(n + k).append(" (f32x4.sub (local.get $v").append(k)
+                    .append(") (i32x4.sub (local.get $v").append((k * 7 + 3) % n).append(") (local.get $v")
+                    .append((k * 13 + 5) % n).append("))))\n");
+        }
+        sb.append("  (local.set $d (local.get $v0))\n");
+        for (int k = 1; k < 2 * n; k++) {
+            sb.append("  (local.set $d (v128.xor (i8x16.shuffle 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 0 (local.get $d)")
+                    .append(" (local.get $d)) (local.get $v").append(k).append(")))\n");
+        }
+        sb.append("  (i64.add (i64x2.extract_lane 0 (local.get $d)) (i64x2.extract_lane 1 (local.get $v")
+                .append(2 * n - 1).append(")))))");
+        String wat = sb.toString();
+        long[] digests = new long[2];
+        int i = 0;
+        for (Set<CpuFeature> f : List.of(CpuFeature.host(), withoutAvx())) {
+            Engine e = engine(f);
+            try (Store store = new Store(e)) {
+                Instance in = Instance.create(store, Module.compile(e, wat.getBytes()));
+                digests[i++] = in.func("p").call(Val.v128(0x0123_4567_89AB_CDEFL, 0x0F1E_2D3C_4B5A_6978L))[0].i64();
+            }
+        }
+        assertEquals(digests[1], digests[0]);
+    }
+
     @Test
     void theArtifactRecordsAvxOnlyWhereTheCodeUsesIt() throws IOException {
         assumeTrue(hostHasAvx2(), "this machine has no AVX2");

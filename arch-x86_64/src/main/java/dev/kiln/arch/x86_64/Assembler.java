@@ -23,6 +23,10 @@ import java.util.Objects;
  * it. Exceptions to that rule: {@link #movImm(Size, Gpr, long)} with {@link Size#S64} uses
  * {@code mov r32, imm32} for values in 0..2^32-1 (GNU as needs {@code -O} for that).
  *
+ * <p>The xmm instructions have their legacy SSE encodings by default and their VEX.128 (AVX)
+ * encodings after {@link #useVex useVex(true)} (§2.3), with the same meaning; the three-operand VEX
+ * forms ({@link #vpacked}) exist only then.
+ *
  * <p>Positions are byte offsets from the start of the buffer. There is no branch relaxation:
  * {@link #position()} after an instruction is final; jumps to labels bound earlier use rel8 when the
  * displacement fits, jumps to labels not bound yet always use rel32 and are patched by
@@ -800,7 +804,7 @@ public final class Assembler extends CodeBuffer {
 
     // ------------------------------------------------------------------------------------------
     // SSE/SSE2/SSE4.1 scalar floating point (Intel SDM Vol. 2 instruction pages; legacy SSE
-    // encodings, no VEX). Scalar forms write only the low lane of the destination; packed
+    // encodings, or in VEX mode their VEX.128 forms with the destination as first source). Scalar forms write only the low lane of the destination; packed
     // bitwise forms with a memory operand need a 16-byte aligned operand (else #GP).
 
     /** {@code movss dst, src} (F3 0F 10 /r): copies the low 32 bits, upper lanes of dst unchanged. */
