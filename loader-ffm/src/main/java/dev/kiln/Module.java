@@ -302,6 +302,27 @@ public final class Module {
         return new Module(engine, meta, CodeImage.map(file, elf), null, file);
     }
 
+    /**
+     * Refuses an artifact whose code needs CPU features ({@code required}, a {@link dev.kiln.abi.CpuFeature}
+     * mask: BMI2, AVX2 ...) that {@code host} lacks, or features this Kiln does not know: running it would
+     * end in an illegal-instruction signal that kills the JVM.
+     *
+     * @throws ArtifactFormatException naming the artifact and the missing features
+     */
+    static void checkCpuFeatures(long required, java.util.Set<dev.kiln.abi.CpuFeature> host, String name) {
+        long known = dev.kiln.abi.CpuFeature.mask(java.util.EnumSet.allOf(dev.kiln.abi.CpuFeature.class));
+        if ((required & ~known) != 0) {
+            throw new ArtifactFormatException(name, -1, "artifact requires CPU features 0x"
+                    + Long.toHexString(required & ~known) + " that this Kiln does not know; use a newer Kiln");
+        }
+        java.util.Set<dev.kiln.abi.CpuFeature> missing = dev.kiln.abi.CpuFeature.fromMask(required);
+        missing.removeAll(host);
+        if (!missing.isEmpty()) {
+            throw new ArtifactFormatException(name, -1, "artifact was compiled for a CPU with " + missing
+                    + ", which this machine lacks; compile the module again here");
+        }
+    }
+
     private static ArtifactMetadata checkedMetadata(ElfFile elf, byte[] bytes, String name) {
         Target host = Target.host();
         if (elf.target() != host) {
@@ -316,17 +337,7 @@ public final class Module {
         if (meta.target() != host) {
             throw new ArtifactFormatException(name, -1, "metadata is for " + meta.target() + ", this machine is " + host);
         }
-        long known = dev.kiln.abi.CpuFeature.mask(java.util.EnumSet.allOf(dev.kiln.abi.CpuFeature.class));
-        if ((meta.cpuFeatures() & ~known) != 0) {
-            throw new ArtifactFormatException(name, -1, "artifact requires CPU features 0x"
-                    + Long.toHexString(meta.cpuFeatures() & ~known) + " that this Kiln does not know; use a newer Kiln");
-        }
-        java.util.Set<dev.kiln.abi.CpuFeature> missing = dev.kiln.abi.CpuFeature.fromMask(meta.cpuFeatures());
-        missing.removeAll(dev.kiln.abi.CpuFeature.host());
-        if (!missing.isEmpty()) {
-            throw new ArtifactFormatException(name, -1, "artifact was compiled for a CPU with " + missing
-                    + ", which this machine lacks; compile the module again here");
-        }
+        checkCpuFeatures(meta.cpuFeatures(), dev.kiln.abi.CpuFeature.host(), name);
         long textSize = elf.text().size();
         for (ArtifactMetadata.ExportInfo e : meta.exports()) {
             if (e.kind() == ArtifactMetadata.ExportInfo.FUNC

@@ -22,7 +22,15 @@ public enum CpuFeature {
     /** BMI1, for {@code tzcnt} and {@code andn}. Linux flag {@code bmi1}. */
     BMI1("bmi1"),
     /** BMI2, for {@code rorx} and {@code shlx}/{@code shrx}/{@code sarx}. Linux flag {@code bmi2}. */
-    BMI2("bmi2");
+    BMI2("bmi2"),
+    /**
+     * AVX: the VEX.128 encodings of the SSE instructions (three operands, no legacy-SSE instruction in
+     * the code). Linux flag {@code avx}, which the kernel reports only when it also enables the YMM
+     * state (XSAVE, XCR0 bits 1 and 2), so a flag present means AVX code can run.
+     */
+    AVX("avx"),
+    /** AVX2, for {@code vpbroadcastb/w/d/q} and {@code vbroadcastss} from a register (splats). Linux flag {@code avx2}. */
+    AVX2("avx2");
 
     private final String linuxFlag;
 

@@ -29,15 +29,19 @@ import java.util.Map;
  * performs actions on them. Not thread-safe: one per script run.
  */
 final class Executor implements AutoCloseable {
-    /** One engine per bounds-check mode, made on first use. */
-    private static final Map<dev.kiln.abi.BoundsChecks, Engine> ENGINES =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    /** One engine per set of compile options, made on first use. */
+    private static final Map<CompileOptions, Engine> ENGINES = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private static Engine engine(dev.kiln.abi.BoundsChecks boundsChecks) {
-        return ENGINES.computeIfAbsent(boundsChecks, b -> Engine.builder()
-                .compileOptions(CompileOptions.defaults().withVerifyIr(true).withBoundsChecks(b))
+    private static Engine engine(CompileOptions options) {
+        return ENGINES.computeIfAbsent(options, o -> Engine.builder()
+                .compileOptions(o)
                 .stackBudget(256 * 1024)
                 .build());
+    }
+
+    /** The options of a spec run: the defaults with IR verification and bounds checks {@code boundsChecks}. */
+    static CompileOptions options(dev.kiln.abi.BoundsChecks boundsChecks) {
+        return CompileOptions.defaults().withVerifyIr(true).withBoundsChecks(boundsChecks);
     }
 
     /** Raised when a command cannot run yet; the command is reported as skipped with the reason. */
@@ -96,8 +100,13 @@ final class Executor implements AutoCloseable {
 
     /** An executor whose modules are compiled with bounds checks {@code boundsChecks}. */
     Executor(boolean aot, dev.kiln.abi.BoundsChecks boundsChecks) {
+        this(aot, options(boundsChecks));
+    }
+
+    /** An executor whose modules are compiled with {@code options}. */
+    Executor(boolean aot, CompileOptions options) {
         this.aot = aot;
-        this.engine = engine(boundsChecks);
+        this.engine = engine(options);
         this.store = new Store(engine);
         defineSpectest();
     }

@@ -105,6 +105,15 @@ public final class SpecRunner {
      * supports them).
      */
     public static FileResult run(Path file, boolean aot, WasmVersion version, dev.kiln.abi.BoundsChecks boundsChecks) {
+        return run(file, aot, version, Executor.options(boundsChecks));
+    }
+
+    /**
+     * {@link #run(Path, boolean, WasmVersion)} with every module compiled with {@code options} (e.g. a
+     * CPU feature set other than the host's, {@link dev.kiln.abi.CompileOptions#withCpuFeatures}; it must
+     * be one this machine can run).
+     */
+    public static FileResult run(Path file, boolean aot, WasmVersion version, dev.kiln.abi.CompileOptions options) {
         String name = file.getFileName().toString();
         String text;
         try {
@@ -116,7 +125,7 @@ public final class SpecRunner {
         Script script = Wast.parseRecovering(text, name);
         List<CommandResult> results = new ArrayList<>();
         String error = null;
-        try (Executor exec = new Executor(aot, boundsChecks)) {
+        try (Executor exec = new Executor(aot, options)) {
             for (Command c : script.commands()) {
                 if (c instanceof Command.Unreadable u && error == null) {
                     error = "could not parse the script: " + u.reason();

@@ -7,6 +7,7 @@ import dev.kiln.compiler.mach.Label;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -21,6 +22,10 @@ import java.util.Objects;
  * forms of ALU/test/xchg, {@code D1 /n} for shifts by 1), so the output compares byte for byte with
  * it. Exceptions to that rule: {@link #movImm(Size, Gpr, long)} with {@link Size#S64} uses
  * {@code mov r32, imm32} for values in 0..2^32-1 (GNU as needs {@code -O} for that).
+ *
+ * <p>The xmm instructions have their legacy SSE encodings by default and their VEX.128 (AVX)
+ * encodings after {@link #useVex useVex(true)} (§2.3), with the same meaning; the three-operand VEX
+ * forms ({@link #vpacked}) exist only then.
  *
  * <p>Positions are byte offsets from the start of the buffer. There is no branch relaxation:
  * {@link #position()} after an instruction is final; jumps to labels bound earlier use rel8 when the
@@ -799,77 +804,77 @@ public final class Assembler extends CodeBuffer {
 
     // ------------------------------------------------------------------------------------------
     // SSE/SSE2/SSE4.1 scalar floating point (Intel SDM Vol. 2 instruction pages; legacy SSE
-    // encodings, no VEX). Scalar forms write only the low lane of the destination; packed
+    // encodings, or in VEX mode their VEX.128 forms with the destination as first source). Scalar forms write only the low lane of the destination; packed
     // bitwise forms with a memory operand need a 16-byte aligned operand (else #GP).
 
     /** {@code movss dst, src} (F3 0F 10 /r): copies the low 32 bits, upper lanes of dst unchanged. */
     public void movss(Xmm dst, Xmm src) {
-        sse(0xF3, 0x0F10, dst, src);
+        moveRr(0xF3, 0x0F10, 0x0F11, dst, src, true);
     }
 
     /** {@code movss dst, dword [mem]} (F3 0F 10 /r): loads an f32 and zeroes the upper lanes. */
     public void movss(Xmm dst, Mem src) {
-        sse(0xF3, 0x0F10, dst, src);
+        sseMove(0xF3, 0x0F10, dst, src);
     }
 
     /** {@code movss dword [mem], src} (F3 0F 11 /r): stores the low f32. */
     public void movss(Mem dst, Xmm src) {
-        sse(0xF3, 0x0F11, src, dst);
+        sseMove(0xF3, 0x0F11, src, dst);
     }
 
     /** {@code movsd dst, src} (F2 0F 10 /r): copies the low 64 bits, upper lane of dst unchanged. */
     public void movsd(Xmm dst, Xmm src) {
-        sse(0xF2, 0x0F10, dst, src);
+        moveRr(0xF2, 0x0F10, 0x0F11, dst, src, true);
     }
 
     /** {@code movsd dst, qword [mem]} (F2 0F 10 /r): loads an f64 and zeroes the upper lane. */
     public void movsd(Xmm dst, Mem src) {
-        sse(0xF2, 0x0F10, dst, src);
+        sseMove(0xF2, 0x0F10, dst, src);
     }
 
     /** {@code movsd qword [mem], src} (F2 0F 11 /r): stores the low f64. */
     public void movsd(Mem dst, Xmm src) {
-        sse(0xF2, 0x0F11, src, dst);
+        sseMove(0xF2, 0x0F11, src, dst);
     }
 
     /** {@code movaps dst, src} (0F 28 /r): copies all 128 bits (the preferred register-to-register move). */
     public void movaps(Xmm dst, Xmm src) {
-        sse(0, 0x0F28, dst, src);
+        moveRr(0, 0x0F28, 0x0F29, dst, src, false);
     }
 
     /** {@code movapd dst, src} (66 0F 28 /r): copies all 128 bits. */
     public void movapd(Xmm dst, Xmm src) {
-        sse(0x66, 0x0F28, dst, src);
+        moveRr(0x66, 0x0F28, 0x0F29, dst, src, false);
     }
 
     /** {@code movups dst, xmmword [mem]} (0F 10 /r): unaligned 128-bit load. */
     public void movups(Xmm dst, Mem src) {
-        sse(0, 0x0F10, dst, src);
+        sseMove(0, 0x0F10, dst, src);
     }
 
     /** {@code movups xmmword [mem], src} (0F 11 /r): unaligned 128-bit store. */
     public void movups(Mem dst, Xmm src) {
-        sse(0, 0x0F11, src, dst);
+        sseMove(0, 0x0F11, src, dst);
     }
 
     /** {@code movd dst, src32} (66 0F 6E /r): moves 32 bits from a GPR, zeroing the upper lanes. */
     public void movd(Xmm dst, Gpr src) {
-        rr(Size.S32, 0x66, 0x0F6E, dst.encoding(), src.encoding(), false);
+        xrr(false, 0x66, 0x0F6E, dst.encoding(), 0, src.encoding());
     }
 
     /** {@code movd dst32, src} (66 0F 7E /r): the low 32 bits of {@code src}, zero-extended into the GPR. */
     public void movd(Gpr dst, Xmm src) {
-        rr(Size.S32, 0x66, 0x0F7E, src.encoding(), dst.encoding(), false);
+        xrr(false, 0x66, 0x0F7E, src.encoding(), 0, dst.encoding());
     }
 
     /** {@code movq dst, src64} (66 REX.W 0F 6E /r): moves 64 bits from a GPR, zeroing the upper lane. */
     public void movq(Xmm dst, Gpr src) {
-        rr(Size.S64, 0x66, 0x0F6E, dst.encoding(), src.encoding(), false);
+        xrr(true, 0x66, 0x0F6E, dst.encoding(), 0, src.encoding());
     }
 
     /** {@code movq dst64, src} (66 REX.W 0F 7E /r): the low 64 bits of {@code src}. */
     public void movq(Gpr dst, Xmm src) {
-        rr(Size.S64, 0x66, 0x0F7E, src.encoding(), dst.encoding(), false);
+        xrr(true, 0x66, 0x0F7E, src.encoding(), 0, dst.encoding());
     }
 
     /** {@code addss dst, src} (F3 0F 58 /r). */
@@ -1020,42 +1025,42 @@ public final class Assembler extends CodeBuffer {
      * ({@link Cond#B}, {@link Cond#A}, ...); unordered (NaN) sets ZF=PF=CF=1. Quiet on QNaN.
      */
     public void ucomiss(Xmm a, Xmm b) {
-        sse(0, 0x0F2E, a, b);
+        sseMove(0, 0x0F2E, a, b);
     }
 
     /** {@code ucomiss a, dword [mem]} (0F 2E /r). */
     public void ucomiss(Xmm a, Mem b) {
-        sse(0, 0x0F2E, a, b);
+        sseMove(0, 0x0F2E, a, b);
     }
 
     /** {@code ucomisd a, b} (66 0F 2E /r); see {@link #ucomiss(Xmm, Xmm)}. */
     public void ucomisd(Xmm a, Xmm b) {
-        sse(0x66, 0x0F2E, a, b);
+        sseMove(0x66, 0x0F2E, a, b);
     }
 
     /** {@code ucomisd a, qword [mem]} (66 0F 2E /r). */
     public void ucomisd(Xmm a, Mem b) {
-        sse(0x66, 0x0F2E, a, b);
+        sseMove(0x66, 0x0F2E, a, b);
     }
 
     /** {@code comiss a, b} (0F 2F /r): like {@link #ucomiss(Xmm, Xmm)} but signals invalid on QNaN too. */
     public void comiss(Xmm a, Xmm b) {
-        sse(0, 0x0F2F, a, b);
+        sseMove(0, 0x0F2F, a, b);
     }
 
     /** {@code comiss a, dword [mem]} (0F 2F /r). */
     public void comiss(Xmm a, Mem b) {
-        sse(0, 0x0F2F, a, b);
+        sseMove(0, 0x0F2F, a, b);
     }
 
     /** {@code comisd a, b} (66 0F 2F /r). */
     public void comisd(Xmm a, Xmm b) {
-        sse(0x66, 0x0F2F, a, b);
+        sseMove(0x66, 0x0F2F, a, b);
     }
 
     /** {@code comisd a, qword [mem]} (66 0F 2F /r). */
     public void comisd(Xmm a, Mem b) {
-        sse(0x66, 0x0F2F, a, b);
+        sseMove(0x66, 0x0F2F, a, b);
     }
 
     /** {@code andps dst, src} (0F 54 /r): 128-bit bitwise and. */
@@ -1145,22 +1150,22 @@ public final class Assembler extends CodeBuffer {
      * @throws IllegalArgumentException unless {@code srcSize} is S32 or S64
      */
     public void cvtsi2ss(Size srcSize, Xmm dst, Gpr src) {
-        rr(sizeW(srcSize, "cvtsi2ss"), 0xF3, 0x0F2A, dst.encoding(), src.encoding(), false);
+        xrr(sizeW(srcSize, "cvtsi2ss") == Size.S64, 0xF3, 0x0F2A, dst.encoding(), dst.encoding(), src.encoding());
     }
 
     /** {@code cvtsi2ss dst, dword/qword [mem]}; see {@link #cvtsi2ss(Size, Xmm, Gpr)}. */
     public void cvtsi2ss(Size srcSize, Xmm dst, Mem src) {
-        rm(sizeW(srcSize, "cvtsi2ss"), 0xF3, 0x0F2A, dst.encoding(), src, false, 0);
+        xrm(sizeW(srcSize, "cvtsi2ss") == Size.S64, 0xF3, 0x0F2A, dst.encoding(), dst.encoding(), src, 0);
     }
 
     /** {@code cvtsi2sd dst, src} (F2 [REX.W] 0F 2A /r): signed S32/S64 integer to f64. */
     public void cvtsi2sd(Size srcSize, Xmm dst, Gpr src) {
-        rr(sizeW(srcSize, "cvtsi2sd"), 0xF2, 0x0F2A, dst.encoding(), src.encoding(), false);
+        xrr(sizeW(srcSize, "cvtsi2sd") == Size.S64, 0xF2, 0x0F2A, dst.encoding(), dst.encoding(), src.encoding());
     }
 
     /** {@code cvtsi2sd dst, dword/qword [mem]}; see {@link #cvtsi2sd(Size, Xmm, Gpr)}. */
     public void cvtsi2sd(Size srcSize, Xmm dst, Mem src) {
-        rm(sizeW(srcSize, "cvtsi2sd"), 0xF2, 0x0F2A, dst.encoding(), src, false, 0);
+        xrm(sizeW(srcSize, "cvtsi2sd") == Size.S64, 0xF2, 0x0F2A, dst.encoding(), dst.encoding(), src, 0);
     }
 
     /**
@@ -1170,22 +1175,22 @@ public final class Assembler extends CodeBuffer {
      * @throws IllegalArgumentException unless {@code dstSize} is S32 or S64
      */
     public void cvttss2si(Size dstSize, Gpr dst, Xmm src) {
-        rr(sizeW(dstSize, "cvttss2si"), 0xF3, 0x0F2C, dst.encoding(), src.encoding(), false);
+        xrr(sizeW(dstSize, "cvttss2si") == Size.S64, 0xF3, 0x0F2C, dst.encoding(), 0, src.encoding());
     }
 
     /** {@code cvttss2si dst, dword [mem]}. */
     public void cvttss2si(Size dstSize, Gpr dst, Mem src) {
-        rm(sizeW(dstSize, "cvttss2si"), 0xF3, 0x0F2C, dst.encoding(), src, false, 0);
+        xrm(sizeW(dstSize, "cvttss2si") == Size.S64, 0xF3, 0x0F2C, dst.encoding(), 0, src, 0);
     }
 
     /** {@code cvttsd2si dst, src} (F2 [REX.W] 0F 2C /r): f64 to signed integer, truncating; see {@link #cvttss2si}. */
     public void cvttsd2si(Size dstSize, Gpr dst, Xmm src) {
-        rr(sizeW(dstSize, "cvttsd2si"), 0xF2, 0x0F2C, dst.encoding(), src.encoding(), false);
+        xrr(sizeW(dstSize, "cvttsd2si") == Size.S64, 0xF2, 0x0F2C, dst.encoding(), 0, src.encoding());
     }
 
     /** {@code cvttsd2si dst, qword [mem]}. */
     public void cvttsd2si(Size dstSize, Gpr dst, Mem src) {
-        rm(sizeW(dstSize, "cvttsd2si"), 0xF2, 0x0F2C, dst.encoding(), src, false, 0);
+        xrm(sizeW(dstSize, "cvttsd2si") == Size.S64, 0xF2, 0x0F2C, dst.encoding(), 0, src, 0);
     }
 
     /** {@code cvtss2sd dst, src} (F3 0F 5A /r): f32 to f64 (exact). */
@@ -1225,7 +1230,7 @@ public final class Assembler extends CodeBuffer {
     /** {@code roundss dst, dword [mem], mode}; see {@link #roundss(Xmm, Xmm, int)}. */
     public void roundss(Xmm dst, Mem src, int mode) {
         checkRoundMode(mode);
-        rm(Size.S32, 0x66, 0x0F3A0A, dst.encoding(), src, false, 1);
+        xrm(false, 0x66, 0x0F3A0A, dst.encoding(), dst.encoding(), src, 1);
         emit(mode);
     }
 
@@ -1239,27 +1244,30 @@ public final class Assembler extends CodeBuffer {
     /** {@code roundsd dst, qword [mem], mode}; see {@link #roundss(Xmm, Xmm, int)}. */
     public void roundsd(Xmm dst, Mem src, int mode) {
         checkRoundMode(mode);
-        rm(Size.S32, 0x66, 0x0F3A0B, dst.encoding(), src, false, 1);
+        xrm(false, 0x66, 0x0F3A0B, dst.encoding(), dst.encoding(), src, 1);
         emit(mode);
     }
 
     // ------------------------------------------------------------------------------------------
-    // Packed SSE2/SSSE3/SSE4.1 (128-bit integer and float lanes; legacy encodings, no VEX)
+    // Packed SSE2/SSSE3/SSE4.1 (128-bit integer and float lanes): legacy encodings, or their VEX.128
+    // forms in VEX mode (useVex), where the vpacked methods also give the three-operand forms
 
     /**
-     * {@code op dst, src} for a {@link PackedOp} without an imm8.
+     * {@code op dst, src} for a {@link PackedOp} without an imm8 (in VEX mode {@code vop dst, dst, src},
+     * or {@code vop dst, src} for the forms that only write dst).
      *
      * @throws IllegalArgumentException if {@code op} takes an imm8
+     * @throws IllegalStateException if {@code op} has only a VEX form and VEX mode is off
      */
     public void packed(PackedOp op, Xmm dst, Xmm src) {
         noImm8(op);
-        sse(op.prefix(), op.opcode(), dst, src);
+        packedRr(op, dst, firstSource(op, dst), src);
     }
 
-    /** {@code op dst, xmmword [mem]} for a {@link PackedOp} without an imm8. */
+    /** {@code op dst, xmmword [mem]} for a {@link PackedOp} without an imm8 (VEX mode as {@link #packed(PackedOp, Xmm, Xmm)}). */
     public void packed(PackedOp op, Xmm dst, Mem src) {
         noImm8(op);
-        sse(op.prefix(), op.opcode(), dst, src);
+        packedRm(op, dst, firstSource(op, dst), src, 0);
     }
 
     /**
@@ -1269,15 +1277,108 @@ public final class Assembler extends CodeBuffer {
      */
     public void packed(PackedOp op, Xmm dst, Xmm src, int imm8) {
         imm8(op, imm8);
-        sse(op.prefix(), op.opcode(), dst, src);
+        packedRr(op, dst, firstSource(op, dst), src);
         emit(imm8);
     }
 
     /** {@code op dst, xmmword [mem], imm8} for a {@link PackedOp} with an imm8. */
     public void packed(PackedOp op, Xmm dst, Mem src, int imm8) {
         imm8(op, imm8);
-        rm(Size.S32, op.prefix(), op.opcode(), dst.encoding(), src, false, 1);
+        packedRm(op, dst, firstSource(op, dst), src, 1);
         emit(imm8);
+    }
+
+    /**
+     * The VEX.128 three-operand form {@code vop dst, src1, src2} (AVX, Intel SDM Vol. 2 §2.3): dst =
+     * src1 op src2, dst not read, bits 255:128 of its ymm register zeroed. For the scalar forms
+     * ({@code addss} ...) bits 127:32 (or 127:64) of dst come from src1.
+     *
+     * @throws IllegalStateException if VEX mode is off
+     * @throws IllegalArgumentException if {@code op} takes an imm8 or has no first source ({@link PackedOp#writesOnly()})
+     */
+    public void vpacked(PackedOp op, Xmm dst, Xmm src1, Xmm src2) {
+        threeOperand(op);
+        noImm8(op);
+        packedRr(op, dst, src1.encoding(), src2);
+    }
+
+    /** {@code vop dst, src1, [mem]}: {@link #vpacked(PackedOp, Xmm, Xmm, Xmm)} with a memory second source. */
+    public void vpacked(PackedOp op, Xmm dst, Xmm src1, Mem src2) {
+        threeOperand(op);
+        noImm8(op);
+        packedRm(op, dst, src1.encoding(), src2, 0);
+    }
+
+    /** {@code vop dst, src1, src2, imm8}: {@link #vpacked(PackedOp, Xmm, Xmm, Xmm)} for a form with an imm8. */
+    public void vpacked(PackedOp op, Xmm dst, Xmm src1, Xmm src2, int imm8) {
+        threeOperand(op);
+        imm8(op, imm8);
+        packedRr(op, dst, src1.encoding(), src2);
+        emit(imm8);
+    }
+
+    /** {@code vop dst, src1, [mem], imm8}. */
+    public void vpacked(PackedOp op, Xmm dst, Xmm src1, Mem src2, int imm8) {
+        threeOperand(op);
+        imm8(op, imm8);
+        packedRm(op, dst, src1.encoding(), src2, 1);
+        emit(imm8);
+    }
+
+    /**
+     * The blend by a mask register's sign bits, four operands (VEX.128.66.0F3A.W0 4A/4B/4C /r /is4,
+     * AVX): {@code vblendvps} (lane width 4), {@code vblendvpd} (8) or {@code vpblendvb} (1): each
+     * lane of dst is src2's where the mask lane's top bit is set, else src1's. Unlike SSE4.1's
+     * {@code blendvps}/{@code pblendvb} the mask is any register, not implicitly xmm0.
+     *
+     * @throws IllegalStateException if VEX mode is off
+     * @throws IllegalArgumentException for another lane width
+     */
+    public void blendv(int laneWidth, Xmm dst, Xmm src1, Xmm src2, Xmm mask) {
+        int opcode = switch (laneWidth) {
+            case 1 -> 0x0F3A4C;
+            case 4 -> 0x0F3A4A;
+            case 8 -> 0x0F3A4B;
+            default -> throw new IllegalArgumentException("blendv: lane width 1, 4 or 8 bytes, got " + laneWidth);
+        };
+        if (!vex) {
+            throw new IllegalStateException("blendv with a mask register is a VEX form: VEX mode is off");
+        }
+        xrr(false, 0x66, opcode, dst.encoding(), src1.encoding(), src2.encoding());
+        emit(mask.encoding() << 4);
+    }
+
+    private int firstSource(PackedOp op, Xmm dst) {
+        return op.writesOnly() ? 0 : dst.encoding();
+    }
+
+    private void threeOperand(PackedOp op) {
+        if (!vex) {
+            throw new IllegalStateException(op.vexMnemonic() + " dst, src1, src2 is a VEX form: VEX mode is off");
+        }
+        if (op.writesOnly()) {
+            throw new IllegalArgumentException(op.vexMnemonic() + " has no first source operand");
+        }
+    }
+
+    private void packedRr(PackedOp op, Xmm dst, int vvvv, Xmm src) {
+        vexOnly(op);
+        if (vex && (op == PackedOp.MOVDQA || op == PackedOp.MOVDQU)) {
+            moveRr(op.prefix(), 0x0F6F, 0x0F7F, dst, src, false);
+            return;
+        }
+        xrr(op.vexW(), op.prefix(), op.opcode(), dst.encoding(), vvvv, src.encoding());
+    }
+
+    private void packedRm(PackedOp op, Xmm dst, int vvvv, Mem src, int immBytes) {
+        vexOnly(op);
+        xrm(op.vexW(), op.prefix(), op.opcode(), dst.encoding(), vvvv, src, immBytes);
+    }
+
+    private void vexOnly(PackedOp op) {
+        if (op.vexOnly() && !vex) {
+            throw new IllegalStateException(op.vexMnemonic() + " has only a VEX encoding: VEX mode is off");
+        }
     }
 
     private static void noImm8(PackedOp op) {
@@ -1318,32 +1419,51 @@ public final class Assembler extends CodeBuffer {
     }
 
     /**
-     * {@code shift dst, imm8}.
+     * {@code shift dst, imm8} (in VEX mode {@code vshift dst, dst, imm8}).
      *
      * @throws IllegalArgumentException unless {@code 0 <= imm8 <= 255}
      */
     public void packedShift(PackedShift shift, Xmm dst, int imm8) {
+        packedShift(shift, dst, dst, imm8, false);
+    }
+
+    /**
+     * {@code vshift dst, src, imm8} (VEX.128.66.0F 71/72/73 /digit ib, AVX; the destination is VEX.vvvv):
+     * dst = src shifted, src unchanged.
+     *
+     * @throws IllegalStateException if VEX mode is off
+     * @throws IllegalArgumentException unless {@code 0 <= imm8 <= 255}
+     */
+    public void packedShift(PackedShift shift, Xmm dst, Xmm src, int imm8) {
+        packedShift(shift, dst, src, imm8, true);
+    }
+
+    private void packedShift(PackedShift shift, Xmm dst, Xmm src, int imm8, boolean threeOperand) {
         if (imm8 < 0 || imm8 > 255) {
             throw new IllegalArgumentException(shift + ": imm8 must be 0..255, got " + imm8);
         }
-        rr(Size.S32, 0x66, shift.opcode, shift.digit, dst.encoding(), false);
+        if (threeOperand && !vex) {
+            throw new IllegalStateException("v" + shift.name().toLowerCase(Locale.ROOT) + " dst, src, imm8 is a VEX form: VEX mode is off");
+        }
+        xrr(false, 0x66, shift.opcode, shift.digit, dst.encoding(), src.encoding());
         emit(imm8);
     }
 
     /**
      * {@code pextrb/pextrw/pextrd/pextrq dst, src, lane} by lane {@code width} (1, 2, 4, 8 bytes):
      * lane {@code lane} of {@code src}, zero-extended into {@code dst} (32-bit forms clear its upper
-     * half). pextrw is the SSE2 form {@code 66 0F C5 /r ib}; the others SSE4.1 {@code 66 0F 3A 14/16}.
+     * half). pextrw is the SSE2 form {@code 66 0F C5 /r ib}; the others SSE4.1 {@code 66 0F 3A 14/16};
+     * in VEX mode their VEX.128 forms.
      *
      * @throws IllegalArgumentException for another width or a lane out of 0..16/width-1
      */
     public void pextr(int width, Gpr dst, Xmm src, int lane) {
         checkLane(width, lane);
         switch (width) {
-            case 1 -> rr(Size.S32, 0x66, 0x0F3A14, src.encoding(), dst.encoding(), false);
-            case 2 -> rr(Size.S32, 0x66, 0x0FC5, dst.encoding(), src.encoding(), false);
-            case 4 -> rr(Size.S32, 0x66, 0x0F3A16, src.encoding(), dst.encoding(), false);
-            default -> rr(Size.S64, 0x66, 0x0F3A16, src.encoding(), dst.encoding(), false);
+            case 1 -> xrr(false, 0x66, 0x0F3A14, src.encoding(), 0, dst.encoding());
+            case 2 -> xrr(false, 0x66, 0x0FC5, dst.encoding(), 0, src.encoding());
+            case 4 -> xrr(false, 0x66, 0x0F3A16, src.encoding(), 0, dst.encoding());
+            default -> xrr(true, 0x66, 0x0F3A16, src.encoding(), 0, dst.encoding());
         }
         emit(lane);
     }
@@ -1351,17 +1471,34 @@ public final class Assembler extends CodeBuffer {
     /**
      * {@code pinsrb/pinsrw/pinsrd/pinsrq dst, src, lane} by lane {@code width}: writes the low
      * {@code width} bytes of {@code src} into lane {@code lane} of {@code dst}. pinsrw is the SSE2 form
-     * {@code 66 0F C4 /r ib}; the others SSE4.1 {@code 66 0F 3A 20/22}.
+     * {@code 66 0F C4 /r ib}; the others SSE4.1 {@code 66 0F 3A 20/22}; in VEX mode
+     * {@code vpinsr* dst, dst, src, lane}.
      *
      * @throws IllegalArgumentException for another width or a lane out of range
      */
     public void pinsr(int width, Xmm dst, Gpr src, int lane) {
+        pinsr(width, dst, dst, src, lane);
+    }
+
+    /**
+     * {@code vpinsrb/w/d/q dst, src1, src, lane} (VEX.128, AVX): dst = src1 with lane {@code lane}
+     * replaced by the low {@code width} bytes of {@code src}. Outside VEX mode only {@code src1 == dst}.
+     *
+     * @throws IllegalStateException if VEX mode is off and {@code src1 != dst}
+     * @throws IllegalArgumentException for another width or a lane out of range
+     */
+    public void pinsr(int width, Xmm dst, Xmm src1, Gpr src, int lane) {
         checkLane(width, lane);
+        if (!vex && src1 != dst) {
+            throw new IllegalStateException("vpinsr with a separate first source is a VEX form: VEX mode is off");
+        }
+        int d = dst.encoding();
+        int v = src1.encoding();
         switch (width) {
-            case 1 -> rr(Size.S32, 0x66, 0x0F3A20, dst.encoding(), src.encoding(), false);
-            case 2 -> rr(Size.S32, 0x66, 0x0FC4, dst.encoding(), src.encoding(), false);
-            case 4 -> rr(Size.S32, 0x66, 0x0F3A22, dst.encoding(), src.encoding(), false);
-            default -> rr(Size.S64, 0x66, 0x0F3A22, dst.encoding(), src.encoding(), false);
+            case 1 -> xrr(false, 0x66, 0x0F3A20, d, v, src.encoding());
+            case 2 -> xrr(false, 0x66, 0x0FC4, d, v, src.encoding());
+            case 4 -> xrr(false, 0x66, 0x0F3A22, d, v, src.encoding());
+            default -> xrr(true, 0x66, 0x0F3A22, d, v, src.encoding());
         }
         emit(lane);
     }
@@ -1377,25 +1514,135 @@ public final class Assembler extends CodeBuffer {
 
     /** {@code pmovmskb dst, src} (66 0F D7 /r): the 16 byte sign bits of {@code src} into {@code dst}. */
     public void pmovmskb(Gpr dst, Xmm src) {
-        rr(Size.S32, 0x66, 0x0FD7, dst.encoding(), src.encoding(), false);
+        xrr(false, 0x66, 0x0FD7, dst.encoding(), 0, src.encoding());
     }
 
     /** {@code movmskps dst, src} (0F 50 /r): the 4 f32 sign bits. */
     public void movmskps(Gpr dst, Xmm src) {
-        rr(Size.S32, 0, 0x0F50, dst.encoding(), src.encoding(), false);
+        xrr(false, 0, 0x0F50, dst.encoding(), 0, src.encoding());
     }
 
     /** {@code movmskpd dst, src} (66 0F 50 /r): the 2 f64 sign bits. */
     public void movmskpd(Gpr dst, Xmm src) {
-        rr(Size.S32, 0x66, 0x0F50, dst.encoding(), src.encoding(), false);
+        xrr(false, 0x66, 0x0F50, dst.encoding(), 0, src.encoding());
     }
 
+    // ------------------------------------------------------------------------------------------
+    // VEX mode: the xmm instructions above as VEX.128 encodings (AVX, Intel SDM Vol. 2 §2.3.5)
+
+    /**
+     * Switches every xmm instruction of this assembler to its VEX.128 encoding (AVX): the two-operand
+     * methods keep their meaning ({@code addss d, s} is {@code vaddss d, d, s}; a form that only
+     * writes its destination leaves VEX.vvvv at 1111), and the three-operand methods
+     * ({@link #vpacked}, {@link #packedShift(PackedShift, Xmm, Xmm, int)}, {@link #pinsr(int, Xmm, Xmm, Gpr, int)},
+     * {@link #blendv}) become available. Code emitted this way holds no legacy-SSE instruction, so no
+     * SSE/AVX transition can occur in it; the VEX.128 forms zero bits 255:128 of their destination. The
+     * prefix is the two-byte {@code C5} form whenever the instruction allows it, and register-to-register
+     * moves put an extended source in ModRM.reg (the store opcode) to get it, as GNU {@code as} does.
+     */
+    public void useVex(boolean on) {
+        vex = on;
+    }
+
+    /** Whether VEX mode is on ({@link #useVex}). */
+    public boolean usesVex() {
+        return vex;
+    }
+
+    /** Whether any VEX-encoded instruction has been emitted (the code needs a CPU with AVX). */
+    public boolean emittedVex() {
+        return vexEmitted;
+    }
+
+    private boolean vex;
+    private boolean vexEmitted;
+
+    /** A scalar form whose VEX encoding has a first source (NDS = dst): {@code dst = dst op src}. */
     private void sse(int mandatory, int opcode, Xmm reg, Xmm rm) {
-        rr(Size.S32, mandatory, opcode, reg.encoding(), rm.encoding(), false);
+        xrr(false, mandatory, opcode, reg.encoding(), reg.encoding(), rm.encoding());
     }
 
     private void sse(int mandatory, int opcode, Xmm reg, Mem rm) {
-        rm(Size.S32, mandatory, opcode, reg.encoding(), rm, false, 0);
+        xrm(false, mandatory, opcode, reg.encoding(), reg.encoding(), rm, 0);
+    }
+
+    /** A form without a first source (VEX.vvvv = 1111): loads, stores, compares into flags. */
+    private void sseMove(int mandatory, int opcode, Xmm reg, Xmm rm) {
+        xrr(false, mandatory, opcode, reg.encoding(), 0, rm.encoding());
+    }
+
+    private void sseMove(int mandatory, int opcode, Xmm reg, Mem rm) {
+        xrm(false, mandatory, opcode, reg.encoding(), 0, rm, 0);
+    }
+
+    /**
+     * A register-to-register move with a load ({@code dst <- ModRM.rm}) and a store opcode: in VEX mode
+     * an extended source with a low destination takes the store opcode, so the two-byte prefix fits.
+     * {@code merges}: movss/movsd, whose VEX form has a first source (dst, for the upper lanes).
+     */
+    private void moveRr(int mandatory, int load, int store, Xmm dst, Xmm src, boolean merges) {
+        int d = dst.encoding();
+        int s = src.encoding();
+        int v = merges ? d : 0;
+        if (vex && s >= 8 && d < 8) {
+            xrr(false, mandatory, store, s, v, d);
+        } else {
+            xrr(false, mandatory, load, d, v, s);
+        }
+    }
+
+    /**
+     * Register-direct xmm form: the legacy encoding ({@code w}: REX.W; {@code vvvv} ignored: the
+     * legacy form's destination is its first source), or in VEX mode the VEX.128 one with
+     * {@code vvvv} as VEX.vvvv (0 gives 1111, "no operand").
+     */
+    private void xrr(boolean w, int mandatory, int opcode, int reg, int vvvv, int rm) {
+        if (!vex) {
+            rr(w ? Size.S64 : Size.S32, mandatory, opcode, reg, rm, false);
+            return;
+        }
+        vexPrefix(w, mandatory, opcode, reg, vvvv, 0, rm);
+        emit(0xC0 | (reg & 7) << 3 | (rm & 7));
+    }
+
+    /** Memory xmm form, as {@link #xrr}. */
+    private void xrm(boolean w, int mandatory, int opcode, int reg, int vvvv, Mem m, int immBytes) {
+        if (!vex) {
+            rm(w ? Size.S64 : Size.S32, mandatory, opcode, reg, m, false, immBytes);
+            return;
+        }
+        Objects.requireNonNull(m, "memory operand");
+        int base = m.base() == null ? 0 : m.base().encoding();
+        int index = m.index() == null ? 0 : m.index().encoding();
+        vexPrefix(w, mandatory, opcode, reg, vvvv, index, base);
+        modrmMem(reg, m, immBytes);
+    }
+
+    /**
+     * The VEX prefix (L = 0: 128 bits) and the opcode's last byte: two bytes {@code C5 [R vvvv L pp]}
+     * for map 0F without W, X or B, else three {@code C4 [R X B mmmmm] [W vvvv L pp]}.
+     */
+    private void vexPrefix(boolean w, int mandatory, int opcode, int reg, int vvvv, int index, int base) {
+        int pp = switch (mandatory) {
+            case 0 -> 0;
+            case 0x66 -> 1;
+            case 0xF3 -> 2;
+            case 0xF2 -> 3;
+            default -> throw new IllegalArgumentException("no VEX pp for prefix " + Integer.toHexString(mandatory));
+        };
+        int map = opcode <= 0xFFFF ? 1 : (opcode >> 8 & 0xFF) == 0x38 ? 2 : 3;
+        int r = ~reg >> 3 & 1;
+        int tail = (~vvvv & 15) << 3 | pp;
+        if (map == 1 && !w && index < 8 && base < 8) {
+            emit(0xC5);
+            emit(r << 7 | tail);
+        } else {
+            emit(0xC4);
+            emit(r << 7 | (~index >> 3 & 1) << 6 | (~base >> 3 & 1) << 5 | map);
+            emit((w ? 0x80 : 0) | tail);
+        }
+        emit(opcode & 0xFF);
+        vexEmitted = true;
     }
 
     private static Size sizeW(Size size, String name) {

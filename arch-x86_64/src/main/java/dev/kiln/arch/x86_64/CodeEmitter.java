@@ -93,6 +93,7 @@ final class CodeEmitter {
         this.incomingArgBytes = incomingArgBytes;
         this.layout = layout;
         this.features = features;
+        a.useVex(features.contains(CpuFeature.AVX)); // every xmm instruction VEX-encoded (VexForms folded the copies)
     }
 
     /**
@@ -205,6 +206,9 @@ final class CodeEmitter {
             }
         }
         byte[] code = a.finish();
+        if (a.emittedVex()) {
+            used |= CpuFeature.AVX.bit();
+        }
         return new CompiledCode(code, a.relocations(), trapSites, used,
                 frames == null ? List.of() : frames.sites(frameBytes()), callSites,
                 alignedLoop[0] ? LoopPlacement.WINDOW : CompiledCode.DEFAULT_ALIGNMENT);
@@ -628,6 +632,7 @@ final class CodeEmitter {
         scratchUsed = 0;
         xscratchUsed = 0;
         sharedDef = MInst.NONE;
+        xsharedDef = MInst.NONE;
         if (emitWithSpillSlotOperand(m)) {
             return;
         }
@@ -642,7 +647,9 @@ final class CodeEmitter {
         }
         for (int d : m.defs) {
             if (isSpilled(d) && !hasScratch(d)) {
-                if (isFloatVreg(d)) {
+                if (isFloatVreg(d) && xscratchUsed == 2 && m.vsrc1 != MInst.NONE) {
+                    xsharedDef = d; // one VEX instruction reads both sources before it writes
+                } else if (isFloatVreg(d)) {
                     takeXmmScratch(d);
                 } else if (scratchUsed == 2) {
                     sharedDef = d;
@@ -761,10 +768,16 @@ final class CodeEmitter {
         return xscratchUsed++ == 0 ? XSCRATCH0 : XSCRATCH1;
     }
 
+    /** A spilled xmm destination sharing XSCRATCH0 with a source of a three-operand form, or NONE. */
+    private int xsharedDef = MInst.NONE;
+
     /** The xmm register holding {@code r} in the current instruction. */
     private Xmm xmm(int r) {
         if (!MInst.isVirtual(r)) {
             return Xmm.of(r - MInst.XMM_BASE);
+        }
+        if (r == xsharedDef) {
+            return XSCRATCH0;
         }
         LinearScan.Interval it = alloc.interval(r);
         if (it != null && it.assigned >= 0) {
@@ -1644,10 +1657,22 @@ final class CodeEmitter {
                     a.movsd(d, Mem.rip(constant(Size.S64, m.imm)));
                 }
             }
-            case FALU -> falu(m.fop, m.size == Size.S32, xmm(m.dst), xmm(m.src));
+            case FALU -> {
+                if (m.vsrc1 != MInst.NONE) {
+                    a.vpacked(scalarOp(m.fop, m.size == Size.S32), xmm(m.dst), xmm(m.vsrc1), xmm(m.src));
+                } else {
+                    falu(m.fop, m.size == Size.S32, xmm(m.dst), xmm(m.src));
+                }
+            }
             case FALU_CONST -> {
                 Xmm d = xmm(m.dst);
                 boolean single = m.size == Size.S32;
+                if (m.vsrc1 != MInst.NONE) {
+                    Label c = m.fop == MInst.FloatOp.AND || m.fop == MInst.FloatOp.XOR ? maskConstant(m.size, m.imm)
+                            : scalarConstant(m);
+                    a.vpacked(scalarOp(m.fop, single), d, xmm(m.vsrc1), Mem.rip(c));
+                    break;
+                }
                 switch (m.fop) {
                     case AND -> a.andps(d, Mem.rip(maskConstant(m.size, m.imm)));
                     case XOR -> a.xorps(d, Mem.rip(maskConstant(m.size, m.imm)));
@@ -1794,6 +1819,20 @@ final class CodeEmitter {
         if (m.op == MOp.CMP_MI) {
             faultHere(); // the folded load's access comes next
             a.aluImm(AluOp.CMP, m.size, addr, (int) m.imm2);
+            return;
+        }
+        if (m.op == MOp.FALU_RM && m.vsrc1 != MInst.NONE) {
+            boolean dSpilled = isSpilled(m.dst);
+            Xmm d = dSpilled ? XSCRATCH0 : xmmOf(m.dst);
+            Xmm s1 = isSpilled(m.vsrc1) ? XSCRATCH1 : xmmOf(m.vsrc1);
+            if (isSpilled(m.vsrc1)) {
+                loadSlot(s1, m.vsrc1);
+            }
+            faultHere(); // the folded load's access comes next
+            a.vpacked(scalarOp(m.fop, m.size == Size.S32), d, s1, addr);
+            if (dSpilled) {
+                storeSlot(m.dst, d);
+            }
             return;
         }
         if (m.op == MOp.FALU_RM) {
@@ -1965,6 +2004,19 @@ final class CodeEmitter {
             }
             default -> throw new IllegalStateException("no memory form for " + op);
         }
+    }
+
+    /** The scalar (add, sub, mul, div) or bitwise (and, or, xor: packed single) form of {@code op}. */
+    private static PackedOp scalarOp(MInst.FloatOp op, boolean single) {
+        return switch (op) {
+            case ADD -> single ? PackedOp.ADDSS : PackedOp.ADDSD;
+            case SUB -> single ? PackedOp.SUBSS : PackedOp.SUBSD;
+            case MUL -> single ? PackedOp.MULSS : PackedOp.MULSD;
+            case DIV -> single ? PackedOp.DIVSS : PackedOp.DIVSD;
+            case AND -> PackedOp.ANDPS;
+            case OR -> PackedOp.ORPS;
+            case XOR -> PackedOp.XORPS;
+        };
     }
 
     private void falu(MInst.FloatOp op, boolean single, Xmm d, Xmm s) {
@@ -2233,9 +2285,16 @@ final class CodeEmitter {
      */
     private void vector(MInst m) {
         require(CpuFeature.SSE4_1, "128-bit SIMD");
+        if (m.packed != null && m.packed.needsAvx2()) {
+            require(CpuFeature.AVX2, m.packed.vexMnemonic());
+        }
         switch (m.op) {
             case VPACKED -> {
-                if (m.packed.hasImm8()) {
+                if (m.vsrc1 != MInst.NONE && m.packed.hasImm8()) {
+                    a.vpacked(m.packed, xmm(m.dst), xmm(m.vsrc1), xmm(m.src), (int) m.imm);
+                } else if (m.vsrc1 != MInst.NONE) {
+                    a.vpacked(m.packed, xmm(m.dst), xmm(m.vsrc1), xmm(m.src));
+                } else if (m.packed.hasImm8()) {
                     a.packed(m.packed, xmm(m.dst), xmm(m.src), (int) m.imm);
                 } else {
                     a.packed(m.packed, xmm(m.dst), xmm(m.src));
@@ -2243,7 +2302,11 @@ final class CodeEmitter {
             }
             case VPACKED_CONST -> {
                 Mem c = Mem.rip(vectorConstant(m.imm, m.imm2));
-                if (m.packed.hasImm8()) {
+                if (m.vsrc1 != MInst.NONE && m.packed.hasImm8()) {
+                    a.vpacked(m.packed, xmm(m.dst), xmm(m.vsrc1), c, (int) m.imm);
+                } else if (m.vsrc1 != MInst.NONE) {
+                    a.vpacked(m.packed, xmm(m.dst), xmm(m.vsrc1), c);
+                } else if (m.packed.hasImm8()) {
                     a.packed(m.packed, xmm(m.dst), c, (int) m.imm);
                 } else {
                     a.packed(m.packed, xmm(m.dst), c);
@@ -2259,9 +2322,16 @@ final class CodeEmitter {
                     a.movups(d, Mem.rip(vectorConstant(m.imm, m.imm2)));
                 }
             }
-            case VSHIFT -> a.packedShift(m.pshift, xmm(m.dst), (int) m.imm);
+            case VSHIFT -> {
+                if (m.vsrc1 != MInst.NONE) {
+                    a.packedShift(m.pshift, xmm(m.dst), xmm(m.vsrc1), (int) m.imm);
+                } else {
+                    a.packedShift(m.pshift, xmm(m.dst), (int) m.imm);
+                }
+            }
             case PEXTR -> a.pextr(m.width, reg(m.dst), xmm(m.src), (int) m.imm);
-            case PINSR -> a.pinsr(m.width, xmm(m.dst), reg(m.src), (int) m.imm);
+            case PINSR -> a.pinsr(m.width, xmm(m.dst), m.vsrc1 != MInst.NONE ? xmm(m.vsrc1) : xmm(m.dst), reg(m.src),
+                    (int) m.imm);
             case VMOVMSK -> {
                 switch (m.width) {
                     case 1 -> a.pmovmskb(reg(m.dst), xmm(m.src));

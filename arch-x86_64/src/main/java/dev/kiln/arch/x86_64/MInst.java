@@ -50,6 +50,12 @@ final class MInst extends AbstractMachInst<MInst> {
     /** The high 64 bits of a 128-bit constant ({@link MOp#VCONST}, {@link MOp#VPACKED_CONST}). */
     long imm2;
     Size[] psize;
+    /**
+     * The first source of a VEX three-operand form ({@link VexForms}): {@code dst = vsrc1 op src} (or op
+     * the constant or memory operand), dst not read. {@link #NONE} for the two-operand form
+     * {@code dst = dst op src}. Set only when compiling with AVX.
+     */
+    int vsrc1 = NONE;
     /** Whether physical registers this instruction defines are written before all its operands are read. */
     boolean earlyClobber;
 
@@ -69,6 +75,12 @@ final class MInst extends AbstractMachInst<MInst> {
     @Override
     public Hint hint() {
         return op == MOp.LEA ? Hint.TIED : op == MOp.MOV_RR ? Hint.COPY : Hint.NONE;
+    }
+
+    @Override
+    public void mapRegisters(java.util.function.IntUnaryOperator f) {
+        super.mapRegisters(f);
+        vsrc1 = map(f, vsrc1);
     }
 
     @Override
@@ -107,6 +119,9 @@ final class MInst extends AbstractMachInst<MInst> {
         sb.append(' ').append(size);
         if (dst != NONE) {
             sb.append(" dst=").append(name(dst));
+        }
+        if (vsrc1 != NONE) {
+            sb.append(" src1=").append(name(vsrc1));
         }
         if (src != NONE) {
             sb.append(" src=").append(name(src));

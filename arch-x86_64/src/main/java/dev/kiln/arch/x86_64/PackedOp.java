@@ -3,12 +3,18 @@ package dev.kiln.arch.x86_64;
 import java.util.Locale;
 
 /**
- * Packed SSE2/SSSE3/SSE4.1 instructions of the form {@code op xmm, xmm/m128 [, imm8]} (Intel SDM
- * Vol. 2, legacy SSE encoding: mandatory prefix, {@code 0F}, {@code 0F 38} or {@code 0F 3A} opcode,
- * ModRM; no VEX), which {@link Assembler#packed} encodes. The destination is read and written (two
- * operands) except for the pure moves and the {@code pshuf*}, {@code pmov*x}, {@code pabs*},
- * {@code sqrt*}, {@code round*} and {@code cvt*} forms, which only write it. Memory operands of the
- * non-{@code movdqu} forms must be 16-byte aligned (else {@code #GP}).
+ * SSE2/SSSE3/SSE4.1 instructions of the form {@code op xmm, xmm/m128 [, imm8]} (Intel SDM Vol. 2,
+ * legacy SSE encoding: mandatory prefix, {@code 0F}, {@code 0F 38} or {@code 0F 3A} opcode, ModRM),
+ * which {@link Assembler#packed} encodes, and the same table's VEX.128 forms (AVX: the prefix and map
+ * become VEX.pp and VEX.mmmmm, the opcode byte stays), which {@link Assembler#vpacked} encodes with
+ * three operands. The packed forms, the scalar float arithmetic ({@code addss} ... {@code divsd}, which
+ * read and write the low lane only), and a few AVX2-only forms ({@code vpbroadcast*},
+ * {@code vbroadcastss}; {@link #vexOnly()}). The destination is read and written (two operands)
+ * except for the {@link #writesOnly()} forms (moves, {@code pshuf*}, {@code pmov*x}, {@code pabs*},
+ * {@code sqrt*p*}, {@code round*p*}, {@code cvt*}, broadcasts), which only write it; their VEX form
+ * has no first source (VEX.vvvv = 1111). Legacy memory operands of the packed non-{@code movdqu}
+ * forms must be 16-byte aligned (else {@code #GP}); VEX forms other than {@code vmovdqa} need no
+ * alignment. Thread-safe (immutable).
  */
 public enum PackedOp {
     /** {@code paddb} (66 0F FC /r, SSE2). */
@@ -266,16 +272,84 @@ public enum PackedOp {
     /** {@code blendps} (66 0F 3A 0C /r ib, SSE4.1). */
     BLENDPS(0x66, 0x0F3A0C, true),
     /** {@code blendpd} (66 0F 3A 0D /r ib, SSE4.1). */
-    BLENDPD(0x66, 0x0F3A0D, true);
+    BLENDPD(0x66, 0x0F3A0D, true),
+    /** {@code addss} (F3 0F 58 /r, SSE): the low f32 lane; the others from the destination (VEX: the first source). */
+    ADDSS(0xF3, 0x0F58, false),
+    /** {@code addsd} (F2 0F 58 /r, SSE2): the low f64 lane. */
+    ADDSD(0xF2, 0x0F58, false),
+    /** {@code subss} (F3 0F 5C /r, SSE). */
+    SUBSS(0xF3, 0x0F5C, false),
+    /** {@code subsd} (F2 0F 5C /r, SSE2). */
+    SUBSD(0xF2, 0x0F5C, false),
+    /** {@code mulss} (F3 0F 59 /r, SSE). */
+    MULSS(0xF3, 0x0F59, false),
+    /** {@code mulsd} (F2 0F 59 /r, SSE2). */
+    MULSD(0xF2, 0x0F59, false),
+    /** {@code divss} (F3 0F 5E /r, SSE). */
+    DIVSS(0xF3, 0x0F5E, false),
+    /** {@code divsd} (F2 0F 5E /r, SSE2). */
+    DIVSD(0xF2, 0x0F5E, false),
+    /** {@code vpbroadcastb} (VEX.128.66.0F38.W0 78 /r, AVX2): the low byte of the source into every lane. */
+    VPBROADCASTB(0x66, 0x0F3878, false, true),
+    /** {@code vpbroadcastw} (VEX.128.66.0F38.W0 79 /r, AVX2). */
+    VPBROADCASTW(0x66, 0x0F3879, false, true),
+    /** {@code vpbroadcastd} (VEX.128.66.0F38.W0 58 /r, AVX2). */
+    VPBROADCASTD(0x66, 0x0F3858, false, true),
+    /** {@code vpbroadcastq} (VEX.128.66.0F38.W0 59 /r, AVX2). */
+    VPBROADCASTQ(0x66, 0x0F3859, false, true),
+    /** {@code vbroadcastss} (VEX.128.66.0F38.W0 18 /r; AVX from memory, AVX2 from a register). */
+    VBROADCASTSS(0x66, 0x0F3818, false, true);
 
     private final int prefix;
     private final int opcode;
     private final boolean imm8;
 
+    private final boolean vexOnly;
+
     PackedOp(int prefix, int opcode, boolean imm8) {
+        this(prefix, opcode, imm8, false);
+    }
+
+    PackedOp(int prefix, int opcode, boolean imm8, boolean vexOnly) {
         this.prefix = prefix;
         this.opcode = opcode;
         this.imm8 = imm8;
+        this.vexOnly = vexOnly;
+    }
+
+    /**
+     * Whether the instruction only writes its destination (no first source: legacy {@code op dst, src}
+     * does not read dst, and the VEX form is {@code vop dst, src} with VEX.vvvv = 1111).
+     */
+    public boolean writesOnly() {
+        return switch (this) {
+            case MOVDQA, MOVDQU, PSHUFD, PSHUFLW, PSHUFHW, CVTPD2PS, CVTTPD2DQ, CVTTPS2DQ, CVTDQ2PD, CVTPS2PD,
+                 CVTDQ2PS, SQRTPS, SQRTPD, PABSB, PABSW, PABSD, PMOVSXBW, PMOVSXWD, PMOVSXDQ, PMOVZXBW, PMOVZXWD,
+                 PMOVZXDQ, PTEST, ROUNDPS, ROUNDPD, VPBROADCASTB, VPBROADCASTW, VPBROADCASTD, VPBROADCASTQ,
+                 VBROADCASTSS -> true;
+            default -> false;
+        };
+    }
+
+    /** Whether the instruction exists only VEX-encoded (AVX2: the broadcasts). */
+    public boolean vexOnly() {
+        return vexOnly;
+    }
+
+    /** Whether the register form needs AVX2 (the broadcasts), not just AVX, when VEX-encoded. */
+    public boolean needsAvx2() {
+        return vexOnly;
+    }
+
+    /** VEX.W: 0 for every form here (W0 or WIG, which GNU {@code as} encodes as W0). */
+    boolean vexW() {
+        return false;
+    }
+
+    /** The AVX mnemonic ({@code vpaddb}, {@code vaddss}, {@code vpbroadcastb}). */
+    public String vexMnemonic() {
+        String m = mnemonic();
+        return m.startsWith("v") ? m : "v" + m;
     }
 
     /** The mandatory prefix ({@code 0x66}, {@code 0xF2}, {@code 0xF3}) or 0. */

@@ -36,6 +36,9 @@ import dev.kiln.compiler.wasm.Opcode;
  * {@code min}/{@code max}; {@code relaxed_q15mulr_s} is {@code pmulhrsw} (0x8000 for
  * {@code -1 * -1}); the {@code relaxed_dot} forms are {@code pmaddubsw} with the i7 operand unsigned
  * (exact for the i7 range; no saturation is possible there).
+ * With AVX the same sequences are emitted VEX-encoded and {@link VexForms} folds their
+ * copy-then-operate pairs into three-operand forms; with AVX2 splats are one {@code vpbroadcast*}
+ * ({@code vbroadcastss} for f32x4; f64x2 stays {@code pshufd}, also one instruction).
  * Not thread-safe: part of one function's {@link Lowering}.
  */
 final class SimdLowering extends LoweringRules {
@@ -49,6 +52,12 @@ final class SimdLowering extends LoweringRules {
     void lower(Inst inst) {
         Opcode op = override != null ? override : Opcode.decode(0xFD, (int) inst.imm());
         int lane = inst.aux();
+        if ((op == Opcode.I8X16_SPLAT || op == Opcode.I16X8_SPLAT || op == Opcode.I32X4_SPLAT || op == Opcode.I64X2_SPLAT
+                || op == Opcode.F32X4_SPLAT) && l.cpuFeatures().contains(dev.kiln.abi.CpuFeature.AVX2)
+                && l.cpuFeatures().contains(dev.kiln.abi.CpuFeature.AVX)) { // VEX code (CodeEmitter) needs AVX itself
+            into(inst, broadcast(op, inst.arg(0)));
+            return;
+        }
         switch (op) {
             case V128_CONST -> vconstInto(vreg(inst.result()), constOf(inst.arg(0)), constOf(inst.arg(1)));
             case I8X16_SHUFFLE -> into(inst, shuffle(inst.arg(0), inst.arg(1), constOf(inst.arg(2)), constOf(inst.arg(3))));
@@ -401,6 +410,21 @@ final class SimdLowering extends LoweringRules {
             default -> throw new CompileException(op.mnemonic() + " is not supported by the x86-64 backend yet (in function "
                     + l.function().funcIndex() + ")");
         }
+    }
+
+    /**
+     * A splat with AVX2: the scalar moved into lane 0 ({@code vmovd}/{@code vmovq}; an f32 is there
+     * already), then {@code vpbroadcastb/w/d/q} or {@code vbroadcastss} into every lane (one
+     * instruction instead of {@code pshufb} with a zero register or {@code pshuflw} + {@code pshufd}).
+     */
+    private int broadcast(Opcode op, Value scalar) {
+        return switch (op) {
+            case I8X16_SPLAT -> unary(PackedOp.VPBROADCASTB, gprToXmm(scalar, true));
+            case I16X8_SPLAT -> unary(PackedOp.VPBROADCASTW, gprToXmm(scalar, true));
+            case I32X4_SPLAT -> unary(PackedOp.VPBROADCASTD, gprToXmm(scalar, true));
+            case I64X2_SPLAT -> unary(PackedOp.VPBROADCASTQ, gprToXmm(scalar, false));
+            default -> unary(PackedOp.VBROADCASTSS, use(scalar));
+        };
     }
 
     /** Lowers {@code inst} as the fixed-width instruction {@code exact} (same operands): a relaxed instruction's deterministic choice. */

@@ -76,6 +76,9 @@ public final class X86_64Backend implements Backend {
     public CompiledCode compileFunction(IrFunction function, FunctionEnvironment env) {
         Lowering lowering = new Lowering(function, env);
         List<MachBlock<MInst>> blocks = lowering.lower();
+        if (env.cpuFeatures().contains(dev.kiln.abi.CpuFeature.AVX)) {
+            VexForms.fold(blocks); // three-operand forms; the emitter encodes everything VEX
+        }
         LinearScan<MInst> alloc = new LinearScan<>(blocks, X86Registers.DESCRIPTOR, lowering.vregs());
         alloc.run(X86Registers.ISA);
         CodeEmitter emitter = new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(),

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Checks the packed SSE2/SSSE3/SSE4.1 forms of {@link Assembler} (every {@link PackedOp}, the
+ * Checks the legacy SSE2/SSSE3/SSE4.1 forms of {@link Assembler} (every {@link PackedOp} but the
+ * VEX-only ones, which {@link AssemblerVexGnuAsTest} checks with the VEX forms; the
  * immediate shifts, {@code pextr*}/{@code pinsr*} and the sign-mask moves) byte for byte against GNU
  * {@code as}, with the harness of {@link AssemblerGnuAsTest}: all 16x16 register pairs and the memory
  * operand set, RIP-relative operands (followed by an imm8 where the form has one).
@@ -33,6 +34,9 @@ class AssemblerPackedGnuAsTest {
         AssemblerGnuAsTest.GnuAs as = new AssemblerGnuAsTest.GnuAs("packed sse");
         List<Mem> mems = AssemblerGnuAsTest.someMems();
         for (PackedOp op : PackedOp.values()) {
+            if (op.vexOnly()) {
+                continue; // AssemblerVexGnuAsTest
+            }
             int imm = op.hasImm8() ? (op == PackedOp.CMPPS || op == PackedOp.CMPPD ? 3 : 0x1B) : -1;
             String tail = imm < 0 ? "" : ", " + imm;
             for (Xmm d : XMMS) {
@@ -55,7 +59,9 @@ class AssemblerPackedGnuAsTest {
     /** The memory operand size GNU as expects: 64 bits for the widening conversions. */
     private static String ptr(PackedOp op) {
         return switch (op) {
-            case CVTDQ2PD, CVTPS2PD, PMOVSXBW, PMOVSXWD, PMOVSXDQ, PMOVZXBW, PMOVZXWD, PMOVZXDQ -> "qword ptr ";
+            case CVTDQ2PD, CVTPS2PD, PMOVSXBW, PMOVSXWD, PMOVSXDQ, PMOVZXBW, PMOVZXWD, PMOVZXDQ, ADDSD, SUBSD, MULSD,
+                 DIVSD -> "qword ptr ";
+            case ADDSS, SUBSS, MULSS, DIVSS -> "dword ptr ";
             default -> "xmmword ptr ";
         };
     }

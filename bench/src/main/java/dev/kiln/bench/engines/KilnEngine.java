@@ -29,11 +29,13 @@ public final class KilnEngine implements WasmEngine {
     /**
      * Kiln with the checks that contain a guest compiled in, to measure what they cost (not part of
      * {@link WasmEngine#all()}): {@code kiln-epoch} (epoch interruption, a deadline never reached),
-     * {@code kiln-fuel} (fuel metering, fuel never exhausted); and {@code kiln-explicit}, explicit bounds
-     * checks instead of guard pages, to measure what guard pages save.
+     * {@code kiln-fuel} (fuel metering, fuel never exhausted); {@code kiln-explicit}, explicit bounds
+     * checks instead of guard pages, to measure what guard pages save; and {@code kiln-sse}, the host's
+     * CPU features without AVX and AVX2 (the SSE4.1 two-operand code on x86-64), to measure what the VEX
+     * forms save.
      */
     static java.util.Optional<WasmEngine> variant(String id) {
-        return id.equals("kiln-epoch") || id.equals("kiln-fuel") || id.equals("kiln-explicit")
+        return id.equals("kiln-epoch") || id.equals("kiln-fuel") || id.equals("kiln-explicit") || id.equals("kiln-sse")
                 ? java.util.Optional.of(new KilnEngine(id)) : java.util.Optional.empty();
     }
 
@@ -48,15 +50,24 @@ public final class KilnEngine implements WasmEngine {
             case "kiln-epoch" -> ", epoch interruption";
             case "kiln-fuel" -> ", fuel metering";
             case "kiln-explicit" -> ", explicit bounds checks";
+            case "kiln-sse" -> ", without AVX/AVX2 (SSE4.1 encodings)";
             default -> "";
         };
     }
 
     @Override
     public LoadedKernel load(String name, byte[] wasm) throws NotAvailableException {
-        Engine engine = Engine.builder().compileOptions(dev.kiln.abi.CompileOptions.defaults()
-                        .withBoundsChecks(id.equals("kiln-explicit") ? dev.kiln.abi.BoundsChecks.EXPLICIT
-                                : dev.kiln.abi.CompileOptions.DEFAULT_BOUNDS_CHECKS))
+        dev.kiln.abi.CompileOptions options = dev.kiln.abi.CompileOptions.defaults()
+                .withBoundsChecks(id.equals("kiln-explicit") ? dev.kiln.abi.BoundsChecks.EXPLICIT
+                        : dev.kiln.abi.CompileOptions.DEFAULT_BOUNDS_CHECKS);
+        if (id.equals("kiln-sse")) {
+            java.util.Set<dev.kiln.abi.CpuFeature> sse = java.util.EnumSet.noneOf(dev.kiln.abi.CpuFeature.class);
+            sse.addAll(dev.kiln.abi.CpuFeature.host());
+            sse.remove(dev.kiln.abi.CpuFeature.AVX);
+            sse.remove(dev.kiln.abi.CpuFeature.AVX2);
+            options = options.withCpuFeatures(sse);
+        }
+        Engine engine = Engine.builder().compileOptions(options)
                 .epochInterruption(id.equals("kiln-epoch")).consumeFuel(id.equals("kiln-fuel")).build();
         Module module;
         try {

@@ -59,7 +59,8 @@ class GoldenDisassemblyTest {
      * A comment line in the WAT source turning on a compile option for that file:
      * {@code ;; option: epoch-interruption}, {@code ;; option: consume-fuel},
      * {@code ;; option: guard-bounds-checks} (every other file is compiled with explicit bounds checks) or
-     * {@code ;; option: bmi} (BMI1 and BMI2 added to {@link #FEATURES}).
+     * {@code ;; option: bmi} (BMI1 and BMI2 added to {@link #FEATURES}), {@code ;; option: avx} (AVX added:
+     * every xmm instruction VEX-encoded, three-operand forms) or {@code ;; option: avx2} (AVX and AVX2).
      */
     static final String OPTION_PREFIX = ";; option: ";
 
@@ -137,6 +138,12 @@ class GoldenDisassemblyTest {
         if (source.contains(OPTION_PREFIX + "bmi")) {
             features.add(CpuFeature.BMI1);
             features.add(CpuFeature.BMI2);
+        }
+        if (source.contains(OPTION_PREFIX + "avx")) { // also matches avx2
+            features.add(CpuFeature.AVX);
+        }
+        if (source.contains(OPTION_PREFIX + "avx2")) {
+            features.add(CpuFeature.AVX2);
         }
         CompileOptions options = CompileOptions.defaults().withVerifyIr(true).withCpuFeatures(features);
         options = new CompileOptions(options.verifyIr(), 1, options.cpuFeatures())

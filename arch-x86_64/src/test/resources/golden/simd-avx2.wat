@@ -1,0 +1,136 @@
+;; 128-bit SIMD with AVX and AVX2: the module of simd.wat compiled with every xmm instruction
+;; VEX-encoded (no legacy-SSE instruction left) and the copy-then-operate pairs of the SSE4.1 lowering
+;; folded into three-operand forms (vmulps xmm_d, xmm_a, [mem] instead of movaps + mulps), so that the
+;; register allocator chooses each destination freely; i8x16.splat is vmovd + vpbroadcastb.
+;; option: avx2
+(module
+  (memory 1)
+  (func $dot (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f32)
+    (local $acc v128) (local $i i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $acc
+          (f32x4.add (local.get $acc)
+            (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i)))
+                       (v128.load (i32.add (local.get $b) (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+    (local.set $acc (f32x4.add (local.get $acc)
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc))))
+    (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc))))
+
+  (func $count_byte (export "count_byte") (param $p i32) (param $b i32) (result i32)
+    (i32.popcnt (i8x16.bitmask (i8x16.eq (v128.load (local.get $p)) (i8x16.splat (local.get $b))))))
+
+  (func $shuffles (export "shuffles") (param $x v128) (param $y v128) (result v128)
+    (v128.xor
+      (v128.xor
+        (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $x) (local.get $y))
+        (i8x16.shuffle 15 14 13 12 11 10 9 8 7 6 5 4 3 2 1 0 (local.get $x) (local.get $y)))
+      (v128.xor
+        (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $x) (local.get $y))
+        (i8x16.shuffle 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 (local.get $x) (local.get $y)))))
+
+  (func $minmax (export "minmax") (param $x v128) (param $y v128) (result v128)
+    (f32x4.min (local.get $x) (local.get $y)))
+
+  (func $mul64 (export "mul64") (param $x v128) (param $y v128) (result v128)
+    (i64x2.mul (local.get $x) (local.get $y))))
+
+;; ---- expected ----
+;; wasm[0]::dot:
+;;   vpxor  xmm0,xmm0,xmm0
+;;   mov    rax,QWORD PTR [r14+0x60]
+;;   lea    rax,[rax-0x10]
+;;   mov    rcx,QWORD PTR [r14+0x58]
+;;   xor    r8d,r8d
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    DWORD PTR [rax+0x0]
+;;   cmp    r8d,edx
+;;   jae    .L1
+;; .L0:
+;;   lea    r9d,[rdi+r8*1]
+;;   cmp    r9,rax
+;;   jg     .L2
+;;   vmovups xmm1,XMMWORD PTR [rcx+r9*1]
+;;   lea    r9d,[rsi+r8*1]
+;;   cmp    r9,rax
+;;   jg     .L3
+;;   vmovups xmm2,XMMWORD PTR [rcx+r9*1]
+;;   vmulps xmm1,xmm1,xmm2
+;;   vaddps xmm0,xmm1,xmm0
+;;   lea    r8d,[r8+0x10]
+;;   cmp    r8d,edx
+;;   jb     .L0
+;; .L1:
+;;   vpshufd xmm1,xmm0,0x4e
+;;   vaddps xmm0,xmm1,xmm0
+;;   vmovaps xmm1,xmm0
+;;   vpshufd xmm0,xmm0,0x1
+;;   vaddss xmm0,xmm1,xmm0
+;;   ret
+;; .L2:
+;;   call   .L4
+;; .L3:
+;;   call   .L4
+;; .L4:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x5
+;;   jmp    kiln_unwind
+;;
+;; wasm[1]::count_byte:
+;;   mov    rax,QWORD PTR [r14+0x60]
+;;   lea    rax,[rax-0x10]
+;;   cmp    rdi,rax
+;;   jg     .L0
+;;   mov    rax,QWORD PTR [r14+0x58]
+;;   vmovups xmm0,XMMWORD PTR [rax+rdi*1]
+;;   vmovd  xmm1,esi
+;;   vpbroadcastb xmm1,xmm1
+;;   vpcmpeqb xmm0,xmm0,xmm1
+;;   vpmovmskb eax,xmm0
+;;   popcnt eax,eax
+;;   ret
+;; .L0:
+;;   call   .L1
+;; .L1:
+;;   mov    r11,QWORD PTR [r14]
+;;   mov    DWORD PTR [r11],0x5
+;;   jmp    kiln_unwind
+;;
+;; wasm[2]::shuffles:
+;;   vpshufd xmm2,xmm0,0xb1
+;;   vpshufb xmm3,xmm0,XMMWORD PTR [rip+.L0]
+;;   vpxor  xmm2,xmm2,xmm3
+;;   vpunpcklbw xmm3,xmm0,xmm1
+;;   vpalignr xmm0,xmm1,xmm0,0x3
+;;   vpxor  xmm0,xmm3,xmm0
+;;   vpxor  xmm0,xmm2,xmm0
+;;   ret
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   xchg   ax,ax
+;; .L0:
+;;   .quad  0x8090a0b0c0d0e0f
+;;   .quad  0x1020304050607
+;;
+;; wasm[3]::minmax:
+;;   vminps xmm2,xmm1,xmm0
+;;   vminps xmm0,xmm0,xmm1
+;;   vorps  xmm2,xmm2,xmm0
+;;   vcmpunordps xmm0,xmm0,xmm2
+;;   vorps  xmm2,xmm2,xmm0
+;;   vpsrld xmm0,xmm0,0xa
+;;   vandnps xmm0,xmm0,xmm2
+;;   ret
+;;
+;; wasm[4]::mul64:
+;;   vpsrlq xmm2,xmm0,0x20
+;;   vpmuludq xmm2,xmm2,xmm1
+;;   vpsrlq xmm3,xmm1,0x20
+;;   vpmuludq xmm3,xmm3,xmm0
+;;   vpaddq xmm2,xmm2,xmm3
+;;   vpsllq xmm2,xmm2,0x20
+;;   vpmuludq xmm0,xmm0,xmm1
+;;   vpaddq xmm0,xmm0,xmm2
+;;   ret
