@@ -37,8 +37,6 @@
 ;;   mov    rcx,QWORD PTR [r14+0x58]
 ;;   xor    edx,edx
 ;;   vxorps xmm0,xmm0,xmm0
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;;   cmp    edx,esi
 ;;   jae    .L1
 ;; .L0:
@@ -63,7 +61,7 @@
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+0x0]
+;;   xchg   ax,ax
 ;; .L4:
 ;;   .quad  0x7fffffff
 ;;   .quad  0x0

@@ -46,7 +46,10 @@
 ;;   mov    rcx,QWORD PTR [r14+0x58]
 ;;   xor    r8d,r8d
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   cmp    r8d,edx
 ;;   jae    .L1
 ;; .L0:
