@@ -26,7 +26,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
  *
  * <p>The unwinder walks the native stack without frame pointers: from the thrower's return-address
  * slot it reads the return address, finds its call site (a call instruction of some Wasm function of
- * any instance), and steps to the caller's slot with the site's frame size, until a call site inside a
+ * any instance), and steps to the caller's slot with the site's frame size (the same walk on x86-64 and
+ * AArch64, where the slot is the {@code x30} half of the frame record and a callee's frame record lies
+ * right below the caller's stack pointer at the call), until a call site inside a
  * {@code try_table} with catch clauses (resume there: generated code then dispatches on the tag), a
  * return address that is no Wasm call site (the entry trampoline of the innermost call from the host:
  * the exception is uncaught), or the innermost entry frame. Nothing is paid on the normal path.
@@ -188,6 +190,8 @@ final class ExceptionSupport {
                 if (site.catches()) {
                     ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.PENDING_EXCEPTION, exn);
                     ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.RESUME_SP, callerSp + site.popped());
+                    // the caller's frame record (AArch64) lies right below its return-address slot
+                    ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.RESUME_FP, callerSp + site.frameBytes() - 8);
                     return ra;
                 }
                 slot = callerSp + site.frameBytes();
