@@ -40,7 +40,6 @@
 ;;   mov    x17, x30
 ;;   b      kiln_unwind
 ;; .L1:
-;;   mov    w0, w0
 ;;   str    w19, [x0, #16]
 ;;   mov    x1, x0
 ;;   mov    x0, x21

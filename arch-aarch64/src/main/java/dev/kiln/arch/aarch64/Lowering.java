@@ -1209,8 +1209,10 @@ final class Lowering {
         MInst m = new MInst(MOp.LIBCALL);
         m.imm = id;
         emit(m.uses(pregs).defs(clobbers()));
-        if (!inst.results().isEmpty()) {
+        if (!inst.results().isEmpty() && inst.result().type() == IrType.I32) {
             extend(vreg(inst.result()), 0, Size.W, 32, false); // a Java int: the upper half is undefined
+        } else if (!inst.results().isEmpty()) {
+            mov(vreg(inst.result()), 0, false, Size.X); // a u64 (exn_new's exception address)
         }
     }
 
