@@ -114,6 +114,71 @@ class ExceptionHandlingTest extends StoreFixture {
         }
     }
 
+    /**
+     * 50,000 throws caught in a loop, each through a call with stack arguments (ten i32 parameters: more
+     * than any backend passes in registers, so the callee pops them) and with a v128 and an f64 live
+     * across the call: a resume that left the stack pointer off by the popped bytes would exhaust the
+     * 512 KiB stack budget long before the end, and the values must survive in their spill slots.
+     */
+    @Test
+    void unwindingInALoopKeepsTheStackBalancedAndTheLoopsValues() {
+        String ten = "(param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)";
+        StringBuilder args = new StringBuilder();
+        for (int k = 0; k < 10; k++) {
+            args.append(" (local.get ").append(k).append(')');
+        }
+        Instance i = Instance.create(store, compile("""
+                (module
+                  (tag $e (param i32 i64))
+                  (func $deep %1$s (result i32)
+                    (if (i32.and (local.get 9) (i32.const 1))
+                      (then (throw $e (local.get 9) (i64.extend_i32_u (local.get 8)))))
+                    (i32.add (local.get 0) (local.get 9)))
+                  (func $mid %1$s (result i32)
+                    (i32.add (call $deep %2$s) (i32.const 1)))
+                  (func (export "loop") (param $n i32) (result i64)
+                    (local $i i32) (local $acc i64) (local $v v128) (local $x f64)
+                    (local.set $v (v128.const i32x4 1 2 3 4))
+                    (local.set $x (f64.const 0.5))
+                    (block $done
+                      (loop $l
+                        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+                        (block $next
+                          (block $h (result i32 i64)
+                            (try_table (result i32) (catch $e $h)
+                              (call $mid (local.get $i) (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4)
+                                (i32.const 5) (i32.const 6) (i32.const 7) (i32.const 8) (local.get $i)))
+                            i64.extend_i32_u
+                            local.get $acc
+                            i64.add
+                            local.set $acc
+                            br $next)
+                          i64.const 1000
+                          i64.mul
+                          local.get $acc
+                          i64.add
+                          local.set $acc
+                          i64.extend_i32_u
+                          local.get $acc
+                          i64.add
+                          local.set $acc)
+                        (local.set $v (i32x4.add (local.get $v) (i32x4.splat (i32.const 1))))
+                        (local.set $x (f64.add (local.get $x) (f64.const 1)))
+                        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                        (br $l)))
+                    (i64.add (local.get $acc)
+                      (i64.add (i64.extend_i32_u (i32x4.extract_lane 3 (local.get $v)))
+                        (i64.trunc_f64_s (local.get $x))))))
+                """.formatted(ten, args)));
+        int n = 50_000;
+        long expected = 0;
+        for (int k = 0; k < n; k++) {
+            expected += (k & 1) != 0 ? 8 * 1000 + k : 2L * k + 1;
+        }
+        expected += 4 + n + n;
+        assertEquals(expected, i.func("loop").call(Val.i32(n))[0].i64());
+    }
+
     @Test
     void aTagOfAnotherTypeIsALinkError() {
         Instance a = Instance.create(store, compile(THROWER));
