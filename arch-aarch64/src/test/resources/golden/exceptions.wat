@@ -67,12 +67,21 @@
 ;; wasm[1]::catcher:
 ;;   ldr    x16, [x21]
 ;;   ldr    x16, [x16, #16]
-;;   sub    x17, sp, #0x20
+;;   sub    x17, sp, #0xb0
 ;;   cmp    x17, x16
 ;; .L0:
 ;;   b.cc   .L4
 ;;   stp    x29, x30, [sp, #-16]!
 ;;   mov    x29, sp
+;;   stp    x19, x20, [sp, #-16]!
+;;   stp    x22, x23, [sp, #-16]!
+;;   stp    x24, x25, [sp, #-16]!
+;;   stp    x26, x27, [sp, #-16]!
+;;   str    x28, [sp, #-16]!
+;;   stp    d8, d9, [sp, #-16]!
+;;   stp    d10, d11, [sp, #-16]!
+;;   stp    d12, d13, [sp, #-16]!
+;;   stp    d14, d15, [sp, #-16]!
 ;;   sub    sp, sp, #0x10
 ;;   mov    w1, #0x3
 ;;   mul    w1, w0, w1
@@ -87,6 +96,15 @@
 ;;   ldr    x16, [sp]
 ;;   mov    x0, x16
 ;;   add    sp, sp, #0x10
+;;   ldp    d14, d15, [sp], #16
+;;   ldp    d12, d13, [sp], #16
+;;   ldp    d10, d11, [sp], #16
+;;   ldp    d8, d9, [sp], #16
+;;   ldr    x28, [sp], #16
+;;   ldp    x26, x27, [sp], #16
+;;   ldp    x24, x25, [sp], #16
+;;   ldp    x22, x23, [sp], #16
+;;   ldp    x19, x20, [sp], #16
 ;;   ldp    x29, x30, [sp], #16
 ;;   ret
 ;; .L1:
@@ -101,6 +119,15 @@
 ;;   ldr    x16, [sp]
 ;;   add    w0, w0, w16
 ;;   add    sp, sp, #0x10
+;;   ldp    d14, d15, [sp], #16
+;;   ldp    d12, d13, [sp], #16
+;;   ldp    d10, d11, [sp], #16
+;;   ldp    d8, d9, [sp], #16
+;;   ldr    x28, [sp], #16
+;;   ldp    x26, x27, [sp], #16
+;;   ldp    x24, x25, [sp], #16
+;;   ldp    x22, x23, [sp], #16
+;;   ldp    x19, x20, [sp], #16
 ;;   ldp    x29, x30, [sp], #16
 ;;   ret
 ;; .L2:

@@ -224,8 +224,13 @@ final class CodeEmitter {
                 }
             }
         }
+        // the unwinder skips frames without restoring the callee-saved registers they saved: a function
+        // that catches saves them all (x19..x28 but x21, the low halves of v8..v15), so that its own
+        // epilogue gives its caller back its values (x29 and x30 come from its frame record, x21 from its slot)
+        boolean catches = blocks.stream().anyMatch(b -> b.insts.stream().anyMatch(m -> m.inTry));
         for (int r = 0; r < Aarch64Registers.VREG_BASE; r++) {
-            if (used[r] && Aarch64Registers.DESCRIPTOR.isCalleeSaved(r)) {
+            if ((used[r] || catches && r != Aarch64Registers.VMCTX && r != XReg.FP.encoding())
+                    && Aarch64Registers.DESCRIPTOR.isCalleeSaved(r)) {
                 (Aarch64Registers.isV(r) ? savedV : savedX).add(r);
             }
         }
