@@ -24,9 +24,9 @@ import java.util.List;
  * callee pops ({@link CallSite#popped()}), and whether the call lies in a {@code try_table} with catch
  * clauses ({@link CallSite#catches()}): resuming there with the exception pending is how a handler
  * is entered. Nothing is paid on the normal path: the table is only read when an exception is thrown.
- * On AArch64 the return-address slot is the {@code x30} half of the caller's frame record (at
- * {@code x29 + 8}), and a callee's frame record lies right below the caller's stack pointer at the
- * call, so the same walk applies; the caller's {@code x29} is its slot's address minus 8.
+ * On AArch64 the return-address slot is the {@code x30} half of the function's frame record (at
+ * {@code x29 + 8}): the unwinder steps from frame record to frame record, and the frame bytes give
+ * the caller's stack pointer from its {@code x29}.
  *
  * <p>Encoding (little-endian): u32 {@link #VERSION}; u32 n, then n u32 typeidx of the defined tags;
  * u32 m, then m call sites sorted by return offset, each u32 return offset, u32 frame bytes, u32

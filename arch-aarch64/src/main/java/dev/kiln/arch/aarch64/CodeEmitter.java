@@ -165,10 +165,9 @@ final class CodeEmitter {
 
     /**
      * Bytes from sp in the function's body to its return-address slot, the {@code x30} half of its frame
-     * record: the frame, the callee-saved registers and the {@code x29} half. A callee's frame record
-     * lies right below sp at the call (its prologue's first {@code stp} pre-decrements by 16), so the
-     * unwinder steps from a callee's return-address slot to the caller's by the caller's frame bytes,
-     * as on x86-64; the caller's {@code x29} is then the slot's address minus 8.
+     * record: the frame, the callee-saved registers and the {@code x29} half. The unwinder follows the
+     * frame records from callee to caller and resumes a catching call site with {@code x29} from the
+     * chain and sp = {@code x29 + 8} minus these bytes.
      */
     private int frameBytes() {
         return frameSize + savedBytes + 8;
