@@ -10,8 +10,10 @@ import dev.kiln.compiler.ir.Op;
  * call with the frames above it dropped, so their epilogues never restored {@code x19..x28} and
  * {@code d8..d15}: the call clobbers every allocatable and scratch register (no value lives in a
  * callee-saved register across it), and it reloads the VMContext ({@code x21}) from its frame slot
- * after it, as the resumed code finds whatever the thrower left there. {@code sp} and {@code x29} come
- * from the store context ({@code RESUME_SP}, {@code RESUME_FP}), set by the unwinder. Stateless.
+ * after it, as the resumed code finds whatever the thrower left there; the function saves every
+ * callee-saved register in its prologue, so that its epilogue gives its own caller back its values
+ * ({@code CodeEmitter}). {@code sp} and {@code x29} come from the store context ({@code RESUME_SP},
+ * {@code RESUME_FP}), set by the unwinder, which follows the frame records. Stateless.
  */
 final class ExceptionLowering {
     private ExceptionLowering() {
