@@ -24,12 +24,18 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * unwinder looks return addresses up in, and the conversion of an uncaught exception into a
  * {@link WasmException}.
  *
- * <p>The unwinder walks the native stack without frame pointers: from the thrower's return-address
- * slot it reads the return address, finds its call site (a call instruction of some Wasm function of
- * any instance), and steps to the caller's slot with the site's frame size, until a call site inside a
+ * <p>The unwinder walks the native stack from the thrower's return-address slot: it reads the return
+ * address, finds its call site (a call instruction of some Wasm function of any instance), and steps
+ * to the caller's slot, until a call site inside a
  * {@code try_table} with catch clauses (resume there: generated code then dispatches on the tag), a
  * return address that is no Wasm call site (the entry trampoline of the innermost call from the host:
- * the exception is uncaught), or the innermost entry frame. Nothing is paid on the normal path.
+ * the exception is uncaught), or the innermost entry frame. Nothing is paid on the normal path. On
+ * x86-64 (no frame pointers) a step adds the site's frame size to the caller's stack pointer at the
+ * call, the slot's address plus 8. On AArch64 the slot is the {@code x30} half of a frame record and
+ * the walk follows the frame records: the caller's {@code x29} is the other half, its slot 8 bytes
+ * above it, its stack pointer in the body that slot minus the site's frame size. This holds also for a
+ * frame that a tail call with more (or fewer) stack arguments moved, where the caller's stack pointer
+ * is no longer right above the callee's frame record.
  *
  * <p>Exception objects are bump-allocated from 64 KiB chunks of the store's native memory (per
  * instance, {@link Heap}) and freed when the store closes: there is no collector for {@code exnref}s
@@ -50,6 +56,9 @@ final class ExceptionSupport {
     private static final ConcurrentSkipListMap<Long, CodeRange> CODE = new ConcurrentSkipListMap<>();
     /** Per store: tags by identity. */
     private static final Map<Store, Map<Long, Tag>> TAGS = new WeakHashMap<>();
+
+    /** Whether Wasm frames have frame records ({@code x29}, {@code x30}) that the unwinder follows: AArch64. */
+    private static final boolean FRAME_RECORDS = dev.kiln.abi.Target.host() == dev.kiln.abi.Target.AARCH64;
 
     private static final MemorySegment EXN_NEW_STUB;
     private static final MemorySegment THROW_STUB;
@@ -184,13 +193,16 @@ final class ExceptionSupport {
                 if (site == null) {
                     break; // the entry trampoline: nothing below the host catches it
                 }
-                long callerSp = slot + 8;
+                // the caller's return-address slot, and its stack pointer in its body
+                long callerSlot = FRAME_RECORDS ? read64(slot - 8) + 8 : slot + 8 + site.frameBytes();
+                long callerSp = callerSlot - site.frameBytes();
                 if (site.catches()) {
                     ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.PENDING_EXCEPTION, exn);
                     ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.RESUME_SP, callerSp + site.popped());
+                    ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.RESUME_FP, callerSlot - 8); // AArch64's x29
                     return ra + (site.resumeOffset() - site.returnOffset()); // its landing pad, if it has one
                 }
-                slot = callerSp + site.frameBytes();
+                slot = callerSlot;
             }
             ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.PENDING_EXCEPTION, exn);
             ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.UNCAUGHT_EXCEPTION.code());

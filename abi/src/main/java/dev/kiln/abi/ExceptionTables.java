@@ -26,6 +26,9 @@ import java.util.List;
  * the pending exception and branches to the handlers) or, without one, at its return address, where
  * the code tests for a pending exception. Nothing is paid on the normal path beyond that test where
  * there is no landing pad: the table is only read when an exception is thrown.
+ * On AArch64 the return-address slot is the {@code x30} half of the function's frame record (at
+ * {@code x29 + 8}): the unwinder steps from frame record to frame record, and the frame bytes give
+ * the caller's stack pointer from its {@code x29}.
  *
  * <p>Encoding (little-endian): u32 {@link #VERSION}; u32 n, then n u32 typeidx of the defined tags;
  * u32 m, then m call sites sorted by return offset, each as three unsigned LEB128 numbers: the return

@@ -77,8 +77,9 @@ public final class VMContextLayout {
      * {@code exn} from the frame whose return-address slot is at {@code raSlot}, walking return
      * addresses with the artifacts' call-site tables ({@link ExceptionTables}). It returns the code
      * address to resume at (after the first call site inside a {@code try_table} on the way, with the
-     * exception in {@link VMStoreContext#PENDING_EXCEPTION} and the stack pointer in
-     * {@link VMStoreContext#RESUME_SP}), or 0 when nothing catches it below the entry, with the trap
+     * exception in {@link VMStoreContext#PENDING_EXCEPTION}, the stack pointer in
+     * {@link VMStoreContext#RESUME_SP} and, for AArch64, the frame pointer in
+     * {@link VMStoreContext#RESUME_FP}), or 0 when nothing catches it below the entry, with the trap
      * code {@link TrapCode#UNCAUGHT_EXCEPTION} left for the caller to unwind on.
      */
     public static final int LIBCALL_THROW = 7;

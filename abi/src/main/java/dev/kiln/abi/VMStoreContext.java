@@ -95,6 +95,12 @@ public final class VMStoreContext {
     public static final int PENDING_EXCEPTION = 96;
     /** u64 stack pointer the unwinder resumes a catching call site with (written by the throw libcall). */
     public static final int RESUME_SP = 104;
+    /**
+     * u64 frame pointer ({@code x29}) the unwinder resumes a catching call site with on a target whose
+     * frames have frame records (AArch64: the catching function's own frame record); written by the
+     * throw libcall next to {@link #RESUME_SP}, unused on x86-64.
+     */
+    public static final int RESUME_FP = 112;
     /** Size of the struct in bytes. */
-    public static final int SIZE = 112;
+    public static final int SIZE = 120;
 }

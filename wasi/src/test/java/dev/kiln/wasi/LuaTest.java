@@ -13,7 +13,6 @@ import dev.kiln.Module;
 import dev.kiln.Store;
 import dev.kiln.Val;
 import dev.kiln.abi.FuncType;
-import dev.kiln.abi.Target;
 import dev.kiln.abi.ValType;
 import dev.kiln.compiler.wasm.ModuleDecoder;
 import dev.kiln.compiler.wasm.WasmModule;
@@ -38,14 +37,14 @@ import org.junit.jupiter.api.io.TempDir;
  * same under Kiln as natively, and an uncaught error ends both the same way.
  *
  * <p>Lua raises and catches errors with {@code setjmp}/{@code longjmp} (pcall, error, the stack
- * overflow check, coroutines). On x86-64 Lua is built unmodified as a WASI command by clang-19 with
+ * overflow check, coroutines). Lua is built unmodified as a WASI command by clang-19 with
  * wasi-libc's real setjmp ({@link SetjmpToolchain}: {@code -mllvm -wasm-enable-sjlj -lsetjmp}), so every
- * Lua error is a Wasm exception that Kiln unwinds. Kiln's AArch64 backend refuses exception handling
- * for now, so under an AArch64 JVM ({@code .ci/aarch64-stage}) Lua is built by clang-16 with Debian's
- * wasi-libc and {@code src/test/lua/kiln_host_throw.h} instead, which defines LUAI_TRY/LUAI_THROW as
- * calls of two host functions that this test defines, {@code kiln.try} and {@code kiln.throw}: try
- * calls the exported {@code kiln_call} and catches the Java exception throw raises, restoring
- * {@code __stack_pointer}.
+ * Lua error is a Wasm exception that Kiln unwinds, on x86-64 and on AArch64 ({@code .ci/aarch64-stage}).
+ * With {@code -Dkiln.lua.unwinding=host} Lua is built by clang-16 with Debian's wasi-libc and
+ * {@code src/test/lua/kiln_host_throw.h} instead, which defines LUAI_TRY/LUAI_THROW as calls of two host
+ * functions that this test defines, {@code kiln.try} and {@code kiln.throw}: try calls the exported
+ * {@code kiln_call} and catches the Java exception throw raises, restoring {@code __stack_pointer}
+ * (Java exceptions of host functions unwinding through Wasm frames, at the scale of a real program).
  */
 class LuaTest {
     static final Path WORK = Toolchain.OUT.getParent().resolve("lua").toAbsolutePath();
@@ -68,15 +67,15 @@ class LuaTest {
 
     /** How Lua's errors unwind in the module under test. */
     enum Unwinding {
-        /** wasi-libc's setjmp/longjmp: Wasm exceptions (x86-64). */
+        /** wasi-libc's setjmp/longjmp: Wasm exceptions (the default). */
         SETJMP,
-        /** the host functions kiln.try and kiln.throw (AArch64, whose backend refuses exception handling). */
+        /** the host functions kiln.try and kiln.throw: Java exceptions ({@code -Dkiln.lua.unwinding=host}). */
         HOST
     }
 
-    /** SETJMP, HOST on AArch64; {@code -Dkiln.lua.unwinding=host} selects HOST on x86-64 too. */
-    static final Unwinding UNWINDING = Unwinding.valueOf(System.getProperty("kiln.lua.unwinding",
-            Target.host() == Target.AARCH64 ? "host" : "setjmp").toUpperCase(java.util.Locale.ROOT));
+    /** SETJMP on every backend; {@code -Dkiln.lua.unwinding=host} selects HOST. */
+    static final Unwinding UNWINDING = Unwinding.valueOf(System.getProperty("kiln.lua.unwinding", "setjmp")
+            .toUpperCase(java.util.Locale.ROOT));
 
     @BeforeAll
     static void build() throws Exception {
@@ -302,7 +301,7 @@ class LuaTest {
 
     @Test
     void luaErrorsAreWasmExceptionsOfWasiLibcsSetjmp() throws Exception {
-        assumeTrue(UNWINDING == Unwinding.SETJMP, "the AArch64 build throws through the host");
+        assumeTrue(UNWINDING == Unwinding.SETJMP, "the build of -Dkiln.lua.unwinding=host throws through the host");
         WasmModule m = ModuleDecoder.decode(Files.readAllBytes(wasm));
         assertTrue(m.tagCount() >= 1, "the module has the tag __c_longjmp");
         assertTrue(m.imports().stream().noneMatch(i -> i.module().equals("kiln")), "no host functions of ours");

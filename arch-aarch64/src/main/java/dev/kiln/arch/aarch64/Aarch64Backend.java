@@ -397,14 +397,28 @@ public final class Aarch64Backend implements Backend {
 
     /**
      * The part of an import adapter after the host call: a host function that threw (or trapped) left
-     * a trap code, and the adapter unwinds to the entry. Falls through when the call succeeded. Needs
-     * the adapter's frame record.
+     * a trap code, and the adapter unwinds to the entry; one that threw a Wasm exception (its object
+     * pending, trap code {@code UNCAUGHT_EXCEPTION}) throws it from here. Falls through when the call
+     * succeeded. Needs the adapter's frame record.
      */
     private static void unwindIfTheHostFailed(Assembler a) {
+        // the throw starts the unwinder at this frame record's return-address slot
         Label ok = a.newLabel();
+        Label unwind = a.newLabel();
         a.ldr(Size.X, XReg.X16, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
-        a.ldr(Size.W, XReg.X16, Address.offset(XReg.X16, VMStoreContext.TRAP_CODE));
-        a.cbz(Size.W, XReg.X16, ok);
+        a.ldr(Size.W, XReg.X9, Address.offset(XReg.X16, VMStoreContext.TRAP_CODE));
+        a.cbz(Size.W, XReg.X9, ok);
+        a.cmp(Size.W, XReg.X9, dev.kiln.abi.TrapCode.UNCAUGHT_EXCEPTION.code());
+        a.b(Cond.NE, unwind);
+        a.str(Size.W, XReg.XZR, Address.offset(XReg.X16, VMStoreContext.TRAP_CODE));
+        a.mov(Size.X, XReg.X0, VMCTX);
+        a.ldr(Size.X, XReg.X1, Address.offset(XReg.X16, VMStoreContext.PENDING_EXCEPTION));
+        a.addImm(Size.X, XReg.X2, XReg.FP, 8, XReg.X16);
+        a.ldr(Size.X, XReg.X16, a.address(VMCTX, VMContextLayout.libcall(VMContextLayout.LIBCALL_THROW), 8, XReg.X17));
+        a.blr(XReg.X16);
+        a.cbz(Size.X, XReg.X0, unwind); // uncaught below the entry: the libcall left the trap code
+        CodeEmitter.resumeCatchingFrame(a, XReg.X16, XReg.X17);
+        a.bind(unwind);
         a.movImm(Size.X, XReg.X17, 0); // for the backtrace: this frame record holds the Wasm caller's return address
         a.bSymbol(Relocation.UNWIND_STUB);
         a.bind(ok);

@@ -152,7 +152,55 @@ final class CodeEmitter {
         }
         byte[] code = a.finish();
         return new CompiledCode(code, a.relocations(), trapSites, 0,
-                frames == null ? List.of() : frames.sites(incomingBase()), List.of());
+                frames == null ? List.of() : frames.sites(incomingBase()), callSites);
+    }
+
+    /** Every call instruction's return offset and frame facts, for the exception unwinder ({@code ExceptionTables}). */
+    private final List<dev.kiln.abi.ExceptionTables.CallSite> callSites = new ArrayList<>();
+
+    /** Records the call to Wasm code just emitted (the current position is its return address). */
+    private void callSite(MInst m) {
+        callSites.add(new dev.kiln.abi.ExceptionTables.CallSite(a.position(), frameBytes(), m.popped, m.inTry));
+    }
+
+    /**
+     * Bytes from sp in the function's body to its return-address slot, the {@code x30} half of its frame
+     * record: the frame, the callee-saved registers and the {@code x29} half. The unwinder follows the
+     * frame records from callee to caller and resumes a catching call site with {@code x29} from the
+     * chain and sp = {@code x29 + 8} minus these bytes.
+     */
+    private int frameBytes() {
+        return frameSize + savedBytes + 8;
+    }
+
+    /**
+     * {@code throw_ref}: {@code throw(vmctx, exn, raSlot)} (a libcall into the runtime's unwinder) with
+     * this frame record's return-address slot, then either resumes at the call site it returns with the
+     * {@code sp} and {@code x29} it left in the store context, or, when nothing below the entry caught
+     * it (the trap code is set), unwinds to the entry from here, the libcall's return address being a
+     * trap site so that the backtrace starts at the throw.
+     */
+    private void emitThrow(MInst m) {
+        a.mov(Size.X, XReg.X1, reg(m.src));
+        a.mov(Size.X, XReg.X0, VMCTX);
+        a.addImm(Size.X, XReg.X2, XReg.FP, 8, T);
+        a.ldr(Size.X, S0, at(VMCTX, VMContextLayout.libcall(VMContextLayout.LIBCALL_THROW), 8));
+        a.blr(S0);
+        recordSite(dev.kiln.abi.FrameTable.TRAP);
+        unwindIfTrapped(true);
+        resumeCatchingFrame(a, S0, S1);
+    }
+
+    /**
+     * The jump to the catching call site the throw libcall returned in x0: {@code sp} and {@code x29}
+     * from the store context ({@code RESUME_SP}, {@code RESUME_FP}); clobbers {@code t0} and {@code t1}.
+     */
+    static void resumeCatchingFrame(Assembler a, XReg t0, XReg t1) {
+        a.ldr(Size.X, t0, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.ldr(Size.X, t1, Address.offset(t0, VMStoreContext.RESUME_SP));
+        a.mov(Size.X, XReg.SP, t1);
+        a.ldr(Size.X, XReg.FP, Address.offset(t0, VMStoreContext.RESUME_FP));
+        a.br(XReg.X0);
     }
 
     private Label label(MachBlock<?> b) {
@@ -175,8 +223,13 @@ final class CodeEmitter {
                 }
             }
         }
+        // the unwinder skips frames without restoring the callee-saved registers they saved: a function
+        // that catches saves them all (x19..x28 but x21, the low halves of v8..v15), so that its own
+        // epilogue gives its caller back its values (x29 and x30 come from its frame record, x21 from its slot)
+        boolean catches = blocks.stream().anyMatch(b -> b.insts.stream().anyMatch(m -> m.inTry));
         for (int r = 0; r < Aarch64Registers.VREG_BASE; r++) {
-            if (used[r] && Aarch64Registers.DESCRIPTOR.isCalleeSaved(r)) {
+            if ((used[r] || catches && r != Aarch64Registers.VMCTX && r != XReg.FP.encoding())
+                    && Aarch64Registers.DESCRIPTOR.isCalleeSaved(r)) {
                 (Aarch64Registers.isV(r) ? savedV : savedX).add(r);
             }
         }
@@ -199,7 +252,7 @@ final class CodeEmitter {
     /** Whether {@code m} calls (overwriting x30) or may use x30 as a temporary. */
     private static boolean needsLinkRegister(MInst m) {
         return switch (m.op) {
-            case CALL, CALL_IMPORT, CALL_REF, LIBCALL, EPOCH_CHECK -> true;
+            case CALL, CALL_IMPORT, CALL_REF, LIBCALL, EPOCH_CHECK, THROW -> true;
             // a tail call restores the callee-saved registers and x30 from the frame record through x29
             case RETURN_CALL, RETURN_CALL_IMPORT, RETURN_CALL_REF -> true;
             case BR_TABLE -> !Assembler.isAddSubImmediate(m.tableTargets.size() - 1);
@@ -745,6 +798,7 @@ final class CodeEmitter {
                 }
                 a.blSymbol((int) m.imm);
                 recordSite(dev.kiln.abi.FrameTable.RETURN_ADDRESS);
+                callSite(m);
                 repush(m);
                 if (m.reloadsVmctx) {
                     a.ldr(Size.X, VMCTX, vmctxSaveSlot());
@@ -756,6 +810,7 @@ final class CodeEmitter {
                 a.str(Size.X, VMCTX, vmctxSaveSlot());
                 Aarch64Backend.callImport(a, layout, (int) m.imm);
                 recordSite(dev.kiln.abi.FrameTable.RETURN_ADDRESS);
+                callSite(m);
                 repush(m);
                 a.ldr(Size.X, VMCTX, vmctxSaveSlot());
             }
@@ -774,6 +829,15 @@ final class CodeEmitter {
                 unwindIfTrapped(true);
             }
             case EPOCH_CHECK -> epochCheck(m);
+            case THROW -> emitThrow(m);
+            case EXN_PENDING -> {
+                a.ldr(Size.X, reg(m.dst), Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
+                a.ldr(Size.X, reg(m.dst), Address.offset(reg(m.dst), VMStoreContext.PENDING_EXCEPTION));
+            }
+            case EXN_CLEAR -> {
+                a.ldr(Size.X, S0, Address.offset(VMCTX, VMContextLayout.STORE_CONTEXT));
+                a.str(Size.X, XReg.XZR, Address.offset(S0, VMStoreContext.PENDING_EXCEPTION));
+            }
             case RET -> epilogue();
             case JMP -> {
                 if (!isNext(m.target)) {
@@ -1108,6 +1172,7 @@ final class CodeEmitter {
         a.ldr(Size.X, S1, Address.offset(S1, 16));
         a.blr(S0);
         recordSite(dev.kiln.abi.FrameTable.RETURN_ADDRESS);
+        callSite(m);
         repush(m);
         a.ldr(Size.X, VMCTX, vmctxSaveSlot());
     }

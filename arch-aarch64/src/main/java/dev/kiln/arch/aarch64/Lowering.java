@@ -629,6 +629,7 @@ final class Lowering {
                 MInst m = new MInst(callee < env.importedFunctionCount() ? MOp.CALL_IMPORT : MOp.CALL);
                 m.imm = callee;
                 m.reloadsVmctx = m.op == MOp.CALL && env.mayReturnInAnotherInstance(callee);
+                ExceptionLowering.markInTry(inst, m);
                 callWith(inst, env.functionType(callee), inst.args().size(), m, MInst.NONE);
             }
             case VMCTX_ADDR -> {
@@ -653,9 +654,7 @@ final class Lowering {
             case EPOCH_CHECK -> {
                 emit(new MInst(MOp.EPOCH_CHECK));
             }
-            case THROW_REF, EXN_PENDING, EXN_CLEAR -> throw new CompileException("function " + f.funcIndex()
-                    + ": exception handling (" + (inst.op() == Op.THROW_REF ? "throw, throw_ref"
-                    : "a call inside a try_table with catch clauses") + ") is not supported by the AArch64 backend yet");
+            case THROW_REF, EXN_PENDING, EXN_CLEAR -> ExceptionLowering.lower(this, inst);
             default -> throw new CompileException("the AArch64 backend cannot lower " + inst.op() + " yet (function "
                     + f.funcIndex() + ")");
         }
@@ -1175,6 +1174,7 @@ final class Lowering {
         MInst m = new MInst(MOp.CALL_REF);
         m.imm = inst.imm();
         m.src = ref;
+        ExceptionLowering.markInTry(inst, m);
         callWith(inst, env.type((int) inst.imm()), inst.args().size() - 1, m, ref);
     }
 
@@ -1209,8 +1209,10 @@ final class Lowering {
         MInst m = new MInst(MOp.LIBCALL);
         m.imm = id;
         emit(m.uses(pregs).defs(clobbers()));
-        if (!inst.results().isEmpty()) {
+        if (!inst.results().isEmpty() && inst.result().type() == IrType.I32) {
             extend(vreg(inst.result()), 0, Size.W, 32, false); // a Java int: the upper half is undefined
+        } else if (!inst.results().isEmpty()) {
+            mov(vreg(inst.result()), 0, false, Size.X); // a u64 (exn_new's exception address)
         }
     }
 
@@ -1249,7 +1251,7 @@ final class Lowering {
             emit(m.uses(java.util.Arrays.copyOf(callUses, uses))); // nothing after it: no clobbers, no results
             return;
         }
-        emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(clobbers()));
+        emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(m.inTry ? ExceptionLowering.clobbers() : clobbers()));
         if (inst.results().size() == 1) {
             Value r = inst.results().get(0);
             mov(vreg(r), at.results().get(0).reg(), r.type());

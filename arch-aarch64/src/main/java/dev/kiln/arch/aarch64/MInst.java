@@ -41,6 +41,11 @@ final class MInst extends AbstractMachInst<MInst> {
      * through a record or to an import): the caller saves x21 before and reloads it after.
      */
     boolean reloadsVmctx;
+    /**
+     * A call inside a {@code try_table} with catch clauses: the exception unwinder may resume right after
+     * it (its call site says so in the exception tables; see {@link ExceptionLowering}).
+     */
+    boolean inTry;
     /** Heap access: the index register is scaled by the access size ({@code [base, index, lsl #log2(width)]}). */
     boolean scaledIndex;
     /**

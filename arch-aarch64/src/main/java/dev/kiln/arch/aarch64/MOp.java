@@ -85,6 +85,15 @@ enum MOp {
     LOAD_RESULT,
     /** Unconditional trap with trap code imm. */
     TRAP,
+    /**
+     * {@code throw_ref}: throws the exception object at src through the runtime's unwinder and resumes
+     * at the catching call site, or unwinds to the entry when nothing catches it (a terminator).
+     */
+    THROW,
+    /** dst = the store context's pending exception (0 after a normal return of the call just made). */
+    EXN_PENDING,
+    /** Clears the store context's pending exception. */
+    EXN_CLEAR,
     /** Trap with trap code imm if cond holds (after a compare). */
     /** Trap with code imm if src (size) is zero ({@code cbz}), or with negate if it is not ({@code cbnz}). */
     TRAP_IF_ZERO,

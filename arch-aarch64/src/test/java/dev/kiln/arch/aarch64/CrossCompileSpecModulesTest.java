@@ -24,9 +24,11 @@ import org.junit.jupiter.api.TestFactory;
  * {@code module}, as text or binary) for AArch64 on the machine running the build, with the IR verifier
  * on: instruction selection, register allocation and emission see every construct of the suite at
  * native speed, and each artifact must read back as an AArch64 ELF file. Running the code is the work
- * of the emulated stage ({@code .ci/aarch64-stage}). The suite directory: {@code KILN_TESTSUITE}, else
- * {@code ../../shared/wasm-testsuite/2.0}; without it the test fails under {@code CI=true} and is
- * skipped otherwise, with one message.
+ * of the emulated stage ({@code .ci/aarch64-stage}). The same for the modules of the Wasm 3.0 files
+ * that stage runs ({@link #WASM30_FILES}: tail calls, relaxed SIMD, exception handling). The suite
+ * directories: {@code KILN_TESTSUITE}, else {@code ../../shared/wasm-testsuite/2.0}, and
+ * {@code KILN_TESTSUITE_3}, else {@code ../../shared/wasm-testsuite/3.0}; without one the test fails
+ * under {@code CI=true} and is skipped otherwise, with one message.
  */
 class CrossCompileSpecModulesTest {
     static Path suiteDir() {
@@ -34,6 +36,23 @@ class CrossCompileSpecModulesTest {
         return configured != null && !configured.isBlank() ? Path.of(configured)
                 : Path.of("..", "..", "shared", "wasm-testsuite", "2.0").toAbsolutePath().normalize();
     }
+
+    /** The Wasm 3.0 suite: {@code KILN_TESTSUITE_3}, else {@code ../../shared/wasm-testsuite/3.0}. */
+    static Path suiteDir30() {
+        String configured = System.getProperty("KILN_TESTSUITE_3", System.getenv("KILN_TESTSUITE_3"));
+        return configured != null && !configured.isBlank() ? Path.of(configured)
+                : Path.of("..", "..", "shared", "wasm-testsuite", "3.0").toAbsolutePath().normalize();
+    }
+
+    /**
+     * The Wasm 3.0 files the emulated stage runs on AArch64 ({@code SpecTestsuiteAarch64Test}): tail
+     * calls, relaxed SIMD and exception handling.
+     */
+    static final List<String> WASM30_FILES = List.of("return_call.wast", "return_call_indirect.wast",
+            "return_call_ref.wast", "i8x16_relaxed_swizzle.wast", "i16x8_relaxed_q15mulr_s.wast",
+            "i32x4_relaxed_trunc.wast", "relaxed_dot_product.wast", "relaxed_laneselect.wast",
+            "relaxed_madd_nmadd.wast", "relaxed_min_max.wast", "tag.wast", "throw.wast", "throw_ref.wast",
+            "try_table.wast");
 
     @TestFactory
     Stream<DynamicTest> everyModuleCompiles() throws IOException {
@@ -44,8 +63,22 @@ class CrossCompileSpecModulesTest {
                 files = s.filter(p -> p.toString().endsWith(".wast")).sorted().toList();
             }
         }
+        return compileAll(files, dir, "2.0", "KILN_TESTSUITE");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyModuleOfTheWasm30FilesCompiles() {
+        Path dir = suiteDir30();
+        List<Path> files = WASM30_FILES.stream().map(dir::resolve).filter(Files::isRegularFile).toList();
+        if (!files.isEmpty() && files.size() != WASM30_FILES.size()) {
+            fail("the Wasm 3.0 testsuite at " + dir + " lacks some of " + WASM30_FILES);
+        }
+        return compileAll(files, dir, "3.0", "KILN_TESTSUITE_3");
+    }
+
+    private static Stream<DynamicTest> compileAll(List<Path> files, Path dir, String version, String property) {
         if (files.isEmpty()) {
-            String msg = "no Wasm 2.0 testsuite (.wast files) at " + dir + "; set KILN_TESTSUITE";
+            String msg = "no Wasm " + version + " testsuite (.wast files) at " + dir + "; set " + property;
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
                 fail(msg);
             }
@@ -54,7 +87,7 @@ class CrossCompileSpecModulesTest {
         CompileOptions options = CompileOptions.defaults().withVerifyIr(true)
                 .withCpuFeatures(java.util.EnumSet.noneOf(dev.kiln.abi.CpuFeature.class));
         ModuleCompiler compiler = new ModuleCompiler(new Aarch64Backend());
-        return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
+        return files.stream().map(f -> DynamicTest.dynamicTest(version + " " + f.getFileName(), () -> {
             Script script = Wast.parse(Files.readString(f), f.getFileName().toString());
             int compiled = 0;
             for (Command c : script.commands()) {

@@ -78,19 +78,24 @@ public final class RegisterDescriptor {
 
     /** The registers a call may overwrite: every allocatable or scratch register that is not callee-saved. */
     public int[] callerSaved() {
+        return java.util.Arrays.stream(allocatableAndScratch()).filter(r -> !calleeSaved.get(r)).toArray();
+    }
+
+    /**
+     * Every allocatable or scratch register of every class, callee-saved ones included, ascending: what a
+     * call clobbers when the callee-saved registers may come back with another frame's values (a call
+     * inside a {@code try_table}, which the exception unwinder resumes without restoring them).
+     */
+    public int[] allocatableAndScratch() {
         BitSet out = new BitSet();
         for (int[] regs : order.values()) {
             for (int r : regs) {
-                if (!calleeSaved.get(r)) {
-                    out.set(r);
-                }
+                out.set(r);
             }
         }
         for (int[] regs : scratch.values()) {
             for (int r : regs) {
-                if (!calleeSaved.get(r)) {
-                    out.set(r);
-                }
+                out.set(r);
             }
         }
         return out.stream().toArray();
