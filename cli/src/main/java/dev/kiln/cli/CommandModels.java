@@ -75,12 +75,14 @@ final class CommandModels {
 
     /**
      * A positional parameter at {@code index} (e.g. {@code "0"}, {@code "1..*"}), typed and bound as
-     * {@link #option}; a {@link List} takes any number of values, none included.
+     * {@link #option}; a {@link List} takes any number of values, none included, any other type is required.
      */
     static PositionalParamSpec.Builder positional(Fields owner, String field, Class<?> type, String index) {
         PositionalParamSpec.Builder b = PositionalParamSpec.builder().index(index).type(type);
         if (type == List.class) {
             b.auxiliaryTypes(String.class).arity("0..*"); // as for an annotated list: none at all is fine
+        } else {
+            b.required(true); // as for an annotated single value: missing is a usage error
         }
         Binding binding = new Binding(owner, field);
         return b.getter(binding).setter(binding).initialValue(owner.get(field));
