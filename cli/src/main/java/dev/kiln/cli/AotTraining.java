@@ -21,8 +21,7 @@ import picocli.CommandLine;
  * artifact with {@code kiln compile} and runs that with {@code --allow-precompiled --invoke}, and
  * prints the version.
  * Everything happens in a temporary directory that is deleted afterwards; the guest's output goes to
- * this process's stdout (the launcher discards it). It ends with {@link System#exit}, as
- * {@link Main#main} does (the JDK's exit path starts its logging, which the cache then holds too).
+ * this process's stdout (the launcher discards it).
  */
 public final class AotTraining {
     private static final String PROGRAM = """
@@ -53,24 +52,13 @@ public final class AotTraining {
     }
 
     /**
-     * Runs the training commands ({@link #train()}), then exits the JVM with status 0.
+     * Runs the training commands.
      *
      * @param args ignored
      * @throws IOException if the temporary directory cannot be made
      * @throws IllegalStateException if a command fails (the cache would then miss what it trains)
      */
     public static void main(String[] args) throws IOException {
-        train();
-        System.exit(0);
-    }
-
-    /**
-     * Runs the training commands in this JVM.
-     *
-     * @throws IOException if the temporary directory cannot be made
-     * @throws IllegalStateException if a command fails
-     */
-    static void train() throws IOException {
         Path dir = Files.createTempDirectory("kiln-aot-training");
         try {
             Path wat = Files.writeString(dir.resolve("training.wat"), PROGRAM);

@@ -19,7 +19,7 @@ class AotTrainingTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         try {
-            assertDoesNotThrow(AotTraining::train);
+            assertDoesNotThrow(() -> AotTraining.main(new String[0]));
         } finally {
             System.setOut(saved);
         }
