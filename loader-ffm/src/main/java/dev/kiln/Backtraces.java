@@ -50,15 +50,24 @@ final class Backtraces {
     static {
         try {
             var mh = MethodHandles.lookup().findStatic(Backtraces.class, "backtrace",
-                    MethodType.methodType(void.class, MemorySegment.class, long.class, int.class));
+                    MethodType.methodType(long.class, MemorySegment.class, long.class, long.class));
             LIBCALL = CallShape.libcallStub(mh); // the shared libcall descriptor
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** The libcall (an upcall): records the frames above {@code sp} as the store's pending backtrace. */
-    private static void backtrace(MemorySegment storeContext, long sp, int trap) {
+    /**
+     * The libcall (an upcall): records the frames above {@code sp} as the store's pending backtrace.
+     * Written in the shared libcall shape ({@link CallShape#libcallStub}): {@code trap} is an
+     * {@code i32} in the low half of its register; returns 0.
+     */
+    private static long backtrace(MemorySegment storeContext, long sp, long trap) {
+        record(storeContext, sp, (int) trap != 0);
+        return 0;
+    }
+
+    private static void record(MemorySegment storeContext, long sp, boolean trap) {
         try {
             Store store = Interruption.storeAt(storeContext.address());
             if (store == null) {
@@ -67,9 +76,9 @@ final class Backtraces {
             long entry = storeContext.reinterpret(VMStoreContext.SIZE).get(ValueLayout.JAVA_LONG, VMStoreContext.ENTRY_FRAME);
             WasmBacktrace bt = new WasmBacktrace();
             if (AARCH64) {
-                walkFrameRecords(store, sp, trap != 0, entry, bt);
+                walkFrameRecords(store, sp, trap, entry, bt);
             } else {
-                walk(store, sp, trap != 0, entry, bt);
+                walk(store, sp, trap, entry, bt);
             }
             store.setPendingBacktrace(bt);
         } catch (Throwable t) {

@@ -260,11 +260,21 @@ final class CallShape {
      * {@code INT_REGS} (five on x86-64) {@code int}s and {@code long}s, and returns {@code void},
      * {@code int} or {@code long}; it must not throw (an exception escaping an upcall ends the JVM).
      * The stub has the shared {@link #integerUpcall()} descriptor, so it costs no class of its own.
+     * A target already of the form {@code (MemorySegment, long...) -> long} needs no argument or
+     * result conversions (method-handle adapters whose lambda forms a fresh JVM spins per type, a few
+     * ms each): at most unused trailing arguments are dropped, and for {@code INT_REGS} longs it is
+     * the upcall's target as it is.
      *
      * @throws IllegalArgumentException if {@code target}'s type is not of that form
      */
     static MemorySegment libcallStub(MethodHandle target) {
         MethodType t = target.type();
+        if (isLongLibcall(t)) {
+            int n = t.parameterCount() - 1;
+            MethodHandle h = n == INT_REGS ? target
+                    : MethodHandles.dropArguments(target, 1 + n, java.util.Collections.nCopies(INT_REGS - n, long.class));
+            return Linker.nativeLinker().upcallStub(h, integerUpcall().descriptor(), java.lang.foreign.Arena.global());
+        }
         int ints = t.parameterCount() - 1;
         if (ints < 0 || ints > INT_REGS || t.parameterType(0) != MemorySegment.class
                 || !(t.returnType() == void.class || t.returnType() == int.class || t.returnType() == long.class)) {
@@ -286,6 +296,20 @@ final class CallShape {
         h = MethodHandles.explicitCastArguments(h, MethodType.methodType(long.class, java.util.Arrays.copyOf(params, 1 + ints)));
         h = MethodHandles.dropArguments(h, 1 + ints, java.util.Arrays.copyOfRange(params, 1 + ints, 1 + INT_REGS));
         return Linker.nativeLinker().upcallStub(h, integerUpcall().descriptor(), java.lang.foreign.Arena.global());
+    }
+
+    /** Whether {@code t} is {@code (MemorySegment, long x n) -> long} with {@code n <= INT_REGS}: a libcall in the shared shape. */
+    private static boolean isLongLibcall(MethodType t) {
+        int n = t.parameterCount() - 1;
+        if (n < 0 || n > INT_REGS || t.parameterType(0) != MemorySegment.class || t.returnType() != long.class) {
+            return false;
+        }
+        for (int k = 1; k <= n; k++) {
+            if (t.parameterType(k) != long.class) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static CallShape of(FuncType type, boolean resultsPointer) {

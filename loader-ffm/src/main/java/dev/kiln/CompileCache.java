@@ -354,7 +354,13 @@ public final class CompileCache {
         }
     }
 
-    /** This Kiln's version and build time, from {@code build.properties} (filtered by Maven). */
+    /**
+     * This Kiln's version and build time, {@code VERSION+BUILDTIME}: from the jar's manifest
+     * ({@code Implementation-Version} of package {@code dev.kiln}, which the JVM has at hand, also for
+     * classes from an AOT cache, without opening the jar: a fresh {@code kiln run} would otherwise
+     * open it only for this), else from {@code build.properties} (classes in a directory); both
+     * filtered by Maven.
+     */
     static final class Build {
         static final String ID = load();
 
@@ -362,6 +368,11 @@ public final class CompileCache {
         }
 
         private static String load() {
+            Package pkg = CompileCache.class.getPackage();
+            String stamped = pkg == null ? null : pkg.getImplementationVersion();
+            if (stamped != null && stamped.indexOf('+') > 0 && !stamped.contains("$")) {
+                return stamped;
+            }
             // Without a build stamp nothing tells this compiler from another: entries live for this JVM only.
             String unknown = "unknown-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
             try (InputStream in = CompileCache.class.getResourceAsStream("build.properties")) {

@@ -702,34 +702,58 @@ public final class Instance {
         static synchronized MemorySegment stub(int id) {
             if (STUBS[id] == null) {
                 STUBS[id] = switch (id) {
-                    case VMContextLayout.LIBCALL_TABLE_GROW -> stub("tableGrow",
-                            MethodType.methodType(int.class, MemorySegment.class, int.class, int.class, long.class));
-                    case VMContextLayout.LIBCALL_TABLE_FILL -> stub("tableFill",
-                            MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, long.class, int.class));
-                    case VMContextLayout.LIBCALL_TABLE_COPY -> stub("tableCopy",
-                            MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, int.class, int.class,
-                                    int.class));
-                    case VMContextLayout.LIBCALL_TABLE_INIT -> stub("tableInit",
-                            MethodType.methodType(void.class, MemorySegment.class, int.class, int.class, int.class, int.class,
-                                    int.class));
-                    case VMContextLayout.LIBCALL_ELEM_DROP -> stub("elemDrop",
-                            MethodType.methodType(void.class, MemorySegment.class, int.class));
-                    case VMContextLayout.LIBCALL_MEMORY_GROW -> stub("memoryGrow",
-                            MethodType.methodType(int.class, MemorySegment.class, int.class, long.class));
+                    case VMContextLayout.LIBCALL_TABLE_GROW, VMContextLayout.LIBCALL_TABLE_FILL,
+                            VMContextLayout.LIBCALL_TABLE_COPY, VMContextLayout.LIBCALL_TABLE_INIT,
+                            VMContextLayout.LIBCALL_ELEM_DROP, VMContextLayout.LIBCALL_MEMORY_GROW -> newStub(id);
                     default -> throw new IllegalArgumentException("no libcall " + id);
                 };
             }
             return STUBS[id];
         }
 
-        private static MemorySegment stub(String name, MethodType type) {
-            MethodHandle mh;
+        /** {@link #call} with the libcall id still to bind. */
+        private static final MethodHandle CALL;
+
+        static {
             try {
-                mh = MethodHandles.lookup().findStatic(Libcalls.class, name, type);
+                CALL = MethodHandles.lookup().findStatic(Libcalls.class, "call", MethodType.methodType(long.class,
+                        int.class, MemorySegment.class, long.class, long.class, long.class, long.class, long.class));
             } catch (ReflectiveOperationException e) {
-                throw new AssertionError("libcall " + name + " is missing", e);
+                throw new AssertionError("Libcalls.call is missing", e);
             }
-            return CallShape.libcallStub(mh); // every libcall shares one upcall descriptor
+        }
+
+        /**
+         * The stub of libcall {@code id}: {@link #call} with the id bound, already in the shared
+         * libcall shape, so that every libcall's stub has the same method-handle shape and a fresh JVM
+         * spins no adapter per libcall ({@link CallShape#libcallStub}).
+         */
+        private static MemorySegment newStub(int id) {
+            return CallShape.libcallStub(MethodHandles.insertArguments(CALL, 0, id));
+        }
+
+        /**
+         * Every libcall of this class as native code calls it, {@code (vmctx, a, b, c, d, e) -> long}:
+         * an {@code i32} argument is the low half of its register, an {@code i32} result is widened
+         * (the caller reads its low half), a void libcall returns 0.
+         */
+        private static long call(int id, MemorySegment vmctx, long a, long b, long c, long d, long e) {
+            switch (id) {
+                case VMContextLayout.LIBCALL_TABLE_GROW -> {
+                    return tableGrow(vmctx, (int) a, (int) b, c);
+                }
+                case VMContextLayout.LIBCALL_TABLE_FILL -> tableFill(vmctx, (int) a, (int) b, c, (int) d);
+                case VMContextLayout.LIBCALL_TABLE_COPY -> tableCopy(vmctx, (int) a, (int) b, (int) c, (int) d, (int) e);
+                case VMContextLayout.LIBCALL_TABLE_INIT -> tableInit(vmctx, (int) a, (int) b, (int) c, (int) d, (int) e);
+                case VMContextLayout.LIBCALL_ELEM_DROP -> elemDrop(vmctx, (int) a);
+                case VMContextLayout.LIBCALL_MEMORY_GROW -> {
+                    return memoryGrow(vmctx, (int) a, b);
+                }
+                default -> {
+                    // not a libcall of this class: unreachable (newStub is made only for the ids above)
+                }
+            }
+            return 0;
         }
 
         private static Instance of(MemorySegment vmctx) {

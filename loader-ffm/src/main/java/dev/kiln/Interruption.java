@@ -25,17 +25,32 @@ final class Interruption {
     /** Open stores by VMStoreContext address, for the epoch libcall. */
     private static final Map<Long, Store> BY_CONTEXT = new ConcurrentHashMap<>();
 
-    /** {@code void epochDeadline(storeContext)}: the slow path of an epoch check. */
-    static final MemorySegment EPOCH_LIBCALL;
+    /**
+     * {@code void epochDeadline(storeContext)}: the slow path of an epoch check, made on first use
+     * (an upcall stub costs a fresh JVM a few ms, and only code compiled with epoch interruption
+     * calls it).
+     */
+    private static final class EpochLibcall {
+        static final MemorySegment STUB;
 
-    static {
-        try {
-            var mh = MethodHandles.lookup().findStatic(Interruption.class, "epochDeadline",
-                    MethodType.methodType(void.class, MemorySegment.class));
-            EPOCH_LIBCALL = CallShape.libcallStub(mh); // the shared libcall shape: no upcall class of its own
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+        static {
+            try {
+                var mh = MethodHandles.lookup().findStatic(Interruption.class, "epochDeadline",
+                        MethodType.methodType(void.class, MemorySegment.class));
+                STUB = CallShape.libcallStub(mh); // the shared libcall shape: no upcall class of its own
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
         }
+    }
+
+    /**
+     * The address of the epoch libcall for a store of {@code engine}: the upcall stub when the engine
+     * has epoch interruption, else 0. Only code compiled with epoch checks calls it, and
+     * {@link #checkModule} lets such code run only in such an engine.
+     */
+    static long epochLibcall(Engine engine) {
+        return engine.epochInterruption() ? EpochLibcall.STUB.address() : 0L;
     }
 
     /** One daemon thread for every store's timeout. */

@@ -381,7 +381,7 @@ public final class Store implements AutoCloseable {
         storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.EPOCH_ADDRESS,
                 engine.epochAddress());
         storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.EPOCH_LIBCALL,
-                Interruption.EPOCH_LIBCALL.address());
+                Interruption.epochLibcall(engine)); // 0 without epoch interruption: no code calls it
         storeContext.set(java.lang.foreign.ValueLayout.JAVA_LONG, dev.kiln.abi.VMStoreContext.BACKTRACE_LIBCALL,
                 Backtraces.LIBCALL.address());
         Interruption.register(this);

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.ValType;
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -197,6 +200,32 @@ class CallShapeTest extends StoreFixture {
         assertThrows(Trap.class, () -> inst.func("trap").call(Val.i32(1)));
         assertEquals(Val.i32(-1), inst.func("five").call(Val.i32(0), Val.i64(0), Val.i32(0), Val.i64(0), Val.i32(1))[0],
                 "the instance stays usable after a trap");
+    }
+
+    /**
+     * A libcall written in the shared shape, {@code (MemorySegment, long...) -> long}, becomes an
+     * upcall stub without conversions (its unused trailing registers dropped): native code's pointer
+     * and integers reach it unchanged, and its result comes back whole.
+     */
+    @Test
+    void libcallsInTheSharedShapeReachTheirTargetUnchanged() throws Throwable {
+        MethodType five = MethodType.methodType(long.class, MemorySegment.class, long.class, long.class, long.class,
+                long.class, long.class);
+        MemorySegment sum = CallShape.libcallStub(MethodHandles.lookup().findStatic(CallShapeTest.class, "weightedSum", five));
+        assertEquals(0x1000 + 1 + 2 * -2 + 3 * 3 + 4 * 4 + 5 * (1L << 40),
+                dev.kiln.loader.LibC.callIntegerFunction(sum, 0x1000, 1, -2, 3, 4, 1L << 40));
+        MemorySegment difference = CallShape.libcallStub(MethodHandles.lookup().findStatic(CallShapeTest.class,
+                "difference", MethodType.methodType(long.class, MemorySegment.class, long.class, long.class)));
+        assertEquals(Long.MIN_VALUE, dev.kiln.loader.LibC.callIntegerFunction(difference, 0x2000, Long.MAX_VALUE, -1, 7, 8, 9),
+                "the registers after its two integers are ignored; 64-bit arithmetic");
+    }
+
+    private static long weightedSum(MemorySegment p, long a, long b, long c, long d, long e) {
+        return p.address() + a + 2 * b + 3 * c + 4 * d + 5 * e;
+    }
+
+    private static long difference(MemorySegment p, long a, long b) {
+        return a - b + (p.address() - 0x2000);
     }
 
     @Test

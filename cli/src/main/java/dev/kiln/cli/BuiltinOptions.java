@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The options of compile-time builtins (DESIGN §4), shared by {@code kiln compile} and
@@ -18,23 +18,49 @@ import picocli.CommandLine.Option;
  * of checked intrinsics. All are unsafe: builtins are trusted code.
  * Not thread-safe (filled in by Picocli).
  */
-final class BuiltinOptions {
-    @Option(names = "--unsafe-intrinsics", paramLabel = "NAME",
-            description = "UNSAFE: expose the native-memory intrinsics under the import module NAME (conventionally"
-                    + " unsafe-intrinsics) to builtins, or to the module itself when no --builtin is given.")
+final class BuiltinOptions implements CommandModels.Fields {
     String intrinsics;
-
-    @Option(names = "--builtin", paramLabel = "[NAME=]FILE",
-            description = "UNSAFE: link the trusted builtin module FILE (.wasm/.wat) into the guest at compile time,"
-                    + " satisfying its imports from NAME (default: FILE's name without extension). Repeatable;"
-                    + " needs --unsafe-intrinsics.")
     List<String> builtins = new ArrayList<>();
-
-    @Option(names = "--no-spectre-guard",
-            description = "UNSAFE: compile the checked native-memory intrinsics of builtins without their Spectre"
-                    + " guard (the conditional move that nulls an out-of-bounds address under misspeculation);"
-                    + " the bounds check stays. For trusted code only.")
     boolean noSpectreGuard;
+
+    /**
+     * These options as a Picocli mixin ({@link CommandModels}): {@code --unsafe-intrinsics NAME},
+     * {@code --builtin [NAME=]FILE}, {@code --no-spectre-guard}.
+     */
+    CommandSpec model() {
+        CommandSpec spec = CommandSpec.create();
+        spec.addOption(CommandModels.option(this, "intrinsics", String.class, "--unsafe-intrinsics").paramLabel("NAME")
+                .description("UNSAFE: expose the native-memory intrinsics under the import module NAME (conventionally"
+                        + " unsafe-intrinsics) to builtins, or to the module itself when no --builtin is given.").build());
+        spec.addOption(CommandModels.option(this, "builtins", List.class, "--builtin").paramLabel("[NAME=]FILE")
+                .description("UNSAFE: link the trusted builtin module FILE (.wasm/.wat) into the guest at compile time,"
+                        + " satisfying its imports from NAME (default: FILE's name without extension). Repeatable;"
+                        + " needs --unsafe-intrinsics.").build());
+        spec.addOption(CommandModels.option(this, "noSpectreGuard", boolean.class, "--no-spectre-guard")
+                .description("UNSAFE: compile the checked native-memory intrinsics of builtins without their Spectre"
+                        + " guard (the conditional move that nulls an out-of-bounds address under misspeculation);"
+                        + " the bounds check stays. For trusted code only.").build());
+        return spec;
+    }
+
+    @Override
+    public Object get(String name) {
+        return switch (name) {
+            case "intrinsics" -> intrinsics;
+            case "builtins" -> builtins;
+            default -> noSpectreGuard;
+        };
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void set(String name, Object value) {
+        switch (name) {
+            case "intrinsics" -> intrinsics = (String) value;
+            case "builtins" -> builtins = (List<String>) value;
+            default -> noSpectreGuard = (Boolean) value;
+        }
+    }
 
     /** Whether neither --unsafe-intrinsics nor --builtin was given (an ordinary compilation). */
     boolean isEmpty() {

@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The compile cache options of {@code kiln run}, a Picocli mixin, spelled as Wasmtime spells them:
@@ -20,20 +21,46 @@ import picocli.CommandLine.Option;
  * (a read-only directory, a corrupt entry) are reported on stderr as {@code Warning: ...} lines, the
  * run goes on. Not thread-safe (filled in by Picocli).
  */
-final class CacheOptions {
-    @Option(names = "--no-cache", description = "Compiles without the compile cache (the same as -C cache=n).")
+final class CacheOptions implements CommandModels.Fields {
     boolean noCache;
-
-    @Option(names = "--cache-dir", paramLabel = "DIR",
-            description = "The compile cache's directory (default: $KILN_CACHE_DIR, else $XDG_CACHE_HOME/kiln,"
-                    + " else ~/.cache/kiln).")
     Path cacheDir;
-
-    @Option(names = "-C", paramLabel = "KEY=VALUE", mapFallbackValue = "y",
-            description = "A compilation option, as in wasmtime: cache=y|n (default y), cache-dir=DIR,"
-                    + " cache-max-size=SIZE (bytes, or with a K, M or G suffix; default 1G),"
-                    + " bounds-checks=guard|explicit (default guard on x86-64 and AArch64). Repeatable.")
     Map<String, String> codegen = new LinkedHashMap<>();
+
+    /** These options as a Picocli mixin ({@link CommandModels}): {@code --no-cache}, {@code --cache-dir DIR}, {@code -C KEY=VALUE}. */
+    CommandSpec model() {
+        CommandSpec spec = CommandSpec.create();
+        spec.addOption(CommandModels.option(this, "noCache", boolean.class, "--no-cache")
+                .description("Compiles without the compile cache (the same as -C cache=n).").build());
+        spec.addOption(CommandModels.option(this, "cacheDir", Path.class, "--cache-dir").paramLabel("DIR")
+                .description("The compile cache's directory (default: $KILN_CACHE_DIR, else $XDG_CACHE_HOME/kiln,"
+                        + " else ~/.cache/kiln).").build());
+        OptionSpec.Builder c = CommandModels.option(this, "codegen", Map.class, "-C").paramLabel("KEY=VALUE")
+                .description("A compilation option, as in wasmtime: cache=y|n (default y), cache-dir=DIR,"
+                        + " cache-max-size=SIZE (bytes, or with a K, M or G suffix; default 1G),"
+                        + " bounds-checks=guard|explicit (default guard on x86-64 and AArch64). Repeatable.");
+        c.mapFallbackValue("y"); // -C cache means -C cache=y (declared on a builder type Picocli does not export)
+        spec.addOption(c.build());
+        return spec;
+    }
+
+    @Override
+    public Object get(String name) {
+        return switch (name) {
+            case "noCache" -> noCache;
+            case "cacheDir" -> cacheDir;
+            default -> codegen;
+        };
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void set(String name, Object value) {
+        switch (name) {
+            case "noCache" -> noCache = (Boolean) value;
+            case "cacheDir" -> cacheDir = (Path) value;
+            default -> codegen = (Map<String, String>) value;
+        }
+    }
 
     /**
      * The cache these options ask for, warning on {@code err}; {@code null} when turned off.

@@ -36,13 +36,24 @@ final class CompileCommand extends KilnCommand {
                     + " cross-compiles). Default: this machine's.")
     String target;
 
-    @picocli.CommandLine.Mixin
-    BuiltinOptions builtins = new BuiltinOptions();
+    BuiltinOptions builtins = new BuiltinOptions(); // its options are added by model()
 
     @Option(names = "-C", paramLabel = "KEY=VALUE",
             description = "A compilation option: bounds-checks=guard|explicit (default guard on x86-64 and AArch64: no"
                     + " bounds check on 32-bit memories, guard pages instead).")
     java.util.Map<String, String> codegen = new java.util.LinkedHashMap<>();
+
+    /**
+     * The {@code compile} command's Picocli model: from its annotations, with the options of
+     * {@link BuiltinOptions} (built in code, as {@code kiln run} shares them).
+     *
+     * @return a new model bound to this instance
+     */
+    picocli.CommandLine.Model.CommandSpec model() {
+        picocli.CommandLine.Model.CommandSpec spec = picocli.CommandLine.Model.CommandSpec.forAnnotatedObject(this);
+        spec.addMixin("builtins", builtins.model());
+        return spec;
+    }
 
     @Override
     int execute() throws Exception {

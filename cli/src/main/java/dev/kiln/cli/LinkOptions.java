@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * How {@code kiln run} satisfies imports beyond WASI, as Wasmtime's {@code run} does (a Picocli
@@ -21,22 +21,42 @@ import picocli.CommandLine.Option;
  * missing as a function that fails when called, so a module whose unused imports the CLI cannot
  * provide still runs. Not thread-safe (filled in by Picocli).
  */
-final class LinkOptions {
-    @Option(names = "--preload", paramLabel = "NAME=FILE",
-            description = "Instantiates the module FILE (.wasm, .wat or artifact) before the main module and links its"
-                    + " exports as the import module NAME. Repeatable; a preloaded module may import WASI and the"
-                    + " modules preloaded before it.")
+final class LinkOptions implements CommandModels.Fields {
     List<String> preloads = new ArrayList<>();
-
-    @Option(names = "-W", paramLabel = "OPT[=VAL][,OPT[=VAL]...]",
-            description = "Wasm options, as in Wasmtime. timeout=DURATION (e.g. 5s, 100ms, 2m; a number alone is"
-                    + " seconds): interrupt the guest after DURATION. fuel=N: give it N units of fuel (one per Wasm"
-                    + " instruction). unknown-imports-trap[=y|n]: define each function import that"
-                    + " nothing provides as a function that traps when called. Store limits: max-memory-size=BYTES"
-                    + " (each linear memory; memory.grow beyond it returns -1), max-table-elements=N, max-instances=N,"
-                    + " max-tables=N, max-memories=N, trap-on-grow-failure[=y|n] (table.grow beyond the limit fails"
-                    + " the run instead of returning -1). Repeatable.")
     List<String> wasmOptions = new ArrayList<>();
+
+    /** These options as a Picocli mixin ({@link CommandModels}): {@code --preload NAME=FILE}, {@code -W OPT[=VAL]}. */
+    CommandSpec model() {
+        CommandSpec spec = CommandSpec.create();
+        spec.addOption(CommandModels.option(this, "preloads", List.class, "--preload").paramLabel("NAME=FILE")
+                .description("Instantiates the module FILE (.wasm, .wat or artifact) before the main module and links its"
+                        + " exports as the import module NAME. Repeatable; a preloaded module may import WASI and the"
+                        + " modules preloaded before it.").build());
+        spec.addOption(CommandModels.option(this, "wasmOptions", List.class, "-W").paramLabel("OPT[=VAL][,OPT[=VAL]...]")
+                .description("Wasm options, as in Wasmtime. timeout=DURATION (e.g. 5s, 100ms, 2m; a number alone is"
+                        + " seconds): interrupt the guest after DURATION. fuel=N: give it N units of fuel (one per Wasm"
+                        + " instruction). unknown-imports-trap[=y|n]: define each function import that"
+                        + " nothing provides as a function that traps when called. Store limits: max-memory-size=BYTES"
+                        + " (each linear memory; memory.grow beyond it returns -1), max-table-elements=N, max-instances=N,"
+                        + " max-tables=N, max-memories=N, trap-on-grow-failure[=y|n] (table.grow beyond the limit fails"
+                        + " the run instead of returning -1). Repeatable.").build());
+        return spec;
+    }
+
+    @Override
+    public Object get(String name) {
+        return name.equals("preloads") ? preloads : wasmOptions;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void set(String name, Object value) {
+        if (name.equals("preloads")) {
+            preloads = (List<String>) value;
+        } else {
+            wasmOptions = (List<String>) value;
+        }
+    }
 
     /** The {@code -W} keys of the store limits, parsed by {@link RunCommand#limits}. */
     private static final java.util.Set<String> LIMIT_KEYS = java.util.Set.of("max-memory-size", "max-table-elements",

@@ -5,9 +5,7 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Properties;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * The {@code kiln} command: the entry point of the command line, with one subcommand per task, in
@@ -30,16 +28,12 @@ import picocli.CommandLine.Spec;
  * writes to the {@link CommandLine#getOut()}/{@link CommandLine#getErr()} writers, so tests can
  * capture them. A {@code Main} instance holds parsed options: use each one for one execution, from
  * one thread.
+ *
+ * <p>The models of {@code kiln} and {@code kiln run} are built in code ({@link CommandModels}), those
+ * of the other subcommands from their annotations.
  */
-@Command(name = "kiln",
-        addMethodSubcommands = false, // none: saves Picocli a reflective scan of every method at start-up
-        mixinStandardHelpOptions = true,
-        versionProvider = Main.Version.class,
-        description = "Kiln: an ahead-of-time WebAssembly compiler and runtime for the JVM.",
-        // the subcommands are added by commandLine(args): only those the arguments need
-        footer = {"", "Run 'kiln help COMMAND' or 'kiln COMMAND --help' for a command's options."})
 public final class Main implements Runnable {
-    @Spec
+    /** This command's model (set by {@link #commandLine}). */
     CommandSpec spec;
 
     /** Creates the top-level command (Picocli instantiates the subcommands). */
@@ -49,23 +43,33 @@ public final class Main implements Runnable {
     /**
      * Runs {@code kiln} with {@code args} and exits the JVM with the command's exit status.
      *
+     * <p>Status 0 returns from {@code main}, and the JVM ends as its last non-daemon thread does (every
+     * thread Kiln starts is a daemon or joined); only another status goes through {@link System#exit}.
+     * {@code Runtime.exit} looks up a {@code System.Logger} to log the exit (JDK 21+), and finding the
+     * logging backend scans every jar of the class path for a service: 10-20 ms at the end of every run.
+     *
      * @param args the command line, e.g. {@code ["run", "--invoke", "fac", "fac.wat", "20"]}
      */
     public static void main(String[] args) {
         CommandLine cl = commandLine(args);
-        System.exit(cl.execute(withDefaultCommand(cl, args)));
+        int status = cl.execute(withDefaultCommand(cl, args));
+        if (status != ExitCodes.OK) {
+            System.exit(status);
+        }
     }
 
     /** Picocli's system property: regular expressions of the types whose built-in converters it skips. */
     private static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
+    /** Picocli's system property that stops it from looking for Groovy's {@code Closure} class (a failed class lookup). */
+    private static final String DISABLE_CLOSURES = "picocli.disable.closures";
 
     /** The subcommands, in the order {@code kiln --help} lists them. */
     static final List<String> SUBCOMMANDS = List.of("compile", "run", "inspect", "objdump", "wast", "completion", "help");
 
     private static Object subcommand(String name) {
         return switch (name) {
-            case "compile" -> new CompileCommand();
-            case "run" -> new RunCommand();
+            case "compile" -> new CompileCommand().model();
+            case "run" -> new RunCommand().model();
             case "inspect" -> new InspectCommand();
             case "objdump" -> new ObjdumpCommand();
             case "wast" -> new WastCommand();
@@ -91,7 +95,10 @@ public final class Main implements Runnable {
             // reflectively (20 classes and methods) for every command it builds
             System.setProperty(CONVERTER_EXCLUDES, "java\\.sql\\..*,java\\.time\\..*");
         }
-        CommandLine cl = new CommandLine(new Main());
+        if (System.getProperty(DISABLE_CLOSURES) == null) {
+            System.setProperty(DISABLE_CLOSURES, "true"); // no Groovy here: a ClassNotFoundException less at start-up
+        }
+        CommandLine cl = new CommandLine(new Main().model());
         String first = args.length == 0 ? "" : args[0];
         List<String> needed = SUBCOMMANDS;
         if (SUBCOMMANDS.contains(first) && !first.equals("help") && !first.equals("completion")) {
@@ -109,6 +116,21 @@ public final class Main implements Runnable {
             }
         }
         return cl;
+    }
+
+    /**
+     * The top-level command's Picocli model, bound to this instance: {@code --help}, {@code --version}
+     * ({@link Version}), the description and the footer; {@link #commandLine} adds the subcommands.
+     *
+     * @return a new model; {@link #spec} is set to it
+     */
+    CommandSpec model() {
+        CommandSpec s = CommandModels.withStandardHelpOptions(CommandSpec.wrapWithoutInspection(this).name("kiln")
+                .versionProvider(new Version()));
+        s.usageMessage().description("Kiln: an ahead-of-time WebAssembly compiler and runtime for the JVM.")
+                .footer("", "Run 'kiln help COMMAND' or 'kiln COMMAND --help' for a command's options.");
+        spec = s;
+        return s;
     }
 
     /**

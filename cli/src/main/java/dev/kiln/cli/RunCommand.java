@@ -22,10 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code kiln run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--invoke NAME] FILE [ARGS...]}:
@@ -51,63 +48,92 @@ import picocli.CommandLine.Parameters;
  * (Picocli's stop-at-positional mode).
  *
  * <p>Guest code runs on the large-stack thread of {@link KilnCommand}; a trap exits with 134.
+ *
+ * <p>Its Picocli model is built in code ({@link #model()}, see {@link CommandModels}): this command
+ * starts every run of a program.
  */
-@Command(name = "run",
-        addMethodSubcommands = false, // none: saves Picocli a reflective scan of every method at start-up
-        mixinStandardHelpOptions = true,
-        versionProvider = Main.Version.class,
-        modelTransformer = RunCommand.StopAtFile.class,
-        description = {
-            "Runs a WebAssembly module (.wasm, .wat) or a compiled Kiln artifact, with WASI preview1.",
-            "Calls the _start export with ARGS as the program's arguments and exits with the program's exit status;"
-                + " with --invoke NAME, calls the exported function NAME with ARGS and prints its results, one per line.",
-            "Options go before FILE: everything after FILE is passed to the guest.",
-        })
-final class RunCommand extends KilnCommand {
-    @Option(names = "--invoke", paramLabel = "NAME",
-            description = "The exported function to call (default: _start). ARGS are parsed by its parameter types.")
+final class RunCommand extends KilnCommand implements CommandModels.Fields {
     String invoke;
-
-    @Option(names = "--dir", paramLabel = "HOST[::GUEST]",
-            description = "Preopens the host directory HOST for the program, under the name GUEST (default: HOST as"
-                    + " given). Only preopened directories are reachable. Repeatable.")
     List<String> dirs = new ArrayList<>();
-
-    @Option(names = "--env", paramLabel = "NAME[=VALUE]",
-            description = "Sets an environment variable of the program; NAME alone passes the host's value (if set)."
-                    + " Repeatable.")
     List<String> envs = new ArrayList<>();
-
-    @Option(names = "--allow-precompiled",
-            description = "Allows FILE to be a precompiled Kiln artifact (from 'kiln compile'). An artifact is native"
-                    + " code that runs with this process's privileges and is not checked to keep the guest sandboxed:"
-                    + " allow only artifacts you trust. Without it such a file is refused, whatever its name.")
     boolean allowPrecompiled;
-
-
-    @picocli.CommandLine.Mixin
     WasmOptions limits = new WasmOptions(); // --timeout, --fuel and the -W keys timeout=, fuel=
-
-    @picocli.CommandLine.Mixin
     BuiltinOptions builtins = new BuiltinOptions(); // --unsafe-intrinsics, --builtin (compile-time builtins)
-
-    @Option(names = "--store-data", paramLabel = "SIZE",
-            description = "Give the store SIZE bytes of zeroed store data (suffixes k, m: KiB, MiB), whose address"
-                    + " the store-data-address intrinsic returns to compile-time builtins. Default: none (address 0).")
     String storeData;
-
-    @picocli.CommandLine.Mixin
     CacheOptions cache = new CacheOptions(); // --no-cache, --cache-dir, -C cache=...
-
-    @picocli.CommandLine.Mixin
     LinkOptions links = new LinkOptions(); // --preload NAME=FILE, -W unknown-imports-trap
-
-    @Parameters(index = "0", paramLabel = "FILE", description = "A .wasm or .wat module, or a Kiln artifact from 'kiln compile'.")
     Path file;
-
-    @Parameters(index = "1..*", paramLabel = "ARGS",
-            description = "The program's arguments, or those of the function called with --invoke.")
     List<String> args = new ArrayList<>();
+
+    /**
+     * The {@code run} command's Picocli model, bound to this instance: its options, the option groups
+     * ({@link WasmOptions}, {@link BuiltinOptions}, {@link CacheOptions}, {@link LinkOptions}), FILE
+     * and ARGS, {@code --help} and {@code --version}, and {@link StopAtFile}.
+     *
+     * @return a new model; {@link #spec} is set to it
+     */
+    CommandSpec model() {
+        CommandSpec s = CommandModels.withStandardHelpOptions(CommandSpec.wrapWithoutInspection(this).name("run")
+                .versionProvider(new Main.Version()).modelTransformer(new StopAtFile()));
+        s.usageMessage().description(
+                "Runs a WebAssembly module (.wasm, .wat) or a compiled Kiln artifact, with WASI preview1.",
+                "Calls the _start export with ARGS as the program's arguments and exits with the program's exit status;"
+                        + " with --invoke NAME, calls the exported function NAME with ARGS and prints its results, one per line.",
+                "Options go before FILE: everything after FILE is passed to the guest.");
+        s.addOption(CommandModels.option(this, "invoke", String.class, "--invoke").paramLabel("NAME")
+                .description("The exported function to call (default: _start). ARGS are parsed by its parameter types.").build());
+        s.addOption(CommandModels.option(this, "dirs", List.class, "--dir").paramLabel("HOST[::GUEST]")
+                .description("Preopens the host directory HOST for the program, under the name GUEST (default: HOST as"
+                        + " given). Only preopened directories are reachable. Repeatable.").build());
+        s.addOption(CommandModels.option(this, "envs", List.class, "--env").paramLabel("NAME[=VALUE]")
+                .description("Sets an environment variable of the program; NAME alone passes the host's value (if set)."
+                        + " Repeatable.").build());
+        s.addOption(CommandModels.option(this, "allowPrecompiled", boolean.class, "--allow-precompiled")
+                .description("Allows FILE to be a precompiled Kiln artifact (from 'kiln compile'). An artifact is native"
+                        + " code that runs with this process's privileges and is not checked to keep the guest sandboxed:"
+                        + " allow only artifacts you trust. Without it such a file is refused, whatever its name.").build());
+        s.addMixin("limits", limits.model());
+        s.addMixin("builtins", builtins.model());
+        s.addOption(CommandModels.option(this, "storeData", String.class, "--store-data").paramLabel("SIZE")
+                .description("Give the store SIZE bytes of zeroed store data (suffixes k, m: KiB, MiB), whose address"
+                        + " the store-data-address intrinsic returns to compile-time builtins. Default: none (address 0).")
+                .build());
+        s.addMixin("cache", cache.model());
+        s.addMixin("links", links.model());
+        s.addPositional(CommandModels.positional(this, "file", Path.class, "0").paramLabel("FILE")
+                .description("A .wasm or .wat module, or a Kiln artifact from 'kiln compile'.").build());
+        s.addPositional(CommandModels.positional(this, "args", List.class, "1..*").paramLabel("ARGS")
+                .description("The program's arguments, or those of the function called with --invoke.").build());
+        spec = s;
+        return s;
+    }
+
+    @Override
+    public Object get(String name) {
+        return switch (name) {
+            case "invoke" -> invoke;
+            case "dirs" -> dirs;
+            case "envs" -> envs;
+            case "allowPrecompiled" -> allowPrecompiled;
+            case "storeData" -> storeData;
+            case "file" -> file;
+            default -> args;
+        };
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void set(String name, Object value) {
+        switch (name) {
+            case "invoke" -> invoke = (String) value;
+            case "dirs" -> dirs = (List<String>) value;
+            case "envs" -> envs = (List<String>) value;
+            case "allowPrecompiled" -> allowPrecompiled = (Boolean) value;
+            case "storeData" -> storeData = (String) value;
+            case "file" -> file = (Path) value;
+            default -> args = (List<String>) value;
+        }
+    }
 
     /** Makes the parser treat everything after FILE as ARGS, options included (Wasmtime's habit). */
     static final class StopAtFile implements CommandLine.IModelTransformer {

@@ -5,7 +5,7 @@ import dev.kiln.Store;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Wasmtime's {@code -W KEY=VALUE} options of {@code kiln run} that contain a guest, as a Picocli
@@ -15,15 +15,36 @@ import picocli.CommandLine.Option;
  * {@code all fuel consumed}). Either compiles the module with the checks it needs; without them
  * none is compiled. Not thread-safe (filled in by Picocli).
  */
-final class WasmOptions {
+final class WasmOptions implements CommandModels.Fields {
     /** The {@code -W} keys read here; {@link LinkOptions} owns the {@code -W} option and checks the others. */
     static final java.util.Set<String> KEYS = java.util.Set.of("timeout", "fuel");
 
-    @Option(names = "--timeout", paramLabel = "DURATION", description = "Same as -W timeout=DURATION.")
     String timeout;
-
-    @Option(names = "--fuel", paramLabel = "N", description = "Same as -W fuel=N.")
     String fuel;
+
+    /** These options as a Picocli mixin ({@link CommandModels}): {@code --timeout DURATION}, {@code --fuel N}. */
+    CommandSpec model() {
+        CommandSpec spec = CommandSpec.create();
+        spec.addOption(CommandModels.option(this, "timeout", String.class, "--timeout").paramLabel("DURATION")
+                .description("Same as -W timeout=DURATION.").build());
+        spec.addOption(CommandModels.option(this, "fuel", String.class, "--fuel").paramLabel("N")
+                .description("Same as -W fuel=N.").build());
+        return spec;
+    }
+
+    @Override
+    public Object get(String name) {
+        return name.equals("timeout") ? timeout : fuel;
+    }
+
+    @Override
+    public void set(String name, Object value) {
+        if (name.equals("timeout")) {
+            timeout = (String) value;
+        } else {
+            fuel = (String) value;
+        }
+    }
 
     private Duration timeoutValue;
     private long fuelValue = -1;

@@ -4,9 +4,16 @@ import static dev.kiln.cli.Cli.kiln;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** Help, version, usage errors and the progress line. */
 class CommandLineTest {
@@ -26,6 +33,80 @@ class CommandLineTest {
             assertTrue(top.out().contains("\n  " + cmd + " "), top.out());
         }
         assertTrue(kiln("-V").out().startsWith("kiln 0."), "the version comes from the pom");
+    }
+
+    /**
+     * The models of {@code kiln} and {@code kiln run} are built in code ({@link CommandModels}); their
+     * usage help is, character for character, what their annotations gave (kiln-help.txt and
+     * run-help.txt were printed by the annotated commands): the same options, labels, descriptions,
+     * order, optional and repeatable parameters.
+     */
+    @Test
+    void theModelsBuiltInCodeGiveTheHelpOfTheAnnotatedCommands() throws IOException {
+        assertEquals(resource("kiln-help.txt"), kiln("--help").out());
+        assertEquals(resource("run-help.txt"), kiln("run", "--help").out());
+        assertEquals(resource("run-help.txt"), kiln("help", "run").out());
+    }
+
+    /** Every option of {@code kiln run} and of its option groups sets its field; after FILE all is ARGS. */
+    @Test
+    void everyRunOptionSetsItsField() {
+        String[] args = {"run", "--invoke", "f", "--dir", "a", "--dir", "b::c", "--env", "X=1", "--env", "Y",
+            "--allow-precompiled", "--timeout", "5s", "--fuel", "9", "--unsafe-intrinsics", "unsafe", "--builtin",
+            "h.wat", "--no-spectre-guard", "--store-data", "4k", "--no-cache", "--cache-dir", "dir", "-C", "cache",
+            "-C", "bounds-checks=explicit", "--preload", "m=x.wat", "-W", "fuel=3,max-tables=2", "prog.wasm",
+            "--invoke", "g", "1"};
+        CommandLine cl = Main.commandLine(args);
+        cl.parseArgs(args);
+        RunCommand run = (RunCommand) cl.getSubcommands().get("run").getCommandSpec().userObject();
+        assertEquals("f", run.invoke);
+        assertEquals(List.of("a", "b::c"), run.dirs);
+        assertEquals(List.of("X=1", "Y"), run.envs);
+        assertTrue(run.allowPrecompiled);
+        assertEquals("5s", run.limits.timeout);
+        assertEquals("9", run.limits.fuel);
+        assertEquals("unsafe", run.builtins.intrinsics);
+        assertEquals(List.of("h.wat"), run.builtins.builtins);
+        assertTrue(run.builtins.noSpectreGuard);
+        assertEquals("4k", run.storeData);
+        assertTrue(run.cache.noCache);
+        assertEquals(Path.of("dir"), run.cache.cacheDir);
+        assertEquals(Map.of("cache", "y", "bounds-checks", "explicit"), run.cache.codegen);
+        assertEquals(List.of("m=x.wat"), run.links.preloads);
+        assertEquals(List.of("fuel=3,max-tables=2"), run.links.wasmOptions);
+        assertEquals(Path.of("prog.wasm"), run.file);
+        assertEquals(List.of("--invoke", "g", "1"), run.args);
+        assertEquals(run.spec, cl.getSubcommands().get("run").getCommandSpec(), "the command sees its own model");
+
+        String[] none = {"run", "prog.wasm"};
+        CommandLine fresh = Main.commandLine(none);
+        fresh.parseArgs(none);
+        RunCommand defaults = (RunCommand) fresh.getSubcommands().get("run").getCommandSpec().userObject();
+        assertEquals(null, defaults.invoke);
+        assertEquals(List.of(), defaults.dirs);
+        assertEquals(List.of(), defaults.args);
+        assertEquals(Map.of(), defaults.cache.codegen);
+        assertTrue(!defaults.allowPrecompiled && !defaults.cache.noCache && !defaults.builtins.noSpectreGuard);
+    }
+
+    /** {@code compile} gets the builtin options built in code, next to its annotated ones. */
+    @Test
+    void compileHasTheBuiltinOptions() {
+        String[] args = {"compile", "--unsafe-intrinsics", "unsafe", "--builtin", "h.wat", "-o", "out.kiln", "x.wat"};
+        CommandLine cl = Main.commandLine(args);
+        cl.parseArgs(args);
+        CompileCommand compile = (CompileCommand) cl.getSubcommands().get("compile").getCommandSpec().userObject();
+        assertEquals("unsafe", compile.builtins.intrinsics);
+        assertEquals(List.of("h.wat"), compile.builtins.builtins);
+        assertEquals(Path.of("out.kiln"), compile.output);
+        assertTrue(kiln("compile", "--help").out().contains("--no-spectre-guard"));
+    }
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = CommandLineTest.class.getResourceAsStream(name)) {
+            assertTrue(in != null, name);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     /**
