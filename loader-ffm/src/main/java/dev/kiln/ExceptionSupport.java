@@ -31,11 +31,11 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * return address that is no Wasm call site (the entry trampoline of the innermost call from the host:
  * the exception is uncaught), or the innermost entry frame. Nothing is paid on the normal path. On
  * x86-64 (no frame pointers) a step adds the site's frame size to the caller's stack pointer at the
- * call, the slot's address plus 8. On AArch64 the slot is the {@code x30} half of a frame record and
+ * call: the slot's address plus 8 plus the stack-argument bytes the frame owning the slot pops, minus
+ * those the call pushed (they differ after a tail call to a function with more, or fewer, stack
+ * arguments than the one called). On AArch64 the slot is the {@code x30} half of a frame record and
  * the walk follows the frame records: the caller's {@code x29} is the other half, its slot 8 bytes
- * above it, its stack pointer in the body that slot minus the site's frame size. This holds also for a
- * frame that a tail call with more (or fewer) stack arguments moved, where the caller's stack pointer
- * is no longer right above the callee's frame record.
+ * above it, its stack pointer in the body that slot minus the site's frame size.
  *
  * <p>Exception objects are bump-allocated from 64 KiB chunks of the store's native memory (per
  * instance, {@link Heap}) and freed when the store closes: there is no collector for {@code exnref}s
@@ -70,7 +70,7 @@ final class ExceptionSupport {
             EXN_NEW_STUB = CallShape.libcallStub(lookup.findStatic(ExceptionSupport.class, "exnNew",
                     MethodType.methodType(long.class, MemorySegment.class, int.class)));
             THROW_STUB = CallShape.libcallStub(lookup.findStatic(ExceptionSupport.class, "throwException",
-                    MethodType.methodType(long.class, MemorySegment.class, long.class, long.class)));
+                    MethodType.methodType(long.class, MemorySegment.class, long.class, long.class, long.class)));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -175,10 +175,15 @@ final class ExceptionSupport {
     }
 
     /**
-     * Libcall {@code throw(vmctx, exn, raSlot) -> resume address or 0} (see
-     * {@link VMContextLayout#LIBCALL_THROW}); never throws.
+     * Libcall {@code throw(vmctx, exn, raSlot, argBytes) -> resume address or 0} (see
+     * {@link VMContextLayout#LIBCALL_THROW}); never throws. {@code argBytes} are the bytes of stack
+     * arguments that the frame owning {@code raSlot} pops when it returns (x86-64; AArch64 follows the
+     * frame records and ignores it): with a call site's popped bytes they give the caller's stack
+     * pointer at the call, which a tail call to a function with more stack arguments than the one
+     * called has moved away from the return-address slot. Each site then gives its calling function's
+     * own ({@link ExceptionTables.CallSite#callerArgBytes()}) for the next step.
      */
-    static long throwException(MemorySegment vmctx, long exn, long raSlot) {
+    static long throwException(MemorySegment vmctx, long exn, long raSlot, long argBytes) {
         Instance inst = Instance.forVmctx(vmctx.address());
         if (inst == null) {
             return 0; // cannot happen for a live instance; the caller unwinds on the trap code it finds
@@ -187,6 +192,7 @@ final class ExceptionSupport {
         try {
             long entry = ctx.get(ValueLayout.JAVA_LONG, VMStoreContext.ENTRY_FRAME);
             long slot = raSlot;
+            long ownArgs = argBytes & 0xFFFF_FFFFL;
             while (entry == 0 || Long.compareUnsigned(slot, entry) < 0) {
                 long ra = read64(slot);
                 ExceptionTables.CallSite site = lookup(ra);
@@ -194,8 +200,15 @@ final class ExceptionSupport {
                     break; // the entry trampoline: nothing below the host catches it
                 }
                 // the caller's return-address slot, and its stack pointer in its body
-                long callerSlot = FRAME_RECORDS ? read64(slot - 8) + 8 : slot + 8 + site.frameBytes();
-                long callerSp = callerSlot - site.frameBytes();
+                long callerSlot;
+                long callerSp;
+                if (FRAME_RECORDS) {
+                    callerSlot = read64(slot - 8) + 8;
+                    callerSp = callerSlot - site.frameBytes();
+                } else {
+                    callerSp = slot + 8 + ownArgs - site.popped();
+                    callerSlot = callerSp + site.frameBytes();
+                }
                 if (site.catches()) {
                     ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.PENDING_EXCEPTION, exn);
                     ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.RESUME_SP, callerSp + site.popped());
@@ -203,6 +216,7 @@ final class ExceptionSupport {
                     return ra + (site.resumeOffset() - site.returnOffset()); // its landing pad, if it has one
                 }
                 slot = callerSlot;
+                ownArgs = site.callerArgBytes();
             }
             ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.PENDING_EXCEPTION, exn);
             ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.UNCAUGHT_EXCEPTION.code());

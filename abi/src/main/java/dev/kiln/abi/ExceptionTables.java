@@ -33,8 +33,9 @@ import java.util.List;
  * <p>Encoding (little-endian): u32 {@link #VERSION}; u32 n, then n u32 typeidx of the defined tags;
  * u32 m, then m call sites sorted by return offset, each as three unsigned LEB128 numbers: the return
  * offset's distance from the previous site's (from 0 for the first; never 0 after it), the frame
- * bytes, and the popped bytes times 2 plus 1 if the call catches; a catching site then has a fourth,
- * its landing pad's distance from its return offset (0: none). A site takes 3 to 5 bytes where a
+ * bytes, and the popped bytes times 4 plus 2 if the calling function has stack arguments of its own
+ * plus 1 if the call catches; then a catching site's landing pad's distance from its return offset
+ * (0: none), then those stack arguments' bytes if any. A site takes 3 to 5 bytes where a
  * fixed layout took 16 (a module of 1.5 million calls: 25 MB). Held decoded as three {@code int}
  * arrays, not one object per site. Immutable; thread-safe.
  */
@@ -60,8 +61,13 @@ public final class ExceptionTables {
      * @param landingPad   offset in {@code .text} where the unwinder resumes a catching call, after its
      *                     return offset; {@code -1}: at the return address, where the code tests for a
      *                     pending exception
+     * @param callerArgBytes bytes of stack arguments the calling function itself pops when it returns:
+     *                     with the callee's own (a tail call may have replaced the callee by one with
+     *                     more), where the caller's stack pointer at the call lies above the callee's
+     *                     return-address slot
      */
-    public record CallSite(int returnOffset, int frameBytes, int popped, boolean catches, int landingPad) {
+    public record CallSite(int returnOffset, int frameBytes, int popped, boolean catches, int landingPad,
+            int callerArgBytes) {
         /**
          * @throws IllegalArgumentException if the landing pad is neither -1 nor after the return offset,
          *                                  or given for a call that does not catch
@@ -72,14 +78,20 @@ public final class ExceptionTables {
             }
         }
 
-        /** A site without a landing pad: a catching call resumes at its return address. */
+        /** A site of a function without stack arguments of its own. */
+        public CallSite(int returnOffset, int frameBytes, int popped, boolean catches, int landingPad) {
+            this(returnOffset, frameBytes, popped, catches, landingPad, 0);
+        }
+
+        /** A site without a landing pad (a catching call resumes at its return address), in a function without stack arguments. */
         public CallSite(int returnOffset, int frameBytes, int popped, boolean catches) {
-            this(returnOffset, frameBytes, popped, catches, -1);
+            this(returnOffset, frameBytes, popped, catches, -1, 0);
         }
 
         /** The same site with its offsets moved by {@code delta} bytes (placing a function in {@code .text}). */
         public CallSite shifted(int delta) {
-            return new CallSite(returnOffset + delta, frameBytes, popped, catches, landingPad < 0 ? -1 : landingPad + delta);
+            return new CallSite(returnOffset + delta, frameBytes, popped, catches, landingPad < 0 ? -1 : landingPad + delta,
+                    callerArgBytes);
         }
 
         /** Where a catching call resumes: its landing pad, or its return address. */
@@ -95,6 +107,7 @@ public final class ExceptionTables {
     private final int[] poppedAndCatches;
     /** The landing pad's distance from the return offset; 0 for none. */
     private final int[] landingPads;
+    private final int[] callerArgBytes;
 
     /**
      * @param tagTypes the typeidx of each defined tag
@@ -110,6 +123,7 @@ public final class ExceptionTables {
         this.frameBytes = new int[n];
         this.poppedAndCatches = new int[n];
         this.landingPads = new int[n];
+        this.callerArgBytes = new int[n];
         for (int i = 0; i < n; i++) {
             CallSite s = sorted[i];
             if (i > 0 && s.returnOffset() == offsets[i - 1]) {
@@ -119,15 +133,18 @@ public final class ExceptionTables {
             frameBytes[i] = s.frameBytes();
             poppedAndCatches[i] = s.popped() << 1 | (s.catches() ? 1 : 0);
             landingPads[i] = s.landingPad() < 0 ? 0 : s.landingPad() - s.returnOffset();
+            callerArgBytes[i] = s.callerArgBytes();
         }
     }
 
-    private ExceptionTables(int[] tagTypes, int[] offsets, int[] frameBytes, int[] poppedAndCatches, int[] landingPads) {
+    private ExceptionTables(int[] tagTypes, int[] offsets, int[] frameBytes, int[] poppedAndCatches, int[] landingPads,
+            int[] callerArgBytes) {
         this.tagTypes = tagTypes;
         this.offsets = offsets;
         this.frameBytes = frameBytes;
         this.poppedAndCatches = poppedAndCatches;
         this.landingPads = landingPads;
+        this.callerArgBytes = callerArgBytes;
     }
 
     /** Offset in an exception object of payload slot {@code i}. */
@@ -157,7 +174,7 @@ public final class ExceptionTables {
 
     private CallSite site(int i) {
         return new CallSite(offsets[i], frameBytes[i], poppedAndCatches[i] >>> 1, (poppedAndCatches[i] & 1) != 0,
-                landingPads[i] == 0 ? -1 : offsets[i] + landingPads[i]);
+                landingPads[i] == 0 ? -1 : offsets[i] + landingPads[i], callerArgBytes[i]);
     }
 
     /** The call site whose return address is {@code returnOffset} in {@code .text}, or null. */
@@ -183,9 +200,13 @@ public final class ExceptionTables {
         for (int i = 0; i < offsets.length; i++) {
             Leb128.writeUnsigned(out, offsets[i] - previous);
             Leb128.writeUnsigned(out, frameBytes[i]);
-            Leb128.writeUnsigned(out, poppedAndCatches[i] & 0xFFFF_FFFFL);
+            Leb128.writeUnsigned(out, (long) (poppedAndCatches[i] >>> 1) << 2 | (callerArgBytes[i] != 0 ? 2 : 0)
+                    | poppedAndCatches[i] & 1);
             if ((poppedAndCatches[i] & 1) != 0) {
                 Leb128.writeUnsigned(out, landingPads[i]);
+            }
+            if (callerArgBytes[i] != 0) {
+                Leb128.writeUnsigned(out, callerArgBytes[i]);
             }
             previous = offsets[i];
         }
@@ -212,6 +233,7 @@ public final class ExceptionTables {
             int[] frames = new int[n];
             int[] popped = new int[n];
             int[] pads = new int[n];
+            int[] args = new int[n];
             long offset = 0;
             for (int i = 0; i < n; i++) {
                 int at = b.position();
@@ -222,18 +244,22 @@ public final class ExceptionTables {
                 }
                 offsets[i] = (int) offset;
                 frames[i] = Leb128.readInt(b, SECTION);
-                popped[i] = Leb128.readInt(b, SECTION);
+                int flags = Leb128.readInt(b, SECTION);
+                popped[i] = flags >>> 2 << 1 | flags & 1;
                 if ((popped[i] & 1) != 0) {
                     pads[i] = Leb128.readInt(b, SECTION);
                     if (offset + pads[i] > Integer.MAX_VALUE) {
                         throw new ArtifactFormatException(at, SECTION + ": call site " + i + " has its landing pad beyond the code");
                     }
                 }
+                if ((flags & 2) != 0) {
+                    args[i] = Leb128.readInt(b, SECTION);
+                }
             }
             if (b.hasRemaining()) {
                 throw new ArtifactFormatException(b.position(), SECTION + ": " + b.remaining() + " bytes after the call sites");
             }
-            return new ExceptionTables(tags, offsets, frames, popped, pads);
+            return new ExceptionTables(tags, offsets, frames, popped, pads, args);
         } catch (java.nio.BufferUnderflowException e) {
             throw new ArtifactFormatException(bytes.length, SECTION + ": truncated section");
         }

@@ -32,17 +32,20 @@ class ExceptionTablesTest {
     }
 
     @Test
-    void landingPadsRoundTripAndMoveWithTheirFunction() {
+    void landingPadsAndTheCallersStackArgumentsRoundTripAndMoveWithTheirFunction() {
         List<ExceptionTables.CallSite> sites = List.of(
                 new ExceptionTables.CallSite(0x40, 24, 0, true, 0x1F0),
                 new ExceptionTables.CallSite(0x80, 24, 8, true),
-                new ExceptionTables.CallSite(0x90, 24, 0, false));
+                new ExceptionTables.CallSite(0x90, 24, 0, false, -1, 48),
+                new ExceptionTables.CallSite(0xA0, 24, 16, true, 0x200, 32));
         ExceptionTables t = ExceptionTables.decode(new ExceptionTables(new int[0], sites).encode());
         assertEquals(sites, t.callSites());
         assertEquals(0x1F0, t.lookup(0x40).resumeOffset());
         assertEquals(0x80, t.lookup(0x80).resumeOffset(), "without a pad: the return address");
         assertEquals(new ExceptionTables.CallSite(0x1040, 24, 0, true, 0x11F0), sites.get(0).shifted(0x1000));
         assertEquals(-1, sites.get(1).shifted(0x1000).landingPad());
+        assertEquals(48, t.lookup(0x90).callerArgBytes(), "the calling function's own stack arguments");
+        assertEquals(32, sites.get(3).shifted(0x1000).callerArgBytes());
         assertThrows(IllegalArgumentException.class, () -> new ExceptionTables.CallSite(0x40, 24, 0, true, 0x40));
         assertThrows(IllegalArgumentException.class, () -> new ExceptionTables.CallSite(0x40, 24, 0, false, 0x80));
     }

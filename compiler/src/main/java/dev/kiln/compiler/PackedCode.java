@@ -24,7 +24,7 @@ final class PackedCode {
     private final int[] traps;
     /** Per frame site: code offset, kind, depth, n, then n funcidx and n wasm offsets. */
     private final int[] frames;
-    /** Per call site: return offset, frame bytes, popped bytes, and 0 (no catch), 1 (catches at the return address) or 1 + the landing pad's distance from it. */
+    /** Per call site: return offset, frame bytes, popped bytes, and 0 (no catch), 1 (catches at the return address) or 1 + the landing pad's distance from it, and the calling function's stack-argument bytes. */
     private final int[] calls;
 
     private PackedCode(CompiledCode c) {
@@ -55,14 +55,15 @@ final class PackedCode {
             k += 2 * n;
         }
         List<ExceptionTables.CallSite> cs = c.callSites();
-        calls = new int[4 * cs.size()];
+        calls = new int[5 * cs.size()];
         for (int i = 0; i < cs.size(); i++) {
             ExceptionTables.CallSite s = cs.get(i);
-            calls[4 * i] = s.returnOffset();
-            calls[4 * i + 1] = s.frameBytes();
-            calls[4 * i + 2] = s.popped();
+            calls[5 * i] = s.returnOffset();
+            calls[5 * i + 1] = s.frameBytes();
+            calls[5 * i + 2] = s.popped();
             // 0: no catch; 1: catches at the return address; 1 + d: catches at the landing pad d bytes after it
-            calls[4 * i + 3] = !s.catches() ? 0 : s.landingPad() < 0 ? 1 : 1 + s.landingPad() - s.returnOffset();
+            calls[5 * i + 3] = !s.catches() ? 0 : s.landingPad() < 0 ? 1 : 1 + s.landingPad() - s.returnOffset();
+            calls[5 * i + 4] = s.callerArgBytes();
         }
     }
 
@@ -96,11 +97,11 @@ final class PackedCode {
 
     /** Appends the call sites, their return offsets moved by {@code shift} bytes, to {@code out}. */
     void callSites(int shift, List<ExceptionTables.CallSite> out) {
-        for (int i = 0; i < calls.length; i += 4) {
+        for (int i = 0; i < calls.length; i += 5) {
             int returnOffset = calls[i] + shift;
             int c = calls[i + 3];
             out.add(new ExceptionTables.CallSite(returnOffset, calls[i + 1], calls[i + 2], c != 0,
-                    c > 1 ? returnOffset + c - 1 : -1));
+                    c > 1 ? returnOffset + c - 1 : -1, calls[i + 4]));
         }
     }
 }

@@ -219,7 +219,8 @@ final class CodeEmitter {
 
     /** Records the call just emitted (the current position is its return address). */
     private void callSite(MInst m) {
-        callSites.add(new dev.kiln.abi.ExceptionTables.CallSite(a.position(), frameBytes(), m.popped, m.inTry));
+        callSites.add(new dev.kiln.abi.ExceptionTables.CallSite(a.position(), frameBytes(), m.popped, m.inTry, -1,
+                incomingArgBytes));
     }
 
     /** Bytes from the stack pointer in the function's body to its return-address slot. */
@@ -236,6 +237,7 @@ final class CodeEmitter {
         a.mov(Size.S64, Gpr.RSI, reg(m.src));
         a.mov(Size.S64, Gpr.RDI, VMCTX);
         a.lea(Size.S64, Gpr.RDX, Mem.of(Gpr.RSP, frameBytes()));
+        a.movImm(Size.S32, Gpr.RCX, incomingArgBytes); // what this frame pops above its return address
         a.call(Mem.of(VMCTX, VMContextLayout.libcall(VMContextLayout.LIBCALL_THROW)));
         Label caught = a.newLabel();
         a.test(Size.S64, Gpr.RAX, Gpr.RAX);
@@ -1088,7 +1090,7 @@ final class CodeEmitter {
             a.jmp(label(pad.handler()));
             dev.kiln.abi.ExceptionTables.CallSite s = callSites.get(pad.site());
             callSites.set(pad.site(), new dev.kiln.abi.ExceptionTables.CallSite(s.returnOffset(), s.frameBytes(),
-                    s.popped(), s.catches(), pad.label().position()));
+                    s.popped(), s.catches(), pad.label().position(), s.callerArgBytes()));
         }
     }
 

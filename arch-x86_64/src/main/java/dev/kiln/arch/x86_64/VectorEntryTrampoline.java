@@ -99,7 +99,7 @@ final class VectorEntryTrampoline {
         a.mov(Size.S64, Gpr.RDI, CodeEmitter.VMCTX);
         a.mov(Size.S64, Gpr.RSI, Gpr.RSP);
         a.call(Gpr.R10);
-        X86_64Backend.unwindIfTheHostFailed(a);
+        X86_64Backend.unwindIfTheHostFailed(a, inner.stackArgBytes());
         for (int k = 0; k < results.size(); k++) {
             CallingConvention.ArgLocation out = inner.results().get(k);
             Mem slot = Mem.of(Gpr.RSP, 16 * k);

@@ -262,7 +262,7 @@ public final class X86_64Backend implements Backend {
         if (nResults == 1 && type.results().get(0) == ValType.I32) {
             a.mov(Size.S32, Gpr.RAX, Gpr.RAX); // a Java int: the upper half is undefined, Wasm keeps it zero
         }
-        unwindIfTheHostFailed(a);
+        unwindIfTheHostFailed(a, inner.stackArgBytes());
         if (resultArea) {
             // several results: from the area to the caller's stack result slots (i32 zero-extended)
             for (int k = 0; k < nResults; k++) {
@@ -281,9 +281,10 @@ public final class X86_64Backend implements Backend {
      * The part of an import adapter after the host call: a host function that threw (or trapped) left
      * a trap code, and the adapter unwinds to the entry; one that threw a Wasm exception (its object
      * pending, trap code {@code UNCAUGHT_EXCEPTION}) throws it from here. Falls through when the call
-     * succeeded. Needs the adapter's frame ({@code rbp} pushed, {@code rsp} below it).
+     * succeeded. Needs the adapter's frame ({@code rbp} pushed, {@code rsp} below it); the adapter pops
+     * {@code stackArgBytes} of stack arguments when it returns.
      */
-    static void unwindIfTheHostFailed(Assembler a) {
+    static void unwindIfTheHostFailed(Assembler a, int stackArgBytes) {
         Label ok = a.newLabel();
         Label unwind = a.newLabel();
         a.mov(Size.S64, Gpr.R11, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
@@ -295,6 +296,7 @@ public final class X86_64Backend implements Backend {
         a.mov(Size.S64, Gpr.RDI, CodeEmitter.VMCTX);
         a.mov(Size.S64, Gpr.RSI, Mem.of(Gpr.R11, VMStoreContext.PENDING_EXCEPTION));
         a.lea(Size.S64, Gpr.RDX, Mem.of(Gpr.RBP, 8)); // the adapter's return-address slot
+        a.movImm(Size.S32, Gpr.RCX, stackArgBytes); // what the adapter pops above it
         a.call(Mem.of(CodeEmitter.VMCTX, VMContextLayout.libcall(VMContextLayout.LIBCALL_THROW)));
         a.test(Size.S64, Gpr.RAX, Gpr.RAX);
         a.jcc(Cond.E, unwind);
