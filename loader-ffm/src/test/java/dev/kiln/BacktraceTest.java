@@ -284,4 +284,41 @@ class BacktraceTest extends StoreFixture {
         assertEquals(1, t.backtrace().frames().size(), t.getMessage());
         assertFrame(t.backtrace().frames().get(0), "ci", wasm, CALL_INDIRECT);
     }
+
+    /**
+     * A trap in a function that a tail call with more stack arguments reached, and one call below it:
+     * the backtrace walks up through the moved frame to the caller of the tail-calling function (the
+     * tail-calling one is gone, as in every engine with real tail calls, unless it was inlined).
+     */
+    @Test
+    void throughATailCallWithMoreStackArguments() {
+        StringBuilder nine = new StringBuilder();
+        for (int k = 0; k < 9; k++) {
+            nine.append(" (local.get ").append(k).append(')');
+        }
+        byte[] wasm = Wat.parseModule("""
+                (module
+                  (func $d (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
+                  (func $c (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
+                    (if (i32.eq (local.get 0) (i32.const 2)) (then (return (call $d (i32.const 0)))))
+                    (i32.div_s (local.get 11) (i32.sub (local.get 0) (i32.const 1))))
+                  (func $b (param i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
+                    (return_call $c %s (i32.const 100) (i32.const 200) (i32.const 300)))
+                  (func $a (export "a") (param $n i32) (result i32)
+                    (i32.add (i32.const 1) (call $b (local.get $n) (local.get $n) (local.get $n) (local.get $n)
+                      (local.get $n) (local.get $n) (local.get $n) (local.get $n) (local.get $n)))))
+                """.formatted(nine));
+        Instance inst = instantiate(wasm);
+        for (int k = 0; k < 200; k++) {
+            // b's call to c is a tail call: b's frame is gone, though b may appear as inlined into a
+            Trap t = assertThrows(Trap.class, () -> inst.func("a").call(Val.i32(1)));
+            List<String> frames = names(t.backtrace());
+            assertEquals("c", frames.get(0), t.getMessage());
+            assertEquals("a", frames.get(frames.size() - 1), t.getMessage());
+            Trap below = assertThrows(Trap.class, () -> inst.func("a").call(Val.i32(2)));
+            List<String> deeper = names(below.backtrace());
+            assertEquals(List.of("d", "c"), deeper.subList(0, 2), below.getMessage());
+            assertEquals("a", deeper.get(deeper.size() - 1), below.getMessage());
+        }
+    }
 }
