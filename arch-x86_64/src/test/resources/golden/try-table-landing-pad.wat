@@ -33,6 +33,7 @@
 ;;   mov    rsi,rax
 ;;   mov    rdi,r14
 ;;   lea    rdx,[rsp+0x8]
+;;   mov    ecx,0x0
 ;;   call   QWORD PTR [r14+0x48]
 ;;   test   rax,rax
 ;;   jne    .L0
@@ -98,6 +99,7 @@
 ;;   mov    rsi,rcx
 ;;   mov    rdi,r14
 ;;   lea    rdx,[rsp+0x38]
+;;   mov    ecx,0x0
 ;;   call   QWORD PTR [r14+0x48]
 ;;   test   rax,rax
 ;;   jne    .L2
