@@ -385,6 +385,11 @@ public final class Aarch64Backend implements Backend {
                 a.str(Size.X, XReg.X16, a.address(XReg.FP, 16 + inner.results().get(k).stackOffset(), 8, XReg.X9));
             }
         }
+        return adapterReturn(a, inner);
+    }
+
+    /** The end of an import adapter: its frame record popped, the caller's stack arguments popped ({@code inner}), {@code ret}. */
+    private static CompiledCode adapterReturn(Assembler a, CallingConvention.Assignment inner) {
         a.mov(Size.X, XReg.SP, XReg.FP);
         a.ldp(Size.X, XReg.FP, XReg.LR, Address.postIndex(XReg.SP, 16));
         int popped = popped(inner);
@@ -453,14 +458,7 @@ public final class Aarch64Backend implements Backend {
             copySlot(a, results.get(k), Address.offset(XReg.SP, 16L * k), out.inRegister() ? out.reg() : -1,
                     out.inRegister() ? null : a.address(XReg.FP, 16 + out.stackOffset(), 16, XReg.X9), true);
         }
-        a.mov(Size.X, XReg.SP, XReg.FP);
-        a.ldp(Size.X, XReg.FP, XReg.LR, Address.postIndex(XReg.SP, 16));
-        int popped = popped(inner);
-        if (popped > 0) {
-            a.addImm(Size.X, XReg.SP, XReg.SP, popped, XReg.X16); // called with the internal convention: the callee pops
-        }
-        a.ret();
-        return new CompiledCode(a.finish(), a.relocations(), List.of());
+        return adapterReturn(a, inner);
     }
 
     /**

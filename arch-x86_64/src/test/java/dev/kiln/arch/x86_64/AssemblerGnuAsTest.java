@@ -538,6 +538,11 @@ class AssemblerGnuAsTest {
      * own instruction ({@code $L} = {@code i<n>}, a backward reference resolved when emitted) or of the
      * next one ({@code i<n+1>}, a forward reference resolved by {@link Assembler#finish()}).
      */
+    /** The GNU {@code as} name of {@code r}. */
+    static String xmm(Xmm r) {
+        return "xmm" + r.encoding();
+    }
+
     static final class GnuAs {
         private final String form;
         private final List<String> texts = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.kiln.arch.x86_64;
 
+import static dev.kiln.arch.x86_64.AssemblerGnuAsTest.xmm;
 import static dev.kiln.arch.x86_64.AssemblerGnuAsTest.mem;
 import static dev.kiln.arch.x86_64.AssemblerGnuAsTest.reg;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,10 +26,6 @@ class AssemblerPackedGnuAsTest {
         AssemblerGnuAsTest.GnuAs.require();
     }
 
-    private static String x(Xmm r) {
-        return "xmm" + r.encoding();
-    }
-
     @Test
     void everyPackedOp() {
         AssemblerGnuAsTest.GnuAs as = new AssemblerGnuAsTest.GnuAs("packed sse");
@@ -41,16 +38,16 @@ class AssemblerPackedGnuAsTest {
             String tail = imm < 0 ? "" : ", " + imm;
             for (Xmm d : XMMS) {
                 for (Xmm s : XMMS) {
-                    as.add(op.mnemonic() + " " + x(d) + ", " + x(s) + tail,
+                    as.add(op.mnemonic() + " " + xmm(d) + ", " + xmm(s) + tail,
                             a -> emit(a, op, d, s, imm));
                 }
             }
             for (int i = 0; i < mems.size(); i++) {
                 Mem m = mems.get(i);
                 Xmm d = XMMS[i % 16];
-                as.add(op.mnemonic() + " " + x(d) + ", " + ptr(op) + mem(m) + tail, a -> emit(a, op, d, m, imm));
+                as.add(op.mnemonic() + " " + xmm(d) + ", " + ptr(op) + mem(m) + tail, a -> emit(a, op, d, m, imm));
             }
-            as.addRip(op.mnemonic() + " " + x(Xmm.XMM9) + ", " + ptr(op),
+            as.addRip(op.mnemonic() + " " + xmm(Xmm.XMM9) + ", " + ptr(op),
                     (a, l) -> emit(a, op, Xmm.XMM9, Mem.rip(l, 8), imm), " + 8" + tail);
         }
         as.verify();
@@ -88,21 +85,21 @@ class AssemblerPackedGnuAsTest {
         for (Xmm d : XMMS) {
             for (Assembler.PackedShift sh : Assembler.PackedShift.values()) {
                 for (int imm : new int[] {0, 1, 7, 15, 63, 255}) {
-                    as.add(sh.name().toLowerCase() + " " + x(d) + ", " + imm, a -> a.packedShift(sh, d, imm));
+                    as.add(sh.name().toLowerCase() + " " + xmm(d) + ", " + imm, a -> a.packedShift(sh, d, imm));
                 }
             }
             for (Gpr g : GPRS) {
-                as.add("pextrb " + reg(Size.S32, g) + ", " + x(d) + ", 15", a -> a.pextr(1, g, d, 15));
-                as.add("pextrw " + reg(Size.S32, g) + ", " + x(d) + ", 7", a -> a.pextr(2, g, d, 7));
-                as.add("pextrd " + reg(Size.S32, g) + ", " + x(d) + ", 3", a -> a.pextr(4, g, d, 3));
-                as.add("pextrq " + reg(Size.S64, g) + ", " + x(d) + ", 1", a -> a.pextr(8, g, d, 1));
-                as.add("pinsrb " + x(d) + ", " + reg(Size.S32, g) + ", 9", a -> a.pinsr(1, d, g, 9));
-                as.add("pinsrw " + x(d) + ", " + reg(Size.S32, g) + ", 5", a -> a.pinsr(2, d, g, 5));
-                as.add("pinsrd " + x(d) + ", " + reg(Size.S32, g) + ", 2", a -> a.pinsr(4, d, g, 2));
-                as.add("pinsrq " + x(d) + ", " + reg(Size.S64, g) + ", 1", a -> a.pinsr(8, d, g, 1));
-                as.add("pmovmskb " + reg(Size.S32, g) + ", " + x(d), a -> a.pmovmskb(g, d));
-                as.add("movmskps " + reg(Size.S32, g) + ", " + x(d), a -> a.movmskps(g, d));
-                as.add("movmskpd " + reg(Size.S32, g) + ", " + x(d), a -> a.movmskpd(g, d));
+                as.add("pextrb " + reg(Size.S32, g) + ", " + xmm(d) + ", 15", a -> a.pextr(1, g, d, 15));
+                as.add("pextrw " + reg(Size.S32, g) + ", " + xmm(d) + ", 7", a -> a.pextr(2, g, d, 7));
+                as.add("pextrd " + reg(Size.S32, g) + ", " + xmm(d) + ", 3", a -> a.pextr(4, g, d, 3));
+                as.add("pextrq " + reg(Size.S64, g) + ", " + xmm(d) + ", 1", a -> a.pextr(8, g, d, 1));
+                as.add("pinsrb " + xmm(d) + ", " + reg(Size.S32, g) + ", 9", a -> a.pinsr(1, d, g, 9));
+                as.add("pinsrw " + xmm(d) + ", " + reg(Size.S32, g) + ", 5", a -> a.pinsr(2, d, g, 5));
+                as.add("pinsrd " + xmm(d) + ", " + reg(Size.S32, g) + ", 2", a -> a.pinsr(4, d, g, 2));
+                as.add("pinsrq " + xmm(d) + ", " + reg(Size.S64, g) + ", 1", a -> a.pinsr(8, d, g, 1));
+                as.add("pmovmskb " + reg(Size.S32, g) + ", " + xmm(d), a -> a.pmovmskb(g, d));
+                as.add("movmskps " + reg(Size.S32, g) + ", " + xmm(d), a -> a.movmskps(g, d));
+                as.add("movmskpd " + reg(Size.S32, g) + ", " + xmm(d), a -> a.movmskpd(g, d));
             }
         }
         as.verify();

@@ -1,5 +1,6 @@
 package dev.kiln.arch.x86_64;
 
+import static dev.kiln.arch.x86_64.AssemblerGnuAsTest.xmm;
 import static dev.kiln.arch.x86_64.AssemblerGnuAsTest.mem;
 import static dev.kiln.arch.x86_64.AssemblerGnuAsTest.reg;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -23,10 +24,6 @@ class AssemblerSseGnuAsTest {
         AssemblerGnuAsTest.GnuAs.require();
     }
 
-    private static String x(Xmm r) {
-        return "xmm" + r.encoding();
-    }
-
     private interface XX {
         void emit(Assembler a, Xmm d, Xmm s);
     }
@@ -44,16 +41,16 @@ class AssemblerSseGnuAsTest {
     private static void form(AssemblerGnuAsTest.GnuAs as, String name, String ptr, String tail, XX rr, XM rm) {
         for (Xmm d : XMMS) {
             for (Xmm s : XMMS) {
-                as.add(name + " " + x(d) + ", " + x(s) + tail, a -> rr.emit(a, d, s));
+                as.add(name + " " + xmm(d) + ", " + xmm(s) + tail, a -> rr.emit(a, d, s));
             }
         }
         List<Mem> mems = AssemblerGnuAsTest.someMems();
         for (int i = 0; i < mems.size(); i++) {
             Mem m = mems.get(i);
             Xmm d = XMMS[i % 16];
-            as.add(name + " " + x(d) + ", " + ptr + mem(m) + tail, a -> rm.emit(a, d, m));
+            as.add(name + " " + xmm(d) + ", " + ptr + mem(m) + tail, a -> rm.emit(a, d, m));
         }
-        as.addRip(name + " " + x(Xmm.XMM9) + ", " + ptr, (a, l) -> rm.emit(a, Xmm.XMM9, Mem.rip(l, 8)), " + 8" + tail);
+        as.addRip(name + " " + xmm(Xmm.XMM9) + ", " + ptr, (a, l) -> rm.emit(a, Xmm.XMM9, Mem.rip(l, 8)), " + 8" + tail);
     }
 
     @Test
@@ -104,19 +101,19 @@ class AssemblerSseGnuAsTest {
         AssemblerGnuAsTest.GnuAs as = new AssemblerGnuAsTest.GnuAs("sse moves/conversions");
         for (Xmm d : XMMS) {
             for (Xmm s : XMMS) {
-                as.add("movaps " + x(d) + ", " + x(s), a -> a.movaps(d, s));
-                as.add("movapd " + x(d) + ", " + x(s), a -> a.movapd(d, s));
+                as.add("movaps " + xmm(d) + ", " + xmm(s), a -> a.movaps(d, s));
+                as.add("movapd " + xmm(d) + ", " + xmm(s), a -> a.movapd(d, s));
             }
             for (Gpr g : GPRS) {
-                as.add("movd " + x(d) + ", " + reg(Size.S32, g), a -> a.movd(d, g));
-                as.add("movd " + reg(Size.S32, g) + ", " + x(d), a -> a.movd(g, d));
-                as.add("movq " + x(d) + ", " + reg(Size.S64, g), a -> a.movq(d, g));
-                as.add("movq " + reg(Size.S64, g) + ", " + x(d), a -> a.movq(g, d));
+                as.add("movd " + xmm(d) + ", " + reg(Size.S32, g), a -> a.movd(d, g));
+                as.add("movd " + reg(Size.S32, g) + ", " + xmm(d), a -> a.movd(g, d));
+                as.add("movq " + xmm(d) + ", " + reg(Size.S64, g), a -> a.movq(d, g));
+                as.add("movq " + reg(Size.S64, g) + ", " + xmm(d), a -> a.movq(g, d));
                 for (Size s : new Size[] {Size.S32, Size.S64}) {
-                    as.add("cvtsi2ss " + x(d) + ", " + reg(s, g), a -> a.cvtsi2ss(s, d, g));
-                    as.add("cvtsi2sd " + x(d) + ", " + reg(s, g), a -> a.cvtsi2sd(s, d, g));
-                    as.add("cvttss2si " + reg(s, g) + ", " + x(d), a -> a.cvttss2si(s, g, d));
-                    as.add("cvttsd2si " + reg(s, g) + ", " + x(d), a -> a.cvttsd2si(s, g, d));
+                    as.add("cvtsi2ss " + xmm(d) + ", " + reg(s, g), a -> a.cvtsi2ss(s, d, g));
+                    as.add("cvtsi2sd " + xmm(d) + ", " + reg(s, g), a -> a.cvtsi2sd(s, d, g));
+                    as.add("cvttss2si " + reg(s, g) + ", " + xmm(d), a -> a.cvttss2si(s, g, d));
+                    as.add("cvttsd2si " + reg(s, g) + ", " + xmm(d), a -> a.cvttsd2si(s, g, d));
                 }
             }
         }
@@ -125,13 +122,13 @@ class AssemblerSseGnuAsTest {
             Mem m = mems.get(i);
             Xmm d = XMMS[i % 16];
             Gpr g = GPRS[(i * 5) % 16];
-            as.add("movss " + mem(Size.S32, m) + ", " + x(d), a -> a.movss(m, d));
-            as.add("movsd " + mem(Size.S64, m) + ", " + x(d), a -> a.movsd(m, d));
-            as.add("movups " + x(d) + ", xmmword ptr " + mem(m), a -> a.movups(d, m));
-            as.add("movups xmmword ptr " + mem(m) + ", " + x(d), a -> a.movups(m, d));
+            as.add("movss " + mem(Size.S32, m) + ", " + xmm(d), a -> a.movss(m, d));
+            as.add("movsd " + mem(Size.S64, m) + ", " + xmm(d), a -> a.movsd(m, d));
+            as.add("movups " + xmm(d) + ", xmmword ptr " + mem(m), a -> a.movups(d, m));
+            as.add("movups xmmword ptr " + mem(m) + ", " + xmm(d), a -> a.movups(m, d));
             for (Size s : new Size[] {Size.S32, Size.S64}) {
-                as.add("cvtsi2ss " + x(d) + ", " + mem(s, m), a -> a.cvtsi2ss(s, d, m));
-                as.add("cvtsi2sd " + x(d) + ", " + mem(s, m), a -> a.cvtsi2sd(s, d, m));
+                as.add("cvtsi2ss " + xmm(d) + ", " + mem(s, m), a -> a.cvtsi2ss(s, d, m));
+                as.add("cvtsi2sd " + xmm(d) + ", " + mem(s, m), a -> a.cvtsi2sd(s, d, m));
                 as.add("cvttss2si " + reg(s, g) + ", " + mem(Size.S32, m), a -> a.cvttss2si(s, g, m));
                 as.add("cvttsd2si " + reg(s, g) + ", " + mem(Size.S64, m), a -> a.cvttsd2si(s, g, m));
             }

@@ -1,5 +1,6 @@
 package dev.kiln.arch.x86_64;
 
+import static dev.kiln.arch.x86_64.AssemblerGnuAsTest.xmm;
 import static dev.kiln.arch.x86_64.AssemblerGnuAsTest.mem;
 import static dev.kiln.arch.x86_64.AssemblerGnuAsTest.reg;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -32,10 +33,6 @@ class AssemblerVexGnuAsTest {
     @BeforeAll
     static void requireBinutils() {
         AssemblerGnuAsTest.GnuAs.require();
-    }
-
-    private static String x(Xmm r) {
-        return "xmm" + r.encoding();
     }
 
     /** A third register for the pair (d, s), varied so that every register appears in every position. */
@@ -80,7 +77,7 @@ class AssemblerVexGnuAsTest {
             for (Xmm d : XMMS) {
                 for (Xmm s : XMMS) {
                     Xmm s1 = third(d, s);
-                    as.add(name + " " + x(d) + ", " + x(s1) + ", " + x(s) + tail, vex(a -> {
+                    as.add(name + " " + xmm(d) + ", " + xmm(s1) + ", " + xmm(s) + tail, vex(a -> {
                         if (imm < 0) {
                             a.vpacked(op, d, s1, s);
                         } else {
@@ -93,7 +90,7 @@ class AssemblerVexGnuAsTest {
                 Mem m = mems.get(i);
                 Xmm d = XMMS[i % 16];
                 Xmm s1 = XMMS[(i * 7 + 3) % 16];
-                as.add(name + " " + x(d) + ", " + x(s1) + ", " + ptr(op) + mem(m) + tail, vex(a -> {
+                as.add(name + " " + xmm(d) + ", " + xmm(s1) + ", " + ptr(op) + mem(m) + tail, vex(a -> {
                     if (imm < 0) {
                         a.vpacked(op, d, s1, m);
                     } else {
@@ -101,7 +98,7 @@ class AssemblerVexGnuAsTest {
                     }
                 }));
             }
-            as.addRip(name + " " + x(Xmm.XMM9) + ", " + x(Xmm.XMM3) + ", " + ptr(op), (a, l) -> {
+            as.addRip(name + " " + xmm(Xmm.XMM9) + ", " + xmm(Xmm.XMM3) + ", " + ptr(op), (a, l) -> {
                 a.useVex(true);
                 if (imm < 0) {
                     a.vpacked(op, Xmm.XMM9, Xmm.XMM3, Mem.rip(l, 8));
@@ -123,7 +120,7 @@ class AssemblerVexGnuAsTest {
             String name = op.vexMnemonic();
             for (Xmm d : XMMS) {
                 for (Xmm s : XMMS) {
-                    String operands = op.writesOnly() ? x(d) + ", " + x(s) : x(d) + ", " + x(d) + ", " + x(s);
+                    String operands = op.writesOnly() ? xmm(d) + ", " + xmm(s) : xmm(d) + ", " + xmm(d) + ", " + xmm(s);
                     as.add(name + " " + operands + tail, vex(a -> {
                         if (imm < 0) {
                             a.packed(op, d, s);
@@ -136,8 +133,8 @@ class AssemblerVexGnuAsTest {
             for (int i = 0; i < mems.size(); i += 3) {
                 Mem m = mems.get(i);
                 Xmm d = XMMS[i % 16];
-                String first = op.writesOnly() ? "" : x(d) + ", ";
-                as.add(name + " " + x(d) + ", " + first + ptr(op) + mem(m) + tail, vex(a -> {
+                String first = op.writesOnly() ? "" : xmm(d) + ", ";
+                as.add(name + " " + xmm(d) + ", " + first + ptr(op) + mem(m) + tail, vex(a -> {
                     if (imm < 0) {
                         a.packed(op, d, m);
                     } else {
@@ -165,7 +162,7 @@ class AssemblerVexGnuAsTest {
             XM rm) {
         for (Xmm d : rr == null ? new Xmm[0] : XMMS) {
             for (Xmm s : XMMS) {
-                as.add("v" + name + " " + x(d) + ", " + (nds ? x(d) + ", " : "") + x(s) + tail, vex(a -> rr.emit(a, d, s)));
+                as.add("v" + name + " " + xmm(d) + ", " + (nds ? xmm(d) + ", " : "") + xmm(s) + tail, vex(a -> rr.emit(a, d, s)));
             }
         }
         if (rm == null) {
@@ -175,9 +172,9 @@ class AssemblerVexGnuAsTest {
         for (int i = 0; i < mems.size(); i++) {
             Mem m = mems.get(i);
             Xmm d = XMMS[(i * 5) % 16];
-            as.add("v" + name + " " + x(d) + ", " + (nds ? x(d) + ", " : "") + ptr + mem(m) + tail, vex(a -> rm.emit(a, d, m)));
+            as.add("v" + name + " " + xmm(d) + ", " + (nds ? xmm(d) + ", " : "") + ptr + mem(m) + tail, vex(a -> rm.emit(a, d, m)));
         }
-        as.addRip("v" + name + " " + x(Xmm.XMM12) + ", " + (nds ? x(Xmm.XMM12) + ", " : "") + ptr, (a, l) -> {
+        as.addRip("v" + name + " " + xmm(Xmm.XMM12) + ", " + (nds ? xmm(Xmm.XMM12) + ", " : "") + ptr, (a, l) -> {
             a.useVex(true);
             rm.emit(a, Xmm.XMM12, Mem.rip(l, 8));
         }, " + 8" + tail);
@@ -231,9 +228,9 @@ class AssemblerVexGnuAsTest {
         for (int i = 0; i < mems.size(); i++) {
             Mem m = mems.get(i);
             Xmm s = XMMS[(i * 3) % 16];
-            as.add("vmovss " + d + mem(m) + ", " + x(s), vex(a -> a.movss(m, s)));
-            as.add("vmovsd " + q + mem(m) + ", " + x(s), vex(a -> a.movsd(m, s)));
-            as.add("vmovups " + o + mem(m) + ", " + x(s), vex(a -> a.movups(m, s)));
+            as.add("vmovss " + d + mem(m) + ", " + xmm(s), vex(a -> a.movss(m, s)));
+            as.add("vmovsd " + q + mem(m) + ", " + xmm(s), vex(a -> a.movsd(m, s)));
+            as.add("vmovups " + o + mem(m) + ", " + xmm(s), vex(a -> a.movups(m, s)));
         }
         as.verify();
     }
@@ -245,23 +242,23 @@ class AssemblerVexGnuAsTest {
         for (Xmm d : XMMS) {
             for (Gpr g : GPRS) {
                 for (Size s : new Size[] {Size.S32, Size.S64}) {
-                    as.add("vcvtsi2ss " + x(d) + ", " + x(d) + ", " + reg(s, g), vex(a -> a.cvtsi2ss(s, d, g)));
-                    as.add("vcvtsi2sd " + x(d) + ", " + x(d) + ", " + reg(s, g), vex(a -> a.cvtsi2sd(s, d, g)));
-                    as.add("vcvttss2si " + reg(s, g) + ", " + x(d), vex(a -> a.cvttss2si(s, g, d)));
-                    as.add("vcvttsd2si " + reg(s, g) + ", " + x(d), vex(a -> a.cvttsd2si(s, g, d)));
+                    as.add("vcvtsi2ss " + xmm(d) + ", " + xmm(d) + ", " + reg(s, g), vex(a -> a.cvtsi2ss(s, d, g)));
+                    as.add("vcvtsi2sd " + xmm(d) + ", " + xmm(d) + ", " + reg(s, g), vex(a -> a.cvtsi2sd(s, d, g)));
+                    as.add("vcvttss2si " + reg(s, g) + ", " + xmm(d), vex(a -> a.cvttss2si(s, g, d)));
+                    as.add("vcvttsd2si " + reg(s, g) + ", " + xmm(d), vex(a -> a.cvttsd2si(s, g, d)));
                 }
-                as.add("vmovd " + x(d) + ", " + reg(Size.S32, g), vex(a -> a.movd(d, g)));
-                as.add("vmovd " + reg(Size.S32, g) + ", " + x(d), vex(a -> a.movd(g, d)));
-                as.add("vmovq " + x(d) + ", " + reg(Size.S64, g), vex(a -> a.movq(d, g)));
-                as.add("vmovq " + reg(Size.S64, g) + ", " + x(d), vex(a -> a.movq(g, d)));
+                as.add("vmovd " + xmm(d) + ", " + reg(Size.S32, g), vex(a -> a.movd(d, g)));
+                as.add("vmovd " + reg(Size.S32, g) + ", " + xmm(d), vex(a -> a.movd(g, d)));
+                as.add("vmovq " + xmm(d) + ", " + reg(Size.S64, g), vex(a -> a.movq(d, g)));
+                as.add("vmovq " + reg(Size.S64, g) + ", " + xmm(d), vex(a -> a.movq(g, d)));
             }
         }
         for (int i = 0; i < mems.size(); i++) {
             Mem m = mems.get(i);
             Xmm d = XMMS[(i * 5) % 16];
             Gpr g = GPRS[(i * 3) % 16];
-            as.add("vcvtsi2ss " + x(d) + ", " + x(d) + ", dword ptr " + mem(m), vex(a -> a.cvtsi2ss(Size.S32, d, m)));
-            as.add("vcvtsi2sd " + x(d) + ", " + x(d) + ", qword ptr " + mem(m), vex(a -> a.cvtsi2sd(Size.S64, d, m)));
+            as.add("vcvtsi2ss " + xmm(d) + ", " + xmm(d) + ", dword ptr " + mem(m), vex(a -> a.cvtsi2ss(Size.S32, d, m)));
+            as.add("vcvtsi2sd " + xmm(d) + ", " + xmm(d) + ", qword ptr " + mem(m), vex(a -> a.cvtsi2sd(Size.S64, d, m)));
             as.add("vcvttss2si " + reg(Size.S64, g) + ", dword ptr " + mem(m), vex(a -> a.cvttss2si(Size.S64, g, m)));
             as.add("vcvttsd2si " + reg(Size.S32, g) + ", qword ptr " + mem(m), vex(a -> a.cvttsd2si(Size.S32, g, m)));
         }
@@ -276,30 +273,30 @@ class AssemblerVexGnuAsTest {
                 String name = "v" + sh.name().toLowerCase(Locale.ROOT);
                 for (int imm : new int[] {0, 1, 7, 15, 63, 255}) {
                     Xmm s = XMMS[(d.ordinal() + imm) % 16];
-                    as.add(name + " " + x(d) + ", " + x(d) + ", " + imm, vex(a -> a.packedShift(sh, d, imm)));
-                    as.add(name + " " + x(d) + ", " + x(s) + ", " + imm, vex(a -> a.packedShift(sh, d, s, imm)));
+                    as.add(name + " " + xmm(d) + ", " + xmm(d) + ", " + imm, vex(a -> a.packedShift(sh, d, imm)));
+                    as.add(name + " " + xmm(d) + ", " + xmm(s) + ", " + imm, vex(a -> a.packedShift(sh, d, s, imm)));
                 }
             }
             for (Gpr g : GPRS) {
                 Xmm s1 = XMMS[(d.ordinal() * 3 + g.ordinal() + 1) % 16];
-                as.add("vpextrb " + reg(Size.S32, g) + ", " + x(d) + ", 15", vex(a -> a.pextr(1, g, d, 15)));
-                as.add("vpextrw " + reg(Size.S32, g) + ", " + x(d) + ", 7", vex(a -> a.pextr(2, g, d, 7)));
-                as.add("vpextrd " + reg(Size.S32, g) + ", " + x(d) + ", 3", vex(a -> a.pextr(4, g, d, 3)));
-                as.add("vpextrq " + reg(Size.S64, g) + ", " + x(d) + ", 1", vex(a -> a.pextr(8, g, d, 1)));
-                as.add("vpinsrb " + x(d) + ", " + x(d) + ", " + reg(Size.S32, g) + ", 9", vex(a -> a.pinsr(1, d, g, 9)));
-                as.add("vpinsrw " + x(d) + ", " + x(s1) + ", " + reg(Size.S32, g) + ", 5", vex(a -> a.pinsr(2, d, s1, g, 5)));
-                as.add("vpinsrd " + x(d) + ", " + x(s1) + ", " + reg(Size.S32, g) + ", 2", vex(a -> a.pinsr(4, d, s1, g, 2)));
-                as.add("vpinsrq " + x(d) + ", " + x(s1) + ", " + reg(Size.S64, g) + ", 1", vex(a -> a.pinsr(8, d, s1, g, 1)));
-                as.add("vpmovmskb " + reg(Size.S32, g) + ", " + x(d), vex(a -> a.pmovmskb(g, d)));
-                as.add("vmovmskps " + reg(Size.S32, g) + ", " + x(d), vex(a -> a.movmskps(g, d)));
-                as.add("vmovmskpd " + reg(Size.S32, g) + ", " + x(d), vex(a -> a.movmskpd(g, d)));
+                as.add("vpextrb " + reg(Size.S32, g) + ", " + xmm(d) + ", 15", vex(a -> a.pextr(1, g, d, 15)));
+                as.add("vpextrw " + reg(Size.S32, g) + ", " + xmm(d) + ", 7", vex(a -> a.pextr(2, g, d, 7)));
+                as.add("vpextrd " + reg(Size.S32, g) + ", " + xmm(d) + ", 3", vex(a -> a.pextr(4, g, d, 3)));
+                as.add("vpextrq " + reg(Size.S64, g) + ", " + xmm(d) + ", 1", vex(a -> a.pextr(8, g, d, 1)));
+                as.add("vpinsrb " + xmm(d) + ", " + xmm(d) + ", " + reg(Size.S32, g) + ", 9", vex(a -> a.pinsr(1, d, g, 9)));
+                as.add("vpinsrw " + xmm(d) + ", " + xmm(s1) + ", " + reg(Size.S32, g) + ", 5", vex(a -> a.pinsr(2, d, s1, g, 5)));
+                as.add("vpinsrd " + xmm(d) + ", " + xmm(s1) + ", " + reg(Size.S32, g) + ", 2", vex(a -> a.pinsr(4, d, s1, g, 2)));
+                as.add("vpinsrq " + xmm(d) + ", " + xmm(s1) + ", " + reg(Size.S64, g) + ", 1", vex(a -> a.pinsr(8, d, s1, g, 1)));
+                as.add("vpmovmskb " + reg(Size.S32, g) + ", " + xmm(d), vex(a -> a.pmovmskb(g, d)));
+                as.add("vmovmskps " + reg(Size.S32, g) + ", " + xmm(d), vex(a -> a.movmskps(g, d)));
+                as.add("vmovmskpd " + reg(Size.S32, g) + ", " + xmm(d), vex(a -> a.movmskpd(g, d)));
             }
             for (Xmm s : XMMS) {
                 Xmm s1 = third(d, s);
                 Xmm mask = third(s, d);
-                as.add("vpblendvb " + x(d) + ", " + x(s1) + ", " + x(s) + ", " + x(mask), vex(a -> a.blendv(1, d, s1, s, mask)));
-                as.add("vblendvps " + x(d) + ", " + x(s1) + ", " + x(s) + ", " + x(mask), vex(a -> a.blendv(4, d, s1, s, mask)));
-                as.add("vblendvpd " + x(d) + ", " + x(s1) + ", " + x(s) + ", " + x(mask), vex(a -> a.blendv(8, d, s1, s, mask)));
+                as.add("vpblendvb " + xmm(d) + ", " + xmm(s1) + ", " + xmm(s) + ", " + xmm(mask), vex(a -> a.blendv(1, d, s1, s, mask)));
+                as.add("vblendvps " + xmm(d) + ", " + xmm(s1) + ", " + xmm(s) + ", " + xmm(mask), vex(a -> a.blendv(4, d, s1, s, mask)));
+                as.add("vblendvpd " + xmm(d) + ", " + xmm(s1) + ", " + xmm(s) + ", " + xmm(mask), vex(a -> a.blendv(8, d, s1, s, mask)));
             }
         }
         as.verify();
