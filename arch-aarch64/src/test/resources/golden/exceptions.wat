@@ -89,10 +89,6 @@
 ;;   str    x21, [sp, #8]
 ;;   bl     wasm[0]::thrower
 ;;   ldr    x21, [sp, #8]
-;;   ldr    x0, [x21]
-;;   ldr    x0, [x0, #96]
-;;   cmp    x0, #0x0
-;;   b.ne   .L1
 ;;   ldr    x16, [sp]
 ;;   mov    x0, x16
 ;;   add    sp, sp, #0x10
@@ -147,6 +143,10 @@
 ;;   mov    sp, x17
 ;;   ldr    x29, [x16, #112]
 ;;   br     x0
+;;   ldr    x21, [sp, #8]
+;;   ldr    x0, [x21]
+;;   ldr    x0, [x0, #96]
+;;   b      .L1
 ;; .L4:
 ;;   adr    x17, .L0
 ;;   ldr    x16, [x21]

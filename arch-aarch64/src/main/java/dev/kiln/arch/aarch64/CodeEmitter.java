@@ -110,6 +110,7 @@ final class CodeEmitter {
             emitBody(b);
         });
         emitEpochSlowPaths();
+        emitLandingPads();
         // each trap site's out-of-line entry names the site in x17 (the unwind stub's backtrace reads it),
         // then the code's shared stub stores the trap code (clobbering only x9 and x16) and unwinds
         for (Map.Entry<TrapCode, Label> e : trapStubs.entrySet()) {
@@ -651,8 +652,17 @@ final class CodeEmitter {
     }
 
     private void emitBody(MachBlock<MInst> b) {
+        int pendingTest = -1; // after a catching call with a landing pad: its pending-exception test
         for (int k = 0; k < b.insts.size(); k++) {
             MInst m = b.insts.get(k);
+            if (k == pendingTest) {
+                // the test and branch run only in the landing pad: here the call returned normally
+                MachBlock<MInst> normal = normalSuccessor(b.last());
+                if (!isNext(normal)) {
+                    a.b(label(normal));
+                }
+                return;
+            }
             if (k == b.insts.size() - 1 && m.op == MOp.JMP
                     && blockLayout.isRotatableLoopHeader(b, m.target, CodeEmitter::duplicable)) {
                 emitBody(m.target);
@@ -660,6 +670,88 @@ final class CodeEmitter {
             }
             current = m;
             emitWithSpills(m);
+            if (m.inTry && (m.op == MOp.CALL || m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF)) {
+                pendingTest = landingPad(b, k);
+            }
+        }
+    }
+
+    /**
+     * A catching call's landing pad, emitted after the function's code: where the unwinder resumes
+     * with the exception pending ({@code ExceptionTables.CallSite#landingPad}), as on x86-64.
+     *
+     * @param label   the pad
+     * @param block   the block of the call
+     * @param call    the call's index in it
+     * @param pending the index of its {@code EXN_PENDING}, followed by the test and branch
+     * @param handler where the branch goes with an exception
+     * @param site    the call's index in {@link #callSites}
+     */
+    private record LandingPad(Label label, MachBlock<MInst> block, int call, int pending, MachBlock<MInst> handler,
+            int site) {
+    }
+
+    private final List<LandingPad> landingPads = new ArrayList<>();
+
+    /** Where the pending-exception branch {@code branch} goes without an exception. */
+    private static MachBlock<MInst> normalSuccessor(MInst branch) {
+        boolean toHandler = branch.op == MOp.CBNZ || branch.cond == Cond.NE;
+        return toHandler ? branch.target2 : branch.target;
+    }
+
+    /**
+     * For the catching call at {@code k} of {@code b}, just emitted: when the block ends in the
+     * translator's test for a pending exception ({@code EXN_PENDING}, then {@code cbnz}, or a compare
+     * with zero and {@code b.ne}/{@code b.eq}), gives the call a landing pad and returns the index of the
+     * {@code EXN_PENDING}, from which the block emits only the branch to the normal successor; else -1.
+     * The pad replays what follows the call up to the {@code EXN_PENDING}, exactly what resuming at the
+     * return address ran, then branches to the handlers.
+     */
+    private int landingPad(MachBlock<MInst> b, int k) {
+        int n = b.insts.size();
+        int p = k + 1;
+        while (p < n && b.insts.get(p).op != MOp.EXN_PENDING) {
+            MInst x = b.insts.get(p);
+            if (x.op == MOp.CALL || x.op == MOp.CALL_IMPORT || x.op == MOp.CALL_REF || x.op == MOp.LIBCALL
+                    || x.op == MOp.THROW || x.op == MOp.JMP || x.op == MOp.BCOND || x.op == MOp.CBNZ
+                    || x.op == MOp.TBNZ || x.op == MOp.TRAP_IF || x.op == MOp.TRAP_IF_ZERO) {
+                return -1;
+            }
+            p++;
+        }
+        if (p >= n) {
+            return -1;
+        }
+        MInst pending = b.insts.get(p);
+        MInst branch = b.last();
+        boolean cbnz = p + 2 == n && branch.op == MOp.CBNZ && branch.src == pending.dst;
+        boolean cmp = p + 3 == n && b.insts.get(p + 1).op == MOp.CMP_RI && b.insts.get(p + 1).imm == 0
+                && b.insts.get(p + 1).src == pending.dst && branch.op == MOp.BCOND
+                && (branch.cond == Cond.NE || branch.cond == Cond.EQ);
+        if (!cbnz && !cmp) {
+            return -1;
+        }
+        MachBlock<MInst> handler = normalSuccessor(branch) == branch.target ? branch.target2 : branch.target;
+        landingPads.add(new LandingPad(a.newLabel(), b, k, p, handler, callSites.size() - 1));
+        return p;
+    }
+
+    /** The landing pads, out of line; then each catching call's site names its pad. */
+    private void emitLandingPads() {
+        for (LandingPad pad : landingPads) {
+            a.bind(pad.label());
+            MInst call = pad.block().insts.get(pad.call());
+            current = call;
+            repush(call);
+            a.ldr(Size.X, VMCTX, vmctxSaveSlot()); // the thrower's x21 is not this function's VMContext
+            for (int i = pad.call() + 1; i <= pad.pending(); i++) {
+                current = pad.block().insts.get(i);
+                emitWithSpills(current);
+            }
+            a.b(label(pad.handler()));
+            dev.kiln.abi.ExceptionTables.CallSite s = callSites.get(pad.site());
+            callSites.set(pad.site(), new dev.kiln.abi.ExceptionTables.CallSite(s.returnOffset(), s.frameBytes(),
+                    s.popped(), s.catches(), pad.label().position(), s.callerArgBytes()));
         }
     }
 
