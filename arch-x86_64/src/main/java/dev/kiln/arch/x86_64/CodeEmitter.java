@@ -1023,22 +1023,8 @@ final class CodeEmitter {
         }
     }
 
-    /**
-     * A catching call's landing pad, emitted after the function's code: where the unwinder resumes
-     * with the exception pending ({@code ExceptionTables.CallSite#landingPad}).
-     *
-     * @param label   the pad
-     * @param block   the block of the call
-     * @param call    the call's index in it
-     * @param pending the index of its {@code EXN_PENDING}, followed by a zero test and the branch
-     * @param handler where the branch goes with an exception
-     * @param site    the call's index in {@link #callSites}
-     */
-    private record LandingPad(Label label, MachBlock<MInst> block, int call, int pending, MachBlock<MInst> handler,
-            int site) {
-    }
-
-    private final List<LandingPad> landingPads = new ArrayList<>();
+    /** The catching calls' landing pads, emitted after the function's code. */
+    private final List<dev.kiln.compiler.mach.LandingPad<MInst>> landingPads = new ArrayList<>();
 
     /**
      * For the catching call at {@code k} of {@code b}, just emitted: when the block ends in the
@@ -1070,13 +1056,13 @@ final class CodeEmitter {
             return -1;
         }
         MachBlock<MInst> handler = branch.cond == Cond.NE ? branch.target : branch.target2;
-        landingPads.add(new LandingPad(a.newLabel(), b, k, p, handler, callSites.size() - 1));
+        landingPads.add(new dev.kiln.compiler.mach.LandingPad<>(a.newLabel(), b, k, p, handler, callSites.size() - 1));
         return p;
     }
 
     /** The landing pads, out of line; then each catching call's site names its pad. */
     private void emitLandingPads() {
-        for (LandingPad pad : landingPads) {
+        for (dev.kiln.compiler.mach.LandingPad<MInst> pad : landingPads) {
             a.bind(pad.label());
             MInst call = pad.block().insts.get(pad.call());
             current = call;
@@ -1088,9 +1074,7 @@ final class CodeEmitter {
                 emitWithSpills(current);
             }
             a.jmp(label(pad.handler()));
-            dev.kiln.abi.ExceptionTables.CallSite s = callSites.get(pad.site());
-            callSites.set(pad.site(), new dev.kiln.abi.ExceptionTables.CallSite(s.returnOffset(), s.frameBytes(),
-                    s.popped(), s.catches(), pad.label().position(), s.callerArgBytes()));
+            callSites.set(pad.site(), pad.placed(callSites.get(pad.site())));
         }
     }
 
