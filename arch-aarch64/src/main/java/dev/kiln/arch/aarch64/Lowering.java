@@ -10,6 +10,7 @@ import dev.kiln.compiler.ir.FloatCond;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
+import dev.kiln.compiler.ir.LaneOps;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
 import dev.kiln.compiler.mach.CallingConvention;
@@ -73,11 +74,11 @@ final class Lowering {
         boolean vectors = f.signature().params().contains(ValType.V128) || f.signature().results().contains(ValType.V128);
         for (Block b : f.blocks()) {
             for (Value p : b.params()) {
-                vectors |= p.type() == IrType.V128;
+                vectors |= p.type().isVector();
             }
             for (Inst inst : b.insts()) {
                 for (Value r : inst.results()) {
-                    vectors |= r.type() == IrType.V128;
+                    vectors |= r.type().isVector();
                 }
             }
         }
@@ -228,7 +229,17 @@ final class Lowering {
     /** The instruction before the one {@link #markFolds} looks at, in its block (null at the start). */
     private Inst previous;
 
+    private void lowerSimd(Inst inst) {
+        if (neon == null) {
+            neon = new NeonLowering(this);
+        }
+        neon.lower(inst);
+    }
+
     private void markFolds(Inst inst, Block b) {
+        if (LaneOps.isLaneOp(inst)) {
+            return; // vector arithmetic: none of the integer folds
+        }
         switch (inst.op()) {
             case IADD, ISUB -> {
                 if (isConst(inst.arg(0)) || isConst(inst.arg(1))) {
@@ -290,7 +301,7 @@ final class Lowering {
     int vreg(Value v) {
         int id = v.id();
         if (vregOf[id] == MInst.NONE) {
-            vregOf[id] = v.type() == IrType.V128 ? newVectorVreg()
+            vregOf[id] = v.type().isVector() ? newVectorVreg()
                     : vregs.create(isFloat(v.type()) ? RegClass.FLOAT : RegClass.INT);
         }
         return vregOf[id];
@@ -370,7 +381,7 @@ final class Lowering {
     void mov(int dst, int src, IrType t) {
         MInst m = new MInst(MOp.MOV);
         m.size = Size.X;
-        m.q = t == IrType.V128;
+        m.q = t.isVector();
         m.dst = dst;
         m.src = src;
         emit(m.uses(src).defs(dst));
@@ -388,7 +399,7 @@ final class Lowering {
             if (!at.inRegister()) {
                 MInst m = new MInst(MOp.LOAD_STACK_PARAM);
                 m.imm = at.stackOffset();
-                m.q = p.type() == IrType.V128;
+                m.q = p.type().isVector();
                 m.dst = dst;
                 emit(m.defs(dst));
             } else {
@@ -402,6 +413,10 @@ final class Lowering {
     private void lowerInst(Inst inst) {
         if (inst.results().size() == 1 && folded.get(inst.result().id())) {
             return; // emitted as part of its single use
+        }
+        if (LaneOps.isLaneOp(inst)) {
+            lowerSimd(inst); // a lane-wise operation: the NEON table by its Wasm opcode
+            return;
         }
         switch (inst.op()) {
             case ICONST, FCONST -> {
@@ -490,12 +505,7 @@ final class Lowering {
                 cset(vreg(inst.result()), floatCompare(inst));
             }
             case SELECT -> select(inst);
-            case SIMD -> {
-                if (neon == null) {
-                    neon = new NeonLowering(this);
-                }
-                neon.lower(inst);
-            }
+            case SIMD -> lowerSimd(inst);
             case IREDUCE -> extend(vreg(inst.result()), use(inst.arg(0)), Size.W, 32, false);
             case UEXTEND -> {
                 int src = use(inst.arg(0));
@@ -565,7 +575,7 @@ final class Lowering {
             }
             case VMCTX_LOAD -> {
                 MInst m = new MInst(MOp.VMCTX_LOAD);
-                m.q = inst.result().type() == IrType.V128;
+                m.q = inst.result().type().isVector();
                 m.size = m.q ? Size.X : sizeOf(inst.result().type());
                 m.fsize = fsizeOf(inst.result().type());
                 m.dst = vreg(inst.result());
@@ -575,7 +585,7 @@ final class Lowering {
             case VMCTX_STORE -> {
                 int v = use(inst.arg(0));
                 MInst m = new MInst(MOp.VMCTX_STORE);
-                m.q = inst.arg(0).type() == IrType.V128;
+                m.q = inst.arg(0).type().isVector();
                 m.size = m.q ? Size.X : sizeOf(inst.arg(0).type());
                 m.fsize = fsizeOf(inst.arg(0).type());
                 m.src = v;
@@ -584,7 +594,7 @@ final class Lowering {
             }
             case LOAD -> heapLoad(inst, vreg(inst.result()), null);
             case STORE -> {
-                boolean q = inst.arg(2).type() == IrType.V128;
+                boolean q = inst.arg(2).type().isVector();
                 int width = q ? 16 : inst.aux() & 0xF;
                 MInst m = new MInst(MOp.HEAP_STORE);
                 int[] addr = heapAddress(inst, width, m);
@@ -918,7 +928,7 @@ final class Lowering {
         int ra = use(inst.arg(1));
         int rb = use(inst.arg(2));
         Cond c = condition(inst.arg(0));
-        if (inst.result().type() == IrType.V128) {
+        if (inst.result().type().isVector()) {
             // no 128-bit csel: a mask of all ones or zeros (csetm), spread to every byte, then a bitwise select
             int mask = newVreg();
             MInst m = new MInst(MOp.CSET);
@@ -1131,7 +1141,7 @@ final class Lowering {
      * or 64 bits of a v register, the rest zeroed ({@code ldr s/d}), for a SIMD operation that folded it.
      */
     void heapLoad(Inst inst, int dst, FpSize into) {
-        boolean q = inst.result().type() == IrType.V128;
+        boolean q = inst.result().type().isVector();
         int width = q ? 16 : inst.aux() & 0xF; // width field 0: all 16 bytes of a v128
         MInst m = new MInst(MOp.HEAP_LOAD);
         int[] addr = heapAddress(inst, width, m);
@@ -1228,7 +1238,7 @@ final class Lowering {
             argPreg[i] = loc.reg();
             if (!loc.inRegister()) {
                 MInst st = new MInst(MOp.STORE_STACK_ARG);
-                st.q = inst.arg(i).type() == IrType.V128;
+                st.q = inst.arg(i).type().isVector();
                 st.src = argRegs[i];
                 st.imm = loc.stackOffset();
                 emit(st.uses(argRegs[i]));
@@ -1259,7 +1269,7 @@ final class Lowering {
             for (int k = 0; k < inst.results().size(); k++) {
                 Value r = inst.results().get(k);
                 MInst ld = new MInst(MOp.LOAD_RESULT);
-                ld.q = r.type() == IrType.V128;
+                ld.q = r.type().isVector();
                 ld.dst = vreg(r);
                 ld.imm = at.results().get(k).stackOffset();
                 emit(ld.defs(ld.dst));
@@ -1293,7 +1303,7 @@ final class Lowering {
             for (int k = 0; k < rets.size(); k++) {
                 int v = use(inst.arg(k));
                 MInst st = new MInst(MOp.STORE_RESULT);
-                st.q = rets.get(k).type() == IrType.V128;
+                st.q = rets.get(k).type().isVector();
                 st.src = v;
                 st.imm = incoming.results().get(k).stackOffset();
                 emit(st.uses(v));

@@ -11,6 +11,7 @@ import static dev.kiln.arch.aarch64.Arrangement.S4;
 import dev.kiln.abi.CompileException;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrType;
+import dev.kiln.compiler.ir.LaneOps;
 import dev.kiln.compiler.ir.Value;
 import dev.kiln.compiler.wasm.Opcode;
 import java.util.EnumMap;
@@ -320,7 +321,7 @@ final class NeonLowering {
     // ---- lowering -----------------------------------------------------------------------------------
 
     void lower(Inst inst) {
-        Opcode op = Opcode.decode(0xFD, (int) inst.imm());
+        Opcode op = LaneOps.opcode(inst);
         Rule r = RULES.get(op);
         if (r != null) {
             lowerRule(inst, r);

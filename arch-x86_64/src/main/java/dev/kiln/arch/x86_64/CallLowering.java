@@ -237,7 +237,7 @@ final class CallLowering extends LoweringRules {
 
     /** {@link MInst#width} of a stack slot access: 16 for a v128 (all its bytes), else 0 (8 bytes). */
     private static int vectorWidth(dev.kiln.compiler.ir.IrType t) {
-        return t == dev.kiln.compiler.ir.IrType.V128 ? 16 : 0;
+        return t.isVector() ? 16 : 0;
     }
 
     private static int[] callClobbers() {

@@ -6,6 +6,7 @@ import dev.kiln.compiler.ir.BlockCall;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
+import dev.kiln.compiler.ir.LaneOps;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
 import dev.kiln.compiler.mach.LayoutLoops;
@@ -223,6 +224,9 @@ final class Lowering {
         List<Inst> insts = b.insts();
         for (int i = 0; i < insts.size(); i++) {
             Inst inst = insts.get(i);
+            if (LaneOps.isLaneOp(inst)) {
+                continue;
+            }
             if (inst.op() == Op.IADD || inst.op() == Op.ISUB || inst.op() == Op.BAND || inst.op() == Op.BOR
                     || inst.op() == Op.BXOR) {
                 foldLoadIntoAlu(inst, b, i, position);
@@ -410,6 +414,9 @@ final class Lowering {
         for (Block b : f.blocks()) {
             foldLoads(b, position);
             for (Inst inst : b.insts()) {
+                if (LaneOps.isLaneOp(inst)) {
+                    continue; // vector arithmetic: none of the integer folds below
+                }
                 if (inst.op() == Op.IADD && !LoweringRules.isConst(inst.arg(0)) && !LoweringRules.isConst(inst.arg(1))) {
                     for (int k = 1; k >= 0; k--) {
                         if (scaledIndexShift(inst.arg(k), b) > 0 && !LoweringRules.isConst(inst.arg(1 - k))) {
@@ -487,6 +494,10 @@ final class Lowering {
     }
 
     private void lowerInst(Inst inst) {
+        if (LaneOps.isLaneOp(inst)) {
+            simd.lower(inst); // a lane-wise operation: the SIMD table by its Wasm opcode
+            return;
+        }
         switch (inst.op()) {
             case ICONST, FCONST -> {
                 if (hoistedConsts.get(inst.result().id())) {
@@ -580,7 +591,7 @@ final class Lowering {
     int vreg(Value v) {
         int id = v.id();
         if (vregOf[id] == MInst.NONE) {
-            vregOf[id] = v.type() == IrType.V128 ? newVectorVreg()
+            vregOf[id] = v.type().isVector() ? newVectorVreg()
                     : LoweringRules.isFloat(v.type()) ? newXmmVreg() : newVreg();
         }
         return vregOf[id];

@@ -69,16 +69,16 @@ abstract class LoweringRules {
 
     // ---- values and immediates -----------------------------------------------------------------
 
-    /** Whether values of type {@code t} live in xmm registers: f32, f64 and v128. */
+    /** Whether values of type {@code t} live in xmm registers: f32, f64 and the vector types. */
     static boolean isFloat(IrType t) {
-        return t == IrType.F32 || t == IrType.F64 || t == IrType.V128;
+        return t == IrType.F32 || t == IrType.F64 || t.isVector();
     }
 
     static Size sizeOf(IrType t) {
         return switch (t) {
             case I32, F32 -> Size.S32;
             case I64, F64 -> Size.S64;
-            case V128 -> Size.S64; // xmm moves (movaps) copy all 128 bits whatever the size
+            case V128, I8X16, I16X8, I32X4, I64X2, F32X4, F64X2 -> Size.S64; // xmm moves (movaps) copy all 128 bits whatever the size
             default -> throw new CompileException("values of type " + t + " are not supported by the x86-64 backend yet");
         };
     }

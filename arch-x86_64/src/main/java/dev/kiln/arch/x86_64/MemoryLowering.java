@@ -27,7 +27,7 @@ final class MemoryLowering extends LoweringRules {
                 int dst = vreg(inst.result());
                 MInst m = new MInst(MOp.VMCTX_LOAD);
                 m.size = sizeOf(inst.result().type());
-                m.width = inst.result().type() == IrType.V128 ? 16 : 0;
+                m.width = inst.result().type().isVector() ? 16 : 0;
                 m.dst = dst;
                 m.imm = inst.imm();
                 emit(m.defs(dst));
@@ -36,7 +36,7 @@ final class MemoryLowering extends LoweringRules {
                 int v = use(inst.arg(0));
                 MInst m = new MInst(MOp.VMCTX_STORE);
                 m.size = sizeOf(inst.arg(0).type());
-                m.width = inst.arg(0).type() == IrType.V128 ? 16 : 0;
+                m.width = inst.arg(0).type().isVector() ? 16 : 0;
                 m.src = v;
                 m.imm = inst.imm();
                 emit(m.uses(v));
@@ -56,7 +56,7 @@ final class MemoryLowering extends LoweringRules {
                 int[] addr = heapAddress(inst);
                 MInst m = new MInst(MOp.HEAP_LOAD);
                 m.size = sizeOf(inst.result().type());
-                m.width = inst.result().type() == IrType.V128 ? 16 : inst.aux() & 0xF;
+                m.width = inst.result().type().isVector() ? 16 : inst.aux() & 0xF;
                 m.signed = (inst.aux() & 16) != 0;
                 m.dst = dst;
                 m.src = addr[0];
@@ -68,7 +68,7 @@ final class MemoryLowering extends LoweringRules {
             case STORE -> {
                 int[] addr = heapAddress(inst);
                 Value value = inst.arg(2);
-                int width = value.type() == IrType.V128 ? 16 : inst.aux() & 0xF;
+                int width = value.type().isVector() ? 16 : inst.aux() & 0xF;
                 // an integer constant that fits the access (a narrow store keeps the low bytes, a
                 // 64-bit one takes a sign-extended imm32) is stored as an immediate: no register
                 boolean immediate = isConst(value) && (width < 8 || fitsImm32(value));

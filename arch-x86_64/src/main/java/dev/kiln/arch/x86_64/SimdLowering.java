@@ -2,6 +2,7 @@ package dev.kiln.arch.x86_64;
 
 import dev.kiln.abi.CompileException;
 import dev.kiln.compiler.ir.Inst;
+import dev.kiln.compiler.ir.LaneOps;
 import dev.kiln.compiler.ir.Value;
 import dev.kiln.compiler.wasm.Opcode;
 
@@ -50,7 +51,7 @@ final class SimdLowering extends LoweringRules {
 
     @Override
     void lower(Inst inst) {
-        Opcode op = override != null ? override : Opcode.decode(0xFD, (int) inst.imm());
+        Opcode op = override != null ? override : LaneOps.opcode(inst);
         int lane = inst.aux();
         if ((op == Opcode.I8X16_SPLAT || op == Opcode.I16X8_SPLAT || op == Opcode.I32X4_SPLAT || op == Opcode.I64X2_SPLAT
                 || op == Opcode.F32X4_SPLAT) && l.cpuFeatures().contains(dev.kiln.abi.CpuFeature.AVX2)

@@ -116,7 +116,7 @@ public final class Verifier {
                         for (int a = 0; a < params.size(); a++) {
                             Value v = bc.args().get(a).resolve();
                             checkUse(b, i, inst, v);
-                            if (v.type() != params.get(a).type()) {
+                            if (!IrType.compatible(v.type(), params.get(a).type())) {
                                 throw fail(b, inst, "arg " + a + " to " + bc.target() + " has type " + v.type()
                                         + ", param " + params.get(a).type());
                             }
@@ -148,6 +148,10 @@ public final class Verifier {
         }
 
         private void checkTypes(Block b, Inst inst) {
+            if (LaneOps.isLaneOp(inst)) {
+                checkLaneOp(b, inst);
+                return;
+            }
             switch (inst.op()) {
                 case ICONST -> {
                     expectArgs(b, inst, 0);
@@ -170,8 +174,8 @@ public final class Verifier {
                 case SELECT -> {
                     expectArgs(b, inst, 3);
                     // any value type: integers and floats
-                    if (inst.arg(0).type() != IrType.I32 || inst.arg(1).type() != inst.result().type()
-                            || inst.arg(2).type() != inst.result().type()) {
+                    if (inst.arg(0).type() != IrType.I32 || !IrType.compatible(inst.arg(1).type(), inst.result().type())
+                            || !IrType.compatible(inst.arg(2).type(), inst.result().type())) {
                         throw fail(b, inst, "select takes an i32 condition and two values of the result type");
                     }
                 }
@@ -223,7 +227,7 @@ public final class Verifier {
                     List<ValType> results = f.signature().results();
                     expectArgs(b, inst, results.size());
                     for (int i = 0; i < results.size(); i++) {
-                        if (inst.arg(i).type() != IrType.of(results.get(i))) {
+                        if (!IrType.compatible(inst.arg(i).type(), IrType.of(results.get(i)))) {
                             throw fail(b, inst, "return value " + i + " has the wrong type");
                         }
                     }
@@ -357,13 +361,38 @@ public final class Verifier {
             }
         }
 
+        /**
+         * A lane-wise operation ({@link LaneOps}): one the table names for its result type, with vector
+         * operands (a shift's count an i32).
+         */
+        private void checkLaneOp(Block b, Inst inst) {
+            try {
+                LaneOps.opcode(inst);
+            } catch (IllegalArgumentException e) {
+                throw fail(b, inst, "no lane-wise " + inst.op() + " gives a " + inst.result().type());
+            }
+            boolean shift = inst.op() == Op.ISHL || inst.op() == Op.SSHR || inst.op() == Op.USHR;
+            int arity = switch (inst.op()) {
+                case POPCNT, FSQRT, FABS, FNEG, FCEIL, FFLOOR, FTRUNC, FNEAREST, FCVT_FROM_SINT, FCVT_FROM_UINT,
+                        FCVT_TO_SINT_SAT, FCVT_TO_UINT_SAT -> 1;
+                default -> 2;
+            };
+            expectArgs(b, inst, arity);
+            for (int a = 0; a < arity; a++) {
+                boolean ok = shift && a == 1 ? inst.arg(a).type() == IrType.I32 : inst.arg(a).type().isVector();
+                if (!ok) {
+                    throw fail(b, inst, "operand " + a + " of a lane-wise " + inst.op() + " has type " + inst.arg(a).type());
+                }
+            }
+        }
+
         private void checkAddress(Block b, Inst inst) {
             if (inst.arg(0).type() != IrType.I64 || inst.arg(1).type() != IrType.I64) {
                 throw fail(b, inst, "base and index of a memory access are i64");
             }
             int width = inst.aux() & 0xF;
             IrType value = inst.op() == Op.LOAD ? inst.result().type() : inst.arg(2).type();
-            if (width == 0 && value == IrType.V128) {
+            if (width == 0 && value.isVector()) {
                 return; // width field 0: the 16 bytes of a v128
             }
             if (width != 1 && width != 2 && width != 4 && width != 8) {

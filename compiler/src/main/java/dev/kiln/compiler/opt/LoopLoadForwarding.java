@@ -211,7 +211,7 @@ public final class LoopLoadForwarding {
 
     /** A {@code load} or {@code vmctx_load} that may change while the function runs, of a scalar type. */
     private static boolean candidate(Inst inst) {
-        if (inst.results().size() != 1 || inst.result().type() == IrType.V128) {
+        if (inst.results().size() != 1 || inst.result().type().isVector()) {
             return false;
         }
         return switch (inst.op()) {
@@ -321,7 +321,7 @@ public final class LoopLoadForwarding {
 
     /** Bytes written by a {@code store}. */
     private static int storeWidth(Inst store) {
-        return store.arg(2).type() == IrType.V128 ? 16 : store.aux() & 0xF;
+        return store.arg(2).type().isVector() ? 16 : store.aux() & 0xF;
     }
 
     // ---- one location in one loop ---------------------------------------------------------------

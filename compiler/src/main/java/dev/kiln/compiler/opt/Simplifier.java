@@ -8,6 +8,8 @@ import dev.kiln.compiler.ir.FloatCond;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
+import dev.kiln.compiler.ir.LaneOps;
+import dev.kiln.compiler.wasm.Opcode;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
 import java.util.BitSet;
@@ -136,6 +138,9 @@ public final class Simplifier {
             }
             return KEEP;
         }
+        if (op == Op.SIMD || LaneOps.isLaneOp(inst)) {
+            return simplifyVector(b, i, inst);
+        }
         IrType t = inst.result().type();
         switch (op) {
             case IADD, ISUB, IMUL, UMULHI, SMULHI, BAND, BOR, BXOR, ISHL, SSHR, USHR, ROTL, ROTR, SDIV, UDIV, SREM, UREM -> {
@@ -217,6 +222,69 @@ public final class Simplifier {
                 return KEEP;
             }
         }
+    }
+
+    /**
+     * Vector operations ({@link LaneOps} and {@link Op#SIMD}): constant folding ({@link VectorFold}),
+     * then the identities that hold lane by lane whatever the shape: {@code x ^ x}, {@code x - x} are
+     * zero; {@code x & x}, {@code x | x} are {@code x}; {@code x + 0}, {@code x - 0}, {@code x | 0},
+     * {@code x ^ 0}, {@code x & ~0} are {@code x}; {@code x & 0} is zero; a shift by a count that is a
+     * multiple of the lane width is {@code x}.
+     */
+    private static int simplifyVector(Block b, int i, Inst inst) {
+        VectorFold.Result r = VectorFold.fold(inst);
+        if (r != null) {
+            if (r.vector() != null) {
+                return replaceWithVconst(b, i, inst, r.vector());
+            }
+            return inst.result().type().isInt() ? replaceWithIconst(b, i, inst, r.scalar())
+                    : replaceWithFconst(b, i, inst, r.scalar());
+        }
+        if (!LaneOps.isLaneOp(inst)) {
+            return KEEP;
+        }
+        Op op = inst.op();
+        switch (op) {
+            case IADD, BXOR, ISUB, BAND, BOR -> {
+                if (op != Op.IADD && inst.arg(0).resolve() == inst.arg(1).resolve()) {
+                    return op == Op.BAND || op == Op.BOR ? replaceWith(b, i, inst, inst.arg(0))
+                            : replaceWithVconst(b, i, inst, new long[2]);
+                }
+            }
+            case ISHL, SSHR, USHR -> {
+                if (OptUtil.isIconst(inst.arg(1)) && (OptUtil.iconst(inst.arg(1)) & (inst.result().type().laneBits() - 1)) == 0) {
+                    return replaceWith(b, i, inst, inst.arg(0));
+                }
+                return KEEP;
+            }
+            default -> {
+                return KEEP;
+            }
+        }
+        for (int k = 0; k < 2; k++) {
+            if (!VectorFold.isConst(inst.arg(k)) || op == Op.ISUB && k == 0) {
+                continue;
+            }
+            long[] c = VectorFold.constOf(inst.arg(k));
+            boolean zero = c[0] == 0 && c[1] == 0;
+            boolean ones = c[0] == -1 && c[1] == -1;
+            if (zero && op != Op.BAND || ones && op == Op.BAND) {
+                return replaceWith(b, i, inst, inst.arg(1 - k));
+            }
+            if (zero) {
+                return replaceWithVconst(b, i, inst, new long[2]);
+            }
+        }
+        return KEEP;
+    }
+
+    /** Replaces {@code inst} (at i) by {@code v128.const v} (two {@code iconst}s and the {@code simd}); returns REPLACED. */
+    private static int replaceWithVconst(Block b, int i, Inst inst, long[] v) {
+        Value lo = b.insert1(i, Op.ICONST, IrType.I64, v[0]);
+        Value hi = b.insert1(i + 1, Op.ICONST, IrType.I64, v[1]);
+        Inst n = b.replace(i + 2, Op.SIMD, List.of(lo, hi), Opcode.V128_CONST.code(), null, List.of(IrType.V128));
+        inst.result().aliasTo(n.result());
+        return REPLACED;
     }
 
     /** The largest displacement a folded native access keeps in its immediate: {@code 2^31 - 1}. */

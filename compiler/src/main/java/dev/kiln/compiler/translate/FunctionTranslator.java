@@ -1480,7 +1480,7 @@ public final class FunctionTranslator {
     }
 
     private static int width(IrType t) {
-        if (t == IrType.V128) {
+        if (t.isVector()) {
             return 0; // Op.LOAD/STORE: the whole 16 bytes
         }
         return t == IrType.I32 || t == IrType.F32 ? 4 : 8;

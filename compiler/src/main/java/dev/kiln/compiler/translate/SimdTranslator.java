@@ -3,6 +3,7 @@ package dev.kiln.compiler.translate;
 import dev.kiln.abi.ValType;
 import dev.kiln.compiler.ir.Block;
 import dev.kiln.compiler.ir.IrType;
+import dev.kiln.compiler.ir.LaneOps;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
 import dev.kiln.compiler.wasm.CodeReader;
@@ -22,8 +23,9 @@ import java.util.List;
  *   <li>{@code v128.loadN_lane}: a scalar load, then {@code replace_lane};
  *       {@code v128.storeN_lane}: {@code extract_lane} (unsigned), then a scalar store.</li>
  * </ul>
- * Everything else becomes one {@code simd} with the instruction's operands and result type
- * (see {@link Op#SIMD}). Not thread-safe: part of one {@link FunctionTranslator}.
+ * A lane-wise instruction becomes the scalar operation of the same name with a lane-shaped result type
+ * ({@link LaneOps}: {@code i32x4.add} is {@code iadd.i32x4}); everything else becomes one {@code simd}
+ * with the instruction's operands and result type (see {@link Op#SIMD}). Not thread-safe: part of one {@link FunctionTranslator}.
  */
 final class SimdTranslator {
     private final FunctionTranslator t;
@@ -77,6 +79,10 @@ final class SimdTranslator {
                 Value[] args = new Value[in.size()];
                 for (int i = args.length - 1; i >= 0; i--) {
                     args[i] = t.popValue();
+                }
+                if (LaneOps.form(op) != null) {
+                    t.pushValue(LaneOps.append(t.currentBlock(), op, args));
+                    break;
                 }
                 int lane = op.immediate() == Opcode.Immediate.LANE ? r.lane() : 0;
                 IrType type = IrType.of(op.resultTypes().get(0));

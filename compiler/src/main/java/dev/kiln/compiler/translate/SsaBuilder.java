@@ -200,7 +200,7 @@ public final class SsaBuilder {
         return switch (t) {
             case I32, I64 -> b.append1(Op.ICONST, t, 0);
             case F32, F64 -> b.append1(Op.FCONST, t, 0);
-            case V128 -> b.append1(Op.SIMD, t, dev.kiln.compiler.wasm.Opcode.V128_CONST.code(),
+            case V128, I8X16, I16X8, I32X4, I64X2, F32X4, F64X2 -> b.append1(Op.SIMD, IrType.V128, dev.kiln.compiler.wasm.Opcode.V128_CONST.code(),
                     b.append1(Op.ICONST, IrType.I64, 0), b.append1(Op.ICONST, IrType.I64, 0));
         };
     }

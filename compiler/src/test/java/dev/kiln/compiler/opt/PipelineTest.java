@@ -69,7 +69,7 @@ class PipelineTest {
             case I32, I64 -> r.nextBoolean() ? ints[r.nextInt(ints.length)] : r.nextLong();
             case F32 -> Float.floatToRawIntBits(new float[] {0f, -0f, 1.5f, -2.5f, 1e10f, Float.NaN}[r.nextInt(6)]) & 0xFFFF_FFFFL;
             case F64 -> Double.doubleToRawLongBits(new double[] {0, -0.0, 1.5, -2.5, 1e300, 3e9, Double.NaN}[r.nextInt(7)]);
-            case V128 -> 0;
+            case V128, I8X16, I16X8, I32X4, I64X2, F32X4, F64X2 -> 0;
         };
     }
 
