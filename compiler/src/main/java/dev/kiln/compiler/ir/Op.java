@@ -145,9 +145,12 @@ public enum Op {
      * takes {@code a, b} then its 16 lane indices as two i64 operands (index k in byte k, little-endian);
      * the memory forms are built by the translator from {@link #LOAD}/{@link #STORE} and these:
      * {@code v128.load8x8_s ... load32x2_u} (1..6) widen an i64, {@code v128.load32_zero}/{@code
-     * load64_zero} (92, 93) place an i32/i64 in lane 0 of a zero vector. Pure; the optimizer neither
-     * folds nor simplifies it (GVN merges equal ones). The semantics, NaN and saturation rules included,
-     * are the spec's; a backend implements every form or throws a {@code CompileException}.
+     * load64_zero} (92, 93) place an i32/i64 in lane 0 of a zero vector. The lane-wise instructions
+     * are not {@code simd} but the scalar operations with a lane-shaped type ({@link LaneOps}). Pure; the
+     * simplifier folds the forms {@code opt.VectorFold} lists when their operands are constants, and GVN
+     * merges equal ones. The semantics, NaN and saturation rules included, are the spec's; a backend
+     * implements every form (finding a lane-wise operation's with {@link LaneOps#opcode}) or throws a
+     * {@code CompileException}.
      */
     SIMD(Flags.PURE),
     /** {@code v = vmctx_load.T imm}: loads a T from the VMContext at byte offset imm. */
