@@ -60,8 +60,7 @@
 ;;   lea    r9d,[rsi+r8*1]
 ;;   cmp    r9,rax
 ;;   jg     .L3
-;;   vmovups xmm2,XMMWORD PTR [rcx+r9*1]
-;;   vmulps xmm1,xmm1,xmm2
+;;   vmulps xmm1,xmm1,XMMWORD PTR [rcx+r9*1]
 ;;   vaddps xmm0,xmm1,xmm0
 ;;   lea    r8d,[r8+0x10]
 ;;   cmp    r8d,edx

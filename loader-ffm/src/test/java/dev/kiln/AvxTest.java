@@ -152,6 +152,58 @@ class AvxTest {
         assertEquals(digests[1], digests[0]);
     }
 
+    /**
+     * A v128 load folded into the packed operation that uses it ({@code vpaddd x, x, [m]}) reads
+     * unaligned addresses and the last 16 bytes of memory like the SSE4.1 code's separate load, and an
+     * access running past the end traps there (the guard-page fault is the folded instruction's) with
+     * the function in the backtrace.
+     */
+    @Test
+    void foldedLoadsReadUnalignedMemoryAndTrapAtItsEnd() {
+        assumeTrue(hostHasAvx2(), "this machine has no AVX2");
+        String wat = """
+                (module
+                  (memory 1)
+                  (data (i32.const 0) "\\01\\02\\03\\04\\05\\06\\07\\08\\09\\0a\\0b\\0c\\0d\\0e\\0f\\10\\11\\12\\13\\14")
+                  (data (i32.const 65516) "\\f1\\f2\\f3\\f4\\f5\\f6\\f7\\f8\\f9\\fa\\fb\\fc\\fd\\fe\\ff\\80\\81\\82\\83\\84")
+                  (func (export "add") (param $p i32) (param $x v128) (result v128)
+                    (i32x4.add (v128.load (local.get $p)) (local.get $x)))
+                  (func (export "sub") (param $p i32) (param $x v128) (result v128)
+                    (i8x16.sub (local.get $x) (v128.load offset=3 (local.get $p))))
+                  (func (export "mul") (param $p i32) (param $q i32) (result v128)
+                    (f32x4.mul (v128.load (local.get $p)) (v128.load (local.get $q)))))
+                """;
+            int[] addresses = {0, 1, 3, 7, 65504, 65517, 65520};
+            List<List<String>> results = new ArrayList<>();
+            for (Set<CpuFeature> f : List.of(CpuFeature.host(), withoutAvx())) {
+                Engine e = engine(f);
+                List<String> out = new ArrayList<>();
+                try (Store store = new Store(e)) {
+                    Instance in = Instance.create(store, Module.compile(e, wat.getBytes()));
+                    Val x = Val.v128(0x0102_0304_0506_0708L, 0x7F80_0001_FFFF_FFFFL);
+                    for (int p : addresses) {
+                        Val a = in.func("add").call(Val.i32(p), x)[0];
+                        Val s = in.func("sub").call(Val.i32(Math.min(p, 65517)), x)[0]; // reads p + 3 ... p + 18
+                        Val m = in.func("mul").call(Val.i32(p), Val.i32(65520 - p))[0];
+                        out.add(p + ": " + Long.toHexString(a.v128Low()) + ":" + Long.toHexString(a.v128High()) + " "
+                                + Long.toHexString(s.v128Low()) + ":" + Long.toHexString(s.v128High()) + " "
+                                + Long.toHexString(m.v128Low()) + ":" + Long.toHexString(m.v128High()));
+                    }
+                    for (int p : new int[] {65521, 65535, -1}) {
+                        Trap t = assertThrows(Trap.class, () -> in.func("add").call(Val.i32(p), x));
+                        assertTrue(t.getMessage().contains("out of bounds memory access"), t.getMessage());
+                        t = assertThrows(Trap.class, () -> in.func("sub").call(Val.i32(p - 3), x));
+                        assertTrue(t.getMessage().contains("out of bounds memory access"), t.getMessage());
+                        assertEquals(1, t.backtrace().frames().get(0).funcIndex(), t.backtrace().toString()); // "sub" itself
+                    }
+                }
+                results.add(out);
+            }
+            assertEquals(results.get(1), results.get(0));
+            // lane 0: 0x04030201 + 0x05060708; lane 2: 0x0c0b0a09 + 0xffffffff wraps
+        assertTrue(results.get(0).getFirst().startsWith("0: 909090909090909:8f8f0e0e0c0b0a08 "), results.get(0).getFirst());
+        }
+
     @Test
     void theArtifactRecordsAvxOnlyWhereTheCodeUsesIt() throws IOException {
         assumeTrue(hostHasAvx2(), "this machine has no AVX2");

@@ -627,7 +627,7 @@ final class CodeEmitter {
             return;
         }
         if (m.op == MOp.HEAP_LOAD || m.op == MOp.HEAP_STORE || m.op == MOp.CMP_RM || m.op == MOp.ALU_RM
-                || m.op == MOp.CMP_MI || m.op == MOp.FALU_RM) {
+                || m.op == MOp.CMP_MI || m.op == MOp.FALU_RM || m.op == MOp.VPACKED_RM) {
             heapAccess(m);
             return;
         }
@@ -1719,7 +1719,7 @@ final class CodeEmitter {
                 trapSites.add(new TrapSite(a.position(), code));
                 a.jmp(trapCall(code));
             }
-            case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM, CMP_MI, ALU_RM, FALU_RM -> throw new IllegalStateException("handled before emitInst");
+            case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM, CMP_MI, ALU_RM, FALU_RM, VPACKED_RM -> throw new IllegalStateException("handled before emitInst");
             case THROW -> emitThrow(m);
             case EXN_PENDING -> {
                 a.mov(Size.S64, reg(m.dst), Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
@@ -1805,6 +1805,26 @@ final class CodeEmitter {
         if (m.op == MOp.CMP_MI) {
             faultHere(); // the folded load's access comes next
             a.aluImm(AluOp.CMP, m.size, addr, (int) m.imm2);
+            return;
+        }
+        if (m.op == MOp.VPACKED_RM) {
+            // VEX only: vop d, s1, [m] with s1 the first source (dst itself unless a copy was folded)
+            int first = m.vsrc1 != MInst.NONE ? m.vsrc1 : m.dst;
+            boolean dSpilled = isSpilled(m.dst);
+            Xmm d = dSpilled ? XSCRATCH0 : xmmOf(m.dst);
+            Xmm s1 = isSpilled(first) ? XSCRATCH1 : xmmOf(first);
+            if (isSpilled(first)) {
+                loadSlot(s1, first);
+            }
+            faultHere(); // the folded load's access comes next
+            if (m.packed.hasImm8()) {
+                a.vpacked(m.packed, d, s1, addr, (int) m.imm);
+            } else {
+                a.vpacked(m.packed, d, s1, addr);
+            }
+            if (dSpilled) {
+                storeSlot(m.dst, d);
+            }
             return;
         }
         if (m.op == MOp.FALU_RM && m.vsrc1 != MInst.NONE) {

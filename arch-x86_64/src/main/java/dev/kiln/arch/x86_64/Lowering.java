@@ -224,7 +224,8 @@ final class Lowering {
         List<Inst> insts = b.insts();
         for (int i = 0; i < insts.size(); i++) {
             Inst inst = insts.get(i);
-            if (LaneOps.isLaneOp(inst)) {
+            if (inst.op() == Op.SIMD || LaneOps.isLaneOp(inst)) {
+                foldLoadIntoPacked(inst, b, i, position);
                 continue;
             }
             if (inst.op() == Op.IADD || inst.op() == Op.ISUB || inst.op() == Op.BAND || inst.op() == Op.BOR
@@ -358,6 +359,35 @@ final class Lowering {
             Inst d = v.definingInst();
             if (d == null || d.op() != Op.LOAD || d.block() != b || useCount[v.id()] != 1 || v.type() != t
                     || (d.aux() & 0xF) != t.bits() / 8) {
+                continue;
+            }
+            if (nothingKeptBetween(b.insts(), position[v.id()], at)) {
+                loadsFolded.set(v.id());
+                return;
+            }
+        }
+    }
+
+    /**
+     * With AVX, marks the v128 {@code load} (of block {@code b}, used only here) that packed operation
+     * {@code inst} (at {@code at}) reads as its memory operand ({@link SimdLowering#memoryOperandForm}):
+     * the second operand, or either for a commutative operation, with nothing between the load and the
+     * operation that has a side effect or may fault, so traps keep their order.
+     */
+    private void foldLoadIntoPacked(Inst inst, Block b, int at, int[] position) {
+        if (!cpuFeatures().contains(dev.kiln.abi.CpuFeature.AVX) || inst.args().size() != 2 || inst.arg(0) == inst.arg(1)
+                || inst.results().size() != 1 || !inst.result().type().isVector()) {
+            return;
+        }
+        PackedOp p = SimdLowering.memoryOperandForm(LaneOps.opcode(inst));
+        if (p == null) {
+            return;
+        }
+        for (int k = SimdLowering.commutes(p) ? 0 : 1; k < 2; k++) {
+            Value v = inst.arg(k);
+            Inst d = v.definingInst();
+            if (d == null || d.op() != Op.LOAD || d.block() != b || useCount[v.id()] != 1 || !v.type().isVector()
+                    || (d.aux() & 0xF) != 0) {
                 continue;
             }
             if (nothingKeptBetween(b.insts(), position[v.id()], at)) {

@@ -180,6 +180,12 @@ enum MOp {
     VPACKED,
     /** xmm dst = {@link MInst#packed} of dst and the 16-byte pool constant (imm low, imm2 high 64 bits). */
     VPACKED_CONST,
+    /**
+     * xmm dst = {@link MInst#packed} of dst (or {@link MInst#vsrc1}) and the 16 bytes at the heap address
+     * (src base, src2 index, scale, imm displacement; a guard-page fault there is {@link MInst#source}'s):
+     * a v128 load folded into its only use. AVX only: the VEX form needs no 16-byte alignment.
+     */
+    VPACKED_RM,
     /** xmm dst = the 128-bit constant (imm low, imm2 high 64 bits). */
     VCONST,
     /** xmm dst = dst shifted by imm ({@link MInst#pshift}; dst is used and defined). */

@@ -49,9 +49,89 @@ final class SimdLowering extends LoweringRules {
         super(l);
     }
 
+    /**
+     * The instructions that are one packed operation of their two operands ({@code copy a; op a, b}),
+     * which {@link #binary} lowers; with AVX the second operand may be a v128 load read by the
+     * instruction itself ({@link #memoryOperandForm}).
+     */
+    private static final java.util.Map<Opcode, PackedOp> BINARY = new java.util.EnumMap<>(Opcode.class);
+
+    static {
+        BINARY.put(Opcode.I64X2_EQ, PackedOp.PCMPEQQ);
+        BINARY.put(Opcode.V128_AND, PackedOp.PAND);
+        BINARY.put(Opcode.V128_OR, PackedOp.POR);
+        BINARY.put(Opcode.V128_XOR, PackedOp.PXOR);
+        BINARY.put(Opcode.I8X16_NARROW_I16X8_S, PackedOp.PACKSSWB);
+        BINARY.put(Opcode.I8X16_NARROW_I16X8_U, PackedOp.PACKUSWB);
+        BINARY.put(Opcode.I8X16_ADD, PackedOp.PADDB);
+        BINARY.put(Opcode.I8X16_ADD_SAT_S, PackedOp.PADDSB);
+        BINARY.put(Opcode.I8X16_ADD_SAT_U, PackedOp.PADDUSB);
+        BINARY.put(Opcode.I8X16_SUB, PackedOp.PSUBB);
+        BINARY.put(Opcode.I8X16_SUB_SAT_S, PackedOp.PSUBSB);
+        BINARY.put(Opcode.I8X16_SUB_SAT_U, PackedOp.PSUBUSB);
+        BINARY.put(Opcode.I8X16_MIN_S, PackedOp.PMINSB);
+        BINARY.put(Opcode.I8X16_MIN_U, PackedOp.PMINUB);
+        BINARY.put(Opcode.I8X16_MAX_S, PackedOp.PMAXSB);
+        BINARY.put(Opcode.I8X16_MAX_U, PackedOp.PMAXUB);
+        BINARY.put(Opcode.I8X16_AVGR_U, PackedOp.PAVGB);
+        BINARY.put(Opcode.I16X8_NARROW_I32X4_S, PackedOp.PACKSSDW);
+        BINARY.put(Opcode.I16X8_NARROW_I32X4_U, PackedOp.PACKUSDW);
+        BINARY.put(Opcode.I16X8_ADD, PackedOp.PADDW);
+        BINARY.put(Opcode.I16X8_ADD_SAT_S, PackedOp.PADDSW);
+        BINARY.put(Opcode.I16X8_ADD_SAT_U, PackedOp.PADDUSW);
+        BINARY.put(Opcode.I16X8_SUB, PackedOp.PSUBW);
+        BINARY.put(Opcode.I16X8_SUB_SAT_S, PackedOp.PSUBSW);
+        BINARY.put(Opcode.I16X8_SUB_SAT_U, PackedOp.PSUBUSW);
+        BINARY.put(Opcode.I16X8_MUL, PackedOp.PMULLW);
+        BINARY.put(Opcode.I16X8_MIN_S, PackedOp.PMINSW);
+        BINARY.put(Opcode.I16X8_MIN_U, PackedOp.PMINUW);
+        BINARY.put(Opcode.I16X8_MAX_S, PackedOp.PMAXSW);
+        BINARY.put(Opcode.I16X8_MAX_U, PackedOp.PMAXUW);
+        BINARY.put(Opcode.I16X8_AVGR_U, PackedOp.PAVGW);
+        BINARY.put(Opcode.I32X4_ADD, PackedOp.PADDD);
+        BINARY.put(Opcode.I32X4_SUB, PackedOp.PSUBD);
+        BINARY.put(Opcode.I32X4_MUL, PackedOp.PMULLD);
+        BINARY.put(Opcode.I32X4_MIN_S, PackedOp.PMINSD);
+        BINARY.put(Opcode.I32X4_MIN_U, PackedOp.PMINUD);
+        BINARY.put(Opcode.I32X4_MAX_S, PackedOp.PMAXSD);
+        BINARY.put(Opcode.I32X4_MAX_U, PackedOp.PMAXUD);
+        BINARY.put(Opcode.I32X4_DOT_I16X8_S, PackedOp.PMADDWD);
+        BINARY.put(Opcode.I64X2_ADD, PackedOp.PADDQ);
+        BINARY.put(Opcode.I64X2_SUB, PackedOp.PSUBQ);
+        BINARY.put(Opcode.F32X4_ADD, PackedOp.ADDPS);
+        BINARY.put(Opcode.F32X4_SUB, PackedOp.SUBPS);
+        BINARY.put(Opcode.F32X4_MUL, PackedOp.MULPS);
+        BINARY.put(Opcode.F32X4_DIV, PackedOp.DIVPS);
+        BINARY.put(Opcode.F64X2_ADD, PackedOp.ADDPD);
+        BINARY.put(Opcode.F64X2_SUB, PackedOp.SUBPD);
+        BINARY.put(Opcode.F64X2_MUL, PackedOp.MULPD);
+        BINARY.put(Opcode.F64X2_DIV, PackedOp.DIVPD);
+        BINARY.put(Opcode.I8X16_RELAXED_SWIZZLE, PackedOp.PSHUFB);
+        BINARY.put(Opcode.I16X8_RELAXED_Q15MULR_S, PackedOp.PMULHRSW);
+    }
+
+    /**
+     * The packed operation of Wasm SIMD instruction {@code op} when it is one operation of its two
+     * operands whose second operand may be a 16-byte memory operand (VEX encodings need no alignment;
+     * SSE's would), else {@code null}. Either operand may be the memory one when {@link #commutes}.
+     */
+    static PackedOp memoryOperandForm(Opcode op) {
+        return BINARY.get(op);
+    }
+
+    /** Whether {@code p} gives the same result with its operands swapped. */
+    static boolean commutes(PackedOp p) {
+        return COMMUTATIVE.contains(p);
+    }
+
     @Override
     void lower(Inst inst) {
         Opcode op = override != null ? override : LaneOps.opcode(inst);
+        PackedOp plain = BINARY.get(op);
+        if (plain != null) {
+            into(inst, binary(plain, inst));
+            return;
+        }
         int lane = inst.aux();
         if ((op == Opcode.I8X16_SPLAT || op == Opcode.I16X8_SPLAT || op == Opcode.I32X4_SPLAT || op == Opcode.I64X2_SPLAT
                 || op == Opcode.F32X4_SPLAT) && l.cpuFeatures().contains(dev.kiln.abi.CpuFeature.AVX2)
@@ -128,7 +208,6 @@ final class SimdLowering extends LoweringRules {
                  I32X4_EQ, I32X4_NE, I32X4_LT_S, I32X4_GT_S, I32X4_LE_S,
                  I32X4_GE_S, I32X4_LT_U, I32X4_GT_U, I32X4_LE_U, I32X4_GE_U
                  -> into(inst, integerCompare(op, inst));
-            case I64X2_EQ -> into(inst, binary(PackedOp.PCMPEQQ, inst));
             case I64X2_NE -> into(inst, not(binary(PackedOp.PCMPEQQ, inst)));
             case I64X2_LT_S -> into(inst, greater64(use(inst.arg(1)), use(inst.arg(0))));
             case I64X2_GT_S -> into(inst, greater64(use(inst.arg(0)), use(inst.arg(1))));
@@ -148,10 +227,7 @@ final class SimdLowering extends LoweringRules {
             case F64X2_GE -> into(inst, binaryImm(PackedOp.CMPPD, use(inst.arg(1)), use(inst.arg(0)), 2));
             // ---- bitwise ----
             case V128_NOT -> into(inst, not(copy(use(inst.arg(0)))));
-            case V128_AND -> into(inst, binary(PackedOp.PAND, inst));
             case V128_ANDNOT -> into(inst, swapped(PackedOp.PANDN, inst)); // pandn: ~dst & src
-            case V128_OR -> into(inst, binary(PackedOp.POR, inst));
-            case V128_XOR -> into(inst, binary(PackedOp.PXOR, inst));
             case V128_BITSELECT -> {
                 int c = use(inst.arg(2));
                 int t = copy(use(inst.arg(0)));
@@ -182,20 +258,7 @@ final class SimdLowering extends LoweringRules {
             case I8X16_ABS -> into(inst, unary(PackedOp.PABSB, use(inst.arg(0))));
             case I8X16_NEG -> into(inst, negate(PackedOp.PSUBB, inst));
             case I8X16_POPCNT -> into(inst, popcnt(use(inst.arg(0))));
-            case I8X16_NARROW_I16X8_S -> into(inst, binary(PackedOp.PACKSSWB, inst));
-            case I8X16_NARROW_I16X8_U -> into(inst, binary(PackedOp.PACKUSWB, inst));
             case I8X16_SHL, I8X16_SHR_S, I8X16_SHR_U -> into(inst, shift8(op, use(inst.arg(0)), inst.arg(1)));
-            case I8X16_ADD -> into(inst, binary(PackedOp.PADDB, inst));
-            case I8X16_ADD_SAT_S -> into(inst, binary(PackedOp.PADDSB, inst));
-            case I8X16_ADD_SAT_U -> into(inst, binary(PackedOp.PADDUSB, inst));
-            case I8X16_SUB -> into(inst, binary(PackedOp.PSUBB, inst));
-            case I8X16_SUB_SAT_S -> into(inst, binary(PackedOp.PSUBSB, inst));
-            case I8X16_SUB_SAT_U -> into(inst, binary(PackedOp.PSUBUSB, inst));
-            case I8X16_MIN_S -> into(inst, binary(PackedOp.PMINSB, inst));
-            case I8X16_MIN_U -> into(inst, binary(PackedOp.PMINUB, inst));
-            case I8X16_MAX_S -> into(inst, binary(PackedOp.PMAXSB, inst));
-            case I8X16_MAX_U -> into(inst, binary(PackedOp.PMAXUB, inst));
-            case I8X16_AVGR_U -> into(inst, binary(PackedOp.PAVGB, inst));
             // ---- i16x8 ----
             case I16X8_EXTADD_PAIRWISE_I8X16_S -> {
                 int t = vconst(splat8(1), splat8(1));
@@ -216,8 +279,6 @@ final class SimdLowering extends LoweringRules {
                 op(PackedOp.PXOR, t, m);
                 into(inst, t);
             }
-            case I16X8_NARROW_I32X4_S -> into(inst, binary(PackedOp.PACKSSDW, inst));
-            case I16X8_NARROW_I32X4_U -> into(inst, binary(PackedOp.PACKUSDW, inst));
             case I16X8_EXTEND_LOW_I8X16_S -> into(inst, unary(PackedOp.PMOVSXBW, use(inst.arg(0))));
             case I16X8_EXTEND_HIGH_I8X16_S -> into(inst, unary(PackedOp.PMOVSXBW, high(use(inst.arg(0)))));
             case I16X8_EXTEND_LOW_I8X16_U -> into(inst, unary(PackedOp.PMOVZXBW, use(inst.arg(0))));
@@ -225,18 +286,6 @@ final class SimdLowering extends LoweringRules {
             case I16X8_SHL -> into(inst, shift(PackedOp.PSLLW, Assembler.PackedShift.PSLLW, 15, inst));
             case I16X8_SHR_S -> into(inst, shift(PackedOp.PSRAW, Assembler.PackedShift.PSRAW, 15, inst));
             case I16X8_SHR_U -> into(inst, shift(PackedOp.PSRLW, Assembler.PackedShift.PSRLW, 15, inst));
-            case I16X8_ADD -> into(inst, binary(PackedOp.PADDW, inst));
-            case I16X8_ADD_SAT_S -> into(inst, binary(PackedOp.PADDSW, inst));
-            case I16X8_ADD_SAT_U -> into(inst, binary(PackedOp.PADDUSW, inst));
-            case I16X8_SUB -> into(inst, binary(PackedOp.PSUBW, inst));
-            case I16X8_SUB_SAT_S -> into(inst, binary(PackedOp.PSUBSW, inst));
-            case I16X8_SUB_SAT_U -> into(inst, binary(PackedOp.PSUBUSW, inst));
-            case I16X8_MUL -> into(inst, binary(PackedOp.PMULLW, inst));
-            case I16X8_MIN_S -> into(inst, binary(PackedOp.PMINSW, inst));
-            case I16X8_MIN_U -> into(inst, binary(PackedOp.PMINUW, inst));
-            case I16X8_MAX_S -> into(inst, binary(PackedOp.PMAXSW, inst));
-            case I16X8_MAX_U -> into(inst, binary(PackedOp.PMAXUW, inst));
-            case I16X8_AVGR_U -> into(inst, binary(PackedOp.PAVGW, inst));
             case I16X8_EXTMUL_LOW_I8X16_S -> into(inst, extmul(PackedOp.PMOVSXBW, PackedOp.PMULLW, false, inst));
             case I16X8_EXTMUL_HIGH_I8X16_S -> into(inst, extmul(PackedOp.PMOVSXBW, PackedOp.PMULLW, true, inst));
             case I16X8_EXTMUL_LOW_I8X16_U -> into(inst, extmul(PackedOp.PMOVZXBW, PackedOp.PMULLW, false, inst));
@@ -264,14 +313,6 @@ final class SimdLowering extends LoweringRules {
             case I32X4_SHL -> into(inst, shift(PackedOp.PSLLD, Assembler.PackedShift.PSLLD, 31, inst));
             case I32X4_SHR_S -> into(inst, shift(PackedOp.PSRAD, Assembler.PackedShift.PSRAD, 31, inst));
             case I32X4_SHR_U -> into(inst, shift(PackedOp.PSRLD, Assembler.PackedShift.PSRLD, 31, inst));
-            case I32X4_ADD -> into(inst, binary(PackedOp.PADDD, inst));
-            case I32X4_SUB -> into(inst, binary(PackedOp.PSUBD, inst));
-            case I32X4_MUL -> into(inst, binary(PackedOp.PMULLD, inst));
-            case I32X4_MIN_S -> into(inst, binary(PackedOp.PMINSD, inst));
-            case I32X4_MIN_U -> into(inst, binary(PackedOp.PMINUD, inst));
-            case I32X4_MAX_S -> into(inst, binary(PackedOp.PMAXSD, inst));
-            case I32X4_MAX_U -> into(inst, binary(PackedOp.PMAXUD, inst));
-            case I32X4_DOT_I16X8_S -> into(inst, binary(PackedOp.PMADDWD, inst));
             case I32X4_EXTMUL_LOW_I16X8_S -> into(inst, extmul(PackedOp.PMOVSXWD, PackedOp.PMULLD, false, inst));
             case I32X4_EXTMUL_HIGH_I16X8_S -> into(inst, extmul(PackedOp.PMOVSXWD, PackedOp.PMULLD, true, inst));
             case I32X4_EXTMUL_LOW_I16X8_U -> into(inst, extmul(PackedOp.PMOVZXWD, PackedOp.PMULLD, false, inst));
@@ -302,8 +343,6 @@ final class SimdLowering extends LoweringRules {
                 op(PackedOp.PSUBQ, t, m);
                 into(inst, t);
             }
-            case I64X2_ADD -> into(inst, binary(PackedOp.PADDQ, inst));
-            case I64X2_SUB -> into(inst, binary(PackedOp.PSUBQ, inst));
             case I64X2_MUL -> into(inst, mul64(use(inst.arg(0)), use(inst.arg(1))));
             case I64X2_EXTMUL_LOW_I32X4_S -> into(inst, extmul64(PackedOp.PMULDQ, 0x10, inst));
             case I64X2_EXTMUL_HIGH_I32X4_S -> into(inst, extmul64(PackedOp.PMULDQ, 0x32, inst));
@@ -317,10 +356,6 @@ final class SimdLowering extends LoweringRules {
             case F32X4_ABS -> into(inst, withConst(PackedOp.ANDPS, use(inst.arg(0)), splat32(0x7FFF_FFFF)));
             case F32X4_NEG -> into(inst, withConst(PackedOp.XORPS, use(inst.arg(0)), splat32(0x8000_0000)));
             case F32X4_SQRT -> into(inst, unary(PackedOp.SQRTPS, use(inst.arg(0))));
-            case F32X4_ADD -> into(inst, binary(PackedOp.ADDPS, inst));
-            case F32X4_SUB -> into(inst, binary(PackedOp.SUBPS, inst));
-            case F32X4_MUL -> into(inst, binary(PackedOp.MULPS, inst));
-            case F32X4_DIV -> into(inst, binary(PackedOp.DIVPS, inst));
             case F32X4_MIN -> into(inst, floatMin(PackedOp.MINPS, PackedOp.ORPS, PackedOp.CMPPS, PackedOp.ANDNPS,
                     Assembler.PackedShift.PSRLD, 10, inst));
             case F32X4_MAX -> into(inst, floatMax(PackedOp.MAXPS, PackedOp.XORPS, PackedOp.ORPS, PackedOp.SUBPS,
@@ -335,10 +370,6 @@ final class SimdLowering extends LoweringRules {
             case F64X2_ABS -> into(inst, withConst(PackedOp.ANDPD, use(inst.arg(0)), Long.MAX_VALUE));
             case F64X2_NEG -> into(inst, withConst(PackedOp.XORPD, use(inst.arg(0)), Long.MIN_VALUE));
             case F64X2_SQRT -> into(inst, unary(PackedOp.SQRTPD, use(inst.arg(0))));
-            case F64X2_ADD -> into(inst, binary(PackedOp.ADDPD, inst));
-            case F64X2_SUB -> into(inst, binary(PackedOp.SUBPD, inst));
-            case F64X2_MUL -> into(inst, binary(PackedOp.MULPD, inst));
-            case F64X2_DIV -> into(inst, binary(PackedOp.DIVPD, inst));
             case F64X2_MIN -> into(inst, floatMin(PackedOp.MINPD, PackedOp.ORPD, PackedOp.CMPPD, PackedOp.ANDNPD,
                     Assembler.PackedShift.PSRLQ, 13, inst));
             case F64X2_MAX -> into(inst, floatMax(PackedOp.MAXPD, PackedOp.XORPD, PackedOp.ORPD, PackedOp.SUBPD,
@@ -382,7 +413,6 @@ final class SimdLowering extends LoweringRules {
             case F32X4_DEMOTE_F64X2_ZERO -> into(inst, unary(PackedOp.CVTPD2PS, use(inst.arg(0))));
             case F64X2_PROMOTE_LOW_F32X4 -> into(inst, unary(PackedOp.CVTPS2PD, use(inst.arg(0))));
             // ---- relaxed SIMD (Wasm 3.0): one deterministic choice each, see the class comment ----
-            case I8X16_RELAXED_SWIZZLE -> into(inst, binary(PackedOp.PSHUFB, inst));
             case I32X4_RELAXED_TRUNC_F32X4_S -> into(inst, truncSatF32S(use(inst.arg(0))));
             case I32X4_RELAXED_TRUNC_F32X4_U -> into(inst, truncSatF32U(use(inst.arg(0))));
             case I32X4_RELAXED_TRUNC_F64X2_S_ZERO, I32X4_RELAXED_TRUNC_F64X2_U_ZERO -> {
@@ -400,7 +430,6 @@ final class SimdLowering extends LoweringRules {
             case F32X4_RELAXED_MAX -> lowerAs(Opcode.F32X4_MAX, inst);
             case F64X2_RELAXED_MIN -> lowerAs(Opcode.F64X2_MIN, inst);
             case F64X2_RELAXED_MAX -> lowerAs(Opcode.F64X2_MAX, inst);
-            case I16X8_RELAXED_Q15MULR_S -> into(inst, binary(PackedOp.PMULHRSW, inst));
             case I16X8_RELAXED_DOT_I8X16_I7X16_S -> into(inst, swapped(PackedOp.PMADDUBSW, inst));
             case I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S -> {
                 int t = swapped(PackedOp.PMADDUBSW, inst); // b as unsigned (the i7 operand) x a signed
@@ -596,12 +625,20 @@ final class SimdLowering extends LoweringRules {
     private int binary(PackedOp p, Inst inst) {
         Value a = inst.arg(0);
         Value b = inst.arg(1);
-        if (COMMUTATIVE.contains(p) && preferAsDestination(b, a)) {
+        if (COMMUTATIVE.contains(p) && (l.isFoldedLoad(a) || !l.isFoldedLoad(b) && preferAsDestination(b, a))) {
             Value t = a;
             a = b;
             b = t;
         }
         int t = copy(use(a));
+        if (l.isFoldedLoad(b)) {
+            // the v128 operand is read from memory by the instruction itself: vpaddd t, a, [m] (AVX only)
+            MInst m = new MInst(MOp.VPACKED_RM);
+            m.packed = p;
+            m.dst = t;
+            emitWithMemoryOperand(m, b.definingInst(), true);
+            return t;
+        }
         op(p, t, use(b));
         return t;
     }

@@ -16,7 +16,7 @@ import java.util.List;
  * allocator may give {@code t} any register, {@code a}'s included when {@code a} dies there. The pair
  * must be adjacent in one block with {@code t} virtual and not read by the operation otherwise; the
  * operations folded are those with a single VEX instruction of that shape: {@link MOp#VPACKED} (of
- * the forms with a first source), {@link MOp#VPACKED_CONST}, {@link MOp#VSHIFT}, {@link MOp#PINSR},
+ * the forms with a first source), {@link MOp#VPACKED_CONST}, {@link MOp#VPACKED_RM}, {@link MOp#VSHIFT}, {@link MOp#PINSR},
  * and the scalar {@link MOp#FALU} (add, sub, mul, div, and, or, xor), {@link MOp#FALU_CONST} and
  * {@link MOp#FALU_RM}. Stateless.
  */
@@ -54,7 +54,7 @@ final class VexForms {
         }
         return switch (m.op) {
             case VPACKED -> !m.packedWritesOnly && !m.packed.writesOnly();
-            case VPACKED_CONST -> !m.packed.writesOnly();
+            case VPACKED_CONST, VPACKED_RM -> !m.packed.writesOnly();
             case VSHIFT, PINSR, FALU, FALU_CONST, FALU_RM -> true;
             default -> false;
         };
