@@ -1280,37 +1280,72 @@ final class CodeEmitter {
      */
     private java.util.BitSet liveLocationsIn(MachBlock<MInst> b) {
         if (liveLocations == null) {
+            // backward liveness of locations: each block's instructions are summarized once as
+            // in = gen | (out & ~kill) (kill: every location defined; gen: those used before any
+            // definition in the block), then only those sets are iterated to the fixed point
             int n = blocks.size();
+            java.util.BitSet[] gen = new java.util.BitSet[n];
+            java.util.BitSet[] kill = new java.util.BitSet[n];
             liveLocations = new java.util.BitSet[n];
             for (int i = 0; i < n; i++) {
-                liveLocations[i] = new java.util.BitSet();
+                java.util.BitSet g = new java.util.BitSet();
+                java.util.BitSet k = new java.util.BitSet();
+                List<MInst> insts = blocks.get(i).insts;
+                for (int j = insts.size() - 1; j >= 0; j--) {
+                    MInst m = insts.get(j);
+                    for (int d : m.defs()) {
+                        int l = locationOf(d);
+                        if (l >= 0) {
+                            g.clear(l);
+                            k.set(l);
+                        }
+                    }
+                    for (int u : m.uses()) {
+                        int l = locationOf(u);
+                        if (l >= 0) {
+                            g.set(l);
+                        }
+                    }
+                }
+                gen[i] = g;
+                kill[i] = k;
+                liveLocations[i] = (java.util.BitSet) g.clone();
             }
-            for (boolean changed = true; changed; ) {
-                changed = false;
-                for (int i = n - 1; i >= 0; i--) {
-                    MachBlock<MInst> block = blocks.get(i);
-                    java.util.BitSet live = new java.util.BitSet();
-                    for (MachBlock<MInst> s : block.succs) {
-                        live.or(liveLocations[s.index]);
-                    }
-                    for (int k = block.insts.size() - 1; k >= 0; k--) {
-                        MInst m = block.insts.get(k);
-                        for (int d : m.defs()) {
-                            int l = locationOf(d);
-                            if (l >= 0) {
-                                live.clear(l);
-                            }
+            // a worklist: a block is looked at again only when the live-in set of a successor grew
+            List<List<Integer>> preds = new java.util.ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                preds.add(new java.util.ArrayList<>(2));
+            }
+            for (int i = 0; i < n; i++) {
+                for (MachBlock<MInst> s : blocks.get(i).succs) {
+                    preds.get(s.index).add(i);
+                }
+            }
+            java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>(n);
+            java.util.BitSet queued = new java.util.BitSet(n);
+            for (int i = n - 1; i >= 0; i--) {
+                work.add(i); // latest first: most successors come after their predecessors
+                queued.set(i);
+            }
+            java.util.BitSet live = new java.util.BitSet();
+            while (!work.isEmpty()) {
+                int i = work.poll();
+                queued.clear(i);
+                live.clear();
+                for (MachBlock<MInst> s : blocks.get(i).succs) {
+                    live.or(liveLocations[s.index]);
+                }
+                live.andNot(kill[i]);
+                live.or(gen[i]);
+                if (!live.equals(liveLocations[i])) {
+                    java.util.BitSet old = liveLocations[i];
+                    liveLocations[i] = live;
+                    live = old;
+                    for (int p : preds.get(i)) {
+                        if (!queued.get(p)) {
+                            queued.set(p);
+                            work.add(p);
                         }
-                        for (int u : m.uses()) {
-                            int l = locationOf(u);
-                            if (l >= 0) {
-                                live.set(l);
-                            }
-                        }
-                    }
-                    if (!live.equals(liveLocations[i])) {
-                        liveLocations[i] = live;
-                        changed = true;
                     }
                 }
             }
