@@ -11,13 +11,15 @@ import java.util.Random;
  * {@code externref} values, tables and globals, several tables, bulk memory and table operations
  * (passive segments, {@code memory.init/copy/fill}, {@code table.init/copy/fill/grow}, drops),
  * imported memories, tables and globals, host functions that call back into an export
- * (re-entrancy), start functions, recursion, and a second instance that imports the first one's
- * functions, memory, table and globals.
+ * (re-entrancy), start functions, recursion, a second instance that imports the first one's
+ * functions, memory, table and globals, and 128-bit SIMD (v128 locals, constants, loads and stores of
+ * every form, lane-wise and other operations of every shape, reduced to scalars by lane extraction,
+ * {@code all_true}, {@code any_true} or {@code bitmask}; never a v128 at the JS boundary).
  *
  * <p>Every module guards termination with a fuel global (decremented at every function entry and loop
  * iteration; {@code unreachable} at zero) and keeps float values that reach memory, a reinterpret or
- * a {@code copysign} sign free of NaN, so that the results do not depend on the NaN payloads the spec
- * leaves open. Deterministic for a given seed. Not thread-safe.
+ * a {@code copysign} sign free of NaN, and the lanes of every float vector an operation computes, so
+ * that the results do not depend on the NaN payloads the spec leaves open. Deterministic for a given seed. Not thread-safe.
  */
 final class WatGenerator {
     private static final ValType[] NUM = {ValType.I32, ValType.I64, ValType.F32, ValType.F64};
@@ -435,6 +437,10 @@ final class WatGenerator {
             }
 
             private void expr(ValType t, int depth) {
+                if (t == ValType.V128) {
+                    vexpr(depth);
+                    return;
+                }
                 if (depth <= 0 || budget <= 0) {
                     leaf(t);
                     return;
@@ -444,7 +450,7 @@ final class WatGenerator {
                     return;
                 }
                 String p = Plan.name(t);
-                switch (r.nextInt(17)) {
+                switch (r.nextInt(20)) {
                     case 0, 1 -> leaf(t);
                     case 2, 3 -> {
                         expr(t, depth - 1);
@@ -529,6 +535,7 @@ final class WatGenerator {
                             op("local.tee " + s);
                         }
                     }
+                    case 16, 17, 18 -> fromVector(t, depth);
                     default -> {
                         // a statement first, then the value
                         stmt(depth - 1);
@@ -537,7 +544,198 @@ final class WatGenerator {
                 }
             }
 
+            // ---- 128-bit SIMD: v128 values live in locals and on the stack only (never at the JS
+            // boundary, where V8 refuses them); float results lose their NaNs lane by lane (vdenan) --
+
+            private static final String[] INT_SHAPES = {"i8x16", "i16x8", "i32x4", "i64x2"};
+            private static final String[] VECTOR_BINARY = {"v128.and", "v128.or", "v128.xor", "v128.andnot", "i8x16.add", "i8x16.sub", "i8x16.add_sat_s", "i8x16.add_sat_u", "i8x16.sub_sat_s",
+                                "i8x16.sub_sat_u", "i8x16.min_s", "i8x16.min_u", "i8x16.max_s", "i8x16.max_u", "i8x16.avgr_u",
+                                "i8x16.narrow_i16x8_s", "i8x16.narrow_i16x8_u", "i8x16.swizzle",
+                                "i16x8.add", "i16x8.sub", "i16x8.mul", "i16x8.add_sat_s", "i16x8.sub_sat_u", "i16x8.min_s",
+                                "i16x8.max_u", "i16x8.avgr_u", "i16x8.q15mulr_sat_s", "i16x8.narrow_i32x4_s",
+                                "i16x8.narrow_i32x4_u", "i16x8.extmul_low_i8x16_s", "i16x8.extmul_high_i8x16_u",
+                                "i32x4.add", "i32x4.sub", "i32x4.mul", "i32x4.min_s", "i32x4.min_u", "i32x4.max_s",
+                                "i32x4.max_u", "i32x4.dot_i16x8_s", "i32x4.extmul_low_i16x8_u", "i32x4.extmul_high_i16x8_s",
+                                "i64x2.add", "i64x2.sub", "i64x2.mul", "i64x2.extmul_low_i32x4_s", "i64x2.extmul_high_i32x4_u"};
+
+            /** A scalar {@code t} computed from a vector: a lane, a reduction or a bitmask. */
+            private void fromVector(ValType t, int depth) {
+                vexpr(depth - 1);
+                switch (t) {
+                    case I32 -> op(pick("i32x4.extract_lane " + r.nextInt(4), "i8x16.extract_lane_s " + r.nextInt(16),
+                            "i8x16.extract_lane_u " + r.nextInt(16), "i16x8.extract_lane_s " + r.nextInt(8),
+                            "i16x8.extract_lane_u " + r.nextInt(8), "v128.any_true", pick(INT_SHAPES) + ".all_true",
+                            pick(INT_SHAPES) + ".bitmask"));
+                    case I64 -> op("i64x2.extract_lane " + r.nextInt(2));
+                    case F32 -> {
+                        op("f32x4.extract_lane " + r.nextInt(4));
+                        denan(t);
+                    }
+                    default -> {
+                        op("f64x2.extract_lane " + r.nextInt(2));
+                        denan(t);
+                    }
+                }
+            }
+
+            /** Replaces a NaN lane of the f32x4 or f64x2 vector on the stack by 0. */
+            private void vdenan(String shape) {
+                int s = scratch(ValType.V128);
+                op("local.set " + s);
+                op("local.get " + s);
+                op("v128.const i64x2 0 0");
+                op("local.get " + s);
+                op("local.get " + s);
+                op(shape + ".eq");
+                op("v128.bitselect");
+            }
+
+            private void vleaf() {
+                List<Integer> ls = localsOf(ValType.V128);
+                if (!ls.isEmpty() && r.nextInt(3) == 0) {
+                    op("local.get " + ls.get(r.nextInt(ls.size())));
+                    return;
+                }
+                switch (r.nextInt(4)) {
+                    case 0 -> op("v128.const i64x2 " + constant(ValType.I64) + " " + constant(ValType.I64));
+                    case 1 -> op("v128.const i32x4 " + constant(ValType.I32) + " " + constant(ValType.I32) + " "
+                            + constant(ValType.I32) + " " + constant(ValType.I32));
+                    case 2 -> op("v128.const f32x4 " + constant(ValType.F32) + " " + constant(ValType.F32) + " "
+                            + constant(ValType.F32) + " " + constant(ValType.F32));
+                    default -> {
+                        StringBuilder b = new StringBuilder("v128.const i8x16");
+                        for (int k = 0; k < 16; k++) {
+                            b.append(' ').append(r.nextInt(256) - 128);
+                        }
+                        op(b.toString());
+                    }
+                }
+            }
+
+            private void vexpr(int depth) {
+                if (depth <= 0 || budget <= 0) {
+                    vleaf();
+                    return;
+                }
+                switch (r.nextInt(14)) {
+                    case 0 -> vleaf();
+                    case 1 -> {
+                        String shape = pick("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2");
+                        ValType scalar = shape.equals("i64x2") ? ValType.I64 : shape.equals("f32x4") ? ValType.F32
+                                : shape.equals("f64x2") ? ValType.F64 : ValType.I32;
+                        expr(scalar, depth - 1);
+                        denan(scalar);
+                        op(shape + ".splat");
+                    }
+                    case 2, 3 -> {
+                        vexpr(depth - 1);
+                        vexpr(depth - 1);
+                        op(pick(VECTOR_BINARY));
+                    }
+                    case 4 -> {
+                        vexpr(depth - 1);
+                        vexpr(depth - 1);
+                        String shape = pick(INT_SHAPES);
+                        op(shape + "." + (shape.equals("i64x2") ? pick("eq", "ne", "lt_s", "gt_s", "le_s", "ge_s")
+                                : pick("eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u")));
+                    }
+                    case 5 -> {
+                        vexpr(depth - 1);
+                        op(pick("v128.not", "i8x16.abs", "i8x16.neg", "i8x16.popcnt", "i16x8.abs", "i16x8.neg",
+                                "i16x8.extend_low_i8x16_s", "i16x8.extend_high_i8x16_u", "i16x8.extadd_pairwise_i8x16_s",
+                                "i32x4.abs", "i32x4.neg", "i32x4.extend_low_i16x8_u", "i32x4.extend_high_i16x8_s",
+                                "i32x4.extadd_pairwise_i16x8_u", "i64x2.abs", "i64x2.neg", "i64x2.extend_low_i32x4_s",
+                                "i64x2.extend_high_i32x4_u", "f32x4.abs", "f32x4.neg", "f64x2.abs", "f64x2.neg",
+                                "i32x4.trunc_sat_f32x4_s", "i32x4.trunc_sat_f32x4_u", "i32x4.trunc_sat_f64x2_s_zero",
+                                "i32x4.trunc_sat_f64x2_u_zero", "f32x4.convert_i32x4_s", "f32x4.convert_i32x4_u",
+                                "f64x2.convert_low_i32x4_s", "f64x2.convert_low_i32x4_u"));
+                    }
+                    case 6 -> {
+                        vexpr(depth - 1);
+                        expr(ValType.I32, depth - 1);
+                        op(pick(INT_SHAPES) + "." + pick("shl", "shr_s", "shr_u"));
+                    }
+                    case 7 -> {
+                        String shape = pick("f32x4", "f64x2");
+                        vexpr(depth - 1);
+                        if (r.nextInt(3) == 0) {
+                            op(shape + "." + pick("sqrt", "ceil", "floor", "trunc", "nearest"));
+                        } else {
+                            vexpr(depth - 1);
+                            op(shape + "." + pick("add", "sub", "mul", "div", "min", "max", "pmin", "pmax"));
+                        }
+                        vdenan(shape);
+                    }
+                    case 8 -> {
+                        vexpr(depth - 1);
+                        vexpr(depth - 1);
+                        String shape = pick("f32x4", "f64x2");
+                        op(shape + "." + pick("eq", "ne", "lt", "gt", "le", "ge"));
+                    }
+                    case 9 -> {
+                        vexpr(depth - 1);
+                        vexpr(depth - 1);
+                        StringBuilder b = new StringBuilder("i8x16.shuffle");
+                        for (int k = 0; k < 16; k++) {
+                            b.append(' ').append(r.nextInt(4) == 0 ? k : r.nextInt(32));
+                        }
+                        op(b.toString());
+                    }
+                    case 10 -> {
+                        vexpr(depth - 1);
+                        vexpr(depth - 1);
+                        if (r.nextBoolean()) {
+                            vexpr(depth - 1);
+                            op("v128.bitselect");
+                        } else {
+                            expr(ValType.I32, depth - 1);
+                            op("select");
+                        }
+                    }
+                    case 11 -> {
+                        vexpr(depth - 1);
+                        String shape = pick("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2");
+                        ValType scalar = shape.equals("i64x2") ? ValType.I64 : shape.equals("f32x4") ? ValType.F32
+                                : shape.equals("f64x2") ? ValType.F64 : ValType.I32;
+                        int lanes = switch (shape) {
+                            case "i8x16" -> 16;
+                            case "i16x8" -> 8;
+                            case "i32x4", "f32x4" -> 4;
+                            default -> 2;
+                        };
+                        expr(scalar, depth - 1);
+                        denan(scalar);
+                        op(shape + ".replace_lane " + r.nextInt(lanes));
+                    }
+                    case 12 -> {
+                        if (!memory) {
+                            vleaf();
+                            return;
+                        }
+                        String form = pick("v128.load", "v128.load", "v128.load8x8_s", "v128.load16x4_u", "v128.load32x2_s",
+                                "v128.load8_splat", "v128.load16_splat", "v128.load32_splat", "v128.load64_splat",
+                                "v128.load32_zero", "v128.load64_zero", "v128.load8_lane", "v128.load64_lane");
+                        address();
+                        String imm = (r.nextBoolean() ? " offset=" + r.nextInt(40) : "") + (r.nextInt(4) == 0 ? " align=1" : "");
+                        if (form.endsWith("_lane")) {
+                            vexpr(depth - 1);
+                            op(form + imm + " " + r.nextInt(form.endsWith("8_lane") ? 16 : 2));
+                        } else {
+                            op(form + imm);
+                        }
+                    }
+                    default -> {
+                        vexpr(depth - 1);
+                        op("local.tee " + scratch(ValType.V128));
+                    }
+                }
+            }
+
             private void leaf(ValType t) {
+                if (t == ValType.V128) {
+                    vleaf();
+                    return;
+                }
                 if (t.isReference()) {
                     op("ref.null " + heap(t));
                     return;
@@ -639,6 +837,18 @@ final class WatGenerator {
             }
 
             private void store(int depth) {
+                if (r.nextInt(6) == 0) {
+                    address();
+                    vexpr(depth - 1);
+                    if (r.nextBoolean()) {
+                        op("v128.store" + (r.nextBoolean() ? " offset=" + r.nextInt(40) : ""));
+                    } else {
+                        String form = pick("v128.store8_lane", "v128.store16_lane", "v128.store32_lane", "v128.store64_lane");
+                        int lanes = form.contains("8_") ? 16 : form.contains("16_") ? 8 : form.contains("32_") ? 4 : 2;
+                        op(form + " " + r.nextInt(lanes));
+                    }
+                    return;
+                }
                 ValType t = numType();
                 address();
                 expr(t, depth - 1);
