@@ -43,8 +43,8 @@ import java.util.Map;
  * <li>following the chain's block parameters back to {@code H}: {@code c} is a parameter of
  * {@code H} (an induction variable) to which the back edge passes {@code c + s}, {@code s} a
  * constant in {@code [1, 2^16]}; {@code e} is defined outside the loop or is a parameter of {@code H}
- * the back edge passes unchanged; the latch's condition is {@code k - 1} (or {@code k - 1 != 0}),
- * {@code k} a parameter of {@code H} (a counter, i32 or i64, other than {@code c}) to which the back
+ * the back edge passes unchanged; the latch's condition is {@code k - 1} (or {@code k - 1 != 0}, or the low 32 bits of an
+ * i64 {@code k - 1}, which count as an i32 counter), {@code k} a parameter of {@code H} (a counter, i32 or i64, other than {@code c}) to which the back
  * edge passes that same {@code k - 1}, and the back edge is its non-zero side;</li>
  * <li>every instruction of the chain is pure (divisions only by constants that cannot trap), or a
  * {@code load} (no guard-page or runtime access) that is either <em>invariant</em>
@@ -57,13 +57,13 @@ import java.util.Map;
  * </ul>
  *
  * <p><b>The rewrite.</b> The fast edge of {@code H} goes to a guard {@code G} that computes, in i64,
- * {@code K = min(k - 1, (e - c - 1) / s)} ({@code k - 1} unsigned, so a counter of 0, which counts
+ * {@code K = min(k - 1, (e - c - 1) / s)} ({@code k - 1} unsigned, of the counter's tested width, so a counter of 0, which counts
  * {@code 2^w} iterations, gives the largest value): the number of iterations after which the counter
  * still has not run out and {@code c} still lies below {@code e}, less one. If {@code K = 0}, or a
  * promoted store exists and the window check below fails, {@code G} continues to {@code F}: the
  * original fast path for this one iteration, which comes back to {@code H} and tries again. Else it
- * enters the inner loop: a copy of {@code H}'s instructions and the chain, without the promoted stores,
- * whose latch continues while {@code k - 1 != k0 - K} ({@code k0} the counter on entry), so it runs
+ * enters the inner loop: one block, a copy of {@code H}'s instructions and the chain's (block
+ * parameters replaced by the values passed), without the promoted stores, whose branch continues while {@code k - 1 != k0 - K} ({@code k0} the counter on entry), so it runs
  * exactly {@code K} iterations; its exit performs the promoted stores in their order with the values
  * of the last iteration and jumps to {@code H} with the back edge's values. That next iteration of
  * the original loop still runs the checked fast path (or takes the slow path after the window).
@@ -83,7 +83,9 @@ import java.util.Map;
  * same values; a window load reads outside the promoted locations (the window check) and an invariant
  * or disjoint load reads bytes no promoted store writes, so every load reads what the original reads;
  * nothing traps. The original latch continues since {@code k_j - 1 = k0 - 1 - j != 0} for
- * {@code j < K <= k0 - 1} (unsigned), and the inner latch continues exactly while {@code j + 1 < K}.
+ * {@code j < K <= k0 - 1} (unsigned, at the tested width: the low 32 bits of an i64 counter tested
+ * through {@code ireduce} count down like an i32), and the inner latch, which compares the whole
+ * counter, continues exactly while {@code j + 1 < K}.
  * Each iteration of the straight chain runs every promoted store once, at a loop-invariant address, so
  * after iteration {@code K - 1} the original's promoted locations hold the values the stores of that
  * last iteration wrote, in their order: exactly what the exit stores write. So at the jump to {@code H}
@@ -207,6 +209,8 @@ public final class WindowSplitting {
         Value counterNext;
         int cIndex;
         int kIndex;
+        /** Whether the latch tests only the low 32 bits of an i64 counter. */
+        boolean narrow;
         Value end;
         long step;
         final List<Inst> stores = new ArrayList<>();
@@ -390,6 +394,11 @@ public final class WindowSplitting {
                     backOnTrue = !backOnTrue;
                 }
                 g = gd.arg(0).resolve();
+                gd = g.definingInst();
+            }
+            if (gd != null && gd.op() == Op.IREDUCE && gd.arg(0).type() == IrType.I64) {
+                g = gd.arg(0).resolve(); // the low half of an i64 counter: it counts as an i32
+                narrow = true;
             }
             if (!backOnTrue) {
                 return false;
@@ -510,7 +519,10 @@ public final class WindowSplitting {
                     : em.emit(Op.UDIV, ct, null, dist1, em.constant(ct, step));
             Value lm1 = em.emit(Op.ISUB, kt, null, k, em.constant(kt, 1));
             Value w64 = ct == IrType.I64 ? wm1 : em.emit(Op.UEXTEND, IrType.I64, null, wm1);
-            Value l64 = kt == IrType.I64 ? lm1 : em.emit(Op.UEXTEND, IrType.I64, null, lm1);
+            if (narrow) {
+                lm1 = em.emit(Op.ISUB, IrType.I32, null, em.emit(Op.IREDUCE, IrType.I32, null, k), em.constant(IrType.I32, 1));
+            }
+            Value l64 = lm1.type() == IrType.I64 ? lm1 : em.emit(Op.UEXTEND, IrType.I64, null, lm1);
             Value count = em.emit(Op.SELECT, IrType.I64, null, em.emit(Op.ICMP, IrType.I32, Cond.ULT, w64, l64), w64, l64);
             em.require(Cond.NE, count, em.constant(IrType.I64, 0));
             if (!stores.isEmpty() && !windowLoads.isEmpty()) {
@@ -531,46 +543,91 @@ public final class WindowSplitting {
             for (int i = 0; i < hi.size() - 1; i++) {
                 clone(hi.get(i), inner, map);
             }
-            Map<Block, Block> copies = new IdentityHashMap<>();
-            for (Block b : chain) {
-                Block cb = f.newBlock();
-                f.blocks().add(em.at++, cb);
-                added.add(cb);
-                copies.put(b, cb);
-                for (Value p : b.params()) {
-                    map.put(p, cb.addParam(p.type()));
+            // the chain's blocks become one: each block parameter is the value its jump passes
+            for (int ci = 0; ci < chain.size(); ci++) {
+                Block b = chain.get(ci);
+                List<Value> in = ci == 0 ? fastArgs : chain.get(ci - 1).terminator().targets().get(0).args();
+                List<Value> mapped = mapAll(in, map);
+                for (int p = 0; p < b.params().size(); p++) {
+                    map.put(b.params().get(p), mapped.get(p));
                 }
-            }
-            inner.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(copies.get(chain.get(0)), mapAll(fastArgs, map))), List.of());
-            for (Block b : chain) {
-                Block cb = copies.get(b);
                 List<Inst> list = b.insts();
                 for (int i = 0; i < list.size() - 1; i++) {
                     if (!stores.contains(list.get(i))) {
-                        clone(list.get(i), cb, map);
+                        clone(list.get(i), inner, map);
                     }
-                }
-                if (b != latch) {
-                    BlockCall next = b.terminator().targets().get(0);
-                    cb.append(Op.JUMP, List.of(), 0, null,
-                            List.of(new BlockCall(copies.get(next.target()), mapAll(next.args(), map))), List.of());
                 }
             }
             Block exitBlock = f.newBlock();
             f.blocks().add(em.at++, exitBlock);
             added.add(exitBlock);
-            Block cl = copies.get(latch);
-            Value more = OptUtil.insert(cl, cl.insts().size(), Op.ICMP, List.of(map.getOrDefault(counterNext, counterNext), kStop),
-                    0, Cond.NE, IrType.I32).result();
+            Value more = OptUtil.insert(inner, inner.insts().size(), Op.ICMP,
+                    List.of(map.getOrDefault(counterNext, counterNext), kStop), 0, Cond.NE, IrType.I32).result();
             List<Value> backArgs = mapAll(back.args(), map);
-            cl.append(Op.BRIF, List.of(more), 0, null,
+            inner.append(Op.BRIF, List.of(more), 0, null,
                     List.of(new BlockCall(inner, backArgs), new BlockCall(exitBlock, List.of())), List.of());
             for (Inst s : stores) {
                 clone(s, exitBlock, map);
             }
+            sinkToLatch(inner, exitBlock);
             exitBlock.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(header, new ArrayList<>(backArgs))), List.of());
             f.resolveOperands();
             return added;
+        }
+
+        /**
+         * Moves the pure instructions of the inner loop (one block) whose results only its branch, its
+         * compare or the exit block use (the next cursor, the next counter) to the end of the latch, in
+         * their order: the old value's last use then comes before the new value's definition, so the
+         * register allocator can give both one register (no copy on the back edge).
+         */
+        private static void sinkToLatch(Block inner, Block exitBlock) {
+            List<Block> blocks = List.of(inner);
+            Block latchCopy = inner;
+            Inst branch = latchCopy.terminator();
+            Inst compare = latchCopy.insts().get(latchCopy.insts().size() - 2);
+            Map<Value, List<Inst>> users = new IdentityHashMap<>();
+            for (Block b : List.of(inner, exitBlock)) {
+                for (Inst i : b.insts()) {
+                    for (Value a : i.args()) {
+                        users.computeIfAbsent(a.resolve(), v -> new ArrayList<>()).add(i);
+                    }
+                    for (BlockCall bc : i.targets()) {
+                        for (Value a : bc.args()) {
+                            users.computeIfAbsent(a.resolve(), v -> new ArrayList<>()).add(i);
+                        }
+                    }
+                }
+            }
+            java.util.Set<Inst> sunk = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            for (int bi = blocks.size() - 1; bi >= 0; bi--) {
+                List<Inst> list = blocks.get(bi).insts();
+                for (int i = list.size() - 1; i >= 0; i--) {
+                    Inst inst = list.get(i);
+                    if (inst == compare || inst.op().isTerminator() || !pure(inst)) {
+                        continue;
+                    }
+                    boolean late = true;
+                    for (Inst u : users.getOrDefault(inst.result(), List.of())) {
+                        boolean branchUse = u == branch && !u.args().contains(inst.result());
+                        late &= branchUse || u == compare || u.block() == exitBlock || sunk.contains(u);
+                    }
+                    if (late) {
+                        sunk.add(inst);
+                    }
+                }
+            }
+            List<Inst> moved = new ArrayList<>();
+            for (Inst inst : List.copyOf(inner.insts())) {
+                if (sunk.contains(inst)) {
+                    inner.insts().remove(inst);
+                    moved.add(inst);
+                }
+            }
+            int at = inner.insts().indexOf(compare);
+            for (Inst inst : moved) {
+                inner.insert(at++, inst);
+            }
         }
 
         private static List<Value> mapAll(List<Value> vs, Map<Value, Value> map) {

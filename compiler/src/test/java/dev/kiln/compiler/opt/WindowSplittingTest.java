@@ -43,37 +43,42 @@ class WindowSplittingTest {
 
     /** How the reader loop is built. */
     private record Shape(IrType counter, long step, long window, int loadWidth, FastPath extra, boolean coldCall,
-            boolean counterStep1) {
+            boolean counterStep1, boolean wrapTest) {
         static Shape plain() {
-            return new Shape(IrType.I32, 1, 5, 1, NOTHING, true, true);
+            return new Shape(IrType.I32, 1, 5, 1, NOTHING, true, true, false);
+        }
+
+        /** An i64 counter whose latch tests its low 32 bits ({@code br_if (i32.wrap_i64 n)}). */
+        Shape wrapped() {
+            return new Shape(IrType.I64, step, window, loadWidth, extra, coldCall, counterStep1, true);
         }
 
         Shape counter(IrType t) {
-            return new Shape(t, step, window, loadWidth, extra, coldCall, counterStep1);
+            return new Shape(t, step, window, loadWidth, extra, coldCall, counterStep1, wrapTest);
         }
 
         Shape step(long s) {
-            return new Shape(counter, s, window, loadWidth, extra, coldCall, counterStep1);
+            return new Shape(counter, s, window, loadWidth, extra, coldCall, counterStep1, wrapTest);
         }
 
         Shape window(long w) {
-            return new Shape(counter, step, w, loadWidth, extra, coldCall, counterStep1);
+            return new Shape(counter, step, w, loadWidth, extra, coldCall, counterStep1, wrapTest);
         }
 
         Shape width(int w) {
-            return new Shape(counter, step, window, w, extra, coldCall, counterStep1);
+            return new Shape(counter, step, window, w, extra, coldCall, counterStep1, wrapTest);
         }
 
         Shape extra(FastPath e) {
-            return new Shape(counter, step, window, loadWidth, e, coldCall, counterStep1);
+            return new Shape(counter, step, window, loadWidth, e, coldCall, counterStep1, wrapTest);
         }
 
         Shape noCall() {
-            return new Shape(counter, step, window, loadWidth, extra, false, counterStep1);
+            return new Shape(counter, step, window, loadWidth, extra, false, counterStep1, wrapTest);
         }
 
         Shape countByTwo() {
-            return new Shape(counter, step, window, loadWidth, extra, coldCall, false);
+            return new Shape(counter, step, window, loadWidth, extra, coldCall, false, wrapTest);
         }
     }
 
@@ -133,6 +138,7 @@ class WindowSplittingTest {
         Value sum2 = latch.append1(Op.IADD, IrType.I32, 0, sum, x);
         Value k2 = latch.append1(Op.ISUB, kt, 0, k, latch.append1(Op.ICONST, kt, s.counterStep1() ? 1 : 2));
         Value k2nz = kt == IrType.I32 ? k2
+                : s.wrapTest() ? latch.append1(Op.IREDUCE, IrType.I32, 0, k2)
                 : latch.append(Op.ICMP, List.of(k2, latch.append1(Op.ICONST, IrType.I64, 0)), 0, Cond.NE, null, List.of(IrType.I32)).result();
         latch.append(Op.BRIF, List.of(k2nz), 0, null, List.of(new BlockCall(h, List.of(k2, sum2)), new BlockCall(exit, List.of())), List.of());
         exit.append(Op.RETURN, List.of(sum2), 0, null, null, List.of());
@@ -306,6 +312,16 @@ class WindowSplittingTest {
     }
 
     @Test
+    void anI64CounterWhoseLowHalfIsTested() {
+        IrFunction f = split(Shape.plain().wrapped(), true, COMMON);
+        assertEquals(1, callFreeInnerLoops(f).size(), print(f));
+        // 2^32 + 3 counts as 3: the loop ends after three values
+        split(Shape.plain().wrapped(), true, new long[] {BUFFER + 100, BUFFER + 1100, (1L << 32) + 3},
+                new long[] {BUFFER + 100, BUFFER + 102, (1L << 32) + 3},
+                new long[] {BUFFER + 100, BUFFER + 1100, 1L << 33 | 1});
+    }
+
+    @Test
     void aStepOfFourAndOfThree() {
         long[][] cases = {
             {0, 0, 23},
@@ -321,7 +337,8 @@ class WindowSplittingTest {
     @Test
     void randomInputs() {
         Random r = new Random(20);
-        for (Shape s : List.of(Shape.plain(), Shape.plain().step(2).width(4).window(7), Shape.plain().counter(IrType.I64).window(3))) {
+        for (Shape s : List.of(Shape.plain(), Shape.plain().step(2).width(4).window(7), Shape.plain().counter(IrType.I64).window(3),
+                Shape.plain().wrapped().window(4))) {
             List<long[]> cases = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 long base = r.nextBoolean() ? BUFFER : SDA - 16;
