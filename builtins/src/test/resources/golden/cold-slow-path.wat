@@ -4,7 +4,11 @@
 ;; is a cold callee: `next` is inlined into the guest's loop and the one call left, to `refill`, is on
 ;; the slow path only. The cursor and the end are read once before the loop and carried in registers
 ;; (LoopLoadForwarding): the fast path stores the cursor but reads neither; the slow path reads both
-;; again right after the call, which may have changed them.
+;; again right after the call, which may have changed them. WindowSplitting then gives the loop an
+;; inner loop per window: K = min(n - 1, end - cursor - 1) iterations of the fast path with no
+;; compare of the cursor against the end, no call and no store (the cursor is stored once, when the
+;; inner loop ends), behind a check once per window that the bytes read do not overlap the store
+;; data; the original loop runs the iteration after the window (and any window the check refuses).
 ;; builtin reader:
 ;;   (module
 ;;     (import "unsafe-intrinsics" "store-data-address" (func $sda (result i64)))
@@ -20,7 +24,7 @@
 ;;           (call $st64 (call $sda) (i64.add (local.get $cursor) (i64.const 1)))
 ;;           (call $ld8 (local.get $cursor)))
 ;;         (else (call $refill)))))
-;; check sum: calls=1
+;; check sum: calls=1 loop-calls=0 loop-loads=1 loop-compares=1
 (module
   (import "reader" "next" (func $next (result i32)))
   (func $sum (export "sum") (param $n i32) (result i32) (local $sum i32)
@@ -37,7 +41,7 @@
 ;; wasm[1]::sum:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L5
+;;   jb     .L7
 ;;   test   edi,edi
 ;;   jne    .L0
 ;;   xor    eax,eax
@@ -55,33 +59,75 @@
 ;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   cmp    rax,rcx
-;;   jb     .L2
+;;   jae    .L3
 ;; .L1:
+;;   mov    rdx,rcx
+;;   sub    rdx,rax
+;;   lea    rdx,[rdx-0x1]
+;;   lea    esi,[r13-0x1]
+;;   cmp    rdx,rsi
+;;   cmovae rdx,rsi
+;;   test   rdx,rdx
+;;   je     .L4
+;;   lea    rsi,[rdx-0x1]
+;;   movabs rdi,0x4000000000000000
+;;   cmp    rsi,rdi
+;;   jae    .L4
+;;   lea    rsi,[rax+rsi*1]
+;;   cmp    rax,rsi
+;;   ja     .L4
+;;   lea    rdi,[rbx+0x7]
+;;   cmp    rbx,rdi
+;;   ja     .L4
+;;   cmp    rsi,rbx
+;;   setb   sil
+;;   movzx  esi,sil
+;;   cmp    rdi,rax
+;;   setb   dil
+;;   movzx  edi,dil
+;;   or     esi,edi
+;;   test   esi,esi
+;;   je     .L4
+;;   mov    edx,edx
+;;   mov    esi,r13d
+;;   sub    esi,edx
+;;   nop
+;; .L2:
+;;   movzx  edx,BYTE PTR [rax]
+;;   lea    rax,[rax+0x1]
+;;   lea    r12d,[r12+rdx*1]
+;;   lea    r13d,[r13-0x1]
+;;   cmp    r13d,esi
+;;   jne    .L2
+;;   mov    QWORD PTR [rbx],rax
+;;   cmp    rax,rcx
+;;   jb     .L1
+;; .L3:
 ;;   call   wasm[2]::reader::refill
 ;;   mov    rcx,QWORD PTR [rbx+0x8]
 ;;   mov    rdx,QWORD PTR [rbx]
-;;   jmp    .L3
-;; .L2:
+;;   jmp    .L5
+;; .L4:
 ;;   lea    rdx,[rax+0x1]
 ;;   mov    QWORD PTR [rbx],rdx
 ;;   movzx  eax,BYTE PTR [rax]
-;; .L3:
-;;   lea    r12d,[r12+rax*1]
+;; .L5:
+;;   lea    eax,[rax+r12*1]
 ;;   sub    r13d,0x1
-;;   je     .L4
+;;   je     .L6
+;;   mov    r12,rax
 ;;   mov    rax,rdx
 ;;   cmp    rax,rcx
-;;   jb     .L2
-;;   jmp    .L1
-;; .L4:
-;;   mov    rax,r12
+;;   jb     .L1
+;;   jmp    .L3
+;; .L6:
 ;;   pop    r13
 ;;   pop    r12
 ;;   pop    rbx
 ;;   ret
-;; .L5:
-;;   call   .L6
-;; .L6:
+;; .L7:
+;;   call   .L8
+;; .L8:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
