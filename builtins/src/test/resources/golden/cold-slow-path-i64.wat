@@ -7,10 +7,11 @@
 ;; the slow path only. The cursor and the end are read once before the loop and carried in registers
 ;; (LoopLoadForwarding): the fast path stores the cursor but reads neither; the slow path reads both
 ;; again right after the call, which may have changed them. WindowSplitting then gives the loop an
-;; inner loop per window: K = min(n - 1, end - cursor - 1) iterations of the fast path with no
+;; inner loop per window: K = min(n - 1, end - cursor) iterations of the fast path with no
 ;; compare of the cursor against the end, no call and no store (the cursor is stored once, when the
 ;; inner loop ends), behind a check once per window that the bytes read do not overlap the store
-;; data; the original loop runs the iteration after the window (and any window the check refuses).
+;; data; then the original loop goes on (the slow path after a window, the last iteration of the
+;; count) and runs the fast path itself where the check fails.
 ;; builtin reader:
 ;;   (module
 ;;     (import "unsafe-intrinsics" "store-data-address" (func $sda (result i64)))
@@ -65,7 +66,6 @@
 ;; .L1:
 ;;   mov    rdx,rcx
 ;;   sub    rdx,rax
-;;   lea    rdx,[rdx-0x1]
 ;;   mov    esi,r13d
 ;;   lea    esi,[rsi-0x1]
 ;;   cmp    rdx,rsi
@@ -93,6 +93,7 @@
 ;;   je     .L4
 ;;   mov    rsi,r13
 ;;   sub    rsi,rdx
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L2:
 ;;   movzx  edx,BYTE PTR [rax]
 ;;   lea    rax,[rax+0x1]

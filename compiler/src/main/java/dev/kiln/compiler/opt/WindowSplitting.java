@@ -57,16 +57,18 @@ import java.util.Map;
  * </ul>
  *
  * <p><b>The rewrite.</b> The fast edge of {@code H} goes to a guard {@code G} that computes, in i64,
- * {@code K = min(k - 1, (e - c - 1) / s)} ({@code k - 1} unsigned, of the counter's tested width, so a counter of 0, which counts
- * {@code 2^w} iterations, gives the largest value): the number of iterations after which the counter
- * still has not run out and {@code c} still lies below {@code e}, less one. If {@code K = 0}, or a
+ * {@code K = min(k - 1, W)} with {@code W = (e - c - 1) / s + 1} ({@code k - 1} unsigned, of the
+ * counter's tested width, so a counter of 0, which counts {@code 2^w} iterations, gives the largest
+ * value; {@code W >= 1}, the number of iterations for which {@code c} stays below {@code e}): the
+ * inner loop never takes the counter's exit, which stays in the original loop. If {@code K = 0}, or a
  * promoted store exists and the window check below fails, {@code G} continues to {@code F}: the
  * original fast path for this one iteration, which comes back to {@code H} and tries again. Else it
  * enters the inner loop: one block, a copy of {@code H}'s instructions and the chain's (block
- * parameters replaced by the values passed), without the promoted stores, whose branch continues while {@code k - 1 != k0 - K} ({@code k0} the counter on entry), so it runs
- * exactly {@code K} iterations; its exit performs the promoted stores in their order with the values
- * of the last iteration and jumps to {@code H} with the back edge's values. That next iteration of
- * the original loop still runs the checked fast path (or takes the slow path after the window).
+ * parameters replaced by the values passed), without the promoted stores, whose branch continues
+ * while {@code k - 1 != k0 - K} ({@code k0} the counter on entry), so it runs exactly {@code K}
+ * iterations; its exit performs the promoted stores in their order with the values of the last
+ * iteration and jumps to {@code H} with the back edge's values. There the original loop goes on: the
+ * slow path after a whole window, or its last iteration when the counter was the limit.
  *
  * <p><b>The window check</b> (only with promoted stores and window loads): the window loads of the
  * {@code K} inner iterations read within {@code [c + dmin, c + (K - 1) * s + dend - 1]} ({@code dmin}
@@ -78,8 +80,8 @@ import java.util.Map;
  * <p><b>Soundness</b>, by induction over the inner iterations {@code j = 0 .. K - 1}: at the start of
  * iteration {@code j} the inner header's parameters equal those the original header would have, and
  * memory equals the original's except at the promoted locations. Then {@code c_j = c + j*s} and
- * {@code c + (K - 1) * s <= c + (e - c - 1) < e} without wrapping, so the original test
- * {@code c_j <u e} holds and the original would run the chain too. Its pure instructions compute the
+ * {@code c + (K - 1) * s <= c + (W - 1) * s <= c + (e - c - 1) < e} without wrapping, so the
+ * original test {@code c_j <u e} holds and the original would run the chain too. Its pure instructions compute the
  * same values; a window load reads outside the promoted locations (the window check) and an invariant
  * or disjoint load reads bytes no promoted store writes, so every load reads what the original reads;
  * nothing traps. The original latch continues since {@code k_j - 1 = k0 - 1 - j != 0} for
@@ -512,13 +514,18 @@ public final class WindowSplitting {
             Value k = header.params().get(kIndex);
             IrType ct = c.type();
             IrType kt = k.type();
-            // K = min(k - 1, (e - c - 1) / s), in i64
-            Value dist1 = em.emit(Op.ISUB, ct, null, em.emit(Op.ISUB, ct, null, end, c), em.constant(ct, 1));
-            Value wm1 = step == 1 ? dist1
-                    : Long.bitCount(step) == 1 ? em.emit(Op.USHR, ct, null, dist1, em.constant(ct, Long.numberOfTrailingZeros(step)))
-                    : em.emit(Op.UDIV, ct, null, dist1, em.constant(ct, step));
+            // K = min(k - 1, W), W = (e - c - 1) / s + 1 (the iterations with c below e), in i64
+            Value dist = em.emit(Op.ISUB, ct, null, end, c);
+            Value w = dist;
+            if (step != 1) {
+                Value dist1 = em.emit(Op.ISUB, ct, null, dist, em.constant(ct, 1));
+                Value q = Long.bitCount(step) == 1
+                        ? em.emit(Op.USHR, ct, null, dist1, em.constant(ct, Long.numberOfTrailingZeros(step)))
+                        : em.emit(Op.UDIV, ct, null, dist1, em.constant(ct, step));
+                w = em.emit(Op.IADD, ct, null, q, em.constant(ct, 1));
+            }
             Value lm1 = em.emit(Op.ISUB, kt, null, k, em.constant(kt, 1));
-            Value w64 = ct == IrType.I64 ? wm1 : em.emit(Op.UEXTEND, IrType.I64, null, wm1);
+            Value w64 = ct == IrType.I64 ? w : em.emit(Op.UEXTEND, IrType.I64, null, w);
             if (narrow) {
                 lm1 = em.emit(Op.ISUB, IrType.I32, null, em.emit(Op.IREDUCE, IrType.I32, null, k), em.constant(IrType.I32, 1));
             }
