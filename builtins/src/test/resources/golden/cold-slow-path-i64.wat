@@ -44,7 +44,7 @@
 ;; wasm[1]::sum:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L7
+;;   jb     .L8
 ;;   test   rdi,rdi
 ;;   jne    .L0
 ;;   xor    eax,eax
@@ -59,8 +59,6 @@
 ;;   mov    rcx,QWORD PTR [rbx+0x8]
 ;;   mov    r13,rdi
 ;;   xor    r12d,r12d
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;;   cmp    rax,rcx
 ;;   jae    .L3
 ;; .L1:
@@ -72,28 +70,27 @@
 ;;   cmovae rdx,rsi
 ;;   test   rdx,rdx
 ;;   je     .L4
-;;   lea    rsi,[rdx-0x1]
+;;   mov    rsi,r13
+;;   sub    rsi,rdx
+;;   lea    rdx,[rdx-0x1]
 ;;   movabs rdi,0x4000000000000000
-;;   cmp    rsi,rdi
-;;   jae    .L4
-;;   lea    rsi,[rax+rsi*1]
-;;   cmp    rax,rsi
-;;   ja     .L4
+;;   cmp    rdx,rdi
+;;   jae    .L7
+;;   lea    rdx,[rax+rdx*1]
+;;   cmp    rax,rdx
+;;   ja     .L7
 ;;   lea    rdi,[rbx+0x7]
 ;;   cmp    rbx,rdi
-;;   ja     .L4
-;;   cmp    rsi,rbx
-;;   setb   sil
-;;   movzx  esi,sil
+;;   ja     .L7
+;;   cmp    rdx,rbx
+;;   setb   dl
+;;   movzx  edx,dl
 ;;   cmp    rdi,rax
 ;;   setb   dil
 ;;   movzx  edi,dil
-;;   or     esi,edi
-;;   test   esi,esi
-;;   je     .L4
-;;   mov    rsi,r13
-;;   sub    rsi,rdx
-;;   nop    DWORD PTR [rax+0x0]
+;;   or     edx,edi
+;;   test   edx,edx
+;;   je     .L7
 ;; .L2:
 ;;   movzx  edx,BYTE PTR [rax]
 ;;   lea    rax,[rax+0x1]
@@ -130,8 +127,21 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L7:
-;;   call   .L8
+;;   lea    rdx,[rax+0x1]
+;;   mov    QWORD PTR [rbx],rdx
+;;   movzx  eax,BYTE PTR [rax]
+;;   lea    r12,[r12+rax*1]
+;;   lea    r13,[r13-0x1]
+;;   cmp    r13,rsi
+;;   mov    rax,rdx
+;;   jne    .L7
+;;   mov    rax,rdx
+;;   cmp    rax,rcx
+;;   jb     .L1
+;;   jmp    .L3
 ;; .L8:
+;;   call   .L9
+;; .L9:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

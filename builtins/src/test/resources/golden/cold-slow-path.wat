@@ -42,7 +42,7 @@
 ;; wasm[1]::sum:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L7
+;;   jb     .L8
 ;;   test   edi,edi
 ;;   jne    .L0
 ;;   xor    eax,eax
@@ -57,8 +57,6 @@
 ;;   mov    rcx,QWORD PTR [rbx+0x8]
 ;;   mov    r13,rdi
 ;;   xor    r12d,r12d
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   cmp    rax,rcx
 ;;   jae    .L3
 ;; .L1:
@@ -69,35 +67,34 @@
 ;;   cmovae rdx,rsi
 ;;   test   rdx,rdx
 ;;   je     .L4
-;;   lea    rsi,[rdx-0x1]
-;;   movabs rdi,0x4000000000000000
-;;   cmp    rsi,rdi
-;;   jae    .L4
-;;   lea    rsi,[rax+rsi*1]
-;;   cmp    rax,rsi
-;;   ja     .L4
-;;   lea    rdi,[rbx+0x7]
-;;   cmp    rbx,rdi
-;;   ja     .L4
-;;   cmp    rsi,rbx
+;;   mov    esi,edx
+;;   mov    edi,r13d
+;;   sub    edi,esi
+;;   lea    rdx,[rdx-0x1]
+;;   movabs rsi,0x4000000000000000
+;;   cmp    rdx,rsi
+;;   jae    .L7
+;;   lea    rdx,[rax+rdx*1]
+;;   cmp    rax,rdx
+;;   ja     .L7
+;;   lea    rsi,[rbx+0x7]
+;;   cmp    rbx,rsi
+;;   ja     .L7
+;;   cmp    rdx,rbx
+;;   setb   dl
+;;   movzx  edx,dl
+;;   cmp    rsi,rax
 ;;   setb   sil
 ;;   movzx  esi,sil
-;;   cmp    rdi,rax
-;;   setb   dil
-;;   movzx  edi,dil
-;;   or     esi,edi
-;;   test   esi,esi
-;;   je     .L4
-;;   mov    edx,edx
-;;   mov    esi,r13d
-;;   sub    esi,edx
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   or     edx,esi
+;;   test   edx,edx
+;;   je     .L7
 ;; .L2:
 ;;   movzx  edx,BYTE PTR [rax]
 ;;   lea    rax,[rax+0x1]
 ;;   lea    r12d,[r12+rdx*1]
 ;;   lea    r13d,[r13-0x1]
-;;   cmp    r13d,esi
+;;   cmp    r13d,edi
 ;;   jne    .L2
 ;;   mov    QWORD PTR [rbx],rax
 ;;   cmp    rax,rcx
@@ -126,8 +123,21 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L7:
-;;   call   .L8
+;;   lea    rdx,[rax+0x1]
+;;   mov    QWORD PTR [rbx],rdx
+;;   movzx  eax,BYTE PTR [rax]
+;;   lea    r12d,[r12+rax*1]
+;;   lea    r13d,[r13-0x1]
+;;   cmp    r13d,edi
+;;   mov    rax,rdx
+;;   jne    .L7
+;;   mov    rax,rdx
+;;   cmp    rax,rcx
+;;   jb     .L1
+;;   jmp    .L3
 ;; .L8:
+;;   call   .L9
+;; .L9:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

@@ -60,15 +60,17 @@ import java.util.Map;
  * {@code K = min(k - 1, W)} with {@code W = (e - c - 1) / s + 1} ({@code k - 1} unsigned, of the
  * counter's tested width, so a counter of 0, which counts {@code 2^w} iterations, gives the largest
  * value; {@code W >= 1}, the number of iterations for which {@code c} stays below {@code e}): the
- * inner loop never takes the counter's exit, which stays in the original loop. If {@code K = 0}, or a
- * promoted store exists and the window check below fails, {@code G} continues to {@code F}: the
- * original fast path for this one iteration, which comes back to {@code H} and tries again. Else it
+ * inner loop never takes the counter's exit, which stays in the original loop. If {@code K = 0} (the
+ * counter's last iteration), {@code G} continues to {@code F}: the original fast path. Else it
  * enters the inner loop: one block, a copy of {@code H}'s instructions and the chain's (block
  * parameters replaced by the values passed), without the promoted stores, whose branch continues
  * while {@code k - 1 != k0 - K} ({@code k0} the counter on entry), so it runs exactly {@code K}
  * iterations; its exit performs the promoted stores in their order with the values of the last
  * iteration and jumps to {@code H} with the back edge's values. There the original loop goes on: the
- * slow path after a whole window, or its last iteration when the counter was the limit.
+ * slow path after a whole window, or its last iteration when the counter was the limit. Where the
+ * window check below fails (the buffer overlaps a promoted location), {@code G} enters a second inner
+ * loop instead, the same {@code K} iterations with the promoted stores left in place, which jumps
+ * straight to {@code H}: the original body for that window without the range test.
  *
  * <p><b>The window check</b> (only with promoted stores and window loads): the window loads of the
  * {@code K} inner iterations read within {@code [c + dmin, c + (K - 1) * s + dend - 1]} ({@code dmin}
@@ -91,8 +93,9 @@ import java.util.Map;
  * Each iteration of the straight chain runs every promoted store once, at a loop-invariant address, so
  * after iteration {@code K - 1} the original's promoted locations hold the values the stores of that
  * last iteration wrote, in their order: exactly what the exit stores write. So at the jump to {@code H}
- * state and memory are the original's. A window check that fails, or {@code K = 0}, runs the original
- * fast path, unchanged.
+ * state and memory are the original's. The second inner loop is the same argument with the stores in
+ * place, so memory equals the original's throughout and no check is needed; {@code K = 0} runs the
+ * original fast path, unchanged.
  *
  * <p>Loops are found again after each split (at most {@value #MAX_SPLITS} per function); a split
  * header is never split again. The original loop stays whole, so values used after it need no
@@ -532,45 +535,71 @@ public final class WindowSplitting {
             Value l64 = lm1.type() == IrType.I64 ? lm1 : em.emit(Op.UEXTEND, IrType.I64, null, lm1);
             Value count = em.emit(Op.SELECT, IrType.I64, null, em.emit(Op.ICMP, IrType.I32, Cond.ULT, w64, l64), w64, l64);
             em.require(Cond.NE, count, em.constant(IrType.I64, 0));
+            Value kStop = em.emit(Op.ISUB, kt, null, k, kt == IrType.I64 ? count : em.emit(Op.IREDUCE, IrType.I32, null, count));
             if (!stores.isEmpty() && !windowLoads.isEmpty()) {
+                // where the window check fails: the inner loop with the stores kept
+                Block keep = innerLoop(em, kStop, false);
+                em.failTarget = keep;
+                em.failArgs = List.copyOf(header.params());
                 em.windowCheck(c, count);
             }
-            Value kStop = em.emit(Op.ISUB, kt, null, k, kt == IrType.I64 ? count : em.emit(Op.IREDUCE, IrType.I32, null, count));
+            Block inner = innerLoop(em, kStop, true);
+            em.b.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(inner, List.copyOf(header.params()))), List.of());
+            f.resolveOperands();
+            return added;
+        }
 
-            // the inner loop: the header's instructions and the chain, without the promoted stores
+        /**
+         * Builds an inner loop of {@code K} iterations (one block with the header's parameters: the
+         * header's instructions and the chain's, block parameters replaced by the values passed;
+         * continuing while the counter's next value is not {@code kStop}), placed after the guard
+         * ({@code promote}) or at the end of the function.
+         * With {@code promote} the promoted stores leave the loop for a block on its exit, which
+         * performs them with the last iteration's values; else they stay in place and the exit goes
+         * straight to the header.
+         */
+        private Block innerLoop(Emitter em, Value kStop, boolean promote) {
             Map<Value, Value> map = new IdentityHashMap<>();
             Block inner = f.newBlock();
-            f.blocks().add(em.at++, inner);
-            added.add(inner);
+            if (promote) {
+                f.blocks().add(em.at++, inner);
+            } else {
+                f.blocks().add(inner); // rarely run: after the function's other blocks
+            }
+            em.added.add(inner);
             for (Value p : header.params()) {
                 map.put(p, inner.addParam(p.type()));
             }
-            em.b.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(inner, List.copyOf(header.params()))), List.of());
             List<Inst> hi = header.insts();
             for (int i = 0; i < hi.size() - 1; i++) {
                 clone(hi.get(i), inner, map);
             }
-            // the chain's blocks become one: each block parameter is the value its jump passes
             for (int ci = 0; ci < chain.size(); ci++) {
                 Block b = chain.get(ci);
-                List<Value> in = ci == 0 ? fastArgs : chain.get(ci - 1).terminator().targets().get(0).args();
+                List<Value> in = ci == 0 ? em.fastArgs : chain.get(ci - 1).terminator().targets().get(0).args();
                 List<Value> mapped = mapAll(in, map);
                 for (int p = 0; p < b.params().size(); p++) {
                     map.put(b.params().get(p), mapped.get(p));
                 }
                 List<Inst> list = b.insts();
                 for (int i = 0; i < list.size() - 1; i++) {
-                    if (!stores.contains(list.get(i))) {
+                    if (!promote || !stores.contains(list.get(i))) {
                         clone(list.get(i), inner, map);
                     }
                 }
             }
-            Block exitBlock = f.newBlock();
-            f.blocks().add(em.at++, exitBlock);
-            added.add(exitBlock);
             Value more = OptUtil.insert(inner, inner.insts().size(), Op.ICMP,
                     List.of(map.getOrDefault(counterNext, counterNext), kStop), 0, Cond.NE, IrType.I32).result();
             List<Value> backArgs = mapAll(back.args(), map);
+            if (!promote) {
+                inner.append(Op.BRIF, List.of(more), 0, null,
+                        List.of(new BlockCall(inner, backArgs), new BlockCall(header, new ArrayList<>(backArgs))), List.of());
+                sinkToLatch(inner, null);
+                return inner;
+            }
+            Block exitBlock = f.newBlock();
+            f.blocks().add(em.at++, exitBlock);
+            em.added.add(exitBlock);
             inner.append(Op.BRIF, List.of(more), 0, null,
                     List.of(new BlockCall(inner, backArgs), new BlockCall(exitBlock, List.of())), List.of());
             for (Inst s : stores) {
@@ -578,8 +607,7 @@ public final class WindowSplitting {
             }
             sinkToLatch(inner, exitBlock);
             exitBlock.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(header, new ArrayList<>(backArgs))), List.of());
-            f.resolveOperands();
-            return added;
+            return inner;
         }
 
         /**
@@ -594,7 +622,7 @@ public final class WindowSplitting {
             Inst branch = latchCopy.terminator();
             Inst compare = latchCopy.insts().get(latchCopy.insts().size() - 2);
             Map<Value, List<Inst>> users = new IdentityHashMap<>();
-            for (Block b : List.of(inner, exitBlock)) {
+            for (Block b : exitBlock == null ? List.of(inner) : List.of(inner, exitBlock)) {
                 for (Inst i : b.insts()) {
                     for (Value a : i.args()) {
                         users.computeIfAbsent(a.resolve(), v -> new ArrayList<>()).add(i);
@@ -617,7 +645,7 @@ public final class WindowSplitting {
                     boolean late = true;
                     for (Inst u : users.getOrDefault(inst.result(), List.of())) {
                         boolean branchUse = u == branch && !u.args().contains(inst.result());
-                        late &= branchUse || u == compare || u.block() == exitBlock || sunk.contains(u);
+                        late &= branchUse || u == compare || exitBlock != null && u.block() == exitBlock || sunk.contains(u);
                     }
                     if (late) {
                         sunk.add(inst);
@@ -665,8 +693,14 @@ public final class WindowSplitting {
             final List<Value> fastArgs;
             final List<Block> added;
 
+            /** Where a failed requirement continues: the original fast path, then the inner loop that keeps the stores. */
+            Block failTarget;
+            List<Value> failArgs;
+
             Emitter(Block b, List<Value> fastArgs, List<Block> added) {
                 this.b = b;
+                this.failTarget = chain.get(0);
+                this.failArgs = fastArgs;
                 this.fastArgs = fastArgs;
                 this.added = added;
             }
@@ -683,14 +717,14 @@ public final class WindowSplitting {
                 return c == 0 ? x : emit(Op.IADD, IrType.I64, null, x, constant(IrType.I64, c));
             }
 
-            /** Continues in a new block when {@code a cond c} holds, else runs the original fast path. */
+            /** Continues in a new block when {@code a cond c} holds, else goes to {@link #failTarget}. */
             void require(Cond cond, Value a, Value c) {
                 Value t = emit(Op.ICMP, IrType.I32, cond, a, c);
                 Block next = f.newBlock();
                 f.blocks().add(at++, next);
                 added.add(next);
                 b.append(Op.BRIF, List.of(t), 0, null,
-                        List.of(new BlockCall(next, List.of()), new BlockCall(chain.get(0), new ArrayList<>(fastArgs))), List.of());
+                        List.of(new BlockCall(next, List.of()), new BlockCall(failTarget, new ArrayList<>(failArgs))), List.of());
                 b = next;
             }
 
