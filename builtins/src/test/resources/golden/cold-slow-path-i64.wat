@@ -68,8 +68,8 @@
 ;;   lea    esi,[rsi-0x1]
 ;;   cmp    rdx,rsi
 ;;   cmovae rdx,rsi
-;;   test   rdx,rdx
-;;   je     .L4
+;;   cmp    rdx,0x4
+;;   jb     .L4
 ;;   mov    rsi,r13
 ;;   sub    rsi,rdx
 ;;   lea    rdx,[rdx-0x1]
@@ -91,6 +91,9 @@
 ;;   or     edx,edi
 ;;   test   edx,edx
 ;;   je     .L7
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop
 ;; .L2:
 ;;   movzx  edx,BYTE PTR [rax]
 ;;   lea    rax,[rax+0x1]

@@ -65,8 +65,8 @@
 ;;   lea    esi,[r13-0x1]
 ;;   cmp    rdx,rsi
 ;;   cmovae rdx,rsi
-;;   test   rdx,rdx
-;;   je     .L4
+;;   cmp    rdx,0x4
+;;   jb     .L4
 ;;   mov    esi,edx
 ;;   mov    edi,r13d
 ;;   sub    edi,esi

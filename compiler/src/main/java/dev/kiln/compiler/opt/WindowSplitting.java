@@ -60,9 +60,9 @@ import java.util.Map;
  * {@code K = min(k - 1, W)} with {@code W = (e - c - 1) / s + 1} ({@code k - 1} unsigned, of the
  * counter's tested width, so a counter of 0, which counts {@code 2^w} iterations, gives the largest
  * value; {@code W >= 1}, the number of iterations for which {@code c} stays below {@code e}): the
- * inner loop never takes the counter's exit, which stays in the original loop. If {@code K = 0} (the
- * counter's last iteration), {@code G} continues to {@code F}: the original fast path. Else it
- * enters the inner loop: one block, a copy of {@code H}'s instructions and the chain's (block
+ * inner loop never takes the counter's exit, which stays in the original loop. If
+ * {@code K < }{@value #MIN_ITERATIONS} (a small window, the counter's last iterations), {@code G}
+ * continues to {@code F}: the original fast path. Else it enters the inner loop: one block, a copy of {@code H}'s instructions and the chain's (block
  * parameters replaced by the values passed), without the promoted stores, whose branch continues
  * while {@code k - 1 != k0 - K} ({@code k0} the counter on entry), so it runs exactly {@code K}
  * iterations; its exit performs the promoted stores in their order with the values of the last
@@ -94,7 +94,7 @@ import java.util.Map;
  * after iteration {@code K - 1} the original's promoted locations hold the values the stores of that
  * last iteration wrote, in their order: exactly what the exit stores write. So at the jump to {@code H}
  * state and memory are the original's. The second inner loop is the same argument with the stores in
- * place, so memory equals the original's throughout and no check is needed; {@code K = 0} runs the
+ * place, so memory equals the original's throughout and no check is needed; a small {@code K} runs the
  * original fast path, unchanged.
  *
  * <p>Loops are found again after each split (at most {@value #MAX_SPLITS} per function); a split
@@ -113,6 +113,11 @@ public final class WindowSplitting {
     static final int MAX_WINDOW_LOADS = 8;
     /** At most this many loops split in one function. */
     static final int MAX_SPLITS = 8;
+    /**
+     * The inner loop is entered for at least this many iterations: for fewer, the guard and the window
+     * check cost more than the range tests they save (a window of one or two bytes between host calls).
+     */
+    static final long MIN_ITERATIONS = 4;
     /** The largest step of the induction variable. */
     static final long MAX_STEP = 1L << 16;
     /** The span {@code (K - 1) * s} of a checked window must stay below this. */
@@ -534,7 +539,7 @@ public final class WindowSplitting {
             }
             Value l64 = lm1.type() == IrType.I64 ? lm1 : em.emit(Op.UEXTEND, IrType.I64, null, lm1);
             Value count = em.emit(Op.SELECT, IrType.I64, null, em.emit(Op.ICMP, IrType.I32, Cond.ULT, w64, l64), w64, l64);
-            em.require(Cond.NE, count, em.constant(IrType.I64, 0));
+            em.require(Cond.UGE, count, em.constant(IrType.I64, MIN_ITERATIONS));
             Value kStop = em.emit(Op.ISUB, kt, null, k, kt == IrType.I64 ? count : em.emit(Op.IREDUCE, IrType.I32, null, count));
             if (!stores.isEmpty() && !windowLoads.isEmpty()) {
                 // where the window check fails: the inner loop with the stores kept

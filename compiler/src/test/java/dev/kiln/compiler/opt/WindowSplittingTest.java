@@ -261,6 +261,10 @@ class WindowSplittingTest {
         {BUFFER + 100, BUFFER + 100, 4},   // a window of size 0
         {BUFFER + 100, BUFFER + 101, 4},   // a window of size 1
         {BUFFER + 100, BUFFER + 102, 4},   // of size 2
+        {BUFFER + 100, BUFFER + 103, 9},   // of size 3: fewer than MIN_ITERATIONS, the original loop runs it
+        {BUFFER + 100, BUFFER + 104, 9},   // of size 4: the inner loop runs it
+        {BUFFER + 100, BUFFER + 1100, 4},  // three inner iterations left by the counter: the original loop
+        {BUFFER + 100, BUFFER + 1100, 5},  // four
         {BUFFER + 100, BUFFER + 106, 6},   // window and counter end together
         {BUFFER + 100, BUFFER + 106, 7},
         {BUFFER + 100, BUFFER + 106, 5},
