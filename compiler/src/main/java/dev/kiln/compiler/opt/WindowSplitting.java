@@ -622,10 +622,8 @@ public final class WindowSplitting {
          * register allocator can give both one register (no copy on the back edge).
          */
         private static void sinkToLatch(Block inner, Block exitBlock) {
-            List<Block> blocks = List.of(inner);
-            Block latchCopy = inner;
-            Inst branch = latchCopy.terminator();
-            Inst compare = latchCopy.insts().get(latchCopy.insts().size() - 2);
+            Inst branch = inner.terminator();
+            Inst compare = inner.insts().get(inner.insts().size() - 2);
             Map<Value, List<Inst>> users = new IdentityHashMap<>();
             for (Block b : exitBlock == null ? List.of(inner) : List.of(inner, exitBlock)) {
                 for (Inst i : b.insts()) {
@@ -640,21 +638,19 @@ public final class WindowSplitting {
                 }
             }
             java.util.Set<Inst> sunk = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-            for (int bi = blocks.size() - 1; bi >= 0; bi--) {
-                List<Inst> list = blocks.get(bi).insts();
-                for (int i = list.size() - 1; i >= 0; i--) {
-                    Inst inst = list.get(i);
-                    if (inst == compare || inst.op().isTerminator() || !pure(inst)) {
-                        continue;
-                    }
-                    boolean late = true;
-                    for (Inst u : users.getOrDefault(inst.result(), List.of())) {
-                        boolean branchUse = u == branch && !u.args().contains(inst.result());
-                        late &= branchUse || u == compare || exitBlock != null && u.block() == exitBlock || sunk.contains(u);
-                    }
-                    if (late) {
-                        sunk.add(inst);
-                    }
+            List<Inst> list = inner.insts();
+            for (int i = list.size() - 1; i >= 0; i--) {
+                Inst inst = list.get(i);
+                if (inst == compare || inst.op().isTerminator() || !pure(inst)) {
+                    continue;
+                }
+                boolean late = true;
+                for (Inst u : users.getOrDefault(inst.result(), List.of())) {
+                    boolean branchUse = u == branch && !u.args().contains(inst.result());
+                    late &= branchUse || u == compare || exitBlock != null && u.block() == exitBlock || sunk.contains(u);
+                }
+                if (late) {
+                    sunk.add(inst);
                 }
             }
             List<Inst> moved = new ArrayList<>();
