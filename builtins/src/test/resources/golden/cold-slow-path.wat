@@ -4,7 +4,12 @@
 ;; is a cold callee: `next` is inlined into the guest's loop and the one call left, to `refill`, is on
 ;; the slow path only. The cursor and the end are read once before the loop and carried in registers
 ;; (LoopLoadForwarding): the fast path stores the cursor but reads neither; the slow path reads both
-;; again right after the call, which may have changed them.
+;; again right after the call, which may have changed them. WindowSplitting then gives the loop an
+;; inner loop per window: K = min(n - 1, end - cursor) iterations of the fast path with no
+;; compare of the cursor against the end, no call and no store (the cursor is stored once, when the
+;; inner loop ends), behind a check once per window that the bytes read do not overlap the store
+;; data; then the original loop goes on (the slow path after a window, the last iteration of the
+;; count) and runs the fast path itself where the check fails.
 ;; builtin reader:
 ;;   (module
 ;;     (import "unsafe-intrinsics" "store-data-address" (func $sda (result i64)))
@@ -20,7 +25,7 @@
 ;;           (call $st64 (call $sda) (i64.add (local.get $cursor) (i64.const 1)))
 ;;           (call $ld8 (local.get $cursor)))
 ;;         (else (call $refill)))))
-;; check sum: calls=1
+;; check sum: calls=1 loop-calls=0 loop-loads=1 loop-compares=1
 (module
   (import "reader" "next" (func $next (result i32)))
   (func $sum (export "sum") (param $n i32) (result i32) (local $sum i32)
@@ -37,7 +42,7 @@
 ;; wasm[1]::sum:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L5
+;;   jb     .L8
 ;;   test   edi,edi
 ;;   jne    .L0
 ;;   xor    eax,eax
@@ -52,36 +57,87 @@
 ;;   mov    rcx,QWORD PTR [rbx+0x8]
 ;;   mov    r13,rdi
 ;;   xor    r12d,r12d
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   cmp    rax,rcx
-;;   jb     .L2
+;;   jae    .L3
 ;; .L1:
+;;   mov    rdx,rcx
+;;   sub    rdx,rax
+;;   lea    esi,[r13-0x1]
+;;   cmp    rdx,rsi
+;;   cmovae rdx,rsi
+;;   cmp    rdx,0x4
+;;   jb     .L4
+;;   mov    esi,edx
+;;   mov    edi,r13d
+;;   sub    edi,esi
+;;   lea    rdx,[rdx-0x1]
+;;   movabs rsi,0x4000000000000000
+;;   cmp    rdx,rsi
+;;   jae    .L7
+;;   lea    rdx,[rax+rdx*1]
+;;   cmp    rax,rdx
+;;   ja     .L7
+;;   lea    rsi,[rbx+0x7]
+;;   cmp    rbx,rsi
+;;   ja     .L7
+;;   cmp    rdx,rbx
+;;   setb   dl
+;;   movzx  edx,dl
+;;   cmp    rsi,rax
+;;   setb   sil
+;;   movzx  esi,sil
+;;   or     edx,esi
+;;   test   edx,edx
+;;   je     .L7
+;; .L2:
+;;   movzx  edx,BYTE PTR [rax]
+;;   lea    rax,[rax+0x1]
+;;   lea    r12d,[r12+rdx*1]
+;;   lea    r13d,[r13-0x1]
+;;   cmp    r13d,edi
+;;   jne    .L2
+;;   mov    QWORD PTR [rbx],rax
+;;   cmp    rax,rcx
+;;   jb     .L1
+;; .L3:
 ;;   call   wasm[2]::reader::refill
 ;;   mov    rcx,QWORD PTR [rbx+0x8]
 ;;   mov    rdx,QWORD PTR [rbx]
-;;   jmp    .L3
-;; .L2:
+;;   jmp    .L5
+;; .L4:
 ;;   lea    rdx,[rax+0x1]
 ;;   mov    QWORD PTR [rbx],rdx
 ;;   movzx  eax,BYTE PTR [rax]
-;; .L3:
-;;   lea    r12d,[r12+rax*1]
+;; .L5:
+;;   lea    eax,[rax+r12*1]
 ;;   sub    r13d,0x1
-;;   je     .L4
+;;   je     .L6
+;;   mov    r12,rax
 ;;   mov    rax,rdx
 ;;   cmp    rax,rcx
-;;   jb     .L2
-;;   jmp    .L1
-;; .L4:
-;;   mov    rax,r12
+;;   jb     .L1
+;;   jmp    .L3
+;; .L6:
 ;;   pop    r13
 ;;   pop    r12
 ;;   pop    rbx
 ;;   ret
-;; .L5:
-;;   call   .L6
-;; .L6:
+;; .L7:
+;;   lea    rdx,[rax+0x1]
+;;   mov    QWORD PTR [rbx],rdx
+;;   movzx  eax,BYTE PTR [rax]
+;;   lea    r12d,[r12+rax*1]
+;;   lea    r13d,[r13-0x1]
+;;   cmp    r13d,edi
+;;   mov    rax,rdx
+;;   jne    .L7
+;;   mov    rax,rdx
+;;   cmp    rax,rcx
+;;   jb     .L1
+;;   jmp    .L3
+;; .L8:
+;;   call   .L9
+;; .L9:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind

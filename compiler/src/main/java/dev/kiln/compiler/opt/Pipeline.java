@@ -11,7 +11,7 @@ import java.util.function.IntFunction;
  * is supplied), {@link Simplifier}, {@link GlobalValueNumbering}, {@link LoopInvariantCodeMotion},
  * {@link BoundsCheckElimination}, {@link Simplifier} again, {@link LoopVersioning} (and, when it versioned a
  * loop, {@link GlobalValueNumbering} and {@link LoopInvariantCodeMotion} again), {@link LoopLoadForwarding},
- * {@link InductionCheckElimination},
+ * {@link WindowSplitting} (and, when it split a loop, {@link Simplifier} again), {@link InductionCheckElimination},
  * {@link HeapAddressFolding},
  * {@link NativeLoadNarrowing},
  * {@link DeadCodeElimination}. With {@code verify} set, the IR {@link Verifier} runs after every pass
@@ -63,6 +63,11 @@ public final class Pipeline {
             out.add(step("licm", LoopInvariantCodeMotion.run(f), f, verify));
         }
         out.add(step("forward", LoopLoadForwarding.run(f), f, verify));
+        PassResult split = step("window", WindowSplitting.run(f), f, verify);
+        out.add(split);
+        if (split.changed()) {
+            out.add(step("simplify", Simplifier.run(f), f, verify));
+        }
         out.add(step("induction", InductionCheckElimination.run(f), f, verify));
         out.add(step("address", HeapAddressFolding.run(f), f, verify));
         out.add(step("narrow", NativeLoadNarrowing.run(f), f, verify));
