@@ -722,43 +722,17 @@ public final class LoopVersioning {
         // ---- the check ------------------------------------------------------------------------------
 
         /** Emits the check: a chain of blocks, each branching to the original loop when a condition fails. */
-        private final class Emitter {
-            Block b;
-            int at;
-            final Block slow;
+        private final class Emitter extends CheckBuilder {
             final List<Value> entry;
             final Map<LoadKey, Value> hoistedValue;
             final Map<Value, Value> values = new IdentityHashMap<>();
             final Map<Bound, Value> bounds = new HashMap<>();
 
+            /** A failed requirement enters the original loop {@code slow} with the values entering it. */
             Emitter(Block b, int at, Block slow, List<Value> entry, Map<LoadKey, Value> hoistedValue) {
-                this.b = b;
-                this.at = at;
-                this.slow = slow;
+                super(Candidate.this.f, b, at, slow, entry, null);
                 this.entry = entry;
                 this.hoistedValue = hoistedValue;
-            }
-
-            Value emit(Op op, IrType type, Cond cond, Value... args) {
-                return OptUtil.insert(b, b.insts().size(), op, List.of(args), 0, cond, type).result();
-            }
-
-            Value constant(IrType type, long c) {
-                return OptUtil.insertIconst(b, b.insts().size(), type, c);
-            }
-
-            Value add(Value x, long c) {
-                return c == 0 ? x : emit(Op.IADD, IrType.I64, null, x, constant(IrType.I64, c));
-            }
-
-            /** Continues in a new block when {@code a cond b} holds, else enters the original loop. */
-            void require(Cond cond, Value a, Value c) {
-                Value t = emit(Op.ICMP, IrType.I32, cond, a, c);
-                Block next = f.newBlock();
-                f.blocks().add(at++, next);
-                b.append(Op.BRIF, List.of(t), 0, null, List.of(new BlockCall(next, List.of()), new BlockCall(slow, entry)),
-                        List.of());
-                b = next;
             }
 
             /** The value {@code v} (loop-invariant) has in the checked loop. */

@@ -688,45 +688,13 @@ public final class WindowSplitting {
         }
 
         /** Emits the guard: a chain of blocks, each continuing to the original fast path when a condition fails. */
-        private final class Emitter {
-            Block b;
-            int at;
+        private final class Emitter extends CheckBuilder {
             final List<Value> fastArgs;
-            final List<Block> added;
 
-            /** Where a failed requirement continues: the original fast path, then the inner loop that keeps the stores. */
-            Block failTarget;
-            List<Value> failArgs;
-
+            /** A failed requirement continues at the original fast path (later: the inner loop that keeps the stores). */
             Emitter(Block b, List<Value> fastArgs, List<Block> added) {
-                this.b = b;
-                this.failTarget = chain.get(0);
-                this.failArgs = fastArgs;
+                super(Candidate.this.f, b, 0, chain.get(0), fastArgs, added);
                 this.fastArgs = fastArgs;
-                this.added = added;
-            }
-
-            Value emit(Op op, IrType type, Cond cond, Value... args) {
-                return OptUtil.insert(b, b.insts().size(), op, List.of(args), 0, cond, type).result();
-            }
-
-            Value constant(IrType type, long c) {
-                return OptUtil.insertIconst(b, b.insts().size(), type, c);
-            }
-
-            Value add(Value x, long c) {
-                return c == 0 ? x : emit(Op.IADD, IrType.I64, null, x, constant(IrType.I64, c));
-            }
-
-            /** Continues in a new block when {@code a cond c} holds, else goes to {@link #failTarget}. */
-            void require(Cond cond, Value a, Value c) {
-                Value t = emit(Op.ICMP, IrType.I32, cond, a, c);
-                Block next = f.newBlock();
-                f.blocks().add(at++, next);
-                added.add(next);
-                b.append(Op.BRIF, List.of(t), 0, null,
-                        List.of(new BlockCall(next, List.of()), new BlockCall(failTarget, new ArrayList<>(failArgs))), List.of());
-                b = next;
             }
 
             /** Requires that the window loads of {@code count} iterations from {@code c} miss every promoted location. */

@@ -1,5 +1,14 @@
 package dev.kiln.compiler.opt;
 
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.BUFFER;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.SCTX;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.SDA;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.block;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.load;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.put;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.run;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.store;
+
 import static dev.kiln.compiler.opt.LoopInvariantCodeMotionTest.inLoop;
 import static dev.kiln.compiler.opt.OptTestSupport.print;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,12 +41,6 @@ import org.junit.jupiter.api.Test;
  */
 class LoopLoadForwardingTest {
     private static final int NATIVE = Op.NATIVE;
-    /** Where the store context lies in the interpreter's memory ({@code vmctx[STORE_CONTEXT]} points here). */
-    private static final long SCTX = OptTestSupport.BASE + 256;
-    /** The store data: {@code {u64 cursor; u64 end; u64 next}}. */
-    private static final long SDA = OptTestSupport.BASE + 1024;
-    /** The buffer the reader reads. */
-    private static final long BUFFER = OptTestSupport.BASE + 4096;
     /** Bytes the refill function makes available at a time. */
     private static final long WINDOW = 5;
 
@@ -271,41 +274,6 @@ class LoopLoadForwardingTest {
         b.append(Op.RETURN, List.of(r), 0, null, null, List.of());
         Verifier.verify(f);
         return f;
-    }
-
-    private static Block block(IrFunction f) {
-        Block b = f.newBlock();
-        f.place(b);
-        return b;
-    }
-
-    private static Value load(Block b, Value base, Value index, long disp, IrType type, int aux) {
-        return b.append(Op.LOAD, List.of(base, index), disp, null, null, List.of(type)).withAux(aux).result();
-    }
-
-    private static void store(Block b, Value base, Value index, long disp, Value value, int aux) {
-        b.append(Op.STORE, List.of(base, index, value), disp, null, null, List.of()).withAux(aux);
-    }
-
-    /** {@code sum(n, SDA)} with the store data {@code {cursor, end, next}} and the buffer a pattern; the store context at {@link #SCTX}. */
-    private static OptTestSupport.Outcome run(IrFunction[] fs, long cursor, long end, int n) {
-        var m = new OptTestSupport.Machine(VMContextLayout.forModule(0, List.of(), 0), i -> fs[i], 1);
-        for (int i = 0; i < m.memory.length; i++) {
-            m.memory[i] = (byte) (i * 13 + 1);
-        }
-        m.vmctx.put((long) VMContextLayout.STORE_CONTEXT, SCTX);
-        put(m, SCTX + VMStoreContext.STORE_DATA, SDA);
-        put(m, SDA, cursor);
-        put(m, SDA + 8, end);
-        put(m, SDA + 16, BUFFER);
-        return m.run(fs[0], n, SDA);
-    }
-
-    private static void put(OptTestSupport.Machine m, long address, long value) {
-        int at = (int) (address - OptTestSupport.BASE);
-        for (int i = 0; i < 8; i++) {
-            m.memory[at + i] = (byte) (value >>> (8 * i));
-        }
     }
 
     /** Runs the reader before and after the pass (asserting whether it changed) on each {cursor, end, n}; returns the function after. */

@@ -416,4 +416,61 @@ final class OptTestSupport {
     static Outcome run(Translated t, IrFunction f, int pages, long... args) {
         return new Machine(t.layout(), i -> t.functions().get(i), pages).run(f, args);
     }
+
+    /**
+     * The buffer reader of the builtin loop tests ({@code LoopLoadForwardingTest},
+     * {@code WindowSplittingTest}): the store context at {@link #SCTX}, the store data
+     * {@code {u64 cursor; u64 end; u64 next}} at {@link #SDA}, the buffer read at {@link #BUFFER} (a byte
+     * pattern), and the IR builders the tests make the reader with.
+     */
+    static final class Reader {
+        /** Where the store context lies in the interpreter's memory ({@code vmctx[STORE_CONTEXT]} points here). */
+        static final long SCTX = BASE + 256;
+        /** The store data: {@code {u64 cursor; u64 end; u64 next}}. */
+        static final long SDA = BASE + 1024;
+        /** The buffer the reader reads. */
+        static final long BUFFER = BASE + 4096;
+
+        private Reader() {
+        }
+
+        /** A new block placed at the end of {@code f}. */
+        static Block block(IrFunction f) {
+            Block b = f.newBlock();
+            f.place(b);
+            return b;
+        }
+
+        /** Appends {@code load.type base, index, disp} with {@code aux} (width and flags) to {@code b}. */
+        static Value load(Block b, Value base, Value index, long disp, IrType type, int aux) {
+            return b.append(Op.LOAD, List.of(base, index), disp, null, null, List.of(type)).withAux(aux).result();
+        }
+
+        /** Appends {@code store base, index, value, disp} with {@code aux} (width and flags) to {@code b}. */
+        static void store(Block b, Value base, Value index, long disp, Value value, int aux) {
+            b.append(Op.STORE, List.of(base, index, value), disp, null, null, List.of()).withAux(aux);
+        }
+
+        /** Runs {@code fs[0]} as {@code sum(n, SDA)} with the store data {@code {cursor, end, BUFFER}} and the memory a pattern. */
+        static Outcome run(IrFunction[] fs, long cursor, long end, long n) {
+            var m = new Machine(VMContextLayout.forModule(0, List.of(), 0), i -> fs[i], 1);
+            for (int i = 0; i < m.memory.length; i++) {
+                m.memory[i] = (byte) (i * 13 + 1);
+            }
+            m.vmctx.put((long) VMContextLayout.STORE_CONTEXT, SCTX);
+            put(m, SCTX + dev.kiln.abi.VMStoreContext.STORE_DATA, SDA);
+            put(m, SDA, cursor);
+            put(m, SDA + 8, end);
+            put(m, SDA + 16, BUFFER);
+            return m.run(fs[0], n, SDA);
+        }
+
+        /** Writes the u64 {@code value} at interpreter address {@code address}. */
+        static void put(Machine m, long address, long value) {
+            int at = (int) (address - BASE);
+            for (int i = 0; i < 8; i++) {
+                m.memory[at + i] = (byte) (value >>> (8 * i));
+            }
+        }
+    }
 }

@@ -1,5 +1,14 @@
 package dev.kiln.compiler.opt;
 
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.BUFFER;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.SCTX;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.SDA;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.block;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.load;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.put;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.run;
+import static dev.kiln.compiler.opt.OptTestSupport.Reader.store;
+
 import static dev.kiln.compiler.opt.OptTestSupport.print;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,9 +46,6 @@ import org.junit.jupiter.api.Test;
  */
 class WindowSplittingTest {
     private static final int NATIVE = Op.NATIVE;
-    private static final long SCTX = OptTestSupport.BASE + 256;
-    private static final long SDA = OptTestSupport.BASE + 1024;
-    private static final long BUFFER = OptTestSupport.BASE + 4096;
 
     /** How the reader loop is built. */
     private record Shape(IrType counter, long step, long window, int loadWidth, FastPath extra, boolean coldCall,
@@ -162,41 +168,6 @@ class WindowSplittingTest {
         b.append(Op.RETURN, List.of(r), 0, null, null, List.of());
         Verifier.verify(f);
         return f;
-    }
-
-    private static Block block(IrFunction f) {
-        Block b = f.newBlock();
-        f.place(b);
-        return b;
-    }
-
-    private static Value load(Block b, Value base, Value index, long disp, IrType type, int aux) {
-        return b.append(Op.LOAD, List.of(base, index), disp, null, null, List.of(type)).withAux(aux).result();
-    }
-
-    private static void store(Block b, Value base, Value index, long disp, Value value, int aux) {
-        b.append(Op.STORE, List.of(base, index, value), disp, null, null, List.of()).withAux(aux);
-    }
-
-    /** {@code sum(n, SDA)} with the store data {@code {cursor, end, BUFFER}} and the memory a pattern. */
-    private static OptTestSupport.Outcome run(IrFunction[] fs, long cursor, long end, long n) {
-        var m = new OptTestSupport.Machine(VMContextLayout.forModule(0, List.of(), 0), i -> fs[i], 1);
-        for (int i = 0; i < m.memory.length; i++) {
-            m.memory[i] = (byte) (i * 13 + 1);
-        }
-        m.vmctx.put((long) VMContextLayout.STORE_CONTEXT, SCTX);
-        put(m, SCTX + VMStoreContext.STORE_DATA, SDA);
-        put(m, SDA, cursor);
-        put(m, SDA + 8, end);
-        put(m, SDA + 16, BUFFER);
-        return m.run(fs[0], n, SDA);
-    }
-
-    private static void put(OptTestSupport.Machine m, long address, long value) {
-        int at = (int) (address - OptTestSupport.BASE);
-        for (int i = 0; i < 8; i++) {
-            m.memory[at + i] = (byte) (value >>> (8 * i));
-        }
     }
 
     /**
