@@ -548,15 +548,16 @@ final class WatGenerator {
             // boundary, where V8 refuses them); float results lose their NaNs lane by lane (vdenan) --
 
             private static final String[] INT_SHAPES = {"i8x16", "i16x8", "i32x4", "i64x2"};
-            private static final String[] VECTOR_BINARY = {"v128.and", "v128.or", "v128.xor", "v128.andnot", "i8x16.add", "i8x16.sub", "i8x16.add_sat_s", "i8x16.add_sat_u", "i8x16.sub_sat_s",
-                                "i8x16.sub_sat_u", "i8x16.min_s", "i8x16.min_u", "i8x16.max_s", "i8x16.max_u", "i8x16.avgr_u",
-                                "i8x16.narrow_i16x8_s", "i8x16.narrow_i16x8_u", "i8x16.swizzle",
-                                "i16x8.add", "i16x8.sub", "i16x8.mul", "i16x8.add_sat_s", "i16x8.sub_sat_u", "i16x8.min_s",
-                                "i16x8.max_u", "i16x8.avgr_u", "i16x8.q15mulr_sat_s", "i16x8.narrow_i32x4_s",
-                                "i16x8.narrow_i32x4_u", "i16x8.extmul_low_i8x16_s", "i16x8.extmul_high_i8x16_u",
-                                "i32x4.add", "i32x4.sub", "i32x4.mul", "i32x4.min_s", "i32x4.min_u", "i32x4.max_s",
-                                "i32x4.max_u", "i32x4.dot_i16x8_s", "i32x4.extmul_low_i16x8_u", "i32x4.extmul_high_i16x8_s",
-                                "i64x2.add", "i64x2.sub", "i64x2.mul", "i64x2.extmul_low_i32x4_s", "i64x2.extmul_high_i32x4_u"};
+            private static final String[] VECTOR_BINARY = {
+                "v128.and", "v128.or", "v128.xor", "v128.andnot", "i8x16.add", "i8x16.sub", "i8x16.add_sat_s",
+                "i8x16.add_sat_u", "i8x16.sub_sat_s", "i8x16.sub_sat_u", "i8x16.min_s", "i8x16.min_u", "i8x16.max_s",
+                "i8x16.max_u", "i8x16.avgr_u", "i8x16.narrow_i16x8_s", "i8x16.narrow_i16x8_u", "i8x16.swizzle",
+                "i16x8.add", "i16x8.sub", "i16x8.mul", "i16x8.add_sat_s", "i16x8.sub_sat_u", "i16x8.min_s",
+                "i16x8.max_u", "i16x8.avgr_u", "i16x8.q15mulr_sat_s", "i16x8.narrow_i32x4_s", "i16x8.narrow_i32x4_u",
+                "i16x8.extmul_low_i8x16_s", "i16x8.extmul_high_i8x16_u", "i32x4.add", "i32x4.sub", "i32x4.mul",
+                "i32x4.min_s", "i32x4.min_u", "i32x4.max_s", "i32x4.max_u", "i32x4.dot_i16x8_s",
+                "i32x4.extmul_low_i16x8_u", "i32x4.extmul_high_i16x8_s", "i64x2.add", "i64x2.sub", "i64x2.mul",
+                "i64x2.extmul_low_i32x4_s", "i64x2.extmul_high_i32x4_u"};
 
             /** A scalar {@code t} computed from a vector: a lane, a reduction or a bitmask. */
             private void fromVector(ValType t, int depth) {

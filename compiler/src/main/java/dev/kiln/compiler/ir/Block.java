@@ -134,18 +134,6 @@ public final class Block {
         return append(op, List.of(args), imm, null, null, List.of(type)).result();
     }
 
-    /**
-     * Creates an instruction with one result of type {@code type} and inserts it before {@code index}
-     * (the block's end for {@code index == insts().size()}, even past a terminator: the caller's concern).
-     *
-     * @return the new instruction's result
-     */
-    public Value insert1(int index, Op op, IrType type, long imm, Value... args) {
-        Inst inst = create(op, List.of(args), imm, null, null, List.of(type));
-        insts.add(index, inst);
-        return inst.result();
-    }
-
     /** Inserts an existing instruction (moved from another block) before {@code index}. */
     public void insert(int index, Inst inst) {
         inst.setBlock(this);

@@ -38,16 +38,6 @@ public enum IrType {
         return ordinal() >= V128.ordinal();
     }
 
-    /** Whether this is a lane-shaped vector type ({@link #I8X16} ... {@link #F64X2}). */
-    public boolean isLaneShaped() {
-        return ordinal() > V128.ordinal();
-    }
-
-    /** Whether this is {@link #F32}, {@link #F64}, {@link #F32X4} or {@link #F64X2}. */
-    public boolean isFloat() {
-        return this == F32 || this == F64 || this == F32X4 || this == F64X2;
-    }
-
     /**
      * Width of one lane in bits (8, 16, 32 or 64) of a lane-shaped type; a scalar type's own width.
      *

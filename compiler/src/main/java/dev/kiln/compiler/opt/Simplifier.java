@@ -9,9 +9,9 @@ import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.LaneOps;
-import dev.kiln.compiler.wasm.Opcode;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
+import dev.kiln.compiler.wasm.Opcode;
 import java.util.BitSet;
 import java.util.List;
 
@@ -280,8 +280,8 @@ public final class Simplifier {
 
     /** Replaces {@code inst} (at i) by {@code v128.const v} (two {@code iconst}s and the {@code simd}); returns REPLACED. */
     private static int replaceWithVconst(Block b, int i, Inst inst, long[] v) {
-        Value lo = b.insert1(i, Op.ICONST, IrType.I64, v[0]);
-        Value hi = b.insert1(i + 1, Op.ICONST, IrType.I64, v[1]);
+        Value lo = OptUtil.insertIconst(b, i, IrType.I64, v[0]);
+        Value hi = OptUtil.insertIconst(b, i + 1, IrType.I64, v[1]);
         Inst n = b.replace(i + 2, Op.SIMD, List.of(lo, hi), Opcode.V128_CONST.code(), null, List.of(IrType.V128));
         inst.result().aliasTo(n.result());
         return REPLACED;
