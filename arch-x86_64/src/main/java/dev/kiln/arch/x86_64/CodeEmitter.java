@@ -114,6 +114,9 @@ final class CodeEmitter {
                 }
             }
             placement = first.record;
+            // the blocks are as the first emission left them (its branchOnMaterializedConditions is
+            // done), so the liveness of locations it computed holds for this one
+            liveLocations = first.liveLocations;
         }
         return emitOnce();
     }
@@ -259,7 +262,12 @@ final class CodeEmitter {
     // ---- frame --------------------------------------------------------------------------------
 
     private void layoutFrame() {
+        // one pass over the instructions: the registers written, and whether any instruction is in a
+        // try block, calls, or needs the VMContext kept across a call
         boolean[] used = new boolean[16];
+        boolean inTry = false;
+        boolean makesCalls = false;
+        savesVmctx = false;
         for (MachBlock<MInst> b : blocks) {
             for (MInst m : b.insts) {
                 for (int d : m.defs) {
@@ -270,6 +278,9 @@ final class CodeEmitter {
                         }
                     }
                 }
+                inTry |= m.inTry;
+                makesCalls |= calls(m.op);
+                savesVmctx |= m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF || m.reloadsVmctx;
             }
         }
         for (int r = 0; r < 16; r++) {
@@ -277,7 +288,7 @@ final class CodeEmitter {
                 savedRegs.add(Gpr.of(r)); // rbx rbp r12 r13 r15 as used (r14, the VMContext, is never allocated)
             }
         }
-        if (blocks.stream().anyMatch(b -> b.insts.stream().anyMatch(m -> m.inTry))) {
+        if (inTry) {
             // the unwinder skips frames without restoring the callee-saved registers they saved: a
             // function that catches saves them all, so that its own epilogue gives its caller back its values
             savedRegs.clear();
@@ -287,12 +298,9 @@ final class CodeEmitter {
                 }
             }
         }
-        savesVmctx = blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF || m.reloadsVmctx));
         // one more slot keeps r14 across calls into other instances and the host
         frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0);
         int bytes = frame.size();
-        boolean makesCalls = blocks.stream().anyMatch(b -> b.insts.stream().anyMatch(m -> calls(m.op)));
         // at entry rsp = 8 mod 16; where the function calls, rsp must be 0 mod 16 after the pushes and the frame
         if (makesCalls && (8 + 8 * savedRegs.size() + bytes) % 16 != 0) {
             bytes += 8;
