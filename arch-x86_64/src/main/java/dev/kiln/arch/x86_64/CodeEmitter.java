@@ -114,8 +114,10 @@ final class CodeEmitter {
                 }
             }
             placement = first.record;
-            // the blocks are as the first emission left them (its branchOnMaterializedConditions is
-            // done), so the liveness of locations it computed holds for this one
+            // the liveness of locations the first emission computed holds for this one: it reads the
+            // instructions' registers and the blocks' successor lists, which only
+            // branchOnMaterializedConditions changes, at the start of the first emission (jump
+            // threading retargets branches, not successor lists)
             liveLocations = first.liveLocations;
         }
         return emitOnce();
