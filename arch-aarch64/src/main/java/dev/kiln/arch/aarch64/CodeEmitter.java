@@ -211,7 +211,12 @@ final class CodeEmitter {
     // ---- frame ------------------------------------------------------------------------------------
 
     private void layoutFrame() {
+        // one pass over the instructions: the registers written, and whether any instruction is in a
+        // try block, needs the VMContext kept across a call, or uses x30
         boolean[] used = new boolean[Aarch64Registers.VREG_BASE];
+        boolean catches = false;
+        boolean savesVmctx = false;
+        boolean usesLinkRegister = false;
         for (MachBlock<MInst> b : blocks) {
             for (MInst m : b.insts) {
                 for (int d : m.defs) {
@@ -222,12 +227,14 @@ final class CodeEmitter {
                         }
                     }
                 }
+                catches |= m.inTry;
+                savesVmctx |= m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF || m.reloadsVmctx;
+                usesLinkRegister |= needsLinkRegister(m);
             }
         }
         // the unwinder skips frames without restoring the callee-saved registers they saved: a function
         // that catches saves them all (x19..x28 but x21, the low halves of v8..v15), so that its own
         // epilogue gives its caller back its values (x29 and x30 come from its frame record, x21 from its slot)
-        boolean catches = blocks.stream().anyMatch(b -> b.insts.stream().anyMatch(m -> m.inTry));
         for (int r = 0; r < Aarch64Registers.VREG_BASE; r++) {
             if ((used[r] || catches && r != Aarch64Registers.VMCTX && r != XReg.FP.encoding())
                     && Aarch64Registers.DESCRIPTOR.isCalleeSaved(r)) {
@@ -235,12 +242,9 @@ final class CodeEmitter {
             }
         }
         savedBytes = 16 * ((savedX.size() + 1) / 2 + (savedV.size() + 1) / 2);
-        boolean savesVmctx = blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(m -> m.op == MOp.CALL_IMPORT || m.op == MOp.CALL_REF || m.reloadsVmctx));
         frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0);
         frameSize = (frame.size() + 15) & -16;
-        frameRecord = frameSize > 0 || savedBytes > 0 || blocks.stream().anyMatch(b -> b.insts.stream()
-                .anyMatch(CodeEmitter::needsLinkRegister));
+        frameRecord = frameSize > 0 || savedBytes > 0 || usesLinkRegister;
     }
 
     /**

@@ -87,7 +87,7 @@ public final class LoopVersioning {
 
     /** Runs the pass on {@code f}; returns whether a loop was versioned. */
     public static boolean run(IrFunction f) {
-        if (!hasNativeLoad(f)) {
+        if (!OptUtil.anyInst(f, LoopVersioning::isNativeLoad)) {
             return false;
         }
         boolean changed = false;
@@ -116,17 +116,6 @@ public final class LoopVersioning {
                 return changed;
             }
         }
-    }
-
-    private static boolean hasNativeLoad(IrFunction f) {
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
-                if (isNativeLoad(inst)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     private static boolean isNativeLoad(Inst inst) {

@@ -15,6 +15,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 
 /**
  * Helpers shared by the passes: inserting instructions in the middle of a block, rewriting operands
@@ -89,6 +90,18 @@ public final class OptUtil {
     /** Rewrites every instruction operand and branch argument of {@code f} to its resolved value. */
     public static void resolveAll(IrFunction f) {
         f.resolveOperands();
+    }
+
+    /** Whether some instruction of {@code f} satisfies {@code p} (in block order; stops at the first). */
+    public static boolean anyInst(IrFunction f, Predicate<Inst> p) {
+        for (Block b : f.blocks()) {
+            for (Inst inst : b.insts()) {
+                if (p.test(inst)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Predecessor lists by block id (one entry per edge, so a block may repeat), over the layout's blocks. */

@@ -128,7 +128,7 @@ public final class WindowSplitting {
 
     /** Runs the pass on {@code f}; returns whether a loop was split. */
     public static boolean run(IrFunction f) {
-        if (!hasCall(f)) {
+        if (!OptUtil.anyInst(f, WindowSplitting::isCall)) {
             return false; // no cold path
         }
         boolean changed = false;
@@ -158,17 +158,6 @@ public final class WindowSplitting {
             }
         }
         return changed;
-    }
-
-    private static boolean hasCall(IrFunction f) {
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
-                if (isCall(inst)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     private static boolean isCall(Inst inst) {
