@@ -70,7 +70,7 @@
 ;;   imul   eax,esi,0xa
 ;; .L2:
 ;;   ret
-;;   nop    DWORD PTR [rax]
+;;   xchg   ax,ax
 ;; .L3:
 ;;   .long  .L1-.L3
 ;;   .long  .L0-.L3

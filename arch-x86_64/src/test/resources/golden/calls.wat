@@ -117,7 +117,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x4
 ;;   jmp    kiln_unwind
-;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   xchg   ax,ax
 ;; .L5:
 ;;   .quad  0xc3e0000000000000
 ;;
@@ -150,7 +150,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x4
 ;;   jmp    kiln_unwind
-;;   nop
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L5:
 ;;   .quad  0x4010000000000000
 ;; .L6:

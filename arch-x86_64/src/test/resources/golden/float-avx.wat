@@ -60,8 +60,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x5
 ;;   jmp    kiln_unwind
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   xchg   ax,ax
+;;   nop    DWORD PTR [rax]
 ;; .L4:
 ;;   .quad  0x7fffffff
 ;;   .quad  0x0

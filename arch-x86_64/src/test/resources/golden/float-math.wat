@@ -125,7 +125,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0x4
 ;;   jmp    kiln_unwind
-;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop
 ;; .L9:
 ;;   .quad  0x7fffffffffffffff
 ;;   .quad  0x0
@@ -157,6 +157,7 @@
 ;;   xor    eax,eax
 ;; .L3:
 ;;   ret
+;;   nop
 ;; .L4:
 ;;   .long  0xbf800000
 ;; .L5:

@@ -25,10 +25,6 @@
 ;;   jne    .L4
 ;; .L0:
 ;;   xor    edx,edx
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+0x0]
 ;; .L1:
 ;;   cmp    DWORD PTR [r14+0x50],0x0
 ;;   jne    .L5

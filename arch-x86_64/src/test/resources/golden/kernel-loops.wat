@@ -136,7 +136,7 @@
 ;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   lea    r8d,[rdi+rcx*1]
 ;;   cmp    BYTE PTR [rax+r8*1],0x0

@@ -69,7 +69,7 @@
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    DWORD PTR [r11],0xa
 ;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax]
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L2:
 ;;   .quad  0x4008000000000000
 ;; .L3:

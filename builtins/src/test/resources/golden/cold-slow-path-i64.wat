@@ -59,6 +59,8 @@
 ;;   mov    rcx,QWORD PTR [rbx+0x8]
 ;;   mov    r13,rdi
 ;;   xor    r12d,r12d
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   cmp    rax,rcx
 ;;   jae    .L3
 ;; .L1:
@@ -92,8 +94,6 @@
 ;;   test   edx,edx
 ;;   je     .L7
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop
 ;; .L2:
 ;;   movzx  edx,BYTE PTR [rax]
 ;;   lea    rax,[rax+0x1]

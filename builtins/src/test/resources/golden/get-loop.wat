@@ -80,7 +80,7 @@
 ;;   xor    esi,esi
 ;;   xor    edi,edi
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   mov    r8,rdi
 ;;   shl    r8,0x2

@@ -70,7 +70,7 @@
 ;;   neg    rsi
 ;;   xor    edi,edi
 ;;   xor    r8d,r8d
-;;   nop
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L1:
 ;;   mov    r9,r8
 ;;   shl    r9,0x2
@@ -123,9 +123,6 @@
 ;;   neg    rcx
 ;;   xor    esi,esi
 ;;   xor    edi,edi
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax]
 ;; .L1:
 ;;   cmp    rdi,rdx
 ;;   mov    r8,rcx

@@ -76,8 +76,6 @@
 ;;   jb     .L0
 ;; .L1:
 ;;   ret
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L2:
 ;;   cmp    edx,DWORD PTR [rax+0x8]
 ;;   jae    .L3

@@ -43,6 +43,17 @@ public final class FrameSiteRecorder {
      *              builds); {@link FrameTable#TRAP_AT_ENTRY} sites get 0
      */
     public List<FrameTable.Site> sites(int depth) {
+        return sites(depth, x -> x);
+    }
+
+    /**
+     * The sites, ascending by code offset, their offsets mapped by {@code toFinal} (for an assembler
+     * that relaxes branches: from emission offsets to final ones; it must keep their order).
+     *
+     * @param depth   as for {@link #sites(int)}
+     * @param toFinal the code offset of each recorded offset
+     */
+    public List<FrameTable.Site> sites(int depth, java.util.function.IntUnaryOperator toFinal) {
         List<FrameTable.Site> out = new ArrayList<>(offsets.size());
         for (int i = 0; i < offsets.size(); i++) {
             int[] o = offsets.get(i);
@@ -67,7 +78,7 @@ public final class FrameSiteRecorder {
                 funcs[k] = frames.get(k)[0];
                 wasm[k] = frames.get(k)[1];
             }
-            out.add(new FrameTable.Site(o[0], o[1], o[1] == FrameTable.TRAP_AT_ENTRY ? 0 : depth, funcs, wasm));
+            out.add(new FrameTable.Site(toFinal.applyAsInt(o[0]), o[1], o[1] == FrameTable.TRAP_AT_ENTRY ? 0 : depth, funcs, wasm));
         }
         out.sort(Comparator.comparingInt(FrameTable.Site::textOffset));
         return out;

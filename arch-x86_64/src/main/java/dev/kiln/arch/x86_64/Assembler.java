@@ -27,10 +27,13 @@ import java.util.Objects;
  * encodings after {@link #useVex useVex(true)} (§2.3), with the same meaning; the three-operand VEX
  * forms ({@link #vpacked}) exist only then.
  *
- * <p>Positions are byte offsets from the start of the buffer. There is no branch relaxation:
- * {@link #position()} after an instruction is final; jumps to labels bound earlier use rel8 when the
- * displacement fits, jumps to labels not bound yet always use rel32 and are patched by
- * {@link #finish()}.
+ * <p>Positions are byte offsets from the start of the buffer. By default there is no branch
+ * relaxation: {@link #position()} after an instruction is final; jumps to labels bound earlier use rel8
+ * when the displacement fits, jumps to labels not bound yet always use rel32 and are patched by
+ * {@link #finish()}. After {@link #relaxBranches()}, every jump to a label takes the short form
+ * (rel8) where its final displacement fits, forward or backward, as GNU {@code as} does: positions
+ * during emission are then <em>emission offsets</em>, which {@link #finalOffset(int)} maps to offsets
+ * in the code {@link #finish()} returns.
  *
  * <p>Operand conventions: the destination comes first, as in Intel syntax. Register operands of
  * {@link Size#S8} name the low byte registers (al, cl, ..., spl, bpl, sil, dil, r8b..r15b; a REX
@@ -55,6 +58,15 @@ public final class Assembler extends CodeBuffer {
         static final int DIFF32 = 1;
     }
 
+    /**
+     * What {@link #relaxBranches()} defers to {@link #finish()}, in emission order (so in ascending
+     * emission offset, each offset distinct): jumps to labels, alignments and computed pads. Null
+     * without relaxation.
+     */
+    private Relaxation relaxation;
+    /** The relocations in final offsets, once {@link #finish()} has relaxed; else null. */
+    private List<Relocation> finalRelocs;
+
     /** Creates an empty assembler with a small initial buffer. */
     public Assembler() {
         this(256);
@@ -77,6 +89,9 @@ public final class Assembler extends CodeBuffer {
      *     naming the label and the offset of the reference
      */
     public byte[] finish() {
+        if (relaxation != null) {
+            return relaxation.finish();
+        }
         for (Fixup f : fixups) {
             if (f.target.offsetOrUnbound() < 0) {
                 throw new IllegalStateException("label " + f.target.name()
@@ -97,9 +112,80 @@ public final class Assembler extends CodeBuffer {
         return Arrays.copyOf(buf, pos);
     }
 
-    /** The external-symbol relocations recorded so far, in emission order (an unmodifiable view). */
+    /**
+     * The external-symbol relocations recorded so far, in emission order (an unmodifiable view); after
+     * {@link #relaxBranches()}, those of the last {@link #finish()}, at final offsets.
+     *
+     * @throws IllegalStateException if the assembler relaxes and {@link #finish()} has not run
+     */
     public List<Relocation> relocations() {
+        if (relaxation != null) {
+            if (finalRelocs == null) {
+                throw new IllegalStateException("relocations of a relaxing assembler are known after finish()");
+            }
+            return finalRelocs;
+        }
         return java.util.Collections.unmodifiableList(relocs);
+    }
+
+    /**
+     * Turns on branch relaxation for everything emitted from here on: {@link #jmp(Label)} and
+     * {@link #jcc(Cond, Label)} take the 2-byte rel8 form wherever the displacement in the final code
+     * fits in a signed byte (else rel32), {@link #align(int)} and {@link #pad} pad the final positions,
+     * and every other reference to a label (calls, RIP-relative operands, jump-table entries) is
+     * resolved by {@link #finish()} at final offsets. The choice is the least one: starting with every
+     * jump short, {@link #finish()} lengthens the jumps whose displacement does not fit until none is
+     * left (with only jumps and fixed-size code between, exactly GNU {@code as}'s result).
+     *
+     * <p>Until {@link #finish()}, {@link #position()} and label positions are emission offsets, in
+     * which each jump takes its long form and each alignment or pad its largest size; map them with
+     * {@link #finalOffset(int)}.
+     *
+     * @throws IllegalStateException if anything has been emitted already
+     */
+    public void relaxBranches() {
+        if (pos != 0 || !fixups.isEmpty()) {
+            throw new IllegalStateException("relaxBranches() must come before the first instruction");
+        }
+        relaxation = new Relaxation();
+    }
+
+    /**
+     * The offset in the code of the last {@link #finish()} of emission offset {@code offset}: a
+     * position taken with {@link #position()} or a label's position. A position at the start of a
+     * jump, alignment or pad stays before it; any later one moves with the code after it. Without
+     * relaxation, {@code offset} itself.
+     *
+     * @throws IllegalStateException if the assembler relaxes and {@link #finish()} has not run
+     */
+    public int finalOffset(int offset) {
+        return relaxation == null ? offset : relaxation.map(offset);
+    }
+
+    /**
+     * Pads with {@code padAt.applyAsInt(p)} NOPs, where {@code p} is the final offset of the pad: a
+     * placement that depends on where the code lands (e.g. a loop header placed in its fetch window).
+     * Without {@link #relaxBranches()} the pad is computed at once from {@link #position()}.
+     *
+     * @param padAt the pad in bytes, 0 to {@code max}, for a final offset
+     * @param max   the largest pad {@code padAt} returns, at least 1
+     * @throws IllegalArgumentException if {@code max < 1}, or (by {@link #finish()} when relaxing) if
+     *     {@code padAt} returns a value outside 0..{@code max}
+     */
+    public void pad(java.util.function.IntUnaryOperator padAt, int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("pad: max must be >= 1, got " + max);
+        }
+        if (relaxation == null) {
+            int n = padAt.applyAsInt(pos);
+            if (n < 0 || n > max) {
+                throw new IllegalArgumentException("pad: " + n + " bytes is outside 0.." + max);
+            }
+            nop(n);
+            return;
+        }
+        relaxation.add(Relaxation.PAD, null, padAt, max);
+        nop(max); // emission bytes only; finish() writes the final pad
     }
 
     /**
@@ -716,7 +802,11 @@ public final class Assembler extends CodeBuffer {
     /** {@code jmp target}: EB rel8 for a bound label within reach, else E9 rel32. */
     public void jmp(Label target) {
         checkOwner(target);
-        if (target.offsetOrUnbound() >= 0 && fits8(target.offsetOrUnbound() - (pos + 2))) {
+        if (relaxation != null) {
+            relaxation.add(Relaxation.JMP, target, null, 5);
+            emit(0xE9);
+            emit32(0);
+        } else if (target.offsetOrUnbound() >= 0 && fits8(target.offsetOrUnbound() - (pos + 2))) {
             emit(0xEB);
             emit(target.offsetOrUnbound() - pos - 1);
         } else {
@@ -738,7 +828,12 @@ public final class Assembler extends CodeBuffer {
     /** {@code j<cc> target}: 70+cc rel8 for a bound label within reach, else 0F 80+cc rel32. */
     public void jcc(Cond cond, Label target) {
         checkOwner(target);
-        if (target.offsetOrUnbound() >= 0 && fits8(target.offsetOrUnbound() - (pos + 2))) {
+        if (relaxation != null) {
+            relaxation.add(Relaxation.JCC + cond.code(), target, null, 6);
+            emit(0x0F);
+            emit(0x80 + cond.code());
+            emit32(0);
+        } else if (target.offsetOrUnbound() >= 0 && fits8(target.offsetOrUnbound() - (pos + 2))) {
             emit(0x70 + cond.code());
             emit(target.offsetOrUnbound() - pos - 1);
         } else {
@@ -786,7 +881,210 @@ public final class Assembler extends CodeBuffer {
         if (alignment <= 0 || Integer.bitCount(alignment) != 1) {
             throw new IllegalArgumentException("alignment must be a positive power of two, got " + alignment);
         }
+        if (relaxation != null) {
+            if (alignment > 1) {
+                relaxation.add(Relaxation.ALIGN, null, null, alignment - 1);
+                nop(alignment - 1); // emission bytes only; finish() writes the final padding
+            }
+            return;
+        }
         nop((alignment - (pos & (alignment - 1))) & (alignment - 1));
+    }
+
+    /**
+     * Branch relaxation (see {@link #relaxBranches()}): the jumps, alignments and pads in emission
+     * order, and after {@link #finish()} the map from emission offsets to final ones.
+     *
+     * <p>The layout is the least fixed point of "a jump is long if its displacement does not fit in
+     * rel8": every jump starts short; each round lays out the code (alignments and pads computed at
+     * their final offsets) and lengthens every short jump that does not reach; jumps only ever
+     * lengthen, so the rounds end, and in the last one every short jump reaches (usually 2 to 4 rounds).
+     */
+    private final class Relaxation {
+        static final int JMP = -1;
+        static final int ALIGN = -2;
+        static final int PAD = -3;
+        /** {@code JCC + cond.code()}: a conditional jump. */
+        static final int JCC = 0;
+
+        private int count;
+        /** Emission offset of each event (ascending, distinct). */
+        private int[] at = new int[64];
+        /** Bytes each takes in the emission: 5 or 6 for a jump, the largest padding otherwise. */
+        private int[] reserved = new int[64];
+        private int[] kind = new int[64];
+        private Label[] target = new Label[64];
+        private final List<java.util.function.IntUnaryOperator> pads = new ArrayList<>();
+        private int[] padIndex = new int[64];
+        /** Per event, in the last layout: final size in bytes, and final minus emission offset after it. */
+        private int[] size = new int[64];
+        private int[] shiftAfter = new int[64];
+        private boolean laidOut;
+
+        void add(int k, Label t, java.util.function.IntUnaryOperator padAt, int bytes) {
+            if (count == at.length) {
+                int n = count * 2;
+                at = Arrays.copyOf(at, n);
+                reserved = Arrays.copyOf(reserved, n);
+                kind = Arrays.copyOf(kind, n);
+                target = Arrays.copyOf(target, n);
+                padIndex = Arrays.copyOf(padIndex, n);
+                size = Arrays.copyOf(size, n);
+                shiftAfter = Arrays.copyOf(shiftAfter, n);
+            }
+            at[count] = pos;
+            reserved[count] = bytes;
+            kind[count] = k;
+            target[count] = t;
+            if (padAt != null) {
+                padIndex[count] = pads.size();
+                pads.add(padAt);
+            }
+            count++;
+            laidOut = false;
+        }
+
+        /** Final minus emission offset for emission offset {@code x}: the shift after the last event before it. */
+        private int shift(int x) {
+            int lo = 0;
+            int hi = count; // first event at or after x
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (at[mid] < x) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo == 0 ? 0 : shiftAfter[lo - 1];
+        }
+
+        int map(int x) {
+            if (!laidOut) {
+                throw new IllegalStateException("final offsets are known after finish()");
+            }
+            return x + shift(x);
+        }
+
+        private int targetOf(int i) {
+            Label t = target[i];
+            if (t.offsetOrUnbound() < 0) {
+                throw new IllegalStateException("label " + t.name() + " is used at offset " + at[i] + " but never bound");
+            }
+            return t.offsetOrUnbound() + shift(t.offsetOrUnbound());
+        }
+
+        /** One layout with the jumps whose {@code size} is 5 or 6 long and the others short. */
+        private void layout() {
+            int shift = 0;
+            for (int i = 0; i < count; i++) {
+                int start = at[i] + shift;
+                int k = kind[i];
+                int n;
+                if (k == ALIGN) {
+                    int alignment = reserved[i] + 1;
+                    n = -start & (alignment - 1);
+                } else if (k == PAD) {
+                    n = pads.get(padIndex[i]).applyAsInt(start);
+                    if (n < 0 || n > reserved[i]) {
+                        throw new IllegalArgumentException("pad: " + n + " bytes at offset " + start
+                                + " is outside 0.." + reserved[i]);
+                    }
+                } else {
+                    n = size[i];
+                }
+                size[i] = n;
+                shift += n - reserved[i];
+                shiftAfter[i] = shift;
+            }
+            laidOut = true;
+        }
+
+        byte[] finish() {
+            for (int i = 0; i < count; i++) {
+                if (kind[i] >= JCC || kind[i] == JMP) {
+                    size[i] = 2;
+                }
+            }
+            boolean grew = true;
+            while (grew) {
+                layout();
+                grew = false;
+                for (int i = 0; i < count; i++) {
+                    if (size[i] == 2 && (kind[i] >= JCC || kind[i] == JMP)) {
+                        int end = at[i] + (i == 0 ? 0 : shiftAfter[i - 1]) + 2;
+                        if (!fits8(targetOf(i) - end)) {
+                            size[i] = reserved[i];
+                            grew = true;
+                        }
+                    }
+                }
+            }
+            int finalLength = pos + (count == 0 ? 0 : shiftAfter[count - 1]);
+            byte[] out = new byte[finalLength];
+            int from = 0;
+            int to = 0;
+            for (int i = 0; i < count; i++) {
+                int len = at[i] - from;
+                System.arraycopy(buf, from, out, to, len);
+                to += len;
+                int k = kind[i];
+                int n = size[i];
+                if (k == ALIGN || k == PAD) {
+                    for (int done = 0; done < n; done += 9) {
+                        byte[] nop = NOPS[Math.min(9, n - done)];
+                        System.arraycopy(nop, 0, out, to + done, nop.length);
+                    }
+                } else {
+                    int end = to + n;
+                    int disp = targetOf(i) - end;
+                    if (n == 2) {
+                        out[to] = (byte) (k == JMP ? 0xEB : 0x70 + k);
+                        out[to + 1] = (byte) disp;
+                    } else if (k == JMP) {
+                        out[to] = (byte) 0xE9;
+                        putInt32(out, to + 1, disp);
+                    } else {
+                        out[to] = 0x0F;
+                        out[to + 1] = (byte) (0x80 + k);
+                        putInt32(out, to + 2, disp);
+                    }
+                }
+                to += n;
+                from = at[i] + reserved[i];
+            }
+            System.arraycopy(buf, from, out, to, pos - from);
+            for (Fixup f : fixups) {
+                if (f.target.offsetOrUnbound() < 0) {
+                    throw new IllegalStateException("label " + f.target.name()
+                            + " is used at offset " + f.offset + " but never bound");
+                }
+                long value;
+                if (f.kind == Fixup.DIFF32) {
+                    if (f.base.offsetOrUnbound() < 0) {
+                        throw new IllegalStateException("label " + f.base.name()
+                                + " is used at offset " + f.offset + " but never bound");
+                    }
+                    value = (long) map(f.target.offsetOrUnbound()) - map(f.base.offsetOrUnbound()) + f.addend;
+                } else {
+                    value = (long) map(f.target.offsetOrUnbound()) - map(f.pcBase) + f.addend;
+                }
+                putInt32(out, map(f.offset), (int) value);
+            }
+            List<Relocation> moved = new ArrayList<>(relocs.size());
+            for (Relocation r : relocs) {
+                moved.add(new Relocation(r.kind(), map(r.offset()), r.symbol(), r.addend()));
+            }
+            finalRelocs = java.util.Collections.unmodifiableList(moved);
+            return out;
+        }
+    }
+
+    private static void putInt32(byte[] out, int at, int value) {
+        out[at] = (byte) value;
+        out[at + 1] = (byte) (value >>> 8);
+        out[at + 2] = (byte) (value >>> 16);
+        out[at + 3] = (byte) (value >>> 24);
     }
 
     private static final byte[][] NOPS = {
@@ -1729,7 +2027,7 @@ public final class Assembler extends CodeBuffer {
             emit(0x05 | r);
             int field = pos;
             int pcBase = field + 4 + immBytes;
-            if (target.offsetOrUnbound() >= 0) {
+            if (target.offsetOrUnbound() >= 0 && relaxation == null) {
                 emit32((int) ((long) target.offsetOrUnbound() - pcBase + disp));
             } else {
                 fixups.add(new Fixup(field, target, Fixup.REL32, pcBase, null, disp));
@@ -1763,7 +2061,7 @@ public final class Assembler extends CodeBuffer {
     private void rel32(Label target) {
         checkOwner(target);
         int field = pos;
-        if (target.offsetOrUnbound() >= 0) {
+        if (target.offsetOrUnbound() >= 0 && relaxation == null) {
             emit32(target.offsetOrUnbound() - (field + 4));
         } else {
             fixups.add(new Fixup(field, target, Fixup.REL32, field + 4, null, 0));

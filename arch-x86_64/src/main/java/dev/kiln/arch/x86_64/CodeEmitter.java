@@ -94,6 +94,7 @@ final class CodeEmitter {
         this.layout = layout;
         this.features = features;
         a.useVex(features.contains(CpuFeature.AVX)); // every xmm instruction VEX-encoded (VexForms folded the copies)
+        a.relaxBranches(); // jumps take rel8 where they reach; positions below are emission offsets until finish()
     }
 
     /**
@@ -163,9 +164,9 @@ final class CodeEmitter {
         boolean[] alignedLoop = {false};
         blockLayout.emitInOrder(k -> {
             if (loopHeaders.get(k.index) && !blockLayout.forwards(k)) {
-                int pad = placement == null ? -1 : placement.padFor(k.index, a.position());
-                if (pad >= 0) {
-                    a.nop(pad); // run once on entering the loop from above
+                if (placement != null && placement.padFor(k.index, 0) >= 0) {
+                    // run once on entering the loop from above; sized where the header lands
+                    a.pad(at -> placement.padFor(k.index, at), LoopPlacement.WINDOW - 1);
                 } else if (record == null) {
                     a.align(LoopPlacement.WINDOW);
                 }
@@ -214,8 +215,23 @@ final class CodeEmitter {
         if (a.emittedVex()) {
             used |= CpuFeature.AVX.bit();
         }
-        return new CompiledCode(code, a.relocations(), trapSites, used,
-                frames == null ? List.of() : frames.sites(frameBytes()), callSites,
+        // every offset recorded during emission is an emission offset: the code's are final ones
+        java.util.function.IntUnaryOperator toFinal = a::finalOffset;
+        if (record != null) {
+            record.remap(toFinal);
+        }
+        List<TrapSite> traps = new ArrayList<>(trapSites.size());
+        for (TrapSite t : trapSites) {
+            traps.add(new TrapSite(a.finalOffset(t.offset()), t.code()));
+        }
+        List<dev.kiln.abi.ExceptionTables.CallSite> calls = new ArrayList<>(callSites.size());
+        for (dev.kiln.abi.ExceptionTables.CallSite c : callSites) {
+            calls.add(new dev.kiln.abi.ExceptionTables.CallSite(a.finalOffset(c.returnOffset()), c.frameBytes(),
+                    c.popped(), c.catches(), c.landingPad() < 0 ? c.landingPad() : a.finalOffset(c.landingPad()),
+                    c.callerArgBytes()));
+        }
+        return new CompiledCode(code, a.relocations(), traps, used,
+                frames == null ? List.of() : frames.sites(frameBytes(), toFinal), calls,
                 alignedLoop[0] ? LoopPlacement.WINDOW : CompiledCode.DEFAULT_ALIGNMENT);
     }
 

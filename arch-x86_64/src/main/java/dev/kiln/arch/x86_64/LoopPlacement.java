@@ -130,6 +130,24 @@ final class LoopPlacement {
             instructionStarts[instructions++] = position;
         }
 
+        /**
+         * Moves every recorded position through {@code toFinal} (an emission offset to a final one, order
+         * kept), so that the record describes the code as it lands.
+         */
+        void remap(java.util.function.IntUnaryOperator toFinal) {
+            for (int b = 0; b < blockStart.length; b++) {
+                if (blockStart[b] >= 0) {
+                    blockStart[b] = toFinal.applyAsInt(blockStart[b]);
+                }
+                if (blockEnd[b] >= 0) {
+                    blockEnd[b] = toFinal.applyAsInt(blockEnd[b]);
+                }
+            }
+            for (int i = 0; i < instructions; i++) {
+                instructionStarts[i] = toFinal.applyAsInt(instructionStarts[i]);
+            }
+        }
+
         /** The pad for {@code block} emitted at {@code position} in the final emission; -1 if not recorded. */
         int padFor(int block, int position) {
             int start = blockStart[block];

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Labels, jumps, calls, RIP-relative references, jump-table entries and relocations of
  * {@link Assembler}: displacements are checked by decoding them from the emitted bytes, and whole
- * random programs are compared with GNU {@code as} (forward branches spelt {@code {disp32}} since the
- * assembler does not relax them).
+ * random programs are compared with GNU {@code as}: without relaxation with forward branches spelt
+ * {@code {disp32}} (the assembler leaves them long), and with {@link Assembler#relaxBranches()} as
+ * written (both relax them).
  */
 class AssemblerLabelTest {
 
@@ -193,10 +194,27 @@ class AssemblerLabelTest {
      */
     @Test
     void randomProgramsMatchGnuAs() throws Exception {
+        randomProgramsMatchGnuAs(false);
+    }
+
+    /**
+     * The same random programs with {@link Assembler#relaxBranches()}: GNU as relaxes every jump to a
+     * label, forward or backward, starting short and lengthening what does not reach, so the two must
+     * agree byte for byte (including chains where one jump's shortening brings another in reach).
+     */
+    @Test
+    void relaxedRandomProgramsMatchGnuAs() throws Exception {
+        randomProgramsMatchGnuAs(true);
+    }
+
+    private void randomProgramsMatchGnuAs(boolean relax) throws Exception {
         AssemblerGnuAsTest.GnuAs.require();
         for (long seed = 1; seed <= 6; seed++) {
             Random rnd = new Random(seed);
             Assembler a = new Assembler();
+            if (relax) {
+                a.relaxBranches();
+            }
             StringBuilder text = new StringBuilder(".intel_syntax noprefix\n.text\n");
             List<Label> labels = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
@@ -216,12 +234,12 @@ class AssemblerLabelTest {
                     }
                     case 1 -> {
                         a.jmp(l);
-                        text.append(fwd ? "{disp32} " : "").append("jmp ").append(name).append('\n');
+                        text.append(fwd && !relax ? "{disp32} " : "").append("jmp ").append(name).append('\n');
                     }
                     case 2 -> {
                         Cond c = Cond.values()[rnd.nextInt(16)];
                         a.jcc(c, l);
-                        text.append(fwd ? "{disp32} " : "").append('j').append(c.suffix()).append(' ').append(name).append('\n');
+                        text.append(fwd && !relax ? "{disp32} " : "").append('j').append(c.suffix()).append(' ').append(name).append('\n');
                     }
                     case 3 -> {
                         a.call(l);
@@ -269,14 +287,14 @@ class AssemblerLabelTest {
             byte[] ours = a.finish();
             byte[] theirs = assemble(text.toString());
             if (!java.util.Arrays.equals(theirs, ours) && System.getenv("KILN_ASM_DUMP") != null) {
-                Files.writeString(Path.of(System.getenv("KILN_ASM_DUMP"), "program" + seed + ".s"), text);
+                Files.writeString(Path.of(System.getenv("KILN_ASM_DUMP"), "program" + seed + (relax ? "-relaxed" : "") + ".s"), text);
             }
             if (!java.util.Arrays.equals(theirs, ours)) {
                 int k = 0;
                 while (k < Math.min(ours.length, theirs.length) && ours[k] == theirs[k]) {
                     k++;
                 }
-                org.junit.jupiter.api.Assertions.fail("seed " + seed + ": first difference at offset " + k
+                org.junit.jupiter.api.Assertions.fail((relax ? "relaxed, " : "") + "seed " + seed + ": first difference at offset " + k
                         + " (lengths ours " + ours.length + ", as " + theirs.length + ")\n  as:   "
                         + HexFormat.ofDelimiter(" ").formatHex(theirs, Math.max(0, k - 8), Math.min(theirs.length, k + 8))
                         + "\n  ours: " + HexFormat.ofDelimiter(" ").formatHex(ours, Math.max(0, k - 8), Math.min(ours.length, k + 8)));
