@@ -63,13 +63,16 @@
 ;;   push   r13
 ;;   push   r15
 ;;   sub    rsp,0x10
-;;   mov    QWORD PTR [rsp],rdx
+;;   mov    QWORD PTR [rsp+0x8],rdx
 ;;   mov    eax,ecx
 ;;   shl    eax,0x3
 ;;   test   ecx,ecx
 ;;   je     .L3
 ;;   mov    r8,QWORD PTR [r14+0x58]
 ;;   xor    r9d,r9d
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L0:
 ;;   mov    ebx,r9d
 ;;   imul   ebx,eax
@@ -77,8 +80,7 @@
 ;;   mov    r12d,r9d
 ;;   imul   r12d,ecx
 ;;   xor    r13d,r13d
-;;   mov    QWORD PTR [rsp+0x8],r9
-;;   nop    DWORD PTR [rax+0x0]
+;;   mov    QWORD PTR [rsp],r9
 ;; .L1:
 ;;   lea    r15d,[r12+r13*1]
 ;;   lea    r15d,[rdi+r15*8]
@@ -88,10 +90,7 @@
 ;;   lea    r15d,[rsi+r15*1]
 ;;   xor    ebp,ebp
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L2:
 ;;   lea    edx,[rbx+rbp*1]
 ;;   movsd  xmm1,QWORD PTR [r8+rdx*1]
@@ -106,13 +105,13 @@
 ;;   lea    r13d,[r13+0x1]
 ;;   cmp    r13d,ecx
 ;;   jb     .L1
-;;   mov    r10,QWORD PTR [rsp+0x8]
+;;   mov    r10,QWORD PTR [rsp]
 ;;   lea    r9d,[r10+0x1]
 ;;   cmp    r9d,ecx
 ;;   jae    .L3
-;;   mov    QWORD PTR [rsp+0x8],r9
-;;   mov    rdx,QWORD PTR [rsp]
-;;   mov    r9,QWORD PTR [rsp+0x8]
+;;   mov    QWORD PTR [rsp],r9
+;;   mov    rdx,QWORD PTR [rsp+0x8]
+;;   mov    r9,QWORD PTR [rsp]
 ;;   jmp    .L0
 ;; .L3:
 ;;   add    rsp,0x10

@@ -62,35 +62,35 @@
 ;;   mov    r15d,DWORD PTR [rax+rdi*1+0x20]
 ;;   mov    ebp,DWORD PTR [rax+rdi*1+0x24]
 ;;   mov    r11d,DWORD PTR [rax+rdi*1+0x28]
-;;   mov    QWORD PTR [rsp],r11
-;;   mov    r11d,DWORD PTR [rax+rdi*1+0x2c]
-;;   mov    QWORD PTR [rsp+0x8],r11
-;;   mov    r11d,DWORD PTR [rax+rdi*1+0x30]
-;;   mov    QWORD PTR [rsp+0x10],r11
-;;   mov    r11d,DWORD PTR [rax+rdi*1+0x34]
 ;;   mov    QWORD PTR [rsp+0x18],r11
-;;   mov    r11d,DWORD PTR [rax+rdi*1+0x38]
+;;   mov    r11d,DWORD PTR [rax+rdi*1+0x2c]
 ;;   mov    QWORD PTR [rsp+0x20],r11
+;;   mov    r11d,DWORD PTR [rax+rdi*1+0x30]
+;;   mov    QWORD PTR [rsp+0x28],r11
+;;   mov    r11d,DWORD PTR [rax+rdi*1+0x34]
+;;   mov    QWORD PTR [rsp+0x30],r11
+;;   mov    r11d,DWORD PTR [rax+rdi*1+0x38]
+;;   mov    QWORD PTR [rsp+0x38],r11
 ;;   mov    eax,DWORD PTR [rax+rdi*1+0x3c]
 ;;   lea    edi,[rcx+rdx*1]
-;;   mov    QWORD PTR [rsp+0x28],rax
+;;   mov    QWORD PTR [rsp+0x8],rax
 ;;   lea    eax,[rsi+r8*1]
 ;;   lea    edi,[rdi+rax*1]
 ;;   lea    eax,[r9+rbx*1]
-;;   mov    QWORD PTR [rsp+0x30],r15
+;;   mov    QWORD PTR [rsp],r15
 ;;   lea    r15d,[r12+r13*1]
 ;;   lea    eax,[rax+r15*1]
 ;;   lea    edi,[rdi+rax*1]
-;;   mov    r15d,DWORD PTR [rsp+0x30]
+;;   mov    r15d,DWORD PTR [rsp]
 ;;   add    r15d,ebp
-;;   mov    eax,DWORD PTR [rsp]
-;;   add    eax,DWORD PTR [rsp+0x8]
+;;   mov    eax,DWORD PTR [rsp+0x18]
+;;   add    eax,DWORD PTR [rsp+0x20]
 ;;   lea    r15d,[r15+rax*1]
-;;   mov    eax,DWORD PTR [rsp+0x10]
-;;   add    eax,DWORD PTR [rsp+0x18]
-;;   mov    QWORD PTR [rsp+0x38],rbp
-;;   mov    ebp,DWORD PTR [rsp+0x20]
-;;   add    ebp,DWORD PTR [rsp+0x28]
+;;   mov    eax,DWORD PTR [rsp+0x28]
+;;   add    eax,DWORD PTR [rsp+0x30]
+;;   mov    QWORD PTR [rsp+0x10],rbp
+;;   mov    ebp,DWORD PTR [rsp+0x38]
+;;   add    ebp,DWORD PTR [rsp+0x8]
 ;;   lea    eax,[rax+rbp*1]
 ;;   lea    r15d,[r15+rax*1]
 ;;   xor    edi,r15d
@@ -101,15 +101,15 @@
 ;;   sub    r12d,r13d
 ;;   sub    r9d,r12d
 ;;   sub    ecx,r9d
-;;   mov    r15d,DWORD PTR [rsp+0x30]
-;;   sub    r15d,DWORD PTR [rsp+0x38]
-;;   mov    eax,DWORD PTR [rsp]
-;;   sub    eax,DWORD PTR [rsp+0x8]
+;;   mov    r15d,DWORD PTR [rsp]
+;;   sub    r15d,DWORD PTR [rsp+0x10]
+;;   mov    eax,DWORD PTR [rsp+0x18]
+;;   sub    eax,DWORD PTR [rsp+0x20]
 ;;   sub    r15d,eax
-;;   mov    eax,DWORD PTR [rsp+0x10]
-;;   sub    eax,DWORD PTR [rsp+0x18]
-;;   mov    edx,DWORD PTR [rsp+0x20]
-;;   sub    edx,DWORD PTR [rsp+0x28]
+;;   mov    eax,DWORD PTR [rsp+0x28]
+;;   sub    eax,DWORD PTR [rsp+0x30]
+;;   mov    edx,DWORD PTR [rsp+0x38]
+;;   sub    edx,DWORD PTR [rsp+0x8]
 ;;   sub    eax,edx
 ;;   sub    r15d,eax
 ;;   imul   ecx,r15d

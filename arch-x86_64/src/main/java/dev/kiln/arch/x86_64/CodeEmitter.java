@@ -317,7 +317,7 @@ final class CodeEmitter {
             }
         }
         // one more slot keeps r14 across calls into other instances and the host
-        frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0);
+        frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0, blocks); // most used slots in disp8 reach
         int bytes = frame.size();
         // at entry rsp = 8 mod 16; where the function calls, rsp must be 0 mod 16 after the pushes and the frame
         if (makesCalls && (8 + 8 * savedRegs.size() + bytes) % 16 != 0) {

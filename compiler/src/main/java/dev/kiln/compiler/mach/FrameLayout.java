@@ -43,6 +43,91 @@ public final class FrameLayout {
         this.size = at + 8 * extraSlots;
     }
 
+    /**
+     * Lays out the spill slots of {@code alloc} as {@link #FrameLayout(int, LinearScan, int)} does, but
+     * nearest the outgoing area the slots that {@code blocks} name most often (operands and parallel
+     * moves of spilled values, counted statically), so that on an ISA whose displacements have a short
+     * form (x86-64: disp8, -128..127) the most frequent slot accesses take it: within each size, slots
+     * in descending count (ties by slot number); the 8-byte slots come first unless the 16-byte ones
+     * are named more often per byte.
+     *
+     * @param blocks the function's blocks after register allocation
+     */
+    public <I extends MachInst> FrameLayout(int outgoingBytes, LinearScan<I> alloc, int extraSlots,
+            java.util.List<MachBlock<I>> blocks) {
+        int n = alloc.spillSlots();
+        long[] refs = new long[n];
+        for (MachBlock<I> b : blocks) {
+            for (I m : b.insts) {
+                countSlots(alloc, m.uses(), refs);
+                countSlots(alloc, m.defs(), refs);
+                if (m.isParallelMove()) {
+                    countSlots(alloc, m.moveDsts(), refs);
+                    countSlots(alloc, m.moveSrcs(), refs);
+                }
+            }
+        }
+        Integer[] narrow = slotsOfSize(alloc, 8, refs);
+        Integer[] wide = slotsOfSize(alloc, 16, refs);
+        long narrowRefs = 0;
+        long wideRefs = 0;
+        for (int k : narrow) {
+            narrowRefs += refs[k];
+        }
+        for (int k : wide) {
+            wideRefs += refs[k];
+        }
+        this.slotOffset = new int[n];
+        int at = outgoingBytes;
+        // per byte: wideRefs / (16 * wide) against narrowRefs / (8 * narrow)
+        boolean wideFirst = wide.length > 0 && wideRefs * 8L * narrow.length >= narrowRefs * 16L * wide.length;
+        if (wideFirst) {
+            at = place(wide, 16, (at + 15) & -16);
+            at = place(narrow, 8, at);
+        } else {
+            at = place(narrow, 8, at);
+            if (wide.length > 0) {
+                at = place(wide, 16, (at + 15) & -16);
+            }
+        }
+        this.extraBase = at;
+        this.size = at + 8 * extraSlots;
+    }
+
+    private static void countSlots(LinearScan<?> alloc, int[] regs, long[] refs) {
+        if (regs == null) {
+            return;
+        }
+        for (int r : regs) {
+            if (r >= 0) {
+                LinearScan.Interval it = alloc.interval(r);
+                if (it != null && it.assigned < 0 && it.spillSlot >= 0) {
+                    refs[it.spillSlot]++;
+                }
+            }
+        }
+    }
+
+    private static Integer[] slotsOfSize(LinearScan<?> alloc, int bytes, long[] refs) {
+        java.util.List<Integer> slots = new java.util.ArrayList<>();
+        for (int k = 0; k < refs.length; k++) {
+            if (alloc.slotBytes(k) == bytes) {
+                slots.add(k);
+            }
+        }
+        Integer[] out = slots.toArray(new Integer[0]);
+        java.util.Arrays.sort(out, (x, y) -> refs[x] != refs[y] ? Long.compare(refs[y], refs[x]) : Integer.compare(x, y));
+        return out;
+    }
+
+    private int place(Integer[] slots, int bytes, int at) {
+        for (int k : slots) {
+            slotOffset[k] = at;
+            at += bytes;
+        }
+        return at;
+    }
+
     /** Offset of spill slot {@code slot} from the stack pointer, in bytes. */
     public int slotOffset(int slot) {
         return slotOffset[slot];

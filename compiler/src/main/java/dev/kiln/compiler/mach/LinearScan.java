@@ -380,10 +380,10 @@ public final class LinearScan<I extends MachInst> {
         return slotBytes[slot];
     }
 
-    /** The interval of virtual register {@code vreg}, or {@code null} if it is never live. */
+    /** The interval of virtual register {@code vreg}, or {@code null} if it is never live (or {@code vreg} is a physical register). */
     public Interval interval(int vreg) {
         int v = vreg - vregBase;
-        return v < vregCount ? vintervals[v] : null;
+        return v >= 0 && v < vregCount ? vintervals[v] : null;
     }
 
     /** Splits {@code it} at {@code pos} (see {@link Interval#splitAt}); the new piece gets a virtual register of its own. */
@@ -431,6 +431,7 @@ public final class LinearScan<I extends MachInst> {
     public void run(MachIsa<I> isa) {
         buildIntervals();
         allocate();
+        shareSlots();
         if (!splitRoots.isEmpty()) {
             SplitResolution.run(this, isa, blocks);
         }
@@ -1006,6 +1007,87 @@ public final class LinearScan<I extends MachInst> {
             }
         }
         return best;
+    }
+
+    /**
+     * Renumbers the spill slots so that virtual registers never live at the same time share one:
+     * a register's slot is reserved over the hull of its pieces, from the first position any piece
+     * covers to the last (holes and pieces in registers included, so a slot never changes owner while
+     * a value may still be read from it); registers whose hulls do not overlap get the same slot, the
+     * lowest free one of their size, in order of hull start (interval-graph colouring, which needs
+     * as many slots of a size as the most hulls of that size that overlap at one position). Smaller
+     * frames keep more slots within short displacements and fewer cache lines.
+     */
+    private void shareSlots() {
+        if (spillSlots < 2) {
+            return;
+        }
+        Interval[] owner = new Interval[spillSlots];
+        int[] hullStart = new int[spillSlots];
+        int[] hullEnd = new int[spillSlots];
+        Arrays.fill(hullStart, Integer.MAX_VALUE);
+        Arrays.fill(hullEnd, Integer.MIN_VALUE);
+        for (int v = 0; v < vregCount; v++) {
+            Interval it = vintervals[v];
+            if (it == null || it.count == 0) {
+                continue;
+            }
+            Interval r = it.root();
+            int k = r.familySlot;
+            if (k < 0) {
+                continue;
+            }
+            owner[k] = r;
+            hullStart[k] = Math.min(hullStart[k], it.start());
+            hullEnd[k] = Math.max(hullEnd[k], it.end());
+        }
+        Integer[] order = new Integer[spillSlots];
+        for (int k = 0; k < spillSlots; k++) {
+            order[k] = k;
+        }
+        Arrays.sort(order, (x, y) -> hullStart[x] != hullStart[y] ? Integer.compare(hullStart[x], hullStart[y])
+                : Integer.compare(x, y));
+        int[] renumber = new int[spillSlots];
+        int[] newBytes = new int[spillSlots];
+        int slots = 0;
+        // new slots in use, by the end of the hull that holds them ({end, slot}); free ones by size, lowest first
+        PriorityQueue<int[]> busy = new PriorityQueue<>((x, y) -> Integer.compare(x[0], y[0]));
+        java.util.Map<Integer, java.util.TreeSet<Integer>> free = new java.util.HashMap<>();
+        for (int k : order) {
+            if (owner[k] == null) {
+                renumber[k] = slots; // a slot no live piece names: keep it, alone
+                newBytes[slots++] = slotBytes[k];
+                continue;
+            }
+            while (!busy.isEmpty() && busy.peek()[0] <= hullStart[k]) {
+                int s = busy.poll()[1];
+                free.computeIfAbsent(newBytes[s], x -> new java.util.TreeSet<>()).add(s);
+            }
+            java.util.TreeSet<Integer> same = free.get(slotBytes[k]);
+            int chosen;
+            if (same != null && !same.isEmpty()) {
+                chosen = same.pollFirst();
+            } else {
+                chosen = slots++;
+                newBytes[chosen] = slotBytes[k];
+            }
+            busy.add(new int[] {hullEnd[k], chosen});
+            renumber[k] = chosen;
+        }
+        for (int v = 0; v < vregCount; v++) {
+            Interval it = vintervals[v];
+            if (it == null) {
+                continue;
+            }
+            if (it.spillSlot >= 0) {
+                it.spillSlot = renumber[it.spillSlot];
+            }
+            if (it.familySlot >= 0) {
+                it.familySlot = renumber[it.familySlot];
+            }
+        }
+        slotBytes = Arrays.copyOf(newBytes, Math.max(slots, 1));
+        spillSlots = slots;
     }
 
     /** Puts {@code it} in memory: the pieces of one virtual register share one slot. */

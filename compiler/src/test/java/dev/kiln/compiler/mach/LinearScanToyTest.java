@@ -150,4 +150,90 @@ class LinearScanToyTest {
         assertEquals((wide > 0 ? 32 : 24) + 16 * wide + 8 * narrow, frame.extraOffset(0), "16-byte slots start aligned");
         assertEquals(frame.extraOffset(0) + 8, frame.size());
     }
+
+    /**
+     * Two phases of ten values each, the first dead before the second is defined: the second phase's
+     * spilled values take the slots of the first's (fewer slots than spilled values), no two values
+     * whose lifetimes overlap share a slot, and {@link FrameLayout} puts the slots named most often
+     * nearest the outgoing area.
+     */
+    @Test
+    void valuesNeverLiveTogetherShareSlotsAndHotSlotsComeFirst() {
+        VirtualRegisters vregs = new VirtualRegisters(REGS);
+        MachBlock<Toy> b = new MachBlock<>(0);
+        List<Integer> values = new ArrayList<>();
+        for (int phase = 0; phase < 2; phase++) {
+            List<Integer> live = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                int v = vregs.create(RegClass.INT);
+                live.add(v);
+                b.add(new Toy(new int[] {v}, new int[0]));
+            }
+            b.add(new Toy(new int[] {0}, new int[0])); // a clobber of r0 with all ten live
+            int[] uses = live.stream().mapToInt(Integer::intValue).toArray();
+            for (int k = 0; k <= phase * 3; k++) {
+                b.add(new Toy(new int[0], uses.clone())); // phase 1 names its values four times
+            }
+            values.addAll(live);
+        }
+        List<MachBlock<Toy>> blocks = new ArrayList<>(List.of(b));
+        LinearScan<Toy> alloc = new LinearScan<>(blocks, REGS, vregs);
+        alloc.run(ISA);
+
+        // every interval (pieces included) by its family's original register; the hull of each family
+        java.util.Map<LinearScan.Interval, int[]> hull = new java.util.HashMap<>();
+        java.util.Map<LinearScan.Interval, Integer> slotOf = new java.util.HashMap<>();
+        for (int r = REGS.count(); r < REGS.count() + 1000; r++) {
+            LinearScan.Interval it = alloc.interval(r);
+            if (it == null || it.count == 0) {
+                continue;
+            }
+            LinearScan.Interval root = it.root();
+            hull.merge(root, new int[] {it.start(), it.end()},
+                    (x, y) -> new int[] {Math.min(x[0], y[0]), Math.max(x[1], y[1])});
+            if (it.spillSlot >= 0) {
+                Integer before = slotOf.put(root, it.spillSlot);
+                assertTrue(before == null || before == it.spillSlot, "the pieces of a value share one slot");
+            }
+        }
+        int spilledFamilies = slotOf.size();
+        assertTrue(spilledFamilies >= 6, "ten values live at once, six registers, in each phase: " + spilledFamilies);
+        assertTrue(alloc.spillSlots() < spilledFamilies,
+                alloc.spillSlots() + " slots for " + spilledFamilies + " spilled values: the phases share none");
+        List<LinearScan.Interval> spilled = new ArrayList<>(slotOf.keySet());
+        for (LinearScan.Interval x : spilled) {
+            for (LinearScan.Interval y : spilled) {
+                if (x != y && slotOf.get(x).equals(slotOf.get(y))) {
+                    int[] hx = hull.get(x);
+                    int[] hy = hull.get(y);
+                    assertTrue(hx[1] <= hy[0] || hy[1] <= hx[0], REGS.describe(x.reg) + " and "
+                            + REGS.describe(y.reg) + " share slot " + slotOf.get(x) + " while both live");
+                }
+            }
+        }
+
+        // slot references as FrameLayout counts them, then their order in the frame
+        long[] refs = new long[alloc.spillSlots()];
+        for (Toy t : blocks.get(0).insts) {
+            for (int[] regs : new int[][] {t.uses, t.defs}) {
+                for (int r : regs) {
+                    LinearScan.Interval it = alloc.interval(r);
+                    if (it != null && it.assigned < 0 && it.spillSlot >= 0) {
+                        refs[it.spillSlot]++;
+                    }
+                }
+            }
+        }
+        FrameLayout frame = new FrameLayout(16, alloc, 0, blocks);
+        for (int x = 0; x < refs.length; x++) {
+            assertTrue(frame.slotOffset(x) >= 16, "above the outgoing area");
+            for (int y = 0; y < refs.length; y++) {
+                if (refs[x] > refs[y]) {
+                    assertTrue(frame.slotOffset(x) < frame.slotOffset(y), "slot " + x + " (" + refs[x]
+                            + " references) lies above slot " + y + " (" + refs[y] + ")");
+                }
+            }
+        }
+        assertEquals(16 + 8 * alloc.spillSlots(), frame.size());
+    }
 }
