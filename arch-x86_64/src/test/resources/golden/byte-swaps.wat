@@ -37,11 +37,7 @@
 ;;   bswap  eax
 ;;   ret
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]
 ;;
 ;; wasm[1]::bswap64:
 ;;   mov    rax,rdi

@@ -69,11 +69,7 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L2:
-;;   call   .L3
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[stack_overflow]
 ;;
 ;; wasm[1]::sum9:
 ;;   push   rbx
@@ -96,7 +92,7 @@
 ;;   jno    .L0
 ;;   ucomisd xmm0,xmm0
 ;;   jp     .L1
-;;   ucomisd xmm0,QWORD PTR [rip+.L5]
+;;   ucomisd xmm0,QWORD PTR [rip+.L3]
 ;;   jne    .L2
 ;; .L0:
 ;;   lea    r12,[r12+rax*1]
@@ -106,19 +102,10 @@
 ;;   pop    rbx
 ;;   ret    0x20
 ;; .L1:
-;;   call   .L4
+;;   call   kiln_trap[invalid_conversion_to_integer]
 ;; .L2:
-;;   call   .L3
+;;   call   kiln_trap[integer_overflow]
 ;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x3
-;;   jmp    kiln_unwind
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x4
-;;   jmp    kiln_unwind
-;;   xchg   ax,ax
-;; .L5:
 ;;   .quad  0xc3e0000000000000
 ;;
 ;; wasm[2]::many_args:
@@ -126,34 +113,26 @@
 ;;   xorps  xmm0,xmm0
 ;;   cvtsi2sd xmm0,rdi
 ;;   lea    rax,[rax+rdi*1+0x7]
-;;   addsd  xmm0,QWORD PTR [rip+.L5]
+;;   addsd  xmm0,QWORD PTR [rip+.L3]
 ;;   cvttsd2si rcx,xmm0
 ;;   cmp    rcx,0x1
 ;;   jno    .L0
 ;;   ucomisd xmm0,xmm0
 ;;   jp     .L1
-;;   ucomisd xmm0,QWORD PTR [rip+.L6]
+;;   ucomisd xmm0,QWORD PTR [rip+.L4]
 ;;   jne    .L2
 ;; .L0:
 ;;   lea    rcx,[rcx+0x23]
 ;;   lea    rax,[rax+rcx*1]
 ;;   ret
 ;; .L1:
-;;   call   .L4
+;;   call   kiln_trap[invalid_conversion_to_integer]
 ;; .L2:
-;;   call   .L3
+;;   call   kiln_trap[integer_overflow]
+;;   nop    DWORD PTR [rax]
 ;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x3
-;;   jmp    kiln_unwind
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x4
-;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax+rax*1+0x0]
-;; .L5:
 ;;   .quad  0x4010000000000000
-;; .L6:
+;; .L4:
 ;;   .quad  0xc3e0000000000000
 ;;
 ;; wasm[3]::leaf:

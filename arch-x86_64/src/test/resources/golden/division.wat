@@ -37,17 +37,9 @@
 ;;   idiv   esi
 ;;   ret
 ;; .L1:
-;;   call   .L3
+;;   call   kiln_trap[integer_divide_by_zero]
 ;; .L2:
-;;   call   .L4
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x2
-;;   jmp    kiln_unwind
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x3
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[integer_overflow]
 ;;
 ;; wasm[1]::div_u:
 ;;   mov    eax,edi
@@ -57,11 +49,7 @@
 ;;   div    esi
 ;;   ret
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x2
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[integer_divide_by_zero]
 ;;
 ;; wasm[2]::rem_s:
 ;;   mov    rax,rdi
@@ -78,11 +66,7 @@
 ;;   mov    rax,rdx
 ;;   ret
 ;; .L2:
-;;   call   .L3
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x2
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[integer_divide_by_zero]
 ;;
 ;; wasm[3]::rem_u:
 ;;   mov    rax,rdi
@@ -93,11 +77,7 @@
 ;;   mov    rax,rdx
 ;;   ret
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x2
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[integer_divide_by_zero]
 ;;
 ;; wasm[4]::div_by_10:
 ;;   mov    rax,rdi

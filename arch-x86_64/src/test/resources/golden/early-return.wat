@@ -41,11 +41,7 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L2:
-;;   call   .L3
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[stack_overflow]
 ;;
 ;; wasm[1]::sum_list:
 ;;   mov    r11,QWORD PTR [r14]
@@ -69,14 +65,6 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L1:
-;;   call   .L4
+;;   call   kiln_trap[stack_overflow]
 ;; .L2:
-;;   call   .L3
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]

@@ -80,8 +80,4 @@
 ;;   mov    eax,DWORD PTR [rcx+rax*1]
 ;;   ret
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]

@@ -51,19 +51,15 @@
 ;;   cmp    edx,esi
 ;;   jb     .L0
 ;; .L1:
-;;   vandps xmm0,xmm0,XMMWORD PTR [rip+.L4]
-;;   vxorps xmm0,xmm0,XMMWORD PTR [rip+.L5]
+;;   vandps xmm0,xmm0,XMMWORD PTR [rip+.L3]
+;;   vxorps xmm0,xmm0,XMMWORD PTR [rip+.L4]
 ;;   ret
 ;; .L2:
-;;   call   .L3
+;;   call   kiln_trap[memory_out_of_bounds]
+;;   xchg   ax,ax
 ;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax]
-;; .L4:
 ;;   .quad  0x7fffffff
 ;;   .quad  0x0
-;; .L5:
+;; .L4:
 ;;   .quad  0x80000000
 ;;   .quad  0x0

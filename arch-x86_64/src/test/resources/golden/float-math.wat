@@ -97,7 +97,7 @@
 ;;   addsd  xmm2,xmm2
 ;; .L2:
 ;;   addsd  xmm1,xmm2
-;;   andps  xmm0,XMMWORD PTR [rip+.L9]
+;;   andps  xmm0,XMMWORD PTR [rip+.L7]
 ;;   sqrtsd xmm0,xmm0
 ;;   addsd  xmm1,xmm0
 ;;   cvttsd2si eax,xmm1
@@ -105,33 +105,26 @@
 ;;   jno    .L3
 ;;   ucomisd xmm1,xmm1
 ;;   jp     .L4
-;;   ucomisd xmm1,QWORD PTR [rip+.L10]
+;;   ucomisd xmm1,QWORD PTR [rip+.L8]
 ;;   jbe    .L5
-;;   ucomisd xmm1,QWORD PTR [rip+.L11]
+;;   ucomisd xmm1,QWORD PTR [rip+.L9]
 ;;   ja     .L6
 ;; .L3:
 ;;   ret
 ;; .L4:
-;;   call   .L8
+;;   call   kiln_trap[invalid_conversion_to_integer]
 ;; .L5:
-;;   call   .L7
+;;   call   kiln_trap[integer_overflow]
 ;; .L6:
-;;   call   .L7
+;;   call   kiln_trap[integer_overflow]
+;;   nop    WORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L7:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x3
-;;   jmp    kiln_unwind
-;; .L8:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x4
-;;   jmp    kiln_unwind
-;;   nop
-;; .L9:
 ;;   .quad  0x7fffffffffffffff
 ;;   .quad  0x0
-;; .L10:
+;; .L8:
 ;;   .quad  0xc1e0000000200000
-;; .L11:
+;; .L9:
 ;;   .quad  0xc1e0000000000000
 ;;
 ;; wasm[3]::sat:

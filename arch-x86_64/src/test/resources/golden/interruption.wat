@@ -114,16 +114,8 @@
 ;;   pop    rbp
 ;;   ret
 ;; .L8:
-;;   call   .L11
+;;   call   kiln_trap[stack_overflow]
 ;; .L9:
-;;   call   .L12
+;;   call   kiln_trap[out_of_fuel]
 ;; .L10:
-;;   call   .L12
-;; .L11:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;; .L12:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xe
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[out_of_fuel]

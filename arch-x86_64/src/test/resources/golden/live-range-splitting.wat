@@ -26,20 +26,16 @@
 ;;   sub    rsp,0x8
 ;;   test   edi,edi
 ;;   je     .L0
-;;   mulsd  xmm0,QWORD PTR [rip+.L3]
+;;   mulsd  xmm0,QWORD PTR [rip+.L2]
 ;;   lea    edi,[rdi-0x1]
 ;;   call   wasm[0]::log
 ;; .L0:
 ;;   add    rsp,0x8
 ;;   ret
 ;; .L1:
-;;   call   .L2
+;;   call   kiln_trap[stack_overflow]
+;;   nop    DWORD PTR [rax+rax*1+0x0]
 ;; .L2:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;; .L3:
 ;;   .quad  0x3fe0000000000000
 ;;
 ;; wasm[1]::horner:
@@ -49,12 +45,12 @@
 ;;   sub    rsp,0x8
 ;;   movaps xmm1,xmm0
 ;;   movaps xmm0,xmm1
-;;   mulsd  xmm0,QWORD PTR [rip+.L2]
+;;   mulsd  xmm0,QWORD PTR [rip+.L1]
+;;   addsd  xmm0,QWORD PTR [rip+.L2]
+;;   mulsd  xmm0,xmm1
 ;;   addsd  xmm0,QWORD PTR [rip+.L3]
 ;;   mulsd  xmm0,xmm1
 ;;   addsd  xmm0,QWORD PTR [rip+.L4]
-;;   mulsd  xmm0,xmm1
-;;   addsd  xmm0,QWORD PTR [rip+.L5]
 ;;   mulsd  xmm0,xmm1
 ;;   addsd  xmm0,xmm1
 ;;   movsd  QWORD PTR [rsp],xmm1
@@ -64,17 +60,13 @@
 ;;   add    rsp,0x8
 ;;   ret
 ;; .L0:
-;;   call   .L1
+;;   call   kiln_trap[stack_overflow]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
-;;   nop    DWORD PTR [rax+0x0]
-;; .L2:
 ;;   .quad  0x4008000000000000
-;; .L3:
+;; .L2:
 ;;   .quad  0x3ff0000000000000
-;; .L4:
+;; .L3:
 ;;   .quad  0x4000000000000000
-;; .L5:
+;; .L4:
 ;;   .quad  0x4014000000000000

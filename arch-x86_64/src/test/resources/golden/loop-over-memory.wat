@@ -55,11 +55,7 @@
 ;; .L2:
 ;;   ret
 ;; .L3:
-;;   call   .L4
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]
 ;;
 ;; wasm[1]::sum_words:
 ;;   mov    rax,QWORD PTR [r14+0x60]
@@ -80,8 +76,4 @@
 ;;   mov    eax,edx
 ;;   ret
 ;; .L2:
-;;   call   .L3
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]

@@ -54,19 +54,11 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L1:
-;;   call   .L5
+;;   call   kiln_trap[stack_overflow]
 ;; .L2:
 ;;   call   kiln_unwind
 ;; .L3:
-;;   call   .L4
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
-;; .L5:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]
 ;;
 ;; wasm[1]::swap_halves:
 ;;   mov    rax,QWORD PTR [r14+0x60]
@@ -79,8 +71,4 @@
 ;;   mov    QWORD PTR [rax+rdi*1],rcx
 ;;   ret
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]

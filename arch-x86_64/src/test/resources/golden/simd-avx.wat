@@ -71,13 +71,9 @@
 ;;   vmulps xmm0,xmm0,XMMWORD PTR [rax+rsi*1+0x10]
 ;;   ret
 ;; .L0:
-;;   call   .L2
+;;   call   kiln_trap[memory_out_of_bounds]
 ;; .L1:
-;;   call   .L2
-;; .L2:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]
 ;;
 ;; wasm[5]::diff:
 ;;   mov    rax,QWORD PTR [r14+0x60]
@@ -88,11 +84,7 @@
 ;;   vpsubw xmm0,xmm0,XMMWORD PTR [rax+rdi*1+0x3]
 ;;   ret
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]
 ;;
 ;; wasm[6]::rdiff:
 ;;   mov    rax,QWORD PTR [r14+0x60]
@@ -104,8 +96,4 @@
 ;;   vpsubw xmm0,xmm1,xmm0
 ;;   ret
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]

@@ -77,13 +77,9 @@
 ;;   addss  xmm0,xmm1
 ;;   ret
 ;; .L2:
-;;   call   .L4
+;;   call   kiln_trap[memory_out_of_bounds]
 ;; .L3:
-;;   call   .L4
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]
 ;;
 ;; wasm[1]::count_byte:
 ;;   mov    rax,QWORD PTR [r14+0x60]
@@ -100,11 +96,7 @@
 ;;   popcnt eax,eax
 ;;   ret
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]
 ;;
 ;; wasm[2]::shuffles:
 ;;   pshufd xmm2,xmm0,0xb1

@@ -65,29 +65,13 @@
 ;;   add    rsp,0x8
 ;;   ret
 ;; .L0:
-;;   call   .L7
+;;   call   kiln_trap[stack_overflow]
 ;; .L1:
-;;   call   .L4
+;;   call   kiln_trap[undefined_element]
 ;; .L2:
-;;   call   .L5
+;;   call   kiln_trap[uninitialized_element]
 ;; .L3:
-;;   call   .L6
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x7
-;;   jmp    kiln_unwind
-;; .L5:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x8
-;;   jmp    kiln_unwind
-;; .L6:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x9
-;;   jmp    kiln_unwind
-;; .L7:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[indirect_call_type_mismatch]
 ;;
 ;; wasm[2]::get:
 ;;   mov    rax,QWORD PTR [r14+0x70]
@@ -97,11 +81,7 @@
 ;;   mov    rax,QWORD PTR [rax+rdi*8]
 ;;   ret
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x6
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[table_out_of_bounds]
 ;;
 ;; wasm[3]::set:
 ;;   mov    rax,QWORD PTR [r14+0x70]
@@ -111,11 +91,7 @@
 ;;   mov    QWORD PTR [rax+rdi*8],rsi
 ;;   ret
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x6
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[table_out_of_bounds]
 ;;
 ;; wasm[4]::size:
 ;;   mov    rax,QWORD PTR [r14+0x70]
@@ -147,13 +123,9 @@
 ;; .L1:
 ;;   ret
 ;; .L2:
-;;   call   .L4
+;;   call   kiln_trap[memory_out_of_bounds]
 ;; .L3:
-;;   call   .L4
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]
 ;;
 ;; wasm[6]::fill:
 ;;   lea    rax,[rdi+rdx*1]
@@ -166,11 +138,7 @@
 ;;   rep stos BYTE PTR es:[rdi],al
 ;;   ret
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]
 ;;
 ;; wasm[7]::init:
 ;;   lea    rax,[rsi+rdx*1]
@@ -197,10 +165,6 @@
 ;; .L1:
 ;;   ret
 ;; .L2:
-;;   call   .L4
+;;   call   kiln_trap[memory_out_of_bounds]
 ;; .L3:
-;;   call   .L4
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]

@@ -40,11 +40,7 @@
 ;;   mov    rdi,rax
 ;;   jmp    .L0
 ;; .L2:
-;;   call   .L3
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[stack_overflow]
 ;;
 ;; wasm[1]::grow:
 ;;   mov    r11,QWORD PTR [r14]
@@ -71,11 +67,7 @@
 ;;   lea    rsp,[rsp+0x8]
 ;;   jmp    wasm[2]::many
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[stack_overflow]
 ;;
 ;; wasm[2]::many:
 ;;   mov    r11,QWORD PTR [r14]
@@ -89,11 +81,7 @@
 ;;   lea    rsp,[rsp+0x10]
 ;;   jmp    wasm[3]::shrink
 ;; .L0:
-;;   call   .L1
-;; .L1:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[stack_overflow]
 ;;
 ;; wasm[3]::shrink:
 ;;   mov    rax,rdi
@@ -124,26 +112,10 @@
 ;; .L0:
 ;;   jmp    rax
 ;; .L1:
-;;   call   .L8
+;;   call   kiln_trap[stack_overflow]
 ;; .L2:
-;;   call   .L5
+;;   call   kiln_trap[undefined_element]
 ;; .L3:
-;;   call   .L6
+;;   call   kiln_trap[uninitialized_element]
 ;; .L4:
-;;   call   .L7
-;; .L5:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x7
-;;   jmp    kiln_unwind
-;; .L6:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x8
-;;   jmp    kiln_unwind
-;; .L7:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x9
-;;   jmp    kiln_unwind
-;; .L8:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[indirect_call_type_mismatch]

@@ -48,15 +48,11 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L2:
-;;   call   .L5
+;;   call   kiln_trap[stack_overflow]
 ;; .L3:
 ;;   call   kiln_unwind
 ;; .L4:
 ;;   call   kiln_unwind
-;; .L5:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
 ;;
 ;; wasm[1]:
 ;;   mov    r11,QWORD PTR [r14]
@@ -114,10 +110,6 @@
 ;;   mov    rcx,QWORD PTR [rcx+0x60]
 ;;   jmp    .L0
 ;; .L3:
-;;   call   .L5
+;;   call   kiln_trap[stack_overflow]
 ;; .L4:
 ;;   call   kiln_unwind
-;; .L5:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind

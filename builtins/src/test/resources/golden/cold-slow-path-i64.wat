@@ -143,8 +143,4 @@
 ;;   jb     .L1
 ;;   jmp    .L3
 ;; .L8:
-;;   call   .L9
-;; .L9:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0xa
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[stack_overflow]

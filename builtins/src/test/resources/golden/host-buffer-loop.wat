@@ -86,11 +86,7 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L2:
-;;   call   .L3
-;; .L3:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]
 ;; wasm[1]::sum_bytes:
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
@@ -135,10 +131,6 @@
 ;;   mov    rax,rsi
 ;;   ret
 ;; .L2:
-;;   call   .L4
+;;   call   kiln_trap[memory_out_of_bounds]
 ;; .L3:
-;;   call   .L4
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x5
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[memory_out_of_bounds]

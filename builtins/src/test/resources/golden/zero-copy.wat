@@ -88,8 +88,4 @@
 ;;   jb     .L2
 ;;   jmp    .L1
 ;; .L3:
-;;   call   .L4
-;; .L4:
-;;   mov    r11,QWORD PTR [r14]
-;;   mov    DWORD PTR [r11],0x1
-;;   jmp    kiln_unwind
+;;   call   kiln_trap[unreachable]

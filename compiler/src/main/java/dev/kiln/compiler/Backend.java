@@ -53,6 +53,20 @@ public interface Backend {
     CompiledCode compileUnwindStub(VMContextLayout layout);
 
     /**
+     * Compiles the module's shared stub for trap {@code code} (symbol {@link Relocation#trapStub}),
+     * for backends whose functions reach their traps through it rather than through stubs of their
+     * own: called from a trap site's out-of-line call (the return address names the site), it stores
+     * the code in the store context and jumps to the unwind stub. Only compiled when some function
+     * refers to it.
+     *
+     * @throws UnsupportedOperationException if this backend keeps its trap stubs inside each function
+     *         (its functions then never refer to the symbol)
+     */
+    default CompiledCode compileTrapStub(dev.kiln.abi.TrapCode code, VMContextLayout layout) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps its trap stubs in each function");
+    }
+
+    /**
      * Writes relocation {@code r} of a piece placed at {@code pieceOffset} in {@code text}, whose
      * symbol was placed at {@code symbolOffset} (byte offsets in the linked text).
      *

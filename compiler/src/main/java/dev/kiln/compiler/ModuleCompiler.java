@@ -48,9 +48,11 @@ import java.util.concurrent.Future;
  * (re)translation to its code generation, and longer only while the inliner may still copy it into a
  * caller. The output is deterministic: the same input and options give the same bytes.
  *
- * <p>{@code .text} layout: the unwind stub, then every defined function in funcidx order, then one
- * entry trampoline per exported function, each 16-byte aligned (or as its code asks, see {@link CompiledCode#alignment}). Symbols: {@code wasm[N]} or
- * {@code wasm[N]::name}, {@code trampoline[N]}, {@code kiln_unwind}. Thread-safe.
+ * <p>{@code .text} layout: the unwind stub, the shared trap stubs the functions call (if the backend
+ * has them), then every defined function in funcidx order, then one entry trampoline per exported
+ * function, each 16-byte aligned (or as its code asks, see {@link CompiledCode#alignment}). Symbols:
+ * {@code wasm[N]} or {@code wasm[N]::name}, {@code trampoline[N]}, {@code kiln_unwind},
+ * {@code kiln_trap[code]}. Thread-safe.
  */
 public final class ModuleCompiler {
     private final Backend backend;
@@ -186,6 +188,21 @@ public final class ModuleCompiler {
         // ---- layout ----
         Linker linker = new Linker();
         int unwind = linker.place("kiln_unwind", backend.compileUnwindStub(layout));
+        // the shared trap stubs the functions call, after the unwind stub
+        int[] trapStubOffset = new int[dev.kiln.abi.TrapCode.values().length];
+        java.util.EnumSet<dev.kiln.abi.TrapCode> trapStubs = java.util.EnumSet.noneOf(dev.kiln.abi.TrapCode.class);
+        for (PackedCode c : code) {
+            for (Relocation r : c.relocations()) {
+                dev.kiln.abi.TrapCode t = Relocation.trapCodeOf(r.symbol());
+                if (t != null) {
+                    trapStubs.add(t);
+                }
+            }
+        }
+        for (dev.kiln.abi.TrapCode t : trapStubs) {
+            trapStubOffset[t.ordinal()] = linker.place("kiln_trap[" + t.name().toLowerCase(java.util.Locale.ROOT) + "]",
+                    backend.compileTrapStub(t, layout));
+        }
         int[] funcOffset = new int[imported + defined];
         for (int i = 0; i < defined; i++) {
             int funcIndex = imported + i;
@@ -212,7 +229,8 @@ public final class ModuleCompiler {
                         adapterOffset.get((int) imp.a())));
             }
         }
-        byte[] text = linker.link(backend, symbol -> symbol == Relocation.UNWIND_STUB ? unwind : funcOffset[symbol]);
+        byte[] text = linker.link(backend, symbol -> symbol == Relocation.UNWIND_STUB ? unwind
+                : symbol < 0 ? trapStubOffset[Relocation.trapCodeOf(symbol).ordinal()] : funcOffset[symbol]);
 
         List<ArtifactMetadata.FunctionInfo> funcs = new ArrayList<>();
         for (int i = 0; i < defined; i++) {

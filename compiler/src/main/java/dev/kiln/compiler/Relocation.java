@@ -13,4 +13,18 @@ package dev.kiln.compiler;
 public record Relocation(RelocKind kind, int offset, int symbol, int addend) {
     /** The shared trap-unwind stub ({@link Backend#compileUnwindStub}). */
     public static final int UNWIND_STUB = -1;
+
+    /**
+     * The symbol of the module's shared stub for trap {@code code} ({@link Backend#compileTrapStub}),
+     * which stores the code and unwinds: {@code -2 - code.ordinal()}.
+     */
+    public static int trapStub(dev.kiln.abi.TrapCode code) {
+        return -2 - code.ordinal();
+    }
+
+    /** The trap code of a {@link #trapStub} symbol, or null for any other symbol. */
+    public static dev.kiln.abi.TrapCode trapCodeOf(int symbol) {
+        int ordinal = -2 - symbol;
+        return ordinal >= 0 && ordinal < dev.kiln.abi.TrapCode.values().length ? dev.kiln.abi.TrapCode.values()[ordinal] : null;
+    }
 }

@@ -17,7 +17,6 @@ import dev.kiln.compiler.mach.MachBlock;
 import dev.kiln.compiler.mach.ParallelMoves;
 import dev.kiln.compiler.mach.RegClass;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,7 +32,7 @@ import java.util.Map;
  */
 final class CodeEmitter {
     private static final Gpr SCRATCH0 = Gpr.R10;
-    private static final Gpr SCRATCH1 = Gpr.R11;
+    static final Gpr SCRATCH1 = Gpr.R11;
     private static final Xmm XSCRATCH0 = Xmm.XMM14;
     private static final Xmm XSCRATCH1 = Xmm.XMM15;
     static final Gpr VMCTX = Gpr.R14;
@@ -44,7 +43,6 @@ final class CodeEmitter {
     private BlockLayout<MInst> blockLayout;
     private FrameLayout frame;
     private final Assembler a = new Assembler();
-    private final Map<TrapCode, Label> trapStubs = new EnumMap<>(TrapCode.class);
     private final List<TrapSite> trapSites = new ArrayList<>();
     /** Frame info for backtraces ({@link dev.kiln.abi.FrameTable}); null records nothing. */
     dev.kiln.compiler.FrameSiteRecorder frames;
@@ -196,12 +194,6 @@ final class CodeEmitter {
         emitEpochSlowPaths();
         emitLandingPads();
         emitTrapCalls();
-        for (Map.Entry<TrapCode, Label> e : trapStubs.entrySet()) {
-            a.bind(e.getValue());
-            a.mov(Size.S64, SCRATCH1, Mem.of(VMCTX, VMContextLayout.STORE_CONTEXT));
-            a.movImm(Size.S32, Mem.of(SCRATCH1, VMStoreContext.TRAP_CODE), e.getKey().code());
-            a.jmpRel32(Relocation.UNWIND_STUB); // r11 (nonzero) says [rsp] is a trap site's address
-        }
         emitConstantPool();
         for (int t = 0; t < tables.size(); t++) {
             a.align(4);
@@ -373,10 +365,6 @@ final class CodeEmitter {
         return Mem.of(Gpr.RSP, frame.extraOffset(0));
     }
 
-    private Label trapStub(TrapCode code) {
-        return trapStubs.computeIfAbsent(code, c -> a.newLabel());
-    }
-
     private void jccTrap(Cond cond, TrapCode code) {
         trapSites.add(new TrapSite(a.position(), code));
         a.jcc(cond, trapCall(code));
@@ -401,7 +389,7 @@ final class CodeEmitter {
             if (t.code() == null) {
                 a.callRel32(Relocation.UNWIND_STUB); // r11 holds the store context: a trap site
             } else {
-                a.call(trapStub(t.code()));
+                a.callRel32(Relocation.trapStub(t.code())); // the module's stub of the code (X86_64Backend#compileTrapStub)
             }
             recordSite(t.kind(), t.source());
         }

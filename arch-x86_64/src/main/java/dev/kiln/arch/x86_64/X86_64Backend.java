@@ -431,6 +431,20 @@ public final class X86_64Backend implements Backend {
         return new CompiledCode(a.finish(), a.relocations(), List.of());
     }
 
+    /**
+     * {@inheritDoc} On x86-64 every function calls these (its trap sites' out-of-line calls push the
+     * site's address): {@code mov r11, [r14 + store context]; mov dword [r11 + trap code], code;
+     * jmp kiln_unwind}, where r11, nonzero, tells the unwind stub that {@code [rsp]} is a trap site.
+     */
+    @Override
+    public CompiledCode compileTrapStub(TrapCode code, VMContextLayout layout) {
+        Assembler a = new Assembler();
+        a.mov(Size.S64, CodeEmitter.SCRATCH1, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
+        a.movImm(Size.S32, Mem.of(CodeEmitter.SCRATCH1, VMStoreContext.TRAP_CODE), code.code());
+        a.jmpRel32(Relocation.UNWIND_STUB);
+        return new CompiledCode(a.finish(), a.relocations(), List.of());
+    }
+
     @Override
     public void applyRelocation(byte[] text, int pieceOffset, Relocation r, int symbolOffset) {
         if (r.kind() != RelocKind.X86_PC32) {
