@@ -19,12 +19,16 @@ import java.util.List;
  * {@code .rodata}), the VMContext size, the unwind stub and the trap sites.
  *
  * <p>Encoding: little-endian; the magic {@code "KILNMETA"}, a u32 {@link #FORMAT_VERSION}, then the
- * fields in declaration order; strings and byte arrays are a u32 length and the bytes (UTF-8 for
+ * fields in declaration order, the first ones as they are (u32 ELF machine, u64 CPU features, u32
+ * option bits, u32 parallelism, u64 CPU features allowed: 40 bytes in all), then the length in bytes
+ * of the rest as a u32 and the rest compressed with DEFLATE (RFC 1951 in the zlib format of RFC
+ * 1950, {@link java.util.zip.Deflater}); strings and byte arrays are a u32 length and the bytes (UTF-8 for
  * strings, length {@code 0xFFFFFFFF} for {@code null}); lists are a u32 count and the elements. Trap
  * sites are delta-encoded: each is the unsigned LEB128 distance from the previous site's text offset
  * (the first from 0), then its trap code as unsigned LEB128.
  * {@link #decode} checks every length against the remaining bytes and throws
- * {@link ArtifactFormatException} with the offset, whatever the input.
+ * {@link ArtifactFormatException} with the offset, whatever the input (past the version, an offset in
+ * the section with its body inflated).
  *
  * @param target            the instruction set of the code
  * @param cpuFeatures       bit set of CPU features the code requires (0: baseline x86-64)
@@ -84,9 +88,10 @@ public record ArtifactMetadata(
      * VMContext layout puts memories, tables and globals first and the function records last (code
      * compiled for the older layout reads other fields). 9: the guard-page handler's data lies
      * {@link GuardHandlerLayout#DATA_OFFSET} = 64 KiB after its code (it was 4 KiB). 10: the call sites
-     * of {@link ExceptionTables#SECTION} are LEB128-encoded ({@link ExceptionTables#VERSION} 2).
+     * of {@link ExceptionTables#SECTION} are LEB128-encoded ({@link ExceptionTables#VERSION} 2). 11: and
+     * compressed with DEFLATE ({@link ExceptionTables#VERSION} 3), as is this section's body.
      */
-    public static final int FORMAT_VERSION = 10;
+    public static final int FORMAT_VERSION = 11;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
     /** Bit of the encoded option word: IR verified. */
@@ -603,9 +608,77 @@ public record ArtifactMetadata(
                 out.uleb(t.trapCode());
                 previous = t.textOffset();
             }
-            return bytes.toByteArray();
+            out.out().flush();
+            return compress(bytes.toByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Bytes that stay uncompressed: the magic, the version, the target machine, the CPU features and
+     * the compile options (option bits, parallelism, allowed CPU features), so that they can be read
+     * (and artifacts compiled with other options compared) without inflating the rest.
+     */
+    private static final int HEADER = 40;
+
+    /** {@code plain}'s header, the body's length as a u32, then the body compressed with DEFLATE. */
+    static byte[] compress(byte[] plain) {
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater();
+        try {
+            deflater.setInput(plain, HEADER, plain.length - HEADER);
+            deflater.finish();
+            ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length / 2 + 32);
+            out.write(plain, 0, HEADER);
+            int n = plain.length - HEADER;
+            out.write(new byte[] {(byte) n, (byte) (n >>> 8), (byte) (n >>> 16), (byte) (n >>> 24)}, 0, 4);
+            byte[] buf = new byte[8192];
+            while (!deflater.finished()) {
+                out.write(buf, 0, deflater.deflate(buf));
+            }
+            return out.toByteArray();
+        } finally {
+            deflater.end();
+        }
+    }
+
+    /**
+     * The section with its body inflated: the header, then the body (what {@link #encode} compressed).
+     *
+     * @throws ArtifactFormatException if the body's length or its compressed bytes are malformed
+     */
+    static byte[] inflate(byte[] section, String source) {
+        if (section.length < HEADER + 4) {
+            throw new ArtifactFormatException(source, section.length, SECTION + " is truncated");
+        }
+        long length = ByteBuffer.wrap(section, HEADER, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFF_FFFFL;
+        int from = HEADER + 4;
+        if (length > 1032L * (section.length - from) + 64 || length > Integer.MAX_VALUE - HEADER) {
+            throw new ArtifactFormatException(source, HEADER, SECTION + " states a body of " + length
+                    + " bytes, more than its " + (section.length - from) + " compressed bytes can hold");
+        }
+        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+        try {
+            inflater.setInput(section, from, section.length - from);
+            byte[] plain = new byte[HEADER + (int) length];
+            System.arraycopy(section, 0, plain, 0, HEADER);
+            int n = HEADER;
+            while (n < plain.length) {
+                int k = inflater.inflate(plain, n, plain.length - n);
+                if (k == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) {
+                    break;
+                }
+                n += k;
+            }
+            if (n != plain.length || !inflater.finished() || inflater.getRemaining() != 0) {
+                throw new ArtifactFormatException(source, from, SECTION + " does not inflate to the " + length
+                        + " bytes it states");
+            }
+            return plain;
+        } catch (java.util.zip.DataFormatException e) {
+            throw new ArtifactFormatException(source, from, SECTION + " is not valid DEFLATE data (" + e.getMessage() + ")");
+        } finally {
+            inflater.end();
         }
     }
 
@@ -677,6 +750,8 @@ public record ArtifactMetadata(
                 throw new ArtifactFormatException(source, 8, SECTION + " format version " + version
                         + " is not the supported version " + FORMAT_VERSION + "; recompile the module with this Kiln");
             }
+            in = ByteBuffer.wrap(inflate(section, source)).order(ByteOrder.LITTLE_ENDIAN);
+            in.position(MAGIC.length + 4); // the inflated form keeps the header: go on after the version
             int machine = in.getInt();
             Target target = Target.fromElfMachine(machine);
             if (target == null) {

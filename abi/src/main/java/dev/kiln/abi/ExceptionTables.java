@@ -31,19 +31,22 @@ import java.util.List;
  * the caller's stack pointer from its {@code x29}.
  *
  * <p>Encoding (little-endian): u32 {@link #VERSION}; u32 n, then n u32 typeidx of the defined tags;
- * u32 m, then m call sites sorted by return offset, each as three unsigned LEB128 numbers: the return
- * offset's distance from the previous site's (from 0 for the first; never 0 after it), the frame
- * bytes, and the popped bytes times 4 plus 2 if the calling function has stack arguments of its own
- * plus 1 if the call catches; then a catching site's landing pad's distance from its return offset
- * (0: none), then those stack arguments' bytes if any. A site takes 3 to 5 bytes where a
- * fixed layout took 16 (a module of 1.5 million calls: 25 MB). Held decoded as three {@code int}
- * arrays, not one object per site. Immutable; thread-safe.
+ * u32 the length in bytes of the call-site body, then that body compressed with DEFLATE (RFC 1951 in
+ * the zlib format of RFC 1950, {@link java.util.zip.Deflater}). The body: u32 m, then m call sites
+ * sorted by return offset, each as three unsigned LEB128 numbers: the return offset's distance from
+ * the previous site's (from 0 for the first; never 0 after it), the frame bytes, and the popped bytes
+ * times 4 plus 2 if the calling function has stack arguments of its own plus 1 if the call catches;
+ * then a catching site's landing pad's distance from its return offset (0: none), then those stack
+ * arguments' bytes if any. A site takes 3 to 5 bytes before compression (a fixed layout took 16) and
+ * about a third of that after it: one function's sites share their frame bytes. The tags are
+ * decoded with the section; the call sites on first use (an unwinder's first lookup), as
+ * {@code int} arrays, not one object per site. Immutable; thread-safe.
  */
 public final class ExceptionTables {
     /** Name of the ELF section. */
     public static final String SECTION = ".kiln.eh";
     /** Encoding version. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** Import and export kind of a tag in {@link ArtifactMetadata} (the binary format's external kind). */
     public static final int TAG_KIND = 4;
     /** Offset in an exception object of the u64 tag identity. */
@@ -101,13 +104,19 @@ public final class ExceptionTables {
     }
 
     private final int[] tagTypes;
-    private final int[] offsets;
-    private final int[] frameBytes;
-    /** Popped bytes times 2, plus 1 if the call catches. */
-    private final int[] poppedAndCatches;
-    /** The landing pad's distance from the return offset; 0 for none. */
-    private final int[] landingPads;
-    private final int[] callerArgBytes;
+    /** The call sites, decoded; null until {@link #sites()} decodes {@link #packed}. */
+    private volatile Sites sites;
+    /** A decoded section's compressed call-site body (and its length inflated), until first use. */
+    private final byte[] packed;
+    private final int packedOffset;
+    private final int bodyLength;
+
+    /** The call sites as parallel arrays, sorted by return offset. */
+    private record Sites(int[] offsets, int[] frameBytes, int[] poppedAndCatches, int[] landingPads,
+            int[] callerArgBytes) {
+        // poppedAndCatches: popped bytes times 2, plus 1 if the call catches;
+        // landingPads: the landing pad's distance from the return offset, 0 for none
+    }
 
     /**
      * @param tagTypes the typeidx of each defined tag
@@ -119,11 +128,11 @@ public final class ExceptionTables {
         CallSite[] sorted = sites.toArray(new CallSite[0]);
         Arrays.sort(sorted, (a, b) -> Integer.compare(a.returnOffset(), b.returnOffset()));
         int n = sorted.length;
-        this.offsets = new int[n];
-        this.frameBytes = new int[n];
-        this.poppedAndCatches = new int[n];
-        this.landingPads = new int[n];
-        this.callerArgBytes = new int[n];
+        int[] offsets = new int[n];
+        int[] frameBytes = new int[n];
+        int[] poppedAndCatches = new int[n];
+        int[] landingPads = new int[n];
+        int[] callerArgBytes = new int[n];
         for (int i = 0; i < n; i++) {
             CallSite s = sorted[i];
             if (i > 0 && s.returnOffset() == offsets[i - 1]) {
@@ -135,16 +144,36 @@ public final class ExceptionTables {
             landingPads[i] = s.landingPad() < 0 ? 0 : s.landingPad() - s.returnOffset();
             callerArgBytes[i] = s.callerArgBytes();
         }
+        this.sites = new Sites(offsets, frameBytes, poppedAndCatches, landingPads, callerArgBytes);
+        this.packed = null;
+        this.packedOffset = 0;
+        this.bodyLength = 0;
     }
 
-    private ExceptionTables(int[] tagTypes, int[] offsets, int[] frameBytes, int[] poppedAndCatches, int[] landingPads,
-            int[] callerArgBytes) {
+    private ExceptionTables(int[] tagTypes, byte[] packed, int packedOffset, int bodyLength) {
         this.tagTypes = tagTypes;
-        this.offsets = offsets;
-        this.frameBytes = frameBytes;
-        this.poppedAndCatches = poppedAndCatches;
-        this.landingPads = landingPads;
-        this.callerArgBytes = callerArgBytes;
+        this.packed = packed;
+        this.packedOffset = packedOffset;
+        this.bodyLength = bodyLength;
+    }
+
+    /**
+     * The call sites, decoding them on first use.
+     *
+     * @throws ArtifactFormatException if the compressed body is malformed
+     */
+    private Sites sites() {
+        Sites s = sites;
+        if (s == null) {
+            synchronized (this) {
+                s = sites;
+                if (s == null) {
+                    s = decodeSites(inflate(packed, packedOffset, bodyLength));
+                    sites = s;
+                }
+            }
+        }
+        return s;
     }
 
     /** Offset in an exception object of payload slot {@code i}. */
@@ -167,22 +196,28 @@ public final class ExceptionTables {
 
             @Override
             public int size() {
-                return offsets.length;
+                return sites().offsets.length;
             }
         };
     }
 
     private CallSite site(int i) {
-        return new CallSite(offsets[i], frameBytes[i], poppedAndCatches[i] >>> 1, (poppedAndCatches[i] & 1) != 0,
-                landingPads[i] == 0 ? -1 : offsets[i] + landingPads[i], callerArgBytes[i]);
+        Sites s = sites();
+        return new CallSite(s.offsets[i], s.frameBytes[i], s.poppedAndCatches[i] >>> 1, (s.poppedAndCatches[i] & 1) != 0,
+                s.landingPads[i] == 0 ? -1 : s.offsets[i] + s.landingPads[i], s.callerArgBytes[i]);
     }
 
-    /** The call site whose return address is {@code returnOffset} in {@code .text}, or null. */
+    /**
+     * The call site whose return address is {@code returnOffset} in {@code .text}, or null.
+     *
+     * @throws ArtifactFormatException if this is the first use of a decoded section's call sites and
+     *         they are malformed
+     */
     public CallSite lookup(long returnOffset) {
         if (returnOffset < 0 || returnOffset > Integer.MAX_VALUE) {
             return null;
         }
-        int i = Arrays.binarySearch(offsets, (int) returnOffset);
+        int i = Arrays.binarySearch(sites().offsets, (int) returnOffset);
         return i >= 0 ? site(i) : null;
     }
 
@@ -193,9 +228,15 @@ public final class ExceptionTables {
         for (int t : tagTypes) {
             head.putInt(t);
         }
-        head.putInt(offsets.length);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(head.capacity() + 4 * offsets.length);
-        out.writeBytes(head.array());
+        // the body's length follows the tags once the body is known
+        Sites st = sites();
+        int[] offsets = st.offsets;
+        int[] frameBytes = st.frameBytes;
+        int[] poppedAndCatches = st.poppedAndCatches;
+        int[] landingPads = st.landingPads;
+        int[] callerArgBytes = st.callerArgBytes;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(4 + 4 * offsets.length);
+        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(offsets.length).array());
         int previous = 0;
         for (int i = 0; i < offsets.length; i++) {
             Leb128.writeUnsigned(out, offsets[i] - previous);
@@ -210,7 +251,47 @@ public final class ExceptionTables {
             }
             previous = offsets[i];
         }
-        return out.toByteArray();
+        byte[] body = out.toByteArray();
+        head.putInt(body.length);
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater();
+        try {
+            deflater.setInput(body);
+            deflater.finish();
+            ByteArrayOutputStream section = new ByteArrayOutputStream(head.capacity() + body.length / 2 + 16);
+            section.writeBytes(head.array());
+            byte[] buf = new byte[8192];
+            while (!deflater.finished()) {
+                section.write(buf, 0, deflater.deflate(buf));
+            }
+            return section.toByteArray();
+        } finally {
+            deflater.end();
+        }
+    }
+
+    private static byte[] inflate(byte[] bytes, int from, int length) {
+        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+        try {
+            inflater.setInput(bytes, from, bytes.length - from);
+            byte[] body = new byte[length];
+            int n = 0;
+            while (n < length) {
+                int k = inflater.inflate(body, n, length - n);
+                if (k == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) {
+                    break;
+                }
+                n += k;
+            }
+            if (n != length || !inflater.finished() || inflater.getRemaining() != 0) {
+                throw new ArtifactFormatException(from, SECTION + ": the call sites do not inflate to the "
+                        + length + " bytes the section states");
+            }
+            return body;
+        } catch (java.util.zip.DataFormatException e) {
+            throw new ArtifactFormatException(from, SECTION + ": malformed compressed call sites (" + e.getMessage() + ")");
+        } finally {
+            inflater.end();
+        }
     }
 
     /**
@@ -228,6 +309,21 @@ public final class ExceptionTables {
             for (int i = 0; i < tags.length; i++) {
                 tags[i] = b.getInt();
             }
+            int bodyLength = b.getInt();
+            if (bodyLength < 4 || bodyLength > 1032L * b.remaining() + 64) { // DEFLATE expands at most 1032:1
+                throw new ArtifactFormatException(b.position() - 4, SECTION + ": call-site body of "
+                        + Integer.toUnsignedString(bodyLength) + " bytes");
+            }
+            return new ExceptionTables(tags, bytes, b.position(), bodyLength);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new ArtifactFormatException(bytes.length, SECTION + ": truncated section");
+        }
+    }
+
+    /** Decodes an inflated call-site body. */
+    private static Sites decodeSites(byte[] bytes) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
             int n = checkedCount(b, 3);
             int[] offsets = new int[n];
             int[] frames = new int[n];
@@ -259,9 +355,9 @@ public final class ExceptionTables {
             if (b.hasRemaining()) {
                 throw new ArtifactFormatException(b.position(), SECTION + ": " + b.remaining() + " bytes after the call sites");
             }
-            return new ExceptionTables(tags, offsets, frames, popped, pads, args);
+            return new Sites(offsets, frames, popped, pads, args);
         } catch (java.nio.BufferUnderflowException e) {
-            throw new ArtifactFormatException(bytes.length, SECTION + ": truncated section");
+            throw new ArtifactFormatException(bytes.length, SECTION + ": truncated call sites");
         }
     }
 

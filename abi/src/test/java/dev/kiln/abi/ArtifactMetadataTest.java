@@ -50,20 +50,20 @@ class ArtifactMetadataTest {
                     List.of(), List.of(), -1, -1, probe.layout().size(), 0, List.of());
             assertEquals(mode, ArtifactMetadata.decode(m.encode(), "x.kiln").options().boundsChecks());
         }
-        byte[] bytes = meta(List.of()).encode();
+        byte[] bytes = ArtifactMetadata.inflate(meta(List.of()).encode(), "x.kiln");
         bytes[24 + 3] |= 0x40; // an option bit no Kiln knows
         ArtifactFormatException e = assertThrows(ArtifactFormatException.class,
-                () -> ArtifactMetadata.decode(bytes, "x.kiln"));
+                () -> ArtifactMetadata.decode(ArtifactMetadata.compress(bytes), "x.kiln"));
         assertTrue(e.getMessage().contains("unknown compile option bits 0x40000000"), e.getMessage());
     }
 
     @Test
     void aTruncatedOrOverlongTrapTableIsRefusedWithItsOffset() {
         ArtifactMetadata m = meta(List.of(new ArtifactMetadata.TrapSiteInfo(300, 1)));
-        byte[] bytes = m.encode();
+        byte[] bytes = ArtifactMetadata.inflate(m.encode(), "x.kiln"); // the body as it is before compression
         byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length - 1); // the trap code is missing
         ArtifactFormatException t = assertThrows(ArtifactFormatException.class,
-                () -> ArtifactMetadata.decode(truncated, "x.kiln"));
+                () -> ArtifactMetadata.decode(ArtifactMetadata.compress(truncated), "x.kiln"));
         assertTrue(t.getMessage().contains("x.kiln") && t.getMessage().contains("truncated"), t.getMessage());
 
         byte[] overlong = java.util.Arrays.copyOf(bytes, bytes.length + 4);
@@ -73,8 +73,29 @@ class ArtifactMetadataTest {
         }
         overlong[at + 6] = 1;
         ArtifactFormatException o = assertThrows(ArtifactFormatException.class,
-                () -> ArtifactMetadata.decode(overlong, "x.kiln"));
+                () -> ArtifactMetadata.decode(ArtifactMetadata.compress(overlong), "x.kiln"));
         assertTrue(o.getMessage().contains("LEB128"), o.getMessage());
+    }
+
+    /** The compressed body: its stated length, its DEFLATE stream and what follows it are all checked. */
+    @Test
+    void aMalformedCompressedBodyIsRefused() {
+        byte[] good = meta(List.of(new ArtifactMetadata.TrapSiteInfo(300, 1))).encode();
+        assertEquals(1, ArtifactMetadata.decode(good, "x.kiln").trapSites().size());
+        byte[] longer = good.clone();
+        longer[40]++; // the stated body length, one more than what inflates
+        ArtifactFormatException l = assertThrows(ArtifactFormatException.class, () -> ArtifactMetadata.decode(longer, "x.kiln"));
+        assertTrue(l.getMessage().contains("does not inflate"), l.getMessage());
+        byte[] absurd = good.clone();
+        absurd[43] = 0x7F; // about 2 GB from a few bytes
+        ArtifactFormatException a = assertThrows(ArtifactFormatException.class, () -> ArtifactMetadata.decode(absurd, "x.kiln"));
+        assertTrue(a.getMessage().contains("more than its"), a.getMessage());
+        byte[] garbage = good.clone();
+        java.util.Arrays.fill(garbage, 44, garbage.length, (byte) 0x5A);
+        assertThrows(ArtifactFormatException.class, () -> ArtifactMetadata.decode(garbage, "x.kiln"));
+        byte[] trailing = java.util.Arrays.copyOf(good, good.length + 1);
+        assertThrows(ArtifactFormatException.class, () -> ArtifactMetadata.decode(trailing, "x.kiln"));
+        assertThrows(ArtifactFormatException.class, () -> ArtifactMetadata.decode(java.util.Arrays.copyOf(good, 42), "x.kiln"));
     }
 
     @Test

@@ -58,7 +58,7 @@ class ExceptionTablesTest {
         }
         ExceptionTables t = new ExceptionTables(new int[0], many);
         byte[] bytes = t.encode();
-        assertTrue(bytes.length < 12 + 4 * many.size(), bytes.length + " bytes");
+        assertTrue(bytes.length < 12 + 2 * many.size(), bytes.length + " bytes");
         ExceptionTables back = ExceptionTables.decode(bytes);
         assertEquals(many, back.callSites());
         assertEquals(many.get(4321), back.lookup(7 + 23 * 4321));
@@ -66,10 +66,12 @@ class ExceptionTablesTest {
                 List.of(new ExceptionTables.CallSite(16, 8, 0, false), new ExceptionTables.CallSite(16, 24, 0, true))));
     }
 
+    /** Errors in the head show at decoding; errors in the compressed call sites at their first use. */
     @Test
     void badSectionsAreFormatErrors() {
         byte[] good = new ExceptionTables(new int[] {0}, SITES).encode();
-        assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(Arrays.copyOf(good, good.length - 3)));
+        assertEquals(SITES.get(2), ExceptionTables.decode(good).lookup(0x90));
+        assertThrows(ArtifactFormatException.class, () -> use(Arrays.copyOf(good, good.length - 3)));
         byte[] version = good.clone();
         version[0] = 9;
         assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(version));
@@ -80,16 +82,41 @@ class ExceptionTablesTest {
         count[7] = (byte) 0x7F;
         assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(count));
         byte[] trailing = Arrays.copyOf(good, good.length + 1);
-        assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(trailing));
-        // sites 0x20, 0x90, 0x140 after the one tag: deltas 0x20, 0x70, 0xB0 (two bytes); a zero delta repeats a site
-        byte[] repeated = good.clone();
-        int second = 16 + 3;
-        assertEquals(0x70, repeated[second]);
-        repeated[second] = 0;
-        ArtifactFormatException e = assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(repeated));
+        assertThrows(ArtifactFormatException.class, () -> use(trailing));
+        // the body's stated length: longer than what inflates, and beyond what DEFLATE can expand to
+        byte[] longer = good.clone();
+        longer[12]++;
+        assertThrows(ArtifactFormatException.class, () -> use(longer));
+        byte[] absurd = good.clone();
+        absurd[15] = 0x40;
+        assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(absurd));
+        // sites 0x20, 0x90, 0x140: deltas 0x20, 0x70, 0xB0 0x01; a zero delta repeats a site
+        byte[] repeated = section(new byte[] {3, 0, 0, 0, 0x20, 8, 0, 0, 8, 0, (byte) 0xB0, 1, 8, 0});
+        ArtifactFormatException e = assertThrows(ArtifactFormatException.class, () -> use(repeated));
         assertTrue(e.getMessage().contains("call site 1"), e.getMessage());
-        byte[] overlong = good.clone();
-        Arrays.fill(overlong, 16, 16 + 3, (byte) 0x80);
-        assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(overlong));
+        byte[] overlong = section(new byte[] {1, 0, 0, 0, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80,
+            (byte) 0x80, (byte) 0x80, 1, 8, 0});
+        assertThrows(ArtifactFormatException.class, () -> use(overlong));
+        byte[] garbage = good.clone();
+        Arrays.fill(garbage, 16, garbage.length, (byte) 0x5A);
+        assertThrows(ArtifactFormatException.class, () -> use(garbage));
+    }
+
+    /** Decodes a section and reads its call sites. */
+    private static int use(byte[] section) {
+        return ExceptionTables.decode(section).callSites().size();
+    }
+
+    /** A section without tags whose call-site body is {@code body}, compressed. */
+    private static byte[] section(byte[] body) {
+        java.util.zip.Deflater d = new java.util.zip.Deflater();
+        d.setInput(body);
+        d.finish();
+        byte[] buf = new byte[256];
+        int n = d.deflate(buf);
+        d.end();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(ExceptionTables.VERSION).putInt(0).putInt(body.length).put(buf, 0, n);
+        return b.array();
     }
 }
