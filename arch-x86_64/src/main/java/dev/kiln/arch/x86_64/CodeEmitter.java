@@ -118,6 +118,7 @@ final class CodeEmitter {
             // branchOnMaterializedConditions changes, at the start of the first emission (jump
             // threading retargets branches, not successor lists)
             liveLocations = first.liveLocations;
+            frame = first.frame; // the same slots, counted over the same instructions
         }
         return emitOnce();
     }
@@ -309,7 +310,9 @@ final class CodeEmitter {
             }
         }
         // one more slot keeps r14 across calls into other instances and the host
-        frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0, blocks); // most used slots in disp8 reach
+        if (frame == null) {
+            frame = new FrameLayout(outgoingBytes, alloc, savesVmctx ? 1 : 0, blocks); // most used slots in disp8 reach
+        }
         int bytes = frame.size();
         // at entry rsp = 8 mod 16; where the function calls, rsp must be 0 mod 16 after the pushes and the frame
         if (makesCalls && (8 + 8 * savedRegs.size() + bytes) % 16 != 0) {

@@ -67,8 +67,8 @@ public final class FrameLayout {
                 }
             }
         }
-        Integer[] narrow = slotsOfSize(alloc, 8, refs);
-        Integer[] wide = slotsOfSize(alloc, 16, refs);
+        int[] narrow = slotsOfSize(alloc, 8, refs);
+        int[] wide = slotsOfSize(alloc, 16, refs);
         long narrowRefs = 0;
         long wideRefs = 0;
         for (int k : narrow) {
@@ -108,19 +108,25 @@ public final class FrameLayout {
         }
     }
 
-    private static Integer[] slotsOfSize(LinearScan<?> alloc, int bytes, long[] refs) {
-        java.util.List<Integer> slots = new java.util.ArrayList<>();
+    /** The slots of {@code bytes} bytes, by descending reference count, then by slot number. */
+    private static int[] slotsOfSize(LinearScan<?> alloc, int bytes, long[] refs) {
+        long[] keys = new long[refs.length];
+        int n = 0;
         for (int k = 0; k < refs.length; k++) {
             if (alloc.slotBytes(k) == bytes) {
-                slots.add(k);
+                // high half: the count complemented (ascending order = descending count); low half: the slot
+                keys[n++] = (long) (Integer.MAX_VALUE - (int) Math.min(refs[k], Integer.MAX_VALUE)) << 32 | k;
             }
         }
-        Integer[] out = slots.toArray(new Integer[0]);
-        java.util.Arrays.sort(out, (x, y) -> refs[x] != refs[y] ? Long.compare(refs[y], refs[x]) : Integer.compare(x, y));
+        java.util.Arrays.sort(keys, 0, n);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = (int) keys[i];
+        }
         return out;
     }
 
-    private int place(Integer[] slots, int bytes, int at) {
+    private int place(int[] slots, int bytes, int at) {
         for (int k : slots) {
             slotOffset[k] = at;
             at += bytes;
