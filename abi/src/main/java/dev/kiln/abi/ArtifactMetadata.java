@@ -89,7 +89,8 @@ public record ArtifactMetadata(
      * compiled for the older layout reads other fields). 9: the guard-page handler's data lies
      * {@link GuardHandlerLayout#DATA_OFFSET} = 64 KiB after its code (it was 4 KiB). 10: the call sites
      * of {@link ExceptionTables#SECTION} are LEB128-encoded ({@link ExceptionTables#VERSION} 2). 11: and
-     * compressed with DEFLATE ({@link ExceptionTables#VERSION} 3), as is this section's body.
+     * compressed with DEFLATE ({@link ExceptionTables#VERSION} 3), as is this section's body; the frame
+     * table's sites are stored as columns ({@link FrameTable#VERSION} 3).
      */
     public static final int FORMAT_VERSION = 11;
     /** Name of the ELF section holding the metadata. */

@@ -85,4 +85,46 @@ class FrameTableTest {
         assertThrows(ArtifactFormatException.class, () -> FrameTable.decode(version, "a.kiln"));
         assertThrows(IllegalArgumentException.class, () -> FrameTable.encode(null, List.of(site(8, 1, 0, 1, 1), site(4, 1, 0, 1, 1))));
     }
+
+    /** The stated lengths of the columns must be where the sites' entries end. */
+    @Test
+    void columnsThatDoNotEndWhereTheySayAreRefused() throws Exception {
+        byte[] good = FrameTable.encode(null, List.of(site(8, FrameTable.TRAP, 16, 1, 30), site(12, 0, 24, 2, 34)));
+        // version, body length (one byte here), then the body compressed
+        byte[] body = new byte[good[1]];
+        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+        inflater.setInput(good, 2, good.length - 2);
+        assertEquals(body.length, inflater.inflate(body));
+        inflater.end();
+        // no name, no inline contexts, 2 sites, then the lengths of the heads and extensions columns
+        assertEquals(0, body[0]);
+        assertEquals(0, body[1]);
+        assertEquals(2, body[2]);
+        assertEquals(2, body[3], "one byte of head per site");
+        FrameTable.decode(withBody(body), "a.kiln");
+        for (int delta : new int[] {-1, 1}) {
+            byte[] moved = body.clone();
+            moved[3] += delta; // the head column one byte shorter or longer than its entries
+            ArtifactFormatException e = assertThrows(ArtifactFormatException.class,
+                    () -> FrameTable.decode(withBody(moved), "a.kiln"));
+            assertTrue(e.getMessage().contains(FrameTable.SECTION), e.getMessage());
+        }
+        byte[] beyond = body.clone();
+        beyond[4] = 100; // an extensions column past the end
+        assertThrows(ArtifactFormatException.class, () -> FrameTable.decode(withBody(beyond), "a.kiln"));
+    }
+
+    private static byte[] withBody(byte[] body) {
+        java.util.zip.Deflater d = new java.util.zip.Deflater();
+        d.setInput(body);
+        d.finish();
+        byte[] buf = new byte[256];
+        int n = d.deflate(buf);
+        d.end();
+        byte[] section = new byte[2 + n];
+        section[0] = (byte) FrameTable.VERSION;
+        section[1] = (byte) body.length;
+        System.arraycopy(buf, 0, section, 2, n);
+        return section;
+    }
 }
