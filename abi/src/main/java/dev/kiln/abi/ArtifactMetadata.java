@@ -625,22 +625,12 @@ public record ArtifactMetadata(
 
     /** {@code plain}'s header, the body's length as a u32, then the body compressed with DEFLATE. */
     static byte[] compress(byte[] plain) {
-        java.util.zip.Deflater deflater = new java.util.zip.Deflater();
-        try {
-            deflater.setInput(plain, HEADER, plain.length - HEADER);
-            deflater.finish();
-            ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length / 2 + 32);
-            out.write(plain, 0, HEADER);
-            int n = plain.length - HEADER;
-            out.write(new byte[] {(byte) n, (byte) (n >>> 8), (byte) (n >>> 16), (byte) (n >>> 24)}, 0, 4);
-            byte[] buf = new byte[8192];
-            while (!deflater.finished()) {
-                out.write(buf, 0, deflater.deflate(buf));
-            }
-            return out.toByteArray();
-        } finally {
-            deflater.end();
-        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length / 2 + 64);
+        out.write(plain, 0, HEADER);
+        int n = plain.length - HEADER;
+        out.write(new byte[] {(byte) n, (byte) (n >>> 8), (byte) (n >>> 16), (byte) (n >>> 24)}, 0, 4);
+        Deflate.compress(plain, HEADER, n, out);
+        return out.toByteArray();
     }
 
     /**
@@ -653,34 +643,11 @@ public record ArtifactMetadata(
             throw new ArtifactFormatException(source, section.length, SECTION + " is truncated");
         }
         long length = ByteBuffer.wrap(section, HEADER, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xFFFF_FFFFL;
-        int from = HEADER + 4;
-        if (length > 1032L * (section.length - from) + 64 || length > Integer.MAX_VALUE - HEADER) {
-            throw new ArtifactFormatException(source, HEADER, SECTION + " states a body of " + length
-                    + " bytes, more than its " + (section.length - from) + " compressed bytes can hold");
-        }
-        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
-        try {
-            inflater.setInput(section, from, section.length - from);
-            byte[] plain = new byte[HEADER + (int) length];
-            System.arraycopy(section, 0, plain, 0, HEADER);
-            int n = HEADER;
-            while (n < plain.length) {
-                int k = inflater.inflate(plain, n, plain.length - n);
-                if (k == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) {
-                    break;
-                }
-                n += k;
-            }
-            if (n != plain.length || !inflater.finished() || inflater.getRemaining() != 0) {
-                throw new ArtifactFormatException(source, from, SECTION + " does not inflate to the " + length
-                        + " bytes it states");
-            }
-            return plain;
-        } catch (java.util.zip.DataFormatException e) {
-            throw new ArtifactFormatException(source, from, SECTION + " is not valid DEFLATE data (" + e.getMessage() + ")");
-        } finally {
-            inflater.end();
-        }
+        byte[] body = Deflate.inflate(section, HEADER + 4, length, source, SECTION + ": the fields after the options");
+        byte[] plain = new byte[HEADER + body.length];
+        System.arraycopy(section, 0, plain, 0, HEADER);
+        System.arraycopy(body, 0, plain, HEADER, body.length);
+        return plain;
     }
 
     private record Out(DataOutputStream out) {

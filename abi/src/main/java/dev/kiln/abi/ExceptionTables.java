@@ -168,7 +168,7 @@ public final class ExceptionTables {
             synchronized (this) {
                 s = sites;
                 if (s == null) {
-                    s = decodeSites(inflate(packed, packedOffset, bodyLength));
+                    s = decodeSites(Deflate.inflate(packed, packedOffset, bodyLength, null, SECTION + ": the call sites"));
                     sites = s;
                 }
             }
@@ -253,45 +253,10 @@ public final class ExceptionTables {
         }
         byte[] body = out.toByteArray();
         head.putInt(body.length);
-        java.util.zip.Deflater deflater = new java.util.zip.Deflater();
-        try {
-            deflater.setInput(body);
-            deflater.finish();
-            ByteArrayOutputStream section = new ByteArrayOutputStream(head.capacity() + body.length / 2 + 16);
-            section.writeBytes(head.array());
-            byte[] buf = new byte[8192];
-            while (!deflater.finished()) {
-                section.write(buf, 0, deflater.deflate(buf));
-            }
-            return section.toByteArray();
-        } finally {
-            deflater.end();
-        }
-    }
-
-    private static byte[] inflate(byte[] bytes, int from, int length) {
-        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
-        try {
-            inflater.setInput(bytes, from, bytes.length - from);
-            byte[] body = new byte[length];
-            int n = 0;
-            while (n < length) {
-                int k = inflater.inflate(body, n, length - n);
-                if (k == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) {
-                    break;
-                }
-                n += k;
-            }
-            if (n != length || !inflater.finished() || inflater.getRemaining() != 0) {
-                throw new ArtifactFormatException(from, SECTION + ": the call sites do not inflate to the "
-                        + length + " bytes the section states");
-            }
-            return body;
-        } catch (java.util.zip.DataFormatException e) {
-            throw new ArtifactFormatException(from, SECTION + ": malformed compressed call sites (" + e.getMessage() + ")");
-        } finally {
-            inflater.end();
-        }
+        ByteArrayOutputStream section = new ByteArrayOutputStream(head.capacity() + body.length / 2 + 16);
+        section.writeBytes(head.array());
+        Deflate.compress(body, 0, body.length, section);
+        return section.toByteArray();
     }
 
     /**

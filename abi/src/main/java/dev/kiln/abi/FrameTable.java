@@ -202,21 +202,11 @@ public final class FrameTable {
         out.writeBytes(exts.toByteArray());
         out.writeBytes(offsets.toByteArray());
         byte[] body = out.toByteArray();
-        java.util.zip.Deflater deflater = new java.util.zip.Deflater();
-        try {
-            deflater.setInput(body);
-            deflater.finish();
-            ByteArrayOutputStream section = new ByteArrayOutputStream(body.length / 2 + 16);
-            section.write(VERSION);
-            uleb(section, body.length);
-            byte[] buf = new byte[8192];
-            while (!deflater.finished()) {
-                section.write(buf, 0, deflater.deflate(buf));
-            }
-            return section.toByteArray();
-        } finally {
-            deflater.end();
-        }
+        ByteArrayOutputStream section = new ByteArrayOutputStream(body.length / 2 + 16);
+        section.write(VERSION);
+        uleb(section, body.length);
+        Deflate.compress(body, 0, body.length, section);
+        return section.toByteArray();
     }
 
     /**
@@ -354,31 +344,7 @@ public final class FrameTable {
         } catch (ArrayIndexOutOfBoundsException e) {
             throw new ArtifactFormatException(source, pos[0], SECTION + " ends inside its length");
         }
-        if (length > 64L * section.length + 1024) {
-            throw new ArtifactFormatException(source, 1, SECTION + " claims " + length + " bytes, more than DEFLATE makes of "
-                    + section.length);
-        }
-        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
-        try {
-            inflater.setInput(section, pos[0], section.length - pos[0]);
-            byte[] body = new byte[(int) length];
-            int n = 0;
-            while (n < body.length) {
-                int got = inflater.inflate(body, n, body.length - n);
-                if (got == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) {
-                    break;
-                }
-                n += got;
-            }
-            if (n != body.length || !inflater.finished()) {
-                throw new ArtifactFormatException(source, pos[0], SECTION + " inflates to " + n + " bytes, not " + length);
-            }
-            return body;
-        } catch (java.util.zip.DataFormatException e) {
-            throw new ArtifactFormatException(source, pos[0], SECTION + " is not valid DEFLATE data: " + e.getMessage());
-        } finally {
-            inflater.end();
-        }
+        return Deflate.inflate(section, pos[0], length, source, SECTION + ": the sites");
     }
 
     /** Number of sites. */

@@ -109,14 +109,10 @@ class ExceptionTablesTest {
 
     /** A section without tags whose call-site body is {@code body}, compressed. */
     private static byte[] section(byte[] body) {
-        java.util.zip.Deflater d = new java.util.zip.Deflater();
-        d.setInput(body);
-        d.finish();
-        byte[] buf = new byte[256];
-        int n = d.deflate(buf);
-        d.end();
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        b.putInt(ExceptionTables.VERSION).putInt(0).putInt(body.length).put(buf, 0, n);
-        return b.array();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(java.nio.ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(ExceptionTables.VERSION).putInt(0).putInt(body.length).array());
+        Deflate.compress(body, 0, body.length, out);
+        return out.toByteArray();
     }
 }

@@ -92,24 +92,9 @@ public final class Assembler extends CodeBuffer {
         if (relaxation != null) {
             return relaxation.finish();
         }
-        for (Fixup f : fixups) {
-            if (f.target.offsetOrUnbound() < 0) {
-                throw new IllegalStateException("label " + f.target.name()
-                        + " is used at offset " + f.offset + " but never bound");
-            }
-            long value;
-            if (f.kind == Fixup.DIFF32) {
-                if (f.base.offsetOrUnbound() < 0) {
-                    throw new IllegalStateException("label " + f.base.name()
-                            + " is used at offset " + f.offset + " but never bound");
-                }
-                value = (long) f.target.offsetOrUnbound() - f.base.offsetOrUnbound() + f.addend;
-            } else {
-                value = (long) f.target.offsetOrUnbound() - f.pcBase + f.addend;
-            }
-            putInt32(f.offset, (int) value);
-        }
-        return Arrays.copyOf(buf, pos);
+        byte[] out = Arrays.copyOf(buf, pos);
+        resolveFixups(out, x -> x);
+        return out;
     }
 
     /**
@@ -1054,23 +1039,7 @@ public final class Assembler extends CodeBuffer {
                 from = at[i] + reserved[i];
             }
             System.arraycopy(buf, from, out, to, pos - from);
-            for (Fixup f : fixups) {
-                if (f.target.offsetOrUnbound() < 0) {
-                    throw new IllegalStateException("label " + f.target.name()
-                            + " is used at offset " + f.offset + " but never bound");
-                }
-                long value;
-                if (f.kind == Fixup.DIFF32) {
-                    if (f.base.offsetOrUnbound() < 0) {
-                        throw new IllegalStateException("label " + f.base.name()
-                                + " is used at offset " + f.offset + " but never bound");
-                    }
-                    value = (long) map(f.target.offsetOrUnbound()) - map(f.base.offsetOrUnbound()) + f.addend;
-                } else {
-                    value = (long) map(f.target.offsetOrUnbound()) - map(f.pcBase) + f.addend;
-                }
-                putInt32(out, map(f.offset), (int) value);
-            }
+            resolveFixups(out, this::map);
             List<Relocation> moved = new ArrayList<>(relocs.size());
             for (Relocation r : relocs) {
                 moved.add(new Relocation(r.kind(), map(r.offset()), r.symbol(), r.addend()));
@@ -1078,6 +1047,32 @@ public final class Assembler extends CodeBuffer {
             finalRelocs = java.util.Collections.unmodifiableList(moved);
             return out;
         }
+    }
+
+    /**
+     * Writes every label reference into {@code out}, the code with each emission offset {@code x} at
+     * {@code toFinal.applyAsInt(x)} (the identity without relaxation).
+     *
+     * @throws IllegalStateException if a reference names a label that is not bound
+     */
+    private void resolveFixups(byte[] out, java.util.function.IntUnaryOperator toFinal) {
+        for (Fixup f : fixups) {
+            long value;
+            if (f.kind == Fixup.DIFF32) {
+                value = (long) toFinal.applyAsInt(bound(f.target, f)) - toFinal.applyAsInt(bound(f.base, f)) + f.addend;
+            } else {
+                value = (long) toFinal.applyAsInt(bound(f.target, f)) - toFinal.applyAsInt(f.pcBase) + f.addend;
+            }
+            putInt32(out, toFinal.applyAsInt(f.offset), (int) value);
+        }
+    }
+
+    /** The emission offset of {@code label}, which {@code f} refers to. */
+    private static int bound(Label label, Fixup f) {
+        if (label.offsetOrUnbound() < 0) {
+            throw new IllegalStateException("label " + label.name() + " is used at offset " + f.offset + " but never bound");
+        }
+        return label.offsetOrUnbound();
     }
 
     private static void putInt32(byte[] out, int at, int value) {
