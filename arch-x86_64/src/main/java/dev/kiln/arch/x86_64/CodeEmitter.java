@@ -640,20 +640,39 @@ final class CodeEmitter {
 
     private void emitWithSpills(MInst m) {
         if (m.op == MOp.PMOVE) {
+            int cached = scratch0Holds();
+            wroteScratch0 = false;
             parallelMove(m);
+            keepScratch0(wroteScratch0 || contains(m.pdst, cached) ? MInst.NONE : cached);
             return;
         }
         if (m.op == MOp.HEAP_LOAD || m.op == MOp.HEAP_STORE || m.op == MOp.CMP_RM || m.op == MOp.ALU_RM
                 || m.op == MOp.CMP_MI || m.op == MOp.FALU_RM || m.op == MOp.VPACKED_RM) {
+            int cached = scratch0Holds();
+            addressIn = cached;
             heapAccess(m);
+            // r10 is written only by address(): with the spilled base or index, or their sum; a
+            // definition of the value it holds goes through r11 to the slot
+            keepScratch0(addressIn == ADDRESS_SUM || contains(m.defs, addressIn) ? MInst.NONE : addressIn);
             return;
         }
         scratchUsed = 0;
         xscratchUsed = 0;
         sharedDef = MInst.NONE;
         xsharedDef = MInst.NONE;
+        int cached = scratch0Holds();
+        scratch0Holds = MInst.NONE;
         if (emitWithSpillSlotOperand(m)) {
             return;
+        }
+        if (cached != MInst.NONE) {
+            for (int u : m.uses) {
+                if (u == cached) {
+                    scratchVreg[0] = u; // r10 has held it since the instruction before: no reload
+                    scratchUsed = 1;
+                    break;
+                }
+            }
         }
         for (int u : m.uses) {
             if (isSpilled(u) && !hasScratch(u)) {
@@ -678,6 +697,7 @@ final class CodeEmitter {
             }
         }
         emitInst(m);
+        boolean defInR10 = false;
         for (int d : m.defs) {
             if (isSpilled(d)) {
                 if (isFloatVreg(d)) {
@@ -686,7 +706,60 @@ final class CodeEmitter {
                     a.mov(Size.S64, slot(alloc.interval(d).spillSlot), reg(d));
                 }
             }
+            // a dead definition is written to r10 (see reg); a fixed one may be r10 itself
+            defInR10 |= MInst.isVirtual(d) ? alloc.interval(d) == null : d == SCRATCH0.encoding();
         }
+        if (sharedDef == MInst.NONE && !defInR10 && KEEPS_SCRATCH0.contains(m.op)) {
+            // r10 holds scratchVreg[0], a spilled use (which the instruction did not write) or a spilled
+            // definition just stored, whose slot holds the same value; or, untouched, what it held before
+            keepScratch0(scratchUsed > 0 ? scratchVreg[0] : cached);
+        }
+    }
+
+    private static boolean contains(int[] regs, int r) {
+        if (r == MInst.NONE || regs == null) {
+            return false;
+        }
+        for (int x : regs) {
+            if (x == r) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the parallel move being emitted has written r10 (a slot-to-slot move, a wide constant into a slot). */
+    private boolean wroteScratch0;
+
+    /** Notes that r10 holds spilled value {@code vreg} (NONE: nothing known) as of the code emitted so far. */
+    private void keepScratch0(int vreg) {
+        scratch0Holds = vreg;
+        scratch0At = a.position();
+        scratch0Labels = a.boundLabels();
+    }
+
+    /**
+     * The instructions whose emission writes r10 only as the scratch register of a spilled operand
+     * ({@link #reg}): straight-line, with no sequence of their own that uses r10.
+     */
+    private static final java.util.Set<MOp> KEEPS_SCRATCH0 = java.util.EnumSet.of(MOp.MOV_RR, MOp.ZEXT32,
+            MOp.MOV_RI, MOp.ALU_RR, MOp.ALU_RI, MOp.LEA, MOp.CMP_RR, MOp.CMP_RI, MOp.TEST_RR, MOp.TEST_RI,
+            MOp.IMUL_RR, MOp.IMUL_RRI, MOp.SHIFT_RI, MOp.SHIFTX, MOp.SETCC, MOp.CMOV, MOp.MOVSX, MOp.NEG,
+            MOp.BSWAP, MOp.VMCTX_LOAD, MOp.VMCTX_STORE, MOp.VMCTX_ADDR, MOp.TRAP_IF);
+
+    /**
+     * The spilled integer value r10 holds, as the scratch register of the instruction emitted last
+     * (its slot holds the same value), or NONE; set by {@link #emitWithSpills} after one of
+     * {@link #KEEPS_SCRATCH0}, and good only while nothing else has been emitted or bound.
+     */
+    private int scratch0Holds = MInst.NONE;
+    private int scratch0At = -1;
+    private int scratch0Labels = -1;
+
+    /** {@link #scratch0Holds} if nothing was emitted and no label bound since it was set; else NONE. */
+    private int scratch0Holds() {
+        return scratch0Holds != MInst.NONE && a.position() == scratch0At && a.boundLabels() == scratch0Labels
+                ? scratch0Holds : MInst.NONE;
     }
 
     /**
@@ -1922,7 +1995,17 @@ final class CodeEmitter {
         heapLoadOrStore(m, addr);
     }
 
-    /** The memory operand {@code [src + src2 * scale + imm]} of {@code m}, spilled base or index loaded into SCRATCH0. */
+    /**
+     * For {@link #address}: on entry the spilled value r10 holds (or NONE), on exit what it holds after
+     * the address ({@link #ADDRESS_SUM}: a base plus index of two spilled values).
+     */
+    private int addressIn = MInst.NONE;
+    private static final int ADDRESS_SUM = -2;
+
+    /**
+     * The memory operand {@code [src + src2 * scale + imm]} of {@code m}, a spilled base or index loaded
+     * into SCRATCH0 (unless it holds it already, {@link #addressIn}).
+     */
     private Mem address(MInst m) {
         Mem addr;
         boolean bSpilled = isSpilled(m.src);
@@ -1936,13 +2019,19 @@ final class CodeEmitter {
             }
             a.alu(AluOp.ADD, Size.S64, SCRATCH0, slot(alloc.interval(m.src).spillSlot));
             addr = Mem.of(SCRATCH0, (int) m.imm);
+            addressIn = ADDRESS_SUM;
         } else {
-            if (bSpilled) {
-                a.mov(Size.S64, SCRATCH0, slot(alloc.interval(m.src).spillSlot));
-                base = SCRATCH0;
-            } else if (iSpilled) {
-                a.mov(Size.S64, SCRATCH0, slot(alloc.interval(m.src2).spillSlot));
-                index = SCRATCH0;
+            int spilled = bSpilled ? m.src : iSpilled ? m.src2 : MInst.NONE;
+            if (spilled != MInst.NONE) {
+                if (addressIn != spilled) {
+                    a.mov(Size.S64, SCRATCH0, slot(alloc.interval(spilled).spillSlot));
+                }
+                addressIn = spilled;
+                if (bSpilled) {
+                    base = SCRATCH0;
+                } else {
+                    index = SCRATCH0;
+                }
             }
             addr = Mem.of(base, index, m.scale, (int) m.imm);
         }
@@ -2548,6 +2637,7 @@ final class CodeEmitter {
                 } else {
                     a.movImm(Size.S64, SCRATCH0, c[1]);
                     a.mov(Size.S64, slot, SCRATCH0);
+                    wroteScratch0 = true;
                 }
             } else if (dst >= MInst.XMM_BASE) {
                 Xmm x = Xmm.of(dst - MInst.XMM_BASE);
@@ -2586,6 +2676,7 @@ final class CodeEmitter {
         } else if (dSlot && sSlot) {
             a.mov(Size.S64, SCRATCH0, slot(src - SLOT_BASE));
             a.mov(Size.S64, slot(dst - SLOT_BASE), SCRATCH0);
+            wroteScratch0 = true;
         } else if (dSlot) {
             if (isXmmLoc(src)) {
                 xstore(slot(dst - SLOT_BASE), Xmm.of(src - MInst.XMM_BASE), alloc.slotBytes(dst - SLOT_BASE));

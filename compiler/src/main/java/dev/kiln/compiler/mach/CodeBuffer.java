@@ -14,6 +14,7 @@ public abstract class CodeBuffer {
     /** Number of bytes emitted so far. */
     protected int pos;
     private int labelCount;
+    private int boundLabels;
 
     /** An empty buffer with room for {@code capacity} bytes to start with (it grows as needed). */
     protected CodeBuffer(int capacity) {
@@ -47,6 +48,16 @@ public abstract class CodeBuffer {
             throw new IllegalStateException("label " + label.name() + " is already bound at " + label.position);
         }
         label.position = pos;
+        boundLabels++;
+    }
+
+    /**
+     * How many labels have been bound so far: a backend that assumes something of the code just
+     * emitted (a register's contents) checks that no label, through which other code may arrive, was
+     * bound since.
+     */
+    public int boundLabels() {
+        return boundLabels;
     }
 
     /**
