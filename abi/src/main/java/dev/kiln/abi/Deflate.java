@@ -17,6 +17,11 @@ final class Deflate {
     private Deflate() {
     }
 
+    /** Whether {@code compressedBytes} of DEFLATE data can inflate to {@code length} bytes (and an array holds them). */
+    static boolean mayInflateTo(long length, int compressedBytes) {
+        return length >= 0 && length <= MAX_RATIO * compressedBytes + 64 && length <= Integer.MAX_VALUE - 16;
+    }
+
     /** Appends bytes {@code [from, from + length)} of {@code in}, compressed, to {@code out}. */
     static void compress(byte[] in, int from, int length, ByteArrayOutputStream out) {
         Deflater deflater = new Deflater();
@@ -42,7 +47,7 @@ final class Deflate {
      *         {@code length} bytes with nothing after its end
      */
     static byte[] inflate(byte[] in, int from, long length, String source, String what) {
-        if (length < 0 || length > MAX_RATIO * (in.length - from) + 64 || length > Integer.MAX_VALUE - 16) {
+        if (!mayInflateTo(length, in.length - from)) {
             throw new ArtifactFormatException(source, from, what + " claim " + length + " bytes, more than "
                     + (in.length - from) + " compressed bytes inflate to");
         }

@@ -275,7 +275,7 @@ public final class ExceptionTables {
                 tags[i] = b.getInt();
             }
             int bodyLength = b.getInt();
-            if (bodyLength < 4 || bodyLength > 1032L * b.remaining() + 64) { // DEFLATE expands at most 1032:1
+            if (bodyLength < 4 || !Deflate.mayInflateTo(bodyLength, b.remaining())) {
                 throw new ArtifactFormatException(b.position() - 4, SECTION + ": call-site body of "
                         + Integer.toUnsignedString(bodyLength) + " bytes");
             }

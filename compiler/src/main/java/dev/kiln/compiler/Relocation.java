@@ -25,6 +25,9 @@ public record Relocation(RelocKind kind, int offset, int symbol, int addend) {
     /** The trap code of a {@link #trapStub} symbol, or null for any other symbol. */
     public static dev.kiln.abi.TrapCode trapCodeOf(int symbol) {
         int ordinal = -2 - symbol;
-        return ordinal >= 0 && ordinal < dev.kiln.abi.TrapCode.values().length ? dev.kiln.abi.TrapCode.values()[ordinal] : null;
+        return ordinal >= 0 && ordinal < TRAP_CODES.length ? TRAP_CODES[ordinal] : null;
     }
+
+    /** {@link dev.kiln.abi.TrapCode#values()}, once (the linker asks for every relocation). */
+    private static final dev.kiln.abi.TrapCode[] TRAP_CODES = dev.kiln.abi.TrapCode.values();
 }

@@ -850,10 +850,16 @@ public final class Assembler extends CodeBuffer {
         if (bytes < 0) {
             throw new IllegalArgumentException("nop: byte count must be >= 0, got " + bytes);
         }
-        while (bytes > 0) {
-            int n = Math.min(bytes, 9);
-            emitBytes(NOPS[n]);
-            bytes -= n;
+        ensure(bytes);
+        writeNops(buf, pos, bytes);
+        pos += bytes;
+    }
+
+    /** Writes {@code n} bytes of NOPs at {@code out[at]}: 9-byte NOPs, then one shorter for the rest. */
+    private static void writeNops(byte[] out, int at, int n) {
+        for (int done = 0; done < n; done += 9) {
+            byte[] nop = NOPS[Math.min(9, n - done)];
+            System.arraycopy(nop, 0, out, at + done, nop.length);
         }
     }
 
@@ -1016,10 +1022,7 @@ public final class Assembler extends CodeBuffer {
                 int k = kind[i];
                 int n = size[i];
                 if (k == ALIGN || k == PAD) {
-                    for (int done = 0; done < n; done += 9) {
-                        byte[] nop = NOPS[Math.min(9, n - done)];
-                        System.arraycopy(nop, 0, out, to + done, nop.length);
-                    }
+                    writeNops(out, to, n);
                 } else {
                     int end = to + n;
                     int disp = targetOf(i) - end;
@@ -2142,9 +2145,6 @@ public final class Assembler extends CodeBuffer {
     }
 
     private void putInt32(int at, int v) {
-        buf[at] = (byte) v;
-        buf[at + 1] = (byte) (v >> 8);
-        buf[at + 2] = (byte) (v >> 16);
-        buf[at + 3] = (byte) (v >> 24);
+        putInt32(buf, at, v);
     }
 }

@@ -17,48 +17,25 @@ public final class FrameLayout {
      * multiple of 16 when the function has 16-byte slots, of 8 otherwise).
      */
     public FrameLayout(int outgoingBytes, LinearScan<?> alloc, int extraSlots) {
-        int n = alloc.spillSlots();
-        this.slotOffset = new int[n];
-        int at = outgoingBytes;
-        boolean wide = false;
-        for (int k = 0; k < n; k++) {
-            wide |= alloc.slotBytes(k) == 16;
-        }
-        if (wide) {
-            at = (at + 15) & -16;
-            for (int k = 0; k < n; k++) {
-                if (alloc.slotBytes(k) == 16) {
-                    slotOffset[k] = at;
-                    at += 16;
-                }
-            }
-        }
-        for (int k = 0; k < n; k++) {
-            if (alloc.slotBytes(k) == 8) {
-                slotOffset[k] = at;
-                at += 8;
-            }
-        }
-        this.extraBase = at;
-        this.size = at + 8 * extraSlots;
+        this(outgoingBytes, alloc, extraSlots, java.util.List.of()); // no counts: 16-byte slots, then 8-byte ones, by number
     }
 
     /**
-     * Lays out the spill slots of {@code alloc} as {@link #FrameLayout(int, LinearScan, int)} does, but
-     * nearest the outgoing area the slots that {@code blocks} name most often (operands and parallel
-     * moves of spilled values, counted statically), so that on an ISA whose displacements have a short
-     * form (x86-64: disp8, -128..127) the most frequent slot accesses take it: within each size, slots
-     * in descending count (ties by slot number); the 8-byte slots come first unless the 16-byte ones
-     * are named more often per byte.
+     * Lays out the spill slots of {@code alloc} above an outgoing area of {@code outgoingBytes} (a
+     * multiple of 16 when the function has 16-byte slots), the slots that {@code blocks} name most
+     * often nearest it (operands and parallel moves of spilled values, counted statically), so that on
+     * an ISA whose displacements have a short form (x86-64: disp8, -128..127) the most frequent slot
+     * accesses take it: within each size, slots in descending count (ties by slot number); the 16-byte
+     * slots come first unless the 8-byte ones are named more often per byte.
      *
      * @param blocks the function's blocks after register allocation
      */
-    public <I extends MachInst> FrameLayout(int outgoingBytes, LinearScan<I> alloc, int extraSlots,
-            java.util.List<MachBlock<I>> blocks) {
+    public FrameLayout(int outgoingBytes, LinearScan<?> alloc, int extraSlots,
+            java.util.List<? extends MachBlock<?>> blocks) {
         int n = alloc.spillSlots();
         long[] refs = new long[n];
-        for (MachBlock<I> b : blocks) {
-            for (I m : b.insts) {
+        for (MachBlock<?> b : blocks) {
+            for (MachInst m : b.insts) {
                 countSlots(alloc, m.uses(), refs);
                 countSlots(alloc, m.defs(), refs);
                 if (m.isParallelMove()) {
