@@ -23,6 +23,11 @@ public final class FrameSiteRecorder {
         this.function = function;
     }
 
+    /** A recorder for another emission of the same function, with no sites yet. */
+    public FrameSiteRecorder emptyCopy() {
+        return new FrameSiteRecorder(function);
+    }
+
     /**
      * Records a site.
      *

@@ -214,8 +214,8 @@ public final class Assembler extends CodeBuffer {
      * jump-table entry), resolved by {@link #finish()}.
      */
     public void emitLabelOffset32(Label target, Label base) {
-        checkOwner(target);
-        checkOwner(base);
+        checkReference(target, false);
+        checkReference(base, false);
         fixups.add(new Fixup(pos, target, Fixup.DIFF32, 0, base, 0));
         emit32(0);
     }
@@ -735,6 +735,26 @@ public final class Assembler extends CodeBuffer {
     /** {@code ret} (C3). */
     public void ret() {
         emit(0xC3);
+        noFallthrough();
+    }
+
+    /** The position right after the last unconditional transfer (jmp, ret, ud2); -1 before any. */
+    private int noFallthroughAt = -1;
+    /** {@link #boundLabels()} right after it. */
+    private int noFallthroughLabels;
+
+    private void noFallthrough() {
+        noFallthroughAt = pos;
+        noFallthroughLabels = boundLabels();
+    }
+
+    /**
+     * Whether control may reach the current position from the code before it: false right after an
+     * unconditional {@code jmp}, {@code ret} or {@code ud2} with no label bound since (a label
+     * bound there is a way in), true otherwise (also at the start).
+     */
+    public boolean fallsThrough() {
+        return pos != noFallthroughAt || boundLabels() != noFallthroughLabels;
     }
 
     /** {@code ret imm16} (C2 iw): returns and pops {@code bytes} more (the callee's stack arguments). */
@@ -749,10 +769,12 @@ public final class Assembler extends CodeBuffer {
         emit(0xC2);
         emit(bytes & 0xFF);
         emit(bytes >>> 8);
+        noFallthrough();
     }
 
     /** {@code call rel32} (E8) to a label of this assembler. */
     public void call(Label target) {
+        checkReference(target, true);
         emit(0xE8);
         rel32(target);
     }
@@ -782,11 +804,12 @@ public final class Assembler extends CodeBuffer {
         emit(0xE9);
         relocs.add(new Relocation(RelocKind.X86_PC32, pos, symbol, -4));
         emit32(0);
+        noFallthrough();
     }
 
     /** {@code jmp target}: EB rel8 for a bound label within reach, else E9 rel32. */
     public void jmp(Label target) {
-        checkOwner(target);
+        checkReference(target, true);
         if (relaxation != null) {
             relaxation.add(Relaxation.JMP, target, null, 5);
             emit(0xE9);
@@ -798,21 +821,24 @@ public final class Assembler extends CodeBuffer {
             emit(0xE9);
             rel32(target);
         }
+        noFallthrough();
     }
 
     /** {@code jmp reg} (FF /4). */
     public void jmp(Gpr target) {
         rr(Size.S32, 0, 0xFF, 4, target.encoding(), false);
+        noFallthrough();
     }
 
     /** {@code jmp qword [mem]} (FF /4). */
     public void jmp(Mem target) {
         rm(Size.S32, 0, 0xFF, 4, target, false, 0);
+        noFallthrough();
     }
 
     /** {@code j<cc> target}: 70+cc rel8 for a bound label within reach, else 0F 80+cc rel32. */
     public void jcc(Cond cond, Label target) {
-        checkOwner(target);
+        checkReference(target, true);
         if (relaxation != null) {
             relaxation.add(Relaxation.JCC + cond.code(), target, null, 6);
             emit(0x0F);
@@ -832,6 +858,7 @@ public final class Assembler extends CodeBuffer {
     public void ud2() {
         emit(0x0F);
         emit(0x0B);
+        noFallthrough();
     }
 
     /** {@code int3} (CC): a breakpoint trap. */
@@ -2021,7 +2048,7 @@ public final class Assembler extends CodeBuffer {
         int disp = m.disp();
         if (m.ripTarget() != null) {
             Label target = m.ripTarget();
-            checkOwner(target);
+            checkReference(target, false);
             emit(0x05 | r);
             int field = pos;
             int pcBase = field + 4 + immBytes;

@@ -104,6 +104,7 @@ final class CodeEmitter {
         if (hasLoops()) {
             CodeEmitter first = new CodeEmitter(blocks, alloc, outgoingBytes, incomingArgBytes, layout, features);
             first.record = new LoopPlacement.Record(blocks.size());
+            first.noEntryState = noEntryState;
             first.emitOnce();
             for (MachBlock<MInst> c : blocks) {
                 for (MachBlock<MInst> t : c.succs) {
@@ -120,7 +121,21 @@ final class CodeEmitter {
             liveLocations = first.liveLocations;
             frame = first.frame; // the same slots, counted over the same instructions
         }
-        return emitOnce();
+        CompiledCode code = emitOnce();
+        CodeEmitter last = this;
+        while (last.entryStateContradicted) {
+            // a way into a block arrived after its code assumed what r10 held there: emit again,
+            // assuming nothing at the blocks found so far (each round adds at least one)
+            CodeEmitter again = new CodeEmitter(blocks, alloc, outgoingBytes, incomingArgBytes, layout, features);
+            again.placement = placement;
+            again.liveLocations = liveLocations;
+            again.frame = frame;
+            again.noEntryState = noEntryState;
+            again.frames = frames == null ? null : frames.emptyCopy();
+            code = again.emitOnce();
+            last = again;
+        }
+        return code;
     }
 
     /** Whether some block branches back to itself or to a block before it. */
@@ -161,7 +176,9 @@ final class CodeEmitter {
             }
         }
         boolean[] alignedLoop = {false};
+        a.observeReferences(this::referenced);
         blockLayout.emitInOrder(k -> {
+            int fallIn = a.fallsThrough() ? scratch0Holds() : UNSEEN; // what r10 holds on the way from above
             if (loopHeaders.get(k.index) && !blockLayout.forwards(k)) {
                 if (placement != null && placement.padFor(k.index, 0) >= 0) {
                     // run once on entering the loop from above; sized where the header lands
@@ -172,6 +189,9 @@ final class CodeEmitter {
                 alignedLoop[0] = true;
             }
             a.bind(label(k));
+            if (!loopHeaders.get(k.index)) {
+                assumeEntryState(k, fallIn);
+            }
             if (record != null) {
                 record.blockStarts(k.index, a.position());
             }
@@ -656,6 +676,15 @@ final class CodeEmitter {
             keepScratch0(addressIn == ADDRESS_SUM || contains(m.defs, addressIn) ? MInst.NONE : addressIn);
             return;
         }
+        if ((m.op == MOp.JCC || m.op == MOp.JMP) && !frameless) {
+            // only jumps (see emitInst): r10 keeps what it held, on every way out
+            int cached = scratch0Holds();
+            transferState = cached;
+            emitInst(m);
+            transferState = UNSEEN;
+            keepScratch0(cached);
+            return;
+        }
         scratchUsed = 0;
         xscratchUsed = 0;
         sharedDef = MInst.NONE;
@@ -755,6 +784,75 @@ final class CodeEmitter {
     private int scratch0Holds = MInst.NONE;
     private int scratch0At = -1;
     private int scratch0Labels = -1;
+
+    // ---- r10 at block entries ----------------------------------------------------------------
+    //
+    // A block's code may assume r10 holds spilled value v on entry when every way into it carries v
+    // in r10: the fall-through from the code above, and each jump, seen as the assembler emits it
+    // (Assembler#observeReferences). Jumps emitted before the label is bound are known when it is
+    // bound; one emitted later that carries something else (a back edge, a landing pad's jump to
+    // its handler, a jump table's entry) contradicts the assumption, and the function is emitted
+    // again without it at that block (see emit).
+
+    /** "No way in seen yet" in {@link #refState} (MInst.NONE: ways in that disagree, or unknown). */
+    private static final int UNSEEN = Integer.MIN_VALUE;
+
+    /** Blocks (by index) whose code assumes nothing of r10 on entry; shared by the emissions of the function. */
+    private java.util.BitSet noEntryState = new java.util.BitSet();
+    /** Whether a jump contradicted an entry state assumed by this emission, whose code is then wrong. */
+    private boolean entryStateContradicted;
+    /** By label id: what the jumps to it emitted so far carried in r10 (UNSEEN, NONE or a spilled value). */
+    private int[] refState = new int[0];
+    /** By label id: the value a bound block label's code assumes r10 holds on entry, or NONE. */
+    private int[] entryState = new int[0];
+    /** While a branch instruction emits its jumps: what r10 holds at each of them; else UNSEEN. */
+    private int transferState = UNSEEN;
+
+    private static int meet(int x, int y) {
+        return x == UNSEEN ? y : y == UNSEEN || x == y ? x : MInst.NONE;
+    }
+
+    private void growLabelStates(int id) {
+        if (id >= refState.length) {
+            int n = Math.max(id + 1, 2 * refState.length);
+            int old = refState.length;
+            refState = java.util.Arrays.copyOf(refState, n);
+            entryState = java.util.Arrays.copyOf(entryState, n);
+            java.util.Arrays.fill(refState, old, n, UNSEEN);
+            java.util.Arrays.fill(entryState, old, n, MInst.NONE);
+        }
+    }
+
+    /** The assembler's report of a reference to {@code l} (see {@link dev.kiln.compiler.mach.CodeBuffer.ReferenceObserver}). */
+    private void referenced(Label l, boolean transfersHere) {
+        int carried = !transfersHere ? MInst.NONE : transferState != UNSEEN ? transferState : scratch0Holds();
+        growLabelStates(l.id());
+        if (!l.isBound()) {
+            refState[l.id()] = meet(refState[l.id()], carried);
+        } else if (entryState[l.id()] != MInst.NONE && entryState[l.id()] != carried) {
+            entryStateContradicted = true;
+            for (MachBlock<MInst> b : blocks) {
+                if (labels[b.index] == l) {
+                    noEntryState.set(b.index);
+                }
+            }
+        }
+    }
+
+    /**
+     * Right after binding block {@code k}'s label: notes that r10 holds the spilled value every way
+     * into it seen so far carries ({@code fallIn} from above, UNSEEN if control cannot fall in), if
+     * there is one and the block is not excluded.
+     */
+    private void assumeEntryState(MachBlock<MInst> k, int fallIn) {
+        Label l = label(k);
+        growLabelStates(l.id());
+        int entry = meet(fallIn, refState[l.id()]);
+        if (entry >= 0 && !noEntryState.get(k.index)) {
+            entryState[l.id()] = entry;
+            keepScratch0(entry);
+        }
+    }
 
     /** {@link #scratch0Holds} if nothing was emitted and no label bound since it was set; else NONE. */
     private int scratch0Holds() {

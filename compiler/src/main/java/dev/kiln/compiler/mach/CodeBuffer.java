@@ -15,6 +15,28 @@ public abstract class CodeBuffer {
     protected int pos;
     private int labelCount;
     private int boundLabels;
+    private ReferenceObserver observer;
+
+    /**
+     * Told of each reference an assembler makes to one of its labels, as it makes it: a backend that
+     * knows something of the machine state where control leaves for a label (a register's contents)
+     * learns every way into the label's code this way.
+     */
+    @FunctionalInterface
+    public interface ReferenceObserver {
+        /**
+         * {@code label} is referenced by the instruction being emitted at the current position: a
+         * branch or call that transfers control there from here when {@code transfersHere}, else an
+         * address taken (a jump-table entry, a PC-relative operand) through which control may
+         * arrive from anywhere.
+         */
+        void referenced(Label label, boolean transfersHere);
+    }
+
+    /** Sets the observer of label references ({@code null}: none); see {@link ReferenceObserver}. */
+    public void observeReferences(ReferenceObserver observer) {
+        this.observer = observer;
+    }
 
     /** An empty buffer with room for {@code capacity} bytes to start with (it grows as needed). */
     protected CodeBuffer(int capacity) {
@@ -70,6 +92,17 @@ public abstract class CodeBuffer {
         Objects.requireNonNull(label, "label");
         if (label.owner != this) {
             throw new IllegalArgumentException("label " + label.name() + " belongs to another assembler");
+        }
+    }
+
+    /**
+     * Checks that {@code label} was made by this assembler ({@link #checkOwner}) and tells the
+     * {@link ReferenceObserver}, if any, of the reference being emitted.
+     */
+    protected final void checkReference(Label label, boolean transfersHere) {
+        checkOwner(label);
+        if (observer != null) {
+            observer.referenced(label, transfersHere);
         }
     }
 
