@@ -32,6 +32,56 @@ class AssemblerLabelTest {
     }
 
     @Test
+    void referenceObserverHearsEachReferenceAsItIsEmittedAndWhetherItTransfersControlThere() {
+        Assembler a = new Assembler();
+        a.relaxBranches();
+        List<String> heard = new ArrayList<>();
+        a.observeReferences((label, transfersHere) -> heard.add(label.name() + (transfersHere ? " here@" + a.position() : " address")));
+        Label target = a.newLabel("t");
+        Label table = a.newLabel("table");
+        a.jmp(target); // 0
+        a.jcc(Cond.E, target); // 5
+        a.call(target); // 11
+        a.lea(Size.S64, Gpr.R10, Mem.rip(table)); // 16
+        a.bind(target); // bound: not a reference
+        a.bind(table);
+        a.emitLabelOffset32(target, table);
+        a.jmp(target); // a reference after binding, heard too
+        a.finish();
+        // a branch is heard before its first byte, at the position it transfers control from
+        assertEquals(List.of("t here@0", "t here@5", "t here@11", "table address", "t address", "table address",
+                "t here@27"), heard);
+    }
+
+    @Test
+    void fallsThroughIsFalseOnlyRightAfterAnUnconditionalTransferWithNoLabelBoundSince() {
+        Assembler a = new Assembler();
+        assertTrue(a.fallsThrough(), "at the start");
+        Label l = a.newLabel();
+        a.jmp(l);
+        assertEquals(false, a.fallsThrough(), "after jmp label");
+        a.bind(l);
+        assertTrue(a.fallsThrough(), "a label bound after the jmp is a way in");
+        a.ret();
+        assertEquals(false, a.fallsThrough(), "after ret");
+        a.nop(1);
+        assertTrue(a.fallsThrough(), "after another instruction");
+        a.jcc(Cond.NE, l);
+        assertTrue(a.fallsThrough(), "after a conditional branch");
+        a.jmp(Gpr.RAX);
+        assertEquals(false, a.fallsThrough(), "after jmp reg");
+        a.mov(Size.S64, Gpr.RAX, Gpr.RCX);
+        a.ud2();
+        assertEquals(false, a.fallsThrough(), "after ud2");
+        a.mov(Size.S64, Gpr.RAX, Gpr.RCX);
+        a.jmpRel32(7);
+        assertEquals(false, a.fallsThrough(), "after a tail jump to a symbol");
+        a.mov(Size.S64, Gpr.RAX, Gpr.RCX);
+        a.ret(16);
+        assertEquals(false, a.fallsThrough(), "after ret imm16");
+    }
+
+    @Test
     void backwardJumpUsesRel8WhenItFitsElseRel32() {
         Assembler a = new Assembler();
         Label top = a.newLabel();

@@ -25,10 +25,10 @@ public abstract class CodeBuffer {
     @FunctionalInterface
     public interface ReferenceObserver {
         /**
-         * {@code label} is referenced by the instruction being emitted at the current position: a
-         * branch or call that transfers control there from here when {@code transfersHere}, else an
-         * address taken (a jump-table entry, a PC-relative operand) through which control may
-         * arrive from anywhere.
+         * {@code label} is referenced by the instruction being emitted: when {@code transfersHere}, a
+         * branch or call that transfers control there from the current position (reported before
+         * its first byte is emitted); else an address taken (a jump-table entry, a PC-relative
+         * operand), through which control may arrive from anywhere.
          */
         void referenced(Label label, boolean transfersHere);
     }
