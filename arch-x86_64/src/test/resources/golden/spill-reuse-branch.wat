@@ -2,7 +2,9 @@
 ;; same spilled value in r10 (the fall-through from the code above and each jump to its label, as
 ;; the assembler emits them), the block's code starts from it (CodeEmitter.assumeEntryState). After
 ;; the loop of fourteen accumulators, $base (spilled) is reloaded into r10 to address the load the
-;; branch tests; the two stores of the fall-through block address through r10 without a reload.
+;; branch tests; the two stores of the fall-through block address through r10 without a reload,
+;; and where both ways into the block after them carry it, r10 still holds it for the last add
+;; (the folded slot operands of the xor chain do not touch r10).
 ;; In $contradicted (eighteen values loaded and used twice, no loop) the block after $second is
 ;; entered by a branch that carries the spilled $base in r10 and by entries of a jump table that is
 ;; emitted after the function's code: the table's reference contradicts what the block's code first
@@ -34,8 +36,7 @@
       (br_if $skip (i32.eqz (i32.load (local.get $base))))
       (i32.store offset=4 (local.get $base) (local.get $a))
       (i32.store offset=8 (local.get $base) (local.get $b)))
-    (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (local.get $a) (i32.const 3)) (local.get $b)) (i32.const 3)) (local.get $c)) (i32.const 3)) (local.get $d)) (i32.const 3)) (local.get $e)) (i32.const 3)) (local.get $f)) (i32.const 3)) (local.get $g)) (i32.const 3)) (local.get $h)) (i32.const 3)) (local.get $i)) (i32.const 3)) (local.get $j)) (i32.const 3)) (local.get $k)) (i32.const 3)) (local.get $l)) (i32.const 3)) (local.get $m)) (i32.const 3)) (local.get $n)))
-
+    (i32.add (local.get $base) (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (i32.xor (i32.mul (local.get $a) (i32.const 3)) (local.get $b)) (i32.const 3)) (local.get $c)) (i32.const 3)) (local.get $d)) (i32.const 3)) (local.get $e)) (i32.const 3)) (local.get $f)) (i32.const 3)) (local.get $g)) (i32.const 3)) (local.get $h)) (i32.const 3)) (local.get $i)) (i32.const 3)) (local.get $j)) (i32.const 3)) (local.get $k)) (i32.const 3)) (local.get $l)) (i32.const 3)) (local.get $m)) (i32.const 3)) (local.get $n))))
   (func $contradicted (export "contradicted") (param $p i32) (param $base i32) (param $count i32) (param $sel i32) (result i32)
     (local $v0 i32) (local $v1 i32) (local $v2 i32) (local $v3 i32) (local $v4 i32) (local $v5 i32) (local $v6 i32) (local $v7 i32) (local $v8 i32) (local $v9 i32) (local $v10 i32) (local $v11 i32) (local $v12 i32) (local $v13 i32) (local $v14 i32) (local $v15 i32) (local $v16 i32) (local $v17 i32) (local $t i32)
     (local.set $v0 (i32.load offset=0 (local.get $p)))
@@ -77,7 +78,7 @@
 ;;   push   r15
 ;;   sub    rsp,0x60
 ;;   mov    rax,QWORD PTR [r14+0x58]
-;;   mov    QWORD PTR [rsp+0x20],rsi
+;;   mov    QWORD PTR [rsp],rsi
 ;;   mov    QWORD PTR [rsp+0x58],rdx
 ;;   xor    ecx,ecx
 ;;   xor    r8d,r8d
@@ -97,7 +98,7 @@
 ;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    DWORD PTR [rax+rax*1+0x0]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L0:
 ;;   add    ecx,DWORD PTR [rax+rdi*1]
 ;;   add    r8d,DWORD PTR [rax+rdi*1+0x4]
@@ -111,47 +112,47 @@
 ;;   add    edx,DWORD PTR [rax+rdi*1+0x24]
 ;;   mov    r10,QWORD PTR [rsp+0x28]
 ;;   mov    r11d,r10d
-;;   mov    QWORD PTR [rsp],r11
-;;   mov    r11,QWORD PTR [rsp]
-;;   add    r11d,DWORD PTR [rax+rdi*1+0x28]
-;;   mov    QWORD PTR [rsp],r11
-;;   mov    r10,QWORD PTR [rsp+0x30]
-;;   mov    r11d,r10d
 ;;   mov    QWORD PTR [rsp+0x8],r11
 ;;   mov    r11,QWORD PTR [rsp+0x8]
-;;   add    r11d,DWORD PTR [rax+rdi*1+0x2c]
+;;   add    r11d,DWORD PTR [rax+rdi*1+0x28]
 ;;   mov    QWORD PTR [rsp+0x8],r11
-;;   mov    r10,QWORD PTR [rsp+0x38]
+;;   mov    r10,QWORD PTR [rsp+0x30]
 ;;   mov    r11d,r10d
 ;;   mov    QWORD PTR [rsp+0x10],r11
 ;;   mov    r11,QWORD PTR [rsp+0x10]
-;;   add    r11d,DWORD PTR [rax+rdi*1+0x30]
+;;   add    r11d,DWORD PTR [rax+rdi*1+0x2c]
 ;;   mov    QWORD PTR [rsp+0x10],r11
-;;   mov    r10,QWORD PTR [rsp+0x40]
+;;   mov    r10,QWORD PTR [rsp+0x38]
 ;;   mov    r11d,r10d
 ;;   mov    QWORD PTR [rsp+0x18],r11
 ;;   mov    r11,QWORD PTR [rsp+0x18]
-;;   add    r11d,DWORD PTR [rax+rdi*1+0x34]
+;;   add    r11d,DWORD PTR [rax+rdi*1+0x30]
 ;;   mov    QWORD PTR [rsp+0x18],r11
+;;   mov    r10,QWORD PTR [rsp+0x40]
+;;   mov    r11d,r10d
+;;   mov    QWORD PTR [rsp+0x20],r11
+;;   mov    r11,QWORD PTR [rsp+0x20]
+;;   add    r11d,DWORD PTR [rax+rdi*1+0x34]
+;;   mov    QWORD PTR [rsp+0x20],r11
 ;;   lea    edi,[rdi+0x4]
 ;;   mov    QWORD PTR [rsp+0x50],rdx
 ;;   mov    r10,QWORD PTR [rsp+0x48]
 ;;   lea    edx,[r10+0x1]
 ;;   cmp    edx,DWORD PTR [rsp+0x58]
 ;;   jae    .L1
-;;   mov    r10,QWORD PTR [rsp]
-;;   mov    QWORD PTR [rsp+0x28],r10
 ;;   mov    r10,QWORD PTR [rsp+0x8]
-;;   mov    QWORD PTR [rsp+0x30],r10
+;;   mov    QWORD PTR [rsp+0x28],r10
 ;;   mov    r10,QWORD PTR [rsp+0x10]
-;;   mov    QWORD PTR [rsp+0x38],r10
+;;   mov    QWORD PTR [rsp+0x30],r10
 ;;   mov    r10,QWORD PTR [rsp+0x18]
+;;   mov    QWORD PTR [rsp+0x38],r10
+;;   mov    r10,QWORD PTR [rsp+0x20]
 ;;   mov    QWORD PTR [rsp+0x40],r10
 ;;   mov    QWORD PTR [rsp+0x48],rdx
 ;;   mov    rdx,QWORD PTR [rsp+0x50]
 ;;   jmp    .L0
 ;; .L1:
-;;   mov    r10,QWORD PTR [rsp+0x20]
+;;   mov    r10,QWORD PTR [rsp]
 ;;   cmp    DWORD PTR [rax+r10*1],0x0
 ;;   je     .L2
 ;;   mov    DWORD PTR [rax+r10*1+0x4],ecx
@@ -176,14 +177,14 @@
 ;;   lea    ecx,[rcx+rcx*2]
 ;;   xor    ecx,DWORD PTR [rsp+0x50]
 ;;   lea    ecx,[rcx+rcx*2]
-;;   xor    ecx,DWORD PTR [rsp]
-;;   lea    ecx,[rcx+rcx*2]
 ;;   xor    ecx,DWORD PTR [rsp+0x8]
 ;;   lea    ecx,[rcx+rcx*2]
 ;;   xor    ecx,DWORD PTR [rsp+0x10]
 ;;   lea    ecx,[rcx+rcx*2]
-;;   mov    eax,ecx
-;;   xor    eax,DWORD PTR [rsp+0x18]
+;;   xor    ecx,DWORD PTR [rsp+0x18]
+;;   lea    ecx,[rcx+rcx*2]
+;;   xor    ecx,DWORD PTR [rsp+0x20]
+;;   lea    eax,[rcx+r10*1]
 ;;   add    rsp,0x60
 ;;   pop    r15
 ;;   pop    r13

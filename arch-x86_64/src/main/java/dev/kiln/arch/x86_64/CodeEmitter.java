@@ -189,9 +189,9 @@ final class CodeEmitter {
                 alignedLoop[0] = true;
             }
             a.bind(label(k));
-            if (!loopHeaders.get(k.index)) {
-                assumeEntryState(k, fallIn);
-            }
+            // a loop header too: its back edges, emitted later, are checked as they come (the first
+            // emission of a function with loops finds the contradictions for the final one)
+            assumeEntryState(k, fallIn);
             if (record != null) {
                 record.blockStarts(k.index, a.position());
             }
@@ -691,7 +691,11 @@ final class CodeEmitter {
         xsharedDef = MInst.NONE;
         int cached = scratch0Holds();
         scratch0Holds = MInst.NONE;
-        if (emitWithSpillSlotOperand(m)) {
+        // a spilled use r10 already holds is read from r10 (below), not folded as a memory operand
+        if (!contains(m.uses, cached) && emitWithSpillSlotOperand(m)) {
+            if (!defInScratch0(m)) {
+                keepScratch0(cached); // the folded forms write only their destination (or its slot)
+            }
             return;
         }
         if (cached != MInst.NONE) {
@@ -726,7 +730,6 @@ final class CodeEmitter {
             }
         }
         emitInst(m);
-        boolean defInR10 = false;
         for (int d : m.defs) {
             if (isSpilled(d)) {
                 if (isFloatVreg(d)) {
@@ -735,14 +738,22 @@ final class CodeEmitter {
                     a.mov(Size.S64, slot(alloc.interval(d).spillSlot), reg(d));
                 }
             }
-            // a dead definition is written to r10 (see reg); a fixed one may be r10 itself
-            defInR10 |= MInst.isVirtual(d) ? alloc.interval(d) == null : d == SCRATCH0.encoding();
         }
-        if (sharedDef == MInst.NONE && !defInR10 && KEEPS_SCRATCH0.contains(m.op)) {
+        if (sharedDef == MInst.NONE && !defInScratch0(m) && KEEPS_SCRATCH0.contains(m.op)) {
             // r10 holds scratchVreg[0], a spilled use (which the instruction did not write) or a spilled
             // definition just stored, whose slot holds the same value; or, untouched, what it held before
             keepScratch0(scratchUsed > 0 ? scratchVreg[0] : cached);
         }
+    }
+
+    /** Whether a definition of {@code m} is written to r10: a dead one (see {@link #reg}), or r10 itself. */
+    private boolean defInScratch0(MInst m) {
+        for (int d : m.defs) {
+            if (MInst.isVirtual(d) ? alloc.interval(d) == null : d == SCRATCH0.encoding()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean contains(int[] regs, int r) {
@@ -792,7 +803,9 @@ final class CodeEmitter {
     // (Assembler#observeReferences). Jumps emitted before the label is bound are known when it is
     // bound; one emitted later that carries something else (a back edge, a landing pad's jump to
     // its handler, a jump table's entry) contradicts the assumption, and the function is emitted
-    // again without it at that block (see emit).
+    // again without it at that block (see emit). A function with loops is emitted twice anyway (see
+    // LoopPlacement): its first emission finds the contradictions at loop headers, which the final
+    // one then avoids (it may still find one where its own assumptions differ: one more emission).
 
     /** "No way in seen yet" in {@link #refState} (MInst.NONE: ways in that disagree, or unknown). */
     private static final int UNSEEN = Integer.MIN_VALUE;
