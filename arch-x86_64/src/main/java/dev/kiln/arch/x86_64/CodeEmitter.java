@@ -98,7 +98,9 @@ final class CodeEmitter {
     /**
      * Emits the function. A function with loops is emitted twice: the first emission records where
      * its loop header blocks' instructions fall ({@link LoopPlacement.Record}), the second pads each
-     * header to the place in its 64-byte window that {@link LoopPlacement} chooses.
+     * header to the place in its 64-byte window that {@link LoopPlacement} chooses. An emission whose
+     * assumption of r10 at a block entry a later jump contradicts ({@link #assumeEntryState}) is
+     * redone without it there, once more per round (rarely needed).
      */
     CompiledCode emit() {
         if (hasLoops()) {

@@ -5,6 +5,7 @@ import dev.kiln.compiler.RelocKind;
 import dev.kiln.compiler.Relocation;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,26 +60,26 @@ class AssemblerLabelTest {
         assertTrue(a.fallsThrough(), "at the start");
         Label l = a.newLabel();
         a.jmp(l);
-        assertEquals(false, a.fallsThrough(), "after jmp label");
+        assertFalse(a.fallsThrough(), "after jmp label");
         a.bind(l);
         assertTrue(a.fallsThrough(), "a label bound after the jmp is a way in");
         a.ret();
-        assertEquals(false, a.fallsThrough(), "after ret");
+        assertFalse(a.fallsThrough(), "after ret");
         a.nop(1);
         assertTrue(a.fallsThrough(), "after another instruction");
         a.jcc(Cond.NE, l);
         assertTrue(a.fallsThrough(), "after a conditional branch");
         a.jmp(Gpr.RAX);
-        assertEquals(false, a.fallsThrough(), "after jmp reg");
+        assertFalse(a.fallsThrough(), "after jmp reg");
         a.mov(Size.S64, Gpr.RAX, Gpr.RCX);
         a.ud2();
-        assertEquals(false, a.fallsThrough(), "after ud2");
+        assertFalse(a.fallsThrough(), "after ud2");
         a.mov(Size.S64, Gpr.RAX, Gpr.RCX);
         a.jmpRel32(7);
-        assertEquals(false, a.fallsThrough(), "after a tail jump to a symbol");
+        assertFalse(a.fallsThrough(), "after a tail jump to a symbol");
         a.mov(Size.S64, Gpr.RAX, Gpr.RCX);
         a.ret(16);
-        assertEquals(false, a.fallsThrough(), "after ret imm16");
+        assertFalse(a.fallsThrough(), "after ret imm16");
     }
 
     @Test
