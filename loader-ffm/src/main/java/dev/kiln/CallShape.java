@@ -159,8 +159,13 @@ final class CallShape {
                 for (int k = 0; k < arity(); k++) {
                     params[1 + lead() + k] = carrier(k);
                 }
-                h = (resultsPointer ? Func.DISPATCH_SEVERAL : Func.DISPATCH).asCollector(Object[].class, arity())
-                        .asType(MethodType.methodType(resultCarrier(), params));
+                if (equals(integerUpcall())) {
+                    // the shared integer shape: primitives straight through, no array or boxes per call
+                    h = INT_REGS == 7 ? Func.DISPATCH_INTEGERS_7 : Func.DISPATCH_INTEGERS_5;
+                } else {
+                    h = (resultsPointer ? Func.DISPATCH_SEVERAL : Func.DISPATCH).asCollector(Object[].class, arity())
+                            .asType(MethodType.methodType(resultCarrier(), params));
+                }
                 upcallTarget = h;
             }
             return h;
@@ -391,6 +396,11 @@ final class CallShape {
             out[slot[i]] = box(shape.carrier(slot[i]), bits[i]);
         }
         return out;
+    }
+
+    /** The canonical position (after the VMContext) of Wasm parameter {@code i}. */
+    int slot(int i) {
+        return slot[i];
     }
 
     /** The raw bits of Wasm parameter {@code i} from the canonical arguments. */

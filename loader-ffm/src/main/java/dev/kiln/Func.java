@@ -503,6 +503,12 @@ public final class Func implements Extern {
     static final MethodHandle DISPATCH;
     /** {@code (Func, MemorySegment vmctx, MemorySegment results, Object[] canonical) -> void}: for several results. */
     static final MethodHandle DISPATCH_SEVERAL;
+    /**
+     * {@code (Func, MemorySegment vmctx, long x 5) -> long} and {@code (Func, MemorySegment vmctx, long x 7) -> long}:
+     * the upcall targets of the shared integer shape ({@link CallShape#integerUpcall()}) on x86-64 and AArch64.
+     */
+    static final MethodHandle DISPATCH_INTEGERS_5;
+    static final MethodHandle DISPATCH_INTEGERS_7;
     private static final MethodHandle ENTER;
     private static final MethodHandle ENTER_CRITICAL;
 
@@ -514,6 +520,12 @@ public final class Func implements Extern {
                     MethodType.methodType(Object.class, MemorySegment.class, Object[].class));
             DISPATCH_SEVERAL = MethodHandles.lookup().findVirtual(Func.class, "dispatchSeveral",
                     MethodType.methodType(void.class, MemorySegment.class, MemorySegment.class, Object[].class));
+            Class<?>[] longs = new Class<?>[7];
+            java.util.Arrays.fill(longs, long.class);
+            DISPATCH_INTEGERS_5 = MethodHandles.lookup().findVirtual(Func.class, "dispatchIntegers",
+                    MethodType.methodType(long.class, MemorySegment.class, java.util.Arrays.copyOf(longs, 5)));
+            DISPATCH_INTEGERS_7 = MethodHandles.lookup().findVirtual(Func.class, "dispatchIntegers",
+                    MethodType.methodType(long.class, MemorySegment.class, longs));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -548,6 +560,49 @@ public final class Func implements Extern {
             return shape.shape.result == 'V' ? null : shape.resultObject(0);
         }
         return shape.resultObject(results == null ? 0 : store.toBits(results[0]));
+    }
+
+    /**
+     * Runs in the upcall of a host function of the shared integer shape on x86-64 (its integer
+     * parameters in the first of five registers after the VMContext); like {@link #dispatch}, never
+     * lets anything escape into native code.
+     *
+     * @return the result's raw bits (0 for none or after {@link #fail})
+     */
+    @SuppressWarnings("unused")
+    private long dispatchIntegers(MemorySegment vmctx, long a0, long a1, long a2, long a3, long a4) {
+        return dispatchIntegers(vmctx, a0, a1, a2, a3, a4, 0, 0);
+    }
+
+    /** As the five-register form, for AArch64's seven integer registers after the VMContext. */
+    private long dispatchIntegers(MemorySegment vmctx, long a0, long a1, long a2, long a3, long a4, long a5, long a6) {
+        Val[] args;
+        try {
+            List<ValType> params = type.params();
+            args = new Val[params.size()];
+            for (int i = 0; i < args.length; i++) {
+                long bits = switch (shape.slot(i)) {
+                    case 0 -> a0;
+                    case 1 -> a1;
+                    case 2 -> a2;
+                    case 3 -> a3;
+                    case 4 -> a4;
+                    case 5 -> a5;
+                    default -> a6;
+                };
+                args[i] = store.fromBits(params.get(i), bits);
+            }
+        } catch (Throwable t) {
+            fail(t);
+            return 0;
+        }
+        Val[] results = invokeHost(vmctx, args);
+        try {
+            return results == null || type.results().isEmpty() ? 0 : store.toBits(results[0]);
+        } catch (Throwable t) {
+            fail(t);
+            return 0;
+        }
     }
 
     /**

@@ -189,8 +189,21 @@ public final class Memory implements Extern {
      */
     public MemorySegment segment() {
         long length = byteSize();
-        return MemorySegment.ofAddress(reservation.base()).reinterpret(length, store.arena(), null);
+        MemorySegment s = view;
+        if (s == null || s.byteSize() != length) {
+            view = s = MemorySegment.ofAddress(reservation.base()).reinterpret(length, store.arena(), null);
+        }
+        return s;
     }
+
+    /*
+     * The last views segment() and rawSegment() made; the base never moves, so a view stays right
+     * while the length is the same. A host function asks for one on every call, and reinterpret, a
+     * restricted method, looks up its caller each time (a stack walk wherever the JIT has not
+     * intrinsified that lookup). Racing threads at worst each make a view: segments are immutable.
+     */
+    private MemorySegment view;
+    private MemorySegment rawView;
 
     // ---- bytes and strings at guest addresses ---------------------------------------------------
 
@@ -316,7 +329,12 @@ public final class Memory implements Extern {
 
     /** The current bytes without the store's scope, for the runtime's own short-lived use. */
     MemorySegment rawSegment() {
-        return MemorySegment.ofAddress(reservation.base()).reinterpret(byteSize());
+        long length = byteSize();
+        MemorySegment s = rawView;
+        if (s == null || s.byteSize() != length) {
+            rawView = s = MemorySegment.ofAddress(reservation.base()).reinterpret(length);
+        }
+        return s;
     }
 
     /**
