@@ -120,34 +120,61 @@ public final class ExceptionTables {
 
     /**
      * @param tagTypes the typeidx of each defined tag
-     * @param sites    the call sites, in any order, their return offsets distinct
+     * @param sites    the call sites, in any order, their return offsets distinct; iterated once when
+     *                 in ascending order (then each site may be made as it is asked for and dropped
+     *                 after), twice otherwise
      * @throws IllegalArgumentException if two sites share a return offset
      */
-    public ExceptionTables(int[] tagTypes, List<CallSite> sites) {
+    public ExceptionTables(int[] tagTypes, Iterable<CallSite> sites) {
         this.tagTypes = tagTypes.clone();
-        CallSite[] sorted = sites.toArray(new CallSite[0]);
-        Arrays.sort(sorted, (a, b) -> Integer.compare(a.returnOffset(), b.returnOffset()));
-        int n = sorted.length;
-        int[] offsets = new int[n];
-        int[] frameBytes = new int[n];
-        int[] poppedAndCatches = new int[n];
-        int[] landingPads = new int[n];
-        int[] callerArgBytes = new int[n];
-        for (int i = 0; i < n; i++) {
-            CallSite s = sorted[i];
-            if (i > 0 && s.returnOffset() == offsets[i - 1]) {
-                throw new IllegalArgumentException("two call sites return to offset " + s.returnOffset());
+        Sites packedSites = pack(sites);
+        if (packedSites == null) {
+            List<CallSite> all = new java.util.ArrayList<>();
+            sites.forEach(all::add);
+            all.sort((a, b) -> Integer.compare(a.returnOffset(), b.returnOffset()));
+            for (int i = 1; i < all.size(); i++) {
+                if (all.get(i).returnOffset() == all.get(i - 1).returnOffset()) {
+                    throw new IllegalArgumentException("two call sites return to offset " + all.get(i).returnOffset());
+                }
             }
-            offsets[i] = s.returnOffset();
-            frameBytes[i] = s.frameBytes();
-            poppedAndCatches[i] = s.popped() << 1 | (s.catches() ? 1 : 0);
-            landingPads[i] = s.landingPad() < 0 ? 0 : s.landingPad() - s.returnOffset();
-            callerArgBytes[i] = s.callerArgBytes();
+            packedSites = pack(all);
         }
-        this.sites = new Sites(offsets, frameBytes, poppedAndCatches, landingPads, callerArgBytes);
+        this.sites = packedSites;
         this.packed = null;
         this.packedOffset = 0;
         this.bodyLength = 0;
+    }
+
+    /** The sites as parallel arrays, or null if their return offsets do not ascend strictly. */
+    private static Sites pack(Iterable<CallSite> sites) {
+        int capacity = sites instanceof java.util.Collection<?> c ? c.size() : 1024;
+        int[] offsets = new int[capacity];
+        int[] frameBytes = new int[capacity];
+        int[] poppedAndCatches = new int[capacity];
+        int[] landingPads = new int[capacity];
+        int[] callerArgBytes = new int[capacity];
+        int n = 0;
+        for (CallSite s : sites) {
+            if (n > 0 && s.returnOffset() <= offsets[n - 1]) {
+                return null;
+            }
+            if (n == offsets.length) {
+                int grow = Math.max(16, n * 2);
+                offsets = Arrays.copyOf(offsets, grow);
+                frameBytes = Arrays.copyOf(frameBytes, grow);
+                poppedAndCatches = Arrays.copyOf(poppedAndCatches, grow);
+                landingPads = Arrays.copyOf(landingPads, grow);
+                callerArgBytes = Arrays.copyOf(callerArgBytes, grow);
+            }
+            offsets[n] = s.returnOffset();
+            frameBytes[n] = s.frameBytes();
+            poppedAndCatches[n] = s.popped() << 1 | (s.catches() ? 1 : 0);
+            landingPads[n] = s.landingPad() < 0 ? 0 : s.landingPad() - s.returnOffset();
+            callerArgBytes[n] = s.callerArgBytes();
+            n++;
+        }
+        return new Sites(Arrays.copyOf(offsets, n), Arrays.copyOf(frameBytes, n), Arrays.copyOf(poppedAndCatches, n),
+                Arrays.copyOf(landingPads, n), Arrays.copyOf(callerArgBytes, n));
     }
 
     private ExceptionTables(int[] tagTypes, byte[] packed, int packedOffset, int bodyLength) {

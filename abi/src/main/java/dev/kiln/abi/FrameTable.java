@@ -105,45 +105,79 @@ public final class FrameTable {
             new int[0]);
 
     /**
-     * Encodes sites.
+     * Encodes sites, in one pass over them: a caller can make each site as it is asked for and drop
+     * it after (a module of 100,000 functions has millions).
      *
      * @param moduleName the module's name from its {@code name} section, or null
      * @param sites      in ascending text offset order
      * @return the section's bytes
      * @throws IllegalArgumentException if the sites are out of order
      */
-    public static byte[] encode(String moduleName, List<Site> sites) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(sites.size() * 4 + 8);
+    public static byte[] encode(String moduleName, Iterable<Site> sites) {
+        // inline contexts: what a site inside inlined code shares with every other site of the same
+        // inlined body (the frames' funcidx but the outermost, the calls' offsets), stored once, in
+        // the order of their first sites
+        java.util.Map<List<Integer>, Integer> contextIds = new java.util.HashMap<>();
+        List<List<Integer>> contexts = new ArrayList<>();
+        // three columns, compressed better apart than interleaved: the site heads, their extensions, the offsets
+        ByteArrayOutputStream heads = new ByteArrayOutputStream(1 << 12);
+        ByteArrayOutputStream exts = new ByteArrayOutputStream(1 << 10);
+        ByteArrayOutputStream offsets = new ByteArrayOutputStream(1 << 12);
+        int count = 0;
+        int prevText = 0;
+        int prevDepth = 0;
+        int prevFunc = -1;
+        int prevContext = 0;
+        long prevOffset = 0;
+        for (Site s : sites) {
+            if (s.textOffset() < prevText) {
+                throw new IllegalArgumentException("frame sites out of order at text offset " + s.textOffset());
+            }
+            int n = s.funcIndices().length;
+            int context = -1;
+            if (n > 1) {
+                List<Integer> key = new ArrayList<>(2 * n - 2);
+                for (int k = 0; k < n - 1; k++) {
+                    key.add(s.funcIndices()[k]);
+                }
+                for (int k = 1; k < n; k++) {
+                    key.add(s.wasmOffsets()[k]);
+                }
+                context = contextIds.computeIfAbsent(key, x -> {
+                    contexts.add(x);
+                    return contexts.size() - 1;
+                });
+            }
+            int outer = s.funcIndices()[n - 1];
+            int ext = (s.depth() != prevDepth ? 1 : 0) | (outer != prevFunc ? 2 : 0) | (n > 1 ? 4 : 0);
+            uleb(heads, (long) (s.textOffset() - prevText) << 3 | s.kind() << 1 | (ext != 0 ? 1 : 0));
+            if (ext != 0) {
+                uleb(exts, ext);
+            }
+            if (s.depth() != prevDepth) {
+                uleb(exts, s.depth() / 8);
+            }
+            if (outer != prevFunc) {
+                uleb(exts, outer);
+            }
+            if (n > 1) {
+                sleb(exts, context - prevContext);
+                prevContext = context;
+            }
+            sleb(offsets, s.wasmOffsets()[0] - prevOffset);
+            prevText = s.textOffset();
+            prevDepth = s.depth();
+            prevFunc = outer;
+            prevOffset = s.wasmOffsets()[0];
+            count++;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(heads.size() + exts.size() + offsets.size() + 64);
         if (moduleName == null) {
             uleb(out, 0);
         } else {
             byte[] utf8 = moduleName.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             uleb(out, utf8.length + 1L);
             out.writeBytes(utf8);
-        }
-        // inline contexts: what a site inside inlined code shares with every other site of the same
-        // inlined body (the frames' funcidx but the outermost, the calls' offsets), stored once
-        java.util.Map<List<Integer>, Integer> contextIds = new java.util.HashMap<>();
-        List<List<Integer>> contexts = new ArrayList<>();
-        int[] siteContext = new int[sites.size()];
-        for (int i = 0; i < sites.size(); i++) {
-            Site s = sites.get(i);
-            int n = s.funcIndices().length;
-            if (n == 1) {
-                siteContext[i] = -1;
-                continue;
-            }
-            List<Integer> key = new ArrayList<>(2 * n - 2);
-            for (int k = 0; k < n - 1; k++) {
-                key.add(s.funcIndices()[k]);
-            }
-            for (int k = 1; k < n; k++) {
-                key.add(s.wasmOffsets()[k]);
-            }
-            siteContext[i] = contextIds.computeIfAbsent(key, x -> {
-                contexts.add(x);
-                return contexts.size() - 1;
-            });
         }
         uleb(out, contexts.size());
         for (List<Integer> c : contexts) {
@@ -158,50 +192,15 @@ public final class FrameTable {
                 before = c.get(m + k);
             }
         }
-        uleb(out, sites.size());
-        // three columns, compressed better apart than interleaved: the site heads, their extensions, the offsets
-        ByteArrayOutputStream heads = new ByteArrayOutputStream(sites.size() * 2);
-        ByteArrayOutputStream exts = new ByteArrayOutputStream(sites.size() / 4 + 16);
-        ByteArrayOutputStream offsets = new ByteArrayOutputStream(sites.size() * 2);
-        int prevText = 0;
-        int prevDepth = 0;
-        int prevFunc = -1;
-        int prevContext = 0;
-        long prevOffset = 0;
-        for (int i = 0; i < sites.size(); i++) {
-            Site s = sites.get(i);
-            if (s.textOffset() < prevText) {
-                throw new IllegalArgumentException("frame sites out of order at text offset " + s.textOffset());
-            }
-            int n = s.funcIndices().length;
-            int outer = s.funcIndices()[n - 1];
-            int ext = (s.depth() != prevDepth ? 1 : 0) | (outer != prevFunc ? 2 : 0) | (n > 1 ? 4 : 0);
-            uleb(heads, (long) (s.textOffset() - prevText) << 3 | s.kind() << 1 | (ext != 0 ? 1 : 0));
-            if (ext != 0) {
-                uleb(exts, ext);
-            }
-            if (s.depth() != prevDepth) {
-                uleb(exts, s.depth() / 8);
-            }
-            if (outer != prevFunc) {
-                uleb(exts, outer);
-            }
-            if (n > 1) {
-                sleb(exts, siteContext[i] - prevContext);
-                prevContext = siteContext[i];
-            }
-            sleb(offsets, s.wasmOffsets()[0] - prevOffset);
-            prevText = s.textOffset();
-            prevDepth = s.depth();
-            prevFunc = outer;
-            prevOffset = s.wasmOffsets()[0];
-        }
+        uleb(out, count);
         uleb(out, heads.size());
         uleb(out, exts.size());
         out.writeBytes(heads.toByteArray());
         out.writeBytes(exts.toByteArray());
         out.writeBytes(offsets.toByteArray());
+        heads = exts = offsets = null;
         byte[] body = out.toByteArray();
+        out = null;
         ByteArrayOutputStream section = new ByteArrayOutputStream(body.length / 2 + 16);
         section.write(VERSION);
         uleb(section, body.length);

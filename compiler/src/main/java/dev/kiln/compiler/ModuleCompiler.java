@@ -236,7 +236,7 @@ public final class ModuleCompiler {
         for (int i = 0; i < defined; i++) {
             int funcIndex = imported + i;
             funcs.add(new ArtifactMetadata.FunctionInfo(module.functionTypeIndex(funcIndex), module.functionName(funcIndex),
-                    funcOffset[funcIndex], code.get(i).code.length));
+                    funcOffset[funcIndex], code.get(i).length));
         }
         List<ArtifactMetadata.ExportInfo> exports = new ArrayList<>();
         for (Export e : module.exports()) {
@@ -328,11 +328,11 @@ public final class ModuleCompiler {
             elf.setRodata(rodata.toByteArray());
         }
         for (Linker.Placed p : linker.placed()) {
-            elf.addFunctionSymbol(p.name(), p.offset(), p.code().code.length);
+            elf.addFunctionSymbol(p.name(), p.offset(), p.code().length);
         }
         elf.addSection(ArtifactMetadata.SECTION, meta.encode());
-        List<dev.kiln.abi.FrameTable.Site> frameSites = linker.frameSites();
-        if (!frameSites.isEmpty()) {
+        Iterable<dev.kiln.abi.FrameTable.Site> frameSites = linker.frameSites();
+        if (frameSites.iterator().hasNext()) {
             elf.addSection(dev.kiln.abi.FrameTable.SECTION, dev.kiln.abi.FrameTable.encode(module.moduleName(), frameSites));
         }
         int[] tagTypes = new int[module.tagCount() - module.importedTagCount()];
@@ -647,7 +647,7 @@ public final class ModuleCompiler {
             size = (size + align - 1) & -align;
             int offset = size;
             placed.add(new Placed(name, offset, code));
-            size += code.code.length;
+            size += code.length;
             return offset;
         }
 
@@ -655,13 +655,43 @@ public final class ModuleCompiler {
             return placed;
         }
 
-        /** Every placed function's call sites, return offsets in {@code .text} (exception unwinding). */
-        List<ExceptionTables.CallSite> callSites() {
-            List<ExceptionTables.CallSite> out = new ArrayList<>();
-            for (Placed p : placed) {
-                p.code().callSites(p.offset(), out);
-            }
-            return out;
+        /**
+         * Every placed function's call sites, return offsets in {@code .text} (exception unwinding),
+         * made piece by piece as they are iterated.
+         */
+        Iterable<ExceptionTables.CallSite> callSites() {
+            return perPiece((p, out) -> p.code().callSites(p.offset(), out));
+        }
+
+        /**
+         * The sites {@code sitesOf} gives for each placed piece, in placement order; a piece's are
+         * made when the iteration reaches it and dropped after (millions of sites in a large module
+         * are never all objects at once).
+         */
+        private <T> Iterable<T> perPiece(java.util.function.BiConsumer<Placed, List<T>> sitesOf) {
+            return () -> new java.util.Iterator<T>() {
+                private final List<T> buffer = new ArrayList<>();
+                private int piece;
+                private int k;
+
+                @Override
+                public boolean hasNext() {
+                    while (k == buffer.size() && piece < placed.size()) {
+                        buffer.clear();
+                        k = 0;
+                        sitesOf.accept(placed.get(piece++), buffer);
+                    }
+                    return k < buffer.size();
+                }
+
+                @Override
+                public T next() {
+                    if (!hasNext()) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    return buffer.get(k++);
+                }
+            };
         }
 
         List<ArtifactMetadata.TrapSiteInfo> trapSites() {
@@ -673,15 +703,18 @@ public final class ModuleCompiler {
             return out;
         }
 
-        /** The frame info of every placed piece, at its text offsets (pieces are placed in ascending order). */
-        List<dev.kiln.abi.FrameTable.Site> frameSites() {
-            List<dev.kiln.abi.FrameTable.Site> out = new ArrayList<>();
-            for (Placed p : placed) {
-                p.code().frameSites(p.offset(), out);
-            }
-            return out;
+        /**
+         * The frame info of every placed piece, at its text offsets (pieces are placed in ascending
+         * order), made piece by piece as they are iterated.
+         */
+        Iterable<dev.kiln.abi.FrameTable.Site> frameSites() {
+            return perPiece((p, out) -> p.code().frameSites(p.offset(), out));
         }
 
+        /**
+         * {@code .text}: every placed piece's code at its offset, relocated, the gaps padded. Each
+         * piece's code and relocations are released once copied ({@link PackedCode#releaseCode}).
+         */
         byte[] link(Backend backend, java.util.function.IntUnaryOperator symbolOffset) {
             byte[] text = new byte[size];
             int end = 0;
@@ -689,14 +722,13 @@ public final class ModuleCompiler {
                 if (p.offset() > end) {
                     backend.fillPadding(text, end, p.offset());
                 }
-                byte[] c = p.code().code;
+                byte[] c = p.code().code();
                 System.arraycopy(c, 0, text, p.offset(), c.length);
                 end = p.offset() + c.length;
-            }
-            for (Placed p : placed) {
                 for (Relocation r : p.code().relocations()) {
                     backend.applyRelocation(text, p.offset(), r, symbolOffset.applyAsInt(r.symbol()));
                 }
+                p.code().releaseCode();
             }
             return text;
         }

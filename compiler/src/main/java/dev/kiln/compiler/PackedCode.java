@@ -10,16 +10,18 @@ import java.util.List;
  * facts with trap sites, frame sites and call sites packed into {@code int} arrays (a few words per
  * site instead of an object or three), since a module of 100,000 functions holds millions of sites
  * until the end. The lists it gives back are equal, element by element, to the original ones.
- * Immutable; thread-safe.
+ * Immutable but for {@link #releaseCode}; thread-safe until then.
  */
 final class PackedCode {
-    /** The machine code (not copied). */
-    final byte[] code;
+    /** The machine code (not copied); null once {@link #releaseCode} ran. */
+    private byte[] code;
+    /** The machine code's length in bytes (kept after {@link #releaseCode}). */
+    final int length;
     /** Its alignment in {@code .text} ({@link CompiledCode#alignment()}). */
     final int alignment;
     /** {@link CompiledCode#cpuFeatures()}. */
     final long cpuFeatures;
-    private final Relocation[] relocations;
+    private Relocation[] relocations;
     /** Per trap site: code offset, trap code ({@link dev.kiln.abi.TrapCode#code()}). */
     private final int[] traps;
     /** Per frame site: code offset, kind, depth, n, then n funcidx and n wasm offsets. */
@@ -29,6 +31,7 @@ final class PackedCode {
 
     private PackedCode(CompiledCode c) {
         this.code = c.code();
+        this.length = code.length;
         this.alignment = c.alignment();
         this.cpuFeatures = c.cpuFeatures();
         this.relocations = c.relocations().toArray(new Relocation[0]);
@@ -72,9 +75,38 @@ final class PackedCode {
         return new PackedCode(c);
     }
 
-    /** {@link CompiledCode#relocations()}, as an array (do not modify). */
+    /**
+     * The machine code (do not modify).
+     *
+     * @throws IllegalStateException after {@link #releaseCode}
+     */
+    byte[] code() {
+        if (code == null) {
+            throw new IllegalStateException("the code was released once linked");
+        }
+        return code;
+    }
+
+    /**
+     * {@link CompiledCode#relocations()}, as an array (do not modify).
+     *
+     * @throws IllegalStateException after {@link #releaseCode}
+     */
     Relocation[] relocations() {
+        if (relocations == null) {
+            throw new IllegalStateException("the relocations were released once linked");
+        }
         return relocations;
+    }
+
+    /**
+     * Drops the machine code and its relocations once they are linked into {@code .text}: a large
+     * module's pieces would otherwise hold a second copy of it while the artifact is assembled. The
+     * sites and the length stay. Not thread-safe: the driver links on one thread.
+     */
+    void releaseCode() {
+        code = null;
+        relocations = null;
     }
 
     /** Appends the trap sites, their offsets moved by {@code shift} bytes, to {@code out}. */
