@@ -85,6 +85,25 @@ class DistributionIT {
     }
 
     @Test
+    void binKilnChoosesC1AndACollectorUnlessKilnJavaOptsDoes() throws Exception {
+        Run ours = run(home, Map.of("KILN_AOT", "off", "KILN_JAVA_OPTS", "-XX:+PrintCommandLineFlags"), "", "bin/kiln", "run",
+                "--invoke", "fib", "examples/fib.wat", "10");
+        assertEquals(0, ours.exit(), ours::toString);
+        List<String> flags = List.of(ours.out().lines().findFirst().orElse("").split(" "));
+        assertTrue(flags.contains("-XX:TieredStopAtLevel=1"), flags::toString);
+        assertEquals(1, (flags.contains("-XX:+UseSerialGC") ? 1 : 0) + (flags.contains("-XX:+UseParallelGC") ? 1 : 0),
+                flags::toString);
+        assertTrue(ours.out().endsWith("\n55\n"), ours::toString);
+
+        Run theirs = run(home, Map.of("KILN_AOT", "off", "KILN_JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:+UseG1GC"), "",
+                "bin/kiln", "run", "--invoke", "fib", "examples/fib.wat", "10");
+        assertEquals(0, theirs.exit(), theirs::toString);
+        flags = List.of(theirs.out().lines().findFirst().orElse("").split(" "));
+        assertTrue(flags.contains("-XX:+UseG1GC") && !flags.contains("-XX:+UseSerialGC") && !flags.contains("-XX:+UseParallelGC"),
+                flags::toString);
+    }
+
+    @Test
     void binKilnRunsAWasiProgramThroughASymbolicLink() throws Exception {
         // A WASI command: writes its argument count and "hello\n" with fd_write, reads stdin's first
         // byte back out, and exits with proc_exit(7).

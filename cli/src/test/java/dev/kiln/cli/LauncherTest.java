@@ -26,11 +26,19 @@ class LauncherTest {
     }
 
     private static Run launch(String... args) throws IOException, InterruptedException {
+        return launch(java.util.Map.of(), args);
+    }
+
+    private static Run launch(java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new java.util.ArrayList<>(List.of("bash", SCRIPT.toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("KILN_CLASSPATH", cp);
+        pb.environment().remove("KILN_JAVA_OPTS");
+        pb.environment().remove("JDK_JAVA_OPTIONS");
+        pb.environment().remove("JAVA_TOOL_OPTIONS");
+        pb.environment().putAll(env);
         File errFile = File.createTempFile("kiln-launcher", ".err");
         try {
             pb.redirectError(errFile);
@@ -61,5 +69,32 @@ class LauncherTest {
             Files.delete(trap);
         }
         assertEquals(2, launch("run").exit());
+    }
+
+    /** The JVM's command-line flags, which -XX:+PrintCommandLineFlags prints as the first line of stdout. */
+    private static List<String> flags(Run r) {
+        return List.of(r.out().lines().findFirst().orElse("").split(" "));
+    }
+
+    @Test
+    void theScriptChoosesC1AndACollectorUnlessTheUserDoes() throws Exception {
+        assumeTrue(Files.isExecutable(SCRIPT), "no ./kiln at " + SCRIPT.toAbsolutePath());
+        Run ours = launch(java.util.Map.of("KILN_JAVA_OPTS", "-XX:+PrintCommandLineFlags"), "run", "--invoke", "fac",
+                "../examples/fac.wat", "5");
+        assertEquals(0, ours.exit(), ours::toString);
+        assertTrue(ours.out().endsWith("\n120\n"), ours::toString);
+        List<String> f = flags(ours);
+        assertTrue(f.contains("-XX:TieredStopAtLevel=1"), f::toString);
+        assertEquals(1, (f.contains("-XX:+UseSerialGC") ? 1 : 0) + (f.contains("-XX:+UseParallelGC") ? 1 : 0), f::toString);
+
+        // a choice in the user's options replaces Kiln's: no conflicting collectors, their JIT level
+        Run theirs = launch(java.util.Map.of("KILN_JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:TieredStopAtLevel=4",
+                "JDK_JAVA_OPTIONS", "-XX:+UseG1GC"), "run", "--invoke", "fac", "../examples/fac.wat", "5");
+        assertEquals(0, theirs.exit(), theirs::toString);
+        assertTrue(theirs.out().endsWith("\n120\n"), theirs::toString);
+        f = flags(theirs);
+        assertTrue(f.contains("-XX:+UseG1GC") && f.contains("-XX:TieredStopAtLevel=4"), f::toString);
+        assertTrue(!f.contains("-XX:+UseSerialGC") && !f.contains("-XX:+UseParallelGC") && !f.contains("-XX:TieredStopAtLevel=1"),
+                f::toString);
     }
 }
