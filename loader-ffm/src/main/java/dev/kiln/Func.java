@@ -564,8 +564,8 @@ public final class Func implements Extern {
 
     /**
      * Runs in the upcall of a host function of the shared integer shape on x86-64 (its integer
-     * parameters in the first of five registers after the VMContext); like {@link #dispatch}, never
-     * lets anything escape into native code.
+     * parameters in the first of the five registers after the VMContext, in order); like
+     * {@link #dispatch}, never lets anything escape into native code.
      *
      * @return the result's raw bits (0 for none or after {@link #fail})
      */

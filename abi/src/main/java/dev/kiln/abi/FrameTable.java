@@ -198,9 +198,7 @@ public final class FrameTable {
         out.writeBytes(heads.toByteArray());
         out.writeBytes(exts.toByteArray());
         out.writeBytes(offsets.toByteArray());
-        heads = exts = offsets = null;
         byte[] body = out.toByteArray();
-        out = null;
         ByteArrayOutputStream section = new ByteArrayOutputStream(body.length / 2 + 16);
         section.write(VERSION);
         uleb(section, body.length);
