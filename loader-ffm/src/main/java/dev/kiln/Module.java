@@ -77,7 +77,7 @@ public final class Module {
      * @throws CompileException if the module is malformed, invalid or not supported yet; the message names the file
      */
     public static Module compile(Engine engine, Path file) throws IOException {
-        return compile(engine, Files.readAllBytes(file), file.toString());
+        return compileFile(engine, file, dev.kiln.abi.CompileTimeBuiltins.none(), CompileProgress.NONE);
     }
 
     private static Module compile(Engine engine, byte[] input, String name) {
@@ -94,6 +94,21 @@ public final class Module {
         }
         return cache.compile(engine, input, name, builtins,
                 () -> compiler().compile(input, name, engine.compileOptions(), builtins, progress));
+    }
+
+    /**
+     * Compiles the module in {@code file} through the engine's {@link CompileCache}, which may know the
+     * file from an earlier compilation and then does not read it.
+     */
+    private static Module compileFile(Engine engine, Path file, dev.kiln.abi.CompileTimeBuiltins builtins,
+            CompileProgress progress) throws IOException {
+        String name = file.toString();
+        CompileCache cache = engine.compileCache().orElse(null);
+        if (cache == null) {
+            return compileCached(engine, Files.readAllBytes(file), name, builtins, progress);
+        }
+        return cache.compile(engine, file, name, builtins, input -> checkInput(input, name),
+                input -> compiler().compile(input, name, engine.compileOptions(), builtins, progress));
     }
 
     /**
@@ -198,7 +213,7 @@ public final class Module {
          * @throws IllegalStateException if no compiler is on the class or module path
          */
         public Module compile(byte[] guest) {
-            return compileNamed(guest, null);
+            return compileCached(engine, guest, null, builtins, progress);
         }
 
         /**
@@ -208,11 +223,7 @@ public final class Module {
          * @see #compile(byte[])
          */
         public Module compile(Path file) throws IOException {
-            return compileNamed(Files.readAllBytes(file), file.toString());
-        }
-
-        private Module compileNamed(byte[] guest, String name) {
-            return compileCached(engine, guest, name, builtins, progress);
+            return compileFile(engine, file, builtins, progress);
         }
     }
 

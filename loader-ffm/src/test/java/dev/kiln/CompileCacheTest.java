@@ -188,4 +188,88 @@ class CompileCacheTest {
         }
         assertEquals(3628800L, fac(Module.load(Engine.create(), entries(cache).get(0)), 10));
     }
+
+    // ---- files seen before ----
+
+    private Path moduleFile(int variant) throws IOException {
+        Path file = dir.resolve("fac.wat");
+        Files.write(file, fac(variant));
+        return file;
+    }
+
+    private static List<Path> inputRecords(CompileCache cache) throws IOException {
+        try (Stream<Path> s = Files.list(cache.directory())) {
+            return s.filter(p -> p.toString().endsWith(".input")).toList();
+        }
+    }
+
+    @Test
+    void aFileSeenBeforeIsNeitherReadNorHashedAgain() throws IOException {
+        CompileCache cache = cache(CompileCache.DEFAULT_MAX_BYTES).settleMillis(0);
+        Path file = moduleFile(1);
+        assertEquals(3628800L, fac(Module.compile(engine(cache), file), 10));
+        assertEquals(1, cache.inputsHashed());
+        assertEquals(1, inputRecords(cache).size());
+
+        // Another process (a new cache object) knows the file by its record.
+        CompileCache again = cache(CompileCache.DEFAULT_MAX_BYTES);
+        assertEquals(3628800L, fac(Module.compile(engine(again), file), 10));
+        assertEquals(0, again.inputsHashed());
+        assertEquals(1, again.hits());
+        // The same, through the builder.
+        assertEquals(3628800L, fac(Module.builder(engine(again)).compile(file), 10));
+        assertEquals(0, again.inputsHashed());
+        assertEquals(2, again.hits());
+        assertEquals(List.of(), warnings);
+    }
+
+    @Test
+    void aFileRewrittenWithItsOldModificationTimeIsReadAgain() throws IOException {
+        CompileCache cache = cache(CompileCache.DEFAULT_MAX_BYTES).settleMillis(0);
+        Path file = moduleFile(1);
+        FileTime old = FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
+        Files.setLastModifiedTime(file, old);
+        assertEquals(3628800L, fac(Module.compile(engine(cache), file), 10));
+
+        // Same size, same modification time (as cp -p or touch -d leave it): only the status-change
+        // time tells, and it does.
+        Files.write(file, fac(2));
+        Files.setLastModifiedTime(file, old);
+        assertEquals(2 * 3628800L, fac(Module.compile(engine(cache), file), 10), "not the module of the old bytes");
+        assertEquals(2, cache.inputsHashed());
+        assertEquals(1, inputRecords(cache).size(), "the file's one record is replaced");
+        assertEquals(2 * 3628800L, fac(Module.compile(engine(cache), file), 10));
+        assertEquals(2, cache.inputsHashed());
+    }
+
+    @Test
+    void aFileChangedWithinTheSettleTimeIsHashedEveryTime() throws IOException {
+        CompileCache cache = cache(CompileCache.DEFAULT_MAX_BYTES); // SETTLE_MILLIS: the file was just written
+        Path file = moduleFile(1);
+        Module.compile(engine(cache), file);
+        Module.compile(engine(cache), file);
+        assertEquals(2, cache.inputsHashed());
+        assertEquals(1, cache.hits(), "the entry is found by the file's hash");
+        assertEquals(List.of(), inputRecords(cache));
+    }
+
+    @Test
+    void aDamagedInputRecordIsIgnoredAndReplaced() throws IOException {
+        CompileCache cache = cache(CompileCache.DEFAULT_MAX_BYTES).settleMillis(0);
+        Path file = moduleFile(3);
+        Module.compile(engine(cache), file);
+        Path record = inputRecords(cache).get(0);
+        String good = Files.readString(record);
+        for (String damaged : List.of("", "kiln-input-1 1 2 3 zz", good.replace("kiln-input-1", "kiln-input-9"),
+                good.substring(0, good.length() - 9) + "0000000\n",
+                // well formed, but a hash whose entry is not there (the record outlived it)
+                good.substring(0, good.length() - 65) + "0".repeat(64) + "\n")) {
+            Files.writeString(record, damaged);
+            long hashed = cache.inputsHashed();
+            assertEquals(3 * 3628800L, fac(Module.compile(engine(cache), file), 10), damaged);
+            assertEquals(hashed + 1, cache.inputsHashed(), damaged);
+            assertEquals(good, Files.readString(record));
+        }
+        assertEquals(List.of(), warnings);
+    }
 }

@@ -17,7 +17,8 @@ import picocli.CommandLine;
  *
  * <p>It compiles a small WASI command (memory, data, a table and {@code call_indirect}, a global,
  * {@code fd_write}) through {@code kiln run} with a fresh compile cache (the miss: parse, validate,
- * compile, store), runs it again (the hit: the cached artifact loaded and verified), compiles it to an
+ * compile, store), runs it again (the hit: the cached artifact loaded and verified), twice more once
+ * the file has settled (the file's identity recorded, then the entry found by it), compiles it to an
  * artifact with {@code kiln compile} and runs that with {@code --allow-precompiled --invoke}, and
  * prints the version.
  * Everything happens in a temporary directory that is deleted afterwards; the guest's output goes to
@@ -56,14 +57,20 @@ public final class AotTraining {
      *
      * @param args ignored
      * @throws IOException if the temporary directory cannot be made
+     * @throws InterruptedException if interrupted while waiting for the file to settle
      * @throws IllegalStateException if a command fails (the cache would then miss what it trains)
      */
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("kiln-aot-training");
         try {
             Path wat = Files.writeString(dir.resolve("training.wat"), PROGRAM);
             String cache = dir.resolve("cache").toString();
             String artifact = dir.resolve("training.kiln").toString();
+            long written = System.currentTimeMillis();
+            kiln("run", "--cache-dir", cache, wat.toString());
+            kiln("run", "--cache-dir", cache, wat.toString());
+            // once the file has settled, a run records it, and the next finds the entry by the record
+            Thread.sleep(Math.max(0, written + dev.kiln.CompileCache.SETTLE_MILLIS + 50 - System.currentTimeMillis()));
             kiln("run", "--cache-dir", cache, wat.toString());
             kiln("run", "--cache-dir", cache, wat.toString());
             kiln("compile", "-o", artifact, wat.toString());

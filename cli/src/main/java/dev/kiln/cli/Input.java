@@ -4,6 +4,7 @@ import dev.kiln.Engine;
 import dev.kiln.Module;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -14,13 +15,11 @@ import java.nio.file.Path;
 /**
  * An input file of the {@code kiln} command and what its content says it is: a WebAssembly binary
  * (starts with {@code \0asm}), a Kiln artifact (starts with the ELF magic {@code \x7fELF}), or else
- * WebAssembly text. The file's name and extension play no part.
- *
- * @param path  the file as given on the command line
- * @param bytes its content
- * @param kind  what the content is
+ * WebAssembly text. The file's name and extension play no part. Only the first bytes are read to
+ * tell; the rest when asked for ({@link #bytes()}), so that a module the compile cache knows by its
+ * file is not read at all. Not thread-safe.
  */
-record Input(Path path, byte[] bytes, Kind kind) {
+final class Input {
     /** What an input file holds. */
     enum Kind {
         /** A WebAssembly binary module (spec §5). */
@@ -37,8 +36,17 @@ record Input(Path path, byte[] bytes, Kind kind) {
         }
     }
 
+    private final Path path;
+    private final Kind kind;
+    private byte[] bytes;
+
+    private Input(Path path, Kind kind) {
+        this.path = path;
+        this.kind = kind;
+    }
+
     /**
-     * Reads {@code path} and classifies it.
+     * Opens {@code path} and classifies it by its first four bytes.
      *
      * @throws java.nio.file.NoSuchFileException if it does not exist
      * @throws KilnException                     if it is a directory
@@ -48,8 +56,37 @@ record Input(Path path, byte[] bytes, Kind kind) {
         if (Files.isDirectory(path)) {
             throw KilnException.error(path + " is a directory; give a .wasm, .wat or .kiln file");
         }
-        byte[] bytes = Files.readAllBytes(path);
-        return new Input(path, bytes, kindOf(bytes));
+        byte[] head;
+        try (java.io.InputStream in = Files.newInputStream(path)) {
+            head = in.readNBytes(4);
+        }
+        return new Input(path, kindOf(head));
+    }
+
+    /** The file as given on the command line. */
+    Path path() {
+        return path;
+    }
+
+    /** What the content is. */
+    Kind kind() {
+        return kind;
+    }
+
+    /**
+     * The file's content, read on first use.
+     *
+     * @throws UncheckedIOException if the file cannot be read
+     */
+    byte[] bytes() {
+        if (bytes == null) {
+            try {
+                bytes = Files.readAllBytes(path);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return bytes;
     }
 
     /** The kind of a file from its first bytes. */
@@ -91,7 +128,7 @@ record Input(Path path, byte[] bytes, Kind kind) {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+                    .decode(ByteBuffer.wrap(bytes())).toString();
         } catch (CharacterCodingException e) {
             throw KilnException.error(name() + ": neither a WebAssembly binary (no \\0asm header), nor a Kiln artifact"
                     + " (no ELF header), nor WebAssembly text (not UTF-8)");
