@@ -50,9 +50,10 @@ import java.util.function.Supplier;
  * <p><b>Files seen before.</b> For a module compiled from a file ({@link Module#compile(Engine, Path)},
  * {@link Module.Builder#compile(Path)}), the cache also records, next to the entries, the file's
  * input hash under its identity: device, inode, size, modification and status-change times in
- * nanoseconds ({@code DIR/<device>-<inode>.input}). While the file keeps that identity, a later
- * compilation takes the hash from the record and neither reads nor hashes the file: a cached run of a
- * 72 MB module skips ~1 s of reading and hashing. A write to the file changes its status-change time,
+ * nanoseconds ({@code DIR/<device>-<inode>.input}), with the entry's key and the settings (options,
+ * version) it was made for. While the file keeps that identity, a later compilation takes the hash
+ * from the record and neither reads nor hashes the file, nor, with the same settings, sets up a
+ * digest for the key: a cached run of a 72 MB module skips ~1 s of reading and hashing. A write to the file changes its status-change time,
  * which no program can set back (unlike the modification time, which {@code touch} and {@code cp -p}
  * set), and a file replaced by another is another inode or a later status change. A file is recorded
  * only when it has not changed for {@link #SETTLE_MILLIS}, so that a write within the same clock tick as
@@ -192,13 +193,14 @@ public final class CompileCache {
      * @param builtins the compile-time builtins ({@link CompileTimeBuiltins#none()} for none)
      */
     public Path entryFor(byte[] input, CompileOptions options, CompileTimeBuiltins builtins) {
-        return entry(sha256(input), options, builtins);
+        return entry(key(sha256(input), options, builtins));
     }
 
     /** The module for {@code input}: the verified entry if there is one, else compiled and stored. */
     Module compile(Engine engine, byte[] input, String name, CompileTimeBuiltins builtins, Supplier<byte[]> compiler) {
         inputsHashed.incrementAndGet();
-        return compileHashed(engine, sha256(input), name, builtins, compiler);
+        byte[] inputHash = sha256(input);
+        return compileAt(engine, entry(key(inputHash, engine.compileOptions(), builtins)), inputHash, name, compiler);
     }
 
     /**
@@ -212,11 +214,16 @@ public final class CompileCache {
      */
     Module compile(Engine engine, Path file, String name, CompileTimeBuiltins builtins, Consumer<byte[]> check,
             Function<byte[], byte[]> compiler) throws IOException {
+        CompileOptions options = engine.compileOptions();
+        String settings = settings(options, builtins);
         InputIdentity before = InputIdentity.of(file);
         if (before != null) {
-            byte[] known = recordedHash(before);
+            InputRecord known = recorded(before);
             if (known != null) {
-                Module cached = lookup(engine, entry(known, engine.compileOptions(), builtins), known);
+                // the recorded key, when it was made with these settings: no digest to set up
+                String key = settings != null && settings.equals(known.settings()) ? known.key()
+                        : key(known.inputHash(), options, builtins);
+                Module cached = lookup(engine, entry(key), known.inputHash());
                 if (cached != null) {
                     hits.incrementAndGet();
                     return cached;
@@ -227,20 +234,20 @@ public final class CompileCache {
         check.accept(input);
         inputsHashed.incrementAndGet();
         byte[] inputHash = sha256(input);
+        String key = key(inputHash, options, builtins);
         if (before != null && before.settledAt(System.currentTimeMillis(), settleMillis)
                 && before.sameAs(InputIdentity.of(file))) {
-            record(before, inputHash);
+            write(directory.resolve(before.fileName()), before.line(inputHash, key, settings)
+                    .getBytes(StandardCharsets.UTF_8));
         }
-        return compileHashed(engine, inputHash, name, builtins, () -> compiler.apply(input));
+        return compileAt(engine, entry(key), inputHash, name, () -> compiler.apply(input));
     }
 
-    private Path entry(byte[] inputHash, CompileOptions options, CompileTimeBuiltins builtins) {
-        return directory.resolve(key(inputHash, options, builtins) + EXTENSION);
+    private Path entry(String key) {
+        return directory.resolve(key + EXTENSION);
     }
 
-    private Module compileHashed(Engine engine, byte[] inputHash, String name, CompileTimeBuiltins builtins,
-            Supplier<byte[]> compiler) {
-        Path entry = entry(inputHash, engine.compileOptions(), builtins);
+    private Module compileAt(Engine engine, Path entry, byte[] inputHash, String name, Supplier<byte[]> compiler) {
         Module cached = lookup(engine, entry, inputHash);
         if (cached != null) {
             hits.incrementAndGet();
@@ -439,36 +446,66 @@ public final class CompileCache {
                     && modifiedNanos == other.modifiedNanos && changedNanos == other.changedNanos;
         }
 
-        /** The record's line, with the input hash. */
-        String line(byte[] inputHash) {
+        /**
+         * The record's line: this identity, the input hash, and the entry's key with the settings it
+         * was made for ({@link #settings}; "-" for none).
+         */
+        String line(byte[] inputHash, String key, String settings) {
             return new StringBuilder(INPUT_FORMAT).append(' ').append(size).append(' ').append(modifiedNanos)
                     .append(' ').append(changedNanos).append(' ').append(HexFormat.of().formatHex(inputHash))
-                    .append('\n').toString();
+                    .append(' ').append(key).append(' ').append(settings == null ? "-" : settings).append('\n')
+                    .toString();
         }
     }
 
-    /** The input hash recorded for a file of this identity, or null. */
-    private byte[] recordedHash(InputIdentity id) {
+    /** A file's record: its input hash, and an entry's key with the settings it was made for (or null). */
+    private record InputRecord(byte[] inputHash, String key, String settings) {
+    }
+
+    /** The record of a file of this identity, or null (none, another state of the file, damaged). */
+    private InputRecord recorded(InputIdentity id) {
         String line;
         try {
             line = Files.readString(directory.resolve(id.fileName()), StandardCharsets.UTF_8);
         } catch (IOException | UncheckedIOException e) {
             return null; // none yet, or unreadable: hash the file
         }
-        String[] f = line.strip().split(" ");
-        if (f.length != 5) {
+        String[] f = line.split(" ", 7);
+        if (f.length != 7 || !line.endsWith("\n")) {
             return null;
         }
         try {
             byte[] hash = HexFormat.of().parseHex(f[4]);
-            return hash.length == 32 && line.equals(id.line(hash)) ? hash : null; // another state of the file: stale
+            String settings = f[6].substring(0, f[6].length() - 1);
+            settings = settings.equals("-") ? null : settings;
+            if (hash.length != 32 || f[5].length() != 64 || !line.equals(id.line(hash, f[5], settings))) {
+                return null; // another state of the file: stale
+            }
+            HexFormat.of().parseHex(f[5]);
+            return new InputRecord(hash, f[5], settings);
         } catch (IllegalArgumentException e) {
             return null; // damaged: replaced once the file is hashed again
         }
     }
 
-    private void record(InputIdentity id, byte[] inputHash) {
-        write(directory.resolve(id.fileName()), id.line(inputHash).getBytes(StandardCharsets.UTF_8));
+    /**
+     * What an entry's key covers besides the input hash, as one line of text, or null with
+     * compile-time builtins (their bytes would have to be hashed to compare them).
+     */
+    private static String settings(CompileOptions options, CompileTimeBuiltins builtins) {
+        if (!builtins.builtins().isEmpty()) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String field : new String[] {KEY_FORMAT, Build.ID, Target.host().name(),
+                options.withCpuFeatures(options.resolvedCpuFeatures()).toString(),
+                String.valueOf(builtins.intrinsicsNamespace())}) {
+            if (field.indexOf('\n') >= 0) {
+                return null;
+            }
+            sb.append(field.length()).append(':').append(field).append(' ');
+        }
+        return sb.toString();
     }
 
     /** Files whose bytes this cache read and hashed (a file found by its identity is not). */

@@ -253,6 +253,30 @@ class CompileCacheTest {
         assertEquals(List.of(), inputRecords(cache));
     }
 
+    private static String withField(String line, int index, String value) {
+        String[] f = line.split(" ", 7);
+        f[index] = value;
+        return String.join(" ", f);
+    }
+
+    @Test
+    void aRecordMadeWithOtherOptionsStillSparesReadingTheFile() throws IOException {
+        CompileCache cache = cache(CompileCache.DEFAULT_MAX_BYTES).settleMillis(0);
+        Path file = moduleFile(4);
+        Engine plain = engine(cache);
+        Engine other = Engine.builder().compileCache(cache)
+                .compileOptions(CompileOptions.defaults().withCpuFeatures(EnumSet.noneOf(CpuFeature.class))).build();
+        Module.compile(plain, file);
+        Module.compile(other, file); // a miss: this entry is compiled, and the record now holds its key
+        assertEquals(2, cache.misses());
+        assertEquals(2, cache.inputsHashed());
+        // The record's key is the other options': the plain key is computed from the recorded hash.
+        assertEquals(4 * 3628800L, fac(Module.compile(plain, file), 10));
+        assertEquals(4 * 3628800L, fac(Module.compile(other, file), 10));
+        assertEquals(2, cache.inputsHashed());
+        assertEquals(2, cache.hits());
+    }
+
     @Test
     void aDamagedInputRecordIsIgnoredAndReplaced() throws IOException {
         CompileCache cache = cache(CompileCache.DEFAULT_MAX_BYTES).settleMillis(0);
@@ -261,9 +285,9 @@ class CompileCacheTest {
         Path record = inputRecords(cache).get(0);
         String good = Files.readString(record);
         for (String damaged : List.of("", "kiln-input-1 1 2 3 zz", good.replace("kiln-input-1", "kiln-input-9"),
-                good.substring(0, good.length() - 9) + "0000000\n",
-                // well formed, but a hash whose entry is not there (the record outlived it)
-                good.substring(0, good.length() - 65) + "0".repeat(64) + "\n")) {
+                good.substring(0, good.length() - 1), withField(good, 1, "0"),
+                // well formed, but a key whose entry is not there (the record outlived it)
+                withField(good, 5, "0".repeat(64)))) {
             Files.writeString(record, damaged);
             long hashed = cache.inputsHashed();
             assertEquals(3 * 3628800L, fac(Module.compile(engine(cache), file), 10), damaged);
