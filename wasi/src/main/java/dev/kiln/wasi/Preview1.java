@@ -346,7 +346,7 @@ final class Preview1 {
             if (chunk < b.length) {
                 b = new byte[chunk];
             }
-            ctx.random.nextBytes(b);
+            ctx.random().nextBytes(b);
             MemorySegment.copy(b, 0, target, I8, done, chunk);
         }
         return Errno.SUCCESS;

@@ -62,16 +62,30 @@ public final class WasiContext implements AutoCloseable {
 
     final List<String> args;
     final List<String> env;
-    final Random random;
+    /** The builder's source for {@code random_get}, or null for {@link #random()}'s default. */
+    private final Random random;
     final List<Descriptor> fds = new ArrayList<>();
     private Memory memory;
+
+    /**
+     * The default source of {@code random_get}, made on first use: setting up a {@link SecureRandom}
+     * loads the JDK's security providers (~10 ms of a run), and most programs never ask.
+     */
+    private static final class DefaultRandom {
+        static final SecureRandom INSTANCE = new SecureRandom();
+    }
+
+    /** The source of {@code random_get}: the builder's, or one {@link SecureRandom} shared by every context. */
+    Random random() {
+        return random != null ? random : DefaultRandom.INSTANCE;
+    }
 
     private WasiContext(Builder b) {
         this.args = List.copyOf(b.args);
         List<String> e = new ArrayList<>();
         b.env.forEach((k, v) -> e.add(k + "=" + v));
         this.env = List.copyOf(e);
-        this.random = b.random != null ? b.random : new SecureRandom();
+        this.random = b.random;
         fds.add(new Descriptor.Stream(b.stdin != null ? b.stdin : new FileInputStream(FileDescriptor.in), null,
                 b.stdioFiletype(b.stdin == null)));
         fds.add(new Descriptor.Stream(null, b.stdout != null ? b.stdout : new FileOutputStream(FileDescriptor.out),
