@@ -70,7 +70,7 @@ final class Backtraces {
     private static void record(MemorySegment storeContext, long sp, boolean trap) {
         try {
             Store store = Interruption.storeAt(storeContext.address());
-            if (store == null) {
+            if (store == null || store.pendingIsControlFlow()) {
                 return;
             }
             long entry = storeContext.reinterpret(VMStoreContext.SIZE).get(ValueLayout.JAVA_LONG, VMStoreContext.ENTRY_FRAME);

@@ -282,7 +282,7 @@ public final class Module {
     static Module fromArtifact(Engine engine, byte[] artifact, String name) {
         byte[] copy = artifact.clone();
         ArtifactChecksum.verify(copy, name);
-        ElfFile elf = ElfReader.parse(copy, name);
+        ElfFile elf = ElfReader.parseInPlace(java.nio.ByteBuffer.wrap(copy), name); // copy is ours: no second copy
         ArtifactMetadata meta = checkedMetadata(elf, copy, name);
         return new Module(engine, meta, CodeImage.map(copy, elf), copy, null);
     }
@@ -298,17 +298,30 @@ public final class Module {
      * copy, is refused as "artifact damaged"; a deliberate edit can recompute it), the ELF structure
      * (headers, section bounds and overlaps, read-only and non-writable segments), the target
      * architecture and the CPU features the code needs, and that the metadata's entry points lie
-     * inside {@code .text}. The file is read once for these checks and mapped again for its code, so
-     * it must not change while this method runs. The compiler is not needed.
+     * inside {@code .text}. The file is mapped, not read into the heap, for these checks and for
+     * the sections read later (frame info on a trap), and mapped again for its code: it must not
+     * change while the module is in use (a new file renamed over it is fine). The compiler is not
+     * needed.
      *
      * @throws IOException             if the file cannot be read or mapped
      * @throws ArtifactFormatException if it is damaged ({@link ArtifactFormatException#isDamaged()})
      *                                 or not a Kiln artifact for this machine; the message names the file
      */
     public static Module load(Engine engine, Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
+        // mapped, not read into the heap: an artifact can be 100 MB and more. As a segment: the JDK
+        // makes a MappedByteBuffer reflectively, a method accessor spun on a fresh JVM's first map.
+        java.nio.ByteBuffer bytes;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE) {
+                throw new ArtifactFormatException(file.toString(), -1, "the file is " + size
+                        + " bytes; artifacts of 2 GiB and more are not supported");
+            }
+            bytes = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size, java.lang.foreign.Arena.ofAuto())
+                    .asByteBuffer();
+        }
         ArtifactChecksum.verify(bytes, file.toString());
-        ElfFile elf = ElfReader.parse(bytes, file.toString());
+        ElfFile elf = ElfReader.parseInPlace(bytes, file.toString());
         ArtifactMetadata meta = checkedMetadata(elf, null, file.toString());
         return new Module(engine, meta, CodeImage.map(file, elf), null, file);
     }

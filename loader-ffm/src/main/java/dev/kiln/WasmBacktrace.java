@@ -9,7 +9,9 @@ import java.util.Optional;
  * The Wasm frames a trap or a host function's exception passed through, innermost first (DESIGN §3
  * "Frame info"; Wasmtime's {@code WasmBacktrace}). A {@link Trap} carries one ({@link Trap#backtrace()});
  * any other exception thrown by a host function under Wasm frames gets one attached as a suppressed
- * exception ({@link #of(Throwable)} finds it). When Wasm calls the host and the host calls Wasm again,
+ * exception ({@link #of(Throwable)} finds it), unless it declined a stack trace (made with
+ * {@code writableStackTrace} false, the JDK's idiom for control flow, as WASI's {@code proc_exit}
+ * exception): then no frames are recorded at all. When Wasm calls the host and the host calls Wasm again,
  * each activation adds its frames as the exception passes through it, so the list spans them all.
  *
  * <p>{@link #getMessage()} prints Wasmtime's format:

@@ -130,6 +130,15 @@ class BacktraceTest extends StoreFixture {
         assertFalse(bt.frames().get(2).inlined());
     }
 
+    /** An exception for control flow: no stack trace, but it would keep suppressed exceptions. */
+    private static final class ControlFlow extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ControlFlow() {
+            super("exit", null, true, false);
+        }
+    }
+
     @Test
     void aTrapUnderAHostFunctionListsTheFramesOfBothActivations() {
         byte[] wasm = Wat.parseModule("""
@@ -164,6 +173,18 @@ class BacktraceTest extends StoreFixture {
         WasmBacktrace attached = WasmBacktrace.of(boom).orElseThrow();
         assertEquals(List.of("outer"), names(attached), attached.getMessage());
         assertFrame(attached.frames().get(0), "outer", wasm, CALL);
+
+        // control flow (no stack trace, as WASI's proc_exit): unwound without recording frames, though
+        // it would keep a suppressed backtrace
+        RuntimeException exit = new ControlFlow();
+        Func exiter = Func.wrap(store, I32_TO_I32, args -> {
+            throw exit;
+        });
+        Instance k = new Linker().define("env", "host", exiter).instantiate(store, Module.compile(engine, wasm));
+        assertSame(exit, assertThrows(RuntimeException.class, () -> k.func("outer").call(Val.i32(3))));
+        assertEquals(java.util.Optional.empty(), WasmBacktrace.of(exit));
+        Trap after = assertThrows(Trap.class, () -> k.func("inner").call(Val.i32(0)));
+        assertEquals(List.of("inner"), names(after.backtrace()), after.getMessage());
     }
 
     @Test

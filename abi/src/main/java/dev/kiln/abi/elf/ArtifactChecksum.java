@@ -55,16 +55,31 @@ public final class ArtifactChecksum {
      *                                 stored CRC, if the trailer is missing or the CRC differs
      */
     public static void verify(byte[] artifact, String source) {
-        int n = artifact.length;
-        if (n < SIZE || !java.util.Arrays.equals(artifact, n - SIZE, n - 4, TAG, 0, TAG.length)) {
+        verify(ByteBuffer.wrap(artifact), source);
+    }
+
+    /**
+     * As {@link #verify(byte[], String)}, for the bytes of {@code artifact} from index 0 to its
+     * capacity (for example a read-only mapping of the file; its position is not used or changed).
+     *
+     * @throws ArtifactFormatException as {@link #verify(byte[], String)}
+     */
+    public static void verify(ByteBuffer artifact, String source) {
+        ByteBuffer all = artifact.duplicate().clear().order(ByteOrder.LITTLE_ENDIAN);
+        int n = all.capacity();
+        byte[] tag = new byte[TAG.length];
+        if (n >= SIZE) {
+            all.get(n - SIZE, tag);
+        }
+        if (n < SIZE || !java.util.Arrays.equals(tag, TAG)) {
             throw ArtifactFormatException.damaged(source, "it does not end with the " + SECTION + " trailer (\"KILNCRC1\""
                     + " and a CRC32C) that Kiln writes: a truncated or modified file, or not a Kiln artifact; compile the"
                     + " module again");
         }
+        int stored = all.getInt(n - 4);
         CRC32C crc = new CRC32C();
-        crc.update(artifact, 0, n - 4);
+        crc.update(all.limit(n - 4));
         int computed = (int) crc.getValue();
-        int stored = ByteBuffer.wrap(artifact, n - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
         if (computed != stored) {
             throw ArtifactFormatException.damaged(source, String.format("the CRC32C of its %d bytes"
                     + " is 0x%08x, its %s section records 0x%08x (the file changed after Kiln wrote it); it is not"

@@ -3,7 +3,6 @@ package dev.kiln.abi.elf;
 import dev.kiln.abi.ArtifactFormatException;
 import dev.kiln.abi.Target;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +20,8 @@ import java.util.stream.Collectors;
  * section starts before the 4096-byte page after the end of {@code .text}; sections do not overlap
  * each other or the headers; every function symbol lies inside {@code .text}.
  *
- * <p>Immutable and thread-safe: it holds its own copy of the file's bytes.
+ * <p>Immutable and thread-safe: it holds its own copy of the file's bytes, or, from
+ * {@link ElfReader#parseInPlace}, a buffer its caller keeps unchanged (a read-only mapping of the file).
  */
 public final class ElfFile {
     /**
@@ -42,7 +42,8 @@ public final class ElfFile {
     /** {@code ET_DYN}, the only {@code e_type} Kiln writes and accepts. */
     public static final int ET_DYN = 3;
 
-    private final byte[] bytes;
+    /** The file, read with absolute gets only, so that threads may share it. */
+    private final java.nio.ByteBuffer bytes;
     private final Target target;
     private final List<Section> sections;
     private final Map<String, Section> byName;
@@ -51,7 +52,7 @@ public final class ElfFile {
     private final Section text;
     private final String source;
 
-    ElfFile(byte[] bytes, Target target, List<Section> sections, List<Segment> segments,
+    ElfFile(java.nio.ByteBuffer bytes, Target target, List<Section> sections, List<Segment> segments,
             List<FunctionSymbol> symbols, Section text, String source) {
         this.bytes = bytes;
         this.target = target;
@@ -71,7 +72,7 @@ public final class ElfFile {
 
     /** Total size of the file in bytes. */
     public long fileSize() {
-        return bytes.length;
+        return bytes.capacity();
     }
 
     /** All sections in section-header order, including the null section 0 (with an empty name). */
@@ -105,7 +106,9 @@ public final class ElfFile {
         if (s.type() == Section.SHT_NOBITS) {
             return new byte[0];
         }
-        return Arrays.copyOfRange(bytes, (int) s.fileOffset(), (int) s.fileEnd());
+        byte[] out = new byte[(int) (s.fileEnd() - s.fileOffset())];
+        bytes.get((int) s.fileOffset(), out);
+        return out;
     }
 
     /** The program headers in file order. */
@@ -145,7 +148,7 @@ public final class ElfFile {
 
     @Override
     public String toString() {
-        return "ElfFile[" + (source == null ? "" : source + ", ") + target + ", " + bytes.length + " bytes, .text "
+        return "ElfFile[" + (source == null ? "" : source + ", ") + target + ", " + bytes.capacity() + " bytes, .text "
                 + text.size() + " bytes, " + symbols.size() + " functions]";
     }
 }

@@ -44,12 +44,19 @@ public final class ElfReader {
     private static final int STT_FUNC = 2;
     private static final int SHN_LORESERVE = 0xff00;
 
-    private final byte[] b;
+    /** The file, little-endian, read with absolute gets only (never its position). */
+    private final ByteBuffer b;
+    private final int length;
     private final String source;
 
-    private ElfReader(byte[] b, String source) {
-        this.b = b;
+    private ElfReader(ByteBuffer b, String source) {
+        this.b = b.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        this.length = b.capacity();
         this.source = source;
+    }
+
+    private ElfReader(byte[] b, String source) {
+        this(ByteBuffer.wrap(b), source);
     }
 
     /**
@@ -87,6 +94,19 @@ public final class ElfReader {
     }
 
     /**
+     * Parses the artifact in {@code file} without copying it: the result reads its sections from
+     * {@code file} (for example a read-only {@link java.nio.MappedByteBuffer} of the file), all of it
+     * from index 0 to its capacity, which must not change afterwards. A loader maps a file rather
+     * than reading it into the heap: the {@code llvm.core.wasm} artifact is 131 MB.
+     *
+     * @param source a name for messages such as the file name, or {@code null}
+     * @throws ArtifactFormatException if the bytes are not a valid Kiln artifact
+     */
+    public static ElfFile parseInPlace(ByteBuffer file, String source) {
+        return new ElfReader(file, source).parse();
+    }
+
+    /**
      * Reads and parses an artifact file; messages name the file.
      *
      * @throws IOException             if the file cannot be read
@@ -103,27 +123,25 @@ public final class ElfReader {
     // ---- bounds-checked little-endian access ----
 
     private void require(long offset, long length, String what) {
-        if (offset < 0 || length < 0 || offset > b.length || length > b.length - offset) {
+        if (offset < 0 || length < 0 || offset > this.length || length > this.length - offset) {
             throw fail(Math.max(offset, 0), what + " [" + Long.toUnsignedString(offset) + ", +"
-                    + Long.toUnsignedString(length) + ") extends past the end of the file (" + b.length + " bytes)");
+                    + Long.toUnsignedString(length) + ") extends past the end of the file (" + this.length + " bytes)");
         }
     }
 
     private int u8(long off, String what) {
         require(off, 1, what);
-        return b[(int) off] & 0xff;
+        return b.get((int) off) & 0xff;
     }
 
     private int u16(long off, String what) {
         require(off, 2, what);
-        int i = (int) off;
-        return (b[i] & 0xff) | (b[i + 1] & 0xff) << 8;
+        return b.getShort((int) off) & 0xffff;
     }
 
     private long u32(long off, String what) {
         require(off, 4, what);
-        int i = (int) off;
-        return ((b[i] & 0xffL) | (b[i + 1] & 0xffL) << 8 | (b[i + 2] & 0xffL) << 16 | (b[i + 3] & 0xffL) << 24);
+        return b.getInt((int) off) & 0xffff_ffffL;
     }
 
     private long raw64(long off, String what) {
@@ -140,29 +158,49 @@ public final class ElfReader {
         return v;
     }
 
-    /** Reads the NUL-terminated UTF-8 string at {@code index} of the string table [tabOff, tabOff+tabSize). */
-    private String string(long tabOff, long tabSize, long index, String tabName, long fieldOffset, String what) {
+    /**
+     * Reads the NUL-terminated UTF-8 string at {@code index} of the string table [tabOff, tabOff+tabSize);
+     * {@code what} and {@code number} name the entry in messages ("symbol 7"; {@code number} -1 for none).
+     */
+    private String string(long tabOff, long tabSize, long index, String tabName, long fieldOffset, String what,
+            long number) {
         if (index >= tabSize) {
-            throw fail(fieldOffset, what + ": name offset " + index + " is outside " + tabName + " ("
+            throw fail(fieldOffset, name(what, number) + ": name offset " + index + " is outside " + tabName + " ("
                     + tabSize + " bytes)");
         }
         long start = tabOff + index;
         long end = start;
         long limit = tabOff + tabSize;
-        while (end < limit && b[(int) end] != 0) {
+        boolean ascii = true;
+        byte c;
+        while (end < limit && (c = b.get((int) end)) != 0) {
+            ascii &= c > 0;
             end++;
         }
         if (end == limit) {
-            throw fail(start, what + ": name is not NUL-terminated within " + tabName);
+            throw fail(start, name(what, number) + ": name is not NUL-terminated within " + tabName);
+        }
+        byte[] bytes = new byte[(int) (end - start)];
+        b.get((int) start, bytes);
+        if (ascii) {
+            return new String(bytes, StandardCharsets.US_ASCII); // the common case, nothing to validate
         }
         try {
-            CharBuffer cb = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(b, (int) start, (int) (end - start)));
-            return cb.toString();
+            if (utf8 == null) {
+                utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
+            }
+            return utf8.decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            throw fail(start, what + ": name is not valid UTF-8");
+            throw fail(start, name(what, number) + ": name is not valid UTF-8");
         }
+    }
+
+    /** A decoder that refuses malformed UTF-8, made for the first name that is not ASCII. */
+    private java.nio.charset.CharsetDecoder utf8;
+
+    private static String name(String what, long number) {
+        return number < 0 ? what : what + " " + number;
     }
 
     // ---- parsing ----
@@ -174,23 +212,23 @@ public final class ElfReader {
     }
 
     private ElfFile parse() {
-        if (b.length < EHDR_SIZE) {
-            throw fail(0, "file is " + b.length + " bytes, shorter than the 64-byte ELF64 header");
+        if (length < EHDR_SIZE) {
+            throw fail(0, "file is " + length + " bytes, shorter than the 64-byte ELF64 header");
         }
-        if (b[0] != 0x7f || b[1] != 'E' || b[2] != 'L' || b[3] != 'F') {
+        if (b.get(0) != 0x7f || b.get(1) != 'E' || b.get(2) != 'L' || b.get(3) != 'F') {
             throw fail(0, "not an ELF file (the magic number is not 7f 45 4c 46)");
         }
-        if (b[4] != 2) {
-            throw fail(4, "EI_CLASS is " + b[4] + ", expected 2 (ELFCLASS64)");
+        if (b.get(4) != 2) {
+            throw fail(4, "EI_CLASS is " + b.get(4) + ", expected 2 (ELFCLASS64)");
         }
-        if (b[5] != 1) {
-            throw fail(5, "EI_DATA is " + b[5] + ", expected 1 (ELFDATA2LSB, little endian)");
+        if (b.get(5) != 1) {
+            throw fail(5, "EI_DATA is " + b.get(5) + ", expected 1 (ELFDATA2LSB, little endian)");
         }
-        if (b[6] != 1) {
-            throw fail(6, "EI_VERSION is " + b[6] + ", expected 1 (EV_CURRENT)");
+        if (b.get(6) != 1) {
+            throw fail(6, "EI_VERSION is " + b.get(6) + ", expected 1 (EV_CURRENT)");
         }
-        if (b[7] != 0) {
-            throw fail(7, "EI_OSABI is " + b[7] + ", expected 0 (ELFOSABI_NONE)");
+        if (b.get(7) != 0) {
+            throw fail(7, "EI_OSABI is " + b.get(7) + ", expected 0 (ELFOSABI_NONE)");
         }
         int type = u16(16, "e_type");
         if (type != ElfFile.ET_DYN) {
@@ -278,7 +316,7 @@ public final class ElfReader {
                 sections.add(s);
                 continue;
             }
-            String name = string(strOff, strSize, nameIdx, "the section name table", h, "section " + i);
+            String name = string(strOff, strSize, nameIdx, "the section name table", h, "section", i);
             if (!name.isEmpty()) {
                 Integer prev = names.putIfAbsent(name, i);
                 if (prev != null) {
@@ -467,19 +505,19 @@ public final class ElfReader {
             if ((info & 0xf) != STT_FUNC) {
                 continue;
             }
-            String what = "symbol " + i;
-            String name = string(strtab.fileOffset(), strtab.size(), u32(e, "st_name"), "the symbol string table", e, what);
+            String name = string(strtab.fileOffset(), strtab.size(), u32(e, "st_name"), "the symbol string table", e,
+                    "symbol", i);
             if (name.isEmpty()) {
-                throw fail(e, what + ": function symbol without a name");
+                throw fail(e, "symbol " + i + ": function symbol without a name");
             }
             int shndx = u16(e + 6, "st_shndx");
             long value = u64(e + 8, "st_value");
             long size = u64(e + 16, "st_size");
             if (shndx != textIndex) {
-                throw fail(e + 6, what + " '" + name + "': function symbol in section " + shndx + ", not .text");
+                throw fail(e + 6, "symbol " + i + " '" + name + "': function symbol in section " + shndx + ", not .text");
             }
             if (value < text.addr() || value > text.addr() + text.size() || size > text.addr() + text.size() - value) {
-                throw fail(e + 8, what + " '" + name + "': [0x" + Long.toHexString(value) + ", +" + size
+                throw fail(e + 8, "symbol " + i + " '" + name + "': [0x" + Long.toHexString(value) + ", +" + size
                         + ") lies outside .text [0x" + Long.toHexString(text.addr()) + ", +" + text.size() + ")");
             }
             symbols.add(new FunctionSymbol(name, value - text.addr(), size));
