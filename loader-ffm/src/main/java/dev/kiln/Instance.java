@@ -35,6 +35,8 @@ public final class Instance {
     private final Store store;
     private final Module module;
     private final MemorySegment vmctx;
+    /** The VMContext layout, computed once (ArtifactMetadata.layout() builds it anew for each call). */
+    private final VMContextLayout layout;
     private final Map<String, Func> funcs = new LinkedHashMap<>();
     private final Map<String, Memory> memoryExports = new LinkedHashMap<>();
     private final Map<String, Global> globalExports = new LinkedHashMap<>();
@@ -69,7 +71,7 @@ public final class Instance {
             dev.kiln.loader.GuardSignalHandler.install(
                     module.code().elf().sectionBytes(dev.kiln.abi.GuardHandlerLayout.SECTION));
         }
-        VMContextLayout layout = meta.layout();
+        this.layout = meta.layout();
         checkLimits(store, meta);
         this.vmctx = store.allocate(meta.vmctxSize(), 16);
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.STORE_CONTEXT, store.storeContext().address());
@@ -379,7 +381,7 @@ public final class Instance {
             return store.toBits(importedGlobals[globalidx].get());
         }
         int d = globalidx - importedGlobals.length;
-        long offset = module.metadata().layout().global(d);
+        long offset = layout.global(d);
         return switch (module.metadata().globals().get(d).type()) {
             case I32, F32 -> vmctx.get(ValueLayout.JAVA_INT, offset);
             default -> vmctx.get(ValueLayout.JAVA_LONG, offset);
@@ -426,7 +428,7 @@ public final class Instance {
     }
 
     int recordOffset(int funcIndex) {
-        return module.metadata().layout().functionRecord(funcIndex);
+        return layout.functionRecord(funcIndex);
     }
 
     /** The funcref of function {@code funcIndex}: the address of its record in this VMContext. */
