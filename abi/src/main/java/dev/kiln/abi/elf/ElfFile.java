@@ -48,19 +48,22 @@ public final class ElfFile {
     private final List<Section> sections;
     private final Map<String, Section> byName;
     private final List<Segment> segments;
-    private final List<FunctionSymbol> symbols;
+    /** Null until {@link #symbols()} has read them, when they are read on demand. */
+    private volatile List<FunctionSymbol> symbols;
+    /** Reads the symbols (checking them); null once read. */
+    private java.util.function.Supplier<List<FunctionSymbol>> symbolReader;
     private final Section text;
     private final String source;
 
     ElfFile(java.nio.ByteBuffer bytes, Target target, List<Section> sections, List<Segment> segments,
-            List<FunctionSymbol> symbols, Section text, String source) {
+            java.util.function.Supplier<List<FunctionSymbol>> symbols, Section text, String source) {
         this.bytes = bytes;
         this.target = target;
         this.sections = List.copyOf(sections);
         this.byName = this.sections.stream().filter(s -> !s.name().isEmpty())
                 .collect(Collectors.toUnmodifiableMap(Section::name, Function.identity()));
         this.segments = List.copyOf(segments);
-        this.symbols = List.copyOf(symbols);
+        this.symbolReader = symbols;
         this.text = text;
         this.source = source;
     }
@@ -131,9 +134,25 @@ public final class ElfFile {
         return end;
     }
 
-    /** The {@code STT_FUNC} symbols defined in {@code .text}, in symbol-table order. */
+    /**
+     * The {@code STT_FUNC} symbols defined in {@code .text}, in symbol-table order.
+     *
+     * @throws ArtifactFormatException if the file came from {@link ElfReader#parseInPlace}, which
+     *                                 checks the symbols only when they are first asked for, and one
+     *                                 of them is bad (then on every call)
+     */
     public List<FunctionSymbol> symbols() {
-        return symbols;
+        List<FunctionSymbol> s = symbols;
+        if (s == null) {
+            synchronized (this) {
+                if (symbols == null) {
+                    symbols = List.copyOf(symbolReader.get());
+                    symbolReader = null;
+                }
+                s = symbols;
+            }
+        }
+        return s;
     }
 
     /** The first function symbol called {@code name}. */
@@ -149,6 +168,6 @@ public final class ElfFile {
     @Override
     public String toString() {
         return "ElfFile[" + (source == null ? "" : source + ", ") + target + ", " + bytes.capacity() + " bytes, .text "
-                + text.size() + " bytes, " + symbols.size() + " functions]";
+                + text.size() + " bytes" + (symbols == null ? "" : ", " + symbols.size() + " functions") + "]";
     }
 }

@@ -31,7 +31,8 @@ import java.util.Map;
  * segment of matching permissions; {@code PT_LOAD} segments with {@code p_offset == p_vaddr}, 4096-byte
  * aligned, not writable, {@code p_filesz == p_memsz}, not sharing pages; a {@code .text} section that is
  * the only executable one; the symbol table's entry size, its string table link and names, and that
- * every {@code STT_FUNC} symbol lies inside {@code .text}. Whatever the bytes, the reader throws only
+ * every {@code STT_FUNC} symbol lies inside {@code .text} (with {@link #parseInPlace}, when the symbols
+ * are first asked for). Whatever the bytes, the reader throws only
  * {@code ArtifactFormatException} (or {@code NullPointerException} for a null argument).
  *
  * <p>Stateless and thread-safe.
@@ -97,14 +98,22 @@ public final class ElfReader {
      * Parses the artifact in {@code file} without copying it: the result reads its sections from
      * {@code file} (for example a read-only {@link java.nio.MappedByteBuffer} of the file), all of it
      * from index 0 to its capacity, which must not change afterwards. A loader maps a file rather
-     * than reading it into the heap: the {@code llvm.core.wasm} artifact is 131 MB.
+     * than reading it into the heap: the {@code llvm.core.wasm} artifact is 131 MB. The entries of the
+     * symbol table, which a loader does not need ({@code llvm.core.wasm}'s 128,000 names: a sixth of
+     * its load), are read and checked only when {@link ElfFile#symbols()} is first called, which then
+     * throws for a bad one; everything else is checked here as by {@link #parse(byte[], String)}.
      *
      * @param source a name for messages such as the file name, or {@code null}
      * @throws ArtifactFormatException if the bytes are not a valid Kiln artifact
      */
     public static ElfFile parseInPlace(ByteBuffer file, String source) {
-        return new ElfReader(file, source).parse();
+        ElfReader r = new ElfReader(file, source);
+        r.deferSymbols = true;
+        return r.parse();
     }
+
+    /** Whether the symbol table's entries are read and checked only by {@link ElfFile#symbols()}. */
+    private boolean deferSymbols;
 
     /**
      * Reads and parses an artifact file; messages name the file.
@@ -467,8 +476,11 @@ public final class ElfReader {
             }
         }
 
+        if (deferSymbols) {
+            return new ElfFile(b, target, sections, segments, () -> readSymbols(raw, textIndex, text), text, source);
+        }
         List<FunctionSymbol> symbols = readSymbols(raw, textIndex, text);
-        return new ElfFile(b, target, sections, segments, symbols, text, source);
+        return new ElfFile(b, target, sections, segments, () -> symbols, text, source);
     }
 
     private List<FunctionSymbol> readSymbols(List<RawSection> raw, int textIndex, Section text) {

@@ -261,6 +261,17 @@ class ElfWriterReaderTest {
         b = sampleArtifact(false);
         le(b).putInt((int) sym1, 100_000);
         reject(b, sym1, "outside the symbol string table");
+
+        // In place (a loader's parse), the symbols are checked when first asked for, and every time.
+        ElfFile inPlace = ElfReader.parseInPlace(java.nio.ByteBuffer.wrap(b), "a.kiln");
+        assertEquals(".text", inPlace.text().name());
+        for (int i = 0; i < 2; i++) {
+            ArtifactFormatException e = assertThrows(ArtifactFormatException.class, inPlace::symbols);
+            assertEquals(sym1, e.offset(), e.getMessage());
+            assertTrue(e.getMessage().contains("outside the symbol string table"), e.getMessage());
+        }
+        assertEquals(ElfReader.parse(sampleArtifact(false)).symbols(),
+                ElfReader.parseInPlace(java.nio.ByteBuffer.wrap(sampleArtifact(false)), null).symbols());
     }
 
     /** Truncations and random byte changes never produce anything but ArtifactFormatException. */
@@ -289,8 +300,18 @@ class ElfWriterReaderTest {
                     }
                 }
             }
+            // in place, from a direct buffer as a loader maps it: the same verdict, given by symbols()
+            // when only a symbol is bad
+            String inPlace;
+            try {
+                ElfFile f = ElfReader.parseInPlace(java.nio.ByteBuffer.allocateDirect(b.length).put(b).clear(), null);
+                inPlace = "parsed " + f.symbols();
+            } catch (ArtifactFormatException e) {
+                inPlace = e.getMessage();
+            }
             try {
                 ElfFile f = ElfReader.parse(b);
+                assertEquals("parsed " + f.symbols(), inPlace);
                 parsed++;
                 // whatever parsed is self-consistent
                 for (Section s : f.sections()) {
@@ -304,6 +325,7 @@ class ElfWriterReaderTest {
             } catch (ArtifactFormatException e) {
                 rejected++;
                 assertTrue(e.getMessage().startsWith("malformed artifact"), e.getMessage());
+                assertEquals(e.getMessage(), inPlace);
             }
         }
         assertTrue(parsed > 100 && rejected > 1000, "parsed " + parsed + ", rejected " + rejected);
