@@ -120,7 +120,7 @@ public record ArtifactMetadata(
         memories = List.copyOf(memories);
         globals = List.copyOf(globals);
         data = List.copyOf(data);
-        trapSites = List.copyOf(trapSites);
+        trapSites = trapSites instanceof TrapSiteList ? trapSites : List.copyOf(trapSites);
         inputHash = inputHash.clone();
         List<long[]> exprs = new ArrayList<>(constExprs.size());
         for (long[] e : constExprs) {
@@ -459,6 +459,30 @@ public record ArtifactMetadata(
             throw new IllegalStateException("no imported function " + funcIndex);
         }
         return types.get(functions.get(funcIndex - importedFunctions).typeIndex());
+    }
+
+    /**
+     * Decoded trap sites, kept as two arrays and made into records only when read: the loader never
+     * reads them, and {@code llvm.core.wasm} has 718,773. Immutable.
+     */
+    private static final class TrapSiteList extends java.util.AbstractList<TrapSiteInfo> implements java.util.RandomAccess {
+        private final int[] textOffsets;
+        private final int[] trapCodes;
+
+        TrapSiteList(int[] textOffsets, int[] trapCodes) {
+            this.textOffsets = textOffsets;
+            this.trapCodes = trapCodes;
+        }
+
+        @Override
+        public TrapSiteInfo get(int index) {
+            return new TrapSiteInfo(textOffsets[index], trapCodes[index]);
+        }
+
+        @Override
+        public int size() {
+            return textOffsets.length;
+        }
     }
 
     /** The trap of the site at {@code textOffset}, or {@code null}. */
@@ -849,7 +873,8 @@ public record ArtifactMetadata(
                 globalTypes.add(v);
             }
             int nTraps = count(in, source, 2);
-            List<TrapSiteInfo> traps = new ArrayList<>(nTraps);
+            int[] trapOffsets = new int[nTraps];
+            int[] trapCodes = new int[nTraps];
             long offset = 0;
             for (int i = 0; i < nTraps; i++) {
                 int pos = in.position();
@@ -857,8 +882,10 @@ public record ArtifactMetadata(
                 if (offset > Integer.MAX_VALUE) {
                     throw new ArtifactFormatException(source, pos, "trap site " + i + " is past 2 GiB of .text");
                 }
-                traps.add(new TrapSiteInfo((int) offset, uleb(in, source)));
+                trapOffsets[i] = (int) offset;
+                trapCodes[i] = uleb(in, source);
             }
+            List<TrapSiteInfo> traps = new TrapSiteList(trapOffsets, trapCodes);
             if (in.hasRemaining()) {
                 throw new ArtifactFormatException(source, in.position(), in.remaining() + " unexpected bytes at the end of "
                         + SECTION);
