@@ -53,13 +53,14 @@ import java.util.function.Supplier;
  * nanoseconds ({@code DIR/<device>-<inode>.input}), with the entry's key and the settings (options,
  * version) it was made for. While the file keeps that identity, a later compilation takes the hash
  * from the record and neither reads nor hashes the file, nor, with the same settings, sets up a
- * digest for the key: a cached run of a 72 MB module skips ~1 s of reading and hashing. A write to the file changes its status-change time,
- * which no program can set back (unlike the modification time, which {@code touch} and {@code cp -p}
- * set), and a file replaced by another is another inode or a later status change. A file is recorded
- * only when it has not changed for {@link #SETTLE_MILLIS}, so that a write within the same clock tick as
- * the recording (file times are as coarse as the kernel's tick) cannot go unseen. The entry found is
- * verified as always, its input hash against the recorded one. Where the file system does not report
- * inodes and status-change times, every compilation reads and hashes the file.
+ * digest for the key: a cached run of a 72 MB module skips ~1 s of reading and hashing. A write to
+ * the file changes its status-change time, which no program can set back (unlike the modification
+ * time, which {@code touch} and {@code cp -p} set), and a file replaced by another is another inode
+ * or a later status change. A file is recorded only when it has not changed for
+ * {@link #SETTLE_MILLIS}, so that a write within the same clock tick as the recording (file times are
+ * as coarse as the kernel's tick) cannot go unseen. The entry found is verified as always, its input
+ * hash against the recorded one. Where the file system does not report inodes and status-change
+ * times, every compilation reads and hashes the file.
  *
  * <p><b>Writes</b> are atomic: the artifact goes to a temporary file in the cache directory that is
  * then renamed over the entry, so concurrent processes compiling the same module never see a
@@ -67,8 +68,8 @@ import java.util.function.Supplier;
  * deterministic). When the directory cannot be created or written (read-only, no permission, disk
  * full), the cache says so once to the warning handler and from then on only reads.
  *
- * <p><b>Size.</b> After each store, when the {@code .kiln} and {@code .input} files in the directory take more than
- * {@link #maxBytes()}, the least recently used ones (by modification time, which a hit refreshes)
+ * <p><b>Size.</b> After each store, when the {@code .kiln} and {@code .input} files in the directory
+ * take more than {@link #maxBytes()}, the least recently used ones (by modification time, which a hit refreshes)
  * are deleted until they take at most three quarters of it. An artifact larger than the limit on
  * its own is not stored. Temporary files older than an hour (left by a process that died) go too.
  *
