@@ -155,9 +155,13 @@ public final class ElfFile {
         return s;
     }
 
-    /** The first function symbol called {@code name}. */
+    /**
+     * The first function symbol called {@code name}.
+     *
+     * @throws ArtifactFormatException as {@link #symbols()}
+     */
     public Optional<FunctionSymbol> symbol(String name) {
-        return symbols.stream().filter(s -> s.name().equals(name)).findFirst();
+        return symbols().stream().filter(s -> s.name().equals(name)).findFirst();
     }
 
     /** The name the artifact was read from (file name), or {@code null}. */
