@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kiln run}'s compile cache across processes, through the {@code ./kiln} script (as
- * {@link LauncherTest} runs it): concurrent runs of one module, a corrupt entry, a full cache, a
- * read-only cache directory.
+ * {@link LauncherTest} runs it): concurrent runs of one module, a module file recorded by its identity,
+ * a corrupt entry, a full cache, a read-only cache directory.
  */
 class CompileCacheCliTest {
     private static final Path SCRIPT = Path.of("..", "kiln");
@@ -128,6 +128,28 @@ class CompileCacheCliTest {
         assertEquals(0, kiln("run", "--no-cache", "--cache-dir", cache.toString(), wat.toString()).exit());
         assertEquals(0, kiln("run", "-C", "cache=n", "-C", "cache-dir=" + cache, wat.toString()).exit());
         assertEquals(List.of(), files(cache));
+    }
+
+    @Test
+    void aSettledModuleFileIsRecordedAndARewriteWithItsOldTimesIsStillSeen() throws Exception {
+        assumeScript();
+        Path cache = tmp.resolve("cache");
+        Path wat = module("settled.wat", "first");
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000);
+        Files.setLastModifiedTime(wat, old);
+        Thread.sleep(dev.kiln.CompileCache.SETTLE_MILLIS + 100); // the status-change time is now's: let it settle
+        assertEquals(new Run(0, "first\n", ""), kiln("run", "--cache-dir", cache.toString(), wat.toString()));
+        List<Path> records;
+        try (Stream<Path> s = Files.list(cache)) {
+            records = s.filter(p -> p.toString().endsWith(".input")).toList();
+        }
+        assertEquals(1, records.size(), "the settled file is recorded: " + records);
+        assertEquals(new Run(0, "first\n", ""), kiln("run", "--cache-dir", cache.toString(), wat.toString()));
+
+        // The same length and modification time, other bytes: the record no longer matches.
+        Files.writeString(wat, hello("other"));
+        Files.setLastModifiedTime(wat, old);
+        assertEquals(new Run(0, "other\n", ""), kiln("run", "--cache-dir", cache.toString(), wat.toString()));
     }
 
     @Test
