@@ -413,9 +413,12 @@ public final class CompileCache {
         static InputIdentity of(Path file) throws IOException {
             java.util.Map<String, Object> a;
             try {
-                a = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime");
+                a = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime,isRegularFile");
             } catch (UnsupportedOperationException | IllegalArgumentException e) {
                 return null; // no "unix" attribute view here
+            }
+            if (!Boolean.TRUE.equals(a.get("isRegularFile"))) {
+                return null; // a pipe or a device: its identity says nothing about what it gives next
             }
             if (!(a.get("dev") instanceof Long dev) || !(a.get("ino") instanceof Long ino)
                     || !(a.get("size") instanceof Long size) || !(a.get("lastModifiedTime") instanceof FileTime m)

@@ -217,6 +217,16 @@ public final class Module {
         }
 
         /**
+         * Compiles {@code guest} (binary or text) with the builtins; messages name it {@code name} (a
+         * file name, say, for bytes read from a pipe).
+         *
+         * @see #compile(byte[])
+         */
+        public Module compile(byte[] guest, String name) {
+            return compileCached(engine, guest, name, builtins, progress);
+        }
+
+        /**
          * Compiles the guest in {@code file}; errors name the file.
          *
          * @throws IOException if the file cannot be read

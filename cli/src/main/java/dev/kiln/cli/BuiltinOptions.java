@@ -94,6 +94,21 @@ final class BuiltinOptions implements CommandModels.Fields {
      * @see #compile(Engine, Path)
      */
     Module compile(Engine engine, Path file, dev.kiln.abi.CompileProgress progress) throws IOException {
+        return builder(engine, progress).compile(file);
+    }
+
+    /**
+     * Compiles {@code bytes} (read from a pipe or a device, which cannot be read again) with these
+     * builtins; messages name them {@code name}.
+     *
+     * @see #compile(Engine, Path)
+     */
+    Module compile(Engine engine, byte[] bytes, String name, dev.kiln.abi.CompileProgress progress)
+            throws IOException {
+        return builder(engine, progress).compile(bytes, name);
+    }
+
+    private Module.Builder builder(Engine engine, dev.kiln.abi.CompileProgress progress) throws IOException {
         Module.Builder b = Module.builder(engine(engine)).progress(progress);
         if (intrinsics != null) {
             b.exposeUnsafeIntrinsics(intrinsics);
@@ -111,7 +126,7 @@ final class BuiltinOptions implements CommandModels.Fields {
                 throw KilnException.usage("--builtin " + spec + ": " + e.getMessage());
             }
         }
-        return b.compile(file);
+        return b;
     }
 
     /**

@@ -15,9 +15,10 @@ import java.nio.file.Path;
 /**
  * An input file of the {@code kiln} command and what its content says it is: a WebAssembly binary
  * (starts with {@code \0asm}), a Kiln artifact (starts with the ELF magic {@code \x7fELF}), or else
- * WebAssembly text. The file's name and extension play no part. Only the first bytes are read to
- * tell; the rest when asked for ({@link #bytes()}), so that a module the compile cache knows by its
- * file is not read at all. Not thread-safe.
+ * WebAssembly text. The file's name and extension play no part. Of a regular file, only the first
+ * bytes are read to tell; the rest when asked for ({@link #bytes()}), so that a module the compile
+ * cache knows by its file is not read at all. A pipe or a device is read whole at once, as it gives
+ * its bytes only once. Not thread-safe.
  */
 final class Input {
     /** What an input file holds. */
@@ -55,6 +56,13 @@ final class Input {
     static Input read(Path path) throws IOException {
         if (Files.isDirectory(path)) {
             throw KilnException.error(path + " is a directory; give a .wasm, .wat or .kiln file");
+        }
+        if (!Files.isRegularFile(path)) {
+            // a pipe or a device (kiln run /dev/stdin, kiln run <(...)) gives its bytes once: read them all
+            byte[] all = Files.readAllBytes(path);
+            Input input = new Input(path, kindOf(all));
+            input.bytes = all;
+            return input;
         }
         byte[] head;
         try (java.io.InputStream in = Files.newInputStream(path)) {
@@ -161,13 +169,16 @@ final class Input {
                 throw KilnException.usage(name() + " is already compiled: --builtin and --unsafe-intrinsics apply when"
                         + " compiling a .wasm or .wat (the artifact keeps the builtins it was compiled with)");
             }
-            return Module.load(engine, path);
+            // mapped from a file; a pipe's bytes, already read, are copied into memory
+            return bytes != null && !Files.isRegularFile(path) ? Module.fromArtifact(engine, bytes)
+                    : Module.load(engine, path);
         }
         if (kind == Kind.WAT) {
             text(); // a clear message for files that are not text at all
         }
         try (Progress p = Progress.start("compiling " + name(), err)) {
-            return builtins.compile(engine, path, p);
+            return bytes != null && !Files.isRegularFile(path) ? builtins.compile(engine, bytes, name(), p)
+                    : builtins.compile(engine, path, p);
         }
     }
 }

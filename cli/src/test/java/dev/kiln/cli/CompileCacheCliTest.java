@@ -153,6 +153,22 @@ class CompileCacheCliTest {
     }
 
     @Test
+    void aModuleFromAPipeIsReadOnce() throws Exception {
+        assumeScript();
+        Path cache = tmp.resolve("cache");
+        for (int i = 0; i < 2; i++) { // compiled, then from the cache
+            Process p = start(List.of(), "run", "--cache-dir", cache.toString(), "/dev/stdin");
+            try (var in = p.getOutputStream()) {
+                in.write(hello("piped").getBytes(StandardCharsets.UTF_8));
+            }
+            assertEquals(new Run(0, "piped\n", ""), finish(p));
+        }
+        try (Stream<Path> s = Files.list(cache)) {
+            assertEquals(List.of(), s.filter(p -> p.toString().endsWith(".input")).toList(), "a pipe is not recorded");
+        }
+    }
+
+    @Test
     void aCorruptEntryIsRefusedRecompiledAndReplaced() throws Exception {
         assumeScript();
         Path cache = tmp.resolve("cache");
