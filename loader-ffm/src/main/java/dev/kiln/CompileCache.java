@@ -485,7 +485,7 @@ public final class CompileCache {
             if (hash.length != 32 || f[5].length() != 64 || !line.equals(id.line(hash, f[5], settings))) {
                 return null; // another state of the file: stale
             }
-            HexFormat.of().parseHex(f[5]);
+            HexFormat.of().parseHex(f[5]); // the key names a file in the directory: hex digits only
             return new InputRecord(hash, f[5], settings);
         } catch (IllegalArgumentException e) {
             return null; // damaged: replaced once the file is hashed again
@@ -501,9 +501,7 @@ public final class CompileCache {
             return null;
         }
         StringBuilder sb = new StringBuilder();
-        for (String field : new String[] {KEY_FORMAT, Build.ID, Target.host().name(),
-                options.withCpuFeatures(options.resolvedCpuFeatures()).toString(),
-                String.valueOf(builtins.intrinsicsNamespace())}) {
+        for (String field : keyFields(options, builtins)) {
             if (field.indexOf('\n') >= 0) {
                 return null;
             }
@@ -525,13 +523,22 @@ public final class CompileCache {
 
     // ---- the key ----
 
+    /**
+     * The key's fields before the builtins and the input hash: the format, this Kiln's build, the
+     * target, every compile option (CPU features -1 resolved) and the intrinsics namespace. A file's
+     * record keeps them as its {@link #settings} too, so both read this one list.
+     */
+    private static String[] keyFields(CompileOptions options, CompileTimeBuiltins builtins) {
+        return new String[] {KEY_FORMAT, Build.ID, Target.host().name(),
+                options.withCpuFeatures(options.resolvedCpuFeatures()).toString(),
+                String.valueOf(builtins.intrinsicsNamespace())};
+    }
+
     private static String key(byte[] inputHash, CompileOptions options, CompileTimeBuiltins builtins) {
         MessageDigest d = digest();
-        field(d, KEY_FORMAT);
-        field(d, Build.ID);
-        field(d, Target.host().name());
-        field(d, options.withCpuFeatures(options.resolvedCpuFeatures()).toString()); // every option, -1 resolved
-        field(d, String.valueOf(builtins.intrinsicsNamespace()));
+        for (String f : keyFields(options, builtins)) {
+            field(d, f);
+        }
         for (CompileTimeBuiltins.Builtin b : builtins.builtins()) {
             field(d, b.name());
             d.update(sha256(b.wasmOrWat()));

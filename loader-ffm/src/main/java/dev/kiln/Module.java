@@ -67,7 +67,7 @@ public final class Module {
      * @throws IllegalStateException if no compiler is on the class or module path
      */
     public static Module compile(Engine engine, byte[] wasmOrWat) {
-        return compile(engine, wasmOrWat, null);
+        return compileCached(engine, wasmOrWat, null, dev.kiln.abi.CompileTimeBuiltins.none(), CompileProgress.NONE);
     }
 
     /**
@@ -78,10 +78,6 @@ public final class Module {
      */
     public static Module compile(Engine engine, Path file) throws IOException {
         return compileFile(engine, file, dev.kiln.abi.CompileTimeBuiltins.none(), CompileProgress.NONE);
-    }
-
-    private static Module compile(Engine engine, byte[] input, String name) {
-        return compileCached(engine, input, name, dev.kiln.abi.CompileTimeBuiltins.none(), CompileProgress.NONE);
     }
 
     /** Compiles through the engine's {@link CompileCache}, if it has one (a hit reports no progress). */

@@ -132,12 +132,12 @@ public final class ExceptionTables {
             List<CallSite> all = new java.util.ArrayList<>();
             sites.forEach(all::add);
             all.sort((a, b) -> Integer.compare(a.returnOffset(), b.returnOffset()));
-            for (int i = 1; i < all.size(); i++) {
+            packedSites = pack(all);
+            for (int i = 1; packedSites == null; i++) { // sorted, yet not strictly ascending: a repeat
                 if (all.get(i).returnOffset() == all.get(i - 1).returnOffset()) {
                     throw new IllegalArgumentException("two call sites return to offset " + all.get(i).returnOffset());
                 }
             }
-            packedSites = pack(all);
         }
         this.sites = packedSites;
         this.packed = null;

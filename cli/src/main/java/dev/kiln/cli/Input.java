@@ -39,11 +39,15 @@ final class Input {
 
     private final Path path;
     private final Kind kind;
+    /** Whether the file is a pipe or a device, read whole by {@link #read}: it cannot be read again. */
+    private final boolean readOnce;
     private byte[] bytes;
 
-    private Input(Path path, Kind kind) {
+    private Input(Path path, Kind kind, byte[] bytes) {
         this.path = path;
         this.kind = kind;
+        this.readOnce = bytes != null;
+        this.bytes = bytes;
     }
 
     /**
@@ -60,15 +64,13 @@ final class Input {
         if (!Files.isRegularFile(path)) {
             // a pipe or a device (kiln run /dev/stdin, kiln run <(...)) gives its bytes once: read them all
             byte[] all = Files.readAllBytes(path);
-            Input input = new Input(path, kindOf(all));
-            input.bytes = all;
-            return input;
+            return new Input(path, kindOf(all), all);
         }
         byte[] head;
         try (java.io.InputStream in = Files.newInputStream(path)) {
             head = in.readNBytes(4);
         }
-        return new Input(path, kindOf(head));
+        return new Input(path, kindOf(head), null);
     }
 
     /** The file as given on the command line. */
@@ -170,15 +172,13 @@ final class Input {
                         + " compiling a .wasm or .wat (the artifact keeps the builtins it was compiled with)");
             }
             // mapped from a file; a pipe's bytes, already read, are copied into memory
-            return bytes != null && !Files.isRegularFile(path) ? Module.fromArtifact(engine, bytes)
-                    : Module.load(engine, path);
+            return readOnce ? Module.fromArtifact(engine, bytes) : Module.load(engine, path);
         }
         if (kind == Kind.WAT) {
             text(); // a clear message for files that are not text at all
         }
         try (Progress p = Progress.start("compiling " + name(), err)) {
-            return bytes != null && !Files.isRegularFile(path) ? builtins.compile(engine, bytes, name(), p)
-                    : builtins.compile(engine, path, p);
+            return readOnce ? builtins.compile(engine, bytes, name(), p) : builtins.compile(engine, path, p);
         }
     }
 }
