@@ -1953,9 +1953,11 @@ final class CodeEmitter {
             }
             case VPACKED, VPACKED_CONST, VCONST, VSHIFT, PEXTR, PINSR, VMOVMSK -> vector(m);
             case TRAP -> {
+                // in line: the call that an out-of-line trap site holds (see trapCall), without a jump to it
                 TrapCode code = TrapCode.fromCode((int) m.imm);
                 trapSites.add(new TrapSite(a.position(), code));
-                a.jmp(trapCall(code));
+                a.callRel32(Relocation.trapStub(code));
+                recordSite(dev.kiln.abi.FrameTable.TRAP, current.source);
             }
             case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM, CMP_MI, ALU_RM, FALU_RM, VPACKED_RM -> throw new IllegalStateException("handled before emitInst");
             case THROW -> emitThrow(m);
