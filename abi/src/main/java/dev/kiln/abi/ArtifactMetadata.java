@@ -16,16 +16,16 @@ import java.util.List;
  * section: the format version, target and required CPU features, the compile options, a SHA-256 of
  * the input, the function types, where each function's code is in {@code .text}, the exports with
  * their entry trampolines, the memories, globals and data segments (whose bytes are in
- * {@code .rodata}), the VMContext size, the unwind stub and the trap sites.
+ * {@code .rodata}), the VMContext size and the unwind stub. It holds no trap table: an explicit check
+ * calls the trap stub of its code, which stores the code, and a faulting access is told apart by the
+ * guard-page handler; the places that can trap are in the frame table ({@link FrameTable}).
  *
  * <p>Encoding: little-endian; the magic {@code "KILNMETA"}, a u32 {@link #FORMAT_VERSION}, then the
  * fields in declaration order, the first ones as they are (u32 ELF machine, u64 CPU features, u32
  * option bits, u32 parallelism, u64 CPU features allowed: 40 bytes in all), then the length in bytes
  * of the rest as a u32 and the rest compressed with DEFLATE (RFC 1951 in the zlib format of RFC
  * 1950, {@link java.util.zip.Deflater}); strings and byte arrays are a u32 length and the bytes (UTF-8 for
- * strings, length {@code 0xFFFFFFFF} for {@code null}); lists are a u32 count and the elements. Trap
- * sites are delta-encoded: each is the unsigned LEB128 distance from the previous site's text offset
- * (the first from 0), then its trap code as unsigned LEB128.
+ * strings, length {@code 0xFFFFFFFF} for {@code null}); lists are a u32 count and the elements.
  * {@link #decode} checks every length against the remaining bytes and throws
  * {@link ArtifactFormatException} with the offset, whatever the input (past the version, an offset in
  * the section with its body inflated).
@@ -48,7 +48,6 @@ import java.util.List;
  * @param startTrampoline   offset in {@code .text} of the start function's entry trampoline, or -1
  * @param vmctxSize         size in bytes of the VMContext
  * @param unwindStubOffset  offset in {@code .text} of the trap-unwind stub
- * @param trapSites         every trap site, by ascending text offset
  * @param constExprs        the constant expressions that are more than one instruction (Wasm 3.0
  *                          extended constant expressions that read globals), as {@link ConstExprs}
  *                          programs; {@link GlobalInfo#INIT_EXPR} initializers and offsets index this list
@@ -73,7 +72,6 @@ public record ArtifactMetadata(
         int startTrampoline,
         int vmctxSize,
         int unwindStubOffset,
-        List<TrapSiteInfo> trapSites,
         List<long[]> constExprs,
         TypeInfo typeInfo) {
 
@@ -90,9 +88,11 @@ public record ArtifactMetadata(
      * {@link GuardHandlerLayout#DATA_OFFSET} = 64 KiB after its code (it was 4 KiB). 10: the call sites
      * of {@link ExceptionTables#SECTION} are LEB128-encoded ({@link ExceptionTables#VERSION} 2). 11: and
      * compressed with DEFLATE ({@link ExceptionTables#VERSION} 3), as is this section's body; the frame
-     * table's sites are stored as columns ({@link FrameTable#VERSION} 3).
+     * table's sites are stored as columns ({@link FrameTable#VERSION} 3). 12: no trap table (the
+     * loader never read it; it was half of a large module's metadata, 0.7 MB of {@code llvm.core.wasm}'s
+     * 1.45 MB), and the trap path of a Wasm {@code unreachable} is its trap stub's call in line.
      */
-    public static final int FORMAT_VERSION = 11;
+    public static final int FORMAT_VERSION = 12;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
     /** Bit of the encoded option word: IR verified. */
@@ -120,7 +120,6 @@ public record ArtifactMetadata(
         memories = List.copyOf(memories);
         globals = List.copyOf(globals);
         data = List.copyOf(data);
-        trapSites = trapSites instanceof TrapSiteList ? trapSites : List.copyOf(trapSites);
         inputHash = inputHash.clone();
         List<long[]> exprs = new ArrayList<>(constExprs.size());
         for (long[] e : constExprs) {
@@ -141,10 +140,9 @@ public record ArtifactMetadata(
             List<ImportInfo> imports, int importedFunctions, List<FunctionInfo> functions, List<ExportInfo> exports,
             List<TableInfo> tables, List<ElementInfo> elements, List<MemoryInfo> memories, List<GlobalInfo> globals,
             List<DataInfo> data, int startFunction, int startTrampoline, int vmctxSize, int unwindStubOffset,
-            List<TrapSiteInfo> trapSites, List<long[]> constExprs) {
+            List<long[]> constExprs) {
         this(target, cpuFeatures, options, inputHash, types, imports, importedFunctions, functions, exports, tables, elements,
-                memories, globals, data, startFunction, startTrampoline, vmctxSize, unwindStubOffset, trapSites, constExprs,
-                null);
+                memories, globals, data, startFunction, startTrampoline, vmctxSize, unwindStubOffset, constExprs, null);
     }
 
     /**
@@ -196,10 +194,9 @@ public record ArtifactMetadata(
     public ArtifactMetadata(Target target, long cpuFeatures, CompileOptions options, byte[] inputHash, List<FuncType> types,
             List<ImportInfo> imports, int importedFunctions, List<FunctionInfo> functions, List<ExportInfo> exports,
             List<TableInfo> tables, List<ElementInfo> elements, List<MemoryInfo> memories, List<GlobalInfo> globals,
-            List<DataInfo> data, int startFunction, int startTrampoline, int vmctxSize, int unwindStubOffset,
-            List<TrapSiteInfo> trapSites) {
+            List<DataInfo> data, int startFunction, int startTrampoline, int vmctxSize, int unwindStubOffset) {
         this(target, cpuFeatures, options, inputHash, types, imports, importedFunctions, functions, exports, tables, elements,
-                memories, globals, data, startFunction, startTrampoline, vmctxSize, unwindStubOffset, trapSites, List.of());
+                memories, globals, data, startFunction, startTrampoline, vmctxSize, unwindStubOffset, List.of());
     }
 
     /**
@@ -438,15 +435,6 @@ public record ArtifactMetadata(
                 data.size());
     }
 
-    /**
-     * A trap site.
-     *
-     * @param textOffset offset in {@code .text} of the trapping instruction or branch
-     * @param trapCode   the {@link TrapCode#code()}
-     */
-    public record TrapSiteInfo(int textOffset, int trapCode) {
-    }
-
     /** The type of function {@code funcIndex} (imports included). */
     public FuncType functionType(int funcIndex) {
         if (funcIndex < importedFunctions) {
@@ -459,48 +447,6 @@ public record ArtifactMetadata(
             throw new IllegalStateException("no imported function " + funcIndex);
         }
         return types.get(functions.get(funcIndex - importedFunctions).typeIndex());
-    }
-
-    /**
-     * Decoded trap sites, kept as two arrays and made into records only when read: the loader never
-     * reads them, and {@code llvm.core.wasm} has 718,773. Immutable.
-     */
-    private static final class TrapSiteList extends java.util.AbstractList<TrapSiteInfo> implements java.util.RandomAccess {
-        private final int[] textOffsets;
-        private final int[] trapCodes;
-
-        TrapSiteList(int[] textOffsets, int[] trapCodes) {
-            this.textOffsets = textOffsets;
-            this.trapCodes = trapCodes;
-        }
-
-        @Override
-        public TrapSiteInfo get(int index) {
-            return new TrapSiteInfo(textOffsets[index], trapCodes[index]);
-        }
-
-        @Override
-        public int size() {
-            return textOffsets.length;
-        }
-    }
-
-    /** The trap of the site at {@code textOffset}, or {@code null}. */
-    public TrapCode trapAt(int textOffset) {
-        int lo = 0;
-        int hi = trapSites.size() - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int off = trapSites.get(mid).textOffset();
-            if (off < textOffset) {
-                lo = mid + 1;
-            } else if (off > textOffset) {
-                hi = mid - 1;
-            } else {
-                return TrapCode.fromCode(trapSites.get(mid).trapCode());
-            }
-        }
-        return null;
     }
 
     // ---- encoding -----------------------------------------------------------------------------
@@ -620,19 +566,6 @@ public record ArtifactMetadata(
             for (ValueType v : typeInfo.globalTypes()) {
                 out.valueType(v);
             }
-            // The trap table last, the largest part of big modules' metadata: per site the distance from
-            // the previous site's offset and the trap code, both unsigned LEB128 (usually 2 bytes, not 8).
-            out.u32(trapSites.size());
-            int previous = 0;
-            for (TrapSiteInfo t : trapSites) {
-                if (t.textOffset() < previous || t.trapCode() < 0) {
-                    throw new IllegalStateException("trap sites must be in ascending text offset order with codes >= 0, got "
-                            + t + " after offset " + previous);
-                }
-                out.uleb(t.textOffset() - previous);
-                out.uleb(t.trapCode());
-                previous = t.textOffset();
-            }
             out.out().flush();
             return compress(bytes.toByteArray());
         } catch (IOException e) {
@@ -697,15 +630,6 @@ public record ArtifactMetadata(
 
         void u64(long v) throws IOException {
             out.writeLong(Long.reverseBytes(v));
-        }
-
-        /** Unsigned LEB128 of a non-negative int: 1 to 5 bytes. */
-        void uleb(int v) throws IOException {
-            while ((v & ~0x7F) != 0) {
-                out.write((v & 0x7F) | 0x80);
-                v >>>= 7;
-            }
-            out.write(v);
         }
 
         void bytes(byte[] b) throws IOException {
@@ -872,20 +796,6 @@ public record ArtifactMetadata(
                 }
                 globalTypes.add(v);
             }
-            int nTraps = count(in, source, 2);
-            int[] trapOffsets = new int[nTraps];
-            int[] trapCodes = new int[nTraps];
-            long offset = 0;
-            for (int i = 0; i < nTraps; i++) {
-                int pos = in.position();
-                offset += uleb(in, source);
-                if (offset > Integer.MAX_VALUE) {
-                    throw new ArtifactFormatException(source, pos, "trap site " + i + " is past 2 GiB of .text");
-                }
-                trapOffsets[i] = (int) offset;
-                trapCodes[i] = uleb(in, source);
-            }
-            List<TrapSiteInfo> traps = new TrapSiteList(trapOffsets, trapCodes);
             if (in.hasRemaining()) {
                 throw new ArtifactFormatException(source, in.position(), in.remaining() + " unexpected bytes at the end of "
                         + SECTION);
@@ -895,7 +805,7 @@ public record ArtifactMetadata(
                     (optionBits & OPTION_FUEL) != 0, (optionBits & OPTION_GUARD_BOUNDS_CHECKS) != 0
                     ? BoundsChecks.GUARD : BoundsChecks.EXPLICIT), hash,
                     types, imports, imported, funcs, exports, tables, elements, memories, globals, data, startFunction, startTrampoline, vmctxSize,
-                    unwind, traps, exprs, new TypeInfo(groupStarts, importTypes, tableTypes, globalTypes));
+                    unwind, exprs, new TypeInfo(groupStarts, importTypes, tableTypes, globalTypes));
             if (meta.layout().size() != vmctxSize) {
                 throw new ArtifactFormatException(source, -1, "VMContext size " + vmctxSize
                         + " does not match the module's shape (" + meta.layout().size() + ")");
@@ -903,15 +813,6 @@ public record ArtifactMetadata(
             return meta;
         } catch (BufferUnderflowException e) {
             throw new ArtifactFormatException(source, in.position(), SECTION + " is truncated");
-        }
-    }
-
-    /** An unsigned LEB128 that fits a non-negative int (at most 5 bytes). */
-    private static int uleb(ByteBuffer in, String source) {
-        try {
-            return Leb128.readInt(in, SECTION);
-        } catch (ArtifactFormatException e) {
-            throw e.withSource(source);
         }
     }
 

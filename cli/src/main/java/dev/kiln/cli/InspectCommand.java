@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.abi.ArtifactMetadata;
 import dev.kiln.abi.CompileException;
+import dev.kiln.abi.FrameTable;
 import dev.kiln.abi.FuncType;
 import dev.kiln.abi.elf.ElfFile;
 import dev.kiln.abi.elf.ElfReader;
@@ -247,7 +248,7 @@ final class InspectCommand extends KilnCommand {
             out.printf("  %s%s%s (64 KiB pages)%n", mi.memory64() ? "i64 " : "", Long.toUnsignedString(mi.minPages()),
                     mi.maxPages() >= 0 ? " " + Long.toUnsignedString(mi.maxPages()) : "");
         }
-        out.printf("trap sites: %d%n", meta.trapSites().size());
+        out.printf("trap sites: %d%n", trapSites(elf));
         out.printf("VMContext size: %d bytes%n", meta.vmctxSize());
 
         List<Section> sections = elf.sections();
@@ -259,6 +260,25 @@ final class InspectCommand extends KilnCommand {
             }
             out.printf("  %-16s %#10x %10d%n", s.name(), s.fileOffset(), s.size());
         }
+    }
+
+    /**
+     * The places in {@code .text} that can trap, from the artifact's frame table: explicit checks
+     * (their branches), trapping instructions, faulting memory accesses and prologue stack checks.
+     * 0 for an artifact without frame info.
+     *
+     * @throws dev.kiln.abi.ArtifactFormatException if the frame table is malformed
+     */
+    static int trapSites(ElfFile elf) {
+        if (elf.section(FrameTable.SECTION).isEmpty()) {
+            return 0;
+        }
+        FrameTable frames = FrameTable.decode(elf.sectionBytes(FrameTable.SECTION), elf.source());
+        int n = 0;
+        for (int i = 0; i < frames.size(); i++) {
+            n += frames.kind(i) == FrameTable.RETURN_ADDRESS ? 0 : 1;
+        }
+        return n;
     }
 
     static String artifactType(ArtifactMetadata meta, int funcidx) {

@@ -39,7 +39,7 @@ import java.util.HexFormat;
  * {@code cpuFeatures} (names), {@code verifyIr}, {@code parallelism}, {@code inputSha256},
  * {@code imports}, {@code exports} [{@code name, kind, index, type, trampolineOffset}],
  * {@code functions} [{@code index, name, type, textOffset, size}], {@code codeSize}, {@code textSize},
- * {@code trapSites}, {@code vmctxSize}, {@code sections} [{@code name, offset, size}]. Stateless.
+ * {@code trapSites} (the places that can trap, from the frame table), {@code vmctxSize}, {@code sections} [{@code name, offset, size}]. Stateless.
  */
 final class InspectJson {
     private static final JsonFactory JSON = new JsonFactory();
@@ -267,7 +267,7 @@ final class InspectJson {
         g.writeEndArray();
         g.writeNumberField("codeSize", code);
         g.writeNumberField("textSize", elf.text().size());
-        g.writeNumberField("trapSites", meta.trapSites().size());
+        g.writeNumberField("trapSites", InspectCommand.trapSites(elf));
         g.writeNumberField("vmctxSize", meta.vmctxSize());
 
         g.writeArrayFieldStart("sections");

@@ -137,4 +137,21 @@ class InspectJsonTest {
         assertTrue(list(a.get("sections")).stream().anyMatch(s -> ".kiln.meta".equals(obj(s).get("name"))));
         assertTrue((Long) a.get("textSize") >= (Long) a.get("codeSize"));
     }
+
+    /** {@code trapSites} counts the places that can trap, from the frame table: none in code that cannot. */
+    @Test
+    void trapSitesOfAnArtifactAreTheFrameTablesTrappingPlaces() throws Exception {
+        Path traps = Files.writeString(dir.resolve("traps.wat"), """
+                (module (memory 1)
+                  (func (export "load") (param i32) (result i32) local.get 0 i32.load)
+                  (func (export "stop") unreachable))""");
+        Path none = Files.writeString(dir.resolve("none.wat"), "(module (func (export \"one\") (result i32) i32.const 1))");
+        for (Path wat : List.of(traps, none)) {
+            assertEquals(0, kiln("compile", wat.toString(), "-o", wat + ".kiln").exit());
+        }
+        long withTraps = (Long) obj(parse(kiln("inspect", "--json", traps + ".kiln").out())).get("trapSites");
+        assertTrue(withTraps >= 2, "the load's access and the unreachable: " + withTraps);
+        assertEquals(0L, obj(parse(kiln("inspect", "--json", none + ".kiln").out())).get("trapSites"));
+        assertTrue(kiln("inspect", traps + ".kiln").out().contains("trap sites: " + withTraps));
+    }
 }

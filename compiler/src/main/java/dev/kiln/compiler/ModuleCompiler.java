@@ -320,8 +320,7 @@ public final class ModuleCompiler {
         }
         ArtifactMetadata meta = new ArtifactMetadata(backend.target(), features, options, sha256(unit.hashInput()), module.types(),
                 imports, imported, funcs, exports, tables, elements, memories, globals, data, module.start(),
-                module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, linker.trapSites(),
-                constExprs, typeInfo(module));
+                module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, constExprs, typeInfo(module));
 
         ElfWriter elf = new ElfWriter(backend.target()).setText(text);
         if (rodata.size() > 0) {
@@ -692,15 +691,6 @@ public final class ModuleCompiler {
                     return buffer.get(k++);
                 }
             };
-        }
-
-        List<ArtifactMetadata.TrapSiteInfo> trapSites() {
-            List<ArtifactMetadata.TrapSiteInfo> out = new ArrayList<>();
-            for (Placed p : placed) {
-                p.code().trapSites(p.offset(), out);
-            }
-            out.sort(Comparator.comparingInt(ArtifactMetadata.TrapSiteInfo::textOffset));
-            return out;
         }
 
         /**

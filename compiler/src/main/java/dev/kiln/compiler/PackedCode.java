@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * A function's {@link CompiledCode} as the driver keeps it until {@code .text} is laid out: the same
- * facts with trap sites, frame sites and call sites packed into {@code int} arrays (a few words per
+ * facts with frame sites and call sites packed into {@code int} arrays (a few words per
  * site instead of an object or three), since a module of 100,000 functions holds millions of sites
  * until the end. The lists it gives back are equal, element by element, to the original ones.
  * Immutable but for {@link #releaseCode}; thread-safe until then.
@@ -22,8 +22,6 @@ final class PackedCode {
     /** {@link CompiledCode#cpuFeatures()}. */
     final long cpuFeatures;
     private Relocation[] relocations;
-    /** Per trap site: code offset, trap code ({@link dev.kiln.abi.TrapCode#code()}). */
-    private final int[] traps;
     /** Per frame site: code offset, kind, depth, n, then n funcidx and n wasm offsets. */
     private final int[] frames;
     /** Per call site: return offset, frame bytes, popped bytes, and 0 (no catch), 1 (catches at the return address) or 1 + the landing pad's distance from it, and the calling function's stack-argument bytes. */
@@ -35,12 +33,6 @@ final class PackedCode {
         this.alignment = c.alignment();
         this.cpuFeatures = c.cpuFeatures();
         this.relocations = c.relocations().toArray(new Relocation[0]);
-        List<TrapSite> t = c.trapSites();
-        traps = new int[2 * t.size()];
-        for (int i = 0; i < t.size(); i++) {
-            traps[2 * i] = t.get(i).offset();
-            traps[2 * i + 1] = t.get(i).code().code();
-        }
         int words = 0;
         for (FrameTable.Site s : c.frameSites()) {
             words += 4 + 2 * s.funcIndices().length;
@@ -107,13 +99,6 @@ final class PackedCode {
     void releaseCode() {
         code = null;
         relocations = null;
-    }
-
-    /** Appends the trap sites, their offsets moved by {@code shift} bytes, to {@code out}. */
-    void trapSites(int shift, List<ArtifactMetadata.TrapSiteInfo> out) {
-        for (int i = 0; i < traps.length; i += 2) {
-            out.add(new ArtifactMetadata.TrapSiteInfo(traps[i] + shift, traps[i + 1]));
-        }
     }
 
     /** Appends the frame sites, their text offsets moved by {@code shift} bytes, to {@code out}. */
