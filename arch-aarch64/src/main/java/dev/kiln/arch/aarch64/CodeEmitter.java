@@ -978,10 +978,14 @@ final class CodeEmitter {
             case LOAD_RESULT -> loadSlot(m.dst, at(XReg.SP, m.imm, m.q ? 16 : 8), m.q);
             case STORE_STACK_ARG -> storeSlot(m.src, at(XReg.SP, m.imm, m.q ? 16 : 8), m.q);
             case TRAP -> {
+                // in line: what a check's out-of-line entry holds (see trapSiteEntries), without a branch to it
                 TrapCode code = TrapCode.fromCode((int) m.imm);
                 recordSite(dev.kiln.abi.FrameTable.TRAP);
                 trapSites.add(new TrapSite(a.position(), code));
-                a.b(trapSiteEntry(code));
+                Label site = a.newLabel();
+                a.bind(site);
+                a.adr(S1, site);
+                a.b(trapStub(code));
             }
             case TRAP_IF -> trapIf(m.cond, TrapCode.fromCode((int) m.imm));
             case TRAP_IF_ZERO -> {
