@@ -60,19 +60,22 @@ final class ExceptionSupport {
     /** Whether Wasm frames have frame records ({@code x29}, {@code x30}) that the unwinder follows: AArch64. */
     private static final boolean FRAME_RECORDS = dev.kiln.abi.Target.host() == dev.kiln.abi.Target.AARCH64;
 
-    private static final MemorySegment EXN_NEW_STUB;
-    private static final MemorySegment THROW_STUB;
+    /** The upcall stubs of the two libcalls, made on first use: code without exceptions never calls them. */
+    private static final class Stubs {
+        static final MemorySegment EXN_NEW;
+        static final MemorySegment THROW;
 
-    static {
-        try {
-            var lookup = MethodHandles.lookup();
-            // both with the shared libcall descriptor
-            EXN_NEW_STUB = CallShape.libcallStub(lookup.findStatic(ExceptionSupport.class, "exnNew",
-                    MethodType.methodType(long.class, MemorySegment.class, int.class)));
-            THROW_STUB = CallShape.libcallStub(lookup.findStatic(ExceptionSupport.class, "throwException",
-                    MethodType.methodType(long.class, MemorySegment.class, long.class, long.class, long.class)));
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+        static {
+            try {
+                var lookup = MethodHandles.lookup();
+                // both with the shared libcall descriptor
+                EXN_NEW = CallShape.libcallStub(lookup.findStatic(ExceptionSupport.class, "exnNew",
+                        MethodType.methodType(long.class, MemorySegment.class, int.class)));
+                THROW = CallShape.libcallStub(lookup.findStatic(ExceptionSupport.class, "throwException",
+                        MethodType.methodType(long.class, MemorySegment.class, long.class, long.class, long.class)));
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
         }
     }
 
@@ -86,10 +89,11 @@ final class ExceptionSupport {
     }
 
     /**
-     * Makes {@code code}'s call sites known to the unwinder and puts the libcalls into {@code vmctx};
+     * Makes {@code code}'s call sites known to the unwinder and puts the exception libcalls that the
+     * code calls ({@code libcalls}, {@link dev.kiln.abi.ArtifactMetadata#libcalls}) into {@code vmctx};
      * returns the module's tables (empty for an artifact without the section).
      */
-    static ExceptionTables install(CodeImage code, MemorySegment vmctx) {
+    static ExceptionTables install(CodeImage code, MemorySegment vmctx, int libcalls) {
         ExceptionTables tables = tablesOf(code);
         long start = code.textAddress();
         long end = start + code.textSize();
@@ -99,8 +103,12 @@ final class ExceptionSupport {
             CODE.headMap(end, false).entrySet().removeIf(e -> e.getValue().end() > start);
             CODE.put(start, new CodeRange(end, tables));
         }
-        vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(VMContextLayout.LIBCALL_EXN_NEW), EXN_NEW_STUB.address());
-        vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(VMContextLayout.LIBCALL_THROW), THROW_STUB.address());
+        if ((libcalls & 1 << VMContextLayout.LIBCALL_EXN_NEW) != 0) {
+            vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(VMContextLayout.LIBCALL_EXN_NEW), Stubs.EXN_NEW.address());
+        }
+        if ((libcalls & 1 << VMContextLayout.LIBCALL_THROW) != 0) {
+            vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(VMContextLayout.LIBCALL_THROW), Stubs.THROW.address());
+        }
         return tables;
     }
 
@@ -230,10 +238,14 @@ final class ExceptionSupport {
     /**
      * A host function threw {@code e}: makes its exception object, leaves it pending with the trap code
      * {@link TrapCode#UNCAUGHT_EXCEPTION}, on which the import adapter throws it into the calling Wasm
-     * code. Returns false (nothing done) when the object cannot be made.
+     * code, and makes sure that the calling instance ({@code vmctx}, whose import adapter throws it) has
+     * the throw libcall, which an instance gets only when its own code throws. Returns false (nothing
+     * done) when the object cannot be made.
      */
-    static boolean throwFromHost(Store store, WasmException e) {
+    static boolean throwFromHost(Store store, WasmException e, MemorySegment vmctx) {
         try {
+            int slot = VMContextLayout.libcall(VMContextLayout.LIBCALL_THROW);
+            vmctx.reinterpret(slot + 8L).set(ValueLayout.JAVA_LONG, slot, Stubs.THROW.address());
             List<Val> values = e.values();
             MemorySegment exn = store.allocate(ExceptionTables.payloadOffset(values.size()), 16);
             exn.set(ValueLayout.JAVA_LONG, ExceptionTables.EXN_TAG, e.tag().identity());

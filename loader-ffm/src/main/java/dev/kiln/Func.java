@@ -593,14 +593,14 @@ public final class Func implements Extern {
                 args[i] = store.fromBits(params.get(i), bits);
             }
         } catch (Throwable t) {
-            fail(t);
+            fail(t, vmctx);
             return 0;
         }
         Val[] results = invokeHost(vmctx, args);
         try {
             return results == null || type.results().isEmpty() ? 0 : store.toBits(results[0]);
         } catch (Throwable t) {
-            fail(t);
+            fail(t, vmctx);
             return 0;
         }
     }
@@ -621,7 +621,7 @@ public final class Func implements Extern {
                 area.set(ValueLayout.JAVA_LONG, 8L * k, store.toBits(out[k]));
             }
         } catch (Throwable t) {
-            fail(t);
+            fail(t, vmctx);
         }
     }
 
@@ -649,7 +649,7 @@ public final class Func implements Extern {
                 slots.set(ValueLayout.JAVA_LONG, 16L * k + 8, v128 ? out[k].v128High() : 0L);
             }
         } catch (Throwable t) {
-            fail(t);
+            fail(t, vmctx);
         }
     }
 
@@ -666,7 +666,7 @@ public final class Func implements Extern {
                 args[i] = store.fromBits(params.get(i), shape.paramBits(raw, i));
             }
         } catch (Throwable t) {
-            fail(t);
+            fail(t, vmctx);
             return null;
         }
         return invokeHost(vmctx, args);
@@ -686,14 +686,17 @@ public final class Func implements Extern {
             }
             return results;
         } catch (Throwable t) {
-            fail(t);
+            fail(t, vmctx);
             return null;
         }
     }
 
-    /** Parks {@code t} in the store and sets the trap code the import adapter unwinds on. */
-    private void fail(Throwable t) {
-        if (t instanceof WasmException e && e.tag().store() == store && ExceptionSupport.throwFromHost(store, e)) {
+    /**
+     * Parks {@code t} in the store and sets the trap code the import adapter unwinds on; {@code vmctx} is
+     * the calling instance's, whose adapter it is.
+     */
+    private void fail(Throwable t, MemorySegment vmctx) {
+        if (t instanceof WasmException e && e.tag().store() == store && ExceptionSupport.throwFromHost(store, e, vmctx)) {
             return; // the import adapter throws it into Wasm, where a handler may catch it
         }
         store.setPendingException(t);

@@ -75,16 +75,12 @@ public final class Instance {
         checkLimits(store, meta);
         this.vmctx = store.allocate(meta.vmctxSize(), 16);
         vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.STORE_CONTEXT, store.storeContext().address());
-        // Table operations exist only in modules with a table (externtype 1), memory.grow only in modules
-        // with a memory (externtype 2): the others never pay for their upcall stubs.
-        if (!meta.tables().isEmpty() || meta.imports().stream().anyMatch(i -> i.kind() == 1)) {
-            for (int id = VMContextLayout.LIBCALL_TABLE_GROW; id <= VMContextLayout.LIBCALL_ELEM_DROP; id++) {
+        // only the libcalls the code calls (ArtifactMetadata#libcalls): a C program has a table, but
+        // rarely a table operation, and each libcall is an upcall stub to make in a fresh JVM
+        for (int id = VMContextLayout.LIBCALL_TABLE_GROW; id <= VMContextLayout.LIBCALL_MEMORY_GROW; id++) {
+            if ((meta.libcalls() & 1 << id) != 0) {
                 vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(id), Libcalls.stub(id).address());
             }
-        }
-        if (!meta.memories().isEmpty() || meta.imports().stream().anyMatch(i -> i.kind() == 2)) {
-            vmctx.set(ValueLayout.JAVA_LONG, VMContextLayout.libcall(VMContextLayout.LIBCALL_MEMORY_GROW),
-                    Libcalls.stub(VMContextLayout.LIBCALL_MEMORY_GROW).address());
         }
         this.canon = RuntimeTypes.canonicalIds(meta);
         for (int t = 0; t < meta.types().size(); t++) {
@@ -183,7 +179,7 @@ public final class Instance {
                     vmctx.address(), 0, canon[meta.functions().get(k).typeIndex()]);
         }
         // tags (exception handling): imported ones are the exporter's identities, defined ones new
-        int[] definedTagTypes = ExceptionSupport.install(module.code(), vmctx).tagTypes();
+        int[] definedTagTypes = ExceptionSupport.install(module.code(), vmctx, meta.libcalls()).tagTypes();
         for (int t = 0; t < definedTagTypes.length; t++) {
             int tagidx = tagList.size();
             tagList.add(new Tag(store, RuntimeTypes.resolve(meta.types().get(definedTagTypes[t]), canon),

@@ -48,6 +48,12 @@ import java.util.List;
  * @param startTrampoline   offset in {@code .text} of the start function's entry trampoline, or -1
  * @param vmctxSize         size in bytes of the VMContext
  * @param unwindStubOffset  offset in {@code .text} of the trap-unwind stub
+ * @param libcalls          the libcalls the code may call, as a bit set: bit {@code id} for
+ *                          {@code VMContextLayout.LIBCALL_*} {@code id}. A loader fills only these slots
+ *                          of a VMContext's libcall table (each one is an upcall stub to make in a fresh
+ *                          JVM); the code never reads the others. An import adapter's throw of a
+ *                          host function's Wasm exception is not counted: the runtime fills that slot
+ *                          when a host function throws one. {@link #ALL_LIBCALLS} when unknown
  * @param constExprs        the constant expressions that are more than one instruction (Wasm 3.0
  *                          extended constant expressions that read globals), as {@link ConstExprs}
  *                          programs; {@link GlobalInfo#INIT_EXPR} initializers and offsets index this list
@@ -72,6 +78,7 @@ public record ArtifactMetadata(
         int startTrampoline,
         int vmctxSize,
         int unwindStubOffset,
+        int libcalls,
         List<long[]> constExprs,
         TypeInfo typeInfo) {
 
@@ -90,9 +97,12 @@ public record ArtifactMetadata(
      * compressed with DEFLATE ({@link ExceptionTables#VERSION} 3), as is this section's body; the frame
      * table's sites are stored as columns ({@link FrameTable#VERSION} 3). 12: no trap table (the
      * loader never read it; it was half of a large module's metadata, 0.7 MB of {@code llvm.core.wasm}'s
-     * 1.45 MB), and the trap path of a Wasm {@code unreachable} is its trap stub's call in line.
+     * 1.45 MB), and the trap path of a Wasm {@code unreachable} is its trap stub's call in line; the set
+     * of libcalls the code calls ({@link #libcalls}) follows the unwind stub's offset.
      */
     public static final int FORMAT_VERSION = 12;
+    /** {@link #libcalls} of code that may call any libcall. */
+    public static final int ALL_LIBCALLS = (1 << VMContextLayout.LIBCALLS) - 1;
     /** Name of the ELF section holding the metadata. */
     public static final String SECTION = ".kiln.meta";
     /** Bit of the encoded option word: IR verified. */
@@ -121,6 +131,9 @@ public record ArtifactMetadata(
         globals = List.copyOf(globals);
         data = List.copyOf(data);
         inputHash = inputHash.clone();
+        if ((libcalls & ~ALL_LIBCALLS) != 0) {
+            throw new IllegalArgumentException("no libcall of bit set 0x" + Integer.toHexString(libcalls & ~ALL_LIBCALLS));
+        }
         List<long[]> exprs = new ArrayList<>(constExprs.size());
         for (long[] e : constExprs) {
             exprs.add(e.clone());
@@ -142,7 +155,8 @@ public record ArtifactMetadata(
             List<DataInfo> data, int startFunction, int startTrampoline, int vmctxSize, int unwindStubOffset,
             List<long[]> constExprs) {
         this(target, cpuFeatures, options, inputHash, types, imports, importedFunctions, functions, exports, tables, elements,
-                memories, globals, data, startFunction, startTrampoline, vmctxSize, unwindStubOffset, constExprs, null);
+                memories, globals, data, startFunction, startTrampoline, vmctxSize, unwindStubOffset, ALL_LIBCALLS,
+                constExprs, null);
     }
 
     /**
@@ -550,6 +564,7 @@ public record ArtifactMetadata(
             out.u32(startTrampoline);
             out.u32(vmctxSize);
             out.u32(unwindStubOffset);
+            out.u32(libcalls);
             out.u32(constExprs.size());
             for (long[] e : constExprs) {
                 out.u32(e.length);
@@ -766,6 +781,12 @@ public record ArtifactMetadata(
             int startTrampoline = in.getInt();
             int vmctxSize = count(in, source, Integer.MAX_VALUE);
             int unwind = count(in, source, Integer.MAX_VALUE);
+            int libcallsAt = in.position();
+            int libcalls = in.getInt();
+            if ((libcalls & ~ALL_LIBCALLS) != 0) {
+                throw new ArtifactFormatException(source, libcallsAt, "libcall bit set 0x" + Integer.toHexString(libcalls)
+                        + " names a libcall this Kiln does not have");
+            }
             int nExprs = count(in, source, 4);
             List<long[]> exprs = new ArrayList<>(nExprs);
             for (int i = 0; i < nExprs; i++) {
@@ -805,7 +826,7 @@ public record ArtifactMetadata(
                     (optionBits & OPTION_FUEL) != 0, (optionBits & OPTION_GUARD_BOUNDS_CHECKS) != 0
                     ? BoundsChecks.GUARD : BoundsChecks.EXPLICIT), hash,
                     types, imports, imported, funcs, exports, tables, elements, memories, globals, data, startFunction, startTrampoline, vmctxSize,
-                    unwind, exprs, new TypeInfo(groupStarts, importTypes, tableTypes, globalTypes));
+                    unwind, libcalls, exprs, new TypeInfo(groupStarts, importTypes, tableTypes, globalTypes));
             if (meta.layout().size() != vmctxSize) {
                 throw new ArtifactFormatException(source, -1, "VMContext size " + vmctxSize
                         + " does not match the module's shape (" + meta.layout().size() + ")");

@@ -33,6 +33,41 @@ class ArtifactMetadataTest {
         assertTrue(e.getMessage().contains("unknown compile option bits 0x40000000"), e.getMessage());
     }
 
+    /** The libcalls the code calls round-trip; a bit past the last libcall is refused, encoded or decoded. */
+    @Test
+    void theLibcallsRoundTripAndUnknownOnesAreRefused() {
+        int used = 1 << VMContextLayout.LIBCALL_TABLE_FILL | 1 << VMContextLayout.LIBCALL_MEMORY_GROW
+                | 1 << VMContextLayout.LIBCALL_THROW;
+        ArtifactMetadata m = new ArtifactMetadata(Target.host(), 0, CompileOptions.defaults(), new byte[32], List.of(),
+                List.of(), 0, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), -1, -1,
+                meta().vmctxSize(), 0, used, List.of(), null);
+        assertEquals(used, ArtifactMetadata.decode(m.encode(), "x.kiln").libcalls());
+        assertEquals(ArtifactMetadata.ALL_LIBCALLS, ArtifactMetadata.decode(meta().encode(), "x.kiln").libcalls());
+        assertThrows(IllegalArgumentException.class, () -> new ArtifactMetadata(Target.host(), 0, CompileOptions.defaults(),
+                new byte[32], List.of(), List.of(), 0, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+                List.of(), -1, -1, meta().vmctxSize(), 0, 1 << VMContextLayout.LIBCALLS, List.of(), null));
+
+        byte[] bytes = ArtifactMetadata.inflate(m.encode(), "x.kiln");
+        int at = indexOf(bytes, used); // the only u32 of the body with these two bits
+        bytes[at + 1] |= 1; // bit 8: past the last libcall
+        ArtifactFormatException e = assertThrows(ArtifactFormatException.class,
+                () -> ArtifactMetadata.decode(ArtifactMetadata.compress(bytes), "x.kiln"));
+        assertTrue(e.getMessage().contains("libcall") && e.getMessage().contains("0x1a2"), e.getMessage());
+    }
+
+    /** The offset of the only little-endian u32 {@code value} in {@code bytes}. */
+    private static int indexOf(byte[] bytes, int value) {
+        int found = -1;
+        for (int i = 0; i + 4 <= bytes.length; i++) {
+            if (java.nio.ByteBuffer.wrap(bytes, i, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt() == value) {
+                assertEquals(-1, found, "a second u32 " + value);
+                found = i;
+            }
+        }
+        assertTrue(found >= 0);
+        return found;
+    }
+
     @Test
     void aTruncatedBodyOrTrailingBytesAreRefusedWithTheirOffset() {
         byte[] bytes = ArtifactMetadata.inflate(meta().encode(), "x.kiln"); // the body as it is before compression

@@ -11,6 +11,7 @@ import dev.kiln.abi.FuncType;
 import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.elf.ElfWriter;
 import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Verifier;
 import dev.kiln.compiler.opt.CallGraph;
 import dev.kiln.compiler.opt.Inliner;
@@ -170,8 +171,9 @@ public final class ModuleCompiler {
 
         int imported = module.importedFunctionCount();
         int defined = module.code().size();
+        java.util.concurrent.atomic.AtomicInteger libcalls = new java.util.concurrent.atomic.AtomicInteger();
         List<PackedCode> code = compileFunctions(unit, module, bytes, env, options, imported, defined, progress,
-                anotherInstance);
+                anotherInstance, libcalls); // an import adapter's throw: the runtime's when a host function throws
 
         List<Export> funcExports = new ArrayList<>();
         for (Export e : module.exports()) {
@@ -320,7 +322,8 @@ public final class ModuleCompiler {
         }
         ArtifactMetadata meta = new ArtifactMetadata(backend.target(), features, options, sha256(unit.hashInput()), module.types(),
                 imports, imported, funcs, exports, tables, elements, memories, globals, data, module.start(),
-                module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, constExprs, typeInfo(module));
+                module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, libcalls.get(), constExprs,
+                typeInfo(module));
 
         ElfWriter elf = new ElfWriter(backend.target()).setText(text);
         if (rodata.size() > 0) {
@@ -357,7 +360,7 @@ public final class ModuleCompiler {
      */
     private List<PackedCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,
             CompileOptions options, int imported, int defined, CompileProgress progress,
-            java.util.BitSet anotherInstance) {
+            java.util.BitSet anotherInstance, java.util.concurrent.atomic.AtomicInteger libcalls) {
         // 0: one worker per processor, as many as the heap holds (a worker's largest functions need
         // up to a few hundred MB of IR and allocator state)
         int parallelism = options.parallelism() != 0 ? options.parallelism()
@@ -451,6 +454,10 @@ public final class ModuleCompiler {
                                 && (!graph.recursive(k) || unit.alwaysInline().test(callee)) ? ir[k] : null;
                     }, unit.alwaysInline(), imported);
                     Pipeline.optimize(f, policy, options.verifyIr());
+                    int used = libcallsOf(f);
+                    if (used != 0) {
+                        libcalls.getAndUpdate(m -> m | used);
+                    }
                     code[i] = PackedCode.of(backend.compileFunction(f, env));
                     // kept for callers only if the inliner could take it (a larger callee is never inlined)
                     int limit = unit.alwaysInline().test(imported + i) ? Inliner.ALWAYS_MAX_CALLEE_INSTS
@@ -510,6 +517,25 @@ public final class ModuleCompiler {
                 pool.shutdown();
             }
         }
+    }
+
+    /**
+     * The libcalls that the machine code of {@code f} calls, as {@link ArtifactMetadata#libcalls}: its
+     * {@link Op#LIBCALL}s, and {@link VMContextLayout#LIBCALL_THROW} for a {@link Op#THROW_REF} (the
+     * two ways a backend reaches the VMContext's libcall table from a function).
+     */
+    static int libcallsOf(IrFunction f) {
+        int used = 0;
+        for (dev.kiln.compiler.ir.Block b : f.blocks()) {
+            for (dev.kiln.compiler.ir.Inst inst : b.insts()) {
+                if (inst.op() == Op.LIBCALL) {
+                    used |= 1 << (int) inst.imm();
+                } else if (inst.op() == Op.THROW_REF) {
+                    used |= 1 << VMContextLayout.LIBCALL_THROW;
+                }
+            }
+        }
+        return used;
     }
 
     /**
