@@ -114,7 +114,8 @@ public final class ModuleCompiler {
         byte[] input = unit.module();
         byte[] bytes = isBinary(input) ? input : Wat.parseModule(new String(input, StandardCharsets.UTF_8));
         WasmModule module = ModuleDecoder.decode(bytes);
-        Validator.validate(module, bytes);
+        // the function bodies are validated on the workers, each before its first translation
+        Validator.FunctionBodies bodies = Validator.validateAllButBodies(module, bytes);
         List<ArtifactMetadata.ImportInfo> imports = new ArrayList<>();
         for (var imp : module.imports()) {
             ArtifactMetadata.ImportInfo info = switch (imp.desc()) {
@@ -172,7 +173,7 @@ public final class ModuleCompiler {
         int imported = module.importedFunctionCount();
         int defined = module.code().size();
         java.util.concurrent.atomic.AtomicInteger libcalls = new java.util.concurrent.atomic.AtomicInteger();
-        List<PackedCode> code = compileFunctions(unit, module, bytes, env, options, imported, defined, progress,
+        List<PackedCode> code = compileFunctions(unit, module, bytes, bodies, env, options, imported, defined, progress,
                 anotherInstance, libcalls); // an import adapter's throw: the runtime's when a host function throws
 
         List<Export> funcExports = new ArrayList<>();
@@ -358,7 +359,8 @@ public final class ModuleCompiler {
      * optimization. Independent components run in parallel; the decisions depend only on the IR, so
      * the result does not depend on the order in which workers finish.
      */
-    private List<PackedCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes, FunctionEnvironment env,
+    private List<PackedCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes,
+            Validator.FunctionBodies bodies, FunctionEnvironment env,
             CompileOptions options, int imported, int defined, CompileProgress progress,
             java.util.BitSet anotherInstance, java.util.concurrent.atomic.AtomicInteger libcalls) {
         // 0: one worker per processor, as many as the heap holds (a worker's largest functions need
@@ -409,6 +411,7 @@ public final class ModuleCompiler {
             for (int n = 0; n < defined; n++) {
                 int i = pool == null ? n : order[n]; // one worker: funcidx order, so the first invalid one is reported
                 Runnable summarize = () -> {
+                    bodies.validate(i);
                     IrFunction f = translate.apply(i);
                     callees[i] = CallGraph.callees(f, imported, defined);
                     tailCalls[i] = dev.kiln.compiler.opt.TailCallReach.TailCalls.of(f, imported, defined);

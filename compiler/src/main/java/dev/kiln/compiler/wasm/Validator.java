@@ -289,7 +289,50 @@ public final class Validator {
 
     // ---- module level ---------------------------------------------------------------------------
 
+    /**
+     * Validates everything in {@code module} but its function bodies, which the result validates one at
+     * a time, from any number of threads at once: a compiler validates each body on its worker, just
+     * before translating it. {@link #validate(WasmModule, byte[])} is this and then every body in order.
+     *
+     * @param module the decoded module
+     * @param bytes  the bytes it was decoded from
+     * @return the validator of the function bodies
+     * @throws InvalidModuleException   on the first validation error found outside the function bodies
+     * @throws MalformedModuleException only if {@code bytes} is not what {@code module} was decoded from
+     */
+    public static FunctionBodies validateAllButBodies(WasmModule module, byte[] bytes) {
+        Validator v = new Validator(module, bytes, WasmVersion.WASM_3_0);
+        v.validateModuleFields();
+        return v.new FunctionBodies();
+    }
+
+    /** The function bodies of a module whose other parts are valid ({@link #validateAllButBodies}). Thread-safe. */
+    public final class FunctionBodies {
+        private FunctionBodies() {
+        }
+
+        /**
+         * Validates the body of the defined function {@code definedIndex} (funcidx minus the imported
+         * functions), spec §3.4.
+         *
+         * @throws InvalidModuleException   if it is invalid, with the funcidx and the byte offset
+         * @throws MalformedModuleException if it cannot be read
+         */
+        public void validate(int definedIndex) {
+            new FunctionValidator().validate(module.importedFunctionCount() + definedIndex, module.code().get(definedIndex));
+        }
+    }
+
     private void validateModule() {
+        validateModuleFields();
+        FunctionValidator fv = new FunctionValidator();
+        for (int i = 0; i < module.code().size(); i++) {
+            fv.validate(module.importedFunctionCount() + i, module.code().get(i));
+        }
+    }
+
+    /** Everything but the function bodies. */
+    private void validateModuleFields() {
         for (Import imp : module.imports()) {
             switch (imp.desc()) {
                 case ImportDesc.Func f -> checkTypeIndex(f.typeIndex(), imp.offset());
@@ -367,10 +410,6 @@ public final class Validator {
             if (!names.add(e.name())) {
                 throw invalid("duplicate export name", -1, e.offset());
             }
-        }
-        FunctionValidator fv = new FunctionValidator();
-        for (int i = 0; i < module.code().size(); i++) {
-            fv.validate(module.importedFunctionCount() + i, module.code().get(i));
         }
     }
 

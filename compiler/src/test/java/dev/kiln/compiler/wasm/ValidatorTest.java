@@ -29,6 +29,19 @@ class ValidatorTest {
         return oneFunc(functype(params, results), noLocals(), code, section(5, vec(b(0x00, 0x01))));
     }
 
+    /** Bodies validated one at a time ({@link Validator#validateAllButBodies}): each as in a whole validation. */
+    @Test
+    void bodiesValidatedOneAtATimeGiveTheWholeValidationsVerdicts() {
+        byte[] good = func(t(I32, I32), t(I32), b(0x20, 0, 0x20, 1, 0x6A, END));
+        Validator.validateAllButBodies(ModuleDecoder.decode(good), good).validate(0);
+        byte[] bad = func(t(I32, I64), t(I32), b(0x20, 0, 0x20, 1, 0x6A, END));
+        WasmModule m = ModuleDecoder.decode(bad);
+        Validator.FunctionBodies bodies = Validator.validateAllButBodies(m, bad); // the body is not looked at yet
+        InvalidModuleException e = assertThrows(InvalidModuleException.class, () -> bodies.validate(0));
+        assertEquals(invalid("type mismatch", bad).getMessage(), e.getMessage());
+        assertEquals(0, e.funcIndex());
+    }
+
     @Test
     void numericAndLocals() {
         valid(func(t(I32, I32), t(I32), b(0x20, 0, 0x20, 1, 0x6A, END)));
