@@ -93,6 +93,7 @@ class DistributionIT {
         assertTrue(flags.contains("-XX:TieredStopAtLevel=1"), flags::toString);
         assertEquals(1, (flags.contains("-XX:+UseSerialGC") ? 1 : 0) + (flags.contains("-XX:+UseParallelGC") ? 1 : 0),
                 flags::toString);
+        assertEquals(LauncherTest.hugePagesOnRequest(), flags.contains("-XX:+UseTransparentHugePages"), flags::toString);
         assertTrue(ours.out().endsWith("\n55\n"), ours::toString);
 
         Run theirs = run(home, Map.of("KILN_AOT", "off", "KILN_JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:+UseG1GC"), "",

@@ -86,6 +86,7 @@ class LauncherTest {
         List<String> f = flags(ours);
         assertTrue(f.contains("-XX:TieredStopAtLevel=1"), f::toString);
         assertEquals(1, (f.contains("-XX:+UseSerialGC") ? 1 : 0) + (f.contains("-XX:+UseParallelGC") ? 1 : 0), f::toString);
+        assertEquals(hugePagesOnRequest(), f.contains("-XX:+UseTransparentHugePages"), f::toString);
 
         // a choice in the user's options replaces Kiln's: no conflicting collectors, their JIT level
         Run theirs = launch(java.util.Map.of("KILN_JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:TieredStopAtLevel=4",
@@ -96,5 +97,11 @@ class LauncherTest {
         assertTrue(f.contains("-XX:+UseG1GC") && f.contains("-XX:TieredStopAtLevel=4"), f::toString);
         assertTrue(!f.contains("-XX:+UseSerialGC") && !f.contains("-XX:+UseParallelGC") && !f.contains("-XX:TieredStopAtLevel=1"),
                 f::toString);
+    }
+
+    /** Whether this kernel gives transparent huge pages on request ({@code [madvise]}): then the launchers ask for them. */
+    static boolean hugePagesOnRequest() throws java.io.IOException {
+        Path mode = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        return Files.isReadable(mode) && Files.readString(mode).contains("[madvise]");
     }
 }
