@@ -173,8 +173,8 @@ public final class ModuleCompiler {
         int imported = module.importedFunctionCount();
         int defined = module.code().size();
         java.util.concurrent.atomic.AtomicInteger libcalls = new java.util.concurrent.atomic.AtomicInteger();
-        List<PackedCode> code = compileFunctions(unit, module, bytes, bodies, env, options, imported, defined, progress,
-                anotherInstance, libcalls); // an import adapter's throw: the runtime's when a host function throws
+        List<PackedCode> code = compileFunctions(unit, module, bytes, bodies, env, options, progress, anotherInstance,
+                libcalls); // an import adapter's throw: the runtime's when a host function throws
 
         List<Export> funcExports = new ArrayList<>();
         for (Export e : module.exports()) {
@@ -360,9 +360,10 @@ public final class ModuleCompiler {
      * the result does not depend on the order in which workers finish.
      */
     private List<PackedCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes,
-            Validator.FunctionBodies bodies, FunctionEnvironment env,
-            CompileOptions options, int imported, int defined, CompileProgress progress,
+            Validator.FunctionBodies bodies, FunctionEnvironment env, CompileOptions options, CompileProgress progress,
             java.util.BitSet anotherInstance, java.util.concurrent.atomic.AtomicInteger libcalls) {
+        int imported = module.importedFunctionCount();
+        int defined = module.code().size();
         // 0: one worker per processor, as many as the heap holds (a worker's largest functions need
         // up to a few hundred MB of IR and allocator state)
         int parallelism = options.parallelism() != 0 ? options.parallelism()
