@@ -256,7 +256,7 @@ final class ExceptionSupport {
             ctx.set(ValueLayout.JAVA_LONG, VMStoreContext.PENDING_EXCEPTION, exn.address());
             ctx.set(ValueLayout.JAVA_INT, VMStoreContext.TRAP_CODE, TrapCode.UNCAUGHT_EXCEPTION.code());
             return true;
-        } catch (RuntimeException x) {
+        } catch (Throwable x) { // on the upcall's path: nothing may escape (making the stub can fail too)
             return false;
         }
     }

@@ -172,9 +172,10 @@ public final class ModuleCompiler {
 
         int imported = module.importedFunctionCount();
         int defined = module.code().size();
+        // the libcalls the functions call (an import adapter's throw is not one: see ArtifactMetadata#libcalls)
         java.util.concurrent.atomic.AtomicInteger libcalls = new java.util.concurrent.atomic.AtomicInteger();
         List<PackedCode> code = compileFunctions(unit, module, bytes, bodies, env, options, progress, anotherInstance,
-                libcalls); // an import adapter's throw: the runtime's when a host function throws
+                libcalls);
 
         List<Export> funcExports = new ArrayList<>();
         for (Export e : module.exports()) {
