@@ -9,7 +9,6 @@ import java.util.List;
  *
  * @param code        the bytes; relocated fields hold zero
  * @param relocations 32-bit PC-relative fields to patch once every symbol has an address
- * @param trapSites   code offsets (relative to {@code code}) of instructions that trap, with their kind
  * @param cpuFeatures mask of the {@link dev.kiln.abi.CpuFeature}s the code uses
  * @param frameSites  frame info for backtraces ({@link FrameTable}), text offsets relative to {@code code},
  *                    ascending
@@ -21,8 +20,8 @@ import java.util.List;
  *                    for that alignment here, since offsets within the code are only as aligned as its
  *                    start. The constructor throws {@link IllegalArgumentException} if it is not a power of two.
  */
-public record CompiledCode(byte[] code, List<Relocation> relocations, List<TrapSite> trapSites, long cpuFeatures,
-        List<FrameTable.Site> frameSites, List<ExceptionTables.CallSite> callSites, int alignment) {
+public record CompiledCode(byte[] code, List<Relocation> relocations, long cpuFeatures, List<FrameTable.Site> frameSites,
+        List<ExceptionTables.CallSite> callSites, int alignment) {
     /** The alignment, in bytes, of every piece of code in {@code .text}. */
     public static final int DEFAULT_ALIGNMENT = 16;
 
@@ -31,24 +30,23 @@ public record CompiledCode(byte[] code, List<Relocation> relocations, List<TrapS
             throw new IllegalArgumentException("code alignment must be a power of two, got " + alignment);
         }
         relocations = List.copyOf(relocations);
-        trapSites = List.copyOf(trapSites);
         frameSites = List.copyOf(frameSites);
         callSites = List.copyOf(callSites);
     }
 
     /** Code at the {@link #DEFAULT_ALIGNMENT}. */
-    public CompiledCode(byte[] code, List<Relocation> relocations, List<TrapSite> trapSites, long cpuFeatures,
-            List<FrameTable.Site> frameSites, List<ExceptionTables.CallSite> callSites) {
-        this(code, relocations, trapSites, cpuFeatures, frameSites, callSites, DEFAULT_ALIGNMENT);
+    public CompiledCode(byte[] code, List<Relocation> relocations, long cpuFeatures, List<FrameTable.Site> frameSites,
+            List<ExceptionTables.CallSite> callSites) {
+        this(code, relocations, cpuFeatures, frameSites, callSites, DEFAULT_ALIGNMENT);
     }
 
     /** Code without frame info and call sites. */
-    public CompiledCode(byte[] code, List<Relocation> relocations, List<TrapSite> trapSites, long cpuFeatures) {
-        this(code, relocations, trapSites, cpuFeatures, List.of(), List.of());
+    public CompiledCode(byte[] code, List<Relocation> relocations, long cpuFeatures) {
+        this(code, relocations, cpuFeatures, List.of(), List.of());
     }
 
     /** Code that needs no optional CPU feature, without frame info and call sites. */
-    public CompiledCode(byte[] code, List<Relocation> relocations, List<TrapSite> trapSites) {
-        this(code, relocations, trapSites, 0);
+    public CompiledCode(byte[] code, List<Relocation> relocations) {
+        this(code, relocations, 0);
     }
 }

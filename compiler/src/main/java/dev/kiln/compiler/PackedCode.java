@@ -1,6 +1,5 @@
 package dev.kiln.compiler;
 
-import dev.kiln.abi.ArtifactMetadata;
 import dev.kiln.abi.ExceptionTables;
 import dev.kiln.abi.FrameTable;
 import java.util.List;

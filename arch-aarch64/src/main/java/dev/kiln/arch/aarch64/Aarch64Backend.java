@@ -164,7 +164,7 @@ public final class Aarch64Backend implements Backend {
             }
         }
         entryEpilogue(a);
-        return new CompiledCode(a.finish(), a.relocations(), List.of());
+        return new CompiledCode(a.finish(), a.relocations());
     }
 
 
@@ -200,7 +200,7 @@ public final class Aarch64Backend implements Backend {
                     a.address(XReg.SP, out.stackOffset() < 0 ? 0 : out.stackOffset(), 16, XReg.X17), false);
         }
         entryEpilogue(a);
-        return new CompiledCode(a.finish(), a.relocations(), List.of());
+        return new CompiledCode(a.finish(), a.relocations());
     }
 
     /**
@@ -397,7 +397,7 @@ public final class Aarch64Backend implements Backend {
             a.addImm(Size.X, XReg.SP, XReg.SP, popped, XReg.X16); // called with the internal convention: the callee pops
         }
         a.ret();
-        return new CompiledCode(a.finish(), a.relocations(), List.of());
+        return new CompiledCode(a.finish(), a.relocations());
     }
 
     /**
@@ -502,7 +502,7 @@ public final class Aarch64Backend implements Backend {
     public CompiledCode compileUnwindStub(VMContextLayout layout) {
         Assembler a = new Assembler();
         backtraceAndUnwind(a);
-        return new CompiledCode(a.finish(), a.relocations(), List.of());
+        return new CompiledCode(a.finish(), a.relocations());
     }
 
     /**

@@ -5,7 +5,6 @@ import dev.kiln.abi.VMContextLayout;
 import dev.kiln.abi.VMStoreContext;
 import dev.kiln.compiler.CompiledCode;
 import dev.kiln.compiler.Relocation;
-import dev.kiln.compiler.TrapSite;
 import dev.kiln.compiler.mach.BlockLayout;
 import dev.kiln.compiler.mach.FrameLayout;
 import dev.kiln.compiler.mach.Label;
@@ -61,7 +60,6 @@ final class CodeEmitter {
     private int savedBytes;
     private int nextBlockIndex;
     private final Map<TrapCode, Label> trapStubs = new EnumMap<>(TrapCode.class);
-    private final List<TrapSite> trapSites = new ArrayList<>();
     /** Frame info for backtraces ({@link dev.kiln.abi.FrameTable}); null records nothing. */
     dev.kiln.compiler.FrameSiteRecorder frames;
     /** The instruction being emitted (its IR source names the Wasm frames of a site), null in the prologue. */
@@ -152,7 +150,7 @@ final class CodeEmitter {
             }
         }
         byte[] code = a.finish();
-        return new CompiledCode(code, a.relocations(), trapSites, 0,
+        return new CompiledCode(code, a.relocations(), 0,
                 frames == null ? List.of() : frames.sites(incomingBase()), callSites);
     }
 
@@ -414,19 +412,16 @@ final class CodeEmitter {
 
     private void trapIf(Cond cond, TrapCode code) {
         recordSite(dev.kiln.abi.FrameTable.TRAP);
-        trapSites.add(new TrapSite(a.position(), code));
         a.b(cond, trapSiteEntry(code));
     }
 
     private void trapIfZero(Size size, XReg r, TrapCode code) {
         recordSite(dev.kiln.abi.FrameTable.TRAP);
-        trapSites.add(new TrapSite(a.position(), code));
         a.cbz(size, r, trapSiteEntry(code));
     }
 
     private void trapIfNonZero(Size size, XReg r, TrapCode code) {
         recordSite(dev.kiln.abi.FrameTable.TRAP);
-        trapSites.add(new TrapSite(a.position(), code));
         a.cbnz(size, r, trapSiteEntry(code));
     }
 
@@ -981,7 +976,6 @@ final class CodeEmitter {
                 // in line: what a check's out-of-line entry holds (see trapSiteEntries), without a branch to it
                 TrapCode code = TrapCode.fromCode((int) m.imm);
                 recordSite(dev.kiln.abi.FrameTable.TRAP);
-                trapSites.add(new TrapSite(a.position(), code));
                 Label site = a.newLabel();
                 a.bind(site);
                 a.adr(S1, site);

@@ -9,7 +9,6 @@ import dev.kiln.abi.VMStoreContext;
 import dev.kiln.abi.VMTableDefinition;
 import dev.kiln.compiler.CompiledCode;
 import dev.kiln.compiler.Relocation;
-import dev.kiln.compiler.TrapSite;
 import dev.kiln.compiler.mach.BlockLayout;
 import dev.kiln.compiler.mach.FrameLayout;
 import dev.kiln.compiler.mach.LinearScan;
@@ -43,7 +42,6 @@ final class CodeEmitter {
     private BlockLayout<MInst> blockLayout;
     private FrameLayout frame;
     private final Assembler a = new Assembler();
-    private final List<TrapSite> trapSites = new ArrayList<>();
     /** Frame info for backtraces ({@link dev.kiln.abi.FrameTable}); null records nothing. */
     dev.kiln.compiler.FrameSiteRecorder frames;
     /** The instruction being emitted (its IR source names the Wasm frames of a site), null in the prologue. */
@@ -235,17 +233,13 @@ final class CodeEmitter {
         if (record != null) {
             record.remap(toFinal);
         }
-        List<TrapSite> traps = new ArrayList<>(trapSites.size());
-        for (TrapSite t : trapSites) {
-            traps.add(new TrapSite(a.finalOffset(t.offset()), t.code()));
-        }
         List<dev.kiln.abi.ExceptionTables.CallSite> calls = new ArrayList<>(callSites.size());
         for (dev.kiln.abi.ExceptionTables.CallSite c : callSites) {
             calls.add(new dev.kiln.abi.ExceptionTables.CallSite(a.finalOffset(c.returnOffset()), c.frameBytes(),
                     c.popped(), c.catches(), c.landingPad() < 0 ? c.landingPad() : a.finalOffset(c.landingPad()),
                     c.callerArgBytes()));
         }
-        return new CompiledCode(code, a.relocations(), traps, used,
+        return new CompiledCode(code, a.relocations(), used,
                 frames == null ? List.of() : frames.sites(frameBytes(), toFinal), calls,
                 alignedLoop[0] ? LoopPlacement.WINDOW : CompiledCode.DEFAULT_ALIGNMENT);
     }
@@ -391,7 +385,6 @@ final class CodeEmitter {
     }
 
     private void jccTrap(Cond cond, TrapCode code) {
-        trapSites.add(new TrapSite(a.position(), code));
         a.jcc(cond, trapCall(code));
     }
 
@@ -1955,7 +1948,6 @@ final class CodeEmitter {
             case TRAP -> {
                 // in line: the call that an out-of-line trap site holds (see trapCall), without a jump to it
                 TrapCode code = TrapCode.fromCode((int) m.imm);
-                trapSites.add(new TrapSite(a.position(), code));
                 a.callRel32(Relocation.trapStub(code));
                 recordSite(dev.kiln.abi.FrameTable.TRAP, current.source);
             }

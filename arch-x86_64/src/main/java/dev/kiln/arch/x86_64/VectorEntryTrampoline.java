@@ -66,7 +66,7 @@ final class VectorEntryTrampoline {
             }
         }
         X86_64Backend.entryEpilogue(a, CodeEmitter.VMCTX);
-        return new CompiledCode(a.finish(), a.relocations(), List.of());
+        return new CompiledCode(a.finish(), a.relocations());
     }
 
     /**
@@ -109,7 +109,7 @@ final class VectorEntryTrampoline {
         a.mov(Size.S64, Gpr.RSP, Gpr.RBP);
         a.pop(Gpr.RBP);
         a.ret(inner.stackArgBytes()); // called with the internal convention: the callee pops
-        return new CompiledCode(a.finish(), a.relocations(), List.of());
+        return new CompiledCode(a.finish(), a.relocations());
     }
 
     /** Stores register {@code reg} holding a value of type {@code t} to {@code to}, its whole slot width. */

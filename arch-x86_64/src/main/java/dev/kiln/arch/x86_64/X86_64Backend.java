@@ -168,7 +168,7 @@ public final class X86_64Backend implements Backend {
             }
         }
         entryEpilogue(a, vmctx);
-        return new CompiledCode(a.finish(), a.relocations(), List.of());
+        return new CompiledCode(a.finish(), a.relocations());
     }
 
     /**
@@ -274,7 +274,7 @@ public final class X86_64Backend implements Backend {
         a.mov(Size.S64, Gpr.RSP, Gpr.RBP);
         a.pop(Gpr.RBP);
         a.ret(inner.stackArgBytes()); // called with the internal convention: the callee pops
-        return new CompiledCode(a.finish(), a.relocations(), List.of());
+        return new CompiledCode(a.finish(), a.relocations());
     }
 
     /**
@@ -428,7 +428,7 @@ public final class X86_64Backend implements Backend {
         a.mov(Size.S64, Gpr.R10, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
         a.mov(Size.S64, Gpr.RBP, Mem.of(Gpr.R10, VMStoreContext.ENTRY_FRAME));
         entryEpilogue(a, CodeEmitter.VMCTX);
-        return new CompiledCode(a.finish(), a.relocations(), List.of());
+        return new CompiledCode(a.finish(), a.relocations());
     }
 
     /**
@@ -442,7 +442,7 @@ public final class X86_64Backend implements Backend {
         a.mov(Size.S64, CodeEmitter.SCRATCH1, Mem.of(CodeEmitter.VMCTX, VMContextLayout.STORE_CONTEXT));
         a.movImm(Size.S32, Mem.of(CodeEmitter.SCRATCH1, VMStoreContext.TRAP_CODE), code.code());
         a.jmpRel32(Relocation.UNWIND_STUB);
-        return new CompiledCode(a.finish(), a.relocations(), List.of());
+        return new CompiledCode(a.finish(), a.relocations());
     }
 
     @Override
