@@ -14,6 +14,7 @@ import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Verifier;
 import dev.kiln.compiler.opt.CallGraph;
+import dev.kiln.compiler.opt.DirectCalls;
 import dev.kiln.compiler.opt.Inliner;
 import dev.kiln.compiler.opt.InvariantLoads;
 import dev.kiln.compiler.opt.Pipeline;
@@ -351,10 +352,9 @@ public final class ModuleCompiler {
     }
 
     /**
-     * Translates, optimizes and generates code for every defined function. Translation runs first for
-     * all functions, keeping only what the call graph needs and the IR of small functions (larger
-     * ones are translated again, deterministically, when compiled: memory stays bounded by the
-     * workers' current functions); then the call graph's strongly connected components (Tarjan) are optimized
+     * Translates, optimizes and generates code for every defined function. First every body is
+     * validated and its direct calls read ({@link DirectCalls}), without translating it; then the call
+     * graph's strongly connected components (Tarjan) are translated and optimized
      * bottom-up, each after every component it calls, so the inliner reads callees that are final
      * (their own calls already inlined, see {@link Inliner}); code generation follows each function's
      * optimization. Independent components run in parallel; the decisions depend only on the IR, so
@@ -380,17 +380,14 @@ public final class ModuleCompiler {
         ForkJoinPool pool = parallelism <= 1 || defined <= 1 ? null : new ForkJoinPool(parallelism);
         InvariantLoads invariants = invariantLoads(module, env.vmctx());
         try {
-            // Translated IR is kept only while it may still be read: a function's own IR until it is
-            // compiled when it is small (larger ones are translated again then, so that the IR of a
-            // large module never has to fit in memory at once), and after that only if the inliner
-            // could copy it into a caller (Inliner.size within the callee limit). What the call graph
-            // and TailCallReach need is summarized at translation.
+            // A function's IR lives from its translation, when its component's turn comes, to its
+            // compilation, and after that only while the inliner could still copy it into a caller
+            // (Inliner.size within the callee limit, until every calling component is compiled), so that
+            // the IR of a large module never has to be in memory at once. The call graph and
+            // TailCallReach read the bodies' direct calls, validated first, in parallel.
             IrFunction[] ir = new IrFunction[defined];
             int[][] callees = new int[defined][];
             dev.kiln.compiler.opt.TailCallReach.TailCalls[] tailCalls = new dev.kiln.compiler.opt.TailCallReach.TailCalls[defined];
-            // how many instructions of first translations may be kept (about 200 bytes of heap each)
-            long keepBudget = Runtime.getRuntime().maxMemory() / 16 / 200;
-            java.util.concurrent.atomic.AtomicLong keptInsts = new java.util.concurrent.atomic.AtomicLong();
             java.util.function.IntFunction<IrFunction> translate = i -> {
                 int funcIndex = imported + i;
                 IrFunction f = FunctionTranslator.translate(module, bytes, funcIndex,
@@ -402,6 +399,7 @@ public final class ModuleCompiler {
                 invariants.mark(f);
                 return f;
             };
+            java.util.function.IntPredicate loweredInPlace = funcIndex -> unit.intrinsics().apply(funcIndex) != null;
             // largest bodies first (longest-processing-time scheduling): a big function submitted last
             // would leave the other workers idle at the end
             Integer[] order = new Integer[defined];
@@ -409,27 +407,23 @@ public final class ModuleCompiler {
                 order[i] = i;
             }
             java.util.Arrays.sort(order, (x, y) -> Integer.compare(bodySize(module, y), bodySize(module, x)));
-            List<Future<?>> translations = new ArrayList<>(java.util.Collections.nCopies(defined, null));
+            List<Future<?>> summaries = new ArrayList<>(java.util.Collections.nCopies(defined, null));
             for (int n = 0; n < defined; n++) {
                 int i = pool == null ? n : order[n]; // one worker: funcidx order, so the first invalid one is reported
                 Runnable summarize = () -> {
                     bodies.validate(i);
-                    IrFunction f = translate.apply(i);
-                    callees[i] = CallGraph.callees(f, imported, defined);
-                    tailCalls[i] = dev.kiln.compiler.opt.TailCallReach.TailCalls.of(f, imported, defined);
-                    int size = Inliner.size(f);
-                    if (size <= KEEP_TRANSLATED_INSTS && keptInsts.addAndGet(size) <= keepBudget) {
-                        ir[i] = f;
-                    }
+                    DirectCalls calls = DirectCalls.of(bytes, module.code().get(i), imported, defined, loweredInPlace);
+                    callees[i] = calls.definedCallees();
+                    tailCalls[i] = calls.tailCalls();
                 };
                 if (pool == null) {
                     summarize.run();
                 } else {
-                    translations.set(i, pool.submit(summarize));
+                    summaries.set(i, pool.submit(summarize));
                 }
             }
             if (pool != null) {
-                for (Future<?> f : translations) {
+                for (Future<?> f : summaries) {
                     f.get(); // in funcidx order: the first invalid function is the one reported
                 }
             }
@@ -449,8 +443,7 @@ public final class ModuleCompiler {
             }
             java.util.function.IntConsumer compileComponent = c -> {
                 for (int i : graph.members(c)) {
-                    IrFunction f = ir[i] != null ? ir[i] : translate.apply(i);
-                    ir[i] = null;
+                    IrFunction f = translate.apply(i);
                     Inliner.Policy policy = new Inliner.Policy(callee -> {
                         int k = callee - imported;
                         // never into a cycle, and no copy of a recursive function (one level of it
@@ -542,14 +535,6 @@ public final class ModuleCompiler {
         }
         return used;
     }
-
-    /**
-     * Translated functions of at most this many IR instructions ({@link Inliner#size}) are kept from
-     * the first translation (which summarizes calls for the call graph) to their compilation, as long
-     * as all kept ones fit in a sixteenth of the heap; the others are translated again when their
-     * turn comes, so memory stays bounded by the workers' current functions and that budget.
-     */
-    static final int KEEP_TRANSLATED_INSTS = 400;
 
     /** Heap bytes per compile worker when the options leave the worker count to the compiler. */
     static final long HEAP_PER_WORKER = 256L << 20;

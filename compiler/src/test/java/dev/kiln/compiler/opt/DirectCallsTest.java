@@ -1,0 +1,110 @@
+package dev.kiln.compiler.opt;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.text.Wat;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** The direct calls read from Wasm bodies, against what the translated IR says. */
+class DirectCallsTest {
+    private static final String WAT = """
+            (module
+              (type $t (func (result i32)))
+              (import "env" "host" (func $host (result i32)))
+              (import "env" "lowered" (func $lowered (result i32)))
+              (table 1 funcref)
+              (func $leaf (result i32) (i32.const 1))
+              (func $calls (result i32)
+                (drop (call $leaf))
+                (drop (call $host))
+                (if (result i32) (call $leaf) (then (call $tail)) (else (call $leaf))))
+              (func $tail (result i32) (return_call $calls))
+              (func $toHost (result i32) (return_call $host))
+              (func $toLowered (result i32) (return_call $lowered))
+              (func $viaTable (result i32) (return_call_indirect (type $t) (i32.const 0)))
+              (func $branches (param i32) (result i32)
+                (block $b (result i32)
+                  (br_if $b (call $leaf) (local.get 0))
+                  (drop)
+                  (loop $l (br_if $l (call $tail)))
+                  (return_call $leaf)))
+              (func $dead (result i32)
+                (return (call $leaf))
+                (drop (call $toHost))
+                (return_call_indirect (type $t) (i32.const 0))))
+            """;
+
+    private static final int IMPORTED = 2;
+    private static final int LOWERED = 1; // funcidx of $lowered
+
+    private static DirectCalls scan(OptTestSupport.Translated t, byte[] bytes, int i) {
+        return DirectCalls.of(bytes, t.module().code().get(i), IMPORTED, t.functions().size(), f -> f == LOWERED);
+    }
+
+    @Test
+    void reachableCallsAreTheTranslatedOnes() {
+        byte[] bytes = Wat.parseModule(WAT);
+        OptTestSupport.Translated t = OptTestSupport.translateAll(WAT);
+        int defined = t.functions().size();
+        for (int i = 0; i < defined - 1; i++) { // all but $dead
+            IrFunction f = t.functions().get(i);
+            // translated without intrinsics: nothing is lowered in place
+            DirectCalls calls = DirectCalls.of(bytes, t.module().code().get(i), IMPORTED, defined, funcIndex -> false);
+            int[] fromIr = CallGraph.callees(f, IMPORTED, defined);
+            assertArrayEquals(sorted(fromIr), sorted(calls.definedCallees()), "callees of defined function " + i);
+            TailCallReach.TailCalls want = TailCallReach.TailCalls.of(f, IMPORTED, defined);
+            TailCallReach.TailCalls got = calls.tailCalls();
+            if (want == null) {
+                assertNull(got, "tail calls of defined function " + i);
+            } else {
+                assertEquals(want.leavesInstance(), got.leavesInstance(), "leaves, defined function " + i);
+                assertArrayEquals(sorted(want.definedCallees()), sorted(got.definedCallees()), "tail callees " + i);
+            }
+        }
+    }
+
+    @Test
+    void eachCalleeOnceInTheOrderOfItsFirstCall() {
+        byte[] bytes = Wat.parseModule(WAT);
+        OptTestSupport.Translated t = OptTestSupport.translateAll(WAT);
+        assertArrayEquals(new int[] {0, 2}, scan(t, bytes, 1).definedCallees()); // $leaf, $tail
+        assertArrayEquals(new int[] {0, 2}, scan(t, bytes, 6).definedCallees()); // $leaf, $tail
+        assertArrayEquals(new int[] {0}, scan(t, bytes, 6).tailCalls().definedCallees());
+        assertFalse(scan(t, bytes, 6).tailCalls().leavesInstance());
+    }
+
+    @Test
+    void importsLeaveTheInstanceUnlessLoweredInPlace() {
+        byte[] bytes = Wat.parseModule(WAT);
+        OptTestSupport.Translated t = OptTestSupport.translateAll(WAT);
+        assertTrue(scan(t, bytes, 3).tailCalls().leavesInstance()); // return_call $host
+        assertNull(scan(t, bytes, 4).tailCalls()); // return_call $lowered returns in place
+        assertTrue(scan(t, bytes, 5).tailCalls().leavesInstance()); // return_call_indirect
+        assertArrayEquals(new int[0], scan(t, bytes, 3).definedCallees());
+    }
+
+    @Test
+    void unreachableCodeAddsEdgesButNeverLosesOne() {
+        byte[] bytes = Wat.parseModule(WAT);
+        OptTestSupport.Translated t = OptTestSupport.translateAll(WAT);
+        int dead = t.functions().size() - 1;
+        DirectCalls calls = scan(t, bytes, dead);
+        int[] fromIr = CallGraph.callees(t.functions().get(dead), IMPORTED, t.functions().size());
+        assertArrayEquals(new int[] {0}, fromIr); // the translator drops what follows the return
+        assertArrayEquals(new int[] {0, 3}, calls.definedCallees()); // $leaf, $toHost
+        assertTrue(calls.tailCalls().leavesInstance());
+        assertNull(TailCallReach.TailCalls.of(t.functions().get(dead), IMPORTED, t.functions().size()));
+    }
+
+    private static int[] sorted(int[] a) {
+        int[] s = a.clone();
+        Arrays.sort(s);
+        return s;
+    }
+}
