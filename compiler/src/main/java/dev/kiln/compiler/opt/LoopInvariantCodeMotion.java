@@ -63,6 +63,9 @@ public final class LoopInvariantCodeMotion {
 
     /** Runs the pass on {@code f}; returns whether an instruction moved. */
     public static boolean run(IrFunction f) {
+        if (!OptUtil.hasBackwardBranch(f)) {
+            return false; // no loop
+        }
         DominatorTree dom = DominatorTree.compute(f);
         List<List<Block>> preds = OptUtil.predecessors(f);
         List<Block> rpo = dom.reversePostorder();

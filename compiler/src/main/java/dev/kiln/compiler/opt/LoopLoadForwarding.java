@@ -147,23 +147,7 @@ public final class LoopLoadForwarding {
      * some load may change while the function runs. Cheaper than finding the loops.
      */
     private static boolean mayHaveLoop(IrFunction f) {
-        Map<Block, Integer> position = new HashMap<>();
-        boolean backward = false;
-        boolean loads = false;
-        List<Block> blocks = f.blocks();
-        for (int i = 0; i < blocks.size(); i++) {
-            position.put(blocks.get(i), i);
-        }
-        for (int i = 0; i < blocks.size() && !(backward && loads); i++) {
-            for (Inst inst : blocks.get(i).insts()) {
-                loads |= candidate(inst);
-            }
-            for (Block s : blocks.get(i).successors()) {
-                Integer p = position.get(s);
-                backward |= p != null && p <= i;
-            }
-        }
-        return backward && loads;
+        return OptUtil.anyInst(f, LoopLoadForwarding::candidate) && OptUtil.hasBackwardBranch(f);
     }
 
     /** Whether {@code loop} has more than {@link #MAX_LOOP_INSTRUCTIONS} instructions. */

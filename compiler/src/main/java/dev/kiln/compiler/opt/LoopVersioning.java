@@ -87,7 +87,7 @@ public final class LoopVersioning {
 
     /** Runs the pass on {@code f}; returns whether a loop was versioned. */
     public static boolean run(IrFunction f) {
-        if (!OptUtil.anyInst(f, LoopVersioning::isNativeLoad)) {
+        if (!OptUtil.anyInst(f, LoopVersioning::isNativeLoad) || !OptUtil.hasBackwardBranch(f)) {
             return false;
         }
         boolean changed = false;

@@ -104,6 +104,34 @@ public final class OptUtil {
         return false;
     }
 
+    /**
+     * Whether some block of {@code f} branches to itself or to a block before it in the layout
+     * ({@link IrFunction#blocks()}). Every cycle of the control-flow graph has such an edge, so a
+     * function without one has no loop and the loop passes have nothing to do: most functions, whose
+     * dominator tree and natural loops they need not compute. Linear in the blocks and edges.
+     */
+    public static boolean hasBackwardBranch(IrFunction f) {
+        List<Block> blocks = f.blocks();
+        int[] position = new int[f.blockIdBound()];
+        for (int i = 0; i < blocks.size(); i++) {
+            position[blocks.get(i).id()] = i + 1; // 0: not in the layout
+        }
+        for (int i = 0; i < blocks.size(); i++) {
+            Inst t = blocks.get(i).terminator();
+            if (t == null) {
+                continue;
+            }
+            List<BlockCall> targets = t.targets();
+            for (int k = 0; k < targets.size(); k++) {
+                int p = position[targets.get(k).target().id()];
+                if (p != 0 && p <= i + 1) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Predecessor lists by block id (one entry per edge, so a block may repeat), over the layout's blocks. */
     public static List<List<Block>> predecessors(IrFunction f) {
         List<List<Block>> preds = new ArrayList<>(f.blockIdBound());

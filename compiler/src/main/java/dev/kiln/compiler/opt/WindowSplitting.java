@@ -131,6 +131,9 @@ public final class WindowSplitting {
         if (!OptUtil.anyInst(f, WindowSplitting::isCall)) {
             return false; // no cold path
         }
+        if (!OptUtil.hasBackwardBranch(f)) {
+            return false; // no loop
+        }
         boolean changed = false;
         BitSet seen = new BitSet();
         for (int splits = 0; splits < MAX_SPLITS; splits++) {
