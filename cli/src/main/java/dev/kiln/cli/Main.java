@@ -82,8 +82,8 @@ public final class Main implements Runnable {
     /**
      * The {@code kiln} command line to execute {@code args} with (then through
      * {@link #withDefaultCommand}): the top-level command with only the subcommand that {@code args}
-     * name ({@code run} for {@code kiln FILE ...}), or with all of them when they name none or ask for
-     * help or completion, which list them. Picocli builds a command's model from its annotations by
+     * name ({@code run} for {@code kiln FILE ...}), none for {@code kiln --version}, or all of them
+     * when they name none or ask for help or completion, which list them. Picocli builds a command's model from its annotations by
      * reflection, a few ms of a fresh JVM's start per subcommand, so {@code kiln run} builds only run's.
      *
      * @param args the arguments as given
@@ -105,6 +105,8 @@ public final class Main implements Runnable {
             needed = List.of(first);
         } else if (!first.startsWith("-") && (first.contains(".") || first.contains("/"))) {
             needed = List.of("run"); // kiln FILE ...: withDefaultCommand makes it kiln run FILE ...
+        } else if (args.length == 1 && (first.equals("--version") || first.equals("-V"))) {
+            needed = List.of(); // the version alone: no subcommand is looked at
         }
         for (String name : needed) {
             cl.addSubcommand(subcommand(name));
@@ -157,7 +159,8 @@ public final class Main implements Runnable {
         boolean runsSomething;
         if (first.startsWith("-")) {
             String name = first.contains("=") ? first.substring(0, first.indexOf('=')) : first;
-            runsSomething = cl.getSubcommands().get("run").getCommandSpec().findOption(name) != null
+            CommandLine run = cl.getSubcommands().get("run"); // absent for kiln --version
+            runsSomething = run != null && run.getCommandSpec().findOption(name) != null
                     && cl.getCommandSpec().findOption(name) == null;
         } else {
             runsSomething = first.contains(".") || first.contains("/") || java.nio.file.Files.exists(java.nio.file.Path.of(first));

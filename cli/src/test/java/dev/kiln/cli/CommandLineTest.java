@@ -33,6 +33,7 @@ class CommandLineTest {
             assertTrue(top.out().contains("\n  " + cmd + " "), top.out());
         }
         assertTrue(kiln("-V").out().startsWith("kiln 0."), "the version comes from the pom");
+        assertEquals(kiln("-V").out(), kiln("--version").out());
     }
 
     /**
@@ -110,11 +111,15 @@ class CommandLineTest {
     }
 
     /**
-     * {@code kiln run ...} builds only run's model; whatever lists or guesses subcommands (no
-     * arguments, help, completion, a mistyped name) gets all of them, in the help's order.
+     * {@code kiln run ...} builds only run's model, {@code kiln --version} none; whatever lists or
+     * guesses subcommands (no arguments, help, completion, a mistyped name) gets all of them, in the
+     * help's order.
      */
     @Test
     void onlyTheNamedSubcommandIsBuilt() {
+        assertEquals(java.util.List.of(), java.util.List.copyOf(Main.commandLine("--version").getSubcommands().keySet()));
+        assertEquals(java.util.List.of(), java.util.List.copyOf(Main.commandLine("-V").getSubcommands().keySet()));
+        assertEquals(Main.SUBCOMMANDS, java.util.List.copyOf(Main.commandLine("--version", "run").getSubcommands().keySet()));
         assertEquals(java.util.List.of("run"), java.util.List.copyOf(Main.commandLine("run", "x.wasm").getSubcommands().keySet()));
         assertEquals(java.util.List.of("wast"), java.util.List.copyOf(Main.commandLine("wast", "a.wast").getSubcommands().keySet()));
         assertEquals(java.util.List.of("run"), java.util.List.copyOf(Main.commandLine("dir/prog.wasm", "a").getSubcommands().keySet()));
