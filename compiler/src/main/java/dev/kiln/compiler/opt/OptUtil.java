@@ -184,6 +184,9 @@ public final class OptUtil {
      * count once) contain it. 0 outside loops and for unreachable blocks.
      */
     public static int[] loopDepths(IrFunction f) {
+        if (!hasBackwardBranch(f)) {
+            return new int[f.blockIdBound()]; // no loop: every block at depth 0
+        }
         DominatorTree dom = DominatorTree.compute(f);
         List<List<Block>> preds = predecessors(f);
         int[] depth = new int[f.blockIdBound()];
