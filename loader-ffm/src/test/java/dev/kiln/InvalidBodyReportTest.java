@@ -9,8 +9,9 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * Function bodies are validated on the compile workers, each before its translation, largest first:
- * the error reported is still that of the first invalid function by funcidx, with one worker or many.
+ * Function bodies are validated on the compile workers, each before its translation, largest first,
+ * and compiled by call-graph component: the error reported is still that of the first invalid
+ * function by funcidx, and a failure to compile is reported the same with one worker or many.
  */
 class InvalidBodyReportTest {
     @Test
@@ -32,6 +33,36 @@ class InvalidBodyReportTest {
             Engine engine = Engine.builder().compileOptions(new CompileOptions(false, workers, 0)).build();
             CompileException e = assertThrows(CompileException.class, () -> Module.compile(engine, module));
             assertTrue(e.getMessage().contains("type mismatch") && e.getMessage().contains("in function 3"),
+                    workers + " workers: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Valid, but functions 2 and 6 throw an exception with a v128 payload, which Kiln cannot compile
+     * yet: the failure reported is that of the first component to fail in the call graph's order
+     * (callees first), whichever worker met its failure first.
+     */
+    @Test
+    void theFirstFunctionThatFailsToCompileIsReportedWhateverTheWorkers() {
+        StringBuilder wat = new StringBuilder("(module\n(tag $v (param v128))\n");
+        for (int i = 0; i < 10; i++) {
+            if (i == 2) {
+                wat.append("(func (throw $v (v128.const i64x2 0 0)))\n");
+            } else if (i == 6) {
+                // fails too, and the largest body: a worker takes it first
+                wat.append("(func").append(" (drop (i32.add (i32.const 1) (i32.const 2)))".repeat(200))
+                        .append(" (throw $v (v128.const i64x2 1 1)))\n");
+            } else if (i == 8) {
+                wat.append("(func (call 2))\n"); // its callee fails: not compiled
+            } else {
+                wat.append("(func (drop (i32.const ").append(i).append(")))\n");
+            }
+        }
+        byte[] module = wat.append(")").toString().getBytes(StandardCharsets.UTF_8);
+        for (int workers : new int[] {1, 4}) {
+            Engine engine = Engine.builder().compileOptions(new CompileOptions(false, workers, 0)).build();
+            CompileException e = assertThrows(CompileException.class, () -> Module.compile(engine, module));
+            assertTrue(e.getMessage().contains("function 2:") && e.getMessage().contains("v128 payload"),
                     workers + " workers: " + e.getMessage());
         }
     }
