@@ -20,8 +20,7 @@ class DeterminismTest {
                     .append(i > 0 ? " (drop (call $f" + (i - 1) + " (local.get 0) (local.get 1)))" : "")
                     .append(" (i64.mul (local.get $x) (i64.const ").append(i * 7 + 1).append(")))\n");
         }
-        // a function too large for the compiler to keep its first translation (translated again when
-        // compiled) that inlines small callees
+        // a large function that inlines small callees, each compiled before it on whichever worker
         wat.append("(func $big (export \"big\") (param i32 f64) (result i64) (local $acc i64)\n");
         for (int i = 0; i < 200; i++) {
             wat.append(" (local.set $acc (i64.add (local.get $acc) (call $f").append(i % 5)

@@ -46,9 +46,9 @@ import java.util.concurrent.Future;
  *
  * <p>Functions compile in parallel (a {@link ForkJoinPool} of {@link CompileOptions#parallelism()}
  * workers, by default one per processor as far as the heap allows 256 MB each) and stream through
- * the pipeline: after a first translation that summarizes calls, each function's IR lives from its
- * (re)translation to its code generation, and longer only while the inliner may still copy it into a
- * caller. The output is deterministic: the same input and options give the same bytes.
+ * the pipeline: the call graph is read from the bodies ({@link DirectCalls}), and each function's IR
+ * lives from its translation to its code generation, and longer only while the inliner may still copy
+ * it into a caller. The output is deterministic: the same input and options give the same bytes.
  *
  * <p>{@code .text} layout: the unwind stub, the shared trap stubs the functions call (if the backend
  * has them), then every defined function in funcidx order, then one entry trampoline per exported
@@ -115,7 +115,7 @@ public final class ModuleCompiler {
         byte[] input = unit.module();
         byte[] bytes = isBinary(input) ? input : Wat.parseModule(new String(input, StandardCharsets.UTF_8));
         WasmModule module = ModuleDecoder.decode(bytes);
-        // the function bodies are validated on the workers, each before its first translation
+        // the function bodies are validated on the workers, each before its calls are read (DirectCalls)
         Validator.FunctionBodies bodies = Validator.validateAllButBodies(module, bytes);
         List<ArtifactMetadata.ImportInfo> imports = new ArrayList<>();
         for (var imp : module.imports()) {
