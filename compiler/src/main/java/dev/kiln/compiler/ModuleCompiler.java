@@ -236,18 +236,6 @@ public final class ModuleCompiler {
         }
         byte[] text = linker.link(backend, symbol -> symbol == Relocation.UNWIND_STUB ? unwind
                 : symbol < 0 ? trapStubOffset[Relocation.trapCodeOf(symbol).ordinal()] : funcOffset[symbol]);
-        // The frame table, the longest step from here on (its DEFLATE most of it: 1.7 s of 4 s for
-        // llvm.core.wasm), is encoded on a thread of its own while this one builds the rest; here when
-        // one worker is asked for. It only reads the placed code.
-        java.util.concurrent.FutureTask<byte[]> frameTable = new java.util.concurrent.FutureTask<>(() -> {
-            Iterable<dev.kiln.abi.FrameTable.Site> frameSites = linker.frameSites();
-            return frameSites.iterator().hasNext() ? dev.kiln.abi.FrameTable.encode(module.moduleName(), frameSites) : null;
-        });
-        if (options.parallelism() == 1) {
-            frameTable.run();
-        } else {
-            Thread.ofPlatform().name("kiln-frame-table").daemon().start(frameTable);
-        }
 
         List<ArtifactMetadata.FunctionInfo> funcs = new ArrayList<>();
         for (int i = 0; i < defined; i++) {
@@ -330,6 +318,18 @@ public final class ModuleCompiler {
                 offset = o.init();
             }
             data.add(new ArtifactMetadata.DataInfo(d.active(), d.memoryIndex(), offsetKind, offset, at, d.dataLength()));
+        }
+        // The frame table, the longest step from here on (1.7 s for llvm.core.wasm, its DEFLATE most of
+        // it), is encoded on a thread of its own while this one makes the metadata and the exception
+        // tables; here when one worker is asked for. It only reads the placed code.
+        java.util.concurrent.FutureTask<byte[]> frameTable = new java.util.concurrent.FutureTask<>(() -> {
+            Iterable<dev.kiln.abi.FrameTable.Site> frameSites = linker.frameSites();
+            return frameSites.iterator().hasNext() ? dev.kiln.abi.FrameTable.encode(module.moduleName(), frameSites) : null;
+        });
+        if (options.parallelism() == 1) {
+            frameTable.run();
+        } else {
+            Thread.ofPlatform().name("kiln-frame-table").daemon().start(frameTable);
         }
         long features = 0;
         for (PackedCode c : code) {
