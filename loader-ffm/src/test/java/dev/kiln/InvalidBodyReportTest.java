@@ -28,13 +28,7 @@ class InvalidBodyReportTest {
                 wat.append("(func (result i32) i32.const ").append(i).append(")\n");
             }
         }
-        byte[] module = wat.append(")").toString().getBytes(StandardCharsets.UTF_8);
-        for (int workers : new int[] {1, 4}) {
-            Engine engine = Engine.builder().compileOptions(new CompileOptions(false, workers, 0)).build();
-            CompileException e = assertThrows(CompileException.class, () -> Module.compile(engine, module));
-            assertTrue(e.getMessage().contains("type mismatch") && e.getMessage().contains("in function 3"),
-                    workers + " workers: " + e.getMessage());
-        }
+        assertReportedWhateverTheWorkers(wat.append(")").toString(), "type mismatch", "in function 3");
     }
 
     /**
@@ -58,11 +52,16 @@ class InvalidBodyReportTest {
                 wat.append("(func (drop (i32.const ").append(i).append(")))\n");
             }
         }
-        byte[] module = wat.append(")").toString().getBytes(StandardCharsets.UTF_8);
+        assertReportedWhateverTheWorkers(wat.append(")").toString(), "function 2:", "v128 payload");
+    }
+
+    /** Compiling {@code wat} with one worker and with four fails with a message containing both parts. */
+    private static void assertReportedWhateverTheWorkers(String wat, String part, String otherPart) {
+        byte[] module = wat.getBytes(StandardCharsets.UTF_8);
         for (int workers : new int[] {1, 4}) {
             Engine engine = Engine.builder().compileOptions(new CompileOptions(false, workers, 0)).build();
             CompileException e = assertThrows(CompileException.class, () -> Module.compile(engine, module));
-            assertTrue(e.getMessage().contains("function 2:") && e.getMessage().contains("v128 payload"),
+            assertTrue(e.getMessage().contains(part) && e.getMessage().contains(otherPart),
                     workers + " workers: " + e.getMessage());
         }
     }
