@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -364,7 +363,8 @@ public final class ElfReader {
         }
 
         // No overlaps among headers and section contents.
-        ranges.sort(Comparator.comparingLong(Range::start).thenComparingLong(Range::end));
+        // plain lambdas: Comparator.comparingLong's own would be spun at every start, outside the AOT cache
+        ranges.sort((a, b) -> a.start() != b.start() ? Long.compare(a.start(), b.start()) : Long.compare(a.end(), b.end()));
         for (int i = 1; i < ranges.size(); i++) {
             Range prev = ranges.get(i - 1);
             Range cur = ranges.get(i);
@@ -443,7 +443,7 @@ public final class ElfReader {
             segments.add(seg);
         }
         List<Segment> loads = new ArrayList<>(segments.stream().filter(Segment::isLoad).toList());
-        loads.sort(Comparator.comparingLong(Segment::fileOffset));
+        loads.sort((a, b) -> Long.compare(a.fileOffset(), b.fileOffset()));
         for (int i = 1; i < loads.size(); i++) {
             Segment prev = loads.get(i - 1);
             Segment cur = loads.get(i);
