@@ -16,7 +16,7 @@ import picocli.CommandLine;
  * profiles they gather are in the cache that later {@code kiln} processes start from.
  *
  * <p>It compiles a small WASI command (memory, data, a table and {@code call_indirect}, a global,
- * {@code fd_write}) through {@code kiln run} with a fresh compile cache (the miss: parse, validate,
+ * {@code fd_fdstat_get} of stdout and {@code fd_write}, as a C program's first output does) through {@code kiln run} with a fresh compile cache (the miss: parse, validate,
  * compile, store), runs it again (the hit: the cached artifact loaded and verified), twice more once
  * the file has settled (the file's identity recorded, then the entry found by it), compiles it to an
  * artifact with {@code kiln compile} and runs that with {@code --allow-precompiled --invoke}, and
@@ -29,6 +29,7 @@ public final class AotTraining {
             (module
               (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
               (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+              (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fd_fdstat_get (param i32 i32) (result i32)))
               (memory (export "memory") 1)
               (global $calls (mut i32) (i32.const 0))
               (data (i32.const 16) "kiln training run\\n")
@@ -42,6 +43,8 @@ public final class AotTraining {
                   (then (i64.const 1))
                   (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1)))))))
               (func (export "_start")
+                ;; what a C library asks of stdout before its first write
+                (drop (call $fd_fdstat_get (i32.const 1) (i32.const 64)))
                 (i32.store (i32.const 0) (i32.const 16))
                 (i32.store (i32.const 4) (i32.const 18))
                 (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
