@@ -1,9 +1,5 @@
 package dev.kiln.compiler.opt;
 
-import dev.kiln.compiler.ir.Block;
-import dev.kiln.compiler.ir.Inst;
-import dev.kiln.compiler.ir.IrFunction;
-import dev.kiln.compiler.ir.Op;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -31,63 +27,9 @@ public final class CallGraph {
     }
 
     /**
-     * The call graph of {@code functions}, the IR of defined function {@code i} (funcidx
-     * {@code imported + i}) at index {@code i}; only read.
+     * The graph whose node {@code i} calls the nodes {@code edges[i]} (each at most once): for a module,
+     * each defined function's {@link DirectCalls#definedCallees()}.
      */
-    public static CallGraph of(IrFunction[] functions, int imported) {
-        int n = functions.length;
-        int[][] edges = new int[n][];
-        for (int i = 0; i < n; i++) {
-            edges[i] = callees(functions[i], imported, n);
-        }
-        return of(edges);
-    }
-
-    /**
-     * The edges of {@code f} in the call graph of {@link #of(IrFunction[], int)}: the defined functions
-     * it calls directly ({@code call} or {@code return_call}), each once, as indexes {@code funcidx -
-     * imported} below {@code defined}, in the order of their first call in the IR. Time linear in the
-     * size of {@code f}; only reads it.
-     */
-    public static int[] callees(IrFunction f, int imported, int defined) {
-        int[] out = new int[4];
-        int k = 0;
-        java.util.HashSet<Integer> seen = null; // once the linear search below gets long
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
-                long callee = inst.imm() - imported;
-                if ((inst.op() == Op.CALL || inst.op() == Op.RETURN_CALL) && callee >= 0 && callee < defined) {
-                    int c = (int) callee;
-                    boolean dup;
-                    if (seen != null) {
-                        dup = !seen.add(c);
-                    } else {
-                        dup = false;
-                        for (int j = 0; j < k && !dup; j++) {
-                            dup = out[j] == c;
-                        }
-                        if (!dup && k >= 16) {
-                            seen = new java.util.HashSet<>();
-                            for (int j = 0; j < k; j++) {
-                                seen.add(out[j]);
-                            }
-                            seen.add(c);
-                        }
-                    }
-                    if (dup) {
-                        continue;
-                    }
-                    if (k == out.length) {
-                        out = Arrays.copyOf(out, k * 2);
-                    }
-                    out[k++] = c;
-                }
-            }
-        }
-        return Arrays.copyOf(out, k);
-    }
-
-    /** The graph whose node {@code i} calls the nodes {@code edges[i]} (each at most once). */
     public static CallGraph of(int[][] edges) {
         int n = edges.length;
         int[] index = new int[n];

@@ -11,15 +11,15 @@ import java.util.function.IntPredicate;
  * {@link CallGraph} and the {@link TailCallReach.TailCalls} that {@link TailCallReach} needs, for a
  * driver that builds both before any function is translated.
  *
- * <p>What the body says is what its IR as translated says ({@link CallGraph#callees(
- * dev.kiln.compiler.ir.IrFunction, int, int)}, {@link TailCallReach.TailCalls#of}), or more: every
- * {@code call} and {@code return_call} of a defined function is an edge, and every
- * {@code return_call_indirect}, {@code return_call_ref} and {@code return_call} of an imported function
- * not lowered in place leaves the instance, including those in code that cannot be reached (which the
- * translator drops). Only the translator makes direct calls, one per {@code call}/{@code return_call} it
- * keeps, so the call graph has every edge of the IR, which bottom-up inlining relies on (a callee's
- * component is compiled before its callers'); an extra edge from unreachable code can only order or
- * group components more than needed. Stateless and thread-safe.
+ * <p>What the body says is what its IR as translated says ({@link dev.kiln.compiler.ir.Op#CALL} and
+ * {@link dev.kiln.compiler.ir.Op#RETURN_CALL} instructions), or more: every {@code call} and
+ * {@code return_call} of a defined function is an edge, and every {@code return_call_indirect},
+ * {@code return_call_ref} and {@code return_call} of an imported function not lowered in place leaves
+ * the instance, including those in code that cannot be reached (which the translator drops). Only the
+ * translator makes direct calls, one per {@code call}/{@code return_call} it keeps, so the call graph
+ * has every edge of the IR, which bottom-up inlining relies on (a callee's component is compiled before
+ * its callers'); an extra edge from unreachable code can only order or group components more than
+ * needed. Stateless and thread-safe.
  *
  * @param definedCallees the defined functions called directly ({@code call} or {@code return_call}), each
  *                       once, as {@code funcidx - imported}, in the order of their first call in the body

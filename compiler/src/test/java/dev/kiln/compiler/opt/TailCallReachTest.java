@@ -2,7 +2,9 @@ package dev.kiln.compiler.opt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.kiln.compiler.ir.IrFunction;
+import dev.kiln.compiler.text.Wat;
+import dev.kiln.compiler.wasm.ModuleDecoder;
+import dev.kiln.compiler.wasm.WasmModule;
 import java.util.BitSet;
 import org.junit.jupiter.api.Test;
 
@@ -23,8 +25,13 @@ class TailCallReachTest {
                   (func $local (result i32) (return_call $callsOnly))
                   (func $self (param i32) (result i32) (return_call $self (local.get 0))))
                 """;
-        var fs = OptTestSupport.translateAll(wat).functions();
-        BitSet marked = TailCallReach.anotherInstance(fs.toArray(new IrFunction[0]), 1);
+        byte[] bytes = Wat.parseModule(wat);
+        WasmModule m = ModuleDecoder.decode(bytes);
+        TailCallReach.TailCalls[] calls = new TailCallReach.TailCalls[m.code().size()];
+        for (int i = 0; i < calls.length; i++) {
+            calls[i] = DirectCalls.of(bytes, m.code().get(i), 1, calls.length, funcIndex -> false).tailCalls();
+        }
+        BitSet marked = TailCallReach.anotherInstance(calls);
         BitSet want = new BitSet();
         want.set(0, 4); // toHost, viaTable, chain, chain2; a call (not a tail call) restores its own VMContext
         assertEquals(want, marked);
