@@ -337,8 +337,63 @@ final class CodeEmitter {
         frameSize = bytes;
     }
 
+    /**
+     * Spill slot {@code index}: a stack slot, or for a rematerialized value
+     * ({@link X86_64Backend#markRematerializable}) the VMContext field its definition reads.
+     */
     private Mem slot(int index) {
+        int v = alloc.rematerializedFrom(index);
+        if (v >= 0) {
+            return Mem.of(VMCTX, vmctxOffsetOf(v));
+        }
         return Mem.of(Gpr.RSP, frame.slotOffset(index));
+    }
+
+    /**
+     * Spill slot {@code index} as the destination of a store. A rematerialized value's slot is never
+     * one: its only definition is the load it reads again (not emitted when spilled, see
+     * {@link #emitWithSpills}), and the parallel moves between its pieces skip it.
+     */
+    private Mem spillStore(int index) {
+        if (isRematSlot(index)) {
+            throw new IllegalStateException("a store into the home of rematerialized " + MInst.name(alloc.rematerializedFrom(index)));
+        }
+        return slot(index);
+    }
+
+    /** Whether spill slot {@code index} is a rematerialized value's, which is never written. */
+    private boolean isRematSlot(int index) {
+        return alloc.rematerializedFrom(index) >= 0;
+    }
+
+    /** Whether {@code vreg} is spilled to a rematerialized value's slot. */
+    private boolean isRematSpilled(int vreg) {
+        if (!MInst.isVirtual(vreg)) {
+            return false;
+        }
+        LinearScan.Interval it = alloc.interval(vreg);
+        return it != null && it.assigned < 0 && isRematSlot(it.spillSlot);
+    }
+
+    /** By rematerializable virtual register: the VMContext offset its {@link MOp#VMCTX_LOAD} reads. */
+    private java.util.Map<Integer, Integer> vmctxOffsets;
+
+    private int vmctxOffsetOf(int vreg) {
+        if (vmctxOffsets == null) {
+            vmctxOffsets = new java.util.HashMap<>();
+            for (MachBlock<MInst> b : blocks) {
+                for (MInst m : b.insts) {
+                    if (m.op == MOp.VMCTX_LOAD && m.invariant) {
+                        vmctxOffsets.put(m.dst, (int) m.imm);
+                    }
+                }
+            }
+        }
+        Integer off = vmctxOffsets.get(vreg);
+        if (off == null) {
+            throw new IllegalStateException("rematerialized " + MInst.name(vreg) + " has no VMContext load");
+        }
+        return off;
     }
 
     /** Reloads spilled xmm vreg {@code vreg} into {@code x}: all 16 bytes of a v128 slot, else 8. */
@@ -350,7 +405,7 @@ final class CodeEmitter {
     /** Spills {@code x} into the slot of xmm vreg {@code vreg} (16 bytes for a v128 slot, else 8). */
     private void storeSlot(int vreg, Xmm x) {
         int k = alloc.interval(vreg).spillSlot;
-        xstore(slot(k), x, alloc.slotBytes(k));
+        xstore(spillStore(k), x, alloc.slotBytes(k));
     }
 
     /** Loads {@code bytes} (4, 8 or 16: a v128, unaligned) from {@code at} into {@code x}. */
@@ -654,6 +709,9 @@ final class CodeEmitter {
     // ---- operands -----------------------------------------------------------------------------
 
     private void emitWithSpills(MInst m) {
+        if (m.op == MOp.VMCTX_LOAD && isRematSpilled(m.dst)) {
+            return; // the value's home is the field it reads: read where it is used
+        }
         if (m.op == MOp.PMOVE) {
             int cached = scratch0Holds();
             wroteScratch0 = false;
@@ -730,7 +788,7 @@ final class CodeEmitter {
                 if (isFloatVreg(d)) {
                     storeSlot(d, xmm(d));
                 } else {
-                    a.mov(Size.S64, slot(alloc.interval(d).spillSlot), reg(d));
+                    a.mov(Size.S64, spillStore(alloc.interval(d).spillSlot), reg(d));
                 }
             }
         }
@@ -885,7 +943,7 @@ final class CodeEmitter {
                     return true;
                 }
                 if (dstSpilled && !srcSpilled && m.op == MOp.MOV_RR && m.size == Size.S64) {
-                    a.mov(Size.S64, spillSlotOf(m.dst), reg(m.src));
+                    a.mov(Size.S64, spillStore(alloc.interval(m.dst).spillSlot), reg(m.src));
                     return true;
                 }
                 return false;
@@ -2095,7 +2153,7 @@ final class CodeEmitter {
             faultHere(); // the folded load's access comes next
             a.alu(m.op == MOp.CMP_RM ? AluOp.CMP : m.alu, m.size, d, addr);
             if (dSpilled && m.op == MOp.ALU_RM) {
-                a.mov(Size.S64, slot(alloc.interval(m.dst).spillSlot), d);
+                a.mov(Size.S64, spillStore(alloc.interval(m.dst).spillSlot), d);
             }
             return;
         }
@@ -2169,7 +2227,7 @@ final class CodeEmitter {
                     a.movzx(Size.S32, d, m.width == 1 ? Size.S8 : Size.S16, addr);
                 }
                 if (dSpilled) {
-                    a.mov(Size.S64, slot(alloc.interval(m.dst).spillSlot), d);
+                    a.mov(Size.S64, spillStore(alloc.interval(m.dst).spillSlot), d);
                 }
             }
             return;
@@ -2719,8 +2777,8 @@ final class CodeEmitter {
         List<long[]> consts = new ArrayList<>(); // {dst, value}
         for (int i = 0; i < n; i++) {
             int dst = loc(m.pdst[i]);
-            if (dst < 0) {
-                continue;
+            if (dst < 0 || dst >= SLOT_BASE && isRematSlot(dst - SLOT_BASE)) {
+                continue; // never live, or a rematerialized value's home: nothing to write
             }
             if (m.psrc[i] == MInst.NONE) {
                 // an i32 constant stays zero-extended in its register (Lowering's invariant)
@@ -2738,7 +2796,7 @@ final class CodeEmitter {
         for (long[] c : consts) {
             int dst = (int) c[0];
             if (dst >= SLOT_BASE) {
-                Mem slot = slot(dst - SLOT_BASE);
+                Mem slot = spillStore(dst - SLOT_BASE);
                 if (c[1] == (int) c[1]) {
                     a.movImm(Size.S64, slot, (int) c[1]);
                 } else {
@@ -2779,16 +2837,16 @@ final class CodeEmitter {
         boolean sSlot = src >= SLOT_BASE;
         if (dSlot && sSlot && alloc.slotBytes(src - SLOT_BASE) == 16) {
             a.movups(XSCRATCH0, slot(src - SLOT_BASE));
-            a.movups(slot(dst - SLOT_BASE), XSCRATCH0);
+            a.movups(spillStore(dst - SLOT_BASE), XSCRATCH0);
         } else if (dSlot && sSlot) {
             a.mov(Size.S64, SCRATCH0, slot(src - SLOT_BASE));
-            a.mov(Size.S64, slot(dst - SLOT_BASE), SCRATCH0);
+            a.mov(Size.S64, spillStore(dst - SLOT_BASE), SCRATCH0);
             wroteScratch0 = true;
         } else if (dSlot) {
             if (isXmmLoc(src)) {
-                xstore(slot(dst - SLOT_BASE), Xmm.of(src - MInst.XMM_BASE), alloc.slotBytes(dst - SLOT_BASE));
+                xstore(spillStore(dst - SLOT_BASE), Xmm.of(src - MInst.XMM_BASE), alloc.slotBytes(dst - SLOT_BASE));
             } else {
-                a.mov(Size.S64, slot(dst - SLOT_BASE), Gpr.of(src));
+                a.mov(Size.S64, spillStore(dst - SLOT_BASE), Gpr.of(src));
             }
         } else if (sSlot) {
             if (isXmmLoc(dst)) {

@@ -56,6 +56,11 @@ final class MInst extends AbstractMachInst<MInst> {
      * {@code dst = dst op src}. Set only when compiling with AVX.
      */
     int vsrc1 = NONE;
+    /**
+     * A {@link MOp#VMCTX_LOAD} of a field that never changes while the function runs (the IR's
+     * {@code Op.INVARIANT}): reading it again anywhere gives the same value.
+     */
+    boolean invariant;
     /** Whether physical registers this instruction defines are written before all its operands are read. */
     boolean earlyClobber;
 

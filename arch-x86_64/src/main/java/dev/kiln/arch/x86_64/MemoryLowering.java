@@ -30,6 +30,7 @@ final class MemoryLowering extends LoweringRules {
                 m.width = inst.result().type().isVector() ? 16 : 0;
                 m.dst = dst;
                 m.imm = inst.imm();
+                m.invariant = (inst.aux() & dev.kiln.compiler.ir.Op.INVARIANT) != 0;
                 emit(m.defs(dst));
             }
             case VMCTX_STORE -> {

@@ -79,12 +79,47 @@ public final class X86_64Backend implements Backend {
         if (env.cpuFeatures().contains(dev.kiln.abi.CpuFeature.AVX)) {
             VexForms.fold(blocks); // three-operand forms; the emitter encodes everything VEX
         }
+        markRematerializable(blocks, lowering.vregs());
         LinearScan<MInst> alloc = new LinearScan<>(blocks, X86Registers.DESCRIPTOR, lowering.vregs());
         alloc.run(X86Registers.ISA);
         CodeEmitter emitter = new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(),
                 lowering.incomingStackArgBytes(), env.vmctx(), env.cpuFeatures());
         emitter.frames = new dev.kiln.compiler.FrameSiteRecorder(function);
         return emitter.emit();
+    }
+
+    /**
+     * Marks rematerializable the virtual registers whose one definition is a 64-bit integer
+     * {@link MOp#VMCTX_LOAD} of an invariant field (a memory's base address, the store context):
+     * where such a value is spilled, the emitter reads it at {@code [r14 + offset]} instead of from a
+     * stack slot, and stores nothing ({@link CodeEmitter}). The frame is the same size or smaller, and
+     * the code shorter: a spill store, and often the load that defined the value, are gone, and a
+     * reload or a folded operand takes a 1-byte shorter encoding (no SIB byte).
+     */
+    static void markRematerializable(List<MachBlock<MInst>> blocks, dev.kiln.compiler.mach.VirtualRegisters vregs) {
+        java.util.Map<Integer, Integer> defs = new java.util.HashMap<>();
+        java.util.BitSet candidates = new java.util.BitSet();
+        for (MachBlock<MInst> b : blocks) {
+            for (MInst m : b.insts) {
+                for (int d : m.defs()) {
+                    defs.merge(d, 1, Integer::sum);
+                }
+                if (m.isParallelMove()) {
+                    for (int d : m.moveDsts()) {
+                        defs.merge(d, 1, Integer::sum);
+                    }
+                }
+                if (m.op == MOp.VMCTX_LOAD && m.invariant && m.size == Size.S64 && m.width == 0
+                        && MInst.isVirtual(m.dst) && vregs.classOf(m.dst) == dev.kiln.compiler.mach.RegClass.INT) {
+                    candidates.set(m.dst);
+                }
+            }
+        }
+        for (int v = candidates.nextSetBit(0); v >= 0; v = candidates.nextSetBit(v + 1)) {
+            if (defs.get(v) == 1) {
+                vregs.markRematerializable(v);
+            }
+        }
     }
 
     @Override

@@ -4,8 +4,9 @@ package dev.kiln.compiler.mach;
  * The part of a frame below the callee-saved register saves, from the stack pointer up: the outgoing
  * area (stack arguments and results of calls), the spill slots (16-byte slots first, each 16-byte
  * aligned relative to the stack pointer, then 8-byte slots), then {@code extraSlots} 8-byte slots the
- * backend keeps for itself (e.g. the caller's VMContext across calls into other instances). Offsets
- * are bytes from the stack pointer after the prologue. Immutable.
+ * backend keeps for itself (e.g. the caller's VMContext across calls into other instances). Slots
+ * of rematerialized values ({@link LinearScan#rematerializedFrom}) take no space. Offsets are bytes
+ * from the stack pointer after the prologue. Immutable.
  */
 public final class FrameLayout {
     private final int[] slotOffset;
@@ -90,7 +91,7 @@ public final class FrameLayout {
         long[] keys = new long[refs.length];
         int n = 0;
         for (int k = 0; k < refs.length; k++) {
-            if (alloc.slotBytes(k) == bytes) {
+            if (alloc.slotBytes(k) == bytes && alloc.rematerializedFrom(k) < 0) {
                 // high half: the count complemented (ascending order = descending count); low half: the slot
                 keys[n++] = (long) (Integer.MAX_VALUE - (int) Math.min(refs[k], Integer.MAX_VALUE)) << 32 | k;
             }
@@ -111,7 +112,10 @@ public final class FrameLayout {
         return at;
     }
 
-    /** Offset of spill slot {@code slot} from the stack pointer, in bytes. */
+    /**
+     * Offset of spill slot {@code slot} from the stack pointer, in bytes; meaningless for a slot that
+     * stands for a rematerialized value ({@link LinearScan#rematerializedFrom}), which has no space.
+     */
     public int slotOffset(int slot) {
         return slotOffset[slot];
     }

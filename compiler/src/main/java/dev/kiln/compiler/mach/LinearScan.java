@@ -338,6 +338,8 @@ public final class LinearScan<I extends MachInst> {
     private final Interval[] fixed;
     private int spillSlots;
     private int[] slotBytes = new int[8];
+    /** By spill slot: the rematerializable virtual register it stands for (see {@link #rematerializedFrom}), or -1. */
+    private int[] slotRemat = new int[8];
 
     /**
      * An allocator for {@code blocks} (in layout order; their {@code index} is their position), whose
@@ -373,6 +375,16 @@ public final class LinearScan<I extends MachInst> {
     /** Number of spill slots used (numbered from 0). */
     public int spillSlots() {
         return spillSlots;
+    }
+
+    /**
+     * The rematerializable virtual register ({@link VirtualRegisters#markRematerializable}) whose
+     * spilled pieces live in {@code slot}, or -1 for a stack slot. Such a slot is only a name: it
+     * gets no stack space ({@link FrameLayout}), is shared with no other register, and the backend
+     * reads it by recomputing the value and writes it by doing nothing.
+     */
+    public int rematerializedFrom(int slot) {
+        return slotRemat[slot];
     }
 
     /** The size of spill slot {@code slot} in bytes (8 or 16). */
@@ -1049,13 +1061,16 @@ public final class LinearScan<I extends MachInst> {
                 : Integer.compare(x, y));
         int[] renumber = new int[spillSlots];
         int[] newBytes = new int[spillSlots];
+        int[] newRemat = new int[spillSlots];
+        Arrays.fill(newRemat, -1);
         int slots = 0;
         // new slots in use, by the end of the hull that holds them ({end, slot}); free ones by size, lowest first
         PriorityQueue<int[]> busy = new PriorityQueue<>((x, y) -> Integer.compare(x[0], y[0]));
         java.util.Map<Integer, java.util.TreeSet<Integer>> free = new java.util.HashMap<>();
         for (int k : order) {
-            if (owner[k] == null) {
-                renumber[k] = slots; // a slot no live piece names: keep it, alone
+            if (owner[k] == null || slotRemat[k] >= 0) {
+                renumber[k] = slots; // a slot no live piece names, or a rematerialized value's: keep it, alone
+                newRemat[slots] = slotRemat[k];
                 newBytes[slots++] = slotBytes[k];
                 continue;
             }
@@ -1087,6 +1102,7 @@ public final class LinearScan<I extends MachInst> {
             }
         }
         slotBytes = Arrays.copyOf(newBytes, Math.max(slots, 1));
+        slotRemat = Arrays.copyOf(newRemat, Math.max(slots, 1));
         spillSlots = slots;
     }
 
@@ -1097,8 +1113,10 @@ public final class LinearScan<I extends MachInst> {
         if (r.familySlot < 0) {
             if (spillSlots == slotBytes.length) {
                 slotBytes = Arrays.copyOf(slotBytes, spillSlots * 2);
+                slotRemat = Arrays.copyOf(slotRemat, spillSlots * 2);
             }
             slotBytes[spillSlots] = vregs.slotBytes(r.reg);
+            slotRemat[spillSlots] = vregs.isRematerializable(r.reg) ? r.reg : -1;
             r.familySlot = spillSlots++;
         }
         it.spillSlot = r.familySlot;

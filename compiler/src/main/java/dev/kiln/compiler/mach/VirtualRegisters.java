@@ -13,6 +13,7 @@ public final class VirtualRegisters {
     private RegClass[] classes = new RegClass[64];
     private byte[] slotBytes = new byte[64];
     private int count;
+    private final java.util.BitSet rematerializable = new java.util.BitSet();
 
     /** An empty set for registers of {@code regs}. */
     public VirtualRegisters(RegisterDescriptor regs) {
@@ -51,6 +52,22 @@ public final class VirtualRegisters {
     /** The spill slot size of virtual register {@code vreg}, in bytes. */
     public int slotBytes(int vreg) {
         return slotBytes[vreg - base];
+    }
+
+    /**
+     * Marks {@code vreg} rematerializable: the backend can read its value again, with one instruction
+     * and no register, at every point where it is live (an x86-64 example: a 64-bit VMContext field
+     * that never changes while the function runs, read at {@code [r14 + offset]}). Spilling it then
+     * needs no store and no stack slot: {@link LinearScan#rematerializedFrom} names its home instead.
+     * The backend marks only registers with a single definition, the instruction it reads again.
+     */
+    public void markRematerializable(int vreg) {
+        rematerializable.set(vreg - base);
+    }
+
+    /** Whether {@code vreg} was marked by {@link #markRematerializable} (a piece split from it is not). */
+    public boolean isRematerializable(int vreg) {
+        return vreg >= base && rematerializable.get(vreg - base);
     }
 
     /** One past the highest virtual register number. */

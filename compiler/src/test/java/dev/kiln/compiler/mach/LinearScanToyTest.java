@@ -236,4 +236,63 @@ class LinearScanToyTest {
         }
         assertEquals(16 + 8 * alloc.spillSlots(), frame.size());
     }
+
+    /**
+     * The two phases above with the first phase's values marked rematerializable: each spilled one
+     * gets a slot of its own that names it ({@link LinearScan#rematerializedFrom}), shared with no
+     * other value, and the frame gives those slots no space.
+     */
+    @Test
+    void rematerializableValuesGetNamedSlotsWithoutStackSpace() {
+        VirtualRegisters vregs = new VirtualRegisters(REGS);
+        MachBlock<Toy> b = new MachBlock<>(0);
+        List<Integer> remat = new ArrayList<>();
+        for (int phase = 0; phase < 2; phase++) {
+            List<Integer> live = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                int v = vregs.create(RegClass.INT);
+                live.add(v);
+                if (phase == 0) {
+                    vregs.markRematerializable(v);
+                    remat.add(v);
+                }
+                b.add(new Toy(new int[] {v}, new int[0]));
+            }
+            b.add(new Toy(new int[] {0}, new int[0]));
+            b.add(new Toy(new int[0], live.stream().mapToInt(Integer::intValue).toArray()));
+        }
+        List<MachBlock<Toy>> blocks = new ArrayList<>(List.of(b));
+        LinearScan<Toy> alloc = new LinearScan<>(blocks, REGS, vregs);
+        alloc.run(ISA);
+
+        java.util.Map<Integer, Integer> familyOfSlot = new java.util.HashMap<>();
+        int rematSlots = 0;
+        int stackSlots = 0;
+        for (int s = 0; s < alloc.spillSlots(); s++) {
+            if (alloc.rematerializedFrom(s) >= 0) {
+                rematSlots++;
+                assertTrue(remat.contains(alloc.rematerializedFrom(s)), "slot " + s + " names a marked value");
+            } else {
+                stackSlots++;
+            }
+        }
+        for (int r = REGS.count(); r < REGS.count() + 1000; r++) {
+            LinearScan.Interval it = alloc.interval(r);
+            if (it == null || it.count == 0 || it.spillSlot < 0) {
+                continue;
+            }
+            int root = it.root().reg;
+            int from = alloc.rematerializedFrom(it.spillSlot);
+            assertEquals(remat.contains(root) ? root : -1, from, REGS.describe(r) + "'s slot");
+            Integer other = familyOfSlot.put(it.spillSlot, root);
+            if (from >= 0) {
+                assertTrue(other == null || other == root, "a rematerialized value's slot is its own");
+            }
+        }
+        assertTrue(rematSlots >= 4, "ten values live at once, six registers: " + rematSlots);
+        assertTrue(stackSlots >= 4, "the second phase spills to the stack: " + stackSlots);
+        assertEquals(16 + 8 * stackSlots, new FrameLayout(16, alloc, 0, blocks).size(),
+                "no stack space for rematerialized values");
+        assertTrue(!vregs.isRematerializable(vregs.copyOf(remat.get(0))), "a copy is not marked");
+    }
 }
