@@ -209,7 +209,14 @@ public final class ModuleCompiler {
                     backend.compileTrapStub(t, layout));
         }
         int[] funcOffset = new int[imported + defined];
+        int[] lengths = new int[defined];
+        int[] alignments = new int[defined];
         for (int i = 0; i < defined; i++) {
+            lengths[i] = code.get(i).length;
+            alignments[i] = Math.max(CompiledCode.DEFAULT_ALIGNMENT, code.get(i).alignment);
+        }
+        // functions with loops start on a window: others fill the padding before them (CodePacking)
+        for (int i : CodePacking.order(linker.size(), lengths, alignments, CompiledCode.DEFAULT_ALIGNMENT)) {
             int funcIndex = imported + i;
             String name = module.functionName(funcIndex);
             funcOffset[funcIndex] = linker.place(symbolName(funcIndex, name), code.get(i));
@@ -708,6 +715,11 @@ public final class ModuleCompiler {
 
         List<Placed> placed() {
             return placed;
+        }
+
+        /** Bytes of {@code .text} laid out so far: where the next piece would go before its alignment. */
+        int size() {
+            return size;
         }
 
         /**

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.TestFactory;
  * Disassembly golden tests for the x86-64 backend, after Cranelift's {@code filetests}: each
  * {@code *.wat} file under {@code arch-x86_64/src/test/resources/golden/} holds a WAT module and,
  * after the marker line {@value #MARKER}, the expected disassembly of every compiled Wasm function
- * ({@code wasm[N]} symbols; trampolines and the unwind stub are not pinned), each line prefixed with
+ * ({@code wasm[N]} symbols in funcidx order; trampolines and the unwind stub are not pinned), each line prefixed with
  * {@code ";; "} so the whole file stays valid WAT. One dynamic test per file: the text before the
  * marker is compiled with the real pipeline ({@link ModuleCompiler} over {@link X86_64Backend}, IR
  * verification on, a fixed CPU feature set {@link #FEATURES} so the output does not depend on the
@@ -158,11 +158,9 @@ class GoldenDisassemblyTest {
         Map<String, List<Objdump.Insn>> listings = Objdump.disassemble(artifact, elf);
         List<FunctionSymbol> symbols = elf.symbols();
         List<String> out = new ArrayList<>();
-        for (FunctionSymbol s : symbols.stream()
-                .sorted((a, b) -> Long.compare(a.textOffset(), b.textOffset())).toList()) {
-            if (!s.name().startsWith("wasm[")) {
-                continue;
-            }
+        // in funcidx order: the linker may move a function before another to fill padding (CodePacking)
+        for (FunctionSymbol s : symbols.stream().filter(x -> x.name().startsWith("wasm["))
+                .sorted((a, b) -> Integer.compare(funcIndex(a.name()), funcIndex(b.name()))).toList()) {
             if (!out.isEmpty()) {
                 out.add("");
             }
@@ -170,6 +168,11 @@ class GoldenDisassemblyTest {
             out.addAll(Objdump.normalise(s, listings.get(s.name()), symbols, elf.sectionBytes(".text")));
         }
         return out;
+    }
+
+    /** N of a symbol {@code wasm[N]} or {@code wasm[N]::name}. */
+    private static int funcIndex(String symbol) {
+        return Integer.parseInt(symbol.substring("wasm[".length(), symbol.indexOf(']')));
     }
 
     static void check(Path file) throws IOException {
