@@ -128,4 +128,4 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L0:
-;;   call   kiln_trap[stack_overflow]
+;;   ud1    ecx,edx  ; trap stack_overflow

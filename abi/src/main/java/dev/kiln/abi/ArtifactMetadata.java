@@ -98,9 +98,12 @@ public record ArtifactMetadata(
      * table's sites are stored as columns ({@link FrameTable#VERSION} 3). 12: no trap table (the
      * loader never read it; it was half of a large module's metadata, 0.7 MB of {@code llvm.core.wasm}'s
      * 1.45 MB), and the trap path of a Wasm {@code unreachable} is its trap stub's call in line; the set
-     * of libcalls the code calls ({@link #libcalls}) follows the unwind stub's offset.
+     * of libcalls the code calls ({@link #libcalls}) follows the unwind stub's offset. 13: x86-64 code
+     * with guard-page bounds checks traps with {@code ud1} (the trap code in its ModRM byte) instead of
+     * calling a trap stub, which only a handler that also takes {@code SIGILL}
+     * ({@link GuardHandlerLayout#PREVIOUS_SIGILL}) turns into a trap.
      */
-    public static final int FORMAT_VERSION = 12;
+    public static final int FORMAT_VERSION = 13;
     /** {@link #libcalls} of code that may call any libcall. */
     public static final int ALL_LIBCALLS = (1 << VMContextLayout.LIBCALLS) - 1;
     /** Name of the ELF section holding the metadata. */

@@ -14,9 +14,9 @@ package dev.kiln.abi;
  *
  * <p>The data (offsets from {@link #DATA_OFFSET}, all values little-endian 64-bit):
  * <ul>
- * <li>{@link #PREVIOUS_SIGSEGV}, {@link #PREVIOUS_SIGBUS}: the handler address of the action that
- *     was installed before ({@code SIG_DFL} = 0, {@code SIG_IGN} = 1), written before the handler is
- *     installed and never changed afterwards;</li>
+ * <li>{@link #PREVIOUS_SIGSEGV}, {@link #PREVIOUS_SIGBUS} and, on x86-64, {@link #PREVIOUS_SIGILL}:
+ *     the handler address of the action that was installed before ({@code SIG_DFL} = 0,
+ *     {@code SIG_IGN} = 1), written before the handler is installed and never changed afterwards;</li>
  * <li>{@link #CODE_RANGE_COUNT}, {@link #MEMORY_RANGE_COUNT}: how many slots of each table the
  *     handler scans (a high-water mark: it only grows);</li>
  * <li>{@link #CODE_RANGES}, {@link #MEMORY_RANGES}: {@link #CAPACITY} slots each of
@@ -37,7 +37,11 @@ package dev.kiln.abi;
  * faulting address ({@code si_addr}) in a memory range: the handler then rewrites the saved
  * instruction pointer to a stub in its own code that stores {@link TrapCode#MEMORY_OUT_OF_BOUNDS} in
  * the store context of the VMContext register and unwinds to the innermost entry trampoline exactly
- * as a trap stub does, and returns. Every other fault goes to the previous action unchanged: a
+ * as a trap stub does, and returns. On x86-64 a {@code SIGILL} is Kiln's when the saved instruction
+ * pointer lies in a code range at a trap site, a {@code ud1} (0F B9) whose ModRM byte is
+ * {@code 0xC0 | } the {@link TrapCode} code: the handler then pushes the address after it (as the call
+ * to a trap stub would push its return address) and resumes at a stub that stores that code and
+ * unwinds. Every other fault goes to the previous action unchanged: a
  * handler is tail-called with the same three arguments; {@code SIG_IGN} returns; {@code SIG_DFL}
  * resets the action to the default and returns, so the fault repeats and kills the process as if
  * Kiln had never installed anything.
@@ -70,6 +74,12 @@ public final class GuardHandlerLayout {
     public static final int PREVIOUS_SIGSEGV = 0;
     /** Data offset of the previous {@code SIGBUS} handler address. */
     public static final int PREVIOUS_SIGBUS = 8;
+    /**
+     * Data offset of the previous {@code SIGILL} handler address. x86-64 only: its trap sites are
+     * {@code ud1} instructions whose ModRM byte holds the trap code; the AArch64 handler is not
+     * installed for {@code SIGILL}.
+     */
+    public static final int PREVIOUS_SIGILL = 32;
     /** Data offset of the number of code-range slots in use (high-water mark). */
     public static final int CODE_RANGE_COUNT = 16;
     /** Data offset of the number of memory-range slots in use (high-water mark). */
@@ -87,6 +97,8 @@ public final class GuardHandlerLayout {
     public static final int MEMORY_RANGES = CODE_RANGES + CAPACITY * SLOT_BYTES;
     /** Bytes of data. */
     public static final int DATA_BYTES = MEMORY_RANGES + CAPACITY * SLOT_BYTES;
+    /** {@code SIGILL} on Linux. */
+    public static final int SIGILL = 4;
     /** {@code SIGBUS} on Linux. */
     public static final int SIGBUS = 7;
     /** {@code SIGSEGV} on Linux. */

@@ -33,6 +33,16 @@ public interface FunctionEnvironment {
     /** The VMContext layout of the module. */
     VMContextLayout vmctx();
 
+    /**
+     * Whether a trap site may fault instead of calling its trap stub: the artifact carries the
+     * guard-page signal handler ({@code BoundsChecks.GUARD}), which the loader installs before any of
+     * its code runs and which turns the fault into the trap (on x86-64, a {@code ud1} whose ModRM byte
+     * holds the trap code: 3 bytes instead of a 5-byte call). False by default.
+     */
+    default boolean signalTraps() {
+        return false;
+    }
+
     /** The optional CPU features the generated code may use (the target machine's). */
     java.util.Set<dev.kiln.abi.CpuFeature> cpuFeatures();
 }

@@ -169,6 +169,11 @@ public final class ModuleCompiler {
             public java.util.Set<dev.kiln.abi.CpuFeature> cpuFeatures() {
                 return options.resolvedCpuFeatures();
             }
+
+            @Override
+            public boolean signalTraps() {
+                return signalHandler != null;
+            }
         };
 
         int imported = module.importedFunctionCount();

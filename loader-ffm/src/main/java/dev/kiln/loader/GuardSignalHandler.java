@@ -22,7 +22,8 @@ import java.util.BitSet;
  *
  * <p>{@link #install} runs once per process, the first time a module compiled with guard-page checks
  * is instantiated: it reads the current actions of {@code SIGSEGV} and {@code SIGBUS} (HotSpot's, which
- * it uses for implicit null checks, safepoint polls and stack banging), records their handlers for
+ * it uses for implicit null checks, safepoint polls and stack banging), and on x86-64 of
+ * {@code SIGILL} (trap sites are {@code ud1} instructions there), records their handlers for
  * chaining and installs the generated handler with the previous action's signal mask and its
  * {@code SA_ONSTACK}/{@code SA_RESTART} flags, plus {@code SA_SIGINFO}. Faults that are not Kiln's go to
  * the previous handler unchanged.
@@ -125,8 +126,8 @@ public final class GuardSignalHandler {
     }
 
     /**
-     * Installs the handler for {@code SIGSEGV} and {@code SIGBUS}, once per process; later calls do
-     * nothing.
+     * Installs the handler for {@code SIGSEGV} and {@code SIGBUS}, and on an x86-64 host for
+     * {@code SIGILL} (trap sites), once per process; later calls do nothing.
      *
      * @param code the handler's machine code from an artifact's {@link GuardHandlerLayout#SECTION}
      * @throws IllegalArgumentException if {@code code} is empty or longer than {@link GuardHandlerLayout#CODE_BYTES}
@@ -159,15 +160,20 @@ public final class GuardSignalHandler {
             LibC.close(fd); // the mapping keeps the file alive
         }
         try (Arena arena = Arena.ofConfined()) {
-            int[] signals = {LibC.SIGSEGV, LibC.SIGBUS};
-            int[] slots = {GuardHandlerLayout.PREVIOUS_SIGSEGV, GuardHandlerLayout.PREVIOUS_SIGBUS};
-            MemorySegment[] old = new MemorySegment[2];
-            for (int i = 0; i < 2; i++) {
+            // x86-64 code traps with ud1 where it has the handler (GuardHandlerLayout#PREVIOUS_SIGILL)
+            boolean ill = dev.kiln.abi.Target.host() == dev.kiln.abi.Target.X86_64;
+            int[] signals = ill ? new int[] {LibC.SIGSEGV, LibC.SIGBUS, GuardHandlerLayout.SIGILL}
+                    : new int[] {LibC.SIGSEGV, LibC.SIGBUS};
+            int[] slots = {GuardHandlerLayout.PREVIOUS_SIGSEGV, GuardHandlerLayout.PREVIOUS_SIGBUS,
+                    GuardHandlerLayout.PREVIOUS_SIGILL};
+            int n = signals.length;
+            MemorySegment[] old = new MemorySegment[n];
+            for (int i = 0; i < n; i++) {
                 old[i] = arena.allocate(LibC.SIGACTION);
                 LibC.sigaction(signals[i], MemorySegment.NULL, old[i]);
                 LONG.setRelease(data, (long) slots[i], old[i].get(ValueLayout.JAVA_LONG, LibC.SIGACTION_HANDLER));
             }
-            for (int i = 0; i < 2; i++) {
+            for (int i = 0; i < n; i++) {
                 MemorySegment act = arena.allocate(LibC.SIGACTION);
                 act.set(ValueLayout.JAVA_LONG, LibC.SIGACTION_HANDLER, base);
                 MemorySegment.copy(old[i], LibC.SIGACTION_MASK, act, LibC.SIGACTION_MASK, 128);

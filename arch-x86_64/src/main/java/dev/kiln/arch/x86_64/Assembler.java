@@ -861,6 +861,24 @@ public final class Assembler extends CodeBuffer {
         noFallthrough();
     }
 
+    /**
+     * {@code ud1 r32, r32} with ModRM {@code 0xC0 | payload} (0F B9 /r, 3 bytes): raises #UD like
+     * {@code ud2}, and carries 6 bits in its ModRM byte that a signal handler reads at the faulting
+     * address plus 2 (a trap site's code, see {@code SignalHandlerStub}).
+     *
+     * @param payload 0 to 63
+     * @throws IllegalArgumentException if {@code payload} is outside 0 to 63
+     */
+    public void ud1(int payload) {
+        if (payload < 0 || payload > 63) {
+            throw new IllegalArgumentException("ud1 payload " + payload + " is not 0 to 63");
+        }
+        emit(0x0F);
+        emit(0xB9);
+        emit(0xC0 | payload);
+        noFallthrough();
+    }
+
     /** {@code int3} (CC): a breakpoint trap. */
     public void int3() {
         emit(0xCC);

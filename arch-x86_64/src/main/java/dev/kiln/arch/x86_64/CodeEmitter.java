@@ -104,6 +104,7 @@ final class CodeEmitter {
         if (hasLoops()) {
             CodeEmitter first = new CodeEmitter(blocks, alloc, outgoingBytes, incomingArgBytes, layout, features);
             first.record = new LoopPlacement.Record(blocks.size());
+            first.signalTraps = signalTraps;
             first.noEntryState = noEntryState;
             first.emitOnce();
             for (MachBlock<MInst> c : blocks) {
@@ -128,6 +129,7 @@ final class CodeEmitter {
             // assuming nothing at the blocks found so far (each round adds at least one)
             CodeEmitter again = new CodeEmitter(blocks, alloc, outgoingBytes, incomingArgBytes, layout, features);
             again.placement = placement;
+            again.signalTraps = signalTraps;
             again.liveLocations = liveLocations;
             again.frame = frame;
             again.noEntryState = noEntryState;
@@ -456,10 +458,20 @@ final class CodeEmitter {
         return l;
     }
 
+    /**
+     * Whether a trap site with a trap code is a {@code ud1} carrying the code (3 bytes) that the
+     * guard-page signal handler turns into the trap, instead of a call to the module's trap stub (5
+     * bytes); see {@link dev.kiln.compiler.FunctionEnvironment#signalTraps}. The handler pushes the
+     * address after the {@code ud1} as a call would its return address, so the frame site is the same.
+     */
+    boolean signalTraps;
+
     private void emitTrapCalls() {
         for (TrapCall t : trapCalls) {
             a.bind(t.label());
-            if (t.code() == null) {
+            if (t.code() != null && signalTraps) {
+                a.ud1(t.code().code()); // SignalHandlerStub reads the code from its ModRM byte
+            } else if (t.code() == null) {
                 a.callRel32(Relocation.UNWIND_STUB); // r11 holds the store context: a trap site
             } else {
                 a.callRel32(Relocation.trapStub(t.code())); // the module's stub of the code (X86_64Backend#compileTrapStub)
@@ -2006,7 +2018,11 @@ final class CodeEmitter {
             case TRAP -> {
                 // in line: the call that an out-of-line trap site holds (see trapCall), without a jump to it
                 TrapCode code = TrapCode.fromCode((int) m.imm);
-                a.callRel32(Relocation.trapStub(code));
+                if (signalTraps) {
+                    a.ud1(code.code());
+                } else {
+                    a.callRel32(Relocation.trapStub(code));
+                }
                 recordSite(dev.kiln.abi.FrameTable.TRAP, current.source);
             }
             case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM, CMP_MI, ALU_RM, FALU_RM, VPACKED_RM -> throw new IllegalStateException("handled before emitInst");

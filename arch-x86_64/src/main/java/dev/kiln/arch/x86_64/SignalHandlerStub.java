@@ -25,6 +25,12 @@ import dev.kiln.compiler.mach.Label;
  *     {@link TrapCode#MEMORY_OUT_OF_BOUNDS} in the store context of the VMContext in {@code r14}
  *     (intact at every access in Wasm code, see {@link X86_64Backend}), records the backtrace and unwinds to the innermost
  *     entry trampoline as the shared unwind stub does;</li>
+ * <li>for {@code SIGILL}: if the saved {@code rip} is in the code-range table at a trap site's
+ *     {@code ud1} (0F B9, ModRM {@code 0xC0 |} the {@link TrapCode} code, see {@code CodeEmitter}),
+ *     writes the code to the saved {@code r10} ({@code gregs[REG_R10]}, byte offset {@value #UC_R10}),
+ *     pushes the address after the {@code ud1} on the interrupted stack, as the call to a trap stub
+ *     would push its return address (the frame site of the trap), and resumes at a stub that stores
+ *     the code from {@code r10} and unwinds as above;</li>
  * <li>otherwise passes the fault on to the action installed before: a handler is tail-called with
  *     the three arguments unchanged (the stack is as the kernel left it, so it sees exactly what it
  *     would have seen without Kiln); {@code SIG_IGN} returns; {@code SIG_DFL} resets the action with
@@ -41,6 +47,8 @@ public final class SignalHandlerStub {
     static final int SI_ADDR = GuardHandlerLayout.SI_ADDR;
     /** Byte offset of {@code uc_mcontext.gregs[REG_RIP]} in glibc's x86-64 {@code ucontext_t}. */
     static final int UC_RIP = 40 + 16 * 8;
+    /** Byte offset of {@code uc_mcontext.gregs[REG_R10]} in glibc's x86-64 {@code ucontext_t}. */
+    static final int UC_R10 = 40 + 2 * 8;
     /** Byte offset of {@code uc_mcontext.gregs[REG_RSP]} in glibc's x86-64 {@code ucontext_t}. */
     static final int UC_RSP = 40 + 15 * 8;
     private static final int SYS_RT_SIGACTION = 13;
@@ -59,9 +67,13 @@ public final class SignalHandlerStub {
         Label entry = a.newLabel();
         Label notOurs = a.newLabel();
         Label resume = a.newLabel();
+        Label trapResume = a.newLabel();
+        Label illegal = a.newLabel();
         a.bind(entry);
         Gpr data = Gpr.R11;
         a.lea(Size.S64, data, Mem.rip(entry, GuardHandlerLayout.DATA_OFFSET));
+        a.aluImm(AluOp.CMP, Size.S32, Gpr.RDI, GuardHandlerLayout.SIGILL);
+        a.jcc(Cond.E, illegal);
         a.mov(Size.S64, Gpr.RAX, Mem.of(Gpr.RDX, UC_RIP));
         scan(a, data, GuardHandlerLayout.CODE_RANGE_COUNT, GuardHandlerLayout.CODE_RANGES, notOurs);
         a.mov(Size.S64, Gpr.RAX, Mem.of(Gpr.RSI, SI_ADDR));
@@ -78,6 +90,27 @@ public final class SignalHandlerStub {
         a.mov(Size.S64, Mem.of(Gpr.RDX, UC_RIP), Gpr.RAX);
         a.ret();
 
+        // SIGILL: ours when rip is in Kiln code at a trap site's ud1 (0F B9 /r), whose ModRM byte
+        // holds the trap code (0xC0 | code): it goes to the interrupted r10, and the address after
+        // the ud1 is pushed as a call to a trap stub would push its return address
+        a.bind(illegal);
+        a.mov(Size.S64, Gpr.RAX, Mem.of(Gpr.RDX, UC_RIP));
+        scan(a, data, GuardHandlerLayout.CODE_RANGE_COUNT, GuardHandlerLayout.CODE_RANGES, notOurs);
+        a.movzx(Size.S32, Gpr.RCX, Size.S16, Mem.of(Gpr.RAX, 0));
+        a.aluImm(AluOp.CMP, Size.S32, Gpr.RCX, 0xB90F);
+        a.jcc(Cond.NE, notOurs);
+        a.movzx(Size.S32, Gpr.RCX, Size.S8, Mem.of(Gpr.RAX, 2));
+        a.aluImm(AluOp.AND, Size.S32, Gpr.RCX, 0x3F);
+        a.mov(Size.S64, Mem.of(Gpr.RDX, UC_R10), Gpr.RCX);
+        a.aluImm(AluOp.ADD, Size.S64, Gpr.RAX, 3);
+        a.mov(Size.S64, Gpr.RCX, Mem.of(Gpr.RDX, UC_RSP));
+        a.aluImm(AluOp.SUB, Size.S64, Gpr.RCX, 8);
+        a.mov(Size.S64, Mem.of(Gpr.RCX, 0), Gpr.RAX);
+        a.mov(Size.S64, Mem.of(Gpr.RDX, UC_RSP), Gpr.RCX);
+        a.lea(Size.S64, Gpr.RAX, Mem.rip(trapResume));
+        a.mov(Size.S64, Mem.of(Gpr.RDX, UC_RIP), Gpr.RAX);
+        a.ret();
+
         // not ours: the previous action, exactly as if Kiln had not installed anything
         a.bind(notOurs);
         Label segv = a.newLabel();
@@ -85,8 +118,13 @@ public final class SignalHandlerStub {
         Label done = a.newLabel();
         a.mov(Size.S64, Gpr.RAX, Mem.of(data, GuardHandlerLayout.PREVIOUS_SIGSEGV));
         a.aluImm(AluOp.CMP, Size.S32, Gpr.RDI, GuardHandlerLayout.SIGBUS);
-        a.jcc(Cond.NE, segv);
+        Label notBus = a.newLabel();
+        a.jcc(Cond.NE, notBus);
         a.mov(Size.S64, Gpr.RAX, Mem.of(data, GuardHandlerLayout.PREVIOUS_SIGBUS));
+        a.bind(notBus);
+        a.aluImm(AluOp.CMP, Size.S32, Gpr.RDI, GuardHandlerLayout.SIGILL);
+        a.jcc(Cond.NE, segv);
+        a.mov(Size.S64, Gpr.RAX, Mem.of(data, GuardHandlerLayout.PREVIOUS_SIGILL));
         a.bind(segv);
         a.test(Size.S64, Gpr.RAX, Gpr.RAX);
         a.jcc(Cond.E, dfl);
@@ -108,13 +146,16 @@ public final class SignalHandlerStub {
         a.bind(done);
         a.ret();
 
-        // the resume stub: a trap stub for MEMORY_OUT_OF_BOUNDS followed by the unwind stub
+        // the resume stubs: a trap stub for MEMORY_OUT_OF_BOUNDS, or for the code in r10, followed by
+        // the unwind stub
         a.align(16);
         a.bind(resume);
         Gpr vmctx = CodeEmitter.VMCTX;
-        a.mov(Size.S64, Gpr.R10, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
-        a.movImm(Size.S32, Mem.of(Gpr.R10, VMStoreContext.TRAP_CODE), TrapCode.MEMORY_OUT_OF_BOUNDS.code());
-        a.movImm(Size.S32, Gpr.R11, 1); // [rsp] is the faulting instruction: a trap site
+        a.movImm(Size.S32, Gpr.R10, TrapCode.MEMORY_OUT_OF_BOUNDS.code());
+        a.bind(trapResume);
+        a.mov(Size.S64, Gpr.R11, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
+        a.mov(Size.S32, Mem.of(Gpr.R11, VMStoreContext.TRAP_CODE), Gpr.R10);
+        a.movImm(Size.S32, Gpr.R11, 1); // [rsp] is the faulting instruction, or the ud1's end: a trap site
         X86_64Backend.captureBacktrace(a);
         a.mov(Size.S64, Gpr.R10, Mem.of(vmctx, VMContextLayout.STORE_CONTEXT));
         a.mov(Size.S64, Gpr.RBP, Mem.of(Gpr.R10, VMStoreContext.ENTRY_FRAME));

@@ -85,6 +85,7 @@ public final class X86_64Backend implements Backend {
         CodeEmitter emitter = new CodeEmitter(blocks, alloc, lowering.maxOutgoingStackBytes(),
                 lowering.incomingStackArgBytes(), env.vmctx(), env.cpuFeatures());
         emitter.frames = new dev.kiln.compiler.FrameSiteRecorder(function);
+        emitter.signalTraps = env.signalTraps();
         return emitter.emit();
     }
 

@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  *     function gets a label {@code .L0}, {@code .L1}, ... numbered by address, printed on its own line
  *     before the instruction it names; the operand is written as that label
  *     ({@code jne .L2}, {@code [rip+.L3]}).</li>
+ * <li>A {@code ud1} (a trap site of code with guard-page bounds checks) is followed by
+ *     {@code ; trap} and the trap code its ModRM byte carries.</li>
  * <li>Targets outside the function are written as the symbol objdump found
  *     ({@code call wasm[1]::fib}, {@code jmp kiln_unwind}, {@code [rip+wasm[0]::f+0x10]}).</li>
  * <li>objdump's trailing {@code # address <symbol>} comments are dropped, mnemonic and operands are
@@ -240,6 +242,11 @@ final class Objdump {
                 }
             }
             String line = operands.isEmpty() ? in.mnemonic() : String.format("%-6s %s", in.mnemonic(), operands);
+            if (in.mnemonic().equals("ud1")) {
+                // a trap site: its ModRM byte is 0xC0 | the trap code (CodeEmitter, SignalHandlerStub)
+                int modrm = text[(int) in.address() + 2] & 0xff;
+                line += "  ; trap " + dev.kiln.abi.TrapCode.fromCode(modrm & 0x3f).name().toLowerCase(java.util.Locale.ROOT);
+            }
             out.add("  " + line.stripTrailing());
         }
         for (Map.Entry<Long, Integer> e : dataWidth.entrySet()) {
