@@ -143,4 +143,4 @@
 ;;   jb     .L1
 ;;   jmp    .L3
 ;; .L8:
-;;   call   kiln_trap[stack_overflow]
+;;   ud1    ecx,edx  ; trap stack_overflow

@@ -93,4 +93,4 @@
 ;;   mov    eax,esi
 ;;   ret
 ;; .L2:
-;;   call   kiln_trap[memory_out_of_bounds]
+;;   ud1    eax,ebp  ; trap memory_out_of_bounds

@@ -86,7 +86,7 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L2:
-;;   call   kiln_trap[memory_out_of_bounds]
+;;   ud1    eax,ebp  ; trap memory_out_of_bounds
 ;; wasm[1]::sum_bytes:
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rax,QWORD PTR [rax+0x28]
@@ -131,6 +131,6 @@
 ;;   mov    rax,rsi
 ;;   ret
 ;; .L2:
-;;   call   kiln_trap[memory_out_of_bounds]
+;;   ud1    eax,ebp  ; trap memory_out_of_bounds
 ;; .L3:
-;;   call   kiln_trap[memory_out_of_bounds]
+;;   ud1    eax,ebp  ; trap memory_out_of_bounds

@@ -88,4 +88,4 @@
 ;;   jb     .L2
 ;;   jmp    .L1
 ;; .L3:
-;;   call   kiln_trap[unreachable]
+;;   ud1    eax,ecx  ; trap unreachable

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.TestFactory;
  * optional {@code ;; option: no-spectre-guard}, one {@code ;; check FUNC: key=N ...} line per
  * exported guest function to list and, after {@code ;; ---- expected ----}, the normalised
  * {@code objdump -d -M intel} listing of each such function (addresses dropped, branch targets inside
- * the function as labels {@code .L0}, ...). Run with {@code -Dkiln.golden.update=true} to rewrite the
+ * the function as labels {@code .L0}, ..., a trap site's {@code ud1} followed by {@code ; trap} and
+ * the trap code it carries). Run with {@code -Dkiln.golden.update=true} to rewrite the
  * expectations after a reviewed change.
  *
  * <p>Independently of the exact listing, the check line's counts must hold: {@code calls} in the
@@ -292,8 +293,23 @@ class GoldenDisassemblyTest {
                 ops = labels.containsKey(t) ? labels.get(t) : ops.substring(ops.indexOf('<') + 1, ops.length() - 1)
                         .replaceAll("\\+0x[0-9a-f]+$", "");
             }
-            out.add(String.format("%-6s %s", in[1], ops).stripTrailing());
+            String line = String.format("%-6s %s", in[1], ops).stripTrailing();
+            if (in[1].equals("ud1")) {
+                line += "  ; trap " + trapOfUd1(ops);
+            }
+            out.add(line);
         }
         return out;
+    }
+
+    /**
+     * The trap code of a trap site's {@code ud1 r32, r32} (guard-page mode on x86-64): its ModRM byte
+     * is {@code 0xC0 | code}, so the code is the first register's number times 8 plus the second's.
+     */
+    private static String trapOfUd1(String operands) {
+        List<String> regs = List.of("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi");
+        String[] two = operands.split(",");
+        int code = regs.indexOf(two[0].strip()) << 3 | regs.indexOf(two[1].strip());
+        return dev.kiln.abi.TrapCode.fromCode(code).name().toLowerCase(java.util.Locale.ROOT);
     }
 }
