@@ -120,8 +120,9 @@ final class ExceptionSupport {
     }
 
     private static ExceptionTables tablesOf(CodeImage code) {
+        // the call sites the frame table describes are in it only (ExceptionTables#encode(int[], int[]))
         return PARSED.computeIfAbsent(code, c -> c.elf().section(ExceptionTables.SECTION).isPresent()
-                ? ExceptionTables.decode(c.elf().sectionBytes(ExceptionTables.SECTION))
+                ? ExceptionTables.decode(c.elf().sectionBytes(ExceptionTables.SECTION), c::frameTable)
                 : new ExceptionTables(new int[0], List.of()));
     }
 

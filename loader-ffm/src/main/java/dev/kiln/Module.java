@@ -485,9 +485,7 @@ public final class Module {
         dev.kiln.abi.FrameTable t = frameTable;
         if (t == null) {
             try {
-                t = code.elf().section(dev.kiln.abi.FrameTable.SECTION).isEmpty() ? dev.kiln.abi.FrameTable.EMPTY
-                        : dev.kiln.abi.FrameTable.decode(code.elf().sectionBytes(dev.kiln.abi.FrameTable.SECTION),
-                                "the artifact");
+                t = code.frameTable(); // shared with the exception unwinder (ExceptionSupport)
             } catch (RuntimeException e) {
                 t = dev.kiln.abi.FrameTable.EMPTY;
             }

@@ -101,7 +101,8 @@ public record ArtifactMetadata(
      * of libcalls the code calls ({@link #libcalls}) follows the unwind stub's offset. 13: x86-64 code
      * with guard-page bounds checks traps with {@code ud1} (the trap code in its ModRM byte) instead of
      * calling a trap stub, which only a handler that also takes {@code SIGILL}
-     * ({@link GuardHandlerLayout#PREVIOUS_SIGILL}) turns into a trap.
+     * ({@link GuardHandlerLayout#PREVIOUS_SIGILL}) turns into a trap; the exception tables leave out
+     * the call sites that the frame table describes ({@link ExceptionTables#VERSION} 4).
      */
     public static final int FORMAT_VERSION = 13;
     /** {@link #libcalls} of code that may call any libcall. */

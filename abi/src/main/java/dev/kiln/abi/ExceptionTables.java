@@ -31,6 +31,9 @@ import java.util.List;
  * the caller's stack pointer from its {@code x29}.
  *
  * <p>Encoding (little-endian): u32 {@link #VERSION}; u32 n, then n u32 typeidx of the defined tags;
+ * u32 flags, bit 0 set when the body leaves out the call sites that the artifact's {@link FrameTable}
+ * describes (its return-address sites are then exactly the call sites; a left-out site has the frame
+ * site's depth as its frame bytes, pops nothing, does not catch and its caller has no stack arguments);
  * u32 the length in bytes of the call-site body, then that body compressed with DEFLATE (RFC 1951 in
  * the zlib format of RFC 1950, {@link java.util.zip.Deflater}). The body: u32 m, then m call sites
  * sorted by return offset, each as three unsigned LEB128 numbers: the return offset's distance from
@@ -46,7 +49,12 @@ public final class ExceptionTables {
     /** Name of the ELF section. */
     public static final String SECTION = ".kiln.eh";
     /** Encoding version. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
+    /**
+     * Flag of the section: the call sites a {@link FrameTable} return-address site describes are left
+     * out (see {@link #encode(int[], int[])}); the decoder takes them from the frame table.
+     */
+    private static final int FROM_FRAMES = 1;
     /** Import and export kind of a tag in {@link ArtifactMetadata} (the binary format's external kind). */
     public static final int TAG_KIND = 4;
     /** Offset in an exception object of the u64 tag identity. */
@@ -110,6 +118,10 @@ public final class ExceptionTables {
     private final byte[] packed;
     private final int packedOffset;
     private final int bodyLength;
+    /** Whether the encoded body leaves out the call sites the frame table describes ({@link #FROM_FRAMES}). */
+    private final boolean fromFrames;
+    /** The artifact's frame table, for a section {@link #fromFrames}; null otherwise or when not given. */
+    private final java.util.function.Supplier<FrameTable> frames;
 
     /** The call sites as parallel arrays, sorted by return offset. */
     private record Sites(int[] offsets, int[] frameBytes, int[] poppedAndCatches, int[] landingPads,
@@ -143,6 +155,8 @@ public final class ExceptionTables {
         this.packed = null;
         this.packedOffset = 0;
         this.bodyLength = 0;
+        this.fromFrames = false;
+        this.frames = null;
     }
 
     /** The sites as parallel arrays, or null if their return offsets do not ascend strictly. */
@@ -177,11 +191,14 @@ public final class ExceptionTables {
                 Arrays.copyOf(landingPads, n), Arrays.copyOf(callerArgBytes, n));
     }
 
-    private ExceptionTables(int[] tagTypes, byte[] packed, int packedOffset, int bodyLength) {
+    private ExceptionTables(int[] tagTypes, byte[] packed, int packedOffset, int bodyLength, boolean fromFrames,
+            java.util.function.Supplier<FrameTable> frames) {
         this.tagTypes = tagTypes;
         this.packed = packed;
         this.packedOffset = packedOffset;
         this.bodyLength = bodyLength;
+        this.fromFrames = fromFrames;
+        this.frames = frames;
     }
 
     /**
@@ -196,6 +213,13 @@ public final class ExceptionTables {
                 s = sites;
                 if (s == null) {
                     s = decodeSites(Deflate.inflate(packed, packedOffset, bodyLength, null, SECTION + ": the call sites"));
+                    if (fromFrames) {
+                        if (frames == null) {
+                            throw new ArtifactFormatException(0, SECTION + ": its call sites are in the frame table,"
+                                    + " which was not given");
+                        }
+                        s = withFrameSites(s, frames.get());
+                    }
                     sites = s;
                 }
             }
@@ -248,13 +272,47 @@ public final class ExceptionTables {
         return i >= 0 ? site(i) : null;
     }
 
-    /** The section's bytes. */
+    /** The section's bytes, with every call site. */
     public byte[] encode() {
-        ByteBuffer head = ByteBuffer.allocate(12 + 4 * tagTypes.length).order(ByteOrder.LITTLE_ENDIAN);
+        return encode(null);
+    }
+
+    /**
+     * The section's bytes, leaving out the call sites that the artifact's {@link FrameTable} describes
+     * when its return-address sites are exactly this table's call sites: a site whose frame bytes are
+     * the frame site's depth, which pops no stack arguments, does not catch and whose caller has no
+     * stack arguments of its own (on x86-64, about nine in ten). Those take most of the section: their
+     * return offsets are the frame table's. {@link #decode(byte[], java.util.function.Supplier)} with the
+     * frame table gives the same call sites back. When the sets differ, every site is written.
+     *
+     * @param returnAddressOffsets the text offsets of the frame table's {@link FrameTable#RETURN_ADDRESS}
+     *                             sites, ascending
+     * @param returnAddressDepths  their depths, in bytes
+     */
+    public byte[] encode(int[] returnAddressOffsets, int[] returnAddressDepths) {
+        Sites st = sites();
+        int n = st.offsets.length;
+        if (returnAddressOffsets.length != n || returnAddressDepths.length != n) {
+            return encode(null);
+        }
+        boolean[] omit = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            if (returnAddressOffsets[i] != st.offsets[i]) {
+                return encode(null); // a frame site that is no call site, or the reverse
+            }
+            omit[i] = returnAddressDepths[i] == st.frameBytes[i] && st.poppedAndCatches[i] == 0 && st.callerArgBytes[i] == 0;
+        }
+        return encode(omit);
+    }
+
+    /** The section's bytes: every site, or ({@link #FROM_FRAMES}) those {@code omit} does not name. */
+    private byte[] encode(boolean[] omit) {
+        ByteBuffer head = ByteBuffer.allocate(16 + 4 * tagTypes.length).order(ByteOrder.LITTLE_ENDIAN);
         head.putInt(VERSION).putInt(tagTypes.length);
         for (int t : tagTypes) {
             head.putInt(t);
         }
+        head.putInt(omit != null ? FROM_FRAMES : 0);
         // the body's length follows the tags once the body is known
         Sites st = sites();
         int[] offsets = st.offsets;
@@ -262,10 +320,19 @@ public final class ExceptionTables {
         int[] poppedAndCatches = st.poppedAndCatches;
         int[] landingPads = st.landingPads;
         int[] callerArgBytes = st.callerArgBytes;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(4 + 4 * offsets.length);
-        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(offsets.length).array());
+        int written = offsets.length;
+        if (omit != null) {
+            for (boolean o : omit) {
+                written -= o ? 1 : 0;
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(4 + 4 * written);
+        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(written).array());
         int previous = 0;
         for (int i = 0; i < offsets.length; i++) {
+            if (omit != null && omit[i]) {
+                continue;
+            }
             Leb128.writeUnsigned(out, offsets[i] - previous);
             Leb128.writeUnsigned(out, frameBytes[i]);
             Leb128.writeUnsigned(out, (long) (poppedAndCatches[i] >>> 1) << 2 | (callerArgBytes[i] != 0 ? 2 : 0)
@@ -287,11 +354,26 @@ public final class ExceptionTables {
     }
 
     /**
-     * Decodes a section.
+     * Decodes a section written by {@link #encode()}.
      *
-     * @throws ArtifactFormatException if the bytes are truncated or of another version
+     * @throws ArtifactFormatException if the bytes are truncated or of another version; on first use
+     *         of the call sites if they are in a frame table (see {@link #decode(byte[], java.util.function.Supplier)})
      */
     public static ExceptionTables decode(byte[] bytes) {
+        return decode(bytes, null);
+    }
+
+    /**
+     * Decodes a section whose call sites may be partly in the artifact's frame table
+     * ({@link #encode(int[], int[])}); {@code frames} is asked for it on the first use of the call
+     * sites, not before.
+     *
+     * @param frames the artifact's frame table, or null when it has none
+     * @throws ArtifactFormatException if the bytes are truncated or of another version; on first use of
+     *         the call sites, if the body is malformed, or its sites are in a frame table and
+     *         {@code frames} is null or gives a table without them
+     */
+    public static ExceptionTables decode(byte[] bytes, java.util.function.Supplier<FrameTable> frames) {
         try {
             ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
             if (b.getInt() != VERSION) {
@@ -301,12 +383,16 @@ public final class ExceptionTables {
             for (int i = 0; i < tags.length; i++) {
                 tags[i] = b.getInt();
             }
+            int flags = b.getInt();
+            if ((flags & ~FROM_FRAMES) != 0) {
+                throw new ArtifactFormatException(b.position() - 4, SECTION + ": unknown flags " + Integer.toHexString(flags));
+            }
             int bodyLength = b.getInt();
             if (bodyLength < 4 || !Deflate.mayInflateTo(bodyLength, b.remaining())) {
                 throw new ArtifactFormatException(b.position() - 4, SECTION + ": call-site body of "
                         + Integer.toUnsignedString(bodyLength) + " bytes");
             }
-            return new ExceptionTables(tags, bytes, b.position(), bodyLength);
+            return new ExceptionTables(tags, bytes, b.position(), bodyLength, (flags & FROM_FRAMES) != 0, frames);
         } catch (java.nio.BufferUnderflowException e) {
             throw new ArtifactFormatException(bytes.length, SECTION + ": truncated section");
         }
@@ -351,6 +437,54 @@ public final class ExceptionTables {
         } catch (java.nio.BufferUnderflowException e) {
             throw new ArtifactFormatException(bytes.length, SECTION + ": truncated call sites");
         }
+    }
+
+    /**
+     * The call sites of a {@link #FROM_FRAMES} section: one per return-address site of {@code frames}
+     * (frame bytes = its depth, nothing popped, no catch, no stack arguments of the caller's), each
+     * replaced by the explicit site at its offset where there is one.
+     */
+    private static Sites withFrameSites(Sites explicit, FrameTable frames) {
+        int total = 0;
+        for (int i = 0; i < frames.size(); i++) {
+            total += frames.kind(i) == FrameTable.RETURN_ADDRESS ? 1 : 0;
+        }
+        int[] offsets = new int[total];
+        int[] frameBytes = new int[total];
+        int[] poppedAndCatches = new int[total];
+        int[] landingPads = new int[total];
+        int[] callerArgBytes = new int[total];
+        int k = 0;
+        int e = 0;
+        for (int i = 0; i < frames.size(); i++) {
+            if (frames.kind(i) != FrameTable.RETURN_ADDRESS) {
+                continue;
+            }
+            int offset = frames.textOffset(i);
+            if (k > 0 && offset == offsets[k - 1]) {
+                throw new ArtifactFormatException(0, SECTION + ": two return-address frame sites at text offset " + offset);
+            }
+            offsets[k] = offset;
+            if (e < explicit.offsets.length && explicit.offsets[e] < offset) {
+                throw new ArtifactFormatException(0, SECTION + ": call site at text offset " + explicit.offsets[e]
+                        + " has no return-address frame site");
+            }
+            if (e < explicit.offsets.length && explicit.offsets[e] == offset) {
+                frameBytes[k] = explicit.frameBytes[e];
+                poppedAndCatches[k] = explicit.poppedAndCatches[e];
+                landingPads[k] = explicit.landingPads[e];
+                callerArgBytes[k] = explicit.callerArgBytes[e];
+                e++;
+            } else {
+                frameBytes[k] = frames.depth(i);
+            }
+            k++;
+        }
+        if (e < explicit.offsets.length) {
+            throw new ArtifactFormatException(0, SECTION + ": call site at text offset " + explicit.offsets[e]
+                    + " has no return-address frame site");
+        }
+        return new Sites(offsets, frameBytes, poppedAndCatches, landingPads, callerArgBytes);
     }
 
     private static int checkedCount(ByteBuffer b, int entryBytes) {

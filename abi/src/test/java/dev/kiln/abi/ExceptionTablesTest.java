@@ -66,6 +66,54 @@ class ExceptionTablesTest {
                 List.of(new ExceptionTables.CallSite(16, 8, 0, false), new ExceptionTables.CallSite(16, 24, 0, true))));
     }
 
+    /**
+     * The call sites a frame table's return-address sites describe are left out of the section and
+     * come back from the frame table; those that pop, catch, have stack arguments of the caller's or
+     * frame bytes other than the frame site's depth are kept. A frame table whose return addresses are
+     * not exactly the call sites leaves the section whole.
+     */
+    @Test
+    void callSitesTheFrameTableDescribesComeFromIt() {
+        List<ExceptionTables.CallSite> sites = new java.util.ArrayList<>();
+        List<FrameTable.Site> frames = new java.util.ArrayList<>();
+        java.util.Random random = new java.util.Random(5);
+        int at = 40;
+        for (int i = 0; i < 2_000; i++) {
+            at += 10 + random.nextInt(60); // return offsets are what costs: spread as calls are
+            int depth = 8 * (1 + i / 100);
+            sites.add(i % 50 == 7 ? new ExceptionTables.CallSite(at, depth, 16, false)
+                    : i % 50 == 9 ? new ExceptionTables.CallSite(at, depth, 0, true, at + 5)
+                    : i % 50 == 11 ? new ExceptionTables.CallSite(at, depth, 0, false, -1, 32)
+                    : i % 50 == 13 ? new ExceptionTables.CallSite(at, depth + 8, 0, false)
+                    : new ExceptionTables.CallSite(at, depth, 0, false));
+            frames.add(new FrameTable.Site(at - 9, FrameTable.TRAP, depth, new int[] {3}, new int[] {100 + i}));
+            frames.add(new FrameTable.Site(at, FrameTable.RETURN_ADDRESS, depth, new int[] {3}, new int[] {200 + i}));
+        }
+        FrameTable table = FrameTable.decode(FrameTable.encode("m", frames), "test");
+        int[] offsets = sites.stream().mapToInt(ExceptionTables.CallSite::returnOffset).toArray();
+        int[] depths = frames.stream().filter(f -> f.kind() == FrameTable.RETURN_ADDRESS).mapToInt(FrameTable.Site::depth).toArray();
+        ExceptionTables t = new ExceptionTables(new int[] {2}, sites);
+        byte[] whole = t.encode();
+        byte[] slim = t.encode(offsets, depths);
+        assertTrue(slim.length * 4 < whole.length, slim.length + " bytes against " + whole.length);
+        ExceptionTables back = ExceptionTables.decode(slim, () -> table);
+        assertArrayEquals(new int[] {2}, back.tagTypes());
+        assertEquals(sites, back.callSites());
+        int ninth = sites.get(9).returnOffset();
+        assertEquals(sites.get(9), back.lookup(ninth));
+        assertNull(back.lookup(ninth - 9), "a trap site is no call site");
+        // without the frame table the sites cannot be known
+        assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(slim).lookup(ninth));
+        // a frame table without those return addresses: the section is malformed
+        FrameTable other = FrameTable.decode(FrameTable.encode("m", frames.subList(0, 100)), "test");
+        assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(slim, () -> other).lookup(ninth));
+        // return addresses that are not the call sites: every site is written
+        int[] shifted = offsets.clone();
+        shifted[5]++;
+        assertArrayEquals(whole, t.encode(shifted, depths));
+        assertArrayEquals(whole, t.encode(Arrays.copyOf(offsets, 10), Arrays.copyOf(depths, 10)));
+    }
+
     /** Errors in the head show at decoding; errors in the compressed call sites at their first use. */
     @Test
     void badSectionsAreFormatErrors() {
@@ -85,11 +133,14 @@ class ExceptionTablesTest {
         assertThrows(ArtifactFormatException.class, () -> use(trailing));
         // the body's stated length: longer than what inflates, and beyond what DEFLATE can expand to
         byte[] longer = good.clone();
-        longer[12]++;
+        longer[16]++;
         assertThrows(ArtifactFormatException.class, () -> use(longer));
         byte[] absurd = good.clone();
-        absurd[15] = 0x40;
+        absurd[19] = 0x40;
         assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(absurd));
+        byte[] flags = good.clone();
+        flags[12] = 2; // an unknown flag
+        assertThrows(ArtifactFormatException.class, () -> ExceptionTables.decode(flags));
         // sites 0x20, 0x90, 0x140: deltas 0x20, 0x70, 0xB0 0x01; a zero delta repeats a site
         byte[] repeated = section(new byte[] {3, 0, 0, 0, 0x20, 8, 0, 0, 8, 0, (byte) 0xB0, 1, 8, 0});
         ArtifactFormatException e = assertThrows(ArtifactFormatException.class, () -> use(repeated));
@@ -98,7 +149,7 @@ class ExceptionTablesTest {
             (byte) 0x80, (byte) 0x80, 1, 8, 0});
         assertThrows(ArtifactFormatException.class, () -> use(overlong));
         byte[] garbage = good.clone();
-        Arrays.fill(garbage, 16, garbage.length, (byte) 0x5A);
+        Arrays.fill(garbage, 20, garbage.length, (byte) 0x5A);
         assertThrows(ArtifactFormatException.class, () -> use(garbage));
     }
 
@@ -110,8 +161,8 @@ class ExceptionTablesTest {
     /** A section without tags whose call-site body is {@code body}, compressed. */
     private static byte[] section(byte[] body) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        out.writeBytes(java.nio.ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                .putInt(ExceptionTables.VERSION).putInt(0).putInt(body.length).array());
+        out.writeBytes(java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(ExceptionTables.VERSION).putInt(0).putInt(0).putInt(body.length).array());
         Deflate.compress(body, 0, body.length, out);
         return out.toByteArray();
     }

@@ -360,7 +360,11 @@ public final class ModuleCompiler {
             elf.addFunctionSymbol(p.name(), p.offset(), p.code().length);
         }
         elf.addSection(ArtifactMetadata.SECTION, meta.encode());
-        byte[] eh = new ExceptionTables(tagTypes(module), linker.callSites()).encode();
+        // the call sites the frame table describes are left out of the exception tables
+        int[][] returnAddresses = linker.returnAddressSites();
+        ExceptionTables ehTables = new ExceptionTables(tagTypes(module), linker.callSites());
+        byte[] eh = returnAddresses[0].length > 0 ? ehTables.encode(returnAddresses[0], returnAddresses[1])
+                : ehTables.encode();
         byte[] frames = result(frameTable);
         if (frames != null) {
             elf.addSection(dev.kiln.abi.FrameTable.SECTION, frames);
@@ -764,6 +768,24 @@ public final class ModuleCompiler {
                     return buffer.get(k++);
                 }
             };
+        }
+
+        /**
+         * The text offsets and depths ({@code [0]}, {@code [1]}) of every placed piece's
+         * {@link dev.kiln.abi.FrameTable#RETURN_ADDRESS} frame sites, in placement order.
+         */
+        int[][] returnAddressSites() {
+            int n = 0;
+            for (Placed p : placed) {
+                n += p.code().returnAddressCount();
+            }
+            int[] offsets = new int[n];
+            int[] depths = new int[n];
+            int at = 0;
+            for (Placed p : placed) {
+                at = p.code().returnAddressSites(p.offset(), offsets, depths, at);
+            }
+            return new int[][] {offsets, depths};
         }
 
         /**

@@ -111,6 +111,30 @@ final class PackedCode {
         }
     }
 
+    /** The number of {@link FrameTable#RETURN_ADDRESS} frame sites. */
+    int returnAddressCount() {
+        int n = 0;
+        for (int k = 0; k < frames.length; k += 4 + 2 * frames[k + 3]) {
+            n += frames[k + 1] == FrameTable.RETURN_ADDRESS ? 1 : 0;
+        }
+        return n;
+    }
+
+    /**
+     * Writes the text offsets (moved by {@code shift} bytes) and depths of the
+     * {@link FrameTable#RETURN_ADDRESS} frame sites into {@code offsets} and {@code depths} from index
+     * {@code at}, in the order recorded; returns the index after the last.
+     */
+    int returnAddressSites(int shift, int[] offsets, int[] depths, int at) {
+        for (int k = 0; k < frames.length; k += 4 + 2 * frames[k + 3]) {
+            if (frames[k + 1] == FrameTable.RETURN_ADDRESS) {
+                offsets[at] = frames[k] + shift;
+                depths[at++] = frames[k + 2];
+            }
+        }
+        return at;
+    }
+
     /** Appends the call sites, their return offsets moved by {@code shift} bytes, to {@code out}. */
     void callSites(int shift, List<ExceptionTables.CallSite> out) {
         for (int i = 0; i < calls.length; i += 5) {

@@ -183,6 +183,31 @@ public final class CodeImage implements AutoCloseable {
         return elf;
     }
 
+    private volatile dev.kiln.abi.FrameTable frameTable;
+
+    /**
+     * The artifact's frame info ({@link dev.kiln.abi.FrameTable#SECTION}), decoded on first use (the
+     * first trap or exception through this code) and kept; {@link dev.kiln.abi.FrameTable#EMPTY} for an
+     * artifact without it. Thread-safe.
+     *
+     * @throws dev.kiln.abi.ArtifactFormatException if the section is malformed
+     */
+    public dev.kiln.abi.FrameTable frameTable() {
+        dev.kiln.abi.FrameTable t = frameTable;
+        if (t == null) {
+            synchronized (this) {
+                t = frameTable;
+                if (t == null) {
+                    t = elf.section(dev.kiln.abi.FrameTable.SECTION).isEmpty() ? dev.kiln.abi.FrameTable.EMPTY
+                            : dev.kiln.abi.FrameTable.decode(elf.sectionBytes(dev.kiln.abi.FrameTable.SECTION),
+                                    elf.source());
+                    frameTable = t;
+                }
+            }
+        }
+        return t;
+    }
+
     /** Virtual address where file offset 0 is mapped (the load base; page aligned). */
     public long baseAddress() {
         return base;
