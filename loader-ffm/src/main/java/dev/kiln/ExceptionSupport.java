@@ -120,10 +120,21 @@ final class ExceptionSupport {
     }
 
     private static ExceptionTables tablesOf(CodeImage code) {
-        // the call sites the frame table describes are in it only (ExceptionTables#encode(int[], int[]))
-        return PARSED.computeIfAbsent(code, c -> c.elf().section(ExceptionTables.SECTION).isPresent()
-                ? ExceptionTables.decode(c.elf().sectionBytes(ExceptionTables.SECTION), c::frameTable)
-                : new ExceptionTables(new int[0], List.of()));
+        // the call sites the frame table describes are in it only (ExceptionTables#encode(int[], int[]));
+        // the tables reach the image weakly: a value of PARSED must not keep its key alive
+        return PARSED.computeIfAbsent(code, c -> {
+            if (c.elf().section(ExceptionTables.SECTION).isEmpty()) {
+                return new ExceptionTables(new int[0], List.of());
+            }
+            java.lang.ref.WeakReference<CodeImage> image = new java.lang.ref.WeakReference<>(c);
+            return ExceptionTables.decode(c.elf().sectionBytes(ExceptionTables.SECTION), () -> {
+                CodeImage live = image.get();
+                if (live == null) {
+                    throw new IllegalStateException("the exception tables of unmapped code");
+                }
+                return live.frameTable();
+            });
+        });
     }
 
     private static ExceptionTables.CallSite lookup(long returnAddress) {
