@@ -82,13 +82,7 @@ public final class SignalHandlerStub {
         // stub (the backtrace starts there; the 8 bytes are in the red zone the kernel keeps free
         // below rsp), then resume at the stub
         a.mov(Size.S64, Gpr.RAX, Mem.of(Gpr.RDX, UC_RIP));
-        a.mov(Size.S64, Gpr.RCX, Mem.of(Gpr.RDX, UC_RSP));
-        a.aluImm(AluOp.SUB, Size.S64, Gpr.RCX, 8);
-        a.mov(Size.S64, Mem.of(Gpr.RCX, 0), Gpr.RAX);
-        a.mov(Size.S64, Mem.of(Gpr.RDX, UC_RSP), Gpr.RCX);
-        a.lea(Size.S64, Gpr.RAX, Mem.rip(resume));
-        a.mov(Size.S64, Mem.of(Gpr.RDX, UC_RIP), Gpr.RAX);
-        a.ret();
+        resumeAt(a, resume);
 
         // SIGILL: ours when rip is in Kiln code at a trap site's ud1 (0F B9 /r), whose ModRM byte
         // holds the trap code (0xC0 | code): it goes to the interrupted r10, and the address after
@@ -103,13 +97,7 @@ public final class SignalHandlerStub {
         a.aluImm(AluOp.AND, Size.S32, Gpr.RCX, 0x3F);
         a.mov(Size.S64, Mem.of(Gpr.RDX, UC_R10), Gpr.RCX);
         a.aluImm(AluOp.ADD, Size.S64, Gpr.RAX, 3);
-        a.mov(Size.S64, Gpr.RCX, Mem.of(Gpr.RDX, UC_RSP));
-        a.aluImm(AluOp.SUB, Size.S64, Gpr.RCX, 8);
-        a.mov(Size.S64, Mem.of(Gpr.RCX, 0), Gpr.RAX);
-        a.mov(Size.S64, Mem.of(Gpr.RDX, UC_RSP), Gpr.RCX);
-        a.lea(Size.S64, Gpr.RAX, Mem.rip(trapResume));
-        a.mov(Size.S64, Mem.of(Gpr.RDX, UC_RIP), Gpr.RAX);
-        a.ret();
+        resumeAt(a, trapResume);
 
         // not ours: the previous action, exactly as if Kiln had not installed anything
         a.bind(notOurs);
@@ -166,6 +154,21 @@ public final class SignalHandlerStub {
                     + a.relocations());
         }
         return code;
+    }
+
+    /**
+     * Returns from the handler into {@code stub}: pushes {@code rax} on the interrupted stack (its
+     * saved {@code rsp} moves down by 8) as the return address of a call to the stub, and rewrites the
+     * saved {@code rip} to the stub. Clobbers rax and rcx.
+     */
+    private static void resumeAt(Assembler a, Label stub) {
+        a.mov(Size.S64, Gpr.RCX, Mem.of(Gpr.RDX, UC_RSP));
+        a.aluImm(AluOp.SUB, Size.S64, Gpr.RCX, 8);
+        a.mov(Size.S64, Mem.of(Gpr.RCX, 0), Gpr.RAX);
+        a.mov(Size.S64, Mem.of(Gpr.RDX, UC_RSP), Gpr.RCX);
+        a.lea(Size.S64, Gpr.RAX, Mem.rip(stub));
+        a.mov(Size.S64, Mem.of(Gpr.RDX, UC_RIP), Gpr.RAX);
+        a.ret();
     }
 
     /**
