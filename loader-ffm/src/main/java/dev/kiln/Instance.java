@@ -271,13 +271,15 @@ public final class Instance {
             }
             elements[e] = bits;
         }
-        // data segments: every segment's bytes are in the mapped .rodata
+        // data segments: a passive segment's bytes are in the mapped .rodata; an active one's in
+        // .kiln.data, compressed, read here once (an active segment is dropped once copied)
         long rodata = module.rodataAddress();
         for (int i = 0; i < meta.data().size(); i++) {
             ArtifactMetadata.DataInfo d = meta.data().get(i);
-            vmctx.set(ValueLayout.JAVA_LONG, layout.dataSegmentBase(i), rodata + d.rodataOffset());
+            vmctx.set(ValueLayout.JAVA_LONG, layout.dataSegmentBase(i), d.active() ? 0 : rodata + d.rodataOffset());
             vmctx.set(ValueLayout.JAVA_LONG, layout.dataSegmentLength(i), d.active() ? 0 : d.length());
         }
+        MemorySegment activeData = activeData(meta);
         for (int e = 0; e < elements.length; e++) {
             ArtifactMetadata.ElementInfo ei = meta.elements().get(e);
             if (ei.mode() == ArtifactMetadata.ElementInfo.ACTIVE) {
@@ -297,8 +299,7 @@ public final class Instance {
             if (Long.compareUnsigned(offset, mem.byteSize()) > 0 || d.length() > mem.byteSize() - offset) {
                 throw new Trap(TrapCode.MEMORY_OUT_OF_BOUNDS);
             }
-            MemorySegment.copy(MemorySegment.ofAddress(rodata + d.rodataOffset()).reinterpret(d.length()), 0, mem, offset,
-                    d.length());
+            MemorySegment.copy(activeData, d.rodataOffset(), mem, offset, d.length());
         }
         for (ArtifactMetadata.ExportInfo e : meta.exports()) {
             switch (e.kind()) {
@@ -357,6 +358,36 @@ public final class Instance {
             default -> globalBits((int) value);
         };
         return address64 ? v : v & 0xFFFF_FFFFL;
+    }
+
+    /**
+     * The bytes of the active data segments ({@link dev.kiln.abi.ActiveData}), inflated for this
+     * instantiation; empty when the module has none.
+     *
+     * @throws dev.kiln.abi.ArtifactFormatException if the section is missing or malformed, or a
+     *         segment lies outside it
+     */
+    private MemorySegment activeData(ArtifactMetadata meta) {
+        long needed = 0;
+        for (ArtifactMetadata.DataInfo d : meta.data()) {
+            if (d.active()) {
+                needed = Math.max(needed, (long) d.rodataOffset() + d.length());
+            }
+        }
+        if (needed == 0) {
+            return MemorySegment.NULL;
+        }
+        var elf = module.code().elf();
+        if (elf.section(dev.kiln.abi.ActiveData.SECTION).isEmpty()) {
+            throw new dev.kiln.abi.ArtifactFormatException(elf.source(), 0, "active data segments without a "
+                    + dev.kiln.abi.ActiveData.SECTION + " section");
+        }
+        byte[] bytes = dev.kiln.abi.ActiveData.decode(elf.sectionBytes(dev.kiln.abi.ActiveData.SECTION), elf.source());
+        if (bytes.length < needed) {
+            throw new dev.kiln.abi.ArtifactFormatException(elf.source(), 0, dev.kiln.abi.ActiveData.SECTION
+                    + " holds " + bytes.length + " bytes; the active data segments need " + needed);
+        }
+        return MemorySegment.ofArray(bytes);
     }
 
     /** The initial value of a v128 global: its {@code v128.const} bytes in {@code .rodata}, or an imported global's value. */

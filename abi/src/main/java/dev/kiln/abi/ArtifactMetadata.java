@@ -102,7 +102,8 @@ public record ArtifactMetadata(
      * with guard-page bounds checks traps with {@code ud1} (the trap code in its ModRM byte) instead of
      * calling a trap stub, which only a handler that also takes {@code SIGILL}
      * ({@link GuardHandlerLayout#PREVIOUS_SIGILL}) turns into a trap; the exception tables leave out
-     * the call sites that the frame table describes ({@link ExceptionTables#VERSION} 4).
+     * the call sites that the frame table describes ({@link ExceptionTables#VERSION} 4); the bytes of
+     * active data segments are in {@link ActiveData#SECTION}, compressed, not in {@code .rodata}.
      */
     public static final int FORMAT_VERSION = 13;
     /** {@link #libcalls} of code that may call any libcall. */
@@ -424,7 +425,8 @@ public record ArtifactMetadata(
      *                      i32, or i64 for a 64-bit memory) or
      *                      {@link GlobalInfo#INIT_GLOBAL} (offset is the globalidx holding it)
      * @param offset        see {@code offsetKind}
-     * @param rodataOffset  where its bytes are in {@code .rodata}
+     * @param rodataOffset  where its bytes are: for a passive segment in {@code .rodata}, for an active
+     *                      one in the bytes of {@link ActiveData#SECTION}
      * @param length        its length in bytes
      */
     public record DataInfo(boolean active, int memoryIndex, int offsetKind, long offset, int rodataOffset, int length) {

@@ -56,6 +56,10 @@ final class Deflate {
             inflater.setInput(in, from, in.length - from);
             byte[] out = new byte[(int) length];
             int n = 0;
+            if (length == 0) {
+                // an empty stream still has its end to read: inflate into a byte it must not fill
+                n = inflater.inflate(new byte[1]);
+            }
             while (n < out.length) {
                 int got = inflater.inflate(out, n, out.length - n);
                 if (got == 0 && (inflater.finished() || inflater.needsInput() || inflater.needsDictionary())) {

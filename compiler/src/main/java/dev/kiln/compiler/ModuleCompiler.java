@@ -319,9 +319,13 @@ public final class ModuleCompiler {
             globals.add(ce.globalInfo(g.type().valType(), g.type().mutable(), g.init()));
         }
         List<ArtifactMetadata.DataInfo> data = new ArrayList<>();
+        // active segments are copied into memory once: compressed, in .kiln.data; passive ones, which
+        // memory.init reads at run time, in .rodata as they are
+        java.io.ByteArrayOutputStream activeData = new java.io.ByteArrayOutputStream();
         for (var d : module.data()) {
-            int at = rodata.size();
-            rodata.write(bytes, d.dataStart(), d.dataLength());
+            java.io.ByteArrayOutputStream home = d.active() ? activeData : rodata;
+            int at = home.size();
+            home.write(bytes, d.dataStart(), d.dataLength());
             int offsetKind = 0;
             long offset = 0;
             if (d.active()) {
@@ -334,15 +338,14 @@ public final class ModuleCompiler {
         // The frame table, the longest step from here on (1.7 s for llvm.core.wasm, its DEFLATE most of
         // it), is encoded on a thread of its own while this one makes the metadata and the exception
         // tables; here when one worker is asked for. It only reads the placed code.
-        java.util.concurrent.FutureTask<byte[]> frameTable = new java.util.concurrent.FutureTask<>(() -> {
+        java.util.concurrent.FutureTask<byte[]> frameTable = background("kiln-frame-table", options, () -> {
             Iterable<dev.kiln.abi.FrameTable.Site> frameSites = linker.frameSites();
             return frameSites.iterator().hasNext() ? dev.kiln.abi.FrameTable.encode(module.moduleName(), frameSites) : null;
         });
-        if (options.parallelism() == 1) {
-            frameTable.run();
-        } else {
-            Thread.ofPlatform().name("kiln-frame-table").daemon().start(frameTable);
-        }
+        // so is the DEFLATE of the active data segments (9 MB in llvm.core.wasm)
+        java.util.concurrent.FutureTask<byte[]> activeDataSection = background("kiln-active-data", options,
+                () -> activeData.size() == 0 ? null
+                        : dev.kiln.abi.ActiveData.encode(activeData.toByteArray(), activeData.size()));
         long features = 0;
         for (PackedCode c : code) {
             features |= c.cpuFeatures;
@@ -360,6 +363,10 @@ public final class ModuleCompiler {
             elf.addFunctionSymbol(p.name(), p.offset(), p.code().length);
         }
         elf.addSection(ArtifactMetadata.SECTION, meta.encode());
+        byte[] activeBytes = result(activeDataSection);
+        if (activeBytes != null) {
+            elf.addSection(dev.kiln.abi.ActiveData.SECTION, activeBytes);
+        }
         // the call sites the frame table describes are left out of the exception tables
         int[][] returnAddresses = linker.returnAddressSites();
         ExceptionTables ehTables = new ExceptionTables(tagTypes(module), linker.callSites());
@@ -390,6 +397,22 @@ public final class ModuleCompiler {
      *
      * @throws CompileException if interrupted while waiting (the interrupt stays set)
      */
+    /**
+     * {@code task} as a {@link java.util.concurrent.FutureTask} running on a daemon thread named
+     * {@code name}, or already run on this one when one worker is asked for; {@link #result} gives
+     * its value or rethrows its failure.
+     */
+    private static <T> java.util.concurrent.FutureTask<T> background(String name, CompileOptions options,
+            java.util.concurrent.Callable<T> task) {
+        java.util.concurrent.FutureTask<T> f = new java.util.concurrent.FutureTask<>(task);
+        if (options.parallelism() == 1) {
+            f.run();
+        } else {
+            Thread.ofPlatform().name(name).daemon().start(f);
+        }
+        return f;
+    }
+
     private static <T> T result(java.util.concurrent.FutureTask<T> task) {
         try {
             return task.get();
