@@ -361,8 +361,8 @@ public final class Instance {
     }
 
     /**
-     * The bytes of the active data segments ({@link dev.kiln.abi.ActiveData}), inflated for this
-     * instantiation; empty when the module has none.
+     * The bytes of the active data segments ({@link dev.kiln.abi.ActiveData}, {@link Module#activeData});
+     * {@link MemorySegment#NULL} when the module has none.
      *
      * @throws dev.kiln.abi.ArtifactFormatException if the section is missing or malformed, or a
      *         segment lies outside it
@@ -378,11 +378,7 @@ public final class Instance {
             return MemorySegment.NULL;
         }
         var elf = module.code().elf();
-        if (elf.section(dev.kiln.abi.ActiveData.SECTION).isEmpty()) {
-            throw new dev.kiln.abi.ArtifactFormatException(elf.source(), 0, "active data segments without a "
-                    + dev.kiln.abi.ActiveData.SECTION + " section");
-        }
-        byte[] bytes = dev.kiln.abi.ActiveData.decode(elf.sectionBytes(dev.kiln.abi.ActiveData.SECTION), elf.source());
+        byte[] bytes = module.activeData();
         if (bytes.length < needed) {
             throw new dev.kiln.abi.ArtifactFormatException(elf.source(), 0, dev.kiln.abi.ActiveData.SECTION
                     + " holds " + bytes.length + " bytes; the active data segments need " + needed);

@@ -494,6 +494,31 @@ public final class Module {
         return t;
     }
 
+    /** The inflated bytes of {@link dev.kiln.abi.ActiveData#SECTION}, kept while memory allows. */
+    private volatile java.lang.ref.SoftReference<byte[]> activeData;
+
+    /**
+     * The bytes of the active data segments, inflated from {@link dev.kiln.abi.ActiveData#SECTION} on
+     * the first instantiation and kept (softly: the collector may drop them, and the next
+     * instantiation inflates them again) for the next ones. Do not modify.
+     *
+     * @throws dev.kiln.abi.ArtifactFormatException if the section is missing or malformed
+     */
+    byte[] activeData() {
+        java.lang.ref.SoftReference<byte[]> ref = activeData;
+        byte[] bytes = ref == null ? null : ref.get();
+        if (bytes == null) {
+            var elf = code.elf();
+            if (elf.section(dev.kiln.abi.ActiveData.SECTION).isEmpty()) {
+                throw new dev.kiln.abi.ArtifactFormatException(elf.source(), 0, "active data segments without a "
+                        + dev.kiln.abi.ActiveData.SECTION + " section");
+            }
+            bytes = dev.kiln.abi.ActiveData.decode(elf.sectionBytes(dev.kiln.abi.ActiveData.SECTION), elf.source());
+            activeData = new java.lang.ref.SoftReference<>(bytes);
+        }
+        return bytes;
+    }
+
     CodeImage code() {
         return code;
     }
