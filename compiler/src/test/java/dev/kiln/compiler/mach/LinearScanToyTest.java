@@ -152,16 +152,12 @@ class LinearScanToyTest {
     }
 
     /**
-     * Two phases of ten values each, the first dead before the second is defined: the second phase's
-     * spilled values take the slots of the first's (fewer slots than spilled values), no two values
-     * whose lifetimes overlap share a slot, and {@link FrameLayout} puts the slots named most often
-     * nearest the outgoing area.
+     * Two phases of ten integer values each: a phase defines its ten, clobbers r0 with all ten live,
+     * then uses all ten {@code 1 + phase * extraUses} times; the first phase's values are dead before
+     * the second's are defined. Returns each phase's values.
      */
-    @Test
-    void valuesNeverLiveTogetherShareSlotsAndHotSlotsComeFirst() {
-        VirtualRegisters vregs = new VirtualRegisters(REGS);
-        MachBlock<Toy> b = new MachBlock<>(0);
-        List<Integer> values = new ArrayList<>();
+    private static List<List<Integer>> twoPhases(VirtualRegisters vregs, MachBlock<Toy> b, int extraUses) {
+        List<List<Integer>> phases = new ArrayList<>();
         for (int phase = 0; phase < 2; phase++) {
             List<Integer> live = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
@@ -171,11 +167,25 @@ class LinearScanToyTest {
             }
             b.add(new Toy(new int[] {0}, new int[0])); // a clobber of r0 with all ten live
             int[] uses = live.stream().mapToInt(Integer::intValue).toArray();
-            for (int k = 0; k <= phase * 3; k++) {
-                b.add(new Toy(new int[0], uses.clone())); // phase 1 names its values four times
+            for (int k = 0; k <= phase * extraUses; k++) {
+                b.add(new Toy(new int[0], uses.clone()));
             }
-            values.addAll(live);
+            phases.add(live);
         }
+        return phases;
+    }
+
+    /**
+     * Two phases of ten values each, the first dead before the second is defined: the second phase's
+     * spilled values take the slots of the first's (fewer slots than spilled values), no two values
+     * whose lifetimes overlap share a slot, and {@link FrameLayout} puts the slots named most often
+     * nearest the outgoing area.
+     */
+    @Test
+    void valuesNeverLiveTogetherShareSlotsAndHotSlotsComeFirst() {
+        VirtualRegisters vregs = new VirtualRegisters(REGS);
+        MachBlock<Toy> b = new MachBlock<>(0);
+        twoPhases(vregs, b, 3); // phase 1 names its values four times
         List<MachBlock<Toy>> blocks = new ArrayList<>(List.of(b));
         LinearScan<Toy> alloc = new LinearScan<>(blocks, REGS, vregs);
         alloc.run(ISA);
@@ -246,20 +256,9 @@ class LinearScanToyTest {
     void rematerializableValuesGetNamedSlotsWithoutStackSpace() {
         VirtualRegisters vregs = new VirtualRegisters(REGS);
         MachBlock<Toy> b = new MachBlock<>(0);
-        List<Integer> remat = new ArrayList<>();
-        for (int phase = 0; phase < 2; phase++) {
-            List<Integer> live = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
-                int v = vregs.create(RegClass.INT);
-                live.add(v);
-                if (phase == 0) {
-                    vregs.markRematerializable(v);
-                    remat.add(v);
-                }
-                b.add(new Toy(new int[] {v}, new int[0]));
-            }
-            b.add(new Toy(new int[] {0}, new int[0]));
-            b.add(new Toy(new int[0], live.stream().mapToInt(Integer::intValue).toArray()));
+        List<Integer> remat = twoPhases(vregs, b, 0).get(0);
+        for (int v : remat) {
+            vregs.markRematerializable(v);
         }
         List<MachBlock<Toy>> blocks = new ArrayList<>(List.of(b));
         LinearScan<Toy> alloc = new LinearScan<>(blocks, REGS, vregs);
