@@ -393,11 +393,6 @@ public final class ModuleCompiler {
     }
 
     /**
-     * The result of a task run on another thread, its exception rethrown as this thread's.
-     *
-     * @throws CompileException if interrupted while waiting (the interrupt stays set)
-     */
-    /**
      * {@code task} as a {@link java.util.concurrent.FutureTask} running on a daemon thread named
      * {@code name}, or already run on this one when one worker is asked for; {@link #result} gives
      * its value or rethrows its failure.
@@ -413,6 +408,11 @@ public final class ModuleCompiler {
         return f;
     }
 
+    /**
+     * The result of a task run on another thread, its exception rethrown as this thread's.
+     *
+     * @throws CompileException if interrupted while waiting (the interrupt stays set)
+     */
     private static <T> T result(java.util.concurrent.FutureTask<T> task) {
         try {
             return task.get();

@@ -98,16 +98,20 @@ public final class X86_64Backend implements Backend {
      * reload or a folded operand takes a 1-byte shorter encoding (no SIB byte).
      */
     static void markRematerializable(List<MachBlock<MInst>> blocks, dev.kiln.compiler.mach.VirtualRegisters vregs) {
-        java.util.Map<Integer, Integer> defs = new java.util.HashMap<>();
+        int[] defs = new int[vregs.limit()]; // definitions per register, physical ones included
         java.util.BitSet candidates = new java.util.BitSet();
         for (MachBlock<MInst> b : blocks) {
             for (MInst m : b.insts) {
                 for (int d : m.defs()) {
-                    defs.merge(d, 1, Integer::sum);
+                    if (d >= 0) {
+                        defs[d]++;
+                    }
                 }
                 if (m.isParallelMove()) {
                     for (int d : m.moveDsts()) {
-                        defs.merge(d, 1, Integer::sum);
+                        if (d >= 0) {
+                            defs[d]++;
+                        }
                     }
                 }
                 if (m.op == MOp.VMCTX_LOAD && m.invariant && m.size == Size.S64 && m.width == 0
@@ -117,7 +121,7 @@ public final class X86_64Backend implements Backend {
             }
         }
         for (int v = candidates.nextSetBit(0); v >= 0; v = candidates.nextSetBit(v + 1)) {
-            if (defs.get(v) == 1) {
+            if (defs[v] == 1) {
                 vregs.markRematerializable(v);
             }
         }
