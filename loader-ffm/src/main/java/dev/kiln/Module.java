@@ -475,23 +475,17 @@ public final class Module {
         return true;
     }
 
-    private volatile dev.kiln.abi.FrameTable frameTable;
-
     /**
-     * The artifact's frame info, decoded on first use (the first trap through this module's code);
-     * empty for an artifact without it or with a damaged one (a backtrace is then shorter, never wrong).
+     * The artifact's frame info, which its code image decodes on first use (the first trap or
+     * exception through this module's code) and keeps; empty for an artifact without it or with a
+     * damaged one (a backtrace is then shorter, never wrong).
      */
     dev.kiln.abi.FrameTable frameTable() {
-        dev.kiln.abi.FrameTable t = frameTable;
-        if (t == null) {
-            try {
-                t = code.frameTable(); // shared with the exception unwinder (ExceptionSupport)
-            } catch (RuntimeException e) {
-                t = dev.kiln.abi.FrameTable.EMPTY;
-            }
-            frameTable = t;
+        try {
+            return code.frameTable(); // shared with the exception unwinder (ExceptionSupport)
+        } catch (RuntimeException e) {
+            return dev.kiln.abi.FrameTable.EMPTY;
         }
-        return t;
     }
 
     /** The inflated bytes of {@link dev.kiln.abi.ActiveData#SECTION}, kept while memory allows. */

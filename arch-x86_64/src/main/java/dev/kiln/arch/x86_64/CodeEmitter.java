@@ -466,15 +466,26 @@ final class CodeEmitter {
      */
     boolean signalTraps;
 
+    /**
+     * The instruction of a trap site of {@code code}, after which its frame site is recorded: a
+     * {@code ud1} whose ModRM byte {@code SignalHandlerStub} reads the code from ({@link #signalTraps}),
+     * or a call to the module's stub of the code ({@link X86_64Backend#compileTrapStub}).
+     */
+    private void trapSite(TrapCode code) {
+        if (signalTraps) {
+            a.ud1(code.code());
+        } else {
+            a.callRel32(Relocation.trapStub(code));
+        }
+    }
+
     private void emitTrapCalls() {
         for (TrapCall t : trapCalls) {
             a.bind(t.label());
-            if (t.code() != null && signalTraps) {
-                a.ud1(t.code().code()); // SignalHandlerStub reads the code from its ModRM byte
-            } else if (t.code() == null) {
+            if (t.code() == null) {
                 a.callRel32(Relocation.UNWIND_STUB); // r11 holds the store context: a trap site
             } else {
-                a.callRel32(Relocation.trapStub(t.code())); // the module's stub of the code (X86_64Backend#compileTrapStub)
+                trapSite(t.code());
             }
             recordSite(t.kind(), t.source());
         }
@@ -2017,12 +2028,7 @@ final class CodeEmitter {
             case VPACKED, VPACKED_CONST, VCONST, VSHIFT, PEXTR, PINSR, VMOVMSK -> vector(m);
             case TRAP -> {
                 // in line: the call that an out-of-line trap site holds (see trapCall), without a jump to it
-                TrapCode code = TrapCode.fromCode((int) m.imm);
-                if (signalTraps) {
-                    a.ud1(code.code());
-                } else {
-                    a.callRel32(Relocation.trapStub(code));
-                }
+                trapSite(TrapCode.fromCode((int) m.imm));
                 recordSite(dev.kiln.abi.FrameTable.TRAP, current.source);
             }
             case PMOVE, HEAP_LOAD, HEAP_STORE, CMP_RM, CMP_MI, ALU_RM, FALU_RM, VPACKED_RM -> throw new IllegalStateException("handled before emitInst");
