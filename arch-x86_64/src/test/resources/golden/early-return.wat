@@ -19,29 +19,29 @@
 ;; wasm[0]::fib:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
+;;   jb     .L0
 ;;   push   rbx
 ;;   push   r12
 ;;   sub    rsp,0x8
 ;;   mov    rbx,rdi
 ;;   cmp    ebx,0x2
-;;   jge    .L0
+;;   jge    .L1
 ;;   mov    rax,rbx
-;;   jmp    .L1
+;;   jmp    .L2
 ;; .L0:
+;;   call   kiln_trap[stack_overflow]
+;; .L1:
 ;;   lea    edi,[rbx-0x1]
 ;;   call   wasm[0]::fib
 ;;   mov    r12d,eax
 ;;   lea    edi,[rbx-0x2]
 ;;   call   wasm[0]::fib
 ;;   lea    eax,[r12+rax*1]
-;; .L1:
+;; .L2:
 ;;   add    rsp,0x8
 ;;   pop    r12
 ;;   pop    rbx
 ;;   ret
-;; .L2:
-;;   call   kiln_trap[stack_overflow]
 ;;
 ;; wasm[1]::sum_list:
 ;;   mov    r11,QWORD PTR [r14]

@@ -18,39 +18,45 @@
 ;; wasm[0]::count:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L8
+;;   jb     .L3
 ;;   mov    rax,QWORD PTR [r14]
 ;;   mov    rcx,QWORD PTR [rax+0x40]
 ;;   cmp    DWORD PTR [r14+0x50],0x0
-;;   jne    .L4
+;;   jne    .L7
 ;; .L0:
 ;;   xor    edx,edx
 ;; .L1:
 ;;   cmp    DWORD PTR [r14+0x50],0x0
-;;   jne    .L5
+;;   jne    .L8
 ;; .L2:
 ;;   lea    rsi,[rcx+0x8]
 ;;   test   rsi,rsi
-;;   jg     .L9
+;;   jg     .L4
 ;;   lea    edx,[rdx+0x1]
 ;;   cmp    edx,edi
-;;   jae    .L3
+;;   jae    .L5
 ;;   mov    rcx,rsi
 ;;   jmp    .L1
 ;; .L3:
+;;   call   kiln_trap[stack_overflow]
+;; .L4:
+;;   call   kiln_trap[out_of_fuel]
+;; .L5:
 ;;   lea    rcx,[rcx+0x9]
 ;;   test   rcx,rcx
-;;   jg     .L10
+;;   jg     .L6
 ;;   mov    QWORD PTR [rax+0x40],rcx
 ;;   mov    eax,edx
 ;;   ret
-;; .L4:
-;;   call   .L6
-;;   jmp    .L0
-;; .L5:
-;;   call   .L6
-;;   jmp    .L2
 ;; .L6:
+;;   call   kiln_trap[out_of_fuel]
+;; .L7:
+;;   call   .L9
+;;   jmp    .L0
+;; .L8:
+;;   call   .L9
+;;   jmp    .L2
+;; .L9:
 ;;   push   rbp
 ;;   mov    rbp,rsp
 ;;   and    rsp,0xfffffffffffffff0
@@ -82,11 +88,11 @@
 ;;   call   QWORD PTR [rdi+0x48]
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    DWORD PTR [r11],0x0
-;;   je     .L7
+;;   je     .L10
 ;;   mov    rsp,rbp
 ;;   pop    rbp
 ;;   jmp    kiln_unwind
-;; .L7:
+;; .L10:
 ;;   movups xmm0,XMMWORD PTR [rsp]
 ;;   movups xmm1,XMMWORD PTR [rsp+0x10]
 ;;   movups xmm2,XMMWORD PTR [rsp+0x20]
@@ -113,9 +119,3 @@
 ;;   mov    rsp,rbp
 ;;   pop    rbp
 ;;   ret
-;; .L8:
-;;   call   kiln_trap[stack_overflow]
-;; .L9:
-;;   call   kiln_trap[out_of_fuel]
-;; .L10:
-;;   call   kiln_trap[out_of_fuel]

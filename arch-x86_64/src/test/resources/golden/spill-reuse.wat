@@ -75,7 +75,7 @@
 ;;   xchg   ax,ax
 ;; .L0:
 ;;   cmp    r12,QWORD PTR [rsp+0x78]
-;;   jg     .L2
+;;   jg     .L4
 ;;   add    edi,DWORD PTR [rbx+r12*1]
 ;;   add    r13d,DWORD PTR [rbx+r12*1+0x4]
 ;;   add    r15d,DWORD PTR [rbx+r12*1+0x8]
@@ -131,15 +131,15 @@
 ;;   mov    r10,QWORD PTR [rsp]
 ;;   mov    r11,QWORD PTR [rsp+0x70]
 ;;   cmp    r10,r11
-;;   jg     .L3
+;;   jg     .L5
 ;;   mov    DWORD PTR [rbx+r10*1],edi
 ;;   mov    r11,QWORD PTR [rsp+0x68]
 ;;   cmp    r10,r11
-;;   jg     .L4
+;;   jg     .L2
 ;;   mov    DWORD PTR [rbx+r10*1+0x4],r13d
 ;;   mov    r11,QWORD PTR [rsp+0x60]
 ;;   cmp    r10,r11
-;;   jg     .L5
+;;   jg     .L3
 ;;   mov    DWORD PTR [rbx+r10*1+0x8],r15d
 ;;   lea    edi,[rdi+rdi*2]
 ;;   xor    edi,r13d

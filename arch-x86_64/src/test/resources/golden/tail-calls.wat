@@ -29,18 +29,18 @@
 ;; .L0:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
+;;   jb     .L1
 ;;   test   rdi,rdi
-;;   jne    .L1
+;;   jne    .L2
 ;;   mov    rax,rsi
 ;;   ret
 ;; .L1:
+;;   call   kiln_trap[stack_overflow]
+;; .L2:
 ;;   lea    rax,[rdi-0x1]
 ;;   lea    rsi,[rsi+rdi*1]
 ;;   mov    rdi,rax
 ;;   jmp    .L0
-;; .L2:
-;;   call   kiln_trap[stack_overflow]
 ;;
 ;; wasm[1]::grow:
 ;;   mov    r11,QWORD PTR [r14]

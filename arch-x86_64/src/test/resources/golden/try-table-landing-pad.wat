@@ -18,17 +18,17 @@
 ;; wasm[0]::may_throw:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L2
+;;   jb     .L1
 ;;   push   rbx
 ;;   mov    rbx,rdi
 ;;   test   ebx,ebx
-;;   jge    .L1
+;;   jge    .L4
 ;;   xor    esi,esi
 ;;   mov    rdi,r14
 ;;   call   QWORD PTR [r14+0x40]
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    DWORD PTR [r11],0x0
-;;   jne    .L3
+;;   jne    .L2
 ;;   mov    DWORD PTR [rax+0x10],ebx
 ;;   mov    rsi,rax
 ;;   mov    rdi,r14
@@ -38,26 +38,26 @@
 ;;   test   rax,rax
 ;;   jne    .L0
 ;;   mov    r11,QWORD PTR [r14]
-;;   jmp    .L4
+;;   jmp    .L3
 ;; .L0:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    rsp,QWORD PTR [r11+0x68]
 ;;   jmp    rax
 ;; .L1:
-;;   lea    eax,[rbx+rbx*2]
-;;   pop    rbx
-;;   ret
-;; .L2:
 ;;   call   kiln_trap[stack_overflow]
+;; .L2:
+;;   call   kiln_unwind
 ;; .L3:
 ;;   call   kiln_unwind
 ;; .L4:
-;;   call   kiln_unwind
+;;   lea    eax,[rbx+rbx*2]
+;;   pop    rbx
+;;   ret
 ;;
 ;; wasm[1]:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   cmp    rsp,QWORD PTR [r11+0x10]
-;;   jb     .L3
+;;   jb     .L0
 ;;   push   rbx
 ;;   push   rbp
 ;;   push   r12
@@ -76,12 +76,14 @@
 ;;   pop    rbx
 ;;   ret
 ;; .L0:
+;;   call   kiln_trap[stack_overflow]
+;; .L1:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    QWORD PTR [r11+0x60],0x0
 ;;   mov    rax,QWORD PTR [r14+0x8]
 ;;   mov    rax,QWORD PTR [rax]
 ;;   cmp    rax,QWORD PTR [rcx]
-;;   jne    .L1
+;;   jne    .L2
 ;;   mov    eax,DWORD PTR [rcx+0x10]
 ;;   not    eax
 ;;   add    rsp,0x10
@@ -91,25 +93,23 @@
 ;;   pop    rbp
 ;;   pop    rbx
 ;;   ret
-;; .L1:
+;; .L2:
 ;;   mov    rsi,rcx
 ;;   mov    rdi,r14
 ;;   lea    rdx,[rsp+0x38]
 ;;   mov    ecx,0x0
 ;;   call   QWORD PTR [r14+0x48]
 ;;   test   rax,rax
-;;   jne    .L2
+;;   jne    .L3
 ;;   mov    r11,QWORD PTR [r14]
 ;;   jmp    .L4
-;; .L2:
+;; .L3:
 ;;   mov    r11,QWORD PTR [r14]
 ;;   mov    rsp,QWORD PTR [r11+0x68]
 ;;   jmp    rax
+;; .L4:
+;;   call   kiln_unwind
 ;;   mov    r14,QWORD PTR [rsp]
 ;;   mov    rcx,QWORD PTR [r14]
 ;;   mov    rcx,QWORD PTR [rcx+0x60]
-;;   jmp    .L0
-;; .L3:
-;;   call   kiln_trap[stack_overflow]
-;; .L4:
-;;   call   kiln_unwind
+;;   jmp    .L1

@@ -99,7 +99,7 @@
 ;;   mov    eax,0x0
 ;;   cmovae rax,rsi
 ;;   cmp    rdx,rax
-;;   jae    .L2
+;;   jae    .L0
 ;;   mov    rsi,rcx
 ;;   neg    rsi
 ;;   cmp    rdx,rax
@@ -107,10 +107,12 @@
 ;;   cmovb  r8,rdx
 ;;   mov    rdx,QWORD PTR [rcx+r8*1]
 ;;   test   rdx,rdx
-;;   jne    .L0
+;;   jne    .L1
 ;;   xor    eax,eax
 ;;   ret
 ;; .L0:
+;;   ud1    eax,ebp  ; trap memory_out_of_bounds
+;; .L1:
 ;;   cmp    rdi,rax
 ;;   jae    .L3
 ;;   cmovb  rsi,rdi
@@ -119,7 +121,7 @@
 ;;   neg    rcx
 ;;   xor    esi,esi
 ;;   xor    edi,edi
-;; .L1:
+;; .L2:
 ;;   cmp    rdi,rdx
 ;;   mov    r8,rcx
 ;;   cmovb  r8,rdi
@@ -127,10 +129,8 @@
 ;;   lea    rsi,[rsi+r8*1]
 ;;   lea    rdi,[rdi+0x1]
 ;;   cmp    rdi,rdx
-;;   jb     .L1
+;;   jb     .L2
 ;;   mov    rax,rsi
 ;;   ret
-;; .L2:
-;;   ud1    eax,ebp  ; trap memory_out_of_bounds
 ;; .L3:
 ;;   ud1    eax,ebp  ; trap memory_out_of_bounds

@@ -46,14 +46,18 @@ final class CodeEmitter {
     dev.kiln.compiler.FrameSiteRecorder frames;
     /** The instruction being emitted (its IR source names the Wasm frames of a site), null in the prologue. */
     private MInst current;
-    /** Out-of-line trap site calls, emitted after the function's code. */
+    /**
+     * Out-of-line trap sites not emitted yet: each goes into the first trap island its jump reaches
+     * with a rel8 displacement ({@link #emitTrapIsland}), else after the function's code.
+     */
     private final List<TrapCall> trapCalls = new ArrayList<>();
 
     /**
      * An out-of-line trap site: {@code label} calls the trap stub of {@code code} (for null, the unwind
-     * stub: the code is stored already); its frame site has {@code kind} and the IR {@code source}.
+     * stub: the code is stored already); its frame site has {@code kind} and the IR {@code source}. The
+     * one jump to it starts at emission offset {@code jumpAt}.
      */
-    private record TrapCall(Label label, TrapCode code, int kind, dev.kiln.compiler.ir.Inst source) {
+    private record TrapCall(Label label, TrapCode code, int kind, dev.kiln.compiler.ir.Inst source, int jumpAt) {
     }
     private final List<Label> tableLabels = new ArrayList<>();
     private final List<List<MachBlock<MInst>>> tables = new ArrayList<>();
@@ -181,6 +185,9 @@ final class CodeEmitter {
         a.observeReferences(this::referenced);
         blockLayout.emitInOrder(k -> {
             int fallIn = a.fallsThrough() ? scratch0Holds() : UNSEEN; // what r10 holds on the way from above
+            if (!a.fallsThrough() && !trapCalls.isEmpty()) {
+                emitTrapIsland();
+            }
             if (loopHeaders.get(k.index) && !blockLayout.forwards(k)) {
                 if (placement != null && placement.padFor(k.index, 0) >= 0) {
                     // run once on entering the loop from above; sized where the header lands
@@ -214,6 +221,9 @@ final class CodeEmitter {
                 pushLabel = null;
             }
         });
+        if (!a.fallsThrough() && !trapCalls.isEmpty()) {
+            emitTrapIsland(); // the sites of the last blocks, before the slow paths and landing pads
+        }
         emitEpochSlowPaths();
         emitLandingPads();
         emitTrapCalls();
@@ -453,8 +463,9 @@ final class CodeEmitter {
      */
     private Label trapCall(TrapCode code) {
         Label l = a.newLabel();
-        trapCalls.add(current == null ? new TrapCall(l, code, dev.kiln.abi.FrameTable.TRAP_AT_ENTRY, null)
-                : new TrapCall(l, code, dev.kiln.abi.FrameTable.TRAP, current.source));
+        int jumpAt = a.position(); // the caller's jump to it comes next
+        trapCalls.add(current == null ? new TrapCall(l, code, dev.kiln.abi.FrameTable.TRAP_AT_ENTRY, null, jumpAt)
+                : new TrapCall(l, code, dev.kiln.abi.FrameTable.TRAP, current.source, jumpAt));
         return l;
     }
 
@@ -481,13 +492,54 @@ final class CodeEmitter {
 
     private void emitTrapCalls() {
         for (TrapCall t : trapCalls) {
-            a.bind(t.label());
-            if (t.code() == null) {
-                a.callRel32(Relocation.UNWIND_STUB); // r11 holds the store context: a trap site
+            emitTrapCall(t);
+        }
+        trapCalls.clear();
+    }
+
+    private void emitTrapCall(TrapCall t) {
+        a.bind(t.label());
+        if (t.code() == null) {
+            a.callRel32(Relocation.UNWIND_STUB); // r11 holds the store context: a trap site
+        } else {
+            trapSite(t.code());
+        }
+        recordSite(t.kind(), t.source());
+    }
+
+    /**
+     * Emits, where the code does not fall through (after an unconditional jump, a return or a trap),
+     * the pending trap sites whose jumps reach them there with a rel8 displacement: their jumps take 2
+     * bytes instead of 6 (a {@code jcc}) or 5 (a {@code jmp}). The others wait for a later island or
+     * the function's end. Sites are placed in the order they were made, so frame sites stay ascending.
+     *
+     * <p>Reach is judged on emission offsets, where every jump still has its rel32 form and every pad
+     * its largest size: relaxation only shortens the code between a jump and its site, and a jump
+     * that turns short shortens by at least 3 bytes, so a site at emission offset {@code t} whose
+     * jump starts at {@code j} is reached when {@code t - j - 6 <= 127}.
+     */
+    private void emitTrapIsland() {
+        int siteBytes = signalTraps ? 3 : 5; // a ud1, or a call of the trap stub
+        int at = a.position();
+        List<TrapCall> later = null;
+        for (int i = 0; i < trapCalls.size(); i++) {
+            TrapCall t = trapCalls.get(i);
+            int size = t.code() == null ? 5 : siteBytes;
+            if (at - t.jumpAt() - 6 <= 127) {
+                emitTrapCall(t);
+                at += size;
             } else {
-                trapSite(t.code());
+                if (later == null) {
+                    later = new ArrayList<>();
+                }
+                later.add(t);
             }
-            recordSite(t.kind(), t.source());
+        }
+        if (later == null) {
+            trapCalls.clear();
+        } else if (later.size() < trapCalls.size()) {
+            trapCalls.clear();
+            trapCalls.addAll(later);
         }
     }
 
