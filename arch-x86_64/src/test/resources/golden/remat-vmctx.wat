@@ -3,8 +3,8 @@
 ;; at [r14+0x58], is loaded once into r12 for the first load; across the eight calls the
 ;; callee-saved registers go to the call results, and the base's interval is spilled. Its spill
 ;; stores nothing and takes no stack slot (the frame holds four spilled i32 values and the saved
-;; r14), and the store after the last call adds [r14+0x58] to the spilled address instead of
-;; reloading the base from the frame.
+;; r14), and it is spilled only up to its next use: the store after the last call loads it again
+;; from [r14+0x58] into a register of its own (LinearScan.spillUntilNextUse), not from the frame.
 ;; option: guard-bounds-checks
 (module
   (import "env" "g" (func $g (param i32) (result i32)))
@@ -111,9 +111,9 @@
 ;;   mov    r14,QWORD PTR [r14+0x80]
 ;;   call   r11
 ;;   mov    r14,QWORD PTR [rsp+0x20]
+;;   mov    rcx,QWORD PTR [r14+0x58]
 ;;   mov    r10,QWORD PTR [rsp+0x8]
-;;   add    r10,QWORD PTR [r14+0x58]
-;;   mov    DWORD PTR [r10+0x4],eax
+;;   mov    DWORD PTR [rcx+r10*1+0x4],eax
 ;;   lea    eax,[rbx+r13*1]
 ;;   imul   eax,DWORD PTR [rsp+0x18]
 ;;   add    eax,DWORD PTR [rsp]

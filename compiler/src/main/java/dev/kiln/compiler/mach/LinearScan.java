@@ -994,10 +994,34 @@ public final class LinearScan<I extends MachInst> {
     private void evict(Interval it, int pos) {
         int at = outOfLoops(it, pos & ~1);
         if (at <= it.start()) {
-            spill(it);
+            spillUntilNextUse(it, pos);
             return;
         }
-        spill(split(it, at)); // the part before keeps its register
+        spillUntilNextUse(split(it, at), pos); // the part before keeps its register
+    }
+
+    /**
+     * Spills {@code it}, taken from its register at scan position {@code pos}. A rematerializable
+     * value ({@link VirtualRegisters#markRematerializable}) is spilled only up to its next use after
+     * {@code pos}; from that use on it competes for a register again. Its spill stores nothing, so
+     * the reload there costs what reading its slot at that use would, and the uses after it read the
+     * register instead of the slot each time (a memory's base address, used by nearly every access,
+     * would otherwise be read from the VMContext at each one for the rest of the function).
+     */
+    private void spillUntilNextUse(Interval it, int pos) {
+        spill(it);
+        if (!vregs.isRematerializable(it.root().reg)) {
+            return;
+        }
+        for (int i = 0; i < it.useCount; i++) {
+            int at = it.usePos[i] & ~1; // before the instruction, where a move can be put
+            if (at > pos && at > it.start()) {
+                if (at < it.end()) {
+                    unhandled.add(split(it, at));
+                }
+                return;
+            }
+        }
     }
 
     /**

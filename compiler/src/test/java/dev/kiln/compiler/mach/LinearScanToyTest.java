@@ -294,4 +294,58 @@ class LinearScanToyTest {
                 "no stack space for rematerialized values");
         assertTrue(!vregs.isRematerializable(vregs.copyOf(remat.get(0))), "a copy is not marked");
     }
+    /**
+     * A rematerializable value used before and after a stretch where seven other values are live at
+     * once (six registers) is spilled over that stretch and takes a register again at its next use:
+     * the uses after the stretch name a piece in a register, not its slot. Without the mark the same
+     * value stays in its slot from the eviction on.
+     */
+    @Test
+    void rematerializableValueTakesARegisterAgainAfterPressure() {
+        for (boolean marked : new boolean[] {true, false}) {
+            VirtualRegisters vregs = new VirtualRegisters(REGS);
+            MachBlock<Toy> b = new MachBlock<>(0);
+            int base = vregs.create(RegClass.INT);
+            if (marked) {
+                vregs.markRematerializable(base);
+            }
+            b.add(new Toy(new int[] {base}, new int[0]));
+            b.add(new Toy(new int[0], new int[] {base}));
+            int[] burst = new int[7];
+            for (int i = 0; i < burst.length; i++) {
+                burst[i] = vregs.create(RegClass.INT);
+                b.add(new Toy(new int[] {burst[i]}, new int[0]));
+            }
+            for (int k = 0; k < 3; k++) { // each burst value used often: they outweigh the base
+                b.add(new Toy(new int[0], burst.clone()));
+            }
+            for (int k = 0; k < 4; k++) {
+                b.add(new Toy(new int[0], new int[] {base}));
+            }
+            List<MachBlock<Toy>> blocks = new ArrayList<>(List.of(b));
+            LinearScan<Toy> alloc = new LinearScan<>(blocks, REGS, vregs);
+            alloc.run(ISA);
+
+            List<Toy> insts = blocks.get(0).insts;
+            LinearScan.Interval root = alloc.interval(base).root();
+            boolean spilledInBurst = false;
+            for (int r = REGS.count(); r < REGS.count() + 1000; r++) {
+                LinearScan.Interval p = alloc.interval(r);
+                if (p != null && p.count > 0 && p.root() == root && p.assigned < 0) {
+                    spilledInBurst = true;
+                }
+            }
+            assertTrue(spilledInBurst, "seven values and the base live at once in six registers: the base is spilled");
+            int inRegisters = 0;
+            for (int k = insts.size() - 4; k < insts.size(); k++) {
+                Toy t = insts.get(k);
+                assertEquals(1, t.uses.length, "the last four instructions are the base's uses");
+                if (alloc.interval(t.uses[0]).assigned >= 0) {
+                    inRegisters++;
+                }
+            }
+            assertEquals(marked ? 4 : 0, inRegisters, (marked ? "a rematerializable" : "an unmarked")
+                    + " base at its uses after the burst");
+        }
+    }
 }
