@@ -963,7 +963,7 @@ public final class LinearScan<I extends MachInst> {
             }
         }
         if (bestReg < 0 || bestCost >= cur.spillWeight()) {
-            spill(cur);
+            spillUntilNextUse(cur, cur.start());
             return;
         }
         int pos = cur.start();
