@@ -95,10 +95,6 @@
 ;;   mov    QWORD PTR [rsp+0x38],0x0
 ;;   mov    QWORD PTR [rsp+0x40],0x0
 ;;   mov    QWORD PTR [rsp+0x48],0x0
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L0:
 ;;   add    ecx,DWORD PTR [rax+rdi*1]
 ;;   add    r8d,DWORD PTR [rax+rdi*1+0x4]

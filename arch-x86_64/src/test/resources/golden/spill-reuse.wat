@@ -66,13 +66,6 @@
 ;;   mov    QWORD PTR [rsp+0x38],0x0
 ;;   mov    QWORD PTR [rsp+0x40],0x0
 ;;   mov    QWORD PTR [rsp+0x48],0x0
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   xchg   ax,ax
 ;; .L0:
 ;;   cmp    r12,QWORD PTR [rsp+0x78]
 ;;   jg     .L4

@@ -12,15 +12,18 @@ import java.util.Arrays;
  *
  * <p>The rule, in order of precedence:
  * <ol>
- * <li>the header block (for a loop of one block, the whole loop; for a dispatch loop, the dispatch up to
- *     its indirect jump) touches as few windows as its length allows: each extra window is one more
- *     fetch on every iteration;
+ * <li>a header block of at most one window (for a loop of one block, the whole loop; for a dispatch
+ *     loop, the dispatch up to its indirect jump) touches one window if it can: a second window is one
+ *     more fetch on every iteration;
  * <li>the window entered by the back edge holds at most {@value #MAX_INSTRUCTIONS_AFTER_TARGET}
  *     instruction starts from the header on;
- * <li>the whole loop, from its header to the end of its last back edge, touches as few windows as its
- *     length allows (up to {@value #MAX_LOOP_WINDOWS} windows; longer loops are not placed by length);
+ * <li>a loop of at most {@value #MAX_PLACED_LOOP_WINDOWS} windows, from its header to the end of its
+ *     last back edge, touches as few windows as its length allows;
  * <li>the least padding.
  * </ol>
+ * A longer header or loop is not placed by its length: one window more in three or more saves at
+ * most a third of its fetches, and padding for it took 22% of the NOP bytes of LLVM's
+ * {@code llvm.core.wasm} (0.3 MB), where every measured slowdown came from loops of two windows.
  *
  * <p>Measured on the kernels (AMD EPYC, family 26; each function's loop headers moved in 4-byte steps
  * over a whole window, minimum of 10 rounds, twice): LU decomposition's inner loop (17 instructions,
@@ -56,8 +59,9 @@ final class LoopPlacement {
         for (int p = 0; p < WINDOW; p++) {
             int at = Math.floorMod(position + p, WINDOW);
             long dense = instructionsInFirstWindow(at, starts) > MAX_INSTRUCTIONS_AFTER_TARGET ? 1 : 0;
-            long cost = ((windows(at, length) * 2 + dense) * MAX_LOOP_WINDOWS
-                    + Math.min(windows(at, loopLength), MAX_LOOP_WINDOWS - 1)) * WINDOW + p;
+            long header = length <= WINDOW ? windows(at, length) : 0;
+            long loop = loopLength <= MAX_PLACED_LOOP_WINDOWS * WINDOW ? windows(at, loopLength) : 0;
+            long cost = ((header * 2 + dense) * (MAX_PLACED_LOOP_WINDOWS + 2) + loop) * WINDOW + p;
             if (cost < bestCost) {
                 bestCost = cost;
                 best = p;
@@ -72,7 +76,7 @@ final class LoopPlacement {
     }
 
     /** Loops longer than this many windows are not placed by their length. */
-    private static final int MAX_LOOP_WINDOWS = 8;
+    static final int MAX_PLACED_LOOP_WINDOWS = 2;
 
     /** Distinct instruction starts that fall in the window of a block placed {@code at} bytes into one. */
     static int instructionsInFirstWindow(int at, int[] starts) {

@@ -52,6 +52,22 @@ class LoopPlacementTest {
     }
 
     @Test
+    void loopsLongerThanTwoWindowsAndHeadersLongerThanOneAreNotPaddedForTheirLength() {
+        int[] header = {0, 3, 10, 15}; // 21 bytes: in one window at 40
+        assertEquals(24, LoopPlacement.pad(40, header, 21, 128), "a loop of two windows still is");
+        assertEquals(0, LoopPlacement.pad(40, header, 21, 300), "five windows at best, six here: not worth 24 bytes");
+        int[] longHeader = {0, 20, 40, 60, 80}; // 100 bytes, few instructions
+        assertEquals(0, LoopPlacement.pad(40, longHeader, 100, 300), "three windows instead of two, in a long loop");
+        assertEquals(24, LoopPlacement.pad(40, longHeader, 100, 100), "a loop of two windows is placed whatever its header");
+        int[] denseLongHeader = new int[30]; // 30 instructions of 3 bytes: the back edge's window is still watched
+        for (int i = 0; i < denseLongHeader.length; i++) {
+            denseLongHeader[i] = 3 * i;
+        }
+        int pad = LoopPlacement.pad(0, denseLongHeader, 90, 300);
+        assertTrue(LoopPlacement.instructionsInFirstWindow(pad % 64, denseLongHeader) <= 12, "pad " + pad);
+    }
+
+    @Test
     void theFirstEmissionsRecordGivesTheHeadersInstructionsAndTheLoopsEnd() {
         LoopPlacement.Record record = new LoopPlacement.Record(3);
         record.blockStarts(0, 0);
