@@ -55,6 +55,52 @@ class ArtifactMetadataTest {
         assertTrue(e.getMessage().contains("libcall") && e.getMessage().contains("0x1a2"), e.getMessage());
     }
 
+    /**
+     * Where each function's code is round-trips whatever the order and alignment of the code: in
+     * funcidx order at 16 bytes, a function moved ahead of two others (as {@code CodePacking} does), a
+     * 64-byte-aligned one, one at an odd offset, an empty one; a body naming a function twice is refused.
+     */
+    @Test
+    void functionCodePlacementRoundTripsInAnyOrder() {
+        FuncType t = FuncType.of(List.of(), List.of());
+        List<ArtifactMetadata.FunctionInfo> funcs = List.of(
+                new ArtifactMetadata.FunctionInfo(0, null, 0, 20),
+                new ArtifactMetadata.FunctionInfo(1, "second", 32, 33),
+                new ArtifactMetadata.FunctionInfo(0, null, 128, 7), // after 4, which filled the gap before it
+                new ArtifactMetadata.FunctionInfo(1, null, 137, 0), // odd offset, no code
+                new ArtifactMetadata.FunctionInfo(0, null, 80, 48), // moved ahead of 2 and 3
+                new ArtifactMetadata.FunctionInfo(0, "last", 1 << 20, 5));
+        java.util.function.IntFunction<ArtifactMetadata> withVmctx = size -> new ArtifactMetadata(Target.host(), 0,
+                CompileOptions.defaults(), new byte[32], List.of(t, t), List.of(), 0, funcs, List.of(), List.of(),
+                List.of(), List.of(), List.of(), List.of(), -1, -1, size, 0);
+        ArtifactMetadata m = withVmctx.apply(withVmctx.apply(0).layout().size());
+        assertEquals(funcs, ArtifactMetadata.decode(m.encode(), "x.kiln").functions());
+
+        byte[] body = ArtifactMetadata.inflate(m.encode(), "x.kiln");
+        // the entries in code order follow the names: 0 (+0), 1 (+0), 4 (+2), 2 (-3), 3 (+0), 5 (+1);
+        // make the fourth name function 4 again (+2: the byte 0x02 of the signed LEB128)
+        int p = -1; // just after the last name, "last"
+        for (int i = 0; i + 4 <= body.length && p < 0; i++) {
+            if (new String(body, i, 4, java.nio.charset.StandardCharsets.US_ASCII).equals("last")) {
+                p = i + 4;
+            }
+        }
+        int[] entries = new int[6];
+        for (int k = 0; k < 6; k++) {
+            entries[k] = p;
+            for (int field = 0; field < 3; field++) {
+                while ((body[p++] & 0x80) != 0) {
+                    // the rest of a LEB128
+                }
+            }
+        }
+        assertEquals(0x7D, body[entries[3]], "function 2 comes 3 before one after function 4");
+        body[entries[3]] = 0x7F; // -1: function 4 again
+        ArtifactFormatException e = assertThrows(ArtifactFormatException.class,
+                () -> ArtifactMetadata.decode(ArtifactMetadata.compress(body), "x.kiln"));
+        assertTrue(e.getMessage().contains("names function 4 a second time"), e.getMessage());
+    }
+
     /** The offset of the only little-endian u32 {@code value} in {@code bytes}. */
     private static int indexOf(byte[] bytes, int value) {
         int found = -1;
