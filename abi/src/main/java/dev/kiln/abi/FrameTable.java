@@ -40,7 +40,8 @@ import java.util.List;
  * <b>heads</b>: an unsigned LEB128 {@code delta << 3 | kind << 1 | ext}, where {@code delta} is the
  * distance from the previous site's text offset and {@code ext} says the site has an extension. The
  * <b>extensions</b>: an unsigned LEB128 with bit 0 set when the depth differs from the previous
- * site's, bit 1 when the outermost funcidx does, bit 2 when the site is in inlined code; the depth in
+ * site's (for a {@link #TRAP_AT_ENTRY} site: from 0; such a site is skipped when the next one looks
+ * back for the previous depth, so that a prologue's check among a body's sites costs nothing), bit 1 when the outermost funcidx does, bit 2 when the site is in inlined code; the depth in
  * 8-byte words if bit 0; the outermost funcidx if bit 1; the inline context's index as a signed
  * difference from the previous inlined site's if bit 2. The <b>offsets</b>: the offset of the site's
  * instruction as a signed difference from the previous site's. Apart, DEFLATE codes each column with
@@ -52,8 +53,11 @@ import java.util.List;
 public final class FrameTable {
     /** The ELF section that holds the table. */
     public static final String SECTION = ".kiln.frames";
-    /** Version byte at the start of the section; a reader rejects any other. */
-    public static final int VERSION = 3;
+    /**
+     * Version byte at the start of the section; a reader rejects any other. 4: a {@link #TRAP_AT_ENTRY}
+     * site's depth is told from 0, not from the previous site's.
+     */
+    public static final int VERSION = 4;
     /** Site kind: the return address of a call. */
     public static final int RETURN_ADDRESS = 0;
     /** Site kind: a trap's address in a function body. */
@@ -149,12 +153,14 @@ public final class FrameTable {
                 });
             }
             int outer = s.funcIndices()[n - 1];
-            int ext = (s.depth() != prevDepth ? 1 : 0) | (outer != prevFunc ? 2 : 0) | (n > 1 ? 4 : 0);
+            boolean entry = s.kind() == TRAP_AT_ENTRY; // its depth is told from 0 and is no other site's previous one
+            boolean newDepth = s.depth() != (entry ? 0 : prevDepth);
+            int ext = (newDepth ? 1 : 0) | (outer != prevFunc ? 2 : 0) | (n > 1 ? 4 : 0);
             uleb(heads, (long) (s.textOffset() - prevText) << 3 | s.kind() << 1 | (ext != 0 ? 1 : 0));
             if (ext != 0) {
                 uleb(exts, ext);
             }
-            if (s.depth() != prevDepth) {
+            if (newDepth) {
                 uleb(exts, s.depth() / 8);
             }
             if (outer != prevFunc) {
@@ -166,7 +172,9 @@ public final class FrameTable {
             }
             sleb(offsets, s.wasmOffsets()[0] - prevOffset);
             prevText = s.textOffset();
-            prevDepth = s.depth();
+            if (!entry) {
+                prevDepth = s.depth();
+            }
             prevFunc = outer;
             prevOffset = s.wasmOffsets()[0];
             count++;
@@ -279,8 +287,13 @@ public final class FrameTable {
                 if (prevText > Integer.MAX_VALUE || (head >>> 1 & 3) > 2 || ext > 7) {
                     throw new ArtifactFormatException(source, pos[0], SECTION + ": bad site " + i);
                 }
+                boolean entry = (head >>> 1 & 3) == TRAP_AT_ENTRY;
+                int siteDepth = entry ? 0 : prevDepth;
                 if ((ext & 1) != 0) {
-                    prevDepth = (int) (uleb(bytes, ext$) * 8);
+                    siteDepth = (int) (uleb(bytes, ext$) * 8);
+                }
+                if (!entry) {
+                    prevDepth = siteDepth;
                 }
                 if ((ext & 2) != 0) {
                     prevFunc = (int) uleb(bytes, ext$);
@@ -302,7 +315,7 @@ public final class FrameTable {
                 }
                 text[i] = (int) prevText;
                 kind[i] = (byte) (head >>> 1 & 3);
-                depth[i] = prevDepth;
+                depth[i] = siteDepth;
                 frameStart[i] = pool;
                 prevOffset += sleb(bytes, off$);
                 poolOffset[pool] = (int) prevOffset;

@@ -56,6 +56,44 @@ class FrameTableTest {
         assertNull(FrameTable.decode(FrameTable.encode(null, List.of()), "test").moduleName());
     }
 
+    /**
+     * A prologue's stack check among a body's sites (a trap island) has depth 0 without an extension,
+     * and the body's sites after it keep theirs without one; an entry site of another depth round-trips.
+     */
+    @Test
+    void aPrologueCheckAmongABodysSitesCarriesNoDepth() {
+        List<FrameTable.Site> sites = List.of(
+                site(10, FrameTable.RETURN_ADDRESS, 24, 1, 10),
+                site(20, FrameTable.TRAP_AT_ENTRY, 0, 1, 12),
+                site(30, FrameTable.TRAP, 24, 1, 14),
+                site(40, FrameTable.TRAP_AT_ENTRY, 16, 1, 16),
+                site(50, FrameTable.TRAP, 24, 1, 18),
+                site(60, FrameTable.TRAP, 32, 1, 20));
+        FrameTable t = FrameTable.decode(FrameTable.encode(null, sites), "test");
+        for (int i = 0; i < sites.size(); i++) {
+            assertEquals(sites.get(i).depth(), t.depth(i), "site " + i);
+            assertEquals(sites.get(i).kind(), t.kind(i), "site " + i);
+        }
+        List<FrameTable.Site> withoutEntries = List.of(sites.get(0), sites.get(2), sites.get(4));
+        List<FrameTable.Site> withEntry = List.of(sites.get(0), sites.get(1), sites.get(2), sites.get(4));
+        // the entry site adds at most its head and offset (2 bytes before compression), no extension
+        // for either depth change (which would be 4 bytes more)
+        long added = uncompressed(withEntry) - uncompressed(withoutEntries);
+        assertTrue(added > 0 && added <= 2, added + " bytes for the entry site");
+    }
+
+    /** The body's length, before compression, as the section states it after the version byte. */
+    private static long uncompressed(List<FrameTable.Site> sites) {
+        byte[] b = FrameTable.encode(null, sites);
+        long v = 0;
+        for (int i = 1, shift = 0; ; i++, shift += 7) {
+            v |= (long) (b[i] & 0x7f) << shift;
+            if ((b[i] & 0x80) == 0) {
+                return v;
+            }
+        }
+    }
+
     @Test
     void aSiteCostsAFewBytes() {
         List<FrameTable.Site> sites = new ArrayList<>();
