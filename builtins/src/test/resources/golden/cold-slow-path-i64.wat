@@ -59,8 +59,6 @@
 ;;   mov    rcx,QWORD PTR [rbx+0x8]
 ;;   mov    r13,rdi
 ;;   xor    r12d,r12d
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
 ;;   cmp    rax,rcx
 ;;   jae    .L3
 ;; .L1:
@@ -93,7 +91,6 @@
 ;;   or     edx,edi
 ;;   test   edx,edx
 ;;   je     .L7
-;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L2:
 ;;   movzx  edx,BYTE PTR [rax]
 ;;   lea    rax,[rax+0x1]
@@ -129,6 +126,7 @@
 ;;   pop    r12
 ;;   pop    rbx
 ;;   ret
+;;   nop
 ;; .L7:
 ;;   lea    rdx,[rax+0x1]
 ;;   mov    QWORD PTR [rbx],rdx

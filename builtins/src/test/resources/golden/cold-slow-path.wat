@@ -57,9 +57,6 @@
 ;;   mov    rcx,QWORD PTR [rbx+0x8]
 ;;   mov    r13,rdi
 ;;   xor    r12d,r12d
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop
 ;;   cmp    rax,rcx
 ;;   jae    .L3
 ;; .L1:
@@ -92,8 +89,6 @@
 ;;   or     edx,esi
 ;;   test   edx,edx
 ;;   je     .L7
-;;   nop    WORD PTR [rax+rax*1+0x0]
-;;   nop
 ;; .L2:
 ;;   movzx  edx,BYTE PTR [rax]
 ;;   lea    rax,[rax+0x1]
@@ -127,6 +122,7 @@
 ;;   pop    r12
 ;;   pop    rbx
 ;;   ret
+;;   nop    DWORD PTR [rax+0x0]
 ;; .L7:
 ;;   lea    rdx,[rax+0x1]
 ;;   mov    QWORD PTR [rbx],rdx
