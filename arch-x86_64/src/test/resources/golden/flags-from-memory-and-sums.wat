@@ -4,7 +4,9 @@
 ;; constant, are compares with memory (`cmp BYTE PTR [m], 0x0`, `cmp BYTE PTR [m], 0x2a`): nothing is
 ;; loaded into a register. A signed comparison of a zero-extended byte becomes an unsigned one. A
 ;; comparison needed both as a value and by a branch right after it is materialized (setl; movzx) and
-;; the branch reads its flags (jge), with no test of the materialized value.
+;; the branch reads its flags (jge), with no test of the materialized value. A value computed by an
+;; `and`, `or` or `xor` and tested right after has the flags of the test already: the branch follows
+;; the `and` with no `test`.
 ;; option: guard-bounds-checks
 (module
   (memory 1)
@@ -31,6 +33,12 @@
     (local.set $neg (i32.lt_s (local.get $x) (local.get $y)))
     (if (local.get $neg) (then (local.set $y (i32.mul (local.get $y) (i32.const 3)))))
     (i32.add (local.get $y) (local.get $neg)))
+  ;; x & y + 1 when that is not 0, else y
+  (func $masked (export "masked") (param $x i32) (param $y i32) (result i32)
+    (local $m i32)
+    (local.set $m (i32.and (local.get $x) (local.get $y)))
+    (if (local.get $m) (then (return (i32.add (local.get $m) (i32.const 1)))))
+    (local.get $y))
 )
 
 ;; ---- expected ----
@@ -74,4 +82,13 @@
 ;;   mov    rcx,rsi
 ;; .L1:
 ;;   lea    eax,[rcx+rax*1]
+;;   ret
+;;
+;; wasm[3]::masked:
+;;   and    edi,esi
+;;   je     .L0
+;;   lea    eax,[rdi+0x1]
+;;   ret
+;; .L0:
+;;   mov    eax,esi
 ;;   ret

@@ -89,7 +89,6 @@
 ;;   setb   dil
 ;;   movzx  edi,dil
 ;;   or     edx,edi
-;;   test   edx,edx
 ;;   je     .L7
 ;; .L2:
 ;;   movzx  edx,BYTE PTR [rax]
@@ -126,7 +125,7 @@
 ;;   pop    r12
 ;;   pop    rbx
 ;;   ret
-;;   nop
+;;   nop    DWORD PTR [rax]
 ;; .L7:
 ;;   lea    rdx,[rax+0x1]
 ;;   mov    QWORD PTR [rbx],rdx

@@ -87,7 +87,6 @@
 ;;   setb   sil
 ;;   movzx  esi,sil
 ;;   or     edx,esi
-;;   test   edx,edx
 ;;   je     .L7
 ;; .L2:
 ;;   movzx  edx,BYTE PTR [rax]
@@ -122,7 +121,6 @@
 ;;   pop    r12
 ;;   pop    rbx
 ;;   ret
-;;   nop    DWORD PTR [rax+0x0]
 ;; .L7:
 ;;   lea    rdx,[rax+0x1]
 ;;   mov    QWORD PTR [rbx],rdx

@@ -65,7 +65,6 @@
 ;;   setb   dil
 ;;   movzx  edi,dil
 ;;   or     r8d,edi
-;;   test   r8d,r8d
 ;;   je     .L2
 ;; .L0:
 ;;   movzx  eax,BYTE PTR [rsi+rdx*1]

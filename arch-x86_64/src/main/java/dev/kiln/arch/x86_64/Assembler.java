@@ -413,11 +413,40 @@ public final class Assembler extends CodeBuffer {
     /** {@code op dst, src} (opcode {@code op*8 + 0/1}, store form as GNU as). */
     public void alu(AluOp op, Size size, Gpr dst, Gpr src) {
         rr(size, 0, op.code() * 8 + (size == Size.S8 ? 0 : 1), src.encoding(), dst.encoding(), byteRex(size, src, dst));
+        logicFlags(op, size, dst);
     }
 
     /** {@code op dst, [mem]} (opcode {@code op*8 + 2/3}). */
     public void alu(AluOp op, Size size, Gpr dst, Mem src) {
         rm(size, 0, op.code() * 8 + (size == Size.S8 ? 2 : 3), dst.encoding(), src, byteRex(size, dst), 0);
+        logicFlags(op, size, dst);
+    }
+
+    /** Where the last {@code and}, {@code or} or {@code xor} into a register ended; -1 before any. */
+    private int logicFlagsAt = -1;
+    /** {@link #boundLabels()} right after it, its register and size. */
+    private int logicFlagsLabels;
+    private Gpr logicFlagsReg;
+    private Size logicFlagsSize;
+
+    private void logicFlags(AluOp op, Size size, Gpr dst) {
+        if (op == AluOp.AND || op == AluOp.OR || op == AluOp.XOR) {
+            logicFlagsAt = pos;
+            logicFlagsLabels = boundLabels();
+            logicFlagsReg = dst;
+            logicFlagsSize = size;
+        }
+    }
+
+    /**
+     * Whether the flags at the current position are those {@code test r, r} of {@code size} would set:
+     * the instruction just emitted, with no label bound since, is an {@code and}, {@code or} or
+     * {@code xor} of that size into {@code r}, which sets ZF, SF and PF from its result and clears CF
+     * and OF as the test does (Intel SDM Vol. 2, AND/OR/XOR and TEST: "The OF and CF flags are
+     * cleared; the SF, ZF, and PF flags are set according to the result").
+     */
+    public boolean flagsAreTestOf(Size size, Gpr r) {
+        return logicFlagsAt == pos && boundLabels() == logicFlagsLabels && r == logicFlagsReg && size == logicFlagsSize;
     }
 
     /** {@code op [mem], src} (opcode {@code op*8 + 0/1}). */
@@ -454,6 +483,7 @@ public final class Assembler extends CodeBuffer {
             }
             emitImm(size, imm);
         }
+        logicFlags(op, size, dst);
     }
 
     /** {@code op size [mem], imm} (80 /op ib, 83 /op ib, 81 /op iw/id); see {@link #aluImm(AluOp, Size, Gpr, int)}. */

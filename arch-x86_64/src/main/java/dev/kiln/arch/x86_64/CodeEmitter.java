@@ -1839,13 +1839,18 @@ final class CodeEmitter {
                     : Mem.of(m.src == MInst.NONE ? null : reg(m.src), reg(m.src2), m.scale, (int) m.imm));
             case CMP_RR -> a.alu(AluOp.CMP, m.size, reg(m.dst), reg(m.src));
             case CMP_RI -> {
-                if (m.imm == 0) {
-                    a.test(m.size, reg(m.dst), reg(m.dst)); // same flags for every condition, shorter
-                } else {
+                if (m.imm != 0) {
                     a.aluImm(AluOp.CMP, m.size, reg(m.dst), (int) m.imm);
+                } else if (!a.flagsAreTestOf(m.size, reg(m.dst))) {
+                    a.test(m.size, reg(m.dst), reg(m.dst)); // same flags for every condition, shorter
                 }
             }
-            case TEST_RR -> a.test(m.size, reg(m.dst), reg(m.src));
+            case TEST_RR -> {
+                // after an and/or/xor into the register, the flags are already those of the test
+                if (reg(m.dst) != reg(m.src) || !a.flagsAreTestOf(m.size, reg(m.dst))) {
+                    a.test(m.size, reg(m.dst), reg(m.src));
+                }
+            }
             case TEST_RI -> a.testImm(m.size, reg(m.dst), (int) m.imm);
             case IMUL_RR -> a.imul(m.size, reg(m.dst), reg(m.src));
             case IMUL_RRI -> a.imulImm(m.size, reg(m.dst), reg(m.src), (int) m.imm);
