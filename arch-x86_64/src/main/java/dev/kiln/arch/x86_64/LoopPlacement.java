@@ -23,7 +23,7 @@ import java.util.Arrays;
  * </ol>
  * A longer header or loop is not placed by its length: one window more in three or more saves at
  * most a third of its fetches, and padding for it took 22% of the NOP bytes of LLVM's
- * {@code llvm.core.wasm} (0.3 MB), where every measured slowdown came from loops of two windows.
+ * {@code llvm.core.wasm} (0.4 MB), where every measured slowdown came from loops of two windows.
  *
  * <p>Measured on the kernels (AMD EPYC, family 26; each function's loop headers moved in 4-byte steps
  * over a whole window, minimum of 10 rounds, twice): LU decomposition's inner loop (17 instructions,
