@@ -637,7 +637,9 @@ public record ArtifactMetadata(
      */
     private void writeFunctions(Out out) throws IOException {
         for (FunctionInfo f : functions) {
-            out.uleb(f.typeIndex());
+            ByteArrayOutputStream type = new ByteArrayOutputStream(5);
+            Leb128.writeUnsigned(type, f.typeIndex());
+            out.raw(type.toByteArray());
             out.string(f.name());
         }
         Integer[] byOffset = new Integer[functions.size()];
@@ -645,16 +647,18 @@ public record ArtifactMetadata(
             byOffset[i] = i;
         }
         java.util.Arrays.sort(byOffset, java.util.Comparator.comparingInt(i -> functions.get(i).textOffset()));
+        ByteArrayOutputStream code = new ByteArrayOutputStream(4 * byOffset.length);
         int previous = -1;
         long end = 0;
         for (int i : byOffset) {
             FunctionInfo f = functions.get(i);
-            out.sleb(i - previous - 1);
-            out.uleb(f.size());
-            out.sleb(f.textOffset() - alignUp(end));
+            Leb128.writeSigned(code, i - previous - 1);
+            Leb128.writeUnsigned(code, f.size());
+            Leb128.writeSigned(code, f.textOffset() - alignUp(end));
             previous = i;
             end = (long) f.textOffset() + f.size();
         }
+        out.raw(code.toByteArray());
     }
 
     /** The alignment {@link #writeFunctions} predicts each function's code to start at, in bytes. */
@@ -665,28 +669,6 @@ public record ArtifactMetadata(
     }
 
     private record Out(DataOutputStream out) {
-        /** An unsigned LEB128 (the Wasm binary format's). */
-        void uleb(long v) throws IOException {
-            do {
-                int b = (int) (v & 0x7f);
-                v >>>= 7;
-                out.write(v != 0 ? b | 0x80 : b);
-            } while (v != 0);
-        }
-
-        /** A signed LEB128 (the Wasm binary format's). */
-        void sleb(long v) throws IOException {
-            while (true) {
-                int b = (int) (v & 0x7f);
-                v >>= 7;
-                if ((v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0)) {
-                    out.write(b);
-                    return;
-                }
-                out.write(b | 0x80);
-            }
-        }
-
         void raw(byte[] b) throws IOException {
             out.write(b);
         }
@@ -782,7 +764,12 @@ public record ArtifactMetadata(
                         in.getLong()));
             }
             int imported = count(in, source, Integer.MAX_VALUE);
-            List<FunctionInfo> funcs = readFunctions(in, source, nTypes);
+            List<FunctionInfo> funcs;
+            try {
+                funcs = readFunctions(in, source, nTypes);
+            } catch (ArtifactFormatException e) {
+                throw e.source() == null ? e.withSource(source) : e; // a LEB128 too long names no input
+            }
             int nExports = count(in, source, 16);
             List<ExportInfo> exports = new ArrayList<>(nExports);
             for (int i = 0; i < nExports; i++) {
@@ -897,7 +884,7 @@ public record ArtifactMetadata(
         String[] name = new String[n];
         for (int i = 0; i < n; i++) {
             int pos = in.position();
-            long t = uleb(in, source);
+            long t = Leb128.readLong(in, SECTION, false);
             if (t >= nTypes) {
                 throw new ArtifactFormatException(source, pos, "function " + i + " has type index " + t + " of " + nTypes);
             }
@@ -911,13 +898,13 @@ public record ArtifactMetadata(
         long end = 0;
         for (int k = 0; k < n; k++) {
             int pos = in.position();
-            long i = previous + 1 + sleb(in, source);
+            long i = previous + 1 + Leb128.readLong(in, SECTION, true);
             if (i < 0 || i >= n || seen.get((int) i)) {
                 throw new ArtifactFormatException(source, pos, "function code " + k + " names function " + i
                         + (i >= 0 && i < n ? " a second time" : " of " + n));
             }
-            long length = uleb(in, source);
-            long start = alignUp(end) + sleb(in, source);
+            long length = Leb128.readLong(in, SECTION, false);
+            long start = alignUp(end) + Leb128.readLong(in, SECTION, true);
             if (start < 0 || start + length > Integer.MAX_VALUE) {
                 throw new ArtifactFormatException(source, pos, "function " + i + " has code at offset " + start
                         + " of " + length + " bytes");
@@ -933,34 +920,6 @@ public record ArtifactMetadata(
             funcs.add(new FunctionInfo(typeIndex[i], name[i], offset[i], size[i]));
         }
         return funcs;
-    }
-
-    /** An unsigned LEB128 of at most 64 bits. */
-    private static long uleb(ByteBuffer in, String source) {
-        int pos = in.position();
-        long v = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            int b = in.get() & 0xff;
-            v |= (long) (b & 0x7f) << shift;
-            if (b < 0x80) {
-                return v;
-            }
-        }
-        throw new ArtifactFormatException(source, pos, "LEB128 longer than 64 bits");
-    }
-
-    /** A signed LEB128 of at most 64 bits. */
-    private static long sleb(ByteBuffer in, String source) {
-        int pos = in.position();
-        long v = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            int b = in.get() & 0xff;
-            v |= (long) (b & 0x7f) << shift;
-            if (b < 0x80) {
-                return shift + 7 < 64 && (b & 0x40) != 0 ? v | (-1L << (shift + 7)) : v;
-            }
-        }
-        throw new ArtifactFormatException(source, pos, "LEB128 longer than 64 bits");
     }
 
     /** A non-negative u32 count; each element needs at least {@code minBytesEach} more bytes. */
