@@ -514,9 +514,10 @@ final class CodeEmitter {
      * the function's end. Sites are placed in the order they were made, so frame sites stay ascending.
      *
      * <p>Reach is judged on emission offsets, where every jump still has its rel32 form and every pad
-     * its largest size: relaxation only shortens the code between a jump and its site, and a jump
-     * that turns short shortens by at least 3 bytes, so a site at emission offset {@code t} whose
-     * jump starts at {@code j} is reached when {@code t - j - 6 <= 127}.
+     * its largest size: relaxation only shortens the code between a jump and its site, and a
+     * {@code jcc} that turns short shortens by 4 bytes, so a site at emission offset {@code t} whose
+     * {@code jcc} starts at {@code j} is reached when {@code t - j - 6 <= 127}. (A {@code jmp} shortens
+     * by 3: one whose site lands a byte out of reach keeps its rel32, as relaxation finds.)
      */
     private void emitTrapIsland() {
         int siteBytes = signalTraps ? 3 : 5; // a ud1, or a call of the trap stub
