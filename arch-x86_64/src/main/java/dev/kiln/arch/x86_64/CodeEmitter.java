@@ -520,28 +520,19 @@ final class CodeEmitter {
      * by 3: one whose site lands a byte out of reach keeps its rel32, as relaxation finds.)
      */
     private void emitTrapIsland() {
-        int siteBytes = signalTraps ? 3 : 5; // a ud1, or a call of the trap stub
+        // The sites are pending in the order of their jumps, which are 5 or 6 bytes apart or more,
+        // and each site takes at most 5: if one is reached, so is every later one after it. The
+        // reached ones are the last few; the others stay, in order, for a later island or the end.
         int at = a.position();
-        List<TrapCall> later = null;
-        for (int i = 0; i < trapCalls.size(); i++) {
-            TrapCall t = trapCalls.get(i);
-            int size = t.code() == null ? 5 : siteBytes;
-            if (at - t.jumpAt() - 6 <= 127) {
-                emitTrapCall(t);
-                at += size;
-            } else {
-                if (later == null) {
-                    later = new ArrayList<>();
-                }
-                later.add(t);
-            }
+        int from = trapCalls.size();
+        while (from > 0 && at - trapCalls.get(from - 1).jumpAt() - 6 <= 127) {
+            from--;
         }
-        if (later == null) {
-            trapCalls.clear();
-        } else if (later.size() < trapCalls.size()) {
-            trapCalls.clear();
-            trapCalls.addAll(later);
+        List<TrapCall> reached = trapCalls.subList(from, trapCalls.size());
+        for (TrapCall t : reached) {
+            emitTrapCall(t);
         }
+        reached.clear();
     }
 
     /** Records a frame site at the current position (a return address, or the address after a trap call). */
