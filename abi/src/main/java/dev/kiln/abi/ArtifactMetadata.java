@@ -637,9 +637,7 @@ public record ArtifactMetadata(
      */
     private void writeFunctions(Out out) throws IOException {
         for (FunctionInfo f : functions) {
-            ByteArrayOutputStream type = new ByteArrayOutputStream(5);
-            Leb128.writeUnsigned(type, f.typeIndex());
-            out.raw(type.toByteArray());
+            out.uleb(f.typeIndex());
             out.string(f.name());
         }
         Integer[] byOffset = new Integer[functions.size()];
@@ -671,6 +669,13 @@ public record ArtifactMetadata(
     private record Out(DataOutputStream out) {
         void raw(byte[] b) throws IOException {
             out.write(b);
+        }
+
+        /** An unsigned LEB128 ({@link Leb128}). */
+        void uleb(long v) throws IOException {
+            ByteArrayOutputStream b = new ByteArrayOutputStream(10);
+            Leb128.writeUnsigned(b, v);
+            b.writeTo(out);
         }
 
         /** A precise value type: its code, and for {@code 0x63}/{@code 0x64} a heap type word; 0 for none. */

@@ -61,6 +61,7 @@ final class LoopPlacement {
             long dense = instructionsInFirstWindow(at, starts) > MAX_INSTRUCTIONS_AFTER_TARGET ? 1 : 0;
             long header = length <= WINDOW ? windows(at, length) : 0;
             long loop = loopLength <= MAX_PLACED_LOOP_WINDOWS * WINDOW ? windows(at, loopLength) : 0;
+            // lexicographic: a placed loop touches at most MAX_PLACED_LOOP_WINDOWS + 1 windows, below the radix
             long cost = ((header * 2 + dense) * (MAX_PLACED_LOOP_WINDOWS + 2) + loop) * WINDOW + p;
             if (cost < bestCost) {
                 bestCost = cost;

@@ -19,7 +19,8 @@ import java.util.PriorityQueue;
  * 8^loop depth, divided by the interval's length, so values used in inner loops keep their
  * registers) with the intervals holding the cheapest register: the loser is spilled, and a holder
  * that started earlier keeps the register up to the instruction where the winner starts (only its
- * rest goes to the stack).</li>
+ * rest goes to the stack). A rematerializable loser is spilled only up to its next use, where it
+ * competes again.</li>
  * </ul>
  * The pieces of a split interval are virtual registers of their own that share one spill slot;
  * {@link SplitResolution} renames the operands and adds the moves between pieces, inside blocks and
@@ -989,7 +990,8 @@ public final class LinearScan<I extends MachInst> {
      * the instruction at {@code pos} keeps it and the rest is spilled (an interval starting at
      * {@code pos} is spilled whole). The rest is not offered a register again at its next use: a
      * reload there and a store at the next eviction cost more than reading the slot as a memory
-     * operand in the straight-line code where this happens most.
+     * operand in the straight-line code where this happens most. A rematerializable value, whose
+     * spill stores nothing, is the exception ({@link #spillUntilNextUse}).
      */
     private void evict(Interval it, int pos) {
         int at = outOfLoops(it, pos & ~1);
