@@ -427,8 +427,9 @@ final class Lowering {
             List<Inst> insts = b.insts();
             for (int p = 0; p < insts.size(); p++) {
                 Inst inst = insts.get(p);
-                for (Value r : inst.results()) {
-                    position[r.id()] = p;
+                List<Value> results = inst.results(); // indexed: C1 allocates every iterator
+                for (int r = 0; r < results.size(); r++) {
+                    position[results.get(r).id()] = p;
                 }
                 for (int i = 0; i < inst.args().size(); i++) {
                     useCount[inst.arg(i).id()]++;
@@ -654,7 +655,8 @@ final class Lowering {
         int[] depth = LayoutLoops.depths(order.size(), loops);
         for (int j = 0; j < order.size(); j++) {
             for (Inst inst : order.get(j).insts()) {
-                for (Value a : inst.args()) {
+                for (int k = 0; k < inst.args().size(); k++) {
+                    Value a = inst.args().get(k);
                     Inst d = a.definingInst();
                     if (d != null && d.op() == Op.ICONST && a.type() == IrType.I64 && !LoweringRules.fitsImm32(a)) {
                         Integer i = at.get(d.block());

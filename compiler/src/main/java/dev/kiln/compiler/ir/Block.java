@@ -1,6 +1,7 @@
 package dev.kiln.compiler.ir;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -64,12 +65,12 @@ public final class Block {
     public List<Block> successors() {
         Inst t = terminator();
         if (t == null) {
-            return List.of();
+            return Collections.emptyList(); // a shared iterator, as Inst's empty lists
         }
         List<BlockCall> targets = t.targets();
         switch (targets.size()) {
             case 0 -> {
-                return List.of();
+                return Collections.emptyList();
             }
             case 1 -> {
                 return List.of(targets.get(0).target());

@@ -1,6 +1,7 @@
 package dev.kiln.compiler.ir;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -11,8 +12,13 @@ import java.util.List;
 public final class Inst {
     private final Op op;
     private final List<Value> args;
-    /** Usually zero or one result: immutable lists, replaced (never mutated) by {@link #addResult}. */
-    private List<Value> results = List.of();
+    /**
+     * Usually zero or one result: immutable lists, replaced (never mutated) by {@link #addResult}. None is
+     * {@link Collections#emptyList()}, as are no targets: its iterator is a shared one, so a for-each over
+     * an instruction's results or targets allocates nothing in the common empty case (C1, which compiles
+     * the {@code kiln} launcher's compiler, has no escape analysis to remove an iterator).
+     */
+    private List<Value> results = Collections.emptyList();
     private final List<BlockCall> targets;
     private final long imm;
     private final Cond cond;
@@ -31,7 +37,7 @@ public final class Inst {
         this.args = a;
         this.imm = imm;
         this.cond = cond;
-        this.targets = targets == null || targets.isEmpty() ? List.of() : List.copyOf(targets);
+        this.targets = targets == null || targets.isEmpty() ? Collections.emptyList() : List.copyOf(targets);
     }
 
     /** The opcode. */

@@ -612,16 +612,19 @@ public final class LinearScan<I extends MachInst> {
      */
     private BitSet[] liveness(int[][] genOf, int globals) {
         int nb = blocks.size();
+        // indexed loops: C1, which compiles the kiln launcher's compiler, allocates every iterator
         // by global value: the blocks it is upward-exposed in, and the blocks defining it (CSR arrays)
         int[] useCount = new int[globals + 1];
         int[] defCount = new int[globals + 1];
         int[] lastDefBlock = new int[globals];
         Arrays.fill(lastDefBlock, -1);
-        for (MachBlock<I> b : blocks) {
+        for (int bi = 0; bi < nb; bi++) {
+            MachBlock<I> b = blocks.get(bi);
             for (int v : genOf[b.index]) {
                 useCount[globalIndex[v] + 1]++;
             }
-            for (I m : b.insts) {
+            for (int k = 0; k < b.insts.size(); k++) {
+                I m = b.insts.get(k);
                 for (int d : m.defs()) {
                     int g;
                     if (isVirtual(d) && (g = globalIndex[d - vregBase]) >= 0 && lastDefBlock[g] != b.index) {
@@ -640,11 +643,13 @@ public final class LinearScan<I extends MachInst> {
         int[] useFill = Arrays.copyOf(useCount, globals);
         int[] defFill = Arrays.copyOf(defCount, globals);
         Arrays.fill(lastDefBlock, -1);
-        for (MachBlock<I> b : blocks) {
+        for (int bi = 0; bi < nb; bi++) {
+            MachBlock<I> b = blocks.get(bi);
             for (int v : genOf[b.index]) {
                 useBlocks[useFill[globalIndex[v]]++] = b.index;
             }
-            for (I m : b.insts) {
+            for (int k = 0; k < b.insts.size(); k++) {
+                I m = b.insts.get(k);
                 for (int d : m.defs()) {
                     int g;
                     if (isVirtual(d) && (g = globalIndex[d - vregBase]) >= 0 && lastDefBlock[g] != b.index) {
@@ -656,9 +661,10 @@ public final class LinearScan<I extends MachInst> {
         }
         // predecessors by block index (CSR), an edge once per successor entry as in the equations
         int[] predStart = new int[nb + 1];
-        for (MachBlock<I> b : blocks) {
-            for (MachBlock<I> s : b.succs) {
-                predStart[s.index + 1]++;
+        for (int bi = 0; bi < nb; bi++) {
+            List<MachBlock<I>> succs = blocks.get(bi).succs;
+            for (int k = 0; k < succs.size(); k++) {
+                predStart[succs.get(k).index + 1]++;
             }
         }
         for (int i = 0; i < nb; i++) {
@@ -666,9 +672,10 @@ public final class LinearScan<I extends MachInst> {
         }
         int[] preds = new int[predStart[nb]];
         int[] predFill = Arrays.copyOf(predStart, nb);
-        for (MachBlock<I> b : blocks) {
-            for (MachBlock<I> s : b.succs) {
-                preds[predFill[s.index]++] = b.index;
+        for (int bi = 0; bi < nb; bi++) {
+            MachBlock<I> b = blocks.get(bi);
+            for (int k = 0; k < b.succs.size(); k++) {
+                preds[predFill[b.succs.get(k).index]++] = b.index;
             }
         }
         liveIn = new BitSet[nb];

@@ -138,9 +138,18 @@ public final class OptUtil {
         for (int i = 0; i < f.blockIdBound(); i++) {
             preds.add(new ArrayList<>(2));
         }
-        for (Block b : f.blocks()) {
-            for (Block s : b.successors()) {
-                preds.get(s.id()).add(b);
+        // the terminators' targets by index, as Block.successors lists them, without a list and an
+        // iterator per block (C1, which compiles the kiln launcher's compiler, allocates every one)
+        List<Block> blocks = f.blocks();
+        for (int i = 0; i < blocks.size(); i++) {
+            Block b = blocks.get(i);
+            Inst t = b.terminator();
+            if (t == null) {
+                continue;
+            }
+            List<BlockCall> targets = t.targets();
+            for (int k = 0; k < targets.size(); k++) {
+                preds.get(targets.get(k).target().id()).add(b);
             }
         }
         return preds;

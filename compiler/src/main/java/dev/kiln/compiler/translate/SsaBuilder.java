@@ -106,10 +106,13 @@ public final class SsaBuilder {
         defs[b.id()][var] = p; // breaks cycles through loops
         List<Edge> in = edges.get(b.id());
         // Reserve the argument slot on every edge first: reads below may add further parameters.
-        for (Edge e : in) {
-            e.call().args().add(null);
+        // (Indexed loops here and in finish: C1, which compiles the kiln launcher's compiler, allocates
+        // every iterator, and these run once per parameter.)
+        for (int k = 0; k < in.size(); k++) {
+            in.get(k).call().args().add(null);
         }
-        for (Edge e : in) {
+        for (int k = 0; k < in.size(); k++) {
+            Edge e = in.get(k);
             e.call().args().set(index, read(var, e.source()));
         }
         return p;
@@ -168,8 +171,9 @@ public final class SsaBuilder {
                     Value p = b.params().get(i);
                     Value same = null;
                     boolean trivial = true;
-                    for (Edge e : edges.get(b.id())) {
-                        Value a = e.call().args().get(i).resolve();
+                    List<Edge> in = edges.get(b.id());
+                    for (int k = 0; k < in.size(); k++) {
+                        Value a = in.get(k).call().args().get(i).resolve();
                         if (a == p || a == same) {
                             continue;
                         }
@@ -185,8 +189,8 @@ public final class SsaBuilder {
                     p.aliasTo(same);
                     b.removeParam(i);
                     pv.remove(i);
-                    for (Edge e : edges.get(b.id())) {
-                        e.call().args().remove(i);
+                    for (int k = 0; k < in.size(); k++) {
+                        in.get(k).call().args().remove(i);
                     }
                     changed = true;
                 }
