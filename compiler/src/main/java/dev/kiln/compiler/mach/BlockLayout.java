@@ -53,9 +53,12 @@ public final class BlockLayout<I extends MachInst> {
                 }
             }
         }
+        // one method reference for every instruction (C1, which compiles the kiln launcher's compiler,
+        // would allocate one per instruction through a slow path)
+        java.util.function.UnaryOperator<MachBlock<?>> threaded = this::threaded;
         for (MachBlock<I> b : blocks) {
-            for (I m : b.insts) {
-                m.retarget(this::threaded);
+            for (int k = 0; k < b.insts.size(); k++) {
+                b.insts.get(k).retarget(threaded);
             }
         }
     }

@@ -337,8 +337,13 @@ final class SplitResolution<I extends MachInst> {
         return it == null || it.splitParent != null || it.pieces == null ? reg : it.pieceAt(pos).reg;
     }
 
+    /** The position {@link #renamer} renames at: one operator for every instruction, not a lambda each. */
+    private int renamePos;
+    private final java.util.function.IntUnaryOperator renamer = r -> piece(r, renamePos);
+
     private void rename(I m, int pos) {
-        m.mapRegisters(r -> piece(r, pos));
+        renamePos = pos;
+        m.mapRegisters(renamer);
     }
 
     private I pmove(List<int[]> pairs) {
