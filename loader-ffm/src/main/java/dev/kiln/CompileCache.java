@@ -222,11 +222,17 @@ public final class CompileCache {
             InputRecord known = recorded(before);
             if (known != null) {
                 // the recorded key, when it was made with these settings: no digest to set up
-                String key = settings != null && settings.equals(known.settings()) ? known.key()
-                        : key(known.inputHash(), options, builtins);
+                boolean recordedHere = settings != null && settings.equals(known.settings());
+                String key = recordedHere ? known.key() : key(known.inputHash(), options, builtins);
                 Module cached = lookup(engine, entry(key), known.inputHash());
                 if (cached != null) {
                     hits.incrementAndGet();
+                    if (!recordedHere && settings != null && !sameBuild(known.settings(), settings)) {
+                        // made by another build of Kiln (an upgrade, a rebuild), whose key no run of
+                        // this one uses: record this build's, so that later runs set up no digest
+                        write(directory.resolve(before.fileName()), before.line(known.inputHash(), key, settings)
+                                .getBytes(StandardCharsets.UTF_8));
+                    }
                     return cached;
                 }
             }
@@ -508,6 +514,24 @@ public final class CompileCache {
             sb.append(field.length()).append(':').append(field).append(' ');
         }
         return sb.toString();
+    }
+
+    /**
+     * Whether two {@link #settings} lines were made by the same build of Kiln: their first two fields,
+     * the key's format and {@link Build#ID}, are the same. The line is fields written
+     * {@code <length>:<text> }, so the prefix up to the end of the second one decides. A record whose
+     * settings are null (made with builtins) is of no known build.
+     */
+    private static boolean sameBuild(String recorded, String current) {
+        if (recorded == null) {
+            return false;
+        }
+        int end = 0;
+        for (int field = 0; field < 2; field++) {
+            int colon = current.indexOf(':', end);
+            end = colon + 1 + Integer.parseInt(current, end, colon, 10) + 1; // past the text and its space
+        }
+        return recorded.regionMatches(0, current, 0, end);
     }
 
     /** Files whose bytes this cache read and hashed (a file found by its identity is not). */

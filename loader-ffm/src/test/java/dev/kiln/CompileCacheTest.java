@@ -271,10 +271,36 @@ class CompileCacheTest {
         assertEquals(2, cache.misses());
         assertEquals(2, cache.inputsHashed());
         // The record's key is the other options': the plain key is computed from the recorded hash.
+        Path record = inputRecords(cache).get(0);
+        String otherOptions = Files.readString(record);
         assertEquals(4 * 3628800L, fac(Module.compile(plain, file), 10));
+        assertEquals(otherOptions, Files.readString(record), "the same build's record is kept for either");
         assertEquals(4 * 3628800L, fac(Module.compile(other, file), 10));
         assertEquals(2, cache.inputsHashed());
         assertEquals(2, cache.hits());
+    }
+
+    @Test
+    void aRecordMadeByAnotherBuildIsReplacedByThisOnesAfterAHit() throws IOException {
+        CompileCache cache = cache(CompileCache.DEFAULT_MAX_BYTES).settleMillis(0);
+        Path file = moduleFile(5);
+        Module.compile(engine(cache), file);
+        Path record = inputRecords(cache).get(0);
+        String good = Files.readString(record);
+        // As an older Kiln left it: its build in the settings, the key of its own entry.
+        String[] f = good.split(" ", 7);
+        int buildAt = f[6].indexOf(' ') + 1; // past "<n>:kiln-compile-cache-1 "
+        int colon = f[6].indexOf(':', buildAt);
+        int buildEnd = colon + 1 + Integer.parseInt(f[6].substring(buildAt, colon));
+        String settings = f[6].substring(0, buildAt) + "12:0.0.1+before" + f[6].substring(buildEnd);
+        Files.writeString(record, withField(withField(good, 5, "0".repeat(64)), 6, settings));
+
+        CompileCache again = cache(CompileCache.DEFAULT_MAX_BYTES);
+        assertEquals(5 * 3628800L, fac(Module.compile(engine(again), file), 10));
+        assertEquals(0, again.inputsHashed(), "the recorded hash still spares reading the file");
+        assertEquals(1, again.hits());
+        assertEquals(good, Files.readString(record), "this build's key and settings are recorded");
+        assertEquals(List.of(), warnings);
     }
 
     @Test
