@@ -280,36 +280,44 @@ class CompileCacheTest {
         assertEquals(2, cache.hits());
     }
 
-    @Test
-    void aRecordMadeByAnotherBuildIsReplacedByThisOnesAfterAHit() throws IOException {
+    /** A module file compiled once through a cache that records it at once, and its record. */
+    private record Recorded(CompileCache cache, Path file, Path record, String line) {
+    }
+
+    private Recorded recordedFile(int variant) throws IOException {
         CompileCache cache = cache(CompileCache.DEFAULT_MAX_BYTES).settleMillis(0);
-        Path file = moduleFile(5);
+        Path file = moduleFile(variant);
         Module.compile(engine(cache), file);
         Path record = inputRecords(cache).get(0);
-        String good = Files.readString(record);
+        return new Recorded(cache, file, record, Files.readString(record));
+    }
+
+    @Test
+    void aRecordMadeByAnotherBuildIsReplacedByThisOnesAfterAHit() throws IOException {
+        Recorded r = recordedFile(5);
         // As an older Kiln left it: its build in the settings, the key of its own entry.
-        String[] f = good.split(" ", 7);
+        String[] f = r.line().split(" ", 7);
         int buildAt = f[6].indexOf(' ') + 1; // past "<n>:kiln-compile-cache-1 "
         int colon = f[6].indexOf(':', buildAt);
         int buildEnd = colon + 1 + Integer.parseInt(f[6].substring(buildAt, colon));
         String settings = f[6].substring(0, buildAt) + "12:0.0.1+before" + f[6].substring(buildEnd);
-        Files.writeString(record, withField(withField(good, 5, "0".repeat(64)), 6, settings));
+        Files.writeString(r.record(), withField(withField(r.line(), 5, "0".repeat(64)), 6, settings));
 
         CompileCache again = cache(CompileCache.DEFAULT_MAX_BYTES);
-        assertEquals(5 * 3628800L, fac(Module.compile(engine(again), file), 10));
+        assertEquals(5 * 3628800L, fac(Module.compile(engine(again), r.file()), 10));
         assertEquals(0, again.inputsHashed(), "the recorded hash still spares reading the file");
         assertEquals(1, again.hits());
-        assertEquals(good, Files.readString(record), "this build's key and settings are recorded");
+        assertEquals(r.line(), Files.readString(r.record()), "this build's key and settings are recorded");
         assertEquals(List.of(), warnings);
     }
 
     @Test
     void aDamagedInputRecordIsIgnoredAndReplaced() throws IOException {
-        CompileCache cache = cache(CompileCache.DEFAULT_MAX_BYTES).settleMillis(0);
-        Path file = moduleFile(3);
-        Module.compile(engine(cache), file);
-        Path record = inputRecords(cache).get(0);
-        String good = Files.readString(record);
+        Recorded r = recordedFile(3);
+        CompileCache cache = r.cache();
+        Path file = r.file();
+        Path record = r.record();
+        String good = r.line();
         for (String damaged : List.of("", "kiln-input-1 1 2 3 zz", good.replace("kiln-input-1", "kiln-input-9"),
                 good.substring(0, good.length() - 1), withField(good, 1, "0"),
                 // well formed, but a key whose entry is not there (the record outlived it)
