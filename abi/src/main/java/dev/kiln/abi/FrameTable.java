@@ -443,15 +443,7 @@ public final class FrameTable {
     }
 
     private static void sleb(ByteArrayOutputStream out, long v) {
-        while (true) {
-            int b = (int) (v & 0x7F);
-            v >>= 7;
-            if (v == 0 && (b & 0x40) == 0 || v == -1 && (b & 0x40) != 0) {
-                out.write(b);
-                return;
-            }
-            out.write(b | 0x80);
-        }
+        Leb128.writeSigned(out, v);
     }
 
     private static long uleb(byte[] in, int[] pos) {
