@@ -148,6 +148,16 @@ public final class Assembler extends CodeBuffer {
     }
 
     /**
+     * The offsets {@link #finish()} would give if called now, with every {@link #pad} computed now,
+     * as a map from emission offsets (as {@link #finalOffset(int)} maps them after finish()). A pad
+     * whose size depends on this layout (one that returns 0 until it is known) can then be sized
+     * without emitting the code twice. Without relaxation, the identity.
+     */
+    public java.util.function.IntUnaryOperator provisionalOffsets() {
+        return relaxation == null ? x -> x : relaxation.provisional();
+    }
+
+    /**
      * Pads with {@code padAt.applyAsInt(p)} NOPs, where {@code p} is the final offset of the pad: a
      * placement that depends on where the code lands (e.g. a loop header placed in its fetch window).
      * Without {@link #relaxBranches()} the pad is computed at once from {@link #position()}.
@@ -1066,7 +1076,24 @@ public final class Assembler extends CodeBuffer {
             laidOut = true;
         }
 
-        byte[] finish() {
+        /**
+         * The map from emission offsets to the offsets of a layout of the events so far, pads computed
+         * now; the next {@link #finish()} lays out again.
+         */
+        java.util.function.IntUnaryOperator provisional() {
+            relax();
+            int[] events = Arrays.copyOf(at, count);
+            int[] shifts = Arrays.copyOf(shiftAfter, count);
+            laidOut = false;
+            return x -> {
+                int i = Arrays.binarySearch(events, x);
+                int before = i >= 0 ? i : -i - 1; // events strictly before x
+                return x + (before == 0 ? 0 : shifts[before - 1]);
+            };
+        }
+
+        /** Relaxes the jumps: the least fixed point, every jump starting short (see the class comment). */
+        private void relax() {
             for (int i = 0; i < count; i++) {
                 if (kind[i] >= JCC || kind[i] == JMP) {
                     size[i] = 2;
@@ -1086,6 +1113,10 @@ public final class Assembler extends CodeBuffer {
                     }
                 }
             }
+        }
+
+        byte[] finish() {
+            relax();
             int finalLength = pos + (count == 0 ? 0 : shiftAfter[count - 1]);
             byte[] out = new byte[finalLength];
             int from = 0;

@@ -98,33 +98,16 @@ final class CodeEmitter {
     }
 
     /**
-     * Emits the function. A function with loops is emitted twice: the first emission records where
-     * its loop header blocks' instructions fall ({@link LoopPlacement.Record}), the second pads each
-     * header to the place in its 64-byte window that {@link LoopPlacement} chooses. An emission whose
+     * Emits the function. In a function with loops each loop header is preceded by a pad sized at
+     * {@link Assembler#finish()}: the emission records where its loop header blocks' instructions
+     * fall in the layout without those pads ({@link LoopPlacement.Record}), and each pad then places
+     * its header where {@link LoopPlacement} chooses in its 64-byte window. An emission whose
      * assumption of r10 at a block entry a later jump contradicts ({@link #assumeEntryState}) is
-     * redone without it there, once more per round (rarely needed).
+     * redone without it there, with the same placement, once more per round (rarely needed).
      */
     CompiledCode emit() {
         if (hasLoops()) {
-            CodeEmitter first = new CodeEmitter(blocks, alloc, outgoingBytes, incomingArgBytes, layout, features);
-            first.record = new LoopPlacement.Record(blocks.size());
-            first.signalTraps = signalTraps;
-            first.noEntryState = noEntryState;
-            first.emitOnce();
-            for (MachBlock<MInst> c : blocks) {
-                for (MachBlock<MInst> t : c.succs) {
-                    if (t.index <= c.index) {
-                        first.record.backEdge(c.index, t.index);
-                    }
-                }
-            }
-            placement = first.record;
-            // the liveness of locations the first emission computed holds for this one: it reads the
-            // instructions' registers and the blocks' successor lists, which only
-            // branchOnMaterializedConditions changes, at the start of the first emission (jump
-            // threading retargets branches, not successor lists)
-            liveLocations = first.liveLocations;
-            frame = first.frame; // the same slots, counted over the same instructions
+            record = new LoopPlacement.Record(blocks.size());
         }
         CompiledCode code = emitOnce();
         CodeEmitter last = this;
@@ -134,14 +117,27 @@ final class CodeEmitter {
             CodeEmitter again = new CodeEmitter(blocks, alloc, outgoingBytes, incomingArgBytes, layout, features);
             again.placement = placement;
             again.signalTraps = signalTraps;
+            // the liveness of locations the first emission computed holds for this one: it reads the
+            // instructions' registers and the blocks' successor lists, which only
+            // branchOnMaterializedConditions changes, at the start of the first emission (jump
+            // threading retargets branches, not successor lists)
             again.liveLocations = liveLocations;
-            again.frame = frame;
+            again.frame = frame; // the same slots, counted over the same instructions
             again.noEntryState = noEntryState;
             again.frames = frames == null ? null : frames.emptyCopy();
             code = again.emitOnce();
             last = again;
         }
         return code;
+    }
+
+    /**
+     * The NOP bytes before loop header block {@code header} at final offset {@code at}: its
+     * {@link LoopPlacement} pad if its placement was recorded, else up to the next window.
+     */
+    private int headerPad(int header, int at) {
+        int pad = placement.padFor(header, at);
+        return pad >= 0 ? pad : -at & (LoopPlacement.WINDOW - 1);
     }
 
     /** Whether some block branches back to itself or to a block before it. */
@@ -156,9 +152,15 @@ final class CodeEmitter {
         return false;
     }
 
-    /** Being filled by a first emission; null in the final one. */
+    /**
+     * Being filled by the first emission of a function with loops, in emission offsets; null in
+     * later ones and without loops.
+     */
     private LoopPlacement.Record record;
-    /** A first emission's record that places the loop headers of this one; null without loops. */
+    /**
+     * The first emission's record in offsets of its layout without loop header pads, which places
+     * the loop headers; null until that layout is known, and without loops.
+     */
     private LoopPlacement.Record placement;
 
     private CompiledCode emitOnce() {
@@ -189,10 +191,14 @@ final class CodeEmitter {
                 emitTrapIsland();
             }
             if (loopHeaders.get(k.index) && !blockLayout.forwards(k)) {
-                if (placement != null && placement.padFor(k.index, 0) >= 0) {
+                int header = k.index;
+                if (record != null) {
+                    // 0 in the layout that places it, then sized there (below, before finish)
+                    a.pad(at -> placement == null ? 0 : headerPad(header, at), LoopPlacement.WINDOW - 1);
+                } else if (placement.padFor(header, 0) >= 0) {
                     // run once on entering the loop from above; sized where the header lands
-                    a.pad(at -> placement.padFor(k.index, at), LoopPlacement.WINDOW - 1);
-                } else if (record == null) {
+                    a.pad(at -> placement.padFor(header, at), LoopPlacement.WINDOW - 1);
+                } else {
                     a.align(LoopPlacement.WINDOW);
                 }
                 alignedLoop[0] = true;
@@ -236,15 +242,24 @@ final class CodeEmitter {
                 a.emitLabelOffset32(label(target), table);
             }
         }
+        if (record != null) {
+            // where everything falls with the loop header pads still 0 places the headers
+            record.remap(a.provisionalOffsets());
+            for (MachBlock<MInst> c : blocks) {
+                for (MachBlock<MInst> t : c.succs) {
+                    if (t.index <= c.index) {
+                        record.backEdge(c.index, t.index);
+                    }
+                }
+            }
+            placement = record;
+        }
         byte[] code = a.finish();
         if (a.emittedVex()) {
             used |= CpuFeature.AVX.bit();
         }
         // every offset recorded during emission is an emission offset: the code's are final ones
         java.util.function.IntUnaryOperator toFinal = a::finalOffset;
-        if (record != null) {
-            record.remap(toFinal);
-        }
         List<dev.kiln.abi.ExceptionTables.CallSite> calls = new ArrayList<>(callSites.size());
         for (dev.kiln.abi.ExceptionTables.CallSite c : callSites) {
             calls.add(new dev.kiln.abi.ExceptionTables.CallSite(a.finalOffset(c.returnOffset()), c.frameBytes(),
@@ -923,9 +938,8 @@ final class CodeEmitter {
     // (Assembler#observeReferences). Jumps emitted before the label is bound are known when it is
     // bound; one emitted later that carries something else (a back edge, a landing pad's jump to
     // its handler, a jump table's entry) contradicts the assumption, and the function is emitted
-    // again without it at that block (see emit). A function with loops is emitted twice anyway (see
-    // LoopPlacement): its first emission finds the contradictions at loop headers, which the final
-    // one then avoids (it may still find one where its own assumptions differ: one more emission).
+    // again without it at that block (see emit); that emission may still find one where its own
+    // assumptions differ (one more emission).
 
     /** "No way in seen yet" in {@link #refState} (MInst.NONE: ways in that disagree, or unknown). */
     private static final int UNSEEN = Integer.MIN_VALUE;

@@ -4,11 +4,12 @@ import java.util.Arrays;
 
 /**
  * Where each loop header of a function starts relative to the 64-byte windows in which the front end
- * fetches code and caches decoded instructions. A first emission of the function records, for every
+ * fetches code and caches decoded instructions. The emission of the function records, for every
  * loop header block, the offsets of its instructions from its start, its length, and where the loop's
- * last back edge ends ({@link Record}); the final emission pads each header with NOPs (run once on
- * entering the loop from above) to the offset within a window that {@link #pad} chooses. A function
- * with loops starts on a window boundary.
+ * last back edge ends, in the layout without the headers' pads ({@link Record}); each header's pad of
+ * NOPs (run once on entering the loop from above) is then sized at the assembler's final layout to
+ * put the header at the offset within a window that {@link #pad} chooses. A function with loops
+ * starts on a window boundary.
  *
  * <p>The rule, in order of precedence:
  * <ol>
@@ -96,7 +97,7 @@ final class LoopPlacement {
     }
 
     /**
-     * A first emission's record: where each block started and ended and where each instruction started.
+     * An emission's record: where each block started and ended and where each instruction started.
      * Not thread-safe (one per emission).
      */
     static final class Record {

@@ -139,6 +139,34 @@ class AssemblerRelaxationTest {
     }
 
     @Test
+    void provisionalOffsetsLayOutWithThePadsAsTheyAreNowAndFinishLaysOutAgain() {
+        Assembler a = relaxing();
+        Label loop = a.newLabel();
+        a.jcc(Cond.E, loop); // 6 bytes in the emission, 2 in the code
+        int[] wanted = {0}; // the pad returns 0 until the layout that sizes it is known
+        a.pad(at -> wanted[0], 63);
+        a.bind(loop);
+        int header = a.position();
+        a.nop(1);
+        int afterHeader = a.position();
+        a.jmp(loop); // back, 2 bytes
+        int end = a.position();
+        java.util.function.IntUnaryOperator unpadded = a.provisionalOffsets();
+        assertEquals(0, unpadded.applyAsInt(0));
+        assertEquals(2, unpadded.applyAsInt(header), "the header right after the short jcc and an empty pad");
+        assertEquals(3, unpadded.applyAsInt(afterHeader));
+        assertEquals(5, unpadded.applyAsInt(end));
+        wanted[0] = 62 - unpadded.applyAsInt(header); // the header at 62, sized from the layout without it
+        byte[] code = a.finish();
+        assertEquals(62, a.finalOffset(header));
+        assertEquals(65, code.length);
+        assertEquals(60, code[1], "the jcc skips the 60 pad bytes");
+        assertEquals(-3, code[64], "the back edge is still short");
+        assertEquals(2, unpadded.applyAsInt(header), "the provisional map is a snapshot");
+        assertEquals(7, new Assembler().provisionalOffsets().applyAsInt(7), "without relaxation, the identity");
+    }
+
+    @Test
     void padOutsideItsBoundIsRejected() {
         Assembler a = relaxing();
         a.pad(at -> 9, 8);

@@ -68,7 +68,7 @@ class LoopPlacementTest {
     }
 
     @Test
-    void theFirstEmissionsRecordGivesTheHeadersInstructionsAndTheLoopsEnd() {
+    void theRecordGivesTheHeadersInstructionsAndTheLoopsEnd() {
         LoopPlacement.Record record = new LoopPlacement.Record(3);
         record.blockStarts(0, 0);
         record.instructionStarts(0);
