@@ -27,6 +27,19 @@ class DeterminismTest {
                     .append(" (i32.add (local.get 0) (i32.const ").append(i).append(")) (local.get 1))))\n");
         }
         wat.append(" (local.get $acc))\n");
+        // a body too large to be inlined (callers do not wait for it), called by a small function,
+        // and two functions that call each other (a component whose members wait only for their own callees)
+        wat.append("(func $huge (param i32 f64) (result i64) (local $acc i64)\n");
+        for (int i = 0; i < 700; i++) {
+            wat.append(" (local.set $acc (i64.add (local.get $acc) (call $f").append(i % 7)
+                    .append(" (i32.add (local.get 0) (i32.const ").append(i).append(")) (local.get 1))))\n");
+        }
+        wat.append(" (local.get $acc))\n");
+        wat.append("(func (export \"callsHuge\") (param i32) (result i64) (call $huge (local.get 0) (f64.const 2)))\n");
+        wat.append("(func $even (export \"even\") (param i32) (result i64) (if (result i64) (i32.eqz (local.get 0))")
+                .append(" (then (call $f1 (local.get 0) (f64.const 1))) (else (call $odd (i32.sub (local.get 0) (i32.const 1))))))\n");
+        wat.append("(func $odd (param i32) (result i64) (if (result i64) (i32.eqz (local.get 0))")
+                .append(" (then (call $f2 (local.get 0) (f64.const 1))) (else (call $even (i32.sub (local.get 0) (i32.const 1))))))\n");
         byte[] source = wat.append(')').toString().getBytes(StandardCharsets.UTF_8);
         byte[] serial = Module.compile(Engine.builder().compileOptions(new CompileOptions(false, 1, 0)).build(), source)
                 .serialize();

@@ -510,65 +510,85 @@ public final class ModuleCompiler {
             anotherInstance.or(dev.kiln.compiler.opt.TailCallReach.anotherInstance(tailCalls));
             CallGraph graph = CallGraph.of(callees);
             PackedCode[] code = new PackedCode[defined];
-            // by component: how many components calling it are not compiled yet; at 0 its kept IR goes.
             // The inliner reads only the IR of direct callees (it runs once per function, on the calls
-            // the function had before inlining), which are in the components a component calls.
-            java.util.concurrent.atomic.AtomicIntegerArray pendingCallers =
-                    new java.util.concurrent.atomic.AtomicIntegerArray(graph.components());
-            for (int c = 0; c < graph.components(); c++) {
-                for (int d : graph.calledComponents(c)) {
-                    pendingCallers.incrementAndGet(d);
+            // the function had before inlining) outside the function's own component, and of those only
+            // the builtins it always inlines and the others that are not recursive and whose body is
+            // small enough. A function waits for those callees alone: a large one starts without waiting
+            // for its large callees or for the other members of a component that holds a small one.
+            boolean[] candidate = new boolean[defined];
+            for (int k = 0; k < defined; k++) {
+                candidate[k] = unit.alwaysInline().test(imported + k)
+                        || !graph.recursive(k) && bodySize(module, k) <= MAX_INLINED_BODY_BYTES;
+            }
+            int[][] waitsFor = inliningDependencies(graph, callees, candidate);
+            // by function: how many functions waiting for it are not compiled yet; at 0 its kept IR goes
+            java.util.concurrent.atomic.AtomicIntegerArray waiting = new java.util.concurrent.atomic.AtomicIntegerArray(defined);
+            for (int i = 0; i < defined; i++) {
+                for (int k : waitsFor[i]) {
+                    waiting.incrementAndGet(k);
                 }
             }
-            java.util.function.IntConsumer compileComponent = c -> {
-                for (int i : graph.members(c)) {
-                    IrFunction f = translate.apply(i);
-                    Inliner.Policy policy = new Inliner.Policy(callee -> {
-                        int k = callee - imported;
-                        // never into a cycle, and no copy of a recursive function (one level of it
-                        // rarely pays, and only an always-inlined builtin may ask for it)
-                        return k >= 0 && k < defined && graph.component(k) != c
-                                && (!graph.recursive(k) || unit.alwaysInline().test(callee)) ? ir[k] : null;
-                    }, unit.alwaysInline(), imported);
-                    Pipeline.optimize(f, policy, options.verifyIr());
-                    int used = libcallsOf(f);
-                    if (used != 0) {
-                        libcalls.getAndUpdate(m -> m | used);
-                    }
-                    code[i] = PackedCode.of(backend.compileFunction(f, env));
-                    // kept for callers only if the inliner could take it (a larger callee is never inlined)
-                    int limit = unit.alwaysInline().test(imported + i) ? Inliner.ALWAYS_MAX_CALLEE_INSTS
-                            : Inliner.MAX_LOOP_CALLEE_INSTS;
-                    if (pendingCallers.get(c) > 0 && Inliner.size(f) <= limit) {
-                        ir[i] = f;
-                    }
-                    long b = bytesDone.addAndGet(bodySize(module, i));
-                    progress.functionsCompiled(compiled.incrementAndGet(), defined, b, total);
+            java.util.function.IntConsumer compileFunction = i -> {
+                int c = graph.component(i);
+                IrFunction f = translate.apply(i);
+                Inliner.Policy policy = new Inliner.Policy(callee -> {
+                    int k = callee - imported;
+                    // never into a cycle, and no copy of a recursive function (one level of it
+                    // rarely pays, and only an always-inlined builtin may ask for it)
+                    return k >= 0 && k < defined && candidate[k] && graph.component(k) != c
+                            && (!graph.recursive(k) || unit.alwaysInline().test(callee)) ? ir[k] : null;
+                }, unit.alwaysInline(), imported);
+                Pipeline.optimize(f, policy, options.verifyIr());
+                int used = libcallsOf(f);
+                if (used != 0) {
+                    libcalls.getAndUpdate(m -> m | used);
                 }
-                for (int d : graph.calledComponents(c)) {
-                    if (pendingCallers.decrementAndGet(d) == 0) {
-                        for (int k : graph.members(d)) {
-                            ir[k] = null; // every caller is compiled
-                        }
+                code[i] = PackedCode.of(backend.compileFunction(f, env));
+                // kept for callers only if the inliner could take it (a larger callee is never inlined)
+                int limit = unit.alwaysInline().test(imported + i) ? Inliner.ALWAYS_MAX_CALLEE_INSTS
+                        : Inliner.MAX_LOOP_CALLEE_INSTS;
+                if (waiting.get(i) > 0 && Inliner.size(f) <= limit) {
+                    ir[i] = f;
+                }
+                long b = bytesDone.addAndGet(bodySize(module, i));
+                progress.functionsCompiled(compiled.incrementAndGet(), defined, b, total);
+                for (int k : waitsFor[i]) {
+                    if (waiting.decrementAndGet(k) == 0) {
+                        ir[k] = null; // every caller is compiled
                     }
                 }
             };
             if (pool == null) {
                 for (int c = 0; c < graph.components(); c++) {
-                    compileComponent.accept(c);
+                    for (int i : graph.members(c)) {
+                        compileFunction.accept(i); // components come callees first
+                    }
                 }
             } else {
-                // components come callees first: each starts when the components it calls are done
-                java.util.concurrent.CompletableFuture<?>[] done = new java.util.concurrent.CompletableFuture<?>[graph.components()];
-                for (int c = 0; c < graph.components(); c++) {
-                    int component = c;
-                    int[] deps = graph.calledComponents(c);
+                // each function starts when the functions it waits for are done; those ready at once
+                // are submitted largest first (longest-processing-time scheduling)
+                java.util.concurrent.CompletableFuture<?>[] done = new java.util.concurrent.CompletableFuture<?>[defined];
+                for (int i = 0; i < defined; i++) {
+                    done[i] = new java.util.concurrent.CompletableFuture<Void>();
+                }
+                for (int n = 0; n < defined; n++) {
+                    int i = order[n];
+                    int[] deps = waitsFor[i];
                     java.util.concurrent.CompletableFuture<?>[] before = new java.util.concurrent.CompletableFuture<?>[deps.length];
                     for (int d = 0; d < deps.length; d++) {
                         before[d] = done[deps[d]];
                     }
-                    done[c] = java.util.concurrent.CompletableFuture.allOf(before)
-                            .thenRunAsync(() -> compileComponent.accept(component), pool);
+                    @SuppressWarnings("unchecked")
+                    java.util.concurrent.CompletableFuture<Void> finished = (java.util.concurrent.CompletableFuture<Void>) done[i];
+                    java.util.concurrent.CompletableFuture.allOf(before)
+                            .thenRunAsync(() -> compileFunction.accept(i), pool)
+                            .whenComplete((v, e) -> {
+                                if (e != null) {
+                                    finished.completeExceptionally(e);
+                                } else {
+                                    finished.complete(null);
+                                }
+                            });
                 }
                 java.util.concurrent.CompletableFuture.allOf(done).join();
             }
@@ -613,6 +633,36 @@ public final class ModuleCompiler {
             }
         }
         return used;
+    }
+
+    /**
+     * The largest function body, in bytes of its code section entry, whose IR the inliner is offered
+     * (besides builtins it always inlines), so that callers wait only for callees of at most this size.
+     * The inliner takes callees of at most {@link Inliner#MAX_LOOP_CALLEE_INSTS} IR instructions after
+     * optimization: 64 bytes of body for each is far more than compilers emit (the SQLite shell's and
+     * LLVM's {@code llvm.core.wasm}'s code is the same with this bound as without).
+     */
+    static final int MAX_INLINED_BODY_BYTES = 64 * Inliner.MAX_LOOP_CALLEE_INSTS;
+
+    /**
+     * By defined function index: the functions it waits for before it is compiled, its direct
+     * {@code callees} (defined function indices) that are inlining {@code candidate}s outside its own
+     * component of {@code graph}, each once, in ascending order.
+     */
+    static int[][] inliningDependencies(CallGraph graph, int[][] callees, boolean[] candidate) {
+        int[][] waitsFor = new int[callees.length][];
+        java.util.BitSet seen = new java.util.BitSet();
+        for (int i = 0; i < callees.length; i++) {
+            seen.clear();
+            int c = graph.component(i);
+            for (int k : callees[i]) {
+                if (candidate[k] && graph.component(k) != c) {
+                    seen.set(k);
+                }
+            }
+            waitsFor[i] = seen.stream().toArray();
+        }
+        return waitsFor;
     }
 
     /** Heap bytes per compile worker when the options leave the worker count to the compiler. */
