@@ -432,12 +432,14 @@ public final class ModuleCompiler {
 
     /**
      * Translates, optimizes and generates code for every defined function. First every body is
-     * validated and its direct calls read ({@link DirectCalls}), without translating it; then the call
-     * graph's strongly connected components (Tarjan) are translated and optimized
-     * bottom-up, each after every component it calls, so the inliner reads callees that are final
-     * (their own calls already inlined, see {@link Inliner}); code generation follows each function's
-     * optimization. Independent components run in parallel; the decisions depend only on the IR, so
-     * the result does not depend on the order in which workers finish.
+     * validated and its direct calls read ({@link DirectCalls}), without translating it; then the
+     * functions are translated and optimized bottom-up over the call graph's strongly connected
+     * components (Tarjan), each after those of its callees outside its component that the inliner may
+     * take ({@link #inliningDependencies}), so the inliner reads callees that are final (their own
+     * calls already inlined, see {@link Inliner}); code generation follows each function's
+     * optimization. Functions that do not wait for each other run in parallel, scheduled by
+     * {@link CompileSchedule}; the decisions depend only on the IR, so the result does not depend on
+     * the order in which workers finish.
      */
     private List<PackedCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes,
             Validator.FunctionBodies bodies, FunctionEnvironment env, CompileOptions options, CompileProgress progress,
@@ -459,9 +461,9 @@ public final class ModuleCompiler {
         ForkJoinPool pool = parallelism <= 1 || defined <= 1 ? null : new ForkJoinPool(parallelism);
         InvariantLoads invariants = invariantLoads(module, env.vmctx());
         try {
-            // A function's IR lives from its translation, when its component's turn comes, to its
-            // compilation, and after that only while the inliner could still copy it into a caller
-            // (Inliner.size within the callee limit, until every calling component is compiled), so that
+            // A function's IR lives from its translation, when its turn comes, to its compilation, and
+            // after that only while the inliner could still copy it into a caller (Inliner.size within
+            // the callee limit, until every function waiting for it is compiled), so that
             // the IR of a large module never has to be in memory at once. The call graph and
             // TailCallReach read the bodies' direct calls, validated first, in parallel.
             IrFunction[] ir = new IrFunction[defined];
@@ -565,32 +567,14 @@ public final class ModuleCompiler {
                     }
                 }
             } else {
-                // each function starts when the functions it waits for are done; those ready at once
-                // are submitted largest first (longest-processing-time scheduling)
-                java.util.concurrent.CompletableFuture<?>[] done = new java.util.concurrent.CompletableFuture<?>[defined];
+                // each function starts when the functions it waits for are done; of those ready, the
+                // one at the head of the longest chain of body bytes to the end first
+                long[] cost = new long[defined];
                 for (int i = 0; i < defined; i++) {
-                    done[i] = new java.util.concurrent.CompletableFuture<Void>();
+                    cost[i] = bodySize(module, i);
                 }
-                for (int n = 0; n < defined; n++) {
-                    int i = order[n];
-                    int[] deps = waitsFor[i];
-                    java.util.concurrent.CompletableFuture<?>[] before = new java.util.concurrent.CompletableFuture<?>[deps.length];
-                    for (int d = 0; d < deps.length; d++) {
-                        before[d] = done[deps[d]];
-                    }
-                    @SuppressWarnings("unchecked")
-                    java.util.concurrent.CompletableFuture<Void> finished = (java.util.concurrent.CompletableFuture<Void>) done[i];
-                    java.util.concurrent.CompletableFuture.allOf(before)
-                            .thenRunAsync(() -> compileFunction.accept(i), pool)
-                            .whenComplete((v, e) -> {
-                                if (e != null) {
-                                    finished.completeExceptionally(e);
-                                } else {
-                                    finished.complete(null);
-                                }
-                            });
-                }
-                java.util.concurrent.CompletableFuture.allOf(done).join();
+                CompileSchedule.run(pool, parallelism, waitsFor, CompileSchedule.upwardRanks(waitsFor, cost),
+                        compileFunction);
             }
             return List.of(code);
         } catch (InterruptedException e) {

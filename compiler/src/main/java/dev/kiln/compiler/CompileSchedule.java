@@ -1,0 +1,138 @@
+package dev.kiln.compiler;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.IntConsumer;
+
+/**
+ * List scheduling of a task graph on a fixed number of workers: a task runs once every task it waits
+ * for has run, and of the tasks ready at once the one with the highest <em>upward rank</em> (its cost
+ * plus the largest upward rank among the tasks waiting for it: the longest path from it to the end,
+ * as in HEFT, Topcuoglu et al., IEEE TPDS 13(3), 2002) runs first. The compiler uses it so that the
+ * chain of callees in front of a large function is compiled early, and that function does not run
+ * alone at the end while the other workers idle. Stateless; thread-safe.
+ */
+final class CompileSchedule {
+    private CompileSchedule() {
+    }
+
+    /**
+     * Upward ranks of the tasks {@code 0..waitsFor.length-1}: {@code cost[i]} plus the largest rank
+     * among the tasks whose {@code waitsFor} lists {@code i}.
+     *
+     * @param waitsFor by task: the tasks it waits for; the graph must be acyclic
+     * @param cost     by task: its cost, in any non-negative unit (the compiler's: body bytes)
+     * @throws IllegalArgumentException if the graph has a cycle
+     */
+    static long[] upwardRanks(int[][] waitsFor, long[] cost) {
+        int n = waitsFor.length;
+        int[] waiters = new int[n];
+        for (int[] w : waitsFor) {
+            for (int k : w) {
+                waiters[k]++;
+            }
+        }
+        long[] rank = cost.clone();
+        int[] work = new int[n];
+        int top = 0;
+        for (int i = 0; i < n; i++) {
+            if (waiters[i] == 0) {
+                work[top++] = i;
+            }
+        }
+        int done = 0;
+        while (top > 0) {
+            int w = work[--top];
+            done++;
+            for (int k : waitsFor[w]) {
+                rank[k] = Math.max(rank[k], cost[k] + rank[w]);
+                if (--waiters[k] == 0) {
+                    work[top++] = k;
+                }
+            }
+        }
+        if (done != n) {
+            throw new IllegalArgumentException("the task graph has a cycle");
+        }
+        return rank;
+    }
+
+    /**
+     * Runs {@code task} for every task on {@code workers} tasks of {@code pool}, each after the tasks it
+     * waits for, highest {@code rank} first among those ready (ties: lower task first). Returns when
+     * every task has run; after a task throws, no other task starts, and the first failure is thrown.
+     *
+     * @throws ExecutionException   wrapping what the first task to fail threw (itself, not a copy)
+     * @throws InterruptedException if this thread is interrupted while waiting
+     */
+    static void run(ExecutorService pool, int workers, int[][] waitsFor, long[] rank, IntConsumer task)
+            throws InterruptedException, ExecutionException {
+        int n = waitsFor.length;
+        int stop = -1; // sorts first: once a failure or the end adds it, the workers take nothing else
+        PriorityBlockingQueue<Integer> ready = new PriorityBlockingQueue<>(Math.max(1, n), (x, y) ->
+                x == stop || y == stop ? Boolean.compare(y == stop, x == stop)
+                        : rank[x] != rank[y] ? Long.compare(rank[y], rank[x]) : Integer.compare(x, y));
+        List<List<Integer>> waiters = new ArrayList<>(n);
+        AtomicIntegerArray unmet = new AtomicIntegerArray(n);
+        for (int i = 0; i < n; i++) {
+            waiters.add(new ArrayList<>(2));
+        }
+        for (int i = 0; i < n; i++) {
+            unmet.set(i, waitsFor[i].length);
+            for (int k : waitsFor[i]) {
+                waiters.get(k).add(i);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (waitsFor[i].length == 0) {
+                ready.add(i);
+            }
+        }
+        AtomicInteger remaining = new AtomicInteger(n);
+        if (n == 0) {
+            return;
+        }
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        List<Future<Void>> running = new ArrayList<>(workers);
+        for (int w = 0; w < workers; w++) {
+            running.add(pool.submit(() -> {
+                while (true) {
+                    int i = ready.take();
+                    if (i == stop) {
+                        ready.add(stop); // for the next worker
+                        return null;
+                    }
+                    try {
+                        task.accept(i);
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t); // itself: the pool's future would wrap a copy
+                        ready.add(stop);
+                        return null;
+                    }
+                    List<Integer> after = waiters.get(i);
+                    for (int k = 0; k < after.size(); k++) {
+                        int x = after.get(k);
+                        if (unmet.decrementAndGet(x) == 0) {
+                            ready.add(x);
+                        }
+                    }
+                    if (remaining.decrementAndGet() == 0) {
+                        ready.add(stop);
+                    }
+                }
+            }));
+        }
+        for (Future<Void> f : running) {
+            f.get();
+        }
+        if (failure.get() != null) {
+            throw new ExecutionException(failure.get());
+        }
+    }
+}
