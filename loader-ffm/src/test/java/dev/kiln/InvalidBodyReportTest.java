@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Function bodies are validated on the compile workers, each before its translation, largest first,
- * and compiled by call-graph component: the error reported is still that of the first invalid
- * function by funcidx, and a failure to compile is reported the same with one worker or many.
+ * and compiled in an order the workers' timing decides: the error reported is still that of the first
+ * invalid function by funcidx, and a failure to compile is reported the same with one worker or many.
  */
 class InvalidBodyReportTest {
     @Test
@@ -33,8 +33,8 @@ class InvalidBodyReportTest {
 
     /**
      * Valid, but functions 2 and 6 throw an exception with a v128 payload, which Kiln cannot compile
-     * yet: the failure reported is that of the first component to fail in the call graph's order
-     * (callees first), whichever worker met its failure first.
+     * yet: the failure reported is that of the first function to fail in the order of the call graph's
+     * components (callees first), whichever worker met its failure first.
      */
     @Test
     void theFirstFunctionThatFailsToCompileIsReportedWhateverTheWorkers() {

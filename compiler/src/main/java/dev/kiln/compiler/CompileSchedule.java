@@ -65,17 +65,23 @@ final class CompileSchedule {
 
     /**
      * Runs {@code task} for every task on {@code workers} tasks of {@code pool}, each after the tasks it
-     * waits for, highest {@code rank} first among those ready (ties: lower task first). Returns when
-     * every task has run; after a task throws, no other task starts, and the first failure is thrown.
+     * waits for, highest {@code rank} first among those ready (ties: lower task first), and returns
+     * when every task has run. A task that throws does not stop the others; the tasks that wait for it,
+     * directly or not, do not run. Then the failure of the task with the lowest {@code failureOrder}
+     * is thrown, so that which failure is reported does not depend on the workers' timing.
      *
-     * @throws ExecutionException   wrapping what the first task to fail threw (itself, not a copy)
+     * @param failureOrder by task: the key that chooses the failure reported, lowest first
+     * @throws ExecutionException   wrapping what the chosen failed task threw (itself, not a copy)
      * @throws InterruptedException if this thread is interrupted while waiting
      */
-    static void run(ExecutorService pool, int workers, int[][] waitsFor, long[] rank, IntConsumer task)
-            throws InterruptedException, ExecutionException {
+    static void run(ExecutorService pool, int workers, int[][] waitsFor, long[] rank, long[] failureOrder,
+            IntConsumer task) throws InterruptedException, ExecutionException {
         int n = waitsFor.length;
-        int stop = -1; // sorts first: once a failure or the end adds it, the workers take nothing else
-        PriorityBlockingQueue<Integer> ready = new PriorityBlockingQueue<>(Math.max(1, n), (x, y) ->
+        if (n == 0) {
+            return;
+        }
+        int stop = -1; // sorts first: once the last task has run, the workers take nothing else
+        PriorityBlockingQueue<Integer> ready = new PriorityBlockingQueue<>(n, (x, y) ->
                 x == stop || y == stop ? Boolean.compare(y == stop, x == stop)
                         : rank[x] != rank[y] ? Long.compare(rank[y], rank[x]) : Integer.compare(x, y));
         List<List<Integer>> waiters = new ArrayList<>(n);
@@ -95,10 +101,10 @@ final class CompileSchedule {
             }
         }
         AtomicInteger remaining = new AtomicInteger(n);
-        if (n == 0) {
-            return;
-        }
-        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        // by task: what it threw; a task after a failed one is marked failed with null (not run)
+        java.util.concurrent.atomic.AtomicReferenceArray<Throwable> failures =
+                new java.util.concurrent.atomic.AtomicReferenceArray<>(n);
+        java.util.concurrent.atomic.AtomicIntegerArray blocked = new java.util.concurrent.atomic.AtomicIntegerArray(n);
         List<Future<Void>> running = new ArrayList<>(workers);
         for (int w = 0; w < workers; w++) {
             running.add(pool.submit(() -> {
@@ -108,16 +114,21 @@ final class CompileSchedule {
                         ready.add(stop); // for the next worker
                         return null;
                     }
-                    try {
-                        task.accept(i);
-                    } catch (Throwable t) {
-                        failure.compareAndSet(null, t); // itself: the pool's future would wrap a copy
-                        ready.add(stop);
-                        return null;
+                    boolean failed = blocked.get(i) != 0;
+                    if (!failed) {
+                        try {
+                            task.accept(i);
+                        } catch (Throwable t) {
+                            failures.set(i, t); // itself: the pool's future would wrap a copy
+                            failed = true;
+                        }
                     }
                     List<Integer> after = waiters.get(i);
                     for (int k = 0; k < after.size(); k++) {
                         int x = after.get(k);
+                        if (failed) {
+                            blocked.set(x, 1);
+                        }
                         if (unmet.decrementAndGet(x) == 0) {
                             ready.add(x);
                         }
@@ -131,8 +142,14 @@ final class CompileSchedule {
         for (Future<Void> f : running) {
             f.get();
         }
-        if (failure.get() != null) {
-            throw new ExecutionException(failure.get());
+        int reported = -1;
+        for (int i = 0; i < n; i++) {
+            if (failures.get(i) != null && (reported < 0 || failureOrder[i] < failureOrder[reported])) {
+                reported = i;
+            }
+        }
+        if (reported >= 0) {
+            throw new ExecutionException(failures.get(reported));
         }
     }
 }

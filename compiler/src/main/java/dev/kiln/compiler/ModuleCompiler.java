@@ -573,8 +573,13 @@ public final class ModuleCompiler {
                 for (int i = 0; i < defined; i++) {
                     cost[i] = bodySize(module, i);
                 }
+                // a failure reported as with one worker: the first in the components' order, callees first
+                long[] failureOrder = new long[defined];
+                for (int i = 0; i < defined; i++) {
+                    failureOrder[i] = (long) graph.component(i) << 32 | i;
+                }
                 CompileSchedule.run(pool, parallelism, waitsFor, CompileSchedule.upwardRanks(waitsFor, cost),
-                        compileFunction);
+                        failureOrder, compileFunction);
             }
             return List.of(code);
         } catch (InterruptedException e) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,7 +30,7 @@ class CompileScheduleTest {
         List<Integer> order = new CopyOnWriteArrayList<>();
         ExecutorService pool = new ForkJoinPool(1);
         try {
-            CompileSchedule.run(pool, 1, WAITS_FOR, CompileSchedule.upwardRanks(WAITS_FOR, COST), order::add);
+            CompileSchedule.run(pool, 1, WAITS_FOR, CompileSchedule.upwardRanks(WAITS_FOR, COST), new long[5], order::add);
         } finally {
             pool.shutdown();
         }
@@ -53,7 +52,7 @@ class CompileScheduleTest {
         List<String> errors = new CopyOnWriteArrayList<>();
         ExecutorService pool = new ForkJoinPool(4);
         try {
-            CompileSchedule.run(pool, 4, waitsFor, CompileSchedule.upwardRanks(waitsFor, cost), i -> {
+            CompileSchedule.run(pool, 4, waitsFor, CompileSchedule.upwardRanks(waitsFor, cost), new long[n], i -> {
                 for (int k : waitsFor[i]) {
                     synchronized (done) {
                         if (!done[k]) {
@@ -73,27 +72,36 @@ class CompileScheduleTest {
         for (int i = 0; i < n; i++) {
             assertEquals(1, runs[i], "task " + i);
         }
-        CompileSchedule.run(pool, 2, new int[0][], new long[0], i -> errors.add("ran " + i)); // nothing to run
+        CompileSchedule.run(pool, 2, new int[0][], new long[0], new long[0], i -> errors.add("ran " + i)); // nothing to run
         assertEquals(List.of(), errors);
     }
 
     @Test
-    void aFailingTaskStopsTheScheduleAndIsThrown() {
-        RuntimeException boom = new IllegalStateException("task 3");
-        List<Integer> ran = new CopyOnWriteArrayList<>();
-        ExecutorService pool = new ForkJoinPool(2);
-        try {
-            ExecutionException e = assertThrows(ExecutionException.class, () -> CompileSchedule.run(pool, 2, WAITS_FOR,
-                    CompileSchedule.upwardRanks(WAITS_FOR, COST), i -> {
-                        if (i == 3) {
-                            throw boom;
-                        }
-                        ran.add(i);
-                    }));
-            assertSame(boom, e.getCause());
-        } finally {
-            pool.shutdown();
+    void theTasksAfterAFailedOneDoNotRunTheOthersDoAndTheFirstFailureByOrderIsThrown() throws Exception {
+        // 3 and 4 fail; 1 waits for 3 and 0 for 1, so neither runs; 2 runs
+        RuntimeException three = new IllegalStateException("task 3");
+        RuntimeException four = new IllegalStateException("task 4");
+        for (long[] failureOrder : new long[][] {{0, 0, 0, 1, 2}, {0, 0, 0, 2, 1}}) {
+            for (int workers : new int[] {1, 2}) {
+                List<Integer> ran = new CopyOnWriteArrayList<>();
+                ExecutorService pool = new ForkJoinPool(workers);
+                try {
+                    ExecutionException e = assertThrows(ExecutionException.class, () -> CompileSchedule.run(pool,
+                            workers, WAITS_FOR, CompileSchedule.upwardRanks(WAITS_FOR, COST), failureOrder, i -> {
+                                if (i == 3) {
+                                    throw three;
+                                }
+                                if (i == 4) {
+                                    throw four;
+                                }
+                                ran.add(i);
+                            }));
+                    assertSame(failureOrder[3] < failureOrder[4] ? three : four, e.getCause(), workers + " workers");
+                } finally {
+                    pool.shutdown();
+                }
+                assertEquals(List.of(2), ran, workers + " workers");
+            }
         }
-        assertTrue(!ran.contains(1) && !ran.contains(0), "tasks waiting for the failed one never ran: " + ran);
     }
 }
