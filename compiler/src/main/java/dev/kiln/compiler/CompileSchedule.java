@@ -8,6 +8,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntConsumer;
 
 /**
@@ -101,10 +102,9 @@ final class CompileSchedule {
             }
         }
         AtomicInteger remaining = new AtomicInteger(n);
-        // by task: what it threw; a task after a failed one is marked failed with null (not run)
-        java.util.concurrent.atomic.AtomicReferenceArray<Throwable> failures =
-                new java.util.concurrent.atomic.AtomicReferenceArray<>(n);
-        java.util.concurrent.atomic.AtomicIntegerArray blocked = new java.util.concurrent.atomic.AtomicIntegerArray(n);
+        // by task: what it threw; and whether a task it waits for failed or did not run (it does not run)
+        AtomicReferenceArray<Throwable> failures = new AtomicReferenceArray<>(n);
+        AtomicIntegerArray blocked = new AtomicIntegerArray(n);
         List<Future<Void>> running = new ArrayList<>(workers);
         for (int w = 0; w < workers; w++) {
             running.add(pool.submit(() -> {

@@ -531,14 +531,14 @@ public final class ModuleCompiler {
                 }
             }
             java.util.function.IntConsumer compileFunction = i -> {
-                int c = graph.component(i);
                 IrFunction f = translate.apply(i);
+                // only the callees this function waited for: never into a cycle, and no copy of a
+                // recursive function (one level of it rarely pays, and only an always-inlined builtin
+                // may ask for it)
+                int[] offered = waitsFor[i];
                 Inliner.Policy policy = new Inliner.Policy(callee -> {
                     int k = callee - imported;
-                    // never into a cycle, and no copy of a recursive function (one level of it
-                    // rarely pays, and only an always-inlined builtin may ask for it)
-                    return k >= 0 && k < defined && candidate[k] && graph.component(k) != c
-                            && (!graph.recursive(k) || unit.alwaysInline().test(callee)) ? ir[k] : null;
+                    return k >= 0 && k < defined && java.util.Arrays.binarySearch(offered, k) >= 0 ? ir[k] : null;
                 }, unit.alwaysInline(), imported);
                 Pipeline.optimize(f, policy, options.verifyIr());
                 int used = libcallsOf(f);
