@@ -164,11 +164,13 @@ final class CodeEmitter {
     private LoopPlacement.Record placement;
 
     private CompiledCode emitOnce() {
-        for (MachBlock<MInst> b : blocks) {
+        for (int bI = 0; bI < blocks.size(); bI++) {
+            MachBlock<MInst> b = blocks.get(bI);
             branchOnMaterializedConditions(b);
         }
         labels = new Label[blocks.size()];
-        for (MachBlock<MInst> b : blocks) {
+        for (int bI = 0; bI < blocks.size(); bI++) {
+            MachBlock<MInst> b = blocks.get(bI);
             labels[b.index] = a.newLabel(b.toString());
         }
         layoutFrame();
@@ -176,8 +178,10 @@ final class CodeEmitter {
         earlyExit = earlyExit();
         prologue();
         java.util.BitSet loopHeaders = new java.util.BitSet();
-        for (MachBlock<MInst> c : blocks) {
-            for (MachBlock<MInst> t : c.succs) {
+        for (int cI = 0; cI < blocks.size(); cI++) {
+            MachBlock<MInst> c = blocks.get(cI);
+            for (int tI = 0; tI < c.succs.size(); tI++) {
+                MachBlock<MInst> t = c.succs.get(tI);
                 if (t.index <= c.index) {
                     loopHeaders.set(t.index); // the target of a back edge
                 }
@@ -245,8 +249,10 @@ final class CodeEmitter {
         if (record != null) {
             // where everything falls with the loop header pads still 0 places the headers
             record.remap(a.provisionalOffsets());
-            for (MachBlock<MInst> c : blocks) {
-                for (MachBlock<MInst> t : c.succs) {
+            for (int cI = 0; cI < blocks.size(); cI++) {
+                MachBlock<MInst> c = blocks.get(cI);
+                for (int tI = 0; tI < c.succs.size(); tI++) {
+                    MachBlock<MInst> t = c.succs.get(tI);
                     if (t.index <= c.index) {
                         record.backEdge(c.index, t.index);
                     }
@@ -322,8 +328,10 @@ final class CodeEmitter {
         boolean inTry = false;
         boolean makesCalls = false;
         savesVmctx = false;
-        for (MachBlock<MInst> b : blocks) {
-            for (MInst m : b.insts) {
+        for (int bI = 0; bI < blocks.size(); bI++) {
+            MachBlock<MInst> b = blocks.get(bI);
+            for (int mI = 0; mI < b.insts.size(); mI++) {
+                MInst m = b.insts.get(mI);
                 for (int d : m.defs) {
                     if (MInst.isVirtual(d)) {
                         LinearScan.Interval it = alloc.interval(d);
@@ -408,8 +416,10 @@ final class CodeEmitter {
     private int vmctxOffsetOf(int vreg) {
         if (vmctxOffsets == null) {
             vmctxOffsets = new java.util.HashMap<>();
-            for (MachBlock<MInst> b : blocks) {
-                for (MInst m : b.insts) {
+            for (int bI = 0; bI < blocks.size(); bI++) {
+                MachBlock<MInst> b = blocks.get(bI);
+                for (int mI = 0; mI < b.insts.size(); mI++) {
+                    MInst m = b.insts.get(mI);
                     if (m.op == MOp.VMCTX_LOAD && m.invariant) {
                         vmctxOffsets.put(m.dst, (int) m.imm);
                     }
@@ -692,28 +702,42 @@ final class CodeEmitter {
         if (entry.insts.isEmpty() || entry.last().op != MOp.JCC || entry.last().target == entry.last().target2) {
             return null;
         }
-        // branch targets after jump threading: who can reach a block, the entry block aside
-        java.util.Set<MachBlock<?>> reached = new java.util.HashSet<>();
-        for (MachBlock<MInst> b : blocks) {
+        if (!frameFree(entry)) {
+            return null;
+        }
+        // branch targets after jump threading: who can reach the entry block or one of its two
+        // successors, the entry block aside (flags, not a set of every target: C1 allocates each entry)
+        MachBlock<MInst> t1 = entry.last().target;
+        MachBlock<MInst> t2 = entry.last().target2;
+        boolean entryReached = false;
+        boolean t1Reached = false;
+        boolean t2Reached = false;
+        for (int bI = 0; bI < blocks.size(); bI++) {
+            MachBlock<MInst> b = blocks.get(bI);
             if (b == entry || blockLayout.forwards(b)) {
                 continue;
             }
-            for (MInst m : b.insts) {
-                reached.add(m.target);
-                reached.add(m.target2);
-                if (m.tableTargets != null) {
-                    reached.addAll(m.tableTargets);
+            for (int mI = 0; mI < b.insts.size(); mI++) {
+                MInst m = b.insts.get(mI);
+                int n = m.tableTargets == null ? 2 : 2 + m.tableTargets.size();
+                for (int k = 0; k < n; k++) {
+                    MachBlock<MInst> x = k == 0 ? m.target : k == 1 ? m.target2 : m.tableTargets.get(k - 2);
+                    entryReached |= x == entry;
+                    t1Reached |= x == t1;
+                    t2Reached |= x == t2;
                 }
             }
         }
-        if (reached.contains(entry) || !frameFree(entry)) {
+        if (entryReached) {
             return null;
         }
-        for (MachBlock<MInst> r : List.of(entry.last().target, entry.last().target2)) {
-            if (r != null && r != entry && !r.insts.isEmpty() && !blockLayout.forwards(r) && !reached.contains(r)
-                    && returns(r) && frameFree(r)) {
-                return r;
-            }
+        if (t1 != null && t1 != entry && !t1Reached && !t1.insts.isEmpty() && !blockLayout.forwards(t1)
+                && returns(t1) && frameFree(t1)) {
+            return t1;
+        }
+        if (t2 != null && t2 != entry && !t2Reached && !t2.insts.isEmpty() && !blockLayout.forwards(t2)
+                && returns(t2) && frameFree(t2)) {
+            return t2;
         }
         return null;
     }
@@ -1646,29 +1670,45 @@ final class CodeEmitter {
                 kill[i] = k;
                 liveLocations[i] = (java.util.BitSet) g.clone();
             }
-            // a worklist: a block is looked at again only when the live-in set of a successor grew
-            List<List<Integer>> preds = new java.util.ArrayList<>(n);
+            // a worklist: a block is looked at again only when the live-in set of a successor grew;
+            // predecessors by block index as one array (CSR) and the worklist a ring of block
+            // indexes, each queued at most once (no boxed Integer per entry: C1 allocates each)
+            int[] predStart = new int[n + 1];
             for (int i = 0; i < n; i++) {
-                preds.add(new java.util.ArrayList<>(2));
-            }
-            for (int i = 0; i < n; i++) {
-                for (MachBlock<MInst> s : blocks.get(i).succs) {
-                    preds.get(s.index).add(i);
+                List<MachBlock<MInst>> succs = blocks.get(i).succs;
+                for (int sI = 0; sI < succs.size(); sI++) {
+                    predStart[succs.get(sI).index + 1]++;
                 }
             }
-            java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>(n);
+            for (int i = 0; i < n; i++) {
+                predStart[i + 1] += predStart[i];
+            }
+            int[] preds = new int[predStart[n]];
+            int[] predFill = java.util.Arrays.copyOf(predStart, n);
+            for (int i = 0; i < n; i++) {
+                List<MachBlock<MInst>> succs = blocks.get(i).succs;
+                for (int sI = 0; sI < succs.size(); sI++) {
+                    preds[predFill[succs.get(sI).index]++] = i;
+                }
+            }
+            int[] work = new int[Math.max(1, n)];
+            int head = 0;
+            int queuedCount = 0;
             java.util.BitSet queued = new java.util.BitSet(n);
             for (int i = n - 1; i >= 0; i--) {
-                work.add(i); // latest first: most successors come after their predecessors
+                work[queuedCount++] = i; // latest first: most successors come after their predecessors
                 queued.set(i);
             }
             java.util.BitSet live = new java.util.BitSet();
-            while (!work.isEmpty()) {
-                int i = work.poll();
+            while (queuedCount > 0) {
+                int i = work[head];
+                head = head + 1 == work.length ? 0 : head + 1;
+                queuedCount--;
                 queued.clear(i);
                 live.clear();
-                for (MachBlock<MInst> s : blocks.get(i).succs) {
-                    live.or(liveLocations[s.index]);
+                List<MachBlock<MInst>> succs = blocks.get(i).succs;
+                for (int sI = 0; sI < succs.size(); sI++) {
+                    live.or(liveLocations[succs.get(sI).index]);
                 }
                 live.andNot(kill[i]);
                 live.or(gen[i]);
@@ -1676,10 +1716,13 @@ final class CodeEmitter {
                     java.util.BitSet old = liveLocations[i];
                     liveLocations[i] = live;
                     live = old;
-                    for (int p : preds.get(i)) {
+                    for (int k = predStart[i]; k < predStart[i + 1]; k++) {
+                        int p = preds[k];
                         if (!queued.get(p)) {
                             queued.set(p);
-                            work.add(p);
+                            int tail = head + queuedCount;
+                            work[tail >= work.length ? tail - work.length : tail] = p;
+                            queuedCount++;
                         }
                     }
                 }

@@ -423,7 +423,8 @@ final class Lowering {
 
     List<MachBlock<MInst>> lower() {
         int[] position = new int[f.valueCount()];
-        for (Block b : f.blocks()) {
+        for (int bI = 0; bI < f.blocks().size(); bI++) {
+            Block b = f.blocks().get(bI);
             List<Inst> insts = b.insts();
             for (int p = 0; p < insts.size(); p++) {
                 Inst inst = insts.get(p);
@@ -434,17 +435,21 @@ final class Lowering {
                 for (int i = 0; i < inst.args().size(); i++) {
                     useCount[inst.arg(i).id()]++;
                 }
-                for (BlockCall bc : inst.targets()) {
-                    for (Value v : bc.args()) {
+                for (int bcI = 0; bcI < inst.targets().size(); bcI++) {
+                    BlockCall bc = inst.targets().get(bcI);
+                    for (int vI = 0; vI < bc.args().size(); vI++) {
+                        Value v = bc.args().get(vI);
                         useCount[v.resolve().id()]++;
                     }
                 }
             }
         }
         markHoistedConstants();
-        for (Block b : f.blocks()) {
+        for (int bI = 0; bI < f.blocks().size(); bI++) {
+            Block b = f.blocks().get(bI);
             foldLoads(b, position);
-            for (Inst inst : b.insts()) {
+            for (int instI = 0; instI < b.insts().size(); instI++) {
+                Inst inst = b.insts().get(instI);
                 if (LaneOps.isLaneOp(inst)) {
                     continue; // vector arithmetic: none of the integer folds below
                 }
@@ -501,18 +506,21 @@ final class Lowering {
                 }
             }
         }
-        for (Block b : f.blocks()) {
+        for (int bI = 0; bI < f.blocks().size(); bI++) {
+            Block b = f.blocks().get(bI);
             MachBlock<MInst> mb = new MachBlock<>(blockMap.size());
             blockMap.put(b, mb);
         }
-        for (Block b : f.blocks()) {
+        for (int bI = 0; bI < f.blocks().size(); bI++) {
+            Block b = f.blocks().get(bI);
             cur = blockMap.get(b);
             curIr = b;
             layout.add(cur);
             if (b == f.entry()) {
                 calls.lowerParams(b);
             }
-            for (Inst inst : b.insts()) {
+            for (int instI = 0; instI < b.insts().size(); instI++) {
+                Inst inst = b.insts().get(instI);
                 curInst = inst;
                 lowerInst(inst);
             }

@@ -11,8 +11,8 @@ import java.util.List;
 public final class Block {
     private final int id;
     private final IrFunction function;
-    private final List<Value> params = new ArrayList<>();
-    private final List<Inst> insts = new ArrayList<>();
+    private final ArrayList<Value> params = new ArrayList<>();
+    private final ArrayList<Inst> insts = new ArrayList<>(); // ArrayList, not List: C1 calls through an interface with an itable stub
 
     Block(int id, IrFunction function) {
         this.id = id;

@@ -11,7 +11,7 @@ import java.util.List;
  */
 public final class Inst {
     private final Op op;
-    private final List<Value> args;
+    private final ArrayList<Value> args; // ArrayList, not List: C1 calls through an interface with an itable stub
     /**
      * Usually zero or one result: immutable lists, replaced (never mutated) by {@link #addResult}. None is
      * {@link Collections#emptyList()}, as are no targets: its iterator is a shared one, so a for-each over

@@ -13,7 +13,7 @@ public final class IrFunction {
     private final int funcIndex;
     private final String name;
     private final FuncType signature;
-    private final List<Block> blocks = new ArrayList<>();
+    private final ArrayList<Block> blocks = new ArrayList<>(); // not List: C1 calls an interface through an itable stub
     private final List<InlineSite> inlineSites = new ArrayList<>();
     private int nextValue;
     private int nextBlock;

@@ -35,8 +35,10 @@ public final class FrameLayout {
             java.util.List<? extends MachBlock<?>> blocks) {
         int n = alloc.spillSlots();
         long[] refs = new long[n];
-        for (MachBlock<?> b : blocks) {
-            for (MachInst m : b.insts) {
+        for (int bI = 0; bI < blocks.size(); bI++) {
+            MachBlock<?> b = blocks.get(bI);
+            for (int mI = 0; mI < b.insts.size(); mI++) {
+                MachInst m = b.insts.get(mI);
                 countSlots(alloc, m.uses(), refs);
                 countSlots(alloc, m.defs(), refs);
                 if (m.isParallelMove()) {

@@ -686,7 +686,9 @@ public final class LinearScan<I extends MachInst> {
         }
         int[] definedBy = new int[nb]; // global value + 1 whose definitions are being looked at
         int[] work = new int[16];
-        for (int g = 0; g < globals; g++) {
+        // highest value first: a block's sets take their final width at their first bit, instead of
+        // growing (and copying) as ever higher values are added
+        for (int g = globals - 1; g >= 0; g--) {
             for (int k = defCount[g]; k < defCount[g + 1]; k++) {
                 definedBy[defBlocks[k]] = g + 1;
             }

@@ -31,7 +31,8 @@ public final class ParallelMoves {
      */
     public static void sequentialize(List<int[]> moves, ToIntFunction<int[]> park, Sink sink) {
         List<int[]> todo = new ArrayList<>(moves.size());
-        for (int[] m : moves) {
+        for (int mI = 0; mI < moves.size(); mI++) {
+            int[] m = moves.get(mI);
             if (m[0] != m[1]) {
                 todo.add(new int[] {m[0], m[1]});
             }
@@ -41,7 +42,8 @@ public final class ParallelMoves {
             for (int i = 0; i < todo.size() && ready < 0; i++) {
                 int dst = todo.get(i)[0];
                 boolean blocked = false;
-                for (int[] o : todo) {
+                for (int oI = 0; oI < todo.size(); oI++) {
+                    int[] o = todo.get(oI);
                     if (o != todo.get(i) && o[1] == dst) {
                         blocked = true;
                         break;
@@ -60,7 +62,8 @@ public final class ParallelMoves {
             int parked = todo.get(0)[0];
             int scratch = park.applyAsInt(todo.get(0));
             sink.move(scratch, parked);
-            for (int[] o : todo) {
+            for (int oI = 0; oI < todo.size(); oI++) {
+                int[] o = todo.get(oI);
                 if (o[1] == parked) {
                     o[1] = scratch;
                 }

@@ -103,7 +103,8 @@ final class SplitResolution<I extends MachInst> {
         for (int bi = 0; bi < n; bi++) {
             MachBlock<I> pb = blocks.get(bi);
             List<MachBlock<I>> succs = distinct(pb.succs);
-            for (MachBlock<I> s : succs) {
+            for (int sI = 0; sI < succs.size(); sI++) {
+                MachBlock<I> s = succs.get(sI);
                 List<int[]> pairs = new ArrayList<>();
                 if (liveRoots[s.index] == null) {
                     liveRoots[s.index] = liveRoots(s.index, ordinal);

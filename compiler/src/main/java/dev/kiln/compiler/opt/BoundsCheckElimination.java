@@ -67,9 +67,11 @@ public final class BoundsCheckElimination {
      */
     private static java.util.Set<Inst> guardedChecks(IrFunction f) {
         java.util.Set<Inst> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (Block b : f.blocks()) {
+        for (int bI = 0; bI < f.blocks().size(); bI++) {
+            Block b = f.blocks().get(bI);
             java.util.Set<Long> guards = new java.util.HashSet<>();
-            for (Inst inst : b.insts()) {
+            for (int instI = 0; instI < b.insts().size(); instI++) {
+                Inst inst = b.insts().get(instI);
                 if (inst.op() != Op.TRAPIF || inst.cond() != Cond.UGT || inst.arg(0).type() != IrType.I64) {
                     continue;
                 }

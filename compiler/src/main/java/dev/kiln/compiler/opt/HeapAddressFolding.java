@@ -45,24 +45,33 @@ public final class HeapAddressFolding {
     public static boolean run(IrFunction f) {
         boolean[] onlyHeap = new boolean[f.valueCount()];
         java.util.Arrays.fill(onlyHeap, true);
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
+        // indexed loops: C1, which compiles the kiln launcher's compiler, allocates every iterator
+        List<Block> blocks = f.blocks();
+        for (int bi = 0; bi < blocks.size(); bi++) {
+            List<Inst> insts = blocks.get(bi).insts();
+            for (int i = 0; i < insts.size(); i++) {
+                Inst inst = insts.get(i);
                 for (int a = 0; a < inst.args().size(); a++) {
                     int id = inst.arg(a).id();
                     if (a != 1 || !isHeapAccess(inst)) {
                         onlyHeap[id] = false;
                     }
                 }
-                for (BlockCall bc : inst.targets()) {
-                    for (Value v : bc.args()) {
-                        onlyHeap[v.resolve().id()] = false;
+                List<BlockCall> targets = inst.targets();
+                for (int t = 0; t < targets.size(); t++) {
+                    List<Value> args = targets.get(t).args();
+                    for (int k = 0; k < args.size(); k++) {
+                        onlyHeap[args.get(k).resolve().id()] = false;
                     }
                 }
             }
         }
-        long[] params = parameterBounds(f);
+        // the parameters' bounds, computed at the first question about an operand's range: that
+        // comes before the first change, so they are those of the function as given
+        long[] params = null;
         boolean changed = false;
-        for (Block b : f.blocks()) {
+        for (int bi = 0; bi < blocks.size(); bi++) {
+            Block b = blocks.get(bi);
             List<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst access = insts.get(i);
@@ -88,6 +97,9 @@ public final class HeapAddressFolding {
                     }
                     long c = OptUtil.iconst(d.arg(k)) & U32;
                     Value rest = d.arg(1 - k);
+                    if (params == null) {
+                        params = parameterBounds(f);
+                    }
                     if (umax(rest, DEPTH, params) + c > U32 || access.imm() + disp + c > MAX_OFFSET) {
                         break;
                     }
@@ -99,6 +111,9 @@ public final class HeapAddressFolding {
                 Inst d = x.definingInst();
                 if (d != null && d.op() == Op.ISHL && OptUtil.isIconst(d.arg(1))) {
                     int k = (int) (OptUtil.iconst(d.arg(1)) & 31);
+                    if (params == null) {
+                        params = parameterBounds(f);
+                    }
                     if (k >= 1 && k <= 3 && umax(d.arg(0), DEPTH, params) << k <= U32) {
                         shift = k;
                         x = d.arg(0);
@@ -154,8 +169,11 @@ public final class HeapAddressFolding {
         long[] bound = new long[f.valueCount()];
         java.util.Arrays.fill(bound, U32);
         java.util.Map<Value, List<Incoming>> incoming = new java.util.HashMap<>();
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
+        List<Block> blocks = f.blocks();
+        for (int bi = 0; bi < blocks.size(); bi++) {
+            List<Inst> insts = blocks.get(bi).insts();
+            for (int i = 0; i < insts.size(); i++) {
+                Inst inst = insts.get(i);
                 List<BlockCall> targets = inst.targets();
                 for (int t = 0; t < targets.size(); t++) {
                     BlockCall bc = targets.get(t);
@@ -179,7 +197,9 @@ public final class HeapAddressFolding {
                 int id = e.getKey().id();
                 long m = bound[id];
                 long widened = 0;
-                for (Incoming in : e.getValue()) {
+                List<Incoming> ins = e.getValue();
+                for (int k = 0; k < ins.size(); k++) {
+                    Incoming in = ins.get(k);
                     long edge = edgeBound(e.getKey(), in, e.getValue(), bound);
                     m = Math.max(m, Math.min(umax(in.value(), DEPTH, bound), edge));
                     widened = Math.max(widened, edge < U32 ? edge : OptUtil.isIconst(in.value())

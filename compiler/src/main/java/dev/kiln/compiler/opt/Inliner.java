@@ -209,8 +209,10 @@ public final class Inliner {
      */
     public static int size(IrFunction f) {
         int n = 0;
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
+        for (int bI = 0; bI < f.blocks().size(); bI++) {
+            Block b = f.blocks().get(bI);
+            for (int instI = 0; instI < b.insts().size(); instI++) {
+                Inst inst = b.insts().get(instI);
                 if (!Op.isInterruptionCheck(inst)) {
                     n++;
                 }

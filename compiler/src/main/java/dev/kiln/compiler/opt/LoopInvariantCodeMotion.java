@@ -87,17 +87,26 @@ public final class LoopInvariantCodeMotion {
             rpoIndex[rpo.get(i).id()] = i;
         }
         List<Loop> loops = new ArrayList<>();
-        for (Block h : rpo) {
-            BitSet body = new BitSet(); // as wide as the loop's highest block id, not the function's
-            Deque<Block> work = new ArrayDeque<>();
-            for (Block p : preds.get(h.id())) {
-                if (dom.dominates(h, p)) {
+        // indexed loops, and a loop's sets made only at its header: C1, which compiles the kiln
+        // launcher's compiler, allocates every iterator, and most blocks head no loop
+        for (int hi = 0; hi < rpo.size(); hi++) {
+            Block h = rpo.get(hi);
+            List<Block> headerPreds = preds.get(h.id());
+            Deque<Block> work = null;
+            for (int k = 0; k < headerPreds.size(); k++) {
+                Block p = headerPreds.get(k);
+                // a back edge: h dominates p, so p is reachable and after h in reverse postorder
+                if (dom.isReachable(p) && rpoIndex[p.id()] >= hi && dom.dominates(h, p)) {
+                    if (work == null) {
+                        work = new ArrayDeque<>();
+                    }
                     work.add(p);
                 }
             }
-            if (work.isEmpty()) {
+            if (work == null) {
                 continue;
             }
+            BitSet body = new BitSet(); // as wide as the loop's highest block id, not the function's
             body.set(h.id());
             List<Block> blocks = new ArrayList<>();
             blocks.add(h);
@@ -108,7 +117,10 @@ public final class LoopInvariantCodeMotion {
                 }
                 body.set(x.id());
                 blocks.add(x);
-                work.addAll(preds.get(x.id()));
+                List<Block> xp = preds.get(x.id());
+                for (int k = 0; k < xp.size(); k++) {
+                    work.add(xp.get(k));
+                }
             }
             // in reverse postorder, sorted from the body itself (a scan of all blocks per loop was
             // quadratic in functions with many loops)

@@ -34,13 +34,17 @@ public final class NativeLoadNarrowing {
         int[] uses = new int[f.valueCount()];
         List<Block> blocks = f.blocks();
         for (int bi = 0; bi < blocks.size(); bi++) {
-            for (Inst inst : blocks.get(bi).insts()) {
+            List<Inst> insts = blocks.get(bi).insts(); // indexed: C1 allocates every iterator
+            for (int i = 0; i < insts.size(); i++) {
+                Inst inst = insts.get(i);
                 for (int a = 0; a < inst.args().size(); a++) {
                     uses[inst.arg(a).id()]++;
                 }
-                for (BlockCall bc : inst.targets()) {
-                    for (Value v : bc.args()) {
-                        uses[v.resolve().id()]++;
+                List<BlockCall> targets = inst.targets();
+                for (int t = 0; t < targets.size(); t++) {
+                    List<Value> args = targets.get(t).args();
+                    for (int k = 0; k < args.size(); k++) {
+                        uses[args.get(k).resolve().id()]++;
                     }
                 }
             }

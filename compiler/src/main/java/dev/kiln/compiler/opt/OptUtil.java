@@ -94,8 +94,10 @@ public final class OptUtil {
 
     /** Whether some instruction of {@code f} satisfies {@code p} (in block order; stops at the first). */
     public static boolean anyInst(IrFunction f, Predicate<Inst> p) {
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
+        for (int bI = 0; bI < f.blocks().size(); bI++) {
+            Block b = f.blocks().get(bI);
+            for (int instI = 0; instI < b.insts().size(); instI++) {
+                Inst inst = b.insts().get(instI);
                 if (p.test(inst)) {
                     return true;
                 }
