@@ -2,7 +2,6 @@ package dev.kiln.compiler.mach;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.List;
 import java.util.PriorityQueue;
 
@@ -309,9 +308,12 @@ public final class LinearScan<I extends MachInst> {
     private int vregCount;
     /** Original intervals that were split. */
     private final List<Interval> splitRoots = new ArrayList<>();
-    /** Per block index: the virtual registers (- VREG_BASE) live on entry. */
-    /** Per block index: the global values (see {@link #globalIndex}) live on entry. */
-    private BitSet[] liveIn;
+    /**
+     * Per block index: the global values (see {@link #globalIndex}) live on entry, as the words of a
+     * bit set (value g is bit {@code g & 63} of word {@code g >>> 6}; rows only as long as their
+     * highest value needs; see {@link #liveness}).
+     */
+    private long[][] liveIn;
     /** By virtual register - vregBase: its dense number among values live across blocks, or -1. */
     private int[] globalIndex;
     /** By dense number: the virtual register - vregBase. */
@@ -320,7 +322,7 @@ public final class LinearScan<I extends MachInst> {
     /** Whether virtual register {@code vreg} (an original, not a split piece) is live on entry to block {@code blockIndex}. */
     boolean liveIn(int blockIndex, int vreg) {
         int v = vreg - vregBase;
-        return v < globalIndex.length && globalIndex[v] >= 0 && liveIn[blockIndex].get(globalIndex[v]);
+        return v < globalIndex.length && globalIndex[v] >= 0 && has(liveIn[blockIndex], globalIndex[v]);
     }
 
     /**
@@ -328,13 +330,27 @@ public final class LinearScan<I extends MachInst> {
      * {@link #liveIn(int, int)} is true of), in no particular order; time linear in their number.
      */
     int[] liveInRegs(int blockIndex) {
-        BitSet in = liveIn[blockIndex];
-        int[] out = new int[in.cardinality()];
+        long[] in = liveIn[blockIndex];
+        int n = 0;
+        for (long w : in) {
+            n += Long.bitCount(w);
+        }
+        int[] out = new int[n];
         int k = 0;
-        for (int g = in.nextSetBit(0); g >= 0; g = in.nextSetBit(g + 1)) {
-            out[k++] = globalVreg[g] + vregBase;
+        for (int i = 0; i < in.length; i++) {
+            for (long w = in[i]; w != 0; w &= w - 1) {
+                out[k++] = globalVreg[(i << 6) + Long.numberOfTrailingZeros(w)] + vregBase;
+            }
         }
         return out;
+    }
+
+    private static final long[] NO_WORDS = new long[0];
+
+    /** Whether bit {@code g} of the words {@code set} is set (see {@link #liveIn}). */
+    private static boolean has(long[] set, int g) {
+        int w = g >>> 6;
+        return w < set.length && (set[w] & (1L << g)) != 0;
     }
     private final Interval[] fixed;
     private int spillSlots;
@@ -517,7 +533,7 @@ public final class LinearScan<I extends MachInst> {
                 globalVreg[globalIndex[v]] = v;
             }
         }
-        BitSet[] liveOut = liveness(genOf, globals);
+        long[][] liveOut = liveness(genOf, globals);
 
         // Blocks and instructions backwards (Wimmer and Franz): every range is added below the ones
         // already there, so an interval's ranges come out sorted (descending) and a range touching
@@ -529,9 +545,11 @@ public final class LinearScan<I extends MachInst> {
             double w = weights[b.index];
             int blockFrom = 2 * b.firstInst;
             int blockTo = 2 * b.endInst;
-            BitSet out = liveOut[b.index];
-            for (int k = out.nextSetBit(0); k >= 0; k = out.nextSetBit(k + 1)) {
-                vinterval(globalVreg[k]).addBelow(blockFrom, blockTo);
+            long[] out = liveOut[b.index];
+            for (int i = 0; i < out.length; i++) {
+                for (long word = out[i]; word != 0; word &= word - 1) {
+                    vinterval(globalVreg[(i << 6) + Long.numberOfTrailingZeros(word)]).addBelow(blockFrom, blockTo);
+                }
             }
             // fixed registers: live from their def (or the block start) to their last use
             int[] fixedUseEnd = this.fixedUseEnd;
@@ -610,7 +628,7 @@ public final class LinearScan<I extends MachInst> {
      * the size of the sets it computes (sweeps over every block with sets as wide as every global
      * value were quadratic in huge functions).
      */
-    private BitSet[] liveness(int[][] genOf, int globals) {
+    private long[][] liveness(int[][] genOf, int globals) {
         int nb = blocks.size();
         // indexed loops: C1, which compiles the kiln launcher's compiler, allocates every iterator
         // by global value: the blocks it is upward-exposed in, and the blocks defining it (CSR arrays)
@@ -678,25 +696,30 @@ public final class LinearScan<I extends MachInst> {
                 preds[predFill[b.succs.get(k).index]++] = b.index;
             }
         }
-        liveIn = new BitSet[nb];
-        BitSet[] liveOut = new BitSet[nb];
-        for (int i = 0; i < nb; i++) {
-            liveIn[i] = new BitSet();
-            liveOut[i] = new BitSet();
-        }
+        // the sets as words (see liveIn): set and tested inline, as C1 calls BitSet's methods
+        liveIn = new long[nb][];
+        long[][] liveOut = new long[nb][];
+        Arrays.fill(liveIn, NO_WORDS);
+        Arrays.fill(liveOut, NO_WORDS);
         int[] definedBy = new int[nb]; // global value + 1 whose definitions are being looked at
         int[] work = new int[16];
         // highest value first: a block's sets take their final width at their first bit, instead of
         // growing (and copying) as ever higher values are added
         for (int g = globals - 1; g >= 0; g--) {
+            int word = g >>> 6;
+            long bit = 1L << g;
             for (int k = defCount[g]; k < defCount[g + 1]; k++) {
                 definedBy[defBlocks[k]] = g + 1;
             }
             int top = 0;
             for (int k = useCount[g]; k < useCount[g + 1]; k++) {
                 int b = useBlocks[k];
-                if (!liveIn[b].get(g)) {
-                    liveIn[b].set(g);
+                long[] in = liveIn[b];
+                if (in.length <= word) {
+                    liveIn[b] = in = Arrays.copyOf(in, word + 1);
+                }
+                if ((in[word] & bit) == 0) {
+                    in[word] |= bit;
                     if (top == work.length) {
                         work = Arrays.copyOf(work, top * 2);
                     }
@@ -707,9 +730,20 @@ public final class LinearScan<I extends MachInst> {
                 int b = work[--top];
                 for (int k = predStart[b]; k < predStart[b + 1]; k++) {
                     int p = preds[k];
-                    liveOut[p].set(g);
-                    if (definedBy[p] != g + 1 && !liveIn[p].get(g)) {
-                        liveIn[p].set(g);
+                    long[] out = liveOut[p];
+                    if (out.length <= word) {
+                        liveOut[p] = out = Arrays.copyOf(out, word + 1);
+                    }
+                    out[word] |= bit;
+                    if (definedBy[p] == g + 1) {
+                        continue;
+                    }
+                    long[] in = liveIn[p];
+                    if (in.length <= word) {
+                        liveIn[p] = in = Arrays.copyOf(in, word + 1);
+                    }
+                    if ((in[word] & bit) == 0) {
+                        in[word] |= bit;
                         if (top == work.length) {
                             work = Arrays.copyOf(work, top * 2);
                         }
