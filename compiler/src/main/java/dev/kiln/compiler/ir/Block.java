@@ -52,6 +52,11 @@ public final class Block {
         return insts;
     }
 
+    /** {@link #insts()} as the class it is, for this package's hot loops (C1 calls an interface through a stub). */
+    ArrayList<Inst> instList() {
+        return insts;
+    }
+
     /** The terminator, or {@code null} while the block is still open. */
     public Inst terminator() {
         if (insts.isEmpty()) {

@@ -29,15 +29,17 @@ public final class DominatorTree {
         for (int i = 0; i < rpo.size(); i++) {
             rpoNumber[rpo.get(i).id()] = i;
         }
-        // predecessors among the reachable blocks, by block id, as one array (CSR: predStart[id]..predStart[id + 1])
+        // predecessors among the reachable blocks, by block id, as one array (CSR: predStart[id]..predStart[id + 1]);
+        // each block's targets read once (a terminator is found by a call per block)
+        @SuppressWarnings("unchecked")
+        List<BlockCall>[] targetsOf = new List[rpo.size()];
         int[] predStart = new int[n + 1];
         for (int i = 0; i < rpo.size(); i++) {
             Inst t = rpo.get(i).terminator();
-            if (t != null) {
-                List<BlockCall> targets = t.targets();
-                for (int k = 0; k < targets.size(); k++) {
-                    predStart[targets.get(k).target().id() + 1]++;
-                }
+            List<BlockCall> targets = t == null ? List.of() : t.targets();
+            targetsOf[i] = targets;
+            for (int k = 0; k < targets.size(); k++) {
+                predStart[targets.get(k).target().id() + 1]++;
             }
         }
         for (int i = 0; i < n; i++) {
@@ -46,13 +48,10 @@ public final class DominatorTree {
         int[] preds = new int[predStart[n]];
         int[] fill = Arrays.copyOf(predStart, n);
         for (int i = 0; i < rpo.size(); i++) {
-            Block b = rpo.get(i);
-            Inst t = b.terminator();
-            if (t != null) {
-                List<BlockCall> targets = t.targets();
-                for (int k = 0; k < targets.size(); k++) {
-                    preds[fill[targets.get(k).target().id()]++] = b.id();
-                }
+            int id = rpo.get(i).id();
+            List<BlockCall> targets = targetsOf[i];
+            for (int k = 0; k < targets.size(); k++) {
+                preds[fill[targets.get(k).target().id()]++] = id;
             }
         }
         int[] idom = new int[n];
@@ -98,17 +97,20 @@ public final class DominatorTree {
         int n = f.blockIdBound();
         boolean[] visited = new boolean[n];
         List<Block> post = new ArrayList<>();
-        // iterative DFS: stack of (block, next successor index), successors read from the terminator
+        // iterative DFS: stack of (block, its targets, next target index); a block's terminator is
+        // read once, when it is pushed
         Block[] stack = new Block[Math.max(1, n)];
+        @SuppressWarnings("unchecked")
+        List<BlockCall>[] targets = new List[Math.max(1, n)];
         int[] next = new int[Math.max(1, n)];
         int depth = 0;
-        stack[depth++] = f.entry();
+        stack[depth] = f.entry();
+        targets[depth] = targetsOf(f.entry());
+        depth++;
         visited[f.entry().id()] = true;
         while (depth > 0) {
             int top = depth - 1;
-            Block b = stack[top];
-            Inst t = b.terminator();
-            List<BlockCall> succ = t == null ? List.of() : t.targets();
+            List<BlockCall> succ = targets[top];
             int i = next[top];
             if (i < succ.size()) {
                 next[top] = i + 1;
@@ -116,11 +118,13 @@ public final class DominatorTree {
                 if (!visited[s.id()]) {
                     visited[s.id()] = true;
                     stack[depth] = s;
+                    targets[depth] = targetsOf(s);
                     next[depth] = 0;
                     depth++;
                 }
             } else {
-                post.add(b);
+                post.add(stack[top]);
+                targets[top] = null;
                 depth--;
             }
         }
@@ -129,6 +133,11 @@ public final class DominatorTree {
             rpo.add(post.get(i));
         }
         return rpo;
+    }
+
+    private static List<BlockCall> targetsOf(Block b) {
+        Inst t = b.terminator();
+        return t == null ? List.of() : t.targets();
     }
 
     /** Whether {@code b} is reachable from the entry. */

@@ -50,6 +50,11 @@ public final class Inst {
         return args;
     }
 
+    /** {@link #args()} as the class it is, for this package's hot loops (C1 calls an interface through a stub). */
+    ArrayList<Value> argList() {
+        return args;
+    }
+
     /** Operand {@code i}, with aliases resolved. */
     public Value arg(int i) {
         return args.get(i).resolve();

@@ -144,10 +144,10 @@ public final class IrFunction {
         }
         aliasesSinceResolve = 0;
         for (int bi = 0; bi < blocks.size(); bi++) {
-            List<Inst> insts = blocks.get(bi).insts();
+            ArrayList<Inst> insts = blocks.get(bi).instList();
             for (int k = 0; k < insts.size(); k++) {
                 Inst inst = insts.get(k);
-                List<Value> args = inst.args();
+                ArrayList<Value> args = inst.argList();
                 for (int i = 0; i < args.size(); i++) {
                     Value v = args.get(i);
                     Value r = v.resolve();
