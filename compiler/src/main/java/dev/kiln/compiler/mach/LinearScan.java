@@ -325,21 +325,40 @@ public final class LinearScan<I extends MachInst> {
         return v < globalIndex.length && globalIndex[v] >= 0 && has(liveIn[blockIndex], globalIndex[v]);
     }
 
+    /** How many global values the liveness has (see {@link #globalIndex}). */
+    int globalCount() {
+        return globalVreg.length;
+    }
+
+    /** The global value (see {@link #globalIndex}) of original virtual register {@code vreg}, or -1 if it is none. */
+    int globalOf(int vreg) {
+        int v = vreg - vregBase;
+        return v < globalIndex.length ? globalIndex[v] : -1;
+    }
+
     /**
-     * The original virtual registers live on entry to block {@code blockIndex} (those that
-     * {@link #liveIn(int, int)} is true of), in no particular order; time linear in their number.
+     * {@code map[g]} of each global value g live on entry to block {@code blockIndex} where that is not
+     * negative, in ascending order of g; time linear in the words of the block's live-in set and the
+     * values in it.
      */
-    int[] liveInRegs(int blockIndex) {
+    int[] liveInMapped(int blockIndex, int[] map) {
         long[] in = liveIn[blockIndex];
         int n = 0;
-        for (long w : in) {
-            n += Long.bitCount(w);
+        for (int i = 0; i < in.length; i++) {
+            for (long w = in[i]; w != 0; w &= w - 1) {
+                if (map[(i << 6) + Long.numberOfTrailingZeros(w)] >= 0) {
+                    n++;
+                }
+            }
         }
         int[] out = new int[n];
         int k = 0;
         for (int i = 0; i < in.length; i++) {
             for (long w = in[i]; w != 0; w &= w - 1) {
-                out[k++] = globalVreg[(i << 6) + Long.numberOfTrailingZeros(w)] + vregBase;
+                int m = map[(i << 6) + Long.numberOfTrailingZeros(w)];
+                if (m >= 0) {
+                    out[k++] = m;
+                }
             }
         }
         return out;

@@ -267,32 +267,26 @@ final class SplitResolution<I extends MachInst> {
         moves.removeIf(m -> m.pairs().isEmpty());
     }
 
-    /** By original virtual register - vregBase: its index in {@link #roots}, or -1. */
+    /**
+     * By global value of the allocator's liveness ({@link LinearScan#globalOf}): the index in
+     * {@link #roots} of the root it is, or -1. A root that is no global value is never live on entry
+     * to a block.
+     */
     private int[] rootOrdinals() {
-        int max = -1;
-        for (LinearScan.Interval r : roots) {
-            max = Math.max(max, r.reg - vregBase);
-        }
-        int[] ordinal = new int[max + 1];
+        int[] ordinal = new int[alloc.globalCount()];
         java.util.Arrays.fill(ordinal, -1);
         for (int k = 0; k < roots.size(); k++) {
-            ordinal[roots.get(k).reg - vregBase] = k;
+            int g = alloc.globalOf(roots.get(k).reg);
+            if (g >= 0) {
+                ordinal[g] = k;
+            }
         }
         return ordinal;
     }
 
     /** The indexes in {@link #roots} of the split roots live on entry to block {@code blockIndex}, ascending. */
     private int[] liveRoots(int blockIndex, int[] ordinal) {
-        int[] live = alloc.liveInRegs(blockIndex);
-        int[] out = new int[live.length];
-        int k = 0;
-        for (int reg : live) {
-            int v = reg - vregBase;
-            if (v < ordinal.length && ordinal[v] >= 0) {
-                out[k++] = ordinal[v];
-            }
-        }
-        out = java.util.Arrays.copyOf(out, k);
+        int[] out = alloc.liveInMapped(blockIndex, ordinal);
         java.util.Arrays.sort(out);
         return out;
     }
