@@ -8,6 +8,7 @@ module dev.kiln.bench {
     requires dev.kiln.abi;
     requires dev.kiln.compiler;
     requires dev.kiln.builtins;
+    requires jdk.management;
     requires jmh.core;
     requires com.dylibso.chicory.runtime;
     requires com.dylibso.chicory.wasm;
