@@ -98,7 +98,7 @@ final class CodeEmitter {
     CompiledCode emit() {
         labels = new Label[blocks.size()];
         for (MachBlock<MInst> b : blocks) {
-            labels[b.index] = a.newLabel(b.toString());
+            labels[b.index] = a.newLabel("mb", b.index);
         }
         layoutFrame();
         blockLayout = new BlockLayout<>(blocks, this::loc);

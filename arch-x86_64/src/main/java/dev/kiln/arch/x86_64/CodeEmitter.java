@@ -171,7 +171,7 @@ final class CodeEmitter {
         labels = new Label[blocks.size()];
         for (int bI = 0; bI < blocks.size(); bI++) {
             MachBlock<MInst> b = blocks.get(bI);
-            labels[b.index] = a.newLabel(b.toString());
+            labels[b.index] = a.newLabel("mb", b.index);
         }
         layoutFrame();
         blockLayout = new BlockLayout<>(blocks, this::loc); // threads jumps through forwarding blocks

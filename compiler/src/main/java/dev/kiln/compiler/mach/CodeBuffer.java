@@ -50,12 +50,26 @@ public abstract class CodeBuffer {
 
     /** A new unbound label of this assembler, named {@code L<id>} in diagnostics. */
     public Label newLabel() {
-        return new Label(this, labelCount++, null);
+        return new Label(this, labelCount++, null, -1);
     }
 
     /** A new unbound label with a name used in diagnostics (e.g. {@code "block3"}). */
     public Label newLabel(String name) {
-        return new Label(this, labelCount++, Objects.requireNonNull(name, "name"));
+        return new Label(this, labelCount++, Objects.requireNonNull(name, "name"), -1);
+    }
+
+    /**
+     * A new unbound label named {@code prefix} followed by {@code number} in diagnostics (e.g.
+     * {@code "mb"} and 3 for {@code "mb3"}), the name made only when a diagnostic asks for it: a
+     * label per block of every function emitted, most never named.
+     *
+     * @throws IllegalArgumentException if {@code number} is negative
+     */
+    public Label newLabel(String prefix, int number) {
+        if (number < 0) {
+            throw new IllegalArgumentException("label number must be >= 0, got " + number);
+        }
+        return new Label(this, labelCount++, Objects.requireNonNull(prefix, "prefix"), number);
     }
 
     /**

@@ -11,12 +11,14 @@ public final class Label {
     final CodeBuffer owner;
     private final int id;
     private final String name;
+    private final int number; // appended to name when not negative
     int position = -1;
 
-    Label(CodeBuffer owner, int id, String name) {
+    Label(CodeBuffer owner, int id, String name, int number) {
         this.owner = owner;
         this.id = id;
         this.name = name;
+        this.number = number;
     }
 
     /** Serial number of the label within its assembler (0, 1, 2, ... in creation order). */
@@ -24,9 +26,9 @@ public final class Label {
         return id;
     }
 
-    /** Name for diagnostics: the one given to {@link CodeBuffer#newLabel(String)}, else {@code L<id>}. */
+    /** Name for diagnostics: the one given to {@link CodeBuffer#newLabel(String)} or {@link CodeBuffer#newLabel(String, int)}, else {@code L<id>}. */
     public String name() {
-        return name != null ? name : "L" + id;
+        return name == null ? "L" + id : number < 0 ? name : name + number;
     }
 
     /** Whether {@link CodeBuffer#bind(Label)} has been called for this label. */
