@@ -173,12 +173,16 @@ public final class LoopLoadForwarding {
         List<Inst> writers = new ArrayList<>();
         Set<Location> seen = new HashSet<>();
         boolean sawEffect = false;
-        for (Block b : loop.blocks) {
+        // indexed loops and no stream: C1, which compiles the kiln launcher's compiler, allocates
+        // every iterator and stream stage
+        for (int bI = 0; bI < loop.blocks.size(); bI++) {
+            Block b = loop.blocks.get(bI);
             boolean header = b == loop.header;
-            for (Inst inst : b.insts()) {
+            List<Inst> insts = b.insts();
+            for (int instI = 0; instI < insts.size(); instI++) {
+                Inst inst = insts.get(instI);
                 if (candidate(inst) && invariantOperands(inst, loop)
-                        && (header ? (neverFaults(inst) || !sawEffect) && writers.stream().noneMatch(w -> OptUtil.clobbers(w, inst))
-                                : neverFaults(inst))
+                        && (header ? (neverFaults(inst) || !sawEffect) && !anyClobbers(writers, inst) : neverFaults(inst))
                         && seen.add(Location.of(inst))) {
                     out.add(inst);
                 }
@@ -191,6 +195,16 @@ public final class LoopLoadForwarding {
             }
         }
         return out;
+    }
+
+    /** Whether one of {@code writers} may change what {@code load} reads ({@link OptUtil#clobbers}). */
+    private static boolean anyClobbers(List<Inst> writers, Inst load) {
+        for (int i = 0; i < writers.size(); i++) {
+            if (OptUtil.clobbers(writers.get(i), load)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A {@code load} or {@code vmctx_load} that may change while the function runs, of a scalar type. */

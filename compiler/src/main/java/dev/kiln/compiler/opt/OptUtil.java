@@ -203,16 +203,26 @@ public final class OptUtil {
         int[] depth = new int[f.blockIdBound()];
         java.util.BitSet body = new java.util.BitSet(f.blockIdBound());
         Deque<Block> work = new ArrayDeque<>();
-        for (Block h : dom.reversePostorder()) {
-            body.clear();
-            for (Block p : preds.get(h.id())) {
-                if (dom.dominates(h, p)) {
+        List<Block> rpo = dom.reversePostorder();
+        int[] rpoIndex = new int[f.blockIdBound()];
+        for (int i = 0; i < rpo.size(); i++) {
+            rpoIndex[rpo.get(i).id()] = i;
+        }
+        // indexed loops: C1, which compiles the kiln launcher's compiler, allocates every iterator
+        for (int hi = 0; hi < rpo.size(); hi++) {
+            Block h = rpo.get(hi);
+            List<Block> headerPreds = preds.get(h.id());
+            for (int k = 0; k < headerPreds.size(); k++) {
+                Block p = headerPreds.get(k);
+                // a back edge: h dominates p, so p is reachable and after h in reverse postorder
+                if (dom.isReachable(p) && rpoIndex[p.id()] >= hi && dom.dominates(h, p)) {
                     work.add(p);
                 }
             }
             if (work.isEmpty()) {
                 continue;
             }
+            body.clear();
             body.set(h.id());
             depth[h.id()]++;
             while (!work.isEmpty()) {
@@ -222,7 +232,10 @@ public final class OptUtil {
                 }
                 body.set(x.id());
                 depth[x.id()]++;
-                work.addAll(preds.get(x.id()));
+                List<Block> xp = preds.get(x.id());
+                for (int k = 0; k < xp.size(); k++) {
+                    work.add(xp.get(k));
+                }
             }
         }
         return depth;
