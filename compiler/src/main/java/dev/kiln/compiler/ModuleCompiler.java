@@ -115,12 +115,8 @@ public final class ModuleCompiler {
         // the input's SHA-256 for the metadata, on a thread of its own from the start when the input is
         // large: decoding runs on this one alone, and at the end everything would wait for the digest
         // (0.5 s of a 75 MB module under C1, which has no SHA intrinsic); a small input's here
-        java.util.concurrent.FutureTask<byte[]> digest = new java.util.concurrent.FutureTask<>(() -> sha256(unit.hashInput()));
-        if (requested.parallelism() != 1 && unit.hashInput().length >= DIGEST_THREAD_BYTES) {
-            Thread.ofPlatform().name("kiln-digest").daemon().start(digest);
-        } else {
-            digest.run();
-        }
+        java.util.concurrent.FutureTask<byte[]> digest = background("kiln-digest",
+                requested.parallelism() != 1 && unit.hashInput().length >= DIGEST_THREAD_BYTES, () -> sha256(unit.hashInput()));
         byte[] input = unit.module();
         byte[] bytes = isBinary(input) ? input : Wat.parseModule(new String(input, StandardCharsets.UTF_8));
         WasmModule module = ModuleDecoder.decode(bytes);
@@ -347,12 +343,12 @@ public final class ModuleCompiler {
         // The frame table, the longest step from here on (1.7 s for llvm.core.wasm, its DEFLATE most of
         // it), is encoded on a thread of its own while this one makes the metadata and the exception
         // tables; here when one worker is asked for. It only reads the placed code.
-        java.util.concurrent.FutureTask<byte[]> frameTable = background("kiln-frame-table", options, () -> {
+        java.util.concurrent.FutureTask<byte[]> frameTable = background("kiln-frame-table", options.parallelism() != 1, () -> {
             Iterable<dev.kiln.abi.FrameTable.Site> frameSites = linker.frameSites();
             return frameSites.iterator().hasNext() ? dev.kiln.abi.FrameTable.encode(module.moduleName(), frameSites) : null;
         });
         // so is the DEFLATE of the active data segments (9 MB in llvm.core.wasm)
-        java.util.concurrent.FutureTask<byte[]> activeDataSection = background("kiln-active-data", options,
+        java.util.concurrent.FutureTask<byte[]> activeDataSection = background("kiln-active-data", options.parallelism() != 1,
                 () -> activeData.size() == 0 ? null
                         : dev.kiln.abi.ActiveData.encode(activeData.toByteArray(), activeData.size()));
         long features = 0;
@@ -403,16 +399,16 @@ public final class ModuleCompiler {
 
     /**
      * {@code task} as a {@link java.util.concurrent.FutureTask} running on a daemon thread named
-     * {@code name}, or already run on this one when one worker is asked for; {@link #result} gives
-     * its value or rethrows its failure.
+     * {@code name} when {@code onThread} (more than one worker asked for, and the task worth a thread),
+     * or already run on this one; {@link #result} gives its value or rethrows its failure.
      */
-    private static <T> java.util.concurrent.FutureTask<T> background(String name, CompileOptions options,
+    private static <T> java.util.concurrent.FutureTask<T> background(String name, boolean onThread,
             java.util.concurrent.Callable<T> task) {
         java.util.concurrent.FutureTask<T> f = new java.util.concurrent.FutureTask<>(task);
-        if (options.parallelism() == 1) {
-            f.run();
-        } else {
+        if (onThread) {
             Thread.ofPlatform().name(name).daemon().start(f);
+        } else {
+            f.run();
         }
         return f;
     }

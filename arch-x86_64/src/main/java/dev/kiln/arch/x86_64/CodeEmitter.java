@@ -731,15 +731,13 @@ final class CodeEmitter {
         if (entryReached) {
             return null;
         }
-        if (t1 != null && t1 != entry && !t1Reached && !t1.insts.isEmpty() && !blockLayout.forwards(t1)
-                && returns(t1) && frameFree(t1)) {
-            return t1;
-        }
-        if (t2 != null && t2 != entry && !t2Reached && !t2.insts.isEmpty() && !blockLayout.forwards(t2)
-                && returns(t2) && frameFree(t2)) {
-            return t2;
-        }
-        return null;
+        return exitsEarly(t1, entry, t1Reached) ? t1 : exitsEarly(t2, entry, t2Reached) ? t2 : null;
+    }
+
+    /** Whether {@code r}, a successor of {@code entry} no other block branches to, can run before the frame exists and return. */
+    private boolean exitsEarly(MachBlock<MInst> r, MachBlock<MInst> entry, boolean reachedElsewhere) {
+        return r != null && r != entry && !reachedElsewhere && !r.insts.isEmpty() && !blockLayout.forwards(r)
+                && returns(r) && frameFree(r);
     }
 
     /**
@@ -1671,26 +1669,11 @@ final class CodeEmitter {
                 liveLocations[i] = (java.util.BitSet) g.clone();
             }
             // a worklist: a block is looked at again only when the live-in set of a successor grew;
-            // predecessors by block index as one array (CSR) and the worklist a ring of block
-            // indexes, each queued at most once (no boxed Integer per entry: C1 allocates each)
-            int[] predStart = new int[n + 1];
-            for (int i = 0; i < n; i++) {
-                List<MachBlock<MInst>> succs = blocks.get(i).succs;
-                for (int sI = 0; sI < succs.size(); sI++) {
-                    predStart[succs.get(sI).index + 1]++;
-                }
-            }
-            for (int i = 0; i < n; i++) {
-                predStart[i + 1] += predStart[i];
-            }
-            int[] preds = new int[predStart[n]];
-            int[] predFill = java.util.Arrays.copyOf(predStart, n);
-            for (int i = 0; i < n; i++) {
-                List<MachBlock<MInst>> succs = blocks.get(i).succs;
-                for (int sI = 0; sI < succs.size(); sI++) {
-                    preds[predFill[succs.get(sI).index]++] = i;
-                }
-            }
+            // the worklist a ring of block indexes, each queued at most once (no boxed Integer per
+            // entry: C1 allocates each)
+            MachBlock.Predecessors predecessors = MachBlock.Predecessors.of(blocks);
+            int[] predStart = predecessors.start();
+            int[] preds = predecessors.of();
             int[] work = new int[Math.max(1, n)];
             int head = 0;
             int queuedCount = 0;

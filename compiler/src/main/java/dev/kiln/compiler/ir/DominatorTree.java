@@ -35,8 +35,7 @@ public final class DominatorTree {
         List<BlockCall>[] targetsOf = new List[rpo.size()];
         int[] predStart = new int[n + 1];
         for (int i = 0; i < rpo.size(); i++) {
-            Inst t = rpo.get(i).terminator();
-            List<BlockCall> targets = t == null ? List.of() : t.targets();
+            List<BlockCall> targets = targetsOf(rpo.get(i));
             targetsOf[i] = targets;
             for (int k = 0; k < targets.size(); k++) {
                 predStart[targets.get(k).target().id() + 1]++;

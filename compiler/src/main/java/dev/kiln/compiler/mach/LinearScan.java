@@ -696,25 +696,10 @@ public final class LinearScan<I extends MachInst> {
                 }
             }
         }
-        // predecessors by block index (CSR), an edge once per successor entry as in the equations
-        int[] predStart = new int[nb + 1];
-        for (int bi = 0; bi < nb; bi++) {
-            List<MachBlock<I>> succs = blocks.get(bi).succs;
-            for (int k = 0; k < succs.size(); k++) {
-                predStart[succs.get(k).index + 1]++;
-            }
-        }
-        for (int i = 0; i < nb; i++) {
-            predStart[i + 1] += predStart[i];
-        }
-        int[] preds = new int[predStart[nb]];
-        int[] predFill = Arrays.copyOf(predStart, nb);
-        for (int bi = 0; bi < nb; bi++) {
-            MachBlock<I> b = blocks.get(bi);
-            for (int k = 0; k < b.succs.size(); k++) {
-                preds[predFill[b.succs.get(k).index]++] = b.index;
-            }
-        }
+        // predecessors by block index, an edge once per successor entry as in the equations
+        MachBlock.Predecessors predecessors = MachBlock.Predecessors.of(blocks);
+        int[] predStart = predecessors.start();
+        int[] preds = predecessors.of();
         // the sets as words (see liveIn): set and tested inline, as C1 calls BitSet's methods
         liveIn = new long[nb][];
         long[][] liveOut = new long[nb][];

@@ -79,7 +79,7 @@ public final class LoopInvariantCodeMotion {
 
     /**
      * The natural loops of {@code f} (loops sharing a header merged), innermost first; {@code rpo} is
-     * the reverse postorder of {@code dom}. Shared with {@link LoopVersioning}.
+     * the reverse postorder of {@code dom}. Shared with {@link LoopVersioning} and {@link OptUtil#loopDepths}.
      */
     static List<Loop> findLoops(IrFunction f, DominatorTree dom, List<List<Block>> preds, List<Block> rpo) {
         int[] rpoIndex = new int[f.blockIdBound()];
@@ -205,12 +205,7 @@ public final class LoopInvariantCodeMotion {
                     && ((inst.aux() & Op.NATIVE) == 0 || !isHeader || sawEffect)) {
                 return false;
             }
-            for (Inst w : writers) {
-                if (OptUtil.clobbers(w, inst)) {
-                    return false;
-                }
-            }
-            return true;
+            return !OptUtil.anyClobbers(writers, inst);
         }
         if (!op.hasSideEffects()) {
             return true;

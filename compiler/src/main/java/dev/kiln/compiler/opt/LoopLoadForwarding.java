@@ -182,7 +182,7 @@ public final class LoopLoadForwarding {
             for (int instI = 0; instI < insts.size(); instI++) {
                 Inst inst = insts.get(instI);
                 if (candidate(inst) && invariantOperands(inst, loop)
-                        && (header ? (neverFaults(inst) || !sawEffect) && !anyClobbers(writers, inst) : neverFaults(inst))
+                        && (header ? (neverFaults(inst) || !sawEffect) && !OptUtil.anyClobbers(writers, inst) : neverFaults(inst))
                         && seen.add(Location.of(inst))) {
                     out.add(inst);
                 }
@@ -195,16 +195,6 @@ public final class LoopLoadForwarding {
             }
         }
         return out;
-    }
-
-    /** Whether one of {@code writers} may change what {@code load} reads ({@link OptUtil#clobbers}). */
-    private static boolean anyClobbers(List<Inst> writers, Inst load) {
-        for (int i = 0; i < writers.size(); i++) {
-            if (OptUtil.clobbers(writers.get(i), load)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** A {@code load} or {@code vmctx_load} that may change while the function runs, of a scalar type. */

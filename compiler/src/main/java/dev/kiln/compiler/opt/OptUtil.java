@@ -195,53 +195,36 @@ public final class OptUtil {
      * count once) contain it. 0 outside loops and for unreachable blocks.
      */
     public static int[] loopDepths(IrFunction f) {
+        int[] depth = new int[f.blockIdBound()];
         if (!hasBackwardBranch(f)) {
-            return new int[f.blockIdBound()]; // no loop: every block at depth 0
+            return depth; // no loop: every block at depth 0
         }
         DominatorTree dom = DominatorTree.compute(f);
-        List<List<Block>> preds = predecessors(f);
-        int[] depth = new int[f.blockIdBound()];
-        java.util.BitSet body = new java.util.BitSet(f.blockIdBound());
-        Deque<Block> work = new ArrayDeque<>();
-        List<Block> rpo = dom.reversePostorder();
-        int[] rpoIndex = new int[f.blockIdBound()];
-        for (int i = 0; i < rpo.size(); i++) {
-            rpoIndex[rpo.get(i).id()] = i;
-        }
-        // indexed loops: C1, which compiles the kiln launcher's compiler, allocates every iterator
-        for (int hi = 0; hi < rpo.size(); hi++) {
-            Block h = rpo.get(hi);
-            List<Block> headerPreds = preds.get(h.id());
-            for (int k = 0; k < headerPreds.size(); k++) {
-                Block p = headerPreds.get(k);
-                // a back edge: h dominates p, so p is reachable and after h in reverse postorder
-                if (dom.isReachable(p) && rpoIndex[p.id()] >= hi && dom.dominates(h, p)) {
-                    work.add(p);
-                }
-            }
-            if (work.isEmpty()) {
-                continue;
-            }
-            body.clear();
-            body.set(h.id());
-            depth[h.id()]++;
-            while (!work.isEmpty()) {
-                Block x = work.poll();
-                if (body.get(x.id()) || !dom.isReachable(x)) {
-                    continue;
-                }
-                body.set(x.id());
-                depth[x.id()]++;
-                List<Block> xp = preds.get(x.id());
-                for (int k = 0; k < xp.size(); k++) {
-                    work.add(xp.get(k));
-                }
+        List<LoopInvariantCodeMotion.Loop> loops = LoopInvariantCodeMotion.findLoops(f, dom, predecessors(f),
+                dom.reversePostorder());
+        for (int l = 0; l < loops.size(); l++) {
+            List<Block> blocks = loops.get(l).blocks;
+            for (int k = 0; k < blocks.size(); k++) {
+                depth[blocks.get(k).id()]++;
             }
         }
         return depth;
     }
 
     // ---- memory effects -----------------------------------------------------------------------
+
+    /**
+     * Whether one of {@code writers} may change what {@code reader} reads ({@link #clobbers}); an
+     * indexed loop (C1, which compiles the kiln launcher's compiler, allocates every iterator).
+     */
+    static boolean anyClobbers(List<Inst> writers, Inst reader) {
+        for (int i = 0; i < writers.size(); i++) {
+            if (clobbers(writers.get(i), reader)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /**
      * Whether executing {@code writer} may change what {@code reader} (an instruction whose
