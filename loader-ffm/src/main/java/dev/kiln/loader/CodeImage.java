@@ -113,16 +113,25 @@ public final class CodeImage implements AutoCloseable {
         }
         long length = elf.loadedSize();
         int fd = LibC.memfd_create(MEMFD_NAME, LibC.MFD_CLOEXEC);
+        // through a staging buffer of at most STAGING_BYTES: one of the loaded size (over 100 MB for the
+        // largest modules) cost its zeroing and page faults, and as much memory again at the peak
         try (Arena tmp = Arena.ofConfined()) {
-            MemorySegment buf = tmp.allocate(length);
-            MemorySegment.copy(artifact, 0, buf, ValueLayout.JAVA_BYTE, 0, (int) length);
-            LibC.writeFully(fd, buf);
+            MemorySegment buf = tmp.allocate(Math.min(length, STAGING_BYTES));
+            for (long at = 0; at < length; ) {
+                int n = (int) Math.min(length - at, buf.byteSize());
+                MemorySegment.copy(artifact, (int) at, buf, ValueLayout.JAVA_BYTE, 0, n);
+                LibC.writeFully(fd, buf.asSlice(0, n));
+                at += n;
+            }
         } catch (RuntimeException | Error e) {
             closeQuietly(fd, e);
             throw e;
         }
         return mapFd(fd, elf);
     }
+
+    /** The largest native buffer {@link #map(byte[], ElfFile)} copies an artifact through, in bytes. */
+    private static final long STAGING_BYTES = 1 << 20;
 
     /** Maps {@code fd} (closing it in every case) and protects the text pages. */
     private static CodeImage mapFd(int fd, ElfFile elf) {

@@ -106,6 +106,37 @@ class CodeImageTest {
     }
 
     @Test
+    void mapFromBytesLargerThanTheStagingBuffer() throws Throwable {
+        // 3 MiB + 5 bytes of text (copied through the 1 MiB staging buffer in four pieces), every byte
+        // distinct from its neighbours; a function at the end of it
+        byte[] text = new byte[(3 << 20) + 5 + LEA_EAX_RDI_PLUS_1_RET.length];
+        for (int i = 0; i < text.length; i++) {
+            text[i] = (byte) (i * 31 + (i >>> 8));
+        }
+        int at = text.length - LEA_EAX_RDI_PLUS_1_RET.length;
+        System.arraycopy(LEA_EAX_RDI_PLUS_1_RET, 0, text, at, LEA_EAX_RDI_PLUS_1_RET.length);
+        byte[] rodata = new byte[(1 << 20) + 3];
+        for (int i = 0; i < rodata.length; i++) {
+            rodata[i] = (byte) (i * 7 + 1);
+        }
+        byte[] bytes = new ElfWriter(Target.X86_64).setText(text).setRodata(rodata)
+                .addFunctionSymbol("wasm[0]::inc", at, LEA_EAX_RDI_PLUS_1_RET.length)
+                .addSection(".kiln.meta", new byte[] {1})
+                .toByteArray();
+        ElfFile elf = ElfReader.parse(bytes);
+        try (CodeImage image = CodeImage.map(bytes, elf)) {
+            assertTrue(elf.loadedSize() > 4 << 20, "loaded size " + elf.loadedSize());
+            assertEquals(-1, java.util.Arrays.mismatch(text, image.text().toArray(ValueLayout.JAVA_BYTE)));
+            long ro = elf.section(".rodata").orElseThrow().addr();
+            assertEquals(-1, java.util.Arrays.mismatch(rodata,
+                    image.image().asSlice(ro, rodata.length).toArray(ValueLayout.JAVA_BYTE)));
+            MethodHandle inc = Linker.nativeLinker().downcallHandle(image.address(at),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            assertEquals(100, (int) inc.invokeExact(99));
+        }
+    }
+
+    @Test
     void addressIsCheckedAgainstText() {
         byte[] bytes = artifact();
         try (CodeImage image = CodeImage.map(bytes, ElfReader.parse(bytes))) {
