@@ -161,7 +161,7 @@ public final class LinearScan<I extends MachInst> {
                 r.pieces = new ArrayList<>(4);
                 r.pieces.add(r);
             }
-            r.pieces.add(r.pieces.indexOf(this) + 1, c);
+            r.pieces.add(lastPieceFrom(r.pieces, splitPos) + 1, c); // after this piece (splitPos ascending)
             return c;
         }
 
@@ -181,12 +181,26 @@ public final class LinearScan<I extends MachInst> {
             if (pieces == null) {
                 return this;
             }
-            for (int i = pieces.size() - 1; i > 0; i--) {
-                if (pieces.get(i).splitPos <= pos) {
-                    return pieces.get(i);
+            return pieces.get(lastPieceFrom(pieces, pos));
+        }
+
+        /**
+         * The index of the last of {@code pieces} (ascending {@link #splitPos}, the original's the
+         * least) whose {@link #splitPos} is at most {@code pos}; 0 if none. A binary search: a value
+         * live across many calls in a large function is split hundreds of times.
+         */
+        private static int lastPieceFrom(List<Interval> pieces, int pos) {
+            int lo = 0;
+            int hi = pieces.size() - 1;
+            while (lo < hi) {
+                int mid = (lo + hi + 1) >>> 1;
+                if (pieces.get(mid).splitPos <= pos) {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
                 }
             }
-            return this;
+            return lo;
         }
 
         /** Spill weight: cost of spilling per unit of lifetime (long, rarely used intervals go first). */
@@ -337,28 +351,22 @@ public final class LinearScan<I extends MachInst> {
     }
 
     /**
-     * {@code map[g]} of each global value g live on entry to block {@code blockIndex} where that is not
-     * negative, in ascending order of g; time linear in the words of the block's live-in set and the
-     * values in it.
+     * {@code map[g]} of each global value g live on entry to block {@code blockIndex} and in the set
+     * {@code mask} (words as {@link #liveIn}'s; {@code map[g]} is read only there), in ascending
+     * order of g; time linear in the words of the block's live-in set and the values of both.
      */
-    int[] liveInMapped(int blockIndex, int[] map) {
+    int[] liveInMapped(int blockIndex, int[] map, long[] mask) {
         long[] in = liveIn[blockIndex];
+        int words = Math.min(in.length, mask.length);
         int n = 0;
-        for (int i = 0; i < in.length; i++) {
-            for (long w = in[i]; w != 0; w &= w - 1) {
-                if (map[(i << 6) + Long.numberOfTrailingZeros(w)] >= 0) {
-                    n++;
-                }
-            }
+        for (int i = 0; i < words; i++) {
+            n += Long.bitCount(in[i] & mask[i]);
         }
         int[] out = new int[n];
         int k = 0;
-        for (int i = 0; i < in.length; i++) {
-            for (long w = in[i]; w != 0; w &= w - 1) {
-                int m = map[(i << 6) + Long.numberOfTrailingZeros(w)];
-                if (m >= 0) {
-                    out[k++] = m;
-                }
+        for (int i = 0; k < n; i++) {
+            for (long w = in[i] & mask[i]; w != 0; w &= w - 1) {
+                out[k++] = map[(i << 6) + Long.numberOfTrailingZeros(w)];
             }
         }
         return out;

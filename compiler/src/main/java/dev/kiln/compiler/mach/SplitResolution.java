@@ -270,23 +270,28 @@ final class SplitResolution<I extends MachInst> {
     /**
      * By global value of the allocator's liveness ({@link LinearScan#globalOf}): the index in
      * {@link #roots} of the root it is, or -1. A root that is no global value is never live on entry
-     * to a block.
+     * to a block. Sets {@link #rootMask}.
      */
     private int[] rootOrdinals() {
         int[] ordinal = new int[alloc.globalCount()];
         java.util.Arrays.fill(ordinal, -1);
+        rootMask = new long[(ordinal.length + 63) >>> 6];
         for (int k = 0; k < roots.size(); k++) {
             int g = alloc.globalOf(roots.get(k).reg);
             if (g >= 0) {
                 ordinal[g] = k;
+                rootMask[g >>> 6] |= 1L << g;
             }
         }
         return ordinal;
     }
 
+    /** The global values (see {@link LinearScan#globalOf}) of split roots, set by {@link #rootOrdinals}. */
+    private long[] rootMask;
+
     /** The indexes in {@link #roots} of the split roots live on entry to block {@code blockIndex}, ascending. */
     private int[] liveRoots(int blockIndex, int[] ordinal) {
-        int[] out = alloc.liveInMapped(blockIndex, ordinal);
+        int[] out = alloc.liveInMapped(blockIndex, ordinal, rootMask);
         java.util.Arrays.sort(out);
         return out;
     }
