@@ -644,17 +644,29 @@ public final class ModuleCompiler {
      * component of {@code graph}, each once, in ascending order.
      */
     static int[][] inliningDependencies(CallGraph graph, int[][] callees, boolean[] candidate) {
+        // each function's own list, sorted and deduplicated: a set cleared for every function was
+        // quadratic in the number of functions (133,398 in llvm.core.wasm)
         int[][] waitsFor = new int[callees.length][];
-        java.util.BitSet seen = new java.util.BitSet();
+        int[] picked = new int[16];
         for (int i = 0; i < callees.length; i++) {
-            seen.clear();
             int c = graph.component(i);
+            int n = 0;
             for (int k : callees[i]) {
                 if (candidate[k] && graph.component(k) != c) {
-                    seen.set(k);
+                    if (n == picked.length) {
+                        picked = java.util.Arrays.copyOf(picked, 2 * n);
+                    }
+                    picked[n++] = k;
                 }
             }
-            waitsFor[i] = seen.stream().toArray();
+            java.util.Arrays.sort(picked, 0, n);
+            int distinct = 0;
+            for (int j = 0; j < n; j++) {
+                if (distinct == 0 || picked[j] != picked[distinct - 1]) {
+                    picked[distinct++] = picked[j];
+                }
+            }
+            waitsFor[i] = java.util.Arrays.copyOf(picked, distinct);
         }
         return waitsFor;
     }

@@ -10,9 +10,10 @@ class InliningDependenciesTest {
     @Test
     void aFunctionWaitsOnlyForItsInliningCandidateCalleesOutsideItsComponent() {
         // 0 and 1 call each other (one component); 0 calls 2 (small) twice and 3 (large);
-        // 1 calls 4 (small); 4 calls nothing; 5 calls 0 (in a component with a small member) and 3
-        int[][] callees = {{1, 2, 3, 2}, {0, 4}, {}, {2}, {}, {0, 3}};
-        boolean[] candidate = {true, false, true, false, true, true};
+        // 1 calls 4 (small); 4 calls nothing; 5 calls 0 (in a component with a small member) and 3;
+        // 6 calls 4, 2, 4 and 0
+        int[][] callees = {{1, 2, 3, 2}, {0, 4}, {}, {2}, {}, {0, 3}, {4, 2, 4, 0}};
+        boolean[] candidate = {true, false, true, false, true, true, false};
         CallGraph graph = CallGraph.of(callees);
         int[][] waitsFor = ModuleCompiler.inliningDependencies(graph, callees, candidate);
         assertArrayEquals(new int[] {2}, waitsFor[0], "not 1 (same component), 2 once, not 3 (too large)");
@@ -21,5 +22,6 @@ class InliningDependenciesTest {
         assertArrayEquals(new int[] {2}, waitsFor[3]);
         assertArrayEquals(new int[] {}, waitsFor[4]);
         assertArrayEquals(new int[] {0}, waitsFor[5], "0, a small member of a cycle, but not 1 beside it");
+        assertArrayEquals(new int[] {0, 2, 4}, waitsFor[6], "ascending, each once");
     }
 }
