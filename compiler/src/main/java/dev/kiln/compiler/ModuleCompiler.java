@@ -207,8 +207,8 @@ public final class ModuleCompiler {
         int[] trapStubOffset = new int[dev.kiln.abi.TrapCode.values().length];
         java.util.EnumSet<dev.kiln.abi.TrapCode> trapStubs = java.util.EnumSet.noneOf(dev.kiln.abi.TrapCode.class);
         for (PackedCode c : code) {
-            for (Relocation r : c.relocations()) {
-                dev.kiln.abi.TrapCode t = Relocation.trapCodeOf(r.symbol());
+            for (int r = 0; r < c.relocationCount(); r++) {
+                dev.kiln.abi.TrapCode t = Relocation.trapCodeOf(c.relocationSymbol(r));
                 if (t != null) {
                     trapStubs.add(t);
                 }
@@ -892,7 +892,8 @@ public final class ModuleCompiler {
                 byte[] c = p.code().code();
                 System.arraycopy(c, 0, text, p.offset(), c.length);
                 end = p.offset() + c.length;
-                for (Relocation r : p.code().relocations()) {
+                for (int k = 0; k < p.code().relocationCount(); k++) {
+                    Relocation r = p.code().relocation(k);
                     backend.applyRelocation(text, p.offset(), r, symbolOffset.applyAsInt(r.symbol()));
                 }
                 p.code().releaseCode();

@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * A function's {@link CompiledCode} as the driver keeps it until {@code .text} is laid out: the same
- * facts with frame sites and call sites packed into {@code int} arrays (a few words per
- * site instead of an object or three), since a module of 100,000 functions holds millions of sites
- * until the end. The lists it gives back are equal, element by element, to the original ones.
+ * facts with relocations and call sites packed into {@code int} arrays (a few words each instead
+ * of an object or three) and frame sites into LEB128 bytes, since a module of 100,000 functions
+ * holds millions of sites until the end. The lists it gives back are equal, element by element, to the original ones.
  * Immutable but for {@link #releaseCode}; thread-safe until then.
  */
 final class PackedCode {
@@ -20,9 +20,18 @@ final class PackedCode {
     final int alignment;
     /** {@link CompiledCode#cpuFeatures()}. */
     final long cpuFeatures;
-    private Relocation[] relocations;
-    /** Per frame site: code offset, kind, depth, n, then n funcidx and n wasm offsets. */
-    private final int[] frames;
+    /** Per relocation: its kind's ordinal, offset, symbol and addend; null once {@link #releaseCode} ran. */
+    private int[] relocations;
+    /**
+     * The frame sites, LEB128 (see {@link #frameSites}): per site, signed, the code offset's delta from
+     * the previous site's, shifted left by 2, or'ed with the kind; the depth in 8-byte words; n, then n
+     * funcidx and n wasm offsets, the first as a delta from the previous site's. A quarter of the
+     * {@code int}s it replaced: llvm.core.wasm's 6.2 million sites took 160 MB as words.
+     */
+    private final byte[] frames;
+    /** The number of frame sites, and of those of kind {@link FrameTable#RETURN_ADDRESS}. */
+    private final int frameSiteCount;
+    private final int returnAddressCount;
     /** Per call site: return offset, frame bytes, popped bytes, and 0 (no catch), 1 (catches at the return address) or 1 + the landing pad's distance from it, and the calling function's stack-argument bytes. */
     private final int[] calls;
 
@@ -31,23 +40,38 @@ final class PackedCode {
         this.length = code.length;
         this.alignment = c.alignment();
         this.cpuFeatures = c.cpuFeatures();
-        this.relocations = c.relocations().toArray(new Relocation[0]);
-        int words = 0;
-        for (FrameTable.Site s : c.frameSites()) {
-            words += 4 + 2 * s.funcIndices().length;
+        List<Relocation> relocs = c.relocations();
+        relocations = new int[4 * relocs.size()];
+        for (int i = 0; i < relocs.size(); i++) {
+            Relocation r = relocs.get(i);
+            relocations[4 * i] = r.kind().ordinal();
+            relocations[4 * i + 1] = r.offset();
+            relocations[4 * i + 2] = r.symbol();
+            relocations[4 * i + 3] = r.addend();
         }
-        frames = new int[words];
-        int k = 0;
+        Leb out = new Leb(new byte[16 + 8 * c.frameSites().size()]);
+        int prevText = 0;
+        int prevOffset = 0;
+        int returnAddresses = 0;
         for (FrameTable.Site s : c.frameSites()) {
             int n = s.funcIndices().length;
-            frames[k++] = s.textOffset();
-            frames[k++] = s.kind();
-            frames[k++] = s.depth();
-            frames[k++] = n;
-            System.arraycopy(s.funcIndices(), 0, frames, k, n);
-            System.arraycopy(s.wasmOffsets(), 0, frames, k + n, n);
-            k += 2 * n;
+            out.signed(((long) s.textOffset() - prevText) << 2 | s.kind());
+            out.signed(s.depth() / 8);
+            out.signed(n);
+            for (int k = 0; k < n; k++) {
+                out.signed(s.funcIndices()[k]);
+            }
+            out.signed((long) s.wasmOffsets()[0] - prevOffset);
+            for (int k = 1; k < n; k++) {
+                out.signed(s.wasmOffsets()[k]);
+            }
+            prevText = s.textOffset();
+            prevOffset = s.wasmOffsets()[0];
+            returnAddresses += s.kind() == FrameTable.RETURN_ADDRESS ? 1 : 0;
         }
+        frames = java.util.Arrays.copyOf(out.bytes, out.at);
+        frameSiteCount = c.frameSites().size();
+        returnAddressCount = returnAddresses;
         List<ExceptionTables.CallSite> cs = c.callSites();
         calls = new int[5 * cs.size()];
         for (int i = 0; i < cs.size(); i++) {
@@ -79,16 +103,33 @@ final class PackedCode {
     }
 
     /**
-     * {@link CompiledCode#relocations()}, as an array (do not modify).
+     * The number of {@link CompiledCode#relocations()}.
      *
      * @throws IllegalStateException after {@link #releaseCode}
      */
-    Relocation[] relocations() {
+    int relocationCount() {
+        return relocationWords().length / 4;
+    }
+
+    /** The symbol of relocation {@code i}: {@code relocation(i).symbol()} without making it. */
+    int relocationSymbol(int i) {
+        return relocationWords()[4 * i + 2];
+    }
+
+    /** Relocation {@code i} of {@link CompiledCode#relocations()}, made again. */
+    Relocation relocation(int i) {
+        int[] r = relocationWords();
+        return new Relocation(RELOC_KINDS[r[4 * i]], r[4 * i + 1], r[4 * i + 2], r[4 * i + 3]);
+    }
+
+    private int[] relocationWords() {
         if (relocations == null) {
             throw new IllegalStateException("the relocations were released once linked");
         }
         return relocations;
     }
+
+    private static final RelocKind[] RELOC_KINDS = RelocKind.values();
 
     /**
      * Drops the machine code and its relocations once they are linked into {@code .text}: a large
@@ -102,22 +143,32 @@ final class PackedCode {
 
     /** Appends the frame sites, their text offsets moved by {@code shift} bytes, to {@code out}. */
     void frameSites(int shift, List<FrameTable.Site> out) {
-        for (int k = 0; k < frames.length; ) {
-            int n = frames[k + 3];
-            int[] funcIndices = java.util.Arrays.copyOfRange(frames, k + 4, k + 4 + n);
-            int[] wasmOffsets = java.util.Arrays.copyOfRange(frames, k + 4 + n, k + 4 + 2 * n);
-            out.add(new FrameTable.Site(frames[k] + shift, frames[k + 1], frames[k + 2], funcIndices, wasmOffsets));
-            k += 4 + 2 * n;
+        Leb in = new Leb(frames);
+        int text = 0;
+        int offset = 0;
+        for (int i = 0; i < frameSiteCount; i++) {
+            long head = in.signed();
+            text += (int) (head >> 2);
+            int kind = (int) head & 3;
+            int depth = 8 * (int) in.signed();
+            int n = (int) in.signed();
+            int[] funcIndices = new int[n];
+            int[] wasmOffsets = new int[n];
+            for (int k = 0; k < n; k++) {
+                funcIndices[k] = (int) in.signed();
+            }
+            offset += (int) in.signed();
+            wasmOffsets[0] = offset;
+            for (int k = 1; k < n; k++) {
+                wasmOffsets[k] = (int) in.signed();
+            }
+            out.add(new FrameTable.Site(text + shift, kind, depth, funcIndices, wasmOffsets));
         }
     }
 
     /** The number of {@link FrameTable#RETURN_ADDRESS} frame sites. */
     int returnAddressCount() {
-        int n = 0;
-        for (int k = 0; k < frames.length; k += 4 + 2 * frames[k + 3]) {
-            n += frames[k + 1] == FrameTable.RETURN_ADDRESS ? 1 : 0;
-        }
-        return n;
+        return returnAddressCount;
     }
 
     /**
@@ -126,13 +177,59 @@ final class PackedCode {
      * {@code at}, in the order recorded; returns the index after the last.
      */
     int returnAddressSites(int shift, int[] offsets, int[] depths, int at) {
-        for (int k = 0; k < frames.length; k += 4 + 2 * frames[k + 3]) {
-            if (frames[k + 1] == FrameTable.RETURN_ADDRESS) {
-                offsets[at] = frames[k] + shift;
-                depths[at++] = frames[k + 2];
+        Leb in = new Leb(frames);
+        int text = 0;
+        for (int i = 0; i < frameSiteCount; i++) {
+            long head = in.signed();
+            text += (int) (head >> 2);
+            int depth = 8 * (int) in.signed();
+            int n = (int) in.signed();
+            for (int k = 0; k < 2 * n; k++) {
+                in.signed();
+            }
+            if (((int) head & 3) == FrameTable.RETURN_ADDRESS) {
+                offsets[at] = text + shift;
+                depths[at++] = depth;
             }
         }
         return at;
+    }
+
+    /** Signed LEB128 (DWARF 5, section 7.6) into or out of a byte array, from a cursor. */
+    private static final class Leb {
+        byte[] bytes;
+        int at;
+
+        Leb(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        void signed(long v) {
+            if (at + 10 > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, Math.max(2 * bytes.length, at + 10));
+            }
+            while (true) {
+                int b = (int) v & 0x7f;
+                v >>= 7;
+                if (v == 0 && (b & 0x40) == 0 || v == -1 && (b & 0x40) != 0) {
+                    bytes[at++] = (byte) b;
+                    return;
+                }
+                bytes[at++] = (byte) (b | 0x80);
+            }
+        }
+
+        long signed() {
+            long v = 0;
+            int shift = 0;
+            int b;
+            do {
+                b = bytes[at++];
+                v |= (long) (b & 0x7f) << shift;
+                shift += 7;
+            } while ((b & 0x80) != 0);
+            return shift < 64 && (b & 0x40) != 0 ? v | -1L << shift : v;
+        }
     }
 
     /** Appends the call sites, their return offsets moved by {@code shift} bytes, to {@code out}. */
