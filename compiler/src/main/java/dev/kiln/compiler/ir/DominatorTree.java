@@ -8,22 +8,71 @@ import java.util.List;
  * Dominators of a function's blocks, computed with the iterative algorithm of Cooper, Harvey and
  * Kennedy ("A Simple, Fast Dominance Algorithm", 2001) over a reverse postorder. Blocks unreachable
  * from the entry have no dominator and dominate nothing. Immutable once built; thread-safe to read.
+ * A function keeps the tree computed last and is given it again while its control flow is unchanged.
  */
 public final class DominatorTree {
     private final int[] idom;       // by block id; -1 = unreachable, entry maps to itself
     private final int[] rpoNumber;  // by block id; -1 = unreachable
     private final List<Block> rpo;
+    /** The control flow it was computed from: the entry, each block's terminator (in rpo order), and its targets. */
+    private final Block entry;
+    private final Inst[] terminators;
+    private final int[] targetStart; // targets of rpo block i: targets[targetStart[i] .. targetStart[i + 1] - 1]
+    private final Block[] targets;
 
-    private DominatorTree(int[] idom, int[] rpoNumber, List<Block> rpo) {
+    private DominatorTree(int[] idom, int[] rpoNumber, List<Block> rpo, Block entry, Inst[] terminators, int[] targetStart,
+            Block[] targets) {
         this.idom = idom;
         this.rpoNumber = rpoNumber;
         this.rpo = rpo;
+        this.entry = entry;
+        this.terminators = terminators;
+        this.targetStart = targetStart;
+        this.targets = targets;
     }
 
-    /** Computes the dominator tree of {@code f} as it is now. */
+    /**
+     * The dominator tree of {@code f} as it is now: the one computed last for {@code f} if the blocks
+     * it reaches still end in the same terminators with the same targets (so that the depth-first
+     * search would find the same reverse postorder and the same dominators), else a new one.
+     */
     public static DominatorTree compute(IrFunction f) {
+        DominatorTree last = f.dominators;
+        if (last != null && last.describes(f)) {
+            return last;
+        }
+        DominatorTree d = build(f);
+        f.dominators = d;
+        return d;
+    }
+
+    /** Whether the edges among the blocks this tree reaches are those of {@code f} now (see {@link #compute}). */
+    private boolean describes(IrFunction f) {
+        if (f.blocks().isEmpty() || f.entry() != entry) {
+            return false;
+        }
+        for (int i = 0; i < terminators.length; i++) {
+            Inst t = rpo.get(i).terminator();
+            if (t != terminators[i]) {
+                return false;
+            }
+            List<BlockCall> now = t == null ? List.of() : t.targets();
+            int from = targetStart[i];
+            if (now.size() != targetStart[i + 1] - from) {
+                return false;
+            }
+            for (int k = 0; k < now.size(); k++) {
+                if (now.get(k).target() != targets[from + k]) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static DominatorTree build(IrFunction f) {
         int n = f.blockIdBound();
-        List<Block> rpo = reversePostorder(f);
+        List<Block> rpo = search(f);
         int[] rpoNumber = new int[n];
         Arrays.fill(rpoNumber, -1);
         for (int i = 0; i < rpo.size(); i++) {
@@ -34,11 +83,22 @@ public final class DominatorTree {
         @SuppressWarnings("unchecked")
         List<BlockCall>[] targetsOf = new List[rpo.size()];
         int[] predStart = new int[n + 1];
+        Inst[] terminators = new Inst[rpo.size()];
+        int[] targetStart = new int[rpo.size() + 1];
         for (int i = 0; i < rpo.size(); i++) {
-            List<BlockCall> targets = targetsOf(rpo.get(i));
+            Inst t = rpo.get(i).terminator();
+            List<BlockCall> targets = t == null ? List.of() : t.targets();
+            terminators[i] = t;
             targetsOf[i] = targets;
+            targetStart[i + 1] = targetStart[i] + targets.size();
             for (int k = 0; k < targets.size(); k++) {
                 predStart[targets.get(k).target().id() + 1]++;
+            }
+        }
+        Block[] edgeTargets = new Block[targetStart[rpo.size()]];
+        for (int i = 0; i < rpo.size(); i++) {
+            for (int k = 0; k < targetsOf[i].size(); k++) {
+                edgeTargets[targetStart[i] + k] = targetsOf[i].get(k).target();
             }
         }
         for (int i = 0; i < n; i++) {
@@ -76,7 +136,7 @@ public final class DominatorTree {
                 }
             }
         }
-        return new DominatorTree(idom, rpoNumber, rpo);
+        return new DominatorTree(idom, rpoNumber, rpo, entry, terminators, targetStart, edgeTargets);
     }
 
     private static int intersect(int a, int b, int[] idom, int[] rpoNumber) {
@@ -91,8 +151,17 @@ public final class DominatorTree {
         return a;
     }
 
-    /** Blocks reachable from the entry, in reverse postorder of a depth-first search. */
+    /**
+     * Blocks reachable from the entry, in reverse postorder of a depth-first search: the last
+     * computed tree's ({@link #compute}) while it describes {@code f}, else searched (do not modify).
+     */
     public static List<Block> reversePostorder(IrFunction f) {
+        DominatorTree last = f.dominators;
+        return last != null && last.describes(f) ? last.rpo : search(f);
+    }
+
+    /** Depth-first search from the entry: the blocks it reaches, in reverse postorder. */
+    private static List<Block> search(IrFunction f) {
         int n = f.blockIdBound();
         boolean[] visited = new boolean[n];
         List<Block> post = new ArrayList<>();
@@ -171,7 +240,7 @@ public final class DominatorTree {
         }
     }
 
-    /** Reachable blocks in reverse postorder. */
+    /** Reachable blocks in reverse postorder (shared by the passes given this tree: do not modify). */
     public List<Block> reversePostorder() {
         return rpo;
     }

@@ -173,6 +173,13 @@ public final class IrFunction {
     /** Values aliased since the last {@link #resolveOperands()}: none means there is nothing to do. */
     int aliasesSinceResolve;
 
+    /**
+     * The dominator tree computed last ({@link DominatorTree#compute}), given again while the edges
+     * among the blocks it reaches are the same; null before. Passes that keep the control flow as it is
+     * (value numbering, bounds checks, most loop passes on most functions) share one.
+     */
+    DominatorTree dominators;
+
     Value newValue(IrType type) {
         return new Value(nextValue++, type, this);
     }

@@ -71,7 +71,7 @@ public final class LinearScan<I extends MachInst> {
          */
         Interval splitParent;
         /** Every piece of the register in order of position, the original first; on the original only, once split. */
-        List<Interval> pieces;
+        ArrayList<Interval> pieces;
         /** The first position this piece stands for (see {@link #splitParent}). */
         int splitPos = Integer.MIN_VALUE;
 
@@ -189,7 +189,7 @@ public final class LinearScan<I extends MachInst> {
          * least) whose {@link #splitPos} is at most {@code pos}; 0 if none. A binary search: a value
          * live across many calls in a large function is split hundreds of times.
          */
-        private static int lastPieceFrom(List<Interval> pieces, int pos) {
+        private static int lastPieceFrom(ArrayList<Interval> pieces, int pos) {
             int lo = 0;
             int hi = pieces.size() - 1;
             while (lo < hi) {
