@@ -122,11 +122,11 @@ final class CodeEmitter {
             CodeEmitter again = new CodeEmitter(blocks, alloc, outgoingBytes, incomingArgBytes, layout, features);
             again.placement = placement;
             again.signalTraps = signalTraps;
-            // the liveness of locations the first emission computed holds for this one: it reads the
+            // the liveness of registers the first emission computed holds for this one: it reads the
             // instructions' registers and the blocks' successor lists, which only
             // branchOnMaterializedConditions changes, at the start of the first emission (jump
             // threading retargets branches, not successor lists)
-            again.liveLocations = liveLocations;
+            again.liveRegisters = liveRegisters;
             again.frame = frame; // the same slots, counted over the same instructions
             again.noEntryState = noEntryState;
             again.loopHeaders = loopHeaders;
@@ -1627,84 +1627,79 @@ final class CodeEmitter {
         };
     }
 
-    /** Per block index: the locations live on entry (see {@link #liveLocationsIn}); computed on first use. */
-    private java.util.BitSet[] liveLocations;
+    /** Per block index: the registers live on entry (see {@link #registersLiveIn}); computed on first use. */
+    private long[] liveRegisters;
 
     /**
-     * The locations (registers, and {@link LinearScan#SLOT_BASE} plus spill slots) that block {@code b}
+     * The physical registers (bit r for register r, below {@link MInst#VREG_BASE}) that block {@code b}
      * or a block after it reads before writing: backward dataflow over the allocated code, every
      * instruction's {@code uses} and {@code defs} (physical registers included) mapped to their
-     * locations, split-resolution moves included. The scratch registers of spill code are never live
-     * across instructions.
+     * locations, split-resolution moves included; spill slots are not followed. The scratch registers
+     * of spill code are never live across instructions.
      */
-    private java.util.BitSet liveLocationsIn(MachBlock<MInst> b) {
-        if (liveLocations == null) {
-            // backward liveness of locations: each block's instructions are summarized once as
-            // in = gen | (out & ~kill) (kill: every location defined; gen: those used before any
-            // definition in the block), then only those sets are iterated to the fixed point
+    private long registersLiveIn(MachBlock<MInst> b) {
+        if (liveRegisters == null) {
+            // each block's instructions summarized once as in = gen | (out & ~kill) (kill: every
+            // register defined; gen: those used before any definition in the block), then only those
+            // words iterated to the fixed point
             int n = blocks.size();
-            java.util.BitSet[] gen = new java.util.BitSet[n];
-            java.util.BitSet[] kill = new java.util.BitSet[n];
-            liveLocations = new java.util.BitSet[n];
+            long[] gen = new long[n];
+            long[] kill = new long[n];
+            long[] in = new long[n];
             for (int i = 0; i < n; i++) {
-                java.util.BitSet g = new java.util.BitSet();
-                java.util.BitSet k = new java.util.BitSet();
+                long g = 0;
+                long k = 0;
                 List<MInst> insts = blocks.get(i).insts;
                 for (int j = insts.size() - 1; j >= 0; j--) {
                     MInst m = insts.get(j);
                     for (int d : m.defs()) {
                         int l = locationOf(d);
-                        if (l >= 0) {
-                            g.clear(l);
-                            k.set(l);
+                        if (l >= 0 && l < MInst.VREG_BASE) {
+                            g &= ~(1L << l);
+                            k |= 1L << l;
                         }
                     }
                     for (int u : m.uses()) {
                         int l = locationOf(u);
-                        if (l >= 0) {
-                            g.set(l);
+                        if (l >= 0 && l < MInst.VREG_BASE) {
+                            g |= 1L << l;
                         }
                     }
                 }
                 gen[i] = g;
                 kill[i] = k;
-                liveLocations[i] = (java.util.BitSet) g.clone();
+                in[i] = g;
             }
             // a worklist: a block is looked at again only when the live-in set of a successor grew;
-            // the worklist a ring of block indexes, each queued at most once (no boxed Integer per
-            // entry: C1 allocates each)
+            // the worklist a ring of block indexes, each queued at most once
             MachBlock.Predecessors predecessors = MachBlock.Predecessors.of(blocks);
             int[] predStart = predecessors.start();
             int[] preds = predecessors.of();
             int[] work = new int[Math.max(1, n)];
             int head = 0;
             int queuedCount = 0;
-            java.util.BitSet queued = new java.util.BitSet(n);
+            boolean[] queued = new boolean[n];
             for (int i = n - 1; i >= 0; i--) {
                 work[queuedCount++] = i; // latest first: most successors come after their predecessors
-                queued.set(i);
+                queued[i] = true;
             }
-            java.util.BitSet live = new java.util.BitSet();
             while (queuedCount > 0) {
                 int i = work[head];
                 head = head + 1 == work.length ? 0 : head + 1;
                 queuedCount--;
-                queued.clear(i);
-                live.clear();
+                queued[i] = false;
+                long out = 0;
                 List<MachBlock<MInst>> succs = blocks.get(i).succs;
                 for (int sI = 0; sI < succs.size(); sI++) {
-                    live.or(liveLocations[succs.get(sI).index]);
+                    out |= in[succs.get(sI).index];
                 }
-                live.andNot(kill[i]);
-                live.or(gen[i]);
-                if (!live.equals(liveLocations[i])) {
-                    java.util.BitSet old = liveLocations[i];
-                    liveLocations[i] = live;
-                    live = old;
+                long live = gen[i] | out & ~kill[i];
+                if (live != in[i]) {
+                    in[i] = live;
                     for (int k = predStart[i]; k < predStart[i + 1]; k++) {
                         int p = preds[k];
-                        if (!queued.get(p)) {
-                            queued.set(p);
+                        if (!queued[p]) {
+                            queued[p] = true;
                             int tail = head + queuedCount;
                             work[tail >= work.length ? tail - work.length : tail] = p;
                             queuedCount++;
@@ -1712,8 +1707,9 @@ final class CodeEmitter {
                     }
                 }
             }
+            liveRegisters = in;
         }
-        return liveLocations[b.index];
+        return liveRegisters[b.index];
     }
 
     /** The location of register {@code r}: a physical register is itself, a virtual one where it was allocated (-1: never live). */
@@ -1786,7 +1782,7 @@ final class CodeEmitter {
                 if (l < 0 || from == l) {
                     continue; // dead, or already in place: writes nothing
                 }
-                if (l >= LinearScan.SLOT_BASE || from >= LinearScan.SLOT_BASE || liveLocationsIn(x).get(l)) {
+                if (l >= MInst.VREG_BASE || from >= MInst.VREG_BASE || (registersLiveIn(x) & 1L << l) != 0) {
                     return false; // spill code stays on the back edge: the exit would pay for it every time
                 }
             }
