@@ -20,8 +20,9 @@ import java.util.List;
  * A variable read in a block that does not define it becomes a block parameter when the block is
  * unsealed or has several predecessors; every incoming edge then passes the variable's value as the
  * matching argument. {@link #finish} removes the parameters that turn out trivial (all incoming
- * arguments are one value or the parameter itself), iterating to a fixed point, which gives the same
- * result as the paper's recursive removal; this covers the parameters that carry Wasm block results
+ * arguments are one value or the parameter itself), from a worklist of the blocks a removed
+ * parameter flowed into, to a fixed point, which gives the same result as the paper's recursive
+ * removal; this covers the parameters that carry Wasm block results
  * too (a block left by one branch needs no merge). Not thread-safe.
  */
 public final class SsaBuilder {
@@ -156,43 +157,94 @@ public final class SsaBuilder {
      * argument to its resolved value. Call once the function is complete.
      */
     public void finish() {
-        boolean changed = true;
-        while (changed) {
-            changed = false;
-            for (Block b : function.blocks()) {
-                if (b.id() >= paramVars.size()) {
+        List<Block> blocks = function.blocks();
+        // by value id of a block parameter: the blocks whose incoming edges pass it (a block once per
+        // edge argument), so that removing a parameter looks again only at the blocks it flowed into,
+        // instead of sweeping every block until nothing changes
+        @SuppressWarnings("unchecked")
+        List<Block>[] users = new List[function.valueCount()];
+        for (int bI = 0; bI < blocks.size(); bI++) {
+            Block c = blocks.get(bI);
+            if (c.id() >= paramVars.size()) {
+                continue;
+            }
+            List<Edge> in = edges.get(c.id());
+            for (int k = 0; k < in.size(); k++) {
+                List<Value> args = in.get(k).call().args();
+                for (int i = 0; i < args.size(); i++) {
+                    Value a = args.get(i).resolve();
+                    if (a.paramBlock() != null) {
+                        if (users[a.id()] == null) {
+                            users[a.id()] = new ArrayList<>(2);
+                        }
+                        users[a.id()].add(c);
+                    }
+                }
+            }
+        }
+        // the blocks to look at, in layout order first; each queued at most once at a time
+        int n = blocks.size();
+        Block[] work = new Block[Math.max(1, n)];
+        boolean[] queued = new boolean[function.blockIdBound()];
+        int head = 0;
+        int count = 0;
+        for (int bI = 0; bI < n; bI++) {
+            Block b = blocks.get(bI);
+            if (b.id() < paramVars.size()) {
+                work[count++] = b;
+                queued[b.id()] = true;
+            }
+        }
+        while (count > 0) {
+            Block b = work[head];
+            head = head + 1 == work.length ? 0 : head + 1;
+            count--;
+            queued[b.id()] = false;
+            List<Integer> pv = paramVars.get(b.id());
+            List<Edge> in = edges.get(b.id());
+            for (int i = Math.min(b.params().size(), pv.size()) - 1; i >= 0; i--) {
+                Value p = b.params().get(i);
+                Value same = null;
+                boolean trivial = true;
+                for (int k = 0; k < in.size(); k++) {
+                    Value a = in.get(k).call().args().get(i).resolve();
+                    if (a == p || a == same) {
+                        continue;
+                    }
+                    if (same != null) {
+                        trivial = false;
+                        break;
+                    }
+                    same = a;
+                }
+                if (!trivial || same == null) {
                     continue;
                 }
-                List<Integer> pv = paramVars.get(b.id());
-                for (int i = b.params().size() - 1; i >= 0; i--) {
-                    if (i >= pv.size()) {
-                        continue;
-                    }
-                    Value p = b.params().get(i);
-                    Value same = null;
-                    boolean trivial = true;
-                    List<Edge> in = edges.get(b.id());
-                    for (int k = 0; k < in.size(); k++) {
-                        Value a = in.get(k).call().args().get(i).resolve();
-                        if (a == p || a == same) {
-                            continue;
+                p.aliasTo(same);
+                b.removeParam(i);
+                pv.remove(i);
+                for (int k = 0; k < in.size(); k++) {
+                    in.get(k).call().args().remove(i);
+                }
+                // the blocks p flowed into now receive same: look at them again, and at them too
+                // if same is removed later
+                List<Block> affected = users[p.id()];
+                if (affected != null) {
+                    for (int k = 0; k < affected.size(); k++) {
+                        Block c = affected.get(k);
+                        if (!queued[c.id()]) {
+                            queued[c.id()] = true;
+                            int tail = head + count;
+                            work[tail >= work.length ? tail - work.length : tail] = c;
+                            count++;
                         }
-                        if (same != null) {
-                            trivial = false;
-                            break;
+                    }
+                    if (same.paramBlock() != null) {
+                        if (users[same.id()] == null) {
+                            users[same.id()] = new ArrayList<>(affected.size());
                         }
-                        same = a;
+                        users[same.id()].addAll(affected);
                     }
-                    if (!trivial || same == null) {
-                        continue;
-                    }
-                    p.aliasTo(same);
-                    b.removeParam(i);
-                    pv.remove(i);
-                    for (int k = 0; k < in.size(); k++) {
-                        in.get(k).call().args().remove(i);
-                    }
-                    changed = true;
                 }
             }
         }

@@ -52,6 +52,34 @@ class IrTest {
     }
 
     @Test
+    void aLocalUnchangedThroughNestedLoopsNeedsNoParameterAtAnyHeader() {
+        // $k is read in the innermost loop and written only before the loops: each header first gets a
+        // parameter for it, and the outer ones become trivial only after the inner ones are removed
+        IrFunction f = translate("""
+                (module (func (param $n i32) (result i32) (local $i i32) (local $k i32)
+                  (local.set $k (i32.const 7))
+                  (loop $outer
+                    (loop $middle
+                      (loop $inner
+                        (local.set $i (i32.add (local.get $i) (local.get $k)))
+                        (br_if $inner (i32.lt_u (local.get $i) (local.get $n))))
+                      (br_if $middle (i32.lt_u (local.get $i) (i32.mul (local.get $n) (i32.const 2)))))
+                    (br_if $outer (i32.lt_u (local.get $i) (i32.mul (local.get $n) (i32.const 3)))))
+                  (local.get $i)))
+                """, 0);
+        String ir = IrPrinter.print(f);
+        int headers = 0;
+        for (Block b : f.blocks()) {
+            if (b != f.entry() && !b.params().isEmpty()) {
+                headers++;
+                assertEquals(1, b.params().size(), "only $i at " + b + ":\n" + ir);
+            }
+        }
+        assertEquals(3, headers, ir);
+        assertTrue(ir.contains("iconst.i32 7"), ir);
+    }
+
+    @Test
     void localsUnchangedOnAllPathsNeedNoBlockParameter() {
         IrFunction f = translate("""
                 (module (func (param i32 i32) (result i32) (local i32)
