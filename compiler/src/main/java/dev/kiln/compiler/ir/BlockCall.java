@@ -9,7 +9,7 @@ import java.util.List;
  */
 public final class BlockCall {
     private Block target;
-    private final List<Value> args;
+    private final ArrayList<Value> args;
 
     /** @param target the block branched to; {@code args} one value per block parameter */
     public BlockCall(Block target, List<Value> args) {
@@ -27,8 +27,8 @@ public final class BlockCall {
         this.target = target;
     }
 
-    /** The arguments, one per parameter of the target; mutable. */
-    public List<Value> args() {
+    /** The arguments, one per parameter of the target; mutable (an {@code ArrayList} by type: see {@link Inst#args()}). */
+    public ArrayList<Value> args() {
         return args;
     }
 

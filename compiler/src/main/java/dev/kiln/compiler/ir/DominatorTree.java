@@ -56,13 +56,16 @@ public final class DominatorTree {
             if (t != terminators[i]) {
                 return false;
             }
-            List<BlockCall> now = t == null ? List.of() : t.targets();
+            if (t == null) {
+                continue; // no targets then, nor before (the same null)
+            }
             int from = targetStart[i];
-            if (now.size() != targetStart[i + 1] - from) {
+            int count = t.targetCount();
+            if (count != targetStart[i + 1] - from) {
                 return false;
             }
-            for (int k = 0; k < now.size(); k++) {
-                if (now.get(k).target() != targets[from + k]) {
+            for (int k = 0; k < count; k++) {
+                if (t.target(k).target() != targets[from + k]) {
                     return false;
                 }
             }
@@ -79,26 +82,24 @@ public final class DominatorTree {
             rpoNumber[rpo.get(i).id()] = i;
         }
         // predecessors among the reachable blocks, by block id, as one array (CSR: predStart[id]..predStart[id + 1]);
-        // each block's targets read once (a terminator is found by a call per block)
-        @SuppressWarnings("unchecked")
-        List<BlockCall>[] targetsOf = new List[rpo.size()];
+        // each block's terminator read once (it is found by a call per block), its targets kept in
+        // edgeTargets (rpo block i's from targetStart[i])
         int[] predStart = new int[n + 1];
         Inst[] terminators = new Inst[rpo.size()];
         int[] targetStart = new int[rpo.size() + 1];
         for (int i = 0; i < rpo.size(); i++) {
             Inst t = rpo.get(i).terminator();
-            List<BlockCall> targets = t == null ? List.of() : t.targets();
             terminators[i] = t;
-            targetsOf[i] = targets;
-            targetStart[i + 1] = targetStart[i] + targets.size();
-            for (int k = 0; k < targets.size(); k++) {
-                predStart[targets.get(k).target().id() + 1]++;
-            }
+            int count = t == null ? 0 : t.targetCount();
+            targetStart[i + 1] = targetStart[i] + count;
         }
         Block[] edgeTargets = new Block[targetStart[rpo.size()]];
         for (int i = 0; i < rpo.size(); i++) {
-            for (int k = 0; k < targetsOf[i].size(); k++) {
-                edgeTargets[targetStart[i] + k] = targetsOf[i].get(k).target();
+            Inst t = terminators[i];
+            for (int k = targetStart[i]; k < targetStart[i + 1]; k++) {
+                Block target = t.target(k - targetStart[i]).target();
+                edgeTargets[k] = target;
+                predStart[target.id() + 1]++;
             }
         }
         for (int i = 0; i < n; i++) {
@@ -108,9 +109,8 @@ public final class DominatorTree {
         int[] fill = Arrays.copyOf(predStart, n);
         for (int i = 0; i < rpo.size(); i++) {
             int id = rpo.get(i).id();
-            List<BlockCall> targets = targetsOf[i];
-            for (int k = 0; k < targets.size(); k++) {
-                preds[fill[targets.get(k).target().id()]++] = id;
+            for (int k = targetStart[i]; k < targetStart[i + 1]; k++) {
+                preds[fill[edgeTargets[k].id()]++] = id;
             }
         }
         int[] idom = new int[n];
@@ -165,34 +165,33 @@ public final class DominatorTree {
         int n = f.blockIdBound();
         boolean[] visited = new boolean[n];
         List<Block> post = new ArrayList<>();
-        // iterative DFS: stack of (block, its targets, next target index); a block's terminator is
+        // iterative DFS: stack of (block, its terminator, next target index); a block's terminator is
         // read once, when it is pushed
         Block[] stack = new Block[Math.max(1, n)];
-        @SuppressWarnings("unchecked")
-        List<BlockCall>[] targets = new List[Math.max(1, n)];
+        Inst[] terminator = new Inst[Math.max(1, n)];
         int[] next = new int[Math.max(1, n)];
         int depth = 0;
         stack[depth] = f.entry();
-        targets[depth] = targetsOf(f.entry());
+        terminator[depth] = f.entry().terminator();
         depth++;
         visited[f.entry().id()] = true;
         while (depth > 0) {
             int top = depth - 1;
-            List<BlockCall> succ = targets[top];
+            Inst t = terminator[top];
             int i = next[top];
-            if (i < succ.size()) {
+            if (t != null && i < t.targetCount()) {
                 next[top] = i + 1;
-                Block s = succ.get(i).target();
+                Block s = t.target(i).target();
                 if (!visited[s.id()]) {
                     visited[s.id()] = true;
                     stack[depth] = s;
-                    targets[depth] = targetsOf(s);
+                    terminator[depth] = s.terminator();
                     next[depth] = 0;
                     depth++;
                 }
             } else {
                 post.add(stack[top]);
-                targets[top] = null;
+                terminator[top] = null;
                 depth--;
             }
         }
@@ -201,11 +200,6 @@ public final class DominatorTree {
             rpo.add(post.get(i));
         }
         return rpo;
-    }
-
-    private static List<BlockCall> targetsOf(Block b) {
-        Inst t = b.terminator();
-        return t == null ? List.of() : t.targets();
     }
 
     /** Whether {@code b} is reachable from the entry. */

@@ -20,6 +20,8 @@ public final class Inst {
      */
     private List<Value> results = Collections.emptyList();
     private final List<BlockCall> targets;
+    /** {@link #targets} as an array, read by the passes' hot loops ({@link #target(int)}: no interface call). */
+    private final BlockCall[] targetArray;
     private final long imm;
     private final Cond cond;
     private int aux;
@@ -38,20 +40,21 @@ public final class Inst {
         this.imm = imm;
         this.cond = cond;
         this.targets = targets == null || targets.isEmpty() ? Collections.emptyList() : List.copyOf(targets);
+        this.targetArray = this.targets.isEmpty() ? NO_TARGETS : this.targets.toArray(NO_TARGETS);
     }
+
+    private static final BlockCall[] NO_TARGETS = new BlockCall[0];
 
     /** The opcode. */
     public Op op() {
         return op;
     }
 
-    /** Operands (mutable list; entries may be aliases: use {@link #arg(int)} for the resolved value). */
-    public List<Value> args() {
-        return args;
-    }
-
-    /** {@link #args()} as the class it is, for this package's hot loops (C1 calls an interface through a stub). */
-    ArrayList<Value> argList() {
+    /**
+     * Operands (mutable list; entries may be aliases: use {@link #arg(int)} for the resolved value). An
+     * {@code ArrayList} by type, so that C1 calls its methods directly, not through an interface stub.
+     */
+    public ArrayList<Value> args() {
         return args;
     }
 
@@ -130,6 +133,16 @@ public final class Inst {
     /** Branch targets of a terminator (empty otherwise). */
     public List<BlockCall> targets() {
         return targets;
+    }
+
+    /** The number of {@link #targets()}. */
+    public int targetCount() {
+        return targetArray.length;
+    }
+
+    /** Target {@code i} of {@link #targets()}, for hot loops (no interface call). */
+    public BlockCall target(int i) {
+        return targetArray[i];
     }
 
     /** The block containing this instruction. */

@@ -147,7 +147,7 @@ public final class IrFunction {
             ArrayList<Inst> insts = blocks.get(bi).instList();
             for (int k = 0; k < insts.size(); k++) {
                 Inst inst = insts.get(k);
-                ArrayList<Value> args = inst.argList();
+                ArrayList<Value> args = inst.args();
                 for (int i = 0; i < args.size(); i++) {
                     Value v = args.get(i);
                     Value r = v.resolve();
@@ -155,9 +155,8 @@ public final class IrFunction {
                         args.set(i, r);
                     }
                 }
-                List<BlockCall> targets = inst.targets();
-                for (int t = 0; t < targets.size(); t++) {
-                    List<Value> a = targets.get(t).args();
+                for (int t = 0; t < inst.targetCount(); t++) {
+                    ArrayList<Value> a = inst.target(t).args();
                     for (int i = 0; i < a.size(); i++) {
                         Value v = a.get(i);
                         Value r = v.resolve();

@@ -42,9 +42,8 @@ public final class DeadCodeElimination {
         while (m.top > 0) {
             Inst inst = m.work[--m.top];
             m.markLive(inst.args());
-            List<BlockCall> targets = inst.targets();
-            for (int t = 0; t < targets.size(); t++) {
-                m.markLive(targets.get(t).args());
+            for (int t = 0; t < inst.targetCount(); t++) {
+                m.markLive(inst.target(t).args());
             }
         }
         BitSet live = m.live;
@@ -84,7 +83,7 @@ public final class DeadCodeElimination {
             work[top++] = inst;
         }
 
-        void markLive(List<Value> operands) {
+        void markLive(java.util.ArrayList<Value> operands) {
             for (int i = 0; i < operands.size(); i++) {
                 Value v = operands.get(i).resolve();
                 if (live.get(v.id())) {

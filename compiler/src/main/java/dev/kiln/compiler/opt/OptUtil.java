@@ -123,9 +123,8 @@ public final class OptUtil {
             if (t == null) {
                 continue;
             }
-            List<BlockCall> targets = t.targets();
-            for (int k = 0; k < targets.size(); k++) {
-                int p = position[targets.get(k).target().id()];
+            for (int k = 0; k < t.targetCount(); k++) {
+                int p = position[t.target(k).target().id()];
                 if (p != 0 && p <= i + 1) {
                     return true;
                 }
@@ -149,9 +148,8 @@ public final class OptUtil {
             if (t == null) {
                 continue;
             }
-            List<BlockCall> targets = t.targets();
-            for (int k = 0; k < targets.size(); k++) {
-                preds.get(targets.get(k).target().id()).add(b);
+            for (int k = 0; k < t.targetCount(); k++) {
+                preds.get(t.target(k).target().id()).add(b);
             }
         }
         return preds;
