@@ -835,7 +835,7 @@ final class Lowering {
     /** The single use of a comparison that fuses with it: the brif or select of the same block, or null. */
     private Inst fusibleUse(Inst cmp) {
         Value r = cmp.result();
-        List<Inst> insts = curIr.insts();
+        java.util.ArrayList<Inst> insts = curIr.insts();
         for (int i = insts.size() - 1; i >= 0; i--) {
             Inst u = insts.get(i);
             if (u == cmp) {
@@ -1297,7 +1297,7 @@ final class Lowering {
     }
 
     private void ret(Inst inst) {
-        List<Value> rets = inst.args();
+        java.util.ArrayList<Value> rets = inst.args();
         MInst ret = new MInst(MOp.RET);
         if (rets.size() > 1) {
             for (int k = 0; k < rets.size(); k++) {

@@ -77,7 +77,7 @@ final class CallLowering extends LoweringRules {
                 }
             }
             case RETURN -> {
-                List<Value> rets = inst.args();
+                java.util.ArrayList<Value> rets = inst.args();
                 MInst ret = new MInst(MOp.RET);
                 if (rets.size() > 1) {
                     // several results: into the caller's outgoing area, after its stack arguments

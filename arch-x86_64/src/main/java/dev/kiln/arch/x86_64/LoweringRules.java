@@ -338,7 +338,7 @@ abstract class LoweringRules {
     boolean singleUseIsFusible(Inst icmp) {
         // the single use must be the brif/select of this block (searched from the end: it is late)
         Value r = icmp.result();
-        List<Inst> insts = curIr().insts();
+        java.util.ArrayList<Inst> insts = curIr().insts();
         for (int i = insts.size() - 1; i >= 0; i--) {
             Inst u = insts.get(i);
             if (u == icmp) {

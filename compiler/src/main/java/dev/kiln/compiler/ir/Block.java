@@ -47,13 +47,12 @@ public final class Block {
         params.remove(index);
     }
 
-    /** The instructions, terminator last (mutable for passes). */
-    public List<Inst> insts() {
-        return insts;
-    }
-
-    /** {@link #insts()} as the class it is, for this package's hot loops (C1 calls an interface through a stub). */
-    ArrayList<Inst> instList() {
+    /**
+     * The instructions, terminator last (mutable for passes). An {@code ArrayList} by type, so that
+     * C1, which compiles the {@code kiln} launcher's compiler, calls its methods directly instead of
+     * through an interface stub.
+     */
+    public ArrayList<Inst> insts() {
         return insts;
     }
 

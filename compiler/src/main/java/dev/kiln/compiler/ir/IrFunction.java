@@ -107,8 +107,8 @@ public final class IrFunction {
         return signature;
     }
 
-    /** Blocks in layout order; the first is the entry. Mutable for passes. */
-    public List<Block> blocks() {
+    /** Blocks in layout order; the first is the entry. Mutable for passes (an {@code ArrayList} by type: see {@link Block#insts()}). */
+    public ArrayList<Block> blocks() {
         return blocks;
     }
 
@@ -144,7 +144,7 @@ public final class IrFunction {
         }
         aliasesSinceResolve = 0;
         for (int bi = 0; bi < blocks.size(); bi++) {
-            ArrayList<Inst> insts = blocks.get(bi).instList();
+            ArrayList<Inst> insts = blocks.get(bi).insts();
             for (int k = 0; k < insts.size(); k++) {
                 Inst inst = insts.get(k);
                 ArrayList<Value> args = inst.args();

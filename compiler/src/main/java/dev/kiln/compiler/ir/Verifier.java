@@ -75,7 +75,7 @@ public final class Verifier {
                     defBlock.put(p, b);
                     defIndex.put(p, -1);
                 }
-                List<Inst> insts = b.insts();
+                java.util.ArrayList<Inst> insts = b.insts();
                 if (insts.isEmpty() || !insts.get(insts.size() - 1).op().isTerminator()) {
                     throw fail(b, null, "block does not end in a terminator");
                 }
@@ -101,7 +101,7 @@ public final class Verifier {
                 }
             }
             for (Block b : f.blocks()) {
-                List<Inst> insts = b.insts();
+                java.util.ArrayList<Inst> insts = b.insts();
                 for (int i = 0; i < insts.size(); i++) {
                     Inst inst = insts.get(i);
                     for (int a = 0; a < inst.args().size(); a++) {

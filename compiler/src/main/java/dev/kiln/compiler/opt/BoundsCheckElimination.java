@@ -152,10 +152,10 @@ public final class BoundsCheckElimination {
     private static boolean compareWithLengthLessOffset(IrFunction f, java.util.Set<Inst> guarded) {
         boolean changed = false;
         Map<Long, Map<Integer, Value>> lenMinus = new HashMap<>();
-        List<Block> blocks = f.blocks();
+        java.util.ArrayList<Block> blocks = f.blocks();
         for (int bi = 0; bi < blocks.size(); bi++) {
             Block b = blocks.get(bi);
-            List<Inst> insts = b.insts();
+            java.util.ArrayList<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst check = insts.get(i);
                 Check c = decompose(check, guarded);
@@ -189,7 +189,7 @@ public final class BoundsCheckElimination {
 
     private static boolean widen(Block b, java.util.Set<Inst> guarded) {
         boolean changed = false;
-        List<Inst> insts = b.insts();
+        java.util.ArrayList<Inst> insts = b.insts();
         for (int i = 0; i < insts.size(); i++) {
             Check c1 = decompose(insts.get(i), guarded);
             if (c1 == null || c1.guard()) {
@@ -233,7 +233,7 @@ public final class BoundsCheckElimination {
         Map<Key, Long> facts = new HashMap<>();
         boolean[] changed = {false};
         OptUtil.scopedDominatorWalk(f, DominatorTree.compute(f), facts, (b, put) -> {
-            List<Inst> insts = b.insts();
+            java.util.ArrayList<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); ) {
                 Check c = decompose(insts.get(i), guarded);
                 if (c == null) {

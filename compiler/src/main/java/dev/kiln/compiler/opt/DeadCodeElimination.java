@@ -29,9 +29,9 @@ public final class DeadCodeElimination {
         boolean changed = removeUnreachableBlocks(f);
         // an instruction is live iff it has side effects or one of its results is live
         Marker m = new Marker(f.valueCount());
-        List<Block> blocks = f.blocks();
+        java.util.ArrayList<Block> blocks = f.blocks();
         for (int bi = 0; bi < blocks.size(); bi++) {
-            List<Inst> insts = blocks.get(bi).insts();
+            java.util.ArrayList<Inst> insts = blocks.get(bi).insts();
             for (int k = 0; k < insts.size(); k++) {
                 Inst inst = insts.get(k);
                 if (Op.mustKeep(inst)) {

@@ -255,7 +255,7 @@ public final class GlobalValueNumbering {
         }
 
         private void visit(Block b) {
-            List<Inst> insts = b.insts();
+            java.util.ArrayList<Inst> insts = b.insts();
             int n = insts.size();
             boolean[] removed = null; // removal waits for the end of the block: one pass, not one shift each
             for (int i = 0; i < n; i++) {
@@ -302,7 +302,7 @@ public final class GlobalValueNumbering {
             if (ordinal == null) {
                 ordinal = new int[f.valueCount()];
             }
-            List<Inst> insts = b.insts();
+            java.util.ArrayList<Inst> insts = b.insts();
             Inst[] w = null;
             int[] wo = null;
             int[] mem = null;

@@ -46,9 +46,9 @@ public final class HeapAddressFolding {
         boolean[] onlyHeap = new boolean[f.valueCount()];
         java.util.Arrays.fill(onlyHeap, true);
         // indexed loops: C1, which compiles the kiln launcher's compiler, allocates every iterator
-        List<Block> blocks = f.blocks();
+        java.util.ArrayList<Block> blocks = f.blocks();
         for (int bi = 0; bi < blocks.size(); bi++) {
-            List<Inst> insts = blocks.get(bi).insts();
+            java.util.ArrayList<Inst> insts = blocks.get(bi).insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst inst = insts.get(i);
                 for (int a = 0; a < inst.args().size(); a++) {
@@ -59,7 +59,7 @@ public final class HeapAddressFolding {
                 }
                 List<BlockCall> targets = inst.targets();
                 for (int t = 0; t < targets.size(); t++) {
-                    List<Value> args = targets.get(t).args();
+                    java.util.ArrayList<Value> args = targets.get(t).args();
                     for (int k = 0; k < args.size(); k++) {
                         onlyHeap[args.get(k).resolve().id()] = false;
                     }
@@ -72,7 +72,7 @@ public final class HeapAddressFolding {
         boolean changed = false;
         for (int bi = 0; bi < blocks.size(); bi++) {
             Block b = blocks.get(bi);
-            List<Inst> insts = b.insts();
+            java.util.ArrayList<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst access = insts.get(i);
                 if (!isHeapAccess(access)) {
@@ -169,9 +169,9 @@ public final class HeapAddressFolding {
         long[] bound = new long[f.valueCount()];
         java.util.Arrays.fill(bound, U32);
         java.util.Map<Value, List<Incoming>> incoming = new java.util.HashMap<>();
-        List<Block> blocks = f.blocks();
+        java.util.ArrayList<Block> blocks = f.blocks();
         for (int bi = 0; bi < blocks.size(); bi++) {
-            List<Inst> insts = blocks.get(bi).insts();
+            java.util.ArrayList<Inst> insts = blocks.get(bi).insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst inst = insts.get(i);
                 List<BlockCall> targets = inst.targets();

@@ -39,7 +39,7 @@ public final class InductionCheckElimination {
         List<List<Block>> preds = null;
         boolean changed = false;
         for (Block b : f.blocks()) {
-            List<Inst> insts = b.insts();
+            java.util.ArrayList<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst t = insts.get(i);
                 if (t.op() != Op.TRAPIF) {

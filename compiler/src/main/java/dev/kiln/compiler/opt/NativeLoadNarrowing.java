@@ -32,9 +32,9 @@ public final class NativeLoadNarrowing {
     /** Runs the pass on {@code f}; returns whether a load was narrowed. */
     public static boolean run(IrFunction f) {
         int[] uses = new int[f.valueCount()];
-        List<Block> blocks = f.blocks();
+        java.util.ArrayList<Block> blocks = f.blocks();
         for (int bi = 0; bi < blocks.size(); bi++) {
-            List<Inst> insts = blocks.get(bi).insts(); // indexed: C1 allocates every iterator
+            java.util.ArrayList<Inst> insts = blocks.get(bi).insts(); // indexed: C1 allocates every iterator
             for (int i = 0; i < insts.size(); i++) {
                 Inst inst = insts.get(i);
                 for (int a = 0; a < inst.args().size(); a++) {
@@ -42,7 +42,7 @@ public final class NativeLoadNarrowing {
                 }
                 List<BlockCall> targets = inst.targets();
                 for (int t = 0; t < targets.size(); t++) {
-                    List<Value> args = targets.get(t).args();
+                    java.util.ArrayList<Value> args = targets.get(t).args();
                     for (int k = 0; k < args.size(); k++) {
                         uses[args.get(k).resolve().id()]++;
                     }
@@ -52,7 +52,7 @@ public final class NativeLoadNarrowing {
         boolean changed = false;
         for (int bi = 0; bi < blocks.size(); bi++) {
             Block b = blocks.get(bi);
-            List<Inst> insts = b.insts();
+            java.util.ArrayList<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst reduce = insts.get(i);
                 if (reduce.op() != Op.IREDUCE) {
