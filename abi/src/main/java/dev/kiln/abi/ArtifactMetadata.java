@@ -645,7 +645,7 @@ public record ArtifactMetadata(
             byOffset[i] = i;
         }
         java.util.Arrays.sort(byOffset, java.util.Comparator.comparingInt(i -> functions.get(i).textOffset()));
-        ByteArrayOutputStream code = new ByteArrayOutputStream(4 * byOffset.length);
+        ByteArrayOutputStream code = new ByteSink(4 * byOffset.length);
         int previous = -1;
         long end = 0;
         for (int i : byOffset) {

@@ -326,7 +326,7 @@ public final class ExceptionTables {
                 written -= o ? 1 : 0;
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(4 + 4 * written);
+        ByteArrayOutputStream out = new ByteSink(4 + 4 * written);
         out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(written).array());
         int previous = 0;
         for (int i = 0; i < offsets.length; i++) {

@@ -124,9 +124,9 @@ public final class FrameTable {
         java.util.Map<List<Integer>, Integer> contextIds = new java.util.HashMap<>();
         List<List<Integer>> contexts = new ArrayList<>();
         // three columns, compressed better apart than interleaved: the site heads, their extensions, the offsets
-        ByteArrayOutputStream heads = new ByteArrayOutputStream(1 << 12);
-        ByteArrayOutputStream exts = new ByteArrayOutputStream(1 << 10);
-        ByteArrayOutputStream offsets = new ByteArrayOutputStream(1 << 12);
+        ByteArrayOutputStream heads = new ByteSink(1 << 12);
+        ByteArrayOutputStream exts = new ByteSink(1 << 10);
+        ByteArrayOutputStream offsets = new ByteSink(1 << 12);
         int count = 0;
         int prevText = 0;
         int prevDepth = 0;
@@ -179,7 +179,7 @@ public final class FrameTable {
             prevOffset = s.wasmOffsets()[0];
             count++;
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(heads.size() + exts.size() + offsets.size() + 64);
+        ByteArrayOutputStream out = new ByteSink(heads.size() + exts.size() + offsets.size() + 64);
         if (moduleName == null) {
             uleb(out, 0);
         } else {
