@@ -13,18 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** {@link CompareBuilds}: two copies of this build, each in its own class loader, measured in turn. */
 class CompareBuildsTest {
-    private static final byte[] MODULE = """
-            (module
-              (func (export "sum") (param $n i32) (result i32) (local $s i32)
-                (block $done
-                  (loop $next
-                    (br_if $done (i32.eqz (local.get $n)))
-                    (local.set $s (i32.add (local.get $s) (local.get $n)))
-                    (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-                    (br $next)))
-                (local.get $s))
-              (func (export "id") (param i64) (result i64) (local.get 0)))
-            """.getBytes(StandardCharsets.UTF_8);
+    private static final byte[] MODULE = CompileCostTest.MODULE.getBytes(StandardCharsets.UTF_8);
 
     /** The class path of the compiler this test runs: the code of the classes a compile for the host needs. */
     private static List<Path> thisBuild() throws URISyntaxException, ClassNotFoundException {

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /** {@link CompileCost} on small modules. */
 class CompileCostTest {
-    /** Three defined functions (one import), a loop among them. */
-    private static final String MODULE = """
+    /** Three defined functions (one import), a loop among them; {@link CompareBuildsTest} compiles it too. */
+    static final String MODULE = """
             (module
               (import "env" "f" (func $f (param i32)))
               (func (export "sum") (param $n i32) (result i32) (local $s i32)
