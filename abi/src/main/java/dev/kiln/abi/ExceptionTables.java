@@ -3,6 +3,7 @@ package dev.kiln.abi;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -141,7 +142,7 @@ public final class ExceptionTables {
         this.tagTypes = tagTypes.clone();
         Sites packedSites = pack(sites);
         if (packedSites == null) {
-            List<CallSite> all = new java.util.ArrayList<>();
+            List<CallSite> all = new ArrayList<>();
             sites.forEach(all::add);
             all.sort((a, b) -> Integer.compare(a.returnOffset(), b.returnOffset()));
             packedSites = pack(all);

@@ -835,7 +835,7 @@ final class Lowering {
     /** The single use of a comparison that fuses with it: the brif or select of the same block, or null. */
     private Inst fusibleUse(Inst cmp) {
         Value r = cmp.result();
-        java.util.ArrayList<Inst> insts = curIr.insts();
+        ArrayList<Inst> insts = curIr.insts();
         for (int i = insts.size() - 1; i >= 0; i--) {
             Inst u = insts.get(i);
             if (u == cmp) {
@@ -1297,7 +1297,7 @@ final class Lowering {
     }
 
     private void ret(Inst inst) {
-        java.util.ArrayList<Value> rets = inst.args();
+        ArrayList<Value> rets = inst.args();
         MInst ret = new MInst(MOp.RET);
         if (rets.size() > 1) {
             for (int k = 0; k < rets.size(); k++) {

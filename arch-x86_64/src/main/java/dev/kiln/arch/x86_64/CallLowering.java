@@ -8,6 +8,7 @@ import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
 import dev.kiln.compiler.mach.CallingConvention;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -77,7 +78,7 @@ final class CallLowering extends LoweringRules {
                 }
             }
             case RETURN -> {
-                java.util.ArrayList<Value> rets = inst.args();
+                ArrayList<Value> rets = inst.args();
                 MInst ret = new MInst(MOp.RET);
                 if (rets.size() > 1) {
                     // several results: into the caller's outgoing area, after its stack arguments

@@ -221,7 +221,7 @@ final class Lowering {
 
     /** Finds the {@link #loadsFolded} of block {@code b}; {@code position} holds each result's index in its block. */
     private void foldLoads(Block b, int[] position) {
-        java.util.ArrayList<Inst> insts = b.insts();
+        ArrayList<Inst> insts = b.insts();
         for (int i = 0; i < insts.size(); i++) {
             Inst inst = insts.get(i);
             if (inst.op() == Op.SIMD || LaneOps.isLaneOp(inst)) {
@@ -425,7 +425,7 @@ final class Lowering {
         int[] position = new int[f.valueCount()];
         for (int bI = 0; bI < f.blocks().size(); bI++) {
             Block b = f.blocks().get(bI);
-            java.util.ArrayList<Inst> insts = b.insts();
+            ArrayList<Inst> insts = b.insts();
             for (int p = 0; p < insts.size(); p++) {
                 Inst inst = insts.get(p);
                 List<Value> results = inst.results(); // indexed: C1 allocates every iterator
@@ -651,7 +651,7 @@ final class Lowering {
      * ({@link LayoutLoops}, as the allocator counts them).
      */
     private void markHoistedConstants() {
-        java.util.ArrayList<Block> order = f.blocks();
+        ArrayList<Block> order = f.blocks();
         Map<Block, Integer> at = new HashMap<>();
         for (int i = 0; i < order.size(); i++) {
             at.put(order.get(i), i);

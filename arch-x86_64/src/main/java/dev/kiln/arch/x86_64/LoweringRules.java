@@ -7,6 +7,7 @@ import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -338,7 +339,7 @@ abstract class LoweringRules {
     boolean singleUseIsFusible(Inst icmp) {
         // the single use must be the brif/select of this block (searched from the end: it is late)
         Value r = icmp.result();
-        java.util.ArrayList<Inst> insts = curIr().insts();
+        ArrayList<Inst> insts = curIr().insts();
         for (int i = insts.size() - 1; i >= 0; i--) {
             Inst u = insts.get(i);
             if (u == icmp) {

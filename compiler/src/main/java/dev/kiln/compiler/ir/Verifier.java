@@ -1,6 +1,7 @@
 package dev.kiln.compiler.ir;
 
 import dev.kiln.abi.ValType;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -75,7 +76,7 @@ public final class Verifier {
                     defBlock.put(p, b);
                     defIndex.put(p, -1);
                 }
-                java.util.ArrayList<Inst> insts = b.insts();
+                ArrayList<Inst> insts = b.insts();
                 if (insts.isEmpty() || !insts.get(insts.size() - 1).op().isTerminator()) {
                     throw fail(b, null, "block does not end in a terminator");
                 }
@@ -101,7 +102,7 @@ public final class Verifier {
                 }
             }
             for (Block b : f.blocks()) {
-                java.util.ArrayList<Inst> insts = b.insts();
+                ArrayList<Inst> insts = b.insts();
                 for (int i = 0; i < insts.size(); i++) {
                     Inst inst = insts.get(i);
                     for (int a = 0; a < inst.args().size(); a++) {

@@ -8,6 +8,7 @@ import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -152,10 +153,10 @@ public final class BoundsCheckElimination {
     private static boolean compareWithLengthLessOffset(IrFunction f, java.util.Set<Inst> guarded) {
         boolean changed = false;
         Map<Long, Map<Integer, Value>> lenMinus = new HashMap<>();
-        java.util.ArrayList<Block> blocks = f.blocks();
+        ArrayList<Block> blocks = f.blocks();
         for (int bi = 0; bi < blocks.size(); bi++) {
             Block b = blocks.get(bi);
-            java.util.ArrayList<Inst> insts = b.insts();
+            ArrayList<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst check = insts.get(i);
                 Check c = decompose(check, guarded);
@@ -189,7 +190,7 @@ public final class BoundsCheckElimination {
 
     private static boolean widen(Block b, java.util.Set<Inst> guarded) {
         boolean changed = false;
-        java.util.ArrayList<Inst> insts = b.insts();
+        ArrayList<Inst> insts = b.insts();
         for (int i = 0; i < insts.size(); i++) {
             Check c1 = decompose(insts.get(i), guarded);
             if (c1 == null || c1.guard()) {
@@ -233,7 +234,7 @@ public final class BoundsCheckElimination {
         Map<Key, Long> facts = new HashMap<>();
         boolean[] changed = {false};
         OptUtil.scopedDominatorWalk(f, DominatorTree.compute(f), facts, (b, put) -> {
-            java.util.ArrayList<Inst> insts = b.insts();
+            ArrayList<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); ) {
                 Check c = decompose(insts.get(i), guarded);
                 if (c == null) {

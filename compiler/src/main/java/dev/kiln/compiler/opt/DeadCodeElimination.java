@@ -29,9 +29,9 @@ public final class DeadCodeElimination {
         boolean changed = removeUnreachableBlocks(f);
         // an instruction is live iff it has side effects or one of its results is live
         Marker m = new Marker(f.valueCount());
-        java.util.ArrayList<Block> blocks = f.blocks();
+        ArrayList<Block> blocks = f.blocks();
         for (int bi = 0; bi < blocks.size(); bi++) {
-            java.util.ArrayList<Inst> insts = blocks.get(bi).insts();
+            ArrayList<Inst> insts = blocks.get(bi).insts();
             for (int k = 0; k < insts.size(); k++) {
                 Inst inst = insts.get(k);
                 if (Op.mustKeep(inst)) {
@@ -83,7 +83,7 @@ public final class DeadCodeElimination {
             work[top++] = inst;
         }
 
-        void markLive(java.util.ArrayList<Value> operands) {
+        void markLive(ArrayList<Value> operands) {
             for (int i = 0; i < operands.size(); i++) {
                 Value v = operands.get(i).resolve();
                 if (live.get(v.id())) {

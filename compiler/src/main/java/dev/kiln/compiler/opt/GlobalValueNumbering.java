@@ -9,6 +9,7 @@ import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Deque;
 import java.util.HashMap;
@@ -255,7 +256,7 @@ public final class GlobalValueNumbering {
         }
 
         private void visit(Block b) {
-            java.util.ArrayList<Inst> insts = b.insts();
+            ArrayList<Inst> insts = b.insts();
             int n = insts.size();
             boolean[] removed = null; // removal waits for the end of the block: one pass, not one shift each
             for (int i = 0; i < n; i++) {
@@ -302,7 +303,7 @@ public final class GlobalValueNumbering {
             if (ordinal == null) {
                 ordinal = new int[f.valueCount()];
             }
-            java.util.ArrayList<Inst> insts = b.insts();
+            ArrayList<Inst> insts = b.insts();
             Inst[] w = null;
             int[] wo = null;
             int[] mem = null;

@@ -8,6 +8,7 @@ import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -46,9 +47,9 @@ public final class HeapAddressFolding {
         boolean[] onlyHeap = new boolean[f.valueCount()];
         java.util.Arrays.fill(onlyHeap, true);
         // indexed loops: C1, which compiles the kiln launcher's compiler, allocates every iterator
-        java.util.ArrayList<Block> blocks = f.blocks();
+        ArrayList<Block> blocks = f.blocks();
         for (int bi = 0; bi < blocks.size(); bi++) {
-            java.util.ArrayList<Inst> insts = blocks.get(bi).insts();
+            ArrayList<Inst> insts = blocks.get(bi).insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst inst = insts.get(i);
                 for (int a = 0; a < inst.args().size(); a++) {
@@ -59,7 +60,7 @@ public final class HeapAddressFolding {
                 }
                 List<BlockCall> targets = inst.targets();
                 for (int t = 0; t < targets.size(); t++) {
-                    java.util.ArrayList<Value> args = targets.get(t).args();
+                    ArrayList<Value> args = targets.get(t).args();
                     for (int k = 0; k < args.size(); k++) {
                         onlyHeap[args.get(k).resolve().id()] = false;
                     }
@@ -72,7 +73,7 @@ public final class HeapAddressFolding {
         boolean changed = false;
         for (int bi = 0; bi < blocks.size(); bi++) {
             Block b = blocks.get(bi);
-            java.util.ArrayList<Inst> insts = b.insts();
+            ArrayList<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst access = insts.get(i);
                 if (!isHeapAccess(access)) {
@@ -169,9 +170,9 @@ public final class HeapAddressFolding {
         long[] bound = new long[f.valueCount()];
         java.util.Arrays.fill(bound, U32);
         java.util.Map<Value, List<Incoming>> incoming = new java.util.HashMap<>();
-        java.util.ArrayList<Block> blocks = f.blocks();
+        ArrayList<Block> blocks = f.blocks();
         for (int bi = 0; bi < blocks.size(); bi++) {
-            java.util.ArrayList<Inst> insts = blocks.get(bi).insts();
+            ArrayList<Inst> insts = blocks.get(bi).insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst inst = insts.get(i);
                 List<BlockCall> targets = inst.targets();
@@ -180,7 +181,7 @@ public final class HeapAddressFolding {
                     List<Value> ps = bc.target().params();
                     for (int k = 0; k < ps.size(); k++) {
                         if (ps.get(k).type() == IrType.I32 && bc.target() != f.entry()) {
-                            incoming.computeIfAbsent(ps.get(k), p -> new java.util.ArrayList<>())
+                            incoming.computeIfAbsent(ps.get(k), p -> new ArrayList<>())
                                     .add(new Incoming(bc.args().get(k).resolve(), edgeCondition(inst, t)));
                         }
                     }

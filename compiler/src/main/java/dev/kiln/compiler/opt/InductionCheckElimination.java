@@ -8,6 +8,7 @@ import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -39,7 +40,7 @@ public final class InductionCheckElimination {
         List<List<Block>> preds = null;
         boolean changed = false;
         for (Block b : f.blocks()) {
-            java.util.ArrayList<Inst> insts = b.insts();
+            ArrayList<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst t = insts.get(i);
                 if (t.op() != Op.TRAPIF) {

@@ -269,7 +269,7 @@ public final class Inliner {
 
     private static boolean inline(IrFunction caller, int blockIndex, int callIndex, Inst call, IrFunction callee) {
         Block b = caller.blocks().get(blockIndex);
-        java.util.ArrayList<Inst> insts = b.insts();
+        ArrayList<Inst> insts = b.insts();
         // continuation: the call's results become its parameters
         Block cont = caller.newBlock();
         for (Value r : call.results()) {

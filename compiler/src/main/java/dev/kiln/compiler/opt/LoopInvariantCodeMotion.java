@@ -161,7 +161,7 @@ public final class LoopInvariantCodeMotion {
         for (Block b : List.copyOf(loop.blocks)) {
             boolean isHeader = b == loop.header;
             boolean sawEffect = false;
-            java.util.ArrayList<Inst> insts = b.insts();
+            ArrayList<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); ) {
                 Inst inst = insts.get(i);
                 if (inst.op().isTerminator() || !invariantOperands(inst, loop) || !movable(inst, writers, isHeader, sawEffect)) {

@@ -178,7 +178,7 @@ public final class LoopLoadForwarding {
         for (int bI = 0; bI < loop.blocks.size(); bI++) {
             Block b = loop.blocks.get(bI);
             boolean header = b == loop.header;
-            java.util.ArrayList<Inst> insts = b.insts();
+            ArrayList<Inst> insts = b.insts();
             for (int instI = 0; instI < insts.size(); instI++) {
                 Inst inst = insts.get(instI);
                 if (candidate(inst) && invariantOperands(inst, loop)

@@ -345,7 +345,7 @@ public final class LoopVersioning {
             }
             // the prefix of the header that the first iteration runs before any side effect
             int last = -1;
-            java.util.ArrayList<Inst> insts = header.insts();
+            ArrayList<Inst> insts = header.insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst inst = insts.get(i);
                 if (isNativeLoad(inst) && invariant(inst.arg(0)) && invariant(inst.arg(1))) {
@@ -488,7 +488,7 @@ public final class LoopVersioning {
             Block b = at.block();
             int pos = b.insts().indexOf(at);
             while (true) {
-                java.util.ArrayList<Inst> insts = b.insts();
+                ArrayList<Inst> insts = b.insts();
                 for (int i = pos - 1; i >= 0; i--) {
                     Inst inst = insts.get(i);
                     if (inst.op() == Op.TRAPIF) {

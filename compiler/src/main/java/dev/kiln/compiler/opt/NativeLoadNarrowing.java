@@ -7,6 +7,7 @@ import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,9 +33,9 @@ public final class NativeLoadNarrowing {
     /** Runs the pass on {@code f}; returns whether a load was narrowed. */
     public static boolean run(IrFunction f) {
         int[] uses = new int[f.valueCount()];
-        java.util.ArrayList<Block> blocks = f.blocks();
+        ArrayList<Block> blocks = f.blocks();
         for (int bi = 0; bi < blocks.size(); bi++) {
-            java.util.ArrayList<Inst> insts = blocks.get(bi).insts(); // indexed: C1 allocates every iterator
+            ArrayList<Inst> insts = blocks.get(bi).insts(); // indexed: C1 allocates every iterator
             for (int i = 0; i < insts.size(); i++) {
                 Inst inst = insts.get(i);
                 for (int a = 0; a < inst.args().size(); a++) {
@@ -42,7 +43,7 @@ public final class NativeLoadNarrowing {
                 }
                 List<BlockCall> targets = inst.targets();
                 for (int t = 0; t < targets.size(); t++) {
-                    java.util.ArrayList<Value> args = targets.get(t).args();
+                    ArrayList<Value> args = targets.get(t).args();
                     for (int k = 0; k < args.size(); k++) {
                         uses[args.get(k).resolve().id()]++;
                     }
@@ -52,7 +53,7 @@ public final class NativeLoadNarrowing {
         boolean changed = false;
         for (int bi = 0; bi < blocks.size(); bi++) {
             Block b = blocks.get(bi);
-            java.util.ArrayList<Inst> insts = b.insts();
+            ArrayList<Inst> insts = b.insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst reduce = insts.get(i);
                 if (reduce.op() != Op.IREDUCE) {

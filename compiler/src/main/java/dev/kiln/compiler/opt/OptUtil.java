@@ -34,7 +34,7 @@ public final class OptUtil {
      * @return the new instruction
      */
     public static Inst insert(Block b, int index, Op op, List<Value> args, long imm, Cond cond, IrType type) {
-        java.util.ArrayList<Inst> insts = b.insts();
+        ArrayList<Inst> insts = b.insts();
         Inst term = b.terminator();
         if (term != null) {
             insts.remove(insts.size() - 1);
@@ -113,7 +113,7 @@ public final class OptUtil {
      * dominator tree and natural loops they need not compute. Linear in the blocks and edges.
      */
     public static boolean hasBackwardBranch(IrFunction f) {
-        java.util.ArrayList<Block> blocks = f.blocks();
+        ArrayList<Block> blocks = f.blocks();
         int[] position = new int[f.blockIdBound()];
         for (int i = 0; i < blocks.size(); i++) {
             position[blocks.get(i).id()] = i + 1; // 0: not in the layout
@@ -141,7 +141,7 @@ public final class OptUtil {
         }
         // the terminators' targets by index, as Block.successors lists them, without a list and an
         // iterator per block (C1, which compiles the kiln launcher's compiler, allocates every one)
-        java.util.ArrayList<Block> blocks = f.blocks();
+        ArrayList<Block> blocks = f.blocks();
         for (int i = 0; i < blocks.size(); i++) {
             Block b = blocks.get(i);
             Inst t = b.terminator();

@@ -12,6 +12,7 @@ import dev.kiln.compiler.ir.LaneOps;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
 import dev.kiln.compiler.wasm.Opcode;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 
@@ -57,7 +58,7 @@ public final class Simplifier {
             boolean cfg = false;
             boolean any = false;
             for (Block b : DominatorTree.reversePostorder(f)) {
-                java.util.ArrayList<Inst> insts = b.insts();
+                ArrayList<Inst> insts = b.insts();
                 for (int i = 0; i < insts.size(); ) {
                     Inst inst = insts.get(i);
                     int r = inst.op().isTerminator() ? simplifyTerminator(b, inst) : simplify(b, i, inst);
@@ -641,7 +642,7 @@ public final class Simplifier {
         // merging c into b leaves every other block's predecessor count unchanged (c's successors
         // now have b where they had c), so counts taken once stay exact
         int[] predCount = new int[f.blockIdBound()];
-        java.util.ArrayList<Block> blocks = f.blocks();
+        ArrayList<Block> blocks = f.blocks();
         for (int bi = 0; bi < blocks.size(); bi++) {
             Inst t = blocks.get(bi).terminator();
             if (t != null) {
@@ -674,9 +675,9 @@ public final class Simplifier {
                 while (!params.isEmpty()) {
                     c.removeParam(params.size() - 1);
                 }
-                java.util.ArrayList<Inst> into = b.insts();
+                ArrayList<Inst> into = b.insts();
                 into.remove(into.size() - 1);
-                java.util.ArrayList<Inst> moved = c.insts();
+                ArrayList<Inst> moved = c.insts();
                 for (int i = 0; i < moved.size(); i++) {
                     b.insert(into.size(), moved.get(i));
                 }

@@ -253,7 +253,7 @@ public final class WindowSplitting {
             if (header == f.entry()) {
                 return false;
             }
-            java.util.ArrayList<Inst> hi = header.insts();
+            ArrayList<Inst> hi = header.insts();
             Inst term = header.terminator();
             if (term == null || term.op() != Op.BRIF) {
                 return false;
@@ -356,7 +356,7 @@ public final class WindowSplitting {
             }
             // the chain's instructions
             for (Block cb : chain) {
-                java.util.ArrayList<Inst> list = cb.insts();
+                ArrayList<Inst> list = cb.insts();
                 for (int i = 0; i < list.size() - 1; i++) {
                     if (!classify(list.get(i))) {
                         return false;
@@ -567,7 +567,7 @@ public final class WindowSplitting {
             for (Value p : header.params()) {
                 map.put(p, inner.addParam(p.type()));
             }
-            java.util.ArrayList<Inst> hi = header.insts();
+            ArrayList<Inst> hi = header.insts();
             for (int i = 0; i < hi.size() - 1; i++) {
                 clone(hi.get(i), inner, map);
             }
@@ -578,7 +578,7 @@ public final class WindowSplitting {
                 for (int p = 0; p < b.params().size(); p++) {
                     map.put(b.params().get(p), mapped.get(p));
                 }
-                java.util.ArrayList<Inst> list = b.insts();
+                ArrayList<Inst> list = b.insts();
                 for (int i = 0; i < list.size() - 1; i++) {
                     if (!promote || !stores.contains(list.get(i))) {
                         clone(list.get(i), inner, map);
@@ -630,7 +630,7 @@ public final class WindowSplitting {
                 }
             }
             java.util.Set<Inst> sunk = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-            java.util.ArrayList<Inst> list = inner.insts();
+            ArrayList<Inst> list = inner.insts();
             for (int i = list.size() - 1; i >= 0; i--) {
                 Inst inst = list.get(i);
                 if (inst == compare || inst.op().isTerminator() || !pure(inst)) {

@@ -232,7 +232,7 @@ public final class FunctionTranslator {
         if (fuelCost == null) {
             return;
         }
-        java.util.ArrayList<Inst> insts = fuelBlock.insts();
+        ArrayList<Inst> insts = fuelBlock.insts();
         if (fuelCount == 0) {
             insts.remove(fuelCheck);
         } else {

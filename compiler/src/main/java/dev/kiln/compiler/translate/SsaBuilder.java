@@ -157,7 +157,7 @@ public final class SsaBuilder {
      * argument to its resolved value. Call once the function is complete.
      */
     public void finish() {
-        java.util.ArrayList<Block> blocks = function.blocks();
+        ArrayList<Block> blocks = function.blocks();
         // by value id of a block parameter: the blocks whose incoming edges pass it (a block once per
         // edge argument), so that removing a parameter looks again only at the blocks it flowed into,
         // instead of sweeping every block until nothing changes
@@ -170,7 +170,7 @@ public final class SsaBuilder {
             }
             List<Edge> in = edges.get(c.id());
             for (int k = 0; k < in.size(); k++) {
-                java.util.ArrayList<Value> args = in.get(k).call().args();
+                ArrayList<Value> args = in.get(k).call().args();
                 for (int i = 0; i < args.size(); i++) {
                     Value a = args.get(i).resolve();
                     if (a.paramBlock() != null) {
