@@ -116,11 +116,7 @@ public final class CompareBuilds {
         int n = names.size();
         Method[] measure = new Method[n];
         for (int b = 0; b < n; b++) {
-            try {
-                measure[b] = measureMethod(classPaths.get(b));
-            } catch (IllegalStateException e) {
-                throw new IllegalStateException(names.get(b) + ": " + e.getMessage(), e.getCause());
-            }
+            measure[b] = measureMethod(names.get(b), classPaths.get(b));
         }
         List<Build> builds = new ArrayList<>();
         for (int b = 0; b < n; b++) {
@@ -147,8 +143,8 @@ public final class CompareBuilds {
         return builds;
     }
 
-    /** {@code CompileCost.measure} of a class loader over {@code classPath} and this class's code. */
-    private static Method measureMethod(List<Path> classPath) {
+    /** {@code CompileCost.measure} of a class loader over build {@code name}'s {@code classPath} and this class's code. */
+    private static Method measureMethod(String name, List<Path> classPath) {
         List<URL> urls = new ArrayList<>();
         try {
             for (Path p : classPath) {
@@ -164,7 +160,7 @@ public final class CompareBuilds {
             return loader.loadClass(CompileCost.class.getName()).getMethod("measure", byte[].class, String.class,
                     int.class);
         } catch (ReflectiveOperationException | LinkageError e) {
-            throw new IllegalStateException("no CompileCost.measure on " + classPath + ": " + e, e);
+            throw new IllegalStateException(name + ": no CompileCost.measure on " + classPath + ": " + e, e);
         }
     }
 }
