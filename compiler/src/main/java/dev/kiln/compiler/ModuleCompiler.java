@@ -471,7 +471,7 @@ public final class ModuleCompiler {
             // the callee limit, until every function waiting for it is compiled), so that
             // the IR of a large module never has to be in memory at once. The call graph and
             // TailCallReach read the bodies' direct calls, validated first, in parallel.
-            IrFunction[] ir = new IrFunction[defined];
+            Inliner.Callee[] kept = new Inliner.Callee[defined];
             int[][] callees = new int[defined][];
             dev.kiln.compiler.opt.TailCallReach.TailCalls[] tailCalls = new dev.kiln.compiler.opt.TailCallReach.TailCalls[defined];
             java.util.function.IntFunction<IrFunction> translate = i -> {
@@ -543,7 +543,7 @@ public final class ModuleCompiler {
                 int[] offered = waitsFor[i];
                 Inliner.Policy policy = new Inliner.Policy(callee -> {
                     int k = callee - imported;
-                    return k >= 0 && k < defined && java.util.Arrays.binarySearch(offered, k) >= 0 ? ir[k] : null;
+                    return k >= 0 && k < defined && java.util.Arrays.binarySearch(offered, k) >= 0 ? kept[k] : null;
                 }, unit.alwaysInline(), imported);
                 Pipeline.optimize(f, policy, options.verifyIr());
                 int used = libcallsOf(f);
@@ -551,17 +551,21 @@ public final class ModuleCompiler {
                     libcalls.getAndUpdate(m -> m | used);
                 }
                 code[i] = PackedCode.of(backend.compileFunction(f, env));
-                // kept for callers only if the inliner could take it (a larger callee is never inlined)
-                int limit = unit.alwaysInline().test(imported + i) ? Inliner.ALWAYS_MAX_CALLEE_INSTS
-                        : Inliner.MAX_LOOP_CALLEE_INSTS;
-                if (waiting.get(i) > 0 && Inliner.size(f) <= limit) {
-                    ir[i] = f;
+                // kept for callers only if the inliner could take it (a larger callee is never inlined),
+                // summarized once for all of them
+                if (waiting.get(i) > 0) {
+                    int limit = unit.alwaysInline().test(imported + i) ? Inliner.ALWAYS_MAX_CALLEE_INSTS
+                            : Inliner.MAX_LOOP_CALLEE_INSTS;
+                    Inliner.Callee callee = Inliner.Callee.of(f, imported);
+                    if (callee.size() <= limit) {
+                        kept[i] = callee;
+                    }
                 }
                 long b = bytesDone.addAndGet(bodySize(module, i));
                 progress.functionsCompiled(compiled.incrementAndGet(), defined, b, total);
                 for (int k : waitsFor[i]) {
                     if (waiting.decrementAndGet(k) == 0) {
-                        ir[k] = null; // every caller is compiled
+                        kept[k] = null; // every caller is compiled
                     }
                 }
             };

@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.Deque;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
@@ -91,18 +91,73 @@ public final class Inliner {
     /**
      * What the inliner may know about callees.
      *
-     * @param calleeIr          the final IR of function funcidx, or {@code null} to leave calls to it
-     *                          alone (imported functions, callees in the caller's own strongly
-     *                          connected component, callees not compiled yet); called on the calling
-     *                          thread
+     * @param callees           function funcidx as a callee, or {@code null} to leave calls to it alone
+     *                          (imported functions, callees in the caller's own strongly connected
+     *                          component, callees not compiled yet); called on the calling thread
      * @param alwaysInline      whether function funcidx is inlined regardless of the size limits
      *                          (compile-time builtins, DESIGN §4), cold call sites still excepted
      * @param importedFunctions the number of imported functions (funcidx below it are imports)
      */
-    public record Policy(IntFunction<IrFunction> calleeIr, IntPredicate alwaysInline, int importedFunctions) {
+    public record Policy(IntFunction<Callee> callees, IntPredicate alwaysInline, int importedFunctions) {
         /** The ordinary policy: no callee is always inlined, and no import is known. */
         public static Policy of(IntFunction<IrFunction> calleeIr) {
-            return new Policy(calleeIr, f -> false, 0);
+            return of(calleeIr, f -> false, 0);
+        }
+
+        /**
+         * A policy that summarizes each callee IR {@code calleeIr} gives ({@link Callee#of}) when first
+         * asked for it, and keeps the summary for this policy's life: for a caller or a few (a driver
+         * that inlines from the same callees into many callers summarizes each once, as it keeps them).
+         * Not thread-safe.
+         *
+         * @param calleeIr the final IR of function funcidx, or {@code null} (see {@link #callees})
+         */
+        public static Policy of(IntFunction<IrFunction> calleeIr, IntPredicate alwaysInline, int importedFunctions) {
+            Map<IrFunction, Callee> summaries = new IdentityHashMap<>();
+            return new Policy(funcIndex -> {
+                IrFunction f = calleeIr.apply(funcIndex);
+                return f == null ? null : summaries.computeIfAbsent(f, ir -> Callee.of(ir, importedFunctions));
+            }, alwaysInline, importedFunctions);
+        }
+    }
+
+    /**
+     * A callee's final IR with what the cost model reads of it, from one scan: summarized once when a
+     * driver keeps the IR for its callers, instead of once per caller.
+     *
+     * @param ir           the callee's final IR, only read by the inliner
+     * @param size         {@link #size(IrFunction)} of {@code ir}
+     * @param callsImport  whether it calls (or tail-calls) an imported function: its call sites are cold
+     * @param callsItself  whether it calls (or tail-calls) itself
+     * @param tailCallsRef whether it has a {@code return_call_ref}
+     */
+    public record Callee(IrFunction ir, int size, boolean callsImport, boolean callsItself, boolean tailCallsRef) {
+        /**
+         * Summarizes {@code f}.
+         *
+         * @param importedFunctions the number of imported functions (funcidx below it are imports)
+         */
+        public static Callee of(IrFunction f, int importedFunctions) {
+            int size = 0;
+            boolean imports = false;
+            boolean itself = false;
+            boolean tailCallsRef = false;
+            ArrayList<Block> blocks = f.blocks();
+            for (int bI = 0; bI < blocks.size(); bI++) {
+                ArrayList<Inst> insts = blocks.get(bI).insts();
+                for (int iI = 0; iI < insts.size(); iI++) {
+                    Inst inst = insts.get(iI);
+                    if (!Op.isInterruptionCheck(inst)) {
+                        size++;
+                    }
+                    if (inst.op() == Op.CALL || inst.op() == Op.RETURN_CALL) {
+                        imports |= inst.imm() < importedFunctions;
+                        itself |= inst.imm() == f.funcIndex();
+                    }
+                    tailCallsRef |= inst.op() == Op.RETURN_CALL_REF;
+                }
+            }
+            return new Callee(f, size, imports, itself, tailCallsRef);
         }
     }
 
@@ -125,7 +180,6 @@ public final class Inliner {
         int callerSize = size(caller);
         int[] depth = null;
         BitSet returns = null;
-        Map<IrFunction, CalleeInfo> infos = new HashMap<>();
         List<Site> sites = new ArrayList<>();
         int position = 0;
         for (Block b : caller.blocks()) {
@@ -135,7 +189,8 @@ public final class Inliner {
                     continue;
                 }
                 int funcIndex = (int) inst.imm();
-                IrFunction callee = policy.calleeIr().apply(funcIndex);
+                Callee info = policy.callees().apply(funcIndex);
+                IrFunction callee = info == null ? null : info.ir();
                 if (callee == null || callee.blocks().isEmpty() || callee == caller) {
                     continue;
                 }
@@ -143,7 +198,6 @@ public final class Inliner {
                     returns = reachesReturn(caller);
                     depth = OptUtil.loopDepths(caller);
                 }
-                CalleeInfo info = infos.computeIfAbsent(callee, c -> CalleeInfo.of(c, policy.importedFunctions()));
                 if (!returns.get(b.id()) || info.callsImport) {
                     continue; // cold: a slow path
                 }
@@ -219,29 +273,6 @@ public final class Inliner {
             }
         }
         return n;
-    }
-
-    /** What the cost model needs to know of a callee, from one scan of it. */
-    private record CalleeInfo(int size, boolean callsImport, boolean callsItself, boolean tailCallsRef) {
-        static CalleeInfo of(IrFunction f, int importedFunctions) {
-            int size = 0;
-            boolean imports = false;
-            boolean itself = false;
-            boolean tailCallsRef = false;
-            for (Block b : f.blocks()) {
-                for (Inst inst : b.insts()) {
-                    if (!Op.isInterruptionCheck(inst)) {
-                        size++;
-                    }
-                    if (inst.op() == Op.CALL || inst.op() == Op.RETURN_CALL) {
-                        imports |= inst.imm() < importedFunctions;
-                        itself |= inst.imm() == f.funcIndex();
-                    }
-                    tailCallsRef |= inst.op() == Op.RETURN_CALL_REF;
-                }
-            }
-            return new CalleeInfo(size, imports, itself, tailCallsRef);
-        }
     }
 
     /** The blocks (by id) from which a {@code return} is reachable. */

@@ -147,7 +147,7 @@ class InlinerTest {
         t = OptTestSupport.translateAll(wat);
         IrFunction f = OptTestSupport.translateAll(wat).functions().get(1);
         IrFunction big = t.functions().get(0);
-        assertTrue(Inliner.run(f, new Inliner.Policy(i -> i == 0 ? big : null, i -> i == 0, 0)));
+        assertTrue(Inliner.run(f, Inliner.Policy.of(i -> i == 0 ? big : null, i -> i == 0, 0)));
         Verifier.verify(f);
         assertEquals(0, callsTo(f, 0), print(f));
         sameBehaviour(f, 1, new long[] {3}, new long[] {-9});
@@ -169,10 +169,10 @@ class InlinerTest {
         t = OptTestSupport.translateAll(wat);
         IrFunction report = t.functions().get(0);
         IrFunction get = OptTestSupport.translateAll(wat).functions().get(1);
-        assertTrue(Inliner.run(get, new Inliner.Policy(i -> i == 0 ? report : null, i -> true, 0)) == false,
+        assertTrue(Inliner.run(get, Inliner.Policy.of(i -> i == 0 ? report : null, i -> true, 0)) == false,
                 "the call to $report is cold");
         IrFunction f = OptTestSupport.translateAll(wat).functions().get(2);
-        assertTrue(Inliner.run(f, new Inliner.Policy(i -> i == 1 ? get : null, i -> true, 0)));
+        assertTrue(Inliner.run(f, Inliner.Policy.of(i -> i == 1 ? get : null, i -> true, 0)));
         Verifier.verify(f);
         assertEquals(0, callsTo(f, 1), print(f));
         assertEquals(1, callsTo(f, 0), print(f));
@@ -199,7 +199,7 @@ class InlinerTest {
                 """;
         t = OptTestSupport.translateAll(wat);
         IrFunction f = OptTestSupport.translateAll(wat).functions().get(3);
-        assertTrue(Inliner.run(f, new Inliner.Policy(i -> i >= 1 ? t.functions().get(i) : null, i -> true, 1)));
+        assertTrue(Inliner.run(f, Inliner.Policy.of(i -> i >= 1 ? t.functions().get(i) : null, i -> true, 1)));
         assertEquals(1, callsTo(f, 1), print(f));
         assertEquals(0, callsTo(f, 2), print(f));
     }
