@@ -251,6 +251,14 @@ public final class ModuleCompiler {
                         adapterOffset.get((int) imp.a())));
             }
         }
+        // Every piece is placed. The frame table, the longest step from here on (2.7 s for llvm.core.wasm,
+        // its DEFLATE about half), is encoded on a thread of its own while this one links the code and
+        // makes the metadata and the exception tables; here when one worker is asked for. It reads only
+        // the placed pieces' frame sites, which linking leaves alone (it releases their code).
+        java.util.concurrent.FutureTask<byte[]> frameTable = background("kiln-frame-table", options.parallelism() != 1, () -> {
+            Iterable<dev.kiln.abi.FrameTable.Site> frameSites = linker.frameSites();
+            return frameSites.iterator().hasNext() ? dev.kiln.abi.FrameTable.encode(module.moduleName(), frameSites) : null;
+        });
         byte[] text = linker.link(backend, symbol -> symbol == Relocation.UNWIND_STUB ? unwind
                 : symbol < 0 ? trapStubOffset[Relocation.trapCodeOf(symbol).ordinal()] : funcOffset[symbol]);
 
@@ -340,13 +348,6 @@ public final class ModuleCompiler {
             }
             data.add(new ArtifactMetadata.DataInfo(d.active(), d.memoryIndex(), offsetKind, offset, at, d.dataLength()));
         }
-        // The frame table, the longest step from here on (1.7 s for llvm.core.wasm, its DEFLATE most of
-        // it), is encoded on a thread of its own while this one makes the metadata and the exception
-        // tables; here when one worker is asked for. It only reads the placed code.
-        java.util.concurrent.FutureTask<byte[]> frameTable = background("kiln-frame-table", options.parallelism() != 1, () -> {
-            Iterable<dev.kiln.abi.FrameTable.Site> frameSites = linker.frameSites();
-            return frameSites.iterator().hasNext() ? dev.kiln.abi.FrameTable.encode(module.moduleName(), frameSites) : null;
-        });
         // so is the DEFLATE of the active data segments (9 MB in llvm.core.wasm)
         java.util.concurrent.FutureTask<byte[]> activeDataSection = background("kiln-active-data", options.parallelism() != 1,
                 () -> activeData.size() == 0 ? null
