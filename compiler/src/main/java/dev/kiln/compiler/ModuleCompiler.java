@@ -622,8 +622,12 @@ public final class ModuleCompiler {
      */
     static int libcallsOf(IrFunction f) {
         int used = 0;
-        for (dev.kiln.compiler.ir.Block b : f.blocks()) {
-            for (dev.kiln.compiler.ir.Inst inst : b.insts()) {
+        var bList = f.blocks();
+        for (int bIndex = 0; bIndex < bList.size(); bIndex++) {
+            dev.kiln.compiler.ir.Block b = bList.get(bIndex);
+            var instList = b.insts();
+            for (int instIndex = 0; instIndex < instList.size(); instIndex++) {
+                dev.kiln.compiler.ir.Inst inst = instList.get(instIndex);
                 if (inst.op() == Op.LIBCALL) {
                     used |= 1 << (int) inst.imm();
                 } else if (inst.op() == Op.THROW_REF) {

@@ -662,7 +662,9 @@ final class Lowering {
         }
         int[] depth = LayoutLoops.depths(order.size(), loops);
         for (int j = 0; j < order.size(); j++) {
-            for (Inst inst : order.get(j).insts()) {
+            var instList = order.get(j).insts();
+            for (int instIndex = 0; instIndex < instList.size(); instIndex++) {
+                Inst inst = instList.get(instIndex);
                 for (int k = 0; k < inst.args().size(); k++) {
                     Value a = inst.args().get(k);
                     Inst d = a.definingInst();

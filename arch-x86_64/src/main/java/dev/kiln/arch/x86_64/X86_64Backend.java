@@ -100,8 +100,10 @@ public final class X86_64Backend implements Backend {
     static void markRematerializable(List<MachBlock<MInst>> blocks, dev.kiln.compiler.mach.VirtualRegisters vregs) {
         int[] defs = new int[vregs.limit()]; // definitions per register, physical ones included
         java.util.BitSet candidates = new java.util.BitSet();
-        for (MachBlock<MInst> b : blocks) {
-            for (MInst m : b.insts) {
+        for (int bIndex = 0; bIndex < blocks.size(); bIndex++) {
+            MachBlock<MInst> b = blocks.get(bIndex);
+            for (int mIndex = 0; mIndex < b.insts.size(); mIndex++) {
+                MInst m = b.insts.get(mIndex);
                 for (int d : m.defs()) {
                     if (d >= 0) {
                         defs[d]++;

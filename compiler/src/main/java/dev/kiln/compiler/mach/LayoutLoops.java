@@ -1,7 +1,6 @@
 package dev.kiln.compiler.mach;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
@@ -22,10 +21,12 @@ public final class LayoutLoops {
      * @param successors a block's successors
      */
     public static <B> List<int[]> of(List<B> order, ToIntFunction<B> position,
-            Function<B, ? extends Collection<B>> successors) {
+            Function<B, ? extends List<B>> successors) {
         List<int[]> loops = new ArrayList<>();
         for (int j = 0; j < order.size(); j++) {
-            for (B s : successors.apply(order.get(j))) {
+            var sList = successors.apply(order.get(j));
+            for (int sIndex = 0; sIndex < sList.size(); sIndex++) {
+                B s = sList.get(sIndex);
                 int i = position.applyAsInt(s);
                 if (i >= 0 && i <= j) {
                     loops.add(new int[] {i, j});

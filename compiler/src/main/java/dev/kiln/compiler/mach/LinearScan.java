@@ -515,7 +515,8 @@ public final class LinearScan<I extends MachInst> {
     /** The first step of {@link #run}: numbers positions, computes liveness and builds the intervals (package-private for tests). */
     void buildIntervals() {
         int pos = 0;
-        for (MachBlock<I> b : blocks) {
+        for (int bIndex = 0; bIndex < blocks.size(); bIndex++) {
+            MachBlock<I> b = blocks.get(bIndex);
             b.firstInst = pos;
             pos += b.insts.size();
             b.endInst = pos;
@@ -531,10 +532,12 @@ public final class LinearScan<I extends MachInst> {
         globalIndex = new int[nv];
         Arrays.fill(globalIndex, -1);
         int globals = 0;
-        for (MachBlock<I> b : blocks) {
+        for (int bIndex = 0; bIndex < blocks.size(); bIndex++) {
+            MachBlock<I> b = blocks.get(bIndex);
             int stamp = b.index + 1;
             int n = 0;
-            for (I m : b.insts) {
+            for (int mIndex = 0; mIndex < b.insts.size(); mIndex++) {
+                I m = b.insts.get(mIndex);
                 for (int u : m.uses()) {
                     if (isVirtual(u) && definedIn[u - vregBase] != stamp) {
                         if (n == upwardExposed.length) {
@@ -635,7 +638,8 @@ public final class LinearScan<I extends MachInst> {
             }
         }
         // hints in the order they always had: blocks forwards, instructions backwards
-        for (MachBlock<I> b : blocks) {
+        for (int bIndex = 0; bIndex < blocks.size(); bIndex++) {
+            MachBlock<I> b = blocks.get(bIndex);
             for (int i = b.insts.size() - 1; i >= 0; i--) {
                 recordHints(b.insts.get(i));
             }

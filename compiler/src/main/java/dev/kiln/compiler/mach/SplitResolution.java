@@ -88,7 +88,9 @@ final class SplitResolution<I extends MachInst> {
         // 2. edges
         int[] preds = new int[n];
         for (int bi = 0; bi < n; bi++) {
-            for (MachBlock<I> s : distinct(blocks.get(bi).succs)) {
+            var sList = distinct(blocks.get(bi).succs);
+            for (int sIndex = 0; sIndex < sList.size(); sIndex++) {
+                MachBlock<I> s = sList.get(sIndex);
                 preds[s.index]++;
             }
         }

@@ -182,8 +182,12 @@ public final class Inliner {
         BitSet returns = null;
         List<Site> sites = new ArrayList<>();
         int position = 0;
-        for (Block b : caller.blocks()) {
-            for (Inst inst : b.insts()) {
+        var bList = caller.blocks();
+        for (int bIndex = 0; bIndex < bList.size(); bIndex++) {
+            Block b = bList.get(bIndex);
+            var instList = b.insts();
+            for (int instIndex = 0; instIndex < instList.size(); instIndex++) {
+                Inst inst = instList.get(instIndex);
                 position++;
                 if (inst.op() != Op.CALL || inst.imm() == caller.funcIndex() || (inst.aux() & Op.IN_TRY) != 0) {
                     continue;
@@ -280,7 +284,9 @@ public final class Inliner {
         List<List<Block>> preds = OptUtil.predecessors(f);
         BitSet seen = new BitSet(f.blockIdBound());
         Deque<Block> work = new ArrayDeque<>();
-        for (Block b : f.blocks()) {
+        var bList = f.blocks();
+        for (int bIndex = 0; bIndex < bList.size(); bIndex++) {
+            Block b = bList.get(bIndex);
             Inst t = b.terminator();
             if (t != null && (t.op() == Op.RETURN || t.op() == Op.RETURN_CALL || t.op() == Op.RETURN_CALL_REF)) {
                 seen.set(b.id());
@@ -288,7 +294,9 @@ public final class Inliner {
             }
         }
         while (!work.isEmpty()) {
-            for (Block p : preds.get(work.poll().id())) {
+            var pList = preds.get(work.poll().id());
+            for (int pIndex = 0; pIndex < pList.size(); pIndex++) {
+                Block p = pList.get(pIndex);
                 if (!seen.get(p.id())) {
                     seen.set(p.id());
                     work.add(p);
@@ -303,12 +311,15 @@ public final class Inliner {
         ArrayList<Inst> insts = b.insts();
         // continuation: the call's results become its parameters
         Block cont = caller.newBlock();
-        for (Value r : call.results()) {
+        var rList = call.results();
+        for (int rIndex = 0; rIndex < rList.size(); rIndex++) {
+            Value r = rList.get(rIndex);
             r.aliasTo(cont.addParam(r.type()));
         }
         List<Inst> rest = new ArrayList<>(insts.subList(callIndex + 1, insts.size()));
         insts.subList(callIndex, insts.size()).clear();
-        for (Inst inst : rest) {
+        for (int instIndex = 0; instIndex < rest.size(); instIndex++) {
+            Inst inst = rest.get(instIndex);
             cont.insert(cont.insts().size(), inst);
         }
         List<Value> args = new ArrayList<>();
@@ -320,16 +331,22 @@ public final class Inliner {
         List<Block> order = DominatorTree.reversePostorder(callee);
         Block[] blockMap = new Block[callee.blockIdBound()];
         Value[] valueMap = new Value[callee.valueCount()];
-        for (Block cb : order) {
+        for (int cbIndex = 0; cbIndex < order.size(); cbIndex++) {
+            Block cb = order.get(cbIndex);
             Block nb = caller.newBlock();
             blockMap[cb.id()] = nb;
-            for (Value p : cb.params()) {
+            var pList = cb.params();
+            for (int pIndex = 0; pIndex < pList.size(); pIndex++) {
+                Value p = pList.get(pIndex);
                 valueMap[p.id()] = nb.addParam(p.type());
             }
         }
-        for (Block cb : order) {
+        for (int cbIndex = 0; cbIndex < order.size(); cbIndex++) {
+            Block cb = order.get(cbIndex);
             Block nb = blockMap[cb.id()];
-            for (Inst ci : cb.insts()) {
+            var ciList = cb.insts();
+            for (int ciIndex = 0; ciIndex < ciList.size(); ciIndex++) {
+                Inst ci = ciList.get(ciIndex);
                 if (ci.op() == Op.EPOCH_CHECK && cb == callee.entry()) {
                     // the callee's entry check: inlined code is no new frame, and every call cycle
                     // still passes the entry of a function that is not inlined (the inliner never
@@ -348,7 +365,9 @@ public final class Inliner {
                 if (ci.op() == Op.RETURN_CALL) {
                     // the callee's tail call: a call, whose results the inlined callee returns
                     List<IrType> results = new ArrayList<>(cont.params().size());
-                    for (Value p : cont.params()) {
+                    var pList2 = cont.params();
+                    for (int pIndex = 0; pIndex < pList2.size(); pIndex++) {
+                        Value p = pList2.get(pIndex);
                         results.add(p.type());
                     }
                     Inst c = nb.append(Op.CALL, mapped, ci.imm(), null, List.of(), results).withInlineSite(ci.inlineSite())
@@ -358,15 +377,21 @@ public final class Inliner {
                     continue;
                 }
                 List<BlockCall> targets = new ArrayList<>(ci.targets().size());
-                for (BlockCall bc : ci.targets()) {
+                var bcList = ci.targets();
+                for (int bcIndex = 0; bcIndex < bcList.size(); bcIndex++) {
+                    BlockCall bc = bcList.get(bcIndex);
                     List<Value> ta = new ArrayList<>(bc.args().size());
-                    for (Value v : bc.args()) {
+                    var vList = bc.args();
+                    for (int vIndex = 0; vIndex < vList.size(); vIndex++) {
+                        Value v = vList.get(vIndex);
                         ta.add(map(valueMap, v.resolve()));
                     }
                     targets.add(new BlockCall(blockMap[bc.target().id()], ta));
                 }
                 List<IrType> types = new ArrayList<>(ci.results().size());
-                for (Value r : ci.results()) {
+                var rList2 = ci.results();
+                for (int rIndex = 0; rIndex < rList2.size(); rIndex++) {
+                    Value r = rList2.get(rIndex);
                     types.add(r.type());
                 }
                 Inst ni = nb.append(ci.op(), mapped, ci.imm(), ci.cond(), targets, types).withAux(ci.aux())
@@ -385,19 +410,26 @@ public final class Inliner {
             IrFunction.InlineSite s = callee.inlineSites().get(k);
             siteMap[k + 1] = caller.addInlineSite(s.funcIndex(), siteMap[s.parent()], s.callOffset());
         }
-        for (Block cb : order) {
-            for (Inst ni : blockMap[cb.id()].insts()) {
+        for (int cbIndex = 0; cbIndex < order.size(); cbIndex++) {
+            Block cb = order.get(cbIndex);
+            var niList = blockMap[cb.id()].insts();
+            for (int niIndex = 0; niIndex < niList.size(); niIndex++) {
+                Inst ni = niList.get(niIndex);
                 ni.withInlineSite(siteMap[ni.inlineSite()]);
             }
         }
         b.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(calleeEntry, args)), List.of());
         List<Block> placed = new ArrayList<>();
-        for (Block cb : order) {
+        for (int cbIndex = 0; cbIndex < order.size(); cbIndex++) {
+            Block cb = order.get(cbIndex);
             placed.add(blockMap[cb.id()]);
         }
         boolean returns = false;
-        for (Block nb : placed) {
-            for (BlockCall bc : nb.terminator().targets()) {
+        for (int nbIndex = 0; nbIndex < placed.size(); nbIndex++) {
+            Block nb = placed.get(nbIndex);
+            var bcList2 = nb.terminator().targets();
+            for (int bcIndex = 0; bcIndex < bcList2.size(); bcIndex++) {
+                BlockCall bc = bcList2.get(bcIndex);
                 returns |= bc.target() == cont;
             }
         }

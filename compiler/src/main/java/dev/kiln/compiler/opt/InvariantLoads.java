@@ -81,8 +81,12 @@ public final class InvariantLoads {
     /** Marks the invariant loads of {@code f} {@link Op#INVARIANT}; returns whether one was marked. */
     public boolean mark(IrFunction f) {
         boolean changed = false;
-        for (Block b : f.blocks()) {
-            for (Inst inst : b.insts()) {
+        var bList = f.blocks();
+        for (int bIndex = 0; bIndex < bList.size(); bIndex++) {
+            Block b = bList.get(bIndex);
+            var instList = b.insts();
+            for (int instIndex = 0; instIndex < instList.size(); instIndex++) {
+                Inst inst = instList.get(instIndex);
                 if ((inst.aux() & Op.INVARIANT) != 0) {
                     continue;
                 }

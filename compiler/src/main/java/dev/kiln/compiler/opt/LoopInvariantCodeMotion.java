@@ -149,8 +149,11 @@ public final class LoopInvariantCodeMotion {
             return false; // no outside edge to give a preheader
         }
         List<Inst> writers = new ArrayList<>();
-        for (Block b : loop.blocks) {
-            for (Inst inst : b.insts()) {
+        for (int bIndex = 0; bIndex < loop.blocks.size(); bIndex++) {
+            Block b = loop.blocks.get(bIndex);
+            var instList = b.insts();
+            for (int instIndex = 0; instIndex < instList.size(); instIndex++) {
+                Inst inst = instList.get(instIndex);
                 if (OptUtil.writesState(inst)) {
                     writers.add(inst);
                 }

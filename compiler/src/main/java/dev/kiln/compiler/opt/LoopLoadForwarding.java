@@ -378,8 +378,11 @@ public final class LoopLoadForwarding {
 
         boolean run() {
             boolean mayFree = false;
-            for (Block b : loop.blocks) {
-                for (Inst inst : b.insts()) {
+            for (int bIndex = 0; bIndex < loop.blocks.size(); bIndex++) {
+                Block b = loop.blocks.get(bIndex);
+                var instList = b.insts();
+                for (int instIndex = 0; instIndex < instList.size(); instIndex++) {
+                    Inst inst = instList.get(instIndex);
                     if (OptUtil.writesState(inst) && effect(inst) == Effect.KILLS) {
                         OptUtil.WriteKind k = OptUtil.writeKind(inst);
                         mayFree |= k == OptUtil.WriteKind.ALL || k == OptUtil.WriteKind.HOST_MEMORY;
@@ -389,9 +392,12 @@ public final class LoopLoadForwarding {
             reloadSafe = neverFaults(anchor) || (anchor.aux() & (Op.NATIVE | Op.RUNTIME)) == 0 || !mayFree
                     || (anchor.aux() & Op.NATIVE) != 0 && location.address().inStoreData();
             Def header = new Def(null, loop.header, null);
-            for (Block b : loop.blocks) {
+            for (int bIndex = 0; bIndex < loop.blocks.size(); bIndex++) {
+                Block b = loop.blocks.get(bIndex);
                 Def cur = b == loop.header ? header : entryValue(b);
-                for (Inst inst : b.insts()) {
+                var instList2 = b.insts();
+                for (int instIndex = 0; instIndex < instList2.size(); instIndex++) {
+                    Inst inst = instList2.get(instIndex);
                     if (reads(inst)) {
                         if (cur != null) {
                             replaced.put(inst, cur);
@@ -414,7 +420,9 @@ public final class LoopLoadForwarding {
                 processed[b.id()] = true;
             }
             for (Map.Entry<Block, Def> e : innerHeaders.entrySet()) {
-                for (Block p : preds.get(e.getKey().id())) {
+                var pList = preds.get(e.getKey().id());
+                for (int pIndex = 0; pIndex < pList.size(); pIndex++) {
+                    Block p = pList.get(pIndex);
                     if (!e.getValue().same(out[p.id()])) {
                         return false; // cannot happen when nothing in the inner loop writes the location
                     }
@@ -423,7 +431,9 @@ public final class LoopLoadForwarding {
             Set<Block> latches = new LinkedHashSet<>();
             boolean carried = false;
             int edgeReloads = 0;
-            for (Block p : preds.get(loop.header.id())) {
+            var pList2 = preds.get(loop.header.id());
+            for (int pIndex = 0; pIndex < pList2.size(); pIndex++) {
+                Block p = pList2.get(pIndex);
                 if (loop.body.get(p.id()) && latches.add(p)) {
                     carried |= out[p.id()] != null;
                     edgeReloads += out[p.id()] == null ? 1 : 0;
@@ -483,25 +493,29 @@ public final class LoopLoadForwarding {
             if (ps.isEmpty()) {
                 return null;
             }
-            for (Block p : ps) {
+            for (int pIndex = 0; pIndex < ps.size(); pIndex++) {
+                Block p = ps.get(pIndex);
                 if (!processed[p.id()]) {
                     return innerHeaderValue(b, ps);
                 }
             }
             Def first = out[ps.get(0).id()];
             boolean same = true;
-            for (Block p : ps) {
+            for (int pIndex = 0; pIndex < ps.size(); pIndex++) {
+                Block p = ps.get(pIndex);
                 same &= first == null ? out[p.id()] == null : first.same(out[p.id()]);
             }
             if (same) {
                 return first;
             }
-            for (Block p : ps) {
+            for (int pIndex = 0; pIndex < ps.size(); pIndex++) {
+                Block p = ps.get(pIndex);
                 if (out[p.id()] == null && (!reloadSafe || p.terminator() == null)) {
                     return null;
                 }
             }
-            for (Block p : ps) {
+            for (int pIndex = 0; pIndex < ps.size(); pIndex++) {
+                Block p = ps.get(pIndex);
                 if (out[p.id()] == null) {
                     out[p.id()] = new Def(null, null, p); // read it again at the end of p
                     reloads++;
