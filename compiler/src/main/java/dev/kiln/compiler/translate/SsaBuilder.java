@@ -158,32 +158,60 @@ public final class SsaBuilder {
      */
     public void finish() {
         ArrayList<Block> blocks = function.blocks();
-        // by value id of a block parameter: the blocks whose incoming edges pass it (a block once per
+        int n = blocks.size();
+        // The users of each block parameter: the blocks whose incoming edges pass it (a block once per
         // edge argument), so that removing a parameter looks again only at the blocks it flowed into,
-        // instead of sweeping every block until nothing changes
-        @SuppressWarnings("unchecked")
-        List<Block>[] users = new List[function.valueCount()];
-        for (int bI = 0; bI < blocks.size(); bI++) {
+        // instead of sweeping every block until nothing changes. Parameters get dense numbers; their
+        // users are one array (CSR: a parameter's run of block ids), and a removed parameter's users
+        // pass to the value it became by linking it under that value (a tree of merged parameters).
+        int[] paramNumber = new int[function.valueCount()];
+        Block[] byId = new Block[function.blockIdBound()];
+        int params = 0;
+        for (int bI = 0; bI < n; bI++) {
             Block c = blocks.get(bI);
-            if (c.id() >= paramVars.size()) {
-                continue;
+            byId[c.id()] = c;
+            List<Value> ps = c.params();
+            for (int i = 0; i < ps.size(); i++) {
+                paramNumber[ps.get(i).id()] = ++params; // 0: not a parameter
             }
-            List<Edge> in = edges.get(c.id());
-            for (int k = 0; k < in.size(); k++) {
-                ArrayList<Value> args = in.get(k).call().args();
-                for (int i = 0; i < args.size(); i++) {
-                    Value a = args.get(i).resolve();
-                    if (a.paramBlock() != null) {
-                        if (users[a.id()] == null) {
-                            users[a.id()] = new ArrayList<>(2);
+        }
+        int[] start = new int[params + 2];
+        for (int pass = 0; pass < 2; pass++) { // count, then fill
+            int[] fill = pass == 0 ? null : Arrays.copyOf(start, params + 1);
+            int[] users = pass == 0 ? null : new int[start[params + 1]];
+            for (int bI = 0; bI < n; bI++) {
+                Block c = blocks.get(bI);
+                if (c.id() >= paramVars.size()) {
+                    continue;
+                }
+                List<Edge> in = edges.get(c.id());
+                for (int k = 0; k < in.size(); k++) {
+                    ArrayList<Value> args = in.get(k).call().args();
+                    for (int i = 0; i < args.size(); i++) {
+                        int q = paramNumber[args.get(i).resolve().id()];
+                        if (q == 0) {
+                            continue;
                         }
-                        users[a.id()].add(c);
+                        if (pass == 0) {
+                            start[q + 1]++;
+                        } else {
+                            users[fill[q]++] = c.id();
+                        }
                     }
                 }
             }
+            if (pass == 0) {
+                for (int q = 1; q <= params; q++) {
+                    start[q + 1] += start[q];
+                }
+            } else {
+                userBlocks = users;
+            }
         }
+        userStart = start;
+        mergedHead = new int[params + 1]; // by parameter number: the first parameter merged into it, 0 for none
+        mergedNext = new int[params + 1]; // the next parameter merged into the same one
         // the blocks to look at, in layout order first; each queued at most once at a time
-        int n = blocks.size();
         Block[] work = new Block[Math.max(1, n)];
         boolean[] queued = new boolean[function.blockIdBound()];
         int head = 0;
@@ -195,6 +223,7 @@ public final class SsaBuilder {
                 queued[b.id()] = true;
             }
         }
+        int[] stack = new int[8];
         while (count > 0) {
             Block b = work[head];
             head = head + 1 == work.length ? 0 : head + 1;
@@ -226,12 +255,15 @@ public final class SsaBuilder {
                 for (int k = 0; k < in.size(); k++) {
                     in.get(k).call().args().remove(i);
                 }
-                // the blocks p flowed into now receive same: look at them again, and at them too
-                // if same is removed later
-                List<Block> affected = users[p.id()];
-                if (affected != null) {
-                    for (int k = 0; k < affected.size(); k++) {
-                        Block c = affected.get(k);
+                // the blocks p flowed into (its own users and those of the parameters merged into it)
+                // now receive same: look at them again, and at them too if same is removed later
+                int pq = paramNumber[p.id()];
+                int top = 0;
+                stack[top++] = pq;
+                while (top > 0) {
+                    int q = stack[--top];
+                    for (int k = userStart[q]; k < userStart[q + 1]; k++) {
+                        Block c = byId[userBlocks[k]];
                         if (!queued[c.id()]) {
                             queued[c.id()] = true;
                             int tail = head + count;
@@ -239,17 +271,32 @@ public final class SsaBuilder {
                             count++;
                         }
                     }
-                    if (same.paramBlock() != null) {
-                        if (users[same.id()] == null) {
-                            users[same.id()] = new ArrayList<>(affected.size());
+                    for (int m = mergedHead[q]; m != 0; m = mergedNext[m]) {
+                        if (top == stack.length) {
+                            stack = Arrays.copyOf(stack, top * 2);
                         }
-                        users[same.id()].addAll(affected);
+                        stack[top++] = m;
                     }
+                }
+                int sq = paramNumber[same.id()];
+                if (sq != 0) {
+                    mergedNext[pq] = mergedHead[sq];
+                    mergedHead[sq] = pq;
                 }
             }
         }
+        userStart = null;
+        userBlocks = null;
+        mergedHead = null;
+        mergedNext = null;
         function.resolveOperands();
     }
+
+    // finish's users of block parameters, by parameter number (see there)
+    private int[] userStart;
+    private int[] userBlocks;
+    private int[] mergedHead;
+    private int[] mergedNext;
 
     /** Appends a zero of type {@code t} to {@code b}: the initial value of a declared local. */
     public static Value zero(Block b, IrType t) {
