@@ -93,6 +93,8 @@ class DistributionIT {
         assertTrue(flags.contains("-XX:TieredStopAtLevel=1"), flags::toString);
         assertEquals(1, (flags.contains("-XX:+UseSerialGC") ? 1 : 0) + (flags.contains("-XX:+UseParallelGC") ? 1 : 0),
                 flags::toString);
+        assertTrue(flags.contains(Runtime.getRuntime().availableProcessors() > 1 ? "-XX:+UseParallelGC" : "-XX:+UseSerialGC"),
+                flags::toString);
         assertEquals(LauncherTest.hugePagesOnRequest(), flags.contains("-XX:+UseTransparentHugePages"), flags::toString);
         assertTrue(ours.out().endsWith("\n55\n"), ours::toString);
 

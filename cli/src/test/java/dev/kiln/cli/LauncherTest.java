@@ -86,6 +86,9 @@ class LauncherTest {
         List<String> f = flags(ours);
         assertTrue(f.contains("-XX:TieredStopAtLevel=1"), f::toString);
         assertEquals(1, (f.contains("-XX:+UseSerialGC") ? 1 : 0) + (f.contains("-XX:+UseParallelGC") ? 1 : 0), f::toString);
+        // the parallel collector on two CPUs or more (the script counts those online, as this JVM does here)
+        assertTrue(f.contains(Runtime.getRuntime().availableProcessors() > 1 ? "-XX:+UseParallelGC" : "-XX:+UseSerialGC"),
+                f::toString);
         assertEquals(hugePagesOnRequest(), f.contains("-XX:+UseTransparentHugePages"), f::toString);
 
         // a choice in the user's options replaces Kiln's: no conflicting collectors, their JIT level
