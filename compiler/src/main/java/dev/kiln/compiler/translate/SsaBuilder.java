@@ -175,10 +175,11 @@ public final class SsaBuilder {
                 paramNumber[ps.get(i).id()] = ++params; // 0: not a parameter
             }
         }
-        int[] start = new int[params + 2];
+        int[] userStart = new int[params + 2];
+        int[] userBlocks = null;
         for (int pass = 0; pass < 2; pass++) { // count, then fill
-            int[] fill = pass == 0 ? null : Arrays.copyOf(start, params + 1);
-            int[] users = pass == 0 ? null : new int[start[params + 1]];
+            int[] fill = pass == 0 ? null : Arrays.copyOf(userStart, params + 1);
+            int[] users = pass == 0 ? null : new int[userStart[params + 1]];
             for (int bI = 0; bI < n; bI++) {
                 Block c = blocks.get(bI);
                 if (c.id() >= paramVars.size()) {
@@ -193,7 +194,7 @@ public final class SsaBuilder {
                             continue;
                         }
                         if (pass == 0) {
-                            start[q + 1]++;
+                            userStart[q + 1]++;
                         } else {
                             users[fill[q]++] = c.id();
                         }
@@ -202,15 +203,14 @@ public final class SsaBuilder {
             }
             if (pass == 0) {
                 for (int q = 1; q <= params; q++) {
-                    start[q + 1] += start[q];
+                    userStart[q + 1] += userStart[q];
                 }
             } else {
                 userBlocks = users;
             }
         }
-        userStart = start;
-        mergedHead = new int[params + 1]; // by parameter number: the first parameter merged into it, 0 for none
-        mergedNext = new int[params + 1]; // the next parameter merged into the same one
+        int[] mergedHead = new int[params + 1]; // by parameter number: the first parameter merged into it, 0 for none
+        int[] mergedNext = new int[params + 1]; // the next parameter merged into the same one
         // the blocks to look at, in layout order first; each queued at most once at a time
         Block[] work = new Block[Math.max(1, n)];
         boolean[] queued = new boolean[function.blockIdBound()];
@@ -285,18 +285,8 @@ public final class SsaBuilder {
                 }
             }
         }
-        userStart = null;
-        userBlocks = null;
-        mergedHead = null;
-        mergedNext = null;
         function.resolveOperands();
     }
-
-    // finish's users of block parameters, by parameter number (see there)
-    private int[] userStart;
-    private int[] userBlocks;
-    private int[] mergedHead;
-    private int[] mergedNext;
 
     /** Appends a zero of type {@code t} to {@code b}: the initial value of a declared local. */
     public static Value zero(Block b, IrType t) {
