@@ -311,9 +311,9 @@ public final class Inliner {
         ArrayList<Inst> insts = b.insts();
         // continuation: the call's results become its parameters
         Block cont = caller.newBlock();
-        var rList = call.results();
-        for (int rIndex = 0; rIndex < rList.size(); rIndex++) {
-            Value r = rList.get(rIndex);
+        var callResults = call.results();
+        for (int rIndex = 0; rIndex < callResults.size(); rIndex++) {
+            Value r = callResults.get(rIndex);
             r.aliasTo(cont.addParam(r.type()));
         }
         List<Inst> rest = new ArrayList<>(insts.subList(callIndex + 1, insts.size()));
@@ -365,9 +365,9 @@ public final class Inliner {
                 if (ci.op() == Op.RETURN_CALL) {
                     // the callee's tail call: a call, whose results the inlined callee returns
                     List<IrType> results = new ArrayList<>(cont.params().size());
-                    var pList2 = cont.params();
-                    for (int pIndex = 0; pIndex < pList2.size(); pIndex++) {
-                        Value p = pList2.get(pIndex);
+                    var pList = cont.params();
+                    for (int pIndex = 0; pIndex < pList.size(); pIndex++) {
+                        Value p = pList.get(pIndex);
                         results.add(p.type());
                     }
                     Inst c = nb.append(Op.CALL, mapped, ci.imm(), null, List.of(), results).withInlineSite(ci.inlineSite())
@@ -389,9 +389,9 @@ public final class Inliner {
                     targets.add(new BlockCall(blockMap[bc.target().id()], ta));
                 }
                 List<IrType> types = new ArrayList<>(ci.results().size());
-                var rList2 = ci.results();
-                for (int rIndex = 0; rIndex < rList2.size(); rIndex++) {
-                    Value r = rList2.get(rIndex);
+                var rList = ci.results();
+                for (int rIndex = 0; rIndex < rList.size(); rIndex++) {
+                    Value r = rList.get(rIndex);
                     types.add(r.type());
                 }
                 Inst ni = nb.append(ci.op(), mapped, ci.imm(), ci.cond(), targets, types).withAux(ci.aux())
@@ -427,9 +427,9 @@ public final class Inliner {
         boolean returns = false;
         for (int nbIndex = 0; nbIndex < placed.size(); nbIndex++) {
             Block nb = placed.get(nbIndex);
-            var bcList2 = nb.terminator().targets();
-            for (int bcIndex = 0; bcIndex < bcList2.size(); bcIndex++) {
-                BlockCall bc = bcList2.get(bcIndex);
+            var bcList = nb.terminator().targets();
+            for (int bcIndex = 0; bcIndex < bcList.size(); bcIndex++) {
+                BlockCall bc = bcList.get(bcIndex);
                 returns |= bc.target() == cont;
             }
         }

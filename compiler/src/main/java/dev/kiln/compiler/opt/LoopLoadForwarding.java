@@ -395,9 +395,9 @@ public final class LoopLoadForwarding {
             for (int bIndex = 0; bIndex < loop.blocks.size(); bIndex++) {
                 Block b = loop.blocks.get(bIndex);
                 Def cur = b == loop.header ? header : entryValue(b);
-                var instList2 = b.insts();
-                for (int instIndex = 0; instIndex < instList2.size(); instIndex++) {
-                    Inst inst = instList2.get(instIndex);
+                var instList = b.insts();
+                for (int instIndex = 0; instIndex < instList.size(); instIndex++) {
+                    Inst inst = instList.get(instIndex);
                     if (reads(inst)) {
                         if (cur != null) {
                             replaced.put(inst, cur);
@@ -431,9 +431,9 @@ public final class LoopLoadForwarding {
             Set<Block> latches = new LinkedHashSet<>();
             boolean carried = false;
             int edgeReloads = 0;
-            var pList2 = preds.get(loop.header.id());
-            for (int pIndex = 0; pIndex < pList2.size(); pIndex++) {
-                Block p = pList2.get(pIndex);
+            var pList = preds.get(loop.header.id());
+            for (int pIndex = 0; pIndex < pList.size(); pIndex++) {
+                Block p = pList.get(pIndex);
                 if (loop.body.get(p.id()) && latches.add(p)) {
                     carried |= out[p.id()] != null;
                     edgeReloads += out[p.id()] == null ? 1 : 0;
