@@ -526,25 +526,20 @@ public final class FrameTable {
 
         /** Appends the sites, in the order packed, their text offsets moved by {@code shift} bytes, to {@code out}. */
         public void sites(int shift, List<Site> out) {
-            int[] pos = {0};
-            int text = 0;
-            int offset = 0;
+            Reader r = new Reader(bytes);
             for (int i = 0; i < count; i++) {
-                long head = sleb(bytes, pos);
-                text += (int) (head >> 2);
-                int depth = 8 * (int) sleb(bytes, pos);
-                int n = (int) sleb(bytes, pos);
-                int[] funcIndices = new int[n];
-                int[] wasmOffsets = new int[n];
-                for (int k = 0; k < n; k++) {
-                    funcIndices[k] = (int) sleb(bytes, pos);
+                r.head();
+                int[] funcIndices = new int[r.frames];
+                int[] wasmOffsets = new int[r.frames];
+                for (int k = 0; k < r.frames; k++) {
+                    funcIndices[k] = (int) sleb(bytes, r.pos);
                 }
-                offset += (int) sleb(bytes, pos);
-                wasmOffsets[0] = offset;
-                for (int k = 1; k < n; k++) {
-                    wasmOffsets[k] = (int) sleb(bytes, pos);
+                r.offset += (int) sleb(bytes, r.pos);
+                wasmOffsets[0] = r.offset;
+                for (int k = 1; k < r.frames; k++) {
+                    wasmOffsets[k] = (int) sleb(bytes, r.pos);
                 }
-                out.add(new Site(text + shift, (int) head & 3, depth, funcIndices, wasmOffsets));
+                out.add(new Site(r.text + shift, r.kind, r.depth, funcIndices, wasmOffsets));
             }
         }
 
@@ -554,22 +549,43 @@ public final class FrameTable {
          * returns the index after the last.
          */
         public int returnAddressSites(int shift, int[] offsets, int[] depths, int at) {
-            int[] pos = {0};
-            int text = 0;
+            Reader r = new Reader(bytes);
             for (int i = 0; i < count; i++) {
-                long head = sleb(bytes, pos);
-                text += (int) (head >> 2);
-                int depth = 8 * (int) sleb(bytes, pos);
-                int n = (int) sleb(bytes, pos);
-                for (int k = 0; k < 2 * n; k++) {
-                    sleb(bytes, pos);
+                r.head();
+                for (int k = 0; k < 2 * r.frames; k++) {
+                    sleb(bytes, r.pos);
                 }
-                if (((int) head & 3) == RETURN_ADDRESS) {
-                    offsets[at] = text + shift;
-                    depths[at++] = depth;
+                if (r.kind == RETURN_ADDRESS) {
+                    offsets[at] = r.text + shift;
+                    depths[at++] = r.depth;
                 }
             }
             return at;
+        }
+
+        /** Reads the packed sites in order: each one's head, after which its frames follow at {@link #pos}. */
+        private static final class Reader {
+            private final byte[] bytes;
+            final int[] pos = {0};
+            int text;
+            int kind;
+            int depth;
+            int frames;
+            /** The first frame's wasm offset of the site before (the readers of the frames keep it). */
+            int offset;
+
+            Reader(byte[] bytes) {
+                this.bytes = bytes;
+            }
+
+            /** Reads the next site's text offset, kind, depth and frame count. */
+            void head() {
+                long head = sleb(bytes, pos);
+                text += (int) (head >> 2);
+                kind = (int) head & 3;
+                depth = 8 * (int) sleb(bytes, pos);
+                frames = (int) sleb(bytes, pos);
+            }
         }
     }
 

@@ -126,7 +126,8 @@ public final class Inliner {
      * driver keeps the IR for its callers, instead of once per caller.
      *
      * @param ir           the callee's final IR, only read by the inliner
-     * @param size         {@link #size(IrFunction)} of {@code ir}
+     * @param size         the size of {@code ir} in IR instructions, terminators included;
+     *                     interruption checks do not count (see {@link #size(IrFunction)})
      * @param callsImport  whether it calls (or tail-calls) an imported function: its call sites are cold
      * @param callsItself  whether it calls (or tail-calls) itself
      * @param tailCallsRef whether it has a {@code return_call_ref}
@@ -266,17 +267,7 @@ public final class Inliner {
      * (the additions and loads of fuel metering do, so a fuel build may inline a little less).
      */
     public static int size(IrFunction f) {
-        int n = 0;
-        for (int bI = 0; bI < f.blocks().size(); bI++) {
-            Block b = f.blocks().get(bI);
-            for (int instI = 0; instI < b.insts().size(); instI++) {
-                Inst inst = b.insts().get(instI);
-                if (!Op.isInterruptionCheck(inst)) {
-                    n++;
-                }
-            }
-        }
-        return n;
+        return Callee.of(f, 0).size(); // one rule for callers and callees
     }
 
     /** The blocks (by id) from which a {@code return} is reachable. */
