@@ -91,8 +91,12 @@ public final class GlobalValueNumbering {
         return inst.arg(i).id();
     }
 
-    /** Hash of what makes two instructions compute the same value: opcode, result type, immediates, operands. */
-    private static int hash(Inst inst) {
+    /**
+     * Hash of what makes two instructions compute the same value: opcode, result type, immediates,
+     * operands. Shared with {@link LoopInvariantCodeMotion}, which merges the equal instructions it
+     * hoists into one preheader.
+     */
+    static int hash(Inst inst) {
         IrType type = type(inst);
         long h = inst.op().ordinal() * 0x9E3779B97F4A7C15L;
         h = (h ^ (type == null ? 7 : type.ordinal())) * 0xBF58476D1CE4E5B9L;
@@ -106,7 +110,7 @@ public final class GlobalValueNumbering {
     }
 
     /** Whether {@code a} and {@code b} compute the same value (see {@link #hash}). */
-    private static boolean same(Inst a, Inst b) {
+    static boolean same(Inst a, Inst b) {
         if (a.op() != b.op() || a.imm() != b.imm() || a.cond() != b.cond() || a.aux() != b.aux()
                 || type(a) != type(b) || a.args().size() != b.args().size()) {
             return false;

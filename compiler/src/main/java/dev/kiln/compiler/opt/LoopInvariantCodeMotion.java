@@ -42,7 +42,10 @@ import java.util.List;
  * </ul>
  * The preheader is the header's only outside predecessor when that ends in a {@code jump}; otherwise
  * a new block with the header's parameter types receives every outside edge and jumps to the header
- * passing its parameters. Stateless and thread-safe; mutates the function given.
+ * passing its parameters. An instruction equal to one already hoisted into the same preheader (by
+ * {@link GlobalValueNumbering}'s key) is merged into it rather than moved: arms of a loop that none
+ * dominates each keep a copy through GVN, and copies in the preheader would be as many values live
+ * across the whole loop. Stateless and thread-safe; mutates the function given.
  */
 public final class LoopInvariantCodeMotion {
     private LoopInvariantCodeMotion() {
@@ -161,6 +164,7 @@ public final class LoopInvariantCodeMotion {
         }
         Block preheader = null;
         boolean changed = false;
+        Hoisted hoisted = new Hoisted();
         for (Block b : List.copyOf(loop.blocks)) {
             boolean isHeader = b == loop.header;
             boolean sawEffect = false;
@@ -178,11 +182,70 @@ public final class LoopInvariantCodeMotion {
                     preheader = preheader(f, loop, loops, preds);
                 }
                 insts.remove(i);
-                preheader.insert(preheader.insts().size() - 1, inst);
                 changed = true;
+                Inst same = hoisted.sameAs(inst);
+                if (same != null) {
+                    inst.result().aliasTo(same.result()); // one copy per preheader: one live range across the loop
+                    continue;
+                }
+                preheader.insert(preheader.insts().size() - 1, inst);
+                hoisted.add(inst);
             }
         }
         return changed;
+    }
+
+    /**
+     * The instructions hoisted into one preheader, by {@link GlobalValueNumbering#hash}. They lie
+     * together at its end, with no instruction that writes anything between them (only loads and
+     * traps that cannot be clobbered or observed there are hoisted), so an instruction equal to one of
+     * them ({@link GlobalValueNumbering#same}) computes the same value and is merged into it: the
+     * arms of a large loop (an interpreter's dispatch loop) each compute the same invariant address or
+     * load, and one copy is one value live across the loop instead of one per arm.
+     */
+    private static final class Hoisted {
+        private final java.util.HashMap<Integer, Object> byHash = new java.util.HashMap<>();
+
+        /** An instruction hoisted already that computes what {@code inst} does, or null. */
+        Inst sameAs(Inst inst) {
+            if (inst.results().size() != 1) {
+                return null; // a trap without a result stays: merging traps gains no live range
+            }
+            Object o = byHash.get(GlobalValueNumbering.hash(inst));
+            if (o instanceof Inst i) {
+                return GlobalValueNumbering.same(i, inst) ? i : null;
+            }
+            if (o != null) {
+                @SuppressWarnings("unchecked")
+                List<Inst> list = (List<Inst>) o;
+                for (int k = 0; k < list.size(); k++) {
+                    if (GlobalValueNumbering.same(list.get(k), inst)) {
+                        return list.get(k);
+                    }
+                }
+            }
+            return null;
+        }
+
+        void add(Inst inst) {
+            if (inst.results().size() != 1) {
+                return;
+            }
+            Integer h = GlobalValueNumbering.hash(inst);
+            Object o = byHash.get(h);
+            if (o == null) {
+                byHash.put(h, inst);
+            } else if (o instanceof Inst i) {
+                List<Inst> list = new ArrayList<>(2);
+                list.add(i);
+                list.add(inst);
+                byHash.put(h, list);
+            } else {
+                @SuppressWarnings("unchecked")
+                List<Inst> list = (List<Inst>) o;
+                list.add(inst);
+            }
+        }
     }
 
     private static boolean invariantOperands(Inst inst, Loop loop) {

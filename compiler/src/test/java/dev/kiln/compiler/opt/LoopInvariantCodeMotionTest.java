@@ -116,6 +116,47 @@ class LoopInvariantCodeMotionTest {
         sameBehaviour(f, 1, new long[] {0, 2, 3}, new long[] {5, 2, 3});
     }
 
+    /** The instructions of {@code op} outside every loop (the entry, the preheader, the exit). */
+    private static List<Inst> preheaderInsts(IrFunction f, Op op) {
+        List<Inst> out = new java.util.ArrayList<>();
+        for (Block b : f.blocks()) {
+            if (!inLoop(b)) {
+                for (Inst i : b.insts()) {
+                    if (i.op() == op) {
+                        out.add(i);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void mergesEqualInstructionsHoistedFromSeveralArms() {
+        // both arms of the if compute a * b + $g; neither dominates the other, so GVN leaves two copies,
+        // which LICM hoists into one preheader: one copy stays, so one value is live across the loop
+        IrFunction f = licm("""
+                (module (global $g (mut i32) (i32.const 3)) (memory 1)
+                  (func (param $n i32) (param $a i32) (param $b i32) (result i32) (local $acc i32)
+                    (block $done (loop $next
+                      (br_if $done (i32.eqz (local.get $n)))
+                      (if (i32.and (local.get $n) (i32.const 1))
+                        (then (local.set $acc (i32.add (local.get $acc)
+                          (i32.add (i32.mul (local.get $a) (local.get $b)) (global.get $g)))))
+                        (else (local.set $acc (i32.xor (local.get $acc)
+                          (i32.add (i32.mul (local.get $a) (local.get $b)) (global.get $g))))))
+                      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                      (br $next)))
+                    (local.get $acc)))
+                """);
+        assertEquals(0, countInLoops(f, Op.IMUL), print(f));
+        assertEquals(0, countInLoops(f, Op.VMCTX_LOAD), print(f));
+        assertEquals(1, preheaderInsts(f, Op.IMUL).size(), print(f));
+        assertEquals(1, preheaderInsts(f, Op.VMCTX_LOAD).size(), print(f));
+        assertEquals(1, preheaderInsts(f, Op.IADD).size(), print(f)); // a * b + $g, once
+        sameBehaviour(f, 1, new long[] {0, 2, 3}, new long[] {5, 2, 3}, new long[] {100, -7, 9});
+    }
+
     private static final String TABLE_SIZE_LOOP = """
             (module (table 3 funcref) (memory 1) (global $g (mut i32) (i32.const 0))
               (func (param $n i32) (result i32) (local $acc i32)
