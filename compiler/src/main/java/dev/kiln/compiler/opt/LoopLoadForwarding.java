@@ -84,8 +84,8 @@ public final class LoopLoadForwarding {
     }
 
     /**
-     * Locations promoted per function at most: the loops are found again after each, so this bounds
-     * the pass's time on a huge function to that many walks over it.
+     * Locations promoted per function at most: this bounds the pass's time on a huge function (each
+     * promotion walks its loop, and the loops are found again after each round, see {@link #run}).
      */
     static final int MAX_PROMOTIONS = 64;
 
@@ -104,15 +104,27 @@ public final class LoopLoadForwarding {
      */
     static final int MAX_LOOP_INSTRUCTIONS = 2000;
 
-    /** Runs the pass on {@code f}; returns whether a load was forwarded. */
+    /**
+     * Runs the pass on {@code f}; returns whether a load was forwarded.
+     *
+     * <p>In rounds: the loops are found, then each is tried innermost first, and a loop where a
+     * location was promoted changes shape (blocks on back edges, a preheader, loads after writes), as
+     * may the loops it nests with. So after a promotion a round goes on only with the loops disjoint
+     * from every loop promoted in it, which a promotion elsewhere leaves as they were (their blocks,
+     * predecessors and inner loops; a new preheader only takes over edges into another loop's
+     * header); the next round finds the loops again. A function with many loops takes a round per
+     * depth of nesting it promotes at, instead of one per promotion with the loops found again each
+     * time.
+     */
     public static boolean run(IrFunction f) {
         if (!mayHaveLoop(f)) {
             return false;
         }
         boolean changed = false;
         Set<Inst> tried = new HashSet<>();
+        int promoted = 0;
         boolean again = true;
-        for (int promoted = 0; again && promoted < MAX_PROMOTIONS; promoted++) {
+        while (again && promoted < MAX_PROMOTIONS) {
             again = false;
             DominatorTree dom = DominatorTree.compute(f);
             List<List<Block>> preds = OptUtil.predecessors(f);
@@ -121,16 +133,21 @@ public final class LoopLoadForwarding {
             for (LoopInvariantCodeMotion.Loop loop : loops) {
                 byHeader.put(loop.header, loop);
             }
-            search:
-            for (LoopInvariantCodeMotion.Loop loop : loops) {
-                if (loop.header == f.entry() || tooLarge(loop)) {
-                    continue; // no outside edge to give a preheader; or not worth the time
+            List<LoopInvariantCodeMotion.Loop> promotedIn = new ArrayList<>(); // loops changed in this round
+            for (int l = 0; l < loops.size() && promoted < MAX_PROMOTIONS; l++) {
+                LoopInvariantCodeMotion.Loop loop = loops.get(l);
+                if (loop.header == f.entry() || nestsWithAny(loop, promotedIn) || tooLarge(loop)) {
+                    continue; // no outside edge to give a preheader; changed shape; or not worth the time
                 }
-                for (Inst anchor : anchors(loop)) {
+                List<Inst> anchors = anchors(loop);
+                for (int a = 0; a < anchors.size(); a++) {
+                    Inst anchor = anchors.get(a);
                     if (tried.add(anchor) && new Promotion(f, loop, byHeader, preds, anchor).run()) {
                         changed = true;
-                        again = true; // the loops changed shape: find them again
-                        break search;
+                        again = true;
+                        promoted++;
+                        promotedIn.add(loop); // its other anchors wait for the next round
+                        break;
                     }
                 }
             }
@@ -139,6 +156,17 @@ public final class LoopLoadForwarding {
             OptUtil.resolveAll(f);
         }
         return changed;
+    }
+
+    /** Whether {@code loop} contains or lies in one of {@code others} (natural loops either nest or are disjoint). */
+    private static boolean nestsWithAny(LoopInvariantCodeMotion.Loop loop, List<LoopInvariantCodeMotion.Loop> others) {
+        for (int i = 0; i < others.size(); i++) {
+            LoopInvariantCodeMotion.Loop o = others.get(i);
+            if (o.body.get(loop.header.id()) || loop.body.get(o.header.id())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

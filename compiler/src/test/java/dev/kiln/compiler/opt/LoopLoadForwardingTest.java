@@ -118,6 +118,56 @@ class LoopLoadForwardingTest {
     }
 
     @Test
+    void disjointLoopsAndNestedLoopsAreEachPromoted() {
+        // two loops one after the other (promoted in one round), the second inside an outer loop that
+        // counts in another global (promoted in a later round, once the inner loop has its new shape)
+        IrFunction f = forwarded("""
+                (module (global $a (mut i32) (i32.const 3)) (global $b (mut i32) (i32.const 5))
+                  (global $c (mut i32) (i32.const 7)) (memory 1)
+                  (func (param $n i32) (result i32) (local $i i32) (local $j i32)
+                    (local.set $i (local.get $n))
+                    (block $done (loop $next
+                      (br_if $done (i32.eqz (local.get $i)))
+                      (global.set $a (i32.add (global.get $a) (local.get $i)))
+                      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+                      (br $next)))
+                    (local.set $i (local.get $n))
+                    (block $outerDone (loop $outer
+                      (br_if $outerDone (i32.eqz (local.get $i)))
+                      (global.set $c (i32.xor (global.get $c) (local.get $i)))
+                      (local.set $j (local.get $i))
+                      (block $innerDone (loop $inner
+                        (br_if $innerDone (i32.eqz (local.get $j)))
+                        (global.set $b (i32.add (global.get $b) (i32.mul (local.get $j) (local.get $i))))
+                        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+                        (br $inner)))
+                      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+                      (br $outer)))
+                    (i32.add (global.get $a) (i32.add (global.get $b) (global.get $c)))))
+                """, true);
+        // every global is read once before the loop that counts in it: $a and $c before theirs, $b once
+        // per outer iteration before the inner loop (which writes it), not in the inner loop
+        assertEquals(1, inLoops(f, i -> i.op() == Op.VMCTX_LOAD), print(f));
+        Inst bLoad = f.blocks().stream().filter(LoopInvariantCodeMotionTest::inLoop).flatMap(b -> b.insts().stream())
+                .filter(i -> i.op() == Op.VMCTX_LOAD).findFirst().orElseThrow();
+        // its block jumps to the inner loop's header, and the inner loop cycles without it
+        Block inner = bLoad.block().terminator().targets().get(0).target();
+        java.util.Set<Block> seen = new java.util.HashSet<>(List.of(bLoad.block()));
+        java.util.ArrayDeque<Block> work = new java.util.ArrayDeque<>(inner.successors());
+        boolean cycles = false;
+        while (!work.isEmpty()) {
+            Block x = work.poll();
+            cycles |= x == inner;
+            if (seen.add(x)) {
+                work.addAll(x.successors());
+            }
+        }
+        assertTrue(cycles, print(f));
+        assertEquals(3, inLoops(f, i -> i.op() == Op.VMCTX_STORE), print(f));
+        sameBehaviour(f, new long[] {0}, new long[] {1}, new long[] {4}, new long[] {9});
+    }
+
+    @Test
     void aLoopThatCallsOutOnMostPathsIsLeftAlone() {
         // three calls on three paths: a load after each and a parameter at each join would outweigh
         // the one load removed
