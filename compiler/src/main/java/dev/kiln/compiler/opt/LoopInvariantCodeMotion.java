@@ -196,55 +196,42 @@ public final class LoopInvariantCodeMotion {
     }
 
     /**
-     * The instructions hoisted into one preheader, by {@link GlobalValueNumbering#hash}. They lie
+     * The instructions hoisted into one preheader, by what they compute ({@link ValueKey}). They lie
      * together at its end, with no instruction that writes anything between them (only loads and
      * traps that cannot be clobbered or observed there are hoisted), so an instruction equal to one of
-     * them ({@link GlobalValueNumbering#same}) computes the same value and is merged into it: the
-     * arms of a large loop (an interpreter's dispatch loop) each compute the same invariant address or
-     * load, and one copy is one value live across the loop instead of one per arm.
+     * them computes the same value and is merged into it: the arms of a large loop (an interpreter's
+     * dispatch loop) each compute the same invariant address or load, and one copy is one value live
+     * across the loop instead of one per arm. Instructions without a result (traps) are not kept.
      */
     private static final class Hoisted {
-        private final java.util.HashMap<Integer, Object> byHash = new java.util.HashMap<>();
+        private final java.util.HashMap<ValueKey, Inst> byValue = new java.util.HashMap<>();
 
         /** An instruction hoisted already that computes what {@code inst} does, or null. */
         Inst sameAs(Inst inst) {
-            if (inst.results().size() != 1) {
-                return null; // a trap without a result stays: merging traps gains no live range
-            }
-            Object o = byHash.get(GlobalValueNumbering.hash(inst));
-            if (o instanceof Inst i) {
-                return GlobalValueNumbering.same(i, inst) ? i : null;
-            }
-            if (o != null) {
-                @SuppressWarnings("unchecked")
-                List<Inst> list = (List<Inst>) o;
-                for (int k = 0; k < list.size(); k++) {
-                    if (GlobalValueNumbering.same(list.get(k), inst)) {
-                        return list.get(k);
-                    }
-                }
-            }
-            return null;
+            return inst.results().size() == 1 ? byValue.get(new ValueKey(inst)) : null;
         }
 
         void add(Inst inst) {
-            if (inst.results().size() != 1) {
-                return;
+            if (inst.results().size() == 1) {
+                byValue.put(new ValueKey(inst), inst);
             }
-            Integer h = GlobalValueNumbering.hash(inst);
-            Object o = byHash.get(h);
-            if (o == null) {
-                byHash.put(h, inst);
-            } else if (o instanceof Inst i) {
-                List<Inst> list = new ArrayList<>(2);
-                list.add(i);
-                list.add(inst);
-                byHash.put(h, list);
-            } else {
-                @SuppressWarnings("unchecked")
-                List<Inst> list = (List<Inst>) o;
-                list.add(inst);
-            }
+        }
+    }
+
+    /**
+     * An instruction as a key: equal to another when {@link GlobalValueNumbering} would merge the two
+     * ({@link GlobalValueNumbering#same}). Its operands must not change while it is in a map: those of a
+     * hoisted instruction are defined outside the loop, and only copies merged afterwards are aliased.
+     */
+    private record ValueKey(Inst inst) {
+        @Override
+        public int hashCode() {
+            return GlobalValueNumbering.hash(inst);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ValueKey k && GlobalValueNumbering.same(inst, k.inst);
         }
     }
 
