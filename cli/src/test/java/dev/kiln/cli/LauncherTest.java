@@ -102,6 +102,55 @@ class LauncherTest {
                 f::toString);
     }
 
+    /**
+     * A start-up cache trained with other JVM options than a run's, when the user's KILN_JAVA_OPTS chose
+     * them: the run goes without it and leaves it alone (trained again, it would be trained again
+     * on the next run without those options). In a copy of the script's tree whose build is up to
+     * date (a stamp, a class path file naming this test's class path, an empty cli jar) and whose
+     * cache is a placeholder file trained "with" options no run has.
+     */
+    @Test
+    void theUsersOwnJvmOptionsRunWithoutTheStartUpCacheAndKeepIt() throws Exception {
+        assumeTrue(Files.isExecutable(SCRIPT), "no ./kiln at " + SCRIPT.toAbsolutePath());
+        Path root = Files.createTempDirectory("kiln-launcher-root");
+        try {
+            Files.copy(SCRIPT, root.resolve("kiln"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            Files.createDirectories(root.resolve(".mvn"));
+            Files.copy(SCRIPT.resolveSibling(".mvn").resolve("find-jdk.sh"), root.resolve(".mvn/find-jdk.sh"));
+            Path target = Files.createDirectories(root.resolve("cli/target"));
+            Files.createDirectories(target.resolve("classes/dev/kiln/cli"));
+            String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+            Files.writeString(target.resolve("classpath.txt"), cp + "\n");
+            Files.write(target.resolve("kiln-cli-0-SNAPSHOT.jar"), new byte[0]);
+            Files.createFile(target.resolve("kiln-launcher.stamp"));
+            Path aot = target.resolve("kiln.aot");
+            Files.writeString(aot, "a placeholder: not a cache the JVM could map");
+            Files.writeString(target.resolve("kiln.aot.options"), "options no run has\n");
+            Files.setLastModifiedTime(aot, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+
+            ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("kiln").toString(), "run", "--invoke", "fac",
+                    Path.of("..", "examples", "fac.wat").toAbsolutePath().toString(), "5");
+            pb.environment().remove("KILN_CLASSPATH");
+            pb.environment().remove("JDK_JAVA_OPTIONS");
+            pb.environment().remove("JAVA_TOOL_OPTIONS");
+            pb.environment().put("KILN_JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:TieredStopAtLevel=4");
+            pb.redirectErrorStream(true);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the script did not finish");
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.endsWith("\n120\n"), out);
+            assertTrue(out.lines().findFirst().orElse("").contains("-XX:TieredStopAtLevel=4"), out);
+            assertTrue(!out.contains("AOTCache"), out); // the run did not use the cache
+            assertEquals("a placeholder: not a cache the JVM could map", Files.readString(aot)); // nor train it again
+            assertEquals("options no run has\n", Files.readString(target.resolve("kiln.aot.options")));
+        } finally {
+            try (var files = Files.walk(root)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
     /** Whether this kernel gives transparent huge pages on request ({@code [madvise]}): then the launchers ask for them. */
     static boolean hugePagesOnRequest() throws java.io.IOException {
         Path mode = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
