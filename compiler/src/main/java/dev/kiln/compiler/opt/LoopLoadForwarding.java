@@ -110,9 +110,11 @@ public final class LoopLoadForwarding {
      * <p>In rounds: the loops are found, then each is tried innermost first, and a loop where a
      * location was promoted changes shape (blocks on back edges, a preheader, loads after writes), as
      * may the loops it nests with. So after a promotion a round goes on only with the loops disjoint
-     * from every loop promoted in it, which a promotion elsewhere leaves as they were (their blocks,
-     * predecessors and inner loops; a new preheader only takes over edges into another loop's
-     * header); the next round finds the loops again. A function with many loops takes a round per
+     * from every loop promoted in it. What the round found of those stays true: their blocks, the
+     * predecessors of their blocks and their inner loops. A promotion elsewhere only adds a load at the
+     * end of a block that jumps into the promoted loop's header (which may lie in a disjoint loop:
+     * each loop's instructions are read at its turn), or a new preheader that takes over edges into
+     * that header. The next round finds the loops again. A function with many loops takes a round per
      * depth of nesting it promotes at, instead of one per promotion with the loops found again each
      * time.
      */
