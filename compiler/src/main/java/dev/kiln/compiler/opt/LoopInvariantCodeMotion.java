@@ -164,7 +164,8 @@ public final class LoopInvariantCodeMotion {
         }
         Block preheader = null;
         boolean changed = false;
-        Hoisted hoisted = new Hoisted();
+        // the instructions hoisted into the preheader, by what they compute (see ValueKey)
+        java.util.HashMap<ValueKey, Inst> hoisted = new java.util.HashMap<>();
         for (Block b : List.copyOf(loop.blocks)) {
             boolean isHeader = b == loop.header;
             boolean sawEffect = false;
@@ -183,45 +184,31 @@ public final class LoopInvariantCodeMotion {
                 }
                 insts.remove(i);
                 changed = true;
-                Inst same = hoisted.sameAs(inst);
+                ValueKey key = inst.results().size() == 1 ? new ValueKey(inst) : null; // traps without a result stay
+                Inst same = key == null ? null : hoisted.get(key);
                 if (same != null) {
                     inst.result().aliasTo(same.result()); // one copy per preheader: one live range across the loop
                     continue;
                 }
                 preheader.insert(preheader.insts().size() - 1, inst);
-                hoisted.add(inst);
+                if (key != null) {
+                    hoisted.put(key, inst);
+                }
             }
         }
         return changed;
     }
 
     /**
-     * The instructions hoisted into one preheader, by what they compute ({@link ValueKey}). They lie
-     * together at its end, with no instruction that writes anything between them (only loads and
-     * traps that cannot be clobbered or observed there are hoisted), so an instruction equal to one of
-     * them computes the same value and is merged into it: the arms of a large loop (an interpreter's
-     * dispatch loop) each compute the same invariant address or load, and one copy is one value live
-     * across the loop instead of one per arm. Instructions without a result (traps) are not kept.
-     */
-    private static final class Hoisted {
-        private final java.util.HashMap<ValueKey, Inst> byValue = new java.util.HashMap<>();
-
-        /** An instruction hoisted already that computes what {@code inst} does, or null. */
-        Inst sameAs(Inst inst) {
-            return inst.results().size() == 1 ? byValue.get(new ValueKey(inst)) : null;
-        }
-
-        void add(Inst inst) {
-            if (inst.results().size() == 1) {
-                byValue.put(new ValueKey(inst), inst);
-            }
-        }
-    }
-
-    /**
-     * An instruction as a key: equal to another when {@link GlobalValueNumbering} would merge the two
-     * ({@link GlobalValueNumbering#same}). Its operands must not change while it is in a map: those of a
-     * hoisted instruction are defined outside the loop, and only copies merged afterwards are aliased.
+     * An instruction hoisted into a preheader, as a key: equal to another when
+     * {@link GlobalValueNumbering} would merge the two ({@link GlobalValueNumbering#same}). The
+     * instructions hoisted into one preheader lie together at its end, with nothing that writes
+     * anything between them (only loads and traps that cannot be clobbered or observed there are
+     * hoisted), so an instruction equal to one of them computes the same value and is merged into it:
+     * the arms of a large loop (an interpreter's dispatch loop) each compute the same invariant address
+     * or load, and one copy is one value live across the loop instead of one per arm. Its operands must
+     * not change while it is in a map: those of a hoisted instruction are defined outside the loop, and
+     * only copies merged afterwards are aliased.
      */
     private record ValueKey(Inst inst) {
         @Override
