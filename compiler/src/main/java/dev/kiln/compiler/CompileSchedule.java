@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -81,10 +80,7 @@ final class CompileSchedule {
         if (n == 0) {
             return;
         }
-        int stop = -1; // sorts first: once the last task has run, the workers take nothing else
-        PriorityBlockingQueue<Integer> ready = new PriorityBlockingQueue<>(n, (x, y) ->
-                x == stop || y == stop ? Boolean.compare(y == stop, x == stop)
-                        : rank[x] != rank[y] ? Long.compare(rank[y], rank[x]) : Integer.compare(x, y));
+        Ready ready = new Ready(rank, n);
         List<List<Integer>> waiters = new ArrayList<>(n);
         AtomicIntegerArray unmet = new AtomicIntegerArray(n);
         for (int i = 0; i < n; i++) {
@@ -110,8 +106,7 @@ final class CompileSchedule {
             running.add(pool.submit(() -> {
                 while (true) {
                     int i = ready.take();
-                    if (i == stop) {
-                        ready.add(stop); // for the next worker
+                    if (i < 0) {
                         return null;
                     }
                     boolean failed = blocked.get(i) != 0;
@@ -134,7 +129,7 @@ final class CompileSchedule {
                         }
                     }
                     if (remaining.decrementAndGet() == 0) {
-                        ready.add(stop);
+                        ready.stop();
                     }
                 }
             }));
@@ -150,6 +145,82 @@ final class CompileSchedule {
         }
         if (reported >= 0) {
             throw new ExecutionException(failures.get(reported));
+        }
+    }
+
+    /**
+     * The ready tasks: a binary heap of task numbers, the highest rank first and of equal ranks the
+     * lower task, with its own monitor for the workers to wait on. Primitive, so that taking a task
+     * boxes nothing and compares through no comparator object (the compiler takes one per function).
+     */
+    private static final class Ready {
+        private final long[] rank;
+        private final int[] heap;
+        private int size;
+        private boolean stopped;
+
+        Ready(long[] rank, int capacity) {
+            this.rank = rank;
+            this.heap = new int[capacity];
+        }
+
+        /** Whether task {@code x} runs before task {@code y}. */
+        private boolean before(int x, int y) {
+            return rank[x] != rank[y] ? rank[x] > rank[y] : x < y;
+        }
+
+        /** Adds task {@code i}; each task is added at most once, so the heap never grows. */
+        synchronized void add(int i) {
+            int k = size++;
+            while (k > 0) {
+                int parent = (k - 1) >>> 1;
+                if (!before(i, heap[parent])) {
+                    break;
+                }
+                heap[k] = heap[parent];
+                k = parent;
+            }
+            heap[k] = i;
+            notify();
+        }
+
+        /** From now on {@link #take} returns -1, to every worker. */
+        synchronized void stop() {
+            stopped = true;
+            notifyAll();
+        }
+
+        /**
+         * The first ready task, waiting for one; -1 once {@link #stop} was called.
+         *
+         * @throws InterruptedException if the thread is interrupted while waiting
+         */
+        synchronized int take() throws InterruptedException {
+            while (size == 0 && !stopped) {
+                wait();
+            }
+            if (stopped) {
+                return -1;
+            }
+            int first = heap[0];
+            int last = heap[--size];
+            int k = 0;
+            while (true) {
+                int c = 2 * k + 1;
+                if (c >= size) {
+                    break;
+                }
+                if (c + 1 < size && before(heap[c + 1], heap[c])) {
+                    c++;
+                }
+                if (!before(heap[c], last)) {
+                    break;
+                }
+                heap[k] = heap[c];
+                k = c;
+            }
+            heap[k] = last;
+            return first;
         }
     }
 }

@@ -411,7 +411,7 @@ final class Lowering {
     // ---- instructions -----------------------------------------------------------------------------
 
     private void lowerInst(Inst inst) {
-        if (inst.results().size() == 1 && folded.get(inst.result().id())) {
+        if (inst.resultCount() == 1 && folded.get(inst.result().id())) {
             return; // emitted as part of its single use
         }
         if (LaneOps.isLaneOp(inst)) {
@@ -1219,9 +1219,9 @@ final class Lowering {
         MInst m = new MInst(MOp.LIBCALL);
         m.imm = id;
         emit(m.uses(pregs).defs(clobbers()));
-        if (!inst.results().isEmpty() && inst.result().type() == IrType.I32) {
+        if (inst.resultCount() != 0 && inst.result().type() == IrType.I32) {
             extend(vreg(inst.result()), 0, Size.W, 32, false); // a Java int: the upper half is undefined
-        } else if (!inst.results().isEmpty()) {
+        } else if (inst.resultCount() != 0) {
             mov(vreg(inst.result()), 0, false, Size.X); // a u64 (exn_new's exception address)
         }
     }
@@ -1262,11 +1262,11 @@ final class Lowering {
             return;
         }
         emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(m.inTry ? ExceptionLowering.clobbers() : clobbers()));
-        if (inst.results().size() == 1) {
+        if (inst.resultCount() == 1) {
             Value r = inst.results().get(0);
             mov(vreg(r), at.results().get(0).reg(), r.type());
         } else {
-            for (int k = 0; k < inst.results().size(); k++) {
+            for (int k = 0; k < inst.resultCount(); k++) {
                 Value r = inst.results().get(k);
                 MInst ld = new MInst(MOp.LOAD_RESULT);
                 ld.q = r.type().isVector();

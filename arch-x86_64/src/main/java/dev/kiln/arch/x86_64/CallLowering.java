@@ -71,9 +71,9 @@ final class CallLowering extends LoweringRules {
                 MInst m = new MInst(MOp.LIBCALL);
                 m.imm = inst.imm();
                 emit(m.uses(pregs).defs(callClobbers()));
-                if (!inst.results().isEmpty() && inst.result().type() == dev.kiln.compiler.ir.IrType.I64) {
+                if (inst.resultCount() != 0 && inst.result().type() == dev.kiln.compiler.ir.IrType.I64) {
                     mov(Size.S64, vreg(inst.result()), Gpr.RAX.encoding()); // a Java long (an address)
-                } else if (!inst.results().isEmpty()) {
+                } else if (inst.resultCount() != 0) {
                     zext32(vreg(inst.result()), Gpr.RAX.encoding()); // a Java int: upper half undefined
                 }
             }
@@ -219,11 +219,11 @@ final class CallLowering extends LoweringRules {
         }
         emit(m.uses(java.util.Arrays.copyOf(callUses, uses)).defs(m.inTry ? ExceptionLowering.allAllocatable()
                 : callClobbers()));
-        if (inst.results().size() == 1) {
+        if (inst.resultCount() == 1) {
             Value r = inst.results().get(0);
             mov(sizeOf(r.type()), vreg(r), at.results().get(0).reg());
         } else {
-            for (int k = 0; k < inst.results().size(); k++) {
+            for (int k = 0; k < inst.resultCount(); k++) {
                 Value r = inst.results().get(k);
                 int dst = vreg(r);
                 MInst ld = new MInst(MOp.LOAD_RESULT);

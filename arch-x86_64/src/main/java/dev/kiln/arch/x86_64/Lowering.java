@@ -376,7 +376,7 @@ final class Lowering {
      */
     private void foldLoadIntoPacked(Inst inst, Block b, int at, int[] position) {
         if (!cpuFeatures().contains(dev.kiln.abi.CpuFeature.AVX) || inst.args().size() != 2 || inst.arg(0) == inst.arg(1)
-                || inst.results().size() != 1 || !inst.result().type().isVector()) {
+                || inst.resultCount() != 1 || !inst.result().type().isVector()) {
             return;
         }
         PackedOp p = SimdLowering.memoryOperandForm(LaneOps.opcode(inst));

@@ -19,6 +19,13 @@ public final class Inst {
      * the {@code kiln} launcher's compiler, has no escape analysis to remove an iterator).
      */
     private List<Value> results = Collections.emptyList();
+    /**
+     * The number of {@link #results} and the first of them (null when none), in fields: most passes ask
+     * for them on every instruction, and {@code results} is one of three immutable list classes, so C1
+     * calls its {@code size()} and {@code get} through an interface (itable) stub.
+     */
+    private int resultCount;
+    private Value result0;
     private final List<BlockCall> targets;
     /** {@link #targets} as an array, read by the passes' hot loops ({@link #target(int)}: no interface call). */
     private final BlockCall[] targetArray;
@@ -68,12 +75,17 @@ public final class Inst {
         return results;
     }
 
+    /** The number of {@link #results()}: {@code results().size()} without an interface call. */
+    public int resultCount() {
+        return resultCount;
+    }
+
     /** The single result. @throws IllegalStateException if there is not exactly one */
     public Value result() {
-        if (results.size() != 1) {
-            throw new IllegalStateException(op + " has " + results.size() + " results");
+        if (resultCount != 1) {
+            throw new IllegalStateException(op + " has " + resultCount + " results");
         }
-        return results.get(0);
+        return result0;
     }
 
     /**
@@ -155,13 +167,15 @@ public final class Inst {
     }
 
     void addResult(Value v) {
-        if (results.isEmpty()) {
+        if (resultCount == 0) {
             results = List.of(v);
+            result0 = v;
         } else {
             List<Value> more = new ArrayList<>(results);
             more.add(v);
             results = List.copyOf(more);
         }
+        resultCount++;
         v.setDefiningInst(this);
     }
 

@@ -124,7 +124,7 @@ public final class LaneOps {
      * operation with a vector result (loads, calls, {@code select} and the like only carry vectors).
      */
     public static boolean isLaneOp(Inst inst) {
-        return LANE_WISE.contains(inst.op()) && inst.results().size() == 1 && inst.result().type().isVector();
+        return LANE_WISE.contains(inst.op()) && inst.resultCount() == 1 && inst.result().type().isVector();
     }
 
     /**

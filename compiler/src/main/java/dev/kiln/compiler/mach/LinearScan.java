@@ -845,21 +845,42 @@ public final class LinearScan<I extends MachInst> {
 
     // ---- the scan -----------------------------------------------------------------------------
 
+    /**
+     * The unhandled pieces split off during the scan, by {@link #unhandledKey}. The intervals built
+     * before the scan are not in it but in a sorted array of their keys ({@link #allocate}): few
+     * intervals are split, and sorting primitive keys once costs far less than a heap of them all.
+     */
     private PriorityQueue<Interval> unhandled;
 
+    /**
+     * The order in which the scan takes intervals: by start position, then by register (unique per
+     * interval, so the order is total and the allocation deterministic).
+     */
+    private static long unhandledKey(Interval it) {
+        return (long) it.start() << 32 | (it.reg & 0xFFFF_FFFFL);
+    }
+
     private void allocate() {
-        unhandled = new PriorityQueue<>((a, b) -> a.start() != b.start()
-                ? Integer.compare(a.start(), b.start()) : Integer.compare(a.reg, b.reg));
+        unhandled = new PriorityQueue<>((a, b) -> Long.compare(unhandledKey(a), unhandledKey(b)));
+        long[] initial = new long[vregCount];
+        int count = 0;
         for (int v = 0; v < vregCount; v++) {
             Interval it = vintervals[v];
             if (it != null && it.count > 0) {
-                unhandled.add(it);
+                initial[count++] = unhandledKey(it);
             }
         }
+        Arrays.sort(initial, 0, count);
+        int next = 0;
         List<Interval> active = new ArrayList<>();
         List<Interval> inactive = new ArrayList<>();
-        while (!unhandled.isEmpty()) {
-            Interval cur = unhandled.poll();
+        while (next < count || !unhandled.isEmpty()) {
+            Interval cur;
+            if (next < count && (unhandled.isEmpty() || initial[next] < unhandledKey(unhandled.peek()))) {
+                cur = vintervals[(int) initial[next++] - vregBase];
+            } else {
+                cur = unhandled.poll();
+            }
             int pos = cur.start();
             for (int i = active.size() - 1; i >= 0; i--) {
                 Interval it = active.get(i);

@@ -103,7 +103,7 @@ final class ByteSwapIdiom {
     private static Bytes analyse(Value v, IrType t, int w, int depth, int[] budget) {
         v = v.resolve();
         Inst d = v.definingInst();
-        if (d == null || depth > MAX_DEPTH || --budget[0] < 0 || d.results().size() != 1 || d.result().type() != t) {
+        if (d == null || depth > MAX_DEPTH || --budget[0] < 0 || d.resultCount() != 1 || d.result().type() != t) {
             return leaf(v, w);
         }
         int bits = 8 * w;

@@ -48,7 +48,23 @@ public final class DeadCodeElimination {
         }
         BitSet live = m.live;
         for (int bi = 0; bi < blocks.size(); bi++) {
-            changed |= blocks.get(bi).insts().removeIf(inst -> !isLive(inst, live));
+            // compacted in place: no predicate object per block, no removal set
+            ArrayList<Inst> insts = blocks.get(bi).insts();
+            int n = insts.size();
+            int kept = 0;
+            for (int k = 0; k < n; k++) {
+                Inst inst = insts.get(k);
+                if (isLive(inst, live)) {
+                    if (kept != k) {
+                        insts.set(kept, inst);
+                    }
+                    kept++;
+                }
+            }
+            if (kept < n) {
+                insts.subList(kept, n).clear();
+                changed = true;
+            }
         }
         return changed;
     }
@@ -56,6 +72,9 @@ public final class DeadCodeElimination {
     private static boolean isLive(Inst inst, BitSet live) {
         if (Op.mustKeep(inst)) {
             return true;
+        }
+        if (inst.resultCount() == 1) {
+            return live.get(inst.result().id());
         }
         List<Value> results = inst.results();
         for (int i = 0; i < results.size(); i++) {

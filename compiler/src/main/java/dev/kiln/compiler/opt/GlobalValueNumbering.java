@@ -63,7 +63,7 @@ public final class GlobalValueNumbering {
 
     private static boolean numbered(Inst inst) {
         Op op = inst.op();
-        if (op.isTerminator() || inst.results().size() > 1) {
+        if (op.isTerminator() || inst.resultCount() > 1) {
             return false;
         }
         if (!op.hasSideEffects()) {
@@ -74,7 +74,7 @@ public final class GlobalValueNumbering {
 
     /** The result type of a numbered instruction, or {@code null} (trapif). */
     private static IrType type(Inst inst) {
-        return inst.results().isEmpty() ? null : inst.results().get(0).type();
+        return inst.resultCount() == 0 ? null : inst.results().get(0).type();
     }
 
     /**
@@ -271,7 +271,7 @@ public final class GlobalValueNumbering {
                 int h = hash(inst);
                 Inst prev = lookup(inst, h);
                 if (prev != null && (!inst.op().readsMemory() || OptUtil.isInvariantLoad(inst) || available(prev, inst))) {
-                    if (!inst.results().isEmpty()) {
+                    if (inst.resultCount() != 0) {
                         inst.result().aliasTo(prev.result());
                     }
                     if (removed == null) {

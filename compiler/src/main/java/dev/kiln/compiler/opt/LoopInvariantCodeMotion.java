@@ -184,7 +184,7 @@ public final class LoopInvariantCodeMotion {
                 }
                 insts.remove(i);
                 changed = true;
-                ValueKey key = inst.results().size() == 1 ? new ValueKey(inst) : null; // traps without a result stay
+                ValueKey key = inst.resultCount() == 1 ? new ValueKey(inst) : null; // traps without a result stay
                 Inst same = key == null ? null : hoisted.get(key);
                 if (same != null) {
                     inst.result().aliasTo(same.result()); // one copy per preheader: one live range across the loop
@@ -234,7 +234,7 @@ public final class LoopInvariantCodeMotion {
 
     private static boolean movable(Inst inst, List<Inst> writers, boolean isHeader, boolean sawEffect) {
         Op op = inst.op();
-        if (inst.results().size() > 1) {
+        if (inst.resultCount() > 1) {
             return false;
         }
         if (op.readsMemory()) {

@@ -229,7 +229,7 @@ public final class LoopLoadForwarding {
 
     /** A {@code load} or {@code vmctx_load} that may change while the function runs, of a scalar type. */
     private static boolean candidate(Inst inst) {
-        if (inst.results().size() != 1 || inst.result().type().isVector()) {
+        if (inst.resultCount() != 1 || inst.result().type().isVector()) {
             return false;
         }
         return switch (inst.op()) {

@@ -308,7 +308,7 @@ public final class LoopVersioning {
             if (known != null) {
                 return known;
             }
-            boolean r = def.results().size() == 1 && !def.op().hasSideEffects() && !def.op().readsMemory();
+            boolean r = def.resultCount() == 1 && !def.op().hasSideEffects() && !def.op().readsMemory();
             for (int a = 0; r && a < def.args().size(); a++) {
                 r = invariant(def.arg(a));
             }
@@ -390,7 +390,7 @@ public final class LoopVersioning {
             if (op == Op.TRAPIF) {
                 return true;
             }
-            if (op.isTerminator() || Op.mustKeep(inst) || inst.results().size() != 1) {
+            if (op.isTerminator() || Op.mustKeep(inst) || inst.resultCount() != 1) {
                 return false;
             }
             return op == Op.LOAD || op == Op.VMCTX_LOAD || !op.readsMemory();

@@ -133,7 +133,7 @@ public final class Simplifier {
         if ((op == Op.LOAD || op == Op.STORE) && (inst.aux() & Op.NATIVE) != 0) {
             return foldNativeAddress(b, i, inst);
         }
-        if (inst.results().size() != 1) {
+        if (inst.resultCount() != 1) {
             if (op == Op.TRAPIF) {
                 return simplifyTrapif(b, i, inst);
             }

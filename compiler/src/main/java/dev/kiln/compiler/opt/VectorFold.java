@@ -65,7 +65,7 @@ final class VectorFold {
             long[] v = laneOp(inst);
             return v == null ? null : new Result(v, 0);
         }
-        if (inst.op() == Op.SIMD && inst.results().size() == 1) {
+        if (inst.op() == Op.SIMD && inst.resultCount() == 1) {
             return simd(inst);
         }
         return null;

@@ -406,7 +406,7 @@ public final class WindowSplitting {
                 return false;
             }
             Inst dec = trace(g).definingInst();
-            if (dec == null || dec.results().size() != 1) {
+            if (dec == null || dec.resultCount() != 1) {
                 return false;
             }
             Value k;
@@ -456,7 +456,7 @@ public final class WindowSplitting {
 
         private static boolean pure(Inst inst) {
             Op op = inst.op();
-            if (op.isTerminator() || inst.results().size() != 1 || op.readsMemory()) {
+            if (op.isTerminator() || inst.resultCount() != 1 || op.readsMemory()) {
                 return false;
             }
             if (!op.hasSideEffects()) {
@@ -470,7 +470,7 @@ public final class WindowSplitting {
                 return true;
             }
             Op op = inst.op();
-            if (op == Op.LOAD && inst.results().size() == 1 && (inst.aux() & (Op.GUARD_PAGE | Op.RUNTIME)) == 0) {
+            if (op == Op.LOAD && inst.resultCount() == 1 && (inst.aux() & (Op.GUARD_PAGE | Op.RUNTIME)) == 0) {
                 if (OptUtil.isInvariantLoad(inst)) {
                     return true;
                 }
