@@ -4,7 +4,6 @@ import dev.kiln.abi.FrameTable;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -85,7 +84,16 @@ public final class FrameSiteRecorder {
             }
             out.add(new FrameTable.Site(toFinal.applyAsInt(o[0]), o[1], o[1] == FrameTable.TRAP_AT_ENTRY ? 0 : depth, funcs, wasm));
         }
-        out.sort(Comparator.comparingInt(FrameTable.Site::textOffset));
-        return out;
+        // by text offset, stable: sorted as primitive keys (offset, then position in out), no comparator
+        long[] keys = new long[out.size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = (long) out.get(i).textOffset() << 32 | i;
+        }
+        java.util.Arrays.sort(keys);
+        List<FrameTable.Site> sorted = new ArrayList<>(keys.length);
+        for (long k : keys) {
+            sorted.add(out.get((int) k));
+        }
+        return sorted;
     }
 }

@@ -649,7 +649,7 @@ final class Lowering {
                 emit(m.defs(m.dst));
             }
             case JUMP -> {
-                BlockCall bc = inst.targets().get(0);
+                BlockCall bc = inst.target(0);
                 parallelMove(bc);
                 jmp(blockMap.get(bc.target()));
             }
@@ -1388,8 +1388,8 @@ final class Lowering {
             m.uses(m.src);
         }
         emit(m);
-        m.target = edge(inst.targets().get(0));
-        m.target2 = edge(inst.targets().get(1));
+        m.target = edge(inst.target(0));
+        m.target2 = edge(inst.target(1));
         cur.succs.add(m.target);
         cur.succs.add(m.target2);
     }

@@ -24,7 +24,7 @@ final class ControlLowering extends LoweringRules {
     void lower(Inst inst) {
         switch (inst.op()) {
             case JUMP -> {
-                BlockCall bc = inst.targets().get(0);
+                BlockCall bc = inst.target(0);
                 parallelMove(bc);
                 jmp(l.machBlock(bc.target()));
             }
@@ -110,8 +110,8 @@ final class ControlLowering extends LoweringRules {
         MInst m = new MInst(MOp.JCC);
         m.cond = cond;
         emit(m);
-        m.target = edge(inst.targets().get(0));
-        m.target2 = edge(inst.targets().get(1));
+        m.target = edge(inst.target(0));
+        m.target2 = edge(inst.target(1));
         l.currentBlock().succs.add(m.target);
         l.currentBlock().succs.add(m.target2);
     }

@@ -428,15 +428,19 @@ final class Lowering {
             ArrayList<Inst> insts = b.insts();
             for (int p = 0; p < insts.size(); p++) {
                 Inst inst = insts.get(p);
-                List<Value> results = inst.results(); // indexed: C1 allocates every iterator
-                for (int r = 0; r < results.size(); r++) {
-                    position[results.get(r).id()] = p;
+                if (inst.resultCount() == 1) {
+                    position[inst.result().id()] = p; // the common case, without the list's interface calls
+                } else {
+                    List<Value> results = inst.results(); // indexed: C1 allocates every iterator
+                    for (int r = 0; r < results.size(); r++) {
+                        position[results.get(r).id()] = p;
+                    }
                 }
                 for (int i = 0; i < inst.args().size(); i++) {
                     useCount[inst.arg(i).id()]++;
                 }
-                for (int bcI = 0; bcI < inst.targets().size(); bcI++) {
-                    BlockCall bc = inst.targets().get(bcI);
+                for (int bcI = 0; bcI < inst.targetCount(); bcI++) {
+                    BlockCall bc = inst.target(bcI);
                     for (int vI = 0; vI < bc.args().size(); vI++) {
                         Value v = bc.args().get(vI);
                         useCount[v.resolve().id()]++;

@@ -74,7 +74,7 @@ public final class GlobalValueNumbering {
 
     /** The result type of a numbered instruction, or {@code null} (trapif). */
     private static IrType type(Inst inst) {
-        return inst.resultCount() == 0 ? null : inst.results().get(0).type();
+        return inst.resultCount() == 0 ? null : inst.result().type();
     }
 
     /**

@@ -234,8 +234,8 @@ public final class HeapAddressFolding {
      * are one block).
      */
     private static EdgeTest edgeCondition(Inst branch, int t) {
-        if (branch.op() != Op.BRIF || branch.targets().size() != 2
-                || branch.targets().get(0).target() == branch.targets().get(1).target()) {
+        if (branch.op() != Op.BRIF || branch.targetCount() != 2
+                || branch.target(0).target() == branch.target(1).target()) {
             return null;
         }
         Inst c = branch.arg(0).resolve().definingInst();

@@ -99,10 +99,10 @@ public final class InductionCheckElimination {
 
     /** Whether taking {@code bc} of {@code term} (a {@code brif}) implies the bound. */
     private static boolean edgeFact(Inst term, BlockCall bc, Value a, Value len, boolean strict) {
-        if (term.op() != Op.BRIF || term.targets().get(0).target() == term.targets().get(1).target()) {
+        if (term.op() != Op.BRIF || term.target(0).target() == term.target(1).target()) {
             return false;
         }
-        boolean taken = bc == term.targets().get(0);
+        boolean taken = bc == term.target(0);
         if (taken && term.arg(0) == len.resolve() && isZero(a)) {
             return true; // brif len: 0 < len
         }

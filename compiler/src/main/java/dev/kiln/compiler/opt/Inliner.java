@@ -11,7 +11,6 @@ import dev.kiln.compiler.ir.Value;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -224,8 +223,10 @@ public final class Inliner {
         if (sites.isEmpty()) {
             return false;
         }
-        sites.sort(Comparator.comparing((Site s) -> !s.always).thenComparing(s -> -s.depth)
-                .thenComparingInt(s -> s.size).thenComparingInt(s -> s.position));
+        // always-inlined calls first, then deeper in loops, smaller, earlier
+        sites.sort((x, y) -> x.always != y.always ? (x.always ? -1 : 1)
+                : x.depth != y.depth ? Integer.compare(y.depth, x.depth)
+                : x.size != y.size ? Integer.compare(x.size, y.size) : Integer.compare(x.position, y.position));
         int budget = Math.min(MAX_GROWTH, Math.max(MIN_GROWTH, (int) ((long) callerSize * GROWTH_PERCENT / 100)));
         int alwaysBudget = ALWAYS_MAX_GROWTH;
         boolean changed = false;
@@ -367,7 +368,7 @@ public final class Inliner {
                             List.of()).withInlineSite(ci.inlineSite()).withSourceOffset(ci.sourceOffset());
                     continue;
                 }
-                List<BlockCall> targets = new ArrayList<>(ci.targets().size());
+                List<BlockCall> targets = new ArrayList<>(ci.targetCount());
                 var bcList = ci.targets();
                 for (int bcIndex = 0; bcIndex < bcList.size(); bcIndex++) {
                     BlockCall bc = bcList.get(bcIndex);

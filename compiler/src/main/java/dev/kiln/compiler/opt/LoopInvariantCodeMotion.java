@@ -9,6 +9,7 @@ import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.ir.Value;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.Deque;
@@ -126,8 +127,15 @@ public final class LoopInvariantCodeMotion {
                 }
             }
             // in reverse postorder, sorted from the body itself (a scan of all blocks per loop was
-            // quadratic in functions with many loops)
-            blocks.sort(Comparator.comparingInt(b -> rpoIndex[b.id()]));
+            // quadratic in functions with many loops), by their primitive positions (no comparator)
+            int[] positions = new int[blocks.size()];
+            for (int k = 0; k < positions.length; k++) {
+                positions[k] = rpoIndex[blocks.get(k).id()];
+            }
+            Arrays.sort(positions);
+            for (int k = 0; k < positions.length; k++) {
+                blocks.set(k, rpo.get(positions[k]));
+            }
             loops.add(new Loop(h, blocks, body));
         }
         // innermost first: a loop nested in another has strictly fewer blocks

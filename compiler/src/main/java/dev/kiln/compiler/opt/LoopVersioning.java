@@ -519,8 +519,8 @@ public final class LoopVersioning {
             if (term == null || term.op() != Op.BRIF) {
                 return null;
             }
-            Block t = term.targets().get(0).target();
-            Block e = term.targets().get(1).target();
+            Block t = term.target(0).target();
+            Block e = term.target(1).target();
             if (t == e) {
                 return null;
             }
@@ -578,7 +578,7 @@ public final class LoopVersioning {
                     if (arg == x) {
                         continue; // passed on unchanged
                     }
-                    Bound b = term.targets().size() == 2 && term.targets().get(0).target() != term.targets().get(1).target()
+                    Bound b = term.targetCount() == 2 && term.target(0).target() != term.target(1).target()
                             ? edgeFact(term, header, arg) : null;
                     if (b == null) {
                         b = guard(arg, term);

@@ -567,8 +567,8 @@ public final class Simplifier {
         switch (inst.op()) {
             case BRIF -> {
                 Value c = inst.arg(0);
-                BlockCall taken = inst.targets().get(0);
-                BlockCall notTaken = inst.targets().get(1);
+                BlockCall taken = inst.target(0);
+                BlockCall notTaken = inst.target(1);
                 BlockCall only = null;
                 if (OptUtil.isIconst(c)) {
                     only = OptUtil.iconst(c) != 0 ? taken : notTaken;
@@ -663,7 +663,7 @@ public final class Simplifier {
                 if (t == null || t.op() != Op.JUMP) {
                     break;
                 }
-                BlockCall bc = t.targets().get(0);
+                BlockCall bc = t.target(0);
                 Block c = bc.target();
                 if (c == b || c == f.entry() || predCount[c.id()] != 1) {
                     break;

@@ -238,7 +238,7 @@ public final class WindowSplitting {
                 if (at < 0) {
                     return v;
                 }
-                BlockCall in = at == 0 ? fastCall : chain.get(at - 1).terminator().targets().get(0);
+                BlockCall in = at == 0 ? fastCall : chain.get(at - 1).terminator().target(0);
                 v = in.args().get(p.params().indexOf(v));
             }
             return v.resolve();
@@ -267,8 +267,8 @@ public final class WindowSplitting {
             if (cmp == null || cmp.op() != Op.ICMP || cmp.block() != header) {
                 return false;
             }
-            BlockCall t = term.targets().get(0);
-            BlockCall e = term.targets().get(1);
+            BlockCall t = term.target(0);
+            BlockCall e = term.target(1);
             if (t.target() == e.target() || !inLoop(t.target()) || !inLoop(e.target())) {
                 return false;
             }
@@ -309,14 +309,14 @@ public final class WindowSplitting {
                 insts += b.insts().size();
                 Inst bt = b.terminator();
                 if (bt.op() == Op.JUMP) {
-                    b = bt.targets().get(0).target();
+                    b = bt.target(0).target();
                     continue;
                 }
                 if (bt.op() != Op.BRIF) {
                     return false;
                 }
-                BlockCall b0 = bt.targets().get(0);
-                BlockCall b1 = bt.targets().get(1);
+                BlockCall b0 = bt.target(0);
+                BlockCall b1 = bt.target(1);
                 if (b0.target() == header && !inLoop(b1.target())) {
                     back = b0;
                     exit = b1;
@@ -387,7 +387,7 @@ public final class WindowSplitting {
         /** Recognizes the latch's counter test; sets {@link #counterNext} and {@link #kIndex}. */
         private boolean counter() {
             Inst lt = latch.terminator();
-            boolean backOnTrue = back == lt.targets().get(0);
+            boolean backOnTrue = back == lt.target(0);
             Value g = lt.arg(0).resolve();
             Inst gd = g.definingInst();
             if (gd != null && gd.op() == Op.ICMP && (gd.cond() == Cond.NE || gd.cond() == Cond.EQ)
@@ -573,7 +573,7 @@ public final class WindowSplitting {
             }
             for (int ci = 0; ci < chain.size(); ci++) {
                 Block b = chain.get(ci);
-                List<Value> in = ci == 0 ? em.fastArgs : chain.get(ci - 1).terminator().targets().get(0).args();
+                List<Value> in = ci == 0 ? em.fastArgs : chain.get(ci - 1).terminator().target(0).args();
                 List<Value> mapped = mapAll(in, map);
                 for (int p = 0; p < b.params().size(); p++) {
                     map.put(b.params().get(p), mapped.get(p));
