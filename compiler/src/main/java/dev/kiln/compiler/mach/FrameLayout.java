@@ -35,7 +35,7 @@ public final class FrameLayout {
             java.util.List<? extends MachBlock<?>> blocks) {
         int n = alloc.spillSlots();
         long[] refs = new long[n];
-        for (int bI = 0; bI < blocks.size(); bI++) {
+        for (int bI = 0; n > 0 && bI < blocks.size(); bI++) { // no slots (most functions): nothing to count
             MachBlock<?> b = blocks.get(bI);
             for (int mI = 0; mI < b.insts.size(); mI++) {
                 MachInst m = b.insts.get(mI);

@@ -169,39 +169,69 @@ public final class HeapAddressFolding {
     static long[] parameterBounds(IrFunction f) {
         long[] bound = new long[f.valueCount()];
         java.util.Arrays.fill(bound, U32);
-        java.util.Map<Value, List<Incoming>> incoming = new java.util.HashMap<>();
+        // the i32 parameters of the blocks other than the entry, numbered in layout order: the rounds
+        // visit them in that order, so that where widening applies (and so the bounds) does not
+        // depend on anything but the function
         ArrayList<Block> blocks = f.blocks();
+        int[] number = new int[f.valueCount()]; // by value id: the parameter's number plus one, 0 for none
+        List<Value> params = new ArrayList<>();
+        for (int bi = 0; bi < blocks.size(); bi++) {
+            Block b = blocks.get(bi);
+            if (b == f.entry()) {
+                continue;
+            }
+            List<Value> ps = b.params();
+            for (int k = 0; k < ps.size(); k++) {
+                if (ps.get(k).type() == IrType.I32) {
+                    params.add(ps.get(k));
+                    number[ps.get(k).id()] = params.size();
+                }
+            }
+        }
+        if (params.isEmpty()) {
+            return bound;
+        }
+        @SuppressWarnings("unchecked")
+        List<Incoming>[] incoming = new List[params.size()];
         for (int bi = 0; bi < blocks.size(); bi++) {
             ArrayList<Inst> insts = blocks.get(bi).insts();
             for (int i = 0; i < insts.size(); i++) {
                 Inst inst = insts.get(i);
-                List<BlockCall> targets = inst.targets();
-                for (int t = 0; t < targets.size(); t++) {
-                    BlockCall bc = targets.get(t);
+                for (int t = 0; t < inst.targetCount(); t++) {
+                    BlockCall bc = inst.target(t);
                     List<Value> ps = bc.target().params();
                     for (int k = 0; k < ps.size(); k++) {
-                        if (ps.get(k).type() == IrType.I32 && bc.target() != f.entry()) {
-                            incoming.computeIfAbsent(ps.get(k), p -> new ArrayList<>())
-                                    .add(new Incoming(bc.args().get(k).resolve(), edgeCondition(inst, t)));
+                        int q = number[ps.get(k).id()] - 1;
+                        if (q >= 0) {
+                            if (incoming[q] == null) {
+                                incoming[q] = new ArrayList<>(2);
+                            }
+                            incoming[q].add(new Incoming(bc.args().get(k).resolve(), edgeCondition(inst, t)));
                         }
                     }
                 }
             }
         }
-        for (Value p : incoming.keySet()) {
-            bound[p.id()] = 0;
+        for (int q = 0; q < incoming.length; q++) {
+            if (incoming[q] != null) {
+                bound[params.get(q).id()] = 0;
+            }
         }
         int[] growth = new int[f.valueCount()];
         for (boolean changed = true; changed; ) {
             changed = false;
-            for (var e : incoming.entrySet()) {
-                int id = e.getKey().id();
+            for (int q = 0; q < incoming.length; q++) {
+                List<Incoming> ins = incoming[q];
+                if (ins == null) {
+                    continue; // a parameter of an unreachable block: unbounded
+                }
+                Value p = params.get(q);
+                int id = p.id();
                 long m = bound[id];
                 long widened = 0;
-                List<Incoming> ins = e.getValue();
                 for (int k = 0; k < ins.size(); k++) {
                     Incoming in = ins.get(k);
-                    long edge = edgeBound(e.getKey(), in, e.getValue(), bound);
+                    long edge = edgeBound(p, in, ins, bound);
                     m = Math.max(m, Math.min(umax(in.value(), DEPTH, bound), edge));
                     widened = Math.max(widened, edge < U32 ? edge : OptUtil.isIconst(in.value())
                             ? OptUtil.iconst(in.value()) & U32 : U32);
