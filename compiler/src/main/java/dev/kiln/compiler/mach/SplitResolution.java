@@ -205,14 +205,21 @@ final class SplitResolution<I extends MachInst> {
     private boolean[] storesAtDefinitions(double[] storeCost, List<Moves> inside) {
         int nr = roots.size();
         boolean[] atDef = new boolean[nr];
-        java.util.Map<Integer, Integer> rootOf = new java.util.HashMap<>();
+        // by virtual register from vregBase to the highest root with stores: that root's index plus one, 0 for none
+        int top = -1;
         for (int ri = 0; ri < nr; ri++) {
             if (storeCost[ri] > 0) {
-                rootOf.put(roots.get(ri).reg, ri);
+                top = Math.max(top, roots.get(ri).reg);
             }
         }
-        if (rootOf.isEmpty()) {
+        if (top < 0) {
             return atDef;
+        }
+        int[] rootOf = new int[top - vregBase + 1];
+        for (int ri = 0; ri < nr; ri++) {
+            if (storeCost[ri] > 0) {
+                rootOf[roots.get(ri).reg - vregBase] = ri + 1;
+            }
         }
         int[] defBlock = new int[nr];
         int[] lastDef = new int[nr];
@@ -221,8 +228,8 @@ final class SplitResolution<I extends MachInst> {
         for (MachBlock<I> b : blocks) {
             for (int k = 0; k < b.insts.size(); k++) {
                 for (int d : b.insts.get(k).defs()) {
-                    Integer ri = rootOf.get(d);
-                    if (ri == null) {
+                    int ri = d >= vregBase && d <= top ? rootOf[d - vregBase] - 1 : -1;
+                    if (ri < 0) {
                         continue;
                     }
                     if (defBlock[ri] >= 0 && defBlock[ri] != b.index) {
