@@ -51,7 +51,8 @@ final class Lowering {
     private final IrFunction f;
     private final FunctionEnvironment env;
     private final List<MachBlock<MInst>> layout = new ArrayList<>();
-    private final Map<Block, MachBlock<MInst>> blockMap = new HashMap<>();
+    /** By IR block id: its MIR block (an array, not a map: looked up on every edge). */
+    private MachBlock<MInst>[] blockMap;
     private final int[] vregOf;
     private final int[] useCount;
     private final VirtualRegisters vregs = new VirtualRegisters(Aarch64Registers.DESCRIPTOR);
@@ -142,11 +143,15 @@ final class Lowering {
                 previous = inst;
             }
         }
-        for (Block b : f.blocks()) {
-            blockMap.put(b, new MachBlock<>(blockMap.size()));
+        @SuppressWarnings("unchecked")
+        MachBlock<MInst>[] byId = new MachBlock[f.blockIdBound()];
+        blockMap = byId;
+        for (int bI = 0; bI < f.blocks().size(); bI++) {
+            Block b = f.blocks().get(bI);
+            blockMap[b.id()] = new MachBlock<>(bI);
         }
         for (Block b : f.blocks()) {
-            cur = blockMap.get(b);
+            cur = blockMap[b.id()];
             curIr = b;
             accessedInBlock.clear();
             layout.add(cur);
@@ -651,7 +656,7 @@ final class Lowering {
             case JUMP -> {
                 BlockCall bc = inst.target(0);
                 parallelMove(bc);
-                jmp(blockMap.get(bc.target()));
+                jmp(blockMap[bc.target().id()]);
             }
             case BRIF -> brif(inst);
             case BR_TABLE -> brTable(inst);
@@ -1353,7 +1358,7 @@ final class Lowering {
     }
 
     private MachBlock<MInst> edge(BlockCall bc) {
-        MachBlock<MInst> target = blockMap.get(bc.target());
+        MachBlock<MInst> target = blockMap[bc.target().id()];
         if (bc.target().params().isEmpty()) {
             return target;
         }

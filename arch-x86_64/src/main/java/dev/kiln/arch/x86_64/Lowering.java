@@ -14,9 +14,7 @@ import dev.kiln.compiler.mach.MachBlock;
 import dev.kiln.compiler.mach.RegClass;
 import dev.kiln.compiler.mach.VirtualRegisters;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Instruction selection (DESIGN §2 step 5): IR blocks to MIR blocks over virtual registers, by
@@ -57,7 +55,8 @@ final class Lowering {
     private final IrFunction f;
     private final FunctionEnvironment env;
     private final List<MachBlock<MInst>> layout = new ArrayList<>();
-    private final Map<Block, MachBlock<MInst>> blockMap = new HashMap<>();
+    /** By IR block id: its MIR block (an array, not a map: looked up on every edge). */
+    private MachBlock<MInst>[] blockMap;
     private final int[] vregOf;
     private final int[] useCount;
     private final VirtualRegisters vregs = new VirtualRegisters(X86Registers.DESCRIPTOR);
@@ -510,14 +509,17 @@ final class Lowering {
                 }
             }
         }
+        @SuppressWarnings("unchecked")
+        MachBlock<MInst>[] byId = new MachBlock[f.blockIdBound()];
+        blockMap = byId;
         for (int bI = 0; bI < f.blocks().size(); bI++) {
             Block b = f.blocks().get(bI);
-            MachBlock<MInst> mb = new MachBlock<>(blockMap.size());
-            blockMap.put(b, mb);
+            MachBlock<MInst> mb = new MachBlock<>(bI);
+            blockMap[b.id()] = mb;
         }
         for (int bI = 0; bI < f.blocks().size(); bI++) {
             Block b = f.blocks().get(bI);
-            cur = blockMap.get(b);
+            cur = blockMap[b.id()];
             curIr = b;
             layout.add(cur);
             if (b == f.entry()) {
@@ -592,7 +594,7 @@ final class Lowering {
 
     /** The MIR block of IR block {@code b}. */
     MachBlock<MInst> machBlock(Block b) {
-        return blockMap.get(b);
+        return blockMap[b.id()];
     }
 
     /**
@@ -656,11 +658,12 @@ final class Lowering {
      */
     private void markHoistedConstants() {
         ArrayList<Block> order = f.blocks();
-        Map<Block, Integer> at = new HashMap<>();
+        int[] at = new int[f.blockIdBound()]; // by block id: its position in the order, -1 for none
+        java.util.Arrays.fill(at, -1);
         for (int i = 0; i < order.size(); i++) {
-            at.put(order.get(i), i);
+            at[order.get(i).id()] = i;
         }
-        List<int[]> loops = LayoutLoops.of(order, b -> at.getOrDefault(b, -1), Block::successors);
+        List<int[]> loops = LayoutLoops.of(order, b -> at[b.id()], Block::successors);
         if (loops.isEmpty()) {
             return;
         }
@@ -673,8 +676,8 @@ final class Lowering {
                     Value a = inst.args().get(k);
                     Inst d = a.definingInst();
                     if (d != null && d.op() == Op.ICONST && a.type() == IrType.I64 && !LoweringRules.fitsImm32(a)) {
-                        Integer i = at.get(d.block());
-                        if (i != null && depth[j] > depth[i]) {
+                        int i = at[d.block().id()];
+                        if (i >= 0 && depth[j] > depth[i]) {
                             hoistedConsts.set(a.id());
                         }
                     }
