@@ -112,9 +112,31 @@ public final class SsaBuilder {
         for (int k = 0; k < in.size(); k++) {
             in.get(k).call().args().add(null);
         }
+        Value same = null; // the one value every edge passes, besides p itself (Braun et al.'s trivial phi)
+        boolean trivial = sealed[b.id()];
         for (int k = 0; k < in.size(); k++) {
             Edge e = in.get(k);
-            e.call().args().set(index, read(var, e.source()));
+            Value v = read(var, e.source());
+            e.call().args().set(index, v);
+            Value r = v.resolve();
+            if (r != p && r != same) {
+                trivial &= same == null;
+                same = r;
+            }
+        }
+        if (trivial && same != null && index == b.params().size() - 1) {
+            // every predecessor is known and passes one value: no parameter. Nothing was added to b
+            // after p (the reads above look for this variable only, and b's is p), so p is the last
+            // parameter and argument; values that took p meanwhile (through a loop) resolve to same.
+            b.removeParam(index);
+            List<Integer> pv = paramVars.get(b.id());
+            pv.remove(pv.size() - 1);
+            for (int k = 0; k < in.size(); k++) {
+                ArrayList<Value> args = in.get(k).call().args();
+                args.remove(args.size() - 1);
+            }
+            p.aliasTo(same);
+            return same;
         }
         return p;
     }
