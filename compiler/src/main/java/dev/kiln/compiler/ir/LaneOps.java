@@ -124,7 +124,8 @@ public final class LaneOps {
      * operation with a vector result (loads, calls, {@code select} and the like only carry vectors).
      */
     public static boolean isLaneOp(Inst inst) {
-        return LANE_WISE.contains(inst.op()) && inst.resultCount() == 1 && inst.result().type().isVector();
+        // the vector result first: most instructions are scalar, and it is two field loads
+        return inst.resultCount() == 1 && inst.result().type().isVector() && LANE_WISE.contains(inst.op());
     }
 
     /**
