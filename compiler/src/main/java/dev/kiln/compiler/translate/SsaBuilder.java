@@ -19,7 +19,9 @@ import java.util.List;
  * its predecessors are known, and reads and writes variables through {@link #read}/{@link #write}.
  * A variable read in a block that does not define it becomes a block parameter when the block is
  * unsealed or has several predecessors; every incoming edge then passes the variable's value as the
- * matching argument. {@link #finish} removes the parameters that turn out trivial (all incoming
+ * matching argument. In a sealed block, a parameter whose incoming arguments turn out to be one value
+ * (besides itself) is removed as soon as it is made, and aliased to that value (the paper's
+ * {@code tryRemoveTrivialPhi} at creation). {@link #finish} removes the parameters that turn out trivial (all incoming
  * arguments are one value or the parameter itself), from a worklist of the blocks a removed
  * parameter flowed into, to a fixed point, which gives the same result as the paper's recursive
  * removal; this covers the parameters that carry Wasm block results
