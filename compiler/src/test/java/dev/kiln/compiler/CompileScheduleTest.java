@@ -39,6 +39,29 @@ class CompileScheduleTest {
     }
 
     @Test
+    void oneWorkerTakesIndependentTasksByRankThenByNumber() throws Exception {
+        int n = 2_000;
+        long[] rank = new long[n];
+        java.util.Random random = new java.util.Random(19);
+        for (int i = 0; i < n; i++) {
+            rank[i] = random.nextInt(50); // many equal ranks: the lower task first among them
+        }
+        List<Integer> order = new CopyOnWriteArrayList<>();
+        ExecutorService pool = new ForkJoinPool(1);
+        try {
+            CompileSchedule.run(pool, 1, new int[n][0], rank, new long[n], order::add);
+        } finally {
+            pool.shutdown();
+        }
+        List<Integer> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            expected.add(i);
+        }
+        expected.sort((x, y) -> rank[x] != rank[y] ? Long.compare(rank[y], rank[x]) : Integer.compare(x, y));
+        assertEquals(expected, order);
+    }
+
+    @Test
     void everyTaskRunsOnceAfterTheTasksItWaitsFor() throws Exception {
         int n = 2000;
         int[][] waitsFor = new int[n][];
