@@ -27,33 +27,56 @@ class SsaBuilderTest {
     private record Diamond(IrFunction f, SsaBuilder ssa, Block left, Block right, Block join, Value seven) {
     }
 
-    private static Diamond diamond(boolean leftWrites) {
-        IrFunction f = new IrFunction(0, "diamond", new FuncType(List.of(ValType.I32), List.of(ValType.I32)));
-        SsaBuilder ssa = new SsaBuilder(f, new IrType[] {IrType.I32});
-        Block entry = f.newBlock();
-        f.place(entry);
-        Value p = entry.addParam(IrType.I32);
-        ssa.declareBlock(entry);
-        ssa.seal(entry);
-        Value seven = entry.append1(Op.ICONST, IrType.I32, 7);
-        ssa.write(VAR, entry, seven);
-        Block left = f.newBlock();
-        Block right = f.newBlock();
-        Block join = f.newBlock();
-        f.place(left);
-        f.place(right);
-        f.place(join);
-        entry.append(Op.BRIF, List.of(p), 0, null,
-                List.of(ssa.branch(entry, left, List.of()), ssa.branch(entry, right, List.of())), List.of());
-        ssa.seal(left);
-        ssa.seal(right);
-        if (leftWrites) {
-            ssa.write(VAR, left, left.append1(Op.ICONST, IrType.I32, 9));
+    /**
+     * A function of one i32 parameter {@code p} whose sealed entry block sets the variable to 7, and
+     * three more blocks placed after it, {@code a}, {@code b} and {@code c}, for the test to connect.
+     */
+    private record Start(IrFunction f, SsaBuilder ssa, Block entry, Value p, Value seven, Block a, Block b, Block c) {
+        static Start of(String name) {
+            IrFunction f = new IrFunction(0, name, new FuncType(List.of(ValType.I32), List.of(ValType.I32)));
+            SsaBuilder ssa = new SsaBuilder(f, new IrType[] {IrType.I32});
+            Block entry = f.newBlock();
+            f.place(entry);
+            Value p = entry.addParam(IrType.I32);
+            ssa.declareBlock(entry);
+            ssa.seal(entry);
+            Value seven = entry.append1(Op.ICONST, IrType.I32, 7);
+            ssa.write(VAR, entry, seven);
+            Block[] more = new Block[3];
+            for (int i = 0; i < more.length; i++) {
+                more[i] = f.newBlock();
+                f.place(more[i]);
+            }
+            return new Start(f, ssa, entry, p, seven, more[0], more[1], more[2]);
         }
-        left.append(Op.JUMP, List.of(), 0, null, List.of(ssa.branch(left, join, List.of())), List.of());
-        right.append(Op.JUMP, List.of(), 0, null, List.of(ssa.branch(right, join, List.of())), List.of());
-        ssa.seal(join);
-        return new Diamond(f, ssa, left, right, join, seven);
+
+        /** Appends a {@code brif p} from {@code from} to {@code then} and {@code otherwise}. */
+        void brif(Block from, Block then, Block otherwise) {
+            from.append(Op.BRIF, List.of(p), 0, null,
+                    List.of(ssa.branch(from, then, List.of()), ssa.branch(from, otherwise, List.of())), List.of());
+        }
+
+        /** Appends a {@code jump} from {@code from} to {@code to}. */
+        void jump(Block from, Block to) {
+            from.append(Op.JUMP, List.of(), 0, null, List.of(ssa.branch(from, to, List.of())), List.of());
+        }
+    }
+
+    private static Diamond diamond(boolean leftWrites) {
+        Start s = Start.of("diamond");
+        Block left = s.a();
+        Block right = s.b();
+        Block join = s.c();
+        s.brif(s.entry(), left, right);
+        s.ssa().seal(left);
+        s.ssa().seal(right);
+        if (leftWrites) {
+            s.ssa().write(VAR, left, left.append1(Op.ICONST, IrType.I32, 9));
+        }
+        s.jump(left, join);
+        s.jump(right, join);
+        s.ssa().seal(join);
+        return new Diamond(s.f(), s.ssa(), left, right, join, s.seven());
     }
 
     @Test
@@ -88,37 +111,26 @@ class SsaBuilderTest {
      */
     @Test
     void aLoopThatKeepsTheVariableGetsNoParameterAndItsBodySeesTheValueFromBefore() {
-        IrFunction f = new IrFunction(0, "loop", new FuncType(List.of(ValType.I32), List.of(ValType.I32)));
-        SsaBuilder ssa = new SsaBuilder(f, new IrType[] {IrType.I32});
-        Block entry = f.newBlock();
-        f.place(entry);
-        Value p = entry.addParam(IrType.I32);
-        ssa.declareBlock(entry);
-        ssa.seal(entry);
-        Value seven = entry.append1(Op.ICONST, IrType.I32, 7);
-        ssa.write(VAR, entry, seven);
-        Block header = f.newBlock();
-        Block latch = f.newBlock();
-        Block exit = f.newBlock();
-        f.place(header);
-        f.place(latch);
-        f.place(exit);
-        entry.append(Op.JUMP, List.of(), 0, null, List.of(ssa.branch(entry, header, List.of())), List.of());
-        header.append(Op.BRIF, List.of(p), 0, null,
-                List.of(ssa.branch(header, latch, List.of()), ssa.branch(header, exit, List.of())), List.of());
+        Start s = Start.of("loop");
+        SsaBuilder ssa = s.ssa();
+        Block header = s.a();
+        Block latch = s.b();
+        Block exit = s.c();
+        s.jump(s.entry(), header);
+        s.brif(header, latch, exit);
         ssa.seal(latch);
         ssa.seal(exit);
-        latch.append(Op.JUMP, List.of(), 0, null, List.of(ssa.branch(latch, header, List.of())), List.of());
+        s.jump(latch, header);
         ssa.seal(header);
 
         Value atHeader = ssa.read(VAR, header);
-        assertSame(seven, atHeader.resolve());
-        assertEquals(0, header.params().size(), IrPrinter.print(f));
-        assertSame(seven, ssa.read(VAR, latch).resolve(), "the latch's value was the parameter, now an alias");
+        assertSame(s.seven(), atHeader.resolve());
+        assertEquals(0, header.params().size(), IrPrinter.print(s.f()));
+        assertSame(s.seven(), ssa.read(VAR, latch).resolve(), "the latch's value was the parameter, now an alias");
         Value atExit = ssa.read(VAR, exit);
         exit.append(Op.RETURN, List.of(atExit), 0, null, null, List.of());
         ssa.finish();
-        Verifier.verify(f);
-        assertSame(seven, exit.terminator().arg(0));
+        Verifier.verify(s.f());
+        assertSame(s.seven(), exit.terminator().arg(0));
     }
 }
