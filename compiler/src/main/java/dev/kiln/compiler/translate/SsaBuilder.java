@@ -21,11 +21,11 @@ import java.util.List;
  * unsealed or has several predecessors; every incoming edge then passes the variable's value as the
  * matching argument. In a sealed block, a parameter whose incoming arguments turn out to be one value
  * (besides itself) is removed as soon as it is made, and aliased to that value (the paper's
- * {@code tryRemoveTrivialPhi} at creation). {@link #finish} removes the parameters that turn out trivial (all incoming
- * arguments are one value or the parameter itself), from a worklist of the blocks a removed
- * parameter flowed into, to a fixed point, which gives the same result as the paper's recursive
- * removal; this covers the parameters that carry Wasm block results
- * too (a block left by one branch needs no merge). Not thread-safe.
+ * {@code tryRemoveTrivialPhi} at creation). {@link #finish} removes the parameters that turn out
+ * trivial later (all incoming arguments are one value or the parameter itself), from a worklist of
+ * the blocks a removed parameter flowed into, to a fixed point, which gives the same result as the
+ * paper's recursive removal; this covers the parameters that carry Wasm block results too (a block
+ * left by one branch needs no merge). Not thread-safe.
  */
 public final class SsaBuilder {
     /** An incoming edge: the branch in {@code source} whose {@link BlockCall} targets the block. */
@@ -129,13 +129,12 @@ public final class SsaBuilder {
         if (trivial && same != null && index == b.params().size() - 1) {
             // every predecessor is known and passes one value: no parameter. Nothing was added to b
             // after p (the reads above look for this variable only, and b's is p), so p is the last
-            // parameter and argument; values that took p meanwhile (through a loop) resolve to same.
+            // parameter; values that took p meanwhile (through a loop) resolve to same.
             b.removeParam(index);
             List<Integer> pv = paramVars.get(b.id());
             pv.remove(pv.size() - 1);
             for (int k = 0; k < in.size(); k++) {
-                ArrayList<Value> args = in.get(k).call().args();
-                args.remove(args.size() - 1);
+                in.get(k).call().args().remove(index);
             }
             p.aliasTo(same);
             return same;
