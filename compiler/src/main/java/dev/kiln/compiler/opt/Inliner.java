@@ -369,9 +369,8 @@ public final class Inliner {
                     continue;
                 }
                 List<BlockCall> targets = new ArrayList<>(ci.targetCount());
-                var bcList = ci.targets();
-                for (int bcIndex = 0; bcIndex < bcList.size(); bcIndex++) {
-                    BlockCall bc = bcList.get(bcIndex);
+                for (int bcIndex = 0; bcIndex < ci.targetCount(); bcIndex++) {
+                    BlockCall bc = ci.target(bcIndex);
                     List<Value> ta = new ArrayList<>(bc.args().size());
                     var vList = bc.args();
                     for (int vIndex = 0; vIndex < vList.size(); vIndex++) {
@@ -380,7 +379,7 @@ public final class Inliner {
                     }
                     targets.add(new BlockCall(blockMap[bc.target().id()], ta));
                 }
-                List<IrType> types = new ArrayList<>(ci.results().size());
+                List<IrType> types = new ArrayList<>(ci.resultCount());
                 var rList = ci.results();
                 for (int rIndex = 0; rIndex < rList.size(); rIndex++) {
                     Value r = rList.get(rIndex);

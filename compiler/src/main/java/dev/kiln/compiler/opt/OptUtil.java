@@ -135,21 +135,13 @@ public final class OptUtil {
 
     /** Predecessor lists by block id (one entry per edge, so a block may repeat), over the layout's blocks. */
     public static List<List<Block>> predecessors(IrFunction f) {
-        // the terminators' targets by index, as Block.successors lists them, without a list and an
-        // iterator per block (C1, which compiles the kiln launcher's compiler, allocates every one);
-        // counted first, so that each list is made at its size (none for ids no longer in the layout)
-        ArrayList<Block> blocks = f.blocks();
-        int[] count = new int[f.blockIdBound()];
-        for (int i = 0; i < blocks.size(); i++) {
-            Inst t = blocks.get(i).terminator();
-            for (int k = 0; t != null && k < t.targetCount(); k++) {
-                count[t.target(k).target().id()]++;
-            }
-        }
         List<List<Block>> preds = new ArrayList<>(f.blockIdBound());
         for (int i = 0; i < f.blockIdBound(); i++) {
-            preds.add(new ArrayList<>(count[i]));
+            preds.add(new ArrayList<>(2));
         }
+        // the terminators' targets by index, as Block.successors lists them, without a list and an
+        // iterator per block (C1, which compiles the kiln launcher's compiler, allocates every one)
+        ArrayList<Block> blocks = f.blocks();
         for (int i = 0; i < blocks.size(); i++) {
             Block b = blocks.get(i);
             Inst t = b.terminator();

@@ -645,11 +645,8 @@ public final class Simplifier {
         ArrayList<Block> blocks = f.blocks();
         for (int bi = 0; bi < blocks.size(); bi++) {
             Inst t = blocks.get(bi).terminator();
-            if (t != null) {
-                List<BlockCall> targets = t.targets();
-                for (int k = 0; k < targets.size(); k++) {
-                    predCount[targets.get(k).target().id()]++;
-                }
+            for (int k = 0; t != null && k < t.targetCount(); k++) {
+                predCount[t.target(k).target().id()]++;
             }
         }
         BitSet removed = null;
