@@ -130,6 +130,62 @@ class BacktraceTest extends StoreFixture {
         assertFalse(bt.frames().get(2).inlined());
     }
 
+    /**
+     * Functions whose bodies are the same byte for byte share machine code (the compiler compiles one),
+     * but each one's frames name it, at offsets in its own body: $f1 and $f2 (and $f3, which $top calls
+     * and the inliner takes) are the same, each inlining $leaf.
+     */
+    @Test
+    void identicalFunctionsNameTheirOwnFramesAtTheirOwnOffsets() {
+        byte[] wasm = Wat.parseModule("""
+                (module
+                  (func $leaf (param i32) (result i32) (if (i32.eqz (local.get 0)) (then unreachable)) (local.get 0))
+                  (func $f1 (export "f1") (param i32) (result i32) (i32.mul (call $leaf (local.get 0)) (i32.const 3)))
+                  (func $f2 (export "f2") (param i32) (result i32) (i32.mul (call $leaf (local.get 0)) (i32.const 3)))
+                  (func $f3 (param i32) (result i32) (i32.mul (call $leaf (local.get 0)) (i32.const 3)))
+                  (func $top (export "top") (param i32) (result i32) (i32.add (call $f3 (local.get 0)) (i32.const 1))))
+                """);
+        Instance i = instantiate(wasm);
+        assertEquals(6, i.func("f2").call(Val.i32(2))[0].i32());
+        assertEquals(7, i.func("top").call(Val.i32(2))[0].i32());
+        int[] callOffsets = new int[3];
+        int[] leafOffsets = new int[3];
+        String[] names = {"f1", "f2", "f3"};
+        for (int k = 0; k < 3; k++) {
+            String export = k == 2 ? "top" : names[k];
+            Trap t = assertThrows(Trap.class, () -> i.func(export).call(Val.i32(0)));
+            WasmBacktrace bt = t.backtrace();
+            List<String> expected = k == 2 ? List.of("leaf", "f3", "top") : List.of("leaf", names[k]);
+            assertEquals(expected, names(bt), t.getMessage());
+            assertFrame(bt.frames().get(0), "leaf", wasm, UNREACHABLE);
+            assertFrame(bt.frames().get(1), names[k], wasm, CALL);
+            assertEquals(1 + k, bt.frames().get(1).funcIndex());
+            leafOffsets[k] = bt.frames().get(0).moduleOffset();
+            callOffsets[k] = bt.frames().get(1).moduleOffset();
+        }
+        // the same trap in $leaf; each call in its own body, the bodies the same length apart
+        assertEquals(leafOffsets[0], leafOffsets[1]);
+        assertEquals(leafOffsets[0], leafOffsets[2]);
+        int bodyLength = callOffsets[1] - callOffsets[0];
+        assertTrue(bodyLength > 0, java.util.Arrays.toString(callOffsets));
+        assertEquals(callOffsets[1] + bodyLength, callOffsets[2], java.util.Arrays.toString(callOffsets));
+    }
+
+    /** The same body under two types is two functions' code: sharing it would return an f32 as an i32. */
+    @Test
+    void theSameBodyUnderAnotherTypeIsCompiledForItsType() {
+        byte[] wasm = Wat.parseModule("""
+                (module
+                  (func (export "i") (param i32) (result i32) (local.get 0))
+                  (func (export "f") (param f32) (result f32) (local.get 0))
+                  (func (export "d") (param f64) (result f64) (local.get 0)))
+                """);
+        Instance i = instantiate(wasm);
+        assertEquals(-5, i.func("i").call(Val.i32(-5))[0].i32());
+        assertEquals(2.5f, i.func("f").call(Val.f32(2.5f))[0].f32());
+        assertEquals(-0.125, i.func("d").call(Val.f64(-0.125))[0].f64());
+    }
+
     /** An exception for control flow: no stack trace, but it would keep suppressed exceptions. */
     private static final class ControlFlow extends RuntimeException {
         private static final long serialVersionUID = 1L;

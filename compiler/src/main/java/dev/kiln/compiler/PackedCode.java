@@ -55,9 +55,45 @@ final class PackedCode {
         }
     }
 
+    private PackedCode(PackedCode from, FrameTable.Packed frames) {
+        this.code = from.code();
+        this.length = from.length;
+        this.alignment = from.alignment;
+        this.cpuFeatures = from.cpuFeatures;
+        this.relocations = from.relocationWords();
+        this.frames = frames;
+        this.calls = from.calls;
+    }
+
     /** Packs {@code c}. */
     static PackedCode of(CompiledCode c) {
         return new PackedCode(c);
+    }
+
+    /**
+     * This code as the code of another function whose body is the same, byte for byte, and compiles
+     * the same ({@link ModuleCompiler}'s identical bodies): the machine code, relocations and call sites
+     * are shared (none of them names the function itself), and each frame site's outermost frame, the
+     * function's own, names {@code funcIndex} at a wasm offset moved by {@code offsetDelta} bytes (the
+     * distance between the two bodies in the module). Frames of inlined callees stay as they are.
+     *
+     * @param funcIndex   the other function's funcidx (of the whole index space)
+     * @param offsetDelta its body's module byte offset minus this one's
+     * @throws IllegalStateException after {@link #releaseCode}
+     */
+    PackedCode forIdenticalBody(int funcIndex, int offsetDelta) {
+        List<FrameTable.Site> sites = new java.util.ArrayList<>(frames.count());
+        frames.sites(0, sites);
+        for (int i = 0; i < sites.size(); i++) {
+            FrameTable.Site s = sites.get(i);
+            int[] funcIndices = s.funcIndices().clone();
+            int[] wasmOffsets = s.wasmOffsets().clone();
+            int outer = funcIndices.length - 1;
+            funcIndices[outer] = funcIndex;
+            wasmOffsets[outer] += offsetDelta;
+            sites.set(i, new FrameTable.Site(s.textOffset(), s.kind(), s.depth(), funcIndices, wasmOffsets));
+        }
+        return new PackedCode(this, new FrameTable.Packed(sites));
     }
 
     /**

@@ -88,4 +88,43 @@ class PackedCodeTest {
         packed.frameSites(0, after);
         assertEquals(sites.size(), after.size(), "the sites stay once the code is released");
     }
+
+    @Test
+    void theCodeOfAnIdenticalBodyNamesTheOtherFunctionInItsOutermostFramesOnly() {
+        byte[] code = new byte[64];
+        List<Relocation> relocations = List.of(new Relocation(RelocKind.values()[0], 4, 17, -4));
+        List<FrameTable.Site> sites = List.of(
+                new FrameTable.Site(0, FrameTable.TRAP_AT_ENTRY, 0, new int[] {9}, new int[] {1000}),
+                new FrameTable.Site(12, FrameTable.RETURN_ADDRESS, 32, new int[] {9}, new int[] {1012}),
+                // a trap in a callee inlined twice deep: its frames and the inlined call's stay
+                new FrameTable.Site(30, FrameTable.TRAP, 32, new int[] {4, 5, 9}, new int[] {400, 520, 1020}));
+        List<ExceptionTables.CallSite> calls = List.of(new ExceptionTables.CallSite(12, 32, 0, true, 40, 0));
+        PackedCode packed = PackedCode.of(new CompiledCode(code, relocations, 3, sites, calls, 16));
+
+        PackedCode other = packed.forIdenticalBody(11, 250);
+        List<FrameTable.Site> back = new ArrayList<>();
+        other.frameSites(0, back);
+        assertEquals(3, back.size());
+        assertArrayEquals(new int[] {11}, back.get(0).funcIndices());
+        assertArrayEquals(new int[] {1250}, back.get(0).wasmOffsets());
+        assertEquals(FrameTable.TRAP_AT_ENTRY, back.get(0).kind());
+        assertArrayEquals(new int[] {11}, back.get(1).funcIndices());
+        assertArrayEquals(new int[] {1262}, back.get(1).wasmOffsets());
+        assertEquals(32, back.get(1).depth());
+        assertArrayEquals(new int[] {4, 5, 11}, back.get(2).funcIndices());
+        assertArrayEquals(new int[] {400, 520, 1270}, back.get(2).wasmOffsets());
+        assertEquals(30, back.get(2).textOffset());
+        assertSame(code, other.code(), "the machine code is shared");
+        assertEquals(relocations, List.of(other.relocation(0)));
+        List<ExceptionTables.CallSite> callsBack = new ArrayList<>();
+        other.callSites(0, callsBack);
+        assertEquals(calls, callsBack);
+        assertEquals(16, other.alignment);
+        assertEquals(3, other.cpuFeatures);
+        // the original keeps its own frames
+        List<FrameTable.Site> original = new ArrayList<>();
+        packed.frameSites(0, original);
+        assertArrayEquals(new int[] {4, 5, 9}, original.get(2).funcIndices());
+        assertArrayEquals(new int[] {400, 520, 1020}, original.get(2).wasmOffsets());
+    }
 }
