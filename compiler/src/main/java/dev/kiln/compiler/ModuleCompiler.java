@@ -475,6 +475,7 @@ public final class ModuleCompiler {
             Inliner.Callee[] kept = new Inliner.Callee[defined];
             int[][] callees = new int[defined][];
             dev.kiln.compiler.opt.TailCallReach.TailCalls[] tailCalls = new dev.kiln.compiler.opt.TailCallReach.TailCalls[defined];
+            int[] bodyHashes = new int[defined]; // for identicalBodies, hashed in parallel
             java.util.function.IntFunction<IrFunction> translate = i -> {
                 int funcIndex = imported + i;
                 IrFunction f = FunctionTranslator.translate(module, bytes, funcIndex,
@@ -502,6 +503,8 @@ public final class ModuleCompiler {
                     DirectCalls calls = DirectCalls.of(bytes, module.code().get(i), imported, defined, loweredInPlace);
                     callees[i] = calls.definedCallees();
                     tailCalls[i] = calls.tailCalls();
+                    var body = module.code().get(i);
+                    bodyHashes[i] = BodyKey.hash(bytes, body.bodyStart(), body.codeEnd());
                 };
                 if (pool == null) {
                     summarize.run();
@@ -545,7 +548,7 @@ public final class ModuleCompiler {
                     }
                 }
             };
-            int[] sameAs = identicalBodies(module, bytes, graph, waitsFor, i -> {
+            int[] sameAs = identicalBodies(module, bytes, bodyHashes, graph, waitsFor, i -> {
                 int funcIndex = imported + i;
                 return unit.alwaysInline().test(funcIndex) || loweredInPlace.test(funcIndex);
             });
@@ -726,9 +729,10 @@ public final class ModuleCompiler {
      * {@code excluded} (builtins, calls lowered in place) is compiled itself. Linear in the module's
      * code bytes (one hash and, on a hash match, one comparison each).
      *
+     * @param bodyHashes by defined function index: {@link BodyKey#hash} of its body
      * @param excluded by defined function index: never shares code with another
      */
-    static int[] identicalBodies(WasmModule module, byte[] bytes, CallGraph graph, int[][] waitsFor,
+    static int[] identicalBodies(WasmModule module, byte[] bytes, int[] bodyHashes, CallGraph graph, int[][] waitsFor,
             java.util.function.IntPredicate excluded) {
         int imported = module.importedFunctionCount();
         int defined = module.code().size();
@@ -747,7 +751,7 @@ public final class ModuleCompiler {
             }
             var body = module.code().get(i);
             BodyKey key = new BodyKey(module.functionTypeIndex(imported + i), bytes, body.bodyStart(), body.codeEnd(),
-                    waitsFor[i]);
+                    bodyHashes[i], waitsFor[i]);
             Integer same = first.putIfAbsent(key, i);
             if (same != null) {
                 sameAs[i] = same;
@@ -765,17 +769,23 @@ public final class ModuleCompiler {
         private final int[] waitsFor;
         private final int hash;
 
-        BodyKey(int type, byte[] bytes, int from, int to, int[] waitsFor) {
+        /** @param bodyHash {@link #hash} of {@code bytes[from, to)} */
+        BodyKey(int type, byte[] bytes, int from, int to, int bodyHash, int[] waitsFor) {
             this.type = type;
             this.bytes = bytes;
             this.from = from;
             this.to = to;
             this.waitsFor = waitsFor;
-            int h = 31 * type + java.util.Arrays.hashCode(waitsFor);
+            this.hash = (31 * type + java.util.Arrays.hashCode(waitsFor)) * 31 + bodyHash;
+        }
+
+        /** The hash of the bytes {@code bytes[from, to)}. */
+        static int hash(byte[] bytes, int from, int to) {
+            int h = 1;
             for (int k = from; k < to; k++) {
                 h = 31 * h + bytes[k];
             }
-            this.hash = h;
+            return h;
         }
 
         @Override
