@@ -171,19 +171,27 @@ class BacktraceTest extends StoreFixture {
         assertEquals(callOffsets[1] + bodyLength, callOffsets[2], java.util.Arrays.toString(callOffsets));
     }
 
-    /** The same body under two types is two functions' code: sharing it would return an f32 as an i32. */
+    /**
+     * The same body bytes under four types are four functions' code: a {@code select} of the first two
+     * parameters picks a 32-bit or a 64-bit general register, or an xmm register, by type, so a
+     * function that took another type's code would return the wrong half, register or operand.
+     */
     @Test
     void theSameBodyUnderAnotherTypeIsCompiledForItsType() {
-        byte[] wasm = Wat.parseModule("""
-                (module
-                  (func (export "i") (param i32) (result i32) (local.get 0))
-                  (func (export "f") (param f32) (result f32) (local.get 0))
-                  (func (export "d") (param f64) (result f64) (local.get 0)))
-                """);
+        String body = "(select (local.get 0) (local.get 1) (local.get 2))";
+        byte[] wasm = Wat.parseModule("(module\n"
+                + "  (func (export \"i\") (param i32 i32 i32) (result i32) " + body + ")\n"
+                + "  (func (export \"l\") (param i64 i64 i32) (result i64) " + body + ")\n"
+                + "  (func (export \"f\") (param f32 f32 i32) (result f32) " + body + ")\n"
+                + "  (func (export \"d\") (param f64 f64 i32) (result f64) " + body + "))");
         Instance i = instantiate(wasm);
-        assertEquals(-5, i.func("i").call(Val.i32(-5))[0].i32());
-        assertEquals(2.5f, i.func("f").call(Val.f32(2.5f))[0].f32());
-        assertEquals(-0.125, i.func("d").call(Val.f64(-0.125))[0].f64());
+        for (int c = 0; c < 2; c++) {
+            assertEquals(c == 1 ? 5 : 7, i.func("i").call(Val.i32(5), Val.i32(7), Val.i32(c))[0].i32());
+            assertEquals(c == 1 ? 0x1_0000_0005L : 0x2_0000_0007L,
+                    i.func("l").call(Val.i64(0x1_0000_0005L), Val.i64(0x2_0000_0007L), Val.i32(c))[0].i64());
+            assertEquals(c == 1 ? 1.5f : 2.5f, i.func("f").call(Val.f32(1.5f), Val.f32(2.5f), Val.i32(c))[0].f32());
+            assertEquals(c == 1 ? -0.125 : 3.25, i.func("d").call(Val.f64(-0.125), Val.f64(3.25), Val.i32(c))[0].f64());
+        }
     }
 
     /** An exception for control flow: no stack trace, but it would keep suppressed exceptions. */

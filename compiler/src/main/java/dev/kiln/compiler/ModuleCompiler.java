@@ -779,13 +779,9 @@ public final class ModuleCompiler {
             this.hash = (31 * type + java.util.Arrays.hashCode(waitsFor)) * 31 + bodyHash;
         }
 
-        /** The hash of the bytes {@code bytes[from, to)}. */
+        /** The hash of the bytes {@code bytes[from, to)} (the JDK's, of their content). */
         static int hash(byte[] bytes, int from, int to) {
-            int h = 1;
-            for (int k = from; k < to; k++) {
-                h = 31 * h + bytes[k];
-            }
-            return h;
+            return java.nio.ByteBuffer.wrap(bytes, from, to - from).hashCode();
         }
 
         @Override
