@@ -6,9 +6,9 @@
 ;; callee-saved register.
 (module
   (tag $e (param i32))
-  (func $thrower (param i32)
+  (func $thrower (export "thrower") (param i32)
     (throw $e (local.get 0)))
-  (func $catcher (param i32) (result i32)
+  (func $catcher (export "catcher") (param i32) (result i32)
     (local $k i32)
     (local.set $k (i32.mul (local.get 0) (i32.const 3)))
     (block $h (result i32)

@@ -11,7 +11,7 @@
           (call $fib (i32.sub (local.get $n) (i32.const 1)))
           (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
 
-  (func $sum9 (param i32 i64 i32 i64 i32 i64 i32 i64 i32) (param f64 f32 f64) (result i64)
+  (func $sum9 (export "sum9") (param i32 i64 i32 i64 i32 i64 i32 i64 i32) (param f64 f32 f64) (result i64)
     (i64.add
       (i64.add
         (i64.add (i64.extend_i32_u (local.get 0)) (local.get 1))
@@ -34,7 +34,7 @@
 
   ;; Three calls in a row whose results are all needed at the end: what survives a call
   ;; must live in a callee-saved register or a spill slot.
-  (func $leaf (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+  (func $leaf (export "leaf") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
   (func $three_calls (export "three_calls") (param $a i32) (result i32)
     (local $x i32) (local $y i32) (local $z i32)
     (local.set $x (call $leaf (local.get $a)))

@@ -14,14 +14,14 @@
       (then (local.get $acc))
       (else (return_call $count (i64.sub (local.get $n) (i64.const 1))
                                 (i64.add (local.get $acc) (local.get $n))))))
-  (func $grow (param $x i64) (result i64)
+  (func $grow (export "grow") (param $x i64) (result i64)
     (return_call $many (local.get $x) (i64.const 2) (i64.const 3) (i64.const 4) (i64.const 5)
                        (i64.const 6) (i64.const 7) (i64.const 8)))
   (func $many (param i64 i64 i64 i64 i64 i64 i64 i64) (result i64)
     (return_call $shrink (i64.add (local.get 6) (local.get 7))))
   (func $shrink (param $x i64) (result i64)
     (local.get $x))
-  (func $dispatch (param $i i32) (param $x i64) (result i64)
+  (func $dispatch (export "dispatch") (param $i i32) (param $x i64) (result i64)
     (return_call_indirect (type $t) (local.get $x) (local.get $i))))
 
 ;; ---- expected ----

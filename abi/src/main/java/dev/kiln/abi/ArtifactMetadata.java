@@ -311,8 +311,10 @@ public record ArtifactMetadata(
      *
      * @param typeIndex  its typeidx
      * @param name       its name from the name section, or {@code null}
-     * @param textOffset offset of its code in {@code .text}
-     * @param size       size of its code in bytes
+     * @param textOffset offset of its code in {@code .text}, the address its function record holds
+     * @param size       size of its code in bytes; 0 for a function the compiler gave no code because
+     *                   nothing calls it (not exported, in no table, every call to it inlined), whose
+     *                   {@code textOffset} is that of a stub that traps with {@code unreachable}
      */
     public record FunctionInfo(int typeIndex, String name, int textOffset, int size) {
     }

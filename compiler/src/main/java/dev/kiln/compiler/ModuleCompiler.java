@@ -50,11 +50,18 @@ import java.util.concurrent.Future;
  * lives from its translation to its code generation, and longer only while the inliner may still copy
  * it into a caller. The output is deterministic: the same input and options give the same bytes.
  *
+ * <p>A function that is not referenced as a value (exported, in a table or an element segment, named
+ * by a global's initializer) and is not the start function is reached only through direct calls; when
+ * no call to it is left once its callers are optimized (each was inlined, or there was none), it gets
+ * no code. Its record points at {@code kiln_uncalled}, which traps with {@code unreachable}, and its
+ * {@link ArtifactMetadata.FunctionInfo} has size 0.
+ *
  * <p>{@code .text} layout: the unwind stub, the shared trap stubs the functions call (if the backend
- * has them), then every defined function in funcidx order, then one entry trampoline per exported
+ * has them), then every defined function with code in funcidx order (see {@link CodePacking}), then
+ * {@code kiln_uncalled} if a function has no code, then one entry trampoline per exported
  * function, each 16-byte aligned (or as its code asks, see {@link CompiledCode#alignment}). Symbols:
  * {@code wasm[N]} or {@code wasm[N]::name}, {@code trampoline[N]}, {@code kiln_unwind},
- * {@code kiln_trap[code]}. Thread-safe.
+ * {@code kiln_trap[code]}, {@code kiln_uncalled}. Thread-safe.
  */
 public final class ModuleCompiler {
     private final Backend backend;
@@ -206,12 +213,19 @@ public final class ModuleCompiler {
         // the shared trap stubs the functions call, after the unwind stub
         int[] trapStubOffset = new int[dev.kiln.abi.TrapCode.values().length];
         java.util.EnumSet<dev.kiln.abi.TrapCode> trapStubs = java.util.EnumSet.noneOf(dev.kiln.abi.TrapCode.class);
+        PackedCode uncalled = uncalledPiece(module, code, env);
         for (PackedCode c : code) {
-            for (int r = 0; r < c.relocationCount(); r++) {
+            for (int r = 0; c != null && r < c.relocationCount(); r++) {
                 dev.kiln.abi.TrapCode t = Relocation.trapCodeOf(c.relocationSymbol(r));
                 if (t != null) {
                     trapStubs.add(t);
                 }
+            }
+        }
+        for (int r = 0; uncalled != null && r < uncalled.relocationCount(); r++) {
+            dev.kiln.abi.TrapCode t = Relocation.trapCodeOf(uncalled.relocationSymbol(r));
+            if (t != null) {
+                trapStubs.add(t);
             }
         }
         for (dev.kiln.abi.TrapCode t : trapStubs) {
@@ -219,17 +233,26 @@ public final class ModuleCompiler {
                     backend.compileTrapStub(t, layout));
         }
         int[] funcOffset = new int[imported + defined];
-        int[] lengths = new int[defined];
-        int[] alignments = new int[defined];
-        for (int i = 0; i < defined; i++) {
-            lengths[i] = code.get(i).length;
-            alignments[i] = Math.max(CompiledCode.DEFAULT_ALIGNMENT, code.get(i).alignment);
+        int[] withCode = java.util.stream.IntStream.range(0, defined).filter(i -> code.get(i) != null).toArray();
+        int[] lengths = new int[withCode.length];
+        int[] alignments = new int[withCode.length];
+        for (int k = 0; k < withCode.length; k++) {
+            lengths[k] = code.get(withCode[k]).length;
+            alignments[k] = Math.max(CompiledCode.DEFAULT_ALIGNMENT, code.get(withCode[k]).alignment);
         }
         // functions with loops start on a window: others fill the padding before them (CodePacking)
-        for (int i : CodePacking.order(linker.size(), lengths, alignments, CompiledCode.DEFAULT_ALIGNMENT)) {
-            int funcIndex = imported + i;
+        for (int k : CodePacking.order(linker.size(), lengths, alignments, CompiledCode.DEFAULT_ALIGNMENT)) {
+            int funcIndex = imported + withCode[k];
             String name = module.functionName(funcIndex);
-            funcOffset[funcIndex] = linker.place(symbolName(funcIndex, name), code.get(i));
+            funcOffset[funcIndex] = linker.place(symbolName(funcIndex, name), code.get(withCode[k]));
+        }
+        if (uncalled != null) {
+            int at = linker.place("kiln_uncalled", uncalled);
+            for (int i = 0; i < defined; i++) {
+                if (code.get(i) == null) {
+                    funcOffset[imported + i] = at;
+                }
+            }
         }
         int[] trampolineOffset = new int[imported + defined];
         for (int funcIndex : trampolineFuncs) {
@@ -259,14 +282,24 @@ public final class ModuleCompiler {
             Iterable<dev.kiln.abi.FrameTable.Site> frameSites = linker.frameSites();
             return frameSites.iterator().hasNext() ? dev.kiln.abi.FrameTable.encode(module.moduleName(), frameSites) : null;
         });
-        byte[] text = linker.link(backend, symbol -> symbol == Relocation.UNWIND_STUB ? unwind
-                : symbol < 0 ? trapStubOffset[Relocation.trapCodeOf(symbol).ordinal()] : funcOffset[symbol]);
+        byte[] text = linker.link(backend, symbol -> {
+            if (symbol == Relocation.UNWIND_STUB) {
+                return unwind;
+            }
+            if (symbol < 0) {
+                return trapStubOffset[Relocation.trapCodeOf(symbol).ordinal()];
+            }
+            if (symbol >= imported && code.get(symbol - imported) == null) {
+                throw new IllegalStateException("a call to function " + symbol + ", left without code as never called");
+            }
+            return funcOffset[symbol];
+        });
 
         List<ArtifactMetadata.FunctionInfo> funcs = new ArrayList<>();
         for (int i = 0; i < defined; i++) {
             int funcIndex = imported + i;
             funcs.add(new ArtifactMetadata.FunctionInfo(module.functionTypeIndex(funcIndex), module.functionName(funcIndex),
-                    funcOffset[funcIndex], code.get(i).length));
+                    funcOffset[funcIndex], code.get(i) == null ? 0 : code.get(i).length));
         }
         List<ArtifactMetadata.ExportInfo> exports = new ArrayList<>();
         for (Export e : module.exports()) {
@@ -354,7 +387,7 @@ public final class ModuleCompiler {
                         : dev.kiln.abi.ActiveData.encode(activeData.toByteArray(), activeData.size()));
         long features = 0;
         for (PackedCode c : code) {
-            features |= c.cpuFeatures;
+            features |= c == null ? 0 : c.cpuFeatures;
         }
         ArtifactMetadata meta = new ArtifactMetadata(backend.target(), features, options, result(digest), module.types(),
                 imports, imported, funcs, exports, tables, elements, memories, globals, data, module.start(),
@@ -539,20 +572,79 @@ public final class ModuleCompiler {
                     waiting.incrementAndGet(k);
                 }
             }
+            int[] sameAs = identicalBodies(module, bytes, bodyHashes, graph, waitsFor, i -> {
+                int funcIndex = imported + i;
+                return unit.alwaysInline().test(funcIndex) || loweredInPlace.test(funcIndex);
+            });
+            // A function that is not referenced as a value (exported, in a table or an element segment,
+            // named by a global's initializer) and is not the start function is reached only by direct
+            // calls. One with no caller is never called: it is validated but not compiled. One whose
+            // callers all inline it is never called either, which is known once they are optimized: its
+            // code generation waits for that (it is "pending"), and it gets no code if no optimized
+            // function calls it (its record points at kiln_uncalled). Only a function whose
+            // callers all wait for it qualifies (not recursive, small enough to be offered to them), and
+            // not one whose code identical bodies take.
+            java.util.BitSet referenced = bodies.declaredFunctionReferences();
+            if (module.start() >= 0) {
+                referenced.set(module.start());
+            }
+            boolean[] hasCaller = new boolean[defined];
+            for (int[] cs : callees) {
+                for (int k : cs) {
+                    hasCaller[k] = true;
+                }
+            }
+            boolean[] shared = new boolean[defined];
+            for (int i = 0; i < defined; i++) {
+                if (sameAs[i] >= 0) {
+                    shared[sameAs[i]] = true;
+                }
+            }
+            boolean[] mayDefer = new boolean[defined];
+            for (int i = 0; i < defined; i++) {
+                mayDefer[i] = !referenced.get(imported + i) && !shared[i] && !graph.recursive(i) && waiting.get(i) > 0;
+            }
+            // set by each optimized function for the defined functions it still calls (before its callees'
+            // waiting counts go down, so the last caller to finish sees every caller's calls)
+            boolean[] calledOutOfLine = new boolean[defined];
+            IrFunction[] pending = new IrFunction[defined];
+            // the code of function i from its optimized IR f (null if not translated): if a function of the
+            // same body, callees and inlining offers has code already, that code with this function's frames
+            // (and the same libcalls), else its own
+            java.util.function.BiConsumer<Integer, IrFunction> generate = (i, f) -> {
+                int same = sameAs[i];
+                if (same >= 0 && code[same] != null) {
+                    int delta = module.code().get(i).bodyStart() - module.code().get(same).bodyStart();
+                    code[i] = code[same].forIdenticalBody(imported + i, delta);
+                } else {
+                    int used = libcallsOf(f);
+                    if (used != 0) {
+                        libcalls.getAndUpdate(m -> m | used);
+                    }
+                    code[i] = PackedCode.of(backend.compileFunction(f, env));
+                }
+            };
             java.util.function.IntConsumer finished = i -> {
                 long b = bytesDone.addAndGet(bodySize(module, i));
                 progress.functionsCompiled(compiled.incrementAndGet(), defined, b, total);
                 for (int k : waitsFor[i]) {
                     if (waiting.decrementAndGet(k) == 0) {
                         kept[k] = null; // every caller is compiled
+                        IrFunction f = pending[k];
+                        if (f != null) {
+                            pending[k] = null;
+                            if (calledOutOfLine[k]) {
+                                generate.accept(k, f);
+                            }
+                        }
                     }
                 }
             };
-            int[] sameAs = identicalBodies(module, bytes, bodyHashes, graph, waitsFor, i -> {
-                int funcIndex = imported + i;
-                return unit.alwaysInline().test(funcIndex) || loweredInPlace.test(funcIndex);
-            });
             java.util.function.IntConsumer compileFunction = i -> {
+                if (!hasCaller[i] && !referenced.get(imported + i)) {
+                    finished.accept(i); // never called: no code
+                    return;
+                }
                 int same = sameAs[i];
                 boolean copy = same >= 0 && code[same] != null;
                 // translated and optimized unless its code is copied and no caller waits for its IR
@@ -568,18 +660,7 @@ public final class ModuleCompiler {
                         return k >= 0 && k < defined && java.util.Arrays.binarySearch(offered, k) >= 0 ? kept[k] : null;
                     }, unit.alwaysInline(), imported);
                     Pipeline.optimize(f, policy, options.verifyIr());
-                }
-                if (copy) {
-                    // the same body, callees and inlining offers as a function compiled already: its
-                    // code, with this function's frames (and the same libcalls)
-                    int delta = module.code().get(i).bodyStart() - module.code().get(same).bodyStart();
-                    code[i] = code[same].forIdenticalBody(imported + i, delta);
-                } else {
-                    int used = libcallsOf(f);
-                    if (used != 0) {
-                        libcalls.getAndUpdate(m -> m | used);
-                    }
-                    code[i] = PackedCode.of(backend.compileFunction(f, env));
+                    markCalls(f, imported, calledOutOfLine);
                 }
                 // kept for callers only if the inliner could take it (a larger callee is never inlined),
                 // summarized once for all of them
@@ -590,6 +671,11 @@ public final class ModuleCompiler {
                     if (callee.size() <= limit) {
                         kept[i] = callee;
                     }
+                }
+                if (kept[i] != null && mayDefer[i]) {
+                    pending[i] = f; // code generated when its last caller is done, if it still calls it
+                } else {
+                    generate.accept(i, f);
                 }
                 finished.accept(i);
             };
@@ -624,7 +710,7 @@ public final class ModuleCompiler {
                 CompileSchedule.run(pool, parallelism, after, CompileSchedule.upwardRanks(after, cost),
                         failureOrder, compileFunction);
             }
-            return List.of(code);
+            return java.util.Arrays.asList(code);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CompileException("compilation interrupted", e);
@@ -644,6 +730,42 @@ public final class ModuleCompiler {
         } finally {
             if (pool != null) {
                 pool.shutdown();
+            }
+        }
+    }
+
+    /**
+     * The code the records of functions left without code point at ({@code code} null: nothing calls
+     * them, see compileFunctions), or null if every function has code: a function that traps with
+     * {@code unreachable} on entry, so that a call that was not to be made cannot run other code. Its
+     * frames name the first function without code.
+     */
+    private PackedCode uncalledPiece(WasmModule module, List<PackedCode> code, FunctionEnvironment env) {
+        int first = code.indexOf(null);
+        if (first < 0) {
+            return null;
+        }
+        IrFunction f = new IrFunction(module.importedFunctionCount() + first, "kiln_uncalled",
+                new FuncType(List.of(), List.of()));
+        dev.kiln.compiler.ir.Block entry = f.newBlock();
+        f.place(entry);
+        entry.append(Op.TRAP, List.of(), dev.kiln.abi.TrapCode.UNREACHABLE.code(), null, null, List.of());
+        return PackedCode.of(backend.compileFunction(f, env));
+    }
+
+    /**
+     * Sets {@code called[k]} for each defined function k (funcidx minus {@code imported}) that
+     * {@code f} calls or tail-calls directly.
+     */
+    static void markCalls(IrFunction f, int imported, boolean[] called) {
+        var bList = f.blocks();
+        for (int bIndex = 0; bIndex < bList.size(); bIndex++) {
+            var instList = bList.get(bIndex).insts();
+            for (int instIndex = 0; instIndex < instList.size(); instIndex++) {
+                dev.kiln.compiler.ir.Inst inst = instList.get(instIndex);
+                if ((inst.op() == Op.CALL || inst.op() == Op.RETURN_CALL) && inst.imm() >= imported) {
+                    called[(int) inst.imm() - imported] = true;
+                }
             }
         }
     }

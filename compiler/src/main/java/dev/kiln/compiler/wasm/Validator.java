@@ -321,6 +321,17 @@ public final class Validator {
         public void validate(int definedIndex) {
             new FunctionValidator().validate(module.importedFunctionCount() + definedIndex, module.code().get(definedIndex));
         }
+
+        /**
+         * The functions (funcidx, imported ones included) that may be referenced as values: those named
+         * anywhere in the module outside the function bodies and the start section, in exports, element
+         * segments, global and table initializers (spec §3.4.10, the context's {@code refs}). A valid
+         * body's {@code ref.func} names only these, so a function outside them is reached, if at all,
+         * through direct calls alone. A new set on each call.
+         */
+        public BitSet declaredFunctionReferences() {
+            return (BitSet) declaredRefs.clone();
+        }
     }
 
     private void validateModule() {
