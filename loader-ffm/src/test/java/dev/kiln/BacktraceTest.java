@@ -172,6 +172,34 @@ class BacktraceTest extends StoreFixture {
     }
 
     /**
+     * A function inlined into its caller whose body is the same as an earlier function's: the caller
+     * copies the earlier function's IR (the driver translates the body once), and a trap in the
+     * function's own code still names it at the offset of the trapping instruction in its own body.
+     */
+    @Test
+    void anInlinedIdenticalBodyTrapsAtItsOwnOffset() {
+        byte[] wasm = Wat.parseModule("""
+                (module
+                  (func $d1 (export "d1") (param i32 i32) (result i32) (i32.add (i32.div_s (local.get 0) (local.get 1)) (i32.const 1)))
+                  (func $d2 (param i32 i32) (result i32) (i32.add (i32.div_s (local.get 0) (local.get 1)) (i32.const 1)))
+                  (func $top (export "top") (param i32 i32) (result i32) (i32.mul (call $d2 (local.get 0) (local.get 1)) (i32.const 2))))
+                """);
+        Instance i = instantiate(wasm);
+        assertEquals(8, i.func("top").call(Val.i32(6), Val.i32(2))[0].i32());
+        Trap direct = assertThrows(Trap.class, () -> i.func("d1").call(Val.i32(1), Val.i32(0)));
+        Trap inlined = assertThrows(Trap.class, () -> i.func("top").call(Val.i32(1), Val.i32(0)));
+        assertEquals(List.of("d1"), names(direct.backtrace()), direct.getMessage());
+        assertEquals(List.of("d2", "top"), names(inlined.backtrace()), inlined.getMessage());
+        FrameInfo d1 = direct.backtrace().frames().get(0);
+        FrameInfo d2 = inlined.backtrace().frames().get(0);
+        assertFrame(d1, "d1", wasm, I32_DIV_S);
+        assertFrame(d2, "d2", wasm, I32_DIV_S);
+        assertEquals(1, d2.funcIndex());
+        assertTrue(d2.moduleOffset() > d1.moduleOffset(), d1 + " " + d2); // in d2's body, after d1's
+        assertFrame(inlined.backtrace().frames().get(1), "top", wasm, CALL);
+    }
+
+    /**
      * The same body bytes under four types are four functions' code: a {@code select} of the first two
      * parameters picks a 32-bit or a 64-bit general register, or an xmm register, by type, so a
      * function that took another type's code would return the wrong half, register or operand.
