@@ -239,8 +239,14 @@ final class InspectCommand extends KilnCommand {
             ArtifactMetadata.FunctionInfo f = meta.functions().get(i);
             int funcidx = meta.importedFunctions() + i;
             code += f.size();
-            out.printf("  funcidx %d%s: %s, .text+0x%x, %d bytes%n", funcidx, f.name() == null ? "" : " " + f.name(),
-                    artifactType(meta, funcidx), f.textOffset(), f.size());
+            if (f.size() == 0) {
+                // not exported, in no table, and no call to it left after inlining (ModuleCompiler)
+                out.printf("  funcidx %d%s: %s, no code (no call to it is left after inlining)%n", funcidx,
+                        f.name() == null ? "" : " " + f.name(), artifactType(meta, funcidx));
+            } else {
+                out.printf("  funcidx %d%s: %s, .text+0x%x, %d bytes%n", funcidx, f.name() == null ? "" : " " + f.name(),
+                        artifactType(meta, funcidx), f.textOffset(), f.size());
+            }
         }
         out.printf("code size: %d bytes of functions, %d bytes of .text in all%n", code, elf.text().size());
         out.printf("memories defined: %d%s%n", meta.memories().size(), meta.memories().isEmpty() ? "" : ":");

@@ -101,9 +101,10 @@ final class ObjdumpCommand extends KilnCommand {
                 return s.name();
             }
         }
-        byte[] meta = elf.sectionBytes(ArtifactMetadata.SECTION);
+        byte[] metaBytes = elf.sectionBytes(ArtifactMetadata.SECTION);
+        ArtifactMetadata meta = metaBytes == null ? null : ArtifactMetadata.decode(metaBytes, elf.source());
         if (meta != null) {
-            for (ArtifactMetadata.ExportInfo e : ArtifactMetadata.decode(meta, elf.source()).exports()) {
+            for (ArtifactMetadata.ExportInfo e : meta.exports()) {
                 if (e.kind() == ArtifactMetadata.ExportInfo.FUNC && e.name().equals(name)) {
                     String symbol = functionSymbol(symbols, e.index());
                     if (symbol != null) {
@@ -116,6 +117,15 @@ final class ObjdumpCommand extends KilnCommand {
             String symbol = functionSymbol(symbols, Integer.parseInt(name));
             if (symbol != null) {
                 return symbol;
+            }
+        }
+        // a function the compiler left without code: nothing calls it (every call to it was inlined)
+        for (int k = 0; meta != null && k < meta.functions().size(); k++) {
+            ArtifactMetadata.FunctionInfo f = meta.functions().get(k);
+            int funcidx = meta.importedFunctions() + k;
+            if (f.size() == 0 && (name.equals(f.name()) || name.equals(Integer.toString(funcidx)))) {
+                throw KilnException.error("function '" + name + "' (funcidx " + funcidx + ") has no code of its own:"
+                        + " it is not exported or in a table, and no call to it is left after inlining");
             }
         }
         throw KilnException.error("no function '" + name + "' in the compiled code; its symbols are: "
