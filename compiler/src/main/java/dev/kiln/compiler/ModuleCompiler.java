@@ -214,18 +214,14 @@ public final class ModuleCompiler {
         int[] trapStubOffset = new int[dev.kiln.abi.TrapCode.values().length];
         java.util.EnumSet<dev.kiln.abi.TrapCode> trapStubs = java.util.EnumSet.noneOf(dev.kiln.abi.TrapCode.class);
         PackedCode uncalled = uncalledPiece(module, code, env);
-        for (PackedCode c : code) {
+        List<PackedCode> pieces = new ArrayList<>(code);
+        pieces.add(uncalled);
+        for (PackedCode c : pieces) {
             for (int r = 0; c != null && r < c.relocationCount(); r++) {
                 dev.kiln.abi.TrapCode t = Relocation.trapCodeOf(c.relocationSymbol(r));
                 if (t != null) {
                     trapStubs.add(t);
                 }
-            }
-        }
-        for (int r = 0; uncalled != null && r < uncalled.relocationCount(); r++) {
-            dev.kiln.abi.TrapCode t = Relocation.trapCodeOf(uncalled.relocationSymbol(r));
-            if (t != null) {
-                trapStubs.add(t);
             }
         }
         for (dev.kiln.abi.TrapCode t : trapStubs) {
