@@ -30,12 +30,22 @@ public final class ActiveData {
      * @throws IllegalArgumentException if {@code length} is outside {@code bytes}
      */
     public static byte[] encode(byte[] bytes, int length) {
+        return encode(bytes, length, false);
+    }
+
+    /**
+     * The same section as {@link #encode(byte[], int)}, byte for byte; with {@code parallel}, the
+     * DEFLATE of more than a MiB runs on the common fork-join pool as well as on the calling thread.
+     *
+     * @throws IllegalArgumentException if {@code length} is outside {@code bytes}
+     */
+    public static byte[] encode(byte[] bytes, int length, boolean parallel) {
         if (length < 0 || length > bytes.length) {
             throw new IllegalArgumentException("length " + length + " of " + bytes.length + " bytes");
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(16 + length / 3);
         out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(VERSION).putInt(length).array());
-        Deflate.compress(bytes, 0, length, out);
+        Deflate.compress(bytes, 0, length, out, parallel);
         return out.toByteArray();
     }
 

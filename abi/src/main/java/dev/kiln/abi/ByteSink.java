@@ -31,4 +31,9 @@ final class ByteSink extends ByteArrayOutputStream {
         System.arraycopy(b, off, buf, count, len);
         count += len;
     }
+
+    /** Appends this sink's bytes to {@code out}, without the copy {@link #toByteArray()} makes. */
+    void copyTo(ByteArrayOutputStream out) {
+        out.write(buf, 0, count);
+    }
 }

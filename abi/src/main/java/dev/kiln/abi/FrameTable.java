@@ -118,50 +118,86 @@ public final class FrameTable {
      * @throws IllegalArgumentException if the sites are out of order
      */
     public static byte[] encode(String moduleName, Iterable<Site> sites) {
-        // inline contexts: what a site inside inlined code shares with every other site of the same
-        // inlined body (the frames' funcidx but the outermost, the calls' offsets), stored once, in
-        // the order of their first sites
-        java.util.Map<List<Integer>, Integer> contextIds = new java.util.HashMap<>();
-        List<List<Integer>> contexts = new ArrayList<>();
-        // three columns, compressed better apart than interleaved: the site heads, their extensions, the offsets
-        ByteArrayOutputStream heads = new ByteSink(1 << 12);
-        ByteArrayOutputStream exts = new ByteSink(1 << 10);
-        ByteArrayOutputStream offsets = new ByteSink(1 << 12);
-        int count = 0;
-        int prevText = 0;
-        int prevDepth = 0;
-        int prevFunc = -1;
-        int prevContext = 0;
-        long prevOffset = 0;
+        Encoder e = new Encoder(moduleName);
         for (Site s : sites) {
-            if (s.textOffset() < prevText) {
-                throw new IllegalArgumentException("frame sites out of order at text offset " + s.textOffset());
+            e.add(s.textOffset(), s.kind(), s.depth(), s.funcIndices().length, s.funcIndices(), s.wasmOffsets());
+        }
+        return e.finish(false);
+    }
+
+    /**
+     * Encodes sites given one at a time, in ascending text offset order, into the bytes that
+     * {@link FrameTable#encode(String, Iterable)} makes of them; no object is made per site. Not
+     * thread-safe; one table per encoder.
+     */
+    public static final class Encoder {
+        private final String moduleName;
+        // three columns, compressed better apart than interleaved: the site heads, their extensions, the offsets
+        private final ByteSink heads = new ByteSink(1 << 12);
+        private final ByteSink exts = new ByteSink(1 << 10);
+        private final ByteSink offsets = new ByteSink(1 << 12);
+        private int count;
+        private int prevText;
+        private int prevDepth;
+        private int prevFunc = -1;
+        private int prevContext;
+        private long prevOffset;
+        /**
+         * The inline contexts, what a site inside inlined code shares with every other site of the
+         * same inlined body, in the order of their first sites: of {@code m} inlined frames, the
+         * frames' funcidx but the outermost's ({@code m} ints) and the offsets of the calls they were
+         * inlined at ({@code m} ints).
+         */
+        private int[][] contexts = new int[64][];
+        private int contextCount;
+        /** Open addressing over {@link #contexts}: an index plus one, 0 for an empty slot. */
+        private int[] contextTable = new int[128];
+        /** Scratch frames for {@link Packed#addTo}. */
+        private int[] funcIndices = new int[8];
+        private int[] wasmOffsets = new int[8];
+
+        /** @param moduleName the module's name from its {@code name} section, or null */
+        public Encoder(String moduleName) {
+            this.moduleName = moduleName;
+        }
+
+        /** The number of sites added. */
+        public int count() {
+            return count;
+        }
+
+        /** The number of distinct inline contexts among the sites added. */
+        int contexts() {
+            return contextCount;
+        }
+
+        /**
+         * Adds the next site (see {@link Site}): its frames are {@code funcIndices[0, frames)} and
+         * {@code wasmOffsets[0, frames)}, innermost first; the arrays are not kept.
+         *
+         * @throws IllegalArgumentException if the site lies before the one added before it, or its
+         *                                  fields are out of range
+         */
+        public void add(int textOffset, int kind, int depth, int frames, int[] funcIndices, int[] wasmOffsets) {
+            if (textOffset < prevText) {
+                throw new IllegalArgumentException("frame sites out of order at text offset " + textOffset);
             }
-            int n = s.funcIndices().length;
-            int context = -1;
-            if (n > 1) {
-                List<Integer> key = new ArrayList<>(2 * n - 2);
-                for (int k = 0; k < n - 1; k++) {
-                    key.add(s.funcIndices()[k]);
-                }
-                for (int k = 1; k < n; k++) {
-                    key.add(s.wasmOffsets()[k]);
-                }
-                context = contextIds.computeIfAbsent(key, x -> {
-                    contexts.add(x);
-                    return contexts.size() - 1;
-                });
+            if (frames <= 0 || frames > funcIndices.length || frames > wasmOffsets.length || depth % 8 != 0 || depth < 0
+                    || kind < 0 || kind > 2) {
+                throw new IllegalArgumentException("bad frame site at text offset " + textOffset);
             }
-            int outer = s.funcIndices()[n - 1];
-            boolean entry = s.kind() == TRAP_AT_ENTRY; // its depth is told from 0 and is no other site's previous one
-            boolean newDepth = s.depth() != (entry ? 0 : prevDepth);
+            int n = frames;
+            int context = n > 1 ? context(n - 1, funcIndices, wasmOffsets) : -1;
+            int outer = funcIndices[n - 1];
+            boolean entry = kind == TRAP_AT_ENTRY; // its depth is told from 0 and is no other site's previous one
+            boolean newDepth = depth != (entry ? 0 : prevDepth);
             int ext = (newDepth ? 1 : 0) | (outer != prevFunc ? 2 : 0) | (n > 1 ? 4 : 0);
-            uleb(heads, (long) (s.textOffset() - prevText) << 3 | s.kind() << 1 | (ext != 0 ? 1 : 0));
+            uleb(heads, (long) (textOffset - prevText) << 3 | kind << 1 | (ext != 0 ? 1 : 0));
             if (ext != 0) {
                 uleb(exts, ext);
             }
             if (newDepth) {
-                uleb(exts, s.depth() / 8);
+                uleb(exts, depth / 8);
             }
             if (outer != prevFunc) {
                 uleb(exts, outer);
@@ -170,48 +206,119 @@ public final class FrameTable {
                 sleb(exts, context - prevContext);
                 prevContext = context;
             }
-            sleb(offsets, s.wasmOffsets()[0] - prevOffset);
-            prevText = s.textOffset();
+            sleb(offsets, wasmOffsets[0] - prevOffset);
+            prevText = textOffset;
             if (!entry) {
-                prevDepth = s.depth();
+                prevDepth = depth;
             }
             prevFunc = outer;
-            prevOffset = s.wasmOffsets()[0];
+            prevOffset = wasmOffsets[0];
             count++;
         }
-        ByteArrayOutputStream out = new ByteSink(heads.size() + exts.size() + offsets.size() + 64);
-        if (moduleName == null) {
-            uleb(out, 0);
-        } else {
-            byte[] utf8 = moduleName.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            uleb(out, utf8.length + 1L);
-            out.writeBytes(utf8);
-        }
-        uleb(out, contexts.size());
-        for (List<Integer> c : contexts) {
-            int m = c.size() / 2;
-            uleb(out, m);
+
+        /** The index of the context of {@code m} inlined frames, added when first seen. */
+        private int context(int m, int[] funcIndices, int[] wasmOffsets) {
+            int h = m;
             for (int k = 0; k < m; k++) {
-                uleb(out, c.get(k));
+                h = 31 * (31 * h + funcIndices[k]) + wasmOffsets[k + 1];
             }
-            long before = 0;
-            for (int k = 0; k < m; k++) {
-                sleb(out, c.get(m + k) - before);
-                before = c.get(m + k);
+            h ^= h >>> 16;
+            int mask = contextTable.length - 1;
+            for (int slot = h & mask; ; slot = (slot + 1) & mask) {
+                int id = contextTable[slot] - 1;
+                if (id < 0) {
+                    int[] key = new int[2 * m];
+                    System.arraycopy(funcIndices, 0, key, 0, m);
+                    System.arraycopy(wasmOffsets, 1, key, m, m);
+                    if (contextCount == contexts.length) {
+                        contexts = Arrays.copyOf(contexts, 2 * contextCount);
+                    }
+                    contexts[contextCount] = key;
+                    contextTable[slot] = ++contextCount;
+                    if (2 * contextCount > contextTable.length) {
+                        rehash();
+                    }
+                    return contextCount - 1;
+                }
+                if (sameContext(contexts[id], m, funcIndices, wasmOffsets)) {
+                    return id;
+                }
             }
         }
-        uleb(out, count);
-        uleb(out, heads.size());
-        uleb(out, exts.size());
-        out.writeBytes(heads.toByteArray());
-        out.writeBytes(exts.toByteArray());
-        out.writeBytes(offsets.toByteArray());
-        byte[] body = out.toByteArray();
-        ByteArrayOutputStream section = new ByteArrayOutputStream(body.length / 2 + 16);
-        section.write(VERSION);
-        uleb(section, body.length);
-        Deflate.compress(body, 0, body.length, section);
-        return section.toByteArray();
+
+        private static boolean sameContext(int[] key, int m, int[] funcIndices, int[] wasmOffsets) {
+            if (key.length != 2 * m) {
+                return false;
+            }
+            for (int k = 0; k < m; k++) {
+                if (key[k] != funcIndices[k] || key[m + k] != wasmOffsets[k + 1]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private void rehash() {
+            int[] table = new int[2 * contextTable.length];
+            int mask = table.length - 1;
+            for (int id = 0; id < contextCount; id++) {
+                int[] key = contexts[id];
+                int m = key.length / 2;
+                int h = m;
+                for (int k = 0; k < m; k++) {
+                    h = 31 * (31 * h + key[k]) + key[m + k];
+                }
+                h ^= h >>> 16;
+                int slot = h & mask;
+                while (table[slot] != 0) {
+                    slot = (slot + 1) & mask;
+                }
+                table[slot] = id + 1;
+            }
+            contextTable = table;
+        }
+
+        /**
+         * The section's bytes. With {@code parallel}, a large table's DEFLATE runs on the common
+         * fork-join pool as well as on the calling thread (pieces of a MiB: see {@code Deflate}); the
+         * bytes are the same either way.
+         */
+        public byte[] finish(boolean parallel) {
+            ByteArrayOutputStream out = new ByteSink(heads.size() + exts.size() + offsets.size() + 64);
+            if (moduleName == null) {
+                uleb(out, 0);
+            } else {
+                byte[] utf8 = moduleName.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                uleb(out, utf8.length + 1L);
+                out.writeBytes(utf8);
+            }
+            uleb(out, contextCount);
+            for (int c = 0; c < contextCount; c++) {
+                int[] key = contexts[c];
+                int m = key.length / 2;
+                uleb(out, m);
+                for (int k = 0; k < m; k++) {
+                    uleb(out, key[k]);
+                }
+                long before = 0;
+                for (int k = 0; k < m; k++) {
+                    sleb(out, key[m + k] - before);
+                    before = key[m + k];
+                }
+            }
+            uleb(out, count);
+            uleb(out, heads.size());
+            uleb(out, exts.size());
+            heads.copyTo(out);
+            exts.copyTo(out);
+            offsets.copyTo(out);
+            byte[] body = out.toByteArray();
+            ByteArrayOutputStream section = new ByteArrayOutputStream(body.length / 2 + 16);
+            section.write(VERSION);
+            uleb(section, body.length);
+            Deflate.compress(body, 0, body.length, section, parallel);
+            return section.toByteArray();
+        }
     }
 
     /**
@@ -446,7 +553,7 @@ public final class FrameTable {
         Leb128.writeSigned(out, v);
     }
 
-    private static long uleb(byte[] in, int[] pos) {
+    static long uleb(byte[] in, int[] pos) {
         long v = 0;
         for (int shift = 0; shift < 64; shift += 7) {
             int b = in[pos[0]++];
@@ -540,6 +647,34 @@ public final class FrameTable {
                     wasmOffsets[k] = (int) sleb(bytes, r.pos);
                 }
                 out.add(new Site(r.text + shift, r.kind, r.depth, funcIndices, wasmOffsets));
+            }
+        }
+
+        /**
+         * Adds the sites, in the order packed, their text offsets moved by {@code shift} bytes, to
+         * {@code encoder}, without making an object per site.
+         *
+         * @throws IllegalArgumentException if they do not come after the sites the encoder has
+         */
+        public void addTo(int shift, Encoder encoder) {
+            Reader r = new Reader(bytes);
+            int[] funcIndices = encoder.funcIndices;
+            int[] wasmOffsets = encoder.wasmOffsets;
+            for (int i = 0; i < count; i++) {
+                r.head();
+                if (r.frames > funcIndices.length) {
+                    funcIndices = encoder.funcIndices = new int[2 * r.frames];
+                    wasmOffsets = encoder.wasmOffsets = new int[2 * r.frames];
+                }
+                for (int k = 0; k < r.frames; k++) {
+                    funcIndices[k] = (int) sleb(bytes, r.pos);
+                }
+                r.offset += (int) sleb(bytes, r.pos);
+                wasmOffsets[0] = r.offset;
+                for (int k = 1; k < r.frames; k++) {
+                    wasmOffsets[k] = (int) sleb(bytes, r.pos);
+                }
+                encoder.add(r.text + shift, r.kind, r.depth, r.frames, funcIndices, wasmOffsets);
             }
         }
 

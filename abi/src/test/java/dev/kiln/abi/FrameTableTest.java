@@ -155,4 +155,72 @@ class FrameTableTest {
         Deflate.compress(body, 0, body.length, out);
         return out.toByteArray();
     }
+
+    /**
+     * The encoder fed from packed sites (as the compiler feeds it, piece by piece at each piece's text
+     * offset) makes the bytes that {@link FrameTable#encode} makes of the same sites: thousands of
+     * inline contexts, each shared by several sites and numbered by its first; a table large enough to
+     * be compressed in pieces is the same on one thread and on several.
+     */
+    @Test
+    void theEncoderFedFromPackedSitesMakesTheSameTable() {
+        Random random = new Random(5);
+        List<List<FrameTable.Site>> pieces = new ArrayList<>();
+        List<FrameTable.Site> all = new ArrayList<>();
+        int text = 0;
+        for (int p = 0; p < 400; p++) {
+            List<FrameTable.Site> piece = new ArrayList<>(); // text offsets from the piece's start
+            int start = text;
+            int func = 10 + p;
+            for (int i = 0; i < 1500; i++) {
+                text += random.nextInt(12);
+                int frames = random.nextInt(4) == 0 ? 2 + random.nextInt(2) : 1;
+                int[] f = new int[frames];
+                int[] o = new int[frames];
+                for (int k = 0; k < frames; k++) {
+                    f[k] = k == frames - 1 ? func : 1000 + random.nextInt(30); // inlined callees
+                    o[k] = k == 0 ? random.nextInt(1 << 20) : 5000 * p + random.nextInt(12); // call sites: a few per piece
+                }
+                int kind = random.nextInt(3);
+                FrameTable.Site s = new FrameTable.Site(text, kind, kind == FrameTable.TRAP_AT_ENTRY ? 0 : 8 * random.nextInt(6), f, o);
+                all.add(s);
+                piece.add(new FrameTable.Site(text - start, s.kind(), s.depth(), f, o));
+            }
+            pieces.add(piece);
+            text += 16;
+        }
+        byte[] direct = FrameTable.encode("m", all);
+        FrameTable.Encoder encoder = new FrameTable.Encoder("m");
+        int at = 0;
+        for (List<FrameTable.Site> piece : pieces) {
+            new FrameTable.Packed(piece).addTo(all.get(at).textOffset() - piece.get(0).textOffset(), encoder);
+            at += piece.size();
+        }
+        assertEquals(all.size(), encoder.count());
+        java.util.Set<List<Integer>> contexts = new java.util.HashSet<>();
+        for (FrameTable.Site s : all) {
+            List<Integer> key = new ArrayList<>();
+            for (int k = 0; k < s.funcIndices().length - 1; k++) {
+                key.add(s.funcIndices()[k]);
+                key.add(s.wasmOffsets()[k + 1]);
+            }
+            if (!key.isEmpty()) {
+                contexts.add(key);
+            }
+        }
+        assertTrue(contexts.size() > 1000, contexts.size() + " contexts");
+        assertEquals(contexts.size(), encoder.contexts(), "each context is stored once");
+        byte[] fed = encoder.finish(true);
+        assertArrayEquals(direct, fed);
+        FrameTable t = FrameTable.decode(fed, "test");
+        assertEquals(all.size(), t.size());
+        for (int i = 0; i < all.size(); i += 97) {
+            assertEquals(all.get(i).textOffset(), t.textOffset(i));
+            assertArrayEquals(all.get(i).funcIndices(), t.site(i).funcIndices());
+            assertArrayEquals(all.get(i).wasmOffsets(), t.site(i).wasmOffsets());
+        }
+        int[] pos = {1};
+        long body = FrameTable.uleb(direct, pos); // after the version byte
+        assertTrue(body > 2 * Deflate.PIECE, body + " bytes before compression"); // compressed in pieces
+    }
 }

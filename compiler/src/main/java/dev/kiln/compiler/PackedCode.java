@@ -152,6 +152,11 @@ final class PackedCode {
         frames.sites(shift, out);
     }
 
+    /** Adds the frame sites, their text offsets moved by {@code shift} bytes, to {@code encoder}. */
+    void addFrameSites(int shift, FrameTable.Encoder encoder) {
+        frames.addTo(shift, encoder);
+    }
+
     /** The number of {@link FrameTable#RETURN_ADDRESS} frame sites. */
     int returnAddressCount() {
         return frames.returnAddressCount();
