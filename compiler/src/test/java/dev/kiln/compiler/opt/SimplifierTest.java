@@ -279,4 +279,38 @@ class SimplifierTest {
                     java.util.Arrays.toString(in));
         }
     }
+
+    /**
+     * After blocks merge, the simplifier sweeps again only when the merge changed what its rules
+     * read: a merged block's parameters, now the jump's arguments (here a call's result as the
+     * inliner leaves it, 5, which then folds with 3), or a block that now only traps (here the
+     * {@code then} arm, a nested block's jump to the {@code unreachable} after it, on which the
+     * {@code brif} then becomes a {@code trapif}).
+     */
+    @Test
+    void aMergeThatBindsParametersOrMakesATrapBlockIsSweptAgain() {
+        // as the inliner leaves a call's result: block1's parameter, passed by its only predecessor
+        IrFunction f = new IrFunction(0, "t", new FuncType(List.of(), List.of(ValType.I32)));
+        Block entry = f.newBlock();
+        f.place(entry);
+        Value five = entry.append1(Op.ICONST, IrType.I32, 5);
+        Block next = f.newBlock();
+        f.place(next);
+        Value p = next.addParam(IrType.I32);
+        entry.append(Op.JUMP, List.of(), 0, null, List.of(new BlockCall(next, List.of(five))), List.of());
+        Value sum = next.append1(Op.IADD, IrType.I32, 0, p, next.append1(Op.ICONST, IrType.I32, 3));
+        next.append(Op.RETURN, List.of(sum), 0, null, null, List.of());
+        Verifier.verify(f);
+        assertTrue(Simplifier.run(f));
+        Verifier.verify(f);
+        DeadCodeElimination.run(f);
+        assertEquals(8, returnedConstant(f));
+        f = simplified("""
+                (module (func (param $c i32) (result i32)
+                  (if (local.get $c) (then (block (nop)) (unreachable)))
+                  (i32.const 1)))
+                """);
+        assertEquals(0, count(f, Op.BRIF), print(f));
+        assertEquals(1, count(f, Op.TRAPIF), print(f));
+    }
 }
