@@ -9,7 +9,9 @@ import java.util.function.IntFunction;
 /**
  * The optimization pipeline (DESIGN §2 step 4), in this order: {@link Inliner} (only when callee IR
  * is supplied), {@link Simplifier}, {@link GlobalValueNumbering}, {@link LoopInvariantCodeMotion},
- * {@link BoundsCheckElimination}, {@link Simplifier} again, {@link LoopVersioning} (and, when it versioned a
+ * {@link BoundsCheckElimination}, {@link Simplifier} again when one of those three changed the function (at
+ * its fixed point it would find nothing otherwise; with {@code verify}, it runs and must change nothing),
+ * {@link LoopVersioning} (and, when it versioned a
  * loop, {@link GlobalValueNumbering} and {@link LoopInvariantCodeMotion} again), {@link LoopLoadForwarding},
  * {@link WindowSplitting} (and, when it split a loop, {@link Simplifier} again), {@link InductionCheckElimination},
  * {@link HeapAddressFolding},
@@ -51,11 +53,18 @@ public final class Pipeline {
         if (inlining != null) {
             out.add(step("inline", Inliner.run(f, inlining), f, verify));
         }
-        out.add(step("simplify", Simplifier.run(f), f, verify));
-        out.add(step("gvn", GlobalValueNumbering.run(f), f, verify));
-        out.add(step("licm", LoopInvariantCodeMotion.run(f), f, verify));
-        out.add(step("bce", BoundsCheckElimination.run(f), f, verify));
-        out.add(step("simplify", Simplifier.run(f), f, verify));
+        int simplified = Simplifier.runToFixedPoint(f);
+        out.add(step("simplify", (simplified & Simplifier.CHANGED) != 0, f, verify));
+        boolean gvn = add(out, step("gvn", GlobalValueNumbering.run(f), f, verify));
+        boolean licm = add(out, step("licm", LoopInvariantCodeMotion.run(f), f, verify));
+        boolean bce = add(out, step("bce", BoundsCheckElimination.run(f), f, verify));
+        if (gvn || licm || bce || (simplified & Simplifier.FIXED_POINT) == 0) {
+            out.add(step("simplify", Simplifier.run(f), f, verify));
+        } else if (verify && Simplifier.run(f)) {
+            // at its fixed point, on a function no pass has changed since, the simplifier has nothing to do
+            throw new IllegalStateException("after bce: gvn, licm and bce changed nothing, and the simplifier, which "
+                    + "had reached its fixed point before them, still changed the function");
+        }
         PassResult versioned = step("version", LoopVersioning.run(f), f, verify);
         out.add(versioned);
         if (versioned.changed()) {
@@ -73,6 +82,12 @@ public final class Pipeline {
         out.add(step("narrow", NativeLoadNarrowing.run(f), f, verify));
         out.add(step("dce", DeadCodeElimination.run(f), f, verify));
         return out;
+    }
+
+    /** Adds {@code r} to {@code out}; returns whether its pass changed the function. */
+    private static boolean add(List<PassResult> out, PassResult r) {
+        out.add(r);
+        return r.changed();
     }
 
     private static PassResult step(String name, boolean changed, IrFunction f, boolean verify) {

@@ -53,6 +53,19 @@ public final class Simplifier {
 
     /** Runs the pass on {@code f} to a fixed point; returns whether anything changed. */
     public static boolean run(IrFunction f) {
+        return (runToFixedPoint(f) & CHANGED) != 0;
+    }
+
+    /** {@link #runToFixedPoint}: the function changed. */
+    static final int CHANGED = 1;
+    /** {@link #runToFixedPoint}: the pass reached its fixed point (it stops after 8 rounds). */
+    static final int FIXED_POINT = 2;
+
+    /**
+     * Runs the pass on {@code f} as {@link #run} does; returns {@link #CHANGED} and
+     * {@link #FIXED_POINT} as they hold. At its fixed point, a second run would change nothing.
+     */
+    static int runToFixedPoint(IrFunction f) {
         boolean changed = false;
         for (int round = 0; round < 8; round++) {
             boolean cfg = false;
@@ -89,10 +102,10 @@ public final class Simplifier {
                 // it would find nothing. (llvm.core.wasm: 45,620 of the 77,348 sweeps that followed
                 // merges alone came after such merges, and none found anything; 10,130 of the other
                 // 31,728 did.)
-                break;
+                return (changed ? CHANGED : 0) | FIXED_POINT;
             }
         }
-        return changed;
+        return changed ? CHANGED : 0;
     }
 
     /** {@link #mergeBlocks}: it merged blocks. */
