@@ -130,10 +130,10 @@ final class BuiltinOptions implements CommandModels.Fields {
     }
 
     /**
-     * These options as the compiler takes them (for a cross-compilation, which bypasses
-     * {@link Module.Builder}).
+     * These options as the compiler takes them (for {@code kiln compile}, which writes the artifact
+     * without loading it as a {@link Module}).
      *
-     * @throws KilnException (usage) for a builtin file that does not exist
+     * @throws KilnException (usage) for a builtin file that does not exist, or a malformed {@code --builtin}
      * @throws IOException   if a file cannot be read
      */
     dev.kiln.abi.CompileTimeBuiltins compileTimeBuiltins() throws IOException {
@@ -147,8 +147,12 @@ final class BuiltinOptions implements CommandModels.Fields {
             if (!Files.isRegularFile(path)) {
                 throw KilnException.usage("--builtin " + spec + ": no such file " + path);
             }
-            out = out.with(new dev.kiln.abi.CompileTimeBuiltins.Builtin(eq < 0 ? stem(path) : spec.substring(0, eq),
-                    Files.readAllBytes(path), path.toString()));
+            try {
+                out = out.with(new dev.kiln.abi.CompileTimeBuiltins.Builtin(eq < 0 ? stem(path) : spec.substring(0, eq),
+                        Files.readAllBytes(path), path.toString()));
+            } catch (IllegalArgumentException e) {
+                throw KilnException.usage("--builtin " + spec + ": " + e.getMessage());
+            }
         }
         return out;
     }

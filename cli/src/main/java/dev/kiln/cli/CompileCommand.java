@@ -1,6 +1,5 @@
 package dev.kiln.cli;
 
-import dev.kiln.Module;
 import dev.kiln.abi.Target;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +13,10 @@ import picocli.CommandLine.Parameters;
  * text) ahead of time into a Kiln artifact, an ELF64 file that {@code kiln run} loads without the
  * compiler and that {@code objdump -d} disassembles. Like {@code wasmtime compile}, the default
  * output is FILE with its extension replaced ({@code .kiln} here: {@code fib.wat -> fib.kiln}).
- * {@link BuiltinOptions} link compile-time builtins into the module. {@code --target} of another
- * instruction set than the host's cross-compiles: the artifact is written, not loaded (it runs on a
- * machine of that instruction set), and records no optional CPU feature of this machine.
+ * {@link BuiltinOptions} link compile-time builtins into the module. The artifact is written as the
+ * compiler makes it, not loaded. {@code --target} of another instruction set than the host's
+ * cross-compiles: the artifact runs on a machine of that instruction set and records no optional CPU
+ * feature of this machine.
  */
 @Command(name = "compile",
         addMethodSubcommands = false, // none: saves Picocli a reflective scan of every method at start-up
@@ -72,19 +72,23 @@ final class CompileCommand extends KilnCommand {
                 throw KilnException.usage("-C " + key + ": unknown option (known: bounds-checks)");
             }
         }
+        // The artifact is written as the compiler makes it, not loaded: loading would copy its code into
+        // executable memory and verify it, which a run does when it loads the file (wasmtime compile
+        // does not load it either). A cross-compilation records no optional CPU feature of this machine.
+        dev.kiln.abi.CompileOptions options = builtins.engine(CacheOptions.boundsChecks(codegen, engine())).compileOptions();
         if (t != Target.host()) {
-            dev.kiln.abi.CompileOptions options = CacheOptions.boundsChecks(codegen, engine()).compileOptions()
-                    .withCpuFeatures(java.util.EnumSet.noneOf(dev.kiln.abi.CpuFeature.class));
-            byte[] artifact;
-            try (Progress p = Progress.start("compiling " + file.getFileName() + " for " + t, err())) {
-                artifact = new dev.kiln.compiler.KilnCompilerService(t).compile(Files.readAllBytes(file),
-                        file.toString(), options, builtins.compileTimeBuiltins(), p);
-            }
-            Files.write(out, artifact);
-            return ExitCodes.OK;
+            options = options.withCpuFeatures(java.util.EnumSet.noneOf(dev.kiln.abi.CpuFeature.class));
         }
-        Module module = input.module(CacheOptions.boundsChecks(codegen, engine()), err(), builtins);
-        Files.write(out, module.serialize());
+        if (input.kind() == Input.Kind.WAT) {
+            input.text(); // a clear message for files that are not text at all
+        }
+        dev.kiln.abi.CompileTimeBuiltins compileTimeBuiltins = builtins.compileTimeBuiltins();
+        byte[] artifact;
+        try (Progress p = Progress.start("compiling " + input.name() + (t != Target.host() ? " for " + t : ""), err())) {
+            artifact = new dev.kiln.compiler.KilnCompilerService(t).compile(input.bytes(), input.name(), options,
+                    compileTimeBuiltins, p);
+        }
+        Files.write(out, artifact);
         return ExitCodes.OK;
     }
 

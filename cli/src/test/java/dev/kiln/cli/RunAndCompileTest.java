@@ -173,6 +173,31 @@ class RunAndCompileTest {
                 && run.err().contains("this machine is " + dev.kiln.abi.Target.host()), run::toString);
     }
 
+    /**
+     * {@code kiln compile} takes the compile options and builtins the same way for this machine and
+     * for the other instruction set: {@code --no-spectre-guard} is recorded in either artifact, and
+     * two builtins of one name are a usage error naming the option.
+     */
+    @Test
+    void compilesWithTheSameOptionsForEitherInstructionSet() throws IOException {
+        Path wat = write("fac.wat", FAC);
+        Path builtin = write("host.wat", "(module (func (export \"one\") (result i32) (i32.const 1)))");
+        for (dev.kiln.abi.Target t : dev.kiln.abi.Target.values()) {
+            Path out = dir.resolve("fac-" + t + ".kiln");
+            Cli.Result compiled = kiln("compile", "--target", t.toString(), "--no-spectre-guard", "-o", out.toString(),
+                    wat.toString());
+            assertEquals(0, compiled.exit(), compiled::toString);
+            Cli.Result inspected = kiln("inspect", out.toString());
+            assertTrue(inspected.out().contains("target: " + t), inspected::toString);
+            assertTrue(inspected.out().contains("Spectre guard of checked intrinsics off"), inspected::toString);
+            Cli.Result twice = kiln("compile", "--target", t.toString(), "--builtin", "h=" + builtin,
+                    "--builtin", "h=" + builtin, "-o", out.toString(), wat.toString());
+            assertEquals(2, twice.exit(), twice::toString);
+            assertTrue(twice.err().contains("--builtin h=" + builtin + ": two compile-time builtins are named \"h\""),
+                    twice::toString);
+        }
+    }
+
     @Test
     void runsTextDirectlyAndTheShippedExamples() {
         Path examples = Path.of("..", "examples");
