@@ -638,14 +638,7 @@ public final class FrameTable {
                 r.head();
                 int[] funcIndices = new int[r.frames];
                 int[] wasmOffsets = new int[r.frames];
-                for (int k = 0; k < r.frames; k++) {
-                    funcIndices[k] = (int) sleb(bytes, r.pos);
-                }
-                r.offset += (int) sleb(bytes, r.pos);
-                wasmOffsets[0] = r.offset;
-                for (int k = 1; k < r.frames; k++) {
-                    wasmOffsets[k] = (int) sleb(bytes, r.pos);
-                }
+                r.frames(funcIndices, wasmOffsets);
                 out.add(new Site(r.text + shift, r.kind, r.depth, funcIndices, wasmOffsets));
             }
         }
@@ -666,14 +659,7 @@ public final class FrameTable {
                     funcIndices = encoder.funcIndices = new int[2 * r.frames];
                     wasmOffsets = encoder.wasmOffsets = new int[2 * r.frames];
                 }
-                for (int k = 0; k < r.frames; k++) {
-                    funcIndices[k] = (int) sleb(bytes, r.pos);
-                }
-                r.offset += (int) sleb(bytes, r.pos);
-                wasmOffsets[0] = r.offset;
-                for (int k = 1; k < r.frames; k++) {
-                    wasmOffsets[k] = (int) sleb(bytes, r.pos);
-                }
+                r.frames(funcIndices, wasmOffsets);
                 encoder.add(r.text + shift, r.kind, r.depth, r.frames, funcIndices, wasmOffsets);
             }
         }
@@ -720,6 +706,18 @@ public final class FrameTable {
                 kind = (int) head & 3;
                 depth = 8 * (int) sleb(bytes, pos);
                 frames = (int) sleb(bytes, pos);
+            }
+
+            /** Reads the frames of the site whose head was read last into {@code [0, frames)} of the arrays. */
+            void frames(int[] funcIndices, int[] wasmOffsets) {
+                for (int k = 0; k < frames; k++) {
+                    funcIndices[k] = (int) sleb(bytes, pos);
+                }
+                offset += (int) sleb(bytes, pos);
+                wasmOffsets[0] = offset;
+                for (int k = 1; k < frames; k++) {
+                    wasmOffsets[k] = (int) sleb(bytes, pos);
+                }
             }
         }
     }
