@@ -9,9 +9,10 @@ import java.util.function.IntFunction;
 /**
  * The optimization pipeline (DESIGN §2 step 4), in this order: {@link Inliner} (only when callee IR
  * is supplied), {@link Simplifier}, {@link GlobalValueNumbering}, {@link LoopInvariantCodeMotion},
- * {@link BoundsCheckElimination}, {@link Simplifier} again when one of those three changed the function (at
- * its fixed point it would find nothing otherwise; with {@code verify}, it runs and must change nothing),
- * {@link LoopVersioning} (and, when it versioned a
+ * {@link BoundsCheckElimination}, {@link Simplifier} again when one of those three changed the function or
+ * its first run stopped short of its fixed point (after 8 rounds; at its fixed point, on a function no
+ * pass has changed since, it would find nothing: with {@code verify}, it runs anyway and must change
+ * nothing), {@link LoopVersioning} (and, when it versioned a
  * loop, {@link GlobalValueNumbering} and {@link LoopInvariantCodeMotion} again), {@link LoopLoadForwarding},
  * {@link WindowSplitting} (and, when it split a loop, {@link Simplifier} again), {@link InductionCheckElimination},
  * {@link HeapAddressFolding},
