@@ -186,12 +186,11 @@ public final class FrameTable {
                     || kind < 0 || kind > 2) {
                 throw new IllegalArgumentException("bad frame site at text offset " + textOffset);
             }
-            int n = frames;
-            int context = n > 1 ? context(n - 1, funcIndices, wasmOffsets) : -1;
-            int outer = funcIndices[n - 1];
+            int context = frames > 1 ? context(frames - 1, funcIndices, wasmOffsets) : -1;
+            int outer = funcIndices[frames - 1];
             boolean entry = kind == TRAP_AT_ENTRY; // its depth is told from 0 and is no other site's previous one
             boolean newDepth = depth != (entry ? 0 : prevDepth);
-            int ext = (newDepth ? 1 : 0) | (outer != prevFunc ? 2 : 0) | (n > 1 ? 4 : 0);
+            int ext = (newDepth ? 1 : 0) | (outer != prevFunc ? 2 : 0) | (frames > 1 ? 4 : 0);
             uleb(heads, (long) (textOffset - prevText) << 3 | kind << 1 | (ext != 0 ? 1 : 0));
             if (ext != 0) {
                 uleb(exts, ext);
@@ -202,7 +201,7 @@ public final class FrameTable {
             if (outer != prevFunc) {
                 uleb(exts, outer);
             }
-            if (n > 1) {
+            if (frames > 1) {
                 sleb(exts, context - prevContext);
                 prevContext = context;
             }
@@ -218,13 +217,8 @@ public final class FrameTable {
 
         /** The index of the context of {@code m} inlined frames, added when first seen. */
         private int context(int m, int[] funcIndices, int[] wasmOffsets) {
-            int h = m;
-            for (int k = 0; k < m; k++) {
-                h = 31 * (31 * h + funcIndices[k]) + wasmOffsets[k + 1];
-            }
-            h ^= h >>> 16;
             int mask = contextTable.length - 1;
-            for (int slot = h & mask; ; slot = (slot + 1) & mask) {
+            for (int slot = hash(m, funcIndices, 0, wasmOffsets, 1) & mask; ; slot = (slot + 1) & mask) {
                 int id = contextTable[slot] - 1;
                 if (id < 0) {
                     int[] key = new int[2 * m];
@@ -246,6 +240,18 @@ public final class FrameTable {
             }
         }
 
+        /**
+         * The hash of a context of {@code m} inlined frames whose funcidx are {@code funcIndices[f, f + m)}
+         * and whose call offsets are {@code callOffsets[c, c + m)}: a site's arrays or a stored key alike.
+         */
+        private static int hash(int m, int[] funcIndices, int f, int[] callOffsets, int c) {
+            int h = m;
+            for (int k = 0; k < m; k++) {
+                h = 31 * (31 * h + funcIndices[f + k]) + callOffsets[c + k];
+            }
+            return h ^ h >>> 16;
+        }
+
         private static boolean sameContext(int[] key, int m, int[] funcIndices, int[] wasmOffsets) {
             if (key.length != 2 * m) {
                 return false;
@@ -264,12 +270,7 @@ public final class FrameTable {
             for (int id = 0; id < contextCount; id++) {
                 int[] key = contexts[id];
                 int m = key.length / 2;
-                int h = m;
-                for (int k = 0; k < m; k++) {
-                    h = 31 * (31 * h + key[k]) + key[m + k];
-                }
-                h ^= h >>> 16;
-                int slot = h & mask;
+                int slot = hash(m, key, 0, key, m) & mask;
                 while (table[slot] != 0) {
                     slot = (slot + 1) & mask;
                 }
