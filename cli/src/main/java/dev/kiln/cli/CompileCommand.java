@@ -83,12 +83,19 @@ final class CompileCommand extends KilnCommand {
             input.text(); // a clear message for files that are not text at all
         }
         dev.kiln.abi.CompileTimeBuiltins compileTimeBuiltins = builtins.compileTimeBuiltins();
-        byte[] artifact;
-        try (Progress p = Progress.start("compiling " + input.name() + (t != Target.host() ? " for " + t : ""), err())) {
-            artifact = new dev.kiln.compiler.KilnCompilerService(t).compile(input.bytes(), input.name(), options,
-                    compileTimeBuiltins, p);
+        // written as it is laid out, not made in memory first (llvm.core.wasm's is 114 MB); the file is
+        // opened only once the module has compiled, and a write that fails leaves no partial file
+        LazyFileOutput file = new LazyFileOutput(out);
+        try (Progress p = Progress.start("compiling " + input.name() + (t != Target.host() ? " for " + t : ""), err());
+                file) {
+            new dev.kiln.compiler.KilnCompilerService(t).compile(input.bytes(), input.name(), options,
+                    compileTimeBuiltins, p, file);
+        } catch (java.io.IOException | RuntimeException | Error e) {
+            if (file.opened()) {
+                Files.deleteIfExists(out);
+            }
+            throw e;
         }
-        Files.write(out, artifact);
         return ExitCodes.OK;
     }
 
@@ -112,5 +119,47 @@ final class CompileCommand extends KilnCommand {
         int dot = name.lastIndexOf('.');
         String stem = dot > 0 ? name.substring(0, dot) : name;
         return file.resolveSibling(stem + ".kiln");
+    }
+
+    /**
+     * A file written through a buffer, created (or truncated) at the first byte written: a compile
+     * that fails writes nothing and leaves an existing file as it was. Not thread-safe.
+     */
+    static final class LazyFileOutput extends java.io.OutputStream {
+        private final Path path;
+        private java.io.OutputStream out;
+
+        LazyFileOutput(Path path) {
+            this.path = path;
+        }
+
+        /** Whether the file was created or truncated. */
+        boolean opened() {
+            return out != null;
+        }
+
+        private java.io.OutputStream out() throws java.io.IOException {
+            if (out == null) {
+                out = new java.io.BufferedOutputStream(Files.newOutputStream(path), 1 << 16);
+            }
+            return out;
+        }
+
+        @Override
+        public void write(int b) throws java.io.IOException {
+            out().write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            out().write(b, off, len);
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            if (out != null) {
+                out.close();
+            }
+        }
     }
 }

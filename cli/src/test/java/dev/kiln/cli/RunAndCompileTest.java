@@ -108,6 +108,26 @@ class RunAndCompileTest {
     }
 
     @Test
+    void aCompileThatFailsLeavesTheOutputAsItWas() throws IOException {
+        Path wasm = dir.resolve("fac.wasm");
+        Files.write(wasm, Wat.parseModule(FAC));
+        Path out = dir.resolve("kept.kiln");
+        assertEquals(0, kiln("compile", wasm.toString(), "-o", out.toString()).exit());
+        byte[] before = Files.readAllBytes(out);
+        // valid up to its code section, whose one body is cut short: the error comes after the header,
+        // types and functions were read
+        byte[] module = Files.readAllBytes(wasm);
+        Path broken = dir.resolve("broken.wasm");
+        Files.write(broken, java.util.Arrays.copyOf(module, module.length - 3));
+        Cli.Result c = kiln("compile", broken.toString(), "-o", out.toString());
+        assertEquals(ExitCodes.ERROR, c.exit(), c::toString);
+        assertArrayEquals(before, Files.readAllBytes(out), "the earlier artifact is left as it was");
+        Path fresh = dir.resolve("fresh.kiln");
+        assertEquals(ExitCodes.ERROR, kiln("compile", broken.toString(), "-o", fresh.toString()).exit());
+        assertFalse(Files.exists(fresh), "no file is made for a module that does not compile");
+    }
+
+    @Test
     void boundsChecksAreGuardPagesByDefaultAndExplicitOnRequest() throws IOException {
         Path wat = write("oob.wat", """
                 (module (memory 1)

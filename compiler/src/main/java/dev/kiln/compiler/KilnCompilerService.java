@@ -75,13 +75,31 @@ public final class KilnCompilerService implements CompilerService {
     @Override
     public byte[] compile(byte[] input, String inputName, CompileOptions options, CompileTimeBuiltins builtins,
             CompileProgress progress) {
+        return compiler.compile(unit(input, inputName, options, builtins), inputName, options, progress);
+    }
+
+    /**
+     * {@link #compile(byte[], String, CompileOptions, CompileTimeBuiltins, CompileProgress)}, the
+     * artifact written to {@code out} as it is laid out instead of made in memory first (the same
+     * bytes; for a large module a hundred MB less to allocate). Nothing is written unless the module
+     * compiles; {@code out} is neither flushed nor closed.
+     *
+     * @throws CompileException    as {@code compile} does (nothing written then)
+     * @throws java.io.IOException if {@code out} fails; what was written is then incomplete
+     */
+    public void compile(byte[] input, String inputName, CompileOptions options, CompileTimeBuiltins builtins,
+            CompileProgress progress, java.io.OutputStream out) throws java.io.IOException {
+        compiler.compile(unit(input, inputName, options, builtins), inputName, options, progress, out);
+    }
+
+    /** {@code input} as a plain unit, or linked with {@code builtins}. */
+    private static CompilationUnit unit(byte[] input, String inputName, CompileOptions options, CompileTimeBuiltins builtins) {
         if (builtins.isEmpty()) {
-            return compiler.compile(CompilationUnit.plain(input), inputName, options, progress);
+            return CompilationUnit.plain(input);
         }
         BuiltinLinker linker = ServiceLoader.load(BuiltinLinker.class, KilnCompilerService.class.getClassLoader())
                 .findFirst().orElseThrow(() -> new CompileException("compile-time builtins and unsafe intrinsics need"
                         + " kiln-builtins on the class or module path"));
-        CompilationUnit unit = linker.link(input, inputName, builtins, options);
-        return compiler.compile(unit, inputName, options, progress);
+        return linker.link(input, inputName, builtins, options);
     }
 }

@@ -101,6 +101,25 @@ public final class ModuleCompiler {
      * defined function (from the worker threads).
      */
     public byte[] compile(CompilationUnit unit, String inputName, CompileOptions options, CompileProgress progress) {
+        return artifact(unit, inputName, options, progress).toByteArray();
+    }
+
+    /**
+     * {@link #compile(CompilationUnit, String, CompileOptions, CompileProgress)}, the artifact written
+     * to {@code out} ({@link ElfWriter#writeTo}) instead of made in memory first: for a large module,
+     * a hundred MB less to allocate. Nothing is written unless the module compiles; {@code out} is
+     * neither flushed nor closed.
+     *
+     * @throws CompileException if the module is malformed, invalid or unsupported (nothing written)
+     * @throws java.io.IOException if {@code out} fails
+     */
+    public void compile(CompilationUnit unit, String inputName, CompileOptions options, CompileProgress progress,
+            java.io.OutputStream out) throws java.io.IOException {
+        artifact(unit, inputName, options, progress).writeTo(out);
+    }
+
+    /** The artifact's sections, ready to be written. */
+    private ElfWriter artifact(CompilationUnit unit, String inputName, CompileOptions options, CompileProgress progress) {
         try {
             return compileUnnamed(unit, options, progress);
         } catch (CompileException e) {
@@ -115,7 +134,7 @@ public final class ModuleCompiler {
         return input.length >= 4 && input[0] == 0 && input[1] == 'a' && input[2] == 's' && input[3] == 'm';
     }
 
-    private byte[] compileUnnamed(CompilationUnit unit, CompileOptions requested, CompileProgress progress) {
+    private ElfWriter compileUnnamed(CompilationUnit unit, CompileOptions requested, CompileProgress progress) {
         // guard-page bounds checks where the backend has a signal handler for them, explicit ones elsewhere
         byte[] signalHandler = requested.boundsChecks() == BoundsChecks.GUARD ? backend.guardSignalHandler() : null;
         CompileOptions options = signalHandler == null ? requested.withBoundsChecks(BoundsChecks.EXPLICIT) : requested;
@@ -417,7 +436,7 @@ public final class ModuleCompiler {
         if (signalHandler != null) {
             elf.addSection(GuardHandlerLayout.SECTION, signalHandler);
         }
-        return elf.toByteArray();
+        return elf;
     }
 
     /** The typeidx of each defined tag. */

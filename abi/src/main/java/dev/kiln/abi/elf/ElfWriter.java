@@ -3,6 +3,8 @@ package dev.kiln.abi.elf;
 import dev.kiln.abi.Target;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -12,12 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.zip.CRC32C;
 
 /**
  * Writes a Kiln artifact: an ELF64 little-endian {@code ET_DYN} file (DESIGN.md §2 step 8; layout per
  * the System V gABI "Object Files" chapter and the x86-64 psABI).
  *
- * <p>File layout written by {@link #toByteArray()}:
+ * <p>File layout written by {@link #toByteArray()} and {@link #writeTo(OutputStream)}:
  * <pre>
  *   0                ELF header (64 bytes), then the program headers (56 bytes each)
  *   4096             .text     position-independent code, PT_LOAD R+X, addr == offset
@@ -37,7 +40,8 @@ import java.util.Set;
  * <p>Each {@link #addFunctionSymbol function symbol} becomes an {@code STT_FUNC}, {@code STB_LOCAL}
  * symbol in {@code .text} with its size, so {@code objdump -d} labels the disassembly.
  *
- * <p>Not thread-safe: one writer per artifact. Byte arrays passed in are copied.
+ * <p>Not thread-safe: one writer per artifact. Byte arrays passed in are not copied (an artifact's
+ * {@code .text} can be a hundred MB): the caller must not change them until the artifact is written.
  */
 public final class ElfWriter {
     private static final int EHDR_SIZE = 64;
@@ -67,11 +71,11 @@ public final class ElfWriter {
      * Sets the contents of {@code .text}: the machine code of all functions and trampolines, which
      * must be position independent (the file carries no relocations). Replaces earlier contents.
      *
-     * @param code the code bytes (copied); may be empty
+     * @param code the code bytes (not copied: unchanged until the artifact is written); may be empty
      * @return this writer
      */
     public ElfWriter setText(byte[] code) {
-        this.text = Objects.requireNonNull(code, "code").clone();
+        this.text = Objects.requireNonNull(code, "code");
         return this;
     }
 
@@ -80,11 +84,11 @@ public final class ElfWriter {
      * RIP-relative from {@code .text}; it is loaded at {@code .text}'s address plus
      * {@link #rodataOffset(int)}). An empty array means no {@code .rodata} section.
      *
-     * @param data the bytes (copied)
+     * @param data the bytes (not copied: unchanged until the artifact is written)
      * @return this writer
      */
     public ElfWriter setRodata(byte[] data) {
-        this.rodata = Objects.requireNonNull(data, "data").clone();
+        this.rodata = Objects.requireNonNull(data, "data");
         return this;
     }
 
@@ -95,7 +99,7 @@ public final class ElfWriter {
      * @param name       symbol name, non-empty, without NUL characters
      * @param textOffset byte offset of the function from the start of {@code .text}, {@code >= 0}
      * @param size       code size in bytes, {@code >= 0}; {@code [textOffset, textOffset + size)}
-     *                   must lie within {@code .text} when {@link #toByteArray()} is called
+     *                   must lie within {@code .text} when the artifact is written
      * @return this writer
      * @throws IllegalArgumentException if the name is empty or contains NUL, or a number is negative
      */
@@ -116,7 +120,7 @@ public final class ElfWriter {
      * @param name     section name, non-empty, without NUL, not one the writer makes itself
      *                 ({@code .text}, {@code .rodata}, {@code .symtab}, {@code .strtab},
      *                 {@code .shstrtab}) and not added before
-     * @param contents the bytes (copied)
+     * @param contents the bytes (not copied: unchanged until the artifact is written)
      * @return this writer
      * @throws IllegalArgumentException if the name is reserved, already added, empty or has a NUL
      */
@@ -129,7 +133,7 @@ public final class ElfWriter {
         if (extraSections.containsKey(name)) {
             throw new IllegalArgumentException("section '" + name + "' was already added");
         }
-        extraSections.put(name, contents.clone());
+        extraSections.put(name, contents);
         return this;
     }
 
@@ -148,13 +152,89 @@ public final class ElfWriter {
     }
 
     /**
-     * Lays out and encodes the artifact.
+     * Lays out and encodes the artifact in memory.
      *
-     * @return the complete file contents
+     * @return the complete file contents, the same bytes {@link #writeTo(OutputStream)} writes
      * @throws IllegalStateException if a function symbol lies outside {@code .text}, or the file
      *                               would exceed 2 GiB
      */
     public byte[] toByteArray() {
+        Layout l = layout();
+        byte[] file = new byte[(int) l.fileSize()];
+        System.arraycopy(l.head(), 0, file, 0, l.head().length);
+        for (Shdr h : l.shdrs()) {
+            if (h.contents != null && h.contents.length > 0) {
+                System.arraycopy(h.contents, 0, file, (int) h.offset, h.contents.length);
+            }
+        }
+        System.arraycopy(l.headerTable(), 0, file, (int) l.shoff(), l.headerTable().length);
+        byte[] tag = ArtifactChecksum.tag();
+        System.arraycopy(tag, 0, file, (int) l.checksumOff(), tag.length);
+        byte[] trailer = ArtifactChecksum.contents(file, file.length - 4);
+        System.arraycopy(trailer, 0, file, (int) l.checksumOff(), trailer.length);
+        return file;
+    }
+
+    /**
+     * Lays out the artifact and writes it to {@code out} from start to end, the same bytes as
+     * {@link #toByteArray()}, without making the file in memory first: the sections are written from
+     * the arrays given, the gaps between them as zeros, and the CRC32C is computed on the way.
+     * {@code out} is neither flushed nor closed.
+     *
+     * @throws IllegalStateException if a function symbol lies outside {@code .text}, or the file
+     *                               would exceed 2 GiB (before anything is written)
+     * @throws IOException           if {@code out} fails; what was written is then incomplete
+     */
+    public void writeTo(OutputStream out) throws IOException {
+        Layout l = layout();
+        CRC32C crc = new CRC32C();
+        long pos = put(out, crc, 0, 0, l.head());
+        for (Shdr h : l.shdrs()) {
+            if (h.contents != null && h.contents.length > 0) {
+                pos = put(out, crc, pos, h.offset, h.contents);
+            }
+        }
+        pos = put(out, crc, pos, l.shoff(), l.headerTable());
+        pos = put(out, crc, pos, l.checksumOff(), ArtifactChecksum.tag());
+        out.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) crc.getValue()).array());
+        if (pos + 4 != l.fileSize()) {
+            throw new IllegalStateException("wrote " + (pos + 4) + " bytes of an artifact laid out as " + l.fileSize());
+        }
+    }
+
+    /** Zeros from {@code pos} up to {@code offset}, then {@code bytes}, into {@code out} and {@code crc}; returns the new position. */
+    private static long put(OutputStream out, CRC32C crc, long pos, long offset, byte[] bytes) throws IOException {
+        if (offset < pos) {
+            throw new IllegalStateException("a section at " + offset + " overlaps what was written up to " + pos);
+        }
+        while (pos < offset) {
+            int n = (int) Math.min(ZEROS.length, offset - pos);
+            out.write(ZEROS, 0, n);
+            crc.update(ZEROS, 0, n);
+            pos += n;
+        }
+        out.write(bytes);
+        crc.update(bytes, 0, bytes.length);
+        return pos + bytes.length;
+    }
+
+    private static final byte[] ZEROS = new byte[4096];
+
+    /**
+     * Where everything goes.
+     *
+     * @param head        the ELF header and the program headers, from offset 0
+     * @param shdrs       the sections in file order (the checksum's last, without contents)
+     * @param shoff       the offset of the section header table
+     * @param headerTable the section header table
+     * @param checksumOff the offset of {@code .kiln.checksum}
+     * @param fileSize    the file's size in bytes
+     */
+    private record Layout(byte[] head, List<Shdr> shdrs, long shoff, byte[] headerTable, long checksumOff,
+                          long fileSize) {
+    }
+
+    private Layout layout() {
         for (FunctionSymbol s : symbols) {
             if (s.textOffset() > text.length || s.size() > text.length - s.textOffset()) {
                 throw new IllegalStateException("function symbol '" + s.name() + "' covers [" + s.textOffset() + ", "
@@ -233,45 +313,33 @@ public final class ElfWriter {
             throw new IllegalStateException("artifact would be " + fileSize + " bytes; the limit is 2 GiB");
         }
 
-        // --- encode ---
-        ByteBuffer out = ByteBuffer.allocate((int) fileSize).order(ByteOrder.LITTLE_ENDIAN);
-        out.put(new byte[] {0x7f, 'E', 'L', 'F', 2 /* ELFCLASS64 */, 1 /* ELFDATA2LSB */, 1 /* EV_CURRENT */,
+        ByteBuffer head = ByteBuffer.allocate(EHDR_SIZE + PHDR_SIZE * phnum).order(ByteOrder.LITTLE_ENDIAN);
+        head.put(new byte[] {0x7f, 'E', 'L', 'F', 2 /* ELFCLASS64 */, 1 /* ELFDATA2LSB */, 1 /* EV_CURRENT */,
                 0 /* ELFOSABI_NONE */, 0 /* ABI version */});
-        out.position(16);
-        out.putShort((short) ElfFile.ET_DYN);
-        out.putShort((short) target.elfMachine());
-        out.putInt(1); // e_version
-        out.putLong(0); // e_entry
-        out.putLong(EHDR_SIZE); // e_phoff
-        out.putLong(shoff);
-        out.putInt(0); // e_flags
-        out.putShort((short) EHDR_SIZE);
-        out.putShort((short) PHDR_SIZE);
-        out.putShort((short) phnum);
-        out.putShort((short) SHDR_SIZE);
-        out.putShort((short) shdrs.size());
-        out.putShort((short) shstrtabIndex);
-
-        putLoad(out, Segment.PF_R | Segment.PF_X, textOff, text.length);
+        head.position(16);
+        head.putShort((short) ElfFile.ET_DYN);
+        head.putShort((short) target.elfMachine());
+        head.putInt(1); // e_version
+        head.putLong(0); // e_entry
+        head.putLong(EHDR_SIZE); // e_phoff
+        head.putLong(shoff);
+        head.putInt(0); // e_flags
+        head.putShort((short) EHDR_SIZE);
+        head.putShort((short) PHDR_SIZE);
+        head.putShort((short) phnum);
+        head.putShort((short) SHDR_SIZE);
+        head.putShort((short) shdrs.size());
+        head.putShort((short) shstrtabIndex);
+        putLoad(head, Segment.PF_R | Segment.PF_X, textOff, text.length);
         if (hasRodata) {
-            putLoad(out, Segment.PF_R, rodataOff, rodata.length);
+            putLoad(head, Segment.PF_R, rodataOff, rodata.length);
         }
+        ByteBuffer table = ByteBuffer.allocate(SHDR_SIZE * shdrs.size()).order(ByteOrder.LITTLE_ENDIAN);
         for (Shdr h : shdrs) {
-            if (h.contents != null && h.contents.length > 0) {
-                out.put((int) h.offset, h.contents);
-            }
-        }
-        out.position((int) shoff);
-        for (Shdr h : shdrs) {
-            out.putInt(h.name).putInt(h.type).putLong(h.flags).putLong(h.addr).putLong(h.offset).putLong(h.size)
+            table.putInt(h.name).putInt(h.type).putLong(h.flags).putLong(h.addr).putLong(h.offset).putLong(h.size)
                     .putInt(h.link).putInt(h.info).putLong(h.addralign).putLong(h.entsize);
         }
-        byte[] file = out.array();
-        byte[] tag = ArtifactChecksum.tag();
-        System.arraycopy(tag, 0, file, (int) checksumOff, tag.length);
-        byte[] trailer = ArtifactChecksum.contents(file, file.length - 4);
-        System.arraycopy(trailer, 0, file, (int) checksumOff, trailer.length);
-        return file;
+        return new Layout(head.array(), shdrs, shoff, table.array(), checksumOff, fileSize);
     }
 
     private void putLoad(ByteBuffer out, int flags, long offset, long size) {

@@ -105,6 +105,32 @@ class ElfWriterReaderTest {
     }
 
     @Test
+    void writeToStreamsTheBytesOfToByteArray() throws Exception {
+        for (Target target : Target.values()) {
+            for (boolean rodata : new boolean[] {false, true}) {
+                // a .text of several pages and sections of odd sizes: gaps of zeros of every kind
+                byte[] text = new byte[3 * 4096 + 123];
+                new java.util.Random(7).nextBytes(text);
+                ElfWriter w = new ElfWriter(target).setText(text).addFunctionSymbol("wasm[0]", 100, 200)
+                        .addSection(".kiln.meta", new byte[] {1, 2, 3}).addSection(".kiln.frames", new byte[4099]);
+                if (rodata) {
+                    w.setRodata(new byte[] {9, 8, 7});
+                }
+                byte[] expected = w.toByteArray();
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                w.writeTo(out);
+                assertArrayEquals(expected, out.toByteArray(), target + (rodata ? " with .rodata" : ""));
+                ArtifactChecksum.verify(out.toByteArray(), "streamed.kiln");
+                assertEquals(text.length, ElfReader.parse(out.toByteArray()).text().size());
+            }
+        }
+        ElfWriter bad = new ElfWriter(Target.X86_64).setText(new byte[4]).addFunctionSymbol("f", 2, 8);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        assertThrows(IllegalStateException.class, () -> bad.writeTo(out));
+        assertEquals(0, out.size(), "nothing is written for an artifact that cannot be laid out");
+    }
+
+    @Test
     void emptyTextAndNoSymbols() {
         ElfFile f = ElfReader.parse(new ElfWriter(Target.AARCH64).toByteArray());
         assertEquals(Target.AARCH64, f.target());
