@@ -91,8 +91,8 @@ final class CompileCommand extends KilnCommand {
             new dev.kiln.compiler.KilnCompilerService(t).compile(input.bytes(), input.name(), options,
                     compileTimeBuiltins, p, file);
         } catch (java.io.IOException | RuntimeException | Error e) {
-            if (file.opened()) {
-                Files.deleteIfExists(out);
+            if (file.opened() && Files.isRegularFile(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.deleteIfExists(out); // not a device such as /dev/stdout
             }
             throw e;
         }
