@@ -16,8 +16,9 @@ import java.util.Arrays;
  * features), and each function's least time over the rounds after the first is kept. The sum of those
  * minimums over the functions stands for the compile: a round that another process slowed loses only
  * the functions it slowed. Prints that sum, the part of it in functions whose body has at least 10,000
- * bytes and the largest single function's, and the bytes allocated by one compile (the thread's
- * allocation counter, the same in every round).
+ * bytes and the largest single function's, the bytes allocated by one compile (the thread's
+ * allocation counter, the same in every round), and the sum by size class of body with its time per
+ * byte of body.
  *
  * <p>Each time runs from one function's completion to the next's ({@link CompileProgress}), so it
  * includes the collector's pauses that fall in it; the per-round parts outside functions (decoding,
@@ -36,6 +37,13 @@ public final class CompileCost {
     static final int LARGE_BODY_BYTES = 10_000;
 
     /**
+     * The size classes of bodies the time is also summed by: a class holds the bodies of at least its
+     * bound and less than the next one's, in bytes (a compile's cost per byte grows with the body:
+     * {@code bench/results/2026-12-06-compile-by-size.md}).
+     */
+    static final int[] SIZE_CLASSES = {0, 1 << 10, 8 << 10, 64 << 10};
+
+    /**
      * @param args the module's path (binary or text), then optionally the number of rounds
      * @throws IOException if the module cannot be read
      */
@@ -51,6 +59,14 @@ public final class CompileCost {
                         + " the largest %d ms); %d MB allocated per compile%n", args[0], r.functions(), rounds,
                 r.sumNanos() / 1_000_000, LARGE_BODY_BYTES, r.largeNanos() / 1_000_000, r.largestNanos() / 1_000_000,
                 r.allocatedBytes() >> 20);
+        for (int c = 0; c < SIZE_CLASSES.length; c++) {
+            long bytes = r.classBytes()[c];
+            if (bytes > 0) {
+                System.out.printf("  bodies of %s: %d bytes, %d ms, %d ns per byte%n", c + 1 < SIZE_CLASSES.length
+                        ? SIZE_CLASSES[c] + "-" + (SIZE_CLASSES[c + 1] - 1) + " bytes" : SIZE_CLASSES[c] + " bytes or more",
+                        bytes, r.classNanos()[c] / 1_000_000, r.classNanos()[c] / bytes);
+            }
+        }
     }
 
     /**
@@ -61,8 +77,11 @@ public final class CompileCost {
      * @param largeNanos     the part of {@code sumNanos} in bodies of at least {@link #LARGE_BODY_BYTES} bytes
      * @param largestNanos   the largest single function's least time, in nanoseconds
      * @param allocatedBytes bytes allocated by the compiling thread in the last compile
+     * @param classBytes     by {@link #SIZE_CLASSES size class}: the bytes of the bodies in it
+     * @param classNanos     by size class: the part of {@code sumNanos} in its bodies, in nanoseconds
      */
-    public record Result(int functions, long sumNanos, long largeNanos, long largestNanos, long allocatedBytes) {
+    public record Result(int functions, long sumNanos, long largeNanos, long largestNanos, long allocatedBytes,
+            long[] classBytes, long[] classNanos) {
     }
 
     /**
@@ -92,14 +111,22 @@ public final class CompileCost {
         long sum = 0;
         long large = 0;
         long largest = 0;
+        long[] classBytes = new long[SIZE_CLASSES.length];
+        long[] classNanos = new long[SIZE_CLASSES.length];
         for (int i = 0; i < recorder.least.length; i++) {
             sum += recorder.least[i];
             if (recorder.bodyBytes[i] >= LARGE_BODY_BYTES) {
                 large += recorder.least[i];
             }
             largest = Math.max(largest, recorder.least[i]);
+            int c = SIZE_CLASSES.length - 1;
+            while (recorder.bodyBytes[i] < SIZE_CLASSES[c]) {
+                c--;
+            }
+            classBytes[c] += recorder.bodyBytes[i];
+            classNanos[c] += recorder.least[i];
         }
-        return new Result(recorder.least.length, sum, large, largest, allocated);
+        return new Result(recorder.least.length, sum, large, largest, allocated, classBytes, classNanos);
     }
 
     /** Each function's least time, from the progress of a compile on one worker (functions finish one at a time). */

@@ -34,6 +34,28 @@ class CompileCostTest {
         assertTrue(r.largestNanos() > 0 && r.largestNanos() <= r.sumNanos(), r.toString());
         assertEquals(0, r.largeNanos(), "no body has 10,000 bytes");
         assertTrue(r.allocatedBytes() > 0, r.toString());
+        // every body is under 1 KiB: the first size class holds them all
+        assertTrue(r.classBytes()[0] > 0, r.toString());
+        assertEquals(r.sumNanos(), r.classNanos()[0]);
+        for (int c = 1; c < CompileCost.SIZE_CLASSES.length; c++) {
+            assertEquals(0, r.classBytes()[c]);
+            assertEquals(0, r.classNanos()[c]);
+        }
+    }
+
+    @Test
+    void eachBodyIsSummedInItsSizeClass() {
+        // one body of 1,500 bytes or so (1-8 KiB), one of a few bytes (under 1 KiB)
+        String big = "(func (export \"big\") (param i32) (result i32) (local.get 0)"
+                + " (i32.const 100000) (i32.add)".repeat(300) + ")";
+        String module = "(module " + big + " (func (export \"small\") (result i32) (i32.const 1)))";
+        CompileCost.Result r = CompileCost.measure(module.getBytes(StandardCharsets.UTF_8), "sizes.wat", 2);
+        assertEquals(2, r.functions());
+        assertTrue(r.classBytes()[0] > 0 && r.classBytes()[0] < 64, r.toString());
+        assertTrue(r.classBytes()[1] >= 1024 && r.classBytes()[1] < 8192, java.util.Arrays.toString(r.classBytes()));
+        assertEquals(0, r.classBytes()[2] + r.classBytes()[3]);
+        assertEquals(r.sumNanos(), r.classNanos()[0] + r.classNanos()[1]);
+        assertTrue(r.classNanos()[1] > 0, r.toString());
     }
 
     @Test
