@@ -152,9 +152,6 @@ public final class FrameTable {
         private int contextCount;
         /** Open addressing over {@link #contexts}: an index plus one, 0 for an empty slot. */
         private int[] contextTable = new int[128];
-        /** Scratch frames for {@link Packed#addTo}. */
-        private int[] funcIndices = new int[8];
-        private int[] wasmOffsets = new int[8];
 
         /** @param moduleName the module's name from its {@code name} section, or null */
         public Encoder(String moduleName) {
@@ -652,13 +649,13 @@ public final class FrameTable {
          */
         public void addTo(int shift, Encoder encoder) {
             Reader r = new Reader(bytes);
-            int[] funcIndices = encoder.funcIndices;
-            int[] wasmOffsets = encoder.wasmOffsets;
+            int[] funcIndices = new int[8];
+            int[] wasmOffsets = new int[8];
             for (int i = 0; i < count; i++) {
                 r.head();
                 if (r.frames > funcIndices.length) {
-                    funcIndices = encoder.funcIndices = new int[2 * r.frames];
-                    wasmOffsets = encoder.wasmOffsets = new int[2 * r.frames];
+                    funcIndices = new int[2 * r.frames];
+                    wasmOffsets = new int[2 * r.frames];
                 }
                 r.frames(funcIndices, wasmOffsets);
                 encoder.add(r.text + shift, r.kind, r.depth, r.frames, funcIndices, wasmOffsets);
