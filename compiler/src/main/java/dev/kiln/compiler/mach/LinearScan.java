@@ -529,6 +529,11 @@ public final class LinearScan<I extends MachInst> {
         int[] upwardExposed = new int[16];
         int[] definedIn = new int[nv]; // block index + 1 of the last block seen defining it
         int[][] genOf = new int[nb][];
+        // the virtual registers - vregBase each block defines, each once, blocks in list order
+        // (block bi's from defStart[bi]): liveness reads them instead of every instruction again
+        int[] defsFlat = new int[16];
+        int[] defStart = new int[nb + 1];
+        int defs = 0;
         globalIndex = new int[nv];
         Arrays.fill(globalIndex, -1);
         int globals = 0;
@@ -550,12 +555,17 @@ public final class LinearScan<I extends MachInst> {
                     }
                 }
                 for (int d : m.defs()) {
-                    if (isVirtual(d)) {
+                    if (isVirtual(d) && definedIn[d - vregBase] != stamp) {
                         definedIn[d - vregBase] = stamp;
+                        if (defs == defsFlat.length) {
+                            defsFlat = Arrays.copyOf(defsFlat, defs * 2);
+                        }
+                        defsFlat[defs++] = d - vregBase;
                     }
                 }
             }
             genOf[b.index] = Arrays.copyOf(upwardExposed, n);
+            defStart[bIndex + 1] = defs;
         }
         globalVreg = new int[globals];
         for (int v = 0; v < nv; v++) {
@@ -563,7 +573,7 @@ public final class LinearScan<I extends MachInst> {
                 globalVreg[globalIndex[v]] = v;
             }
         }
-        long[][] liveOut = liveness(genOf, globals);
+        long[][] liveOut = liveness(genOf, defsFlat, defStart, globals);
 
         // Blocks and instructions backwards (Wimmer and Franz): every range is added below the ones
         // already there, so an interval's ranges come out sorted (descending) and a range touching
@@ -651,7 +661,8 @@ public final class LinearScan<I extends MachInst> {
     /**
      * Sets {@link #liveIn} and returns the live-out sets, per block index, of the global values
      * (dense numbers, see {@link #globalIndex}; {@code genOf[b]} lists the values - vregBase used in
-     * block b before a definition there). Path exploration (Brandner et al., "Computing Liveness Sets
+     * block b before a definition there, {@code defsFlat[defStart[bi]..defStart[bi + 1])} the values -
+     * vregBase that the block at list position bi defines, each once). Path exploration (Brandner et al., "Computing Liveness Sets
      * for SSA-Form Programs", INRIA RR-7503, 2011, algorithm 4, here with several definitions per
      * value since block parameters are written by every predecessor): from every block where a value
      * is upward-exposed, backwards over predecessors until a block that defines it. This gives the
@@ -659,27 +670,21 @@ public final class LinearScan<I extends MachInst> {
      * the size of the sets it computes (sweeps over every block with sets as wide as every global
      * value were quadratic in huge functions).
      */
-    private long[][] liveness(int[][] genOf, int globals) {
+    private long[][] liveness(int[][] genOf, int[] defsFlat, int[] defStart, int globals) {
         int nb = blocks.size();
         // indexed loops: C1, which compiles the kiln launcher's compiler, allocates every iterator
         // by global value: the blocks it is upward-exposed in, and the blocks defining it (CSR arrays)
         int[] useCount = new int[globals + 1];
         int[] defCount = new int[globals + 1];
-        int[] lastDefBlock = new int[globals];
-        Arrays.fill(lastDefBlock, -1);
         for (int bi = 0; bi < nb; bi++) {
             MachBlock<I> b = blocks.get(bi);
             for (int v : genOf[b.index]) {
                 useCount[globalIndex[v] + 1]++;
             }
-            for (int k = 0; k < b.insts.size(); k++) {
-                I m = b.insts.get(k);
-                for (int d : m.defs()) {
-                    int g;
-                    if (isVirtual(d) && (g = globalIndex[d - vregBase]) >= 0 && lastDefBlock[g] != b.index) {
-                        lastDefBlock[g] = b.index;
-                        defCount[g + 1]++;
-                    }
+            for (int k = defStart[bi]; k < defStart[bi + 1]; k++) {
+                int g = globalIndex[defsFlat[k]];
+                if (g >= 0) {
+                    defCount[g + 1]++;
                 }
             }
         }
@@ -691,20 +696,15 @@ public final class LinearScan<I extends MachInst> {
         int[] defBlocks = new int[defCount[globals]];
         int[] useFill = Arrays.copyOf(useCount, globals);
         int[] defFill = Arrays.copyOf(defCount, globals);
-        Arrays.fill(lastDefBlock, -1);
         for (int bi = 0; bi < nb; bi++) {
             MachBlock<I> b = blocks.get(bi);
             for (int v : genOf[b.index]) {
                 useBlocks[useFill[globalIndex[v]]++] = b.index;
             }
-            for (int k = 0; k < b.insts.size(); k++) {
-                I m = b.insts.get(k);
-                for (int d : m.defs()) {
-                    int g;
-                    if (isVirtual(d) && (g = globalIndex[d - vregBase]) >= 0 && lastDefBlock[g] != b.index) {
-                        lastDefBlock[g] = b.index;
-                        defBlocks[defFill[g]++] = b.index;
-                    }
+            for (int k = defStart[bi]; k < defStart[bi + 1]; k++) {
+                int g = globalIndex[defsFlat[k]];
+                if (g >= 0) {
+                    defBlocks[defFill[g]++] = b.index;
                 }
             }
         }
