@@ -14,7 +14,10 @@ import java.util.List;
  */
 public final class FrameSiteRecorder {
     private final IrFunction function;
-    private final List<int[]> offsets = new ArrayList<>();
+    /** Site i's code offset is {@code codeOffsets[i]}, its kind {@code kinds[i]}; {@link #count} sites. */
+    private int[] codeOffsets = new int[8];
+    private int[] kinds = new int[8];
+    private int count;
     private final List<Inst> sources = new ArrayList<>();
 
     /** @param function the function being emitted (its funcidx, body offset and inline sites) */
@@ -36,7 +39,13 @@ public final class FrameSiteRecorder {
      * @param source     the IR instruction, or null for the function's entry (a prologue check)
      */
     public void add(int codeOffset, int kind, Inst source) {
-        offsets.add(new int[] {codeOffset, kind});
+        if (count == codeOffsets.length) {
+            codeOffsets = java.util.Arrays.copyOf(codeOffsets, 2 * count);
+            kinds = java.util.Arrays.copyOf(kinds, 2 * count);
+        }
+        codeOffsets[count] = codeOffset;
+        kinds[count] = kind;
+        count++;
         sources.add(source);
     }
 
@@ -58,31 +67,30 @@ public final class FrameSiteRecorder {
      * @param toFinal the code offset of each recorded offset
      */
     public List<FrameTable.Site> sites(int depth, java.util.function.IntUnaryOperator toFinal) {
-        List<FrameTable.Site> out = new ArrayList<>(offsets.size());
-        for (int i = 0; i < offsets.size(); i++) {
-            int[] o = offsets.get(i);
+        List<FrameTable.Site> out = new ArrayList<>(count);
+        List<IrFunction.InlineSite> inlineSites = function.inlineSites();
+        for (int i = 0; i < count; i++) {
             Inst src = sources.get(i);
-            List<int[]> frames = new ArrayList<>(2);
-            if (src == null) {
-                frames.add(new int[] {function.funcIndex(), function.bodyOffset()});
-            } else {
-                int site = src.inlineSite();
-                int offset = src.sourceOffset();
-                while (site != 0) {
-                    IrFunction.InlineSite s = function.inlineSites().get(site - 1);
-                    frames.add(new int[] {s.funcIndex(), offset});
-                    offset = s.callOffset();
-                    site = s.parent();
-                }
-                frames.add(new int[] {function.funcIndex(), offset < 0 ? function.bodyOffset() : offset});
+            // the frames innermost first: the inlined functions up the chain of inline sites, then this one
+            int frames = 1;
+            for (int site = src == null ? 0 : src.inlineSite(); site != 0; site = inlineSites.get(site - 1).parent()) {
+                frames++;
             }
-            int[] funcs = new int[frames.size()];
-            int[] wasm = new int[frames.size()];
-            for (int k = 0; k < funcs.length; k++) {
-                funcs[k] = frames.get(k)[0];
-                wasm[k] = frames.get(k)[1];
+            int[] funcs = new int[frames];
+            int[] wasm = new int[frames];
+            int k = 0;
+            int offset = src == null ? function.bodyOffset() : src.sourceOffset();
+            for (int site = src == null ? 0 : src.inlineSite(); site != 0; ) {
+                IrFunction.InlineSite s = inlineSites.get(site - 1);
+                funcs[k] = s.funcIndex();
+                wasm[k++] = offset;
+                offset = s.callOffset();
+                site = s.parent();
             }
-            out.add(new FrameTable.Site(toFinal.applyAsInt(o[0]), o[1], o[1] == FrameTable.TRAP_AT_ENTRY ? 0 : depth, funcs, wasm));
+            funcs[k] = function.funcIndex();
+            wasm[k] = offset < 0 ? function.bodyOffset() : offset;
+            int kind = kinds[i];
+            out.add(new FrameTable.Site(toFinal.applyAsInt(codeOffsets[i]), kind, kind == FrameTable.TRAP_AT_ENTRY ? 0 : depth, funcs, wasm));
         }
         // by text offset, stable: sorted as primitive keys (offset, then position in out), no comparator
         long[] keys = new long[out.size()];

@@ -118,7 +118,6 @@ public final class Block {
         return inst;
     }
 
-    /** Appends an instruction with one result of type {@code type} and returns the result. */
     /**
      * Creates an instruction and puts it in place of the instruction at {@code index} (which leaves
      * the block; its results keep their identity, so alias them first if they have uses).
@@ -135,8 +134,23 @@ public final class Block {
         return inst;
     }
 
+    /**
+     * Appends an instruction {@code op args} with one result of type {@code type} and returns the result.
+     *
+     * @throws IllegalStateException if the block is already terminated
+     * @throws NullPointerException if an operand is null
+     */
     public Value append1(Op op, IrType type, long imm, Value... args) {
-        return append(op, List.of(args), imm, null, null, List.of(type)).result();
+        if (terminator() != null) {
+            throw new IllegalStateException(this + " is already terminated");
+        }
+        // as append(op, List.of(args), imm, null, null, List.of(type)), without the two lists
+        Inst inst = new Inst(op, args, imm, null);
+        inst.withSourceOffset(function.sourceOffset());
+        inst.setBlock(this);
+        inst.addResult(function.newValue(type));
+        insts.add(inst);
+        return inst.result();
     }
 
     /** Inserts an existing instruction (moved from another block) before {@code index}. */

@@ -16,7 +16,9 @@ public final class Inst {
      * Usually zero or one result: immutable lists, replaced (never mutated) by {@link #addResult}. None is
      * {@link Collections#emptyList()}, as are no targets: its iterator is a shared one, so a for-each over
      * an instruction's results or targets allocates nothing in the common empty case (C1, which compiles
-     * the {@code kiln} launcher's compiler, has no escape analysis to remove an iterator).
+     * the {@code kiln} launcher's compiler, has no escape analysis to remove an iterator). One result's
+     * list is made only when {@link #results()} is first asked for (null until then): most passes read
+     * {@link #resultCount()} and {@link #result()} instead, and most instructions have one result.
      */
     private List<Value> results = Collections.emptyList();
     /**
@@ -50,6 +52,20 @@ public final class Inst {
         this.targetArray = this.targets.isEmpty() ? NO_TARGETS : this.targets.toArray(NO_TARGETS);
     }
 
+    /** An instruction without targets whose operands are {@code args} (copied). */
+    Inst(Op op, Value[] args, long imm, Cond cond) {
+        this.op = op;
+        ArrayList<Value> a = new ArrayList<>(args.length);
+        for (Value v : args) {
+            a.add(java.util.Objects.requireNonNull(v, "operand"));
+        }
+        this.args = a;
+        this.imm = imm;
+        this.cond = cond;
+        this.targets = Collections.emptyList();
+        this.targetArray = NO_TARGETS;
+    }
+
     private static final BlockCall[] NO_TARGETS = new BlockCall[0];
 
     /** The opcode. */
@@ -72,7 +88,13 @@ public final class Inst {
 
     /** Result values (usually zero or one; calls may have several). */
     public List<Value> results() {
-        return results;
+        List<Value> r = results;
+        if (r == null) {
+            // one result, asked for the first time (another thread reading a finished callee's IR may
+            // make its own copy: the lists are immutable and equal)
+            results = r = List.of(result0);
+        }
+        return r;
     }
 
     /** The number of {@link #results()}: {@code results().size()} without an interface call. */
@@ -168,10 +190,10 @@ public final class Inst {
 
     void addResult(Value v) {
         if (resultCount == 0) {
-            results = List.of(v);
+            results = null; // made by results() when asked for
             result0 = v;
         } else {
-            List<Value> more = new ArrayList<>(results);
+            List<Value> more = new ArrayList<>(results());
             more.add(v);
             results = List.copyOf(more);
         }

@@ -41,9 +41,15 @@ public abstract class AbstractMachInst<I extends AbstractMachInst<I>> implements
     /** Constant sources of a parallel move, where {@code psrc[i]} is {@link #NONE}. */
     public long[] pconst;
     /** Every register read (physical ones included), in operand order. */
-    public int[] uses = new int[0];
+    public int[] uses = NO_REGISTERS;
     /** Every register written (physical ones included). */
-    public int[] defs = new int[0];
+    public int[] defs = NO_REGISTERS;
+
+    /**
+     * The empty register list every instruction starts with, shared: an empty array has nothing to
+     * rename in place, and most instructions set their lists right after construction.
+     */
+    private static final int[] NO_REGISTERS = new int[0];
     /**
      * The IR instruction this one was lowered from (its Wasm offset and inlined frames go into the
      * frame info of trap sites and calls), or null (moves, spills, prologue code).
