@@ -59,11 +59,10 @@ public final class LinearScan<I extends MachInst> {
         double useWeight;
         /**
          * Positions of the register's uses ({@code 2i}) and definitions ({@code 2i+1}), ascending
-         * (after {@link #finish}), with the weight of each; a register named twice by one instruction
-         * appears twice.
+         * (after {@link #finish}); a register named twice by one instruction appears twice. Each one's
+         * weight is its block's (see {@link LinearScan#weightAt}), summed into {@link #useWeight}.
          */
         int[] usePos = new int[4];
-        double[] useW = new double[4];
         int useCount;
         /**
          * The interval this one was split from, or {@code null}: the pieces of a virtual register
@@ -83,13 +82,12 @@ public final class LinearScan<I extends MachInst> {
             return r;
         }
 
+        /** Adds a use or definition at {@code pos}, of weight {@code w} (its block's, see {@link LinearScan#weightAt}). */
         void addUse(int pos, double w) {
             if (useCount == usePos.length) {
                 usePos = Arrays.copyOf(usePos, useCount * 2);
-                useW = Arrays.copyOf(useW, useCount * 2);
             }
             usePos[useCount] = pos;
-            useW[useCount] = w;
             useCount++;
             useWeight += w;
         }
@@ -121,8 +119,9 @@ public final class LinearScan<I extends MachInst> {
         /**
          * Splits this interval at {@code pos} ({@code start() < pos < end()}): ranges and uses from
          * {@code pos} on move to a new interval for virtual register {@code newReg}, which is returned.
+         * {@code weightAt} gives the weight of a use at a position, as it was added.
          */
-        Interval splitAt(int pos, int newReg) {
+        Interval splitAt(int pos, int newReg, java.util.function.IntToDoubleFunction weightAt) {
             Interval c = new Interval(newReg);
             int k = 0;
             while (k < count && to[k] <= pos) {
@@ -146,8 +145,9 @@ public final class LinearScan<I extends MachInst> {
             }
             double moved = 0;
             for (int i = u; i < useCount; i++) {
-                c.addUse(usePos[i], useW[i]);
-                moved += useW[i];
+                double w = weightAt.applyAsDouble(usePos[i]);
+                c.addUse(usePos[i], w);
+                moved += w;
             }
             useCount = u;
             useWeight -= moved;
@@ -241,9 +241,6 @@ public final class LinearScan<I extends MachInst> {
                 int p = usePos[i];
                 usePos[i] = usePos[j];
                 usePos[j] = p;
-                double w = useW[i];
-                useW[i] = useW[j];
-                useW[j] = w;
             }
             for (int i = 0, j = count - 1; i < j; i++, j--) {
                 int f = from[i];
@@ -452,7 +449,7 @@ public final class LinearScan<I extends MachInst> {
         if (reg != v + vregBase) {
             throw new IllegalStateException("virtual registers created outside the allocator");
         }
-        Interval c = it.splitAt(pos, reg);
+        Interval c = it.splitAt(pos, reg, weightOfPosition);
         vintervals[v] = c;
         Interval r = c.root();
         if (r.pieces.size() == 2) {
@@ -460,6 +457,31 @@ public final class LinearScan<I extends MachInst> {
         }
         return c;
     }
+
+    /** By block index: the weight of a use there (see {@link #blockWeights}); set by {@link #buildIntervals}. */
+    private double[] blockWeight;
+
+    /**
+     * The weight of a use or definition at position {@code pos} (of the blocks as {@link #buildIntervals}
+     * numbered them): its block's, as {@link Interval#addUse} was given it.
+     */
+    private double weightAt(int pos) {
+        int inst = pos >> 1;
+        int lo = 0;
+        int hi = blocks.size() - 1;
+        while (lo < hi) { // the last block starting at or before inst (empty blocks share a start)
+            int mid = (lo + hi + 1) >>> 1;
+            if (blocks.get(mid).firstInst <= inst) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return blockWeight[blocks.get(lo).index];
+    }
+
+    /** {@link #weightAt} as a function, for {@link Interval#splitAt}; made by {@link #buildIntervals}. */
+    private java.util.function.IntToDoubleFunction weightOfPosition;
 
     /** Locations of values (see {@link #location}): registers are themselves, spill slot k is {@code SLOT_BASE + k}. */
     public static final int SLOT_BASE = 1000;
@@ -580,6 +602,8 @@ public final class LinearScan<I extends MachInst> {
         // the previous one merges with it; a value's range is "open" in a block while it starts at the
         // block's first position, and a definition moves its start there.
         double[] weights = blockWeights();
+        blockWeight = weights;
+        weightOfPosition = this::weightAt;
         for (int bi = nb - 1; bi >= 0; bi--) {
             MachBlock<I> b = blocks.get(bi);
             double w = weights[b.index];
