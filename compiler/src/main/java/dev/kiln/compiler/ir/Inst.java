@@ -102,6 +102,16 @@ public final class Inst {
         return resultCount;
     }
 
+    /**
+     * Result {@code i}: {@code results().get(i)} without making the list of a single result.
+     *
+     * @throws IndexOutOfBoundsException if {@code i} is not below {@link #resultCount()}
+     */
+    public Value result(int i) {
+        java.util.Objects.checkIndex(i, resultCount);
+        return i == 0 ? result0 : results.get(i);
+    }
+
     /** The single result. @throws IllegalStateException if there is not exactly one */
     public Value result() {
         if (resultCount != 1) {

@@ -76,9 +76,8 @@ public final class DeadCodeElimination {
         if (inst.resultCount() == 1) {
             return live.get(inst.result().id());
         }
-        List<Value> results = inst.results();
-        for (int i = 0; i < results.size(); i++) {
-            if (live.get(results.get(i).id())) {
+        for (int i = 0; i < inst.resultCount(); i++) {
+            if (live.get(inst.result(i).id())) {
                 return true;
             }
         }
@@ -118,9 +117,8 @@ public final class DeadCodeElimination {
 
         /** Whether a result of {@code def} other than {@code v} is already live. */
         private boolean anyLive(Inst def, Value v) {
-            List<Value> results = def.results();
-            for (int i = 0; i < results.size(); i++) {
-                Value r = results.get(i);
+            for (int i = 0; i < def.resultCount(); i++) {
+                Value r = def.result(i);
                 if (r != v && live.get(r.id())) {
                     return true;
                 }

@@ -316,9 +316,8 @@ public final class GlobalValueNumbering {
             int vms = 0;
             for (int i = 0; i < insts.size(); i++) {
                 Inst inst = insts.get(i);
-                List<Value> results = inst.results();
-                for (int r = 0; r < results.size(); r++) {
-                    ordinal[results.get(r).id()] = i;
+                for (int r = 0; r < inst.resultCount(); r++) {
+                    ordinal[inst.result(r).id()] = i;
                 }
                 OptUtil.WriteKind kind = OptUtil.writeKind(inst);
                 if (kind == OptUtil.WriteKind.NONE) {

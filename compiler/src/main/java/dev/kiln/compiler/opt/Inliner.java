@@ -380,15 +380,13 @@ public final class Inliner {
                     targets.add(new BlockCall(blockMap[bc.target().id()], ta));
                 }
                 List<IrType> types = new ArrayList<>(ci.resultCount());
-                var rList = ci.results();
-                for (int rIndex = 0; rIndex < rList.size(); rIndex++) {
-                    Value r = rList.get(rIndex);
-                    types.add(r.type());
+                for (int rIndex = 0; rIndex < ci.resultCount(); rIndex++) {
+                    types.add(ci.result(rIndex).type());
                 }
                 Inst ni = nb.append(ci.op(), mapped, ci.imm(), ci.cond(), targets, types).withAux(ci.aux())
                         .withInlineSite(ci.inlineSite()).withSourceOffset(ci.sourceOffset());
                 for (int r = 0; r < types.size(); r++) {
-                    valueMap[ci.results().get(r).id()] = ni.results().get(r);
+                    valueMap[ci.result(r).id()] = ni.result(r);
                 }
             }
         }
