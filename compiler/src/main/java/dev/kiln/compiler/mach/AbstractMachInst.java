@@ -19,7 +19,7 @@ import java.util.function.UnaryOperator;
  *
  * @param <I> the backend's instruction class (its blocks are {@code MachBlock<I>})
  */
-public abstract class AbstractMachInst<I extends AbstractMachInst<I>> implements MachInst {
+public abstract class AbstractMachInst<I extends AbstractMachInst<I>> extends MachInst {
     /** The destination register, or {@link #NONE}. */
     public int dst = NONE;
     /** The first source register, or {@link #NONE}. */

@@ -19,7 +19,7 @@ class LinearScanToyTest {
     private static final RegisterDescriptor REGS = ToyRegisters.builder().build();
 
     /** An instruction that only reads and writes registers. */
-    static final class Toy implements MachInst {
+    static final class Toy extends MachInst {
         int[] uses;
         int[] defs;
         MachBlock<?> target;
