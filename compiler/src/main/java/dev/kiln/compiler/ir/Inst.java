@@ -42,8 +42,14 @@ public final class Inst {
         this.op = op;
         int n = args.size();
         ArrayList<Value> a = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            a.add(args.get(i));
+        if (args instanceof ArrayList<Value> list) { // read without an interface call per operand (C1)
+            for (int i = 0; i < n; i++) {
+                a.add(list.get(i));
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                a.add(args.get(i));
+            }
         }
         this.args = a;
         this.imm = imm;

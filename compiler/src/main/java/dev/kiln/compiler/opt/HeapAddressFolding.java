@@ -58,9 +58,8 @@ public final class HeapAddressFolding {
                         onlyHeap[id] = false;
                     }
                 }
-                List<BlockCall> targets = inst.targets();
-                for (int t = 0; t < targets.size(); t++) {
-                    ArrayList<Value> args = targets.get(t).args();
+                for (int t = 0; t < inst.targetCount(); t++) {
+                    ArrayList<Value> args = inst.target(t).args();
                     for (int k = 0; k < args.size(); k++) {
                         onlyHeap[args.get(k).resolve().id()] = false;
                     }

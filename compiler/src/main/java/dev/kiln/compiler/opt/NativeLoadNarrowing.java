@@ -1,7 +1,6 @@
 package dev.kiln.compiler.opt;
 
 import dev.kiln.compiler.ir.Block;
-import dev.kiln.compiler.ir.BlockCall;
 import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.IrType;
@@ -41,9 +40,8 @@ public final class NativeLoadNarrowing {
                 for (int a = 0; a < inst.args().size(); a++) {
                     uses[inst.arg(a).id()]++;
                 }
-                List<BlockCall> targets = inst.targets();
-                for (int t = 0; t < targets.size(); t++) {
-                    ArrayList<Value> args = targets.get(t).args();
+                for (int t = 0; t < inst.targetCount(); t++) {
+                    ArrayList<Value> args = inst.target(t).args();
                     for (int k = 0; k < args.size(); k++) {
                         uses[args.get(k).resolve().id()]++;
                     }
