@@ -1085,9 +1085,27 @@ public final class Assembler extends CodeBuffer {
             int[] events = Arrays.copyOf(at, count);
             int[] shifts = Arrays.copyOf(shiftAfter, count);
             laidOut = false;
+            // offsets are mostly asked for in ascending order (a block's instructions): a cursor walks
+            // the events forward, and a binary search serves the others and an offset that is an event's
+            int[] cursor = new int[1]; // events before the offset asked for last
             return x -> {
-                int i = Arrays.binarySearch(events, x);
-                int before = i >= 0 ? i : -i - 1; // events strictly before x
+                int c = cursor[0];
+                if (c > 0 && events[c - 1] >= x) {
+                    c = 0;
+                }
+                int stop = Math.min(count, c + 64);
+                while (c < stop && events[c] < x) {
+                    c++;
+                }
+                int before;
+                if (c < count && events[c] < x || c < count && events[c] == x) {
+                    int i = Arrays.binarySearch(events, x);
+                    before = i >= 0 ? i : -i - 1; // events strictly before x
+                    c = before;
+                } else {
+                    before = c;
+                }
+                cursor[0] = c;
                 return x + (before == 0 ? 0 : shifts[before - 1]);
             };
         }
