@@ -36,9 +36,11 @@ public final class SsaBuilder {
     private final IrType[] varTypes;
     private Value[][] defs = new Value[16][];
     private boolean[] sealed = new boolean[16];
-    private List<List<Edge>> edges = new ArrayList<>();
+    // ArrayLists by type, here and below: C1, which compiles the kiln launcher's compiler, checks a cast
+    // to an interface (List) in a runtime stub, and calls List's methods through an itable stub
+    private final ArrayList<ArrayList<Edge>> edges = new ArrayList<>();
     /** Per block: which variable each parameter (after the fixed ones) stands for; -1 = not a variable. */
-    private List<List<Integer>> paramVars = new ArrayList<>();
+    private final ArrayList<ArrayList<Integer>> paramVars = new ArrayList<>();
 
     /**
      * @param function the function being built
@@ -71,7 +73,7 @@ public final class SsaBuilder {
      */
     public void declareBlock(Block b) {
         ensure(b);
-        List<Integer> pv = paramVars.get(b.id());
+        ArrayList<Integer> pv = paramVars.get(b.id());
         while (pv.size() < b.params().size()) {
             pv.add(-1);
         }
@@ -90,7 +92,7 @@ public final class SsaBuilder {
         if (v != null) {
             return v;
         }
-        List<Edge> in = edges.get(b.id());
+        ArrayList<Edge> in = edges.get(b.id());
         if (sealed[b.id()] && in.size() == 1) {
             v = read(var, in.get(0).source());
         } else if (sealed[b.id()] && in.isEmpty()) {
@@ -107,7 +109,7 @@ public final class SsaBuilder {
         int index = b.params().size() - 1;
         paramVars.get(b.id()).add(var);
         defs[b.id()][var] = p; // breaks cycles through loops
-        List<Edge> in = edges.get(b.id());
+        ArrayList<Edge> in = edges.get(b.id());
         // Reserve the argument slot on every edge first: reads below may add further parameters.
         // (Indexed loops here and in finish: C1, which compiles the kiln launcher's compiler, allocates
         // every iterator, and these run once per parameter.)
@@ -131,7 +133,7 @@ public final class SsaBuilder {
             // after p (the reads above look for this variable only, and b's is p), so p is the last
             // parameter; values that took p meanwhile (through a loop) resolve to same.
             b.removeParam(index);
-            List<Integer> pv = paramVars.get(b.id());
+            ArrayList<Integer> pv = paramVars.get(b.id());
             pv.remove(pv.size() - 1);
             for (int k = 0; k < in.size(); k++) {
                 in.get(k).call().args().remove(index);
@@ -150,7 +152,7 @@ public final class SsaBuilder {
     public BlockCall branch(Block source, Block target, List<Value> fixedArgs) {
         ensure(target);
         List<Value> args = new ArrayList<>(fixedArgs);
-        List<Integer> pv = paramVars.get(target.id());
+        ArrayList<Integer> pv = paramVars.get(target.id());
         for (int i = args.size(); i < pv.size(); i++) {
             int var = pv.get(i);
             if (var < 0) {
@@ -208,7 +210,7 @@ public final class SsaBuilder {
                 if (c.id() >= paramVars.size()) {
                     continue;
                 }
-                List<Edge> in = edges.get(c.id());
+                ArrayList<Edge> in = edges.get(c.id());
                 for (int k = 0; k < in.size(); k++) {
                     ArrayList<Value> args = in.get(k).call().args();
                     for (int i = 0; i < args.size(); i++) {
@@ -252,8 +254,8 @@ public final class SsaBuilder {
             head = head + 1 == work.length ? 0 : head + 1;
             count--;
             queued[b.id()] = false;
-            List<Integer> pv = paramVars.get(b.id());
-            List<Edge> in = edges.get(b.id());
+            ArrayList<Integer> pv = paramVars.get(b.id());
+            ArrayList<Edge> in = edges.get(b.id());
             for (int i = Math.min(b.params().size(), pv.size()) - 1; i >= 0; i--) {
                 Value p = b.params().get(i);
                 Value same = null;
