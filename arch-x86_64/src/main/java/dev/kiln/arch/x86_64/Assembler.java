@@ -1098,7 +1098,7 @@ public final class Assembler extends CodeBuffer {
                     c++;
                 }
                 int before;
-                if (c < count && events[c] < x || c < count && events[c] == x) {
+                if (c < count && events[c] <= x) { // the walk stopped short, or x is an event's offset
                     int i = Arrays.binarySearch(events, x);
                     before = i >= 0 ? i : -i - 1; // events strictly before x
                     c = before;

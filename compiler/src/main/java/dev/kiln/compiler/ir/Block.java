@@ -99,22 +99,32 @@ public final class Block {
      * @throws IllegalStateException if the block is already terminated
      */
     public Inst append(Op op, List<Value> args, long imm, Cond cond, List<BlockCall> targets, List<IrType> resultTypes) {
-        if (terminator() != null) {
-            throw new IllegalStateException(this + " is already terminated");
-        }
+        checkOpen();
         Inst inst = create(op, args, imm, cond, targets, resultTypes);
         insts.add(inst);
         return inst;
     }
 
+    /** @throws IllegalStateException if this block is already terminated */
+    private void checkOpen() {
+        if (terminator() != null) {
+            throw new IllegalStateException(this + " is already terminated");
+        }
+    }
+
     /** A new instruction of this block with fresh result values, not yet in the list. */
     private Inst create(Op op, List<Value> args, long imm, Cond cond, List<BlockCall> targets, List<IrType> resultTypes) {
-        Inst inst = new Inst(op, args, imm, cond, targets);
-        inst.withSourceOffset(function.sourceOffset());
-        inst.setBlock(this);
+        Inst inst = adopt(new Inst(op, args, imm, cond, targets));
         for (int i = 0; i < resultTypes.size(); i++) {
             inst.addResult(function.newValue(resultTypes.get(i)));
         }
+        return inst;
+    }
+
+    /** {@code inst}, new, as an instruction of this block at the function's current source offset. */
+    private Inst adopt(Inst inst) {
+        inst.withSourceOffset(function.sourceOffset());
+        inst.setBlock(this);
         return inst;
     }
 
@@ -141,13 +151,9 @@ public final class Block {
      * @throws NullPointerException if an operand is null
      */
     public Value append1(Op op, IrType type, long imm, Value... args) {
-        if (terminator() != null) {
-            throw new IllegalStateException(this + " is already terminated");
-        }
+        checkOpen();
         // as append(op, List.of(args), imm, null, null, List.of(type)), without the two lists
-        Inst inst = new Inst(op, args, imm, null);
-        inst.withSourceOffset(function.sourceOffset());
-        inst.setBlock(this);
+        Inst inst = adopt(new Inst(op, args, imm, null));
         inst.addResult(function.newValue(type));
         insts.add(inst);
         return inst.result();

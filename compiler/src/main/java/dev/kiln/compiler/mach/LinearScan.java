@@ -449,7 +449,7 @@ public final class LinearScan<I extends MachInst> {
         if (reg != v + vregBase) {
             throw new IllegalStateException("virtual registers created outside the allocator");
         }
-        Interval c = it.splitAt(pos, reg, weightOfPosition);
+        Interval c = it.splitAt(pos, reg, this::weightAt);
         vintervals[v] = c;
         Interval r = c.root();
         if (r.pieces.size() == 2) {
@@ -466,22 +466,30 @@ public final class LinearScan<I extends MachInst> {
      * numbered them): its block's, as {@link Interval#addUse} was given it.
      */
     private double weightAt(int pos) {
-        int inst = pos >> 1;
-        int lo = 0;
-        int hi = blocks.size() - 1;
-        while (lo < hi) { // the last block starting at or before inst (empty blocks share a start)
-            int mid = (lo + hi + 1) >>> 1;
-            if (blocks.get(mid).firstInst <= inst) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return blockWeight[blocks.get(lo).index];
+        return blockWeight[blockAt(pos).index];
     }
 
-    /** {@link #weightAt} as a function, for {@link Interval#splitAt}; made by {@link #buildIntervals}. */
-    private java.util.function.IntToDoubleFunction weightOfPosition;
+    /**
+     * The block, of those {@link #buildIntervals} numbered (not blocks added on edges since), whose
+     * positions include {@code pos}, or {@code null}.
+     */
+    MachBlock<I> blockAt(int pos) {
+        int inst = pos / 2;
+        int lo = 0;
+        int hi = blocks.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            MachBlock<I> b = blocks.get(mid);
+            if (inst < b.firstInst) {
+                hi = mid - 1;
+            } else if (inst >= b.endInst) {
+                lo = mid + 1;
+            } else {
+                return b;
+            }
+        }
+        return null;
+    }
 
     /** Locations of values (see {@link #location}): registers are themselves, spill slot k is {@code SLOT_BASE + k}. */
     public static final int SLOT_BASE = 1000;
@@ -603,7 +611,6 @@ public final class LinearScan<I extends MachInst> {
         // block's first position, and a definition moves its start there.
         double[] weights = blockWeights();
         blockWeight = weights;
-        weightOfPosition = this::weightAt;
         for (int bi = nb - 1; bi >= 0; bi--) {
             MachBlock<I> b = blocks.get(bi);
             double w = weights[b.index];

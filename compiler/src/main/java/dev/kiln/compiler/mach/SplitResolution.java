@@ -74,7 +74,7 @@ final class SplitResolution<I extends MachInst> {
                 LinearScan.Interval c = pieces.get(i);
                 LinearScan.Interval prev = pieces.get(i - 1);
                 int p = c.splitPos;
-                MachBlock<I> b = blockAt(p);
+                MachBlock<I> b = alloc.blockAt(p);
                 if (b == null || p == 2 * b.firstInst || LinearScan.location(prev) == LinearScan.location(c)) {
                     continue; // a block's start is an edge: resolved below
                 }
@@ -303,25 +303,6 @@ final class SplitResolution<I extends MachInst> {
         int[] out = alloc.liveInMapped(blockIndex, ordinal, rootMask);
         java.util.Arrays.sort(out);
         return out;
-    }
-
-    /** The original block whose positions include {@code pos}, or {@code null}. */
-    private MachBlock<I> blockAt(int pos) {
-        int inst = pos / 2;
-        int lo = 0;
-        int hi = blocks.size() - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            MachBlock<I> b = blocks.get(mid);
-            if (inst < b.firstInst) {
-                hi = mid - 1;
-            } else if (inst >= b.endInst) {
-                lo = mid + 1;
-            } else {
-                return b;
-            }
-        }
-        return null;
     }
 
     private static <B> List<B> distinct(List<B> succs) {
