@@ -37,9 +37,17 @@ import java.util.function.IntPredicate;
  * <li>A callee the policy marks {@link Policy#alwaysInline always inlined} (compile-time builtins) is
  * inlined when it is at most {@link #ALWAYS_MAX_CALLEE_INSTS}, within a per-caller growth of
  * {@link #ALWAYS_MAX_GROWTH}.</li>
- * <li>Any other callee is inlined when its size is at most {@link #MAX_CALLEE_INSTS} times one plus
- * the loop depth of the call site (a call in a loop runs more often, so a larger callee pays off), up
- * to {@link #MAX_LOOP_CALLEE_INSTS}, and within the caller's growth budget: the larger of
+ * <li>Any other callee is inlined, outside loops (loop depth 0), when its size is at most
+ * {@link #MAX_STRAIGHT_CALLEE_INSTS}: no more than the call it replaces (the arguments moved into
+ * place, the call and return, the callee's frame set-up and stack check), so that inlining it does not
+ * grow the caller. Toolchains such as LLVM have already inlined within each translation unit what pays
+ * there (Wasmtime inlines no calls within a module by default for that reason), and a larger callee
+ * copied into code that runs once per call of its caller costs compile time and code size for little:
+ * in {@code llvm.core.wasm}, 67,000 call sites outside loops of callees of 9-20 instructions added a
+ * million IR instructions ({@code bench/results/2026-12-07-inlining-outside-loops.md}). In a loop, a
+ * callee is inlined when its size is at most {@link #MAX_CALLEE_INSTS} times one plus the loop depth
+ * of the call site (a call in a loop runs more often, so a larger callee pays off), up to
+ * {@link #MAX_LOOP_CALLEE_INSTS}; either way within the caller's growth budget: the larger of
  * {@link #MIN_GROWTH} and the caller's own size ({@link #GROWTH_PERCENT} percent), at most
  * {@link #MAX_GROWTH}. The module's budget is the sum of its functions' budgets: each function's share
  * depends only on itself, so the decisions, and the artifact, do not depend on the order in which
@@ -69,7 +77,16 @@ import java.util.function.IntPredicate;
  * threads, but it must not be mutated meanwhile. Stateless and thread-safe; mutates the caller.
  */
 public final class Inliner {
-    /** The largest callee, in IR instructions (terminators included), inlined at loop depth 0. */
+    /**
+     * The largest callee, in IR instructions (terminators included), inlined outside loops (at loop
+     * depth 0): about the code of the call it replaces.
+     */
+    public static final int MAX_STRAIGHT_CALLEE_INSTS = 8;
+    /**
+     * The step of the limit in loops: a call at loop depth {@code d >= 1} inlines a callee of at most
+     * {@code MAX_CALLEE_INSTS * (1 + d)} IR instructions (terminators included), up to
+     * {@link #MAX_LOOP_CALLEE_INSTS}.
+     */
     public static final int MAX_CALLEE_INSTS = 20;
     /** The largest callee inlined at any loop depth (the depth-scaled limit stops here). */
     public static final int MAX_LOOP_CALLEE_INSTS = 80;
@@ -214,6 +231,7 @@ public final class Inliner {
                 }
                 int size = info.size;
                 int limit = always ? ALWAYS_MAX_CALLEE_INSTS
+                        : depth[b.id()] == 0 ? MAX_STRAIGHT_CALLEE_INSTS
                         : Math.min(MAX_LOOP_CALLEE_INSTS, MAX_CALLEE_INSTS * (1 + depth[b.id()]));
                 if (size <= limit) {
                     sites.add(new Site(inst, callee, size, always, depth[b.id()], position));

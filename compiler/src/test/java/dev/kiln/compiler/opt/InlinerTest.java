@@ -96,9 +96,13 @@ class InlinerTest {
                 (module (memory 1)
                   (func $get (param $p i32) (result i32) (i32.load (local.get $p)))
                   (func $fail (unreachable))
-                  (func (param $p i32) (result i32)
+                  (func (param $p i32) (result i32) (local $r i32)
                     (if (i32.lt_s (local.get $p) (i32.const 0)) (then (call $fail)))
-                    (call $get (local.get $p))))
+                    ;; in a loop (run once): $get, with its explicit bounds check, is larger than a call
+                    (loop $again
+                      (local.set $r (call $get (local.get $p)))
+                      (br_if $again (i32.const 0)))
+                    (local.get $r)))
                 """;
         IrFunction f = inline(wat, 2);
         assertEquals(0, count(f, Op.CALL), print(f));
@@ -137,6 +141,42 @@ class InlinerTest {
         IrFunction g = inline(inLoop, 1);
         assertEquals(0, callsTo(g, 0), print(g));
         sameBehaviour(g, 1, new long[] {0}, new long[] {7}, new long[] {100});
+    }
+
+    @Test
+    void outsideLoopsOnlyCalleesAsSmallAsTheCallAreInlined() {
+        // $small is no larger than the call it replaces, $medium is: outside loops only $small is
+        // inlined, in a loop both are
+        String callees = """
+                  (func $small (param $x i32) (result i32) (i32.mul (local.get $x) (i32.const 7)))
+                  (func $medium (param $x i32) (result i32)
+                    (i32.xor (i32.mul (i32.add (local.get $x) (i32.const 3)) (i32.const 7))
+                      (i32.shr_u (i32.add (local.get $x) (i32.const 11)) (i32.const 2))))
+                """;
+        String outside = "(module " + callees + """
+                  (func (param $x i32) (result i32) (i32.add (call $small (local.get $x)) (call $medium (local.get $x)))))
+                """;
+        IrFunction f = inline(outside, 2);
+        int small = Inliner.size(t.functions().get(0));
+        int medium = Inliner.size(t.functions().get(1));
+        assertTrue(small <= Inliner.MAX_STRAIGHT_CALLEE_INSTS, "size " + small);
+        assertTrue(medium > Inliner.MAX_STRAIGHT_CALLEE_INSTS && medium <= 2 * Inliner.MAX_CALLEE_INSTS, "size " + medium);
+        assertEquals(0, callsTo(f, 0), print(f));
+        assertEquals(1, callsTo(f, 1), print(f));
+        sameBehaviour(f, 2, new long[] {0}, new long[] {-5}, new long[] {123456});
+        String inLoop = "(module " + callees + """
+                  (func (param $n i32) (result i32) (local $acc i32)
+                    (block $done (loop $next
+                      (br_if $done (i32.eqz (local.get $n)))
+                      (local.set $acc (i32.add (local.get $acc)
+                        (i32.add (call $small (local.get $n)) (call $medium (local.get $n)))))
+                      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                      (br $next)))
+                    (local.get $acc)))
+                """;
+        IrFunction g = inline(inLoop, 2);
+        assertEquals(0, callsTo(g, 0) + callsTo(g, 1), print(g));
+        sameBehaviour(g, 2, new long[] {0}, new long[] {7}, new long[] {100});
     }
 
     @Test
@@ -206,7 +246,7 @@ class InlinerTest {
 
     @Test
     void theGrowthBudgetStopsInliningInOneCaller() {
-        // 60 call sites of an 18-instruction callee outside loops: a small caller may grow by
+        // 60 call sites of a callee as small as a call, outside loops: a small caller may grow by
         // MIN_GROWTH only, so only some are inlined, the cheapest (first) ones
         StringBuilder body = new StringBuilder("(local.get $x)");
         for (int k = 0; k < 60; k++) {
@@ -215,14 +255,14 @@ class InlinerTest {
         String wat = """
                 (module
                   (func $h (param $x i32) (result i32)
-                    (i32.xor (i32.mul (i32.add (local.get $x) (i32.const 3)) (i32.const 7))
-                      (i32.shr_u (i32.add (local.get $x) (i32.const 11)) (i32.const 2))))
+                    (i32.xor (i32.mul (local.get $x) (i32.const 7)) (i32.const 3)))
                   (func (param $x i32) (result i32) %s))
                 """.formatted(body);
         IrFunction f = inline(wat, 1);
         int left = callsTo(f, 0);
         int inlined = 60 - left;
         int calleeSize = Inliner.size(t.functions().get(0));
+        assertTrue(calleeSize <= Inliner.MAX_STRAIGHT_CALLEE_INSTS, "size " + calleeSize);
         assertTrue(inlined > 0 && left > 0, inlined + " inlined, " + left + " left");
         assertTrue(inlined * (calleeSize - 1) <= Math.max(Inliner.MIN_GROWTH, Inliner.size(t.functions().get(1))),
                 inlined + " of size " + calleeSize);
@@ -258,6 +298,8 @@ class InlinerTest {
         IrFunction leaf = t.functions().get(0);
         IrFunction mid = OptTestSupport.translateAll(wat).functions().get(1);
         assertTrue(Inliner.run(mid, i -> i == 0 ? leaf : null));
+        Simplifier.run(mid); // as the pipeline leaves a callee: $leaf's blocks merged into $mid's
+        assertTrue(Inliner.size(mid) <= Inliner.MAX_STRAIGHT_CALLEE_INSTS, print(mid));
         IrFunction f = OptTestSupport.translateAll(wat).functions().get(2);
         assertTrue(Inliner.run(f, i -> i == 1 ? mid : null));
         Verifier.verify(f);
