@@ -109,31 +109,42 @@
 ;;   .quad  0xc3e0000000000000
 ;;
 ;; wasm[2]::many_args:
-;;   mov    eax,edi
-;;   xorps  xmm0,xmm0
-;;   cvtsi2sd xmm0,rdi
-;;   lea    rax,[rax+rdi*1+0x7]
-;;   addsd  xmm0,QWORD PTR [rip+.L3]
-;;   cvttsd2si rcx,xmm0
-;;   cmp    rcx,0x1
-;;   jno    .L0
-;;   ucomisd xmm0,xmm0
-;;   jp     .L1
-;;   ucomisd xmm0,QWORD PTR [rip+.L4]
-;;   jne    .L2
-;; .L0:
-;;   lea    rcx,[rcx+0x23]
-;;   lea    rax,[rax+rcx*1]
+;;   mov    r11,QWORD PTR [r14]
+;;   cmp    rsp,QWORD PTR [r11+0x10]
+;;   jb     .L0
+;;   push   rbx
+;;   push   r12
+;;   sub    rsp,0x28
+;;   mov    rax,rdi
+;;   mov    edi,eax
+;;   xorps  xmm2,xmm2
+;;   cvtsi2sd xmm2,rax
+;;   mov    edx,0x3
+;;   mov    ecx,0x4
+;;   mov    r8d,0x5
+;;   mov    r9d,0x6
+;;   mov    esi,0x7
+;;   mov    ebx,0x8
+;;   mov    r12d,0x9
+;;   movsd  xmm0,QWORD PTR [rip+.L1]
+;;   movss  xmm1,DWORD PTR [rip+.L2]
+;;   mov    QWORD PTR [rsp],rsi
+;;   mov    QWORD PTR [rsp+0x8],rbx
+;;   mov    QWORD PTR [rsp+0x10],r12
+;;   mov    rsi,rax
+;;   call   wasm[1]::sum9
+;;   sub    rsp,0x20
+;;   add    rsp,0x28
+;;   pop    r12
+;;   pop    rbx
 ;;   ret
+;; .L0:
+;;   call   kiln_trap[stack_overflow]
+;;   nop    WORD PTR [rax+rax*1+0x0]
 ;; .L1:
-;;   call   kiln_trap[invalid_conversion_to_integer]
+;;   .quad  0x3ff8000000000000
 ;; .L2:
-;;   call   kiln_trap[integer_overflow]
-;;   nop    DWORD PTR [rax]
-;; .L3:
-;;   .quad  0x4010000000000000
-;; .L4:
-;;   .quad  0xc3e0000000000000
+;;   .long  0x40200000
 ;;
 ;; wasm[3]::leaf:
 ;;   lea    eax,[rdi+rdi*2]
