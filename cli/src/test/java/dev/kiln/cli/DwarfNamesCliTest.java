@@ -39,7 +39,8 @@ class DwarfNamesCliTest {
                     for (int i = 0; i < n; i++) s += square(i);
                     return s;
                 }
-                int main(int argc, char **argv) { printf("%d\\n", sum_of_squares(argc + 3)); return 0; }
+                int __attribute__((noinline)) twice(int x) { return 2 * x; }
+                int main(int argc, char **argv) { printf("%d\\n", sum_of_squares(twice(argc) + 3)); return 0; }
                 """);
         // Compiled and linked in two steps: clang -O would run wasm-opt on the linked module.
         exec("clang-16", "--target=wasm32-wasi", "--sysroot=/usr", "-O1", "-g", "-gdwarf-5", "-c", "-o",
@@ -72,14 +73,15 @@ class DwarfNamesCliTest {
         Cli.Result meta = kiln("inspect", artifact.toString());
         assertTrue(meta.out().contains("sum_of_squares"), meta::toString);
         if (ObjdumpCommand.findProgram("objdump") != null) {
-            // Kiln inlines sum_of_squares into its only caller, main, and compiles no code of its own for it
-            int main = funcidx(original.out(), "main");
-            Cli.Result dump = kiln("objdump", "--function", "main", artifact.toString());
+            // sum_of_squares keeps its code, under its DWARF name; twice, as small as a call, is inlined
+            // into its only caller, main, which leaves it no code of its own
+            Cli.Result dump = kiln("objdump", "--function", "sum_of_squares", artifact.toString());
             assertEquals(0, dump.exit(), dump::toString);
-            assertTrue(dump.out().contains("<wasm[" + main + "]::main>:"), dump::toString);
-            Cli.Result inlined = kiln("objdump", "--function", "sum_of_squares", artifact.toString());
+            assertTrue(dump.out().contains("<wasm[" + funcidx + "]::sum_of_squares>:"), dump::toString);
+            int twice = funcidx(original.out(), "twice");
+            Cli.Result inlined = kiln("objdump", "--function", "twice", artifact.toString());
             assertEquals(1, inlined.exit(), inlined::toString);
-            assertTrue(inlined.err().contains("'sum_of_squares' (funcidx " + funcidx + ") has no code of its own"),
+            assertTrue(inlined.err().contains("'twice' (funcidx " + twice + ") has no code of its own"),
                     inlined::toString);
         }
     }
@@ -110,7 +112,7 @@ class DwarfNamesCliTest {
             System.setOut(stdout);
         }
         assertEquals(0, run.exit(), run::toString);
-        assertEquals("30\n", captured.toString(StandardCharsets.UTF_8), "argc 2: the squares of 0 to 4");
+        assertEquals("91\n", captured.toString(StandardCharsets.UTF_8), "argc 2: the squares of 0 to 2 * 2 + 2");
     }
 
     private static int funcidx(String inspectOutput, String name) {
