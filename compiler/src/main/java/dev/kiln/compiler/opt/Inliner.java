@@ -38,13 +38,15 @@ import java.util.function.IntPredicate;
  * inlined when it is at most {@link #ALWAYS_MAX_CALLEE_INSTS}, within a per-caller growth of
  * {@link #ALWAYS_MAX_GROWTH}.</li>
  * <li>Any other callee is inlined, outside loops (loop depth 0), when its size is at most
- * {@link #MAX_STRAIGHT_CALLEE_INSTS}: no more than the call it replaces (the arguments moved into
- * place, the call and return, the callee's frame set-up and stack check), so that inlining it does not
- * grow the caller. Toolchains such as LLVM have already inlined within each translation unit what pays
- * there (Wasmtime inlines no calls within a module by default for that reason), and a larger callee
- * copied into code that runs once per call of its caller costs compile time and code size for little:
- * in {@code llvm.core.wasm}, 67,000 call sites outside loops of callees of 9-20 instructions added a
- * million IR instructions ({@code bench/results/2026-12-07-inlining-outside-loops.md}). In a loop, a
+ * {@link #MAX_STRAIGHT_CALLEE_INSTS}: about the code of the call it replaces (a function that calls
+ * checks the stack limit on entry and saves and restores the callee-saved registers that hold values
+ * across the call; with the argument moves, the call and the return, some 8 x86-64 instructions), so
+ * that inlining it does not grow the caller. Toolchains such as LLVM have already inlined within each
+ * translation unit what pays there (Wasmtime inlines no calls within a module by default for that
+ * reason), and a larger callee copied into code that runs once per call of its caller costs compile
+ * time and code size for little: in {@code llvm.core.wasm}, 67,000 call sites outside loops of callees
+ * of 9-20 instructions added a million IR instructions and about 14% of the time spent compiling its
+ * functions ({@code bench/results/2026-12-07-inlining-outside-loops.md}). In a loop, a
  * callee is inlined when its size is at most {@link #MAX_CALLEE_INSTS} times one plus the loop depth
  * of the call site (a call in a loop runs more often, so a larger callee pays off), up to
  * {@link #MAX_LOOP_CALLEE_INSTS}; either way within the caller's growth budget: the larger of
