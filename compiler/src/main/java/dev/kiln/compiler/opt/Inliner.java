@@ -45,7 +45,7 @@ import java.util.function.IntPredicate;
  * translation unit what pays there (Wasmtime inlines no calls within a module by default for that
  * reason), and a larger callee copied into code that runs once per call of its caller costs compile
  * time and code size for little: in {@code llvm.core.wasm}, 67,000 call sites outside loops of callees
- * of 9-20 instructions added a million IR instructions and about 14% of the time spent compiling its
+ * of 9-20 instructions added a million IR instructions and about 10% of the time spent compiling its
  * functions ({@code bench/results/2026-12-07-inlining-outside-loops.md}). In a loop, a
  * callee is inlined when its size is at most {@link #MAX_CALLEE_INSTS} times one plus the loop depth
  * of the call site (a call in a loop runs more often, so a larger callee pays off), up to
