@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * live across calls (every xmm register is caller-saved, so such a value keeps a register only up
  * to the call), inside loops whose iterations take one of two paths (moves between the pieces of a
  * value on back edges and on edges into blocks with several predecessors), and more integer values
- * than registers live across calls in a loop (intervals evicted part-way).
+ * than registers live across calls in a loop (intervals evicted part-way), and an outer loop's back
+ * edge that moves a value and is reached both from an inner loop's exit and from around that loop.
  */
 class LiveRangeSplittingTest {
     private final Engine engine = Engine.builder().compileOptions(CompileOptions.defaults().withVerifyIr(true)).build();
@@ -126,6 +127,58 @@ class LiveRangeSplittingTest {
                     want ^= Long.rotateLeft(v[j], j);
                 }
                 assertEquals(want, inst.func("f").call(Val.i64(x), Val.i32(n))[0].i64(), "x=" + x + " n=" + n);
+            }
+        }
+    }
+
+    /**
+     * The block that jumps back to the outer loop moves {@code $t} into {@code $a}'s register and has
+     * two predecessors: the inner loop's exit, and the branch around the inner loop when {@code $p} is
+     * 0. The x86-64 emitter runs such moves before the inner loop's conditional branch only when the
+     * block has no other predecessor (golden {@code back-edge-moves.wat}, {@code $nested}): once it did
+     * so here too, and the branch around the inner loop went to whatever code followed.
+     */
+    @Test
+    void backEdgeBlockWithTwoPredecessorsKeepsItsMoves() {
+        String wat = """
+                (module
+                  (global $g (mut i32) (i32.const 0))
+                  (func (export "f") (param $n i32) (param $p i32) (result i32)
+                    (local $i i32) (local $a i32) (local $t i32)
+                    (local.set $a (i32.const 1))
+                    (loop $outer
+                      (global.set $g (i32.xor (global.get $g) (local.get $i)))
+                      (if (i32.ge_u (local.get $i) (local.get $n))
+                        (then (return (local.get $a))))
+                      (local.set $t (i32.add (i32.mul (local.get $a) (i32.const 3)) (local.get $i)))
+                      (global.set $g (i32.add (global.get $g) (local.get $a)))
+                      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                      (block $exit
+                        (br_if $exit (i32.eqz (local.get $p)))
+                        (loop $inner
+                          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                          (global.set $g (i32.sub (global.get $g) (local.get $i)))
+                          (br_if $inner (i32.lt_u (local.get $i) (local.get $p)))))
+                      (local.set $a (local.get $t))
+                      (br $outer))
+                    (unreachable)))
+                """;
+        Instance inst = Instance.create(store, Module.compile(engine, wat.getBytes(StandardCharsets.UTF_8)));
+        for (int n : new int[] {0, 1, 2, 5, 17}) {
+            for (int p : new int[] {0, 1, 2, 7, 100}) {
+                int a = 1;
+                int i = 0;
+                while (Integer.compareUnsigned(i, n) < 0) {
+                    int t = a * 3 + i;
+                    i++;
+                    if (p != 0) {
+                        do {
+                            i++;
+                        } while (Integer.compareUnsigned(i, p) < 0);
+                    }
+                    a = t;
+                }
+                assertEquals(a, inst.func("f").call(Val.i32(n), Val.i32(p))[0].i32(), "n=" + n + " p=" + p);
             }
         }
     }

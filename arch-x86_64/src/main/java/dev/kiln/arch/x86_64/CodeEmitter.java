@@ -1771,14 +1771,47 @@ final class CodeEmitter {
     private final java.util.BitSet hoisted = new java.util.BitSet();
 
     /**
+     * How many branch references each block has (by layout index) from the blocks that are emitted,
+     * after jump threading: a branch's targets and a jump table's entries; computed on first use.
+     */
+    private int[] branchReferences;
+
+    private int branchReferences(MachBlock<MInst> e) {
+        if (branchReferences == null) {
+            branchReferences = new int[blocks.size()];
+            for (int bI = 0; bI < blocks.size(); bI++) {
+                MachBlock<MInst> c = blocks.get(bI);
+                if (bI > 0 && blockLayout.forwards(c)) {
+                    continue; // not emitted: every branch to it goes to its target
+                }
+                for (int mI = 0; mI < c.insts.size(); mI++) {
+                    MInst m = c.insts.get(mI);
+                    if (m.target != null) {
+                        branchReferences[m.target.index]++;
+                    }
+                    if (m.target2 != null) {
+                        branchReferences[m.target2.index]++;
+                    }
+                    for (int t = 0; m.tableTargets != null && t < m.tableTargets.size(); t++) {
+                        branchReferences[m.tableTargets.get(t).index]++;
+                    }
+                }
+            }
+        }
+        return branchReferences[e.index];
+    }
+
+    /**
      * A conditional branch whose fall-through (or taken) side is an edge block of moves and a jump back
      * to a loop header, the other side reading none of the locations those moves write: the moves run
      * before the branch ({@code mov} and {@code xchg} keep the flags of the compare), and the branch goes
      * straight to the header. The loop's back edge loses its {@code jmp} ({@code cmp; je exit; mov;
      * jmp header} becomes {@code cmp; mov; jne header}); the exit side may gain one. Only for moves
      * between registers (spill stores and reloads would run on every exit), not for a header the layout
-     * rotates into the back edge instead, nor out of a block that rotation copies elsewhere. Returns
-     * whether it emitted the branch.
+     * rotates into the back edge instead, nor out of a block that rotation copies elsewhere, nor when
+     * another block also branches to the edge block (a block of the IR whose jump passes arguments
+     * may have several predecessors: they must still find its moves). Returns whether it emitted the
+     * branch.
      */
     private boolean hoistBackEdgeMoves(MachBlock<MInst> b, MInst jcc) {
         MachBlock<MInst> e = isNext(jcc.target2) ? jcc.target2 : isNext(jcc.target) ? jcc.target : null;
@@ -1788,6 +1821,9 @@ final class CodeEmitter {
         MachBlock<MInst> x = e == jcc.target2 ? jcc.target : jcc.target2;
         if (rotatedCopies().get(b.index)) {
             return false; // a copy of b elsewhere still branches to e, which must stay where it is
+        }
+        if (branchReferences(e) != 1) {
+            return false; // e is not emitted once hoisted: no other block may branch to it
         }
         MInst jmp = e.last();
         if (jmp.op != MOp.JMP || jmp.target == x || jmp.target.index > b.index || rotatedInto(e) != null) {
