@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The largest real program Kiln runs in its tests: clang 21, the WASI preview1 command
- * {@code llvm.core.wasm} of the npm package {@value #CLANG_PACKAGE} (75 MB, 127,818 functions), compiled
+ * {@code llvm.core.wasm} of the npm package {@value #CLANG_PACKAGE} (72.7 MB, 127,818 functions), compiled
  * by the distribution's {@code bin/kiln compile} and run by {@code bin/kiln run}, compiles the SQLite
  * shell's {@code shell.c} (npm package {@value #SQLITE_PACKAGE}) at {@code -O2}; its object file must be
  * byte-identical to the one the same clang writes under node's V8 ({@code node:wasi}). Both packages are
