@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,12 +68,7 @@ class ClangIT {
         String reason = why;
         assumeTrue(reason == null, () -> "skipped: " + reason);
 
-        Path archive = Path.of(System.getProperty("kiln.distribution", "target/kiln-cli-bin.tar.gz"));
-        assertTrue(Files.isRegularFile(archive), "no distribution at " + archive.toAbsolutePath() + " (built by mvn package)");
-        Path unpacked = Files.createDirectory(tmp.resolve("unpacked"));
-        exec(unpacked, 60, "tar", "-xzf", archive.toAbsolutePath().toString());
-        home = unpacked.resolve("kiln-" + System.getProperty("kiln.version"));
-        assertTrue(Files.isDirectory(home), "the archive unpacks into kiln-VERSION/");
+        home = UnpackedDistribution.unpack(tmp);
     }
 
     private static String missingTools() {
@@ -151,22 +145,14 @@ class ClangIT {
     }
 
     /**
-     * Runs {@code command} in {@code dir} with the JDK that runs the tests first on PATH, then the
-     * system's {@code /usr/bin:/bin} (node, npm, tar), and an empty home directory; the launcher's
-     * start-up cache and the compile cache are off.
+     * Runs {@code command} in {@code dir} as {@link UnpackedDistribution#process} does (node, npm and
+     * tar are found in {@code /usr/bin}), with the launcher's start-up cache off.
      */
     private static Run run(Path dir, Map<String, String> extraEnv, int timeoutSeconds, String... command)
             throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
-        Map<String, String> env = pb.environment();
-        env.clear();
-        Path jdkBin = Path.of(System.getProperty("java.home"), "bin");
-        env.put("PATH", jdkBin + File.pathSeparator + "/usr/local/bin" + File.pathSeparator + "/usr/bin"
-                + File.pathSeparator + "/bin");
-        Path emptyHome = Files.createDirectories(tmp.resolve("home"));
-        env.put("HOME", emptyHome.toString());
+        Map<String, String> env = new java.util.HashMap<>(extraEnv);
         env.put("KILN_AOT", "off");
-        env.putAll(extraEnv);
+        ProcessBuilder pb = UnpackedDistribution.process(tmp, dir, env, command);
         File outFile = tmp.resolve("stdout-" + System.nanoTime()).toFile();
         File errFile = tmp.resolve("stderr-" + System.nanoTime()).toFile();
         pb.redirectOutput(outFile).redirectError(errFile).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

@@ -33,14 +33,7 @@ class DistributionIT {
 
     @BeforeAll
     static void unpack() throws Exception {
-        Path archive = Path.of(System.getProperty("kiln.distribution", "target/kiln-cli-bin.tar.gz"));
-        assertTrue(Files.isRegularFile(archive), "no distribution at " + archive.toAbsolutePath() + " (built by mvn package)");
-        Path unpacked = Files.createDirectory(tmp.resolve("unpacked"));
-        Process tar = new ProcessBuilder("tar", "-xzf", archive.toAbsolutePath().toString(), "-C", unpacked.toString())
-                .inheritIO().start();
-        assertTrue(tar.waitFor(60, TimeUnit.SECONDS) && tar.exitValue() == 0, "tar -xzf " + archive);
-        home = unpacked.resolve("kiln-" + System.getProperty("kiln.version"));
-        assertTrue(Files.isDirectory(home), "the archive unpacks into kiln-VERSION/");
+        home = UnpackedDistribution.unpack(tmp);
     }
 
     private record Run(int exit, String out, String err) {
@@ -57,15 +50,7 @@ class DistributionIT {
     /** Runs {@code command} as {@link #run(Path, String, String...)} does, with the variables {@code extraEnv}. */
     private static Run run(Path dir, Map<String, String> extraEnv, String stdin, String... command)
             throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
-        Map<String, String> env = pb.environment();
-        env.clear();
-        Path jdkBin = Path.of(System.getProperty("java.home"), "bin");
-        env.put("PATH", jdkBin + File.pathSeparator + "/usr/bin" + File.pathSeparator + "/bin");
-        Path emptyHome = tmp.resolve("home");
-        Files.createDirectories(emptyHome);
-        env.put("HOME", emptyHome.toString());
-        env.putAll(extraEnv);
+        ProcessBuilder pb = UnpackedDistribution.process(tmp, dir, extraEnv, command);
         File errFile = tmp.resolve("stderr-" + System.nanoTime()).toFile();
         pb.redirectError(errFile);
         Process p = pb.start();
