@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import dev.kiln.cli.UnpackedDistribution.Run;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,27 +141,12 @@ class ClangIT {
         return r.out();
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    /**
-     * Runs {@code command} in {@code dir} as {@link UnpackedDistribution#process} does (node, npm and
-     * tar are found in {@code /usr/bin}), with the launcher's start-up cache off.
-     */
+    /** Runs {@code command} in {@code dir} as {@link UnpackedDistribution#run} does, with the launcher's start-up cache off. */
     private static Run run(Path dir, Map<String, String> extraEnv, int timeoutSeconds, String... command)
             throws IOException, InterruptedException {
         Map<String, String> env = new java.util.HashMap<>(extraEnv);
         env.put("KILN_AOT", "off");
-        ProcessBuilder pb = UnpackedDistribution.process(tmp, dir, env, command);
-        File outFile = tmp.resolve("stdout-" + System.nanoTime()).toFile();
-        File errFile = tmp.resolve("stderr-" + System.nanoTime()).toFile();
-        pb.redirectOutput(outFile).redirectError(errFile).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        Process p = pb.start();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("did not finish in " + timeoutSeconds + " s: " + List.of(command));
-        }
-        return new Run(p.exitValue(), Files.readString(outFile.toPath()), Files.readString(errFile.toPath()));
+        return UnpackedDistribution.run(tmp, dir, env, "", timeoutSeconds, command);
     }
 
     /** clang's arguments: shell.c at -O2 into {@code /<out>}, as {@code bench/sqlite-build.sh} builds it. */

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
+import dev.kiln.cli.UnpackedDistribution.Run;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,9 +36,6 @@ class DistributionIT {
         home = UnpackedDistribution.unpack(tmp);
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
     /**
      * Runs {@code command} in {@code dir} with a JDK on PATH and nothing else of this machine's Java
      * setup; the launcher's start-up cache is off ({@code KILN_AOT=off}: no background trainer).
@@ -50,15 +47,7 @@ class DistributionIT {
     /** Runs {@code command} as {@link #run(Path, String, String...)} does, with the variables {@code extraEnv}. */
     private static Run run(Path dir, Map<String, String> extraEnv, String stdin, String... command)
             throws IOException, InterruptedException {
-        ProcessBuilder pb = UnpackedDistribution.process(tmp, dir, extraEnv, command);
-        File errFile = tmp.resolve("stderr-" + System.nanoTime()).toFile();
-        pb.redirectError(errFile);
-        Process p = pb.start();
-        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "did not finish: " + List.of(command));
-        return new Run(p.exitValue(), out, Files.readString(errFile.toPath()));
+        return UnpackedDistribution.run(tmp, dir, extraEnv, stdin, 120, command);
     }
 
     @Test

@@ -1,11 +1,14 @@
 package dev.kiln.cli;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -34,13 +37,20 @@ final class UnpackedDistribution {
         return home;
     }
 
+    /** What a process printed and how it exited. */
+    record Run(int exit, String out, String err) {
+    }
+
     /**
-     * A process of {@code command} in {@code dir} whose environment is only: {@code PATH} with the JDK
+     * Runs {@code command} in {@code dir} with an environment that is only: {@code PATH} with the JDK
      * that runs the tests first, then the system's {@code /usr/bin} and {@code /bin} (the launcher's
-     * shell tools); {@code HOME} an empty directory {@code tmp/home}; and {@code extraEnv}. No
-     * {@code JAVA_HOME}, no {@code KILN_JDK}, nothing else of this machine's Java setup.
+     * shell tools, node, npm, tar); {@code HOME} an empty directory {@code tmp/home}; and
+     * {@code extraEnv}. No {@code JAVA_HOME}, no {@code KILN_JDK}, nothing else of this machine's Java
+     * setup. {@code stdin} is its standard input; its output goes through files in {@code tmp}. Fails the
+     * test, killing the process, when it runs longer than {@code timeoutSeconds}.
      */
-    static ProcessBuilder process(Path tmp, Path dir, Map<String, String> extraEnv, String... command) throws IOException {
+    static Run run(Path tmp, Path dir, Map<String, String> extraEnv, String stdin, int timeoutSeconds, String... command)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         Map<String, String> env = pb.environment();
         env.clear();
@@ -48,6 +58,16 @@ final class UnpackedDistribution {
         env.put("PATH", jdkBin + File.pathSeparator + "/usr/bin" + File.pathSeparator + "/bin");
         env.put("HOME", Files.createDirectories(tmp.resolve("home")).toString());
         env.putAll(extraEnv);
-        return pb;
+        File outFile = tmp.resolve("stdout-" + System.nanoTime()).toFile();
+        File errFile = tmp.resolve("stderr-" + System.nanoTime()).toFile();
+        pb.redirectOutput(outFile).redirectError(errFile);
+        Process p = pb.start();
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("did not finish in " + timeoutSeconds + " s: " + List.of(command));
+        }
+        return new Run(p.exitValue(), Files.readString(outFile.toPath()), Files.readString(errFile.toPath()));
     }
 }

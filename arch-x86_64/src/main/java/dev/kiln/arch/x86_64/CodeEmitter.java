@@ -709,29 +709,13 @@ final class CodeEmitter {
         if (!frameFree(entry)) {
             return null;
         }
-        // branch targets after jump threading: who can reach the entry block or one of its two
-        // successors, the entry block aside (flags, not a set of every target: C1 allocates each entry)
+        // who can reach the entry block or one of its two successors, the entry block aside
         MachBlock<MInst> t1 = entry.last().target;
         MachBlock<MInst> t2 = entry.last().target2;
-        boolean entryReached = false;
-        boolean t1Reached = false;
-        boolean t2Reached = false;
-        for (int bI = 0; bI < blocks.size(); bI++) {
-            MachBlock<MInst> b = blocks.get(bI);
-            if (b == entry || blockLayout.forwards(b)) {
-                continue;
-            }
-            for (int mI = 0; mI < b.insts.size(); mI++) {
-                MInst m = b.insts.get(mI);
-                int n = m.tableTargets == null ? 2 : 2 + m.tableTargets.size();
-                for (int k = 0; k < n; k++) {
-                    MachBlock<MInst> x = k == 0 ? m.target : k == 1 ? m.target2 : m.tableTargets.get(k - 2);
-                    entryReached |= x == entry;
-                    t1Reached |= x == t1;
-                    t2Reached |= x == t2;
-                }
-            }
-        }
+        int[] reached = branchReferences(entry);
+        boolean entryReached = reached[entry.index] > 0;
+        boolean t1Reached = reached[t1.index] > 0;
+        boolean t2Reached = reached[t2.index] > 0;
         if (entryReached) {
             return null;
         }
@@ -1772,34 +1756,34 @@ final class CodeEmitter {
 
     /**
      * How many branch references each block has (by layout index) from the blocks that are emitted,
-     * after jump threading: a branch's targets and a jump table's entries; computed on first use.
+     * {@code skip} aside (null: none), after jump threading: a branch's targets and a jump table's
+     * entries.
      */
-    private int[] branchReferences;
-
-    private int branchReferences(MachBlock<MInst> e) {
-        if (branchReferences == null) {
-            branchReferences = new int[blocks.size()];
-            for (int bI = 0; bI < blocks.size(); bI++) {
-                MachBlock<MInst> c = blocks.get(bI);
-                if (bI > 0 && blockLayout.forwards(c)) {
-                    continue; // not emitted: every branch to it goes to its target
+    private int[] branchReferences(MachBlock<MInst> skip) {
+        int[] refs = new int[blocks.size()];
+        for (int bI = 0; bI < blocks.size(); bI++) {
+            MachBlock<MInst> c = blocks.get(bI);
+            if (c == skip || blockLayout.forwards(c)) {
+                continue; // a forwarding block is not emitted: every branch to it goes to its target
+            }
+            for (int mI = 0; mI < c.insts.size(); mI++) {
+                MInst m = c.insts.get(mI);
+                if (m.target != null) {
+                    refs[m.target.index]++;
                 }
-                for (int mI = 0; mI < c.insts.size(); mI++) {
-                    MInst m = c.insts.get(mI);
-                    if (m.target != null) {
-                        branchReferences[m.target.index]++;
-                    }
-                    if (m.target2 != null) {
-                        branchReferences[m.target2.index]++;
-                    }
-                    for (int t = 0; m.tableTargets != null && t < m.tableTargets.size(); t++) {
-                        branchReferences[m.tableTargets.get(t).index]++;
-                    }
+                if (m.target2 != null) {
+                    refs[m.target2.index]++;
+                }
+                for (int t = 0; m.tableTargets != null && t < m.tableTargets.size(); t++) {
+                    refs[m.tableTargets.get(t).index]++;
                 }
             }
         }
-        return branchReferences[e.index];
+        return refs;
     }
+
+    /** {@link #branchReferences(MachBlock)} from every emitted block, for {@link #hoistBackEdgeMoves}; computed on first use. */
+    private int[] allBranchReferences;
 
     /**
      * A conditional branch whose fall-through (or taken) side is an edge block of moves and a jump back
@@ -1822,7 +1806,10 @@ final class CodeEmitter {
         if (rotatedCopies().get(b.index)) {
             return false; // a copy of b elsewhere still branches to e, which must stay where it is
         }
-        if (branchReferences(e) != 1) {
+        if (allBranchReferences == null) {
+            allBranchReferences = branchReferences(null);
+        }
+        if (allBranchReferences[e.index] != 1) {
             return false; // e is not emitted once hoisted: no other block may branch to it
         }
         MInst jmp = e.last();
