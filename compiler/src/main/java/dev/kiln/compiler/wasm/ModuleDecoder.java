@@ -39,20 +39,32 @@ import java.util.Map;
  * {@code .debug_info}, if any ({@link DwarfNames}; malformed DWARF is ignored too).
  *
  * <p>Thread-safe: each call works on its own state. The input array is not copied; the returned
- * module points into it.
+ * module points into it. A code section of {@link #PARALLEL_SCAN_BYTES} or more is scanned on the
+ * common fork-join pool as well as on the calling thread.
  */
 public final class ModuleDecoder extends BinaryInput {
     private static final int MAGIC = 0x6D736100;
 
+    /**
+     * A code section of at least this many bytes has its bodies' instructions scanned in parallel
+     * (on the common fork-join pool and the calling thread) once its bodies' boundaries are read:
+     * the scan reads every instruction of the module, 1 s on one core for the 66 MB of code of
+     * LLVM's {@code llvm.core.wasm}.
+     */
+    static final int PARALLEL_SCAN_BYTES = 4 << 20;
+
     private final WasmModule module;
     private final CodeReader scanner;
+    private final ExpressionScanner expressions;
+    private final int parallelScanBytes;
     private boolean inSection;
-    private byte[] nesting = new byte[16];
 
-    private ModuleDecoder(byte[] bytes) {
+    private ModuleDecoder(byte[] bytes, int parallelScanBytes) {
         super(bytes, 0, bytes.length);
         this.module = new WasmModule(bytes);
         this.scanner = new CodeReader(bytes, 0, bytes.length);
+        this.expressions = new ExpressionScanner(scanner);
+        this.parallelScanBytes = parallelScanBytes;
     }
 
     /**
@@ -74,7 +86,16 @@ public final class ModuleDecoder extends BinaryInput {
      *                                  when the bytes are not a well-formed module of that edition
      */
     public static WasmModule decode(byte[] bytes, WasmVersion version) {
-        ModuleDecoder d = new ModuleDecoder(bytes);
+        return decode(bytes, version, PARALLEL_SCAN_BYTES);
+    }
+
+    /**
+     * {@link #decode(byte[], WasmVersion)} with the code section size from which its bodies are
+     * scanned in parallel ({@link #PARALLEL_SCAN_BYTES}); the result and the error are the same
+     * either way.
+     */
+    static WasmModule decode(byte[] bytes, WasmVersion version, int parallelScanBytes) {
+        ModuleDecoder d = new ModuleDecoder(bytes, parallelScanBytes);
         d.version = version;
         d.scanner.setVersion(version);
         d.decodeModule();
@@ -507,34 +528,103 @@ public final class ModuleDecoder extends BinaryInput {
         module.elements = WasmModule.freeze(segs);
     }
 
+    /**
+     * The code section (binary §5.5.13). Each body's instructions are scanned up to the {@code end}
+     * that closes it, which must be where its size says it ends. A large section (at least
+     * {@link #parallelScanBytes}) is read in two steps: the sizes and local declarations of all its
+     * bodies, each body skipped by its size, then their instructions, in parallel. The error is the
+     * one a body-by-body reading reports first: a body's scan fails before the sizes and declarations
+     * of the bodies after it are read, so an error in reading those is reported only when the scans
+     * of the bodies before it pass.
+     */
     private void codeSection() {
         int n = readLength();
+        boolean parallel = n > 1 && currentSectionEnd - pos >= parallelScanBytes;
         List<FunctionBody> bodies = new ArrayList<>(Math.min(n, 4096));
         List<FunctionBody.LocalDecl> decls = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            int size = readLength();
-            int bodyStart = pos;
-            int declCount = readLength();
-            decls.clear();
-            long total = 0;
-            for (int k = 0; k < declCount; k++) {
-                long count = readU32AsLong();
-                total += count;
-                ValueType t = valType();
-                decls.add(new FunctionBody.LocalDecl(count, t));
+            try {
+                int size = readLength();
+                int bodyStart = pos;
+                int declCount = readLength();
+                decls.clear();
+                long total = 0;
+                for (int k = 0; k < declCount; k++) {
+                    long count = readU32AsLong();
+                    total += count;
+                    ValueType t = valType();
+                    decls.add(new FunctionBody.LocalDecl(count, t));
+                }
+                if (total >= 0x1_0000_0000L) {
+                    throw malformed("too many locals", bodyStart);
+                }
+                int codeStart = pos;
+                int codeEnd = bodyStart + size;
+                if (!parallel) {
+                    codeEnd = expressions.scan(codeStart, bytes.length, true);
+                    if (codeEnd != bodyStart + size) {
+                        throw malformed("section size mismatch", bodyStart + size);
+                    }
+                }
+                pos = codeEnd;
+                bodies.add(new FunctionBody(bodyStart, codeStart, codeEnd, decls, total));
+            } catch (RuntimeException e) {
+                if (parallel) {
+                    scanInParallel(bodies); // an earlier body's failure comes first
+                }
+                throw e;
             }
-            if (total >= 0x1_0000_0000L) {
-                throw malformed("too many locals", bodyStart);
-            }
-            int codeStart = pos;
-            int codeEnd = scanExpression(codeStart, true);
-            if (codeEnd != bodyStart + size) {
-                throw malformed("section size mismatch", bodyStart + size);
-            }
-            pos = codeEnd;
-            bodies.add(new FunctionBody(bodyStart, codeStart, codeEnd, decls, total));
+        }
+        if (parallel) {
+            scanInParallel(bodies);
         }
         module.code = WasmModule.freeze(bodies);
+    }
+
+    /**
+     * Scans the instructions of {@code bodies}, whose boundaries are read, in pieces of about a
+     * MiB on the common fork-join pool and this thread.
+     *
+     * @throws MalformedModuleException the failure of the first body, in order, whose scan fails or
+     *                                  ends elsewhere than at its end ({@code section size mismatch})
+     */
+    private void scanInParallel(List<FunctionBody> bodies) {
+        int n = bodies.size();
+        int[] pieceStarts = new int[n + 1];
+        int pieces = 0;
+        long bytesInPiece = Long.MAX_VALUE;
+        for (int i = 0; i < n; i++) {
+            if (bytesInPiece >= 1 << 20) {
+                pieceStarts[pieces++] = i;
+                bytesInPiece = 0;
+            }
+            bytesInPiece += bodies.get(i).codeEnd() - bodies.get(i).codeStart();
+        }
+        pieceStarts[pieces] = n;
+        int[] ends = new int[n];
+        RuntimeException[] failures = new RuntimeException[n];
+        int[] starts = pieceStarts;
+        java.util.stream.IntStream.range(0, pieces).parallel().forEach(p -> {
+            CodeReader reader = new CodeReader(bytes, 0, bytes.length);
+            reader.setVersion(version);
+            ExpressionScanner scan = new ExpressionScanner(reader);
+            for (int i = starts[p]; i < starts[p + 1]; i++) {
+                try {
+                    ends[i] = scan.scan(bodies.get(i).codeStart(), bytes.length, true);
+                } catch (RuntimeException e) {
+                    failures[i] = e;
+                    return; // the bodies after it in this piece cannot be the first failure
+                }
+            }
+        });
+        for (int i = 0; i < n; i++) {
+            if (failures[i] != null) {
+                throw failures[i];
+            }
+            if (ends[i] != bodies.get(i).codeEnd()) {
+                throw malformed("section size mismatch", bodies.get(i).codeEnd());
+            }
+        }
     }
 
     private void dataSection() {
@@ -621,57 +711,79 @@ public final class ModuleDecoder extends BinaryInput {
     }
 
     /**
-     * Scans an instruction sequence from {@code start} up to and including its final {@code end},
-     * checking each instruction's encoding and the block/if/else/end nesting the way the reference
-     * interpreter parses it. Reads are bounded by the end of the module only.
+     * Scans an instruction sequence from {@code start} up to and including its final {@code end}
+     * (see {@link ExpressionScanner}). A function body's reads are bounded by the end of the module
+     * only; a constant expression's by its section's in Wasm 3.0.
      *
      * @return the offset just after the final {@code end}
      */
     private int scanExpression(int start, boolean functionBody) {
-        CodeReader r = scanner;
         int limit = !functionBody && version == WasmVersion.WASM_3_0 ? Math.min(currentSectionEnd, bytes.length)
                 : bytes.length;
-        r.reset(start, Math.max(start, limit));
-        int depth = 0;
-        byte[] kinds = nesting;
-        while (true) {
-            Opcode op = r.next();
-            switch (op) {
-                case BLOCK, LOOP, IF, TRY_TABLE, TRY -> {
-                    if (depth == kinds.length) {
-                        kinds = nesting = java.util.Arrays.copyOf(kinds, depth * 2);
+        return expressions.scan(start, limit, functionBody);
+    }
+
+    /**
+     * Checks an instruction sequence's encoding, each instruction's opcode and immediates and the
+     * block/if/else/end nesting, the way the reference interpreter parses it. One per thread: it
+     * keeps a reader and the nesting it has seen.
+     */
+    private final class ExpressionScanner {
+        private final CodeReader r;
+        private byte[] kinds = new byte[16]; // per open block: 0 block/loop/try_table, 1 if, 2 else, 3 try
+
+        ExpressionScanner(CodeReader reader) {
+            this.r = reader;
+        }
+
+        /**
+         * Scans from {@code start}, reading no further than {@code limit}.
+         *
+         * @return the offset just after the final {@code end}
+         * @throws MalformedModuleException at the first instruction that is malformed or misplaced
+         */
+        int scan(int start, int limit, boolean functionBody) {
+            r.reset(start, Math.max(start, limit));
+            int depth = 0;
+            while (true) {
+                Opcode op = r.next();
+                switch (op) {
+                    case BLOCK, LOOP, IF, TRY_TABLE, TRY -> {
+                        if (depth == kinds.length) {
+                            kinds = java.util.Arrays.copyOf(kinds, depth * 2);
+                        }
+                        kinds[depth++] = (byte) (op == Opcode.IF ? 1 : op == Opcode.TRY ? 3 : 0);
                     }
-                    kinds[depth++] = (byte) (op == Opcode.IF ? 1 : op == Opcode.TRY ? 3 : 0);
-                }
-                case CATCH, CATCH_ALL -> {
-                    if (depth == 0 || kinds[depth - 1] != 3) {
-                        throw malformed("END opcode expected", r.offset());
+                    case CATCH, CATCH_ALL -> {
+                        if (depth == 0 || kinds[depth - 1] != 3) {
+                            throw malformed("END opcode expected", r.offset());
+                        }
                     }
-                }
-                case DELEGATE -> {
-                    if (depth == 0 || kinds[depth - 1] != 3) {
-                        throw malformed("END opcode expected", r.offset());
+                    case DELEGATE -> {
+                        if (depth == 0 || kinds[depth - 1] != 3) {
+                            throw malformed("END opcode expected", r.offset());
+                        }
+                        depth--;
                     }
-                    depth--;
-                }
-                case ELSE -> {
-                    if (depth == 0 || kinds[depth - 1] != 1) {
-                        throw malformed("END opcode expected", r.offset());
+                    case ELSE -> {
+                        if (depth == 0 || kinds[depth - 1] != 1) {
+                            throw malformed("END opcode expected", r.offset());
+                        }
+                        kinds[depth - 1] = 2;
                     }
-                    kinds[depth - 1] = 2;
-                }
-                case END -> {
-                    if (depth == 0) {
-                        return r.position();
+                    case END -> {
+                        if (depth == 0) {
+                            return r.position();
+                        }
+                        depth--;
                     }
-                    depth--;
-                }
-                case MEMORY_INIT, DATA_DROP -> {
-                    if (functionBody && module.dataCount < 0) {
-                        throw malformed("data count section required", r.offset());
+                    case MEMORY_INIT, DATA_DROP -> {
+                        if (functionBody && module.dataCount < 0) {
+                            throw malformed("data count section required", r.offset());
+                        }
                     }
-                }
-                default -> {
+                    default -> {
+                    }
                 }
             }
         }

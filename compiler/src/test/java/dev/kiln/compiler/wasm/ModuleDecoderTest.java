@@ -351,4 +351,58 @@ class ModuleDecoderTest {
         assertNull(m2.functionName(0));
         assertEquals(1, m2.customSections().size());
     }
+    /** The outcome of decoding {@code bytes} with a code section scanned in parallel from {@code parallelScanBytes}. */
+    private static String decodeOutcome(byte[] bytes, WasmVersion version, int parallelScanBytes) {
+        try {
+            WasmModule m = ModuleDecoder.decode(bytes, version, parallelScanBytes);
+            return "decoded: " + m.code();
+        } catch (MalformedModuleException e) {
+            return "malformed at " + e.offset() + ": " + e.reason();
+        }
+    }
+
+    /** A module of functions of type [] -> [] with the given code entries (each made by {@link Bin#body}). */
+    private static byte[] functions(byte[]... entries) {
+        byte[][] types = new byte[entries.length][];
+        java.util.Arrays.fill(types, u32(0));
+        return module(section(1, vec(functype(t(), t()))), section(3, vec(types)), section(10, vec(entries)));
+    }
+
+    @Test
+    void codeSectionScannedInParallelFailsWhereBodyByBodyDecodingFails() {
+        byte[] ok = body(noLocals(), b(0x41, 1, 0x1A, END)); // i32.const 1; drop; end
+        byte[] illegal = body(noLocals(), b(0x41, 1, 0xFF, END)); // an opcode that does not exist
+        byte[] endsEarly = body(noLocals(), b(END, 0x01)); // end, then a stray nop inside the size
+        byte[] tooLong = cat(u32(1000), b(0, END)); // a size past the end of the module
+        byte[][] modules = {
+            functions(ok, ok, ok, ok),
+            functions(ok, illegal, ok, tooLong), // the scan of body 1 fails before body 3's size is read
+            functions(ok, ok, tooLong), // bodies 0 and 1 scan: the size of body 2 fails
+            functions(endsEarly, ok, illegal), // section size mismatch at body 0
+            functions(ok, illegal, endsEarly, illegal),
+        };
+        String[] expected = {null, "illegal opcode", "length out of bounds", "section size mismatch", "illegal opcode"};
+        for (int k = 0; k < modules.length; k++) {
+            String byBody = decodeOutcome(modules[k], WasmVersion.WASM_3_0, Integer.MAX_VALUE);
+            assertEquals(byBody, decodeOutcome(modules[k], WasmVersion.WASM_3_0, 0), "module " + k);
+            assertTrue(expected[k] == null ? byBody.startsWith("decoded") : byBody.contains(": " + expected[k]),
+                    "module " + k + ": " + byBody);
+        }
+    }
+
+    @Test
+    void codeSectionScannedInParallelDecodesTheTestsuiteAsBodyByBody() throws java.io.IOException {
+        java.nio.file.Path suite = TestSuiteFiles.suite20();
+        assertFalse(suite == null && "true".equals(System.getenv("CI")), "spec testsuite not found");
+        org.junit.jupiter.api.Assumptions.assumeTrue(suite != null, "spec testsuite not found");
+        List<WastBinaryModules.Case> cases = WastBinaryModules.load(suite);
+        assertTrue(cases.size() > 300, "found only " + cases.size() + " binary modules");
+        int malformed = 0;
+        for (WastBinaryModules.Case c : cases) {
+            String byBody = decodeOutcome(c.bytes(), WasmVersion.WASM_2_0, Integer.MAX_VALUE);
+            assertEquals(byBody, decodeOutcome(c.bytes(), WasmVersion.WASM_2_0, 0), c.toString());
+            malformed += byBody.startsWith("malformed") ? 1 : 0;
+        }
+        assertTrue(malformed > 100, "only " + malformed + " malformed modules");
+    }
 }
