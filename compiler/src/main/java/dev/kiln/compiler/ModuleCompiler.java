@@ -146,7 +146,7 @@ public final class ModuleCompiler {
         byte[] input = unit.module();
         byte[] bytes = isBinary(input) ? input : Wat.parseModule(new String(input, StandardCharsets.UTF_8));
         WasmModule module = ModuleDecoder.decode(bytes);
-        // the function bodies are validated on the workers, each before its calls are read (DirectCalls)
+        // the function bodies are validated on the workers, their calls read as they are (DirectCalls)
         Validator.FunctionBodies bodies = Validator.validateAllButBodies(module, bytes);
         List<ArtifactMetadata.ImportInfo> imports = new ArrayList<>();
         for (var imp : module.imports()) {
@@ -549,8 +549,7 @@ public final class ModuleCompiler {
             for (int n = 0; n < defined; n++) {
                 int i = pool == null ? n : order[n]; // one worker: funcidx order, so the first invalid one is reported
                 Runnable summarize = () -> {
-                    bodies.validate(i);
-                    DirectCalls calls = DirectCalls.of(bytes, module.code().get(i), imported, defined, loweredInPlace);
+                    DirectCalls calls = DirectCalls.validateAndRead(bodies, i, imported, defined, loweredInPlace);
                     callees[i] = calls.definedCallees();
                     tailCalls[i] = calls.tailCalls();
                     var body = module.code().get(i);

@@ -306,6 +306,20 @@ public final class Validator {
         return v.new FunctionBodies();
     }
 
+    /** Told of a function body's calls as {@link FunctionBodies#validate(int, CallListener)} reads them. */
+    @FunctionalInterface
+    public interface CallListener {
+        /**
+         * One call instruction, valid so far.
+         *
+         * @param op        {@link Opcode#CALL}, {@link Opcode#RETURN_CALL},
+         *                  {@link Opcode#RETURN_CALL_INDIRECT} or {@link Opcode#RETURN_CALL_REF}
+         * @param funcIndex the callee's funcidx (imported functions first) for the first two, -1 for
+         *                  the others
+         */
+        void call(Opcode op, int funcIndex);
+    }
+
     /** The function bodies of a module whose other parts are valid ({@link #validateAllButBodies}). Thread-safe. */
     public final class FunctionBodies {
         private FunctionBodies() {
@@ -319,7 +333,24 @@ public final class Validator {
          * @throws MalformedModuleException if it cannot be read
          */
         public void validate(int definedIndex) {
-            new FunctionValidator().validate(module.importedFunctionCount() + definedIndex, module.code().get(definedIndex));
+            validate(definedIndex, null);
+        }
+
+        /**
+         * Validates the body of the defined function {@code definedIndex} as {@link #validate(int)}
+         * does, telling {@code calls} of its calls as they are read, in the order of the body.
+         *
+         * @param calls told of each {@code call} and {@code return_call} with its funcidx, and of each
+         *              {@code return_call_indirect} and {@code return_call_ref} with funcidx -1, in code
+         *              that cannot be reached too; null for none
+         * @throws InvalidModuleException   if it is invalid, with the funcidx and the byte offset (the
+         *                                  calls before the error have been told)
+         * @throws MalformedModuleException if it cannot be read
+         */
+        public void validate(int definedIndex, CallListener calls) {
+            FunctionValidator v = new FunctionValidator();
+            v.calls = calls;
+            v.validate(module.importedFunctionCount() + definedIndex, module.code().get(definedIndex));
         }
 
         /**
@@ -640,6 +671,7 @@ public final class Validator {
 
     /** The appendix algorithm over one function body; reused across functions. */
     private final class FunctionValidator {
+        private CallListener calls; // null: none
         private int func;
         private CodeReader reader;
         private int[] vals = new int[64];
@@ -1127,6 +1159,9 @@ public final class Validator {
                     checkTypeIndex(t);
                     pop(tableAddress(r.index2()));
                     tailCall(t);
+                    if (calls != null) {
+                        calls.call(op, -1);
+                    }
                 }
                 default -> {
                     return false;
@@ -1358,6 +1393,9 @@ public final class Validator {
                     int t = module.functionTypeIndex(f);
                     popVals(typeParams[t]);
                     pushVals(typeResults[t]);
+                    if (calls != null) {
+                        calls.call(op, f);
+                    }
                 }
                 case CALL_INDIRECT -> {
                     int et = tableElem(r.index2());
@@ -1376,6 +1414,9 @@ public final class Validator {
                         throw error("unknown function " + Integer.toUnsignedString(f));
                     }
                     tailCall(module.functionTypeIndex(f));
+                    if (calls != null) {
+                        calls.call(op, f);
+                    }
                 }
                 case DROP -> pop();
                 case SELECT -> {
@@ -1507,6 +1548,9 @@ public final class Validator {
                             }
                         }
                         unreachable();
+                        if (calls != null) {
+                            calls.call(op, -1);
+                        }
                     }
                 }
                 default -> throw new AssertionError("unhandled " + op);

@@ -11,11 +11,12 @@ import dev.kiln.compiler.ir.Inst;
 import dev.kiln.compiler.ir.IrFunction;
 import dev.kiln.compiler.ir.Op;
 import dev.kiln.compiler.text.Wat;
+import dev.kiln.compiler.wasm.Validator;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
-/** The direct calls read from Wasm bodies, against what the translated IR says. */
+/** The direct calls read from Wasm bodies as they are validated, against what the translated IR says. */
 class DirectCallsTest {
     private static final String WAT = """
             (module
@@ -48,7 +49,8 @@ class DirectCallsTest {
     private static final int LOWERED = 1; // funcidx of $lowered
 
     private static DirectCalls scan(OptTestSupport.Translated t, byte[] bytes, int i) {
-        return DirectCalls.of(bytes, t.module().code().get(i), IMPORTED, t.functions().size(), f -> f == LOWERED);
+        return DirectCalls.validateAndRead(Validator.validateAllButBodies(t.module(), bytes), i, IMPORTED,
+                t.functions().size(), f -> f == LOWERED);
     }
 
     /** What the IR of a function calls directly, as sets of defined functions (funcidx - imported). */
@@ -91,7 +93,8 @@ class DirectCallsTest {
         for (int i = 0; i < defined - 1; i++) { // all but $dead
             IrCalls want = IrCalls.of(t.functions().get(i), defined);
             // translated without intrinsics: nothing is lowered in place
-            DirectCalls got = DirectCalls.of(bytes, t.module().code().get(i), IMPORTED, defined, funcIndex -> false);
+            DirectCalls got = DirectCalls.validateAndRead(Validator.validateAllButBodies(t.module(), bytes), i, IMPORTED,
+                    defined, funcIndex -> false);
             assertEquals(want.callees(), set(got.definedCallees()), "callees of defined function " + i);
             TailCallReach.TailCalls tails = got.tailCalls();
             assertEquals(want.leavesInstance(), tails != null && tails.leavesInstance(), "leaves, defined function " + i);
@@ -130,5 +133,30 @@ class DirectCallsTest {
         assertFalse(fromIr.leavesInstance());
         assertArrayEquals(new int[] {0, 3}, calls.definedCallees()); // $leaf, $toHost
         assertTrue(calls.tailCalls().leavesInstance());
+    }
+
+    @Test
+    void returnCallRefLeavesTheInstance() {
+        String wat = """
+                (module
+                  (type $t (func (result i32)))
+                  (func $f (result i32) (i32.const 1))
+                  (elem declare func $f)
+                  (func $g (result i32) (call_ref $t (ref.func $f)) (drop) (return_call_ref $t (ref.func $f))))
+                """;
+        byte[] bytes = Wat.parseModule(wat);
+        var module = dev.kiln.compiler.wasm.ModuleDecoder.decode(bytes);
+        DirectCalls calls = DirectCalls.validateAndRead(Validator.validateAllButBodies(module, bytes), 1, 0, 2, f -> false);
+        assertArrayEquals(new int[0], calls.definedCallees()); // a call through a reference is no edge
+        assertTrue(calls.tailCalls().leavesInstance());
+    }
+
+    @Test
+    void anInvalidBodyIsReportedNotRead() {
+        byte[] bytes = Wat.parseModule("(module (func $f (result i32) (call $f) (call $f)))");
+        var module = dev.kiln.compiler.wasm.ModuleDecoder.decode(bytes);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.kiln.compiler.wasm.InvalidModuleException.class,
+                () -> DirectCalls.validateAndRead(Validator.validateAllButBodies(module, bytes), 0, 0, 1, f -> false));
+        assertTrue(e.getMessage().contains("type mismatch"), e.getMessage());
     }
 }
