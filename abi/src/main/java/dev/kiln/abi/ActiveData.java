@@ -45,7 +45,7 @@ public final class ActiveData {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(16 + length / 3);
         out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(VERSION).putInt(length).array());
-        Deflate.compress(bytes, 0, length, out, parallel);
+        Deflate.compress(bytes, 0, length, out, parallel, Deflate.LARGE_TABLE_LEVEL);
         return out.toByteArray();
     }
 

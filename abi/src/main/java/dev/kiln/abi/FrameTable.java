@@ -314,7 +314,7 @@ public final class FrameTable {
             ByteArrayOutputStream section = new ByteArrayOutputStream(body.length / 2 + 16);
             section.write(VERSION);
             uleb(section, body.length);
-            Deflate.compress(body, 0, body.length, section, parallel);
+            Deflate.compress(body, 0, body.length, section, parallel, Deflate.LARGE_TABLE_LEVEL);
             return section.toByteArray();
         }
     }

@@ -25,7 +25,12 @@ class DeflateTest {
 
     /** The input compressed by one {@link Deflater} with its defaults, in one run. */
     private static byte[] oneRun(byte[] in) {
-        Deflater d = new Deflater();
+        return oneRun(in, Deflater.DEFAULT_COMPRESSION);
+    }
+
+    /** The input compressed by one {@link Deflater} at {@code level}, in one run. */
+    private static byte[] oneRun(byte[] in, int level) {
+        Deflater d = new Deflater(level);
         d.setInput(in);
         d.finish();
         ByteArrayOutputStream whole = new ByteArrayOutputStream();
@@ -100,5 +105,32 @@ class DeflateTest {
         }
         assertArrayEquals(oneRun(in), compress(in, 0, in.length, true));
         assertArrayEquals(new byte[0], inflate(compress(in, 0, 0, true), 0));
+    }
+
+    @Test
+    void everyLevelMakesZlibsOwnStreamHeaderIncluded() throws DataFormatException {
+        byte[] small = new byte[100_000];
+        for (int i = 0; i < small.length; i++) {
+            small[i] = (byte) (i * 31 >> 7);
+        }
+        byte[] large = new byte[2 * Deflate.PIECE + 77];
+        new Random(5).ints(large.length, 0, 8).forEach(new java.util.function.IntConsumer() {
+            int i;
+
+            @Override
+            public void accept(int v) {
+                large[i] = (byte) (v * (i++ % 5));
+            }
+        });
+        for (int level = 0; level <= 9; level++) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Deflate.compress(small, 0, small.length, out, false, level);
+            assertArrayEquals(oneRun(small, level), out.toByteArray(), "level " + level); // FLEVEL as zlib sets it
+            ByteArrayOutputStream pieces = new ByteArrayOutputStream();
+            Deflate.compress(large, 0, large.length, pieces, true, level);
+            byte[] z = pieces.toByteArray();
+            assertArrayEquals(Arrays.copyOf(oneRun(large, level), 2), Arrays.copyOf(z, 2), "header, level " + level);
+            assertArrayEquals(large, inflate(z, large.length), "level " + level);
+        }
     }
 }
