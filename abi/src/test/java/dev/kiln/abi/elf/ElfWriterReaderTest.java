@@ -108,8 +108,8 @@ class ElfWriterReaderTest {
     void writeToStreamsTheBytesOfToByteArray() throws Exception {
         for (Target target : Target.values()) {
             for (boolean rodata : new boolean[] {false, true}) {
-                // a .text of several pages and sections of odd sizes: gaps of zeros of every kind
-                byte[] text = new byte[3 * 4096 + 123];
+                // a .text of more than 2 MiB and sections of odd sizes: gaps of zeros of every kind
+                byte[] text = new byte[(2 << 20) + 3 * 4096 + 123];
                 new java.util.Random(7).nextBytes(text);
                 ElfWriter w = new ElfWriter(target).setText(text).addFunctionSymbol("wasm[0]", 100, 200)
                         .addSection(".kiln.meta", new byte[] {1, 2, 3}).addSection(".kiln.frames", new byte[4099]);
@@ -117,9 +117,18 @@ class ElfWriterReaderTest {
                     w.setRodata(new byte[] {9, 8, 7});
                 }
                 byte[] expected = w.toByteArray();
-                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                int[] largestWrite = {0};
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream() {
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        largestWrite[0] = Math.max(largestWrite[0], len);
+                        super.write(b, off, len);
+                    }
+                };
                 w.writeTo(out);
                 assertArrayEquals(expected, out.toByteArray(), target + (rodata ? " with .rodata" : ""));
+                // in pieces of at most a MiB: a file channel would copy a larger array whole into a direct buffer
+                assertTrue(largestWrite[0] <= 1 << 20, "a write of " + largestWrite[0] + " bytes");
                 ArtifactChecksum.verify(out.toByteArray(), "streamed.kiln");
                 assertEquals(text.length, ElfReader.parse(out.toByteArray()).text().size());
             }
