@@ -1829,7 +1829,7 @@ final class CodeEmitter {
                 if (l < 0 || from == l) {
                     continue; // dead, or already in place: writes nothing
                 }
-                if (l >= MInst.VREG_BASE || from >= MInst.VREG_BASE || (registersLiveIn(x) & 1L << l) != 0) {
+                if (l >= MInst.VREG_BASE || from >= MInst.VREG_BASE || liveIn(x, l)) {
                     return false; // spill code stays on the back edge: the exit would pay for it every time
                 }
             }
@@ -1847,6 +1847,30 @@ final class CodeEmitter {
         }
         hoisted.set(e.index);
         return true;
+    }
+
+    /**
+     * Whether register {@code l} is live on entry to {@code x}: what {@link #registersLiveIn} says,
+     * answered from {@code x}'s own instructions when one of them reads or writes {@code l} (a read
+     * before any write: live; a write first: not), so that most functions never need the whole
+     * function's liveness.
+     */
+    private boolean liveIn(MachBlock<MInst> x, int l) {
+        List<MInst> insts = x.insts;
+        for (int i = 0; i < insts.size(); i++) {
+            MInst m = insts.get(i);
+            for (int u : m.uses()) {
+                if (locationOf(u) == l) {
+                    return true;
+                }
+            }
+            for (int d : m.defs()) {
+                if (locationOf(d) == l) {
+                    return false;
+                }
+            }
+        }
+        return (registersLiveIn(x) & 1L << l) != 0;
     }
 
     /** Whether the flags are read after the instruction being emitted, before being written again. */
