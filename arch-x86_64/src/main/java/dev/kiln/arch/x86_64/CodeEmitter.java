@@ -1557,12 +1557,15 @@ final class CodeEmitter {
      * emitted, so a block emitted twice (loop rotation) reads the same instructions both times.
      */
     private static void branchOnMaterializedConditions(MachBlock<MInst> b) {
-        boolean[] live = flagsLiveAfter(b);
+        boolean[] live = null; // the flags' liveness, once a setcc and a test of its register are found
         for (int k = 0; k + 2 < b.insts.size(); k++) {
             MInst m = b.insts.get(k);
             MInst t = b.insts.get(k + 1);
             if (m.op != MOp.SETCC || !isZeroTest(t) || t.dst != m.dst) {
                 continue;
+            }
+            if (live == null) {
+                live = flagsLiveAfter(b);
             }
             List<MInst> readers = zeroTestReaders(b, k + 1, live);
             if (readers == null) {
