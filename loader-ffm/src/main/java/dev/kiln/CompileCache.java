@@ -237,7 +237,7 @@ public final class CompileCache {
                 }
             }
         }
-        byte[] input = Files.readAllBytes(file);
+        byte[] input = dev.kiln.abi.FileBytes.read(file);
         check.accept(input);
         inputsHashed.incrementAndGet();
         byte[] inputHash = sha256(input);

@@ -101,7 +101,7 @@ public final class Module {
         String name = file.toString();
         CompileCache cache = engine.compileCache().orElse(null);
         if (cache == null) {
-            return compileCached(engine, Files.readAllBytes(file), name, builtins, progress);
+            return compileCached(engine, dev.kiln.abi.FileBytes.read(file), name, builtins, progress);
         }
         return cache.compile(engine, file, name, builtins, input -> checkInput(input, name),
                 input -> compiler().compile(input, name, engine.compileOptions(), builtins, progress));
@@ -400,7 +400,7 @@ public final class Module {
      * @throws IOException if the module was loaded from a file that can no longer be read
      */
     public byte[] serialize() throws IOException {
-        return artifact != null ? artifact.clone() : Files.readAllBytes(file);
+        return artifact != null ? artifact.clone() : dev.kiln.abi.FileBytes.read(file);
     }
 
     /** The engine the module belongs to. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,18 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 class InputTest {
     @TempDir
     Path dir;
-
-    @Test
-    void aRegularFileIsReadWholeInPieces() throws Exception {
-        Random random = new Random(3);
-        for (int size : new int[] {0, 1, 4, (1 << 20) - 1, 1 << 20, 3 * (1 << 20) + 17}) {
-            byte[] content = new byte[size];
-            random.nextBytes(content);
-            Path file = dir.resolve("m" + size + ".wasm");
-            Files.write(file, content);
-            assertArrayEquals(content, Input.readRegularFile(file), size + " bytes");
-        }
-    }
 
     @Test
     void bytesAreTheFilesOnFirstUse() throws Exception {

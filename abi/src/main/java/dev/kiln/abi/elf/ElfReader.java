@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -120,7 +119,7 @@ public final class ElfReader {
      * @throws ArtifactFormatException if it is not a valid Kiln artifact
      */
     public static ElfFile read(Path file) throws IOException {
-        return new ElfReader(Files.readAllBytes(file), file.toString()).parse();
+        return new ElfReader(dev.kiln.abi.FileBytes.read(file), file.toString()).parse();
     }
 
     private ArtifactFormatException fail(long offset, String reason) {
