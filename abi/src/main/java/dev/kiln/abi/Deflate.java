@@ -23,34 +23,21 @@ final class Deflate {
         return length >= 0 && length <= MAX_RATIO * compressedBytes + 64 && length <= Integer.MAX_VALUE - 16;
     }
 
-    /** Appends bytes {@code [from, from + length)} of {@code in}, compressed, to {@code out}. */
+    /**
+     * Appends bytes {@code [from, from + length)} of {@code in}, compressed at the default level, to
+     * {@code out}, on this thread.
+     */
     static void compress(byte[] in, int from, int length, ByteArrayOutputStream out) {
-        compress(in, from, length, out, false);
+        compress(in, from, length, out, false, Deflater.DEFAULT_COMPRESSION);
     }
 
     /**
      * The bytes of input each piece of a large input is compressed from ({@link #compress(byte[], int,
-     * int, ByteArrayOutputStream, boolean)}).
+     * int, ByteArrayOutputStream, boolean, int)}).
      */
     static final int PIECE = 1 << 20;
     /** DEFLATE's window: the bytes before a piece that its back-references may reach (RFC 1951 §2). */
     private static final int WINDOW = 32 * 1024;
-
-    /**
-     * Appends bytes {@code [from, from + length)} of {@code in}, compressed, to {@code out}: one zlib
-     * stream whatever {@code parallel} is, and the same bytes either way. An input of more than
-     * {@link #PIECE} bytes is compressed in pieces of that many bytes (the last one shorter), each
-     * with the {@value #WINDOW} bytes before it as its dictionary, so that its back-references reach
-     * as far as in one run over the input, and ended with a sync flush (an empty stored block: RFC
-     * 1951 §3.2.4) so that the pieces concatenate; the zlib header and the Adler-32 of the whole input
-     * (RFC 1950) go around them. An input of at most {@link #PIECE} bytes is one piece: the stream
-     * {@link Deflater} makes with its defaults (at the level given, with the other overload). With {@code parallel}, the pieces are compressed on the
-     * common fork-join pool and the calling thread: a 20 MB frame table took 0.61-0.75 s on two cores
-     * against 0.90-1.27 s in one run, and came out 124 bytes smaller.
-     */
-    static void compress(byte[] in, int from, int length, ByteArrayOutputStream out, boolean parallel) {
-        compress(in, from, length, out, parallel, Deflater.DEFAULT_COMPRESSION);
-    }
 
     /**
      * The level of {@link #compress(byte[], int, int, ByteArrayOutputStream, boolean, int)} for the
@@ -63,9 +50,17 @@ final class Deflate {
     static final int LARGE_TABLE_LEVEL = 4;
 
     /**
-     * As {@link #compress(byte[], int, int, ByteArrayOutputStream, boolean)}, at compression
-     * {@code level} (0-9, or {@link Deflater#DEFAULT_COMPRESSION}); the zlib header's FLEVEL says which
-     * (RFC 1950 §2.2, as zlib sets it).
+     * Appends bytes {@code [from, from + length)} of {@code in}, compressed at {@code level} (0-9, or
+     * {@link Deflater#DEFAULT_COMPRESSION}), to {@code out}: one zlib stream whatever {@code parallel}
+     * is, and the same bytes either way. An input of more than {@link #PIECE} bytes is compressed in
+     * pieces of that many bytes (the last one shorter), each with the {@value #WINDOW} bytes before it
+     * as its dictionary, so that its back-references reach as far as in one run over the input, and
+     * ended with a sync flush (an empty stored block: RFC 1951 §3.2.4) so that the pieces concatenate;
+     * the zlib header, its FLEVEL as zlib sets it for {@code level}, and the Adler-32 of the whole
+     * input (RFC 1950) go around them. An input of at most {@link #PIECE} bytes is one piece: the
+     * stream a {@link Deflater} of that level makes. With {@code parallel}, the pieces are compressed
+     * on the common fork-join pool and the calling thread: a 20 MB frame table took 0.61-0.75 s on two
+     * cores against 0.90-1.27 s in one run, and came out 124 bytes smaller.
      */
     static void compress(byte[] in, int from, int length, ByteArrayOutputStream out, boolean parallel, int level) {
         int pieces = Math.max(1, (int) ((length + (long) PIECE - 1) / PIECE));

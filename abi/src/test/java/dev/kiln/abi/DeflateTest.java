@@ -17,7 +17,7 @@ class DeflateTest {
     private static byte[] compress(byte[] in, int from, int length, boolean parallel) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(0xEE); // something before, as a section's header: the stream is appended after it
-        Deflate.compress(in, from, length, out, parallel);
+        Deflate.compress(in, from, length, out, parallel, Deflater.DEFAULT_COMPRESSION);
         byte[] b = out.toByteArray();
         assertEquals(0xEE, b[0] & 0xFF);
         return Arrays.copyOfRange(b, 1, b.length);

@@ -705,22 +705,9 @@ public final class ModuleDecoder extends BinaryInput {
             pos = endPos;
             return new ConstExpr(start, endPos, op, value, refType, v128);
         }
-        int endPos = scanExpression(start, false);
+        int endPos = expressions.scan(start, limit, false);
         pos = endPos;
         return new ConstExpr(start, endPos, null, 0, null, null);
-    }
-
-    /**
-     * Scans an instruction sequence from {@code start} up to and including its final {@code end}
-     * (see {@link ExpressionScanner}). A function body's reads are bounded by the end of the module
-     * only; a constant expression's by its section's in Wasm 3.0.
-     *
-     * @return the offset just after the final {@code end}
-     */
-    private int scanExpression(int start, boolean functionBody) {
-        int limit = !functionBody && version == WasmVersion.WASM_3_0 ? Math.min(currentSectionEnd, bytes.length)
-                : bytes.length;
-        return expressions.scan(start, limit, functionBody);
     }
 
     /**
@@ -737,7 +724,10 @@ public final class ModuleDecoder extends BinaryInput {
         }
 
         /**
-         * Scans from {@code start}, reading no further than {@code limit}.
+         * Scans from {@code start} up to and including the final {@code end}, reading no further than
+         * {@code limit}: the end of the module for a function body; for a constant expression, its
+         * section's end in Wasm 3.0 (2.0's reference interpreter read on). In a function body
+         * ({@code functionBody}), {@code memory.init} and {@code data.drop} need the data count section.
          *
          * @return the offset just after the final {@code end}
          * @throws MalformedModuleException at the first instruction that is malformed or misplaced
