@@ -81,15 +81,24 @@ final class CompileSchedule {
             return;
         }
         Ready ready = new Ready(rank, n);
-        List<List<Integer>> waiters = new ArrayList<>(n);
+        // the tasks waiting for task k are waiters[waiterStart[k] .. waiterStart[k + 1]) (compressed
+        // rows: one int per edge, where a list per task boxed each one; llvm.core.wasm has 555,000)
+        int[] waiterStart = new int[n + 1];
         AtomicIntegerArray unmet = new AtomicIntegerArray(n);
-        for (int i = 0; i < n; i++) {
-            waiters.add(new ArrayList<>(2));
-        }
         for (int i = 0; i < n; i++) {
             unmet.set(i, waitsFor[i].length);
             for (int k : waitsFor[i]) {
-                waiters.get(k).add(i);
+                waiterStart[k + 1]++;
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            waiterStart[k + 1] += waiterStart[k];
+        }
+        int[] waiters = new int[waiterStart[n]];
+        int[] fill = java.util.Arrays.copyOf(waiterStart, n);
+        for (int i = 0; i < n; i++) {
+            for (int k : waitsFor[i]) {
+                waiters[fill[k]++] = i;
             }
         }
         for (int i = 0; i < n; i++) {
@@ -118,9 +127,8 @@ final class CompileSchedule {
                             failed = true;
                         }
                     }
-                    List<Integer> after = waiters.get(i);
-                    for (int k = 0; k < after.size(); k++) {
-                        int x = after.get(k);
+                    for (int k = waiterStart[i]; k < waiterStart[i + 1]; k++) {
+                        int x = waiters[k];
                         if (failed) {
                             blocked.set(x, 1);
                         }
