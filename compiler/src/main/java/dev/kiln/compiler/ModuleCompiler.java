@@ -685,6 +685,7 @@ public final class ModuleCompiler {
                             : Inliner.MAX_LOOP_CALLEE_INSTS;
                     Inliner.Callee callee = Inliner.Callee.of(f, imported);
                     if (callee.size() <= limit) {
+                        f.dropDominatorTree(); // the inliner reads instructions only
                         kept[i] = callee;
                     }
                 }
