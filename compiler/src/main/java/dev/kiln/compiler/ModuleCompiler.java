@@ -524,6 +524,7 @@ public final class ModuleCompiler {
             // TailCallReach read the bodies' direct calls, validated first, in parallel.
             Inliner.Callee[] kept = new Inliner.Callee[defined];
             int[][] callees = new int[defined][];
+            int[][] calleeLoopDepths = new int[defined][]; // DirectCalls.loopDepths, until inlineDepth is known
             dev.kiln.compiler.opt.TailCallReach.TailCalls[] tailCalls = new dev.kiln.compiler.opt.TailCallReach.TailCalls[defined];
             int[] bodyHashes = new int[defined]; // for identicalBodies, hashed in parallel
             java.util.function.IntFunction<IrFunction> translate = i -> {
@@ -551,6 +552,7 @@ public final class ModuleCompiler {
                 Runnable summarize = () -> {
                     DirectCalls calls = DirectCalls.validateAndRead(bodies, i, imported, defined, loweredInPlace);
                     callees[i] = calls.definedCallees();
+                    calleeLoopDepths[i] = calls.loopDepths();
                     tailCalls[i] = calls.tailCalls();
                     var body = module.code().get(i);
                     bodyHashes[i] = BodyKey.hash(bytes, body.bodyStart(), body.codeEnd());
@@ -581,6 +583,20 @@ public final class ModuleCompiler {
                         || !graph.recursive(k) && bodySize(module, k) <= MAX_INLINED_BODY_BYTES;
             }
             int[][] waitsFor = inliningDependencies(graph, callees, candidate);
+            // by function: the deepest loop nesting of a call to it in a function that waits for it (-1:
+            // none calls it but by a tail call), which bounds the loop depth the inliner finds at those
+            // calls (see DirectCalls), and so the largest IR it could inline there
+            int[] inlineDepth = new int[defined];
+            java.util.Arrays.fill(inlineDepth, -1);
+            for (int i = 0; i < defined; i++) {
+                int[] cs = callees[i];
+                for (int j = 0; j < cs.length; j++) {
+                    if (java.util.Arrays.binarySearch(waitsFor[i], cs[j]) >= 0) {
+                        inlineDepth[cs[j]] = Math.max(inlineDepth[cs[j]], calleeLoopDepths[i][j]);
+                    }
+                }
+                calleeLoopDepths[i] = null;
+            }
             // by function: how many functions waiting for it are not compiled yet; at 0 its kept IR goes
             java.util.concurrent.atomic.AtomicIntegerArray waiting = new java.util.concurrent.atomic.AtomicIntegerArray(defined);
             for (int i = 0; i < defined; i++) {
@@ -595,11 +611,12 @@ public final class ModuleCompiler {
             // A function that is not referenced as a value (exported, in a table or an element segment,
             // named by a global's initializer) and is not the start function is reached only by direct
             // calls. One with no caller is never called: it is validated but not compiled. One whose
-            // callers all inline it is never called either, which is known once they are optimized: its
-            // code generation waits for that (it is "pending"), and it gets no code if no optimized
-            // function calls it (its record points at kiln_uncalled). Only a function whose
-            // callers all wait for it qualifies (not recursive, small enough to be offered to them), and
-            // not one whose code identical bodies take.
+            // callers all inline it, or lose their calls of it to optimization, is never called either,
+            // which is known once they are optimized: it gets no code if no optimized function calls it
+            // (its record points at kiln_uncalled). If a caller might inline it (its IR is kept), its
+            // code generation waits for that (it is "pending"); else its code, made at once, is dropped
+            // then. Only a function whose callers all wait for it qualifies (not recursive, small enough
+            // to be offered to them), and not one whose code identical bodies take.
             java.util.BitSet referenced = bodies.declaredFunctionReferences();
             if (module.start() >= 0) {
                 referenced.set(module.start());
@@ -624,6 +641,9 @@ public final class ModuleCompiler {
             // waiting counts go down, so the last caller to finish sees every caller's calls)
             boolean[] calledOutOfLine = new boolean[defined];
             IrFunction[] pending = new IrFunction[defined];
+            // by function: the libcalls its code calls, counted for the module once it is known which
+            // functions keep their code
+            int[] usedLibcalls = new int[defined];
             // the code of function i from its optimized IR f (null if not translated): if a function of the
             // same body, callees and inlining offers has code already, that code with this function's frames
             // (and the same libcalls), else its own
@@ -632,11 +652,9 @@ public final class ModuleCompiler {
                 if (same >= 0 && code[same] != null) {
                     int delta = module.code().get(i).bodyStart() - module.code().get(same).bodyStart();
                     code[i] = code[same].forIdenticalBody(imported + i, delta);
+                    usedLibcalls[i] = usedLibcalls[same];
                 } else {
-                    int used = libcallsOf(f);
-                    if (used != 0) {
-                        libcalls.getAndUpdate(m -> m | used);
-                    }
+                    usedLibcalls[i] = libcallsOf(f);
                     code[i] = PackedCode.of(backend.compileFunction(f, env));
                 }
             };
@@ -652,6 +670,8 @@ public final class ModuleCompiler {
                             if (calledOutOfLine[k]) {
                                 generate.accept(k, f);
                             }
+                        } else if (mayDefer[k] && !calledOutOfLine[k]) {
+                            code[k] = null; // made before its callers, none of which calls it now
                         }
                     }
                 }
@@ -678,11 +698,12 @@ public final class ModuleCompiler {
                     Pipeline.optimize(f, policy, options.verifyIr());
                     markCalls(f, imported, calledOutOfLine);
                 }
-                // kept for callers only if the inliner could take it (a larger callee is never inlined),
-                // summarized once for all of them
+                // kept for callers only if the inliner could take it: not larger than it inlines at the
+                // deepest loop nesting of a call to it among them (in llvm.core.wasm most calls are
+                // outside loops, where it inlines only the smallest); summarized once for all of them
                 if (waiting.get(i) > 0) {
                     int limit = unit.alwaysInline().test(imported + i) ? Inliner.ALWAYS_MAX_CALLEE_INSTS
-                            : Inliner.MAX_LOOP_CALLEE_INSTS;
+                            : Inliner.maxCalleeInsts(inlineDepth[i]);
                     Inliner.Callee callee = Inliner.Callee.of(f, imported);
                     if (callee.size() <= limit) {
                         f.dropDominatorTree(); // the inliner reads instructions only
@@ -727,6 +748,11 @@ public final class ModuleCompiler {
                 CompileSchedule.run(pool, parallelism, after, CompileSchedule.upwardRanks(after, cost),
                         failureOrder, compileFunction);
             }
+            int used = 0;
+            for (int i = 0; i < defined; i++) {
+                used |= code[i] == null ? 0 : usedLibcalls[i];
+            }
+            libcalls.set(used);
             return java.util.Arrays.asList(code);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

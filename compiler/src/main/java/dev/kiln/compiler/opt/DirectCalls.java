@@ -20,11 +20,20 @@ import java.util.function.IntPredicate;
  * its callers'); an extra edge from unreachable code can only order or group components more than
  * needed. Immutable and thread-safe.
  *
+ * <p>For the driver that keeps a callee's IR only while the {@link Inliner} might copy it, each callee
+ * also has the deepest {@code loop} nesting of its {@code call}s in the body. The inliner's loop depth of
+ * a call site (natural loops of the translated IR, {@link OptUtil#loopDepths}) is never more: a natural
+ * loop's blocks lie inside the one Wasm {@code loop} its header comes from, since structured control
+ * enters a {@code loop} only at its start.
+ *
  * @param definedCallees the defined functions called directly ({@code call} or {@code return_call}), each
  *                       once, as {@code funcidx - imported}, in the order of their first call in the body
+ * @param loopDepths     by position in {@code definedCallees}: the most {@code loop} instructions that
+ *                       enclose one of the body's {@code call}s of that function, or -1 when it is only
+ *                       tail-called ({@code return_call}, which the inliner leaves alone)
  * @param tailCalls      the body's tail calls, or {@code null} when it has none
  */
-public record DirectCalls(int[] definedCallees, TailCallReach.TailCalls tailCalls) {
+public record DirectCalls(int[] definedCallees, int[] loopDepths, TailCallReach.TailCalls tailCalls) {
     /**
      * Validates the body of the defined function {@code definedIndex} and reads its direct calls in
      * the same pass over its instructions.
@@ -51,8 +60,8 @@ public record DirectCalls(int[] definedCallees, TailCallReach.TailCalls tailCall
         private final int defined;
         private final IntPredicate loweredInPlace;
         private int[] callees = new int[4];
+        private int[] depths = new int[4];
         private int n;
-        private java.util.BitSet seen; // once the linear search below gets long
         private boolean leaves;
         private int[] tailCallees;
         private int tails;
@@ -64,7 +73,7 @@ public record DirectCalls(int[] definedCallees, TailCallReach.TailCalls tailCall
         }
 
         @Override
-        public void call(Opcode op, int funcIndex) {
+        public void call(Opcode op, int funcIndex, int loopDepth) {
             if (op == Opcode.RETURN_CALL_INDIRECT || op == Opcode.RETURN_CALL_REF) {
                 leaves = true;
                 return;
@@ -86,38 +95,75 @@ public record DirectCalls(int[] definedCallees, TailCallReach.TailCalls tailCall
                 }
                 tailCallees[tails++] = c;
             }
-            boolean dup;
-            if (seen != null) {
-                dup = seen.get(c);
-            } else {
-                dup = false;
-                for (int j = 0; j < n && !dup; j++) {
-                    dup = callees[j] == c;
-                }
-                if (!dup && n >= 16) {
-                    seen = new java.util.BitSet(defined);
-                    for (int j = 0; j < n; j++) {
-                        seen.set(callees[j]);
-                    }
-                }
-            }
-            if (dup) {
+            int depth = op == Opcode.CALL ? loopDepth : -1;
+            int at = find(c);
+            if (at >= 0) {
+                depths[at] = Math.max(depths[at], depth);
                 return;
-            }
-            if (seen != null) {
-                seen.set(c);
             }
             if (n == callees.length) {
                 callees = Arrays.copyOf(callees, n * 2);
+                depths = Arrays.copyOf(depths, n * 2);
             }
+            depths[n] = depth;
             callees[n++] = c;
+            if (slots != null) {
+                if (2 * n > slots.length) {
+                    index(slots.length * 2);
+                } else {
+                    slots[slot(c)] = n; // the empty slot find stopped at
+                }
+            } else if (n > LINEAR) {
+                index(4 * n);
+            }
+        }
+
+        /** Up to this many callees, {@link #find} searches them in order; beyond, through {@link #slots}. */
+        private static final int LINEAR = 16;
+
+        /**
+         * Once there are more than {@link #LINEAR} callees: an open-addressing hash table (linear
+         * probing, a power of two long, at most half full) of each callee's position in
+         * {@code callees} plus one; 0 is an empty slot.
+         */
+        private int[] slots;
+
+        /** The position of {@code c} in {@code callees}, or -1. */
+        private int find(int c) {
+            if (slots == null) {
+                for (int j = 0; j < n; j++) {
+                    if (callees[j] == c) {
+                        return j;
+                    }
+                }
+                return -1;
+            }
+            return slots[slot(c)] - 1;
+        }
+
+        /** The slot holding {@code c}, or the empty slot where it would go. */
+        private int slot(int c) {
+            int mask = slots.length - 1;
+            int h = (c * 0x9E3779B9) >>> 7 & mask;
+            while (slots[h] != 0 && callees[slots[h] - 1] != c) {
+                h = h + 1 & mask;
+            }
+            return h;
+        }
+
+        /** Makes {@link #slots} of at least {@code capacity} slots (rounded up to a power of two) for every callee. */
+        private void index(int capacity) {
+            slots = new int[Integer.highestOneBit(capacity - 1) << 1];
+            for (int j = 0; j < n; j++) {
+                slots[slot(callees[j])] = j + 1;
+            }
         }
 
         DirectCalls result() {
             TailCallReach.TailCalls tailCalls = leaves || tails > 0
                     ? new TailCallReach.TailCalls(leaves, tails == 0 ? new int[0] : Arrays.copyOf(tailCallees, tails))
                     : null;
-            return new DirectCalls(Arrays.copyOf(callees, n), tailCalls);
+            return new DirectCalls(Arrays.copyOf(callees, n), Arrays.copyOf(depths, n), tailCalls);
         }
     }
 }

@@ -107,6 +107,17 @@ public final class Inliner {
     }
 
     /**
+     * The largest callee, in IR instructions (terminators included), inlined into a call at loop depth
+     * {@code loopDepth} unless always inlined: {@link #MAX_STRAIGHT_CALLEE_INSTS} outside loops, else
+     * {@link #MAX_CALLEE_INSTS} times one plus the depth, up to {@link #MAX_LOOP_CALLEE_INSTS}. Never
+     * less at a greater depth; 0 for a negative depth (no call that the inliner takes).
+     */
+    public static int maxCalleeInsts(int loopDepth) {
+        return loopDepth < 0 ? 0 : loopDepth == 0 ? MAX_STRAIGHT_CALLEE_INSTS
+                : Math.min(MAX_LOOP_CALLEE_INSTS, MAX_CALLEE_INSTS * (1 + loopDepth));
+    }
+
+    /**
      * What the inliner may know about callees.
      *
      * @param callees           function funcidx as a callee, or {@code null} to leave calls to it alone
@@ -232,9 +243,7 @@ public final class Inliner {
                     continue;
                 }
                 int size = info.size;
-                int limit = always ? ALWAYS_MAX_CALLEE_INSTS
-                        : depth[b.id()] == 0 ? MAX_STRAIGHT_CALLEE_INSTS
-                        : Math.min(MAX_LOOP_CALLEE_INSTS, MAX_CALLEE_INSTS * (1 + depth[b.id()]));
+                int limit = always ? ALWAYS_MAX_CALLEE_INSTS : maxCalleeInsts(depth[b.id()]);
                 if (size <= limit) {
                     sites.add(new Site(inst, callee, size, always, depth[b.id()], position));
                 }

@@ -316,8 +316,9 @@ public final class Validator {
          *                  {@link Opcode#RETURN_CALL_INDIRECT} or {@link Opcode#RETURN_CALL_REF}
          * @param funcIndex the callee's funcidx (imported functions first) for the first two, -1 for
          *                  the others
+         * @param loopDepth how many {@code loop} instructions enclose the call in the body (0: none)
          */
-        void call(Opcode op, int funcIndex);
+        void call(Opcode op, int funcIndex, int loopDepth);
     }
 
     /** The function bodies of a module whose other parts are valid ({@link #validateAllButBodies}). Thread-safe. */
@@ -682,6 +683,8 @@ public final class Validator {
         private int[] ctlHeight = new int[16];
         private boolean[] ctlUnreachable = new boolean[16];
         private int csp;
+        /** How many of the control frames are {@code loop}s. */
+        private int loops;
         private int paramCount;
         private int[] params;
         private long[] runEnds = new long[8];
@@ -726,6 +729,7 @@ public final class Validator {
             }
             vsp = 0;
             csp = 0;
+            loops = 0;
             pushCtrl(BLOCK, NONE, typeResults[typeIndex]);
             while (reader.hasNext()) {
                 instruction(reader.next());
@@ -884,6 +888,9 @@ public final class Validator {
             ctlHeight[csp] = vsp;
             ctlUnreachable[csp] = false;
             csp++;
+            if (kind == LOOP) {
+                loops++;
+            }
             pushVals(in);
         }
 
@@ -896,6 +903,9 @@ public final class Validator {
             // locals initialised inside the block are uninitialised again after it
             while (initSp > ctlInitHeight[f]) {
                 initialized.remove(inits[--initSp]);
+            }
+            if (ctlKind[f] == LOOP) {
+                loops--;
             }
             csp--;
         }
@@ -1160,7 +1170,7 @@ public final class Validator {
                     pop(tableAddress(r.index2()));
                     tailCall(t);
                     if (calls != null) {
-                        calls.call(op, -1);
+                        calls.call(op, -1, loops);
                     }
                 }
                 default -> {
@@ -1394,7 +1404,7 @@ public final class Validator {
                     popVals(typeParams[t]);
                     pushVals(typeResults[t]);
                     if (calls != null) {
-                        calls.call(op, f);
+                        calls.call(op, f, loops);
                     }
                 }
                 case CALL_INDIRECT -> {
@@ -1415,7 +1425,7 @@ public final class Validator {
                     }
                     tailCall(module.functionTypeIndex(f));
                     if (calls != null) {
-                        calls.call(op, f);
+                        calls.call(op, f, loops);
                     }
                 }
                 case DROP -> pop();
@@ -1549,7 +1559,7 @@ public final class Validator {
                         }
                         unreachable();
                         if (calls != null) {
-                            calls.call(op, -1);
+                            calls.call(op, -1, loops);
                         }
                     }
                 }

@@ -159,4 +159,111 @@ class DirectCallsTest {
                 () -> DirectCalls.validateAndRead(Validator.validateAllButBodies(module, bytes), 0, 0, 1, f -> false));
         assertTrue(e.getMessage().contains("type mismatch"), e.getMessage());
     }
+
+    private static final String LOOPS = """
+            (module
+              (func $a (result i32) (i32.const 1))
+              (func $b (result i32) (i32.const 2))
+              (func $c (result i32) (i32.const 3))
+              (func $d (result i32) (i32.const 4))
+              (func $f (param i32) (result i32)
+                (drop (call $a))
+                (loop $outer
+                  (block $out
+                    (loop $inner
+                      (drop (call $b))
+                      (br_if $out (local.get 0))
+                      (br_if $inner (local.get 0)))
+                    (drop (call $a)))
+                  (br_if $outer (local.get 0))
+                  (drop (call $c)))
+                (drop (call $b))
+                (if (local.get 0) (then (loop (drop (call $d)))))
+                (return_call $c))
+              (func $g (result i32) (return_call $d)))
+            """;
+
+    @Test
+    void eachCalleeHasTheDeepestLoopNestingOfItsCallsAndTailCallsAloneHaveNone() {
+        byte[] bytes = Wat.parseModule(LOOPS);
+        var module = dev.kiln.compiler.wasm.ModuleDecoder.decode(bytes);
+        var bodies = Validator.validateAllButBodies(module, bytes);
+        DirectCalls f = DirectCalls.validateAndRead(bodies, 4, 0, 6, k -> false);
+        assertArrayEquals(new int[] {0, 1, 2, 3}, f.definedCallees()); // $a, $b, $c, $d
+        // $a: 0, then 1 after the inner loop; $b: 2 in the inner loop, then 0; $c: 1 after the outer
+        // loop's back edge, still inside it, and a tail call; $d: 1, in a loop with no back edge
+        assertArrayEquals(new int[] {1, 2, 1, 1}, f.loopDepths());
+        DirectCalls g = DirectCalls.validateAndRead(bodies, 5, 0, 6, k -> false);
+        assertArrayEquals(new int[] {3}, g.definedCallees());
+        assertArrayEquals(new int[] {-1}, g.loopDepths()); // only a tail call, which the inliner leaves alone
+    }
+
+    @Test
+    void theInlinersLoopDepthOfACallIsNeverMoreThanItsCalleesLoopNesting() {
+        for (String wat : new String[] {LOOPS, WAT}) {
+            byte[] bytes = Wat.parseModule(wat);
+            OptTestSupport.Translated t = OptTestSupport.translateAll(wat);
+            int imported = t.module().importedFunctionCount();
+            int defined = t.functions().size();
+            var bodies = Validator.validateAllButBodies(t.module(), bytes);
+            int checked = 0;
+            for (int i = 0; i < defined; i++) {
+                IrFunction f = t.functions().get(i);
+                DirectCalls calls = DirectCalls.validateAndRead(bodies, i, imported, defined, k -> false);
+                int[] depth = OptUtil.loopDepths(f);
+                for (Block b : f.blocks()) {
+                    for (Inst inst : b.insts()) {
+                        long callee = inst.imm() - imported;
+                        if (inst.op() != Op.CALL || callee < 0 || callee >= defined) {
+                            continue;
+                        }
+                        int at = -1;
+                        for (int j = 0; j < calls.definedCallees().length; j++) {
+                            at = calls.definedCallees()[j] == callee ? j : at;
+                        }
+                        assertTrue(at >= 0, "function " + i + " calls " + callee);
+                        assertTrue(depth[b.id()] <= calls.loopDepths()[at], "function " + i + ", call of " + callee
+                                + " at IR loop depth " + depth[b.id()] + ", recorded " + calls.loopDepths()[at]);
+                        checked++;
+                    }
+                }
+            }
+            assertTrue(checked >= 6, "calls checked: " + checked);
+        }
+        // and the loops are seen: $b's call in LOOPS' $f is two natural loops deep
+        OptTestSupport.Translated t = OptTestSupport.translateAll(LOOPS);
+        int[] depth = OptUtil.loopDepths(t.functions().get(4));
+        assertEquals(2, java.util.Arrays.stream(depth).max().orElse(0));
+    }
+
+    @Test
+    void manyCalleesKeepTheirOrderAndDepthsBeyondTheLinearSearch() {
+        int n = 80; // past the linear search, and past one growth of the hash table
+        StringBuilder wat = new StringBuilder("(module\n");
+        for (int k = 0; k < n; k++) {
+            wat.append("  (func (result i32) (i32.const ").append(k).append("))\n");
+        }
+        wat.append("  (func (param i32) (result i32)\n");
+        for (int k = 0; k < n; k++) {
+            wat.append("    (drop (call ").append(k).append("))\n");
+        }
+        wat.append("    (loop $l\n");
+        for (int k = n - 2; k >= 0; k -= 2) {
+            wat.append("      (drop (call ").append(k).append("))\n");
+        }
+        wat.append("      (br_if $l (local.get 0)))\n    (drop (call 0))\n    (return_call 1)))\n");
+        byte[] bytes = Wat.parseModule(wat.toString());
+        var module = dev.kiln.compiler.wasm.ModuleDecoder.decode(bytes);
+        DirectCalls calls = DirectCalls.validateAndRead(Validator.validateAllButBodies(module, bytes), n, 0, n + 1,
+                k -> false);
+        int[] order = new int[n];
+        int[] depths = new int[n];
+        for (int k = 0; k < n; k++) {
+            order[k] = k;
+            depths[k] = k % 2 == 0 ? 1 : 0; // the even ones again in the loop
+        }
+        assertArrayEquals(order, calls.definedCallees());
+        assertArrayEquals(depths, calls.loopDepths());
+        assertArrayEquals(new int[] {1}, calls.tailCalls().definedCallees());
+    }
 }
