@@ -207,7 +207,6 @@ public final class Inliner {
      * @return whether a call was inlined
      */
     public static boolean run(IrFunction caller, Policy policy) {
-        int callerSize = size(caller);
         int[] depth = null;
         BitSet returns = null;
         List<Site> sites = new ArrayList<>();
@@ -256,6 +255,7 @@ public final class Inliner {
         sites.sort((x, y) -> x.always != y.always ? (x.always ? -1 : 1)
                 : x.depth != y.depth ? Integer.compare(y.depth, x.depth)
                 : x.size != y.size ? Integer.compare(x.size, y.size) : Integer.compare(x.position, y.position));
+        int callerSize = size(caller); // before any inlining: counted only for a caller with sites
         int budget = Math.min(MAX_GROWTH, Math.max(MIN_GROWTH, (int) ((long) callerSize * GROWTH_PERCENT / 100)));
         int alwaysBudget = ALWAYS_MAX_GROWTH;
         boolean changed = false;
