@@ -209,10 +209,7 @@ public final class ModuleCompiler {
 
         int imported = module.importedFunctionCount();
         int defined = module.code().size();
-        // the libcalls the functions call (an import adapter's throw is not one: see ArtifactMetadata#libcalls)
-        java.util.concurrent.atomic.AtomicInteger libcalls = new java.util.concurrent.atomic.AtomicInteger();
-        List<PackedCode> code = compileFunctions(unit, module, bytes, bodies, env, options, progress, anotherInstance,
-                libcalls);
+        List<PackedCode> code = compileFunctions(unit, module, bytes, bodies, env, options, progress, anotherInstance);
 
         List<Export> funcExports = new ArrayList<>();
         for (Export e : module.exports()) {
@@ -403,12 +400,16 @@ public final class ModuleCompiler {
                 () -> activeData.size() == 0 ? null
                         : dev.kiln.abi.ActiveData.encode(activeData.toByteArray(), activeData.size(), options.parallelism() != 1));
         long features = 0;
+        // the libcalls of the functions that have code (an import adapter's throw is not one: see
+        // ArtifactMetadata#libcalls)
+        int libcalls = 0;
         for (PackedCode c : code) {
             features |= c == null ? 0 : c.cpuFeatures;
+            libcalls |= c == null ? 0 : c.libcalls;
         }
         ArtifactMetadata meta = new ArtifactMetadata(backend.target(), features, options, result(digest), module.types(),
                 imports, imported, funcs, exports, tables, elements, memories, globals, data, module.start(),
-                module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, libcalls.get(), constExprs,
+                module.start() >= 0 ? trampolineOffset[module.start()] : -1, layout.size(), unwind, libcalls, constExprs,
                 typeInfo(module));
 
         ElfWriter elf = new ElfWriter(backend.target()).setText(text);
@@ -499,7 +500,7 @@ public final class ModuleCompiler {
      */
     private List<PackedCode> compileFunctions(CompilationUnit unit, WasmModule module, byte[] bytes,
             Validator.FunctionBodies bodies, FunctionEnvironment env, CompileOptions options, CompileProgress progress,
-            java.util.BitSet anotherInstance, java.util.concurrent.atomic.AtomicInteger libcalls) {
+            java.util.BitSet anotherInstance) {
         int imported = module.importedFunctionCount();
         int defined = module.code().size();
         // 0: one worker per processor, as many as the heap holds (a worker's largest functions need
@@ -641,9 +642,6 @@ public final class ModuleCompiler {
             // waiting counts go down, so the last caller to finish sees every caller's calls)
             boolean[] calledOutOfLine = new boolean[defined];
             IrFunction[] pending = new IrFunction[defined];
-            // by function: the libcalls its code calls, counted for the module once it is known which
-            // functions keep their code
-            int[] usedLibcalls = new int[defined];
             // the code of function i from its optimized IR f (null if not translated): if a function of the
             // same body, callees and inlining offers has code already, that code with this function's frames
             // (and the same libcalls), else its own
@@ -652,10 +650,8 @@ public final class ModuleCompiler {
                 if (same >= 0 && code[same] != null) {
                     int delta = module.code().get(i).bodyStart() - module.code().get(same).bodyStart();
                     code[i] = code[same].forIdenticalBody(imported + i, delta);
-                    usedLibcalls[i] = usedLibcalls[same];
                 } else {
-                    usedLibcalls[i] = libcallsOf(f);
-                    code[i] = PackedCode.of(backend.compileFunction(f, env));
+                    code[i] = PackedCode.of(backend.compileFunction(f, env), libcallsOf(f));
                 }
             };
             java.util.function.IntConsumer finished = i -> {
@@ -748,11 +744,6 @@ public final class ModuleCompiler {
                 CompileSchedule.run(pool, parallelism, after, CompileSchedule.upwardRanks(after, cost),
                         failureOrder, compileFunction);
             }
-            int used = 0;
-            for (int i = 0; i < defined; i++) {
-                used |= code[i] == null ? 0 : usedLibcalls[i];
-            }
-            libcalls.set(used);
             return java.util.Arrays.asList(code);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

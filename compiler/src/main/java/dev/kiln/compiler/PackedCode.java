@@ -20,6 +20,8 @@ final class PackedCode {
     final int alignment;
     /** {@link CompiledCode#cpuFeatures()}. */
     final long cpuFeatures;
+    /** The libcalls the code calls, as {@link dev.kiln.abi.ArtifactMetadata#libcalls} bits. */
+    final int libcalls;
     /** Per relocation: its kind's ordinal, offset, symbol and addend; null once {@link #releaseCode} ran. */
     private int[] relocations;
     /** The frame sites, packed. */
@@ -27,11 +29,12 @@ final class PackedCode {
     /** Per call site: return offset, frame bytes, popped bytes, and 0 (no catch), 1 (catches at the return address) or 1 + the landing pad's distance from it, and the calling function's stack-argument bytes. */
     private final int[] calls;
 
-    private PackedCode(CompiledCode c) {
+    private PackedCode(CompiledCode c, int libcalls) {
         this.code = c.code();
         this.length = code.length;
         this.alignment = c.alignment();
         this.cpuFeatures = c.cpuFeatures();
+        this.libcalls = libcalls;
         List<Relocation> relocs = c.relocations();
         relocations = new int[4 * relocs.size()];
         for (int i = 0; i < relocs.size(); i++) {
@@ -60,14 +63,20 @@ final class PackedCode {
         this.length = from.length;
         this.alignment = from.alignment;
         this.cpuFeatures = from.cpuFeatures;
+        this.libcalls = from.libcalls;
         this.relocations = from.relocationWords();
         this.frames = frames;
         this.calls = from.calls;
     }
 
-    /** Packs {@code c}. */
+    /** Packs {@code c}, code that calls no libcall. */
     static PackedCode of(CompiledCode c) {
-        return new PackedCode(c);
+        return new PackedCode(c, 0);
+    }
+
+    /** Packs {@code c}, code that calls the {@code libcalls} ({@link dev.kiln.abi.ArtifactMetadata#libcalls} bits). */
+    static PackedCode of(CompiledCode c, int libcalls) {
+        return new PackedCode(c, libcalls);
     }
 
     /**
